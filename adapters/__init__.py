@@ -1,0 +1,1 @@
+"""Trackers: one small ``Tracker`` protocol and its implementations, chosen by URI scheme."""

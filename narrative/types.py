@@ -1,0 +1,185 @@
+"""Inputs and outputs of the narrative engines (plain pydantic data; JSON shapes of the contract)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from storage.records import (
+    ApproachRecord,
+    ApproachStatus,
+    DecisionRecord,
+    EntryRecord,
+    Goal,
+    ProjectRecord,
+    RunSnapshot,
+)
+
+
+class StructureRequest(BaseModel):
+    """Everything an engine may use to structure one brain dump."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    text: str
+    author: str
+    at: dt.datetime
+    project: ProjectRecord
+    # Runs of the project's experiments that started inside the author's working window
+    # (since the author's previous entry, or a default look-back), by every user.
+    window_runs: list[RunSnapshot] = Field(default_factory=list)
+    # Run references found in the text (full ids or prefixes) that the tracker resolved: ref -> run.
+    resolved_refs: dict[str, RunSnapshot] = Field(default_factory=dict)
+    # References that did not resolve, with the reason (unknown / ambiguous) for ``warnings``.
+    unresolved_refs: dict[str, str] = Field(default_factory=dict)
+    # Every run of the project COCO has seen (for matching run names mentioned in the text).
+    known_runs: list[RunSnapshot] = Field(default_factory=list)
+    # The author's earlier entries, newest last (context for approaches and "same config as before").
+    previous_entries: list[EntryRecord] = Field(default_factory=list)
+    window_start: dt.datetime | None = None
+
+
+class ProjectHistory(BaseModel):
+    """A project's narrative as the synthesis jobs see it."""
+
+    project: ProjectRecord
+    entries: list[EntryRecord] = Field(default_factory=list)
+    runs: dict[str, RunSnapshot] = Field(default_factory=dict)
+    decisions: list[DecisionRecord] = Field(default_factory=list)
+    now: dt.datetime
+
+    def metric_now(self) -> tuple[str | None, Goal]:
+        return self.project.metric_now()
+
+
+class CheckMatch(BaseModel):
+    entry_id: str | None = None
+    run_ids: list[str] = Field(default_factory=list)
+    summary: str
+    score: float
+    approach: str | None = None
+    outcome: str = ""  # what happened then, in a few words
+    author: str = ""
+    at: dt.datetime | None = None
+
+
+class CheckResult(BaseModel):
+    already_tried: bool
+    matches: list[CheckMatch] = Field(default_factory=list)
+    message: str = ""
+
+
+class Citation(BaseModel):
+    entry_id: str | None = None
+    run_ids: list[str] = Field(default_factory=list)
+
+
+class Answer(BaseModel):
+    answer: str
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class BestRun(BaseModel):
+    run_id: str
+    value: float
+    run_name: str = ""
+    url: str = ""
+    metric: str = ""
+
+
+class ApproachView(BaseModel):
+    name: str
+    status: ApproachStatus
+    reason: str = ""
+    run_ids: list[str] = Field(default_factory=list)
+    entry_ids: list[str] = Field(default_factory=list)
+    best_value: float | None = None
+    best_run_id: str | None = None
+
+
+class PhaseReport(BaseModel):
+    primary_metric: str | None
+    goal: Goal
+    since: dt.datetime | None = None
+    best: BestRun | None = None
+    best_reason: str = ""
+    approaches: list[ApproachView] = Field(default_factory=list)
+    findings: list[str] = Field(default_factory=list)
+    next_steps: list[str] = Field(default_factory=list)
+    metric_switches: list[str] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+    summary: str = ""
+
+
+class ReproReport(BaseModel):
+    run_id: str
+    run_name: str = ""
+    url: str = ""
+    present: dict[str, str] = Field(default_factory=dict)
+    missing: list[str] = Field(default_factory=list)
+    steps: list[str] = Field(default_factory=list)
+    checks: list[str] = Field(default_factory=list)
+    entries: list[str] = Field(default_factory=list)
+
+
+class DigestLine(BaseModel):
+    text: str
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class Digest(BaseModel):
+    project: str
+    since: dt.datetime
+    until: dt.datetime
+    primary_metric: str | None
+    goal: Goal
+    best: BestRun | None = None
+    best_before: BestRun | None = None
+    sections: dict[str, list[DigestLine]] = Field(default_factory=dict)
+    # (run_id, start, value, approach) points for the chart of the primary metric over time
+    series: list[tuple[str, dt.datetime, float, str]] = Field(default_factory=list)
+
+
+class NextExperiment(BaseModel):
+    title: str
+    why: str
+    priority: int
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class NextPlan(BaseModel):
+    best: BestRun | None = None
+    experiments: list[NextExperiment] = Field(default_factory=list)
+    low_roi: list[DigestLine] = Field(default_factory=list)
+    missing_baseline: str | None = None
+    pivot: str = ""
+
+
+class Finalist(BaseModel):
+    run_id: str
+    run_name: str = ""
+    label: str = ""
+    metrics: dict[str, float] = Field(default_factory=dict)
+    duration_minutes: float | None = None
+
+
+class DecisionDoc(BaseModel):
+    title: str
+    criteria: list[str] = Field(default_factory=list)
+    finalists: list[Finalist] = Field(default_factory=list)
+    selected_run_id: str | None = None
+    rationale: str = ""
+    tradeoffs: list[str] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+    markdown: str = ""
+
+
+EngineJob = Literal["structure", "check", "answer", "phase", "digest", "next", "decide"]
+
+__all__ = [
+    "Answer", "ApproachRecord", "ApproachView", "BestRun", "CheckMatch", "CheckResult", "Citation",
+    "DecisionDoc", "Digest", "DigestLine", "EngineJob", "Finalist", "NextExperiment", "NextPlan",
+    "PhaseReport", "ProjectHistory", "ReproReport", "StructureRequest",
+]

@@ -1,0 +1,181 @@
+"""The repository port: every read and write of COCO's state, scoped to one workspace.
+
+``storage.repository.SqlRepository`` implements it over SQLModel (SQLite or PostgreSQL). Other
+layers depend on this protocol only, so a test can hand them any object with these methods.
+Paging is explicit: list methods that can grow take ``limit`` and ``page_token`` and return
+``(items, next_page_token)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Protocol
+
+from storage.records import (
+    ApproachRecord,
+    DecisionRecord,
+    EntryRecord,
+    EntrySource,
+    EntryStatus,
+    EntryStructure,
+    Goal,
+    JobRecord,
+    MetricChange,
+    ProjectRecord,
+    RunSnapshot,
+    WorkspaceRecord,
+)
+
+
+class Repository(Protocol):
+    # -- workspaces -------------------------------------------------------------------------
+    async def ensure_workspace(self, key: str, *, platform: str, name: str = "") -> WorkspaceRecord: ...
+
+    async def get_workspace(self, workspace_id: str) -> WorkspaceRecord: ...
+
+    # -- projects ---------------------------------------------------------------------------
+    async def create_project(
+        self,
+        workspace_id: str,
+        *,
+        name: str,
+        tracker_kind: str,
+        tracker_uri: str,
+        experiment_ids: Sequence[str],
+        experiment_names: Sequence[str],
+        primary_metric: str | None,
+        goal: Goal,
+        channels: Sequence[str] = (),
+    ) -> ProjectRecord:
+        """Create, or update in place when a project of that name exists (idempotent)."""
+        ...
+
+    async def get_project(self, workspace_id: str, name: str) -> ProjectRecord:
+        """Raises ``ProjectNotFoundError`` (with the known names)."""
+        ...
+
+    async def get_project_by_id(self, workspace_id: str, project_id: str) -> ProjectRecord: ...
+
+    async def list_projects(self, workspace_id: str) -> list[ProjectRecord]: ...
+
+    async def find_project_by_channel(self, workspace_id: str, channel: str) -> ProjectRecord | None: ...
+
+    async def link_channel(self, workspace_id: str, project_id: str, channel: str) -> ProjectRecord: ...
+
+    async def record_metric_change(
+        self, workspace_id: str, project_id: str, change: MetricChange
+    ) -> ProjectRecord:
+        """Append a dated metric switch (idempotent for the same entry and metric)."""
+        ...
+
+    async def update_project_settings(
+        self, workspace_id: str, project_id: str, settings: dict[str, object]
+    ) -> ProjectRecord: ...
+
+    # -- entries ----------------------------------------------------------------------------
+    async def add_entry(
+        self,
+        workspace_id: str,
+        *,
+        project_id: str,
+        author: str,
+        at: dt.datetime,
+        raw_text: str,
+        source: EntrySource,
+        channel: str | None = None,
+        thread_ts: str | None = None,
+    ) -> EntryRecord:
+        """Store the raw text at once, status ``pending``. Never fails silently."""
+        ...
+
+    async def save_structure(
+        self,
+        workspace_id: str,
+        entry_id: str,
+        structure: EntryStructure,
+        *,
+        status: EntryStatus = "structured",
+        error: str | None = None,
+    ) -> EntryRecord: ...
+
+    async def mark_entry_error(self, workspace_id: str, entry_id: str, error: str) -> EntryRecord: ...
+
+    async def get_entry(self, workspace_id: str, entry_id: str) -> EntryRecord: ...
+
+    async def list_entries(
+        self,
+        workspace_id: str,
+        *,
+        project_id: str | None = None,
+        author: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        status: EntryStatus | None = None,
+        limit: int = 1000,
+        page_token: str | None = None,
+    ) -> tuple[list[EntryRecord], str | None]:
+        """Entries ordered by ``at`` ascending."""
+        ...
+
+    async def delete_entry(self, workspace_id: str, entry_id: str) -> None: ...
+
+    # -- run snapshots ----------------------------------------------------------------------
+    async def upsert_runs(self, workspace_id: str, runs: Sequence[RunSnapshot]) -> None: ...
+
+    async def get_runs(
+        self, workspace_id: str, project_id: str, run_ids: Sequence[str]
+    ) -> dict[str, RunSnapshot]: ...
+
+    async def list_runs(
+        self,
+        workspace_id: str,
+        project_id: str,
+        *,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        limit: int = 10000,
+        page_token: str | None = None,
+    ) -> tuple[list[RunSnapshot], str | None]: ...
+
+    # -- approaches and decisions -----------------------------------------------------------
+    async def replace_approaches(
+        self, workspace_id: str, project_id: str, approaches: Sequence[ApproachRecord]
+    ) -> None: ...
+
+    async def list_approaches(self, workspace_id: str, project_id: str) -> list[ApproachRecord]: ...
+
+    async def add_decision(self, workspace_id: str, decision: DecisionRecord) -> DecisionRecord: ...
+
+    async def list_decisions(self, workspace_id: str, project_id: str) -> list[DecisionRecord]: ...
+
+    # -- idempotency and durable jobs -------------------------------------------------------
+    async def claim_event(self, workspace_id: str, event_key: str) -> bool:
+        """True the first time an inbound event key is seen, False for every repeat."""
+        ...
+
+    async def enqueue_job(
+        self,
+        workspace_id: str,
+        *,
+        kind: str,
+        payload: dict[str, object],
+        run_after: dt.datetime | None = None,
+        dedupe_key: str | None = None,
+    ) -> JobRecord:
+        """Queue work; a second job with the same ``dedupe_key`` is not created (the first is returned)."""
+        ...
+
+    async def claim_jobs(
+        self, *, kinds: Sequence[str] | None = None, now: dt.datetime | None = None, limit: int = 10,
+        worker: str = "", lease_seconds: int = 300,
+    ) -> list[JobRecord]:
+        """Claim due jobs across workspaces (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) so that one
+        job runs once however many replicas poll; an expired lease makes a job claimable again."""
+        ...
+
+    async def finish_job(self, job_id: str, *, error: str | None = None, retry_at: dt.datetime | None = None) -> None:
+        """Done when ``error`` is None; otherwise failed, or queued again at ``retry_at``."""
+        ...
+
+    async def aclose(self) -> None: ...

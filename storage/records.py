@@ -1,0 +1,187 @@
+"""Plain records that cross the storage boundary.
+
+The tables (``storage.tables``) are an implementation detail of the repository; every other layer
+sees these pydantic models. All times are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Goal = Literal["max", "min"]
+Verdict = Literal["worked", "did_not_work", "inconclusive"]
+LinkHow = Literal["id", "prefix", "name", "inferred"]
+EntrySource = Literal["dm", "thread", "channel", "cli"]
+EntryStatus = Literal["structured", "pending"]
+ApproachStatus = Literal["open", "adopted", "exhausted", "abandoned"]
+DecisionKind = Literal["metric_switch", "model_selection", "abandon", "adopt", "other"]
+JobStatus = Literal["queued", "running", "done", "failed"]
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Conclusion(BaseModel):
+    text: str
+    verdict: Verdict
+    run_ids: list[str] = Field(default_factory=list)
+
+
+class LinkedRun(BaseModel):
+    run_id: str
+    run_name: str = ""
+    how: LinkHow
+    metrics: dict[str, float] = Field(default_factory=dict)
+    url: str = ""
+    status: str = ""
+    user: str = ""
+
+
+class DecisionNote(BaseModel):
+    """A decision stated in an entry (e.g. "primary metric is PR-AUC from now on")."""
+
+    kind: DecisionKind
+    text: str
+    metric: str | None = None
+    goal: Goal | None = None
+    run_ids: list[str] = Field(default_factory=list)
+
+
+class EntryStructure(BaseModel):
+    """What an engine makes of a brain dump, after grounding."""
+
+    title: str = ""
+    hypotheses: list[str] = Field(default_factory=list)
+    runs: list[LinkedRun] = Field(default_factory=list)
+    observations: list[str] = Field(default_factory=list)
+    conclusions: list[Conclusion] = Field(default_factory=list)
+    next_steps: list[str] = Field(default_factory=list)
+    open_questions: list[str] = Field(default_factory=list)
+    decisions: list[DecisionNote] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    engine: str = ""
+
+
+class WorkspaceRecord(BaseModel):
+    id: str
+    key: str  # "cli:local", "slack:T0123", "teams:<tenant>"
+    platform: str
+    name: str = ""
+    timezone: str = "UTC"
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class MetricChange(BaseModel):
+    at: dt.datetime
+    metric: str
+    goal: Goal
+    reason: str = ""
+    entry_id: str | None = None
+
+
+class ProjectRecord(BaseModel):
+    id: str
+    workspace_id: str
+    name: str
+    tracker_kind: str = "mlflow"
+    tracker_uri: str = ""
+    experiment_ids: list[str] = Field(default_factory=list)
+    experiment_names: list[str] = Field(default_factory=list)
+    channels: list[str] = Field(default_factory=list)
+    primary_metric: str | None = None
+    goal: Goal = "max"
+    metric_history: list[MetricChange] = Field(default_factory=list)
+    settings: dict[str, Any] = Field(default_factory=dict)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+    def metric_at(self, when: dt.datetime) -> tuple[str | None, Goal]:
+        """The primary metric (and its direction) in force at ``when``."""
+        metric, goal = self.primary_metric, self.goal
+        for change in sorted(self.metric_history, key=lambda c: c.at):
+            if change.at <= when:
+                metric, goal = change.metric, change.goal
+        return metric, goal
+
+    def metric_now(self) -> tuple[str | None, Goal]:
+        return self.metric_at(dt.datetime.max.replace(tzinfo=dt.UTC))
+
+
+class EntryRecord(BaseModel):
+    id: str
+    workspace_id: str
+    project_id: str
+    author: str
+    at: dt.datetime
+    source: EntrySource = "cli"
+    raw_text: str
+    status: EntryStatus = "pending"
+    structure: EntryStructure | None = None
+    error: str | None = None
+    channel: str | None = None
+    thread_ts: str | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+    @property
+    def run_ids(self) -> list[str]:
+        return [r.run_id for r in self.structure.runs] if self.structure else []
+
+
+class RunSnapshot(BaseModel):
+    """The tracker's run as last seen, so answers stay fast and survive an outage."""
+
+    project_id: str
+    run_id: str
+    run_name: str = ""
+    experiment_id: str = ""
+    user: str = ""
+    status: str = ""
+    start: dt.datetime
+    end: dt.datetime | None = None
+    params: dict[str, str] = Field(default_factory=dict)
+    metrics: dict[str, float] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict)
+    url: str = ""
+    fetched_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class ApproachRecord(BaseModel):
+    id: str
+    project_id: str
+    name: str
+    status: ApproachStatus = "open"
+    reason: str = ""
+    run_ids: list[str] = Field(default_factory=list)
+    entry_ids: list[str] = Field(default_factory=list)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class DecisionRecord(BaseModel):
+    id: str
+    project_id: str
+    kind: DecisionKind
+    at: dt.datetime
+    text: str
+    rationale: str = ""
+    metric: str | None = None
+    goal: Goal | None = None
+    run_ids: list[str] = Field(default_factory=list)
+    entry_id: str | None = None
+    author: str = ""
+
+
+class JobRecord(BaseModel):
+    id: str
+    workspace_id: str
+    kind: str  # "structure_entry", "digest", "tracker_sync", ...
+    payload: dict[str, Any] = Field(default_factory=dict)
+    status: JobStatus = "queued"
+    attempts: int = 0
+    run_after: dt.datetime = Field(default_factory=utcnow)
+    dedupe_key: str | None = None
+    last_error: str | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow)
