@@ -1,0 +1,267 @@
+"""Terminal renderer: what a person reads in a shell (rich tables, colour, run links).
+
+Only presentation: every value comes from the narrative layer's records."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from narrative.service import LogOutcome
+    from narrative.types import (
+        Answer,
+        CheckResult,
+        Citation,
+        DecisionDoc,
+        Digest,
+        NextPlan,
+        PhaseReport,
+        ReproReport,
+    )
+    from storage.records import ProjectRecord
+
+_VERDICT = {"worked": "[green]✅[/]", "did_not_work": "[red]❌[/]", "inconclusive": "[yellow]•[/]"}
+_STATUS = {"open": "yellow", "adopted": "green", "exhausted": "red", "abandoned": "magenta"}
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _short(run_id: str) -> str:
+    return run_id[:8]
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def _cites(citations: Sequence[Citation]) -> str:
+    parts: list[str] = []
+    for c in citations:
+        if c.entry_id:
+            parts.append(f"entry {c.entry_id}")
+        parts += [f"run {_short(r)}" for r in c.run_ids]
+    return ", ".join(dict.fromkeys(parts))
+
+
+def entry_json(outcome: LogOutcome, *, project: str) -> dict[str, Any]:
+    """The ``coco log --json`` shape of design.md."""
+    entry, s = outcome.entry, outcome.structure
+    return {
+        "entry_id": entry.id,
+        "project": project,
+        "author": entry.author,
+        "at": entry.at.isoformat(),
+        "status": entry.status,
+        "title": s.title,
+        "hypotheses": s.hypotheses,
+        "runs": [r.model_dump(mode="json") for r in s.runs],
+        "observations": s.observations,
+        "conclusions": [c.model_dump(mode="json") for c in s.conclusions],
+        "next_steps": s.next_steps,
+        "open_questions": s.open_questions,
+        "decisions": [d.model_dump(mode="json") for d in s.decisions],
+        "warnings": s.warnings + ([f"pending: {outcome.reason}"] if outcome.pending else []),
+        "engine": s.engine,
+        "notes_written": outcome.notes_written,
+    }
+
+
+def entry(outcome: LogOutcome, *, project: str) -> None:
+    from rich.table import Table
+
+    console = _console()
+    e, s = outcome.entry, outcome.structure
+    if outcome.pending:
+        console.print(f"[yellow]Saved your text as entry {e.id} (pending).[/] {outcome.reason}")
+        return
+    console.rule(f"[bold]{s.title or 'Experiment log'}[/]  [dim]entry {e.id} · {project} · {e.author} · "
+                 f"{e.at:%Y-%m-%d %H:%M}[/]")
+    for label, items in (("Hypotheses", s.hypotheses), ("Observations", s.observations)):
+        if items:
+            console.print(f"[bold]{label}[/]")
+            for item in items:
+                console.print(f"  • {item}")
+    if s.runs:
+        metric_names = list(dict.fromkeys(k for r in s.runs for k in r.metrics))[:4]
+        table = Table(title="Runs (values from the tracker)", title_justify="left")
+        table.add_column("run")
+        table.add_column("name")
+        table.add_column("linked by", style="dim")
+        table.add_column("status")
+        for name in metric_names:
+            table.add_column(name, justify="right")
+        for r in s.runs:
+            table.add_row(f"[link={r.url}]{_short(r.run_id)}[/link]", r.run_name, r.how, r.status,
+                          *[_fmt(r.metrics.get(m)) for m in metric_names])
+        console.print(table)
+    if s.conclusions:
+        console.print("[bold]Conclusions[/]")
+        for c in s.conclusions:
+            console.print(f"  {_VERDICT[c.verdict]} {c.text}")
+    for label, items in (("Next steps", s.next_steps), ("Open questions", s.open_questions)):
+        if items:
+            console.print(f"[bold]{label}[/]")
+            for item in items:
+                console.print(f"  → {item}" if label == "Next steps" else f"  ? {item}")
+    for d in s.decisions:
+        console.print(f"[bold cyan]Decision[/] ({d.kind}): {d.text}")
+    for warning in s.warnings:
+        console.print(f"[yellow]⚠ {warning}[/]")
+    if outcome.notes_written:
+        console.print(f"[dim]Noted on {outcome.notes_written} run(s) in the tracker.[/]")
+
+
+def retried(outcomes: Sequence[LogOutcome]) -> None:
+    console = _console()
+    if not outcomes:
+        console.print("No pending entries.")
+    for o in outcomes:
+        state = "[yellow]still pending[/]" if o.pending else "[green]structured[/]"
+        console.print(f"entry {o.entry.id}: {state} {o.reason}")
+
+
+def projects(items: Sequence[ProjectRecord]) -> None:
+    from rich.table import Table
+
+    table = Table(title="Projects")
+    for col in ("name", "tracker", "experiments", "primary metric", "channels"):
+        table.add_column(col)
+    for p in items:
+        metric, goal = p.metric_now()
+        table.add_row(p.name, p.tracker_uri, ", ".join(p.experiment_names), f"{metric} ({goal})",
+                      ", ".join(p.channels))
+    _console().print(table)
+
+
+def project_added(p: ProjectRecord) -> None:
+    metric, goal = p.metric_now()
+    _console().print(f"Project [bold]{p.name}[/] → {', '.join(p.experiment_names)} on {p.tracker_uri}; "
+                     f"primary metric {metric or '(not set)'} ({goal}).")
+
+
+def check(result: CheckResult) -> None:
+    console = _console()
+    if not result.already_tried:
+        console.print("[green]Nothing like this in the history.[/] Go ahead." if not result.matches else
+                      "[green]Not tried as such[/]; nearest things in the history:")
+    else:
+        console.print("[bold yellow]You already tried this.[/]")
+    for m in result.matches:
+        who = f" — {m.author}, {m.at:%Y-%m-%d}" if m.at else ""
+        console.print(f"  • {m.summary}{who} [dim](score {m.score:.2f}; "
+                      f"{_cites([_citation(m.entry_id, m.run_ids)])})[/]")
+        if m.outcome:
+            console.print(f"    outcome: {m.outcome}")
+
+
+def _citation(entry_id: str | None, run_ids: list[str]) -> Citation:
+    from narrative.types import Citation
+
+    return Citation(entry_id=entry_id, run_ids=run_ids)
+
+
+def answer(result: Answer) -> None:
+    console = _console()
+    console.print(result.answer)
+    if result.citations:
+        console.print(f"[dim]Sources: {_cites(result.citations)}[/]")
+
+
+def phase(report: PhaseReport) -> None:
+    from rich.table import Table
+
+    console = _console()
+    since = f" since {report.since:%Y-%m-%d}" if report.since else ""
+    console.rule(f"[bold]Phase summary{since}[/] — primary metric {report.primary_metric} ({report.goal})")
+    if report.summary:
+        console.print(report.summary)
+    if report.best:
+        console.print(f"[bold green]Best:[/] [link={report.best.url}]{report.best.run_name or report.best.run_id}"
+                      f"[/link] ({_short(report.best.run_id)}) {report.primary_metric} = {_fmt(report.best.value)}"
+                      f"{' — ' + report.best_reason if report.best_reason else ''}")
+    for s in report.metric_switches:
+        console.print(f"[cyan]Metric switch:[/] {s}")
+    if report.approaches:
+        table = Table(title="Approaches", title_justify="left")
+        for col in ("approach", "status", "why", "best", "runs"):
+            table.add_column(col)
+        for a in report.approaches:
+            colour = _STATUS.get(a.status, "white")
+            table.add_row(a.name, f"[{colour}]{a.status}[/]", a.reason, _fmt(a.best_value),
+                          ", ".join(_short(r) for r in a.run_ids[:4]) + ("…" if len(a.run_ids) > 4 else ""))
+        console.print(table)
+    for label, items in (("Findings", report.findings), ("Next", report.next_steps)):
+        if items:
+            console.print(f"[bold]{label}[/]")
+            for item in items:
+                console.print(f"  • {item}")
+    if report.citations:
+        console.print(f"[dim]Sources: {_cites(report.citations)}[/]")
+
+
+def reproduce(report: ReproReport) -> None:
+    console = _console()
+    console.rule(f"[bold]Reproducing {report.run_name or report.run_id}[/] ({_short(report.run_id)})")
+    for key, value in report.present.items():
+        console.print(f"  [green]✓[/] {key}: {value}")
+    for item in report.missing:
+        console.print(f"  [red]✗ missing:[/] {item}")
+    for label, items in (("Steps", report.steps), ("Checks", report.checks), ("Entries", report.entries)):
+        if items:
+            console.print(f"[bold]{label}[/]")
+            for i, item in enumerate(items, 1):
+                console.print(f"  {i}. {item}")
+
+
+def digest(d: Digest) -> None:
+    console = _console()
+    console.rule(f"[bold]{d.project} — week of {d.since:%Y-%m-%d}[/] ({d.primary_metric}, {d.goal})")
+    if d.best:
+        before = f" (was {_fmt(d.best_before.value)})" if d.best_before and d.best_before.run_id != d.best.run_id else ""
+        console.print(f"Best: {d.best.run_name or _short(d.best.run_id)} = {_fmt(d.best.value)}{before}")
+    for section, lines in d.sections.items():
+        if lines:
+            console.print(f"[bold]{section}[/]")
+            for line in lines:
+                cites = _cites(line.citations)
+                console.print(f"  • {line.text}" + (f" [dim]({cites})[/]" if cites else ""))
+
+
+def next_plan(plan: NextPlan) -> None:
+    console = _console()
+    if plan.best:
+        console.print(f"Best so far: {plan.best.run_name or _short(plan.best.run_id)} = {_fmt(plan.best.value)}")
+    console.print("[bold]Run next[/]")
+    for x in sorted(plan.experiments, key=lambda e: e.priority):
+        console.print(f"  {x.priority}. {x.title} — {x.why}")
+    if plan.low_roi:
+        console.print("[bold]Low ROI given the history[/]")
+        for line in plan.low_roi:
+            console.print(f"  • {line.text}")
+    if plan.missing_baseline:
+        console.print(f"[yellow]Baseline:[/] {plan.missing_baseline}")
+    if plan.pivot:
+        console.print(f"[bold]Pivot?[/] {plan.pivot}")
+
+
+def decision(doc: DecisionDoc) -> None:
+    from rich.markdown import Markdown
+
+    _console().print(Markdown(doc.markdown) if doc.markdown else doc.title)
+
+
+def jobs(done: Sequence[dict[str, Any]]) -> None:
+    console = _console()
+    if not done:
+        console.print("No work was due.")
+    for job in done:
+        console.print(f"{job['kind']} {job['id']}: {job['result']}")

@@ -1,0 +1,59 @@
+"""The one settings object. Built by the app factory (``bot.app.build_app``) and passed in; never
+created at import time."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_author() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        return os.environ.get("USER", "me")
+
+
+class Settings(BaseSettings):
+    """Environment variables are the contract of design.md; names are given as aliases."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    home: Path = Field(default=Path("~/.coco"), validation_alias=AliasChoices("COCO_HOME"))
+    database_url: str | None = Field(default=None, validation_alias=AliasChoices("COCO_DATABASE_URL"))
+    mlflow_tracking_uri: str | None = Field(
+        default=None, validation_alias=AliasChoices("MLFLOW_TRACKING_URI")
+    )
+    mlflow_ui_url: str = Field(
+        default="http://127.0.0.1:5000", validation_alias=AliasChoices("COCO_MLFLOW_UI_URL")
+    )
+    engine: Literal["auto", "local", "anthropic"] = Field(
+        default="auto", validation_alias=AliasChoices("COCO_ENGINE")
+    )
+    anthropic_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("ANTHROPIC_API_KEY")
+    )
+    workspace: str = Field(default="cli:local", validation_alias=AliasChoices("COCO_WORKSPACE"))
+    author: str = Field(default_factory=_default_author, validation_alias=AliasChoices("COCO_AUTHOR"))
+    # How far back a brain dump's runs may lie when the author has no earlier entry.
+    lookback_days: int = Field(default=14, validation_alias=AliasChoices("COCO_LOOKBACK_DAYS"))
+
+    @property
+    def home_dir(self) -> Path:
+        return self.home.expanduser()
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home_dir / 'coco.db'}"
+
+    def resolved_tracking_uri(self) -> str:
+        return self.mlflow_tracking_uri or f"sqlite:///{self.home_dir / 'mlflow.db'}"
+
+    def engine_name(self) -> Literal["local", "anthropic"]:
+        if self.engine == "auto":
+            return "anthropic" if self.anthropic_api_key else "local"
+        return self.engine

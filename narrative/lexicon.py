@@ -1,0 +1,374 @@
+"""The shared vocabulary of ML work: model families, parameter and metric names, verdict cues.
+
+Data plus small pure functions, so that structuring, linking and synthesis agree on what words mean.
+Everything is lowercase; callers lowercase their text before matching.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Literal
+
+Direction = Literal["max", "min"]
+
+# Model families: canonical name -> the ways people (and run params) spell it. An alias matches a
+# whole word (or a run param value token), so short aliases like "rf" do not fire inside words.
+MODEL_FAMILIES: dict[str, tuple[str, ...]] = {
+    "xgboost": ("xgboost", "xgb"),
+    "lightgbm": ("lightgbm", "lgbm", "light gbm", "lgb"),
+    "catboost": ("catboost", "cat boost", "cb"),
+    "gbm": ("gbm", "gbdt", "gradient boosting", "boosted trees", "hist_gb", "histgradientboosting"),
+    "random_forest": ("random forest", "random_forest", "randomforest", "rf"),
+    "extra_trees": ("extra trees", "extra_trees", "extratrees"),
+    "logreg": ("logreg", "logistic regression", "logistic", "lr_model", "tfidf_logreg"),
+    "linear": ("linear regression", "ridge", "lasso", "elasticnet", "elastic net"),
+    "svm": ("svm", "svc", "svr"),
+    "knn": ("knn", "k-nn", "nearest neighbour", "nearest neighbor"),
+    "naive_bayes": ("naive bayes", "naive_bayes", "nb"),
+    "mlp": ("mlp", "mlps", "neural net", "neural nets", "nets", "nn", "feedforward", "dense net"),
+    "isolation_forest": ("isolation forest", "isolation_forest", "iforest", "i-forest"),
+    "autoencoder": ("autoencoder", "auto-encoder", "dense_autoencoder", "ae", "vae"),
+    "distilbert": ("distilbert", "distil-bert", "distilbert-base-uncased"),
+    "bert": ("bert", "bert-base", "bert-large"),
+    "roberta": ("roberta", "roberta-base", "roberta-large"),
+    "deberta": ("deberta", "deberta-v3"),
+    "setfit": ("setfit",),
+    "tfidf": ("tfidf", "tf-idf"),
+    "resnet": ("resnet", "resnet18", "resnet34", "resnet50", "resnet101"),
+    "efficientnet": ("efficientnet", "effnet", "efficient net"),
+    "vit": ("vit", "vision transformer"),
+    "convnext": ("convnext", "conv next"),
+    "prophet": ("prophet",),
+    "ets": ("ets", "exponential smoothing", "holt-winters", "holt winters"),
+    "arima": ("arima", "sarima", "auto-arima", "autoarima"),
+    "seasonal_naive": ("seasonal naive", "seasonal_naive", "snaive"),
+    "nbeats": ("nbeats", "n-beats", "n beats"),
+    "nhits": ("nhits", "n-hits"),
+    "tft": ("tft", "temporal fusion transformer"),
+    "deepar": ("deepar",),
+    "lstm": ("lstm", "lstms"),
+    "gru": ("gru",),
+    "cnn": ("cnn", "convnet"),
+    "transformer": ("transformer",),
+    "llama": ("llama", "llama2", "llama3"),
+    "mistral": ("mistral",),
+    "t5": ("t5", "flan-t5"),
+    "gpt": ("gpt", "gpt2", "gpt-2"),
+    "lora": ("lora", "qlora"),
+    "ensemble": ("ensemble", "blend", "stacking", "stacked"),
+    "two_tower": ("two-tower", "two tower", "two_tower"),
+    "als": ("als", "matrix factorization", "matrix factorisation", "mf"),
+}
+
+# Parameter names people say -> substrings of the run's param keys they can mean. The key itself
+# always matches too (``max_depth`` in text matches the param ``max_depth``).
+PARAM_ALIASES: dict[str, tuple[str, ...]] = {
+    "lr": ("learning_rate", "lr", "eta"),
+    "learning rate": ("learning_rate", "lr", "eta"),
+    "eta": ("eta", "learning_rate"),
+    "depth": ("max_depth", "depth"),
+    "max depth": ("max_depth", "depth"),
+    "d": ("max_depth", "depth"),
+    "trees": ("n_estimators", "iterations", "num_boost_round", "num_trees"),
+    "estimators": ("n_estimators",),
+    "rounds": ("num_boost_round", "n_estimators", "iterations"),
+    "iterations": ("iterations", "n_estimators"),
+    "iters": ("iterations", "n_estimators"),
+    "leaves": ("num_leaves",),
+    "num leaves": ("num_leaves",),
+    "spw": ("scale_pos_weight",),
+    "pos weight": ("scale_pos_weight", "pos_weight"),
+    "bs": ("batch_size",),
+    "batch": ("batch_size",),
+    "batch size": ("batch_size",),
+    "ep": ("epochs",),
+    "eps": ("epochs",),
+    "epoch": ("epochs",),
+    "epochs": ("epochs",),
+    "ls": ("label_smoothing",),
+    "label smoothing": ("label_smoothing",),
+    "p": ("tweedie_variance_power", "power"),
+    "power": ("tweedie_variance_power", "power"),
+    "seed": ("seed",),
+    "seeds": ("seed",),
+    "t": ("temperature",),
+    "temp": ("temperature",),
+    "temperature": ("temperature",),
+    "alpha": ("alpha",),
+    "gamma": ("gamma",),
+    "thr": ("threshold",),
+    "threshold": ("threshold",),
+    "w": ("weight",),
+    "weight": ("weight",),
+    "img": ("img_size", "image_size", "resolution"),
+    "res": ("img_size", "image_size", "resolution"),
+    "resolution": ("img_size", "image_size", "resolution"),
+    "dropout": ("dropout",),
+    "hidden": ("hidden",),
+    "wd": ("weight_decay",),
+    "weight decay": ("weight_decay",),
+    "warmup": ("warmup",),
+    "max len": ("max_len", "max_length", "max_seq_len"),
+    "maxlen": ("max_len", "max_length"),
+    "seq len": ("max_len", "max_seq_len", "max_length", "seq_len"),
+    "c": ("c",),
+    "k": ("k", "n_neighbors", "top_k"),
+    "rank": ("rank", "lora_r", "r"),
+    "r": ("lora_r", "rank"),
+    "contamination": ("contamination",),
+    "bottleneck": ("bottleneck",),
+    "shots": ("n_shots", "shots"),
+    "horizon": ("horizon",),
+    "season": ("season_length",),
+}
+
+# Words that appear before a number and name a parameter ("depth 4", "lr .05", "bs=1024").
+# Longest first so "learning rate" wins over "rate".
+PARAM_WORDS: tuple[str, ...] = tuple(sorted(PARAM_ALIASES, key=len, reverse=True))
+
+# Words that appear after a number and name a parameter ("1500 trees", "30 ep", "3ep").
+PARAM_SUFFIX_WORDS: dict[str, str] = {
+    "trees": "trees", "tree": "trees", "estimators": "trees", "rounds": "rounds", "iterations": "iterations",
+    "iters": "iterations", "ep": "epochs", "eps": "epochs", "epoch": "epochs", "epochs": "epochs",
+    "leaves": "leaves", "layers": "layers", "px": "img", "bits": "bits", "folds": "folds", "shots": "shots",
+}
+
+# Metric names as spoken -> substrings of metric keys (checked in order; first key found wins).
+METRIC_ALIASES: dict[str, tuple[str, ...]] = {
+    "pr-auc": ("pr_auc", "prauc", "average_precision", "aucpr", "ap"),
+    "pr auc": ("pr_auc", "prauc", "average_precision", "aucpr", "ap"),
+    "prauc": ("pr_auc", "prauc", "aucpr"),
+    "auprc": ("pr_auc", "auprc", "aucpr", "average_precision"),
+    "average precision": ("average_precision", "pr_auc", "ap"),
+    "pr": ("pr_auc", "prauc", "aucpr", "average_precision"),
+    "roc-auc": ("roc_auc", "auc"),
+    "roc auc": ("roc_auc", "auc"),
+    "roc": ("roc_auc", "auc"),
+    "auroc": ("roc_auc", "auroc", "auc"),
+    "auc": ("auc",),
+    "macro f1": ("macro_f1", "f1_macro", "f1"),
+    "macro-f1": ("macro_f1", "f1_macro", "f1"),
+    "f1": ("f1",),
+    "f-1": ("f1",),
+    "precision": ("precision",),
+    "recall": ("recall",),
+    "accuracy": ("acc",),
+    "acc": ("acc",),
+    "top1": ("top1", "top_1", "acc"),
+    "top-1": ("top1", "top_1", "acc"),
+    "logloss": ("logloss", "log_loss"),
+    "log loss": ("logloss", "log_loss"),
+    "loss": ("loss",),
+    "brier": ("brier",),
+    "rmse": ("rmse",),
+    "mae": ("mae",),
+    "mape": ("mape",),
+    "smape": ("smape",),
+    "wape": ("wape",),
+    "mse": ("mse",),
+    "r2": ("r2",),
+    "ndcg": ("ndcg",),
+    "map": ("map",),
+    "mrr": ("mrr",),
+    "hit rate": ("hit_rate", "hitrate", "hr"),
+    "bleu": ("bleu",),
+    "rouge": ("rouge",),
+    "perplexity": ("perplexity", "ppl"),
+    "ppl": ("ppl", "perplexity"),
+    "latency": ("latency",),
+    "p95": ("p95",),
+    "bias": ("bias",),
+    "exact match": ("exact_match", "em"),
+    "win rate": ("win_rate",),
+}
+METRIC_WORDS: tuple[str, ...] = tuple(sorted(METRIC_ALIASES, key=len, reverse=True))
+
+# Metric key fragments that mean "lower is better".
+LOWER_IS_BETTER: tuple[str, ...] = (
+    "loss", "error", "err", "rmse", "mse", "mae", "mape", "wape", "smape", "brier", "perplexity", "ppl",
+    "latency", "_ms", "seconds", "time", "cost", "bias", "cer", "wer", "fpr", "eer",
+)
+
+# Verdict cues. Matched as substrings of a lowercased clause (with word boundaries where written
+# with a leading/trailing space). Negative cues win over positive ones inside one clause.
+NEGATIVE_CUES: tuple[str, ...] = (
+    "didn't help", "did not help", "doesn't help", "does not help", "didnt help", "no help", "not help",
+    "didn't work", "did not work", "doesn't work", "didnt work", "not working", "no gain", "no improvement",
+    "no better", "not better", "no lift", "not faster", "not worth", "isn't worth", "wasn't worth",
+    "worse", "worst", "hurt", "hurts", "dead", "parking", "park it", "parked", "shelving", "shelve", "shelved",
+    "dropping", "drop it", "dropped it", "abandon", "giving up", "give up", "gave up", "not pursuing",
+    "not spending", "stop tuning", "no more", "is out", "ruled out", "rule out", "not shippable",
+    "unshippable", "oom", "out of memory", "blew up", "blown up", "exploded", "diverged", "diverge",
+    "went nan", "nan loss", "loss nan", "crashed", "died", "killed", "failed", "timed out", "timeout",
+    "flat", "nothing", "no change", "no difference", "behind", "under plain", "lower than", "dropped",
+    "went down", "overfit", "leak", "fiction", "bogus", "can't trust", "cannot trust", "don't transfer",
+    "doesn't transfer", "didn't transfer", "adds nothing", "added nothing", "slower", "too slow",
+    "noise", "not convinced", "closing", "closed", "kill it", "killing it", "scrap", "scrapped",
+    "regress", "tanked", "meh", "useless", "broke", "broken", "over budget", "too expensive",
+)
+POSITIVE_CUES: tuple[str, ...] = (
+    "best", "big jump", "jump", "better", "improv", "win", "wins", "helped", "helps", "works", "worked",
+    "gain", "beats", "beat ", "new best", "up to", "lifts", "lift", "boost", "🎉", "✅", "👍", "🚀",
+    "clearly the way", "way to go", "real", "solid", "nice", "great", "good", "keeping", "going with",
+    "sticking with", "it is", "ship", "candidate", "comfortably",
+)
+INCONCLUSIVE_CUES: tuple[str, ...] = (
+    "inside the noise", "within noise", "within the noise", "coin flip", "inconclusive", "unclear",
+    "not sure", "hard to say", "mixed", "noise", "~same", "about the same", "roughly the same", "on par",
+    "tie", "wash",
+)
+
+NEXT_STEP_CUES: tuple[str, ...] = (
+    "next:", "next up", "next week", "next step", "next i", "next we", "next,", "next -", "next ",
+    "tomorrow", "tmrw", "tmr", "todo", "to do:", "to-do", "plan:", "plan is", "plan ", "want to",
+    "wanna", "going to", "gonna", "will ", "i'll", "we'll", "let's", "lets ", "monday", "tuesday",
+    "wednesday", "thursday", "friday", "need to", "needs to", "should try", "could try", "worth trying",
+    "idea", "then ", "thinking we", "thinking of", "first)", "first.", " first", "follow up", "follow-up",
+)
+QUESTION_CUES: tuple[str, ...] = (
+    "?", "q:", "open q", "open:", "open question", "question", "not sure", "unsure", "wonder",
+    "would love a", "2nd pair of eyes", "second pair of eyes", "need to ask", "ask ", "either",
+    "whether", "no idea", "unclear", "check how", "check if", "check whether", "is it",
+)
+
+# Phrases that announce a change of the primary metric.
+METRIC_SWITCH_CUES: tuple[str, ...] = (
+    "primary metric", "main metric", "north star", "headline metric", "optimise for", "optimize for",
+    "optimising for", "optimizing for", "we optimise", "we optimize", "switching the metric",
+    "switch the metric", "switching to", "switch to", "judge on", "judged on", "target metric",
+    "from now on", "metric is now", "metric to",
+)
+ADOPT_CUES: tuple[str, ...] = (
+    "going with", "go with", "sticking with", "stick with", "keeping", "keep ", "switching to",
+    "switch to", "it is", "it'll be", "ship candidate", "is the candidate", "is our", "adopt", "settle on",
+    "settled on", "from here on", "from now on",
+)
+ABANDON_CUES: tuple[str, ...] = (
+    "dead", "parking", "parked", "shelving", "shelved", "dropping", "abandon", "not pursuing",
+    "no more", "is out", "ruled out", "giving up", "stop tuning", "not spending", "closing",
+    "not worth", "stop touching", "is done",
+)
+FAILURE_CUES: tuple[str, ...] = (
+    "oom", "out of memory", "blew up", "blown up", "exploded", "nan", "diverged", "crashed", "died",
+    "killed", "failed", "fail", "timed out", "timeout", "segfault", "error", "broke", "didn't finish",
+    "did not finish", "never finished", "stuck",
+)
+
+# Param-value tokens too common to tell runs apart.
+STOP_TOKENS: frozenset[str] = frozenset({
+    "none", "true", "false", "default", "defaults", "base", "basic", "all", "the", "and", "with", "on",
+    "off", "yes", "no", "v1", "v2", "v3", "1", "0", "model", "x", "a", "of", "to", "in", "auto",
+})
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def words(text: str) -> list[str]:
+    """Lowercase alphanumeric words of ``text`` (underscores, dashes, plus signs split words)."""
+    return _WORD.findall(text.lower())
+
+
+def contains_phrase(text: str, phrase: str) -> bool:
+    """``phrase`` in lowercase ``text`` as whole words (emoji and punctuation cues as substrings)."""
+    if not phrase or not any(ch.isalnum() for ch in phrase):
+        return phrase in text
+    start = 0
+    while True:
+        index = text.find(phrase, start)
+        if index < 0:
+            return False
+        before = text[index - 1] if index else " "
+        end = index + len(phrase)
+        after = text[end] if end < len(text) else " "
+        left_ok = not (phrase[0].isalnum() and before.isalnum())
+        right_ok = not (phrase[-1].isalnum() and after.isalnum())
+        if left_ok and right_ok:
+            return True
+        start = index + 1
+
+
+def has_cue(text: str, cues: tuple[str, ...]) -> bool:
+    """Whether any cue occurs in lowercase ``text`` (word-bounded at its alphanumeric ends)."""
+    return any(contains_phrase(text, cue) for cue in cues)
+
+
+def families_in(text: str) -> set[str]:
+    """Canonical model families mentioned in lowercase ``text``."""
+    found = set()
+    for family, aliases in MODEL_FAMILIES.items():
+        if any(contains_phrase(text, alias) for alias in aliases):
+            found.add(family)
+    return found
+
+
+def family_of_value(value: str) -> set[str]:
+    """Families a run's param value (e.g. ``"distilbert-base-uncased"``) belongs to."""
+    lowered = value.lower()
+    tokens = set(re.split(r"[^a-z0-9]+", lowered)) | {lowered}
+    found = set()
+    for family, aliases in MODEL_FAMILIES.items():
+        for alias in aliases:
+            if alias in tokens or (len(alias) >= 4 and alias.replace(" ", "_") in lowered):
+                found.add(family)
+                break
+    return found
+
+
+def metric_direction(metric_key: str) -> Direction:
+    """``min`` for losses, errors and costs; ``max`` otherwise."""
+    lowered = metric_key.lower()
+    return "min" if any(fragment in lowered for fragment in LOWER_IS_BETTER) else "max"
+
+
+def metric_key_for(spoken: str, metric_keys: list[str]) -> str | None:
+    """The run metric key a spoken metric name means ("PR AUC" -> ``val_pr_auc``), if any.
+
+    Prefers keys with a ``val`` / ``valid`` / ``test`` prefix, the usual selection metric.
+    """
+    lowered = spoken.lower().strip()
+    normalised = re.sub(r"[\s\-]+", "_", lowered)
+    exact = [k for k in metric_keys if k.lower() == lowered or k.lower() == normalised]
+    if exact:
+        return exact[0]
+    fragments = METRIC_ALIASES.get(lowered) or METRIC_ALIASES.get(lowered.replace("_", " ")) or (normalised,)
+    ordered = sorted(metric_keys, key=lambda k: (not k.lower().startswith(("val", "valid", "test")), len(k)))
+    for fragment in fragments:
+        for key in ordered:
+            key_words = re.split(r"[^a-z0-9]+", key.lower())
+            joined = "_".join(key_words)
+            if fragment in key_words or f"_{fragment}" in f"_{joined}_" and f"{fragment}_" in f"{joined}_":
+                # ``auc`` must not grab ``pr_auc`` when a plain ``auc``/``roc_auc`` key exists.
+                if fragment == "auc" and "pr" in key_words and any(
+                    "pr" not in re.split(r"[^a-z0-9]+", k.lower()) and "auc" in k.lower() for k in metric_keys
+                ):
+                    continue
+                return key
+    return None
+
+
+def parse_number(token: str) -> float | None:
+    """A number as people write it: ``.05``, ``5e-5``, ``1,500``, ``2^12``; None if not a number."""
+    cleaned = token.strip().rstrip("%").replace(",", "") if token.count(",") <= 1 else token
+    if "^" in cleaned:
+        base, _, exponent = cleaned.partition("^")
+        try:
+            return float(base) ** float(exponent)
+        except (ValueError, OverflowError):
+            return None
+    try:
+        value = float(cleaned)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def same_value(spoken: str, stored: str) -> bool:
+    """Whether a value as spoken (``.05``, ``5e-5``, ``d4``) equals a run's stored param value."""
+    spoken_l, stored_l = spoken.strip().lower(), stored.strip().lower()
+    if spoken_l == stored_l:
+        return True
+    a, b = parse_number(spoken_l), parse_number(stored_l)
+    if a is not None and b is not None:
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+    return False

@@ -1,0 +1,454 @@
+"""The narrative service: the flows every front end (CLI, Slack, Teams) drives.
+
+It owns the order that makes the truth rules hold: the person's text is stored before anything can
+fail; candidates come from the tracker; the engine's output is grounded before it is stored or shown;
+a tracker or engine outage leaves a ``pending`` entry and a durable job that finishes it later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from adapters.errors import (
+    EmptyTextError,
+    OutsideFailure,
+    RunNotFoundError,
+    TrackerUnavailableError,
+    UserInputError,
+)
+from adapters.tracker import RUN_ID_MIN_PREFIX, TrackedRun, Tracker, iter_runs
+from narrative import grounding
+from narrative.engine import Engine
+from narrative.types import (
+    Answer,
+    CheckResult,
+    DecisionDoc,
+    Digest,
+    NextPlan,
+    PhaseReport,
+    ProjectHistory,
+    ReproReport,
+    StructureRequest,
+)
+from storage.ports import Repository
+from storage.records import (
+    DecisionRecord,
+    EntryRecord,
+    EntrySource,
+    EntryStructure,
+    Goal,
+    MetricChange,
+    ProjectRecord,
+    RunSnapshot,
+    utcnow,
+)
+
+log = logging.getLogger("coco.service")
+
+# An engine reads at most this much of one message; the whole text is still stored.
+MAX_STRUCTURED_CHARS = 40_000
+STRUCTURE_JOB = "structure_entry"
+WRITE_BACK_JOB = "write_back"
+_HEX_REF = re.compile(rf"(?<![0-9a-zA-Z])[0-9a-f]{{{RUN_ID_MIN_PREFIX},32}}(?![0-9a-zA-Z])")
+# A resync re-reads runs that started this long before the last sync: their metrics may still move.
+RESYNC_OVERLAP = dt.timedelta(days=2)
+
+
+def snapshot_of(run: TrackedRun, *, project_id: str) -> RunSnapshot:
+    return RunSnapshot(
+        project_id=project_id,
+        run_id=run.run_id,
+        run_name=run.run_name,
+        experiment_id=run.experiment_id,
+        user=run.user,
+        status=run.status,
+        start=run.start,
+        end=run.end,
+        params=dict(run.params),
+        metrics=dict(run.metrics),
+        tags=dict(run.tags),
+        url=run.url,
+    )
+
+
+def clean_text(text: str) -> str:
+    """The text as stored: exactly as typed, except NUL characters, which no SQL text column takes."""
+    return text.replace("\x00", "\ufffd")
+
+
+@dataclass
+class LogOutcome:
+    entry: EntryRecord
+    pending: bool = False
+    reason: str = ""
+    notes_written: int = 0
+    already_tried: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def structure(self) -> EntryStructure:
+        return self.entry.structure or EntryStructure()
+
+
+class Narrator:
+    """One workspace's narrative flows over a repository, a tracker per project and an engine."""
+
+    def __init__(
+        self,
+        *,
+        repo: Repository,
+        workspace_id: str,
+        engine: Engine,
+        tracker_for: Callable[[ProjectRecord], Tracker],
+        lookback_days: int = 14,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self.repo = repo
+        self.workspace_id = workspace_id
+        self.engine = engine
+        self._tracker_for = tracker_for
+        self.lookback = dt.timedelta(days=lookback_days)
+        self.clock = clock
+
+    # -- projects -----------------------------------------------------------------------------
+    async def add_project(
+        self,
+        *,
+        name: str,
+        tracker: Tracker,
+        experiments: Sequence[str],
+        primary_metric: str | None,
+        goal: Goal,
+        channels: Sequence[str] = (),
+    ) -> ProjectRecord:
+        if not name.strip():
+            raise UserInputError("A project needs a name.")
+        found = [await tracker.get_experiment(e) for e in experiments]
+        return await self.repo.create_project(
+            self.workspace_id,
+            name=name.strip(),
+            tracker_kind=tracker.kind,
+            tracker_uri=tracker.uri,
+            experiment_ids=[e.experiment_id for e in found],
+            experiment_names=[e.name for e in found],
+            primary_metric=primary_metric,
+            goal=goal,
+            channels=channels,
+        )
+
+    async def project(self, name: str) -> ProjectRecord:
+        return await self.repo.get_project(self.workspace_id, name)
+
+    def tracker(self, project: ProjectRecord) -> Tracker:
+        return self._tracker_for(project)
+
+    # -- log: brain dump -> entry --------------------------------------------------------------
+    async def log(
+        self,
+        *,
+        project: str,
+        text: str,
+        author: str,
+        at: dt.datetime | None = None,
+        source: EntrySource = "cli",
+        channel: str | None = None,
+        thread_ts: str | None = None,
+    ) -> LogOutcome:
+        if not text.strip():
+            raise EmptyTextError("brain dump")
+        record = await self.project(project)
+        entry = await self.repo.add_entry(
+            self.workspace_id,
+            project_id=record.id,
+            author=author,
+            at=at or self.clock(),
+            raw_text=clean_text(text),
+            source=source,
+            channel=channel,
+            thread_ts=thread_ts,
+        )
+        return await self._structure(record, entry)
+
+    async def retry_pending(self, *, project: str | None = None) -> list[LogOutcome]:
+        """Finish every pending entry (of one project, or all); each stays pending if it fails again."""
+        projects = [await self.project(project)] if project else await self.repo.list_projects(self.workspace_id)
+        outcomes: list[LogOutcome] = []
+        for record in projects:
+            token: str | None = None
+            while True:
+                entries, token = await self.repo.list_entries(
+                    self.workspace_id, project_id=record.id, status="pending", page_token=token
+                )
+                for entry in entries:
+                    outcomes.append(await self._structure(record, entry))
+                if not token:
+                    break
+        return outcomes
+
+    async def _structure(self, project: ProjectRecord, entry: EntryRecord) -> LogOutcome:
+        try:
+            request = await self._structure_request(project, entry)
+            draft = await self.engine.structure(request)
+        except OutsideFailure as failure:
+            return await self._leave_pending(project, entry, failure)
+        candidates = {r.run_id: r for r in (*request.window_runs, *request.known_runs)}
+        candidates.update({r.run_id: r for r in request.resolved_refs.values()})
+        structure = grounding.ground_structure(draft, person_text=request.text, candidates=candidates)
+        if len(entry.raw_text) > MAX_STRUCTURED_CHARS:
+            structure.warnings.append(
+                f"Only the first {MAX_STRUCTURED_CHARS:,} characters were structured; "
+                f"the whole text ({len(entry.raw_text):,} characters) is saved."
+            )
+        stored = await self.repo.save_structure(self.workspace_id, entry.id, structure, status="structured")
+        await self.repo.upsert_runs(self.workspace_id, [candidates[r.run_id] for r in structure.runs])
+        await self._record_decisions(project, stored)
+        written = await self._write_back(project, stored)
+        return LogOutcome(entry=stored, notes_written=written)
+
+    async def _leave_pending(self, project: ProjectRecord, entry: EntryRecord, failure: OutsideFailure) -> LogOutcome:
+        log.warning("entry %s left pending: %s", entry.id, failure.user_message)
+        stored = await self.repo.mark_entry_error(self.workspace_id, entry.id, failure.user_message)
+        await self.repo.enqueue_job(
+            self.workspace_id,
+            kind=STRUCTURE_JOB,
+            payload={"entry_id": entry.id, "project_id": project.id},
+            run_after=self.clock() + dt.timedelta(minutes=1),
+            dedupe_key=f"{STRUCTURE_JOB}:{entry.id}",
+        )
+        return LogOutcome(entry=stored, pending=True, reason=failure.user_message)
+
+    async def _structure_request(self, project: ProjectRecord, entry: EntryRecord) -> StructureRequest:
+        tracker = self.tracker(project)
+        text = entry.raw_text[:MAX_STRUCTURED_CHARS]
+        previous, _ = await self.repo.list_entries(
+            self.workspace_id, project_id=project.id, author=entry.author, until=entry.at, limit=1000
+        )
+        previous = [e for e in previous if e.id != entry.id and e.at < entry.at]
+        window_start = previous[-1].at if previous else None
+        since = entry.at - self.lookback
+        window = [
+            snapshot_of(run, project_id=project.id)
+            async for run in iter_runs(
+                tracker, experiment_ids=project.experiment_ids, since=since, until=entry.at
+            )
+        ]
+        await self.repo.upsert_runs(self.workspace_id, window)
+        resolved: dict[str, RunSnapshot] = {}
+        unresolved: dict[str, str] = {}
+        for ref in dict.fromkeys(_HEX_REF.findall(text.lower())):
+            try:
+                run = await tracker.get_run(ref, experiment_ids=project.experiment_ids)
+            except UserInputError as problem:
+                # Hex words that are not run ids (a git sha, a colour) are common: only a
+                # reference that looks like a run id (8+ chars) is worth a warning.
+                if not isinstance(problem, RunNotFoundError) or len(ref) >= 8:
+                    unresolved[ref] = problem.user_message
+                continue
+            if run.experiment_id in project.experiment_ids:
+                resolved[ref] = snapshot_of(run, project_id=project.id)
+        known, _ = await self.repo.list_runs(self.workspace_id, project.id, until=entry.at)
+        return StructureRequest(
+            text=text,
+            author=entry.author,
+            at=entry.at,
+            project=project,
+            window_runs=window,
+            resolved_refs=resolved,
+            unresolved_refs=unresolved,
+            known_runs=known,
+            previous_entries=previous[-20:],
+            window_start=window_start,
+        )
+
+    async def _record_decisions(self, project: ProjectRecord, entry: EntryRecord) -> None:
+        for note in entry.structure.decisions if entry.structure else []:
+            if note.kind == "metric_switch" and note.metric:
+                await self.repo.record_metric_change(
+                    self.workspace_id,
+                    project.id,
+                    MetricChange(at=entry.at, metric=note.metric, goal=note.goal or "max",
+                                 reason=note.text, entry_id=entry.id),
+                )
+            await self.repo.add_decision(
+                self.workspace_id,
+                DecisionRecord(
+                    id=f"{entry.id}:{len(note.text)}:{note.kind}",
+                    project_id=project.id,
+                    kind=note.kind,
+                    at=entry.at,
+                    text=note.text,
+                    metric=note.metric,
+                    goal=note.goal,
+                    run_ids=note.run_ids,
+                    entry_id=entry.id,
+                    author=entry.author,
+                ),
+            )
+
+    async def _write_back(self, project: ProjectRecord, entry: EntryRecord) -> int:
+        """Write the entry onto its runs in the tracker; an outage queues the write, it loses nothing."""
+        if not entry.structure or not entry.structure.runs:
+            return 0
+        tracker = self.tracker(project)
+        written = 0
+        for linked in entry.structure.runs:
+            try:
+                await tracker.write_note(linked.run_id, entry_id=entry.id, section=note_section(entry, linked.run_id))
+                written += 1
+            except OutsideFailure as failure:
+                await self.repo.enqueue_job(
+                    self.workspace_id,
+                    kind=WRITE_BACK_JOB,
+                    payload={"entry_id": entry.id, "project_id": project.id, "run_id": linked.run_id},
+                    dedupe_key=f"{WRITE_BACK_JOB}:{entry.id}:{linked.run_id}",
+                )
+                log.warning("write-back of entry %s to run %s queued: %s", entry.id, linked.run_id, failure)
+        return written
+
+    # -- history and synthesis ----------------------------------------------------------------
+    async def sync_runs(self, project: ProjectRecord) -> None:
+        """Refresh the run snapshots from the tracker, incrementally; an outage keeps the cache."""
+        last = project.settings.get("synced_until")
+        since = dt.datetime.fromisoformat(last) - RESYNC_OVERLAP if isinstance(last, str) else None
+        started = self.clock()
+        try:
+            batch: list[RunSnapshot] = []
+            async for run in iter_runs(self.tracker(project), experiment_ids=project.experiment_ids, since=since):
+                batch.append(snapshot_of(run, project_id=project.id))
+                if len(batch) >= 1000:
+                    await self.repo.upsert_runs(self.workspace_id, batch)
+                    batch = []
+            await self.repo.upsert_runs(self.workspace_id, batch)
+        except TrackerUnavailableError as outage:
+            log.warning("using cached runs for %s: %s", project.name, outage.user_message)
+            return
+        await self.repo.update_project_settings(
+            self.workspace_id, project.id, {"synced_until": started.isoformat()}
+        )
+
+    async def history(
+        self, project: ProjectRecord, *, since: dt.datetime | None = None, sync: bool = True
+    ) -> ProjectHistory:
+        if sync:
+            await self.sync_runs(project)
+            project = await self.repo.get_project_by_id(self.workspace_id, project.id)
+        entries: list[EntryRecord] = []
+        token: str | None = None
+        while True:
+            page, token = await self.repo.list_entries(
+                self.workspace_id, project_id=project.id, since=since, page_token=token
+            )
+            entries += page
+            if not token:
+                break
+        runs: dict[str, RunSnapshot] = {}
+        token = None
+        while True:
+            run_page, token = await self.repo.list_runs(self.workspace_id, project.id, since=since, page_token=token)
+            runs.update({r.run_id: r for r in run_page})
+            if not token:
+                break
+        if since is not None:  # runs the phase's entries discuss count even if they started earlier
+            linked = {r for e in entries for r in e.run_ids} - runs.keys()
+            runs.update(await self.repo.get_runs(self.workspace_id, project.id, sorted(linked)))
+        decisions = await self.repo.list_decisions(self.workspace_id, project.id)
+        return ProjectHistory(project=project, entries=entries, runs=runs, decisions=decisions, now=self.clock())
+
+    async def check(self, *, project: str, text: str) -> CheckResult:
+        if not text.strip():
+            raise EmptyTextError("plan to check")
+        history = await self.history(await self.project(project), sync=False)
+        result = await self.engine.check(text, history)
+        return grounding.ground_check(result, entry_ids={e.id for e in history.entries}, run_ids=set(history.runs))
+
+    async def ask(self, *, project: str, question: str) -> Answer:
+        if not question.strip():
+            raise EmptyTextError("question")
+        history = await self.history(await self.project(project))
+        result = await self.engine.answer(question, history)
+        return grounding.ground_answer(result, entry_ids={e.id for e in history.entries}, run_ids=set(history.runs))
+
+    async def phase(self, *, project: str, since: dt.datetime | None = None) -> PhaseReport:
+        history = await self.history(await self.project(project), since=since)
+        report = await self.engine.phase(history)
+        report.since = since
+        return grounding.ground_phase(report, runs=history.runs, entry_ids={e.id for e in history.entries})
+
+    async def digest(self, *, project: str, days: int = 7) -> Digest:
+        history = await self.history(await self.project(project))
+        return await self.engine.digest(history, days=days)
+
+    async def next_plan(self, *, project: str, context: str = "") -> NextPlan:
+        history = await self.history(await self.project(project))
+        return await self.engine.next_plan(history, context=context)
+
+    async def decide(
+        self, *, project: str, finalists: Sequence[str], criteria: Sequence[str], context: str = ""
+    ) -> DecisionDoc:
+        record = await self.project(project)
+        history = await self.history(record)
+        resolved = [(await self.resolve_run(record, ref)).run_id for ref in finalists]
+        doc = await self.engine.decide(history, finalists=resolved, criteria=criteria, context=context)
+        if doc.selected_run_id:
+            await self.repo.add_decision(
+                self.workspace_id,
+                DecisionRecord(
+                    id=f"decide:{record.id}:{doc.selected_run_id}:{int(history.now.timestamp())}",
+                    project_id=record.id,
+                    kind="model_selection",
+                    at=history.now,
+                    text=doc.title,
+                    rationale=doc.rationale,
+                    run_ids=[f.run_id for f in doc.finalists],
+                ),
+            )
+        return doc
+
+    async def resolve_run(self, project: ProjectRecord, run_ref: str) -> RunSnapshot:
+        """A run by full id or unique prefix: from the tracker, else from the cache when it is down."""
+        ref = run_ref.strip().lower()
+        if len(ref) < RUN_ID_MIN_PREFIX or not re.fullmatch(r"[0-9a-f]+", ref):
+            raise UserInputError(
+                f"{run_ref!r} is not a run id: give the full id or its first {RUN_ID_MIN_PREFIX}+ hex characters."
+            )
+        try:
+            run = await self.tracker(project).get_run(ref, experiment_ids=project.experiment_ids)
+        except TrackerUnavailableError:
+            cached, _ = await self.repo.list_runs(self.workspace_id, project.id)
+            hits = [r for r in cached if r.run_id.startswith(ref)]
+            if len(hits) != 1:
+                raise
+            return hits[0]
+        snapshot = snapshot_of(run, project_id=project.id)
+        await self.repo.upsert_runs(self.workspace_id, [snapshot])
+        return snapshot
+
+    async def reproduce(self, *, project: str, run_ref: str) -> ReproReport:
+        from narrative.reproduce import reproduce
+
+        record = await self.project(project)
+        run = await self.resolve_run(record, run_ref)
+        history = await self.history(record, sync=False)
+        discussing = [e for e in history.entries if run.run_id in e.run_ids]
+        siblings = [
+            r for r in history.runs.values()
+            if r.run_id != run.run_id and {k: v for k, v in r.params.items() if k != "seed"}
+            == {k: v for k, v in run.params.items() if k != "seed"}
+        ]
+        return reproduce(run, entries=discussing, siblings=siblings)
+
+
+def note_section(entry: EntryRecord, run_id: str) -> str:
+    """COCO's part of a run's note in the tracker: which entry discusses the run, and what it found."""
+    s = entry.structure or EntryStructure()
+    lines = [f"**COCO entry {entry.id}** — {s.title or 'experiment log'}",
+             f"by {entry.author}, {entry.at:%Y-%m-%d %H:%M} UTC"]
+    related = [c for c in s.conclusions if run_id in c.run_ids] or s.conclusions[:3]
+    marks = {"worked": "✅", "did_not_work": "❌", "inconclusive": "•"}
+    lines += [f"{marks[c.verdict]} {c.text}" for c in related]
+    lines += [f"Hypothesis: {h}" for h in s.hypotheses[:2]]
+    lines += [f"Next: {n}" for n in s.next_steps[:2]]
+    return "\n".join(lines)
