@@ -6,6 +6,7 @@ Everything is lowercase; callers lowercase their text before matching.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Literal
@@ -204,8 +205,9 @@ NEGATIVE_CUES: tuple[str, ...] = (
     "flat", "nothing", "no change", "no difference", "behind", "under plain", "lower than", "dropped",
     "went down", "overfit", "leak", "fiction", "bogus", "can't trust", "cannot trust", "don't transfer",
     "doesn't transfer", "didn't transfer", "adds nothing", "added nothing", "slower", "too slow",
-    "noise", "not convinced", "closing", "closed", "kill it", "killing it", "scrap", "scrapped",
-    "regress", "tanked", "meh", "useless", "broke", "broken", "over budget", "too expensive",
+    "not convinced", "closing", "closed", "kill it", "killing it", "scrap", "scrapped",
+    "regress", "tanked", "so no", "not in prod", "no longer",
+    "meh", "useless", "broke", "broken", "over budget", "too expensive",
 )
 POSITIVE_CUES: tuple[str, ...] = (
     "best", "big jump", "jump", "better", "improv", "win", "wins", "helped", "helps", "works", "worked",
@@ -302,7 +304,8 @@ def families_in(text: str) -> set[str]:
     return found
 
 
-def family_of_value(value: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def family_of_value(value: str) -> frozenset[str]:
     """Families a run's param value (e.g. ``"distilbert-base-uncased"``) belongs to."""
     lowered = value.lower()
     tokens = set(re.split(r"[^a-z0-9]+", lowered)) | {lowered}
@@ -312,7 +315,7 @@ def family_of_value(value: str) -> set[str]:
             if alias in tokens or (len(alias) >= 4 and alias.replace(" ", "_") in lowered):
                 found.add(family)
                 break
-    return found
+    return frozenset(found)
 
 
 def metric_direction(metric_key: str) -> Direction:
@@ -337,7 +340,7 @@ def metric_key_for(spoken: str, metric_keys: list[str]) -> str | None:
         for key in ordered:
             key_words = re.split(r"[^a-z0-9]+", key.lower())
             joined = "_".join(key_words)
-            if fragment in key_words or f"_{fragment}" in f"_{joined}_" and f"{fragment}_" in f"{joined}_":
+            if fragment in key_words or (f"_{fragment}" in f"_{joined}_" and f"{fragment}_" in f"{joined}_"):
                 # ``auc`` must not grab ``pr_auc`` when a plain ``auc``/``roc_auc`` key exists.
                 if fragment == "auc" and "pr" in key_words and any(
                     "pr" not in re.split(r"[^a-z0-9]+", k.lower()) and "auc" in k.lower() for k in metric_keys

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from narrative import structuring, synthesis
+import narrative.structuring as structuring
+import narrative.synthesis as synthesis
 from narrative.types import (
     Answer,
     CheckResult,

@@ -1,0 +1,248 @@
+"""Lines of experimentation ("approaches") derived from entries' language and runs' params."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from narrative import vocab
+from narrative.history_index import Fact, HistoryIndex, fmt
+from storage.records import ApproachStatus
+
+# Concepts too broad to be a line of work on their own.
+UMBRELLA = {
+    "trees", "transformer_text", "cnn", "large_model", "augmentation", "imbalance", "fine_tune", "seeds",
+    "latency", "threshold", "tuning", "n_estimators", "optimizer", "embeddings", "learning_rate", "epochs",
+    "batch_size", "gbm",
+}
+_CONTRAST = re.compile(r"\b(instead of|rather than|vs\.?|versus|compared (to|with)|than|over|from|beats?)\s+"
+                       r"([\w\- ./]{0,30})", re.I)
+_HEAD_STOP = re.compile(r"\s*(?::|->|→|=>|=|\(|\bgives?\b|\bgets?\b|\bgot\b|\bon top\b|\bhit\b|\blands?\b|"
+                        r"\btakes?\b|\bwent\b|\bis\b|\bwas\b|\bwere\b|\bare\b|,)")
+
+
+@dataclass
+class Event:
+    at: dt.datetime
+    signal: str  # closed | adopted | negative | open | positive | mention
+    fact: Fact
+
+
+@dataclass
+class Approach:
+    key: str
+    name: str
+    status: ApproachStatus = "open"
+    reason: str = ""
+    reason_kind: str = ""
+    run_ids: list[str] = field(default_factory=list)
+    entry_ids: list[str] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    best_run_id: str | None = None
+    best_value: float | None = None
+    decided_by: Fact | None = None
+    first_at: dt.datetime | None = None
+    last_at: dt.datetime | None = None
+
+
+def subject_concepts(fact: Fact) -> set[str]:
+    """The concepts a sentence is about (not the ones it contrasts with, nor umbrella terms)."""
+    text = vocab.norm(fact.text)
+    contrasted: set[str] = set()
+    for m in _CONTRAST.finditer(text):
+        contrasted |= vocab.concept_set(m.group(3))
+    direct = vocab.concepts_in(fact.text)
+    explicit = {c for c, spans in direct.items() if spans}
+    subj = (explicit - contrasted) or explicit
+    subj = {c for c in subj if c not in UMBRELLA}
+    # keep only the narrowest: drop a concept when a narrower one of it is present
+    narrow_of = {b for c in subj for b in vocab.CONCEPT_BY_ID[c].broader}
+    return {c for c in subj if c not in narrow_of} or subj
+
+
+def head_phrase(text: str) -> str:
+    """"tenure buckets on top of full_v2: nothing" -> "tenure buckets"."""
+    t = re.sub(r"[`*_#>]+", " ", text).strip()
+    t = re.sub(r"^(also|then|and|so|plus|\+|-|tried|trying|added|adding)\s+", "", t, flags=re.I)
+    head = _HEAD_STOP.split(t, maxsplit=1)[0]
+    words = [w for w in re.findall(r"[A-Za-z][\w\-.]*", head)
+             if w.lower() not in vocab.STOPWORDS and not vocab.is_generic(vocab.stem(w.lower()))]
+    return " ".join(words[:3]).lower()
+
+
+def _signal(f: Fact) -> str:
+    if f.kind == "decision":
+        if f.verdict in ("abandon",):
+            return "closed"
+        if f.verdict in ("adopt", "model_selection"):
+            return "adopted"
+    if f.closing:
+        return "closed"
+    if f.kind == "conclusion" and f.verdict == "did_not_work":
+        return "negative"
+    if f.adopting and not f.negative:
+        return "adopted"
+    if f.negative:
+        return "negative"
+    if f.kind in ("hypothesis", "next_step", "question") or f.opening:
+        return "open"
+    if f.kind == "conclusion" and f.verdict == "worked":
+        return "positive"
+    return "mention"
+
+
+def _reason_text(kind: str, f: Fact) -> str:
+    snippet = f.text if len(f.text) <= 170 else f.text[:167].rsplit(" ", 1)[0] + "..."
+    label = {"speed": "too slow for the iteration budget", "latency": "over the latency budget",
+             "memory": "ran out of memory", "stability": "unstable training",
+             "accuracy": "no gain on the metric"}.get(kind, "")
+    return f"{label}: {snippet}" if label else snippet
+
+
+def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
+    cached = idx.cache.get(f"approaches:{limit}")
+    if isinstance(cached, list):
+        return cached
+    by_key: dict[str, Approach] = {}
+    for f in idx.facts:
+        keys = subject_concepts(f)
+        if not keys and f.concepts and (f.closing or f.negative or f.adopting):
+            keys = {c for c in f.concepts if c not in UMBRELLA}
+        names: dict[str, str] = {k: vocab.CONCEPT_BY_ID[k].name for k in keys}
+        if not keys and (f.closing or (f.kind == "conclusion" and f.verdict == "did_not_work")):
+            phrase = head_phrase(f.text)
+            if phrase and len(phrase) >= 4:
+                keys = {"phrase:" + phrase}
+                names["phrase:" + phrase] = phrase
+        sig = _signal(f)
+        for k in keys:
+            ap = by_key.get(k)
+            if ap is None:
+                ap = by_key[k] = Approach(key=k, name=names[k])
+            ap.events.append(Event(f.at, sig, f))
+    metric, goal = idx.metric_now()
+    out: list[Approach] = []
+    for ap in by_key.values():
+        ap.events.sort(key=lambda e: (e.at, e.fact.position))
+        _decide_status(ap)
+        rids: list[str] = []
+        cid = ap.key
+        for e in ap.events:
+            for r in e.fact.run_ids:
+                if r not in rids:
+                    rids.append(r)
+            if e.fact.entry_id not in ap.entry_ids:
+                ap.entry_ids.append(e.fact.entry_id)
+        for r in idx.concept_runs.get(cid, []):
+            if r not in rids:
+                rids.append(r)
+        ap.run_ids = rids[:10]
+        ap.first_at = ap.events[0].at
+        ap.last_at = ap.events[-1].at
+        best = idx.best_run(metric, goal, [idx.run_by_id[r] for r in ap.run_ids]) if metric else None
+        if best is not None and metric:
+            ap.best_run_id, ap.best_value = best.run_id, best.metrics[metric]
+        if ap.status == "open" and metric:
+            _diminishing(idx, ap, metric, goal)
+        out.append(ap)
+
+    def rank(ap: Approach) -> tuple[int, int, float]:
+        decided = 1 if ap.status != "open" else 0
+        talk = len({e.fact.entry_id for e in ap.events})
+        strong = sum(1 for e in ap.events if e.signal in ("closed", "adopted", "negative", "open"))
+        return (decided + (1 if strong else 0), talk + strong, ap.last_at.timestamp() if ap.last_at else 0.0)
+
+    out = [a for a in out if any(e.signal != "mention" for e in a.events) or len(a.entry_ids) > 1]
+    out.sort(key=rank, reverse=True)
+    out = _merge_duplicates(out)[:limit]
+    out.sort(key=lambda a: a.first_at or dt.datetime.min.replace(tzinfo=dt.UTC))
+    idx.cache[f"approaches:{limit}"] = out
+    return out
+
+
+def _merge_duplicates(aps: list[Approach]) -> list[Approach]:
+    """Two keys decided by the same sentence with the same runs are one line of work."""
+    seen: dict[tuple[int, tuple[str, ...]], Approach] = {}
+    out: list[Approach] = []
+    for ap in aps:
+        sig = (ap.decided_by.idx if ap.decided_by else -1, tuple(sorted(ap.run_ids)))
+        if ap.decided_by is not None and sig in seen:
+            keep = seen[sig]
+            if ap.name.lower() not in keep.name.lower():
+                keep.name = f"{keep.name} / {ap.name}"
+            continue
+        seen[sig] = ap
+        out.append(ap)
+    return out
+
+
+def _decide_status(ap: Approach) -> None:
+    decisive = [e for e in ap.events if e.signal in ("closed", "adopted")]
+    negatives = [e for e in ap.events if e.signal == "negative"]
+    last = decisive[-1] if decisive else None
+    if last is not None:
+        later_open = [e for e in ap.events if e.at > last.at and e.signal in ("open", "positive", "adopted")
+                      and e.fact.entry_id != last.fact.entry_id]
+        if last.signal == "closed" and not later_open:
+            kind = vocab.reason_kind(last.fact.text) or _entry_reason(ap, last)
+            ap.status = "abandoned" if kind in ("speed", "latency", "memory", "stability") else "exhausted"
+            ap.reason_kind = kind or "accuracy"
+            ap.reason = _reason_text(kind or "accuracy", last.fact)
+            ap.decided_by = last.fact
+            return
+        if last.signal == "adopted" and not [e for e in ap.events if e.at > last.at and e.signal == "closed"]:
+            ap.status = "adopted"
+            ap.reason = _reason_text(vocab.reason_kind(last.fact.text), last.fact)
+            ap.decided_by = last.fact
+            return
+    if negatives:
+        lastneg = negatives[-1]
+        later_pos = [e for e in ap.events if e.at > lastneg.at and e.signal in ("open", "positive", "adopted")
+                     and e.fact.entry_id != lastneg.fact.entry_id]
+        if not later_pos:
+            kind = vocab.reason_kind(lastneg.fact.text) or "accuracy"
+            ap.status = "abandoned" if kind in ("speed", "latency", "memory", "stability") else "exhausted"
+            ap.reason_kind = kind
+            ap.reason = _reason_text(kind, lastneg.fact)
+            ap.decided_by = lastneg.fact
+            return
+    ap.status = "open"
+    opener = next((e for e in reversed(ap.events) if e.signal in ("open", "positive")), ap.events[-1])
+    ap.reason = _reason_text("", opener.fact)
+
+
+def _entry_reason(ap: Approach, ev: Event) -> str:
+    for e in ap.events:
+        if e.fact.entry_id == ev.fact.entry_id:
+            k = vocab.reason_kind(e.fact.text)
+            if k:
+                return k
+    return ""
+
+
+def _diminishing(idx: HistoryIndex, ap: Approach, metric: str, goal: str) -> None:
+    runs = sorted((idx.run_by_id[r] for r in ap.run_ids if idx.valid(idx.run_by_id[r], metric)),
+                  key=lambda r: r.start)
+    if len(runs) < 4:
+        return
+    noise = idx.seed_noise(metric) or 0.002
+    sign = 1.0 if goal == "max" else -1.0
+    best = runs[0].metrics[metric]
+    gains = []
+    for r in runs[1:]:
+        v = r.metrics[metric]
+        gains.append(max(0.0, sign * (v - best)))
+        if sign * (v - best) > 0:
+            best = v
+    if all(g <= noise for g in gains[-3:]):
+        ap.reason = (f"diminishing returns: the last {min(3, len(gains))} runs moved {metric} by at most "
+                     f"{fmt(max(gains[-3:]))} (noise ~{fmt(noise)}). " + ap.reason)[:400]
+
+
+def status_counts(aps: list[Approach]) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for a in aps:
+        out[a.status] += 1
+    return dict(out)

@@ -1,0 +1,556 @@
+"""Link a brain dump to the runs it talks about, conservatively (design.md, truth rule 4).
+
+A run is linked when it is pasted (full id -> ``id``, unique hex prefix -> ``prefix``), named
+(its run name appears in the text -> ``name``), or unambiguously described (-> ``inferred``).
+Inference only ever considers the author's own runs inside their working window (since their
+previous entry, else a few days back); a description that fits several runs equally links none of
+them and leaves a warning instead.
+
+Inference is scoring. For every segment (bullet, sentence, table row) the evidence it carries —
+metric values as quoted (".809", "89.3", "78.1%"), parameter values in any spelling ("lr .05",
+"depth 4", "1500 trees", "spw=3"), model families ("xgb", "nets"), categorical words that occur in
+run params or names ("tweedie", "cutmix", "one-hot"), failure language against FAILED runs — is
+matched against each candidate run. A quoted metric value anchors a run on its own; a description
+without numbers needs several pieces of evidence and a clear lead over the next run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from narrative import lexicon
+from narrative.segmenting import Segment, split_segments
+from narrative.types import StructureRequest
+from storage.records import LinkedRun, LinkHow, RunSnapshot
+
+DEFAULT_LOOKBACK = dt.timedelta(days=7)
+FAILED_STATUSES = frozenset({"FAILED", "KILLED"})
+
+# Evidence weights. A quoted metric value is the strongest sign; a parameter value is strong when
+# spelled with its name; a family or a word of a param value is a hint.
+PARAM_HIT = 2.0
+FAMILY_HIT = 1.5
+TOKEN_HIT = 1.0
+FAILURE_HIT = 2.5
+# A description without a metric value links a run only with this much evidence and this lead.
+DESCRIPTION_THRESHOLD = 3.0
+DESCRIPTION_LEAD = 1.5
+# Inference reads at most this many segments: a brain dump is shorter; a paste must stay fast.
+MAX_INFERENCE_SEGMENTS = 150
+
+_NUMBER = re.compile(r"(?<![\w.^])([-+±~]?)(\d+\.\d+|\.\d+|\d+)(%?)(?![\w.]*[a-df-z])")
+# ``name=value`` (or ``name:value`` without spaces: "split: random" is prose, not an assignment).
+_PARAM_ASSIGN = re.compile(r"([a-z][a-z0-9_.]*)(?:\s*=\s*|:(?=\S))([^\s,;`|()]+)")
+# Where a clause starts: the evidence next to a quoted value is the clause it sits in.
+_CLAUSE_BREAK = re.compile(r",\s|;\s|\s(?:but|while|whereas|and then|then)\s|\s--?\s|[→]|->|\(|\)|\s/\s")
+_COMPACT_PARAM = re.compile(r"(?<![a-z0-9])(d|lr|bs|ep|spw|ls|p|t|w|seed)[-_]?(\d*\.?\d+(?:e-?\d+)?)(?![a-z0-9])")
+_SUFFIX_PARAM = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?(?:e-?\d+)?)\s*-?\s*([a-z]+)")
+# "depth 4", "lr .05", "seeds 7 and 123": a parameter word followed by its value(s). Single letters
+# ("p", "t", "w") only count in the compact or key=value forms.
+_SPOKEN_PARAMS = [w for w in lexicon.PARAM_WORDS if len(w) > 2 or w in {"lr", "bs", "ep", "ls", "wd"}]
+_PARAM_WORD_VALUE = re.compile(
+    r"(?<![a-z0-9_])(" + "|".join(re.escape(w) for w in _SPOKEN_PARAMS) + r")s?\s*(?:of|at|=|:|@|to)?\s*"
+    r"((?:\d*\.?\d+(?:e-?\d+)?)(?:\s*(?:,|/|and|&)\s*\d*\.?\d+(?:e-?\d+)?)*)"
+)
+_BASELINE_BEFORE = re.compile(r"(?:from|vs\.?|versus|than|over|without it|baseline|was)\s*[(~]?\s*$")
+_HEX_TOKEN = re.compile(r"(?<![0-9a-z])[0-9a-f]{6,32}(?![0-9a-z])")
+# Spoken words that mean the same as tokens seen in param values.
+VALUE_SYNONYMS: dict[str, str] = {
+    "onehot": "ohe", "one-hot": "ohe", "hashing": "hash", "hashed": "hash", "upsampling": "upsample",
+    "upsampled": "upsample", "oversampling": "oversample", "undersampling": "undersample",
+    "backtranslation": "backtranslation", "isotonic": "isotonic", "randaugment": "randaug",
+    "pseudolabel": "pseudo", "pseudolabels": "pseudo", "pseudolabelling": "pseudo", "pseudolabeling": "pseudo",
+}
+
+
+@dataclass
+class RunProfile:
+    """What a run offers to match against: its params, metric values, words and family."""
+
+    run: RunSnapshot
+    tokens: set[str]
+    families: set[str]
+
+    @property
+    def failed(self) -> bool:
+        return self.run.status.upper() in FAILED_STATUSES
+
+
+@dataclass
+class SegmentLinks:
+    segment: Segment
+    run_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LinkResult:
+    runs: list[LinkedRun]
+    warnings: list[str]
+    segments: list[SegmentLinks]
+
+    def run_ids_of_segment(self, index: int) -> list[str]:
+        return self.segments[index].run_ids if 0 <= index < len(self.segments) else []
+
+
+@dataclass(frozen=True)
+class _Mention:
+    """One parameter as the text states it: the name as spoken and the value(s)."""
+
+    name: str
+    values: tuple[str, ...]
+
+
+def _value_tokens(value: str) -> set[str]:
+    return {t for t in re.split(r"[^a-z0-9]+", value.lower()) if t and t not in lexicon.STOP_TOKENS}
+
+
+def profile(run: RunSnapshot) -> RunProfile:
+    tokens: set[str] = set()
+    families: set[str] = set()
+    for key, value in run.params.items():
+        tokens |= _value_tokens(value)
+        if not lexicon.parse_number(value):
+            families |= lexicon.family_of_value(value)
+        del key
+    tokens |= _value_tokens(run.run_name)
+    return RunProfile(run=run, tokens={t for t in tokens if not t.isdigit()}, families=families)
+
+
+def _text_words(text: str) -> set[str]:
+    lowered = text.lower()
+    raw = re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", lowered)
+    found: set[str] = set()
+    for word in raw:
+        found.add(word)
+        parts = word.split("-")
+        found.update(parts)
+        found.add("".join(parts))
+    for word in list(found):
+        if word in VALUE_SYNONYMS:
+            found.add(VALUE_SYNONYMS[word])
+    return {w for w in found if w and not w.isdigit() and w not in lexicon.STOP_TOKENS}
+
+
+def _token_matches(word: str, token: str) -> bool:
+    if word == token:
+        return True
+    # "hashing" ~ "hash", "velocity" ~ "velocity_1h", "randaugment" ~ "randaug": shared stem.
+    if len(token) >= 4 and len(word) >= 4:
+        return word.startswith(token) or token.startswith(word)
+    return False
+
+
+def param_keys_for(name: str, params: dict[str, str]) -> list[str]:
+    """The param keys of a run that a spoken parameter name can mean."""
+    spoken = name.lower().strip().replace("-", "_")
+    if spoken in params:
+        return [spoken]
+    fragments = lexicon.PARAM_ALIASES.get(spoken) or lexicon.PARAM_ALIASES.get(spoken.replace("_", " "))
+    if not fragments:
+        fragments = (spoken,) if len(spoken) >= 3 else ()
+    keys = []
+    for key in params:
+        key_l = key.lower()
+        parts = key_l.split("_")
+        for fragment in fragments:
+            if key_l == fragment or fragment in parts or (len(fragment) >= 4 and fragment in key_l):
+                keys.append(key)
+                break
+    return keys
+
+
+def _value_matches(spoken: str, stored: str) -> bool:
+    if lexicon.same_value(spoken, stored):
+        return True
+    stored_parts = [p for p in re.split(r"[,+;/ ]+", stored.lower()) if p]
+    spoken_l = spoken.lower().strip()
+    # "w=0.7" against weights "0.7,0.3"; "aug=cutmix" against "basic+cutmix".
+    return (bool(stored_parts) and any(lexicon.same_value(spoken_l, part) for part in stored_parts[:1])) or (
+        not lexicon.parse_number(spoken_l) and spoken_l in stored_parts
+    )
+
+
+def _mentions(text: str) -> list[_Mention]:
+    """Parameters the text states: ``lr=1e-3``, ``depth 4``, ``d4``, ``1500 trees``, ``seeds 7 and 123``."""
+    lowered = text.lower()
+    found: list[_Mention] = []
+    for match in _PARAM_ASSIGN.finditer(lowered):
+        name, value = match.group(1).strip("."), match.group(2).strip(".:!?*")
+        if value and not name.startswith("http"):
+            found.append(_Mention(name, (value,)))
+    for match in _PARAM_WORD_VALUE.finditer(lowered):
+        values = re.findall(r"\d*\.?\d+(?:e-?\d+)?", match.group(2))
+        found.append(_Mention(match.group(1), tuple(values)))
+    for match in _COMPACT_PARAM.finditer(lowered):
+        found.append(_Mention(match.group(1), (match.group(2),)))
+    for match in _SUFFIX_PARAM.finditer(lowered):
+        suffix = match.group(2)
+        if suffix in lexicon.PARAM_SUFFIX_WORDS:
+            found.append(_Mention(lexicon.PARAM_SUFFIX_WORDS[suffix], (match.group(1),)))
+    return found
+
+
+@dataclass
+class _QuotedValue:
+    value: float
+    decimals: int
+    percent_style: bool
+    start: int
+    end: int
+    metric_hint: str | None
+    baseline: bool
+
+
+def _quoted_metric_values(text: str) -> list[_QuotedValue]:
+    """Numbers that look like reported results (decimals or percentages), with nearby metric names."""
+    lowered = text.lower()
+    quoted: list[_QuotedValue] = []
+    for match in _NUMBER.finditer(lowered):
+        sign, digits, percent = match.groups()
+        if sign in {"±", "-", "+"} or ("." not in digits and not percent):
+            continue
+        before = lowered[max(0, match.start() - 24) : match.start()]
+        # A number right after a parameter name is the parameter's value, not a result.
+        if re.search(r"(?<![a-z0-9_])(?:lr|rate|eta|alpha|gamma|thr|threshold|dropout|ls|smoothing|p|power|w|t|temp|"
+                     r"weight|decay|c|contamination|momentum|ema|x|v)\s*[:=]?\s*$|[@=]\s*$", before):
+            continue
+        after = lowered[match.end() : match.end() + 4]
+        if re.match(r"\s*(?:e-?\d|x\b|min|h\b|hrs|ms|s\b|gb|k\b|m\b)", after):
+            continue
+        value = lexicon.parse_number(digits)
+        if value is None:
+            continue
+        decimals = len(digits.split(".")[1]) if "." in digits else 0
+        percent_style = bool(percent) or (1.0 < value <= 100.0)
+        if not percent_style and decimals < 2:
+            continue
+        hint = None
+        for word in lexicon.METRIC_WORDS:
+            if lexicon.contains_phrase(before[-16:], word):
+                hint = word
+                break
+        quoted.append(_QuotedValue(value, decimals, percent_style, match.start(), match.end(), hint,
+                                   bool(_BASELINE_BEFORE.search(before))))
+    return quoted
+
+
+@functools.lru_cache(maxsize=1024)
+def _metric_key(spoken: str, keys: tuple[str, ...]) -> str | None:
+    return lexicon.metric_key_for(spoken, list(keys))
+
+
+def _metric_matches(quoted: _QuotedValue, run: RunSnapshot) -> bool:
+    keys = list(run.metrics)
+    if quoted.metric_hint:
+        hinted = _metric_key(quoted.metric_hint, tuple(keys))
+        if hinted:
+            keys = [hinted]
+    tolerance = 0.5 * 10 ** (-quoted.decimals) + 1e-9
+    for key in keys:
+        stored = run.metrics[key]
+        if abs(stored - quoted.value) <= tolerance:
+            return True
+        if quoted.percent_style and 0.0 <= stored <= 1.0 and abs(stored * 100 - quoted.value) <= tolerance:
+            return True
+    return False
+
+
+@dataclass
+class _Evidence:
+    score: float = 0.0
+    contradicted: bool = False
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _TextFacts:
+    """What a piece of text states, computed once and shared by every candidate run."""
+
+    mentions: tuple[_Mention, ...]
+    families: frozenset[str]
+    words: frozenset[str]
+    long_words: frozenset[str]
+    failure: bool
+    families_as_context: bool
+
+
+@functools.lru_cache(maxsize=4096)
+def _facts(text: str) -> _TextFacts:
+    lowered = text.lower()
+    words = frozenset(_text_words(lowered))
+    return _TextFacts(
+        mentions=tuple(_mentions(lowered)),
+        families=frozenset(lexicon.families_in(lowered)),
+        words=words,
+        long_words=frozenset(w for w in words if len(w) >= 4),
+        failure=lexicon.has_cue(lowered, lexicon.FAILURE_CUES),
+        families_as_context=_families_are_context(lowered),
+    )
+
+
+class _Pool:
+    """The candidate runs of one message, with what they have in common (computed once)."""
+
+    def __init__(self, profiles: list[RunProfile]) -> None:
+        self.profiles = profiles
+        self.shared_tokens: set[str] = set.intersection(*(p.tokens for p in profiles)) if profiles else set()
+        self.families: set[str] = {f for p in profiles for f in p.families}
+        self._shared_values: dict[tuple[str, tuple[str, ...]], bool] = {}
+        self._all_tokens: set[str] = set().union(*(p.tokens for p in profiles)) - self.shared_tokens
+        self._matched_tokens: dict[_TextFacts, frozenset[str]] = {}
+
+    def tokens_in(self, facts: _TextFacts) -> frozenset[str]:
+        """Candidates' distinctive param/name tokens that the text says (exactly or by stem)."""
+        if facts not in self._matched_tokens:
+            matched = {t for t in self._all_tokens if t in facts.words}
+            for token in self._all_tokens - matched:
+                if len(token) >= 4 and any(_token_matches(word, token) for word in facts.long_words):
+                    matched.add(token)
+            self._matched_tokens[facts] = frozenset(matched)
+        return self._matched_tokens[facts]
+
+    def __iter__(self) -> Iterator[RunProfile]:
+        return iter(self.profiles)
+
+    def __len__(self) -> int:
+        return len(self.profiles)
+
+    def value_shared(self, key: str, values: tuple[str, ...]) -> bool:
+        """Whether every candidate has one of ``values`` for ``key`` (then it tells nothing apart)."""
+        cache_key = (key, values)
+        if cache_key not in self._shared_values:
+            self._shared_values[cache_key] = all(
+                any(_value_matches(v, p.run.params.get(key, "")) for v in values) for p in self.profiles
+            )
+        return self._shared_values[cache_key]
+
+
+def _describe(text: str, candidate: RunProfile, pool: _Pool) -> _Evidence:
+    """Score how well ``text`` describes ``candidate`` (without metric values)."""
+    evidence = _Evidence()
+    run = candidate.run
+    facts = _facts(text)
+    # One parameter may be stated several times ("bs 4096 ... bs 1024"): a run fits when it has
+    # any of the stated values, and contradicts the text only when it has none of them.
+    stated: dict[str, tuple[str, list[str]]] = {}
+    for mention in facts.mentions:
+        for key in param_keys_for(mention.name, run.params):
+            stated.setdefault(key, (mention.name, []))[1].extend(mention.values)
+    for key, (spoken, values) in stated.items():
+        if any(_value_matches(v, run.params[key]) for v in values):
+            evidence.score += 0.25 if pool.value_shared(key, tuple(values)) else PARAM_HIT
+            evidence.reasons.append(f"{spoken}={'/'.join(values)}")
+        elif len(values) == 1:
+            evidence.contradicted = True
+            evidence.reasons.append(f"not {spoken}={values[0]}")
+    if facts.families and candidate.families:
+        if facts.families & candidate.families:
+            evidence.score += FAMILY_HIT
+        elif facts.families & (pool.families - candidate.families) and not facts.families_as_context:
+            # The text names another family some candidate has: this run is not the one described.
+            evidence.contradicted = True
+    matched = candidate.tokens & pool.tokens_in(facts)
+    evidence.score += TOKEN_HIT * min(len(matched), 4)
+    if candidate.failed and facts.failure:
+        evidence.score += FAILURE_HIT
+        evidence.reasons.append("failed")
+    elif candidate.failed:
+        evidence.score -= 1.0  # a result quoted next to it cannot be a failed run's
+    return evidence
+
+
+def _families_are_context(text: str) -> bool:
+    """Whether several families are named as context ("distil roberta into distilbert", "beats xgb")."""
+    return bool(re.search(r"\b(?:into|than|vs|from|beats|under|behind|over|teacher|student)\b", text))
+
+
+def _author_window(request: StructureRequest) -> list[RunSnapshot]:
+    author = request.author.strip().lower()
+    start = request.window_start or (request.at - DEFAULT_LOOKBACK)
+    return [
+        r for r in request.window_runs
+        if r.user.strip().lower() == author and start < r.start <= request.at
+    ]
+
+
+def _linked(run: RunSnapshot, how: LinkHow) -> LinkedRun:
+    return LinkedRun(run_id=run.run_id, run_name=run.run_name, how=how, metrics=dict(run.metrics),
+                     url=run.url, status=run.status, user=run.user)
+
+
+def _name_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![A-Za-z0-9_\-]){re.escape(name.lower())}(?![A-Za-z0-9_\-])")
+
+
+def _is_distinctive_name(name: str) -> bool:
+    """Run names worth matching as text: "xgb-d4-lr05", "jolly-lynx-3" — not "baseline"."""
+    return len(name) >= 4 and bool(re.search(r"[-_.\d]", name))
+
+
+def link_runs(request: StructureRequest, segments: list[Segment] | None = None) -> LinkResult:
+    segments = segments if segments is not None else split_segments(request.text)
+    seg_links = [SegmentLinks(s) for s in segments]
+    linked: dict[str, LinkedRun] = {}
+    warnings: list[str] = []
+    lowered_text = request.text.lower()
+
+    # (a) pasted ids and prefixes, as the tracker resolved them.
+    for ref, run in request.resolved_refs.items():
+        if ref.lower() in lowered_text and run.run_id not in linked:
+            linked[run.run_id] = _linked(run, "id" if len(ref) >= 32 else "prefix")
+    for ref, reason in request.unresolved_refs.items():
+        warnings.append(f"'{ref}' looks like a run id but {reason}; not linked.")
+
+    # (b) run names.
+    by_name: dict[str, dict[str, RunSnapshot]] = {}
+    for run in (*request.window_runs, *request.known_runs, *request.resolved_refs.values()):
+        if _is_distinctive_name(run.run_name):
+            by_name.setdefault(run.run_name.lower(), {})[run.run_id] = run
+    author_window = _author_window(request)
+    author_ids = {r.run_id for r in author_window}
+    for name, runs in by_name.items():
+        if name not in lowered_text or not _name_pattern(name).search(lowered_text):
+            continue
+        choices = list(runs.values())
+        if len(choices) > 1:
+            choices = [r for r in choices if r.run_id in author_ids] or choices
+        if len(choices) == 1:
+            linked.setdefault(choices[0].run_id, _linked(choices[0], "name"))
+        else:
+            warnings.append(f"The run name '{name}' belongs to {len(choices)} runs; none linked.")
+
+    # Which segment carries which explicit link (for conclusions that cite runs).
+    for entry in seg_links:
+        seg_lower = entry.segment.lower
+        for run_id, link in linked.items():
+            if run_id[:6] in seg_lower or (link.run_name and link.run_name.lower() in seg_lower):
+                entry.run_ids.append(run_id)
+
+    # (c) inference inside the author's window.
+    explicit = {rid: r for rid, r in ((r.run_id, r) for r in (*request.window_runs, *request.known_runs,
+                                                              *request.resolved_refs.values()))
+                if rid in linked}
+    pool_runs = {r.run_id: r for r in author_window}
+    pool_runs.update(explicit)
+    pool = _Pool([profile(r) for r in pool_runs.values()])
+    if pool:
+        _infer(seg_links, pool, author_ids, linked, warnings)
+    return LinkResult(runs=list(linked.values()), warnings=_dedupe(warnings), segments=seg_links)
+
+
+def _infer(
+    seg_links: list[SegmentLinks],
+    pool: _Pool,
+    author_ids: set[str],
+    linked: dict[str, LinkedRun],
+    warnings: list[str],
+) -> None:
+    inferable = [p for p in pool if p.run.run_id in author_ids]
+    seen: set[str] = set()
+    for entry in seg_links[:MAX_INFERENCE_SEGMENTS]:
+        segment = entry.segment
+        text = segment.text
+        if text in seen:
+            continue  # a repeated line says nothing new (and pastes repeat a lot)
+        seen.add(text)
+        if segment.kind == "row" and entry.run_ids:
+            continue  # a pasted row already names its run
+        if _HEX_TOKEN.search(text.lower()) and entry.run_ids and len(entry.run_ids) == 1:
+            continue
+        anchored = False
+        quoted = _quoted_metric_values(text)
+        cursor = 0
+        for number in quoted:
+            local = _clause_before(text, cursor, number.start) + text[number.start : number.end]
+            cursor = number.end
+            matches = [p for p in pool if _metric_matches(number, p.run)]
+            if not matches:
+                continue
+            anchored = True
+            if number.baseline:
+                continue
+            scored = [(p, _describe(local, p, pool)) for p in matches]
+            scored = [(p, e) for p, e in scored if not e.contradicted]
+            if len(scored) > 1:
+                # Several runs carry this value: let the whole segment's description decide.
+                rescored = [(p, _describe(text, p, pool)) for p, _ in scored]
+                viable = [(p, e) for p, e in rescored if not e.contradicted] or rescored
+                viable.sort(key=lambda pe: pe[1].score, reverse=True)
+                if len(viable) > 1 and viable[0][1].score - viable[1][1].score < DESCRIPTION_LEAD:
+                    if not all(p.run.run_id in linked for p, _ in viable):
+                        names = ", ".join(p.run.run_name or p.run.run_id[:8] for p, _ in viable[:4])
+                        warnings.append(
+                            f"'{_clip(text)}' quotes a value that fits {len(viable)} runs ({names}); none linked."
+                        )
+                    continue
+                scored = viable[:1]
+            if not scored:
+                continue
+            chosen = scored[0][0].run
+            if chosen.run_id not in author_ids and chosen.run_id not in linked:
+                continue
+            linked.setdefault(chosen.run_id, _linked(chosen, "inferred"))
+            if chosen.run_id not in entry.run_ids:
+                entry.run_ids.append(chosen.run_id)
+        if not inferable:
+            continue
+        if anchored:
+            # Failed runs have no values to quote: their description is the only way to them.
+            _infer_failed(entry, pool, author_ids, linked)
+            continue
+        # No quoted value: a description alone must be strong and clearly ahead.
+        scored = [(p, _describe(text, p, pool)) for p in pool]
+        scored = [(p, e) for p, e in scored if not e.contradicted]
+        scored.sort(key=lambda pe: pe[1].score, reverse=True)
+        if not scored or scored[0][1].score < DESCRIPTION_THRESHOLD:
+            continue
+        best, best_evidence = scored[0]
+        runner_up = scored[1][1].score if len(scored) > 1 else 0.0
+        if best_evidence.score - runner_up < DESCRIPTION_LEAD:
+            tied = [p for p, e in scored if best_evidence.score - e.score < DESCRIPTION_LEAD]
+            if not all(p.run.run_id in linked for p in tied):
+                names = ", ".join(p.run.run_name or p.run.run_id[:8] for p in tied[:4])
+                warnings.append(f"'{_clip(text)}' fits {len(tied)} runs ({names}); none linked.")
+            continue
+        if best.run.run_id not in author_ids and best.run.run_id not in linked:
+            continue
+        linked.setdefault(best.run.run_id, _linked(best.run, "inferred"))
+        if best.run.run_id not in entry.run_ids:
+            entry.run_ids.append(best.run.run_id)
+
+
+def _clause_before(text: str, start: int, end: int) -> str:
+    """The clause of ``text[start:end]`` that ends at ``end`` (the words right before a value)."""
+    window = text[start:end]
+    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(window)]
+    return window[breaks[-1] :] if breaks and len(window) - breaks[-1] >= 3 else window
+
+
+def _infer_failed(
+    entry: SegmentLinks, pool: _Pool, author_ids: set[str], linked: dict[str, LinkedRun]
+) -> None:
+    text = entry.segment.text
+    if not lexicon.has_cue(text.lower(), lexicon.FAILURE_CUES):
+        return
+    scored = [(p, _describe(text, p, pool)) for p in pool if p.failed and p.run.run_id in author_ids]
+    scored = [(p, e) for p, e in scored if not e.contradicted and e.score >= DESCRIPTION_THRESHOLD]
+    scored.sort(key=lambda pe: pe[1].score, reverse=True)
+    if not scored or (len(scored) > 1 and scored[0][1].score - scored[1][1].score < DESCRIPTION_LEAD):
+        return
+    run = scored[0][0].run
+    linked.setdefault(run.run_id, _linked(run, "inferred"))
+    if run.run_id not in entry.run_ids:
+        entry.run_ids.append(run.run_id)
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))

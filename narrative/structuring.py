@@ -1,0 +1,383 @@
+"""Turn an end-of-day brain dump into a structured experiment-log entry (the local, rule-based way).
+
+The text is split into segments (``narrative.segmenting``); each segment is read for what it is:
+what was tried (``hypotheses``), what came out (``observations``), a verdict on it
+(``conclusions``, from the person's language first and from the linked runs' data second), what
+comes next, what is still open, and decisions (metric switches, adoptions, abandonments). Runs are
+linked by ``narrative.linking``. The person's words are kept; nothing is invented; every item is a
+sentence or two and all sections together stay near the message's length.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from narrative import lexicon
+from narrative.linking import LinkResult, link_runs
+from narrative.segmenting import Segment, split_segments
+from narrative.types import StructureRequest
+from storage.records import Conclusion, DecisionNote, EntryStructure, Goal, RunSnapshot, Verdict
+
+MAX_ITEM_CHARS = 380          # the contract allows 400; leave room for a prefix
+MAX_SUBJECT_CHARS = 160
+TITLE_CHARS = 80
+BUDGET_RATIO = 1.4            # all section text together, relative to the message
+BUDGET_SLACK = 120
+CLEAR_DROP = 0.001            # relative change below which two values are "the same"
+
+_RESULT_MARKER = re.compile(
+    r"\s*(?:->|→|=>|⇒|<-+)\s*|:\s+(?=[-+~]?\.?\d)|\s(?:gets|got|gives|gave|hit|hits|lands at|is at|went|"
+    r"goes|scored|scores|reaches|reached|takes?|yields?|came in at|=)\s+(?=[^a-z]*\.?\d)"
+)
+_FIRST_RESULT_NUMBER = re.compile(r"(?<![\w.])[-+~]?(?:\d*\.\d{2,}|\d{2}\.\d%?|\d+%)")
+_CLAUSE_SPLIT = re.compile(r",?\s+(?:but|while|whereas|though|although)\s+|;\s+|\s+--\s+")
+_NEXT_LEAD = re.compile(
+    r"^(?:next(?:\s+(?:up|week|steps?))?|tomorrow|tmrw|tmr|todo|to-?do|plan|monday|tuesday|wednesday|"
+    r"thursday|friday|later|then)\b\s*[:\-,]?\s*",
+    re.IGNORECASE,
+)
+_NEXT_INLINE = re.compile(
+    r"(?:\bnext(?:\s+(?:up|week|steps?))?\s*:|\bnext\s+(?:i|we)\b|\btodo\s*:|\b(?:monday|plan)\s*:)",
+    re.IGNORECASE,
+)
+# Where a clause starts, for a plan stated mid-sentence ("... OOM'd 💥 gonna do hashing tmrw").
+_CLAUSE_START = re.compile(r"(?:[,;]|\s--?\s|[^\x00-\u24ff]|\.\s|\bso\b|\band\b)\s*")
+_NEXT_ANYWHERE = re.compile(
+    r"\b(?:want to|wanna|going to|gonna|i'll|we'll|i will|we will|will (?:check|try|run|look|rerun|add)|"
+    r"let's|need to|needs to|should try|could try|worth trying|plan (?:is|to)|planning to|"
+    r"idea i still like|thinking we|next week|tomorrow|tmrw|todo|switching to|going with|sticking with|"
+    r"(?:is|as) (?:the|our) (?:ship )?candidate|ship candidate|\w+ first[.!]?$)",
+    re.IGNORECASE,
+)
+_QUESTION = re.compile(
+    r"\?|^\s*(?:q|open q|open question|question|open)\b[^:]*:|\bnot sure\b|\bunsure\b|\bwonder|"
+    r"\bwould love a\b|\bpair of eyes\b|\bneed to ask\b|\bno idea\b|\bunclear\b|\beither\b.+\bor\b|"
+    r"\bcheck (?:how|whether|if)\b|\bwhether\b",
+    re.IGNORECASE,
+)
+_QUESTION_PREFIX = re.compile(r"^\s*(?:q|open q|open question|question|open)\b[^:]{0,30}:\s*", re.IGNORECASE)
+_BELIEF = re.compile(
+    r"\b(?:i think|we think|my guess|i guess|i suspect|probably|hypothes\w*|in case|the idea|"
+    r"expect\w*|should (?:help|work|let)|because|what matters|the way|so that)\b",
+    re.IGNORECASE,
+)
+_TRIED = re.compile(r"\b(?:tried|trying|tested|testing|added|adding|spent|ran|running|switched|pushed)\b",
+                    re.IGNORECASE)
+_COMPARE = re.compile(r"([a-z][\w .\-+/]{2,40}?)\s+>\s+([a-z][\w .\-+/]{2,40})", re.IGNORECASE)
+_BARE_VERDICT = re.compile(r"^(?:it|that|this|not|so|but|technically|nothing|dropping|still|both|all)\b",
+                           re.IGNORECASE)
+
+
+@dataclass
+class _Reading:
+    """What one segment (or clause) says."""
+
+    text: str
+    subject: str
+    experimental: bool
+    run_ids: list[str]
+
+
+def structure_entry(request: StructureRequest) -> EntryStructure:
+    segments = split_segments(request.text)
+    links = link_runs(request, segments)
+    runs_by_id = {r.run_id: r for r in (*request.window_runs, *request.known_runs,
+                                         *request.resolved_refs.values())}
+    structure = EntryStructure(runs=links.runs, warnings=list(links.warnings))
+    structure.title = _title(request.text, segments)
+    metric, goal = request.project.metric_at(request.at)
+    metric_keys = sorted({k for r in runs_by_id.values() for k in r.metrics})
+
+    readings = [_read(segment, links, index) for index, segment in enumerate(segments)]
+    last_subject = ""
+    best_so_far: float | None = None
+    for reading, segment in zip(readings, segments, strict=True):
+        text = reading.text
+        lowered = text.lower()
+        result_part, next_part = _split_next(text)
+        if reading.experimental and reading.subject:
+            _add(structure.hypotheses, reading.subject)
+        elif _BELIEF.search(text) or (_TRIED.search(text) and not _NEXT_ANYWHERE.search(text)):
+            _add(structure.hypotheses, _clip(result_part or text, MAX_SUBJECT_CHARS))
+        if _BELIEF.search(text) and reading.experimental:
+            belief = _BELIEF.search(text)
+            if belief and belief.start() > 0:
+                _add(structure.hypotheses, _clip(text[belief.start():], MAX_SUBJECT_CHARS))
+
+        is_question = bool(_QUESTION.search(text))
+        if is_question:
+            _add(structure.open_questions, _clip(_QUESTION_PREFIX.sub("", text), MAX_ITEM_CHARS))
+        if next_part:
+            _add(structure.next_steps, _clip(next_part, MAX_ITEM_CHARS))
+        for decision in _decisions(text, metric_keys, reading.run_ids):
+            if not any(d.kind == decision.kind and d.text == decision.text for d in structure.decisions):
+                structure.decisions.append(decision)
+                if decision.kind == "adopt":
+                    _add(structure.next_steps, decision.text)
+        if not result_part or (is_question and not reading.experimental):
+            continue
+
+        concluded = False
+        anaphoric = bool(_BARE_VERDICT.match(text))
+        clauses = _clauses(result_part)
+        own_subject = _short(_subject(clauses[0]) or clauses[0]) if clauses else ""
+        for position, clause in enumerate(clauses):
+            verdict = _language_verdict(clause)
+            if verdict is None:
+                continue
+            concluded = True
+            clause_text = clause
+            if not _has_content(clause):
+                # "it's inside the noise, not pursuing" says nothing of what: name it.
+                prefix = last_subject if (position == 0 or anaphoric) else own_subject
+                if prefix and prefix.lower() not in clause.lower():
+                    clause_text = f"{_short(prefix)}: {clause}"
+            structure.conclusions.append(
+                Conclusion(text=_clip(clause_text, MAX_ITEM_CHARS), verdict=verdict, run_ids=reading.run_ids)
+            )
+        if reading.experimental and reading.subject and not anaphoric:
+            last_subject = reading.subject
+        for better, worse in _COMPARE.findall(result_part):
+            structure.conclusions.append(Conclusion(
+                text=_clip(f"{worse.strip()} (vs {better.strip()})", MAX_ITEM_CHARS), verdict="did_not_work"))
+            concluded = True
+        data_verdict, value = _data_verdict(reading.run_ids, runs_by_id, metric, goal, best_so_far)
+        if value is not None:
+            best_so_far = value if best_so_far is None else _better(value, best_so_far, goal)
+        if not concluded and data_verdict is not None:
+            structure.conclusions.append(
+                Conclusion(text=_clip(result_part, MAX_ITEM_CHARS), verdict=data_verdict, run_ids=reading.run_ids)
+            )
+            concluded = True
+        if not concluded and (reading.experimental or segment.kind == "row" or _has_number(result_part)):
+            _add(structure.observations, _clip(result_part, MAX_ITEM_CHARS))
+        del lowered
+
+    _fit_budget(structure, len(request.text))
+    return structure
+
+
+def _read(segment: Segment, links: LinkResult, index: int) -> _Reading:
+    text = segment.text
+    if segment.kind == "row":
+        text = _row_text(segment)
+    run_ids = list(links.run_ids_of_segment(index))
+    lowered = text.lower()
+    experimental = bool(
+        run_ids or _has_number(text) or lexicon.families_in(lowered) or _TRIED.search(text)
+        or re.search(r"\w=\S", text)
+    )
+    subject = _subject(text) if experimental else ""
+    return _Reading(text=text, subject=subject, experimental=experimental, run_ids=run_ids)
+
+
+def _row_text(segment: Segment) -> str:
+    """A table row as a line: the descriptive cells, then "header value" for the numbers."""
+    words: list[str] = []
+    numbers: list[str] = []
+    for position, cell in enumerate(segment.cells):
+        if not cell or re.fullmatch(r"[0-9a-f]{6,32}", cell.lower()):
+            continue
+        header = segment.header[position] if position < len(segment.header) else ""
+        if re.fullmatch(r"[-+~]?\d*\.?\d+\s*(?:%|ms|min|s|h)?", cell):
+            numbers.append(f"{header} {cell}".strip())
+        else:
+            words.append(cell)
+    described = ", ".join(words)
+    return f"{described}: {', '.join(numbers)}" if numbers and described else described or ", ".join(numbers)
+
+
+def _subject(text: str) -> str:
+    """What was tried: the words before the first result ("xgb on raw feats: roc .931" -> "xgb on raw feats")."""
+    cut = len(text)
+    marker = _RESULT_MARKER.search(text)
+    if marker:
+        cut = min(cut, marker.start())
+    number = _FIRST_RESULT_NUMBER.search(text)
+    if number:
+        cut = min(cut, number.start())
+    subject = text[:cut].strip(" :,-(=*`~").strip()
+    subject = re.sub(r"\s+(?:is|was|gets|got|at|of|to|and|with|w/|=)$", "", subject).strip(" :,-(")
+    if len(subject) < 4:
+        return ""
+    return _clip(subject, MAX_SUBJECT_CHARS)
+
+
+def _split_next(text: str) -> tuple[str, str]:
+    """(result part, next-step part) of a segment: "... .950 / .447. next: graph feats" splits."""
+    lead = _NEXT_LEAD.match(text)
+    if lead and lead.end() > 0 and not _has_number(text[: lead.end()]):
+        return "", text
+    inline = _NEXT_INLINE.search(text)
+    if inline and inline.start() > 0:
+        return text[: inline.start()].rstrip(" .,;:-"), text[inline.start():]
+    anywhere = _NEXT_ANYWHERE.search(text)
+    if anywhere:
+        # A plan stated in prose: the step is the clause that holds the cue; what comes before it
+        # ("... it OOM'd 💥") is still a result.
+        starts = [m.end() for m in _CLAUSE_START.finditer(text, 0, anywhere.start())]
+        start = starts[-1] if starts else 0
+        if start > 0 and len(text) - start >= 12:
+            return text[:start].rstrip(" ,;.-"), text[start:].strip()
+        return (text if _has_number(text) or lexicon.has_cue(text.lower(), lexicon.NEGATIVE_CUES) else ""), text
+    return text, ""
+
+
+def _clauses(text: str) -> list[str]:
+    parts = [p.strip(" ,.;") for p in _CLAUSE_SPLIT.split(text)]
+    return [p for p in parts if len(p) >= 3]
+
+
+def _language_verdict(clause: str) -> Verdict | None:
+    lowered = clause.lower()
+    if lexicon.has_cue(lowered, lexicon.NEGATIVE_CUES):
+        return "did_not_work"
+    if lexicon.has_cue(lowered, lexicon.INCONCLUSIVE_CUES):
+        return "inconclusive"
+    if lexicon.has_cue(lowered, lexicon.POSITIVE_CUES):
+        return "worked"
+    return None
+
+
+def _data_verdict(
+    run_ids: list[str],
+    runs: dict[str, RunSnapshot],
+    metric: str | None,
+    goal: Goal,
+    best_so_far: float | None,
+) -> tuple[Verdict | None, float | None]:
+    """A verdict from the tracker: a failed run did not work; a clear drop against the best
+    value stated earlier in the same entry did not work either."""
+    linked = [runs[r] for r in run_ids if r in runs]
+    if not linked:
+        return None, None
+    if all(r.status.upper() in {"FAILED", "KILLED"} for r in linked):
+        return "did_not_work", None
+    if not metric:
+        return None, None
+    values = [r.metrics[metric] for r in linked if metric in r.metrics]
+    if not values:
+        return None, None
+    value = max(values) if goal == "max" else min(values)
+    if best_so_far is None:
+        return None, value
+    change = (value - best_so_far) / abs(best_so_far) if best_so_far else value - best_so_far
+    if goal == "min":
+        change = -change
+    if change < -CLEAR_DROP:
+        return "did_not_work", value
+    return None, value
+
+
+def _better(a: float, b: float, goal: Goal) -> float:
+    return max(a, b) if goal == "max" else min(a, b)
+
+
+def _decisions(text: str, metric_keys: list[str], run_ids: list[str]) -> list[DecisionNote]:
+    lowered = text.lower()
+    notes: list[DecisionNote] = []
+    switch = _metric_switch(lowered, metric_keys)
+    if switch:
+        key, goal = switch
+        notes.append(DecisionNote(kind="metric_switch", text=_clip(text, MAX_ITEM_CHARS), metric=key, goal=goal))
+        return notes
+    for clause in _clauses(text):
+        clause_l = clause.lower()
+        if lexicon.has_cue(clause_l, lexicon.ABANDON_CUES):
+            notes.append(DecisionNote(kind="abandon", text=_clip(clause, MAX_ITEM_CHARS), run_ids=run_ids))
+        elif lexicon.has_cue(clause_l, lexicon.ADOPT_CUES) and not _QUESTION.search(clause):
+            notes.append(DecisionNote(kind="adopt", text=_clip(clause, MAX_ITEM_CHARS), run_ids=run_ids))
+    return notes
+
+
+def _metric_switch(lowered: str, metric_keys: list[str]) -> tuple[str, Goal] | None:
+    """("val_pr_auc", "max") when the text moves the primary metric; None otherwise."""
+    cue_at = -1
+    for cue in lexicon.METRIC_SWITCH_CUES:
+        position = lowered.find(cue)
+        if position >= 0 and (cue_at < 0 or position < cue_at):
+            cue_at = position
+    if cue_at < 0:
+        return None
+    tail = lowered[cue_at:]
+    # "from ROC-AUC to PR-AUC": the metric after "to" is the new one.
+    to_part = re.search(r"\bto\s+(.+)$", tail)
+    search_in = [to_part.group(1)] if to_part and re.match(r".*\bfrom\b", tail) else []
+    search_in.append(tail)
+    for part in search_in:
+        for key in metric_keys:
+            if re.search(rf"(?<![a-z0-9_]){re.escape(key.lower())}(?![a-z0-9_])", part):
+                return key, lexicon.metric_direction(key)
+        mentions = []
+        for word in lexicon.METRIC_WORDS:
+            for match in re.finditer(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", part):
+                if not re.search(r"\bnot\s+$", part[max(0, match.start() - 5): match.start()]):
+                    mentions.append((match.start(), -len(word), word))
+        for _, _, word in sorted(mentions):
+            found = lexicon.metric_key_for(word, metric_keys)
+            if found:
+                return found, lexicon.metric_direction(found)
+    return None
+
+
+def _title(text: str, segments: list[Segment]) -> str:
+    first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if first_line and len(first_line) <= TITLE_CHARS and not first_line.startswith("|"):
+        return first_line.rstrip(":").strip()
+    first = segments[0].text if segments else first_line
+    return _clip(first, TITLE_CHARS)
+
+
+def _has_content(clause: str) -> bool:
+    """Whether a clause names what it is about (a model, a parameter, a value)."""
+    lowered = clause.lower()
+    return bool(lexicon.families_in(lowered) or re.search(r"\w=\S|\d", lowered))
+
+
+def _short(subject: str) -> str:
+    return _clip(subject, 60)
+
+
+def _has_number(text: str) -> bool:
+    return bool(_FIRST_RESULT_NUMBER.search(text))
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:") + "…"
+
+
+def _add(items: list[str], text: str) -> None:
+    text = text.strip()
+    if text and text not in items:
+        items.append(text)
+
+
+def _fit_budget(structure: EntryStructure, message_chars: int) -> None:
+    """Keep all sections together near the message's length: observations go first, then the
+    longest hypotheses are shortened."""
+    budget = BUDGET_RATIO * message_chars + BUDGET_SLACK
+
+    def total() -> int:
+        return sum(len(t) for t in (*structure.hypotheses, *structure.observations, *structure.next_steps,
+                                     *structure.open_questions, *(c.text for c in structure.conclusions)))
+
+    while total() > budget and structure.observations:
+        structure.observations.pop()
+    for limit in (160, 100, 60):
+        for section in (structure.hypotheses, structure.next_steps, structure.open_questions):
+            for index, item in enumerate(section):
+                if total() > budget:
+                    section[index] = _clip(item, limit)
+        for conclusion in structure.conclusions:
+            if total() > budget:
+                conclusion.text = _clip(conclusion.text, limit)
+    while total() > budget and len(structure.hypotheses) > 1:
+        structure.hypotheses.pop()
+    while total() > budget and structure.conclusions:
+        structure.conclusions.pop()

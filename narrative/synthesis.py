@@ -1,0 +1,271 @@
+"""Synthesis jobs of the local engine: check, answer, phase, digest, next plan, decision record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from narrative import vocab
+from narrative.answering import answer as _answer
+from narrative.approaches import Approach, derive
+from narrative.checking import check as _check
+from narrative.history_index import HistoryIndex, fmt, index_for
+from narrative.types import (
+    Answer,
+    ApproachView,
+    BestRun,
+    CheckResult,
+    Citation,
+    DecisionDoc,
+    Digest,
+    DigestLine,
+    Finalist,
+    NextExperiment,
+    NextPlan,
+    PhaseReport,
+    ProjectHistory,
+)
+from storage.records import RunSnapshot
+
+__all__ = ["answer", "check", "decide", "digest", "next_plan", "phase"]
+
+
+def check(plan: str, history: ProjectHistory) -> CheckResult:
+    return _check(plan, history)
+
+
+def answer(question: str, history: ProjectHistory) -> Answer:
+    return _answer(question, history)
+
+
+def _best(idx: HistoryIndex, until: dt.datetime | None = None) -> BestRun | None:
+    metric, goal = idx.metric_now()
+    r = idx.best_run(metric, goal, until=until)
+    if r is None or metric is None:
+        return None
+    return BestRun(run_id=r.run_id, value=r.metrics[metric], run_name=r.run_name, url=r.url, metric=metric)
+
+
+def _view(a: Approach) -> ApproachView:
+    return ApproachView(name=a.name, status=a.status, reason=a.reason, run_ids=a.run_ids[:8],
+                        entry_ids=a.entry_ids, best_value=a.best_value, best_run_id=a.best_run_id)
+
+
+def _next_steps(idx: HistoryIndex, aps: list[Approach], limit: int = 8) -> tuple[list[str], list[Citation]]:
+    steps: list[str] = []
+    cites: list[Citation] = []
+    latest_by_author: dict[str, str] = {}
+    for e in idx.entries:
+        latest_by_author[e.author] = e.id
+    recent = [e for e in reversed(idx.entries) if e.id in latest_by_author.values()]
+    recent += [e for e in reversed(idx.entries[-4:]) if e not in recent]
+    for e in recent:
+        items = list(e.structure.next_steps) if e.structure else []
+        if not items:
+            items = [f.text for f in idx.facts if f.entry_id == e.id and f.kind == "sentence" and f.opening]
+        qs = list(e.structure.open_questions) if e.structure else []
+        for s in items + [f"open question: {q}" for q in qs]:
+            s = " ".join(s.split())
+            if s and s not in steps:
+                steps.append(s[:300])
+                cites.append(Citation(entry_id=e.id, run_ids=[]))
+    for a in aps:
+        if a.status == "open" and len(steps) < limit + 2:
+            steps.append(f"continue {a.name}")
+    return steps[: limit + 2], cites
+
+
+def phase(history: ProjectHistory) -> PhaseReport:
+    idx = index_for(history)
+    metric, goal = idx.metric_now()
+    best = _best(idx)
+    aps = derive(idx)
+    views = [_view(a) for a in aps]
+    findings: list[str] = []
+    citations: list[Citation] = []
+    for f in idx.facts:
+        if f.kind == "conclusion" and f.verdict == "worked":
+            findings.append(f.text)
+            citations.append(Citation(entry_id=f.entry_id, run_ids=f.run_ids[:3]))
+    for a in aps:
+        if a.status in ("abandoned", "exhausted", "adopted") and a.decided_by is not None:
+            findings.append(f"{a.name}: {a.status} — {a.reason}"[:300])
+            citations.append(Citation(entry_id=a.decided_by.entry_id, run_ids=a.decided_by.run_ids[:3]))
+    best_reason = ""
+    if best is not None:
+        r = idx.run_by_id[best.run_id]
+        disc = [f for f in idx.facts if best.run_id in f.run_ids]
+        best_reason = (f"highest {metric}" if goal == "max" else f"lowest {metric}") + \
+            f" among finished runs ({fmt(best.value)}, {r.run_name or r.run_id[:8]} by {r.user or '?'})"
+        if disc:
+            best_reason += f"; {disc[-1].author}: \"{disc[-1].text[:160]}\""
+            citations.append(Citation(entry_id=disc[-1].entry_id, run_ids=[best.run_id]))
+        else:
+            citations.append(Citation(run_ids=[best.run_id]))
+    switches = [f"{at:%Y-%m-%d}: primary metric -> {m} ({g}). {reason[:200]}"
+                for at, m, g, reason, _ in idx.switches()]
+    steps, step_cites = _next_steps(idx, aps)
+    citations += step_cites
+    summary = (f"{len(idx.entries)} entries, {len(idx.runs)} runs. "
+               + (f"Best by {metric}: {best.run_name or best.run_id[:8]} ({fmt(best.value)}). " if best else "")
+               + ", ".join(f"{n} {s}" for s, n in _counts(aps).items()))
+    return PhaseReport(primary_metric=metric, goal=goal, best=best, best_reason=best_reason,
+                       approaches=views, findings=findings[:12], next_steps=steps, metric_switches=switches,
+                       citations=citations, summary=summary)
+
+
+def _counts(aps: list[Approach]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for a in aps:
+        out[a.status] = out.get(a.status, 0) + 1
+    return out
+
+
+def digest(history: ProjectHistory, *, days: int = 7) -> Digest:
+    idx = index_for(history)
+    metric, goal = idx.metric_now()
+    until = history.now
+    since = until - dt.timedelta(days=days)
+    best_now = _best(idx, until)
+    best_before = _best(idx, since)
+    sections: dict[str, list[DigestLine]] = {}
+    if best_now is not None:
+        if best_before is None or best_before.run_id != best_now.run_id:
+            prev = f" (was {fmt(best_before.value)}, {best_before.run_name})" if best_before else ""
+            text = f"New best {metric}: {best_now.run_name or best_now.run_id[:8]} {fmt(best_now.value)}{prev}"
+        else:
+            text = f"Best {metric} unchanged: {best_now.run_name} {fmt(best_now.value)}"
+        ids = [best_now.run_id] + ([best_before.run_id] if best_before else [])
+        sections["best"] = [DigestLine(text=text, citations=[Citation(run_ids=ids)])]
+    new_entries = [e for e in idx.entries if since < e.at <= until]
+    sections["entries"] = [DigestLine(
+        text=f"{e.author}: {(e.structure.title if e.structure and e.structure.title else e.raw_text)[:120]}",
+        citations=[Citation(entry_id=e.id, run_ids=idx.entry_runs.get(e.id, [])[:6])]) for e in new_entries]
+    aps = derive(idx)
+    moved: list[DigestLine] = []
+    for a in aps:
+        if a.last_at and since < a.last_at <= until and a.status != "open":
+            moved.append(DigestLine(text=f"{a.name}: {a.status} — {a.reason[:160]}",
+                                    citations=[Citation(entry_id=a.decided_by.entry_id if a.decided_by else None,
+                                                        run_ids=a.run_ids[:3])]))
+        elif a.first_at and since < a.first_at <= until:
+            moved.append(DigestLine(text=f"{a.name}: opened", citations=[Citation(entry_id=a.entry_ids[0])]))
+    sections["approaches"] = moved
+    questions = [(e, q) for e in idx.entries for q in (e.structure.open_questions if e.structure else [])]
+    sections["open_questions"] = [DigestLine(text=f"{q} (asked by {e.author} {e.at:%Y-%m-%d})",
+                                             citations=[Citation(entry_id=e.id)]) for e, q in questions[:5]]
+    series: list[tuple[str, dt.datetime, float, str]] = []
+    ap_of: dict[str, str] = {}
+    for a in aps:
+        for r in a.run_ids:
+            ap_of.setdefault(r, a.name)
+    for snap in idx.runs:
+        if metric and idx.valid(snap, metric) and snap.start <= until:
+            series.append((snap.run_id, snap.start, snap.metrics[metric], ap_of.get(snap.run_id, "")))
+    return Digest(project=history.project.name, since=since, until=until, primary_metric=metric, goal=goal,
+                  best=best_now, best_before=best_before, sections=sections, series=series)
+
+
+_BASELINES = ("logreg", "linear", "seasonal_naive", "tfidf", "naive_bayes", "linear_probe", "ets", "knn")
+
+
+def next_plan(history: ProjectHistory, *, context: str = "") -> NextPlan:
+    idx = index_for(history)
+    metric, goal = idx.metric_now()
+    aps = derive(idx)
+    experiments: list[NextExperiment] = []
+    steps, step_cites = _next_steps(idx, aps, limit=6)
+    for s, c in zip(steps, step_cites, strict=False):
+        if len(experiments) >= 3:
+            break
+        experiments.append(NextExperiment(title=s[:120], why="the team's own next step in the latest entries",
+                                          priority=len(experiments) + 1, citations=[c]))
+    for a in aps:
+        if len(experiments) >= 3:
+            break
+        if a.status == "open":
+            experiments.append(NextExperiment(
+                title=f"push {a.name}", why=a.reason[:200] or "open line of work", priority=len(experiments) + 1,
+                citations=[Citation(entry_id=a.entry_ids[0] if a.entry_ids else None, run_ids=a.run_ids[:3])]))
+    low = [DigestLine(text=f"{a.name}: {a.status} ({a.reason_kind or 'no gain'})",
+                      citations=[Citation(entry_id=a.decided_by.entry_id if a.decided_by else None,
+                                          run_ids=a.run_ids[:3])])
+           for a in aps if a.status in ("exhausted", "abandoned")]
+    have = set().union(*(d.concepts for d in idx.run_docs.values())) if idx.run_docs else set()
+    missing = None
+    if idx.runs and not (have & set(_BASELINES)):
+        missing = ("No simple baseline run in the tracker (e.g. logistic/linear model, seasonal naive, TF-IDF + "
+                   "linear): log one so gains are measured against a floor.")
+    pivot = ""
+    if metric:
+        valid = [r for r in idx.runs if idx.valid(r, metric)]
+        if len(valid) >= 6:
+            sign = 1.0 if goal == "max" else -1.0
+            best = valid[0].metrics[metric]
+            gains: list[float] = []
+            for r in valid[1:]:
+                v = r.metrics[metric]
+                gains.append(max(0.0, sign * (v - best)))
+                best = v if sign * (v - best) > 0 else best
+            noise = idx.seed_noise(metric) or 0.002
+            if sum(gains[-5:]) <= 2 * noise:
+                pivot = (f"Diminishing returns: the last {min(5, len(gains))} runs improved {metric} by "
+                         f"{fmt(sum(gains[-5:]))} in total (seed noise ~{fmt(noise)}). Consider a bigger change "
+                         "(data, features, problem framing) over more tuning.")
+    return NextPlan(best=_best(idx), experiments=experiments, low_roi=low, missing_baseline=missing, pivot=pivot)
+
+
+def decide(
+    history: ProjectHistory, *, finalists: Sequence[str], criteria: Sequence[str], context: str = ""
+) -> DecisionDoc:
+    idx = index_for(history)
+    metric, goal = idx.metric_now()
+    runs: list[RunSnapshot] = []
+    for ref in finalists:
+        r = idx.run_by_id.get(ref) or next((x for x in idx.runs if x.run_id.startswith(ref)
+                                            or x.run_name == ref), None)
+        if r is not None and r not in runs:
+            runs.append(r)
+    fins = [Finalist(run_id=r.run_id, run_name=r.run_name, label=r.run_name or r.run_id[:8],
+                     metrics=dict(r.metrics),
+                     duration_minutes=round((r.end - r.start).total_seconds() / 60, 1) if r.end else None)
+            for r in runs]
+    crit = list(criteria) or ([f"{metric} ({goal})"] if metric else [])
+    sel = idx.best_run(metric, goal, runs) if metric else None
+    tradeoffs: list[str] = []
+    if sel is not None and metric:
+        for r in runs:
+            if r is sel:
+                continue
+            diffs = []
+            for k in sorted(set(r.metrics) & set(sel.metrics)):
+                g = vocab.metric_goal(k)
+                a, b = sel.metrics[k], r.metrics[k]
+                if (g == "max" and b > a) or (g == "min" and b < a):
+                    diffs.append(f"better {k} ({fmt(b)} vs {fmt(a)})")
+            if r.end and sel.end and (r.end - r.start) < (sel.end - sel.start):
+                diffs.append(f"faster to train ({(r.end - r.start).total_seconds() / 60:.0f} vs "
+                             f"{(sel.end - sel.start).total_seconds() / 60:.0f} min)")
+            tradeoffs.append(f"{r.run_name or r.run_id[:8]}: " + (", ".join(diffs) if diffs else
+                                                                 f"no advantage over {sel.run_name}"))
+    rationale = ""
+    if sel is not None and metric:
+        rationale = f"{sel.run_name or sel.run_id[:8]} has the {'highest' if goal == 'max' else 'lowest'} {metric} " \
+                    f"({fmt(sel.metrics[metric])}) among the finalists."
+        if context:
+            rationale += f" Context: {context.strip()[:300]}"
+    cites = [Citation(entry_id=eid, run_ids=[r.run_id]) for r in runs for eid in idx.run_entries.get(r.run_id, [])[:1]]
+    cites += [Citation(run_ids=[r.run_id]) for r in runs if not idx.run_entries.get(r.run_id)]
+    md = [f"# Model selection — {history.project.name}", "", f"Date: {history.now:%Y-%m-%d}", "",
+          "## Criteria", *[f"- {c}" for c in crit], "", "## Finalists", ""]
+    keys = sorted({k for f in fins for k in f.metrics})[:6]
+    md.append("| run | " + " | ".join(keys) + " | minutes |")
+    md.append("|---" * (len(keys) + 2) + "|")
+    for f in fins:
+        md.append(f"| {f.label} (`{f.run_id[:8]}`) | " + " | ".join(fmt(f.metrics[k]) if k in f.metrics else "—"
+                                                              for k in keys) + f" | {f.duration_minutes or '—'} |")
+    md += ["", "## Decision", rationale or "No finalist has the primary metric.", "", "## Trade-offs",
+           *[f"- {t}" for t in tradeoffs]]
+    return DecisionDoc(title=f"Model selection for {history.project.name}", criteria=crit, finalists=fins,
+                       selected_run_id=sel.run_id if sel else None, rationale=rationale, tradeoffs=tradeoffs,
+                       citations=cites, markdown="\n".join(md))

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from narrative.reproduce import reproduce
+from storage.records import EntryRecord, RunSnapshot
+
+T0 = dt.datetime(2025, 3, 1, 10, 0, tzinfo=dt.UTC)
+
+
+def snap(run_id: str, params: dict[str, str], tags: dict[str, str], metrics: dict[str, float]) -> RunSnapshot:
+    return RunSnapshot(project_id="p", run_id=run_id, run_name=f"run-{run_id[:4]}", start=T0,
+                       end=T0 + dt.timedelta(minutes=5), status="FINISHED", params=params, tags=tags,
+                       metrics=metrics)
+
+
+def test_everything_present_flags_nothing_with_forbidden_words() -> None:
+    run = snap("a" * 32, {"seed": "3", "lr": "0.1"},
+               {"mlflow.source.git.commit": "abc123def456", "dataset_version": "v2",
+                "mlflow.source.name": "train.py", "mlflow.source.type": "LOCAL"}, {"val_auc": 0.81})
+    rep = reproduce(run, entries=[])
+    for item in rep.missing:
+        low = item.lower()
+        assert "git" not in low and "dataset" not in low and "seed" not in low
+    assert any("environment" in m for m in rep.missing)
+    assert rep.present["git_commit"].startswith("abc")
+    assert any("train.py" in s and "--lr 0.1" in s for s in rep.steps)
+
+
+def test_missing_items_named_with_contract_words() -> None:
+    run = snap("b" * 32, {"lr": "0.1"}, {"mlflow.source.name": "nb.ipynb", "mlflow.source.type": "NOTEBOOK"},
+               {"val_auc": 0.8})
+    rep = reproduce(run, entries=[])
+    text = " | ".join(rep.missing).lower()
+    assert "git commit" in text and "dataset version" in text and "seed" in text and "environment" in text
+
+
+def test_seed_siblings_set_tolerance_and_entries_found() -> None:
+    params = {"lr": "0.1", "seed": "1"}
+    tags = {"mlflow.source.git.commit": "abc", "data_version": "d1"}
+    run = snap("c" * 32, params, tags, {"val_auc": 0.810})
+    sib = snap("d" * 32, {"lr": "0.1", "seed": "2"}, tags, {"val_auc": 0.806})
+    other = snap("e" * 32, {"lr": "0.3", "seed": "2"}, tags, {"val_auc": 0.7})
+    entry = EntryRecord(id="e1", workspace_id="w", project_id="p", author="x", at=T0,
+                        raw_text=f"rerun {run.run_id[:8]} looks fine")
+    rep = reproduce(run, entries=[entry], siblings=[sib, other])
+    assert rep.entries == ["e1"]
+    assert any("0.004" in c and "2 seeds" in c for c in rep.checks)
+    assert not any("dataset" in m.lower() for m in rep.missing)
+
+
+def test_dirty_tree_is_flagged_without_forbidden_word() -> None:
+    run = snap("f" * 32, {"seed": "1"}, {"mlflow.source.git.commit": "abc", "git_dirty": "true",
+                                         "dataset_version": "v1"}, {})
+    rep = reproduce(run, entries=[])
+    assert any("uncommitted" in m for m in rep.missing)
+    assert not any("git" in m.lower() for m in rep.missing)

@@ -1,0 +1,121 @@
+"""Brain dump -> structured entry: sections, verdicts, decisions, warnings, length discipline."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from narrative.structuring import structure_entry
+from storage.records import EntryStructure
+from tests.narrative.conftest import make_request, make_run
+
+
+def structure(text: str, runs: list | None = None, **kwargs: object) -> EntryStructure:
+    return structure_entry(make_request(text, runs or [], **kwargs))  # type: ignore[arg-type]
+
+
+def negatives(entry: EntryStructure) -> str:
+    return " | ".join(c.text.lower() for c in entry.conclusions if c.verdict == "did_not_work")
+
+
+def section_chars(entry: EntryStructure) -> int:
+    return sum(len(t) for t in (*entry.hypotheses, *entry.observations, *entry.next_steps,
+                                *entry.open_questions, *(c.text for c in entry.conclusions)))
+
+
+def test_bullets_split_into_sections() -> None:
+    entry = structure(
+        "ranking v2 notes\n"
+        "- two-tower w/ hard negatives: ndcg .412 -> .431\n"
+        "- bigger embedding dim 256 didn't help, .429\n"
+        "- next: try in-batch negatives\n"
+        "- q: is the eval set leaking popular items?\n"
+    )
+    assert entry.title == "ranking v2 notes"
+    assert any("hard negatives" in h for h in entry.hypotheses)
+    assert "embedding" in negatives(entry)
+    assert any("in-batch" in s for s in entry.next_steps)
+    assert any("leaking" in q for q in entry.open_questions)
+
+
+def test_prose_with_verdicts_and_plans() -> None:
+    entry = structure(
+        "Spent the afternoon on focal loss for the detector because the rare classes were being ignored. "
+        "It made recall on rare classes slightly worse and training got unstable, so I'm shelving focal loss. "
+        "Tomorrow I want to try class-balanced sampling instead. Not sure the val split has enough rare examples."
+    )
+    assert "focal" in negatives(entry)
+    assert any("class-balanced" in s for s in entry.next_steps)
+    assert any("val split" in q for q in entry.open_questions)
+    assert any("focal" in h.lower() for h in entry.hypotheses)
+
+
+def test_slack_style_with_emoji_and_typos() -> None:
+    entry = structure("mixup on teh resnet hurt 😬 88.1 vs 88.9. cutmix was better 🎉 89.4. tmrw: randaug")
+    assert "mixup" in negatives(entry)
+    assert any("randaug" in s for s in entry.next_steps)
+
+
+def test_pasted_table_rows_are_observed_and_linked() -> None:
+    a = make_run("a", name="gru-small", metrics={"val_rmse": 4.1})
+    b = make_run("b", name="gru-large", metrics={"val_rmse": 4.4})
+    text = (f"| Run ID | model | val_rmse |\n|---|---|---|\n| {a.run_id[:8]} | gru small | 4.10 |\n"
+            f"| {b.run_id[:8]} | gru large | 4.40 |\n")
+    entry = structure(text, [a, b], metric="val_rmse", goal="min")
+    assert {r.how for r in entry.runs} == {"prefix"}
+    assert "gru large" in negatives(entry)  # a clear rise of a "min" metric did not work
+
+
+def test_failed_linked_run_is_a_negative_conclusion_from_data() -> None:
+    failed = make_run("f", status="FAILED", params={"model": "vit", "batch_size": "512"})
+    entry = structure("vit with bs 512 crashed after an hour", [failed])
+    assert [r.how for r in entry.runs] == ["inferred"]
+    assert any(c.verdict == "did_not_work" for c in entry.conclusions)
+
+
+def test_metric_switch_maps_spoken_name_to_the_metric_key() -> None:
+    runs = [make_run("a", metrics={"val_roc_auc": 0.9, "val_pr_auc": 0.31, "val_logloss": 0.2})]
+    entry = structure("After the review: from now on we optimise PR AUC, not ROC.", runs)
+    switch = [d for d in entry.decisions if d.kind == "metric_switch"]
+    assert switch and switch[0].metric == "val_pr_auc" and switch[0].goal == "max"
+    entry = structure("switching the primary metric to log loss", runs)
+    switch = [d for d in entry.decisions if d.kind == "metric_switch"]
+    assert switch and switch[0].metric == "val_logloss" and switch[0].goal == "min"
+
+
+def test_adopt_and_abandon_decisions() -> None:
+    entry = structure("calling the svm line dead. going with catboost for the rest of the sprint.")
+    kinds = {d.kind for d in entry.decisions}
+    assert {"abandon", "adopt"} <= kinds
+
+
+def test_verdict_only_sentence_names_its_subject() -> None:
+    entry = structure("dropout 0.5 on the head -> .701 vs .702 before. not worth it, reverting.")
+    assert "dropout" in negatives(entry)
+
+
+def test_sections_stay_within_budget_and_item_size() -> None:
+    text = " ".join(f"- variant {i} with lr {i}e-4 gets .{700 + i} which is worse than before." for i in range(60))
+    entry = structure(text)
+    assert all(len(t) <= 400 for t in (*entry.hypotheses, *entry.observations, *entry.next_steps,
+                                       *entry.open_questions))
+    assert section_chars(entry) <= 1.5 * len(text) + 200
+
+
+def test_ambiguity_is_a_warning_in_the_entry() -> None:
+    runs = [make_run("a", params={"model": "xgboost", "max_depth": "4", "seed": "1"}),
+            make_run("b", params={"model": "xgboost", "max_depth": "4", "seed": "2"}),
+            make_run("c", params={"model": "logreg", "C": "1.0", "seed": "1"})]
+    entry = structure("the xgb depth 4 run with the shallow trees looked fine", runs)
+    assert entry.runs == [] and entry.warnings
+
+
+def test_binary_junk_and_huge_pastes_finish_fast() -> None:
+    rng = random.Random(7)
+    junk = "".join(chr(rng.randrange(0, 0x3000)) for _ in range(300_000))
+    runs = [make_run(f"r{i}", params={"model": "xgboost", "max_depth": str(i % 9)},
+                     metrics={"val_auc": 0.7 + i / 1000}) for i in range(300)]
+    started = time.perf_counter()
+    structure(junk, runs)
+    structure("| a | b |\n|--|--|\n" + "| xgb d4 | 0.745 |\n" * 50_000, runs)
+    assert time.perf_counter() - started < 5
