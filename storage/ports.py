@@ -24,6 +24,7 @@ from storage.records import (
     MetricChange,
     ProjectRecord,
     RunSnapshot,
+    UsageRecord,
     WorkspaceRecord,
 )
 
@@ -149,6 +150,11 @@ class Repository(Protocol):
 
     async def list_decisions(self, workspace_id: str, project_id: str) -> list[DecisionRecord]: ...
 
+    # -- model usage (tokens and cost of engine calls) ---------------------------------------
+    async def record_usage(self, usage: UsageRecord) -> None: ...
+
+    async def list_usage(self, workspace_id: str, *, since: dt.datetime | None = None) -> list[UsageRecord]: ...
+
     # -- idempotency and durable jobs -------------------------------------------------------
     async def claim_event(self, workspace_id: str, event_key: str) -> bool:
         """True the first time an inbound event key is seen, False for every repeat."""
@@ -167,11 +173,18 @@ class Repository(Protocol):
         ...
 
     async def claim_jobs(
-        self, *, kinds: Sequence[str] | None = None, now: dt.datetime | None = None, limit: int = 10,
-        worker: str = "", lease_seconds: int = 300,
+        self,
+        *,
+        kinds: Sequence[str] | None = None,
+        now: dt.datetime | None = None,
+        limit: int = 10,
+        worker: str = "",
+        lease_seconds: int = 300,
+        workspace_id: str | None = None,
     ) -> list[JobRecord]:
-        """Claim due jobs across workspaces (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) so that one
-        job runs once however many replicas poll; an expired lease makes a job claimable again."""
+        """Claim due jobs (of one workspace when ``workspace_id`` is given) with ``FOR UPDATE SKIP
+        LOCKED`` on PostgreSQL, so that one job runs once however many replicas poll; an expired
+        lease makes a job claimable again."""
         ...
 
     async def finish_job(self, job_id: str, *, error: str | None = None, retry_at: dt.datetime | None = None) -> None:

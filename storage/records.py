@@ -174,6 +174,20 @@ class DecisionRecord(BaseModel):
     author: str = ""
 
 
+class UsageRecord(BaseModel):
+    """One model call's tokens and its estimated cost, frozen when recorded (prices change)."""
+
+    workspace_id: str
+    job: str
+    model: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_read_tokens: int = 0
+    cost_usd: float = 0.0
+    at: dt.datetime = Field(default_factory=utcnow)
+
+
 class JobRecord(BaseModel):
     id: str
     workspace_id: str

@@ -1,0 +1,318 @@
+"""SQLModel tables: the repository's private representation of ``storage.records``.
+
+Conventions, chosen so that one schema behaves the same on SQLite and PostgreSQL:
+
+* Every table is prefixed ``coco_``: at scale COCO may share a PostgreSQL database with other tools
+  (MLflow's backend store has ``runs``, ``experiments``, ``alembic_version``...).
+* Every row that belongs to a project also carries ``workspace_id``, and a composite foreign key
+  ``(workspace_id, project_id) -> coco_project(workspace_id, id)`` makes it impossible, at the
+  database level, for a row to point at another workspace's project.
+* Lists and dicts are ``JSON`` columns (text on SQLite, ``json`` on PostgreSQL). Nothing queries
+  inside them, so the portable type is enough.
+* Times are :class:`UTCDateTime`: always stored in UTC and always read back timezone-aware.
+* Goals, statuses and kinds are plain strings; the pydantic records validate them on the way out.
+
+Changing anything here needs a new migration in ``storage/migrations/versions`` (and a bump of
+``storage.schema_version.HEAD_REVISION``); ``tests/storage`` compares the migrated database with
+these models.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlmodel import Field, SQLModel
+
+from storage.records import utcnow
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored in UTC and returned timezone-aware.
+
+    SQLite has no time zone type: SQLAlchemy writes the wall-clock digits and drops ``tzinfo``, so a
+    ``+02:00`` value would silently shift by two hours. Converting to UTC on the way in keeps the
+    stored text fixed-width and sortable, and attaching UTC on the way out gives every layer aware
+    values on both backends. Naive values are refused rather than guessed.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} refused: COCO stores aware UTC times")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+# Every constraint is named: SQLite can only alter a table by copying it ("batch" migrations), and
+# that needs names to address constraints.
+def _project_fk(table: str) -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(
+        ["workspace_id", "project_id"],
+        ["coco_project.workspace_id", "coco_project.id"],
+        name=f"fk_{table}_project",
+    )
+
+
+def _workspace_fk(table: str) -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(["workspace_id"], ["coco_workspace.id"], name=f"fk_{table}_workspace")
+
+
+class WorkspaceRow(SQLModel, table=True):
+    __tablename__ = "coco_workspace"
+    __table_args__ = (UniqueConstraint("key", name="uq_coco_workspace_key"),)
+
+    id: str = Field(primary_key=True)
+    key: str  # "cli:local", "slack:T0123", "teams:<tenant>"
+    platform: str
+    name: str = ""
+    timezone: str = "UTC"
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ProjectRow(SQLModel, table=True):
+    __tablename__ = "coco_project"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "name", name="uq_coco_project_workspace_name"),
+        # Target of the composite foreign keys of every project-owned table.
+        UniqueConstraint("workspace_id", "id", name="uq_coco_project_workspace_id"),
+        _workspace_fk("coco_project"),
+    )
+
+    id: str = Field(primary_key=True)
+    workspace_id: str
+    name: str
+    tracker_kind: str = "mlflow"
+    tracker_uri: str = ""
+    experiment_ids: list[str] = Field(default_factory=list, sa_type=JSON)
+    experiment_names: list[str] = Field(default_factory=list, sa_type=JSON)
+    channels: list[str] = Field(default_factory=list, sa_type=JSON)
+    # The metric in force when the project was created; later switches live in coco_metric_change.
+    primary_metric: str | None = None
+    goal: str = "max"
+    settings: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class MetricChangeRow(SQLModel, table=True):
+    __tablename__ = "coco_metric_change"
+    __table_args__ = (
+        _project_fk("coco_metric_change"),
+        # NULL entry ids are distinct in a unique constraint on both backends, so changes made
+        # without an entry are deduplicated by the repository instead.
+        UniqueConstraint("project_id", "entry_id", "metric", name="uq_coco_metric_change_entry_metric"),
+        Index("ix_coco_metric_change_project_at", "project_id", "at"),
+    )
+
+    id: str = Field(primary_key=True)
+    workspace_id: str
+    project_id: str
+    at: dt.datetime = Field(sa_type=UTCDateTime)
+    metric: str
+    goal: str
+    reason: str = Field(default="", sa_type=Text)
+    # Loose reference: a metric switch stays part of the history even if its entry is deleted.
+    entry_id: str | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class EntryRow(SQLModel, table=True):
+    __tablename__ = "coco_entry"
+    __table_args__ = (
+        _project_fk("coco_entry"),
+        # ``id`` closes both indexes so keyset paging on (at, id) is served by the index alone.
+        Index("ix_coco_entry_workspace_project_at", "workspace_id", "project_id", "at", "id"),
+        Index("ix_coco_entry_workspace_author_at", "workspace_id", "author", "at"),
+    )
+
+    id: str = Field(primary_key=True)  # uuid4().hex[:12]: short enough to type
+    workspace_id: str
+    project_id: str
+    author: str
+    at: dt.datetime = Field(sa_type=UTCDateTime)
+    source: str = "cli"
+    raw_text: str = Field(sa_type=Text)  # exactly as typed, never rewritten
+    status: str = "pending"
+    structure: dict[str, Any] | None = Field(default=None, sa_type=JSON(none_as_null=True))
+    error: str | None = Field(default=None, sa_type=Text)
+    channel: str | None = None
+    thread_ts: str | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RunSnapshotRow(SQLModel, table=True):
+    __tablename__ = "coco_run_snapshot"
+    __table_args__ = (
+        _project_fk("coco_run_snapshot"),
+        # The conflict target of the bulk upsert.
+        UniqueConstraint("project_id", "run_id", name="uq_coco_run_snapshot_project_run"),
+        Index("ix_coco_run_snapshot_workspace_project_start", "workspace_id", "project_id", "start_time",
+              "run_id"),
+    )
+
+    id: str = Field(primary_key=True)
+    workspace_id: str
+    project_id: str
+    run_id: str
+    run_name: str = ""
+    experiment_id: str = ""
+    # ``user``, ``start`` and ``end`` are reserved words in PostgreSQL; avoid quoting surprises in
+    # hand-written SQL.
+    username: str = ""
+    status: str = ""
+    start_time: dt.datetime = Field(sa_type=UTCDateTime)
+    end_time: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    params: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
+    metrics: dict[str, float] = Field(default_factory=dict, sa_type=JSON)
+    tags: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
+    url: str = ""
+    fetched_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ApproachRow(SQLModel, table=True):
+    __tablename__ = "coco_approach"
+    __table_args__ = (
+        _project_fk("coco_approach"),
+        Index("ix_coco_approach_project_position", "project_id", "position"),
+    )
+
+    id: str = Field(primary_key=True)
+    workspace_id: str
+    project_id: str
+    position: int = Field(default=0, sa_type=Integer)  # keeps the order the caller gave
+    name: str
+    status: str = "open"
+    reason: str = Field(default="", sa_type=Text)
+    run_ids: list[str] = Field(default_factory=list, sa_type=JSON)
+    entry_ids: list[str] = Field(default_factory=list, sa_type=JSON)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DecisionRow(SQLModel, table=True):
+    __tablename__ = "coco_decision"
+    __table_args__ = (
+        _project_fk("coco_decision"),
+        Index("ix_coco_decision_workspace_project_at", "workspace_id", "project_id", "at"),
+    )
+
+    id: str = Field(primary_key=True)
+    workspace_id: str
+    project_id: str
+    kind: str
+    at: dt.datetime = Field(sa_type=UTCDateTime)
+    text: str = Field(sa_type=Text)
+    rationale: str = Field(default="", sa_type=Text)
+    metric: str | None = None
+    goal: str | None = None
+    run_ids: list[str] = Field(default_factory=list, sa_type=JSON)
+    entry_id: str | None = None
+    author: str = ""
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ProcessedEventRow(SQLModel, table=True):
+    __tablename__ = "coco_processed_event"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "event_key", name="uq_coco_processed_event_workspace_key"),
+        _workspace_fk("coco_processed_event"),
+    )
+
+    id: str = Field(primary_key=True)
+    workspace_id: str
+    event_key: str
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # for pruning
+
+
+class JobRow(SQLModel, table=True):
+    __tablename__ = "coco_job"
+    __table_args__ = (
+        # NULL dedupe keys never collide, so only keyed jobs are deduplicated.
+        UniqueConstraint("workspace_id", "dedupe_key", name="uq_coco_job_workspace_dedupe"),
+        Index("ix_coco_job_status_run_after", "status", "run_after"),
+        _workspace_fk("coco_job"),
+    )
+
+    id: str = Field(primary_key=True)
+    workspace_id: str
+    kind: str
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    status: str = "queued"
+    attempts: int = Field(default=0, sa_type=Integer)
+    run_after: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    dedupe_key: str | None = None
+    last_error: str | None = Field(default=None, sa_type=Text)
+    locked_by: str | None = None
+    # A running job whose lease has passed is presumed abandoned (its worker died) and is claimable.
+    locked_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ModelUsageRow(SQLModel, table=True):
+    __tablename__ = "coco_model_usage"
+    __table_args__ = (
+        Index("ix_coco_model_usage_workspace_at", "workspace_id", "at"),
+        _workspace_fk("coco_model_usage"),
+    )
+
+    id: str = Field(primary_key=True)
+    workspace_id: str
+    job: str
+    model: str
+    input_tokens: int = Field(default=0, sa_type=Integer)
+    output_tokens: int = Field(default=0, sa_type=Integer)
+    cache_write_tokens: int = Field(default=0, sa_type=Integer)
+    cache_read_tokens: int = Field(default=0, sa_type=Integer)
+    # Frozen at insert: a later price change must not rewrite what a month cost.
+    cost_usd: float = 0.0
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+ALL_ROWS: tuple[type[SQLModel], ...] = (
+    WorkspaceRow,
+    ProjectRow,
+    MetricChangeRow,
+    EntryRow,
+    RunSnapshotRow,
+    ApproachRow,
+    DecisionRow,
+    ProcessedEventRow,
+    JobRow,
+    ModelUsageRow,
+)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a model, for bulk statements that bypass the ORM."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
+
+
+def coco_metadata() -> MetaData:
+    """The metadata holding COCO's tables (SQLModel keeps one global ``MetaData``)."""
+    return SQLModel.metadata
