@@ -10,17 +10,53 @@ from adapters.tracker import Tracker
 from bot.settings import Settings
 from narrative.engine import Engine
 from narrative.service import Narrator
+from narrative.usage import RepositoryUsageRecorder, UsageRecorder
 from storage.records import ProjectRecord
 
 log = logging.getLogger("coco")
 
 
-def build_engine(settings: Settings) -> Engine:
+def build_engine(settings: Settings, *, usage: UsageRecorder | None = None) -> Engine:
+    """The configured writer; model engines fall back to the local one call by call."""
     from narrative.local_engine import LocalEngine
 
     name = settings.engine_name()
-    if name != "local":
-        log.warning("engine %r is not available in this build; using the local engine", name)
+    if name == "anthropic":
+        if settings.anthropic_api_key is None:
+            log.warning("COCO_ENGINE=anthropic but ANTHROPIC_API_KEY is not set; using the local engine")
+            return LocalEngine()
+        from narrative.anthropic_engine import AnthropicEngine  # imports no SDK until the first call
+
+        return AnthropicEngine(
+            api_key=settings.anthropic_api_key.get_secret_value(),
+            base_url=settings.anthropic_base_url,
+            model=settings.anthropic_model,
+            max_tokens=settings.anthropic_max_tokens,
+            timeout=settings.anthropic_timeout,
+            total_deadline=settings.llm_deadline,
+            fallback=LocalEngine(),
+            usage=usage,
+            monthly_budget_usd=settings.monthly_budget_usd,
+            redact=settings.redact,
+        )
+    if name == "openai-compatible":
+        if not settings.llm_base_url:
+            log.warning("COCO_ENGINE=openai-compatible but COCO_LLM_BASE_URL is not set; using the local engine")
+            return LocalEngine()
+        from narrative.openai_compat_engine import OpenAICompatEngine
+
+        return OpenAICompatEngine(
+            base_url=settings.llm_base_url,
+            model=settings.llm_model,
+            api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
+            max_tokens=settings.anthropic_max_tokens,
+            timeout=max(settings.anthropic_timeout, 120.0),  # local models are slower than the API
+            total_deadline=max(settings.llm_deadline, 180.0),
+            fallback=LocalEngine(),
+            usage=usage,
+            monthly_budget_usd=settings.monthly_budget_usd,
+            redact=settings.redact,
+        )
     return LocalEngine()
 
 
@@ -56,16 +92,20 @@ async def open_narrator(
     settings.home_dir.mkdir(parents=True, exist_ok=True)
     repo = await open_repository(settings.resolved_database_url())
     trackers = TrackerPool(settings)
+    engine = build_engine(settings, usage=RepositoryUsageRecorder(repo))
     try:
         workspace = await repo.ensure_workspace(workspace_key or settings.workspace, platform=platform)
         narrator = Narrator(
             repo=repo,
             workspace_id=workspace.id,
-            engine=build_engine(settings),
+            engine=engine,
             tracker_for=trackers.for_project,
             lookback_days=settings.lookback_days,
         )
         yield narrator, trackers
     finally:
+        closer = getattr(engine, "aclose", None)
+        if closer is not None:
+            await closer()
         await trackers.aclose()
         await repo.aclose()

@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -112,6 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run a bot")
     serve.add_argument("platform", choices=["slack", "teams"])
     serve.add_argument("--port", type=int, default=3000)
+
+    usage = sub.add_parser("usage", help="model tokens and estimated cost in this workspace")
+    usage.add_argument("--since", type=_iso, help="from this date (default: the start of this month)")
+    usage.add_argument("--json", action="store_true")
 
     jobs = sub.add_parser("jobs", help="run queued work (pending entries, tracker write-backs)")
     jobs.add_argument("--json", action="store_true")
@@ -240,6 +244,16 @@ async def _run(args: argparse.Namespace) -> int:
                 args.markdown.write_text(doc.markdown, encoding="utf-8")
             _print_json(_dump(doc)) if args.json else view.decision(doc)
             return 0
+        if args.command == "usage":
+            from narrative.usage import RepositoryUsageRecorder, month_start, summarize_usage, usage_report
+
+            since = args.since or month_start(dt.datetime.now(dt.UTC))
+            rows = await RepositoryUsageRecorder(narrator.repo).rows(narrator.workspace_id, since=since)
+            if args.json:
+                _print_json({"since": since.isoformat(), "usage": [s.as_dict() for s in summarize_usage(rows)]})
+            else:
+                sys.stdout.write(f"Model usage since {since:%Y-%m-%d}\n{usage_report(rows)}\n")
+            return 0
         if args.command == "jobs":
             from bot.worker import run_due_jobs
 
@@ -283,9 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _guarded(lambda: _run(args))
 
 
-def _guarded(job: Callable[[], Awaitable[int]]) -> int:
+def _guarded(job: Callable[[], Coroutine[Any, Any, int]]) -> int:
     try:
-        return asyncio.run(job())  # type: ignore[arg-type]
+        return asyncio.run(job())
     except (UserInputError, EmptyTextError) as mistake:
         sys.stderr.write(f"coco: {mistake.user_message}\n")
         return 2

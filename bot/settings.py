@@ -32,12 +32,27 @@ class Settings(BaseSettings):
     mlflow_ui_url: str = Field(
         default="http://127.0.0.1:5000", validation_alias=AliasChoices("COCO_MLFLOW_UI_URL")
     )
-    engine: Literal["auto", "local", "anthropic"] = Field(
+    engine: Literal["auto", "local", "anthropic", "openai-compatible"] = Field(
         default="auto", validation_alias=AliasChoices("COCO_ENGINE")
     )
     anthropic_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("ANTHROPIC_API_KEY")
     )
+    # The SDK reads ANTHROPIC_BASE_URL itself; kept here so one settings object shows the whole setup.
+    anthropic_base_url: str | None = Field(default=None, validation_alias=AliasChoices("ANTHROPIC_BASE_URL"))
+    anthropic_model: str = Field(default="claude-sonnet-4-5", validation_alias=AliasChoices("COCO_ANTHROPIC_MODEL"))
+    anthropic_max_tokens: int = Field(default=4096, validation_alias=AliasChoices("COCO_ANTHROPIC_MAX_TOKENS"))
+    # Seconds for one request; retries of overload/rate limits stop after COCO_LLM_DEADLINE seconds in all.
+    anthropic_timeout: float = Field(default=60.0, validation_alias=AliasChoices("COCO_ANTHROPIC_TIMEOUT"))
+    llm_deadline: float = Field(default=90.0, validation_alias=AliasChoices("COCO_LLM_DEADLINE"))
+    # A self-hosted model server speaking the OpenAI chat-completions API (Ollama, vLLM, llama.cpp).
+    llm_base_url: str | None = Field(default=None, validation_alias=AliasChoices("COCO_LLM_BASE_URL"))
+    llm_model: str = Field(default="llama3.1", validation_alias=AliasChoices("COCO_LLM_MODEL"))
+    llm_api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("COCO_LLM_API_KEY"))
+    # Estimated USD per workspace per calendar month; once reached the local engine takes over.
+    monthly_budget_usd: float | None = Field(default=None, validation_alias=AliasChoices("COCO_MONTHLY_BUDGET_USD"))
+    # Secrets and e-mail addresses are removed from everything sent to a model unless this is off.
+    redact: bool = Field(default=True, validation_alias=AliasChoices("COCO_REDACT"))
     workspace: str = Field(default="cli:local", validation_alias=AliasChoices("COCO_WORKSPACE"))
     author: str = Field(default_factory=_default_author, validation_alias=AliasChoices("COCO_AUTHOR"))
     # How far back a brain dump's runs may lie when the author has no earlier entry.
@@ -53,7 +68,7 @@ class Settings(BaseSettings):
     def resolved_tracking_uri(self) -> str:
         return self.mlflow_tracking_uri or f"sqlite:///{self.home_dir / 'mlflow.db'}"
 
-    def engine_name(self) -> Literal["local", "anthropic"]:
+    def engine_name(self) -> Literal["local", "anthropic", "openai-compatible"]:
         if self.engine == "auto":
             return "anthropic" if self.anthropic_api_key else "local"
         return self.engine

@@ -8,6 +8,7 @@ a tracker or engine outage leaves a ``pending`` entry and a durable job that fin
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -53,6 +54,7 @@ log = logging.getLogger("coco.service")
 MAX_STRUCTURED_CHARS = 40_000
 STRUCTURE_JOB = "structure_entry"
 WRITE_BACK_JOB = "write_back"
+RESTRUCTURE_JOB = "restructure_entry"  # issue #5: re-run the model on an entry the local engine wrote
 _HEX_REF = re.compile(rf"(?<![0-9a-zA-Z])[0-9a-f]{{{RUN_ID_MIN_PREFIX},32}}(?![0-9a-zA-Z])")
 # A resync re-reads runs that started this long before the last sync: their metrics may still move.
 RESYNC_OVERLAP = dt.timedelta(days=2)
@@ -170,7 +172,7 @@ class Narrator:
             channel=channel,
             thread_ts=thread_ts,
         )
-        return await self._structure(record, entry)
+        return await self.finish_entry(record, entry)
 
     async def retry_pending(self, *, project: str | None = None) -> list[LogOutcome]:
         """Finish every pending entry (of one project, or all); each stays pending if it fails again."""
@@ -183,17 +185,21 @@ class Narrator:
                     self.workspace_id, project_id=record.id, status="pending", page_token=token
                 )
                 for entry in entries:
-                    outcomes.append(await self._structure(record, entry))
+                    outcomes.append(await self.finish_entry(record, entry))
                 if not token:
                     break
         return outcomes
 
-    async def _structure(self, project: ProjectRecord, entry: EntryRecord) -> LogOutcome:
+    async def finish_entry(self, project: ProjectRecord, entry: EntryRecord, *, requeue: bool = True) -> LogOutcome:
+        """Structure a stored entry, ground it, save it, note it on its runs.
+
+        An outage leaves it ``pending``; with ``requeue`` a durable job is queued to finish it (a
+        worker already running that job passes ``requeue=False`` and reschedules it itself)."""
         try:
             request = await self._structure_request(project, entry)
             draft = await self.engine.structure(request)
         except OutsideFailure as failure:
-            return await self._leave_pending(project, entry, failure)
+            return await self._leave_pending(project, entry, failure, requeue=requeue)
         candidates = {r.run_id: r for r in (*request.window_runs, *request.known_runs)}
         candidates.update({r.run_id: r for r in request.resolved_refs.values()})
         structure = grounding.ground_structure(draft, person_text=request.text, candidates=candidates)
@@ -203,14 +209,28 @@ class Narrator:
                 f"the whole text ({len(entry.raw_text):,} characters) is saved."
             )
         stored = await self.repo.save_structure(self.workspace_id, entry.id, structure, status="structured")
+        # --- issue #5: a model engine that fell back to the local engine asks for a later re-structure.
+        if requeue and structure.engine == "local-fallback":
+            await self.repo.enqueue_job(
+                self.workspace_id,
+                kind=RESTRUCTURE_JOB,
+                payload={"entry_id": entry.id, "project_id": project.id},
+                run_after=self.clock() + dt.timedelta(minutes=10),
+                dedupe_key=f"{RESTRUCTURE_JOB}:{entry.id}",
+            )
+        # --- end issue #5
         await self.repo.upsert_runs(self.workspace_id, [candidates[r.run_id] for r in structure.runs])
         await self._record_decisions(project, stored)
         written = await self._write_back(project, stored)
         return LogOutcome(entry=stored, notes_written=written)
 
-    async def _leave_pending(self, project: ProjectRecord, entry: EntryRecord, failure: OutsideFailure) -> LogOutcome:
+    async def _leave_pending(
+        self, project: ProjectRecord, entry: EntryRecord, failure: OutsideFailure, *, requeue: bool
+    ) -> LogOutcome:
         log.warning("entry %s left pending: %s", entry.id, failure.user_message)
         stored = await self.repo.mark_entry_error(self.workspace_id, entry.id, failure.user_message)
+        if not requeue:
+            return LogOutcome(entry=stored, pending=True, reason=failure.user_message)
         await self.repo.enqueue_job(
             self.workspace_id,
             kind=STRUCTURE_JOB,
@@ -275,7 +295,8 @@ class Narrator:
             await self.repo.add_decision(
                 self.workspace_id,
                 DecisionRecord(
-                    id=f"{entry.id}:{len(note.text)}:{note.kind}",
+                    # Content-derived id: structuring the same entry again records nothing twice.
+                    id=f"{entry.id}:{hashlib.sha1(f'{note.kind}:{note.text}'.encode()).hexdigest()[:12]}",
                     project_id=project.id,
                     kind=note.kind,
                     at=entry.at,
@@ -379,11 +400,15 @@ class Narrator:
 
     async def digest(self, *, project: str, days: int = 7) -> Digest:
         history = await self.history(await self.project(project))
-        return await self.engine.digest(history, days=days)
+        digest = await self.engine.digest(history, days=days)
+        return grounding.ground_digest(digest, runs=history.runs, entry_ids={e.id for e in history.entries})
 
     async def next_plan(self, *, project: str, context: str = "") -> NextPlan:
         history = await self.history(await self.project(project))
-        return await self.engine.next_plan(history, context=context)
+        plan = await self.engine.next_plan(history, context=context)
+        return grounding.ground_next_plan(
+            plan, runs=history.runs, entry_ids={e.id for e in history.entries}, metric=history.metric_now()[0]
+        )
 
     async def decide(
         self, *, project: str, finalists: Sequence[str], criteria: Sequence[str], context: str = ""
@@ -392,6 +417,7 @@ class Narrator:
         history = await self.history(record)
         resolved = [(await self.resolve_run(record, ref)).run_id for ref in finalists]
         doc = await self.engine.decide(history, finalists=resolved, criteria=criteria, context=context)
+        doc = grounding.ground_decision(doc, runs=history.runs, entry_ids={e.id for e in history.entries})
         if doc.selected_run_id:
             await self.repo.add_decision(
                 self.workspace_id,

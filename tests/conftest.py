@@ -74,7 +74,9 @@ class CocoCli:
     env: dict[str, str]
     cwd: Path
 
-    def __call__(self, *args: str, stdin: str | bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess[Any]:
+    def __call__(
+        self, *args: str, stdin: str | bytes | None = None, timeout: float = 120
+    ) -> subprocess.CompletedProcess[Any]:
         data = stdin.encode() if isinstance(stdin, str) else stdin
         return subprocess.run([COCO, *args], input=data, capture_output=True, env=self.env, cwd=self.cwd,
                               timeout=timeout, check=False)
