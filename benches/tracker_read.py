@@ -1,0 +1,270 @@
+"""How fast COCO's MLflow trackers read a whole experiment, against MLflow's own client.
+
+    .venv/bin/python benches/tracker_read.py [--runs 5000] [--reps 5] [--rest]
+
+Builds (once; cached in the temp dir, keyed by the number of runs) an SQLite MLflow store with N
+runs of one experiment, each with params, a metric history, tags and an end time, then reads every
+run of the experiment, page by page (1,000 a page), several times:
+
+  (a) raw ``MlflowClient.search_runs`` paging, on the sqlite store;
+  (b) ``MlflowLocalTracker`` through ``iter_runs`` (same store, same order, same page size);
+  (c) with ``--rest``: a real ``mlflow server`` on the same store, read by ``MlflowRestTracker`` and
+      by ``MlflowClient`` pointed at the server.
+
+It prints the median seconds of the repetitions, runs/s, and ours/raw as a throughput ratio (raw
+median seconds / our median seconds; the target is >= 0.8, i.e. at most 25 % slower than MLflow's
+own client). Repetitions alternate raw and ours so drift in the machine affects both alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+# Before MLflow is imported: nothing may reach the internet.
+os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+os.environ["DO_NOT_TRACK"] = "true"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from adapters.mlflow_local import MlflowLocalTracker
+from adapters.mlflow_rest import MlflowRestTracker
+from adapters.tracker import Tracker, iter_runs
+
+EXPERIMENT = "bench"
+PARAMS = 10
+METRICS = 8
+STEPS = 3  # each metric logged at 3 steps: the store keeps history, the read returns the latest
+USERS = ("alice", "bob", "carol", "dora")
+ORDER_BY = ["attributes.start_time DESC"]
+PAGE = 1000
+LAYOUT_VERSION = 1  # bump when the generated data changes, so old caches are not reused
+
+
+def cache_dir(runs: int) -> Path:
+    return Path(tempfile.gettempdir()) / "coco-bench-tracker" / f"v{LAYOUT_VERSION}-runs-{runs}"
+
+
+def build_store(runs: int) -> Path:
+    """The cached store for ``runs`` runs, built on first use (atomically: a half-built one is discarded)."""
+    where = cache_dir(runs)
+    db = where / "mlflow.db"
+    if (where / "complete").exists() and db.exists():
+        print(f"store: {db} (cached)")
+        return db
+    shutil.rmtree(where, ignore_errors=True)
+    building = where.with_name(where.name + ".building")
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(parents=True)
+
+    import sqlalchemy
+    from mlflow.entities import Metric, Param, RunTag
+    from mlflow.tracking import MlflowClient
+
+    # Building only: MLflow commits several times per run and each SQLite commit waits for the
+    # disk (~100 ms a run here). The store's content is the same; only durability while building
+    # is given up, and a half-built store is thrown away anyway.
+    @sqlalchemy.event.listens_for(sqlalchemy.engine.Engine, "connect")
+    def _fast_writes(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.execute("PRAGMA synchronous=OFF")
+
+    started = time.perf_counter()
+    client = MlflowClient(tracking_uri=f"sqlite:///{building / 'mlflow.db'}")
+    exp = client.create_experiment(EXPERIMENT, artifact_location=(building / "artifacts").as_uri())
+    t0 = 1_767_225_600_000  # 2026-01-01 UTC, in ms
+    for i in range(runs):
+        start = t0 + i * 600_000  # one run every 10 minutes
+        run = client.create_run(
+            exp,
+            start_time=start,
+            tags={"mlflow.user": USERS[i % len(USERS)], "mlflow.source.name": "train.py"},
+            run_name=f"run-{i:05d}",
+        )
+        run_id = run.info.run_id
+        client.log_batch(
+            run_id,
+            params=[Param(f"param_{k}", str(i * 0.001 + k)) for k in range(PARAMS)],
+            metrics=[
+                Metric(f"metric_{k}", (i % 97) / 97 + k + step / 10, start + step * 1000, step)
+                for k in range(METRICS)
+                for step in range(STEPS)
+            ],
+            tags=[RunTag("mlflow.source.git.commit", f"{i:040x}"), RunTag("phase", f"p{i // 500}")],
+            synchronous=True,
+        )
+        client.set_terminated(run_id, "FINISHED" if i % 10 else "FAILED", start + 300_000)
+        if (i + 1) % 1000 == 0:
+            print(f"  built {i + 1}/{runs} runs ({time.perf_counter() - started:.0f} s)", flush=True)
+    del client
+    sqlalchemy.event.remove(sqlalchemy.engine.Engine, "connect", _fast_writes)
+    building.rename(where)
+    (where / "complete").write_text(f"{runs}\n")
+    print(f"store: {db} (built in {time.perf_counter() - started:.1f} s)")
+    return db
+
+
+# -- readers ---------------------------------------------------------------------------------------
+def raw_read(client: Any, experiment_id: str) -> int:
+    count = 0
+    token: str | None = None
+    while True:
+        page = client.search_runs([experiment_id], max_results=PAGE, order_by=ORDER_BY, page_token=token)
+        count += len(page)
+        token = page.token
+        if not token:
+            return count
+
+
+async def ours_read(tracker: Tracker, experiment_id: str) -> int:
+    count = 0
+    async for _ in iter_runs(tracker, experiment_ids=[experiment_id], page_size=PAGE):
+        count += 1
+    return count
+
+
+def timed(fn: Callable[[], int], expected: int) -> float:
+    started = time.perf_counter()
+    got = fn()
+    took = time.perf_counter() - started
+    if got != expected:
+        raise SystemExit(f"read {got} runs, expected {expected}")
+    return took
+
+
+def compare(
+    label: str, *, raw: Callable[[], int], ours: Callable[[], int], runs: int, reps: int
+) -> float:
+    # One untimed round each: imports, connection pools, SQLite page cache.
+    timed(raw, runs)
+    timed(ours, runs)
+    raw_times: list[float] = []
+    our_times: list[float] = []
+    for _ in range(reps):
+        raw_times.append(timed(raw, runs))
+        our_times.append(timed(ours, runs))
+    raw_med = statistics.median(raw_times)
+    our_med = statistics.median(our_times)
+    ratio = raw_med / our_med
+    print(f"\n{label}  ({runs} runs, {reps} repetitions, medians)")
+    print(f"  raw MlflowClient.search_runs  {raw_med:7.3f} s  {runs / raw_med:8.0f} runs/s"
+          f"   [{', '.join(f'{t:.2f}' for t in raw_times)}]")
+    print(f"  COCO tracker (iter_runs)      {our_med:7.3f} s  {runs / our_med:8.0f} runs/s"
+          f"   [{', '.join(f'{t:.2f}' for t in our_times)}]")
+    print(f"  ours/raw throughput ratio     {ratio:7.3f}   (target >= 0.8: {'met' if ratio >= 0.8 else 'NOT met'})")
+    return ratio
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def mlflow_server(db: Path) -> Iterator[str]:
+    port = free_port()
+    exe = Path(sys.executable).with_name("mlflow")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "mlflow"]
+    cmd += ["server", "--backend-store-uri", f"sqlite:///{db}", "--host", "127.0.0.1", "--port", str(port), "-w", "1"]
+    with tempfile.TemporaryFile() as log:
+        # No job runner (seven huey consumers importing MLflow): reads do not need it.
+        env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
+        try:
+            yield _wait_healthy(f"http://127.0.0.1:{port}", proc, log)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=15)
+            with contextlib.suppress(ProcessLookupError):  # whatever of the group is left
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Any) -> str:
+    deadline = time.monotonic() + 90
+    while True:
+        if proc.poll() is not None:
+            log.seek(0)
+            raise SystemExit(f"mlflow server exited:\n{log.read().decode(errors='replace')[-2000:]}")
+        with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/health", timeout=1):
+            return url
+        if time.monotonic() > deadline:
+            raise SystemExit("mlflow server did not become healthy in 90 s")
+        time.sleep(0.25)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5000, help="runs in the experiment (default 5000)")
+    parser.add_argument("--reps", type=int, default=5, help="timed repetitions of each reader (default 5)")
+    parser.add_argument("--rest", action="store_true", help="also compare over a started mlflow server")
+    parser.add_argument(
+        "--gc-freeze",
+        action="store_true",
+        help="gc.freeze() after start-up (MLflow's imports leave a large heap that full collections "
+        "walk); to see whether a bot would gain from freezing its start-up heap",
+    )
+    args = parser.parse_args()
+
+    db = build_store(args.runs)
+    from mlflow.tracking import MlflowClient
+
+    if args.gc_freeze:
+        gc.collect()
+        gc.freeze()
+
+    uri = f"sqlite:///{db}"
+    raw_client = MlflowClient(tracking_uri=uri)
+    experiment = raw_client.get_experiment_by_name(EXPERIMENT)
+    assert experiment is not None
+    exp_id = experiment.experiment_id
+
+    loop = asyncio.new_event_loop()
+    try:
+        local = MlflowLocalTracker(uri)
+        ratios = {
+            "local": compare(
+                "sqlite store",
+                raw=lambda: raw_read(raw_client, exp_id),
+                ours=lambda: loop.run_until_complete(ours_read(local, exp_id)),
+                runs=args.runs,
+                reps=args.reps,
+            )
+        }
+        if args.rest:
+            with mlflow_server(db) as url:
+                rest = MlflowRestTracker(url)
+                rest_client = MlflowClient(tracking_uri=url)
+                ratios["rest"] = compare(
+                    f"mlflow server {url}",
+                    raw=lambda: raw_read(rest_client, exp_id),
+                    ours=lambda: loop.run_until_complete(ours_read(rest, exp_id)),
+                    runs=args.runs,
+                    reps=args.reps,
+                )
+                loop.run_until_complete(rest.aclose())
+        loop.run_until_complete(local.aclose())
+    finally:
+        loop.close()
+    gc_note = " (gc frozen)" if args.gc_freeze else ""
+    print(f"\nsummary{gc_note}: " + ", ".join(f"{k} ours/raw = {v:.2f}" for k, v in ratios.items()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""Fixtures for the tracker adapters: a real MLflow sqlite store with a known history
+(``tracker_seed``), and a real ``mlflow server`` on a copy of it (session-scoped: it takes 10-20 s
+to answer ``/health``). Tests that write create their own runs in a ``scratch`` experiment, so the
+seeded history stays as built.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+# Before MLflow is imported anywhere: nothing may reach the internet.
+os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+os.environ["DO_NOT_TRACK"] = "true"
+
+import pytest
+
+from tests.adapters.tracker_seed import BY_KEY, Backend, Dataset, build_store, copy_store, free_port, make_tracker
+
+
+@pytest.fixture(scope="session")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
+    db = tmp_path_factory.mktemp("mlflow-seed") / "pristine.db"
+    return Dataset(db=db, experiments=build_store(db), runs=BY_KEY)
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(dataset: Dataset, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``mlflow server`` on a copy of the seeded store; yields its base URL."""
+    where = tmp_path_factory.mktemp("mlflow-server")
+    db = copy_store(dataset.db, where / "server.db")
+    port = free_port()
+    mlflow_bin = Path(sys.executable).with_name("mlflow")
+    cmd = [str(mlflow_bin)] if mlflow_bin.exists() else [sys.executable, "-m", "mlflow"]
+    cmd += [
+        "server",
+        "--backend-store-uri", f"sqlite:///{db}",
+        "--default-artifact-root", str(where / "artifacts"),
+        "--host", "127.0.0.1",
+        "--port", str(port),
+        "-w", "1",
+    ]
+    log = (where / "server.log").open("wb")
+    env = {
+        **os.environ,
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "DO_NOT_TRACK": "true",
+        # Without this the server also starts a job runner and seven huey consumers, each importing
+        # MLflow: slower to start, heavier on a shared machine, and none of it is needed here.
+        "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+    }
+    # Own process group: the server forks workers, and the whole group is stopped at the end.
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"mlflow server exited ({proc.returncode}):\n{(where / 'server.log').read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=1) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"mlflow server not healthy after 60 s:\n{(where / 'server.log').read_text()[-3000:]}")
+            time.sleep(0.25)
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=15)
+        # Whatever of the group is left (workers slow to stop) goes too: no server outlives the session.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def local_store(dataset: Dataset, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_store(dataset.db, tmp_path_factory.mktemp("mlflow-local") / "local.db")
+
+
+@pytest.fixture(params=["local", "rest"])
+async def backend(request: pytest.FixtureRequest, dataset: Dataset, local_store: Path) -> AsyncIterator[Backend]:
+    from mlflow.tracking import MlflowClient
+
+    if request.param == "local":
+        tracker = make_tracker("local", local_store=local_store)
+        client = MlflowClient(tracking_uri=f"sqlite:///{local_store}")
+    else:
+        server = request.getfixturevalue("mlflow_server")  # started only when a REST test runs
+        tracker = make_tracker("rest", server=server)
+        client = MlflowClient(tracking_uri=server)
+    try:
+        yield Backend(request.param, tracker, client, dataset.experiments)
+    finally:
+        await tracker.aclose()

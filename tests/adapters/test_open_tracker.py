@@ -1,0 +1,95 @@
+"""``adapters.open_tracker``: the implementation by URI scheme, and a light ``import adapters``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from adapters import open_tracker
+from adapters.errors import UserInputError
+from adapters.mlflow_local import MlflowLocalTracker, store_uri_for
+from adapters.mlflow_rest import MlflowRestTracker
+from adapters.tracker import TrackedRun, Tracker, utc
+
+
+def test_import_adapters_stays_light() -> None:
+    code = (
+        "import sys, adapters\n"
+        "t = adapters.open_tracker('sqlite:///nowhere.db')\n"
+        "heavy = [m for m in ('mlflow', 'sqlalchemy', 'aiohttp') if m in sys.modules]\n"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""  # MLflow is imported on the tracker's first call, not before
+
+
+@pytest.mark.parametrize(
+    "uri",
+    ["sqlite:///mlflow.db", "sqlite:////abs/mlflow.db", "file:///tmp/mlruns", "./mlruns", "mlflow.db",
+     "postgresql://u@db/mlflow", "postgresql+psycopg2://u@db/mlflow", "mysql://u@db/mlflow"],
+)
+def test_local_stores(uri: str) -> None:
+    tracker = open_tracker(uri)
+    assert isinstance(tracker, MlflowLocalTracker)
+    assert isinstance(tracker, Tracker)
+    assert tracker.uri == uri and tracker.kind == "mlflow"
+
+
+@pytest.mark.parametrize("uri", ["http://127.0.0.1:5000", "https://mlflow.example.org/prefix/"])
+def test_servers(uri: str) -> None:
+    tracker = open_tracker(uri)
+    assert isinstance(tracker, MlflowRestTracker)
+    assert isinstance(tracker, Tracker)
+
+
+@pytest.mark.parametrize(
+    ("uri", "kind", "says"),
+    [
+        ("wandb://team/project", "mlflow", "W&B support is not built yet"),
+        ("sqlite:///x.db", "wandb", "W&B support is not built yet"),
+        ("databricks", "mlflow", "Databricks"),
+        ("databricks://profile", "mlflow", "Databricks"),
+        ("ftp://host/x", "mlflow", "Unsupported tracker URI scheme"),
+        ("   ", "mlflow", "No tracker URI"),
+        ("sqlite:///x.db", "comet", "Unknown tracker kind"),
+    ],
+)
+def test_refused(uri: str, kind: str, says: str) -> None:
+    with pytest.raises(UserInputError, match=says):
+        open_tracker(uri, kind=kind)
+
+
+def _run(experiment_id: str = "3", run_id: str = "ab" * 16) -> TrackedRun:
+    start = utc(0)
+    assert start is not None
+    return TrackedRun(run_id, "n", experiment_id, "u", "FINISHED", start, None)
+
+
+def test_run_urls() -> None:
+    run = _run()
+    local = open_tracker("sqlite:///x.db")
+    assert local.run_url(run) == f"http://127.0.0.1:5000/#/experiments/3/runs/{run.run_id}"
+    assert open_tracker("sqlite:///x.db", ui_url="http://ui:8080/").run_url(run) == (
+        f"http://ui:8080/#/experiments/3/runs/{run.run_id}"
+    )
+    assert open_tracker("https://ml.example.org/mlflow/").run_url(run) == (
+        f"https://ml.example.org/mlflow/#/experiments/3/runs/{run.run_id}"
+    )
+    assert open_tracker("https://ann:pw@ml.example.org").run_url(run) == (
+        f"https://ml.example.org/#/experiments/3/runs/{run.run_id}"
+    )
+    assert open_tracker("http://server:5000", ui_url="https://ui.example.org").run_url(run).startswith(
+        "https://ui.example.org/#/"
+    )
+
+
+def test_plain_paths_become_explicit_store_uris(tmp_path: Path) -> None:
+    assert store_uri_for(str(tmp_path / "mlflow.db")) == f"sqlite:///{tmp_path / 'mlflow.db'}"
+    existing = tmp_path / "store"
+    existing.write_bytes(b"")
+    assert store_uri_for(str(existing)) == f"sqlite:///{existing}"
+    assert store_uri_for(str(tmp_path / "mlruns")) == (tmp_path / "mlruns").as_uri()
+    assert store_uri_for("sqlite:///rel.db") == "sqlite:///rel.db"

@@ -1,0 +1,318 @@
+"""The same behaviour, checked against both MLflow trackers: ``MlflowLocalTracker`` on a real sqlite
+store and ``MlflowRestTracker`` on a real ``mlflow server`` (see conftest.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from adapters.errors import AmbiguousRunIdError, RunNotFoundError, UserInputError
+from adapters.tracker import (
+    COCO_ENTRY_TAG,
+    COCO_SECTION_BEGIN,
+    COCO_SECTION_END,
+    NOTE_LIMIT,
+    NOTE_TAG,
+    TrackedRun,
+    Tracker,
+    iter_runs,
+)
+from tests.adapters.tracker_seed import BY_KEY, Backend, at, make_tracker
+
+
+def ids(runs: list[TrackedRun]) -> list[str]:
+    return [r.run_id for r in runs]
+
+
+def seeded(*keys: str) -> list[str]:
+    return [BY_KEY[k].run_id for k in keys]
+
+
+async def collect(tracker: Tracker, **kwargs: object) -> list[TrackedRun]:
+    return [r async for r in iter_runs(tracker, **kwargs)]  # type: ignore[arg-type]
+
+
+# -- experiments ---------------------------------------------------------------------------------
+async def test_is_a_tracker(backend: Backend) -> None:
+    assert isinstance(backend.tracker, Tracker)
+    assert backend.tracker.kind == "mlflow"
+
+
+async def test_get_experiment_by_name_then_id(backend: Backend) -> None:
+    alpha = await backend.tracker.get_experiment("alpha")
+    assert (alpha.name, alpha.experiment_id) == ("alpha", backend.experiments["alpha"])
+    by_id = await backend.tracker.get_experiment(backend.experiments["beta"])
+    assert by_id.name == "beta"
+
+
+@pytest.mark.parametrize("name", ["no-such-experiment", "987654"])
+async def test_unknown_experiment_is_user_error(backend: Backend, name: str) -> None:
+    with pytest.raises(UserInputError, match="No MLflow experiment"):
+        await backend.tracker.get_experiment(name)
+
+
+# -- search ---------------------------------------------------------------------------------------
+async def test_window_newest_first(backend: Backend) -> None:
+    page = await backend.tracker.search_runs(
+        experiment_ids=[backend.experiments["alpha"]], since=at(1, 0), until=at(3, 23, 59)
+    )
+    assert ids(page.runs) == seeded("A6", "A5", "A4", "A3")
+    assert page.next_page_token is None
+
+
+async def test_window_edges_are_inclusive(backend: Backend) -> None:
+    a3, a5 = BY_KEY["A3"], BY_KEY["A5"]
+    page = await backend.tracker.search_runs(
+        experiment_ids=[backend.experiments["alpha"]], since=a3.start, until=a5.start
+    )
+    assert ids(page.runs) == seeded("A5", "A4", "A3")
+    # Other time zones mean the same instants.
+    cet = dt.timezone(dt.timedelta(hours=1))
+    again = await backend.tracker.search_runs(
+        experiment_ids=[backend.experiments["alpha"]],
+        since=a3.start.astimezone(cet),
+        until=a5.start.astimezone(cet),
+    )
+    assert ids(again.runs) == ids(page.runs)
+
+
+async def test_since_only_and_until_only(backend: Backend) -> None:
+    alpha = [backend.experiments["alpha"]]
+    since = await backend.tracker.search_runs(experiment_ids=alpha, since=at(3, 12))
+    assert ids(since.runs) == seeded("A7", "A6")
+    until = await backend.tracker.search_runs(experiment_ids=alpha, until=at(0, 12))
+    assert ids(until.runs) == seeded("A1")
+
+
+async def test_naive_datetime_is_refused(backend: Backend) -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        await backend.tracker.search_runs(experiment_ids=["1"], since=dt.datetime(2026, 3, 2))
+
+
+async def test_empty_experiment_list_is_refused(backend: Backend) -> None:
+    with pytest.raises(ValueError, match="experiment"):
+        await backend.tracker.search_runs(experiment_ids=[])
+
+
+async def test_search_by_user(backend: Backend) -> None:
+    alpha = [backend.experiments["alpha"]]
+    bob = await backend.tracker.search_runs(experiment_ids=alpha, user="bob")
+    assert ids(bob.runs) == seeded("A7", "A5", "A3")
+    assert {r.user for r in bob.runs} == {"bob"}
+    nobody = await backend.tracker.search_runs(experiment_ids=alpha, user="carol")
+    assert nobody.runs == []
+
+
+async def test_search_by_user_inside_window(backend: Backend) -> None:
+    runs = await collect(
+        backend.tracker,
+        experiment_ids=[backend.experiments["alpha"]],
+        user="alice",
+        since=at(0, 12),
+        until=at(3, 23),
+    )
+    assert ids(runs) == seeded("A6", "A4", "A2")
+
+
+async def test_search_across_experiments(backend: Backend) -> None:
+    runs = await collect(
+        backend.tracker,
+        experiment_ids=[backend.experiments["alpha"], backend.experiments["beta"]],
+        since=at(1, 0),
+        until=at(3, 12),
+    )
+    assert ids(runs) == seeded("B3", "A5", "B2", "A4", "B1", "A3")
+
+
+async def test_paging_across_pages(backend: Backend) -> None:
+    alpha = [backend.experiments["alpha"]]
+    everything = ids((await backend.tracker.search_runs(experiment_ids=alpha)).runs)
+    assert everything == seeded("A7", "A6", "A5", "A4", "A3", "A2", "A1")
+
+    pages: list[list[str]] = []
+    token: str | None = None
+    while True:
+        page = await backend.tracker.search_runs(experiment_ids=alpha, max_results=3, page_token=token)
+        pages.append(ids(page.runs))
+        token = page.next_page_token
+        if token is None:
+            break
+    assert [len(p) for p in pages] == [3, 3, 1]
+    assert [i for p in pages for i in p] == everything
+
+    walked = await collect(backend.tracker, experiment_ids=alpha, page_size=2)
+    assert ids(walked) == everything
+
+
+async def test_run_conversion(backend: Backend) -> None:
+    seed = BY_KEY["A1"]
+    run = (
+        await backend.tracker.search_runs(
+            experiment_ids=[backend.experiments["alpha"]], since=seed.start, until=seed.start
+        )
+    ).runs[0]
+    assert run.run_id == seed.run_id
+    assert run.run_name == "baseline-lr"
+    assert run.experiment_id == backend.experiments["alpha"]
+    assert run.user == "alice"
+    assert run.status == "FINISHED"
+    assert run.start == seed.start and run.start.tzinfo is not None
+    assert run.end == seed.start + dt.timedelta(minutes=30)
+    assert run.duration_minutes == pytest.approx(30.0)
+    assert dict(run.params) == {"lr": "0.1", "model": "logreg"}
+    assert dict(run.metrics) == {"auc": 0.75, "loss": 0.4}  # the latest step of each metric
+    assert run.tags["mlflow.runName"] == "baseline-lr"
+    assert run.url == backend.tracker.run_url(run)
+    assert run.url.endswith(f"/#/experiments/{run.experiment_id}/runs/{run.run_id}")
+    assert run == await backend.tracker.get_run(seed.run_id)
+
+
+async def test_failed_and_running_runs(backend: Backend) -> None:
+    failed = await backend.tracker.get_run(BY_KEY["A4"].run_id)
+    assert failed.status == "FAILED" and failed.failed
+    running = await backend.tracker.get_run(BY_KEY["A7"].run_id)
+    assert running.status == "RUNNING" and running.end is None and running.duration_minutes is None
+
+
+# -- get_run ------------------------------------------------------------------------------------------
+async def test_get_run_by_full_id_any_case(backend: Backend) -> None:
+    seed = BY_KEY["A3"]
+    run = await backend.tracker.get_run(seed.run_id.upper())
+    assert run.run_id == seed.run_id
+    assert run.tags[NOTE_TAG] == "bob's own words about this run"
+
+
+async def test_get_run_by_prefix(backend: Backend) -> None:
+    alpha = [backend.experiments["alpha"]]
+    run = await backend.tracker.get_run("33cc01", experiment_ids=alpha)
+    assert run.run_id == BY_KEY["A3"].run_id
+    assert run.metrics == {"auc": 0.81}
+
+
+async def test_prefix_is_resolved_within_the_experiments(backend: Backend) -> None:
+    alpha, beta = backend.experiments["alpha"], backend.experiments["beta"]
+    assert (await backend.tracker.get_run("d00d1e", experiment_ids=[alpha])).run_id == BY_KEY["A5"].run_id
+    assert (await backend.tracker.get_run("d00d1e", experiment_ids=[beta])).run_id == BY_KEY["B3"].run_id
+    with pytest.raises(AmbiguousRunIdError):
+        await backend.tracker.get_run("d00d1e", experiment_ids=[alpha, beta])
+    with pytest.raises(AmbiguousRunIdError):
+        await backend.tracker.get_run("d00d1e")  # no experiments: every active one
+    with pytest.raises(RunNotFoundError):
+        await backend.tracker.get_run("beef00", experiment_ids=[alpha])
+
+
+async def test_ambiguous_prefix_lists_the_matches(backend: Backend) -> None:
+    with pytest.raises(AmbiguousRunIdError) as caught:
+        await backend.tracker.get_run("C0FFEE", experiment_ids=[backend.experiments["alpha"]])
+    err = caught.value
+    assert err.run_ref == "c0ffee"
+    assert err.matches == sorted(seeded("A6", "A7"))
+    assert "matches 2 runs" in err.user_message and err.matches[0][:12] in err.user_message
+
+
+async def test_a_longer_prefix_disambiguates(backend: Backend) -> None:
+    run = await backend.tracker.get_run("c0ffee2", experiment_ids=[backend.experiments["alpha"]])
+    assert run.run_id == BY_KEY["A7"].run_id
+
+
+@pytest.mark.parametrize("ref", ["0" * 32, "fedcba987654", "fedcba"])
+async def test_unknown_run(backend: Backend, ref: str) -> None:
+    with pytest.raises(RunNotFoundError) as caught:
+        await backend.tracker.get_run(ref, experiment_ids=[backend.experiments["alpha"]])
+    assert caught.value.run_ref == ref
+
+
+@pytest.mark.parametrize("ref", ["c0ffe", "33c", "", "   "])
+async def test_short_prefix_is_user_error(backend: Backend, ref: str) -> None:
+    with pytest.raises(UserInputError, match=r"6\+ characters") as caught:
+        await backend.tracker.get_run(ref)
+    assert not isinstance(caught.value, RunNotFoundError)
+
+
+async def test_reference_with_foreign_characters_matches_nothing(backend: Backend) -> None:
+    with pytest.raises(RunNotFoundError):
+        await backend.tracker.get_run("c0ffee' OR '1'='1")
+
+
+async def test_scan_fallback_resolves_the_same(backend: Backend, request: pytest.FixtureRequest) -> None:
+    """The portable path (listing run ids) gives the same answers as the store's LIKE."""
+    if backend.name == "local":
+        tracker = make_tracker("local", local_store=request.getfixturevalue("local_store"), prefix_search="scan")
+    else:
+        tracker = make_tracker("rest", server=request.getfixturevalue("mlflow_server"), prefix_search="scan")
+    alpha = [backend.experiments["alpha"]]
+    try:
+        assert (await tracker.get_run("d00d1e", experiment_ids=alpha)).run_id == BY_KEY["A5"].run_id
+        with pytest.raises(AmbiguousRunIdError) as caught:
+            await tracker.get_run("c0ffee", experiment_ids=alpha)
+        assert caught.value.matches == sorted(seeded("A6", "A7"))
+        with pytest.raises(RunNotFoundError):
+            await tracker.get_run("fedcba", experiment_ids=alpha)
+    finally:
+        await tracker.aclose()
+
+
+# -- write_note -------------------------------------------------------------------------------------
+async def test_write_note_keeps_the_persons_note_and_replaces_cocos_section(backend: Backend) -> None:
+    run_id = backend.new_run(note="Tried a smaller LR; looks noisy.")
+    await backend.tracker.write_note(run_id, entry_id="entry-1", section="COCO: linked to entry 1")
+    first = backend.tags_of(run_id)
+    assert first[NOTE_TAG].startswith("Tried a smaller LR; looks noisy.")
+    assert "COCO: linked to entry 1" in first[NOTE_TAG]
+    assert first[COCO_ENTRY_TAG] == "entry-1"
+
+    await backend.tracker.write_note(run_id, entry_id="entry-2", section="COCO: now entry 2")
+    second = backend.tags_of(run_id)
+    note = second[NOTE_TAG]
+    assert note.startswith("Tried a smaller LR; looks noisy.")
+    assert "COCO: now entry 2" in note and "entry 1" not in note
+    assert note.count(COCO_SECTION_BEGIN) == 1 and note.count(COCO_SECTION_END) == 1
+    assert second[COCO_ENTRY_TAG] == "entry-2"
+    # What the tracker itself reports afterwards is the same note.
+    assert (await backend.tracker.get_run(run_id)).tags[NOTE_TAG] == note
+
+
+async def test_write_note_on_a_run_without_note(backend: Backend) -> None:
+    run_id = backend.new_run()
+    await backend.tracker.write_note(run_id, entry_id="e", section="only COCO")
+    note = backend.tags_of(run_id)[NOTE_TAG]
+    assert note == f"{COCO_SECTION_BEGIN}\nonly COCO\n{COCO_SECTION_END}"
+
+
+async def test_long_person_note_stays_whole(backend: Backend) -> None:
+    own = ("observations " * 700)[:7990]
+    assert len(own) == 7990
+    run_id = backend.new_run(note=own)
+    await backend.tracker.write_note(run_id, entry_id="entry-long", section="COCO " * 100)
+    tags = backend.tags_of(run_id)
+    assert tags[NOTE_TAG] == own  # COCO's part gave way, not a character of the person's
+    assert tags[COCO_ENTRY_TAG] == "entry-long"
+
+
+async def test_note_never_exceeds_the_limit(backend: Backend) -> None:
+    run_id = backend.new_run(note="short own note")
+    await backend.tracker.write_note(run_id, entry_id="big", section="x" * 20_000)
+    note = backend.tags_of(run_id)[NOTE_TAG]
+    assert len(note) <= NOTE_LIMIT
+    assert note.startswith("short own note") and note.endswith(COCO_SECTION_END)
+
+
+async def test_write_note_by_prefix(backend: Backend) -> None:
+    run_id = backend.new_run()
+    await backend.tracker.write_note(run_id[:10], entry_id="by-prefix", section="s")
+    assert backend.tags_of(run_id)[COCO_ENTRY_TAG] == "by-prefix"
+
+
+async def test_write_note_to_unknown_run(backend: Backend) -> None:
+    with pytest.raises(RunNotFoundError):
+        await backend.tracker.write_note("f" * 32, entry_id="e", section="s")
+
+
+async def test_deleted_run_counts_as_absent(backend: Backend) -> None:
+    run_id = backend.new_run()
+    backend.client.delete_run(run_id)
+    with pytest.raises(RunNotFoundError):
+        await backend.tracker.get_run(run_id)
+    with pytest.raises(RunNotFoundError):
+        await backend.tracker.get_run(run_id[:12], experiment_ids=[backend.experiments["scratch"]])
