@@ -11,6 +11,7 @@ from bot.settings import Settings
 from narrative.engine import Engine
 from narrative.service import Narrator
 from narrative.usage import RepositoryUsageRecorder, UsageRecorder
+from storage.ports import Repository
 from storage.records import ProjectRecord
 
 log = logging.getLogger("coco")
@@ -103,6 +104,69 @@ async def open_narrator(
             lookback_days=settings.lookback_days,
         )
         yield narrator, trackers
+    finally:
+        closer = getattr(engine, "aclose", None)
+        if closer is not None:
+            await closer()
+        await trackers.aclose()
+        await repo.aclose()
+
+
+class NarratorHub:
+    """One repository, tracker pool and engine shared by every workspace a bot serves.
+
+    A ``Narrator`` is cheap (it only holds references), so the hub keeps one per workspace; the
+    costly parts (database pool, MLflow clients, the engine's HTTP client) are opened once."""
+
+    def __init__(self, *, settings: Settings, repo: Repository, engine: Engine, trackers: TrackerPool) -> None:
+        self.settings = settings
+        self.repo = repo
+        self.engine = engine
+        self.trackers = trackers
+        self._by_key: dict[str, Narrator] = {}
+        self._by_id: dict[str, Narrator] = {}
+
+    def _make(self, workspace_id: str) -> Narrator:
+        narrator = self._by_id.get(workspace_id)
+        if narrator is None:
+            narrator = Narrator(
+                repo=self.repo,
+                workspace_id=workspace_id,
+                engine=self.engine,
+                tracker_for=self.trackers.for_project,
+                lookback_days=self.settings.lookback_days,
+            )
+            self._by_id[workspace_id] = narrator
+        return narrator
+
+    async def narrator(self, workspace_key: str, *, platform: str) -> Narrator:
+        """The narrator of a workspace, creating the workspace on its first message."""
+        cached = self._by_key.get(workspace_key)
+        if cached is not None:
+            return cached
+        workspace = await self.repo.ensure_workspace(workspace_key, platform=platform)
+        narrator = self._make(workspace.id)
+        self._by_key[workspace_key] = narrator
+        return narrator
+
+    def for_workspace_id(self, workspace_id: str) -> Narrator:
+        return self._make(workspace_id)
+
+    async def narrators(self, *, platform: str | None = None) -> list[Narrator]:
+        """Every workspace's narrator (of one platform): what the background loops serve."""
+        return [self._make(w.id) for w in await self.repo.list_workspaces(platform=platform)]
+
+
+@asynccontextmanager
+async def open_hub(settings: Settings) -> AsyncIterator[NarratorHub]:
+    from storage.db import open_repository
+
+    settings.home_dir.mkdir(parents=True, exist_ok=True)
+    repo = await open_repository(settings.resolved_database_url())
+    trackers = TrackerPool(settings)
+    engine = build_engine(settings, usage=RepositoryUsageRecorder(repo))
+    try:
+        yield NarratorHub(settings=settings, repo=repo, engine=engine, trackers=trackers)
     finally:
         closer = getattr(engine, "aclose", None)
         if closer is not None:

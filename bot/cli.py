@@ -18,9 +18,13 @@ import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from adapters.errors import CocoError, EmptyTextError, OutsideFailure, UserInputError
+
+if TYPE_CHECKING:
+    from narrative.service import Narrator
+    from narrative.types import Digest
 
 MAX_INPUT_BYTES = 1_100_000  # a 1 MB paste is fine; a runaway pipe is not
 
@@ -87,10 +91,23 @@ def build_parser() -> argparse.ArgumentParser:
     repro.add_argument("--json", action="store_true")
     repro.add_argument("run_id")
 
-    digest = sub.add_parser("digest", help="the weekly digest")
-    digest.add_argument("--project", required=True)
+    digest = sub.add_parser("digest", help="the weekly digest (and its schedule)")
+    digest.add_argument("--project")
     digest.add_argument("--days", type=int, default=7)
     digest.add_argument("--json", action="store_true")
+    digest.add_argument("--chart", type=Path, help="also write the chart of the primary metric here (PNG)")
+    dsub = digest.add_subparsers(dest="digest_command", parser_class=_Parser)
+    dsched = dsub.add_parser("schedule", help="post the digest weekly, e.g. `schedule --project P mon 09:00`")
+    dsched.add_argument("--project", required=True)
+    dsched.add_argument("--channel", default="terminal", help="where it is posted (default: this terminal)")
+    dsched.add_argument("--timezone", help="IANA name (default: the workspace's timezone)")
+    dsched_mode = dsched.add_mutually_exclusive_group()
+    dsched_mode.add_argument("--show", action="store_true", help="show the schedule")
+    dsched_mode.add_argument("--clear", action="store_true", help="stop posting the digest")
+    dsched.add_argument("when", nargs="*", help="a weekday and a time: mon 09:00, Friday 4:30pm, tue 9")
+    drun = dsub.add_parser("run-due", help="post the digests that are due, here in the terminal")
+    drun.add_argument("--chart-dir", type=Path, help="write each digest's chart into this folder")
+    drun.add_argument("--json", action="store_true")
 
     nxt = sub.add_parser("next", help="what to run next")
     nxt.add_argument("--project", required=True)
@@ -111,7 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run a bot")
     serve.add_argument("platform", choices=["slack", "teams"])
-    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--port", type=int, default=3000, help="HTTP port (Slack: events on /slack/events)")
+    serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all interfaces)")
+
+    chat = sub.add_parser("chat", help="talk to COCO in the terminal (the same conversation as the bots)")
+    chat.add_argument("--user", help="who you are (default: COCO_AUTHOR or your login)")
 
     usage = sub.add_parser("usage", help="model tokens and estimated cost in this workspace")
     usage.add_argument("--since", type=_iso, help="from this date (default: the start of this month)")
@@ -158,12 +179,26 @@ async def _run(args: argparse.Namespace) -> int:
 
         return await run_demo(settings, fresh=args.fresh)
     if args.command == "serve":
-        raise UserInputError(f"`coco serve {args.platform}` is not part of this build yet.")
+        if args.platform != "slack":
+            raise UserInputError(f"`coco serve {args.platform}` is not part of this build yet.")
+        from bot.slack_app import serve_slack
+
+        def ready(where: str) -> None:
+            sys.stderr.write(f"coco: serving Slack ({where})\n")
+            sys.stderr.flush()
+
+        await serve_slack(settings, port=args.port, host=args.host, ready=ready)
+        return 0
+    if args.command == "chat":
+        from bot.chat import run_chat
+
+        return await run_chat(settings, workspace=args.workspace, user=args.user)
 
     workspace = args.workspace
     if args.command == "project" and args.project_command == "add" and args.slack_team:
         workspace = f"slack:{args.slack_team}"
-    async with open_narrator(settings, workspace_key=workspace) as (narrator, trackers):
+    platform = (workspace or settings.workspace).split(":", 1)[0]
+    async with open_narrator(settings, workspace_key=workspace, platform=platform) as (narrator, trackers):
         if args.command == "project":
             if args.project_command == "list":
                 projects = await narrator.repo.list_projects(narrator.workspace_id)
@@ -229,9 +264,7 @@ async def _run(args: argparse.Namespace) -> int:
             _print_json(_dump(repro)) if args.json else view.reproduce(repro)
             return 0
         if args.command == "digest":
-            digest = await narrator.digest(project=args.project, days=args.days)
-            _print_json(_dump(digest)) if args.json else view.digest(digest)
-            return 0
+            return await _digest_command(narrator, args)
         if args.command == "next":
             plan = await narrator.next_plan(project=args.project, context=args.context)
             _print_json(_dump(plan)) if args.json else view.next_plan(plan)
@@ -261,6 +294,69 @@ async def _run(args: argparse.Namespace) -> int:
             _print_json(done) if args.json else view.jobs(done)
             return 0
     raise UserInputError(f"Unknown command {args.command!r}.")
+
+
+async def _digest_command(narrator: Narrator, args: argparse.Namespace) -> int:
+    """``coco digest``: print it (and its chart), or schedule it, or post the due ones here."""
+    from bot import render_terminal as view
+    from bot import scheduler
+
+    if args.digest_command == "schedule":
+        project = await narrator.project(args.project)
+        if args.clear:
+            had = await scheduler.clear_schedule(narrator, project=project)
+            sys.stdout.write(f"The digest of {project.name} is no longer scheduled.\n" if had
+                             else f"The digest of {project.name} was not scheduled.\n")
+            return 0
+        if args.show or not args.when:
+            stored = scheduler.stored_schedule(project)
+            if stored is None:
+                sys.stdout.write(f"The digest of {project.name} is not scheduled.\n")
+            else:
+                due = scheduler.next_due(stored[0], after=narrator.clock())
+                sys.stdout.write(f"{stored[0].describe()} to {stored[1]}; next {due.isoformat()}\n")
+            return 0
+        timezone = args.timezone or await scheduler.workspace_timezone(narrator)
+        schedule = scheduler.parse_schedule(" ".join(args.when), timezone=timezone)
+        due = await scheduler.set_schedule(narrator, project=project, channel=args.channel, schedule=schedule)
+        sys.stdout.write(f"{schedule.describe()} to {args.channel}; next {due.isoformat()}\n")
+        return 0
+    if args.digest_command == "run-due":
+        workspace = await narrator.repo.get_workspace(narrator.workspace_id)
+        if workspace.platform != "cli":
+            # Posting here would spend the occurrence: the chat's bot would then never post it.
+            raise UserInputError(f"Digests of the {workspace.platform} workspace are posted by its bot, not here.")
+        done = await scheduler.run_due_digests(narrator, _TerminalPoster(args.chart_dir, quiet=args.json),
+                                               worker="cli")
+        _print_json(done) if args.json else sys.stdout.write("".join(f"{line}\n" for line in done))
+        return 0
+    if not args.project:
+        raise UserInputError("Say which project: `coco digest --project NAME`.")
+    digest = await narrator.digest(project=args.project, days=args.days)
+    if args.chart:
+        from bot.chart import render_chart
+
+        args.chart.parent.mkdir(parents=True, exist_ok=True)
+        args.chart.write_bytes(render_chart(digest))
+    _print_json(_dump(digest)) if args.json else view.digest(digest)
+    return 0
+
+
+class _TerminalPoster:
+    """Posts a due digest to this terminal (and its chart to a folder): the CLI workspace's channel."""
+
+    def __init__(self, chart_dir: Path | None, *, quiet: bool) -> None:
+        self.chart_dir = chart_dir
+        self.quiet = quiet
+
+    async def post_digest(self, *, workspace_id: str, channel: str, digest: Digest, chart_png: bytes | None) -> None:
+        from bot import render_terminal as view
+
+        if not self.quiet:
+            view.digest(digest)
+        if self.chart_dir is not None and chart_png is not None:
+            self.chart_dir.mkdir(parents=True, exist_ok=True)
+            (self.chart_dir / f"{digest.project}-{digest.until:%Y%m%dT%H%M}.png").write_bytes(chart_png)
 
 
 def _log_file() -> Path | None:

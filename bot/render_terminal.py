@@ -226,7 +226,8 @@ def digest(d: Digest) -> None:
     console = _console()
     console.rule(f"[bold]{d.project} — week of {d.since:%Y-%m-%d}[/] ({d.primary_metric}, {d.goal})")
     if d.best:
-        before = f" (was {_fmt(d.best_before.value)})" if d.best_before and d.best_before.run_id != d.best.run_id else ""
+        moved = d.best_before is not None and d.best_before.run_id != d.best.run_id
+        before = f" (was {_fmt(d.best_before.value)})" if moved and d.best_before else ""
         console.print(f"Best: {d.best.run_name or _short(d.best.run_id)} = {_fmt(d.best.value)}{before}")
     for section, lines in d.sections.items():
         if lines:

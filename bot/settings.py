@@ -58,6 +58,24 @@ class Settings(BaseSettings):
     # How far back a brain dump's runs may lie when the author has no earlier entry.
     lookback_days: int = Field(default=14, validation_alias=AliasChoices("COCO_LOOKBACK_DAYS"))
 
+    # -- Slack (issue #4) -------------------------------------------------------------------------
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET")
+    )
+    # An app-level token (xapp-...) switches `coco serve slack` to Socket Mode.
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN"))
+    # The Web API base URL: GovSlack, a proxy, or a test's fake server. None means slack.com.
+    slack_api_url: str | None = Field(default=None, validation_alias=AliasChoices("COCO_SLACK_API_URL"))
+    # Seconds between two posts to one channel (Slack allows about one message a second per channel).
+    slack_channel_interval: float = Field(
+        default=1.0, validation_alias=AliasChoices("COCO_SLACK_CHANNEL_INTERVAL")
+    )
+    # Inbound messages worked on at once, after their ack: bounds database and tracker load in a burst.
+    slack_concurrency: int = Field(default=8, validation_alias=AliasChoices("COCO_SLACK_CONCURRENCY"))
+    # Seconds between two passes of the job worker (pending entries) and of the digest scheduler.
+    worker_interval: float = Field(default=30.0, validation_alias=AliasChoices("COCO_WORKER_INTERVAL"))
+
     @property
     def home_dir(self) -> Path:
         return self.home.expanduser()

@@ -23,8 +23,10 @@ from storage.records import (
     JobRecord,
     MetricChange,
     ProjectRecord,
+    ReplyRecord,
     RunSnapshot,
     UsageRecord,
+    UserRecord,
     WorkspaceRecord,
 )
 
@@ -34,6 +36,10 @@ class Repository(Protocol):
     async def ensure_workspace(self, key: str, *, platform: str, name: str = "") -> WorkspaceRecord: ...
 
     async def get_workspace(self, workspace_id: str) -> WorkspaceRecord: ...
+
+    async def list_workspaces(self, *, platform: str | None = None) -> list[WorkspaceRecord]:
+        """Every workspace (of one platform): a bot's background loops serve each of them."""
+        ...
 
     # -- projects ---------------------------------------------------------------------------
     async def create_project(
@@ -120,6 +126,41 @@ class Repository(Protocol):
         ...
 
     async def delete_entry(self, workspace_id: str, entry_id: str) -> None: ...
+
+    async def append_entry_text(self, workspace_id: str, entry_id: str, addition: str) -> EntryRecord:
+        """Append a correction to an entry's raw text (the original text stays, verbatim, in front)
+        and mark it ``pending`` so that it is structured again."""
+        ...
+
+    async def move_entry(self, workspace_id: str, entry_id: str, project_id: str) -> EntryRecord:
+        """Move an entry to another project of the workspace; it becomes ``pending`` (its runs are
+        the other project's to link)."""
+        ...
+
+    # -- chat people and COCO's posted messages ----------------------------------------------
+    async def get_user(self, workspace_id: str, platform_user_id: str) -> UserRecord | None: ...
+
+    async def save_user(self, user: UserRecord) -> UserRecord:
+        """Insert or replace the person's row (keyed by workspace and platform user id)."""
+        ...
+
+    async def list_users(self, workspace_id: str) -> list[UserRecord]: ...
+
+    async def save_reply(self, reply: ReplyRecord) -> ReplyRecord:
+        """Insert or replace the row of one posted message (keyed by workspace, channel, ts)."""
+        ...
+
+    async def get_reply(self, workspace_id: str, channel: str, message_ts: str) -> ReplyRecord | None: ...
+
+    async def thread_replies(self, workspace_id: str, channel: str, thread_ts: str) -> list[ReplyRecord]:
+        """COCO's messages in a thread (and the thread's root, when COCO posted it), oldest first."""
+        ...
+
+    async def entry_replies(self, workspace_id: str, entry_id: str) -> list[ReplyRecord]: ...
+
+    async def pending_replies(self, workspace_id: str, *, limit: int = 100) -> list[ReplyRecord]:
+        """Messages that show a pending entry, oldest first: to update once the entry is finished."""
+        ...
 
     # -- run snapshots ----------------------------------------------------------------------
     async def upsert_runs(self, workspace_id: str, runs: Sequence[RunSnapshot]) -> None: ...

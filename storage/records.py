@@ -199,3 +199,31 @@ class JobRecord(BaseModel):
     dedupe_key: str | None = None
     last_error: str | None = None
     created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class UserRecord(BaseModel):
+    """A chat person: their tracker user name (when set explicitly) and default project for DMs."""
+
+    workspace_id: str
+    platform_user_id: str
+    tracker_user: str | None = None
+    default_project_id: str | None = None
+    display_name: str = ""
+    email: str = ""
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class ReplyRecord(BaseModel):
+    """A message COCO posted (or holds text for), and the entry behind it."""
+
+    workspace_id: str
+    channel: str
+    message_ts: str
+    thread_ts: str | None = None
+    entry_id: str | None = None
+    kind: str
+    pending: bool = False
+    author: str = ""
+    held_text: str | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)

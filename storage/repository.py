@@ -46,8 +46,10 @@ from storage.records import (
     JobRecord,
     MetricChange,
     ProjectRecord,
+    ReplyRecord,
     RunSnapshot,
     UsageRecord,
+    UserRecord,
     WorkspaceRecord,
     utcnow,
 )
@@ -60,7 +62,9 @@ from storage.tables import (
     ModelUsageRow,
     ProcessedEventRow,
     ProjectRow,
+    ReplyRow,
     RunSnapshotRow,
+    UserRow,
     WorkspaceRow,
     table_of,
 )
@@ -256,6 +260,34 @@ def _job_record(row: JobRow) -> JobRecord:
     )
 
 
+def _user_record(row: UserRow) -> UserRecord:
+    return UserRecord(
+        workspace_id=row.workspace_id,
+        platform_user_id=row.platform_user_id,
+        tracker_user=row.tracker_user,
+        default_project_id=row.default_project_id,
+        display_name=row.display_name,
+        email=row.email,
+        updated_at=row.updated_at,
+    )
+
+
+def _reply_record(row: ReplyRow) -> ReplyRecord:
+    return ReplyRecord(
+        workspace_id=row.workspace_id,
+        channel=row.channel,
+        message_ts=row.message_ts,
+        thread_ts=row.thread_ts,
+        entry_id=row.entry_id,
+        kind=row.kind,
+        pending=row.pending,
+        author=row.author,
+        held_text=row.held_text,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
 class SqlRepository:
     """The repository over one async engine; build it with ``storage.db.open_repository``."""
 
@@ -408,6 +440,14 @@ class SqlRepository:
     async def get_workspace(self, workspace_id: str) -> WorkspaceRecord:
         async with self._session() as session:
             return _workspace_record(await self._require_workspace(session, workspace_id))
+
+    async def list_workspaces(self, *, platform: str | None = None) -> list[WorkspaceRecord]:
+        async with self._session() as session:
+            stmt = select(WorkspaceRow)
+            if platform is not None:
+                stmt = stmt.where(col(WorkspaceRow.platform) == platform)
+            rows = (await session.exec(stmt.order_by(col(WorkspaceRow.created_at), col(WorkspaceRow.id)))).all()
+            return [_workspace_record(r) for r in rows]
 
     # -- projects --------------------------------------------------------------------------------
 
@@ -775,6 +815,167 @@ class SqlRepository:
             )
             if result.rowcount == 0:
                 raise UserInputError(f"No entry {entry_id!r} in this workspace.")
+
+    async def append_entry_text(self, workspace_id: str, entry_id: str, addition: str) -> EntryRecord:
+        if not addition.strip():
+            raise EmptyTextError("correction")
+        if "\x00" in addition:
+            raise UserInputError("The text contains a NUL character (\\x00), which cannot be stored.")
+        async with self._session(write=True) as session:
+            row = await self._require_entry(session, workspace_id, entry_id)
+            row.raw_text = row.raw_text + addition
+            row.status = "pending"
+            row.updated_at = utcnow()
+            await session.flush()
+            return _entry_record(row)
+
+    async def move_entry(self, workspace_id: str, entry_id: str, project_id: str) -> EntryRecord:
+        async with self._session(write=True) as session:
+            await self._require_project(session, workspace_id, project_id)
+            row = await self._require_entry(session, workspace_id, entry_id)
+            if row.project_id != project_id:
+                row.project_id = project_id
+                row.status = "pending"
+                row.updated_at = utcnow()
+                await session.flush()
+            return _entry_record(row)
+
+    # -- chat people and COCO's posted messages ----------------------------------------------------
+
+    async def get_user(self, workspace_id: str, platform_user_id: str) -> UserRecord | None:
+        async with self._session() as session:
+            row = (
+                await session.exec(
+                    select(UserRow).where(
+                        col(UserRow.workspace_id) == workspace_id,
+                        col(UserRow.platform_user_id) == platform_user_id,
+                    )
+                )
+            ).first()
+            return _user_record(row) if row is not None else None
+
+    async def save_user(self, user: UserRecord) -> UserRecord:
+        values: dict[str, Any] = {
+            "workspace_id": user.workspace_id,
+            "platform_user_id": user.platform_user_id,
+            "tracker_user": user.tracker_user,
+            "default_project_id": user.default_project_id,
+            "display_name": user.display_name,
+            "email": user.email,
+            "updated_at": utcnow(),
+        }
+        async with self._session(write=True) as session:
+            await self._require_workspace(session, user.workspace_id)
+            stmt = self._insert(UserRow).values(id=_new_id(), **values)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["workspace_id", "platform_user_id"],
+                set_={k: stmt.excluded[k] for k in values if k not in ("workspace_id", "platform_user_id")},
+            )
+            await session.exec(stmt)
+            row = (
+                await session.exec(
+                    select(UserRow).where(
+                        col(UserRow.workspace_id) == user.workspace_id,
+                        col(UserRow.platform_user_id) == user.platform_user_id,
+                    )
+                )
+            ).one()
+            return _user_record(row)
+
+    async def list_users(self, workspace_id: str) -> list[UserRecord]:
+        async with self._session() as session:
+            rows = (
+                await session.exec(
+                    select(UserRow)
+                    .where(col(UserRow.workspace_id) == workspace_id)
+                    .order_by(col(UserRow.platform_user_id))
+                )
+            ).all()
+            return [_user_record(r) for r in rows]
+
+    async def save_reply(self, reply: ReplyRecord) -> ReplyRecord:
+        now = utcnow()
+        values: dict[str, Any] = {
+            "workspace_id": reply.workspace_id,
+            "channel": reply.channel,
+            "message_ts": reply.message_ts,
+            "thread_ts": reply.thread_ts,
+            "entry_id": reply.entry_id,
+            "kind": reply.kind,
+            "pending": reply.pending,
+            "author": reply.author,
+            "held_text": reply.held_text,
+            "updated_at": now,
+        }
+        async with self._session(write=True) as session:
+            await self._require_workspace(session, reply.workspace_id)
+            stmt = self._insert(ReplyRow).values(id=_new_id(), created_at=now, **values)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["workspace_id", "channel", "message_ts"],
+                set_={k: stmt.excluded[k] for k in values if k not in ("workspace_id", "channel", "message_ts")},
+            )
+            await session.exec(stmt)
+            row = (
+                await session.exec(
+                    select(ReplyRow).where(
+                        col(ReplyRow.workspace_id) == reply.workspace_id,
+                        col(ReplyRow.channel) == reply.channel,
+                        col(ReplyRow.message_ts) == reply.message_ts,
+                    )
+                )
+            ).one()
+            return _reply_record(row)
+
+    async def get_reply(self, workspace_id: str, channel: str, message_ts: str) -> ReplyRecord | None:
+        async with self._session() as session:
+            row = (
+                await session.exec(
+                    select(ReplyRow).where(
+                        col(ReplyRow.workspace_id) == workspace_id,
+                        col(ReplyRow.channel) == channel,
+                        col(ReplyRow.message_ts) == message_ts,
+                    )
+                )
+            ).first()
+            return _reply_record(row) if row is not None else None
+
+    async def thread_replies(self, workspace_id: str, channel: str, thread_ts: str) -> list[ReplyRecord]:
+        async with self._session() as session:
+            rows = (
+                await session.exec(
+                    select(ReplyRow)
+                    .where(
+                        col(ReplyRow.workspace_id) == workspace_id,
+                        col(ReplyRow.channel) == channel,
+                        or_(col(ReplyRow.thread_ts) == thread_ts, col(ReplyRow.message_ts) == thread_ts),
+                    )
+                    .order_by(col(ReplyRow.created_at), col(ReplyRow.id))
+                )
+            ).all()
+            return [_reply_record(r) for r in rows]
+
+    async def entry_replies(self, workspace_id: str, entry_id: str) -> list[ReplyRecord]:
+        async with self._session() as session:
+            rows = (
+                await session.exec(
+                    select(ReplyRow)
+                    .where(col(ReplyRow.workspace_id) == workspace_id, col(ReplyRow.entry_id) == entry_id)
+                    .order_by(col(ReplyRow.created_at), col(ReplyRow.id))
+                )
+            ).all()
+            return [_reply_record(r) for r in rows]
+
+    async def pending_replies(self, workspace_id: str, *, limit: int = 100) -> list[ReplyRecord]:
+        async with self._session() as session:
+            rows = (
+                await session.exec(
+                    select(ReplyRow)
+                    .where(col(ReplyRow.workspace_id) == workspace_id, col(ReplyRow.pending).is_(True))
+                    .order_by(col(ReplyRow.created_at), col(ReplyRow.id))
+                    .limit(limit)
+                )
+            ).all()
+            return [_reply_record(r) for r in rows]
 
     # -- run snapshots ---------------------------------------------------------------------------
 

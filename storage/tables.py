@@ -294,6 +294,60 @@ class ModelUsageRow(SQLModel, table=True):
     at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class UserRow(SQLModel, table=True):
+    """A chat person (Slack or Teams user) as COCO knows them: who they are in the tracker and
+    which project their DMs go to. ``tracker_user`` is set only by an explicit ``/coco me``; the
+    inferred mapping (e-mail local part, display name) is recomputed, as tracker users change."""
+
+    __tablename__ = "coco_user"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "platform_user_id", name="uq_coco_user_workspace_platform_user"),
+        _workspace_fk("coco_user"),
+    )
+
+    id: str = Field(primary_key=True)
+    workspace_id: str
+    platform_user_id: str
+    tracker_user: str | None = None
+    # Loose reference (no foreign key): a deleted project simply stops being anyone's default.
+    default_project_id: str | None = None
+    display_name: str = ""
+    email: str = ""
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ReplyRow(SQLModel, table=True):
+    """A message COCO posted (or a person's message COCO holds text for), so that button clicks,
+    thread replies and the job worker find the entry behind it, and a pending entry's message can
+    be updated once the entry is finished."""
+
+    __tablename__ = "coco_reply"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "channel", "message_ts", name="uq_coco_reply_workspace_channel_ts"),
+        Index("ix_coco_reply_workspace_channel_thread", "workspace_id", "channel", "thread_ts"),
+        Index("ix_coco_reply_workspace_entry", "workspace_id", "entry_id"),
+        Index("ix_coco_reply_workspace_pending", "workspace_id", "pending"),
+        _workspace_fk("coco_reply"),
+    )
+
+    id: str = Field(primary_key=True)
+    workspace_id: str
+    channel: str
+    message_ts: str
+    thread_ts: str | None = None
+    # Loose reference: a discarded entry leaves its message (now saying so) behind.
+    entry_id: str | None = None
+    kind: str  # "entry", "answer", "warning", "held" (a DM waiting for its project), ...
+    # True while the entry behind the message is pending: the worker updates the message when done.
+    pending: bool = False
+    # Who the message is for (platform user id): only they may edit or discard its entry.
+    author: str = ""
+    # A DM's text held until its author says which project it belongs to (never lost meanwhile).
+    held_text: str | None = Field(default=None, sa_type=Text)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 ALL_ROWS: tuple[type[SQLModel], ...] = (
     WorkspaceRow,
     ProjectRow,
@@ -305,6 +359,8 @@ ALL_ROWS: tuple[type[SQLModel], ...] = (
     ProcessedEventRow,
     JobRow,
     ModelUsageRow,
+    UserRow,
+    ReplyRow,
 )
 
 

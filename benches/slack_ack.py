@@ -1,0 +1,281 @@
+"""Ack latency, lost and duplicated entries, and peak memory of `coco serve slack` under a burst.
+
+    .venv/bin/python benches/slack_ack.py [--events 500] [--concurrency 25] [--users 50] [--retries 50]
+
+Builds a real setup in a temporary folder: a sqlite MLflow store with a few runs, a COCO SQLite with a
+project, and a fake Slack Web API on 127.0.0.1 (so the bot's replies go somewhere and are counted).
+Then it spawns `coco serve slack` on a free port, sends a burst of DM events signed exactly as Slack
+signs them, re-sends some of them as Slack retries (`X-Slack-Retry-Num: 1`), waits for the work to
+drain, and prints:
+
+* ack latency p50 / p99 / max (target: p99 under 100 ms on two cores);
+* lost entries (events acked but with no entry) and duplicated entries (an event stored twice):
+  target zero for both;
+* replies posted, the drain time, and the server's peak RSS (``VmHWM`` from /proc).
+
+``--target URL --database URL`` measure an already running server instead (its signing secret in
+``SLACK_SIGNING_SECRET``). Everything stays on the loopback interface; every loop is bounded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+COCO = str(Path(sys.executable).with_name("coco"))
+SECRET = "bench-signing-secret"
+TEAM = "TBENCH"
+DRAIN_TIMEOUT_S = 600.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _seed_mlflow(uri: str) -> None:
+    from mlflow.entities import Metric, Param
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=uri)
+    exp = client.create_experiment("churn-model")
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    for i, (name, model, auc) in enumerate([("logreg-baseline", "logreg", 0.741), ("xgb-d4", "xgboost", 0.803),
+                                            ("xgb-smote", "xgboost", 0.781), ("rf-300", "random_forest", 0.79)]):
+        t = int((start + dt.timedelta(hours=i)).timestamp() * 1000)
+        run = client.create_run(exp, start_time=t, tags={"mlflow.user": "ana"}, run_name=name)
+        client.log_batch(run.info.run_id, metrics=[Metric("val_auc", auc, t + 60_000, 0)],
+                         params=[Param("model", model)])
+        client.set_terminated(run.info.run_id, status="FINISHED", end_time=t + 600_000)
+
+
+class FakeSlack:
+    """Just enough of the Web API for the bot's replies; counts what it is asked."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.port = _free_port()
+        self._runner: Any = None
+        self._n = 0
+
+    async def start(self) -> None:
+        from aiohttp import web
+
+        async def api(request: web.Request) -> web.Response:
+            method = request.match_info["method"]
+            await request.read()
+            self.counts[method] = self.counts.get(method, 0) + 1
+            self._n += 1
+            if method == "auth.test":
+                return web.json_response({"ok": True, "team_id": TEAM, "user_id": "UCOCO", "bot_id": "BCOCO",
+                                          "team": "Bench", "user": "coco", "url": "https://bench.slack.com/"})
+            if method == "users.info":
+                user = request.query.get("user", "U")
+                return web.json_response({"ok": True, "user": {"id": user, "name": user.lower(), "profile": {
+                    "email": f"{user.lower()}@example.com", "display_name": user}}})
+            return web.json_response({"ok": True, "channel": "D", "ts": f"{time.time():.6f}{self._n}"})
+
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", api)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
+def _signed(body: bytes, *, secret: str, retry: int | None = None) -> dict[str, str]:
+    ts = str(int(time.time()))
+    sig = "v0=" + hmac.new(secret.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
+    headers = {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig, "Content-Type": "application/json"}
+    if retry is not None:
+        headers["X-Slack-Retry-Num"] = str(retry)
+        headers["X-Slack-Retry-Reason"] = "http_timeout"
+    return headers
+
+
+def _event(i: int, *, users: int) -> dict[str, Any]:
+    user = f"U{i % users:04d}"
+    ts = f"{time.time():.6f}"
+    text = (f"bench note {i}: reran xgb-d4 with another seed, val_auc about .80 again. "
+            f"logreg-baseline still the floor.\nnext: try max_depth 6 on xgb")
+    return {"token": "legacy", "team_id": TEAM, "api_app_id": "ABENCH", "type": "event_callback",
+            "event_id": f"EvBench{i:06d}", "event_time": int(time.time()),
+            "event": {"type": "message", "channel": f"D{i % users:04d}", "user": user, "text": text, "ts": ts,
+                      "event_ts": ts, "channel_type": "im"}}
+
+
+async def _burst(url: str, events: list[dict[str, Any]], *, concurrency: int, secret: str,
+                 retry: int | None = None) -> tuple[list[float], int]:
+    import aiohttp
+
+    latencies: list[float] = []
+    failures = 0
+    gate = asyncio.Semaphore(concurrency)
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+
+        async def send(event: dict[str, Any]) -> None:
+            nonlocal failures
+            body = json.dumps(event).encode()
+            async with gate:
+                started = time.perf_counter()
+                async with session.post(url, data=body, headers=_signed(body, secret=secret, retry=retry)) as reply:
+                    await reply.read()
+                    latencies.append(time.perf_counter() - started)
+                    if reply.status != 200:
+                        failures += 1
+
+        await asyncio.gather(*(send(e) for e in events))
+    return latencies, failures
+
+
+def _entry_texts(database: str) -> list[str]:
+    path = database.removeprefix("sqlite:///")
+    with sqlite3.connect(path, timeout=30) as db:
+        return [r[0] for r in db.execute("SELECT raw_text FROM coco_entry")]
+
+
+def _peak_rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=500)
+    parser.add_argument("--concurrency", type=int, default=25)
+    parser.add_argument("--users", type=int, default=50, help="distinct people (and DM channels) sending")
+    parser.add_argument("--retries", type=int, default=50, help="events re-sent as Slack retries")
+    parser.add_argument("--target", help="URL of a running server's /slack/events (default: spawn one)")
+    parser.add_argument("--database", help="that server's COCO database URL (sqlite:///...), to count entries")
+    args = parser.parse_args()
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    os.environ.setdefault("DO_NOT_TRACK", "true")
+
+    events = [_event(i, users=args.users) for i in range(args.events)]
+    expected = {e["event"]["text"] for e in events}
+    fake: FakeSlack | None = None
+    server: subprocess.Popen[bytes] | None = None
+    work = Path(tempfile.mkdtemp(prefix="coco-slack-bench-"))
+    try:
+        if args.target:
+            url, database, secret = args.target, args.database or "", os.environ.get("SLACK_SIGNING_SECRET", SECRET)
+        else:
+            fake = FakeSlack()
+            await fake.start()
+            database = f"sqlite:///{work / 'coco.db'}"
+            env = {**os.environ, "COCO_HOME": str(work / "home"), "COCO_DATABASE_URL": database,
+                   "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}", "COCO_ENGINE": "local",
+                   "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET,
+                   "COCO_SLACK_API_URL": f"http://127.0.0.1:{fake.port}/api/", "COCO_WORKER_INTERVAL": "3600"}
+            env.pop("SLACK_APP_TOKEN", None)
+            env.pop("ANTHROPIC_API_KEY", None)
+            _seed_mlflow(env["MLFLOW_TRACKING_URI"])
+            subprocess.run([COCO, "project", "add", "churn", "--mlflow-experiment", "churn-model",
+                            "--primary-metric", "val_auc", "--slack-channel", "CBENCH", "--slack-team", TEAM],
+                           env=env, check=True, capture_output=True)
+            port = _free_port()
+            server = subprocess.Popen([COCO, "serve", "slack", "--port", str(port), "--host", "127.0.0.1"], env=env,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            url, secret = f"http://127.0.0.1:{port}/slack/events", SECRET
+            await _wait_healthy(f"http://127.0.0.1:{port}/healthz", server)
+
+        started = time.perf_counter()
+        latencies, failures = await _burst(url, events, concurrency=args.concurrency, secret=secret)
+        burst_s = time.perf_counter() - started
+        retry_latencies, retry_failures = await _burst(url, events[: args.retries], concurrency=args.concurrency,
+                                                       secret=secret, retry=1)
+
+        drain_started = time.perf_counter()
+        texts: list[str] = []
+        stable_since = time.perf_counter()
+        last = -1
+        while time.perf_counter() - drain_started < DRAIN_TIMEOUT_S:
+            texts = _entry_texts(database) if database else []
+            if len(texts) != last:
+                last, stable_since = len(texts), time.perf_counter()
+            if len(texts) >= len(expected) and time.perf_counter() - stable_since > 3:
+                break
+            if time.perf_counter() - stable_since > 60:  # nothing moved for a minute: report what is there
+                break
+            await asyncio.sleep(0.5)
+        drain_s = time.perf_counter() - drain_started
+        stored = [t for t in texts if t in expected]
+        lost = len(expected - set(stored))
+        duplicated = len(stored) - len(set(stored))
+        replies = fake.counts.get("chat.postMessage", 0) if fake else None
+        rss = _peak_rss_mb(server.pid) if server else None
+
+        print(f"events: {len(events)} at concurrency {args.concurrency} from {args.users} people "
+              f"(+{args.retries} Slack retries); {os.cpu_count()} CPUs")
+        print(f"ack latency: p50 {_pct(latencies, 0.5) * 1000:.1f} ms, p99 {_pct(latencies, 0.99) * 1000:.1f} ms, "
+              f"max {max(latencies) * 1000:.1f} ms (target p99 < 100 ms); burst took {burst_s:.2f} s "
+              f"({len(events) / burst_s:.0f} events/s); non-200: {failures}")
+        if retry_latencies:
+            print(f"retries: p50 {_pct(retry_latencies, 0.5) * 1000:.1f} ms, p99 "
+                  f"{_pct(retry_latencies, 0.99) * 1000:.1f} ms; non-200: {retry_failures}")
+        print(f"entries: {len(set(stored))} of {len(expected)}; lost {lost}, duplicated {duplicated} (target 0 and 0)")
+        if replies is not None:
+            print(f"replies posted: {replies}; work drained in {drain_s:.1f} s after the burst")
+        if rss is not None:
+            print(f"server peak RSS: {rss:.0f} MB")
+        return 0 if lost == 0 and duplicated == 0 and failures == 0 else 1
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        if fake is not None:
+            await fake.close()
+
+
+async def _wait_healthy(url: str, server: subprocess.Popen[bytes]) -> None:
+    import aiohttp
+
+    deadline = time.monotonic() + 60
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                err = server.stderr.read().decode() if server.stderr else ""
+                raise SystemExit(f"coco serve slack exited: {err.strip()[-2000:]}")
+            try:
+                async with session.get(url) as reply:
+                    if reply.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise SystemExit("coco serve slack did not become healthy within 60 s")
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

@@ -1,0 +1,250 @@
+"""A fake Slack on 127.0.0.1: the Web API (recording every call), the file upload URL, response URLs,
+``apps.connections.open`` with a Socket Mode websocket, and helpers that sign requests exactly as
+Slack signs them (``v0=`` + HMAC-SHA256 of ``v0:{timestamp}:{raw body}``).
+
+A plain module (not a conftest): test files import it by name."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import itertools
+import json
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+from aiohttp.test_utils import TestClient, TestServer
+
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token-123"
+APP_TOKEN = "xapp-test-token-456"
+TEAM = "T1"
+BOT_USER = "UCOCO"
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    at: float
+
+
+@dataclass
+class FakeSlack:
+    """The Web API as COCO uses it. ``people`` answers users.info; ``rate_limit`` makes the next N
+    calls of a method answer 429 with ``Retry-After``."""
+
+    people: dict[str, dict[str, str]] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    uploads: dict[str, bytes] = field(default_factory=dict)
+    responses: list[dict[str, Any]] = field(default_factory=list)  # posts to response_url
+    rate_limit: dict[str, int] = field(default_factory=dict)
+    retry_after: int = 1
+    socket_acks: list[dict[str, Any]] = field(default_factory=list)
+    server: TestServer | None = None
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _outbox: asyncio.Queue[dict[str, Any]] | None = None
+    _socket_open: asyncio.Event | None = None
+
+    # -- the server ------------------------------------------------------------------------------
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_post("/respond/{n}", self._respond)
+        app.router.add_get("/ws", self._socket)
+        self._outbox = asyncio.Queue()
+        self._socket_open = asyncio.Event()
+        self.server = TestServer(app, host="127.0.0.1")
+        await self.server.start_server()
+
+    async def close(self) -> None:
+        if self.server is not None:
+            await self.server.close()
+
+    @property
+    def base(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base}/api/"
+
+    def response_url(self, n: int | str) -> str:
+        return f"{self.base}/respond/{n}"
+
+    # -- recorded calls ---------------------------------------------------------------------------
+    def of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def posts(self) -> list[Call]:
+        return self.of("chat.postMessage")
+
+    # -- handlers ---------------------------------------------------------------------------------
+    async def _args(self, request: web.Request) -> dict[str, Any]:
+        args: dict[str, Any] = dict(request.query)
+        if request.method == "POST":
+            raw = await request.read()
+            if raw:
+                if request.content_type == "application/json":
+                    args.update(json.loads(raw))
+                else:
+                    args.update({k: v for k, v in urllib.parse.parse_qsl(raw.decode())})
+        for key in ("blocks", "view", "files"):
+            if isinstance(args.get(key), str):
+                with contextlib.suppress(ValueError):
+                    args[key] = json.loads(args[key])
+        return args
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await self._args(request)
+        auth = request.headers.get("Authorization", "")
+        args["_token"] = auth.removeprefix("Bearer ")
+        self.calls.append(Call(method, args, time.monotonic()))
+        if self.rate_limit.get(method, 0) > 0:
+            self.rate_limit[method] -= 1
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                     headers={"Retry-After": str(self.retry_after)})
+        return web.json_response(self._answer(method, args))
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "url": "https://acme.slack.com/", "team": "Acme", "user": "coco", "team_id": TEAM,
+                    "user_id": BOT_USER, "bot_id": "BCOCO", "is_enterprise_install": False}
+        if method == "chat.postMessage":
+            ts = f"{int(time.time())}.{next(self._ts):06d}"
+            return {"ok": True, "channel": args.get("channel"), "ts": ts,
+                    "message": {"ts": ts, "text": args.get("text", "")}}
+        if method == "chat.update":
+            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
+        if method in ("views.open", "views.publish"):
+            return {"ok": True, "view": {"id": f"V{next(self._ts)}", **(args.get("view") or {})}}
+        if method == "users.info":
+            person = self.people.get(str(args.get("user")), {})
+            return {"ok": True, "user": {"id": args.get("user"), "name": person.get("name", "someone"),
+                                         "profile": {"email": person.get("email", ""),
+                                                     "display_name": person.get("display_name", ""),
+                                                     "real_name": person.get("real_name", "")}}}
+        if method == "conversations.info":
+            return {"ok": True, "channel": {"id": args.get("channel"), "name": "ml-churn", "is_channel": True}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts)}"
+            return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = args.get("files") or []
+            return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title", "")} for f in files]}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"ws://127.0.0.1:{self.server.port if self.server else 0}/ws"}
+        return {"ok": False, "error": "unknown_method"}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.uploads[request.match_info["file_id"]] = await request.read()
+        self.calls.append(Call("upload", {"file_id": request.match_info["file_id"]}, time.monotonic()))
+        return web.Response(text=f"OK - {len(self.uploads[request.match_info['file_id']])}")
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.responses.append({"n": request.match_info["n"], **body})
+        return web.Response(text="ok")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A1"}})
+        assert self._outbox is not None and self._socket_open is not None
+        self._socket_open.set()
+
+        async def pump() -> None:
+            assert self._outbox is not None
+            while not ws.closed:
+                envelope = await self._outbox.get()
+                await ws.send_json(envelope)
+
+        pumping = asyncio.create_task(pump())
+        try:
+            async for message in ws:
+                if message.type == WSMsgType.TEXT:
+                    self.socket_acks.append(json.loads(message.data))
+        finally:
+            pumping.cancel()
+        return ws
+
+    async def push_envelope(self, envelope: dict[str, Any]) -> None:
+        assert self._outbox is not None and self._socket_open is not None
+        await asyncio.wait_for(self._socket_open.wait(), timeout=10)
+        await self._outbox.put(envelope)
+
+
+# -- signed requests, as Slack sends them ------------------------------------------------------------
+
+
+def signature(body: bytes, timestamp: str, secret: str = SIGNING_SECRET) -> str:
+    base = b"v0:" + timestamp.encode() + b":" + body
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def signed_headers(body: bytes, *, content_type: str, timestamp: int | None = None, secret: str = SIGNING_SECRET,
+                   retry: int | None = None) -> dict[str, str]:
+    ts = str(timestamp if timestamp is not None else int(time.time()))
+    headers = {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature(body, ts, secret),
+               "Content-Type": content_type}
+    if retry is not None:
+        headers["X-Slack-Retry-Num"] = str(retry)
+        headers["X-Slack-Retry-Reason"] = "http_timeout"
+    return headers
+
+
+_events = itertools.count(1)
+
+
+def message_event(*, text: str, user: str = "U1", channel: str = "D1", ts: str | None = None,
+                  thread_ts: str | None = None, channel_type: str = "im", event_id: str | None = None,
+                  team: str = TEAM, kind: str = "message") -> dict[str, Any]:
+    ts = ts or f"{time.time():.6f}"
+    event: dict[str, Any] = {"type": kind, "channel": channel, "user": user, "text": text, "ts": ts,
+                             "event_ts": ts, "channel_type": channel_type}
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    return {"token": "legacy", "team_id": team, "api_app_id": "A1", "type": "event_callback",
+            "event_id": event_id or f"Ev{next(_events):08d}", "event_time": int(time.time()), "event": event}
+
+
+def command_form(*, text: str, fake: FakeSlack, user: str = "U1", channel: str = "D1", team: str = TEAM,
+                 trigger: str | None = None) -> dict[str, str]:
+    n = next(_events)
+    return {"token": "legacy", "team_id": team, "team_domain": "acme", "channel_id": channel,
+            "channel_name": "directmessage" if channel.startswith("D") else "ml-churn", "user_id": user,
+            "user_name": "ana", "command": "/coco", "text": text, "api_app_id": "A1",
+            "response_url": fake.response_url(n), "trigger_id": trigger or f"trigger-{n}"}
+
+
+async def post_json(client: TestClient[Any, Any], payload: dict[str, Any], *, retry: int | None = None,
+                    timestamp: int | None = None, secret: str = SIGNING_SECRET) -> tuple[int, str, float]:
+    body = json.dumps(payload).encode()
+    headers = signed_headers(body, content_type="application/json", timestamp=timestamp, secret=secret, retry=retry)
+    started = time.perf_counter()
+    response = await client.post("/slack/events", data=body, headers=headers)
+    text = await response.text()
+    return response.status, text, time.perf_counter() - started
+
+
+async def post_form(client: TestClient[Any, Any], form: dict[str, str]) -> tuple[int, str, float]:
+    body = urllib.parse.urlencode(form).encode()
+    headers = signed_headers(body, content_type="application/x-www-form-urlencoded")
+    started = time.perf_counter()
+    response = await client.post("/slack/events", data=body, headers=headers)
+    return response.status, await response.text(), time.perf_counter() - started
+
+
+async def post_interaction(client: TestClient[Any, Any], payload: dict[str, Any]) -> tuple[int, str, float]:
+    return await post_form(client, {"payload": json.dumps(payload)})
