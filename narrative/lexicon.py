@@ -122,6 +122,9 @@ PARAM_ALIASES: dict[str, tuple[str, ...]] = {
     "shots": ("n_shots", "shots"),
     "horizon": ("horizon",),
     "season": ("season_length",),
+    "quantile": ("alpha", "quantile", "tau", "q"),
+    "delta": ("delta", "huber_delta", "alpha"),
+    "huber delta": ("huber_delta", "delta", "alpha"),
 }
 
 # Words that appear before a number and name a parameter ("depth 4", "lr .05", "bs=1024").
@@ -182,14 +185,31 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
     "bias": ("bias",),
     "exact match": ("exact_match", "em"),
     "win rate": ("win_rate",),
+    "normalized entropy": ("ne", "normalized_entropy", "norm_entropy"),
+    "normalised entropy": ("ne", "normalized_entropy", "norm_entropy"),
+    "recall at": ("recall_at",),
+    "recall@": ("recall_at",),
 }
 METRIC_WORDS: tuple[str, ...] = tuple(sorted(METRIC_ALIASES, key=len, reverse=True))
 
-# Metric key fragments that mean "lower is better".
-LOWER_IS_BETTER: tuple[str, ...] = (
-    "loss", "error", "err", "rmse", "mse", "mae", "mape", "wape", "smape", "brier", "perplexity", "ppl",
-    "latency", "_ms", "seconds", "time", "cost", "bias", "cer", "wer", "fpr", "eer",
-)
+# Metric families by direction, as whole words of a metric key ("val_ne" -> "ne"). A key is read
+# head first: in "recall_at_1fpr" the head is "recall" and "1fpr" is only the operating point.
+LOWER_IS_BETTER_WORDS: frozenset[str] = frozenset({
+    "loss", "logloss", "nll", "error", "err", "errors", "rmse", "rmsle", "mse", "mae", "mape", "wape", "smape",
+    "mase", "brier", "ece", "perplexity", "ppl", "latency", "ms", "seconds", "secs", "sec", "time", "duration",
+    "cost", "bias", "cer", "wer", "fpr", "fnr", "far", "eer", "ne", "entropy", "crps", "pinball", "deviance",
+    "regret", "memory", "mb", "gb", "size", "misses", "miscalibration",
+})
+HIGHER_IS_BETTER_WORDS: frozenset[str] = frozenset({
+    "auc", "auroc", "auprc", "aucpr", "roc", "ap", "f1", "fbeta", "f2", "recall", "precision", "accuracy", "acc",
+    "ndcg", "map", "mrr", "hitrate", "hit", "hits", "win", "winrate", "r2", "bleu", "rouge", "meteor", "chrf",
+    "tpr", "sensitivity", "specificity", "coverage", "top1", "top5", "em", "exact", "match", "kappa", "mcc",
+    "iou", "miou", "dice", "psnr", "ssim", "throughput", "qps", "gain", "lift", "ctr", "reward", "score",
+    "likelihood", "correlation", "spearman", "pearson", "gini", "ks",
+})
+# Substrings that mark a lower-is-better key even inside a compound word ("valloss", "trainrmse").
+LOWER_IS_BETTER: tuple[str, ...] = ("loss", "error", "rmse", "mape", "wape", "perplexity", "latency", "brier")
+_CONDITION_WORDS = frozenset({"at", "for", "given", "when", "under", "per"})
 
 # Verdict cues. Matched as substrings of a lowercased clause (with word boundaries where written
 # with a leading/trailing space). Negative cues win over positive ones inside one clause.
@@ -208,12 +228,26 @@ NEGATIVE_CUES: tuple[str, ...] = (
     "not convinced", "closing", "closed", "kill it", "killing it", "scrap", "scrapped",
     "regress", "tanked", "so no", "not in prod", "no longer",
     "meh", "useless", "broke", "broken", "over budget", "too expensive",
+    "❌", "👎", "💀", "😬", "🙃", "retiring", "retire", "retired", "void", "voided", "too conservative",
+    "too aggressive", "too noisy", "too unstable", "overfit*", "overfitting", "overfits", "leak*", "nope",
+    "lost to", "loses to", "lose to", "underperform*", "no quality", "no win", "not a win", "no real gain",
+    "not helpful", "unhelpful", "not usable", "unusable", "regressed", "did nothing", "does nothing",
+    "brings nothing", "bought nothing", "buys nothing", "doesn't buy", "didn't buy", "not retrying",
+    "not re-running", "won't retry", "reverting", "revert", "reverted", "rolled back", "roll back",
+    "contaminat*", "too good to be true",
+)
+# Negative verdicts that need a little grammar: "no <quality> win", "not <much of> a gain".
+NEGATIVE_PATTERNS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"\bno\s+(?:\w+\s+){0,2}(?:win|gain|lift|improvement|benefit|upside)s?\b"),
+    re.compile(r"\bnot\s+(?:a\s+|any\s+|much\s+(?:of\s+a\s+)?)?(?:win|gain|improvement|better)\b"),
+    re.compile(r"\bso\s+no\b"),
+    re.compile(r"(?:^|[\s,;:(])(?:-|→|->)?\s*nope\b"),
 )
 POSITIVE_CUES: tuple[str, ...] = (
     "best", "big jump", "jump", "better", "improv", "win", "wins", "helped", "helps", "works", "worked",
     "gain", "beats", "beat ", "new best", "up to", "lifts", "lift", "boost", "🎉", "✅", "👍", "🚀",
     "clearly the way", "way to go", "real", "solid", "nice", "great", "good", "keeping", "going with",
-    "sticking with", "it is", "ship", "candidate", "comfortably",
+    "sticking with", "ship", "candidate", "comfortably",
 )
 INCONCLUSIVE_CUES: tuple[str, ...] = (
     "inside the noise", "within noise", "within the noise", "coin flip", "inconclusive", "unclear",
@@ -243,18 +277,19 @@ METRIC_SWITCH_CUES: tuple[str, ...] = (
 )
 ADOPT_CUES: tuple[str, ...] = (
     "going with", "go with", "sticking with", "stick with", "keeping", "keep ", "switching to",
-    "switch to", "it is", "it'll be", "ship candidate", "is the candidate", "is our", "adopt", "settle on",
+    "switch to", "it'll be", "ship candidate", "is the candidate", "is our", "adopt", "settle on",
     "settled on", "from here on", "from now on",
 )
 ABANDON_CUES: tuple[str, ...] = (
     "dead", "parking", "parked", "shelving", "shelved", "dropping", "abandon", "not pursuing",
     "no more", "is out", "ruled out", "giving up", "stop tuning", "not spending", "closing",
-    "not worth", "stop touching", "is done",
+    "not worth", "stop touching", "is done", "void", "retiring", "retire", "retired", "not retrying",
 )
 FAILURE_CUES: tuple[str, ...] = (
     "oom", "out of memory", "blew up", "blown up", "exploded", "nan", "diverged", "crashed", "died",
     "killed", "failed", "fail", "timed out", "timeout", "segfault", "error", "broke", "didn't finish",
-    "did not finish", "never finished", "stuck",
+    "did not finish", "never finished", "stuck", "diverg*", "crash*", "explod*", "segfault*", "oom*",
+    "went nan", "nan'd", "hung", "hangs",
 )
 
 # Param-value tokens too common to tell runs apart.
@@ -290,9 +325,22 @@ def contains_phrase(text: str, phrase: str) -> bool:
         start = index + 1
 
 
+_IT_IS_CHOICE = re.compile(r"\w\s+it\s+is\s*[.!]*\s*$")
+
+
 def has_cue(text: str, cues: tuple[str, ...]) -> bool:
-    """Whether any cue occurs in lowercase ``text`` (word-bounded at its alphanumeric ends)."""
-    return any(contains_phrase(text, cue) for cue in cues)
+    """Whether any cue occurs in lowercase ``text`` (word-bounded at its alphanumeric ends; a cue
+    ending in ``*`` matches the start of a word: ``overfit*`` finds "overfitting")."""
+    for cue in cues:
+        if cue.endswith("*"):
+            if re.search(rf"(?<![a-z0-9]){re.escape(cue[:-1])}", text):
+                return True
+        elif contains_phrase(text, cue):
+            return True
+    if cues is NEGATIVE_CUES:
+        return any(p.search(text) for p in NEGATIVE_PATTERNS)
+    # "lightgbm it is." — a choice, said at the end of a clause (not "it is a leak").
+    return (cues is POSITIVE_CUES or cues is ADOPT_CUES) and bool(_IT_IS_CHOICE.search(text))
 
 
 def families_in(text: str) -> set[str]:
@@ -318,10 +366,70 @@ def family_of_value(value: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def _metric_words(text: str) -> list[str]:
+    """Words of a metric name with operating-point digits dropped ("1fpr" -> "fpr", "p99" kept)."""
+    found = []
+    for word in re.split(r"[^a-z0-9]+", text.lower().replace("@", "_at_")):
+        if not word:
+            continue
+        stripped = word.lstrip("0123456789") or word
+        found.append(stripped)
+    return found
+
+
+def _direction_of_words(found: list[str]) -> Direction | None:
+    if any(w in HIGHER_IS_BETTER_WORDS for w in found):
+        if any(w in LOWER_IS_BETTER_WORDS and w not in {"ms", "time", "size", "mb", "gb"} for w in found) and not (
+            found and found[0] in HIGHER_IS_BETTER_WORDS
+        ):
+            # "error_rate_auc" is odd; the first family word decides.
+            first = next(w for w in found if w in HIGHER_IS_BETTER_WORDS or w in LOWER_IS_BETTER_WORDS)
+            return "max" if first in HIGHER_IS_BETTER_WORDS else "min"
+        return "max"
+    if any(w in LOWER_IS_BETTER_WORDS for w in found) or any(f in w for w in found for f in LOWER_IS_BETTER):
+        return "min"
+    return None
+
+
 def metric_direction(metric_key: str) -> Direction:
-    """``min`` for losses, errors and costs; ``max`` otherwise."""
-    lowered = metric_key.lower()
-    return "min" if any(fragment in lowered for fragment in LOWER_IS_BETTER) else "max"
+    """``min`` for losses, errors, entropies, latencies and costs; ``max`` for scores and rates of hits.
+
+    The head of the name decides: in ``recall_at_1fpr`` or ``precision@5`` what follows "at" is an
+    operating point, so the metric is a recall (higher is better) although "fpr" is a lower-is-better word.
+    """
+    found = _metric_words(metric_key)
+    for index, word in enumerate(found):
+        if word in _CONDITION_WORDS and index > 0:
+            head = _direction_of_words(found[:index])
+            if head:
+                return head
+            break
+    return _direction_of_words(found) or "max"
+
+
+_SAYS_MIN = re.compile(
+    r"\b(?:lower|smaller|less|fewer)\s+(?:is|=|==|means)\s+better\b|\blower[- ]is[- ]better\b|\bminimi[sz]\w*|"
+    r"\bwant(?:s|ed)?\s+(?:it|that|this|them)\s+(?:down|lower|low|small)\b|\bdrive\s+(?:it\s+)?down\b|"
+    r"\bthe\s+lower\s+the\s+better\b|\bbetter\s+when\s+lower\b|↓"
+)
+_SAYS_MAX = re.compile(
+    r"\b(?:higher|bigger|larger|more)\s+(?:is|=|==|means)\s+better\b|\bhigher[- ]is[- ]better\b|\bmaximi[sz]\w*|"
+    r"\bwant(?:s|ed)?\s+(?:it|that|this|them)\s+(?:up|higher|high|big)\b|\bthe\s+higher\s+the\s+better\b|"
+    r"\bbetter\s+when\s+higher\b|↑"
+)
+
+
+def stated_direction(text: str) -> Direction | None:
+    """The direction a text states for a metric ("lower is better", "minimise it", "we want it up")."""
+    lowered = text.lower()
+    says_min, says_max = _SAYS_MIN.search(lowered), _SAYS_MAX.search(lowered)
+    if says_min and not says_max:
+        return "min"
+    if says_max and not says_min:
+        return "max"
+    if says_min and says_max:
+        return "min" if says_min.start() < says_max.start() else "max"
+    return None
 
 
 def metric_key_for(spoken: str, metric_keys: list[str]) -> str | None:

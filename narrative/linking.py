@@ -54,9 +54,17 @@ _SUFFIX_PARAM = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?(?:e-?\d+)?)\s*-?\s*([a-z]+
 _SPOKEN_PARAMS = [w for w in lexicon.PARAM_WORDS if len(w) > 2 or w in {"lr", "bs", "ep", "ls", "wd"}]
 _PARAM_WORD_VALUE = re.compile(
     r"(?<![a-z0-9_])(" + "|".join(re.escape(w) for w in _SPOKEN_PARAMS) + r")s?\s*(?:of|at|=|:|@|to)?\s*"
-    r"((?:\d*\.?\d+(?:e-?\d+)?)(?:\s*(?:,|/|and|&)\s*\d*\.?\d+(?:e-?\d+)?)*)"
+    r"((?:\d*\.?\d+(?:e-?\d+)?)(?:\s*(?:,|/|and|&|\+|or)\s*\d*\.?\d+(?:e-?\d+)?)*)"
 )
-_BASELINE_BEFORE = re.compile(r"(?:from|vs\.?|versus|than|over|without it|baseline|was)\s*[(~]?\s*$")
+_BASELINE_BEFORE = re.compile(
+    r"(?:from|vs\.?|versus|than|over|without it|baseline|was|against|compared to|compared with|relative to|"
+    r"instead of|previous(?:ly)?|before)\s*[(~]?\s*$"
+)
+# Quantiles as people say them: "p50", "p90 quantile", "the median".
+_QUANTILE = re.compile(r"(?<![a-z0-9])p(\d{2})(?![0-9])")
+_QUANTILE_CONTEXT = re.compile(r"quantile|pinball|median|percentile")
+# British and American spellings meet in one stem ("normalised" ~ "normalized").
+_SPELLING = ((re.compile(r"is(e|ed|es|ing|ation|ations)$"), r"iz\1"), (re.compile(r"our$"), "or"))
 _HEX_TOKEN = re.compile(r"(?<![0-9a-z])[0-9a-f]{6,32}(?![0-9a-z])")
 # Spoken words that mean the same as tokens seen in param values.
 VALUE_SYNONYMS: dict[str, str] = {
@@ -74,6 +82,7 @@ class RunProfile:
     run: RunSnapshot
     tokens: set[str]
     families: set[str]
+    value_token_sets: list[set[str]] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -105,19 +114,24 @@ class _Mention:
 
 
 def _value_tokens(value: str) -> set[str]:
-    return {t for t in re.split(r"[^a-z0-9]+", value.lower()) if t and t not in lexicon.STOP_TOKENS}
+    return {_respell(t) for t in re.split(r"[^a-z0-9]+", value.lower()) if t and t not in lexicon.STOP_TOKENS}
 
 
 def profile(run: RunSnapshot) -> RunProfile:
     tokens: set[str] = set()
     families: set[str] = set()
+    value_sets: list[set[str]] = []
     for key, value in run.params.items():
-        tokens |= _value_tokens(value)
+        value_tokens = _value_tokens(value)
+        tokens |= value_tokens
+        if len(value_tokens) >= 2:
+            value_sets.append({t for t in value_tokens if not t.isdigit()})
         if not lexicon.parse_number(value):
             families |= lexicon.family_of_value(value)
         del key
     tokens |= _value_tokens(run.run_name)
-    return RunProfile(run=run, tokens={t for t in tokens if not t.isdigit()}, families=families)
+    return RunProfile(run=run, tokens={t for t in tokens if not t.isdigit()}, families=families,
+                      value_token_sets=value_sets)
 
 
 def _text_words(text: str) -> set[str]:
@@ -132,7 +146,14 @@ def _text_words(text: str) -> set[str]:
     for word in list(found):
         if word in VALUE_SYNONYMS:
             found.add(VALUE_SYNONYMS[word])
+        found.add(_respell(word))
     return {w for w in found if w and not w.isdigit() and w not in lexicon.STOP_TOKENS}
+
+
+def _respell(word: str) -> str:
+    for pattern, replacement in _SPELLING:
+        word = pattern.sub(replacement, word)
+    return word
 
 
 def _token_matches(word: str, token: str) -> bool:
@@ -146,9 +167,14 @@ def _token_matches(word: str, token: str) -> bool:
 
 def param_keys_for(name: str, params: dict[str, str]) -> list[str]:
     """The param keys of a run that a spoken parameter name can mean."""
+    return list(_param_keys_for(name, tuple(params)))
+
+
+@functools.lru_cache(maxsize=16384)
+def _param_keys_for(name: str, params: tuple[str, ...]) -> tuple[str, ...]:
     spoken = name.lower().strip().replace("-", "_")
     if spoken in params:
-        return [spoken]
+        return (spoken,)
     fragments = lexicon.PARAM_ALIASES.get(spoken) or lexicon.PARAM_ALIASES.get(spoken.replace("_", " "))
     if not fragments:
         fragments = (spoken,) if len(spoken) >= 3 else ()
@@ -160,9 +186,10 @@ def param_keys_for(name: str, params: dict[str, str]) -> list[str]:
             if key_l == fragment or fragment in parts or (len(fragment) >= 4 and fragment in key_l):
                 keys.append(key)
                 break
-    return keys
+    return tuple(keys)
 
 
+@functools.lru_cache(maxsize=65536)
 def _value_matches(spoken: str, stored: str) -> bool:
     if lexicon.same_value(spoken, stored):
         return True
@@ -191,6 +218,13 @@ def _mentions(text: str) -> list[_Mention]:
         suffix = match.group(2)
         if suffix in lexicon.PARAM_SUFFIX_WORDS:
             found.append(_Mention(lexicon.PARAM_SUFFIX_WORDS[suffix], (match.group(1),)))
+    if _QUANTILE_CONTEXT.search(lowered):
+        # "quantile p50" is the quantile 0.5, however the run stores it (alpha 0.5, quantile 50).
+        for match in _QUANTILE.finditer(lowered):
+            digits = match.group(1)
+            found.append(_Mention("quantile", (f"0.{digits}", digits)))
+        if re.search(r"\bmedian\b", lowered):
+            found.append(_Mention("quantile", ("0.5", "50")))
     return found
 
 
@@ -203,38 +237,58 @@ class _QuotedValue:
     end: int
     metric_hint: str | None
     baseline: bool
+    integer: bool = False     # "RMSE 3287": a large metric quoted in its own units, rounded
+
+
+_PARAM_BEFORE = re.compile(
+    r"(?<![a-z0-9_])(?:lr|rate|eta|alpha|gamma|thr|threshold|dropout|ls|smoothing|p|power|w|t|temp|"
+    r"weight|decay|c|contamination|momentum|ema|x|v|seeds?|top|k|n|dim|dims|d|rank|band|size|bs|batch|"
+    r"delta|trees|steps?|epochs?|iters?|window|days?|len|length|leaves|layers?|heads?|" +
+    "|".join(re.escape(w) for w in _SPOKEN_PARAMS) + r")\s*[:=]?\s*$|[@=#]\s*$"
+)
+_UNIT_AFTER = re.compile(
+    r"\s*(?:e-?\d|x\b|min|h\b|hrs?\b|hours?|ms|s\b|secs?|gb|mb|k\b|m\b|px|rows|samples|steps|epochs?|"
+    r"trees|iters?|iterations|rounds|leaves|layers|dims?|days?|weeks?|claims|users|items|tokens|"
+    r"params|features|folds|seeds?|gpus?|nodes|classes|examples|\$)"
+)
+_YEAR = range(1990, 2101)
 
 
 def _quoted_metric_values(text: str) -> list[_QuotedValue]:
-    """Numbers that look like reported results (decimals or percentages), with nearby metric names."""
+    """Numbers that look like reported results (decimals, percentages, or large values in a metric's
+    own units such as "RMSE 3287"), with nearby metric names."""
     lowered = text.lower()
     quoted: list[_QuotedValue] = []
     for match in _NUMBER.finditer(lowered):
         sign, digits, percent = match.groups()
-        if sign in {"±", "-", "+"} or ("." not in digits and not percent):
+        if sign in {"±", "-", "+"}:
+            continue
+        integer = "." not in digits and not percent
+        if integer and len(digits) < 3:
             continue
         before = lowered[max(0, match.start() - 24) : match.start()]
         # A number right after a parameter name is the parameter's value, not a result.
-        if re.search(r"(?<![a-z0-9_])(?:lr|rate|eta|alpha|gamma|thr|threshold|dropout|ls|smoothing|p|power|w|t|temp|"
-                     r"weight|decay|c|contamination|momentum|ema|x|v)\s*[:=]?\s*$|[@=]\s*$", before):
+        if _PARAM_BEFORE.search(before):
             continue
-        after = lowered[match.end() : match.end() + 4]
-        if re.match(r"\s*(?:e-?\d|x\b|min|h\b|hrs|ms|s\b|gb|k\b|m\b)", after):
+        after = lowered[match.end() : match.end() + 12]
+        if _UNIT_AFTER.match(after):
             continue
         value = lexicon.parse_number(digits)
         if value is None:
             continue
         decimals = len(digits.split(".")[1]) if "." in digits else 0
-        percent_style = bool(percent) or (1.0 < value <= 100.0)
-        if not percent_style and decimals < 2:
+        percent_style = not integer and (bool(percent) or (1.0 < value <= 100.0))
+        if not integer and not percent_style and decimals < 2:
             continue
         hint = None
         for word in lexicon.METRIC_WORDS:
             if lexicon.contains_phrase(before[-16:], word):
                 hint = word
                 break
+        if integer and int(value) in _YEAR and not hint:
+            continue
         quoted.append(_QuotedValue(value, decimals, percent_style, match.start(), match.end(), hint,
-                                   bool(_BASELINE_BEFORE.search(before))))
+                                   bool(_BASELINE_BEFORE.search(before)), integer))
     return quoted
 
 
@@ -252,6 +306,8 @@ def _metric_matches(quoted: _QuotedValue, run: RunSnapshot) -> bool:
     tolerance = 0.5 * 10 ** (-quoted.decimals) + 1e-9
     for key in keys:
         stored = run.metrics[key]
+        if quoted.integer and abs(stored) < 100:
+            continue  # a rounded integer says nothing about a small metric
         if abs(stored - quoted.value) <= tolerance:
             return True
         if quoted.percent_style and 0.0 <= stored <= 1.0 and abs(stored * 100 - quoted.value) <= tolerance:
@@ -302,6 +358,7 @@ class _Pool:
         self._shared_values: dict[tuple[str, tuple[str, ...]], bool] = {}
         self._all_tokens: set[str] = set().union(*(p.tokens for p in profiles)) - self.shared_tokens
         self._matched_tokens: dict[_TextFacts, frozenset[str]] = {}
+        self._param_numbers: set[float] | None = None
 
     def tokens_in(self, facts: _TextFacts) -> frozenset[str]:
         """Candidates' distinctive param/name tokens that the text says (exactly or by stem)."""
@@ -312,6 +369,19 @@ class _Pool:
                     matched.add(token)
             self._matched_tokens[facts] = frozenset(matched)
         return self._matched_tokens[facts]
+
+    def is_param_value(self, value: float) -> bool:
+        """Whether some candidate has a parameter with this numeric value."""
+        if self._param_numbers is None:
+            numbers: set[float] = set()
+            for p in self.profiles:
+                for stored in p.run.params.values():
+                    for part in re.split(r"[,+;/ ]+", stored):
+                        number = lexicon.parse_number(part)
+                        if number is not None:
+                            numbers.add(number)
+            self._param_numbers = numbers
+        return value in self._param_numbers
 
     def __iter__(self) -> Iterator[RunProfile]:
         return iter(self.profiles)
@@ -355,6 +425,9 @@ def _describe(text: str, candidate: RunProfile, pool: _Pool) -> _Evidence:
             evidence.contradicted = True
     matched = candidate.tokens & pool.tokens_in(facts)
     evidence.score += TOKEN_HIT * min(len(matched), 4)
+    if len(matched) >= 2 and any(len(tokens) >= 2 and tokens <= matched for tokens in candidate.value_token_sets):
+        # The text says a whole multi-word value ("length normalised" for ``length_normalized``).
+        evidence.score += TOKEN_HIT
     if candidate.failed and facts.failure:
         evidence.score += FAILURE_HIT
         evidence.reasons.append("failed")
@@ -467,6 +540,8 @@ def _infer(
         for number in quoted:
             local = _clause_before(text, cursor, number.start) + text[number.start : number.end]
             cursor = number.end
+            if number.integer and not number.metric_hint and pool.is_param_value(number.value):
+                continue  # "1000" is as likely a parameter as a result
             matches = [p for p in pool if _metric_matches(number, p.run)]
             if not matches:
                 continue

@@ -9,10 +9,20 @@ from narrative.history_index import fmt
 from narrative.types import ReproReport
 from storage.records import EntryRecord, RunSnapshot
 
-_DATA_TAG = re.compile(r"^(dataset(_version|_name|_hash|_digest|_id)?|data_version|data_hash|data_snapshot|"
-                       r"dvc(\.|_).*|mlflow\.datasets?.*|data)$", re.I)
-_DATA_PARAM = re.compile(r"^(dataset(_version|_name|_path|_id)?|data_version|data_path|data|train_data|"
-                         r"data_snapshot|snapshot)$", re.I)
+# Tags that name the data a run used: their value is the version, whatever it looks like.
+_DATA_TAG = re.compile(r"^(dataset(_version|_hash|_digest|_id|_snapshot)?|data_version|data_hash|data_snapshot|"
+                       r"dvc(\.|_).*|mlflow\.datasets?.*)$", re.I)
+# Params count only when the name says version/snapshot/dataset AND the value looks like a version:
+# ``train_data=normal_only`` is a filter, ``dataset=2026q1_v1`` or ``data_version=v2`` is a version.
+_DATA_PARAM = re.compile(r"(version|snapshot|dataset|data_?hash|data_?tag|data_?rev)", re.I)
+_VERSION_VALUE = re.compile(
+    r"(?:^|[^a-z])v\d+(?:\.\d+)*(?:$|[^a-z])|_v\d+|\d{4}[-_]?\d{2}[-_]?\d{2}|\d{4}[-_]?(?:q[1-4]|w\d{1,2}|h[12])|"
+    r"^[0-9a-f]{7,64}$|^\d+(?:\.\d+)+$|@|:|rev|snapshot|release",
+    re.I,
+)
+# Metrics that time or size a run are not reproduction checks: they vary with the machine.
+_NOT_QUALITY = re.compile(r"(seconds|_secs?$|_s$|time|duration|runtime|wall|latency|_ms$|memory|_mb$|_gb$|"
+                          r"throughput|qps|samples_per|tokens_per|gpu_util|cpu|epoch$|^epoch|step$)", re.I)
 _SEED = ("seed", "random_state", "random_seed", "rng_seed", "global_seed")
 _ENV_TAG = re.compile(r"(requirements|conda|docker|image|python_version|python|pip|environment|env|"
                       r"cuda|torch_version|sklearn_version|lockfile|poetry)", re.I)
@@ -46,7 +56,8 @@ def reproduce(
         missing.append("git commit (no mlflow.source.git.commit tag: the exact code version is unknown)")
 
     data = next(((k, v) for k, v in tags.items() if _DATA_TAG.match(k) and v), None)
-    data = data or next(((k, v) for k, v in params.items() if _DATA_PARAM.match(k) and v), None)
+    data = data or next(((k, v) for k, v in params.items()
+                         if _DATA_PARAM.search(k) and v and _VERSION_VALUE.search(str(v))), None)
     if data:
         present["dataset_version"] = f"{data[0]}={data[1]}"
     else:
@@ -97,6 +108,8 @@ def reproduce(
             and {k: v for k, v in s.params.items() if k.lower() not in _SEED}
             == {k: v for k, v in params.items() if k.lower() not in _SEED}]
     for name, value in sorted(run.metrics.items()):
+        if _NOT_QUALITY.search(name):
+            continue
         vals = [s.metrics[name] for s in same if name in s.metrics] + [value]
         spread = max(vals) - min(vals) if len(vals) >= 2 else 0.0
         tol = max(spread, abs(value) * 0.005, 1e-3)

@@ -33,8 +33,8 @@ _RESULT_MARKER = re.compile(
 _FIRST_RESULT_NUMBER = re.compile(r"(?<![\w.])[-+~]?(?:\d*\.\d{2,}|\d{2}\.\d%?|\d+%)")
 _CLAUSE_SPLIT = re.compile(r",?\s+(?:but|while|whereas|though|although)\s+|;\s+|\s+--\s+")
 _NEXT_LEAD = re.compile(
-    r"^(?:next(?:\s+(?:up|week|steps?))?|tomorrow|tmrw|tmr|todo|to-?do|plan|monday|tuesday|wednesday|"
-    r"thursday|friday|later|then)\b\s*[:\-,]?\s*",
+    r"^(?:next(?:\s+(?:up|week|steps?))?|tomorrow|tmrw|tmr|todo|to-?do|plan(?=\s*[:\-]|\s+(?:is|to|for)\b)|"
+    r"monday|tuesday|wednesday|thursday|friday)\b\s*[:\-,]?\s*",
     re.IGNORECASE,
 )
 _NEXT_INLINE = re.compile(
@@ -45,6 +45,8 @@ _NEXT_INLINE = re.compile(
 _CLAUSE_START = re.compile(r"(?:[,;]|\s--?\s|[^\x00-\u24ff]|\.\s|\bso\b|\band\b)\s*")
 _NEXT_ANYWHERE = re.compile(
     r"\b(?:want to|wanna|going to|gonna|i'll|we'll|i will|we will|will (?:check|try|run|look|rerun|add)|"
+    r"(?:i|we)(?:'d| would) like to|(?:i|we) should (?:try|run|add|make|look|check|rerun|tune)|"
+    r"(?:i|we) plan to|(?:i|we) intend to|let me|proposal is to|suggest (?:we|to)|"
     r"let's|need to|needs to|should try|could try|worth trying|plan (?:is|to)|planning to|"
     r"idea i still like|thinking we|next week|tomorrow|tmrw|todo|switching to|going with|sticking with|"
     r"(?:is|as) (?:the|our) (?:ship )?candidate|ship candidate|\w+ first[.!]?$)",
@@ -90,26 +92,37 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
     metric_keys = sorted({k for r in runs_by_id.values() for k in r.metrics})
 
     readings = [_read(segment, links, index) for index, segment in enumerate(segments)]
+    _resolve_anaphora(readings)
+    title_line = _title_segment(request.text, segments)
     last_subject = ""
     best_so_far: float | None = None
-    for reading, segment in zip(readings, segments, strict=True):
+    previous_next = False
+    for index, (reading, segment) in enumerate(zip(readings, segments, strict=True)):
         text = reading.text
-        lowered = text.lower()
+        follows_a_plan = previous_next and bool(_FOLLOW_ON.match(text))
+        previous_next = False
+        if segment.section == "next" or follows_a_plan:
+            _add(structure.next_steps, _clip(text, MAX_ITEM_CHARS))
+            previous_next = True
+            continue
+        if segment.section == "question":
+            _add(structure.open_questions, _clip(_QUESTION_PREFIX.sub("", text), MAX_ITEM_CHARS))
+            continue
+        if segment.section == "negative":
+            structure.conclusions.append(Conclusion(text=_clip(text, MAX_ITEM_CHARS), verdict="did_not_work",
+                                                    run_ids=reading.run_ids))
+            continue
         result_part, next_part = _split_next(text)
-        if reading.experimental and reading.subject:
-            _add(structure.hypotheses, reading.subject)
-        elif _BELIEF.search(text) or (_TRIED.search(text) and not _NEXT_ANYWHERE.search(text)):
-            _add(structure.hypotheses, _clip(result_part or text, MAX_SUBJECT_CHARS))
-        if _BELIEF.search(text) and reading.experimental:
-            belief = _BELIEF.search(text)
-            if belief and belief.start() > 0:
-                _add(structure.hypotheses, _clip(text[belief.start():], MAX_SUBJECT_CHARS))
-
         is_question = bool(_QUESTION.search(text))
+        question_only = is_question and not reading.run_ids and not _RESULT_MARKER.search(text)
+        if index != title_line and result_part and not question_only:
+            _hypotheses(structure, reading, result_part)
+
         if is_question:
             _add(structure.open_questions, _clip(_QUESTION_PREFIX.sub("", text), MAX_ITEM_CHARS))
         if next_part:
             _add(structure.next_steps, _clip(next_part, MAX_ITEM_CHARS))
+            previous_next = not result_part
         for decision in _decisions(text, metric_keys, reading.run_ids):
             if not any(d.kind == decision.kind and d.text == decision.text for d in structure.decisions):
                 structure.decisions.append(decision)
@@ -128,9 +141,15 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
                 continue
             concluded = True
             clause_text = clause
-            if not _has_content(clause):
+            if position == 0 and not _has_content(clause):
                 # "it's inside the noise, not pursuing" says nothing of what: name it.
-                prefix = last_subject if (position == 0 or anaphoric) else own_subject
+                prefix = last_subject if anaphoric or not own_subject else own_subject
+                if prefix and prefix.lower() not in clause.lower():
+                    clause_text = f"{_short(prefix)}: {clause}"
+            elif position > 0 and not _names_subject(clause):
+                # "rf-200 .957, but 1.48s per fit vs 0.02s for logreg (~74x slower)": the slower
+                # one is rf-200, the segment's subject, not logreg, the yardstick.
+                prefix = own_subject if not anaphoric or not last_subject else last_subject
                 if prefix and prefix.lower() not in clause.lower():
                     clause_text = f"{_short(prefix)}: {clause}"
             structure.conclusions.append(
@@ -139,12 +158,18 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         if reading.experimental and reading.subject and not anaphoric:
             last_subject = reading.subject
         for better, worse in _COMPARE.findall(result_part):
+            if not _alternatives(better, worse):
+                continue
             structure.conclusions.append(Conclusion(
                 text=_clip(f"{worse.strip()} (vs {better.strip()})", MAX_ITEM_CHARS), verdict="did_not_work"))
             concluded = True
         data_verdict, value = _data_verdict(reading.run_ids, runs_by_id, metric, goal, best_so_far)
         if value is not None:
             best_so_far = value if best_so_far is None else _better(value, best_so_far, goal)
+        if segment.kind == "row" and data_verdict == "did_not_work" and not _all_failed(reading.run_ids, runs_by_id):
+            # A pasted table lists results side by side; a row is a result, not a verdict, unless
+            # the text says so or the run failed.
+            data_verdict = None
         if not concluded and data_verdict is not None:
             structure.conclusions.append(
                 Conclusion(text=_clip(result_part, MAX_ITEM_CHARS), verdict=data_verdict, run_ids=reading.run_ids)
@@ -152,10 +177,132 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             concluded = True
         if not concluded and (reading.experimental or segment.kind == "row" or _has_number(result_part)):
             _add(structure.observations, _clip(result_part, MAX_ITEM_CHARS))
-        del lowered
 
     _fit_budget(structure, len(request.text))
     return structure
+
+
+_ANAPHORA = re.compile(r"\b(?:(?P<two>both|the two|these two|those two)|these|those|all (?:three|four|of them))"
+                       r"(?:\s+\w+){0,2}\s+(?:runs?|experiments?|models?|variants?|ones)\b|^(?:both|they)\b",
+                       re.IGNORECASE)
+
+
+def _resolve_anaphora(readings: list[_Reading]) -> None:
+    """"Both runs are void" is about the runs of the sentences before it: give it their ids."""
+    for index, reading in enumerate(readings):
+        if reading.run_ids:
+            continue
+        match = _ANAPHORA.search(reading.text)
+        if not match:
+            continue
+        wanted = 2 if match.group("two") or reading.text.lower().startswith("both") else 1
+        found: list[str] = []
+        for earlier in reversed(readings[max(0, index - 4):index]):
+            if earlier.run_ids:
+                found = [r for r in earlier.run_ids if r not in found] + found
+                wanted -= 1
+                if wanted <= 0:
+                    break
+        reading.run_ids = found
+
+
+def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str) -> None:
+    """What was tried (the subject of a result) and what is believed (a claim being tested)."""
+    text = reading.text
+    belief = _BELIEF.search(text)
+    subject = _subject(result_part) if reading.experimental else ""
+    if subject and _worth_a_hypothesis(subject):
+        _add(structure.hypotheses, subject)
+    elif belief or (_TRIED.search(text) and not _NEXT_ANYWHERE.search(text)):
+        candidate = _clip(_balanced(result_part), MAX_SUBJECT_CHARS)
+        if _worth_a_hypothesis(candidate):
+            _add(structure.hypotheses, candidate)
+    if belief and reading.experimental and belief.start() > 0:
+        _add(structure.hypotheses, _clip(text[belief.start():], MAX_SUBJECT_CHARS))
+
+
+_ID_OR_METRIC = re.compile(r"\(?\b[0-9a-f]{6,32}\b\)?|`")
+
+
+def _worth_a_hypothesis(subject: str) -> bool:
+    """A thing tried needs a few words or a parameter ("depth 6", "hard negs k=200"), not a run id
+    or a name alone."""
+    rest = _ID_OR_METRIC.sub(" ", subject)
+    words_left = [w for w in lexicon.words(rest) if w not in _METRIC_NAME_WORDS]
+    return len(words_left) >= 2 or bool(re.search(r"\w=\S", rest))
+
+
+def _title_segment(text: str, segments: list[Segment]) -> int:
+    """The index of a title line ("nines detector, day 1 (noisy digits)"), which is no hypothesis."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) < 2 or not segments:
+        return -1
+    first = segments[0]
+    if first.kind != "line" or len(first.text) > TITLE_CHARS or _RESULT_MARKER.search(first.text):
+        return -1
+    if _TRIED.search(first.text) or _BELIEF.search(first.text):
+        return -1
+    return 0
+
+
+def _balanced(text: str) -> str:
+    """Cut an unclosed parenthesis ("day 1 (noisy digits" -> "day 1")."""
+    depth = 0
+    cut = None
+    for position, char in enumerate(text):
+        if char == "(":
+            if depth == 0:
+                cut = position
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+            if depth == 0:
+                cut = None
+    return text[:cut].rstrip(" ,;:-") if cut is not None and depth else text
+
+
+def _names_subject(clause: str) -> bool:
+    """Whether a clause names what it is about before any yardstick ("X slower than Y": X): a model
+    family, a ``name=value`` setting or an identifier such as a run name ("rf-200", "two-tower-d128")."""
+    head = re.split(r"\b(?:than|vs\.?|versus|compared (?:to|with)|against|for|relative to|over|of the)\b", clause,
+                    maxsplit=1)[0].lower()
+    if lexicon.families_in(head) or re.search(r"\w=\S", head):
+        return True
+    return any(not set(lexicon.words(ident)) <= _METRIC_NAME_WORDS
+               for ident in re.findall(r"[a-z]+[-_][a-z0-9]+(?:[-_][a-z0-9]+)*", head))
+
+
+_FILLER_WORDS = frozenset({
+    "but", "and", "the", "its", "it's", "was", "were", "that", "this", "also", "still", "just", "only", "way",
+    "much", "very", "bit", "per", "fit", "run", "runs", "each", "time", "slower", "faster", "worse", "better",
+    "nothing", "too", "not", "mostly", "about", "like", "more", "less", "though", "which", "then", "so",
+    "seconds", "secs", "min", "mins", "minutes", "hours", "epoch", "step",
+})
+_METRIC_NAME_WORDS = frozenset(w for word in lexicon.METRIC_WORDS for w in lexicon.words(word)) | {
+    "val", "valid", "test", "train", "auc", "score",
+}
+
+
+def _alternatives(better: str, worse: str) -> bool:
+    """``X > Y`` ranks Y below X only when both are things one could pick (methods, settings, models),
+    not a metric, a budget or the noise."""
+    for side in (better, worse):
+        words_in = lexicon.words(side)
+        if not words_in or len(words_in) > 6:
+            return False
+        if any(w in _NOT_ALTERNATIVES for w in words_in) or all(w in _METRIC_NAME_WORDS for w in words_in):
+            return False
+    return True
+
+
+_NOT_ALTERNATIVES = frozenset({"noise", "variance", "budget", "chance", "spread", "std", "sla", "limit",
+                               "expected", "gain", "gains", "cost", "costs"})
+_FOLLOW_ON = re.compile(r"^(?:then|and then|after that|afterwards|later|also|plus)\b", re.IGNORECASE)
+
+
+def _all_failed(run_ids: list[str], runs: dict[str, RunSnapshot]) -> bool:
+    linked = [runs[r] for r in run_ids if r in runs]
+    return bool(linked) and all(r.status.upper() in {"FAILED", "KILLED"} for r in linked)
 
 
 def _read(segment: Segment, links: LinkResult, index: int) -> _Reading:
@@ -198,7 +345,11 @@ def _subject(text: str) -> str:
     if number:
         cut = min(cut, number.start())
     subject = text[:cut].strip(" :,-(=*`~").strip()
-    subject = re.sub(r"\s+(?:is|was|gets|got|at|of|to|and|with|w/|=)$", "", subject).strip(" :,-(")
+    subject = _balanced(subject)
+    subject = re.sub(r"\s+(?:is|was|gets|got|at|of|to|and|with|w/|=|took|takes|takes about|took about|"
+                     r"gives|gave|lands|landed|ran|runs|hit|hits|scored|reached|came in)$", "", subject).strip(" :,-(")
+    subject = re.sub(r"(?:\s+(?:val|valid|test)?_?[a-z]*(?:auc|f1|rmse|mae|loss|acc|ndcg|mape|wape|recall|precision)"
+                     r"(?:@\d+)?)+$", "", subject).strip(" :,-(")
     if len(subject) < 4:
         return ""
     return _clip(subject, MAX_SUBJECT_CHARS)
@@ -277,7 +428,7 @@ def _better(a: float, b: float, goal: Goal) -> float:
 def _decisions(text: str, metric_keys: list[str], run_ids: list[str]) -> list[DecisionNote]:
     lowered = text.lower()
     notes: list[DecisionNote] = []
-    switch = _metric_switch(lowered, metric_keys)
+    switch = None if _is_question(text) else _metric_switch(lowered, metric_keys)
     if switch:
         key, goal = switch
         notes.append(DecisionNote(kind="metric_switch", text=_clip(text, MAX_ITEM_CHARS), metric=key, goal=goal))
@@ -298,17 +449,19 @@ def _metric_switch(lowered: str, metric_keys: list[str]) -> tuple[str, Goal] | N
         position = lowered.find(cue)
         if position >= 0 and (cue_at < 0 or position < cue_at):
             cue_at = position
-    if cue_at < 0:
+    if cue_at < 0 or _TENTATIVE.search(lowered[:cue_at]):
         return None
     tail = lowered[cue_at:]
     # "from ROC-AUC to PR-AUC": the metric after "to" is the new one.
     to_part = re.search(r"\bto\s+(.+)$", tail)
     search_in = [to_part.group(1)] if to_part and re.match(r".*\bfrom\b", tail) else []
     search_in.append(tail)
+    # What the text says about the direction wins over what the metric's name suggests.
+    stated = lexicon.stated_direction(tail)
     for part in search_in:
         for key in metric_keys:
             if re.search(rf"(?<![a-z0-9_]){re.escape(key.lower())}(?![a-z0-9_])", part):
-                return key, lexicon.metric_direction(key)
+                return key, stated or lexicon.metric_direction(key)
         mentions = []
         for word in lexicon.METRIC_WORDS:
             for match in re.finditer(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", part):
@@ -317,8 +470,20 @@ def _metric_switch(lowered: str, metric_keys: list[str]) -> tuple[str, Goal] | N
         for _, _, word in sorted(mentions):
             found = lexicon.metric_key_for(word, metric_keys)
             if found:
-                return found, lexicon.metric_direction(found)
+                return found, stated or lexicon.metric_direction(found)
     return None
+
+
+_TENTATIVE = re.compile(
+    r"\b(?:should (?:we|the|it|i)|shall we|whether|wonder\w*|maybe|perhaps|might|could we|do we|"
+    r"thinking (?:about|of)|considering|propos\w+|open q\w*|question)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_question(text: str) -> bool:
+    """A question or a musing ("should the primary metric be pr_auc?") decides nothing."""
+    return "?" in text or bool(_QUESTION_PREFIX.match(text))
 
 
 def _title(text: str, segments: list[Segment]) -> str:

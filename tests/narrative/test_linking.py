@@ -93,3 +93,70 @@ def test_unresolved_reference_becomes_a_warning() -> None:
 def test_window_alone_is_not_a_link() -> None:
     runs = [make_run("a", params=GBM, metrics={"val_auc": 0.8})]
     assert linked(runs, "spent the day on slides for the review, nothing trained") == {}
+
+
+# --- description in long prose, units, seeds, failures (cases written for these mechanisms) ---
+
+def _demand_runs() -> list:
+    base = {"model": "lightgbm", "objective": "regression", "learning_rate": "0.03", "seed": "7"}
+    return [
+        make_run("q50", name="sunny-otter-3", params={**base, "objective": "quantile", "alpha": "0.5"},
+                 metrics={"val_wape": 18.42, "val_rmse": 912.6}),
+        make_run("q80", name="brave-heron-9", params={**base, "objective": "quantile", "alpha": "0.8"},
+                 metrics={"val_wape": 21.07, "val_rmse": 1004.2}),
+        make_run("hub", name="calm-ibis-2", params={**base, "objective": "huber", "alpha": "250"},
+                 metrics={"val_wape": 19.1, "val_rmse": 897.9}),
+    ]
+
+
+def test_prose_with_rounded_metric_values_links_each_run() -> None:
+    text = ("This afternoon I went back to the loss question. The pinball loss at p50 gave RMSE 913, "
+            "clearly worse on the metric we track, and the huber variant with delta 250 came in at 898. "
+            "I am not convinced either is worth the complexity.")
+    got = linked(_demand_runs(), text, metric="val_rmse", goal="min")
+    assert got == {"sunny-otter-3": "inferred", "calm-ibis-2": "inferred"}
+
+
+def test_integer_that_is_a_parameter_value_is_not_a_result() -> None:
+    runs = [make_run("a", params={"model": "ridge", "n_features": "900"}, metrics={"val_rmse": 899.8}),
+            make_run("b", params={"model": "ridge", "n_features": "400"}, metrics={"val_rmse": 951.0})]
+    assert linked(runs, "went with 900 this time, the fit is slow", metric="val_rmse") == {}
+    assert linked(runs, "the wider one lands at rmse 900", metric="val_rmse") == {"a-run": "inferred"}
+
+
+def test_rounded_values_of_seed_reruns_link_both() -> None:
+    cfg = {"model": "catboost", "depth": "6", "learning_rate": "0.05"}
+    runs = [make_run("s1", params={**cfg, "seed": "1"}, metrics={"val_mae": 412.3}),
+            make_run("s2", params={**cfg, "seed": "2"}, metrics={"val_mae": 409.8}),
+            make_run("s0", params={**cfg, "seed": "0"}, metrics={"val_mae": 420.9}, user="kim")]
+    got = linked(runs, "reran the catboost cfg with seed 1 + 2 -> 412 / 410, noise ~±2", metric="val_mae")
+    assert got == {"s1-run": "inferred", "s2-run": "inferred"}
+
+
+def test_quantile_spoken_as_pNN_picks_the_quantile_run() -> None:
+    got = linked(_demand_runs(), "the quantile objective at p80 overshoots badly, parking it")
+    assert got == {"brave-heron-9": "inferred"}
+
+
+def test_killed_run_described_by_what_happened() -> None:
+    runs = [make_run("ok", params={"model": "t5", "learning_rate": "1e-4"}, metrics={"val_rouge": 0.41}),
+            make_run("dv", status="FAILED", params={"model": "t5", "learning_rate": "3e-4"})]
+    assert linked(runs, "bumping the learning rate to 3e-4 made it diverge after 2k steps") == {"dv-run": "inferred"}
+
+
+def test_british_spelling_meets_param_value() -> None:
+    runs = [make_run("a", params={"model": "gru", "pooling": "length_normalized"}, metrics={"val_loss": 1.2}),
+            make_run("b", params={"model": "gru", "pooling": "mean"}, metrics={"val_loss": 1.3})]
+    assert linked(runs, "the length-normalised pooling variant trains a lot smoother, keeping it") == {
+        "a-run": "inferred"}
+
+
+def test_rounded_value_of_another_authors_run_is_not_linked() -> None:
+    runs = [make_run("mine", params={"model": "ridge"}, metrics={"val_rmse": 1530.2}),
+            make_run("theirs", user="lee", params={"model": "ridge"}, metrics={"val_rmse": 1498.7})]
+    assert linked(runs, "ridge baseline is at 1530 vs lee's 1499", metric="val_rmse") == {"mine-run": "inferred"}
+
+
+def test_year_is_not_a_metric_value() -> None:
+    runs = [make_run("a", params={"model": "prophet"}, metrics={"val_rmse": 2024.4})]
+    assert linked(runs, "the holiday table only goes back to 2024, need older data") == {}

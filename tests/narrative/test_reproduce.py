@@ -55,3 +55,19 @@ def test_dirty_tree_is_flagged_without_forbidden_word() -> None:
     rep = reproduce(run, entries=[])
     assert any("uncommitted" in m for m in rep.missing)
     assert not any("git" in m.lower() for m in rep.missing)
+
+
+def test_data_filter_param_is_not_a_dataset_version() -> None:
+    run = snap("1" * 32, {"train_data": "normal_only", "seed": "3"}, {"mlflow.source.git.commit": "abc"},
+               {"val_auc": 0.8, "fit_seconds": 12.5})
+    rep = reproduce(run, entries=[])
+    assert any("dataset version" in m for m in rep.missing)
+    assert not any("fit_seconds" in c for c in rep.checks)
+    assert any("val_auc" in c for c in rep.checks)
+
+
+def test_version_like_param_counts_as_dataset_version() -> None:
+    for key, value in (("dataset", "2026q1_v1"), ("data_version", "v2"), ("sft_dataset", "sft_v2"),
+                       ("data_snapshot", "2026-03-01")):
+        rep = reproduce(snap("2" * 32, {key: value, "seed": "1"}, {}, {}), entries=[])
+        assert not any("dataset" in m.lower() for m in rep.missing), key

@@ -63,7 +63,12 @@ def test_pasted_table_rows_are_observed_and_linked() -> None:
             f"| {b.run_id[:8]} | gru large | 4.40 |\n")
     entry = structure(text, [a, b], metric="val_rmse", goal="min")
     assert {r.how for r in entry.runs} == {"prefix"}
-    assert "gru large" in negatives(entry)  # a clear rise of a "min" metric did not work
+    # A pasted table lists results side by side: rows are observations, not verdicts...
+    assert negatives(entry) == ""
+    assert any("gru large" in o for o in entry.observations)
+    # ...unless the text says which one lost.
+    entry = structure(text + "\nthe large gru overfits, not worth it", [a, b], metric="val_rmse", goal="min")
+    assert "gru" in negatives(entry)
 
 
 def test_failed_linked_run_is_a_negative_conclusion_from_data() -> None:
@@ -119,3 +124,96 @@ def test_binary_junk_and_huge_pastes_finish_fast() -> None:
     structure(junk, runs)
     structure("| a | b |\n|--|--|\n" + "| xgb d4 | 0.745 |\n" * 50_000, runs)
     assert time.perf_counter() - started < 5
+
+
+# --- metric switches: direction from the text, then from the metric family; questions decide nothing ---
+
+def _switch(text: str, metrics: dict[str, float]) -> tuple[str | None, str | None] | None:
+    entry = structure(text, [make_run("a", metrics=metrics)])
+    found = [d for d in entry.decisions if d.kind == "metric_switch"]
+    return (found[0].metric, found[0].goal) if found else None
+
+
+def test_metric_switch_goal_follows_the_metric_family() -> None:
+    metrics = {"val_auc": 0.9, "val_ne": 0.83, "recall_at_1fpr": 0.41, "val_brier": 0.08}
+    assert _switch("from now on the primary metric is val_ne", metrics) == ("val_ne", "min")
+    assert _switch("after the risk review we optimise recall_at_1fpr from now on", metrics) == (
+        "recall_at_1fpr", "max")
+    assert _switch("switching the primary metric to brier", metrics) == ("val_brier", "min")
+
+
+def test_metric_switch_goal_follows_what_the_text_says() -> None:
+    metrics = {"val_auc": 0.9, "val_cal_score": 0.2}
+    assert _switch("from now on we are judged on val_cal_score, lower is better", metrics) == ("val_cal_score", "min")
+    assert _switch("new north star: val_cal_score, we want it up", metrics) == ("val_cal_score", "max")
+
+
+def test_question_about_the_metric_is_not_a_switch() -> None:
+    metrics = {"val_auc": 0.9, "val_pr_auc": 0.4}
+    assert _switch("open q: should the primary metric be pr_auc instead of auc?", metrics) is None
+    assert _switch("wondering whether we should switch to pr auc given the imbalance", metrics) is None
+
+
+# --- verdicts from language ---
+
+def test_negative_verdict_language_variants() -> None:
+    cases = {
+        "1024-token context on the summariser: .412 vs .415, so no": "1024-token",
+        "retiring the one-class svm, it never beat the autoencoder": "one-class svm",
+        "cosine restarts w/o warmup -> 0.381 ❌": "cosine restarts",
+        "label smoothing 0.2 gives no accuracy win over 0.1": "label smoothing",
+        "kl beta 0.1 too conservative, policy barely moved": "kl beta",
+        "lr 5e-6 on the reward model: overfitting after epoch 1": "lr 5e-6",
+        "the clicks-as-labels runs are void, the join leaked future clicks": "clicks-as-labels",
+    }
+    for text, subject in cases.items():
+        assert subject in negatives(structure(text)), text
+
+
+def test_noise_statement_and_table_rows_are_not_failures() -> None:
+    entry = structure("reran the winner with two more seeds: seed noise is ~±.002")
+    assert negatives(entry) == ""
+
+
+def test_comparison_marks_the_loser_only_between_alternatives() -> None:
+    assert "focal" in negatives(structure("dice loss > focal loss on the small lesions"))
+    assert negatives(structure("gain from the new crop > seed noise, so it is real")) == ""
+
+
+def test_clause_after_but_keeps_the_segments_subject() -> None:
+    entry = structure("- knn-50 (k=50) .861: beats the centroid baseline, but 40ms per query vs 2ms for "
+                      "the centroid baseline (~20x slower)")
+    slow = [c.text for c in entry.conclusions if c.verdict == "did_not_work"]
+    assert slow and slow[0].startswith("knn-50")
+
+
+# --- next steps as headings and trailing paragraphs; hypotheses are claims, not fragments ---
+
+def test_next_steps_under_headings_and_labels() -> None:
+    entry = structure(
+        "segmentation, week 2\n"
+        "unet with dice loss: .71 miou\n\n"
+        "## Next\n\n"
+        "Port the decoder to the int8 runtime and measure it on the edge box.\n"
+        "**Plan.** Freeze the encoder for the first 5 epochs.\n"
+    )
+    joined = " | ".join(entry.next_steps).lower()
+    assert "int8" in joined and "freeze the encoder" in joined
+    assert not any("int8" in h.lower() for h in entry.hypotheses)
+
+
+def test_bold_next_label_and_open_questions_heading() -> None:
+    entry = structure("bert-tiny distilled: 0.842 f1.\n**Next.** Try the 6-layer student.\n\nOpen questions:\n"
+                      "- is the teacher itself calibrated\n")
+    assert any("6-layer" in s for s in entry.next_steps)
+    assert any("calibrated" in q for q in entry.open_questions)
+
+
+def test_title_line_and_plans_are_not_hypotheses() -> None:
+    entry = structure("fraud graph, day 2 (sparse edges\n"
+                      "- gnn with 2 hops: .871 auc, better than the flat mlp\n"
+                      "- next: 3 hops with neighbour sampling\n"
+                      "- q: should the edges be time-decayed?")
+    assert any("gnn with 2 hops" in h for h in entry.hypotheses)
+    for h in entry.hypotheses:
+        assert "day 2" not in h and "next" not in h.lower() and "time-decayed" not in h
