@@ -58,6 +58,9 @@ RESTRUCTURE_JOB = "restructure_entry"  # issue #5: re-run the model on an entry 
 _HEX_REF = re.compile(rf"(?<![0-9a-zA-Z])[0-9a-f]{{{RUN_ID_MIN_PREFIX},32}}(?![0-9a-zA-Z])")
 # A resync re-reads runs that started this long before the last sync: their metrics may still move.
 RESYNC_OVERLAP = dt.timedelta(days=2)
+# Runs read this recently are fresh enough for a thread answer; a busy bot syncs at most this often
+# (each sync moves the history stamp, which rebuilds the indexed history).
+RESYNC_MIN_INTERVAL = dt.timedelta(seconds=60)
 
 
 def snapshot_of(run: TrackedRun, *, project_id: str) -> RunSnapshot:
@@ -114,6 +117,10 @@ class Narrator:
         self._tracker_for = tracker_for
         self.lookback = dt.timedelta(days=lookback_days)
         self.clock = clock
+        # project id -> (stamp, history): a long-lived bot keeps one indexed history per project and
+        # rebuilds it only when storage says the narrative changed (the engines cache their indexes
+        # on the history object, so reusing it is what keeps warm `check` fast).
+        self._histories: dict[str, tuple[str, ProjectHistory]] = {}
 
     # -- projects -----------------------------------------------------------------------------
     async def add_project(
@@ -330,11 +337,14 @@ class Narrator:
         return written
 
     # -- history and synthesis ----------------------------------------------------------------
-    async def sync_runs(self, project: ProjectRecord) -> None:
+    async def sync_runs(self, project: ProjectRecord, *, force: bool = False) -> None:
         """Refresh the run snapshots from the tracker, incrementally; an outage keeps the cache."""
         last = project.settings.get("synced_until")
-        since = dt.datetime.fromisoformat(last) - RESYNC_OVERLAP if isinstance(last, str) else None
+        last_sync = dt.datetime.fromisoformat(last) if isinstance(last, str) else None
         started = self.clock()
+        if last_sync is not None and not force and started - last_sync < RESYNC_MIN_INTERVAL:
+            return
+        since = last_sync - RESYNC_OVERLAP if last_sync is not None else None
         try:
             batch: list[RunSnapshot] = []
             async for run in iter_runs(self.tracker(project), experiment_ids=project.experiment_ids, since=since):
@@ -378,17 +388,30 @@ class Narrator:
         decisions = await self.repo.list_decisions(self.workspace_id, project.id)
         return ProjectHistory(project=project, entries=entries, runs=runs, decisions=decisions, now=self.clock())
 
+    async def cached_history(self, project: ProjectRecord) -> ProjectHistory:
+        """The project's whole history from the cache while storage's stamp is unchanged."""
+        stamp = await self.repo.history_stamp(self.workspace_id, project.id)
+        cached = self._histories.get(project.id)
+        if cached is not None and cached[0] == stamp:
+            cached[1].now = self.clock()
+            return cached[1]
+        history = await self.history(project, sync=False)
+        self._histories[project.id] = (stamp, history)
+        return history
+
     async def check(self, *, project: str, text: str) -> CheckResult:
         if not text.strip():
             raise EmptyTextError("plan to check")
-        history = await self.history(await self.project(project), sync=False)
+        history = await self.cached_history(await self.project(project))
         result = await self.engine.check(text, history)
         return grounding.ground_check(result, entry_ids={e.id for e in history.entries}, run_ids=set(history.runs))
 
     async def ask(self, *, project: str, question: str) -> Answer:
         if not question.strip():
             raise EmptyTextError("question")
-        history = await self.history(await self.project(project))
+        record = await self.project(project)
+        await self.sync_runs(record)
+        history = await self.cached_history(await self.repo.get_project_by_id(self.workspace_id, record.id))
         result = await self.engine.answer(question, history)
         return grounding.ground_answer(result, entry_ids={e.id for e in history.entries}, run_ids=set(history.runs))
 

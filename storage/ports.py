@@ -191,6 +191,10 @@ class Repository(Protocol):
 
     async def list_decisions(self, workspace_id: str, project_id: str) -> list[DecisionRecord]: ...
 
+    async def history_stamp(self, workspace_id: str, project_id: str) -> str:
+        """Changes whenever the project's entries, run snapshots, decisions or metric history change."""
+        ...
+
     # -- model usage (tokens and cost of engine calls) ---------------------------------------
     async def record_usage(self, usage: UsageRecord) -> None: ...
 

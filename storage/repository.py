@@ -28,7 +28,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 from uuid import uuid4
 
-from sqlalchemy import and_, delete, or_
+from sqlalchemy import and_, delete, func, or_
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel, col, select
@@ -1174,6 +1174,26 @@ class SqlRepository:
                 )
             ).all()
             return [_decision_record(r) for r in rows]
+
+    # -- change stamps ----------------------------------------------------------------------------
+
+    async def history_stamp(self, workspace_id: str, project_id: str) -> str:
+        """A short value that changes whenever the project's narrative does (entries, run snapshots,
+        decisions or metric history; not settings such as a digest schedule): four aggregate queries,
+        so a long-lived bot can keep its indexed history until the stamp moves."""
+        async with self._session() as session:
+            parts: list[object] = []
+            for row, when in ((EntryRow, EntryRow.updated_at), (RunSnapshotRow, RunSnapshotRow.fetched_at),
+                              (DecisionRow, DecisionRow.at), (MetricChangeRow, MetricChangeRow.created_at)):
+                counted = (
+                    await session.exec(
+                        select(func.count(), func.max(col(when))).where(
+                            col(row.workspace_id) == workspace_id, col(row.project_id) == project_id
+                        )
+                    )
+                ).one()
+                parts += [counted[0], counted[1]]
+            return "|".join(str(p) for p in parts)
 
     # -- model usage ----------------------------------------------------------------------------
 
