@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import heapq
 import re
 
 from narrative import vocab
-from narrative.approaches import derive
-from narrative.checking import PlanTerms, _covers, _score, plan_terms
-from narrative.history_index import Fact, HistoryIndex, fmt, index_for
+from narrative.approaches import UMBRELLA, derive
+from narrative.checking import PlanTerms, Query, _score_cov, plan_terms
+from narrative.history_index import Fact, HistoryIndex, ParamSig, fmt, index_for
 from narrative.types import Answer, Citation, ProjectHistory
-from storage.records import RunSnapshot
+from storage.records import Goal, RunSnapshot
 
 MAX_RUNS = 6
 _QWORDS = re.compile(r"^\s*(why|what|which|how|did|does|do|is|are|was|were|should|can|could|who|when|where)\b"
@@ -18,6 +20,17 @@ _BEST = re.compile(r"\b(best|winner|leading|top|current (setup|model|config)|can
                    r"production model)\b", re.I)
 _WHY_STOP = re.compile(r"\b(why|reason)\b.*\b(stop|abandon|drop|park|not|n't|didn'?t|aren'?t|isn'?t|shelv|give up|"
                        r"gave up|kill|leave|left|switch)", re.I)
+_WHY = re.compile(r"^\s*(why|how come)\b|\b(what|which) (was|is|were) the reason|\breason (for|why)\b", re.I)
+_VOIDQ = re.compile(r"\b(thrown out|throw\w* out|void|invalid\w*|exclud\w*|discard\w*|ignor\w*|disqualif\w*|"
+                    r"not count\w*|remov\w*|leak\w*)\b", re.I)
+_BECAUSE = re.compile(r"\b(because|since|due to|as it|so it|turns? out|which means|the reason|caus\w*|overwrit\w*|"
+                      r"not worth|too (slow|big|large|expensive)|doesn'?t fit|over budget)\b", re.I)
+_BEATS = re.compile(r"\b(beats?|outperform\w*|better than|worse than|vs\.?|versus|compared? (to|with)|against|"
+                    r"over|or)\b", re.I)
+_SEEDQ = re.compile(r"\bseeds?\b.*\b(noise|nois\w*|varian\w*|spread|std|jitter|wobble|var(y|ies)|how (big|much|large)|"
+                    r"stable|stability|move|moves|change|changes)\b|"
+                    r"\b(noise|varian\w*|spread|how (much|big|large))\b.*\bseeds?\b|\brun.to.run (noise|variance)\b",
+                    re.I)
 _SHIP = re.compile(r"\b(ship\w*|candidate|deploy\w*|production|prod|release)\b", re.I)
 _COMPARE = re.compile(r"\b(compare|compared|vs\.?|versus|against|relative to|better than|worse than)\b", re.I)
 
@@ -63,14 +76,17 @@ def _run_label(idx: HistoryIndex, r: RunSnapshot, metric: str | None) -> str:
 
 
 def _distinctive(idx: HistoryIndex, r: RunSnapshot, limit: int = 5) -> str:
-    others = [o for o in idx.runs if o.run_id != r.run_id and o.params]
-    counts: dict[tuple[str, str], int] = {}
-    for o in others:
-        for kv in o.params.items():
-            counts[kv] = counts.get(kv, 0) + 1
-    n = max(1, len(others))
-    items = sorted(r.params.items(), key=lambda kv: counts.get(kv, 0))
-    keep = [f"{k}={v}" for k, v in items if counts.get((k, v), 0) < 0.5 * n][:limit]
+    cached = idx.cache.get("param_counts")
+    counts: dict[tuple[str, str], int] = cached if isinstance(cached, dict) else {}
+    if not isinstance(cached, dict):
+        for sig in idx.sigs:
+            for kv in sig.items:
+                counts[kv] = counts.get(kv, 0) + len(sig.run_ids)
+        idx.cache["param_counts"] = counts
+    n = max(1, len(idx.runs) - 1)
+    own = {kv: counts.get(kv, 0) - 1 for kv in r.params.items()}
+    items = sorted(r.params.items(), key=lambda kv: own[kv])
+    keep = [f"{k}={v}" for k, v in items if own[(k, v)] < 0.5 * n][:limit]
     return ", ".join(keep)
 
 
@@ -93,32 +109,25 @@ def _metrics_in(idx: HistoryIndex, text: str) -> list[str]:
     return out
 
 
-def _rank_facts(idx: HistoryIndex, terms: PlanTerms, prefer_closing: bool) -> list[tuple[float, Fact]]:
-    cand: set[int] = set()
-    for cid in terms.concepts:
-        cand.update(idx.concept_facts.get(cid, ()))
-        for c in vocab.CONCEPTS:
-            if cid in c.broader:
-                cand.update(idx.concept_facts.get(c.id, ()))
-    for tok in terms.tokens:
-        posting = idx.token_facts.get(tok, ())
-        if len(posting) <= 400:
-            cand.update(posting)
+def _rank_facts(idx: HistoryIndex, terms: PlanTerms, prefer_closing: bool, void: bool = False
+                ) -> list[tuple[float, Fact]]:
+    q = Query(idx, terms)
     out: list[tuple[float, Fact]] = []
-    for i in cand:
+    for i in q.shortlist(q.candidate_facts(skip_umbrella=False), 400):
         f = idx.facts[i]
-        s, key_hit = _score(terms, f.concepts, f.toks)
+        s, key_hit = _score_cov(terms, vocab.cover(f.concepts), f.toks)
         if terms.key_concepts and not key_hit:
             s *= 0.5
         if prefer_closing and (f.closing or f.negative):
             s += 0.15
+        if void and f.run_ids and f.run_ids[0] in idx.void_runs():
+            s += 0.1
         if f.kind == "sentence":
             s += 0.02
         if f.run_ids:
             s += 0.03
         out.append((s, f))
-    out.sort(key=lambda x: (x[0], x[1].at), reverse=True)
-    return out
+    return heapq.nlargest(40, out, key=lambda x: (x[0], x[1].at))
 
 
 def answer(question: str, history: ProjectHistory) -> Answer:
@@ -146,8 +155,30 @@ def answer(question: str, history: ProjectHistory) -> Answer:
     metrics_named = _metrics_in(idx, q)
     body = _QWORDS.sub(" ", q)
     terms = plan_terms(body, idx)
-    facts = _rank_facts(idx, terms, bool(_WHY_STOP.search(q)))
+    why = bool(_WHY_STOP.search(q) or _WHY.search(q))
+    facts = _rank_facts(idx, terms, why, void=bool(_VOIDQ.search(q)))
     topical = [(s, f) for s, f in facts if s >= 0.45]
+
+    # seed noise: the spread of runs that differ only by seed
+    if _SEEDQ.search(q) and metric:
+        seed_metric = metrics_named[0] if metrics_named else metric
+        done = _seed_answer(idx, seed_metric, parts, cites)
+        if done:
+            for _, f in topical[:3]:
+                if "seeds" in f.concepts:
+                    parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{_clip(f.text, 200)}\"")
+                    cites.add(f.entry_id, [])
+                    break
+            return _finish(parts, cites)
+
+    # "does X beat Y?": compare the runs of both by the metric in force
+    if metric and _BEATS.search(q):
+        compared = _compare_answer(idx, q, metric, goal, parts, cites)
+        if compared:
+            for _, f in topical[:1]:
+                parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{_clip(f.text, 200)}\"")
+                cites.add(f.entry_id, _useful_runs(idx, terms, f))
+            return _finish(parts, cites)
 
     # 3. comparisons that name a group of runs ("the nightly retrain")
     run_hits = _rank_runs(idx, terms)
@@ -206,14 +237,29 @@ def answer(question: str, history: ProjectHistory) -> Answer:
     if ap is not None:
         state = {"abandoned": "was abandoned", "exhausted": "was closed (no gain)", "adopted": "was adopted",
                  "open": "is still open"}[ap.status]
-        why = f" ({ap.reason_kind})" if ap.reason_kind and ap.status != "open" else ""
-        parts.append(f"{ap.name} {state}{why}.")
-    for used, (_s, f) in enumerate(topical):
+        why_txt = f" ({ap.reason_kind})" if ap.reason_kind and ap.status != "open" else ""
+        parts.append(f"{ap.name} {state}{why_txt}.")
+    quoted: set[str] = set()
+    used = 0
+    for _s, f in topical:
         if used >= 2:
             break
+        key = _quote_key(f.text)
+        if key in quoted or any(key in k or k in key for k in quoted):
+            continue
+        quoted.add(key)
+        used += 1
         parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{_clip(f.text)}\"")
         runs = _useful_runs(idx, terms, f)
         cites.add(f.entry_id, runs)
+        if why and used == 1:
+            for nb in _reasons_near(idx, f):
+                gk = _quote_key(nb.text)
+                if gk in quoted:
+                    continue
+                quoted.add(gk)
+                parts.append(f"\"{_clip(nb.text, 200)}\"")
+                cites.add(nb.entry_id, [r for r in nb.run_ids if r in idx.run_by_id][:3])
     # tracker numbers for the runs behind it
     cited = [idx.run_by_id[r] for c in cites.items for r in c.run_ids]
     if not cited and ap is not None:
@@ -226,34 +272,150 @@ def answer(question: str, history: ProjectHistory) -> Answer:
     return _finish(parts, cites)
 
 
+def _quote_key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()[:120]
+
+
+def _reasons_near(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[Fact]:
+    """Sentences next to ``f`` in the same paragraph that give the reason (leak, memory, speed, because ...)."""
+    if f.para < 0:
+        sents = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence"]
+        same = next((g for g in sents if _quote_key(g.text)[:60] == _quote_key(f.text)[:60]), None)
+        if same is None:
+            return []
+        f = same
+    sents = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.para == f.para
+             and g.idx != f.idx and abs(g.position - f.position) <= 4]
+    sents.sort(key=lambda g: (g.position < f.position, abs(g.position - f.position)))
+    out = []
+    for g in sents:
+        if vocab.declares_void(g.text) or _BECAUSE.search(g.text) or vocab.reason_kind(g.text) in (
+                "memory", "latency", "speed", "stability"):
+            out.append(g)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _seed_answer(idx: HistoryIndex, metric: str, parts: list[str], cites: _Cites) -> bool:
+    groups = []
+    for spread, rids in idx.seed_groups(metric):
+        runs = [idx.run_by_id[r] for r in rids]
+        seeds = {next((v for k, v in r.params.items() if k.lower() in ("seed", "random_state", "random_seed")), "")
+                 for r in runs}
+        if len(seeds - {""}) >= 2:
+            groups.append((len(runs), max(r.start for r in runs), spread, runs))
+    if not groups:
+        return False
+    groups.sort(key=lambda g: (g[0], g[1]), reverse=True)
+    _, _, spread, runs = groups[0]
+    runs = sorted(runs, key=lambda r: r.start)[-5:]
+    vals = "; ".join(_run_label(idx, r, metric) for r in runs)
+    parts.append(f"Runs that differ only by seed: {vals}. Spread {fmt(spread)} on {metric} "
+                 f"(about ±{fmt(spread / 2)}): treat smaller differences as noise.")
+    cites.add(None, [r.run_id for r in runs])
+    return True
+
+
+def _side_concepts(text: str) -> set[str]:
+    return {c for c, sp in vocab.concepts_in(text).items() if sp and c not in UMBRELLA} or {
+        c for c, sp in vocab.concepts_in(text).items() if sp}
+
+
+def _compare_answer(idx: HistoryIndex, q: str, metric: str, goal: Goal, parts: list[str], cites: _Cites) -> bool:
+    m = _BEATS.search(q)
+    if m is None:
+        return False
+    left = _side_concepts(_QWORDS.sub(" ", q[: m.start()]))
+    right = _side_concepts(q[m.end():]) - left
+    left -= right
+    if not left or not right:
+        return False
+    xs = [idx.run_by_id[r] for c in left for r in idx.runs_with(c, 200)]
+    ys = [idx.run_by_id[r] for c in right for r in idx.runs_with(c, 400)]
+    xs = [r for r in xs if not (idx.run_docs[r.run_id].cover & right)]
+    ys = [r for r in ys if not (idx.run_docs[r.run_id].cover & left)]
+    bx = idx.best_run(metric, goal, xs)
+    pool = [r for r in ys if idx.valid(r, metric) and r.run_id not in idx.void_runs()]
+    if bx is None or not pool:
+        return False
+
+    def diff(r: RunSnapshot) -> int:
+        keys = set(r.params) | set(bx.params)
+        return sum(1 for k in keys if k.lower() not in ("seed", "random_state") and r.params.get(k) != bx.params.get(k))
+
+    sign = 1.0 if goal == "max" else -1.0
+    by = min(pool, key=lambda r: (diff(r), -sign * r.metrics[metric], r.start))
+    vx, vy = bx.metrics[metric], by.metrics[metric]
+    better = sign * (vx - vy) > 0
+    name_x = vocab.CONCEPT_BY_ID[sorted(left)[0]].name
+    name_y = vocab.CONCEPT_BY_ID[sorted(right)[0]].name
+    direction = "higher is better" if goal == "max" else "lower is better"
+    verdict = "better" if better else ("the same" if vx == vy else "worse")
+    parts.append(f"No: by {metric} ({direction}) " if not better else f"Yes: by {metric} ({direction}) ")
+    parts[-1] += (f"the best {name_x} run {_run_label(idx, bx, metric)} is {verdict} than the closest "
+                  f"{name_y} run {_run_label(idx, by, metric)} (difference {fmt(abs(vx - vy))}).")
+    bests = idx.best_run(metric, goal, pool)
+    if bests is not None and bests.run_id != by.run_id:
+        parts.append(f"Best {name_y} run overall: {_run_label(idx, bests, metric)}.")
+        cites.add(None, [bx.run_id, by.run_id, bests.run_id])
+    else:
+        cites.add(None, [bx.run_id, by.run_id])
+    return True
+
+
 def _useful_runs(idx: HistoryIndex, terms: PlanTerms, f: Fact) -> list[str]:
     runs = list(f.run_ids)
     if terms.key_concepts:
-        keyed = [r for r in runs if any(_covers(idx.run_docs[r].concepts, c) for c in terms.key_concepts)]
+        keyed = [r for r in runs if not idx.run_docs[r].cover.isdisjoint(terms.key_concepts)]
         runs = keyed or runs
         if not runs:
-            pool = [r for c in terms.key_concepts for r in idx.concept_runs.get(c, [])]
-            linked = set(idx.entry_runs.get(f.entry_id, []))
-            runs = [r for r in pool if r in linked] or pool[:3]
+            linked = idx.entry_runs.get(f.entry_id, [])
+            runs = [r for r in linked if not idx.run_docs[r].cover.isdisjoint(terms.key_concepts)]
+            if not runs:
+                runs = [rid for _, rid in Query(idx, terms).top_runs(limit=3)]
     return runs[:3]
 
 
-def _rank_runs(idx: HistoryIndex, terms: PlanTerms) -> list[tuple[float, str]]:
+def _rank_runs(idx: HistoryIndex, terms: PlanTerms, limit: int = 50) -> list[tuple[float, str]]:
+    """Runs the question's terms describe best (params, names), via the signature postings."""
     if not terms.tokens and not terms.key_concepts:
         return []
-    out = []
-    for rid, doc in idx.run_docs.items():
-        s, _ = _score(terms, doc.concepts, doc.toks)
+    q = Query(idx, terms)
+    sigs: dict[int, ParamSig] = {}
+    for cid in terms.concepts:
+        for sig in idx.concept_sigs.get(cid, ()):
+            sigs[sig.sid] = sig
+    for tok in terms.tokens:
+        for sig in idx.token_sigs.get(tok, ()):
+            sigs[sig.sid] = sig
+    scored: list[tuple[float, dt.datetime, str]] = []
+    for sig in sigs.values():
+        s, _ = _score_cov(terms, sig.cover, sig.toks)
         if s >= 0.5:
-            out.append((s, rid))
-    out.sort(reverse=True)
-    return out
+            scored += [(s, idx.run_by_id[r].start, r) for r in sig.run_ids[-limit:]]
+    extra: set[str] = set()
+    for cid in terms.concepts:
+        extra.update(idx.name_concept_runs.get(cid, ())[-2000:])
+    for tok in terms.tokens:
+        extra.update(idx.name_token_runs.get(tok, ())[-2000:])
+    for rid in extra:
+        doc = idx.run_docs[rid]
+        s, _ = _score_cov(terms, doc.cover, doc.toks)
+        if s >= 0.5:
+            scored.append((s, doc.run.start, rid))
+    del q
+    best: dict[str, float] = {}
+    for s, _, rid in scored:
+        best[rid] = max(best.get(rid, 0.0), s)
+    top = heapq.nlargest(limit, best.items(), key=lambda kv: (kv[1], idx.run_by_id[kv[0]].start))
+    return [(s, rid) for rid, s in top]
 
 
 def _sentences_before(idx: HistoryIndex, entry_id: str | None, reason: str) -> str:
     if entry_id is None:
         return ""
-    sents = [f for f in idx.facts if f.entry_id == entry_id and f.kind == "sentence"]
+    sents = [f for f in idx.entry_facts.get(entry_id, []) if f.kind == "sentence"]
     for i, f in enumerate(sents):
         if reason[:40] and (reason[:40] in f.text or f.text[:40] in reason):
             return " ".join(s.text for s in sents[max(0, i - 2): i])

@@ -128,16 +128,25 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
         ap.events.sort(key=lambda e: (e.at, e.fact.position))
         _decide_status(ap)
         rids: list[str] = []
+        seen: set[str] = set()
+        seen_entries: set[str] = set()
         cid = ap.key
         for e in ap.events:
-            for r in e.fact.run_ids:
-                if r not in rids:
-                    rids.append(r)
-            if e.fact.entry_id not in ap.entry_ids:
+            if len(rids) < 10:
+                for r in e.fact.run_ids:
+                    if r not in seen:
+                        rids.append(r)
+                        seen.add(r)
+            if e.fact.entry_id not in seen_entries:
+                seen_entries.add(e.fact.entry_id)
                 ap.entry_ids.append(e.fact.entry_id)
-        for r in idx.concept_runs.get(cid, []):
-            if r not in rids:
-                rids.append(r)
+        if not cid.startswith("phrase:") and len(rids) < 10:
+            for r in idx.runs_with(cid, 10 + len(rids)):
+                if len(rids) >= 10:
+                    break
+                if r not in seen:
+                    rids.append(r)
+                    seen.add(r)
         ap.run_ids = rids[:10]
         ap.first_at = ap.events[0].at
         ap.last_at = ap.events[-1].at
@@ -186,7 +195,7 @@ def _decide_status(ap: Approach) -> None:
         later_open = [e for e in ap.events if e.at > last.at and e.signal in ("open", "positive", "adopted")
                       and e.fact.entry_id != last.fact.entry_id]
         if last.signal == "closed" and not later_open:
-            kind = vocab.reason_kind(last.fact.text) or _entry_reason(ap, last)
+            kind = _subject_reason(ap.key, last.fact.text) or _entry_reason(ap, last)
             ap.status = "abandoned" if kind in ("speed", "latency", "memory", "stability") else "exhausted"
             ap.reason_kind = kind or "accuracy"
             ap.reason = _reason_text(kind or "accuracy", last.fact)
@@ -194,7 +203,7 @@ def _decide_status(ap: Approach) -> None:
             return
         if last.signal == "adopted" and not [e for e in ap.events if e.at > last.at and e.signal == "closed"]:
             ap.status = "adopted"
-            ap.reason = _reason_text(vocab.reason_kind(last.fact.text), last.fact)
+            ap.reason = _reason_text(_subject_reason(ap.key, last.fact.text), last.fact)
             ap.decided_by = last.fact
             return
     if negatives:
@@ -202,7 +211,7 @@ def _decide_status(ap: Approach) -> None:
         later_pos = [e for e in ap.events if e.at > lastneg.at and e.signal in ("open", "positive", "adopted")
                      and e.fact.entry_id != lastneg.fact.entry_id]
         if not later_pos:
-            kind = vocab.reason_kind(lastneg.fact.text) or "accuracy"
+            kind = _subject_reason(ap.key, lastneg.fact.text) or _entry_reason(ap, lastneg) or "accuracy"
             ap.status = "abandoned" if kind in ("speed", "latency", "memory", "stability") else "exhausted"
             ap.reason_kind = kind
             ap.reason = _reason_text(kind, lastneg.fact)
@@ -213,12 +222,33 @@ def _decide_status(ap: Approach) -> None:
     ap.reason = _reason_text("", opener.fact)
 
 
+_CLAUSE = re.compile(r"(?<=[.;!?])\s+|\s+(?:but|while|whereas|although|though)\s+|\s+--?\s+")
+
+
+def _subject_reason(key: str, text: str) -> str:
+    """The reason kind stated in the clauses about ``key`` ("dropping rf, much slower. undersampling is out
+    too" gives speed for rf, nothing for undersampling), or in the whole text when no clause names it."""
+    if key.startswith("phrase:"):
+        return vocab.reason_kind(text)
+    clauses = [c for c in _CLAUSE.split(text) if c and c.strip()]
+    about = [c for c in clauses if key in vocab.cover(vocab.concept_frozenset(c))]
+    if not about:
+        return vocab.reason_kind(text)
+    for c in about:
+        kind = vocab.reason_kind(c)
+        if kind:
+            return kind
+    return ""
+
+
 def _entry_reason(ap: Approach, ev: Event) -> str:
-    for e in ap.events:
-        if e.fact.entry_id == ev.fact.entry_id:
-            k = vocab.reason_kind(e.fact.text)
-            if k:
-                return k
+    """A reason from this approach's other events: the same entry first, then its earlier verdicts."""
+    same = [e for e in ap.events if e.fact.entry_id == ev.fact.entry_id and e is not ev]
+    earlier = [e for e in ap.events if e.at < ev.at and e.signal in ("negative", "closed")]
+    for e in same + earlier[::-1]:
+        k = _subject_reason(ap.key, e.fact.text)
+        if k:
+            return k
     return ""
 
 

@@ -8,10 +8,14 @@ each sentence's attributed runs.
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import heapq
+import itertools
 import math
 import re
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from narrative import vocab
 from narrative.types import ProjectHistory
@@ -24,7 +28,7 @@ _NUM = re.compile(r"(?<![\w.])(\d*\.\d+|\d+(?:\.\d+)?)(%?)(?![\w])")
 _HEX = re.compile(r"\b[0-9a-f]{6,32}\b")
 
 
-@dataclass
+@dataclass(slots=True)
 class Fact:
     idx: int
     entry_id: str
@@ -41,44 +45,125 @@ class Fact:
     adopting: bool = False
     opening: bool = False
     position: int = 0
+    para: int = 0  # paragraph of the raw text (sentences), -1 for structured items
+    # what the sentence covers with its runs' model families (concepts closed under "broader")
+    ctx_cover: frozenset[str] = frozenset()
+    ctx_toks: frozenset[str] = frozenset()
 
 
-@dataclass
-class RunDoc:
-    run: RunSnapshot
-    concepts: set[str]
-    toks: set[str]
+_EMPTY: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True, eq=False)
+class Part:
+    """One param value component ("raw_v1+velocity_1h" -> two parts): its concepts and tokens."""
+
+    concepts: frozenset[str]
+    cover: frozenset[str]
+    toks: frozenset[str]
+
+
+@dataclass(slots=True, eq=False)
+class ParamSig:
+    """The params shared by every run with exactly these params (100k runs have a few thousand)."""
+
+    sid: int
+    items: tuple[tuple[str, str], ...]
+    concepts: frozenset[str]
+    cover: frozenset[str]
+    toks: frozenset[str]
     family: str
-    # (concepts, tokens) of each param value component ("raw_v1+velocity_1h" -> two components)
-    parts: list[tuple[set[str], set[str]]] = field(default_factory=list)
+    fam_toks: frozenset[str]
+    parts: tuple[Part, ...]
+    run_ids: list[str] = field(default_factory=list)
 
-    def toks_near(self, concepts: set[str]) -> set[str]:
-        """Tokens of the param components that mention one of ``concepts`` (plus model and name)."""
-        out = set(vocab.tokens(self.run.run_name)) | set(vocab.tokens(self.family))
-        for cs, ts in self.parts:
-            if cs & concepts or any(c in vocab.CONCEPT_BY_ID[x].broader for x in cs for c in concepts):
-                out |= ts
+    def toks_near(self, near: set[str] | frozenset[str]) -> set[str]:
+        out = set(self.fam_toks)
+        for p in self.parts:
+            if not p.cover.isdisjoint(near):
+                out |= p.toks
         return out
 
 
-def _split_sentences(text: str) -> list[str]:
-    out: list[str] = []
+@dataclass(slots=True, eq=False)
+class RunDoc:
+    run: RunSnapshot
+    sig: ParamSig
+    name_concepts: frozenset[str] = _EMPTY  # what the run name adds to its params
+    name_cover: frozenset[str] = _EMPTY
+    name_toks: frozenset[str] = _EMPTY
+
+    @property
+    def concepts(self) -> frozenset[str]:
+        return self.sig.concepts | self.name_concepts if self.name_concepts else self.sig.concepts
+
+    @property
+    def cover(self) -> frozenset[str]:
+        return self.sig.cover | self.name_cover if self.name_cover else self.sig.cover
+
+    @property
+    def toks(self) -> frozenset[str]:
+        return self.sig.toks | self.name_toks if self.name_toks else self.sig.toks
+
+    @property
+    def family(self) -> str:
+        return self.sig.family
+
+    def toks_near(self, concepts: set[str] | frozenset[str]) -> set[str]:
+        """Tokens of the param components that mention one of ``concepts`` (plus model and name)."""
+        return self.sig.toks_near(concepts) | self.name_toks
+
+
+@lru_cache(maxsize=1 << 16)
+def _part(key: str, comp: str) -> Part:
+    text = f"{key} {comp}"
+    cs = vocab.concept_frozenset(text)
+    return Part(cs, vocab.cover(cs), frozenset(vocab.tokens(text)))
+
+
+@lru_cache(maxsize=1 << 14)
+def _analyse(text: str) -> tuple[frozenset[str], frozenset[str], tuple[bool, bool, bool, bool]]:
+    """Concepts, tokens and cue flags of a sentence (the same sentence recurs as raw text and section item)."""
+    return vocab.concept_frozenset(text), frozenset(vocab.tokens(text)), vocab.cue_flags(text)
+
+
+@lru_cache(maxsize=1 << 14)
+def _tokset(text: str) -> frozenset[str]:
+    return frozenset(vocab.tokens(text))
+
+
+def _split_paragraphs(text: str) -> list[tuple[int, str]]:
+    """(paragraph number, sentence) of a raw text; blank lines, headings and tables start paragraphs."""
+    out: list[tuple[int, str]] = []
+    para = 0
+    in_table = False
     for raw_line in text.splitlines():
         line = raw_line.strip()
         if not line:
+            para += 1
             continue
         if line.startswith("|"):
+            if not in_table:
+                para += 1
+                in_table = True
             cells = [c.strip() for c in line.strip("|").split("|")]
             if all(re.fullmatch(r":?-{2,}:?", c) or not c for c in cells):
                 continue
-            out.append(" | ".join(c for c in cells if c))
+            out.append((para, " | ".join(c for c in cells if c)))
             continue
+        if in_table:
+            para += 1
+            in_table = False
         line = _BULLET.sub("", line)
         for part in _SENT_SPLIT.split(line):
             part = (part or "").strip()
             if len(part) >= 3:
-                out.append(part)
+                out.append((para, part))
     return out
+
+
+def _split_sentences(text: str) -> list[str]:
+    return [s for _, s in _split_paragraphs(text)]
 
 
 def numbers_in(text: str) -> list[tuple[float, int, bool]]:
@@ -99,6 +184,10 @@ def value_matches(v: float, num: tuple[float, int, bool]) -> bool:
     x, dec, pct = num
     if dec >= 2 and abs(round(v, dec) - x) < 1e-9:
         return True
+    if dec == 1 and not pct and x >= 10 and abs(round(v, 1) - x) < 1e-9:
+        return True  # "MAE 38.5" for 38.47
+    if dec == 0 and not pct and x >= 100 and abs(v - x) < 1.0 and x in (round(v), math.floor(v)):
+        return True  # "3252" for a tracker value of 3252.4
     if dec >= 1 and 0 < v <= 1 and 1 <= x <= 100 and abs(round(v * 100, dec) - x) < 1e-9:
         return True
     return bool(pct and 0 < v <= 1 and abs(round(v * 100, max(dec, 0)) - x) < 1e-9)
@@ -116,11 +205,19 @@ def fmt(v: float) -> str:
 
 
 def model_family(run: RunSnapshot) -> str:
+    return _family_of(tuple(run.params.items()))
+
+
+def _family_of(items: tuple[tuple[str, str], ...]) -> str:
     for key in vocab.MODEL_KEYS:
-        for k, v in run.params.items():
+        for k, v in items:
             if k.lower() == key and v:
                 return v.lower()
     return ""
+
+
+_TRAILING_COUNTER = re.compile(r"[-_ .]\d+$")
+_SEED_KEYS = frozenset({"seed", "random_state", "random_seed"})
 
 
 class HistoryIndex:
@@ -131,26 +228,16 @@ class HistoryIndex:
         self.runs: list[RunSnapshot] = sorted(history.runs.values(), key=lambda r: r.start)
         self.run_by_id = {r.run_id: r for r in self.runs}
         self.prefix: dict[str, list[str]] = defaultdict(list)
-        for r in self.runs:
-            self.prefix[r.run_id[:6].lower()].append(r.run_id)
         self.name_to_runs: dict[str, list[str]] = defaultdict(list)
-        for r in self.runs:
-            if r.run_name:
-                self.name_to_runs[r.run_name.lower()].append(r.run_id)
+        self.df: dict[str, int] = defaultdict(int)
+        self.sigs: list[ParamSig] = []
         self.run_docs: dict[str, RunDoc] = {}
-        for r in self.runs:
-            concepts = vocab.param_concepts(r.params)
-            concepts |= vocab.concept_set(r.run_name)
-            text = " ".join([r.run_name, *(f"{k} {v}" for k, v in r.params.items() if not
-                                           vocab.is_null_param(k, v))])
-            doc = RunDoc(r, concepts, set(vocab.tokens(text)), model_family(r))
-            for k, v in r.params.items():
-                if vocab.is_null_param(k, v) or len(v) > 200:
-                    continue
-                for comp in re.split(r"[+,;|]", v):
-                    comp_text = f"{k} {comp}"
-                    doc.parts.append((vocab.concept_set(comp_text), set(vocab.tokens(comp_text))))
-            self.run_docs[r.run_id] = doc
+        # concept / token -> runs and param signatures that carry it (concepts closed under "broader")
+        self.concept_sigs: dict[str, list[ParamSig]] = defaultdict(list)
+        self.token_sigs: dict[str, list[ParamSig]] = defaultdict(list)
+        self.name_token_runs: dict[str, list[str]] = defaultdict(list)
+        self.name_concept_runs: dict[str, list[str]] = defaultdict(list)
+        self._index_runs()
         self.entry_runs: dict[str, list[str]] = {
             e.id: [rid for rid in e.run_ids if rid in self.run_by_id] for e in self.entries
         }
@@ -159,28 +246,114 @@ class HistoryIndex:
             for rid in rids:
                 self.run_entries[rid].append(eid)
         self.facts: list[Fact] = []
+        self._attr_memo: tuple[str, dict[str, list[str]]] = ("", {})
+        self.entry_facts: dict[str, list[Fact]] = defaultdict(list)
         for e in self.entries:
             self._add_entry(e)
-        self.df: dict[str, int] = defaultdict(int)
         self.concept_facts: dict[str, list[int]] = defaultdict(list)
         self.token_facts: dict[str, list[int]] = defaultdict(list)
+        # the same over what a fact covers together with its runs' model families (for scoring)
+        self.ctx_concept_facts: dict[str, list[int]] = defaultdict(list)
+        self.ctx_token_facts: dict[str, list[int]] = defaultdict(list)
+        fam_ctx: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         for f in self.facts:
             for t in f.toks:
                 self.df[t] += 1
                 self.token_facts[t].append(f.idx)
-            for c in f.concepts:
+            own = vocab.cover(frozenset(f.concepts))
+            for c in own:
                 self.concept_facts[c].append(f.idx)
-        self.concept_runs: dict[str, list[str]] = defaultdict(list)
-        for rid, doc in self.run_docs.items():
-            for t in doc.toks:
-                self.df[t] += 1
-            for c in doc.concepts:
-                self.concept_runs[c].append(rid)
+            ctx_c, ctx_t = set(own), set(f.toks)
+            for rid in f.run_ids[:4]:
+                fam = self.run_docs[rid].sig.family
+                if fam not in fam_ctx:
+                    fam_ctx[fam] = (vocab.cover(vocab.concept_frozenset(fam)), _tokset(fam))
+                ctx_c |= fam_ctx[fam][0]
+                ctx_t |= fam_ctx[fam][1]
+            f.ctx_cover, f.ctx_toks = frozenset(ctx_c), frozenset(ctx_t)
+            for c in f.ctx_cover:
+                self.ctx_concept_facts[c].append(f.idx)
+            for t in f.ctx_toks:
+                self.ctx_token_facts[t].append(f.idx)
         self.n_docs = len(self.facts) + len(self.run_docs) + 1
-        self.metric_keys = sorted({k for r in self.runs for k in r.metrics})
         self._metric: tuple[str | None, Goal] | None = None
         self._switches: list[tuple[dt.datetime, str, Goal, str, str | None]] | None = None
         self.cache: dict[str, object] = {}
+
+    def _index_runs(self) -> None:
+        sig_by_items: dict[tuple[tuple[str, str], ...], ParamSig] = {}
+        name_info: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        metric_keys: set[str] = set()
+        prefix, names, docs, df = self.prefix, self.name_to_runs, self.run_docs, self.df
+        name_concept_runs, name_token_runs = self.name_concept_runs, self.name_token_runs
+        for r in self.runs:
+            rid = r.run_id
+            metric_keys.update(r.metrics)
+            prefix[rid[:6].lower()].append(rid)
+            items = tuple(r.params.items())  # tracker order; a different order only splits a signature
+            sig = sig_by_items.get(items)
+            if sig is None:
+                sig = sig_by_items[items] = self._make_sig(len(self.sigs), items)
+                self.sigs.append(sig)
+            sig.run_ids.append(rid)
+            name = r.run_name
+            if not name:
+                docs[rid] = RunDoc(r, sig)
+                continue
+            names[name.lower()].append(rid)
+            # "xgboost-123", "bright-fox-42": a trailing counter names no concept nor topic, so the
+            # lookups are shared by every run of the same stem
+            stem_name = _TRAILING_COUNTER.sub("", name)
+            info = name_info.get(stem_name)
+            if info is None:
+                info = name_info[stem_name] = (vocab.concept_frozenset(stem_name), _tokset(stem_name))
+            name_c, name_t = info
+            extra_c = name_c - sig.concepts if name_c else _EMPTY
+            extra_t = name_t - sig.toks if name_t else _EMPTY
+            if not extra_c and not extra_t:
+                docs[rid] = RunDoc(r, sig)
+                continue
+            extra_cover = (vocab.cover(extra_c) - sig.cover) if extra_c else _EMPTY
+            doc = docs[rid] = RunDoc(r, sig, extra_c or _EMPTY, extra_cover or _EMPTY, extra_t or _EMPTY)
+            for c in doc.name_cover:
+                name_concept_runs[c].append(rid)
+            for t in doc.name_toks:
+                df[t] += 1
+                name_token_runs[t].append(rid)
+        for sig in self.sigs:
+            n = len(sig.run_ids)
+            for t in sig.toks:
+                df[t] += n
+                self.token_sigs[t].append(sig)
+            for c in sig.cover:
+                self.concept_sigs[c].append(sig)
+        self.metric_keys = sorted(metric_keys)
+
+    def runs_with(self, cid: str, limit: int = 10) -> list[str]:
+        """The earliest ``limit`` runs whose params (or name) carry the concept, oldest first."""
+        streams: list[list[str]] = [sig.run_ids[:limit] for sig in self.concept_sigs.get(cid, ())]
+        streams.append(self.name_concept_runs.get(cid, [])[:limit])
+        start = {rid: self.run_by_id[rid].start for st in streams for rid in st}
+        merged = heapq.merge(*streams, key=start.__getitem__)
+        return list(dict.fromkeys(itertools.islice(merged, 2 * limit)))[:limit]
+
+    @staticmethod
+    def _make_sig(sid: int, items: tuple[tuple[str, str], ...]) -> ParamSig:
+        concepts: set[str] = set()
+        toks: set[str] = set()
+        parts: list[Part] = []
+        for k, v in items:
+            concepts |= vocab.param_value_concepts(k, v)
+            if vocab.is_null_param(k, v):
+                continue
+            toks |= _tokset(f"{k} {v}")
+            if len(v) > 200:
+                continue
+            for comp in re.split(r"[+,;|]", v):
+                parts.append(_part(k, comp))
+        fam = _family_of(items)
+        cs = frozenset(concepts)
+        return ParamSig(sid, items, cs, vocab.cover(cs), frozenset(toks), fam, _tokset(fam), tuple(parts))
 
     # ------------------------------------------------------------------ facts
     def idf(self, tok: str) -> float:
@@ -188,10 +361,12 @@ class HistoryIndex:
 
     def _add_entry(self, e: EntryRecord) -> None:
         linked = self.entry_runs.get(e.id, [])
+        common = (set.intersection(*(set(self.run_docs[r].concepts) for r in linked)) if linked else set())
         prev_concepts: set[str] = set()
         pos = 0
-        for sent in _split_sentences(e.raw_text):
-            f = self._fact(e, sent, "sentence", linked, pos)
+        for para, sent in _split_paragraphs(e.raw_text):
+            f = self._fact(e, sent, "sentence", linked, pos, common=common)
+            f.para = para
             if not (f.concepts - {"seeds"}) and (f.closing or f.negative or f.adopting) and prev_concepts:
                 f.concepts |= prev_concepts  # "dropping it." refers to the previous sentence
             if f.concepts:
@@ -210,29 +385,40 @@ class HistoryIndex:
         for text, kind, verdict, rids in items:
             if not text.strip():
                 continue
-            f = self._fact(e, text, kind, linked, pos, explicit=rids)
+            f = self._fact(e, text, kind, linked, pos, explicit=rids, common=common)
+            f.para = -1
             f.verdict = verdict
             if verdict == "did_not_work":
                 f.negative = True
             pos += 1
 
     def _fact(
-        self, e: EntryRecord, text: str, kind: str, linked: list[str], pos: int, explicit: list[str] | None = None
+        self, e: EntryRecord, text: str, kind: str, linked: list[str], pos: int, explicit: list[str] | None = None,
+        common: set[str] | None = None,
     ) -> Fact:
-        concepts = vocab.concept_set(text)
-        toks = set(vocab.tokens(text))
+        cs, ts, (neg, close, adopt, opening) = _analyse(text)
+        concepts, toks = set(cs), set(ts)
         f = Fact(
             idx=len(self.facts), entry_id=e.id, author=e.author, at=e.at, text=text.strip(), kind=kind,
-            concepts=concepts, toks=toks, position=pos,
-            negative=bool(vocab.NEGATIVE_CUES.search(text)), closing=bool(vocab.CLOSE_CUES.search(text)),
-            adopting=bool(vocab.ADOPT_CUES.search(text)), opening=bool(vocab.OPEN_CUES.search(text)),
+            concepts=concepts, toks=toks, position=pos, negative=neg, closing=close, adopting=adopt,
+            opening=opening,
         )
         rids = [r for r in (explicit or []) if r in self.run_by_id]
-        f.run_ids = rids or self.attribute(text, concepts, linked)
+        if not rids:
+            memo = self._attr_memo
+            if memo[0] != e.id:
+                memo = self._attr_memo = (e.id, {})
+            got = memo[1].get(text)
+            if got is None:
+                got = memo[1][text] = self.attribute(text, concepts, linked, common)
+            rids = list(got)
+        f.run_ids = rids
         self.facts.append(f)
+        self.entry_facts[e.id].append(f)
         return f
 
-    def attribute(self, text: str, concepts: set[str], linked: list[str]) -> list[str]:
+    def attribute(self, text: str, concepts: set[str], linked: list[str], common: set[str] | None = None
+                  ) -> list[str]:
         """Runs a sentence is about: pasted ids, names, quoted tracker values, distinctive params."""
         low = text.lower()
         strong: list[str] = []
@@ -251,7 +437,8 @@ class HistoryIndex:
         nums = numbers_in(text)
         numeric = [rid for rid in linked if any(
             value_matches(v, n) for v in self.run_by_id[rid].metrics.values() for n in nums)]
-        common = set.intersection(*(self.run_docs[r].concepts for r in linked)) if linked else set()
+        if common is None:
+            common = set.intersection(*(set(self.run_docs[r].concepts) for r in linked)) if linked else set()
         by_concept = [rid for rid in linked if (self.run_docs[rid].concepts - common) & concepts]
         if numeric and by_concept:
             both = [r for r in numeric if r in by_concept]
@@ -283,7 +470,8 @@ class HistoryIndex:
             return self._switches
         out: list[tuple[dt.datetime, str, Goal, str, str | None]] = []
         for ch in self.history.project.metric_history:
-            out.append((ch.at, ch.metric, ch.goal, ch.reason, ch.entry_id))
+            goal_: Goal = self._stated_goal(ch.entry_id, ch.reason) or ch.goal
+            out.append((ch.at, ch.metric, goal_, ch.reason, ch.entry_id))
         seen_entries = {x[4] for x in out if x[4]}
         for e in self.entries:
             if e.id in seen_entries:
@@ -297,7 +485,8 @@ class HistoryIndex:
                     key = d.metric if d.metric in self.metric_keys else self.resolve_metric(d.metric)
                 key = key or self.resolve_metric(d.text)
                 if key:
-                    goal: Goal = d.goal or ("min" if vocab.metric_goal(key) == "min" else "max")
+                    goal: Goal = (self._stated_goal(e.id, d.text) or d.goal
+                                  or ("min" if vocab.metric_goal(key) == "min" else "max"))
                     out.append((e.at, key, goal, d.text, e.id))
                     found = True
             if not found:
@@ -327,9 +516,24 @@ class HistoryIndex:
             window = m.group(0)
             key = self.resolve_metric(window)
             if key and key != self.history.project.primary_metric:
-                goal: Goal = "min" if vocab.metric_goal(key) == "min" else "max"
                 sent = next((s for s in _split_sentences(e.raw_text) if window[:30] in s), window)
+                goal: Goal = self._stated_goal(e.id, sent) or ("min" if vocab.metric_goal(key) == "min" else "max")
                 return (e.at, key, goal, sent, e.id)
+        return None
+
+    def _stated_goal(self, entry_id: str | None, reason: str) -> Goal | None:
+        """The direction the team wrote next to the switch ("val_ne, lower is better") — it wins."""
+        said = vocab.stated_direction(reason)
+        if not said and entry_id:
+            sents = [f.text for f in self.entry_facts.get(entry_id, []) if f.kind == "sentence"]
+            for i, t in enumerate(sents):
+                if reason[:40] and (reason[:40] in t or t[:40] in reason):
+                    said = vocab.stated_direction(" ".join(sents[i: i + 2]))
+                    break
+        if said == "min":
+            return "min"
+        if said == "max":
+            return "max"
         return None
 
     def metric_now(self) -> tuple[str | None, Goal]:
@@ -356,32 +560,96 @@ class HistoryIndex:
             metric, g = self.metric_now()
             goal = goal or g
         goal = goal or ("min" if vocab.metric_goal(metric or "") == "min" else "max")
-        pool = [r for r in (runs if runs is not None else self.runs) if self.valid(r, metric)]
+        key = f"best:{metric}:{goal}:{until.isoformat() if until else ''}" if runs is None else ""
+        if key and key in self.cache:
+            cached = self.cache[key]
+            return cached if isinstance(cached, RunSnapshot) else None
+        pool = [r for r in (runs if runs is not None else self.runs)
+                if self.valid(r, metric) and r.run_id not in self.void_runs()]
         if until is not None:
             pool = [r for r in pool if (r.end or r.start) <= until]
-        if not pool or metric is None:
-            return None
-        sign = -1.0 if goal == "max" else 1.0
-        return min(pool, key=lambda r: (sign * r.metrics[metric], r.start))
+        best = None
+        if pool and metric is not None:
+            sign = -1.0 if goal == "max" else 1.0
+            best = min(pool, key=lambda r: (sign * r.metrics[metric], r.start))
+        if key:
+            self.cache[key] = best
+        return best
+
+    def void_runs(self) -> frozenset[str]:
+        """Runs the team declared invalid (leaked, buggy, void): never "best", never a baseline.
+
+        A sentence like "both runs are void" names no run: it refers to the runs of the sentences just
+        before it in the same paragraph.
+        """
+        cached = self.cache.get("void")
+        if isinstance(cached, frozenset):
+            return cached
+        out: set[str] = set()
+        for facts in self.entry_facts.values():
+            sents = [f for f in facts if f.kind == "sentence"]
+            for i, f in enumerate(sents):
+                if not vocab.declares_void(f.text):
+                    continue
+                if f.run_ids:
+                    out.update(f.run_ids)
+                    continue
+                back = [p for p in sents[max(0, i - 4): i] if p.para == f.para and p.run_ids]
+                for p in back[-2:]:
+                    out.update(p.run_ids)
+        frozen = frozenset(out)
+        self.cache["void"] = frozen
+        return frozen
+
+    def seed_groups(self, metric: str) -> list[tuple[float, list[str]]]:
+        """(spread, run ids) of each group of valid runs that differ only by seed, widest first."""
+        key = f"seedgroups:{metric}"
+        cached = self.cache.get(key)
+        if isinstance(cached, list):
+            return cached
+        groups: dict[tuple[tuple[str, str], ...], list[RunSnapshot]] = defaultdict(list)
+        by_id = self.run_by_id
+        for sig in self.sigs:
+            k = tuple(sorted(kv for kv in sig.items if kv[0].lower() not in _SEED_KEYS))
+            bucket = groups[k]
+            for rid in sig.run_ids:
+                r = by_id[rid]
+                v = r.metrics.get(metric)
+                if v is not None and math.isfinite(v) and r.status.upper() not in BAD_STATUS:
+                    bucket.append(r)
+        out = []
+        for rs in groups.values():
+            if len(rs) >= 2:
+                vals = [r.metrics[metric] for r in rs]
+                out.append((max(vals) - min(vals), [r.run_id for r in rs]))
+        out.sort(key=lambda x: -x[0])
+        self.cache[key] = out
+        return out
 
     def seed_noise(self, metric: str) -> float | None:
         """Spread of the metric across runs that differ only by seed (the team's noise level)."""
-        groups: dict[tuple[tuple[str, str], ...], list[float]] = defaultdict(list)
-        for r in self.runs:
-            if not self.valid(r, metric):
-                continue
-            key = tuple(sorted((k, v) for k, v in r.params.items()
-                               if k.lower() not in ("seed", "random_state", "random_seed")))
-            groups[key].append(r.metrics[metric])
-        spreads = [max(v) - min(v) for v in groups.values() if len(v) >= 2]
-        return max(spreads) if spreads else None
+        groups = self.seed_groups(metric)
+        return groups[0][0] if groups else None
 
 
-_CACHE: OrderedDict[tuple[int, int, int, int], HistoryIndex] = OrderedDict()
+_FREEZE_AT = 50_000
+_CacheKey = tuple[int, int, int, int, str, str, str]
+_CACHE: OrderedDict[_CacheKey, HistoryIndex] = OrderedDict()
+
+
+def _cache_key(history: ProjectHistory) -> _CacheKey:
+    """Identity plus cheap change markers: sizes, the last entry (id, status, updated_at), the last run."""
+    last_entry = history.entries[-1] if history.entries else None
+    last_run = next(reversed(history.runs.values()), None) if history.runs else None
+    entry_mark = f"{last_entry.id}|{last_entry.status}|{last_entry.updated_at.isoformat()}" if last_entry else ""
+    run_mark = f"{last_run.run_id}|{last_run.status}|{last_run.fetched_at.isoformat()}" if last_run else ""
+    proj = history.project
+    return (id(history), len(history.entries), len(history.runs), len(proj.metric_history), entry_mark,
+            run_mark, f"{proj.primary_metric}|{proj.goal}")
 
 
 def index_for(history: ProjectHistory) -> HistoryIndex:
-    key = (id(history), len(history.entries), len(history.runs), len(history.project.metric_history))
+    key = _cache_key(history)
     idx = _CACHE.get(key)
     if idx is not None and idx.history is history:
         _CACHE.move_to_end(key)
@@ -390,4 +658,10 @@ def index_for(history: ProjectHistory) -> HistoryIndex:
     _CACHE[key] = idx
     while len(_CACHE) > 4:
         _CACHE.popitem(last=False)
+    if len(idx.runs) + len(idx.facts) >= _FREEZE_AT:
+        # A large index is a few million long-lived objects: move them out of the cyclic GC's sight so
+        # that later collections (during warm queries) do not rescan them. The index holds no reference
+        # cycles, so evicting it still frees it by reference counting.
+        gc.collect()
+        gc.freeze()
     return idx

@@ -168,9 +168,11 @@ CONCEPTS: tuple[Concept, ...] = (
        r"\bsequence length\b", r"\bseq ?len\b", r"\bcontext (length|window)\b", r"\blonger (inputs?|sequences?)",
        r"\btruncat\w*"),
     _c("linear_probe", "linear probe on frozen features", "technique", r"\blinear (probe|probing|head)\b",
-       r"\bfrozen\b", r"\bfreez\w*"),
+       r"\bfrozen (backbone|encoder|features|layers|weights)\b", r"\bfreez\w* (the )?(backbone|encoder|layers|"
+       r"weights|base)\b"),
     _c("fine_tune", "fine-tuning", "technique", r"\bfine ?tun\w*", r"\bfull ft\b", weight=0.8),
-    _c("lora", "LoRA / adapters", "technique", r"\blo ?ra\b", r"\bq ?lora\b", r"\badapters?\b", r"\bpeft\b"),
+    _c("lora", "LoRA / adapters", "technique", r"\blo ?ra\b", r"\bq ?lora\b", r"\badapters?\b", r"\bpeft\b",
+       r"\blow ?rank (adapt\w*|updates?|matri\w*)", r"\blora ?r\b"),
     _c("quantization", "quantization", "technique", r"\bquanti[sz]\w*", r"\bint8\b", r"\bint4\b", r"\bonnx\b"),
     _c("pruning", "pruning", "technique", r"\bprun(e|ed|ing)\b"),
     _c("mixed_precision", "mixed precision", "technique", r"\bfp16\b", r"\bbf16\b", r"\bmixed precision\b"),
@@ -179,11 +181,15 @@ CONCEPTS: tuple[Concept, ...] = (
     # ---- losses / objectives
     _c("tweedie", "Tweedie objective", "technique", r"\btweedie\b"),
     _c("poisson", "Poisson objective", "technique", r"\bpoisson\b"),
-    _c("quantile_loss", "quantile loss", "technique", r"\bquantile (loss|regression|objective)\b", r"\bpinball\b"),
+    _c("quantile_loss", "quantile loss", "technique",
+       r"\bquantile\b(?! (bin\w*|transform\w*|features?|normali\w*|encod\w*|buckets?))", r"\bpinball\b"),
     _c("huber", "Huber loss", "technique", r"\bhuber\b"),
-    _c("l2_loss", "squared error", "technique", r"\bl2\b", r"\bsquared error\b", r"\bmse (loss|objective)\b",
-       weight=1.2),
-    _c("monotone", "monotone constraints", "technique", r"\bmonoton\w*"),
+    _c("l2_loss", "L2 / squared-error objective", "technique",
+       r"\bl2\b(?!\s*[=:]?\s*\d)(?! (reg\w*|penalt\w*|norm\w*|weight\w*|lambda|decay))", r"\bsquared error\b",
+       r"\bmse (loss|objective)\b", weight=1.2),
+    _c("monotone", "monotone constraints", "technique", r"\bmonoton\w*", r"\bshape constraints?\b",
+       r"\bonly (go|goes|going|move|moves) (up|down)\b", r"\b(non ?)?(increasing|decreasing) in\b",
+       r"\bmono ?\("),
     _c("dart", "DART boosting", "technique", r"\bdart\b"),
     # ---- features / encodings
     _c("target_encoding", "target encoding", "feature", r"\btarget ?enc\w*", r"\bmean ?encod\w*", r"\bte\b",
@@ -226,10 +232,47 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("random_split", "random split", "eval", r"\brandom (80 20 )?split\w*"),
     _c("leakage", "leakage", "eval", r"\bleak\w*"),
     _c("calibration", "probability calibration", "technique", r"\bcalibrat\w*", r"\bisotonic\b", r"\bplatt\b",
-       r"\btemperature scaling\b"),
+       r"\btemperature scaling\b", r"\breliability (diagram|curve)s?\b", r"\bece\b"),
     _c("shap", "SHAP / explanations", "eval", r"\bshap\b", r"\bfeature importances?\b", r"\bexplanations?\b"),
     _c("seeds", "seed variance", "eval", r"\bseeds?\b", r"\brandom state\b", weight=1.0),
     _c("threshold", "decision threshold", "tuning", r"\bthresholds?\b", r"\bthr\b", r"\bconfidence\b", weight=1.2),
+    # ---- ranking / retrieval
+    _c("cross_encoder", "cross-encoder re-ranker", "model", r"\bcross ?encod\w*", r"\bmono ?t5\b",
+       r"\bbert (style|based) (re ?rank\w*|scor\w*)", broader=("transformer_text",)),
+    _c("bi_encoder", "bi-encoder", "model", r"\bbi ?encod\w*", broader=("transformer_text",)),
+    _c("learning_to_rank", "learning to rank", "model", r"\blambda ?(mart|rank)\b", r"\blearning to rank\b",
+       r"\bltr\b", r"\b(pairwise|listwise) (loss|rank\w*|objective)\b", r"\bxendcg\b"),
+    _c("logq", "logQ / sampling-bias correction", "technique", r"\blog ?q\b", r"\bsampl\w* bias correct\w*",
+       r"\bpopularity (bias )?correct\w*", r"\bcorrect\w*\b[^.?!;]{0,60}\bpopular\w*",
+       r"\bpopular\w*\b[^.?!;]{0,30}\bcorrect\w*", r"\b(item )?frequency correct\w*", broader=("sampled_softmax",)),
+    _c("sampled_softmax", "sampled softmax", "technique", r"\bsampled softmax\b", r"\bin ?batch (negatives|softmax)",
+       weight=1.2),
+    _c("hard_negatives", "hard negatives", "technique", r"\bhard ?neg\w*", r"\bnegative mining\b",
+       r"\bmin(ed|ing) negatives\b", r"\bsemi ?hard\b"),
+    _c("contrastive", "contrastive loss", "technique", r"\bcontrastive\b", r"\binfo ?nce\b", r"\btriplet\b",
+       r"\bnt ?xent\b"),
+    # ---- LLM tuning
+    _c("dpo", "preference optimisation (DPO)", "technique", r"\bdpo\b", r"\bipo\b", r"\bkto\b", r"\borpo\b",
+       r"\bsimpo\b", r"\bpreference (optimi[sz]\w*|tuning|pairs|data)\b", broader=("preference_tuning",)),
+    _c("rlhf", "RLHF / PPO", "technique", r"\brlhf\b", r"\bppo\b", r"\breward model\w*", r"\brlaif\b",
+       broader=("preference_tuning",)),
+    _c("preference_tuning", "preference tuning", "technique", r"\balign(ment)? tuning\b",
+       r"\bhuman feedback\b", weight=1.0),
+    _c("sft", "supervised fine-tuning", "technique", r"\bsft\b", r"\bsupervised fine ?tun\w*",
+       r"\binstruction ?tun\w*"),
+    # ---- targets / transforms
+    _c("log_target", "log-transformed target", "feature", r"\blog ?1p\b", r"\blog (target|transform\w*|scale)\b",
+       r"\blog (of )?(the )?(\w+ ){0,2}(targets?|amounts?|claims?|prices?|sales|labels?|revenue|values?|costs?|"
+       r"counts?|severity|dollars|y)\b", r"\b(predict\w*|model\w*|regress\w*|fit\w*) (on )?(the )?log (of )?(the )?\w+",
+       r"\blog ?transform\w*", r"\blogged target\b", r"\bbox ?cox\b",
+       r"\byeo ?johnson\b", r"\bsmearing\b", r"\bsqrt (target|transform\w*)"),
+    _c("per_unit_threshold", "per-unit thresholds", "tuning",
+       r"\b(per|each|every) ?(unit|machine|compressor|device|sensor|asset|pump|turbine|segment|store|series|"
+       r"customer|region|line|site|class)\b[^.?!;]{0,25}\b(thresholds?|cut ?offs?|alarm levels?)",
+       r"\b(thresholds?|cut ?offs?)\b[^.?!;]{0,15}\b(per|for each|for every|by) (unit|machine|compressor|device|"
+       r"sensor|asset|pump|turbine|segment|store|series|customer|region|line|site|class)\b",
+       r"\b(separate|individual|own|dedicated|unit ?specific|device ?specific|per ?unit|local)\b[^.?!;]{0,20}"
+       r"\bthresholds?\b", broader=("threshold",)),
     _c("latency", "latency", "eval", r"\blatency\b", r"\bp9[59]\b", r"\bms ?/ ?img\b", r"\binference (time|speed|cost)",
        weight=1.0),
 )
@@ -254,6 +297,9 @@ PARAM_KEY_CONCEPTS: dict[str, str] = {
     "max_depth": "depth", "depth": "depth", "num_leaves": "num_leaves",
 }
 
+OBJECTIVE_KEYS = frozenset({"objective", "loss", "loss_function", "criterion", "metric_loss"})
+L2_OBJECTIVES = frozenset({"regression", "regression_l2", "l2", "mse", "squared_error", "rmse", "reg:squarederror",
+                           "squarederror", "mean_squared_error"})
 NULL_VALUES = {"", "none", "null", "false", "no", "off", "0", "0.0", "nan", "n/a", "na", "default", "basic"}
 WEIGHT_NULLS = {"1", "1.0"}
 MODEL_KEYS = ("model", "model_name", "model_type", "backbone", "arch", "architecture", "estimator",
@@ -330,15 +376,36 @@ OPEN_CUES = re.compile(
     re.IGNORECASE,
 )
 
+# A run the team declared void (leaked, contaminated, buggy): never best, never a baseline.
+VOID_CUES = re.compile(
+    r"\b(void|invalid(ated)?|leak(s|ed|y|ing|age)?|is a leak|contaminat\w*|bogus|buggy|bugged|"
+    r"can'?t (be )?trust(ed)?|cannot (be )?trust(ed)?|don'?t count|doesn'?t count|disregard\w*|"
+    r"thrown out|throw (them|those|these|it) out|not (a )?(fair|valid) (comparison|result|run)s?)\b",
+    re.IGNORECASE,
+)
+VOID_NEGATED = re.compile(
+    r"\b(no|not|without|free of|fix\w*|remov\w*|check\w*( for)?|plug\w*|guard\w*( against)?|avoid\w*|"
+    r"prevent\w*|no sign of|after)\s+(\w+\s+){0,2}(leak|contaminat|bug)\w*",
+    re.IGNORECASE,
+)
+
+
+def declares_void(text: str) -> bool:
+    return bool(VOID_CUES.search(text)) and not VOID_NEGATED.search(text)
+
+
 REASON_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("memory", re.compile(r"\b(oom|out of memory|memory|ram|vram|cuda oom)\b", re.I)),
+    ("memory", re.compile(r"\b(oom|out of memory|memory|ram|vram|cuda oom|\d+(\.\d+)? ?(gb|gib)|pod size|"
+                          r"doesn'?t fit|does not fit|index size)\b", re.I)),
     ("latency", re.compile(r"\b(latency|p9[59]|ms\b|ms/img|inference (time|cost|budget)|budget|real ?time|"
                            r"doubles inference)", re.I)),
     ("speed", re.compile(r"\b(slow\w*|too long|minutes?|mins?|min/run|hours?|hrs?|\d+ ?h\b|iteration( time)?|"
                          r"train(ing)? time|runtime|x slower|faster|speed|gpu time|refit|takes? \d+)", re.I)),
-    ("stability", re.compile(r"\b(nan|diverg\w*|blew up|unstable|instabilit\w*|exploded|noisy|noise)\b", re.I)),
+    ("stability", re.compile(r"\b(nan|diverg\w*|blew up|unstable|instabilit\w*|exploded|"
+                             r"noisy (training|loss|gradients?|curves?)|loss spikes?)\b", re.I)),
     ("accuracy", re.compile(r"\b(worse|behind|hurt\w*|no gain|nothing|flat|no better|didn'?t help|lower|"
-                            r"below|under|no improvement|lags?)\b", re.I)),
+                            r"below|under|no improvement|lags?|within (the )?(seed )?noise|inside the noise|"
+                            r"in the noise|no (real )?difference|leak\w*|void)\b", re.I)),
 )
 
 _NORM_SUB = re.compile(r"[_\-/]+")
@@ -350,29 +417,54 @@ def norm(text: str) -> str:
     return _NORM_SUB.sub(" ", text.lower())
 
 
-@lru_cache(maxsize=20000)
+@lru_cache(maxsize=1 << 17)
 def stem(word: str) -> str:
-    """A tiny, deterministic suffix stripper (enough to fold plurals and -ing/-ed forms)."""
+    """A tiny, deterministic suffix stripper: folds plurals, -ing/-ed, and derivations such as
+    monotone / monotonic / monotonicity or encoder / encoding / encode onto one stem."""
     w = word
     if len(w) <= 3 or any(ch.isdigit() for ch in w):
         return w
-    for suffix, repl in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
+    for suffix, repl in (("icity", ""), ("ically", ""), ("ical", ""), ("ities", ""), ("ity", ""),
+                         ("ization", "iz"), ("isation", "iz"), ("ations", ""), ("ation", ""),
+                         ("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
         if w.endswith(suffix) and len(w) - len(suffix) >= 3:
             w = w[: len(w) - len(suffix)] + repl
             break
     if len(w) > 4 and w[-1] == w[-2] and w[-1] not in "aeiouls":
         w = w[:-1]
+    if len(w) >= 7 and w.endswith(("er", "or")) and not w.endswith(("ier", "eer")):
+        w = w[:-2]  # encoder -> encod, booster -> boost
+    if len(w) >= 6 and w.endswith("ic"):
+        w = w[:-2]  # monotonic -> monoton
+    if len(w) >= 5 and w.endswith("e") and w[-2] not in "aeiou":
+        w = w[:-1]  # monotone -> monoton, encode -> encod
     return w
 
 
+_CAMEL = re.compile(r"[a-z][A-Z]|[A-Z][A-Z][a-z]")
+_CAMEL_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_ALNUM_NUM = re.compile(r"^([a-z]{1,3})(\d+)$|^(\d+)([a-z]{1,3})$")
+
+
 def tokens(text: str) -> list[str]:
-    """Stemmed content tokens (stopwords removed)."""
+    """Stemmed content tokens (stopwords removed).
+
+    Near forms are added too: the parts of camelCase words (``CrossEncoder`` -> cross, encod) and the
+    number of a short prefixed number (``d128`` -> 128), so that "128-dim" meets "d128".
+    """
     out = []
     for tok in _TOKEN.findall(norm(text)):
         tok = tok.strip(".:+'")
         if not tok or tok in STOPWORDS:
             continue
-        out.append(stem(tok))
+        out.append(tok if len(tok) <= 3 or tok.isdigit() else stem(tok))
+        m = _ALNUM_NUM.match(tok)
+        if m:
+            out.append(m.group(2) or m.group(3))
+    if _CAMEL.search(text):
+        for word in re.findall(r"[A-Za-z0-9]+", text):
+            if _CAMEL.search(word):
+                out += [stem(p.lower()) for p in _CAMEL_PART.findall(word) if len(p) > 1]
     return out
 
 
@@ -383,22 +475,113 @@ def is_generic(tok: str) -> bool:
 GENERIC_STEMS = frozenset(stem(w) for w in GENERIC) | GENERIC
 
 
-def concepts_in(text: str) -> dict[str, list[tuple[int, int]]]:
-    """Concept id -> spans (in ``norm(text)``) where the concept is mentioned, with implied broader ones."""
-    t = norm(text)
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_QUANT = frozenset("?*{")
+
+
+def _trigger(pattern: str) -> frozenset[str] | None:
+    """Word prefixes (1-3 chars) one of which a match must start with; None when it cannot be told."""
+    body = pattern[2:] if pattern.startswith(r"\b") else ""
+    if not body:
+        return None
+    if body[0] == "(":
+        close = body.find(")")
+        group = body[1:close]
+        if close < 0 or any(ch in group for ch in "()[]\\?*+{. ") or body[close + 1: close + 2] in _QUANT:
+            return None
+        alts = group.split("|")
+        if not all(alts):
+            return None
+        return frozenset(a[:3] for a in alts)
+    out = ""
+    for i, ch in enumerate(body):
+        if ch not in _ALNUM:
+            break
+        if i + 1 < len(body) and body[i + 1] in _QUANT:
+            break
+        out += ch
+        if len(out) == 3:
+            break
+    return frozenset({out}) if out else None
+
+
+# (concept, compiled pattern, trigger prefixes or None) for every pattern, in CONCEPTS order
+_PATTERNS: tuple[tuple[Concept, re.Pattern[str], frozenset[str] | None], ...] = tuple(
+    (c, pat, _trigger(src)) for c in CONCEPTS for src, pat in zip(c.patterns, c.compiled, strict=True)
+)
+_WORD_HEAD = re.compile(r"\b\w{1,3}")
+_ALWAYS: tuple[int, ...] = tuple(i for i, entry in enumerate(_PATTERNS) if entry[2] is None)
+_BY_HEAD: dict[str, tuple[int, ...]] = {}
+for _i, _entry in enumerate(_PATTERNS):
+    for _h in _entry[2] or ():
+        _BY_HEAD[_h] = (*_BY_HEAD.get(_h, ()), _i)
+
+
+@lru_cache(maxsize=1 << 16)
+def _concepts_norm(t: str) -> tuple[tuple[str, tuple[tuple[int, int], ...]], ...]:
+    todo: set[int] = set(_ALWAYS)
+    for w in _WORD_HEAD.findall(t):
+        for h in (w[:1], w[:2], w):
+            got = _BY_HEAD.get(h)
+            if got:
+                todo.update(got)
     found: dict[str, list[tuple[int, int]]] = {}
-    for concept in CONCEPTS:
-        for pat in concept.compiled:
-            for m in pat.finditer(t):
-                found.setdefault(concept.id, []).append(m.span())
+    for i in sorted(todo):
+        cpt, cpat, _ = _PATTERNS[i]
+        for m in cpat.finditer(t):
+            found.setdefault(cpt.id, []).append(m.span())
     for cid in list(found):
-        for b in CONCEPT_BY_ID[cid].broader:
+        for b in CLOSURE[cid]:
             found.setdefault(b, [])
-    return found
+    return tuple((cid, tuple(sp)) for cid, sp in found.items())
+
+
+def concepts_in(text: str) -> dict[str, list[tuple[int, int]]]:
+    """Concept id -> spans (in ``norm(text)``) where the concept is mentioned, with implied broader ones.
+
+    Only the patterns whose literal head occurs at a word start of the text are run, and results are
+    cached per distinct text, so mapping 100k runs' params and 50k sentences stays linear and cheap.
+    """
+    return {cid: list(sp) for cid, sp in _concepts_norm(norm(text))}
+
+
+@lru_cache(maxsize=1 << 16)
+def concept_frozenset(text: str) -> frozenset[str]:
+    return frozenset(cid for cid, _ in _concepts_norm(norm(text)))
 
 
 def concept_set(text: str) -> set[str]:
-    return set(concepts_in(text))
+    return set(concept_frozenset(text))
+
+
+def _closure(cid: str, seen: frozenset[str] = frozenset()) -> frozenset[str]:
+    out: set[str] = set()
+    for b in CONCEPT_BY_ID[cid].broader:
+        if b not in seen and b != cid:
+            out.add(b)
+            out |= _closure(b, seen | {cid})
+    return frozenset(out)
+
+
+# concept -> every broader concept it implies (transitively)
+CLOSURE: dict[str, frozenset[str]] = {c.id: _closure(c.id) for c in CONCEPTS}
+# concept -> every narrower concept that implies it (transitively)
+NARROWER: dict[str, frozenset[str]] = {
+    c.id: frozenset(o.id for o in CONCEPTS if c.id in CLOSURE[o.id]) for c in CONCEPTS
+}
+
+
+def cover(concepts: Iterable[str]) -> frozenset[str]:
+    """The concepts plus all they imply."""
+    return _cover(concepts if isinstance(concepts, frozenset) else frozenset(concepts))
+
+
+@lru_cache(maxsize=1 << 14)
+def _cover(concepts: frozenset[str]) -> frozenset[str]:
+    out = set(concepts)
+    for c in concepts:
+        out |= CLOSURE.get(c, frozenset())
+    return frozenset(out)
 
 
 def is_null_param(key: str, value: str) -> bool:
@@ -412,20 +595,45 @@ def param_concepts(params: dict[str, str]) -> set[str]:
     """Concepts a run's params say were used."""
     out: set[str] = set()
     for key, value in params.items():
-        k = key.lower()
-        if is_null_param(k, value):
-            continue
-        mapped = PARAM_KEY_CONCEPTS.get(k)
-        if mapped:
-            out.add(mapped)
-            for b in CONCEPT_BY_ID[mapped].broader:
-                out.add(b)
-        if k in ("seed", "random_state", "random_seed", "epochs", "batch_size", "lr", "learning_rate", "eta"):
-            continue
-        if k.startswith("mlflow.") or len(value) > 200:
-            continue
-        out |= concept_set(f"{k} {value}" if mapped == "" or k in MODEL_KEYS else value)
+        out |= param_value_concepts(key, value)
     return out
+
+
+@lru_cache(maxsize=1 << 16)
+def param_value_concepts(key: str, value: str) -> frozenset[str]:
+    """Concepts one ``key=value`` param says was used (cached: 100k runs share a few hundred values)."""
+    k = key.lower()
+    if is_null_param(k, value):
+        return frozenset()
+    out: set[str] = set()
+    mapped = PARAM_KEY_CONCEPTS.get(k)
+    if mapped:
+        out.add(mapped)
+        out |= CLOSURE[mapped]
+    if k in ("seed", "random_state", "random_seed", "epochs", "batch_size", "lr", "learning_rate", "eta"):
+        return frozenset(out)
+    if k in OBJECTIVE_KEYS and value.strip().lower() in L2_OBJECTIVES:
+        out.add("l2_loss")  # LightGBM/XGBoost/sklearn names of the plain squared-error objective
+    if k.startswith("mlflow.") or len(value) > 200:
+        return frozenset(out)
+    out |= concept_frozenset(f"{k} {value}" if mapped == "" or k in MODEL_KEYS else value)
+    return frozenset(out)
+
+
+_LOWER_BETTER = re.compile(r"\b(lower|smaller|less) (is|=) better\b|\blower[- ]is[- ]better\b|\bminimi[sz]\w*|"
+                           r"\bgoal:? ?min\b|\(min\)|↓", re.I)
+_HIGHER_BETTER = re.compile(r"\b(higher|bigger|more) (is|=) better\b|\bhigher[- ]is[- ]better\b|\bmaximi[sz]\w*|"
+                            r"\bgoal:? ?max\b|\(max\)|↑", re.I)
+
+
+def stated_direction(text: str) -> str:
+    """"min" / "max" when the text says which way the metric goes ("lower is better"), else ""."""
+    low, high = _LOWER_BETTER.search(text), _HIGHER_BETTER.search(text)
+    if low and not high:
+        return "min"
+    if high and not low:
+        return "max"
+    return ""
 
 
 def reason_kind(text: str) -> str:
@@ -438,7 +646,7 @@ def reason_kind(text: str) -> str:
 def metric_goal(name: str) -> str:
     n = name.lower()
     if re.search(r"(loss|err|rmse|mse|mae|mape|wape|smape|brier|latency|logloss|perplexity|ppl|wer|cer|bias|"
-                 r"_ms\b|seconds|time|cost|fpr|fnr)", n):
+                 r"_ms\b|seconds|time|cost|fpr|fnr|entropy|nll|\bece\b|(^|_)ne($|_)|calibration_error)", n):
         return "min"
     return "max"
 
@@ -464,3 +672,70 @@ def join_names(items: Iterable[str], limit: int = 4) -> str:
     if len(xs) <= 1:
         return "".join(xs)
     return ", ".join(xs[:-1]) + " and " + xs[-1]
+
+
+def _top_alternatives(pattern: str) -> list[str] | None:
+    r"""``\b(a|b(c|d)|e)\b`` -> ["a", "b(c|d)", "e"]; None when the pattern is not one such group."""
+    if not pattern.startswith(r"\b("):
+        return None
+    depth, start, alts = 0, 3, []
+    i = 3
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            if depth == 0:
+                alts.append(pattern[start:i])
+                rest = pattern[i + 1:]
+                return alts if rest in ("", r"\b") else None
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            alts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    return None
+
+
+class _Prefiltered:
+    """A cue regex run only when one of its alternatives' literal heads starts a word of the text."""
+
+    def __init__(self, pat: re.Pattern[str]) -> None:
+        self.pat = pat
+        alts = _top_alternatives(pat.pattern)
+        heads: set[str] | None = set()
+        for alt in alts or [""]:
+            trig = _trigger(r"\b" + alt) if alt else None
+            if trig is None or heads is None:
+                heads = None
+                break
+            heads |= trig
+        self.heads = frozenset(heads) if heads is not None else None
+
+    def hit(self, text: str, heads: set[str]) -> bool:
+        if self.heads is not None and heads.isdisjoint(self.heads):
+            return False
+        return bool(self.pat.search(text))
+
+
+def word_heads(text: str) -> set[str]:
+    """The 1-3 character prefixes of the words of ``text`` (lowercased)."""
+    heads: set[str] = set()
+    for w in _WORD_HEAD.findall(text.lower()):
+        heads.add(w[:1])
+        heads.add(w[:2])
+        heads.add(w)
+    return heads
+
+
+_FLAG_CUES = tuple(_Prefiltered(p) for p in (NEGATIVE_CUES, CLOSE_CUES, ADOPT_CUES, OPEN_CUES))
+
+
+def cue_flags(text: str) -> tuple[bool, bool, bool, bool]:
+    """(negative, closing, adopting, opening) of a sentence, with one word scan for all four cue lists."""
+    heads = word_heads(text)
+    neg, close, adopt, opening = (c.hit(text, heads) for c in _FLAG_CUES)
+    return neg, close, adopt, opening

@@ -141,3 +141,213 @@ def test_check_is_fast_on_a_large_history(history: ProjectHistory) -> None:
     for _ in range(20):
         synthesis.check("undersampling on the GRU", history)
     assert (time.perf_counter() - t0) / 20 < 0.05
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Generalisation cases (own texts, new domains): paraphrased checks, void runs, metric direction from the
+# switch, reason sentences, "does X beat Y", seed noise, reason attribution, index speed and cache safety.
+
+def _run2(key: str, name: str, hours: float, params: dict[str, str], metrics: dict[str, float],
+          status: str = "FINISHED", user: str = "kim") -> RunSnapshot:
+    start = T0 + dt.timedelta(hours=hours)
+    return RunSnapshot(project_id="p", run_id=(key * 32)[:32], run_name=name, user=user, status=status,
+                       start=start, end=start + dt.timedelta(minutes=20), params=params, metrics=metrics)
+
+
+def _hist(runs: list[RunSnapshot], entries: list[EntryRecord], metric: str = "val_mae",
+          goal: str = "min") -> ProjectHistory:
+    project = ProjectRecord(id="p", workspace_id="w", name="t", primary_metric=metric, goal=goal,  # type: ignore[arg-type]
+                            experiment_ids=["1"])
+    return ProjectHistory(project=project, entries=entries, runs={r.run_id: r for r in runs},
+                          now=T0 + dt.timedelta(days=30))
+
+
+BASE = {"model": "lightgbm", "objective": "regression", "target": "raw", "features": "v1", "seed": "0"}
+PRICE_RUNS = [
+    _run2("1", "gbm-raw", 1, dict(BASE), {"val_mae": 41.0}),
+    _run2("2", "gbm-logy", 2, {**BASE, "target": "log1p"}, {"val_mae": 38.5}),
+    _run2("3", "gbm-pinball", 3, {**BASE, "objective": "quantile", "alpha": "0.5"}, {"val_mae": 39.9}),
+    _run2("4", "gbm-mono", 4, {**BASE, "target": "log1p", "monotone_constraints": "sqft:+1"}, {"val_mae": 38.4}),
+    _run2("5", "gbm-listing-age", 5, {**BASE, "target": "log1p", "features": "v1+listing_age"}, {"val_mae": 29.0}),
+    _run2("6", "gbm-logy-s1", 6, {**BASE, "target": "log1p", "seed": "1"}, {"val_mae": 38.9}),
+    _run2("7", "gbm-logy-s2", 7, {**BASE, "target": "log1p", "seed": "2"}, {"val_mae": 38.1}),
+    _run2("8", "gbm-cat", 8, {"model": "catboost", "target": "log1p", "features": "v1"}, {"val_mae": 37.9}),
+]
+PRICE_ENTRIES = [
+    entry(1, 3, "Rent price model. Switched the target to log1p: MAE 38.5 vs 41.0 raw, keeping it. "
+                "Pinball loss at the median gave 39.9, no better.", PRICE_RUNS[:3]),
+    entry(2, 5, "Added sqft as a monotone constraint (gbm-mono), costs nothing: 38.4.\n\n"
+                "The listing age feature got MAE to 29.0 and I was thrilled. Turns out listing_age is computed "
+                "after the flat is rented, so it is a leak. That run is void, do not compare against it.",
+          PRICE_RUNS[3:5]),
+    entry(3, 8, "reran the log target with seeds 1 and 2: 38.9 / 38.1. catboost 37.9 but each fit takes 3 hours, "
+                "way too slow, parking catboost.", PRICE_RUNS[5:8]),
+]
+
+
+@pytest.fixture()
+def price() -> ProjectHistory:
+    return _hist(PRICE_RUNS, PRICE_ENTRIES)
+
+
+def _keys(items: list) -> set[str]:  # type: ignore[type-arg]
+    return {r[0] for it in items for r in it.run_ids}
+
+
+@pytest.mark.parametrize("plan", [
+    "what if we predict the log of the rent instead of raw euros?",
+    "model a log-transformed target",
+])
+def test_check_paraphrase_of_a_target_transform(price: ProjectHistory, plan: str) -> None:
+    res = synthesis.check(plan, price)
+    assert res.already_tried
+    assert _keys(res.matches) & {"2", "4", "6", "7"}
+
+
+def test_check_shape_constraint_paraphrase_cites_the_constrained_run(price: ProjectHistory) -> None:
+    res = synthesis.check("add shape constraints so the price can only go up with sqft", price)
+    assert res.already_tried
+    assert "4" in _keys(res.matches)
+
+
+def test_check_new_idea_sharing_words_stays_new(price: ProjectHistory) -> None:
+    assert not synthesis.check("try a graph neural net over the neighbourhood map", price).already_tried
+
+
+def test_void_run_is_never_best(price: ProjectHistory) -> None:
+    ph = synthesis.phase(price)
+    assert ph.best is not None and ph.best.run_id != PRICE_RUNS[4].run_id
+    assert ph.best.run_id == PRICE_RUNS[7].run_id  # catboost 37.9 is the best valid MAE
+
+
+def test_why_question_quotes_the_reason_sentence(price: ProjectHistory) -> None:
+    ans = synthesis.answer("why was the listing age run thrown out?", price)
+    assert "leak" in ans.answer.lower()
+    assert len(ans.answer) <= 900
+    assert PRICE_RUNS[4].run_id in {r for c in ans.citations for r in c.run_ids} | {
+        r for c in ans.citations if c.entry_id for r in price.entries[1].run_ids}
+
+
+def test_does_x_beat_y_compares_by_metric_in_force(price: ProjectHistory) -> None:
+    ans = synthesis.answer("does the pinball objective beat plain l2 here?", price)
+    # the closest l2 run (same raw target) is gbm-raw at 41.0: pinball is better than that one
+    assert "better" in ans.answer and "39.9" in ans.answer and "41" in ans.answer
+    assert "gbm-listing-age" not in ans.answer  # the void run is no comparison
+    assert PRICE_RUNS[2].run_id in {r for c in ans.citations for r in c.run_ids}
+
+
+def test_seed_noise_answer_uses_seed_reruns(price: ProjectHistory) -> None:
+    ans = synthesis.answer("how much do seeds move the mae?", price)
+    cited = {r for c in ans.citations for r in c.run_ids}
+    assert {PRICE_RUNS[5].run_id, PRICE_RUNS[6].run_id} <= cited
+    assert "0.8" in ans.answer  # 38.9 - 38.1
+
+
+def test_reason_is_attributed_to_its_own_subject() -> None:
+    runs = [_run2("a", "rf-300", 1, {"model": "random_forest"}, {"val_auc": 0.81}),
+            _run2("b", "lr-base", 2, {"model": "logreg"}, {"val_auc": 0.80}),
+            _run2("c", "lr-down", 3, {"model": "logreg", "sampler": "undersample"}, {"val_auc": 0.78})]
+    ents = [entry(1, 4, "undersampling the negatives: 0.78, worse than plain logreg and it throws rows away. "
+                        "rf-300 fits 40x slower than logreg for +0.01, dropping random forest. "
+                        "undersampling is out too.", runs)]
+    aps = {a.name: a for a in synthesis.phase(_hist(runs, ents, "val_auc", "max")).approaches}
+    assert aps["random forest"].status == "abandoned" and "slow" in aps["random forest"].reason
+    under = aps["undersampling"]
+    assert under.status == "exhausted" and "slow" not in under.reason.split(":")[0]
+    assert "logistic regression" not in aps or aps["logistic regression"].status == "open"
+
+
+def test_switch_goal_comes_from_the_text_near_the_switch() -> None:
+    runs = [_run2("a", "m-a", 1, {"model": "mlp"}, {"val_auc": 0.70, "val_ce": 0.52}),
+            _run2("b", "m-b", 2, {"model": "mlp", "dropout": "0.2"}, {"val_auc": 0.72, "val_ce": 0.47})]
+    ents = [entry(1, 3, "From now on the primary metric is val_ce on the holdout (lower is better).", runs,
+                  decisions=[DecisionNote(kind="metric_switch", text="primary metric is val_ce", metric="val_ce",
+                                          goal="max")])]
+    ph = synthesis.phase(_hist(runs, ents, "val_auc", "max"))
+    assert ph.primary_metric == "val_ce" and ph.goal == "min"
+    assert ph.best is not None and ph.best.run_id == runs[1].run_id
+
+
+def test_check_with_modifier_and_restatement() -> None:
+    runs = [_run2("a", "det-lstm", 1, {"model": "lstm_ae"}, {"val_f1": 0.61}),
+            _run2("b", "det-tr", 2, {"model": "transformer", "layers": "4"}, {"val_f1": 0.66}),
+            _run2("c", "rerank-ce", 3, {"model": "cross_encoder", "top_k": "50"}, {"val_f1": 0.64})]
+    ents = [entry(1, 4, "lstm autoencoder on the sensor windows: 0.61. transformer with 4 layers on the same "
+                        "sensor windows: 0.66, better.", runs[:2]),
+            entry(2, 5, "cross-encoder re-ranking of the top 50: 0.64, too slow for the p99 budget.", runs[2:])]
+    hist = _hist(runs, ents, "val_f1", "max")
+    res = synthesis.check("an attention-based detector, i.e. a transformer, on the sensor windows", hist)
+    assert res.already_tried and "b" in _keys(res.matches) and "a" not in _keys(res.matches)
+    res = synthesis.check("put a BERT-style CrossEncoder over the candidates", hist)
+    assert res.already_tried and "c" in _keys(res.matches)
+
+
+def test_check_param_value_picks_the_matching_run() -> None:
+    runs = [_run2("a", "dpo-1", 1, {"method": "dpo", "lora_r": "16"}, {"win_rate": 0.52}),
+            _run2("b", "sft-r64", 2, {"method": "sft", "lora_r": "64"}, {"win_rate": 0.49}),
+            _run2("c", "sft-r16", 3, {"method": "sft", "lora_r": "16"}, {"win_rate": 0.47})]
+    ents = [entry(1, 4, "DPO on preference pairs: 0.52 win rate. SFT with LoRA rank 64: 0.49, rank 16: 0.47.",
+                  runs)]
+    res = synthesis.check("low-rank adapters with rank 64", _hist(runs, ents, "win_rate", "max"))
+    assert res.already_tried and "b" in _keys(res.matches)
+
+
+def test_per_unit_threshold_paraphrase() -> None:
+    runs = [_run2("a", "iforest-global", 1, {"model": "isolation_forest", "threshold": "global"}, {"val_f1": 0.4}),
+            _run2("b", "iforest-unit", 2, {"model": "isolation_forest", "threshold": "per_unit"}, {"val_f1": 0.5})]
+    ents = [entry(1, 3, "per-unit thresholds (iforest-unit) beat one global cutoff: 0.5 vs 0.4.", runs)]
+    res = synthesis.check("give each pump its own alarm threshold", _hist(runs, ents, "val_f1", "max"))
+    assert res.already_tried and "b" in _keys(res.matches)
+
+
+def test_vocab_concepts_prefilter_matches_brute_force() -> None:
+    from narrative import vocab
+
+    texts = ["LightGBM w/ scale_pos_weight 3 and SMOTE", "bi-LSTM on 300px crops, 1500 trees", "flan-t5 + QLoRA",
+             "the sarimax baseline", "weighting the minority class higher", "tried under-sampling 1:1"]
+    for t in texts:
+        brute: dict[str, list[tuple[int, int]]] = {}
+        n = vocab.norm(t)
+        for c in vocab.CONCEPTS:
+            for pat in c.compiled:
+                for m in pat.finditer(n):
+                    brute.setdefault(c.id, []).append(m.span())
+        for cid in list(brute):
+            for b in vocab.CLOSURE[cid]:
+                brute.setdefault(b, [])
+        assert vocab.concepts_in(t) == brute
+
+
+def test_stems_fold_derivations() -> None:
+    from narrative import vocab
+
+    assert len({vocab.stem(w) for w in ("monotone", "monotonic", "monotonicity")}) == 1
+    assert "128" in vocab.tokens("d128") and {"cros", "encod"} <= set(vocab.tokens("CrossEncoder"))
+
+
+def test_index_cache_invalidates_on_change(price: ProjectHistory) -> None:
+    from narrative.history_index import index_for
+
+    first = index_for(price)
+    assert index_for(price) is first
+    price.entries[-1].updated_at = price.entries[-1].updated_at + dt.timedelta(seconds=5)
+    assert index_for(price) is not first
+
+
+def test_index_build_is_linear_enough() -> None:
+    import time
+
+    runs = [_run2(f"{i:x}", f"gbm-{i}", i / 60, {**BASE, "seed": str(i % 3), "features": f"v{i % 7}"},
+                  {"val_mae": 30 + (i % 13)}) for i in range(1, 6001)]
+    runs = [r.model_copy(update={"run_id": f"{i:032x}"}) for i, r in enumerate(runs)]
+    ents = [entry(i, i / 6, f"gbm-{i * 10} on v{i % 7}: mae {30 + (i * 10) % 13}, no better", runs[i * 10: i * 10 + 3])
+            for i in range(600)]
+    hist = _hist(runs, ents)
+    t0 = time.perf_counter()
+    synthesis.check("log target on v3", hist)
+    cold = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for _ in range(5):
+        synthesis.check("try a log-transformed target on features v3", hist)
+    warm = (time.perf_counter() - t0) / 5
+    assert cold < 10.0 and warm < 0.2

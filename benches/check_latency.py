@@ -1,0 +1,141 @@
+"""`check` latency on a large synthetic project: 100,000 runs and 10,000 entries.
+
+    .venv/bin/python benches/check_latency.py [--runs 100000] [--entries 10000] [--queries 200]
+
+Builds the project history in memory (runs with realistic params across model families, entries
+written from templates with linked runs and verdicts), then times:
+  * the cold call (the history's index is built once per history object),
+  * warm calls of `check` over varied plans (paraphrases, new ideas) — median, p95, max,
+and the memory the index holds (tracemalloc of the build, and the process RSS).
+Target: p95 under 50 ms warm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import resource
+import statistics
+import time
+import tracemalloc
+
+from narrative import synthesis
+from narrative.approaches import derive
+from narrative.history_index import HistoryIndex
+from narrative.types import ProjectHistory
+from storage.records import Conclusion, EntryRecord, EntryStructure, LinkedRun, ProjectRecord, RunSnapshot
+
+FAMILIES = {
+    "xgboost": {"max_depth": ["3", "4", "6", "8"], "learning_rate": ["0.01", "0.05", "0.1"]},
+    "lightgbm": {"num_leaves": ["31", "63", "127"], "learning_rate": ["0.03", "0.05"]},
+    "random_forest": {"n_estimators": ["200", "500"], "max_depth": ["8", "12", "None"]},
+    "logreg": {"C": ["0.1", "1.0", "10"], "class_weight": ["none", "balanced"]},
+    "catboost": {"depth": ["6", "8"], "iterations": ["1000", "2000"]},
+    "mlp": {"hidden": ["128", "256,128"], "dropout": ["0.1", "0.2"]},
+}
+SAMPLERS = ["none", "smote", "undersample_1:1", "class_weight"]
+FEATURES = ["base_v1", "base_v1+usage_trend", "full_v2", "full_v2+tenure_bucket"]
+TEMPLATES = [
+    ("tried {fam} with {sampler} on {feat}: {verdict_word}", "{fam} {sampler}"),
+    ("{fam} depth sweep on {feat}, best was {name}; deeper trees overfit", "{fam} depth"),
+    ("{sampler} again with {fam}, auc {value:.3f}, {verdict_word}", "{sampler}"),
+]
+PLANS = [
+    "thinking about downsampling the majority class so the training set is 50/50",
+    "should we give catboost a go? it handles categoricals natively",
+    "let's try a deeper xgboost with more trees on the full feature set",
+    "going to try focal loss on the MLP",
+    "target-encode device_model, it's high-cardinality",
+    "try SMOTE oversampling on the text model",
+    "lightgbm with 255 leaves on full_v2",
+    "calibrate the probabilities with isotonic regression",
+]
+
+
+def build(n_runs: int, n_entries: int, seed: int = 7) -> ProjectHistory:
+    rng = random.Random(seed)
+    start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    project = ProjectRecord(id="p", workspace_id="w", name="bench", primary_metric="val_auc", goal="max",
+                            experiment_ids=["1"])
+    runs: dict[str, RunSnapshot] = {}
+    run_list: list[RunSnapshot] = []
+    for i in range(n_runs):
+        fam = rng.choice(list(FAMILIES))
+        params = {"model": fam, "sampler": rng.choice(SAMPLERS), "features": rng.choice(FEATURES),
+                  "seed": str(rng.choice([7, 42, 123]))}
+        params.update({k: rng.choice(v) for k, v in FAMILIES[fam].items()})
+        t = start + dt.timedelta(minutes=7 * i)
+        run = RunSnapshot(project_id="p", run_id=f"{rng.getrandbits(128):032x}", run_name=f"{fam}-{i}",
+                          experiment_id="1", user=rng.choice(["ana", "bo", "cy"]),
+                          status="FAILED" if rng.random() < 0.03 else "FINISHED", start=t,
+                          end=t + dt.timedelta(minutes=5), params=params,
+                          metrics={"val_auc": round(rng.uniform(0.7, 0.86), 4),
+                                   "val_f1": round(rng.uniform(0.3, 0.5), 4)})
+        runs[run.run_id] = run
+        run_list.append(run)
+    entries: list[EntryRecord] = []
+    for j in range(n_entries):
+        linked = rng.sample(run_list, 3)
+        first = linked[0]
+        verdict = rng.choice(["worked", "did_not_work", "inconclusive"])
+        word = {"worked": "clear win", "did_not_work": "didn't help, dropping it", "inconclusive": "flat"}[verdict]
+        template, hyp = rng.choice(TEMPLATES)
+        fields = {"fam": first.params["model"], "sampler": first.params["sampler"], "feat": first.params["features"],
+                  "verdict_word": word, "name": first.run_name, "value": first.metrics["val_auc"]}
+        text = template.format(**fields)
+        structure = EntryStructure(
+            title=text[:60], hypotheses=[hyp.format(**fields)], observations=[text],
+            runs=[LinkedRun(run_id=r.run_id, run_name=r.run_name, how="name", metrics=dict(r.metrics)) for r in linked],
+            conclusions=[Conclusion(text=text, verdict=verdict, run_ids=[first.run_id])],
+            next_steps=["try " + rng.choice(PLANS).split(" ", 3)[-1]],
+        )
+        entries.append(EntryRecord(id=f"{j:012x}", workspace_id="w", project_id="p", author=first.user,
+                                   at=first.end or first.start, raw_text=text, status="structured",
+                                   structure=structure))
+    return ProjectHistory(project=project, entries=entries, runs=runs, decisions=[],
+                          now=start + dt.timedelta(days=800))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=100_000)
+    ap.add_argument("--entries", type=int, default=10_000)
+    ap.add_argument("--queries", type=int, default=200)
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    history = build(args.runs, args.entries)
+    print(f"built synthetic history: {args.runs:,} runs, {args.entries:,} entries in {time.perf_counter() - t0:.1f} s")
+    t0, c0 = time.perf_counter(), time.process_time()
+    synthesis.check(PLANS[0], history)
+    cold, cold_cpu = time.perf_counter() - t0, time.process_time() - c0
+    times: list[float] = []
+    cpu: list[float] = []
+    rng = random.Random(1)
+    for i in range(args.queries):
+        plan = PLANS[i % len(PLANS)] if i % 3 else f"{rng.choice(PLANS)} with seed {rng.randint(1, 999)}"
+        t0, c0 = time.perf_counter(), time.process_time()
+        synthesis.check(plan, history)
+        times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    times.sort()
+    cpu.sort()
+    p95 = times[int(0.95 * (len(times) - 1))]
+    cpu95 = cpu[int(0.95 * (len(cpu) - 1))]
+    # memory: the same index built again under tracemalloc (tracing slows the build, so it is not timed)
+    tracemalloc.start()
+    idx = HistoryIndex(history)
+    derive(idx)
+    held, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"cold check (builds the index): {cold * 1000:.0f} ms wall, {cold_cpu * 1000:.0f} ms CPU")
+    print(f"warm check: median {statistics.median(times) * 1000:.1f} ms  p95 {p95 * 1000:.1f} ms  "
+          f"max {times[-1] * 1000:.1f} ms wall; CPU median {statistics.median(cpu) * 1000:.1f} ms  "
+          f"p95 {cpu95 * 1000:.1f} ms  (n={len(times)}; target p95 < 50 ms)")
+    print(f"memory held by the index: {held / 2**20:.0f} MiB (peak while building {peak / 2**20:.0f} MiB); "
+          f"process peak RSS {rss_mb:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
