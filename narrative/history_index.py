@@ -25,6 +25,8 @@ BAD_STATUS = {"FAILED", "KILLED"}
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z`(\[*_\"'a-z0-9])|\s+--\s+|;\s+|\s+\|\s+(?=[a-z])")
 _BULLET = re.compile(r"^\s*(?:[-*•>]+|\d+[.)])\s+")
 _NUM = re.compile(r"(?<![\w.])(\d*\.\d+|\d+(?:\.\d+)?)(%?)(?![\w])")
+# "should the primary metric be pr_auc?" asks; it does not decide.
+_MUSING = re.compile(r"\?|\b(?:should|whether|maybe|perhaps|might|open q\w*|thinking (?:about|of))\b", re.I)
 _HEX = re.compile(r"\b[0-9a-f]{6,32}\b")
 
 
@@ -489,7 +491,9 @@ class HistoryIndex:
                                   or ("min" if vocab.metric_goal(key) == "min" else "max"))
                     out.append((e.at, key, goal, d.text, e.id))
                     found = True
-            if not found:
+            # A structured entry's decisions are the authority (structuring already tells a decision
+            # from a question); reading raw text is only for entries still waiting to be structured.
+            if not found and e.structure is None:
                 sw = self._text_switch(e)
                 if sw:
                     out.append(sw)
@@ -517,6 +521,8 @@ class HistoryIndex:
             key = self.resolve_metric(window)
             if key and key != self.history.project.primary_metric:
                 sent = next((s for s in _split_sentences(e.raw_text) if window[:30] in s), window)
+                if _MUSING.search(sent):
+                    continue
                 goal: Goal = self._stated_goal(e.id, sent) or ("min" if vocab.metric_goal(key) == "min" else "max")
                 return (e.at, key, goal, sent, e.id)
         return None

@@ -351,3 +351,18 @@ def test_index_build_is_linear_enough() -> None:
         synthesis.check("try a log-transformed target on features v3", hist)
     warm = (time.perf_counter() - t0) / 5
     assert cold < 10.0 and warm < 0.2
+
+
+def test_a_question_about_the_metric_is_not_a_switch() -> None:
+    """An open question ("should the primary metric be f1?") leaves the metric in force alone, whether
+    the entry is structured (its decisions are the authority) or still pending (raw text is read)."""
+    project = ProjectRecord(id="p", workspace_id="w", name="sentiment", primary_metric="val_acc", goal="max")
+    musing = "open q: should the primary metric be f1 on the negative class? not sure yet"
+    structured = entry(9, 40, musing, [RUNS[4]], open_questions=[musing])
+    pending = structured.model_copy(update={"id": "e10", "status": "pending", "structure": None})
+    for e in (structured, pending):
+        h = ProjectHistory(project=project, entries=[*ENTRIES[:2], e], runs={r.run_id: r for r in RUNS},
+                           now=T0 + dt.timedelta(days=3))
+        report = synthesis.phase(h)
+        assert report.primary_metric == "val_acc"
+        assert report.best is not None and report.best.run_id == RUNS[3].run_id
