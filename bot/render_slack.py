@@ -16,6 +16,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from bot.formatting import fmt_value, short_id
+
 if TYPE_CHECKING:
     from bot.conversation import CitedEntry, CitedRun, Form, HomeView, Reply, ReplyAction
     from narrative.service import LogOutcome
@@ -64,16 +66,6 @@ def clip(text: str, limit: int) -> str:
 def link(url: str, label: str) -> str:
     label = escape(label).replace("|", "¦")
     return f"<{url}|{label}>" if url and url.startswith(("http://", "https://")) else label
-
-
-def short(run_id: str) -> str:
-    return run_id[:8]
-
-
-def fmt(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.4g}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
 def _when(at: dt.datetime | None) -> str:
@@ -125,8 +117,8 @@ def fit(blocks: list[Block], *, limit: int = MAX_BLOCKS, keep_last: int = 0) -> 
 def _run_ref(run_id: str, runs: dict[str, CitedRun]) -> str:
     cited = runs.get(run_id)
     if cited is None:
-        return f"`{short(run_id)}`"
-    return link(cited.url, cited.name or short(run_id)) + f" `{short(run_id)}`"
+        return f"`{short_id(run_id)}`"
+    return link(cited.url, cited.name or short_id(run_id)) + f" `{short_id(run_id)}`"
 
 
 def _entry_ref(entry_id: str, entries: dict[str, CitedEntry]) -> str:
@@ -235,9 +227,9 @@ def _entry(reply: Reply) -> list[Block]:
         names = list(dict.fromkeys(k for r in s.runs for k in r.metrics))[:MAX_METRICS_SHOWN]
         lines = []
         for r in s.runs[:MAX_RUN_LINES]:
-            metrics = " · ".join(f"{escape(m)} {fmt(r.metrics[m])}" for m in names if m in r.metrics)
+            metrics = " · ".join(f"{escape(m)} {fmt_value(r.metrics[m])}" for m in names if m in r.metrics)
             status = f" · {escape(r.status.lower())}" if r.status and r.status != "FINISHED" else ""
-            lines.append(f"• {link(r.url, r.run_name or short(r.run_id))} `{short(r.run_id)}`"
+            lines.append(f"• {link(r.url, r.run_name or short_id(r.run_id))} `{short_id(r.run_id)}`"
                          f"{' — ' + metrics if metrics else ''}{status} · _linked by {r.how}_")
         if len(s.runs) > MAX_RUN_LINES:
             lines.append(f"… and {len(s.runs) - MAX_RUN_LINES} more run(s)")
@@ -310,8 +302,8 @@ def _phase(reply: Reply) -> list[Block]:
     if report.best:
         b = report.best
         reason = f" — {escape(report.best_reason)}" if report.best_reason else ""
-        blocks.append(section(f"🏆 *Best:* {link(b.url, b.run_name or short(b.run_id))} `{short(b.run_id)}` "
-                              f"{escape(report.primary_metric or '')} = *{fmt(b.value)}*{reason}"))
+        blocks.append(section(f"🏆 *Best:* {link(b.url, b.run_name or short_id(b.run_id))} `{short_id(b.run_id)}` "
+                              f"{escape(report.primary_metric or '')} = *{fmt_value(b.value)}*{reason}"))
     if report.metric_switches:
         blocks += sections("Metric switches", (f"• {escape(m)}" for m in report.metric_switches))
     if report.approaches:
@@ -320,7 +312,7 @@ def _phase(reply: Reply) -> list[Block]:
             runs = ", ".join(_run_ref(r, reply.runs) for r in a.run_ids[:4]) + (" …" if len(a.run_ids) > 4 else "")
             reason = f" — {escape(clip(a.reason, 200))}" if a.reason else ""
             lines.append(f"{_STATUS.get(a.status, '•')} *{escape(a.name)}* ({a.status}){reason}"
-                         f"{' · best ' + fmt(a.best_value) if a.best_value is not None else ''}"
+                         f"{' · best ' + fmt_value(a.best_value) if a.best_value is not None else ''}"
                          f"{' · ' + runs if runs else ''}")
         blocks += sections("Approaches", lines)
     if report.findings:
@@ -335,8 +327,8 @@ def _phase(reply: Reply) -> list[Block]:
 
 def _reproduce(reply: Reply) -> list[Block]:
     r: ReproReport = reply.payload
-    blocks: list[Block] = [header(f"Reproducing {r.run_name or short(r.run_id)}"),
-                           context(f"{link(r.url, 'run ' + short(r.run_id))} · `{r.run_id}`")]
+    blocks: list[Block] = [header(f"Reproducing {r.run_name or short_id(r.run_id)}"),
+                           context(f"{link(r.url, 'run ' + short_id(r.run_id))} · `{r.run_id}`")]
     if r.present:
         blocks += sections("Recorded", (f"✓ {escape(k)}: `{escape(clip(v, 200))}`" for k, v in r.present.items()))
     if r.missing:
@@ -361,9 +353,9 @@ def _digest(reply: Reply) -> list[Block]:
         moved = d.best_before is not None and d.best_before.run_id != d.best.run_id
         before = ""
         if d.best_before is not None:
-            before = f" (was {fmt(d.best_before.value)})" if moved else " (unchanged)"
-        blocks.append(section(f"🏆 *Best:* {link(d.best.url, d.best.run_name or short(d.best.run_id))} "
-                              f"= *{fmt(d.best.value)}*{before}"))
+            before = f" (was {fmt_value(d.best_before.value)})" if moved else " (unchanged)"
+        blocks.append(section(f"🏆 *Best:* {link(d.best.url, d.best.run_name or short_id(d.best.run_id))} "
+                              f"= *{fmt_value(d.best.value)}*{before}"))
     for name, lines in d.sections.items():
         if lines:
             rendered = []
@@ -378,8 +370,8 @@ def _next(reply: Reply) -> list[Block]:
     plan: NextPlan = reply.payload
     blocks: list[Block] = [header(f"What to run next — {reply.project or ''}".strip(" —"))]
     if plan.best:
-        blocks.append(context(f"Best so far: {link(plan.best.url, plan.best.run_name or short(plan.best.run_id))} "
-                              f"= {fmt(plan.best.value)}"))
+        blocks.append(context(f"Best so far: {link(plan.best.url, plan.best.run_name or short_id(plan.best.run_id))} "
+                              f"= {fmt_value(plan.best.value)}"))
     lines = []
     for x in sorted(plan.experiments, key=lambda e: e.priority):
         cites = sources(x.citations, reply).removeprefix("Sources: ")
@@ -402,10 +394,10 @@ def _decision(reply: Reply) -> list[Block]:
     lines = []
     for f in doc.finalists:
         mark = "🏆 " if f.run_id == doc.selected_run_id else "• "
-        metrics = " · ".join(f"{escape(k)} {fmt(v)}" for k, v in list(f.metrics.items())[:4])
+        metrics = " · ".join(f"{escape(k)} {fmt_value(v)}" for k, v in list(f.metrics.items())[:4])
         cited = reply.runs.get(f.run_id)
-        name = f.run_name or (cited.name if cited else "") or short(f.run_id)
-        lines.append(f"{mark}{link(cited.url if cited else '', name)} `{short(f.run_id)}`"
+        name = f.run_name or (cited.name if cited else "") or short_id(f.run_id)
+        lines.append(f"{mark}{link(cited.url if cited else '', name)} `{short_id(f.run_id)}`"
                      + (f" — {metrics}" if metrics else ""))
     blocks += sections("Finalists", lines)
     if doc.rationale:

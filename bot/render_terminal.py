@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from bot.formatting import fmt_value, short_id
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -33,22 +35,12 @@ def _console() -> Console:
     return Console(highlight=False, soft_wrap=False)
 
 
-def _short(run_id: str) -> str:
-    return run_id[:8]
-
-
-def _fmt(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.4g}" if abs(value) < 1000 else f"{value:,.0f}"
-
-
 def _cites(citations: Sequence[Citation]) -> str:
     parts: list[str] = []
     for c in citations:
         if c.entry_id:
             parts.append(f"entry {c.entry_id}")
-        parts += [f"run {_short(r)}" for r in c.run_ids]
+        parts += [f"run {short_id(r)}" for r in c.run_ids]
     return ", ".join(dict.fromkeys(parts))
 
 
@@ -100,8 +92,8 @@ def entry(outcome: LogOutcome, *, project: str) -> None:
         for name in metric_names:
             table.add_column(name, justify="right")
         for r in s.runs:
-            table.add_row(f"[link={r.url}]{_short(r.run_id)}[/link]", r.run_name, r.how, r.status,
-                          *[_fmt(r.metrics.get(m)) for m in metric_names])
+            table.add_row(f"[link={r.url}]{short_id(r.run_id)}[/link]", r.run_name, r.how, r.status,
+                          *[fmt_value(r.metrics.get(m)) for m in metric_names])
         console.print(table)
     if s.conclusions:
         console.print("[bold]Conclusions[/]")
@@ -185,9 +177,10 @@ def phase(report: PhaseReport) -> None:
     if report.summary:
         console.print(report.summary)
     if report.best:
-        console.print(f"[bold green]Best:[/] [link={report.best.url}]{report.best.run_name or report.best.run_id}"
-                      f"[/link] ({_short(report.best.run_id)}) {report.primary_metric} = {_fmt(report.best.value)}"
-                      f"{' — ' + report.best_reason if report.best_reason else ''}")
+        best = report.best
+        why = f" — {report.best_reason}" if report.best_reason else ""
+        console.print(f"[bold green]Best:[/] [link={best.url}]{best.run_name or best.run_id}[/link] "
+                      f"({short_id(best.run_id)}) {report.primary_metric} = {fmt_value(best.value)}{why}")
     for s in report.metric_switches:
         console.print(f"[cyan]Metric switch:[/] {s}")
     if report.approaches:
@@ -196,8 +189,8 @@ def phase(report: PhaseReport) -> None:
             table.add_column(col)
         for a in report.approaches:
             colour = _STATUS.get(a.status, "white")
-            table.add_row(a.name, f"[{colour}]{a.status}[/]", a.reason, _fmt(a.best_value),
-                          ", ".join(_short(r) for r in a.run_ids[:4]) + ("…" if len(a.run_ids) > 4 else ""))
+            table.add_row(a.name, f"[{colour}]{a.status}[/]", a.reason, fmt_value(a.best_value),
+                          ", ".join(short_id(r) for r in a.run_ids[:4]) + ("…" if len(a.run_ids) > 4 else ""))
         console.print(table)
     for label, items in (("Findings", report.findings), ("Next", report.next_steps)):
         if items:
@@ -210,7 +203,7 @@ def phase(report: PhaseReport) -> None:
 
 def reproduce(report: ReproReport) -> None:
     console = _console()
-    console.rule(f"[bold]Reproducing {report.run_name or report.run_id}[/] ({_short(report.run_id)})")
+    console.rule(f"[bold]Reproducing {report.run_name or report.run_id}[/] ({short_id(report.run_id)})")
     for key, value in report.present.items():
         console.print(f"  [green]✓[/] {key}: {value}")
     for item in report.missing:
@@ -227,8 +220,8 @@ def digest(d: Digest) -> None:
     console.rule(f"[bold]{d.project} — week of {d.since:%Y-%m-%d}[/] ({d.primary_metric}, {d.goal})")
     if d.best:
         moved = d.best_before is not None and d.best_before.run_id != d.best.run_id
-        before = f" (was {_fmt(d.best_before.value)})" if moved and d.best_before else ""
-        console.print(f"Best: {d.best.run_name or _short(d.best.run_id)} = {_fmt(d.best.value)}{before}")
+        before = f" (was {fmt_value(d.best_before.value)})" if moved and d.best_before else ""
+        console.print(f"Best: {d.best.run_name or short_id(d.best.run_id)} = {fmt_value(d.best.value)}{before}")
     for section, lines in d.sections.items():
         if lines:
             console.print(f"[bold]{section}[/]")
@@ -240,7 +233,7 @@ def digest(d: Digest) -> None:
 def next_plan(plan: NextPlan) -> None:
     console = _console()
     if plan.best:
-        console.print(f"Best so far: {plan.best.run_name or _short(plan.best.run_id)} = {_fmt(plan.best.value)}")
+        console.print(f"Best so far: {plan.best.run_name or short_id(plan.best.run_id)} = {fmt_value(plan.best.value)}")
     console.print("[bold]Run next[/]")
     for x in sorted(plan.experiments, key=lambda e: e.priority):
         console.print(f"  {x.priority}. {x.title} — {x.why}")

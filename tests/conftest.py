@@ -6,12 +6,15 @@ import datetime as dt
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+import uuid
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+PG_ENV = "COCO_TEST_POSTGRES_URL"
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DO_NOT_TRACK", "true")
@@ -93,3 +96,39 @@ def coco(tmp_path: Path, mlflow_store: MlflowStore) -> Iterator[CocoCli]:
     })
     env.pop("ANTHROPIC_API_KEY", None)
     yield CocoCli(env=env, cwd=tmp_path)
+
+
+def _admin_dsn(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """The URL of an empty COCO database (nothing migrated yet), as a user would write it: SQLite in a
+    folder that does not exist yet, and a throwaway PostgreSQL database when COCO_TEST_POSTGRES_URL is
+    set (created for the test, dropped after it)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'state' / 'coco.db'}"
+        return
+    server = os.environ.get(PG_ENV)
+    if not server:
+        pytest.skip(f"set {PG_ENV} to run the PostgreSQL backend")
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    name = f"coco_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(_admin_dsn(server))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        admin = await asyncpg.connect(_admin_dsn(server))
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()

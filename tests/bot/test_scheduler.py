@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import random
 import struct
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -43,7 +41,6 @@ from tests.conftest import CocoCli, MlflowStore, RunSpec
 BERLIN = "Europe/Berlin"
 UTC = dt.UTC
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-PG_ENV = "COCO_TEST_POSTGRES_URL"
 
 
 def utc(*args: int) -> dt.datetime:
@@ -200,39 +197,6 @@ class RecordingPoster:
 
 class Crash(BaseException):
     """The process dies (not an Exception: nothing in the scheduler may catch it)."""
-
-
-def _admin_dsn(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'coco.db'}"
-        return
-    server = os.environ.get(PG_ENV)
-    if not server:
-        pytest.skip(f"set {PG_ENV} to run the PostgreSQL backend")
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    name = f"coco_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(_admin_dsn(server))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        admin = await asyncpg.connect(_admin_dsn(server))
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
 
 @dataclass

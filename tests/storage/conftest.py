@@ -9,49 +9,15 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 
-import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 
 from storage.db import open_repository
 from storage.repository import SqlRepository
 from tests.storage.storage_testkit import World, make_world
 
-PG_ENV = "COCO_TEST_POSTGRES_URL"
-
-
-def _admin_dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """The URL of an empty database (nothing migrated yet), as a user would write it."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'state' / 'coco.db'}"
-        return
-    server = os.environ.get(PG_ENV)
-    if not server:
-        pytest.skip(f"set {PG_ENV} to run the PostgreSQL backend")
-    name = f"coco_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(_admin_dsn(server))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        admin = await asyncpg.connect(_admin_dsn(server))
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+# ``db_url`` (an empty SQLite or throwaway PostgreSQL database) comes from tests/conftest.py.
 
 
 @pytest.fixture
