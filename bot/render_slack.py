@@ -188,6 +188,9 @@ def blocks_for(reply: Reply) -> list[Block]:
         "help": _help,
     }.get(reply.kind, _notice)
     blocks = builder(reply)
+    notices: list[str] = list(getattr(reply.payload, "notices", None) or [])
+    if notices:  # how the answer was written (e.g. the model was down) is said first, never dropped
+        blocks.insert(0, context(*(f"⚠️ {escape(n)}" for n in notices)))
     buttons = _buttons(reply.actions)
     if buttons is not None:
         blocks.append(buttons)

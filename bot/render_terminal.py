@@ -140,8 +140,14 @@ def project_added(p: ProjectRecord) -> None:
                      f"primary metric {metric or '(not set)'} ({goal}).")
 
 
+def _notices(console: Console, notices: Sequence[str]) -> None:
+    for notice in notices:
+        console.print(f"[yellow]⚠ {notice}[/]")
+
+
 def check(result: CheckResult) -> None:
     console = _console()
+    _notices(console, result.notices)
     if not result.already_tried:
         console.print("[green]Nothing like this in the history.[/] Go ahead." if not result.matches else
                       "[green]Not tried as such[/]; nearest things in the history:")
@@ -163,6 +169,7 @@ def _citation(entry_id: str | None, run_ids: list[str]) -> Citation:
 
 def answer(result: Answer) -> None:
     console = _console()
+    _notices(console, result.notices)
     console.print(result.answer)
     if result.citations:
         console.print(f"[dim]Sources: {_cites(result.citations)}[/]")
@@ -172,6 +179,7 @@ def phase(report: PhaseReport) -> None:
     from rich.table import Table
 
     console = _console()
+    _notices(console, report.notices)
     since = f" since {report.since:%Y-%m-%d}" if report.since else ""
     console.rule(f"[bold]Phase summary{since}[/] — primary metric {report.primary_metric} ({report.goal})")
     if report.summary:
@@ -217,6 +225,7 @@ def reproduce(report: ReproReport) -> None:
 
 def digest(d: Digest) -> None:
     console = _console()
+    _notices(console, d.notices)
     console.rule(f"[bold]{d.project} — week of {d.since:%Y-%m-%d}[/] ({d.primary_metric}, {d.goal})")
     if d.best:
         moved = d.best_before is not None and d.best_before.run_id != d.best.run_id
@@ -232,6 +241,7 @@ def digest(d: Digest) -> None:
 
 def next_plan(plan: NextPlan) -> None:
     console = _console()
+    _notices(console, plan.notices)
     if plan.best:
         console.print(f"Best so far: {plan.best.run_name or short_id(plan.best.run_id)} = {fmt_value(plan.best.value)}")
     console.print("[bold]Run next[/]")
@@ -250,7 +260,9 @@ def next_plan(plan: NextPlan) -> None:
 def decision(doc: DecisionDoc) -> None:
     from rich.markdown import Markdown
 
-    _console().print(Markdown(doc.markdown) if doc.markdown else doc.title)
+    console = _console()
+    _notices(console, doc.notices)
+    console.print(Markdown(doc.markdown) if doc.markdown else doc.title)
 
 
 def jobs(done: Sequence[dict[str, Any]]) -> None:

@@ -69,6 +69,9 @@ class CheckResult(BaseModel):
     already_tried: bool
     matches: list[CheckMatch] = Field(default_factory=list)
     message: str = ""
+    # What the person must know about how this was written (e.g. the model was unavailable and
+    # the local engine answered instead); shown with the result, never dropped.
+    notices: list[str] = Field(default_factory=list)
 
 
 class Citation(BaseModel):
@@ -79,6 +82,7 @@ class Citation(BaseModel):
 class Answer(BaseModel):
     answer: str
     citations: list[Citation] = Field(default_factory=list)
+    notices: list[str] = Field(default_factory=list)  # as in CheckResult
 
 
 class BestRun(BaseModel):
@@ -111,6 +115,7 @@ class PhaseReport(BaseModel):
     metric_switches: list[str] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
     summary: str = ""
+    notices: list[str] = Field(default_factory=list)  # as in CheckResult
 
 
 class ReproReport(BaseModel):
@@ -140,6 +145,7 @@ class Digest(BaseModel):
     sections: dict[str, list[DigestLine]] = Field(default_factory=dict)
     # (run_id, start, value, approach) points for the chart of the primary metric over time
     series: list[tuple[str, dt.datetime, float, str]] = Field(default_factory=list)
+    notices: list[str] = Field(default_factory=list)  # as in CheckResult
 
 
 class NextExperiment(BaseModel):
@@ -155,6 +161,7 @@ class NextPlan(BaseModel):
     low_roi: list[DigestLine] = Field(default_factory=list)
     missing_baseline: str | None = None
     pivot: str = ""
+    notices: list[str] = Field(default_factory=list)  # as in CheckResult
 
 
 class Finalist(BaseModel):
@@ -174,6 +181,7 @@ class DecisionDoc(BaseModel):
     tradeoffs: list[str] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
     markdown: str = ""
+    notices: list[str] = Field(default_factory=list)  # as in CheckResult
 
 
 EngineJob = Literal["structure", "check", "answer", "phase", "digest", "next", "decide"]

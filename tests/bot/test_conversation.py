@@ -122,3 +122,15 @@ def test_slack_blocks_respect_block_kit_limits() -> None:
     text = str(blocks)
     assert "<b>" not in text and "&lt;b&gt;" in text  # a person's text cannot inject links or mentions
     assert "more block(s) not shown" in text
+
+
+def test_a_fallback_notice_is_shown_first_in_slack() -> None:
+    from bot.conversation import Reply
+    from narrative.types import Answer
+
+    answer = Answer(answer="Deeper trees overfit.", notices=["Claude was unavailable; the local engine answered."])
+    blocks = render_slack.blocks_for(Reply(kind="answer", text=answer.answer, payload=answer))
+    assert blocks[0]["type"] == "context"
+    assert "Claude was unavailable" in blocks[0]["elements"][0]["text"]
+    quiet = render_slack.blocks_for(Reply(kind="answer", text="x", payload=Answer(answer="x")))
+    assert "Claude was unavailable" not in str(quiet)

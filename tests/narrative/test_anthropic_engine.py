@@ -405,6 +405,14 @@ async def test_service_grounds_and_queues_a_fallback_entry(
         assert "Claude was unavailable" in fallback.structure.warnings[-1]
         jobs = await repo.claim_jobs(kinds=[RESTRUCTURE_JOB], now=now + dt.timedelta(hours=1))
         assert [j.payload["entry_id"] for j in jobs] == [fallback.entry.id]
+
+        # A thread answer during the same outage says, in the result itself, who wrote it.
+        api.script[:] = [OVERLOADED]
+        answer = await narrator.ask(project="churn", question="did deeper trees help?")
+        assert answer.answer and any("Claude was unavailable" in n for n in answer.notices)
+        api.script[:] = [OVERLOADED]
+        check = await narrator.check(project="churn", text="try depth 8")
+        assert any("Claude was unavailable" in n for n in check.notices)
     finally:
         await engine_close(narrator.engine)
         await tracker.aclose()
