@@ -209,6 +209,12 @@ HIGHER_IS_BETTER_WORDS: frozenset[str] = frozenset({
 })
 # Substrings that mark a lower-is-better key even inside a compound word ("valloss", "trainrmse").
 LOWER_IS_BETTER: tuple[str, ...] = ("loss", "error", "rmse", "mape", "wape", "perplexity", "latency", "brier")
+# Last resort for keys none of whose words is a known family: lower-is-better fragments anywhere in the
+# key ("valerr", "p95_ms", "calibration_error", "norm_entropy", "val_ne").
+_LOWER_IS_BETTER_FRAGMENT = re.compile(
+    r"(loss|err|rmse|mse|mae|mape|wape|smape|brier|latency|logloss|perplexity|ppl|wer|cer|bias|"
+    r"_ms\b|seconds|time|cost|fpr|fnr|entropy|nll|\bece\b|(^|_)ne($|_)|calibration_error)"
+)
 _CONDITION_WORDS = frozenset({"at", "for", "given", "when", "under", "per"})
 
 # Verdict cues. Matched as substrings of a lowercased clause (with word boundaries where written
@@ -392,7 +398,8 @@ def _direction_of_words(found: list[str]) -> Direction | None:
 
 
 def metric_direction(metric_key: str) -> Direction:
-    """``min`` for losses, errors, entropies, latencies and costs; ``max`` for scores and rates of hits.
+    """``min`` for losses, errors, entropies (NE, NLL), calibration errors (ECE), latencies and costs;
+    ``max`` for scores and rates of hits. The one answer to "which way is better" for every module.
 
     The head of the name decides: in ``recall_at_1fpr`` or ``precision@5`` what follows "at" is an
     operating point, so the metric is a recall (higher is better) although "fpr" is a lower-is-better word.
@@ -404,18 +411,21 @@ def metric_direction(metric_key: str) -> Direction:
             if head:
                 return head
             break
-    return _direction_of_words(found) or "max"
+    direction = _direction_of_words(found)
+    if direction:
+        return direction
+    return "min" if _LOWER_IS_BETTER_FRAGMENT.search(metric_key.lower()) else "max"
 
 
 _SAYS_MIN = re.compile(
     r"\b(?:lower|smaller|less|fewer)\s+(?:is|=|==|means)\s+better\b|\blower[- ]is[- ]better\b|\bminimi[sz]\w*|"
     r"\bwant(?:s|ed)?\s+(?:it|that|this|them)\s+(?:down|lower|low|small)\b|\bdrive\s+(?:it\s+)?down\b|"
-    r"\bthe\s+lower\s+the\s+better\b|\bbetter\s+when\s+lower\b|↓"
+    r"\bthe\s+lower\s+the\s+better\b|\bbetter\s+when\s+lower\b|\bgoal:?\s?min\b|\(min\)|↓"
 )
 _SAYS_MAX = re.compile(
     r"\b(?:higher|bigger|larger|more)\s+(?:is|=|==|means)\s+better\b|\bhigher[- ]is[- ]better\b|\bmaximi[sz]\w*|"
     r"\bwant(?:s|ed)?\s+(?:it|that|this|them)\s+(?:up|higher|high|big)\b|\bthe\s+higher\s+the\s+better\b|"
-    r"\bbetter\s+when\s+higher\b|↑"
+    r"\bbetter\s+when\s+higher\b|\bgoal:?\s?max\b|\(max\)|↑"
 )
 
 

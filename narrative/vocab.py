@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from narrative import lexicon
+
 
 @dataclass(frozen=True)
 class Concept:
@@ -620,20 +622,9 @@ def param_value_concepts(key: str, value: str) -> frozenset[str]:
     return frozenset(out)
 
 
-_LOWER_BETTER = re.compile(r"\b(lower|smaller|less) (is|=) better\b|\blower[- ]is[- ]better\b|\bminimi[sz]\w*|"
-                           r"\bgoal:? ?min\b|\(min\)|↓", re.I)
-_HIGHER_BETTER = re.compile(r"\b(higher|bigger|more) (is|=) better\b|\bhigher[- ]is[- ]better\b|\bmaximi[sz]\w*|"
-                            r"\bgoal:? ?max\b|\(max\)|↑", re.I)
-
-
 def stated_direction(text: str) -> str:
     """"min" / "max" when the text says which way the metric goes ("lower is better"), else ""."""
-    low, high = _LOWER_BETTER.search(text), _HIGHER_BETTER.search(text)
-    if low and not high:
-        return "min"
-    if high and not low:
-        return "max"
-    return ""
+    return lexicon.stated_direction(text) or ""
 
 
 def reason_kind(text: str) -> str:
@@ -644,11 +635,8 @@ def reason_kind(text: str) -> str:
 
 
 def metric_goal(name: str) -> str:
-    n = name.lower()
-    if re.search(r"(loss|err|rmse|mse|mae|mape|wape|smape|brier|latency|logloss|perplexity|ppl|wer|cer|bias|"
-                 r"_ms\b|seconds|time|cost|fpr|fnr|entropy|nll|\bece\b|(^|_)ne($|_)|calibration_error)", n):
-        return "min"
-    return "max"
+    """"min" / "max": which way a metric key is better (``lexicon.metric_direction``)."""
+    return lexicon.metric_direction(name)
 
 
 def metric_words(name: str) -> set[str]:
