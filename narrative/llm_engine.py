@@ -73,6 +73,7 @@ FALLBACK_ENGINE = "local-fallback"  # EntryStructure.engine: written by the loca
 BUDGET_ENGINE = "local-budget"  # written by the local engine because the monthly budget is reached
 
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R", CheckResult, Answer, PhaseReport, Digest, NextPlan, DecisionDoc)  # results that carry notices
 T = TypeVar("T")
 
 
@@ -399,8 +400,6 @@ class ModelEngine(ABC):
         self.total_deadline = total_deadline
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
-        # Notices of the last call (fallback, budget): front ends may show them next to the result.
-        self.notices: list[str] = []
 
     # -- to implement -------------------------------------------------------------------------
     @abstractmethod
@@ -496,7 +495,6 @@ class ModelEngine(ABC):
 
     # -- structure ----------------------------------------------------------------------------
     async def structure(self, request: StructureRequest) -> EntryStructure:
-        self.notices = []
         redactor = self._redactor()
         candidates = structure_candidates(request)
         refs = {ref: run.run_id for ref, run in request.resolved_refs.items()}
@@ -533,7 +531,6 @@ class ModelEngine(ABC):
         notice += "." if budget else "; it will be re-structured later."
         structure.warnings = [*structure.warnings, notice]
         structure.engine = BUDGET_ENGINE if budget else FALLBACK_ENGINE
-        self.notices = [notice]
         return structure
 
     def _structure_from_draft(
@@ -606,13 +603,14 @@ class ModelEngine(ABC):
         draft = await self._call(job=job, workspace_id=history.project.workspace_id, prompt=prompt, schema=schema)
         return self._restore(redactor, draft)
 
-    def _fallback_notice(self, job: str, problem: ModelUnavailable) -> None:
+    def _with_notice(self, result: R, *, job: str, problem: ModelUnavailable) -> R:
+        """The local engine's result, carrying the notice that says so. The notice travels with the
+        result, not on the engine: one engine serves many concurrent conversations."""
         notice = self._notice(problem, f"this {job}") + "."
         log.warning("%s %s: %s", self.name, job, notice)
-        self.notices = [notice]
+        return result.model_copy(update={"notices": [*result.notices, notice]})
 
     async def check(self, plan: str, history: ProjectHistory) -> CheckResult:
-        self.notices = []
         redactor = self._redactor()
         user = [*self._history_user(redactor, history),
             "<plan>", as_data(redactor.text(plan)), "</plan>",
@@ -623,8 +621,7 @@ class ModelEngine(ABC):
             draft = await self._history_job(job="check", history=history, schema=CheckDraft, user=user,
                                             redactor=redactor)
         except ModelUnavailable as problem:
-            self._fallback_notice("check", problem)
-            return await self.fallback.check(plan, history)
+            return self._with_notice(await self.fallback.check(plan, history), job="check", problem=problem)
         entries = {e.id: e for e in history.entries}
         matches = [
             CheckMatch(
@@ -644,7 +641,6 @@ class ModelEngine(ABC):
         return grounding.ground_check(result, entry_ids=set(entries), run_ids=set(history.runs))
 
     async def answer(self, question: str, history: ProjectHistory) -> Answer:
-        self.notices = []
         redactor = self._redactor()
         user = [*self._history_user(redactor, history),
             "<question>", as_data(redactor.text(question)), "</question>",
@@ -655,8 +651,7 @@ class ModelEngine(ABC):
             draft = await self._history_job(job="answer", history=history, schema=AnswerDraft, user=user,
                                             redactor=redactor)
         except ModelUnavailable as problem:
-            self._fallback_notice("answer", problem)
-            return await self.fallback.answer(question, history)
+            return self._with_notice(await self.fallback.answer(question, history), job="answer", problem=problem)
         answer = Answer(answer=draft.answer.strip(), citations=_citations(draft.citations))
         return grounding.ground_answer(
             answer, entry_ids={e.id for e in history.entries}, run_ids=set(history.runs),
@@ -672,7 +667,6 @@ class ModelEngine(ABC):
             return None
 
     async def phase(self, history: ProjectHistory) -> PhaseReport:
-        self.notices = []
         base: PhaseReport | None = await self._skeleton("phase", lambda: self.fallback.phase(history))
         metric, goal = history.metric_now()
         if base is None:
@@ -690,8 +684,7 @@ class ModelEngine(ABC):
             draft = await self._history_job(job="phase", history=history, schema=PhaseDraft, user=user,
                                             redactor=redactor)
         except ModelUnavailable as problem:
-            self._fallback_notice("phase summary", problem)
-            return base
+            return self._with_notice(base, job="phase summary", problem=problem)
         report = base.model_copy(update={
             "summary": draft.summary.strip(),
             "best_reason": draft.best_reason.strip(),
@@ -705,7 +698,6 @@ class ModelEngine(ABC):
                                       allowed_numbers=grounding.history_numbers(history))
 
     async def digest(self, history: ProjectHistory, *, days: int = 7) -> Digest:
-        self.notices = []
         base: Digest | None = await self._skeleton("digest", lambda: self.fallback.digest(history, days=days))
         metric, goal = history.metric_now()
         if base is None:
@@ -725,8 +717,7 @@ class ModelEngine(ABC):
             draft = await self._history_job(job="digest", history=history, schema=DigestDraft, user=user,
                                             redactor=redactor)
         except ModelUnavailable as problem:
-            self._fallback_notice("digest", problem)
-            return base
+            return self._with_notice(base, job="digest", problem=problem)
         sections: dict[str, list[DigestLine]] = {}
         for section in draft.sections:
             lines = [DigestLine(text=line.text.strip(), citations=_citations(line.citations))
@@ -738,7 +729,6 @@ class ModelEngine(ABC):
                                        allowed_numbers=grounding.history_numbers(history))
 
     async def next_plan(self, history: ProjectHistory, *, context: str = "") -> NextPlan:
-        self.notices = []
         base: NextPlan | None = await self._skeleton(
             "next", lambda: self.fallback.next_plan(history, context=context)
         )
@@ -757,8 +747,7 @@ class ModelEngine(ABC):
             draft = await self._history_job(job="next", history=history, schema=NextDraft, user=user,
                                             redactor=redactor)
         except ModelUnavailable as problem:
-            self._fallback_notice("plan", problem)
-            return base
+            return self._with_notice(base, job="plan", problem=problem)
         plan = base.model_copy(update={
             "experiments": [NextExperiment(title=e.title.strip(), why=e.why.strip(), priority=e.priority,
                                            citations=_citations(e.citations))
@@ -777,7 +766,6 @@ class ModelEngine(ABC):
     async def decide(
         self, history: ProjectHistory, *, finalists: Sequence[str], criteria: Sequence[str], context: str = ""
     ) -> DecisionDoc:
-        self.notices = []
         base: DecisionDoc | None = await self._skeleton(
             "decide", lambda: self.fallback.decide(history, finalists=finalists, criteria=criteria, context=context)
         )
@@ -798,8 +786,7 @@ class ModelEngine(ABC):
             draft = await self._history_job(job="decide", history=history, schema=DecideDraft, user=user,
                                             redactor=redactor)
         except ModelUnavailable as problem:
-            self._fallback_notice("decision record", problem)
-            return base
+            return self._with_notice(base, job="decision record", problem=problem)
         doc = base.model_copy(update={
             "title": draft.title.strip() or base.title,
             "selected_run_id": draft.selected_run_id,

@@ -388,10 +388,6 @@ class Narrator:
         decisions = await self.repo.list_decisions(self.workspace_id, project.id)
         return ProjectHistory(project=project, entries=entries, runs=runs, decisions=decisions, now=self.clock())
 
-    def _engine_notices(self) -> list[str]:
-        """What the engine said about its last call (a model engine that fell back says so)."""
-        return list(getattr(self.engine, "notices", ()))
-
     async def cached_history(self, project: ProjectRecord) -> ProjectHistory:
         """The project's whole history from the cache while storage's stamp is unchanged."""
         stamp = await self.repo.history_stamp(self.workspace_id, project.id)
@@ -408,7 +404,6 @@ class Narrator:
             raise EmptyTextError("plan to check")
         history = await self.cached_history(await self.project(project))
         result = await self.engine.check(text, history)
-        result.notices += self._engine_notices()
         return grounding.ground_check(result, entry_ids={e.id for e in history.entries}, run_ids=set(history.runs))
 
     async def ask(self, *, project: str, question: str) -> Answer:
@@ -418,26 +413,22 @@ class Narrator:
         await self.sync_runs(record)
         history = await self.cached_history(await self.repo.get_project_by_id(self.workspace_id, record.id))
         result = await self.engine.answer(question, history)
-        result.notices += self._engine_notices()
         return grounding.ground_answer(result, entry_ids={e.id for e in history.entries}, run_ids=set(history.runs))
 
     async def phase(self, *, project: str, since: dt.datetime | None = None) -> PhaseReport:
         history = await self.history(await self.project(project), since=since)
         report = await self.engine.phase(history)
         report.since = since
-        report.notices += self._engine_notices()
         return grounding.ground_phase(report, runs=history.runs, entry_ids={e.id for e in history.entries})
 
     async def digest(self, *, project: str, days: int = 7) -> Digest:
         history = await self.history(await self.project(project))
         digest = await self.engine.digest(history, days=days)
-        digest.notices += self._engine_notices()
         return grounding.ground_digest(digest, runs=history.runs, entry_ids={e.id for e in history.entries})
 
     async def next_plan(self, *, project: str, context: str = "") -> NextPlan:
         history = await self.history(await self.project(project))
         plan = await self.engine.next_plan(history, context=context)
-        plan.notices += self._engine_notices()
         return grounding.ground_next_plan(
             plan, runs=history.runs, entry_ids={e.id for e in history.entries}, metric=history.metric_now()[0]
         )
@@ -449,7 +440,6 @@ class Narrator:
         history = await self.history(record)
         resolved = [(await self.resolve_run(record, ref)).run_id for ref in finalists]
         doc = await self.engine.decide(history, finalists=resolved, criteria=criteria, context=context)
-        doc.notices += self._engine_notices()
         doc = grounding.ground_decision(doc, runs=history.runs, entry_ids={e.id for e in history.entries})
         if doc.selected_run_id:
             await self.repo.add_decision(

@@ -181,7 +181,6 @@ async def test_persistent_overload_falls_back_to_local_with_notice(api: FakeMess
     assert notice.startswith("Claude was unavailable (overloaded")
     assert notice.endswith("the local engine wrote this entry; it will be re-structured later.")
     assert entry.title  # the local engine did write it
-    assert engine.notices == [notice]
 
 
 async def test_total_deadline_bounds_retries(api: FakeMessagesAPI) -> None:
@@ -332,8 +331,8 @@ async def test_synthesis_falls_back_to_local_on_outage(api: FakeMessagesAPI) -> 
     history = history_of(request, xgb, base)
     report = await engine.phase(history)
     local = await LocalEngine().phase(history)
-    assert report == local
-    assert engine.notices and "Claude was unavailable" in engine.notices[0]
+    assert report.model_copy(update={"notices": []}) == local
+    assert report.notices and "Claude was unavailable" in report.notices[0]
     assert len(api.requests) == 1
 
 
