@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from narrative import lexicon
+from narrative import reading as readings_mod
 from narrative.linking import LinkResult, link_runs
 from narrative.segmenting import Segment, split_segments
 from narrative.types import StructureRequest
@@ -99,23 +100,51 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
     previous_next = False
     for index, (reading, segment) in enumerate(zip(readings, segments, strict=True)):
         text = reading.text
+        if segment.kind == "data":
+            # Pasted log lines and code: linking reads their run names and numbers; they are no prose.
+            continue
         follows_a_plan = previous_next and bool(_FOLLOW_ON.match(text))
         previous_next = False
-        if segment.section == "next" or follows_a_plan:
+        mode = readings_mod.modality(text)
+        if segment.section in {"next", "counterfactual"} or follows_a_plan:
             _add(structure.next_steps, _clip(text, MAX_ITEM_CHARS))
             previous_next = True
             continue
         if segment.section == "question":
             _add(structure.open_questions, _clip(_QUESTION_PREFIX.sub("", text), MAX_ITEM_CHARS))
             continue
-        if segment.section == "negative":
-            structure.conclusions.append(Conclusion(text=_clip(text, MAX_ITEM_CHARS), verdict="did_not_work",
+        if segment.section in {"negative", "positive"}:
+            if mode in _UNREALISED:
+                _add(structure.next_steps, _clip(text, MAX_ITEM_CHARS))
+                continue
+            stated = readings_mod.verdict_of(text)
+            section_verdict: Verdict = "worked"
+            if segment.section == "negative" or stated == "did_not_work":
+                section_verdict = "did_not_work"
+            elif stated == "inconclusive":
+                section_verdict = "inconclusive"
+            structure.conclusions.append(Conclusion(text=_clip(text, MAX_ITEM_CHARS), verdict=section_verdict,
                                                     run_ids=reading.run_ids))
             continue
+        if segment.section in {"hypothesis", "config"}:
+            # "- Idea: ..." and "- Config: ..." say what the experiment tries.
+            _add(structure.hypotheses, _clip(text, MAX_SUBJECT_CHARS))
+            continue
+        if mode in _UNREALISED and mode != "planned" and not _QUESTION.search(text):
+            # "should have used a bigger batch", "if it doesn't work, disable fp16": never done.
+            _add(structure.next_steps, _clip(text, MAX_ITEM_CHARS))
+            previous_next = True
+            continue
         result_part, next_part = _split_next(text)
+        if mode == "planned" and not next_part and not _has_number(text):
+            # "thinking about trying class weights": a plan, whatever verbs it uses.
+            result_part, next_part = "", text
+        if result_part and readings_mod.is_unrealised(result_part) and not _has_number(result_part):
+            result_part = ""
         is_question = bool(_QUESTION.search(text))
         question_only = is_question and not reading.run_ids and not _RESULT_MARKER.search(text)
-        if index != title_line and result_part and not question_only:
+        if index != title_line and result_part and not question_only and segment.section not in {"result",
+                                                                                                 "conclusion"}:
             _hypotheses(structure, reading, result_part)
 
         if is_question:
@@ -123,7 +152,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         if next_part:
             _add(structure.next_steps, _clip(next_part, MAX_ITEM_CHARS))
             previous_next = not result_part
-        for decision in _decisions(text, metric_keys, reading.run_ids):
+        for decision in ([] if mode in _UNREALISED - {"planned"} else
+                     _decisions(text, metric_keys, reading.run_ids)):
             if not any(d.kind == decision.kind and d.text == decision.text for d in structure.decisions):
                 structure.decisions.append(decision)
                 if decision.kind == "adopt":
@@ -137,20 +167,20 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         own_subject = _short(_subject(clauses[0]) or clauses[0]) if clauses else ""
         for position, clause in enumerate(clauses):
             verdict = _language_verdict(clause)
-            if verdict is None:
+            if verdict is None or readings_mod.modality(clause) in _UNREALISED:
                 continue
             concluded = True
             clause_text = clause
             if position == 0 and not _has_content(clause):
                 # "it's inside the noise, not pursuing" says nothing of what: name it.
                 prefix = last_subject if anaphoric or not own_subject else own_subject
-                if prefix and prefix.lower() not in clause.lower():
+                if prefix and not _mentions(clause, prefix):
                     clause_text = f"{_short(prefix)}: {clause}"
             elif position > 0 and not _names_subject(clause):
                 # "rf-200 .957, but 1.48s per fit vs 0.02s for logreg (~74x slower)": the slower
                 # one is rf-200, the segment's subject, not logreg, the yardstick.
                 prefix = own_subject if not anaphoric or not last_subject else last_subject
-                if prefix and prefix.lower() not in clause.lower():
+                if prefix and not _mentions(clause, prefix):
                     clause_text = f"{_short(prefix)}: {clause}"
             structure.conclusions.append(
                 Conclusion(text=_clip(clause_text, MAX_ITEM_CHARS), verdict=verdict, run_ids=reading.run_ids)
@@ -175,11 +205,36 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
                 Conclusion(text=_clip(result_part, MAX_ITEM_CHARS), verdict=data_verdict, run_ids=reading.run_ids)
             )
             concluded = True
-        if not concluded and (reading.experimental or segment.kind == "row" or _has_number(result_part)):
+        if not concluded and (reading.experimental or segment.kind == "row" or _has_number(result_part)
+                              or segment.section in {"result", "conclusion"}):
             _add(structure.observations, _clip(result_part, MAX_ITEM_CHARS))
 
+    if _is_empty(structure):
+        _fill_empty(structure, segments, readings, title_line)
     _fit_budget(structure, len(request.text))
     return structure
+
+
+_UNREALISED = frozenset({"planned", "wished", "counterfactual", "conditional"})
+
+
+def _is_empty(structure: EntryStructure) -> bool:
+    return not (structure.hypotheses or structure.observations or structure.conclusions or structure.next_steps
+                or structure.open_questions or structure.decisions)
+
+
+def _fill_empty(structure: EntryStructure, segments: list[Segment], readings: list[_Reading],
+                title_line: int) -> None:
+    """An entry is never empty when its text has content: what was written, kept as observations
+    (prose first; the last lines of a pasted log when there is nothing else)."""
+    prose = [r.text for index, (r, s) in enumerate(zip(readings, segments, strict=True))
+             if s.kind != "data" and index != title_line and len(r.text) >= 3]
+    if not prose:
+        prose = [s.text for s in segments if s.kind == "data"][-2:]
+    if not prose and segments:
+        prose = [segments[0].text]
+    for text in prose[:4]:
+        _add(structure.observations, _clip(text, MAX_ITEM_CHARS))
 
 
 _ANAPHORA = re.compile(r"\b(?:(?P<two>both|the two|these two|those two)|these|those|all (?:three|four|of them))"
@@ -213,8 +268,10 @@ def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str) 
     subject = _subject(result_part) if reading.experimental else ""
     if subject and _worth_a_hypothesis(subject):
         _add(structure.hypotheses, subject)
-    elif belief or (_TRIED.search(text) and not _NEXT_ANYWHERE.search(text)):
-        candidate = _clip(_balanced(result_part), MAX_SUBJECT_CHARS)
+    elif belief or (_TRIED.search(text) and not _NEXT_ANYWHERE.search(text)
+                    and not readings_mod.is_unrealised(text)):
+        first_clause = (_clauses(result_part) or [result_part])[0]
+        candidate = _clip(_balanced(first_clause), MAX_SUBJECT_CHARS)
         if _worth_a_hypothesis(candidate):
             _add(structure.hypotheses, candidate)
     if belief and reading.experimental and belief.start() > 0:
@@ -224,9 +281,22 @@ def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str) 
 _ID_OR_METRIC = re.compile(r"\(?\b[0-9a-f]{6,32}\b\)?|`")
 
 
+_FRAGMENT_START = re.compile(
+    r"^(?:that|that's|thats|this|these|those|it|it's|its|there|there's|so|which|and|but|or|then|also|"
+    r"here|now|still|even|who|where|what|when)\b", re.IGNORECASE)
+_FRAGMENT_END = re.compile(
+    r"\b(?:the|a|an|final|around|about|roughly|approx(?:imately)?|nearly|almost|only|just|than|from|by|"
+    r"between|over|under|below|above|after|before|into|out|up|down|is|are|was|were|be|been|has|have|had|"
+    r"tops|sits|stays|stuck|plateaus?|plateaued|still|like|as|for|on|in|ending|peaking|peaked|hovering|"
+    r"hovers|maxes)\s*$|[~≈<>]\s*$", re.IGNORECASE)
+
+
 def _worth_a_hypothesis(subject: str) -> bool:
     """A thing tried needs a few words or a parameter ("depth 6", "hard negs k=200"), not a run id
     or a name alone."""
+    if _FRAGMENT_START.match(subject) or _FRAGMENT_END.search(subject):
+        # "That's the final", "so RF tops out around": the front of a sentence cut at its number.
+        return False
     rest = _ID_OR_METRIC.sub(" ", subject)
     words_left = [w for w in lexicon.words(rest) if w not in _METRIC_NAME_WORDS]
     return len(words_left) >= 2 or bool(re.search(r"\w=\S", rest))
@@ -344,6 +414,10 @@ def _subject(text: str) -> str:
     number = _FIRST_RESULT_NUMBER.search(text)
     if number:
         cut = min(cut, number.start())
+    # "Tried Lookahead on SGD but was unable to ...": what was tried ends where the outcome starts.
+    turn = re.search(r",?\s+(?:but|however|though|although|whereas|and it|which)\b|[.;]\s", text)
+    if turn:
+        cut = min(cut, turn.start())
     subject = text[:cut].strip(" :,-(=*`~").strip()
     subject = _balanced(subject)
     subject = re.sub(r"\s+(?:is|was|gets|got|at|of|to|and|with|w/|=|took|takes|takes about|took about|"
@@ -381,14 +455,8 @@ def _clauses(text: str) -> list[str]:
 
 
 def _language_verdict(clause: str) -> Verdict | None:
-    lowered = clause.lower()
-    if lexicon.has_cue(lowered, lexicon.NEGATIVE_CUES):
-        return "did_not_work"
-    if lexicon.has_cue(lowered, lexicon.INCONCLUSIVE_CUES):
-        return "inconclusive"
-    if lexicon.has_cue(lowered, lexicon.POSITIVE_CUES):
-        return "worked"
-    return None
+    """The verdict the person's words state, negation scope and superlatives read as they meant."""
+    return readings_mod.verdict_of(clause)
 
 
 def _data_verdict(
@@ -435,11 +503,15 @@ def _decisions(text: str, metric_keys: list[str], run_ids: list[str]) -> list[De
         return notes
     for clause in _clauses(text):
         clause_l = clause.lower()
-        if lexicon.has_cue(clause_l, lexicon.ABANDON_CUES):
+        if lexicon.has_cue(clause_l, lexicon.ABANDON_CUES) or _ABANDON_IMPERATIVE.search(clause_l):
             notes.append(DecisionNote(kind="abandon", text=_clip(clause, MAX_ITEM_CHARS), run_ids=run_ids))
         elif lexicon.has_cue(clause_l, lexicon.ADOPT_CUES) and not _QUESTION.search(clause):
             notes.append(DecisionNote(kind="adopt", text=_clip(clause, MAX_ITEM_CHARS), run_ids=run_ids))
     return notes
+
+
+# "Don't use", "stop using": a verdict said as an instruction to the team.
+_ABANDON_IMPERATIVE = re.compile(r"(?:^|[.;:!]\s*)(?:don'?t|do\s+not|never|stop)\s+(?:use|using)\b")
 
 
 def _metric_switch(lowered: str, metric_keys: list[str]) -> tuple[str, Goal] | None:
@@ -502,6 +574,11 @@ def _has_content(clause: str) -> bool:
 
 def _short(subject: str) -> str:
     return _clip(subject, 60)
+
+
+def _mentions(clause: str, prefix: str) -> bool:
+    """Whether ``clause`` already says ``prefix`` (a clipped prefix counts by its kept words)."""
+    return prefix.rstrip("…").strip().lower() in clause.lower()
 
 
 def _has_number(text: str) -> bool:

@@ -1,0 +1,264 @@
+"""Read one sentence the way a careful colleague would: its role, its polarity and its modality.
+
+A brain dump mixes what was done and what came out of it with what the person wants, fears, plans,
+would have done, or does under a condition. Only asserted, past or present statements are results
+and conclusions; a plan, a wish, a conditional or a counterfactual is at most a next step. A negated
+success ("hasn't helped at all", "was unable to get a boost") is a failure, and a superlative used as
+a name ("worst concave points dominates", a feature of a dataset) is no verdict at all.
+
+The cue lists here are English grammar (negators, modal verbs, tense markers, hedges), not phrases of
+any scenario; verdict words themselves come from ``narrative.lexicon``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from narrative import lexicon
+
+Role = Literal["hypothesis", "observation", "result", "conclusion", "plan", "question", "decision"]
+Polarity = Literal["positive", "negative", "neutral", "mixed"]
+Modality = Literal["asserted", "hedged", "planned", "wished", "counterfactual", "conditional", "question"]
+Verdict = Literal["worked", "did_not_work", "inconclusive"]
+
+# --- negation and its scope --------------------------------------------------------------------
+
+# A negator flips the verdict word that follows it inside a few words ("hasn't helped at all",
+# "doesn't lead to better results", "was unable to get a significant boost over Adam").
+_NEGATOR = (
+    r"(?:\bnot\b|n't\b|n’t\b|\bnever\b|\bnor\b|\bunable\s+to\b|\bfail(?:s|ed)?\s+to\b|"
+    r"\bcannot\b|\bcant\b|\bdidnt\b|\bdoesnt\b|\bwasnt\b|\bisnt\b|\bhasnt\b|\bhavent\b|\bwont\b|"
+    r"\bhardly\b|\bbarely\b|\bneither\b)"
+)
+_SCOPE_WORDS = 5             # how far a negator reaches: "not (lead to any) better"
+_POSITIVE_WORDS = (
+    r"help\w*|work\w*|improv\w*|better|boost\w*|gain\w*|lift\w*|win\w*|beat\w*|benefit\w*|good|great|"
+    r"useful|effective|matter\w*|change\w*|move\w*|budge\w*|converg\w*|learn\w*|"
+    r"success\w*|outperform\w*|increase\w*|reduc\w*|fix\w*|solv\w*|worth"
+)
+_NEGATED_POSITIVE = re.compile(
+    rf"{_NEGATOR}(?!\s+(?:just|only|merely|necessarily|even|always)\b)(?:\s+[\w'’\-]+){{0,{_SCOPE_WORDS}}}?"
+    rf"\s+(?:{_POSITIVE_WORDS})\b", re.IGNORECASE
+)
+# Direct evaluative words the lexicon's verdict cues leave out ("worked really bad", "performs poorly").
+_BAD_WORDS = re.compile(
+    r"\b(?:bad(?:ly)?|poor(?:ly)?|terribl[ey]|awful(?:ly)?|horribl[ey]|disappoint\w*|underwhelm\w*|"
+    r"struggl\w*|refuses? to|stuck|plateau\w*|unstable|garbage|worthless|pointless|no good|"
+    r"not (?:great|good|helpful|useful|effective)|didn'?t (?:do|change|move|budge) (?:much|anything)|"
+    r"no (?:significant|noticeable|real|meaningful|measurable) (?:\w+ )?(?:boost|gain|change|difference|"
+    r"improvement|effect|impact))\b",
+    re.IGNORECASE,
+)
+# A negated failure is no failure ("didn't diverge this time", "no longer overfits").
+_NEGATED_NEGATIVE = re.compile(
+    r"(?:\bno\s+longer\b|\bnot\b|n't\b|\bnever\b|\bwithout\b)(?:\s+\w+){0,2}\s+"
+    r"(?:diverg\w*|overfit\w*|crash\w*|explod\w*|nan\w*|hurt\w*|oom\w*|worse|fail\w*|blow\w* up|degrad\w*)\b",
+    re.IGNORECASE,
+)
+# A superlative names a thing when a noun follows it ("worst concave points", "best_params", "best
+# checkpoint"), and judges one when it stands as a predicate ("X was the worst", "worst of all").
+_SUPERLATIVE = re.compile(r"\b(worst|best)\b", re.IGNORECASE)
+_PREDICATIVE_AFTER = re.compile(
+    r"^\s*(?:$|[.,;:!?)\-—]|of\b|so\s+far|yet|by\b|one\b|ones\b|result|score|run|model|variant|setting|"
+    r"config|option|case|performer|performance|overall|ever|among|in\s+(?:class|the)|on\b|at\b|"
+    r"(?:val|test)\b|auc|f1|acc|loss|rmse|mae|ndcg|[-+~]?\d|\()",
+    re.IGNORECASE,
+)
+_PREDICATIVE_BEFORE = re.compile(
+    r"(?:\b(?:the|our|my|is|was|were|are|be|been|by\s+far|far|easily|clearly|still|new|second|third|"
+    r"overall|performed|performs|did|came\s+out|ranked)\s*$|[-→>:=]\s*$)",
+    re.IGNORECASE,
+)
+
+# --- modality ----------------------------------------------------------------------------------
+
+_COUNTERFACTUAL = re.compile(
+    r"\b(?:should|could|would|might|must)\s*(?:have|'ve|’ve|of)\b|\bshould'?ve\b|\bcould'?ve\b|\bwould'?ve\b|"
+    r"\bwish(?:ed)?\s+(?:i|we)\b|\bif\s+only\b|\bhad\s+(?:i|we)\s+\w+|\bin\s+hindsight\b|\bin\s+retrospect\b",
+    re.IGNORECASE,
+)
+_PLAN = re.compile(
+    r"\b(?:will|'ll|’ll|shall|gonna|going\s+to|want(?:s)?\s+to|wanna|plan(?:ning|s)?\s+(?:to|on)|"
+    r"intend\w*\s+to|hope\s+to|hoping\s+to|aim(?:ing)?\s+to|(?:i|we)\s+(?:need|have)\s+to|"
+    r"(?:i|we)\s+should|let'?s|let\s+me|thinking\s+(?:about|of)|considering|consider\b|"
+    r"(?:might|may|could)\s+(?:try|test|run|add|use|look|switch|revisit|explore)|maybe\s+(?:try|test|add|use)|"
+    r"worth\s+(?:trying|testing|a\s+try|exploring)|would\s+be\s+(?:nice|good|interesting|worth)|"
+    r"(?:^|\.\s+)(?:try|test|add|use|run|rerun|re-run|implement|switch|train|tune|sweep|check|look\s+into|"
+    r"investigate|explore|compare|evaluate|ablate|measure|disable|enable|increase|decrease|reduce|lower|raise)\b|"
+    r"\btomorrow\b|\btmrw\b|\bnext\s+(?:week|time|step|up|i|we)\b|\blater\s+(?:today|this\s+week)\b|"
+    r"\bto-?do\b|\bideas?\s*(?:for|to)\b)",
+    re.IGNORECASE,
+)
+# Past or present-perfect action: what was actually done ("tried", "have trained", "ran", "got").
+_DONE = re.compile(
+    r"\b(?:tried|trained|ran|run\s+(?:with|on)|tested|added|used|switched|changed|removed|replaced|"
+    r"increased|decreased|reduced|lowered|raised|got|gave|achieved|reached|scored|hit|saw|found|noticed|"
+    r"observed|measured|evaluated|compared|fine-?tuned|finetuned|implemented|was|were|did|has\s+been|"
+    r"have\s+been|had|went|came|ended|turned\s+out|worked|helped|failed|diverged|crashed|improved|"
+    r"hurt|dropped|fell|rose|jumped|stayed|plateaued|converged|overfit|overfitted|gives|gets|yields)\b",
+    re.IGNORECASE,
+)
+_CONDITIONAL_LEAD = re.compile(r"^\s*(?:if|unless|in\s+case|once|otherwise|when|whenever)\b", re.IGNORECASE)
+_CONDITIONAL_MID = re.compile(r"[,;]\s*(?:if|unless|otherwise)\b|\bif\s+(?:it|that|this|not)\b[^,]*,", re.IGNORECASE)
+_HEDGE = re.compile(
+    r"\b(?:i\s+think|we\s+think|i\s+guess|i\s+suspect|i\s+believe|probably|possibly|perhaps|maybe|might|"
+    r"may\s+be|seems?|seemingly|apparently|likely|unlikely|not\s+sure|my\s+guess|hypothes\w*|suspect|"
+    r"could\s+be|i\s+bet|presumably|i\s+expect|we\s+expect|expected\s+to|should\s+(?:help|work|improve))\b",
+    re.IGNORECASE,
+)
+_BELIEF = re.compile(
+    r"\b(?:i\s+think|we\s+think|i\s+suspect|i\s+believe|my\s+guess|hypothes\w*|i\s+expect|we\s+expect|"
+    r"should\s+(?:help|work|improve|reduce|fix)|(?:will|would)\s+(?:help|improve|fix|reduce)|"
+    r"the\s+idea\s+(?:is|was)|(?:because|since)\s+\w+)\b",
+    re.IGNORECASE,
+)
+_QUESTION = re.compile(
+    r"\?\s*$|\?\s|\b(?:i\s+wonder|wondering|not\s+sure\s+(?:if|whether|why|how|what)|unclear\s+(?:if|whether|why)|"
+    r"no\s+idea\s+(?:why|how|what|if|whether))\b",
+    re.IGNORECASE,
+)
+_DECISION = re.compile(
+    r"\b(?:decided|decision|going\s+with|we'?ll\s+go\s+with|sticking\s+with|settled\s+on|chose|choose|"
+    r"adopt\w*|abandon\w*|dropping|drop\s+it|shelv\w*|park(?:ing|ed)|retir\w*|don'?t\s+use|do\s+not\s+use|"
+    r"stop\s+using|won'?t\s+use|not\s+going\s+to\s+use)\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"(?<![\w.])[-+~]?(?:\d*\.\d+|\d+(?:\.\d+)?%?)")
+
+
+@dataclass(frozen=True)
+class SentenceReading:
+    """What one sentence is: its role, polarity, modality, and the verdict it states (if any)."""
+
+    role: Role
+    polarity: Polarity
+    modality: Modality
+    verdict: Verdict | None
+
+
+def modality(text: str) -> Modality:
+    """How the sentence holds its content: asserted, hedged, planned, wished, counterfactual, ..."""
+    lowered = text.lower().strip()
+    if _COUNTERFACTUAL.search(lowered):
+        return "counterfactual"
+    if _CONDITIONAL_LEAD.match(lowered) and not _past_conditional(lowered):
+        return "conditional"
+    if _QUESTION.search(lowered):
+        return "question"
+    if _is_plan(lowered):
+        return "planned"
+    if re.search(r"\b(?:wish|would\s+love|would\s+like|ideally|hopefully)\b", lowered):
+        return "wished"
+    if _HEDGE.search(lowered):
+        return "hedged"
+    return "asserted"
+
+
+def _past_conditional(lowered: str) -> bool:
+    """"When I lowered the lr, the loss stopped diverging" reports what happened; "if it doesn't work,
+    disable fp16" does not."""
+    head = re.split(r"[,;]", lowered, maxsplit=1)[0]
+    return bool(re.match(r"^\s*(?:when|once|whenever)\b", lowered)) and bool(
+        re.search(r"\b(?:\w+ed|was|were|did|had|ran|got|went|saw|made|took)\b", head))
+
+
+def _is_plan(lowered: str) -> bool:
+    plan = _PLAN.search(lowered)
+    if not plan:
+        return False
+    # "I'll" inside a past report ("got .91, so I'll keep it") still marks the clause as a plan; the
+    # result before it is split off by the caller. A past action before the cue is reported, and the
+    # cue then only covers its own clause: leave that to ``split_plan``.
+    done = _DONE.search(lowered)
+    return not (done and done.start() < plan.start() and _NUMBER.search(lowered[: plan.start()]))
+
+
+def polarity(text: str) -> Polarity:
+    """Whether the sentence says something went well, went badly, both, or neither."""
+    verdict = verdict_of(text)
+    if verdict == "worked":
+        return "positive"
+    if verdict == "did_not_work":
+        return "negative"
+    return "neutral"
+
+
+def verdict_of(clause: str) -> Verdict | None:
+    """The verdict a clause states, with negation scope and superlatives read as a colleague would."""
+    lowered = " ".join(clause.lower().split())
+    masked = _mask_attributive_superlatives(lowered)
+    if _NEGATED_POSITIVE.search(masked) or _BAD_WORDS.search(_NOT_BAD.sub(" ", masked)):
+        return "did_not_work"
+    if _NOT_BAD.search(masked):
+        return "worked"
+    # "no longer diverges", "not overfitting": the failure is what did not happen, so it is no
+    # verdict of failure; what else the clause says decides.
+    masked = _NEGATED_NEGATIVE.sub(" ", masked)
+    if lexicon.has_cue(masked, lexicon.NEGATIVE_CUES):
+        return "did_not_work"
+    if lexicon.has_cue(masked, lexicon.INCONCLUSIVE_CUES):
+        return "inconclusive"
+    if lexicon.has_cue(masked, lexicon.POSITIVE_CUES) or _GOOD_WORDS.search(masked):
+        return "worked"
+    return None
+
+
+# Inflections the lexicon's whole-word cues miss ("improved", "improving", "outperformed").
+_GOOD_WORDS = re.compile(r"\b(?:improv(?:ed|es|ing|ement|ements)|outperform\w*|succeed\w*|successful\w*)\b")
+
+
+_NOT_BAD = re.compile(r"\bnot\s+(?:too\s+|that\s+|so\s+|half\s+)?bad\b")
+
+
+def _mask_attributive_superlatives(lowered: str) -> str:
+    """Blank out "worst"/"best" used as part of a name ("worst concave points dominates")."""
+    pieces: list[str] = []
+    last = 0
+    for match in _SUPERLATIVE.finditer(lowered):
+        before, after = lowered[: match.start()], lowered[match.end():]
+        if _PREDICATIVE_AFTER.match(after) or _PREDICATIVE_BEFORE.search(before):
+            continue
+        # A run name or a key ("best_params", "best-ckpt") and a noun phrase after the word: a name.
+        if re.match(r"[_\-]\w", after) or re.match(r"\s+[a-z]", after):
+            pieces.append(lowered[last: match.start()])
+            pieces.append(" " * len(match.group(0)))
+            last = match.end()
+    pieces.append(lowered[last:])
+    return "".join(pieces)
+
+
+def read(text: str, *, section: str = "") -> SentenceReading:
+    """The role, polarity, modality and verdict of one sentence (``section``: its heading's kind)."""
+    mode = modality(text)
+    verdict = verdict_of(text) if mode in {"asserted", "hedged"} else None
+    pol: Polarity = ("positive" if verdict == "worked" else "negative" if verdict == "did_not_work"
+                     else "neutral")
+    role: Role
+    if mode in {"planned", "wished", "counterfactual", "conditional"}:
+        role = "plan"
+    elif mode == "question":
+        role = "question"
+    elif _DECISION.search(text) and not _NUMBER.search(text):
+        role = "decision"
+    elif verdict is not None:
+        role = "conclusion"
+    elif _NUMBER.search(text):
+        role = "result"
+    elif mode == "hedged" and _BELIEF.search(text):
+        role = "hypothesis"
+    else:
+        role = "observation"
+    if section == "hypothesis" and role in {"observation", "result", "plan"} and mode != "counterfactual":
+        role = "hypothesis"
+    return SentenceReading(role=role, polarity=pol, modality=mode, verdict=verdict)
+
+
+def is_unrealised(text: str) -> bool:
+    """Whether a sentence speaks of something not done: a plan, a wish, a condition, a counterfactual."""
+    return modality(text) in {"planned", "wished", "counterfactual", "conditional"}
+
+
+def is_counterfactual(text: str) -> bool:
+    return bool(_COUNTERFACTUAL.search(text.lower()))
