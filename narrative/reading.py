@@ -36,6 +36,7 @@ _SCOPE_WORDS = 5             # how far a negator reaches: "not (lead to any) bet
 _POSITIVE_WORDS = (
     r"help\w*|work\w*|improv\w*|better|boost\w*|gain\w*|lift\w*|win\w*|beat\w*|benefit\w*|good|great|"
     r"useful|effective|matter\w*|change\w*|move\w*|budge\w*|converg\w*|learn\w*|"
+    r"perform\w*\s+(?:as\s+|so\s+|that\s+|very\s+)?well|as\s+(?:well|good)|"
     r"success\w*|outperform\w*|increase\w*|reduc\w*|fix\w*|solv\w*|worth"
 )
 _NEGATED_POSITIVE = re.compile(
@@ -45,12 +46,19 @@ _NEGATED_POSITIVE = re.compile(
 # Direct evaluative words the lexicon's verdict cues leave out ("worked really bad", "performs poorly").
 _BAD_WORDS = re.compile(
     r"\b(?:bad(?:ly)?|poor(?:ly)?|terribl[ey]|awful(?:ly)?|horribl[ey]|disappoint\w*|underwhelm\w*|"
-    r"struggl\w*|refuses? to|stuck|plateau\w*|unstable|garbage|worthless|pointless|no good|"
+    r"struggl\w*|refuses? to|stuck|fail(?:s|ed)?\s+to|unable\s+to|(?:can'?t|cannot|couldn'?t)\s+"
+    r"(?:produce|get|reach|learn|converge|fit|match|beat|reproduce|generali[sz]e)|plateau\w*|unstable|garbage|worthless|pointless|no good|"
     r"not (?:great|good|helpful|useful|effective)|didn'?t (?:do|change|move|budge) (?:much|anything)|"
     r"no (?:significant|noticeable|real|meaningful|measurable) (?:\w+ )?(?:boost|gain|change|difference|"
     r"improvement|effect|impact))\b",
     re.IGNORECASE,
 )
+# Qualities one wants more of: "less intelligible", "not as stable" is worse; "more stable" is better.
+_DESIRABLE = (r"(?:accurate|stable|intelligible|robust|effective|useful|clear|clean|smooth|realistic|natural|sharp|"
+              r"consistent|reliable|efficient|precise|diverse|coherent|fluent|calibrated|general\w*|"
+              r"interpretable|faithful|expressive|detailed)")
+_LESS_GOOD = re.compile(rf"\b(?:less(?:\s+than)?|not\s+as|not\s+so|no\s+more|worse\s+and\s+less)\s+{_DESIRABLE}\b")
+_MORE_GOOD = re.compile(rf"\b(?:more|much\s+more|far\s+more)\s+{_DESIRABLE}\b")
 # A negated failure is no failure ("didn't diverge this time", "no longer overfits").
 _NEGATED_NEGATIVE = re.compile(
     r"(?:\bno\s+longer\b|\bnot\b|n't\b|\bnever\b|\bwithout\b)(?:\s+\w+){0,2}\s+"
@@ -111,12 +119,16 @@ _HEDGE = re.compile(
 _BELIEF = re.compile(
     r"\b(?:i\s+think|we\s+think|i\s+suspect|i\s+believe|my\s+guess|hypothes\w*|i\s+expect|we\s+expect|"
     r"should\s+(?:help|work|improve|reduce|fix)|(?:will|would)\s+(?:help|improve|fix|reduce)|"
-    r"the\s+idea\s+(?:is|was)|(?:because|since)\s+\w+)\b",
+    r"the\s+idea\s+(?:is|was)|(?:because|since)\s+\w+|(?:could|might|may)\s+(?:aid|help|explain|cause|"
+    r"improve|matter|reduce|fix|be\s+(?:due|because|the|causing|related))|is\s+causing|are\s+causing|"
+    r"my\s+(?:guess|theory|hunch)|suspect)\b",
     re.IGNORECASE,
 )
 _QUESTION = re.compile(
     r"\?\s*$|\?\s|\b(?:i\s+wonder|wondering|not\s+sure\s+(?:if|whether|why|how|what)|unclear\s+(?:if|whether|why)|"
-    r"no\s+idea\s+(?:why|how|what|if|whether))\b",
+    r"no\s+idea\s+(?:why|how|what|if|whether)|(?:don'?t|do\s+not|still\s+don'?t|can'?t|cannot)\s+"
+    r"(?:understand|explain|figure\s+out|tell)\s+(?:why|how|what|whether|if)|puzzl\w+|mystery|"
+    r"(?:no|any)\s+(?:idea|clue)s?\s+why)\b",
     re.IGNORECASE,
 )
 _DECISION = re.compile(
@@ -188,8 +200,11 @@ def polarity(text: str) -> Polarity:
 def verdict_of(clause: str) -> Verdict | None:
     """The verdict a clause states, with negation scope and superlatives read as a colleague would."""
     lowered = " ".join(clause.lower().split())
+    # "... in an attempt to land on more intelligible speech": a purpose is no outcome.
+    lowered = _PURPOSE.split(lowered, maxsplit=1)[0]
     masked = _mask_attributive_superlatives(lowered)
-    if _NEGATED_POSITIVE.search(masked) or _BAD_WORDS.search(_NOT_BAD.sub(" ", masked)):
+    if (_NEGATED_POSITIVE.search(masked) or _BAD_WORDS.search(_NOT_BAD.sub(" ", masked))
+            or _LESS_GOOD.search(masked)):
         return "did_not_work"
     if _NOT_BAD.search(masked):
         return "worked"
@@ -200,7 +215,7 @@ def verdict_of(clause: str) -> Verdict | None:
         return "did_not_work"
     if lexicon.has_cue(masked, lexicon.INCONCLUSIVE_CUES):
         return "inconclusive"
-    if lexicon.has_cue(masked, lexicon.POSITIVE_CUES) or _GOOD_WORDS.search(masked):
+    if lexicon.has_cue(masked, lexicon.POSITIVE_CUES) or _GOOD_WORDS.search(masked) or _MORE_GOOD.search(masked):
         return "worked"
     return None
 
@@ -209,6 +224,8 @@ def verdict_of(clause: str) -> Verdict | None:
 _GOOD_WORDS = re.compile(r"\b(?:improv(?:ed|es|ing|ement|ements)|outperform\w*|succeed\w*|successful\w*)\b")
 
 
+_PURPOSE = re.compile(r"\b(?:in\s+an\s+attempt\s+to|in\s+order\s+to|so\s+as\s+to|aiming\s+to|hoping\s+to|"
+                      r"to\s+help\s+(?:me|us)|with\s+the\s+goal\s+of|the\s+goal\s+(?:is|was))\b")
 _NOT_BAD = re.compile(r"\bnot\s+(?:too\s+|that\s+|so\s+|half\s+)?bad\b")
 
 
@@ -258,6 +275,22 @@ def read(text: str, *, section: str = "") -> SentenceReading:
 def is_unrealised(text: str) -> bool:
     """Whether a sentence speaks of something not done: a plan, a wish, a condition, a counterfactual."""
     return modality(text) in {"planned", "wished", "counterfactual", "conditional"}
+
+
+# "Starting to investigate whether my choice of X causes Y": a claim put to the test.
+_UNDER_TEST = re.compile(
+    r"\b(?:investigat\w*|test\w*|check\w*|see|find\s+out|verify\w*|figure\s+out|explor\w*|look\w*\s+into)\s+"
+    r"(?:whether|if)\b", re.IGNORECASE)
+
+
+def states_belief(text: str) -> bool:
+    """Whether a sentence puts forward a claim or an explanation ("X could aid Y", "I suspect Z")."""
+    return bool(_BELIEF.search(text))
+
+
+def under_test(text: str) -> bool:
+    """Whether a sentence states a claim the person is testing ("investigating whether X causes Y")."""
+    return bool(_UNDER_TEST.search(text))
 
 
 def is_counterfactual(text: str) -> bool:

@@ -41,7 +41,8 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
                             r"what\s+failed|what\s+went\s+wrong|cons|doesn'?t\s+work)$")),
     ("positive", re.compile(r"^(?:what\s+(?:worked|works|went\s+well)|(?:things\s+that\s+)?worked|wins|successes|"
                             r"what\s+helped|pros)$")),
-    ("hypothesis", re.compile(r"^(?:idea|hypothes[ie]s|motivation|rationale|why|goal|aim|intuition|premise|"
+    ("hypothesis", re.compile(r"^(?:idea|hypothes[ie]s|motivation|rationale|why|goal|aim|intuition|premise|experiment|"
+                              r"the\s+idea|what\s+i\s+tried|tried|attempts?|"
                               r"question\s+being\s+asked|what\s+i'?m\s+testing)$")),
     ("config", re.compile(r"^(?:configs?|configuration|setup|set-?up|settings?|hyper-?param(?:eter)?s|params?|"
                           r"parameters|changes?|diff|method|approach|what\s+changed|how|model|data|dataset|command|"
@@ -56,6 +57,9 @@ _INLINE_LABEL = re.compile(
     r"(?:\s*[:—]|\s+[-–]\s|\.(?=\s*(?:\*\*|__))|(?=\*\*|__))\s*(?:\*\*|__)?\s*[:.\-—]?\s*",
     re.IGNORECASE,
 )
+
+
+_BLOCK_SECTIONS = frozenset({"hypothesis", "config", "result", "conclusion"})
 
 
 def heading_section(label: str) -> Section | None:
@@ -305,11 +309,16 @@ def split_segments(text: str) -> list[Segment]:
         if labelled:
             label_section, rest, heading = labelled
             if heading:
-                section, section_marked = label_section, bool(_HEADING_MARK.match(body)) or not is_bullet
+                # A markdown heading holds across blank lines; a plain "Next:" line holds for its
+                # paragraph and the list under it; "Experiment:" or "- Result" only for their block.
+                section = label_section
+                section_marked = bool(_HEADING_MARK.match(body)) or (
+                    not is_bullet and label_section not in _BLOCK_SECTIONS)
                 continue
             body, line_section = rest, label_section
         elif _HEADING_ONLY.match(body):
-            section, section_marked = "", False  # another heading ends the section
+            # Another heading ends the section ("# DONE" after "# TODO", "### Exp18" after "- Result").
+            section, section_marked, line_section = "", False, ""
         sentences = split_sentences(body)
         for sentence in sentences:
             kind: SegmentKind = "bullet" if is_bullet else ("sentence" if len(sentences) > 1 else "line")

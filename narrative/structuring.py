@@ -65,7 +65,9 @@ _BELIEF = re.compile(
     r"expect\w*|should (?:help|work|let)|because|what matters|the way|so that)\b",
     re.IGNORECASE,
 )
-_TRIED = re.compile(r"\b(?:tried|trying|tested|testing|added|adding|spent|ran|running|switched|pushed)\b",
+_TRIED = re.compile(r"\b(?:tried|trying|tested|testing|added|adding|spent|ran|running|switched|pushed|replicated|"
+                    r"implemented|introduced|replaced|swapped|removed|enabled|disabled|adjusted|reproduced|"
+                    r"retrained|fine-?tuned|rolled\s+back)\b",
                     re.IGNORECASE)
 _COMPARE = re.compile(r"([a-z][\w .\-+/]{2,40}?)\s+>\s+([a-z][\w .\-+/]{2,40})", re.IGNORECASE)
 _BARE_VERDICT = re.compile(r"^(?:it|that|this|not|so|but|technically|nothing|dropping|still|both|all)\b",
@@ -98,6 +100,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
     last_subject = ""
     best_so_far: float | None = None
     previous_next = False
+    last_plan = ""                  # the plan the segment before stated, until a result shows it was run
     for index, (reading, segment) in enumerate(zip(readings, segments, strict=True)):
         text = reading.text
         if segment.kind == "data":
@@ -135,13 +138,28 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             _add(structure.next_steps, _clip(text, MAX_ITEM_CHARS))
             previous_next = True
             continue
+        done = _DONE_MARK.search(text)
+        if done and done.start() > 0 and mode == "planned":
+            # "try to swap the rounds -- result: zero": an instruction with its outcome was carried out.
+            _add(structure.hypotheses, _clip(text[: done.start()].strip(" -—,;:"), MAX_SUBJECT_CHARS))
+            text = text[done.end():].strip(" :-—")
+            mode = readings_mod.modality(text)
+        elif _RESULT_LEAD.match(text) and last_plan and last_plan in structure.next_steps:
+            # "Try X" then "Result looks more stable": the plan was run; it is what was tried.
+            structure.next_steps.remove(last_plan)
+            _add(structure.hypotheses, _clip(last_plan, MAX_SUBJECT_CHARS))
+        last_plan = ""
         result_part, next_part = _split_next(text)
         if mode == "planned" and not next_part and not _has_number(text):
             # "thinking about trying class weights": a plan, whatever verbs it uses.
             result_part, next_part = "", text
         if result_part and readings_mod.is_unrealised(result_part) and not _has_number(result_part):
             result_part = ""
-        is_question = bool(_QUESTION.search(text))
+        if next_part and not result_part:
+            last_plan = _clip(next_part, MAX_ITEM_CHARS)
+        if readings_mod.under_test(text) and index != title_line:
+            _add(structure.hypotheses, _clip(text, MAX_SUBJECT_CHARS))
+        is_question = bool(_QUESTION.search(text)) or mode == "question"
         question_only = is_question and not reading.run_ids and not _RESULT_MARKER.search(text)
         if index != title_line and result_part and not question_only and segment.section not in {"result",
                                                                                                  "conclusion"}:
@@ -171,6 +189,10 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
                 continue
             concluded = True
             clause_text = clause
+            if position == 0 and segment.section not in {"result", "conclusion"}:
+                tried = _verdict_subject(clause)
+                if tried:
+                    _add(structure.hypotheses, tried)
             if position == 0 and not _has_content(clause):
                 # "it's inside the noise, not pursuing" says nothing of what: name it.
                 prefix = last_subject if anaphoric or not own_subject else own_subject
@@ -213,6 +235,41 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         _fill_empty(structure, segments, readings, title_line)
     _fit_budget(structure, len(request.text))
     return structure
+
+
+_DONE_MARK = re.compile(r"\s*(?:--|—|;|,)?\s*\b(?:result|results|outcome)\b\s*(?:[:=]|was\b|were\b|is\b)",
+                        re.IGNORECASE)
+_RESULT_LEAD = re.compile(r"^(?:results?|outcome|it|this)\s+(?:looks?|looked|was|were|is|seems?|seemed|gave|got)\b|"
+                          r"^(?:results?|outcome)\s*:", re.IGNORECASE)
+# What a verdict is about: the words before its verb ("Label smoothing hasn't helped at all").
+_VERDICT_SUBJECT = re.compile(
+    r"^(?P<np>[\w+/.\-]+(?:\s+[\w+/.\-]+){0,5}?)\s+(?:seems?|seemed|appears?|works?|worked|is|was|were|are|has|"
+    r"have|had|hasn'?t|haven'?t|didn'?t|doesn'?t|don'?t|did|does|helped|helps|hurt|hurts|gave|gives|made|makes|"
+    r"performs?|performed|results?|resulted|led|leads|improved|improves|beat|beats|failed|fails|broke|breaks|"
+    r"brought|brings|gets|got|yields?|yielded|killed|kills|diverged|diverges|overfits?|underperform\w*)\b",
+    re.IGNORECASE,
+)
+_NOT_A_SUBJECT = frozenset({
+    "it", "this", "that", "there", "i", "we", "they", "he", "she", "you", "neither", "both", "which", "result",
+    "results", "everything", "nothing", "all", "what", "who", "one", "none", "each", "these", "those", "so",
+    "but", "and", "the", "a", "an", "still", "also", "then", "now", "here", "model", "training", "performance",
+    "speed", "loss", "accuracy", "version", "run", "runs", "experiment", "my", "our", "his", "her", "their",
+    "its", "something", "anything", "ok", "okay", "well", "overall", "seems", "again",
+})
+
+
+def _verdict_subject(clause: str) -> str:
+    """The thing a verdict judges when the sentence names it first, else ""."""
+    match = _VERDICT_SUBJECT.match(clause.strip(" *_`"))
+    if not match:
+        return ""
+    phrase = match.group("np").strip()
+    tokens = phrase.lower().split()
+    if tokens[0] in _NOT_A_SUBJECT or all(t in _NOT_A_SUBJECT or t in _METRIC_NAME_WORDS for t in tokens):
+        return ""
+    if len(tokens) == 1 and not (lexicon.families_in(tokens[0]) or re.search(r"[A-Z0-9=_\-]", phrase)):
+        return ""
+    return _clip(phrase, MAX_SUBJECT_CHARS)
 
 
 _UNREALISED = frozenset({"planned", "wished", "counterfactual", "conditional"})
@@ -264,7 +321,7 @@ def _resolve_anaphora(readings: list[_Reading]) -> None:
 def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str) -> None:
     """What was tried (the subject of a result) and what is believed (a claim being tested)."""
     text = reading.text
-    belief = _BELIEF.search(text)
+    belief = _BELIEF.search(text) or readings_mod.states_belief(text)
     subject = _subject(result_part) if reading.experimental else ""
     if subject and _worth_a_hypothesis(subject):
         _add(structure.hypotheses, subject)
@@ -274,8 +331,9 @@ def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str) 
         candidate = _clip(_balanced(first_clause), MAX_SUBJECT_CHARS)
         if _worth_a_hypothesis(candidate):
             _add(structure.hypotheses, candidate)
-    if belief and reading.experimental and belief.start() > 0:
-        _add(structure.hypotheses, _clip(text[belief.start():], MAX_SUBJECT_CHARS))
+    stated = _BELIEF.search(text)
+    if stated and reading.experimental and stated.start() > 0:
+        _add(structure.hypotheses, _clip(text[stated.start():], MAX_SUBJECT_CHARS))
 
 
 _ID_OR_METRIC = re.compile(r"\(?\b[0-9a-f]{6,32}\b\)?|`")
@@ -494,6 +552,8 @@ def _better(a: float, b: float, goal: Goal) -> float:
 
 
 def _decisions(text: str, metric_keys: list[str], run_ids: list[str]) -> list[DecisionNote]:
+    # "keeping me from landing on ...": "keep" as in prevent is no adoption.
+    text = _KEEP_FROM.sub("hinders", text)
     lowered = text.lower()
     notes: list[DecisionNote] = []
     switch = None if _is_question(text) else _metric_switch(lowered, metric_keys)
@@ -510,6 +570,7 @@ def _decisions(text: str, metric_keys: list[str], run_ids: list[str]) -> list[De
     return notes
 
 
+_KEEP_FROM = re.compile(r"\bkeep(?:ing|s)?\s+(?:me|us|him|her|them|it|you)\s+from\b", re.IGNORECASE)
 # "Don't use", "stop using": a verdict said as an instruction to the team.
 _ABANDON_IMPERATIVE = re.compile(r"(?:^|[.;:!]\s*)(?:don'?t|do\s+not|never|stop)\s+(?:use|using)\b")
 
