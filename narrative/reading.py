@@ -47,7 +47,8 @@ _NEGATED_POSITIVE = re.compile(
 _BAD_WORDS = re.compile(
     r"\b(?:bad(?:ly)?|poor(?:ly)?|terribl[ey]|awful(?:ly)?|horribl[ey]|disappoint\w*|underwhelm\w*|"
     r"struggl\w*|refuses? to|stuck|fail(?:s|ed)?\s+to|unable\s+to|(?:can'?t|cannot|couldn'?t)\s+"
-    r"(?:produce|get|reach|learn|converge|fit|match|beat|reproduce|generali[sz]e)|plateau\w*|unstable|garbage|worthless|pointless|no good|"
+    r"(?:produce|get|reach|learn|converge|fit|match|beat|reproduce|generali[sz]e)|"
+    r"plateau\w*|unstable|garbage|worthless|pointless|no good|"
     r"not (?:great|good|helpful|useful|effective)|didn'?t (?:do|change|move|budge) (?:much|anything)|"
     r"no (?:significant|noticeable|real|meaningful|measurable) (?:\w+ )?(?:boost|gain|change|difference|"
     r"improvement|effect|impact))\b",
@@ -89,7 +90,8 @@ _COUNTERFACTUAL = re.compile(
 )
 _PLAN = re.compile(
     r"\b(?:will|'ll|’ll|shall|gonna|going\s+to|want(?:s)?\s+to|wanna|plan(?:ning|s)?\s+(?:to|on)|"
-    r"intend\w*\s+to|hope\s+to|hoping\s+to|aim(?:ing)?\s+to|(?:i|we)\s+(?:need|have)\s+to|"
+    r"intend\w*\s+to|hope\s+to|^(?:still\s+)?needs?\s+to|to\s+be\s+(?:implemented|done|tried|tested|verified|checked)|"
+    r"remains?\s+to\s+be|yet\s+to\s+be|hoping\s+to|aim(?:ing)?\s+to|(?:i|we)\s+(?:need|have)\s+to|"
     r"(?:i|we)\s+should|let'?s|let\s+me|thinking\s+(?:about|of)|considering|consider\b|"
     r"(?:might|may|could)\s+(?:try|test|run|add|use|look|switch|revisit|explore)|maybe\s+(?:try|test|add|use)|"
     r"worth\s+(?:trying|testing|a\s+try|exploring)|would\s+be\s+(?:nice|good|interesting|worth)|"
@@ -211,6 +213,7 @@ def verdict_of(clause: str) -> Verdict | None:
     # "no longer diverges", "not overfitting": the failure is what did not happen, so it is no
     # verdict of failure; what else the clause says decides.
     masked = _NEGATED_NEGATIVE.sub(" ", masked)
+    masked = _NOISE_AS_NAME.sub("sound", masked)
     if lexicon.has_cue(masked, lexicon.NEGATIVE_CUES):
         return "did_not_work"
     if lexicon.has_cue(masked, lexicon.INCONCLUSIVE_CUES):
@@ -221,7 +224,12 @@ def verdict_of(clause: str) -> Verdict | None:
 
 
 # Inflections the lexicon's whole-word cues miss ("improved", "improving", "outperformed").
-_GOOD_WORDS = re.compile(r"\b(?:improv(?:ed|es|ing|ement|ements)|outperform\w*|succeed\w*|successful\w*)\b")
+_GOOD_WORDS = re.compile(r"\b(?:improv(?:ed|es|ing|ement|ements)|outperform\w*|succeed\w*|successful\w*|"
+                         r"converged|converges|perfectly)\b")
+# "noise" judges a result only as the noise floor ("within the noise", "it's noise"), not as a name
+# ("independent noise works").
+_NOISE_AS_NAME = re.compile(r"(?<!\bthe )(?<!\bin )(?<!\bwithin )(?<!\bis )(?<!\bjust )(?<!\bmostly )"
+                            r"(?<!\bprobably )(?<!\bpure )(?<!\bbelow )(?<!\bunder )(?<!\bbe )(?<!^)\bnoise\b")
 
 
 _PURPOSE = re.compile(r"\b(?:in\s+an\s+attempt\s+to|in\s+order\s+to|so\s+as\s+to|aiming\s+to|hoping\s+to|"

@@ -35,7 +35,8 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
     ("next", re.compile(r"^(?:next(?:\s+(?:steps?|up|week|time|actions?|experiments?))?|plan(?:s|ned)?(?:\s+for\s+.+)?|"
                         r"todos?|to-?dos?|follow[- ]?ups?|action\s+items?|future(?:\s+work|\s+ideas)?|ideas(?:\s+.*)?|"
                         r"things\s+to\s+try|to\s+try|backlog|tomorrow|remaining|what'?s\s+next|upcoming|"
-                        r"next\s+things?\s+to\s+try)$")),
+                        r"next\s+things?\s+to\s+try|(?:as\s+)?(?:an|another|one)\s+(?:more\s+)?idea|ideas?\s+for\s+later|"
+                        r"still\s+to\s+(?:do|try))$")),
     ("negative", re.compile(r"^(?:what\s+(?:didn'?t|did\s+not|doesn'?t)\s+work|(?:things\s+that\s+)?didn'?t\s+work|"
                             r"dead\s+ends?|negative\s+results?|failures?|failed(?:\s+(?:attempts?|experiments?|ideas?))?|"
                             r"what\s+failed|what\s+went\s+wrong|cons|doesn'?t\s+work)$")),
@@ -306,6 +307,14 @@ def split_segments(text: str) -> list[Segment]:
         labelled = _label(body)
         if labelled is None and not is_bullet and _heads_a_list(body, lines, position):
             labelled = (heading_section(body) or "", "", True)
+        if labelled is None and not is_bullet and body.endswith(":") and _list_follows(lines, position):
+            # "Factorized noise v1 converges badly. Will try:" - the words before the list say what the
+            # list is; the sentences before them stand on their own.
+            before, lead_in = _lead_in(body)
+            for sentence in split_sentences(before) if before else []:
+                segments.append(Segment(sentence, "sentence", number, section=line_section))
+            section, section_marked = _section_of_lead_in(lead_in, section), False
+            continue
         if labelled:
             label_section, rest, heading = labelled
             if heading:
@@ -326,6 +335,40 @@ def split_segments(text: str) -> list[Segment]:
         if len(segments) >= MAX_SEGMENTS:
             break
     return segments[:MAX_SEGMENTS]
+
+
+def _list_follows(lines: list[tuple[int, str]], position: int) -> bool:
+    following = next((text.strip() for _, text in lines[position + 1:] if text.strip()), "")
+    return bool(_BULLET.match(following))
+
+
+def _lead_in(body: str) -> tuple[str, str]:
+    """(what comes before, the clause that introduces the list) of a line ending with ":"."""
+    pieces = [m.end() for m in _SENTENCE_END.finditer(body)]
+    start = pieces[-1] if pieces else 0
+    turn = [m.end() for m in re.finditer(r",?\s+but\s+|;\s+|,\s+(?=so\s+far|now|then)", body[start:])]
+    if turn:
+        start += turn[-1]
+    before = re.sub(r"(?:,|;|\s)+(?:but|and|so)?\s*$", "", body[:start]).strip(" ,;")
+    return before, body[start:].strip()
+
+
+def _section_of_lead_in(lead_in: str, current: Section) -> Section:
+    """What a lead-in announces: things to do ("Will try:", "Still need to be implemented:"), things
+    not done ("What I should have done:"), questions, or done work (no section)."""
+    from narrative import reading  # reading imports nothing of segmenting; imported here to stay light
+
+    known = heading_section(lead_in)
+    if known is not None:
+        return known
+    mode = reading.modality(lead_in.rstrip(":"))
+    if mode == "counterfactual":
+        return "counterfactual"
+    if mode in {"planned", "wished", "conditional"}:
+        return "next"
+    if mode == "question":
+        return "question"
+    return "" if current in _BLOCK_SECTIONS else current
 
 
 def _heads_a_list(body: str, lines: list[tuple[int, str]], position: int) -> bool:

@@ -109,6 +109,16 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         follows_a_plan = previous_next and bool(_FOLLOW_ON.match(text))
         previous_next = False
         mode = readings_mod.modality(text)
+        outcome = _OUTCOME_NOTE.search(text) if segment.section == "next" else None
+        outcome_verdict = readings_mod.verdict_of(outcome.group("outcome")) if outcome else None
+        if outcome and outcome_verdict is not None:
+            # A plan ticked off with its outcome ("bias var (v2) -- not helped much") was carried out.
+            tried = text[: outcome.start()].strip()
+            _add(structure.hypotheses, _clip(tried, MAX_SUBJECT_CHARS))
+            structure.conclusions.append(Conclusion(text=_clip(f"{tried}: {outcome.group('outcome')}",
+                                                               MAX_ITEM_CHARS),
+                                                    verdict=outcome_verdict, run_ids=reading.run_ids))
+            continue
         if segment.section in {"next", "counterfactual"} or follows_a_plan:
             _add(structure.next_steps, _clip(text, MAX_ITEM_CHARS))
             previous_next = True
@@ -237,6 +247,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
     return structure
 
 
+_OUTCOME_NOTE = re.compile(r"\s(?:--|—|->|→|=>)\s*(?P<outcome>\S.*)$")
 _DONE_MARK = re.compile(r"\s*(?:--|—|;|,)?\s*\b(?:result|results|outcome)\b\s*(?:[:=]|was\b|were\b|is\b)",
                         re.IGNORECASE)
 _RESULT_LEAD = re.compile(r"^(?:results?|outcome|it|this)\s+(?:looks?|looked|was|were|is|seems?|seemed|gave|got)\b|"
@@ -246,7 +257,8 @@ _VERDICT_SUBJECT = re.compile(
     r"^(?P<np>[\w+/.\-]+(?:\s+[\w+/.\-]+){0,5}?)\s+(?:seems?|seemed|appears?|works?|worked|is|was|were|are|has|"
     r"have|had|hasn'?t|haven'?t|didn'?t|doesn'?t|don'?t|did|does|helped|helps|hurt|hurts|gave|gives|made|makes|"
     r"performs?|performed|results?|resulted|led|leads|improved|improves|beat|beats|failed|fails|broke|breaks|"
-    r"brought|brings|gets|got|yields?|yielded|killed|kills|diverged|diverges|overfits?|underperform\w*)\b",
+    r"brought|brings|gets|got|yields?|yielded|killed|kills|diverged|diverges|overfits?|underperform\w*|"
+    r"converged|converges)\b",
     re.IGNORECASE,
 )
 _NOT_A_SUBJECT = frozenset({
