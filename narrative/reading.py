@@ -48,14 +48,17 @@ _BAD_WORDS = re.compile(
     r"\b(?:bad(?:ly)?|poor(?:ly)?|terribl[ey]|awful(?:ly)?|horribl[ey]|disappoint\w*|underwhelm\w*|"
     r"struggl\w*|refuses? to|stuck|fail(?:s|ed)?\s+to|unable\s+to|(?:can'?t|cannot|couldn'?t)\s+"
     r"(?:produce|get|reach|learn|converge|fit|match|beat|reproduce|generali[sz]e)|"
-    r"plateau\w*|unstable|garbage|worthless|pointless|no good|"
+    r"plateau\w*|unstable|garbage|worthless|pointless|no good|imped\w*|hamper\w*|hinder\w*|ruin\w*|"
+    r"destabili[sz]\w*|(?:difficult|hard|impossible)\s+to\s+(?:train|tune|converge|reproduce)|"
+    r"too\s+(?:high|low|large|small|big|slow|aggressive|weak|strong|noisy|short|long|few|many|much|little)\b|"
+    r"(?:little|minimal|negligible|marginal|no\s+real|no)\s+(?:effect|impact|influence)|"
     r"not (?:great|good|helpful|useful|effective)|didn'?t (?:do|change|move|budge) (?:much|anything)|"
     r"no (?:significant|noticeable|real|meaningful|measurable) (?:\w+ )?(?:boost|gain|change|difference|"
     r"improvement|effect|impact))\b",
     re.IGNORECASE,
 )
 # Qualities one wants more of: "less intelligible", "not as stable" is worse; "more stable" is better.
-_DESIRABLE = (r"(?:accurate|stable|intelligible|robust|effective|useful|clear|clean|smooth|realistic|natural|sharp|"
+_DESIRABLE = (r"(?:accurate|stable|intelligible|robust|effective|useful|smooth|realistic|natural|sharp|"
               r"consistent|reliable|efficient|precise|diverse|coherent|fluent|calibrated|general\w*|"
               r"interpretable|faithful|expressive|detailed)")
 _LESS_GOOD = re.compile(rf"\b(?:less(?:\s+than)?|not\s+as|not\s+so|no\s+more|worse\s+and\s+less)\s+{_DESIRABLE}\b")
@@ -96,7 +99,9 @@ _PLAN = re.compile(
     r"(?:might|may|could)\s+(?:try|test|run|add|use|look|switch|revisit|explore)|maybe\s+(?:try|test|add|use)|"
     r"worth\s+(?:trying|testing|a\s+try|exploring)|would\s+be\s+(?:nice|good|interesting|worth)|"
     r"(?:^|\.\s+)(?:try|test|add|use|run|rerun|re-run|implement|switch|train|tune|sweep|check|look\s+into|"
-    r"investigate|explore|compare|evaluate|ablate|measure|disable|enable|increase|decrease|reduce|lower|raise)\b|"
+    r"investigate|explore|compare|evaluate|ablate|measure|disable|enable|increase|decrease|reduce|lower|raise)\b"
+    r"(?!\s*[:=])|"
+    r"\bnext\s*[.!]?\s*$|\b(?:shifting|turning|moving)\s+(?:my|our)\s+(?:attention|focus)|\bmoving\s+on\s+to\b|"
     r"\btomorrow\b|\btmrw\b|\bnext\s+(?:week|time|step|up|i|we)\b|\blater\s+(?:today|this\s+week)\b|"
     r"\bto-?do\b|\bideas?\s*(?:for|to)\b)",
     re.IGNORECASE,
@@ -216,7 +221,7 @@ def verdict_of(clause: str) -> Verdict | None:
     masked = _NOISE_AS_NAME.sub("sound", masked)
     if lexicon.has_cue(masked, lexicon.NEGATIVE_CUES):
         return "did_not_work"
-    if lexicon.has_cue(masked, lexicon.INCONCLUSIVE_CUES):
+    if lexicon.has_cue(masked, lexicon.INCONCLUSIVE_CUES) or _UNCLEAR.search(masked):
         return "inconclusive"
     if lexicon.has_cue(masked, lexicon.POSITIVE_CUES) or _GOOD_WORDS.search(masked) or _MORE_GOOD.search(masked):
         return "worked"
@@ -225,7 +230,8 @@ def verdict_of(clause: str) -> Verdict | None:
 
 # Inflections the lexicon's whole-word cues miss ("improved", "improving", "outperformed").
 _GOOD_WORDS = re.compile(r"\b(?:improv(?:ed|es|ing|ement|ements)|outperform\w*|succeed\w*|successful\w*|"
-                         r"converged|converges|perfectly)\b")
+                         r"converged|converges|perfectly|did\s+the\s+trick|does\s+the\s+trick|fixe[sd]\s+it|"
+                         r"solved\s+it|made\s+the\s+difference)\b")
 # "noise" judges a result only as the noise floor ("within the noise", "it's noise"), not as a name
 # ("independent noise works").
 _NOISE_AS_NAME = re.compile(r"(?<!\bthe )(?<!\bin )(?<!\bwithin )(?<!\bis )(?<!\bjust )(?<!\bmostly )"
@@ -234,6 +240,8 @@ _NOISE_AS_NAME = re.compile(r"(?<!\bthe )(?<!\bin )(?<!\bwithin )(?<!\bis )(?<!\
 
 _PURPOSE = re.compile(r"\b(?:in\s+an\s+attempt\s+to|in\s+order\s+to|so\s+as\s+to|aiming\s+to|hoping\s+to|"
                       r"to\s+help\s+(?:me|us)|with\s+the\s+goal\s+of|the\s+goal\s+(?:is|was))\b")
+_UNCLEAR = re.compile(r"\b(?:less|not\s+(?:so\s+|very\s+|entirely\s+)?)clear\b|\bperformed\s+(?:about\s+)?similarly\b|"
+                      r"\bno\s+clear\s+(?:winner|difference|signal|trend)\b")
 _NOT_BAD = re.compile(r"\bnot\s+(?:too\s+|that\s+|so\s+|half\s+)?bad\b")
 
 

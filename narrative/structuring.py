@@ -190,7 +190,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             continue
 
         concluded = False
-        anaphoric = bool(_BARE_VERDICT.match(text))
+        # "Has little effect on val loss" has no subject of its own: it is about the one before.
+        anaphoric = bool(_BARE_VERDICT.match(text) or _VERB_FIRST.match(text))
         clauses = _clauses(result_part)
         own_subject = _short(_subject(clauses[0]) or clauses[0]) if clauses else ""
         for position, clause in enumerate(clauses):
@@ -219,6 +220,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             )
         if reading.experimental and reading.subject and not anaphoric:
             last_subject = reading.subject
+        elif not anaphoric and _verdict_subject(text):
+            last_subject = _verdict_subject(text)
         for better, worse in _COMPARE.findall(result_part):
             if not _alternatives(better, worse):
                 continue
@@ -277,13 +280,17 @@ def _verdict_subject(clause: str) -> str:
         return ""
     phrase = match.group("np").strip()
     tokens = phrase.lower().split()
-    if tokens[0] in _NOT_A_SUBJECT or all(t in _NOT_A_SUBJECT or t in _METRIC_NAME_WORDS for t in tokens):
+    if _FRAGMENT_START.match(phrase) or tokens[0] in _NOT_A_SUBJECT or all(
+            t in _NOT_A_SUBJECT or t in _METRIC_NAME_WORDS for t in tokens):
         return ""
     if len(tokens) == 1 and not (lexicon.families_in(tokens[0]) or re.search(r"[A-Z0-9=_\-]", phrase)):
         return ""
     return _clip(phrase, MAX_SUBJECT_CHARS)
 
 
+_VERB_FIRST = re.compile(r"^(?:has|had|have|is|was|were|are|seems?|seemed|causes?|caused|gives?|gave|results?|"
+                         r"resulted|makes?|made|leads?|led|does|did|doesn'?t|didn'?t|hasn'?t|isn'?t|wasn'?t)\b",
+                         re.IGNORECASE)
 _UNREALISED = frozenset({"planned", "wished", "counterfactual", "conditional"})
 
 
@@ -353,12 +360,14 @@ _ID_OR_METRIC = re.compile(r"\(?\b[0-9a-f]{6,32}\b\)?|`")
 
 _FRAGMENT_START = re.compile(
     r"^(?:that|that's|thats|this|these|those|it|it's|its|there|there's|so|which|and|but|or|then|also|"
-    r"here|now|still|even|who|where|what|when)\b", re.IGNORECASE)
+    r"here|now|still|even|who|where|what|when|despite|although|though|while|whereas|because|since|after|"
+    r"before|once|if|unless|interestingly|surprisingly|unfortunately|sadly|luckily|apparently|overall|"
+    r"finally|found|turns\s+out|seems)\b", re.IGNORECASE)
 _FRAGMENT_END = re.compile(
     r"\b(?:the|a|an|final|around|about|roughly|approx(?:imately)?|nearly|almost|only|just|than|from|by|"
     r"between|over|under|below|above|after|before|into|out|up|down|is|are|was|were|be|been|has|have|had|"
     r"tops|sits|stays|stuck|plateaus?|plateaued|still|like|as|for|on|in|ending|peaking|peaked|hovering|"
-    r"hovers|maxes)\s*$|[~≈<>]\s*$", re.IGNORECASE)
+    r"hovers|maxes|achieve|reach|get|hit|obtain|of|with|that|to|able)\s*$|[~≈<>\[(]\s*$", re.IGNORECASE)
 
 
 def _worth_a_hypothesis(subject: str) -> bool:
@@ -584,7 +593,9 @@ def _decisions(text: str, metric_keys: list[str], run_ids: list[str]) -> list[De
 
 _KEEP_FROM = re.compile(r"\bkeep(?:ing|s)?\s+(?:me|us|him|her|them|it|you)\s+from\b", re.IGNORECASE)
 # "Don't use", "stop using": a verdict said as an instruction to the team.
-_ABANDON_IMPERATIVE = re.compile(r"(?:^|[.;:!]\s*)(?:don'?t|do\s+not|never|stop)\s+(?:use|using)\b")
+_ABANDON_IMPERATIVE = re.compile(r"(?:^|[.;:!]\s*)(?:don'?t|do\s+not|never|stop)\s+(?:use|using)\b|"
+                                 r"\bput(?:ting)?\s+(?:these|this|it|them|that)\s+(?:away|aside|on\s+hold)\b|"
+                                 r"\bon\s+the\s+back\s*burner\b")
 
 
 def _metric_switch(lowered: str, metric_keys: list[str]) -> tuple[str, Goal] | None:
