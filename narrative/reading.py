@@ -50,6 +50,8 @@ _BAD_WORDS = re.compile(
     r"(?:produce|get|reach|learn|converge|fit|match|beat|reproduce|generali[sz]e)|"
     r"plateau\w*|unstable|garbage|worthless|pointless|no good|imped\w*|hamper\w*|hinder\w*|ruin\w*|"
     r"destabili[sz]\w*|(?:difficult|hard|impossible)\s+to\s+(?:train|tune|converge|reproduce)|"
+    r"overflow\w*|underflow\w*|exploding\s+gradients?|abandon\w*|rejected|refuted|falsified|disproven|"
+    r"not\s+supported|(?:doesn'?t|does\s+not|didn'?t)\s+hold|"
     r"too\s+(?:high|low|large|small|big|slow|aggressive|weak|strong|noisy|short|long|few|many|much|little)\b|"
     r"(?:little|minimal|negligible|marginal|no\s+real|no)\s+(?:effect|impact|influence)|"
     r"not (?:great|good|helpful|useful|effective)|didn'?t (?:do|change|move|budge) (?:much|anything)|"
@@ -71,7 +73,7 @@ _NEGATED_NEGATIVE = re.compile(
 )
 # A superlative names a thing when a noun follows it ("worst concave points", "best_params", "best
 # checkpoint"), and judges one when it stands as a predicate ("X was the worst", "worst of all").
-_SUPERLATIVE = re.compile(r"\b(worst|best)\b", re.IGNORECASE)
+_SUPERLATIVE = re.compile(r"(?<![a-z0-9])(worst|best)(?![a-z0-9])", re.IGNORECASE)
 _PREDICATIVE_AFTER = re.compile(
     r"^\s*(?:$|[.,;:!?)\-—]|of\b|so\s+far|yet|by\b|one\b|ones\b|result|score|run|model|variant|setting|"
     r"config|option|case|performer|performance|overall|ever|among|in\s+(?:class|the)|on\b|at\b|"

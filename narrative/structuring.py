@@ -595,7 +595,7 @@ _KEEP_FROM = re.compile(r"\bkeep(?:ing|s)?\s+(?:me|us|him|her|them|it|you)\s+fro
 # "Don't use", "stop using": a verdict said as an instruction to the team.
 _ABANDON_IMPERATIVE = re.compile(r"(?:^|[.;:!]\s*)(?:don'?t|do\s+not|never|stop)\s+(?:use|using)\b|"
                                  r"\bput(?:ting)?\s+(?:these|this|it|them|that)\s+(?:away|aside|on\s+hold)\b|"
-                                 r"\bon\s+the\s+back\s*burner\b")
+                                 r"\bon\s+the\s+back\s*burner\b|\babandon(?:ed|ing)\b")
 
 
 def _metric_switch(lowered: str, metric_keys: list[str]) -> tuple[str, Goal] | None:
