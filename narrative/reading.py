@@ -96,7 +96,8 @@ _COUNTERFACTUAL = re.compile(
 _PLAN = re.compile(
     r"\b(?:will|'ll|’ll|shall|gonna|going\s+to|want(?:s)?\s+to|wanna|plan(?:ning|s)?\s+(?:to|on)|"
     r"intend\w*\s+to|hope\s+to|^(?:still\s+)?needs?\s+to|to\s+be\s+(?:implemented|done|tried|tested|verified|checked)|"
-    r"remains?\s+to\s+be|yet\s+to\s+be|hoping\s+to|aim(?:ing)?\s+to|(?:i|we)\s+(?:need|have)\s+to|"
+    r"remains?\s+to\s+be|yet\s+to\s+be|(?:haven'?t|have\s+not|hasn'?t|not)\s+(?:yet\s+)?(?:tried|tested|run|gotten\s+to)\b|"
+    r"\b(?:didn'?t|did\s+not|never)\s+(?:get\s+to|have\s+time|try|test)\b|hoping\s+to|aim(?:ing)?\s+to|(?:i|we)\s+(?:need|have)\s+to|"
     r"(?:i|we)\s+should|let'?s|let\s+me|thinking\s+(?:about|of)|considering|consider\b|"
     r"(?:might|may|could)\s+(?:try|test|run|add|use|look|switch|revisit|explore)|maybe\s+(?:try|test|add|use)|"
     r"worth\s+(?:trying|testing|a\s+try|exploring)|would\s+be\s+(?:nice|good|interesting|worth)|"
@@ -217,6 +218,14 @@ def verdict_of(clause: str) -> Verdict | None:
         return "did_not_work"
     if _NOT_BAD.search(masked):
         return "worked"
+    moved, rest = _metric_moves(masked)
+    if moved is not None:
+        # What else the clause says wins ("f1 .31 -> .37, auc basically flat" is no success).
+        return _cue_verdict(rest) or moved
+    # "lowered the lr", "the learning rate dropped to 1e-5": a setting that moved is no verdict.
+    masked = _SETTING_MOVE.sub(" ", masked)
+    if _ELLIPTIC_NO.search(masked):
+        return "did_not_work"
     # "no longer diverges", "not overfitting": the failure is what did not happen, so it is no
     # verdict of failure; what else the clause says decides.
     masked = _NEGATED_NEGATIVE.sub(" ", masked)
@@ -238,6 +247,78 @@ _GOOD_WORDS = re.compile(r"\b(?:improv(?:ed|es|ing|ement|ements)|outperform\w*|s
 # ("independent noise works").
 _NOISE_AS_NAME = re.compile(r"(?<!\bthe )(?<!\bin )(?<!\bwithin )(?<!\bis )(?<!\bjust )(?<!\bmostly )"
                             r"(?<!\bprobably )(?<!\bpure )(?<!\bbelow )(?<!\bunder )(?<!\bbe )(?<!^)\bnoise\b")
+
+
+# "but it didn't.": the verb is left out because the sentence before said what was hoped for.
+_ELLIPTIC_NO = re.compile(r"\b(?:it|that|this|they|which)\s+(?:didn'?t|did\s+not|doesn'?t|does\s+not|wasn'?t|"
+                          r"isn'?t|won'?t|hasn'?t|has\s+not)\s*[.!]*\s*$")
+
+# A metric moving: "val loss went down", "WER dropped from 15.1 to 14.2", "accuracy decreased", "lower
+# perplexity". Whether that is good depends on the metric's direction, not on the verb.
+_DOWN = r"(?:went\s+down|goes\s+down|down|dropped|drops|fell|falls|decreased|decreases|decreasing|reduced|" \
+        r"shrank|shrunk|lower(?:ed)?)"
+_UP = r"(?:went\s+up|goes\s+up|up|increased|increases|increasing|rose|rises|grew|jumped|higher|climbed)"
+_METRIC_PHRASE = r"(?P<metric>[a-z][\w@/.\-]*(?:\s+[a-z][\w@/.\-]*){0,2}?)"
+_MOVE_AFTER = re.compile(
+    rf"{_METRIC_PHRASE}\s+(?:has\s+|have\s+|had\s+|is\s+|was\s+|got\s+|also\s+|slightly\s+|significantly\s+|"
+    rf"a\s+bit\s+|much\s+){{0,2}}(?P<dir>{_DOWN}|{_UP})\b(?!\s+than)")
+_MOVE_BEFORE = re.compile(rf"\b(?P<dir>lower|higher|reduced|increased|decreased)\s+{_METRIC_PHRASE}\b")
+_MOVE_NUMBERS = re.compile(
+    rf"{_METRIC_PHRASE}\s*(?:[:=]|of|from|went\s+from|goes\s+from)?\s*(?P<a>[-+]?\d*\.?\d+)\s*%?\s*"
+    r"(?:->|→|=>|to)\s*(?P<b>[-+]?\d*\.?\d+)")
+
+
+_SETTING_MOVE = re.compile(
+    rf"\b(?:lr|learning\s+rate|batch(?:\s+size)?|dropout|weight\s+decay|wd|epochs?|warmup|temperature|"
+    rf"momentum|patience|depth|width|seq(?:uence)?\s+len(?:gth)?|context(?:\s+length)?)\s+(?:was\s+|is\s+|got\s+)?"
+    rf"(?:{_DOWN}|{_UP})\b|\b(?:lowered|raised|dropped|reduced|increased|decreased)\s+(?:the\s+)?"
+    rf"(?:lr|learning\s+rate|batch(?:\s+size)?|dropout|weight\s+decay|wd|epochs?|warmup|temperature|momentum)\b")
+
+
+def _metric_of(phrase: str) -> str | None:
+    """The metric words of a phrase ("val loss" of "the val loss"), or None when it names no metric."""
+    found = [w for w in lexicon.words(phrase)
+             if w in lexicon.LOWER_IS_BETTER_WORDS or w in lexicon.HIGHER_IS_BETTER_WORDS
+             or any(fragment in w for fragment in lexicon.LOWER_IS_BETTER)]
+    return " ".join(found) if found else None
+
+
+def _cue_verdict(text: str) -> Verdict | None:
+    if _NEGATED_POSITIVE.search(text) or _BAD_WORDS.search(text) or lexicon.has_cue(text, lexicon.NEGATIVE_CUES):
+        return "did_not_work"
+    if lexicon.has_cue(text, lexicon.INCONCLUSIVE_CUES):
+        return "inconclusive"
+    return None
+
+
+def _metric_moves(masked: str) -> tuple[Verdict | None, str]:
+    """The verdict of metric movements in a clause when they all agree (None otherwise), and the
+    clause without them."""
+    verdicts: set[Verdict] = set()
+    spans: list[tuple[int, int]] = []
+    for pattern in (_MOVE_AFTER, _MOVE_BEFORE):
+        for match in pattern.finditer(masked):
+            metric = _metric_of(match.group("metric"))
+            if metric is None:
+                continue
+            went_up = bool(re.fullmatch(_UP, match.group("dir")))
+            good = went_up == (lexicon.metric_direction(metric) == "max")
+            verdicts.add("worked" if good else "did_not_work")
+            spans.append(match.span())
+    for match in _MOVE_NUMBERS.finditer(masked):
+        metric = _metric_of(match.group("metric"))
+        if metric is None:
+            continue
+        a, b = float(match.group("a")), float(match.group("b"))
+        if a == b:
+            continue
+        good = (b > a) == (lexicon.metric_direction(metric) == "max")
+        verdicts.add("worked" if good else "did_not_work")
+        spans.append(match.span())
+    rest = masked
+    for start, end in sorted(spans, reverse=True):
+        rest = rest[:start] + " " + rest[end:]
+    return (verdicts.pop() if len(verdicts) == 1 else None), rest
 
 
 _PURPOSE = re.compile(r"\b(?:in\s+an\s+attempt\s+to|in\s+order\s+to|so\s+as\s+to|aiming\s+to|hoping\s+to|"
@@ -277,6 +358,9 @@ def read(text: str, *, section: str = "") -> SentenceReading:
         role = "question"
     elif _DECISION.search(text) and not _NUMBER.search(text):
         role = "decision"
+    elif mode == "hedged" and _BELIEF.search(text) and not _NUMBER.search(text):
+        # "I suspect the lr is too high": a claim to test, whatever verdict words it holds.
+        role = "hypothesis"
     elif verdict is not None:
         role = "conclusion"
     elif _NUMBER.search(text):

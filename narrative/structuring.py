@@ -69,6 +69,13 @@ _TRIED = re.compile(r"\b(?:tried|trying|tested|testing|added|adding|spent|ran|ru
                     r"implemented|introduced|replaced|swapped|removed|enabled|disabled|adjusted|reproduced|"
                     r"retrained|fine-?tuned|rolled\s+back)\b",
                     re.IGNORECASE)
+# "Previous version slightly (<2%) outperforms the new version": the new version lost.
+_COMPARE_WORDS = re.compile(
+    r"([a-z][\w .\-+/]{2,40}?)\s+(?:\w+\s+)?(?:\([^)]{0,16}\)\s+)?(?:outperform(?:s|ed)|beats|beat|"
+    r"(?:is|was|are|were)\s+(?:\w+\s+)?better\s+than|wins\s+over|won\s+over)\s+([a-z][\w .\-+/]{2,40}?)"
+    r"(?=\s*(?:[.,;:!?)]|$|\s(?:on|in|at|for|by|with|when|while|but|and)\b))",
+    re.IGNORECASE,
+)
 _COMPARE = re.compile(r"([a-z][\w .\-+/]{2,40}?)\s+>\s+([a-z][\w .\-+/]{2,40})", re.IGNORECASE)
 _BARE_VERDICT = re.compile(r"^(?:it|that|this|not|so|but|technically|nothing|dropping|still|both|all)\b",
                            re.IGNORECASE)
@@ -222,7 +229,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             last_subject = reading.subject
         elif not anaphoric and _verdict_subject(text):
             last_subject = _verdict_subject(text)
-        for better, worse in _COMPARE.findall(result_part):
+        for better, worse in [*_COMPARE.findall(result_part), *_COMPARE_WORDS.findall(result_part)]:
             if not _alternatives(better, worse):
                 continue
             structure.conclusions.append(Conclusion(

@@ -238,3 +238,31 @@ def test_todo_items_ticked_off_with_an_outcome_were_done() -> None:
     assert not any("requires_grad" in h for h in entry.hypotheses)
     assert "independent noise" in positives(entry)
     assert "factorized noise v1" in negatives(entry)
+
+
+def test_a_metric_moving_is_judged_by_the_metrics_direction() -> None:
+    assert reading.verdict_of("val loss went down to 0.31") == "worked"
+    assert reading.verdict_of("WER dropped from 15.1 to 14.2") == "worked"
+    assert reading.verdict_of("val_rmse 4.1 -> 4.6") == "did_not_work"
+    assert reading.verdict_of("accuracy decreased a lot") == "did_not_work"
+    assert reading.verdict_of("latency went up 3x") == "did_not_work"
+    # A setting that moved is no verdict; what else the clause says still counts.
+    assert reading.verdict_of("the learning rate dropped to 1e-5") is None
+    assert reading.verdict_of("class_weight=balanced: f1 .31 -> .37, auc basically flat (.748)") == "did_not_work"
+
+
+def test_things_not_yet_tried_are_not_things_tried() -> None:
+    entry = structure("haven't tried class weights yet.\nI expected warmup to help, but it didn't.")
+    assert not any("class weights" in h for h in entry.hypotheses)
+    assert any("class weights" in s for s in entry.next_steps)
+    assert "warmup" in negatives(entry)
+
+
+def test_every_sentence_gets_a_role() -> None:
+    assert reading.read("thinking about trying class weights tomorrow").role == "plan"
+    assert reading.read("Does mixup help on the small split?").role == "question"
+    assert reading.read("Label smoothing hasn't helped at all.").role == "conclusion"
+    assert reading.read("Label smoothing hasn't helped at all.").polarity == "negative"
+    assert reading.read("rf-200 gets .957 val auc").role == "result"
+    assert reading.read("I suspect the lr is too high for the small batch").role == "hypothesis"
+    assert reading.read("What I should have done: a proper sweep").modality == "counterfactual"
