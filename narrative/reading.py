@@ -90,7 +90,7 @@ _PREDICATIVE_BEFORE = re.compile(
 
 _COUNTERFACTUAL = re.compile(
     r"\b(?:should|could|would|might|must)\s*(?:have|'ve|’ve|of)\b|\bshould'?ve\b|\bcould'?ve\b|\bwould'?ve\b|"
-    r"\bwish(?:ed)?\s+(?:i|we)\b|\bif\s+only\b|\bhad\s+(?:i|we)\s+\w+|\bin\s+hindsight\b|\bin\s+retrospect\b",
+    r"\bwish(?:ed)?\s+(?:i|we)\b|\bif\s+only\b|\bif\s+(?:i|we)\s+had\b|\bwith\s+more\s+time\b|\bhad\s+(?:i|we)\s+\w+|\bin\s+hindsight\b|\bin\s+retrospect\b",
     re.IGNORECASE,
 )
 _PLAN = re.compile(
@@ -171,7 +171,7 @@ def modality(text: str) -> Modality:
         return "question"
     if _is_plan(lowered):
         return "planned"
-    if re.search(r"\b(?:wish|would\s+love|would\s+like|ideally|hopefully)\b", lowered):
+    if re.search(r"\b(?:wish|would\s+love|would\s+like|ideally|hopefully)\b", lowered) or _WOULD.search(lowered):
         return "wished"
     if _HEDGE.search(lowered):
         return "hedged"
@@ -275,6 +275,11 @@ _SETTING_MOVE = re.compile(
     rf"(?:lr|learning\s+rate|batch(?:\s+size)?|dropout|weight\s+decay|wd|epochs?|warmup|temperature|momentum)\b")
 
 
+def names_metric(words_in: list[str]) -> bool:
+    """Whether the first words of a clause ("val loss went", "auc basically flat") name a metric."""
+    return _metric_of(" ".join(words_in)) is not None
+
+
 def _metric_of(phrase: str) -> str | None:
     """The metric words of a phrase ("val loss" of "the val loss"), or None when it names no metric."""
     found = [w for w in lexicon.words(phrase)
@@ -372,6 +377,31 @@ def read(text: str, *, section: str = "") -> SentenceReading:
     if section == "hypothesis" and role in {"observation", "result", "plan"} and mode != "counterfactual":
         role = "hypothesis"
     return SentenceReading(role=role, polarity=pol, modality=mode, verdict=verdict)
+
+
+_CLAUSE_BOUNDARY = re.compile(r";\s*|,\s+(?:but|and|so)?\s*|\s+(?:but|and\s+then|so)\s+|\s+--?\s+|\.\s+")
+
+
+def split_unrealised(text: str) -> tuple[str, str]:
+    """(what was done, what was not) when a sentence reports something and then plans, wishes or
+    imagines something else ("Tried focal loss; would try sampling if I had more time")."""
+    lowered = text.lower()
+    cues = [m.start() for pattern in (_COUNTERFACTUAL, _PLAN, _CONDITIONAL_MID, _WOULD)
+            for m in [pattern.search(lowered)] if m]
+    if not cues:
+        return "", text
+    first = min(cues)
+    boundaries = [m for m in _CLAUSE_BOUNDARY.finditer(text, 0, first) if m.end() <= first]
+    if not boundaries:
+        return "", text
+    cut = boundaries[-1]
+    done, later = text[: cut.start()].strip(" ,;-"), text[cut.end():].strip()
+    if not _DONE.search(done) or modality(done) != "asserted" or len(later) < 8:
+        return "", text
+    return done, later
+
+
+_WOULD = re.compile(r"\b(?:would|'d)\s+(?:try|like|love|use|add|run|rather)\b")
 
 
 def is_unrealised(text: str) -> bool:

@@ -151,10 +151,14 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             _add(structure.hypotheses, _clip(text, MAX_SUBJECT_CHARS))
             continue
         if mode in _UNREALISED and mode != "planned" and not _QUESTION.search(text):
-            # "should have used a bigger batch", "if it doesn't work, disable fp16": never done.
-            _add(structure.next_steps, _clip(text, MAX_ITEM_CHARS))
-            previous_next = True
-            continue
+            # "should have used a bigger batch", "if it doesn't work, disable fp16": never done; a
+            # report before it ("Tried focal loss; would try sampling if ...") still is.
+            done_part, later = readings_mod.split_unrealised(text)
+            _add(structure.next_steps, _clip(later, MAX_ITEM_CHARS))
+            if not done_part:
+                previous_next = True
+                continue
+            text, mode = done_part, readings_mod.modality(done_part)
         done = _DONE_MARK.search(text)
         if done and done.start() > 0 and mode == "planned":
             # "try to swap the rounds -- result: zero": an instruction with its outcome was carried out.
@@ -504,6 +508,12 @@ def _subject(text: str) -> str:
     turn = re.search(r",?\s+(?:but|however|though|although|whereas|and it|which)\b|[.;]\s", text)
     if turn:
         cut = min(cut, turn.start())
+    # "Swapped Adam for AdamW, val loss went down": the clause that names a metric is the outcome.
+    for comma in re.finditer(r",\s+", text[:cut]):
+        head = text[comma.end(): comma.end() + 30].split(" ")[0:2]
+        if not any(ch.isdigit() for ch in "".join(head)) and readings_mod.names_metric(head):
+            cut = comma.start()
+            break
     subject = text[:cut].strip(" :,-(=*`~").strip()
     subject = _balanced(subject)
     subject = re.sub(r"\s+(?:is|was|gets|got|at|of|to|and|with|w/|=|took|takes|takes about|took about|"

@@ -266,3 +266,15 @@ def test_every_sentence_gets_a_role() -> None:
     assert reading.read("rf-200 gets .957 val auc").role == "result"
     assert reading.read("I suspect the lr is too high for the small batch").role == "hypothesis"
     assert reading.read("What I should have done: a proper sweep").modality == "counterfactual"
+
+
+def test_a_report_then_a_wish_in_one_sentence_splits() -> None:
+    entry = structure("Tried focal loss on the detector; would try class-balanced sampling if I had more time.\n"
+                      "We could have tried label smoothing but ran out of time.\n"
+                      "Swapped Adam for AdamW, val loss went down to 0.412.\n")
+    assert any("focal loss" in h for h in entry.hypotheses)
+    assert any("class-balanced" in s for s in entry.next_steps)
+    assert not any("class-balanced" in h or "label smoothing" in h for h in entry.hypotheses)
+    assert any("label smoothing" in s for s in entry.next_steps)
+    assert "Swapped Adam for AdamW" in entry.hypotheses
+    assert "adamw" in positives(entry)
