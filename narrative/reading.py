@@ -18,6 +18,9 @@ from typing import Literal
 
 from narrative import lexicon
 
+# A sentence longer than this is a paste, not a sentence: only its start is read (keeps work linear).
+MAX_READ_CHARS = 600
+
 Role = Literal["hypothesis", "observation", "result", "conclusion", "plan", "question", "decision"]
 Polarity = Literal["positive", "negative", "neutral", "mixed"]
 Modality = Literal["asserted", "hedged", "planned", "wished", "counterfactual", "conditional", "question"]
@@ -162,7 +165,7 @@ class SentenceReading:
 
 def modality(text: str) -> Modality:
     """How the sentence holds its content: asserted, hedged, planned, wished, counterfactual, ..."""
-    lowered = text.lower().strip()
+    lowered = text[:MAX_READ_CHARS].lower().strip()
     if _COUNTERFACTUAL.search(lowered):
         return "counterfactual"
     if _CONDITIONAL_LEAD.match(lowered) and not _past_conditional(lowered):
@@ -209,7 +212,7 @@ def polarity(text: str) -> Polarity:
 
 def verdict_of(clause: str) -> Verdict | None:
     """The verdict a clause states, with negation scope and superlatives read as a colleague would."""
-    lowered = " ".join(clause.lower().split())
+    lowered = " ".join(clause[:MAX_READ_CHARS].lower().split())
     # "... in an attempt to land on more intelligible speech": a purpose is no outcome.
     lowered = _PURPOSE.split(lowered, maxsplit=1)[0]
     masked = _mask_attributive_superlatives(lowered)
@@ -230,11 +233,11 @@ def verdict_of(clause: str) -> Verdict | None:
     # verdict of failure; what else the clause says decides.
     masked = _NEGATED_NEGATIVE.sub(" ", masked)
     masked = _NOISE_AS_NAME.sub("sound", masked)
-    if lexicon.has_cue(masked, lexicon.NEGATIVE_CUES):
+    if _has_cue(masked, "negative"):
         return "did_not_work"
-    if lexicon.has_cue(masked, lexicon.INCONCLUSIVE_CUES) or _UNCLEAR.search(masked):
+    if _has_cue(masked, "inconclusive") or _UNCLEAR.search(masked):
         return "inconclusive"
-    if lexicon.has_cue(masked, lexicon.POSITIVE_CUES) or _GOOD_WORDS.search(masked) or _MORE_GOOD.search(masked):
+    if _has_cue(masked, "positive") or _GOOD_WORDS.search(masked) or _MORE_GOOD.search(masked):
         return "worked"
     return None
 
@@ -288,10 +291,43 @@ def _metric_of(phrase: str) -> str | None:
     return " ".join(found) if found else None
 
 
+_CUE_PATTERNS: dict[str, re.Pattern[str]] = {}
+_IT_IS_CHOICE = re.compile(r"\w\s+it\s+is\s*[.!]*\s*$")   # "lightgbm it is." (as ``lexicon.has_cue`` reads it)
+
+
+def _cue_regex(cues: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex equal to ``lexicon.has_cue``'s word-bounded matching of ``cues`` (one pass, not one
+    scan per cue: a pasted table has hundreds of rows)."""
+    parts = []
+    for cue in cues:
+        if cue.endswith("*"):
+            parts.append(rf"(?<![a-z0-9]){re.escape(cue[:-1])}")
+        elif not any(ch.isalnum() for ch in cue):
+            parts.append(re.escape(cue))
+        else:
+            left = r"(?<![^\W_])" if cue[0].isalnum() else ""
+            right = r"(?![^\W_])" if cue[-1].isalnum() else ""
+            parts.append(f"{left}{re.escape(cue)}{right}")
+    return re.compile("|".join(parts))
+
+
+def _has_cue(text: str, kind: Literal["negative", "inconclusive", "positive"]) -> bool:
+    """``lexicon.has_cue`` for the verdict cue lists, compiled once."""
+    if not _CUE_PATTERNS:
+        _CUE_PATTERNS.update(negative=_cue_regex(lexicon.NEGATIVE_CUES),
+                             inconclusive=_cue_regex(lexicon.INCONCLUSIVE_CUES),
+                             positive=_cue_regex(lexicon.POSITIVE_CUES))
+    if _CUE_PATTERNS[kind].search(text):
+        return True
+    if kind == "negative":
+        return any(p.search(text) for p in lexicon.NEGATIVE_PATTERNS)
+    return kind == "positive" and bool(_IT_IS_CHOICE.search(text))
+
+
 def _cue_verdict(text: str) -> Verdict | None:
-    if _NEGATED_POSITIVE.search(text) or _BAD_WORDS.search(text) or lexicon.has_cue(text, lexicon.NEGATIVE_CUES):
+    if _NEGATED_POSITIVE.search(text) or _BAD_WORDS.search(text) or _has_cue(text, "negative"):
         return "did_not_work"
-    if lexicon.has_cue(text, lexicon.INCONCLUSIVE_CUES):
+    if _has_cue(text, "inconclusive"):
         return "inconclusive"
     return None
 
@@ -352,6 +388,7 @@ def _mask_attributive_superlatives(lowered: str) -> str:
 
 def read(text: str, *, section: str = "") -> SentenceReading:
     """The role, polarity, modality and verdict of one sentence (``section``: its heading's kind)."""
+    text = text[:MAX_READ_CHARS]
     mode = modality(text)
     verdict = verdict_of(text) if mode in {"asserted", "hedged"} else None
     pol: Polarity = ("positive" if verdict == "worked" else "negative" if verdict == "did_not_work"
@@ -385,6 +422,8 @@ _CLAUSE_BOUNDARY = re.compile(r";\s*|,\s+(?:but|and|so)?\s*|\s+(?:but|and\s+then
 def split_unrealised(text: str) -> tuple[str, str]:
     """(what was done, what was not) when a sentence reports something and then plans, wishes or
     imagines something else ("Tried focal loss; would try sampling if I had more time")."""
+    if len(text) > MAX_READ_CHARS:
+        return "", text
     lowered = text.lower()
     cues = [m.start() for pattern in (_COUNTERFACTUAL, _PLAN, _CONDITIONAL_MID, _WOULD)
             for m in [pattern.search(lowered)] if m]
@@ -417,13 +456,13 @@ _UNDER_TEST = re.compile(
 
 def states_belief(text: str) -> bool:
     """Whether a sentence puts forward a claim or an explanation ("X could aid Y", "I suspect Z")."""
-    return bool(_BELIEF.search(text))
+    return bool(_BELIEF.search(text[:MAX_READ_CHARS]))
 
 
 def under_test(text: str) -> bool:
     """Whether a sentence states a claim the person is testing ("investigating whether X causes Y")."""
-    return bool(_UNDER_TEST.search(text))
+    return bool(_UNDER_TEST.search(text[:MAX_READ_CHARS]))
 
 
 def is_counterfactual(text: str) -> bool:
-    return bool(_COUNTERFACTUAL.search(text.lower()))
+    return bool(_COUNTERFACTUAL.search(text[:MAX_READ_CHARS].lower()))

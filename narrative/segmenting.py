@@ -162,11 +162,11 @@ _OPEN_END = re.compile(
 
 def _wrapped(previous: str, following: str) -> bool:
     """Whether a line stops where an editor wrapped it rather than where its author ended it."""
-    if _OPEN_END.search(previous):
+    if _OPEN_END.search(previous[-40:]):
         return len(previous) >= 25
     # A long line that ends on a word and a next line that goes on in lower case: the wrap column
     # cut a sentence.
-    return (len(previous) >= 60 and bool(re.search(r"[A-Za-z'’\"-]$", previous))
+    return (len(previous) >= 60 and bool(re.search(r"[A-Za-z'’\"-]$", previous[-2:]))
             and bool(re.match(r"[a-z(]", following)))
 
 
