@@ -123,6 +123,12 @@ _DONE = re.compile(
 )
 _CONDITIONAL_LEAD = re.compile(r"^\s*(?:if|unless|in\s+case|once|otherwise|when|whenever)\b", re.IGNORECASE)
 _CONDITIONAL_MID = re.compile(r"[,;]\s*(?:if|unless|otherwise)\b|\bif\s+(?:it|that|this|not)\b[^,]*,", re.IGNORECASE)
+# "switching to lightgbm if the latency holds": the main clause waits on a condition still open.
+_CONDITIONAL_TAIL = re.compile(
+    r"(?<!even)(?<!as)(?<!check)(?<!see)(?<!test)(?<!know)\s(?:if|unless|once|provided)\s+(?:it|that|this|the|we|i|"
+    r"they|these|those|[\w-]+\s+)\b[^.;]*?\b(?:holds?|works?|helps?|fails?|doesn'?t|don'?t|stays?|improves?|beats?|"
+    r"passes|pass|confirms?|replicates?|survives?|checks?\s+out|looks?\s+good|is\s+(?:still\s+)?(?:fine|ok|"
+    r"better|worse|stable))\b")
 _HEDGE = re.compile(
     r"\b(?:i\s+think|we\s+think|i\s+guess|i\s+suspect|i\s+believe|probably|possibly|perhaps|maybe|might|"
     r"may\s+be|seems?|seemingly|apparently|likely|unlikely|not\s+sure|my\s+guess|hypothes\w*|suspect|"
@@ -168,7 +174,7 @@ def modality(text: str) -> Modality:
     lowered = text[:MAX_READ_CHARS].lower().strip()
     if _COUNTERFACTUAL.search(lowered):
         return "counterfactual"
-    if _CONDITIONAL_LEAD.match(lowered) and not _past_conditional(lowered):
+    if (_CONDITIONAL_LEAD.match(lowered) and not _past_conditional(lowered)) or _CONDITIONAL_TAIL.search(lowered):
         return "conditional"
     if _QUESTION.search(lowered):
         return "question"

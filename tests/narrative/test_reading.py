@@ -278,3 +278,10 @@ def test_a_report_then_a_wish_in_one_sentence_splits() -> None:
     assert any("label smoothing" in s for s in entry.next_steps)
     assert "Swapped Adam for AdamW" in entry.hypotheses
     assert "adamw" in positives(entry)
+
+
+def test_a_conditional_adoption_is_no_decision() -> None:
+    entry = structure("lgbm matches xgb at a third of the cost.\nswitching to lightgbm if the latency holds on the "
+                      "full set.\nif it doesn't work, disable fp16 and rerun.")
+    assert not any(d.kind == "adopt" for d in entry.decisions)
+    assert any("switching to lightgbm" in s for s in entry.next_steps)
