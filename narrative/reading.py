@@ -40,7 +40,7 @@ _POSITIVE_WORDS = (
     r"help\w*|work\w*|improv\w*|better|boost\w*|gain\w*|lift\w*|win\w*|beat\w*|benefit\w*|good|great|"
     r"useful|effective|matter\w*|change\w*|move\w*|budge\w*|converg\w*|learn\w*|"
     r"perform\w*\s+(?:as\s+|so\s+|that\s+|very\s+)?well|as\s+(?:well|good)|"
-    r"success\w*|outperform\w*|increase\w*|reduc\w*|fix\w*|solv\w*|worth"
+    r"success\w*|outperform\w*|fix\w*|solv\w*|worth"
 )
 _NEGATED_POSITIVE = re.compile(
     rf"{_NEGATOR}(?!\s+(?:just|only|merely|necessarily|even|always)\b)(?:\s+[\w'’\-]+){{0,{_SCOPE_WORDS}}}?"
@@ -51,7 +51,7 @@ _BAD_WORDS = re.compile(
     r"\b(?:bad(?:ly)?|poor(?:ly)?|terribl[ey]|awful(?:ly)?|horribl[ey]|disappoint\w*|underwhelm\w*|"
     r"struggl\w*|refuses? to|stuck|fail(?:s|ed)?\s+to|unable\s+to|(?:can'?t|cannot|couldn'?t)\s+"
     r"(?:produce|get|reach|learn|converge|fit|match|beat|reproduce|generali[sz]e)|"
-    r"plateau\w*|unstable|garbage|worthless|pointless|no good|imped\w*|hamper\w*|hinder\w*|ruin\w*|"
+    r"unstable|garbage|worthless|pointless|no good|imped\w*|hamper\w*|hinder\w*|ruin\w*|"
     r"destabili[sz]\w*|(?:difficult|hard|impossible)\s+to\s+(?:train|tune|converge|reproduce)|"
     r"overflow\w*|underflow\w*|exploding\s+gradients?|abandon\w*|rejected|refuted|falsified|disproven|"
     r"not\s+supported|(?:doesn'?t|does\s+not|didn'?t)\s+hold|"
@@ -264,13 +264,15 @@ _ELLIPTIC_NO = re.compile(r"\b(?:it|that|this|they|which)\s+(?:didn'?t|did\s+not
 
 # A metric moving: "val loss went down", "WER dropped from 15.1 to 14.2", "accuracy decreased", "lower
 # perplexity". Whether that is good depends on the metric's direction, not on the verb.
-_DOWN = r"(?:went\s+down|goes\s+down|down|dropped|drops|fell|falls|decreased|decreases|decreasing|reduced|" \
-        r"shrank|shrunk|lower(?:ed)?)"
-_UP = r"(?:went\s+up|goes\s+up|up|increased|increases|increasing|rose|rises|grew|jumped|higher|climbed)"
+_DOWN = r"(?:went\s+down|goes\s+down|go\s+down|down|dropped|drops|drop|fell|falls|fall|decreased|decreases|" \
+        r"decrease|decreasing|reduced|reduce|shrank|shrunk|lower(?:ed)?)"
+_UP = r"(?:went\s+up|goes\s+up|go\s+up|up|increased|increases|increase|increasing|rose|rises|rise|grew|grow|" \
+      r"jumped|jump|higher|climbed)"
 _METRIC_PHRASE = r"(?P<metric>[a-z][\w@/.\-]*(?:\s+[a-z][\w@/.\-]*){0,2}?)"
 _MOVE_AFTER = re.compile(
     rf"{_METRIC_PHRASE}\s+(?:has\s+|have\s+|had\s+|is\s+|was\s+|got\s+|also\s+|slightly\s+|significantly\s+|"
-    rf"a\s+bit\s+|much\s+){{0,2}}(?P<dir>{_DOWN}|{_UP})\b(?!\s+than)")
+    rf"a\s+bit\s+|much\s+|still\s+){{0,2}}(?:(?P<neg>(?:did|does|do|has|have|would|will|could)\s*(?:n't|n’t|not)\s+|"
+    rf"never\s+|not\s+|didnt\s+|doesnt\s+)(?:really\s+|even\s+|much\s+)?)?(?P<dir>{_DOWN}|{_UP})\b(?!\s+than)")
 _MOVE_BEFORE = re.compile(rf"\b(?P<dir>lower|higher|reduced|increased|decreased)\s+{_METRIC_PHRASE}\b")
 _MOVE_NUMBERS = re.compile(
     rf"{_METRIC_PHRASE}\s*(?:[:=]|of|from|went\s+from|goes\s+from)?\s*(?P<a>[-+]?\d*\.?\d+)\s*%?\s*"
@@ -350,6 +352,8 @@ def _metric_moves(masked: str) -> tuple[Verdict | None, str]:
                 continue
             went_up = bool(re.fullmatch(_UP, match.group("dir")))
             good = went_up == (lexicon.metric_direction(metric) == "max")
+            if match.groupdict().get("neg"):
+                good = not good     # "the error did not reduce"
             verdicts.add("worked" if good else "did_not_work")
             spans.append(match.span())
     for match in _MOVE_NUMBERS.finditer(masked):

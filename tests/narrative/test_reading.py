@@ -285,3 +285,10 @@ def test_a_conditional_adoption_is_no_decision() -> None:
                       "full set.\nif it doesn't work, disable fp16 and rerun.")
     assert not any(d.kind == "adopt" for d in entry.decisions)
     assert any("switching to lightgbm" in s for s in entry.next_steps)
+
+
+def test_negated_metric_movement_and_plateaus() -> None:
+    # "The error did not reduce." (huangzehao/caffe-vdsr issue #7); a plateau judged good is good.
+    assert reading.verdict_of("The error did not reduce.") == "did_not_work"
+    assert reading.verdict_of("the loss did not really go down") == "did_not_work"
+    assert reading.verdict_of("it plateaued at about 95% accuracy, which is very good") == "worked"
