@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from narrative import reading
+
 SegmentKind = Literal["line", "bullet", "row", "sentence", "data"]
 # What a heading or a label says the text under it is: "## Next", "**Next.** ...", "Open questions:",
 # "What I should have done, but didn't:" (counterfactual), "- Idea" / "- Config" / "- Result".
@@ -356,8 +358,6 @@ def _lead_in(body: str) -> tuple[str, str]:
 def _section_of_lead_in(lead_in: str, current: Section) -> Section:
     """What a lead-in announces: things to do ("Will try:", "Still need to be implemented:"), things
     not done ("What I should have done:"), questions, or done work (no section)."""
-    from narrative import reading  # reading imports nothing of segmenting; imported here to stay light
-
     known = heading_section(lead_in)
     if known is not None:
         return known
