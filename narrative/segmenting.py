@@ -39,12 +39,15 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
                         r"things\s+to\s+try|to\s+try|backlog|tomorrow|remaining|what'?s\s+next|upcoming|"
                         r"next\s+things?\s+to\s+try|(?:as\s+)?(?:an|another|one)\s+(?:more\s+)?idea|ideas?\s+for\s+later|"
                         r"still\s+to\s+(?:do|try))$")),
-    ("negative", re.compile(r"^(?:what\s+(?:didn'?t|did\s+not|doesn'?t)\s+work|(?:things\s+that\s+)?didn'?t\s+work|"
+    ("negative", re.compile(r"^(?:avoid(?:\s+for\s+now)?|don'?t\s+(?:do|use|try)|ruled\s+out|abandoned|dropped|"
+                            r"what\s+(?:didn'?t|did\s+not|doesn'?t)\s+work|(?:things\s+that\s+)?didn'?t\s+work|"
                             r"dead\s+ends?|negative\s+results?|failures?|failed(?:\s+(?:attempts?|experiments?|ideas?))?|"
                             r"what\s+failed|what\s+went\s+wrong|cons|doesn'?t\s+work)$")),
     ("positive", re.compile(r"^(?:what\s+(?:worked|works|went\s+well)|(?:things\s+that\s+)?worked|wins|successes|"
                             r"what\s+helped|pros)$")),
     ("hypothesis", re.compile(r"^(?:idea|hypothes[ie]s|motivation|rationale|why|goal|aim|intuition|premise|experiment|"
+                              r"expected(?:\s+(?:impact|results?|outcome|effect|gains?|improvement))?|expectations?|"
+                              r"predictions?|hopes?|"
                               r"the\s+idea|what\s+i\s+tried|tried|attempts?|"
                               r"question\s+being\s+asked|what\s+i'?m\s+testing)$")),
     ("config", re.compile(r"^(?:configs?|configuration|setup|set-?up|settings?|hyper-?param(?:eter)?s|params?|"
@@ -53,6 +56,8 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
     ("result", re.compile(r"^(?:results?|findings?|observations?|outcomes?|metrics?|numbers|eval(?:uation)?|"
                           r"scores?|what\s+happened|output)$")),
     ("conclusion", re.compile(r"^(?:conclusions?|takeaways?|lessons?(?:\s+learned)?|learnings?|summary|verdict|"
+                              r"why\s+it\s+(?:failed|didn'?t\s+work|worked)|what\s+went\s+wrong|root\s+causes?|"
+                              r"key\s+insights?|insights?|"
                               r"discussion|analysis|tl;?dr)$")),
 )
 _INLINE_LABEL = re.compile(
@@ -328,9 +333,13 @@ def split_segments(text: str) -> list[Segment]:
                 continue
             body, line_section = rest, label_section
         elif _HEADING_ONLY.match(body):
-            # Another heading ends the section ("# DONE" after "# TODO", "### Exp18" after "- Result").
-            section, section_marked, line_section = "", False, ""
-        sentences = split_sentences(body)
+            # Another heading ends the section ("# DONE" after "# TODO", "### Exp18" after "- Result");
+            # a heading that is a condition or a plan ("### If label smoothing fails") opens one.
+            section, section_marked, line_section = _section_of_heading(body), False, ""
+            if section:
+                section_marked = True
+                continue
+        sentences = split_sentences(body.replace("**", ""))
         for sentence in sentences:
             kind: SegmentKind = "bullet" if is_bullet else ("sentence" if len(sentences) > 1 else "line")
             segments.append(Segment(sentence, kind, number, section=line_section))
@@ -369,6 +378,18 @@ def _section_of_lead_in(lead_in: str, current: Section) -> Section:
     if mode == "question":
         return "question"
     return "" if current in _BLOCK_SECTIONS else current
+
+
+def _section_of_heading(heading: str) -> Section:
+    """The section an unlabelled heading opens by its modality: conditions, plans and wishes hold
+    next steps; anything else ("### Exp18", a date) opens none."""
+    text = re.sub(r"^#{1,6}\s*|[*_]", "", heading).strip().rstrip(":")
+    mode = reading.modality(text)
+    if mode == "counterfactual":
+        return "counterfactual"
+    if mode in {"conditional", "planned", "wished"}:
+        return "next"
+    return ""
 
 
 def _heads_a_list(body: str, lines: list[tuple[int, str]], position: int) -> bool:

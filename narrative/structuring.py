@@ -371,7 +371,7 @@ _ID_OR_METRIC = re.compile(r"\(?\b[0-9a-f]{6,32}\b\)?|`")
 
 _FRAGMENT_START = re.compile(
     r"^(?:that|that's|thats|this|these|those|it|it's|its|there|there's|so|which|and|but|or|then|also|"
-    r"here|now|still|even|who|where|what|when|despite|although|though|while|whereas|because|since|after|"
+    r"here|now|still|even|who|where|what|when|why|how|despite|although|though|while|whereas|because|since|after|"
     r"before|once|if|unless|interestingly|surprisingly|unfortunately|sadly|luckily|apparently|overall|"
     r"finally|found|turns\s+out|seems)\b", re.IGNORECASE)
 _FRAGMENT_END = re.compile(

@@ -292,3 +292,22 @@ def test_negated_metric_movement_and_plateaus() -> None:
     assert reading.verdict_of("The error did not reduce.") == "did_not_work"
     assert reading.verdict_of("the loss did not really go down") == "did_not_work"
     assert reading.verdict_of("it plateaued at about 95% accuracy, which is very good") == "worked"
+
+
+def test_expectations_conditions_and_avoid_lists_in_a_training_changelog() -> None:
+    # jshan9078/PSAGradePredictor CHANGELOG.md
+    entry = structure("**Expected Impact:** Reduce train/val gap significantly, lower val loss 25-35%, "
+                      "potentially improve QWK to 0.78-0.80\n\n"
+                      "**Result:** Val QWK 0.287 at epoch 13 (WORST EVER - stopped immediately)\n\n"
+                      "**Avoid for now:**\n"
+                      "- Mixup - too aggressive, slows learning significantly\n\n"
+                      "### If Label Smoothing Fails (Val QWK < 0.70 or Loss > 3.4)\n"
+                      "- Return to pure baseline (no label smoothing)\n"
+                      "- Try focal loss\n")
+    # An expectation is a claim to test, never an outcome.
+    assert any("reduce train/val gap" in h.lower() for h in entry.hypotheses)
+    assert "0.78" not in positives(entry)
+    assert "0.287" in negatives(entry) and "mixup" in negatives(entry)
+    assert any("focal loss" in s for s in entry.next_steps)
+    assert not any("focal loss" in h for h in entry.hypotheses)
+    assert not any("**" in t for t in [*entry.hypotheses, *entry.next_steps, *(c.text for c in entry.conclusions)])
