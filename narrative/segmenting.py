@@ -381,13 +381,15 @@ def _section_of_lead_in(lead_in: str, current: Section) -> Section:
 
 
 def _section_of_heading(heading: str) -> Section:
-    """The section an unlabelled heading opens by its modality: conditions, plans and wishes hold
-    next steps; anything else ("### Exp18", a date) opens none."""
+    """The section an unlabelled heading opens: conditions and stated plans hold next steps, things
+    not done hold counterfactuals; anything else ("### Exp18", a date, "### Strategies to handle X")
+    opens none."""
     text = re.sub(r"^#{1,6}\s*|[*_]", "", heading).strip().rstrip(":")
     mode = reading.modality(text)
     if mode == "counterfactual":
         return "counterfactual"
-    if mode in {"conditional", "planned", "wished"}:
+    if mode == "conditional" or re.search(r"\b(?:will|tomorrow|next|plan(?:s|ned)?|to-?do|future|later)\b", text,
+                                          re.IGNORECASE):
         return "next"
     return ""
 
