@@ -66,7 +66,8 @@ _BAD_WORDS = re.compile(
 _DESIRABLE = (r"(?:accurate|stable|intelligible|robust|effective|useful|smooth|realistic|natural|sharp|"
               r"consistent|reliable|efficient|precise|diverse|coherent|fluent|calibrated|general\w*|"
               r"interpretable|faithful|expressive|detailed)")
-_LESS_GOOD = re.compile(rf"\b(?:less(?:\s+than)?|not\s+as|not\s+so|no\s+more|worse\s+and\s+less)\s+{_DESIRABLE}\b")
+_LESS_GOOD = re.compile(
+    rf"(?<!more or )\b(?:less(?:\s+than)?|not\s+as|not\s+so|no\s+more|worse\s+and\s+less)\s+{_DESIRABLE}\b")
 _MORE_GOOD = re.compile(rf"\b(?:more|much\s+more|far\s+more)\s+{_DESIRABLE}\b")
 # A negated failure is no failure ("didn't diverge this time", "no longer overfits").
 _NEGATED_NEGATIVE = re.compile(

@@ -169,6 +169,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             # "Try X" then "Result looks more stable": the plan was run; it is what was tried.
             structure.next_steps.remove(last_plan)
             _add(structure.hypotheses, _clip(last_plan, MAX_SUBJECT_CHARS))
+            last_subject = last_plan
         last_plan = ""
         result_part, next_part = _split_next(text)
         if mode == "planned" and not next_part and not _has_number(text):
@@ -229,7 +230,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             structure.conclusions.append(
                 Conclusion(text=_clip(clause_text, MAX_ITEM_CHARS), verdict=verdict, run_ids=reading.run_ids)
             )
-        if reading.experimental and reading.subject and not anaphoric:
+        if reading.experimental and reading.subject and not anaphoric and not _FRAGMENT_START.match(reading.subject):
             last_subject = reading.subject
         elif not anaphoric and _verdict_subject(text):
             last_subject = _verdict_subject(text)
@@ -373,7 +374,7 @@ _FRAGMENT_START = re.compile(
     r"^(?:that|that's|thats|this|these|those|it|it's|its|there|there's|so|which|and|but|or|then|also|"
     r"here|now|still|even|who|where|what|when|why|how|despite|although|though|while|whereas|because|since|after|"
     r"before|once|if|unless|interestingly|surprisingly|unfortunately|sadly|luckily|apparently|overall|"
-    r"finally|found|turns\s+out|seems)\b", re.IGNORECASE)
+    r"finally|found|turns\s+out|seems|ok|okay|yes|yeah|well|hmm|anyway)\b", re.IGNORECASE)
 _FRAGMENT_END = re.compile(
     r"\b(?:the|a|an|final|around|about|roughly|approx(?:imately)?|nearly|almost|only|just|than|from|by|"
     r"between|over|under|below|above|after|before|into|out|up|down|is|are|was|were|be|been|has|have|had|"
