@@ -16,7 +16,7 @@ SegmentKind = Literal["line", "bullet", "row", "sentence", "data"]
 # What a heading or a label says the text under it is: "## Next", "**Next.** ...", "Open questions:",
 # "What I should have done, but didn't:" (counterfactual), "- Idea" / "- Config" / "- Result".
 Section = Literal["", "next", "question", "negative", "positive", "counterfactual", "hypothesis", "config",
-                  "result", "conclusion"]
+                  "result", "conclusion", "done"]
 
 MAX_TEXT_CHARS = 20_000      # beyond this a paste is not a brain dump; the raw text is kept anyway
 MAX_SEGMENTS = 400
@@ -43,6 +43,7 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
                             r"what\s+(?:didn'?t|did\s+not|doesn'?t)\s+work|(?:things\s+that\s+)?didn'?t\s+work|"
                             r"dead\s+ends?|negative\s+results?|failures?|failed(?:\s+(?:attempts?|experiments?|ideas?))?|"
                             r"what\s+failed|what\s+went\s+wrong|cons|doesn'?t\s+work)$")),
+    ("done", re.compile(r"^(?:done|completed|finished|did|what\s+i\s+did|done\s+(?:today|so\s+far)|so\s+far)$")),
     ("positive", re.compile(r"^(?:what\s+(?:worked|works|went\s+well)|(?:things\s+that\s+)?worked|wins|successes|"
                             r"what\s+helped|pros)$")),
     ("hypothesis", re.compile(r"^(?:idea|hypothes[ie]s|motivation|rationale|why|goal|aim|intuition|premise|experiment|"
@@ -339,6 +340,9 @@ def split_segments(text: str) -> list[Segment]:
             if section:
                 section_marked = True
                 continue
+        if re.fullmatch(r"~~.+~~", body):
+            # A struck-through item of a to-do list is one that was done.
+            body, line_section = body.strip("~").strip(), "done"
         sentences = split_sentences(body.replace("**", ""))
         for sentence in sentences:
             kind: SegmentKind = "bullet" if is_bullet else ("sentence" if len(sentences) > 1 else "line")

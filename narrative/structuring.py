@@ -146,6 +146,12 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             structure.conclusions.append(Conclusion(text=_clip(text, MAX_ITEM_CHARS), verdict=section_verdict,
                                                     run_ids=reading.run_ids))
             continue
+        if (segment.section == "done" and (mode == "planned" or readings_mod.verdict_of(text) is None)
+                and not _FRAGMENT_START.match(text)):
+            # "# DONE" / "~~try X~~": an item ticked off is a thing tried, whatever its grammar.
+            _add(structure.hypotheses, _clip(text, MAX_SUBJECT_CHARS))
+            last_subject = _short(text)
+            continue
         if segment.section in {"hypothesis", "config"}:
             # "- Idea: ..." and "- Config: ..." say what the experiment tries.
             _add(structure.hypotheses, _clip(text, MAX_SUBJECT_CHARS))
@@ -179,9 +185,11 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             result_part = ""
         if next_part and not result_part:
             last_plan = _clip(next_part, MAX_ITEM_CHARS)
-        if readings_mod.under_test(text) and index != title_line:
+        testing = readings_mod.under_test(text) and index != title_line
+        if testing:
+            # "Starting to investigate whether X causes Y": the claim under test, not an open question.
             _add(structure.hypotheses, _clip(text, MAX_SUBJECT_CHARS))
-        is_question = bool(_QUESTION.search(text)) or mode == "question"
+        is_question = (bool(_QUESTION.search(text)) or mode == "question") and not testing
         question_only = is_question and not reading.run_ids and not _RESULT_MARKER.search(text)
         if index != title_line and result_part and not question_only and segment.section not in {"result",
                                                                                                  "conclusion"}:

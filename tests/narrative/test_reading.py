@@ -311,3 +311,23 @@ def test_expectations_conditions_and_avoid_lists_in_a_training_changelog() -> No
     assert any("focal loss" in s for s in entry.next_steps)
     assert not any("focal loss" in h for h in entry.hypotheses)
     assert not any("**" in t for t in [*entry.hypotheses, *entry.next_steps, *(c.text for c in entry.conclusions)])
+
+
+def test_done_lists_and_struck_items_were_tried() -> None:
+    # A TODO/DONE research log (struck-through items are done).
+    entry = structure("# TODO\n"
+                      "- try conditional discriminator\n\n"
+                      "# DONE\n"
+                      "- ~~try multiscale experiment without low-res FFT component~~\n"
+                      "    - This results in significantly less intelligible speech than the baseline formulation.\n")
+    assert any("without low-res fft" in h.lower() for h in entry.hypotheses)
+    assert not any("without low-res" in s for s in entry.next_steps)
+    assert any("conditional discriminator" in s for s in entry.next_steps)
+    assert "without low-res fft" in negatives(entry)
+
+
+def test_a_claim_under_test_is_a_hypothesis_not_a_question() -> None:
+    entry = structure("Starting to investigate whether my choice of frequency scale is causing intelligibility "
+                      "problems.")
+    assert any("frequency scale" in h for h in entry.hypotheses)
+    assert not entry.open_questions
