@@ -6,6 +6,11 @@ what was tried (``hypotheses``), what came out (``observations``), a verdict on 
 comes next, what is still open, and decisions (metric switches, adoptions, abandonments). Runs are
 linked by ``narrative.linking``. The person's words are kept; nothing is invented; every item is a
 sentence or two and all sections together stay near the message's length.
+
+How a sentence is held comes from ``narrative.reading``: a plan, a wish, a condition or a
+counterfactual is at most a next step, never a thing tried or a verdict; a negated success is a
+failure; the heading or label a line sits under (``segmenting``) sets its role; pasted logs and code
+are data for linking only.
 """
 
 from __future__ import annotations
