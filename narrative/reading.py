@@ -454,6 +454,17 @@ def split_unrealised(text: str) -> tuple[str, str]:
 _WOULD = re.compile(r"\b(?:would|'d)\s+(?:try|like|love|use|add|run|rather)\b")
 
 
+def reports_done(text: str) -> bool:
+    """Whether a sentence states that something was actually done: asserted (not planned, wished,
+    conditional, counterfactual or asked) and carrying a past or present-perfect action or an outcome.
+    The evidence "already tried" may rest on."""
+    mode = modality(text)
+    if mode not in {"asserted", "hedged"}:
+        return False
+    lowered = text[:MAX_READ_CHARS].lower()
+    return bool(_DONE.search(lowered) or verdict_of(lowered) is not None)
+
+
 def is_unrealised(text: str) -> bool:
     """Whether a sentence speaks of something not done: a plan, a wish, a condition, a counterfactual."""
     return modality(text) in {"planned", "wished", "counterfactual", "conditional"}

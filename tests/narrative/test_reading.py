@@ -331,3 +331,12 @@ def test_a_claim_under_test_is_a_hypothesis_not_a_question() -> None:
                       "problems.")
     assert any("frequency scale" in h for h in entry.hypotheses)
     assert not entry.open_questions
+
+
+def test_reports_done_is_the_evidence_a_check_may_rest_on() -> None:
+    assert reading.reports_done("Tried Lookahead on top of SGD, no gain")
+    assert reading.reports_done("class weights helped recall a lot")
+    assert not reading.reports_done("thinking about trying class weights tomorrow")
+    assert not reading.reports_done("I should have tried class weights")
+    assert not reading.reports_done("if it doesn't work, disable fp16")
+    assert not reading.reports_done("should we try class weights?")
