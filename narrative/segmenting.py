@@ -10,50 +10,214 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-SegmentKind = Literal["line", "bullet", "row", "sentence"]
-# What a heading or a label says the text under it is: "## Next", "**Next.** ...", "Open questions:".
-Section = Literal["", "next", "question", "negative"]
+from narrative import reading
+
+SegmentKind = Literal["line", "bullet", "row", "sentence", "data"]
+# What a heading or a label says the text under it is: "## Next", "**Next.** ...", "Open questions:",
+# "What I should have done, but didn't:" (counterfactual), "- Idea" / "- Config" / "- Result".
+Section = Literal["", "next", "question", "negative", "positive", "counterfactual", "hypothesis", "config",
+                  "result", "conclusion", "done"]
 
 MAX_TEXT_CHARS = 20_000      # beyond this a paste is not a brain dump; the raw text is kept anyway
 MAX_SEGMENTS = 400
 SHORT_SENTENCE_CHARS = 40    # "why?", "dropping it." belong to the sentence before them
+HEADING_CHARS = 70           # a label line ("What didn't work:") is short
+WRAP_MIN_CHARS = 45          # a hard-wrapped line is long: editors wrap near 72-100 characters
 
-_BULLET = re.compile(r"^\s*(?:[-*•·▪‣]|\d{1,2}[.)])\s+")
+_BULLET = re.compile(r"^\s*(?:[-*•·▪‣+]|\d{1,2}[.)]|\[[ xX]\])\s+(?:\[[ xX]\]\s+)?")
 _TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}")
 _HEADING_MARK = re.compile(r"^(?:#{1,6}\s+|\*\*|__)")
 _HEADING_ONLY = re.compile(r"^(?:#{1,6}\s+.+|(?:\*\*|__)[^*_]{1,60}(?:\*\*|__)\s*:?)$")
-_LABEL = re.compile(
-    r"^(?:#{1,6}\s*)?(?:\*\*|__)?\s*(?P<label>next(?:\s+steps?|\s+up|\s+week|\s+time)?|plan(?:\s+for\s+\w+)?|"
-    r"todos?|to-?dos?|follow[- ]?ups?|action\s+items?|open\s+questions?|questions?|open\s+qs?|open\s+issues?|"
-    r"what\s+didn'?t\s+work|didn'?t\s+work|dead\s+ends?|negative\s+results?|failures?)"
-    r"\s*(?:[:.\-—]\s*(?:\*\*|__)?|(?:\*\*|__)\s*[:.\-—]?|$)\s*",
+_FENCE = re.compile(r"^\s*(?:```|~~~)")
+# Labels by what they announce. Singular "idea" heads the idea of one experiment; "ideas" lists
+# things to try later. Matched against the whole label text, lowercased, without marks.
+_LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
+    ("question", re.compile(r"^(?:open\s+)?(?:questions?|qs?|issues?|unknowns?|doubts?|puzzles?)"
+                            r"(?:\s+(?:for|to)\b.*)?$|^open$|^things\s+i\s+don'?t\s+(?:know|understand)")),
+    ("next", re.compile(r"^(?:next(?:\s+(?:steps?|up|week|time|actions?|experiments?))?|plan(?:s|ned)?(?:\s+for\s+.+)?|"
+                        r"todos?|to-?dos?|follow[- ]?ups?|action\s+items?|future(?:\s+work|\s+ideas)?|ideas(?:\s+.*)?|"
+                        r"things\s+to\s+try|to\s+try|backlog|tomorrow|remaining|what'?s\s+next|upcoming|"
+                        r"next\s+things?\s+to\s+try|(?:as\s+)?(?:an|another|one)\s+(?:more\s+)?idea|ideas?\s+for\s+later|"
+                        r"still\s+to\s+(?:do|try))$")),
+    ("negative", re.compile(r"^(?:avoid(?:\s+for\s+now)?|don'?t\s+(?:do|use|try)|ruled\s+out|abandoned|dropped|"
+                            r"what\s+(?:didn'?t|did\s+not|doesn'?t)\s+work|(?:things\s+that\s+)?didn'?t\s+work|"
+                            r"dead\s+ends?|negative\s+results?|failures?|failed(?:\s+(?:attempts?|experiments?|ideas?))?|"
+                            r"what\s+failed|what\s+went\s+wrong|cons|doesn'?t\s+work)$")),
+    ("done", re.compile(r"^(?:done|completed|finished|did|what\s+i\s+did|done\s+(?:today|so\s+far)|so\s+far)$")),
+    ("positive", re.compile(r"^(?:what\s+(?:worked|works|went\s+well)|(?:things\s+that\s+)?worked|wins|successes|"
+                            r"what\s+helped|pros)$")),
+    ("hypothesis", re.compile(r"^(?:idea|hypothes[ie]s|motivation|rationale|why|goal|aim|intuition|premise|experiment|"
+                              r"expected(?:\s+(?:impact|results?|outcome|effect|gains?|improvement))?|expectations?|"
+                              r"predictions?|hopes?|"
+                              r"the\s+idea|what\s+i\s+tried|tried|attempts?|"
+                              r"question\s+being\s+asked|what\s+i'?m\s+testing)$")),
+    ("config", re.compile(r"^(?:configs?|configuration|setup|set-?up|settings?|hyper-?param(?:eter)?s|params?|"
+                          r"parameters|changes?|diff|method|approach|what\s+changed|how|model|data|dataset|command|"
+                          r"difference\s+.*)$")),
+    ("result", re.compile(r"^(?:results?|findings?|observations?|outcomes?|metrics?|numbers|eval(?:uation)?|"
+                          r"scores?|what\s+happened|output)$")),
+    ("conclusion", re.compile(r"^(?:conclusions?|takeaways?|lessons?(?:\s+learned)?|learnings?|summary|verdict|"
+                              r"why\s+it\s+(?:failed|didn'?t\s+work|worked)|what\s+went\s+wrong|root\s+causes?|"
+                              r"key\s+insights?|insights?|"
+                              r"discussion|analysis|tl;?dr)$")),
+)
+_INLINE_LABEL = re.compile(
+    r"^(?:#{1,6}\s*)?(?:\*\*|__)?\s*(?P<label>[a-z][\w'’ /-]{0,40}?)"
+    r"(?:\s*[:—]|\s+[-–]\s|\.(?=\s*(?:\*\*|__))|(?=\*\*|__))\s*(?:\*\*|__)?\s*[:.\-—]?\s*",
     re.IGNORECASE,
 )
 
 
-def _section_of(label: str) -> Section:
-    label = label.lower()
-    if label.startswith(("open", "question")):
-        return "question"
-    if label.startswith(("what", "didn", "dead", "negative", "fail")):
-        return "negative"
-    return "next"
+_BLOCK_SECTIONS = frozenset({"hypothesis", "config", "result", "conclusion"})
+
+
+def heading_section(label: str) -> Section | None:
+    """What a label announces, or None when it is not one of the labels a notebook uses."""
+    text = re.sub(r"[*_#`]", "", label).strip().rstrip(":.-—").strip().lower()
+    text = re.sub(r"\s+", " ", text)
+    if not text:
+        return None
+    if _COUNTERFACTUAL_LABEL.search(text):
+        return "counterfactual"
+    for section, pattern in _LABEL_WORDS:
+        if pattern.match(text):
+            return section
+    return None
+
+
+# "What I should have done, but didn't", "Would have liked to", "If I had more time": things not done.
+_COUNTERFACTUAL_LABEL = re.compile(
+    r"\b(?:should|could|would|might)\s*(?:have|'ve|of)\b|\bshould'?ve\b|\bwish\b|\bif\s+i\s+had\b|"
+    r"\bnot\s+(?:yet\s+)?(?:done|tried)\b|\bdidn'?t\s+(?:get\s+to|try|do|have\s+time)\b|\bnever\s+tried\b|"
+    r"\bwith\s+more\s+time\b|\bin\s+hindsight\b"
+)
 
 
 def _label(line: str) -> tuple[Section, str, bool] | None:
     """(section, the rest of the line, whether it is a heading) when ``line`` starts with a label."""
-    match = _LABEL.match(line)
+    marked = bool(_HEADING_MARK.match(line))
+    bare = re.sub(r"^#{1,6}\s*", "", line).strip()
+    whole = bare.strip("*_ ").rstrip(":").strip()
+    # A whole line that is a label: "## Next", "Open questions:", "- Idea", "What I should have done:".
+    if len(bare) <= HEADING_CHARS and (marked or bare.endswith(":") or heading_section(whole) is not None):
+        section = heading_section(whole)
+        if section is not None and (marked or bare.endswith(":") or len(whole.split()) <= 3):
+            return section, "", True
+    match = _INLINE_LABEL.match(line)
     if not match:
         return None
+    section = heading_section(match.group("label"))
+    if section is None:
+        return None
     rest = line[match.end():].strip().strip("*_").strip()
-    marked = bool(_HEADING_MARK.match(line))
-    # "Next: x" and "**Next.** x" are labels; "next week I'll ..." or "plan is to" is prose.
-    punctuated = bool(re.match(r"[:.\-—*_]", line[match.start("label") + len(match.group("label")):].lstrip()))
     if not rest:
-        return _section_of(match.group("label")), "", True
-    if marked or punctuated:
-        return _section_of(match.group("label")), rest, False
-    return None
+        return section, "", True
+    return section, rest, False
+
+
+# Pasted machine output: timestamps and log levels, progress bars (certain), and lines whose shape
+# is a log's ("iteration 7000/ 159576 | consumed samples: ...", key=value dumps, code) unless they read
+# as prose.
+_LOG_PREFIX = re.compile(
+    r"^\s*(?:\[?\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}|\[?\d{2}:\d{2}:\d{2}|\[(?:INFO|WARN\w*|DEBUG|ERROR)\b|"
+    r"(?:INFO|WARNING|DEBUG|ERROR)\s*[:\]\-]|>>>|\$ |Traceback|File \")"
+    r"|\d+%\|[█▉▊▋▌▍▎▏ #=>.-]*\||[█▉▊▋▌▍▎▏]{2,}|={6,}>|\[\d+:\d{2}(?::\d{2})?<\d+:\d{2}|\d(?:s/it|it/s)\b",
+)
+_LOG_SHAPE = re.compile(
+    r"\b(?:iter(?:ation)?|epoch|step|batch)\s*[\[:]?\s*\d+\s*/\s*\d+|\s\|\s.*\s\|\s", re.IGNORECASE)
+_KEY_NUMBER = re.compile(r"[a-z_][\w /().@-]{0,30}?\s*[:=]\s*[-+]?(?:\d|\.\d|nan|inf)", re.IGNORECASE)
+_CODE_LINE = re.compile(
+    r"^\s*(?:(?:import|from)\s+\w+[\w.]*(?:\s+import\b|\s*$)|def\s+\w+\(|class\s+\w+[(:]|return\b|"
+    r"(?:python|python3|pip|torchrun|accelerate|deepspeed|bash|sh|cd|export|CUDA_VISIBLE_DEVICES=\S*)\s+\S|"
+    r"[\w.]+\s*=\s*[\w.]+\(.*\)\s*$|[{}\[\]]\s*,?\s*$|\w+\(.*\)\s*;?\s*$|--[\w-]+(?:[= ]\S+)?\s*\\?$)"
+)
+_PROSE_WORD = re.compile(r"^[A-Za-z][a-z]{2,}[,.;!?]?$")
+
+
+def _reads_as_prose(line: str) -> bool:
+    """Whether a line is mostly words in sentences (a person's) rather than fields and values."""
+    tokens = line.split()
+    words_in = sum(1 for t in tokens if _PROSE_WORD.match(t))
+    sentence_breaks = len(re.findall(r"[a-z][.;!?]\s+[A-Za-z]|[a-z],\s+[a-z]", line))
+    return words_in >= 6 and (words_in >= 0.5 * len(tokens) or sentence_breaks >= 1)
+
+
+def is_data_line(line: str) -> bool:
+    """Whether a line is pasted machine output or code rather than something the person wrote."""
+    stripped = line.strip()
+    if not stripped:
+        return False
+    if _LOG_PREFIX.search(stripped):
+        return True
+    pairs = len(_KEY_NUMBER.findall(stripped))
+    letters = sum(ch.isalpha() for ch in stripped)
+    # Long runs of numbers and symbols; a short "`w=0.5` -> .265" is the person's own shorthand.
+    mostly_symbols = len(stripped) >= 40 and letters < 0.25 * len(stripped)
+    shaped = (bool(_LOG_SHAPE.search(stripped)) or bool(_CODE_LINE.match(stripped)) or pairs >= 3
+              or (pairs >= 2 and "|" in stripped) or mostly_symbols)
+    return shaped and not _reads_as_prose(stripped)
+
+
+_WRAP_END = re.compile(r"[.!?:;)\]]\s*$|[\u2600-\U0001faff]\s*$")
+
+
+_OPEN_END = re.compile(
+    r"(?:,|\b(?:and|or|but|the|a|an|of|to|in|on|at|for|with|from|by|that|which|than|as|is|was|were|are|"
+    r"be|it|its|this|these|my|our|we|i|so|because|when|if|into|over|about|after|before|between|like))\s*$",
+    re.IGNORECASE,
+)
+
+
+def _wrapped(previous: str, following: str) -> bool:
+    """Whether a line stops where an editor wrapped it rather than where its author ended it."""
+    if _OPEN_END.search(previous[-40:]):
+        return len(previous) >= 25
+    # A long line that ends on a word and a next line that goes on in lower case: the wrap column
+    # cut a sentence.
+    return (len(previous) >= 60 and bool(re.search(r"[A-Za-z'’\"-]$", previous[-2:]))
+            and bool(re.match(r"[a-z(]", following)))
+
+
+def _rejoin(lines: list[str]) -> list[tuple[int, str]]:
+    """Lines as written, with hard-wrapped prose and bullet continuation lines joined back.
+
+    A line is a continuation of the one before when both are prose, the one before is long (an
+    editor's wrap) or is a bullet whose text goes on indented, and it does not end a sentence.
+    """
+    joined: list[tuple[int, str]] = []
+    previous_open = False       # the last kept line may go on on the next line
+    previous_bullet_indent = -1
+    in_fence = False
+    for number, raw in enumerate(lines):
+        stripped = raw.strip()
+        if _FENCE.match(stripped):
+            in_fence = not in_fence
+            joined.append((number, raw))
+            previous_open = False
+            continue
+        if in_fence or not stripped:
+            joined.append((number, raw))
+            previous_open = False
+            continue
+        indent = len(raw) - len(raw.lstrip())
+        structural = (bool(_BULLET.match(stripped)) or (stripped.endswith(":") and len(stripped) <= HEADING_CHARS)
+                      or stripped.startswith(("|", "#", ">"))
+                      or bool(_HEADING_ONLY.match(stripped)) or is_data_line(stripped)
+                      or _label(stripped) is not None)
+        continues_bullet = previous_bullet_indent >= 0 and indent > previous_bullet_indent and not structural
+        if not structural and (continues_bullet or (previous_open and _wrapped(joined[-1][1].strip(), stripped))):
+            prev_number, prev_text = joined[-1]
+            joined[-1] = (prev_number, f"{prev_text.rstrip()} {stripped}")
+        else:
+            joined.append((number, raw))
+            previous_bullet_indent = indent if _BULLET.match(stripped) else (
+                previous_bullet_indent if continues_bullet else -1)
+        current = joined[-1][1].strip()
+        previous_open = (not is_data_line(current) and not current.startswith(("|", "#"))
+                         and not _WRAP_END.search(current) and _label(current) is None)
+    return joined
+
+
 # A sentence ends at . ! ? (not a decimal point, not "vs.", "e.g.") followed by whitespace.
 _SENTENCE_END = re.compile(r"(?<![\s(])(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)(?<!\bw/o)[.!?]+(?=\s+\S)")
 
@@ -78,6 +242,13 @@ def clean(text: str) -> str:
     return "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in cut)
 
 
+_TAIL_START = re.compile(
+    r"^(?:it|it's|its|that|that's|this|so|but|not|no|nope|which|still|too|both|also|and|why|dropping|"
+    r"same|then|though|again|hence|thus|meh|ok|okay|yes|yeah|huh|sadly|nice|great)\b",
+    re.IGNORECASE,
+)
+
+
 def split_sentences(line: str) -> list[str]:
     parts: list[str] = []
     start = 0
@@ -89,8 +260,9 @@ def split_sentences(line: str) -> list[str]:
     for part in parts:
         if not part:
             continue
-        # A short tail ("why?", "dropping it.") is a comment on the sentence before it.
-        if merged and len(part) < SHORT_SENTENCE_CHARS:
+        # A short tail ("why?", "dropping it.") is a comment on the sentence before it; a short
+        # sentence with its own subject ("Mixup doesn't lead to better results.") stands alone.
+        if merged and len(part) < SHORT_SENTENCE_CHARS and (len(part.split()) <= 3 or _TAIL_START.match(part)):
             merged[-1] = f"{merged[-1]} {part}"
         else:
             merged.append(part)
@@ -106,10 +278,20 @@ def split_segments(text: str) -> list[Segment]:
     segments: list[Segment] = []
     header: list[str] = []
     in_table = False
+    in_fence = False
     section: Section = ""           # set by a heading line, kept for the lines under it
     section_marked = False          # a markdown heading keeps its section across blank lines
-    for number, raw_line in enumerate(clean(text).splitlines()):
+    lines = _rejoin(clean(text).splitlines())
+    for position, (number, raw_line) in enumerate(lines):
         line = raw_line.strip()
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            # Code and pasted output inside a fence: data to read numbers and run names from.
+            if line:
+                segments.append(Segment(line, "data", number, section=section))
+            continue
         if not line:
             in_table = False
             if not section_marked:
@@ -124,22 +306,102 @@ def split_segments(text: str) -> list[Segment]:
             segments.append(Segment(line, "row", number, cells=_cells(line), header=header))
             continue
         in_table = False
+        if is_data_line(line):
+            segments.append(Segment(line, "data", number, section=section))
+            continue
         is_bullet = bool(_BULLET.match(line))
         body = _BULLET.sub("", line) if is_bullet else line
         line_section = section
         labelled = _label(body)
+        if labelled is None and not is_bullet and _heads_a_list(body, lines, position):
+            labelled = (heading_section(body) or "", "", True)
+        if labelled is None and not is_bullet and body.endswith(":") and _list_follows(lines, position):
+            # "Factorized noise v1 converges badly. Will try:" - the words before the list say what the
+            # list is; the sentences before them stand on their own.
+            before, lead_in = _lead_in(body)
+            for sentence in split_sentences(before) if before else []:
+                segments.append(Segment(sentence, "sentence", number, section=line_section))
+            section, section_marked = _section_of_lead_in(lead_in, section), False
+            continue
         if labelled:
             label_section, rest, heading = labelled
             if heading:
-                section, section_marked = label_section, bool(_HEADING_MARK.match(body)) or not is_bullet
+                # A markdown heading holds across blank lines; a plain "Next:" line holds for its
+                # paragraph and the list under it; "Experiment:" or "- Result" only for their block.
+                section = label_section
+                section_marked = bool(_HEADING_MARK.match(body)) or (
+                    not is_bullet and label_section not in _BLOCK_SECTIONS)
                 continue
             body, line_section = rest, label_section
         elif _HEADING_ONLY.match(body):
-            section, section_marked = "", False  # another heading ends the section
-        sentences = split_sentences(body)
+            # Another heading ends the section ("# DONE" after "# TODO", "### Exp18" after "- Result");
+            # a heading that is a condition or a plan ("### If label smoothing fails") opens one.
+            section, section_marked, line_section = _section_of_heading(body), False, ""
+            if section:
+                section_marked = True
+                continue
+        if re.fullmatch(r"~~.+~~", body):
+            # A struck-through item of a to-do list is one that was done.
+            body, line_section = body.strip("~").strip(), "done"
+        sentences = split_sentences(body.replace("**", ""))
         for sentence in sentences:
             kind: SegmentKind = "bullet" if is_bullet else ("sentence" if len(sentences) > 1 else "line")
             segments.append(Segment(sentence, kind, number, section=line_section))
         if len(segments) >= MAX_SEGMENTS:
             break
     return segments[:MAX_SEGMENTS]
+
+
+def _list_follows(lines: list[tuple[int, str]], position: int) -> bool:
+    following = next((text.strip() for _, text in lines[position + 1:] if text.strip()), "")
+    return bool(_BULLET.match(following))
+
+
+def _lead_in(body: str) -> tuple[str, str]:
+    """(what comes before, the clause that introduces the list) of a line ending with ":"."""
+    pieces = [m.end() for m in _SENTENCE_END.finditer(body)]
+    start = pieces[-1] if pieces else 0
+    turn = [m.end() for m in re.finditer(r",?\s+but\s+|;\s+|,\s+(?=so\s+far|now|then)", body[start:])]
+    if turn:
+        start += turn[-1]
+    before = re.sub(r"(?:,|;|\s)+(?:but|and|so)?\s*$", "", body[:start]).strip(" ,;")
+    return before, body[start:].strip()
+
+
+def _section_of_lead_in(lead_in: str, current: Section) -> Section:
+    """What a lead-in announces: things to do ("Will try:", "Still need to be implemented:"), things
+    not done ("What I should have done:"), questions, or done work (no section)."""
+    known = heading_section(lead_in)
+    if known is not None:
+        return known
+    mode = reading.modality(lead_in.rstrip(":"))
+    if mode == "counterfactual":
+        return "counterfactual"
+    if mode in {"planned", "wished", "conditional"}:
+        return "next"
+    if mode == "question":
+        return "question"
+    return "" if current in _BLOCK_SECTIONS else current
+
+
+def _section_of_heading(heading: str) -> Section:
+    """The section an unlabelled heading opens: conditions and stated plans hold next steps, things
+    not done hold counterfactuals; anything else ("### Exp18", a date, "### Strategies to handle X")
+    opens none."""
+    text = re.sub(r"^#{1,6}\s*|[*_]", "", heading).strip().rstrip(":")
+    mode = reading.modality(text)
+    if mode == "counterfactual":
+        return "counterfactual"
+    if mode == "conditional" or re.search(r"\b(?:will|tomorrow|next|plan(?:s|ned)?|to-?do|future|later)\b", text,
+                                          re.IGNORECASE):
+        return "next"
+    return ""
+
+
+def _heads_a_list(body: str, lines: list[tuple[int, str]], position: int) -> bool:
+    """A short unpunctuated line of a known label kind right above a list is that list's heading
+    ("What I should have done, but didn't" over its bullets)."""
+    if len(body) > HEADING_CHARS or body.rstrip().endswith((".", "!", "?")) or heading_section(body) is None:
+        return False
+    following = next((text.strip() for _, text in lines[position + 1:] if text.strip()), "")
+    return bool(_BULLET.match(following))

@@ -6,6 +6,11 @@ what was tried (``hypotheses``), what came out (``observations``), a verdict on 
 comes next, what is still open, and decisions (metric switches, adoptions, abandonments). Runs are
 linked by ``narrative.linking``. The person's words are kept; nothing is invented; every item is a
 sentence or two and all sections together stay near the message's length.
+
+How a sentence is held comes from ``narrative.reading``: a plan, a wish, a condition or a
+counterfactual is at most a next step, never a thing tried or a verdict; a negated success is a
+failure; the heading or label a line sits under (``segmenting``) sets its role; pasted logs and code
+are data for linking only.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 from narrative import lexicon
+from narrative import reading as readings_mod
 from narrative.linking import LinkResult, link_runs
 from narrative.segmenting import Segment, split_segments
 from narrative.types import StructureRequest
@@ -64,8 +70,17 @@ _BELIEF = re.compile(
     r"expect\w*|should (?:help|work|let)|because|what matters|the way|so that)\b",
     re.IGNORECASE,
 )
-_TRIED = re.compile(r"\b(?:tried|trying|tested|testing|added|adding|spent|ran|running|switched|pushed)\b",
+_TRIED = re.compile(r"\b(?:tried|trying|tested|testing|added|adding|spent|ran|running|switched|pushed|replicated|"
+                    r"implemented|introduced|replaced|swapped|removed|enabled|disabled|adjusted|reproduced|"
+                    r"retrained|fine-?tuned|rolled\s+back)\b",
                     re.IGNORECASE)
+# "Previous version slightly (<2%) outperforms the new version": the new version lost.
+_COMPARE_WORDS = re.compile(
+    r"([a-z][\w .\-+/]{2,40}?)\s+(?:\w+\s+)?(?:\([^)]{0,16}\)\s+)?(?:outperform(?:s|ed)|beats|beat|"
+    r"(?:is|was|are|were)\s+(?:\w+\s+)?better\s+than|wins\s+over|won\s+over)\s+([a-z][\w .\-+/]{2,40}?)"
+    r"(?=\s*(?:[.,;:!?)]|$|\s(?:on|in|at|for|by|with|when|while|but|and)\b))",
+    re.IGNORECASE,
+)
 _COMPARE = re.compile(r"([a-z][\w .\-+/]{2,40}?)\s+>\s+([a-z][\w .\-+/]{2,40})", re.IGNORECASE)
 _BARE_VERDICT = re.compile(r"^(?:it|that|this|not|so|but|technically|nothing|dropping|still|both|all)\b",
                            re.IGNORECASE)
@@ -97,25 +112,92 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
     last_subject = ""
     best_so_far: float | None = None
     previous_next = False
+    last_plan = ""                  # the plan the segment before stated, until a result shows it was run
     for index, (reading, segment) in enumerate(zip(readings, segments, strict=True)):
         text = reading.text
+        if segment.kind == "data":
+            # Pasted log lines and code: linking reads their run names and numbers; they are no prose.
+            continue
         follows_a_plan = previous_next and bool(_FOLLOW_ON.match(text))
         previous_next = False
-        if segment.section == "next" or follows_a_plan:
+        mode = readings_mod.modality(text)
+        outcome = _OUTCOME_NOTE.search(text) if segment.section == "next" else None
+        outcome_verdict = readings_mod.verdict_of(outcome.group("outcome")) if outcome else None
+        if outcome and outcome_verdict is not None:
+            # A plan ticked off with its outcome ("bias var (v2) -- not helped much") was carried out.
+            tried = text[: outcome.start()].strip()
+            _add(structure.hypotheses, _clip(tried, MAX_SUBJECT_CHARS))
+            structure.conclusions.append(Conclusion(text=_clip(f"{tried}: {outcome.group('outcome')}",
+                                                               MAX_ITEM_CHARS),
+                                                    verdict=outcome_verdict, run_ids=reading.run_ids))
+            continue
+        if segment.section in {"next", "counterfactual"} or follows_a_plan:
             _add(structure.next_steps, _clip(text, MAX_ITEM_CHARS))
             previous_next = True
             continue
         if segment.section == "question":
             _add(structure.open_questions, _clip(_QUESTION_PREFIX.sub("", text), MAX_ITEM_CHARS))
             continue
-        if segment.section == "negative":
-            structure.conclusions.append(Conclusion(text=_clip(text, MAX_ITEM_CHARS), verdict="did_not_work",
+        if segment.section in {"negative", "positive"}:
+            if mode in _UNREALISED:
+                _add(structure.next_steps, _clip(text, MAX_ITEM_CHARS))
+                continue
+            stated = readings_mod.verdict_of(text)
+            section_verdict: Verdict = "worked"
+            if segment.section == "negative" or stated == "did_not_work":
+                section_verdict = "did_not_work"
+            elif stated == "inconclusive":
+                section_verdict = "inconclusive"
+            structure.conclusions.append(Conclusion(text=_clip(text, MAX_ITEM_CHARS), verdict=section_verdict,
                                                     run_ids=reading.run_ids))
             continue
+        if (segment.section == "done" and (mode == "planned" or readings_mod.verdict_of(text) is None)
+                and not _FRAGMENT_START.match(text)):
+            # "# DONE" / "~~try X~~": an item ticked off is a thing tried, whatever its grammar.
+            _add(structure.hypotheses, _clip(text, MAX_SUBJECT_CHARS))
+            last_subject = _short(text)
+            continue
+        if segment.section in {"hypothesis", "config"}:
+            # "- Idea: ..." and "- Config: ..." say what the experiment tries.
+            _add(structure.hypotheses, _clip(text, MAX_SUBJECT_CHARS))
+            continue
+        if mode in _UNREALISED and mode != "planned" and not _QUESTION.search(text):
+            # "should have used a bigger batch", "if it doesn't work, disable fp16": never done; a
+            # report before it ("Tried focal loss; would try sampling if ...") still is.
+            done_part, later = readings_mod.split_unrealised(text)
+            _add(structure.next_steps, _clip(later, MAX_ITEM_CHARS))
+            if not done_part:
+                previous_next = True
+                continue
+            text, mode = done_part, readings_mod.modality(done_part)
+        done = _DONE_MARK.search(text)
+        if done and done.start() > 0 and mode == "planned":
+            # "try to swap the rounds -- result: zero": an instruction with its outcome was carried out.
+            _add(structure.hypotheses, _clip(text[: done.start()].strip(" -—,;:"), MAX_SUBJECT_CHARS))
+            text = text[done.end():].strip(" :-—")
+            mode = readings_mod.modality(text)
+        elif _RESULT_LEAD.match(text) and last_plan and last_plan in structure.next_steps:
+            # "Try X" then "Result looks more stable": the plan was run; it is what was tried.
+            structure.next_steps.remove(last_plan)
+            _add(structure.hypotheses, _clip(last_plan, MAX_SUBJECT_CHARS))
+            last_subject = last_plan
+        last_plan = ""
         result_part, next_part = _split_next(text)
-        is_question = bool(_QUESTION.search(text))
+        if mode == "planned" and not next_part and not _has_number(text):
+            # "thinking about trying class weights": a plan, whatever verbs it uses.
+            result_part, next_part = "", text
+        if result_part and readings_mod.is_unrealised(result_part) and not _has_number(result_part):
+            result_part = ""
+        if next_part and not result_part:
+            last_plan = _clip(next_part, MAX_ITEM_CHARS)
+        testing = readings_mod.under_test(text) and index != title_line
+        if testing:
+            # "Starting to investigate whether X causes Y": the claim under test, not an open question.
+            _add(structure.hypotheses, _clip(text, MAX_SUBJECT_CHARS))
+        is_question = (bool(_QUESTION.search(text)) or mode == "question") and not testing
         question_only = is_question and not reading.run_ids and not _RESULT_MARKER.search(text)
-        if index != title_line and result_part and not question_only:
+        if index != title_line and result_part and not question_only and segment.section not in {"result",
+                                                                                                 "conclusion"}:
             _hypotheses(structure, reading, result_part)
 
         if is_question:
@@ -123,7 +205,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         if next_part:
             _add(structure.next_steps, _clip(next_part, MAX_ITEM_CHARS))
             previous_next = not result_part
-        for decision in _decisions(text, metric_keys, reading.run_ids):
+        for decision in ([] if mode in _UNREALISED - {"planned"} else
+                     _decisions(text, metric_keys, reading.run_ids)):
             if not any(d.kind == decision.kind and d.text == decision.text for d in structure.decisions):
                 structure.decisions.append(decision)
                 if decision.kind == "adopt":
@@ -132,32 +215,39 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             continue
 
         concluded = False
-        anaphoric = bool(_BARE_VERDICT.match(text))
+        # "Has little effect on val loss" has no subject of its own: it is about the one before.
+        anaphoric = bool(_BARE_VERDICT.match(text) or _VERB_FIRST.match(text))
         clauses = _clauses(result_part)
         own_subject = _short(_subject(clauses[0]) or clauses[0]) if clauses else ""
         for position, clause in enumerate(clauses):
             verdict = _language_verdict(clause)
-            if verdict is None:
+            if verdict is None or readings_mod.modality(clause) in _UNREALISED:
                 continue
             concluded = True
             clause_text = clause
+            if position == 0 and segment.section not in {"result", "conclusion"}:
+                tried = _verdict_subject(clause)
+                if tried:
+                    _add(structure.hypotheses, tried)
             if position == 0 and not _has_content(clause):
                 # "it's inside the noise, not pursuing" says nothing of what: name it.
                 prefix = last_subject if anaphoric or not own_subject else own_subject
-                if prefix and prefix.lower() not in clause.lower():
+                if prefix and not _mentions(clause, prefix):
                     clause_text = f"{_short(prefix)}: {clause}"
             elif position > 0 and not _names_subject(clause):
                 # "rf-200 .957, but 1.48s per fit vs 0.02s for logreg (~74x slower)": the slower
                 # one is rf-200, the segment's subject, not logreg, the yardstick.
                 prefix = own_subject if not anaphoric or not last_subject else last_subject
-                if prefix and prefix.lower() not in clause.lower():
+                if prefix and not _mentions(clause, prefix):
                     clause_text = f"{_short(prefix)}: {clause}"
             structure.conclusions.append(
                 Conclusion(text=_clip(clause_text, MAX_ITEM_CHARS), verdict=verdict, run_ids=reading.run_ids)
             )
-        if reading.experimental and reading.subject and not anaphoric:
+        if reading.experimental and reading.subject and not anaphoric and not _FRAGMENT_START.match(reading.subject):
             last_subject = reading.subject
-        for better, worse in _COMPARE.findall(result_part):
+        elif not anaphoric and _verdict_subject(text):
+            last_subject = _verdict_subject(text)
+        for better, worse in [*_COMPARE.findall(result_part), *_COMPARE_WORDS.findall(result_part)]:
             if not _alternatives(better, worse):
                 continue
             structure.conclusions.append(Conclusion(
@@ -175,11 +265,77 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
                 Conclusion(text=_clip(result_part, MAX_ITEM_CHARS), verdict=data_verdict, run_ids=reading.run_ids)
             )
             concluded = True
-        if not concluded and (reading.experimental or segment.kind == "row" or _has_number(result_part)):
+        if not concluded and (reading.experimental or segment.kind == "row" or _has_number(result_part)
+                              or segment.section in {"result", "conclusion"}):
             _add(structure.observations, _clip(result_part, MAX_ITEM_CHARS))
 
+    if _is_empty(structure):
+        _fill_empty(structure, segments, readings, title_line)
     _fit_budget(structure, len(request.text))
     return structure
+
+
+_OUTCOME_NOTE = re.compile(r"\s(?:--|—|->|→|=>)\s*(?P<outcome>\S.*)$")
+_DONE_MARK = re.compile(r"\s*(?:--|—|;|,)?\s*\b(?:result|results|outcome)\b\s*(?:[:=]|was\b|were\b|is\b)",
+                        re.IGNORECASE)
+_RESULT_LEAD = re.compile(r"^(?:results?|outcome|it|this)\s+(?:looks?|looked|was|were|is|seems?|seemed|gave|got)\b|"
+                          r"^(?:results?|outcome)\s*:", re.IGNORECASE)
+# What a verdict is about: the words before its verb ("Label smoothing hasn't helped at all").
+_VERDICT_SUBJECT = re.compile(
+    r"^(?P<np>[\w+/.\-]+(?:\s+[\w+/.\-]+){0,5}?)\s+(?:seems?|seemed|appears?|works?|worked|is|was|were|are|has|"
+    r"have|had|hasn'?t|haven'?t|didn'?t|doesn'?t|don'?t|did|does|helped|helps|hurt|hurts|gave|gives|made|makes|"
+    r"performs?|performed|results?|resulted|led|leads|improved|improves|beat|beats|failed|fails|broke|breaks|"
+    r"brought|brings|gets|got|yields?|yielded|killed|kills|diverged|diverges|overfits?|underperform\w*|"
+    r"converged|converges)\b",
+    re.IGNORECASE,
+)
+_NOT_A_SUBJECT = frozenset({
+    "it", "this", "that", "there", "i", "we", "they", "he", "she", "you", "neither", "both", "which", "result",
+    "results", "everything", "nothing", "all", "what", "who", "one", "none", "each", "these", "those", "so",
+    "but", "and", "the", "a", "an", "still", "also", "then", "now", "here", "model", "training", "performance",
+    "speed", "loss", "accuracy", "version", "run", "runs", "experiment", "my", "our", "his", "her", "their",
+    "its", "something", "anything", "ok", "okay", "well", "overall", "seems", "again",
+})
+
+
+def _verdict_subject(clause: str) -> str:
+    """The thing a verdict judges when the sentence names it first, else ""."""
+    match = _VERDICT_SUBJECT.match(clause.strip(" *_`"))
+    if not match:
+        return ""
+    phrase = match.group("np").strip()
+    tokens = phrase.lower().split()
+    if _FRAGMENT_START.match(phrase) or tokens[0] in _NOT_A_SUBJECT or all(
+            t in _NOT_A_SUBJECT or t in _METRIC_NAME_WORDS for t in tokens):
+        return ""
+    if len(tokens) == 1 and not (lexicon.families_in(tokens[0]) or re.search(r"[A-Z0-9=_\-]", phrase)):
+        return ""
+    return _clip(phrase, MAX_SUBJECT_CHARS)
+
+
+_VERB_FIRST = re.compile(r"^(?:has|had|have|is|was|were|are|seems?|seemed|causes?|caused|gives?|gave|results?|"
+                         r"resulted|makes?|made|leads?|led|does|did|doesn'?t|didn'?t|hasn'?t|isn'?t|wasn'?t)\b",
+                         re.IGNORECASE)
+_UNREALISED = frozenset({"planned", "wished", "counterfactual", "conditional"})
+
+
+def _is_empty(structure: EntryStructure) -> bool:
+    return not (structure.hypotheses or structure.observations or structure.conclusions or structure.next_steps
+                or structure.open_questions or structure.decisions)
+
+
+def _fill_empty(structure: EntryStructure, segments: list[Segment], readings: list[_Reading],
+                title_line: int) -> None:
+    """An entry is never empty when its text has content: what was written, kept as observations
+    (prose first; the last lines of a pasted log when there is nothing else)."""
+    prose = [r.text for index, (r, s) in enumerate(zip(readings, segments, strict=True))
+             if s.kind != "data" and index != title_line and len(r.text) >= 3]
+    if not prose:
+        prose = [s.text for s in segments if s.kind == "data"][-2:]
+    if not prose and segments:
+        prose = [segments[0].text]
+    for text in prose[:4]:
+        _add(structure.observations, _clip(text, MAX_ITEM_CHARS))
 
 
 _ANAPHORA = re.compile(r"\b(?:(?P<two>both|the two|these two|those two)|these|those|all (?:three|four|of them))"
@@ -209,24 +365,42 @@ def _resolve_anaphora(readings: list[_Reading]) -> None:
 def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str) -> None:
     """What was tried (the subject of a result) and what is believed (a claim being tested)."""
     text = reading.text
-    belief = _BELIEF.search(text)
+    belief = _BELIEF.search(text) or readings_mod.states_belief(text)
     subject = _subject(result_part) if reading.experimental else ""
     if subject and _worth_a_hypothesis(subject):
         _add(structure.hypotheses, subject)
-    elif belief or (_TRIED.search(text) and not _NEXT_ANYWHERE.search(text)):
-        candidate = _clip(_balanced(result_part), MAX_SUBJECT_CHARS)
+    elif belief or (_TRIED.search(text) and not _NEXT_ANYWHERE.search(text)
+                    and not readings_mod.is_unrealised(text)):
+        first_clause = (_clauses(result_part) or [result_part])[0]
+        candidate = _clip(_balanced(first_clause), MAX_SUBJECT_CHARS)
         if _worth_a_hypothesis(candidate):
             _add(structure.hypotheses, candidate)
-    if belief and reading.experimental and belief.start() > 0:
-        _add(structure.hypotheses, _clip(text[belief.start():], MAX_SUBJECT_CHARS))
+    stated = _BELIEF.search(text)
+    if stated and reading.experimental and stated.start() > 0:
+        _add(structure.hypotheses, _clip(text[stated.start():], MAX_SUBJECT_CHARS))
 
 
 _ID_OR_METRIC = re.compile(r"\(?\b[0-9a-f]{6,32}\b\)?|`")
 
 
+_FRAGMENT_START = re.compile(
+    r"^(?:that|that's|thats|this|these|those|it|it's|its|there|there's|so|which|and|but|or|then|also|"
+    r"here|now|still|even|who|where|what|when|why|how|despite|although|though|while|whereas|because|since|after|"
+    r"before|once|if|unless|interestingly|surprisingly|unfortunately|sadly|luckily|apparently|overall|"
+    r"finally|found|turns\s+out|seems|ok|okay|yes|yeah|well|hmm|anyway)\b", re.IGNORECASE)
+_FRAGMENT_END = re.compile(
+    r"\b(?:the|a|an|final|around|about|roughly|approx(?:imately)?|nearly|almost|only|just|than|from|by|"
+    r"between|over|under|below|above|after|before|into|out|up|down|is|are|was|were|be|been|has|have|had|"
+    r"tops|sits|stays|stuck|plateaus?|plateaued|still|like|as|for|on|in|ending|peaking|peaked|hovering|"
+    r"hovers|maxes|achieve|reach|get|hit|obtain|of|with|that|to|able)\s*$|[~≈<>\[(]\s*$", re.IGNORECASE)
+
+
 def _worth_a_hypothesis(subject: str) -> bool:
     """A thing tried needs a few words or a parameter ("depth 6", "hard negs k=200"), not a run id
     or a name alone."""
+    if _FRAGMENT_START.match(subject) or _FRAGMENT_END.search(subject):
+        # "That's the final", "so RF tops out around": the front of a sentence cut at its number.
+        return False
     rest = _ID_OR_METRIC.sub(" ", subject)
     words_left = [w for w in lexicon.words(rest) if w not in _METRIC_NAME_WORDS]
     return len(words_left) >= 2 or bool(re.search(r"\w=\S", rest))
@@ -344,6 +518,16 @@ def _subject(text: str) -> str:
     number = _FIRST_RESULT_NUMBER.search(text)
     if number:
         cut = min(cut, number.start())
+    # "Tried Lookahead on SGD but was unable to ...": what was tried ends where the outcome starts.
+    turn = re.search(r",?\s+(?:but|however|though|although|whereas|and it|which)\b|[.;]\s", text)
+    if turn:
+        cut = min(cut, turn.start())
+    # "Swapped Adam for AdamW, val loss went down": the clause that names a metric is the outcome.
+    for comma in re.finditer(r",\s+", text[:cut]):
+        head = text[comma.end(): comma.end() + 30].split(" ")[0:2]
+        if not any(ch.isdigit() for ch in "".join(head)) and readings_mod.names_metric(head):
+            cut = comma.start()
+            break
     subject = text[:cut].strip(" :,-(=*`~").strip()
     subject = _balanced(subject)
     subject = re.sub(r"\s+(?:is|was|gets|got|at|of|to|and|with|w/|=|took|takes|takes about|took about|"
@@ -381,14 +565,8 @@ def _clauses(text: str) -> list[str]:
 
 
 def _language_verdict(clause: str) -> Verdict | None:
-    lowered = clause.lower()
-    if lexicon.has_cue(lowered, lexicon.NEGATIVE_CUES):
-        return "did_not_work"
-    if lexicon.has_cue(lowered, lexicon.INCONCLUSIVE_CUES):
-        return "inconclusive"
-    if lexicon.has_cue(lowered, lexicon.POSITIVE_CUES):
-        return "worked"
-    return None
+    """The verdict the person's words state, negation scope and superlatives read as they meant."""
+    return readings_mod.verdict_of(clause)
 
 
 def _data_verdict(
@@ -426,6 +604,8 @@ def _better(a: float, b: float, goal: Goal) -> float:
 
 
 def _decisions(text: str, metric_keys: list[str], run_ids: list[str]) -> list[DecisionNote]:
+    # "keeping me from landing on ...": "keep" as in prevent is no adoption.
+    text = _KEEP_FROM.sub("hinders", text)
     lowered = text.lower()
     notes: list[DecisionNote] = []
     switch = None if _is_question(text) else _metric_switch(lowered, metric_keys)
@@ -435,11 +615,18 @@ def _decisions(text: str, metric_keys: list[str], run_ids: list[str]) -> list[De
         return notes
     for clause in _clauses(text):
         clause_l = clause.lower()
-        if lexicon.has_cue(clause_l, lexicon.ABANDON_CUES):
+        if lexicon.has_cue(clause_l, lexicon.ABANDON_CUES) or _ABANDON_IMPERATIVE.search(clause_l):
             notes.append(DecisionNote(kind="abandon", text=_clip(clause, MAX_ITEM_CHARS), run_ids=run_ids))
         elif lexicon.has_cue(clause_l, lexicon.ADOPT_CUES) and not _QUESTION.search(clause):
             notes.append(DecisionNote(kind="adopt", text=_clip(clause, MAX_ITEM_CHARS), run_ids=run_ids))
     return notes
+
+
+_KEEP_FROM = re.compile(r"\bkeep(?:ing|s)?\s+(?:me|us|him|her|them|it|you)\s+from\b", re.IGNORECASE)
+# "Don't use", "stop using": a verdict said as an instruction to the team.
+_ABANDON_IMPERATIVE = re.compile(r"(?:^|[.;:!]\s*)(?:don'?t|do\s+not|never|stop)\s+(?:use|using)\b|"
+                                 r"\bput(?:ting)?\s+(?:these|this|it|them|that)\s+(?:away|aside|on\s+hold)\b|"
+                                 r"\bon\s+the\s+back\s*burner\b|\babandon(?:ed|ing)\b")
 
 
 def _metric_switch(lowered: str, metric_keys: list[str]) -> tuple[str, Goal] | None:
@@ -502,6 +689,11 @@ def _has_content(clause: str) -> bool:
 
 def _short(subject: str) -> str:
     return _clip(subject, 60)
+
+
+def _mentions(clause: str, prefix: str) -> bool:
+    """Whether ``clause`` already says ``prefix`` (a clipped prefix counts by its kept words)."""
+    return prefix.rstrip("…").strip().lower() in clause.lower()
 
 
 def _has_number(text: str) -> bool:

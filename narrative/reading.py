@@ -1,0 +1,490 @@
+"""Read one sentence the way a careful colleague would: its role, its polarity and its modality.
+
+A brain dump mixes what was done and what came out of it with what the person wants, fears, plans,
+would have done, or does under a condition. Only asserted, past or present statements are results
+and conclusions; a plan, a wish, a conditional or a counterfactual is at most a next step. A negated
+success ("hasn't helped at all", "was unable to get a boost") is a failure, and a superlative used as
+a name ("worst concave points dominates", a feature of a dataset) is no verdict at all.
+
+The cue lists here are English grammar (negators, modal verbs, tense markers, hedges), not phrases of
+any scenario; verdict words themselves come from ``narrative.lexicon``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from narrative import lexicon
+
+# A sentence longer than this is a paste, not a sentence: only its start is read (keeps work linear).
+MAX_READ_CHARS = 600
+
+Role = Literal["hypothesis", "observation", "result", "conclusion", "plan", "question", "decision"]
+Polarity = Literal["positive", "negative", "neutral", "mixed"]
+Modality = Literal["asserted", "hedged", "planned", "wished", "counterfactual", "conditional", "question"]
+Verdict = Literal["worked", "did_not_work", "inconclusive"]
+
+# --- negation and its scope --------------------------------------------------------------------
+
+# A negator flips the verdict word that follows it inside a few words ("hasn't helped at all",
+# "doesn't lead to better results", "was unable to get a significant boost over Adam").
+_NEGATOR = (
+    r"(?:\bnot\b|n't\b|n’t\b|\bnever\b|\bnor\b|\bunable\s+to\b|\bfail(?:s|ed)?\s+to\b|"
+    r"\bcannot\b|\bcant\b|\bdidnt\b|\bdoesnt\b|\bwasnt\b|\bisnt\b|\bhasnt\b|\bhavent\b|\bwont\b|"
+    r"\bhardly\b|\bbarely\b|\bneither\b)"
+)
+_SCOPE_WORDS = 5             # how far a negator reaches: "not (lead to any) better"
+_POSITIVE_WORDS = (
+    r"help\w*|work\w*|improv\w*|better|boost\w*|gain\w*|lift\w*|win\w*|beat\w*|benefit\w*|good|great|"
+    r"useful|effective|matter\w*|change\w*|move\w*|budge\w*|converg\w*|learn\w*|"
+    r"perform\w*\s+(?:as\s+|so\s+|that\s+|very\s+)?well|as\s+(?:well|good)|"
+    r"success\w*|outperform\w*|fix\w*|solv\w*|worth"
+)
+_NEGATED_POSITIVE = re.compile(
+    rf"{_NEGATOR}(?!\s+(?:just|only|merely|necessarily|even|always)\b)(?:\s+[\w'’\-]+){{0,{_SCOPE_WORDS}}}?"
+    rf"\s+(?:{_POSITIVE_WORDS})\b", re.IGNORECASE
+)
+# Direct evaluative words the lexicon's verdict cues leave out ("worked really bad", "performs poorly").
+_BAD_WORDS = re.compile(
+    r"\b(?:bad(?:ly)?|poor(?:ly)?|terribl[ey]|awful(?:ly)?|horribl[ey]|disappoint\w*|underwhelm\w*|"
+    r"struggl\w*|refuses? to|stuck|fail(?:s|ed)?\s+to|unable\s+to|(?:can'?t|cannot|couldn'?t)\s+"
+    r"(?:produce|get|reach|learn|converge|fit|match|beat|reproduce|generali[sz]e)|"
+    r"unstable|garbage|worthless|pointless|no good|imped\w*|hamper\w*|hinder\w*|ruin\w*|"
+    r"destabili[sz]\w*|(?:difficult|hard|impossible)\s+to\s+(?:train|tune|converge|reproduce)|"
+    r"overflow\w*|underflow\w*|exploding\s+gradients?|abandon\w*|rejected|refuted|falsified|disproven|"
+    r"not\s+supported|(?:doesn'?t|does\s+not|didn'?t)\s+hold|"
+    r"too\s+(?:high|low|large|small|big|slow|aggressive|weak|strong|noisy|short|long|few|many|much|little)\b|"
+    r"(?:little|minimal|negligible|marginal|no\s+real|no)\s+(?:effect|impact|influence)|"
+    r"not (?:great|good|helpful|useful|effective)|didn'?t (?:do|change|move|budge) (?:much|anything)|"
+    r"no (?:significant|noticeable|real|meaningful|measurable) (?:\w+ )?(?:boost|gain|change|difference|"
+    r"improvement|effect|impact))\b",
+    re.IGNORECASE,
+)
+# Qualities one wants more of: "less intelligible", "not as stable" is worse; "more stable" is better.
+_DESIRABLE = (r"(?:accurate|stable|intelligible|robust|effective|useful|smooth|realistic|natural|sharp|"
+              r"consistent|reliable|efficient|precise|diverse|coherent|fluent|calibrated|general\w*|"
+              r"interpretable|faithful|expressive|detailed)")
+_LESS_GOOD = re.compile(
+    rf"(?<!more or )\b(?:less(?:\s+than)?|not\s+as|not\s+so|no\s+more|worse\s+and\s+less)\s+{_DESIRABLE}\b")
+_MORE_GOOD = re.compile(rf"\b(?:more|much\s+more|far\s+more)\s+{_DESIRABLE}\b")
+# A negated failure is no failure ("didn't diverge this time", "no longer overfits").
+_NEGATED_NEGATIVE = re.compile(
+    r"(?:\bno\s+longer\b|\bnot\b|n't\b|\bnever\b|\bwithout\b)(?:\s+\w+){0,2}\s+"
+    r"(?:diverg\w*|overfit\w*|crash\w*|explod\w*|nan\w*|hurt\w*|oom\w*|worse|fail\w*|blow\w* up|degrad\w*)\b",
+    re.IGNORECASE,
+)
+# A superlative names a thing when a noun follows it ("worst concave points", "best_params", "best
+# checkpoint"), and judges one when it stands as a predicate ("X was the worst", "worst of all").
+_SUPERLATIVE = re.compile(r"(?<![a-z0-9])(worst|best)(?![a-z0-9])", re.IGNORECASE)
+_PREDICATIVE_AFTER = re.compile(
+    r"^\s*(?:$|[.,;:!?)\-—]|of\b|so\s+far|yet|by\b|one\b|ones\b|result|score|run|model|variant|setting|"
+    r"config|option|case|performer|performance|overall|ever|among|in\s+(?:class|the)|on\b|at\b|"
+    r"(?:val|test)\b|auc|f1|acc|loss|rmse|mae|ndcg|[-+~]?\d|\()",
+    re.IGNORECASE,
+)
+_PREDICATIVE_BEFORE = re.compile(
+    r"(?:\b(?:the|our|my|is|was|were|are|be|been|by\s+far|far|easily|clearly|still|new|second|third|"
+    r"overall|performed|performs|did|came\s+out|ranked)\s*$|[-→>:=]\s*$)",
+    re.IGNORECASE,
+)
+
+# --- modality ----------------------------------------------------------------------------------
+
+_COUNTERFACTUAL = re.compile(
+    r"\b(?:should|could|would|might|must)\s*(?:have|'ve|’ve|of)\b|\bshould'?ve\b|\bcould'?ve\b|\bwould'?ve\b|"
+    r"\bwish(?:ed)?\s+(?:i|we)\b|\bif\s+only\b|\bif\s+(?:i|we)\s+had\b|\bwith\s+more\s+time\b|\bhad\s+(?:i|we)\s+\w+|\bin\s+hindsight\b|\bin\s+retrospect\b",
+    re.IGNORECASE,
+)
+_PLAN = re.compile(
+    r"\b(?:will|'ll|’ll|shall|gonna|going\s+to|want(?:s)?\s+to|wanna|plan(?:ning|s)?\s+(?:to|on)|"
+    r"intend\w*\s+to|hope\s+to|^(?:still\s+)?needs?\s+to|to\s+be\s+(?:implemented|done|tried|tested|verified|checked)|"
+    r"remains?\s+to\s+be|yet\s+to\s+be|(?:haven'?t|have\s+not|hasn'?t|not)\s+(?:yet\s+)?(?:tried|tested|run|gotten\s+to)\b|"
+    r"\b(?:didn'?t|did\s+not|never)\s+(?:get\s+to|have\s+time|try|test)\b|hoping\s+to|aim(?:ing)?\s+to|(?:i|we)\s+(?:need|have)\s+to|"
+    r"(?:i|we)\s+should|let'?s|let\s+me|thinking\s+(?:about|of)|considering|consider\b|"
+    r"(?:might|may|could)\s+(?:try|test|run|add|use|look|switch|revisit|explore)|maybe\s+(?:try|test|add|use)|"
+    r"worth\s+(?:trying|testing|a\s+try|exploring)|would\s+be\s+(?:nice|good|interesting|worth)|"
+    r"(?:^|\.\s+)(?:try|test|add|use|run|rerun|re-run|implement|switch|train|tune|sweep|check|look\s+into|"
+    r"investigate|explore|compare|evaluate|ablate|measure|disable|enable|increase|decrease|reduce|lower|raise)\b"
+    r"(?!\s*[:=])|"
+    r"\bnext\s*[.!]?\s*$|\b(?:shifting|turning|moving)\s+(?:my|our)\s+(?:attention|focus)|\bmoving\s+on\s+to\b|"
+    r"\btomorrow\b|\btmrw\b|\bnext\s+(?:week|time|step|up|i|we)\b|\blater\s+(?:today|this\s+week)\b|"
+    r"\bto-?do\b|\bideas?\s*(?:for|to)\b)",
+    re.IGNORECASE,
+)
+# Past or present-perfect action: what was actually done ("tried", "have trained", "ran", "got").
+_DONE = re.compile(
+    r"\b(?:tried|trained|ran|run\s+(?:with|on)|tested|added|used|switched|changed|removed|replaced|"
+    r"increased|decreased|reduced|lowered|raised|got|gave|achieved|reached|scored|hit|saw|found|noticed|"
+    r"observed|measured|evaluated|compared|fine-?tuned|finetuned|implemented|was|were|did|has\s+been|"
+    r"have\s+been|had|went|came|ended|turned\s+out|worked|helped|failed|diverged|crashed|improved|"
+    r"hurt|dropped|fell|rose|jumped|stayed|plateaued|converged|overfit|overfitted|gives|gets|yields)\b",
+    re.IGNORECASE,
+)
+_CONDITIONAL_LEAD = re.compile(r"^\s*(?:if|unless|in\s+case|once|otherwise|when|whenever)\b", re.IGNORECASE)
+_CONDITIONAL_MID = re.compile(r"[,;]\s*(?:if|unless|otherwise)\b|\bif\s+(?:it|that|this|not)\b[^,]*,", re.IGNORECASE)
+# "switching to lightgbm if the latency holds": the main clause waits on a condition still open.
+_CONDITIONAL_TAIL = re.compile(
+    r"(?<!even)(?<!as)(?<!check)(?<!see)(?<!test)(?<!know)\s(?:if|unless|once|provided)\s+(?:it|that|this|the|we|i|"
+    r"they|these|those|[\w-]+\s+)\b[^.;]*?\b(?:holds?|works?|helps?|fails?|doesn'?t|don'?t|stays?|improves?|beats?|"
+    r"passes|pass|confirms?|replicates?|survives?|checks?\s+out|looks?\s+good|is\s+(?:still\s+)?(?:fine|ok|"
+    r"better|worse|stable))\b")
+_HEDGE = re.compile(
+    r"\b(?:i\s+think|we\s+think|i\s+guess|i\s+suspect|i\s+believe|probably|possibly|perhaps|maybe|might|"
+    r"may\s+be|seems?|seemingly|apparently|likely|unlikely|not\s+sure|my\s+guess|hypothes\w*|suspect|"
+    r"could\s+be|i\s+bet|presumably|i\s+expect|we\s+expect|expected\s+to|should\s+(?:help|work|improve))\b",
+    re.IGNORECASE,
+)
+_BELIEF = re.compile(
+    r"\b(?:i\s+think|we\s+think|i\s+suspect|i\s+believe|my\s+guess|hypothes\w*|i\s+expect|we\s+expect|"
+    r"should\s+(?:help|work|improve|reduce|fix)|(?:will|would)\s+(?:help|improve|fix|reduce)|"
+    r"the\s+idea\s+(?:is|was)|(?:because|since)\s+\w+|(?:could|might|may)\s+(?:aid|help|explain|cause|"
+    r"improve|matter|reduce|fix|be\s+(?:due|because|the|causing|related))|is\s+causing|are\s+causing|"
+    r"my\s+(?:guess|theory|hunch)|suspect)\b",
+    re.IGNORECASE,
+)
+_QUESTION = re.compile(
+    r"\?\s*$|\?\s|\b(?:i\s+wonder|wondering|not\s+sure\s+(?:if|whether|why|how|what)|unclear\s+(?:if|whether|why)|"
+    r"no\s+idea\s+(?:why|how|what|if|whether)|(?:don'?t|do\s+not|still\s+don'?t|can'?t|cannot)\s+"
+    r"(?:understand|explain|figure\s+out|tell)\s+(?:why|how|what|whether|if)|puzzl\w+|mystery|"
+    r"(?:no|any)\s+(?:idea|clue)s?\s+why)\b",
+    re.IGNORECASE,
+)
+_DECISION = re.compile(
+    r"\b(?:decided|decision|going\s+with|we'?ll\s+go\s+with|sticking\s+with|settled\s+on|chose|choose|"
+    r"adopt\w*|abandon\w*|dropping|drop\s+it|shelv\w*|park(?:ing|ed)|retir\w*|don'?t\s+use|do\s+not\s+use|"
+    r"stop\s+using|won'?t\s+use|not\s+going\s+to\s+use)\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"(?<![\w.])[-+~]?(?:\d*\.\d+|\d+(?:\.\d+)?%?)")
+
+
+@dataclass(frozen=True)
+class SentenceReading:
+    """What one sentence is: its role, polarity, modality, and the verdict it states (if any)."""
+
+    role: Role
+    polarity: Polarity
+    modality: Modality
+    verdict: Verdict | None
+
+
+def modality(text: str) -> Modality:
+    """How the sentence holds its content: asserted, hedged, planned, wished, counterfactual, ..."""
+    lowered = text[:MAX_READ_CHARS].lower().strip()
+    if _COUNTERFACTUAL.search(lowered):
+        return "counterfactual"
+    if (_CONDITIONAL_LEAD.match(lowered) and not _past_conditional(lowered)) or _CONDITIONAL_TAIL.search(lowered):
+        return "conditional"
+    if _QUESTION.search(lowered):
+        return "question"
+    if _is_plan(lowered):
+        return "planned"
+    if re.search(r"\b(?:wish|would\s+love|would\s+like|ideally|hopefully)\b", lowered) or _WOULD.search(lowered):
+        return "wished"
+    if _HEDGE.search(lowered):
+        return "hedged"
+    return "asserted"
+
+
+def _past_conditional(lowered: str) -> bool:
+    """"When I lowered the lr, the loss stopped diverging" reports what happened; "if it doesn't work,
+    disable fp16" does not."""
+    head = re.split(r"[,;]", lowered, maxsplit=1)[0]
+    return bool(re.match(r"^\s*(?:when|once|whenever)\b", lowered)) and bool(
+        re.search(r"\b(?:\w+ed|was|were|did|had|ran|got|went|saw|made|took)\b", head))
+
+
+def _is_plan(lowered: str) -> bool:
+    plan = _PLAN.search(lowered)
+    if not plan:
+        return False
+    # "I'll" inside a past report ("got .91, so I'll keep it") still marks the clause as a plan; the
+    # result before it is split off by the caller. A past action before the cue is reported, and the
+    # cue then only covers its own clause: leave that to ``split_plan``.
+    done = _DONE.search(lowered)
+    return not (done and done.start() < plan.start() and _NUMBER.search(lowered[: plan.start()]))
+
+
+def polarity(text: str) -> Polarity:
+    """Whether the sentence says something went well, went badly, both, or neither."""
+    verdict = verdict_of(text)
+    if verdict == "worked":
+        return "positive"
+    if verdict == "did_not_work":
+        return "negative"
+    return "neutral"
+
+
+def verdict_of(clause: str) -> Verdict | None:
+    """The verdict a clause states, with negation scope and superlatives read as a colleague would."""
+    lowered = " ".join(clause[:MAX_READ_CHARS].lower().split())
+    # "... in an attempt to land on more intelligible speech": a purpose is no outcome.
+    lowered = _PURPOSE.split(lowered, maxsplit=1)[0]
+    masked = _mask_attributive_superlatives(lowered)
+    if (_NEGATED_POSITIVE.search(masked) or _BAD_WORDS.search(_NOT_BAD.sub(" ", masked))
+            or _LESS_GOOD.search(masked)):
+        return "did_not_work"
+    if _NOT_BAD.search(masked):
+        return "worked"
+    moved, rest = _metric_moves(masked)
+    if moved is not None:
+        # What else the clause says wins ("f1 .31 -> .37, auc basically flat" is no success).
+        return _cue_verdict(rest) or moved
+    # "lowered the lr", "the learning rate dropped to 1e-5": a setting that moved is no verdict.
+    masked = _SETTING_MOVE.sub(" ", masked)
+    if _ELLIPTIC_NO.search(masked):
+        return "did_not_work"
+    # "no longer diverges", "not overfitting": the failure is what did not happen, so it is no
+    # verdict of failure; what else the clause says decides.
+    masked = _NEGATED_NEGATIVE.sub(" ", masked)
+    masked = _NOISE_AS_NAME.sub("sound", masked)
+    if _has_cue(masked, "negative"):
+        return "did_not_work"
+    if _has_cue(masked, "inconclusive") or _UNCLEAR.search(masked):
+        return "inconclusive"
+    if _has_cue(masked, "positive") or _GOOD_WORDS.search(masked) or _MORE_GOOD.search(masked):
+        return "worked"
+    return None
+
+
+# Inflections the lexicon's whole-word cues miss ("improved", "improving", "outperformed").
+_GOOD_WORDS = re.compile(r"\b(?:improv(?:ed|es|ing|ement|ements)|outperform\w*|succeed\w*|successful\w*|"
+                         r"converged|converges|perfectly|did\s+the\s+trick|does\s+the\s+trick|fixe[sd]\s+it|"
+                         r"solved\s+it|made\s+the\s+difference)\b")
+# "noise" judges a result only as the noise floor ("within the noise", "it's noise"), not as a name
+# ("independent noise works").
+_NOISE_AS_NAME = re.compile(r"(?<!\bthe )(?<!\bin )(?<!\bwithin )(?<!\bis )(?<!\bjust )(?<!\bmostly )"
+                            r"(?<!\bprobably )(?<!\bpure )(?<!\bbelow )(?<!\bunder )(?<!\bbe )(?<!^)\bnoise\b")
+
+
+# "but it didn't.": the verb is left out because the sentence before said what was hoped for.
+_ELLIPTIC_NO = re.compile(r"\b(?:it|that|this|they|which)\s+(?:didn'?t|did\s+not|doesn'?t|does\s+not|wasn'?t|"
+                          r"isn'?t|won'?t|hasn'?t|has\s+not)\s*[.!]*\s*$")
+
+# A metric moving: "val loss went down", "WER dropped from 15.1 to 14.2", "accuracy decreased", "lower
+# perplexity". Whether that is good depends on the metric's direction, not on the verb.
+_DOWN = r"(?:went\s+down|goes\s+down|go\s+down|down|dropped|drops|drop|fell|falls|fall|decreased|decreases|" \
+        r"decrease|decreasing|reduced|reduce|shrank|shrunk|lower(?:ed)?)"
+_UP = r"(?:went\s+up|goes\s+up|go\s+up|up|increased|increases|increase|increasing|rose|rises|rise|grew|grow|" \
+      r"jumped|jump|higher|climbed)"
+_METRIC_PHRASE = r"(?P<metric>[a-z][\w@/.\-]*(?:\s+[a-z][\w@/.\-]*){0,2}?)"
+_MOVE_AFTER = re.compile(
+    rf"{_METRIC_PHRASE}\s+(?:has\s+|have\s+|had\s+|is\s+|was\s+|got\s+|also\s+|slightly\s+|significantly\s+|"
+    rf"a\s+bit\s+|much\s+|still\s+){{0,2}}(?:(?P<neg>(?:did|does|do|has|have|would|will|could)\s*(?:n't|n’t|not)\s+|"
+    rf"never\s+|not\s+|didnt\s+|doesnt\s+)(?:really\s+|even\s+|much\s+)?)?(?P<dir>{_DOWN}|{_UP})\b(?!\s+than)")
+_MOVE_BEFORE = re.compile(rf"\b(?P<dir>lower|higher|reduced|increased|decreased)\s+{_METRIC_PHRASE}\b")
+_MOVE_NUMBERS = re.compile(
+    rf"{_METRIC_PHRASE}\s*(?:[:=]|of|from|went\s+from|goes\s+from)?\s*(?P<a>[-+]?\d*\.?\d+)\s*%?\s*"
+    r"(?:->|→|=>|to)\s*(?P<b>[-+]?\d*\.?\d+)")
+
+
+_SETTING_MOVE = re.compile(
+    rf"\b(?:lr|learning\s+rate|batch(?:\s+size)?|dropout|weight\s+decay|wd|epochs?|warmup|temperature|"
+    rf"momentum|patience|depth|width|seq(?:uence)?\s+len(?:gth)?|context(?:\s+length)?)\s+(?:was\s+|is\s+|got\s+)?"
+    rf"(?:{_DOWN}|{_UP})\b|\b(?:lowered|raised|dropped|reduced|increased|decreased)\s+(?:the\s+)?"
+    rf"(?:lr|learning\s+rate|batch(?:\s+size)?|dropout|weight\s+decay|wd|epochs?|warmup|temperature|momentum)\b")
+
+
+def names_metric(words_in: list[str]) -> bool:
+    """Whether the first words of a clause ("val loss went", "auc basically flat") name a metric."""
+    return _metric_of(" ".join(words_in)) is not None
+
+
+def _metric_of(phrase: str) -> str | None:
+    """The metric words of a phrase ("val loss" of "the val loss"), or None when it names no metric."""
+    found = [w for w in lexicon.words(phrase)
+             if w in lexicon.LOWER_IS_BETTER_WORDS or w in lexicon.HIGHER_IS_BETTER_WORDS
+             or any(fragment in w for fragment in lexicon.LOWER_IS_BETTER)]
+    return " ".join(found) if found else None
+
+
+_CUE_PATTERNS: dict[str, re.Pattern[str]] = {}
+_IT_IS_CHOICE = re.compile(r"\w\s+it\s+is\s*[.!]*\s*$")   # "lightgbm it is." (as ``lexicon.has_cue`` reads it)
+
+
+def _cue_regex(cues: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex equal to ``lexicon.has_cue``'s word-bounded matching of ``cues`` (one pass, not one
+    scan per cue: a pasted table has hundreds of rows)."""
+    parts = []
+    for cue in cues:
+        if cue.endswith("*"):
+            parts.append(rf"(?<![a-z0-9]){re.escape(cue[:-1])}")
+        elif not any(ch.isalnum() for ch in cue):
+            parts.append(re.escape(cue))
+        else:
+            left = r"(?<![^\W_])" if cue[0].isalnum() else ""
+            right = r"(?![^\W_])" if cue[-1].isalnum() else ""
+            parts.append(f"{left}{re.escape(cue)}{right}")
+    return re.compile("|".join(parts))
+
+
+def _has_cue(text: str, kind: Literal["negative", "inconclusive", "positive"]) -> bool:
+    """``lexicon.has_cue`` for the verdict cue lists, compiled once."""
+    if not _CUE_PATTERNS:
+        _CUE_PATTERNS.update(negative=_cue_regex(lexicon.NEGATIVE_CUES),
+                             inconclusive=_cue_regex(lexicon.INCONCLUSIVE_CUES),
+                             positive=_cue_regex(lexicon.POSITIVE_CUES))
+    if _CUE_PATTERNS[kind].search(text):
+        return True
+    if kind == "negative":
+        return any(p.search(text) for p in lexicon.NEGATIVE_PATTERNS)
+    return kind == "positive" and bool(_IT_IS_CHOICE.search(text))
+
+
+def _cue_verdict(text: str) -> Verdict | None:
+    if _NEGATED_POSITIVE.search(text) or _BAD_WORDS.search(text) or _has_cue(text, "negative"):
+        return "did_not_work"
+    if _has_cue(text, "inconclusive"):
+        return "inconclusive"
+    return None
+
+
+def _metric_moves(masked: str) -> tuple[Verdict | None, str]:
+    """The verdict of metric movements in a clause when they all agree (None otherwise), and the
+    clause without them."""
+    verdicts: set[Verdict] = set()
+    spans: list[tuple[int, int]] = []
+    for pattern in (_MOVE_AFTER, _MOVE_BEFORE):
+        for match in pattern.finditer(masked):
+            metric = _metric_of(match.group("metric"))
+            if metric is None:
+                continue
+            went_up = bool(re.fullmatch(_UP, match.group("dir")))
+            good = went_up == (lexicon.metric_direction(metric) == "max")
+            if match.groupdict().get("neg"):
+                good = not good     # "the error did not reduce"
+            verdicts.add("worked" if good else "did_not_work")
+            spans.append(match.span())
+    for match in _MOVE_NUMBERS.finditer(masked):
+        metric = _metric_of(match.group("metric"))
+        if metric is None:
+            continue
+        a, b = float(match.group("a")), float(match.group("b"))
+        if a == b:
+            continue
+        good = (b > a) == (lexicon.metric_direction(metric) == "max")
+        verdicts.add("worked" if good else "did_not_work")
+        spans.append(match.span())
+    rest = masked
+    for start, end in sorted(spans, reverse=True):
+        rest = rest[:start] + " " + rest[end:]
+    return (verdicts.pop() if len(verdicts) == 1 else None), rest
+
+
+_PURPOSE = re.compile(r"\b(?:in\s+an\s+attempt\s+to|in\s+order\s+to|so\s+as\s+to|aiming\s+to|hoping\s+to|"
+                      r"to\s+help\s+(?:me|us)|with\s+the\s+goal\s+of|the\s+goal\s+(?:is|was))\b")
+_UNCLEAR = re.compile(r"\b(?:less|not\s+(?:so\s+|very\s+|entirely\s+)?)clear\b|\bperformed\s+(?:about\s+)?similarly\b|"
+                      r"\bno\s+clear\s+(?:winner|difference|signal|trend)\b")
+_NOT_BAD = re.compile(r"\bnot\s+(?:too\s+|that\s+|so\s+|half\s+)?bad\b")
+
+
+def _mask_attributive_superlatives(lowered: str) -> str:
+    """Blank out "worst"/"best" used as part of a name ("worst concave points dominates")."""
+    pieces: list[str] = []
+    last = 0
+    for match in _SUPERLATIVE.finditer(lowered):
+        before, after = lowered[: match.start()], lowered[match.end():]
+        if _PREDICATIVE_AFTER.match(after) or _PREDICATIVE_BEFORE.search(before):
+            continue
+        # A run name or a key ("best_params", "best-ckpt") and a noun phrase after the word: a name.
+        if re.match(r"[_\-]\w", after) or re.match(r"\s+[a-z]", after):
+            pieces.append(lowered[last: match.start()])
+            pieces.append(" " * len(match.group(0)))
+            last = match.end()
+    pieces.append(lowered[last:])
+    return "".join(pieces)
+
+
+def read(text: str, *, section: str = "") -> SentenceReading:
+    """The role, polarity, modality and verdict of one sentence (``section``: its heading's kind)."""
+    text = text[:MAX_READ_CHARS]
+    mode = modality(text)
+    verdict = verdict_of(text) if mode in {"asserted", "hedged"} else None
+    pol: Polarity = ("positive" if verdict == "worked" else "negative" if verdict == "did_not_work"
+                     else "neutral")
+    role: Role
+    if mode in {"planned", "wished", "counterfactual", "conditional"}:
+        role = "plan"
+    elif mode == "question":
+        role = "question"
+    elif _DECISION.search(text) and not _NUMBER.search(text):
+        role = "decision"
+    elif mode == "hedged" and _BELIEF.search(text) and not _NUMBER.search(text):
+        # "I suspect the lr is too high": a claim to test, whatever verdict words it holds.
+        role = "hypothesis"
+    elif verdict is not None:
+        role = "conclusion"
+    elif _NUMBER.search(text):
+        role = "result"
+    elif mode == "hedged" and _BELIEF.search(text):
+        role = "hypothesis"
+    else:
+        role = "observation"
+    if section == "hypothesis" and role in {"observation", "result", "plan"} and mode != "counterfactual":
+        role = "hypothesis"
+    return SentenceReading(role=role, polarity=pol, modality=mode, verdict=verdict)
+
+
+_CLAUSE_BOUNDARY = re.compile(r";\s*|,\s+(?:but|and|so)?\s*|\s+(?:but|and\s+then|so)\s+|\s+--?\s+|\.\s+")
+
+
+def split_unrealised(text: str) -> tuple[str, str]:
+    """(what was done, what was not) when a sentence reports something and then plans, wishes or
+    imagines something else ("Tried focal loss; would try sampling if I had more time")."""
+    if len(text) > MAX_READ_CHARS:
+        return "", text
+    lowered = text.lower()
+    cues = [m.start() for pattern in (_COUNTERFACTUAL, _PLAN, _CONDITIONAL_MID, _WOULD)
+            for m in [pattern.search(lowered)] if m]
+    if not cues:
+        return "", text
+    first = min(cues)
+    boundaries = [m for m in _CLAUSE_BOUNDARY.finditer(text, 0, first) if m.end() <= first]
+    if not boundaries:
+        return "", text
+    cut = boundaries[-1]
+    done, later = text[: cut.start()].strip(" ,;-"), text[cut.end():].strip()
+    if not _DONE.search(done) or modality(done) != "asserted" or len(later) < 8:
+        return "", text
+    return done, later
+
+
+_WOULD = re.compile(r"\b(?:would|'d)\s+(?:try|like|love|use|add|run|rather)\b")
+
+
+def reports_done(text: str) -> bool:
+    """Whether a sentence states that something was actually done: asserted (not planned, wished,
+    conditional, counterfactual or asked) and carrying a past or present-perfect action or an outcome.
+    The evidence "already tried" may rest on."""
+    mode = modality(text)
+    if mode not in {"asserted", "hedged"}:
+        return False
+    lowered = text[:MAX_READ_CHARS].lower()
+    return bool(_DONE.search(lowered) or verdict_of(lowered) is not None)
+
+
+def is_unrealised(text: str) -> bool:
+    """Whether a sentence speaks of something not done: a plan, a wish, a condition, a counterfactual."""
+    return modality(text) in {"planned", "wished", "counterfactual", "conditional"}
+
+
+# "Starting to investigate whether my choice of X causes Y": a claim put to the test.
+_UNDER_TEST = re.compile(
+    r"\b(?:investigat\w*|test\w*|check\w*|see|find\s+out|verify\w*|figure\s+out|explor\w*|look\w*\s+into)\s+"
+    r"(?:whether|if)\b", re.IGNORECASE)
+
+
+def states_belief(text: str) -> bool:
+    """Whether a sentence puts forward a claim or an explanation ("X could aid Y", "I suspect Z")."""
+    return bool(_BELIEF.search(text[:MAX_READ_CHARS]))
+
+
+def under_test(text: str) -> bool:
+    """Whether a sentence states a claim the person is testing ("investigating whether X causes Y")."""
+    return bool(_UNDER_TEST.search(text[:MAX_READ_CHARS]))
+
+
+def is_counterfactual(text: str) -> bool:
+    return bool(_COUNTERFACTUAL.search(text[:MAX_READ_CHARS].lower()))

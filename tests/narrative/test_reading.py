@@ -1,0 +1,342 @@
+"""Reading like a careful colleague: polarity with negation scope, modality, headings, pasted logs.
+
+The fixtures are short excerpts of real practitioners' notes (sources in the comments), plus a few
+plain sentences written for one grammatical point each.
+"""
+
+from __future__ import annotations
+
+from narrative import reading
+from narrative.segmenting import is_data_line, split_segments
+from narrative.structuring import structure_entry
+from storage.records import EntryStructure
+from tests.narrative.conftest import make_request
+
+
+def structure(text: str) -> EntryStructure:
+    return structure_entry(make_request(text, []))
+
+
+def negatives(entry: EntryStructure) -> str:
+    return " | ".join(c.text.lower() for c in entry.conclusions if c.verdict == "did_not_work")
+
+
+def positives(entry: EntryStructure) -> str:
+    return " | ".join(c.text.lower() for c in entry.conclusions if c.verdict == "worked")
+
+
+def everything(entry: EntryStructure) -> str:
+    return " | ".join([*entry.hypotheses, *entry.observations, *entry.next_steps, *entry.open_questions,
+                       *(c.text for c in entry.conclusions)]).lower()
+
+
+# --- polarity: negation and its scope ---------------------------------------------------------
+
+def test_negated_success_is_a_failure() -> None:
+    for sentence in ("Label smoothing hasn't helped at all.",
+                     "Mixup doesn't lead to better results.",
+                     "Tried Lookahead but was unable to get a significant boost over Adam.",
+                     "Both schedulers worked really bad.",
+                     "Neither performs as well as the original formulation.",
+                     "It results in significantly less intelligible speech.",
+                     "The hypothesis that higher clipping would help is clearly rejected."):
+        assert reading.verdict_of(sentence) == "did_not_work", sentence
+
+
+def test_negation_reaches_no_further_than_its_clause() -> None:
+    # "not just memorising" is no negated success; a comma ends the negator's reach.
+    assert reading.verdict_of("the model is learning and not just memorising training data") is None
+    assert reading.verdict_of("didn't touch the lr, warmup helped a lot") == "worked"
+    assert reading.verdict_of("not bad at all") == "worked"
+
+
+def test_negated_failure_is_no_failure() -> None:
+    assert reading.verdict_of("so model is not overfitting significantly") != "did_not_work"
+    assert reading.verdict_of("no longer diverges, nice") == "worked"
+
+
+def test_superlative_inside_a_name_is_no_verdict() -> None:
+    # Feature names of the breast-cancer data: "worst concave points", "worst radius".
+    assert reading.verdict_of("Looking at the importances, worst concave points dominates") is None
+    assert reading.verdict_of("best_params were lr 3e-4 and depth 6") is None
+    assert reading.verdict_of("the rf run was the worst of the lot") == "did_not_work"
+    assert reading.verdict_of("lgbm is best on val auc") == "worked"
+
+
+def test_a_purpose_is_no_outcome() -> None:
+    assert reading.verdict_of("Introduce a class to inspect parameters in an attempt to land on more "
+                              "intelligible speech") is None
+
+
+# --- modality ---------------------------------------------------------------------------------
+
+def test_plans_wishes_conditionals_and_counterfactuals_are_unrealised() -> None:
+    assert reading.modality("thinking about trying class weights tomorrow") == "planned"
+    assert reading.modality("if it doesn't work, disable fp16 and rerun") == "conditional"
+    assert reading.modality("I should have run a proper lr sweep first") == "counterfactual"
+    assert reading.modality("Still don't understand why reward normalization breaks things.") == "question"
+    assert reading.modality("When I lowered the lr, the loss stopped diverging") == "asserted"
+    assert reading.modality("Tried focal loss, it hurt recall") == "asserted"
+
+
+def test_plans_and_conditionals_never_become_things_tried_or_verdicts() -> None:
+    entry = structure("thinking about trying class weights tomorrow\n"
+                      "if it doesn't work, disable fp16 and rerun.\n")
+    assert not entry.hypotheses and not entry.conclusions
+    joined = " | ".join(entry.next_steps)
+    assert "class weights" in joined and "fp16" in joined
+
+
+def test_counterfactual_list_is_next_steps_never_conclusions() -> None:
+    entry = structure("What I should have done, but didn't\n"
+                      "- run a proper lr sweep before touching the architecture\n"
+                      "- log the seeds\n\n"
+                      "What didn't work:\n"
+                      "- dropout 0.5 on the embeddings\n")
+    assert any("lr sweep" in s for s in entry.next_steps)
+    assert "lr sweep" not in everything(EntryStructure(hypotheses=entry.hypotheses,
+                                                       conclusions=entry.conclusions))
+    assert "dropout 0.5" in negatives(entry)
+
+
+# --- real formatting --------------------------------------------------------------------------
+
+def test_idea_config_result_blocks() -> None:
+    entry = structure("### Exp17\n"
+                      "- Idea: replace the GRU encoder with a small conformer\n"
+                      "- Config: lr=5e-4, batch 32, 40 epochs\n"
+                      "- Result: WER 14.2 vs 15.1 for the GRU baseline, a clear win\n\n"
+                      "### Exp18\n"
+                      "- Idea\n"
+                      "  - freeze the first 6 layers to cut memory\n"
+                      "- Result\n"
+                      "  - WER 14.9, worse than Exp17, not worth the savings\n")
+    assert any("conformer" in h for h in entry.hypotheses)
+    assert any("freeze the first 6 layers" in h for h in entry.hypotheses)
+    assert "14.9" in negatives(entry) and "14.2" in positives(entry)
+    assert not any("wer" in h.lower() for h in entry.hypotheses)
+
+
+def test_markdown_sections_of_a_lab_notebook() -> None:
+    # white-richard/latent-space, experiments/.../notes.md
+    entry = structure("## Hypothesis:\n\n"
+                      "The previous experiment seemed to converge too slowly. Trying a higher learning rate "
+                      "might improve convergence and accuracy\n\n"
+                      "## Results:\n\n"
+                      "- Testing accuracy improved from 85% to 86%\n"
+                      "- Validation loss decreased more rapidly than previous\n\n"
+                      "## Next steps:\n\n"
+                      "- Test learning rates of 0.02 and 0.05\n")
+    assert any("higher learning rate" in h for h in entry.hypotheses)
+    assert "85% to 86%" in positives(entry)
+    assert entry.next_steps == ["Test learning rates of 0.02 and 0.05"]
+
+
+def test_hard_wrapped_prose_is_rejoined() -> None:
+    # JohnVinyard-style wrapped log; the wrap falls mid-sentence.
+    segments = split_segments("After ~12 hours of training, using spectrograms sampled at ~80hz still resulted\n"
+                              "in less than intelligible speech.\n")
+    assert [s.text for s in segments] == ["After ~12 hours of training, using spectrograms sampled at ~80hz "
+                                          "still resulted in less than intelligible speech."]
+    # Short result lines are not a wrap.
+    assert len(split_segments("xgb on raw feats: roc .931\nlgbm: .94\n")) == 2
+
+
+def test_wrapped_bullet_continuations_join_their_bullet() -> None:
+    segments = split_segments("• Training and validation accuracies are improving alongside each other with a\n"
+                              "  narrow gap between them, so model is not overfitting significantly\n")
+    assert len(segments) == 1 and segments[0].text.endswith("not overfitting significantly")
+
+
+def test_pasted_training_logs_are_data_never_prose() -> None:
+    # IDoCodingStuffs/python-doodles freeform-log.md (tqdm lines) and a Megatron-style log line.
+    text = ("### 8 PM\n"
+            "Well it still does not do great after epoch 1. Let's try with image augmentation\n"
+            "Before:\n"
+            "Training Sagittal T2/STIR:  9/30 [1:05:09<2:32:01, 434.38s/it]\n"
+            " iteration     7000/  159576 | consumed samples:      7168000 | elapsed time per iteration (ms): "
+            "1502.3 | learning rate: 5.992E-05 | lm loss: 2.131E+00 |\n"
+            "Epoch 100/100, Train Loss: 0.5609, Train Acc: 84.16%, Val Loss: 0.6332, Val Acc: 81.55%\n"
+            "```\npython train.py --lr 3e-4 --epochs 30\n```\n"
+            "Model still refuses to train... Gonna try BCEWithLogits loss before tearing everything down.\n")
+    kinds = {s.text[:20]: s.kind for s in split_segments(text)}
+    assert kinds["Training Sagittal T2"] == "data"
+    assert kinds["iteration     7000/ "] == "data"
+    assert kinds["Epoch 100/100, Train"] == "data"
+    assert kinds["python train.py --lr"] == "data"
+    entry = structure(text)
+    blob = everything(entry)
+    assert "consumed samples" not in blob and "s/it" not in blob and "train.py" not in blob
+    assert "refuses to train" in negatives(entry)
+    assert any("bcewithlogits" in s.lower() for s in entry.next_steps)
+    assert not any("bcewithlogits" in h.lower() for h in entry.hypotheses)
+
+
+def test_prose_lines_with_numbers_are_not_data() -> None:
+    assert not is_data_line("Mixup (alpha 0.2) actually hurt a little, 89.9 vs 90.2 -- my guess is that "
+                            "blending two textures makes a scratch look like a patch, n=2 m=9 better still")
+    assert not is_data_line("`w=0.5` -> .265")
+    assert is_data_line("[2025-04-23 23:38:33] Train acc: 11.16% | Val acc: 28.31%")
+
+
+def test_no_fragments_as_hypotheses() -> None:
+    entry = structure("That's the final 2.13 loss, so RF tops out around 0.93 on this split anyway.\n"
+                      "Despite some oddly promising early results, the DDSP-style generators seem to be "
+                      "unstable and very difficult to train.\n")
+    for hypothesis in entry.hypotheses:
+        assert not hypothesis.lower().startswith(("that's", "so ", "despite")), hypothesis
+    assert "ddsp" in negatives(entry)
+
+
+def test_entry_is_never_empty_when_the_text_has_content() -> None:
+    entry = structure("Introduce a report generator to assess how close generations are to recordings")
+    assert everything(entry)
+    only_log = structure("iteration     7000/  159576 | consumed samples:      7168000 | lm loss: 2.131E+00 |\n"
+                         "iteration     7100/  159576 | consumed samples:      7270400 | lm loss: 2.127E+00 |\n")
+    assert everything(only_log)
+
+
+# --- real notes end to end ---------------------------------------------------------------------
+
+def test_issue_thread_report_of_a_failed_change() -> None:
+    # huangzehao/caffe-vdsr issue #7
+    entry = structure("I divide learning rate by 10 when the error plateaus, however, it seems not helpful at "
+                      "all. The error did not reduce.")
+    assert "not helpful" in negatives(entry)
+    assert not positives(entry)
+
+
+def test_abandoned_attempt_in_a_readme() -> None:
+    # jpe9at/Wikiart Readme.md, "Measure 4: Use of Focal Loss"
+    entry = structure("4. **Measure 4: Use of Focal Loss**\n"
+                      "     - I also tried to implement a focal loss function, which you can still find as an "
+                      "option, but it consequently lead to overflow.\n"
+                      "     - As the overflow still occured after several regulatory measures (like gradient "
+                      "clipping) I abandoned this attempt.\n")
+    assert "focal loss" in negatives(entry)
+    assert any("focal loss" in h for h in entry.hypotheses)
+    assert any(d.kind == "abandon" for d in entry.decisions)
+
+
+def test_rejected_hypothesis_in_a_pull_request_report() -> None:
+    # wandb/senpai pull request #2881
+    entry = structure("Both gradient clipping values are **significantly worse than the 4.619% baseline**. "
+                      "All 8 runs eventually diverged. The hypothesis that higher gradient clipping would help "
+                      "DrivAerML training is clearly rejected.")
+    assert "rejected" in negatives(entry) and "worse" in negatives(entry)
+    assert not positives(entry)
+
+
+def test_todo_items_ticked_off_with_an_outcome_were_done() -> None:
+    # A DQN extensions log (2017-10-28): plans followed by what came of them.
+    entry = structure("Factorized noise v1 converges badly. Will try:\n"
+                      "1. separate random var for bias (v2) -- not helped much\n"
+                      "2. remove requires_grad=False from vars (v4)\n\n"
+                      "Independent noise works perfectly.\n")
+    assert "separate random var for bias" in negatives(entry)
+    assert any("requires_grad" in s for s in entry.next_steps)
+    assert not any("requires_grad" in h for h in entry.hypotheses)
+    assert "independent noise" in positives(entry)
+    assert "factorized noise v1" in negatives(entry)
+
+
+def test_a_metric_moving_is_judged_by_the_metrics_direction() -> None:
+    assert reading.verdict_of("val loss went down to 0.31") == "worked"
+    assert reading.verdict_of("WER dropped from 15.1 to 14.2") == "worked"
+    assert reading.verdict_of("val_rmse 4.1 -> 4.6") == "did_not_work"
+    assert reading.verdict_of("accuracy decreased a lot") == "did_not_work"
+    assert reading.verdict_of("latency went up 3x") == "did_not_work"
+    # A setting that moved is no verdict; what else the clause says still counts.
+    assert reading.verdict_of("the learning rate dropped to 1e-5") is None
+    assert reading.verdict_of("class_weight=balanced: f1 .31 -> .37, auc basically flat (.748)") == "did_not_work"
+
+
+def test_things_not_yet_tried_are_not_things_tried() -> None:
+    entry = structure("haven't tried class weights yet.\nI expected warmup to help, but it didn't.")
+    assert not any("class weights" in h for h in entry.hypotheses)
+    assert any("class weights" in s for s in entry.next_steps)
+    assert "warmup" in negatives(entry)
+
+
+def test_every_sentence_gets_a_role() -> None:
+    assert reading.read("thinking about trying class weights tomorrow").role == "plan"
+    assert reading.read("Does mixup help on the small split?").role == "question"
+    assert reading.read("Label smoothing hasn't helped at all.").role == "conclusion"
+    assert reading.read("Label smoothing hasn't helped at all.").polarity == "negative"
+    assert reading.read("rf-200 gets .957 val auc").role == "result"
+    assert reading.read("I suspect the lr is too high for the small batch").role == "hypothesis"
+    assert reading.read("What I should have done: a proper sweep").modality == "counterfactual"
+
+
+def test_a_report_then_a_wish_in_one_sentence_splits() -> None:
+    entry = structure("Tried focal loss on the detector; would try class-balanced sampling if I had more time.\n"
+                      "We could have tried label smoothing but ran out of time.\n"
+                      "Swapped Adam for AdamW, val loss went down to 0.412.\n")
+    assert any("focal loss" in h for h in entry.hypotheses)
+    assert any("class-balanced" in s for s in entry.next_steps)
+    assert not any("class-balanced" in h or "label smoothing" in h for h in entry.hypotheses)
+    assert any("label smoothing" in s for s in entry.next_steps)
+    assert "Swapped Adam for AdamW" in entry.hypotheses
+    assert "adamw" in positives(entry)
+
+
+def test_a_conditional_adoption_is_no_decision() -> None:
+    entry = structure("lgbm matches xgb at a third of the cost.\nswitching to lightgbm if the latency holds on the "
+                      "full set.\nif it doesn't work, disable fp16 and rerun.")
+    assert not any(d.kind == "adopt" for d in entry.decisions)
+    assert any("switching to lightgbm" in s for s in entry.next_steps)
+
+
+def test_negated_metric_movement_and_plateaus() -> None:
+    # "The error did not reduce." (huangzehao/caffe-vdsr issue #7); a plateau judged good is good.
+    assert reading.verdict_of("The error did not reduce.") == "did_not_work"
+    assert reading.verdict_of("the loss did not really go down") == "did_not_work"
+    assert reading.verdict_of("it plateaued at about 95% accuracy, which is very good") == "worked"
+
+
+def test_expectations_conditions_and_avoid_lists_in_a_training_changelog() -> None:
+    # jshan9078/PSAGradePredictor CHANGELOG.md
+    entry = structure("**Expected Impact:** Reduce train/val gap significantly, lower val loss 25-35%, "
+                      "potentially improve QWK to 0.78-0.80\n\n"
+                      "**Result:** Val QWK 0.287 at epoch 13 (WORST EVER - stopped immediately)\n\n"
+                      "**Avoid for now:**\n"
+                      "- Mixup - too aggressive, slows learning significantly\n\n"
+                      "### If Label Smoothing Fails (Val QWK < 0.70 or Loss > 3.4)\n"
+                      "- Return to pure baseline (no label smoothing)\n"
+                      "- Try focal loss\n")
+    # An expectation is a claim to test, never an outcome.
+    assert any("reduce train/val gap" in h.lower() for h in entry.hypotheses)
+    assert "0.78" not in positives(entry)
+    assert "0.287" in negatives(entry) and "mixup" in negatives(entry)
+    assert any("focal loss" in s for s in entry.next_steps)
+    assert not any("focal loss" in h for h in entry.hypotheses)
+    assert not any("**" in t for t in [*entry.hypotheses, *entry.next_steps, *(c.text for c in entry.conclusions)])
+
+
+def test_done_lists_and_struck_items_were_tried() -> None:
+    # A TODO/DONE research log (struck-through items are done).
+    entry = structure("# TODO\n"
+                      "- try conditional discriminator\n\n"
+                      "# DONE\n"
+                      "- ~~try multiscale experiment without low-res FFT component~~\n"
+                      "    - This results in significantly less intelligible speech than the baseline formulation.\n")
+    assert any("without low-res fft" in h.lower() for h in entry.hypotheses)
+    assert not any("without low-res" in s for s in entry.next_steps)
+    assert any("conditional discriminator" in s for s in entry.next_steps)
+    assert "without low-res fft" in negatives(entry)
+
+
+def test_a_claim_under_test_is_a_hypothesis_not_a_question() -> None:
+    entry = structure("Starting to investigate whether my choice of frequency scale is causing intelligibility "
+                      "problems.")
+    assert any("frequency scale" in h for h in entry.hypotheses)
+    assert not entry.open_questions
+
+
+def test_reports_done_is_the_evidence_a_check_may_rest_on() -> None:
+    assert reading.reports_done("Tried Lookahead on top of SGD, no gain")
+    assert reading.reports_done("class weights helped recall a lot")
+    assert not reading.reports_done("thinking about trying class weights tomorrow")
+    assert not reading.reports_done("I should have tried class weights")
+    assert not reading.reports_done("if it doesn't work, disable fp16")
+    assert not reading.reports_done("should we try class weights?")
