@@ -47,10 +47,14 @@ def print_entries(entries: Sequence[EntryRecord], *, names: Mapping[str, str], d
     for e in entries:
         project = names.get(e.project_id, e.project_id)
         if e.status == "pending":
-            console.rule(f"[bold]Pending entry[/]  [dim]entry {e.id} · {escape(project)} · {escape(e.author)} · "
-                         f"{e.at:%Y-%m-%d %H:%M}[/]")
+            console.print(f"[bold cyan]entry {e.id}[/] [dim]· {escape(project)} · {escape(e.author)} · "
+                          f"{e.at:%Y-%m-%d %H:%M} UTC[/] [yellow](pending)[/]")
             console.print(f"[yellow]Pending:[/] {escape(e.error or PENDING_WITHOUT_REASON)}")
         else:
+            # The id first, on its own: the reply's heading puts the title first, and a narrow
+            # terminal cuts the heading before the id that every other command cites.
+            console.print(f"[bold cyan]entry {e.id}[/] [dim]· {escape(project)} · {escape(e.author)} · "
+                          f"{e.at:%Y-%m-%d %H:%M} UTC[/]")
             show_entry(outcome_of(e), project=project)
         if detail or e.status == "pending":
             console.print("[dim]As written:[/]")
