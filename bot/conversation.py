@@ -833,7 +833,7 @@ class Conversation:
         if not found:
             return Reply(kind="entries", payload=[], text=f"No entries {scope}.", target="ephemeral",
                          project=project.name if project else None)
-        lines = [f"{len(found)} entries {scope}, newest first:"]
+        lines = [f"{len(found)} {'entry' if len(found) == 1 else 'entries'} {scope}, newest first:"]
         for e in found[:ENTRIES_SHOWN]:
             title = e.structure.title if e.structure and e.structure.title else e.raw_text.strip().splitlines()[0][:80]
             runs = f" · {len(e.run_ids)} run(s)" if e.run_ids else ""

@@ -92,6 +92,7 @@ def test_entries_and_entry_show_what_was_filed(coco: CocoCli, mlflow_store: Mlfl
     shown = json.loads(one.stdout)
     assert {k: shown[k] for k in LOG_KEYS if k != "warnings"} == {k: old[k] for k in LOG_KEYS if k != "warnings"}
 
+    coco.env["COLUMNS"] = "200"  # wide enough that rich does not cut the title out of the heading
     text = coco("entries").stdout.decode()
     assert str(old["entry_id"]) in text and str(new["entry_id"]) in text
     assert "Runs (values from the tracker)" in text and str(old["title"]) in text

@@ -35,8 +35,9 @@ async def logged(slack: SlackWorld) -> SlackWorld:
 
 async def test_entries_lists_and_entry_shows_one(logged: SlackWorld) -> None:
     listed = json.dumps(await _command(logged, "entries 7d"), ensure_ascii=False)
-    ids = re.findall(r"• (\w+) · \d{4}-\d\d-\d\d", listed)
+    ids = sorted(set(re.findall(r"• (\w+) · \d{4}-\d\d-\d\d", listed)))  # in the text and in the blocks
     assert len(ids) == 1, listed
+    assert "1 entry of every project" in listed
     assert "of every project" in listed and "/coco entry ENTRY_ID" in listed
     shown = json.dumps(await _command(logged, f"entry {ids[0]}"), ensure_ascii=False)
     assert ids[0] in shown and "Runs (values from the tracker)" in shown and "xgb-d4" in shown
