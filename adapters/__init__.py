@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -21,6 +22,9 @@ __all__ = ["open_tracker"]
 _LOCAL_SCHEMES = frozenset({"sqlite", "file", "postgresql", "postgres", "mysql", "mssql"})
 _HTTP_SCHEMES = frozenset({"http", "https"})
 _DATABRICKS_SCHEMES = frozenset({"databricks", "databricks-uc", "uc"})
+# "host:port" (or "host:port/path") without a scheme: a server address missing its "http://". As a
+# path it would silently become a new file store in the current folder (or an unknown scheme).
+_BARE_HOST_PORT = re.compile(r"^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\]):\d{1,5}(?:/\S*)?$")
 
 
 def open_tracker(uri: str, *, kind: str = "mlflow", ui_url: str | None = None) -> Tracker:
@@ -33,11 +37,14 @@ def open_tracker(uri: str, *, kind: str = "mlflow", ui_url: str | None = None) -
 
     ``ui_url`` is where people open runs: for a local store it is the ``mlflow ui`` that serves it
     (default ``http://127.0.0.1:5000``); for a server it defaults to the server's own address.
-    Bad input (empty URI, unknown scheme or kind) raises :class:`UserInputError`.
+    Bad input (empty URI, unknown scheme or kind, ``host:port`` without ``http://``) raises
+    :class:`UserInputError`.
     """
     uri = uri.strip()
     if not uri:
         raise UserInputError("No tracker URI was given: set MLFLOW_TRACKING_URI or the project's tracker.")
+    if _BARE_HOST_PORT.match(uri):
+        raise UserInputError(f"The tracking URI {uri!r} has no scheme: did you mean http://{uri}?")
     scheme = urlsplit(uri).scheme.lower()
     base_scheme = scheme.split("+", 1)[0]  # postgresql+psycopg2 -> postgresql
     if kind == "wandb" or scheme == "wandb":

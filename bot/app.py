@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,15 +18,39 @@ from storage.records import ProjectRecord
 log = logging.getLogger("coco")
 
 
+# A log record carrying this attribute was already written to stderr: the CLI's -v handler skips it.
+SHOWN_ON_STDERR = "coco_shown_on_stderr"
+
+
+def engine_notice(settings: Settings) -> str | None:
+    """Why an engine chosen explicitly cannot be used (its variable is missing), or None."""
+    name = settings.engine_name()
+    if name == "anthropic" and settings.anthropic_api_key is None:
+        return "COCO_ENGINE=anthropic but ANTHROPIC_API_KEY is not set; using the local engine."
+    if name == "openai-compatible" and not settings.llm_base_url:
+        return "COCO_ENGINE=openai-compatible but COCO_LLM_BASE_URL is not set; using the local engine."
+    return None
+
+
+def _say_engine_notice(notice: str) -> None:
+    # Said on stderr (once: the engine is built once per command or bot), not only in coco.log: a
+    # person who chose the engine explicitly must know their notes were not written by it.
+    sys.stderr.write(f"coco: {notice}\n")
+    sys.stderr.flush()
+    log.warning(notice, extra={SHOWN_ON_STDERR: True})
+
+
 def build_engine(settings: Settings, *, usage: UsageRecorder | None = None) -> Engine:
     """The configured writer; model engines fall back to the local one call by call."""
     from narrative.local_engine import LocalEngine
 
     name = settings.engine_name()
+    notice = engine_notice(settings)
+    if notice is not None:
+        _say_engine_notice(notice)
+        return LocalEngine()
     if name == "anthropic":
-        if settings.anthropic_api_key is None:
-            log.warning("COCO_ENGINE=anthropic but ANTHROPIC_API_KEY is not set; using the local engine")
-            return LocalEngine()
+        assert settings.anthropic_api_key is not None  # engine_notice covers the missing key
         from narrative.anthropic_engine import AnthropicEngine  # imports no SDK until the first call
 
         return AnthropicEngine(
@@ -41,9 +66,7 @@ def build_engine(settings: Settings, *, usage: UsageRecorder | None = None) -> E
             redact=settings.redact,
         )
     if name == "openai-compatible":
-        if not settings.llm_base_url:
-            log.warning("COCO_ENGINE=openai-compatible but COCO_LLM_BASE_URL is not set; using the local engine")
-            return LocalEngine()
+        assert settings.llm_base_url  # engine_notice covers the missing URL
         from narrative.openai_compat_engine import OpenAICompatEngine
 
         return OpenAICompatEngine(
@@ -72,7 +95,9 @@ class TrackerPool:
         if uri not in self._open:
             from adapters import open_tracker
 
-            self._open[uri] = open_tracker(uri, kind=kind, ui_url=self._settings.mlflow_ui_url)
+            tracker = open_tracker(uri, kind=kind, ui_url=self._settings.mlflow_ui_url)
+            log.info("tracker %s: %s", type(tracker).__name__, uri.split("@")[-1])
+            self._open[uri] = tracker
         return self._open[uri]
 
     def for_project(self, project: ProjectRecord) -> Tracker:

@@ -111,7 +111,7 @@ class TerminalChat:
         print_reply(reply, self.console)
         message_id = reply.update_message_id or self._next_id()
         await self.conversation.remember(reply, channel_id=CHAT_CHANNEL, message_id=message_id)
-        if reply.kind == "entry":
+        if reply.kind == "entry" and reply.thread_id:  # `/coco entry ID` shows one without a thread
             self._last_thread = reply.thread_id
         routes = [a for a in reply.actions if a.action_id == ROUTE]
         if routes:
@@ -180,6 +180,14 @@ def print_reply(reply: Reply, console: Console) -> None:
         view.next_plan(payload)
     elif kind == "decision":
         view.decision(payload)
+    elif kind == "entries":
+        from bot.render_entries import print_entries
+
+        # A terminal has room: every entry in full, oldest first (the newest ends next to the prompt).
+        if payload:
+            print_entries([e for e, _ in reversed(payload)], names={e.project_id: p for e, p in payload}, detail=False)
+        else:
+            console.print(reply.text, markup=False)
     elif kind == "help":
         console.print(reply.text, markup=False)
     elif kind == "home":

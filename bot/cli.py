@@ -23,8 +23,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from adapters.errors import CocoError, EmptyTextError, OutsideFailure, UserInputError
 
 if TYPE_CHECKING:
+    from bot.app import TrackerPool
+    from bot.settings import Settings
     from narrative.service import Narrator
     from narrative.types import Digest
+    from storage.records import EntryRecord
 
 MAX_INPUT_BYTES = 1_100_000  # a 1 MB paste is fine; a runaway pipe is not
 
@@ -36,12 +39,20 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"coco: {message} (see `coco --help`)\n")
 
 
-def _iso(value: str) -> dt.datetime:
+def _when(value: str) -> dt.datetime:
+    """A WHEN argument (bot/when.py): a date, a date-time, or relative (14d, 2w, yesterday, today)."""
+    from bot.when import WhenError, parse_when
+
     try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 date or time") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+        return parse_when(value, now=dt.datetime.now(dt.UTC))
+    except WhenError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+PROJECT_HELP = ("the project (may be left out when the workspace has one project, "
+                "or after `coco project use NAME`)")
+JSON_HELP = "print the result as JSON (the shapes of design.md) instead of text"
+WHEN_HELP = "a date (2026-03-01), a date-time (2026-03-01T18:00, UTC unless an offset is given), or 14d, 2w, yesterday"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,52 +64,64 @@ def build_parser() -> argparse.ArgumentParser:
     project = sub.add_parser("project", help="link a project to its tracker experiment")
     psub = project.add_subparsers(dest="project_command", required=True, parser_class=_Parser)
     add = psub.add_parser("add", help="create or update a project")
-    add.add_argument("name")
+    add.add_argument("name", help="the project's name in COCO")
     add.add_argument("--mlflow-experiment", action="append", required=True, dest="experiments",
                      help="MLflow experiment name or id (repeatable)")
-    add.add_argument("--primary-metric")
-    add.add_argument("--goal", choices=["max", "min"], default="max")
-    add.add_argument("--slack-channel", action="append", default=[], dest="channels")
-    add.add_argument("--slack-team")
-    add.add_argument("--json", action="store_true")
+    add.add_argument("--primary-metric", help="the metric that decides what is best, e.g. val_auc")
+    add.add_argument("--goal", choices=["max", "min"], default="max", help="whether higher or lower is better")
+    add.add_argument("--slack-channel", action="append", default=[], dest="channels",
+                     help="a Slack channel id the project's entries feed (repeatable)")
+    add.add_argument("--slack-team", help="the Slack team id of those channels")
+    add.add_argument("--json", action="store_true", help=JSON_HELP)
     lst = psub.add_parser("list", help="list projects")
-    lst.add_argument("--json", action="store_true")
+    lst.add_argument("--json", action="store_true", help=JSON_HELP)
+    use = psub.add_parser("use", help="make a project your default (then --project may be left out)")
+    use.add_argument("name", help="the project's name")
 
     logp = sub.add_parser("log", help="turn a brain dump into a structured entry")
-    logp.add_argument("--project")
-    logp.add_argument("--author")
-    logp.add_argument("--at", type=_iso, help="when it was written (ISO 8601; default now)")
-    logp.add_argument("--json", action="store_true")
+    logp.add_argument("--project", help=PROJECT_HELP)
+    logp.add_argument("--author", help="who wrote it (default: COCO_AUTHOR or your login)")
+    logp.add_argument("--at", type=_when, help=f"when it was written (default now): {WHEN_HELP}")
+    logp.add_argument("--json", action="store_true", help=JSON_HELP)
     logp.add_argument("--retry-pending", action="store_true", help="finish entries left pending")
-    logp.add_argument("file", nargs="?", default="-", help="a file, or - for stdin (default)")
+    logp.add_argument("file", nargs="?", default="-", help="a file with the brain dump, or - for stdin (default)")
 
-    for name, helptext, arg in (
-        ("check", "you already tried this?", "text"),
-        ("ask", "ask a question of the project's history", "question"),
+    for name, helptext, arg, arghelp in (
+        ("check", "you already tried this?", "text", "what you plan to try, in your words"),
+        ("ask", "ask a question of the project's history", "question", "the question, in your words"),
     ):
         p = sub.add_parser(name, help=helptext)
-        p.add_argument("--project", required=True)
-        p.add_argument("--json", action="store_true")
-        p.add_argument(arg, nargs="+")
+        p.add_argument("--project", help=PROJECT_HELP)
+        p.add_argument("--json", action="store_true", help=JSON_HELP)
+        p.add_argument(arg, nargs="+", help=arghelp)
 
     phase = sub.add_parser("phase", help="synthesise a phase of work")
-    phase.add_argument("--project", required=True)
-    phase.add_argument("--since", type=_iso)
-    phase.add_argument("--json", action="store_true")
+    phase.add_argument("--project", help=PROJECT_HELP)
+    phase.add_argument("--since", type=_when, help=f"start of the phase: {WHEN_HELP}")
+    phase.add_argument("--json", action="store_true", help=JSON_HELP)
 
     repro = sub.add_parser("reproduce", help="what a reproduction of a run needs")
-    repro.add_argument("--project", required=True)
-    repro.add_argument("--json", action="store_true")
-    repro.add_argument("run_id")
+    repro.add_argument("--project", help=PROJECT_HELP)
+    repro.add_argument("--json", action="store_true", help=JSON_HELP)
+    repro.add_argument("run_id", help="the run: full id, unique prefix (6+ characters) or exact run name")
+
+    entries = sub.add_parser("entries", help="list experiment-log entries")
+    entries.add_argument("--project", help="only this project's entries (default: every project)")
+    entries.add_argument("--author", help="only entries by this author")
+    entries.add_argument("--since", type=_when, help=f"only entries from then on: {WHEN_HELP}")
+    entries.add_argument("--json", action="store_true", help=JSON_HELP)
+    entryp = sub.add_parser("entry", help="show one entry")
+    entryp.add_argument("entry_id", help="the entry's id, as other commands cite it")
+    entryp.add_argument("--json", action="store_true", help=JSON_HELP)
 
     digest = sub.add_parser("digest", help="the weekly digest (and its schedule)")
-    digest.add_argument("--project")
-    digest.add_argument("--days", type=int, default=7)
-    digest.add_argument("--json", action="store_true")
+    digest.add_argument("--project", help=PROJECT_HELP)
+    digest.add_argument("--days", type=int, default=7, help="how many days back it covers (default 7)")
+    digest.add_argument("--json", action="store_true", help=JSON_HELP)
     digest.add_argument("--chart", type=Path, help="also write the chart of the primary metric here (PNG)")
     dsub = digest.add_subparsers(dest="digest_command", parser_class=_Parser)
     dsched = dsub.add_parser("schedule", help="post the digest weekly, e.g. `schedule --project P mon 09:00`")
-    dsched.add_argument("--project", required=True)
+    dsched.add_argument("--project", help=PROJECT_HELP)
     dsched.add_argument("--channel", default="terminal", help="where it is posted (default: this terminal)")
     dsched.add_argument("--timezone", help="IANA name (default: the workspace's timezone)")
     dsched_mode = dsched.add_mutually_exclusive_group()
@@ -107,21 +130,22 @@ def build_parser() -> argparse.ArgumentParser:
     dsched.add_argument("when", nargs="*", help="a weekday and a time: mon 09:00, Friday 4:30pm, tue 9")
     drun = dsub.add_parser("run-due", help="post the digests that are due, here in the terminal")
     drun.add_argument("--chart-dir", type=Path, help="write each digest's chart into this folder")
-    drun.add_argument("--json", action="store_true")
+    drun.add_argument("--json", action="store_true", help=JSON_HELP)
 
     nxt = sub.add_parser("next", help="what to run next")
-    nxt.add_argument("--project", required=True)
+    nxt.add_argument("--project", help=PROJECT_HELP)
     nxt.add_argument("--context", default="", help="deadline, resources, target")
-    nxt.add_argument("--json", action="store_true")
+    nxt.add_argument("--json", action="store_true", help=JSON_HELP)
 
     decide = sub.add_parser("decide", help="a model-selection decision record")
-    decide.add_argument("--project", required=True)
+    decide.add_argument("--project", help=PROJECT_HELP)
     decide.add_argument("--finalist", action="append", required=True, dest="finalists",
                         help="run id or prefix (repeat for each finalist)")
-    decide.add_argument("--criterion", action="append", default=[], dest="criteria")
-    decide.add_argument("--context", default="")
+    decide.add_argument("--criterion", action="append", default=[], dest="criteria",
+                        help="what the choice rests on, e.g. val_auc or latency (repeatable)")
+    decide.add_argument("--context", default="", help="anything the record should mention")
     decide.add_argument("--markdown", type=Path, help="write the record as Markdown here")
-    decide.add_argument("--json", action="store_true")
+    decide.add_argument("--json", action="store_true", help=JSON_HELP)
 
     demo = sub.add_parser("demo", help="a real local walk-through on scikit-learn data")
     demo.add_argument("--fresh", action="store_true", help="start from an empty demo home")
@@ -135,11 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--user", help="who you are (default: COCO_AUTHOR or your login)")
 
     usage = sub.add_parser("usage", help="model tokens and estimated cost in this workspace")
-    usage.add_argument("--since", type=_iso, help="from this date (default: the start of this month)")
-    usage.add_argument("--json", action="store_true")
+    usage.add_argument("--since", type=_when, help=f"from then on (default: the start of this month): {WHEN_HELP}")
+    usage.add_argument("--json", action="store_true", help=JSON_HELP)
 
     jobs = sub.add_parser("jobs", help="run queued work (pending entries, tracker write-backs)")
-    jobs.add_argument("--json", action="store_true")
+    jobs.add_argument("--json", action="store_true", help=JSON_HELP)
     return parser
 
 
@@ -160,6 +184,17 @@ def _read_text(source: str) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+def _redacted(url: str) -> str:
+    """A URL as it may be logged: without a password."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
 def _print_json(payload: Any) -> None:
     sys.stdout.write(json.dumps(payload, indent=2, default=str, ensure_ascii=False) + "\n")
 
@@ -174,6 +209,11 @@ async def _run(args: argparse.Namespace) -> int:
     from bot.settings import Settings
 
     settings = Settings()
+    log = logging.getLogger("coco.cli")
+    log.info("coco %s: home %s, database %s, tracker %s, engine %s, workspace %s, author %s",
+             args.command, settings.home_dir, _redacted(settings.resolved_database_url()),
+             _redacted(settings.resolved_tracking_uri()), settings.engine_name(),
+             args.workspace or settings.workspace, settings.author)
     if args.command == "demo":
         from bot.demo import run_demo
 
@@ -200,37 +240,40 @@ async def _run(args: argparse.Namespace) -> int:
     platform = (workspace or settings.workspace).split(":", 1)[0]
     async with open_narrator(settings, workspace_key=workspace, platform=platform) as (narrator, trackers):
         if args.command == "project":
-            if args.project_command == "list":
-                projects = await narrator.repo.list_projects(narrator.workspace_id)
-                if args.json:
-                    _print_json([_dump(p) for p in projects])
-                else:
-                    view.projects(projects)
-                return 0
-            record = await narrator.add_project(
-                name=args.name,
-                tracker=trackers.for_uri(settings.resolved_tracking_uri()),
-                experiments=args.experiments,
-                primary_metric=args.primary_metric,
-                goal=args.goal,
-                channels=args.channels,
-            )
-            if args.json:
-                _print_json(_dump(record))
-            else:
-                view.project_added(record)
-            return 0
+            return await _project_command(narrator, trackers, settings, args)
+        if args.command in ("entries", "entry"):
+            return await _entries_command(narrator, args)
+        if args.command == "jobs":
+            from bot.render_entries import jobs_report, print_jobs
+            from bot.worker import run_due_jobs
 
+            done = await run_due_jobs(narrator)
+            jobs = await jobs_report(narrator, done)
+            _print_json(jobs) if args.json else print_jobs(jobs)
+            return 0
+        if args.command == "usage":
+            from narrative.usage import RepositoryUsageRecorder, month_start, summarize_usage, usage_report
+
+            since = args.since or month_start(dt.datetime.now(dt.UTC))
+            rows = await RepositoryUsageRecorder(narrator.repo).rows(narrator.workspace_id, since=since)
+            if args.json:
+                _print_json({"since": since.isoformat(), "usage": [s.as_dict() for s in summarize_usage(rows)]})
+            else:
+                sys.stdout.write(f"Model usage since {since:%Y-%m-%d}\n{usage_report(rows)}\n")
+            return 0
+        if args.command == "log" and args.retry_pending:
+            outcomes = await narrator.retry_pending(project=args.project)
+            if args.json:
+                _print_json([view.entry_json(o, project=o.entry.project_id) for o in outcomes])
+            else:
+                view.retried(outcomes)
+            return 1 if any(o.pending for o in outcomes) else 0
+        if args.command == "digest" and args.digest_command == "run-due":
+            return await _digest_command(narrator, args)
+
+        # Every other command works on one project: the one named, else the person's default or the only one.
+        args.project = await resolve_project(narrator, args.project, person=settings.author)
         if args.command == "log":
-            if args.retry_pending:
-                outcomes = await narrator.retry_pending(project=args.project)
-                if args.json:
-                    _print_json([view.entry_json(o, project=o.entry.project_id) for o in outcomes])
-                else:
-                    view.retried(outcomes)
-                return 1 if any(o.pending for o in outcomes) else 0
-            if not args.project:
-                raise UserInputError("Say which project this is for: `coco log --project NAME`.")
             text = _read_text(args.file)
             outcome = await narrator.log(
                 project=args.project, text=text, author=args.author or settings.author, at=args.at
@@ -277,23 +320,103 @@ async def _run(args: argparse.Namespace) -> int:
                 args.markdown.write_text(doc.markdown, encoding="utf-8")
             _print_json(_dump(doc)) if args.json else view.decision(doc)
             return 0
-        if args.command == "usage":
-            from narrative.usage import RepositoryUsageRecorder, month_start, summarize_usage, usage_report
-
-            since = args.since or month_start(dt.datetime.now(dt.UTC))
-            rows = await RepositoryUsageRecorder(narrator.repo).rows(narrator.workspace_id, since=since)
-            if args.json:
-                _print_json({"since": since.isoformat(), "usage": [s.as_dict() for s in summarize_usage(rows)]})
-            else:
-                sys.stdout.write(f"Model usage since {since:%Y-%m-%d}\n{usage_report(rows)}\n")
-            return 0
-        if args.command == "jobs":
-            from bot.worker import run_due_jobs
-
-            done = await run_due_jobs(narrator)
-            _print_json(done) if args.json else view.jobs(done)
-            return 0
     raise UserInputError(f"Unknown command {args.command!r}.")
+
+
+async def resolve_project(narrator: Narrator, given: str | None, *, person: str) -> str:
+    """The project a command works on: the one given, else the person's default (`coco project use`),
+    else the workspace's only project; otherwise a sentence naming the projects to choose from."""
+    if given:
+        return given
+    from adapters.errors import ProjectNotFoundError
+
+    me = await narrator.repo.get_user(narrator.workspace_id, person)
+    if me is not None and me.default_project_id:
+        try:
+            return (await narrator.repo.get_project_by_id(narrator.workspace_id, me.default_project_id)).name
+        except ProjectNotFoundError:
+            pass  # the default was deleted since: fall through to the workspace's projects
+    names = sorted(p.name for p in await narrator.repo.list_projects(narrator.workspace_id))
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        raise UserInputError(
+            "There is no project yet: create one with `coco project add NAME --mlflow-experiment EXPERIMENT`."
+        )
+    raise UserInputError(
+        f"Which project? This workspace has {len(names)}: {', '.join(names)}. Give --project NAME, "
+        "or choose a default once with `coco project use NAME`."
+    )
+
+
+async def _project_command(
+    narrator: Narrator, trackers: TrackerPool, settings: Settings, args: argparse.Namespace
+) -> int:
+    """``coco project add | list | use``."""
+    from bot import render_terminal as view
+    from storage.records import UserRecord
+
+    if args.project_command == "list":
+        projects = await narrator.repo.list_projects(narrator.workspace_id)
+        if args.json:
+            _print_json([_dump(p) for p in projects])
+        elif not projects:
+            sys.stdout.write("No project yet: create one with "
+                             "`coco project add NAME --mlflow-experiment EXPERIMENT`.\n")
+        else:
+            view.projects(projects)
+        return 0
+    if args.project_command == "use":
+        project = await narrator.project(args.name)
+        me = await narrator.repo.get_user(narrator.workspace_id, settings.author)
+        me = me or UserRecord(workspace_id=narrator.workspace_id, platform_user_id=settings.author)
+        await narrator.repo.save_user(me.model_copy(update={"default_project_id": project.id}))
+        sys.stdout.write(f"{project.name} is now the default project of {settings.author}: "
+                         "--project may be left out.\n")
+        return 0
+    record = await narrator.add_project(
+        name=args.name,
+        tracker=trackers.for_uri(settings.resolved_tracking_uri()),
+        experiments=args.experiments,
+        primary_metric=args.primary_metric,
+        goal=args.goal,
+        channels=args.channels,
+    )
+    if args.json:
+        _print_json(_dump(record))
+    else:
+        view.project_added(record)
+    return 0
+
+
+async def _entries_command(narrator: Narrator, args: argparse.Namespace) -> int:
+    """``coco entries`` (a filtered list, oldest first) and ``coco entry ID``, each entry shown the
+    way the reply to its brain dump showed it."""
+    from bot.render_entries import entry_payload, print_entries
+
+    names = {p.id: p.name for p in await narrator.repo.list_projects(narrator.workspace_id)}
+    if args.command == "entry":
+        found = await narrator.repo.get_entry(narrator.workspace_id, args.entry_id.strip())
+        if args.json:
+            _print_json(entry_payload(found, project=names.get(found.project_id, found.project_id)))
+        else:
+            print_entries([found], names=names, detail=True)
+        return 0
+    project_id = (await narrator.project(args.project)).id if args.project else None
+    found_all: list[EntryRecord] = []
+    token: str | None = None
+    while True:
+        page, token = await narrator.repo.list_entries(
+            narrator.workspace_id, project_id=project_id, author=args.author, since=args.since, page_token=token
+        )
+        found_all += page
+        if token is None:
+            break
+    if args.json:
+        _print_json({"entries": [entry_payload(e, project=names.get(e.project_id, e.project_id)) for e in found_all]})
+    else:
+        print_entries(found_all, names=names, detail=False)
+    return 0
 
 
 async def _digest_command(narrator: Narrator, args: argparse.Namespace) -> int:
@@ -302,7 +425,7 @@ async def _digest_command(narrator: Narrator, args: argparse.Namespace) -> int:
     from bot import scheduler
 
     if args.digest_command == "schedule":
-        project = await narrator.project(args.project)
+        project = await narrator.project(args.project)  # resolved by the caller
         if args.clear:
             had = await scheduler.clear_schedule(narrator, project=project)
             sys.stdout.write(f"The digest of {project.name} is no longer scheduled.\n" if had
@@ -330,8 +453,6 @@ async def _digest_command(narrator: Narrator, args: argparse.Namespace) -> int:
                                                worker="cli")
         _print_json(done) if args.json else sys.stdout.write("".join(f"{line}\n" for line in done))
         return 0
-    if not args.project:
-        raise UserInputError("Say which project: `coco digest --project NAME`.")
     digest = await narrator.digest(project=args.project, days=args.days)
     if args.chart:
         from bot.chart import render_chart
@@ -376,8 +497,11 @@ def _configure_logging(verbose: bool) -> None:
     if path is not None:
         handlers.append(logging.FileHandler(path, encoding="utf-8"))
     if verbose:
-        handlers.append(logging.StreamHandler(sys.stderr))
-    logging.basicConfig(level=logging.INFO, handlers=handlers,
+        stream = logging.StreamHandler(sys.stderr)
+        # A notice already written to stderr as one plain line (bot.app.SHOWN_ON_STDERR) is not repeated.
+        stream.addFilter(lambda record: not getattr(record, "coco_shown_on_stderr", False))
+        handlers.append(stream)
+    logging.basicConfig(level=logging.INFO, handlers=handlers, force=True,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("mlflow", "alembic", "sqlalchemy", "urllib3", "aiosqlite", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -390,7 +514,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("DO_NOT_TRACK", "true")
     args = build_parser().parse_args(argv)
     _configure_logging(args.verbose)
-    return _guarded(lambda: _run(args))
+    import time
+
+    started = time.perf_counter()
+    status = _guarded(lambda: _run(args))
+    logging.getLogger("coco.cli").info("coco %s: exit %d after %.2f s", args.command, status,
+                                       time.perf_counter() - started)
+    return status
 
 
 def _guarded(job: Callable[[], Coroutine[Any, Any, int]]) -> int:

@@ -56,7 +56,7 @@ InboundKind = Literal["message", "mention", "command", "action", "form", "home"]
 ChannelKind = Literal["dm", "channel"]
 ReplyKind = Literal[
     "entry", "check", "answer", "phase", "reproduce", "digest", "next", "decision", "help", "notice",
-    "error", "warning", "form", "home", "held", "discarded",
+    "error", "warning", "form", "home", "held", "discarded", "entries",
 ]
 # thread: in the inbound's thread (or starting one on the inbound message); ephemeral: only the person
 # sees it; dm: the person's direct conversation with COCO; channel: top level of the inbound channel;
@@ -95,13 +95,14 @@ _QUESTION_START = re.compile(
     re.IGNORECASE,
 )
 _MENTION = re.compile(r"<@[A-Z0-9]+(\|[^>]*)?>")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
-_RELATIVE = re.compile(r"^(\d+)\s*([dw])$", re.IGNORECASE)
 _HEX = re.compile(r"^[0-9a-fA-F]{6,32}$")
+ENTRIES_SHOWN = 20  # one chat message: a Slack section holds about 3,000 characters
 
 HELP_LINES = (
     ("(DM me)", "an end-of-day brain dump: I structure it into an entry linked to your runs"),
-    ("/coco phase [project] [since]", "a phase summary (since a date like 2026-03-01, or 14d / 2w)"),
+    ("/coco phase [project] [since]", "a phase summary (since a date like 2026-03-01, or 14d / 2w / yesterday)"),
+    ("/coco entries [project] [since] [by AUTHOR]", "the log entries, newest first (since 14d, 2w, a date...)"),
+    ("/coco entry ENTRY_ID", "one entry, as it was filed"),
     ("/coco next", "what to run next, from the history"),
     ("/coco decide", "a model-selection decision record (asks for finalists and criteria)"),
     ("/coco reproduce RUN_ID", "what reproducing a run needs, and what is missing"),
@@ -276,17 +277,16 @@ def _split_args(text: str) -> list[str]:
 
 
 def _since(token: str, *, now: dt.datetime) -> dt.datetime | None:
-    relative = _RELATIVE.match(token)
-    if relative:
-        amount = int(relative.group(1)) * (7 if relative.group(2).lower() == "w" else 1)
-        return now - dt.timedelta(days=amount)
-    if _DATE.match(token):
-        try:
-            parsed = dt.datetime.fromisoformat(token.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-    return None
+    """A chat word meant as a time (bot/when.py), None for any other word; a time that cannot be
+    (``0001-01-01``, ``2026-13-45``, ``99999999d``) is the person's mistake, said in one sentence."""
+    from bot.when import WhenError, looks_like_when, parse_when
+
+    if not looks_like_when(token):
+        return None
+    try:
+        return parse_when(token, now=now)
+    except WhenError as error:
+        raise UserInputError(str(error)) from None
 
 
 def _lines(text: str) -> list[str]:
@@ -730,6 +730,8 @@ class Conversation:
             )
             return [Reply(kind="phase", payload=report, text=report.summary or f"Phase summary of {project.name}",
                           target="ephemeral", runs=runs, entries=entries, project=project.name)]
+        if verb in ("entries", "entry"):
+            return [await self._entries(narrator, msg, person, verb, rest)]
         if verb == "next":
             project = await self._project_for(narrator, msg, person)
             plan = await narrator.next_plan(project=project.name, context=rest_text)
@@ -779,6 +781,70 @@ class Conversation:
         if verb == "me":
             return [await self._set_me(narrator, person, " ".join(rest))]
         return [help_reply(target="ephemeral", intro=f"I don't know `{args[0]}`. Here is what I can do:")]
+
+    async def _entries(
+        self, narrator: Narrator, msg: InboundMessage, person: UserRecord, verb: str, rest: list[str]
+    ) -> Reply:
+        """``/coco entry ID`` (shown as its brain dump's reply was) and ``/coco entries [project] [since]
+        [by AUTHOR]``: newest first, of the named project, else the channel's, else every project."""
+        projects = {p.id: p.name for p in await narrator.repo.list_projects(narrator.workspace_id)}
+        if verb == "entry":
+            if len(rest) != 1:
+                raise UserInputError("Give one entry id: `/coco entry ENTRY_ID`.")
+            entry = await narrator.repo.get_entry(narrator.workspace_id, rest[0])
+            name = projects.get(entry.project_id, entry.project_id)
+            return Reply(kind="entry", payload=_outcome_of(entry), text=f"Entry {entry.id} of {name}",
+                         target="ephemeral", project=name)
+        now, since, author, named = narrator.clock(), None, None, []
+        tokens = iter(rest)
+        for token in tokens:
+            low = token.lower()
+            if low in ("by", "--author"):
+                author = next(tokens, "") or None
+            elif low == "--since":
+                since = _since(next(tokens, ""), now=now)
+                if since is None:
+                    raise UserInputError("Give a time after --since: a date, 14d, 2w or yesterday.")
+            elif (when := _since(token, now=now)) is not None:
+                since = when
+            elif low != "--project":
+                named.append(token)
+        project: ProjectRecord | None = None
+        if named:
+            project = await narrator.project(" ".join(named))
+        elif msg.channel_kind == "channel" and msg.channel_id:
+            project = await narrator.repo.find_project_by_channel(narrator.workspace_id, msg.channel_id)
+        found: list[EntryRecord] = []
+        token_: str | None = None
+        while True:
+            page, token_ = await narrator.repo.list_entries(
+                narrator.workspace_id, project_id=project.id if project else None, author=author, since=since,
+                page_token=token_,
+            )
+            found += page
+            if token_ is None:
+                break
+        found.reverse()  # newest first: a chat shows the top of a list
+        scope = " ".join(filter(None, (
+            f"of {project.name}" if project else "of every project",
+            f"by {author}" if author else "",
+            f"since {since:%Y-%m-%d %H:%M} UTC" if since else "",
+        )))
+        if not found:
+            return Reply(kind="entries", payload=[], text=f"No entries {scope}.", target="ephemeral",
+                         project=project.name if project else None)
+        lines = [f"{len(found)} {'entry' if len(found) == 1 else 'entries'} {scope}, newest first:"]
+        for e in found[:ENTRIES_SHOWN]:
+            title = e.structure.title if e.structure and e.structure.title else e.raw_text.strip().splitlines()[0][:80]
+            runs = f" · {len(e.run_ids)} run(s)" if e.run_ids else ""
+            state = " · pending" if e.status == "pending" else ""
+            lines.append(f"• {e.id} · {e.at:%Y-%m-%d %H:%M} · {e.author} · "
+                         f"{projects.get(e.project_id, '?')} — {title}{runs}{state}")
+        if len(found) > ENTRIES_SHOWN:
+            lines.append(f"… and {len(found) - ENTRIES_SHOWN} earlier: narrow with a time (`/coco entries 7d`).")
+        lines.append("`/coco entry ENTRY_ID` shows one.")
+        return Reply(kind="entries", payload=[(e, projects.get(e.project_id, "?")) for e in found],
+                     text="\n".join(lines), target="ephemeral", project=project.name if project else None)
 
     async def _digest_command(
         self, narrator: Narrator, msg: InboundMessage, person: UserRecord, rest: list[str]

@@ -680,27 +680,52 @@ async def run_demo(settings: Settings, *, fresh: bool = False) -> int:
         _heading(console, "The weekly digest, as COCO posts it on Fridays:  coco digest --project nines")
         view.digest(await narrator.digest(project=PROJECT))
 
-    _try_it_yourself(console, demo_home, db_url, tracking_uri, history)
+    _try_it_yourself(console, demo_home, history)
     total = time.perf_counter() - started
     console.print(f"[dim]Demo finished in {total:.1f} s (training and logging {history.seconds:.1f} s, "
                   f"COCO {total - history.seconds:.1f} s).[/]")
     return 0
 
 
-def _try_it_yourself(console: Console, demo_home: Path, db_url: str, tracking_uri: str, h: DemoHistory) -> None:
+def _coco_command() -> str:
+    """How to call this very ``coco``, as a person can paste it: ``.venv/bin/coco`` from the clone,
+    else its absolute path (``coco`` alone is "command not found" without an activated venv)."""
+    import sys
+
+    exe = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path("coco")
+    if exe.name != "coco" or not exe.exists():  # run as `python -m bot.cli` or from a test harness
+        exe = Path(sys.executable).with_name("coco")
+    exe = exe.absolute()
+    try:
+        relative = exe.relative_to(Path.cwd())
+    except ValueError:
+        return shlex.quote(str(exe))
+    return shlex.quote(str(relative))
+
+
+def try_it_commands(*, coco: str, demo_home: Path, no_seed_prefix: str, no_seed_name: str) -> list[tuple[str, str]]:
+    """The commands the demo suggests, each working as printed (tests run them literally)."""
     q = shlex.quote
+    store, database = f"sqlite:///{demo_home / 'mlflow.db'}", f"sqlite:///{demo_home / 'coco.db'}"
+    return [
+        (f"export COCO_DATABASE_URL={q(database)} MLFLOW_TRACKING_URI={q(store)}",
+         "the demo's COCO database and MLflow store; --project may be left out: there is one project"),
+        (f"{coco} phase", "the summary again"),
+        (f"{coco} entries --since 7d", "the entries it filed, as it filed them"),
+        (f"{coco} ask \"what did class weighting do?\"", "ask anything"),
+        (f"{coco} reproduce {no_seed_prefix}", f"{no_seed_name} was logged without commit, dataset version or seed"),
+        (f"echo \"tried isotonic calibration, brier went down\" | {coco} log --author you",
+         "log your own end-of-day note"),
+        (f"make mlflow-ui STORE={q(store)}", "browse the runs and COCO's notes at http://127.0.0.1:5000 (run "
+                                             "it in the clone; installs the full mlflow once)"),
+    ]
+
+
+def _try_it_yourself(console: Console, demo_home: Path, h: DemoHistory) -> None:
     no_seed = h["hgb_slow"]
     _heading(console, "Try it yourself")
-    console.print(f"export COCO_HOME={q(str(demo_home))} MLFLOW_TRACKING_URI={q(tracking_uri)} "
-                  f"COCO_DATABASE_URL={q(db_url)}", markup=False, soft_wrap=True)
-    for command, why in (
-        (f"coco phase --project {PROJECT}", "the summary again"),
-        (f"coco ask --project {PROJECT} \"what did class weighting do?\"", "ask anything"),
-        (f"coco reproduce --project {PROJECT} {no_seed.prefix}",
-         f"{no_seed.name} was logged without commit, dataset version or seed"),
-        (f"echo \"tried isotonic calibration, brier went down\" | coco log --project {PROJECT} --author you",
-         "log your own end-of-day note"),
-        (f"mlflow ui --backend-store-uri {q(tracking_uri)}", "browse the runs, with COCO's notes on them"),
-    ):
-        console.print(f"  {command}", markup=False, soft_wrap=True, end="")
-        console.print(f"   [dim]# {why}[/]")
+    for command, why in try_it_commands(coco=_coco_command(), demo_home=demo_home, no_seed_prefix=no_seed.prefix,
+                                        no_seed_name=no_seed.name):
+        # The comment on its own line: the command line can be copied whole, and the block pasted as is.
+        console.print(f"  [dim]# {why}[/]")
+        console.print(f"  {command}", markup=False, soft_wrap=True)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 
 def _default_author() -> str:
@@ -19,19 +21,49 @@ def _default_author() -> str:
         return os.environ.get("USER", "me")
 
 
+class _DocumentedEnv(EnvSettingsSource):
+    """Reads a field only from its documented variable (its alias), never from its bare field name.
+
+    ``populate_by_name`` lets code build ``Settings(home=...)``; pydantic-settings would then also read
+    the environment by field name, so ``HOME`` became COCO's home and ``ENGINE``/``AUTHOR`` configured it.
+    """
+
+    def _extract_field_info(
+        self, field: FieldInfo, field_name: str, model_config: Mapping[str, Any] | None = None
+    ) -> list[tuple[str, str, bool]]:
+        config = {**(model_config if model_config is not None else self.config),
+                  "populate_by_name": False, "validate_by_name": False}
+        return super()._extract_field_info(field, field_name, config)
+
+
 class Settings(BaseSettings):
-    """Environment variables are the contract of design.md; names are given as aliases."""
+    """Environment variables are the contract of design.md; names are given as aliases.
+
+    Every field has an alias: a field without one could be set by an environment variable of its
+    bare name (tests/bot/test_settings_env.py checks both)."""
 
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # No .env file and no secrets folder: only the process environment, by documented names.
+        return init_settings, _DocumentedEnv(settings_cls)
 
     home: Path = Field(default=Path("~/.coco"), validation_alias=AliasChoices("COCO_HOME"))
     database_url: str | None = Field(default=None, validation_alias=AliasChoices("COCO_DATABASE_URL"))
     mlflow_tracking_uri: str | None = Field(
         default=None, validation_alias=AliasChoices("MLFLOW_TRACKING_URI")
     )
-    mlflow_ui_url: str = Field(
-        default="http://127.0.0.1:5000", validation_alias=AliasChoices("COCO_MLFLOW_UI_URL")
-    )
+    # Where run links point. Unset: a tracking server's own address, or `mlflow ui`'s default
+    # (http://127.0.0.1:5000) for a local store (adapters.open_tracker decides).
+    mlflow_ui_url: str | None = Field(default=None, validation_alias=AliasChoices("COCO_MLFLOW_UI_URL"))
     engine: Literal["auto", "local", "anthropic", "openai-compatible"] = Field(
         default="auto", validation_alias=AliasChoices("COCO_ENGINE")
     )

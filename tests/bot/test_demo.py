@@ -70,7 +70,7 @@ def _check_output(out: str, run_ids: set[str]) -> int:
     assert len({e for e, _ in entries}) == 3
     for section in ("Runs (values from the tracker)", "Conclusions", "Next steps", "Open questions",
                     "Phase summary", "You already tried this", "Sources:", "Try it yourself",
-                    "mlflow ui --backend-store-uri"):
+                    "make mlflow-ui STORE="):
         assert section in out, f"{section!r} missing from the demo's output"
     # nobody switched the primary metric: Sam only asked whether to (an open question is not a decision)
     assert re.search(r"Phase summary.* primary metric val_auc \(max\)", out), "the phase summary's metric moved"
