@@ -117,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     decide = sub.add_parser("decide", help="a model-selection decision record")
     decide.add_argument("--project", required=True)
     decide.add_argument("--finalist", action="append", required=True, dest="finalists",
-                        help="run id or prefix (repeat for each finalist)")
+                        help="run id, unique prefix or exact run name (repeat for each finalist)")
     decide.add_argument("--criterion", action="append", default=[], dest="criteria")
     decide.add_argument("--context", default="")
     decide.add_argument("--markdown", type=Path, help="write the record as Markdown here")
@@ -207,6 +207,7 @@ async def _run(args: argparse.Namespace) -> int:
                 else:
                     view.projects(projects)
                 return 0
+            notices: list[str] = []
             record = await narrator.add_project(
                 name=args.name,
                 tracker=trackers.for_uri(settings.resolved_tracking_uri()),
@@ -214,7 +215,9 @@ async def _run(args: argparse.Namespace) -> int:
                 primary_metric=args.primary_metric,
                 goal=args.goal,
                 channels=args.channels,
+                notices=notices,
             )
+            sys.stderr.write("".join(f"coco: warning: {n}\n" for n in notices))
             if args.json:
                 _print_json(_dump(record))
             else:
@@ -338,7 +341,13 @@ async def _digest_command(narrator: Narrator, args: argparse.Namespace) -> int:
 
         args.chart.parent.mkdir(parents=True, exist_ok=True)
         args.chart.write_bytes(render_chart(digest))
-    _print_json(_dump(digest)) if args.json else view.digest(digest)
+    chart = str(args.chart.resolve()) if args.chart else None
+    if args.json:
+        _print_json(_dump(digest))
+        if chart:  # stdout stays JSON; the person still learns where the chart went
+            sys.stderr.write(f"coco: chart written to {chart}\n")
+    else:
+        view.digest(digest, chart=chart)
     return 0
 
 

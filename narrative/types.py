@@ -122,6 +122,11 @@ class ReproReport(BaseModel):
     run_id: str
     run_name: str = ""
     url: str = ""
+    status: str = ""  # the tracker's: a FAILED or KILLED run is said first
+    # The command that started the run, only as recorded (None: unknown), and where it was found.
+    command: str | None = None
+    command_source: str = ""
+    params: dict[str, str] = Field(default_factory=dict)
     present: dict[str, str] = Field(default_factory=dict)
     missing: list[str] = Field(default_factory=list)
     steps: list[str] = Field(default_factory=list)
@@ -146,6 +151,9 @@ class Digest(BaseModel):
     # (run_id, start, value, approach) points for the chart of the primary metric over time
     series: list[tuple[str, dt.datetime, float, str]] = Field(default_factory=list)
     notices: list[str] = Field(default_factory=list)  # as in CheckResult
+    # The first and last day inside [since, until] with an entry or a run: what the digest covers.
+    work_from: dt.date | None = None
+    work_to: dt.date | None = None
 
 
 class NextExperiment(BaseModel):

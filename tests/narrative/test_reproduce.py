@@ -24,7 +24,11 @@ def test_everything_present_flags_nothing_with_forbidden_words() -> None:
         assert "git" not in low and "dataset" not in low and "seed" not in low
     assert any("environment" in m for m in rep.missing)
     assert rep.present["git_commit"].startswith("abc")
-    assert any("train.py" in s and "--lr 0.1" in s for s in rep.steps)
+    # The recorded script is shown; its arguments were not recorded, so none are made up.
+    assert rep.command == "python train.py" and rep.command_source == "mlflow.source.name"
+    assert any("python train.py" in s for s in rep.steps)
+    assert not any("--lr" in s for s in rep.steps)
+    assert any("lr=0.1" in s for s in rep.steps)
 
 
 def test_missing_items_named_with_contract_words() -> None:
