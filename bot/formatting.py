@@ -26,7 +26,8 @@ _AUTOLOGGED = ("training_", "system/", "system_", "epoch", "step")
 
 def metric_columns(names: Iterable[str], *, primary: str | None = None, text: str = "", limit: int = 4) -> list[str]:
     """Which metrics a table shows, in order: the project's primary metric, the metrics the person
-    quoted in ``text``, then the rest with autologged ``training_*`` / system metrics last."""
+    quoted in ``text``, then the rest; autologged ``training_*`` / system metrics only when the runs
+    logged nothing else."""
     ordered = list(dict.fromkeys(names))
     low = text.lower()
 
@@ -43,7 +44,11 @@ def metric_columns(names: Iterable[str], *, primary: str | None = None, text: st
             return (3, index)
         return (2, index)
 
-    return [name for _, name in sorted(enumerate(ordered), key=rank)][:limit]
+    ranked = sorted(enumerate(ordered), key=rank)
+    if any(rank(item)[0] < 3 for item in ranked):
+        # Autologged columns only when the runs have nothing else: they would crowd out what matters.
+        ranked = [item for item in ranked if rank(item)[0] < 3]
+    return [name for _, name in ranked][:limit]
 
 
 _SECTION_TITLES = {

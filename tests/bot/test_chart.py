@@ -121,3 +121,12 @@ def test_the_axis_is_the_datas_and_each_approach_has_its_colour_and_name() -> No
     assert len(colours) == 3
     title = axes.get_title(loc="left")
     assert "2026-12-01" in title and "2026-11-24" not in title
+
+
+def test_metric_columns_lead_with_the_primary_and_quoted_metrics() -> None:
+    from bot.formatting import metric_columns, section_title
+
+    names = ["training_accuracy_score", "training_f1_score", "f1", "val_acc", "val_auc"]
+    assert metric_columns(names, primary="val_auc", text="acc was .9, F1 .8") == ["val_auc", "f1", "val_acc"]
+    assert metric_columns(names[:2], primary="val_auc") == names[:2]  # nothing else logged: shown anyway
+    assert section_title("open_questions") == "Open questions" and section_title("new_thing") == "New thing"
