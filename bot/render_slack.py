@@ -408,6 +408,14 @@ def _decision(reply: Reply) -> list[Block]:
         lines.append(f"{mark}{link(cited.url if cited else '', name)} `{short_id(f.run_id)}`"
                      + (f" — {metrics}" if metrics else ""))
     blocks += sections("Finalists", lines)
+    if doc.measures:
+        from narrative.decision import cell, how_measured
+
+        names = {f.run_id: f.run_name or short_id(f.run_id) for f in doc.finalists}
+        rows = [f"*{escape(m.criterion)}* — {escape(how_measured(m))}: "
+                + " · ".join(f"{escape(names[f.run_id])} {cell(m, f.run_id).replace('**', '*')}" for f in doc.finalists)
+                for m in doc.measures]
+        blocks += sections("Criteria", rows)
     if doc.rationale:
         blocks.append(section(f"*Why:* {escape(doc.rationale)}"))
     if doc.tradeoffs:

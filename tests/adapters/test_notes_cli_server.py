@@ -21,7 +21,7 @@ def test_the_note_keeps_every_entry_on_a_real_server(mlflow_server: str, tmp_pat
     exp = client.create_experiment(f"first-hour-{tmp_path.name}")
     start = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
     # A long note of the person's own leaves room for a few of COCO's lines only.
-    own = "ana: the 80/20 split, stratified. " + "Feature notes: petal width dominates. " * 170
+    own = "ana: the 80/20 split, stratified. " + "Feature notes: petal width dominates. " * 197
     run = client.create_run(exp, start_time=int(start.timestamp() * 1000), run_name="svc-rbf-C1",
                             tags={"mlflow.user": "ana", NOTE_TAG: own})
     run_id = run.info.run_id
