@@ -560,6 +560,8 @@ class Narrator:
                 # A full id of another experiment is not one of this project's runs.
                 if run.experiment_id in project.experiment_ids:
                     found[run.run_id] = snapshot_of(run, project_id=project.id)
+        if len(ref) == 32 and found:  # a full id that names a run is not also someone's run name
+            return found
         for run in await tracker.find_runs_by_name(ref, experiment_ids=project.experiment_ids):
             found.setdefault(run.run_id, snapshot_of(run, project_id=project.id))
         return found
