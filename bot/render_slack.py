@@ -402,7 +402,9 @@ def _decision(reply: Reply) -> list[Block]:
     lines = []
     for f in doc.finalists:
         mark = "🏆 " if f.run_id == doc.selected_run_id else "• "
-        metrics = " · ".join(f"{escape(k)} {fmt_value(v)}" for k, v in list(f.metrics.items())[:4])
+        shown = metric_columns(f.metrics, primary=next((m.metric for m in doc.measures if m.source == "metric"), None),
+                               text=" ".join(doc.criteria))
+        metrics = " · ".join(f"{escape(k)} {fmt_value(f.metrics[k])}" for k in shown)
         cited = reply.runs.get(f.run_id)
         name = f.run_name or (cited.name if cited else "") or short_id(f.run_id)
         lines.append(f"{mark}{link(cited.url if cited else '', name)} `{short_id(f.run_id)}`"
