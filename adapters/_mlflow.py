@@ -197,14 +197,36 @@ class MlflowTrackerBase(abc.ABC):
                 raise RunNotFoundError(ref, where=self._where)
         return found
 
+    async def find_runs_by_name(self, name: str, *, experiment_ids: Sequence[str]) -> list[TrackedRun]:
+        """Runs named exactly ``name`` (case and spaces included), newest first.
+
+        The store filters on ``attributes.run_name``; a name its filter grammar cannot quote (both
+        quote kinds, or a backslash) is matched by walking the experiments' runs instead."""
+        ids = clean_experiment_ids(experiment_ids)
+        if not ids or not name:
+            return []
+        quote = "'" if "'" not in name else '"'
+        found: list[TrackedRun] = []
+        token: str | None = None
+        exact = quote not in name and "\\" not in name
+        where = f"attributes.run_name = {quote}{name}{quote}" if exact else ""
+        while True:
+            page = await self._search(ids, where, MAX_PAGE, token)
+            # Re-checked here: a store may compare names without regard to case.
+            found += [r for r in page.runs if r.run_name == name]
+            token = page.next_page_token
+            if not token:
+                return found
+
     async def write_note(self, run_id: str, *, entry_id: str, section: str) -> None:
-        """Replace COCO's section of the run note (the person's text is kept) and tag the entry.
+        """Put the entry's line into COCO's block of the run note (one line per entry, newest first;
+        the person's text is kept) and tag the entry.
 
         MLflow has no compare-and-set on tags: a note edited in the UI between the read and the write
         here would lose that edit. The window is one round trip.
         """
         run = await self.get_run(run_id)
-        note = merge_note(run.tags.get(NOTE_TAG, ""), section)
+        note = merge_note(run.tags.get(NOTE_TAG, ""), section, entry_id=entry_id)
         await self._set_tags(run.run_id, {NOTE_TAG: note, COCO_ENTRY_TAG: entry_id})
 
     @abc.abstractmethod

@@ -9,6 +9,7 @@ a worker thread. Paging is explicit, as in MLflow's stores: ``search_runs`` retu
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -95,11 +96,16 @@ class Tracker(Protocol):
         """
         ...
 
+    async def find_runs_by_name(self, name: str, *, experiment_ids: Sequence[str]) -> list[TrackedRun]:
+        """The active runs of ``experiment_ids`` whose run name is exactly ``name``, newest first."""
+        ...
+
     def run_url(self, run: TrackedRun) -> str: ...
 
     async def write_note(self, run_id: str, *, entry_id: str, section: str) -> None:
-        """Write COCO's section into the run's note (keeping the person's own note text) and tag
-        the run with ``coco.entry_id``. The note stays under ``NOTE_LIMIT`` characters."""
+        """Write the entry's line into COCO's block of the run's note (one line per entry, newest
+        first, the person's own note text kept; see :func:`merge_note`) and tag the run with
+        ``coco.entry_id`` (the entry written last). The note stays under ``NOTE_LIMIT`` characters."""
         ...
 
     async def aclose(self) -> None: ...
@@ -134,26 +140,92 @@ async def iter_runs(
 
 COCO_SECTION_BEGIN = "<!-- coco:begin -->"
 COCO_SECTION_END = "<!-- coco:end -->"
+NOTE_HEADING = "**COCO** — entries that discuss this run, newest first:"
+NOTE_LINE_CHARS = 400  # one entry, one line: a title and a conclusion, not the whole entry
+_STAMP = re.compile(r"^- (\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2})?)")
+_FOLDED = re.compile(r"^- … and (\d+) older entr(?:y|ies)\b")
+# The block COCO wrote before notes kept one line per entry: "**COCO entry ID** — title" then
+# "by AUTHOR, YYYY-MM-DD HH:MM UTC". Read once more so an upgrade loses no entry.
+_LEGACY_HEAD = re.compile(r"^\*\*COCO entry (\S+)\*\* — (.*)$")
+_LEGACY_BY = re.compile(r"^by (.+), (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UTC$")
 
 
-def merge_note(existing: str, section: str, *, limit: int = NOTE_LIMIT) -> str:
-    """The run note with COCO's section replaced (or appended), the person's text kept whole.
+def _has_entry(line: str, entry_id: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(entry_id)}(?![\w-])", line) is not None
 
-    COCO's part is shortened, never the person's: if the person's own note alone is near the limit,
-    COCO's section shrinks to a one-line pointer, and to nothing if even that does not fit.
+
+def _split_note(existing: str) -> tuple[str, list[str], int]:
+    """``(the person's own text, COCO's entry lines, how many older lines were folded)``."""
+    if COCO_SECTION_BEGIN not in existing:
+        return existing, [], 0
+    head, _, rest = existing.partition(COCO_SECTION_BEGIN)
+    block, _, tail = rest.partition(COCO_SECTION_END)
+    own = (head.rstrip("\n") + ("\n" + tail.lstrip("\n") if tail.strip() else "")).rstrip("\n")
+    lines: list[str] = []
+    folded = 0
+    raw = [ln.strip() for ln in block.splitlines() if ln.strip()]
+    for i, ln in enumerate(raw):
+        if ln == NOTE_HEADING:
+            continue
+        if m := _FOLDED.match(ln):
+            folded += int(m.group(1))
+        elif ln.startswith("- "):
+            lines.append(ln)
+        elif m := _LEGACY_HEAD.match(ln):
+            by = _LEGACY_BY.match(raw[i + 1]) if i + 1 < len(raw) else None
+            when = f"{by.group(2)} · {by.group(1)} · " if by else ""
+            lines.append(f"- {when}entry {m.group(1)} — {m.group(2)}")
+        elif not lines and not _LEGACY_BY.match(ln):
+            lines.append(f"- {ln}")  # a section written by hand or by another tool: kept as a line
+    return own, lines, folded
+
+
+def _folded_line(count: int) -> str:
+    return f"- … and {count} older entr{'y' if count == 1 else 'ies'}: see `coco entries`"
+
+
+def merge_note(existing: str, section: str, *, entry_id: str = "", limit: int = NOTE_LIMIT) -> str:
+    """The run note with one line for ``entry_id`` in COCO's block, the person's text kept whole.
+
+    COCO's block keeps one line per entry that links the run, newest first (a line that starts with
+    its date sorts by it; one without a date is the newest). Writing the same entry again replaces
+    its line. When the block would pass ``limit``, the oldest lines are folded into a count with a
+    pointer to ``coco entries``. COCO's part is shortened, never the person's: if the person's own
+    note alone is near the limit, COCO's block shrinks to the count, and to nothing if even that does
+    not fit.
     """
-    own = existing
-    if COCO_SECTION_BEGIN in existing:
-        head, _, rest = existing.partition(COCO_SECTION_BEGIN)
-        _, _, tail = rest.partition(COCO_SECTION_END)
-        own = (head.rstrip("\n") + ("\n" + tail.lstrip("\n") if tail.strip() else "")).rstrip("\n")
+    own, lines, folded = _split_note(existing)
     own = own[:limit]
+    line = " ".join(section.split())
+    if entry_id and not _has_entry(line, entry_id):
+        line = f"entry {entry_id}: {line}"
+    if len(line) > NOTE_LINE_CHARS:
+        line = line[: NOTE_LINE_CHARS - 1].rstrip() + "…"
+    new = f"- {line}"
+    if entry_id:
+        lines = [ln for ln in lines if not _has_entry(ln, entry_id)]
+    lines.insert(0, new)
+    # Newest first by the leading date; stable, so undated lines keep their place (the new one first).
+    lines.sort(key=lambda ln: m.group(1) if (m := _STAMP.match(ln)) else "9999", reverse=True)
     glue = "\n\n" if own else ""
-    room = limit - len(own) - len(glue) - len(COCO_SECTION_BEGIN) - len(COCO_SECTION_END) - 2
-    if room <= 0:
+    frame = len(own) + len(glue) + len(COCO_SECTION_BEGIN) + len(COCO_SECTION_END) + len(NOTE_HEADING) + 3
+    kept: list[str] = []
+    used = frame
+    for i, ln in enumerate(lines):
+        rest = len(lines) - i - 1 + folded
+        reserve = len(_folded_line(rest)) + 1 if rest else 0
+        if used + len(ln) + 1 + reserve > limit:
+            break
+        kept.append(ln)
+        used += len(ln) + 1
+    folded += len(lines) - len(kept)
+    body = [NOTE_HEADING, *kept]
+    if folded:
+        body.append(_folded_line(folded))
+    block = f"{COCO_SECTION_BEGIN}\n" + "\n".join(body) + f"\n{COCO_SECTION_END}"
+    if len(own) + len(glue) + len(block) > limit:
         return own
-    body = section if len(section) <= room else section[: max(0, room - 1)].rstrip() + "…"
-    return f"{own}{glue}{COCO_SECTION_BEGIN}\n{body}\n{COCO_SECTION_END}"
+    return f"{own}{glue}{block}"
 
 
 def utc(ts_ms: int | float | None) -> dt.datetime | None:

@@ -17,6 +17,7 @@ from narrative.types import Digest
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 DPI = 100
 # Beyond this many approaches a legend stops being readable; the smallest ones are pooled.
@@ -31,6 +32,15 @@ def render_chart(digest: Digest, *, width_px: int = 900, height_px: int = 450) -
     """PNG bytes of ``digest.series``: x = run start, y = the primary metric, a colour and marker per
     approach, and a step line of the best value so far (``max`` or ``min`` as the project's goal says).
     With no usable point it still renders a figure that says there are no runs yet."""
+    figure = build_figure(digest, width_px=width_px, height_px=height_px)
+    buffer = io.BytesIO()
+    # No bbox_inches="tight": it would change the pixel size the caller asked for.
+    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def build_figure(digest: Digest, *, width_px: int = 900, height_px: int = 450) -> Figure:
+    """The chart as a matplotlib ``Figure`` (what :func:`render_chart` saves; tests read it back)."""
     from matplotlib.figure import Figure
 
     if width_px < 200 or height_px < 150:
@@ -43,15 +53,18 @@ def render_chart(digest: Digest, *, width_px: int = 900, height_px: int = 450) -
     )
     figure = Figure(figsize=(width_px / DPI, height_px / DPI), dpi=DPI, layout="constrained")
     axes = figure.add_subplot()
-    axes.set_title(f"{digest.project}: {metric} over time", fontsize=13, loc="left")
+    covered = f", {_span(points[0][0], points[-1][0])}" if points else ""
+    axes.set_title(f"{digest.project}: {metric} over time{covered}", fontsize=13, loc="left")
     if not points:
         _empty(axes, digest)
     else:
         _plot(axes, digest, points, metric=metric)
-    buffer = io.BytesIO()
-    # No bbox_inches="tight": it would change the pixel size the caller asked for.
-    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-    return buffer.getvalue()
+    return figure
+
+
+def _span(first: dt.datetime, last: dt.datetime) -> str:
+    """The dates the points cover, as the header of the digest names them."""
+    return f"{first:%Y-%m-%d}" if first.date() == last.date() else f"{first:%Y-%m-%d} – {last:%Y-%m-%d}"
 
 
 def _empty(axes: Axes, digest: Digest) -> None:
@@ -86,12 +99,13 @@ def _plot(axes: Axes, digest: Digest, points: list[tuple[dt.datetime, float, str
             zorder=3,
         )
     xs, ys = _best_so_far(points, goal=digest.goal)
-    in_week = any(digest.since <= x <= digest.until for x, _, _ in points)
-    # Carry the best value on to the last run (or the end of the digest's week when it has runs), so
-    # the line reads "still the best" instead of stopping at the last improvement.
-    end = max(points[-1][0], digest.until) if in_week else points[-1][0]
+    # The x axis is the data's: from the first run to the last, with a margin. A fixed 7-day window
+    # would squeeze a day's runs into one column, and empty days say nothing.
+    first, last = points[0][0], points[-1][0]
+    margin = max((last - first) * 0.05, dt.timedelta(minutes=3))
+    low, high = first - margin, last + margin
     axes.step(
-        [x_of(x) for x in [*xs, end]], [*ys, ys[-1]],
+        [x_of(x) for x in [*xs, last]], [*ys, ys[-1]],
         where="post", color="#222222", linewidth=1.6, label="best so far", zorder=2,
     )
     axes.annotate(
@@ -102,19 +116,20 @@ def _plot(axes: Axes, digest: Digest, points: list[tuple[dt.datetime, float, str
         fontsize=9,
         color="#222222",
     )
-    if in_week:
-        # Shade the digest's week only when it has runs: otherwise it would squeeze old history.
-        axes.axvspan(x_of(digest.since), x_of(digest.until), color="#f2c94c", alpha=0.15, zorder=0,
-                     label="this digest's week")
+    shade_from, shade_to = max(digest.since, low), min(digest.until, high)
+    # Shade the part of the digest's window the axis shows, unless it is all of it (then it says nothing).
+    if shade_from < shade_to and not (digest.since <= low and high <= digest.until):
+        axes.axvspan(x_of(shade_from), x_of(shade_to), color="#f2c94c", alpha=0.15, zorder=0,
+                     label="this digest's days")
+    axes.set_xlim(x_of(low), x_of(high))
     axes.xaxis_date(tz=dt.UTC)
     locator = mdates.AutoDateLocator(minticks=3, maxticks=8, tz=dt.UTC)
     axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=dt.UTC))
-    if len({p[0] for p in points}) == 1:
-        # One instant gives a zero-width axis; widen it by a day either side.
-        only = points[0][0]
-        axes.set_xlim(x_of(only - dt.timedelta(days=1)), x_of(only + dt.timedelta(days=1)))
-    axes.set_xlabel("run start (UTC)")
+    # Dates as people write them; the hours only when the runs fit in two days, the day once if in one.
+    one_day = low.date() == high.date()
+    pattern = "%H:%M" if one_day else "%b %d\n%H:%M" if high - low <= dt.timedelta(days=2) else "%b %d"
+    axes.xaxis.set_major_formatter(mdates.DateFormatter(pattern, tz=dt.UTC))
+    axes.set_xlabel(f"run start ({low:%Y-%m-%d}, UTC)" if one_day else "run start (UTC)")
     axes.set_ylabel(f"{metric} ({'higher' if digest.goal == 'max' else 'lower'} is better)")
     axes.grid(True, alpha=0.3, linewidth=0.6)
     axes.spines["top"].set_visible(False)

@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     decide = sub.add_parser("decide", help="a model-selection decision record")
     decide.add_argument("--project", help=PROJECT_HELP)
     decide.add_argument("--finalist", action="append", required=True, dest="finalists",
-                        help="run id or prefix (repeat for each finalist)")
+                        help="run id, unique prefix or exact run name (repeat for each finalist)")
     decide.add_argument("--criterion", action="append", default=[], dest="criteria",
                         help="what the choice rests on, e.g. val_auc or latency (repeatable)")
     decide.add_argument("--context", default="", help="anything the record should mention")
@@ -374,6 +374,7 @@ async def _project_command(
         sys.stdout.write(f"{project.name} is now the default project of {settings.author}: "
                          "--project may be left out.\n")
         return 0
+    notices: list[str] = []
     record = await narrator.add_project(
         name=args.name,
         tracker=trackers.for_uri(settings.resolved_tracking_uri()),
@@ -381,7 +382,9 @@ async def _project_command(
         primary_metric=args.primary_metric,
         goal=args.goal,
         channels=args.channels,
+        notices=notices,
     )
+    sys.stderr.write("".join(f"coco: warning: {n}\n" for n in notices))
     if args.json:
         _print_json(_dump(record))
     else:
@@ -459,7 +462,13 @@ async def _digest_command(narrator: Narrator, args: argparse.Namespace) -> int:
 
         args.chart.parent.mkdir(parents=True, exist_ok=True)
         args.chart.write_bytes(render_chart(digest))
-    _print_json(_dump(digest)) if args.json else view.digest(digest)
+    chart = str(args.chart.resolve()) if args.chart else None
+    if args.json:
+        _print_json(_dump(digest))
+        if chart:  # stdout stays JSON; the person still learns where the chart went
+            sys.stderr.write(f"coco: chart written to {chart}\n")
+    else:
+        view.digest(digest, chart=chart)
     return 0
 
 

@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.formatting import fmt_value, short_id
+from bot.formatting import date_span, fmt_value, metric_columns, section_title, short_id
 
 if TYPE_CHECKING:
     from bot.conversation import CitedEntry, CitedRun, Form, HomeView, Reply, ReplyAction
@@ -227,7 +227,8 @@ def _entry(reply: Reply) -> list[Block]:
     if s.hypotheses:
         blocks += sections("Hypotheses", (f"• {escape(h)}" for h in s.hypotheses))
     if s.runs:
-        names = list(dict.fromkeys(k for r in s.runs for k in r.metrics))[:MAX_METRICS_SHOWN]
+        names = metric_columns((k for r in s.runs for k in r.metrics), primary=outcome.primary_metric,
+                               text=outcome.entry.raw_text, limit=MAX_METRICS_SHOWN)
         lines = []
         for r in s.runs[:MAX_RUN_LINES]:
             metrics = " · ".join(f"{escape(m)} {fmt_value(r.metrics[m])}" for m in names if m in r.metrics)
@@ -330,8 +331,11 @@ def _phase(reply: Reply) -> list[Block]:
 
 def _reproduce(reply: Reply) -> list[Block]:
     r: ReproReport = reply.payload
-    blocks: list[Block] = [header(f"Reproducing {r.run_name or short_id(r.run_id)}"),
-                           context(f"{link(r.url, 'run ' + short_id(r.run_id))} · `{r.run_id}`")]
+    blocks: list[Block] = []
+    if r.status.upper() in ("FAILED", "KILLED"):  # said first: this recipe reproduces a failure
+        blocks.append(section(f"⛔ *This run {r.status.upper()}.* Reproducing it reproduces a failure."))
+    blocks += [header(f"Reproducing {r.run_name or short_id(r.run_id)}"),
+               context(f"{link(r.url, 'run ' + short_id(r.run_id))} · `{r.run_id}`")]
     if r.present:
         blocks += sections("Recorded", (f"✓ {escape(k)}: `{escape(clip(v, 200))}`" for k, v in r.present.items()))
     if r.missing:
@@ -348,9 +352,10 @@ def _reproduce(reply: Reply) -> list[Block]:
 def _digest(reply: Reply) -> list[Block]:
     d: Digest = reply.payload
     blocks: list[Block] = [
-        header(f"{d.project} — week of {d.since:%Y-%m-%d}"),
+        header(f"{d.project} — work of {date_span(d.work_from, d.work_to)}" if d.work_from and d.work_to
+               else f"{d.project} — no new work"),
         context(f"primary metric *{escape(d.primary_metric or '(not set)')}* ({d.goal}) · "
-                f"{d.since:%Y-%m-%d} → {d.until:%Y-%m-%d}"),
+                f"digest of {d.since:%Y-%m-%d} → {d.until:%Y-%m-%d}"),
     ]
     if d.best:
         moved = d.best_before is not None and d.best_before.run_id != d.best.run_id
@@ -365,7 +370,7 @@ def _digest(reply: Reply) -> list[Block]:
             for line in lines:
                 cites = sources(line.citations, reply).removeprefix("Sources: ")
                 rendered.append(f"• {escape(line.text)}" + (f"  _({cites})_" if cites else ""))
-            blocks += sections(name, rendered)
+            blocks += sections(section_title(name), rendered)
     return blocks
 
 
@@ -397,12 +402,22 @@ def _decision(reply: Reply) -> list[Block]:
     lines = []
     for f in doc.finalists:
         mark = "🏆 " if f.run_id == doc.selected_run_id else "• "
-        metrics = " · ".join(f"{escape(k)} {fmt_value(v)}" for k, v in list(f.metrics.items())[:4])
+        shown = metric_columns(f.metrics, primary=next((m.metric for m in doc.measures if m.source == "metric"), None),
+                               text=" ".join(doc.criteria))
+        metrics = " · ".join(f"{escape(k)} {fmt_value(f.metrics[k])}" for k in shown)
         cited = reply.runs.get(f.run_id)
         name = f.run_name or (cited.name if cited else "") or short_id(f.run_id)
         lines.append(f"{mark}{link(cited.url if cited else '', name)} `{short_id(f.run_id)}`"
                      + (f" — {metrics}" if metrics else ""))
     blocks += sections("Finalists", lines)
+    if doc.measures:
+        from narrative.decision import cell, how_measured
+
+        names = {f.run_id: f.run_name or short_id(f.run_id) for f in doc.finalists}
+        rows = [f"*{escape(m.criterion)}* — {escape(how_measured(m))}: "
+                + " · ".join(f"{escape(names[f.run_id])} {cell(m, f.run_id).replace('**', '*')}" for f in doc.finalists)
+                for m in doc.measures]
+        blocks += sections("Criteria", rows)
     if doc.rationale:
         blocks.append(section(f"*Why:* {escape(doc.rationale)}"))
     if doc.tradeoffs:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.formatting import fmt_value, short_id
+from bot.formatting import date_span, fmt_value, metric_columns, section_title, short_id
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -83,7 +83,8 @@ def entry(outcome: LogOutcome, *, project: str) -> None:
             for item in items:
                 console.print(f"  • {item}")
     if s.runs:
-        metric_names = list(dict.fromkeys(k for r in s.runs for k in r.metrics))[:4]
+        metric_names = metric_columns((k for r in s.runs for k in r.metrics), primary=outcome.primary_metric,
+                                      text=e.raw_text)
         table = Table(title="Runs (values from the tracker)", title_justify="left")
         table.add_column("run")
         table.add_column("name")
@@ -211,7 +212,12 @@ def phase(report: PhaseReport) -> None:
 
 def reproduce(report: ReproReport) -> None:
     console = _console()
+    if report.status.upper() in ("FAILED", "KILLED"):
+        # Said before anything else: a recipe for a failed run is a recipe for a failure.
+        console.print(f"[bold red]This run {report.status.upper()}.[/] Reproducing it reproduces a failure.")
     console.rule(f"[bold]Reproducing {report.run_name or report.run_id}[/] ({short_id(report.run_id)})")
+    if report.url:
+        console.print(f"  [link={report.url}]{report.url}[/link]")
     for key, value in report.present.items():
         console.print(f"  [green]✓[/] {key}: {value}")
     for item in report.missing:
@@ -223,20 +229,32 @@ def reproduce(report: ReproReport) -> None:
                 console.print(f"  {i}. {item}")
 
 
-def digest(d: Digest) -> None:
+def digest_heading(d: Digest) -> tuple[str, str]:
+    """What the digest covers: the dates that hold work, and the window it looked at."""
+    window = f"{d.since:%Y-%m-%d} – {d.until:%Y-%m-%d}"
+    if d.work_from is not None and d.work_to is not None:
+        return f"{d.project} — work of {date_span(d.work_from, d.work_to)}", window
+    return f"{d.project} — no new work", window
+
+
+def digest(d: Digest, *, chart: str | None = None) -> None:
     console = _console()
     _notices(console, d.notices)
-    console.rule(f"[bold]{d.project} — week of {d.since:%Y-%m-%d}[/] ({d.primary_metric}, {d.goal})")
+    title, window = digest_heading(d)
+    console.rule(f"[bold]{title}[/] [dim](digest of {window}; {d.primary_metric or 'no primary metric'}, "
+                 f"{d.goal})[/]")
     if d.best:
         moved = d.best_before is not None and d.best_before.run_id != d.best.run_id
         before = f" (was {fmt_value(d.best_before.value)})" if moved and d.best_before else ""
         console.print(f"Best: {d.best.run_name or short_id(d.best.run_id)} = {fmt_value(d.best.value)}{before}")
     for section, lines in d.sections.items():
         if lines:
-            console.print(f"[bold]{section}[/]")
+            console.print(f"[bold]{section_title(section)}[/]")
             for line in lines:
                 cites = _cites(line.citations)
                 console.print(f"  • {line.text}" + (f" [dim]({cites})[/]" if cites else ""))
+    if chart:
+        console.print(f"Chart of {d.primary_metric or 'the primary metric'} written to {chart}")
 
 
 def next_plan(plan: NextPlan) -> None:

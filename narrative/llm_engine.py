@@ -828,22 +828,10 @@ def best_run(history: ProjectHistory) -> BestRun | None:
 
 
 def decision_markdown(doc: DecisionDoc) -> str:
-    lines = [f"# {doc.title}", ""]
-    if doc.criteria:
-        lines += ["**Criteria:** " + ", ".join(doc.criteria), ""]
-    if doc.finalists:
-        names = sorted({k for f in doc.finalists for k in f.metrics})[:8]
-        lines += ["| run | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
-        for f in doc.finalists:
-            mark = " **(selected)**" if f.run_id == doc.selected_run_id else ""
-            cells = [f"{f.metrics[n]:.4g}" if n in f.metrics else "" for n in names]
-            lines.append(f"| {f.run_name or f.run_id[:8]} `{f.run_id[:8]}`{mark} | " + " | ".join(cells) + " |")
-        lines.append("")
-    if doc.rationale:
-        lines += ["## Rationale", doc.rationale, ""]
-    if doc.tradeoffs:
-        lines += ["## Trade-offs", *(f"- {t}" for t in doc.tradeoffs), ""]
-    return "\n".join(lines).rstrip() + "\n"
+    """The record as Markdown, the same as the local engine's (criteria table, run links)."""
+    from narrative.decision import markdown
+
+    return markdown(doc)
 
 
 def validate_json(schema: type[M], text: str) -> M:

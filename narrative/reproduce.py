@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from narrative.history_index import fmt
 from narrative.types import ReproReport
@@ -26,6 +26,13 @@ _NOT_QUALITY = re.compile(r"(seconds|_secs?$|_s$|time|duration|runtime|wall|late
 _SEED = ("seed", "random_state", "random_seed", "rng_seed", "global_seed")
 _ENV_TAG = re.compile(r"(requirements|conda|docker|image|python_version|python|pip|environment|env|"
                       r"cuda|torch_version|sklearn_version|lockfile|poetry)", re.I)
+# Tags or params that hold the command line a run was started with, as the training code logged it.
+_COMMAND_KEY = re.compile(r"^(command|cmd|command_?line|cmdline|cli|argv|sys\.argv|launch_command|"
+                          r"entrypoint_command|mlflow\.source\.command)$", re.I)
+# A Jupyter kernel's launcher is what mlflow.source.name holds for a run started from a notebook.
+_KERNEL = re.compile(r"(ipykernel_launcher|ipykernel|colab_kernel_launcher|jupyter)", re.I)
+# More params than this are listed as a count: an autologged estimator logs every default.
+PARAMS_SHOWN = 12
 _DIRTY = re.compile(r"(dirty|uncommitted|git\.is_dirty|source\.git\.dirty)", re.I)
 
 
@@ -78,30 +85,42 @@ def reproduce(
 
     source = tags.get("mlflow.source.name", "")
     stype = tags.get("mlflow.source.type", "")
-    entry = tags.get("mlflow.project.entryPoint", "")
+    notebook = stype.upper() == "NOTEBOOK" or source.endswith(".ipynb") or _KERNEL.search(source) is not None
     if source:
         present["entry_point"] = source + (f" ({stype.lower()})" if stype else "")
-        if stype.upper() == "NOTEBOOK" or source.endswith(".ipynb"):
+        if notebook:
             missing.append("a script entry point: the run came from a notebook, whose cell order is not recorded")
-    else:
-        missing.append("entry point / command (no mlflow.source.name tag)")
+    command, command_source = recorded_command(run)
+    if command is None and not notebook:
+        missing.append("command (none recorded: no MLflow project entry point, no mlflow.source.name, "
+                       "no logged command line)")
+    entry = tags.get("mlflow.project.entryPoint", "")
     if entry:
         present["project_entry_point"] = entry
 
-    cmd_params = " ".join(f"--{k} {v}" for k, v in params.items())
     steps: list[str] = []
+    failed = run.status.upper() in ("FAILED", "KILLED")
+    if failed:
+        steps.append(f"This run {run.status.upper()}: a re-run reproduces a failure, and its metrics may be "
+                     "partial. Reproduce a finished run instead unless the failure is what you are chasing.")
     if commit:
         steps.append(f"check out the code at {commit[:12]}")
     if data:
         steps.append(f"fetch the data snapshot {data[0]}={data[1]}")
-    if entry:
-        steps.append(f"mlflow run . -e {entry} " + " ".join(f"-P {k}={v}" for k, v in params.items()))
-    elif source and not source.endswith(".ipynb"):
-        steps.append(f"python {source} {cmd_params}".strip())
-    elif source:
-        steps.append(f"re-execute {source} top to bottom with: " + ", ".join(f"{k}={v}" for k, v in params.items()))
+    shown = _params_text(params)
+    if command is not None:
+        steps.append(f"run the recorded command ({command_source}): {command}")
+        if command_source == "mlflow.source.name" and params:
+            steps.append(f"its arguments were not recorded; the run logged these params: {shown}")
+        elif command_source == "MLflow project entry point" and params:
+            steps.append(f"pass the entry point's params with -P NAME=VALUE; the run logged: {shown}")
+    elif notebook:
+        steps.append(f"re-execute the notebook {source} top to bottom"
+                     + (f" with these params: {shown}" if params else ""))
     else:
-        steps.append("re-run the training entry point with: " + ", ".join(f"{k}={v}" for k, v in params.items()))
+        steps.append("the command that started this run is unknown"
+                     + (f"; pass these params to your training code: {shown}" if params else
+                        " and it logged no params"))
 
     checks: list[str] = []
     same = [s for s in siblings if s.run_id != run.run_id and s.status.upper() not in ("FAILED", "KILLED")
@@ -116,10 +135,45 @@ def reproduce(
         src = f"the spread across {len(vals)} seeds" if len(vals) >= 2 else "0.5% relative"
         checks.append(f"{name} within ±{fmt(tol)} of {fmt(value)} ({src})")
 
+    if failed and checks:
+        checks.insert(0, "these are the failed run's last values: a successful re-run may end elsewhere")
     discussed = [e.id for e in entries if run.run_id in e.run_ids
                  or run.run_id[:8] in e.raw_text or (run.run_name and run.run_name in e.raw_text)]
     return ReproReport(
-        run_id=run.run_id, run_name=run.run_name, url=run.url, present=present, missing=missing,
-        steps=steps, checks=checks, entries=discussed,
+        run_id=run.run_id, run_name=run.run_name, url=run.url, status=run.status, present=present,
+        missing=missing, steps=steps, checks=checks, entries=discussed, command=command,
+        command_source=command_source, params=dict(params),
     )
+
+
+def recorded_command(run: RunSnapshot) -> tuple[str | None, str]:
+    """The command that started the run, only as the tracker recorded it, and where it was found.
+
+    In order: a logged command line (a tag or param such as ``command`` or ``sys.argv``), an MLflow
+    project entry point (``mlflow run`` records its entry point and passes the run's params), a script
+    named by ``mlflow.source.name``. Nothing is made up: ``(None, "")`` when none is recorded."""
+    for where, mapping in (("tag", run.tags), ("param", run.params)):
+        for key, value in mapping.items():
+            if _COMMAND_KEY.match(key) and str(value).strip():
+                return " ".join(str(value).split()), f"{where} {key}"
+    source = run.tags.get("mlflow.source.name", "").strip()
+    entry = run.tags.get("mlflow.project.entryPoint", "").strip()
+    if entry:
+        version = run.tags.get("mlflow.source.git.commit", "")
+        target = source or "."
+        parts = ["mlflow", "run", target, "-e", entry]
+        if version and "://" in target:
+            parts += ["--version", version]
+        # Its params go with -P NAME=VALUE; which of the logged params the entry point declares is
+        # in the project's MLproject, not in the run, so they are listed apart rather than guessed.
+        return " ".join(parts), "MLflow project entry point"
+    if source and source.endswith(".py") and not _KERNEL.search(source):
+        return f"python {source}", "mlflow.source.name"
+    return None, ""
+
+
+def _params_text(params: Mapping[str, str], *, limit: int = PARAMS_SHOWN) -> str:
+    items = [f"{k}={v}" for k, v in sorted(params.items())]
+    more = f" (and {len(items) - limit} more in the run's parameters)" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
 

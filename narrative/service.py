@@ -8,6 +8,7 @@ a tracker or engine outage leaves a ``pending`` entry and a durable job that fin
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import logging
 import re
@@ -15,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from adapters.errors import (
+    AmbiguousRunIdError,
     EmptyTextError,
     OutsideFailure,
     RunNotFoundError,
@@ -56,6 +58,10 @@ STRUCTURE_JOB = "structure_entry"
 WRITE_BACK_JOB = "write_back"
 RESTRUCTURE_JOB = "restructure_entry"  # issue #5: re-run the model on an entry the local engine wrote
 _HEX_REF = re.compile(rf"(?<![0-9a-zA-Z])[0-9a-f]{{{RUN_ID_MIN_PREFIX},32}}(?![0-9a-zA-Z])")
+# How many runs `project add` reads to check that the primary metric exists (newest first).
+PRIMARY_METRIC_SCAN = 5000
+# The characters of an MLflow run id: a reference made of anything else can only be a run name.
+_ID_CHARS = re.compile(r"[A-Za-z0-9][\w\-]*")
 # A resync re-reads runs that started this long before the last sync: their metrics may still move.
 RESYNC_OVERLAP = dt.timedelta(days=2)
 # Runs read this recently are fresh enough for a thread answer; a busy bot syncs at most this often
@@ -92,6 +98,7 @@ class LogOutcome:
     reason: str = ""
     notes_written: int = 0
     already_tried: list[CheckResult] = field(default_factory=list)
+    primary_metric: str | None = None  # the project's, so tables show it first
 
     @property
     def structure(self) -> EntryStructure:
@@ -132,10 +139,19 @@ class Narrator:
         primary_metric: str | None,
         goal: Goal,
         channels: Sequence[str] = (),
+        notices: list[str] | None = None,
     ) -> ProjectRecord:
+        """Create or update a project. A primary metric that none of the experiments' runs logged is
+        refused (a typo would silently empty every table); with no runs yet it is accepted, and a
+        warning for the person is appended to ``notices``."""
         if not name.strip():
             raise UserInputError("A project needs a name.")
         found = [await tracker.get_experiment(e) for e in experiments]
+        if primary_metric:
+            warning = await self._check_primary_metric(
+                tracker, [e.experiment_id for e in found], primary_metric.strip())
+            if warning and notices is not None:
+                notices.append(warning)
         return await self.repo.create_project(
             self.workspace_id,
             name=name.strip(),
@@ -147,6 +163,30 @@ class Narrator:
             goal=goal,
             channels=channels,
         )
+
+    async def _check_primary_metric(self, tracker: Tracker, experiment_ids: list[str], metric: str) -> str | None:
+        seen: set[str] = set()
+        runs = 0
+        async for run in iter_runs(tracker, experiment_ids=experiment_ids):
+            runs += 1
+            seen.update(run.metrics)
+            if metric in seen or runs >= PRIMARY_METRIC_SCAN:
+                break
+        if metric in seen:
+            return None
+        if not runs:
+            return (f"The experiment has no runs yet, so the primary metric {metric!r} cannot be checked; "
+                    "make sure your runs log it under exactly this name.")
+        close = difflib.get_close_matches(metric, sorted(seen), n=3, cutoff=0.5)
+        if not close:  # a different spelling of case or separators is still the closest
+            close = [m for m in sorted(seen) if m.lower().replace("-", "_") == metric.lower().replace("-", "_")]
+        if close:
+            hint = f" Closest: {', '.join(close)}."
+        elif seen:
+            hint = f" Logged: {', '.join(sorted(seen)[:8])}{'…' if len(seen) > 8 else ''}."
+        else:
+            hint = " They log no metrics."
+        raise UserInputError(f"No run of the experiment logged the metric {metric!r}.{hint}")
 
     async def project(self, name: str) -> ProjectRecord:
         return await self.repo.get_project(self.workspace_id, name)
@@ -229,7 +269,7 @@ class Narrator:
         await self.repo.upsert_runs(self.workspace_id, [candidates[r.run_id] for r in structure.runs])
         await self._record_decisions(project, stored)
         written = await self._write_back(project, stored)
-        return LogOutcome(entry=stored, notes_written=written)
+        return LogOutcome(entry=stored, notes_written=written, primary_metric=project.metric_now()[0])
 
     async def _leave_pending(
         self, project: ProjectRecord, entry: EntryRecord, failure: OutsideFailure, *, requeue: bool
@@ -424,7 +464,14 @@ class Narrator:
     async def digest(self, *, project: str, days: int = 7) -> Digest:
         history = await self.history(await self.project(project))
         digest = await self.engine.digest(history, days=days)
-        return grounding.ground_digest(digest, runs=history.runs, entry_ids={e.id for e in history.entries})
+        digest = grounding.ground_digest(digest, runs=history.runs, entry_ids={e.id for e in history.entries})
+        # What the digest covers is the days that hold work, not the start of its window.
+        days_with_work = sorted(
+            {e.at.date() for e in history.entries if digest.since < e.at <= digest.until}
+            | {r.start.date() for r in history.runs.values() if digest.since < r.start <= digest.until})
+        if days_with_work:
+            digest.work_from, digest.work_to = days_with_work[0], days_with_work[-1]
+        return digest
 
     async def next_plan(self, *, project: str, context: str = "") -> NextPlan:
         history = await self.history(await self.project(project))
@@ -457,23 +504,76 @@ class Narrator:
         return doc
 
     async def resolve_run(self, project: ProjectRecord, run_ref: str) -> RunSnapshot:
-        """A run by full id or unique prefix: from the tracker, else from the cache when it is down."""
-        ref = run_ref.strip().lower()
-        if len(ref) < RUN_ID_MIN_PREFIX or not re.fullmatch(r"[0-9a-f]+", ref):
-            raise UserInputError(
-                f"{run_ref!r} is not a run id: give the full id or its first {RUN_ID_MIN_PREFIX}+ hex characters."
-            )
+        """The one run resolver of every command: full id, unique id prefix (6+ characters) or exact
+        run name, among the project's runs. From the tracker, else from the cache when it is down.
+
+        Unknown or ambiguous references are a ``UserInputError`` of one line that lists the matches
+        (or the closest run names)."""
+        ref = run_ref.strip()
+        if not ref:
+            raise UserInputError("Give a run: its full id, a unique prefix of its id (6+ characters) or its name.")
+        tracker = self.tracker(project)
         try:
-            run = await self.tracker(project).get_run(ref, experiment_ids=project.experiment_ids)
+            found = await self._run_candidates(tracker, project, ref)
         except TrackerUnavailableError:
-            cached, _ = await self.repo.list_runs(self.workspace_id, project.id)
-            hits = [r for r in cached if r.run_id.startswith(ref)]
-            if len(hits) != 1:
+            cached = await self._cached_runs(project)
+            low = ref.lower()
+            found = {r.run_id: r for r in cached
+                     if (len(low) >= RUN_ID_MIN_PREFIX and r.run_id.startswith(low)) or r.run_name == ref}
+            if len(found) != 1:
                 raise
-            return hits[0]
-        snapshot = snapshot_of(run, project_id=project.id)
-        await self.repo.upsert_runs(self.workspace_id, [snapshot])
-        return snapshot
+        if len(found) == 1:
+            [snapshot] = found.values()
+            await self.repo.upsert_runs(self.workspace_id, [snapshot])
+            return snapshot
+        if found:
+            shown = ", ".join(f"{r.run_name or '(no name)'} ({r.run_id[:8]})"
+                              for r in sorted(found.values(), key=lambda r: r.start, reverse=True)[:6])
+            more = f" and {len(found) - 6} more" if len(found) > 6 else ""
+            raise UserInputError(
+                f"{ref!r} matches {len(found)} runs of project {project.name}: {shown}{more}; give the full run id."
+            )
+        await self.sync_runs(project)  # the closest names come from a fresh cache (an outage keeps the old one)
+        names = sorted({r.run_name for r in await self._cached_runs(project) if r.run_name})
+        close = difflib.get_close_matches(ref, names, n=4, cutoff=0.6)
+        hint = f" Closest run names: {', '.join(close)}." if close else ""
+        raise UserInputError(
+            f"No run of project {project.name} matches {ref!r} (a full run id, a unique id prefix of "
+            f"{RUN_ID_MIN_PREFIX}+ characters, or an exact run name).{hint}"
+        )
+
+    async def _run_candidates(self, tracker: Tracker, project: ProjectRecord, ref: str) -> dict[str, RunSnapshot]:
+        """Every run of the project that ``ref`` names, by id (or id prefix) and by exact name."""
+        found: dict[str, RunSnapshot] = {}
+        if len(ref) >= RUN_ID_MIN_PREFIX and _ID_CHARS.fullmatch(ref):
+            try:
+                run = await tracker.get_run(ref, experiment_ids=project.experiment_ids)
+            except AmbiguousRunIdError as many:
+                cached = await self.repo.get_runs(self.workspace_id, project.id, many.matches)
+                for run_id in many.matches:
+                    hit = cached.get(run_id) or snapshot_of(
+                        await tracker.get_run(run_id, experiment_ids=project.experiment_ids), project_id=project.id)
+                    found[run_id] = hit
+            except RunNotFoundError:
+                pass
+            else:
+                # A full id of another experiment is not one of this project's runs.
+                if run.experiment_id in project.experiment_ids:
+                    found[run.run_id] = snapshot_of(run, project_id=project.id)
+        if len(ref) == 32 and found:  # a full id that names a run is not also someone's run name
+            return found
+        for run in await tracker.find_runs_by_name(ref, experiment_ids=project.experiment_ids):
+            found.setdefault(run.run_id, snapshot_of(run, project_id=project.id))
+        return found
+
+    async def _cached_runs(self, project: ProjectRecord) -> list[RunSnapshot]:
+        runs: list[RunSnapshot] = []
+        token: str | None = None
+        while True:
+            page, token = await self.repo.list_runs(self.workspace_id, project.id, page_token=token)
+            runs += page
+            if not token:
+                return runs
 
     async def reproduce(self, *, project: str, run_ref: str) -> ReproReport:
         from narrative.reproduce import reproduce
@@ -491,13 +591,14 @@ class Narrator:
 
 
 def note_section(entry: EntryRecord, run_id: str) -> str:
-    """COCO's part of a run's note in the tracker: which entry discusses the run, and what it found."""
+    """The entry's one line in the run's note in the tracker: when, who, which entry, what it found.
+
+    It starts with the entry's date so the tracker's note can keep its lines newest first
+    (:func:`adapters.tracker.merge_note`)."""
     s = entry.structure or EntryStructure()
-    lines = [f"**COCO entry {entry.id}** — {s.title or 'experiment log'}",
-             f"by {entry.author}, {entry.at:%Y-%m-%d %H:%M} UTC"]
-    related = [c for c in s.conclusions if run_id in c.run_ids] or s.conclusions[:3]
     marks = {"worked": "✅", "did_not_work": "❌", "inconclusive": "•"}
-    lines += [f"{marks[c.verdict]} {c.text}" for c in related]
-    lines += [f"Hypothesis: {h}" for h in s.hypotheses[:2]]
-    lines += [f"Next: {n}" for n in s.next_steps[:2]]
-    return "\n".join(lines)
+    related = [c for c in s.conclusions if run_id in c.run_ids] or s.conclusions[:1]
+    found = "; ".join(f"{marks[c.verdict]} {c.text}" for c in related[:2])
+    title = s.title or (s.observations[0] if s.observations else "experiment log")
+    line = f"{entry.at:%Y-%m-%d %H:%M} · {entry.author} · entry {entry.id} — {title}"
+    return f"{line} — {found}" if found else line

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from narrative import vocab
 from narrative.answering import answer as _answer
 from narrative.approaches import Approach, derive
 from narrative.checking import check as _check
@@ -19,13 +18,11 @@ from narrative.types import (
     DecisionDoc,
     Digest,
     DigestLine,
-    Finalist,
     NextExperiment,
     NextPlan,
     PhaseReport,
     ProjectHistory,
 )
-from storage.records import RunSnapshot
 
 __all__ = ["answer", "check", "decide", "digest", "next_plan", "phase"]
 
@@ -218,54 +215,7 @@ def next_plan(history: ProjectHistory, *, context: str = "") -> NextPlan:
 def decide(
     history: ProjectHistory, *, finalists: Sequence[str], criteria: Sequence[str], context: str = ""
 ) -> DecisionDoc:
-    idx = index_for(history)
-    metric, goal = idx.metric_now()
-    runs: list[RunSnapshot] = []
-    for ref in finalists:
-        r = idx.run_by_id.get(ref) or next((x for x in idx.runs if x.run_id.startswith(ref)
-                                            or x.run_name == ref), None)
-        if r is not None and r not in runs:
-            runs.append(r)
-    fins = [Finalist(run_id=r.run_id, run_name=r.run_name, label=r.run_name or r.run_id[:8],
-                     metrics=dict(r.metrics),
-                     duration_minutes=round((r.end - r.start).total_seconds() / 60, 1) if r.end else None)
-            for r in runs]
-    crit = list(criteria) or ([f"{metric} ({goal})"] if metric else [])
-    sel = idx.best_run(metric, goal, runs) if metric else None
-    tradeoffs: list[str] = []
-    if sel is not None and metric:
-        for r in runs:
-            if r is sel:
-                continue
-            diffs = []
-            for k in sorted(set(r.metrics) & set(sel.metrics)):
-                g = vocab.metric_goal(k)
-                a, b = sel.metrics[k], r.metrics[k]
-                if (g == "max" and b > a) or (g == "min" and b < a):
-                    diffs.append(f"better {k} ({fmt(b)} vs {fmt(a)})")
-            if r.end and sel.end and (r.end - r.start) < (sel.end - sel.start):
-                diffs.append(f"faster to train ({(r.end - r.start).total_seconds() / 60:.0f} vs "
-                             f"{(sel.end - sel.start).total_seconds() / 60:.0f} min)")
-            tradeoffs.append(f"{r.run_name or r.run_id[:8]}: " + (", ".join(diffs) if diffs else
-                                                                 f"no advantage over {sel.run_name}"))
-    rationale = ""
-    if sel is not None and metric:
-        rationale = f"{sel.run_name or sel.run_id[:8]} has the {'highest' if goal == 'max' else 'lowest'} {metric} " \
-                    f"({fmt(sel.metrics[metric])}) among the finalists."
-        if context:
-            rationale += f" Context: {context.strip()[:300]}"
-    cites = [Citation(entry_id=eid, run_ids=[r.run_id]) for r in runs for eid in idx.run_entries.get(r.run_id, [])[:1]]
-    cites += [Citation(run_ids=[r.run_id]) for r in runs if not idx.run_entries.get(r.run_id)]
-    md = [f"# Model selection — {history.project.name}", "", f"Date: {history.now:%Y-%m-%d}", "",
-          "## Criteria", *[f"- {c}" for c in crit], "", "## Finalists", ""]
-    keys = sorted({k for f in fins for k in f.metrics})[:6]
-    md.append("| run | " + " | ".join(keys) + " | minutes |")
-    md.append("|---" * (len(keys) + 2) + "|")
-    for f in fins:
-        md.append(f"| {f.label} (`{f.run_id[:8]}`) | " + " | ".join(fmt(f.metrics[k]) if k in f.metrics else "—"
-                                                              for k in keys) + f" | {f.duration_minutes or '—'} |")
-    md += ["", "## Decision", rationale or "No finalist has the primary metric.", "", "## Trade-offs",
-           *[f"- {t}" for t in tradeoffs]]
-    return DecisionDoc(title=f"Model selection for {history.project.name}", criteria=crit, finalists=fins,
-                       selected_run_id=sel.run_id if sel else None, rationale=rationale, tradeoffs=tradeoffs,
-                       citations=cites, markdown="\n".join(md))
+    """The decision record (:mod:`narrative.decision`: every criterion measured or left to judge)."""
+    from narrative.decision import decide as _decide
+
+    return _decide(history, finalists=finalists, criteria=criteria, context=context)

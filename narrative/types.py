@@ -122,6 +122,11 @@ class ReproReport(BaseModel):
     run_id: str
     run_name: str = ""
     url: str = ""
+    status: str = ""  # the tracker's: a FAILED or KILLED run is said first
+    # The command that started the run, only as recorded (None: unknown), and where it was found.
+    command: str | None = None
+    command_source: str = ""
+    params: dict[str, str] = Field(default_factory=dict)
     present: dict[str, str] = Field(default_factory=dict)
     missing: list[str] = Field(default_factory=list)
     steps: list[str] = Field(default_factory=list)
@@ -146,6 +151,9 @@ class Digest(BaseModel):
     # (run_id, start, value, approach) points for the chart of the primary metric over time
     series: list[tuple[str, dt.datetime, float, str]] = Field(default_factory=list)
     notices: list[str] = Field(default_factory=list)  # as in CheckResult
+    # The first and last day inside [since, until] with an entry or a run: what the digest covers.
+    work_from: dt.date | None = None
+    work_to: dt.date | None = None
 
 
 class NextExperiment(BaseModel):
@@ -169,7 +177,23 @@ class Finalist(BaseModel):
     run_name: str = ""
     label: str = ""
     metrics: dict[str, float] = Field(default_factory=dict)
-    duration_minutes: float | None = None
+    duration_minutes: float | None = None  # from the tracker's start and end times
+    url: str = ""
+    status: str = ""
+
+
+class CriterionMeasure(BaseModel):
+    """One criterion of a decision and how each finalist measures on it (run id -> value).
+
+    ``source``: ``metric`` (a logged metric), ``wall_time`` (minutes from start and end times), or
+    ``judgement`` (the tracker cannot measure it: the person fills it in)."""
+
+    criterion: str
+    source: Literal["metric", "wall_time", "judgement"]
+    metric: str | None = None
+    goal: Goal = "max"
+    values: dict[str, float | None] = Field(default_factory=dict)
+    best_run_id: str | None = None  # only when the best is clearly ahead of the next
 
 
 class DecisionDoc(BaseModel):
@@ -182,12 +206,16 @@ class DecisionDoc(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     markdown: str = ""
     notices: list[str] = Field(default_factory=list)  # as in CheckResult
+    measures: list[CriterionMeasure] = Field(default_factory=list)  # one per criterion, in order
+    project: str = ""
+    date: dt.date | None = None
+    context: str = ""
 
 
 EngineJob = Literal["structure", "check", "answer", "phase", "digest", "next", "decide"]
 
 __all__ = [
-    "Answer", "ApproachRecord", "ApproachView", "BestRun", "CheckMatch", "CheckResult", "Citation",
+    "Answer", "ApproachRecord", "ApproachView", "BestRun", "CheckMatch", "CheckResult", "Citation", "CriterionMeasure",
     "DecisionDoc", "Digest", "DigestLine", "EngineJob", "Finalist", "NextExperiment", "NextPlan",
     "PhaseReport", "ProjectHistory", "ReproReport", "StructureRequest",
 ]

@@ -12,6 +12,7 @@ from adapters.tracker import (
     COCO_ENTRY_TAG,
     COCO_SECTION_BEGIN,
     COCO_SECTION_END,
+    NOTE_HEADING,
     NOTE_LIMIT,
     NOTE_TAG,
     TrackedRun,
@@ -254,30 +255,50 @@ async def test_scan_fallback_resolves_the_same(backend: Backend, request: pytest
 
 
 # -- write_note -------------------------------------------------------------------------------------
-async def test_write_note_keeps_the_persons_note_and_replaces_cocos_section(backend: Backend) -> None:
+async def test_write_note_keeps_one_line_per_entry_newest_first(backend: Backend) -> None:
     run_id = backend.new_run(note="Tried a smaller LR; looks noisy.")
-    await backend.tracker.write_note(run_id, entry_id="entry-1", section="COCO: linked to entry 1")
+    await backend.tracker.write_note(run_id, entry_id="entry-1", section="2026-03-02 18:00 · ana · entry entry-1 — a")
     first = backend.tags_of(run_id)
     assert first[NOTE_TAG].startswith("Tried a smaller LR; looks noisy.")
-    assert "COCO: linked to entry 1" in first[NOTE_TAG]
+    assert "entry entry-1 — a" in first[NOTE_TAG]
     assert first[COCO_ENTRY_TAG] == "entry-1"
 
-    await backend.tracker.write_note(run_id, entry_id="entry-2", section="COCO: now entry 2")
+    await backend.tracker.write_note(run_id, entry_id="entry-2", section="2026-03-03 09:00 · bob · entry entry-2 — b")
     second = backend.tags_of(run_id)
     note = second[NOTE_TAG]
     assert note.startswith("Tried a smaller LR; looks noisy.")
-    assert "COCO: now entry 2" in note and "entry 1" not in note
+    # The first entry's line is kept, below the newer one.
+    assert note.index("entry entry-2 — b") < note.index("entry entry-1 — a")
     assert note.count(COCO_SECTION_BEGIN) == 1 and note.count(COCO_SECTION_END) == 1
     assert second[COCO_ENTRY_TAG] == "entry-2"
+    # Writing an entry again replaces its own line only.
+    await backend.tracker.write_note(run_id, entry_id="entry-1", section="2026-03-02 18:00 · ana · entry entry-1 — a2")
+    note = backend.tags_of(run_id)[NOTE_TAG]
+    assert "— a2" in note and "entry entry-1 — a\n" not in note and note.count("entry entry-1") == 1
+    assert "entry entry-2 — b" in note
     # What the tracker itself reports afterwards is the same note.
     assert (await backend.tracker.get_run(run_id)).tags[NOTE_TAG] == note
+
+
+async def test_write_note_folds_old_lines_within_the_limit(backend: Backend) -> None:
+    own = "my own words " * 200
+    run_id = backend.new_run(note=own)
+    for i in range(40):
+        line = f"2026-03-{1 + i // 2:02d} {10 + i % 2}:00 · ana · entry e{i:02d} — " + "finding " * 30
+        await backend.tracker.write_note(run_id, entry_id=f"e{i:02d}", section=line)
+    note = backend.tags_of(run_id)[NOTE_TAG]
+    assert len(note) <= NOTE_LIMIT
+    assert note.startswith(own.rstrip())
+    assert "entry e39" in note and "entry e00" not in note
+    shown = note.count("· entry e")
+    assert f"… and {40 - shown} older entries: see `coco entries`" in note
 
 
 async def test_write_note_on_a_run_without_note(backend: Backend) -> None:
     run_id = backend.new_run()
     await backend.tracker.write_note(run_id, entry_id="e", section="only COCO")
     note = backend.tags_of(run_id)[NOTE_TAG]
-    assert note == f"{COCO_SECTION_BEGIN}\nonly COCO\n{COCO_SECTION_END}"
+    assert note == f"{COCO_SECTION_BEGIN}\n{NOTE_HEADING}\n- entry e: only COCO\n{COCO_SECTION_END}"
 
 
 async def test_long_person_note_stays_whole(backend: Backend) -> None:

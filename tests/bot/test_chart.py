@@ -97,3 +97,36 @@ async def test_charts_render_side_by_side_in_threads() -> None:
     pngs = await asyncio.gather(*(asyncio.to_thread(render_chart, d) for d in digests))
     assert all(_png_size(p) == (900, 450) for p in pngs)
     assert pngs == [render_chart(d) for d in digests]  # deterministic, even when rendered concurrently
+
+
+def test_the_axis_is_the_datas_and_each_approach_has_its_colour_and_name() -> None:
+    import matplotlib.dates as mdates
+
+    from bot.chart import build_figure
+
+    # A day's runs, minutes apart: they must spread across the axis, not sit in one column of a week.
+    day = dt.datetime(2026, 12, 1, 14, 0, tzinfo=dt.UTC)
+    series = [(f"{i:032x}", day + dt.timedelta(minutes=4 * i), 0.9 + i / 100, ["svm", "logreg", "forest"][i % 3])
+              for i in range(9)]
+    digest = Digest(project="iris", since=dt.datetime(2026, 11, 24, 23, tzinfo=dt.UTC),
+                    until=dt.datetime(2026, 12, 1, 23, tzinfo=dt.UTC), primary_metric="val_acc", goal="max",
+                    series=series)
+    axes = build_figure(digest).axes[0]
+    low, high = (mdates.num2date(x) for x in axes.get_xlim())
+    assert low.date() == high.date() == day.date()
+    assert high - low < dt.timedelta(hours=3)
+    labels = [t.get_text() for t in axes.get_legend().get_texts()]
+    assert labels[:3] == ["svm", "logreg", "forest"] and "best so far" in labels
+    colours = {tuple(c.get_facecolor()[0]) for c in axes.collections[:3]}
+    assert len(colours) == 3
+    title = axes.get_title(loc="left")
+    assert "2026-12-01" in title and "2026-11-24" not in title
+
+
+def test_metric_columns_lead_with_the_primary_and_quoted_metrics() -> None:
+    from bot.formatting import metric_columns, section_title
+
+    names = ["training_accuracy_score", "training_f1_score", "f1", "val_acc", "val_auc"]
+    assert metric_columns(names, primary="val_auc", text="acc was .9, F1 .8") == ["val_auc", "f1", "val_acc"]
+    assert metric_columns(names[:2], primary="val_auc") == names[:2]  # nothing else logged: shown anyway
+    assert section_title("open_questions") == "Open questions" and section_title("new_thing") == "New thing"

@@ -46,7 +46,7 @@ async def logged(slack: SlackWorld) -> SlackWorld:
         ("next", "Run next"),
         ("check SMOTE oversampling on xgb", "already tried"),
         ("ask why did we drop smote?", "Sources"),
-        ("digest", "week of"),
+        ("digest", "digest of"),
         ("project churn", "now go to project churn"),
         ("me ana", "you are 'ana'"),
         ("me", "In the tracker you are"),

@@ -79,7 +79,7 @@ async def test_scheduled_digest_posts_once_with_its_chart_also_across_a_restart(
     await slack.bot.work.run(slack.bot.run_digests(now=due + dt.timedelta(minutes=1)))
     posted = [p.args for p in slack.fake.posts()[before:]]
     assert [p["channel"] for p in posted] == ["C1"]
-    assert "week of" in json.dumps(posted[0]["blocks"])
+    assert "digest of" in json.dumps(posted[0]["blocks"])
     assert len(slack.fake.of("files.getUploadURLExternal")) == 1
     assert len(slack.fake.of("upload")) == 1
     (complete,) = slack.fake.of("files.completeUploadExternal")

@@ -24,7 +24,11 @@ def test_everything_present_flags_nothing_with_forbidden_words() -> None:
         assert "git" not in low and "dataset" not in low and "seed" not in low
     assert any("environment" in m for m in rep.missing)
     assert rep.present["git_commit"].startswith("abc")
-    assert any("train.py" in s and "--lr 0.1" in s for s in rep.steps)
+    # The recorded script is shown; its arguments were not recorded, so none are made up.
+    assert rep.command == "python train.py" and rep.command_source == "mlflow.source.name"
+    assert any("python train.py" in s for s in rep.steps)
+    assert not any("--lr" in s for s in rep.steps)
+    assert any("lr=0.1" in s for s in rep.steps)
 
 
 def test_missing_items_named_with_contract_words() -> None:
@@ -71,3 +75,39 @@ def test_version_like_param_counts_as_dataset_version() -> None:
                        ("data_snapshot", "2026-03-01")):
         rep = reproduce(snap("2" * 32, {key: value, "seed": "1"}, {}, {}), entries=[])
         assert not any("dataset" in m.lower() for m in rep.missing), key
+
+
+def test_autologged_run_without_a_recorded_command_gets_no_invented_one() -> None:
+    params = {f"p{i:02d}": str(i) for i in range(24)}
+    run = snap("c" * 32, params, {"estimator_class": "sklearn.svm._classes.SVC"}, {"training_score": 0.99})
+    rep = reproduce(run, entries=[])
+    assert rep.command is None
+    assert not any(s.startswith("python") or "--p0" in s for s in rep.steps)
+    said = " ".join(rep.steps)
+    assert "unknown" in said and "p00=0" in said and "and 12 more" in said
+    assert any(m.startswith("command") for m in rep.missing)
+    assert rep.params == params
+
+
+def test_logged_command_line_and_project_entry_point_are_shown_verbatim() -> None:
+    run = snap("d" * 32, {"lr": "0.1"}, {"command": "python  fit.py --lr 0.1 --cfg a.yaml"}, {})
+    rep = reproduce(run, entries=[])
+    assert rep.command == "python fit.py --lr 0.1 --cfg a.yaml" and rep.command_source == "tag command"
+    run = snap("e" * 32, {"alpha": "0.5"}, {"mlflow.project.entryPoint": "train", "mlflow.source.name":
+                                             "https://github.com/org/repo", "mlflow.source.git.commit": "abc1234"}, {})
+    rep = reproduce(run, entries=[])
+    assert rep.command == "mlflow run https://github.com/org/repo -e train --version abc1234"
+    assert not any("missing" in m and "command" in m for m in rep.missing)
+
+
+def test_notebook_kernel_is_not_a_command() -> None:
+    run = snap("f" * 32, {"lr": "0.1"}, {"mlflow.source.name": "/usr/lib/python3/ipykernel_launcher.py"}, {})
+    rep = reproduce(run, entries=[])
+    assert rep.command is None
+    assert any("notebook" in s for s in rep.steps)
+
+
+def test_failed_run_says_so_first() -> None:
+    run = snap("9" * 32, {"seed": "1"}, {}, {"val_auc": 0.5}).model_copy(update={"status": "FAILED"})
+    rep = reproduce(run, entries=[])
+    assert rep.status == "FAILED" and rep.steps[0].startswith("This run FAILED")

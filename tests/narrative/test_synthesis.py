@@ -130,7 +130,7 @@ def test_digest_next_decide(history: ProjectHistory) -> None:
     assert plan.experiments and plan.experiments[0].priority == 1
     doc = synthesis.decide(history, finalists=[RUNS[3].run_id, RUNS[4].run_id[:8]], criteria=["val_f1"])
     assert doc.selected_run_id == RUNS[4].run_id
-    assert "| run |" in doc.markdown
+    assert "| criterion |" in doc.markdown
 
 
 def test_check_is_fast_on_a_large_history(history: ProjectHistory) -> None:
