@@ -9,15 +9,18 @@ history never mentions ("... on device_model", "... with an LLM") is new even wh
 
 from __future__ import annotations
 
+import datetime as dt
 import heapq
 import itertools
 import re
 from dataclasses import dataclass
 
+from narrative import concepts as concept_table
 from narrative import lexicon, vocab
 from narrative.approaches import UMBRELLA, derive
 from narrative.history_index import Fact, HistoryIndex, ParamSig, fmt, index_for
-from narrative.types import CheckMatch, CheckResult, ProjectHistory
+from narrative.types import CheckMatch, CheckResult, PlannedItem, ProjectHistory
+from storage.records import RunSnapshot
 
 THRESHOLD = 0.62
 SHORTLIST = 300  # facts fully scored per check (the best by their own words)
@@ -79,6 +82,14 @@ def _param_number_positions(words: list[str]) -> set[int]:
 
 def plan_terms(plan: str, idx: HistoryIndex) -> PlanTerms:
     head = main_clause(plan)
+    # a plain-language description of a concept ("... that sound like the keyword") is read before asides
+    # are cut, since its own words may look like one
+    whole = vocab.norm(head)
+    described: dict[str, float] = {}
+    described_stems: set[str] = set()
+    for cid, (a, b) in concept_table.described(whole):
+        described[cid] = 1.0
+        described_stems |= {vocab.stem(w) for w in re.findall(r"[a-z0-9]+", whole[a:b])}
     head = _ASIDE.sub(" ", head)
     head = _FILLER.sub(" ", head)
     also = bool(_ALSO.search(head))
@@ -113,6 +124,11 @@ def plan_terms(plan: str, idx: HistoryIndex) -> PlanTerms:
         for broad in vocab.CLOSURE[cid]:
             if broad in concepts and broad != cid:
                 concepts[broad] = min(concepts[broad], 0.25)
+    for cid in described:
+        if cid not in concepts:
+            concepts[cid] = 3.0 if not _in_history(idx, cid) else vocab.CONCEPT_BY_ID[cid].weight
+            for broad in vocab.CLOSURE[cid]:
+                concepts[broad] = min(concepts.get(broad, 0.25), 0.25)
     key = {c for c in concepts if c not in UMBRELLA and c not in modifiers}
     if restated_at >= 0:
         # "an attention-based detector, i.e. a transformer": what follows names the object
@@ -143,7 +159,7 @@ def plan_terms(plan: str, idx: HistoryIndex) -> PlanTerms:
     for i, (m, raw) in enumerate(zip(matches, words, strict=True)):
         if any(j in covered_chars for j in range(m.start(), m.end())):
             continue
-        if not raw or raw in vocab.STOPWORDS:
+        if not raw or raw in vocab.STOPWORDS or (described_stems and vocab.stem(raw) in described_stems):
             continue
         tok = raw if raw.isdigit() else vocab.stem(raw)
         if vocab.is_generic(tok) or (len(tok) < 2 and i not in param_numbers) or raw in _MODIFIER_WORDS:
@@ -342,19 +358,307 @@ def check(plan: str, history: ProjectHistory) -> CheckResult:
         scored.append((q.fact_score(f), f, f.run_ids))
     # runs as candidates (params say what was done, even when nobody wrote it down)
     top_runs = q.top_runs()
-    run_scores = dict((rid, s) for s, rid in top_runs)
     scored = heapq.nlargest(60, scored, key=lambda x: (round(x[0], 6), bool(x[2]), x[1].kind == "sentence", x[1].at))
-    best_fact = scored[0][0] if scored else 0.0
-    best_run = top_runs[0][0] if top_runs else 0.0
-    best = max(best_fact, best_run)
-    tried = best >= THRESHOLD
-    if not tried:
-        closest = scored[0][1] if scored and scored[0][0] >= 0.35 else None
-        msg = "Not tried yet as far as the log and the tracker show."
-        if closest is not None:
-            msg += f" Closest: {closest.author} on {closest.at:%Y-%m-%d}: \"{_clip(closest.text, 140)}\""
-        return CheckResult(already_tried=False, matches=[], message=msg)
-    return _build(idx, terms, scored, run_scores, best)
+    specific = _specific_keys(terms)
+    change = plan_change(plan, terms, idx)
+    if change is not None:
+        return _check_change(idx, terms, change, scored, specific)
+    # Evidence that it was done: a run, or a statement of what happened -- for the same concept *and*
+    # the same variant (a plain autoencoder does not answer a plan for a VAE).
+    evidence: list[tuple[float, Fact, list[str]]] = []
+    variants: list[tuple[float, Fact, list[str]]] = []
+    for s, f, rids in scored:
+        if s < THRESHOLD or not f.evidence:
+            continue
+        (variants if _variant_of(specific, _fact_cover(idx, f)) else evidence).append((s, f, rids))
+    run_scores: dict[str, float] = {}
+    variant_runs: list[str] = []
+    for s, rid in top_runs:
+        if s < THRESHOLD:
+            continue
+        if _variant_of(specific, idx.run_docs[rid].cover):
+            variant_runs.append(rid)
+        else:
+            run_scores[rid] = s
+    best = max([x[0] for x in evidence] + list(run_scores.values()), default=0.0)
+    if best >= THRESHOLD:
+        return _build(idx, terms, evidence, run_scores, best)
+    planned = _planned(idx, specific, scored)
+    return _not_tried(idx, scored, variants, variant_runs, planned, specific)
+
+
+def _specific_keys(terms: PlanTerms) -> set[str]:
+    """The plan's key concepts that no other key concept implies (SMOTE, not also oversampling)."""
+    keys = set(terms.key_concepts)
+    return {k for k in keys if not any(k in vocab.CLOSURE[o] for o in keys if o != k)}
+
+
+def _fact_cover(idx: HistoryIndex, f: Fact) -> frozenset[str]:
+    cov = set(f.ctx_cover)
+    for rid in f.run_ids[:4]:
+        cov |= idx.run_docs[rid].cover
+    return frozenset(cov)
+
+
+def _variant_of(specific: set[str], cover: frozenset[str] | set[str]) -> str | None:
+    """The plan's concept of which ``cover`` holds only a sibling or the parent: a VAE planned where a plain
+    autoencoder was tried, bf16 where fp16 was, LoRA on MLP blocks where it was on attention. None when the
+    candidate holds every specific concept of the plan, or nothing related to the missing ones."""
+    for k in sorted(specific):
+        if k in cover:
+            continue
+        parents = {p for p in vocab.CLOSURE[k] if p not in UMBRELLA or p in _VARIANT_PARENTS}
+        if parents & cover:
+            return k
+    return None
+
+
+# umbrella concepts that still make siblings variants of each other (every GBM is a tree model, but an
+# XGBoost plan is not answered by LightGBM runs -- "gbm" is the parent that says so)
+_VARIANT_PARENTS = frozenset({"gbm", "imbalance", "augmentation", "optimizer"})
+
+
+def _planned(idx: HistoryIndex, specific: set[str], scored: list[tuple[float, Fact, list[str]]]
+             ) -> list[PlannedItem]:
+    """Plans in the log (next steps, plan sentences) for the same thing; one per entry, oldest first."""
+    seen: set[str] = set()
+    out: list[tuple[Fact, str]] = []
+    best = max((s for s, f, _ in scored if f.planned), default=0.0)
+    for s, f, _ in sorted(scored, key=lambda x: (-x[0], x[1].at)):
+        if not f.planned or s < max(THRESHOLD, best * 0.85) or f.entry_id in seen:
+            continue
+        if _variant_of(specific, f.ctx_cover):
+            continue
+        seen.add(f.entry_id)
+        out.append((f, f.text))
+    out.sort(key=lambda x: x[0].at)
+    return [PlannedItem(entry_id=f.entry_id, author=f.author, at=f.at, text=_clip(text, 200)) for f, text in out[:3]]
+
+
+def _closest_variant(idx: HistoryIndex, specific: set[str]) -> Fact | None:
+    """A statement of something done with a sibling or the parent of the plan's concept (random negatives
+    for a plan to mine hard ones): the closest thing the history holds."""
+    best: tuple[tuple[bool, bool, dt.datetime], Fact] | None = None
+    for k in specific:
+        for parent in vocab.CLOSURE[k]:
+            if parent in UMBRELLA and parent not in _VARIANT_PARENTS:
+                continue
+            for i in idx.concept_facts.get(parent, ())[:500]:
+                f = idx.facts[i]
+                if k in vocab.cover(frozenset(f.concepts)):
+                    continue
+                rank = (f.evidence, bool(f.run_ids), f.at)
+                if best is None or rank > best[0]:
+                    best = (rank, f)
+    return best[1] if best else None
+
+
+def _not_tried(idx: HistoryIndex, scored: list[tuple[float, Fact, list[str]]],
+               variants: list[tuple[float, Fact, list[str]]], variant_runs: list[str],
+               planned: list[PlannedItem], specific: set[str]) -> CheckResult:
+    if planned:
+        p0 = planned[0]
+        when = f"{p0.at:%Y-%m-%d}" if p0.at else "an earlier day"
+        msg = f"Not tried: planned on {when} by {p0.author or 'someone'}, not run yet: \"{p0.text}\""
+        if len(planned) > 1:
+            msg += f" (planned {len(planned)} times)"
+        return CheckResult(already_tried=False, matches=[], message=msg, planned=planned)
+    closest: Fact | None = None
+    if variants:
+        closest = variants[0][1]
+    elif scored and scored[0][0] >= 0.35:
+        closest = scored[0][1]
+    else:
+        closest = _closest_variant(idx, specific)
+    msg = "Not tried yet as far as the log and the tracker show."
+    matches: list[CheckMatch] = []
+    if closest is not None:
+        msg = f"Not tried; closest: {closest.author} on {closest.at:%Y-%m-%d}: \"{_clip(closest.text, 140)}\""
+        if closest.modality in ("plan", "counterfactual", "conditional", "negated", "question"):
+            msg += f" ({_MODALITY_WORDS[closest.modality]})"
+    elif variant_runs:
+        r0 = idx.run_by_id[variant_runs[0]]
+        msg = (f"Not tried; closest: run {r0.run_name or r0.run_id[:8]} by {r0.user or 'someone'} on "
+               f"{r0.start:%Y-%m-%d} (" + ", ".join(f"{k}={v}" for k, v in list(r0.params.items())[:4]) + ")")
+        matches.append(CheckMatch(entry_id=None, run_ids=variant_runs[:3], score=0.0,
+                                  summary=msg.removeprefix("Not tried; closest: "), author=r0.user, at=r0.start))
+    return CheckResult(already_tried=False, matches=matches, message=msg)
+
+
+_MODALITY_WORDS = {
+    "plan": "a plan, not a run", "counterfactual": "said as what should have been done",
+    "conditional": "only if something else happened", "negated": "said as not done",
+    "question": "asked, not done",
+}
+
+
+# ------------------------------------------------------------------ param-aware plans
+_UP = re.compile(r"^(higher|bigger|larger|wider|deeper|more|longer|increas\w*|rais\w*|bump\w*|up|grow\w*|"
+                 r"doubl\w*|twice|triple\w*|taller|heavier|greater|max(imum)?)$")
+_DOWN = re.compile(r"^(lower|smaller|narrower|shallower|fewer|less|shorter|decreas\w*|reduc\w*|cut|cutting|"
+                   r"halv\w*|half|down|shrink\w*|lighter|tinier|min(imum)?)$")
+_FACTORS = {"twice": 2.0, "double": 2.0, "doubled": 2.0, "doubling": 2.0, "2x": 2.0, "x2": 2.0, "triple": 3.0,
+            "3x": 3.0, "x3": 3.0, "4x": 4.0, "x4": 4.0, "quadruple": 4.0, "half": 0.5, "halve": 0.5,
+            "halved": 0.5, "halving": 0.5, "10x": 10.0}
+_WORD_SPAN = re.compile(r"[a-z0-9][a-z0-9.+\-]*")
+
+
+@dataclass
+class Change:
+    concept: str
+    keys: tuple[str, ...]
+    sign: int  # +1 up, -1 down, 0 an exact value
+    factor: float | None
+    value: str | None
+
+
+def plan_change(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Change | None:
+    """A change of one setting the plan asks for ("twice as wide embeddings", "lower lr", "bs 512"),
+    when the runs record that setting."""
+    head = vocab.norm(main_clause(plan))
+    spans = vocab.concepts_in(head)
+    words = [(m.group(0).rstrip(".-"), m.start(), m.end()) for m in _WORD_SPAN.finditer(head)]
+    for cid, sp in spans.items():
+        keys = vocab.CONCEPT_BY_ID[cid].param_keys
+        if not sp or not keys or not _runs_with_keys(idx, keys):
+            continue
+        a, b = sp[0]
+        near = [(w, i) for i, (w, s, e) in enumerate(words) if e >= a - 30 and s <= b + 25]
+        sign, factor, value = 0, None, None
+        for w, _ in near:
+            if w in _FACTORS:
+                factor = _FACTORS[w]
+                sign = 1 if factor > 1 else -1
+            elif _UP.match(w) and not sign:
+                sign = 1
+            elif _DOWN.match(w) and not sign:
+                sign = -1
+        if not sign:
+            after = [w for w, s, e in words if s >= b][:2]
+            value = next((w for w in after if lexicon.parse_number(w) is not None), None)
+            if value is None:
+                continue
+        return Change(cid, keys, sign, factor, value)
+    return None
+
+
+def _param_value(run_params: dict[str, str], keys: tuple[str, ...]) -> tuple[str, float] | None:
+    lowered = {k.lower(): (k, v) for k, v in run_params.items()}
+    for key in keys:
+        got = lowered.get(key)
+        if got is None:
+            got = next((kv for lk, kv in lowered.items() if lk.endswith(("." + key, "/" + key))), None)
+        if got is not None:
+            num = lexicon.parse_number(got[1])
+            if num is not None:
+                return got[0], num
+    return None
+
+
+def _runs_with_keys(idx: HistoryIndex, keys: tuple[str, ...]) -> bool:
+    cache_key = "keys:" + ",".join(keys)
+    got = idx.cache.get(cache_key)
+    if got is None:
+        got = any(_param_value(dict(sig.items), keys) for sig in idx.sigs)
+        idx.cache[cache_key] = got
+    return bool(got)
+
+
+def _check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
+                  scored: list[tuple[float, Fact, list[str]]], specific: set[str]) -> CheckResult:
+    """Judge a change of a setting against the runs' values: tried when some run holds the asked value, or
+    moves the setting the asked way (by the asked factor) from a reference run (the best, the first, the
+    usual value)."""
+    others = {k for k in specific if k != change.concept and k not in vocab.CLOSURE[change.concept]
+              and not vocab.CONCEPT_BY_ID[k].param_keys}
+    pool: list[tuple[RunSnapshot, str, float]] = []
+    for sig in idx.sigs:
+        got = _param_value(dict(sig.items), change.keys)
+        if got is None:
+            continue
+        for rid in sig.run_ids:
+            doc = idx.run_docs[rid]
+            if others and not others <= doc.cover:
+                continue
+            if doc.run.status.upper() in ("FAILED", "KILLED"):
+                continue
+            pool.append((doc.run, got[0], got[1]))
+    if not pool:
+        return _not_tried(idx, scored, [], [], _planned(idx, specific, scored), specific)
+    pool.sort(key=lambda x: x[0].start)
+    key = pool[0][1]
+    hits: list[tuple[RunSnapshot, float, RunSnapshot | None, float | None]] = []
+    if change.sign == 0 and change.value is not None:
+        for run, _, v in pool:
+            if lexicon.same_value(change.value, repr(v)) or lexicon.same_value(change.value, str(v)):
+                hits.append((run, v, None, None))
+    else:
+        metric, _ = idx.metric_now()
+        best = idx.best_run(metric=metric, runs=[r for r, _, _ in pool]) if metric else None
+        values = [v for _, _, v in pool]
+        usual = max(set(values), key=values.count)
+        refs: list[tuple[RunSnapshot, float]] = []
+        if best is not None:
+            refs.append((best, next(v for r, _, v in pool if r.run_id == best.run_id)))
+        refs.append((pool[0][0], pool[0][2]))
+        refs.append((next(r for r, _, v in pool if v == usual), usual))
+        for ref_run0, ref_v0 in refs:
+            for run, _, v in pool:
+                if _moves(ref_v0, v, change):
+                    hits.append((run, v, ref_run0, ref_v0))
+            if hits:
+                break
+    planned = _planned(idx, specific, scored)
+    if not hits:
+        ref_run, _, ref_v = pool[-1]
+        what = _change_words(change, key)
+        values_seen = sorted({fmt(v) for _, _, v in pool}, key=float)
+        msg = (f"Not tried: no run has {what} (runs used {key} = {', '.join(values_seen[:6])}); closest: "
+               f"run {ref_run.run_name or ref_run.run_id[:8]} with {key}={fmt(ref_v)}.")
+        if planned:
+            p0 = planned[0]
+            when = f"{p0.at:%Y-%m-%d}" if p0.at else "an earlier day"
+            msg = f"Not tried: planned on {when} by {p0.author or 'someone'}, not run yet. " + msg.removeprefix(
+                "Not tried: ")
+        return CheckResult(already_tried=False, message=msg, planned=planned, matches=[CheckMatch(
+            entry_id=None, run_ids=[ref_run.run_id], score=0.0, author=ref_run.user, at=ref_run.start,
+            summary=f"run {ref_run.run_name or ref_run.run_id[:8]} with {key}={fmt(ref_v)}")])
+    metric, _ = idx.metric_now()
+    hits.sort(key=lambda h: h[0].start)
+    cited = [h[0].run_id for h in hits[:3]]
+    hit, v, ref, rv = hits[0]
+    summary = (f"run {hit.run_name or hit.run_id[:8]} by {hit.user or 'someone'} on {hit.start:%Y-%m-%d} "
+               f"used {key}={fmt(v)}")
+    if ref is not None and rv is not None:
+        summary += f" (vs {fmt(rv)} in {ref.run_name or ref.run_id[:8]})"
+    entry_id = next((e for rid in cited for e in idx.run_entries.get(rid, [])), None)
+    outcome = _outcome(idx, None, cited, metric, "", "")
+    match = CheckMatch(entry_id=entry_id, run_ids=cited, score=1.0, summary=summary, outcome=outcome,
+                       author=hit.user, at=hit.start)
+    msg = f"Already tried: {summary}."
+    if outcome:
+        msg += f" Outcome: {outcome}."
+    return CheckResult(already_tried=True, matches=[match], message=msg)
+
+
+def _moves(ref: float, v: float, change: Change) -> bool:
+    if ref == 0:
+        return change.sign * v > 0
+    if change.sign > 0 and not v > ref * (1 + 1e-9):
+        return False
+    if change.sign < 0 and not v < ref * (1 - 1e-9):
+        return False
+    if change.factor is not None:
+        return abs(v / ref - change.factor) <= 0.2 * change.factor
+    return True
+
+
+def _change_words(change: Change, key: str) -> str:
+    if change.sign == 0:
+        return f"{key}={change.value}"
+    if change.factor is not None:
+        return f"{key} at {change.factor:g}x a run's value"
+    return f"a {'higher' if change.sign > 0 else 'lower'} {key} than the reference runs"
 
 
 def _clip(text: str, n: int) -> str:

@@ -14,7 +14,7 @@ Nothing here is specific to one project.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 
@@ -247,7 +247,8 @@ CONCEPTS: tuple[Concept, ...] = (
        desc=("negatives drawn uniformly at random",)),
     _c("embedding_dim", "embedding size", "tuning", r"\bembedd?ing (dim\w*|size|width)s?\b", r"\bemb ?dim\b",
        r"\b(wider|bigger|larger|smaller|narrower) embedd?ings?\b", r"\bembedd?ings? \w+ (as )?(wide|big|large)\b",
-       r"\bembedd?ings? (width|dimension|dim|size)\b", r"\b\d+ ?(d|dim\w*) embedd?ings?\b", weight=1.5,
+       r"\bembedd?ings? (width|dimension|dim|size)\b", r"\b\d+ ?(d|dim\w*) embedd?ings?\b",
+       r"\bembedd?ings? (\w+ )?(wider|bigger|larger|smaller|narrower)\b", weight=1.5,
        desc=("make the embedding vectors wider", "the number of dimensions of each embedding")),
     _c("matrix_factorization", "matrix factorization", "model", r"\bmatrix factori[sz]ation\b", r"\bals\b",
        r"\bmf\b", family=True, aliases=("als", "matrix factorization", "matrix factorisation", "mf")),
@@ -303,7 +304,9 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("lr_schedule", "lr schedule / warmup", "tuning", r"\bwarm ?up\w*", r"\bcosine\b", r"\bone ?cycle\b",
        r"\blr schedul\w*"),
     _c("epochs", "more epochs", "tuning", r"\bepochs?\b", r"\bep\b", r"\blonger training\b", weight=1.2),
-    _c("batch_size", "batch size", "tuning", r"\bbatch ?size\b", r"\bbs\b", weight=1.2),
+    _c("batch_size", "batch size", "tuning", r"\bbatch ?size\b", r"\bbs\b",
+       r"\b(bigger|larger|smaller|large|small|big|huge|tiny) (mini ?)?batch(es)?\b", r"\bbatch(es)? of \d+",
+       weight=1.2),
     _c("depth", "tree depth", "tuning", r"\bmax ?depth\b", r"\bdepth\b", r"\bdeeper\b", r"\bshallow\w*",
        weight=1.5),
     _c("num_leaves", "num_leaves", "tuning", r"\bnum ?leaves\b", r"\bleaves\b", weight=1.5),
@@ -489,6 +492,29 @@ CONCEPTS: tuple[Concept, ...] = (
        weight=1.0),
 )
 
+
+# Settings: the run params whose value expresses the concept ("lower lr" is about ``learning_rate``).
+# A plan that changes a setting is judged against these params' values in the runs.
+SETTING_PARAMS: dict[str, tuple[str, ...]] = {
+    "learning_rate": ("learning_rate", "lr", "eta", "base_lr", "max_lr", "peak_lr"),
+    "batch_size": ("batch_size", "train_batch_size", "per_device_train_batch_size", "bs", "global_batch_size",
+                   "micro_batch_size"),
+    "embedding_dim": ("embedding_dim", "embed_dim", "emb_dim", "embedding_size", "embedding_width", "emb_size",
+                      "embedding_dimension"),
+    "depth": ("max_depth", "depth", "num_layers", "n_layers", "layers"),
+    "epochs": ("epochs", "num_epochs", "max_epochs", "num_train_epochs", "n_epochs"),
+    "n_estimators": ("n_estimators", "num_boost_round", "iterations", "num_trees", "n_trees", "num_rounds"),
+    "num_leaves": ("num_leaves",),
+    "dropout": ("dropout", "dropout_rate", "hidden_dropout", "drop_rate"),
+    "weight_decay": ("weight_decay", "wd"),
+    "resolution": ("img_size", "image_size", "resolution", "input_size", "imgsz"),
+    "max_len": ("max_len", "max_length", "max_seq_len", "max_seq_length", "seq_len", "context_length"),
+    "label_smoothing": ("label_smoothing",),
+    "threshold": ("threshold", "decision_threshold"),
+    "lora": ("lora_r", "lora_rank"),
+    "lr_schedule": ("warmup_steps", "warmup_ratio", "warmup_epochs"),
+}
+CONCEPTS = tuple(replace(c, param_keys=SETTING_PARAMS[c.id]) if c.id in SETTING_PARAMS else c for c in CONCEPTS)
 
 # param keys -> concept (presence of a non-null value means the concept was used in the run)
 PARAM_KEY_CONCEPTS: dict[str, str] = {

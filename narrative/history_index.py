@@ -51,6 +51,18 @@ class Fact:
     # what the sentence covers with its runs' model families (concepts closed under "broader")
     ctx_cover: frozenset[str] = frozenset()
     ctx_toks: frozenset[str] = frozenset()
+    # what the statement says about having done it: done | plan | counterfactual | conditional | negated |
+    # question | "" (nothing either way). Only "done" (or a run) is evidence that something was tried.
+    modality: str = ""
+
+    @property
+    def evidence(self) -> bool:
+        """Whether the statement shows the thing was done (a run, or a statement of what happened)."""
+        return self.modality == "done"
+
+    @property
+    def planned(self) -> bool:
+        return self.modality == "plan"
 
 
 _EMPTY: frozenset[str] = frozenset()
@@ -136,10 +148,15 @@ def _tokset(text: str) -> frozenset[str]:
 
 def _split_paragraphs(text: str) -> list[tuple[int, str]]:
     """(paragraph number, sentence) of a raw text; blank lines, headings and tables start paragraphs."""
-    out: list[tuple[int, str]] = []
+    return [(p, s) for p, s, _ in _split_lines(text)]
+
+
+def _split_lines(text: str) -> list[tuple[int, str, int]]:
+    """(paragraph number, sentence, line number) of a raw text."""
+    out: list[tuple[int, str, int]] = []
     para = 0
     in_table = False
-    for raw_line in text.splitlines():
+    for line_no, raw_line in enumerate(text.splitlines()):
         line = raw_line.strip()
         if not line:
             para += 1
@@ -151,7 +168,7 @@ def _split_paragraphs(text: str) -> list[tuple[int, str]]:
             cells = [c.strip() for c in line.strip("|").split("|")]
             if all(re.fullmatch(r":?-{2,}:?", c) or not c for c in cells):
                 continue
-            out.append((para, " | ".join(c for c in cells if c)))
+            out.append((para, " | ".join(c for c in cells if c), line_no))
             continue
         if in_table:
             para += 1
@@ -160,12 +177,141 @@ def _split_paragraphs(text: str) -> list[tuple[int, str]]:
         for part in _SENT_SPLIT.split(line):
             part = (part or "").strip()
             if len(part) >= 3:
-                out.append((para, part))
+                out.append((para, part, line_no))
     return out
 
 
 def _split_sentences(text: str) -> list[str]:
     return [s for _, s in _split_paragraphs(text)]
+
+
+# ------------------------------------------------------------------ modality: was it done?
+_Q_START = re.compile(r"^\s*(should|shall|could|can|would|do|does|did|is|are|was|were|why|what|which|how|who|"
+                      r"whether|any ?one|anybody)\b", re.I)
+_COUNTERFACTUAL = re.compile(
+    r"\b(should|could|would|might|must|ought to) ?(have|'ve)\b(?! (a|an|the|some|no|any|it)\b)|\bshould'?ve\b|"
+    r"\bwould'?ve\b|\bcould'?ve\b|\bif (only )?(i|we|they) (had|'d)\b|\bwish(ed)? (i|we)\b|\bin hindsight\b|"
+    r"\bmissed (the )?chance\b", re.I)
+_NEGATED_DONE = re.compile(
+    r"\b(didn'?t|did not|haven'?t|have not|hasn'?t|has not|hadn'?t|never|not yet|no time to|couldn'?t|could not|"
+    r"wasn'?t able to|were not able to|weren'?t able to|unable to|forgot to|failed to|skipped|without)\b"
+    r"(\s+\w+){0,3}?\s+(try|tried|trying|run|ran|test|tested|get (to|around)|got (to|around)|attempt\w*|do|done|"
+    r"use|used|using|implement\w*|include\w*|enable\w*|add|added|adding|finish\w*|start\w*|launch\w*|touch\w*)\b|"
+    r"\b(not|never|nothing) (been )?(tried|tested|run|done)\b|\buntried\b|\bnot (yet )?(been )?(tried|run)\b",
+    re.I)
+_CONDITIONAL = re.compile(r"^\s*(if|unless|in case|when|once|assuming|provided)\b|"
+                          r"\b(if|unless|in case) (it|this|that|they|we|the|\w+) [^.;]{0,60}?\b(doesn'?t|does not|"
+                          r"fails?|won'?t|isn'?t|don'?t|is not|helps?|works?|improves?)\b", re.I)
+_PLAN = re.compile(
+    r"\b(will|won'?t|gonna|going to|plan(ning|ned)? (to|on)|want(ed)? to|wanna|would like to|i'?d like to|"
+    r"intend\w* to|hope to|hoping to|about to|next( up| step| steps| week| time)?|tomorrow|tmrw|tmr|later|"
+    r"todo|to do|to-do|should (try|test|run|add|use|do|look|check|consider)|could (try|test|run|add|use)|"
+    r"might (try|test|run|add|use)|may (try|test|run)|worth (a )?(try|trying|testing|a shot)|thinking (about|of)|"
+    r"consider(ing)?|idea:?|ideas|maybe (try|test|add|use)|let'?s|need to|needs to|have to|queue\w*|"
+    r"would be (nice|good|interesting)|on (my|the) list|backlog|future work|follow ?up)\b", re.I)
+_DONE = re.compile(
+    r"\b(tried|ran|trained|retrained|tested|used|added|switched|swapped|replaced|enabled|disabled|turned (on|off)|"
+    r"did|got|gave|gives|give|hit|hits|reached|improved|improves|helped|helps|hurt|hurts|dropped|drops|moved|"
+    r"went|came|beat|beats|lost|loses|scored|scores|finished|fitted|applied|removed|increased|decreased|doubled|"
+    r"halved|bumped|lowered|raised|compared|evaluated|worked|works|converged|diverged|crashed|plateaued|"
+    r"overfit|underperformed|outperformed|matched|landed|lands|ended|peaked|stalled|regressed|"
+    r"is (better|worse|flat|best)|was|were|has been|have been|results?:|yields?|yielded|gets|ends up|"
+    r"no (gain|change|difference|improvement|lift)|same as|vs\.?|->|→)\b", re.I)
+_HEADING_PLAN = re.compile(r"\b(next|todo|to do|plans?|ideas?|tomorrow|future|backlog|open questions?|questions?|"
+                           r"want to|to try|wishlist)\b", re.I)
+_HEADING_DONE = re.compile(r"\b(tried|done|results?|findings?|what (i|we) did|worked|didn'?t work|did not work|"
+                           r"experiments?|observations?|today|outcomes?|summary|conclusions?|config)\b", re.I)
+_DECIMAL = re.compile(r"\d\.\d|\d%")
+_IDEA_LABEL = re.compile(r"^\W*(idea|hypothesis|goal|motivation|change|what|exp\w*|experiment)\b[^:]{0,20}:", re.I)
+
+
+def statement_modality(text: str) -> str:
+    """What a statement says about having done a thing, from its own words.
+
+    "counterfactual" (should have, if only), "negated" (didn't try, never ran), "conditional" (if it doesn't
+    work, ...), "question", "plan" (will, next, thinking about trying), "done" (a past or result statement),
+    or "" when the words say neither.
+    """
+    t = text.strip()
+    if _COUNTERFACTUAL.search(t):
+        return "counterfactual"
+    if _NEGATED_DONE.search(t):
+        return "negated"
+    if _CONDITIONAL.search(t):
+        return "conditional"
+    if t.endswith("?") or (_Q_START.search(t) and "?" in t):
+        return "question"
+    if _PLAN.search(t):
+        # "tried X; next: Y" holds both: the first clause decides what this statement reports
+        done_at = _DONE.search(t)
+        plan_at = _PLAN.search(t)
+        if done_at and plan_at and done_at.start() < plan_at.start() and _DECIMAL.search(t[: plan_at.start()]):
+            return "done"
+        return "plan"
+    if _DONE.search(t) or _DECIMAL.search(t):
+        return "done"
+    return ""
+
+
+def _fact_modality(said: str, scope: str, kind: str, has_runs: bool) -> str:
+    """A statement's own words first (a question stays a question under "Results:"), then its heading,
+    then what its kind implies (a next step is a plan; a conclusion reports something done)."""
+    if said in ("counterfactual", "negated", "conditional", "question"):
+        return said
+    if kind == "next_step":
+        return "plan"
+    if kind == "question":
+        return "question"
+    if scope in ("counterfactual", "negated", "conditional"):
+        return scope
+    if said == "plan" or (not said and scope == "plan"):
+        return "plan"
+    if said == "done" or scope == "done":
+        return "done"
+    if kind in ("conclusion", "observation", "decision") or has_runs:
+        return "done"
+    return ""
+
+
+def heading_modality(line: str) -> str | None:
+    """The modality a heading or list label sets for what follows ("Next:", "What I should have done,
+    but didn't", "## Results"); None when the line is not a heading."""
+    s = line.strip()
+    is_heading = s.startswith("#") or (s.endswith(":") and len(s) <= 80) or bool(
+        re.fullmatch(r"\*\*[^*]{2,80}\*\*:?", s))
+    if not is_heading:
+        return None
+    label = s.strip("#*: ").strip()
+    m = statement_modality(label)
+    if m in ("counterfactual", "negated", "conditional"):
+        return m
+    if _HEADING_PLAN.search(label):
+        return "plan"
+    if _HEADING_DONE.search(label):
+        return "done"
+    return ""
+
+
+def scoped_sentences(text: str) -> list[tuple[int, str, str]]:
+    """(paragraph, sentence, heading modality) of a raw text: a heading's modality covers the lines under it
+    (its list and paragraph) until the next heading or a prose paragraph after a blank line."""
+    scope_of_line: list[str] = []
+    scope = ""
+    blank = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            blank = True
+            scope_of_line.append(scope)
+            continue
+        hm = heading_modality(line)
+        if hm is not None:
+            scope = hm
+        elif blank and not _BULLET.match(line) and not line.startswith("|"):
+            scope = ""  # a prose paragraph after a blank line leaves the heading's list
+        blank = False
+        scope_of_line.append(scope)
+    return [(p, s, scope_of_line[n] if n < len(scope_of_line) else "") for p, s, n in _split_lines(text)]
 
 
 def numbers_in(text: str) -> list[tuple[float, int, bool]]:
@@ -366,14 +512,16 @@ class HistoryIndex:
         common = (set.intersection(*(set(self.run_docs[r].concepts) for r in linked)) if linked else set())
         prev_concepts: set[str] = set()
         pos = 0
-        for para, sent in _split_paragraphs(e.raw_text):
+        for para, sent, scope in scoped_sentences(e.raw_text):
             f = self._fact(e, sent, "sentence", linked, pos, common=common)
             f.para = para
+            f.modality = _fact_modality(statement_modality(sent), scope, "sentence", bool(f.run_ids))
             if not (f.concepts - {"seeds"}) and (f.closing or f.negative or f.adopting) and prev_concepts:
                 f.concepts |= prev_concepts  # "dropping it." refers to the previous sentence
             if f.concepts:
                 prev_concepts = set(f.concepts)
             pos += 1
+        self._ideas_run(self.entry_facts[e.id])
         s = e.structure
         if s is None:
             return
@@ -390,9 +538,19 @@ class HistoryIndex:
             f = self._fact(e, text, kind, linked, pos, explicit=rids, common=common)
             f.para = -1
             f.verdict = verdict
+            f.modality = _fact_modality(statement_modality(text), "", kind, bool(f.run_ids))
             if verdict == "did_not_work":
                 f.negative = True
             pos += 1
+
+    @staticmethod
+    def _ideas_run(facts: list[Fact]) -> None:
+        """"Idea: wider embeddings" heading an experiment block whose result is reported (Idea / Config /
+        Result) was run: the label names the experiment's idea, not a plan."""
+        reported = {f.para for f in facts if f.modality == "done" and _DECIMAL.search(f.text)}
+        for f in facts:
+            if f.modality == "plan" and f.para in reported and _IDEA_LABEL.match(f.text):
+                f.modality = "done"
 
     def _fact(
         self, e: EntryRecord, text: str, kind: str, linked: list[str], pos: int, explicit: list[str] | None = None,
