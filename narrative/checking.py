@@ -507,59 +507,118 @@ _WORD_SPAN = re.compile(r"[a-z0-9][a-z0-9.+\-]*")
 class Change:
     concept: str
     keys: tuple[str, ...]
-    sign: int  # +1 up, -1 down, 0 an exact value
+    sign: int  # +1 up, -1 down, 0 an exact value, 2 varied (a sweep)
     factor: float | None
     value: str | None
+    words: frozenset[str] = frozenset()  # the plan's words: they pick one part's key ("sn" -> sn_lr)
 
 
 def plan_change(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Change | None:
-    """A change of one setting the plan asks for ("twice as wide embeddings", "lower lr", "bs 512"),
-    when the runs record that setting."""
+    """A change of one setting the plan asks for ("twice as wide embeddings", "lower lr", "bs 512",
+    "divide the rewards by 100"), when the runs record that setting and the plan is about nothing else than
+    the setting (and the model families it applies to)."""
     head = vocab.norm(main_clause(plan))
     spans = vocab.concepts_in(head)
+    specific = _specific_keys(terms)
     words = [(m.group(0).rstrip(".-"), m.start(), m.end()) for m in _WORD_SPAN.finditer(head)]
     for cid, sp in spans.items():
         keys = vocab.CONCEPT_BY_ID[cid].param_keys
         if not sp or not keys or not _runs_with_keys(idx, keys):
             continue
+        others = {k for k in specific if k != cid and k not in vocab.CLOSURE[cid]
+                  and vocab.CONCEPT_BY_ID[k].kind != "model" and not vocab.CONCEPT_BY_ID[k].param_keys}
+        if others:
+            continue  # "separate step sizes for actor and critic" is about more than moving one setting
         a, b = sp[0]
-        near = [(w, i) for i, (w, s, e) in enumerate(words) if e >= a - 30 and s <= b + 25]
+        idx_first = next((i for i, (_, s, _) in enumerate(words) if s >= a), len(words))
+        idx_after = next((i for i, (_, s, _) in enumerate(words) if s >= b), len(words))
         sign, factor, value = 0, None, None
-        for w, _ in near:
+        rest = head[b: b + 40]
+        target = _FROM_TO.search(rest) or _ASSIGN.search(rest)
+        if target:
+            # "from 4 to 64", "with n=2": the value asked for
+            value = target.group(target.lastindex or 1)
+        for w, _, _ in [] if value else words[idx_after: idx_after + 3]:
+            if w in ("n",) or w in _UNIT_WORDS:
+                continue
+            if lexicon.parse_number(w) is not None:
+                value = w
+                break
+            if w not in ("of", "to", "with", "at", "="):
+                break
+        window = words[max(0, idx_first - 6): idx_after + 6]
+        ws = [w for w, _, _ in window]
+        for i, w in enumerate(ws):
+            nxt = ws[i + 1] if i + 1 < len(ws) else ""
+            num = lexicon.parse_number(w)
             if w in _FACTORS:
                 factor = _FACTORS[w]
-                sign = 1 if factor > 1 else -1
-            elif _UP.match(w) and not sign:
-                sign = 1
-            elif _DOWN.match(w) and not sign:
-                sign = -1
-        if not sign:
-            after = [w for w, s, e in words if s >= b][:2]
-            value = next((w for w in after if lexicon.parse_number(w) is not None), None)
-            if value is None:
-                continue
-        return Change(cid, keys, sign, factor, value)
+            elif num is not None and nxt in ("times", "x") and num > 1:
+                # "ten times lower", "3x bigger": the direction word that follows decides
+                after = ws[i + 2] if i + 2 < len(ws) else ""
+                factor = 1 / num if _DOWN.match(after) else num
+            elif w in _NUMBER_WORDS and nxt == "times":
+                after = ws[i + 2] if i + 2 < len(ws) else ""
+                factor = 1 / _NUMBER_WORDS[w] if _DOWN.match(after) else _NUMBER_WORDS[w]
+            elif w in ("divide", "divided", "dividing", "divides") and "by" in ws[i:]:
+                n = next((lexicon.parse_number(x) for x in ws[ws.index("by", i) + 1:] if lexicon.parse_number(x)), None)
+                if n and n > 1:
+                    factor = 1 / n
+            elif w in ("multiply", "multiplied", "multiplying", "scale", "scaled") and "by" in ws[i:]:
+                n = next((lexicon.parse_number(x) for x in ws[ws.index("by", i) + 1:] if lexicon.parse_number(x)), None)
+                if n and n > 0:
+                    factor = n
+        if factor is not None:
+            sign = 1 if factor > 1 else -1
+        else:
+            near = ws[max(0, idx_first - max(0, idx_first - 6) - 2): idx_after - max(0, idx_first - 6) + 3]
+            for w in near or ws:
+                if _UP.match(w):
+                    sign = 1
+                    break
+                if _DOWN.match(w):
+                    sign = -1
+                    break
+        if value is None and not sign and any(_SWEEP.match(w) for w in ws):
+            sign = 2  # "sweep the lr": the setting was varied
+        if not sign and value is None:
+            continue
+        if value is not None:
+            sign, factor = 0, None
+        return Change(cid, keys, sign, factor, value, _key_words(head))
     return None
 
 
-def _param_value(run_params: dict[str, str], keys: tuple[str, ...]) -> tuple[str, float] | None:
-    lowered = {k.lower(): (k, v) for k, v in run_params.items()}
-    for key in keys:
-        got = lowered.get(key)
-        if got is None:
-            got = next((kv for lk, kv in lowered.items() if lk.endswith(("." + key, "/" + key))), None)
-        if got is not None:
-            num = lexicon.parse_number(got[1])
-            if num is not None:
-                return got[0], num
-    return None
+_FROM_TO = re.compile(r"^[^.;]{0,20}?\bfrom\s+[\d.e\-]+\s+to\s+([\d.]+(?:e-?\d+)?)\b")
+_ASSIGN = re.compile(r"^[^.;]{0,25}?\b[a-z_]{1,12}\s*=\s*([\d.]+(?:e-?\d+)?)\b")
+_SWEEP = re.compile(r"^(sweep\w*|vary|varied|varying|tun(e|ed|ing)|grid|search|scan\w*)$")
+
+
+def _key_words(text: str) -> frozenset[str]:
+    return frozenset(w for w in re.findall(r"[a-z0-9]+", text) if len(w) >= 2)
+
+
+_NUMBER_WORDS = {"two": 2.0, "three": 3.0, "four": 4.0, "five": 5.0, "ten": 10.0, "hundred": 100.0}
+
+
+def _param_values(run_params: dict[str, str], keys: tuple[str, ...]) -> list[tuple[str, float]]:
+    """(key, number) of every param the setting's keys name, with per-part keys ("sn_lr", "policy_lr")."""
+    out: list[tuple[str, float]] = []
+    for k, v in run_params.items():
+        lk = k.lower()
+        if not any(lk == key or lk.endswith(("." + key, "/" + key, "_" + key)) for key in keys):
+            continue
+        num = lexicon.parse_number(v)
+        if num is not None:
+            out.append((k, num))
+    return out
 
 
 def _runs_with_keys(idx: HistoryIndex, keys: tuple[str, ...]) -> bool:
     cache_key = "keys:" + ",".join(keys)
     got = idx.cache.get(cache_key)
     if got is None:
-        got = any(_param_value(dict(sig.items), keys) for sig in idx.sigs)
+        got = any(_param_values(dict(sig.items), keys) for sig in idx.sigs)
         idx.cache[cache_key] = got
     return bool(got)
 
@@ -568,13 +627,13 @@ def _check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
                   scored: list[tuple[float, Fact, list[str]]], specific: set[str]) -> CheckResult:
     """Judge a change of a setting against the runs' values: tried when some run holds the asked value, or
     moves the setting the asked way (by the asked factor) from a reference run (the best, the first, the
-    usual value)."""
+    usual value). Each param that carries the setting ("sn_lr", "en_lr") is read on its own."""
     others = {k for k in specific if k != change.concept and k not in vocab.CLOSURE[change.concept]
               and not vocab.CONCEPT_BY_ID[k].param_keys}
-    pool: list[tuple[RunSnapshot, str, float]] = []
+    pools: dict[str, list[tuple[RunSnapshot, float]]] = {}
     for sig in idx.sigs:
-        got = _param_value(dict(sig.items), change.keys)
-        if got is None:
+        found = _param_values(dict(sig.items), change.keys)
+        if not found:
             continue
         for rid in sig.run_ids:
             doc = idx.run_docs[rid]
@@ -582,37 +641,46 @@ def _check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
                 continue
             if doc.run.status.upper() in ("FAILED", "KILLED"):
                 continue
-            pool.append((doc.run, got[0], got[1]))
-    if not pool:
-        return _not_tried(idx, scored, [], [], _planned(idx, specific, scored), specific)
-    pool.sort(key=lambda x: x[0].start)
-    key = pool[0][1]
-    hits: list[tuple[RunSnapshot, float, RunSnapshot | None, float | None]] = []
-    if change.sign == 0 and change.value is not None:
-        for run, _, v in pool:
-            if lexicon.same_value(change.value, repr(v)) or lexicon.same_value(change.value, str(v)):
-                hits.append((run, v, None, None))
-    else:
-        metric, _ = idx.metric_now()
-        best = idx.best_run(metric=metric, runs=[r for r, _, _ in pool]) if metric else None
-        values = [v for _, _, v in pool]
+            for key, v in found:
+                pools.setdefault(key, []).append((doc.run, v))
+    planned = _planned(idx, specific, scored)
+    if not pools:
+        return _not_tried(idx, scored, [], [], planned, specific)
+    # several params carry the setting ("sn_lr", "en_lr"): the plan's words may name the part
+    named = {k: pool for k, pool in pools.items()
+             if set(re.split(r"[_.\-/]+", k.lower())) & change.words - set(change.keys) - {"lr", "learning", "rate"}}
+    if named:
+        pools = named
+    metric, _ = idx.metric_now()
+    hits: list[tuple[RunSnapshot, float, RunSnapshot | None, float | None, str]] = []
+    for key, pool in pools.items():
+        pool.sort(key=lambda x: x[0].start)
+        if change.sign == 0 and change.value is not None:
+            hits += [(run, v, None, None, key) for run, v in pool if lexicon.same_value(change.value, repr(v))]
+            continue
+        if change.sign == 2:
+            if len({v for _, v in pool}) >= 2:
+                first = pool[0][1]
+                hits += [(run, v, pool[0][0], first, key) for run, v in pool if v != first]
+            continue
+        best = idx.best_run(metric=metric, runs=[r for r, _ in pool]) if metric else None
+        values = [v for _, v in pool]
         usual = max(set(values), key=values.count)
         refs: list[tuple[RunSnapshot, float]] = []
         if best is not None:
-            refs.append((best, next(v for r, _, v in pool if r.run_id == best.run_id)))
-        refs.append((pool[0][0], pool[0][2]))
-        refs.append((next(r for r, _, v in pool if v == usual), usual))
+            refs.append((best, next(v for r, v in pool if r.run_id == best.run_id)))
+        refs.append(pool[0])
+        refs.append(next((r, v) for r, v in pool if v == usual))
         for ref_run0, ref_v0 in refs:
-            for run, _, v in pool:
-                if _moves(ref_v0, v, change):
-                    hits.append((run, v, ref_run0, ref_v0))
-            if hits:
+            got = [(run, v, ref_run0, ref_v0, key) for run, v in pool if _moves(ref_v0, v, change)]
+            if got:
+                hits += got
                 break
-    planned = _planned(idx, specific, scored)
     if not hits:
-        ref_run, _, ref_v = pool[-1]
+        key, pool = next(iter(pools.items()))
+        ref_run, ref_v = pool[-1]
         what = _change_words(change, key)
-        values_seen = sorted({fmt(v) for _, _, v in pool}, key=float)
+        values_seen = sorted({fmt(v) for _, v in pool}, key=float)
         msg = (f"Not tried: no run has {what} (runs used {key} = {', '.join(values_seen[:6])}); closest: "
                f"run {ref_run.run_name or ref_run.run_id[:8]} with {key}={fmt(ref_v)}.")
         if planned:
@@ -623,15 +691,15 @@ def _check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
         return CheckResult(already_tried=False, message=msg, planned=planned, matches=[CheckMatch(
             entry_id=None, run_ids=[ref_run.run_id], score=0.0, author=ref_run.user, at=ref_run.start,
             summary=f"run {ref_run.run_name or ref_run.run_id[:8]} with {key}={fmt(ref_v)}")])
-    metric, _ = idx.metric_now()
     hits.sort(key=lambda h: h[0].start)
-    cited = [h[0].run_id for h in hits[:3]]
-    hit, v, ref, rv = hits[0]
+    cited = list(dict.fromkeys(h[0].run_id for h in hits))[:3]
+    hit, v, ref, rv, key = hits[0]
     summary = (f"run {hit.run_name or hit.run_id[:8]} by {hit.user or 'someone'} on {hit.start:%Y-%m-%d} "
                f"used {key}={fmt(v)}")
     if ref is not None and rv is not None:
         summary += f" (vs {fmt(rv)} in {ref.run_name or ref.run_id[:8]})"
-    entry_id = next((e for rid in cited for e in idx.run_entries.get(rid, [])), None)
+    entry_id = next((e for rid in cited for e in idx.run_entries.get(rid, [])
+                     if len(set(cited) | set(idx.entry_runs.get(e, []))) <= MAX_CITED), None)
     outcome = _outcome(idx, None, cited, metric, "", "")
     match = CheckMatch(entry_id=entry_id, run_ids=cited, score=1.0, summary=summary, outcome=outcome,
                        author=hit.user, at=hit.start)
@@ -642,20 +710,22 @@ def _check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
 
 
 def _moves(ref: float, v: float, change: Change) -> bool:
-    if ref == 0:
-        return change.sign * v > 0
+    if ref == 0 or ref * v < 0:
+        return False
     if change.sign > 0 and not v > ref * (1 + 1e-9):
         return False
     if change.sign < 0 and not v < ref * (1 - 1e-9):
         return False
     if change.factor is not None:
-        return abs(v / ref - change.factor) <= 0.2 * change.factor
+        return abs(v / ref - change.factor) <= 0.25 * change.factor
     return True
 
 
 def _change_words(change: Change, key: str) -> str:
     if change.sign == 0:
         return f"{key}={change.value}"
+    if change.sign == 2:
+        return f"{key} varied"
     if change.factor is not None:
         return f"{key} at {change.factor:g}x a run's value"
     return f"a {'higher' if change.sign > 0 else 'lower'} {key} than the reference runs"

@@ -22,6 +22,7 @@ from narrative.types import ProjectHistory
 from storage.records import EntryRecord, Goal, RunSnapshot
 
 BAD_STATUS = {"FAILED", "KILLED"}
+_MODEL_CONCEPTS = frozenset(c.id for c in vocab.CONCEPTS if c.kind == "model" and c.weight >= 2.0)
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z`(\[*_\"'a-z0-9])|\s+--\s+|;\s+|\s+\|\s+(?=[a-z])")
 _BULLET = re.compile(r"^\s*(?:[-*•>]+|\d+[.)])\s+")
 _NUM = re.compile(r"(?<![\w.])(\d*\.\d+|\d+(?:\.\d+)?)(%?)(?![\w])")
@@ -57,8 +58,10 @@ class Fact:
 
     @property
     def evidence(self) -> bool:
-        """Whether the statement shows the thing was done (a run, or a statement of what happened)."""
-        return self.modality == "done"
+        """Whether the statement may show the thing was done: a run or a statement of what happened, or a
+        plain note that says nothing either way ("Prio replay buffer" in a list of things done). Plans,
+        questions and negated, conditional or counterfactual statements never are."""
+        return self.modality in ("done", "")
 
     @property
     def planned(self) -> bool:
@@ -131,7 +134,8 @@ class RunDoc:
 @lru_cache(maxsize=1 << 16)
 def _part(key: str, comp: str) -> Part:
     text = f"{key} {comp}"
-    cs = vocab.concept_frozenset(text)
+    # what the key itself names ("noisy": "factorized" is about noisy nets) belongs to the part too
+    cs = vocab.concept_frozenset(text) | vocab.param_value_concepts(key, comp)
     return Part(cs, vocab.cover(cs), frozenset(vocab.tokens(text)))
 
 
@@ -216,7 +220,14 @@ _DONE = re.compile(
     r"halved|bumped|lowered|raised|compared|evaluated|worked|works|converged|diverged|crashed|plateaued|"
     r"overfit|underperformed|outperformed|matched|landed|lands|ended|peaked|stalled|regressed|"
     r"is (better|worse|flat|best)|was|were|has been|have been|results?:|yields?|yielded|gets|ends up|"
-    r"no (gain|change|difference|improvement|lift)|same as|vs\.?|->|→)\b", re.I)
+    r"no (gain|change|difference|improvement|lift)|same as|vs\.?|->|→|better|worse|best|worst|converg\w*|"
+    r"seems? to|looks? like|appears? to|shows?|showed|shown|work|learn(s|ed|t)|rose|fell|started|implemented|"
+    r"\w{3,}ed)\b", re.I)
+# what only a report says (not "factorized", "pretrained"): enough to read a list item under "Todo:" as done
+_STRONG_DONE = re.compile(
+    r"\b(tried|ran|trained|retrained|tested|got|gave|hit|reached|improved|helped|hurt|converged|diverged|crashed|"
+    r"plateaued|beat|lost|scored|finished|worked|works|result(s|ed)?|no (gain|change|difference|improvement)|"
+    r"not (helped|helping|converging|working)|did(n'?t)? (help|work))\b|\d\.\d|\d%|->|→", re.I)
 _HEADING_PLAN = re.compile(r"\b(next|todo|to do|plans?|ideas?|tomorrow|future|backlog|open questions?|questions?|"
                            r"want to|to try|wishlist)\b", re.I)
 _HEADING_DONE = re.compile(r"\b(tried|done|results?|findings?|what (i|we) did|worked|didn'?t work|did not work|"
@@ -253,7 +264,7 @@ def statement_modality(text: str) -> str:
     return ""
 
 
-def _fact_modality(said: str, scope: str, kind: str, has_runs: bool) -> str:
+def _fact_modality(said: str, scope: str, kind: str, has_runs: bool, text: str = "") -> str:
     """A statement's own words first (a question stays a question under "Results:"), then its heading,
     then what its kind implies (a next step is a plan; a conclusion reports something done)."""
     if said in ("counterfactual", "negated", "conditional", "question"):
@@ -264,7 +275,7 @@ def _fact_modality(said: str, scope: str, kind: str, has_runs: bool) -> str:
         return "question"
     if scope in ("counterfactual", "negated", "conditional"):
         return scope
-    if said == "plan" or (not said and scope == "plan"):
+    if said == "plan" or (scope == "plan" and (not said or not _STRONG_DONE.search(text))):
         return "plan"
     if said == "done" or scope == "done":
         return "done"
@@ -282,12 +293,20 @@ def heading_modality(line: str) -> str | None:
     if not is_heading:
         return None
     label = s.strip("#*: ").strip()
-    m = statement_modality(label)
-    if m in ("counterfactual", "negated", "conditional"):
+    # "Still need to check X, but so far I have done:" -- the last clause heads the list
+    whole = statement_modality(label)
+    if whole in ("counterfactual", "negated", "conditional") or re.search(
+            r"\b(didn'?t|did not|haven'?t|have not|never|not yet|not done|not tried)\W*$", label, re.I):
+        return whole or "negated"
+    last = re.split(r",|;|\bbut\b|\bwhile\b", label)[-1].strip() or label
+    m = statement_modality(last)
+    if m in ("counterfactual", "negated", "conditional", "plan"):
         return m
-    if _HEADING_PLAN.search(label):
+    if _HEADING_PLAN.search(last):
         return "plan"
-    if _HEADING_DONE.search(label):
+    if m == "done":
+        return "done"
+    if _HEADING_DONE.search(last):
         return "done"
     return ""
 
@@ -404,6 +423,11 @@ class HistoryIndex:
         self.ctx_concept_facts: dict[str, list[int]] = defaultdict(list)
         self.ctx_token_facts: dict[str, list[int]] = defaultdict(list)
         fam_ctx: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        # the model families an entry talks about are the context of each of its sentences ("least squares
+        # loss works better" in an entry about GAN vocoders is about the GAN)
+        entry_models: dict[str, set[str]] = defaultdict(set)
+        for f in self.facts:
+            entry_models[f.entry_id] |= {c for c in f.concepts if c in _MODEL_CONCEPTS}
         for f in self.facts:
             for t in f.toks:
                 self.df[t] += 1
@@ -412,6 +436,8 @@ class HistoryIndex:
             for c in own:
                 self.concept_facts[c].append(f.idx)
             ctx_c, ctx_t = set(own), set(f.toks)
+            if entry_models[f.entry_id]:
+                ctx_c |= vocab.cover(frozenset(entry_models[f.entry_id]))
             for rid in f.run_ids[:4]:
                 fam = self.run_docs[rid].sig.family
                 if fam not in fam_ctx:
@@ -511,20 +537,25 @@ class HistoryIndex:
         linked = self.entry_runs.get(e.id, [])
         common = (set.intersection(*(set(self.run_docs[r].concepts) for r in linked)) if linked else set())
         prev_concepts: set[str] = set()
+        prev_para = -1
         pos = 0
         for para, sent, scope in scoped_sentences(e.raw_text):
             f = self._fact(e, sent, "sentence", linked, pos, common=common)
             f.para = para
-            f.modality = _fact_modality(statement_modality(sent), scope, "sentence", bool(f.run_ids))
-            if not (f.concepts - {"seeds"}) and (f.closing or f.negative or f.adopting) and prev_concepts:
+            f.modality = _fact_modality(statement_modality(sent), scope, "sentence", bool(f.run_ids), sent)
+            if not (f.concepts - {"seeds"}) and (f.closing or f.negative or f.adopting) and prev_concepts \
+                    and para == prev_para:
                 f.concepts |= prev_concepts  # "dropping it." refers to the previous sentence
             if f.concepts:
-                prev_concepts = set(f.concepts)
+                prev_concepts, prev_para = set(f.concepts), para
             pos += 1
         self._ideas_run(self.entry_facts[e.id])
         s = e.structure
         if s is None:
             return
+        # what the person wrote decides: a structured item cannot turn a plan or a "didn't" into something done
+        said_as = {vocab.norm(f.text).strip(" .:;-"): f.modality for f in self.entry_facts[e.id]
+                   if f.kind == "sentence" and f.modality not in ("done", "")}
         items: list[tuple[str, str, str, list[str]]] = []
         items += [(h, "hypothesis", "", []) for h in s.hypotheses]
         items += [(c.text, "conclusion", c.verdict, list(c.run_ids)) for c in s.conclusions]
@@ -539,6 +570,12 @@ class HistoryIndex:
             f.para = -1
             f.verdict = verdict
             f.modality = _fact_modality(statement_modality(text), "", kind, bool(f.run_ids))
+            raw = said_as.get(vocab.norm(text).strip(" .:;-"))
+            if raw is None and said_as and len(text) >= 12:
+                low = vocab.norm(text).strip(" .:;-")
+                raw = next((m for sent, m in said_as.items() if low in sent), None)
+            if raw is not None and f.modality in ("done", ""):
+                f.modality = raw
             if verdict == "did_not_work":
                 f.negative = True
             pos += 1

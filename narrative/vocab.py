@@ -325,7 +325,17 @@ def is_null_param(key: str, value: str) -> bool:
     v = value.strip().lower()
     if v in NULL_VALUES:
         return True
-    return "weight" in key.lower() and v in WEIGHT_NULLS
+    # a weight or a scale of 1 changes nothing ("reward_scale": "1.0"), nor does a 1-step return
+    k = key.lower()
+    return ("weight" in k or "scale" in k or k in ONE_IS_NULL_KEYS) and v in WEIGHT_NULLS
+
+
+ONE_IS_NULL_KEYS = frozenset({"n_steps", "n_step", "nstep", "grad_accum", "gradient_accumulation_steps",
+                              "accumulate_grad_batches"})
+# per-part learning rates ("policy_lr", "d_lr", "head_lr"): a learning rate of its own for a part of the model
+_PART_LR = re.compile(r"^([a-z]+)_(lr|learning_rate)$")
+_NOT_PARTS = frozenset({"base", "max", "min", "peak", "init", "initial", "final", "end", "start", "warmup", "lr",
+                        "learning", "the", "default", "eta"})
 
 
 def param_concepts(params: dict[str, str]) -> set[str]:
@@ -347,6 +357,9 @@ def param_value_concepts(key: str, value: str) -> frozenset[str]:
     if mapped:
         out.add(mapped)
         out |= CLOSURE[mapped]
+    part = _PART_LR.match(k)
+    if part and part.group(1) not in _NOT_PARTS:
+        out.add("separate_lr")
     if k in ("seed", "random_state", "random_seed", "epochs", "batch_size", "lr", "learning_rate", "eta"):
         return frozenset(out)
     if k in OBJECTIVE_KEYS and value.strip().lower() in L2_OBJECTIVES:
