@@ -623,26 +623,51 @@ def _runs_with_keys(idx: HistoryIndex, keys: tuple[str, ...]) -> bool:
     return bool(got)
 
 
+def _setting_pools(idx: HistoryIndex, keys: tuple[str, ...]) -> dict[str, list[tuple[ParamSig, float]]]:
+    """param key -> (signature, value) of every param signature carrying the setting (cached per index)."""
+    cache_key = "pools:" + ",".join(keys)
+    got = idx.cache.get(cache_key)
+    if isinstance(got, dict):
+        return got
+    pools: dict[str, list[tuple[ParamSig, float]]] = {}
+    for sig in idx.sigs:
+        for key, v in _param_values(dict(sig.items), keys):
+            pools.setdefault(key, []).append((sig, v))
+    idx.cache[cache_key] = pools
+    return pools
+
+
+def _sids_with(idx: HistoryIndex, cid: str) -> frozenset[int]:
+    """Param signatures whose params, or the name of one of whose runs, carry the concept (cached)."""
+    key = "sids:" + cid
+    got = idx.cache.get(key)
+    if isinstance(got, frozenset):
+        return got
+    sids = {sig.sid for sig in idx.concept_sigs.get(cid, ())}
+    sids |= {idx.run_docs[rid].sig.sid for rid in idx.name_concept_runs.get(cid, ())}
+    frozen = frozenset(sids)
+    idx.cache[key] = frozen
+    return frozen
+
+
+def _sig_runs(idx: HistoryIndex, sig: ParamSig) -> list[RunSnapshot]:
+    return [r for r in (idx.run_by_id[rid] for rid in sig.run_ids) if r.status.upper() not in ("FAILED", "KILLED")]
+
+
 def _check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
                   scored: list[tuple[float, Fact, list[str]]], specific: set[str]) -> CheckResult:
     """Judge a change of a setting against the runs' values: tried when some run holds the asked value, or
     moves the setting the asked way (by the asked factor) from a reference run (the best, the first, the
-    usual value). Each param that carries the setting ("sn_lr", "en_lr") is read on its own."""
+    usual value). Each param that carries the setting ("sn_lr", "en_lr") is read on its own. Works on param
+    signatures (100k runs share a few thousand), expanding to runs only for what it cites."""
     others = {k for k in specific if k != change.concept and k not in vocab.CLOSURE[change.concept]
               and not vocab.CONCEPT_BY_ID[k].param_keys}
-    pools: dict[str, list[tuple[RunSnapshot, float]]] = {}
-    for sig in idx.sigs:
-        found = _param_values(dict(sig.items), change.keys)
-        if not found:
-            continue
-        for rid in sig.run_ids:
-            doc = idx.run_docs[rid]
-            if others and not others <= doc.cover:
-                continue
-            if doc.run.status.upper() in ("FAILED", "KILLED"):
-                continue
-            for key, v in found:
-                pools.setdefault(key, []).append((doc.run, v))
+    pools: dict[str, list[tuple[ParamSig, float]]] = {}
+    allowed = [_sids_with(idx, c) for c in others]
+    for key, pool in _setting_pools(idx, change.keys).items():
+        kept = [(sig, v) for sig, v in pool if all(sig.sid in a for a in allowed)]
+        if kept:
+            pools[key] = kept
     planned = _planned(idx, specific, scored)
     if not pools:
         return _not_tried(idx, scored, [], [], planned, specific)
@@ -651,34 +676,44 @@ def _check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
              if set(re.split(r"[_.\-/]+", k.lower())) & change.words - set(change.keys) - {"lr", "learning", "rate"}}
     if named:
         pools = named
-    metric, _ = idx.metric_now()
-    hits: list[tuple[RunSnapshot, float, RunSnapshot | None, float | None, str]] = []
+    metric, goal = idx.metric_now()
+    hits: list[tuple[ParamSig, float, RunSnapshot | None, float | None, str]] = []
     for key, pool in pools.items():
-        pool.sort(key=lambda x: x[0].start)
         if change.sign == 0 and change.value is not None:
-            hits += [(run, v, None, None, key) for run, v in pool if lexicon.same_value(change.value, repr(v))]
+            hits += [(sig, v, None, None, key) for sig, v in pool if lexicon.same_value(change.value, repr(v))]
             continue
+        by_start = sorted(((sig, v) for sig, v in pool if sig.run_ids),
+                          key=lambda sv: idx.run_by_id[sv[0].run_ids[0]].start)
+        if not by_start:
+            continue
+        first_sig, first_v = by_start[0]
+        first_run = idx.run_by_id[first_sig.run_ids[0]]
         if change.sign == 2:
-            if len({v for _, v in pool}) >= 2:
-                first = pool[0][1]
-                hits += [(run, v, pool[0][0], first, key) for run, v in pool if v != first]
+            hits += [(sig, v, first_run, first_v, key) for sig, v in by_start if v != first_v]
             continue
-        best = idx.best_run(metric=metric, runs=[r for r, _ in pool]) if metric else None
-        values = [v for _, v in pool]
-        usual = max(set(values), key=values.count)
         refs: list[tuple[RunSnapshot, float]] = []
+        best = _best_in(idx, pool, metric, goal)
         if best is not None:
-            refs.append((best, next(v for r, v in pool if r.run_id == best.run_id)))
-        refs.append(pool[0])
-        refs.append(next((r, v) for r, v in pool if v == usual))
+            refs.append(best)
+        refs.append((first_run, first_v))
+        counts: dict[float, int] = {}
+        for sig, v in pool:
+            counts[v] = counts.get(v, 0) + len(sig.run_ids)
+        usual = max(counts, key=lambda v: counts[v])
+        usual_sig = next(sig for sig, v in by_start if v == usual)
+        refs.append((idx.run_by_id[usual_sig.run_ids[0]], usual))
         for ref_run0, ref_v0 in refs:
-            got = [(run, v, ref_run0, ref_v0, key) for run, v in pool if _moves(ref_v0, v, change)]
+            got = [(sig, v, ref_run0, ref_v0, key) for sig, v in by_start if _moves(ref_v0, v, change)]
             if got:
                 hits += got
                 break
-    if not hits:
+    runs_hit: list[tuple[RunSnapshot, float, RunSnapshot | None, float | None, str]] = []
+    for sig, v, ref, rv, key in hits:
+        runs_hit += [(r, v, ref, rv, key) for r in _sig_runs(idx, sig)[:3]]
+    if not runs_hit:
         key, pool = next(iter(pools.items()))
-        ref_run, ref_v = pool[-1]
+        last_sig, ref_v = max(pool, key=lambda sv: idx.run_by_id[sv[0].run_ids[-1]].start)
+        ref_run = idx.run_by_id[last_sig.run_ids[-1]]
         what = _change_words(change, key)
         values_seen = sorted({fmt(v) for _, v in pool}, key=float)
         msg = (f"Not tried: no run has {what} (runs used {key} = {', '.join(values_seen[:6])}); closest: "
@@ -691,9 +726,9 @@ def _check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
         return CheckResult(already_tried=False, message=msg, planned=planned, matches=[CheckMatch(
             entry_id=None, run_ids=[ref_run.run_id], score=0.0, author=ref_run.user, at=ref_run.start,
             summary=f"run {ref_run.run_name or ref_run.run_id[:8]} with {key}={fmt(ref_v)}")])
-    hits.sort(key=lambda h: h[0].start)
-    cited = list(dict.fromkeys(h[0].run_id for h in hits))[:3]
-    hit, v, ref, rv, key = hits[0]
+    runs_hit.sort(key=lambda h: h[0].start)
+    cited = list(dict.fromkeys(h[0].run_id for h in runs_hit))[:3]
+    hit, v, ref, rv, key = runs_hit[0]
     summary = (f"run {hit.run_name or hit.run_id[:8]} by {hit.user or 'someone'} on {hit.start:%Y-%m-%d} "
                f"used {key}={fmt(v)}")
     if ref is not None and rv is not None:
@@ -707,6 +742,29 @@ def _check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
     if outcome:
         msg += f" Outcome: {outcome}."
     return CheckResult(already_tried=True, matches=[match], message=msg)
+
+
+def _best_in(idx: HistoryIndex, pool: list[tuple[ParamSig, float]], metric: str | None, goal: str
+             ) -> tuple[RunSnapshot, float] | None:
+    """The best valid run (metric in force) among the signatures, with its setting value (per-signature
+    bests are cached)."""
+    if not metric:
+        return None
+    cache = idx.cache.setdefault(f"sigbest:{metric}:{goal}", {})
+    assert isinstance(cache, dict)
+    void = idx.void_runs()
+    sign = -1.0 if goal == "max" else 1.0
+    best: tuple[float, RunSnapshot, float] | None = None
+    for sig, v in pool:
+        if sig.sid not in cache:
+            cand = [r for r in _sig_runs(idx, sig) if idx.valid(r, metric) and r.run_id not in void]
+            cache[sig.sid] = min(cand, key=lambda r: (sign * r.metrics[metric], r.start)) if cand else None
+        r = cache[sig.sid]
+        if r is not None:
+            score = sign * r.metrics[metric]
+            if best is None or score < best[0]:
+                best = (score, r, v)
+    return (best[1], best[2]) if best else None
 
 
 def _moves(ref: float, v: float, change: Change) -> bool:
