@@ -213,7 +213,8 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("ddsp", "DDSP (differentiable DSP)", "model", r"\bddsp\b", r"\bdifferentiable (dsp|digital signal|"
        r"oscillators?|synth\w*)\b", r"\boscillator (bank|banks)\b", family=True, aliases=("ddsp",),
        desc=("differentiable oscillators and filters as the generator",)),
-    _c("gan", "GAN", "model", r"\bgans?\b", r"\bgenerative adversarial\b", r"\bstyle ?gan\w*", family=True,
+    _c("gan", "GAN", "model", r"\bgans?\b", r"\bgenerative adversarial\b", r"\bstyle ?gan\w*",
+       r"\b(mel|cycle|big|pro|dc|star|info|giga|parallel ?wave|vq|sr|esr|pix2pix) ?gans?\b", family=True,
        aliases=("gan",)),
     # ---- speech
     _c("conformer", "Conformer", "model", r"\bconformers?\b", family=True, aliases=("conformer",)),
