@@ -383,8 +383,77 @@ def check(plan: str, history: ProjectHistory) -> CheckResult:
     best = max([x[0] for x in evidence] + list(run_scores.values()), default=0.0)
     if best >= THRESHOLD:
         return _build(idx, terms, evidence, run_scores, best)
+    named = _named_value(plan, idx)
+    if named is not None:
+        return named
     planned = _planned(idx, specific, scored)
+    if planned and specific:
+        # planned, then run: a run after the plan that carries everything the plan names is the plan done
+        # (an end-of-day note is written after the day's runs: a run from the day before on counts)
+        since = (min(p.at for p in planned if p.at) - dt.timedelta(days=1)) if any(p.at for p in planned) else None
+        done_runs = [rid for _, rid in q.top_runs(limit=50, concepts=specific)
+                     if specific <= idx.run_docs[rid].cover and (since is None or idx.run_by_id[rid].start >= since)]
+        if done_runs:
+            return _build(idx, terms, [], {rid: THRESHOLD for rid in done_runs[:3]}, THRESHOLD)
     return _not_tried(idx, scored, variants, variant_runs, planned, specific)
+
+
+_ORDINALS = {"first": 1.0, "second": 2.0, "third": 3.0, "fourth": 4.0, "fifth": 5.0, "tenth": 10.0}
+_KEY_NOISE = frozenset({"num", "max", "min", "use", "is", "the", "of", "n", "no", "do", "type", "mode", "value",
+                        "size", "name", "id", "seed", "random", "state"})
+
+
+def _key_tokens(idx: HistoryIndex) -> dict[str, frozenset[str]]:
+    """param key -> its word stems ("spec_rate_hz" -> spec, rate, hz), for every key of the runs (cached)."""
+    got = idx.cache.get("keytoks")
+    if isinstance(got, dict):
+        return got
+    out: dict[str, frozenset[str]] = {}
+    for sig in idx.sigs:
+        for k, _ in sig.items:
+            if k not in out and not k.startswith("mlflow."):
+                parts = {vocab.stem(w) for w in re.split(r"[^a-z0-9]+", k.lower()) if w}
+                out[k] = frozenset(p for p in parts if len(p) >= 2 and not p.isdigit()) - _KEY_NOISE
+    idx.cache["keytoks"] = out
+    return out
+
+
+def _named_value(plan: str, idx: HistoryIndex) -> CheckResult | None:
+    """A value the plan asks for next to the words of a param's name ("80 Hz frames" and ``spec_rate_hz``,
+    "from the first epoch" and ``gan_start_epoch``): tried when runs hold that value for that param."""
+    head = vocab.norm(_ASIDE.sub(" ", main_clause(plan)))
+    words = re.findall(r"[a-z0-9][a-z0-9.\-]*", head)
+    keytoks = _key_tokens(idx)
+    for i, w in enumerate(words):
+        num = _ORDINALS.get(w) if w in _ORDINALS else lexicon.parse_number(w)
+        if num is None:
+            continue
+        near = {vocab.stem(x) for x in words[max(0, i - 2): i + 3] if x != w and not x[0].isdigit()}
+        near -= vocab.GENERIC_STEMS
+        keys = [k for k, toks in keytoks.items() if toks & near]
+        if not keys:
+            continue
+        runs: list[tuple[RunSnapshot, str, str]] = []
+        for sig in idx.sigs:
+            for k, v in sig.items:
+                if k in keys and lexicon.same_value(repr(num), v) and not vocab.is_null_param(k, v):
+                    runs += [(r, k, v) for r in _sig_runs(idx, sig)[:3]]
+        if not runs:
+            continue
+        runs.sort(key=lambda x: x[0].start)
+        cited = list(dict.fromkeys(r.run_id for r, _, _ in runs))[:3]
+        r0, k0, v0 = runs[0]
+        summary = (f"run {r0.run_name or r0.run_id[:8]} by {r0.user or 'someone'} on {r0.start:%Y-%m-%d} "
+                   f"used {k0}={v0}")
+        metric, _ = idx.metric_now()
+        outcome = _outcome(idx, None, cited, metric, "", "")
+        entry_id = next((e for rid in cited for e in idx.run_entries.get(rid, [])
+                         if len(set(cited) | set(idx.entry_runs.get(e, []))) <= MAX_CITED), None)
+        msg = f"Already tried: {summary}." + (f" Outcome: {outcome}." if outcome else "")
+        return CheckResult(already_tried=True, message=msg, matches=[CheckMatch(
+            entry_id=entry_id, run_ids=cited, score=1.0, summary=summary, outcome=outcome, author=r0.user,
+            at=r0.start)])
+    return None
 
 
 def _specific_keys(terms: PlanTerms) -> set[str]:

@@ -139,3 +139,46 @@ def test_plan_and_modality_of_statements() -> None:
     assert heading_modality("## Next steps") == "plan"
     assert heading_modality("Things I wish we had tried:") == "counterfactual"
     assert heading_modality("mixup gave 0.91") is None
+
+
+# ---------------------------------------------------------------- values read from the runs
+SPEECH = {"model": "conformer", "hop_ms": "10", "n_mels": "80", "warmup_epoch": "5", "lr": "0.001",
+          "reward_scale": "1.0"}
+SPEECH_RUNS = [
+    _run("k", "conf-base", 1, dict(SPEECH), {"val_wer": 0.112}),
+    _run("l", "conf-mel128", 3, {**SPEECH, "n_mels": "128"}, {"val_wer": 0.108}),
+    _run("m", "conf-warm1", 5, {**SPEECH, "warmup_epoch": "1", "enc_lr": "0.0005", "dec_lr": "0.002"},
+         {"val_wer": 0.115}),
+    _run("n", "conf-lr-sweep-a", 7, {**SPEECH, "lr": "0.0005"}, {"val_wer": 0.110}),
+]
+SPEECH_ENTRIES = [
+    _entry(1, 8, "More mel bins helped a bit: 0.108 WER. Warmup from the first epoch was worse.", SPEECH_RUNS),
+    _entry(2, 30, "Todo:\n- give encoder and decoder their own learning rates\n- spec augment with 2 masks",
+           [], author="ari"),
+]
+
+
+def _speech() -> ProjectHistory:
+    return _hist(SPEECH_RUNS, SPEECH_ENTRIES, "val_wer", "min")
+
+
+def test_a_value_next_to_a_param_name_is_read_from_the_runs() -> None:
+    res = checking.check("use 128 mels for the front end", _speech())
+    assert res.already_tried and SPEECH_RUNS[1].run_id in res.matches[0].run_ids
+    assert not checking.check("use 40 mels for the front end", _speech()).already_tried
+
+
+def test_a_value_after_from_to_and_a_sweep() -> None:
+    res = checking.check("bump the learning rate from 0.001 to 0.0005", _speech())
+    assert res.already_tried and SPEECH_RUNS[3].run_id in res.matches[0].run_ids
+
+
+def test_a_plan_that_a_later_run_carried_out_is_tried() -> None:
+    res = checking.check("separate learning rates for the encoder and the decoder", _speech())
+    assert res.already_tried
+    assert SPEECH_RUNS[2].run_id in {r for m in res.matches for r in m.run_ids}
+
+
+def test_a_plan_still_open_is_planned() -> None:
+    res = checking.check("SpecAugment with two frequency masks", _speech())
+    assert not res.already_tried and res.planned and res.planned[0].author == "ari"
