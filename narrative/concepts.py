@@ -253,6 +253,7 @@ CONCEPTS: tuple[Concept, ...] = (
        family=True, aliases=("sasrec", "bert4rec", "gru4rec")),
     _c("propensity", "inverse propensity weighting", "technique", r"\b(inverse )?propensit\w*", r"\bips\b",
        r"\bipw\b", r"\bsnips\b", r"\bexposure bias\b", r"\bposition bias correct\w*",
+       r"\binverse (examination|exposure|position|display) (weight\w*|scor\w*|probabilit\w*)",
        desc=("weight each example by the inverse of the probability it was shown",
              "divide the loss by the probability of exposure",
              "correct for which items users were exposed to")),
@@ -470,6 +471,7 @@ CONCEPTS: tuple[Concept, ...] = (
        desc=("negatives the current model scores high", "mine the negatives the model confuses most")),
     # in keyword spotting / verification: negatives that sound like the target phrase
     _c("confusable_negatives", "confusable negatives", "technique", r"\bconfusab\w*", r"\bnear ?miss\w*",
+       r"\bconfus(ing|ion) (words?|phrases?|utterances?|keywords?)\b",
        r"\b(phonetically|acoustically) similar\b", r"\bsound ?alikes?\b", broader=("hard_negatives",),
        desc=("negative phrases that sound like the wake word", "utterances acoustically similar to the keyword",
              "negative words that rhyme with the keyword")),
