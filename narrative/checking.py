@@ -352,17 +352,21 @@ def check(plan: str, history: ProjectHistory) -> CheckResult:
     if not terms.concepts and not terms.tokens:
         return CheckResult(already_tried=False, message="Nothing to compare: the plan names no technique.")
     q = Query(idx, terms)
+    specific = _specific_keys(terms)
+    change = plan_change(plan, terms, idx)
+    if change is not None:
+        # the runs' values decide; statements only matter as plans ("planned on ..., not run yet")
+        plans = [i for i in q.candidate_facts() if idx.facts[i].planned]
+        plan_facts = [(q.fact_score(idx.facts[i]), idx.facts[i], idx.facts[i].run_ids)
+                      for i in q.shortlist(set(plans))]
+        return _check_change(idx, terms, change, plan_facts, specific)
     scored: list[tuple[float, Fact, list[str]]] = []
     for i in q.shortlist(q.candidate_facts()):
         f = idx.facts[i]
         scored.append((q.fact_score(f), f, f.run_ids))
+    scored = heapq.nlargest(60, scored, key=lambda x: (round(x[0], 6), bool(x[2]), x[1].kind == "sentence", x[1].at))
     # runs as candidates (params say what was done, even when nobody wrote it down)
     top_runs = q.top_runs()
-    scored = heapq.nlargest(60, scored, key=lambda x: (round(x[0], 6), bool(x[2]), x[1].kind == "sentence", x[1].at))
-    specific = _specific_keys(terms)
-    change = plan_change(plan, terms, idx)
-    if change is not None:
-        return _check_change(idx, terms, change, scored, specific)
     # Evidence that it was done: a run, or a statement of what happened -- for the same concept *and*
     # the same variant (a plain autoencoder does not answer a plan for a VAE).
     evidence: list[tuple[float, Fact, list[str]]] = []
@@ -437,7 +441,7 @@ def _named_value(plan: str, idx: HistoryIndex) -> CheckResult | None:
         for sig in idx.sigs:
             for k, v in sig.items:
                 if k in keys and lexicon.same_value(repr(num), v) and not vocab.is_null_param(k, v):
-                    runs += [(r, k, v) for r in _sig_runs(idx, sig)[:3]]
+                    runs += [(r, k, v) for r in _sig_runs(idx, sig, 3)]
         if not runs:
             continue
         runs.sort(key=lambda x: x[0].start)
@@ -719,8 +723,9 @@ def _sids_with(idx: HistoryIndex, cid: str) -> frozenset[int]:
     return frozen
 
 
-def _sig_runs(idx: HistoryIndex, sig: ParamSig) -> list[RunSnapshot]:
-    return [r for r in (idx.run_by_id[rid] for rid in sig.run_ids) if r.status.upper() not in ("FAILED", "KILLED")]
+def _sig_runs(idx: HistoryIndex, sig: ParamSig, limit: int | None = None) -> list[RunSnapshot]:
+    ok = (r for r in (idx.run_by_id[rid] for rid in sig.run_ids) if r.status.upper() not in ("FAILED", "KILLED"))
+    return list(itertools.islice(ok, limit))
 
 
 def _check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
@@ -778,7 +783,7 @@ def _check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
                 break
     runs_hit: list[tuple[RunSnapshot, float, RunSnapshot | None, float | None, str]] = []
     for sig, v, ref, rv, key in hits:
-        runs_hit += [(r, v, ref, rv, key) for r in _sig_runs(idx, sig)[:3]]
+        runs_hit += [(r, v, ref, rv, key) for r in _sig_runs(idx, sig, 3)]
     if not runs_hit:
         key, pool = next(iter(pools.items()))
         last_sig, ref_v = max(pool, key=lambda sv: idx.run_by_id[sv[0].run_ids[-1]].start)
