@@ -272,7 +272,14 @@ def _match_line(m: CheckMatch, reply: Reply) -> str:
 def _check(reply: Reply) -> list[Block]:
     result: CheckResult = reply.payload
     verdict = "⚠️ *You already tried this.*" if result.already_tried else "✅ *Not tried as such.*"
+    if result.planned:
+        verdict = "🗓️ *Planned, not run yet.*"  # a plan in the log is its own answer
     blocks = [section(f"{verdict} {escape(result.message)}".strip())]
+    if result.planned:
+        blocks += sections("Planned in the log", (
+            f"• {escape(clip(p.text, 300))} — planned on {_when(p.at) or 'an earlier day'} by "
+            f"{escape(p.author or 'someone')}, not run yet · {_entry_ref(p.entry_id, reply.entries)}"
+            for p in result.planned[:3]))
     if result.matches:
         blocks += sections("Closest in the history" if not result.already_tried else "What was tried",
                            (_match_line(m, reply) for m in result.matches[:5]))

@@ -147,11 +147,22 @@ def _notices(console: Console, notices: Sequence[str]) -> None:
 
 
 def check(result: CheckResult) -> None:
+    from rich.markup import escape
+
     console = _console()
     _notices(console, result.notices)
-    if not result.already_tried:
+    if result.planned:
+        # a plan in the log, never run: its own answer, not "already tried"
+        console.print(f"[cyan]Not tried yet, but planned.[/] {escape(result.message)}")
+        for p in result.planned:
+            when = f"{p.at:%Y-%m-%d}" if p.at else "?"
+            console.print(f"  • planned on {when} by {p.author or 'someone'}, not run yet: {escape(p.text)} "
+                          f"[dim](entry {p.entry_id[:8]})[/]")
+    elif not result.already_tried:
         console.print("[green]Nothing like this in the history.[/] Go ahead." if not result.matches else
                       "[green]Not tried as such[/]; nearest things in the history:")
+        if result.message and not result.message.startswith("Not tried yet as far"):
+            console.print(f"  {escape(result.message)}")
     else:
         console.print("[bold yellow]You already tried this.[/]")
     for m in result.matches:

@@ -9,15 +9,18 @@ history never mentions ("... on device_model", "... with an LLM") is new even wh
 
 from __future__ import annotations
 
+import datetime as dt
 import heapq
 import itertools
 import re
 from dataclasses import dataclass
 
+from narrative import concepts as concept_table
 from narrative import lexicon, vocab
 from narrative.approaches import UMBRELLA, derive
 from narrative.history_index import Fact, HistoryIndex, ParamSig, fmt, index_for
-from narrative.types import CheckMatch, CheckResult, ProjectHistory
+from narrative.types import CheckMatch, CheckResult, PlannedItem, ProjectHistory
+from storage.records import RunSnapshot
 
 THRESHOLD = 0.62
 SHORTLIST = 300  # facts fully scored per check (the best by their own words)
@@ -79,6 +82,14 @@ def _param_number_positions(words: list[str]) -> set[int]:
 
 def plan_terms(plan: str, idx: HistoryIndex) -> PlanTerms:
     head = main_clause(plan)
+    # a plain-language description of a concept ("... that sound like the keyword") is read before asides
+    # are cut, since its own words may look like one
+    whole = vocab.norm(head)
+    described: dict[str, float] = {}
+    described_stems: set[str] = set()
+    for cid, (a, b) in concept_table.described(whole):
+        described[cid] = 1.0
+        described_stems |= {vocab.stem(w) for w in re.findall(r"[a-z0-9]+", whole[a:b])}
     head = _ASIDE.sub(" ", head)
     head = _FILLER.sub(" ", head)
     also = bool(_ALSO.search(head))
@@ -113,6 +124,11 @@ def plan_terms(plan: str, idx: HistoryIndex) -> PlanTerms:
         for broad in vocab.CLOSURE[cid]:
             if broad in concepts and broad != cid:
                 concepts[broad] = min(concepts[broad], 0.25)
+    for cid in described:
+        if cid not in concepts:
+            concepts[cid] = 3.0 if not _in_history(idx, cid) else vocab.CONCEPT_BY_ID[cid].weight
+            for broad in vocab.CLOSURE[cid]:
+                concepts[broad] = min(concepts.get(broad, 0.25), 0.25)
     key = {c for c in concepts if c not in UMBRELLA and c not in modifiers}
     if restated_at >= 0:
         # "an attention-based detector, i.e. a transformer": what follows names the object
@@ -143,7 +159,7 @@ def plan_terms(plan: str, idx: HistoryIndex) -> PlanTerms:
     for i, (m, raw) in enumerate(zip(matches, words, strict=True)):
         if any(j in covered_chars for j in range(m.start(), m.end())):
             continue
-        if not raw or raw in vocab.STOPWORDS:
+        if not raw or raw in vocab.STOPWORDS or (described_stems and vocab.stem(raw) in described_stems):
             continue
         tok = raw if raw.isdigit() else vocab.stem(raw)
         if vocab.is_generic(tok) or (len(tok) < 2 and i not in param_numbers) or raw in _MODIFIER_WORDS:
@@ -336,25 +352,515 @@ def check(plan: str, history: ProjectHistory) -> CheckResult:
     if not terms.concepts and not terms.tokens:
         return CheckResult(already_tried=False, message="Nothing to compare: the plan names no technique.")
     q = Query(idx, terms)
+    specific = _specific_keys(terms)
+    change = plan_change(plan, terms, idx)
+    if change is not None:
+        # the runs' values decide; statements only matter as plans ("planned on ..., not run yet")
+        plans = [i for i in q.candidate_facts() if idx.facts[i].planned]
+        plan_facts = [(q.fact_score(idx.facts[i]), idx.facts[i], idx.facts[i].run_ids)
+                      for i in q.shortlist(set(plans))]
+        return _check_change(idx, terms, change, plan_facts, specific)
     scored: list[tuple[float, Fact, list[str]]] = []
     for i in q.shortlist(q.candidate_facts()):
         f = idx.facts[i]
         scored.append((q.fact_score(f), f, f.run_ids))
+    scored = heapq.nlargest(60, scored, key=lambda x: (round(x[0], 6), bool(x[2]), x[1].kind == "sentence", x[1].at))
     # runs as candidates (params say what was done, even when nobody wrote it down)
     top_runs = q.top_runs()
-    run_scores = dict((rid, s) for s, rid in top_runs)
-    scored = heapq.nlargest(60, scored, key=lambda x: (round(x[0], 6), bool(x[2]), x[1].kind == "sentence", x[1].at))
-    best_fact = scored[0][0] if scored else 0.0
-    best_run = top_runs[0][0] if top_runs else 0.0
-    best = max(best_fact, best_run)
-    tried = best >= THRESHOLD
-    if not tried:
-        closest = scored[0][1] if scored and scored[0][0] >= 0.35 else None
-        msg = "Not tried yet as far as the log and the tracker show."
-        if closest is not None:
-            msg += f" Closest: {closest.author} on {closest.at:%Y-%m-%d}: \"{_clip(closest.text, 140)}\""
-        return CheckResult(already_tried=False, matches=[], message=msg)
-    return _build(idx, terms, scored, run_scores, best)
+    # Evidence that it was done: a run, or a statement of what happened -- for the same concept *and*
+    # the same variant (a plain autoencoder does not answer a plan for a VAE).
+    evidence: list[tuple[float, Fact, list[str]]] = []
+    variants: list[tuple[float, Fact, list[str]]] = []
+    for s, f, rids in scored:
+        if s < THRESHOLD or not f.evidence:
+            continue
+        (variants if _variant_of(specific, _fact_cover(idx, f)) else evidence).append((s, f, rids))
+    run_scores: dict[str, float] = {}
+    variant_runs: list[str] = []
+    for s, rid in top_runs:
+        if s < THRESHOLD:
+            continue
+        if _variant_of(specific, idx.run_docs[rid].cover):
+            variant_runs.append(rid)
+        else:
+            run_scores[rid] = s
+    best = max([x[0] for x in evidence] + list(run_scores.values()), default=0.0)
+    if best >= THRESHOLD:
+        return _build(idx, terms, evidence, run_scores, best)
+    named = _named_value(plan, idx)
+    if named is not None:
+        return named
+    planned = _planned(idx, specific, scored)
+    if planned and specific:
+        # planned, then run: a run after the plan that carries everything the plan names is the plan done
+        # (an end-of-day note is written after the day's runs: a run from the day before on counts)
+        since = (min(p.at for p in planned if p.at) - dt.timedelta(days=1)) if any(p.at for p in planned) else None
+        done_runs = [rid for _, rid in q.top_runs(limit=50, concepts=specific)
+                     if specific <= idx.run_docs[rid].cover and (since is None or idx.run_by_id[rid].start >= since)]
+        if done_runs:
+            return _build(idx, terms, [], {rid: THRESHOLD for rid in done_runs[:3]}, THRESHOLD)
+    return _not_tried(idx, scored, variants, variant_runs, planned, specific)
+
+
+_ORDINALS = {"first": 1.0, "second": 2.0, "third": 3.0, "fourth": 4.0, "fifth": 5.0, "tenth": 10.0}
+_KEY_NOISE = frozenset({"num", "max", "min", "use", "is", "the", "of", "n", "no", "do", "type", "mode", "value",
+                        "size", "name", "id", "seed", "random", "state"})
+
+
+def _key_tokens(idx: HistoryIndex) -> dict[str, frozenset[str]]:
+    """param key -> its word stems ("spec_rate_hz" -> spec, rate, hz), for every key of the runs (cached)."""
+    got = idx.cache.get("keytoks")
+    if isinstance(got, dict):
+        return got
+    out: dict[str, frozenset[str]] = {}
+    for sig in idx.sigs:
+        for k, _ in sig.items:
+            if k not in out and not k.startswith("mlflow."):
+                parts = {vocab.stem(w) for w in re.split(r"[^a-z0-9]+", k.lower()) if w}
+                out[k] = frozenset(p for p in parts if len(p) >= 2 and not p.isdigit()) - _KEY_NOISE
+    idx.cache["keytoks"] = out
+    return out
+
+
+def _named_value(plan: str, idx: HistoryIndex) -> CheckResult | None:
+    """A value the plan asks for next to the words of a param's name ("80 Hz frames" and ``spec_rate_hz``,
+    "from the first epoch" and ``gan_start_epoch``): tried when runs hold that value for that param."""
+    head = vocab.norm(_ASIDE.sub(" ", main_clause(plan)))
+    words = re.findall(r"[a-z0-9][a-z0-9.\-]*", head)
+    keytoks = _key_tokens(idx)
+    for i, w in enumerate(words):
+        num = _ORDINALS.get(w) if w in _ORDINALS else lexicon.parse_number(w)
+        if num is None:
+            continue
+        near = {vocab.stem(x) for x in words[max(0, i - 2): i + 3] if x != w and not x[0].isdigit()}
+        near -= vocab.GENERIC_STEMS
+        keys = [k for k, toks in keytoks.items() if toks & near]
+        if not keys:
+            continue
+        runs: list[tuple[RunSnapshot, str, str]] = []
+        for sig in idx.sigs:
+            for k, v in sig.items:
+                if k in keys and lexicon.same_value(repr(num), v) and not vocab.is_null_param(k, v):
+                    runs += [(r, k, v) for r in _sig_runs(idx, sig, 3)]
+        if not runs:
+            continue
+        runs.sort(key=lambda x: x[0].start)
+        cited = list(dict.fromkeys(r.run_id for r, _, _ in runs))[:3]
+        r0, k0, v0 = runs[0]
+        summary = (f"run {r0.run_name or r0.run_id[:8]} by {r0.user or 'someone'} on {r0.start:%Y-%m-%d} "
+                   f"used {k0}={v0}")
+        metric, _ = idx.metric_now()
+        outcome = _outcome(idx, None, cited, metric, "", "")
+        entry_id = next((e for rid in cited for e in idx.run_entries.get(rid, [])
+                         if len(set(cited) | set(idx.entry_runs.get(e, []))) <= MAX_CITED), None)
+        msg = f"Already tried: {summary}." + (f" Outcome: {outcome}." if outcome else "")
+        return CheckResult(already_tried=True, message=msg, matches=[CheckMatch(
+            entry_id=entry_id, run_ids=cited, score=1.0, summary=summary, outcome=outcome, author=r0.user,
+            at=r0.start)])
+    return None
+
+
+def _specific_keys(terms: PlanTerms) -> set[str]:
+    """The plan's key concepts that no other key concept implies (SMOTE, not also oversampling)."""
+    keys = set(terms.key_concepts)
+    return {k for k in keys if not any(k in vocab.CLOSURE[o] for o in keys if o != k)}
+
+
+def _fact_cover(idx: HistoryIndex, f: Fact) -> frozenset[str]:
+    cov = set(f.ctx_cover)
+    for rid in f.run_ids[:4]:
+        cov |= idx.run_docs[rid].cover
+    return frozenset(cov)
+
+
+def _variant_of(specific: set[str], cover: frozenset[str] | set[str]) -> str | None:
+    """The plan's concept of which ``cover`` holds only a sibling or the parent: a VAE planned where a plain
+    autoencoder was tried, bf16 where fp16 was, LoRA on MLP blocks where it was on attention. None when the
+    candidate holds every specific concept of the plan, or nothing related to the missing ones."""
+    for k in sorted(specific):
+        if k in cover:
+            continue
+        parents = {p for p in vocab.CLOSURE[k] if p not in UMBRELLA or p in _VARIANT_PARENTS}
+        if parents & cover:
+            return k
+    return None
+
+
+# umbrella concepts that still make siblings variants of each other (every GBM is a tree model, but an
+# XGBoost plan is not answered by LightGBM runs -- "gbm" is the parent that says so)
+_VARIANT_PARENTS = frozenset({"gbm", "imbalance", "augmentation", "optimizer"})
+
+
+def _planned(idx: HistoryIndex, specific: set[str], scored: list[tuple[float, Fact, list[str]]]
+             ) -> list[PlannedItem]:
+    """Plans in the log (next steps, plan sentences) for the same thing; one per entry, oldest first."""
+    seen: set[str] = set()
+    out: list[tuple[Fact, str]] = []
+    best = max((s for s, f, _ in scored if f.planned), default=0.0)
+    for s, f, _ in sorted(scored, key=lambda x: (-x[0], x[1].at)):
+        if not f.planned or s < max(THRESHOLD, best * 0.85) or f.entry_id in seen:
+            continue
+        if _variant_of(specific, f.ctx_cover):
+            continue
+        seen.add(f.entry_id)
+        out.append((f, f.text))
+    out.sort(key=lambda x: x[0].at)
+    return [PlannedItem(entry_id=f.entry_id, author=f.author, at=f.at, text=_clip(text, 200)) for f, text in out[:3]]
+
+
+def _closest_variant(idx: HistoryIndex, specific: set[str]) -> Fact | None:
+    """A statement of something done with a sibling or the parent of the plan's concept (random negatives
+    for a plan to mine hard ones): the closest thing the history holds."""
+    best: tuple[tuple[bool, bool, dt.datetime], Fact] | None = None
+    for k in specific:
+        for parent in vocab.CLOSURE[k]:
+            if parent in UMBRELLA and parent not in _VARIANT_PARENTS:
+                continue
+            for i in idx.concept_facts.get(parent, ())[:500]:
+                f = idx.facts[i]
+                if k in vocab.cover(frozenset(f.concepts)):
+                    continue
+                rank = (f.evidence, bool(f.run_ids), f.at)
+                if best is None or rank > best[0]:
+                    best = (rank, f)
+    return best[1] if best else None
+
+
+def _not_tried(idx: HistoryIndex, scored: list[tuple[float, Fact, list[str]]],
+               variants: list[tuple[float, Fact, list[str]]], variant_runs: list[str],
+               planned: list[PlannedItem], specific: set[str]) -> CheckResult:
+    if planned:
+        p0 = planned[0]
+        when = f"{p0.at:%Y-%m-%d}" if p0.at else "an earlier day"
+        msg = f"Not tried: planned on {when} by {p0.author or 'someone'}, not run yet: \"{p0.text}\""
+        if len(planned) > 1:
+            msg += f" (planned {len(planned)} times)"
+        return CheckResult(already_tried=False, matches=[], message=msg, planned=planned)
+    closest: Fact | None = None
+    if variants:
+        closest = variants[0][1]
+    elif scored and scored[0][0] >= 0.35:
+        closest = scored[0][1]
+    else:
+        closest = _closest_variant(idx, specific)
+    msg = "Not tried yet as far as the log and the tracker show."
+    matches: list[CheckMatch] = []
+    if closest is not None:
+        msg = f"Not tried; closest: {closest.author} on {closest.at:%Y-%m-%d}: \"{_clip(closest.text, 140)}\""
+        if closest.modality in ("plan", "counterfactual", "conditional", "negated", "question"):
+            msg += f" ({_MODALITY_WORDS[closest.modality]})"
+    elif variant_runs:
+        r0 = idx.run_by_id[variant_runs[0]]
+        msg = (f"Not tried; closest: run {r0.run_name or r0.run_id[:8]} by {r0.user or 'someone'} on "
+               f"{r0.start:%Y-%m-%d} (" + ", ".join(f"{k}={v}" for k, v in list(r0.params.items())[:4]) + ")")
+        matches.append(CheckMatch(entry_id=None, run_ids=variant_runs[:3], score=0.0,
+                                  summary=msg.removeprefix("Not tried; closest: "), author=r0.user, at=r0.start))
+    return CheckResult(already_tried=False, matches=matches, message=msg)
+
+
+_MODALITY_WORDS = {
+    "plan": "a plan, not a run", "counterfactual": "said as what should have been done",
+    "conditional": "only if something else happened", "negated": "said as not done",
+    "question": "asked, not done",
+}
+
+
+# ------------------------------------------------------------------ param-aware plans
+_UP = re.compile(r"^(higher|bigger|larger|wider|deeper|more|longer|increas\w*|rais\w*|bump\w*|up|grow\w*|"
+                 r"doubl\w*|twice|triple\w*|taller|heavier|greater|max(imum)?)$")
+_DOWN = re.compile(r"^(lower|smaller|narrower|shallower|fewer|less|shorter|decreas\w*|reduc\w*|cut|cutting|"
+                   r"halv\w*|half|down|shrink\w*|lighter|tinier|min(imum)?)$")
+_FACTORS = {"twice": 2.0, "double": 2.0, "doubled": 2.0, "doubling": 2.0, "2x": 2.0, "x2": 2.0, "triple": 3.0,
+            "3x": 3.0, "x3": 3.0, "4x": 4.0, "x4": 4.0, "quadruple": 4.0, "half": 0.5, "halve": 0.5,
+            "halved": 0.5, "halving": 0.5, "10x": 10.0}
+_WORD_SPAN = re.compile(r"[a-z0-9][a-z0-9.+\-]*")
+
+
+@dataclass
+class Change:
+    concept: str
+    keys: tuple[str, ...]
+    sign: int  # +1 up, -1 down, 0 an exact value, 2 varied (a sweep)
+    factor: float | None
+    value: str | None
+    words: frozenset[str] = frozenset()  # the plan's words: they pick one part's key ("sn" -> sn_lr)
+
+
+def plan_change(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Change | None:
+    """A change of one setting the plan asks for ("twice as wide embeddings", "lower lr", "bs 512",
+    "divide the rewards by 100"), when the runs record that setting and the plan is about nothing else than
+    the setting (and the model families it applies to)."""
+    head = vocab.norm(main_clause(plan))
+    spans = vocab.concepts_in(head)
+    specific = _specific_keys(terms)
+    words = [(m.group(0).rstrip(".-"), m.start(), m.end()) for m in _WORD_SPAN.finditer(head)]
+    for cid, sp in spans.items():
+        keys = vocab.CONCEPT_BY_ID[cid].param_keys
+        if not sp or not keys or not _runs_with_keys(idx, keys):
+            continue
+        others = {k for k in specific if k != cid and k not in vocab.CLOSURE[cid]
+                  and vocab.CONCEPT_BY_ID[k].kind != "model" and not vocab.CONCEPT_BY_ID[k].param_keys}
+        if others:
+            continue  # "separate step sizes for actor and critic" is about more than moving one setting
+        a, b = sp[0]
+        idx_first = next((i for i, (_, s, _) in enumerate(words) if s >= a), len(words))
+        idx_after = next((i for i, (_, s, _) in enumerate(words) if s >= b), len(words))
+        sign, factor, value = 0, None, None
+        rest = head[b: b + 40]
+        target = _FROM_TO.search(rest) or _ASSIGN.search(rest)
+        if target:
+            # "from 4 to 64", "with n=2": the value asked for
+            value = target.group(target.lastindex or 1)
+        for w, _, _ in [] if value else words[idx_after: idx_after + 3]:
+            if w in ("n",) or w in _UNIT_WORDS:
+                continue
+            if lexicon.parse_number(w) is not None:
+                value = w
+                break
+            if w not in ("of", "to", "with", "at", "="):
+                break
+        window = words[max(0, idx_first - 6): idx_after + 6]
+        ws = [w for w, _, _ in window]
+        for i, w in enumerate(ws):
+            nxt = ws[i + 1] if i + 1 < len(ws) else ""
+            num = lexicon.parse_number(w)
+            if w in _FACTORS:
+                factor = _FACTORS[w]
+            elif num is not None and nxt in ("times", "x") and num > 1:
+                # "ten times lower", "3x bigger": the direction word that follows decides
+                after = ws[i + 2] if i + 2 < len(ws) else ""
+                factor = 1 / num if _DOWN.match(after) else num
+            elif w in _NUMBER_WORDS and nxt == "times":
+                after = ws[i + 2] if i + 2 < len(ws) else ""
+                factor = 1 / _NUMBER_WORDS[w] if _DOWN.match(after) else _NUMBER_WORDS[w]
+            elif w in ("divide", "divided", "dividing", "divides") and "by" in ws[i:]:
+                n = next((lexicon.parse_number(x) for x in ws[ws.index("by", i) + 1:] if lexicon.parse_number(x)), None)
+                if n and n > 1:
+                    factor = 1 / n
+            elif w in ("multiply", "multiplied", "multiplying", "scale", "scaled") and "by" in ws[i:]:
+                n = next((lexicon.parse_number(x) for x in ws[ws.index("by", i) + 1:] if lexicon.parse_number(x)), None)
+                if n and n > 0:
+                    factor = n
+        if factor is not None:
+            sign = 1 if factor > 1 else -1
+        else:
+            near = ws[max(0, idx_first - max(0, idx_first - 6) - 2): idx_after - max(0, idx_first - 6) + 3]
+            for w in near or ws:
+                if _UP.match(w):
+                    sign = 1
+                    break
+                if _DOWN.match(w):
+                    sign = -1
+                    break
+        if value is None and not sign and any(_SWEEP.match(w) for w in ws):
+            sign = 2  # "sweep the lr": the setting was varied
+        if not sign and value is None:
+            continue
+        if value is not None:
+            sign, factor = 0, None
+        return Change(cid, keys, sign, factor, value, _key_words(head))
+    return None
+
+
+_FROM_TO = re.compile(r"^[^.;]{0,20}?\bfrom\s+[\d.e\-]+\s+to\s+([\d.]+(?:e-?\d+)?)\b")
+_ASSIGN = re.compile(r"^[^.;]{0,25}?\b[a-z_]{1,12}\s*=\s*([\d.]+(?:e-?\d+)?)\b")
+_SWEEP = re.compile(r"^(sweep\w*|vary|varied|varying|tun(e|ed|ing)|grid|search|scan\w*)$")
+
+
+def _key_words(text: str) -> frozenset[str]:
+    return frozenset(w for w in re.findall(r"[a-z0-9]+", text) if len(w) >= 2)
+
+
+_NUMBER_WORDS = {"two": 2.0, "three": 3.0, "four": 4.0, "five": 5.0, "ten": 10.0, "hundred": 100.0}
+
+
+def _param_values(run_params: dict[str, str], keys: tuple[str, ...]) -> list[tuple[str, float]]:
+    """(key, number) of every param the setting's keys name, with per-part keys ("sn_lr", "policy_lr")."""
+    out: list[tuple[str, float]] = []
+    for k, v in run_params.items():
+        lk = k.lower()
+        if not any(lk == key or lk.endswith(("." + key, "/" + key, "_" + key)) for key in keys):
+            continue
+        num = lexicon.parse_number(v)
+        if num is not None:
+            out.append((k, num))
+    return out
+
+
+def _runs_with_keys(idx: HistoryIndex, keys: tuple[str, ...]) -> bool:
+    cache_key = "keys:" + ",".join(keys)
+    got = idx.cache.get(cache_key)
+    if got is None:
+        got = any(_param_values(dict(sig.items), keys) for sig in idx.sigs)
+        idx.cache[cache_key] = got
+    return bool(got)
+
+
+def _setting_pools(idx: HistoryIndex, keys: tuple[str, ...]) -> dict[str, list[tuple[ParamSig, float]]]:
+    """param key -> (signature, value) of every param signature carrying the setting (cached per index)."""
+    cache_key = "pools:" + ",".join(keys)
+    got = idx.cache.get(cache_key)
+    if isinstance(got, dict):
+        return got
+    pools: dict[str, list[tuple[ParamSig, float]]] = {}
+    for sig in idx.sigs:
+        for key, v in _param_values(dict(sig.items), keys):
+            pools.setdefault(key, []).append((sig, v))
+    idx.cache[cache_key] = pools
+    return pools
+
+
+def _sids_with(idx: HistoryIndex, cid: str) -> frozenset[int]:
+    """Param signatures whose params, or the name of one of whose runs, carry the concept (cached)."""
+    key = "sids:" + cid
+    got = idx.cache.get(key)
+    if isinstance(got, frozenset):
+        return got
+    sids = {sig.sid for sig in idx.concept_sigs.get(cid, ())}
+    sids |= {idx.run_docs[rid].sig.sid for rid in idx.name_concept_runs.get(cid, ())}
+    frozen = frozenset(sids)
+    idx.cache[key] = frozen
+    return frozen
+
+
+def _sig_runs(idx: HistoryIndex, sig: ParamSig, limit: int | None = None) -> list[RunSnapshot]:
+    ok = (r for r in (idx.run_by_id[rid] for rid in sig.run_ids) if r.status.upper() not in ("FAILED", "KILLED"))
+    return list(itertools.islice(ok, limit))
+
+
+def _check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
+                  scored: list[tuple[float, Fact, list[str]]], specific: set[str]) -> CheckResult:
+    """Judge a change of a setting against the runs' values: tried when some run holds the asked value, or
+    moves the setting the asked way (by the asked factor) from a reference run (the best, the first, the
+    usual value). Each param that carries the setting ("sn_lr", "en_lr") is read on its own. Works on param
+    signatures (100k runs share a few thousand), expanding to runs only for what it cites."""
+    others = {k for k in specific if k != change.concept and k not in vocab.CLOSURE[change.concept]
+              and not vocab.CONCEPT_BY_ID[k].param_keys}
+    pools: dict[str, list[tuple[ParamSig, float]]] = {}
+    allowed = [_sids_with(idx, c) for c in others]
+    for key, pool in _setting_pools(idx, change.keys).items():
+        kept = [(sig, v) for sig, v in pool if all(sig.sid in a for a in allowed)]
+        if kept:
+            pools[key] = kept
+    planned = _planned(idx, specific, scored)
+    if not pools:
+        return _not_tried(idx, scored, [], [], planned, specific)
+    # several params carry the setting ("sn_lr", "en_lr"): the plan's words may name the part
+    named = {k: pool for k, pool in pools.items()
+             if set(re.split(r"[_.\-/]+", k.lower())) & change.words - set(change.keys) - {"lr", "learning", "rate"}}
+    if named:
+        pools = named
+    metric, goal = idx.metric_now()
+    hits: list[tuple[ParamSig, float, RunSnapshot | None, float | None, str]] = []
+    for key, pool in pools.items():
+        if change.sign == 0 and change.value is not None:
+            hits += [(sig, v, None, None, key) for sig, v in pool if lexicon.same_value(change.value, repr(v))]
+            continue
+        by_start = sorted(((sig, v) for sig, v in pool if sig.run_ids),
+                          key=lambda sv: idx.run_by_id[sv[0].run_ids[0]].start)
+        if not by_start:
+            continue
+        first_sig, first_v = by_start[0]
+        first_run = idx.run_by_id[first_sig.run_ids[0]]
+        if change.sign == 2:
+            hits += [(sig, v, first_run, first_v, key) for sig, v in by_start if v != first_v]
+            continue
+        refs: list[tuple[RunSnapshot, float]] = []
+        best = _best_in(idx, pool, metric, goal)
+        if best is not None:
+            refs.append(best)
+        refs.append((first_run, first_v))
+        counts: dict[float, int] = {}
+        for sig, v in pool:
+            counts[v] = counts.get(v, 0) + len(sig.run_ids)
+        usual = max(counts, key=lambda v: counts[v])
+        usual_sig = next(sig for sig, v in by_start if v == usual)
+        refs.append((idx.run_by_id[usual_sig.run_ids[0]], usual))
+        for ref_run0, ref_v0 in refs:
+            got = [(sig, v, ref_run0, ref_v0, key) for sig, v in by_start if _moves(ref_v0, v, change)]
+            if got:
+                hits += got
+                break
+    runs_hit: list[tuple[RunSnapshot, float, RunSnapshot | None, float | None, str]] = []
+    for sig, v, ref, rv, key in hits:
+        runs_hit += [(r, v, ref, rv, key) for r in _sig_runs(idx, sig, 3)]
+    if not runs_hit:
+        key, pool = next(iter(pools.items()))
+        last_sig, ref_v = max(pool, key=lambda sv: idx.run_by_id[sv[0].run_ids[-1]].start)
+        ref_run = idx.run_by_id[last_sig.run_ids[-1]]
+        what = _change_words(change, key)
+        values_seen = sorted({fmt(v) for _, v in pool}, key=float)
+        msg = (f"Not tried: no run has {what} (runs used {key} = {', '.join(values_seen[:6])}); closest: "
+               f"run {ref_run.run_name or ref_run.run_id[:8]} with {key}={fmt(ref_v)}.")
+        if planned:
+            p0 = planned[0]
+            when = f"{p0.at:%Y-%m-%d}" if p0.at else "an earlier day"
+            msg = f"Not tried: planned on {when} by {p0.author or 'someone'}, not run yet. " + msg.removeprefix(
+                "Not tried: ")
+        return CheckResult(already_tried=False, message=msg, planned=planned, matches=[CheckMatch(
+            entry_id=None, run_ids=[ref_run.run_id], score=0.0, author=ref_run.user, at=ref_run.start,
+            summary=f"run {ref_run.run_name or ref_run.run_id[:8]} with {key}={fmt(ref_v)}")])
+    runs_hit.sort(key=lambda h: h[0].start)
+    cited = list(dict.fromkeys(h[0].run_id for h in runs_hit))[:3]
+    hit, v, ref, rv, key = runs_hit[0]
+    summary = (f"run {hit.run_name or hit.run_id[:8]} by {hit.user or 'someone'} on {hit.start:%Y-%m-%d} "
+               f"used {key}={fmt(v)}")
+    if ref is not None and rv is not None:
+        summary += f" (vs {fmt(rv)} in {ref.run_name or ref.run_id[:8]})"
+    entry_id = next((e for rid in cited for e in idx.run_entries.get(rid, [])
+                     if len(set(cited) | set(idx.entry_runs.get(e, []))) <= MAX_CITED), None)
+    outcome = _outcome(idx, None, cited, metric, "", "")
+    match = CheckMatch(entry_id=entry_id, run_ids=cited, score=1.0, summary=summary, outcome=outcome,
+                       author=hit.user, at=hit.start)
+    msg = f"Already tried: {summary}."
+    if outcome:
+        msg += f" Outcome: {outcome}."
+    return CheckResult(already_tried=True, matches=[match], message=msg)
+
+
+def _best_in(idx: HistoryIndex, pool: list[tuple[ParamSig, float]], metric: str | None, goal: str
+             ) -> tuple[RunSnapshot, float] | None:
+    """The best valid run (metric in force) among the signatures, with its setting value (per-signature
+    bests are cached)."""
+    if not metric:
+        return None
+    cache = idx.cache.setdefault(f"sigbest:{metric}:{goal}", {})
+    assert isinstance(cache, dict)
+    void = idx.void_runs()
+    sign = -1.0 if goal == "max" else 1.0
+    best: tuple[float, RunSnapshot, float] | None = None
+    for sig, v in pool:
+        if sig.sid not in cache:
+            cand = [r for r in _sig_runs(idx, sig) if idx.valid(r, metric) and r.run_id not in void]
+            cache[sig.sid] = min(cand, key=lambda r: (sign * r.metrics[metric], r.start)) if cand else None
+        r = cache[sig.sid]
+        if r is not None:
+            score = sign * r.metrics[metric]
+            if best is None or score < best[0]:
+                best = (score, r, v)
+    return (best[1], best[2]) if best else None
+
+
+def _moves(ref: float, v: float, change: Change) -> bool:
+    if ref == 0 or ref * v < 0:
+        return False
+    if change.sign > 0 and not v > ref * (1 + 1e-9):
+        return False
+    if change.sign < 0 and not v < ref * (1 - 1e-9):
+        return False
+    if change.factor is not None:
+        return abs(v / ref - change.factor) <= 0.25 * change.factor
+    return True
+
+
+def _change_words(change: Change, key: str) -> str:
+    if change.sign == 0:
+        return f"{key}={change.value}"
+    if change.sign == 2:
+        return f"{key} varied"
+    if change.factor is not None:
+        return f"{key} at {change.factor:g}x a run's value"
+    return f"a {'higher' if change.sign > 0 else 'lower'} {key} than the reference runs"
 
 
 def _clip(text: str, n: int) -> str:

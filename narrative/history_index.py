@@ -22,6 +22,7 @@ from narrative.types import ProjectHistory
 from storage.records import EntryRecord, Goal, RunSnapshot
 
 BAD_STATUS = {"FAILED", "KILLED"}
+_MODEL_CONCEPTS = frozenset(c.id for c in vocab.CONCEPTS if c.kind == "model" and c.weight >= 2.0)
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z`(\[*_\"'a-z0-9])|\s+--\s+|;\s+|\s+\|\s+(?=[a-z])")
 _BULLET = re.compile(r"^\s*(?:[-*•>]+|\d+[.)])\s+")
 _NUM = re.compile(r"(?<![\w.])(\d*\.\d+|\d+(?:\.\d+)?)(%?)(?![\w])")
@@ -51,6 +52,20 @@ class Fact:
     # what the sentence covers with its runs' model families (concepts closed under "broader")
     ctx_cover: frozenset[str] = frozenset()
     ctx_toks: frozenset[str] = frozenset()
+    # what the statement says about having done it: done | plan | counterfactual | conditional | negated |
+    # question | "" (nothing either way). Only "done" (or a run) is evidence that something was tried.
+    modality: str = ""
+
+    @property
+    def evidence(self) -> bool:
+        """Whether the statement may show the thing was done: a run or a statement of what happened, or a
+        plain note that says nothing either way ("Prio replay buffer" in a list of things done). Plans,
+        questions and negated, conditional or counterfactual statements never are."""
+        return self.modality in ("done", "")
+
+    @property
+    def planned(self) -> bool:
+        return self.modality == "plan"
 
 
 _EMPTY: frozenset[str] = frozenset()
@@ -119,7 +134,8 @@ class RunDoc:
 @lru_cache(maxsize=1 << 16)
 def _part(key: str, comp: str) -> Part:
     text = f"{key} {comp}"
-    cs = vocab.concept_frozenset(text)
+    # what the key itself names ("noisy": "factorized" is about noisy nets) belongs to the part too
+    cs = vocab.concept_frozenset(text) | vocab.param_value_concepts(key, comp)
     return Part(cs, vocab.cover(cs), frozenset(vocab.tokens(text)))
 
 
@@ -136,10 +152,15 @@ def _tokset(text: str) -> frozenset[str]:
 
 def _split_paragraphs(text: str) -> list[tuple[int, str]]:
     """(paragraph number, sentence) of a raw text; blank lines, headings and tables start paragraphs."""
-    out: list[tuple[int, str]] = []
+    return [(p, s) for p, s, _ in _split_lines(text)]
+
+
+def _split_lines(text: str) -> list[tuple[int, str, int]]:
+    """(paragraph number, sentence, line number) of a raw text."""
+    out: list[tuple[int, str, int]] = []
     para = 0
     in_table = False
-    for raw_line in text.splitlines():
+    for line_no, raw_line in enumerate(text.splitlines()):
         line = raw_line.strip()
         if not line:
             para += 1
@@ -151,7 +172,7 @@ def _split_paragraphs(text: str) -> list[tuple[int, str]]:
             cells = [c.strip() for c in line.strip("|").split("|")]
             if all(re.fullmatch(r":?-{2,}:?", c) or not c for c in cells):
                 continue
-            out.append((para, " | ".join(c for c in cells if c)))
+            out.append((para, " | ".join(c for c in cells if c), line_no))
             continue
         if in_table:
             para += 1
@@ -160,12 +181,156 @@ def _split_paragraphs(text: str) -> list[tuple[int, str]]:
         for part in _SENT_SPLIT.split(line):
             part = (part or "").strip()
             if len(part) >= 3:
-                out.append((para, part))
+                out.append((para, part, line_no))
     return out
 
 
 def _split_sentences(text: str) -> list[str]:
     return [s for _, s in _split_paragraphs(text)]
+
+
+# ------------------------------------------------------------------ modality: was it done?
+_Q_START = re.compile(r"^\s*(should|shall|could|can|would|do|does|did|is|are|was|were|why|what|which|how|who|"
+                      r"whether|any ?one|anybody)\b", re.I)
+_COUNTERFACTUAL = re.compile(
+    r"\b(should|could|would|might|must|ought to) ?(have|'ve)\b(?! (a|an|the|some|no|any|it)\b)|\bshould'?ve\b|"
+    r"\bwould'?ve\b|\bcould'?ve\b|\bif (only )?(i|we|they) (had|'d)\b|\bwish(ed)? (i|we)\b|\bin hindsight\b|"
+    r"\bmissed (the )?chance\b", re.I)
+_NEGATED_DONE = re.compile(
+    r"\b(didn'?t|did not|haven'?t|have not|hasn'?t|has not|hadn'?t|never|not yet|no time to|couldn'?t|could not|"
+    r"wasn'?t able to|were not able to|weren'?t able to|unable to|forgot to|failed to|skipped|without)\b"
+    r"(\s+\w+){0,3}?\s+(try|tried|trying|run|ran|test|tested|get (to|around)|got (to|around)|attempt\w*|do|done|"
+    r"use|used|using|implement\w*|include\w*|enable\w*|add|added|adding|finish\w*|start\w*|launch\w*|touch\w*)\b|"
+    r"\b(not|never|nothing) (been )?(tried|tested|run|done)\b|\buntried\b|\bnot (yet )?(been )?(tried|run)\b",
+    re.I)
+_CONDITIONAL = re.compile(r"^\s*(if|unless|in case|when|once|assuming|provided)\b|"
+                          r"\b(if|unless|in case) (it|this|that|they|we|the|\w+) [^.;]{0,60}?\b(doesn'?t|does not|"
+                          r"fails?|won'?t|isn'?t|don'?t|is not|helps?|works?|improves?)\b", re.I)
+_PLAN = re.compile(
+    r"\b(will|won'?t|gonna|going to|plan(ning|ned)? (to|on)|want(ed)? to|wanna|would like to|i'?d like to|"
+    r"intend\w* to|hope to|hoping to|about to|next( up| step| steps| week| time)?|tomorrow|tmrw|tmr|later|"
+    r"todo|to do|to-do|should (try|test|run|add|use|do|look|check|consider)|could (try|test|run|add|use)|"
+    r"might (try|test|run|add|use)|may (try|test|run)|worth (a )?(try|trying|testing|a shot)|thinking (about|of)|"
+    r"consider(ing)?|idea:?|ideas|maybe (try|test|add|use)|let'?s|need to|needs to|have to|queue\w*|"
+    r"would be (nice|good|interesting)|on (my|the) list|backlog|future work|follow ?up)\b", re.I)
+_DONE = re.compile(
+    r"\b(tried|ran|trained|retrained|tested|used|added|switched|swapped|replaced|enabled|disabled|turned (on|off)|"
+    r"did|got|gave|gives|give|hit|hits|reached|improved|improves|helped|helps|hurt|hurts|dropped|drops|moved|"
+    r"went|came|beat|beats|lost|loses|scored|scores|finished|fitted|applied|removed|increased|decreased|doubled|"
+    r"halved|bumped|lowered|raised|compared|evaluated|worked|works|converged|diverged|crashed|plateaued|"
+    r"overfit|underperformed|outperformed|matched|landed|lands|ended|peaked|stalled|regressed|"
+    r"is (better|worse|flat|best)|was|were|has been|have been|results?:|yields?|yielded|gets|ends up|"
+    r"no (gain|change|difference|improvement|lift)|same as|vs\.?|->|→|better|worse|best|worst|converg\w*|"
+    r"seems? to|looks? like|appears? to|shows?|showed|shown|work|learn(s|ed|t)|rose|fell|started|implemented|"
+    r"\w{3,}ed)\b", re.I)
+# what only a report says (not "factorized", "pretrained"): enough to read a list item under "Todo:" as done
+_STRONG_DONE = re.compile(
+    r"\b(tried|ran|trained|retrained|tested|got|gave|hit|reached|improved|helped|hurt|converged|diverged|crashed|"
+    r"plateaued|beat|lost|scored|finished|worked|works|result(s|ed)?|no (gain|change|difference|improvement)|"
+    r"not (helped|helping|converging|working)|did(n'?t)? (help|work))\b|\d\.\d|\d%|->|→", re.I)
+_HEADING_PLAN = re.compile(r"\b(next|todo|to do|plans?|ideas?|tomorrow|future|backlog|open questions?|questions?|"
+                           r"want to|to try|wishlist)\b", re.I)
+_HEADING_DONE = re.compile(r"\b(tried|done|results?|findings?|what (i|we) did|worked|didn'?t work|did not work|"
+                           r"experiments?|observations?|today|outcomes?|summary|conclusions?|config)\b", re.I)
+_DECIMAL = re.compile(r"\d\.\d|\d%")
+_IDEA_LABEL = re.compile(r"^\W*(idea|hypothesis|goal|motivation|change|what|exp\w*|experiment)\b[^:]{0,20}:", re.I)
+
+
+def statement_modality(text: str) -> str:
+    """What a statement says about having done a thing, from its own words.
+
+    "counterfactual" (should have, if only), "negated" (didn't try, never ran), "conditional" (if it doesn't
+    work, ...), "question", "plan" (will, next, thinking about trying), "done" (a past or result statement),
+    or "" when the words say neither.
+    """
+    t = text.strip()
+    if _COUNTERFACTUAL.search(t):
+        return "counterfactual"
+    if _NEGATED_DONE.search(t):
+        return "negated"
+    if _CONDITIONAL.search(t):
+        return "conditional"
+    if t.endswith("?") or (_Q_START.search(t) and "?" in t):
+        return "question"
+    if _PLAN.search(t):
+        # "tried X; next: Y" holds both: the first clause decides what this statement reports
+        done_at = _DONE.search(t)
+        plan_at = _PLAN.search(t)
+        if done_at and plan_at and done_at.start() < plan_at.start() and _DECIMAL.search(t[: plan_at.start()]):
+            return "done"
+        return "plan"
+    if _DONE.search(t) or _DECIMAL.search(t):
+        return "done"
+    return ""
+
+
+def _fact_modality(said: str, scope: str, kind: str, has_runs: bool, text: str = "") -> str:
+    """A statement's own words first (a question stays a question under "Results:"), then its heading,
+    then what its kind implies (a next step is a plan; a conclusion reports something done)."""
+    if said in ("counterfactual", "negated", "conditional", "question"):
+        return said
+    if kind == "next_step":
+        return "plan"
+    if kind == "question":
+        return "question"
+    if scope in ("counterfactual", "negated", "conditional"):
+        return scope
+    if said == "plan" or (scope == "plan" and (not said or not _STRONG_DONE.search(text))):
+        return "plan"
+    if said == "done" or scope == "done":
+        return "done"
+    if kind in ("conclusion", "observation", "decision") or has_runs:
+        return "done"
+    return ""
+
+
+def heading_modality(line: str) -> str | None:
+    """The modality a heading or list label sets for what follows ("Next:", "What I should have done,
+    but didn't", "## Results"); None when the line is not a heading."""
+    s = line.strip()
+    is_heading = s.startswith("#") or (s.endswith(":") and len(s) <= 80) or bool(
+        re.fullmatch(r"\*\*[^*]{2,80}\*\*:?", s))
+    if not is_heading:
+        return None
+    label = s.strip("#*: ").strip()
+    # "Still need to check X, but so far I have done:" -- the last clause heads the list
+    whole = statement_modality(label)
+    if whole in ("counterfactual", "negated", "conditional") or re.search(
+            r"\b(didn'?t|did not|haven'?t|have not|never|not yet|not done|not tried)\W*$", label, re.I):
+        return whole or "negated"
+    last = re.split(r",|;|\bbut\b|\bwhile\b", label)[-1].strip() or label
+    m = statement_modality(last)
+    if m in ("counterfactual", "negated", "conditional", "plan"):
+        return m
+    if _HEADING_PLAN.search(last):
+        return "plan"
+    if m == "done":
+        return "done"
+    if _HEADING_DONE.search(last):
+        return "done"
+    return ""
+
+
+def scoped_sentences(text: str) -> list[tuple[int, str, str]]:
+    """(paragraph, sentence, heading modality) of a raw text: a heading's modality covers the lines under it
+    (its list and paragraph) until the next heading or a prose paragraph after a blank line."""
+    scope_of_line: list[str] = []
+    scope = ""
+    blank = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            blank = True
+            scope_of_line.append(scope)
+            continue
+        hm = heading_modality(line)
+        if hm is not None:
+            scope = hm
+        elif blank and not _BULLET.match(line) and not line.startswith("|"):
+            scope = ""  # a prose paragraph after a blank line leaves the heading's list
+        blank = False
+        scope_of_line.append(scope)
+    return [(p, s, scope_of_line[n] if n < len(scope_of_line) else "") for p, s, n in _split_lines(text)]
 
 
 def numbers_in(text: str) -> list[tuple[float, int, bool]]:
@@ -258,6 +423,11 @@ class HistoryIndex:
         self.ctx_concept_facts: dict[str, list[int]] = defaultdict(list)
         self.ctx_token_facts: dict[str, list[int]] = defaultdict(list)
         fam_ctx: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        # the model families an entry talks about are the context of each of its sentences ("least squares
+        # loss works better" in an entry about GAN vocoders is about the GAN)
+        entry_models: dict[str, set[str]] = defaultdict(set)
+        for f in self.facts:
+            entry_models[f.entry_id] |= {c for c in f.concepts if c in _MODEL_CONCEPTS}
         for f in self.facts:
             for t in f.toks:
                 self.df[t] += 1
@@ -266,6 +436,8 @@ class HistoryIndex:
             for c in own:
                 self.concept_facts[c].append(f.idx)
             ctx_c, ctx_t = set(own), set(f.toks)
+            if entry_models[f.entry_id]:
+                ctx_c |= vocab.cover(frozenset(entry_models[f.entry_id]))
             for rid in f.run_ids[:4]:
                 fam = self.run_docs[rid].sig.family
                 if fam not in fam_ctx:
@@ -365,18 +537,25 @@ class HistoryIndex:
         linked = self.entry_runs.get(e.id, [])
         common = (set.intersection(*(set(self.run_docs[r].concepts) for r in linked)) if linked else set())
         prev_concepts: set[str] = set()
+        prev_para = -1
         pos = 0
-        for para, sent in _split_paragraphs(e.raw_text):
+        for para, sent, scope in scoped_sentences(e.raw_text):
             f = self._fact(e, sent, "sentence", linked, pos, common=common)
             f.para = para
-            if not (f.concepts - {"seeds"}) and (f.closing or f.negative or f.adopting) and prev_concepts:
+            f.modality = _fact_modality(statement_modality(sent), scope, "sentence", bool(f.run_ids), sent)
+            if not (f.concepts - {"seeds"}) and (f.closing or f.negative or f.adopting) and prev_concepts \
+                    and para == prev_para:
                 f.concepts |= prev_concepts  # "dropping it." refers to the previous sentence
             if f.concepts:
-                prev_concepts = set(f.concepts)
+                prev_concepts, prev_para = set(f.concepts), para
             pos += 1
+        self._ideas_run(self.entry_facts[e.id])
         s = e.structure
         if s is None:
             return
+        # what the person wrote decides: a structured item cannot turn a plan or a "didn't" into something done
+        said_as = {vocab.norm(f.text).strip(" .:;-"): f.modality for f in self.entry_facts[e.id]
+                   if f.kind == "sentence" and f.modality not in ("done", "")}
         items: list[tuple[str, str, str, list[str]]] = []
         items += [(h, "hypothesis", "", []) for h in s.hypotheses]
         items += [(c.text, "conclusion", c.verdict, list(c.run_ids)) for c in s.conclusions]
@@ -390,9 +569,25 @@ class HistoryIndex:
             f = self._fact(e, text, kind, linked, pos, explicit=rids, common=common)
             f.para = -1
             f.verdict = verdict
+            f.modality = _fact_modality(statement_modality(text), "", kind, bool(f.run_ids))
+            raw = said_as.get(vocab.norm(text).strip(" .:;-"))
+            if raw is None and said_as and len(text) >= 12:
+                low = vocab.norm(text).strip(" .:;-")
+                raw = next((m for sent, m in said_as.items() if low in sent), None)
+            if raw is not None and f.modality in ("done", ""):
+                f.modality = raw
             if verdict == "did_not_work":
                 f.negative = True
             pos += 1
+
+    @staticmethod
+    def _ideas_run(facts: list[Fact]) -> None:
+        """"Idea: wider embeddings" heading an experiment block whose result is reported (Idea / Config /
+        Result) was run: the label names the experiment's idea, not a plan."""
+        reported = {f.para for f in facts if f.modality == "done" and _DECIMAL.search(f.text)}
+        for f in facts:
+            if f.modality == "plan" and f.para in reported and _IDEA_LABEL.match(f.text):
+                f.modality = "done"
 
     def _fact(
         self, e: EntryRecord, text: str, kind: str, linked: list[str], pos: int, explicit: list[str] | None = None,

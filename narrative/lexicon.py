@@ -11,56 +11,32 @@ import math
 import re
 from typing import Literal
 
+from narrative import concepts
+
 Direction = Literal["max", "min"]
 
-# Model families: canonical name -> the ways people (and run params) spell it. An alias matches a
-# whole word (or a run param value token), so short aliases like "rf" do not fire inside words.
+# Model families: concept id -> the ways people (and run params) spell it, read from the one concept
+# table (``narrative.concepts``) so that linking, structuring and synthesis name a family alike. An
+# alias matches a whole word (or a run param value token), so short aliases like "rf" do not fire
+# inside words.
 MODEL_FAMILIES: dict[str, tuple[str, ...]] = {
-    "xgboost": ("xgboost", "xgb"),
-    "lightgbm": ("lightgbm", "lgbm", "light gbm", "lgb"),
-    "catboost": ("catboost", "cat boost", "cb"),
-    "gbm": ("gbm", "gbdt", "gradient boosting", "boosted trees", "hist_gb", "histgradientboosting"),
-    "random_forest": ("random forest", "random_forest", "randomforest", "rf"),
-    "extra_trees": ("extra trees", "extra_trees", "extratrees"),
-    "logreg": ("logreg", "logistic regression", "logistic", "lr_model", "tfidf_logreg"),
-    "linear": ("linear regression", "ridge", "lasso", "elasticnet", "elastic net"),
-    "svm": ("svm", "svc", "svr"),
-    "knn": ("knn", "k-nn", "nearest neighbour", "nearest neighbor"),
-    "naive_bayes": ("naive bayes", "naive_bayes", "nb"),
-    "mlp": ("mlp", "mlps", "neural net", "neural nets", "nets", "nn", "feedforward", "dense net"),
-    "isolation_forest": ("isolation forest", "isolation_forest", "iforest", "i-forest"),
-    "autoencoder": ("autoencoder", "auto-encoder", "dense_autoencoder", "ae", "vae"),
-    "distilbert": ("distilbert", "distil-bert", "distilbert-base-uncased"),
-    "bert": ("bert", "bert-base", "bert-large"),
-    "roberta": ("roberta", "roberta-base", "roberta-large"),
-    "deberta": ("deberta", "deberta-v3"),
-    "setfit": ("setfit",),
-    "tfidf": ("tfidf", "tf-idf"),
-    "resnet": ("resnet", "resnet18", "resnet34", "resnet50", "resnet101"),
-    "efficientnet": ("efficientnet", "effnet", "efficient net"),
-    "vit": ("vit", "vision transformer"),
-    "convnext": ("convnext", "conv next"),
-    "prophet": ("prophet",),
-    "ets": ("ets", "exponential smoothing", "holt-winters", "holt winters"),
-    "arima": ("arima", "sarima", "auto-arima", "autoarima"),
-    "seasonal_naive": ("seasonal naive", "seasonal_naive", "snaive"),
-    "nbeats": ("nbeats", "n-beats", "n beats"),
-    "nhits": ("nhits", "n-hits"),
-    "tft": ("tft", "temporal fusion transformer"),
-    "deepar": ("deepar",),
-    "lstm": ("lstm", "lstms"),
-    "gru": ("gru",),
-    "cnn": ("cnn", "convnet"),
-    "transformer": ("transformer",),
-    "llama": ("llama", "llama2", "llama3"),
-    "mistral": ("mistral",),
-    "t5": ("t5", "flan-t5"),
-    "gpt": ("gpt", "gpt2", "gpt-2"),
-    "lora": ("lora", "qlora"),
-    "ensemble": ("ensemble", "blend", "stacking", "stacked"),
-    "two_tower": ("two-tower", "two tower", "two_tower"),
-    "als": ("als", "matrix factorization", "matrix factorisation", "mf"),
+    c.id: tuple(dict.fromkeys(a.lower() for a in (*c.aliases, *c.value_aliases))) for c in concepts.FAMILIES
 }
+# family -> its ancestor families ("qlora" -> "lora"): when both are found in one place the narrower wins
+_FAMILY_PARENTS: dict[str, frozenset[str]] = {}
+
+
+def _ancestors(cid: str, seen: frozenset[str] = frozenset()) -> frozenset[str]:
+    out: set[str] = set()
+    for b in concepts.CONCEPT_BY_ID[cid].broader:
+        if b not in seen:
+            out.add(b)
+            out |= _ancestors(b, seen | {cid})
+    return frozenset(out)
+
+
+for _fam in MODEL_FAMILIES:
+    _FAMILY_PARENTS[_fam] = _ancestors(_fam) & MODEL_FAMILIES.keys()
 
 # Parameter names people say -> substrings of the run's param keys they can mean. The key itself
 # always matches too (``max_depth`` in text matches the param ``max_depth``).
@@ -351,11 +327,40 @@ def has_cue(text: str, cues: tuple[str, ...]) -> bool:
 
 def families_in(text: str) -> set[str]:
     """Canonical model families mentioned in lowercase ``text``."""
-    found = set()
+    hits: list[tuple[str, int, int]] = []
     for family, aliases in MODEL_FAMILIES.items():
-        if any(contains_phrase(text, alias) for alias in aliases):
-            found.add(family)
-    return found
+        for alias in aliases:
+            start = _phrase_at(text, alias)
+            if start >= 0:
+                hits.append((family, start, start + len(alias)))
+    # an alias inside a longer alias of another family is part of that name ("transformer" in
+    # "vision transformer", "nn" in "k-nn")
+    found = {f for f, a, b in hits if not any(g != f and a2 <= a and b <= b2 and (b2 - a2) > (b - a)
+                                             for g, a2, b2 in hits)}
+    return _narrowest(found)
+
+
+def _phrase_at(text: str, phrase: str) -> int:
+    """Where ``phrase`` first occurs in ``text`` as whole words, or -1."""
+    start = 0
+    while True:
+        index = text.find(phrase, start)
+        if index < 0:
+            return -1
+        end = index + len(phrase)
+        before = text[index - 1] if index else " "
+        after = text[end] if end < len(text) else " "
+        if not (phrase[0].isalnum() and before.isalnum()) and not (phrase[-1].isalnum() and after.isalnum()):
+            return index
+        start = index + 1
+
+
+def _narrowest(found: set[str]) -> set[str]:
+    """Drop a family whose narrower family was found too ("qlora" names QLoRA, not also LoRA)."""
+    if len(found) < 2:
+        return found
+    implied = set().union(*(_FAMILY_PARENTS.get(f, frozenset()) for f in found))
+    return found - implied
 
 
 @functools.lru_cache(maxsize=4096)
@@ -363,13 +368,16 @@ def family_of_value(value: str) -> frozenset[str]:
     """Families a run's param value (e.g. ``"distilbert-base-uncased"``) belongs to."""
     lowered = value.lower()
     tokens = set(re.split(r"[^a-z0-9]+", lowered)) | {lowered}
-    found = set()
+    hits: dict[str, str] = {}
     for family, aliases in MODEL_FAMILIES.items():
         for alias in aliases:
             if alias in tokens or (len(alias) >= 4 and alias.replace(" ", "_") in lowered):
-                found.add(family)
+                hits[family] = alias
                 break
-    return frozenset(found)
+    # "bert" inside "roberta", "distilbert", "bert4rec": part of the longer family's name
+    found = {f for f, alias in hits.items() if not any(
+        g != f and len(other) > len(alias) and alias in other and other in lowered for g, other in hits.items())}
+    return frozenset(_narrowest(found))
 
 
 def _metric_words(text: str) -> list[str]:

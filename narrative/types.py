@@ -65,10 +65,21 @@ class CheckMatch(BaseModel):
     at: dt.datetime | None = None
 
 
+class PlannedItem(BaseModel):
+    """A plan in the log that matches the check but was never run: its own answer, never "already tried"."""
+
+    entry_id: str
+    author: str = ""
+    at: dt.datetime | None = None
+    text: str
+
+
 class CheckResult(BaseModel):
     already_tried: bool
     matches: list[CheckMatch] = Field(default_factory=list)
     message: str = ""
+    # plans in the log for the same thing that no run or statement shows done ("planned on DATE by PERSON")
+    planned: list[PlannedItem] = Field(default_factory=list)
     # What the person must know about how this was written (e.g. the model was unavailable and
     # the local engine answered instead); shown with the result, never dropped.
     notices: list[str] = Field(default_factory=list)
@@ -217,5 +228,5 @@ EngineJob = Literal["structure", "check", "answer", "phase", "digest", "next", "
 __all__ = [
     "Answer", "ApproachRecord", "ApproachView", "BestRun", "CheckMatch", "CheckResult", "Citation", "CriterionMeasure",
     "DecisionDoc", "Digest", "DigestLine", "EngineJob", "Finalist", "NextExperiment", "NextPlan",
-    "PhaseReport", "ProjectHistory", "ReproReport", "StructureRequest",
+    "PhaseReport", "PlannedItem", "ProjectHistory", "ReproReport", "StructureRequest",
 ]

@@ -10,302 +10,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from functools import lru_cache
 
-from narrative import lexicon
+from narrative import concepts, lexicon
 
+# The table itself lives in ``narrative.concepts`` (one table for every module); these names are its
+# public face here, unchanged for the modules that read them through ``vocab``.
+Concept = concepts.Concept
+CONCEPTS = concepts.CONCEPTS
+CONCEPT_BY_ID = concepts.CONCEPT_BY_ID
+PARAM_KEY_CONCEPTS = concepts.PARAM_KEY_CONCEPTS
+OBJECTIVE_KEYS = concepts.OBJECTIVE_KEYS
+L2_OBJECTIVES = concepts.L2_OBJECTIVES
+NULL_VALUES = concepts.NULL_VALUES
+WEIGHT_NULLS = concepts.WEIGHT_NULLS
+MODEL_KEYS = concepts.MODEL_KEYS
 
-@dataclass(frozen=True)
-class Concept:
-    id: str
-    name: str
-    kind: str  # model | technique | feature | eval | tuning | generic
-    patterns: tuple[str, ...]
-    broader: tuple[str, ...] = ()  # concepts this one implies (smote -> oversampling)
-    weight: float = 2.0
-    param_keys: tuple[str, ...] = ()  # param keys whose presence (non-null) means the concept
-    compiled: tuple[re.Pattern[str], ...] = field(default=(), compare=False)
-
-
-def _c(
-    cid: str,
-    name: str,
-    kind: str,
-    *patterns: str,
-    broader: tuple[str, ...] = (),
-    weight: float = 2.0,
-    keys: tuple[str, ...] = (),
-) -> Concept:
-    return Concept(
-        cid, name, kind, tuple(patterns), broader, weight, keys,
-        tuple(re.compile(p) for p in patterns),
-    )
-
-
-# Patterns run on ``norm()`` text: lowercase, ``_``/``-``/``/`` turned into spaces.
-CONCEPTS: tuple[Concept, ...] = (
-    # ---- model families
-    _c("logreg", "logistic regression", "model", r"\blog(istic)? ?reg\w*\b", r"\blogit\b", broader=("linear",)),
-    _c("linear", "linear model", "model", r"\blinear (model|regression|baseline|classifier)\b", r"\bridge\b",
-       r"\blasso\b", r"\belastic ?net\b", r"\bsgd ?classifier\b"),
-    _c("random_forest", "random forest", "model", r"\brandom ?forests?\b", r"\brf\b", r"\bextra ?trees\b",
-       broader=("trees",)),
-    _c("decision_tree", "decision tree", "model", r"\bdecision ?trees?\b", broader=("trees",)),
-    _c("xgboost", "XGBoost", "model", r"\bxgb(oost)?\b", broader=("gbm", "trees")),
-    _c("lightgbm", "LightGBM", "model", r"\blight ?gbm\b", r"\blgbm\b", r"\blgb\b", broader=("gbm", "trees")),
-    _c("catboost", "CatBoost", "model", r"\bcat ?boost\b", broader=("gbm", "trees")),
-    _c("gbm", "gradient boosting", "model", r"\bgbms?\b", r"\bgradient ?boost\w*", r"\bgbdt\b",
-       r"\bboosted (decision )?trees?\b", r"\bhist ?gradient", broader=("trees",)),
-    _c("trees", "tree models", "model", r"\btree (models?|ensembles?|based)\b", weight=1.0),
-    _c("svm", "SVM", "model", r"\bsvms?\b", r"\bsupport vector"),
-    _c("knn", "k-NN", "model", r"\bk ?nn\b", r"\bnearest neighbou?rs? (model|classifier|regressor)"),
-    _c("naive_bayes", "naive Bayes", "model", r"\bnaive ?bayes\b", r"\bnb\b"),
-    _c("mlp", "MLP / neural net", "model", r"\bmlps?\b", r"\bneural ?(net|network)s?\b", r"\bnets\b",
-       r"\bdnns?\b", r"\bfeed ?forward\b", r"\bmulti ?layer perceptron", r"\btabnet\b", r"\bft ?transformer\b"),
-    _c("isolation_forest", "isolation forest", "model", r"\bisolation ?forests?\b", r"\biforest\b",
-       broader=("unsupervised",)),
-    _c("autoencoder", "autoencoder", "model", r"\bauto ?encoders?\b", broader=("unsupervised",)),
-    _c("unsupervised", "unsupervised detectors", "technique", r"\bunsupervised\b", r"\banomaly (detect\w*|scor\w*)",
-       r"\bone ?class svm\b", r"\boutlier detect\w*"),
-    _c("prophet", "Prophet", "model", r"\bprophet\b", r"\bfacebook'?s? (forecast\w*|time ?series)",
-       r"\bmeta'?s (forecast\w*|time ?series)", r"\bfb ?prophet\b"),
-    _c("arima", "ARIMA", "model", r"\bs?arimax?\b", r"\bauto ?arima\b"),
-    _c("ets", "exponential smoothing", "model", r"\bets\b", r"\bexponential smoothing\b", r"\bholt ?winters?\b"),
-    _c("seasonal_naive", "seasonal naive", "model", r"\bseasonal ?naive\b", r"\bsnaive\b",
-       r"\bnaive (forecast|baseline)\w*"),
-    _c("nbeats", "N-BEATS", "model", r"\bn ?beats\b", r"\bn ?hits\b"),
-    _c("tft", "temporal fusion transformer", "model", r"\btft\b", r"\btemporal fusion"),
-    _c("deepar", "DeepAR", "model", r"\bdeep ?ar\b"),
-    _c("rnn", "LSTM / RNN", "model", r"\b(bi ?)?lstms?\b", r"\bgrus?\b", r"\brnns?\b", r"\brecurrent\b"),
-    _c("tcn", "TCN", "model", r"\btcn\b", r"\btemporal conv\w*"),
-    _c("tfidf", "TF-IDF", "model", r"\btf ?idf\b", r"\bbag of words\b", r"\bbow\b"),
-    _c("bert", "BERT", "model", r"\bbert\b(?! ?large)", r"\bbert base\b", broader=("transformer_text",)),
-    _c("distilbert", "DistilBERT", "model", r"\bdistil ?bert\b", broader=("transformer_text",)),
-    _c("roberta", "RoBERTa", "model", r"\broberta\b", broader=("transformer_text",)),
-    _c("roberta_large", "RoBERTa-large", "model", r"\broberta large\b", broader=("roberta", "large_model")),
-    _c("deberta", "DeBERTa", "model", r"\bdeberta\w*", broader=("transformer_text",)),
-    _c("electra", "ELECTRA", "model", r"\belectra\b", broader=("transformer_text",)),
-    _c("t5", "T5", "model", r"\b(flan ?)?t5\b", broader=("transformer_text",)),
-    _c("setfit", "SetFit", "model", r"\bsetfit\b", r"\bsentence ?transformers?\b"),
-    _c("llm", "LLM", "model", r"\bllms?\b", r"\blarge language models?\b", r"\bgpt ?\w*", r"\bchat ?gpt\b",
-       r"\bllama\w*", r"\bmistral\b", r"\bclaude\b", r"\bgemma\b", r"\bqwen\w*", r"\bprompt\w*"),
-    _c("transformer_text", "transformer encoder", "model", r"\bencoders?\b", r"\btransformers?\b", weight=1.0),
-    _c("large_model", "bigger model", "tuning", r"\b(bigger|larger|huge) (model|encoder|backbone|network)s?\b",
-       r"\b\w+ large\b", weight=1.0),
-    _c("resnet", "ResNet", "model", r"\bresnet ?\d*\b", broader=("cnn",)),
-    _c("efficientnet", "EfficientNet", "model", r"\beff(icient)? ?net\w*", broader=("cnn",)),
-    _c("convnext", "ConvNeXt", "model", r"\bconv ?next\w*", broader=("cnn",)),
-    _c("vit", "ViT", "model", r"\bvit\w*", r"\bvision transformers?\b", r"\bdeit\b", r"\bswin\b"),
-    _c("dinov2", "DINOv2", "model", r"\bdino ?(v ?2)?\b"),
-    _c("clip", "CLIP", "model", r"\bclip\b", r"\bsiglip\b"),
-    _c("cnn", "CNN", "model", r"\bcnns?\b", r"\bconv ?nets?\b", weight=1.0),
-    _c("yolo", "YOLO", "model", r"\byolo\w*"),
-    _c("unet", "U-Net", "model", r"\bu ?net\b"),
-    _c("two_tower", "two-tower model", "model", r"\btwo ?tower\b", r"\bdual ?encoder\b"),
-    _c("matrix_factorization", "matrix factorization", "model", r"\bmatrix factori[sz]ation\b", r"\bals\b",
-       r"\bmf\b"),
-    _c("ensemble", "ensembling / blending", "technique", r"\bensembl\w*", r"\bblend\w*", r"\bstack(ing|ed)\b",
-       r"\baverag\w* (the )?(two |both )?models\b", r"\bmodel soup\b"),
-    # ---- imbalance
-    _c("undersampling", "undersampling", "technique", r"\b(under|down) ?sampl\w*", r"\bsub ?sampl\w* (the )?"
-       r"(majority|negatives?|non)", r"\bdrop\w* (some of )?the majority\b", r"\brandom under\w*",
-       r"\bbalanced (training )?(set|batches)\b", r"\b50 ?/ ?50\b", broader=("imbalance",)),
-    _c("oversampling", "oversampling", "technique", r"\b(over|up) ?sampl\w*", r"\brepeat\w* (the )?(rare|minority)",
-       broader=("imbalance",)),
-    _c("smote", "SMOTE", "technique", r"\bsmote\w*", r"\badasyn\b", r"\bsynthetic minority",
-       broader=("oversampling", "imbalance")),
-    _c("class_weight", "class weighting", "technique", r"\bclass ?weight\w*", r"\bscale pos weight\b", r"\bspw\b",
-       r"\bpos ?weight\b", r"\bre ?weight\w*", r"\bcost ?sensitive\b",
-       r"\bweight\w*\b[^.?!;]{0,30}\b(class|positives?|minority|fraud|churn\w*|rare)\b",
-       r"\b(class|positives?|minority)\b[^.?!;]{0,20}\bweight\w*", r"\bauto class weights\b",
-       r"\bbalanced\b(?! (training )?(set|batches))", broader=("imbalance",)),
-    _c("imbalance", "class imbalance handling", "technique", r"\bimbalanc\w*", r"\brare (class|intents?|labels?)\b",
-       r"\bminority class\b", weight=1.0),
-    _c("focal", "focal loss", "technique", r"\bfocal\b"),
-    # ---- training recipe
-    _c("label_smoothing", "label smoothing", "technique", r"\blabel smooth\w*", r"\bls ?=? ?0?\.\d"),
-    _c("mixup", "mixup", "technique", r"\bmix ?up\b", broader=("augmentation",)),
-    _c("cutmix", "CutMix", "technique", r"\bcut ?mix\b", broader=("augmentation",)),
-    _c("randaugment", "RandAugment", "technique", r"\brand ?aug\w*", r"\bauto ?aug\w*", r"\btrivial ?aug\w*",
-       broader=("augmentation",)),
-    _c("augmentation", "data augmentation", "technique", r"\baugment\w*", r"\baug\b", weight=1.0),
-    _c("backtranslation", "back-translation", "technique", r"\bback ?translat\w*", r"\bround ?trip\w*",
-       r"\btranslat\w*\b[^.?!;]{0,50}\b(and|then) back\b", r"\btranslat\w* (it |them )?back\b",
-       r"\ben ?>? ?(de|fr|es) ?>? ?en\b", broader=("augmentation",)),
-    _c("paraphrase_gen", "generated paraphrases", "technique", r"\bparaphras\w* (generation|generated|with)",
-       r"\b(generate|generated|generating|synthetic) paraphras\w*", r"\bparaphras\w* (for|of) the rare",
-       broader=("synthetic_data",)),
-    _c("synthetic_data", "synthetic data", "technique", r"\bsynthetic (data|examples|samples|utterances)\b",
-       r"\bgenerat\w* (new |more |extra )?(training )?(data|examples|samples|utterances)\b"),
-    _c("tta", "test-time augmentation", "technique", r"\btta\b", r"\btest ?time aug\w*",
-       r"\baverag\w*\b[^.?!;]{0,50}\b(flip\w*|crops?|augmented|copies|views)\b",
-       r"\bflip\w*\b[^.?!;]{0,40}\binference\b", r"\binference\b[^.?!;]{0,40}\bflip\w*"),
-    _c("pseudo_label", "pseudo-labelling", "technique", r"\bpseudo ?label\w*", r"\bself ?train\w*",
-       r"\bnoisy student\b", r"\bunlabel+ed\b"),
-    _c("distillation", "knowledge distillation", "technique", r"\bdistil+(ation|ling|led|l)?\b(?! ?bert)",
-       r"\bknowledge distil\w*", r"\bkd\b", r"\bteacher\b", r"\bstudent\b"),
-    _c("ema", "EMA weights", "technique", r"\bema\b", r"\bexponential moving average\b", r"\bswa\b",
-       r"\bweight averag\w*"),
-    _c("rdrop", "R-Drop", "technique", r"\br ?drop\b"),
-    _c("dropout", "dropout", "tuning", r"\bdropout\b"),
-    _c("batchnorm", "batch norm", "technique", r"\bbatch ?norm\w*", r"\bbn\b", r"\blayer ?norm\w*"),
-    _c("weight_decay", "weight decay", "tuning", r"\bweight ?decay\b", r"\bwd\b"),
-    _c("layer_decay", "layer-wise lr decay", "tuning", r"\blayer ?(wise )?(lr )?decay\b", r"\bllrd\b"),
-    _c("learning_rate", "learning rate", "tuning", r"\blearning ?rate\b", r"\blr\b", r"\beta\b", weight=1.2),
-    _c("lr_schedule", "lr schedule / warmup", "tuning", r"\bwarm ?up\w*", r"\bcosine\b", r"\bone ?cycle\b",
-       r"\blr schedul\w*"),
-    _c("epochs", "more epochs", "tuning", r"\bepochs?\b", r"\bep\b", r"\blonger training\b", weight=1.2),
-    _c("batch_size", "batch size", "tuning", r"\bbatch ?size\b", r"\bbs\b", weight=1.2),
-    _c("depth", "tree depth", "tuning", r"\bmax ?depth\b", r"\bdepth\b", r"\bdeeper\b", r"\bshallow\w*",
-       weight=1.5),
-    _c("num_leaves", "num_leaves", "tuning", r"\bnum ?leaves\b", r"\bleaves\b", weight=1.5),
-    _c("n_estimators", "number of trees", "tuning", r"\bn ?estimators\b", r"\bnum ?(boost )?rounds?\b",
-       r"\b\d+ trees\b", weight=1.0),
-    _c("tuning", "hyperparameter tuning", "tuning", r"\bhyper ?param\w*", r"\btun(e|ed|ing)\b", r"\bsweeps?\b",
-       r"\boptuna\b", r"\bgrid search\b", weight=1.0),
-    _c("resolution", "input resolution", "tuning", r"\bresolution\b", r"\bimg ?size\b", r"\bimage ?size\b",
-       r"\b\d{3} ?px\b", r"\bpx\b", r"\bhigher res\b", r"\bimage size\b"),
-    _c("max_len", "max sequence length", "tuning", r"\bmax ?len\w*\b", r"\bmax (seq|sequence) len\w*",
-       r"\bsequence length\b", r"\bseq ?len\b", r"\bcontext (length|window)\b", r"\blonger (inputs?|sequences?)",
-       r"\btruncat\w*"),
-    _c("linear_probe", "linear probe on frozen features", "technique", r"\blinear (probe|probing|head)\b",
-       r"\bfrozen (backbone|encoder|features|layers|weights)\b", r"\bfreez\w* (the )?(backbone|encoder|layers|"
-       r"weights|base)\b"),
-    _c("fine_tune", "fine-tuning", "technique", r"\bfine ?tun\w*", r"\bfull ft\b", weight=0.8),
-    _c("lora", "LoRA / adapters", "technique", r"\blo ?ra\b", r"\bq ?lora\b", r"\badapters?\b", r"\bpeft\b",
-       r"\blow ?rank (adapt\w*|updates?|matri\w*)", r"\blora ?r\b"),
-    _c("quantization", "quantization", "technique", r"\bquanti[sz]\w*", r"\bint8\b", r"\bint4\b", r"\bonnx\b"),
-    _c("pruning", "pruning", "technique", r"\bprun(e|ed|ing)\b"),
-    _c("mixed_precision", "mixed precision", "technique", r"\bfp16\b", r"\bbf16\b", r"\bmixed precision\b"),
-    _c("early_stopping", "early stopping", "technique", r"\bearly ?stop\w*"),
-    _c("optimizer", "optimizer", "tuning", r"\badamw?\b", r"\bsgd\b", r"\blion\b", r"\boptimi[sz]er\b", weight=1.0),
-    # ---- losses / objectives
-    _c("tweedie", "Tweedie objective", "technique", r"\btweedie\b"),
-    _c("poisson", "Poisson objective", "technique", r"\bpoisson\b"),
-    _c("quantile_loss", "quantile loss", "technique",
-       r"\bquantile\b(?! (bin\w*|transform\w*|features?|normali\w*|encod\w*|buckets?))", r"\bpinball\b"),
-    _c("huber", "Huber loss", "technique", r"\bhuber\b"),
-    _c("l2_loss", "L2 / squared-error objective", "technique",
-       r"\bl2\b(?!\s*[=:]?\s*\d)(?! (reg\w*|penalt\w*|norm\w*|weight\w*|lambda|decay))", r"\bsquared error\b",
-       r"\bmse (loss|objective)\b", weight=1.2),
-    _c("monotone", "monotone constraints", "technique", r"\bmonoton\w*", r"\bshape constraints?\b",
-       r"\bonly (go|goes|going|move|moves) (up|down)\b", r"\b(non ?)?(increasing|decreasing) in\b",
-       r"\bmono ?\("),
-    _c("dart", "DART boosting", "technique", r"\bdart\b"),
-    # ---- features / encodings
-    _c("target_encoding", "target encoding", "feature", r"\btarget ?enc\w*", r"\bmean ?encod\w*", r"\bte\b",
-       r"\bout of fold enc\w*"),
-    _c("one_hot", "one-hot encoding", "feature", r"\bone ?hot\w*", r"\bohe\b", r"\bdummy (variables|encoding)\b"),
-    _c("hashing", "feature hashing", "feature", r"\bhash\w*"),
-    _c("cat_embedding", "categorical embeddings", "feature", r"\b(entity|categorical) embedd?\w*"),
-    _c("velocity", "velocity features", "feature", r"\bvelocity\b", r"\btxn counts?\b",
-       r"\btransaction counts?\b"),
-    _c("graph", "graph features", "feature", r"\bgraph\w*", r"\bfan ?out\b", r"\bneighbou?r\w*", r"\bhops?\b"),
-    _c("two_hop", "2-hop graph features", "feature", r"\b2 ?hop\b", r"\btwo ?hops?\b",
-       r"\bneighbou?rs?\W+of\W+neighbou?rs?\b", r"\bsecond ?order neighbou?r\w*", r"\bmulti ?hop\b",
-       broader=("graph",)),
-    _c("lag_features", "lag features", "feature", r"\blags?\b", r"\blagged\b"),
-    _c("rolling_features", "rolling-window features", "feature", r"\brolling\b", r"\bmoving averages?\b"),
-    _c("lead_features", "lead / future-known features", "feature", r"\blead\w* (promo\w*|features?|indicators?)",
-       r"\bupcoming\b", r"\bstarts? within\b", r"\bahead of (the )?(promo|promotion|holiday)\w*"),
-    _c("promo", "promotion features", "feature", r"\bpromo\w*", r"\bdiscount\w*"),
-    _c("holiday", "holiday features", "feature", r"\bholiday\w*", r"\bcalendar (features?|events?)\b", r"\bhol\b"),
-    _c("price", "price features", "feature", r"\bprices?\b", r"\bpricing\b"),
-    _c("weather", "weather features", "feature", r"\bweather\b", r"\btemperature data\b"),
-    _c("feature_selection", "feature selection", "feature", r"\bfeature selection\b", r"\brfe\b"),
-    _c("text_features", "text features", "feature", r"\bn ?grams?\b", r"\bchar(acter)? n ?grams?\b"),
-    _c("embeddings", "embeddings", "feature", r"\bembedd?ings?\b", weight=1.0),
-    # ---- forecasting / evaluation set-up
-    _c("direct_strategy", "direct multi-horizon strategy", "technique", r"\bdirect\b[^.?!;]{0,25}\b(strateg\w*|"
-       r"horizon\w*|models?)\b", r"\bmulti ?horizon\b", r"\bone model per (horizon|step|day)\b",
-       r"\bdirect \d+ models\b"),
-    _c("recursive_strategy", "recursive forecasting", "technique", r"\brecursive\b", r"\bautoregressive\b"),
-    _c("reconciliation", "hierarchical reconciliation", "technique", r"\breconcil\w*", r"\bmint\b",
-       r"\bhierarch\w*", r"\btop ?down\b", r"\bbottom ?up\b"),
-    _c("per_series", "per-series models", "technique", r"\b(per|each|every)[ -]series\b",
-       r"\bseparately for (each|every)\b", r"\blocal models?\b"),
-    _c("global_model", "global model", "technique", r"\bglobal (model|lightgbm|lgbm|gbm)\b"),
-    _c("backtest", "backtesting", "eval", r"\bback ?test\w*", r"\brolling origin\b", r"\bwalk ?forward\b",
-       r"\bbacktest folds?\b"),
-    _c("cross_validation", "cross-validation", "eval", r"\bcross ?valid\w*", r"\bk ?fold\b", r"\bcv\b"),
-    _c("time_split", "time-based split", "eval", r"\btime ?(based )?split\w*", r"\btemporal split\w*",
-       r"\bout of time\b"),
-    _c("random_split", "random split", "eval", r"\brandom (80 20 )?split\w*"),
-    _c("leakage", "leakage", "eval", r"\bleak\w*"),
-    _c("calibration", "probability calibration", "technique", r"\bcalibrat\w*", r"\bisotonic\b", r"\bplatt\b",
-       r"\btemperature scaling\b", r"\breliability (diagram|curve)s?\b", r"\bece\b"),
-    _c("shap", "SHAP / explanations", "eval", r"\bshap\b", r"\bfeature importances?\b", r"\bexplanations?\b"),
-    _c("seeds", "seed variance", "eval", r"\bseeds?\b", r"\brandom state\b", weight=1.0),
-    _c("threshold", "decision threshold", "tuning", r"\bthresholds?\b", r"\bthr\b", r"\bconfidence\b", weight=1.2),
-    # ---- ranking / retrieval
-    _c("cross_encoder", "cross-encoder re-ranker", "model", r"\bcross ?encod\w*", r"\bmono ?t5\b",
-       r"\bbert (style|based) (re ?rank\w*|scor\w*)", broader=("transformer_text",)),
-    _c("bi_encoder", "bi-encoder", "model", r"\bbi ?encod\w*", broader=("transformer_text",)),
-    _c("learning_to_rank", "learning to rank", "model", r"\blambda ?(mart|rank)\b", r"\blearning to rank\b",
-       r"\bltr\b", r"\b(pairwise|listwise) (loss|rank\w*|objective)\b", r"\bxendcg\b"),
-    _c("logq", "logQ / sampling-bias correction", "technique", r"\blog ?q\b", r"\bsampl\w* bias correct\w*",
-       r"\bpopularity (bias )?correct\w*", r"\bcorrect\w*\b[^.?!;]{0,60}\bpopular\w*",
-       r"\bpopular\w*\b[^.?!;]{0,30}\bcorrect\w*", r"\b(item )?frequency correct\w*", broader=("sampled_softmax",)),
-    _c("sampled_softmax", "sampled softmax", "technique", r"\bsampled softmax\b", r"\bin ?batch (negatives|softmax)",
-       weight=1.2),
-    _c("hard_negatives", "hard negatives", "technique", r"\bhard ?neg\w*", r"\bnegative mining\b",
-       r"\bmin(ed|ing) negatives\b", r"\bsemi ?hard\b"),
-    _c("contrastive", "contrastive loss", "technique", r"\bcontrastive\b", r"\binfo ?nce\b", r"\btriplet\b",
-       r"\bnt ?xent\b"),
-    # ---- LLM tuning
-    _c("dpo", "preference optimisation (DPO)", "technique", r"\bdpo\b", r"\bipo\b", r"\bkto\b", r"\borpo\b",
-       r"\bsimpo\b", r"\bpreference (optimi[sz]\w*|tuning|pairs|data)\b", broader=("preference_tuning",)),
-    _c("rlhf", "RLHF / PPO", "technique", r"\brlhf\b", r"\bppo\b", r"\breward model\w*", r"\brlaif\b",
-       broader=("preference_tuning",)),
-    _c("preference_tuning", "preference tuning", "technique", r"\balign(ment)? tuning\b",
-       r"\bhuman feedback\b", weight=1.0),
-    _c("sft", "supervised fine-tuning", "technique", r"\bsft\b", r"\bsupervised fine ?tun\w*",
-       r"\binstruction ?tun\w*"),
-    # ---- targets / transforms
-    _c("log_target", "log-transformed target", "feature", r"\blog ?1p\b", r"\blog (target|transform\w*|scale)\b",
-       r"\blog (of )?(the )?(\w+ ){0,2}(targets?|amounts?|claims?|prices?|sales|labels?|revenue|values?|costs?|"
-       r"counts?|severity|dollars|y)\b", r"\b(predict\w*|model\w*|regress\w*|fit\w*) (on )?(the )?log (of )?(the )?\w+",
-       r"\blog ?transform\w*", r"\blogged target\b", r"\bbox ?cox\b",
-       r"\byeo ?johnson\b", r"\bsmearing\b", r"\bsqrt (target|transform\w*)"),
-    _c("per_unit_threshold", "per-unit thresholds", "tuning",
-       r"\b(per|each|every) ?(unit|machine|compressor|device|sensor|asset|pump|turbine|segment|store|series|"
-       r"customer|region|line|site|class)\b[^.?!;]{0,25}\b(thresholds?|cut ?offs?|alarm levels?)",
-       r"\b(thresholds?|cut ?offs?)\b[^.?!;]{0,15}\b(per|for each|for every|by) (unit|machine|compressor|device|"
-       r"sensor|asset|pump|turbine|segment|store|series|customer|region|line|site|class)\b",
-       r"\b(separate|individual|own|dedicated|unit ?specific|device ?specific|per ?unit|local)\b[^.?!;]{0,20}"
-       r"\bthresholds?\b", broader=("threshold",)),
-    _c("latency", "latency", "eval", r"\blatency\b", r"\bp9[59]\b", r"\bms ?/ ?img\b", r"\binference (time|speed|cost)",
-       weight=1.0),
-)
-
-CONCEPT_BY_ID: dict[str, Concept] = {c.id: c for c in CONCEPTS}
-
-# param keys -> concept (presence of a non-null value means the concept was used in the run)
-PARAM_KEY_CONCEPTS: dict[str, str] = {
-    "scale_pos_weight": "class_weight", "class_weight": "class_weight", "auto_class_weights": "class_weight",
-    "pos_weight": "class_weight", "class_weights": "class_weight",
-    "focal_gamma": "focal", "label_smoothing": "label_smoothing", "ema": "ema", "ema_decay": "ema",
-    "tta": "tta", "pseudo_label_threshold": "pseudo_label", "pseudo_label_source": "pseudo_label",
-    "teacher": "distillation", "kd_alpha": "distillation", "kd_temperature": "distillation",
-    "rdrop_alpha": "rdrop", "monotone_constraints": "monotone", "drop_rate": "dart",
-    "calibration": "calibration", "reconciliation": "reconciliation", "tweedie_variance_power": "tweedie",
-    "img_size": "resolution", "image_size": "resolution", "resolution": "resolution",
-    "max_len": "max_len", "max_length": "max_len", "max_seq_length": "max_len",
-    "layer_decay": "layer_decay", "weight_decay": "weight_decay", "dropout": "dropout",
-    "lora_r": "lora", "lora_rank": "lora", "quantization": "quantization", "warmup_ratio": "lr_schedule",
-    "sampler": "", "augmentation": "", "aug": "", "objective": "", "loss": "", "boosting": "", "strategy": "",
-    "batchnorm": "batchnorm", "te_folds": "target_encoding", "hash_bits": "hashing",
-    "max_depth": "depth", "depth": "depth", "num_leaves": "num_leaves",
-}
-
-OBJECTIVE_KEYS = frozenset({"objective", "loss", "loss_function", "criterion", "metric_loss"})
-L2_OBJECTIVES = frozenset({"regression", "regression_l2", "l2", "mse", "squared_error", "rmse", "reg:squarederror",
-                           "squarederror", "mean_squared_error"})
-NULL_VALUES = {"", "none", "null", "false", "no", "off", "0", "0.0", "nan", "n/a", "na", "default", "basic"}
-WEIGHT_NULLS = {"1", "1.0"}
-MODEL_KEYS = ("model", "model_name", "model_type", "backbone", "arch", "architecture", "estimator",
-              "algorithm", "base_model", "encoder", "classifier", "regressor", "learner")
 
 def _words(text: str) -> list[str]:
     return text.split()
@@ -532,6 +252,21 @@ def _concepts_norm(t: str) -> tuple[tuple[str, tuple[tuple[int, int], ...]], ...
         cpt, cpat, _ = _PATTERNS[i]
         for m in cpat.finditer(t):
             found.setdefault(cpt.id, []).append(m.span())
+    models = [(cid, sp) for cid, sps in found.items() if CONCEPT_BY_ID[cid].kind == "model" for sp in sps]
+    for cid, sps in list(found.items()):
+        if CONCEPT_BY_ID[cid].kind != "model":
+            continue
+        # a model name inside a longer model name is part of it ("transformer" in "vision transformer",
+        # "encoder" in "auto-encoder", "rnn" in "rnn-t")
+        kept = [(a, b) for a, b in sps if not any(
+            o != cid and a2 <= a and b <= b2 and b2 - a2 > b - a for o, (a2, b2) in models)]
+        if kept:
+            found[cid] = kept
+        else:
+            del found[cid]
+    for cid, span in concepts.described(t):
+        # a plain-language description of the concept ("weight each example by the inverse of ...")
+        found.setdefault(cid, []).append(span)
     for cid in list(found):
         for b in CLOSURE[cid]:
             found.setdefault(b, [])
@@ -590,7 +325,17 @@ def is_null_param(key: str, value: str) -> bool:
     v = value.strip().lower()
     if v in NULL_VALUES:
         return True
-    return "weight" in key.lower() and v in WEIGHT_NULLS
+    # a weight or a scale of 1 changes nothing ("reward_scale": "1.0"), nor does a 1-step return
+    k = key.lower()
+    return ("weight" in k or "scale" in k or k in ONE_IS_NULL_KEYS) and v in WEIGHT_NULLS
+
+
+ONE_IS_NULL_KEYS = frozenset({"n_steps", "n_step", "nstep", "grad_accum", "gradient_accumulation_steps",
+                              "accumulate_grad_batches"})
+# per-part learning rates ("policy_lr", "d_lr", "head_lr"): a learning rate of its own for a part of the model
+_PART_LR = re.compile(r"^([a-z]+)_(lr|learning_rate)$")
+_NOT_PARTS = frozenset({"base", "max", "min", "peak", "init", "initial", "final", "end", "start", "warmup", "lr",
+                        "learning", "the", "default", "eta"})
 
 
 def param_concepts(params: dict[str, str]) -> set[str]:
@@ -612,6 +357,9 @@ def param_value_concepts(key: str, value: str) -> frozenset[str]:
     if mapped:
         out.add(mapped)
         out |= CLOSURE[mapped]
+    part = _PART_LR.match(k)
+    if part and part.group(1) not in _NOT_PARTS:
+        out.add("separate_lr")
     if k in ("seed", "random_state", "random_seed", "epochs", "batch_size", "lr", "learning_rate", "eta"):
         return frozenset(out)
     if k in OBJECTIVE_KEYS and value.strip().lower() in L2_OBJECTIVES:

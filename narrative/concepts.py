@@ -1,0 +1,788 @@
+"""The one ML concept table: every model family, technique, feature, target and setting COCO knows.
+
+A *concept* is a line of work a team can talk about in many ways ("downsampling the majority class",
+"undersample 1:1", ``sampler=undersample_1:1``). Each row holds its id and display name, its kind, the
+regexes and plain aliases that spell it, plain-language descriptions (how a person explains it without
+its name), its parent concepts (a VAE is an autoencoder; bf16 is mixed precision) and the run params
+that express it. ``narrative.vocab`` (concept matching over text and params) and ``narrative.lexicon``
+(model families for linking and structuring) are both views over this table, so they cannot disagree.
+
+Wide on purpose: tabular, vision, NLP/LLM, speech, time series, recommenders, RL and optimisers.
+Nothing here is specific to one project.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str
+    name: str
+    kind: str  # model | technique | feature | eval | tuning | target
+    patterns: tuple[str, ...]
+    broader: tuple[str, ...] = ()  # parent concepts this one implies (smote -> oversampling)
+    weight: float = 2.0
+    param_keys: tuple[str, ...] = ()  # param keys whose presence (non-null) means the concept
+    compiled: tuple[re.Pattern[str], ...] = field(default=(), compare=False)
+    # plain spellings (whole words) in text and in run param values; a model family is found by these
+    aliases: tuple[str, ...] = ()
+    # spellings too short to trust in prose ("cb", "ae", "nn"): only in param values and for linking
+    value_aliases: tuple[str, ...] = ()
+    # how people explain the concept without naming it ("weight each example by the inverse of ...")
+    descriptions: tuple[str, ...] = ()
+    family: bool = False  # a model family (what linking and structuring call a family)
+
+    @property
+    def parents(self) -> tuple[str, ...]:
+        return self.broader
+
+
+def alias_pattern(alias: str) -> str:
+    """A regex over ``norm()``-ed text for a plain alias: separators optional, plural allowed."""
+    parts = [re.escape(p) for p in re.split(r"[\s_\-/]+", alias.lower()) if p]
+    return r"\b" + " ?".join(parts) + r"s?\b"
+
+
+def _c(
+    cid: str,
+    name: str,
+    kind: str,
+    *patterns: str,
+    broader: tuple[str, ...] = (),
+    weight: float = 2.0,
+    keys: tuple[str, ...] = (),
+    aliases: tuple[str, ...] = (),
+    value_aliases: tuple[str, ...] = (),
+    desc: tuple[str, ...] = (),
+    family: bool = False,
+) -> Concept:
+    # an alias the regexes already read (or deliberately refuse, as "mlp blocks") adds no pattern
+    own = [re.compile(p) for p in patterns]
+    extra = tuple(alias_pattern(a) for a in aliases
+                  if not any(p.search(re.sub(r"[_\-/]+", " ", a.lower())) for p in own))
+    allp = tuple(patterns) + extra
+    return Concept(
+        cid, name, kind, allp, broader, weight, keys, tuple(re.compile(p) for p in allp),
+        aliases, value_aliases, desc, family,
+    )
+
+
+# Patterns run on ``norm()`` text: lowercase, ``_``/``-``/``/`` turned into spaces.
+CONCEPTS: tuple[Concept, ...] = (
+    # ---- model families
+    _c("logreg", "logistic regression", "model", r"\blog(istic)? ?reg\w*\b", r"\blogit\b", broader=("linear",),
+       family=True, aliases=("logreg", "logistic regression", "logistic", "lr_model")),
+    _c("linear", "linear model", "model", r"\blinear (model|regression|baseline|classifier)\b", r"\bridge\b",
+       r"\blasso\b", r"\belastic ?net\b", r"\bsgd ?classifier\b",
+       family=True, aliases=("linear regression", "ridge", "lasso", "elasticnet", "elastic net")),
+    _c("random_forest", "random forest", "model", r"\brandom ?forests?\b", r"\brf\b", broader=("trees",),
+       family=True, aliases=("random forest", "random_forest", "randomforest", "rf"),
+       desc=("many deep trees on bootstrap samples with votes averaged",)),
+    _c("extra_trees", "extra trees", "model", r"\bextra ?trees\b", r"\bextremely randomi[sz]ed trees\b",
+       broader=("trees",), family=True, aliases=("extra trees", "extra_trees", "extratrees")),
+    _c("decision_tree", "decision tree", "model", r"\bdecision ?trees?\b", broader=("trees",), family=True,
+       aliases=("decision tree", "decision_tree", "decisiontree")),
+    _c("xgboost", "XGBoost", "model", r"\bxgb(oost)?\b", broader=("gbm", "trees"), family=True,
+       aliases=("xgboost", "xgb")),
+    _c("lightgbm", "LightGBM", "model", r"\blight ?gbm\b", r"\blgbm\b", r"\blgb\b", broader=("gbm", "trees"),
+       family=True, aliases=("lightgbm", "lgbm", "light gbm", "lgb")),
+    _c("catboost", "CatBoost", "model", r"\bcat ?boost\b", broader=("gbm", "trees"), family=True,
+       aliases=("catboost", "cat boost"), value_aliases=("cb",)),
+    _c("gbm", "gradient boosting", "model", r"\bgbms?\b", r"\bgradient ?boost\w*", r"\bgbdt\b",
+       r"\bboosted (decision )?trees?\b", r"\bhist ?gradient", broader=("trees",), family=True,
+       aliases=("gbm", "gbdt", "gradient boosting", "boosted trees", "hist_gb", "histgradientboosting"),
+       desc=("trees fit one after another on the residual errors",)),
+    _c("trees", "tree models", "model", r"\btree (models?|ensembles?|based)\b", weight=1.0),
+    _c("svm", "SVM", "model", r"\bsvms?\b", r"\bsupport vector", family=True, aliases=("svm", "svc", "svr")),
+    _c("knn", "k-NN", "model", r"\bk ?nn\b", r"\bnearest neighbou?rs? (model|classifier|regressor)",
+       family=True, aliases=("knn", "k-nn", "nearest neighbour", "nearest neighbor")),
+    _c("naive_bayes", "naive Bayes", "model", r"\bnaive ?bayes\b", r"\bnb\b", family=True,
+       aliases=("naive bayes", "naive_bayes", "nb")),
+    _c("mlp", "MLP / neural net", "model", r"\bmlps?\b(?! (blocks?|layers?|modules?|projections?|sublayers?))",
+       r"\bneural ?(net|network)s?\b", r"\bnets\b", r"\bdnns?\b", r"\bfeed ?forward\b(?! (blocks?|layers?|modules?))",
+       r"\bmulti ?layer perceptron", family=True,
+       aliases=("mlp", "mlps", "neural net", "neural nets", "nets", "feedforward", "dense net"), value_aliases=("nn",)),
+    _c("tabnet", "TabNet", "model", r"\btabnet\b", broader=("mlp",), family=True, aliases=("tabnet",)),
+    _c("ft_transformer", "FT-Transformer", "model", r"\bft ?transformer\b", broader=("mlp",), family=True,
+       aliases=("ft-transformer", "ft_transformer", "fttransformer")),
+    _c("isolation_forest", "isolation forest", "model", r"\bisolation ?forests?\b", r"\bi ?forest\b",
+       broader=("unsupervised",), family=True,
+       aliases=("isolation forest", "isolation_forest", "iforest", "i-forest")),
+    _c("autoencoder", "autoencoder", "model", r"\bauto ?encoders?\b", r"\breconstruction (error|loss)\b",
+       broader=("unsupervised",), family=True,
+       aliases=("autoencoder", "auto-encoder", "dense_autoencoder"), value_aliases=("ae",),
+       desc=("a network trained to reconstruct its input through a narrow bottleneck",)),
+    # a VAE is an autoencoder, but not a plain one: a plan for a VAE is not answered by a plain autoencoder
+    _c("vae", "variational autoencoder", "model", r"\bvaes?\b", r"\bvariational (auto ?encoders?|ae)\b",
+       r"\bbeta ?vae\b", broader=("autoencoder",), family=True, aliases=("vae", "variational autoencoder"),
+       desc=("an autoencoder with a probabilistic latent space and a kl term",)),
+    _c("unsupervised", "unsupervised detectors", "technique", r"\bunsupervised\b", r"\banomaly (detect\w*|scor\w*)",
+       r"\bone ?class svm\b", r"\boutlier detect\w*"),
+    _c("prophet", "Prophet", "model", r"\bprophet\b", r"\bfacebook'?s? (forecast\w*|time ?series)",
+       r"\bmeta'?s (forecast\w*|time ?series)", r"\bfb ?prophet\b", family=True, aliases=("prophet",)),
+    _c("arima", "ARIMA", "model", r"\bs?arimax?\b", r"\bauto ?arima\b", family=True,
+       aliases=("arima", "sarima", "auto-arima", "autoarima")),
+    _c("ets", "exponential smoothing", "model", r"\bets\b", r"\bexponential smoothing\b", r"\bholt ?winters?\b",
+       family=True,
+       aliases=("ets", "exponential smoothing", "holt-winters", "holt winters")),
+    _c("seasonal_naive", "seasonal naive", "model", r"\bseasonal ?naive\b", r"\bsnaive\b",
+       r"\bnaive (forecast|baseline)\w*", family=True,
+       aliases=("seasonal naive", "seasonal_naive", "snaive")),
+    _c("nbeats", "N-BEATS", "model", r"\bn ?beats\b", family=True, aliases=("nbeats", "n-beats", "n beats")),
+    _c("nhits", "N-HiTS", "model", r"\bn ?hits\b", family=True, aliases=("nhits", "n-hits")),
+    _c("patchtst", "PatchTST", "model", r"\bpatch ?tst\b", family=True, aliases=("patchtst",)),
+    _c("informer", "Informer", "model", r"\binformer\b", r"\bautoformer\b", r"\bfedformer\b", family=True,
+       aliases=("informer", "autoformer", "fedformer")),
+    _c("tsmixer", "TSMixer", "model", r"\bts ?mixer\b", family=True, aliases=("tsmixer",)),
+    _c("ts_foundation", "pretrained time-series model", "model", r"\bchronos\b", r"\btimes ?fm\b", r"\bmoirai\b",
+       r"\blag ?llama\b", family=True, aliases=("chronos", "timesfm", "moirai")),
+    _c("croston", "Croston (intermittent demand)", "model", r"\bcroston\b", r"\bintermittent demand (model|method)",
+       family=True, aliases=("croston",)),
+    _c("tft", "temporal fusion transformer", "model", r"\btft\b", r"\btemporal fusion( transformers?)?", family=True,
+       aliases=("tft", "temporal fusion transformer")),
+    _c("deepar", "DeepAR", "model", r"\bdeep ?ar\b", family=True, aliases=("deepar",)),
+    _c("rnn", "RNN", "model", r"\brnns?\b", r"\brecurrent\b", family=True, aliases=("rnn", "rnns")),
+    _c("lstm", "LSTM", "model", r"\b(bi ?)?lstms?\b", r"\blong short ?term memory\b", broader=("rnn",), family=True,
+       aliases=("lstm", "lstms", "bilstm")),
+    _c("gru", "GRU", "model", r"\b(bi ?)?grus?\b", r"\bgated recurrent units?\b", broader=("rnn",), family=True,
+       aliases=("gru", "grus")),
+    _c("tcn", "TCN", "model", r"\btcn\b", r"\btemporal conv\w*", family=True, aliases=("tcn",)),
+    _c("tfidf", "TF-IDF", "model", r"\btf ?idf\b", r"\bbag of words\b", r"\bbow\b", family=True,
+       aliases=("tfidf", "tf-idf")),
+    _c("bert", "BERT", "model", r"\bbert\b(?! ?large)", r"\bbert base\b", broader=("transformer_text",),
+       family=True, aliases=("bert", "bert-base")),
+    _c("distilbert", "DistilBERT", "model", r"\bdistil ?bert\b", broader=("transformer_text",), family=True,
+       aliases=("distilbert", "distil-bert", "distilbert-base-uncased")),
+    _c("roberta", "RoBERTa", "model", r"\broberta\b", broader=("transformer_text",), family=True,
+       aliases=("roberta", "roberta-base", "roberta-large")),
+    _c("roberta_large", "RoBERTa-large", "model", r"\broberta large\b", broader=("roberta", "large_model")),
+    _c("deberta", "DeBERTa", "model", r"\bdeberta\w*", broader=("transformer_text",), family=True,
+       aliases=("deberta", "deberta-v3")),
+    _c("electra", "ELECTRA", "model", r"\belectra\b", broader=("transformer_text",), family=True,
+       aliases=("electra",)),
+    _c("t5", "T5", "model", r"\b(flan ?)?t5\b", broader=("transformer_text",), family=True, aliases=("t5", "flan-t5")),
+    _c("setfit", "SetFit", "model", r"\bsetfit\b", r"\bsentence ?transformers?\b", family=True, aliases=("setfit",)),
+    _c("llm", "LLM", "model", r"\bllms?\b", r"\blarge language models?\b", r"\bclaude\b", r"\bprompt\w*",
+       r"\bphi ?[234]\w*", r"\bfalcon\b", r"\bmixtral\b", r"\bdeepseek\w*", r"\bpythia\w*"),
+    _c("gpt", "GPT", "model", r"\bgpt ?\w*", r"\bchat ?gpt\b", r"\bnano ?gpt\b", broader=("llm",), family=True,
+       aliases=("gpt", "gpt2", "gpt-2")),
+    _c("llama", "Llama", "model", r"\bllama\w*", broader=("llm",), family=True, aliases=("llama", "llama2", "llama3")),
+    _c("mistral", "Mistral", "model", r"\bmistral\b", broader=("llm",), family=True, aliases=("mistral",)),
+    _c("gemma", "Gemma", "model", r"\bgemma\w*", broader=("llm",), family=True, aliases=("gemma",)),
+    _c("qwen", "Qwen", "model", r"\bqwen\w*", broader=("llm",), family=True, aliases=("qwen",)),
+    _c("transformer_text", "transformer encoder", "model", r"\bencoders?\b", r"\btransformers?\b", weight=1.0,
+       family=True, aliases=("transformer",)),
+    _c("large_model", "bigger model", "tuning", r"\b(bigger|larger|huge) (model|encoder|backbone|network)s?\b",
+       r"\b\w+ large\b", weight=1.0),
+    _c("resnet", "ResNet", "model", r"\bresnet ?\d*\b", broader=("cnn",), family=True,
+       aliases=("resnet", "resnet18", "resnet34", "resnet50", "resnet101")),
+    _c("efficientnet", "EfficientNet", "model", r"\beff(icient)? ?net\w*", broader=("cnn",), family=True,
+       aliases=("efficientnet", "effnet", "efficient net")),
+    _c("convnext", "ConvNeXt", "model", r"\bconv ?next\w*", broader=("cnn",), family=True,
+       aliases=("convnext", "conv next")),
+    _c("vit", "ViT", "model", r"\bvit\w*", r"\bvision transformers?\b", r"\bdeit\b", r"\bswin\b", family=True,
+       aliases=("vit", "vision transformer")),
+    _c("dinov2", "DINOv2", "model", r"\bdino ?(v ?2)?\b", family=True, aliases=("dinov2",)),
+    _c("clip", "CLIP", "model",
+       r"\bclip\b(?! (the|rewards?|grad\w*|norm\w*|values?|at|to|it|them|by|\d))(?<!grad clip)",
+       r"\bsiglip\b", family=True, aliases=("clip", "siglip")),
+    _c("cnn", "CNN", "model", r"\bcnns?\b", r"\bconv ?nets?\b", r"\bconvolutional\b", weight=1.0, family=True,
+       aliases=("cnn", "convnet")),
+    _c("yolo", "YOLO", "model", r"\byolo\w*", family=True, aliases=("yolo",)),
+    _c("detr", "DETR", "model", r"\b(rt ?|deformable ?)?detr\b", family=True, aliases=("detr",)),
+    _c("rcnn", "Faster / Mask R-CNN", "model", r"\b(faster|mask|cascade) ?r ?cnn\b", family=True,
+       aliases=("faster rcnn", "mask rcnn", "faster-rcnn", "mask-rcnn")),
+    _c("unet", "U-Net", "model", r"\bu ?net\b", family=True, aliases=("unet", "u-net")),
+    _c("diffusion", "diffusion model", "model", r"\bdiffusion (model|unet)s?\b", r"\bddpm\b", r"\bddim\b",
+       r"\bstable diffusion\b", family=True, aliases=("ddpm",)),
+    # GAN objectives and regularisers: variants of one another under "adversarial loss"
+    _c("adversarial_loss", "adversarial loss", "technique", r"\badversarial (loss|objective|training)\b", weight=1.0),
+    _c("lsgan", "least-squares GAN loss", "technique", r"\bls ?gan\b", r"\bleast ?squares? (gan|loss|adversarial|"
+       r"objective)\b", r"\bleast ?squares?\b", broader=("adversarial_loss",)),
+    _c("wgan", "Wasserstein loss", "technique", r"\bw ?gan\w*", r"\bwasserstein\b", r"\bearth mover\w*",
+       broader=("adversarial_loss",)),
+    _c("hinge_loss", "hinge loss", "technique", r"\bhinge\b", broader=("adversarial_loss",)),
+    _c("gradient_penalty", "gradient penalty", "technique", r"\bgradient penalty\b", r"\bgp\b",
+       r"\br1 (penalty|reg\w*)\b"),
+    _c("spectral_norm", "spectral normalization", "technique", r"\bspectral ?norm\w*", r"\bsn ?gan\b"),
+    _c("weight_norm", "weight normalization", "technique", r"\bweight ?norm\w*"),
+    _c("ddsp", "DDSP (differentiable DSP)", "model", r"\bddsp\b", r"\bdifferentiable (dsp|digital signal|"
+       r"oscillators?|synth\w*)\b", r"\boscillator (bank|banks)\b", family=True, aliases=("ddsp",),
+       desc=("differentiable oscillators and filters as the generator",)),
+    _c("gan", "GAN", "model", r"\bgans?\b", r"\bgenerative adversarial\b", r"\bstyle ?gan\w*",
+       r"\b(mel|cycle|big|pro|dc|star|info|giga|parallel ?wave|vq|sr|esr|pix2pix) ?gans?\b", family=True,
+       aliases=("gan",)),
+    # ---- speech
+    _c("conformer", "Conformer", "model", r"\bconformers?\b", family=True, aliases=("conformer",)),
+    _c("wav2vec", "wav2vec 2.0 / HuBERT", "model", r"\bwav ?2 ?vec\w*", r"\bhubert\b", r"\bwavlm\b", family=True,
+       aliases=("wav2vec", "wav2vec2", "hubert", "wavlm")),
+    _c("whisper", "Whisper", "model", r"\bwhisper\b", family=True, aliases=("whisper",)),
+    _c("ctc", "CTC loss", "technique", r"\bctc\b", r"\bconnectionist temporal\b"),
+    _c("transducer", "RNN-T / transducer", "model", r"\brnn ?t\b", r"\btransducers?\b", family=True,
+       aliases=("rnnt", "rnn-t", "transducer")),
+    _c("tts_model", "TTS acoustic model", "model", r"\btacotron\w*", r"\bfast ?speech\w*", r"\bvits\b",
+       r"\bhifi ?gan\b", r"\bvocoders?\b", family=True, aliases=("tacotron", "fastspeech", "hifigan")),
+    _c("kws", "keyword / wake-word spotting", "model", r"\bkws\b", r"\bwake ?words?\b", r"\bhot ?words?\b",
+       r"\bkeyword spott\w*", r"\btrigger (word|phrase)s?\b", weight=1.0),
+    _c("spec_augment", "SpecAugment", "technique", r"\bspec ?aug\w*", r"\b(time|frequency) mask\w*",
+       broader=("augmentation",)),
+    _c("speed_perturb", "speed perturbation", "technique", r"\bspeed (perturb\w*|aug\w*)", broader=("augmentation",),
+       desc=("resample the audio slightly faster and slower",)),
+    _c("noise_augment", "noise augmentation", "technique",
+       r"\b(background |additive )?noise (aug\w*|injection|mix\w*)", r"\bmix\w* in (background )?noise\b",
+       r"\breverb\w*", r"\broom impulse\b", broader=("augmentation",),
+       desc=("add background noise to the training audio",)),
+    _c("vad", "voice activity detection", "technique", r"\bvad\b", r"\bvoice activity\b"),
+    _c("mel_features", "mel filterbank features", "feature", r"\bmel\b", r"\blog ?mel\w*", r"\bmfccs?\b",
+       r"\bfilter ?banks?\b", r"\bfbank\w*"),
+    # ---- recommenders
+    _c("two_tower", "two-tower model", "model", r"\btwo ?tower\b", r"\bdual ?encoder\b", family=True,
+       aliases=("two-tower", "two tower", "two_tower")),
+    _c("ncf", "neural collaborative filtering", "model", r"\bncf\b", r"\bneural (collaborative|cf)\b",
+       r"\bneu ?mf\b", family=True, aliases=("ncf", "neumf")),
+    _c("deepfm", "DeepFM / factorization machines", "model", r"\bdeep ?fm\b", r"\bfactori[sz]ation machines?\b",
+       r"\bx ?deep ?fm\b", family=True, aliases=("deepfm", "xdeepfm")),
+    _c("dcn", "deep & cross network", "model", r"\bdcn( ?v ?2)?\b", r"\bdeep (and|&) cross\b", r"\bcross ?net\w*",
+       family=True, aliases=("dcn", "dcnv2")),
+    _c("wide_deep", "wide & deep", "model", r"\bwide (and|&|n) deep\b", family=True, aliases=("wide&deep",)),
+    _c("seq_rec", "sequential recommender", "model", r"\bsas ?rec\b", r"\bbert ?4 ?rec\b", r"\bgru ?4 ?rec\b",
+       family=True, aliases=("sasrec", "bert4rec", "gru4rec")),
+    _c("propensity", "inverse propensity weighting", "technique", r"\b(inverse )?propensit\w*", r"\bips\b",
+       r"\bipw\b", r"\bsnips\b", r"\bexposure bias\b", r"\bposition bias correct\w*",
+       r"\binverse (examination|exposure|position|display) (weight\w*|scor\w*|probabilit\w*)",
+       desc=("weight each example by the inverse of the probability it was shown",
+             "divide the loss by the probability of exposure",
+             "correct for which items users were exposed to")),
+    _c("negative_sampling", "negative sampling", "technique", r"\bnegative sampl\w*", r"\bsampl\w* negatives\b",
+       r"\bnegatives? (per|ratio)\b", weight=1.2),
+    _c("random_negatives", "random negatives", "technique", r"\brandom(ly)? (sampled )?negatives?\b",
+       r"\brandom negative sampl\w*", r"\buniform(ly)? (sampled )?negatives?\b",
+       r"\bsampl\w* negatives?\b[^.?!;]{0,20}\b(at random|uniformly|randomly)\b", broader=("negative_sampling",),
+       desc=("negatives drawn uniformly at random",)),
+    _c("embedding_dim", "embedding size", "tuning", r"\bembedd?ing (dim\w*|size|width)s?\b", r"\bemb ?dim\b",
+       r"\b(wider|bigger|larger|smaller|narrower) embedd?ings?\b", r"\bembedd?ings? \w+ (as )?(wide|big|large)\b",
+       r"\bembedd?ings? (width|dimension|dim|size)\b",
+       r"\bembedd?ings? (\w+ )?(wider|bigger|larger|smaller|narrower)\b",
+       weight=1.5,
+       desc=("make the embedding vectors wider", "the number of dimensions of each embedding")),
+    _c("matrix_factorization", "matrix factorization", "model", r"\bmatrix factori[sz]ation\b", r"\bals\b",
+       r"\bmf\b", family=True, aliases=("als", "matrix factorization", "matrix factorisation", "mf")),
+    _c("ensemble", "ensembling / blending", "technique", r"\bensembl\w*", r"\bblend\w*", r"\bstack(ing|ed)\b",
+       r"\baverag\w* (the )?(two |both )?models\b", r"\bmodel soup\b", family=True,
+       aliases=("ensemble", "blend", "stacking", "stacked")),
+    # ---- imbalance
+    _c("undersampling", "undersampling", "technique", r"\b(under|down) ?sampl\w*", r"\bsub ?sampl\w* (the )?"
+       r"(majority|negatives?|non)", r"\bdrop\w* (some of )?the majority\b", r"\brandom under\w*",
+       r"\bbalanced (training )?(set|batches)\b", r"\b50 ?/ ?50\b", broader=("imbalance",)),
+    _c("oversampling", "oversampling", "technique", r"\b(over|up) ?sampl\w*", r"\brepeat\w* (the )?(rare|minority)",
+       broader=("imbalance",)),
+    _c("smote", "SMOTE", "technique", r"\bsmote\w*", r"\badasyn\b", r"\bsynthetic minority",
+       broader=("oversampling", "imbalance")),
+    _c("class_weight", "class weighting", "technique", r"\bclass ?weight\w*", r"\bscale pos weight\b", r"\bspw\b",
+       r"\bpos ?weight\b", r"\bcost ?sensitive\b",
+       r"\b(re ?|up ?)?weight\w*\b[^.?!;]{0,30}\b(class|positives?|minority|fraud|churn\w*|rare)\b",
+       r"\b(class|positives?|minority)\b[^.?!;]{0,20}\bweight\w*", r"\bauto class weights\b",
+       r"\bbalanced\b(?! (training )?(set|batches))", broader=("imbalance",)),
+    _c("imbalance", "class imbalance handling", "technique", r"\bimbalanc\w*", r"\brare (class|intents?|labels?)\b",
+       r"\bminority class\b", weight=1.0),
+    _c("focal", "focal loss", "technique", r"\bfocal\b"),
+    # ---- training recipe
+    _c("label_smoothing", "label smoothing", "technique", r"\blabel smooth\w*", r"\bls ?=? ?0?\.\d"),
+    _c("mixup", "mixup", "technique", r"\bmix ?up\b", broader=("augmentation",)),
+    _c("cutmix", "CutMix", "technique", r"\bcut ?mix\b", broader=("augmentation",)),
+    _c("randaugment", "RandAugment", "technique", r"\brand ?aug\w*", r"\bauto ?aug\w*", r"\btrivial ?aug\w*",
+       broader=("augmentation",)),
+    _c("augmentation", "data augmentation", "technique", r"\baugment\w*", r"\baug\b", weight=1.0),
+    _c("backtranslation", "back-translation", "technique", r"\bback ?translat\w*", r"\bround ?trip\w*",
+       r"\btranslat\w*\b[^.?!;]{0,50}\b(and|then) back\b", r"\btranslat\w* (it |them )?back\b",
+       r"\ben ?>? ?(de|fr|es) ?>? ?en\b", broader=("augmentation",)),
+    _c("paraphrase_gen", "generated paraphrases", "technique", r"\bparaphras\w* (generation|generated|with)",
+       r"\b(generate|generated|generating|synthetic) paraphras\w*", r"\bparaphras\w* (for|of) the rare",
+       broader=("synthetic_data",)),
+    _c("synthetic_data", "synthetic data", "technique", r"\bsynthetic (data|examples|samples|utterances)\b",
+       r"\bgenerat\w* (new |more |extra )?(training )?(data|examples|samples|utterances)\b"),
+    _c("tta", "test-time augmentation", "technique", r"\btta\b", r"\btest ?time aug\w*",
+       r"\baverag\w*\b[^.?!;]{0,50}\b(flip\w*|crops?|augmented|copies|views)\b",
+       r"\bflip\w*\b[^.?!;]{0,40}\binference\b", r"\binference\b[^.?!;]{0,40}\bflip\w*"),
+    _c("pseudo_label", "pseudo-labelling", "technique", r"\bpseudo ?label\w*", r"\bself ?train\w*",
+       r"\bnoisy student\b", r"\bunlabel+ed\b"),
+    _c("distillation", "knowledge distillation", "technique", r"\bdistil+(ation|ling|led|l)?\b(?! ?bert)",
+       r"\bknowledge distil\w*", r"\bkd\b", r"\bteacher\b", r"\bstudent\b"),
+    _c("ema", "EMA weights", "technique", r"\bema\b", r"\bexponential moving average\b", r"\bswa\b",
+       r"\bweight averag\w*"),
+    _c("rdrop", "R-Drop", "technique", r"\br ?drop\b"),
+    _c("dropout", "dropout", "tuning", r"\bdropout\b"),
+    _c("batchnorm", "batch norm", "technique", r"\bbatch ?norm\w*", r"\bbn\b", r"\blayer ?norm\w*"),
+    _c("weight_decay", "weight decay", "tuning", r"\bweight ?decay\b", r"\bwd\b"),
+    _c("layer_decay", "layer-wise lr decay", "tuning", r"\blayer ?(wise )?(lr )?decay\b", r"\bllrd\b"),
+    _c("learning_rate", "learning rate", "tuning", r"\blearning ?rates?\b", r"\blrs?\b", r"\beta\b",
+       r"\bstep ?sizes?\b", weight=1.2),
+    # a learning rate of its own for a part of the model (actor vs critic, generator vs discriminator, head vs
+    # backbone): a different line of work than moving the one learning rate
+    _c("separate_lr", "separate learning rates per component", "tuning",
+       r"\b(separate|different|two|distinct|own|individual|per ?(group|layer|component)) (learning ?rates?|lrs?|"
+       r"step ?sizes?)\b", r"\b(learning ?rates?|lrs?|step ?sizes?) (for|of) (the )?\w+ and (the )?\w+\b",
+       r"\bttur\b", r"\bdiscriminative (learning ?rates?|lrs?|fine ?tun\w*)\b"),
+    _c("lr_schedule", "lr schedule / warmup", "tuning", r"\bwarm ?up\w*", r"\bcosine\b", r"\bone ?cycle\b",
+       r"\blr schedul\w*"),
+    _c("epochs", "more epochs", "tuning", r"\bepochs?\b", r"\bep\b", r"\blonger training\b", weight=1.2),
+    _c("batch_size", "batch size", "tuning", r"\bbatch ?size\b", r"\bbs\b",
+       r"\b(bigger|larger|smaller|large|small|big|huge|tiny) (mini ?)?batch(es)?\b", r"\bbatch(es)? of \d+",
+       weight=1.2),
+    _c("depth", "tree depth", "tuning", r"\bmax ?depth\b", r"\bdepth\b", r"\bdeeper\b", r"\bshallow\w*",
+       weight=1.5),
+    _c("num_leaves", "num_leaves", "tuning", r"\bnum ?leaves\b", r"\bleaves\b", weight=1.5),
+    _c("n_estimators", "number of trees", "tuning", r"\bn ?estimators\b", r"\bnum ?(boost )?rounds?\b",
+       r"\b\d+ trees\b", weight=1.0),
+    _c("tuning", "hyperparameter tuning", "tuning", r"\bhyper ?param\w*", r"\btun(e|ed|ing)\b", r"\bsweeps?\b",
+       r"\boptuna\b", r"\bgrid search\b", weight=1.0),
+    _c("resolution", "input resolution", "tuning", r"\bresolution\b", r"\bimg ?size\b", r"\bimage ?size\b",
+       r"\b\d{3} ?px\b", r"\bpx\b", r"\bhigher res\b", r"\bimage size\b"),
+    _c("max_len", "max sequence length", "tuning", r"\bmax ?len\w*\b", r"\bmax (seq|sequence) len\w*",
+       r"\bsequence length\b", r"\bseq ?len\b", r"\bcontext (length|window)\b", r"\blonger (inputs?|sequences?)",
+       r"\btruncat\w*"),
+    _c("linear_probe", "linear probe on frozen features", "technique", r"\blinear (probe|probing|head)\b",
+       r"\bfrozen (backbone|encoder|features|layers|weights)\b", r"\bfreez\w* (the )?(backbone|encoder|layers|"
+       r"weights|base)\b"),
+    _c("fine_tune", "fine-tuning", "technique", r"\bfine ?tun\w*", r"\bfull ft\b", weight=0.8),
+    _c("lora", "LoRA / adapters", "technique", r"\blo ?ra\b", r"\badapters?\b", r"\bpeft\b",
+       r"\blow ?rank (adapt\w*|updates?|matri\w*)", r"\blora ?r\b", family=True, aliases=("lora",),
+       desc=("train small low rank matrices added to frozen weights",)),
+    _c("qlora", "QLoRA", "technique", r"\bq ?lora\b", r"\b4 ?bit lora\b", broader=("lora",), aliases=("qlora",)),
+    _c("prompt_tuning", "prompt / prefix tuning", "technique", r"\b(soft )?prompt tuning\b", r"\bprefix ?tuning\b",
+       r"\bp ?tuning\b", r"\bia3\b"),
+    # where an adapter, a freeze or a change is applied inside a transformer: a variant's target
+    _c("attention_modules", "attention projections", "target", r"\battention (layers?|blocks?|modules?|projections?|"
+       r"weights|matri\w*)\b", r"\b[qkvo] ?proj\w*", r"\b(query|key|value)( and (key|value))? (proj\w*|matri\w*|"
+       r"weights)\b", r"\b(qkv|c ?attn|self ?attn)\b", r"\battn\b", r"\bon (the )?attention\b"),
+    _c("mlp_modules", "MLP / feed-forward blocks", "target", r"\b(mlp|ffn|feed ?forward|fc) (blocks?|layers?|modules?|"
+       r"projections?|sublayers?|weights)\b", r"\b(up|down|gate) ?proj\w*", r"\bffns?\b", r"\bfc ?[12]\b",
+       r"\bc ?fc\b", r"\bon (the )?mlps?\b"),
+    _c("gradient_checkpointing", "gradient checkpointing", "technique", r"\bgrad(ient)? checkpoint\w*",
+       r"\bactivation checkpoint\w*", r"\brecompute activations\b"),
+    _c("flash_attention", "flash attention", "technique", r"\bflash ?attn\w*", r"\bflash ?attention\w*", r"\bsdpa\b"),
+    _c("grad_accum", "gradient accumulation", "technique", r"\bgrad(ient)? accum\w*", r"\baccumulat\w* (the )?grad\w*"),
+    _c("grad_clip", "gradient clipping", "technique", r"\bgrad(ient)? (norm )?clip\w*", r"\bclip(ping)? (the )?grad\w*",
+       r"\bmax ?grad ?norm\b"),
+    _c("quantization", "quantization", "technique", r"\bquanti[sz]\w*", r"\bint ?8\b", r"\bint ?4\b", r"\bonnx\b",
+       r"\bgptq\b", r"\bawq\b", r"\b(4|8) ?bit\b"),
+    _c("pruning", "pruning", "technique", r"\bprun(e|ed|ing)\b"),
+    _c("mixed_precision", "mixed precision", "technique", r"\bmixed precision\b", r"\bamp\b", r"\bhalf precision\b",
+       weight=1.0),
+    # bf16 is not fp16: a plan for one is not answered by the other
+    _c("fp16", "fp16", "technique", r"\bfp ?16\b", r"\bfloat ?16\b", r"\bhalf\b(?! (the|of|as|an?)\b)",
+       broader=("mixed_precision",)),
+    _c("bf16", "bf16", "technique", r"\bbf ?16\b", r"\bbfloat ?16\b", r"\bbrain ?float\w*",
+       broader=("mixed_precision",)),
+    _c("fp8", "fp8", "technique", r"\bfp ?8\b", r"\bfloat ?8\b", broader=("mixed_precision",)),
+    _c("early_stopping", "early stopping", "technique", r"\bearly ?stop\w*", r"\bpatience\b"),
+    _c("optimizer", "optimizer", "tuning", r"\boptimi[sz]ers?\b", weight=1.0),
+    _c("adam", "Adam", "tuning", r"\badam\b", r"\bnadam\b", r"\bradam\b", broader=("optimizer",), aliases=("adam",)),
+    _c("adamw", "AdamW", "tuning", r"\badam ?w\b", r"\bdecoupled weight decay\b", broader=("adam", "optimizer"),
+       aliases=("adamw",)),
+    _c("sgd", "SGD (momentum)", "tuning", r"\bsgd\b(?! ?classifier)", r"\bnesterov\b",
+       r"\bstochastic gradient descent\b",
+       broader=("optimizer",), aliases=("sgd",)),
+    _c("lion", "Lion", "tuning", r"\blion\b", broader=("optimizer",), aliases=("lion",)),
+    _c("adafactor", "Adafactor", "tuning", r"\badafactor\b", broader=("optimizer",), aliases=("adafactor",)),
+    _c("lamb", "LAMB / LARS", "tuning", r"\blamb\b", r"\blars\b", broader=("optimizer",), aliases=("lamb", "lars")),
+    _c("shampoo", "Shampoo / SOAP", "tuning", r"\bshampoo\b", r"\bsoap\b",
+       broader=("optimizer",), aliases=("shampoo",)),
+    _c("muon", "Muon", "tuning", r"\bmuon\b", broader=("optimizer",), aliases=("muon",)),
+    _c("rmsprop", "RMSprop", "tuning", r"\brms ?prop\b", broader=("optimizer",), aliases=("rmsprop",)),
+    _c("sam", "sharpness-aware minimisation", "tuning", r"\bsharpness ?aware\b", r"\basam\b",
+       broader=("optimizer",)),
+    # ---- losses / objectives
+    _c("tweedie", "Tweedie objective", "technique", r"\btweedie\b"),
+    _c("poisson", "Poisson objective", "technique", r"\bpoisson\b"),
+    _c("quantile_loss", "quantile loss", "technique",
+       r"\bquantile\b(?! (bin\w*|transform\w*|features?|normali\w*|encod\w*|buckets?))", r"\bpinball\b"),
+    _c("huber", "Huber loss", "technique", r"\bhuber\b"),
+    _c("l2_loss", "L2 / squared-error objective", "technique",
+       r"\bl2\b(?!\s*[=:]?\s*\d)(?! (reg\w*|penalt\w*|norm\w*|weight\w*|lambda|decay))", r"\bsquared error\b",
+       r"\bmse (loss|objective)\b", weight=1.2),
+    _c("monotone", "monotone constraints", "technique", r"\bmonoton\w*", r"\bshape constraints?\b",
+       r"\bonly (go|goes|going|move|moves) (up|down)\b", r"\b(non ?)?(increasing|decreasing) in\b",
+       r"\bmono ?\("),
+    _c("dart", "DART boosting", "technique", r"\bdart\b"),
+    # ---- features / encodings
+    _c("target_encoding", "target encoding", "feature", r"\btarget ?enc\w*", r"\bmean ?encod\w*", r"\bte\b",
+       r"\bout of fold enc\w*"),
+    _c("one_hot", "one-hot encoding", "feature", r"\bone ?hot\w*", r"\bohe\b", r"\bdummy (variables|encoding)\b"),
+    _c("hashing", "feature hashing", "feature", r"\bhash\w*"),
+    _c("cat_embedding", "categorical embeddings", "feature", r"\b(entity|categorical) embedd?\w*"),
+    _c("velocity", "velocity features", "feature", r"\bvelocity\b", r"\btxn counts?\b",
+       r"\btransaction counts?\b"),
+    _c("graph", "graph features", "feature", r"\bgraph\w*", r"\bfan ?out\b", r"\bneighbou?r\w*", r"\bhops?\b"),
+    _c("two_hop", "2-hop graph features", "feature", r"\b2 ?hop\b", r"\btwo ?hops?\b",
+       r"\bneighbou?rs?\W+of\W+neighbou?rs?\b", r"\bsecond ?order neighbou?r\w*", r"\bmulti ?hop\b",
+       broader=("graph",)),
+    _c("lag_features", "lag features", "feature", r"\blags?\b", r"\blagged\b"),
+    _c("rolling_features", "rolling-window features", "feature", r"\brolling\b", r"\bmoving averages?\b"),
+    _c("lead_features", "lead / future-known features", "feature", r"\blead\w* (promo\w*|features?|indicators?)",
+       r"\bupcoming\b", r"\bstarts? within\b", r"\bahead of (the )?(promo|promotion|holiday)\w*"),
+    _c("promo", "promotion features", "feature", r"\bpromo\w*", r"\bdiscount\w*"),
+    _c("holiday", "holiday features", "feature", r"\bholiday\w*", r"\bcalendar (features?|events?)\b", r"\bhol\b"),
+    _c("price", "price features", "feature", r"\bprices?\b", r"\bpricing\b"),
+    _c("weather", "weather features", "feature", r"\bweather\b", r"\btemperature data\b"),
+    _c("feature_selection", "feature selection", "feature", r"\bfeature selection\b", r"\brfe\b"),
+    _c("text_features", "text features", "feature", r"\bn ?grams?\b", r"\bchar(acter)? n ?grams?\b"),
+    _c("embeddings", "embeddings", "feature", r"\bembedd?ings?\b", weight=1.0),
+    # ---- forecasting / evaluation set-up
+    _c("direct_strategy", "direct multi-horizon strategy", "technique", r"\bdirect\b[^.?!;]{0,25}\b(strateg\w*|"
+       r"horizon\w*|models?)\b", r"\bmulti ?horizon\b", r"\bone model per (horizon|step|day)\b",
+       r"\bdirect \d+ models\b"),
+    _c("recursive_strategy", "recursive forecasting", "technique", r"\brecursive\b", r"\bautoregressive\b"),
+    _c("reconciliation", "hierarchical reconciliation", "technique", r"\breconcil\w*", r"\bmint\b",
+       r"\bhierarch\w*", r"\btop ?down\b", r"\bbottom ?up\b"),
+    _c("per_series", "per-series models", "technique", r"\b(per|each|every)[ -]series\b",
+       r"\bseparately for (each|every)\b", r"\blocal models?\b"),
+    _c("global_model", "global model", "technique", r"\bglobal (model|lightgbm|lgbm|gbm)\b"),
+    _c("backtest", "backtesting", "eval", r"\bback ?test\w*", r"\brolling origin\b", r"\bwalk ?forward\b",
+       r"\bbacktest folds?\b"),
+    _c("cross_validation", "cross-validation", "eval", r"\bcross ?valid\w*", r"\bk ?fold\b", r"\bcv\b"),
+    _c("time_split", "time-based split", "eval", r"\btime ?(based )?split\w*", r"\btemporal split\w*",
+       r"\bout of time\b"),
+    _c("random_split", "random split", "eval", r"\brandom (80 20 )?split\w*"),
+    _c("leakage", "leakage", "eval", r"\bleak\w*"),
+    _c("calibration", "probability calibration", "technique", r"\bcalibrat\w*", r"\bisotonic\b", r"\bplatt\b",
+       r"\btemperature scaling\b", r"\breliability (diagram|curve)s?\b", r"\bece\b"),
+    _c("shap", "SHAP / explanations", "eval", r"\bshap\b", r"\bfeature importances?\b", r"\bexplanations?\b"),
+    _c("seeds", "seed variance", "eval", r"\bseeds?\b", r"\brandom state\b", weight=1.0),
+    _c("threshold", "decision threshold", "tuning", r"\bthresholds?\b", r"\bthr\b", r"\bconfidence\b", weight=1.2),
+    # ---- ranking / retrieval
+    _c("cross_encoder", "cross-encoder re-ranker", "model", r"\bcross ?encod\w*", r"\bmono ?t5\b",
+       r"\bbert (style|based) (re ?rank\w*|scor\w*)", broader=("transformer_text",)),
+    _c("bi_encoder", "bi-encoder", "model", r"\bbi ?encod\w*", broader=("transformer_text",)),
+    _c("learning_to_rank", "learning to rank", "model", r"\blambda ?(mart|rank)\b", r"\blearning to rank\b",
+       r"\bltr\b", r"\b(pairwise|listwise) (loss|rank\w*|objective)\b", r"\bxendcg\b"),
+    _c("logq", "logQ / sampling-bias correction", "technique", r"\blog ?q\b", r"\bsampl\w* bias correct\w*",
+       r"\bpopularity (bias )?correct\w*", r"\bcorrect\w*\b[^.?!;]{0,60}\bpopular\w*",
+       r"\bpopular\w*\b[^.?!;]{0,30}\bcorrect\w*", r"\b(item )?frequency correct\w*", broader=("sampled_softmax",)),
+    _c("sampled_softmax", "sampled softmax", "technique", r"\bsampled softmax\b", r"\bin ?batch (negatives|softmax)",
+       weight=1.2),
+    _c("hard_negatives", "hard negatives", "technique", r"\bhard ?neg\w*", r"\bnegative mining\b",
+       r"\bmin(ed|ing) negatives\b", r"\bsemi ?hard\b", r"\bmin\w* (for )?(the )?hard(est)? (examples|negatives)\b",
+       broader=("negative_sampling",),
+       desc=("negatives the current model scores high", "mine the negatives the model confuses most")),
+    # in keyword spotting / verification: negatives that sound like the target phrase
+    _c("confusable_negatives", "confusable negatives", "technique", r"\bconfusab\w*", r"\bnear ?miss\w*",
+       r"\bconfus(ing|ion) (words?|phrases?|utterances?|keywords?)\b",
+       r"\b(phonetically|acoustically) similar\b", r"\bsound ?alikes?\b", broader=("hard_negatives",),
+       desc=("negative phrases that sound like the wake word", "utterances acoustically similar to the keyword",
+             "negative words that rhyme with the keyword")),
+    _c("contrastive", "contrastive loss", "technique", r"\bcontrastive\b", r"\binfo ?nce\b", r"\btriplet\b",
+       r"\bnt ?xent\b"),
+    # ---- LLM tuning
+    _c("dpo", "preference optimisation (DPO)", "technique", r"\bdpo\b", r"\bipo\b", r"\bkto\b", r"\borpo\b",
+       r"\bsimpo\b", r"\bpreference (optimi[sz]\w*|tuning|pairs|data)\b", broader=("preference_tuning",)),
+    _c("rlhf", "RLHF", "technique", r"\brlhf\b", r"\breward model\w*", r"\brlaif\b", broader=("preference_tuning",)),
+    # ---- reinforcement learning
+    _c("ppo", "PPO", "model", r"\bppo\b", r"\bproximal policy\b", broader=("policy_gradient",), family=True,
+       aliases=("ppo",)),
+    _c("policy_gradient", "policy-gradient methods", "model", r"\bpolicy gradients?\b", r"\breinforce\b",
+       r"\ba[23]c\b", r"\bactor ?critic\b", r"\btrpo\b", r"\bgrpo\b", weight=1.5),
+    _c("dqn", "DQN", "model", r"\bdqn\b", r"\bdeep q\b", r"\bq ?learning\b", r"\brainbow\b",
+       family=True, aliases=("dqn",)),
+    # the DQN extensions (Rainbow's parts) are separate lines of work
+    _c("double_dqn", "double DQN", "technique", r"\bdouble (dqn|q|net\w*|q ?learning)\b", r"\bddqn\b",
+       broader=("dqn",), desc=("select the action with the online network and evaluate it with the target network",)),
+    _c("dueling", "dueling network", "technique", r"\bdueling\b", broader=("dqn",),
+       desc=("split the network into value and advantage streams",)),
+    _c("n_step", "n-step returns", "technique", r"\bn ?steps?\b(?! size)", r"\b\d ?steps? (returns?|q|td|bootstrap\w*|"
+       r"targets?|dqn)\b", r"\bmulti ?step (returns?|td|bootstrap\w*|targets?)\b", weight=1.5),
+    _c("noisy_nets", "noisy networks", "technique", r"\bnoisy ?(nets?|networks?|layers?|linear)\b",
+       r"\bparameter noise\b", desc=("learned gaussian noise on the weights for exploration",)),
+    _c("distributional_rl", "distributional RL (C51, QR-DQN)", "technique", r"\bdistributional\b", r"\bc51\b",
+       r"\bqr ?dqn\b", r"\biqn\b", r"\bcategorical dqn\b"),
+    _c("target_network", "target network", "technique", r"\btarget (net|network)s?\b", r"\btarget sync\w*",
+       r"\bpolyak\b", r"\bsoft target updates?\b"),
+    _c("reward_transform", "reward transform", "technique", r"\breward (transform\w*|preprocess\w*)\b", weight=1.0),
+    _c("reward_scaling", "reward scaling", "technique", r"\b(scal\w*|normali[sz]\w*|divid\w*|multipl\w*) (of )?(the )?"
+       r"rewards?\b", r"\brewards? (scal\w*|normali[sz]\w*)", r"\brewards? (\w+ )?(by|/) ?\d+", r"\brw ?scale\b",
+       broader=("reward_transform",)),
+    _c("reward_clipping", "reward clipping", "technique", r"\bclip\w* (the )?rewards?\b", r"\brewards? clip\w*",
+       broader=("reward_transform",)),
+    _c("sac", "SAC / TD3 / DDPG", "model", r"\bsac\b", r"\bsoft actor\b", r"\btd3\b", r"\bddpg\b", family=True,
+       aliases=("sac", "td3", "ddpg")),
+    _c("reward_shaping", "reward shaping", "technique", r"\breward shap\w*", r"\bshaped rewards?\b",
+       r"\bdense rewards?\b", r"\breward (bonus|penalt\w*)\b", desc=("add intermediate rewards for progress",)),
+    _c("replay", "replay buffer", "technique", r"\b(experience )?replay\b", r"\breplay (buffer|memory)\b",
+       r"\bhindsight\b", r"\bher\b(?= (buffer|relabel\w*))", weight=1.2),
+    # prioritized replay is a variant of the replay buffer, not the buffer itself
+    _c("prioritized_replay", "prioritized replay", "technique", r"\bprio(riti[sz]ed)? (experience )?replay\b",
+       r"\bper\b(?= buffer)", r"\bprioriti[sz]ed (buffer|sampling)\b", broader=("replay",),
+       desc=("sample transitions in proportion to their td error",)),
+    _c("exploration", "exploration schedule", "technique", r"\bepsilon ?greedy\b", r"\bexploration\b",
+       r"\bentropy (bonus|coef\w*|regulari\w*)\b", r"\bcuriosity\b", r"\bintrinsic reward\w*"),
+    _c("curriculum", "curriculum learning", "technique", r"\bcurricul\w*", desc=("start with easy examples first",)),
+    _c("frame_stack", "frame stacking", "technique", r"\bframe ?stack\w*", r"\bstack\w* (\d+ )?frames\b"),
+    _c("preference_tuning", "preference tuning", "technique", r"\balign(ment)? tuning\b",
+       r"\bhuman feedback\b", weight=1.0),
+    _c("sft", "supervised fine-tuning", "technique", r"\bsft\b", r"\bsupervised fine ?tun\w*",
+       r"\binstruction ?tun\w*"),
+    # ---- targets / transforms
+    _c("log_target", "log-transformed target", "feature", r"\blog ?1p\b", r"\blog (target|transform\w*|scale)\b",
+       r"\blog (of )?(the )?(\w+ ){0,2}(targets?|amounts?|claims?|prices?|sales|labels?|revenue|values?|costs?|"
+       r"counts?|severity|dollars|y)\b", r"\b(predict\w*|model\w*|regress\w*|fit\w*) (on )?(the )?log (of )?(the )?\w+",
+       r"\blog ?transform\w*", r"\blogged target\b", r"\bbox ?cox\b",
+       r"\byeo ?johnson\b", r"\bsmearing\b", r"\bsqrt (target|transform\w*)"),
+    _c("per_unit_threshold", "per-unit thresholds", "tuning",
+       r"\b(per|each|every) ?(unit|machine|compressor|device|sensor|asset|pump|turbine|segment|store|series|"
+       r"customer|region|line|site|class)\b[^.?!;]{0,25}\b(thresholds?|cut ?offs?|alarm levels?)",
+       r"\b(thresholds?|cut ?offs?)\b[^.?!;]{0,15}\b(per|for each|for every|by) (unit|machine|compressor|device|"
+       r"sensor|asset|pump|turbine|segment|store|series|customer|region|line|site|class)\b",
+       r"\b(separate|individual|own|dedicated|unit ?specific|device ?specific|per ?unit|local)\b[^.?!;]{0,20}"
+       r"\bthresholds?\b", broader=("threshold",)),
+    _c("latency", "latency", "eval", r"\blatency\b", r"\bp9[59]\b", r"\bms ?/ ?img\b", r"\binference (time|speed|cost)",
+       weight=1.0),
+)
+
+
+# Settings: the run params whose value expresses the concept ("lower lr" is about ``learning_rate``).
+# A plan that changes a setting is judged against these params' values in the runs.
+SETTING_PARAMS: dict[str, tuple[str, ...]] = {
+    "learning_rate": ("learning_rate", "lr", "eta", "base_lr", "max_lr", "peak_lr"),
+    "batch_size": ("batch_size", "train_batch_size", "per_device_train_batch_size", "bs", "global_batch_size",
+                   "micro_batch_size"),
+    "embedding_dim": ("embedding_dim", "embed_dim", "emb_dim", "embedding_size", "embedding_width", "emb_size",
+                      "embedding_dimension"),
+    "depth": ("max_depth", "depth", "num_layers", "n_layers", "layers"),
+    "epochs": ("epochs", "num_epochs", "max_epochs", "num_train_epochs", "n_epochs"),
+    "n_estimators": ("n_estimators", "num_boost_round", "iterations", "num_trees", "n_trees", "num_rounds"),
+    "num_leaves": ("num_leaves",),
+    "dropout": ("dropout", "dropout_rate", "hidden_dropout", "drop_rate"),
+    "weight_decay": ("weight_decay", "wd"),
+    "resolution": ("img_size", "image_size", "resolution", "input_size", "imgsz"),
+    "max_len": ("max_len", "max_length", "max_seq_len", "max_seq_length", "seq_len", "context_length"),
+    "label_smoothing": ("label_smoothing",),
+    "threshold": ("threshold", "decision_threshold"),
+    "lora": ("lora_r", "lora_rank"),
+    "lr_schedule": ("warmup_steps", "warmup_ratio", "warmup_epochs"),
+    "n_step": ("n_steps", "n_step", "nstep"),
+    "reward_scaling": ("reward_scale", "reward_scaling"),
+    "reward_clipping": ("reward_clip", "clip_rewards"),
+}
+CONCEPTS = tuple(replace(c, param_keys=SETTING_PARAMS[c.id]) if c.id in SETTING_PARAMS else c for c in CONCEPTS)
+
+# param keys -> concept (presence of a non-null value means the concept was used in the run)
+PARAM_KEY_CONCEPTS: dict[str, str] = {
+    "scale_pos_weight": "class_weight", "class_weight": "class_weight", "auto_class_weights": "class_weight",
+    "pos_weight": "class_weight", "class_weights": "class_weight",
+    "focal_gamma": "focal", "label_smoothing": "label_smoothing", "ema": "ema", "ema_decay": "ema",
+    "tta": "tta", "pseudo_label_threshold": "pseudo_label", "pseudo_label_source": "pseudo_label",
+    "teacher": "distillation", "kd_alpha": "distillation", "kd_temperature": "distillation",
+    "rdrop_alpha": "rdrop", "monotone_constraints": "monotone", "drop_rate": "dart",
+    "calibration": "calibration", "reconciliation": "reconciliation", "tweedie_variance_power": "tweedie",
+    "img_size": "resolution", "image_size": "resolution", "resolution": "resolution",
+    "max_len": "max_len", "max_length": "max_len", "max_seq_length": "max_len",
+    "layer_decay": "layer_decay", "weight_decay": "weight_decay", "dropout": "dropout",
+    "lora_r": "lora", "lora_rank": "lora", "quantization": "quantization", "warmup_ratio": "lr_schedule",
+    "sampler": "", "augmentation": "", "aug": "", "objective": "", "loss": "", "boosting": "", "strategy": "",
+    "batchnorm": "batchnorm", "te_folds": "target_encoding", "hash_bits": "hashing",
+    "max_depth": "depth", "depth": "depth", "num_leaves": "num_leaves",
+    # flags and sizes named by their key ("fp16": "true", "embedding_dim": "256")
+    "fp16": "fp16", "bf16": "bf16", "fp8": "fp8", "amp": "mixed_precision", "use_amp": "mixed_precision",
+    "gradient_checkpointing": "gradient_checkpointing", "grad_checkpointing": "gradient_checkpointing",
+    "gradient_accumulation_steps": "grad_accum", "grad_accum": "grad_accum", "accumulate_grad_batches": "grad_accum",
+    "max_grad_norm": "grad_clip", "grad_clip": "grad_clip", "gradient_clip_val": "grad_clip",
+    "clip_grad_norm": "grad_clip",
+    "embedding_dim": "embedding_dim", "embed_dim": "embedding_dim", "emb_dim": "embedding_dim",
+    "embedding_size": "embedding_dim", "embedding_width": "embedding_dim",
+    "propensity_clip": "propensity", "ips_clip": "propensity", "propensity_weighting": "propensity",
+    "hard_negatives": "hard_negatives", "num_hard_negatives": "hard_negatives",
+    "spec_augment": "spec_augment", "specaugment": "spec_augment", "speed_perturb": "speed_perturb",
+    "noise_aug": "noise_augment", "noise_augmentation": "noise_augment", "replay_buffer_size": "replay",
+    "entropy_coef": "exploration", "ent_coef": "exploration",
+    "epsilon_greedy": "exploration", "reward_shaping": "reward_shaping", "frame_stack": "frame_stack",
+    "lora_alpha": "lora", "lora_dropout": "lora", "lora_target_modules": "lora", "patience": "early_stopping",
+    "early_stopping_rounds": "early_stopping", "grad_clip_norm": "grad_clip",
+    "optimizer": "", "optim": "", "precision": "", "dtype": "", "torch_dtype": "", "mixed_precision": "",
+    "negatives": "", "negative_sampler": "", "neg_sampler": "", "negative_sampling": "", "target_modules": "",
+    "dueling": "dueling", "double": "double_dqn", "double_dqn": "double_dqn", "noisy": "noisy_nets",
+    "noisy_nets": "noisy_nets", "n_steps": "n_step", "n_step": "n_step", "nstep": "n_step",
+    "prioritized_replay": "prioritized_replay", "per_alpha": "prioritized_replay", "reward_scale": "reward_scaling",
+    "reward_clip": "reward_clipping", "clip_rewards": "reward_clipping", "target_sync": "target_network",
+    "sync_frames": "target_network", "target_update": "target_network", "spectral_norm": "spectral_norm",
+    "weight_norm": "weight_norm", "gradient_penalty": "gradient_penalty", "gp_weight": "gradient_penalty",
+}
+
+OBJECTIVE_KEYS = frozenset({"objective", "loss", "loss_function", "criterion", "metric_loss"})
+L2_OBJECTIVES = frozenset({"regression", "regression_l2", "l2", "mse", "squared_error", "rmse", "reg:squarederror",
+                           "squarederror", "mean_squared_error"})
+NULL_VALUES = {"", "none", "null", "false", "no", "off", "0", "0.0", "nan", "n/a", "na", "default", "basic"}
+WEIGHT_NULLS = {"1", "1.0"}
+MODEL_KEYS = ("model", "model_name", "model_type", "backbone", "arch", "architecture", "estimator",
+              "algorithm", "base_model", "encoder", "classifier", "regressor", "learner")
+
+
+# ---------------------------------------------------------------- plain-language descriptions
+# Word senses: the words people use for one idea fold onto one sense, so that a description matches
+# its paraphrases ("how likely it was shown" ~ "probability of exposure"). Generic English of ML work.
+_SENSE_GROUPS: tuple[tuple[str, str], ...] = (
+    ("prob", "probability probabilities probable likely likelihood chance chances propensity propensities odds"),
+    ("expos", "shown show shows showing displayed display displays exposed exposure exposures impression "
+              "impressions served surfaced presented seen"),
+    ("invers", "inverse inversely reciprocal"),
+    ("weight", "weight weights weighted weighting reweight reweighted reweighting reweights upweight "
+               "upweighted downweight downweighted weigh"),
+    ("exampl", "example examples sample samples instance instances row rows record records interaction "
+               "interactions datapoint datapoints"),
+    ("divid", "divide divided divides dividing"),
+    ("loss", "loss losses objective"),
+    ("wide", "wide wider width widen widening dim dims dimension dimensions dimensional"),
+    ("vector", "vector vectors"),
+    ("embed", "embedding embeddings embed embedded"),
+    ("neg", "negative negatives"),
+    ("utter", "phrase phrases utterance utterances word words sentence sentences"),
+    ("sound", "sound sounds sounding acoustically acoustic phonetically phonetic pronounced pronunciation "
+              "rhyme rhymes rhyming"),
+    ("similar", "similar similarly like alike almost close closely near nearly resembling resemble resembles"),
+    ("wake", "wake wakeword keyword keywords hotword hotwords trigger"),
+    ("hard", "hard hardest harder difficult tricky confusing"),
+    ("mine", "mine mining mined"),
+    ("random", "random randomly uniform uniformly"),
+    ("audio", "audio speech waveform waveforms recording recordings"),
+    ("noise", "noise noises noisy"),
+    ("background", "background ambient"),
+    ("add", "add adds added adding inject injected injecting mix mixed mixing"),
+    ("fast", "fast faster slow slower speed tempo"),
+    ("resampl", "resample resampled resampling stretch stretched"),
+    ("model", "model models network networks net nets"),
+    ("split", "split splits splitting separate separated separating two"),
+    ("score", "score scores scored rank ranks ranked"),
+    ("confus", "confuse confuses confused mistakes mistake"),
+    ("train", "train trains trained training fit fits fitted"),
+    ("small", "small smaller tiny low lower"),
+    ("matri", "matrix matrices"),
+    ("rank", "rank"),
+    ("frozen", "frozen freeze freezing"),
+    ("reconstruct", "reconstruct reconstructs reconstruction reconstructing"),
+    ("input", "input inputs"),
+    ("bottleneck", "bottleneck narrow"),
+    ("latent", "latent"),
+    ("kl", "kl kullback"),
+    ("easy", "easy easier easiest simple simpler"),
+    ("first", "first start begin beginning"),
+    ("reward", "reward rewards"),
+    ("progress", "progress intermediate"),
+    ("tree", "tree trees"),
+    ("residual", "residual residuals"),
+    ("error", "error errors"),
+    ("bootstrap", "bootstrap bootstrapped bagging bagged"),
+    ("vote", "vote votes voting averaged average"),
+    ("deep", "deep"),
+    ("after", "after sequentially"),
+    ("user", "user users"),
+    ("item", "item items"),
+    ("correct", "correct corrects corrected correcting correction"),
+)
+SENSES: dict[str, str] = {w: sense for sense, ws in _SENSE_GROUPS for w in ws.split()}
+# Function words never carry a description's meaning.
+_DESC_STOP = frozenset({
+    "a", "an", "the", "of", "to", "in", "on", "for", "by", "with", "and", "or", "it", "its", "it's", "they",
+    "them", "their", "that", "this", "these", "those", "was", "were", "is", "are", "be", "been", "being", "how",
+    "what", "which", "who", "each", "every", "any", "some", "as", "at", "from", "into", "than", "then", "so", "if",
+    "we", "our", "you", "your", "i", "one",
+})
+_WORD_RE = re.compile(r"[a-z0-9]+")
+
+
+def _sense(word: str) -> str:
+    got = SENSES.get(word)
+    if got:
+        return got
+    for suf in ("ies", "es", "s", "ed", "ing", "ly"):
+        if word.endswith(suf) and len(word) - len(suf) >= 3:
+            base = word[: -len(suf)]
+            got = SENSES.get(base) or SENSES.get(base + "e")
+            if got:
+                return got
+    return word
+
+
+def senses_of(text: str) -> list[tuple[str, int, int]]:
+    """(sense, start, end) of each content word of lowercase ``text``."""
+    out = []
+    for m in _WORD_RE.finditer(text):
+        w = m.group(0)
+        if w in _DESC_STOP:
+            continue
+        out.append((_sense(w), m.start(), m.end()))
+    return out
+
+
+@dataclass(frozen=True)
+class Description:
+    concept: str
+    senses: frozenset[str]
+    needed: int  # how many of its senses a text must hold
+
+
+def _description(cid: str, text: str) -> Description:
+    senses = frozenset(s for s, _, _ in senses_of(text.lower()))
+    n = len(senses)
+    return Description(cid, senses, n if n <= 4 else n - 1)
+
+
+DESCRIPTIONS: tuple[Description, ...] = tuple(
+    _description(c.id, d) for c in CONCEPTS for d in c.descriptions
+)
+# sense -> descriptions holding it (a text is only compared with descriptions it shares a sense with)
+_DESC_BY_SENSE: dict[str, tuple[int, ...]] = {}
+for _i, _d in enumerate(DESCRIPTIONS):
+    for _s in _d.senses:
+        _DESC_BY_SENSE[_s] = (*_DESC_BY_SENSE.get(_s, ()), _i)
+
+
+@lru_cache(maxsize=1 << 15)
+def described(text: str) -> tuple[tuple[str, tuple[int, int]], ...]:
+    """(concept, span) for each description that lowercase ``text`` paraphrases.
+
+    A description matches when the text holds all of its senses (one may be missing when it has five or
+    more) close together: within a window of a few words more than the description has.
+    """
+    found = senses_of(text)
+    if len(found) < 3:
+        return ()
+    at: dict[str, list[tuple[int, int, int]]] = {}
+    for pos, (s, a, b) in enumerate(found):
+        at.setdefault(s, []).append((pos, a, b))
+    cand: set[int] = set()
+    for s in at:
+        cand.update(_DESC_BY_SENSE.get(s, ()))
+    out: list[tuple[str, tuple[int, int]]] = []
+    for i in sorted(cand):
+        d = DESCRIPTIONS[i]
+        hits = [at[s] for s in d.senses if s in at]
+        if len(hits) < d.needed or len(hits) < 3:
+            continue
+        firsts = [h[0] for h in hits]
+        lo, hi = min(p for p, _, _ in firsts), max(p for p, _, _ in firsts)
+        if hi - lo > len(d.senses) * 2 + 4:
+            continue
+        span = (min(a for _, a, _ in firsts), max(b for _, _, b in firsts))
+        out.append((d.concept, span))
+    return tuple(out)
+
+
+CONCEPT_BY_ID: dict[str, Concept] = {c.id: c for c in CONCEPTS}
+FAMILIES: tuple[Concept, ...] = tuple(c for c in CONCEPTS if c.family)
+
+
+def _check_table() -> None:
+    ids = [c.id for c in CONCEPTS]
+    dup = {i for i in ids if ids.count(i) > 1}
+    if dup:
+        raise ValueError(f"concept ids defined twice: {sorted(dup)}")
+    for c in CONCEPTS:
+        for b in c.broader:
+            if b not in CONCEPT_BY_ID:
+                raise ValueError(f"{c.id}: unknown parent {b}")
+
+
+_check_table()

@@ -1,0 +1,184 @@
+""""Already tried" needs evidence: runs or statements of what happened, the same concept and variant,
+paraphrases and param changes read against the runs, and plans answered as plans.
+
+Own texts in several fields (recommenders, keyword spotting, LLM fine-tuning, anomaly detection)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from narrative import checking
+from narrative.types import ProjectHistory
+from storage.records import EntryRecord, EntryStructure, LinkedRun, ProjectRecord, RunSnapshot
+
+T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def _run(key: str, name: str, hours: float, params: dict[str, str], metrics: dict[str, float],
+         user: str = "noor") -> RunSnapshot:
+    start = T0 + dt.timedelta(hours=hours)
+    return RunSnapshot(project_id="p", run_id=(key * 32)[:32], run_name=name, user=user, status="FINISHED",
+                       start=start, end=start + dt.timedelta(minutes=30), params=params, metrics=metrics)
+
+
+def _entry(i: int, hours: float, text: str, runs: list[RunSnapshot], author: str = "noor",
+           **structure: object) -> EntryRecord:
+    st = EntryStructure(runs=[LinkedRun(run_id=r.run_id, run_name=r.run_name, how="name") for r in runs],
+                        **structure)  # type: ignore[arg-type]
+    return EntryRecord(id=f"e{i}", workspace_id="w", project_id="p", author=author,
+                       at=T0 + dt.timedelta(hours=hours), raw_text=text, status="structured", structure=st)
+
+
+def _hist(runs: list[RunSnapshot], entries: list[EntryRecord], metric: str, goal: str = "max") -> ProjectHistory:
+    project = ProjectRecord(id="p", workspace_id="w", name="t", primary_metric=metric, goal=goal,  # type: ignore[arg-type]
+                            experiment_ids=["1"])
+    return ProjectHistory(project=project, entries=entries, runs={r.run_id: r for r in runs},
+                          now=T0 + dt.timedelta(days=20))
+
+
+# ---------------------------------------------------------------- a recommender team
+REC = {"model": "two_tower", "embedding_dim": "64", "negatives": "in_batch", "lr": "0.001", "seed": "0"}
+REC_RUNS = [
+    _run("a", "tt-base", 1, dict(REC), {"val_recall_at_50": 0.231}),
+    _run("b", "tt-d128", 3, {**REC, "embedding_dim": "128"}, {"val_recall_at_50": 0.244}),
+    _run("c", "tt-ips", 26, {**REC, "embedding_dim": "128", "propensity_clip": "0.05"}, {"val_recall_at_50": 0.252}),
+    _run("d", "tt-randneg", 28, {**REC, "embedding_dim": "128", "negatives": "uniform_random_20"},
+         {"val_recall_at_50": 0.239}),
+]
+REC_ENTRIES = [
+    _entry(1, 4, "Baseline two-tower at 0.231 recall@50. Going from 64 to 128 dims on the embeddings gave 0.244.",
+           REC_RUNS[:2]),
+    _entry(2, 30, "Added inverse propensity scoring (clipped at 0.05): 0.252, our best so far. Also sampled 20 "
+                  "random negatives per positive on top of in-batch: 0.239, worse.\n\nNext:\n"
+                  "- try a DCN-v2 ranker on top\n- check popularity slices",
+           REC_RUNS[2:], next_steps=["try a DCN-v2 ranker on top", "check popularity slices"]),
+    _entry(3, 50, "What I should have done, but didn't:\n- a time-based split for validation\n"
+                  "- checking for duplicate users\n\nIf recall stalls, I'd switch the loss to sampled softmax.",
+           [], author="lin"),
+]
+
+
+def _rec() -> ProjectHistory:
+    return _hist(REC_RUNS, REC_ENTRIES, "val_recall_at_50")
+
+
+def test_a_paraphrase_of_a_tried_technique_is_found() -> None:
+    res = checking.check("what if we divided each training row's loss by the odds the item got displayed?", _rec())
+    assert res.already_tried
+    assert REC_RUNS[2].run_id in {r for m in res.matches for r in m.run_ids}
+
+
+def test_a_param_change_is_read_against_the_runs_values() -> None:
+    tried = checking.check("let's make the embeddings twice as wide", _rec())
+    assert tried.already_tried
+    assert REC_RUNS[1].run_id in tried.matches[0].run_ids
+    untried = checking.check("embeddings 4x wider", _rec())
+    assert not untried.already_tried
+    assert "embedding_dim" in untried.message
+    assert not checking.check("a lower learning rate for the two tower", _rec()).already_tried
+
+
+def test_a_variant_is_not_what_was_tried() -> None:
+    res = checking.check("mine hard negatives from the current model's top-scored wrong items", _rec())
+    assert not res.already_tried
+    assert "closest" in res.message.lower()
+
+
+def test_a_plan_never_run_is_answered_as_a_plan() -> None:
+    res = checking.check("thinking about a DCN-v2 ranker", _rec())
+    assert not res.already_tried
+    assert res.planned and res.planned[0].entry_id == "e2" and res.planned[0].author == "noor"
+    assert "planned on 2026-03-03 by noor" in res.message
+
+
+def test_counterfactual_and_conditional_statements_are_not_evidence() -> None:
+    assert not checking.check("use a time-based split for validation", _rec()).already_tried
+    res = checking.check("switch the loss to sampled softmax", _rec())
+    assert not res.already_tried and not res.planned
+
+
+# ---------------------------------------------------------------- variants in other fields
+def test_bf16_is_not_fp16_and_lora_targets_differ() -> None:
+    base = {"model": "llama3_8b", "lora_r": "16", "lora_target_modules": "q_proj,v_proj", "precision": "fp16"}
+    runs = [_run("e", "lora-attn", 1, dict(base), {"val_win_rate": 0.41}),
+            _run("f", "lora-attn-r32", 5, {**base, "lora_r": "32"}, {"val_win_rate": 0.43})]
+    entries = [_entry(1, 6, "LoRA on the attention projections (q_proj, v_proj), fp16 mixed precision: "
+                            "win rate 0.41 at r=16, 0.43 at r=32.", runs)]
+    h = _hist(runs, entries, "val_win_rate")
+    assert checking.check("LoRA with r=32 on q and v", h).already_tried
+    assert not checking.check("train in bf16 instead", h).already_tried
+    res = checking.check("put the LoRA adapters on the MLP blocks (up_proj / down_proj)", h)
+    assert not res.already_tried
+    assert "closest" in res.message.lower()
+
+
+def test_a_vae_is_not_a_plain_autoencoder() -> None:
+    runs = [_run("g", "ae-64", 1, {"model": "dense_autoencoder", "bottleneck": "64"}, {"val_auprc": 0.31})]
+    entries = [_entry(1, 3, "Plain dense autoencoder, reconstruction error as the score: AUPRC 0.31.", runs)]
+    h = _hist(runs, entries, "val_auprc")
+    assert checking.check("a dense autoencoder", h).already_tried
+    res = checking.check("a variational autoencoder, scoring by ELBO", h)
+    assert not res.already_tried
+
+
+def test_a_described_technique_matches_its_name_in_the_log() -> None:
+    runs = [_run("h", "kws-confusable", 1, {"model": "ds_cnn", "negatives": "confusable_v2"}, {"val_frr": 0.05})]
+    entries = [_entry(1, 3, "Added the confusable-word negatives set to training: FRR 5% at 1 FA/h.", runs)]
+    h = _hist(runs, entries, "val_frr", "min")
+    assert checking.check("train with utterances that sound like the keyword as negatives", h).already_tried
+
+
+def test_plan_and_modality_of_statements() -> None:
+    from narrative.history_index import heading_modality, statement_modality
+
+    assert statement_modality("thinking of trying label smoothing on monday") == "plan"
+    assert statement_modality("we never got around to trying mixup") == "negated"
+    assert statement_modality("in hindsight we should have used a held-out month") == "counterfactual"
+    assert statement_modality("if the loss spikes again, turn off bf16") == "conditional"
+    assert statement_modality("mixup: 0.912 vs 0.905, keeping it") == "done"
+    assert heading_modality("## Next steps") == "plan"
+    assert heading_modality("Things I wish we had tried:") == "counterfactual"
+    assert heading_modality("mixup gave 0.91") is None
+
+
+# ---------------------------------------------------------------- values read from the runs
+SPEECH = {"model": "conformer", "hop_ms": "10", "n_mels": "80", "warmup_epoch": "5", "lr": "0.001",
+          "reward_scale": "1.0"}
+SPEECH_RUNS = [
+    _run("k", "conf-base", 1, dict(SPEECH), {"val_wer": 0.112}),
+    _run("l", "conf-mel128", 3, {**SPEECH, "n_mels": "128"}, {"val_wer": 0.108}),
+    _run("m", "conf-warm1", 5, {**SPEECH, "warmup_epoch": "1", "enc_lr": "0.0005", "dec_lr": "0.002"},
+         {"val_wer": 0.115}),
+    _run("n", "conf-lr-sweep-a", 7, {**SPEECH, "lr": "0.0005"}, {"val_wer": 0.110}),
+]
+SPEECH_ENTRIES = [
+    _entry(1, 8, "More mel bins helped a bit: 0.108 WER. Warmup from the first epoch was worse.", SPEECH_RUNS),
+    _entry(2, 30, "Todo:\n- give encoder and decoder their own learning rates\n- spec augment with 2 masks",
+           [], author="ari"),
+]
+
+
+def _speech() -> ProjectHistory:
+    return _hist(SPEECH_RUNS, SPEECH_ENTRIES, "val_wer", "min")
+
+
+def test_a_value_next_to_a_param_name_is_read_from_the_runs() -> None:
+    res = checking.check("use 128 mels for the front end", _speech())
+    assert res.already_tried and SPEECH_RUNS[1].run_id in res.matches[0].run_ids
+    assert not checking.check("use 40 mels for the front end", _speech()).already_tried
+
+
+def test_a_value_after_from_to_and_a_sweep() -> None:
+    res = checking.check("bump the learning rate from 0.001 to 0.0005", _speech())
+    assert res.already_tried and SPEECH_RUNS[3].run_id in res.matches[0].run_ids
+
+
+def test_a_plan_that_a_later_run_carried_out_is_tried() -> None:
+    res = checking.check("separate learning rates for the encoder and the decoder", _speech())
+    assert res.already_tried
+    assert SPEECH_RUNS[2].run_id in {r for m in res.matches for r in m.run_ids}
+
+
+def test_a_plan_still_open_is_planned() -> None:
+    res = checking.check("SpecAugment with two frequency masks", _speech())
+    assert not res.already_tried and res.planned and res.planned[0].author == "ari"
