@@ -359,6 +359,7 @@ class _Pool:
         self._all_tokens: set[str] = set().union(*(p.tokens for p in profiles)) - self.shared_tokens
         self._matched_tokens: dict[_TextFacts, frozenset[str]] = {}
         self._param_numbers: set[float] | None = None
+        self._fitting: dict[str, frozenset[str]] = {}
 
     def tokens_in(self, facts: _TextFacts) -> frozenset[str]:
         """Candidates' distinctive param/name tokens that the text says (exactly or by stem)."""
@@ -382,6 +383,12 @@ class _Pool:
                             numbers.add(number)
             self._param_numbers = numbers
         return value in self._param_numbers
+
+    def fitting(self, word: str) -> frozenset[str]:
+        """Ids of the candidates that have what ``word`` says (see ``_word_fits``), computed once."""
+        if word not in self._fitting:
+            self._fitting[word] = frozenset(p.run.run_id for p in self.profiles if _word_fits(word, p))
+        return self._fitting[word]
 
     def __iter__(self) -> Iterator[RunProfile]:
         return iter(self.profiles)
@@ -637,6 +644,8 @@ def _infer(
             continue  # a pasted row already names its run
         if _HEX_TOKEN.search(text.lower()) and entry.run_ids and len(entry.run_ids) == 1:
             continue
+        if inferable:
+            _infer_groups(entry, pool, inferable, linked, warnings)
         anchored = False
         quoted = _quoted_metric_values(text)
         cursor = 0
@@ -732,3 +741,225 @@ def _clip(text: str, limit: int = 60) -> str:
 
 def _dedupe(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
+
+
+# -- groups: runs described by what they share ------------------------------------------------------
+# "the conformer runs", "the multiscale and filterbank approaches", "the DDSP-style generators",
+# "seeds 1/2/3 gave .994, .993, .993": a description of several runs is a link to every run of the
+# author's window it fits — when it fits them exactly (every word of the description is understood)
+# and the text is not a plan, a question or a negation.
+
+# Nouns whose phrase names every run that fits ("the multiscale approach", "an MLflow experiment").
+_FAMILY_NOUNS = frozenset({
+    "runs", "experiments", "experiment", "variants", "versions", "configs", "configurations", "trials",
+    "jobs", "ones", "seeds", "attempts", "generators", "networks", "nets", "agents", "approaches",
+    "approach", "models", "setups", "architectures", "methods", "family", "sweep", "sweeps",
+})
+# Nouns that name one run: a description that fits several is ambiguous.
+_SINGLE_NOUNS = frozenset({"run", "job", "trial", "attempt", "model", "version", "variant", "config",
+                           "one", "generator", "network", "net", "agent", "setup", "configuration"})
+# Plural nouns that are also verbs ("xgb runs faster"): a noun only after a determiner or a count,
+# or before a verb.
+_VERBISH_NOUNS = frozenset({"runs", "models", "experiments", "seeds", "sweeps", "nets"})
+_DETERMINERS = frozenset({"the", "my", "our", "these", "those", "this", "that", "all", "both", "each",
+                          "every", "his", "her", "their", "your", "a", "an", "its"})
+_COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+           "nine": 9, "ten": 10, "both": 2, "pair": 2, "couple": 2}
+# Words that start a phrase on their left: prepositions, conjunctions, common verbs, pronouns.
+_LEFT_EDGES = frozenset({
+    "of", "in", "on", "at", "with", "from", "for", "to", "by", "than", "vs", "versus", "into", "across",
+    "between", "about", "and", "or", "but", "while", "so", "then", "tried", "try", "trying", "ran",
+    "rerun", "reran", "started", "launched", "compare", "compared", "comparing", "used", "using", "is",
+    "are", "was", "were", "be", "been", "got", "gave", "did", "do", "does", "have", "has", "had",
+    "stopped", "restarted", "checked", "see", "saw", "looked", "noticed", "i", "we", "he", "she",
+    "they", "it", "now", "also", "both", "all", "after", "before", "since", "like", "as", "out",
+})
+# Neutral modifiers: they restrict nothing ("the new conformer runs", "DDSP-style generators").
+_NEUTRAL = frozenset({"new", "style", "like", "based", "type", "kind", "sort", "of", "other", "own",
+                      "today's", "todays", "overnight", "same", "whole", "entire", "various", "different",
+                      "several", "few", "remaining", "recent", "latest"})
+_FAILED_WORDS = frozenset({"failed", "crashed", "diverged", "killed", "broken", "dead", "oom",
+                           "exploded", "unstable"})
+# Words right after a bare plural that make it a noun: a verb or an auxiliary.
+_VERB_AFTER = re.compile(
+    r"\s*(?:[:,)]|are\b|were\b|all\b|both\b|have\b|had\b|did\b|do\b|don't|didn't|look|seem|gave\b|got\b|"
+    r"show|converg|diverg|fail|crash|beat|end|finish|still\b|also\b|perform|work|reach|hit\b|score|"
+    r"plateau|underperform|outperform|produc|result|need|took\b|take\b|ran\b|run\b|is\b|was\b)"
+)
+_NEGATED = frozenset({"no", "not", "without", "never", "none", "nor", "don't", "didn't", "haven't",
+                      "hasn't", "won't", "can't", "isn't", "aren't", "wasn't", "weren't"})
+# A clause about the future, a wish, a question: its runs do not exist yet, or may not.
+_NOT_DONE = re.compile(
+    r"\?|\b(?:will|going to|gonna|want to|wanna|plan(?:ning)? to|tomorrow|tmrw|todo|to-do|should|"
+    r"would|could|might|maybe|need to|next)\b|'ll\b"
+)
+_TRUE_VALUES = frozenset({"true", "1", "yes", "on", "enabled"})
+_PHRASE_WORD = re.compile(r"[a-z0-9][a-z0-9_'.+/-]*[a-z0-9']|[a-z0-9]")
+_PHRASE_BREAK = re.compile(r"[,;:()\[\]{}|!?]|\.\s|\s[-–—]\s|->|→|\*\*|`")
+
+
+@dataclass(frozen=True)
+class _Group:
+    """What a noun phrase says: one or more conjuncts (each a list of words every run must fit)."""
+
+    phrase: str
+    conjuncts: tuple[tuple[str, ...], ...]
+    count: int | None
+    failed: bool
+    single: bool
+
+
+def _phrase_words(clause: str) -> list[tuple[str, int, int]]:
+    return [(m.group(0), m.start(), m.end()) for m in _PHRASE_WORD.finditer(clause)]
+
+
+def _noun_phrases(clause: str) -> list[_Group]:
+    """The noun phrases of a clause that name runs: "the conformer runs", "both lgbm models"."""
+    words = _phrase_words(clause)
+    found: list[_Group] = []
+    for index, (word, _start, end) in enumerate(words):
+        single = word in _SINGLE_NOUNS
+        if word not in _FAMILY_NOUNS and not single:
+            continue
+        modifiers: list[str] = []
+        count: int | None = None
+        failed = False
+        left = ""
+        cursor = index - 1
+        while cursor >= 0 and len(modifiers) < 6:
+            candidate = words[cursor][0]
+            if candidate in _DETERMINERS or candidate in _LEFT_EDGES or candidate in _NEGATED:
+                if candidate in _COUNTS:
+                    count = _COUNTS[candidate]
+                left = candidate
+                break
+            if candidate in _COUNTS or (candidate.isdigit() and len(candidate) <= 2):
+                count = _COUNTS.get(candidate) or int(candidate)
+            elif candidate in _FAILED_WORDS:
+                failed = True
+            else:
+                modifiers.append(candidate)
+            cursor -= 1
+        if left in _NEGATED:
+            continue
+        if cursor >= 1 and words[cursor - 1][0] in _NEGATED:
+            continue  # "no conformer runs", "not the conformer runs"
+        modifiers.reverse()
+        if not modifiers:
+            continue
+        if (word in _VERBISH_NOUNS and left not in _DETERMINERS and count is None
+                and not _VERB_AFTER.match(clause[end:])):
+            continue  # "xgb runs faster": a verb, not a noun
+        conjuncts: list[tuple[str, ...]] = []
+        current: list[str] = []
+        for modifier in modifiers:
+            if modifier in {"and", "or", "&"}:
+                if current:
+                    conjuncts.append(tuple(current))
+                current = []
+            else:
+                current.append(modifier)
+        if current:
+            conjuncts.append(tuple(current))
+        if not conjuncts:
+            continue
+        start = words[cursor + 1][1] if cursor + 1 < len(words) else 0
+        found.append(_Group(phrase=clause[start:end], conjuncts=tuple(conjuncts), count=count,
+                            failed=failed, single=single and count is None))
+    return found
+
+
+def _word_fits(word: str, candidate: RunProfile) -> bool:
+    """Whether a run has what ``word`` says: a model family ("xgb", "lstms"), a word of a param
+    value or of the run name ("conformer", "multi-headed" ~ ``multihead``), or a boolean param
+    the word names ("the ema runs" for ``use_ema=true``)."""
+    joined = _respell(word.replace("-", "").replace("_", ""))
+    families = lexicon.families_in(word)
+    if families and families & candidate.families:
+        return True
+    if joined in candidate.tokens or (len(joined) >= 4 and any(_token_matches(joined, t) for t in candidate.tokens)):
+        return True
+    return any(joined in key.lower().split("_") and value.strip().lower() in _TRUE_VALUES
+               for key, value in candidate.run.params.items())
+
+
+class _Unknown(Exception):
+    """A word of a description that no run has and that is not neutral ("big"): stop, link nothing."""
+
+
+def _word_verdicts(raw: str, pool: _Pool) -> list[str]:
+    """The words of ``raw`` that say something about runs; raises ``_Unknown`` for a word that
+    no run of the pool has ("big", "wide")."""
+    if raw in _NEUTRAL or raw in lexicon.STOP_TOKENS:
+        return []
+    if pool.fitting(raw):
+        return [raw]
+    parts = [p for p in re.split(r"[-_/+]", raw) if p]
+    said: list[str] = []
+    for part in parts if len(parts) > 1 else []:
+        if part in _NEUTRAL or part in lexicon.STOP_TOKENS:
+            continue
+        if not pool.fitting(part):
+            raise _Unknown(part)
+        said.append(part)
+    if not said:
+        raise _Unknown(raw)
+    return said
+
+
+def _group_members(group: _Group, inferable: list[RunProfile], pool: _Pool) -> list[RunProfile] | None:
+    """The runs a noun phrase names, or None when a word of it is not understood."""
+    members: dict[str, RunProfile] = {}
+    for conjunct in group.conjuncts:
+        try:
+            terms = [term for raw in conjunct for term in _word_verdicts(raw, pool)]
+        except _Unknown:
+            return None
+        if not terms:
+            return None  # "the new runs": nothing said about which
+        fitting = [c for c in inferable
+                   if all(c.run.run_id in pool.fitting(term) for term in terms) and (not group.failed or c.failed)]
+        if not fitting:
+            return None  # a conjunct naming nothing of the window: the phrase is about something else
+        for candidate in fitting:
+            members[candidate.run.run_id] = candidate
+    return list(members.values())
+
+
+def _not_done(clause: str, segment: Segment) -> bool:
+    return segment.section in ("next", "question") or bool(_NOT_DONE.search(clause))
+
+
+def _clauses(text: str) -> list[str]:
+    return [c for c in _PHRASE_BREAK.split(text.lower()) if c.strip()]
+
+
+def _infer_groups(
+    entry: SegmentLinks,
+    pool: _Pool,
+    inferable: list[RunProfile],
+    linked: dict[str, LinkedRun],
+    warnings: list[str],
+) -> None:
+    """Link every run of a group the segment names ("the conformer runs")."""
+    for clause in _clauses(entry.segment.text):
+        if _not_done(clause, entry.segment):
+            continue
+        for group in _noun_phrases(clause):
+            members = _group_members(group, inferable, pool)
+            if not members:
+                continue
+            # Other things the clause states ("with lr 1e-3") narrow the group; a run they
+            # contradict is not one of it.
+            members = [m for m in members if not _describe(clause, m, pool).contradicted] or []
+            if not members:
+                continue
+            expected = 1 if group.single else group.count
+            if expected is not None and len(members) != expected:
+                names = ", ".join(m.run.run_name or m.run.run_id[:8] for m in members[:4])
+                warnings.append(f"'{_clip(group.phrase)}' fits {len(members)} runs ({names}); none linked.")
+                continue
+            for member in members:
+                linked.setdefault(member.run.run_id, _linked(member.run, "inferred"))
+                if member.run.run_id not in entry.run_ids:
+                    entry.run_ids.append(member.run.run_id)
