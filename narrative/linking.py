@@ -348,6 +348,11 @@ def _facts(text: str) -> _TextFacts:
     )
 
 
+_GROUP_KEY = re.compile(r"(?:^|[_.])(?:sweep|sweep_id|group|study|sweep_name|group_name)(?:$|[_.])")
+# "1 -> 2", "from 4 to 8": the value a parameter was changed to.
+_CHANGED_TO = re.compile(r"\s*(?:->|→|to)\s*(\d*\.?\d+(?:e-?\d+)?)(?![\w.])")
+
+
 class _Pool:
     """The candidate runs of one message, with what they have in common (computed once)."""
 
@@ -360,6 +365,24 @@ class _Pool:
         self._matched_tokens: dict[_TextFacts, frozenset[str]] = {}
         self._param_numbers: set[float] | None = None
         self._fitting: dict[str, frozenset[str]] = {}
+        self._key_mentions: dict[str, tuple[_Mention, ...]] = {}
+        # Values of grouping params (a W&B sweep, a run group, an Optuna study): written in the
+        # text, such a value names every run that carries it.
+        self.group_values: dict[str, list[RunProfile]] = {}
+        for p in profiles:
+            for key, value in p.run.params.items():
+                lowered = value.strip().lower()
+                if (_GROUP_KEY.search(key.lower()) and len(lowered) >= 4 and re.search(r"[a-z]", lowered)
+                        and lowered not in lexicon.STOP_TOKENS):
+                    self.group_values.setdefault(lowered, []).append(p)
+        # Param keys of several words, as people say them: ``entropy_beta`` ~ "entropy beta".
+        spoken = sorted({k.lower() for p in profiles for k in p.run.params if "_" in k and len(k) >= 5},
+                        key=len, reverse=True)[:400]
+        self._key_pattern = re.compile(
+            r"(?<![a-z0-9])(" + "|".join(re.escape(k).replace("_", "[ _]") for k in spoken) + r")\s*"
+            r"(?:to|=|:|of|at|is|was|->)?\s*\[?\s*((?:\d*\.?\d+(?:e-?\d+)?)"
+            r"(?:\s*(?:,|/|and|&|or)\s*\d*\.?\d+(?:e-?\d+)?)*)(?![\w.])"
+        ) if spoken else None
 
     def tokens_in(self, facts: _TextFacts) -> frozenset[str]:
         """Candidates' distinctive param/name tokens that the text says (exactly or by stem)."""
@@ -383,6 +406,23 @@ class _Pool:
                             numbers.add(number)
             self._param_numbers = numbers
         return value in self._param_numbers
+
+    def key_mentions(self, text: str) -> tuple[_Mention, ...]:
+        """Parameters the text states by the candidates' own param names ("entropy beta to 0.01",
+        "sn_block_depth: 1 -> 2" states 2, the value it was changed to)."""
+        if self._key_pattern is None:
+            return ()
+        lowered = text.lower()
+        if lowered not in self._key_mentions:
+            found: list[_Mention] = []
+            for match in self._key_pattern.finditer(lowered):
+                values = re.findall(r"\d*\.?\d+(?:e-?\d+)?", match.group(2))
+                changed = _CHANGED_TO.match(lowered, match.end())
+                if changed:
+                    values = [changed.group(1)]
+                found.append(_Mention(match.group(1).replace(" ", "_"), tuple(values)))
+            self._key_mentions[lowered] = tuple(found)
+        return self._key_mentions[lowered]
 
     def fitting(self, word: str) -> frozenset[str]:
         """Ids of the candidates that have what ``word`` says (see ``_word_fits``), computed once."""
@@ -414,7 +454,7 @@ def _describe(text: str, candidate: RunProfile, pool: _Pool) -> _Evidence:
     # One parameter may be stated several times ("bs 4096 ... bs 1024"): a run fits when it has
     # any of the stated values, and contradicts the text only when it has none of them.
     stated: dict[str, tuple[str, list[str]]] = {}
-    for mention in facts.mentions:
+    for mention in (*facts.mentions, *pool.key_mentions(text)):
         for key in param_keys_for(mention.name, run.params):
             stated.setdefault(key, (mention.name, []))[1].extend(mention.values)
     for key, (spoken, values) in stated.items():
@@ -536,7 +576,8 @@ def _named_runs(
             chosen = choose(name)
             if chosen is not None:
                 found.append((name, chosen))
-    for match in _NAME_RANGE.finditer(lowered_text):
+    short_names = [n for n in by_name if _is_short_name(n)]
+    for match in _NAME_RANGE.finditer(lowered_text) if short_names else ():
         prefix, first, last = match.group(1), match.group(2), match.group(3)
         low, high = int(first), int(last)
         if not 0 < high - low <= _MAX_RANGE:
@@ -545,7 +586,7 @@ def _named_runs(
         members = [f"{prefix}{n:0{width}d}" if len(last) == width else f"{prefix}{n}" for n in range(low, high + 1)]
         # Only a range whose every member is a real short run name is a range of runs ("w05-w09");
         # "p5-p10" or "v2 to v4" with one name missing says nothing certain.
-        if not all(m in by_name and _is_short_name(m) for m in members):
+        if not all(m in short_names for m in members):
             continue
         for member in members:
             chosen = choose(member)
@@ -828,6 +869,10 @@ def _noun_phrases(clause: str) -> list[_Group]:
         cursor = index - 1
         while cursor >= 0 and len(modifiers) < 6:
             candidate = words[cursor][0]
+            if candidate in {"and", "or", "&"} and modifiers:
+                modifiers.append(candidate)  # "the multiscale and filterbank approaches": two conjuncts
+                cursor -= 1
+                continue
             if candidate in _DETERMINERS or candidate in _LEFT_EDGES or candidate in _NEGATED:
                 if candidate in _COUNTS:
                     count = _COUNTS[candidate]
@@ -941,10 +986,20 @@ def _infer_groups(
     linked: dict[str, LinkedRun],
     warnings: list[str],
 ) -> None:
-    """Link every run of a group the segment names ("the conformer runs")."""
+    """Link every run of a group the segment names ("the conformer runs", a sweep's id, a series
+    of seeds)."""
+    inferable_ids = {p.run.run_id for p in inferable}
+    _infer_series(entry, pool, inferable, linked, warnings)
     for clause in _clauses(entry.segment.text):
         if _not_done(clause, entry.segment):
             continue
+        for value, carriers in pool.group_values.items():
+            if value in clause and re.search(rf"(?<![a-z0-9_]){re.escape(value)}(?![a-z0-9_])", clause):
+                for member in carriers:
+                    if member.run.run_id in inferable_ids:
+                        linked.setdefault(member.run.run_id, _linked(member.run, "inferred"))
+                        if member.run.run_id not in entry.run_ids:
+                            entry.run_ids.append(member.run.run_id)
         for group in _noun_phrases(clause):
             members = _group_members(group, inferable, pool)
             if not members:
@@ -963,3 +1018,61 @@ def _infer_groups(
                 linked.setdefault(member.run.run_id, _linked(member.run, "inferred"))
                 if member.run.run_id not in entry.run_ids:
                     entry.run_ids.append(member.run.run_id)
+
+
+def _series_mentions(text: str, pool: _Pool) -> list[tuple[_Mention, int, int]]:
+    """Parameters stated with several values ("seeds 1/2/3", "entropy beta 0.01 and 1.0"), with
+    where they are in ``text``."""
+    lowered = text.lower()
+    found: list[tuple[_Mention, int, int]] = []
+    patterns = [p for p in (_PARAM_WORD_VALUE, pool._key_pattern) if p is not None]
+    for pattern in patterns:
+        for match in pattern.finditer(lowered):
+            values = tuple(dict.fromkeys(re.findall(r"\d*\.?\d+(?:e-?\d+)?", match.group(2))))
+            if len(values) >= 2:
+                found.append((_Mention(match.group(1).replace(" ", "_"), values), match.start(), match.end()))
+    return found
+
+
+def _infer_series(
+    entry: SegmentLinks,
+    pool: _Pool,
+    inferable: list[RunProfile],
+    linked: dict[str, LinkedRun],
+    warnings: list[str],
+) -> None:
+    """"seeds 1/2/3 gave .994, .993, .993": one run per stated value (paired with the quoted
+    results in order when there are as many), every one of them linked — or none when a value
+    fits several runs."""
+    text = entry.segment.text
+    for mention, start, end in _series_mentions(text, pool):
+        sentence_start = max(text.rfind(mark, 0, start) for mark in (".", ";", "!", "?", "\n"))
+        if _not_done(text[sentence_start + 1 : end].lower(), entry.segment):
+            continue
+        quoted = [q for q in _quoted_metric_values(text[end:]) if not q.baseline]
+        paired = quoted[: len(mention.values)] if len(quoted) >= len(mention.values) else []
+        chosen: list[RunProfile] = []
+        ambiguous = False
+        for index, value in enumerate(mention.values):
+            fitting = [
+                p for p in inferable
+                if any(_value_matches(value, p.run.params[k]) for k in param_keys_for(mention.name, p.run.params))
+                and not _describe(text, p, pool).contradicted
+            ]
+            if paired:
+                fitting = [p for p in fitting if _metric_matches(paired[index], p.run)]
+            if len(fitting) > 1:
+                ambiguous = True
+                break
+            chosen.extend(fitting)
+        if ambiguous or len({p.run.run_id for p in chosen}) != len(chosen):
+            if chosen or ambiguous:
+                warnings.append(f"'{_clip(text)}' states {mention.name} {'/'.join(mention.values)} "
+                                "but a value fits several runs; none linked.")
+            continue
+        if len(chosen) < 2:
+            continue  # one run: the single-run description decides
+        for member in chosen:
+            linked.setdefault(member.run.run_id, _linked(member.run, "inferred"))
+            if member.run.run_id not in entry.run_ids:
+                entry.run_ids.append(member.run.run_id)
