@@ -834,6 +834,11 @@ _NOT_DONE = re.compile(
     r"\?|\b(?:will|going to|gonna|want to|wanna|plan(?:ning)? to|tomorrow|tmrw|todo|to-do|should|"
     r"would|could|might|maybe|need to|next)\b|'ll\b"
 )
+# Said after a group, these place it before the author's window.
+_EARLIER = re.compile(
+    r"\b(?:last (?:week|month|time|year)|yesterday|earlier|previous(?:ly)?|before|ago|back in|"
+    r"(?:on |from |last )(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b"
+)
 _TRUE_VALUES = frozenset({"true", "1", "yes", "on", "enabled"})
 _PHRASE_WORD = re.compile(r"[a-z0-9][a-z0-9_'.+/-]*[a-z0-9']|[a-z0-9]")
 _PHRASE_BREAK = re.compile(r"[,;:()\[\]{}|!?]|\.\s|\s[-–—]\s|->|→|\*\*|`")
@@ -952,12 +957,23 @@ def _word_verdicts(raw: str, pool: _Pool) -> list[str]:
     return said
 
 
+def _conjunct_terms(conjunct: tuple[str, ...], pool: _Pool) -> list[str]:
+    """The terms of one conjunct; a family of several words ("random forest") is one term."""
+    phrase = " ".join(conjunct)
+    families = lexicon.families_in(phrase)
+    if len(conjunct) > 1 and families and pool.fitting(phrase):
+        covered = " ".join(alias for f in families for alias in lexicon.MODEL_FAMILIES[f] if alias in phrase)
+        rest = [w for w in conjunct if w not in covered.split()]
+        return [phrase, *[t for raw in rest for t in _word_verdicts(raw, pool)]]
+    return [term for raw in conjunct for term in _word_verdicts(raw, pool)]
+
+
 def _group_members(group: _Group, inferable: list[RunProfile], pool: _Pool) -> list[RunProfile] | None:
     """The runs a noun phrase names, or None when a word of it is not understood."""
     members: dict[str, RunProfile] = {}
     for conjunct in group.conjuncts:
         try:
-            terms = [term for raw in conjunct for term in _word_verdicts(raw, pool)]
+            terms = _conjunct_terms(conjunct, pool)
         except _Unknown:
             return None
         if not terms:
@@ -1001,6 +1017,8 @@ def _infer_groups(
                         if member.run.run_id not in entry.run_ids:
                             entry.run_ids.append(member.run.run_id)
         for group in _noun_phrases(clause):
+            if _EARLIER.search(clause[clause.find(group.phrase) + len(group.phrase):]):
+                continue  # "the xgb runs from last week": maybe not the ones of this window
             members = _group_members(group, inferable, pool)
             if not members:
                 continue

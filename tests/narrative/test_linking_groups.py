@@ -129,3 +129,16 @@ def test_a_short_name_shared_by_two_people_links_the_authors_own() -> None:
     assert got == {"e07"}
     result = link_runs(make_request("e07 is still the best", [mine, theirs]))
     assert [r.run_id for r in result.runs] == [mine.run_id]
+
+
+def test_a_family_of_several_words_is_one_term() -> None:
+    runs = [make_run("rf1", name="rf-300", params={"model": "random_forest", "n_estimators": "300"}),
+            make_run("rf2", name="rf-600", params={"model": "random_forest", "n_estimators": "600"}),
+            make_run("x1", name="xgb-d4", params={"model": "xgboost", "max_depth": "4"})]
+    got, _ = links(runs, "the random forest models are too slow to serve")
+    assert got == {"rf-300", "rf-600"}
+
+
+def test_a_group_placed_before_the_window_links_nothing() -> None:
+    got, _ = links(speech_runs(), "the conformer runs from last week were on the old tokenizer")
+    assert got == set()
