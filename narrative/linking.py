@@ -503,7 +503,10 @@ def _linked(run: RunSnapshot, how: LinkHow) -> LinkedRun:
 
 
 def _name_pattern(name: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![A-Za-z0-9_\-]){re.escape(name.lower())}(?![A-Za-z0-9_\-])")
+    # A name as written, or with the word people add for a run's kept checkpoint
+    # ("GAN_Concat_Flex_009_BEST" is the run GAN_Concat_Flex_009).
+    return re.compile(rf"(?<![A-Za-z0-9_\-]){re.escape(name.lower())}"
+                      rf"(?:[_\-.](?:best|final|last|ckpt|checkpoint|weights))?(?![A-Za-z0-9_\-])")
 
 
 def _is_distinctive_name(name: str) -> bool:

@@ -142,3 +142,11 @@ def test_a_family_of_several_words_is_one_term() -> None:
 def test_a_group_placed_before_the_window_links_nothing() -> None:
     got, _ = links(speech_runs(), "the conformer runs from last week were on the old tokenizer")
     assert got == set()
+
+
+def test_a_name_with_its_checkpoint_word_is_the_run() -> None:
+    runs = [make_run("a", name="GAN_Concat_Flex_009"), make_run("b", name="GAN_Concat_Flex_010")]
+    got, _ = links(runs, "## Best Model\n- Run Name: GAN_Concat_Flex_009_BEST")
+    assert got == {"GAN_Concat_Flex_009"}
+    got, _ = links(runs, "GAN_Concat_Flex_009_sigma is another run we never logged")
+    assert got == set()
