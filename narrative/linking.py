@@ -856,6 +856,7 @@ class _Group:
     count: int | None
     failed: bool
     single: bool
+    subject: bool = False   # an approach as the subject of a verdict: "nonlinear stacking failed"
 
 
 def _phrase_words(clause: str) -> list[tuple[str, int, int]]:
@@ -920,6 +921,27 @@ def _noun_phrases(clause: str) -> list[_Group]:
         found.append(_Group(phrase=clause[start:end], conjuncts=tuple(conjuncts), count=count,
                             failed=failed, single=single and count is None))
     return found
+
+
+# An approach named as the subject of a verdict, at the start of a clause: "nonlinear stacking
+# failed", "- label smoothing didn't help".
+_SUBJECT_VERDICT = re.compile(
+    r"^\s*(?:[-*•]|\d{1,2}[.)])?\s*(?:the\s+)?((?:[a-z0-9][\w'.+-]*\s+){0,3}[a-z0-9][\w'.+-]*)\s+"
+    r"(?:failed|worked|helped|hurt|diverged|converged|crashed|underperformed|outperformed|blew up|went nan|"
+    r"(?:did|does|do)(?:n't| not) (?:help|work|converge))\b"
+)
+
+
+def _subject_phrases(clause: str) -> list[_Group]:
+    match = _SUBJECT_VERDICT.match(clause)
+    if not match:
+        return []
+    words = match.group(1).split()
+    if any(w in _DETERMINERS or w in _LEFT_EDGES or w in _NEGATED or w in _FAMILY_NOUNS or w in _SINGLE_NOUNS
+           for w in words):
+        return []  # "it failed", "we tried x and it worked", "the runs failed": not an approach's name
+    return [_Group(phrase=match.group(1), conjuncts=(tuple(words),), count=None, failed=False, single=False,
+                   subject=True)]
 
 
 def _word_fits(word: str, candidate: RunProfile) -> bool:
@@ -991,7 +1013,8 @@ def _group_members(group: _Group, inferable: list[RunProfile], pool: _Pool) -> l
 
 
 def _not_done(clause: str, segment: Segment) -> bool:
-    return segment.section in ("next", "question") or bool(_NOT_DONE.search(clause))
+    # A question mark anywhere in the segment (a sentence or a bullet) makes all of it a question.
+    return segment.section in ("next", "question") or "?" in segment.text or bool(_NOT_DONE.search(clause))
 
 
 def _clauses(text: str) -> list[str]:
@@ -1019,7 +1042,7 @@ def _infer_groups(
                         linked.setdefault(member.run.run_id, _linked(member.run, "inferred"))
                         if member.run.run_id not in entry.run_ids:
                             entry.run_ids.append(member.run.run_id)
-        for group in _noun_phrases(clause):
+        for group in (*_noun_phrases(clause), *_subject_phrases(clause)):
             if _EARLIER.search(clause[clause.find(group.phrase) + len(group.phrase):]):
                 continue  # "the xgb runs from last week": maybe not the ones of this window
             members = _group_members(group, inferable, pool)
@@ -1030,6 +1053,8 @@ def _infer_groups(
             members = [m for m in members if not _describe(clause, m, pool).contradicted] or []
             if not members:
                 continue
+            if group.subject and len(members) == len(inferable):
+                continue  # "xgb failed" when every run is xgb: it says nothing about which
             expected = 1 if group.single else group.count
             if expected is not None and len(members) != expected:
                 names = ", ".join(m.run.run_name or m.run.run_id[:8] for m in members[:4])

@@ -150,3 +150,24 @@ def test_a_name_with_its_checkpoint_word_is_the_run() -> None:
     assert got == {"GAN_Concat_Flex_009"}
     got, _ = links(runs, "GAN_Concat_Flex_009_sigma is another run we never logged")
     assert got == set()
+
+
+def stacking_runs() -> list[RunSnapshot]:
+    return [
+        make_run("s1", name="stack-mlp", params={"model": "stacking", "meta": "nonlinear_mlp"}, metrics={"auc": 0.80}),
+        make_run("s2", name="stack-gbm", params={"model": "stacking", "meta": "nonlinear_gbm"}, metrics={"auc": 0.79}),
+        make_run("s3", name="stack-ridge", params={"model": "stacking", "meta": "linear_ridge"}, metrics={"auc": 0.83}),
+        make_run("x", name="xgb-solo", params={"model": "xgboost"}, metrics={"auc": 0.82}),
+    ]
+
+
+def test_an_approach_named_as_the_subject_of_a_verdict_links_its_runs() -> None:
+    got, _ = links(stacking_runs(), "- nonlinear stacking failed, the linear meta-learner is the keeper")
+    assert got == {"stack-mlp", "stack-gbm"}
+
+
+def test_a_verdict_about_something_else_links_nothing() -> None:
+    for text in ("it failed again", "the new sampler failed", "stacking didn't help once I fixed the leak?",
+                 "wider nonlinear stacking failed"):
+        got, _ = links(stacking_runs(), text)
+        assert got == set(), text
