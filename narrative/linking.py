@@ -41,6 +41,8 @@ DESCRIPTION_THRESHOLD = 3.0
 DESCRIPTION_LEAD = 1.5
 # Inference reads at most this many segments: a brain dump is shorter; a paste must stay fast.
 MAX_INFERENCE_SEGMENTS = 150
+# The author's earlier runs that tell what is distinctive in the window (most recent first).
+MAX_BACKGROUND = 200
 
 _NUMBER = re.compile(r"(?<![\w.^])([-+±~]?)(\d+\.\d+|\.\d+|\d+)(%?)(?![\w.]*[a-df-z])")
 # ``name=value`` (or ``name:value`` without spaces: "split: random" is prose, not an assignment).
@@ -349,6 +351,9 @@ def _facts(text: str) -> _TextFacts:
 
 
 _GROUP_KEY = re.compile(r"(?:^|[_.])(?:sweep|sweep_id|group|study|sweep_name|group_name)(?:$|[_.])")
+_UNIT_KEYS = frozenset({"hz", "khz", "ms", "px", "mb", "gb", "pct", "sec", "secs", "min", "mins", "days", "tokens"})
+_UNIT_VALUE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(" + "|".join(sorted(_UNIT_KEYS, key=len, reverse=True))
+                         + r")(?![a-z0-9])")
 # "1 -> 2", "from 4 to 8": the value a parameter was changed to.
 _CHANGED_TO = re.compile(r"\s*(?:->|→|to)\s*(\d*\.?\d+(?:e-?\d+)?)(?![\w.])")
 
@@ -356,9 +361,13 @@ _CHANGED_TO = re.compile(r"\s*(?:->|→|to)\s*(\d*\.?\d+(?:e-?\d+)?)(?![\w.])")
 class _Pool:
     """The candidate runs of one message, with what they have in common (computed once)."""
 
-    def __init__(self, profiles: list[RunProfile]) -> None:
+    def __init__(self, profiles: list[RunProfile], background: list[RunProfile] | None = None) -> None:
         self.profiles = profiles
-        self.shared_tokens: set[str] = set.intersection(*(p.tokens for p in profiles)) if profiles else set()
+        # What tells runs apart is judged against the author's earlier runs too: when the window
+        # holds one run, "80hz" still distinguishes it from the 40hz runs before it.
+        self.background = background or []
+        everyone = [*profiles, *self.background]
+        self.shared_tokens: set[str] = set.intersection(*(p.tokens for p in everyone)) if profiles else set()
         self.families: set[str] = {f for p in profiles for f in p.families}
         self._shared_values: dict[tuple[str, tuple[str, ...]], bool] = {}
         self._all_tokens: set[str] = set().union(*(p.tokens for p in profiles)) - self.shared_tokens
@@ -383,6 +392,14 @@ class _Pool:
             r"(?:to|=|:|of|at|is|was|->)?\s*\[?\s*((?:\d*\.?\d+(?:e-?\d+)?)"
             r"(?:\s*(?:,|/|and|&|or)\s*\d*\.?\d+(?:e-?\d+)?)*)(?![\w.])"
         ) if spoken else None
+        # A value with the unit a single param key ends in: "~80hz" for ``spec_rate_hz``.
+        by_unit: dict[str, set[str]] = {}
+        for p in profiles:
+            for key in p.run.params:
+                unit = key.lower().rsplit("_", 1)[-1] if "_" in key else ""
+                if unit in _UNIT_KEYS:
+                    by_unit.setdefault(unit, set()).add(key.lower())
+        self._unit_keys = {unit: next(iter(keys)) for unit, keys in by_unit.items() if len(keys) == 1}
 
     def tokens_in(self, facts: _TextFacts) -> frozenset[str]:
         """Candidates' distinctive param/name tokens that the text says (exactly or by stem)."""
@@ -410,12 +427,17 @@ class _Pool:
     def key_mentions(self, text: str) -> tuple[_Mention, ...]:
         """Parameters the text states by the candidates' own param names ("entropy beta to 0.01",
         "sn_block_depth: 1 -> 2" states 2, the value it was changed to)."""
-        if self._key_pattern is None:
+        if self._key_pattern is None and not self._unit_keys:
             return ()
         lowered = text.lower()
         if lowered not in self._key_mentions:
             found: list[_Mention] = []
-            for match in self._key_pattern.finditer(lowered):
+            if self._unit_keys:
+                for match in _UNIT_VALUE.finditer(lowered):
+                    key = self._unit_keys.get(match.group(2))
+                    if key:
+                        found.append(_Mention(key, (match.group(1),)))
+            for match in self._key_pattern.finditer(lowered) if self._key_pattern is not None else ():
                 values = re.findall(r"\d*\.?\d+(?:e-?\d+)?", match.group(2))
                 changed = _CHANGED_TO.match(lowered, match.end())
                 if changed:
@@ -441,7 +463,8 @@ class _Pool:
         cache_key = (key, values)
         if cache_key not in self._shared_values:
             self._shared_values[cache_key] = all(
-                any(_value_matches(v, p.run.params.get(key, "")) for v in values) for p in self.profiles
+                any(_value_matches(v, p.run.params.get(key, "")) for v in values)
+                for p in (*self.profiles, *self.background)
             )
         return self._shared_values[cache_key]
 
@@ -663,7 +686,10 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
                      if rid in linked}
     pool_runs = {r.run_id: r for r in author_window}
     pool_runs.update(explicit_runs)
-    pool = _Pool([profile(r) for r in pool_runs.values()])
+    author = request.author.strip().lower()
+    earlier = sorted((r for r in request.known_runs if r.run_id not in pool_runs and r.user.strip().lower() == author
+                      and r.start <= request.at), key=lambda r: r.start, reverse=True)[:MAX_BACKGROUND]
+    pool = _Pool([profile(r) for r in pool_runs.values()], [profile(r) for r in earlier])
     if pool:
         _infer(seg_links, pool, author_ids, linked, warnings)
     return LinkResult(runs=list(linked.values()), warnings=_dedupe(warnings), segments=seg_links)

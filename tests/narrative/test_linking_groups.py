@@ -171,3 +171,20 @@ def test_a_verdict_about_something_else_links_nothing() -> None:
                  "wider nonlinear stacking failed"):
         got, _ = links(stacking_runs(), text)
         assert got == set(), text
+
+
+def test_the_only_run_of_the_window_is_told_apart_from_the_authors_earlier_runs() -> None:
+    import datetime as dt
+
+    base = {"dataset": "timit", "n_bands": "128", "lr": "1e-4"}
+    earlier = [make_run("e1", name="melgan-timit-40hz", hours_ago=60, params={**base, "spec_rate_hz": "40"}),
+               make_run("e2", name="multiscale-timit-40hz", hours_ago=59, params={**base, "spec_rate_hz": "40"})]
+    today = make_run("t", name="melgan-timit-80hz", hours_ago=10, params={**base, "spec_rate_hz": "80"})
+    runs = [*earlier, today]
+    window_start = today.start - dt.timedelta(hours=1)
+    text = "After ~12 hours of training, spectrograms sampled at ~80hz still gave muffled speech."
+    got, _ = links(runs, text, window_start=window_start)
+    assert got == {"melgan-timit-80hz"}
+    # The same words with nothing before the window to tell the run apart: no link.
+    got, _ = links([today], text, window_start=window_start)
+    assert got == set()
