@@ -350,7 +350,11 @@ def _facts(text: str) -> _TextFacts:
     )
 
 
-_GROUP_KEY = re.compile(r"(?:^|[_.])(?:sweep|sweep_id|group|study|sweep_name|group_name)(?:$|[_.])")
+# Params that name a batch of runs launched together (not a data subset such as ``customer_group``).
+_GROUP_KEYS = frozenset({"sweep", "sweep_id", "sweep_name", "wandb_sweep", "group", "group_name", "run_group",
+                         "wandb_group", "study", "study_name", "optuna_study", "experiment_group"})
+# A group id as launched: "sweep_remote_grid_005", "lr-grid-3" — not a plain word.
+_GROUP_ID = re.compile(r"^(?=.*[a-z])(?=.*[-_\d])[a-z0-9][a-z0-9_.\-]{5,}$")
 _UNIT_KEYS = frozenset({"hz", "khz", "ms", "px", "mb", "gb", "pct", "sec", "secs", "min", "mins", "days", "tokens"})
 _UNIT_VALUE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(" + "|".join(sorted(_UNIT_KEYS, key=len, reverse=True))
                          + r")(?![a-z0-9])")
@@ -381,8 +385,7 @@ class _Pool:
         for p in profiles:
             for key, value in p.run.params.items():
                 lowered = value.strip().lower()
-                if (_GROUP_KEY.search(key.lower()) and len(lowered) >= 4 and re.search(r"[a-z]", lowered)
-                        and lowered not in lexicon.STOP_TOKENS):
+                if key.lower() in _GROUP_KEYS and _GROUP_ID.match(lowered):
                     self.group_values.setdefault(lowered, []).append(p)
         # Param keys of several words, as people say them: ``entropy_beta`` ~ "entropy beta".
         spoken = sorted({k.lower() for p in profiles for k in p.run.params if "_" in k and len(k) >= 5},

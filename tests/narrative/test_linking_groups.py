@@ -188,3 +188,10 @@ def test_the_only_run_of_the_window_is_told_apart_from_the_authors_earlier_runs(
     # The same words with nothing before the window to tell the run apart: no link.
     got, _ = links([today], text, window_start=window_start)
     assert got == set()
+
+
+def test_a_data_subset_param_is_not_a_group_of_runs() -> None:
+    runs = [make_run(f"p{i}", name=f"seg-model-{i}", params={"customer_group": "premium", "lr": str(i / 10)})
+            for i in range(1, 4)]
+    got, _ = links(runs, "premium customers churn less, as expected")
+    assert got == set()
