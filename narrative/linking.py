@@ -42,7 +42,7 @@ DESCRIPTION_LEAD = 1.5
 # Inference reads at most this many segments: a brain dump is shorter; a paste must stay fast.
 MAX_INFERENCE_SEGMENTS = 150
 # The author's earlier runs that tell what is distinctive in the window (most recent first).
-MAX_BACKGROUND = 200
+MAX_BACKGROUND = 100
 
 _NUMBER = re.compile(r"(?<![\w.^])([-+±~]?)(\d+\.\d+|\.\d+|\d+)(%?)(?![\w.]*[a-df-z])")
 # ``name=value`` (or ``name:value`` without spaces: "split: random" is prose, not an assignment).
@@ -973,12 +973,17 @@ def _subject_phrases(clause: str) -> list[_Group]:
                    subject=True)]
 
 
+@functools.lru_cache(maxsize=8192)
+def _families_of(text: str) -> frozenset[str]:
+    return frozenset(lexicon.families_in(text))
+
+
 def _word_fits(word: str, candidate: RunProfile) -> bool:
     """Whether a run has what ``word`` says: a model family ("xgb", "lstms"), a word of a param
     value or of the run name ("conformer", "multi-headed" ~ ``multihead``), or a boolean param
     the word names ("the ema runs" for ``use_ema=true``)."""
     joined = _respell(word.replace("-", "").replace("_", ""))
-    families = lexicon.families_in(word)
+    families = _families_of(word)
     if families and families & candidate.families:
         return True
     if joined in candidate.tokens or (len(joined) >= 4 and any(_token_matches(joined, t) for t in candidate.tokens)):
@@ -1014,7 +1019,7 @@ def _word_verdicts(raw: str, pool: _Pool) -> list[str]:
 def _conjunct_terms(conjunct: tuple[str, ...], pool: _Pool) -> list[str]:
     """The terms of one conjunct; a family of several words ("random forest") is one term."""
     phrase = " ".join(conjunct)
-    families = lexicon.families_in(phrase)
+    families = _families_of(phrase)
     if len(conjunct) > 1 and families and pool.fitting(phrase):
         covered = " ".join(alias for f in families for alias in lexicon.MODEL_FAMILIES[f] if alias in phrase)
         rest = [w for w in conjunct if w not in covered.split()]
