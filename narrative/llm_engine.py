@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from narrative import grounding
+from narrative import grounding, linking
 from narrative.engine import Engine
 from narrative.redact import Redactor
 from narrative.types import (
@@ -370,6 +370,29 @@ def structure_candidates(request: StructureRequest) -> dict[str, RunSnapshot]:
     return candidates
 
 
+def union_explicit_links(links: list[LinkedRun], request: StructureRequest) -> list[LinkedRun]:
+    """The engine's links plus every run the person pasted (id, unique prefix) or named exactly.
+
+    What the person wrote is a fact, not the model's opinion: a model that leaves a pasted id out
+    (or links it under another ``how``) does not lose it. Deterministic, after the model's output
+    and before grounding, the same for every model engine."""
+    explicit = linking.explicit_links(request).runs
+    merged: list[LinkedRun] = []
+    seen: set[str] = set()
+    for link in links:
+        if link.run_id in seen:
+            continue
+        seen.add(link.run_id)
+        written = explicit.get(link.run_id)
+        merged.append(link.model_copy(update={"how": written.how}) if written is not None else link)
+    for run_id, written in explicit.items():
+        if run_id not in seen:
+            log.info("linking %s (%s) that the model left out", run_id, written.how)
+            merged.append(LinkedRun(run_id=run_id, run_name=written.run_name, how=written.how))
+            seen.add(run_id)
+    return merged
+
+
 # -- the shared engine ----------------------------------------------------------------------------
 class ModelEngine(ABC):
     """An ``Engine`` backed by a model; subclasses send one request (``_complete``)."""
@@ -558,6 +581,7 @@ class ModelEngine(ABC):
                 grounding.DROPPED["inferred-outside-window"] += 1
                 continue
             links.append(LinkedRun(run_id=run.run_id, run_name=run.run_name, how=how))
+        links = union_explicit_links(links, request)
         warnings = [f"{ref}: {reason}" for ref, reason in request.unresolved_refs.items()]
         return EntryStructure(
             title=draft.title.strip()[:120],

@@ -12,6 +12,7 @@ from narrative.llm_engine import FALLBACK_ENGINE, INSTRUCTIONS, StructureDraft
 from narrative.local_engine import LocalEngine
 from narrative.openai_compat_engine import OpenAICompatEngine, strict_json_schema
 from narrative.usage import InMemoryUsageRecorder
+from tests.narrative.conftest import make_run
 from tests.narrative.fake_llm import (
     CHAT_OVERLOADED,
     CHAT_QUOTA,
@@ -75,11 +76,20 @@ async def test_request_carries_json_schema_and_text_as_data(server: FakeChatAPI)
 
 
 async def test_made_up_run_and_metric_are_dropped(server: FakeChatAPI) -> None:
-    request, xgb, _ = xgb_request()
+    request, xgb, base = xgb_request()
     server.then(chat(draft_with_inventions(xgb.run_id)))
     entry = grounded(await engine_for(server).structure(request), request)
-    assert [r.run_id for r in entry.runs] == [xgb.run_id]
+    # logreg-baseline is named in the text: linked though the model left it out.
+    assert [r.run_id for r in entry.runs] == [xgb.run_id, base.run_id]
     assert FAKE_RUN not in everything(entry) and "0.9537" not in everything(entry)
+    assert entry.engine == "openai-compatible"
+
+
+async def test_pasted_prefix_is_linked_when_the_model_links_nothing(server: FakeChatAPI) -> None:
+    request, xgb, _ = xgb_request(f"Run {make_run('xgb').run_id[:8]} beat the baseline by a lot.")
+    server.then(chat({**draft_with_inventions(FAKE_RUN), "runs": [], "conclusions": []}))
+    entry = grounded(await engine_for(server).structure(request), request)
+    assert [(r.run_id, r.how) for r in entry.runs] == [(xgb.run_id, "prefix")]
     assert entry.engine == "openai-compatible"
 
 
