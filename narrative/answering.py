@@ -14,25 +14,60 @@ from narrative.types import Answer, Citation, ProjectHistory
 from storage.records import Goal, RunSnapshot
 
 MAX_RUNS = 6
+# A thread question is a sentence or two: past this, only its head and tail are read (a 40,000-character
+# message must cost what a short one does; the helpers below are not all linear in a word's length).
+MAX_QUESTION_CHARS = 1200
+MAX_WORD_CHARS = 64
+_SPACES = re.compile(r"\s+")
 _QWORDS = re.compile(r"^\s*(why|what|which|how|did|does|do|is|are|was|were|should|can|could|who|when|where)\b"
-                     r"(\s+(did|do|does|is|are|was|were|we|not|n't|didn't|aren't|isn't))*", re.I)
+                     r"(\s{1,8}(did|do|does|is|are|was|were|we|not|n't|didn't|aren't|isn't))*", re.I)
 _BEST = re.compile(r"\b(best|winner|leading|top|current (setup|model|config)|candidate|ship\w*|go with|"
                    r"production model)\b", re.I)
-_WHY_STOP = re.compile(r"\b(why|reason)\b.*\b(stop|abandon|drop|park|not|n't|didn'?t|aren'?t|isn'?t|shelv|give up|"
-                       r"gave up|kill|leave|left|switch)", re.I)
+# "why ... stop/abandon ...": the first cue, then the second anywhere after it (two linear searches, never
+# ``A.*B``, which backtracks quadratically on a long question of repeated "why ").
+_WHY_STOP_A = re.compile(r"\b(why|reason)\b", re.I)
+_WHY_STOP_B = re.compile(r"\b(stop|abandon|drop|park|not|n't|didn'?t|aren'?t|isn'?t|shelv|give up|gave up|kill|leave|"
+                         r"left|switch)", re.I)
 _WHY = re.compile(r"^\s*(why|how come)\b|\b(what|which) (was|is|were) the reason|\breason (for|why)\b", re.I)
-_VOIDQ = re.compile(r"\b(thrown out|throw\w* out|void|invalid\w*|exclud\w*|discard\w*|ignor\w*|disqualif\w*|"
+_VOIDQ = re.compile(r"\b(thrown out|throw\w{0,6} out|void|invalid\w*|exclud\w*|discard\w*|ignor\w*|disqualif\w*|"
                     r"not count\w*|remov\w*|leak\w*)\b", re.I)
 _BECAUSE = re.compile(r"\b(because|since|due to|as it|so it|turns? out|which means|the reason|caus\w*|overwrit\w*|"
                       r"not worth|too (slow|big|large|expensive)|doesn'?t fit|over budget)\b", re.I)
 _BEATS = re.compile(r"\b(beats?|outperform\w*|better than|worse than|vs\.?|versus|compared? (to|with)|against|"
                     r"over|or)\b", re.I)
-_SEEDQ = re.compile(r"\bseeds?\b.*\b(noise|nois\w*|varian\w*|spread|std|jitter|wobble|var(y|ies)|how (big|much|large)|"
-                    r"stable|stability|move|moves|change|changes)\b|"
-                    r"\b(noise|varian\w*|spread|how (much|big|large))\b.*\bseeds?\b|\brun.to.run (noise|variance)\b",
-                    re.I)
+_SEED_WORD = re.compile(r"\bseeds?\b", re.I)
+_SEED_SPREAD = re.compile(r"\b(noise|nois\w{0,6}|varian\w{0,6}|spread|std|jitter|wobble|var(y|ies)|"
+                          r"how (big|much|large)|stable|stability|moves?|changes?)\b", re.I)
+_SEED_SPREAD_BEFORE = re.compile(r"\b(noise|varian\w{0,6}|spread|how (much|big|large))\b", re.I)
+_RUN_TO_RUN = re.compile(r"\brun.to.run (noise|variance)\b", re.I)
 _SHIP = re.compile(r"\b(ship\w*|candidate|deploy\w*|production|prod|release)\b", re.I)
+_METRIC_WORD = re.compile(r"\bmetric\b")
+_METRIC_MOVE = re.compile(r"\b(switch|chang|move|why)\w*")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _COMPARE = re.compile(r"\b(compare|compared|vs\.?|versus|against|relative to|better than|worse than)\b", re.I)
+
+
+def bounded_question(question: str) -> str:
+    """The question with whitespace runs folded, words longer than any real word dropped, and only its first
+    and last 600 characters kept when longer: every later step then works on a bounded text."""
+    words = [w for w in _SPACES.split(question.strip()) if len(w) <= MAX_WORD_CHARS]
+    q = " ".join(words)
+    if len(q) > MAX_QUESTION_CHARS:
+        half = MAX_QUESTION_CHARS // 2
+        q = q[:half].rsplit(" ", 1)[0] + " ... " + q[-half:].split(" ", 1)[-1]
+    return q
+
+
+def _then(first: re.Pattern[str], second: re.Pattern[str], text: str) -> bool:
+    """``first`` somewhere and ``second`` after it: the regex ``first.*second`` without its quadratic backtracking.
+    The earliest ``first`` leaves the most room after it, so one search of each pattern decides."""
+    m = first.search(text)
+    return m is not None and second.search(text, m.end()) is not None
+
+
+def _asks_seed_noise(q: str) -> bool:
+    return (_then(_SEED_WORD, _SEED_SPREAD, q) or _then(_SEED_SPREAD_BEFORE, _SEED_WORD, q)
+            or _RUN_TO_RUN.search(q) is not None)
 
 
 class _Cites:
@@ -135,11 +170,11 @@ def answer(question: str, history: ProjectHistory) -> Answer:
     metric, goal = idx.metric_now()
     cites = _Cites(idx)
     parts: list[str] = []
-    q = question.strip()
+    q = bounded_question(question)
     qn = vocab.norm(q)
 
     # 1. why did the primary metric change?
-    if re.search(r"\bmetric\b", qn) and re.search(r"\b(switch|chang|move|why)\w*", qn) and idx.switches():
+    if _METRIC_WORD.search(qn) and _METRIC_MOVE.search(qn) and idx.switches():
         for at, m, g, reason, eid in idx.switches()[-2:]:
             before = _sentences_before(idx, eid, reason)
             parts.append(f"On {at:%Y-%m-%d} the primary metric became {m} ({g}): \"{_clip(reason, 200)}\"")
@@ -155,12 +190,12 @@ def answer(question: str, history: ProjectHistory) -> Answer:
     metrics_named = _metrics_in(idx, q)
     body = _QWORDS.sub(" ", q)
     terms = plan_terms(body, idx)
-    why = bool(_WHY_STOP.search(q) or _WHY.search(q))
+    why = _then(_WHY_STOP_A, _WHY_STOP_B, q) or bool(_WHY.search(q))
     facts = _rank_facts(idx, terms, why, void=bool(_VOIDQ.search(q)))
     topical = [(s, f) for s, f in facts if s >= 0.45]
 
     # seed noise: the spread of runs that differ only by seed
-    if _SEEDQ.search(q) and metric:
+    if _asks_seed_noise(q) and metric:
         seed_metric = metrics_named[0] if metrics_named else metric
         done = _seed_answer(idx, seed_metric, parts, cites)
         if done:
@@ -273,7 +308,7 @@ def answer(question: str, history: ProjectHistory) -> Answer:
 
 
 def _quote_key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()[:120]
+    return _NON_ALNUM.sub(" ", text.lower()).strip()[:120]
 
 
 def _reasons_near(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[Fact]:

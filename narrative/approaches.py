@@ -17,10 +17,14 @@ UMBRELLA = {
     "latency", "threshold", "tuning", "n_estimators", "optimizer", "embeddings", "learning_rate", "epochs",
     "batch_size", "gbm",
 }
-_CONTRAST = re.compile(r"\b(instead of|rather than|vs\.?|versus|compared (to|with)|than|over|from|beats?)\s+"
+_CONTRAST = re.compile(r"\b(instead of|rather than|vs\.?|versus|compared (to|with)|than|over|from|beats?)\s{1,8}"
                        r"([\w\- ./]{0,30})", re.I)
-_HEAD_STOP = re.compile(r"\s*(?::|->|→|=>|=|\(|\bgives?\b|\bgets?\b|\bgot\b|\bon top\b|\bhit\b|\blands?\b|"
+_HEAD_STOP = re.compile(r"\s{0,8}(?::|->|→|=>|=|\(|\bgives?\b|\bgets?\b|\bgot\b|\bon top\b|\bhit\b|\blands?\b|"
                         r"\btakes?\b|\bwent\b|\bis\b|\bwas\b|\bwere\b|\bare\b|,)")
+
+_MARKUP = re.compile(r"[`*_#>]+")
+_LEAD_FILLER = re.compile(r"^(also|then|and|so|plus|\+|-|tried|trying|added|adding)\s+", re.I)
+_WORD = re.compile(r"[A-Za-z][\w\-.]*")
 
 
 @dataclass
@@ -64,10 +68,10 @@ def subject_concepts(fact: Fact) -> set[str]:
 
 def head_phrase(text: str) -> str:
     """"tenure buckets on top of full_v2: nothing" -> "tenure buckets"."""
-    t = re.sub(r"[`*_#>]+", " ", text).strip()
-    t = re.sub(r"^(also|then|and|so|plus|\+|-|tried|trying|added|adding)\s+", "", t, flags=re.I)
+    t = _MARKUP.sub(" ", text).strip()
+    t = _LEAD_FILLER.sub("", t)
     head = _HEAD_STOP.split(t, maxsplit=1)[0]
-    words = [w for w in re.findall(r"[A-Za-z][\w\-.]*", head)
+    words = [w for w in _WORD.findall(head)
              if w.lower() not in vocab.STOPWORDS and not vocab.is_generic(vocab.stem(w.lower()))]
     return " ".join(words[:3]).lower()
 
@@ -222,7 +226,8 @@ def _decide_status(ap: Approach) -> None:
     ap.reason = _reason_text("", opener.fact)
 
 
-_CLAUSE = re.compile(r"(?<=[.;!?])\s+|\s+(?:but|while|whereas|although|though)\s+|\s+--?\s+")
+# each whitespace run is entered at its start only (the lookbehind), so a split stays linear on long runs
+_CLAUSE = re.compile(r"(?<=[.;!?])\s+|(?<!\s)\s+(?:but|while|whereas|although|though)\s+|(?<!\s)\s+--?\s+")
 
 
 def _subject_reason(key: str, text: str) -> str:
