@@ -28,11 +28,24 @@ _BEST = re.compile(r"\b(best|winner|leading|top|current (setup|model|config)|can
 _WHY_STOP_A = re.compile(r"\b(why|reason)\b", re.I)
 _WHY_STOP_B = re.compile(r"\b(stop|abandon|drop|park|not|n't|didn'?t|aren'?t|isn'?t|shelv|give up|gave up|kill|leave|"
                          r"left|switch)", re.I)
-_WHY = re.compile(r"^\s*(why|how come)\b|\b(what|which) (was|is|were) the reason|\breason (for|why)\b", re.I)
+_WHY = re.compile(r"^\s*(why|how come)\b|\bwhat (was|went|is|goes) wrong\b|\bwhat (was|is) the (problem|issue|bug)\b|"
+                  r"\b(what|which) (was|is|were) the reason|\breason (for|why)\b", re.I)
 _VOIDQ = re.compile(r"\b(thrown out|throw\w{0,6} out|void|invalid\w*|exclud\w*|discard\w*|ignor\w*|disqualif\w*|"
                     r"not count\w*|remov\w*|leak\w*)\b", re.I)
 _BECAUSE = re.compile(r"\b(because|since|due to|as it|so it|turns? out|which means|the reason|caus\w*|overwrit\w*|"
                       r"not worth|too (slow|big|large|expensive)|doesn'?t fit|over budget)\b", re.I)
+# a stated purpose or cause ("to fit in memory", "as 1M buffer will require 100GB", "so that ...")
+_PURPOSE = re.compile(r"\b(so that|in order to|as (it|they|the|a|an|we|this|that|\d)|so (we|it|that)|otherwise|"
+                      r"to (fit|avoid|reduce|save|speed|keep|stay|get|make|check|test|see|match|compare)|"
+                      r"weird|broke\w{0,3}|bug\w{0,3}|wrong|fail\w{0,3}|suspicious|problem|issue)\b", re.I)
+# "did X help?", "has X improved ...", "does X matter": the verdict with its numbers
+_HELP_A = re.compile(r"^\s*(did|does|do|has|have|was|were|is|are)\b", re.I)
+_HELP_B = re.compile(r"\b(help\w{0,3}|work\w{0,3}|improv\w{0,4}|gain\w{0,2}|matter\w{0,2}|change\w{0,2}|"
+                     r"anything|better|worse|hurt\w{0,3}|boost\w{0,3}|worth)\b", re.I)
+# asks for facts of a run: who ran it, what it got, when, with which params
+_FACTQ = re.compile(r"^\s*(who|what|which|when|how (many|long|much|did|does|was|is))\b", re.I)
+_RUN_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:+\-]{2,80}")
+_LIST_SEP = re.compile(r",|;|\band\b|\bor\b|&")
 _BEATS = re.compile(r"\b(beats?|outperform\w*|better than|worse than|vs\.?|versus|compared? (to|with)|against|"
                     r"over|or)\b", re.I)
 _SEED_WORD = re.compile(r"\bseeds?\b", re.I)
@@ -192,7 +205,20 @@ def answer(question: str, history: ProjectHistory) -> Answer:
     terms = plan_terms(body, idx)
     why = _then(_WHY_STOP_A, _WHY_STOP_B, q) or bool(_WHY.search(q))
     facts = _rank_facts(idx, terms, why, void=bool(_VOIDQ.search(q)))
+    helpq = not why and _then(_HELP_A, _HELP_B, q)
+    if why or helpq:
+        facts = _rerank(idx, terms, facts, why=why)
     topical = [(s, f) for s, f in facts if s >= 0.45]
+
+    # a question that names runs ("who ran hgb-lr0.05-d3 and what did it get?"): the tracker's facts
+    named = _runs_named(idx, q)
+    if named and not why and (_FACTQ.search(q) or not topical):
+        _run_facts(idx, named, metric, parts, cites)
+        for _, f in topical[:1]:
+            if set(f.run_ids) & {r.run_id for r in named}:
+                parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{_clip(f.text, 200)}\"")
+                cites.add(f.entry_id, [])
+        return _finish(parts, cites)
 
     # seed noise: the spread of runs that differ only by seed
     if _asks_seed_noise(q) and metric:
@@ -274,6 +300,12 @@ def answer(question: str, history: ProjectHistory) -> Answer:
                  "open": "is still open"}[ap.status]
         why_txt = f" ({ap.reason_kind})" if ap.reason_kind and ap.status != "open" else ""
         parts.append(f"{ap.name} {state}{why_txt}.")
+    if helpq and topical:
+        top = topical[0][1]
+        if top.negative or top.verdict == "did_not_work":
+            parts.append("Verdict: no gain.")
+        elif top.verdict == "worked" or (top.kind == "conclusion" and not top.negative):
+            parts.append("Verdict: it helped.")
     quoted: set[str] = set()
     used = 0
     for _s, f in topical:
@@ -286,6 +318,8 @@ def answer(question: str, history: ProjectHistory) -> Answer:
         used += 1
         parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{_clip(f.text)}\"")
         runs = _useful_runs(idx, terms, f)
+        if (why or helpq) and used == 1:
+            runs = list(dict.fromkeys(runs + _subject_runs(idx, terms, f, runs, subjects=_list_items(body))))[:4]
         cites.add(f.entry_id, runs)
         if why and used == 1:
             for nb in _reasons_near(idx, f):
@@ -305,6 +339,117 @@ def answer(question: str, history: ProjectHistory) -> Answer:
         if nums:
             parts.append("Tracker: " + "; ".join(nums) + ".")
     return _finish(parts, cites)
+
+
+def _is_reason(text: str) -> bool:
+    return bool(_BECAUSE.search(text) or _PURPOSE.search(text) or vocab.reason_kind(text)
+                or vocab.declares_void(text))
+
+
+def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]], *, why: bool
+            ) -> list[tuple[float, Fact]]:
+    """Why-questions want the sentence that gives the reason for what was asked, not one that merely shares a
+    word: the question's own words beyond its concepts (the action: "restarted", "stopped", "larger") weigh,
+    and a stated reason or purpose counts. Did-it-help questions want the verdict sentence."""
+    total = sum(terms.tokens.values()) or 1.0
+    out: list[tuple[float, Fact]] = []
+    for s, f in facts:
+        share = sum(w for t, w in terms.tokens.items() if t in f.toks) / total
+        if why:
+            if _is_reason(f.text):
+                s += 0.25
+            elif _reasons_near(idx, f, limit=1):
+                s += 0.1
+            else:
+                s -= 0.1
+            s += 0.3 * share
+        else:
+            if f.kind == "conclusion" or f.verdict or f.negative or f.closing:
+                s += 0.2
+            if f.kind in ("hypothesis", "next_step", "question") or f.opening:
+                s -= 0.2  # a plan is not a result
+            s += 0.15 * share
+        out.append((s, f))
+    out.sort(key=lambda x: (x[0], x[1].at), reverse=True)
+    return out
+
+
+def _subject_runs(idx: HistoryIndex, terms: PlanTerms, f: Fact, have: list[str], *, subjects: list[str],
+                  limit: int = 3) -> list[str]:
+    """The runs the question's subject describes (params, names) that the sentence's author ran in the two weeks
+    before writing it, when the sentence's own runs are not about that subject."""
+    lo = f.at - dt.timedelta(days=14)
+    groups = [terms]
+    if len(subjects) > 1:
+        groups = [plan_terms(piece, idx) for piece in subjects]  # "basic, 2-step and double DQN": each one
+    out: list[str] = []
+    for g in groups:
+        hits = _rank_runs(idx, g)
+        if not hits:
+            continue
+        top = hits[0][0]
+        best = {rid for s, rid in hits if s >= top - 1e-9}
+        if set(have) & best and len(groups) == 1:
+            continue
+        mine = [rid for rid in best if rid not in out and (not idx.run_by_id[rid].user or
+                                                             idx.run_by_id[rid].user == f.author)
+                and lo <= idx.run_by_id[rid].start <= f.at]
+        out += sorted(mine, key=lambda rid: idx.run_by_id[rid].start)[-2:]
+    return sorted(out, key=lambda rid: idx.run_by_id[rid].start)[-limit:]
+
+
+def _list_items(body: str) -> list[str]:
+    """The items of an enumeration in the question ("basic, 2-step and double DQN"), each a subject."""
+    items = [x.strip() for x in _LIST_SEP.split(body) if x and x.strip()]
+    return items if 2 <= len(items) <= 6 else []
+
+
+def _run_names(idx: HistoryIndex) -> dict[str, list[str]]:
+    cached = idx.cache.get("run_names_lower")
+    if isinstance(cached, dict):
+        return cached
+    names: dict[str, list[str]] = {}
+    for r in idx.runs:
+        if r.run_name:
+            names.setdefault(r.run_name.lower(), []).append(r.run_id)
+    idx.cache["run_names_lower"] = names
+    return names
+
+
+def _runs_named(idx: HistoryIndex, q: str) -> list[RunSnapshot]:
+    """Runs the question names exactly (a run name with a digit or a separator, or a run id or its prefix)."""
+    names = _run_names(idx)
+    out: list[RunSnapshot] = []
+    for m in _RUN_REF.finditer(q):
+        ref = m.group(0).rstrip(".:-,").lower()
+        rids = names.get(ref, [])
+        if rids and not any(ch.isdigit() or ch in "-_." for ch in ref):
+            rids = []  # a plain word that happens to be a run name ("baseline") is not a reference
+        if not rids and len(ref) >= 8 and all(ch in "0123456789abcdef" for ch in ref):
+            rids = [r for r in idx.run_by_id if r.startswith(ref)][:2]
+        for rid in rids[:3]:
+            run = idx.run_by_id.get(rid)
+            if run is not None and run not in out:
+                out.append(run)
+    return out[:3]
+
+
+def _run_facts(idx: HistoryIndex, runs: list[RunSnapshot], metric: str | None, parts: list[str],
+               cites: _Cites) -> None:
+    for r in runs:
+        name = r.run_name or r.run_id[:8]
+        mins = f", {round((r.end - r.start).total_seconds() / 60)} min" if r.end else ""
+        keys = ([metric] if metric and metric in r.metrics else []) + sorted(k for k in r.metrics if k != metric)
+        got = ", ".join(f"{k} {fmt(r.metrics[k])}" for k in keys[:4]) or "no metrics logged"
+        conf = _distinctive(idx, r, limit=4)
+        parts.append(f"{name}: run by {r.user or 'unknown'} on {r.start:%Y-%m-%d %H:%M}, {r.status.lower()}{mins}; "
+                     f"{got}" + (f"; config: {conf}" if conf else "") + ".")
+        cites.add(None, [r.run_id])
+        eids = idx.run_entries.get(r.run_id, [])
+        if eids:
+            e = idx.entry_by_id[eids[-1]]
+            parts.append(f"Logged in {e.author}'s note of {e.at:%Y-%m-%d}.")
+            cites.add(e.id, [])
 
 
 def _quote_key(text: str) -> str:
