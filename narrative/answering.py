@@ -311,6 +311,8 @@ def answer(question: str, history: ProjectHistory) -> Answer:
     for _s, f in topical:
         if used >= 2:
             break
+        if why and used and not _is_reason(f.text):
+            continue  # a second quote for a why-question must give a reason too, not just share a word
         key = _quote_key(f.text)
         if key in quoted or any(key in k or k in key for k in quoted):
             continue

@@ -76,7 +76,12 @@ def head_phrase(text: str) -> str:
     return " ".join(words[:3]).lower()
 
 
+_PLAN_KINDS = ("hypothesis", "next_step", "question")
+
+
 def _signal(f: Fact) -> str:
+    if f.kind in _PLAN_KINDS:
+        return "open"  # a plan, an idea or a question decides nothing, whatever words it uses
     if f.kind == "decision":
         if f.verdict in ("abandon",):
             return "closed"
@@ -86,7 +91,7 @@ def _signal(f: Fact) -> str:
         return "closed"
     if f.kind == "conclusion" and f.verdict == "did_not_work":
         return "negative"
-    if f.adopting and not f.negative:
+    if f.adopting and not f.negative and not f.opening:
         return "adopted"
     if f.negative:
         return "negative"
@@ -105,6 +110,25 @@ def _reason_text(kind: str, f: Fact) -> str:
     return f"{label}: {snippet}" if label else snippet
 
 
+def _phrase_in_data(idx: HistoryIndex, phrase: str) -> bool:
+    """A phrase names a line of work only when the runs carry one of its words (params, values, names): a
+    heading word ("note", "private") or a contraction left over from a sentence is not an approach."""
+    toks = {t for t in vocab.tokens(phrase) if len(t) >= 3 and not vocab.is_generic(t)}
+    if not toks:
+        return False
+    seen = idx.cache.get("run_tokens")
+    if not isinstance(seen, frozenset):
+        acc: set[str] = set()
+        for d in idx.run_docs.values():
+            acc |= d.toks
+        seen = idx.cache["run_tokens"] = frozenset(acc)
+    return not toks.isdisjoint(seen)
+
+
+def _in_runs(idx: HistoryIndex, cid: str) -> bool:
+    return bool(idx.runs_with(cid, 1))
+
+
 def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
     cached = idx.cache.get(f"approaches:{limit}")
     if isinstance(cached, list):
@@ -117,7 +141,7 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
         names: dict[str, str] = {k: vocab.CONCEPT_BY_ID[k].name for k in keys}
         if not keys and (f.closing or (f.kind == "conclusion" and f.verdict == "did_not_work")):
             phrase = head_phrase(f.text)
-            if phrase and len(phrase) >= 4:
+            if phrase and len(phrase) >= 4 and _phrase_in_data(idx, phrase):
                 keys = {"phrase:" + phrase}
                 names["phrase:" + phrase] = phrase
         sig = _signal(f)
@@ -154,7 +178,11 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
         ap.run_ids = rids[:10]
         ap.first_at = ap.events[0].at
         ap.last_at = ap.events[-1].at
-        best = idx.best_run(metric, goal, [idx.run_by_id[r] for r in ap.run_ids]) if metric else None
+        own = ap.run_ids
+        if not cid.startswith("phrase:"):
+            # the best value goes to the family of the run that achieved it: only runs that carry the concept
+            own = [r for r in ap.run_ids if cid in idx.run_docs[r].cover]
+        best = idx.best_run(metric, goal, [idx.run_by_id[r] for r in own]) if metric and own else None
         if best is not None and metric:
             ap.best_run_id, ap.best_value = best.run_id, best.metrics[metric]
         if ap.status == "open" and metric:
@@ -168,6 +196,8 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
         return (decided + (1 if strong else 0), talk + strong, ap.last_at.timestamp() if ap.last_at else 0.0)
 
     out = [a for a in out if any(e.signal != "mention" for e in a.events) or len(a.entry_ids) > 1]
+    # a family that no run carries and that only one sentence names is a stray word match, not a line of work
+    out = [a for a in out if a.key.startswith("phrase:") or _in_runs(idx, a.key) or len(a.entry_ids) > 1]
     out.sort(key=rank, reverse=True)
     out = _merge_duplicates(out)[:limit]
     out.sort(key=lambda a: a.first_at or dt.datetime.min.replace(tzinfo=dt.UTC))

@@ -366,3 +366,58 @@ def test_a_question_about_the_metric_is_not_a_switch() -> None:
         report = synthesis.phase(h)
         assert report.primary_metric == "val_acc"
         assert report.best is not None and report.best.run_id == RUNS[3].run_id
+
+
+def _with(history: ProjectHistory, *, runs: list[RunSnapshot] = (), entries: list[EntryRecord] = ()  # type: ignore[assignment]
+          ) -> ProjectHistory:
+    return ProjectHistory(project=history.project, entries=[*history.entries, *entries],
+                          runs={**history.runs, **{r.run_id: r for r in runs}}, now=history.now)
+
+
+def test_a_question_naming_a_run_gets_the_trackers_facts(history: ProjectHistory) -> None:
+    hgb = run("h", "hgb-lr0.05-d3", 60, 12, {"model": "hist_gbm", "lr": "0.05", "max_depth": "3"},
+              {"val_acc": 0.833, "val_f1": 0.61}, user="lin")
+    ans = synthesis.answer("who ran hgb-lr0.05-d3 and what did it get?", _with(history, runs=[hgb]))
+    assert "lin" in ans.answer and "0.833" in ans.answer
+    assert hgb.run_id in cited_runs(ans.citations, history)
+    assert len(ans.answer) < 900
+
+
+def test_why_question_quotes_the_reason_not_a_sentence_sharing_a_word(history: ProjectHistory) -> None:
+    extra = entry(4, 60, "Trained the gru to a batch size of 32 on the new split. Moved to larger batches because the "
+                         "gradients were far too noisy at 8 and training kept stalling.", [RUNS[6]])
+    ans = synthesis.answer("why larger batches?", _with(history, entries=[extra]))
+    assert "noisy" in ans.answer
+    assert "to a batch size of 32" not in ans.answer
+
+
+def test_a_plan_never_marks_an_approach_adopted(history: ProjectHistory) -> None:
+    plan = entry(4, 60, "Thinking about it.", [], next_steps=["switch to character n-grams for production next week"],
+                 hypotheses=["character n-grams may help on misspellings"])
+    report = synthesis.phase(_with(history, entries=[plan]))
+    statuses = {a.name.lower(): a.status for a in report.approaches}
+    assert not any("gram" in name and status == "adopted" for name, status in statuses.items())
+
+
+def test_best_value_is_credited_to_the_family_of_the_run_that_achieved_it(history: ProjectHistory) -> None:
+    from narrative.approaches import derive
+    from narrative.history_index import index_for
+
+    idx = index_for(history)
+    credited = [ap for ap in derive(idx) if ap.best_run_id is not None and not ap.key.startswith("phrase:")]
+    assert credited
+    for ap in credited:
+        assert ap.best_run_id is not None
+        assert ap.key in idx.run_docs[ap.best_run_id].cover, ap.name
+
+
+def test_next_uses_its_context(history: ProjectHistory) -> None:
+    free = synthesis.next_plan(history)
+    tight = synthesis.next_plan(history, context="deadline in 2 days, one GPU, target val_f1 0.75")
+    assert "0.75" in tight.pivot and "to go" in tight.pivot
+    assert "2 days" in tight.pivot or "Context" in tight.pivot
+    assert [e.priority for e in tight.experiments] == list(range(1, len(tight.experiments) + 1))
+    costs = [e.why for e in tight.experiments if "min" in e.why]
+    assert costs or not free.experiments
+    ctx = synthesis.read_context("cpu only, by friday, need 0.9 auc")
+    assert ctx.cpu_only and ctx.days == 2.0 and ctx.target == 0.9 and ctx.tight
