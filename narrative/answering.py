@@ -45,6 +45,7 @@ _HELP_B = re.compile(r"\b(help\w{0,3}|work\w{0,3}|improv\w{0,4}|gain\w{0,2}|matt
 # asks for facts of a run: who ran it, what it got, when, with which params
 _FACTQ = re.compile(r"^\s*(who|what|which|when|how (many|long|much|did|does|was|is))\b", re.I)
 _RUN_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:+\-]{2,80}")
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s")
 _LIST_SEP = re.compile(r",|;|\band\b|\bor\b|&")
 _BEATS = re.compile(r"\b(beats?|outperform\w*|better than|worse than|vs\.?|versus|compared? (to|with)|against|"
                     r"over|or)\b", re.I)
@@ -302,7 +303,8 @@ def answer(question: str, history: ProjectHistory) -> Answer:
         parts.append(f"{ap.name} {state}{why_txt}.")
     if helpq and topical:
         top = topical[0][1]
-        if top.negative or top.verdict == "did_not_work":
+        section_neg = _heading_level(top.text) > 0 and vocab.cue_flags(_with_section(idx, top))[0]
+        if top.negative or top.verdict == "did_not_work" or section_neg:
             parts.append("Verdict: no gain.")
         elif top.verdict == "worked" or (top.kind == "conclusion" and not top.negative):
             parts.append("Verdict: it helped.")
@@ -318,7 +320,7 @@ def answer(question: str, history: ProjectHistory) -> Answer:
             continue
         quoted.add(key)
         used += 1
-        parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{_clip(f.text)}\"")
+        parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{_clip(_with_section(idx, f))}\"")
         runs = _useful_runs(idx, terms, f)
         if (why or helpq) and used == 1:
             runs = list(dict.fromkeys(runs + _subject_runs(idx, terms, f, runs, subjects=_list_items(body))))[:4]
@@ -341,6 +343,31 @@ def answer(question: str, history: ProjectHistory) -> Answer:
         if nums:
             parts.append("Tracker: " + "; ".join(nums) + ".")
     return _finish(parts, cites)
+
+
+def _heading_level(text: str) -> int:
+    m = _HEADING.match(text)
+    return len(m.group(1)) if m else 0
+
+
+def _with_section(idx: HistoryIndex, f: Fact, limit: int = 3) -> str:
+    """A heading is a label, not an answer: quote it with the first sentences of its section."""
+    level = _heading_level(f.text)
+    if not level:
+        return f.text
+    label = f.text.lstrip("#").strip()
+    body: list[str] = []
+    after = sorted((g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence"
+                    and g.position > f.position), key=lambda g: g.position)
+    for g in after:
+        lv = _heading_level(g.text)
+        if lv and lv <= level:
+            break
+        if not lv:
+            body.append(g.text.lstrip("-* ").strip())
+        if len(body) >= limit:
+            break
+    return f"{label}: {' '.join(body)}" if body else label
 
 
 def _is_reason(text: str) -> bool:

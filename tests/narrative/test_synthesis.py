@@ -421,3 +421,11 @@ def test_next_uses_its_context(history: ProjectHistory) -> None:
     assert costs or not free.experiments
     ctx = synthesis.read_context("cpu only, by friday, need 0.9 auc")
     assert ctx.cpu_only and ctx.days == 2.0 and ctx.target == 0.9 and ctx.tight
+
+
+def test_a_heading_is_quoted_with_its_section_not_alone(history: ProjectHistory) -> None:
+    notes = entry(4, 60, "## Run 4 - smaller learning rate for the gru - 0.0001\n- Made no real difference on val acc, "
+                         "stays at 0.849\n\n## Run 5 - bigger embeddings\n- pending", [])
+    ans = synthesis.answer("did a smaller learning rate help the gru?", _with(history, entries=[notes]))
+    assert "no real difference" in ans.answer
+    assert "bigger embeddings" not in ans.answer
