@@ -320,7 +320,9 @@ def answer(question: str, history: ProjectHistory) -> Answer:
             continue
         quoted.add(key)
         used += 1
-        parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{_clip(_with_section(idx, f))}\"")
+        # a plan is not an experiment: say so when the quote is an idea or a next step
+        planned = ", a plan" if f.kind in ("hypothesis", "next_step") else ""
+        parts.append(f"{f.author} ({f.at:%Y-%m-%d}{planned}): \"{_clip(_with_section(idx, f))}\"")
         runs = _useful_runs(idx, terms, f)
         if (why or helpq) and used == 1:
             runs = list(dict.fromkeys(runs + _subject_runs(idx, terms, f, runs, subjects=_list_items(body))))[:4]

@@ -429,3 +429,10 @@ def test_a_heading_is_quoted_with_its_section_not_alone(history: ProjectHistory)
     ans = synthesis.answer("did a smaller learning rate help the gru?", _with(history, entries=[notes]))
     assert "no real difference" in ans.answer
     assert "bigger embeddings" not in ans.answer
+
+
+def test_a_quoted_plan_is_labelled_a_plan(history: ProjectHistory) -> None:
+    plan = entry(4, 60, "Short day.", [], next_steps=["try focal loss on the gru next week"])
+    ans = synthesis.answer("did focal loss help?", _with(history, entries=[plan]))
+    assert "focal" in ans.answer and "a plan" in ans.answer
+    assert "Verdict" not in ans.answer
