@@ -79,9 +79,19 @@ def head_phrase(text: str) -> str:
 _PLAN_KINDS = ("hypothesis", "next_step", "question")
 
 
+# "if it doesn't work, disable fp16" is a plan; "should have used class weights" never happened
+_CONDITIONAL = re.compile(r"^\W{0,4}(if|unless|in case|otherwise)\b|[,;:]\s{0,3}(if|unless|in case)\b", re.I)
+_COUNTERFACTUAL = re.compile(r"\b(should|would|could|might|must) (have|'ve)\b|\b(should|would|could)'ve\b|"
+                             r"\bwish(ed)?\b|\bif only\b", re.I)
+
+
 def _signal(f: Fact) -> str:
     if f.kind in _PLAN_KINDS:
         return "open"  # a plan, an idea or a question decides nothing, whatever words it uses
+    if _COUNTERFACTUAL.search(f.text):
+        return "mention"
+    if _CONDITIONAL.search(f.text):
+        return "open"
     if f.kind == "decision":
         if f.verdict in ("abandon",):
             return "closed"
