@@ -45,6 +45,10 @@ _HELP_B = re.compile(r"\b(help\w{0,3}|work\w{0,3}|improv\w{0,4}|gain\w{0,2}|matt
 # asks for facts of a run: who ran it, what it got, when, with which params
 _FACTQ = re.compile(r"^\s*(who|what|which|when|how (many|long|much|did|does|was|is))\b", re.I)
 _RUN_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:+\-]{2,80}")
+# "which ... came closest to MelGAN on LJSpeech?": the best run outside the reference, within the scope
+_CLOSEST = re.compile(r"\b(closest|nearest|next best|second best|runner.up)\b(\s{1,4}to\s{1,4}([\w\-.]{2,40}))?",
+                      re.I)
+_SCOPE = re.compile(r"\b(on|for|with|in)\s{1,4}([\w\-.]{2,40})", re.I)
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s")
 _LIST_SEP = re.compile(r",|;|\band\b|\bor\b|&")
 _BEATS = re.compile(r"\b(beats?|outperform\w*|better than|worse than|vs\.?|versus|compared? (to|with)|against|"
@@ -260,6 +264,10 @@ def answer(question: str, history: ProjectHistory) -> Answer:
                 parts.append(f"Gap: {fmt(abs(gap))} on {metric}.")
         return _finish(parts, cites)
 
+    close = _CLOSEST.search(q)
+    if close and metric and _closest_answer(idx, q, close, metric, goal, parts, cites):
+        return _finish(parts, cites)
+
     # 2. best run questions (optionally per metric)
     if _BEST.search(q) and not terms.key_concepts:
         wanted = metrics_named or ([metric] if metric else [])
@@ -427,6 +435,47 @@ def _subject_runs(idx: HistoryIndex, terms: PlanTerms, f: Fact, have: list[str],
                 and lo <= idx.run_by_id[rid].start <= f.at]
         out += sorted(mine, key=lambda rid: idx.run_by_id[rid].start)[-2:]
     return sorted(out, key=lambda rid: idx.run_by_id[rid].start)[-limit:]
+
+
+def _run_text(r: RunSnapshot) -> str:
+    return " ".join([r.run_name or "", *r.params.values()]).lower()
+
+
+def _closest_answer(idx: HistoryIndex, q: str, close: re.Match[str], metric: str, goal: Goal, parts: list[str],
+                    cites: _Cites) -> bool:
+    """The best run outside the reference ("closest to MelGAN": runs whose name or params name it are out;
+    "second best": the best run is out), inside the scope the question sets ("on LJSpeech")."""
+    ref = (close.group(3) or "").lower().strip(".-")
+    pool = [r for r in idx.runs if idx.valid(r, metric) and r.run_id not in idx.void_runs()]
+    scope = _SCOPE.search(q, close.end())
+    if scope:
+        word = scope.group(2).lower().strip(".-")
+        scoped = [r for r in pool if word in _run_text(r)]
+        pool = scoped or pool
+    if ref:
+        inside = [r for r in pool if ref in _run_text(r)]
+        outside = [r for r in pool if ref not in _run_text(r)]
+    else:
+        top = idx.best_run(metric, goal, pool)
+        inside = [top] if top is not None else []
+        outside = [r for r in pool if r is not top]
+    if not inside or not outside:
+        return False
+    best_out = idx.best_run(metric, goal, outside)
+    best_in = idx.best_run(metric, goal, inside)
+    if best_out is None or best_in is None:
+        return False
+    sign = 1.0 if goal == "max" else -1.0
+    if sign * (best_out.metrics[metric] - best_in.metrics[metric]) > 0:
+        # the reference is not the leader: "closest" is the nearest value, not the best one
+        target = best_in.metrics[metric]
+        best_out = min(outside, key=lambda r: (abs(r.metrics[metric] - target), -r.start.timestamp()))
+    gap = abs(best_in.metrics[metric] - best_out.metrics[metric])
+    conf = _distinctive(idx, best_out, limit=3)
+    parts.append(f"Closest by {metric}: {_run_label(idx, best_out, metric)}" + (f" ({conf})" if conf else "")
+                 + f"; the reference {_run_label(idx, best_in, metric)}; gap {fmt(gap)}.")
+    cites.add(None, [best_out.run_id, best_in.run_id])
+    return True
 
 
 def _list_items(body: str) -> list[str]:

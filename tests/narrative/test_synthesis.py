@@ -446,3 +446,13 @@ def test_conditionals_and_counterfactuals_decide_no_status(history: ProjectHisto
     report = synthesis.phase(_with(history, entries=[notes]))
     closed = {a.name.lower() for a in report.approaches if a.status in ("abandoned", "exhausted")}
     assert not any("attention" in n or "glove" in n for n in closed), closed
+
+
+def test_second_best_and_closest_to_a_reference(history: ProjectHistory) -> None:
+    ans = synthesis.answer("which run is the second best?", history)
+    assert "gru-attn-s2" in ans.answer and "0.71" in ans.answer  # val_f1 is in force: gru-attn 0.72 leads
+    assert RUNS[6].run_id in cited_runs(ans.citations, history)
+    # xlnet (0.69) is not the leader: the closest is the nearest value, gru-attn-s2 (0.71)
+    ans = synthesis.answer("which run came closest to xlnet?", history)
+    assert "Closest by val_f1: gru-attn-s2" in ans.answer
+    assert len(ans.answer) < 900
