@@ -264,6 +264,13 @@ def answer(question: str, history: ProjectHistory) -> Answer:
                 parts.append(f"Gap: {fmt(abs(gap))} on {metric}.")
         return _finish(parts, cites)
 
+    # "what did oleg try?", "which runs did maya log this week?": a person's runs, from the tracker
+    person = _person_named(idx, q) if not why and _FACTQ.search(q) else None
+    if person is not None and not named and not _about_more_than(body, person):
+        _person_runs(idx, person, metric, goal, parts, cites)
+        if parts:
+            return _finish(parts, cites)
+
     close = _CLOSEST.search(q)
     if close and metric and _closest_answer(idx, q, close, metric, goal, parts, cites):
         return _finish(parts, cites)
@@ -435,6 +442,44 @@ def _subject_runs(idx: HistoryIndex, terms: PlanTerms, f: Fact, have: list[str],
                 and lo <= idx.run_by_id[rid].start <= f.at]
         out += sorted(mine, key=lambda rid: idx.run_by_id[rid].start)[-2:]
     return sorted(out, key=lambda rid: idx.run_by_id[rid].start)[-limit:]
+
+
+def _person_named(idx: HistoryIndex, q: str) -> str | None:
+    users = {r.user.lower(): r.user for r in idx.runs if r.user}
+    for m in _RUN_REF.finditer(q):
+        w = m.group(0).rstrip(".:-,'s").lower()
+        if w in users and len(w) >= 3 and w not in vocab.STOPWORDS:
+            return users[w]
+    return None
+
+
+_ACTIVITY = frozenset({"tri", "try", "run", "log", "work", "do", "did", "test", "get", "got", "been", "lately",
+                       "recent", "recently", "week", "today", "yesterday", "latest", "last", "up", "since", "late",
+                       "has", "have", "doing", "done"})
+
+
+def _about_more_than(body: str, person: str) -> bool:
+    """Whether the question asks about something besides the person's activity ("what did shmuma get with
+    dueling?" is about dueling)."""
+    rest = {t for t in vocab.tokens(body) if t != person.lower() and t not in _ACTIVITY and not vocab.is_generic(t)}
+    return bool(rest)
+
+
+def _person_runs(idx: HistoryIndex, user: str, metric: str | None, goal: Goal, parts: list[str],
+                 cites: _Cites) -> None:
+    runs = sorted((r for r in idx.runs if r.user == user), key=lambda r: r.start)
+    if not runs:
+        return
+    recent = runs[-3:]
+    span = f"{runs[0].start:%Y-%m-%d} to {runs[-1].start:%Y-%m-%d}"
+    parts.append(f"{user} has {len(runs)} run(s) in the tracker, {span}; latest: "
+                 + "; ".join(f"{_run_label(idx, r, metric)} [{_distinctive(idx, r, limit=2)}]"
+                                       for r in reversed(recent)) + ".")
+    cites.add(None, [r.run_id for r in recent])
+    best = idx.best_run(metric, goal, runs) if metric else None
+    if best is not None and best not in recent:
+        parts.append(f"Their best by {metric}: {_run_label(idx, best, metric)}.")
+        cites.add(None, [best.run_id])
 
 
 def _run_text(r: RunSnapshot) -> str:

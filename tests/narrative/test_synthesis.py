@@ -456,3 +456,14 @@ def test_second_best_and_closest_to_a_reference(history: ProjectHistory) -> None
     ans = synthesis.answer("which run came closest to xlnet?", history)
     assert "Closest by val_f1: gru-attn-s2" in ans.answer
     assert len(ans.answer) < 900
+
+
+def test_what_did_a_person_run_answers_from_the_tracker(history: ProjectHistory) -> None:
+    lin = [run("h", "hgb-lr0.05-d3", 60, 12, {"model": "hist_gbm", "lr": "0.05"}, {"val_f1": 0.61}, user="lin"),
+           run("i", "hgb-lr0.1-d3", 61, 12, {"model": "hist_gbm", "lr": "0.1"}, {"val_f1": 0.63}, user="lin")]
+    h = _with(history, runs=lin)
+    ans = synthesis.answer("what did lin try?", h)
+    assert "lin has 2 run(s)" in ans.answer and "hgb-lr0.1-d3" in ans.answer
+    assert {r.run_id for r in lin} <= cited_runs(ans.citations, h)
+    # a question about a subject is not a question about the person's whole activity
+    assert "run(s) in the tracker" not in synthesis.answer("what did ada get with undersampling?", h).answer
