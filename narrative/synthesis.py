@@ -173,9 +173,10 @@ _DAYS = re.compile(r"\b(\d{1,3}(?:\.\d)?)\s{0,2}(hours?|hrs?|h|days?|d|weeks?|wk
 _SOON = re.compile(r"\b(tomorrow|tonight|end of (the )?day|eod|asap)\b|\bby (mon|tue|wed|thu|fri|sat|sun)\w{0,6}\b"
                    r"|\bend of (the )?week\b|\bthis week\b", re.I)
 _GPUS = re.compile(r"\b(\d{1,3})\s{0,2}(x\s{0,2})?(gpus?|a100s?|h100s?|v100s?|t4s?)\b", re.I)
+_ONE_GPU = re.compile(r"\b(one|a single|single|1) ?gpu\b", re.I)
 _NO_GPU = re.compile(r"\b(cpu[- ]only|no gpus?|without (a )?gpus?|laptop)\b", re.I)
-_TARGET = re.compile(r"\b(target|reach|hit|goal|need|get to|beat)\b\D{0,24}?"
-                     r"(\d{0,9}\.\d{1,9}|\d{1,9}(\.\d{1,9})?)", re.I)
+_TARGET = re.compile(r"\b(target|reach|hit|goal|need|get to|beat)\b.{0,24}?"
+                     r"(?<![\w.])(\d{0,9}\.\d{1,9}|\d{1,9}(\.\d{1,9})?)(?![\w])", re.I)
 
 
 @dataclass
@@ -205,6 +206,8 @@ def read_context(context: str) -> PlanContext:
     g = _GPUS.search(t)
     if g:
         ctx.gpus = int(g.group(1))
+    elif _ONE_GPU.search(t):
+        ctx.gpus = 1
     ctx.cpu_only = bool(_NO_GPU.search(t))
     tm = _TARGET.search(t)
     if tm:
@@ -243,8 +246,9 @@ def _shape(idx: HistoryIndex, experiments: list[NextExperiment], ctx: PlanContex
         gap = (ctx.target - v) if goal == "max" else (v - ctx.target)
         note = (f"Target {fmt(ctx.target)} on {metric}: the best run has {fmt(v)}, "
                 + (f"{fmt(gap)} to go." if gap > 0 else "already reached."))
-    if ctx.text:
-        note = (note + " " if note else "") + f"Context: {ctx.text}"
+    if note and experiments:
+        experiments[0].why = f"{experiments[0].why}; {note}"
+        return ""
     return note
 
 

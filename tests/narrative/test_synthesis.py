@@ -416,8 +416,9 @@ def test_best_value_is_credited_to_the_family_of_the_run_that_achieved_it(histor
 def test_next_uses_its_context(history: ProjectHistory) -> None:
     free = synthesis.next_plan(history)
     tight = synthesis.next_plan(history, context="deadline in 2 days, one GPU, target val_f1 0.75")
-    assert "0.75" in tight.pivot and "to go" in tight.pivot
-    assert "2 days" in tight.pivot or "Context" in tight.pivot
+    said = " ".join([tight.pivot, *(e.why for e in tight.experiments)])
+    assert "Target 0.75 on val_f1" in said and "to go" in said
+    assert "Target" not in " ".join([free.pivot, *(e.why for e in free.experiments)])
     assert [e.priority for e in tight.experiments] == list(range(1, len(tight.experiments) + 1))
     costs = [e.why for e in tight.experiments if "min" in e.why]
     assert costs or not free.experiments
