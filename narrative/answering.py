@@ -49,6 +49,8 @@ _RUN_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:+\-]{2,80}")
 _CLOSEST = re.compile(r"\b(closest|nearest|next best|second best|runner.up)\b(\s{1,4}to\s{1,4}([\w\-.]{2,40}))?",
                       re.I)
 _SCOPE = re.compile(r"\b(on|for|with|in)\s{1,4}([\w\-.]{2,40})", re.I)
+_PLANNY = re.compile(r"\W{0,4}(try|let'?s|maybe|perhaps|plan(ning)? to|will|going to|gonna|todo|to do|next|"
+                     r"should|want to|need to|idea)\b", re.I)
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s")
 _LIST_SEP = re.compile(r",|;|\band\b|\bor\b|&")
 _BEATS = re.compile(r"\b(beats?|outperform\w*|better than|worse than|vs\.?|versus|compared? (to|with)|against|"
@@ -336,7 +338,7 @@ def answer(question: str, history: ProjectHistory) -> Answer:
         quoted.add(key)
         used += 1
         # a plan is not an experiment: say so when the quote is an idea or a next step
-        planned = ", a plan" if f.kind in ("hypothesis", "next_step") else ""
+        planned = ", a plan" if _is_plan(f) and f.kind != "question" else ""
         parts.append(f"{f.author} ({f.at:%Y-%m-%d}{planned}): \"{_clip(_with_section(idx, f))}\"")
         runs = _useful_runs(idx, terms, f)
         if (why or helpq) and used == 1:
@@ -387,6 +389,11 @@ def _with_section(idx: HistoryIndex, f: Fact, limit: int = 3) -> str:
     return f"{label}: {' '.join(body)}" if body else label
 
 
+def _is_plan(f: Fact) -> bool:
+    """An idea, a next step or an imperative to oneself ("Try controlling the lr ...") is not a result."""
+    return f.kind in ("hypothesis", "next_step", "question") or f.opening or bool(_PLANNY.match(f.text))
+
+
 def _is_reason(text: str) -> bool:
     return bool(_BECAUSE.search(text) or _PURPOSE.search(text) or vocab.reason_kind(text)
                 or vocab.declares_void(text))
@@ -412,7 +419,7 @@ def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]]
         else:
             if f.kind == "conclusion" or f.verdict or f.negative or f.closing:
                 s += 0.2
-            if f.kind in ("hypothesis", "next_step", "question") or f.opening:
+            if _is_plan(f):
                 s -= 0.2  # a plan is not a result
             s += 0.15 * share
         out.append((s, f))
