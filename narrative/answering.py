@@ -14,25 +14,80 @@ from narrative.types import Answer, Citation, ProjectHistory
 from storage.records import Goal, RunSnapshot
 
 MAX_RUNS = 6
+# A thread question is a sentence or two: past this, only its head and tail are read (a 40,000-character
+# message must cost what a short one does; the helpers below are not all linear in a word's length).
+MAX_QUESTION_CHARS = 1200
+MAX_WORD_CHARS = 64
+_SPACES = re.compile(r"\s+")
 _QWORDS = re.compile(r"^\s*(why|what|which|how|did|does|do|is|are|was|were|should|can|could|who|when|where)\b"
-                     r"(\s+(did|do|does|is|are|was|were|we|not|n't|didn't|aren't|isn't))*", re.I)
+                     r"(\s{1,8}(did|do|does|is|are|was|were|we|not|n't|didn't|aren't|isn't))*", re.I)
 _BEST = re.compile(r"\b(best|winner|leading|top|current (setup|model|config)|candidate|ship\w*|go with|"
                    r"production model)\b", re.I)
-_WHY_STOP = re.compile(r"\b(why|reason)\b.*\b(stop|abandon|drop|park|not|n't|didn'?t|aren'?t|isn'?t|shelv|give up|"
-                       r"gave up|kill|leave|left|switch)", re.I)
-_WHY = re.compile(r"^\s*(why|how come)\b|\b(what|which) (was|is|were) the reason|\breason (for|why)\b", re.I)
-_VOIDQ = re.compile(r"\b(thrown out|throw\w* out|void|invalid\w*|exclud\w*|discard\w*|ignor\w*|disqualif\w*|"
+# "why ... stop/abandon ...": the first cue, then the second anywhere after it (two linear searches, never
+# ``A.*B``, which backtracks quadratically on a long question of repeated "why ").
+_WHY_STOP_A = re.compile(r"\b(why|reason)\b", re.I)
+_WHY_STOP_B = re.compile(r"\b(stop|abandon|drop|park|not|n't|didn'?t|aren'?t|isn'?t|shelv|give up|gave up|kill|leave|"
+                         r"left|switch)", re.I)
+_WHY = re.compile(r"^\s*(why|how come)\b|\bwhat (was|went|is|goes) wrong\b|\bwhat (was|is) the (problem|issue|bug)\b|"
+                  r"\b(what|which) (was|is|were) the reason|\breason (for|why)\b", re.I)
+_VOIDQ = re.compile(r"\b(thrown out|throw\w{0,6} out|void|invalid\w*|exclud\w*|discard\w*|ignor\w*|disqualif\w*|"
                     r"not count\w*|remov\w*|leak\w*)\b", re.I)
 _BECAUSE = re.compile(r"\b(because|since|due to|as it|so it|turns? out|which means|the reason|caus\w*|overwrit\w*|"
                       r"not worth|too (slow|big|large|expensive)|doesn'?t fit|over budget)\b", re.I)
+# a stated purpose or cause ("to fit in memory", "as 1M buffer will require 100GB", "so that ...")
+_PURPOSE = re.compile(r"\b(so that|in order to|as (it|they|the|a|an|we|this|that|\d)|so (we|it|that)|otherwise|"
+                      r"to (fit|avoid|reduce|save|speed|keep|stay|get|make|check|test|see|match|compare)|"
+                      r"weird|broke\w{0,3}|bug\w{0,3}|wrong|fail\w{0,3}|suspicious|problem|issue)\b", re.I)
+# "did X help?", "has X improved ...", "does X matter": the verdict with its numbers
+_HELP_A = re.compile(r"^\s*(did|does|do|has|have|was|were|is|are)\b", re.I)
+_HELP_B = re.compile(r"\b(help\w{0,3}|work\w{0,3}|improv\w{0,4}|gain\w{0,2}|matter\w{0,2}|change\w{0,2}|"
+                     r"anything|better|worse|hurt\w{0,3}|boost\w{0,3}|worth)\b", re.I)
+# asks for facts of a run: who ran it, what it got, when, with which params
+_FACTQ = re.compile(r"^\s*(who|what|which|when|how (many|long|much|did|does|was|is))\b", re.I)
+_RUN_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:+\-]{2,80}")
+# "which ... came closest to MelGAN on LJSpeech?": the best run outside the reference, within the scope
+_CLOSEST = re.compile(r"\b(closest|nearest|next best|second best|runner.up)\b(\s{1,4}to\s{1,4}([\w\-.]{2,40}))?",
+                      re.I)
+_SCOPE = re.compile(r"\b(on|for|with|in)\s{1,4}([\w\-.]{2,40})", re.I)
+_PLANNY = re.compile(r"\W{0,4}(try|let'?s|maybe|perhaps|plan(ning)? to|will|going to|gonna|todo|to do|next|"
+                     r"should|want to|need to|idea)\b", re.I)
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s")
+_LIST_SEP = re.compile(r",|;|\band\b|\bor\b|&")
 _BEATS = re.compile(r"\b(beats?|outperform\w*|better than|worse than|vs\.?|versus|compared? (to|with)|against|"
                     r"over|or)\b", re.I)
-_SEEDQ = re.compile(r"\bseeds?\b.*\b(noise|nois\w*|varian\w*|spread|std|jitter|wobble|var(y|ies)|how (big|much|large)|"
-                    r"stable|stability|move|moves|change|changes)\b|"
-                    r"\b(noise|varian\w*|spread|how (much|big|large))\b.*\bseeds?\b|\brun.to.run (noise|variance)\b",
-                    re.I)
+_SEED_WORD = re.compile(r"\bseeds?\b", re.I)
+_SEED_SPREAD = re.compile(r"\b(noise|nois\w{0,6}|varian\w{0,6}|spread|std|jitter|wobble|var(y|ies)|"
+                          r"how (big|much|large)|stable|stability|moves?|changes?)\b", re.I)
+_SEED_SPREAD_BEFORE = re.compile(r"\b(noise|varian\w{0,6}|spread|how (much|big|large))\b", re.I)
+_RUN_TO_RUN = re.compile(r"\brun.to.run (noise|variance)\b", re.I)
 _SHIP = re.compile(r"\b(ship\w*|candidate|deploy\w*|production|prod|release)\b", re.I)
+_METRIC_WORD = re.compile(r"\bmetric\b")
+_METRIC_MOVE = re.compile(r"\b(switch|chang|move|why)\w*")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _COMPARE = re.compile(r"\b(compare|compared|vs\.?|versus|against|relative to|better than|worse than)\b", re.I)
+
+
+def bounded_question(question: str) -> str:
+    """The question with whitespace runs folded, words longer than any real word dropped, and only its first
+    and last 600 characters kept when longer: every later step then works on a bounded text."""
+    words = [w for w in _SPACES.split(question.strip()) if len(w) <= MAX_WORD_CHARS]
+    q = " ".join(words)
+    if len(q) > MAX_QUESTION_CHARS:
+        half = MAX_QUESTION_CHARS // 2
+        q = q[:half].rsplit(" ", 1)[0] + " ... " + q[-half:].split(" ", 1)[-1]
+    return q
+
+
+def _then(first: re.Pattern[str], second: re.Pattern[str], text: str) -> bool:
+    """``first`` somewhere and ``second`` after it: the regex ``first.*second`` without its quadratic backtracking.
+    The earliest ``first`` leaves the most room after it, so one search of each pattern decides."""
+    m = first.search(text)
+    return m is not None and second.search(text, m.end()) is not None
+
+
+def _asks_seed_noise(q: str) -> bool:
+    return (_then(_SEED_WORD, _SEED_SPREAD, q) or _then(_SEED_SPREAD_BEFORE, _SEED_WORD, q)
+            or _RUN_TO_RUN.search(q) is not None)
 
 
 class _Cites:
@@ -135,11 +190,11 @@ def answer(question: str, history: ProjectHistory) -> Answer:
     metric, goal = idx.metric_now()
     cites = _Cites(idx)
     parts: list[str] = []
-    q = question.strip()
+    q = bounded_question(question)
     qn = vocab.norm(q)
 
     # 1. why did the primary metric change?
-    if re.search(r"\bmetric\b", qn) and re.search(r"\b(switch|chang|move|why)\w*", qn) and idx.switches():
+    if _METRIC_WORD.search(qn) and _METRIC_MOVE.search(qn) and idx.switches():
         for at, m, g, reason, eid in idx.switches()[-2:]:
             before = _sentences_before(idx, eid, reason)
             parts.append(f"On {at:%Y-%m-%d} the primary metric became {m} ({g}): \"{_clip(reason, 200)}\"")
@@ -155,12 +210,25 @@ def answer(question: str, history: ProjectHistory) -> Answer:
     metrics_named = _metrics_in(idx, q)
     body = _QWORDS.sub(" ", q)
     terms = plan_terms(body, idx)
-    why = bool(_WHY_STOP.search(q) or _WHY.search(q))
+    why = _then(_WHY_STOP_A, _WHY_STOP_B, q) or bool(_WHY.search(q))
     facts = _rank_facts(idx, terms, why, void=bool(_VOIDQ.search(q)))
+    helpq = not why and _then(_HELP_A, _HELP_B, q)
+    if why or helpq:
+        facts = _rerank(idx, terms, facts, why=why)
     topical = [(s, f) for s, f in facts if s >= 0.45]
 
+    # a question that names runs ("who ran hgb-lr0.05-d3 and what did it get?"): the tracker's facts
+    named = _runs_named(idx, q)
+    if named and not why and (_FACTQ.search(q) or not topical):
+        _run_facts(idx, named, metric, parts, cites)
+        for _, f in topical[:1]:
+            if set(f.run_ids) & {r.run_id for r in named}:
+                parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{_clip(f.text, 200)}\"")
+                cites.add(f.entry_id, [])
+        return _finish(parts, cites)
+
     # seed noise: the spread of runs that differ only by seed
-    if _SEEDQ.search(q) and metric:
+    if _asks_seed_noise(q) and metric:
         seed_metric = metrics_named[0] if metrics_named else metric
         done = _seed_answer(idx, seed_metric, parts, cites)
         if done:
@@ -196,6 +264,17 @@ def answer(question: str, history: ProjectHistory) -> Answer:
             if metric and metric in latest.metrics:
                 gap = best.metrics[metric] - latest.metrics[metric]
                 parts.append(f"Gap: {fmt(abs(gap))} on {metric}.")
+        return _finish(parts, cites)
+
+    # "what did oleg try?", "which runs did maya log this week?": a person's runs, from the tracker
+    person = _person_named(idx, q) if not why and _FACTQ.search(q) else None
+    if person is not None and not named and not _about_more_than(body, person):
+        _person_runs(idx, person, metric, goal, parts, cites)
+        if parts:
+            return _finish(parts, cites)
+
+    close = _CLOSEST.search(q)
+    if close and metric and _closest_answer(idx, q, close, metric, goal, parts, cites):
         return _finish(parts, cites)
 
     # 2. best run questions (optionally per metric)
@@ -239,18 +318,31 @@ def answer(question: str, history: ProjectHistory) -> Answer:
                  "open": "is still open"}[ap.status]
         why_txt = f" ({ap.reason_kind})" if ap.reason_kind and ap.status != "open" else ""
         parts.append(f"{ap.name} {state}{why_txt}.")
+    if helpq and topical:
+        top = topical[0][1]
+        section_neg = _heading_level(top.text) > 0 and vocab.cue_flags(_with_section(idx, top))[0]
+        if top.negative or top.verdict == "did_not_work" or section_neg:
+            parts.append("Verdict: no gain.")
+        elif top.verdict == "worked" or (top.kind == "conclusion" and not top.negative):
+            parts.append("Verdict: it helped.")
     quoted: set[str] = set()
     used = 0
     for _s, f in topical:
         if used >= 2:
             break
+        if why and used and not _is_reason(f.text):
+            continue  # a second quote for a why-question must give a reason too, not just share a word
         key = _quote_key(f.text)
         if key in quoted or any(key in k or k in key for k in quoted):
             continue
         quoted.add(key)
         used += 1
-        parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{_clip(f.text)}\"")
+        # a plan is not an experiment: say so when the quote is an idea or a next step
+        planned = ", a plan" if _is_plan(f) and f.kind != "question" else ""
+        parts.append(f"{f.author} ({f.at:%Y-%m-%d}{planned}): \"{_clip(_with_section(idx, f))}\"")
         runs = _useful_runs(idx, terms, f)
+        if (why or helpq) and used == 1:
+            runs = list(dict.fromkeys(runs + _subject_runs(idx, terms, f, runs, subjects=_list_items(body))))[:4]
         cites.add(f.entry_id, runs)
         if why and used == 1:
             for nb in _reasons_near(idx, f):
@@ -272,8 +364,228 @@ def answer(question: str, history: ProjectHistory) -> Answer:
     return _finish(parts, cites)
 
 
+def _heading_level(text: str) -> int:
+    m = _HEADING.match(text)
+    return len(m.group(1)) if m else 0
+
+
+def _with_section(idx: HistoryIndex, f: Fact, limit: int = 3) -> str:
+    """A heading is a label, not an answer: quote it with the first sentences of its section."""
+    level = _heading_level(f.text)
+    if not level:
+        return f.text
+    label = f.text.lstrip("#").strip()
+    body: list[str] = []
+    after = sorted((g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence"
+                    and g.position > f.position), key=lambda g: g.position)
+    for g in after:
+        lv = _heading_level(g.text)
+        if lv and lv <= level:
+            break
+        if not lv:
+            body.append(g.text.lstrip("-* ").strip())
+        if len(body) >= limit:
+            break
+    return f"{label}: {' '.join(body)}" if body else label
+
+
+def _is_plan(f: Fact) -> bool:
+    """An idea, a next step or an imperative to oneself ("Try controlling the lr ...") is not a result."""
+    return f.kind in ("hypothesis", "next_step", "question") or f.opening or bool(_PLANNY.match(f.text))
+
+
+def _is_reason(text: str) -> bool:
+    return bool(_BECAUSE.search(text) or _PURPOSE.search(text) or vocab.reason_kind(text)
+                or vocab.declares_void(text))
+
+
+def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]], *, why: bool
+            ) -> list[tuple[float, Fact]]:
+    """Why-questions want the sentence that gives the reason for what was asked, not one that merely shares a
+    word: the question's own words beyond its concepts (the action: "restarted", "stopped", "larger") weigh,
+    and a stated reason or purpose counts. Did-it-help questions want the verdict sentence."""
+    total = sum(terms.tokens.values()) or 1.0
+    out: list[tuple[float, Fact]] = []
+    for s, f in facts:
+        share = sum(w for t, w in terms.tokens.items() if t in f.toks) / total
+        if why:
+            if _is_reason(f.text):
+                s += 0.25
+            elif _reasons_near(idx, f, limit=1):
+                s += 0.1
+            else:
+                s -= 0.1
+            s += 0.3 * share
+        else:
+            if f.kind == "conclusion" or f.verdict or f.negative or f.closing:
+                s += 0.2
+            if _is_plan(f):
+                s -= 0.2  # a plan is not a result
+            s += 0.15 * share
+        out.append((s, f))
+    out.sort(key=lambda x: (x[0], x[1].at), reverse=True)
+    return out
+
+
+def _subject_runs(idx: HistoryIndex, terms: PlanTerms, f: Fact, have: list[str], *, subjects: list[str],
+                  limit: int = 3) -> list[str]:
+    """The runs the question's subject describes (params, names) that the sentence's author ran in the two weeks
+    before writing it, when the sentence's own runs are not about that subject."""
+    lo = f.at - dt.timedelta(days=14)
+    groups = [terms]
+    if len(subjects) > 1:
+        groups = [plan_terms(piece, idx) for piece in subjects]  # "basic, 2-step and double DQN": each one
+    out: list[str] = []
+    for g in groups:
+        hits = _rank_runs(idx, g)
+        if not hits:
+            continue
+        top = hits[0][0]
+        best = {rid for s, rid in hits if s >= top - 1e-9}
+        if set(have) & best and len(groups) == 1:
+            continue
+        mine = [rid for rid in best if rid not in out and (not idx.run_by_id[rid].user or
+                                                             idx.run_by_id[rid].user == f.author)
+                and lo <= idx.run_by_id[rid].start <= f.at]
+        out += sorted(mine, key=lambda rid: idx.run_by_id[rid].start)[-2:]
+    return sorted(out, key=lambda rid: idx.run_by_id[rid].start)[-limit:]
+
+
+def _person_named(idx: HistoryIndex, q: str) -> str | None:
+    users = {r.user.lower(): r.user for r in idx.runs if r.user}
+    for m in _RUN_REF.finditer(q):
+        w = m.group(0).rstrip(".:-,'s").lower()
+        if w in users and len(w) >= 3 and w not in vocab.STOPWORDS:
+            return users[w]
+    return None
+
+
+_ACTIVITY = frozenset({"tri", "try", "run", "log", "work", "do", "did", "test", "get", "got", "been", "lately",
+                       "recent", "recently", "week", "today", "yesterday", "latest", "last", "up", "since", "late",
+                       "has", "have", "doing", "done"})
+
+
+def _about_more_than(body: str, person: str) -> bool:
+    """Whether the question asks about something besides the person's activity ("what did shmuma get with
+    dueling?" is about dueling)."""
+    rest = {t for t in vocab.tokens(body) if t != person.lower() and t not in _ACTIVITY and not vocab.is_generic(t)}
+    return bool(rest)
+
+
+def _person_runs(idx: HistoryIndex, user: str, metric: str | None, goal: Goal, parts: list[str],
+                 cites: _Cites) -> None:
+    runs = sorted((r for r in idx.runs if r.user == user), key=lambda r: r.start)
+    if not runs:
+        return
+    recent = runs[-3:]
+    span = f"{runs[0].start:%Y-%m-%d} to {runs[-1].start:%Y-%m-%d}"
+    parts.append(f"{user} has {len(runs)} run(s) in the tracker, {span}; latest: "
+                 + "; ".join(f"{_run_label(idx, r, metric)} [{_distinctive(idx, r, limit=2)}]"
+                                       for r in reversed(recent)) + ".")
+    cites.add(None, [r.run_id for r in recent])
+    best = idx.best_run(metric, goal, runs) if metric else None
+    if best is not None and best not in recent:
+        parts.append(f"Their best by {metric}: {_run_label(idx, best, metric)}.")
+        cites.add(None, [best.run_id])
+
+
+def _run_text(r: RunSnapshot) -> str:
+    return " ".join([r.run_name or "", *r.params.values()]).lower()
+
+
+def _closest_answer(idx: HistoryIndex, q: str, close: re.Match[str], metric: str, goal: Goal, parts: list[str],
+                    cites: _Cites) -> bool:
+    """The best run outside the reference ("closest to MelGAN": runs whose name or params name it are out;
+    "second best": the best run is out), inside the scope the question sets ("on LJSpeech")."""
+    ref = (close.group(3) or "").lower().strip(".-")
+    pool = [r for r in idx.runs if idx.valid(r, metric) and r.run_id not in idx.void_runs()]
+    scope = _SCOPE.search(q, close.end())
+    if scope:
+        word = scope.group(2).lower().strip(".-")
+        scoped = [r for r in pool if word in _run_text(r)]
+        pool = scoped or pool
+    if ref:
+        inside = [r for r in pool if ref in _run_text(r)]
+        outside = [r for r in pool if ref not in _run_text(r)]
+    else:
+        top = idx.best_run(metric, goal, pool)
+        inside = [top] if top is not None else []
+        outside = [r for r in pool if r is not top]
+    if not inside or not outside:
+        return False
+    best_out = idx.best_run(metric, goal, outside)
+    best_in = idx.best_run(metric, goal, inside)
+    if best_out is None or best_in is None:
+        return False
+    sign = 1.0 if goal == "max" else -1.0
+    if sign * (best_out.metrics[metric] - best_in.metrics[metric]) > 0:
+        # the reference is not the leader: "closest" is the nearest value, not the best one
+        target = best_in.metrics[metric]
+        best_out = min(outside, key=lambda r: (abs(r.metrics[metric] - target), -r.start.timestamp()))
+    gap = abs(best_in.metrics[metric] - best_out.metrics[metric])
+    conf = _distinctive(idx, best_out, limit=3)
+    parts.append(f"Closest by {metric}: {_run_label(idx, best_out, metric)}" + (f" ({conf})" if conf else "")
+                 + f"; the reference {_run_label(idx, best_in, metric)}; gap {fmt(gap)}.")
+    cites.add(None, [best_out.run_id, best_in.run_id])
+    return True
+
+
+def _list_items(body: str) -> list[str]:
+    """The items of an enumeration in the question ("basic, 2-step and double DQN"), each a subject."""
+    items = [x.strip() for x in _LIST_SEP.split(body) if x and x.strip()]
+    return items if 2 <= len(items) <= 6 else []
+
+
+def _run_names(idx: HistoryIndex) -> dict[str, list[str]]:
+    cached = idx.cache.get("run_names_lower")
+    if isinstance(cached, dict):
+        return cached
+    names: dict[str, list[str]] = {}
+    for r in idx.runs:
+        if r.run_name:
+            names.setdefault(r.run_name.lower(), []).append(r.run_id)
+    idx.cache["run_names_lower"] = names
+    return names
+
+
+def _runs_named(idx: HistoryIndex, q: str) -> list[RunSnapshot]:
+    """Runs the question names exactly (a run name with a digit or a separator, or a run id or its prefix)."""
+    names = _run_names(idx)
+    out: list[RunSnapshot] = []
+    for m in _RUN_REF.finditer(q):
+        ref = m.group(0).rstrip(".:-,").lower()
+        rids = names.get(ref, [])
+        if rids and not any(ch.isdigit() or ch in "-_." for ch in ref):
+            rids = []  # a plain word that happens to be a run name ("baseline") is not a reference
+        if not rids and len(ref) >= 8 and all(ch in "0123456789abcdef" for ch in ref):
+            rids = [r for r in idx.run_by_id if r.startswith(ref)][:2]
+        for rid in rids[:3]:
+            run = idx.run_by_id.get(rid)
+            if run is not None and run not in out:
+                out.append(run)
+    return out[:3]
+
+
+def _run_facts(idx: HistoryIndex, runs: list[RunSnapshot], metric: str | None, parts: list[str],
+               cites: _Cites) -> None:
+    for r in runs:
+        name = r.run_name or r.run_id[:8]
+        mins = f", {round((r.end - r.start).total_seconds() / 60)} min" if r.end else ""
+        keys = ([metric] if metric and metric in r.metrics else []) + sorted(k for k in r.metrics if k != metric)
+        got = ", ".join(f"{k} {fmt(r.metrics[k])}" for k in keys[:4]) or "no metrics logged"
+        conf = _distinctive(idx, r, limit=4)
+        parts.append(f"{name}: run by {r.user or 'unknown'} on {r.start:%Y-%m-%d %H:%M}, {r.status.lower()}{mins}; "
+                     f"{got}" + (f"; config: {conf}" if conf else "") + ".")
+        cites.add(None, [r.run_id])
+        eids = idx.run_entries.get(r.run_id, [])
+        if eids:
+            e = idx.entry_by_id[eids[-1]]
+            parts.append(f"Logged in {e.author}'s note of {e.at:%Y-%m-%d}.")
+            cites.add(e.id, [])
+
+
 def _quote_key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()[:120]
+    return _NON_ALNUM.sub(" ", text.lower()).strip()[:120]
 
 
 def _reasons_near(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[Fact]:

@@ -17,10 +17,14 @@ UMBRELLA = {
     "latency", "threshold", "tuning", "n_estimators", "optimizer", "embeddings", "learning_rate", "epochs",
     "batch_size", "gbm",
 }
-_CONTRAST = re.compile(r"\b(instead of|rather than|vs\.?|versus|compared (to|with)|than|over|from|beats?)\s+"
+_CONTRAST = re.compile(r"\b(instead of|rather than|vs\.?|versus|compared (to|with)|than|over|from|beats?)\s{1,8}"
                        r"([\w\- ./]{0,30})", re.I)
-_HEAD_STOP = re.compile(r"\s*(?::|->|→|=>|=|\(|\bgives?\b|\bgets?\b|\bgot\b|\bon top\b|\bhit\b|\blands?\b|"
+_HEAD_STOP = re.compile(r"\s{0,8}(?::|->|→|=>|=|\(|\bgives?\b|\bgets?\b|\bgot\b|\bon top\b|\bhit\b|\blands?\b|"
                         r"\btakes?\b|\bwent\b|\bis\b|\bwas\b|\bwere\b|\bare\b|,)")
+
+_MARKUP = re.compile(r"[`*_#>]+")
+_LEAD_FILLER = re.compile(r"^(also|then|and|so|plus|\+|-|tried|trying|added|adding)\s+", re.I)
+_WORD = re.compile(r"[A-Za-z][\w\-.]*")
 
 
 @dataclass
@@ -64,15 +68,30 @@ def subject_concepts(fact: Fact) -> set[str]:
 
 def head_phrase(text: str) -> str:
     """"tenure buckets on top of full_v2: nothing" -> "tenure buckets"."""
-    t = re.sub(r"[`*_#>]+", " ", text).strip()
-    t = re.sub(r"^(also|then|and|so|plus|\+|-|tried|trying|added|adding)\s+", "", t, flags=re.I)
+    t = _MARKUP.sub(" ", text).strip()
+    t = _LEAD_FILLER.sub("", t)
     head = _HEAD_STOP.split(t, maxsplit=1)[0]
-    words = [w for w in re.findall(r"[A-Za-z][\w\-.]*", head)
+    words = [w for w in _WORD.findall(head)
              if w.lower() not in vocab.STOPWORDS and not vocab.is_generic(vocab.stem(w.lower()))]
     return " ".join(words[:3]).lower()
 
 
+_PLAN_KINDS = ("hypothesis", "next_step", "question")
+
+
+# "if it doesn't work, disable fp16" is a plan; "should have used class weights" never happened
+_CONDITIONAL = re.compile(r"^\W{0,4}(if|unless|in case|otherwise)\b|[,;:]\s{0,3}(if|unless|in case)\b", re.I)
+_COUNTERFACTUAL = re.compile(r"\b(should|would|could|might|must) (have|'ve)\b|\b(should|would|could)'ve\b|"
+                             r"\bwish(ed)?\b|\bif only\b", re.I)
+
+
 def _signal(f: Fact) -> str:
+    if f.kind in _PLAN_KINDS:
+        return "open"  # a plan, an idea or a question decides nothing, whatever words it uses
+    if _COUNTERFACTUAL.search(f.text):
+        return "mention"
+    if _CONDITIONAL.search(f.text):
+        return "open"
     if f.kind == "decision":
         if f.verdict in ("abandon",):
             return "closed"
@@ -82,7 +101,7 @@ def _signal(f: Fact) -> str:
         return "closed"
     if f.kind == "conclusion" and f.verdict == "did_not_work":
         return "negative"
-    if f.adopting and not f.negative:
+    if f.adopting and not f.negative and not f.opening:
         return "adopted"
     if f.negative:
         return "negative"
@@ -101,6 +120,25 @@ def _reason_text(kind: str, f: Fact) -> str:
     return f"{label}: {snippet}" if label else snippet
 
 
+def _phrase_in_data(idx: HistoryIndex, phrase: str) -> bool:
+    """A phrase names a line of work only when the runs carry one of its words (params, values, names): a
+    heading word ("note", "private") or a contraction left over from a sentence is not an approach."""
+    toks = {t for t in vocab.tokens(phrase) if len(t) >= 3 and not vocab.is_generic(t)}
+    if not toks:
+        return False
+    seen = idx.cache.get("run_tokens")
+    if not isinstance(seen, frozenset):
+        acc: set[str] = set()
+        for d in idx.run_docs.values():
+            acc |= d.toks
+        seen = idx.cache["run_tokens"] = frozenset(acc)
+    return not toks.isdisjoint(seen)
+
+
+def _in_runs(idx: HistoryIndex, cid: str) -> bool:
+    return bool(idx.runs_with(cid, 1))
+
+
 def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
     cached = idx.cache.get(f"approaches:{limit}")
     if isinstance(cached, list):
@@ -113,7 +151,7 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
         names: dict[str, str] = {k: vocab.CONCEPT_BY_ID[k].name for k in keys}
         if not keys and (f.closing or (f.kind == "conclusion" and f.verdict == "did_not_work")):
             phrase = head_phrase(f.text)
-            if phrase and len(phrase) >= 4:
+            if phrase and len(phrase) >= 4 and _phrase_in_data(idx, phrase):
                 keys = {"phrase:" + phrase}
                 names["phrase:" + phrase] = phrase
         sig = _signal(f)
@@ -150,7 +188,11 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
         ap.run_ids = rids[:10]
         ap.first_at = ap.events[0].at
         ap.last_at = ap.events[-1].at
-        best = idx.best_run(metric, goal, [idx.run_by_id[r] for r in ap.run_ids]) if metric else None
+        own = ap.run_ids
+        if not cid.startswith("phrase:"):
+            # the best value goes to the family of the run that achieved it: only runs that carry the concept
+            own = [r for r in ap.run_ids if cid in idx.run_docs[r].cover]
+        best = idx.best_run(metric, goal, [idx.run_by_id[r] for r in own]) if metric and own else None
         if best is not None and metric:
             ap.best_run_id, ap.best_value = best.run_id, best.metrics[metric]
         if ap.status == "open" and metric:
@@ -164,6 +206,8 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
         return (decided + (1 if strong else 0), talk + strong, ap.last_at.timestamp() if ap.last_at else 0.0)
 
     out = [a for a in out if any(e.signal != "mention" for e in a.events) or len(a.entry_ids) > 1]
+    # a family that no run carries and that only one sentence names is a stray word match, not a line of work
+    out = [a for a in out if a.key.startswith("phrase:") or _in_runs(idx, a.key) or len(a.entry_ids) > 1]
     out.sort(key=rank, reverse=True)
     out = _merge_duplicates(out)[:limit]
     out.sort(key=lambda a: a.first_at or dt.datetime.min.replace(tzinfo=dt.UTC))
@@ -222,7 +266,8 @@ def _decide_status(ap: Approach) -> None:
     ap.reason = _reason_text("", opener.fact)
 
 
-_CLAUSE = re.compile(r"(?<=[.;!?])\s+|\s+(?:but|while|whereas|although|though)\s+|\s+--?\s+")
+# each whitespace run is entered at its start only (the lookbehind), so a split stays linear on long runs
+_CLAUSE = re.compile(r"(?<=[.;!?])\s+|(?<!\s)\s+(?:but|while|whereas|although|though)\s+|(?<!\s)\s+--?\s+")
 
 
 def _subject_reason(key: str, text: str) -> str:

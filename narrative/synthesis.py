@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import statistics
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from narrative.answering import answer as _answer
 from narrative.approaches import Approach, derive
@@ -163,6 +166,89 @@ def digest(history: ProjectHistory, *, days: int = 7) -> Digest:
                   best=best_now, best_before=best_before, sections=sections, series=series)
 
 
+_DAYS = re.compile(r"\b(\d{1,3}(?:\.\d)?)\s{0,2}(hours?|hrs?|h|days?|d|weeks?|wks?|w)\b", re.I)
+_SOON = re.compile(r"\b(tomorrow|tonight|end of (the )?day|eod|asap)\b|\bby (mon|tue|wed|thu|fri|sat|sun)\w{0,6}\b"
+                   r"|\bend of (the )?week\b|\bthis week\b", re.I)
+_GPUS = re.compile(r"\b(\d{1,3})\s{0,2}(x\s{0,2})?(gpus?|a100s?|h100s?|v100s?|t4s?)\b", re.I)
+_ONE_GPU = re.compile(r"\b(one|a single|single|1) ?gpu\b", re.I)
+_NO_GPU = re.compile(r"\b(cpu[- ]only|no gpus?|without (a )?gpus?|laptop)\b", re.I)
+_TARGET = re.compile(r"\b(target|reach|hit|goal|need|get to|beat)\b.{0,24}?"
+                     r"(?<![\w.])(\d{0,9}\.\d{1,9}|\d{1,9}(\.\d{1,9})?)(?![\w])", re.I)
+
+
+@dataclass
+class PlanContext:
+    """What ``next --context`` says about the deadline, compute and target, read from plain words."""
+
+    days: float | None = None
+    gpus: int | None = None
+    cpu_only: bool = False
+    target: float | None = None
+    text: str = ""
+
+    @property
+    def tight(self) -> bool:
+        return (self.days is not None and self.days <= 3) or self.cpu_only or self.gpus == 1
+
+
+def read_context(context: str) -> PlanContext:
+    ctx = PlanContext(text=" ".join(context.split())[:300])
+    t = ctx.text
+    m = _DAYS.search(t)
+    if m:
+        n, unit = float(m.group(1)), m.group(2).lower()
+        ctx.days = n / 24 if unit.startswith("h") else n * 7 if unit.startswith("w") else n
+    elif _SOON.search(t):
+        ctx.days = 2.0
+    g = _GPUS.search(t)
+    if g:
+        ctx.gpus = int(g.group(1))
+    elif _ONE_GPU.search(t):
+        ctx.gpus = 1
+    ctx.cpu_only = bool(_NO_GPU.search(t))
+    tm = _TARGET.search(t)
+    if tm:
+        ctx.target = float(tm.group(2))
+    return ctx
+
+
+def _minutes(idx: HistoryIndex, citations: list[Citation]) -> float | None:
+    """Typical training time of the runs an experiment builds on (what one more try will cost)."""
+    rids = [rid for c in citations for rid in (c.run_ids or idx.entry_runs.get(c.entry_id or "", []))]
+    mins = [(r.end - r.start).total_seconds() / 60 for rid in rids
+            if (r := idx.run_by_id.get(rid)) is not None and r.end is not None]
+    return statistics.median(mins) if mins else None
+
+
+def _shape(idx: HistoryIndex, experiments: list[NextExperiment], ctx: PlanContext, metric: str | None,
+           goal: str) -> str:
+    """Order and annotate the suggestions by the context: under a tight deadline or little compute the cheap
+    ones first (by the training time of the runs they build on); a target gives the gap to close."""
+    note = ""
+    if ctx.tight:
+        costs = {id(e): _minutes(idx, e.citations) for e in experiments}
+        experiments.sort(key=lambda e: (costs[id(e)] is None, costs[id(e)] or 0.0, e.priority))
+        budget = ctx.days * 24 * 60 if ctx.days is not None else None
+        for e in experiments:
+            c = costs[id(e)]
+            if c is not None:
+                fits = f", fits the {ctx.days:g}-day deadline" if budget and c * 3 <= budget else (
+                    ", too long to repeat before the deadline" if budget else "")
+                e.why = f"{e.why} (its runs take ~{c:.0f} min{fits})"
+        for i, e in enumerate(experiments, 1):
+            e.priority = i
+    best = idx.best_run(metric, goal) if metric else None  # type: ignore[arg-type]
+    if ctx.target is not None and best is not None and metric:
+        v = best.metrics[metric]
+        gap = (ctx.target - v) if goal == "max" else (v - ctx.target)
+        note = (f"Target {fmt(ctx.target)} on {metric}: the best run has {fmt(v)}, "
+                + (f"{fmt(gap)} to go." if gap > 0 else "already reached."))
+    if note and experiments:
+        experiments[0].why = f"{experiments[0].why}; {note}"
+        return ""
+    return note
+
+
 _BASELINES = ("logreg", "linear", "seasonal_naive", "tfidf", "naive_bayes", "linear_probe", "ets", "knn")
 
 
@@ -209,6 +295,10 @@ def next_plan(history: ProjectHistory, *, context: str = "") -> NextPlan:
                 pivot = (f"Diminishing returns: the last {min(5, len(gains))} runs improved {metric} by "
                          f"{fmt(sum(gains[-5:]))} in total (seed noise ~{fmt(noise)}). Consider a bigger change "
                          "(data, features, problem framing) over more tuning.")
+    ctx = read_context(context)
+    note = _shape(idx, experiments, ctx, metric, goal)
+    if note:
+        pivot = f"{note} {pivot}".strip()
     return NextPlan(best=_best(idx), experiments=experiments, low_roi=low, missing_baseline=missing, pivot=pivot)
 
 

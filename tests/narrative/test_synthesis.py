@@ -366,3 +366,105 @@ def test_a_question_about_the_metric_is_not_a_switch() -> None:
         report = synthesis.phase(h)
         assert report.primary_metric == "val_acc"
         assert report.best is not None and report.best.run_id == RUNS[3].run_id
+
+
+def _with(history: ProjectHistory, *, runs: list[RunSnapshot] = (), entries: list[EntryRecord] = ()  # type: ignore[assignment]
+          ) -> ProjectHistory:
+    return ProjectHistory(project=history.project, entries=[*history.entries, *entries],
+                          runs={**history.runs, **{r.run_id: r for r in runs}}, now=history.now)
+
+
+def test_a_question_naming_a_run_gets_the_trackers_facts(history: ProjectHistory) -> None:
+    hgb = run("h", "hgb-lr0.05-d3", 60, 12, {"model": "hist_gbm", "lr": "0.05", "max_depth": "3"},
+              {"val_acc": 0.833, "val_f1": 0.61}, user="lin")
+    ans = synthesis.answer("who ran hgb-lr0.05-d3 and what did it get?", _with(history, runs=[hgb]))
+    assert "lin" in ans.answer and "0.833" in ans.answer
+    assert hgb.run_id in cited_runs(ans.citations, history)
+    assert len(ans.answer) < 900
+
+
+def test_why_question_quotes_the_reason_not_a_sentence_sharing_a_word(history: ProjectHistory) -> None:
+    extra = entry(4, 60, "Trained the gru to a batch size of 32 on the new split. Moved to larger batches because the "
+                         "gradients were far too noisy at 8 and training kept stalling.", [RUNS[6]])
+    ans = synthesis.answer("why larger batches?", _with(history, entries=[extra]))
+    assert "noisy" in ans.answer
+    assert "to a batch size of 32" not in ans.answer
+
+
+def test_a_plan_never_marks_an_approach_adopted(history: ProjectHistory) -> None:
+    plan = entry(4, 60, "Short day.", [], next_steps=["switch to undersampling for production next week"])
+    report = synthesis.phase(_with(history, entries=[plan]))
+    under = [a for a in report.approaches if "undersampl" in a.name.lower()]
+    assert under and all(a.status != "adopted" for a in under)
+
+
+def test_best_value_is_credited_to_the_family_of_the_run_that_achieved_it(history: ProjectHistory) -> None:
+    from narrative.approaches import derive
+    from narrative.history_index import index_for
+
+    # the sentence is about undersampling but its entry links the attention run, which has the best val_f1
+    mixed = entry(4, 60, "Undersampling again on the gru: still worse than plain sampling, dropping it.",
+                  [RUNS[2], RUNS[4]])
+    idx = index_for(_with(history, entries=[mixed]))
+    credited = [ap for ap in derive(idx) if ap.best_run_id is not None and not ap.key.startswith("phrase:")]
+    assert credited
+    for ap in credited:
+        assert ap.best_run_id is not None
+        assert ap.key in idx.run_docs[ap.best_run_id].cover, ap.name
+
+
+def test_next_uses_its_context(history: ProjectHistory) -> None:
+    free = synthesis.next_plan(history)
+    tight = synthesis.next_plan(history, context="deadline in 2 days, one GPU, target val_f1 0.75")
+    said = " ".join([tight.pivot, *(e.why for e in tight.experiments)])
+    assert "Target 0.75 on val_f1" in said and "to go" in said
+    assert "Target" not in " ".join([free.pivot, *(e.why for e in free.experiments)])
+    assert [e.priority for e in tight.experiments] == list(range(1, len(tight.experiments) + 1))
+    costs = [e.why for e in tight.experiments if "min" in e.why]
+    assert costs or not free.experiments
+    ctx = synthesis.read_context("cpu only, by friday, need 0.9 auc")
+    assert ctx.cpu_only and ctx.days == 2.0 and ctx.target == 0.9 and ctx.tight
+
+
+def test_a_heading_is_quoted_with_its_section_not_alone(history: ProjectHistory) -> None:
+    notes = entry(4, 60, "## Run 4 - smaller learning rate for the gru - 0.0001\n- Doesn't make much of a "
+                         "difference\n\n## Run 5 - bigger embeddings\n- pending", [])
+    ans = synthesis.answer("did a smaller learning rate help the gru?", _with(history, entries=[notes]))
+    assert "much of a difference" in ans.answer
+    assert "bigger embeddings" not in ans.answer
+
+
+def test_a_quoted_plan_is_labelled_a_plan(history: ProjectHistory) -> None:
+    plan = entry(4, 60, "Short day.", [], next_steps=["try focal loss on the gru next week"])
+    ans = synthesis.answer("did focal loss help?", _with(history, entries=[plan]))
+    assert "focal" in ans.answer and "a plan" in ans.answer
+    assert "Verdict" not in ans.answer
+
+
+def test_conditionals_and_counterfactuals_decide_no_status(history: ProjectHistory) -> None:
+    notes = entry(4, 60, "If attention keeps crashing, we drop it for good. We should have dropped the glove "
+                         "embeddings earlier, in hindsight.", [])
+    report = synthesis.phase(_with(history, entries=[notes]))
+    closed = {a.name.lower() for a in report.approaches if a.status in ("abandoned", "exhausted")}
+    assert not any("attention" in n or "glove" in n for n in closed), closed
+
+
+def test_second_best_and_closest_to_a_reference(history: ProjectHistory) -> None:
+    ans = synthesis.answer("which run is the second best?", history)
+    assert "gru-attn-s2" in ans.answer and "0.71" in ans.answer  # val_f1 is in force: gru-attn 0.72 leads
+    assert RUNS[6].run_id in cited_runs(ans.citations, history)
+    # xlnet (0.69) is not the leader: the closest is the nearest value, gru-attn-s2 (0.71)
+    ans = synthesis.answer("which run came closest to xlnet?", history)
+    assert "Closest by val_f1: gru-attn-s2" in ans.answer
+    assert len(ans.answer) < 900
+
+
+def test_what_did_a_person_run_answers_from_the_tracker(history: ProjectHistory) -> None:
+    lin = [run("h", "hgb-lr0.05-d3", 60, 12, {"model": "hist_gbm", "lr": "0.05"}, {"val_f1": 0.61}, user="lin"),
+           run("i", "hgb-lr0.1-d3", 61, 12, {"model": "hist_gbm", "lr": "0.1"}, {"val_f1": 0.63}, user="lin")]
+    h = _with(history, runs=lin)
+    ans = synthesis.answer("what did lin try?", h)
+    assert "lin has 2 run(s)" in ans.answer and "hgb-lr0.1-d3" in ans.answer
+    assert {r.run_id for r in lin} <= cited_runs(ans.citations, h)
+    # a question about a subject is not a question about the person's whole activity
+    assert "run(s) in the tracker" not in synthesis.answer("what did ada get with undersampling?", h).answer
