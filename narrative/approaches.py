@@ -122,9 +122,15 @@ def _reason_text(kind: str, f: Fact) -> str:
 
 def _phrase_in_data(idx: HistoryIndex, phrase: str) -> bool:
     """A phrase names a line of work only when the runs carry one of its words (params, values, names): a
-    heading word ("note", "private") or a contraction left over from a sentence is not an approach."""
+    heading word ("note", "private") or a contraction left over from a sentence is not an approach, and
+    neither is one run's name ("calm-otter-41"): a run is an instance of a line of work, not the line."""
     toks = {t for t in vocab.tokens(phrase) if len(t) >= 3 and not vocab.is_generic(t)}
     if not toks:
+        return False
+    names = idx.cache.get("run_names")
+    if not isinstance(names, frozenset):
+        names = idx.cache["run_names"] = frozenset(r.run_name.strip().lower() for r in idx.run_by_id.values())
+    if phrase.strip().lower() in names:
         return False
     seen = idx.cache.get("run_tokens")
     if not isinstance(seen, frozenset):

@@ -402,8 +402,13 @@ def _worth_a_hypothesis(subject: str) -> bool:
         # "That's the final", "so RF tops out around": the front of a sentence cut at its number.
         return False
     rest = _ID_OR_METRIC.sub(" ", subject)
+    if re.search(r"\w=\S", rest):
+        return True
+    if len(rest.split()) < 2:
+        # One token ("calm-otter-41", "rf-500") is how a run is named, not what was tried in it.
+        return False
     words_left = [w for w in lexicon.words(rest) if w not in _METRIC_NAME_WORDS]
-    return len(words_left) >= 2 or bool(re.search(r"\w=\S", rest))
+    return len(words_left) >= 2
 
 
 def _title_segment(text: str, segments: list[Segment]) -> int:

@@ -121,8 +121,11 @@ REASON_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                           r"doesn'?t fit|does not fit|index size)\b", re.I)),
     ("latency", re.compile(r"\b(latency|p9[59]|ms\b|ms/img|inference (time|cost|budget)|budget|real ?time|"
                            r"doubles inference)", re.I)),
-    ("speed", re.compile(r"\b(slow\w*|too long|minutes?|mins?|min/run|hours?|hrs?|\d+ ?h\b|iteration( time)?|"
-                         r"train(ing)? time|runtime|x slower|faster|speed|gpu time|refit|takes? \d+)", re.I)),
+    # A duration or a count of iterations is a setting people quote ("400 iterations", "30 minutes of
+    # training"), not a complaint: speed needs words that say the time was the problem.
+    ("speed", re.compile(r"\b(slow\w*|too long|takes? too|min/run|(hours?|minutes?|mins?) (per|a|an|each) "
+                         r"(run|epoch|fold|fit)|iteration (time|speed)|per iteration|train(ing)? time|runtime|"
+                         r"x slower|faster|speed\w*|gpu time|refit)", re.I)),
     ("stability", re.compile(r"\b(nan|diverg\w*|blew up|unstable|instabilit\w*|exploded|"
                              r"noisy (training|loss|gradients?|curves?)|loss spikes?)\b", re.I)),
     ("accuracy", re.compile(r"\b(worse|behind|hurt\w*|no gain|nothing|flat|no better|didn'?t help|lower|"

@@ -227,3 +227,11 @@ def test_title_line_and_plans_are_not_hypotheses() -> None:
     assert any("gnn with 2 hops" in h for h in entry.hypotheses)
     for h in entry.hypotheses:
         assert "day 2" not in h and "next" not in h.lower() and "time-decayed" not in h
+
+
+def test_a_run_name_alone_is_no_hypothesis() -> None:
+    runs = [make_run("a", name="calm-otter-41", params={"model": "hgb", "learning_rate": "0.05"}),
+            make_run("b", name="hgb-d3-lr0.1", params={"model": "hgb", "learning_rate": "0.1"})]
+    entry = structure("- calm-otter-41 (lr 0.05, 400 iterations) did no better than hgb-d3-lr0.1", runs)
+    assert all(h.strip().lower() != "calm-otter-41" for h in entry.hypotheses), entry.hypotheses
+    assert [c.verdict for c in entry.conclusions] == ["did_not_work"]
