@@ -6,13 +6,9 @@ seeded history stays as built.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -22,7 +18,8 @@ os.environ["DO_NOT_TRACK"] = "true"
 
 import pytest
 
-from tests.adapters.tracker_seed import BY_KEY, Backend, Dataset, build_store, copy_store, free_port, make_tracker
+from tests.adapters.tracker_seed import BY_KEY, Backend, Dataset, build_store, copy_store, make_tracker
+from tests.processes import free_port, stop_group, wait_healthy
 
 
 @pytest.fixture(scope="session")
@@ -60,29 +57,10 @@ def mlflow_server(dataset: Dataset, tmp_path_factory: pytest.TempPathFactory) ->
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"mlflow server exited ({proc.returncode}):\n{(where / 'server.log').read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=1) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"mlflow server not healthy after 60 s:\n{(where / 'server.log').read_text()[-3000:]}")
-            time.sleep(0.25)
+        wait_healthy(proc, url, log=where / "server.log", timeout=60)
         yield url
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=15)
-        # Whatever of the group is left (workers slow to stop) goes too: no server outlives the session.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
+        stop_group(proc)
         log.close()
 
 

@@ -14,7 +14,8 @@ from adapters.errors import OutsideFailure, TrackerUnavailableError
 from adapters.mlflow_local import MlflowLocalTracker
 from adapters.mlflow_rest import MlflowRestTracker
 from adapters.tracker import Tracker
-from tests.adapters.tracker_seed import Dataset, copy_store, free_port
+from tests.adapters.tracker_seed import Dataset, copy_store
+from tests.processes import free_port
 
 FULL_ID = "0123456789abcdef0123456789abcdef"
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import socket
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -156,9 +155,3 @@ def make_tracker(
         return MlflowLocalTracker(f"sqlite:///{local_store}", **options)
     assert server is not None
     return MlflowRestTracker(server, retries=1, backoff=0.0, **options)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])

@@ -7,32 +7,19 @@ and `make` are called exactly as a person in a fresh clone calls them."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import re
-import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.processes import free_port, stop_group, wait_healthy
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV = Path(sys.executable).parent.parent
-# Lines naming runs by their name need the one run resolver (issue 9 point 7, another change).
-NAMES_RUNS = re.compile(r"coco (reproduce|decide) ")
-
-
-def _names_resolve() -> bool:
-    from adapters.tracker import Tracker
-
-    return hasattr(Tracker, "find_runs_by_name")
-
-
 def _env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("COCO_", "MLFLOW_", "ANTHROPIC_", "SLACK_", "VIRTUAL_ENV"))}
@@ -52,27 +39,6 @@ def readme_block() -> list[str]:
     section = text.split("## Using it on your own project", 1)[1]
     block = section.split("```sh\n", 1)[1].split("```", 1)[0]
     return block.splitlines()
-
-
-def _without_run_names(lines: list[str]) -> list[str]:
-    """The block without the commands naming runs (and their continuation lines)."""
-    kept: list[str] = []
-    skipping = False
-    for line in lines:
-        if NAMES_RUNS.search(line):
-            skipping = line.rstrip().endswith("\\")
-            continue
-        if skipping:
-            skipping = line.rstrip().endswith("\\")
-            continue
-        kept.append(line)
-    return kept
-
-
-def _free_port() -> int:
-    with contextlib.closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.mark.slow
@@ -100,32 +66,23 @@ def test_demo_then_readme_commands_work_as_printed(tmp_path: Path) -> None:
 
     lines = readme_block()
     assert any(line.startswith(".venv/bin/coco entries") for line in lines)
-    script = lines if _names_resolve() else _without_run_names(lines)
-    readme = _bash("\n".join(script), cwd=clone, env=env)
+    readme = _bash("\n".join(lines), cwd=clone, env=env)
     assert readme.returncode == 0, readme.stderr[-3000:]
     assert "Traceback" not in readme.stderr
     assert (clone / "digest.png").read_bytes().startswith(b"\x89PNG")
-    if _names_resolve():
-        assert (clone / "decision.md").is_file()
+    assert (clone / "decision.md").is_file()
     entries = _bash(".venv/bin/coco entries --json", cwd=clone, env=env)
     assert [e["project"] for e in json.loads(entries.stdout)["entries"]] == ["digits"]
 
     # `make mlflow-ui` as printed (its install step is this checkout's venv: -o marks it done) serves the
     # demo's store, with COCO's notes on the runs.
-    port = _free_port()
+    port = free_port()
     make = ui[0].replace("make mlflow-ui", f"make -o .venv/.runtime -o .venv/.mlflow-ui mlflow-ui PORT={port}")
     proc = subprocess.Popen(["bash", "-c", make], cwd=clone, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert proc.poll() is None, "make mlflow-ui exited"
-            with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/health", timeout=1) as resp:
-                if resp.status == 200:
-                    break
-            assert time.monotonic() < deadline, "the MLflow UI did not answer in 120 s"
-            time.sleep(0.5)
+        wait_healthy(proc, url, log=None, timeout=120)
         with urllib.request.urlopen(f"{url}/ajax-api/2.0/mlflow/experiments/get-by-name?experiment_name="
                                     "nines-detector", timeout=10) as resp:
             exp_id = json.load(resp)["experiment"]["experiment_id"]
@@ -137,10 +94,4 @@ def test_demo_then_readme_commands_work_as_printed(tmp_path: Path) -> None:
         notes = [t["value"] for r in runs for t in r["data"].get("tags", []) if t["key"] == "mlflow.note.content"]
         assert len(runs) >= 18 and any("COCO" in n or "coco" in n for n in notes)
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=15)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
+        stop_group(proc)

@@ -4,15 +4,11 @@ and a tracking URI without its scheme gets a hint instead of becoming a file sto
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CocoCli, MlflowStore, RunSpec
+from tests.processes import free_port, stop_group, wait_healthy
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DO_NOT_TRACK", "true")
@@ -34,12 +31,6 @@ class Server:
     experiment_id: str
 
 
-def _free_port() -> int:
-    with contextlib.closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     from mlflow.tracking import MlflowClient
@@ -50,7 +41,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     store = MlflowStore(uri=uri, experiment_id=exp_id, experiment_name="churn-model")
     run_id = store.add(RunSpec("xgb-d4", "ana", dt.datetime.now(dt.UTC) - dt.timedelta(hours=3),
                                metrics={"val_auc": 0.803}))
-    port = _free_port()
+    port = free_port()
     mlflow_bin = Path(sys.executable).with_name("mlflow")
     cmd = [str(mlflow_bin), "server", "--backend-store-uri", uri, "--default-artifact-root", str(where / "art"),
            "--host", "127.0.0.1", "--port", str(port), "-w", "1"]
@@ -60,25 +51,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"mlflow server exited: {(where / 'server.log').read_text()[-2000:]}")
-            with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/health", timeout=1) as resp:
-                if resp.status == 200:
-                    break
-            if time.monotonic() > deadline:
-                pytest.fail("mlflow server not healthy after 90 s")
-            time.sleep(0.25)
+        wait_healthy(proc, url, log=where / "server.log", timeout=90)
         yield Server(url=url, port=port, run_id=run_id, experiment_id=exp_id)
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=15)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
+        stop_group(proc)
         log.close()
 
 
