@@ -536,21 +536,9 @@ def _list_items(body: str) -> list[str]:
     return items if 2 <= len(items) <= 6 else []
 
 
-def _run_names(idx: HistoryIndex) -> dict[str, list[str]]:
-    cached = idx.cache.get("run_names_lower")
-    if isinstance(cached, dict):
-        return cached
-    names: dict[str, list[str]] = {}
-    for r in idx.runs:
-        if r.run_name:
-            names.setdefault(r.run_name.lower(), []).append(r.run_id)
-    idx.cache["run_names_lower"] = names
-    return names
-
-
 def _runs_named(idx: HistoryIndex, q: str) -> list[RunSnapshot]:
     """Runs the question names exactly (a run name with a digit or a separator, or a run id or its prefix)."""
-    names = _run_names(idx)
+    names = idx.name_to_runs  # lowercased run name -> run ids, built with the index
     out: list[RunSnapshot] = []
     for m in _RUN_REF.finditer(q):
         ref = m.group(0).rstrip(".:-,").lower()

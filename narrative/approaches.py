@@ -127,10 +127,7 @@ def _phrase_in_data(idx: HistoryIndex, phrase: str) -> bool:
     toks = {t for t in vocab.tokens(phrase) if len(t) >= 3 and not vocab.is_generic(t)}
     if not toks:
         return False
-    names = idx.cache.get("run_names")
-    if not isinstance(names, frozenset):
-        names = idx.cache["run_names"] = frozenset(r.run_name.strip().lower() for r in idx.run_by_id.values())
-    if phrase.strip().lower() in names:
+    if idx.name_to_runs.get(phrase.strip().lower()):
         return False
     seen = idx.cache.get("run_tokens")
     if not isinstance(seen, frozenset):
