@@ -6,6 +6,7 @@ FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY bot bot
+COPY core core
 COPY adapters adapters
 COPY narrative narrative
 COPY storage storage

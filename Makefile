@@ -46,7 +46,7 @@ test: $(VENV)/.test
 	$(VENV)/bin/pytest -q
 
 lint: $(VENV)/.test
-	$(VENV)/bin/ruff check bot adapters narrative storage tests benches
+	$(VENV)/bin/ruff check bot core adapters narrative storage tests benches
 	$(VENV)/bin/mypy
 
 score: $(VENV)/.test

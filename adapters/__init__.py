@@ -10,7 +10,7 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from adapters.errors import UserInputError
+from core.errors import UserInputError
 
 if TYPE_CHECKING:
     from adapters.tracker import Tracker

@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from adapters.errors import AmbiguousRunIdError, RunNotFoundError, UserInputError
 from adapters.tracker import (
     COCO_ENTRY_TAG,
     NOTE_TAG,
@@ -26,6 +25,7 @@ from adapters.tracker import (
     TrackedRun,
     merge_note,
 )
+from core.errors import AmbiguousRunIdError, RunNotFoundError, UserInputError
 
 PrefixSearch = Literal["auto", "scan"]
 MAX_PAGE = 1000  # the REST API's (and Databricks') page limit; local stores get the same for parity

@@ -36,8 +36,8 @@ from adapters._mlflow import (
     StoreRefusedError,
     redact,
 )
-from adapters.errors import CocoError, TrackerUnavailableError, UserInputError
 from adapters.tracker import Experiment, RunPage, TrackedRun, utc
+from core.errors import CocoError, TrackerUnavailableError, UserInputError
 
 if TYPE_CHECKING:
     from mlflow.entities import Run

@@ -37,8 +37,8 @@ from adapters._mlflow import (
     netloc_without_credentials,
     redact,
 )
-from adapters.errors import TrackerUnavailableError, UserInputError
 from adapters.tracker import Experiment, RunPage, TrackedRun, utc
+from core.errors import TrackerUnavailableError, UserInputError
 
 API = "/api/2.0/mlflow"
 _REQUEST_ID_HEADERS = ("X-Request-Id", "X-Correlation-Id", "X-Databricks-Request-Id")

@@ -20,7 +20,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from adapters.errors import CocoError, EmptyTextError, OutsideFailure, UserInputError
+from core.errors import CocoError, EmptyTextError, OutsideFailure, UserInputError
 
 if TYPE_CHECKING:
     from bot.app import TrackerPool
@@ -328,7 +328,7 @@ async def resolve_project(narrator: Narrator, given: str | None, *, person: str)
     else the workspace's only project; otherwise a sentence naming the projects to choose from."""
     if given:
         return given
-    from adapters.errors import ProjectNotFoundError
+    from core.errors import ProjectNotFoundError
 
     me = await narrator.repo.get_user(narrator.workspace_id, person)
     if me is not None and me.default_project_id:

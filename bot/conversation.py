@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from adapters.errors import CocoError, OutsideFailure, ProjectNotFoundError, UserInputError
+from core.errors import CocoError, OutsideFailure, ProjectNotFoundError, UserInputError
 from narrative.types import Answer, CheckMatch, CheckResult, Citation, Digest
 from storage.records import (
     Conclusion,

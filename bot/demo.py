@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from adapters.errors import UserInputError
+from core.errors import UserInputError
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from adapters.errors import CocoError, OutsideFailure, ProjectNotFoundError, UserInputError
+from core.errors import CocoError, OutsideFailure, ProjectNotFoundError, UserInputError
 from narrative.service import Narrator
 from narrative.types import Digest
 from storage.ports import Repository

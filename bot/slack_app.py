@@ -559,7 +559,7 @@ def build_slack_app(settings: Settings, *, hub: NarratorHub | None = None) -> Sl
 async def serve_slack(settings: Settings, *, port: int, host: str = "0.0.0.0",
                       ready: Callable[[str], None] | None = None) -> None:
     """`coco serve slack`: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on ``port``."""
-    from adapters.errors import UserInputError
+    from core.errors import UserInputError
 
     install_token_redactor()
     if settings.slack_bot_token is None:

@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from adapters.errors import CocoError
+from core.errors import CocoError
 from narrative.service import RESTRUCTURE_JOB, STRUCTURE_JOB, WRITE_BACK_JOB, Narrator, note_section
 from storage.records import JobRecord
 

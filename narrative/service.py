@@ -15,7 +15,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from adapters.errors import (
+from adapters.tracker import RUN_ID_MIN_PREFIX, TrackedRun, Tracker, iter_runs
+from core.errors import (
     AmbiguousRunIdError,
     EmptyTextError,
     OutsideFailure,
@@ -23,7 +24,6 @@ from adapters.errors import (
     TrackerUnavailableError,
     UserInputError,
 )
-from adapters.tracker import RUN_ID_MIN_PREFIX, TrackedRun, Tracker, iter_runs
 from narrative import grounding
 from narrative.engine import Engine
 from narrative.types import (

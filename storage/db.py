@@ -20,7 +20,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from adapters.errors import CocoError, StorageError
+from core.errors import CocoError, StorageError
 from storage.repository import SQLITE_BEGIN, SqlRepository
 from storage.schema_version import HEAD_REVISION, VERSION_TABLE
 

@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from adapters.errors import EmptyTextError, ProjectNotFoundError, StorageError, UserInputError
+from core.errors import EmptyTextError, ProjectNotFoundError, StorageError, UserInputError
 from storage.records import (
     ApproachRecord,
     DecisionRecord,

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from adapters import open_tracker
-from adapters.errors import UserInputError
 from adapters.mlflow_local import MlflowLocalTracker, store_uri_for
 from adapters.mlflow_rest import MlflowRestTracker
 from adapters.tracker import TrackedRun, Tracker, utc
+from core.errors import UserInputError
 
 
 def test_import_adapters_stays_light() -> None:

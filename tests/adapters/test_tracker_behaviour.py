@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 
-from adapters.errors import AmbiguousRunIdError, RunNotFoundError, UserInputError
 from adapters.tracker import (
     COCO_ENTRY_TAG,
     COCO_SECTION_BEGIN,
@@ -19,6 +18,7 @@ from adapters.tracker import (
     Tracker,
     iter_runs,
 )
+from core.errors import AmbiguousRunIdError, RunNotFoundError, UserInputError
 from tests.adapters.tracker_seed import BY_KEY, Backend, at, make_tracker
 
 

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from adapters.errors import TrackerUnavailableError, UserInputError
 from adapters.mlflow_rest import MlflowRestTracker
+from core.errors import TrackerUnavailableError, UserInputError
 
 RUN_ID = "0123456789abcdef0123456789abcdef"
 SEARCH_OK: dict[str, Any] = {

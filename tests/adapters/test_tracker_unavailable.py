@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from adapters import open_tracker
-from adapters.errors import OutsideFailure, TrackerUnavailableError
 from adapters.mlflow_local import MlflowLocalTracker
 from adapters.mlflow_rest import MlflowRestTracker
 from adapters.tracker import Tracker
+from core.errors import OutsideFailure, TrackerUnavailableError
 from tests.adapters.tracker_seed import Dataset, copy_store
 from tests.processes import free_port
 

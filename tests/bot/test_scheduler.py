@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from adapters import open_tracker
-from adapters.errors import UserInputError
 from bot.scheduler import (
     DIGEST_JOB,
     LEASE_SECONDS,
@@ -32,6 +31,7 @@ from bot.scheduler import (
     set_schedule,
     stored_schedule,
 )
+from core.errors import UserInputError
 from narrative.local_engine import LocalEngine
 from narrative.service import Narrator
 from narrative.types import Digest

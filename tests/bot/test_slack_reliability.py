@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from adapters.errors import TrackerUnavailableError
 from bot.app import NarratorHub
 from bot.slack_app import ChannelPacer, TokenRedactor
+from core.errors import TrackerUnavailableError
 from storage.repository import SqlRepository
 from tests.bot.conftest import SlackWorld, open_world
 from tests.bot.slack_fake import APP_TOKEN, BOT_TOKEN, command_form, message_event, post_form, post_json

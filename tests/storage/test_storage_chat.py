@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.errors import EmptyTextError
+from core.errors import EmptyTextError
 from storage.records import EntryStructure, ReplyRecord, UserRecord
 from storage.repository import SqlRepository
 from tests.storage.storage_testkit import T0, World, make_world

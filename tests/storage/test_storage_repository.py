@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from adapters.errors import EmptyTextError, ProjectNotFoundError, UserInputError
+from core.errors import EmptyTextError, ProjectNotFoundError, UserInputError
 from storage.records import (
     ApproachRecord,
     Conclusion,

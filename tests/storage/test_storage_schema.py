@@ -16,7 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
-from adapters.errors import StorageError
+from core.errors import StorageError
 from storage.db import alembic_config, normalise_url, open_repository, stored_revision
 from storage.repository import SqlRepository
 from storage.schema_version import HEAD_REVISION, VERSION_TABLE
