@@ -37,6 +37,7 @@ from narrative.types import (
     ReproReport,
     StructureRequest,
 )
+from narrative.workspace import WorkspaceOperations
 from storage.ports import Repository
 from storage.records import (
     DecisionRecord,
@@ -105,7 +106,7 @@ class LogOutcome:
         return self.entry.structure or EntryStructure()
 
 
-class Narrator:
+class Narrator(WorkspaceOperations):
     """One workspace's narrative flows over a repository, a tracker per project and an engine."""
 
     def __init__(
