@@ -35,6 +35,18 @@ from storage.records import (
     WorkspaceRecord,
 )
 
+__all__ = [
+    "ChatStore",
+    "EntryStore",
+    "HistoryStore",
+    "JobQueue",
+    "ProjectStore",
+    "Repository",
+    "RunCache",
+    "UsageStore",
+    "WorkspaceStore",
+]
+
 
 class WorkspaceStore(Protocol):
     """A tenant: one chat workspace (Slack team, Teams tenant) or the local CLI."""
