@@ -1,4 +1,6 @@
-"""COCO's own state: SQLModel tables, the async repository, Alembic migrations.
+"""COCO's own state: the ports (``storage.ports``, one per aggregate), their SQL implementation
+(``storage.sql``, combined by ``storage.repository.SqlRepository``), SQLModel tables, Alembic
+migrations.
 
 SQLite (aiosqlite) is the embedded default; PostgreSQL (asyncpg) at scale. Every query is scoped to
 one workspace.

@@ -21,8 +21,9 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError, Statement
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from core.errors import CocoError, StorageError
-from storage.repository import SQLITE_BEGIN, SqlRepository
+from storage.repository import SqlRepository
 from storage.schema_version import HEAD_REVISION, VERSION_TABLE
+from storage.sql.base import SQLITE_BEGIN
 
 # Seconds a SQLite writer waits for another process's write lock before giving up. Writes are short
 # (one entry, one claim), so a long wait only ever happens behind a big run sync.

@@ -1,9 +1,14 @@
-"""The repository port: every read and write of COCO's state, scoped to one workspace.
+"""The storage ports: every read and write of COCO's state, scoped to one workspace.
 
-``storage.repository.SqlRepository`` implements it over SQLModel (SQLite or PostgreSQL). Other
-layers depend on this protocol only, so a test can hand them any object with these methods.
-Paging is explicit: list methods that can grow take ``limit`` and ``page_token`` and return
-``(items, next_page_token)``.
+One narrow protocol per aggregate (``WorkspaceStore``, ``ProjectStore``, ``EntryStore``,
+``RunCache``, ``HistoryStore``, ``ChatStore``, ``JobQueue``, ``UsageStore``), so that a function can
+ask for just the part it uses, and ``Repository``, their union, for code that uses them all.
+``storage.repository.SqlRepository`` implements the union over SQLModel (SQLite or PostgreSQL), one
+``storage.sql`` module per port. Other layers depend on these protocols only, so a test can hand them
+any object with these methods. Paging is explicit: list methods that can grow take ``limit`` and
+``page_token`` and return ``(items, next_page_token)``.
+
+This module imports no SQLAlchemy: layers that only type against the ports stay quick to import.
 """
 
 from __future__ import annotations
@@ -30,9 +35,22 @@ from storage.records import (
     WorkspaceRecord,
 )
 
+__all__ = [
+    "ChatStore",
+    "EntryStore",
+    "HistoryStore",
+    "JobQueue",
+    "ProjectStore",
+    "Repository",
+    "RunCache",
+    "UsageStore",
+    "WorkspaceStore",
+]
 
-class Repository(Protocol):
-    # -- workspaces -------------------------------------------------------------------------
+
+class WorkspaceStore(Protocol):
+    """A tenant: one chat workspace (Slack team, Teams tenant) or the local CLI."""
+
     async def ensure_workspace(self, key: str, *, platform: str, name: str = "") -> WorkspaceRecord: ...
 
     async def get_workspace(self, workspace_id: str) -> WorkspaceRecord: ...
@@ -41,7 +59,10 @@ class Repository(Protocol):
         """Every workspace (of one platform): a bot's background loops serve each of them."""
         ...
 
-    # -- projects ---------------------------------------------------------------------------
+
+class ProjectStore(Protocol):
+    """Projects, their tracker scope, linked channels, settings and dated metric switches."""
+
     async def create_project(
         self,
         workspace_id: str,
@@ -80,7 +101,10 @@ class Repository(Protocol):
         self, workspace_id: str, project_id: str, settings: dict[str, object]
     ) -> ProjectRecord: ...
 
-    # -- entries ----------------------------------------------------------------------------
+
+class EntryStore(Protocol):
+    """Entries: a person's raw text, kept verbatim, and the structure an engine made of it."""
+
     async def add_entry(
         self,
         workspace_id: str,
@@ -137,7 +161,49 @@ class Repository(Protocol):
         the other project's to link)."""
         ...
 
-    # -- chat people and COCO's posted messages ----------------------------------------------
+
+class RunCache(Protocol):
+    """The tracker's runs as last seen, per project."""
+
+    async def upsert_runs(self, workspace_id: str, runs: Sequence[RunSnapshot]) -> None: ...
+
+    async def get_runs(
+        self, workspace_id: str, project_id: str, run_ids: Sequence[str]
+    ) -> dict[str, RunSnapshot]: ...
+
+    async def list_runs(
+        self,
+        workspace_id: str,
+        project_id: str,
+        *,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        limit: int = 10000,
+        page_token: str | None = None,
+    ) -> tuple[list[RunSnapshot], str | None]: ...
+
+
+class HistoryStore(Protocol):
+    """A project's approaches and decisions, and the stamp of its whole history."""
+
+    async def replace_approaches(
+        self, workspace_id: str, project_id: str, approaches: Sequence[ApproachRecord]
+    ) -> None: ...
+
+    async def list_approaches(self, workspace_id: str, project_id: str) -> list[ApproachRecord]: ...
+
+    async def add_decision(self, workspace_id: str, decision: DecisionRecord) -> DecisionRecord: ...
+
+    async def list_decisions(self, workspace_id: str, project_id: str) -> list[DecisionRecord]: ...
+
+    async def history_stamp(self, workspace_id: str, project_id: str) -> str:
+        """Changes whenever the project's entries, run snapshots, decisions or metric history change."""
+        ...
+
+
+class ChatStore(Protocol):
+    """Chat people, the messages COCO posted, and inbound events already handled."""
+
     async def get_user(self, workspace_id: str, platform_user_id: str) -> UserRecord | None: ...
 
     async def save_user(self, user: UserRecord) -> UserRecord:
@@ -162,48 +228,13 @@ class Repository(Protocol):
         """Messages that show a pending entry, oldest first: to update once the entry is finished."""
         ...
 
-    # -- run snapshots ----------------------------------------------------------------------
-    async def upsert_runs(self, workspace_id: str, runs: Sequence[RunSnapshot]) -> None: ...
-
-    async def get_runs(
-        self, workspace_id: str, project_id: str, run_ids: Sequence[str]
-    ) -> dict[str, RunSnapshot]: ...
-
-    async def list_runs(
-        self,
-        workspace_id: str,
-        project_id: str,
-        *,
-        since: dt.datetime | None = None,
-        until: dt.datetime | None = None,
-        limit: int = 10000,
-        page_token: str | None = None,
-    ) -> tuple[list[RunSnapshot], str | None]: ...
-
-    # -- approaches and decisions -----------------------------------------------------------
-    async def replace_approaches(
-        self, workspace_id: str, project_id: str, approaches: Sequence[ApproachRecord]
-    ) -> None: ...
-
-    async def list_approaches(self, workspace_id: str, project_id: str) -> list[ApproachRecord]: ...
-
-    async def add_decision(self, workspace_id: str, decision: DecisionRecord) -> DecisionRecord: ...
-
-    async def list_decisions(self, workspace_id: str, project_id: str) -> list[DecisionRecord]: ...
-
-    async def history_stamp(self, workspace_id: str, project_id: str) -> str:
-        """Changes whenever the project's entries, run snapshots, decisions or metric history change."""
-        ...
-
-    # -- model usage (tokens and cost of engine calls) ---------------------------------------
-    async def record_usage(self, usage: UsageRecord) -> None: ...
-
-    async def list_usage(self, workspace_id: str, *, since: dt.datetime | None = None) -> list[UsageRecord]: ...
-
-    # -- idempotency and durable jobs -------------------------------------------------------
     async def claim_event(self, workspace_id: str, event_key: str) -> bool:
         """True the first time an inbound event key is seen, False for every repeat."""
         ...
+
+
+class JobQueue(Protocol):
+    """Durable jobs, claimed by any number of workers, each run once."""
 
     async def enqueue_job(
         self,
@@ -235,5 +266,19 @@ class Repository(Protocol):
     async def finish_job(self, job_id: str, *, error: str | None = None, retry_at: dt.datetime | None = None) -> None:
         """Done when ``error`` is None; otherwise failed, or queued again at ``retry_at``."""
         ...
+
+
+class UsageStore(Protocol):
+    """Tokens and cost of model calls."""
+
+    async def record_usage(self, usage: UsageRecord) -> None: ...
+
+    async def list_usage(self, workspace_id: str, *, since: dt.datetime | None = None) -> list[UsageRecord]: ...
+
+
+class Repository(
+    WorkspaceStore, ProjectStore, EntryStore, RunCache, HistoryStore, ChatStore, JobQueue, UsageStore, Protocol
+):
+    """Every port at once, over one connection pool."""
 
     async def aclose(self) -> None: ...

@@ -2,6 +2,11 @@
 
 The tables (``storage.tables``) are an implementation detail of the repository; every other layer
 sees these pydantic models. All times are timezone-aware UTC.
+
+A stored record's fields are declared here only: the SQL stores read a row with
+``Record.model_validate(row, from_attributes=True)`` and write one from ``record.model_dump()``, so
+a field added here needs a column of the same name in its table (``tests/storage`` checks it). This
+module imports no SQLAlchemy, so that every layer can use the records cheaply.
 """
 
 from __future__ import annotations

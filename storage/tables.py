@@ -1,5 +1,9 @@
 """SQLModel tables: the repository's private representation of ``storage.records``.
 
+A table holds its record's fields under the same names (read back by attribute, written from
+``record.model_dump()``, no mapper in between; only the run snapshot renames three reserved words)
+plus what only storage needs: row ids, the owning workspace, ordering and locking columns.
+
 Conventions, chosen so that one schema behaves the same on SQLite and PostgreSQL:
 
 * Every table is prefixed ``coco_``: at scale COCO may share a PostgreSQL database with other tools

@@ -23,6 +23,7 @@ from storage.records import (
     RunSnapshot,
 )
 from storage.repository import SqlRepository
+from storage.sql.entries import SqlEntryStore
 from tests.storage.storage_testkit import T0, World, make_world
 
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
@@ -498,3 +499,12 @@ async def test_decisions_are_listed_in_time_order(repo: SqlRepository, world: Wo
     listed = await repo.list_decisions(ws, pid)
     assert [d.id for d in listed] == ["d-1", stored_later.id]
     assert listed[1].model_dump(exclude={"id"}) == later.model_dump(exclude={"id"})
+
+
+async def test_a_store_of_one_aggregate_works_alone_on_the_shared_engine(repo: SqlRepository, world: World) -> None:
+    entries = SqlEntryStore(repo.engine)  # what a caller typed against EntryStore alone may be given
+    entry = await entries.add_entry(
+        world.workspace.id, project_id=world.project.id, author="ana", at=T0, raw_text="focal loss", source="cli"
+    )
+    assert await repo.get_entry(world.workspace.id, entry.id) == entry
+    assert await entries.list_entries(world.workspace.id) == ([entry], None)
