@@ -26,9 +26,6 @@ SOURCE_NAME_TAG = "mlflow.source.name"
 SOURCE_TYPE_TAG = "mlflow.source.type"
 GIT_COMMIT_TAG = "mlflow.source.git.commit"
 ENTRY_POINT_TAG = "mlflow.project.entryPoint"
-_SOURCE_PREFIX = "mlflow.source"
-# Tags that name the data a run used, as MLflow (and its autologging) spells them.
-_DATASET_TAG = re.compile(r"^mlflow\.datasets?.*$", re.I)
 
 MLFLOW_LABELS = FactLabels(
     commit="mlflow.source.git.commit",
@@ -66,13 +63,17 @@ def read_mlflow_tags(tags: Mapping[str, str]) -> tuple[dict[str, str], RunFacts]
     user: dict[str, str] = {}
     other: dict[str, str] = {}
     dataset: tuple[str, str] | None = None
-    for key, value in tags.items():
+    skip = len(MLFLOW_PREFIX)
+    for key, value in tags.items():  # every run read goes through here: plain string tests only
         if not key.startswith(MLFLOW_PREFIX):
             user[key] = value
-        elif not key.lower().startswith(_SOURCE_PREFIX):
-            other[key] = value
-            if dataset is None and value and _DATASET_TAG.match(key):
-                dataset = (key, value)
+            continue
+        head = key[skip : skip + 7].lower()
+        if head.startswith("source"):  # promoted to fields below (or not about reproducing)
+            continue
+        other[key] = value
+        if dataset is None and value and head == "dataset":  # mlflow.dataset*, as autologging names it
+            dataset = (key, value)
     source = tags.get(SOURCE_NAME_TAG, "")
     entry_point = tags.get(ENTRY_POINT_TAG, "")
     commit = tags.get(GIT_COMMIT_TAG, "")
