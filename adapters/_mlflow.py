@@ -16,9 +16,9 @@ from collections.abc import Mapping, Sequence
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
+from adapters._mlflow_names import NOTE_TAG, RUN_REF_PATTERN, USER_TAG, looks_like_run_ref
 from adapters.tracker import (
     COCO_ENTRY_TAG,
-    NOTE_TAG,
     RUN_ID_MIN_PREFIX,
     Experiment,
     RunPage,
@@ -30,8 +30,6 @@ from core.errors import AmbiguousRunIdError, RunNotFoundError, UserInputError
 PrefixSearch = Literal["auto", "scan"]
 MAX_PAGE = 1000  # the REST API's (and Databricks') page limit; local stores get the same for parity
 ORDER_BY = ["attributes.start_time DESC"]  # MLflow adds run_id as the tie-breaker: pages are stable
-USER_TAG = "mlflow.user"
-RUN_NAME_TAG = "mlflow.runName"
 DEFAULT_LOCAL_UI_URL = "http://127.0.0.1:5000"  # where `mlflow ui --backend-store-uri ...` listens
 # A run without a start time (only ever SCHEDULED ones) still needs a datetime in TrackedRun.
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -93,9 +91,10 @@ def run_filter(*, since: dt.datetime | None, until: dt.datetime | None, user: st
     return " AND ".join(clauses)
 
 
-def clean_experiment_ids(experiment_ids: Sequence[str]) -> list[str]:
+def clean_experiment_ids(scope: Sequence[str]) -> list[str]:
+    """The experiment ids of a scope (for MLflow, a scope is a list of experiment ids)."""
     # A lone string is a Sequence[str] too: "12" must not become ["1", "2"].
-    items = [experiment_ids] if isinstance(experiment_ids, str) else experiment_ids
+    items = [scope] if isinstance(scope, str) else scope
     return [s for s in (str(e).strip() for e in items) if s]
 
 
@@ -142,6 +141,13 @@ class MlflowTrackerBase(abc.ABC):
     def kind(self) -> str:
         return "mlflow"
 
+    @property
+    def run_ref_pattern(self) -> re.Pattern[str]:
+        return RUN_REF_PATTERN
+
+    def looks_like_run_ref(self, token: str) -> bool:
+        return looks_like_run_ref(token)
+
     def run_url(self, run: TrackedRun) -> str:
         return self.url_for(run.experiment_id, run.run_id)
 
@@ -154,15 +160,16 @@ class MlflowTrackerBase(abc.ABC):
     async def search_runs(
         self,
         *,
-        experiment_ids: Sequence[str],
+        scope: Sequence[str],
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
         user: str | None = None,
         max_results: int = MAX_PAGE,
         page_token: str | None = None,
     ) -> RunPage:
-        """One page of active runs, newest first; ``max_results`` is capped at 1,000 a page."""
-        ids = clean_experiment_ids(experiment_ids)
+        """One page of active runs of the experiments ``scope`` lists, newest first; ``max_results``
+        is capped at 1,000 a page."""
+        ids = clean_experiment_ids(scope)
         if not ids:
             # Reading every experiment of a shared server by accident is worse than failing loudly.
             raise ValueError("search_runs needs at least one experiment id")
@@ -170,11 +177,11 @@ class MlflowTrackerBase(abc.ABC):
             ids, run_filter(since=since, until=until, user=user), clamp_page(max_results), page_token or None
         )
 
-    async def get_run(self, run_ref: str, *, experiment_ids: Sequence[str] = ()) -> TrackedRun:
+    async def get_run(self, run_ref: str, *, scope: Sequence[str] = ()) -> TrackedRun:
         """A run by full id (looked up directly) or unique prefix of 6+ characters.
 
-        A prefix is resolved among the active runs of ``experiment_ids`` (of every active experiment
-        when none are given). Deleted runs count as absent.
+        A prefix is resolved among the active runs of the experiments ``scope`` lists (of every active
+        experiment when none are given). Deleted runs count as absent.
         """
         ref, full = parse_run_ref(run_ref)
         if full:
@@ -182,7 +189,7 @@ class MlflowTrackerBase(abc.ABC):
             if run is None:
                 raise RunNotFoundError(ref, where=self._where)
             return run
-        ids = clean_experiment_ids(experiment_ids) or await self._active_experiment_ids()
+        ids = clean_experiment_ids(scope) or await self._active_experiment_ids()
         matches = await self._prefix_matches(ref, ids) if ids else {}
         if ref in matches:  # a complete non-standard id is not ambiguous with longer ones
             matches = {ref: matches[ref]}
@@ -197,12 +204,12 @@ class MlflowTrackerBase(abc.ABC):
                 raise RunNotFoundError(ref, where=self._where)
         return found
 
-    async def find_runs_by_name(self, name: str, *, experiment_ids: Sequence[str]) -> list[TrackedRun]:
+    async def find_runs_by_name(self, name: str, *, scope: Sequence[str]) -> list[TrackedRun]:
         """Runs named exactly ``name`` (case and spaces included), newest first.
 
         The store filters on ``attributes.run_name``; a name its filter grammar cannot quote (both
         quote kinds, or a backslash) is matched by walking the experiments' runs instead."""
-        ids = clean_experiment_ids(experiment_ids)
+        ids = clean_experiment_ids(scope)
         if not ids or not name:
             return []
         quote = "'" if "'" not in name else '"'
@@ -226,7 +233,7 @@ class MlflowTrackerBase(abc.ABC):
         here would lose that edit. The window is one round trip.
         """
         run = await self.get_run(run_id)
-        note = merge_note(run.tags.get(NOTE_TAG, ""), section, entry_id=entry_id)
+        note = merge_note(run.note, section, entry_id=entry_id)
         await self._set_tags(run.run_id, {NOTE_TAG: note, COCO_ENTRY_TAG: entry_id})
 
     @abc.abstractmethod

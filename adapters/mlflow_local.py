@@ -29,13 +29,12 @@ from adapters._mlflow import (
     EPOCH,
     MAX_PAGE,
     ORDER_BY,
-    RUN_NAME_TAG,
-    USER_TAG,
     MlflowTrackerBase,
     PrefixSearch,
     StoreRefusedError,
     redact,
 )
+from adapters._mlflow_names import NOTE_TAG, RUN_NAME_TAG, USER_TAG, read_mlflow_tags
 from adapters.tracker import Experiment, RunPage, TrackedRun, utc
 from core.errors import CocoError, TrackerUnavailableError, UserInputError
 
@@ -206,6 +205,7 @@ class MlflowLocalTracker(MlflowTrackerBase):
         tags = data.tags
         run_id = info.run_id
         experiment_id = info.experiment_id
+        user_tags, facts = read_mlflow_tags(tags)
         # The entity's dicts are handed over, not copied: the entity is dropped right after.
         return TrackedRun(
             run_id=run_id,
@@ -217,8 +217,11 @@ class MlflowLocalTracker(MlflowTrackerBase):
             end=utc(info.end_time),
             params=data.params,
             metrics=data.metrics,
-            tags=tags,
+            tags=user_tags,
             url=f"{self._url_prefix}{experiment_id}/runs/{run_id}",
+            facts=facts,
+            note=tags.get(NOTE_TAG, ""),
+            recorded_tags=tags,
         )
 
     # -- plumbing ---------------------------------------------------------------------------------

@@ -29,14 +29,13 @@ from adapters._mlflow import (
     EPOCH,
     MAX_PAGE,
     ORDER_BY,
-    RUN_NAME_TAG,
-    USER_TAG,
     MlflowTrackerBase,
     PrefixSearch,
     StoreRefusedError,
     netloc_without_credentials,
     redact,
 )
+from adapters._mlflow_names import NOTE_TAG, RUN_NAME_TAG, USER_TAG, read_mlflow_tags
 from adapters.tracker import Experiment, RunPage, TrackedRun, utc
 from core.errors import TrackerUnavailableError, UserInputError
 
@@ -241,6 +240,7 @@ class MlflowRestTracker(MlflowTrackerBase):
         tags = {t["key"]: t.get("value", "") for t in data.get("tags", ())}
         run_id = info.get("run_id") or info["run_uuid"]
         experiment_id = str(info.get("experiment_id", ""))
+        user_tags, facts = read_mlflow_tags(tags)
         return TrackedRun(
             run_id=run_id,
             run_name=info.get("run_name") or tags.get(RUN_NAME_TAG, ""),
@@ -252,8 +252,11 @@ class MlflowRestTracker(MlflowTrackerBase):
             params={p["key"]: p.get("value", "") for p in data.get("params", ())},
             # The server sends the latest value of each metric; NaN/Infinity arrive as strings.
             metrics={m["key"]: float(m.get("value", 0.0)) for m in data.get("metrics", ())},
-            tags=tags,
+            tags=user_tags,
             url=f"{self._url_prefix}{experiment_id}/runs/{run_id}",
+            facts=facts,
+            note=tags.get(NOTE_TAG, ""),
+            recorded_tags=tags,
         )
 
     # -- HTTP ---------------------------------------------------------------------------------------

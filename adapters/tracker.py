@@ -4,6 +4,11 @@ Implementations are chosen by URI scheme in :func:`adapters.open_tracker` (``sql
 ``http(s)://`` for MLflow; ``wandb://`` later). Every method is async; a synchronous client runs in
 a worker thread. Paging is explicit, as in MLflow's stores: ``search_runs`` returns one page and a
 ``next_page_token``; :func:`iter_runs` walks every page.
+
+Nothing outside ``adapters/`` needs to know which tracker it talks to: a project's part of the
+tracker is an opaque *scope* (MLflow experiment ids; W&B ``entity/project``), a run reference is
+recognised by the tracker's :attr:`Tracker.run_ref_pattern`, and how a run was started (commit,
+script, entry point) arrives as :class:`RunFacts`, never as the tracker's tag names.
 """
 
 from __future__ import annotations
@@ -16,7 +21,6 @@ from typing import Protocol, runtime_checkable
 
 RUN_ID_MIN_PREFIX = 6
 COCO_ENTRY_TAG = "coco.entry_id"
-NOTE_TAG = "mlflow.note.content"
 NOTE_LIMIT = 8000  # MLflow cuts tag values (the note included) at 8,000 characters
 
 
@@ -27,8 +31,39 @@ class Experiment:
 
 
 @dataclass(frozen=True, slots=True)
+class FactLabels:
+    """How a tracker names the places its facts come from, for the words of a reproduction audit."""
+
+    commit: str = "git commit"  # "no {commit} tag"
+    source: str = "source"  # where the script or notebook a run started from is recorded
+    project_entry: str = "project entry point"  # a run started as a project's entry point
+    project_params: str = "pass the entry point's params"  # how a project run takes its params again
+
+
+@dataclass(frozen=True, slots=True)
+class RunFacts:
+    """How a run was started, as the tracker recorded it: what reproducing it needs. ``""`` = not recorded."""
+
+    git_commit: str = ""
+    source_name: str = ""  # the script, notebook or repository the run was started from
+    source_type: str = ""  # as the tracker spells it: LOCAL, NOTEBOOK, PROJECT, JOB...
+    entry_point: str = ""  # the project entry point, for a run started as a project
+    rerun_command: str = ""  # the tracker's own command that re-runs that entry point
+    dataset: tuple[str, str] | None = None  # (field, value) of the data version the tracker recorded
+    # The tracker's other fields about the run (environment, image...), by the tracker's names: not the
+    # person's tags, but read like them when looking for an environment or a dirty tree.
+    other: Mapping[str, str] = field(default_factory=dict)
+    labels: FactLabels = FactLabels()
+
+
+@dataclass(frozen=True, slots=True)
 class TrackedRun:
-    """A run as the tracker reports it. Metric values are the tracker's, never rewritten."""
+    """A run as the tracker reports it. Metric values are the tracker's, never rewritten.
+
+    ``tags`` are the person's own tags only; what the tracker itself recorded about the run is in
+    ``facts`` (and ``user``, ``run_name``, ``note``). ``recorded_tags`` is every tag as the tracker
+    stores it: what a cache keeps, so that :func:`adapters.recorded_facts` can read the facts back.
+    """
 
     run_id: str
     run_name: str
@@ -41,6 +76,9 @@ class TrackedRun:
     metrics: Mapping[str, float] = field(default_factory=dict)
     tags: Mapping[str, str] = field(default_factory=dict)
     url: str = ""
+    facts: RunFacts = RunFacts()
+    note: str = ""  # the run's description, as people write it in the tracker's UI
+    recorded_tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -61,7 +99,12 @@ class RunPage:
 
 @runtime_checkable
 class Tracker(Protocol):
-    """The port every tracker implements."""
+    """The port every tracker implements.
+
+    ``scope`` (in :meth:`search_runs`, :meth:`get_run`, :meth:`find_runs_by_name` and
+    :func:`iter_runs`) is the project's part of the tracker, as opaque strings only the tracker
+    reads: MLflow experiment ids; for W&B, ``entity/project`` paths.
+    """
 
     @property
     def uri(self) -> str: ...
@@ -71,6 +114,17 @@ class Tracker(Protocol):
         """``mlflow`` or ``wandb``."""
         ...
 
+    @property
+    def run_ref_pattern(self) -> re.Pattern[str]:
+        """What a run reference of this tracker looks like in free text: a full run id or a prefix long
+        enough to resolve (MLflow: 32 hex digits, or at least ``RUN_ID_MIN_PREFIX`` of them). Search
+        text with it; it does not anchor, and a match still has to be resolved with :meth:`get_run`."""
+        ...
+
+    def looks_like_run_ref(self, token: str) -> bool:
+        """Whether ``token`` as a whole has the shape of a run reference (see :attr:`run_ref_pattern`)."""
+        ...
+
     async def get_experiment(self, name_or_id: str) -> Experiment:
         """Find an experiment by name, else by id; ``RunNotFoundError``-like ``UserInputError`` if none."""
         ...
@@ -78,26 +132,26 @@ class Tracker(Protocol):
     async def search_runs(
         self,
         *,
-        experiment_ids: Sequence[str],
+        scope: Sequence[str],
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
         user: str | None = None,
         max_results: int = 1000,
         page_token: str | None = None,
     ) -> RunPage:
-        """One page of runs whose start time lies in ``[since, until]``, newest first."""
+        """One page of the runs of ``scope`` whose start time lies in ``[since, until]``, newest first."""
         ...
 
-    async def get_run(self, run_ref: str, *, experiment_ids: Sequence[str] = ()) -> TrackedRun:
+    async def get_run(self, run_ref: str, *, scope: Sequence[str] = ()) -> TrackedRun:
         """A run by full id or unique prefix (6+ characters).
 
         Raises ``RunNotFoundError`` or ``AmbiguousRunIdError`` (both carry the reference).
-        A full 32-hex id is looked up directly; a prefix is resolved within ``experiment_ids``.
+        A full id is looked up directly; a prefix is resolved within ``scope``.
         """
         ...
 
-    async def find_runs_by_name(self, name: str, *, experiment_ids: Sequence[str]) -> list[TrackedRun]:
-        """The active runs of ``experiment_ids`` whose run name is exactly ``name``, newest first."""
+    async def find_runs_by_name(self, name: str, *, scope: Sequence[str]) -> list[TrackedRun]:
+        """The active runs of ``scope`` whose run name is exactly ``name``, newest first."""
         ...
 
     def run_url(self, run: TrackedRun) -> str: ...
@@ -114,17 +168,17 @@ class Tracker(Protocol):
 async def iter_runs(
     tracker: Tracker,
     *,
-    experiment_ids: Sequence[str],
+    scope: Sequence[str],
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
     user: str | None = None,
     page_size: int = 1000,
 ) -> AsyncIterator[TrackedRun]:
-    """Every run matching the filter, following ``next_page_token`` to the end."""
+    """Every run of ``scope`` matching the filter, following ``next_page_token`` to the end."""
     token: str | None = None
     while True:
         page = await tracker.search_runs(
-            experiment_ids=experiment_ids,
+            scope=scope,
             since=since,
             until=until,
             user=user,

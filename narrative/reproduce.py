@@ -5,19 +5,23 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from adapters import recorded_facts, recorded_user_tags
+from adapters.tracker import RunFacts
 from narrative.history_index import fmt
 from narrative.types import ReproReport
 from storage.records import EntryRecord, RunSnapshot
 
 # Tags that name the data a run used: their value is the version, whatever it looks like.
 _DATA_TAG = re.compile(r"^(dataset(_version|_hash|_digest|_id|_snapshot)?|data_version|data_hash|data_snapshot|"
-                       r"dvc(\.|_).*|mlflow\.datasets?.*)$", re.I)
+                       r"dvc(\.|_).*)$", re.I)
 # Params count only when the name says version/snapshot/dataset AND the value looks like a version:
 # ``train_data=normal_only`` is a filter, ``dataset=2026q1_v1`` or ``data_version=v2`` is a version.
 _DATA_PARAM = re.compile(r"(version|snapshot|dataset|data_?hash|data_?tag|data_?rev)", re.I)
+# A content digest or commit id used as a data version ("3f9a2c1"): 7 to 64 hex digits. Not a run reference.
+_DIGEST = r"^[0-9A-Fa-f]{7,64}$"
 _VERSION_VALUE = re.compile(
     r"(?:^|[^a-z])v\d+(?:\.\d+)*(?:$|[^a-z])|_v\d+|\d{4}[-_]?\d{2}[-_]?\d{2}|\d{4}[-_]?(?:q[1-4]|w\d{1,2}|h[12])|"
-    r"^[0-9a-f]{7,64}$|^\d+(?:\.\d+)+$|@|:|rev|snapshot|release",
+    rf"{_DIGEST}|^\d+(?:\.\d+)+$|@|:|rev|snapshot|release",
     re.I,
 )
 # Metrics that time or size a run are not reproduction checks: they vary with the machine.
@@ -28,8 +32,8 @@ _ENV_TAG = re.compile(r"(requirements|conda|docker|image|python_version|python|p
                       r"cuda|torch_version|sklearn_version|lockfile|poetry)", re.I)
 # Tags or params that hold the command line a run was started with, as the training code logged it.
 _COMMAND_KEY = re.compile(r"^(command|cmd|command_?line|cmdline|cli|argv|sys\.argv|launch_command|"
-                          r"entrypoint_command|mlflow\.source\.command)$", re.I)
-# A Jupyter kernel's launcher is what mlflow.source.name holds for a run started from a notebook.
+                          r"entrypoint_command)$", re.I)
+# A Jupyter kernel's launcher is what a tracker records as the source of a run started from a notebook.
 _KERNEL = re.compile(r"(ipykernel_launcher|ipykernel|colab_kernel_launcher|jupyter)", re.I)
 # More params than this are listed as a count: an autologged estimator logs every default.
 PARAMS_SHOWN = 12
@@ -49,20 +53,25 @@ def reproduce(
 ) -> ReproReport:
     present: dict[str, str] = {}
     missing: list[str] = []
-    tags, params = run.tags, run.params
+    # The cache keeps a run's tags as the tracker recorded them: the adapter tells the person's tags
+    # from the tracker's facts (its other fields are read like tags when looking for an environment).
+    facts = recorded_facts(run.tags)
+    labels = facts.labels
+    tags, params = recorded_user_tags(run.tags), run.params
+    recorded = {**tags, **facts.other}
 
-    commit = tags.get("mlflow.source.git.commit") or tags.get("git_commit") or tags.get("git.commit")
+    commit = facts.git_commit or tags.get("git_commit") or tags.get("git.commit")
     if commit:
         present["git_commit"] = commit
-        dirty = next((v for k, v in tags.items() if _DIRTY.search(k)), None)
+        dirty = next((v for k, v in recorded.items() if _DIRTY.search(k)), None)
         if dirty is not None and str(dirty).lower() in ("true", "1", "yes"):
             present["uncommitted_changes"] = "the working tree was dirty when this ran"
             missing.append("a clean checkout: the tree had uncommitted changes, so the recorded commit "
                            "does not hold the exact code")
     else:
-        missing.append("git commit (no mlflow.source.git.commit tag: the exact code version is unknown)")
+        missing.append(f"git commit (no {labels.commit} tag: the exact code version is unknown)")
 
-    data = next(((k, v) for k, v in tags.items() if _DATA_TAG.match(k) and v), None)
+    data = next(((k, v) for k, v in tags.items() if _DATA_TAG.match(k) and v), None) or facts.dataset
     data = data or next(((k, v) for k, v in params.items()
                          if _DATA_PARAM.search(k) and v and _VERSION_VALUE.search(str(v))), None)
     if data:
@@ -77,24 +86,24 @@ def reproduce(
     else:
         missing.append("seed (no seed / random_state param: reruns may differ by noise)")
 
-    env = {k: v for k, v in tags.items() if _ENV_TAG.search(k) and not k.lower().startswith("mlflow.source")}
+    env = {k: v for k, v in recorded.items() if _ENV_TAG.search(k)}
     if env:
         present["environment"] = ", ".join(f"{k}={v}" for k, v in list(env.items())[:4])
     else:
         missing.append("environment (no requirements / conda / docker image / python version recorded)")
 
-    source = tags.get("mlflow.source.name", "")
-    stype = tags.get("mlflow.source.type", "")
+    source = facts.source_name
+    stype = facts.source_type
     notebook = stype.upper() == "NOTEBOOK" or source.endswith(".ipynb") or _KERNEL.search(source) is not None
     if source:
         present["entry_point"] = source + (f" ({stype.lower()})" if stype else "")
         if notebook:
             missing.append("a script entry point: the run came from a notebook, whose cell order is not recorded")
-    command, command_source = recorded_command(run)
+    command, command_source = _recorded_command(recorded, params, facts)
     if command is None and not notebook:
-        missing.append("command (none recorded: no MLflow project entry point, no mlflow.source.name, "
+        missing.append(f"command (none recorded: no {labels.project_entry}, no {labels.source}, "
                        "no logged command line)")
-    entry = tags.get("mlflow.project.entryPoint", "")
+    entry = facts.entry_point
     if entry:
         present["project_entry_point"] = entry
 
@@ -110,10 +119,10 @@ def reproduce(
     shown = _params_text(params)
     if command is not None:
         steps.append(f"run the recorded command ({command_source}): {command}")
-        if command_source == "mlflow.source.name" and params:
+        if command_source == labels.source and params:
             steps.append(f"its arguments were not recorded; the run logged these params: {shown}")
-        elif command_source == "MLflow project entry point" and params:
-            steps.append(f"pass the entry point's params with -P NAME=VALUE; the run logged: {shown}")
+        elif command_source == labels.project_entry and params:
+            steps.append(f"{labels.project_params}; the run logged: {shown}")
     elif notebook:
         steps.append(f"re-execute the notebook {source} top to bottom"
                      + (f" with these params: {shown}" if params else ""))
@@ -149,26 +158,27 @@ def reproduce(
 def recorded_command(run: RunSnapshot) -> tuple[str | None, str]:
     """The command that started the run, only as the tracker recorded it, and where it was found.
 
-    In order: a logged command line (a tag or param such as ``command`` or ``sys.argv``), an MLflow
-    project entry point (``mlflow run`` records its entry point and passes the run's params), a script
-    named by ``mlflow.source.name``. Nothing is made up: ``(None, "")`` when none is recorded."""
-    for where, mapping in (("tag", run.tags), ("param", run.params)):
+    In order: a logged command line (a tag or param such as ``command`` or ``sys.argv``), a project
+    entry point (the tracker's own re-run command, which passes the run's params), a script named as
+    the run's source. Nothing is made up: ``(None, "")`` when none is recorded."""
+    facts = recorded_facts(run.tags)
+    return _recorded_command({**recorded_user_tags(run.tags), **facts.other}, run.params, facts)
+
+
+def _recorded_command(
+    tags: Mapping[str, str], params: Mapping[str, str], facts: RunFacts
+) -> tuple[str | None, str]:
+    for where, mapping in (("tag", tags), ("param", params)):
         for key, value in mapping.items():
             if _COMMAND_KEY.match(key) and str(value).strip():
                 return " ".join(str(value).split()), f"{where} {key}"
-    source = run.tags.get("mlflow.source.name", "").strip()
-    entry = run.tags.get("mlflow.project.entryPoint", "").strip()
-    if entry:
-        version = run.tags.get("mlflow.source.git.commit", "")
-        target = source or "."
-        parts = ["mlflow", "run", target, "-e", entry]
-        if version and "://" in target:
-            parts += ["--version", version]
-        # Its params go with -P NAME=VALUE; which of the logged params the entry point declares is
-        # in the project's MLproject, not in the run, so they are listed apart rather than guessed.
-        return " ".join(parts), "MLflow project entry point"
+    source = facts.source_name.strip()
+    if facts.rerun_command:
+        # Its params go with the tracker's own syntax; which of the logged params the entry point
+        # declares is in the project's definition, not in the run, so they are listed apart.
+        return facts.rerun_command, facts.labels.project_entry
     if source and source.endswith(".py") and not _KERNEL.search(source):
-        return f"python {source}", "mlflow.source.name"
+        return f"python {source}", facts.labels.source
     return None, ""
 
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from adapters import is_tracker_key
 from narrative import concepts, lexicon
 
 # The table itself lives in ``narrative.concepts`` (one table for every module); these names are its
@@ -367,7 +368,7 @@ def param_value_concepts(key: str, value: str) -> frozenset[str]:
         return frozenset(out)
     if k in OBJECTIVE_KEYS and value.strip().lower() in L2_OBJECTIVES:
         out.add("l2_loss")  # LightGBM/XGBoost/sklearn names of the plain squared-error objective
-    if k.startswith("mlflow.") or len(value) > 200:
+    if is_tracker_key(k) or len(value) > 200:  # a tracker's own bookkeeping names no concept
         return frozenset(out)
     out |= concept_frozenset(f"{k} {value}" if mapped == "" or k in MODEL_KEYS else value)
     return frozenset(out)

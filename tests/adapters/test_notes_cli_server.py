@@ -9,7 +9,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from adapters.tracker import NOTE_LIMIT, NOTE_TAG
+from adapters._mlflow_names import NOTE_TAG
+from adapters.tracker import NOTE_LIMIT
 from tests.conftest import COCO
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters import open_tracker
+from adapters import TRACKERS, TrackerRegistry, open_tracker, run_ref_pattern
 from adapters.mlflow_local import MlflowLocalTracker, store_uri_for
 from adapters.mlflow_rest import MlflowRestTracker
 from adapters.tracker import TrackedRun, Tracker, utc
@@ -52,7 +52,7 @@ def test_servers(uri: str) -> None:
         ("sqlite:///x.db", "wandb", "W&B support is not built yet"),
         ("databricks", "mlflow", "Databricks"),
         ("databricks://profile", "mlflow", "Databricks"),
-        ("ftp://host/x", "mlflow", "Unsupported tracker URI scheme"),
+        ("ftp://host/x", "mlflow", "Unsupported tracker URI scheme 'ftp': the known schemes are file, http, https"),
         ("   ", "mlflow", "No tracker URI"),
         ("sqlite:///x.db", "comet", "Unknown tracker kind"),
     ],
@@ -93,3 +93,35 @@ def test_plain_paths_become_explicit_store_uris(tmp_path: Path) -> None:
     assert store_uri_for(str(existing)) == f"sqlite:///{existing}"
     assert store_uri_for(str(tmp_path / "mlruns")) == (tmp_path / "mlruns").as_uri()
     assert store_uri_for("sqlite:///rel.db") == "sqlite:///rel.db"
+
+
+def test_unknown_scheme_lists_the_registered_ones() -> None:
+    with pytest.raises(UserInputError) as refused:
+        open_tracker("comet://ws/project")
+    message = str(refused.value)
+    for scheme in TRACKERS.schemes():
+        assert scheme in message
+    assert {"sqlite", "file", "http", "https", "postgresql"} <= set(TRACKERS.schemes())
+
+
+def test_a_registered_scheme_is_served_by_its_factory() -> None:
+    registry = TrackerRegistry()
+    made: list[tuple[str, str | None]] = []
+
+    def factory(uri: str, ui_url: str | None) -> Tracker:
+        made.append((uri, ui_url))
+        return open_tracker("sqlite:///x.db")
+
+    registry.register("Demo", factory, kind="mlflow")
+    found = registry.lookup("demo")
+    assert found is not None and found.kind == "mlflow" and registry.schemes() == ["demo"]
+    found.factory("demo://x", "http://ui")
+    assert made == [("demo://x", "http://ui")]
+    assert registry.lookup("other") is None
+
+
+def test_run_ref_pattern_by_kind() -> None:
+    tracker = open_tracker("sqlite:///x.db")
+    assert run_ref_pattern("mlflow") is tracker.run_ref_pattern
+    with pytest.raises(UserInputError, match="Unknown tracker kind"):
+        run_ref_pattern("comet")

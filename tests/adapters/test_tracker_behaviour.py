@@ -7,13 +7,14 @@ import datetime as dt
 
 import pytest
 
+from adapters import recorded_facts, recorded_user_tags
+from adapters._mlflow_names import NOTE_TAG, RUN_NAME_TAG
 from adapters.tracker import (
     COCO_ENTRY_TAG,
     COCO_SECTION_BEGIN,
     COCO_SECTION_END,
     NOTE_HEADING,
     NOTE_LIMIT,
-    NOTE_TAG,
     TrackedRun,
     Tracker,
     iter_runs,
@@ -56,7 +57,7 @@ async def test_unknown_experiment_is_user_error(backend: Backend, name: str) -> 
 # -- search ---------------------------------------------------------------------------------------
 async def test_window_newest_first(backend: Backend) -> None:
     page = await backend.tracker.search_runs(
-        experiment_ids=[backend.experiments["alpha"]], since=at(1, 0), until=at(3, 23, 59)
+        scope=[backend.experiments["alpha"]], since=at(1, 0), until=at(3, 23, 59)
     )
     assert ids(page.runs) == seeded("A6", "A5", "A4", "A3")
     assert page.next_page_token is None
@@ -65,13 +66,13 @@ async def test_window_newest_first(backend: Backend) -> None:
 async def test_window_edges_are_inclusive(backend: Backend) -> None:
     a3, a5 = BY_KEY["A3"], BY_KEY["A5"]
     page = await backend.tracker.search_runs(
-        experiment_ids=[backend.experiments["alpha"]], since=a3.start, until=a5.start
+        scope=[backend.experiments["alpha"]], since=a3.start, until=a5.start
     )
     assert ids(page.runs) == seeded("A5", "A4", "A3")
     # Other time zones mean the same instants.
     cet = dt.timezone(dt.timedelta(hours=1))
     again = await backend.tracker.search_runs(
-        experiment_ids=[backend.experiments["alpha"]],
+        scope=[backend.experiments["alpha"]],
         since=a3.start.astimezone(cet),
         until=a5.start.astimezone(cet),
     )
@@ -80,35 +81,35 @@ async def test_window_edges_are_inclusive(backend: Backend) -> None:
 
 async def test_since_only_and_until_only(backend: Backend) -> None:
     alpha = [backend.experiments["alpha"]]
-    since = await backend.tracker.search_runs(experiment_ids=alpha, since=at(3, 12))
+    since = await backend.tracker.search_runs(scope=alpha, since=at(3, 12))
     assert ids(since.runs) == seeded("A7", "A6")
-    until = await backend.tracker.search_runs(experiment_ids=alpha, until=at(0, 12))
+    until = await backend.tracker.search_runs(scope=alpha, until=at(0, 12))
     assert ids(until.runs) == seeded("A1")
 
 
 async def test_naive_datetime_is_refused(backend: Backend) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        await backend.tracker.search_runs(experiment_ids=["1"], since=dt.datetime(2026, 3, 2))
+        await backend.tracker.search_runs(scope=["1"], since=dt.datetime(2026, 3, 2))
 
 
 async def test_empty_experiment_list_is_refused(backend: Backend) -> None:
     with pytest.raises(ValueError, match="experiment"):
-        await backend.tracker.search_runs(experiment_ids=[])
+        await backend.tracker.search_runs(scope=[])
 
 
 async def test_search_by_user(backend: Backend) -> None:
     alpha = [backend.experiments["alpha"]]
-    bob = await backend.tracker.search_runs(experiment_ids=alpha, user="bob")
+    bob = await backend.tracker.search_runs(scope=alpha, user="bob")
     assert ids(bob.runs) == seeded("A7", "A5", "A3")
     assert {r.user for r in bob.runs} == {"bob"}
-    nobody = await backend.tracker.search_runs(experiment_ids=alpha, user="carol")
+    nobody = await backend.tracker.search_runs(scope=alpha, user="carol")
     assert nobody.runs == []
 
 
 async def test_search_by_user_inside_window(backend: Backend) -> None:
     runs = await collect(
         backend.tracker,
-        experiment_ids=[backend.experiments["alpha"]],
+        scope=[backend.experiments["alpha"]],
         user="alice",
         since=at(0, 12),
         until=at(3, 23),
@@ -119,7 +120,7 @@ async def test_search_by_user_inside_window(backend: Backend) -> None:
 async def test_search_across_experiments(backend: Backend) -> None:
     runs = await collect(
         backend.tracker,
-        experiment_ids=[backend.experiments["alpha"], backend.experiments["beta"]],
+        scope=[backend.experiments["alpha"], backend.experiments["beta"]],
         since=at(1, 0),
         until=at(3, 12),
     )
@@ -128,13 +129,13 @@ async def test_search_across_experiments(backend: Backend) -> None:
 
 async def test_paging_across_pages(backend: Backend) -> None:
     alpha = [backend.experiments["alpha"]]
-    everything = ids((await backend.tracker.search_runs(experiment_ids=alpha)).runs)
+    everything = ids((await backend.tracker.search_runs(scope=alpha)).runs)
     assert everything == seeded("A7", "A6", "A5", "A4", "A3", "A2", "A1")
 
     pages: list[list[str]] = []
     token: str | None = None
     while True:
-        page = await backend.tracker.search_runs(experiment_ids=alpha, max_results=3, page_token=token)
+        page = await backend.tracker.search_runs(scope=alpha, max_results=3, page_token=token)
         pages.append(ids(page.runs))
         token = page.next_page_token
         if token is None:
@@ -142,7 +143,7 @@ async def test_paging_across_pages(backend: Backend) -> None:
     assert [len(p) for p in pages] == [3, 3, 1]
     assert [i for p in pages for i in p] == everything
 
-    walked = await collect(backend.tracker, experiment_ids=alpha, page_size=2)
+    walked = await collect(backend.tracker, scope=alpha, page_size=2)
     assert ids(walked) == everything
 
 
@@ -150,7 +151,7 @@ async def test_run_conversion(backend: Backend) -> None:
     seed = BY_KEY["A1"]
     run = (
         await backend.tracker.search_runs(
-            experiment_ids=[backend.experiments["alpha"]], since=seed.start, until=seed.start
+            scope=[backend.experiments["alpha"]], since=seed.start, until=seed.start
         )
     ).runs[0]
     assert run.run_id == seed.run_id
@@ -163,7 +164,8 @@ async def test_run_conversion(backend: Backend) -> None:
     assert run.duration_minutes == pytest.approx(30.0)
     assert dict(run.params) == {"lr": "0.1", "model": "logreg"}
     assert dict(run.metrics) == {"auc": 0.75, "loss": 0.4}  # the latest step of each metric
-    assert run.tags["mlflow.runName"] == "baseline-lr"
+    # MLflow's own tags are not the person's: they arrive as fields and facts, and stay recorded.
+    assert dict(run.tags) == {} and run.recorded_tags[RUN_NAME_TAG] == "baseline-lr"
     assert run.url == backend.tracker.run_url(run)
     assert run.url.endswith(f"/#/experiments/{run.experiment_id}/runs/{run.run_id}")
     assert run == await backend.tracker.get_run(seed.run_id)
@@ -181,31 +183,31 @@ async def test_get_run_by_full_id_any_case(backend: Backend) -> None:
     seed = BY_KEY["A3"]
     run = await backend.tracker.get_run(seed.run_id.upper())
     assert run.run_id == seed.run_id
-    assert run.tags[NOTE_TAG] == "bob's own words about this run"
+    assert run.note == "bob's own words about this run" and NOTE_TAG not in run.tags
 
 
 async def test_get_run_by_prefix(backend: Backend) -> None:
     alpha = [backend.experiments["alpha"]]
-    run = await backend.tracker.get_run("33cc01", experiment_ids=alpha)
+    run = await backend.tracker.get_run("33cc01", scope=alpha)
     assert run.run_id == BY_KEY["A3"].run_id
     assert run.metrics == {"auc": 0.81}
 
 
 async def test_prefix_is_resolved_within_the_experiments(backend: Backend) -> None:
     alpha, beta = backend.experiments["alpha"], backend.experiments["beta"]
-    assert (await backend.tracker.get_run("d00d1e", experiment_ids=[alpha])).run_id == BY_KEY["A5"].run_id
-    assert (await backend.tracker.get_run("d00d1e", experiment_ids=[beta])).run_id == BY_KEY["B3"].run_id
+    assert (await backend.tracker.get_run("d00d1e", scope=[alpha])).run_id == BY_KEY["A5"].run_id
+    assert (await backend.tracker.get_run("d00d1e", scope=[beta])).run_id == BY_KEY["B3"].run_id
     with pytest.raises(AmbiguousRunIdError):
-        await backend.tracker.get_run("d00d1e", experiment_ids=[alpha, beta])
+        await backend.tracker.get_run("d00d1e", scope=[alpha, beta])
     with pytest.raises(AmbiguousRunIdError):
         await backend.tracker.get_run("d00d1e")  # no experiments: every active one
     with pytest.raises(RunNotFoundError):
-        await backend.tracker.get_run("beef00", experiment_ids=[alpha])
+        await backend.tracker.get_run("beef00", scope=[alpha])
 
 
 async def test_ambiguous_prefix_lists_the_matches(backend: Backend) -> None:
     with pytest.raises(AmbiguousRunIdError) as caught:
-        await backend.tracker.get_run("C0FFEE", experiment_ids=[backend.experiments["alpha"]])
+        await backend.tracker.get_run("C0FFEE", scope=[backend.experiments["alpha"]])
     err = caught.value
     assert err.run_ref == "c0ffee"
     assert err.matches == sorted(seeded("A6", "A7"))
@@ -213,14 +215,14 @@ async def test_ambiguous_prefix_lists_the_matches(backend: Backend) -> None:
 
 
 async def test_a_longer_prefix_disambiguates(backend: Backend) -> None:
-    run = await backend.tracker.get_run("c0ffee2", experiment_ids=[backend.experiments["alpha"]])
+    run = await backend.tracker.get_run("c0ffee2", scope=[backend.experiments["alpha"]])
     assert run.run_id == BY_KEY["A7"].run_id
 
 
 @pytest.mark.parametrize("ref", ["0" * 32, "fedcba987654", "fedcba"])
 async def test_unknown_run(backend: Backend, ref: str) -> None:
     with pytest.raises(RunNotFoundError) as caught:
-        await backend.tracker.get_run(ref, experiment_ids=[backend.experiments["alpha"]])
+        await backend.tracker.get_run(ref, scope=[backend.experiments["alpha"]])
     assert caught.value.run_ref == ref
 
 
@@ -244,12 +246,12 @@ async def test_scan_fallback_resolves_the_same(backend: Backend, request: pytest
         tracker = make_tracker("rest", server=request.getfixturevalue("mlflow_server"), prefix_search="scan")
     alpha = [backend.experiments["alpha"]]
     try:
-        assert (await tracker.get_run("d00d1e", experiment_ids=alpha)).run_id == BY_KEY["A5"].run_id
+        assert (await tracker.get_run("d00d1e", scope=alpha)).run_id == BY_KEY["A5"].run_id
         with pytest.raises(AmbiguousRunIdError) as caught:
-            await tracker.get_run("c0ffee", experiment_ids=alpha)
+            await tracker.get_run("c0ffee", scope=alpha)
         assert caught.value.matches == sorted(seeded("A6", "A7"))
         with pytest.raises(RunNotFoundError):
-            await tracker.get_run("fedcba", experiment_ids=alpha)
+            await tracker.get_run("fedcba", scope=alpha)
     finally:
         await tracker.aclose()
 
@@ -277,7 +279,7 @@ async def test_write_note_keeps_one_line_per_entry_newest_first(backend: Backend
     assert "— a2" in note and "entry entry-1 — a\n" not in note and note.count("entry entry-1") == 1
     assert "entry entry-2 — b" in note
     # What the tracker itself reports afterwards is the same note.
-    assert (await backend.tracker.get_run(run_id)).tags[NOTE_TAG] == note
+    assert (await backend.tracker.get_run(run_id)).note == note
 
 
 async def test_write_note_folds_old_lines_within_the_limit(backend: Backend) -> None:
@@ -336,4 +338,39 @@ async def test_deleted_run_counts_as_absent(backend: Backend) -> None:
     with pytest.raises(RunNotFoundError):
         await backend.tracker.get_run(run_id)
     with pytest.raises(RunNotFoundError):
-        await backend.tracker.get_run(run_id[:12], experiment_ids=[backend.experiments["scratch"]])
+        await backend.tracker.get_run(run_id[:12], scope=[backend.experiments["scratch"]])
+
+
+# -- what the tracker recorded about a run: the person's tags apart from MLflow's own ----------------
+async def test_facts_come_from_mlflow_tags_and_user_tags_stay_apart(backend: Backend) -> None:
+    run_id = backend.new_run(note="why this run")
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    for key, value in (("mlflow.source.git.commit", commit), ("mlflow.source.name", "https://github.com/org/repo"),
+                       ("mlflow.source.type", "PROJECT"), ("mlflow.project.entryPoint", "train"),
+                       ("mlflow.docker.image.name", "org/train:1"), ("dataset_version", "v3")):
+        backend.client.set_tag(run_id, key, value)
+    run = await backend.tracker.get_run(run_id)
+    assert dict(run.tags) == {"dataset_version": "v3"}
+    assert run.user == "dora" and run.note == "why this run"
+    facts = run.facts
+    assert (facts.git_commit, facts.source_name, facts.source_type, facts.entry_point) == (
+        commit, "https://github.com/org/repo", "PROJECT", "train")
+    assert facts.rerun_command == f"mlflow run https://github.com/org/repo -e train --version {commit}"
+    assert facts.other["mlflow.docker.image.name"] == "org/train:1"
+    # What a cache keeps (every tag as recorded) reads back to the same facts and the same user tags.
+    assert recorded_facts(run.recorded_tags) == facts
+    assert recorded_user_tags(run.recorded_tags) == dict(run.tags)
+
+
+async def test_run_refs_have_the_shape_of_mlflow_run_ids(backend: Backend) -> None:
+    tracker = backend.tracker
+    full = BY_KEY["A3"].run_id
+    assert tracker.looks_like_run_ref(full) and tracker.looks_like_run_ref(full[:6])
+    assert tracker.looks_like_run_ref(full.upper())  # a pasted upper-case id still resolves
+    assert not tracker.looks_like_run_ref(full[:5]) and not tracker.looks_like_run_ref("catboost-1")
+    assert not tracker.looks_like_run_ref(full + "0")
+    text = f"rerun {full[:8]} vs ({full}); not deadbeefcafez nor ab12cd3x nor x0a1b2c nor 2026"
+    assert tracker.run_ref_pattern.findall(text) == [full[:8], full]
+    # Whatever it matches resolves with get_run (within the project's scope for a prefix).
+    for ref in tracker.run_ref_pattern.findall(text):
+        assert (await tracker.get_run(ref, scope=[backend.experiments["alpha"]])).run_id == full

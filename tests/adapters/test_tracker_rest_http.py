@@ -109,7 +109,7 @@ def tracker_for(fake: FakeServer, **options: Any) -> MlflowRestTracker:
 async def test_5xx_then_200_is_retried(fake: FakeServer) -> None:
     fake.answer(Reply(503, {"error_code": "TEMPORARILY_UNAVAILABLE"}), Reply(502, "bad gateway"), Reply())
     async with tracker_for(fake) as tracker:
-        page = await tracker.search_runs(experiment_ids=["7"])
+        page = await tracker.search_runs(scope=["7"])
     assert [r.run_id for r in page.runs] == [RUN_ID]
     assert len(fake.hits) == 3
     run = page.runs[0]
@@ -120,7 +120,7 @@ async def test_5xx_then_200_is_retried(fake: FakeServer) -> None:
 async def test_429_honours_retry_after(fake: FakeServer) -> None:
     fake.answer(Reply(429, {"error_code": "REQUEST_LIMIT_EXCEEDED"}, {"Retry-After": "0.4"}), Reply())
     async with tracker_for(fake) as tracker:
-        await tracker.search_runs(experiment_ids=["7"])
+        await tracker.search_runs(scope=["7"])
     assert len(fake.hits) == 2
     assert fake.hits[1].at - fake.hits[0].at >= 0.35  # backoff is 0 here: only Retry-After made it wait
 
@@ -129,7 +129,7 @@ async def test_retry_after_too_long_fails_at_once(fake: FakeServer) -> None:
     fake.answer(Reply(429, {}, {"Retry-After": "3600", "X-Request-Id": "req-429"}))
     async with tracker_for(fake, max_retry_after=5) as tracker:
         with pytest.raises(TrackerUnavailableError, match="retry after 3600 s") as caught:
-            await tracker.search_runs(experiment_ids=["7"])
+            await tracker.search_runs(scope=["7"])
     assert caught.value.request_id == "req-429"
     assert len(fake.hits) == 1
 
@@ -150,7 +150,7 @@ async def test_backoff_grows_between_attempts(fake: FakeServer) -> None:
     fake.answer(Reply(503, {}))
     async with tracker_for(fake, retries=3, backoff=0.1, max_backoff=1.0) as tracker:
         with pytest.raises(TrackerUnavailableError):
-            await tracker.search_runs(experiment_ids=["7"])
+            await tracker.search_runs(scope=["7"])
     gaps = [b.at - a.at for a, b in zip(fake.hits, fake.hits[1:], strict=False)]
     # Equal jitter: each wait lies in [step/2, step] with steps 0.1, 0.2, 0.4.
     assert [round(g, 2) >= s / 2 for g, s in zip(gaps, (0.1, 0.2, 0.4), strict=True)] == [True] * 3
@@ -160,7 +160,7 @@ async def test_4xx_is_not_retried(fake: FakeServer) -> None:
     fake.answer(Reply(400, {"error_code": "INVALID_PARAMETER_VALUE", "message": "Invalid experiment ID 'x'"}))
     async with tracker_for(fake) as tracker:
         with pytest.raises(UserInputError, match="Invalid experiment ID"):
-            await tracker.search_runs(experiment_ids=["x"])
+            await tracker.search_runs(scope=["x"])
     assert len(fake.hits) == 1
 
 
@@ -177,7 +177,7 @@ async def test_slow_server_times_out(fake: FakeServer) -> None:
     started = time.monotonic()
     async with tracker_for(fake, timeout=0.2, retries=1) as tracker:
         with pytest.raises(TrackerUnavailableError, match="did not answer in time"):
-            await tracker.search_runs(experiment_ids=["7"])
+            await tracker.search_runs(scope=["7"])
     assert time.monotonic() - started < 1.5
     assert len(fake.hits) == 2
 
@@ -186,12 +186,12 @@ async def test_not_json_is_an_outside_failure(fake: FakeServer) -> None:
     fake.answer(Reply(200, "<html>login page</html>"))
     async with tracker_for(fake) as tracker:
         with pytest.raises(TrackerUnavailableError, match="not JSON"):
-            await tracker.search_runs(experiment_ids=["7"])
+            await tracker.search_runs(scope=["7"])
 
 
 async def test_search_request_shape(fake: FakeServer) -> None:
     async with tracker_for(fake) as tracker:
-        await tracker.search_runs(experiment_ids=["7", "8"], user="alice", max_results=5000, page_token="tok")
+        await tracker.search_runs(scope=["7", "8"], user="alice", max_results=5000, page_token="tok")
     hit = fake.hits[0]
     assert (hit.method, hit.path) == ("POST", "/api/2.0/mlflow/runs/search")
     assert hit.body["experiment_ids"] == ["7", "8"]
@@ -204,7 +204,7 @@ async def test_search_request_shape(fake: FakeServer) -> None:
 async def test_bearer_token_from_environment(fake: FakeServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", "tok-123")
     async with tracker_for(fake) as tracker:
-        await tracker.search_runs(experiment_ids=["7"])
+        await tracker.search_runs(scope=["7"])
     assert fake.hits[0].headers["Authorization"] == "Bearer tok-123"
 
 
@@ -213,7 +213,7 @@ async def test_basic_auth_from_environment(fake: FakeServer, monkeypatch: pytest
     monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "ann")
     monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", "pw")
     async with tracker_for(fake) as tracker:
-        await tracker.search_runs(experiment_ids=["7"])
+        await tracker.search_runs(scope=["7"])
     expected = "Basic " + base64.b64encode(b"ann:pw").decode()
     assert fake.hits[0].headers["Authorization"] == expected
 
@@ -222,7 +222,7 @@ async def test_no_auth_header_without_credentials(fake: FakeServer, monkeypatch:
     for name in ("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
     async with tracker_for(fake) as tracker:
-        await tracker.search_runs(experiment_ids=["7"])
+        await tracker.search_runs(scope=["7"])
     assert "Authorization" not in fake.hits[0].headers
 
 
@@ -231,6 +231,6 @@ async def test_credentials_in_the_url(fake: FakeServer, monkeypatch: pytest.Monk
         monkeypatch.delenv(name, raising=False)
     url = fake.url.replace("http://", "http://ann:p%40ss@")
     async with MlflowRestTracker(url, retries=0) as tracker:
-        page = await tracker.search_runs(experiment_ids=["7"])
+        page = await tracker.search_runs(scope=["7"])
     assert fake.hits[0].headers["Authorization"] == "Basic " + base64.b64encode(b"ann:p@ss").decode()
     assert "p%40ss" not in page.runs[0].url and "ann" not in page.runs[0].url

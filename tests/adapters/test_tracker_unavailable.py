@@ -22,9 +22,9 @@ FULL_ID = "0123456789abcdef0123456789abcdef"
 
 def calls(tracker: Tracker) -> dict[str, Callable[[], Awaitable[object]]]:
     return {
-        "search_runs": lambda: tracker.search_runs(experiment_ids=["1"]),
+        "search_runs": lambda: tracker.search_runs(scope=["1"]),
         "get_run(full id)": lambda: tracker.get_run(FULL_ID),
-        "get_run(prefix)": lambda: tracker.get_run("012345", experiment_ids=["1"]),
+        "get_run(prefix)": lambda: tracker.get_run("012345", scope=["1"]),
         "get_run(prefix, all experiments)": lambda: tracker.get_run("012345"),
         "get_experiment": lambda: tracker.get_experiment("alpha"),
         "write_note": lambda: tracker.write_note(FULL_ID, entry_id="e", section="s"),
@@ -62,7 +62,7 @@ async def test_rest_credentials_never_appear_in_errors() -> None:
     fast = MlflowRestTracker(f"http://ann:s3cret@127.0.0.1:{port}", retries=0)
     try:
         with pytest.raises(TrackerUnavailableError) as caught:
-            await fast.search_runs(experiment_ids=["1"])
+            await fast.search_runs(scope=["1"])
     finally:
         await fast.aclose()
         await tracker.aclose()

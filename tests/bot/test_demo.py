@@ -111,7 +111,7 @@ def test_demo_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:
 def test_three_working_days_before_today(today: str) -> None:
     import datetime as dt
 
-    from bot.demo import last_working_days
+    from bot.demo_runs import last_working_days
 
     days = last_working_days(dt.date.fromisoformat(today))
     assert len(days) == 3 and days == sorted(days)
@@ -122,18 +122,18 @@ def test_messages_say_what_the_numbers_say() -> None:
     """The wording is computed from the results: flip a comparison and the message flips with it."""
     import datetime as dt
 
-    from bot import demo
+    from bot import demo, demo_runs
 
-    def result(key: str, **metrics: float) -> demo.RunResult:
-        spec = next((s for s in demo.PLAN if s.key == key), None) or demo.RunSpec(key, key, "maya", 2, "10:00", "hgb",
-                                                                                 dict(demo.HGB_BASE))
+    def result(key: str, **metrics: float) -> demo_runs.RunResult:
+        spec = next((s for s in demo_runs.PLAN if s.key == key), None) or demo_runs.RunSpec(
+            key, key, "maya", 2, "10:00", "hgb", dict(demo_runs.HGB_BASE))
         base = {"val_auc": 0.95, "val_pr_auc": 0.7, "val_f1": 0.6, "train_auc": 0.99, "fit_seconds": 0.2}
-        return demo.RunResult(spec, f"{abs(hash(key)):032x}"[:32], "FINISHED", dt.datetime(2026, 3, 2, tzinfo=dt.UTC),
-                              metrics={**base, **metrics}, rows=200)
+        return demo_runs.RunResult(spec, f"{abs(hash(key)):032x}"[:32], "FINISHED",
+                                   dt.datetime(2026, 3, 2, tzinfo=dt.UTC), metrics={**base, **metrics}, rows=200)
 
     runs = {k: result(k) for k in ("lr", "lr_bal", "rf", "rf_bal")}
     runs["lr_us"] = result("lr_us", val_auc=0.90)
-    history = demo.DemoHistory("sqlite://", "1", [dt.date(2026, 3, 2)] * 3, runs, "hgb_d3", 0.1, 1000, 1.0)
+    history = demo_runs.DemoHistory("sqlite://", "1", [dt.date(2026, 3, 2)] * 3, runs, "hgb_d3", 0.1, 1000, 1.0)
     assert "worse than both" in demo.message_day1(history)
     runs["lr_us"] = result("lr_us", val_auc=0.97)
     assert "better than weighting" in demo.message_day1(history)
