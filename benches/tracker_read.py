@@ -131,7 +131,7 @@ def raw_read(client: Any, experiment_id: str) -> int:
 
 async def ours_read(tracker: Tracker, experiment_id: str) -> int:
     count = 0
-    async for _ in iter_runs(tracker, experiment_ids=[experiment_id], page_size=PAGE):
+    async for _ in iter_runs(tracker, scope=[experiment_id], page_size=PAGE):
         count += 1
     return count
 

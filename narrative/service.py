@@ -58,7 +58,6 @@ MAX_STRUCTURED_CHARS = 40_000
 STRUCTURE_JOB = "structure_entry"
 WRITE_BACK_JOB = "write_back"
 RESTRUCTURE_JOB = "restructure_entry"  # issue #5: re-run the model on an entry the local engine wrote
-_HEX_REF = re.compile(rf"(?<![0-9a-zA-Z])[0-9a-f]{{{RUN_ID_MIN_PREFIX},32}}(?![0-9a-zA-Z])")
 # How many runs `project add` reads to check that the primary metric exists (newest first).
 PRIMARY_METRIC_SCAN = 5000
 # The characters of an MLflow run id: a reference made of anything else can only be a run name.
@@ -82,7 +81,7 @@ def snapshot_of(run: TrackedRun, *, project_id: str) -> RunSnapshot:
         end=run.end,
         params=dict(run.params),
         metrics=dict(run.metrics),
-        tags=dict(run.tags),
+        tags=dict(run.recorded_tags),
         url=run.url,
     )
 
@@ -168,7 +167,7 @@ class Narrator(WorkspaceOperations):
     async def _check_primary_metric(self, tracker: Tracker, experiment_ids: list[str], metric: str) -> str | None:
         seen: set[str] = set()
         runs = 0
-        async for run in iter_runs(tracker, experiment_ids=experiment_ids):
+        async for run in iter_runs(tracker, scope=experiment_ids):
             runs += 1
             seen.update(run.metrics)
             if metric in seen or runs >= PRIMARY_METRIC_SCAN:
@@ -300,15 +299,15 @@ class Narrator(WorkspaceOperations):
         window = [
             snapshot_of(run, project_id=project.id)
             async for run in iter_runs(
-                tracker, experiment_ids=project.experiment_ids, since=since, until=entry.at
+                tracker, scope=project.experiment_ids, since=since, until=entry.at
             )
         ]
         await self.repo.upsert_runs(self.workspace_id, window)
         resolved: dict[str, RunSnapshot] = {}
         unresolved: dict[str, str] = {}
-        for ref in dict.fromkeys(_HEX_REF.findall(text.lower())):
+        for ref in dict.fromkeys(tracker.run_ref_pattern.findall(text.lower())):
             try:
-                run = await tracker.get_run(ref, experiment_ids=project.experiment_ids)
+                run = await tracker.get_run(ref, scope=project.experiment_ids)
             except UserInputError as problem:
                 # Hex words that are not run ids (a git sha, a colour) are common: only a
                 # reference that looks like a run id (8+ chars) is worth a warning.
@@ -388,7 +387,7 @@ class Narrator(WorkspaceOperations):
         since = last_sync - RESYNC_OVERLAP if last_sync is not None else None
         try:
             batch: list[RunSnapshot] = []
-            async for run in iter_runs(self.tracker(project), experiment_ids=project.experiment_ids, since=since):
+            async for run in iter_runs(self.tracker(project), scope=project.experiment_ids, since=since):
                 batch.append(snapshot_of(run, project_id=project.id))
                 if len(batch) >= 1000:
                     await self.repo.upsert_runs(self.workspace_id, batch)
@@ -548,12 +547,12 @@ class Narrator(WorkspaceOperations):
         found: dict[str, RunSnapshot] = {}
         if len(ref) >= RUN_ID_MIN_PREFIX and _ID_CHARS.fullmatch(ref):
             try:
-                run = await tracker.get_run(ref, experiment_ids=project.experiment_ids)
+                run = await tracker.get_run(ref, scope=project.experiment_ids)
             except AmbiguousRunIdError as many:
                 cached = await self.repo.get_runs(self.workspace_id, project.id, many.matches)
                 for run_id in many.matches:
                     hit = cached.get(run_id) or snapshot_of(
-                        await tracker.get_run(run_id, experiment_ids=project.experiment_ids), project_id=project.id)
+                        await tracker.get_run(run_id, scope=project.experiment_ids), project_id=project.id)
                     found[run_id] = hit
             except RunNotFoundError:
                 pass
@@ -563,7 +562,7 @@ class Narrator(WorkspaceOperations):
                     found[run.run_id] = snapshot_of(run, project_id=project.id)
         if len(ref) == 32 and found:  # a full id that names a run is not also someone's run name
             return found
-        for run in await tracker.find_runs_by_name(ref, experiment_ids=project.experiment_ids):
+        for run in await tracker.find_runs_by_name(ref, scope=project.experiment_ids):
             found.setdefault(run.run_id, snapshot_of(run, project_id=project.id))
         return found
 
