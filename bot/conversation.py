@@ -335,7 +335,7 @@ class Conversation:
     # -- entry point --------------------------------------------------------------------------
     async def handle(self, msg: InboundMessage) -> list[Reply]:
         narrator = await self.hub.narrator(msg.workspace_key, platform=msg.platform)
-        if msg.event_id and not await narrator.repo.claim_event(narrator.workspace_id, msg.event_id):
+        if msg.event_id and not await narrator.claim_event(msg.event_id):
             log.info("duplicate delivery %s ignored", msg.event_id)
             return []
         fallback: Target = "ephemeral" if msg.kind in ("command", "action", "form") else "thread"
@@ -359,7 +359,8 @@ class Conversation:
         """Record where a reply was posted (call after posting), so clicks and replies find it."""
         if not reply.memo_kind or not reply.workspace_id or not message_id:
             return
-        await self.hub.repo.save_reply(
+        narrator = self.hub.for_workspace_id(reply.workspace_id)
+        await narrator.remember_reply(
             ReplyRecord(
                 workspace_id=reply.workspace_id,
                 channel=channel_id,
@@ -375,17 +376,8 @@ class Conversation:
     async def finished_updates(self, narrator: Narrator) -> list[Reply]:
         """Messages showing a pending entry that has since been finished (by the job worker or the
         CLI): updates that replace them with the entry. Call after ``bot.worker.run_due_jobs``."""
-        repo = narrator.repo
         updates: list[Reply] = []
-        for memo in await repo.pending_replies(narrator.workspace_id):
-            try:
-                entry = await repo.get_entry(narrator.workspace_id, memo.entry_id or "")
-            except UserInputError:  # discarded meanwhile: nothing left to update
-                await repo.save_reply(memo.model_copy(update={"pending": False}))
-                continue
-            if entry.status == "pending":
-                continue
-            project = await repo.get_project_by_id(narrator.workspace_id, entry.project_id)
+        for memo, project, entry in await narrator.finished_entries():
             reply = await self._entry_reply(narrator, project, _outcome_of(entry))
             reply.target, reply.update_message_id = "update", memo.message_ts
             reply.channel_id, reply.thread_id, reply.user_id = memo.channel, memo.thread_ts, memo.author
@@ -416,26 +408,13 @@ class Conversation:
 
     # -- people -------------------------------------------------------------------------------
     async def _person(self, narrator: Narrator, msg: InboundMessage) -> UserRecord:
-        """The person's row, created on first contact and refreshed when their name or e-mail changed."""
-        known = await narrator.repo.get_user(narrator.workspace_id, msg.user_id)
-        if known is None:
-            known = UserRecord(workspace_id=narrator.workspace_id, platform_user_id=msg.user_id)
-        elif (not msg.user_name or msg.user_name == known.display_name) and (
-            not msg.user_email or msg.user_email == known.email
-        ):
-            return known
-        return await narrator.repo.save_user(
-            known.model_copy(
-                update={"display_name": msg.user_name or known.display_name, "email": msg.user_email or known.email}
-            )
-        )
+        return await narrator.meet(msg.user_id, name=msg.user_name, email=msg.user_email)
 
     async def _tracker_users(self, narrator: Narrator, project: ProjectRecord) -> set[str]:
         cached = self._users_seen.get(project.id)
         if cached is not None and time.monotonic() - cached[0] < TRACKER_USERS_TTL_S:
             return cached[1]
-        runs, _ = await narrator.repo.list_runs(narrator.workspace_id, project.id)
-        users = {r.user for r in runs if r.user}
+        users = await narrator.tracker_users(project)
         self._users_seen[project.id] = (time.monotonic(), users)
         return users
 
@@ -466,10 +445,10 @@ class Conversation:
     async def _default_project(self, narrator: Narrator, person: UserRecord) -> ProjectRecord | None:
         if person.default_project_id:
             try:
-                return await narrator.repo.get_project_by_id(narrator.workspace_id, person.default_project_id)
+                return await narrator.project_by_id(person.default_project_id)
             except ProjectNotFoundError:
                 pass
-        projects = await narrator.repo.list_projects(narrator.workspace_id)
+        projects = await narrator.projects()
         return projects[0] if len(projects) == 1 else None
 
     async def _project_for(
@@ -478,13 +457,13 @@ class Conversation:
         if named:
             return await narrator.project(named)
         if msg.channel_kind == "channel" and msg.channel_id:
-            linked = await narrator.repo.find_project_by_channel(narrator.workspace_id, msg.channel_id)
+            linked = await narrator.project_for_channel(msg.channel_id)
             if linked is not None:
                 return linked
         default = await self._default_project(narrator, person)
         if default is not None:
             return default
-        names = [p.name for p in await narrator.repo.list_projects(narrator.workspace_id)]
+        names = [p.name for p in await narrator.projects()]
         if not names:
             raise UserInputError(
                 "There is no project yet: link a channel with `/coco link PROJECT --mlflow-experiment EXP`."
@@ -497,12 +476,12 @@ class Conversation:
     async def _cite(
         self, narrator: Narrator, project: ProjectRecord, *, run_ids: Sequence[str], entry_ids: Sequence[str]
     ) -> tuple[dict[str, CitedRun], dict[str, CitedEntry]]:
-        found = await narrator.repo.get_runs(narrator.workspace_id, project.id, list(dict.fromkeys(run_ids)))
+        found = await narrator.cached_runs(project, run_ids)
         runs = {rid: CitedRun(run_id=rid, name=r.run_name, url=r.url) for rid, r in found.items()}
         entries: dict[str, CitedEntry] = {}
         for entry_id in dict.fromkeys(entry_ids):
             try:
-                e = await narrator.repo.get_entry(narrator.workspace_id, entry_id)
+                e = await narrator.entry(entry_id)
             except UserInputError:
                 continue
             entries[entry_id] = CitedEntry(entry_id=entry_id, title=(e.structure.title if e.structure else ""),
@@ -534,7 +513,7 @@ class Conversation:
             if in_thread is not None:
                 memo, entry = in_thread
                 if looks_like_question(text) and not looks_like_correction(text):
-                    about = await narrator.repo.get_project_by_id(narrator.workspace_id, entry.project_id)
+                    about = await narrator.project_by_id(entry.project_id)
                     return [await self._ask(narrator, about, text, target="thread")]
                 # A reply on one's own entry, in one's own DM, is about that entry.
                 return await self._correct(narrator, msg, person, memo, entry, text)
@@ -553,11 +532,8 @@ class Conversation:
 
     async def _hold(self, narrator: Narrator, msg: InboundMessage, text: str) -> Reply:
         """Keep a DM (in the store: it is never lost) until its author says which project it is for."""
-        projects = await narrator.repo.list_projects(narrator.workspace_id)
-        await narrator.repo.save_reply(
-            ReplyRecord(workspace_id=narrator.workspace_id, channel=msg.channel_id, message_ts=msg.message_id,
-                        kind="held", author=msg.user_id, held_text=text)
-        )
+        projects = await narrator.projects()
+        await narrator.hold_note(msg.channel_id, msg.message_id, author=msg.user_id, text=text)
         if not projects:
             return Reply(kind="notice", text="I saved your note, but there is no project to file it under yet. "
                          "Link a channel with `/coco link PROJECT --mlflow-experiment EXP`, then come back here.")
@@ -579,7 +555,7 @@ class Conversation:
 
     async def _entry_reply(self, narrator: Narrator, project: ProjectRecord, outcome: LogOutcome) -> Reply:
         entry = outcome.entry
-        several = len(await narrator.repo.list_projects(narrator.workspace_id)) > 1
+        several = len(await narrator.projects()) > 1
         actions = [ReplyAction(EDIT, "Edit", value=entry.id, style="primary")]
         if several:
             actions.append(ReplyAction(CHANGE_PROJECT, "Change project", value=entry.id))
@@ -621,13 +597,7 @@ class Conversation:
         """The entry a thread is about, when COCO posted an entry in it."""
         if not msg.thread_id:
             return None
-        for memo in await narrator.repo.thread_replies(narrator.workspace_id, msg.channel_id, msg.thread_id):
-            if memo.entry_id and memo.kind == "entry":
-                try:
-                    return memo, await narrator.repo.get_entry(narrator.workspace_id, memo.entry_id)
-                except UserInputError:
-                    return None
-        return None
+        return await narrator.thread_entry(msg.channel_id, msg.thread_id)
 
     async def _correct(
         self, narrator: Narrator, msg: InboundMessage, person: UserRecord, memo: ReplyRecord, entry: EntryRecord,
@@ -637,11 +607,7 @@ class Conversation:
             return []  # only the author corrects an entry; others' remarks are theirs
         when = msg.at or utcnow()
         who = person.display_name or msg.user_id
-        fixed = await narrator.repo.append_entry_text(
-            narrator.workspace_id, entry.id, f"\n\n[correction, {when:%Y-%m-%d %H:%M} UTC, {who}] {text}"
-        )
-        project = await narrator.repo.get_project_by_id(narrator.workspace_id, entry.project_id)
-        outcome = await narrator.finish_entry(project, fixed)
+        project, outcome = await narrator.correct_entry(entry, text, who=who, at=when)
         updated = await self._entry_reply(narrator, project, outcome)
         updated.target, updated.update_message_id = "update", memo.message_ts
         updated.channel_id, updated.thread_id, updated.user_id = memo.channel, memo.thread_ts, memo.author
@@ -651,7 +617,7 @@ class Conversation:
     # -- channels -----------------------------------------------------------------------------
     async def _channel(self, narrator: Narrator, msg: InboundMessage) -> list[Reply]:
         text = strip_mentions(msg.text)
-        project = await narrator.repo.find_project_by_channel(narrator.workspace_id, msg.channel_id)
+        project = await narrator.project_for_channel(msg.channel_id)
         in_thread = await self._entry_thread(narrator, msg) if msg.thread_id else None
         if msg.kind == "mention":
             if not text or text.lower() in ("help", "hi", "hello"):
@@ -668,7 +634,7 @@ class Conversation:
             return []
         if msg.thread_id and msg.thread_id != msg.message_id:
             coco_here = in_thread is not None or bool(
-                await narrator.repo.thread_replies(narrator.workspace_id, msg.channel_id, msg.thread_id)
+                await narrator.thread_replies(msg.channel_id, msg.thread_id)
             )
             if coco_here and in_thread is not None and looks_like_correction(text):
                 person = await self._person(narrator, msg)
@@ -687,7 +653,7 @@ class Conversation:
         top = confident[0]
         match_key = top.entry_id or ",".join(sorted(top.run_ids)) or top.summary[:40]
         thread = msg.thread_id or msg.message_id
-        if not await narrator.repo.claim_event(narrator.workspace_id, f"warn:{msg.channel_id}:{thread}:{match_key}"):
+        if not await narrator.claim_event(f"warn:{msg.channel_id}:{thread}:{match_key}"):
             return []  # this thread was already told about this match
         runs, entries = await self._cite(
             narrator, project, run_ids=[r for m in confident for r in m.run_ids],
@@ -787,11 +753,11 @@ class Conversation:
     ) -> Reply:
         """``/coco entry ID`` (shown as its brain dump's reply was) and ``/coco entries [project] [since]
         [by AUTHOR]``: newest first, of the named project, else the channel's, else every project."""
-        projects = {p.id: p.name for p in await narrator.repo.list_projects(narrator.workspace_id)}
+        projects = {p.id: p.name for p in await narrator.projects()}
         if verb == "entry":
             if len(rest) != 1:
                 raise UserInputError("Give one entry id: `/coco entry ENTRY_ID`.")
-            entry = await narrator.repo.get_entry(narrator.workspace_id, rest[0])
+            entry = await narrator.entry(rest[0])
             name = projects.get(entry.project_id, entry.project_id)
             return Reply(kind="entry", payload=_outcome_of(entry), text=f"Entry {entry.id} of {name}",
                          target="ephemeral", project=name)
@@ -813,14 +779,11 @@ class Conversation:
         if named:
             project = await narrator.project(" ".join(named))
         elif msg.channel_kind == "channel" and msg.channel_id:
-            project = await narrator.repo.find_project_by_channel(narrator.workspace_id, msg.channel_id)
+            project = await narrator.project_for_channel(msg.channel_id)
         found: list[EntryRecord] = []
         token_: str | None = None
         while True:
-            page, token_ = await narrator.repo.list_entries(
-                narrator.workspace_id, project_id=project.id if project else None, author=author, since=since,
-                page_token=token_,
-            )
+            page, token_ = await narrator.entries(project=project, author=author, since=since, page_token=token_)
             found += page
             if token_ is None:
                 break
@@ -896,7 +859,7 @@ class Conversation:
             )
         else:
             existing = await narrator.project(name)
-            record = await narrator.repo.link_channel(narrator.workspace_id, existing.id, msg.channel_id)
+            record = await narrator.link_channel(existing, msg.channel_id)
         self._users_seen.pop(record.id, None)
         exps = ", ".join(record.experiment_names) or "its experiments"
         return Reply(kind="notice", target="channel", project=record.name,
@@ -906,11 +869,11 @@ class Conversation:
     async def _set_project(self, narrator: Narrator, person: UserRecord, name: str) -> Reply:
         if not name:
             current = await self._default_project(narrator, person)
-            names = ", ".join(p.name for p in await narrator.repo.list_projects(narrator.workspace_id)) or "none yet"
+            names = ", ".join(p.name for p in await narrator.projects()) or "none yet"
             chosen = current.name if current else "(no project chosen)"
             return Reply(kind="notice", target="ephemeral", text=f"Your DMs go to {chosen}. Projects: {names}.")
         project = await narrator.project(name)
-        await narrator.repo.save_user(person.model_copy(update={"default_project_id": project.id}))
+        await narrator.set_default_project(person, project)
         where = f" Its entries feed {', '.join(project.channels)}." if project.channels else ""
         return Reply(kind="notice", target="ephemeral", project=project.name,
                      text=f"Your DMs now go to project {project.name}.{where}")
@@ -922,7 +885,7 @@ class Conversation:
             how = "you said so" if person.tracker_user else "guessed from your e-mail or name"
             return Reply(kind="notice", target="ephemeral",
                          text=f"In the tracker you are {me!r} ({how}). Change it with `/coco me TRACKER_USER`.")
-        await narrator.repo.save_user(person.model_copy(update={"tracker_user": tracker_user.strip()}))
+        await narrator.set_tracker_user(person, tracker_user)
         return Reply(kind="notice", target="ephemeral",
                      text=f"Got it: in the tracker you are {tracker_user.strip()!r}; \"my runs\" now means theirs.")
 
@@ -939,11 +902,7 @@ class Conversation:
 
     # -- buttons ------------------------------------------------------------------------------
     async def _owned_entry(self, narrator: Narrator, msg: InboundMessage, entry_id: str) -> EntryRecord:
-        entry = await narrator.repo.get_entry(narrator.workspace_id, entry_id)
-        for memo in await narrator.repo.entry_replies(narrator.workspace_id, entry_id):
-            if memo.author and memo.author != msg.user_id:
-                raise UserInputError("Only the author of this entry can change it.")
-        return entry
+        return await narrator.check_author(entry_id, user_id=msg.user_id)
 
     async def _action(self, narrator: Narrator, msg: InboundMessage) -> list[Reply]:
         action = msg.action
@@ -955,14 +914,12 @@ class Conversation:
             return [Reply(kind="form", target="modal", text="Edit entry", form=_edit_form(entry, **where))]
         if action.action_id == CHANGE_PROJECT:
             entry = await self._owned_entry(narrator, msg, action.value)
-            projects = await narrator.repo.list_projects(narrator.workspace_id)
+            projects = await narrator.projects()
             return [Reply(kind="form", target="modal", text="Change project",
                           form=_move_form(entry, projects, **where))]
         if action.action_id == DISCARD:
             entry = await self._owned_entry(narrator, msg, action.value)
-            await narrator.repo.delete_entry(narrator.workspace_id, entry.id)
-            for memo in await narrator.repo.entry_replies(narrator.workspace_id, entry.id):
-                await narrator.repo.save_reply(memo.model_copy(update={"kind": "discarded", "pending": False}))
+            await narrator.discard_entry(entry)
             return [Reply(kind="discarded", target="update", update_message_id=action.message_id,
                           channel_id=where["channel"], thread_id=action.thread_id,
                           text=f"Discarded entry {entry.id}: it is gone from COCO (the tracker's runs are untouched).")]
@@ -973,21 +930,15 @@ class Conversation:
     async def _route(self, narrator: Narrator, msg: InboundMessage, action: ActionPayload) -> list[Reply]:
         held_ts, _, project_id = action.value.partition("|")
         channel = action.channel_id or msg.channel_id
-        if not await narrator.repo.claim_event(narrator.workspace_id, f"route:{channel}:{held_ts}"):
+        held = await narrator.take_held_note(channel, held_ts)
+        if held is None:
             return []  # a double click: the first one filed it
-        held = await narrator.repo.get_reply(narrator.workspace_id, channel, held_ts)
-        if held is None or not held.held_text:
-            raise UserInputError("That note was already filed.")
-        project = await narrator.repo.get_project_by_id(narrator.workspace_id, project_id)
+        project = await narrator.project_by_id(project_id)
         person = await self._person(narrator, msg)
-        person = await narrator.repo.save_user(person.model_copy(update={"default_project_id": project.id}))
-        inbound = InboundMessage(
-            workspace_key=msg.workspace_key, platform=msg.platform, user_id=msg.user_id, channel_id=channel,
-            channel_kind="dm", message_id=held_ts, thread_id=held_ts, at=held.created_at,
-        )
-        reply = await self._log(narrator, inbound, person, project, held.held_text)
-        await narrator.repo.save_reply(held.model_copy(update={"held_text": None, "kind": "routed",
-                                                                "entry_id": reply.entry_id}))
+        person = await narrator.set_default_project(person, project)
+        author = await self.tracker_user(narrator, person, project)
+        outcome = await narrator.file_held_note(held, project, author=author)
+        reply = await self._entry_reply(narrator, project, outcome)
         reply.target, reply.update_message_id = "update", action.message_id
         reply.channel_id, reply.thread_id = channel, held_ts
         note = Reply(kind="notice", target="thread", thread_id=held_ts,
@@ -1012,15 +963,14 @@ class Conversation:
                 "next_steps": _lines(values.get("next_steps", "")),
                 "open_questions": _lines(values.get("open_questions", "")),
             })
-            saved = await narrator.repo.save_structure(narrator.workspace_id, entry.id, edited, status="structured")
-            project = await narrator.repo.get_project_by_id(narrator.workspace_id, saved.project_id)
+            saved = await narrator.edit_entry(entry, edited)
+            project = await narrator.project_by_id(saved.project_id)
             reply = await self._entry_reply(narrator, project, _outcome_of(saved))
             return [self._as_update(reply, meta)]
         if form.form_id == MOVE_FORM:
             entry = await self._owned_entry(narrator, msg, meta.get("entry_id", ""))
-            target = await narrator.repo.get_project_by_id(narrator.workspace_id, values.get("project", ""))
-            moved = await narrator.repo.move_entry(narrator.workspace_id, entry.id, target.id)
-            outcome = await narrator.finish_entry(target, moved)
+            target = await narrator.project_by_id(values.get("project", ""))
+            outcome = await narrator.refile_entry(entry, target)
             reply = await self._entry_reply(narrator, target, outcome)
             return [self._as_update(reply, meta)]
         if form.form_id == DECIDE_FORM:
@@ -1042,12 +992,12 @@ class Conversation:
     # -- App Home -----------------------------------------------------------------------------
     async def _home(self, narrator: Narrator, msg: InboundMessage) -> Reply:
         person = await self._person(narrator, msg)
-        projects = await narrator.repo.list_projects(narrator.workspace_id)
+        projects = await narrator.projects()
         default = await self._default_project(narrator, person)
         me = await self.tracker_user(narrator, person, default)
         names = {p.id: p.name for p in projects}
         since = narrator.clock() - dt.timedelta(days=60)
-        mine, _ = await narrator.repo.list_entries(narrator.workspace_id, author=me, since=since, limit=1000)
+        mine, _ = await narrator.entries(author=me, since=since, limit=1000)
         recent = [(e, names.get(e.project_id, "?")) for e in reversed(mine[-10:])]
         questions = [(q, e) for e in reversed(mine) for q in (e.structure.open_questions if e.structure else [])][:10]
         view = HomeView(person=person.display_name or msg.user_id, tracker_user=me,
