@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from narrative.types import CheckMatch
 from storage.records import EntryRecord, ProjectRecord
+
+if TYPE_CHECKING:
+    from narrative.service import LogOutcome
+    from narrative.types import Answer, CheckResult, DecisionDoc, Digest, NextPlan, PhaseReport, ReproReport
 
 InboundKind = Literal["message", "mention", "command", "action", "form", "home"]
 ChannelKind = Literal["dm", "channel"]
@@ -141,10 +145,37 @@ class HomeView:
 
 
 @dataclass
+class HelpLines:
+    """The help: what to type, and what it does, one line each."""
+
+    lines: list[tuple[str, str]]
+
+
+@dataclass
+class EntryList:
+    """``/coco entries``: each entry with its project's name, newest first."""
+
+    items: list[tuple[EntryRecord, str]]
+
+
+if TYPE_CHECKING:
+    # What a reply shows, beside its text: one of these domain objects (None for a notice, an error,
+    # a form, a held note). A renderer narrows it by type (``isinstance``) before it reads a field,
+    # and each of its builders takes one of these types, so handing one the wrong payload fails mypy.
+    # ``entry`` -> LogOutcome; ``check``/``warning`` -> CheckResult; ``answer`` -> Answer; ``phase``
+    # -> PhaseReport; ``reproduce`` -> ReproReport; ``digest`` -> Digest; ``next`` -> NextPlan;
+    # ``decision`` -> DecisionDoc; ``help`` -> HelpLines; ``entries`` -> EntryList; ``home`` -> HomeView.
+    ReplyPayload: TypeAlias = (
+        LogOutcome | CheckResult | Answer | PhaseReport | ReproReport | Digest | NextPlan | DecisionDoc | HelpLines
+        | EntryList | HomeView | None
+    )
+
+
+@dataclass
 class Reply:
     kind: ReplyKind
     text: str  # plain-text fallback: notifications, screen readers, the terminal
-    payload: Any = None  # the domain object (LogOutcome, CheckResult, Answer, PhaseReport, ...)
+    payload: ReplyPayload = None  # the domain object the reply shows (see ReplyPayload)
     target: Target = "thread"
     channel_id: str = ""
     thread_id: str | None = None

@@ -9,7 +9,7 @@ import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.messages import DECIDE_FORM, Form, FormField, Reply, Target
+from bot.messages import DECIDE_FORM, EntryList, Form, FormField, HelpLines, Reply, Target
 from bot.surfaces.context import Context, outcome_of
 from core.errors import UserInputError
 from storage.records import EntryRecord, ProjectRecord, UserRecord
@@ -38,7 +38,7 @@ HELP_LINES = (
 
 def help_reply(*, target: Target, intro: str = "") -> Reply:
     text = (intro + "\n" if intro else "") + "\n".join(f"{cmd} — {what}" for cmd, what in HELP_LINES)
-    return Reply(kind="help", text=text, payload=list(HELP_LINES), target=target)
+    return Reply(kind="help", text=text, payload=HelpLines(list(HELP_LINES)), target=target)
 
 
 @dataclass
@@ -168,7 +168,7 @@ async def entries(ctx: Context, args: CommandArgs) -> list[Reply]:
         f"since {since:%Y-%m-%d %H:%M} UTC" if since else "",
     )))
     if not found:
-        return [Reply(kind="entries", payload=[], text=f"No entries {scope}.", target="ephemeral",
+        return [Reply(kind="entries", payload=EntryList([]), text=f"No entries {scope}.", target="ephemeral",
                       project=project.name if project else None)]
     lines = [f"{len(found)} {'entry' if len(found) == 1 else 'entries'} {scope}, newest first:"]
     for e in found[:ENTRIES_SHOWN]:
@@ -180,7 +180,7 @@ async def entries(ctx: Context, args: CommandArgs) -> list[Reply]:
     if len(found) > ENTRIES_SHOWN:
         lines.append(f"… and {len(found) - ENTRIES_SHOWN} earlier: narrow with a time (`/coco entries 7d`).")
     lines.append("`/coco entry ENTRY_ID` shows one.")
-    return [Reply(kind="entries", payload=[(e, projects.get(e.project_id, "?")) for e in found],
+    return [Reply(kind="entries", payload=EntryList([(e, projects.get(e.project_id, "?")) for e in found]),
                   text="\n".join(lines), target="ephemeral", project=project.name if project else None)]
 
 
