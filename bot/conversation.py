@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from bot.intents import looks_like_correction, looks_like_plan, looks_like_question, strip_mentions
+from bot.intents import looks_like_correction, looks_like_plan, looks_like_question
 from bot.messages import (
     CHANGE_PROJECT,
     DECIDE_FORM,
@@ -72,7 +72,7 @@ __all__ = [
     "MOVE_FORM", "ROUTE", "VERBS", "VERDICT_MARK", "ActionPayload", "ChannelKind", "CitedEntry", "CitedRun",
     "Conversation", "Form", "FormField", "FormSubmission", "HomeView", "InboundKind", "InboundMessage", "Reply",
     "ReplyAction", "ReplyKind", "Target", "TriedNote", "help_reply", "looks_like_correction", "looks_like_plan",
-    "looks_like_question", "strip_mentions",
+    "looks_like_question",
 ]
 
 log = logging.getLogger("coco.conversation")

@@ -16,15 +16,10 @@ _CORRECTION = re.compile(
     r"|\bshould (have been|be)\b|\bnot .{1,40} but\b|\bwas actually\b",
     re.IGNORECASE,
 )
-_MENTION = re.compile(r"<@[A-Z0-9]+(\|[^>]*)?>")
 _QUESTION_START = re.compile(
     r"^\s*(why|what|which|who|when|where|how|did|do|does|is|are|was|were|have|has|can|could|should)\b",
     re.IGNORECASE,
 )
-
-
-def strip_mentions(text: str) -> str:
-    return _MENTION.sub("", text).strip()
 
 
 def looks_like_plan(text: str) -> bool:

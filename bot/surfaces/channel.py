@@ -4,7 +4,7 @@ channel that was already tried gets one warning in its thread, never twice for t
 
 from __future__ import annotations
 
-from bot.intents import looks_like_correction, looks_like_plan, looks_like_question, strip_mentions
+from bot.intents import looks_like_correction, looks_like_plan, looks_like_question
 from bot.messages import Reply
 from bot.surfaces.commands import help_reply
 from bot.surfaces.context import CONFIDENT_SCORE, Context
@@ -15,7 +15,7 @@ from storage.records import ProjectRecord
 
 async def channel(ctx: Context) -> list[Reply]:
     msg, narrator = ctx.msg, ctx.narrator
-    text = strip_mentions(msg.text)
+    text = msg.text.strip()  # the front end took out any mention of COCO
     project = await narrator.project_for_channel(msg.channel_id)
     in_thread = await ctx.entry_thread() if msg.thread_id else None
     if msg.kind == "mention":

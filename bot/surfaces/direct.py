@@ -4,7 +4,7 @@ a question about it or its author's correction. A DM stays private until it beco
 
 from __future__ import annotations
 
-from bot.intents import looks_like_correction, looks_like_question, strip_mentions
+from bot.intents import looks_like_correction, looks_like_question
 from bot.messages import ROUTE, InboundMessage, Reply, ReplyAction
 from bot.surfaces.commands import help_reply, run_command
 from bot.surfaces.context import Context
@@ -16,7 +16,7 @@ QUESTION_MAX_CHARS = 300
 
 async def direct(ctx: Context) -> list[Reply]:
     msg, narrator = ctx.msg, ctx.narrator
-    text = strip_mentions(msg.text)
+    text = msg.text.strip()
     if not text:
         return []
     person = await ctx.person()
