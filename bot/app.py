@@ -12,6 +12,7 @@ from bot.settings import Settings
 from narrative.engine import Engine
 from narrative.service import Narrator
 from narrative.usage import RepositoryUsageRecorder, UsageRecorder
+from narrative.workspace import enter_workspace, workspace_ids
 from storage.ports import Repository
 from storage.records import ProjectRecord
 
@@ -138,14 +139,15 @@ async def open_narrator(
 
 
 class NarratorHub:
-    """One repository, tracker pool and engine shared by every workspace a bot serves.
+    """One store, tracker pool and engine shared by every workspace a bot serves.
 
     A ``Narrator`` is cheap (it only holds references), so the hub keeps one per workspace; the
-    costly parts (database pool, MLflow clients, the engine's HTTP client) are opened once."""
+    costly parts (database pool, MLflow clients, the engine's HTTP client) are opened once. The store
+    stays private: front ends read and change the workspace through the narrators' operations."""
 
-    def __init__(self, *, settings: Settings, repo: Repository, engine: Engine, trackers: TrackerPool) -> None:
+    def __init__(self, *, settings: Settings, store: Repository, engine: Engine, trackers: TrackerPool) -> None:
         self.settings = settings
-        self.repo = repo
+        self._store = store
         self.engine = engine
         self.trackers = trackers
         self._by_key: dict[str, Narrator] = {}
@@ -155,7 +157,7 @@ class NarratorHub:
         narrator = self._by_id.get(workspace_id)
         if narrator is None:
             narrator = Narrator(
-                repo=self.repo,
+                repo=self._store,
                 workspace_id=workspace_id,
                 engine=self.engine,
                 tracker_for=self.trackers.for_project,
@@ -169,8 +171,7 @@ class NarratorHub:
         cached = self._by_key.get(workspace_key)
         if cached is not None:
             return cached
-        workspace = await self.repo.ensure_workspace(workspace_key, platform=platform)
-        narrator = self._make(workspace.id)
+        narrator = self._make(await enter_workspace(self._store, workspace_key, platform=platform))
         self._by_key[workspace_key] = narrator
         return narrator
 
@@ -179,7 +180,7 @@ class NarratorHub:
 
     async def narrators(self, *, platform: str | None = None) -> list[Narrator]:
         """Every workspace's narrator (of one platform): what the background loops serve."""
-        return [self._make(w.id) for w in await self.repo.list_workspaces(platform=platform)]
+        return [self._make(workspace_id) for workspace_id in await workspace_ids(self._store, platform=platform)]
 
 
 @asynccontextmanager
@@ -187,14 +188,14 @@ async def open_hub(settings: Settings) -> AsyncIterator[NarratorHub]:
     from storage.db import open_repository
 
     settings.home_dir.mkdir(parents=True, exist_ok=True)
-    repo = await open_repository(settings.resolved_database_url())
+    store = await open_repository(settings.resolved_database_url())
     trackers = TrackerPool(settings)
-    engine = build_engine(settings, usage=RepositoryUsageRecorder(repo))
+    engine = build_engine(settings, usage=RepositoryUsageRecorder(store))
     try:
-        yield NarratorHub(settings=settings, repo=repo, engine=engine, trackers=trackers)
+        yield NarratorHub(settings=settings, store=store, engine=engine, trackers=trackers)
     finally:
         closer = getattr(engine, "aclose", None)
         if closer is not None:
             await closer()
         await trackers.aclose()
-        await repo.aclose()
+        await store.aclose()

@@ -22,16 +22,20 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
 from bot import render_terminal as view
-from bot.conversation import (
+from bot.conversation import Conversation
+from bot.messages import (
     ROUTE,
     ActionPayload,
-    Conversation,
+    EntryList,
     FormSubmission,
+    HelpLines,
+    HomeView,
     InboundMessage,
     Reply,
     ReplyAction,
 )
 from bot.settings import Settings
+from narrative.types import Answer, CheckResult, DecisionDoc, Digest, NextPlan, PhaseReport, ReproReport
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -152,9 +156,12 @@ class TerminalChat:
 
 
 def print_reply(reply: Reply, console: Console) -> None:
-    """A neutral reply with the terminal renderer (the same one `coco log`, `coco phase`... use)."""
-    kind, payload = reply.kind, reply.payload
-    if kind == "entry":
+    """A neutral reply with the terminal renderer (the same one `coco log`, `coco phase`... use), chosen
+    by the type of what the reply shows."""
+    from narrative.service import LogOutcome
+
+    payload = reply.payload
+    if isinstance(payload, LogOutcome):
         view.entry(payload, project=reply.project or "")
         for note in reply.tried:
             m = note.match
@@ -164,36 +171,37 @@ def print_reply(reply: Reply, console: Console) -> None:
                 console.print(f"    what happened: {m.outcome}")
         where = ", ".join(f"#{c}" for c in reply.feeds_channels) or "no channel linked yet"
         console.print(f"[dim]Project {reply.project} ({where}). Reply with `> ...` to correct or ask.[/]")
-    elif kind in ("check", "warning"):
+    elif isinstance(payload, CheckResult):  # a check, or a channel's "already tried" warning
         view.check(payload)
-    elif kind == "answer":
+    elif isinstance(payload, Answer):
         view.answer(payload)
         for run in reply.runs.values():
             console.print(f"[dim]  run {run.run_id[:8]} {run.name}: {run.url}[/]")
-    elif kind == "phase":
+    elif isinstance(payload, PhaseReport):
         view.phase(payload)
-    elif kind == "reproduce":
+    elif isinstance(payload, ReproReport):
         view.reproduce(payload)
-    elif kind == "digest":
+    elif isinstance(payload, Digest):
         view.digest(payload)
-    elif kind == "next":
+    elif isinstance(payload, NextPlan):
         view.next_plan(payload)
-    elif kind == "decision":
+    elif isinstance(payload, DecisionDoc):
         view.decision(payload)
-    elif kind == "entries":
+    elif isinstance(payload, EntryList):
         from bot.render_entries import print_entries
 
         # A terminal has room: every entry in full, oldest first (the newest ends next to the prompt).
-        if payload:
-            print_entries([e for e, _ in reversed(payload)], names={e.project_id: p for e, p in payload}, detail=False)
+        if payload.items:
+            print_entries([e for e, _ in reversed(payload.items)], names={e.project_id: p for e, p in payload.items},
+                          detail=False)
         else:
             console.print(reply.text, markup=False)
-    elif kind == "help":
+    elif isinstance(payload, HelpLines):
         console.print(reply.text, markup=False)
-    elif kind == "home":
+    elif isinstance(payload, HomeView):
         for entry, project in payload.entries:
             console.print(f"• {entry.id} {entry.structure.title if entry.structure else ''} — {project}")
-    elif kind == "error":
+    elif reply.kind == "error":
         console.print(f"[red]{reply.text}[/]")
     else:
         console.print(reply.text)

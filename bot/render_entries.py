@@ -66,8 +66,8 @@ def print_entries(entries: Sequence[EntryRecord], *, names: Mapping[str, str], d
 
 async def jobs_report(narrator: Narrator, done: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """What `coco jobs` did, and what is still pending (a job not yet due is not 'no work')."""
-    names = {p.id: p.name for p in await narrator.repo.list_projects(narrator.workspace_id)}
-    pending, _ = await narrator.repo.list_entries(narrator.workspace_id, status="pending", limit=1000)
+    names = {p.id: p.name for p in await narrator.projects()}
+    pending, _ = await narrator.entries(status="pending", limit=1000)
     return {
         "done": list(done),
         "pending": [

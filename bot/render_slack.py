@@ -1,4 +1,4 @@
-"""Slack renderer: a neutral :class:`bot.conversation.Reply` in, Block Kit out.
+"""Slack renderer: a neutral :class:`bot.messages.Reply` in, Block Kit out.
 
 Only presentation. Every value comes from the reply's domain payload; every run shown links to the
 tracker's own page for it. Block Kit's limits are respected by construction, and long content is cut
@@ -17,21 +17,13 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.formatting import date_span, fmt_value, metric_columns, section_title, short_id
+from bot.messages import HelpLines, HomeView
+from narrative.types import Answer, CheckResult, DecisionDoc, Digest, NextPlan, PhaseReport, ReproReport
 
 if TYPE_CHECKING:
-    from bot.conversation import CitedEntry, CitedRun, Form, HomeView, Reply, ReplyAction
+    from bot.messages import CitedEntry, CitedRun, Form, Reply, ReplyAction, ReplyPayload
     from narrative.service import LogOutcome
-    from narrative.types import (
-        Answer,
-        CheckMatch,
-        CheckResult,
-        Citation,
-        DecisionDoc,
-        Digest,
-        NextPlan,
-        PhaseReport,
-        ReproReport,
-    )
+    from narrative.types import CheckMatch, Citation
 
 Block = dict[str, Any]
 
@@ -47,7 +39,7 @@ MAX_FALLBACK = 3000  # chat.postMessage's `text` is longer in theory; notificati
 MAX_RUN_LINES = 15
 MAX_METRICS_SHOWN = 3
 _VERDICT = {"worked": "✅", "did_not_work": "❌", "inconclusive": "•"}
-HELP_FIRST = "(DM me)"  # the first line of the help, as bot.conversation.HELP_LINES starts
+HELP_FIRST = "(DM me)"  # the first line of the help, as bot.surfaces.commands.HELP_LINES starts
 _STATUS = {"open": "🟡", "adopted": "🟢", "exhausted": "🔴", "abandoned": "⚪"}
 
 
@@ -175,19 +167,7 @@ def action_id_base(action_id: str) -> str:
 
 def blocks_for(reply: Reply) -> list[Block]:
     """The Block Kit blocks of a reply (a message), at most 50."""
-    builder = {
-        "entry": _entry,
-        "check": _check,
-        "warning": _warning,
-        "answer": _answer,
-        "phase": _phase,
-        "reproduce": _reproduce,
-        "digest": _digest,
-        "next": _next,
-        "decision": _decision,
-        "help": _help,
-    }.get(reply.kind, _notice)
-    blocks = builder(reply)
+    blocks = _body(reply)
     notices: list[str] = list(getattr(reply.payload, "notices", None) or [])
     if notices:  # how the answer was written (e.g. the model was down) is said first, never dropped
         blocks.insert(0, context(*(f"⚠️ {escape(n)}" for n in notices)))
@@ -195,6 +175,33 @@ def blocks_for(reply: Reply) -> list[Block]:
     if buttons is not None:
         blocks.append(buttons)
     return fit(blocks, keep_last=1 if buttons is not None else 0)
+
+
+def _body(reply: Reply) -> list[Block]:
+    """The blocks of what the reply shows, chosen by the type of its payload (a channel's warning
+    shows a check result its own way); a reply without one is a notice."""
+    from narrative.service import LogOutcome
+
+    payload = reply.payload
+    if isinstance(payload, LogOutcome):
+        return _entry(payload, reply)
+    if isinstance(payload, CheckResult):
+        return _warning(payload, reply) if reply.kind == "warning" else _check(payload, reply)
+    if isinstance(payload, Answer):
+        return _answer(payload, reply)
+    if isinstance(payload, PhaseReport):
+        return _phase(payload, reply)
+    if isinstance(payload, ReproReport):
+        return _reproduce(payload)
+    if isinstance(payload, Digest):
+        return _digest(payload, reply)
+    if isinstance(payload, NextPlan):
+        return _next(payload, reply)
+    if isinstance(payload, DecisionDoc):
+        return _decision(payload, reply)
+    if isinstance(payload, HelpLines):
+        return _help(payload, reply)
+    return _notice(reply)
 
 
 def fallback_text(reply: Reply) -> str:
@@ -211,8 +218,7 @@ def _feeds(reply: Reply, *, pending: bool = False) -> str:
     return f"🔒 Your DM stays private. {feeds}" + (" It will be shared once it is finished." if pending else "")
 
 
-def _entry(reply: Reply) -> list[Block]:
-    outcome: LogOutcome = reply.payload
+def _entry(outcome: LogOutcome, reply: Reply) -> list[Block]:
     entry, s = outcome.entry, outcome.structure
     meta = (f"entry `{entry.id}` · {escape(reply.project or '')} · {escape(entry.author)} · "
             f"{entry.at:%Y-%m-%d %H:%M} UTC")
@@ -269,8 +275,7 @@ def _match_line(m: CheckMatch, reply: Reply) -> str:
     return "\n".join(lines)
 
 
-def _check(reply: Reply) -> list[Block]:
-    result: CheckResult = reply.payload
+def _check(result: CheckResult, reply: Reply) -> list[Block]:
     verdict = "⚠️ *You already tried this.*" if result.already_tried else "✅ *Not tried as such.*"
     if result.planned:
         verdict = "🗓️ *Planned, not run yet.*"  # a plan in the log is its own answer
@@ -286,16 +291,14 @@ def _check(reply: Reply) -> list[Block]:
     return blocks
 
 
-def _warning(reply: Reply) -> list[Block]:
-    result: CheckResult = reply.payload
+def _warning(result: CheckResult, reply: Reply) -> list[Block]:
     blocks = [section("👀 *Heads-up: this was already tried.*")]
     blocks += sections("", (_match_line(m, reply) for m in result.matches[:3]))
     blocks.append(context("Only said once per thread. `/coco check TEXT` for more."))
     return blocks
 
 
-def _answer(reply: Reply) -> list[Block]:
-    answer: Answer = reply.payload
+def _answer(answer: Answer, reply: Reply) -> list[Block]:
     blocks = [section(escape(answer.answer))]
     cites = sources(answer.citations, reply)
     if cites:
@@ -303,8 +306,7 @@ def _answer(reply: Reply) -> list[Block]:
     return blocks
 
 
-def _phase(reply: Reply) -> list[Block]:
-    report: PhaseReport = reply.payload
+def _phase(report: PhaseReport, reply: Reply) -> list[Block]:
     since = f" since {report.since:%Y-%m-%d}" if report.since else ""
     blocks: list[Block] = [header(f"Phase summary{since} — {reply.project or ''}".strip(" —")),
                            context(f"primary metric *{escape(report.primary_metric or '(not set)')}* ({report.goal})")]
@@ -336,8 +338,7 @@ def _phase(reply: Reply) -> list[Block]:
     return blocks
 
 
-def _reproduce(reply: Reply) -> list[Block]:
-    r: ReproReport = reply.payload
+def _reproduce(r: ReproReport) -> list[Block]:
     blocks: list[Block] = []
     if r.status.upper() in ("FAILED", "KILLED"):  # said first: this recipe reproduces a failure
         blocks.append(section(f"⛔ *This run {r.status.upper()}.* Reproducing it reproduces a failure."))
@@ -356,8 +357,7 @@ def _reproduce(reply: Reply) -> list[Block]:
     return blocks
 
 
-def _digest(reply: Reply) -> list[Block]:
-    d: Digest = reply.payload
+def _digest(d: Digest, reply: Reply) -> list[Block]:
     blocks: list[Block] = [
         header(f"{d.project} — work of {date_span(d.work_from, d.work_to)}" if d.work_from and d.work_to
                else f"{d.project} — no new work"),
@@ -381,8 +381,7 @@ def _digest(reply: Reply) -> list[Block]:
     return blocks
 
 
-def _next(reply: Reply) -> list[Block]:
-    plan: NextPlan = reply.payload
+def _next(plan: NextPlan, reply: Reply) -> list[Block]:
     blocks: list[Block] = [header(f"What to run next — {reply.project or ''}".strip(" —"))]
     if plan.best:
         blocks.append(context(f"Best so far: {link(plan.best.url, plan.best.run_name or short_id(plan.best.run_id))} "
@@ -401,8 +400,7 @@ def _next(reply: Reply) -> list[Block]:
     return blocks
 
 
-def _decision(reply: Reply) -> list[Block]:
-    doc: DecisionDoc = reply.payload
+def _decision(doc: DecisionDoc, reply: Reply) -> list[Block]:
     blocks: list[Block] = [header(doc.title or "Decision record")]
     if doc.criteria:
         blocks.append(context("Criteria: " + ", ".join(escape(c) for c in doc.criteria)))
@@ -435,10 +433,10 @@ def _decision(reply: Reply) -> list[Block]:
     return blocks
 
 
-def _help(reply: Reply) -> list[Block]:
+def _help(help_lines: HelpLines, reply: Reply) -> list[Block]:
     first = reply.text.split("\n", 1)[0]
     intro = "" if first.startswith(HELP_FIRST) else first
-    lines = [f"`{escape(cmd)}` — {escape(what)}" for cmd, what in reply.payload]
+    lines = [f"`{escape(cmd)}` — {escape(what)}" for cmd, what in help_lines.lines]
     return [*([section(escape(intro))] if intro else []), *sections("What I can do", lines)]
 
 
@@ -502,7 +500,10 @@ def form_values(view: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
     return values, {str(k): str(v) for k, v in metadata.items()} if isinstance(metadata, dict) else {}
 
 
-def home_view(view: HomeView) -> Block:
+def home_view(view: ReplyPayload) -> Block:
+    """App Home, from a ``home`` reply's payload (a :class:`HomeView`; anything else is a bug)."""
+    if not isinstance(view, HomeView):
+        raise TypeError(f"App Home shows a HomeView, not {type(view).__name__}")
     blocks: list[Block] = [
         header("Your COCO"),
         context(f"In the tracker you are *{escape(view.tracker_user)}* (`/coco me` to change) · your DMs go to "

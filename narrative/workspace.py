@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from core.errors import UserInputError
 from storage.ports import Repository
 from storage.records import (
     EntryRecord,
+    EntrySource,
     EntryStatus,
     EntryStructure,
     ProjectRecord,
@@ -24,12 +26,44 @@ from storage.records import (
     WorkspaceRecord,
 )
 
+if TYPE_CHECKING:
+    from narrative.service import LogOutcome
+
+
+# -- the workspaces a bot serves (before any narrator exists) ---------------------------------------
+async def enter_workspace(store: Repository, workspace_key: str, *, platform: str) -> str:
+    """The id of the workspace with this key (``slack:T0123``), created on its first message."""
+    return (await store.ensure_workspace(workspace_key, platform=platform)).id
+
+
+async def workspace_ids(store: Repository, *, platform: str | None = None) -> list[str]:
+    """Every workspace's id (of one platform): what a bot's background loops serve."""
+    return [w.id for w in await store.list_workspaces(platform=platform)]
+
 
 class WorkspaceOperations:
     """People, projects, entries and posted messages of one workspace (mixed into ``Narrator``)."""
 
     repo: Repository
     workspace_id: str
+
+    if TYPE_CHECKING:  # the flows of ``Narrator`` that the composite operations below finish with
+
+        async def finish_entry(
+            self, project: ProjectRecord, entry: EntryRecord, *, requeue: bool = True
+        ) -> LogOutcome: ...
+
+        async def log(
+            self,
+            *,
+            project: str,
+            text: str,
+            author: str,
+            at: dt.datetime | None = None,
+            source: EntrySource = "cli",
+            channel: str | None = None,
+            thread_ts: str | None = None,
+        ) -> LogOutcome: ...
 
     # -- the workspace and its people --------------------------------------------------------
     async def workspace(self) -> WorkspaceRecord:
@@ -131,6 +165,35 @@ class WorkspaceOperations:
             self.workspace_id, entry.id, f"\n\n[correction, {at:%Y-%m-%d %H:%M} UTC, {who}] {text}"
         )
 
+    async def correct_entry(
+        self, entry: EntryRecord, text: str, *, who: str, at: dt.datetime
+    ) -> tuple[ProjectRecord, LogOutcome]:
+        """The author's correction appended, then the entry structured again from the whole text."""
+        fixed = await self.add_correction(entry, text, who=who, at=at)
+        project = await self.project_by_id(entry.project_id)
+        return project, await self.finish_entry(project, fixed)
+
+    async def refile_entry(self, entry: EntryRecord, target: ProjectRecord) -> LogOutcome:
+        """Move the entry to another project and structure it there (its runs are the target's)."""
+        moved = await self.move_entry(entry, target)
+        return await self.finish_entry(target, moved)
+
+    async def finished_entries(self) -> list[tuple[ReplyRecord, ProjectRecord, EntryRecord]]:
+        """Posted messages that show an entry as pending though it has since been finished (by a job
+        or the CLI), with the entry and its project: each message is due an update. A message whose
+        entry was discarded meanwhile stops waiting (nothing is left to show)."""
+        finished: list[tuple[ReplyRecord, ProjectRecord, EntryRecord]] = []
+        for memo in await self.repo.pending_replies(self.workspace_id):
+            try:
+                entry = await self.repo.get_entry(self.workspace_id, memo.entry_id or "")
+            except UserInputError:
+                await self.repo.save_reply(memo.model_copy(update={"pending": False}))
+                continue
+            if entry.status == "pending":
+                continue
+            finished.append((memo, await self.project_by_id(entry.project_id), entry))
+        return finished
+
     # -- COCO's posted messages and the events it has seen ---------------------------------------
     async def claim_event(self, event_key: str) -> bool:
         """True the first time an event key is seen in this workspace, False for every repeat."""
@@ -170,3 +233,20 @@ class WorkspaceOperations:
 
     async def mark_routed(self, held: ReplyRecord, *, entry_id: str | None) -> None:
         await self.repo.save_reply(held.model_copy(update={"held_text": None, "kind": "routed", "entry_id": entry_id}))
+
+    async def hold_note(self, channel: str, message_id: str, *, author: str, text: str) -> None:
+        """Keep a DM (stored: it is never lost) until its author says which project it is for."""
+        await self.repo.save_reply(
+            ReplyRecord(workspace_id=self.workspace_id, channel=channel, message_ts=message_id, kind="held",
+                        author=author, held_text=text)
+        )
+
+    async def file_held_note(self, held: ReplyRecord, project: ProjectRecord, *, author: str) -> LogOutcome:
+        """Log a held note (from ``take_held_note``) under the project its author chose, as the DM it
+        was (dated when it was sent, threaded on it); the held message is then marked routed."""
+        outcome = await self.log(
+            project=project.name, text=held.held_text or "", author=author, at=held.created_at, source="dm",
+            channel=held.channel, thread_ts=held.message_ts,
+        )
+        await self.mark_routed(held, entry_id=outcome.entry.id)
+        return outcome

@@ -22,6 +22,7 @@ from bot.conversation import (
 )
 from bot.settings import Settings
 from narrative.service import LogOutcome
+from narrative.types import PhaseReport
 from storage.records import Conclusion, EntryRecord, EntryStructure, LinkedRun
 from tests.conftest import MlflowStore, RunSpec
 
@@ -81,6 +82,7 @@ async def test_people_map_to_tracker_users(hub: NarratorHub) -> None:
     (reply,) = await conversation.handle(dm("", kind="command", command_args="me bob"))
     assert "bob" in reply.text
     (reply,) = await conversation.handle(dm("rf-bob looked fine", user_email="ana.lopez@example.com"))
+    assert isinstance(reply.payload, LogOutcome)
     assert reply.payload.entry.author == "bob"  # said explicitly: wins over the e-mail
 
 
@@ -90,7 +92,7 @@ async def test_link_refused_outside_a_channel_and_phase_since(hub: NarratorHub) 
     assert reply.kind == "error" and "channel" in reply.text
     (reply,) = await conversation.handle(dm("", kind="command", command_args="phase 2w", channel_id="C1",
                                             channel_kind="channel"))
-    assert reply.kind == "phase" and reply.payload.since is not None
+    assert reply.kind == "phase" and isinstance(reply.payload, PhaseReport) and reply.payload.since is not None
     em_dash = "link churn \u2014mlflow-experiment churn-model"
     (reply,) = await conversation.handle(dm("", kind="command", command_args=em_dash, channel_id="C5",
                                             channel_kind="channel"))

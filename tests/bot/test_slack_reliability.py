@@ -104,8 +104,9 @@ async def test_scheduled_digest_posts_once_with_its_chart_also_across_a_restart(
 
 
 async def _queued_digests(hub: NarratorHub, workspace_id: str) -> list[str]:
-    assert isinstance(hub.repo, SqlRepository)
-    async with hub.repo.engine.connect() as connection:
+    store = hub.for_workspace_id(workspace_id).repo
+    assert isinstance(store, SqlRepository)
+    async with store.engine.connect() as connection:
         rows = (await connection.execute(
             text("SELECT payload FROM coco_job WHERE kind = 'digest' AND status = 'queued' AND workspace_id = :w"),
             {"w": workspace_id},
@@ -150,8 +151,9 @@ async def test_tracker_outage_after_the_ack_leaves_a_pending_entry_whose_message
     pool._open[uri] = real  # the tracker is back
 
     async def make_jobs_due(hub: NarratorHub) -> None:
-        assert isinstance(hub.repo, SqlRepository)
-        async with hub.repo.engine.begin() as connection:
+        store = (await hub.narrator("slack:T1", platform="slack")).repo
+        assert isinstance(store, SqlRepository)
+        async with store.engine.begin() as connection:
             await connection.execute(text("UPDATE coco_job SET run_after = :t"),
                                      {"t": dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)})
 

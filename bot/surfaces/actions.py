@@ -1,0 +1,169 @@
+"""Buttons and forms: Edit, Change project and Discard on an entry's message (its author only), the
+project chosen for a held DM, and the submitted Edit, Change project and Decision record forms."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.messages import (
+    CHANGE_PROJECT,
+    DECIDE_FORM,
+    DISCARD,
+    EDIT,
+    EDIT_FORM,
+    MOVE_FORM,
+    ROUTE,
+    ActionPayload,
+    Form,
+    FormField,
+    Reply,
+)
+from bot.surfaces.commands import lines_of
+from bot.surfaces.context import Context, outcome_of
+from storage.records import Conclusion, EntryRecord, EntryStructure, ProjectRecord, Verdict
+
+_VERDICT_MARKS: tuple[tuple[str, Verdict], ...] = (
+    ("✅", "worked"), ("[worked]", "worked"), ("❌", "did_not_work"), ("[did_not_work]", "did_not_work"),
+    ("•", "inconclusive"),
+)
+VERDICT_MARK = {"worked": "✅", "did_not_work": "❌", "inconclusive": "•"}
+
+
+# -- buttons ----------------------------------------------------------------------------------------
+
+
+async def action(ctx: Context) -> list[Reply]:
+    msg, narrator = ctx.msg, ctx.narrator
+    clicked = msg.action
+    if clicked is None:
+        return []
+    where = {"channel": clicked.channel_id or msg.channel_id, "message": clicked.message_id}
+    if clicked.action_id == EDIT:
+        entry = await narrator.check_author(clicked.value, user_id=msg.user_id)
+        return [Reply(kind="form", target="modal", text="Edit entry", form=_edit_form(entry, **where))]
+    if clicked.action_id == CHANGE_PROJECT:
+        entry = await narrator.check_author(clicked.value, user_id=msg.user_id)
+        projects = await narrator.projects()
+        return [Reply(kind="form", target="modal", text="Change project", form=_move_form(entry, projects, **where))]
+    if clicked.action_id == DISCARD:
+        entry = await narrator.check_author(clicked.value, user_id=msg.user_id)
+        await narrator.discard_entry(entry)
+        return [Reply(kind="discarded", target="update", update_message_id=clicked.message_id,
+                      channel_id=where["channel"], thread_id=clicked.thread_id,
+                      text=f"Discarded entry {entry.id}: it is gone from COCO (the tracker's runs are untouched).")]
+    if clicked.action_id == ROUTE:
+        return await route(ctx, clicked)
+    return []
+
+
+async def route(ctx: Context, clicked: ActionPayload) -> list[Reply]:
+    """The project chosen for a held DM: the note is filed there, and DMs go there from now on."""
+    msg, narrator = ctx.msg, ctx.narrator
+    held_ts, _, project_id = clicked.value.partition("|")
+    channel = clicked.channel_id or msg.channel_id
+    held = await narrator.take_held_note(channel, held_ts)
+    if held is None:
+        return []  # a double click: the first one filed it
+    project = await narrator.project_by_id(project_id)
+    person = await ctx.person()
+    person = await narrator.set_default_project(person, project)
+    author = await ctx.tracker_user(person, project)
+    outcome = await narrator.file_held_note(held, project, author=author)
+    reply = await ctx.entry_reply(project, outcome)
+    reply.target, reply.update_message_id = "update", clicked.message_id
+    reply.channel_id, reply.thread_id = channel, held_ts
+    note = Reply(kind="notice", target="thread", thread_id=held_ts,
+                 text=f"Filed under {project.name}; your DMs go there from now on "
+                      "(`/coco project NAME` to change).")
+    return [reply, note]
+
+
+# -- forms ------------------------------------------------------------------------------------------
+
+
+async def form(ctx: Context) -> list[Reply]:
+    msg, narrator = ctx.msg, ctx.narrator
+    submitted = msg.form
+    if submitted is None:
+        return []
+    meta, values = submitted.metadata, submitted.values
+    if submitted.form_id == EDIT_FORM:
+        entry = await narrator.check_author(meta.get("entry_id", ""), user_id=msg.user_id)
+        before = entry.structure or EntryStructure()
+        edited = before.model_copy(update={
+            "title": values.get("title", before.title).strip(),
+            "hypotheses": lines_of(values.get("hypotheses", "")),
+            "observations": lines_of(values.get("observations", "")),
+            "conclusions": _conclusions(values.get("conclusions", ""), before=before.conclusions),
+            "next_steps": lines_of(values.get("next_steps", "")),
+            "open_questions": lines_of(values.get("open_questions", "")),
+        })
+        saved = await narrator.edit_entry(entry, edited)
+        project = await narrator.project_by_id(saved.project_id)
+        reply = await ctx.entry_reply(project, outcome_of(saved))
+        return [_as_update(reply, meta)]
+    if submitted.form_id == MOVE_FORM:
+        entry = await narrator.check_author(meta.get("entry_id", ""), user_id=msg.user_id)
+        target = await narrator.project_by_id(values.get("project", ""))
+        outcome = await narrator.refile_entry(entry, target)
+        reply = await ctx.entry_reply(target, outcome)
+        return [_as_update(reply, meta)]
+    if submitted.form_id == DECIDE_FORM:
+        project = await narrator.project(meta.get("project", ""))
+        finalists = [t for t in re.split(r"[\s,]+", values.get("finalists", "")) if t]
+        criteria = lines_of(values.get("criteria", "").replace(",", "\n"))
+        reply = await ctx.decide(project, finalists, criteria, values.get("context", ""))
+        reply.target = "dm"
+        return [reply]
+    return []
+
+
+def _as_update(reply: Reply, meta: dict[str, str]) -> Reply:
+    reply.target = "update"
+    reply.channel_id = meta.get("channel", "")
+    reply.update_message_id = meta.get("message") or None
+    return reply
+
+
+def _conclusions(text: str, *, before: Sequence[Conclusion]) -> list[Conclusion]:
+    runs_of = {c.text: c.run_ids for c in before}
+    found: list[Conclusion] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        verdict: Verdict = "inconclusive"
+        for mark, meaning in _VERDICT_MARKS:
+            if line.startswith(mark):
+                verdict, line = meaning, line[len(mark):].strip()
+                break
+        if line:
+            found.append(Conclusion(text=line, verdict=verdict, run_ids=runs_of.get(line, [])))
+    return found
+
+
+def _edit_form(entry: EntryRecord, *, channel: str, message: str) -> Form:
+    s = entry.structure or EntryStructure()
+    return Form(
+        form_id=EDIT_FORM, title="Edit entry", submit_label="Save",
+        metadata={"entry_id": entry.id, "channel": channel, "message": message},
+        fields=[
+            FormField("title", "Title", s.title, optional=False),
+            FormField("hypotheses", "Hypotheses (one per line)", "\n".join(s.hypotheses), multiline=True),
+            FormField("observations", "Observations (one per line)", "\n".join(s.observations), multiline=True),
+            FormField("conclusions", "Conclusions (one per line; start with ✅, ❌ or •)",
+                      "\n".join(f"{VERDICT_MARK[c.verdict]} {c.text}" for c in s.conclusions), multiline=True),
+            FormField("next_steps", "Next steps (one per line)", "\n".join(s.next_steps), multiline=True),
+            FormField("open_questions", "Open questions (one per line)", "\n".join(s.open_questions), multiline=True),
+        ],
+    )
+
+
+def _move_form(entry: EntryRecord, projects: Sequence[ProjectRecord], *, channel: str, message: str) -> Form:
+    return Form(
+        form_id=MOVE_FORM, title="Change project", submit_label="Move",
+        metadata={"entry_id": entry.id, "channel": channel, "message": message},
+        fields=[FormField("project", "Project", entry.project_id, optional=False,
+                          options=[(p.id, p.name) for p in projects])],
+    )
