@@ -4,7 +4,6 @@ silence. Every handler is ``async (ctx, args) -> list[Reply]`` over the shared :
 from __future__ import annotations
 
 import datetime as dt
-import re
 import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -14,7 +13,6 @@ from bot.surfaces.context import Context, outcome_of
 from core.errors import UserInputError
 from storage.records import EntryRecord, ProjectRecord, UserRecord
 
-_HEX = re.compile(r"^[0-9a-fA-F]{6,32}$")
 ENTRIES_SHOWN = 20  # one chat message: a Slack section holds about 3,000 characters
 
 HELP_LINES = (
@@ -195,7 +193,8 @@ async def next_plan(ctx: Context, args: CommandArgs) -> list[Reply]:
 
 async def decide(ctx: Context, args: CommandArgs) -> list[Reply]:
     project = await ctx.project_for(args.person)
-    finalists = [t for t in args.words if _HEX.match(t)]
+    tracker = ctx.narrator.tracker(project)
+    finalists = [t for t in args.words if tracker.looks_like_run_ref(t.lower())]
     if finalists:
         criteria = [c.strip() for c in " ".join(t for t in args.words if t not in finalists).split(",") if c.strip()]
         return [await ctx.decide(project, finalists, criteria, "")]
