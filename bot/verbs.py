@@ -568,3 +568,29 @@ def manifest_description() -> str:
 def manifest_usage_hint() -> str:
     """The slash command's usage hint in manifest.yaml (Slack shows it as the command is typed)."""
     return "[" + " | ".join(chat_verb_names()) + "]"
+
+
+def write_manifest(path: Path) -> bool:
+    """Rewrite the slash command's description and usage hint in a Slack manifest; True if they changed."""
+    import json
+    import re
+
+    text = path.read_text(encoding="utf-8")
+    head, marker, commands = text.partition("slash_commands:")
+    if not marker:
+        raise ValueError(f"{path} declares no slash command")
+    for key, value in (("description", manifest_description()), ("usage_hint", manifest_usage_hint())):
+        # json.dumps quotes the way YAML's double-quoted scalars do (and escapes nothing these hold).
+        quoted = json.dumps(value).replace("\\", "\\\\")  # a replacement template reads backslashes
+        commands = re.sub(rf"(?m)^(\s+{key}: ).*$", rf"\g<1>{quoted}", commands, count=1)
+    updated = head + marker + commands
+    if updated != text:
+        path.write_text(updated, encoding="utf-8")
+    return updated != text
+
+
+if __name__ == "__main__":  # `python -m bot.verbs manifest.yaml`: after adding a chat verb
+    import sys
+
+    for name in sys.argv[1:] or ["manifest.yaml"]:
+        print(f"{name}: {'updated' if write_manifest(Path(name)) else 'already up to date'}")

@@ -209,6 +209,15 @@ def test_link_mistakes_name_the_usage() -> None:
 # -- the command line and the manifest ------------------------------------------------------------------------
 
 
+def test_the_manifest_is_rewritten_in_place(tmp_path: Path) -> None:
+    stale = tmp_path / "manifest.yaml"
+    original = (ROOT / "manifest.yaml").read_text(encoding="utf-8")
+    stale.write_text(original.replace(verbs.manifest_usage_hint(), "help"), encoding="utf-8")
+    assert verbs.write_manifest(stale)
+    assert stale.read_text(encoding="utf-8") == original
+    assert not verbs.write_manifest(stale)
+
+
 def test_every_command_line_verb_has_its_handler() -> None:
     from bot.cli import CLI_HANDLERS
 
@@ -239,8 +248,9 @@ def test_manifest_slash_command_is_the_generated_one() -> None:
     manifest = yaml.safe_load((ROOT / "manifest.yaml").read_text(encoding="utf-8"))
     (command,) = manifest["features"]["slash_commands"]
     assert command["command"] == "/coco"
-    assert command["usage_hint"] == verbs.manifest_usage_hint()
-    assert command["description"] == verbs.manifest_description()
+    regenerate = "run `python -m bot.verbs manifest.yaml`"
+    assert command["usage_hint"] == verbs.manifest_usage_hint(), regenerate
+    assert command["description"] == verbs.manifest_description(), regenerate
     assert len(command["usage_hint"]) <= 1000 and len(command["description"]) <= 2000  # Slack's limits
 
 
