@@ -271,8 +271,9 @@ async def _entry(session: Session, args: argparse.Namespace) -> int:
 
 async def _entries(session: Session, args: argparse.Namespace) -> int:
     """``coco entries``: a filtered list, oldest first."""
-    return await _list_entries(session.narrator, project=args.project, author=args.author, since=args.since,
-                               as_json=args.json)
+    await _list_entries(session.narrator, project=args.project, author=args.author, since=args.since,
+                        as_json=args.json)
+    return 0
 
 
 async def _pending(session: Session, args: argparse.Namespace) -> int:
