@@ -16,9 +16,10 @@ import datetime as dt
 import json
 import logging
 import sys
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 from core.errors import CocoError, EmptyTextError, OutsideFailure, UserInputError
 
@@ -27,144 +28,16 @@ if TYPE_CHECKING:
     from bot.settings import Settings
     from narrative.service import Narrator
     from narrative.types import Digest
-    from storage.records import EntryRecord
+    from storage.records import EntryRecord, EntryStatus
 
 MAX_INPUT_BYTES = 1_100_000  # a 1 MB paste is fine; a runaway pipe is not
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that exits 2 with one plain line, like every other input error."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"coco: {message} (see `coco --help`)\n")
-
-
-def _when(value: str) -> dt.datetime:
-    """A WHEN argument (bot/when.py): a date, a date-time, or relative (14d, 2w, yesterday, today)."""
-    from bot.when import WhenError, parse_when
-
-    try:
-        return parse_when(value, now=dt.datetime.now(dt.UTC))
-    except WhenError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
-PROJECT_HELP = ("the project (may be left out when the workspace has one project, "
-                "or after `coco project use NAME`)")
-JSON_HELP = "print the result as JSON (the shapes of design.md) instead of text"
-WHEN_HELP = "a date (2026-03-01), a date-time (2026-03-01T18:00, UTC unless an offset is given), or 14d, 2w, yesterday"
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="coco", description="COCO keeps the experimental narrative of your ML work.")
-    parser.add_argument("--workspace", help="workspace key (default: COCO_WORKSPACE or cli:local)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what COCO does to stderr")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    """The command line, generated from the verbs' declarations (bot/verbs.py)."""
+    from bot.verbs import build_cli_parser
 
-    project = sub.add_parser("project", help="link a project to its tracker experiment")
-    psub = project.add_subparsers(dest="project_command", required=True, parser_class=_Parser)
-    add = psub.add_parser("add", help="create or update a project")
-    add.add_argument("name", help="the project's name in COCO")
-    add.add_argument("--mlflow-experiment", action="append", required=True, dest="experiments",
-                     help="MLflow experiment name or id (repeatable)")
-    add.add_argument("--primary-metric", help="the metric that decides what is best, e.g. val_auc")
-    add.add_argument("--goal", choices=["max", "min"], default="max", help="whether higher or lower is better")
-    add.add_argument("--slack-channel", action="append", default=[], dest="channels",
-                     help="a Slack channel id the project's entries feed (repeatable)")
-    add.add_argument("--slack-team", help="the Slack team id of those channels")
-    add.add_argument("--json", action="store_true", help=JSON_HELP)
-    lst = psub.add_parser("list", help="list projects")
-    lst.add_argument("--json", action="store_true", help=JSON_HELP)
-    use = psub.add_parser("use", help="make a project your default (then --project may be left out)")
-    use.add_argument("name", help="the project's name")
-
-    logp = sub.add_parser("log", help="turn a brain dump into a structured entry")
-    logp.add_argument("--project", help=PROJECT_HELP)
-    logp.add_argument("--author", help="who wrote it (default: COCO_AUTHOR or your login)")
-    logp.add_argument("--at", type=_when, help=f"when it was written (default now): {WHEN_HELP}")
-    logp.add_argument("--json", action="store_true", help=JSON_HELP)
-    logp.add_argument("--retry-pending", action="store_true", help="finish entries left pending")
-    logp.add_argument("file", nargs="?", default="-", help="a file with the brain dump, or - for stdin (default)")
-
-    for name, helptext, arg, arghelp in (
-        ("check", "you already tried this?", "text", "what you plan to try, in your words"),
-        ("ask", "ask a question of the project's history", "question", "the question, in your words"),
-    ):
-        p = sub.add_parser(name, help=helptext)
-        p.add_argument("--project", help=PROJECT_HELP)
-        p.add_argument("--json", action="store_true", help=JSON_HELP)
-        p.add_argument(arg, nargs="+", help=arghelp)
-
-    phase = sub.add_parser("phase", help="synthesise a phase of work")
-    phase.add_argument("--project", help=PROJECT_HELP)
-    phase.add_argument("--since", type=_when, help=f"start of the phase: {WHEN_HELP}")
-    phase.add_argument("--json", action="store_true", help=JSON_HELP)
-
-    repro = sub.add_parser("reproduce", help="what a reproduction of a run needs")
-    repro.add_argument("--project", help=PROJECT_HELP)
-    repro.add_argument("--json", action="store_true", help=JSON_HELP)
-    repro.add_argument("run_id", help="the run: full id, unique prefix (6+ characters) or exact run name")
-
-    entries = sub.add_parser("entries", help="list experiment-log entries")
-    entries.add_argument("--project", help="only this project's entries (default: every project)")
-    entries.add_argument("--author", help="only entries by this author")
-    entries.add_argument("--since", type=_when, help=f"only entries from then on: {WHEN_HELP}")
-    entries.add_argument("--json", action="store_true", help=JSON_HELP)
-    entryp = sub.add_parser("entry", help="show one entry")
-    entryp.add_argument("entry_id", help="the entry's id, as other commands cite it")
-    entryp.add_argument("--json", action="store_true", help=JSON_HELP)
-
-    digest = sub.add_parser("digest", help="the weekly digest (and its schedule)")
-    digest.add_argument("--project", help=PROJECT_HELP)
-    digest.add_argument("--days", type=int, default=7, help="how many days back it covers (default 7)")
-    digest.add_argument("--json", action="store_true", help=JSON_HELP)
-    digest.add_argument("--chart", type=Path, help="also write the chart of the primary metric here (PNG)")
-    dsub = digest.add_subparsers(dest="digest_command", parser_class=_Parser)
-    dsched = dsub.add_parser("schedule", help="post the digest weekly, e.g. `schedule --project P mon 09:00`")
-    dsched.add_argument("--project", help=PROJECT_HELP)
-    dsched.add_argument("--channel", default="terminal", help="where it is posted (default: this terminal)")
-    dsched.add_argument("--timezone", help="IANA name (default: the workspace's timezone)")
-    dsched_mode = dsched.add_mutually_exclusive_group()
-    dsched_mode.add_argument("--show", action="store_true", help="show the schedule")
-    dsched_mode.add_argument("--clear", action="store_true", help="stop posting the digest")
-    dsched.add_argument("when", nargs="*", help="a weekday and a time: mon 09:00, Friday 4:30pm, tue 9")
-    drun = dsub.add_parser("run-due", help="post the digests that are due, here in the terminal")
-    drun.add_argument("--chart-dir", type=Path, help="write each digest's chart into this folder")
-    drun.add_argument("--json", action="store_true", help=JSON_HELP)
-
-    nxt = sub.add_parser("next", help="what to run next")
-    nxt.add_argument("--project", help=PROJECT_HELP)
-    nxt.add_argument("--context", default="", help="deadline, resources, target")
-    nxt.add_argument("--json", action="store_true", help=JSON_HELP)
-
-    decide = sub.add_parser("decide", help="a model-selection decision record")
-    decide.add_argument("--project", help=PROJECT_HELP)
-    decide.add_argument("--finalist", action="append", required=True, dest="finalists",
-                        help="run id, unique prefix or exact run name (repeat for each finalist)")
-    decide.add_argument("--criterion", action="append", default=[], dest="criteria",
-                        help="what the choice rests on, e.g. val_auc or latency (repeatable)")
-    decide.add_argument("--context", default="", help="anything the record should mention")
-    decide.add_argument("--markdown", type=Path, help="write the record as Markdown here")
-    decide.add_argument("--json", action="store_true", help=JSON_HELP)
-
-    demo = sub.add_parser("demo", help="a real local walk-through on scikit-learn data")
-    demo.add_argument("--fresh", action="store_true", help="start from an empty demo home")
-
-    serve = sub.add_parser("serve", help="run a bot")
-    serve.add_argument("platform", choices=["slack", "teams"])
-    serve.add_argument("--port", type=int, default=3000, help="HTTP port (Slack: events on /slack/events)")
-    serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all interfaces)")
-
-    chat = sub.add_parser("chat", help="talk to COCO in the terminal (the same conversation as the bots)")
-    chat.add_argument("--user", help="who you are (default: COCO_AUTHOR or your login)")
-
-    usage = sub.add_parser("usage", help="model tokens and estimated cost in this workspace")
-    usage.add_argument("--since", type=_when, help=f"from then on (default: the start of this month): {WHEN_HELP}")
-    usage.add_argument("--json", action="store_true", help=JSON_HELP)
-
-    jobs = sub.add_parser("jobs", help="run queued work (pending entries, tracker write-backs)")
-    jobs.add_argument("--json", action="store_true", help=JSON_HELP)
-    return parser
+    return build_cli_parser()
 
 
 def _read_text(source: str) -> str:
@@ -203,10 +76,29 @@ def _dump(model: Any) -> Any:
     return model.model_dump(mode="json")
 
 
+@dataclass(frozen=True)
+class Session:
+    """What a command that works in a workspace is given: the settings and the open narrator."""
+
+    settings: Settings
+    narrator: Narrator
+    trackers: TrackerPool
+
+
+@dataclass(frozen=True)
+class Handler:
+    """How ``coco VERB`` runs: ``local`` without a workspace (demo, serve, chat), else ``run`` with the
+    narrator open; ``project`` resolves ``--project`` first (the one named, the default, the only one)."""
+
+    run: Callable[[Session, argparse.Namespace], Awaitable[int]] | None = None
+    local: Callable[[Settings, argparse.Namespace], Awaitable[int]] | None = None
+    project: bool = False
+
+
 async def _run(args: argparse.Namespace) -> int:
-    from bot import render_terminal as view
     from bot.app import open_narrator
     from bot.settings import Settings
+    from bot.verbs import cli_key
 
     settings = Settings()
     log = logging.getLogger("coco.cli")
@@ -214,113 +106,21 @@ async def _run(args: argparse.Namespace) -> int:
              args.command, settings.home_dir, _redacted(settings.resolved_database_url()),
              _redacted(settings.resolved_tracking_uri()), settings.engine_name(),
              args.workspace or settings.workspace, settings.author)
-    if args.command == "demo":
-        from bot.demo import run_demo
-
-        return await run_demo(settings, fresh=args.fresh)
-    if args.command == "serve":
-        if args.platform != "slack":
-            raise UserInputError(f"`coco serve {args.platform}` is not part of this build yet.")
-        from bot.slack_app import serve_slack
-
-        def ready(where: str) -> None:
-            sys.stderr.write(f"coco: serving Slack ({where})\n")
-            sys.stderr.flush()
-
-        await serve_slack(settings, port=args.port, host=args.host, ready=ready)
-        return 0
-    if args.command == "chat":
-        from bot.chat import run_chat
-
-        return await run_chat(settings, workspace=args.workspace, user=args.user)
-
+    key = cli_key(args)
+    handler = CLI_HANDLERS.get(key)
+    if handler is None:
+        raise UserInputError(f"Unknown command {args.command!r}.")
+    if handler.local is not None:
+        return await handler.local(settings, args)
+    assert handler.run is not None, key
     workspace = args.workspace
-    if args.command == "project" and args.project_command == "add" and args.slack_team:
+    if key == "project add" and args.slack_team:  # a project of a Slack team lives in that team's workspace
         workspace = f"slack:{args.slack_team}"
     platform = (workspace or settings.workspace).split(":", 1)[0]
     async with open_narrator(settings, workspace_key=workspace, platform=platform) as (narrator, trackers):
-        if args.command == "project":
-            return await _project_command(narrator, trackers, settings, args)
-        if args.command in ("entries", "entry"):
-            return await _entries_command(narrator, args)
-        if args.command == "jobs":
-            from bot.render_entries import jobs_report, print_jobs
-            from bot.worker import run_due_jobs
-
-            done = await run_due_jobs(narrator)
-            jobs = await jobs_report(narrator, done)
-            _print_json(jobs) if args.json else print_jobs(jobs)
-            return 0
-        if args.command == "usage":
-            from narrative.usage import RepositoryUsageRecorder, month_start, summarize_usage, usage_report
-
-            since = args.since or month_start(dt.datetime.now(dt.UTC))
-            rows = await RepositoryUsageRecorder(narrator.repo).rows(narrator.workspace_id, since=since)
-            if args.json:
-                _print_json({"since": since.isoformat(), "usage": [s.as_dict() for s in summarize_usage(rows)]})
-            else:
-                sys.stdout.write(f"Model usage since {since:%Y-%m-%d}\n{usage_report(rows)}\n")
-            return 0
-        if args.command == "log" and args.retry_pending:
-            outcomes = await narrator.retry_pending(project=args.project)
-            if args.json:
-                _print_json([view.entry_json(o, project=o.entry.project_id) for o in outcomes])
-            else:
-                view.retried(outcomes)
-            return 1 if any(o.pending for o in outcomes) else 0
-        if args.command == "digest" and args.digest_command == "run-due":
-            return await _digest_command(narrator, args)
-
-        # Every other command works on one project: the one named, else the person's default or the only one.
-        args.project = await resolve_project(narrator, args.project, person=settings.author)
-        if args.command == "log":
-            text = _read_text(args.file)
-            outcome = await narrator.log(
-                project=args.project, text=text, author=args.author or settings.author, at=args.at
-            )
-            if args.json:
-                _print_json(view.entry_json(outcome, project=args.project))
-            else:
-                view.entry(outcome, project=args.project)
-            if outcome.pending:
-                sys.stderr.write(
-                    f"coco: saved as pending entry {outcome.entry.id}: {outcome.reason} "
-                    "It will be finished by `coco log --retry-pending`.\n"
-                )
-                return 1
-            return 0
-
-        if args.command == "check":
-            result = await narrator.check(project=args.project, text=" ".join(args.text))
-            _print_json(_dump(result)) if args.json else view.check(result)
-            return 0
-        if args.command == "ask":
-            answer = await narrator.ask(project=args.project, question=" ".join(args.question))
-            _print_json(_dump(answer)) if args.json else view.answer(answer)
-            return 0
-        if args.command == "phase":
-            report = await narrator.phase(project=args.project, since=args.since)
-            _print_json(_dump(report)) if args.json else view.phase(report)
-            return 0
-        if args.command == "reproduce":
-            repro = await narrator.reproduce(project=args.project, run_ref=args.run_id)
-            _print_json(_dump(repro)) if args.json else view.reproduce(repro)
-            return 0
-        if args.command == "digest":
-            return await _digest_command(narrator, args)
-        if args.command == "next":
-            plan = await narrator.next_plan(project=args.project, context=args.context)
-            _print_json(_dump(plan)) if args.json else view.next_plan(plan)
-            return 0
-        if args.command == "decide":
-            doc = await narrator.decide(
-                project=args.project, finalists=args.finalists, criteria=args.criteria, context=args.context
-            )
-            if args.markdown:
-                args.markdown.write_text(doc.markdown, encoding="utf-8")
-            _print_json(_dump(doc)) if args.json else view.decision(doc)
-            return 0
-    raise UserInputError(f"Unknown command {args.command!r}.")
+        if handler.project:
+            args.project = await resolve_project(narrator, args.project, person=settings.author)
+        return await handler.run(Session(settings, narrator, trackers), args)
 
 
 async def resolve_project(narrator: Narrator, given: str | None, *, person: str) -> str:
@@ -330,13 +130,13 @@ async def resolve_project(narrator: Narrator, given: str | None, *, person: str)
         return given
     from core.errors import ProjectNotFoundError
 
-    me = await narrator.repo.get_user(narrator.workspace_id, person)
+    me = await narrator.person(person)
     if me is not None and me.default_project_id:
         try:
-            return (await narrator.repo.get_project_by_id(narrator.workspace_id, me.default_project_id)).name
+            return (await narrator.project_by_id(me.default_project_id)).name
         except ProjectNotFoundError:
             pass  # the default was deleted since: fall through to the workspace's projects
-    names = sorted(p.name for p in await narrator.repo.list_projects(narrator.workspace_id))
+    names = sorted(p.name for p in await narrator.projects())
     if len(names) == 1:
         return names[0]
     if not names:
@@ -349,35 +149,44 @@ async def resolve_project(narrator: Narrator, given: str | None, *, person: str)
     )
 
 
-async def _project_command(
-    narrator: Narrator, trackers: TrackerPool, settings: Settings, args: argparse.Namespace
-) -> int:
-    """``coco project add | list | use``."""
-    from bot import render_terminal as view
-    from storage.records import UserRecord
+# -- commands without a workspace ------------------------------------------------------------------------
 
-    if args.project_command == "list":
-        projects = await narrator.repo.list_projects(narrator.workspace_id)
-        if args.json:
-            _print_json([_dump(p) for p in projects])
-        elif not projects:
-            sys.stdout.write("No project yet: create one with "
-                             "`coco project add NAME --mlflow-experiment EXPERIMENT`.\n")
-        else:
-            view.projects(projects)
-        return 0
-    if args.project_command == "use":
-        project = await narrator.project(args.name)
-        me = await narrator.repo.get_user(narrator.workspace_id, settings.author)
-        me = me or UserRecord(workspace_id=narrator.workspace_id, platform_user_id=settings.author)
-        await narrator.repo.save_user(me.model_copy(update={"default_project_id": project.id}))
-        sys.stdout.write(f"{project.name} is now the default project of {settings.author}: "
-                         "--project may be left out.\n")
-        return 0
+
+async def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return await run_demo(settings, fresh=args.fresh)
+
+
+async def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    if args.platform != "slack":
+        raise UserInputError(f"`coco serve {args.platform}` is not part of this build yet.")
+    from bot.slack_app import serve_slack
+
+    def ready(where: str) -> None:
+        sys.stderr.write(f"coco: serving Slack ({where})\n")
+        sys.stderr.flush()
+
+    await serve_slack(settings, port=args.port, host=args.host, ready=ready)
+    return 0
+
+
+async def _chat(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.chat import run_chat
+
+    return await run_chat(settings, workspace=args.workspace, user=args.user)
+
+
+# -- projects ------------------------------------------------------------------------------------------
+
+
+async def _project_add(session: Session, args: argparse.Namespace) -> int:
+    from bot import render_terminal as view
+
     notices: list[str] = []
-    record = await narrator.add_project(
+    record = await session.narrator.add_project(
         name=args.name,
-        tracker=trackers.for_uri(settings.resolved_tracking_uri()),
+        tracker=session.trackers.for_uri(session.settings.resolved_tracking_uri()),
         experiments=args.experiments,
         primary_metric=args.primary_metric,
         goal=args.goal,
@@ -392,71 +201,207 @@ async def _project_command(
     return 0
 
 
-async def _entries_command(narrator: Narrator, args: argparse.Namespace) -> int:
-    """``coco entries`` (a filtered list, oldest first) and ``coco entry ID``, each entry shown the
-    way the reply to its brain dump showed it."""
-    from bot.render_entries import entry_payload, print_entries
+async def _project_list(session: Session, args: argparse.Namespace) -> int:
+    from bot import render_terminal as view
 
-    names = {p.id: p.name for p in await narrator.repo.list_projects(narrator.workspace_id)}
-    if args.command == "entry":
-        found = await narrator.repo.get_entry(narrator.workspace_id, args.entry_id.strip())
-        if args.json:
-            _print_json(entry_payload(found, project=names.get(found.project_id, found.project_id)))
-        else:
-            print_entries([found], names=names, detail=True)
-        return 0
-    project_id = (await narrator.project(args.project)).id if args.project else None
-    found_all: list[EntryRecord] = []
-    token: str | None = None
-    while True:
-        page, token = await narrator.repo.list_entries(
-            narrator.workspace_id, project_id=project_id, author=args.author, since=args.since, page_token=token
-        )
-        found_all += page
-        if token is None:
-            break
+    projects = await session.narrator.projects()
     if args.json:
-        _print_json({"entries": [entry_payload(e, project=names.get(e.project_id, e.project_id)) for e in found_all]})
+        _print_json([_dump(p) for p in projects])
+    elif not projects:
+        sys.stdout.write("No project yet: create one with `coco project add NAME --mlflow-experiment EXPERIMENT`.\n")
     else:
-        print_entries(found_all, names=names, detail=False)
+        view.projects(projects)
     return 0
 
 
-async def _digest_command(narrator: Narrator, args: argparse.Namespace) -> int:
-    """``coco digest``: print it (and its chart), or schedule it, or post the due ones here."""
-    from bot import render_terminal as view
-    from bot import scheduler
+async def _project_use(session: Session, args: argparse.Namespace) -> int:
+    from storage.records import UserRecord
 
-    if args.digest_command == "schedule":
-        project = await narrator.project(args.project)  # resolved by the caller
-        if args.clear:
-            had = await scheduler.clear_schedule(narrator, project=project)
-            sys.stdout.write(f"The digest of {project.name} is no longer scheduled.\n" if had
-                             else f"The digest of {project.name} was not scheduled.\n")
-            return 0
-        if args.show or not args.when:
-            stored = scheduler.stored_schedule(project)
-            if stored is None:
-                sys.stdout.write(f"The digest of {project.name} is not scheduled.\n")
-            else:
-                due = scheduler.next_due(stored[0], after=narrator.clock())
-                sys.stdout.write(f"{stored[0].describe()} to {stored[1]}; next {due.isoformat()}\n")
-            return 0
-        timezone = args.timezone or await scheduler.workspace_timezone(narrator)
-        schedule = scheduler.parse_schedule(" ".join(args.when), timezone=timezone)
-        due = await scheduler.set_schedule(narrator, project=project, channel=args.channel, schedule=schedule)
-        sys.stdout.write(f"{schedule.describe()} to {args.channel}; next {due.isoformat()}\n")
-        return 0
-    if args.digest_command == "run-due":
-        workspace = await narrator.repo.get_workspace(narrator.workspace_id)
-        if workspace.platform != "cli":
-            # Posting here would spend the occurrence: the chat's bot would then never post it.
-            raise UserInputError(f"Digests of the {workspace.platform} workspace are posted by its bot, not here.")
-        done = await scheduler.run_due_digests(narrator, _TerminalPoster(args.chart_dir, quiet=args.json),
-                                               worker="cli")
-        _print_json(done) if args.json else sys.stdout.write("".join(f"{line}\n" for line in done))
-        return 0
-    digest = await narrator.digest(project=args.project, days=args.days)
+    narrator, author = session.narrator, session.settings.author
+    project = await narrator.project(args.name)
+    me = await narrator.person(author) or UserRecord(workspace_id=narrator.workspace_id, platform_user_id=author)
+    await narrator.set_default_project(me, project)
+    sys.stdout.write(f"{project.name} is now the default project of {author}: --project may be left out.\n")
+    return 0
+
+
+# -- entries and queued work -----------------------------------------------------------------------------
+
+
+async def _log(session: Session, args: argparse.Namespace) -> int:
+    from bot import render_terminal as view
+
+    narrator = session.narrator
+    if args.retry_pending:
+        outcomes = await narrator.retry_pending(project=args.project)
+        if args.json:
+            _print_json([view.entry_json(o, project=o.entry.project_id) for o in outcomes])
+        else:
+            view.retried(outcomes)
+        return 1 if any(o.pending for o in outcomes) else 0
+    args.project = await resolve_project(narrator, args.project, person=session.settings.author)
+    text = _read_text(args.file)
+    outcome = await narrator.log(project=args.project, text=text, author=args.author or session.settings.author,
+                                 at=args.at)
+    if args.json:
+        _print_json(view.entry_json(outcome, project=args.project))
+    else:
+        view.entry(outcome, project=args.project)
+    if outcome.pending:
+        sys.stderr.write(
+            f"coco: saved as pending entry {outcome.entry.id}: {outcome.reason} "
+            "It will be finished by `coco log --retry-pending`.\n"
+        )
+        return 1
+    return 0
+
+
+async def _entry(session: Session, args: argparse.Namespace) -> int:
+    """``coco entry ID``: shown the way the reply to its brain dump showed it."""
+    from bot.render_entries import entry_payload, print_entries
+
+    names = {p.id: p.name for p in await session.narrator.projects()}
+    found = await session.narrator.entry(args.entry_id.strip())
+    if args.json:
+        _print_json(entry_payload(found, project=names.get(found.project_id, found.project_id)))
+    else:
+        print_entries([found], names=names, detail=True)
+    return 0
+
+
+async def _entries(session: Session, args: argparse.Namespace) -> int:
+    """``coco entries``: a filtered list, oldest first."""
+    await _list_entries(session.narrator, project=args.project, author=args.author, since=args.since,
+                        as_json=args.json)
+    return 0
+
+
+async def _pending(session: Session, args: argparse.Namespace) -> int:
+    """``coco pending``: the entries not finished yet (tracker down, engine failed), and why."""
+    shown = await _list_entries(session.narrator, project=args.project, status="pending", as_json=args.json,
+                                empty="No entry is pending.")
+    if shown and not args.json:
+        sys.stdout.write("COCO retries pending entries on its own a few minutes apart; "
+                         "`coco log --retry-pending` tries now.\n")
+    return 0
+
+
+async def _list_entries(
+    narrator: Narrator,
+    *,
+    project: str | None,
+    as_json: bool,
+    author: str | None = None,
+    since: dt.datetime | None = None,
+    status: EntryStatus | None = None,
+    empty: str = "No entries.",
+) -> int:
+    """Prints the entries (each shown the way the reply to its brain dump showed it); returns how many."""
+    from bot.render_entries import entry_payload, print_entries
+
+    names = {p.id: p.name for p in await narrator.projects()}
+    record = await narrator.project(project) if project else None
+    found: list[EntryRecord] = []
+    token: str | None = None
+    while True:
+        page, token = await narrator.entries(project=record, author=author, since=since, status=status,
+                                             page_token=token)
+        found += page
+        if token is None:
+            break
+    if as_json:
+        _print_json({"entries": [entry_payload(e, project=names.get(e.project_id, e.project_id)) for e in found]})
+    else:
+        print_entries(found, names=names, detail=False, empty=empty)
+    return len(found)
+
+
+async def _jobs(session: Session, args: argparse.Namespace) -> int:
+    from bot.render_entries import jobs_report, print_jobs
+    from bot.worker import run_due_jobs
+
+    done = await run_due_jobs(session.narrator)
+    jobs = await jobs_report(session.narrator, done)
+    _print_json(jobs) if args.json else print_jobs(jobs)
+    return 0
+
+
+async def _usage(session: Session, args: argparse.Namespace) -> int:
+    from narrative.cli_ops import usage_rows
+    from narrative.usage import month_start, summarize_usage, usage_report
+
+    since = args.since or month_start(dt.datetime.now(dt.UTC))
+    rows = await usage_rows(session.narrator, since=since)
+    if args.json:
+        _print_json({"since": since.isoformat(), "usage": [s.as_dict() for s in summarize_usage(rows)]})
+    else:
+        sys.stdout.write(f"Model usage since {since:%Y-%m-%d}\n{usage_report(rows)}\n")
+    return 0
+
+
+# -- the narrative of one project ------------------------------------------------------------------------
+
+
+async def _check(session: Session, args: argparse.Namespace) -> int:
+    from bot import render_terminal as view
+
+    result = await session.narrator.check(project=args.project, text=" ".join(args.text))
+    _print_json(_dump(result)) if args.json else view.check(result)
+    return 0
+
+
+async def _ask(session: Session, args: argparse.Namespace) -> int:
+    from bot import render_terminal as view
+
+    answer = await session.narrator.ask(project=args.project, question=" ".join(args.question))
+    _print_json(_dump(answer)) if args.json else view.answer(answer)
+    return 0
+
+
+async def _phase(session: Session, args: argparse.Namespace) -> int:
+    from bot import render_terminal as view
+
+    report = await session.narrator.phase(project=args.project, since=args.since)
+    _print_json(_dump(report)) if args.json else view.phase(report)
+    return 0
+
+
+async def _reproduce(session: Session, args: argparse.Namespace) -> int:
+    from bot import render_terminal as view
+
+    repro = await session.narrator.reproduce(project=args.project, run_ref=args.run_id)
+    _print_json(_dump(repro)) if args.json else view.reproduce(repro)
+    return 0
+
+
+async def _next(session: Session, args: argparse.Namespace) -> int:
+    from bot import render_terminal as view
+
+    plan = await session.narrator.next_plan(project=args.project, context=args.context)
+    _print_json(_dump(plan)) if args.json else view.next_plan(plan)
+    return 0
+
+
+async def _decide(session: Session, args: argparse.Namespace) -> int:
+    from bot import render_terminal as view
+
+    doc = await session.narrator.decide(
+        project=args.project, finalists=args.finalists, criteria=args.criteria, context=args.context
+    )
+    if args.markdown:
+        args.markdown.write_text(doc.markdown, encoding="utf-8")
+    _print_json(_dump(doc)) if args.json else view.decision(doc)
+    return 0
+
+
+# -- the digest ---------------------------------------------------------------------------------------------
+
+
+async def _digest(session: Session, args: argparse.Namespace) -> int:
+    """``coco digest``: print it (and write its chart)."""
+    from bot import render_terminal as view
+
+    digest = await session.narrator.digest(project=args.project, days=args.days)
     if args.chart:
         from bot.chart import render_chart
 
@@ -470,6 +415,72 @@ async def _digest_command(narrator: Narrator, args: argparse.Namespace) -> int:
     else:
         view.digest(digest, chart=chart)
     return 0
+
+
+async def _digest_schedule(session: Session, args: argparse.Namespace) -> int:
+    """``coco digest schedule``: show, set or clear the weekly posting."""
+    from bot import scheduler
+
+    narrator = session.narrator
+    project = await narrator.project(args.project)  # resolved by the caller
+    if args.clear:
+        had = await scheduler.clear_schedule(narrator, project=project)
+        sys.stdout.write(f"The digest of {project.name} is no longer scheduled.\n" if had
+                         else f"The digest of {project.name} was not scheduled.\n")
+        return 0
+    if args.show or not args.when:
+        stored = scheduler.stored_schedule(project)
+        if stored is None:
+            sys.stdout.write(f"The digest of {project.name} is not scheduled.\n")
+        else:
+            due = scheduler.next_due(stored[0], after=narrator.clock())
+            sys.stdout.write(f"{stored[0].describe()} to {stored[1]}; next {due.isoformat()}\n")
+        return 0
+    timezone = args.timezone or await scheduler.workspace_timezone(narrator)
+    schedule = scheduler.parse_schedule(" ".join(args.when), timezone=timezone)
+    due = await scheduler.set_schedule(narrator, project=project, channel=args.channel, schedule=schedule)
+    sys.stdout.write(f"{schedule.describe()} to {args.channel}; next {due.isoformat()}\n")
+    return 0
+
+
+async def _digest_run_due(session: Session, args: argparse.Namespace) -> int:
+    """``coco digest run-due``: post the due digests here, in the terminal."""
+    from bot import scheduler
+
+    workspace = await session.narrator.workspace()
+    if workspace.platform != "cli":
+        # Posting here would spend the occurrence: the chat's bot would then never post it.
+        raise UserInputError(f"Digests of the {workspace.platform} workspace are posted by its bot, not here.")
+    done = await scheduler.run_due_digests(session.narrator, _TerminalPoster(args.chart_dir, quiet=args.json),
+                                           worker="cli")
+    _print_json(done) if args.json else sys.stdout.write("".join(f"{line}\n" for line in done))
+    return 0
+
+
+# What runs each verb (bot/verbs.py declares them; a test checks that every declared CLI verb is here).
+CLI_HANDLERS: dict[str, Handler] = {
+    "project add": Handler(_project_add),
+    "project list": Handler(_project_list),
+    "project use": Handler(_project_use),
+    "log": Handler(_log),
+    "check": Handler(_check, project=True),
+    "ask": Handler(_ask, project=True),
+    "phase": Handler(_phase, project=True),
+    "reproduce": Handler(_reproduce, project=True),
+    "entries": Handler(_entries),
+    "entry": Handler(_entry),
+    "pending": Handler(_pending),
+    "digest": Handler(_digest, project=True),
+    "digest schedule": Handler(_digest_schedule, project=True),
+    "digest run-due": Handler(_digest_run_due),
+    "next": Handler(_next, project=True),
+    "decide": Handler(_decide, project=True),
+    "demo": Handler(local=_demo),
+    "serve": Handler(local=_serve),
+    "chat": Handler(local=_chat),
+    "usage": Handler(_usage),
+    "jobs": Handler(_jobs),
+}
 
 
 class _TerminalPoster:

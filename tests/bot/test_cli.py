@@ -121,6 +121,15 @@ def test_tracker_outage_leaves_pending_then_retry_finishes(
     assert "pending" in err
     pending = json.loads(out.stdout)
     assert pending["status"] == "pending"
+    # `coco pending` (the verb added to show that a verb is declared once) lists it, and why.
+    listed = coco("pending")
+    assert listed.returncode == 0, listed.stderr.decode()
+    said = listed.stdout.decode()
+    assert pending["entry_id"] in said and "Pending:" in said and "coco log --retry-pending" in said
+    assert coco("entries").returncode == 0  # listing entries is a success, however many there are
+    shown = json.loads(coco("pending", "--project", "churn", "--json").stdout)
+    assert [e["entry_id"] for e in shown["entries"]] == [pending["entry_id"]]
+    assert shown["entries"][0]["status"] == "pending" and shown["entries"][0]["text"] == text
     db.rmdir()
     shutil.move(hidden, db)
     out = coco("log", "--retry-pending", "--json")
@@ -129,3 +138,4 @@ def test_tracker_outage_leaves_pending_then_retry_finishes(
     assert [e["entry_id"] for e in finished] == [pending["entry_id"]]
     assert finished[0]["status"] == "structured"
     assert ids["base"] in [r["run_id"] for r in finished[0]["runs"]]
+    assert coco("pending").stdout.decode() == "No entry is pending.\n"
