@@ -54,7 +54,7 @@ from bot.messages import (
 )
 from bot.surfaces.actions import VERDICT_MARK, action, form
 from bot.surfaces.channel import channel
-from bot.surfaces.commands import ALIASES, HELP_LINES, VERBS, help_reply, run_command
+from bot.surfaces.commands import HANDLERS, help_reply, run_command
 from bot.surfaces.context import CONFIDENT_SCORE, Context, TrackerUsers, WorkspaceSteps, outcome_of
 from bot.surfaces.direct import direct
 from bot.surfaces.home import home
@@ -68,10 +68,35 @@ if TYPE_CHECKING:
 
 # Names other modules import from here (the Slack app, the terminal chat, tests): re-exported.
 __all__ = [
-    "ALIASES", "CHANGE_PROJECT", "CONFIDENT_SCORE", "DECIDE_FORM", "DISCARD", "EDIT", "EDIT_FORM", "HELP_LINES",
-    "MOVE_FORM", "ROUTE", "VERBS", "VERDICT_MARK", "ActionPayload", "ChannelKind", "CitedEntry", "CitedRun",
-    "Conversation", "Form", "FormField", "FormSubmission", "HomeView", "InboundKind", "InboundMessage", "Reply",
-    "ReplyAction", "ReplyKind", "Target", "TriedNote", "help_reply", "looks_like_correction", "looks_like_plan",
+    "CHANGE_PROJECT",
+    "CONFIDENT_SCORE",
+    "DECIDE_FORM",
+    "DISCARD",
+    "EDIT",
+    "EDIT_FORM",
+    "HANDLERS",
+    "MOVE_FORM",
+    "ROUTE",
+    "VERDICT_MARK",
+    "ActionPayload",
+    "ChannelKind",
+    "CitedEntry",
+    "CitedRun",
+    "Conversation",
+    "Form",
+    "FormField",
+    "FormSubmission",
+    "HomeView",
+    "InboundKind",
+    "InboundMessage",
+    "Reply",
+    "ReplyAction",
+    "ReplyKind",
+    "Target",
+    "TriedNote",
+    "help_reply",
+    "looks_like_correction",
+    "looks_like_plan",
     "looks_like_question",
 ]
 

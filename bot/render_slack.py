@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.formatting import date_span, fmt_value, metric_columns, section_title, short_id
 from bot.messages import HelpLines, HomeView
+from bot.verbs import DM_LINE
 from narrative.types import Answer, CheckResult, DecisionDoc, Digest, NextPlan, PhaseReport, ReproReport
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ MAX_FALLBACK = 3000  # chat.postMessage's `text` is longer in theory; notificati
 MAX_RUN_LINES = 15
 MAX_METRICS_SHOWN = 3
 _VERDICT = {"worked": "✅", "did_not_work": "❌", "inconclusive": "•"}
-HELP_FIRST = "(DM me)"  # the first line of the help, as bot.surfaces.commands.HELP_LINES starts
+HELP_FIRST = DM_LINE[0]  # the first line of the help
 _STATUS = {"open": "🟡", "adopted": "🟢", "exhausted": "🔴", "abandoned": "⚪"}
 
 

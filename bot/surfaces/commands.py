@@ -1,76 +1,50 @@
-"""``/coco ...``: one handler per verb, found in :data:`VERBS`; anything unknown gets the help, never
-silence. Every handler is ``async (ctx, args) -> list[Reply]`` over the shared :class:`Context`."""
+"""``/coco ...``: bot/verbs.py declares every verb and parses the command; this module holds one
+handler per verb, found in :data:`HANDLERS`. Anything unknown gets the help, never silence. Every
+handler is ``async (ctx, args) -> list[Reply]`` over the shared :class:`Context`."""
 
 from __future__ import annotations
 
 import datetime as dt
-import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from bot.messages import DECIDE_FORM, EntryList, Form, FormField, HelpLines, Reply, Target
 from bot.surfaces.context import Context, outcome_of
+from bot.verbs import ChatCommand, chat_help, chat_help_lines, parse_chat
 from core.errors import UserInputError
 from storage.records import EntryRecord, ProjectRecord, UserRecord
 
 ENTRIES_SHOWN = 20  # one chat message: a Slack section holds about 3,000 characters
 
-HELP_LINES = (
-    ("(DM me)", "an end-of-day brain dump: I structure it into an entry linked to your runs"),
-    ("/coco phase [project] [since]", "a phase summary (since a date like 2026-03-01, or 14d / 2w / yesterday)"),
-    ("/coco entries [project] [since] [by AUTHOR]", "the log entries, newest first (since 14d, 2w, a date...)"),
-    ("/coco entry ENTRY_ID", "one entry, as it was filed"),
-    ("/coco next", "what to run next, from the history"),
-    ("/coco decide", "a model-selection decision record (asks for finalists and criteria)"),
-    ("/coco reproduce RUN_ID", "what reproducing a run needs, and what is missing"),
-    ("/coco check TEXT", "has this been tried already?"),
-    ("/coco ask QUESTION", "a short answer from the project's history, with citations"),
-    ("/coco digest", "preview this project's weekly digest"),
-    ("/coco digest schedule mon 09:00", "post the digest in this channel every week"),
-    ("/coco link PROJECT --mlflow-experiment EXP", "link this channel to a project (and its experiment)"),
-    ("/coco project NAME", "the project your DMs go to"),
-    ("/coco me TRACKER_USER", "who you are in the tracker (so \"my runs\" means yours)"),
-    ("/coco help", "this list"),
-)
-
 
 def help_reply(*, target: Target, intro: str = "") -> Reply:
-    text = (intro + "\n" if intro else "") + "\n".join(f"{cmd} — {what}" for cmd, what in HELP_LINES)
-    return Reply(kind="help", text=text, payload=HelpLines(list(HELP_LINES)), target=target)
+    return Reply(kind="help", text=chat_help(intro), payload=HelpLines(chat_help_lines()), target=target)
 
 
 @dataclass
 class CommandArgs:
-    """What followed the verb: its words (quotes honoured) and the text as typed."""
+    """The sender and the parsed command (its values by the names bot/verbs.py declares)."""
 
     person: UserRecord
-    words: list[str]
-    text: str
+    command: ChatCommand
+
+    def __getitem__(self, name: str) -> Any:
+        return self.command[name]
 
 
 CommandHandler = Callable[[Context, CommandArgs], Awaitable[list[Reply]]]
 
 
 async def run_command(ctx: Context) -> list[Reply]:
-    args = split_args(ctx.msg.command_args)
-    if not args or ALIASES.get(args[0].lower(), args[0].lower()) == "help":
+    msg = ctx.msg
+    command = parse_chat(msg.command_args, now=ctx.narrator.clock(), in_channel=msg.channel_kind == "channel")
+    if command.verb == "help" and not command.unknown:
         return [help_reply(target="ephemeral")]
-    verb = args[0].lower()
     person = await ctx.person()
-    handler = VERBS.get(ALIASES.get(verb, verb))
-    if handler is None:
-        return [help_reply(target="ephemeral", intro=f"I don't know `{args[0]}`. Here is what I can do:")]
-    rest_text = ctx.msg.command_args.strip()[len(args[0]):].strip()
-    return await handler(ctx, CommandArgs(person=person, words=args[1:], text=rest_text))
-
-
-def split_args(text: str) -> list[str]:
-    # Slack clients turn "--" into an em dash as people type; read it back as the flag it was.
-    text = text.replace("\u2014", "--").replace("\u2013", "--").replace("\u201c", '"').replace("\u201d", '"')
-    try:
-        return shlex.split(text)
-    except ValueError:  # an unbalanced quote: plain words are better than an error
-        return text.split()
+    if command.verb == "help":
+        return [help_reply(target="ephemeral", intro=command.help_intro)]
+    return await HANDLERS[command.key](ctx, CommandArgs(person=person, command=command))
 
 
 def since_of(token: str, *, now: dt.datetime) -> dt.datetime | None:
@@ -94,22 +68,9 @@ def lines_of(text: str) -> list[str]:
 # -- the verbs ------------------------------------------------------------------------------------
 
 
-async def show_help(ctx: Context, args: CommandArgs) -> list[Reply]:
-    return [help_reply(target="ephemeral")]
-
-
 async def phase(ctx: Context, args: CommandArgs) -> list[Reply]:
-    now = ctx.narrator.clock()
-    since = None
-    named: list[str] = []
-    for token in args.words:
-        when = since_of(token, now=now)
-        if when is not None:
-            since = when
-        else:
-            named.append(token)
-    project = await ctx.project_for(args.person, named=" ".join(named) or None)
-    report = await ctx.narrator.phase(project=project.name, since=since)
+    project = await ctx.project_for(args.person, named=args["project"] or None)
+    report = await ctx.narrator.phase(project=project.name, since=args["since"])
     runs, entries = await ctx.cite_all(
         project, report.citations, extra_runs=[r for a in report.approaches for r in a.run_ids[:4]]
     )
@@ -120,9 +81,7 @@ async def phase(ctx: Context, args: CommandArgs) -> list[Reply]:
 async def entry(ctx: Context, args: CommandArgs) -> list[Reply]:
     """``/coco entry ID``: shown as its brain dump's reply was."""
     projects = {p.id: p.name for p in await ctx.narrator.projects()}
-    if len(args.words) != 1:
-        raise UserInputError("Give one entry id: `/coco entry ENTRY_ID`.")
-    found = await ctx.narrator.entry(args.words[0])
+    found = await ctx.narrator.entry(args["entry_id"])
     name = projects.get(found.project_id, found.project_id)
     return [Reply(kind="entry", payload=outcome_of(found), text=f"Entry {found.id} of {name}",
                   target="ephemeral", project=name)]
@@ -133,23 +92,10 @@ async def entries(ctx: Context, args: CommandArgs) -> list[Reply]:
     channel's, else every project."""
     msg, narrator = ctx.msg, ctx.narrator
     projects = {p.id: p.name for p in await narrator.projects()}
-    now, since, author, named = narrator.clock(), None, None, []
-    tokens = iter(args.words)
-    for token in tokens:
-        low = token.lower()
-        if low in ("by", "--author"):
-            author = next(tokens, "") or None
-        elif low == "--since":
-            since = since_of(next(tokens, ""), now=now)
-            if since is None:
-                raise UserInputError("Give a time after --since: a date, 14d, 2w or yesterday.")
-        elif (when := since_of(token, now=now)) is not None:
-            since = when
-        elif low != "--project":
-            named.append(token)
+    since, author = args["since"], args["author"]
     project: ProjectRecord | None = None
-    if named:
-        project = await narrator.project(" ".join(named))
+    if args["project"]:
+        project = await narrator.project(args["project"])
     elif msg.channel_kind == "channel" and msg.channel_id:
         project = await narrator.project_for_channel(msg.channel_id)
     found: list[EntryRecord] = []
@@ -184,7 +130,7 @@ async def entries(ctx: Context, args: CommandArgs) -> list[Reply]:
 
 async def next_plan(ctx: Context, args: CommandArgs) -> list[Reply]:
     project = await ctx.project_for(args.person)
-    plan = await ctx.narrator.next_plan(project=project.name, context=args.text)
+    plan = await ctx.narrator.next_plan(project=project.name, context=args["context"])
     runs, entries = await ctx.cite_all(project, [c for x in plan.experiments for c in x.citations])
     first = plan.experiments[0].title if plan.experiments else "nothing obvious"
     return [Reply(kind="next", payload=plan, text=f"Run next: {first}", target="ephemeral", runs=runs,
@@ -194,29 +140,26 @@ async def next_plan(ctx: Context, args: CommandArgs) -> list[Reply]:
 async def decide(ctx: Context, args: CommandArgs) -> list[Reply]:
     project = await ctx.project_for(args.person)
     tracker = ctx.narrator.tracker(project)
-    finalists = [t for t in args.words if tracker.looks_like_run_ref(t.lower())]
+    words: list[str] = args["words"]
+    finalists = [t for t in words if tracker.looks_like_run_ref(t.lower())]
     if finalists:
-        criteria = [c.strip() for c in " ".join(t for t in args.words if t not in finalists).split(",") if c.strip()]
+        criteria = [c.strip() for c in " ".join(t for t in words if t not in finalists).split(",") if c.strip()]
         return [await ctx.decide(project, finalists, criteria, "")]
     return [Reply(kind="form", target="modal", text="Decision record: finalists and criteria",
                   form=decide_form(project, channel=ctx.msg.channel_id))]
 
 
 async def reproduce(ctx: Context, args: CommandArgs) -> list[Reply]:
-    if not args.words:
-        raise UserInputError("Give the run: `/coco reproduce RUN_ID` (the full id or its first 6+ characters).")
     project = await ctx.project_for(args.person)
-    repro = await ctx.narrator.reproduce(project=project.name, run_ref=args.words[0])
+    repro = await ctx.narrator.reproduce(project=project.name, run_ref=args["run_id"])
     missing = ", ".join(repro.missing) or "nothing"
     return [Reply(kind="reproduce", payload=repro, text=f"Reproducing {repro.run_name or repro.run_id}: "
                   f"missing {missing}", target="ephemeral", project=project.name)]
 
 
 async def check(ctx: Context, args: CommandArgs) -> list[Reply]:
-    if not args.text:
-        raise UserInputError("Say what you plan to try: `/coco check SMOTE on the GRU`.")
     project = await ctx.project_for(args.person)
-    result = await ctx.narrator.check(project=project.name, text=args.text)
+    result = await ctx.narrator.check(project=project.name, text=args["text"])
     runs, entries = await ctx.cite(
         project, run_ids=[r for m in result.matches for r in m.run_ids],
         entry_ids=[m.entry_id for m in result.matches if m.entry_id],
@@ -227,60 +170,40 @@ async def check(ctx: Context, args: CommandArgs) -> list[Reply]:
 
 
 async def ask(ctx: Context, args: CommandArgs) -> list[Reply]:
-    if not args.text:
-        raise UserInputError("Ask a question: `/coco ask why did we drop xlnet?`.")
     project = await ctx.project_for(args.person)
-    return [await ctx.ask(project, args.text, target="ephemeral")]
+    return [await ctx.ask(project, args["question"], target="ephemeral")]
 
 
 async def digest(ctx: Context, args: CommandArgs) -> list[Reply]:
-    from bot.scheduler import parse_schedule, set_schedule, workspace_timezone
-
-    msg, narrator, rest = ctx.msg, ctx.narrator, args.words
-    if rest and rest[0].lower() == "schedule":
-        if msg.channel_kind != "channel":
-            raise UserInputError("Set the digest schedule in the project's channel: it is posted there.")
-        project = await ctx.project_for(args.person)
-        schedule = parse_schedule(" ".join(rest[1:]), timezone=await workspace_timezone(narrator))
-        due = await set_schedule(narrator, project=project, channel=msg.channel_id, schedule=schedule)
-        return [Reply(kind="notice", target="channel", project=project.name,
-                      text=f"The weekly digest of {project.name} will be posted here {schedule.describe()}; "
-                           f"next on {due:%a %Y-%m-%d %H:%M} UTC.")]
     project = await ctx.project_for(args.person)
-    found = await narrator.digest(project=project.name)
+    found = await ctx.narrator.digest(project=project.name)
     citations = [c for lines in found.sections.values() for line in lines for c in line.citations]
     runs, entries = await ctx.cite_all(project, citations)
     return [Reply(kind="digest", payload=found, text=f"Digest of {project.name} (preview)", target="ephemeral",
                   runs=runs, entries=entries, project=project.name)]
 
 
+async def digest_schedule(ctx: Context, args: CommandArgs) -> list[Reply]:
+    """Channel-only: bot/verbs.py refuses it elsewhere before this runs."""
+    from bot.scheduler import parse_schedule, set_schedule, workspace_timezone
+
+    project = await ctx.project_for(args.person)
+    schedule = parse_schedule(args["when"], timezone=await workspace_timezone(ctx.narrator))
+    due = await set_schedule(ctx.narrator, project=project, channel=ctx.msg.channel_id, schedule=schedule)
+    return [Reply(kind="notice", target="channel", project=project.name,
+                  text=f"The weekly digest of {project.name} will be posted here {schedule.describe()}; "
+                       f"next on {due:%a %Y-%m-%d %H:%M} UTC.")]
+
+
 async def link(ctx: Context, args: CommandArgs) -> list[Reply]:
-    msg, narrator = ctx.msg, ctx.narrator
-    if msg.channel_kind != "channel":
-        raise UserInputError("Run `/coco link PROJECT --mlflow-experiment EXP` in the project's channel.")
-    name, experiments, metric, goal = None, [], None, "max"
-    tokens = iter(args.words)
-    for token in tokens:
-        if token in ("--mlflow-experiment", "--experiment"):
-            experiments.append(next(tokens, ""))
-        elif token == "--primary-metric":
-            metric = next(tokens, None)
-        elif token == "--goal":
-            goal = next(tokens, "max")
-        elif name is None and not token.startswith("--"):
-            name = token
-        else:
-            raise UserInputError(f"I did not understand {token!r}: `/coco link PROJECT --mlflow-experiment EXP`.")
-    if not name:
-        raise UserInputError("Name the project: `/coco link PROJECT --mlflow-experiment EXP`.")
-    if goal not in ("max", "min"):
-        raise UserInputError("The goal is `max` or `min`.")
-    experiments = [e for e in experiments if e]
+    """Channel-only: bot/verbs.py refuses it elsewhere and checks its flags before this runs."""
+    msg, narrator, name = ctx.msg, ctx.narrator, args["name"]
+    experiments: list[str] = [e for e in args["experiments"] if e]
     if experiments:
         tracker = ctx.hub.trackers.for_uri(ctx.hub.settings.resolved_tracking_uri())
         record = await narrator.add_project(
-            name=name, tracker=tracker, experiments=experiments, primary_metric=metric,
-            goal="min" if goal == "min" else "max", channels=[msg.channel_id],
+            name=name, tracker=tracker, experiments=experiments, primary_metric=args["primary_metric"],
+            goal="min" if args["goal"] == "min" else "max", channels=[msg.channel_id],
         )
     else:
         existing = await narrator.project(name)
@@ -293,7 +216,7 @@ async def link(ctx: Context, args: CommandArgs) -> list[Reply]:
 
 
 async def set_project(ctx: Context, args: CommandArgs) -> list[Reply]:
-    name, person = " ".join(args.words), args.person
+    name, person = args["name"], args.person
     if not name:
         current = await ctx.default_project(person)
         names = ", ".join(p.name for p in await ctx.narrator.projects()) or "none yet"
@@ -307,7 +230,7 @@ async def set_project(ctx: Context, args: CommandArgs) -> list[Reply]:
 
 
 async def set_me(ctx: Context, args: CommandArgs) -> list[Reply]:
-    tracker_user, person = " ".join(args.words), args.person
+    tracker_user, person = args["tracker_user"], args.person
     if not tracker_user:
         project = await ctx.default_project(person)
         me = await ctx.tracker_user(person, project)
@@ -319,24 +242,55 @@ async def set_me(ctx: Context, args: CommandArgs) -> list[Reply]:
                   text=f"Got it: in the tracker you are {tracker_user.strip()!r}; \"my runs\" now means theirs.")]
 
 
-# Every verb `/coco` answers, by name; ALIASES maps the other spellings to a name. bot/verbs.py
-# declares the same verbs (summary, usage) for the help and the CLI.
-VERBS: dict[str, CommandHandler] = {
-    "help": show_help,
+async def pending(ctx: Context, args: CommandArgs) -> list[Reply]:
+    """``/coco pending [project]``: the entries not finished yet (the tracker was down, the engine
+    failed) and why, of the named project, else the channel's, else every project."""
+    from bot.render_entries import PENDING_WITHOUT_REASON
+
+    narrator, msg = ctx.narrator, ctx.msg
+    projects = {p.id: p.name for p in await narrator.projects()}
+    project: ProjectRecord | None = None
+    if args["project"]:
+        project = await narrator.project(args["project"])
+    elif msg.channel_kind == "channel" and msg.channel_id:
+        project = await narrator.project_for_channel(msg.channel_id)
+    found, _ = await narrator.entries(project=project, status="pending")
+    found.reverse()  # newest first: a chat shows the top of a list
+    scope = f"in {project.name}" if project else "in any project"
+    name = project.name if project else None
+    if not found:
+        return [Reply(kind="entries", payload=EntryList([]), text=f"No entry is pending {scope}.",
+                      target="ephemeral", project=name)]
+    lines = [f"{len(found)} {'entry' if len(found) == 1 else 'entries'} pending {scope}, newest first:"]
+    for e in found[:ENTRIES_SHOWN]:
+        title = e.structure.title if e.structure and e.structure.title else e.raw_text.strip().splitlines()[0][:80]
+        lines.append(f"• {e.id} · {e.at:%Y-%m-%d %H:%M} · {e.author} · {projects.get(e.project_id, '?')} — "
+                     f"{title}: {e.error or PENDING_WITHOUT_REASON}")
+    if len(found) > ENTRIES_SHOWN:
+        lines.append(f"… and {len(found) - ENTRIES_SHOWN} earlier.")
+    lines.append("COCO finishes them on its own a few minutes apart; `/coco entry ENTRY_ID` shows one.")
+    return [Reply(kind="entries", payload=EntryList([(e, projects.get(e.project_id, "?")) for e in found]),
+                  text="\n".join(lines), target="ephemeral", project=name)]
+
+
+# The handler of every chat verb bot/verbs.py declares, by ``ChatCommand.key`` (``help`` is answered
+# before this table; a test holds the two to the same verbs).
+HANDLERS: dict[str, CommandHandler] = {
     "phase": phase,
     "entries": entries,
     "entry": entry,
+    "pending": pending,
     "next": next_plan,
     "decide": decide,
     "reproduce": reproduce,
     "check": check,
     "ask": ask,
     "digest": digest,
+    "digest schedule": digest_schedule,
     "link": link,
     "project": set_project,
     "me": set_me,
 }
-ALIASES: dict[str, str] = {"-h": "help", "--help": "help", "projects": "project"}
 
 
 def decide_form(project: ProjectRecord, *, channel: str) -> Form:

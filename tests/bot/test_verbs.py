@@ -12,8 +12,11 @@ import pytest
 import yaml
 
 from bot import verbs
+from bot.conversation import Conversation
+from bot.messages import EntryList, InboundMessage
 from bot.verbs import ChatCommand, parse_chat
 from core.errors import UserInputError
+from narrative.service import Narrator
 from tests.conftest import MlflowStore
 
 NOW = dt.datetime(2026, 3, 20, 15, 30, tzinfo=dt.UTC)
@@ -258,7 +261,7 @@ def test_manifest_slash_command_is_the_generated_one() -> None:
 
 
 @pytest.fixture
-async def narrated(tmp_path: Path, mlflow_store: MlflowStore) -> AsyncIterator[object]:
+async def narrated(tmp_path: Path, mlflow_store: MlflowStore) -> AsyncIterator[tuple[Conversation, Narrator]]:
     import shutil
 
     from bot.app import open_hub
@@ -277,24 +280,36 @@ async def narrated(tmp_path: Path, mlflow_store: MlflowStore) -> AsyncIterator[o
     shutil.move(db, tmp_path / "mlflow.db.away")
     db.mkdir()
     async with open_hub(settings) as hub:
-        yield await hub.narrator("slack:T1", platform="slack")
+        yield Conversation(hub), await hub.narrator("slack:T1", platform="slack")
 
 
-async def test_pending_lists_what_is_not_finished(narrated: object) -> None:
-    from bot.chat_pending import pending_reply
-    from narrative.service import Narrator
+def _command(text: str, *, channel: str = "D1") -> InboundMessage:
+    return InboundMessage(workspace_key="slack:T1", platform="slack", user_id="U1", channel_id=channel,
+                          channel_kind="dm" if channel.startswith("D") else "channel", message_id="1.0",
+                          kind="command", command_args=text)
 
-    assert isinstance(narrated, Narrator)
-    empty = await pending_reply(narrated, parse("pending"), channel_id=None)
+
+async def test_pending_lists_what_is_not_finished(narrated: tuple[Conversation, Narrator]) -> None:
+    conversation, narrator = narrated
+    (empty,) = await conversation.handle(_command("pending"))
     assert empty.text == "No entry is pending in any project."
-    outcome = await narrated.log(project="churn", text="tried smote on the gbm, no gain", author="ana")
+    outcome = await narrator.log(project="churn", text="tried smote on the gbm, no gain", author="ana")
     assert outcome.pending
-    everywhere = await pending_reply(narrated, parse("pending"), channel_id=None)
+    (everywhere,) = await conversation.handle(_command("pending"))
     assert everywhere.kind == "entries" and everywhere.target == "ephemeral"
     assert outcome.entry.id in everywhere.text and "churn" in everywhere.text
     assert everywhere.text.startswith("1 entry pending in any project")
-    assert [e.id for e, _ in everywhere.payload] == [outcome.entry.id]
-    in_fraud = await pending_reply(narrated, parse("pending"), channel_id="C2")
+    assert isinstance(everywhere.payload, EntryList)
+    assert [e.id for e, _ in everywhere.payload.items] == [outcome.entry.id]
+    (in_fraud,) = await conversation.handle(_command("pending", channel="C2"))
     assert in_fraud.text == "No entry is pending in fraud."
-    named = await pending_reply(narrated, parse("pending churn"), channel_id="C2")
+    (named,) = await conversation.handle(_command("pending churn", channel="C2"))
     assert outcome.entry.id in named.text and named.project == "churn"
+
+
+def test_every_chat_verb_has_a_handler() -> None:
+    from bot.surfaces.commands import HANDLERS
+
+    declared = {f"{v.name} {s.name}" for v in verbs.VERBS for s in v.subverbs if s.on_chat}
+    declared |= {v.name for v in verbs.VERBS if v.on_chat and v.name != "help"}
+    assert set(HANDLERS) == declared
