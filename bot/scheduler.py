@@ -36,9 +36,9 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import CocoError, OutsideFailure, ProjectNotFoundError, UserInputError
+from narrative import jobs
 from narrative.service import Narrator
 from narrative.types import Digest
-from storage.ports import Repository
 from storage.records import JobRecord, ProjectRecord
 
 log = logging.getLogger("coco.scheduler")
@@ -207,7 +207,7 @@ def stored_schedule(project: ProjectRecord) -> tuple[DigestSchedule, str] | None
 
 async def workspace_timezone(narrator: Narrator) -> str:
     """The workspace's IANA timezone (what ``parse_schedule`` should be given)."""
-    return (await narrator.repo.get_workspace(narrator.workspace_id)).timezone or "UTC"
+    return await jobs.workspace_timezone(narrator)
 
 
 def _dedupe_key(project_id: str, channel: str, due: dt.datetime, generation: int = 0) -> str:
@@ -221,8 +221,7 @@ def _posted_key(project_id: str, channel: str, due: dt.datetime, generation: int
 
 
 async def _enqueue(
-    repo: Repository,
-    workspace_id: str,
+    narrator: Narrator,
     *,
     project_id: str,
     channel: str,
@@ -233,8 +232,8 @@ async def _enqueue(
     payload: dict[str, object] = {"project_id": project_id, "channel": channel, "due": due.isoformat()}
     if generation:
         payload["generation"] = generation
-    return await repo.enqueue_job(
-        workspace_id,
+    return await jobs.enqueue_job(
+        narrator,
         kind=DIGEST_JOB,
         payload=payload,
         run_after=run_after or due,
@@ -253,10 +252,8 @@ async def set_schedule(
     if not channel.strip():
         raise UserInputError("Say which channel the digest goes to.")
     due = next_due(schedule, after=narrator.clock())
-    await _enqueue(narrator.repo, narrator.workspace_id, project_id=project.id, channel=channel, due=due)
-    await narrator.repo.update_project_settings(
-        narrator.workspace_id, project.id, {SETTINGS_KEY: schedule.as_setting(channel=channel)}
-    )
+    await _enqueue(narrator, project_id=project.id, channel=channel, due=due)
+    await narrator.update_project_settings(project, {SETTINGS_KEY: schedule.as_setting(channel=channel)})
     log.info("digest of %s scheduled %s to %s; next %s", project.name, schedule.describe(), channel, due.isoformat())
     return due
 
@@ -264,7 +261,7 @@ async def set_schedule(
 async def clear_schedule(narrator: Narrator, *, project: ProjectRecord) -> bool:
     """Remove the project's schedule (queued occurrences become no-ops); False if there was none."""
     had = stored_schedule(project) is not None
-    await narrator.repo.update_project_settings(narrator.workspace_id, project.id, {SETTINGS_KEY: None})
+    await narrator.update_project_settings(project, {SETTINGS_KEY: None})
     return had
 
 
@@ -284,39 +281,37 @@ async def run_due_digests(
     when = now or narrator.clock()
     done: list[str] = []
     for _ in range(MAX_PER_PASS):
-        jobs = await narrator.repo.claim_jobs(
-            kinds=[DIGEST_JOB], now=when, limit=1, worker=worker,
-            lease_seconds=LEASE_SECONDS, workspace_id=narrator.workspace_id,
+        claimed = await jobs.claim_jobs(
+            narrator, kinds=[DIGEST_JOB], now=when, limit=1, worker=worker, lease_seconds=LEASE_SECONDS
         )
-        if not jobs:
+        if not claimed:
             break
-        job = jobs[0]
+        job = claimed[0]
         try:
             done.append(await _run_job(narrator, poster, job, now=when))
         except Exception as error:  # one broken job must not stop the others or the loop
             log.exception("digest job %s failed", job.id)
-            done.append(await _retry_or_fail(narrator.repo, job, f"{type(error).__name__}: {error}", now=when))
+            done.append(await _retry_or_fail(narrator, job, f"{type(error).__name__}: {error}", now=when))
     return done
 
 
 async def _run_job(narrator: Narrator, poster: DigestPoster, job: JobRecord, *, now: dt.datetime) -> str:
-    repo = narrator.repo
     try:
         project_id = str(job.payload["project_id"])
         channel = str(job.payload["channel"])
         due = dt.datetime.fromisoformat(str(job.payload["due"])).astimezone(dt.UTC)
         generation = int(job.payload.get("generation", 0))
     except (KeyError, ValueError, TypeError):
-        await repo.finish_job(job.id, error="malformed digest job payload")
+        await jobs.finish_job(narrator, job, error="malformed digest job payload")
         return f"dropped malformed digest job {job.id}"
     try:
-        project = await repo.get_project_by_id(narrator.workspace_id, project_id)
+        project = await narrator.project_by_id(project_id)
     except ProjectNotFoundError:
-        await repo.finish_job(job.id)
+        await jobs.finish_job(narrator, job)
         return f"dropped digest for a deleted project ({project_id}) due {due.isoformat()}"
     stored = stored_schedule(project)
     if stored is None or stored[1] != channel or not _is_occurrence(stored[0], due):
-        await repo.finish_job(job.id)
+        await jobs.finish_job(narrator, job)
         return f"superseded: digest of {project.name} to {channel} due {due.isoformat()} (schedule changed)"
     schedule = stored[0]
 
@@ -324,45 +319,42 @@ async def _run_job(narrator: Narrator, poster: DigestPoster, job: JobRecord, *, 
     # weekly series. Counting from now (not from `due`) skips the weeks a stopped bot missed: one late
     # digest, not one per missed week. Idempotent on a retry thanks to the dedupe key.
     upcoming = next_due(schedule, after=max(now, due))
-    await _enqueue(repo, narrator.workspace_id, project_id=project.id, channel=channel, due=upcoming)
+    await _enqueue(narrator, project_id=project.id, channel=channel, due=upcoming)
 
     try:
         digest = await narrator.digest(project=project.name, days=DIGEST_DAYS)
     except CocoError as error:
-        return await _retry_or_fail(repo, job, error.user_message, now=now)
+        return await _retry_or_fail(narrator, job, error.user_message, now=now)
     chart = await _chart_or_none(digest)
 
     # The store decides who posts, right before posting: a retried or reclaimed job stops here.
-    if not await repo.claim_event(narrator.workspace_id, _posted_key(project.id, channel, due, generation)):
-        await repo.finish_job(job.id)
+    if not await narrator.claim_event(_posted_key(project.id, channel, due, generation)):
+        await jobs.finish_job(narrator, job)
         return f"already posted: digest of {project.name} to {channel} due {due.isoformat()}"
     try:
         await poster.post_digest(workspace_id=narrator.workspace_id, channel=channel, digest=digest, chart_png=chart)
     except DigestNotPostedError as error:
-        return await _post_again_later(repo, job, project=project, channel=channel, due=due,
+        return await _post_again_later(narrator, job, project=project, channel=channel, due=due,
                                        generation=generation, reason=error.user_message, now=now)
     except Exception as error:
         # Perhaps half-posted (the text went out, the chart did not): never risk a second copy.
         log.exception("posting the digest of %s to %s failed; not retried", project.name, channel)
-        await repo.finish_job(job.id, error=f"post failed, not retried: {type(error).__name__}: {error}")
+        await jobs.finish_job(narrator, job, error=f"post failed, not retried: {type(error).__name__}: {error}")
         return f"post failed: digest of {project.name} to {channel} due {due.isoformat()} ({type(error).__name__})"
-    await repo.finish_job(job.id)
+    await jobs.finish_job(narrator, job)
     late = " (late)" if now - due > dt.timedelta(minutes=5) else ""
     log.info("posted digest of %s to %s due %s%s", project.name, channel, due.isoformat(), late)
     return f"posted{late}: digest of {project.name} to {channel} due {due.isoformat()}; next {upcoming.isoformat()}"
 
 
-async def _retry_or_fail(repo: Repository, job: JobRecord, reason: str, *, now: dt.datetime) -> str:
-    # ``attempts`` counts earlier finishes and expired leases; this one is attempts + 1.
-    if job.attempts + 1 < MAX_ATTEMPTS:
-        await repo.finish_job(job.id, error=reason, retry_at=now + RETRY_DELAY)
+async def _retry_or_fail(narrator: Narrator, job: JobRecord, reason: str, *, now: dt.datetime) -> str:
+    if await jobs.retry_or_fail(narrator, job, reason, retry_at=now + RETRY_DELAY, max_attempts=MAX_ATTEMPTS):
         return f"retry later: digest job {job.id} ({reason})"
-    await repo.finish_job(job.id, error=reason)
     return f"gave up: digest job {job.id} after {MAX_ATTEMPTS} attempts ({reason})"
 
 
 async def _post_again_later(
-    repo: Repository,
+    narrator: Narrator,
     job: JobRecord,
     *,
     project: ProjectRecord,
@@ -374,10 +366,10 @@ async def _post_again_later(
 ) -> str:
     # The posting key of this generation is spent; a new job carries the next one. Its generation is
     # part of its payload, so a crash while it posts is still caught by its own key.
-    await repo.finish_job(job.id, error=f"not posted: {reason}")
+    await jobs.finish_job(narrator, job, error=f"not posted: {reason}")
     if generation + 1 >= MAX_POST_GENERATIONS:
         return f"gave up: digest of {project.name} to {channel} due {due.isoformat()} was refused ({reason})"
-    await _enqueue(repo, job.workspace_id, project_id=project.id, channel=channel, due=due,
+    await _enqueue(narrator, project_id=project.id, channel=channel, due=due,
                    generation=generation + 1, run_after=now + RETRY_DELAY)
     return f"retry later: digest of {project.name} to {channel} due {due.isoformat()} was not posted ({reason})"
 

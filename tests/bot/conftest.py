@@ -56,8 +56,8 @@ class SlackWorld:
     store: MlflowStore
 
     async def db(self, work: Callable[[NarratorHub], Coroutine[Any, Any, T]]) -> T:
-        """Run ``work`` on the bot's work loop, where its store lives."""
-        return await self.bot.work.run(work(self.bot.hub))
+        """Run ``work`` against the bot's store (opened by its runtime)."""
+        return await work(self.bot.runtime.hub)
 
     async def entries(self, team: str = TEAM) -> list[EntryRecord]:
         async def read(hub: NarratorHub) -> list[EntryRecord]:
@@ -86,7 +86,7 @@ async def add_project(bot: SlackBot, settings: Settings, *, name: str = "churn",
                                    experiments=["churn-model"], primary_metric="val_auc", goal="max",
                                    channels=list(channels))
 
-    await bot.work.run(work(bot.hub))
+    await work(bot.runtime.hub)
 
 
 @pytest.fixture

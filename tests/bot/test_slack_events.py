@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+from bot.slack_app import strip_mentions
 from tests.bot.conftest import SlackWorld
 from tests.bot.slack_fake import BOT_TOKEN, message_event, post_json
 
@@ -41,6 +42,19 @@ async def test_dm_brain_dump_yields_one_entry_and_one_threaded_reply_with_run_li
     assert "<#C1>" in rendered  # which channel the entry feeds
     assert "❌" in rendered
     assert len(post["blocks"]) <= 50
+
+
+def test_slack_mention_syntax_is_stripped_from_the_text() -> None:
+    assert strip_mentions("<@UCOCO> which run is best?") == "which run is best?"
+    assert strip_mentions("<@U2|bob> and I reran xgb-d4 <@UCOCO>") == "and I reran xgb-d4"
+    assert strip_mentions("no mention, <#C1> stays") == "no mention, <#C1> stays"
+
+
+async def test_the_conversation_gets_the_text_without_mentions(slack: SlackWorld) -> None:
+    await post_json(slack.client, message_event(text=f"<@U2|bob> {DUMP} <@UCOCO>"))
+    await slack.bot.drain()
+    (entry,) = await slack.entries()
+    assert entry.raw_text == DUMP
 
 
 async def test_retried_and_duplicate_events_create_nothing_new(slack: SlackWorld) -> None:

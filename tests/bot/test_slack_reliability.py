@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import text
 
 from bot.app import NarratorHub
-from bot.slack_app import ChannelPacer, TokenRedactor
+from bot.logs import TokenRedactor
+from bot.runtime import ChannelPacer
 from core.errors import TrackerUnavailableError
 from storage.repository import SqlRepository
 from tests.bot.conftest import SlackWorld, open_world
@@ -76,7 +77,7 @@ async def test_scheduled_digest_posts_once_with_its_chart_also_across_a_restart(
     due = await slack.db(due_of)
     assert due.weekday() == 0 and (due.hour, due.minute) == (9, 0)
     before = len(slack.fake.posts())
-    await slack.bot.work.run(slack.bot.run_digests(now=due + dt.timedelta(minutes=1)))
+    await slack.bot.runtime.run_digests(now=due + dt.timedelta(minutes=1))
     posted = [p.args for p in slack.fake.posts()[before:]]
     assert [p["channel"] for p in posted] == ["C1"]
     assert "digest of" in json.dumps(posted[0]["blocks"])
@@ -86,16 +87,16 @@ async def test_scheduled_digest_posts_once_with_its_chart_also_across_a_restart(
     assert complete.args["channel_id"] == "C1"
     (png,) = slack.fake.uploads.values()
     assert png.startswith(b"\x89PNG")
-    await slack.bot.work.run(slack.bot.run_digests(now=due + dt.timedelta(minutes=2)))
+    await slack.bot.runtime.run_digests(now=due + dt.timedelta(minutes=2))
     assert len(slack.fake.posts()) == before + 1
 
     # A restart: new app objects on the same database neither repeat nor skip.
     await slack.bot.stop()
     bot, client, _ = await open_world(tmp_path, slack.store, slack.fake, slack.runs)
     try:
-        await bot.work.run(bot.run_digests(now=due + dt.timedelta(minutes=3)))
+        await bot.runtime.run_digests(now=due + dt.timedelta(minutes=3))
         assert len(slack.fake.posts()) == before + 1
-        await bot.work.run(bot.run_digests(now=due + dt.timedelta(days=7, minutes=1)))
+        await bot.runtime.run_digests(now=due + dt.timedelta(days=7, minutes=1))
         assert len(slack.fake.posts()) == before + 2
         assert len(slack.fake.of("files.completeUploadExternal")) == 2
     finally:
@@ -135,7 +136,7 @@ async def test_tracker_outage_after_the_ack_leaves_a_pending_entry_whose_message
     slack: SlackWorld,
 ) -> None:
     uri = slack.settings.resolved_tracking_uri()
-    pool = slack.bot.hub.trackers
+    pool = slack.bot.runtime.hub.trackers
     real = pool.for_uri(uri)
     pool._open[uri] = DownTracker(real)  # type: ignore[assignment]
     event = message_event(text=DUMP)
@@ -158,7 +159,7 @@ async def test_tracker_outage_after_the_ack_leaves_a_pending_entry_whose_message
                                      {"t": dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)})
 
     await slack.db(make_jobs_due)
-    updated = await slack.bot.work.run(slack.bot.finish_pending())
+    updated = await slack.bot.runtime.finish_pending()
     assert updated == 1
     (entry,) = await slack.entries()
     assert entry.status == "structured"
@@ -166,7 +167,7 @@ async def test_tracker_outage_after_the_ack_leaves_a_pending_entry_whose_message
     assert update.args["channel"] == "D1"
     rendered = json.dumps(update.args["blocks"], ensure_ascii=False)
     assert f"runs/{slack.runs['xgb']}|" in rendered and "Saved your text" not in rendered
-    assert await slack.bot.work.run(slack.bot.finish_pending()) == 0  # updated once
+    assert await slack.bot.runtime.finish_pending() == 0  # updated once
 
 
 async def test_a_429_is_retried_after_retry_after(slack: SlackWorld) -> None:

@@ -1,0 +1,248 @@
+"""What runs behind any chat front end (Slack today, Teams next), whatever the platform.
+
+A front end translates: platform events in (as :class:`InboundMessage`), :class:`Reply` out (as
+platform API calls). Everything else lives here, once:
+
+* the store, trackers and engine (a :class:`NarratorHub`) and the :class:`Conversation` over them;
+* inbound work after the platform's ack, as tasks on the **same event loop** (CPU-heavy engine work
+  runs in a thread, so the loop stays free to ack), bounded by a number of slots;
+* pacing per channel (about one post a second, Slack's guidance and a sane default elsewhere);
+* the job worker (pending entries, tracker write-backs), whose finished entries update the message
+  that showed them, through the front end's ``deliver``;
+* the weekly digest scheduler, posting through the front end's ``post_digest``;
+* start, drain and stop.
+
+The front end's side is :class:`FrontEnd`: ``deliver(reply)`` posts a reply and says where it went
+(the runtime then remembers the message, so later clicks and thread replies find it), and
+``post_digest`` posts a scheduled digest with its chart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.conversation import Conversation, InboundMessage, Reply
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from bot.app import NarratorHub
+    from narrative.service import Narrator
+    from narrative.types import Digest
+
+log = logging.getLogger("coco.runtime")
+
+
+@dataclass(frozen=True)
+class Posted:
+    """Where a delivered reply landed: the channel and the platform's id of the message."""
+
+    channel_id: str
+    message_id: str
+
+
+class FrontEnd(Protocol):
+    """What a chat platform gives the runtime: its two ways of saying something unprompted."""
+
+    async def deliver(self, reply: Reply) -> Posted | None:
+        """Post (or update) one reply; ``None`` when nothing was posted (refused, or nothing to point at)."""
+        ...
+
+    async def post_digest(self, *, channel: str, reply: Reply, digest: Digest, chart_png: bytes | None) -> None:
+        """Post a scheduled digest (``reply`` is it rendered neutrally) and its chart. Raise
+        ``bot.scheduler.DigestNotPostedError`` when it is certain nothing reached the channel."""
+        ...
+
+
+Deliver = Callable[[Reply], Awaitable[Posted | None]]
+
+
+class ChannelPacer:
+    """About one post a second per channel: each channel's posts queue behind its own lock."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._last: dict[str, float] = {}
+
+    async def turn(self, channel: str) -> None:
+        if self.interval <= 0:
+            return
+        lock = self._locks.setdefault(channel, asyncio.Lock())
+        async with lock:
+            wait = self._last.get(channel, 0.0) + self.interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._last[channel] = time.monotonic()
+
+
+class _DigestDelivery:
+    """The scheduler's ``DigestPoster``: the digest as a neutral reply, posted by the front end."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    async def post_digest(self, *, workspace_id: str, channel: str, digest: Digest, chart_png: bytes | None) -> None:
+        narrator = self.runtime.hub.for_workspace_id(workspace_id)
+        reply = await self.runtime.conversation.digest_reply(narrator, digest)
+        await self.runtime.front.post_digest(channel=channel, reply=reply, digest=digest, chart_png=chart_png)
+
+
+class Runtime:
+    """The hub, the conversation, inbound work, pacing and the background loops of one front end."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        platform: str,
+        front: FrontEnd,
+        concurrency: int,
+        channel_interval: float,
+        hub: NarratorHub | None = None,
+    ) -> None:
+        self.settings = settings
+        self.platform = platform
+        self.front = front
+        self.pacer = ChannelPacer(channel_interval)
+        self._hub = hub
+        self._conversation: Conversation | None = Conversation(hub) if hub is not None else None
+        self._hub_exit: contextlib.AsyncExitStack | None = None
+        # The slots bound the store and tracker work of inbound messages; posting (paced per channel)
+        # happens outside them, so one channel's pacing never holds back another person's entry.
+        self._slots = asyncio.Semaphore(max(1, concurrency))
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._stop = asyncio.Event()
+        self._background: list[asyncio.Task[None]] = []
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    @property
+    def hub(self) -> NarratorHub:
+        if self._hub is None:
+            raise RuntimeError("the runtime was not started (start())")
+        return self._hub
+
+    @property
+    def conversation(self) -> Conversation:
+        if self._conversation is None:
+            raise RuntimeError("the runtime was not started (start())")
+        return self._conversation
+
+    async def start(self, *, background: bool = True) -> None:
+        """Open the store (unless a hub was given) and, unless told not to, start the job worker and
+        the digest scheduler."""
+        from bot.app import open_hub
+
+        if self._hub is None:
+            self._hub_exit = contextlib.AsyncExitStack()
+            self._hub = await self._hub_exit.enter_async_context(open_hub(self.settings))
+            self._conversation = Conversation(self._hub)
+        if background:
+            self._background = [
+                asyncio.create_task(self._worker_loop(), name="coco-jobs"),
+                asyncio.create_task(self._scheduler(), name="coco-digests"),
+            ]
+
+    def submit(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` after the ack, on this loop; ``drain`` waits for it."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
+
+    async def drain(self, timeout: float = 60.0) -> None:
+        """Wait until every submitted inbound is done (tests, benches, shutdown)."""
+        deadline = time.monotonic() + timeout
+        while self._inflight and time.monotonic() < deadline:
+            await asyncio.wait(list(self._inflight), timeout=min(1.0, max(0.0, deadline - time.monotonic())))
+
+    async def stop(self) -> None:
+        """Drain inbound work, stop the background loops, close the store (when the runtime opened it)."""
+        await self.drain(timeout=30.0)
+        self._stop.set()
+        for task in self._background:
+            task.cancel()
+        for task in self._background:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._hub_exit is not None:
+            await self._hub_exit.aclose()
+
+    # -- inbound ----------------------------------------------------------------------------------
+    async def converse(
+        self, msg: InboundMessage, *, prepare: Callable[[InboundMessage], Awaitable[None]] | None = None
+    ) -> list[Reply]:
+        """The conversation's replies to one inbound, within a slot. ``prepare`` fills in what the
+        platform must be asked for (the person's name and e-mail) inside the same slot."""
+        async with self._slots:
+            if prepare is not None:
+                await prepare(msg)
+            return await self.conversation.handle(msg)
+
+    async def pace(self, channel: str) -> None:
+        """Wait for this channel's turn to receive a post."""
+        await self.pacer.turn(channel)
+
+    async def deliver_all(self, replies: Iterable[Reply], deliver: Deliver | None = None) -> int:
+        """Deliver replies in order, each remembered where it landed; returns how many were posted.
+        ``deliver`` defaults to the front end's (a front end passes its own when a reply needs the
+        inbound's context, such as Slack's ``response_url`` or ``trigger_id``)."""
+        send = deliver or self.front.deliver
+        posted_count = 0
+        for reply in replies:
+            posted = await send(reply)
+            if posted is None:
+                continue
+            posted_count += 1
+            await self.conversation.remember(reply, channel_id=posted.channel_id, message_id=posted.message_id)
+        return posted_count
+
+    # -- background work --------------------------------------------------------------------------
+    def worker_name(self, role: str) -> str:
+        return f"{self.platform}-{role}:{socket.gethostname()}:{os.getpid()}"
+
+    async def finish_pending(self) -> int:
+        """One pass of the job worker: finish pending entries, then update their messages."""
+        from bot.worker import run_due_jobs
+
+        updated = 0
+        for narrator in await self.hub.narrators(platform=self.platform):
+            await run_due_jobs(narrator, worker=self.worker_name("jobs"))
+            updated += await self.deliver_all(await self.conversation.finished_updates(narrator))
+        return updated
+
+    async def _worker_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await self.finish_pending()
+            except Exception:
+                log.exception("the job worker pass failed; trying again")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=self.settings.worker_interval)
+
+    async def _narrators(self) -> AsyncIterator[Narrator]:
+        for narrator in await self.hub.narrators(platform=self.platform):
+            yield narrator
+
+    async def _scheduler(self) -> None:
+        from bot.scheduler import scheduler_loop
+
+        await scheduler_loop(self._narrators, _DigestDelivery(self), interval=self.settings.worker_interval,
+                             stop=self._stop, worker=self.worker_name("digests"))
+
+    async def run_digests(self, *, now: dt.datetime | None = None) -> list[str]:
+        """One pass of the digest scheduler (what the background loop does every interval)."""
+        from bot.scheduler import run_due_digests
+
+        done: list[str] = []
+        for narrator in await self.hub.narrators(platform=self.platform):
+            done += await run_due_digests(narrator, _DigestDelivery(self), now=now, worker=self.worker_name("digests"))
+        return done
