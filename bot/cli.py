@@ -318,7 +318,7 @@ async def _list_entries(
 
 async def _jobs(session: Session, args: argparse.Namespace) -> int:
     from bot.render_entries import jobs_report, print_jobs
-    from bot.worker import run_due_jobs
+    from narrative.jobs import run_due_jobs
 
     done = await run_due_jobs(session.narrator)
     jobs = await jobs_report(session.narrator, done)
@@ -327,11 +327,10 @@ async def _jobs(session: Session, args: argparse.Namespace) -> int:
 
 
 async def _usage(session: Session, args: argparse.Namespace) -> int:
-    from narrative.cli_ops import usage_rows
     from narrative.usage import month_start, summarize_usage, usage_report
 
     since = args.since or month_start(dt.datetime.now(dt.UTC))
-    rows = await usage_rows(session.narrator, since=since)
+    rows = await session.narrator.usage_rows(since=since)
     if args.json:
         _print_json({"since": since.isoformat(), "usage": [s.as_dict() for s in summarize_usage(rows)]})
     else:

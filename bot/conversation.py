@@ -174,7 +174,7 @@ class Conversation:
 
     async def finished_updates(self, narrator: Narrator) -> list[Reply]:
         """Messages showing a pending entry that has since been finished (by the job worker or the
-        CLI): updates that replace them with the entry. Call after ``bot.worker.run_due_jobs``."""
+        CLI): updates that replace them with the entry. Call after ``narrative.jobs.run_due_jobs``."""
         steps = self._steps(narrator)
         updates: list[Reply] = []
         for memo, project, entry in await narrator.finished_entries():

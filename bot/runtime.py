@@ -211,7 +211,7 @@ class Runtime:
 
     async def finish_pending(self) -> int:
         """One pass of the job worker: finish pending entries, then update their messages."""
-        from bot.worker import run_due_jobs
+        from narrative.jobs import run_due_jobs
 
         updated = 0
         for narrator in await self.hub.narrators(platform=self.platform):

@@ -28,6 +28,7 @@ from storage.records import (
 
 if TYPE_CHECKING:
     from narrative.service import LogOutcome
+    from narrative.usage import UsageRow
 
 
 # -- the workspaces a bot serves (before any narrator exists) ---------------------------------------
@@ -64,6 +65,12 @@ class WorkspaceOperations:
             channel: str | None = None,
             thread_ts: str | None = None,
         ) -> LogOutcome: ...
+
+    async def usage_rows(self, *, since: dt.datetime) -> list[UsageRow]:
+        """The workspace's model usage from ``since`` on, each row with the cost recorded at the time."""
+        from narrative.usage import RepositoryUsageRecorder
+
+        return await RepositoryUsageRecorder(self.repo).rows(self.workspace_id, since=since)
 
     # -- the workspace and its people --------------------------------------------------------
     async def workspace(self) -> WorkspaceRecord:
