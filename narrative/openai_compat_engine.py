@@ -4,8 +4,9 @@ llama.cpp server, LM Studio), for teams whose data may not leave their network.
 Same prompts, schemas, redaction, retries, fallback and grounding as the Claude engine
 (``narrative.llm_engine``); only the wire differs: ``POST {base}/chat/completions`` with
 ``response_format: {"type": "json_schema", "json_schema": {..., "strict": true}}``, through
-``httpx2`` (the HTTP client the ``anthropic`` SDK already brings; no ``openai`` package). The schema is sent fully inlined (no ``$ref``) because several local
-servers' grammar compilers do not follow references.
+``httpx2`` (the HTTP client the ``anthropic`` SDK already brings; no ``openai`` package). The
+schema is sent fully inlined (no ``$ref``) because several local servers' grammar compilers do not
+follow references.
 """
 
 from __future__ import annotations
