@@ -108,7 +108,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
     metric, goal = request.project.metric_at(request.at)
     metric_keys = sorted({k for r in runs_by_id.values() for k in r.metrics})
 
-    readings = [_read(segment, links, index, refs) for index, segment in enumerate(segments)]
+    readings = [_read(segment, links, index, refs=refs) for index, segment in enumerate(segments)]
     _resolve_anaphora(readings)
     title_line = _title_segment(request.text, segments)
     last_subject = ""
@@ -200,7 +200,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         question_only = is_question and not reading.run_ids and not _RESULT_MARKER.search(text)
         if index != title_line and result_part and not question_only and segment.section not in {"result",
                                                                                                  "conclusion"}:
-            _hypotheses(structure, reading, result_part, refs)
+            _hypotheses(structure, reading, result_part, refs=refs)
 
         if is_question:
             add_item(structure.open_questions, clip(QUESTION_PREFIX.sub("", text), MAX_ITEM_CHARS))
@@ -364,7 +364,7 @@ def _resolve_anaphora(readings: list[_Reading]) -> None:
         reading.run_ids = found
 
 
-def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str, refs: KnownRunIds) -> None:
+def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str, *, refs: KnownRunIds) -> None:
     """What was tried (the subject of a result) and what is believed (a claim being tested)."""
     text = reading.text
     belief = _BELIEF.search(text) or readings_mod.states_belief(text)
@@ -478,7 +478,7 @@ _NOT_ALTERNATIVES = frozenset({"noise", "variance", "budget", "chance", "spread"
 _FOLLOW_ON = re.compile(r"^(?:then|and then|after that|afterwards|later|also|plus)\b", re.IGNORECASE)
 
 
-def _read(segment: Segment, links: LinkResult, index: int, refs: KnownRunIds) -> _Reading:
+def _read(segment: Segment, links: LinkResult, index: int, *, refs: KnownRunIds) -> _Reading:
     text = segment.text
     if segment.kind == "row":
         text = _row_text(segment, refs)
