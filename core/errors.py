@@ -11,7 +11,12 @@ layer can raise and catch the same types::
     │   └── AmbiguousRunIdError     a prefix that matches several runs            (carries run_ref, matches)
     ├── OutsideFailure              something outside COCO failed: the CLI exits 1, work stays pending
     │   ├── TrackerUnavailableError the tracker cannot be reached or answered 5xx (carries uri, request_id)
-    │   └── EngineUnavailableError  the engine (e.g. Claude) failed after its retries (carries request_id)
+    │   └── EngineUnavailableError  a model engine could not write a result (carries reason, request_id);
+    │       │                       the engine catches it and the local engine writes the result instead
+    │       ├── TransientEngineError    worth another try after a pause: overload, rate limit, timeout, 5xx
+    │       │                           (carries retry_after)
+    │       ├── SpendLimitError         the provider refuses for money: never retried
+    │       └── BudgetReachedError      the workspace's monthly model budget is spent (carries spent, budget)
     └── StorageError                COCO's own database refused or failed
 
 Errors carry the identifiers a person or an operator needs (run id, request id, URI); messages never
@@ -76,11 +81,35 @@ class TrackerUnavailableError(OutsideFailure):
 
 
 class EngineUnavailableError(OutsideFailure):
-    def __init__(self, engine: str, detail: str, *, request_id: str | None = None) -> None:
+    """A model engine could not write this result; the local engine writes it. ``reason`` is for people."""
+
+    def __init__(self, reason: str, *, engine: str = "model", request_id: str | None = None) -> None:
         rid = f" (request {request_id})" if request_id else ""
-        super().__init__(f"The {engine} engine failed: {detail}{rid}.")
+        super().__init__(f"The {engine} engine failed: {reason}{rid}.")
+        self.reason = reason
         self.engine = engine
         self.request_id = request_id
+
+
+class TransientEngineError(EngineUnavailableError):
+    """Worth another try after a pause (overload, rate limit, timeout, 5xx)."""
+
+    def __init__(self, reason: str, *, retry_after: float | None = None, request_id: str | None = None) -> None:
+        super().__init__(reason, request_id=request_id)
+        self.retry_after = retry_after
+
+
+class SpendLimitError(EngineUnavailableError):
+    """The provider refuses because money ran out: retrying cannot help and would only add load."""
+
+
+class BudgetReachedError(EngineUnavailableError):
+    """The workspace's monthly model budget is spent: COCO itself stops calling the model."""
+
+    def __init__(self, *, spent: float, budget: float) -> None:
+        super().__init__("monthly budget reached")
+        self.spent = spent
+        self.budget = budget
 
 
 class StorageError(CocoError):

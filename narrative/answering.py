@@ -1,4 +1,9 @@
-"""Thread answers: a few sentences in the team's words, the tracker's numbers, every source cited."""
+"""Thread answers: a few sentences in the team's words, the tracker's numbers, every source cited.
+
+``answer`` tries the kinds of question in turn (a metric switch, why something stopped, whether
+something helped, the best run, ...); answers read off the runs alone are in
+``narrative.run_answers``, and the question is read and scored as a plan is (``narrative.plan_reading``).
+"""
 
 from __future__ import annotations
 
@@ -7,20 +12,32 @@ import heapq
 import re
 
 from narrative import vocab
-from narrative.approaches import UMBRELLA, derive
-from narrative.checking import PlanTerms, Query, _score_cov, plan_terms
-from narrative.history_index import Fact, HistoryIndex, ParamSig, fmt, index_for
-from narrative.types import Answer, Citation, ProjectHistory
-from storage.records import Goal, RunSnapshot
+from narrative.approaches import derive
+from narrative.history_index import Fact, HistoryIndex, ParamSig, fmt
+from narrative.plan_reading import PlanTerms, Query, plan_terms, score_cover
+from narrative.run_answers import (
+    BEATS,
+    QWORDS,
+    Cites,
+    about_more_than,
+    closest_answer,
+    compare_answer,
+    distinctive,
+    person_named,
+    person_runs,
+    run_facts,
+    run_label,
+    runs_named,
+    seed_answer,
+)
+from narrative.types import Answer
+from storage.records import RunSnapshot
 
-MAX_RUNS = 6
 # A thread question is a sentence or two: past this, only its head and tail are read (a 40,000-character
 # message must cost what a short one does; the helpers below are not all linear in a word's length).
 MAX_QUESTION_CHARS = 1200
 MAX_WORD_CHARS = 64
 _SPACES = re.compile(r"\s+")
-_QWORDS = re.compile(r"^\s*(why|what|which|how|did|does|do|is|are|was|were|should|can|could|who|when|where)\b"
-                     r"(\s{1,8}(did|do|does|is|are|was|were|we|not|n't|didn't|aren't|isn't))*", re.I)
 _BEST = re.compile(r"\b(best|winner|leading|top|current (setup|model|config)|candidate|ship\w*|go with|"
                    r"production model)\b", re.I)
 # "why ... stop/abandon ...": the first cue, then the second anywhere after it (two linear searches, never
@@ -44,17 +61,13 @@ _HELP_B = re.compile(r"\b(help\w{0,3}|work\w{0,3}|improv\w{0,4}|gain\w{0,2}|matt
                      r"anything|better|worse|hurt\w{0,3}|boost\w{0,3}|worth)\b", re.I)
 # asks for facts of a run: who ran it, what it got, when, with which params
 _FACTQ = re.compile(r"^\s*(who|what|which|when|how (many|long|much|did|does|was|is))\b", re.I)
-_RUN_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:+\-]{2,80}")
 # "which ... came closest to MelGAN on LJSpeech?": the best run outside the reference, within the scope
 _CLOSEST = re.compile(r"\b(closest|nearest|next best|second best|runner.up)\b(\s{1,4}to\s{1,4}([\w\-.]{2,40}))?",
                       re.I)
-_SCOPE = re.compile(r"\b(on|for|with|in)\s{1,4}([\w\-.]{2,40})", re.I)
 _PLANNY = re.compile(r"\W{0,4}(try|let'?s|maybe|perhaps|plan(ning)? to|will|going to|gonna|todo|to do|next|"
                      r"should|want to|need to|idea)\b", re.I)
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s")
 _LIST_SEP = re.compile(r",|;|\band\b|\bor\b|&")
-_BEATS = re.compile(r"\b(beats?|outperform\w*|better than|worse than|vs\.?|versus|compared? (to|with)|against|"
-                    r"over|or)\b", re.I)
 _SEED_WORD = re.compile(r"\bseeds?\b", re.I)
 _SEED_SPREAD = re.compile(r"\b(noise|nois\w{0,6}|varian\w{0,6}|spread|std|jitter|wobble|var(y|ies)|"
                           r"how (big|much|large)|stable|stability|moves?|changes?)\b", re.I)
@@ -90,59 +103,9 @@ def _asks_seed_noise(q: str) -> bool:
             or _RUN_TO_RUN.search(q) is not None)
 
 
-class _Cites:
-    def __init__(self, idx: HistoryIndex) -> None:
-        self.idx = idx
-        self.items: list[Citation] = []
-        self.runs: set[str] = set()
-
-    def add(self, entry_id: str | None, run_ids: list[str]) -> None:
-        rids = [r for r in run_ids if r in self.idx.run_by_id]
-        room = [r for r in rids if r not in self.runs]
-        if len(self.runs | set(room)) > MAX_RUNS:
-            room = room[: max(0, MAX_RUNS - len(self.runs))]
-        eid = entry_id
-        if eid is not None:
-            eruns = set(self.idx.entry_runs.get(eid, []))
-            if len(self.runs | set(room) | eruns) > MAX_RUNS:
-                eid = None
-            else:
-                self.runs |= eruns
-        self.runs |= set(room)
-        if eid is None and not room:
-            return
-        for c in self.items:
-            if c.entry_id == eid and eid is not None:
-                c.run_ids = list(dict.fromkeys([*c.run_ids, *room]))
-                return
-        self.items.append(Citation(entry_id=eid, run_ids=room))
-
-
 def _clip(text: str, n: int = 230) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 3].rsplit(" ", 1)[0] + "..."
-
-
-def _run_label(idx: HistoryIndex, r: RunSnapshot, metric: str | None) -> str:
-    name = r.run_name or r.run_id[:8]
-    if metric and metric in r.metrics:
-        return f"{name} ({metric} {fmt(r.metrics[metric])})"
-    return name
-
-
-def _distinctive(idx: HistoryIndex, r: RunSnapshot, limit: int = 5) -> str:
-    cached = idx.cache.get("param_counts")
-    counts: dict[tuple[str, str], int] = cached if isinstance(cached, dict) else {}
-    if not isinstance(cached, dict):
-        for sig in idx.sigs:
-            for kv in sig.items:
-                counts[kv] = counts.get(kv, 0) + len(sig.run_ids)
-        idx.cache["param_counts"] = counts
-    n = max(1, len(idx.runs) - 1)
-    own = {kv: counts.get(kv, 0) - 1 for kv in r.params.items()}
-    items = sorted(r.params.items(), key=lambda kv: own[kv])
-    keep = [f"{k}={v}" for k, v in items if own[(k, v)] < 0.5 * n][:limit]
-    return ", ".join(keep)
 
 
 def _metrics_in(idx: HistoryIndex, text: str) -> list[str]:
@@ -170,7 +133,7 @@ def _rank_facts(idx: HistoryIndex, terms: PlanTerms, prefer_closing: bool, void:
     out: list[tuple[float, Fact]] = []
     for i in q.shortlist(q.candidate_facts(skip_umbrella=False), 400):
         f = idx.facts[i]
-        s, key_hit = _score_cov(terms, vocab.cover(f.concepts), f.toks)
+        s, key_hit = score_cover(terms, vocab.cover(f.concepts), f.toks)
         if terms.key_concepts and not key_hit:
             s *= 0.5
         if prefer_closing and (f.closing or f.negative):
@@ -185,10 +148,10 @@ def _rank_facts(idx: HistoryIndex, terms: PlanTerms, prefer_closing: bool, void:
     return heapq.nlargest(40, out, key=lambda x: (x[0], x[1].at))
 
 
-def answer(question: str, history: ProjectHistory) -> Answer:
-    idx = index_for(history)
+def answer(question: str, idx: HistoryIndex) -> Answer:
+    """An answer to ``question`` from the caller's index of the project's history, every claim cited."""
     metric, goal = idx.metric_now()
-    cites = _Cites(idx)
+    cites = Cites(idx)
     parts: list[str] = []
     q = bounded_question(question)
     qn = vocab.norm(q)
@@ -203,12 +166,12 @@ def answer(question: str, history: ProjectHistory) -> Answer:
             cites.add(eid, [])
         best = idx.best_run()
         if best is not None and metric:
-            parts.append(f"Best by {metric} now: {_run_label(idx, best, metric)}.")
+            parts.append(f"Best by {metric} now: {run_label(idx, best, metric)}.")
             cites.add(None, [best.run_id])
         return _finish(parts, cites)
 
     metrics_named = _metrics_in(idx, q)
-    body = _QWORDS.sub(" ", q)
+    body = QWORDS.sub(" ", q)
     terms = plan_terms(body, idx)
     why = _then(_WHY_STOP_A, _WHY_STOP_B, q) or bool(_WHY.search(q))
     facts = _rank_facts(idx, terms, why, void=bool(_VOIDQ.search(q)))
@@ -218,9 +181,9 @@ def answer(question: str, history: ProjectHistory) -> Answer:
     topical = [(s, f) for s, f in facts if s >= 0.45]
 
     # a question that names runs ("who ran hgb-lr0.05-d3 and what did it get?"): the tracker's facts
-    named = _runs_named(idx, q)
+    named = runs_named(idx, q)
     if named and not why and (_FACTQ.search(q) or not topical):
-        _run_facts(idx, named, metric, parts, cites)
+        run_facts(idx, named, metric, parts, cites)
         for _, f in topical[:1]:
             if set(f.run_ids) & {r.run_id for r in named}:
                 parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{_clip(f.text, 200)}\"")
@@ -230,7 +193,7 @@ def answer(question: str, history: ProjectHistory) -> Answer:
     # seed noise: the spread of runs that differ only by seed
     if _asks_seed_noise(q) and metric:
         seed_metric = metrics_named[0] if metrics_named else metric
-        done = _seed_answer(idx, seed_metric, parts, cites)
+        done = seed_answer(idx, seed_metric, parts, cites)
         if done:
             for _, f in topical[:3]:
                 if "seeds" in f.concepts:
@@ -240,8 +203,8 @@ def answer(question: str, history: ProjectHistory) -> Answer:
             return _finish(parts, cites)
 
     # "does X beat Y?": compare the runs of both by the metric in force
-    if metric and _BEATS.search(q):
-        compared = _compare_answer(idx, q, metric, goal, parts, cites)
+    if metric and BEATS.search(q):
+        compared = compare_answer(idx, q, metric, goal, parts, cites)
         if compared:
             for _, f in topical[:1]:
                 parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{_clip(f.text, 200)}\"")
@@ -255,11 +218,11 @@ def answer(question: str, history: ProjectHistory) -> Answer:
         latest = max(group, key=lambda r: r.start)
         gb = idx.best_run(metric, goal, group) if metric else None
         best = idx.best_run()
-        parts.append(f"Latest matching run: {_run_label(idx, latest, metric)}"
-                     + (f"; best of them: {_run_label(idx, gb, metric)}" if gb and gb is not latest else "") + ".")
+        parts.append(f"Latest matching run: {run_label(idx, latest, metric)}"
+                     + (f"; best of them: {run_label(idx, gb, metric)}" if gb and gb is not latest else "") + ".")
         cites.add(None, [latest.run_id] + ([gb.run_id] if gb else []))
         if best is not None:
-            parts.append(f"Best experiment overall: {_run_label(idx, best, metric)}.")
+            parts.append(f"Best experiment overall: {run_label(idx, best, metric)}.")
             cites.add(None, [best.run_id])
             if metric and metric in latest.metrics:
                 gap = best.metrics[metric] - latest.metrics[metric]
@@ -267,14 +230,14 @@ def answer(question: str, history: ProjectHistory) -> Answer:
         return _finish(parts, cites)
 
     # "what did oleg try?", "which runs did maya log this week?": a person's runs, from the tracker
-    person = _person_named(idx, q) if not why and _FACTQ.search(q) else None
-    if person is not None and not named and not _about_more_than(body, person):
-        _person_runs(idx, person, metric, goal, parts, cites)
+    person = person_named(idx, q) if not why and _FACTQ.search(q) else None
+    if person is not None and not named and not about_more_than(body, person):
+        person_runs(idx, person, metric, goal, parts, cites)
         if parts:
             return _finish(parts, cites)
 
     close = _CLOSEST.search(q)
-    if close and metric and _closest_answer(idx, q, close, metric, goal, parts, cites):
+    if close and metric and closest_answer(idx, q, close, metric, goal, parts, cites):
         return _finish(parts, cites)
 
     # 2. best run questions (optionally per metric)
@@ -287,8 +250,8 @@ def answer(question: str, history: ProjectHistory) -> Answer:
             if b is None:
                 continue
             bests.append(b)
-            extra = "" if m != metric or len(wanted) > 1 else f"; config: {_distinctive(idx, b)}"
-            parts.append(f"Best by {m}: {_run_label(idx, b, m)}{extra}.")
+            extra = "" if m != metric or len(wanted) > 1 else f"; config: {distinctive(idx, b)}"
+            parts.append(f"Best by {m}: {run_label(idx, b, m)}{extra}.")
             cites.add(None, [b.run_id])
         if len(bests) >= 2:
             same = len({b.run_id for b in bests}) == 1
@@ -358,7 +321,7 @@ def answer(question: str, history: ProjectHistory) -> Answer:
         cited = [idx.run_by_id[r] for r in ap.run_ids[:3]]
         cites.add(None, [r.run_id for r in cited])
     if metric and cited:
-        nums = [_run_label(idx, r, metric) for r in cited[:3] if metric in r.metrics]
+        nums = [run_label(idx, r, metric) for r in cited[:3] if metric in r.metrics]
         if nums:
             parts.append("Tracker: " + "; ".join(nums) + ".")
     return _finish(parts, cites)
@@ -451,125 +414,10 @@ def _subject_runs(idx: HistoryIndex, terms: PlanTerms, f: Fact, have: list[str],
     return sorted(out, key=lambda rid: idx.run_by_id[rid].start)[-limit:]
 
 
-def _person_named(idx: HistoryIndex, q: str) -> str | None:
-    users = {r.user.lower(): r.user for r in idx.runs if r.user}
-    for m in _RUN_REF.finditer(q):
-        w = m.group(0).rstrip(".:-,'s").lower()
-        if w in users and len(w) >= 3 and w not in vocab.STOPWORDS:
-            return users[w]
-    return None
-
-
-_ACTIVITY = frozenset({"tri", "try", "run", "log", "work", "do", "did", "test", "get", "got", "been", "lately",
-                       "recent", "recently", "week", "today", "yesterday", "latest", "last", "up", "since", "late",
-                       "has", "have", "doing", "done"})
-
-
-def _about_more_than(body: str, person: str) -> bool:
-    """Whether the question asks about something besides the person's activity ("what did shmuma get with
-    dueling?" is about dueling)."""
-    rest = {t for t in vocab.tokens(body) if t != person.lower() and t not in _ACTIVITY and not vocab.is_generic(t)}
-    return bool(rest)
-
-
-def _person_runs(idx: HistoryIndex, user: str, metric: str | None, goal: Goal, parts: list[str],
-                 cites: _Cites) -> None:
-    runs = sorted((r for r in idx.runs if r.user == user), key=lambda r: r.start)
-    if not runs:
-        return
-    recent = runs[-3:]
-    span = f"{runs[0].start:%Y-%m-%d} to {runs[-1].start:%Y-%m-%d}"
-    parts.append(f"{user} has {len(runs)} run(s) in the tracker, {span}; latest: "
-                 + "; ".join(f"{_run_label(idx, r, metric)} [{_distinctive(idx, r, limit=2)}]"
-                                       for r in reversed(recent)) + ".")
-    cites.add(None, [r.run_id for r in recent])
-    best = idx.best_run(metric, goal, runs) if metric else None
-    if best is not None and best not in recent:
-        parts.append(f"Their best by {metric}: {_run_label(idx, best, metric)}.")
-        cites.add(None, [best.run_id])
-
-
-def _run_text(r: RunSnapshot) -> str:
-    return " ".join([r.run_name or "", *r.params.values()]).lower()
-
-
-def _closest_answer(idx: HistoryIndex, q: str, close: re.Match[str], metric: str, goal: Goal, parts: list[str],
-                    cites: _Cites) -> bool:
-    """The best run outside the reference ("closest to MelGAN": runs whose name or params name it are out;
-    "second best": the best run is out), inside the scope the question sets ("on LJSpeech")."""
-    ref = (close.group(3) or "").lower().strip(".-")
-    pool = [r for r in idx.runs if idx.valid(r, metric) and r.run_id not in idx.void_runs()]
-    scope = _SCOPE.search(q, close.end())
-    if scope:
-        word = scope.group(2).lower().strip(".-")
-        scoped = [r for r in pool if word in _run_text(r)]
-        pool = scoped or pool
-    if ref:
-        inside = [r for r in pool if ref in _run_text(r)]
-        outside = [r for r in pool if ref not in _run_text(r)]
-    else:
-        top = idx.best_run(metric, goal, pool)
-        inside = [top] if top is not None else []
-        outside = [r for r in pool if r is not top]
-    if not inside or not outside:
-        return False
-    best_out = idx.best_run(metric, goal, outside)
-    best_in = idx.best_run(metric, goal, inside)
-    if best_out is None or best_in is None:
-        return False
-    sign = 1.0 if goal == "max" else -1.0
-    if sign * (best_out.metrics[metric] - best_in.metrics[metric]) > 0:
-        # the reference is not the leader: "closest" is the nearest value, not the best one
-        target = best_in.metrics[metric]
-        best_out = min(outside, key=lambda r: (abs(r.metrics[metric] - target), -r.start.timestamp()))
-    gap = abs(best_in.metrics[metric] - best_out.metrics[metric])
-    conf = _distinctive(idx, best_out, limit=3)
-    parts.append(f"Closest by {metric}: {_run_label(idx, best_out, metric)}" + (f" ({conf})" if conf else "")
-                 + f"; the reference {_run_label(idx, best_in, metric)}; gap {fmt(gap)}.")
-    cites.add(None, [best_out.run_id, best_in.run_id])
-    return True
-
-
 def _list_items(body: str) -> list[str]:
     """The items of an enumeration in the question ("basic, 2-step and double DQN"), each a subject."""
     items = [x.strip() for x in _LIST_SEP.split(body) if x and x.strip()]
     return items if 2 <= len(items) <= 6 else []
-
-
-def _runs_named(idx: HistoryIndex, q: str) -> list[RunSnapshot]:
-    """Runs the question names exactly (a run name with a digit or a separator, or a run id or its prefix)."""
-    names = idx.name_to_runs  # lowercased run name -> run ids, built with the index
-    out: list[RunSnapshot] = []
-    for m in _RUN_REF.finditer(q):
-        ref = m.group(0).rstrip(".:-,").lower()
-        rids = names.get(ref, [])
-        if rids and not any(ch.isdigit() or ch in "-_." for ch in ref):
-            rids = []  # a plain word that happens to be a run name ("baseline") is not a reference
-        if not rids and len(ref) >= 8 and all(ch in "0123456789abcdef" for ch in ref):
-            rids = [r for r in idx.run_by_id if r.startswith(ref)][:2]
-        for rid in rids[:3]:
-            run = idx.run_by_id.get(rid)
-            if run is not None and run not in out:
-                out.append(run)
-    return out[:3]
-
-
-def _run_facts(idx: HistoryIndex, runs: list[RunSnapshot], metric: str | None, parts: list[str],
-               cites: _Cites) -> None:
-    for r in runs:
-        name = r.run_name or r.run_id[:8]
-        mins = f", {round((r.end - r.start).total_seconds() / 60)} min" if r.end else ""
-        keys = ([metric] if metric and metric in r.metrics else []) + sorted(k for k in r.metrics if k != metric)
-        got = ", ".join(f"{k} {fmt(r.metrics[k])}" for k in keys[:4]) or "no metrics logged"
-        conf = _distinctive(idx, r, limit=4)
-        parts.append(f"{name}: run by {r.user or 'unknown'} on {r.start:%Y-%m-%d %H:%M}, {r.status.lower()}{mins}; "
-                     f"{got}" + (f"; config: {conf}" if conf else "") + ".")
-        cites.add(None, [r.run_id])
-        eids = idx.run_entries.get(r.run_id, [])
-        if eids:
-            e = idx.entry_by_id[eids[-1]]
-            parts.append(f"Logged in {e.author}'s note of {e.at:%Y-%m-%d}.")
-            cites.add(e.id, [])
 
 
 def _quote_key(text: str) -> str:
@@ -595,73 +443,6 @@ def _reasons_near(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[Fact]:
         if len(out) >= limit:
             break
     return out
-
-
-def _seed_answer(idx: HistoryIndex, metric: str, parts: list[str], cites: _Cites) -> bool:
-    groups = []
-    for spread, rids in idx.seed_groups(metric):
-        runs = [idx.run_by_id[r] for r in rids]
-        seeds = {next((v for k, v in r.params.items() if k.lower() in ("seed", "random_state", "random_seed")), "")
-                 for r in runs}
-        if len(seeds - {""}) >= 2:
-            groups.append((len(runs), max(r.start for r in runs), spread, runs))
-    if not groups:
-        return False
-    groups.sort(key=lambda g: (g[0], g[1]), reverse=True)
-    _, _, spread, runs = groups[0]
-    runs = sorted(runs, key=lambda r: r.start)[-5:]
-    vals = "; ".join(_run_label(idx, r, metric) for r in runs)
-    parts.append(f"Runs that differ only by seed: {vals}. Spread {fmt(spread)} on {metric} "
-                 f"(about ±{fmt(spread / 2)}): treat smaller differences as noise.")
-    cites.add(None, [r.run_id for r in runs])
-    return True
-
-
-def _side_concepts(text: str) -> set[str]:
-    return {c for c, sp in vocab.concepts_in(text).items() if sp and c not in UMBRELLA} or {
-        c for c, sp in vocab.concepts_in(text).items() if sp}
-
-
-def _compare_answer(idx: HistoryIndex, q: str, metric: str, goal: Goal, parts: list[str], cites: _Cites) -> bool:
-    m = _BEATS.search(q)
-    if m is None:
-        return False
-    left = _side_concepts(_QWORDS.sub(" ", q[: m.start()]))
-    right = _side_concepts(q[m.end():]) - left
-    left -= right
-    if not left or not right:
-        return False
-    xs = [idx.run_by_id[r] for c in left for r in idx.runs_with(c, 200)]
-    ys = [idx.run_by_id[r] for c in right for r in idx.runs_with(c, 400)]
-    xs = [r for r in xs if not (idx.run_docs[r.run_id].cover & right)]
-    ys = [r for r in ys if not (idx.run_docs[r.run_id].cover & left)]
-    bx = idx.best_run(metric, goal, xs)
-    pool = [r for r in ys if idx.valid(r, metric) and r.run_id not in idx.void_runs()]
-    if bx is None or not pool:
-        return False
-
-    def diff(r: RunSnapshot) -> int:
-        keys = set(r.params) | set(bx.params)
-        return sum(1 for k in keys if k.lower() not in ("seed", "random_state") and r.params.get(k) != bx.params.get(k))
-
-    sign = 1.0 if goal == "max" else -1.0
-    by = min(pool, key=lambda r: (diff(r), -sign * r.metrics[metric], r.start))
-    vx, vy = bx.metrics[metric], by.metrics[metric]
-    better = sign * (vx - vy) > 0
-    name_x = vocab.CONCEPT_BY_ID[sorted(left)[0]].name
-    name_y = vocab.CONCEPT_BY_ID[sorted(right)[0]].name
-    direction = "higher is better" if goal == "max" else "lower is better"
-    verdict = "better" if better else ("the same" if vx == vy else "worse")
-    parts.append(f"No: by {metric} ({direction}) " if not better else f"Yes: by {metric} ({direction}) ")
-    parts[-1] += (f"the best {name_x} run {_run_label(idx, bx, metric)} is {verdict} than the closest "
-                  f"{name_y} run {_run_label(idx, by, metric)} (difference {fmt(abs(vx - vy))}).")
-    bests = idx.best_run(metric, goal, pool)
-    if bests is not None and bests.run_id != by.run_id:
-        parts.append(f"Best {name_y} run overall: {_run_label(idx, bests, metric)}.")
-        cites.add(None, [bx.run_id, by.run_id, bests.run_id])
-    else:
-        cites.add(None, [bx.run_id, by.run_id])
-    return True
 
 
 def _useful_runs(idx: HistoryIndex, terms: PlanTerms, f: Fact) -> list[str]:
@@ -691,7 +472,7 @@ def _rank_runs(idx: HistoryIndex, terms: PlanTerms, limit: int = 50) -> list[tup
             sigs[sig.sid] = sig
     scored: list[tuple[float, dt.datetime, str]] = []
     for sig in sigs.values():
-        s, _ = _score_cov(terms, sig.cover, sig.toks)
+        s, _ = score_cover(terms, sig.cover, sig.toks)
         if s >= 0.5:
             scored += [(s, idx.run_by_id[r].start, r) for r in sig.run_ids[-limit:]]
     extra: set[str] = set()
@@ -701,7 +482,7 @@ def _rank_runs(idx: HistoryIndex, terms: PlanTerms, limit: int = 50) -> list[tup
         extra.update(idx.name_token_runs.get(tok, ())[-2000:])
     for rid in extra:
         doc = idx.run_docs[rid]
-        s, _ = _score_cov(terms, doc.cover, doc.toks)
+        s, _ = score_cover(terms, doc.cover, doc.toks)
         if s >= 0.5:
             scored.append((s, doc.run.start, rid))
     del q
@@ -722,7 +503,7 @@ def _sentences_before(idx: HistoryIndex, entry_id: str | None, reason: str) -> s
     return ""
 
 
-def _finish(parts: list[str], cites: _Cites) -> Answer:
+def _finish(parts: list[str], cites: Cites) -> Answer:
     text = " ".join(p for p in parts if p)
     if len(text) > 880:
         text = text[:877].rsplit(" ", 1)[0] + "..."

@@ -20,14 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from core.errors import EngineUnavailableError, SpendLimitError, TransientEngineError
 from narrative.engine import Engine
 from narrative.llm_engine import (
     M,
     ModelEngine,
-    ModelUnavailable,
     Prompt,
-    SpendLimitError,
-    TransientModelError,
     Usage,
     is_spend_limit,
 )
@@ -113,11 +111,11 @@ class AnthropicEngine(ModelEngine):
         except anthropic.APIStatusError as error:
             raise classify_status(error) from error
         except anthropic.APITimeoutError as error:
-            raise TransientModelError(f"no answer within {self.timeout:g} s") from error
+            raise TransientEngineError(f"no answer within {self.timeout:g} s") from error
         except anthropic.APIConnectionError as error:
-            raise TransientModelError("could not connect") from error
+            raise TransientEngineError("could not connect") from error
         except (ValidationError, anthropic.APIResponseValidationError) as error:
-            raise ModelUnavailable(f"the reply did not match the {schema.__name__} schema") from error
+            raise EngineUnavailableError(f"the reply did not match the {schema.__name__} schema") from error
         used = Usage(
             input_tokens=message.usage.input_tokens,
             output_tokens=message.usage.output_tokens,
@@ -125,12 +123,12 @@ class AnthropicEngine(ModelEngine):
             cache_read_tokens=message.usage.cache_read_input_tokens or 0,
         )
         if message.stop_reason == "max_tokens":
-            raise ModelUnavailable(f"the reply was longer than {max_tokens} tokens")
+            raise EngineUnavailableError(f"the reply was longer than {max_tokens} tokens")
         if message.stop_reason == "refusal":
-            raise ModelUnavailable("Claude declined to answer")
+            raise EngineUnavailableError("Claude declined to answer")
         parsed = message.parsed_output
         if parsed is None:
-            raise ModelUnavailable("the reply held no structured output")
+            raise EngineUnavailableError("the reply held no structured output")
         return parsed, used
 
 
@@ -159,22 +157,24 @@ def _retry_after(headers: Any) -> float | None:
     return None
 
 
-def classify_status(error: Any) -> ModelUnavailable:
+def classify_status(error: Any) -> EngineUnavailableError:
     """Map an ``anthropic.APIStatusError`` to retry-worthy, spend-limit or final."""
     status = int(error.status_code)
     kind, code = _error_details(error.body)
     message = str(getattr(error, "message", "") or "")
+    request_id = getattr(error, "request_id", None)
     if is_spend_limit(status, message, code):
-        return SpendLimitError("the account's spend limit or credit is exhausted")
+        return SpendLimitError("the account's spend limit or credit is exhausted", request_id=request_id)
+    retry_after = _retry_after(error.response.headers)
     if status == 529 or kind == "overloaded_error":
-        return TransientModelError("overloaded", retry_after=_retry_after(error.response.headers))
+        return TransientEngineError("overloaded", retry_after=retry_after, request_id=request_id)
     if status == 429:
-        return TransientModelError("rate limited", retry_after=_retry_after(error.response.headers))
+        return TransientEngineError("rate limited", retry_after=retry_after, request_id=request_id)
     if status in (408, 409) or status >= 500:
-        return TransientModelError(f"server error {status}", retry_after=_retry_after(error.response.headers))
+        return TransientEngineError(f"server error {status}", retry_after=retry_after, request_id=request_id)
     if status in (401, 403):
-        return ModelUnavailable(f"the API key was refused ({status})")
-    return ModelUnavailable(f"request refused ({status} {kind or 'error'})")
+        return EngineUnavailableError(f"the API key was refused ({status})", request_id=request_id)
+    return EngineUnavailableError(f"request refused ({status} {kind or 'error'})", request_id=request_id)
 
 
 __all__ = ["DEFAULT_MODEL", "AnthropicEngine", "classify_status"]

@@ -3,28 +3,28 @@ llama.cpp server, LM Studio), for teams whose data may not leave their network.
 
 Same prompts, schemas, redaction, retries, fallback and grounding as the Claude engine
 (``narrative.llm_engine``); only the wire differs: ``POST {base}/chat/completions`` with
-``response_format: {"type": "json_schema", "json_schema": {..., "strict": true}}``, through aiohttp
-(no ``openai`` package). The schema is sent fully inlined (no ``$ref``) because several local
-servers' grammar compilers do not follow references.
+``response_format: {"type": "json_schema", "json_schema": {..., "strict": true}}``, through
+``httpx2`` (the HTTP client the ``anthropic`` SDK already brings; no ``openai`` package). The
+schema is sent fully inlined (no ``$ref``) because several local servers' grammar compilers do not
+follow references.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
 
-import aiohttp
+import httpx2
 from pydantic import BaseModel
 
+from core.errors import EngineUnavailableError, SpendLimitError, TransientEngineError
 from narrative.engine import Engine
 from narrative.llm_engine import (
     M,
     ModelEngine,
-    ModelUnavailable,
     Prompt,
-    SpendLimitError,
-    TransientModelError,
     Usage,
     is_spend_limit,
     validate_json,
@@ -125,16 +125,20 @@ class OpenAICompatEngine(ModelEngine):
             headers["Authorization"] = f"Bearer {self._api_key}"
         body = self.request_body(prompt=prompt, schema=schema, max_tokens=max_tokens)
         try:
-            # A session per call: calls are seconds apart and this leaves nothing open to close.
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)) as session, \
-                    session.post(f"{self.base_url}/chat/completions", json=body, headers=headers) as response:
-                text = await response.text()
-                status = response.status
+            # ``timeout`` bounds the whole exchange, not each read; a client per call: calls are seconds
+            # apart and this leaves nothing open to close. The server is named by its URL alone: no proxy
+            # from the environment (a self-hosted model is on the team's own network).
+            async with asyncio.timeout(self.timeout), httpx2.AsyncClient(
+                timeout=self.timeout, trust_env=False
+            ) as client:
+                response = await client.post(f"{self.base_url}/chat/completions", json=body, headers=headers)
+                text = response.text
+                status = response.status_code
                 reply_headers = response.headers
-        except TimeoutError as error:  # aiohttp's asyncio.TimeoutError is TimeoutError on 3.11+
-            raise TransientModelError(f"no answer within {self.timeout:g} s") from error
-        except aiohttp.ClientError as error:
-            raise TransientModelError("could not connect") from error
+        except (TimeoutError, httpx2.TimeoutException) as error:
+            raise TransientEngineError(f"no answer within {self.timeout:g} s") from error
+        except httpx2.RequestError as error:
+            raise TransientEngineError("could not connect") from error
         if status >= 400:
             raise _classify(status, text, reply_headers)
         try:
@@ -142,7 +146,7 @@ class OpenAICompatEngine(ModelEngine):
             choice = data["choices"][0]
             content = choice["message"]["content"]
         except (ValueError, KeyError, IndexError, TypeError) as error:
-            raise ModelUnavailable("the server's reply was not a chat completion") from error
+            raise EngineUnavailableError("the server's reply was not a chat completion") from error
         usage = data.get("usage") or {}
         details = usage.get("prompt_tokens_details") or {}
         cached = int(details.get("cached_tokens") or 0)
@@ -152,13 +156,13 @@ class OpenAICompatEngine(ModelEngine):
             cache_read_tokens=cached,
         )
         if choice.get("finish_reason") == "length":
-            raise ModelUnavailable(f"the reply was longer than {max_tokens} tokens")
+            raise EngineUnavailableError(f"the reply was longer than {max_tokens} tokens")
         if not isinstance(content, str) or not content.strip():
-            raise ModelUnavailable("the reply was empty")
+            raise EngineUnavailableError("the reply was empty")
         return validate_json(schema, content), used
 
 
-def _classify(status: int, text: str, headers: Any) -> ModelUnavailable:
+def _classify(status: int, text: str, headers: Any) -> EngineUnavailableError:
     message, code = text[:500], None
     try:
         error = json.loads(text).get("error")
@@ -169,14 +173,15 @@ def _classify(status: int, text: str, headers: Any) -> ModelUnavailable:
             message = error
     except (ValueError, AttributeError):
         pass
+    request_id = headers.get("x-request-id") if headers is not None else None
     if is_spend_limit(status, message, code if isinstance(code, str) else None):
-        return SpendLimitError("the account's spend limit or quota is exhausted")
+        return SpendLimitError("the account's spend limit or quota is exhausted", request_id=request_id)
     if status in (408, 409, 429) or status >= 500:
         what = "rate limited" if status == 429 else "overloaded" if status in (503, 529) else f"server error {status}"
-        return TransientModelError(what, retry_after=_retry_after(headers))
+        return TransientEngineError(what, retry_after=_retry_after(headers), request_id=request_id)
     if status in (401, 403):
-        return ModelUnavailable(f"the API key was refused ({status})")
-    return ModelUnavailable(f"request refused ({status})")
+        return EngineUnavailableError(f"the API key was refused ({status})", request_id=request_id)
+    return EngineUnavailableError(f"request refused ({status})", request_id=request_id)
 
 
 __all__ = ["OpenAICompatEngine", "strict_json_schema"]

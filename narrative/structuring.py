@@ -20,24 +20,32 @@ from dataclasses import dataclass
 
 from narrative import lexicon
 from narrative import reading as readings_mod
+from narrative.entry_decisions import all_failed, better_of, decisions_in, language_verdict, verdict_from_runs
+from narrative.entry_text import (
+    FIRST_RESULT_NUMBER,
+    MAX_ITEM_CHARS,
+    MAX_SUBJECT_CHARS,
+    QUESTION,
+    QUESTION_PREFIX,
+    add_item,
+    clip,
+    fit_budget,
+    has_number,
+    short_subject,
+    split_clauses,
+)
 from narrative.linking import LinkResult, link_runs
+from narrative.run_refs import KnownRunIds
 from narrative.segmenting import Segment, split_segments
 from narrative.types import StructureRequest
-from storage.records import Conclusion, DecisionNote, EntryStructure, Goal, RunSnapshot, Verdict
+from storage.records import Conclusion, EntryStructure, Verdict
 
-MAX_ITEM_CHARS = 380          # the contract allows 400; leave room for a prefix
-MAX_SUBJECT_CHARS = 160
 TITLE_CHARS = 80
-BUDGET_RATIO = 1.4            # all section text together, relative to the message
-BUDGET_SLACK = 120
-CLEAR_DROP = 0.001            # relative change below which two values are "the same"
 
 _RESULT_MARKER = re.compile(
     r"\s*(?:->|→|=>|⇒|<-+)\s*|:\s+(?=[-+~]?\.?\d)|\s(?:gets|got|gives|gave|hit|hits|lands at|is at|went|"
     r"goes|scored|scores|reaches|reached|takes?|yields?|came in at|=)\s+(?=[^a-z]*\.?\d)"
 )
-_FIRST_RESULT_NUMBER = re.compile(r"(?<![\w.])[-+~]?(?:\d*\.\d{2,}|\d{2}\.\d%?|\d+%)")
-_CLAUSE_SPLIT = re.compile(r",?\s+(?:but|while|whereas|though|although)\s+|;\s+|\s+--\s+")
 _NEXT_LEAD = re.compile(
     r"^(?:next(?:\s+(?:up|week|steps?))?|tomorrow|tmrw|tmr|todo|to-?do|plan(?=\s*[:\-]|\s+(?:is|to|for)\b)|"
     r"monday|tuesday|wednesday|thursday|friday)\b\s*[:\-,]?\s*",
@@ -58,13 +66,6 @@ _NEXT_ANYWHERE = re.compile(
     r"(?:is|as) (?:the|our) (?:ship )?candidate|ship candidate|\w+ first[.!]?$)",
     re.IGNORECASE,
 )
-_QUESTION = re.compile(
-    r"\?|^\s*(?:q|open q|open question|question|open)\b[^:]*:|\bnot sure\b|\bunsure\b|\bwonder|"
-    r"\bwould love a\b|\bpair of eyes\b|\bneed to ask\b|\bno idea\b|\bunclear\b|\beither\b.+\bor\b|"
-    r"\bcheck (?:how|whether|if)\b|\bwhether\b",
-    re.IGNORECASE,
-)
-_QUESTION_PREFIX = re.compile(r"^\s*(?:q|open q|open question|question|open)\b[^:]{0,30}:\s*", re.IGNORECASE)
 _BELIEF = re.compile(
     r"\b(?:i think|we think|my guess|i guess|i suspect|probably|hypothes\w*|in case|the idea|"
     r"expect\w*|should (?:help|work|let)|because|what matters|the way|so that)\b",
@@ -101,12 +102,13 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
     links = link_runs(request, segments)
     runs_by_id = {r.run_id: r for r in (*request.window_runs, *request.known_runs,
                                          *request.resolved_refs.values())}
+    refs = KnownRunIds(runs_by_id)
     structure = EntryStructure(runs=links.runs, warnings=list(links.warnings))
     structure.title = _title(request.text, segments)
     metric, goal = request.project.metric_at(request.at)
     metric_keys = sorted({k for r in runs_by_id.values() for k in r.metrics})
 
-    readings = [_read(segment, links, index) for index, segment in enumerate(segments)]
+    readings = [_read(segment, links, index, refs=refs) for index, segment in enumerate(segments)]
     _resolve_anaphora(readings)
     title_line = _title_segment(request.text, segments)
     last_subject = ""
@@ -126,21 +128,21 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         if outcome and outcome_verdict is not None:
             # A plan ticked off with its outcome ("bias var (v2) -- not helped much") was carried out.
             tried = text[: outcome.start()].strip()
-            _add(structure.hypotheses, _clip(tried, MAX_SUBJECT_CHARS))
-            structure.conclusions.append(Conclusion(text=_clip(f"{tried}: {outcome.group('outcome')}",
+            add_item(structure.hypotheses, clip(tried, MAX_SUBJECT_CHARS))
+            structure.conclusions.append(Conclusion(text=clip(f"{tried}: {outcome.group('outcome')}",
                                                                MAX_ITEM_CHARS),
                                                     verdict=outcome_verdict, run_ids=reading.run_ids))
             continue
         if segment.section in {"next", "counterfactual"} or follows_a_plan:
-            _add(structure.next_steps, _clip(text, MAX_ITEM_CHARS))
+            add_item(structure.next_steps, clip(text, MAX_ITEM_CHARS))
             previous_next = True
             continue
         if segment.section == "question":
-            _add(structure.open_questions, _clip(_QUESTION_PREFIX.sub("", text), MAX_ITEM_CHARS))
+            add_item(structure.open_questions, clip(QUESTION_PREFIX.sub("", text), MAX_ITEM_CHARS))
             continue
         if segment.section in {"negative", "positive"}:
             if mode in _UNREALISED:
-                _add(structure.next_steps, _clip(text, MAX_ITEM_CHARS))
+                add_item(structure.next_steps, clip(text, MAX_ITEM_CHARS))
                 continue
             stated = readings_mod.verdict_of(text)
             section_verdict: Verdict = "worked"
@@ -148,24 +150,24 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
                 section_verdict = "did_not_work"
             elif stated == "inconclusive":
                 section_verdict = "inconclusive"
-            structure.conclusions.append(Conclusion(text=_clip(text, MAX_ITEM_CHARS), verdict=section_verdict,
+            structure.conclusions.append(Conclusion(text=clip(text, MAX_ITEM_CHARS), verdict=section_verdict,
                                                     run_ids=reading.run_ids))
             continue
         if (segment.section == "done" and (mode == "planned" or readings_mod.verdict_of(text) is None)
                 and not _FRAGMENT_START.match(text)):
             # "# DONE" / "~~try X~~": an item ticked off is a thing tried, whatever its grammar.
-            _add(structure.hypotheses, _clip(text, MAX_SUBJECT_CHARS))
-            last_subject = _short(text)
+            add_item(structure.hypotheses, clip(text, MAX_SUBJECT_CHARS))
+            last_subject = short_subject(text)
             continue
         if segment.section in {"hypothesis", "config"}:
             # "- Idea: ..." and "- Config: ..." say what the experiment tries.
-            _add(structure.hypotheses, _clip(text, MAX_SUBJECT_CHARS))
+            add_item(structure.hypotheses, clip(text, MAX_SUBJECT_CHARS))
             continue
-        if mode in _UNREALISED and mode != "planned" and not _QUESTION.search(text):
+        if mode in _UNREALISED and mode != "planned" and not QUESTION.search(text):
             # "should have used a bigger batch", "if it doesn't work, disable fp16": never done; a
             # report before it ("Tried focal loss; would try sampling if ...") still is.
             done_part, later = readings_mod.split_unrealised(text)
-            _add(structure.next_steps, _clip(later, MAX_ITEM_CHARS))
+            add_item(structure.next_steps, clip(later, MAX_ITEM_CHARS))
             if not done_part:
                 previous_next = True
                 continue
@@ -173,54 +175,54 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         done = _DONE_MARK.search(text)
         if done and done.start() > 0 and mode == "planned":
             # "try to swap the rounds -- result: zero": an instruction with its outcome was carried out.
-            _add(structure.hypotheses, _clip(text[: done.start()].strip(" -—,;:"), MAX_SUBJECT_CHARS))
+            add_item(structure.hypotheses, clip(text[: done.start()].strip(" -—,;:"), MAX_SUBJECT_CHARS))
             text = text[done.end():].strip(" :-—")
             mode = readings_mod.modality(text)
         elif _RESULT_LEAD.match(text) and last_plan and last_plan in structure.next_steps:
             # "Try X" then "Result looks more stable": the plan was run; it is what was tried.
             structure.next_steps.remove(last_plan)
-            _add(structure.hypotheses, _clip(last_plan, MAX_SUBJECT_CHARS))
+            add_item(structure.hypotheses, clip(last_plan, MAX_SUBJECT_CHARS))
             last_subject = last_plan
         last_plan = ""
         result_part, next_part = _split_next(text)
-        if mode == "planned" and not next_part and not _has_number(text):
+        if mode == "planned" and not next_part and not has_number(text):
             # "thinking about trying class weights": a plan, whatever verbs it uses.
             result_part, next_part = "", text
-        if result_part and readings_mod.is_unrealised(result_part) and not _has_number(result_part):
+        if result_part and readings_mod.is_unrealised(result_part) and not has_number(result_part):
             result_part = ""
         if next_part and not result_part:
-            last_plan = _clip(next_part, MAX_ITEM_CHARS)
+            last_plan = clip(next_part, MAX_ITEM_CHARS)
         testing = readings_mod.under_test(text) and index != title_line
         if testing:
             # "Starting to investigate whether X causes Y": the claim under test, not an open question.
-            _add(structure.hypotheses, _clip(text, MAX_SUBJECT_CHARS))
-        is_question = (bool(_QUESTION.search(text)) or mode == "question") and not testing
+            add_item(structure.hypotheses, clip(text, MAX_SUBJECT_CHARS))
+        is_question = (bool(QUESTION.search(text)) or mode == "question") and not testing
         question_only = is_question and not reading.run_ids and not _RESULT_MARKER.search(text)
         if index != title_line and result_part and not question_only and segment.section not in {"result",
                                                                                                  "conclusion"}:
-            _hypotheses(structure, reading, result_part)
+            _hypotheses(structure, reading, result_part, refs=refs)
 
         if is_question:
-            _add(structure.open_questions, _clip(_QUESTION_PREFIX.sub("", text), MAX_ITEM_CHARS))
+            add_item(structure.open_questions, clip(QUESTION_PREFIX.sub("", text), MAX_ITEM_CHARS))
         if next_part:
-            _add(structure.next_steps, _clip(next_part, MAX_ITEM_CHARS))
+            add_item(structure.next_steps, clip(next_part, MAX_ITEM_CHARS))
             previous_next = not result_part
         for decision in ([] if mode in _UNREALISED - {"planned"} else
-                     _decisions(text, metric_keys, reading.run_ids)):
+                     decisions_in(text, metric_keys, reading.run_ids)):
             if not any(d.kind == decision.kind and d.text == decision.text for d in structure.decisions):
                 structure.decisions.append(decision)
                 if decision.kind == "adopt":
-                    _add(structure.next_steps, decision.text)
+                    add_item(structure.next_steps, decision.text)
         if not result_part or (is_question and not reading.experimental):
             continue
 
         concluded = False
         # "Has little effect on val loss" has no subject of its own: it is about the one before.
         anaphoric = bool(_BARE_VERDICT.match(text) or _VERB_FIRST.match(text))
-        clauses = _clauses(result_part)
-        own_subject = _short(_subject(clauses[0]) or clauses[0]) if clauses else ""
+        clauses = split_clauses(result_part)
+        own_subject = short_subject(_subject(clauses[0]) or clauses[0]) if clauses else ""
         for position, clause in enumerate(clauses):
-            verdict = _language_verdict(clause)
+            verdict = language_verdict(clause)
             if verdict is None or readings_mod.modality(clause) in _UNREALISED:
                 continue
             concluded = True
@@ -228,20 +230,20 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             if position == 0 and segment.section not in {"result", "conclusion"}:
                 tried = _verdict_subject(clause)
                 if tried:
-                    _add(structure.hypotheses, tried)
+                    add_item(structure.hypotheses, tried)
             if position == 0 and not _has_content(clause):
                 # "it's inside the noise, not pursuing" says nothing of what: name it.
                 prefix = last_subject if anaphoric or not own_subject else own_subject
                 if prefix and not _mentions(clause, prefix):
-                    clause_text = f"{_short(prefix)}: {clause}"
+                    clause_text = f"{short_subject(prefix)}: {clause}"
             elif position > 0 and not _names_subject(clause):
                 # "rf-200 .957, but 1.48s per fit vs 0.02s for logreg (~74x slower)": the slower
                 # one is rf-200, the segment's subject, not logreg, the yardstick.
                 prefix = own_subject if not anaphoric or not last_subject else last_subject
                 if prefix and not _mentions(clause, prefix):
-                    clause_text = f"{_short(prefix)}: {clause}"
+                    clause_text = f"{short_subject(prefix)}: {clause}"
             structure.conclusions.append(
-                Conclusion(text=_clip(clause_text, MAX_ITEM_CHARS), verdict=verdict, run_ids=reading.run_ids)
+                Conclusion(text=clip(clause_text, MAX_ITEM_CHARS), verdict=verdict, run_ids=reading.run_ids)
             )
         if reading.experimental and reading.subject and not anaphoric and not _FRAGMENT_START.match(reading.subject):
             last_subject = reading.subject
@@ -251,27 +253,27 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             if not _alternatives(better, worse):
                 continue
             structure.conclusions.append(Conclusion(
-                text=_clip(f"{worse.strip()} (vs {better.strip()})", MAX_ITEM_CHARS), verdict="did_not_work"))
+                text=clip(f"{worse.strip()} (vs {better.strip()})", MAX_ITEM_CHARS), verdict="did_not_work"))
             concluded = True
-        data_verdict, value = _data_verdict(reading.run_ids, runs_by_id, metric, goal, best_so_far)
+        data_verdict, value = verdict_from_runs(reading.run_ids, runs_by_id, metric, goal, best_so_far)
         if value is not None:
-            best_so_far = value if best_so_far is None else _better(value, best_so_far, goal)
-        if segment.kind == "row" and data_verdict == "did_not_work" and not _all_failed(reading.run_ids, runs_by_id):
+            best_so_far = value if best_so_far is None else better_of(value, best_so_far, goal)
+        if segment.kind == "row" and data_verdict == "did_not_work" and not all_failed(reading.run_ids, runs_by_id):
             # A pasted table lists results side by side; a row is a result, not a verdict, unless
             # the text says so or the run failed.
             data_verdict = None
         if not concluded and data_verdict is not None:
             structure.conclusions.append(
-                Conclusion(text=_clip(result_part, MAX_ITEM_CHARS), verdict=data_verdict, run_ids=reading.run_ids)
+                Conclusion(text=clip(result_part, MAX_ITEM_CHARS), verdict=data_verdict, run_ids=reading.run_ids)
             )
             concluded = True
-        if not concluded and (reading.experimental or segment.kind == "row" or _has_number(result_part)
+        if not concluded and (reading.experimental or segment.kind == "row" or has_number(result_part)
                               or segment.section in {"result", "conclusion"}):
-            _add(structure.observations, _clip(result_part, MAX_ITEM_CHARS))
+            add_item(structure.observations, clip(result_part, MAX_ITEM_CHARS))
 
     if _is_empty(structure):
         _fill_empty(structure, segments, readings, title_line)
-    _fit_budget(structure, len(request.text))
+    fit_budget(structure, len(request.text))
     return structure
 
 
@@ -310,7 +312,7 @@ def _verdict_subject(clause: str) -> str:
         return ""
     if len(tokens) == 1 and not (lexicon.families_in(tokens[0]) or re.search(r"[A-Z0-9=_\-]", phrase)):
         return ""
-    return _clip(phrase, MAX_SUBJECT_CHARS)
+    return clip(phrase, MAX_SUBJECT_CHARS)
 
 
 _VERB_FIRST = re.compile(r"^(?:has|had|have|is|was|were|are|seems?|seemed|causes?|caused|gives?|gave|results?|"
@@ -335,7 +337,7 @@ def _fill_empty(structure: EntryStructure, segments: list[Segment], readings: li
     if not prose and segments:
         prose = [segments[0].text]
     for text in prose[:4]:
-        _add(structure.observations, _clip(text, MAX_ITEM_CHARS))
+        add_item(structure.observations, clip(text, MAX_ITEM_CHARS))
 
 
 _ANAPHORA = re.compile(r"\b(?:(?P<two>both|the two|these two|those two)|these|those|all (?:three|four|of them))"
@@ -362,25 +364,22 @@ def _resolve_anaphora(readings: list[_Reading]) -> None:
         reading.run_ids = found
 
 
-def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str) -> None:
+def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str, *, refs: KnownRunIds) -> None:
     """What was tried (the subject of a result) and what is believed (a claim being tested)."""
     text = reading.text
     belief = _BELIEF.search(text) or readings_mod.states_belief(text)
     subject = _subject(result_part) if reading.experimental else ""
-    if subject and _worth_a_hypothesis(subject):
-        _add(structure.hypotheses, subject)
+    if subject and _worth_a_hypothesis(subject, refs):
+        add_item(structure.hypotheses, subject)
     elif belief or (_TRIED.search(text) and not _NEXT_ANYWHERE.search(text)
                     and not readings_mod.is_unrealised(text)):
-        first_clause = (_clauses(result_part) or [result_part])[0]
-        candidate = _clip(_balanced(first_clause), MAX_SUBJECT_CHARS)
-        if _worth_a_hypothesis(candidate):
-            _add(structure.hypotheses, candidate)
+        first_clause = (split_clauses(result_part) or [result_part])[0]
+        candidate = clip(_balanced(first_clause), MAX_SUBJECT_CHARS)
+        if _worth_a_hypothesis(candidate, refs):
+            add_item(structure.hypotheses, candidate)
     stated = _BELIEF.search(text)
     if stated and reading.experimental and stated.start() > 0:
-        _add(structure.hypotheses, _clip(text[stated.start():], MAX_SUBJECT_CHARS))
-
-
-_ID_OR_METRIC = re.compile(r"\(?\b[0-9a-f]{6,32}\b\)?|`")
+        add_item(structure.hypotheses, clip(text[stated.start():], MAX_SUBJECT_CHARS))
 
 
 _FRAGMENT_START = re.compile(
@@ -395,13 +394,13 @@ _FRAGMENT_END = re.compile(
     r"hovers|maxes|achieve|reach|get|hit|obtain|of|with|that|to|able)\s*$|[~≈<>\[(]\s*$", re.IGNORECASE)
 
 
-def _worth_a_hypothesis(subject: str) -> bool:
+def _worth_a_hypothesis(subject: str, refs: KnownRunIds) -> bool:
     """A thing tried needs a few words or a parameter ("depth 6", "hard negs k=200"), not a run id
     or a name alone."""
     if _FRAGMENT_START.match(subject) or _FRAGMENT_END.search(subject):
         # "That's the final", "so RF tops out around": the front of a sentence cut at its number.
         return False
-    rest = _ID_OR_METRIC.sub(" ", subject)
+    rest = refs.without_refs(subject)
     if re.search(r"\w=\S", rest):
         return True
     if len(rest.split()) < 2:
@@ -479,31 +478,26 @@ _NOT_ALTERNATIVES = frozenset({"noise", "variance", "budget", "chance", "spread"
 _FOLLOW_ON = re.compile(r"^(?:then|and then|after that|afterwards|later|also|plus)\b", re.IGNORECASE)
 
 
-def _all_failed(run_ids: list[str], runs: dict[str, RunSnapshot]) -> bool:
-    linked = [runs[r] for r in run_ids if r in runs]
-    return bool(linked) and all(r.status.upper() in {"FAILED", "KILLED"} for r in linked)
-
-
-def _read(segment: Segment, links: LinkResult, index: int) -> _Reading:
+def _read(segment: Segment, links: LinkResult, index: int, *, refs: KnownRunIds) -> _Reading:
     text = segment.text
     if segment.kind == "row":
-        text = _row_text(segment)
+        text = _row_text(segment, refs)
     run_ids = list(links.run_ids_of_segment(index))
     lowered = text.lower()
     experimental = bool(
-        run_ids or _has_number(text) or lexicon.families_in(lowered) or _TRIED.search(text)
+        run_ids or has_number(text) or lexicon.families_in(lowered) or _TRIED.search(text)
         or re.search(r"\w=\S", text)
     )
     subject = _subject(text) if experimental else ""
     return _Reading(text=text, subject=subject, experimental=experimental, run_ids=run_ids)
 
 
-def _row_text(segment: Segment) -> str:
+def _row_text(segment: Segment, refs: KnownRunIds) -> str:
     """A table row as a line: the descriptive cells, then "header value" for the numbers."""
     words: list[str] = []
     numbers: list[str] = []
     for position, cell in enumerate(segment.cells):
-        if not cell or re.fullmatch(r"[0-9a-f]{6,32}", cell.lower()):
+        if not cell or refs.is_ref(cell):
             continue
         header = segment.header[position] if position < len(segment.header) else ""
         if re.fullmatch(r"[-+~]?\d*\.?\d+\s*(?:%|ms|min|s|h)?", cell):
@@ -520,7 +514,7 @@ def _subject(text: str) -> str:
     marker = _RESULT_MARKER.search(text)
     if marker:
         cut = min(cut, marker.start())
-    number = _FIRST_RESULT_NUMBER.search(text)
+    number = FIRST_RESULT_NUMBER.search(text)
     if number:
         cut = min(cut, number.start())
     # "Tried Lookahead on SGD but was unable to ...": what was tried ends where the outcome starts.
@@ -541,13 +535,13 @@ def _subject(text: str) -> str:
                      r"(?:@\d+)?)+$", "", subject).strip(" :,-(")
     if len(subject) < 4:
         return ""
-    return _clip(subject, MAX_SUBJECT_CHARS)
+    return clip(subject, MAX_SUBJECT_CHARS)
 
 
 def _split_next(text: str) -> tuple[str, str]:
     """(result part, next-step part) of a segment: "... .950 / .447. next: graph feats" splits."""
     lead = _NEXT_LEAD.match(text)
-    if lead and lead.end() > 0 and not _has_number(text[: lead.end()]):
+    if lead and lead.end() > 0 and not has_number(text[: lead.end()]):
         return "", text
     inline = _NEXT_INLINE.search(text)
     if inline and inline.start() > 0:
@@ -560,122 +554,8 @@ def _split_next(text: str) -> tuple[str, str]:
         start = starts[-1] if starts else 0
         if start > 0 and len(text) - start >= 12:
             return text[:start].rstrip(" ,;.-"), text[start:].strip()
-        return (text if _has_number(text) or lexicon.has_cue(text.lower(), lexicon.NEGATIVE_CUES) else ""), text
+        return (text if has_number(text) or lexicon.has_cue(text.lower(), lexicon.NEGATIVE_CUES) else ""), text
     return text, ""
-
-
-def _clauses(text: str) -> list[str]:
-    parts = [p.strip(" ,.;") for p in _CLAUSE_SPLIT.split(text)]
-    return [p for p in parts if len(p) >= 3]
-
-
-def _language_verdict(clause: str) -> Verdict | None:
-    """The verdict the person's words state, negation scope and superlatives read as they meant."""
-    return readings_mod.verdict_of(clause)
-
-
-def _data_verdict(
-    run_ids: list[str],
-    runs: dict[str, RunSnapshot],
-    metric: str | None,
-    goal: Goal,
-    best_so_far: float | None,
-) -> tuple[Verdict | None, float | None]:
-    """A verdict from the tracker: a failed run did not work; a clear drop against the best
-    value stated earlier in the same entry did not work either."""
-    linked = [runs[r] for r in run_ids if r in runs]
-    if not linked:
-        return None, None
-    if all(r.status.upper() in {"FAILED", "KILLED"} for r in linked):
-        return "did_not_work", None
-    if not metric:
-        return None, None
-    values = [r.metrics[metric] for r in linked if metric in r.metrics]
-    if not values:
-        return None, None
-    value = max(values) if goal == "max" else min(values)
-    if best_so_far is None:
-        return None, value
-    change = (value - best_so_far) / abs(best_so_far) if best_so_far else value - best_so_far
-    if goal == "min":
-        change = -change
-    if change < -CLEAR_DROP:
-        return "did_not_work", value
-    return None, value
-
-
-def _better(a: float, b: float, goal: Goal) -> float:
-    return max(a, b) if goal == "max" else min(a, b)
-
-
-def _decisions(text: str, metric_keys: list[str], run_ids: list[str]) -> list[DecisionNote]:
-    # "keeping me from landing on ...": "keep" as in prevent is no adoption.
-    text = _KEEP_FROM.sub("hinders", text)
-    lowered = text.lower()
-    notes: list[DecisionNote] = []
-    switch = None if _is_question(text) else _metric_switch(lowered, metric_keys)
-    if switch:
-        key, goal = switch
-        notes.append(DecisionNote(kind="metric_switch", text=_clip(text, MAX_ITEM_CHARS), metric=key, goal=goal))
-        return notes
-    for clause in _clauses(text):
-        clause_l = clause.lower()
-        if lexicon.has_cue(clause_l, lexicon.ABANDON_CUES) or _ABANDON_IMPERATIVE.search(clause_l):
-            notes.append(DecisionNote(kind="abandon", text=_clip(clause, MAX_ITEM_CHARS), run_ids=run_ids))
-        elif lexicon.has_cue(clause_l, lexicon.ADOPT_CUES) and not _QUESTION.search(clause):
-            notes.append(DecisionNote(kind="adopt", text=_clip(clause, MAX_ITEM_CHARS), run_ids=run_ids))
-    return notes
-
-
-_KEEP_FROM = re.compile(r"\bkeep(?:ing|s)?\s+(?:me|us|him|her|them|it|you)\s+from\b", re.IGNORECASE)
-# "Don't use", "stop using": a verdict said as an instruction to the team.
-_ABANDON_IMPERATIVE = re.compile(r"(?:^|[.;:!]\s*)(?:don'?t|do\s+not|never|stop)\s+(?:use|using)\b|"
-                                 r"\bput(?:ting)?\s+(?:these|this|it|them|that)\s+(?:away|aside|on\s+hold)\b|"
-                                 r"\bon\s+the\s+back\s*burner\b|\babandon(?:ed|ing)\b")
-
-
-def _metric_switch(lowered: str, metric_keys: list[str]) -> tuple[str, Goal] | None:
-    """("val_pr_auc", "max") when the text moves the primary metric; None otherwise."""
-    cue_at = -1
-    for cue in lexicon.METRIC_SWITCH_CUES:
-        position = lowered.find(cue)
-        if position >= 0 and (cue_at < 0 or position < cue_at):
-            cue_at = position
-    if cue_at < 0 or _TENTATIVE.search(lowered[:cue_at]):
-        return None
-    tail = lowered[cue_at:]
-    # "from ROC-AUC to PR-AUC": the metric after "to" is the new one.
-    to_part = re.search(r"\bto\s+(.+)$", tail)
-    search_in = [to_part.group(1)] if to_part and re.match(r".*\bfrom\b", tail) else []
-    search_in.append(tail)
-    # What the text says about the direction wins over what the metric's name suggests.
-    stated = lexicon.stated_direction(tail)
-    for part in search_in:
-        for key in metric_keys:
-            if re.search(rf"(?<![a-z0-9_]){re.escape(key.lower())}(?![a-z0-9_])", part):
-                return key, stated or lexicon.metric_direction(key)
-        mentions = []
-        for word in lexicon.METRIC_WORDS:
-            for match in re.finditer(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", part):
-                if not re.search(r"\bnot\s+$", part[max(0, match.start() - 5): match.start()]):
-                    mentions.append((match.start(), -len(word), word))
-        for _, _, word in sorted(mentions):
-            found = lexicon.metric_key_for(word, metric_keys)
-            if found:
-                return found, stated or lexicon.metric_direction(found)
-    return None
-
-
-_TENTATIVE = re.compile(
-    r"\b(?:should (?:we|the|it|i)|shall we|whether|wonder\w*|maybe|perhaps|might|could we|do we|"
-    r"thinking (?:about|of)|considering|propos\w+|open q\w*|question)\b",
-    re.IGNORECASE,
-)
-
-
-def _is_question(text: str) -> bool:
-    """A question or a musing ("should the primary metric be pr_auc?") decides nothing."""
-    return "?" in text or bool(_QUESTION_PREFIX.match(text))
 
 
 def _title(text: str, segments: list[Segment]) -> str:
@@ -683,7 +563,7 @@ def _title(text: str, segments: list[Segment]) -> str:
     if first_line and len(first_line) <= TITLE_CHARS and not first_line.startswith("|"):
         return first_line.rstrip(":").strip()
     first = segments[0].text if segments else first_line
-    return _clip(first, TITLE_CHARS)
+    return clip(first, TITLE_CHARS)
 
 
 def _has_content(clause: str) -> bool:
@@ -692,54 +572,8 @@ def _has_content(clause: str) -> bool:
     return bool(lexicon.families_in(lowered) or re.search(r"\w=\S|\d", lowered))
 
 
-def _short(subject: str) -> str:
-    return _clip(subject, 60)
-
-
 def _mentions(clause: str, prefix: str) -> bool:
     """Whether ``clause`` already says ``prefix`` (a clipped prefix counts by its kept words)."""
     return prefix.rstrip("…").strip().lower() in clause.lower()
 
 
-def _has_number(text: str) -> bool:
-    return bool(_FIRST_RESULT_NUMBER.search(text))
-
-
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:") + "…"
-
-
-def _add(items: list[str], text: str) -> None:
-    text = text.strip()
-    if text and text not in items:
-        items.append(text)
-
-
-def _fit_budget(structure: EntryStructure, message_chars: int) -> None:
-    """Keep all sections together near the message's length: observations go first, then the
-    longest hypotheses are shortened."""
-    budget = BUDGET_RATIO * message_chars + BUDGET_SLACK
-
-    def total() -> int:
-        return sum(len(t) for t in (*structure.hypotheses, *structure.observations, *structure.next_steps,
-                                     *structure.open_questions, *(c.text for c in structure.conclusions)))
-
-    while total() > budget and structure.observations:
-        structure.observations.pop()
-    for limit in (160, 100, 60):
-        for section in (structure.hypotheses, structure.next_steps, structure.open_questions):
-            for index, item in enumerate(section):
-                if total() > budget:
-                    section[index] = _clip(item, limit)
-        for conclusion in structure.conclusions:
-            if total() > budget:
-                conclusion.text = _clip(conclusion.text, limit)
-    while total() > budget and len(structure.hypotheses) > 1:
-        structure.hypotheses.pop()
-    while total() > budget and structure.conclusions:
-        structure.conclusions.pop()

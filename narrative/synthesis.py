@@ -31,11 +31,11 @@ __all__ = ["answer", "check", "decide", "digest", "next_plan", "phase"]
 
 
 def check(plan: str, history: ProjectHistory) -> CheckResult:
-    return _check(plan, history)
+    return _check(plan, index_for(history))
 
 
 def answer(question: str, history: ProjectHistory) -> Answer:
-    return _answer(question, history)
+    return _answer(question, index_for(history))
 
 
 def _best(idx: HistoryIndex, until: dt.datetime | None = None) -> BestRun | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from narrative import checking
+from narrative.history_index import HistoryIndex
 from narrative.types import ProjectHistory
 from storage.records import EntryRecord, EntryStructure, LinkedRun, ProjectRecord, RunSnapshot
 
@@ -63,37 +64,38 @@ def _rec() -> ProjectHistory:
 
 
 def test_a_paraphrase_of_a_tried_technique_is_found() -> None:
-    res = checking.check("what if we divided each training row's loss by the odds the item got displayed?", _rec())
+    res = checking.check("what if we divided each training row's loss by the odds the item got displayed?",
+                         HistoryIndex(_rec()))
     assert res.already_tried
     assert REC_RUNS[2].run_id in {r for m in res.matches for r in m.run_ids}
 
 
 def test_a_param_change_is_read_against_the_runs_values() -> None:
-    tried = checking.check("let's make the embeddings twice as wide", _rec())
+    tried = checking.check("let's make the embeddings twice as wide", HistoryIndex(_rec()))
     assert tried.already_tried
     assert REC_RUNS[1].run_id in tried.matches[0].run_ids
-    untried = checking.check("embeddings 4x wider", _rec())
+    untried = checking.check("embeddings 4x wider", HistoryIndex(_rec()))
     assert not untried.already_tried
     assert "embedding_dim" in untried.message
-    assert not checking.check("a lower learning rate for the two tower", _rec()).already_tried
+    assert not checking.check("a lower learning rate for the two tower", HistoryIndex(_rec())).already_tried
 
 
 def test_a_variant_is_not_what_was_tried() -> None:
-    res = checking.check("mine hard negatives from the current model's top-scored wrong items", _rec())
+    res = checking.check("mine hard negatives from the current model's top-scored wrong items", HistoryIndex(_rec()))
     assert not res.already_tried
     assert "closest" in res.message.lower()
 
 
 def test_a_plan_never_run_is_answered_as_a_plan() -> None:
-    res = checking.check("thinking about a DCN-v2 ranker", _rec())
+    res = checking.check("thinking about a DCN-v2 ranker", HistoryIndex(_rec()))
     assert not res.already_tried
     assert res.planned and res.planned[0].entry_id == "e2" and res.planned[0].author == "noor"
     assert "planned on 2026-03-03 by noor" in res.message
 
 
 def test_counterfactual_and_conditional_statements_are_not_evidence() -> None:
-    assert not checking.check("use a time-based split for validation", _rec()).already_tried
-    res = checking.check("switch the loss to sampled softmax", _rec())
+    assert not checking.check("use a time-based split for validation", HistoryIndex(_rec())).already_tried
+    res = checking.check("switch the loss to sampled softmax", HistoryIndex(_rec()))
     assert not res.already_tried and not res.planned
 
 
@@ -105,9 +107,9 @@ def test_bf16_is_not_fp16_and_lora_targets_differ() -> None:
     entries = [_entry(1, 6, "LoRA on the attention projections (q_proj, v_proj), fp16 mixed precision: "
                             "win rate 0.41 at r=16, 0.43 at r=32.", runs)]
     h = _hist(runs, entries, "val_win_rate")
-    assert checking.check("LoRA with r=32 on q and v", h).already_tried
-    assert not checking.check("train in bf16 instead", h).already_tried
-    res = checking.check("put the LoRA adapters on the MLP blocks (up_proj / down_proj)", h)
+    assert checking.check("LoRA with r=32 on q and v", HistoryIndex(h)).already_tried
+    assert not checking.check("train in bf16 instead", HistoryIndex(h)).already_tried
+    res = checking.check("put the LoRA adapters on the MLP blocks (up_proj / down_proj)", HistoryIndex(h))
     assert not res.already_tried
     assert "closest" in res.message.lower()
 
@@ -116,8 +118,8 @@ def test_a_vae_is_not_a_plain_autoencoder() -> None:
     runs = [_run("g", "ae-64", 1, {"model": "dense_autoencoder", "bottleneck": "64"}, {"val_auprc": 0.31})]
     entries = [_entry(1, 3, "Plain dense autoencoder, reconstruction error as the score: AUPRC 0.31.", runs)]
     h = _hist(runs, entries, "val_auprc")
-    assert checking.check("a dense autoencoder", h).already_tried
-    res = checking.check("a variational autoencoder, scoring by ELBO", h)
+    assert checking.check("a dense autoencoder", HistoryIndex(h)).already_tried
+    res = checking.check("a variational autoencoder, scoring by ELBO", HistoryIndex(h))
     assert not res.already_tried
 
 
@@ -125,7 +127,8 @@ def test_a_described_technique_matches_its_name_in_the_log() -> None:
     runs = [_run("h", "kws-confusable", 1, {"model": "ds_cnn", "negatives": "confusable_v2"}, {"val_frr": 0.05})]
     entries = [_entry(1, 3, "Added the confusable-word negatives set to training: FRR 5% at 1 FA/h.", runs)]
     h = _hist(runs, entries, "val_frr", "min")
-    assert checking.check("train with utterances that sound like the keyword as negatives", h).already_tried
+    plan = "train with utterances that sound like the keyword as negatives"
+    assert checking.check(plan, HistoryIndex(h)).already_tried
 
 
 def test_plan_and_modality_of_statements() -> None:
@@ -163,22 +166,22 @@ def _speech() -> ProjectHistory:
 
 
 def test_a_value_next_to_a_param_name_is_read_from_the_runs() -> None:
-    res = checking.check("use 128 mels for the front end", _speech())
+    res = checking.check("use 128 mels for the front end", HistoryIndex(_speech()))
     assert res.already_tried and SPEECH_RUNS[1].run_id in res.matches[0].run_ids
-    assert not checking.check("use 40 mels for the front end", _speech()).already_tried
+    assert not checking.check("use 40 mels for the front end", HistoryIndex(_speech())).already_tried
 
 
 def test_a_value_after_from_to_and_a_sweep() -> None:
-    res = checking.check("bump the learning rate from 0.001 to 0.0005", _speech())
+    res = checking.check("bump the learning rate from 0.001 to 0.0005", HistoryIndex(_speech()))
     assert res.already_tried and SPEECH_RUNS[3].run_id in res.matches[0].run_ids
 
 
 def test_a_plan_that_a_later_run_carried_out_is_tried() -> None:
-    res = checking.check("separate learning rates for the encoder and the decoder", _speech())
+    res = checking.check("separate learning rates for the encoder and the decoder", HistoryIndex(_speech()))
     assert res.already_tried
     assert SPEECH_RUNS[2].run_id in {r for m in res.matches for r in m.run_ids}
 
 
 def test_a_plan_still_open_is_planned() -> None:
-    res = checking.check("SpecAugment with two frequency masks", _speech())
+    res = checking.check("SpecAugment with two frequency masks", HistoryIndex(_speech()))
     assert not res.already_tried and res.planned and res.planned[0].author == "ari"

@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from narrative import answering, approaches, synthesis
+from narrative import answering, approaches, run_answers, synthesis
+from narrative.history_index import HistoryIndex
 from narrative.types import ProjectHistory
 from storage.records import ProjectRecord
 from tests.narrative.test_synthesis import ENTRIES, RUNS, T0
@@ -75,7 +76,7 @@ def lint(pattern: re.Pattern[str]) -> list[str]:
     return _problems(list(tree), tail=True, anchored_start=False)
 
 
-@pytest.mark.parametrize("mod", [answering, approaches, synthesis], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("mod", [answering, run_answers, approaches, synthesis], ids=lambda m: m.__name__)
 def test_every_pattern_is_linear_by_construction(mod: ModuleType) -> None:
     pats = _patterns(mod)
     bad = {name: lint(p) for name, p in pats}
@@ -98,22 +99,22 @@ def _history() -> ProjectHistory:
                           now=T0 + dt.timedelta(days=3))
 
 
-def _cost(question: str, history: ProjectHistory) -> float:
+def _cost(question: str, idx: HistoryIndex) -> float:
     best = float("inf")
     for _ in range(3):
         t = time.perf_counter()
-        answering.answer(question, history)
+        answering.answer(question, idx)
         best = min(best, time.perf_counter() - t)
     return best
 
 
 @pytest.mark.parametrize("unit", ["why ", "why not stop ", "a", "throw", " ", "1.", "seeds noise ", "- ", "é"])
 def test_answer_on_100k_adversarial_characters_costs_like_a_short_question(unit: str) -> None:
-    history = _history()
-    answering.answer("why gru?", history)  # build the index outside the timing
+    idx = HistoryIndex(_history())  # built outside the timing
+    answering.answer("why gru?", idx)
     small = (unit * (1000 // len(unit) + 1))[:1000]
     big = (unit * (100_000 // len(unit) + 1))[:100_000]
-    ref = _cost(small, history)
-    took = _cost(big, history)
+    ref = _cost(small, idx)
+    took = _cost(big, idx)
     # linear would be ~100x the 1,000-character cost; the question is bounded, so far less; quadratic: 10,000x
     assert took <= 30 * ref + 0.05, (unit, took, ref)

@@ -1,0 +1,376 @@
+"""Plans that change a setting ("twice as wide embeddings", "lower lr", "bs 512", "80 Hz frames").
+
+Such a plan is judged against the values the runs' params hold, not against what was written: tried
+when some run holds the asked value, or moves the setting the asked way (by the asked factor) from a
+reference run. Works on param signatures (many runs share one), expanding to runs only to cite them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+from narrative import lexicon, vocab
+from narrative.check_verdicts import MAX_CITED, describe_outcome, not_tried, planned_items
+from narrative.history_index import Fact, HistoryIndex, ParamSig, fmt
+from narrative.plan_reading import ASIDE, UNIT_WORDS, PlanTerms, main_clause, specific_keys
+from narrative.types import CheckMatch, CheckResult
+from storage.records import RunSnapshot
+
+_ORDINALS = {"first": 1.0, "second": 2.0, "third": 3.0, "fourth": 4.0, "fifth": 5.0, "tenth": 10.0}
+_KEY_NOISE = frozenset({"num", "max", "min", "use", "is", "the", "of", "n", "no", "do", "type", "mode", "value",
+                        "size", "name", "id", "seed", "random", "state"})
+
+
+def _key_tokens(idx: HistoryIndex) -> dict[str, frozenset[str]]:
+    """param key -> its word stems ("spec_rate_hz" -> spec, rate, hz), for every key of the runs (cached)."""
+    got = idx.cache.get("keytoks")
+    if isinstance(got, dict):
+        return got
+    out: dict[str, frozenset[str]] = {}
+    for sig in idx.sigs:
+        for k, _ in sig.items:
+            # The only tracker-tag name in the checking modules: system tags are about to stop reaching
+            # the narrative (the adapter drops them), and then this test goes.
+            if k not in out and not k.startswith("mlflow."):
+                parts = {vocab.stem(w) for w in re.split(r"[^a-z0-9]+", k.lower()) if w}
+                out[k] = frozenset(p for p in parts if len(p) >= 2 and not p.isdigit()) - _KEY_NOISE
+    idx.cache["keytoks"] = out
+    return out
+
+
+def named_value(plan: str, idx: HistoryIndex) -> CheckResult | None:
+    """A value the plan asks for next to the words of a param's name ("80 Hz frames" and ``spec_rate_hz``,
+    "from the first epoch" and ``gan_start_epoch``): tried when runs hold that value for that param."""
+    head = vocab.norm(ASIDE.sub(" ", main_clause(plan)))
+    words = re.findall(r"[a-z0-9][a-z0-9.\-]*", head)
+    keytoks = _key_tokens(idx)
+    for i, w in enumerate(words):
+        num = _ORDINALS.get(w) if w in _ORDINALS else lexicon.parse_number(w)
+        if num is None:
+            continue
+        near = {vocab.stem(x) for x in words[max(0, i - 2): i + 3] if x != w and not x[0].isdigit()}
+        near -= vocab.GENERIC_STEMS
+        keys = [k for k, toks in keytoks.items() if toks & near]
+        if not keys:
+            continue
+        runs: list[tuple[RunSnapshot, str, str]] = []
+        for sig in idx.sigs:
+            for k, v in sig.items:
+                if k in keys and lexicon.same_value(repr(num), v) and not vocab.is_null_param(k, v):
+                    runs += [(r, k, v) for r in sig_runs(idx, sig, 3)]
+        if not runs:
+            continue
+        runs.sort(key=lambda x: x[0].start)
+        cited = list(dict.fromkeys(r.run_id for r, _, _ in runs))[:3]
+        r0, k0, v0 = runs[0]
+        summary = (f"run {r0.run_name or r0.run_id[:8]} by {r0.user or 'someone'} on {r0.start:%Y-%m-%d} "
+                   f"used {k0}={v0}")
+        metric, _ = idx.metric_now()
+        outcome = describe_outcome(idx, None, cited, metric, "", "")
+        entry_id = next((e for rid in cited for e in idx.run_entries.get(rid, [])
+                         if len(set(cited) | set(idx.entry_runs.get(e, []))) <= MAX_CITED), None)
+        msg = f"Already tried: {summary}." + (f" Outcome: {outcome}." if outcome else "")
+        return CheckResult(already_tried=True, message=msg, matches=[CheckMatch(
+            entry_id=entry_id, run_ids=cited, score=1.0, summary=summary, outcome=outcome, author=r0.user,
+            at=r0.start)])
+    return None
+
+
+# ------------------------------------------------------------------ param-aware plans
+_UP = re.compile(r"^(higher|bigger|larger|wider|deeper|more|longer|increas\w*|rais\w*|bump\w*|up|grow\w*|"
+                 r"doubl\w*|twice|triple\w*|taller|heavier|greater|max(imum)?)$")
+_DOWN = re.compile(r"^(lower|smaller|narrower|shallower|fewer|less|shorter|decreas\w*|reduc\w*|cut|cutting|"
+                   r"halv\w*|half|down|shrink\w*|lighter|tinier|min(imum)?)$")
+_FACTORS = {"twice": 2.0, "double": 2.0, "doubled": 2.0, "doubling": 2.0, "2x": 2.0, "x2": 2.0, "triple": 3.0,
+            "3x": 3.0, "x3": 3.0, "4x": 4.0, "x4": 4.0, "quadruple": 4.0, "half": 0.5, "halve": 0.5,
+            "halved": 0.5, "halving": 0.5, "10x": 10.0}
+_WORD_SPAN = re.compile(r"[a-z0-9][a-z0-9.+\-]*")
+
+
+@dataclass
+class Change:
+    concept: str
+    keys: tuple[str, ...]
+    sign: int  # +1 up, -1 down, 0 an exact value, 2 varied (a sweep)
+    factor: float | None
+    value: str | None
+    words: frozenset[str] = frozenset()  # the plan's words: they pick one part's key ("sn" -> sn_lr)
+
+
+def plan_change(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Change | None:
+    """A change of one setting the plan asks for ("twice as wide embeddings", "lower lr", "bs 512",
+    "divide the rewards by 100"), when the runs record that setting and the plan is about nothing else than
+    the setting (and the model families it applies to)."""
+    head = vocab.norm(main_clause(plan))
+    spans = vocab.concepts_in(head)
+    specific = specific_keys(terms)
+    words = [(m.group(0).rstrip(".-"), m.start(), m.end()) for m in _WORD_SPAN.finditer(head)]
+    for cid, sp in spans.items():
+        keys = vocab.CONCEPT_BY_ID[cid].param_keys
+        if not sp or not keys or not _runs_with_keys(idx, keys):
+            continue
+        others = {k for k in specific if k != cid and k not in vocab.CLOSURE[cid]
+                  and vocab.CONCEPT_BY_ID[k].kind != "model" and not vocab.CONCEPT_BY_ID[k].param_keys}
+        if others:
+            continue  # "separate step sizes for actor and critic" is about more than moving one setting
+        a, b = sp[0]
+        idx_first = next((i for i, (_, s, _) in enumerate(words) if s >= a), len(words))
+        idx_after = next((i for i, (_, s, _) in enumerate(words) if s >= b), len(words))
+        sign, factor, value = 0, None, None
+        rest = head[b: b + 40]
+        target = _FROM_TO.search(rest) or _ASSIGN.search(rest)
+        if target:
+            # "from 4 to 64", "with n=2": the value asked for
+            value = target.group(target.lastindex or 1)
+        for w, _, _ in [] if value else words[idx_after: idx_after + 3]:
+            if w in ("n",) or w in UNIT_WORDS:
+                continue
+            if lexicon.parse_number(w) is not None:
+                value = w
+                break
+            if w not in ("of", "to", "with", "at", "="):
+                break
+        window = words[max(0, idx_first - 6): idx_after + 6]
+        ws = [w for w, _, _ in window]
+        for i, w in enumerate(ws):
+            nxt = ws[i + 1] if i + 1 < len(ws) else ""
+            num = lexicon.parse_number(w)
+            if w in _FACTORS:
+                factor = _FACTORS[w]
+            elif num is not None and nxt in ("times", "x") and num > 1:
+                # "ten times lower", "3x bigger": the direction word that follows decides
+                after = ws[i + 2] if i + 2 < len(ws) else ""
+                factor = 1 / num if _DOWN.match(after) else num
+            elif w in _NUMBER_WORDS and nxt == "times":
+                after = ws[i + 2] if i + 2 < len(ws) else ""
+                factor = 1 / _NUMBER_WORDS[w] if _DOWN.match(after) else _NUMBER_WORDS[w]
+            elif w in ("divide", "divided", "dividing", "divides") and "by" in ws[i:]:
+                n = next((lexicon.parse_number(x) for x in ws[ws.index("by", i) + 1:] if lexicon.parse_number(x)), None)
+                if n and n > 1:
+                    factor = 1 / n
+            elif w in ("multiply", "multiplied", "multiplying", "scale", "scaled") and "by" in ws[i:]:
+                n = next((lexicon.parse_number(x) for x in ws[ws.index("by", i) + 1:] if lexicon.parse_number(x)), None)
+                if n and n > 0:
+                    factor = n
+        if factor is not None:
+            sign = 1 if factor > 1 else -1
+        else:
+            near = ws[max(0, idx_first - max(0, idx_first - 6) - 2): idx_after - max(0, idx_first - 6) + 3]
+            for w in near or ws:
+                if _UP.match(w):
+                    sign = 1
+                    break
+                if _DOWN.match(w):
+                    sign = -1
+                    break
+        if value is None and not sign and any(_SWEEP.match(w) for w in ws):
+            sign = 2  # "sweep the lr": the setting was varied
+        if not sign and value is None:
+            continue
+        if value is not None:
+            sign, factor = 0, None
+        return Change(cid, keys, sign, factor, value, _key_words(head))
+    return None
+
+
+_FROM_TO = re.compile(r"^[^.;]{0,20}?\bfrom\s+[\d.e\-]+\s+to\s+([\d.]+(?:e-?\d+)?)\b")
+_ASSIGN = re.compile(r"^[^.;]{0,25}?\b[a-z_]{1,12}\s*=\s*([\d.]+(?:e-?\d+)?)\b")
+_SWEEP = re.compile(r"^(sweep\w*|vary|varied|varying|tun(e|ed|ing)|grid|search|scan\w*)$")
+
+
+def _key_words(text: str) -> frozenset[str]:
+    return frozenset(w for w in re.findall(r"[a-z0-9]+", text) if len(w) >= 2)
+
+
+_NUMBER_WORDS = {"two": 2.0, "three": 3.0, "four": 4.0, "five": 5.0, "ten": 10.0, "hundred": 100.0}
+
+
+def _param_values(run_params: dict[str, str], keys: tuple[str, ...]) -> list[tuple[str, float]]:
+    """(key, number) of every param the setting's keys name, with per-part keys ("sn_lr", "policy_lr")."""
+    out: list[tuple[str, float]] = []
+    for k, v in run_params.items():
+        lk = k.lower()
+        if not any(lk == key or lk.endswith(("." + key, "/" + key, "_" + key)) for key in keys):
+            continue
+        num = lexicon.parse_number(v)
+        if num is not None:
+            out.append((k, num))
+    return out
+
+
+def _runs_with_keys(idx: HistoryIndex, keys: tuple[str, ...]) -> bool:
+    cache_key = "keys:" + ",".join(keys)
+    got = idx.cache.get(cache_key)
+    if got is None:
+        got = any(_param_values(dict(sig.items), keys) for sig in idx.sigs)
+        idx.cache[cache_key] = got
+    return bool(got)
+
+
+def _setting_pools(idx: HistoryIndex, keys: tuple[str, ...]) -> dict[str, list[tuple[ParamSig, float]]]:
+    """param key -> (signature, value) of every param signature carrying the setting (cached per index)."""
+    cache_key = "pools:" + ",".join(keys)
+    got = idx.cache.get(cache_key)
+    if isinstance(got, dict):
+        return got
+    pools: dict[str, list[tuple[ParamSig, float]]] = {}
+    for sig in idx.sigs:
+        for key, v in _param_values(dict(sig.items), keys):
+            pools.setdefault(key, []).append((sig, v))
+    idx.cache[cache_key] = pools
+    return pools
+
+
+def _sids_with(idx: HistoryIndex, cid: str) -> frozenset[int]:
+    """Param signatures whose params, or the name of one of whose runs, carry the concept (cached)."""
+    key = "sids:" + cid
+    got = idx.cache.get(key)
+    if isinstance(got, frozenset):
+        return got
+    sids = {sig.sid for sig in idx.concept_sigs.get(cid, ())}
+    sids |= {idx.run_docs[rid].sig.sid for rid in idx.name_concept_runs.get(cid, ())}
+    frozen = frozenset(sids)
+    idx.cache[key] = frozen
+    return frozen
+
+
+def sig_runs(idx: HistoryIndex, sig: ParamSig, limit: int | None = None) -> list[RunSnapshot]:
+    ok = (r for r in (idx.run_by_id[rid] for rid in sig.run_ids) if r.status.upper() not in ("FAILED", "KILLED"))
+    return list(itertools.islice(ok, limit))
+
+
+def check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
+                  scored: list[tuple[float, Fact, list[str]]], specific: set[str]) -> CheckResult:
+    """Judge a change of a setting against the runs' values: tried when some run holds the asked value, or
+    moves the setting the asked way (by the asked factor) from a reference run (the best, the first, the
+    usual value). Each param that carries the setting ("sn_lr", "en_lr") is read on its own. Works on param
+    signatures (100k runs share a few thousand), expanding to runs only for what it cites."""
+    others = {k for k in specific if k != change.concept and k not in vocab.CLOSURE[change.concept]
+              and not vocab.CONCEPT_BY_ID[k].param_keys}
+    pools: dict[str, list[tuple[ParamSig, float]]] = {}
+    allowed = [_sids_with(idx, c) for c in others]
+    for key, pool in _setting_pools(idx, change.keys).items():
+        kept = [(sig, v) for sig, v in pool if all(sig.sid in a for a in allowed)]
+        if kept:
+            pools[key] = kept
+    planned = planned_items(idx, specific, scored)
+    if not pools:
+        return not_tried(idx, scored, [], [], planned, specific)
+    # several params carry the setting ("sn_lr", "en_lr"): the plan's words may name the part
+    named = {k: pool for k, pool in pools.items()
+             if set(re.split(r"[_.\-/]+", k.lower())) & change.words - set(change.keys) - {"lr", "learning", "rate"}}
+    if named:
+        pools = named
+    metric, goal = idx.metric_now()
+    hits: list[tuple[ParamSig, float, RunSnapshot | None, float | None, str]] = []
+    for key, pool in pools.items():
+        if change.sign == 0 and change.value is not None:
+            hits += [(sig, v, None, None, key) for sig, v in pool if lexicon.same_value(change.value, repr(v))]
+            continue
+        by_start = sorted(((sig, v) for sig, v in pool if sig.run_ids),
+                          key=lambda sv: idx.run_by_id[sv[0].run_ids[0]].start)
+        if not by_start:
+            continue
+        first_sig, first_v = by_start[0]
+        first_run = idx.run_by_id[first_sig.run_ids[0]]
+        if change.sign == 2:
+            hits += [(sig, v, first_run, first_v, key) for sig, v in by_start if v != first_v]
+            continue
+        refs: list[tuple[RunSnapshot, float]] = []
+        best = _best_in(idx, pool, metric, goal)
+        if best is not None:
+            refs.append(best)
+        refs.append((first_run, first_v))
+        counts: dict[float, int] = {}
+        for sig, v in pool:
+            counts[v] = counts.get(v, 0) + len(sig.run_ids)
+        usual = max(counts, key=lambda v: counts[v])
+        usual_sig = next(sig for sig, v in by_start if v == usual)
+        refs.append((idx.run_by_id[usual_sig.run_ids[0]], usual))
+        for ref_run0, ref_v0 in refs:
+            got = [(sig, v, ref_run0, ref_v0, key) for sig, v in by_start if _moves(ref_v0, v, change)]
+            if got:
+                hits += got
+                break
+    runs_hit: list[tuple[RunSnapshot, float, RunSnapshot | None, float | None, str]] = []
+    for sig, v, ref, rv, key in hits:
+        runs_hit += [(r, v, ref, rv, key) for r in sig_runs(idx, sig, 3)]
+    if not runs_hit:
+        key, pool = next(iter(pools.items()))
+        last_sig, ref_v = max(pool, key=lambda sv: idx.run_by_id[sv[0].run_ids[-1]].start)
+        ref_run = idx.run_by_id[last_sig.run_ids[-1]]
+        what = _change_words(change, key)
+        values_seen = sorted({fmt(v) for _, v in pool}, key=float)
+        msg = (f"Not tried: no run has {what} (runs used {key} = {', '.join(values_seen[:6])}); closest: "
+               f"run {ref_run.run_name or ref_run.run_id[:8]} with {key}={fmt(ref_v)}.")
+        if planned:
+            p0 = planned[0]
+            when = f"{p0.at:%Y-%m-%d}" if p0.at else "an earlier day"
+            msg = f"Not tried: planned on {when} by {p0.author or 'someone'}, not run yet. " + msg.removeprefix(
+                "Not tried: ")
+        return CheckResult(already_tried=False, message=msg, planned=planned, matches=[CheckMatch(
+            entry_id=None, run_ids=[ref_run.run_id], score=0.0, author=ref_run.user, at=ref_run.start,
+            summary=f"run {ref_run.run_name or ref_run.run_id[:8]} with {key}={fmt(ref_v)}")])
+    runs_hit.sort(key=lambda h: h[0].start)
+    cited = list(dict.fromkeys(h[0].run_id for h in runs_hit))[:3]
+    hit, v, ref, rv, key = runs_hit[0]
+    summary = (f"run {hit.run_name or hit.run_id[:8]} by {hit.user or 'someone'} on {hit.start:%Y-%m-%d} "
+               f"used {key}={fmt(v)}")
+    if ref is not None and rv is not None:
+        summary += f" (vs {fmt(rv)} in {ref.run_name or ref.run_id[:8]})"
+    entry_id = next((e for rid in cited for e in idx.run_entries.get(rid, [])
+                     if len(set(cited) | set(idx.entry_runs.get(e, []))) <= MAX_CITED), None)
+    outcome = describe_outcome(idx, None, cited, metric, "", "")
+    match = CheckMatch(entry_id=entry_id, run_ids=cited, score=1.0, summary=summary, outcome=outcome,
+                       author=hit.user, at=hit.start)
+    msg = f"Already tried: {summary}."
+    if outcome:
+        msg += f" Outcome: {outcome}."
+    return CheckResult(already_tried=True, matches=[match], message=msg)
+
+
+def _best_in(idx: HistoryIndex, pool: list[tuple[ParamSig, float]], metric: str | None, goal: str
+             ) -> tuple[RunSnapshot, float] | None:
+    """The best valid run (metric in force) among the signatures, with its setting value (per-signature
+    bests are cached)."""
+    if not metric:
+        return None
+    cache = idx.cache.setdefault(f"sigbest:{metric}:{goal}", {})
+    assert isinstance(cache, dict)
+    void = idx.void_runs()
+    sign = -1.0 if goal == "max" else 1.0
+    best: tuple[float, RunSnapshot, float] | None = None
+    for sig, v in pool:
+        if sig.sid not in cache:
+            cand = [r for r in sig_runs(idx, sig) if idx.valid(r, metric) and r.run_id not in void]
+            cache[sig.sid] = min(cand, key=lambda r: (sign * r.metrics[metric], r.start)) if cand else None
+        r = cache[sig.sid]
+        if r is not None:
+            score = sign * r.metrics[metric]
+            if best is None or score < best[0]:
+                best = (score, r, v)
+    return (best[1], best[2]) if best else None
+
+
+def _moves(ref: float, v: float, change: Change) -> bool:
+    if ref == 0 or ref * v < 0:
+        return False
+    if change.sign > 0 and not v > ref * (1 + 1e-9):
+        return False
+    if change.sign < 0 and not v < ref * (1 - 1e-9):
+        return False
+    if change.factor is not None:
+        return abs(v / ref - change.factor) <= 0.25 * change.factor
+    return True
+
+
+def _change_words(change: Change, key: str) -> str:
+    if change.sign == 0:
+        return f"{key}={change.value}"
+    if change.sign == 2:
+        return f"{key} varied"
+    if change.factor is not None:
+        return f"{key} at {change.factor:g}x a run's value"
+    return f"a {'higher' if change.sign > 0 else 'lower'} {key} than the reference runs"

@@ -1,0 +1,217 @@
+"""What a check answers: the "already tried" and "not tried" results, with what the history cites.
+
+Matches are picked and cited here (at most ``MAX_CITED`` runs, the entries they belong to, the
+outcome by the metric in force); a plan found only as a plan, or only as a variant of what was
+done (a plain autoencoder for a VAE), is "not tried", with the closest thing the history holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from narrative import vocab
+from narrative.approaches import UMBRELLA, derive
+from narrative.history_index import Fact, HistoryIndex, fmt
+from narrative.plan_reading import PlanTerms
+from narrative.types import CheckMatch, CheckResult, PlannedItem
+
+THRESHOLD = 0.62
+MAX_CITED = 6
+
+
+def fact_cover(idx: HistoryIndex, f: Fact) -> frozenset[str]:
+    cov = set(f.ctx_cover)
+    for rid in f.run_ids[:4]:
+        cov |= idx.run_docs[rid].cover
+    return frozenset(cov)
+
+
+def variant_of(specific: set[str], cover: frozenset[str] | set[str]) -> str | None:
+    """The plan's concept of which ``cover`` holds only a sibling or the parent: a VAE planned where a plain
+    autoencoder was tried, bf16 where fp16 was, LoRA on MLP blocks where it was on attention. None when the
+    candidate holds every specific concept of the plan, or nothing related to the missing ones."""
+    for k in sorted(specific):
+        if k in cover:
+            continue
+        parents = {p for p in vocab.CLOSURE[k] if p not in UMBRELLA or p in _VARIANT_PARENTS}
+        if parents & cover:
+            return k
+    return None
+
+
+# umbrella concepts that still make siblings variants of each other (every GBM is a tree model, but an
+# XGBoost plan is not answered by LightGBM runs -- "gbm" is the parent that says so)
+_VARIANT_PARENTS = frozenset({"gbm", "imbalance", "augmentation", "optimizer"})
+
+
+def planned_items(idx: HistoryIndex, specific: set[str], scored: list[tuple[float, Fact, list[str]]]
+             ) -> list[PlannedItem]:
+    """Plans in the log (next steps, plan sentences) for the same thing; one per entry, oldest first."""
+    seen: set[str] = set()
+    out: list[tuple[Fact, str]] = []
+    best = max((s for s, f, _ in scored if f.planned), default=0.0)
+    for s, f, _ in sorted(scored, key=lambda x: (-x[0], x[1].at)):
+        if not f.planned or s < max(THRESHOLD, best * 0.85) or f.entry_id in seen:
+            continue
+        if variant_of(specific, f.ctx_cover):
+            continue
+        seen.add(f.entry_id)
+        out.append((f, f.text))
+    out.sort(key=lambda x: x[0].at)
+    return [PlannedItem(entry_id=f.entry_id, author=f.author, at=f.at, text=clip(text, 200)) for f, text in out[:3]]
+
+
+def _closest_variant(idx: HistoryIndex, specific: set[str]) -> Fact | None:
+    """A statement of something done with a sibling or the parent of the plan's concept (random negatives
+    for a plan to mine hard ones): the closest thing the history holds."""
+    best: tuple[tuple[bool, bool, dt.datetime], Fact] | None = None
+    for k in specific:
+        for parent in vocab.CLOSURE[k]:
+            if parent in UMBRELLA and parent not in _VARIANT_PARENTS:
+                continue
+            for i in idx.concept_facts.get(parent, ())[:500]:
+                f = idx.facts[i]
+                if k in vocab.cover(frozenset(f.concepts)):
+                    continue
+                rank = (f.evidence, bool(f.run_ids), f.at)
+                if best is None or rank > best[0]:
+                    best = (rank, f)
+    return best[1] if best else None
+
+
+def not_tried(idx: HistoryIndex, scored: list[tuple[float, Fact, list[str]]],
+               variants: list[tuple[float, Fact, list[str]]], variant_runs: list[str],
+               planned: list[PlannedItem], specific: set[str]) -> CheckResult:
+    if planned:
+        p0 = planned[0]
+        when = f"{p0.at:%Y-%m-%d}" if p0.at else "an earlier day"
+        msg = f"Not tried: planned on {when} by {p0.author or 'someone'}, not run yet: \"{p0.text}\""
+        if len(planned) > 1:
+            msg += f" (planned {len(planned)} times)"
+        return CheckResult(already_tried=False, matches=[], message=msg, planned=planned)
+    closest: Fact | None = None
+    if variants:
+        closest = variants[0][1]
+    elif scored and scored[0][0] >= 0.35:
+        closest = scored[0][1]
+    else:
+        closest = _closest_variant(idx, specific)
+    msg = "Not tried yet as far as the log and the tracker show."
+    matches: list[CheckMatch] = []
+    if closest is not None:
+        msg = f"Not tried; closest: {closest.author} on {closest.at:%Y-%m-%d}: \"{clip(closest.text, 140)}\""
+        if closest.modality in ("plan", "counterfactual", "conditional", "negated", "question"):
+            msg += f" ({_MODALITY_WORDS[closest.modality]})"
+    elif variant_runs:
+        r0 = idx.run_by_id[variant_runs[0]]
+        msg = (f"Not tried; closest: run {r0.run_name or r0.run_id[:8]} by {r0.user or 'someone'} on "
+               f"{r0.start:%Y-%m-%d} (" + ", ".join(f"{k}={v}" for k, v in list(r0.params.items())[:4]) + ")")
+        matches.append(CheckMatch(entry_id=None, run_ids=variant_runs[:3], score=0.0,
+                                  summary=msg.removeprefix("Not tried; closest: "), author=r0.user, at=r0.start))
+    return CheckResult(already_tried=False, matches=matches, message=msg)
+
+
+_MODALITY_WORDS = {
+    "plan": "a plan, not a run", "counterfactual": "said as what should have been done",
+    "conditional": "only if something else happened", "negated": "said as not done",
+    "question": "asked, not done",
+}
+
+
+def clip(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 3].rsplit(" ", 1)[0] + "..."
+
+
+def _pick_runs(idx: HistoryIndex, terms: PlanTerms, fact_runs: list[str], run_scores: dict[str, float],
+               cutoff: float, fact: Fact | None = None) -> list[str]:
+    def has_key(rid: str) -> bool:
+        doc = idx.run_docs[rid]
+        return not doc.cover.isdisjoint(terms.key_concepts) if terms.key_concepts else True
+
+    chosen = [r for r in fact_runs if has_key(r)]
+    if not chosen and fact is not None:
+        # a sentence without runs ("not worth it, 300 stays") is about the runs of its neighbours
+        near = [g for g in idx.entry_facts.get(fact.entry_id, []) if g.run_ids and g.para == fact.para
+                and abs(g.position - fact.position) <= 3]
+        near.sort(key=lambda g: abs(g.position - fact.position))
+        for g in near:
+            chosen += [r for r in g.run_ids if has_key(r) and r not in chosen]
+        if not chosen:
+            linked = idx.entry_runs.get(fact.entry_id, [])
+            keyed = [r for r in linked if has_key(r)]
+            if keyed and len(keyed) < len(linked):
+                chosen = keyed
+    if not chosen:
+        good = sorted((r for r, s in run_scores.items() if s >= cutoff), key=lambda r: (-run_scores[r],
+                                                                                     idx.run_by_id[r].start))
+        chosen = good[:3]
+    if not chosen:
+        chosen = fact_runs[:2]
+    return chosen[:3]
+
+
+def build_tried(idx: HistoryIndex, terms: PlanTerms, scored: list[tuple[float, Fact, list[str]]],
+           run_scores: dict[str, float], best: float) -> CheckResult:
+    metric, _ = idx.metric_now()
+    approaches = {a.key: a for a in derive(idx)}
+    cited: set[str] = set()
+    matches: list[CheckMatch] = []
+    used_entries: set[str] = set()
+    for s, f, _runs in scored:
+        if s < max(THRESHOLD, best * 0.85) or f.entry_id in used_entries:
+            continue
+        rids = _pick_runs(idx, terms, f.run_ids, run_scores, THRESHOLD, f)
+        new_cited = cited | set(rids)
+        if len(new_cited) > MAX_CITED:
+            continue
+        entry_runs = set(idx.entry_runs.get(f.entry_id, []))
+        entry_id: str | None = f.entry_id
+        if len(new_cited | entry_runs) > MAX_CITED:
+            entry_id = None
+        else:
+            new_cited |= entry_runs
+        cited = new_cited
+        used_entries.add(f.entry_id)
+        ap = next((approaches[k] for k in terms.key_concepts if k in approaches), None)
+        matches.append(CheckMatch(
+            entry_id=entry_id, run_ids=rids, score=round(s, 3),
+            summary=f"{f.author} on {f.at:%Y-%m-%d}: \"{clip(f.text, 200)}\"",
+            approach=ap.name if ap else None,
+            outcome=describe_outcome(idx, f, rids, metric, ap.status if ap else "", ap.reason_kind if ap else ""),
+            author=f.author, at=f.at,
+        ))
+        if len(matches) >= 3:
+            break
+    if not matches:
+        # matched on run params only
+        rids = sorted(run_scores, key=lambda r: (-run_scores[r], idx.run_by_id[r].start))[:3]
+        r0 = idx.run_by_id[rids[0]]
+        matches.append(CheckMatch(
+            entry_id=None, run_ids=rids, score=round(best, 3),
+            summary=f"run {r0.run_name or r0.run_id[:8]} by {r0.user or 'someone'} on {r0.start:%Y-%m-%d} "
+                    f"already used " + ", ".join(f"{k}={v}" for k, v in list(r0.params.items())[:4]),
+            outcome=describe_outcome(idx, None, rids, metric, "", ""), author=r0.user, at=r0.start,
+        ))
+    top = matches[0]
+    msg = f"Already tried: {top.summary}"
+    if top.outcome:
+        msg += f" Outcome: {top.outcome}."
+    return CheckResult(already_tried=True, matches=matches, message=msg)
+
+
+def describe_outcome(idx: HistoryIndex, f: Fact | None, rids: list[str], metric: str | None, status: str,
+             reason_kind: str) -> str:
+    parts: list[str] = []
+    if status in ("abandoned", "exhausted"):
+        parts.append(f"{status} ({reason_kind or 'no gain'})")
+    elif status == "adopted":
+        parts.append("adopted")
+    elif f is not None and f.negative:
+        parts.append("did not work")
+    if metric:
+        vals = [f"{idx.run_by_id[r].run_name or r[:8]} {metric} {fmt(idx.run_by_id[r].metrics[metric])}"
+                for r in rids if metric in idx.run_by_id[r].metrics]
+        if vals:
+            parts.append("; ".join(vals[:3]))
+    return ", ".join(parts)

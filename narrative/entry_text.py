@@ -1,0 +1,77 @@
+"""Sizes and small text helpers of the local structuring rules (``narrative.structuring``): how long
+an item may be, how a text splits into clauses, what counts as a question, and how all sections
+together are kept near the length of the message they came from.
+"""
+
+from __future__ import annotations
+
+import re
+
+from storage.records import EntryStructure
+
+MAX_ITEM_CHARS = 380          # the contract allows 400; leave room for a prefix
+MAX_SUBJECT_CHARS = 160
+BUDGET_RATIO = 1.4            # all section text together, relative to the message
+BUDGET_SLACK = 120
+FIRST_RESULT_NUMBER = re.compile(r"(?<![\w.])[-+~]?(?:\d*\.\d{2,}|\d{2}\.\d%?|\d+%)")
+_CLAUSE_SPLIT = re.compile(r",?\s+(?:but|while|whereas|though|although)\s+|;\s+|\s+--\s+")
+QUESTION = re.compile(
+    r"\?|^\s*(?:q|open q|open question|question|open)\b[^:]*:|\bnot sure\b|\bunsure\b|\bwonder|"
+    r"\bwould love a\b|\bpair of eyes\b|\bneed to ask\b|\bno idea\b|\bunclear\b|\beither\b.+\bor\b|"
+    r"\bcheck (?:how|whether|if)\b|\bwhether\b",
+    re.IGNORECASE,
+)
+QUESTION_PREFIX = re.compile(r"^\s*(?:q|open q|open question|question|open)\b[^:]{0,30}:\s*", re.IGNORECASE)
+
+
+def split_clauses(text: str) -> list[str]:
+    parts = [p.strip(" ,.;") for p in _CLAUSE_SPLIT.split(text)]
+    return [p for p in parts if len(p) >= 3]
+
+
+def short_subject(subject: str) -> str:
+    return clip(subject, 60)
+
+
+def has_number(text: str) -> bool:
+    return bool(FIRST_RESULT_NUMBER.search(text))
+
+
+def clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:") + "…"
+
+
+def add_item(items: list[str], text: str) -> None:
+    text = text.strip()
+    if text and text not in items:
+        items.append(text)
+
+
+def fit_budget(structure: EntryStructure, message_chars: int) -> None:
+    """Keep all sections together near the message's length: observations go first, then the
+    longest hypotheses are shortened."""
+    budget = BUDGET_RATIO * message_chars + BUDGET_SLACK
+
+    def total() -> int:
+        return sum(len(t) for t in (*structure.hypotheses, *structure.observations, *structure.next_steps,
+                                     *structure.open_questions, *(c.text for c in structure.conclusions)))
+
+    while total() > budget and structure.observations:
+        structure.observations.pop()
+    for limit in (160, 100, 60):
+        for section in (structure.hypotheses, structure.next_steps, structure.open_questions):
+            for index, item in enumerate(section):
+                if total() > budget:
+                    section[index] = clip(item, limit)
+        for conclusion in structure.conclusions:
+            if total() > budget:
+                conclusion.text = clip(conclusion.text, limit)
+    while total() > budget and len(structure.hypotheses) > 1:
+        structure.hypotheses.pop()
+    while total() > budget and structure.conclusions:
+        structure.conclusions.pop()

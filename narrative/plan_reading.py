@@ -1,0 +1,335 @@
+"""How a plan or a question is read and scored against the history index (for ``narrative.checking``
+and ``narrative.answering``).
+
+The main clause is mapped to concepts (paraphrases folded by ``narrative.vocab``) and content tokens
+with weights (``PlanTerms``); ``Query`` scores the index's facts, param signatures and runs by the share
+of that weight they cover, memoised per param signature, and shortlists candidates through the
+index's postings so that a check stays bounded on large projects.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import re
+from dataclasses import dataclass
+
+from narrative import concepts as concept_table
+from narrative import lexicon, vocab
+from narrative.approaches import UMBRELLA
+from narrative.history_index import Fact, HistoryIndex, ParamSig
+
+SHORTLIST = 300  # facts fully scored per check (the best by their own words)
+_CLAUSE_END = re.compile(
+    r"\?\s+|\.\s+(?=[A-Za-z])|,?\s+(?:it'?s|it|since|because|so that|so the|so we|which|as it|that way|"
+    r"hoping|in case|might|would|could)\s+(?=\w)|\s+-{1,2}\s+",
+    re.I,
+)
+ASIDE = re.compile(r"\b(instead of|rather than|in place of|similar to|as with|like(?! to\b)|e\.g\.?|such as)"
+                    r"\s+[^,.;?!]*", re.I)
+_ALSO = re.compile(r"\b(as well|too|also)\b", re.I)
+_IDENT = re.compile(r"\b[A-Za-z]+[_][A-Za-z0-9_]+\b|\b[A-Za-z]+\d+[A-Za-z0-9]*\b|\b[a-z]+[A-Z][A-Za-z0-9]+\b")
+_FILLER = re.compile(r"^\s*(what if we|what about|how about|should we( just)?|could we|can we|let'?s|"
+                     r"i want to|we should|thinking (of|about)|planning to|i'?m going to|gonna|maybe|why not|"
+                     r"i'?d like to|going to|plan:?|idea:?|next:?|try(ing)?)\b", re.I)
+
+
+@dataclass
+class PlanTerms:
+    concepts: dict[str, float]  # concept -> weight
+    tokens: dict[str, float]  # token -> weight
+    key_concepts: set[str]
+
+
+_ABBREV = re.compile(r"\b(i\.e|e\.g|a\.k\.a|etc|vs|approx|incl)\.", re.I)
+_RESTATE = re.compile(r"\b(ie|aka|namely|that is|in other words|meaning)\b", re.I)
+_MODIFIER_AFTER = re.compile(r"^\s*(style|like|based|type|ish|flavou?red|inspired|esque|ish)\b")
+UNIT_WORDS = frozenset({"dim", "dims", "dimensional", "d", "k", "bit", "bits", "heads", "layer", "layers", "px",
+                         "rank", "leaves", "trees", "epochs", "ep", "shots", "neighbors", "neighbours", "folds"})
+_MODIFIER_WORDS = frozenset({"style", "like", "based", "type", "ish", "esque", "flavoured", "flavored", "inspired"})
+_NUMBER = re.compile(r"\d+(\.\d+)?(e-?\d+)?")
+
+
+def main_clause(plan: str) -> str:
+    text = _ABBREV.sub(lambda m: m.group(1).replace(".", ""), plan.strip())
+    parts = [p for p in _CLAUSE_END.split(text) if p and p.strip()]
+    head = parts[0] if parts else text
+    if not (vocab.concept_set(head) - UMBRELLA) and len(parts) > 1:
+        # the first clause is only filler ("quick question?"): take the first with substance
+        head = next((p for p in parts if vocab.concept_set(p) - UMBRELLA), head)
+    return head
+
+
+def _param_number_positions(words: list[str]) -> set[int]:
+    """Indexes of numbers that are a parameter's value ("rank 64", "lr 0.05", "1500 trees")."""
+    out: set[int] = set()
+    for i, w in enumerate(words):
+        if not _NUMBER.fullmatch(w):
+            continue
+        prev = words[i - 1] if i else ""
+        prev2 = f"{words[i - 2]} {prev}" if i >= 2 else ""
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if (prev in lexicon.PARAM_ALIASES or prev2 in lexicon.PARAM_ALIASES or nxt in lexicon.PARAM_SUFFIX_WORDS
+                or nxt in UNIT_WORDS):
+            out.add(i)
+    return out
+
+
+def plan_terms(plan: str, idx: HistoryIndex) -> PlanTerms:
+    head = main_clause(plan)
+    # a plain-language description of a concept ("... that sound like the keyword") is read before asides
+    # are cut, since its own words may look like one
+    whole = vocab.norm(head)
+    described: dict[str, float] = {}
+    described_stems: set[str] = set()
+    for cid, (a, b) in concept_table.described(whole):
+        described[cid] = 1.0
+        described_stems |= {vocab.stem(w) for w in re.findall(r"[a-z0-9]+", whole[a:b])}
+    head = ASIDE.sub(" ", head)
+    head = _FILLER.sub(" ", head)
+    also = bool(_ALSO.search(head))
+    ident_parts: set[str] = set()
+    for ident in _IDENT.findall(head):
+        ident_parts |= {vocab.stem(t) for t in re.split(r"[_\-]", ident.lower()) if t}
+    spans = vocab.concepts_in(head)
+    normed = vocab.norm(head)
+    restated_at = min((m.start() for m in _RESTATE.finditer(normed)), default=-1)
+    concepts: dict[str, float] = {}
+    modifiers: set[str] = set()
+    covered_chars: set[int] = set()
+    for cid, sp in spans.items():
+        if not sp:
+            continue
+        c = vocab.CONCEPT_BY_ID[cid]
+        if all(_MODIFIER_AFTER.match(normed[b:]) for _, b in sp):
+            # "BERT-style cross-encoder", "transformer-based detector": a modifier, not the object
+            modifiers.add(cid)
+            w = 0.25
+        elif cid in UMBRELLA:
+            w = 0.25
+        elif not _in_history(idx, cid):
+            w = 3.0  # a family or technique nobody has touched: the plan is about something new
+        else:
+            w = c.weight * (0.5 if also else 1.0)
+        concepts[cid] = w
+        for a, b in sp:
+            covered_chars.update(range(a, b))
+    # drop a broad concept when a narrower one was named
+    for cid in list(concepts):
+        for broad in vocab.CLOSURE[cid]:
+            if broad in concepts and broad != cid:
+                concepts[broad] = min(concepts[broad], 0.25)
+    for cid in described:
+        if cid not in concepts:
+            concepts[cid] = 3.0 if not _in_history(idx, cid) else vocab.CONCEPT_BY_ID[cid].weight
+            for broad in vocab.CLOSURE[cid]:
+                concepts[broad] = min(concepts.get(broad, 0.25), 0.25)
+    key = {c for c in concepts if c not in UMBRELLA and c not in modifiers}
+    if restated_at >= 0:
+        # "an attention-based detector, i.e. a transformer": what follows names the object
+        after = {cid for cid, sp in spans.items() if sp and all(a > restated_at for a, _ in sp)}
+        before = {cid for cid, sp in spans.items() if sp and cid not in after}
+        if after:
+            for cid in before - after:
+                concepts[cid] = min(concepts.get(cid, 0.25), 0.25)
+                key.discard(cid)
+            for cid in after:
+                if _in_history(idx, cid):
+                    concepts[cid] = max(concepts[cid], 1.0)
+                    key.add(cid)
+    restated_objects = restated_at >= 0 and any(
+        sp and all(a > restated_at for a, _ in sp) for sp in spans.values())
+    if not key:
+        # only broad terms ("a transformer", "an encoder"): they are the object of the plan
+        for cid, sp in spans.items():
+            if sp and cid in UMBRELLA and cid not in modifiers and _in_history(idx, cid):
+                concepts[cid] = max(concepts[cid], 1.0)
+                key.add(cid)
+    toks: dict[str, float] = {}
+    max_idf = idx.idf("__never_seen__")
+    matches = list(re.finditer(r"[a-z0-9][a-z0-9.:+']*[a-z0-9]|[a-z0-9]", normed))
+    words = [m.group(0).strip(".:+'") for m in matches]
+    param_numbers = _param_number_positions(words)
+    kept: list[str] = []
+    for i, (m, raw) in enumerate(zip(matches, words, strict=True)):
+        if any(j in covered_chars for j in range(m.start(), m.end())):
+            continue
+        if not raw or raw in vocab.STOPWORDS or (described_stems and vocab.stem(raw) in described_stems):
+            continue
+        tok = raw if raw.isdigit() else vocab.stem(raw)
+        if vocab.is_generic(tok) or (len(tok) < 2 and i not in param_numbers) or raw in _MODIFIER_WORDS:
+            continue
+        if _NUMBER.fullmatch(tok) and i not in param_numbers:
+            continue  # bare numbers are supporting detail, not the object of the plan
+        df = idx.df.get(tok, 0)
+        if df == 0 and len(tok) >= 8:
+            # a compound the history spells apart ("crossencoder" vs "cross encoder")
+            split = next(((tok[:k], tok[k:]) for k in range(3, len(tok) - 2)
+                          if idx.df.get(vocab.stem(tok[:k])) and idx.df.get(vocab.stem(tok[k:]))), None)
+            if split:
+                for part in split:
+                    pt = vocab.stem(part)
+                    toks[pt] = max(toks.get(pt, 0.0), 0.3 + 0.7 * (idx.idf(pt) / max_idf))
+                continue
+        w = 0.5 if df == 0 else 0.3 + 0.7 * (idx.idf(tok) / max_idf)
+        if i in param_numbers:
+            w = 0.6
+        if tok in ident_parts:
+            w += 0.8  # identifiers (device_model, dinov2) are the object of the plan
+        if 0 <= m.start() < restated_at and restated_objects:
+            w *= 0.5  # described again after "i.e.": the restatement is what to match
+        toks[tok] = max(toks.get(tok, 0.0), w)
+        kept.append(tok)
+    # two words the history writes as one ("cross encoder" vs "crossencoder")
+    for a_tok, b_tok in itertools.pairwise(kept):
+        joined = a_tok + b_tok
+        if idx.df.get(joined) and joined not in toks:
+            toks[joined] = 0.3 + 0.7 * (idx.idf(joined) / max_idf)
+    return PlanTerms(concepts, toks, key)
+
+
+def _in_history(idx: HistoryIndex, cid: str) -> bool:
+    # postings are keyed by closed concepts: a narrower mention (SMOTE) counts for the broader one
+    return bool(idx.concept_facts.get(cid) or idx.concept_sigs.get(cid) or idx.name_concept_runs.get(cid))
+
+
+def _near_concepts(terms: PlanTerms) -> set[str]:
+    out = set(terms.key_concepts)
+    for c in terms.key_concepts:
+        out |= vocab.CLOSURE[c]
+    return out - UMBRELLA
+
+
+def score_cover(terms: PlanTerms, cover: frozenset[str], toks: set[str] | frozenset[str]) -> tuple[float, bool]:
+    """Share of the plan's weight a candidate covers (``cover`` already closed under "broader")."""
+    total = covered = 0.0
+    key_hit = False
+    for cid, w in terms.concepts.items():
+        total += w
+        if cid in cover:
+            covered += w
+            if cid in terms.key_concepts:
+                key_hit = True
+    for tok, w in terms.tokens.items():
+        total += w
+        if tok in toks:
+            covered += w
+    return (covered / total if total else 0.0), key_hit
+
+
+class Query:
+    """One plan's scoring against the index, memoised per param signature (runs share them)."""
+
+    def __init__(self, idx: HistoryIndex, terms: PlanTerms) -> None:
+        self.idx, self.terms = idx, terms
+        self.near = frozenset(_near_concepts(terms))
+        self.tokset = frozenset(terms.tokens)
+        self.cset = frozenset(terms.concepts)
+        self._sig: dict[int, tuple[float, bool]] = {}
+
+    def sig_score(self, sig: ParamSig) -> tuple[float, bool]:
+        got = self._sig.get(sig.sid)
+        if got is None:
+            got = self._sig[sig.sid] = score_cover(self.terms, sig.cover, sig.toks_near(self.near))
+        return got
+
+    def run_score(self, rid: str) -> tuple[float, bool]:
+        doc = self.idx.run_docs[rid]
+        if (doc.name_cover and not self.cset.isdisjoint(doc.name_cover)) or (
+                doc.name_toks and not self.tokset.isdisjoint(doc.name_toks)):
+            return score_cover(self.terms, doc.cover, doc.toks_near(self.near))
+        return self.sig_score(doc.sig)
+
+    def fact_score(self, f: Fact) -> float:
+        terms = self.terms
+        s, key_hit = score_cover(terms, f.ctx_cover, f.ctx_toks)
+        if terms.key_concepts and not key_hit:
+            s *= 0.5
+        for rid in f.run_ids[:4]:
+            rs, rk = self.run_score(rid)
+            if rk or not terms.key_concepts:
+                s = max(s, rs)
+        return s
+
+    def shortlist(self, cand: set[int], keep: int = SHORTLIST) -> list[int]:
+        """The ``keep`` candidates whose own words cover the plan best (accumulated over postings), so that
+        the full score (with the runs' params) is computed for a bounded number of facts."""
+        if len(cand) <= keep:
+            return list(cand)
+        idx, terms = self.idx, self.terms
+        acc: dict[int, float] = dict.fromkeys(cand, 0.0)
+        keyed: set[int] = set()
+        for cid, w in terms.concepts.items():
+            posting = idx.ctx_concept_facts.get(cid, ())
+            hits = [i for i in posting if i in acc] if len(posting) < 4 * len(acc) else [
+                i for i in acc if cid in idx.facts[i].ctx_cover]
+            for i in hits:
+                acc[i] += w
+            if cid in terms.key_concepts:
+                keyed.update(hits)
+        for tok, w in terms.tokens.items():
+            posting = idx.ctx_token_facts.get(tok, ())
+            hits = [i for i in posting if i in acc] if len(posting) < 4 * len(acc) else [
+                i for i in acc if tok in idx.facts[i].ctx_toks]
+            for i in hits:
+                acc[i] += w
+        if terms.key_concepts:
+            for i in acc:
+                if i not in keyed:
+                    acc[i] *= 0.5
+        facts = idx.facts
+        return heapq.nlargest(keep, acc, key=lambda i: (acc[i], bool(facts[i].run_ids), facts[i].at))
+
+    def candidate_facts(self, skip_umbrella: bool = True, token_cap: int = 400) -> set[int]:
+        idx, terms = self.idx, self.terms
+        cand: set[int] = set()
+        for cid in terms.concepts:
+            if skip_umbrella and cid in UMBRELLA and terms.key_concepts and cid not in terms.key_concepts:
+                continue
+            cand.update(idx.concept_facts.get(cid, ()))
+        for tok in terms.tokens:
+            posting = idx.token_facts.get(tok, ())
+            if 0 < len(posting) <= token_cap:
+                cand.update(posting)
+        return cand
+
+    def top_runs(self, limit: int = 50, concepts: set[str] | None = None) -> list[tuple[float, str]]:
+        """Best-scoring runs carrying one of ``concepts`` (default: the plan's key concepts), best first.
+
+        Scores are computed once per param signature; only the best signatures are expanded to runs.
+        """
+        idx = self.idx
+        want = self.terms.key_concepts if concepts is None else concepts
+        keyed = bool(self.terms.key_concepts)
+        sigs: dict[int, tuple[float, ParamSig]] = {}
+        for cid in want:
+            for sig in idx.concept_sigs.get(cid, ()):
+                if sig.sid not in sigs:
+                    s, key_hit = self.sig_score(sig)
+                    sigs[sig.sid] = (s if key_hit or not keyed else s * 0.5, sig)
+        scored: dict[str, float] = {}
+        ordered = sorted(sigs.values(), key=lambda x: (-x[0], idx.run_by_id[x[1].run_ids[0]].start))
+        for s, sig in ordered:
+            if len(scored) >= limit:
+                break  # signatures come best first (ties: earliest run first)
+            for rid in sig.run_ids[:limit]:
+                scored[rid] = s
+        # runs whose name adds what their params do not say
+        extra: set[str] = set()
+        for cid in want:
+            extra.update(idx.name_concept_runs.get(cid, ())[:2000])
+        for tok in self.tokset:
+            extra.update(idx.name_token_runs.get(tok, ())[:2000])
+        for rid in extra:
+            doc = idx.run_docs[rid]
+            if want and doc.cover.isdisjoint(want):
+                continue
+            s, key_hit = self.run_score(rid)
+            scored[rid] = max(scored.get(rid, -1.0), s if key_hit or not keyed else s * 0.5)
+        top = heapq.nsmallest(limit, scored.items(), key=lambda kv: (-kv[1], idx.run_by_id[kv[0]].start))
+        return [(s, rid) for rid, s in top]
+
+def specific_keys(terms: PlanTerms) -> set[str]:
+    """The plan's key concepts that no other key concept implies (SMOTE, not also oversampling)."""
+    keys = set(terms.key_concepts)
+    return {k for k in keys if not any(k in vocab.CLOSURE[o] for o in keys if o != k)}

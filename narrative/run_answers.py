@@ -1,0 +1,257 @@
+"""Answers read off the runs themselves, for ``narrative.answering``: a person's runs, the run closest to
+a reference, the facts of runs the question names, the seed noise, and "does X beat Y".
+
+Each answer appends its sentences to ``parts`` and its citations to a ``Cites``, which keeps an answer
+to at most ``MAX_RUNS`` cited runs (an entry is cited with its runs or not at all).
+"""
+
+from __future__ import annotations
+
+import re
+
+from narrative import vocab
+from narrative.approaches import UMBRELLA
+from narrative.history_index import HistoryIndex, fmt
+from narrative.types import Citation
+from storage.records import Goal, RunSnapshot
+
+MAX_RUNS = 6
+QWORDS = re.compile(r"^\s*(why|what|which|how|did|does|do|is|are|was|were|should|can|could|who|when|where)\b"
+                     r"(\s{1,8}(did|do|does|is|are|was|were|we|not|n't|didn't|aren't|isn't))*", re.I)
+RUN_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:+\-]{2,80}")
+_SCOPE = re.compile(r"\b(on|for|with|in)\s{1,4}([\w\-.]{2,40})", re.I)
+BEATS = re.compile(r"\b(beats?|outperform\w*|better than|worse than|vs\.?|versus|compared? (to|with)|against|"
+                    r"over|or)\b", re.I)
+
+
+class Cites:
+    def __init__(self, idx: HistoryIndex) -> None:
+        self.idx = idx
+        self.items: list[Citation] = []
+        self.runs: set[str] = set()
+
+    def add(self, entry_id: str | None, run_ids: list[str]) -> None:
+        rids = [r for r in run_ids if r in self.idx.run_by_id]
+        room = [r for r in rids if r not in self.runs]
+        if len(self.runs | set(room)) > MAX_RUNS:
+            room = room[: max(0, MAX_RUNS - len(self.runs))]
+        eid = entry_id
+        if eid is not None:
+            eruns = set(self.idx.entry_runs.get(eid, []))
+            if len(self.runs | set(room) | eruns) > MAX_RUNS:
+                eid = None
+            else:
+                self.runs |= eruns
+        self.runs |= set(room)
+        if eid is None and not room:
+            return
+        for c in self.items:
+            if c.entry_id == eid and eid is not None:
+                c.run_ids = list(dict.fromkeys([*c.run_ids, *room]))
+                return
+        self.items.append(Citation(entry_id=eid, run_ids=room))
+
+
+def run_label(idx: HistoryIndex, r: RunSnapshot, metric: str | None) -> str:
+    name = r.run_name or r.run_id[:8]
+    if metric and metric in r.metrics:
+        return f"{name} ({metric} {fmt(r.metrics[metric])})"
+    return name
+
+
+def distinctive(idx: HistoryIndex, r: RunSnapshot, limit: int = 5) -> str:
+    cached = idx.cache.get("param_counts")
+    counts: dict[tuple[str, str], int] = cached if isinstance(cached, dict) else {}
+    if not isinstance(cached, dict):
+        for sig in idx.sigs:
+            for kv in sig.items:
+                counts[kv] = counts.get(kv, 0) + len(sig.run_ids)
+        idx.cache["param_counts"] = counts
+    n = max(1, len(idx.runs) - 1)
+    own = {kv: counts.get(kv, 0) - 1 for kv in r.params.items()}
+    items = sorted(r.params.items(), key=lambda kv: own[kv])
+    keep = [f"{k}={v}" for k, v in items if own[(k, v)] < 0.5 * n][:limit]
+    return ", ".join(keep)
+
+
+def person_named(idx: HistoryIndex, q: str) -> str | None:
+    users = {r.user.lower(): r.user for r in idx.runs if r.user}
+    for m in RUN_REF.finditer(q):
+        w = m.group(0).rstrip(".:-,'s").lower()
+        if w in users and len(w) >= 3 and w not in vocab.STOPWORDS:
+            return users[w]
+    return None
+
+
+_ACTIVITY = frozenset({"tri", "try", "run", "log", "work", "do", "did", "test", "get", "got", "been", "lately",
+                       "recent", "recently", "week", "today", "yesterday", "latest", "last", "up", "since", "late",
+                       "has", "have", "doing", "done"})
+
+
+def about_more_than(body: str, person: str) -> bool:
+    """Whether the question asks about something besides the person's activity ("what did shmuma get with
+    dueling?" is about dueling)."""
+    rest = {t for t in vocab.tokens(body) if t != person.lower() and t not in _ACTIVITY and not vocab.is_generic(t)}
+    return bool(rest)
+
+
+def person_runs(idx: HistoryIndex, user: str, metric: str | None, goal: Goal, parts: list[str],
+                 cites: Cites) -> None:
+    runs = sorted((r for r in idx.runs if r.user == user), key=lambda r: r.start)
+    if not runs:
+        return
+    recent = runs[-3:]
+    span = f"{runs[0].start:%Y-%m-%d} to {runs[-1].start:%Y-%m-%d}"
+    parts.append(f"{user} has {len(runs)} run(s) in the tracker, {span}; latest: "
+                 + "; ".join(f"{run_label(idx, r, metric)} [{distinctive(idx, r, limit=2)}]"
+                                       for r in reversed(recent)) + ".")
+    cites.add(None, [r.run_id for r in recent])
+    best = idx.best_run(metric, goal, runs) if metric else None
+    if best is not None and best not in recent:
+        parts.append(f"Their best by {metric}: {run_label(idx, best, metric)}.")
+        cites.add(None, [best.run_id])
+
+
+def _run_text(r: RunSnapshot) -> str:
+    return " ".join([r.run_name or "", *r.params.values()]).lower()
+
+
+def closest_answer(idx: HistoryIndex, q: str, close: re.Match[str], metric: str, goal: Goal, parts: list[str],
+                    cites: Cites) -> bool:
+    """The best run outside the reference ("closest to MelGAN": runs whose name or params name it are out;
+    "second best": the best run is out), inside the scope the question sets ("on LJSpeech")."""
+    ref = (close.group(3) or "").lower().strip(".-")
+    pool = [r for r in idx.runs if idx.valid(r, metric) and r.run_id not in idx.void_runs()]
+    scope = _SCOPE.search(q, close.end())
+    if scope:
+        word = scope.group(2).lower().strip(".-")
+        scoped = [r for r in pool if word in _run_text(r)]
+        pool = scoped or pool
+    if ref:
+        inside = [r for r in pool if ref in _run_text(r)]
+        outside = [r for r in pool if ref not in _run_text(r)]
+    else:
+        top = idx.best_run(metric, goal, pool)
+        inside = [top] if top is not None else []
+        outside = [r for r in pool if r is not top]
+    if not inside or not outside:
+        return False
+    best_out = idx.best_run(metric, goal, outside)
+    best_in = idx.best_run(metric, goal, inside)
+    if best_out is None or best_in is None:
+        return False
+    sign = 1.0 if goal == "max" else -1.0
+    if sign * (best_out.metrics[metric] - best_in.metrics[metric]) > 0:
+        # the reference is not the leader: "closest" is the nearest value, not the best one
+        target = best_in.metrics[metric]
+        best_out = min(outside, key=lambda r: (abs(r.metrics[metric] - target), -r.start.timestamp()))
+    gap = abs(best_in.metrics[metric] - best_out.metrics[metric])
+    conf = distinctive(idx, best_out, limit=3)
+    parts.append(f"Closest by {metric}: {run_label(idx, best_out, metric)}" + (f" ({conf})" if conf else "")
+                 + f"; the reference {run_label(idx, best_in, metric)}; gap {fmt(gap)}.")
+    cites.add(None, [best_out.run_id, best_in.run_id])
+    return True
+
+
+def runs_named(idx: HistoryIndex, q: str) -> list[RunSnapshot]:
+    """Runs the question names exactly (a run name with a digit or a separator, or a run id or its prefix)."""
+    names = idx.name_to_runs  # lowercased run name -> run ids, built with the index
+    out: list[RunSnapshot] = []
+    for m in RUN_REF.finditer(q):
+        ref = m.group(0).rstrip(".:-,").lower()
+        rids = names.get(ref, [])
+        if rids and not any(ch.isdigit() or ch in "-_." for ch in ref):
+            rids = []  # a plain word that happens to be a run name ("baseline") is not a reference
+        if not rids and len(ref) >= 8:
+            # a run id or a long prefix of one, looked up among the index's own ids (any tracker's syntax)
+            rids = [r for r in idx.prefix.get(ref[:6], []) if r.startswith(ref)][:2]
+        for rid in rids[:3]:
+            run = idx.run_by_id.get(rid)
+            if run is not None and run not in out:
+                out.append(run)
+    return out[:3]
+
+
+def run_facts(idx: HistoryIndex, runs: list[RunSnapshot], metric: str | None, parts: list[str],
+               cites: Cites) -> None:
+    for r in runs:
+        name = r.run_name or r.run_id[:8]
+        mins = f", {round((r.end - r.start).total_seconds() / 60)} min" if r.end else ""
+        keys = ([metric] if metric and metric in r.metrics else []) + sorted(k for k in r.metrics if k != metric)
+        got = ", ".join(f"{k} {fmt(r.metrics[k])}" for k in keys[:4]) or "no metrics logged"
+        conf = distinctive(idx, r, limit=4)
+        parts.append(f"{name}: run by {r.user or 'unknown'} on {r.start:%Y-%m-%d %H:%M}, {r.status.lower()}{mins}; "
+                     f"{got}" + (f"; config: {conf}" if conf else "") + ".")
+        cites.add(None, [r.run_id])
+        eids = idx.run_entries.get(r.run_id, [])
+        if eids:
+            e = idx.entry_by_id[eids[-1]]
+            parts.append(f"Logged in {e.author}'s note of {e.at:%Y-%m-%d}.")
+            cites.add(e.id, [])
+
+
+def seed_answer(idx: HistoryIndex, metric: str, parts: list[str], cites: Cites) -> bool:
+    groups = []
+    for spread, rids in idx.seed_groups(metric):
+        runs = [idx.run_by_id[r] for r in rids]
+        seeds = {next((v for k, v in r.params.items() if k.lower() in ("seed", "random_state", "random_seed")), "")
+                 for r in runs}
+        if len(seeds - {""}) >= 2:
+            groups.append((len(runs), max(r.start for r in runs), spread, runs))
+    if not groups:
+        return False
+    groups.sort(key=lambda g: (g[0], g[1]), reverse=True)
+    _, _, spread, runs = groups[0]
+    runs = sorted(runs, key=lambda r: r.start)[-5:]
+    vals = "; ".join(run_label(idx, r, metric) for r in runs)
+    parts.append(f"Runs that differ only by seed: {vals}. Spread {fmt(spread)} on {metric} "
+                 f"(about ±{fmt(spread / 2)}): treat smaller differences as noise.")
+    cites.add(None, [r.run_id for r in runs])
+    return True
+
+
+def _side_concepts(text: str) -> set[str]:
+    return {c for c, sp in vocab.concepts_in(text).items() if sp and c not in UMBRELLA} or {
+        c for c, sp in vocab.concepts_in(text).items() if sp}
+
+
+def compare_answer(idx: HistoryIndex, q: str, metric: str, goal: Goal, parts: list[str], cites: Cites) -> bool:
+    m = BEATS.search(q)
+    if m is None:
+        return False
+    left = _side_concepts(QWORDS.sub(" ", q[: m.start()]))
+    right = _side_concepts(q[m.end():]) - left
+    left -= right
+    if not left or not right:
+        return False
+    xs = [idx.run_by_id[r] for c in left for r in idx.runs_with(c, 200)]
+    ys = [idx.run_by_id[r] for c in right for r in idx.runs_with(c, 400)]
+    xs = [r for r in xs if not (idx.run_docs[r.run_id].cover & right)]
+    ys = [r for r in ys if not (idx.run_docs[r.run_id].cover & left)]
+    bx = idx.best_run(metric, goal, xs)
+    pool = [r for r in ys if idx.valid(r, metric) and r.run_id not in idx.void_runs()]
+    if bx is None or not pool:
+        return False
+
+    def diff(r: RunSnapshot) -> int:
+        keys = set(r.params) | set(bx.params)
+        return sum(1 for k in keys if k.lower() not in ("seed", "random_state") and r.params.get(k) != bx.params.get(k))
+
+    sign = 1.0 if goal == "max" else -1.0
+    by = min(pool, key=lambda r: (diff(r), -sign * r.metrics[metric], r.start))
+    vx, vy = bx.metrics[metric], by.metrics[metric]
+    better = sign * (vx - vy) > 0
+    name_x = vocab.CONCEPT_BY_ID[sorted(left)[0]].name
+    name_y = vocab.CONCEPT_BY_ID[sorted(right)[0]].name
+    direction = "higher is better" if goal == "max" else "lower is better"
+    verdict = "better" if better else ("the same" if vx == vy else "worse")
+    parts.append(f"No: by {metric} ({direction}) " if not better else f"Yes: by {metric} ({direction}) ")
+    parts[-1] += (f"the best {name_x} run {run_label(idx, bx, metric)} is {verdict} than the closest "
+                  f"{name_y} run {run_label(idx, by, metric)} (difference {fmt(abs(vx - vy))}).")
+    bests = idx.best_run(metric, goal, pool)
+    if bests is not None and bests.run_id != by.run_id:
+        parts.append(f"Best {name_y} run overall: {run_label(idx, bests, metric)}.")
+        cites.add(None, [bx.run_id, by.run_id, bests.run_id])
+    else:
+        cites.add(None, [bx.run_id, by.run_id])
+    return True
