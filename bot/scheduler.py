@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from core.errors import CocoError, OutsideFailure, ProjectNotFoundError, UserInputError
+from core.errors import CocoError, DigestNotPostedError, ProjectNotFoundError, UserInputError
 from narrative import jobs
 from narrative.service import Narrator
 from narrative.types import Digest
@@ -65,10 +65,6 @@ _FOUR_DIGITS = re.compile(r"^(?P<h>\d{2})(?P<m>\d{2})$")
 _EXAMPLES = "`mon 09:00`, `Friday 4:30pm` or `tue 9`"
 
 
-class DigestNotPostedError(OutsideFailure):
-    """Raised by a ``DigestPoster`` that knows nothing reached the channel (e.g. the platform refused
-    the first call): the occurrence is retried later. Any other exception from a poster is taken to
-    mean "maybe posted", and the digest is not sent again."""
 
 
 @dataclass(frozen=True)

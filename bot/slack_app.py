@@ -357,7 +357,7 @@ class SlackBot:
         from slack_sdk.errors import SlackApiError
 
         from bot import render_slack
-        from bot.scheduler import DigestNotPostedError
+        from core.errors import DigestNotPostedError
 
         try:
             await self.runtime.pace(channel)

@@ -11,12 +11,13 @@ layer can raise and catch the same types::
     │   └── AmbiguousRunIdError     a prefix that matches several runs            (carries run_ref, matches)
     ├── OutsideFailure              something outside COCO failed: the CLI exits 1, work stays pending
     │   ├── TrackerUnavailableError the tracker cannot be reached or answered 5xx (carries uri, request_id)
-    │   └── EngineUnavailableError  a model engine could not write a result (carries reason, request_id);
-    │       │                       the engine catches it and the local engine writes the result instead
-    │       ├── TransientEngineError    worth another try after a pause: overload, rate limit, timeout, 5xx
-    │       │                           (carries retry_after)
-    │       ├── SpendLimitError         the provider refuses for money: never retried
-    │       └── BudgetReachedError      the workspace's monthly model budget is spent (carries spent, budget)
+    │   ├── EngineUnavailableError  a model engine could not write a result (carries reason, request_id);
+    │   │   │                       the engine catches it and the local engine writes the result instead
+    │   │   ├── TransientEngineError    worth another try after a pause: overload, rate limit, timeout, 5xx
+    │   │   │                           (carries retry_after)
+    │   │   ├── SpendLimitError         the provider refuses for money: never retried
+    │   │   └── BudgetReachedError      the workspace's monthly model budget is spent (carries spent, budget)
+    │   └── DigestNotPostedError    the chat platform refused a scheduled digest: it is retried later
     └── StorageError                COCO's own database refused or failed
 
 Errors carry the identifiers a person or an operator needs (run id, request id, URI); messages never
@@ -114,3 +115,9 @@ class BudgetReachedError(EngineUnavailableError):
 
 class StorageError(CocoError):
     """COCO's own database failed."""
+
+
+class DigestNotPostedError(OutsideFailure):
+    """Raised by a ``DigestPoster`` that knows nothing reached the channel (e.g. the platform refused
+    the first call): the occurrence is retried later. Any other exception from a poster is taken to
+    mean "maybe posted", and the digest is not sent again."""

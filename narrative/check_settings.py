@@ -11,6 +11,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from adapters import is_tracker_key
 from narrative import lexicon, vocab
 from narrative.check_verdicts import MAX_CITED, describe_outcome, not_tried, planned_items
 from narrative.history_index import Fact, HistoryIndex, ParamSig, fmt
@@ -31,9 +32,8 @@ def _key_tokens(idx: HistoryIndex) -> dict[str, frozenset[str]]:
     out: dict[str, frozenset[str]] = {}
     for sig in idx.sigs:
         for k, _ in sig.items:
-            # The only tracker-tag name in the checking modules: system tags are about to stop reaching
-            # the narrative (the adapter drops them), and then this test goes.
-            if k not in out and not k.startswith("mlflow."):
+            # A tracker's own keys (MLflow's "mlflow.*") say nothing about what a person tried.
+            if k not in out and not is_tracker_key(k):
                 parts = {vocab.stem(w) for w in re.split(r"[^a-z0-9]+", k.lower()) if w}
                 out[k] = frozenset(p for p in parts if len(p) >= 2 and not p.isdigit()) - _KEY_NOISE
     idx.cache["keytoks"] = out
