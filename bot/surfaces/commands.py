@@ -4,7 +4,6 @@ handler is ``async (ctx, args) -> list[Reply]`` over the shared :class:`Context`
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +11,6 @@ from typing import Any
 from bot.messages import DECIDE_FORM, EntryList, Form, FormField, HelpLines, Reply, Target
 from bot.surfaces.context import Context, outcome_of
 from bot.verbs import ChatCommand, chat_help, chat_help_lines, parse_chat
-from core.errors import UserInputError
 from storage.records import EntryRecord, ProjectRecord, UserRecord
 
 ENTRIES_SHOWN = 20  # one chat message: a Slack section holds about 3,000 characters
@@ -47,17 +45,12 @@ async def run_command(ctx: Context) -> list[Reply]:
     return await HANDLERS[command.key](ctx, CommandArgs(person=person, command=command))
 
 
-def since_of(token: str, *, now: dt.datetime) -> dt.datetime | None:
-    """A chat word meant as a time (bot/when.py), None for any other word; a time that cannot be
-    (``0001-01-01``, ``2026-13-45``, ``99999999d``) is the person's mistake, said in one sentence."""
-    from bot.when import WhenError, looks_like_when, parse_when
-
-    if not looks_like_when(token):
-        return None
-    try:
-        return parse_when(token, now=now)
-    except WhenError as error:
-        raise UserInputError(str(error)) from None
+def entry_line(entry: EntryRecord, project_names: dict[str, str]) -> str:
+    """One entry in a chat list: id, time, author, project and its title (else its first line)."""
+    title = entry.structure.title if entry.structure and entry.structure.title else \
+        entry.raw_text.strip().splitlines()[0][:80]
+    return (f"• {entry.id} · {entry.at:%Y-%m-%d %H:%M} · {entry.author} · "
+            f"{project_names.get(entry.project_id, '?')} — {title}")
 
 
 def lines_of(text: str) -> list[str]:
@@ -116,11 +109,9 @@ async def entries(ctx: Context, args: CommandArgs) -> list[Reply]:
                       project=project.name if project else None)]
     lines = [f"{len(found)} {'entry' if len(found) == 1 else 'entries'} {scope}, newest first:"]
     for e in found[:ENTRIES_SHOWN]:
-        title = e.structure.title if e.structure and e.structure.title else e.raw_text.strip().splitlines()[0][:80]
         runs = f" · {len(e.run_ids)} run(s)" if e.run_ids else ""
         state = " · pending" if e.status == "pending" else ""
-        lines.append(f"• {e.id} · {e.at:%Y-%m-%d %H:%M} · {e.author} · "
-                     f"{projects.get(e.project_id, '?')} — {title}{runs}{state}")
+        lines.append(f"{entry_line(e, projects)}{runs}{state}")
     if len(found) > ENTRIES_SHOWN:
         lines.append(f"… and {len(found) - ENTRIES_SHOWN} earlier: narrow with a time (`/coco entries 7d`).")
     lines.append("`/coco entry ENTRY_ID` shows one.")
@@ -263,9 +254,7 @@ async def pending(ctx: Context, args: CommandArgs) -> list[Reply]:
                       target="ephemeral", project=name)]
     lines = [f"{len(found)} {'entry' if len(found) == 1 else 'entries'} pending {scope}, newest first:"]
     for e in found[:ENTRIES_SHOWN]:
-        title = e.structure.title if e.structure and e.structure.title else e.raw_text.strip().splitlines()[0][:80]
-        lines.append(f"• {e.id} · {e.at:%Y-%m-%d %H:%M} · {e.author} · {projects.get(e.project_id, '?')} — "
-                     f"{title}: {e.error or PENDING_WITHOUT_REASON}")
+        lines.append(f"{entry_line(e, projects)}: {e.error or PENDING_WITHOUT_REASON}")
     if len(found) > ENTRIES_SHOWN:
         lines.append(f"… and {len(found) - ENTRIES_SHOWN} earlier.")
     lines.append("COCO finishes them on its own a few minutes apart; `/coco entry ENTRY_ID` shows one.")
