@@ -9,8 +9,8 @@ import re
 from narrative import vocab
 from narrative.approaches import UMBRELLA, derive
 from narrative.checking import PlanTerms, Query, _score_cov, plan_terms
-from narrative.history_index import Fact, HistoryIndex, ParamSig, fmt, index_for
-from narrative.types import Answer, Citation, ProjectHistory
+from narrative.history_index import Fact, HistoryIndex, ParamSig, fmt
+from narrative.types import Answer, Citation
 from storage.records import Goal, RunSnapshot
 
 MAX_RUNS = 6
@@ -185,8 +185,7 @@ def _rank_facts(idx: HistoryIndex, terms: PlanTerms, prefer_closing: bool, void:
     return heapq.nlargest(40, out, key=lambda x: (x[0], x[1].at))
 
 
-def answer(question: str, history: ProjectHistory) -> Answer:
-    idx = index_for(history)
+def answer(question: str, idx: HistoryIndex) -> Answer:
     metric, goal = idx.metric_now()
     cites = _Cites(idx)
     parts: list[str] = []

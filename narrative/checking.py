@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from narrative import concepts as concept_table
 from narrative import lexicon, vocab
 from narrative.approaches import UMBRELLA, derive
-from narrative.history_index import Fact, HistoryIndex, ParamSig, fmt, index_for
-from narrative.types import CheckMatch, CheckResult, PlannedItem, ProjectHistory
+from narrative.history_index import Fact, HistoryIndex, ParamSig, fmt
+from narrative.types import CheckMatch, CheckResult, PlannedItem
 from storage.records import RunSnapshot
 
 THRESHOLD = 0.62
@@ -346,8 +346,7 @@ class Query:
         return [(s, rid) for rid, s in top]
 
 
-def check(plan: str, history: ProjectHistory) -> CheckResult:
-    idx = index_for(history)
+def check(plan: str, idx: HistoryIndex) -> CheckResult:
     terms = plan_terms(plan, idx)
     if not terms.concepts and not terms.tokens:
         return CheckResult(already_tried=False, message="Nothing to compare: the plan names no technique.")
