@@ -149,7 +149,7 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
         if ref.lower() in lowered_text:
             forms.setdefault(run.run_id, []).append(ref.lower())
             if run.run_id not in linked:
-                linked[run.run_id] = _linked(run, "id" if len(ref) >= 32 else "prefix")
+                linked[run.run_id] = _linked(run, "id" if ref.lower() == run.run_id.lower() else "prefix")
     for ref, reason in request.unresolved_refs.items():
         warnings.append(f"'{ref}' looks like a run id but {reason}; not linked.")
 

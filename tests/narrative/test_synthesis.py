@@ -477,3 +477,40 @@ def test_what_did_a_person_run_answers_from_the_tracker(history: ProjectHistory)
     assert {r.run_id for r in lin} <= cited_runs(ans.citations, h)
     # a question about a subject is not a question about the person's whole activity
     assert "run(s) in the tracker" not in synthesis.answer("what did ada get with undersampling?", h).answer
+
+
+def test_a_pasted_id_of_any_shape_attributes_the_sentence_to_its_run(history: ProjectHistory) -> None:
+    # W&B ids are 8 base-36 characters: a known run id is recognised without knowing its syntax
+    wandb = RUNS[1].model_copy(update={"run_id": "k3x9p2qz"})
+    note = entry(9, 70, "k3x9p2qz was the one with glove embeddings", [])
+    idx = HistoryIndex(_with(history, runs=[wandb], entries=[note]))
+    assert [f.run_ids for f in idx.entry_facts["e9"] if f.kind == "sentence"] == [["k3x9p2qz"]]
+
+
+def test_a_prefix_several_runs_share_attributes_the_sentence_to_each(history: ProjectHistory) -> None:
+    one, two = (RUNS[1].model_copy(update={"run_id": f"abc123{k}" * 4}) for k in ("d", "e"))
+    note = entry(9, 70, "abc123 is the batch i reran", [])
+    idx = HistoryIndex(_with(history, runs=[one, two], entries=[note]))
+    assert [f.run_ids for f in idx.entry_facts["e9"] if f.kind == "sentence"] == [[one.run_id, two.run_id]]
+
+
+def test_the_index_cache_is_safe_to_share_between_threads(history: ProjectHistory, price: ProjectHistory) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    indexes = HistoryIndexCache(size=2)
+    histories = [history, price, _with(history, entries=[]), _with(price, entries=[])] * 4
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        built = list(pool.map(indexes.index, histories))
+    assert all(idx.history is h for idx, h in zip(built, histories, strict=True))
+    assert len(indexes) <= 2
+
+
+async def test_the_local_engine_reuses_its_index_from_a_worker_thread(history: ProjectHistory) -> None:
+    from narrative.local_engine import LocalEngine
+
+    engine = LocalEngine(index_cache=HistoryIndexCache())
+    tried = await engine.check("what about down-sampling the majority class on the GRU?", history)
+    assert tried.already_tried
+    assert len(engine.indexes) == 1
+    assert (await engine.phase(history)).best is not None
+    assert len(engine.indexes) == 1  # the same history: the same index
