@@ -1,8 +1,9 @@
-"""One cached, read-only index over a ProjectHistory: sentences ("facts"), runs, concepts, metric in force.
+"""One read-only index over a ProjectHistory: sentences ("facts"), runs, concepts, metric in force.
 
-Built once per history object (keyed on identity and size) so that ``check``/``answer`` stay fast on
-large projects: inverted indexes from concepts and tokens to facts and runs, document frequencies, and
-each sentence's attributed runs.
+Inverted indexes from concepts and tokens to facts and runs, document frequencies, and each sentence's
+attributed runs, so that ``check``/``answer`` stay fast on large projects. What a sentence states lives in
+:mod:`narrative.statements`, what a run's params offer in :mod:`narrative.param_sigs`. Building one is
+costly: ``HistoryIndexCache`` keeps the last few by history object (the engine owns one).
 """
 
 from __future__ import annotations

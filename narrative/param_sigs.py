@@ -99,6 +99,7 @@ def family_of(items: tuple[tuple[str, str], ...]) -> str:
 
 
 def make_sig(sid: int, items: tuple[tuple[str, str], ...]) -> ParamSig:
+    """The signature of a set of params (in tracker order), numbered ``sid``."""
     concepts: set[str] = set()
     toks: set[str] = set()
     parts: list[Part] = []
