@@ -43,13 +43,16 @@ def _say_engine_notice(notice: str) -> None:
 
 def build_engine(settings: Settings, *, usage: UsageRecorder | None = None) -> Engine:
     """The configured writer; model engines fall back to the local one call by call."""
+    from narrative.history_index import HistoryIndexCache
     from narrative.local_engine import LocalEngine
 
+    # One index cache per app; freezing a large index out of the GC's sight is the app's call (process-wide).
+    local = LocalEngine(index_cache=HistoryIndexCache(freeze_large=True))
     name = settings.engine_name()
     notice = engine_notice(settings)
     if notice is not None:
         _say_engine_notice(notice)
-        return LocalEngine()
+        return local
     if name == "anthropic":
         assert settings.anthropic_api_key is not None  # engine_notice covers the missing key
         from narrative.anthropic_engine import AnthropicEngine  # imports no SDK until the first call
@@ -61,7 +64,7 @@ def build_engine(settings: Settings, *, usage: UsageRecorder | None = None) -> E
             max_tokens=settings.anthropic_max_tokens,
             timeout=settings.anthropic_timeout,
             total_deadline=settings.llm_deadline,
-            fallback=LocalEngine(),
+            fallback=local,
             usage=usage,
             monthly_budget_usd=settings.monthly_budget_usd,
             redact=settings.redact,
@@ -77,12 +80,12 @@ def build_engine(settings: Settings, *, usage: UsageRecorder | None = None) -> E
             max_tokens=settings.anthropic_max_tokens,
             timeout=max(settings.anthropic_timeout, 120.0),  # local models are slower than the API
             total_deadline=max(settings.llm_deadline, 180.0),
-            fallback=LocalEngine(),
+            fallback=local,
             usage=usage,
             monthly_budget_usd=settings.monthly_budget_usd,
             redact=settings.redact,
         )
-    return LocalEngine()
+    return local
 
 
 class TrackerPool:

@@ -15,13 +15,12 @@ import re
 from collections.abc import Sequence
 
 from narrative import vocab
-from narrative.history_index import fmt, index_for
+from narrative.history_index import HistoryIndex, fmt
 from narrative.types import (
     Citation,
     CriterionMeasure,
     DecisionDoc,
     Finalist,
-    ProjectHistory,
 )
 from storage.records import Goal, RunSnapshot
 
@@ -147,9 +146,9 @@ def how_measured(m: CriterionMeasure) -> str:
 
 
 def decide(
-    history: ProjectHistory, *, finalists: Sequence[str], criteria: Sequence[str], context: str = ""
+    idx: HistoryIndex, *, finalists: Sequence[str], criteria: Sequence[str], context: str = ""
 ) -> DecisionDoc:
-    idx = index_for(history)
+    history = idx.history
     metric, goal = idx.metric_now()
     runs: list[RunSnapshot] = []
     for ref in finalists:

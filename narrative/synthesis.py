@@ -1,4 +1,8 @@
-"""Synthesis jobs of the local engine: check, answer, phase, digest, next plan, decision record."""
+"""Synthesis jobs of the local engine: check, answer, phase, digest, next plan, decision record.
+
+Each job reads the history through its index: pass the engine's ``indexes`` cache to reuse one across
+calls on the same history; without it a fresh index is built for the call.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from dataclasses import dataclass
 from narrative.answering import answer as _answer
 from narrative.approaches import Approach, derive
 from narrative.checking import check as _check
-from narrative.history_index import HistoryIndex, fmt, index_for
+from narrative.history_index import HistoryIndex, HistoryIndexCache, fmt
 from narrative.types import (
     Answer,
     ApproachView,
@@ -30,12 +34,16 @@ from narrative.types import (
 __all__ = ["answer", "check", "decide", "digest", "next_plan", "phase"]
 
 
-def check(plan: str, history: ProjectHistory) -> CheckResult:
-    return _check(plan, index_for(history))
+def _index(history: ProjectHistory, indexes: HistoryIndexCache | None) -> HistoryIndex:
+    return indexes.index(history) if indexes is not None else HistoryIndex(history)
 
 
-def answer(question: str, history: ProjectHistory) -> Answer:
-    return _answer(question, index_for(history))
+def check(plan: str, history: ProjectHistory, *, indexes: HistoryIndexCache | None = None) -> CheckResult:
+    return _check(plan, _index(history, indexes))
+
+
+def answer(question: str, history: ProjectHistory, *, indexes: HistoryIndexCache | None = None) -> Answer:
+    return _answer(question, _index(history, indexes))
 
 
 def _best(idx: HistoryIndex, until: dt.datetime | None = None) -> BestRun | None:
@@ -75,8 +83,8 @@ def _next_steps(idx: HistoryIndex, aps: list[Approach], limit: int = 8) -> tuple
     return steps[: limit + 2], cites
 
 
-def phase(history: ProjectHistory) -> PhaseReport:
-    idx = index_for(history)
+def phase(history: ProjectHistory, *, indexes: HistoryIndexCache | None = None) -> PhaseReport:
+    idx = _index(history, indexes)
     metric, goal = idx.metric_now()
     best = _best(idx)
     aps = derive(idx)
@@ -121,8 +129,8 @@ def _counts(aps: list[Approach]) -> dict[str, int]:
     return out
 
 
-def digest(history: ProjectHistory, *, days: int = 7) -> Digest:
-    idx = index_for(history)
+def digest(history: ProjectHistory, *, days: int = 7, indexes: HistoryIndexCache | None = None) -> Digest:
+    idx = _index(history, indexes)
     metric, goal = idx.metric_now()
     until = history.now
     since = until - dt.timedelta(days=days)
@@ -252,8 +260,8 @@ def _shape(idx: HistoryIndex, experiments: list[NextExperiment], ctx: PlanContex
 _BASELINES = ("logreg", "linear", "seasonal_naive", "tfidf", "naive_bayes", "linear_probe", "ets", "knn")
 
 
-def next_plan(history: ProjectHistory, *, context: str = "") -> NextPlan:
-    idx = index_for(history)
+def next_plan(history: ProjectHistory, *, context: str = "", indexes: HistoryIndexCache | None = None) -> NextPlan:
+    idx = _index(history, indexes)
     metric, goal = idx.metric_now()
     aps = derive(idx)
     experiments: list[NextExperiment] = []
@@ -303,9 +311,10 @@ def next_plan(history: ProjectHistory, *, context: str = "") -> NextPlan:
 
 
 def decide(
-    history: ProjectHistory, *, finalists: Sequence[str], criteria: Sequence[str], context: str = ""
+    history: ProjectHistory, *, finalists: Sequence[str], criteria: Sequence[str], context: str = "",
+    indexes: HistoryIndexCache | None = None,
 ) -> DecisionDoc:
     """The decision record (:mod:`narrative.decision`: every criterion measured or left to judge)."""
     from narrative.decision import decide as _decide
 
-    return _decide(history, finalists=finalists, criteria=criteria, context=context)
+    return _decide(_index(history, indexes), finalists=finalists, criteria=criteria, context=context)

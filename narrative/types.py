@@ -39,6 +39,9 @@ class StructureRequest(BaseModel):
     # The author's earlier entries, newest last (context for approaches and "same config as before").
     previous_entries: list[EntryRecord] = Field(default_factory=list)
     window_start: dt.datetime | None = None
+    # Without an earlier entry of the author, linking infers from the author's runs this far back
+    # (the service sets it from COCO_LOOKBACK_DAYS, the window it fetches runs for).
+    lookback: dt.timedelta = dt.timedelta(days=7)
 
 
 class ProjectHistory(BaseModel):

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from narrative import synthesis
+from narrative.history_index import HistoryIndexCache
 from narrative.reproduce import reproduce
 from narrative.types import ProjectHistory
 from storage.records import EntryRecord, EntryStructure, LinkedRun
@@ -72,11 +73,12 @@ def cited_keys(items: list[Any], key_of: dict[str, str], entry_runs: dict[str, s
 def score(path: Path, verbose: bool, oracle: bool) -> dict[str, float]:
     hist, key_of, entry_runs, sc = build_history(path, oracle)
     exp = sc.data["expect"]
+    indexes = HistoryIndexCache()  # one index for every question about this history
     misses: list[str] = []
     check_ok = []
     t0 = time.perf_counter()
     for chk in exp["checks"]:
-        out = synthesis.check(fill(chk["text"], sc.ids), hist)
+        out = synthesis.check(fill(chk["text"], sc.ids), hist, indexes=indexes)
         ok = out.already_tried == chk["already_tried"]
         if ok and chk["already_tried"] and chk.get("cite_runs_any"):
             ok = bool(cited_keys(out.matches, key_of, entry_runs) & set(chk["cite_runs_any"]))
@@ -87,7 +89,7 @@ def score(path: Path, verbose: bool, oracle: bool) -> dict[str, float]:
                           f" | {out.message[:200]}")
     q_ok = []
     for q in exp["questions"]:
-        ans = synthesis.answer(fill(q["q"], sc.ids), hist)
+        ans = synthesis.answer(fill(q["q"], sc.ids), hist, indexes=indexes)
         ok = len(ans.answer) <= 900 and has_any([ans.answer], q["answer_any"])
         if q.get("cite_runs_any"):
             ok = ok and bool(cited_keys(ans.citations, key_of, entry_runs) & set(q["cite_runs_any"]))
@@ -95,7 +97,7 @@ def score(path: Path, verbose: bool, oracle: bool) -> dict[str, float]:
         if not ok or verbose:
             misses.append(f"{'ok ' if ok else 'MISS'} ask {q['q'][:60]!r}: {ans.answer[:400]!r} cited "
                           f"{sorted(cited_keys(ans.citations, key_of, entry_runs))} want {q.get('cite_runs_any')}")
-    ph = synthesis.phase(hist)
+    ph = synthesis.phase(hist, indexes=indexes)
     want = exp["phase"]
     best = key_of.get(ph.best.run_id) if ph.best else None
     closed = [f"{a.name} {a.reason}" for a in ph.approaches if a.status in CLOSED]

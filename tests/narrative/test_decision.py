@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from narrative.decision import decide, fmt_duration, markdown, measure
+from narrative.history_index import HistoryIndex
 from narrative.types import ProjectHistory
 from storage.records import ProjectRecord, RunSnapshot
 
@@ -25,13 +26,17 @@ def history(runs: list[RunSnapshot], metric: str = "val_acc") -> ProjectHistory:
     return ProjectHistory(project=project, runs={r.run_id: r for r in runs}, now=T0 + dt.timedelta(days=1))
 
 
+def index(runs: list[RunSnapshot], metric: str = "val_acc") -> HistoryIndex:
+    return HistoryIndex(history(runs, metric))
+
+
 SVC = run("a", "svc-rbf-C1", seconds=2.4, metrics={"val_acc": 0.967, "inference_latency_ms": 3.1})
 LOGREG = run("b", "logreg-C1", seconds=0.8, metrics={"val_acc": 0.933, "inference_latency_ms": 0.4})
 FOREST = run("c", "rf-300", seconds=95.0, metrics={"val_acc": 0.967, "inference_latency_ms": 9.0})
 
 
 def test_every_criterion_appears_measured_or_to_fill_in() -> None:
-    doc = decide(history([SVC, LOGREG, FOREST]), finalists=[SVC.run_id, LOGREG.run_id, FOREST.run_id],
+    doc = decide(index([SVC, LOGREG, FOREST]), finalists=[SVC.run_id, LOGREG.run_id, FOREST.run_id],
                  criteria=["val_acc", "training time", "inference latency", "interpretability"])
     by = {m.criterion: m for m in doc.measures}
     assert list(by) == ["val_acc", "training time", "inference latency", "interpretability"]
@@ -55,12 +60,12 @@ def test_every_criterion_appears_measured_or_to_fill_in() -> None:
 
 def test_no_tradeoff_for_a_difference_nobody_would_notice() -> None:
     quick = run("d", "svc-quick", seconds=2.3, metrics={"val_acc": 0.95})
-    doc = decide(history([SVC, quick]), finalists=[SVC.run_id, quick.run_id], criteria=["val_acc", "training time"])
+    doc = decide(index([SVC, quick]), finalists=[SVC.run_id, quick.run_id], criteria=["val_acc", "training time"])
     assert doc.selected_run_id == SVC.run_id
     assert not any("faster" in t for t in doc.tradeoffs)  # 2.3 s vs 2.4 s is the same
     assert not any("0 vs 0" in t for t in doc.tradeoffs)
     slow = run("e", "svc-slow", seconds=600, metrics={"val_acc": 0.99})
-    doc = decide(history([quick, slow]), finalists=[quick.run_id, slow.run_id], criteria=["training time"])
+    doc = decide(index([quick, slow]), finalists=[quick.run_id, slow.run_id], criteria=["training time"])
     assert doc.selected_run_id == slow.run_id  # the primary metric is always a criterion
     assert doc.criteria[0] == "val_acc"
     assert any("faster to train (2.3 s vs 10 min)" in t for t in doc.tradeoffs)
@@ -70,13 +75,13 @@ def test_missing_end_time_and_metric_are_said_not_invented() -> None:
     running = run("f", "still-running", seconds=None, metrics={}, status="RUNNING")
     m = measure("training time", [SVC, running], primary="val_acc", goal="max")
     assert m.values[running.run_id] is None and m.best_run_id is None
-    doc = decide(history([SVC, running]), finalists=[SVC.run_id, running.run_id], criteria=["val_acc"])
+    doc = decide(index([SVC, running]), finalists=[SVC.run_id, running.run_id], criteria=["val_acc"])
     assert "not logged" in doc.markdown
     assert doc.selected_run_id == SVC.run_id
 
 
 def test_markdown_of_a_record_without_measures_lists_criteria() -> None:
-    doc = decide(history([SVC, LOGREG]), finalists=[SVC.run_id, LOGREG.run_id], criteria=["simplicity"])
+    doc = decide(index([SVC, LOGREG]), finalists=[SVC.run_id, LOGREG.run_id], criteria=["simplicity"])
     bare = doc.model_copy(update={"measures": []})
     assert "| simplicity | your judgement: fill in |" in markdown(bare)
 

@@ -160,3 +160,20 @@ def test_rounded_value_of_another_authors_run_is_not_linked() -> None:
 def test_year_is_not_a_metric_value() -> None:
     runs = [make_run("a", params={"model": "prophet"}, metrics={"val_rmse": 2024.4})]
     assert linked(runs, "the holiday table only goes back to 2024, need older data") == {}
+
+
+def test_the_window_without_an_earlier_entry_follows_the_requests_lookback() -> None:
+    ten_days = make_run("old", hours_ago=240, metrics={"val_auc": 0.845})
+    assert linked([ten_days], "still at .845") == {}  # 7 days by default
+    request = make_request("still at .845", [ten_days])
+    request.lookback = dt.timedelta(days=14)
+    assert {r.run_name: r.how for r in link_runs(request).runs} == {"old-run": "inferred"}
+
+
+def test_a_line_pasting_a_known_id_of_any_shape_is_about_that_run() -> None:
+    # a W&B id (8 base-36 characters) is a run reference because the run is known, whatever its syntax
+    pasted = make_run("w", name="alpha", metrics={"val_auc": 0.80}).model_copy(update={"run_id": "k3x9p2qz"})
+    other = make_run("b", metrics={"val_auc": 0.812})
+    request = make_request("k3x9p2qz got .812 on the rerun", [pasted, other])
+    request.resolved_refs = {"k3x9p2qz": pasted}
+    assert {r.run_name: r.how for r in link_runs(request).runs} == {"alpha": "id"}

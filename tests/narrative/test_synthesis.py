@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from narrative import synthesis
+from narrative.history_index import HistoryIndex, HistoryIndexCache
 from narrative.types import ProjectHistory
 from storage.records import Conclusion, DecisionNote, EntryRecord, EntryStructure, LinkedRun, ProjectRecord, RunSnapshot
 
@@ -136,10 +137,11 @@ def test_digest_next_decide(history: ProjectHistory) -> None:
 def test_check_is_fast_on_a_large_history(history: ProjectHistory) -> None:
     import time
 
-    synthesis.check("undersampling on the GRU", history)
+    indexes = HistoryIndexCache()
+    synthesis.check("undersampling on the GRU", history, indexes=indexes)
     t0 = time.perf_counter()
     for _ in range(20):
-        synthesis.check("undersampling on the GRU", history)
+        synthesis.check("undersampling on the GRU", history, indexes=indexes)
     assert (time.perf_counter() - t0) / 20 < 0.05
 
 
@@ -326,12 +328,19 @@ def test_stems_fold_derivations() -> None:
 
 
 def test_index_cache_invalidates_on_change(price: ProjectHistory) -> None:
-    from narrative.history_index import index_for
-
-    first = index_for(price)
-    assert index_for(price) is first
+    indexes = HistoryIndexCache()
+    first = indexes.index(price)
+    assert indexes.index(price) is first
     price.entries[-1].updated_at = price.entries[-1].updated_at + dt.timedelta(seconds=5)
-    assert index_for(price) is not first
+    assert indexes.index(price) is not first
+
+
+def test_index_cache_keeps_the_last_few_histories(price: ProjectHistory, history: ProjectHistory) -> None:
+    indexes = HistoryIndexCache(size=1)
+    first = indexes.index(price)
+    indexes.index(history)
+    assert len(indexes) == 1
+    assert indexes.index(price) is not first
 
 
 def test_index_build_is_linear_enough() -> None:
@@ -343,12 +352,13 @@ def test_index_build_is_linear_enough() -> None:
     ents = [entry(i, i / 6, f"gbm-{i * 10} on v{i % 7}: mae {30 + (i * 10) % 13}, no better", runs[i * 10: i * 10 + 3])
             for i in range(600)]
     hist = _hist(runs, ents)
+    indexes = HistoryIndexCache()
     t0 = time.perf_counter()
-    synthesis.check("log target on v3", hist)
+    synthesis.check("log target on v3", hist, indexes=indexes)
     cold = time.perf_counter() - t0
     t0 = time.perf_counter()
     for _ in range(5):
-        synthesis.check("try a log-transformed target on features v3", hist)
+        synthesis.check("try a log-transformed target on features v3", hist, indexes=indexes)
     warm = (time.perf_counter() - t0) / 5
     assert cold < 10.0 and warm < 0.2
 
@@ -400,12 +410,11 @@ def test_a_plan_never_marks_an_approach_adopted(history: ProjectHistory) -> None
 
 def test_best_value_is_credited_to_the_family_of_the_run_that_achieved_it(history: ProjectHistory) -> None:
     from narrative.approaches import derive
-    from narrative.history_index import index_for
 
     # the sentence is about undersampling but its entry links the attention run, which has the best val_f1
     mixed = entry(4, 60, "Undersampling again on the gru: still worse than plain sampling, dropping it.",
                   [RUNS[2], RUNS[4]])
-    idx = index_for(_with(history, entries=[mixed]))
+    idx = HistoryIndex(_with(history, entries=[mixed]))
     credited = [ap for ap in derive(idx) if ap.best_run_id is not None and not ap.key.startswith("phrase:")]
     assert credited
     for ap in credited:
@@ -468,3 +477,40 @@ def test_what_did_a_person_run_answers_from_the_tracker(history: ProjectHistory)
     assert {r.run_id for r in lin} <= cited_runs(ans.citations, h)
     # a question about a subject is not a question about the person's whole activity
     assert "run(s) in the tracker" not in synthesis.answer("what did ada get with undersampling?", h).answer
+
+
+def test_a_pasted_id_of_any_shape_attributes_the_sentence_to_its_run(history: ProjectHistory) -> None:
+    # W&B ids are 8 base-36 characters: a known run id is recognised without knowing its syntax
+    wandb = RUNS[1].model_copy(update={"run_id": "k3x9p2qz"})
+    note = entry(9, 70, "k3x9p2qz was the one with glove embeddings", [])
+    idx = HistoryIndex(_with(history, runs=[wandb], entries=[note]))
+    assert [f.run_ids for f in idx.entry_facts["e9"] if f.kind == "sentence"] == [["k3x9p2qz"]]
+
+
+def test_a_prefix_several_runs_share_attributes_the_sentence_to_each(history: ProjectHistory) -> None:
+    one, two = (RUNS[1].model_copy(update={"run_id": f"abc123{k}" * 4}) for k in ("d", "e"))
+    note = entry(9, 70, "abc123 is the batch i reran", [])
+    idx = HistoryIndex(_with(history, runs=[one, two], entries=[note]))
+    assert [f.run_ids for f in idx.entry_facts["e9"] if f.kind == "sentence"] == [[one.run_id, two.run_id]]
+
+
+def test_the_index_cache_is_safe_to_share_between_threads(history: ProjectHistory, price: ProjectHistory) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    indexes = HistoryIndexCache(size=2)
+    histories = [history, price, _with(history, entries=[]), _with(price, entries=[])] * 4
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        built = list(pool.map(indexes.index, histories))
+    assert all(idx.history is h for idx, h in zip(built, histories, strict=True))
+    assert len(indexes) <= 2
+
+
+async def test_the_local_engine_reuses_its_index_from_a_worker_thread(history: ProjectHistory) -> None:
+    from narrative.local_engine import LocalEngine
+
+    engine = LocalEngine(index_cache=HistoryIndexCache())
+    tried = await engine.check("what about down-sampling the majority class on the GRU?", history)
+    assert tried.already_tried
+    assert len(engine.indexes) == 1
+    assert (await engine.phase(history)).best is not None
+    assert len(engine.indexes) == 1  # the same history: the same index

@@ -1,0 +1,524 @@
+"""Evidence for linking: what a piece of text states and what a run offers, and how well they match.
+
+What a text states: parameters in any spelling (``_mentions``), quoted metric values
+(``_quoted_metric_values``), families, words and failure language (``_facts``). What a run offers:
+its ``RunProfile``. ``_Pool`` holds a message's candidate runs with what they share, and
+``_describe`` scores how well a text describes one candidate. Also the small records every part of
+linking shares (``SegmentLinks``, ``_linked``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from narrative import lexicon
+from narrative.segmenting import Segment
+from storage.records import LinkedRun, LinkHow, RunSnapshot
+
+FAILED_STATUSES = frozenset({"FAILED", "KILLED"})
+
+# Evidence weights. A quoted metric value is the strongest sign; a parameter value is strong when
+# spelled with its name; a family or a word of a param value is a hint.
+PARAM_HIT = 2.0
+FAMILY_HIT = 1.5
+TOKEN_HIT = 1.0
+FAILURE_HIT = 2.5
+# A description without a metric value links a run only with this much evidence and this lead.
+DESCRIPTION_THRESHOLD = 3.0
+DESCRIPTION_LEAD = 1.5
+
+_NUMBER = re.compile(r"(?<![\w.^])([-+±~]?)(\d+\.\d+|\.\d+|\d+)(%?)(?![\w.]*[a-df-z])")
+# ``name=value`` (or ``name:value`` without spaces: "split: random" is prose, not an assignment).
+_PARAM_ASSIGN = re.compile(r"([a-z][a-z0-9_.]*)(?:\s*=\s*|:(?=\S))([^\s,;`|()]+)")
+# Where a clause starts: the evidence next to a quoted value is the clause it sits in.
+_CLAUSE_BREAK = re.compile(r",\s|;\s|\s(?:but|while|whereas|and then|then)\s|\s--?\s|[→]|->|\(|\)|\s/\s")
+_COMPACT_PARAM = re.compile(r"(?<![a-z0-9])(d|lr|bs|ep|spw|ls|p|t|w|seed)[-_]?(\d*\.?\d+(?:e-?\d+)?)(?![a-z0-9])")
+_SUFFIX_PARAM = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?(?:e-?\d+)?)\s*-?\s*([a-z]+)")
+# "depth 4", "lr .05", "seeds 7 and 123": a parameter word followed by its value(s). Single letters
+# ("p", "t", "w") only count in the compact or key=value forms.
+_SPOKEN_PARAMS = [w for w in lexicon.PARAM_WORDS if len(w) > 2 or w in {"lr", "bs", "ep", "ls", "wd"}]
+_PARAM_WORD_VALUE = re.compile(
+    r"(?<![a-z0-9_])(" + "|".join(re.escape(w) for w in _SPOKEN_PARAMS) + r")s?\s*(?:of|at|=|:|@|to)?\s*"
+    r"((?:\d*\.?\d+(?:e-?\d+)?)(?:\s*(?:,|/|and|&|\+|or)\s*\d*\.?\d+(?:e-?\d+)?)*)"
+)
+_BASELINE_BEFORE = re.compile(
+    r"(?:from|vs\.?|versus|than|over|without it|baseline|was|against|compared to|compared with|relative to|"
+    r"instead of|previous(?:ly)?|before)\s*[(~]?\s*$"
+)
+# Quantiles as people say them: "p50", "p90 quantile", "the median".
+_QUANTILE = re.compile(r"(?<![a-z0-9])p(\d{2})(?![0-9])")
+_QUANTILE_CONTEXT = re.compile(r"quantile|pinball|median|percentile")
+# British and American spellings meet in one stem ("normalised" ~ "normalized").
+_SPELLING = ((re.compile(r"is(e|ed|es|ing|ation|ations)$"), r"iz\1"), (re.compile(r"our$"), "or"))
+# Spoken words that mean the same as tokens seen in param values.
+VALUE_SYNONYMS: dict[str, str] = {
+    "onehot": "ohe", "one-hot": "ohe", "hashing": "hash", "hashed": "hash", "upsampling": "upsample",
+    "upsampled": "upsample", "oversampling": "oversample", "undersampling": "undersample",
+    "backtranslation": "backtranslation", "isotonic": "isotonic", "randaugment": "randaug",
+    "pseudolabel": "pseudo", "pseudolabels": "pseudo", "pseudolabelling": "pseudo", "pseudolabeling": "pseudo",
+}
+
+
+
+@dataclass
+class RunProfile:
+    """What a run offers to match against: its params, metric values, words and family."""
+
+    run: RunSnapshot
+    tokens: set[str]
+    families: set[str]
+    value_token_sets: list[set[str]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.run.status.upper() in FAILED_STATUSES
+
+
+@dataclass
+class SegmentLinks:
+    segment: Segment
+    run_ids: list[str] = field(default_factory=list)
+
+
+
+@dataclass(frozen=True)
+class _Mention:
+    """One parameter as the text states it: the name as spoken and the value(s)."""
+
+    name: str
+    values: tuple[str, ...]
+
+
+def _value_tokens(value: str) -> set[str]:
+    return {_respell(t) for t in re.split(r"[^a-z0-9]+", value.lower()) if t and t not in lexicon.STOP_TOKENS}
+
+
+def profile(run: RunSnapshot) -> RunProfile:
+    tokens: set[str] = set()
+    families: set[str] = set()
+    value_sets: list[set[str]] = []
+    for key, value in run.params.items():
+        value_tokens = _value_tokens(value)
+        tokens |= value_tokens
+        if len(value_tokens) >= 2:
+            value_sets.append({t for t in value_tokens if not t.isdigit()})
+        if not lexicon.parse_number(value):
+            families |= lexicon.family_of_value(value)
+        del key
+    tokens |= _value_tokens(run.run_name)
+    return RunProfile(run=run, tokens={t for t in tokens if not t.isdigit()}, families=families,
+                      value_token_sets=value_sets)
+
+
+def _text_words(text: str) -> set[str]:
+    lowered = text.lower()
+    raw = re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", lowered)
+    found: set[str] = set()
+    for word in raw:
+        found.add(word)
+        parts = word.split("-")
+        found.update(parts)
+        found.add("".join(parts))
+    for word in list(found):
+        if word in VALUE_SYNONYMS:
+            found.add(VALUE_SYNONYMS[word])
+        found.add(_respell(word))
+    return {w for w in found if w and not w.isdigit() and w not in lexicon.STOP_TOKENS}
+
+
+def _respell(word: str) -> str:
+    for pattern, replacement in _SPELLING:
+        word = pattern.sub(replacement, word)
+    return word
+
+
+def _token_matches(word: str, token: str) -> bool:
+    if word == token:
+        return True
+    # "hashing" ~ "hash", "velocity" ~ "velocity_1h", "randaugment" ~ "randaug": shared stem.
+    if len(token) >= 4 and len(word) >= 4:
+        return word.startswith(token) or token.startswith(word)
+    return False
+
+
+def param_keys_for(name: str, params: dict[str, str]) -> list[str]:
+    """The param keys of a run that a spoken parameter name can mean."""
+    return list(_param_keys_for(name, tuple(params)))
+
+
+@functools.lru_cache(maxsize=16384)
+def _param_keys_for(name: str, params: tuple[str, ...]) -> tuple[str, ...]:
+    spoken = name.lower().strip().replace("-", "_")
+    if spoken in params:
+        return (spoken,)
+    fragments = lexicon.PARAM_ALIASES.get(spoken) or lexicon.PARAM_ALIASES.get(spoken.replace("_", " "))
+    if not fragments:
+        fragments = (spoken,) if len(spoken) >= 3 else ()
+    keys = []
+    for key in params:
+        key_l = key.lower()
+        parts = key_l.split("_")
+        for fragment in fragments:
+            if key_l == fragment or fragment in parts or (len(fragment) >= 4 and fragment in key_l):
+                keys.append(key)
+                break
+    return tuple(keys)
+
+
+@functools.lru_cache(maxsize=65536)
+def _value_matches(spoken: str, stored: str) -> bool:
+    if lexicon.same_value(spoken, stored):
+        return True
+    stored_parts = [p for p in re.split(r"[,+;/ ]+", stored.lower()) if p]
+    spoken_l = spoken.lower().strip()
+    # "w=0.7" against weights "0.7,0.3"; "aug=cutmix" against "basic+cutmix".
+    return (bool(stored_parts) and any(lexicon.same_value(spoken_l, part) for part in stored_parts[:1])) or (
+        not lexicon.parse_number(spoken_l) and spoken_l in stored_parts
+    )
+
+
+def _mentions(text: str) -> list[_Mention]:
+    """Parameters the text states: ``lr=1e-3``, ``depth 4``, ``d4``, ``1500 trees``, ``seeds 7 and 123``."""
+    lowered = text.lower()
+    found: list[_Mention] = []
+    for match in _PARAM_ASSIGN.finditer(lowered):
+        name, value = match.group(1).strip("."), match.group(2).strip(".:!?*")
+        if value and not name.startswith("http"):
+            found.append(_Mention(name, (value,)))
+    for match in _PARAM_WORD_VALUE.finditer(lowered):
+        values = re.findall(r"\d*\.?\d+(?:e-?\d+)?", match.group(2))
+        found.append(_Mention(match.group(1), tuple(values)))
+    for match in _COMPACT_PARAM.finditer(lowered):
+        found.append(_Mention(match.group(1), (match.group(2),)))
+    for match in _SUFFIX_PARAM.finditer(lowered):
+        suffix = match.group(2)
+        if suffix in lexicon.PARAM_SUFFIX_WORDS:
+            found.append(_Mention(lexicon.PARAM_SUFFIX_WORDS[suffix], (match.group(1),)))
+    if _QUANTILE_CONTEXT.search(lowered):
+        # "quantile p50" is the quantile 0.5, however the run stores it (alpha 0.5, quantile 50).
+        for match in _QUANTILE.finditer(lowered):
+            digits = match.group(1)
+            found.append(_Mention("quantile", (f"0.{digits}", digits)))
+        if re.search(r"\bmedian\b", lowered):
+            found.append(_Mention("quantile", ("0.5", "50")))
+    return found
+
+
+@dataclass
+class _QuotedValue:
+    value: float
+    decimals: int
+    percent_style: bool
+    start: int
+    end: int
+    metric_hint: str | None
+    baseline: bool
+    integer: bool = False     # "RMSE 3287": a large metric quoted in its own units, rounded
+
+
+_PARAM_BEFORE = re.compile(
+    r"(?<![a-z0-9_])(?:lr|rate|eta|alpha|gamma|thr|threshold|dropout|ls|smoothing|p|power|w|t|temp|"
+    r"weight|decay|c|contamination|momentum|ema|x|v|seeds?|top|k|n|dim|dims|d|rank|band|size|bs|batch|"
+    r"delta|trees|steps?|epochs?|iters?|window|days?|len|length|leaves|layers?|heads?|" +
+    "|".join(re.escape(w) for w in _SPOKEN_PARAMS) + r")\s*[:=]?\s*$|[@=#]\s*$"
+)
+_UNIT_AFTER = re.compile(
+    r"\s*(?:e-?\d|x\b|min|h\b|hrs?\b|hours?|ms|s\b|secs?|gb|mb|k\b|m\b|px|rows|samples|steps|epochs?|"
+    r"trees|iters?|iterations|rounds|leaves|layers|dims?|days?|weeks?|claims|users|items|tokens|"
+    r"params|features|folds|seeds?|gpus?|nodes|classes|examples|\$)"
+)
+_YEAR = range(1990, 2101)
+
+
+def _quoted_metric_values(text: str) -> list[_QuotedValue]:
+    """Numbers that look like reported results (decimals, percentages, or large values in a metric's
+    own units such as "RMSE 3287"), with nearby metric names."""
+    lowered = text.lower()
+    quoted: list[_QuotedValue] = []
+    for match in _NUMBER.finditer(lowered):
+        sign, digits, percent = match.groups()
+        if sign in {"±", "-", "+"}:
+            continue
+        integer = "." not in digits and not percent
+        if integer and len(digits) < 3:
+            continue
+        before = lowered[max(0, match.start() - 24) : match.start()]
+        # A number right after a parameter name is the parameter's value, not a result.
+        if _PARAM_BEFORE.search(before):
+            continue
+        after = lowered[match.end() : match.end() + 12]
+        if _UNIT_AFTER.match(after):
+            continue
+        value = lexicon.parse_number(digits)
+        if value is None:
+            continue
+        decimals = len(digits.split(".")[1]) if "." in digits else 0
+        percent_style = not integer and (bool(percent) or (1.0 < value <= 100.0))
+        if not integer and not percent_style and decimals < 2:
+            continue
+        hint = None
+        for word in lexicon.METRIC_WORDS:
+            if lexicon.contains_phrase(before[-16:], word):
+                hint = word
+                break
+        if integer and int(value) in _YEAR and not hint:
+            continue
+        quoted.append(_QuotedValue(value, decimals, percent_style, match.start(), match.end(), hint,
+                                   bool(_BASELINE_BEFORE.search(before)), integer))
+    return quoted
+
+
+@functools.lru_cache(maxsize=1024)
+def _metric_key(spoken: str, keys: tuple[str, ...]) -> str | None:
+    return lexicon.metric_key_for(spoken, list(keys))
+
+
+def _metric_matches(quoted: _QuotedValue, run: RunSnapshot) -> bool:
+    keys = list(run.metrics)
+    if quoted.metric_hint:
+        hinted = _metric_key(quoted.metric_hint, tuple(keys))
+        if hinted:
+            keys = [hinted]
+    tolerance = 0.5 * 10 ** (-quoted.decimals) + 1e-9
+    for key in keys:
+        stored = run.metrics[key]
+        if quoted.integer and abs(stored) < 100:
+            continue  # a rounded integer says nothing about a small metric
+        if abs(stored - quoted.value) <= tolerance:
+            return True
+        if quoted.percent_style and 0.0 <= stored <= 1.0 and abs(stored * 100 - quoted.value) <= tolerance:
+            return True
+    return False
+
+
+@dataclass
+class _Evidence:
+    score: float = 0.0
+    contradicted: bool = False
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _TextFacts:
+    """What a piece of text states, computed once and shared by every candidate run."""
+
+    mentions: tuple[_Mention, ...]
+    families: frozenset[str]
+    words: frozenset[str]
+    long_words: frozenset[str]
+    failure: bool
+    families_as_context: bool
+
+
+@functools.lru_cache(maxsize=4096)
+def _facts(text: str) -> _TextFacts:
+    lowered = text.lower()
+    words = frozenset(_text_words(lowered))
+    return _TextFacts(
+        mentions=tuple(_mentions(lowered)),
+        families=frozenset(lexicon.families_in(lowered)),
+        words=words,
+        long_words=frozenset(w for w in words if len(w) >= 4),
+        failure=lexicon.has_cue(lowered, lexicon.FAILURE_CUES),
+        families_as_context=_families_are_context(lowered),
+    )
+
+
+# Params that name a batch of runs launched together (not a data subset such as ``customer_group``).
+_GROUP_KEYS = frozenset({"sweep", "sweep_id", "sweep_name", "wandb_sweep", "group", "group_name", "run_group",
+                         "wandb_group", "study", "study_name", "optuna_study", "experiment_group"})
+# A group id as launched: "sweep_remote_grid_005", "lr-grid-3" — not a plain word.
+_GROUP_ID = re.compile(r"^(?=.*[a-z])(?=.*[-_\d])[a-z0-9][a-z0-9_.\-]{5,}$")
+_UNIT_KEYS = frozenset({"hz", "khz", "ms", "px", "mb", "gb", "pct", "sec", "secs", "min", "mins", "days", "tokens"})
+_UNIT_VALUE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(" + "|".join(sorted(_UNIT_KEYS, key=len, reverse=True))
+                         + r")(?![a-z0-9])")
+# "1 -> 2", "from 4 to 8": the value a parameter was changed to.
+_CHANGED_TO = re.compile(r"\s*(?:->|→|to)\s*(\d*\.?\d+(?:e-?\d+)?)(?![\w.])")
+
+
+class _Pool:
+    """The candidate runs of one message, with what they have in common (computed once)."""
+
+    def __init__(self, profiles: list[RunProfile], background: list[RunProfile] | None = None) -> None:
+        self.profiles = profiles
+        # What tells runs apart is judged against the author's earlier runs too: when the window
+        # holds one run, "80hz" still distinguishes it from the 40hz runs before it.
+        self.background = background or []
+        everyone = [*profiles, *self.background]
+        self.shared_tokens: set[str] = set.intersection(*(p.tokens for p in everyone)) if profiles else set()
+        self.families: set[str] = {f for p in profiles for f in p.families}
+        self._shared_values: dict[tuple[str, tuple[str, ...]], bool] = {}
+        self._all_tokens: set[str] = set().union(*(p.tokens for p in profiles)) - self.shared_tokens
+        self._matched_tokens: dict[_TextFacts, frozenset[str]] = {}
+        self._param_numbers: set[float] | None = None
+        self._fitting: dict[str, frozenset[str]] = {}
+        self._key_mentions: dict[str, tuple[_Mention, ...]] = {}
+        # Values of grouping params (a W&B sweep, a run group, an Optuna study): written in the
+        # text, such a value names every run that carries it.
+        self.group_values: dict[str, list[RunProfile]] = {}
+        for p in profiles:
+            for key, value in p.run.params.items():
+                lowered = value.strip().lower()
+                if key.lower() in _GROUP_KEYS and _GROUP_ID.match(lowered):
+                    self.group_values.setdefault(lowered, []).append(p)
+        # Param keys of several words, as people say them: ``entropy_beta`` ~ "entropy beta".
+        spoken = sorted({k.lower() for p in profiles for k in p.run.params if "_" in k and len(k) >= 5},
+                        key=len, reverse=True)[:400]
+        self._key_pattern = re.compile(
+            r"(?<![a-z0-9])(" + "|".join(re.escape(k).replace("_", "[ _]") for k in spoken) + r")\s*"
+            r"(?:to|=|:|of|at|is|was|->)?\s*\[?\s*((?:\d*\.?\d+(?:e-?\d+)?)"
+            r"(?:\s*(?:,|/|and|&|or)\s*\d*\.?\d+(?:e-?\d+)?)*)(?![\w.])"
+        ) if spoken else None
+        # A value with the unit a single param key ends in: "~80hz" for ``spec_rate_hz``.
+        by_unit: dict[str, set[str]] = {}
+        for p in profiles:
+            for key in p.run.params:
+                unit = key.lower().rsplit("_", 1)[-1] if "_" in key else ""
+                if unit in _UNIT_KEYS:
+                    by_unit.setdefault(unit, set()).add(key.lower())
+        self._unit_keys = {unit: next(iter(keys)) for unit, keys in by_unit.items() if len(keys) == 1}
+
+    def tokens_in(self, facts: _TextFacts) -> frozenset[str]:
+        """Candidates' distinctive param/name tokens that the text says (exactly or by stem)."""
+        if facts not in self._matched_tokens:
+            matched = {t for t in self._all_tokens if t in facts.words}
+            for token in self._all_tokens - matched:
+                if len(token) >= 4 and any(_token_matches(word, token) for word in facts.long_words):
+                    matched.add(token)
+            self._matched_tokens[facts] = frozenset(matched)
+        return self._matched_tokens[facts]
+
+    def is_param_value(self, value: float) -> bool:
+        """Whether some candidate has a parameter with this numeric value."""
+        if self._param_numbers is None:
+            numbers: set[float] = set()
+            for p in self.profiles:
+                for stored in p.run.params.values():
+                    for part in re.split(r"[,+;/ ]+", stored):
+                        number = lexicon.parse_number(part)
+                        if number is not None:
+                            numbers.add(number)
+            self._param_numbers = numbers
+        return value in self._param_numbers
+
+    def key_mentions(self, text: str) -> tuple[_Mention, ...]:
+        """Parameters the text states by the candidates' own param names ("entropy beta to 0.01",
+        "sn_block_depth: 1 -> 2" states 2, the value it was changed to)."""
+        if self._key_pattern is None and not self._unit_keys:
+            return ()
+        lowered = text.lower()
+        if lowered not in self._key_mentions:
+            found: list[_Mention] = []
+            if self._unit_keys:
+                for match in _UNIT_VALUE.finditer(lowered):
+                    key = self._unit_keys.get(match.group(2))
+                    if key:
+                        found.append(_Mention(key, (match.group(1),)))
+            for match in self._key_pattern.finditer(lowered) if self._key_pattern is not None else ():
+                values = re.findall(r"\d*\.?\d+(?:e-?\d+)?", match.group(2))
+                changed = _CHANGED_TO.match(lowered, match.end())
+                if changed:
+                    values = [changed.group(1)]
+                found.append(_Mention(match.group(1).replace(" ", "_"), tuple(values)))
+            self._key_mentions[lowered] = tuple(found)
+        return self._key_mentions[lowered]
+
+    def fitting(self, word: str) -> frozenset[str]:
+        """Ids of the candidates that have what ``word`` says (see ``_word_fits``), computed once."""
+        if word not in self._fitting:
+            self._fitting[word] = frozenset(p.run.run_id for p in self.profiles if _word_fits(word, p))
+        return self._fitting[word]
+
+    def __iter__(self) -> Iterator[RunProfile]:
+        return iter(self.profiles)
+
+    def __len__(self) -> int:
+        return len(self.profiles)
+
+    def value_shared(self, key: str, values: tuple[str, ...]) -> bool:
+        """Whether every candidate has one of ``values`` for ``key`` (then it tells nothing apart)."""
+        cache_key = (key, values)
+        if cache_key not in self._shared_values:
+            self._shared_values[cache_key] = all(
+                any(_value_matches(v, p.run.params.get(key, "")) for v in values)
+                for p in (*self.profiles, *self.background)
+            )
+        return self._shared_values[cache_key]
+
+
+def _describe(text: str, candidate: RunProfile, pool: _Pool) -> _Evidence:
+    """Score how well ``text`` describes ``candidate`` (without metric values)."""
+    evidence = _Evidence()
+    run = candidate.run
+    facts = _facts(text)
+    # One parameter may be stated several times ("bs 4096 ... bs 1024"): a run fits when it has
+    # any of the stated values, and contradicts the text only when it has none of them.
+    stated: dict[str, tuple[str, list[str]]] = {}
+    for mention in (*facts.mentions, *pool.key_mentions(text)):
+        for key in param_keys_for(mention.name, run.params):
+            stated.setdefault(key, (mention.name, []))[1].extend(mention.values)
+    for key, (spoken, values) in stated.items():
+        if any(_value_matches(v, run.params[key]) for v in values):
+            evidence.score += 0.25 if pool.value_shared(key, tuple(values)) else PARAM_HIT
+            evidence.reasons.append(f"{spoken}={'/'.join(values)}")
+        elif len(values) == 1:
+            evidence.contradicted = True
+            evidence.reasons.append(f"not {spoken}={values[0]}")
+    if facts.families and candidate.families:
+        if facts.families & candidate.families:
+            evidence.score += FAMILY_HIT
+        elif facts.families & (pool.families - candidate.families) and not facts.families_as_context:
+            # The text names another family some candidate has: this run is not the one described.
+            evidence.contradicted = True
+    matched = candidate.tokens & pool.tokens_in(facts)
+    evidence.score += TOKEN_HIT * min(len(matched), 4)
+    if len(matched) >= 2 and any(len(tokens) >= 2 and tokens <= matched for tokens in candidate.value_token_sets):
+        # The text says a whole multi-word value ("length normalised" for ``length_normalized``).
+        evidence.score += TOKEN_HIT
+    if candidate.failed and facts.failure:
+        evidence.score += FAILURE_HIT
+        evidence.reasons.append("failed")
+    elif candidate.failed:
+        evidence.score -= 1.0  # a result quoted next to it cannot be a failed run's
+    return evidence
+
+
+def _families_are_context(text: str) -> bool:
+    """Whether several families are named as context ("distil roberta into distilbert", "beats xgb")."""
+    return bool(re.search(r"\b(?:into|than|vs|from|beats|under|behind|over|teacher|student)\b", text))
+
+
+
+_TRUE_VALUES = frozenset({"true", "1", "yes", "on", "enabled"})
+
+
+@functools.lru_cache(maxsize=8192)
+def _families_of(text: str) -> frozenset[str]:
+    return frozenset(lexicon.families_in(text))
+
+
+def _word_fits(word: str, candidate: RunProfile) -> bool:
+    """Whether a run has what ``word`` says: a model family ("xgb", "lstms"), a word of a param
+    value or of the run name ("conformer", "multi-headed" ~ ``multihead``), or a boolean param
+    the word names ("the ema runs" for ``use_ema=true``)."""
+    joined = _respell(word.replace("-", "").replace("_", ""))
+    families = _families_of(word)
+    if families and families & candidate.families:
+        return True
+    if joined in candidate.tokens or (len(joined) >= 4 and any(_token_matches(joined, t) for t in candidate.tokens)):
+        return True
+    return any(joined in key.lower().split("_") and value.strip().lower() in _TRUE_VALUES
+               for key, value in candidate.run.params.items())
+
+
+def _linked(run: RunSnapshot, how: LinkHow) -> LinkedRun:
+    return LinkedRun(run_id=run.run_id, run_name=run.run_name, how=how, metrics=dict(run.metrics),
+                     url=run.url, status=run.status, user=run.user)
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,162 @@
+"""Explicit links: the runs a text pastes (ids and prefixes the tracker resolved) or names (a
+distinctive run name, a short name such as "w05" or a range "w05-w09"), and the author's working
+window that inference may look in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from narrative import lexicon
+from narrative.link_evidence import _linked
+from narrative.types import StructureRequest
+from storage.records import LinkedRun, RunSnapshot
+
+
+def _author_window(request: StructureRequest) -> list[RunSnapshot]:
+    author = request.author.strip().lower()
+    start = request.window_start or (request.at - request.lookback)
+    return [
+        r for r in request.window_runs
+        if r.user.strip().lower() == author and start < r.start <= request.at
+    ]
+
+
+def _name_pattern(name: str) -> re.Pattern[str]:
+    # A name as written, or with the word people add for a run's kept checkpoint
+    # ("GAN_Concat_Flex_009_BEST" is the run GAN_Concat_Flex_009).
+    return re.compile(rf"(?<![A-Za-z0-9_\-]){re.escape(name.lower())}"
+                      rf"(?:[_\-.](?:best|final|last|ckpt|checkpoint|weights))?(?![A-Za-z0-9_\-])")
+
+
+def _is_distinctive_name(name: str) -> bool:
+    """Run names worth matching as text: "xgb-d4-lr05", "jolly-lynx-3" — not "baseline"."""
+    return len(name) >= 4 and bool(re.search(r"[-_.\d]", name))
+
+
+# Short run names people give to series of runs ("w05", "r12", "e7"): letters then digits.
+_SHORT_NAME = re.compile(r"^[a-z]{1,3}\d{1,3}$")
+# A name range: "w05-w09", "w05..w09", "w05 to w09", "r3–r7".
+_NAME_RANGE = re.compile(
+    r"(?<![a-z0-9_\-.])([a-z]{1,3})(\d{1,3})\s*(?:-|–|—|\.\.|to|through|thru)\s*(?:\1)?(\d{1,3})(?![a-z0-9_])"
+)
+_MAX_RANGE = 24
+
+
+def _is_short_name(name: str) -> bool:
+    """A short run name ("w05") that is not also an ordinary token of ML text: not a model family
+    ("t5"), a metric ("f1", "r2"), a quantile ("p50") or a version ("v2")."""
+    if not _SHORT_NAME.match(name) or name in lexicon.STOP_TOKENS:
+        return False
+    if name in _COMMON_SHORT_TOKENS or lexicon.families_in(name) or name in lexicon.METRIC_ALIASES:
+        return False
+    return not any(name in aliases for aliases in lexicon.METRIC_ALIASES.values())
+
+
+# Short tokens of ML prose that look like run names but usually are not: versions, quantiles,
+# precision formats, efficientnet sizes, ranks of recall.
+_COMMON_SHORT_TOKENS = frozenset(
+    {f"v{i}" for i in range(10)} | {f"p{i}" for i in (5, 10, 25, 50, 75, 90, 95, 99)}
+    | {"fp8", "fp16", "fp32", "bf16", "int4", "int8", "l1", "l2", "k8s", "gpu0", "gpu1", "q4", "q8"}
+    | {f"b{i}" for i in range(8)} | {f"r{i}" for i in (1, 2)} | {f"top{i}" for i in (1, 3, 5, 10)}
+    | {"f1", "f2", "mp3", "h100", "a100", "v100", "t4", "a10", "l4", "3d", "2d", "1d"}
+)
+
+
+def _short_name_pattern(name: str) -> re.Pattern[str]:
+    # A token of its own: "w05", "`w05`", "w05/w09", "w05," — not "w05.5", "w05b" or "tw05".
+    return re.compile(rf"(?<![a-z0-9_\-.]){re.escape(name)}(?![a-z0-9_]|[-.][a-z0-9])")
+
+
+def _named_runs(
+    request: StructureRequest, author_ids: set[str], warnings: list[str]
+) -> list[tuple[str, RunSnapshot]]:
+    """(name, run) for every run the text names: a distinctive name as written, a short name
+    ("w05") as a token of its own, or a range of short names ("w05-w09") whose every member
+    exists. A name several runs share links the author's own run when that is one, else none."""
+    lowered_text = request.text.lower()
+    by_name: dict[str, dict[str, RunSnapshot]] = {}
+    for run in (*request.window_runs, *request.known_runs, *request.resolved_refs.values()):
+        name = run.run_name.lower().strip()
+        if _is_distinctive_name(name) or _is_short_name(name):
+            by_name.setdefault(name, {})[run.run_id] = run
+
+    def choose(name: str) -> RunSnapshot | None:
+        choices = list(by_name[name].values())
+        if len(choices) > 1:
+            choices = [r for r in choices if r.run_id in author_ids] or choices
+        if len(choices) == 1:
+            return choices[0]
+        warnings.append(f"The run name '{name}' belongs to {len(choices)} runs; none linked.")
+        return None
+
+    found: list[tuple[str, RunSnapshot]] = []
+    for name in by_name:
+        if name not in lowered_text:
+            continue
+        pattern = _short_name_pattern(name) if _is_short_name(name) else _name_pattern(name)
+        if pattern.search(lowered_text):
+            chosen = choose(name)
+            if chosen is not None:
+                found.append((name, chosen))
+    short_names = [n for n in by_name if _is_short_name(n)]
+    for match in _NAME_RANGE.finditer(lowered_text) if short_names else ():
+        prefix, first, last = match.group(1), match.group(2), match.group(3)
+        low, high = int(first), int(last)
+        if not 0 < high - low <= _MAX_RANGE:
+            continue
+        width = len(first)
+        members = [f"{prefix}{n:0{width}d}" if len(last) == width else f"{prefix}{n}" for n in range(low, high + 1)]
+        # Only a range whose every member is a real short run name is a range of runs ("w05-w09");
+        # "p5-p10" or "v2 to v4" with one name missing says nothing certain.
+        if not all(m in short_names for m in members):
+            continue
+        for member in members:
+            chosen = choose(member)
+            if chosen is not None:
+                found.append((match.group(0), chosen))
+    return found
+
+
+@dataclass
+class ExplicitLinks:
+    """What the person pasted or named: linked whatever any engine says (class 8 of issue 8)."""
+
+    runs: dict[str, LinkedRun]
+    warnings: list[str]
+    author_window: list[RunSnapshot]
+    forms: dict[str, list[str]] = field(default_factory=dict)   # run id -> how the text wrote it
+
+    def written_in(self, run_id: str, lowered: str) -> bool:
+        """Whether a piece of text writes this run (its id, prefix, name or a range holding it)."""
+        return any(re.search(rf"(?<![a-z0-9]){re.escape(form)}(?![a-z0-9])", lowered)
+                   for form in self.forms.get(run_id, ()))
+
+
+def explicit_links(request: StructureRequest) -> ExplicitLinks:
+    """Runs the text pastes (full id, unique prefix) or names (an exact run name, when unique).
+
+    Deterministic and engine-independent: the local engine starts from it and every model engine
+    unions it into the model's links, so a pasted id is never lost because a model left it out."""
+    linked: dict[str, LinkedRun] = {}
+    forms: dict[str, list[str]] = {}
+    warnings: list[str] = []
+    lowered_text = request.text.lower()
+
+    # (a) pasted ids and prefixes, as the tracker resolved them.
+    for ref, run in request.resolved_refs.items():
+        if ref.lower() in lowered_text:
+            forms.setdefault(run.run_id, []).append(ref.lower())
+            if run.run_id not in linked:
+                linked[run.run_id] = _linked(run, "id" if ref.lower() == run.run_id.lower() else "prefix")
+    for ref, reason in request.unresolved_refs.items():
+        warnings.append(f"'{ref}' looks like a run id but {reason}; not linked.")
+
+    # (b) run names.
+    author_window = _author_window(request)
+    author_ids = {r.run_id for r in author_window}
+    for written, run in _named_runs(request, author_ids, warnings):
+        forms.setdefault(run.run_id, []).append(written)
+        linked.setdefault(run.run_id, _linked(run, "name"))
+    return ExplicitLinks(runs=linked, warnings=warnings, author_window=author_window, forms=forms)

@@ -1,0 +1,350 @@
+"""Group links: runs described by what they share ("the conformer runs", a sweep's id, "seeds 1/2/3
+gave .994, .993, .993"), each linked when the description fits them exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from narrative import lexicon
+from narrative.link_evidence import (
+    _PARAM_WORD_VALUE,
+    RunProfile,
+    SegmentLinks,
+    _clip,
+    _describe,
+    _families_of,
+    _linked,
+    _Mention,
+    _metric_matches,
+    _Pool,
+    _quoted_metric_values,
+    _value_matches,
+    param_keys_for,
+)
+from narrative.segmenting import Segment
+from storage.records import LinkedRun
+
+# -- groups: runs described by what they share ------------------------------------------------------
+# "the conformer runs", "the multiscale and filterbank approaches", "the DDSP-style generators",
+# "seeds 1/2/3 gave .994, .993, .993": a description of several runs is a link to every run of the
+# author's window it fits — when it fits them exactly (every word of the description is understood)
+# and the text is not a plan, a question or a negation.
+
+# Nouns whose phrase names every run that fits ("the multiscale approach", "an MLflow experiment").
+_FAMILY_NOUNS = frozenset({
+    "runs", "experiments", "experiment", "variants", "versions", "configs", "configurations", "trials",
+    "jobs", "ones", "seeds", "attempts", "generators", "networks", "nets", "agents", "approaches",
+    "approach", "models", "setups", "architectures", "methods", "family", "sweep", "sweeps",
+})
+# Nouns that name one run: a description that fits several is ambiguous.
+_SINGLE_NOUNS = frozenset({"run", "job", "trial", "attempt", "model", "version", "variant", "config",
+                           "one", "generator", "network", "net", "agent", "setup", "configuration"})
+# Plural nouns that are also verbs ("xgb runs faster"): a noun only after a determiner or a count,
+# or before a verb.
+_VERBISH_NOUNS = frozenset({"runs", "models", "experiments", "seeds", "sweeps", "nets"})
+_DETERMINERS = frozenset({"the", "my", "our", "these", "those", "this", "that", "all", "both", "each",
+                          "every", "his", "her", "their", "your", "a", "an", "its"})
+_COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+           "nine": 9, "ten": 10, "both": 2, "pair": 2, "couple": 2}
+# Words that start a phrase on their left: prepositions, conjunctions, common verbs, pronouns.
+_LEFT_EDGES = frozenset({
+    "of", "in", "on", "at", "with", "from", "for", "to", "by", "than", "vs", "versus", "into", "across",
+    "between", "about", "and", "or", "but", "while", "so", "then", "tried", "try", "trying", "ran",
+    "rerun", "reran", "started", "launched", "compare", "compared", "comparing", "used", "using", "is",
+    "are", "was", "were", "be", "been", "got", "gave", "did", "do", "does", "have", "has", "had",
+    "stopped", "restarted", "checked", "see", "saw", "looked", "noticed", "i", "we", "he", "she",
+    "they", "it", "now", "also", "both", "all", "after", "before", "since", "like", "as", "out",
+})
+# Neutral modifiers: they restrict nothing ("the new conformer runs", "DDSP-style generators").
+_NEUTRAL = frozenset({"new", "style", "like", "based", "type", "kind", "sort", "of", "other", "own",
+                      "today's", "todays", "overnight", "same", "whole", "entire", "various", "different",
+                      "several", "few", "remaining", "recent", "latest"})
+_FAILED_WORDS = frozenset({"failed", "crashed", "diverged", "killed", "broken", "dead", "oom",
+                           "exploded", "unstable"})
+# Words right after a bare plural that make it a noun: a verb or an auxiliary.
+_VERB_AFTER = re.compile(
+    r"\s*(?:[:,)]|are\b|were\b|all\b|both\b|have\b|had\b|did\b|do\b|don't|didn't|look|seem|gave\b|got\b|"
+    r"show|converg|diverg|fail|crash|beat|end|finish|still\b|also\b|perform|work|reach|hit\b|score|"
+    r"plateau|underperform|outperform|produc|result|need|took\b|take\b|ran\b|run\b|is\b|was\b)"
+)
+_NEGATED = frozenset({"no", "not", "without", "never", "none", "nor", "don't", "didn't", "haven't",
+                      "hasn't", "won't", "can't", "isn't", "aren't", "wasn't", "weren't"})
+# A clause about the future, a wish, a question: its runs do not exist yet, or may not.
+_NOT_DONE = re.compile(
+    r"\?|\b(?:will|going to|gonna|want to|wanna|plan(?:ning)? to|tomorrow|tmrw|todo|to-do|should|"
+    r"would|could|might|maybe|need to|next)\b|'ll\b"
+)
+# Said after a group, these place it before the author's window.
+_EARLIER = re.compile(
+    r"\b(?:last (?:week|month|time|year)|yesterday|earlier|previous(?:ly)?|before|ago|back in|"
+    r"(?:on |from |last )(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b"
+)
+_PHRASE_WORD = re.compile(r"[a-z0-9][a-z0-9_'.+/-]*[a-z0-9']|[a-z0-9]")
+_PHRASE_BREAK = re.compile(r"[,;:()\[\]{}|!?]|\.\s|\s[-–—]\s|->|→|\*\*|`")
+
+
+@dataclass(frozen=True)
+class _Group:
+    """What a noun phrase says: one or more conjuncts (each a list of words every run must fit)."""
+
+    phrase: str
+    conjuncts: tuple[tuple[str, ...], ...]
+    count: int | None
+    failed: bool
+    single: bool
+    subject: bool = False   # an approach as the subject of a verdict: "nonlinear stacking failed"
+
+
+def _phrase_words(clause: str) -> list[tuple[str, int, int]]:
+    return [(m.group(0), m.start(), m.end()) for m in _PHRASE_WORD.finditer(clause)]
+
+
+def _noun_phrases(clause: str) -> list[_Group]:
+    """The noun phrases of a clause that name runs: "the conformer runs", "both lgbm models"."""
+    words = _phrase_words(clause)
+    found: list[_Group] = []
+    for index, (word, _start, end) in enumerate(words):
+        single = word in _SINGLE_NOUNS
+        if word not in _FAMILY_NOUNS and not single:
+            continue
+        modifiers: list[str] = []
+        count: int | None = None
+        failed = False
+        left = ""
+        cursor = index - 1
+        while cursor >= 0 and len(modifiers) < 6:
+            candidate = words[cursor][0]
+            if candidate in {"and", "or", "&"} and modifiers:
+                modifiers.append(candidate)  # "the multiscale and filterbank approaches": two conjuncts
+                cursor -= 1
+                continue
+            if candidate in _DETERMINERS or candidate in _LEFT_EDGES or candidate in _NEGATED:
+                if candidate in _COUNTS:
+                    count = _COUNTS[candidate]
+                left = candidate
+                break
+            if candidate in _COUNTS or (candidate.isdigit() and len(candidate) <= 2):
+                count = _COUNTS.get(candidate) or int(candidate)
+            elif candidate in _FAILED_WORDS:
+                failed = True
+            else:
+                modifiers.append(candidate)
+            cursor -= 1
+        if left in _NEGATED:
+            continue
+        if cursor >= 1 and words[cursor - 1][0] in _NEGATED:
+            continue  # "no conformer runs", "not the conformer runs"
+        modifiers.reverse()
+        if not modifiers:
+            continue
+        if (word in _VERBISH_NOUNS and left not in _DETERMINERS and count is None
+                and not _VERB_AFTER.match(clause[end:])):
+            continue  # "xgb runs faster": a verb, not a noun
+        conjuncts: list[tuple[str, ...]] = []
+        current: list[str] = []
+        for modifier in modifiers:
+            if modifier in {"and", "or", "&"}:
+                if current:
+                    conjuncts.append(tuple(current))
+                current = []
+            else:
+                current.append(modifier)
+        if current:
+            conjuncts.append(tuple(current))
+        if not conjuncts:
+            continue
+        start = words[cursor + 1][1] if cursor + 1 < len(words) else 0
+        found.append(_Group(phrase=clause[start:end], conjuncts=tuple(conjuncts), count=count,
+                            failed=failed, single=single and count is None))
+    return found
+
+
+# An approach named as the subject of a verdict, at the start of a clause: "nonlinear stacking
+# failed", "- label smoothing didn't help".
+_SUBJECT_VERDICT = re.compile(
+    r"^\s*(?:[-*•]|\d{1,2}[.)])?\s*(?:the\s+)?((?:[a-z0-9][\w'.+-]*\s+){0,3}[a-z0-9][\w'.+-]*)\s+"
+    r"(?:failed|worked|helped|hurt|diverged|converged|crashed|underperformed|outperformed|blew up|went nan|"
+    r"(?:did|does|do)(?:n't| not) (?:help|work|converge))\b"
+)
+
+
+def _subject_phrases(clause: str) -> list[_Group]:
+    match = _SUBJECT_VERDICT.match(clause)
+    if not match:
+        return []
+    words = match.group(1).split()
+    if any(w in _DETERMINERS or w in _LEFT_EDGES or w in _NEGATED or w in _FAMILY_NOUNS or w in _SINGLE_NOUNS
+           for w in words):
+        return []  # "it failed", "we tried x and it worked", "the runs failed": not an approach's name
+    return [_Group(phrase=match.group(1), conjuncts=(tuple(words),), count=None, failed=False, single=False,
+                   subject=True)]
+
+
+
+
+class _Unknown(Exception):
+    """A word of a description that no run has and that is not neutral ("big"): stop, link nothing."""
+
+
+def _word_verdicts(raw: str, pool: _Pool) -> list[str]:
+    """The words of ``raw`` that say something about runs; raises ``_Unknown`` for a word that
+    no run of the pool has ("big", "wide")."""
+    if raw in _NEUTRAL or raw in lexicon.STOP_TOKENS:
+        return []
+    if pool.fitting(raw):
+        return [raw]
+    parts = [p for p in re.split(r"[-_/+]", raw) if p]
+    said: list[str] = []
+    for part in parts if len(parts) > 1 else []:
+        if part in _NEUTRAL or part in lexicon.STOP_TOKENS:
+            continue
+        if not pool.fitting(part):
+            raise _Unknown(part)
+        said.append(part)
+    if not said:
+        raise _Unknown(raw)
+    return said
+
+
+def _conjunct_terms(conjunct: tuple[str, ...], pool: _Pool) -> list[str]:
+    """The terms of one conjunct; a family of several words ("random forest") is one term."""
+    phrase = " ".join(conjunct)
+    families = _families_of(phrase)
+    if len(conjunct) > 1 and families and pool.fitting(phrase):
+        covered = " ".join(alias for f in families for alias in lexicon.MODEL_FAMILIES[f] if alias in phrase)
+        rest = [w for w in conjunct if w not in covered.split()]
+        return [phrase, *[t for raw in rest for t in _word_verdicts(raw, pool)]]
+    return [term for raw in conjunct for term in _word_verdicts(raw, pool)]
+
+
+def _group_members(group: _Group, inferable: list[RunProfile], pool: _Pool) -> list[RunProfile] | None:
+    """The runs a noun phrase names, or None when a word of it is not understood."""
+    members: dict[str, RunProfile] = {}
+    for conjunct in group.conjuncts:
+        try:
+            terms = _conjunct_terms(conjunct, pool)
+        except _Unknown:
+            return None
+        if not terms:
+            return None  # "the new runs": nothing said about which
+        fitting = [c for c in inferable
+                   if all(c.run.run_id in pool.fitting(term) for term in terms) and (not group.failed or c.failed)]
+        if not fitting:
+            return None  # a conjunct naming nothing of the window: the phrase is about something else
+        for candidate in fitting:
+            members[candidate.run.run_id] = candidate
+    return list(members.values())
+
+
+def _not_done(clause: str, segment: Segment) -> bool:
+    # A question mark anywhere in the segment (a sentence or a bullet) makes all of it a question.
+    return segment.section in ("next", "question") or "?" in segment.text or bool(_NOT_DONE.search(clause))
+
+
+def _clauses(text: str) -> list[str]:
+    return [c for c in _PHRASE_BREAK.split(text.lower()) if c.strip()]
+
+
+def _infer_groups(
+    entry: SegmentLinks,
+    pool: _Pool,
+    inferable: list[RunProfile],
+    linked: dict[str, LinkedRun],
+    warnings: list[str],
+) -> None:
+    """Link every run of a group the segment names ("the conformer runs", a sweep's id, a series
+    of seeds)."""
+    inferable_ids = {p.run.run_id for p in inferable}
+    _infer_series(entry, pool, inferable, linked, warnings)
+    for clause in _clauses(entry.segment.text):
+        if _not_done(clause, entry.segment):
+            continue
+        for value, carriers in pool.group_values.items():
+            if value in clause and re.search(rf"(?<![a-z0-9_]){re.escape(value)}(?![a-z0-9_])", clause):
+                for member in carriers:
+                    if member.run.run_id in inferable_ids:
+                        linked.setdefault(member.run.run_id, _linked(member.run, "inferred"))
+                        if member.run.run_id not in entry.run_ids:
+                            entry.run_ids.append(member.run.run_id)
+        for group in (*_noun_phrases(clause), *_subject_phrases(clause)):
+            if _EARLIER.search(clause[clause.find(group.phrase) + len(group.phrase):]):
+                continue  # "the xgb runs from last week": maybe not the ones of this window
+            members = _group_members(group, inferable, pool)
+            if not members:
+                continue
+            # Other things the clause states ("with lr 1e-3") narrow the group; a run they
+            # contradict is not one of it.
+            members = [m for m in members if not _describe(clause, m, pool).contradicted] or []
+            if not members:
+                continue
+            if group.subject and len(members) == len(inferable):
+                continue  # "xgb failed" when every run is xgb: it says nothing about which
+            expected = 1 if group.single else group.count
+            if expected is not None and len(members) != expected:
+                names = ", ".join(m.run.run_name or m.run.run_id[:8] for m in members[:4])
+                warnings.append(f"'{_clip(group.phrase)}' fits {len(members)} runs ({names}); none linked.")
+                continue
+            for member in members:
+                linked.setdefault(member.run.run_id, _linked(member.run, "inferred"))
+                if member.run.run_id not in entry.run_ids:
+                    entry.run_ids.append(member.run.run_id)
+
+
+def _series_mentions(text: str, pool: _Pool) -> list[tuple[_Mention, int, int]]:
+    """Parameters stated with several values ("seeds 1/2/3", "entropy beta 0.01 and 1.0"), with
+    where they are in ``text``."""
+    lowered = text.lower()
+    found: list[tuple[_Mention, int, int]] = []
+    patterns = [p for p in (_PARAM_WORD_VALUE, pool._key_pattern) if p is not None]
+    for pattern in patterns:
+        for match in pattern.finditer(lowered):
+            values = tuple(dict.fromkeys(re.findall(r"\d*\.?\d+(?:e-?\d+)?", match.group(2))))
+            if len(values) >= 2:
+                found.append((_Mention(match.group(1).replace(" ", "_"), values), match.start(), match.end()))
+    return found
+
+
+def _infer_series(
+    entry: SegmentLinks,
+    pool: _Pool,
+    inferable: list[RunProfile],
+    linked: dict[str, LinkedRun],
+    warnings: list[str],
+) -> None:
+    """"seeds 1/2/3 gave .994, .993, .993": one run per stated value (paired with the quoted
+    results in order when there are as many), every one of them linked — or none when a value
+    fits several runs."""
+    text = entry.segment.text
+    for mention, start, end in _series_mentions(text, pool):
+        sentence_start = max(text.rfind(mark, 0, start) for mark in (".", ";", "!", "?", "\n"))
+        if _not_done(text[sentence_start + 1 : end].lower(), entry.segment):
+            continue
+        quoted = [q for q in _quoted_metric_values(text[end:]) if not q.baseline]
+        paired = quoted[: len(mention.values)] if len(quoted) >= len(mention.values) else []
+        chosen: list[RunProfile] = []
+        ambiguous = False
+        for index, value in enumerate(mention.values):
+            fitting = [
+                p for p in inferable
+                if any(_value_matches(value, p.run.params[k]) for k in param_keys_for(mention.name, p.run.params))
+                and not _describe(text, p, pool).contradicted
+            ]
+            if paired:
+                fitting = [p for p in fitting if _metric_matches(paired[index], p.run)]
+            if len(fitting) > 1:
+                ambiguous = True
+                break
+            chosen.extend(fitting)
+        if ambiguous or len({p.run.run_id for p in chosen}) != len(chosen):
+            if chosen or ambiguous:
+                warnings.append(f"'{_clip(text)}' states {mention.name} {'/'.join(mention.values)} "
+                                "but a value fits several runs; none linked.")
+            continue
+        if len(chosen) < 2:
+            continue  # one run: the single-run description decides
+        for member in chosen:
+            linked.setdefault(member.run.run_id, _linked(member.run, "inferred"))
+            if member.run.run_id not in entry.run_ids:
+                entry.run_ids.append(member.run.run_id)

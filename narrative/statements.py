@@ -1,0 +1,289 @@
+"""What a project's notes state, sentence by sentence: the ``Fact`` record, splitting raw text into
+sentences and paragraphs, what a statement says about having done a thing (its modality, and the modality a
+heading sets for the lines under it), and the numbers a sentence quotes with how they match tracker values.
+
+Pure functions over text; :mod:`narrative.history_index` builds its facts from them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from narrative import vocab
+
+_SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z`(\[*_\"'a-z0-9])|\s+--\s+|;\s+|\s+\|\s+(?=[a-z])")
+_BULLET = re.compile(r"^\s*(?:[-*•>]+|\d+[.)])\s+")
+_NUM = re.compile(r"(?<![\w.])(\d*\.\d+|\d+(?:\.\d+)?)(%?)(?![\w])")
+
+
+@dataclass(slots=True)
+class Fact:
+    idx: int
+    entry_id: str
+    author: str
+    at: dt.datetime
+    text: str
+    kind: str  # sentence | conclusion | hypothesis | next_step | question | decision | observation
+    concepts: set[str]
+    toks: set[str]
+    run_ids: list[str] = field(default_factory=list)
+    verdict: str = ""
+    negative: bool = False
+    closing: bool = False
+    adopting: bool = False
+    opening: bool = False
+    position: int = 0
+    para: int = 0  # paragraph of the raw text (sentences), -1 for structured items
+    # what the sentence covers with its runs' model families (concepts closed under "broader")
+    ctx_cover: frozenset[str] = frozenset()
+    ctx_toks: frozenset[str] = frozenset()
+    # what the statement says about having done it: done | plan | counterfactual | conditional | negated |
+    # question | "" (nothing either way). Only "done" (or a run) is evidence that something was tried.
+    modality: str = ""
+
+    @property
+    def evidence(self) -> bool:
+        """Whether the statement may show the thing was done: a run or a statement of what happened, or a
+        plain note that says nothing either way ("Prio replay buffer" in a list of things done). Plans,
+        questions and negated, conditional or counterfactual statements never are."""
+        return self.modality in ("done", "")
+
+    @property
+    def planned(self) -> bool:
+        return self.modality == "plan"
+
+
+@lru_cache(maxsize=1 << 14)
+def analyse(text: str) -> tuple[frozenset[str], frozenset[str], tuple[bool, bool, bool, bool]]:
+    """Concepts, tokens and cue flags of a sentence (the same sentence recurs as raw text and section item)."""
+    return vocab.concept_frozenset(text), frozenset(vocab.tokens(text)), vocab.cue_flags(text)
+
+
+@lru_cache(maxsize=1 << 14)
+def tokset(text: str) -> frozenset[str]:
+    return frozenset(vocab.tokens(text))
+
+
+def _split_paragraphs(text: str) -> list[tuple[int, str]]:
+    """(paragraph number, sentence) of a raw text; blank lines, headings and tables start paragraphs."""
+    return [(p, s) for p, s, _ in _split_lines(text)]
+
+
+def _split_lines(text: str) -> list[tuple[int, str, int]]:
+    """(paragraph number, sentence, line number) of a raw text."""
+    out: list[tuple[int, str, int]] = []
+    para = 0
+    in_table = False
+    for line_no, raw_line in enumerate(text.splitlines()):
+        line = raw_line.strip()
+        if not line:
+            para += 1
+            continue
+        if line.startswith("|"):
+            if not in_table:
+                para += 1
+                in_table = True
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if all(re.fullmatch(r":?-{2,}:?", c) or not c for c in cells):
+                continue
+            out.append((para, " | ".join(c for c in cells if c), line_no))
+            continue
+        if in_table:
+            para += 1
+            in_table = False
+        line = _BULLET.sub("", line)
+        for part in _SENT_SPLIT.split(line):
+            part = (part or "").strip()
+            if len(part) >= 3:
+                out.append((para, part, line_no))
+    return out
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s for _, s in _split_paragraphs(text)]
+
+
+# ------------------------------------------------------------------ modality: was it done?
+_Q_START = re.compile(r"^\s*(should|shall|could|can|would|do|does|did|is|are|was|were|why|what|which|how|who|"
+                      r"whether|any ?one|anybody)\b", re.I)
+_COUNTERFACTUAL = re.compile(
+    r"\b(should|could|would|might|must|ought to) ?(have|'ve)\b(?! (a|an|the|some|no|any|it)\b)|\bshould'?ve\b|"
+    r"\bwould'?ve\b|\bcould'?ve\b|\bif (only )?(i|we|they) (had|'d)\b|\bwish(ed)? (i|we)\b|\bin hindsight\b|"
+    r"\bmissed (the )?chance\b", re.I)
+_NEGATED_DONE = re.compile(
+    r"\b(didn'?t|did not|haven'?t|have not|hasn'?t|has not|hadn'?t|never|not yet|no time to|couldn'?t|could not|"
+    r"wasn'?t able to|were not able to|weren'?t able to|unable to|forgot to|failed to|skipped|without)\b"
+    r"(\s+\w+){0,3}?\s+(try|tried|trying|run|ran|test|tested|get (to|around)|got (to|around)|attempt\w*|do|done|"
+    r"use|used|using|implement\w*|include\w*|enable\w*|add|added|adding|finish\w*|start\w*|launch\w*|touch\w*)\b|"
+    r"\b(not|never|nothing) (been )?(tried|tested|run|done)\b|\buntried\b|\bnot (yet )?(been )?(tried|run)\b",
+    re.I)
+_CONDITIONAL = re.compile(r"^\s*(if|unless|in case|when|once|assuming|provided)\b|"
+                          r"\b(if|unless|in case) (it|this|that|they|we|the|\w+) [^.;]{0,60}?\b(doesn'?t|does not|"
+                          r"fails?|won'?t|isn'?t|don'?t|is not|helps?|works?|improves?)\b", re.I)
+_PLAN = re.compile(
+    r"\b(will|won'?t|gonna|going to|plan(ning|ned)? (to|on)|want(ed)? to|wanna|would like to|i'?d like to|"
+    r"intend\w* to|hope to|hoping to|about to|next( up| step| steps| week| time)?|tomorrow|tmrw|tmr|later|"
+    r"todo|to do|to-do|should (try|test|run|add|use|do|look|check|consider)|could (try|test|run|add|use)|"
+    r"might (try|test|run|add|use)|may (try|test|run)|worth (a )?(try|trying|testing|a shot)|thinking (about|of)|"
+    r"consider(ing)?|idea:?|ideas|maybe (try|test|add|use)|let'?s|need to|needs to|have to|queue\w*|"
+    r"would be (nice|good|interesting)|on (my|the) list|backlog|future work|follow ?up)\b", re.I)
+_DONE = re.compile(
+    r"\b(tried|ran|trained|retrained|tested|used|added|switched|swapped|replaced|enabled|disabled|turned (on|off)|"
+    r"did|got|gave|gives|give|hit|hits|reached|improved|improves|helped|helps|hurt|hurts|dropped|drops|moved|"
+    r"went|came|beat|beats|lost|loses|scored|scores|finished|fitted|applied|removed|increased|decreased|doubled|"
+    r"halved|bumped|lowered|raised|compared|evaluated|worked|works|converged|diverged|crashed|plateaued|"
+    r"overfit|underperformed|outperformed|matched|landed|lands|ended|peaked|stalled|regressed|"
+    r"is (better|worse|flat|best)|was|were|has been|have been|results?:|yields?|yielded|gets|ends up|"
+    r"no (gain|change|difference|improvement|lift)|same as|vs\.?|->|→|better|worse|best|worst|converg\w*|"
+    r"seems? to|looks? like|appears? to|shows?|showed|shown|work|learn(s|ed|t)|rose|fell|started|implemented|"
+    r"\w{3,}ed)\b", re.I)
+# what only a report says (not "factorized", "pretrained"): enough to read a list item under "Todo:" as done
+_STRONG_DONE = re.compile(
+    r"\b(tried|ran|trained|retrained|tested|got|gave|hit|reached|improved|helped|hurt|converged|diverged|crashed|"
+    r"plateaued|beat|lost|scored|finished|worked|works|result(s|ed)?|no (gain|change|difference|improvement)|"
+    r"not (helped|helping|converging|working)|did(n'?t)? (help|work))\b|\d\.\d|\d%|->|→", re.I)
+_HEADING_PLAN = re.compile(r"\b(next|todo|to do|plans?|ideas?|tomorrow|future|backlog|open questions?|questions?|"
+                           r"want to|to try|wishlist)\b", re.I)
+_HEADING_DONE = re.compile(r"\b(tried|done|results?|findings?|what (i|we) did|worked|didn'?t work|did not work|"
+                           r"experiments?|observations?|today|outcomes?|summary|conclusions?|config)\b", re.I)
+DECIMAL = re.compile(r"\d\.\d|\d%")
+IDEA_LABEL = re.compile(r"^\W*(idea|hypothesis|goal|motivation|change|what|exp\w*|experiment)\b[^:]{0,20}:", re.I)
+
+
+def statement_modality(text: str) -> str:
+    """What a statement says about having done a thing, from its own words.
+
+    "counterfactual" (should have, if only), "negated" (didn't try, never ran), "conditional" (if it doesn't
+    work, ...), "question", "plan" (will, next, thinking about trying), "done" (a past or result statement),
+    or "" when the words say neither.
+    """
+    t = text.strip()
+    if _COUNTERFACTUAL.search(t):
+        return "counterfactual"
+    if _NEGATED_DONE.search(t):
+        return "negated"
+    if _CONDITIONAL.search(t):
+        return "conditional"
+    if t.endswith("?") or (_Q_START.search(t) and "?" in t):
+        return "question"
+    if _PLAN.search(t):
+        # "tried X; next: Y" holds both: the first clause decides what this statement reports
+        done_at = _DONE.search(t)
+        plan_at = _PLAN.search(t)
+        if done_at and plan_at and done_at.start() < plan_at.start() and DECIMAL.search(t[: plan_at.start()]):
+            return "done"
+        return "plan"
+    if _DONE.search(t) or DECIMAL.search(t):
+        return "done"
+    return ""
+
+
+def fact_modality(said: str, scope: str, kind: str, has_runs: bool, text: str = "") -> str:
+    """A statement's own words first (a question stays a question under "Results:"), then its heading,
+    then what its kind implies (a next step is a plan; a conclusion reports something done)."""
+    if said in ("counterfactual", "negated", "conditional", "question"):
+        return said
+    if kind == "next_step":
+        return "plan"
+    if kind == "question":
+        return "question"
+    if scope in ("counterfactual", "negated", "conditional"):
+        return scope
+    if said == "plan" or (scope == "plan" and (not said or not _STRONG_DONE.search(text))):
+        return "plan"
+    if said == "done" or scope == "done":
+        return "done"
+    if kind in ("conclusion", "observation", "decision") or has_runs:
+        return "done"
+    return ""
+
+
+def heading_modality(line: str) -> str | None:
+    """The modality a heading or list label sets for what follows ("Next:", "What I should have done,
+    but didn't", "## Results"); None when the line is not a heading."""
+    s = line.strip()
+    is_heading = s.startswith("#") or (s.endswith(":") and len(s) <= 80) or bool(
+        re.fullmatch(r"\*\*[^*]{2,80}\*\*:?", s))
+    if not is_heading:
+        return None
+    label = s.strip("#*: ").strip()
+    # "Still need to check X, but so far I have done:" -- the last clause heads the list
+    whole = statement_modality(label)
+    if whole in ("counterfactual", "negated", "conditional") or re.search(
+            r"\b(didn'?t|did not|haven'?t|have not|never|not yet|not done|not tried)\W*$", label, re.I):
+        return whole or "negated"
+    last = re.split(r",|;|\bbut\b|\bwhile\b", label)[-1].strip() or label
+    m = statement_modality(last)
+    if m in ("counterfactual", "negated", "conditional", "plan"):
+        return m
+    if _HEADING_PLAN.search(last):
+        return "plan"
+    if m == "done":
+        return "done"
+    if _HEADING_DONE.search(last):
+        return "done"
+    return ""
+
+
+def scoped_sentences(text: str) -> list[tuple[int, str, str]]:
+    """(paragraph, sentence, heading modality) of a raw text: a heading's modality covers the lines under it
+    (its list and paragraph) until the next heading or a prose paragraph after a blank line."""
+    scope_of_line: list[str] = []
+    scope = ""
+    blank = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            blank = True
+            scope_of_line.append(scope)
+            continue
+        hm = heading_modality(line)
+        if hm is not None:
+            scope = hm
+        elif blank and not _BULLET.match(line) and not line.startswith("|"):
+            scope = ""  # a prose paragraph after a blank line leaves the heading's list
+        blank = False
+        scope_of_line.append(scope)
+    return [(p, s, scope_of_line[n] if n < len(scope_of_line) else "") for p, s, n in _split_lines(text)]
+
+
+def numbers_in(text: str) -> list[tuple[float, int, bool]]:
+    """(value, decimals, percent-like) for each number in the text."""
+    out = []
+    for m in _NUM.finditer(text):
+        s = m.group(1)
+        try:
+            v = float(s)
+        except ValueError:
+            continue
+        dec = len(s.split(".")[1]) if "." in s else 0
+        out.append((v, dec, bool(m.group(2))))
+    return out
+
+
+def value_matches(v: float, num: tuple[float, int, bool]) -> bool:
+    x, dec, pct = num
+    if dec >= 2 and abs(round(v, dec) - x) < 1e-9:
+        return True
+    if dec == 1 and not pct and x >= 10 and abs(round(v, 1) - x) < 1e-9:
+        return True  # "MAE 38.5" for 38.47
+    if dec == 0 and not pct and x >= 100 and abs(v - x) < 1.0 and x in (round(v), math.floor(v)):
+        return True  # "3252" for a tracker value of 3252.4
+    if dec >= 1 and 0 < v <= 1 and 1 <= x <= 100 and abs(round(v * 100, dec) - x) < 1e-9:
+        return True
+    return bool(pct and 0 < v <= 1 and abs(round(v * 100, max(dec, 0)) - x) < 1e-9)
+
+
+def fmt(v: float) -> str:
+    """Tracker value formatted like 0.845 (no float noise)."""
+    if v == 0:
+        return "0"
+    if abs(v) >= 100:
+        return f"{v:.1f}".rstrip("0").rstrip(".")
+    if abs(v) >= 1:
+        return f"{v:.3f}".rstrip("0").rstrip(".")
+    return f"{v:.4f}".rstrip("0").rstrip(".") if abs(v) < 0.01 else f"{v:.3f}".rstrip("0").rstrip(".")
