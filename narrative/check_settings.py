@@ -32,7 +32,7 @@ def _key_tokens(idx: HistoryIndex) -> dict[str, frozenset[str]]:
     out: dict[str, frozenset[str]] = {}
     for sig in idx.sigs:
         for k, _ in sig.items:
-            # A tracker's own keys (MLflow's "mlflow.*") say nothing about what a person tried.
+            # A tracker's own keys (its reserved namespace) say nothing about what a person tried.
             if k not in out and not is_tracker_key(k):
                 parts = {vocab.stem(w) for w in re.split(r"[^a-z0-9]+", k.lower()) if w}
                 out[k] = frozenset(p for p in parts if len(p) >= 2 and not p.isdigit()) - _KEY_NOISE
