@@ -328,6 +328,7 @@ class Narrator(WorkspaceOperations):
             known_runs=known,
             previous_entries=previous[-20:],
             window_start=window_start,
+            lookback=self.lookback,
         )
 
     async def _record_decisions(self, project: ProjectRecord, entry: EntryRecord) -> None:
