@@ -47,6 +47,7 @@ from storage.records import (
     Goal,
     MetricChange,
     ProjectRecord,
+    ReplyRecord,
     RunSnapshot,
     utcnow,
 )
@@ -376,6 +377,31 @@ class Narrator(WorkspaceOperations):
                 )
                 log.warning("write-back of entry %s to run %s queued: %s", entry.id, linked.run_id, failure)
         return written
+
+    # -- a person's changes to an entry after it was filed ---------------------------------------
+    async def correct_entry(
+        self, entry: EntryRecord, text: str, *, who: str, at: dt.datetime
+    ) -> tuple[ProjectRecord, LogOutcome]:
+        """The author's correction appended, then the entry structured again from the whole text."""
+        fixed = await self.add_correction(entry, text, who=who, at=at)
+        project = await self.project_by_id(entry.project_id)
+        return project, await self.finish_entry(project, fixed)
+
+    async def refile_entry(self, entry: EntryRecord, target: ProjectRecord) -> LogOutcome:
+        """Move the entry to another project and structure it there (its runs are the target's)."""
+        moved = await self.move_entry(entry, target)
+        return await self.finish_entry(target, moved)
+
+
+    async def file_held_note(self, held: ReplyRecord, project: ProjectRecord, *, author: str) -> LogOutcome:
+        """Log a held note (from ``take_held_note``) under the project its author chose, as the DM it
+        was (dated when it was sent, threaded on it); the held message is then marked routed."""
+        outcome = await self.log(
+            project=project.name, text=held.held_text or "", author=author, at=held.created_at, source="dm",
+            channel=held.channel, thread_ts=held.message_ts,
+        )
+        await self.mark_routed(held, entry_id=outcome.entry.id)
+        return outcome
 
     # -- history and synthesis ----------------------------------------------------------------
     async def sync_runs(self, project: ProjectRecord, *, force: bool = False) -> None:

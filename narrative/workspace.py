@@ -16,7 +16,6 @@ from core.errors import UserInputError
 from storage.ports import Repository
 from storage.records import (
     EntryRecord,
-    EntrySource,
     EntryStatus,
     EntryStructure,
     ProjectRecord,
@@ -27,7 +26,6 @@ from storage.records import (
 )
 
 if TYPE_CHECKING:
-    from narrative.service import LogOutcome
     from narrative.usage import UsageRow
 
 
@@ -47,24 +45,6 @@ class WorkspaceOperations:
 
     repo: Repository
     workspace_id: str
-
-    if TYPE_CHECKING:  # the flows of ``Narrator`` that the composite operations below finish with
-
-        async def finish_entry(
-            self, project: ProjectRecord, entry: EntryRecord, *, requeue: bool = True
-        ) -> LogOutcome: ...
-
-        async def log(
-            self,
-            *,
-            project: str,
-            text: str,
-            author: str,
-            at: dt.datetime | None = None,
-            source: EntrySource = "cli",
-            channel: str | None = None,
-            thread_ts: str | None = None,
-        ) -> LogOutcome: ...
 
     async def usage_rows(self, *, since: dt.datetime) -> list[UsageRow]:
         """The workspace's model usage from ``since`` on, each row with the cost recorded at the time."""
@@ -172,19 +152,6 @@ class WorkspaceOperations:
             self.workspace_id, entry.id, f"\n\n[correction, {at:%Y-%m-%d %H:%M} UTC, {who}] {text}"
         )
 
-    async def correct_entry(
-        self, entry: EntryRecord, text: str, *, who: str, at: dt.datetime
-    ) -> tuple[ProjectRecord, LogOutcome]:
-        """The author's correction appended, then the entry structured again from the whole text."""
-        fixed = await self.add_correction(entry, text, who=who, at=at)
-        project = await self.project_by_id(entry.project_id)
-        return project, await self.finish_entry(project, fixed)
-
-    async def refile_entry(self, entry: EntryRecord, target: ProjectRecord) -> LogOutcome:
-        """Move the entry to another project and structure it there (its runs are the target's)."""
-        moved = await self.move_entry(entry, target)
-        return await self.finish_entry(target, moved)
-
     async def finished_entries(self) -> list[tuple[ReplyRecord, ProjectRecord, EntryRecord]]:
         """Posted messages that show an entry as pending though it has since been finished (by a job
         or the CLI), with the entry and its project: each message is due an update. A message whose
@@ -247,13 +214,3 @@ class WorkspaceOperations:
             ReplyRecord(workspace_id=self.workspace_id, channel=channel, message_ts=message_id, kind="held",
                         author=author, held_text=text)
         )
-
-    async def file_held_note(self, held: ReplyRecord, project: ProjectRecord, *, author: str) -> LogOutcome:
-        """Log a held note (from ``take_held_note``) under the project its author chose, as the DM it
-        was (dated when it was sent, threaded on it); the held message is then marked routed."""
-        outcome = await self.log(
-            project=project.name, text=held.held_text or "", author=author, at=held.created_at, source="dm",
-            channel=held.channel, thread_ts=held.message_ts,
-        )
-        await self.mark_routed(held, entry_id=outcome.entry.id)
-        return outcome
