@@ -27,35 +27,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from bot.intents import looks_like_correction, looks_like_plan, looks_like_question
-from bot.messages import (
-    CHANGE_PROJECT,
-    DECIDE_FORM,
-    DISCARD,
-    EDIT,
-    EDIT_FORM,
-    MOVE_FORM,
-    ROUTE,
-    ActionPayload,
-    ChannelKind,
-    CitedEntry,
-    CitedRun,
-    Form,
-    FormField,
-    FormSubmission,
-    HomeView,
-    InboundKind,
-    InboundMessage,
-    Reply,
-    ReplyAction,
-    ReplyKind,
-    Target,
-    TriedNote,
-)
-from bot.surfaces.actions import VERDICT_MARK, action, form
+from bot.messages import InboundMessage, Reply, Target
+from bot.surfaces.actions import action, form
 from bot.surfaces.channel import channel
-from bot.surfaces.commands import HANDLERS, help_reply, run_command
-from bot.surfaces.context import CONFIDENT_SCORE, Context, TrackerUsers, WorkspaceSteps, outcome_of
+from bot.surfaces.commands import run_command
+from bot.surfaces.context import Context, TrackerUsers, WorkspaceSteps, outcome_of
 from bot.surfaces.direct import direct
 from bot.surfaces.home import home
 from core.errors import CocoError, OutsideFailure, ProjectNotFoundError, UserInputError
@@ -66,39 +42,6 @@ if TYPE_CHECKING:
     from bot.app import NarratorHub
     from narrative.service import Narrator
 
-# Names other modules import from here (the Slack app, the terminal chat, tests): re-exported.
-__all__ = [
-    "CHANGE_PROJECT",
-    "CONFIDENT_SCORE",
-    "DECIDE_FORM",
-    "DISCARD",
-    "EDIT",
-    "EDIT_FORM",
-    "HANDLERS",
-    "MOVE_FORM",
-    "ROUTE",
-    "VERDICT_MARK",
-    "ActionPayload",
-    "ChannelKind",
-    "CitedEntry",
-    "CitedRun",
-    "Conversation",
-    "Form",
-    "FormField",
-    "FormSubmission",
-    "HomeView",
-    "InboundKind",
-    "InboundMessage",
-    "Reply",
-    "ReplyAction",
-    "ReplyKind",
-    "Target",
-    "TriedNote",
-    "help_reply",
-    "looks_like_correction",
-    "looks_like_plan",
-    "looks_like_question",
-]
 
 log = logging.getLogger("coco.conversation")
 

@@ -29,7 +29,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Itera
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.conversation import Conversation, InboundMessage, Reply
+from bot.conversation import Conversation
+from bot.messages import InboundMessage, Reply
 from bot.settings import Settings
 
 if TYPE_CHECKING:

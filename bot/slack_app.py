@@ -34,14 +34,14 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.conversation import (
+from bot.logs import install_token_redactor
+from bot.messages import (
     ActionPayload,
     FormSubmission,
     InboundKind,
     InboundMessage,
     Reply,
 )
-from bot.logs import install_token_redactor
 from bot.runtime import Posted, Runtime
 from bot.settings import Settings
 

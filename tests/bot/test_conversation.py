@@ -11,16 +11,11 @@ import pytest
 
 from bot import render_slack
 from bot.app import NarratorHub, open_hub
-from bot.conversation import (
-    Conversation,
-    InboundMessage,
-    Reply,
-    help_reply,
-    looks_like_correction,
-    looks_like_plan,
-    looks_like_question,
-)
+from bot.conversation import Conversation
+from bot.intents import looks_like_correction, looks_like_plan, looks_like_question
+from bot.messages import InboundMessage, Reply
 from bot.settings import Settings
+from bot.surfaces.commands import help_reply
 from narrative.service import LogOutcome
 from narrative.types import PhaseReport
 from storage.records import Conclusion, EntryRecord, EntryStructure, LinkedRun
@@ -127,7 +122,7 @@ def test_slack_blocks_respect_block_kit_limits() -> None:
 
 
 def test_a_fallback_notice_is_shown_first_in_slack() -> None:
-    from bot.conversation import Reply
+    from bot.messages import Reply
     from narrative.types import Answer
 
     answer = Answer(answer="Deeper trees overfit.", notices=["Claude was unavailable; the local engine answered."])

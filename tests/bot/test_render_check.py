@@ -8,7 +8,7 @@ import json
 import pytest
 
 from bot import render_slack, render_terminal
-from bot.conversation import Reply
+from bot.messages import Reply
 from narrative.types import CheckResult, PlannedItem
 
 AT = dt.datetime(2026, 3, 3, 18, 0, tzinfo=dt.UTC)
