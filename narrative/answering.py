@@ -276,6 +276,11 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     ap = next((a for a in approaches if a.key in terms.key_concepts and a.status != "open"), None)
     if ap is None:
         ap = next((a for a in approaches if a.key in terms.key_concepts), None)
+    if (ap is not None and why and ap.status in {"adopted", "open"}
+            and any(t not in vocab.norm(ap.name) for t in _specific_tokens(terms))):
+        # "what was wrong with my initialization when reproducing MelGAN?" asks about something within
+        # a live approach: that the approach was adopted answers nothing.
+        ap = None
     if ap is not None:
         state = {"abandoned": "was abandoned", "exhausted": "was closed (no gain)", "adopted": "was adopted",
                  "open": "is still open"}[ap.status]
@@ -295,6 +300,8 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             break
         if why and used and not _is_reason(f.text):
             continue  # a second quote for a why-question must give a reason too, not just share a word
+        if used and terms.key_concepts and terms.key_concepts.isdisjoint(vocab.cover(f.concepts)):
+            continue  # nor may it be about another approach ("the MelGAN generator" for a DDSP question)
         key = _quote_key(f.text)
         if key in quoted or any(key in k or k in key for k in quoted):
             continue
@@ -310,8 +317,8 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         if why and used == 1:
             for nb in _reasons_near(idx, f):
                 gk = _quote_key(nb.text)
-                if gk in quoted:
-                    continue
+                if any(gk in k or k in gk for k in quoted):
+                    continue  # a hard-wrapped line of the sentence already quoted
                 quoted.add(gk)
                 parts.append(f"\"{_clip(nb.text, 200)}\"")
                 cites.add(nb.entry_id, [r for r in nb.run_ids if r in idx.run_by_id][:3])
@@ -362,18 +369,31 @@ def _is_reason(text: str) -> bool:
                 or vocab.declares_void(text))
 
 
+# Words a why-question asks with ("what was wrong", "the problem"): they say what kind of answer is
+# wanted, not what it is about.
+_ASKING_WORDS = ("wrong", "problem", "issue", "reason", "happen", "went", "cause", "bug")
+
+
+def _specific_tokens(terms: PlanTerms) -> frozenset[str]:
+    """The question's own words beyond its concepts and its asking words: what it is specifically about."""
+    return frozenset(t for t in terms.tokens if not t.startswith(_ASKING_WORDS))
+
+
 def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]], *, why: bool
             ) -> list[tuple[float, Fact]]:
     """Why-questions want the sentence that gives the reason for what was asked, not one that merely shares a
     word: the question's own words beyond its concepts (the action: "restarted", "stopped", "larger") weigh,
     and a stated reason or purpose counts. Did-it-help questions want the verdict sentence."""
     total = sum(terms.tokens.values()) or 1.0
+    specific = _specific_tokens(terms)
     out: list[tuple[float, Fact]] = []
     for s, f in facts:
         share = sum(w for t, w in terms.tokens.items() if t in f.toks) / total
         if why:
+            # "what was wrong with my initialization ...": a reason about something else is no answer.
+            off_subject = bool(specific) and specific.isdisjoint(f.toks)
             if _is_reason(f.text):
-                s += 0.25
+                s += 0.1 if off_subject else 0.25
             elif _reasons_near(idx, f, limit=1):
                 s += 0.1
             else:
@@ -421,7 +441,7 @@ def _list_items(body: str) -> list[str]:
 
 
 def _quote_key(text: str) -> str:
-    return _NON_ALNUM.sub(" ", text.lower()).strip()[:120]
+    return _NON_ALNUM.sub(" ", text.lower()).strip()
 
 
 def _reasons_near(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[Fact]:

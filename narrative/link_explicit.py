@@ -116,6 +116,31 @@ def _named_runs(
             chosen = choose(member)
             if chosen is not None:
                 found.append((match.group(0), chosen))
+    found += _series_by_suffix(request, author_ids, lowered_text)
+    return found
+
+
+# A run named as one of a series: "noisy-fact-v2", "tagger_v3".
+_SERIES_NAME = re.compile(r"^(.+?)[-_.](v\d{1,3})$")
+
+
+def _series_by_suffix(
+    request: StructureRequest, author_ids: set[str], lowered_text: str
+) -> list[tuple[str, RunSnapshot]]:
+    """The author's series ("noisy-fact-v1" ... "noisy-fact-v4") written by suffixes: "v1 converges
+    badly ... (v2) -- not helped much ... (v3)". Two or more suffixes of one series name its runs; one
+    alone ("v2") is as likely the version of anything else."""
+    series: dict[str, dict[str, list[RunSnapshot]]] = {}
+    for run in request.window_runs:
+        match = _SERIES_NAME.match(run.run_name.lower().strip())
+        if run.run_id in author_ids and match:
+            series.setdefault(match.group(1), {}).setdefault(match.group(2), []).append(run)
+    found: list[tuple[str, RunSnapshot]] = []
+    for members in series.values():
+        said = [suffix for suffix, runs in members.items()
+                if len(runs) == 1 and _short_name_pattern(suffix).search(lowered_text)]
+        if len(members) >= 2 and len(said) >= 2:
+            found += [(suffix, members[suffix][0]) for suffix in said]
     return found
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from narrative import lexicon
+from narrative import lexicon, reading
 from narrative.link_evidence import (
     _PARAM_WORD_VALUE,
     RunProfile,
@@ -21,6 +21,7 @@ from narrative.link_evidence import (
     _Pool,
     _quoted_metric_values,
     _value_matches,
+    _word_fits,
     param_keys_for,
 )
 from narrative.segmenting import Segment
@@ -345,6 +346,63 @@ def _infer_series(
         if len(chosen) < 2:
             continue  # one run: the single-run description decides
         for member in chosen:
+            linked.setdefault(member.run.run_id, _linked(member.run, "inferred"))
+            if member.run.run_id not in entry.run_ids:
+                entry.run_ids.append(member.run.run_id)
+
+
+# -- one word that only the new runs have --------------------------------------------------------------
+# "Dueling modification implemented and converges good", "Clamp are not working": in a note about the
+# few runs since the author's last one, an outcome stated of a word that only one of those runs carries
+# (in its name or a param) and none of the author's earlier runs does is about that run.
+
+# A window this small is what a day's note reports on; past it, one word says too little.
+_SMALL_WINDOW = 8
+_MIN_WORD_CHARS = 4
+# Words of notes too plain to name runs, though a run's name or params may hold them.
+_PLAIN_WORDS = frozenset({
+    "model", "models", "training", "train", "trained", "test", "tests", "testing", "final", "quick",
+    "baseline", "better", "worse", "best", "large", "small", "big", "long", "short", "first", "second",
+    "again", "rerun", "version", "results", "result", "value", "values", "data", "dataset", "default",
+    "simple", "basic", "full", "fine", "good", "works", "working", "worked", "still", "check", "debug",
+    "experiment", "experiments", "params", "config", "setup", "using", "with", "without", "after",
+    "before", "there", "their", "these", "those", "which", "while", "should", "would", "could", "loss",
+})
+
+
+def infer_by_distinctive_word(
+    entry: SegmentLinks,
+    pool: _Pool,
+    inferable: list[RunProfile],
+    linked: dict[str, LinkedRun],
+) -> None:
+    """Link the run of the window that a word of an outcome clause names, when only it has the word."""
+    if not inferable or len(inferable) > _SMALL_WINDOW or entry.segment.kind in ("data", "row"):
+        return
+    inferable_ids = {p.run.run_id for p in inferable}
+    for clause in _clauses(entry.segment.text):
+        if _not_done(clause, entry.segment) or _EARLIER.search(clause) or reading.verdict_of(clause) is None:
+            continue
+        words = _phrase_words(clause)
+        if any(word in _FAMILY_NOUNS or word in _SINGLE_NOUNS for word, _start, _end in words):
+            continue  # "both conformer runs": a group's phrase, which says how many it means
+        named: set[str] = set()
+        previous = ""
+        for word, _start, _end in words:
+            negated, previous = previous in _NEGATED, word
+            if (negated or len(word) < _MIN_WORD_CHARS or word in _PLAIN_WORDS or word in _NEUTRAL
+                    or word in lexicon.STOP_TOKENS or word in pool.shared_tokens):
+                continue
+            fitting = pool.fitting(word) & inferable_ids
+            if len(fitting) != 1 or (len(inferable) > 1 and fitting == inferable_ids):
+                continue
+            if any(_word_fits(word, earlier) for earlier in pool.background):
+                continue  # the author's earlier runs have it too: maybe those are meant
+            named |= fitting
+        members = [p for p in inferable if p.run.run_id in named and not _describe(clause, p, pool).contradicted]
+        if len(members) != 1:
+            continue  # two words naming two runs: the clause is about both, or about neither
+        for member in members:
             linked.setdefault(member.run.run_id, _linked(member.run, "inferred"))
             if member.run.run_id not in entry.run_ids:
                 entry.run_ids.append(member.run.run_id)

@@ -41,7 +41,7 @@ from narrative.link_evidence import (
     profile,
 )
 from narrative.link_explicit import ExplicitLinks, explicit_links
-from narrative.link_groups import _infer_groups
+from narrative.link_groups import _infer_groups, infer_by_distinctive_word
 from narrative.segmenting import Segment, split_segments
 from narrative.types import StructureRequest
 from storage.records import LinkedRun
@@ -198,6 +198,8 @@ def _infer(
         scored = [(p, e) for p, e in scored if not e.contradicted]
         scored.sort(key=lambda pe: pe[1].score, reverse=True)
         if not scored or scored[0][1].score < DESCRIPTION_THRESHOLD:
+            if not entry.run_ids:
+                infer_by_distinctive_word(entry, pool, inferable, linked)
             continue
         best, best_evidence = scored[0]
         runner_up = scored[1][1].score if len(scored) > 1 else 0.0

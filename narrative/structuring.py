@@ -307,7 +307,7 @@ def _verdict_subject(clause: str) -> str:
         return ""
     phrase = match.group("np").strip()
     tokens = phrase.lower().split()
-    if _FRAGMENT_START.match(phrase) or tokens[0] in _NOT_A_SUBJECT or all(
+    if _FRAGMENT_START.match(phrase) or _FRAGMENT_END.search(phrase) or tokens[0] in _NOT_A_SUBJECT or all(
             t in _NOT_A_SUBJECT or t in _METRIC_NAME_WORDS for t in tokens):
         return ""
     if len(tokens) == 1 and not (lexicon.families_in(tokens[0]) or re.search(r"[A-Z0-9=_\-]", phrase)):
@@ -391,7 +391,7 @@ _FRAGMENT_END = re.compile(
     r"\b(?:the|a|an|final|around|about|roughly|approx(?:imately)?|nearly|almost|only|just|than|from|by|"
     r"between|over|under|below|above|after|before|into|out|up|down|is|are|was|were|be|been|has|have|had|"
     r"tops|sits|stays|stuck|plateaus?|plateaued|still|like|as|for|on|in|ending|peaking|peaked|hovering|"
-    r"hovers|maxes|achieve|reach|get|hit|obtain|of|with|that|to|able)\s*$|[~≈<>\[(]\s*$", re.IGNORECASE)
+    r"hovers|maxes|achieve|reach|get|hit|obtain|of|with|that|to|able|and|or|but)\s*$|[~≈<>\[(]\s*$", re.IGNORECASE)
 
 
 def _worth_a_hypothesis(subject: str, refs: KnownRunIds) -> bool:
