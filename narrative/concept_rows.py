@@ -319,7 +319,7 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("separate_lr", "separate learning rates per component", "tuning",
        r"\b(separate|different|two|distinct|own|individual|per ?(group|layer|component)) (learning ?rates?|lrs?|"
        r"step ?sizes?)\b", r"\b(learning ?rates?|lrs?|step ?sizes?) (for|of) (the )?\w+ and (the )?\w+\b",
-       r"\bttur\b", r"\bdiscriminative (learning ?rates?|lrs?|fine ?tun\w*)\b"),
+       r"\bttur\b", r"\b(discriminative|differential|layer.?wise) (learning ?rates?|lrs?|fine ?tun\w*)\b"),
     _c("lr_schedule", "lr schedule / warmup", "tuning", r"\bwarm ?up\w*", r"\bcosine\b", r"\bone ?cycle\b",
        r"\blr schedul\w*"),
     _c("epochs", "more epochs", "tuning", r"\bepochs?\b", r"\bep\b", r"\blonger training\b", weight=1.2),

@@ -300,12 +300,16 @@ _NOT_A_SUBJECT = frozenset({
 })
 
 
+_ACTION_FIRST = re.compile(r"^(?:(?:i|we)\s+)?(?:tried|tested|trying|testing|added|adding)\s+(?=\S)", re.IGNORECASE)
+
+
 def _verdict_subject(clause: str) -> str:
     """The thing a verdict judges when the sentence names it first, else ""."""
     match = _VERDICT_SUBJECT.match(clause.strip(" *_`"))
     if not match:
         return ""
-    phrase = match.group("np").strip()
+    # "tried isotonic calibration, brier went down": what was tried is the calibration, not the trying.
+    phrase = _ACTION_FIRST.sub("", match.group("np").strip(), count=1) or match.group("np").strip()
     tokens = phrase.lower().split()
     if _FRAGMENT_START.match(phrase) or _FRAGMENT_END.search(phrase) or tokens[0] in _NOT_A_SUBJECT or all(
             t in _NOT_A_SUBJECT or t in _METRIC_NAME_WORDS for t in tokens):
@@ -528,6 +532,7 @@ def _subject(text: str) -> str:
             cut = comma.start()
             break
     subject = text[:cut].strip(" :,-(=*`~").strip()
+    subject = _ACTION_FIRST.sub("", subject, count=1) or subject
     subject = _balanced(subject)
     subject = re.sub(r"\s+(?:is|was|gets|got|at|of|to|and|with|w/|=|took|takes|takes about|took about|"
                      r"gives|gave|lands|landed|ran|runs|hit|hits|scored|reached|came in)$", "", subject).strip(" :,-(")

@@ -114,7 +114,7 @@ def phase(history: ProjectHistory, *, indexes: HistoryIndexCache | None = None) 
                 for at, m, g, reason, _ in idx.switches()]
     steps, step_cites = _next_steps(idx, aps)
     citations += step_cites
-    summary = (f"{len(idx.entries)} entries, {len(idx.runs)} runs. "
+    summary = (f"{_count(len(idx.entries), 'entry', 'entries')}, {_count(len(idx.runs), 'run', 'runs')}. "
                + (f"Best by {metric}: {best.run_name or best.run_id[:8]} ({fmt(best.value)}). " if best else "")
                + ", ".join(f"{n} {s}" for s, n in _counts(aps).items()))
     return PhaseReport(primary_metric=metric, goal=goal, best=best, best_reason=best_reason,
@@ -242,7 +242,8 @@ def _shape(idx: HistoryIndex, experiments: list[NextExperiment], ctx: PlanContex
             if c is not None:
                 fits = f", fits the {ctx.days:g}-day deadline" if budget and c * 3 <= budget else (
                     ", too long to repeat before the deadline" if budget else "")
-                e.why = f"{e.why} (its runs take ~{c:.0f} min{fits})"
+                took = f"~{c:.0f} min" if c >= 1 else "under a minute"
+                e.why = f"{e.why} (its runs take {took}{fits})"
         for i, e in enumerate(experiments, 1):
             e.priority = i
     best = idx.best_run(metric, goal) if metric else None  # type: ignore[arg-type]
@@ -300,8 +301,11 @@ def next_plan(history: ProjectHistory, *, context: str = "", indexes: HistoryInd
                 best = v if sign * (v - best) > 0 else best
             noise = idx.seed_noise(metric) or 0.002
             if sum(gains[-5:]) <= 2 * noise:
-                pivot = (f"Diminishing returns: the last {min(5, len(gains))} runs improved {metric} by "
-                         f"{fmt(sum(gains[-5:]))} in total (seed noise ~{fmt(noise)}). Consider a bigger change "
+                gained = sum(gains[-5:])
+                moved = (f"improved {metric} by {fmt(gained)} in total" if gained > 0
+                         else f"did not improve {metric}")
+                pivot = (f"Diminishing returns: the last {_count(min(5, len(gains)), 'run', 'runs')} {moved} "
+                         f"(seed noise ~{fmt(noise)}). Consider a bigger change "
                          "(data, features, problem framing) over more tuning.")
     ctx = read_context(context)
     note = _shape(idx, experiments, ctx, metric, goal)
@@ -318,3 +322,7 @@ def decide(
     from narrative.decision import decide as _decide
 
     return _decide(_index(history, indexes), finalists=finalists, criteria=criteria, context=context)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
