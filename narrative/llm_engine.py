@@ -409,7 +409,8 @@ class ModelEngine(ABC):
                    for m in matches]
         result = CheckResult(already_tried=draft.already_tried, matches=matches,
                              message=grounding.verified_sentences(draft.message, allowed))
-        return grounding.ground_check(result, entry_ids=set(entries), run_ids=set(history.runs))
+        result = grounding.ground_check(result, entry_ids=set(entries), run_ids=set(history.runs))
+        return _with_plans(result, await self.fallback.check(plan, history))
 
     async def answer(self, question: str, history: ProjectHistory) -> Answer:
         redactor = self._redactor()
@@ -610,3 +611,17 @@ __all__ = [
     "BUDGET_ENGINE", "FALLBACK_ENGINE", "INSTRUCTIONS", "ModelEngine", "Prompt", "StructureDraft", "Usage",
     "as_data", "best_run", "decision_markdown", "is_spend_limit", "structure_candidates", "validate_json",
 ]
+
+
+def _with_plans(result: CheckResult, local: CheckResult) -> CheckResult:
+    """The plans the log holds for the same thing, read the deterministic way whatever the model said.
+
+    "Already tried" needs a run or a past-tense statement: a model's yes that cites no run and only
+    entries in which the thing was planned is the plan, not evidence that it was done."""
+    if not local.planned:
+        return result
+    plan_entries = {p.entry_id for p in local.planned}
+    evidence = [m for m in result.matches if m.run_ids or (m.entry_id and m.entry_id not in plan_entries)]
+    if result.already_tried and not evidence and not local.already_tried:
+        return local.model_copy(update={"notices": [*local.notices, *result.notices]})
+    return result.model_copy(update={"planned": local.planned})

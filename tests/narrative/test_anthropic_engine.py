@@ -576,3 +576,23 @@ async def test_coco_log_with_claude_end_to_end(api: FakeMessagesAPI, mlflow_stor
     assert entry["title"] == "XGBoost depth 6 beats the baseline"
     assert FAKE_RUN not in out and "0.9537" not in out
     assert len(api.requests) == 1 and api.requests[0].headers["Authorization"] == f"Bearer {KEY}"
+
+
+async def test_a_plan_the_model_calls_tried_is_answered_as_a_plan(api: FakeMessagesAPI) -> None:
+    from tests.narrative.test_checking import _rec
+
+    history = _rec()
+    # The model cites only the entry in which the ranker was planned, and no run.
+    api.then(message({"already_tried": True, "matches": [
+        {"entry_id": "e2", "run_ids": [], "summary": "a DCN-v2 ranker was discussed", "score": 0.8,
+         "approach": "DCN-v2", "outcome": "planned"}], "message": "Yes, it was tried."}))
+    check = await engine_for(api).check("thinking about a DCN-v2 ranker", history)
+    assert not check.already_tried
+    assert check.planned and check.planned[0].entry_id == "e2" and check.planned[0].author == "noor"
+    assert "planned on 2026-03-03 by noor" in check.message
+
+    # A "no" from the model keeps its words and gains the plans the log holds.
+    api.script[:] = [message({"already_tried": False, "matches": [], "message": "Not tried."})]
+    check = await engine_for(api).check("thinking about a DCN-v2 ranker", history)
+    assert not check.already_tried and check.message == "Not tried."
+    assert [p.entry_id for p in check.planned] == ["e2"]
