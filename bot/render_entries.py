@@ -61,7 +61,7 @@ def print_entries(entries: Sequence[EntryRecord], *, names: Mapping[str, str], d
             console.print(e.raw_text, markup=False)
         console.print()
     if len(entries) > 1:
-        console.print(f"[dim]{len(entries)} {'entry' if len(entries) == 1 else 'entries'}; `coco entry ID` shows one with its text as written.[/]")
+        console.print(f"[dim]{len(entries)} entries; `coco entry ID` shows one with its text as written.[/]")
 
 
 async def jobs_report(narrator: Narrator, done: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -22,4 +22,5 @@ async def home(ctx: Context) -> list[Reply]:
     view = HomeView(person=person.display_name or ctx.msg.user_id, tracker_user=me,
                     default_project=default.name if default else None, entries=recent,
                     open_questions=questions, projects=projects)
-    return [Reply(kind="home", target="home", payload=view, text=f"COCO — {len(recent)} recent {'entry' if len(recent) == 1 else 'entries'}")]
+    noun = "entry" if len(recent) == 1 else "entries"
+    return [Reply(kind="home", target="home", payload=view, text=f"COCO — {len(recent)} recent {noun}")]
