@@ -159,8 +159,10 @@ async def _demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    if args.platform != "slack":
-        raise UserInputError(f"`coco serve {args.platform}` is not part of this build yet.")
+    if args.platform == "teams":
+        from bot.teams.app import serve_teams
+
+        return await serve_teams(settings, port=args.port, host=args.host)
     from bot.slack_app import serve_slack
 
     def ready(where: str) -> None:
@@ -190,7 +192,7 @@ async def _project_add(session: Session, args: argparse.Namespace) -> int:
         experiments=args.experiments,
         primary_metric=args.primary_metric,
         goal=args.goal,
-        channels=args.channels,
+        channels=[*args.channels, *args.teams_channels],
         notices=notices,
     )
     sys.stderr.write("".join(f"coco: warning: {n}\n" for n in notices))

@@ -125,6 +125,9 @@ VERBS: tuple[Verb, ...] = (
                  Arg("channels", "a Slack channel id the project's entries feed (repeatable)", cli="option",
                      flags=("--slack-channel",), repeat=True, default=[]),
                  Arg("slack_team", "the Slack team id of those channels", cli="option", flags=("--slack-team",)),
+                 Arg("teams_channels", "a Teams channel id (channelData.channel.id) the project's entries feed and "
+                     "its digest is posted to (repeatable; with --workspace teams:TENANT)", cli="option",
+                     flags=("--teams-channel",), repeat=True, default=[]),
                  JSON,
              )),
              Verb("list", "cli", "list projects", args=(JSON,)),
