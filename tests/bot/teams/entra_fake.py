@@ -52,8 +52,17 @@ APP_PASSWORD = "test-client-secret"
 TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 
 
-def _rsa_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+_KEYS: dict[str, rsa.RSAPrivateKey] = {}
+
+
+def _rsa_key(role: str | None = None) -> rsa.RSAPrivateKey:
+    """A new 2048-bit key, or the process's key for ``role`` (made once: each takes a fraction of a
+    second on a shared machine, and a fake started per test needs four)."""
+    if role is None:
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    if role not in _KEYS:
+        _KEYS[role] = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return _KEYS[role]
 
 
 @dataclass(frozen=True)
@@ -64,8 +73,8 @@ class SigningKey:
     private: rsa.RSAPrivateKey = field(repr=False)
 
     @classmethod
-    def new(cls, kid: str | None = None) -> SigningKey:
-        return cls(kid or uuid.uuid4().hex, _rsa_key())
+    def new(cls, kid: str | None = None, *, role: str | None = None) -> SigningKey:
+        return cls(kid or uuid.uuid4().hex, _rsa_key(role))
 
     def jwk(self) -> dict[str, Any]:
         public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.private.public_key()))
@@ -84,7 +93,7 @@ class TestCA:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.key = _rsa_key()
+        self.key = _rsa_key("ca")
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "COCO test CA")])
         now = dt.datetime.now(dt.UTC)
         self.cert = (
@@ -105,7 +114,7 @@ class TestCA:
 
     def server_context(self, host: str = "127.0.0.1") -> ssl.SSLContext:
         """A TLS server context with a certificate for ``host`` (and localhost) signed by this CA."""
-        key = _rsa_key()
+        key = _rsa_key("server")
         now = dt.datetime.now(dt.UTC)
         names: list[x509.GeneralName] = [x509.DNSName("localhost")]
         try:
@@ -193,8 +202,8 @@ class FakeMicrosoft:
         self.app_id = app_id
         self.app_password = app_password
         self.tenant = tenant
-        self.keys = [SigningKey.new()]  # published in the JWKS; the first signs
-        self.entra_key = SigningKey.new()  # signs the access tokens the authority issues
+        self.keys = [SigningKey.new(role="connector")]  # published in the JWKS; the first signs
+        self.entra_key = SigningKey.new(role="entra")  # signs the access tokens the authority issues
         self.requests: list[Recorded] = []
         self.issued: list[str] = []  # access tokens handed out, oldest first
         self.lock = threading.Lock()
@@ -283,7 +292,7 @@ class FakeMicrosoft:
 
     def bad_tokens(self, *, service_url: str) -> dict[str, str]:
         """Every way a token must be refused, by name (the signature being the only fault in the last three)."""
-        stranger = SigningKey.new(kid=self.keys[0].kid)  # same kid, other key: the signature fails
+        stranger = SigningKey.new(kid=self.keys[0].kid, role="stranger")  # same kid, other key: the signature fails
         hour = 3600.0
         return {
             "wrong audience": self.mint(service_url=service_url, audience="11111111-2222-3333-4444-555555555555"),
@@ -295,7 +304,7 @@ class FakeMicrosoft:
             "not yet valid": self.mint(service_url=service_url, extra={"nbf": int(time.time() + hour)}),
             "no expiry": self.mint(service_url=service_url, omit=("exp",)),
             "no kid": self.mint(service_url=service_url, omit=("kid",)),
-            "unknown kid": self.mint(service_url=service_url, key=SigningKey.new()),
+            "unknown kid": self.mint(service_url=service_url, key=SigningKey.new(role="unknown")),
             "wrong key": self.mint(service_url=service_url, key=stranger),
             "hs256 with the public key": self.mint(service_url=service_url, algorithm="HS256"),
             "tampered": _tamper(self.mint(service_url=service_url)),
