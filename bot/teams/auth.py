@@ -52,6 +52,7 @@ from urllib.parse import urlsplit
 
 import jwt
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from microsoft_agents.authentication.msal import MsalAuth
 from microsoft_agents.hosting.core import AgentAuthConfiguration, AuthTypes, ClaimsIdentity, ConnectionManager
 from microsoft_agents.hosting.core.authorization.authentication_constants import AuthenticationConstants
@@ -281,7 +282,7 @@ class TeamsAuth:
             raise Refused(401, "Invalid token or authentication failed.")
         return identity
 
-    def middleware(self) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+    def middleware(self) -> Middleware:
         """The aiohttp middleware: validates every request but :attr:`public_paths` and leaves the
         verified claims in ``request["claims_identity"]`` (where the SDK's CloudAdapter reads them)."""
 
