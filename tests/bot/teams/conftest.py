@@ -23,7 +23,7 @@ _ids = itertools.count(1)
 
 
 def activity(connector: FakeConnector, *, text: str = "", conversation: str = PERSONAL, kind: str = "personal",
-             user: str = ANA, name: str = "Ana", mention: bool = False, reply_to: str | None = None,
+             user: str = ANA, user_name: str = "Ana", mention: bool = False, reply_to: str | None = None,
              type_: str = "message", **extra: Any) -> dict[str, Any]:
     """An activity as the Bot Connector posts it to a Teams bot."""
     number = next(_ids)
@@ -31,7 +31,7 @@ def activity(connector: FakeConnector, *, text: str = "", conversation: str = PE
         "type": type_, "id": f"act-{number}-{dt.datetime.now(dt.UTC).timestamp()}",
         "timestamp": dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z"),
         "serviceUrl": connector.url, "channelId": "msteams",
-        "from": {"id": user, "name": name, "aadObjectId": f"aad-{user}"},
+        "from": {"id": user, "name": user_name, "aadObjectId": f"aad-{user}"},
         "recipient": {"id": BOT, "name": "COCO"},
         "conversation": {"id": conversation, "conversationType": kind, "tenantId": TENANT},
         "channelData": {"tenant": {"id": TENANT}},
@@ -52,8 +52,7 @@ def invoke(connector: FakeConnector, *, verb: str, data: dict[str, Any], card_id
            conversation: str = PERSONAL, kind: str = "personal", user: str = ANA) -> dict[str, Any]:
     """A Universal Action click (``adaptiveCard/action``) on the card ``card_id``."""
     return activity(connector, conversation=conversation, kind=kind, user=user, type_="invoke",
-                    name="adaptiveCard/action", replyToId=card_id,
-                    value={"action": {"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"})
+                    **{"name": "adaptiveCard/action", "replyToId": card_id, "value": {"action": {"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"}})
 
 
 def post(url: str, body: dict[str, Any], *, token: str | None, timeout: float = 20.0) -> tuple[int, dict[str, Any]]:

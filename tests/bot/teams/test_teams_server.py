@@ -185,23 +185,28 @@ def test_discard_is_a_universal_action_answered_with_the_replacing_card(served: 
     status, answer, took = served.send(invoke(connector, verb="coco_discard", data={"value": entry_id},
                                               card_id=card_id))
     assert status == 200 and took < 10
-    assert answer["type"] == "application/vnd.microsoft.card.adaptive"
+    assert answer["type"] == "application/vnd.microsoft.card.adaptive", answer
     assert "Discarded" in json.dumps(answer["value"])
     assert len(served.entries()) == count - 1
 
     # Edit opens the form in place of the card; its submission updates the entry.
-    entry = served.entries()[-1]
-    status, answer, _ = served.send(invoke(connector, verb="coco_edit", data={"value": entry["entry_id"]},
-                                           card_id="1999"))
+    before = len(connector.posted(conversation=PERSONAL))
+    served.send(activity(connector, text=BRAIN_DUMP))
+    calls = connector.wait_for(lambda c: len([x for x in c if x.conversation == PERSONAL]) > before)
+    card_call = [c for c in calls if c.conversation == PERSONAL][-1]
+    entry_id = next(a["data"]["value"] for a in card_call.card["actions"] if a["verb"] == "coco_edit")
+    status, answer, _ = served.send(invoke(connector, verb="coco_edit", data={"value": entry_id},
+                                           card_id=card_call.id))
     assert status == 200
     form = answer["value"]
     assert any(el.get("id") == "f_title" for el in form["body"])  # type: ignore[union-attr]
     submit = form["actions"][0]  # type: ignore[index]
     data = {**submit["data"], "f_title": "XGBoost depth 4 wins", "f_hypotheses": "", "f_observations": "",
             "f_conclusions": "", "f_next_steps": "", "f_open_questions": ""}
-    status, answer, _ = served.send(invoke(connector, verb=submit["verb"], data=data, card_id="1999"))
+    status, answer, _ = served.send(invoke(connector, verb=submit["verb"], data=data, card_id=card_call.id))
     assert status == 200
     assert "XGBoost depth 4 wins" in json.dumps(answer["value"])
+    assert any(e["entry_id"] == entry_id and "XGBoost depth 4 wins" in json.dumps(e) for e in served.entries())
 
 
 def test_healthz_needs_no_token(served: Served) -> None:
