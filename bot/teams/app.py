@@ -34,6 +34,7 @@ import base64
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -62,6 +63,7 @@ MESSAGES_PATH = "/api/messages"
 INVOKE_WAIT = 8.0  # seconds an invoke's turn waits for its card (the connector waits 15 s in all)
 CONCURRENCY = 8  # inbound messages worked on at once, after their ack (as Slack's default)
 WORKING = "Working on it: I will update this card."
+PEOPLE_TTL_S = 3600.0  # how long a person's e-mail from the roster is reused
 
 
 @dataclass
@@ -99,6 +101,7 @@ class TeamsBot:
                                channel_interval=0.0)  # pacing is the outbox's (Teams' own windows)
         # Conversation references already stored by this process (key -> service URL): one write each.
         self._stored: dict[tuple[str, str], str] = {}
+        self._people: dict[tuple[str, str], tuple[float, str]] = {}  # (workspace, user) -> (when, e-mail)
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self, *, background: bool = True) -> None:
@@ -204,6 +207,15 @@ class TeamsBot:
         return meet
 
     async def _email(self, origin: Origin, user_id: str) -> str:
+        """The person's e-mail from the conversation's roster (kept an hour): the tracker mapping."""
+        cached = self._people.get((origin.workspace_id, user_id))
+        if cached is not None and time.monotonic() - cached[0] < PEOPLE_TTL_S:
+            return cached[1]
+        email = await self._roster_email(origin, user_id)
+        self._people[(origin.workspace_id, user_id)] = (time.monotonic(), email)
+        return email
+
+    async def _roster_email(self, origin: Origin, user_id: str) -> str:
         from aiohttp import ClientError
 
         async def member(client: ConnectorClientBase) -> Any:
@@ -211,7 +223,7 @@ class TeamsBot:
                 translate.split_conversation(str(origin.record.reference["conversation"]["id"]))[0], user_id)
 
         try:
-            found = await self.outbox.run(origin.record.reference, member, pace_key="roster", what="a member lookup")
+            found = await self.outbox.run(origin.record.reference, member, pace_key=None, what="a member lookup")
         except (ClientError, ValueError, RuntimeError) as error:
             log.info("the roster lookup of a Teams member failed: %s", error)
             return ""
@@ -360,6 +372,9 @@ async def serve_teams(settings: Settings, *, port: int, host: str = "0.0.0.0") -
     from aiohttp import web
 
     install_token_redactor()
+    # The SDK logs every token acquisition and send at INFO: thousands of lines an hour for nothing.
+    for noisy in ("microsoft_agents", "msal"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     bot = build_teams_app(settings)  # a plain sentence (UserInputError) when a COCO_TEAMS_* variable is wrong
     await bot.start()
     stop = asyncio.Event()

@@ -122,8 +122,9 @@ class Outbox:
         self.pacer = pacer or ConversationPacer()
         self.backoff = backoff or Backoff()
 
-    async def run(self, reference: dict[str, Any], operation: Operation, *, pace_key: str, what: str) -> Any:
-        """Run ``operation`` with a connector client for the conversation ``reference`` names."""
+    async def run(self, reference: dict[str, Any], operation: Operation, *, pace_key: str | None, what: str) -> Any:
+        """Run ``operation`` with a connector client for the conversation ``reference`` names; a send
+        waits for its conversation's turn (``pace_key``), a read (None) does not."""
         from microsoft_agents.activity import ConversationReference
         from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
@@ -136,7 +137,8 @@ class Outbox:
                 raise RuntimeError("the SDK gave no connector client for a proactive turn")
 
             async def once() -> Any:
-                await self.pacer.turn(pace_key)
+                if pace_key is not None:
+                    await self.pacer.turn(pace_key)
                 return await operation(client)
 
             result.append(await with_retries(once, backoff=self.backoff, what=what))

@@ -51,8 +51,9 @@ def activity(connector: FakeConnector, *, text: str = "", conversation: str = PE
 def invoke(connector: FakeConnector, *, verb: str, data: dict[str, Any], card_id: str,
            conversation: str = PERSONAL, kind: str = "personal", user: str = ANA) -> dict[str, Any]:
     """A Universal Action click (``adaptiveCard/action``) on the card ``card_id``."""
+    value = {"action": {"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"}
     return activity(connector, conversation=conversation, kind=kind, user=user, type_="invoke",
-                    **{"name": "adaptiveCard/action", "replyToId": card_id, "value": {"action": {"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"}})
+                    **{"name": "adaptiveCard/action", "replyToId": card_id, "value": value})
 
 
 def post(url: str, body: dict[str, Any], *, token: str | None, timeout: float = 20.0) -> tuple[int, dict[str, Any]]:

@@ -22,10 +22,10 @@ from tests.bot.teams.entra_fake import FakeMicrosoft
 from tests.conftest import MlflowStore
 
 
-def _settings(tmp_path: Path, store: MlflowStore, microsoft: FakeMicrosoft) -> Settings:
+def _settings(tmp_path: Path, store: MlflowStore, microsoft: FakeMicrosoft, database: str) -> Settings:
     env = microsoft.env()
     return Settings(
-        home=tmp_path / "home", database_url=f"sqlite:///{tmp_path / 'coco.db'}", mlflow_tracking_uri=store.uri,
+        home=tmp_path / "home", database_url=database, mlflow_tracking_uri=store.uri,
         engine="local", worker_interval=3600.0, author="nobody", teams_app_id=env["COCO_TEAMS_APP_ID"],
         teams_app_password=env["COCO_TEAMS_APP_PASSWORD"], teams_tenant_id=env["COCO_TEAMS_TENANT_ID"],
         teams_jwks_url=env["COCO_TEAMS_JWKS_URL"], teams_authority_url=env["COCO_TEAMS_AUTHORITY_URL"],
@@ -48,14 +48,14 @@ async def _wait(check: Any, timeout: float = 30.0) -> None:
 
 
 async def test_digest_posted_once_to_the_bound_channel_across_two_bots(
-        tmp_path: Path, mlflow_store: MlflowStore, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, mlflow_store: MlflowStore, monkeypatch: pytest.MonkeyPatch, db_url: str) -> None:
     from bot.scheduler import parse_schedule, set_schedule
 
     seed_runs(mlflow_store)
     with FakeMicrosoft.start(tmp_path / "ca") as microsoft, FakeConnector.start() as connector:
         for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
             monkeypatch.setenv(name, microsoft.env()[name])
-        settings = _settings(tmp_path, mlflow_store, microsoft)
+        settings = _settings(tmp_path, mlflow_store, microsoft, db_url)
         first = TeamsBot(settings)
         await first.start(background=False)
         client = TestClient(TestServer(first.web_app(), host="127.0.0.1"))
@@ -103,11 +103,12 @@ async def test_digest_posted_once_to_the_bound_channel_across_two_bots(
 
 async def test_throttled_sends_are_retried(tmp_path: Path, mlflow_store: MlflowStore,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    database = f"sqlite:///{tmp_path / 'coco.db'}"
     seed_runs(mlflow_store)
     with FakeMicrosoft.start(tmp_path / "ca") as microsoft, FakeConnector.start() as connector:
         for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
             monkeypatch.setenv(name, microsoft.env()[name])
-        bot = TeamsBot(_settings(tmp_path, mlflow_store, microsoft))
+        bot = TeamsBot(_settings(tmp_path, mlflow_store, microsoft, database))
         await bot.start(background=False)
         client = TestClient(TestServer(bot.web_app(), host="127.0.0.1"))
         await client.start_server()

@@ -21,7 +21,7 @@ from tests.bot.conftest import seed_runs
 from tests.bot.teams.conftest import CHANNEL, PERSONAL, TENANT, activity, invoke, post
 from tests.bot.teams.connector_fake import FakeConnector
 from tests.bot.teams.entra_fake import FakeMicrosoft
-from tests.conftest import COCO, MlflowStore
+from tests.conftest import COCO, PG_ENV, MlflowStore
 from tests.processes import free_port, stop_group
 
 pytestmark = pytest.mark.slow
@@ -70,20 +70,53 @@ def _wait_health(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
     pytest.fail(f"coco serve teams not healthy:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+@contextlib.contextmanager
+def _database(backend: str, tmp: Path) -> Iterator[str]:
+    """SQLite in the test's folder, or a throwaway PostgreSQL database when COCO_TEST_POSTGRES_URL is set."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp / 'coco.db'}"
+        return
+    server = os.environ.get(PG_ENV)
+    if not server:
+        pytest.skip(f"set {PG_ENV} to run the PostgreSQL backend")
+    import asyncio
+    import uuid
+
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    name = f"coco_test_{uuid.uuid4().hex[:12]}"
+    admin_dsn = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def admin(sql: str) -> None:
+        connection = await asyncpg.connect(admin_dsn)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     from mlflow.tracking import MlflowClient
 
     tmp = tmp_path_factory.mktemp("teams")
     uri = f"sqlite:///{tmp / 'mlflow.db'}"
     exp = MlflowClient(tracking_uri=uri).create_experiment("churn-model")
     runs = seed_runs(MlflowStore(uri=uri, experiment_id=str(exp), experiment_name="churn-model"))
-    with FakeMicrosoft.start(tmp / "ca") as microsoft, FakeConnector.start() as connector:
+    with _database(request.param, tmp) as database, FakeMicrosoft.start(tmp / "ca") as microsoft, \
+            FakeConnector.start() as connector:
         env = dict(os.environ)
         env.pop("ANTHROPIC_API_KEY", None)
         env.update({
             "COCO_HOME": str(tmp / "home"), "MLFLOW_TRACKING_URI": uri, "COCO_ENGINE": "local",
-            "COCO_DATABASE_URL": os.environ.get("COCO_TEST_TEAMS_DATABASE_URL", f"sqlite:///{tmp / 'coco.db'}"),
+            "COCO_DATABASE_URL": database,
             "COCO_WORKER_INTERVAL": "3600", "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true",
             **microsoft.env(),
         })
@@ -212,3 +245,46 @@ def test_discard_is_a_universal_action_answered_with_the_replacing_card(served: 
 def test_healthz_needs_no_token(served: Served) -> None:
     with urllib.request.urlopen(served.url.replace("/api/messages", "/healthz"), timeout=5) as resp:
         assert resp.status == 200
+
+
+def test_a_quoted_reply_to_the_card_corrects_the_entry(served: Served) -> None:
+    connector = served.connector
+    before = len(connector.posted(conversation=PERSONAL))
+    served.send(activity(connector, text="tried lr 1e-3 on xgb-d4, auc .803. next: longer training"))
+    calls = connector.wait_for(lambda c: len([x for x in c if x.conversation == PERSONAL]) > before)
+    card = [c for c in calls if c.conversation == PERSONAL][-1]
+    entry_id = next(a["data"]["value"] for a in card.card["actions"] if a["verb"] == "coco_edit")
+    served.send(activity(connector, text="actually that was lr 1e-4", reply_to=card.id))
+    updates = connector.wait_for(lambda c: any(x.method == "PUT" and x.path.endswith(f"/{card.id}") for x in c))
+    assert any(x.method == "PUT" and x.path.endswith(f"/{card.id}") for x in updates)  # the card, in place
+    (entry,) = [e for e in served.entries() if e["entry_id"] == entry_id]
+    shown = served.coco("entry", entry_id, "--json")
+    assert "actually that was lr 1e-4" in shown.stdout and "tried lr 1e-3" in shown.stdout, entry
+
+
+def test_a_plan_already_tried_in_the_bound_channel_is_warned_once(served: Served) -> None:
+    connector = served.connector
+    plan = activity(connector, text="going to try SMOTE oversampling on xgb tomorrow", conversation=CHANNEL,
+                    kind="channel", user="29:1bob", user_name="Bob")
+    thread = f"{CHANNEL};messageid={plan['id']}"
+    served.send(plan)
+    connector.wait_for(lambda c: any(x.conversation == thread for x in c))
+    warned = connector.posted(conversation=thread)
+    assert len(warned) == 1 and "already tried" in warned[0].text.lower()
+    # The same plan said again in that thread is not warned twice.
+    again = activity(connector, text="going to try SMOTE oversampling on xgb tomorrow", conversation=thread,
+                     kind="channel", user="29:1bob", user_name="Bob")
+    served.send(again)
+    time.sleep(3)
+    assert len(connector.posted(conversation=thread)) == 1
+
+
+def test_another_tenant_sees_none_of_these_projects(served: Served) -> None:
+    connector = served.connector
+    other = activity(connector, text="phase", conversation="a:1other-tenant-chat", user="29:1eve", user_name="Eve")
+    other["conversation"]["tenantId"] = "0b0b0b0b-0000-4000-8000-000000000000"
+    other["channelData"]["tenant"]["id"] = "0b0b0b0b-0000-4000-8000-000000000000"
+    served.send(other)
+    calls = connector.wait_for(lambda c: any(x.conversation == "a:1other-tenant-chat" for x in c))
+    answer = [c for c in calls if c.conversation == "a:1other-tenant-chat"][-1]
+    assert "no project" in answer.text.lower() and "churn" not in answer.text.lower()
