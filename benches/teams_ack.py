@@ -164,9 +164,11 @@ async def main() -> int:
             last = -1
             while time.perf_counter() - drain_started < DRAIN_TIMEOUT_S:
                 texts = _entry_texts(database)
-                if len(texts) != last:
-                    last, stable_since = len(texts), time.perf_counter()
-                if len(texts) >= len(expected) and time.perf_counter() - stable_since > 3:
+                progress = len(texts) + len(connector.posted())
+                if progress != last:
+                    last, stable_since = progress, time.perf_counter()
+                done = len(texts) >= len(expected) and len(connector.posted()) >= len(expected)
+                if done and time.perf_counter() - stable_since > 3:
                     break
                 if time.perf_counter() - stable_since > 60:  # nothing moved for a minute: report what is there
                     break

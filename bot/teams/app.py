@@ -107,6 +107,27 @@ class TeamsBot:
     async def start(self, *, background: bool = True) -> None:
         await self.runtime.start(background=background)
 
+    async def warm_up(self) -> None:
+        """Fetch the bot's outgoing token and the token-signing keys before serving.
+
+        Both are cached afterwards; fetched lazily, the first burst of requests would each wait for
+        them (seconds: MSAL asks the authority synchronously, on the loop). A failure here is only
+        logged: the requests fetch them again, and the log says why they fail."""
+        import jwt
+        from microsoft_agents.hosting.core.authorization.authentication_constants import AuthenticationConstants
+        from microsoft_agents.hosting.core.authorization.jwt.jwt_token_validator import BOTFRAMEWORK_JWKS_URIS
+
+        try:
+            await self.auth.outgoing_token()
+        except Exception as error:  # the authority is down or refuses the secret: the log says which
+            log.warning("the bot's token could not be fetched at start-up: %s", error)
+        issuer = AuthenticationConstants.AGENTS_SDK_TOKEN_ISSUER
+        jwks = self.settings.teams_jwks_url or BOTFRAMEWORK_JWKS_URIS.get(issuer)
+        if jwks:
+            # An unknown kid makes the key client fetch the whole set (and cache it), then refuse.
+            with contextlib.suppress(jwt.PyJWTError, OSError):
+                await self.auth.keys.get_signing_key(jwks, {"kid": "coco-warm-up"})
+
     async def drain(self, timeout: float = 60.0) -> None:
         await self.runtime.drain(timeout=timeout)
 
@@ -376,9 +397,15 @@ async def serve_teams(settings: Settings, *, port: int, host: str = "0.0.0.0") -
     for noisy in ("microsoft_agents", "msal"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     bot = build_teams_app(settings)  # a plain sentence (UserInputError) when a COCO_TEAMS_* variable is wrong
-    await bot.start()
-    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    # The engine's CPU work and the token check's key lookup share the loop's default thread pool; with
+    # only min(32, CPUs + 4) threads, a burst of entries would queue the lookups (and the 2xx) behind them.
+    from concurrent.futures import ThreadPoolExecutor
+
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=CONCURRENCY + 16, thread_name_prefix="coco-teams"))
+    await bot.start()
+    await bot.warm_up()
+    stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
