@@ -123,3 +123,49 @@ async def test_throttled_sends_are_retried(tmp_path: Path, mlflow_store: MlflowS
         finally:
             await client.close()
             await bot.stop()
+
+
+async def test_a_pending_entry_card_is_updated_by_the_job_worker(
+        tmp_path: Path, mlflow_store: MlflowStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tracker is down when the note arrives: a "saved" card; once it is back, the job worker
+    finishes the entry and updates that card in place (from the stored reference, no inbound)."""
+    from sqlalchemy import text
+
+    from storage.repository import SqlRepository
+    from tests.bot.test_slack_reliability import DUMP, DownTracker
+
+    runs = seed_runs(mlflow_store)
+    with FakeMicrosoft.start(tmp_path / "ca") as microsoft, FakeConnector.start() as connector:
+        for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
+            monkeypatch.setenv(name, microsoft.env()[name])
+        settings = _settings(tmp_path, mlflow_store, microsoft, f"sqlite:///{tmp_path / 'coco.db'}")
+        bot = TeamsBot(settings)
+        await bot.start(background=False)
+        client = TestClient(TestServer(bot.web_app(), host="127.0.0.1"))
+        await client.start_server()
+        try:
+            hub = bot.runtime.hub
+            narrator = await hub.narrator(f"teams:{TENANT}", platform="teams")
+            await narrator.add_project(name="churn", tracker=hub.trackers.for_uri(settings.resolved_tracking_uri()),
+                                       experiments=["churn-model"], primary_metric="val_auc", goal="max")
+            uri = settings.resolved_tracking_uri()
+            real = hub.trackers.for_uri(uri)
+            hub.trackers._open[uri] = DownTracker(real)  # type: ignore[assignment]
+            assert await _send(client, microsoft, connector, activity(connector, text=DUMP)) == 202
+            await bot.drain()
+            (saved,) = connector.posted(conversation=PERSONAL)
+            assert "Saved your text" in saved.text
+            hub.trackers._open[uri] = real  # the tracker is back
+            store = narrator.repo
+            assert isinstance(store, SqlRepository)
+            async with store.engine.begin() as connection:
+                await connection.execute(text("UPDATE coco_job SET run_after = :t"),
+                                         {"t": dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)})
+            assert await bot.runtime.finish_pending() == 1
+            updates = connector.posted(conversation=PERSONAL, method="PUT")
+            assert len(updates) == 1 and updates[0].path.endswith(f"/{saved.id}")
+            assert runs["xgb"][:8] in str(updates[0].card) and "Saved your text" not in updates[0].text
+            assert await bot.runtime.finish_pending() == 0  # updated once
+        finally:
+            await client.close()
+            await bot.stop()
