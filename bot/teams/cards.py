@@ -151,14 +151,31 @@ def _fit(out: Card) -> Card:
 
 
 def execute(action: ReplyAction) -> Element:
-    """A button: an ``Action.Execute`` whose verb is the conversation's action id."""
+    """A button: an ``Action.Execute`` whose verb is the conversation's action id. A button that asks
+    first (Discard) opens its question in the card (``Action.ShowCard``: Adaptive Cards have no
+    confirmation dialog), with the real button under it."""
     button: Element = {"type": "Action.Execute", "title": clip(action.label, 60), "verb": action.action_id,
                        "data": {VALUE_KEY: action.value}}
     if action.style == "primary":
         button["style"] = "positive"
     elif action.style == "danger":
         button["style"] = "destructive"
+    if action.confirm:
+        return {"type": "Action.ShowCard", "title": clip(action.label, 60),
+                "card": {"type": "AdaptiveCard", "body": [text_block(escape(clip(action.confirm, 300)))],
+                         "actions": [button]}}
     return button
+
+
+def buttons(card_: Card) -> list[Element]:
+    """Every ``Action.Execute`` of a card, those under an ``Action.ShowCard`` included."""
+    found: list[Element] = []
+    for action in card_.get("actions") or []:
+        if action.get("type") == "Action.ShowCard":
+            found += buttons(action.get("card") or {})
+        else:
+            found.append(action)
+    return found
 
 
 def card_for(reply: Reply) -> Card:
@@ -211,7 +228,9 @@ def _body(reply: Reply) -> list[Element]:
         return [text_block(escape(lines[0]) if lines else " ", weight="Bolder")] + [
             text_block(escape(line)) for line in lines[1:]]
     color = "Attention" if reply.kind == "error" else ""
-    return [text_block(escape(line) or " ", color=color) for line in reply.text.splitlines()[:40]]
+    lines = reply.text.splitlines()
+    shown = [text_block(escape(clip(line)) or " ", color=color) for line in lines[:40]]
+    return shown + ([note(f"… and {len(lines) - 40} more line(s)")] if len(lines) > 40 else [])
 
 
 def _feeds(reply: Reply, *, pending: bool = False) -> str:

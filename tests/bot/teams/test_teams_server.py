@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.teams.cards import buttons
 from tests.bot.conftest import seed_runs
 from tests.bot.teams.conftest import CHANNEL, PERSONAL, TENANT, activity, invoke, post
 from tests.bot.teams.connector_fake import FakeConnector
@@ -149,9 +150,12 @@ def test_personal_brain_dump_becomes_one_entry_with_a_card_of_its_runs(served: S
     card = [c for c in calls if c.conversation == PERSONAL][-1]
     assert "xgb-d4" in card.text and "0.803" in card.text
     assert served.runs["xgb"][:8] in json.dumps(card.card)  # the run's link points at the tracker
-    verbs = [a["verb"] for a in card.card.get("actions", [])]
+    verbs = [a["verb"] for a in buttons(card.card)]
     assert verbs[0] == "coco_edit" and "coco_discard" in verbs
-    assert all(a["type"] == "Action.Execute" for a in card.card["actions"])
+    assert all(a["type"] == "Action.Execute" for a in buttons(card.card))
+    # Discard asks first, in the card: its button sits under the question.
+    (ask,) = [a for a in card.card["actions"] if a["type"] == "Action.ShowCard"]
+    assert "Delete this entry?" in json.dumps(ask["card"]) and ask["card"]["actions"][0]["verb"] == "coco_discard"
     # The reply carries the bot's own token, issued by the (fake) Entra authority.
     assert card.authorization == f"Bearer {served.microsoft.issued[-1]}"
     assert len(served.entries()) == 1
@@ -212,7 +216,7 @@ def test_discard_is_a_universal_action_answered_with_the_replacing_card(served: 
     served.send(activity(connector, text="Tried rf-bob, val_auc 0.79. Random forest is not better than xgb-d4."))
     calls = connector.wait_for(lambda c: len([x for x in c if x.conversation == PERSONAL]) > before)
     card_call = [c for c in calls if c.conversation == PERSONAL][-1]
-    entry_id = next(a["data"]["value"] for a in card_call.card["actions"] if a["verb"] == "coco_discard")
+    entry_id = next(a["data"]["value"] for a in buttons(card_call.card) if a["verb"] == "coco_discard")
     count = len(served.entries())
     card_id = card_call.id  # Teams puts the clicked card's id in the invoke's replyToId
     status, answer, took = served.send(invoke(connector, verb="coco_discard", data={"value": entry_id},
@@ -227,7 +231,7 @@ def test_discard_is_a_universal_action_answered_with_the_replacing_card(served: 
     served.send(activity(connector, text=BRAIN_DUMP))
     calls = connector.wait_for(lambda c: len([x for x in c if x.conversation == PERSONAL]) > before)
     card_call = [c for c in calls if c.conversation == PERSONAL][-1]
-    entry_id = next(a["data"]["value"] for a in card_call.card["actions"] if a["verb"] == "coco_edit")
+    entry_id = next(a["data"]["value"] for a in buttons(card_call.card) if a["verb"] == "coco_edit")
     status, answer, _ = served.send(invoke(connector, verb="coco_edit", data={"value": entry_id},
                                            card_id=card_call.id))
     assert status == 200
@@ -253,7 +257,7 @@ def test_a_quoted_reply_to_the_card_corrects_the_entry(served: Served) -> None:
     served.send(activity(connector, text="tried lr 1e-3 on xgb-d4, auc .803. next: longer training"))
     calls = connector.wait_for(lambda c: len([x for x in c if x.conversation == PERSONAL]) > before)
     card = [c for c in calls if c.conversation == PERSONAL][-1]
-    entry_id = next(a["data"]["value"] for a in card.card["actions"] if a["verb"] == "coco_edit")
+    entry_id = next(a["data"]["value"] for a in buttons(card.card) if a["verb"] == "coco_edit")
     served.send(activity(connector, text="actually that was lr 1e-4", reply_to=card.id))
     updates = connector.wait_for(lambda c: any(x.method == "PUT" and x.path.endswith(f"/{card.id}") for x in c))
     assert any(x.method == "PUT" and x.path.endswith(f"/{card.id}") for x in updates)  # the card, in place

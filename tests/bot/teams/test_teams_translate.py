@@ -98,3 +98,17 @@ def test_backoff_honours_retry_after_and_jitters_otherwise() -> None:
     backoff = Backoff(base=0.5, cap=8.0)
     assert 2.0 <= backoff.delay(0, 2.0) <= 2.5
     assert all(0 <= backoff.delay(n, None) <= min(8.0, 0.5 * 2**n) for n in range(6))
+
+
+def test_a_persons_words_cannot_forge_a_link_and_a_huge_card_is_cut_to_fit() -> None:
+    from bot.messages import Reply
+
+    shown = cards.card_for(Reply(kind="notice", text="see [here](https://evil.example) *now*"))
+    assert shown["body"][0]["text"] == "see \\[here\\](https://evil.example) \\*now\\*"
+    long = cards.card_for(Reply(kind="notice", text="\n".join(f"line {i}" for i in range(50))))
+    assert long["body"][-1]["text"] == "… and 10 more line(s)"
+    import json
+
+    huge = cards.card([cards.text_block("x" * 1000) for _ in range(40)])
+    assert len(json.dumps(huge)) <= cards.MAX_CARD_CHARS
+    assert "cut to fit" in json.dumps(huge)
