@@ -30,13 +30,16 @@ discovery off) or ``https://login.microsoftonline.com/{tenant}``. The tenant is
 
 TLS: every outgoing HTTPS call made here (JWKS, authority) trusts ``REQUESTS_CA_BUNDLE`` or
 ``SSL_CERT_FILE`` when set (in that order, as ``requests`` reads them), the system store otherwise; no
-pinning. :func:`outgoing_ssl_context` gives the same trust to an aiohttp session (the connector
-client's ``ClientSession`` uses aiohttp's default context, which reads ``SSL_CERT_FILE`` only).
+pinning. The SDK's connector client (replies) uses aiohttp's default context, which reads
+``SSL_CERT_FILE`` only: :meth:`TeamsAuth.from_settings` adds the bundle to it
+(:func:`trust_ca_bundle_in_aiohttp`), and :func:`outgoing_ssl_context` gives the same trust to any
+session COCO opens itself.
 
 SDK internals relied on (tests/bot/teams/test_auth.py fails if they move): ``JwtTokenValidator``
 reads its key source from the attribute ``_jwk_client_manager`` and awaits
 ``get_signing_key(jwks_uri, header)`` on it; ``MsalAuth`` builds its MSAL client in
-``_create_client_application(tenant_id)`` and resolves the authority with ``_resolve_authority``.
+``_create_client_application(tenant_id)`` and resolves the authority with ``_resolve_authority``;
+aiohttp keeps its default verifying context in ``aiohttp.connector._SSL_CONTEXT_VERIFIED``.
 """
 
 from __future__ import annotations
@@ -89,6 +92,24 @@ def outgoing_ssl_context() -> ssl.SSLContext:
     """A verifying TLS context that trusts :func:`ca_bundle` (or the system store): for any aiohttp
     session the Teams front end opens (``ClientSession(connector=TCPConnector(ssl=outgoing_ssl_context()))``)."""
     return ssl.create_default_context(cafile=ca_bundle())
+
+
+def trust_ca_bundle_in_aiohttp() -> bool:
+    """Add :func:`ca_bundle` to aiohttp's default verifying context, which the SDK's connector client
+    (``TeamsConnectorClient``'s own ``ClientSession``) uses and which COCO cannot hand a context to.
+    aiohttp builds that context once, at import, from the system store and ``SSL_CERT_FILE``; this adds
+    ``REQUESTS_CA_BUNDLE`` too (additive: the system's CAs stay trusted). True if a bundle was added."""
+    bundle = ca_bundle()
+    if bundle is None:
+        return False
+    from aiohttp import connector
+
+    context = getattr(connector, "_SSL_CONTEXT_VERIFIED", None)
+    if not isinstance(context, ssl.SSLContext):
+        log.warning("aiohttp's default TLS context moved: replies trust only the system store and SSL_CERT_FILE")
+        return False
+    context.load_verify_locations(cafile=bundle)
+    return True
 
 
 # -- incoming: signing keys -------------------------------------------------------------------------------
@@ -242,6 +263,7 @@ class TeamsAuth:
     @classmethod
     def from_settings(cls, settings: Settings, *, public_paths: Iterable[str] = PUBLIC_PATHS) -> TeamsAuth:
         configuration = auth_configuration(settings)
+        trust_ca_bundle_in_aiohttp()
         discovery = configuration.AUTHORITY is None
 
         def provider(config: AgentAuthConfiguration) -> MsalAuth:
