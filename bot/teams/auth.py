@@ -44,6 +44,7 @@ aiohttp keeps its default verifying context in ``aiohttp.connector._SSL_CONTEXT_
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import ssl
@@ -142,8 +143,6 @@ class ConfiguredKeys(_JwkClientManager):
             return self._clients[uri]
 
     async def get_signing_key(self, jwks_uri: str, header: dict[str, Any]) -> jwt.PyJWK:
-        import asyncio
-
         kid = header.get(AuthenticationConstants.KEY_ID_HEADER)
         if not isinstance(kid, str) or not kid:
             # The SDK indexes the header and answers a token without kid with a 500; it is a bad token.
@@ -177,6 +176,18 @@ class _MsalAuth(MsalAuth):
     def __init__(self, configuration: AgentAuthConfiguration, *, instance_discovery: bool) -> None:
         super().__init__(configuration)
         self._instance_discovery = instance_discovery
+        self._building: asyncio.Lock | None = None
+
+    async def get_access_token(self, resource_url: str, scopes: list[str], force_refresh: bool = False) -> str:
+        # MSAL fetches the authority's metadata while the client is built, and the SDK builds it on the
+        # event loop at the first send: build it in a thread first (the SDK then finds it cached), so a
+        # slow authority never stalls the acks of other requests.
+        if not self._msal_auth_client_map:
+            self._building = self._building or asyncio.Lock()
+            async with self._building:
+                if not self._msal_auth_client_map:
+                    await asyncio.to_thread(self._get_client)
+        return await super().get_access_token(resource_url, scopes, force_refresh)
 
     def _create_client_application(self, tenant_id: str | None = None) -> Any:
         config = self._msal_configuration

@@ -268,6 +268,26 @@ async def test_the_outgoing_token_comes_from_the_configured_authority(microsoft:
     assert len(microsoft.token_requests()) == 1
 
 
+async def test_a_slow_authority_does_not_stall_the_event_loop(microsoft: FakeMicrosoft) -> None:
+    """MSAL reads the authority's metadata while its client is built; the SDK would build it on the loop."""
+    microsoft.metadata_delay = 1.0
+    auth = TeamsAuth.from_settings(teams_settings(microsoft))
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.05)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    try:
+        await auth.outgoing_token()
+    finally:
+        ticker.cancel()
+    assert ticks >= 10  # the loop kept turning through the one-second wait
+
+
 async def test_with_instance_discovery_on_msal_would_leave_the_machine(microsoft: FakeMicrosoft) -> None:
     """The control for the test above: the same provider with discovery on asks login.microsoftonline.com
     about the unknown host (the dead proxy refuses) and never reaches the fake."""
