@@ -89,7 +89,8 @@ def command_lists() -> list[dict[str, Any]]:
 
 def valid_domains(settings: Settings) -> list[str]:
     """Hosts the bot's cards link to (Teams opens them in its browser only when listed): the tracker's
-    UI (``COCO_MLFLOW_UI_URL``, else an http(s) ``MLFLOW_TRACKING_URI``) and ``COCO_TEAMS_VALID_DOMAINS``."""
+    UI (``COCO_MLFLOW_UI_URL``, else an http(s) ``MLFLOW_TRACKING_URI``; W&B's when it is configured)
+    and ``COCO_TEAMS_VALID_DOMAINS``."""
     domains: list[str] = []
 
     def add(host: str) -> None:
@@ -101,6 +102,9 @@ def valid_domains(settings: Settings) -> list[str]:
         # A loopback or bare-IP tracker (mlflow ui on 127.0.0.1) is no domain Teams could open: left out.
         if host and HOST.match(host):
             add(host)
+    wandb = _wandb_ui_host()
+    if wandb:
+        add(wandb)
     given = [item.strip() for item in (settings.teams_valid_domains or "").split(",") if item.strip()]
     for item in given:
         host = (urlsplit(item).hostname or "") if "://" in item else item.rstrip("/")
@@ -111,6 +115,20 @@ def valid_domains(settings: Settings) -> list[str]:
             )
         add(host)
     return domains
+
+
+def _wandb_ui_host() -> str | None:
+    """The host W&B run links point to, when W&B is configured (its own variables, as the W&B adapter
+    reads them): ``WANDB_BASE_URL``'s host (W&B's cloud API ``api.wandb.ai`` shows runs on ``wandb.ai``),
+    or ``wandb.ai`` when only a key is set."""
+    import os
+
+    base = os.environ.get("WANDB_BASE_URL", "").strip()
+    if not base:
+        return "wandb.ai" if os.environ.get("WANDB_API_KEY") else None
+    host = urlsplit(base if "://" in base else f"https://{base}").hostname or ""
+    host = "wandb.ai" if host == "api.wandb.ai" else host
+    return host if HOST.match(host) else None
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("COCO_MLFLOW_UI_URL", "https://mlflow.research.example.com:5000/")
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:5000")
     monkeypatch.setenv("COCO_TEAMS_VALID_DOMAINS", "wandb.ai, https://*.corp.example.com/")
+    monkeypatch.delenv("WANDB_BASE_URL", raising=False)
+    monkeypatch.delenv("WANDB_API_KEY", raising=False)
     return tmp_path
 
 
@@ -66,6 +68,20 @@ def test_the_package_holds_a_valid_manifest_and_its_icons(env: Path, capsys: pyt
     printed = capsys.readouterr().out
     assert f"wrote {env / 'coco-teams.zip'}" in printed
     assert "menu (personal): help, check, ask" in printed
+
+
+@pytest.mark.parametrize(("variables", "host"), [
+    ({"WANDB_BASE_URL": "https://api.wandb.ai"}, "wandb.ai"),
+    ({"WANDB_API_KEY": "k" * 40}, "wandb.ai"),
+    ({"WANDB_BASE_URL": "http://wandb.internal.example.com:8080"}, "wandb.internal.example.com"),
+])
+def test_a_configured_wandb_server_is_a_valid_domain(
+        env: Path, monkeypatch: pytest.MonkeyPatch, variables: dict[str, str], host: str) -> None:
+    monkeypatch.setenv("COCO_TEAMS_VALID_DOMAINS", "")
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    _, manifest, _ = package(env / "coco-teams.zip")
+    assert manifest["validDomains"] == ["mlflow.research.example.com", host]
 
 
 def test_the_command_menus_come_from_the_chat_verbs(env: Path) -> None:
