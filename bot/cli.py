@@ -173,6 +173,12 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _teams_package(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.teams.package import run_cli
+
+    return await run_cli(settings, args)
+
+
 async def _chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot.chat import run_chat
 
@@ -479,6 +485,7 @@ CLI_HANDLERS: dict[str, Handler] = {
     "demo": Handler(local=_demo),
     "serve": Handler(local=_serve),
     "chat": Handler(local=_chat),
+    "teams package": Handler(local=_teams_package),
     "usage": Handler(_usage),
     "jobs": Handler(_jobs),
 }

@@ -30,17 +30,21 @@ discovery off) or ``https://login.microsoftonline.com/{tenant}``. The tenant is
 
 TLS: every outgoing HTTPS call made here (JWKS, authority) trusts ``REQUESTS_CA_BUNDLE`` or
 ``SSL_CERT_FILE`` when set (in that order, as ``requests`` reads them), the system store otherwise; no
-pinning. :func:`outgoing_ssl_context` gives the same trust to an aiohttp session (the connector
-client's ``ClientSession`` uses aiohttp's default context, which reads ``SSL_CERT_FILE`` only).
+pinning. The SDK's connector client (replies) uses aiohttp's default context, which reads
+``SSL_CERT_FILE`` only: :meth:`TeamsAuth.from_settings` adds the bundle to it
+(:func:`trust_ca_bundle_in_aiohttp`), and :func:`outgoing_ssl_context` gives the same trust to any
+session COCO opens itself.
 
 SDK internals relied on (tests/bot/teams/test_auth.py fails if they move): ``JwtTokenValidator``
 reads its key source from the attribute ``_jwk_client_manager`` and awaits
 ``get_signing_key(jwks_uri, header)`` on it; ``MsalAuth`` builds its MSAL client in
-``_create_client_application(tenant_id)`` and resolves the authority with ``_resolve_authority``.
+``_create_client_application(tenant_id)`` and resolves the authority with ``_resolve_authority``;
+aiohttp keeps its default verifying context in ``aiohttp.connector._SSL_CONTEXT_VERIFIED``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import ssl
@@ -91,6 +95,24 @@ def outgoing_ssl_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=ca_bundle())
 
 
+def trust_ca_bundle_in_aiohttp() -> bool:
+    """Add :func:`ca_bundle` to aiohttp's default verifying context, which the SDK's connector client
+    (``TeamsConnectorClient``'s own ``ClientSession``) uses and which COCO cannot hand a context to.
+    aiohttp builds that context once, at import, from the system store and ``SSL_CERT_FILE``; this adds
+    ``REQUESTS_CA_BUNDLE`` too (additive: the system's CAs stay trusted). True if a bundle was added."""
+    bundle = ca_bundle()
+    if bundle is None:
+        return False
+    from aiohttp import connector
+
+    context = getattr(connector, "_SSL_CONTEXT_VERIFIED", None)
+    if not isinstance(context, ssl.SSLContext):
+        log.warning("aiohttp's default TLS context moved: replies trust only the system store and SSL_CERT_FILE")
+        return False
+    context.load_verify_locations(cafile=bundle)
+    return True
+
+
 # -- incoming: signing keys -------------------------------------------------------------------------------
 
 
@@ -121,8 +143,6 @@ class ConfiguredKeys(_JwkClientManager):
             return self._clients[uri]
 
     async def get_signing_key(self, jwks_uri: str, header: dict[str, Any]) -> jwt.PyJWK:
-        import asyncio
-
         kid = header.get(AuthenticationConstants.KEY_ID_HEADER)
         if not isinstance(kid, str) or not kid:
             # The SDK indexes the header and answers a token without kid with a 500; it is a bad token.
@@ -156,6 +176,18 @@ class _MsalAuth(MsalAuth):
     def __init__(self, configuration: AgentAuthConfiguration, *, instance_discovery: bool) -> None:
         super().__init__(configuration)
         self._instance_discovery = instance_discovery
+        self._building: asyncio.Lock | None = None
+
+    async def get_access_token(self, resource_url: str, scopes: list[str], force_refresh: bool = False) -> str:
+        # MSAL fetches the authority's metadata while the client is built, and the SDK builds it on the
+        # event loop at the first send: build it in a thread first (the SDK then finds it cached), so a
+        # slow authority never stalls the acks of other requests.
+        if not self._msal_auth_client_map:
+            self._building = self._building or asyncio.Lock()
+            async with self._building:
+                if not self._msal_auth_client_map:
+                    await asyncio.to_thread(self._get_client)
+        return await super().get_access_token(resource_url, scopes, force_refresh)
 
     def _create_client_application(self, tenant_id: str | None = None) -> Any:
         config = self._msal_configuration
@@ -242,6 +274,7 @@ class TeamsAuth:
     @classmethod
     def from_settings(cls, settings: Settings, *, public_paths: Iterable[str] = PUBLIC_PATHS) -> TeamsAuth:
         configuration = auth_configuration(settings)
+        trust_ca_bundle_in_aiohttp()
         discovery = configuration.AUTHORITY is None
 
         def provider(config: AgentAuthConfiguration) -> MsalAuth:

@@ -207,6 +207,7 @@ class FakeMicrosoft:
         self.requests: list[Recorded] = []
         self.issued: list[str] = []  # access tokens handed out, oldest first
         self.lock = threading.Lock()
+        self.metadata_delay = 0.0  # seconds the authority's metadata takes to answer
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.microsoft = self
         self._server.socket = self.ca.server_context().wrap_socket(self._server.socket, server_side=True)
@@ -324,6 +325,8 @@ class FakeMicrosoft:
     # -- answers ---------------------------------------------------------------------------------------------
 
     def answer_get(self, path: str) -> tuple[int, dict[str, Any]]:
+        if self.metadata_delay and path.endswith("/.well-known/openid-configuration"):
+            time.sleep(self.metadata_delay)  # a slow authority (this server answers each request in a thread)
         if path in ("/keys", "/v1/.well-known/keys", f"/{self.tenant}/discovery/v2.0/keys"):
             return 200, {"keys": [k.jwk() for k in self.keys]}
         if path == "/v1/.well-known/openidconfiguration":  # the Bot Framework's metadata

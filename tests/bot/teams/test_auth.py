@@ -210,6 +210,46 @@ def test_the_sdk_msal_provider_still_builds_its_client_where_we_override_it() ->
     assert list(inspect.signature(MsalAuth._resolve_authority).parameters) == ["config", "tenant_id"]
 
 
+def test_aiohttp_still_keeps_its_default_tls_context_where_we_add_the_bundle() -> None:
+    import ssl
+
+    from aiohttp import connector
+
+    assert isinstance(connector._SSL_CONTEXT_VERIFIED, ssl.SSLContext)
+
+
+REPLY_TRUST = """
+import asyncio, sys, aiohttp
+from bot.settings import Settings
+from bot.teams.auth import TeamsAuth
+
+async def fetch() -> str:
+    try:
+        async with aiohttp.ClientSession() as session, session.get(sys.argv[1]) as response:
+            return str(response.status)
+    except aiohttp.ClientConnectorCertificateError:
+        return "untrusted"
+
+before = asyncio.run(fetch())
+TeamsAuth.from_settings(Settings())
+print(before, asyncio.run(fetch()))
+"""
+
+
+def test_replies_trust_requests_ca_bundle_alone(microsoft: FakeMicrosoft) -> None:
+    """The connector client is an aiohttp session the SDK opens with aiohttp's default context; a fresh
+    process shows the bundle is trusted after ``from_settings`` and not before."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, **microsoft.env()}
+    env.pop("SSL_CERT_FILE")
+    done = subprocess.run([sys.executable, "-c", REPLY_TRUST, microsoft.jwks_url], env=env, capture_output=True,
+                          text=True, timeout=120, cwd=Path(__file__).resolve().parents[3])
+    assert done.stdout.split() == ["untrusted", "200"], done.stderr
+
+
 # -- outgoing -------------------------------------------------------------------------------------------------
 
 
@@ -226,6 +266,26 @@ async def test_the_outgoing_token_comes_from_the_configured_authority(microsoft:
     assert request.form["scope"] == BOT_FRAMEWORK_SCOPE
     assert await auth.outgoing_token() == token  # cached by MSAL until it expires
     assert len(microsoft.token_requests()) == 1
+
+
+async def test_a_slow_authority_does_not_stall_the_event_loop(microsoft: FakeMicrosoft) -> None:
+    """MSAL reads the authority's metadata while its client is built; the SDK would build it on the loop."""
+    microsoft.metadata_delay = 1.0
+    auth = TeamsAuth.from_settings(teams_settings(microsoft))
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.05)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    try:
+        await auth.outgoing_token()
+    finally:
+        ticker.cancel()
+    assert ticks >= 10  # the loop kept turning through the one-second wait
 
 
 async def test_with_instance_discovery_on_msal_would_leave_the_machine(microsoft: FakeMicrosoft) -> None:
