@@ -159,8 +159,10 @@ async def _demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    if args.platform != "slack":
-        raise UserInputError(f"`coco serve {args.platform}` is not part of this build yet.")
+    if args.platform == "teams":
+        from bot.teams.app import serve_teams
+
+        return await serve_teams(settings, port=args.port, host=args.host)
     from bot.slack_app import serve_slack
 
     def ready(where: str) -> None:
@@ -169,6 +171,12 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     await serve_slack(settings, port=args.port, host=args.host, ready=ready)
     return 0
+
+
+async def _teams_package(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.teams.package import run_cli
+
+    return await run_cli(settings, args)
 
 
 async def _chat(settings: Settings, args: argparse.Namespace) -> int:
@@ -190,7 +198,7 @@ async def _project_add(session: Session, args: argparse.Namespace) -> int:
         experiments=args.experiments,
         primary_metric=args.primary_metric,
         goal=args.goal,
-        channels=args.channels,
+        channels=[*args.channels, *args.teams_channels],
         notices=notices,
     )
     sys.stderr.write("".join(f"coco: warning: {n}\n" for n in notices))
@@ -477,6 +485,7 @@ CLI_HANDLERS: dict[str, Handler] = {
     "demo": Handler(local=_demo),
     "serve": Handler(local=_serve),
     "chat": Handler(local=_chat),
+    "teams package": Handler(local=_teams_package),
     "usage": Handler(_usage),
     "jobs": Handler(_jobs),
 }

@@ -108,6 +108,28 @@ class Settings(BaseSettings):
     # Seconds between two passes of the job worker (pending entries) and of the digest scheduler.
     worker_interval: float = Field(default=30.0, validation_alias=AliasChoices("COCO_WORKER_INTERVAL"))
 
+    # -- Microsoft Teams (issue #13; bot/teams/auth.py reads these, docs/teams.md explains them) ----------
+    # The bot's Entra app (client) id: every incoming token must carry it as audience; the package's bot id.
+    teams_app_id: str | None = Field(default=None, validation_alias=AliasChoices("COCO_TEAMS_APP_ID"))
+    # The app's client secret, for the bot's outgoing token.
+    teams_app_password: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("COCO_TEAMS_APP_PASSWORD")
+    )
+    # The app's Entra tenant (single-tenant bot). Unset: `botframework.com`, without which SDK 1.9 cannot send.
+    teams_tenant_id: str | None = Field(default=None, validation_alias=AliasChoices("COCO_TEAMS_TENANT_ID"))
+    # Where incoming-token signing keys are fetched (sovereign clouds, tests). Unset: the SDK's own
+    # (login.botframework.com for Bot Connector tokens).
+    teams_jwks_url: str | None = Field(default=None, validation_alias=AliasChoices("COCO_TEAMS_JWKS_URL"))
+    # A full https authority including the tenant (https://login.microsoftonline.us/TENANT) for the
+    # outgoing token; MSAL's instance discovery is off when it is set.
+    teams_authority_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("COCO_TEAMS_AUTHORITY_URL")
+    )
+    # Extra host names for the app package's validDomains (comma-separated), beyond the tracker's own.
+    teams_valid_domains: str | None = Field(
+        default=None, validation_alias=AliasChoices("COCO_TEAMS_VALID_DOMAINS")
+    )
+
     @property
     def home_dir(self) -> Path:
         return self.home.expanduser()

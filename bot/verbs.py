@@ -125,6 +125,9 @@ VERBS: tuple[Verb, ...] = (
                  Arg("channels", "a Slack channel id the project's entries feed (repeatable)", cli="option",
                      flags=("--slack-channel",), repeat=True, default=[]),
                  Arg("slack_team", "the Slack team id of those channels", cli="option", flags=("--slack-team",)),
+                 Arg("teams_channels", "a Teams channel id (channelData.channel.id) the project's entries feed and "
+                     "its digest is posted to (repeatable; with --workspace teams:TENANT)", cli="option",
+                     flags=("--teams-channel",), repeat=True, default=[]),
                  JSON,
              )),
              Verb("list", "cli", "list projects", args=(JSON,)),
@@ -231,6 +234,17 @@ VERBS: tuple[Verb, ...] = (
         Arg("host", "address to listen on (default: all interfaces)", cli="option", flags=("--host",),
             default="0.0.0.0"),
     )),
+    Verb("teams", "cli", "Microsoft Teams: the app package to upload (see docs/teams.md)", sub_required=True,
+         subverbs=(Verb("package", "cli", "write the Teams app package (manifest.json and icons, zipped)", args=(
+             Arg("out", "where to write it", cli="option", flags=("--out",), type="path", default="coco-teams.zip"),
+             Arg("app_version", "the app's version (raise it for each upload; default COCO's)", cli="option",
+                 flags=("--app-version",)),
+             Arg("website_url", "the publisher's https site (privacy and terms pages under it)", cli="option",
+                 flags=("--website-url",)),
+             Arg("developer", "the publisher's name", cli="option", flags=("--developer",), default="COCO"),
+             Arg("mentions_only", "no permission to read channel messages that do not @mention COCO", cli="flag",
+                 flags=("--mentions-only",)),
+         )),)),
     Verb("chat", "cli", "talk to COCO in the terminal (the same conversation as the bots)", args=(
         Arg("user", "who you are (default: COCO_AUTHOR or your login)", cli="option", flags=("--user",)),
     )),

@@ -21,6 +21,7 @@ from storage.records import (
     ProjectRecord,
     ReplyRecord,
     RunSnapshot,
+    TeamsConversationRecord,
     UserRecord,
     WorkspaceRecord,
 )
@@ -184,6 +185,16 @@ class WorkspaceOperations:
 
     async def pending_replies(self) -> list[ReplyRecord]:
         return await self.repo.pending_replies(self.workspace_id)
+
+    async def remember_teams_conversation(self, record: TeamsConversationRecord) -> None:
+        """Keep where COCO may post later in Teams (digests, updates): the conversation reference."""
+        await self.repo.save_teams_conversation(record.model_copy(update={"workspace_id": self.workspace_id}))
+
+    async def teams_conversation(self, conversation_key: str) -> TeamsConversationRecord | None:
+        return await self.repo.get_teams_conversation(self.workspace_id, conversation_key)
+
+    async def personal_teams_conversation(self, user_id: str) -> TeamsConversationRecord | None:
+        return await self.repo.personal_teams_conversation(self.workspace_id, user_id)
 
     async def thread_entry(self, channel: str, thread_id: str) -> tuple[ReplyRecord, EntryRecord] | None:
         """The entry a thread is about, when COCO posted an entry in it (and it still exists)."""

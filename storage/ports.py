@@ -30,6 +30,7 @@ from storage.records import (
     ProjectRecord,
     ReplyRecord,
     RunSnapshot,
+    TeamsConversationRecord,
     UsageRecord,
     UserRecord,
     WorkspaceRecord,
@@ -43,6 +44,7 @@ __all__ = [
     "ProjectStore",
     "Repository",
     "RunCache",
+    "TeamsStore",
     "UsageStore",
     "WorkspaceStore",
 ]
@@ -276,8 +278,25 @@ class UsageStore(Protocol):
     async def list_usage(self, workspace_id: str, *, since: dt.datetime | None = None) -> list[UsageRecord]: ...
 
 
+class TeamsStore(Protocol):
+    """Microsoft Teams conversation references: where COCO may post unprompted (digests, updates)."""
+
+    async def save_teams_conversation(self, record: TeamsConversationRecord) -> None:
+        """Insert or replace the reference (keyed by workspace and conversation key)."""
+        ...
+
+    async def get_teams_conversation(
+        self, workspace_id: str, conversation_key: str
+    ) -> TeamsConversationRecord | None: ...
+
+    async def personal_teams_conversation(self, workspace_id: str, user_id: str) -> TeamsConversationRecord | None:
+        """The person's personal chat with COCO, when they ever wrote there."""
+        ...
+
+
 class Repository(
-    WorkspaceStore, ProjectStore, EntryStore, RunCache, HistoryStore, ChatStore, JobQueue, UsageStore, Protocol
+    WorkspaceStore, ProjectStore, EntryStore, RunCache, HistoryStore, ChatStore, JobQueue, UsageStore, TeamsStore,
+    Protocol
 ):
     """Every port at once, over one connection pool."""
 

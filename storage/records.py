@@ -232,3 +232,17 @@ class ReplyRecord(BaseModel):
     held_text: str | None = None
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class TeamsConversationRecord(BaseModel):
+    """Where COCO can post in Microsoft Teams without being spoken to: a personal chat, a channel or a
+    group chat, as the Bot Connector last described it (its conversation reference, as JSON). The
+    weekly digest and the job worker's updates post from it after the turn that stored it is over."""
+
+    workspace_id: str
+    conversation_key: str  # a personal or group chat's conversation id; a channel's id (channelData)
+    kind: str  # "personal", "channel", "groupChat"
+    user_id: str = ""  # a personal chat's person (their Teams user id): where "only you" replies go
+    service_url: str
+    reference: dict[str, Any] = Field(default_factory=dict)
+    updated_at: dt.datetime = Field(default_factory=utcnow)

@@ -15,6 +15,7 @@ from storage.sql.history import SqlHistoryStore
 from storage.sql.jobs import SqlJobQueue
 from storage.sql.projects import SqlProjectStore
 from storage.sql.runs import SqlRunCache
+from storage.sql.teams import SqlTeamsStore
 from storage.sql.usage import SqlUsageStore
 from storage.sql.workspaces import SqlWorkspaceStore
 
@@ -30,6 +31,7 @@ class SqlRepository(
     SqlChatStore,
     SqlJobQueue,
     SqlUsageStore,
+    SqlTeamsStore,
 ):
     """Every store over one async engine; build it with ``storage.db.open_repository``."""
 

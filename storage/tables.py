@@ -376,3 +376,24 @@ def table_of(model: type[SQLModel]) -> Table:
 def coco_metadata() -> MetaData:
     """The metadata holding COCO's tables (SQLModel keeps one global ``MetaData``)."""
     return SQLModel.metadata
+
+
+class TeamsConversationRow(SQLModel, table=True):
+    """A Teams conversation reference (``storage.records.TeamsConversationRecord``): proactive posts
+    (digests, finished entries) need the connector's service URL and the conversation as it sent them."""
+
+    __tablename__ = "coco_teams_conversation"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "conversation_key", name="uq_coco_teams_conversation_workspace_key"),
+        Index("ix_coco_teams_conversation_workspace_user", "workspace_id", "user_id"),
+        _workspace_fk("coco_teams_conversation"),
+    )
+
+    id: str = Field(primary_key=True)
+    workspace_id: str
+    conversation_key: str
+    kind: str
+    user_id: str = ""
+    service_url: str
+    reference: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
