@@ -156,7 +156,13 @@ class SlackBot:
         """The aiohttp application: events, commands and interactivity all on ``/slack/events``."""
         from aiohttp import web
 
+        from bot.slack_guard import guard_middleware
+
         application = self.app.web_app(path=EVENTS_PATH)
+        secret = self.settings.slack_signing_secret
+        # Malformed or unsigned bodies are refused (4xx, one log line) before Bolt parses them.
+        application.middlewares.append(guard_middleware(
+            path=EVENTS_PATH, signing_secret=secret.get_secret_value() if secret else None))
 
         async def health(_request: web.Request) -> web.Response:
             return web.json_response({"ok": True})
