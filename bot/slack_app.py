@@ -18,7 +18,9 @@ How a request is served, and why:
   (``X-Slack-Retry-Num``, which Bolt does not filter) and duplicate deliveries do nothing twice.
 * Posts to one channel are paced by the runtime (about one a second, Slack's guidance) and a 429 is
   retried after its ``Retry-After`` (``AsyncRateLimitErrorRetryHandler``).
-* Slack's mention syntax (``<@U123>``, ``<@U123|name>``) is stripped here: the conversation sees text.
+* Slack's encoded text (``&amp;``, ``&lt;``, ``&gt;``) and markup (``<@U123>``, ``<#C1|name>``, links)
+  become plain text before the conversation sees them (``bot/slack_text.py``); COCO's own mention is
+  dropped. Replies are encoded exactly once on the way out (``bot/render_slack.py``).
 
 Slack SDKs are imported lazily: ``coco check`` must not pay for them.
 """
@@ -57,8 +59,6 @@ log = logging.getLogger("coco.slack")
 PLATFORM = "slack"
 EVENTS_PATH = "/slack/events"
 PEOPLE_TTL_S = 3600.0
-# A user mention as Slack writes it in message text: <@U123> or <@U123|name>.
-_MENTION = re.compile(r"<@[A-Z0-9]+(\|[^>]*)?>")
 
 
 def workspace_key(team_id: str) -> str:
@@ -82,11 +82,6 @@ def build_web_client(settings: Settings) -> AsyncWebClient:
                         AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
         **kwargs,
     )
-
-
-def strip_mentions(text: str) -> str:
-    """The text without Slack's user mentions (the conversation gets what the person wrote to COCO)."""
-    return _MENTION.sub("", text).strip()
 
 
 class SlackBot:
@@ -221,6 +216,7 @@ class SlackBot:
             async def meet(inbound: InboundMessage) -> None:
                 if kind in ("message", "mention", "home", "command"):
                     inbound.user_name, inbound.user_email = await self._person(inbound.user_id, team=team)
+                await self._plain(inbound, team=team, bot_user=bot_user)
 
             replies = await self.runtime.converse(msg, prepare=meet)
             trigger = str(body.get("trigger_id") or "")
@@ -251,7 +247,7 @@ class SlackBot:
             return InboundMessage(
                 workspace_key=key, platform=PLATFORM, user_id=user, kind=kind, channel_id=str(event.get("channel", "")),
                 channel_kind="dm" if is_dm else "channel", thread_id=event.get("thread_ts"), message_id=ts,
-                text=strip_mentions(text), event_id=str(body.get("event_id") or ""), at=_ts_time(ts),
+                text=text, event_id=str(body.get("event_id") or ""), at=_ts_time(ts),
             )
         if kind == "home":
             return InboundMessage(workspace_key=key, platform=PLATFORM, user_id=str(event.get("user", "")),
@@ -296,6 +292,18 @@ class SlackBot:
             event_id=f"view:{view.get('id', '')}:{view.get('hash', '')}",
             form=FormSubmission(form_id=str(view.get("callback_id", "")), values=values, metadata=metadata),
         )
+
+    async def _plain(self, inbound: InboundMessage, *, team: str, bot_user: str) -> None:
+        """Slack's encoded text and markup as the plain text the person saw (bot/slack_text.py)."""
+        from bot.slack_text import from_slack, plain_text
+
+        async def name_of(user_id: str) -> str:
+            return (await self._person(user_id, team=team))[0]
+
+        if inbound.text:
+            inbound.text = await plain_text(inbound.text, bot_user=bot_user, name_of=name_of)
+        if inbound.command_args:
+            inbound.command_args = from_slack(inbound.command_args, bot_user=bot_user)
 
     async def _person(self, user_id: str, *, team: str) -> tuple[str, str]:
         """The person's display name and e-mail (users.info, cached an hour): the tracker mapping."""

@@ -21,6 +21,7 @@ from bot.messages import (
 )
 from bot.surfaces.commands import lines_of
 from bot.surfaces.context import Context, outcome_of
+from core.errors import UserInputError
 from storage.records import Conclusion, EntryRecord, EntryStructure, ProjectRecord, Verdict
 
 _VERDICT_MARKS: tuple[tuple[str, Verdict], ...] = (
@@ -62,6 +63,11 @@ async def route(ctx: Context, clicked: ActionPayload) -> list[Reply]:
     msg, narrator = ctx.msg, ctx.narrator
     held_ts, _, project_id = clicked.value.partition("|")
     channel = clicked.channel_id or msg.channel_id
+    # The note is its author's alone: checked before the note is claimed, so a click by anyone else
+    # (a forged payload: only the author sees this DM) neither files it nor uses up the author's click.
+    waiting = await narrator.posted_reply(channel, held_ts)
+    if waiting is not None and waiting.author and waiting.author != msg.user_id:
+        raise UserInputError("Only the person who sent this note can choose its project.")
     held = await narrator.take_held_note(channel, held_ts)
     if held is None:
         return []  # a double click: the first one filed it
