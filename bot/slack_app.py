@@ -59,6 +59,7 @@ log = logging.getLogger("coco.slack")
 PLATFORM = "slack"
 EVENTS_PATH = "/slack/events"
 PEOPLE_TTL_S = 3600.0
+REVISIONS = ("message_changed", "message_deleted")  # a DM edited or deleted after it was sent
 
 
 def workspace_key(team_id: str) -> str:
@@ -214,7 +215,7 @@ class SlackBot:
                 return
 
             async def meet(inbound: InboundMessage) -> None:
-                if kind in ("message", "mention", "home", "command"):
+                if kind in ("message", "mention", "home", "command") or msg.kind == "edited":
                     inbound.user_name, inbound.user_email = await self._person(inbound.user_id, team=team)
                 await self._plain(inbound, team=team, bot_user=bot_user)
 
@@ -232,6 +233,8 @@ class SlackBot:
     def _inbound(self, kind: InboundKind, body: dict[str, Any], event: dict[str, Any], *, team: str,
                  bot_user: str) -> InboundMessage | None:
         key = workspace_key(team)
+        if kind == "message" and event.get("subtype") in REVISIONS:
+            return _revision(body, event, key=key, bot_user=bot_user)
         if kind in ("message", "mention"):
             if event.get("bot_id") or event.get("subtype") not in (None, "file_share", "thread_broadcast"):
                 return None  # edits, joins, other bots (and our own posts)
@@ -390,6 +393,29 @@ class SlackBot:
                 )
             except SlackApiError as error:  # the digest is out; a missing chart is not worth a second copy
                 log.warning("the digest chart of %s was not uploaded: %s", digest.project, error.response.get("error"))
+
+
+def _revision(body: dict[str, Any], event: dict[str, Any], *, key: str, bot_user: str) -> InboundMessage | None:
+    """A DM edited (``message_changed``) or deleted (``message_deleted``, or a ``tombstone`` left in
+    place of a message that had replies) as an ``edited`` / ``deleted`` inbound about its ``ts``."""
+    channel = str(event.get("channel") or "")
+    if not (event.get("channel_type") == "im" or channel.startswith("D")):
+        return None  # entries are made from DMs only
+    now = event.get("message") if isinstance(event.get("message"), dict) else {}
+    before = event.get("previous_message") if isinstance(event.get("previous_message"), dict) else {}
+    gone = event.get("subtype") == "message_deleted" or now.get("subtype") == "tombstone"
+    user = str(now.get("user") or before.get("user") or "")
+    if (now.get("bot_id") or before.get("bot_id")) or (user and user == bot_user):
+        return None  # COCO's own messages (and other bots')
+    ts = str(event.get("deleted_ts") or now.get("ts") or before.get("ts") or "")
+    if not ts or (not gone and not user):
+        return None
+    return InboundMessage(
+        workspace_key=key, platform=PLATFORM, user_id=user, kind="deleted" if gone else "edited",
+        channel_id=channel, channel_kind="dm", thread_id=now.get("thread_ts") or before.get("thread_ts"),
+        message_id=ts, text="" if gone else str(now.get("text") or ""), event_id=str(body.get("event_id") or ""),
+        at=_ts_time(str(event.get("event_ts") or event.get("ts") or "")),
+    )
 
 
 def _ts_time(ts: str) -> dt.datetime | None:
