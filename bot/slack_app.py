@@ -60,6 +60,8 @@ PLATFORM = "slack"
 EVENTS_PATH = "/slack/events"
 PEOPLE_TTL_S = 3600.0
 REVISIONS = ("message_changed", "message_deleted")  # a DM edited or deleted after it was sent
+# chat.postMessage / chat.postEphemeral into a channel COCO has not joined (no chat:write.public).
+NOT_A_MEMBER = ("not_in_channel", "channel_not_found")
 
 
 def workspace_key(team_id: str) -> str:
@@ -366,8 +368,34 @@ class SlackBot:
                                                    unfurl_links=False, unfurl_media=False)
             return Posted(channel_id=str(posted.get("channel") or channel), message_id=str(posted.get("ts") or ""))
         except SlackApiError as error:
-            log.warning("Slack refused a %s reply (%s): %s", reply.kind, reply.target, error.response.get("error"))
+            code = error.response.get("error")
+            if code in NOT_A_MEMBER and reply.target in ("channel", "thread", "ephemeral"):
+                await self._tell_person(reply, text=text, blocks=blocks, respond=respond)
+                return None
+            log.warning("Slack refused a %s reply (%s): %s", reply.kind, reply.target, code)
             return None
+
+    async def _tell_person(self, reply: Reply, *, text: str, blocks: list[dict[str, Any]], respond: Any) -> None:
+        """A reply for a channel COCO is not a member of (it has no ``chat:write.public``): the person
+        gets it privately, through the command's response_url or else in their DM, with what to do."""
+        from slack_sdk.errors import SlackApiError
+
+        from bot import render_slack
+
+        hint = (f"I am not a member of <#{reply.channel_id}>, so I could not post this there (only you see it). "
+                f"Invite me with `/invite @COCO` in <#{reply.channel_id}>: I need to be in a channel to read the "
+                "plans announced there and to post its digests.")
+        blocks = [render_slack.context(hint), *blocks][:render_slack.MAX_BLOCKS]
+        text = f"I am not a member of that channel: invite me with /invite @COCO. {text}"
+        try:
+            if respond is not None:
+                await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+                return
+            await self.runtime.pace(reply.user_id)
+            await self.client.chat_postMessage(channel=reply.user_id, text=text, blocks=blocks, unfurl_links=False)
+        except SlackApiError as error:
+            log.warning("could not tell %s that COCO is not in a channel: %s", reply.user_id,
+                        error.response.get("error"))
 
     async def post_digest(self, *, channel: str, reply: Reply, digest: Digest, chart_png: bytes | None) -> None:
         """A scheduled digest: its blocks, then its chart in the digest's thread (files_upload_v2)."""
@@ -383,7 +411,11 @@ class SlackBot:
                 unfurl_links=False,
             )
         except SlackApiError as error:  # Slack refused the post: nothing went out, try again later
-            raise DigestNotPostedError(f"Slack refused the digest: {error.response.get('error')}") from None
+            code = error.response.get("error")
+            if code in NOT_A_MEMBER:
+                raise DigestNotPostedError(f"COCO is not a member of channel {channel}: invite it there with "
+                                           "/invite @COCO to receive the digest.") from None
+            raise DigestNotPostedError(f"Slack refused the digest: {code}") from None
         if chart_png:
             try:
                 await self.client.files_upload_v2(

@@ -45,6 +45,7 @@ class FakeSlack:
     uploads: dict[str, bytes] = field(default_factory=dict)
     responses: list[dict[str, Any]] = field(default_factory=list)  # posts to response_url
     rate_limit: dict[str, int] = field(default_factory=dict)
+    absent: set[str] = field(default_factory=set)  # channels COCO is not a member of
     retry_after: int = 1
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     server: TestServer | None = None
@@ -120,6 +121,9 @@ class FakeSlack:
         if method == "auth.test":
             return {"ok": True, "url": "https://acme.slack.com/", "team": "Acme", "user": "coco", "team_id": TEAM,
                     "user_id": BOT_USER, "bot_id": "BCOCO", "is_enterprise_install": False}
+        if method in ("chat.postMessage", "chat.postEphemeral", "chat.update") and args.get("channel") in self.absent:
+            # What Slack answers an app without chat:write.public outside its channels (HTTP 200).
+            return {"ok": False, "error": "not_in_channel" if method == "chat.postMessage" else "channel_not_found"}
         if method == "chat.postMessage":
             ts = f"{int(time.time())}.{next(self._ts):06d}"
             return {"ok": True, "channel": args.get("channel"), "ts": ts,

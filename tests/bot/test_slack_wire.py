@@ -98,3 +98,74 @@ async def test_route_checks_who_clicked(slack: SlackWorld) -> None:
     await slack.bot.drain()
     (entry,) = await slack.entries()
     assert entry.raw_text == private and entry.author == "ana"
+
+
+async def test_saving_the_edit_modal_unchanged_loses_nothing(slack: SlackWorld) -> None:
+    await post_json(slack.client, message_event(text="tried xgb-d4, auc .803, beat logreg-baseline"))
+    await slack.bot.drain()
+    (entry,) = await slack.entries()
+    hypotheses = [f"hypothesis {i}: deeper trees help the tail of segment {i} " + "x" * 40 for i in range(91)]
+    observations = ["one observation longer than any input: " + "y" * 3200]
+
+    async def grow(hub: NarratorHub) -> None:
+        narrator = await hub.narrator("slack:T1", platform="slack")
+        assert entry.structure is not None
+        await narrator.edit_entry(entry, entry.structure.model_copy(
+            update={"hypotheses": hypotheses, "observations": observations}))
+
+    await slack.db(grow)
+    click = {"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "U1"}, "api_app_id": "A1",
+             "trigger_id": "t-edit-long", "container": {"type": "message", "message_ts": "1.0", "channel_id": "D1"},
+             "channel": {"id": "D1"}, "message": {"ts": "1.0"},
+             "actions": [{"action_id": "coco_edit", "value": entry.id, "type": "button", "action_ts": "1.1"}]}
+    assert (await post_interaction(slack.client, click))[0] == 200
+    await slack.bot.drain()
+    (opened,) = slack.fake.of("views.open")
+    view = opened.args["view"]
+    assert len(view["blocks"]) <= 100
+    for block in view["blocks"]:
+        element = block["element"]
+        assert len(element.get("initial_value", "")) <= element.get("max_length", 3000) <= 3000
+    rendered = json.dumps(view, ensure_ascii=False)
+    assert "kept as it is" in rendered  # the observation no input can hold is said, not cut
+    # The person saves without touching anything: Slack sends back each input's value.
+    state = {b["block_id"]: {"value": {"type": "plain_text_input", "value": b["element"].get("initial_value")}}
+             for b in view["blocks"]}
+    submission = {"type": "view_submission", "team": {"id": "T1"}, "user": {"id": "U1"}, "api_app_id": "A1",
+                  "view": {"type": "modal", "id": "V9", "hash": "h9", "callback_id": view["callback_id"],
+                           "private_metadata": view["private_metadata"], "state": {"values": state}}}
+    assert (await post_interaction(slack.client, submission))[0] == 200
+    await slack.bot.drain()
+    (saved,) = await slack.entries()
+    assert saved.structure is not None and entry.structure is not None
+    assert saved.structure.hypotheses == hypotheses  # all 91, not the 26 that fit in one input
+    assert saved.structure.observations == observations
+    assert saved.structure.title == entry.structure.title
+    assert saved.structure.conclusions == entry.structure.conclusions
+
+
+async def test_replies_for_channels_coco_is_not_in_reach_the_person(slack: SlackWorld) -> None:
+    slack.fake.absent.add("C7")  # COCO was never invited to #C7 (and has no chat:write.public)
+    for text, expect in (("link churn2 --mlflow-experiment churn-model", "linked to project churn2"),
+                         ("digest schedule mon 09:00", "Mondays at 09:00")):
+        before = len(slack.fake.responses)
+        form = command_form(text=text, fake=slack.fake, channel="C7")
+        assert (await post_form(slack.client, form))[0] == 200
+        await slack.bot.drain()
+        told = slack.fake.responses[before:]
+        assert len(told) == 1, told
+        said = json.dumps(told[0], ensure_ascii=False)
+        assert told[0]["response_type"] == "ephemeral" and expect in said and "/invite @COCO" in said
+    # A modal submitted from that channel, whose error would go there: it reaches the person's DM.
+    submission = {"type": "view_submission", "team": {"id": "T1"}, "user": {"id": "U1"}, "api_app_id": "A1",
+                  "view": {"type": "modal", "id": "V7", "hash": "h7", "callback_id": "coco_decide",
+                           "private_metadata": json.dumps({"project": "churn", "channel": "C7"}),
+                           "state": {"values": {
+                               "finalists": {"value": {"type": "plain_text_input", "value": ""}},
+                               "criteria": {"value": {"type": "plain_text_input", "value": "val_auc"}},
+                               "context": {"value": {"type": "plain_text_input", "value": None}}}}}}
+    assert (await post_interaction(slack.client, submission))[0] == 200
+    await slack.bot.drain()
+    dm = [c.args for c in slack.fake.posts() if c.args["channel"] == "U1"]
+    assert len(dm) == 1 and "finalist" in json.dumps(dm[0], ensure_ascii=False)
+    assert "/invite @COCO" in json.dumps(dm[0], ensure_ascii=False)
