@@ -433,8 +433,8 @@ def _revision(body: dict[str, Any], event: dict[str, Any], *, key: str, bot_user
     channel = str(event.get("channel") or "")
     if not (event.get("channel_type") == "im" or channel.startswith("D")):
         return None  # entries are made from DMs only
-    now = event.get("message") if isinstance(event.get("message"), dict) else {}
-    before = event.get("previous_message") if isinstance(event.get("previous_message"), dict) else {}
+    now: dict[str, Any] = event["message"] if isinstance(event.get("message"), dict) else {}
+    before: dict[str, Any] = event["previous_message"] if isinstance(event.get("previous_message"), dict) else {}
     gone = event.get("subtype") == "message_deleted" or now.get("subtype") == "tombstone"
     user = str(now.get("user") or before.get("user") or "")
     if (now.get("bot_id") or before.get("bot_id")) or (user and user == bot_user):

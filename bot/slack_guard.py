@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from aiohttp import web
+    from aiohttp.typedefs import Middleware
 
 log = logging.getLogger("coco.slack.guard")
 
@@ -137,7 +138,7 @@ def _refuse(status: int, error: str) -> web.Response:
     return web.json_response({"error": error}, status=status)
 
 
-def guard_middleware(*, path: str, signing_secret: str | None) -> Callable[[web.Request, Handler], Awaitable[Any]]:
+def guard_middleware(*, path: str, signing_secret: str | None) -> Middleware:
     """An aiohttp middleware for the Bolt app's ``web_app`` (``application.middlewares.append(...)``)."""
     from aiohttp import web
 
