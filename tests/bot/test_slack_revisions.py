@@ -9,7 +9,7 @@ import json
 from mlflow.tracking import MlflowClient
 
 from tests.bot.conftest import SlackWorld
-from tests.bot.slack_fake import deleted_event, edited_event, message_event, post_json
+from tests.bot.slack_fake import deleted_event, edited_event, message_event, post_interaction, post_json
 
 FIRST = ("xgb-d4 beat logreg-baseline clearly, auc .803. SMOTE oversampling (xgb-smote) did not help, "
          "dropping smote.\nnext: tune max_depth on xgb")
@@ -85,3 +85,38 @@ async def test_other_edits_and_deletions_change_nothing(slack: SlackWorld) -> No
     await slack.bot.drain()
     (after,) = await slack.entries()
     assert after.id == before.id and after.raw_text == before.raw_text
+
+
+async def test_a_held_note_takes_its_edit_and_goes_with_its_deletion(slack: SlackWorld) -> None:
+    from bot.app import NarratorHub
+
+    async def second(hub: NarratorHub) -> None:
+        narrator = await hub.narrator("slack:T1", platform="slack")
+        tracker = hub.trackers.for_uri(slack.settings.resolved_tracking_uri())
+        await narrator.add_project(name="fraud", tracker=tracker, experiments=["churn-model"],
+                                   primary_metric="val_auc", goal="max")
+
+    await slack.db(second)
+    kept, dropped = message_event(text="first draft about xgb-d4"), message_event(text="a note I take back")
+    for event in (kept, dropped):
+        await post_json(slack.client, event)
+    await slack.bot.drain()
+    await post_json(slack.client, edited_event(kept, text="xgb-d4 -> auc .803, final words"))
+    await post_json(slack.client, deleted_event(dropped))
+    await slack.bot.drain()
+    routes = []
+    for post in slack.fake.posts():
+        for block in post.args["blocks"]:
+            routes += [e for e in block.get("elements", []) if e.get("text", {}).get("text") == "churn"]
+    assert len(routes) == 2
+    for n, button in enumerate(routes):
+        click = {"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "U1"}, "api_app_id": "A1",
+                 "trigger_id": f"t-route-{n}", "response_url": slack.fake.response_url(f"r{n}"),
+                 "container": {"type": "message", "message_ts": f"9.{n}", "channel_id": "D1"},
+                 "channel": {"id": "D1"}, "message": {"ts": f"9.{n}"},
+                 "actions": [{"action_id": button["action_id"], "value": button["value"], "type": "button",
+                              "action_ts": "3"}]}
+        await post_interaction(slack.client, click)
+        await slack.bot.drain()
+    (entry,) = await slack.entries()
+    assert entry.raw_text == "xgb-d4 -> auc .803, final words"
