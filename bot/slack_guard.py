@@ -7,12 +7,12 @@ an object, a click with no ``actions``, or a timestamp header that is not a numb
 Bolt (a 500 and a traceback in the log). The guard checks, in order:
 
 1. the timestamp header, when present, is a number (else 401, as Bolt answers a stale one);
-2. the signature, when a signing secret is configured (else 401, without logging the body: an
-   unsigned request is anyone's, and its body is theirs to fill);
+2. the signature headers and the signature, when a signing secret is configured (else 401, without
+   logging the body: an unsigned request is anyone's, and its body is theirs to fill);
 3. the body is UTF-8 and has the shape COCO reads (else 400 ``{"error": "malformed request"}``).
 
-Requests without the signature headers go on to Bolt, which refuses them (401) itself; Socket Mode
-never passes here. Only ``POST`` to the events path is looked at."""
+Without a signing secret (Socket Mode, where no request comes over HTTP) only the shape is checked.
+Only ``POST`` to the events path is looked at."""
 
 from __future__ import annotations
 
@@ -154,8 +154,10 @@ def guard_middleware(*, path: str, signing_secret: str | None) -> Middleware:
             log.warning("refused a Slack request: its timestamp header is not a number")
             return _refuse(401, "invalid request")
         raw = await request.read()  # aiohttp keeps it: Bolt reads the same bytes again
-        checkable = timestamp is not None and signature is not None and key is not None
-        if checkable and not signed(raw, timestamp=timestamp or "", signature=signature or "", key=key or b""):
+        if key is not None and (timestamp is None or signature is None):
+            log.warning("refused a Slack request: no signature headers (%d bytes)", len(raw))
+            return _refuse(401, "invalid request")
+        if key is not None and not signed(raw, timestamp=timestamp or "", signature=signature or "", key=key):
             log.warning("refused a Slack request: bad signature or stale timestamp (%d bytes)", len(raw))
             return _refuse(401, "invalid request")
         try:

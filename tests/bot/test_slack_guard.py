@@ -82,3 +82,14 @@ async def test_well_formed_requests_still_pass(slack: SlackWorld) -> None:
     assert status == 200
     await slack.bot.drain()
     assert len(await slack.entries()) == 1
+
+
+async def test_unsigned_requests_are_refused_before_bolt_logs_them(
+    slack: SlackWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    body = json.dumps(message_event(text="unsigned words " * 1000)).encode()
+    response = await slack.client.post("/slack/events", data=body, headers={"Content-Type": "application/json"})
+    assert response.status == 401
+    assert not [r for r in caplog.records if "unsigned words" in r.getMessage()]
+    assert sum("no signature headers" in r.getMessage() for r in caplog.records) == 1
