@@ -23,6 +23,7 @@ from adapters.tracker import (
     Experiment,
     RunPage,
     TrackedRun,
+    drop_note_line,
     merge_note,
 )
 from core.errors import AmbiguousRunIdError, RunNotFoundError, UserInputError
@@ -235,6 +236,18 @@ class MlflowTrackerBase(abc.ABC):
         run = await self.get_run(run_id)
         note = merge_note(run.note, section, entry_id=entry_id)
         await self._set_tags(run.run_id, {NOTE_TAG: note, COCO_ENTRY_TAG: entry_id})
+
+    async def remove_note(self, run_id: str, *, entry_id: str) -> None:
+        """Take the entry's line out of COCO's block of the run note (same one-round-trip window as
+        :meth:`write_note`); nothing is written when the note never named the entry."""
+        run = await self.get_run(run_id)
+        note, newest = drop_note_line(run.note, entry_id)
+        if note == run.note:
+            return
+        tags = {NOTE_TAG: note}
+        if run.recorded_tags.get(COCO_ENTRY_TAG) == entry_id:
+            tags[COCO_ENTRY_TAG] = newest
+        await self._set_tags(run.run_id, tags)
 
     @abc.abstractmethod
     async def aclose(self) -> None: ...

@@ -162,6 +162,11 @@ class Tracker(Protocol):
         ``coco.entry_id`` (the entry written last). The note stays under ``NOTE_LIMIT`` characters."""
         ...
 
+    async def remove_note(self, run_id: str, *, entry_id: str) -> None:
+        """Take the entry's line out of COCO's block of the run's note (the entry was deleted), the
+        person's own note text kept; the ``coco.entry_id`` tag moves to the newest remaining entry."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -280,6 +285,21 @@ def merge_note(existing: str, section: str, *, entry_id: str = "", limit: int = 
     if len(own) + len(glue) + len(block) > limit:
         return own
     return f"{own}{glue}{block}"
+
+
+def drop_note_line(existing: str, entry_id: str) -> tuple[str, str]:
+    """``(the note without the entry's line, the newest entry id still in COCO's block or "")``: the
+    person's own text is kept whole; COCO's block goes when no line is left."""
+    own, lines, folded = _split_note(existing)
+    kept = [ln for ln in lines if not _has_entry(ln, entry_id)]
+    newest = next((m.group(1) for ln in kept if (m := re.search(r"\bentry (\S+?)(?::|\s|$)", ln))), "")
+    if len(kept) == len(lines):
+        return existing, newest
+    if not kept and not folded:
+        return own, newest
+    body = [NOTE_HEADING, *kept] + ([_folded_line(folded)] if folded else [])
+    block = f"{COCO_SECTION_BEGIN}\n" + "\n".join(body) + f"\n{COCO_SECTION_END}"
+    return f"{own}{chr(10) * 2 if own else ''}{block}", newest
 
 
 def utc(ts_ms: int | float | None) -> dt.datetime | None:

@@ -32,7 +32,7 @@ from bot.surfaces.actions import action, form
 from bot.surfaces.channel import channel
 from bot.surfaces.commands import run_command
 from bot.surfaces.context import Context, TrackerUsers, WorkspaceSteps, outcome_of
-from bot.surfaces.direct import direct
+from bot.surfaces.direct import direct, revised
 from bot.surfaces.home import home
 from core.errors import CocoError, OutsideFailure, ProjectNotFoundError, UserInputError
 from narrative.types import Digest
@@ -89,6 +89,8 @@ class Conversation:
             return await action(ctx)
         if msg.kind == "form":
             return await form(ctx)
+        if msg.kind in ("edited", "deleted"):
+            return await revised(ctx)
         if msg.channel_kind == "dm":
             return await direct(ctx)
         return await channel(ctx)

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from narrative.service import LogOutcome
     from narrative.types import Answer, CheckResult, DecisionDoc, Digest, NextPlan, PhaseReport, ReproReport
 
-InboundKind = Literal["message", "mention", "command", "action", "form", "home"]
+# edited / deleted: a DM the person changed or deleted after sending it (``message_id`` is its id).
+InboundKind = Literal["message", "mention", "command", "action", "form", "home", "edited", "deleted"]
 ChannelKind = Literal["dm", "channel"]
 ReplyKind = Literal[
     "entry", "check", "answer", "phase", "reproduce", "digest", "next", "decision", "help", "notice",

@@ -206,7 +206,10 @@ def _body(reply: Reply) -> list[Block]:
 
 
 def fallback_text(reply: Reply) -> str:
-    return clip(reply.text, MAX_FALLBACK)
+    """The ``text`` of a post (notifications, screen readers, clients without blocks): Slack parses it
+    as mrkdwn too, so it is encoded exactly once like the blocks, and no ``<!channel>``, ``<@U…>`` or
+    link a person typed turns into a ping or a link. Cut before encoding, so an entity is never split."""
+    return escape(clip(reply.text, MAX_FALLBACK))
 
 
 def _feeds(reply: Reply, *, pending: bool = False) -> str:

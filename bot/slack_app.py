@@ -18,7 +18,9 @@ How a request is served, and why:
   (``X-Slack-Retry-Num``, which Bolt does not filter) and duplicate deliveries do nothing twice.
 * Posts to one channel are paced by the runtime (about one a second, Slack's guidance) and a 429 is
   retried after its ``Retry-After`` (``AsyncRateLimitErrorRetryHandler``).
-* Slack's mention syntax (``<@U123>``, ``<@U123|name>``) is stripped here: the conversation sees text.
+* Slack's encoded text (``&amp;``, ``&lt;``, ``&gt;``) and markup (``<@U123>``, ``<#C1|name>``, links)
+  become plain text before the conversation sees them (``bot/slack_text.py``); COCO's own mention is
+  dropped. Replies are encoded exactly once on the way out (``bot/render_slack.py``).
 
 Slack SDKs are imported lazily: ``coco check`` must not pay for them.
 """
@@ -57,8 +59,9 @@ log = logging.getLogger("coco.slack")
 PLATFORM = "slack"
 EVENTS_PATH = "/slack/events"
 PEOPLE_TTL_S = 3600.0
-# A user mention as Slack writes it in message text: <@U123> or <@U123|name>.
-_MENTION = re.compile(r"<@[A-Z0-9]+(\|[^>]*)?>")
+REVISIONS = ("message_changed", "message_deleted")  # a DM edited or deleted after it was sent
+# chat.postMessage / chat.postEphemeral into a channel COCO has not joined (no chat:write.public).
+NOT_A_MEMBER = ("not_in_channel", "channel_not_found")
 
 
 def workspace_key(team_id: str) -> str:
@@ -82,11 +85,6 @@ def build_web_client(settings: Settings) -> AsyncWebClient:
                         AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
         **kwargs,
     )
-
-
-def strip_mentions(text: str) -> str:
-    """The text without Slack's user mentions (the conversation gets what the person wrote to COCO)."""
-    return _MENTION.sub("", text).strip()
 
 
 class SlackBot:
@@ -156,7 +154,13 @@ class SlackBot:
         """The aiohttp application: events, commands and interactivity all on ``/slack/events``."""
         from aiohttp import web
 
+        from bot.slack_guard import guard_middleware
+
         application = self.app.web_app(path=EVENTS_PATH)
+        secret = self.settings.slack_signing_secret
+        # Malformed or unsigned bodies are refused (4xx, one log line) before Bolt parses them.
+        application.middlewares.append(guard_middleware(
+            path=EVENTS_PATH, signing_secret=secret.get_secret_value() if secret else None))
 
         async def health(_request: web.Request) -> web.Response:
             return web.json_response({"ok": True})
@@ -213,8 +217,9 @@ class SlackBot:
                 return
 
             async def meet(inbound: InboundMessage) -> None:
-                if kind in ("message", "mention", "home", "command"):
+                if kind in ("message", "mention", "home", "command") or msg.kind == "edited":
                     inbound.user_name, inbound.user_email = await self._person(inbound.user_id, team=team)
+                await self._plain(inbound, team=team, bot_user=bot_user)
 
             replies = await self.runtime.converse(msg, prepare=meet)
             trigger = str(body.get("trigger_id") or "")
@@ -230,6 +235,8 @@ class SlackBot:
     def _inbound(self, kind: InboundKind, body: dict[str, Any], event: dict[str, Any], *, team: str,
                  bot_user: str) -> InboundMessage | None:
         key = workspace_key(team)
+        if kind == "message" and event.get("subtype") in REVISIONS:
+            return _revision(body, event, key=key, bot_user=bot_user)
         if kind in ("message", "mention"):
             if event.get("bot_id") or event.get("subtype") not in (None, "file_share", "thread_broadcast"):
                 return None  # edits, joins, other bots (and our own posts)
@@ -245,7 +252,7 @@ class SlackBot:
             return InboundMessage(
                 workspace_key=key, platform=PLATFORM, user_id=user, kind=kind, channel_id=str(event.get("channel", "")),
                 channel_kind="dm" if is_dm else "channel", thread_id=event.get("thread_ts"), message_id=ts,
-                text=strip_mentions(text), event_id=str(body.get("event_id") or ""), at=_ts_time(ts),
+                text=text, event_id=str(body.get("event_id") or ""), at=_ts_time(ts),
             )
         if kind == "home":
             return InboundMessage(workspace_key=key, platform=PLATFORM, user_id=str(event.get("user", "")),
@@ -290,6 +297,18 @@ class SlackBot:
             event_id=f"view:{view.get('id', '')}:{view.get('hash', '')}",
             form=FormSubmission(form_id=str(view.get("callback_id", "")), values=values, metadata=metadata),
         )
+
+    async def _plain(self, inbound: InboundMessage, *, team: str, bot_user: str) -> None:
+        """Slack's encoded text and markup as the plain text the person saw (bot/slack_text.py)."""
+        from bot.slack_text import from_slack, plain_text
+
+        async def name_of(user_id: str) -> str:
+            return (await self._person(user_id, team=team))[0]
+
+        if inbound.text:
+            inbound.text = await plain_text(inbound.text, bot_user=bot_user, name_of=name_of)
+        if inbound.command_args:
+            inbound.command_args = from_slack(inbound.command_args, bot_user=bot_user)
 
     async def _person(self, user_id: str, *, team: str) -> tuple[str, str]:
         """The person's display name and e-mail (users.info, cached an hour): the tracker mapping."""
@@ -349,8 +368,34 @@ class SlackBot:
                                                    unfurl_links=False, unfurl_media=False)
             return Posted(channel_id=str(posted.get("channel") or channel), message_id=str(posted.get("ts") or ""))
         except SlackApiError as error:
-            log.warning("Slack refused a %s reply (%s): %s", reply.kind, reply.target, error.response.get("error"))
+            code = error.response.get("error")
+            if code in NOT_A_MEMBER and reply.target in ("channel", "thread", "ephemeral"):
+                await self._tell_person(reply, text=text, blocks=blocks, respond=respond)
+                return None
+            log.warning("Slack refused a %s reply (%s): %s", reply.kind, reply.target, code)
             return None
+
+    async def _tell_person(self, reply: Reply, *, text: str, blocks: list[dict[str, Any]], respond: Any) -> None:
+        """A reply for a channel COCO is not a member of (it has no ``chat:write.public``): the person
+        gets it privately, through the command's response_url or else in their DM, with what to do."""
+        from slack_sdk.errors import SlackApiError
+
+        from bot import render_slack
+
+        hint = (f"I am not a member of <#{reply.channel_id}>, so I could not post this there (only you see it). "
+                f"Invite me with `/invite @COCO` in <#{reply.channel_id}>: I need to be in a channel to read the "
+                "plans announced there and to post its digests.")
+        blocks = [render_slack.context(hint), *blocks][:render_slack.MAX_BLOCKS]
+        text = f"I am not a member of that channel: invite me with /invite @COCO. {text}"
+        try:
+            if respond is not None:
+                await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+                return
+            await self.runtime.pace(reply.user_id)
+            await self.client.chat_postMessage(channel=reply.user_id, text=text, blocks=blocks, unfurl_links=False)
+        except SlackApiError as error:
+            log.warning("could not tell %s that COCO is not in a channel: %s", reply.user_id,
+                        error.response.get("error"))
 
     async def post_digest(self, *, channel: str, reply: Reply, digest: Digest, chart_png: bytes | None) -> None:
         """A scheduled digest: its blocks, then its chart in the digest's thread (files_upload_v2)."""
@@ -366,7 +411,11 @@ class SlackBot:
                 unfurl_links=False,
             )
         except SlackApiError as error:  # Slack refused the post: nothing went out, try again later
-            raise DigestNotPostedError(f"Slack refused the digest: {error.response.get('error')}") from None
+            code = error.response.get("error")
+            if code in NOT_A_MEMBER:
+                raise DigestNotPostedError(f"COCO is not a member of channel {channel}: invite it there with "
+                                           "/invite @COCO to receive the digest.") from None
+            raise DigestNotPostedError(f"Slack refused the digest: {code}") from None
         if chart_png:
             try:
                 await self.client.files_upload_v2(
@@ -376,6 +425,29 @@ class SlackBot:
                 )
             except SlackApiError as error:  # the digest is out; a missing chart is not worth a second copy
                 log.warning("the digest chart of %s was not uploaded: %s", digest.project, error.response.get("error"))
+
+
+def _revision(body: dict[str, Any], event: dict[str, Any], *, key: str, bot_user: str) -> InboundMessage | None:
+    """A DM edited (``message_changed``) or deleted (``message_deleted``, or a ``tombstone`` left in
+    place of a message that had replies) as an ``edited`` / ``deleted`` inbound about its ``ts``."""
+    channel = str(event.get("channel") or "")
+    if not (event.get("channel_type") == "im" or channel.startswith("D")):
+        return None  # entries are made from DMs only
+    now: dict[str, Any] = event["message"] if isinstance(event.get("message"), dict) else {}
+    before: dict[str, Any] = event["previous_message"] if isinstance(event.get("previous_message"), dict) else {}
+    gone = event.get("subtype") == "message_deleted" or now.get("subtype") == "tombstone"
+    user = str(now.get("user") or before.get("user") or "")
+    if (now.get("bot_id") or before.get("bot_id")) or (user and user == bot_user):
+        return None  # COCO's own messages (and other bots')
+    ts = str(event.get("deleted_ts") or now.get("ts") or before.get("ts") or "")
+    if not ts or (not gone and not user):
+        return None
+    return InboundMessage(
+        workspace_key=key, platform=PLATFORM, user_id=user, kind="deleted" if gone else "edited",
+        channel_id=channel, channel_kind="dm", thread_id=now.get("thread_ts") or before.get("thread_ts"),
+        message_id=ts, text="" if gone else str(now.get("text") or ""), event_id=str(body.get("event_id") or ""),
+        at=_ts_time(str(event.get("event_ts") or event.get("ts") or "")),
+    )
 
 
 def _ts_time(ts: str) -> dt.datetime | None:

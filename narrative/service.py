@@ -26,6 +26,7 @@ from core.errors import (
 )
 from narrative import grounding
 from narrative.engine import Engine
+from narrative.revisions import current_text
 from narrative.types import (
     Answer,
     CheckResult,
@@ -290,7 +291,7 @@ class Narrator(WorkspaceOperations):
 
     async def _structure_request(self, project: ProjectRecord, entry: EntryRecord) -> StructureRequest:
         tracker = self.tracker(project)
-        text = entry.raw_text[:MAX_STRUCTURED_CHARS]
+        text = current_text(entry.raw_text)[:MAX_STRUCTURED_CHARS]  # an edited message: its newest version
         previous, _ = await self.repo.list_entries(
             self.workspace_id, project_id=project.id, author=entry.author, until=entry.at, limit=1000
         )

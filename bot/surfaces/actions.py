@@ -21,6 +21,7 @@ from bot.messages import (
 )
 from bot.surfaces.commands import lines_of
 from bot.surfaces.context import Context, outcome_of
+from core.errors import UserInputError
 from storage.records import Conclusion, EntryRecord, EntryStructure, ProjectRecord, Verdict
 
 _VERDICT_MARKS: tuple[tuple[str, Verdict], ...] = (
@@ -28,6 +29,11 @@ _VERDICT_MARKS: tuple[tuple[str, Verdict], ...] = (
     ("•", "inconclusive"),
 )
 VERDICT_MARK = {"worked": "✅", "did_not_work": "❌", "inconclusive": "•"}
+# The longest text one form input takes on every front end (Slack's plain_text_input: 3,000), and how
+# many inputs one section may use (a Slack modal holds 100 blocks; six sections fit at ten each).
+FIELD_CHARS = 3000
+MAX_PARTS = 10
+PART = "~"  # "hypotheses~2": the second input of a section
 
 
 # -- buttons ----------------------------------------------------------------------------------------
@@ -62,6 +68,11 @@ async def route(ctx: Context, clicked: ActionPayload) -> list[Reply]:
     msg, narrator = ctx.msg, ctx.narrator
     held_ts, _, project_id = clicked.value.partition("|")
     channel = clicked.channel_id or msg.channel_id
+    # The note is its author's alone: checked before the note is claimed, so a click by anyone else
+    # (a forged payload: only the author sees this DM) neither files it nor uses up the author's click.
+    waiting = await narrator.posted_reply(channel, held_ts)
+    if waiting is not None and waiting.author and waiting.author != msg.user_id:
+        raise UserInputError("Only the person who sent this note can choose its project.")
     held = await narrator.take_held_note(channel, held_ts)
     if held is None:
         return []  # a double click: the first one filed it
@@ -91,14 +102,16 @@ async def form(ctx: Context) -> list[Reply]:
     if submitted.form_id == EDIT_FORM:
         entry = await narrator.check_author(meta.get("entry_id", ""), user_id=msg.user_id)
         before = entry.structure or EntryStructure()
-        edited = before.model_copy(update={
-            "title": values.get("title", before.title).strip(),
-            "hypotheses": lines_of(values.get("hypotheses", "")),
-            "observations": lines_of(values.get("observations", "")),
-            "conclusions": _conclusions(values.get("conclusions", ""), before=before.conclusions),
-            "next_steps": lines_of(values.get("next_steps", "")),
-            "open_questions": lines_of(values.get("open_questions", "")),
-        })
+        kept = set(filter(None, meta.get("kept", "").split(",")))
+        changes: dict[str, object] = {}
+        if "title" not in kept:
+            changes["title"] = _joined(values, "title").strip() or before.title
+        for name in ("hypotheses", "observations", "next_steps", "open_questions"):
+            if name not in kept:
+                changes[name] = lines_of(_joined(values, name))
+        if "conclusions" not in kept:
+            changes["conclusions"] = _conclusions(_joined(values, "conclusions"), before=before.conclusions)
+        edited = before.model_copy(update=changes)
         saved = await narrator.edit_entry(entry, edited)
         project = await narrator.project_by_id(saved.project_id)
         reply = await ctx.entry_reply(project, outcome_of(saved))
@@ -144,20 +157,65 @@ def _conclusions(text: str, *, before: Sequence[Conclusion]) -> list[Conclusion]
 
 
 def _edit_form(entry: EntryRecord, *, channel: str, message: str) -> Form:
+    """One text input per section, or several ("part 2 of 3") when a section is longer than an input
+    takes (Slack's 3,000 characters): saving the form unchanged gives back exactly what it showed. A
+    section that cannot be split on line boundaries within ``MAX_PARTS`` inputs is not offered for
+    editing at all (a note says so, and saving keeps it as it is), rather than cut."""
     s = entry.structure or EntryStructure()
+    sections: list[tuple[str, str, list[str], bool]] = [
+        ("title", "Title", [s.title] if s.title else [], False),
+        ("hypotheses", "Hypotheses (one per line)", list(s.hypotheses), True),
+        ("observations", "Observations (one per line)", list(s.observations), True),
+        ("conclusions", "Conclusions (one per line; start with ✅, ❌ or •)",
+         [f"{VERDICT_MARK[c.verdict]} {c.text}" for c in s.conclusions], True),
+        ("next_steps", "Next steps (one per line)", list(s.next_steps), True),
+        ("open_questions", "Open questions (one per line)", list(s.open_questions), True),
+    ]
+    fields: list[FormField] = []
+    kept: list[str] = []
+    for name, label, lines, multiline in sections:
+        parts = _parts(lines)
+        if parts is None:
+            kept.append(name)
+            fields.append(FormField(f"{name}{PART}kept", f"{label.split(' (')[0]}: kept as it is",
+                                    hint=f"Too long to edit here ({sum(map(len, lines)):,} characters); saving keeps "
+                                         "it unchanged. Reply in the entry's thread to correct it.",
+                                    multiline=True))
+            continue
+        for i, part in enumerate(parts or [""]):
+            several = len(parts) > 1
+            fields.append(FormField(name if i == 0 else f"{name}{PART}{i + 1}",
+                                    f"{label} — part {i + 1} of {len(parts)}" if several else label,
+                                    part, multiline=multiline or several, optional=name != "title" or i > 0))
     return Form(
         form_id=EDIT_FORM, title="Edit entry", submit_label="Save",
-        metadata={"entry_id": entry.id, "channel": channel, "message": message},
-        fields=[
-            FormField("title", "Title", s.title, optional=False),
-            FormField("hypotheses", "Hypotheses (one per line)", "\n".join(s.hypotheses), multiline=True),
-            FormField("observations", "Observations (one per line)", "\n".join(s.observations), multiline=True),
-            FormField("conclusions", "Conclusions (one per line; start with ✅, ❌ or •)",
-                      "\n".join(f"{VERDICT_MARK[c.verdict]} {c.text}" for c in s.conclusions), multiline=True),
-            FormField("next_steps", "Next steps (one per line)", "\n".join(s.next_steps), multiline=True),
-            FormField("open_questions", "Open questions (one per line)", "\n".join(s.open_questions), multiline=True),
-        ],
+        metadata={"entry_id": entry.id, "channel": channel, "message": message, "kept": ",".join(kept)},
+        fields=fields,
     )
+
+
+def _parts(lines: Sequence[str]) -> list[str] | None:
+    """Lines packed into inputs of at most ``FIELD_CHARS`` each, never splitting a line; ``None`` when
+    a line alone is longer, or more than ``MAX_PARTS`` inputs would be needed."""
+    parts: list[str] = []
+    current = ""
+    for line in lines:
+        if len(line) > FIELD_CHARS:
+            return None
+        if current and len(current) + 1 + len(line) > FIELD_CHARS:
+            parts.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        parts.append(current)
+    return parts if len(parts) <= MAX_PARTS else None
+
+
+def _joined(values: dict[str, str], name: str) -> str:
+    """A section's text back from its inputs: ``name``, then ``name~2``, ``name~3``… in order."""
+    numbered = sorted((int(key.rsplit(PART, 1)[1]), text) for key, text in values.items()
+                      if key.startswith(f"{name}{PART}") and key.rsplit(PART, 1)[1].isdigit())
+    return "\n".join([values.get(name, ""), *(text for _, text in numbered)]).strip("\n")
 
 
 def _move_form(entry: EntryRecord, projects: Sequence[ProjectRecord], *, channel: str, message: str) -> Form:

@@ -9,6 +9,8 @@ from bot.messages import ROUTE, InboundMessage, Reply, ReplyAction
 from bot.surfaces.commands import help_reply, run_command
 from bot.surfaces.context import Context
 from core.errors import UserInputError
+from narrative.revisions import retract_entry, revise_entry, same_text
+from storage.records import utcnow
 
 # A DM shorter than this that ends with "?" is a question, not a brain dump.
 QUESTION_MAX_CHARS = 300
@@ -56,6 +58,46 @@ async def hold(ctx: Context, text: str) -> Reply:
         text="I saved your note. Which project is it for? (It stays private to you until you choose.)",
         actions=[ReplyAction(ROUTE, p.name, value=f"{msg.message_id}|{p.id}") for p in projects[:5]],
     )
+
+
+async def revised(ctx: Context) -> list[Reply]:
+    """A DM edited or deleted after it was sent. The entry it became (the entry whose thread it
+    starts, by its author) is structured again from the new version, its history kept, or discarded
+    with its lines taken out of the runs' notes; a note still held for routing takes the new text or
+    is dropped. Anything else (a question, a thread reply, chatter) changes nothing."""
+    msg, narrator = ctx.msg, ctx.narrator
+    found = await narrator.thread_entry(msg.channel_id, msg.message_id)
+    if found is None:
+        held = await narrator.posted_reply(msg.channel_id, msg.message_id)
+        if held is None or not held.held_text or (msg.user_id and held.author != msg.user_id):
+            return []
+        if msg.kind == "deleted":
+            await narrator.mark_routed(held, entry_id=None)  # nothing left to file
+        elif msg.text.strip():
+            await narrator.hold_note(msg.channel_id, msg.message_id, author=held.author or msg.user_id, text=msg.text)
+        return []
+    memo, entry = found
+    if entry.thread_ts != msg.message_id or entry.channel != msg.channel_id:
+        return []  # the message is a reply in the entry's thread, not the entry's own text
+    if msg.user_id and memo.author and memo.author != msg.user_id:
+        return []
+    if msg.kind == "deleted":
+        cleaned = await retract_entry(narrator, entry)
+        notes = f" and its line was taken out of {cleaned} run note(s)" if cleaned else ""
+        return [Reply(kind="discarded", target="update", update_message_id=memo.message_ts,
+                      channel_id=memo.channel, thread_id=memo.thread_ts, user_id=memo.author or msg.user_id,
+                      text=f"You deleted your message, so entry {entry.id} is discarded{notes}.")]
+    if not msg.text.strip() or same_text(entry, msg.text):
+        return []  # a link preview or a language tag added: the words did not change
+    person = await ctx.person()
+    project, outcome = await revise_entry(narrator, entry, msg.text, who=person.display_name or msg.user_id,
+                                          at=msg.at or utcnow())
+    updated = await ctx.entry_reply(project, outcome)
+    updated.target, updated.update_message_id = "update", memo.message_ts
+    updated.channel_id, updated.thread_id, updated.user_id = memo.channel, memo.thread_ts, memo.author
+    note = Reply(kind="notice", target="thread", thread_id=memo.thread_ts,
+                 text=f"Updated entry {entry.id} from your edited message (the earlier version is kept).")
+    return [updated, note]
 
 
 def _as_command(msg: InboundMessage, args: str) -> InboundMessage:

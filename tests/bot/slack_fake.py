@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import time
 import urllib.parse
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ class FakeSlack:
     uploads: dict[str, bytes] = field(default_factory=dict)
     responses: list[dict[str, Any]] = field(default_factory=list)  # posts to response_url
     rate_limit: dict[str, int] = field(default_factory=dict)
+    absent: set[str] = field(default_factory=set)  # channels COCO is not a member of
     retry_after: int = 1
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     server: TestServer | None = None
@@ -119,6 +121,9 @@ class FakeSlack:
         if method == "auth.test":
             return {"ok": True, "url": "https://acme.slack.com/", "team": "Acme", "user": "coco", "team_id": TEAM,
                     "user_id": BOT_USER, "bot_id": "BCOCO", "is_enterprise_install": False}
+        if method in ("chat.postMessage", "chat.postEphemeral", "chat.update") and args.get("channel") in self.absent:
+            # What Slack answers an app without chat:write.public outside its channels (HTTP 200).
+            return {"ok": False, "error": "not_in_channel" if method == "chat.postMessage" else "channel_not_found"}
         if method == "chat.postMessage":
             ts = f"{int(time.time())}.{next(self._ts):06d}"
             return {"ok": True, "channel": args.get("channel"), "ts": ts,
@@ -205,14 +210,39 @@ def signed_headers(body: bytes, *, content_type: str, timestamp: int | None = No
 
 
 _events = itertools.count(1)
+# What Slack's client turns into markup when a person picks it (a mention, a channel, a link): kept as
+# markup by :func:`slack_encoded`; every other <, > and & is encoded.
+_MARKUP = re.compile(r"<(?:@[UW][A-Z0-9]+|#C[A-Z0-9]+|![a-z]+|https?://|mailto:)[^<>]*>")
+
+
+def _entities(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_encoded(text: str, *, literal: bool = False) -> str:
+    """Text as Slack delivers it in events and commands ("Escaping text"): ``&``, ``<``, ``>`` become
+    ``&amp;``, ``&lt;``, ``&gt;``. Markup tokens in ``text`` (``<@U2>``, ``<#C1|x>``, ``<https://…|l>``)
+    stand for what the person picked in the client and stay markup, unless ``literal``: then the
+    person typed those characters themselves and everything is encoded."""
+    if literal:
+        return _entities(text)
+    out: list[str] = []
+    last = 0
+    for m in _MARKUP.finditer(text):
+        out += [_entities(text[last:m.start()]), m.group(0)]
+        last = m.end()
+    out.append(_entities(text[last:]))
+    return "".join(out)
 
 
 def message_event(*, text: str, user: str = "U1", channel: str = "D1", ts: str | None = None,
                   thread_ts: str | None = None, channel_type: str = "im", event_id: str | None = None,
-                  team: str = TEAM, kind: str = "message") -> dict[str, Any]:
+                  team: str = TEAM, kind: str = "message", literal: bool = False) -> dict[str, Any]:
+    """A message event as Slack sends it; ``text`` is what the person typed (see :func:`slack_encoded`)."""
     ts = ts or f"{time.time():.6f}"
-    event: dict[str, Any] = {"type": kind, "channel": channel, "user": user, "text": text, "ts": ts,
-                             "event_ts": ts, "channel_type": channel_type}
+    event: dict[str, Any] = {"type": kind, "channel": channel, "user": user,
+                             "text": slack_encoded(text, literal=literal), "ts": ts, "event_ts": ts,
+                             "channel_type": channel_type}
     if thread_ts:
         event["thread_ts"] = thread_ts
     return {"token": "legacy", "team_id": team, "api_app_id": "A1", "type": "event_callback",
@@ -224,8 +254,36 @@ def command_form(*, text: str, fake: FakeSlack, user: str = "U1", channel: str =
     n = next(_events)
     return {"token": "legacy", "team_id": team, "team_domain": "acme", "channel_id": channel,
             "channel_name": "directmessage" if channel.startswith("D") else "ml-churn", "user_id": user,
-            "user_name": "ana", "command": "/coco", "text": text, "api_app_id": "A1",
+            "user_name": "ana", "command": "/coco", "text": slack_encoded(text), "api_app_id": "A1",
             "response_url": fake.response_url(n), "trigger_id": trigger or f"trigger-{n}"}
+
+
+def edited_event(original: dict[str, Any], *, text: str, event_id: str | None = None) -> dict[str, Any]:
+    """The ``message_changed`` event Slack sends when the person edits ``original`` (a
+    :func:`message_event`): the new message whole under ``message``, the old under ``previous_message``."""
+    before = original["event"]
+    now = f"{time.time():.6f}"
+    message = {"type": "message", "user": before["user"], "text": slack_encoded(text), "ts": before["ts"],
+               "edited": {"user": before["user"], "ts": now}}
+    if before.get("thread_ts"):
+        message["thread_ts"] = before["thread_ts"]
+    event = {"type": "message", "subtype": "message_changed", "hidden": True, "channel": before["channel"],
+             "channel_type": before.get("channel_type", "im"), "ts": now, "event_ts": now, "message": message,
+             "previous_message": {k: v for k, v in before.items() if k not in ("channel", "channel_type")}}
+    return {**original, "event_id": event_id or f"Ev{next(_events):08d}", "event_time": int(time.time()),
+            "event": event}
+
+
+def deleted_event(original: dict[str, Any], *, event_id: str | None = None) -> dict[str, Any]:
+    """The ``message_deleted`` event Slack sends when ``original`` is deleted (``deleted_ts`` is its ts)."""
+    before = original["event"]
+    now = f"{time.time():.6f}"
+    event = {"type": "message", "subtype": "message_deleted", "hidden": True, "channel": before["channel"],
+             "channel_type": before.get("channel_type", "im"), "ts": now, "event_ts": now,
+             "deleted_ts": before["ts"],
+             "previous_message": {k: v for k, v in before.items() if k not in ("channel", "channel_type")}}
+    return {**original, "event_id": event_id or f"Ev{next(_events):08d}", "event_time": int(time.time()),
+            "event": event}
 
 
 async def post_json(client: TestClient[Any, Any], payload: dict[str, Any], *, retry: int | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from bot.slack_app import strip_mentions
+from bot.slack_text import from_slack
 from tests.bot.conftest import SlackWorld
 from tests.bot.slack_fake import BOT_TOKEN, message_event, post_json
 
@@ -44,17 +44,25 @@ async def test_dm_brain_dump_yields_one_entry_and_one_threaded_reply_with_run_li
     assert len(post["blocks"]) <= 50
 
 
-def test_slack_mention_syntax_is_stripped_from_the_text() -> None:
-    assert strip_mentions("<@UCOCO> which run is best?") == "which run is best?"
-    assert strip_mentions("<@U2|bob> and I reran xgb-d4 <@UCOCO>") == "and I reran xgb-d4"
-    assert strip_mentions("no mention, <#C1> stays") == "no mention, <#C1> stays"
+def test_slack_markup_becomes_plain_text() -> None:
+    assert from_slack("<@UCOCO> which run is best?", bot_user="UCOCO") == "which run is best?"
+    assert from_slack("<@U2|bob> and I reran xgb-d4 <@UCOCO>", bot_user="UCOCO") == "@bob and I reran xgb-d4"
+    assert from_slack("<@U2> too", names={"U2": "Bob"}) == "@Bob too"
+    assert from_slack("see <#C1|ml-churn> and <#C2>") == "see #ml-churn and #C2"
+    assert from_slack("<!channel> <!subteam^S1|@ml> <!date^1392734382^{date}|Feb 18, 2014>") == \
+        "@channel @ml Feb 18, 2014"
+    assert from_slack("run <http://mlflow:5000/#/runs/abc|abc> and <https://x.io/a?b=1&amp;c=2>") == \
+        "run abc (http://mlflow:5000/#/runs/abc) and https://x.io/a?b=1&c=2"
+    assert from_slack("<mailto:ana@x.io|ana@x.io> -&gt; auc .781 &amp;&amp; lr &lt; 1e-3") == \
+        "ana@x.io -> auc .781 && lr < 1e-3"
+    assert from_slack("&amp;lt; stays an entity someone typed") == "&lt; stays an entity someone typed"
 
 
-async def test_the_conversation_gets_the_text_without_mentions(slack: SlackWorld) -> None:
+async def test_the_conversation_gets_plain_text_without_cocos_mention(slack: SlackWorld) -> None:
     await post_json(slack.client, message_event(text=f"<@U2|bob> {DUMP} <@UCOCO>"))
     await slack.bot.drain()
     (entry,) = await slack.entries()
-    assert entry.raw_text == DUMP
+    assert entry.raw_text == f"@bob {DUMP}"
 
 
 async def test_retried_and_duplicate_events_create_nothing_new(slack: SlackWorld) -> None:
