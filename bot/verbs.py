@@ -570,6 +570,12 @@ def chat_help(intro: str = "") -> str:
 # -- the Slack manifest ---------------------------------------------------------------------------------
 
 
+def starts_with_verb(text: str) -> bool:
+    """Whether the first word of ``text`` is a chat verb or its alias ("check", "phase", ...)."""
+    words = text.split(maxsplit=1)
+    return bool(words) and words[0].lower() in _chat_verbs()
+
+
 def chat_verb_names() -> list[str]:
     return list(CHAT_ORDER)
 

@@ -7,6 +7,8 @@ import re
 from collections.abc import Sequence
 
 from bot.messages import (
+    AS_COMMAND,
+    AS_NOTE,
     CHANGE_PROJECT,
     DECIDE_FORM,
     DISCARD,
@@ -19,8 +21,9 @@ from bot.messages import (
     FormField,
     Reply,
 )
-from bot.surfaces.commands import lines_of
+from bot.surfaces.commands import lines_of, run_command
 from bot.surfaces.context import Context, outcome_of
+from bot.surfaces.direct import as_command, project_choice
 from core.errors import UserInputError
 from storage.records import Conclusion, EntryRecord, EntryStructure, ProjectRecord, Verdict
 
@@ -60,7 +63,40 @@ async def action(ctx: Context) -> list[Reply]:
                       text=f"Discarded entry {entry.id}: it is gone from COCO (the tracker's runs are untouched).")]
     if clicked.action_id == ROUTE:
         return await route(ctx, clicked)
+    if clicked.action_id in (AS_COMMAND, AS_NOTE):
+        return await command_or_note(ctx, clicked)
     return []
+
+
+async def command_or_note(ctx: Context, clicked: ActionPayload) -> list[Reply]:
+    """The author's answer to "command or note?" for a held DM: run it, or log it."""
+    msg, narrator = ctx.msg, ctx.narrator
+    channel = clicked.channel_id or msg.channel_id
+    await _check_holder(ctx, channel, clicked.value)
+    if clicked.action_id == AS_NOTE:
+        project = await ctx.default_project(await ctx.person())
+        if project is None:
+            # Still held: the project buttons file it (under their own claim).
+            choice = await project_choice(ctx, held_id=clicked.value)
+            choice.target, choice.update_message_id = "update", clicked.message_id
+            choice.channel_id, choice.thread_id = channel, clicked.value
+            return [choice]
+        return await _file(ctx, clicked, project=project, channel=channel)
+    held = await narrator.take_held_note(channel, clicked.value)
+    if held is None:
+        return []  # a double click: the first one ran it
+    await narrator.mark_routed(held, entry_id=None)
+    done = Reply(kind="notice", target="update", update_message_id=clicked.message_id, channel_id=channel,
+                 thread_id=clicked.value, text="Ran it as a command.")
+    return [done, *await run_command(ctx.with_message(as_command(msg, held.held_text or "")))]
+
+
+async def _check_holder(ctx: Context, channel: str, held_id: str) -> None:
+    # The note is its author's alone: checked before the note is claimed, so a click by anyone else
+    # (a forged payload: only the author sees this DM) neither files it nor uses up the author's click.
+    waiting = await ctx.narrator.posted_reply(channel, held_id)
+    if waiting is not None and waiting.author and waiting.author != ctx.msg.user_id:
+        raise UserInputError("Only the person who sent this note can choose what it is.")
 
 
 async def route(ctx: Context, clicked: ActionPayload) -> list[Reply]:
@@ -68,26 +104,30 @@ async def route(ctx: Context, clicked: ActionPayload) -> list[Reply]:
     msg, narrator = ctx.msg, ctx.narrator
     held_ts, _, project_id = clicked.value.partition("|")
     channel = clicked.channel_id or msg.channel_id
-    # The note is its author's alone: checked before the note is claimed, so a click by anyone else
-    # (a forged payload: only the author sees this DM) neither files it nor uses up the author's click.
-    waiting = await narrator.posted_reply(channel, held_ts)
-    if waiting is not None and waiting.author and waiting.author != msg.user_id:
-        raise UserInputError("Only the person who sent this note can choose its project.")
-    held = await narrator.take_held_note(channel, held_ts)
+    await _check_holder(ctx, channel, held_ts)
+    project = await narrator.project_by_id(project_id)
+    await narrator.set_default_project(await ctx.person(), project)
+    replies = await _file(ctx, clicked, project=project, channel=channel, held_id=held_ts)
+    if replies:
+        replies.append(Reply(kind="notice", target="thread", thread_id=held_ts,
+                             text=f"Filed under {project.name}; your DMs go there from now on "
+                                  "(`/coco project NAME` to change)."))
+    return replies
+
+
+async def _file(ctx: Context, clicked: ActionPayload, *, project: ProjectRecord, channel: str,
+                held_id: str | None = None) -> list[Reply]:
+    """File a held DM under ``project`` and turn the message that asked into the entry's reply."""
+    held_id = held_id or clicked.value
+    held = await ctx.narrator.take_held_note(channel, held_id)
     if held is None:
         return []  # a double click: the first one filed it
-    project = await narrator.project_by_id(project_id)
-    person = await ctx.person()
-    person = await narrator.set_default_project(person, project)
-    author = await ctx.tracker_user(person, project)
-    outcome = await narrator.file_held_note(held, project, author=author)
+    author = await ctx.tracker_user(await ctx.person(), project)
+    outcome = await ctx.narrator.file_held_note(held, project, author=author)
     reply = await ctx.entry_reply(project, outcome)
     reply.target, reply.update_message_id = "update", clicked.message_id
-    reply.channel_id, reply.thread_id = channel, held_ts
-    note = Reply(kind="notice", target="thread", thread_id=held_ts,
-                 text=f"Filed under {project.name}; your DMs go there from now on "
-                      "(`/coco project NAME` to change).")
-    return [reply, note]
+    reply.channel_id, reply.thread_id = channel, held_id
+    return [reply]
 
 
 # -- forms ------------------------------------------------------------------------------------------

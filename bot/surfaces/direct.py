@@ -4,16 +4,21 @@ a question about it or its author's correction. A DM stays private until it beco
 
 from __future__ import annotations
 
+from typing import Literal
+
 from bot.intents import looks_like_correction, looks_like_question
-from bot.messages import ROUTE, InboundMessage, Reply, ReplyAction
+from bot.messages import AS_COMMAND, AS_NOTE, ROUTE, InboundMessage, Reply, ReplyAction
 from bot.surfaces.commands import help_reply, run_command
 from bot.surfaces.context import Context
+from bot.verbs import starts_with_verb
 from core.errors import UserInputError
 from narrative.revisions import retract_entry, revise_entry, same_text
 from storage.records import utcnow
 
 # A DM shorter than this that ends with "?" is a question, not a brain dump.
 QUESTION_MAX_CHARS = 300
+# A command is one short line; a DM past this, or of several lines, is a note whatever its first word.
+COMMAND_MAX_CHARS = 200
 
 
 async def direct(ctx: Context) -> list[Reply]:
@@ -34,7 +39,12 @@ async def direct(ctx: Context) -> list[Reply]:
     if text.lower() in ("help", "?", "hi", "hello"):
         return [help_reply(target="thread", intro="Hi! DM me your end-of-day notes and I will log them.")]
     if text.lower().startswith("/coco"):
-        return await run_command(ctx.with_message(_as_command(msg, text[5:])))
+        return await run_command(ctx.with_message(as_command(msg, text[5:])))
+    reads_as = _reads_as(text)
+    if reads_as == "command":
+        return await run_command(ctx.with_message(as_command(msg, text)))
+    if reads_as == "unsure":
+        return [await ask_command_or_note(ctx, text)]
     project = await ctx.default_project(person)
     if len(text) <= QUESTION_MAX_CHARS and "\n" not in text and looks_like_question(text):
         if project is None:
@@ -45,18 +55,44 @@ async def direct(ctx: Context) -> list[Reply]:
     return [await ctx.log(person, project, text)]
 
 
+def _reads_as(text: str) -> Literal["command", "note", "unsure"]:
+    """"phase" alone is a command, a long or several-line message a note whatever its first word, and
+    "check the split on the new fold" could be either."""
+    if not starts_with_verb(text) or "\n" in text.strip() or len(text) > COMMAND_MAX_CHARS:
+        return "note"
+    return "command" if len(text.split()) == 1 else "unsure"
+
+
+async def ask_command_or_note(ctx: Context, text: str) -> Reply:
+    """Hold the DM (stored: never lost) and ask its author whether it is a command or a note."""
+    msg = ctx.msg
+    await ctx.narrator.hold_note(msg.channel_id, msg.message_id, author=msg.user_id, text=text)
+    verb = text.split(maxsplit=1)[0].lower()
+    return Reply(
+        kind="held",
+        text=f"Is this the `{verb}` command, or a note to log?",
+        actions=[ReplyAction(AS_COMMAND, f"Run {verb}", value=msg.message_id, style="primary"),
+                 ReplyAction(AS_NOTE, "Log it as a note", value=msg.message_id)],
+    )
+
+
 async def hold(ctx: Context, text: str) -> Reply:
     """Keep a DM (in the store: it is never lost) until its author says which project it is for."""
     msg = ctx.msg
-    projects = await ctx.narrator.projects()
     await ctx.narrator.hold_note(msg.channel_id, msg.message_id, author=msg.user_id, text=text)
+    return await project_choice(ctx, held_id=msg.message_id)
+
+
+async def project_choice(ctx: Context, *, held_id: str) -> Reply:
+    """Ask which project a held DM is for, one button per project."""
+    projects = await ctx.narrator.projects()
     if not projects:
         return Reply(kind="notice", text="I saved your note, but there is no project to file it under yet. "
                      "Link a channel with `/coco link PROJECT --mlflow-experiment EXP`, then come back here.")
     return Reply(
         kind="held",
         text="I saved your note. Which project is it for? (It stays private to you until you choose.)",
-        actions=[ReplyAction(ROUTE, p.name, value=f"{msg.message_id}|{p.id}") for p in projects[:5]],
+        actions=[ReplyAction(ROUTE, p.name, value=f"{held_id}|{p.id}") for p in projects[:5]],
     )
 
 
@@ -100,7 +136,7 @@ async def revised(ctx: Context) -> list[Reply]:
     return [updated, note]
 
 
-def _as_command(msg: InboundMessage, args: str) -> InboundMessage:
+def as_command(msg: InboundMessage, args: str) -> InboundMessage:
     return InboundMessage(
         workspace_key=msg.workspace_key, platform=msg.platform, user_id=msg.user_id, kind="command",
         user_name=msg.user_name, user_email=msg.user_email, channel_id=msg.channel_id, channel_kind=msg.channel_kind,

@@ -11,10 +11,10 @@ What Teams says and what the conversation hears:
   ``project add --teams-channel`` binds), its thread the root message id (``;messageid=`` in the
   conversation id). A **group chat** is a channel without threads (its conversation id).
 * ``<at>COCO</at>`` is taken out of the text; a message that mentions COCO is a ``mention``.
-* A command word first (``phase``, ``check the split``...: the verbs bot/verbs.py declares for chat)
-  makes a ``command`` when the message is short and one line — what the command menu and a person
-  typing a command send. A long or several-line message that happens to begin with such a word is a
-  note (a brain dump), as in Slack, where commands come only through ``/coco``.
+* In a channel or group chat, a command word right after COCO's mention makes a ``command``. In a
+  personal chat the text goes to the conversation as it is, which decides as for a Slack DM: a verb
+  alone ("phase", what the command menu sends) is a command, a long or several-line message a note,
+  and a short line that starts with a verb ("check the split on ...") is asked about with two buttons.
 * A Universal Action (``invoke`` ``adaptiveCard/action``) is a click (``action``) or a submitted
   form (``form``), told apart by the card's data (see :mod:`bot.teams.cards`).
 
@@ -33,8 +33,6 @@ from bot.messages import ActionPayload, FormSubmission, InboundKind, InboundMess
 from storage.records import TeamsConversationRecord
 
 PLATFORM = "teams"
-# A command typed in a personal chat is one short line; longer text that starts with a verb is a note.
-COMMAND_MAX_CHARS = 200
 _AT = re.compile(r"<at[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _BREAK = re.compile(r"<br\s*/?>|</p>\s*<p[^>]*>|</div>\s*<div[^>]*>", re.IGNORECASE)
@@ -134,8 +132,10 @@ def as_command(text: str, *, personal: bool) -> str | None:
     verbs = {name for verb in BY_NAME.values() if verb.on_chat for name in (verb.name, *verb.aliases)}
     if first not in verbs:
         return None
-    if personal and (len(text) > COMMAND_MAX_CHARS or "\n" in text):
-        return None  # a brain dump that starts with "check" or "next" is still a brain dump
+    if personal:
+        # The conversation decides in a personal chat, as for a Slack DM: "phase" alone is a command, a
+        # brain dump that starts with "check" a note, and in between it asks with two buttons.
+        return None
     return text
 
 

@@ -210,6 +210,23 @@ def test_commands_in_personal_chat_and_after_a_mention_in_the_channel(served: Se
     assert len(served.entries()) == before_entries + 1
 
 
+def test_a_short_line_starting_with_a_command_word_is_asked_about_with_two_buttons(served: Served) -> None:
+    connector = served.connector
+    before = len(connector.posted(conversation=PERSONAL))
+    count = len(served.entries())
+    served.send(activity(connector, text="check the class weights on xgb-d4, auc .811"))
+    calls = connector.wait_for(lambda c: len([x for x in c if x.conversation == PERSONAL]) > before)
+    asked = [c for c in calls if c.conversation == PERSONAL][-1]
+    verbs = {a["verb"]: a for a in buttons(asked.card)}
+    assert set(verbs) == {"coco_as_command", "coco_as_note"}, verbs
+    assert len(served.entries()) == count  # held, not yet an entry
+    status, answer, _ = served.send(invoke(connector, verb="coco_as_note", data=verbs["coco_as_note"]["data"],
+                                           card_id=asked.id))
+    assert status == 200
+    assert len(served.entries()) == count + 1
+    assert "class weights" in json.dumps(served.entries()[-1])
+
+
 def test_discard_is_a_universal_action_answered_with_the_replacing_card(served: Served) -> None:
     connector = served.connector
     before = len(connector.posted(conversation=PERSONAL))

@@ -30,7 +30,10 @@ def test_a_personal_message_is_a_dm_of_the_tenants_workspace() -> None:
 
 
 def test_commands_short_in_personal_chat_or_after_the_mention_in_a_channel() -> None:
+    # In a personal chat the conversation decides (bot/surfaces/direct.py), as for a Slack DM.
     msg = translate.inbound(_activity(text="phase 14d"))
+    assert msg is not None and msg.kind == "message" and msg.text == "phase 14d"
+    msg = translate.inbound(_activity(text="/coco phase 14d"))
     assert msg is not None and msg.kind == "command" and msg.command_args == "phase 14d"
     long_note = "check the split on the validation set, it leaked: " + "x" * 300
     msg = translate.inbound(_activity(text=long_note))
