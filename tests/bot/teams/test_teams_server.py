@@ -220,7 +220,7 @@ def test_a_short_line_starting_with_a_command_word_is_asked_about_with_two_butto
     verbs = {a["verb"]: a for a in buttons(asked.card)}
     assert set(verbs) == {"coco_as_command", "coco_as_note"}, verbs
     assert len(served.entries()) == count  # held, not yet an entry
-    status, answer, _ = served.send(invoke(connector, verb="coco_as_note", data=verbs["coco_as_note"]["data"],
+    status, _, _ = served.send(invoke(connector, verb="coco_as_note", data=verbs["coco_as_note"]["data"],
                                            card_id=asked.id))
     assert status == 200
     assert len(served.entries()) == count + 1
