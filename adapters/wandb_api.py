@@ -295,7 +295,7 @@ class WandbTracker:
         scopes = self._scopes(scope)
         if not scopes:
             # Reading every project of an entity by accident is worse than failing loudly.
-            raise ValueError("search_runs needs at least one W&B project (entity/project)")
+            raise ValueError("search_runs needs at least one experiment (a W&B project: entity/project)")
         extra = [{"state": {"$in": list(states)}}] if states else []
         filters = run_filters(since=since, until=until, user=user, extra=extra)
         low = _aware(since, "since") if since is not None else None
@@ -541,7 +541,8 @@ class WandbTracker:
         if not chosen:
             raise RunNotFoundError(ref, where=f"W&B at {self._display}")
         if len(chosen) > 1:
-            raise AmbiguousRunIdError(ref, sorted(chosen))
+            # Matched without regard to case: generated ids are lower case, and so is the reference.
+            raise AmbiguousRunIdError(ref if exact else ref.lower(), sorted(chosen))
         [(_id, found)] = chosen.items()
         return found
 
