@@ -45,6 +45,14 @@ def member_uris(uri: str) -> list[tuple[str, str]]:
     return out
 
 
+def _text(token: object) -> str | None:
+    # MLflow's SQL store hands out its page token as base64 bytes (and reads it back as str too):
+    # the composite's own token is JSON, so it keeps text.
+    if isinstance(token, bytes):
+        return token.decode("ascii")
+    return token if isinstance(token, str) and token else None
+
+
 def scoped(kind: str, name: str) -> str:
     """A scope entry (or a run's ``experiment_id``) of a member: ``kind:id``."""
     return f"{kind}:{name}"
@@ -136,10 +144,10 @@ class CompositeTracker:
                 rest = page.runs[int(skip) if isinstance(skip, int) else 0 :]
                 if rest or not page.next_page_token:
                     break
-                token, skip = page.next_page_token, 0  # a page with nothing left: the next one
+                token, skip = _text(page.next_page_token), 0  # a page with nothing left: the next one
             state[kind][0], state[kind][1] = token, skip
             buffers[kind] = [self._scoped(kind, r) for r in rest]
-            following[kind] = page.next_page_token
+            following[kind] = _text(page.next_page_token)
         streams = [[(r, kind) for r in runs] for kind, runs in buffers.items()]
         taken: list[tuple[TrackedRun, str]] = []
         used = dict.fromkeys(buffers, 0)

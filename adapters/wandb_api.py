@@ -245,6 +245,7 @@ class WandbTracker:
         self._display = self._base_url or os.environ.get("WANDB_BASE_URL") or "W&B"
         self._scope_of: dict[str, str] = {}  # run id -> entity/project, from every run read
         self._letter_ids: set[str] = set()
+        self._known_lock = threading.Lock()  # runs are read in worker threads; the pattern is asked for outside
         self._pattern = pattern_with(())
         self._pattern_size = 0
 
@@ -261,12 +262,17 @@ class WandbTracker:
     def run_ref_pattern(self) -> re.Pattern[str]:
         """Generated ids (with a digit, or without a vowel), and the all-letter ids of runs read so far."""
         if self._pattern_size != len(self._letter_ids):
-            self._pattern_size = len(self._letter_ids)
-            self._pattern = pattern_with(self._letter_ids)
+            known = self._known_letter_ids()
+            self._pattern_size = len(known)
+            self._pattern = pattern_with(known)
         return self._pattern
 
     def looks_like_run_ref(self, token: str) -> bool:
-        return looks_like_run_ref(token, self._letter_ids)
+        return looks_like_run_ref(token, self._known_letter_ids())
+
+    def _known_letter_ids(self) -> tuple[str, ...]:
+        with self._known_lock:
+            return tuple(self._letter_ids)
 
     def run_url(self, run: TrackedRun) -> str:
         return run.url
@@ -557,12 +563,13 @@ class WandbTracker:
 
     # -- conversion (the hot path of every read) ------------------------------------------------
     def _remember(self, run_id: str, path: str) -> None:
-        if len(self._scope_of) >= _KNOWN_CAP:
-            self._scope_of.clear()
-            self._letter_ids.clear()
-        self._scope_of[run_id] = path
-        if _LETTER_ID.fullmatch(run_id):
-            self._letter_ids.add(run_id)
+        with self._known_lock:
+            if len(self._scope_of) >= _KNOWN_CAP:
+                self._scope_of.clear()
+                self._letter_ids.clear()
+            self._scope_of[run_id] = path
+            if _LETTER_ID.fullmatch(run_id):
+                self._letter_ids.add(run_id)
 
     def _convert(self, run: Run, path: str, *, metadata: bool = False) -> TrackedRun:
         attrs: Mapping[str, Any] = run._attrs  # the GraphQL node as the client parsed it
