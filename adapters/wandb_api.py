@@ -56,6 +56,7 @@ from adapters._wandb_names import (
     read_wandb_tags,
 )
 from adapters.tracker import RUN_ID_MIN_PREFIX, Experiment, RunPage, TrackedRun, merge_note
+from adapters.wandb_offline import OfflineRuns, offline_dir
 from core.errors import AmbiguousRunIdError, RunNotFoundError, TrackerUnavailableError, UserInputError
 
 if TYPE_CHECKING:
@@ -248,6 +249,8 @@ class WandbTracker:
         self._known_lock = threading.Lock()  # runs are read in worker threads; the pattern is asked for outside
         self._pattern = pattern_with(())
         self._pattern_size = 0
+        folder = offline_dir()  # unsynced offline runs beside where COCO runs (./wandb or $WANDB_DIR/wandb)
+        self._offline = OfflineRuns(folder) if folder is not None else None
 
     # -- the Tracker protocol ---------------------------------------------------------------
     @property
@@ -307,7 +310,17 @@ class WandbTracker:
         low = _aware(since, "since") if since is not None else None
         high = _aware(until, "until") if until is not None else None
         size = max(1, min(int(max_results), MAX_PAGE))
-        page = await self._call(lambda: self._merged_page(scopes, filters, size, page_token))
+        try:
+            page = await self._call(lambda: self._merged_page(scopes, filters, size, page_token))
+        except TrackerUnavailableError:
+            if page_token or not await self._offline_runs(scopes):
+                raise
+            page = RunPage([])  # W&B is out of reach (an air-gapped box): the offline runs still read
+        if not page_token:  # unsynced offline runs join the first page
+            seen = {r.run_id for r in page.runs}
+            page.runs[:] = sorted([*page.runs, *[
+                r for r in await self._offline_runs(scopes) if r.run_id not in seen and (user is None or r.user == user)
+                and (not states or r.recorded_tags.get("wandb.state") in states)]], key=lambda r: r.start, reverse=True)
         if low is not None or high is not None:  # the server's window was whole seconds wide
             page.runs[:] = [r for r in page.runs
                             if (low is None or r.start >= low) and (high is None or r.start <= high)]
@@ -318,7 +331,15 @@ class WandbTracker:
         about how it was started. Resolved within ``scope``; without one, in the project the run was
         last seen in, else in every project of the default entity."""
         ref = self._checked_ref(run_ref)
-        found = await self._call(lambda: self._resolve(ref, self._scopes(scope)))
+        try:
+            found = await self._call(lambda: self._resolve(ref, self._scopes(scope)))
+        except (RunNotFoundError, TrackerUnavailableError):
+            offline = [r for r in await self._offline_runs(self._scopes(scope)) if r.run_id.startswith(ref)]
+            if len(offline) > 1:
+                raise AmbiguousRunIdError(ref, sorted(r.run_id for r in offline)) from None
+            if offline:
+                return offline[0]
+            raise
         return await self._call(lambda: self._convert(found[0], found[1], metadata=True))
 
     async def find_runs_by_name(self, name: str, *, scope: Sequence[str]) -> list[TrackedRun]:
@@ -332,7 +353,10 @@ class WandbTracker:
             # Re-checked here: a server may compare names without regard to case.
             return [r for path in scopes for r in self._all_runs(path, filters) if r.run_name == name]
 
-        return sorted(await self._call(named), key=lambda r: r.start, reverse=True)
+        found = await self._call(named)
+        known = {r.run_id for r in found}
+        found += [r for r in await self._offline_runs(scopes) if r.run_name == name and r.run_id not in known]
+        return sorted(found, key=lambda r: r.start, reverse=True)
 
     async def write_note(self, run_id: str, *, entry_id: str, section: str) -> None:
         """Put the entry's line into COCO's block of the run's notes (the person's text kept) and add
@@ -340,6 +364,9 @@ class WandbTracker:
         left to whatever is writing them). The notes are read just before: the window in which an
         edit made in the UI could be lost is one round trip."""
         ref = self._checked_ref(run_id)
+        if any(r.run_id == ref for r in await self._offline_runs([])):
+            # Queued and retried like any outage: after `wandb sync` the run is on the server.
+            raise TrackerUnavailableError(self._display, f"run {ref} is offline; `wandb sync` it to write its note")
 
         def write() -> None:
             run, _path = self._resolve(ref, [])
@@ -363,6 +390,15 @@ class WandbTracker:
     async def aclose(self) -> None:
         # The client holds no sockets of its own (wandb-core does, and stops with the process).
         self._api = None
+
+    async def _offline_runs(self, scopes: list[str]) -> list[TrackedRun]:
+        """Unsynced offline runs of ``scopes`` (of any project when none is given)."""
+        if self._offline is None:
+            return []
+        runs = await asyncio.to_thread(self._offline.runs, scopes or None)
+        for run in runs:
+            self._remember(run.run_id, run.experiment_id)
+        return runs
 
     # -- the client ---------------------------------------------------------------------------
     def _client(self) -> Api:
