@@ -1,6 +1,6 @@
 """How fast COCO's MLflow trackers read a whole experiment, against MLflow's own client.
 
-    .venv/bin/python benches/tracker_read.py [--runs 5000] [--reps 5] [--rest]
+    .venv/bin/python benches/tracker_read.py [--runs 5000] [--reps 5] [--rest] [--wandb [--no-mlflow]]
 
 Builds (once; cached in the temp dir, keyed by the number of runs) an SQLite MLflow store with N
 runs of one experiment, each with params, a metric history, tags and an end time, then reads every
@@ -9,7 +9,11 @@ run of the experiment, page by page (1,000 a page), several times:
   (a) raw ``MlflowClient.search_runs`` paging, on the sqlite store;
   (b) ``MlflowLocalTracker`` through ``iter_runs`` (same store, same order, same page size);
   (c) with ``--rest``: a real ``mlflow server`` on the same store, read by ``MlflowRestTracker`` and
-      by ``MlflowClient`` pointed at the server.
+      by ``MlflowClient`` pointed at the server;
+  (d) with ``--wandb``: N runs (config, summary, tags, user) served by the W&B fake
+      (tests/adapters/wandb_fake.py, W&B's GraphQL wire format on 127.0.0.1), read by the raw
+      ``wandb.Api().runs(..., per_page=1000, lazy=False)`` loop touching the same fields, and by
+      ``WandbTracker`` through ``iter_runs``; the GraphQL requests each read sent are counted.
 
 It prints the median seconds of the repetitions, runs/s, and ours/raw as a throughput ratio (raw
 median seconds / our median seconds; the target is >= 0.8, i.e. at most 25 % slower than MLflow's
@@ -146,7 +150,8 @@ def timed(fn: Callable[[], int], expected: int) -> float:
 
 
 def compare(
-    label: str, *, raw: Callable[[], int], ours: Callable[[], int], runs: int, reps: int
+    label: str, *, raw: Callable[[], int], ours: Callable[[], int], runs: int, reps: int,
+    raw_label: str = "raw MlflowClient.search_runs",
 ) -> float:
     # One untimed round each: imports, connection pools, SQLite page cache.
     timed(raw, runs)
@@ -160,12 +165,76 @@ def compare(
     our_med = statistics.median(our_times)
     ratio = raw_med / our_med
     print(f"\n{label}  ({runs} runs, {reps} repetitions, medians)")
-    print(f"  raw MlflowClient.search_runs  {raw_med:7.3f} s  {runs / raw_med:8.0f} runs/s"
+    print(f"  {raw_label:<29} {raw_med:7.3f} s  {runs / raw_med:8.0f} runs/s"
           f"   [{', '.join(f'{t:.2f}' for t in raw_times)}]")
     print(f"  COCO tracker (iter_runs)      {our_med:7.3f} s  {runs / our_med:8.0f} runs/s"
           f"   [{', '.join(f'{t:.2f}' for t in our_times)}]")
     print(f"  ours/raw throughput ratio     {ratio:7.3f}   (target >= 0.8: {'met' if ratio >= 0.8 else 'NOT met'})")
     return ratio
+
+
+# -- W&B ------------------------------------------------------------------------------------------------
+WANDB_KEY = "k" * 40
+
+
+def wandb_fake(runs: int) -> Any:
+    os.environ.setdefault("WANDB_ERROR_REPORTING", "false")  # before wandb starts wandb-core
+    os.environ.setdefault("WANDB_SILENT", "true")
+    from tests.adapters.wandb_fake import WandbFake
+
+    t0 = 1_767_225_600  # 2026-01-01 UTC
+    specs = [{
+        "id": f"b{i:07d}", "name": f"run-{i:05d}", "user": USERS[i % len(USERS)],
+        "state": "finished" if i % 10 else "failed",
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t0 + i * 600)), "duration": 300,
+        "config": {f"param_{k}": i * 0.001 + k for k in range(PARAMS)},
+        "summary": {f"metric_{k}": (i % 97) / 97 + k + 0.2 for k in range(METRICS)},
+        "tags": [f"p{i // 500}"], "notes": None, "commit": f"{i:040x}", "program": "train.py",
+    } for i in range(runs)]
+    fake = WandbFake(runs=specs, entity="bench", project=EXPERIMENT, api_key=WANDB_KEY)
+    fake.start()
+    return fake
+
+
+def raw_wandb_read(api: Any, path: str) -> int:
+    """What a script does with the public API: every run, the fields COCO reads."""
+    api.flush()  # results are cached until flush(): each repetition reads the server again
+    count = 0
+    for run in api.runs(path, order="-created_at", per_page=PAGE, lazy=False):
+        _ = (run.id, run.name, run.state, run.created_at, run.config, run.summary_metrics, run.tags, run.notes,
+             run.user.username, run.commit, run.url)
+        count += 1
+    return count
+
+
+def compare_wandb(runs: int, reps: int, loop: asyncio.AbstractEventLoop) -> float:
+    from adapters.wandb_api import WandbTracker
+
+    fake = wandb_fake(runs)
+    try:
+        import wandb
+
+        api = wandb.Api(overrides={"base_url": fake.base_url}, api_key=WANDB_KEY)
+        tracker = WandbTracker(f"wandb+{fake.base_url}", api_key=WANDB_KEY)
+        path = f"bench/{EXPERIMENT}"
+        ratio = compare(
+            f"W&B fake {fake.base_url}",
+            raw=lambda: raw_wandb_read(api, path),
+            ours=lambda: loop.run_until_complete(ours_read(tracker, path)),
+            runs=runs,
+            reps=reps,
+            raw_label="raw wandb.Api().runs loop",
+        )
+        for label, read in (("raw wandb.Api().runs", lambda: raw_wandb_read(api, path)),
+                            ("COCO WandbTracker", lambda: loop.run_until_complete(ours_read(tracker, path)))):
+            before = len(fake.requests)
+            read()
+            sent = fake.requests[before:]
+            print(f"  requests for one read, {label}: {len(sent)} ({', '.join(sorted(set(sent)))})")
+        loop.run_until_complete(tracker.aclose())
+        return ratio
+    finally:
+        fake.stop()
 
 
 def free_port() -> int:
@@ -214,6 +283,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5000, help="runs in the experiment (default 5000)")
     parser.add_argument("--reps", type=int, default=5, help="timed repetitions of each reader (default 5)")
     parser.add_argument("--rest", action="store_true", help="also compare over a started mlflow server")
+    parser.add_argument("--wandb", action="store_true", help="also compare over the W&B fake (wandb.Api)")
+    parser.add_argument("--no-mlflow", action="store_true", help="skip the MLflow comparisons (with --wandb)")
     parser.add_argument(
         "--gc-freeze",
         action="store_true",
@@ -222,6 +293,14 @@ def main() -> None:
     )
     args = parser.parse_args()
 
+    if args.no_mlflow:
+        loop = asyncio.new_event_loop()
+        try:
+            ratio = compare_wandb(args.runs, args.reps, loop)
+        finally:
+            loop.close()
+        print(f"\nsummary: wandb ours/raw = {ratio:.2f}")
+        return
     db = build_store(args.runs)
     from mlflow.tracking import MlflowClient
 
@@ -260,6 +339,8 @@ def main() -> None:
                 )
                 loop.run_until_complete(rest.aclose())
         loop.run_until_complete(local.aclose())
+        if args.wandb:
+            ratios["wandb"] = compare_wandb(args.runs, args.reps, loop)
     finally:
         loop.close()
     gc_note = " (gc frozen)" if args.gc_freeze else ""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from adapters.tracker import Tracker
 from bot.settings import Settings
+from core.errors import UserInputError
 from narrative.engine import Engine
 from narrative.service import Narrator
 from narrative.usage import RepositoryUsageRecorder, UsageRecorder
@@ -103,6 +104,31 @@ class TrackerPool:
             log.info("tracker %s: %s", type(tracker).__name__, uri.split("@")[-1])
             self._open[uri] = tracker
         return self._open[uri]
+
+    def for_new_project(
+        self, *, mlflow: Sequence[str] | None, wandb: Sequence[str] | None
+    ) -> tuple[Tracker, list[str]]:
+        """The tracker a ``project add`` (or ``/coco link``) names, and the experiments to look up in it.
+
+        ``--mlflow-experiment`` reads MLflow at ``MLFLOW_TRACKING_URI``; ``--wandb-project`` reads W&B at
+        ``WANDB_BASE_URL`` (else the wandb client's configured server); both make one project whose runs
+        are in the two trackers (a team moving from one to the other)."""
+        from adapters import wandb_uri_from_env
+        from adapters.composite import composite_uri, scoped
+
+        experiments = [e for e in (mlflow or []) if e and e.strip()]
+        projects = [p for p in (wandb or []) if p and p.strip()]
+        if not experiments and not projects:
+            raise UserInputError(
+                "Say where the runs are: --mlflow-experiment EXPERIMENT or --wandb-project ENTITY/PROJECT.")
+        if experiments and projects:
+            mlflow_uri = self._settings.resolved_tracking_uri()
+            uri = composite_uri([("mlflow", mlflow_uri), ("wandb", wandb_uri_from_env())])
+            names = [scoped("mlflow", e) for e in experiments] + [scoped("wandb", p) for p in projects]
+            return self.for_uri(uri, kind="multi"), names
+        if projects:
+            return self.for_uri(wandb_uri_from_env(), kind="wandb"), projects
+        return self.for_uri(self._settings.resolved_tracking_uri()), experiments
 
     def for_project(self, project: ProjectRecord) -> Tracker:
         return self.for_uri(project.tracker_uri or self._settings.resolved_tracking_uri(), kind=project.tracker_kind)

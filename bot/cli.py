@@ -192,10 +192,11 @@ async def _project_add(session: Session, args: argparse.Namespace) -> int:
     from bot import render_terminal as view
 
     notices: list[str] = []
+    tracker, experiments = session.trackers.for_new_project(mlflow=args.experiments, wandb=args.wandb_projects)
     record = await session.narrator.add_project(
         name=args.name,
-        tracker=session.trackers.for_uri(session.settings.resolved_tracking_uri()),
-        experiments=args.experiments,
+        tracker=tracker,
+        experiments=experiments,
         primary_metric=args.primary_metric,
         goal=args.goal,
         channels=[*args.channels, *args.teams_channels],

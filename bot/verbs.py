@@ -114,14 +114,21 @@ VERBS: tuple[Verb, ...] = (
          aliases=("projects",), sub_required=True,
          args=(Arg("name", chat="words", synopsis="NAME"),),
          subverbs=(
-             Verb("add", "cli", "create or update a project", args=(
-                 Arg("name", "the project's name in COCO", cli="positional"),
-                 Arg("experiments", "MLflow experiment name or id (repeatable)", cli="option",
-                     flags=("--mlflow-experiment",), repeat=True, required=True),
+             Verb("add", "both", "create or update a project",
+                  "create or update a project (its MLflow experiment or W&B project)", args=(
+                 Arg("name", "the project's name in COCO", cli="positional", chat="word", required=True,
+                     metavar="NAME", missing="Name the project: `{usage}`."),
+                 # One of the two (or both, for a team whose runs are in both trackers): the verb's
+                 # handler says so in one sentence when neither is given.
+                 Arg("experiments", "MLflow experiment name or id (repeatable)", cli="option", chat="option",
+                     flags=("--mlflow-experiment",), repeat=True, synopsis="[--mlflow-experiment EXP]"),
+                 Arg("wandb_projects", "W&B project as ENTITY/PROJECT (repeatable; WANDB_API_KEY, WANDB_BASE_URL "
+                     "and WANDB_ENTITY as W&B reads them)", cli="option", chat="option",
+                     flags=("--wandb-project",), repeat=True, synopsis="[--wandb-project ENTITY/PROJECT]"),
                  Arg("primary_metric", "the metric that decides what is best, e.g. val_auc", cli="option",
-                     flags=("--primary-metric",)),
-                 Arg("goal", "whether higher or lower is better", cli="option", flags=("--goal",),
-                     choices=("max", "min"), default="max"),
+                     chat="option", flags=("--primary-metric",), synopsis=""),
+                 Arg("goal", "whether higher or lower is better", cli="option", chat="option", flags=("--goal",),
+                     choices=("max", "min"), default="max", synopsis=""),
                  Arg("channels", "a Slack channel id the project's entries feed (repeatable)", cli="option",
                      flags=("--slack-channel",), repeat=True, default=[]),
                  Arg("slack_team", "the Slack team id of those channels", cli="option", flags=("--slack-team",)),
@@ -260,10 +267,12 @@ VERBS: tuple[Verb, ...] = (
              JSON,
          )),
     Verb("link", "chat", chat_summary="link this channel to a project (and its experiment)",
-         chat_where="Run `/coco link PROJECT --mlflow-experiment EXP` in the project's channel.", args=(
+         chat_where="Run `/coco link PROJECT --mlflow-experiment EXP` (or `--wandb-project ENTITY/PROJECT`) "
+                    "in the project's channel.", args=(
              Arg("name", chat="word", required=True, metavar="PROJECT", missing="Name the project: `{usage}`."),
              Arg("experiments", chat="option", flags=("--mlflow-experiment", "--experiment"), repeat=True,
                  synopsis="--mlflow-experiment EXP"),
+             Arg("wandb_projects", chat="option", flags=("--wandb-project",), repeat=True, synopsis=""),
              Arg("primary_metric", chat="option", flags=("--primary-metric",), synopsis=""),
              Arg("goal", chat="option", flags=("--goal",), choices=("max", "min"), default="max", synopsis=""),
          )),

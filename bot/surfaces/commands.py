@@ -190,8 +190,8 @@ async def link(ctx: Context, args: CommandArgs) -> list[Reply]:
     """Channel-only: bot/verbs.py refuses it elsewhere and checks its flags before this runs."""
     msg, narrator, name = ctx.msg, ctx.narrator, args["name"]
     experiments: list[str] = [e for e in args["experiments"] if e]
-    if experiments:
-        tracker = ctx.hub.trackers.for_uri(ctx.hub.settings.resolved_tracking_uri())
+    if experiments or args["wandb_projects"]:
+        tracker, experiments = ctx.hub.trackers.for_new_project(mlflow=experiments, wandb=args["wandb_projects"])
         record = await narrator.add_project(
             name=name, tracker=tracker, experiments=experiments, primary_metric=args["primary_metric"],
             goal="min" if args["goal"] == "min" else "max", channels=[msg.channel_id],
@@ -204,6 +204,20 @@ async def link(ctx: Context, args: CommandArgs) -> list[Reply]:
     return [Reply(kind="notice", target="channel", project=record.name,
                   text=f"This channel is now linked to project {record.name} ({exps}). Plans announced here are "
                        "checked against its history, and entries of the project feed this channel.")]
+
+
+async def add_project(ctx: Context, args: CommandArgs) -> list[Reply]:
+    """``/coco project add NAME --mlflow-experiment EXP | --wandb-project ENTITY/PROJECT``: as the command
+    line's; it links no channel (``/coco link`` does, in the channel)."""
+    tracker, experiments = ctx.hub.trackers.for_new_project(mlflow=args["experiments"], wandb=args["wandb_projects"])
+    notices: list[str] = []
+    record = await ctx.narrator.add_project(
+        name=args["name"], tracker=tracker, experiments=experiments, primary_metric=args["primary_metric"],
+        goal="min" if args["goal"] == "min" else "max", notices=notices,
+    )
+    exps = ", ".join(record.experiment_names) or "its experiments"
+    text = " ".join([f"Project {record.name} reads its runs from {exps}.", *notices])
+    return [Reply(kind="notice", target="ephemeral", project=record.name, text=text)]
 
 
 async def set_project(ctx: Context, args: CommandArgs) -> list[Reply]:
@@ -278,6 +292,7 @@ HANDLERS: dict[str, CommandHandler] = {
     "digest schedule": digest_schedule,
     "link": link,
     "project": set_project,
+    "project add": add_project,
     "me": set_me,
 }
 

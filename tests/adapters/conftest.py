@@ -11,14 +11,19 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 # Before MLflow is imported anywhere: nothing may reach the internet.
 os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
 os.environ["DO_NOT_TRACK"] = "true"
+# Before wandb starts wandb-core: no error telemetry, nothing printed.
+os.environ["WANDB_ERROR_REPORTING"] = "false"
+os.environ["WANDB_SILENT"] = "true"
 
 import pytest
 
 from tests.adapters.tracker_seed import BY_KEY, Backend, Dataset, build_store, copy_store, make_tracker
+from tests.adapters.wandb_seed import ProjectsFake, WandbBackend, make_wandb_tracker, start_fake
 from tests.processes import free_port, stop_group, wait_healthy
 
 
@@ -69,8 +74,28 @@ def local_store(dataset: Dataset, tmp_path_factory: pytest.TempPathFactory) -> P
     return copy_store(dataset.db, tmp_path_factory.mktemp("mlflow-local") / "local.db")
 
 
-@pytest.fixture(params=["local", "rest"])
-async def backend(request: pytest.FixtureRequest, dataset: Dataset, local_store: Path) -> AsyncIterator[Backend]:
+@pytest.fixture(scope="session")
+def wandb_fake() -> Iterator[ProjectsFake]:
+    """The seeded history on the W&B fake (alpha, beta, scratch projects of entity ``team``)."""
+    fake = start_fake()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+@pytest.fixture(params=["local", "rest", "wandb"])
+async def backend(request: pytest.FixtureRequest, dataset: Dataset, local_store: Path) -> AsyncIterator[Any]:
+    """Each tracker under test: MLflow on a local store, MLflow through a real server, W&B through
+    the real ``wandb`` client and the fake GraphQL server."""
+    if request.param == "wandb":
+        fake = request.getfixturevalue("wandb_fake")
+        wandb_tracker = make_wandb_tracker(fake)
+        try:
+            yield WandbBackend(fake, wandb_tracker)
+        finally:
+            await wandb_tracker.aclose()
+        return
     from mlflow.tracking import MlflowClient
 
     if request.param == "local":

@@ -48,8 +48,8 @@ def test_servers(uri: str) -> None:
 @pytest.mark.parametrize(
     ("uri", "kind", "says"),
     [
-        ("wandb://team/project", "mlflow", "W&B support is not built yet"),
-        ("sqlite:///x.db", "wandb", "W&B support is not built yet"),
+        ("wandb://", "mlflow", "is wandb's, but the tracker kind given is 'mlflow'"),
+        ("sqlite:///x.db", "wandb", "is mlflow's, but the tracker kind given is 'wandb'"),
         ("databricks", "mlflow", "Databricks"),
         ("databricks://profile", "mlflow", "Databricks"),
         ("ftp://host/x", "mlflow", "Unsupported tracker URI scheme 'ftp': the known schemes are file, http, https"),
@@ -118,6 +118,46 @@ def test_a_registered_scheme_is_served_by_its_factory() -> None:
     found.factory("demo://x", "http://ui")
     assert made == [("demo://x", "http://ui")]
     assert registry.lookup("other") is None
+
+
+@pytest.mark.parametrize(
+    ("uri", "base"),
+    [("wandb://", None), ("wandb+http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+     ("wandb+https://wandb.example.org/", "https://wandb.example.org"), ("wandb://wandb.example.org", "https://wandb.example.org")],
+)
+def test_wandb_uris(uri: str, base: str | None) -> None:
+    from adapters._wandb_names import base_url_of, uri_for
+    from adapters.wandb_api import WandbTracker
+
+    tracker = open_tracker(uri, kind="wandb")
+    assert isinstance(tracker, WandbTracker) and isinstance(tracker, Tracker)
+    assert tracker.kind == "wandb" and tracker.uri == uri.strip()
+    assert base_url_of(uri) == base
+    assert base_url_of(uri_for(base)) == base
+
+
+def test_import_adapters_stays_light_with_wandb() -> None:
+    code = (
+        "import sys, adapters\n"
+        "t = adapters.open_tracker('wandb+http://127.0.0.1:9', kind='wandb')\n"
+        "t.run_ref_pattern.findall('x0a1b2c3 baseline')\n"
+        "print(','.join(m for m in ('wandb', 'mlflow') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""  # wandb is imported on the tracker's first call, not before
+
+
+def test_composite_uri_opens_both_members() -> None:
+    from adapters.composite import CompositeTracker, composite_uri
+
+    uri = composite_uri([("mlflow", "sqlite:///x.db"), ("wandb", "wandb+http://127.0.0.1:9")])
+    tracker = open_tracker(uri, kind="multi")
+    assert isinstance(tracker, CompositeTracker) and isinstance(tracker, Tracker)
+    assert tracker.uri == uri and tracker.kind == "multi"
+    assert sorted(tracker.members) == ["mlflow", "wandb"]
+    assert tracker.looks_like_run_ref("ab" * 16) and tracker.looks_like_run_ref("x0a1b2c3")
+    found = tracker.run_ref_pattern.findall(f"{'ab' * 16} and x0a1b2c3, not baseline")
+    assert found == ["ab" * 16, "x0a1b2c3"]
 
 
 def test_run_ref_pattern_by_kind() -> None:

@@ -146,6 +146,23 @@ class Backend:
     def tags_of(self, run_id: str) -> dict[str, str]:
         return dict(self.client.get_run(run_id).data.tags)
 
+    # -- what the contract suite asks of every backend (tests/adapters/wandb_seed.py has W&B's) --------
+    def run_id(self, key: str) -> str:
+        return BY_KEY[key].run_id
+
+    def seeded(self, *keys: str) -> list[str]:
+        return [BY_KEY[k].run_id for k in keys]
+
+    def note_of(self, run_id: str) -> str:
+        return self.tags_of(run_id).get("mlflow.note.content", "")
+
+    def mark_of(self, run_id: str, entry_id: str) -> str | None:
+        """The entry MLflow's ``coco.entry_id`` tag names (the entry written last)."""
+        return self.tags_of(run_id).get("coco.entry_id")
+
+    def delete_run(self, run_id: str) -> None:
+        self.client.delete_run(run_id)
+
 
 def make_tracker(
     kind: str, *, local_store: Path | None = None, server: str | None = None, **options: Any

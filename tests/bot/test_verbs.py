@@ -39,6 +39,8 @@ HELP_TEXT = """\
 /coco digest schedule mon 09:00 — post the digest in this channel every week
 /coco link PROJECT --mlflow-experiment EXP — link this channel to a project (and its experiment)
 /coco project NAME — the project your DMs go to
+/coco project add NAME [--mlflow-experiment EXP] [--wandb-project ENTITY/PROJECT] — create or update a project \
+(its MLflow experiment or W&B project)
 /coco me TRACKER_USER — who you are in the tracker (so "my runs" means yours)
 /coco help — this list"""
 
@@ -186,16 +188,30 @@ def test_digest_and_its_schedule() -> None:
 
 def test_link_reads_its_flags() -> None:
     command = parse("link churn --mlflow-experiment churn-model --primary-metric val_auc --goal min")
-    assert command.values == {"name": "churn", "experiments": ["churn-model"], "primary_metric": "val_auc",
-                              "goal": "min"}
+    assert command.values == {"name": "churn", "experiments": ["churn-model"], "wandb_projects": [],
+                              "primary_metric": "val_auc", "goal": "min"}
     command = parse('link "churn model" --experiment a --experiment b', in_channel=True)
-    assert command.values == {"name": "churn model", "experiments": ["a", "b"], "primary_metric": None,
-                              "goal": "max"}
+    assert command.values == {"name": "churn model", "experiments": ["a", "b"], "wandb_projects": [],
+                              "primary_metric": None, "goal": "max"}
     # Slack turns "--" into a dash as people type, and quotes into curly ones.
     command = parse("link \u201cchurn model\u201d \u2014mlflow-experiment churn-model")
     assert command.values["name"] == "churn model" and command.values["experiments"] == ["churn-model"]
-    assert parse("link churn").values == {"name": "churn", "experiments": [], "primary_metric": None, "goal": "max"}
+    assert parse("link churn").values == {"name": "churn", "experiments": [], "wandb_projects": [],
+                                          "primary_metric": None, "goal": "max"}
     assert parse("link churn --mlflow-experiment")["experiments"] == []
+    command = parse("link churn --wandb-project team/churn --primary-metric val_auc")
+    assert command["wandb_projects"] == ["team/churn"] and command["experiments"] == []
+
+
+def test_project_add_in_chat_reads_the_same_flags_as_the_command_line() -> None:
+    command = parse("project add churn --wandb-project team/churn --primary-metric val_auc --goal min")
+    assert command.key == "project add"
+    assert command.values == {"name": "churn", "experiments": [], "wandb_projects": ["team/churn"],
+                              "primary_metric": "val_auc", "goal": "min"}
+    assert parse("project churn").key == "project"  # choosing a default project is unchanged
+    args = verbs.build_cli_parser().parse_args(
+        ["project", "add", "churn", "--wandb-project", "team/churn", "--mlflow-experiment", "old"])
+    assert (args.wandb_projects, args.experiments) == (["team/churn"], ["old"])
 
 
 def test_link_mistakes_name_the_usage() -> None:
@@ -206,7 +222,8 @@ def test_link_mistakes_name_the_usage() -> None:
     assert refused("link churn extra") == f"I did not understand 'extra': {usage}."
     assert refused("link churn --bogus x") == f"I did not understand '--bogus': {usage}."
     said = refused("link churn --mlflow-experiment e", in_channel=False)
-    assert said == "Run `/coco link PROJECT --mlflow-experiment EXP` in the project's channel."
+    assert said == ("Run `/coco link PROJECT --mlflow-experiment EXP` (or `--wandb-project ENTITY/PROJECT`) "
+                    "in the project's channel.")
 
 
 # -- the command line and the manifest ------------------------------------------------------------------------
