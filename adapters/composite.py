@@ -198,17 +198,29 @@ class CompositeTracker:
 
     async def write_note(self, run_id: str, *, entry_id: str, section: str) -> None:
         """Written by the member the run was read from (else the first that has it)."""
-        owner = self._owner.get(run_id.strip())
-        order = [owner] if owner else []
-        order += [k for k in self._members if k != owner]
-        missing: RunNotFoundError | None = None
-        for kind in order:
+        missing = RunNotFoundError(run_id)
+        for member in self._owners_first(run_id):
             try:
-                await self._members[kind].write_note(run_id, entry_id=entry_id, section=section)
+                await member.write_note(run_id, entry_id=entry_id, section=section)
                 return
             except RunNotFoundError as none:
                 missing = none
-        raise missing or RunNotFoundError(run_id)
+        raise missing
+
+    async def remove_note(self, run_id: str, *, entry_id: str) -> None:
+        """Taken out by the member the run was read from (else the first that has it)."""
+        missing = RunNotFoundError(run_id)
+        for member in self._owners_first(run_id):
+            try:
+                await member.remove_note(run_id, entry_id=entry_id)
+                return
+            except RunNotFoundError as none:
+                missing = none
+        raise missing
+
+    def _owners_first(self, run_id: str) -> list[Tracker]:
+        owner = self._owner.get(run_id.strip())
+        return [self._members[k] for k in ([owner] if owner else []) + [k for k in self._members if k != owner]]
 
     async def aclose(self) -> None:
         for member in self._members.values():

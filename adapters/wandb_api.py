@@ -54,8 +54,9 @@ from adapters._wandb_names import (
     looks_like_run_ref,
     pattern_with,
     read_wandb_tags,
+    upsert,
 )
-from adapters.tracker import RUN_ID_MIN_PREFIX, Experiment, RunPage, TrackedRun, merge_note
+from adapters.tracker import RUN_ID_MIN_PREFIX, Experiment, RunPage, TrackedRun, drop_note_line, merge_note
 from adapters.wandb_offline import OfflineRuns, offline_dir
 from core.errors import AmbiguousRunIdError, RunNotFoundError, TrackerUnavailableError, UserInputError
 
@@ -72,11 +73,6 @@ _NOT_RUNNING = frozenset({"FINISHED", "FAILED", "KILLED"})
 _KNOWN_CAP = 200_000  # run id -> project entries kept for unscoped lookups (a few MB at most)
 _LETTER_ID = re.compile(r"[a-z]{6,8}")
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
-_UPSERT = (
-    "mutation UpsertBucket($id: String!{decl}) {{\n"
-    "  upsertBucket(input: {{id: $id{args}}}) {{ bucket {{ id name notes tags }} }}\n"
-    "}}"
-)
 
 
 # Fields of wandb's Runs query COCO never reads. historyKeys (every key ever logged, with its type
@@ -389,13 +385,18 @@ class WandbTracker:
                 changes["notes"] = ("String", note)
             if COCO_TAG not in labels:
                 changes["tags"] = ("[String!]", [*labels, COCO_TAG])
-            if not changes:
-                return
-            decl = "".join(f", ${k}: {t}" for k, (t, _v) in changes.items())
-            args = "".join(f", {k}: ${k}" for k in changes)
-            # Run._exec is how Run.update() itself sends UpsertBucket (wandb 0.31); only these fields go.
-            run._exec(_UPSERT.format(decl=decl, args=args), id=run.storage_id,
-                      **{k: v for k, (_t, v) in changes.items()})
+            upsert(run, changes)
+
+        await self._call(write)
+
+    async def remove_note(self, run_id: str, *, entry_id: str) -> None:
+        """Take the entry's line out of COCO's block of the run's notes (the person's text kept)."""
+        ref = self._checked_ref(run_id)
+
+        def write() -> None:
+            run, _path = self._resolve(ref, [])
+            note, _newest = drop_note_line(run.notes or "", entry_id)
+            upsert(run, {"notes": ("String", note)} if note != (run.notes or "") else {})
 
         await self._call(write)
 
@@ -693,3 +694,4 @@ class WandbTracker:
 def _first_line(text: object, limit: int = 240) -> str:
     line = str(text).strip().splitlines()[0] if str(text).strip() else "unknown error"
     return line if len(line) <= limit else line[: limit - 1] + "…"
+

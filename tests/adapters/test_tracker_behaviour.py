@@ -306,6 +306,19 @@ async def test_write_note_folds_old_lines_within_the_limit(backend: Backend) -> 
     assert f"… and {40 - shown} older entries: see `coco entries`" in note
 
 
+async def test_remove_note_takes_out_the_entry_line_and_keeps_the_persons_text(backend: Backend) -> None:
+    run_id = backend.new_run(note="my own words")
+    await backend.tracker.write_note(run_id, entry_id="entry-1", section="2026-03-02 18:00 · ana · entry entry-1 — a")
+    await backend.tracker.write_note(run_id, entry_id="entry-2", section="2026-03-03 09:00 · bob · entry entry-2 — b")
+    await backend.tracker.remove_note(run_id, entry_id="entry-2")
+    note = backend.note_of(run_id)
+    assert note.startswith("my own words") and "entry entry-1 — a" in note and "entry-2" not in note
+    await backend.tracker.remove_note(run_id, entry_id="entry-1")
+    assert backend.note_of(run_id) == "my own words"
+    await backend.tracker.remove_note(run_id, entry_id="entry-9")  # never there: nothing changes
+    assert backend.note_of(run_id) == "my own words"
+
+
 async def test_write_note_on_a_run_without_note(backend: Backend) -> None:
     run_id = backend.new_run()
     await backend.tracker.write_note(run_id, entry_id="e", section="only COCO")
