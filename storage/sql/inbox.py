@@ -87,6 +87,12 @@ class SqlInbox(SqlStore):
             .order_by(col(_Inbox.created_at), col(_Inbox.id))
             .limit(limit)
         )
+        # Most polls find nothing: look first without the write lock (on SQLite a writing
+        # transaction holds the whole database, and acks are waiting to write).
+        async with self._session() as session:
+            if (await session.exec(select(_Inbox.id).where(due, col(_Inbox.platform) == platform).limit(1))).first() \
+                    is None:
+                return []
         if not self._sqlite:
             stmt = stmt.with_for_update(skip_locked=True)
         async with self._session(write=True) as session:
