@@ -118,6 +118,8 @@ class Inbox:
         self.boot = uuid.uuid4().hex[:8]
         self.worker = f"{self.platform}-inbox:{self.host}:{os.getpid()}:{self.boot}"
         self._held: set[asyncio.Task[None]] = set()
+        # Ids of the events and reply jobs this worker is working on: the leases it renews.
+        self._holding: set[str] = set()
         self._intake_open = True
 
     @property
@@ -156,6 +158,13 @@ class Inbox:
     # -- handling ------------------------------------------------------------------------------------
     async def handle(self, item: InboxRecord) -> None:
         """Handle one claimed event: the conversation, then its replies stored as jobs and posted."""
+        self._holding.add(item.id)
+        try:
+            await self._handle(item)
+        finally:
+            self._holding.discard(item.id)
+
+    async def _handle(self, item: InboxRecord) -> None:
         token = ENTRY_ORIGIN.set(item.id)
         try:
             owed = await self.front.handle_inbound(item)
@@ -175,8 +184,14 @@ class Inbox:
         await self.post_in_order(jobs)
 
     async def post_in_order(self, jobs: Iterable[JobRecord]) -> None:
-        for job in jobs:
-            await self.post(job)
+        waiting = list(jobs)
+        self._holding.update(job.id for job in waiting)
+        try:
+            for job in waiting:
+                await self.post(job)
+                self._holding.discard(job.id)
+        finally:
+            self._holding.difference_update(job.id for job in waiting)
 
     async def post(self, job: JobRecord) -> None:
         """Post one owed reply (looking first when an earlier attempt may have posted), remember
@@ -245,7 +260,8 @@ class Inbox:
         while not stop.is_set():
             try:
                 if loop.time() - renewed >= RENEW_S:
-                    await self.store.renew_leases(worker=self.worker, lease_seconds=LEASE_S)
+                    await self.store.renew_leases(worker=self.worker, ids=sorted(self._holding),
+                                                  lease_seconds=LEASE_S)
                     renewed = loop.time()
                 await self.recover_once()
             except Exception:

@@ -315,8 +315,8 @@ class InboxStore(Protocol):
         """Queue a failed event again while it has attempts left, else fail it; True when retried."""
         ...
 
-    async def renew_leases(self, *, worker: str, lease_seconds: int) -> int:
-        """Extend every lease ``worker`` holds (events and jobs)."""
+    async def renew_leases(self, *, worker: str, ids: Sequence[str], lease_seconds: int) -> int:
+        """Extend the leases ``worker`` holds on these events and jobs."""
         ...
 
     async def release_claims(self, *, worker: str) -> int:

@@ -69,7 +69,8 @@ async def test_a_dead_workers_events_are_claimed_once_by_the_live_ones(
     assert all(item.attempts == 1 for batch in claims for item in batch)  # the lost attempt is counted
     # a lease that passes without renewal frees them too; renewal keeps them
     later = utcnow() + dt.timedelta(seconds=60)
-    assert await repo.renew_leases(worker="a", lease_seconds=300) == len(claims[0])
+    assert await repo.renew_leases(worker="a", ids=[i.id for i in claims[0]], lease_seconds=300) == len(claims[0])
+    assert await repo.renew_leases(worker="a", ids=[i.id for i in claims[1]], lease_seconds=300) == 0  # not a's
     again = await repo.claim_inbound(platform="slack", worker="d", lease_seconds=30, now=later, limit=50)
     assert {i.event_key for i in again} == {i.event_key for i in (*claims[1], *claims[2])}
 
