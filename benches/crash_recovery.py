@@ -202,7 +202,7 @@ def main() -> int:
             port = _free_port()
             proc = _start(env, port, log)
             events = _events(round_no, args.events, args.people)
-            kill_after = rng.uniform(0.05, 3.0)
+            kill_after = rng.uniform(0.05, 15.0)  # during the burst, or while it structures and replies
             acked = asyncio.run(_burst(f"http://127.0.0.1:{port}/slack/events", events, kill_after, proc))
             proc.wait(timeout=30)
             at_kill = _state(database, fake, acked)

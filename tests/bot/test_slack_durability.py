@@ -242,3 +242,20 @@ def test_sigterm_exits_within_10_s_and_the_next_start_finishes_the_rest(bot: Bot
 
     bot.start()
     _assert_all_there(bot, slack_fake, events)
+
+
+async def test_a_reply_posted_before_a_crash_is_not_posted_again(slack: Any) -> None:
+    """The instant between posting a reply and recording it: the retry finds the post by the key in
+    its message metadata (read back with conversations.replies, as from Slack) and posts nothing."""
+    bot, fake = slack.bot, slack.fake
+    call = {"method": "chat.postMessage", "pace": "D1",
+            "args": {"channel": "D1", "thread_ts": "1700000000.000100", "text": "Logged.", "blocks": [],
+                     "unfurl_links": False, "unfurl_media": False}}
+    first = await bot.send_owed(call, key="row1:0", look_first=False)
+    assert first is not None and len(fake.posts()) == 1
+    assert fake.posts()[0].args["metadata"] == {"event_type": "coco_reply", "event_payload": {"key": "row1:0"}}
+    again = await bot.send_owed(call, key="row1:0", look_first=True)  # the crashed attempt had posted it
+    assert again == first and len(fake.posts()) == 1
+    assert [c.args.get("include_all_metadata") for c in fake.of("conversations.replies")] == ["1"]
+    never = await bot.send_owed(call, key="row1:1", look_first=True)  # its attempt died before posting
+    assert never is not None and never != first and len(fake.posts()) == 2
