@@ -7,15 +7,16 @@ this module's ``deliver`` and ``post_digest``.
 
 How a request is served, and why:
 
-* Bolt verifies the signature and the timestamp (401 otherwise) and the listener acks at once: the
-  HTTP answer (or the Socket Mode ack) goes out before anything slow. Events are acked by Bolt
-  itself; commands, buttons and modal submissions call ``ack()`` first thing.
-* The work (engine, tracker, chart, Web API calls) runs afterwards as a task on the same event loop
-  (``Runtime.submit``). What is CPU-bound (the local engine, the chart) runs in a thread, so the loop
-  keeps acking while an entry is structured.
-* The conversation claims each inbound's dedupe key (``event_id``; a command's or click's
-  ``trigger_id``; a modal's view id and hash) in the store before anything else, so Slack's retries
-  (``X-Slack-Retry-Num``, which Bolt does not filter) and duplicate deliveries do nothing twice.
+* Bolt verifies the signature and the timestamp (401 otherwise). The listener then stores the event
+  in the durable inbox (``bot.inbox``: raw payload and dedupe key, in the one ``INSERT`` that also
+  dedupes it) and only then is Slack answered (``process_before_response=True``): an acked event is
+  in the database. A failed store raises, Bolt answers 500, and Slack retries.
+* The dedupe key is the ``event_id`` (a command's or click's ``trigger_id``; a modal's view id and
+  hash), so Slack's retries (``X-Slack-Retry-Num``, which Bolt does not filter) and duplicate
+  deliveries are stored once and do nothing twice.
+* The work (engine, tracker, chart) runs afterwards as a task on the same event loop; what is
+  CPU-bound runs in a thread. Replies become stored Web API calls (jobs) posted once each
+  (``send_owed``: a post carries its job's key in its message metadata, so a retry finds it).
 * Posts to one channel are paced by the runtime (about one a second, Slack's guidance) and a 429 is
   retried after its ``Retry-After`` (``AsyncRateLimitErrorRetryHandler``).
 * Slack's mention syntax (``<@U123>``, ``<@U123|name>``) is stripped here: the conversation sees text.
