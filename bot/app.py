@@ -14,7 +14,7 @@ from narrative.engine import Engine
 from narrative.service import Narrator
 from narrative.usage import RepositoryUsageRecorder, UsageRecorder
 from narrative.workspace import enter_workspace, workspace_ids
-from storage.ports import Repository
+from storage.ports import InboxQueue, Repository
 from storage.records import ProjectRecord
 
 log = logging.getLogger("coco")
@@ -203,6 +203,12 @@ class NarratorHub:
         narrator = self._make(await enter_workspace(self._store, workspace_key, platform=platform))
         self._by_key[workspace_key] = narrator
         return narrator
+
+    @property
+    def inbox(self) -> InboxQueue:
+        """The durable inbox and the job queue behind it (``bot.inbox``): cross-workspace by design,
+        like the job worker, so it is the store itself, seen through that port only."""
+        return self._store
 
     def for_workspace_id(self, workspace_id: str) -> Narrator:
         return self._make(workspace_id)

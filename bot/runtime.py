@@ -10,7 +10,10 @@ platform API calls). Everything else lives here, once:
 * the job worker (pending entries, tracker write-backs), whose finished entries update the message
   that showed them, through the front end's ``deliver``;
 * the weekly digest scheduler, posting through the front end's ``post_digest``;
-* start, drain and stop.
+* the durable inbox (``bot.inbox``) when the front end offers one: events stored before their ack,
+  finished after any restart, replies posted once as jobs;
+* start, drain and stop (stop is bounded: intake first, a few seconds for work in hand, the rest is
+  left stored for the next start).
 
 The front end's side is :class:`FrontEnd`: ``deliver(reply)`` posts a reply and says where it went
 (the runtime then remembers the message, so later clicks and thread replies find it), and
@@ -27,9 +30,10 @@ import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from bot.conversation import Conversation
+from bot.inbox import DurableFrontEnd, Inbox
 from bot.messages import InboundMessage, Reply
 from bot.settings import Settings
 
@@ -41,6 +45,10 @@ if TYPE_CHECKING:
     from narrative.types import Digest
 
 log = logging.getLogger("coco.runtime")
+
+# At stop, work in hand gets this long before what is left is released for the next start; with
+# closing the store and the HTTP server the process exits well within 10 s of SIGTERM.
+STOP_GRACE_S = 4.0
 
 
 @dataclass(frozen=True)
@@ -124,6 +132,9 @@ class Runtime:
         self._inflight: set[asyncio.Task[None]] = set()
         self._stop = asyncio.Event()
         self._background: list[asyncio.Task[None]] = []
+        # The durable inbox, when the front end can translate stored events and send stored calls.
+        durable = hasattr(front, "handle_inbound") and hasattr(front, "send_owed")
+        self.inbox: Inbox | None = Inbox(self, cast(DurableFrontEnd, front)) if durable else None
 
     # -- lifecycle ------------------------------------------------------------------------------
     @property
@@ -152,10 +163,15 @@ class Runtime:
                 asyncio.create_task(self._worker_loop(), name="coco-jobs"),
                 asyncio.create_task(self._scheduler(), name="coco-digests"),
             ]
+            if self.inbox is not None:
+                self._background.append(asyncio.create_task(self.inbox.loop(self._stop), name="coco-inbox"))
 
     def submit(self, work: Coroutine[Any, Any, None]) -> None:
         """Run ``work`` after the ack, on this loop; ``drain`` waits for it."""
-        task = asyncio.get_running_loop().create_task(work)
+        self.track(asyncio.get_running_loop().create_task(work))
+
+    def track(self, task: asyncio.Task[None]) -> None:
+        """Count a task as inbound work: ``drain`` waits for it."""
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
 
@@ -165,10 +181,16 @@ class Runtime:
         while self._inflight and time.monotonic() < deadline:
             await asyncio.wait(list(self._inflight), timeout=min(1.0, max(0.0, deadline - time.monotonic())))
 
-    async def stop(self) -> None:
-        """Drain inbound work, stop the background loops, close the store (when the runtime opened it)."""
-        await self.drain(timeout=30.0)
+    async def stop(self, *, grace: float = STOP_GRACE_S) -> None:
+        """Give inbound work ``grace`` seconds, stop the background loops, close the store (when the
+        runtime opened it). With a durable inbox, what is not finished by then stays stored and is
+        released for the next start; without one, inbound work is drained as before."""
         self._stop.set()
+        if self.inbox is not None:
+            await self.inbox.shutdown(grace=grace)
+        await self.drain(timeout=grace if self.inbox is not None else 30.0)
+        for task in list(self._inflight):
+            task.cancel()
         for task in self._background:
             task.cancel()
         for task in self._background:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from storage.records import (
     ApproachRecord,
@@ -25,6 +25,7 @@ from storage.records import (
     EntryStatus,
     EntryStructure,
     Goal,
+    InboxRecord,
     JobRecord,
     MetricChange,
     ProjectRecord,
@@ -40,6 +41,8 @@ __all__ = [
     "ChatStore",
     "EntryStore",
     "HistoryStore",
+    "InboxQueue",
+    "InboxStore",
     "JobQueue",
     "ProjectStore",
     "Repository",
@@ -294,9 +297,70 @@ class TeamsStore(Protocol):
         ...
 
 
+class InboxStore(Protocol):
+    """The durable inbox of chat events: stored (raw payload, dedupe key) before the platform's ack,
+    claimed under a lease by a live worker of any replica, and handed off as reply jobs. Like the
+    job queue it works across workspaces: one worker pool serves every tenant."""
+
+    async def accept_event(
+        self,
+        workspace_id: str,
+        *,
+        platform: str,
+        event_key: str,
+        kind: str,
+        payload: dict[str, Any],
+        worker: str,
+        lease_seconds: int,
+    ) -> InboxRecord | None:
+        """Store the event claimed by ``worker``, in the transaction that dedupes it; None if seen before."""
+        ...
+
+    async def claim_inbound(
+        self, *, platform: str, worker: str, lease_seconds: int, limit: int = 20, now: dt.datetime | None = None
+    ) -> list[InboxRecord]:
+        """Claim events nobody handles: queued and due, or running under a lease that has passed."""
+        ...
+
+    async def hand_off_inbound(
+        self, inbox_id: str, *, worker: str, job_kind: str, replies: Sequence[dict[str, Any]], lease_seconds: int
+    ) -> list[JobRecord]:
+        """Mark the event handled and queue its replies as jobs claimed by ``worker``, in one transaction."""
+        ...
+
+    async def retry_inbound(self, inbox_id: str, *, error: str, retry_at: dt.datetime | None,
+                            max_attempts: int) -> bool:
+        """Queue a failed event again while it has attempts left, else fail it; True when retried."""
+        ...
+
+    async def renew_leases(self, *, worker: str, ids: Sequence[str], lease_seconds: int) -> int:
+        """Extend the leases ``worker`` holds on these events and jobs."""
+        ...
+
+    async def release_claims(self, *, worker: str) -> int:
+        """Hand back, due at once, what ``worker`` holds (shutdown)."""
+        ...
+
+    async def claim_holders(self) -> list[str]:
+        """Every worker holding a claim on an event or a job."""
+        ...
+
+    async def expire_claims(self, *, workers: Sequence[str]) -> int:
+        """End the leases of workers known to be dead."""
+        ...
+
+    async def inbound_counts(self, *, platform: str) -> dict[str, int]:
+        """How many events are in each state."""
+        ...
+
+
+class InboxQueue(InboxStore, JobQueue, Protocol):
+    """What an inbox worker uses: the inbox and the job queue its replies go through."""
+
+
 class Repository(
-    WorkspaceStore, ProjectStore, EntryStore, RunCache, HistoryStore, ChatStore, JobQueue, UsageStore, TeamsStore,
-    Protocol
+    WorkspaceStore, ProjectStore, EntryStore, RunCache, HistoryStore, ChatStore, JobQueue, UsageStore, InboxStore,
+    TeamsStore, Protocol,
 ):
     """Every port at once, over one connection pool."""
 

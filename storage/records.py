@@ -24,6 +24,8 @@ EntryStatus = Literal["structured", "pending"]
 ApproachStatus = Literal["open", "adopted", "exhausted", "abandoned"]
 DecisionKind = Literal["metric_switch", "model_selection", "abandon", "adopt", "other"]
 JobStatus = Literal["queued", "running", "done", "failed"]
+# An inbound event: queued or running (being handled), handled (its replies are queued as jobs), done, failed.
+InboxStatus = Literal["queued", "running", "handled", "done", "failed"]
 
 
 def utcnow() -> dt.datetime:
@@ -203,6 +205,23 @@ class JobRecord(BaseModel):
     run_after: dt.datetime = Field(default_factory=utcnow)
     dedupe_key: str | None = None
     last_error: str | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class InboxRecord(BaseModel):
+    """One inbound chat event in the durable inbox: stored before its ack, finished by a worker."""
+
+    id: str
+    workspace_id: str
+    platform: str = ""
+    event_key: str
+    kind: str = ""
+    payload: dict[str, Any] | None = None
+    status: InboxStatus = "queued"
+    attempts: int = 0
+    run_after: dt.datetime = Field(default_factory=utcnow)
+    last_error: str | None = None
+    locked_by: str | None = None
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 

@@ -12,6 +12,7 @@ from storage.sql.base import SQLITE_BEGIN
 from storage.sql.chat import SqlChatStore
 from storage.sql.entries import SqlEntryStore
 from storage.sql.history import SqlHistoryStore
+from storage.sql.inbox import SqlInbox
 from storage.sql.jobs import SqlJobQueue
 from storage.sql.projects import SqlProjectStore
 from storage.sql.runs import SqlRunCache
@@ -32,6 +33,7 @@ class SqlRepository(
     SqlJobQueue,
     SqlUsageStore,
     SqlTeamsStore,
+    SqlInbox,
 ):
     """Every store over one async engine; build it with ``storage.db.open_repository``."""
 

@@ -151,6 +151,9 @@ class EntryRow(SQLModel, table=True):
         # ``id`` closes both indexes so keyset paging on (at, id) is served by the index alone.
         Index("ix_coco_entry_workspace_project_at", "workspace_id", "project_id", "at", "id"),
         Index("ix_coco_entry_workspace_author_at", "workspace_id", "author", "at"),
+        # One entry per inbound event: a replayed event (after a crash) finds its entry instead of
+        # adding a second. NULL origins (the CLI) never collide.
+        UniqueConstraint("workspace_id", "origin", name="uq_coco_entry_workspace_origin"),
     )
 
     id: str = Field(primary_key=True)  # uuid4().hex[:12]: short enough to type
@@ -167,6 +170,8 @@ class EntryRow(SQLModel, table=True):
     thread_ts: str | None = None
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The inbound event the entry came from (``storage.origin``), storage's own: not in the record.
+    origin: str | None = None
 
 
 class RunSnapshotRow(SQLModel, table=True):
@@ -240,9 +245,17 @@ class DecisionRow(SQLModel, table=True):
 
 
 class ProcessedEventRow(SQLModel, table=True):
+    """The inbox: every inbound chat event, stored (raw payload and dedupe key) before it is acked.
+
+    It began as a dedupe log (``event_key`` only); since 0004 the same row is the durable inbox: the
+    unique key dedupes a delivery and the insert stores its payload in one statement, and the worker
+    claims rows under a lease as ``coco_job`` does, so an acked event is finished after any restart,
+    on any replica. Rows written only to dedupe (``claim_event``) are born ``done``."""
+
     __tablename__ = "coco_processed_event"
     __table_args__ = (
         UniqueConstraint("workspace_id", "event_key", name="uq_coco_processed_event_workspace_key"),
+        Index("ix_coco_processed_event_status_run_after", "status", "run_after"),
         _workspace_fk("coco_processed_event"),
     )
 
@@ -250,6 +263,17 @@ class ProcessedEventRow(SQLModel, table=True):
     workspace_id: str
     event_key: str
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # for pruning
+    platform: str = ""
+    kind: str = ""
+    payload: dict[str, Any] | None = Field(default=None, sa_type=JSON(none_as_null=True))
+    status: str = "done"  # queued | running | handled | done | failed
+    attempts: int = Field(default=0, sa_type=Integer)
+    run_after: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    locked_by: str | None = None
+    locked_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class JobRow(SQLModel, table=True):

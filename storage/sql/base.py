@@ -17,10 +17,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import datetime as dt
 import json
+from collections import deque
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, TypeVar
@@ -103,6 +105,57 @@ def _describe(exc: BaseException) -> str:
     return f"COCO's database failed: {detail[:300]}"
 
 
+class WriteGate:
+    """One writing transaction at a time in this process, urgent ones first (SQLite only).
+
+    SQLite lets one writer in at a time anyway; without this gate, the writers of one process wait
+    for each other inside SQLite's busy handler, which sleeps in growing steps (up to 100 ms) and
+    serves nobody in order: under a burst an ack that must store its event waited seconds behind the
+    workers' writes. Here they queue in the event loop instead, and an urgent writer (storing an
+    inbound event before its ack) goes before every queued ordinary one. Re-entrant per task, so a
+    write nested in another write of the same task does not deadlock. Other processes (the CLI next
+    to the bot) still meet at SQLite's lock, with its busy timeout."""
+
+    def __init__(self) -> None:
+        self._busy = False
+        self._owner: asyncio.Task[object] | None = None
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._ordinary: deque[asyncio.Future[None]] = deque()
+
+    @asynccontextmanager
+    async def hold(self, *, urgent: bool) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if task is not None and self._owner is task:
+            yield
+            return
+        if self._busy:
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            (self._urgent if urgent else self._ordinary).append(waiter)
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():
+                    self._hand_on()  # it was handed to us just as we were cancelled: pass it on
+                raise
+        else:
+            self._busy = True
+        self._owner = task
+        try:
+            yield
+        finally:
+            self._owner = None
+            self._hand_on()
+
+    def _hand_on(self) -> None:
+        for queue in (self._urgent, self._ordinary):
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)  # ownership passes straight on: ``_busy`` stays True
+                    return
+        self._busy = False
+
+
 class SqlStore:
     """One async engine and the plumbing on it; every per-aggregate store derives from this, so that
     ``SqlRepository`` can combine them over a single engine and connection pool."""
@@ -110,6 +163,7 @@ class SqlStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._sqlite = engine.dialect.name == "sqlite"
+        self._write_gate = WriteGate()
 
     @property
     def engine(self) -> AsyncEngine:
@@ -119,8 +173,18 @@ class SqlStore:
         await self._engine.dispose()
 
     @asynccontextmanager
-    async def _session(self, *, write: bool = False) -> AsyncIterator[AsyncSession]:
-        """One transaction, committed on success, rolled back on any exception."""
+    async def _session(self, *, write: bool = False, urgent: bool = False) -> AsyncIterator[AsyncSession]:
+        """One transaction, committed on success, rolled back on any exception. On SQLite a writing
+        one first passes this process's ``WriteGate`` (``urgent``: ahead of the queue)."""
+        if write and self._sqlite:
+            async with self._write_gate.hold(urgent=urgent), self._transaction(write=True) as session:
+                yield session
+            return
+        async with self._transaction(write=write) as session:
+            yield session
+
+    @asynccontextmanager
+    async def _transaction(self, *, write: bool) -> AsyncIterator[AsyncSession]:
         try:
             async with AsyncSession(self._engine, expire_on_commit=False) as session:
                 if write and self._sqlite:

@@ -15,9 +15,17 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.errors import EmptyTextError, StorageError, UserInputError
+from storage.origin import ENTRY_ORIGIN
 from storage.records import EntryRecord, EntrySource, EntryStatus, EntryStructure, utcnow
-from storage.sql.base import MAX_ERROR_CHARS, SqlStore, decode_token, encode_token, utc
-from storage.tables import EntryRow
+from storage.sql.base import MAX_ERROR_CHARS, SqlStore, decode_token, encode_token, new_id, utc
+from storage.tables import EntryRow, JobRow
+
+# The job that finishes a pending entry (``narrative.service.STRUCTURE_JOB``; a test holds them
+# equal). ``add_entry`` queues it with the entry, in one transaction, so no pending entry is ever
+# without the job that finishes it, whatever dies when. It is due only after a grace period: the
+# writer normally structures the entry at once, and the job then finds it structured and stops.
+PENDING_ENTRY_JOB = "structure_entry"
+PENDING_ENTRY_GRACE = dt.timedelta(minutes=5)
 
 
 def _new_entry_id() -> str:
@@ -59,6 +67,7 @@ class SqlEntryStore(SqlStore):
             raise UserInputError("The text contains characters that are not valid Unicode.") from exc
         at = utc(at, "at")
         now = utcnow()
+        origin = ENTRY_ORIGIN.get()
         for _attempt in range(5):
             entry = EntryRecord(
                 id=_new_entry_id(),
@@ -76,12 +85,33 @@ class SqlEntryStore(SqlStore):
             )
             async with self._session(write=True) as session:
                 await self._require_project(session, workspace_id, project_id)
+                if origin is not None:
+                    # A replayed inbound (its first worker died) finds the entry it already stored.
+                    earlier = (
+                        await session.exec(
+                            select(EntryRow).where(
+                                col(EntryRow.workspace_id) == workspace_id, col(EntryRow.origin) == origin
+                            )
+                        )
+                    ).first()
+                    if earlier is not None:
+                        return _entry_record(earlier)
                 result = await session.exec(
                     self._insert(EntryRow)
-                    .values(**entry.model_dump())
+                    .values(**entry.model_dump(), origin=origin)
                     .on_conflict_do_nothing(index_elements=["id"])
                 )
                 if result.rowcount == 1:
+                    await session.exec(
+                        self._insert(JobRow)
+                        .values(
+                            id=new_id(), workspace_id=workspace_id, kind=PENDING_ENTRY_JOB,
+                            payload={"entry_id": entry.id, "project_id": project_id}, status="queued",
+                            attempts=0, run_after=now + PENDING_ENTRY_GRACE,
+                            dedupe_key=f"{PENDING_ENTRY_JOB}:{entry.id}", created_at=now, updated_at=now,
+                        )
+                        .on_conflict_do_nothing(index_elements=["workspace_id", "dedupe_key"])
+                    )
                     return entry
         raise StorageError("COCO's database failed: no free entry id after 5 tries.")
 

@@ -87,6 +87,16 @@ class SqlJobQueue(SqlStore):
             stmt = stmt.where(col(JobRow.kind).in_(list(kinds)))
         if workspace_id is not None:
             stmt = stmt.where(col(JobRow.workspace_id) == workspace_id)
+        # Most polls find nothing: look first without the write lock (on SQLite a writing transaction
+        # holds the whole database, and the bot's acks are waiting to write).
+        async with self._session() as session:
+            probe = select(JobRow.id).where(due)
+            if kinds is not None:
+                probe = probe.where(col(JobRow.kind).in_(list(kinds)))
+            if workspace_id is not None:
+                probe = probe.where(col(JobRow.workspace_id) == workspace_id)
+            if (await session.exec(probe.limit(1))).first() is None:
+                return []
         stmt = stmt.order_by(col(JobRow.run_after), col(JobRow.created_at), col(JobRow.id)).limit(limit)
         if not self._sqlite:
             stmt = stmt.with_for_update(skip_locked=True)

@@ -48,6 +48,8 @@ class FakeSlack:
     absent: set[str] = field(default_factory=set)  # channels COCO is not a member of
     retry_after: int = 1
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
+    # Messages posted, per channel, as conversations.history/replies return them (with metadata).
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     server: TestServer | None = None
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _outbox: asyncio.Queue[dict[str, Any]] | None = None
@@ -126,8 +128,23 @@ class FakeSlack:
             return {"ok": False, "error": "not_in_channel" if method == "chat.postMessage" else "channel_not_found"}
         if method == "chat.postMessage":
             ts = f"{int(time.time())}.{next(self._ts):06d}"
-            return {"ok": True, "channel": args.get("channel"), "ts": ts,
-                    "message": {"ts": ts, "text": args.get("text", "")}}
+            message: dict[str, Any] = {"type": "message", "ts": ts, "text": args.get("text", ""), "user": BOT_USER,
+                                       "bot_id": "BCOCO"}
+            if args.get("thread_ts"):
+                message["thread_ts"] = args["thread_ts"]
+            metadata = args.get("metadata")
+            if isinstance(metadata, str):  # form-encoded calls send it as JSON text
+                with contextlib.suppress(ValueError):
+                    metadata = json.loads(metadata)
+            if isinstance(metadata, dict):
+                message["metadata"] = metadata
+            self.messages.setdefault(str(args.get("channel")), []).append(message)
+            return {"ok": True, "channel": args.get("channel"), "ts": ts, "message": message}
+        if method in ("conversations.history", "conversations.replies"):
+            return self._read_back(method, args)
+        if method == "conversations.open":
+            # A DM is addressed by the person's id here; the fake files it under that id.
+            return {"ok": True, "channel": {"id": args.get("users")}}
         if method == "chat.update":
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
         if method == "chat.postEphemeral":
@@ -151,6 +168,20 @@ class FakeSlack:
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.server.port if self.server else 0}/ws"}
         return {"ok": False, "error": "unknown_method"}
+
+    def _read_back(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        """conversations.history (top-level messages, newest first) and conversations.replies (a
+        thread, oldest first) as Slack answers them: metadata only with ``include_all_metadata``."""
+        channel = self.messages.get(str(args.get("channel")), [])
+        limit = int(args.get("limit") or 100)
+        if method == "conversations.replies":
+            ts = str(args.get("ts") or "")
+            found = [m for m in channel if m["ts"] == ts or m.get("thread_ts") == ts][:limit]
+        else:
+            found = [m for m in reversed(channel) if m.get("thread_ts") in (None, m["ts"])][:limit]
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        return {"ok": True, "has_more": False,
+                "messages": [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in found]}
 
     async def _upload(self, request: web.Request) -> web.Response:
         self.uploads[request.match_info["file_id"]] = await request.read()

@@ -2,8 +2,8 @@
 post unprompted in Teams (the weekly digest in a bound channel, finished entries in a personal chat),
 in COCO's own database rather than the Agents SDK's ``MemoryStorage``, so restarts and replicas share it.
 
-Revision ID: 0006
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-02
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | None = "0003"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
