@@ -225,8 +225,8 @@ _PARAM_BEFORE = re.compile(
     r"delta|trees|steps?|epochs?|iters?|window|days?|len|length|leaves|layers?|heads?|" +
     "|".join(re.escape(w) for w in _SPOKEN_PARAMS) + r")\s*[:=]?\s*$|[@=#]\s*$"
 )
-_UNIT_AFTER = re.compile(
-    r"\s*(?:e-?\d|x\b|min|h\b|hrs?\b|hours?|ms|s\b|secs?|gb|mb|k\b|m\b|px|rows|samples|steps|epochs?|"
+_UNIT_AFTER = re.compile(  # (?<!\s): linear under any search, not only .match (issue 11)
+    r"(?<!\s)\s*(?:e-?\d|x\b|min|h\b|hrs?\b|hours?|ms|s\b|secs?|gb|mb|k\b|m\b|px|rows|samples|steps|epochs?|"
     r"trees|iters?|iterations|rounds|leaves|layers|dims?|days?|weeks?|claims|users|items|tokens|"
     r"params|features|folds|seeds?|gpus?|nodes|classes|examples|\$)"
 )
@@ -336,7 +336,7 @@ _UNIT_KEYS = frozenset({"hz", "khz", "ms", "px", "mb", "gb", "pct", "sec", "secs
 _UNIT_VALUE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(" + "|".join(sorted(_UNIT_KEYS, key=len, reverse=True))
                          + r")(?![a-z0-9])")
 # "1 -> 2", "from 4 to 8": the value a parameter was changed to.
-_CHANGED_TO = re.compile(r"\s*(?:->|→|to)\s*(\d*\.?\d+(?:e-?\d+)?)(?![\w.])")
+_CHANGED_TO = re.compile(r"(?<!\s)\s*(?:->|→|to)\s*(\d*\.?\d+(?:e-?\d+)?)(?![\w.])")  # linear (issue 11)
 
 
 class _Pool:
@@ -419,7 +419,8 @@ class _Pool:
                         found.append(_Mention(key, (match.group(1),)))
             for match in self._key_pattern.finditer(lowered) if self._key_pattern is not None else ():
                 values = re.findall(r"\d*\.?\d+(?:e-?\d+)?", match.group(2))
-                changed = _CHANGED_TO.match(lowered, match.end())
+                # matched on its own slice, so the lookbehind sees nothing before it
+                changed = _CHANGED_TO.match(lowered[match.end() : match.end() + 120])
                 if changed:
                     values = [changed.group(1)]
                 found.append(_Mention(match.group(1).replace(" ", "_"), tuple(values)))

@@ -21,8 +21,9 @@ from narrative.history_index import Fact, HistoryIndex, ParamSig
 
 SHORTLIST = 300  # facts fully scored per check (the best by their own words)
 _CLAUSE_END = re.compile(
-    r"\?\s+|\.\s+(?=[A-Za-z])|,?\s+(?:it'?s|it|since|because|so that|so the|so we|which|as it|that way|"
-    r"hoping|in case|might|would|could)\s+(?=\w)|\s+-{1,2}\s+",
+    # whitespace runs are entered at their start only: linear on any paste (issue 11)
+    r"\?\s+|\.\s+(?=[A-Za-z])|(?:,|(?<![\s,]))\s+(?:it'?s|it|since|because|so that|so the|so we|which|as it|"
+    r"that way|hoping|in case|might|would|could)\s+(?=\w)|(?<!\s)\s+-{1,2}\s+",
     re.I,
 )
 ASIDE = re.compile(r"\b(instead of|rather than|in place of|similar to|as with|like(?! to\b)|e\.g\.?|such as)"

@@ -43,7 +43,8 @@ from storage.records import Conclusion, EntryStructure, Verdict
 TITLE_CHARS = 80
 
 _RESULT_MARKER = re.compile(
-    r"\s*(?:->|→|=>|⇒|<-+)\s*|:\s+(?=[-+~]?\.?\d)|\s(?:gets|got|gives|gave|hit|hits|lands at|is at|went|"
+    # (?<!\s): a whitespace run is entered at its start only (linear on any paste, issue 11)
+    r"(?<!\s)\s*(?:->|→|=>|⇒|<-+)\s*|:\s+(?=[-+~]?\.?\d)|\s(?:gets|got|gives|gave|hit|hits|lands at|is at|went|"
     r"goes|scored|scores|reaches|reached|takes?|yields?|came in at|=)\s+(?=[^a-z]*\.?\d)"
 )
 _NEXT_LEAD = re.compile(

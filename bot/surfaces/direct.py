@@ -47,13 +47,14 @@ async def hold(ctx: Context, text: str) -> Reply:
     """Keep a DM (in the store: it is never lost) until its author says which project it is for."""
     msg = ctx.msg
     projects = await ctx.narrator.projects()
-    await ctx.narrator.hold_note(msg.channel_id, msg.message_id, author=msg.user_id, text=text)
+    door = await ctx.narrator.hold_note(msg.channel_id, msg.message_id, author=msg.user_id, text=text)
+    removed = f" {door.sentence}" if door.removed else ""
     if not projects:
-        return Reply(kind="notice", text="I saved your note, but there is no project to file it under yet. "
+        return Reply(kind="notice", text=f"I saved your note, but there is no project to file it under yet.{removed} "
                      "Link a channel with `/coco link PROJECT --mlflow-experiment EXP`, then come back here.")
     return Reply(
         kind="held",
-        text="I saved your note. Which project is it for? (It stays private to you until you choose.)",
+        text=f"I saved your note.{removed} Which project is it for? (It stays private to you until you choose.)",
         actions=[ReplyAction(ROUTE, p.name, value=f"{msg.message_id}|{p.id}") for p in projects[:5]],
     )
 
