@@ -32,7 +32,9 @@ DESCRIPTION_LEAD = 1.5
 
 _NUMBER = re.compile(r"(?<![\w.^])([-+±~]?)(\d+\.\d+|\.\d+|\d+)(%?)(?![\w.]*[a-df-z])")
 # ``name=value`` (or ``name:value`` without spaces: "split: random" is prose, not an assignment).
-_PARAM_ASSIGN = re.compile(r"([a-z][a-z0-9_.]*)(?:\s*=\s*|:(?=\S))([^\s,;`|()]+)")
+# A key is at most 64 characters: an unbounded one made every search restart scan to the end of a long
+# token (quadratic on a pasted hash, issue 11).
+_PARAM_ASSIGN = re.compile(r"([a-z][a-z0-9_.]{0,63})(?:\s*=\s*|:(?=\S))([^\s,;`|()]+)")
 # Where a clause starts: the evidence next to a quoted value is the clause it sits in.
 _CLAUSE_BREAK = re.compile(r",\s|;\s|\s(?:but|while|whereas|and then|then)\s|\s--?\s|[→]|->|\(|\)|\s/\s")
 _COMPACT_PARAM = re.compile(r"(?<![a-z0-9])(d|lr|bs|ep|spw|ls|p|t|w|seed)[-_]?(\d*\.?\d+(?:e-?\d+)?)(?![a-z0-9])")
