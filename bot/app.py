@@ -145,7 +145,7 @@ async def open_narrator(
 ) -> AsyncIterator[tuple[Narrator, TrackerPool]]:
     from storage.db import open_repository
 
-    settings.home_dir.mkdir(parents=True, exist_ok=True)
+    settings.home_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     repo = await open_repository(settings.resolved_database_url())
     trackers = TrackerPool(settings)
     engine = build_engine(settings, usage=RepositoryUsageRecorder(repo))
@@ -222,7 +222,7 @@ class NarratorHub:
 async def open_hub(settings: Settings) -> AsyncIterator[NarratorHub]:
     from storage.db import open_repository
 
-    settings.home_dir.mkdir(parents=True, exist_ok=True)
+    settings.home_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     store = await open_repository(settings.resolved_database_url())
     trackers = TrackerPool(settings)
     engine = build_engine(settings, usage=RepositoryUsageRecorder(store))

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core.errors import CocoError, EmptyTextError, OutsideFailure, UserInputError
+from core.errors import CocoError, EmptyTextError, OutsideFailure, StorageError, UserInputError
 
 if TYPE_CHECKING:
     from bot.app import TrackerPool
     from bot.settings import Settings
-    from narrative.service import Narrator
+    from narrative.service import LogOutcome, Narrator
     from narrative.types import Digest
     from storage.records import EntryRecord, EntryStatus
 
@@ -117,10 +117,38 @@ async def _run(args: argparse.Namespace) -> int:
     if key == "project add" and args.slack_team:  # a project of a Slack team lives in that team's workspace
         workspace = f"slack:{args.slack_team}"
     platform = (workspace or settings.workspace).split(":", 1)[0]
-    async with open_narrator(settings, workspace_key=workspace, platform=platform) as (narrator, trackers):
-        if handler.project:
-            args.project = await resolve_project(narrator, args.project, person=settings.author)
-        return await handler.run(Session(settings, narrator, trackers), args)
+    if key == "log" and not args.retry_pending:
+        # Read before the database is opened: a database that refuses the write must not lose the text.
+        args.text = _read_text(args.file)
+    try:
+        async with open_narrator(settings, workspace_key=workspace, platform=platform) as (narrator, trackers):
+            if handler.project:
+                args.project = await resolve_project(narrator, args.project, person=settings.author)
+            return await handler.run(Session(settings, narrator, trackers), args)
+    except StorageError as failure:
+        if key != "log" or args.retry_pending:
+            raise
+        return _spool(settings, args, failure)
+
+
+def _spool(settings: Settings, args: argparse.Namespace, failure: StorageError) -> int:
+    """COCO's database refused a brain dump: say it was NOT saved, and keep it in the spool."""
+    from bot.spool import spool_text
+    from narrative.redact import redact_at_door
+
+    if not args.text.strip():
+        raise EmptyTextError("brain dump")
+    clean = redact_at_door(args.text)
+    try:
+        path = spool_text(settings.home_dir, project=args.project, author=args.author or settings.author,
+                          at=args.at, text=clean.text)
+    except OSError as error:
+        sys.stderr.write(f"coco: NOT saved: {failure.user_message} The text could not be kept either "
+                         f"({error.strerror or error}): keep your copy.\n")
+        return 1
+    sys.stderr.write(f"coco: NOT saved: {failure.user_message} The text is kept in {path}; "
+                     "`coco log --retry-pending` saves it once the database works.\n")
+    return 1
 
 
 async def resolve_project(narrator: Narrator, given: str | None, *, person: str) -> str:
@@ -242,15 +270,17 @@ async def _log(session: Session, args: argparse.Namespace) -> int:
 
     narrator = session.narrator
     if args.retry_pending:
-        outcomes = await narrator.retry_pending(project=args.project)
+        outcomes, waiting = await _store_spooled(session, project=args.project)
+        outcomes += await narrator.retry_pending(project=args.project)
         if args.json:
             _print_json([view.entry_json(o, project=o.entry.project_id) for o in outcomes])
         else:
             view.retried(outcomes)
-        return 1 if any(o.pending for o in outcomes) else 0
+        for line in waiting:
+            sys.stderr.write(f"coco: {line}\n")
+        return 1 if waiting or any(o.pending for o in outcomes) else 0
     args.project = await resolve_project(narrator, args.project, person=session.settings.author)
-    text = _read_text(args.file)
-    outcome = await narrator.log(project=args.project, text=text, author=args.author or session.settings.author,
+    outcome = await narrator.log(project=args.project, text=args.text, author=args.author or session.settings.author,
                                  at=args.at)
     if args.json:
         _print_json(view.entry_json(outcome, project=args.project))
@@ -263,6 +293,29 @@ async def _log(session: Session, args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+async def _store_spooled(session: Session, *, project: str | None) -> tuple[list[LogOutcome], list[str]]:
+    """Store the brain dumps a failing database left in the spool (each on its own: one that still
+    cannot be stored stays spooled and never blocks the others). Returns what was stored, and a line
+    for each text still waiting."""
+    from bot.spool import spooled, unspool
+
+    narrator, settings = session.narrator, session.settings
+    outcomes: list[LogOutcome] = []
+    waiting: list[str] = []
+    for item in spooled(settings.home_dir):
+        try:
+            name = await resolve_project(narrator, item.project, person=item.author)
+            if project and name != project:
+                continue
+            outcome = await narrator.log(project=name, text=item.text, author=item.author, at=item.at)
+        except CocoError as error:
+            waiting.append(f"still spooled, not saved: {item.path.name}: {error.user_message}")
+            continue
+        unspool(item)
+        outcomes.append(outcome)
+    return outcomes, waiting
 
 
 async def _entry(session: Session, args: argparse.Namespace) -> int:
@@ -397,24 +450,47 @@ async def _decide(session: Session, args: argparse.Namespace) -> int:
         project=args.project, finalists=args.finalists, criteria=args.criteria, context=args.context
     )
     if args.markdown:
-        args.markdown.write_text(doc.markdown, encoding="utf-8")
+        _write_output(args.markdown, doc.markdown.encode("utf-8"), what="the decision record")
     _print_json(_dump(doc)) if args.json else view.decision(doc)
     return 0
 
 
 # -- the digest ---------------------------------------------------------------------------------------------
 
+MAX_DIGEST_DAYS = 36_500  # further back than any tracker, and well inside the date arithmetic's range
+
+
+def _check_output(path: Path, *, what: str) -> None:
+    """A file COCO is asked to write: refused in one line when it is a folder."""
+    if path.is_dir():
+        raise UserInputError(f"{path} is a folder; give a file name for {what}.")
+
+
+def _write_output(path: Path, data: bytes, *, what: str) -> None:
+    """Write ``data`` to a file a person named (its folder created); a path that cannot be written is
+    their mistake, said in one line."""
+    _check_output(path, what=what)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as error:
+        raise UserInputError(f"COCO cannot write {what} to {path}: {error.strerror or error}.") from None
+
+
 
 async def _digest(session: Session, args: argparse.Namespace) -> int:
     """``coco digest``: print it (and write its chart)."""
     from bot import render_terminal as view
 
+    if not 1 <= args.days <= MAX_DIGEST_DAYS:
+        raise UserInputError(f"--days is a number of days from 1 to {MAX_DIGEST_DAYS:,} (100 years).")
+    if args.chart:
+        _check_output(args.chart, what="the chart")  # before the work, so a typo costs nothing
     digest = await session.narrator.digest(project=args.project, days=args.days)
     if args.chart:
         from bot.chart import render_chart
 
-        args.chart.parent.mkdir(parents=True, exist_ok=True)
-        args.chart.write_bytes(render_chart(digest))
+        _write_output(args.chart, render_chart(digest), what="the chart")
     chart = str(args.chart.resolve()) if args.chart else None
     if args.json:
         _print_json(_dump(digest))
@@ -509,28 +585,29 @@ class _TerminalPoster:
             (self.chart_dir / f"{digest.project}-{digest.until:%Y%m%dT%H%M}.png").write_bytes(chart_png)
 
 
-def _log_file() -> Path | None:
+def _home() -> Path:
     import os
 
-    home = Path(os.environ.get("COCO_HOME", "~/.coco")).expanduser()
+    return Path(os.environ.get("COCO_HOME", "~/.coco")).expanduser()
+
+
+def _log_file() -> Path | None:
+    from bot.logs import private_dir
+
     try:
-        home.mkdir(parents=True, exist_ok=True)
+        return private_dir(_home()) / "coco.log"
     except OSError:
         return None
-    return home / "coco.log"
 
 
 def _configure_logging(verbose: bool) -> None:
-    handlers: list[logging.Handler] = []
-    path = _log_file()
-    if path is not None:
-        handlers.append(logging.FileHandler(path, encoding="utf-8"))
-    if verbose:
-        stream = logging.StreamHandler(sys.stderr)
-        # A notice already written to stderr as one plain line (bot.app.SHOWN_ON_STDERR) is not repeated.
-        stream.addFilter(lambda record: not getattr(record, "coco_shown_on_stderr", False))
-        handlers.append(stream)
-    logging.basicConfig(level=logging.INFO, handlers=handlers, force=True,
+    from bot.logs import log_handlers
+
+    try:
+        home: Path | None = _home()
+    except RuntimeError:  # no home directory to expand ~ into
+        home = None
+    logging.basicConfig(level=logging.INFO, handlers=log_handlers(home, verbose=verbose), force=True,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("mlflow", "alembic", "sqlalchemy", "urllib3", "aiosqlite", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

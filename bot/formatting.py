@@ -71,3 +71,11 @@ def section_title(key: str) -> str:
 def date_span(first: dt.date, last: dt.date) -> str:
     """``2026-12-01`` for one day, ``2026-11-28 – 2026-12-01`` for several."""
     return f"{first:%Y-%m-%d}" if first == last else f"{first:%Y-%m-%d} – {last:%Y-%m-%d}"
+
+
+def removed_secrets_line(outcome: object) -> str:
+    """What a reply says about the secrets taken out of a person's text before it was saved
+    ("Removed 2 secrets before saving: a Slack token, an AWS secret key."), "" when there were none.
+    Takes anything with a ``removed_sentence`` (a ``LogOutcome``, a ``DoorText``), so every renderer
+    says it the same way."""
+    return str(getattr(outcome, "removed_sentence", "") or getattr(outcome, "sentence", "") or "")

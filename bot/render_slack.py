@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.formatting import date_span, fmt_value, metric_columns, section_title, short_id
+from bot.formatting import date_span, fmt_value, metric_columns, removed_secrets_line, section_title, short_id
 from bot.messages import HelpLines, HomeView
 from bot.verbs import DM_LINE
 from narrative.types import Answer, CheckResult, DecisionDoc, Digest, NextPlan, PhaseReport, ReproReport
@@ -226,14 +226,16 @@ def _entry(outcome: LogOutcome, reply: Reply) -> list[Block]:
     entry, s = outcome.entry, outcome.structure
     meta = (f"entry `{entry.id}` · {escape(reply.project or '')} · {escape(entry.author)} · "
             f"{entry.at:%Y-%m-%d %H:%M} UTC")
+    removed = [context(f"🔒 {escape(line)}")] if (line := removed_secrets_line(outcome)) else []
     if outcome.pending:
         return [
+            *removed,
             section(f"📝 *Saved your text* as entry `{entry.id}`. {escape(outcome.reason)}\n"
                     "I will finish it (runs, metrics, structure) as soon as the tracker answers, and update this "
                     "message."),
             context(meta + " · _pending_", _feeds(reply, pending=True)),
         ]
-    blocks: list[Block] = [header(s.title or "Experiment log"), context(meta)]
+    blocks: list[Block] = [header(s.title or "Experiment log"), context(meta), *removed]
     if s.hypotheses:
         blocks += sections("Hypotheses", (f"• {escape(h)}" for h in s.hypotheses))
     if s.runs:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.formatting import date_span, fmt_value, metric_columns, section_title, short_id
+from bot.formatting import date_span, fmt_value, metric_columns, removed_secrets_line, section_title, short_id
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -61,17 +61,22 @@ def entry_json(outcome: LogOutcome, *, project: str) -> dict[str, Any]:
         "next_steps": s.next_steps,
         "open_questions": s.open_questions,
         "decisions": [d.model_dump(mode="json") for d in s.decisions],
-        "warnings": s.warnings + ([f"pending: {outcome.reason}"] if outcome.pending else []),
+        "warnings": s.warnings + ([f"pending: {outcome.reason}"] if outcome.pending else [])
+        + ([removed_secrets_line(outcome)] if outcome.removed else []),
+        "removed_secrets": list(outcome.removed),
         "engine": s.engine,
         "notes_written": outcome.notes_written,
     }
 
 
 def entry(outcome: LogOutcome, *, project: str) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     console = _console()
     e, s = outcome.entry, outcome.structure
+    if removed := removed_secrets_line(outcome):
+        console.print(f"[yellow]🔒 {escape(removed)}[/]")
     if outcome.pending:
         console.print(f"[yellow]Saved your text as entry {e.id} (pending).[/] {outcome.reason}")
         return

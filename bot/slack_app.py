@@ -50,6 +50,7 @@ from bot.messages import (
 )
 from bot.runtime import Posted, Runtime
 from bot.settings import Settings
+from narrative.redact import redact_at_door, removed_sentence
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -220,8 +221,11 @@ class SlackBot:
         msg = self._inbound(kind, body, event, team=team, bot_user=bot_user)
         if msg is None or self.runtime.inbox is None:
             return  # nothing COCO answers (edits, other bots, its own posts)
+        # Secrets pasted into a message never reach the database, the inbox's copy included.
+        clean, removed = _without_secrets(body)
         await self.runtime.inbox.accept(workspace_key=workspace_key(team), event_key=msg.event_id, kind=kind,
-                                        payload={"body": body, "team": team, "bot_user": bot_user})
+                                        payload={"body": clean, "team": team, "bot_user": bot_user,
+                                                 "removed": removed})
 
     async def handle_inbound(self, item: InboxRecord) -> list[Owed]:
         """A stored event: translated again from its raw payload, answered by the conversation, and
@@ -242,6 +246,11 @@ class SlackBot:
             await self._plain(inbound, team=team, bot_user=bot_user)
 
         replies = await self.runtime.converse(msg, prepare=meet)
+        if payload.get("removed") and replies:
+            # Taken out at intake, so the conversation never saw them: say so here.
+            replies.append(Reply(kind="notice", target="thread", channel_id=msg.channel_id,
+                                 thread_id=msg.thread_id or msg.message_id, user_id=msg.user_id,
+                                 text=removed_sentence(list(payload["removed"]))))
         respond_url = str(body.get("response_url") or "") if kind in ("command", "action") else ""
         trigger = str(body.get("trigger_id") or "")
         owed: list[Owed] = []
@@ -624,3 +633,21 @@ async def serve_slack(settings: Settings, *, port: int, host: str = "0.0.0.0",
 def _tell(reply: Reply, respond_url: str) -> dict[str, str]:
     """Whom to tell, and how, when a reply cannot go into its channel (COCO is not a member)."""
     return {"user": reply.user_id, "channel": reply.channel_id, "respond_url": respond_url}
+
+
+def _without_secrets(value: Any) -> tuple[Any, list[str]]:
+    """``value`` (a Slack payload) with every secret in its strings replaced, and what was removed."""
+    removed: list[str] = []
+
+    def clean(item: Any) -> Any:
+        if isinstance(item, str):
+            door = redact_at_door(item)
+            removed.extend(door.removed)
+            return door.text
+        if isinstance(item, dict):
+            return {key: clean(inner) for key, inner in item.items()}
+        if isinstance(item, list):
+            return [clean(inner) for inner in item]
+        return item
+
+    return clean(value), removed

@@ -14,7 +14,9 @@ MAX_SUBJECT_CHARS = 160
 BUDGET_RATIO = 1.4            # all section text together, relative to the message
 BUDGET_SLACK = 120
 FIRST_RESULT_NUMBER = re.compile(r"(?<![\w.])[-+~]?(?:\d*\.\d{2,}|\d{2}\.\d%?|\d+%)")
-_CLAUSE_SPLIT = re.compile(r",?\s+(?:but|while|whereas|though|although)\s+|;\s+|\s+--\s+")
+# A whitespace run is entered only at its start ((?<![\s,]) / (?<!\s)): otherwise a search restarts at
+# every character of a long run and a 40,000-character paste of spaces costs seconds (issue 11).
+_CLAUSE_SPLIT = re.compile(r"(?:,|(?<![\s,]))\s+(?:but|while|whereas|though|although)\s+|;\s+|(?<!\s)\s+--\s+")
 QUESTION = re.compile(
     r"\?|^\s*(?:q|open q|open question|question|open)\b[^:]*:|\bnot sure\b|\bunsure\b|\bwonder|"
     r"\bwould love a\b|\bpair of eyes\b|\bneed to ask\b|\bno idea\b|\bunclear\b|\beither\b.+\bor\b|"

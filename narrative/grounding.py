@@ -145,7 +145,9 @@ def ground_structure(
         }
     )
     if dropped:
-        log.info("grounding dropped %d unverifiable item(s): %s", len(dropped), "; ".join(dropped[:10]))
+        # The items are the person's words: only their count is logged above DEBUG (issue 11).
+        log.info("grounding dropped %d unverifiable item(s)", len(dropped))
+        log.debug("grounding dropped: %s", "; ".join(dropped[:10]))
         grounded.warnings = [
             *grounded.warnings,
             f"{len(dropped)} statement(s) from the engine could not be verified against the tracker "

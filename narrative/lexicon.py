@@ -223,7 +223,8 @@ NEGATIVE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"\bno\s+(?:\w+\s+){0,2}(?:win|gain|lift|improvement|benefit|upside)s?\b"),
     re.compile(r"\bnot\s+(?:a\s+|any\s+|much\s+(?:of\s+a\s+)?)?(?:win|gain|improvement|better)\b"),
     re.compile(r"\bso\s+no\b"),
-    re.compile(r"(?:^|[\s,;:(])(?:-|→|->)?\s*nope\b"),
+    # A whitespace run is entered at its start only (linear on any paste, issue 11); the same texts match.
+    re.compile(r"(?:^|[,;:(]|(?<!\s)\s)\s*(?:(?:-|→|->)\s*)?nope\b"),
 )
 POSITIVE_CUES: tuple[str, ...] = (
     "best", "big jump", "jump", "better", "improv", "win", "wins", "helped", "helps", "works", "worked",

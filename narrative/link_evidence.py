@@ -32,7 +32,9 @@ DESCRIPTION_LEAD = 1.5
 
 _NUMBER = re.compile(r"(?<![\w.^])([-+±~]?)(\d+\.\d+|\.\d+|\d+)(%?)(?![\w.]*[a-df-z])")
 # ``name=value`` (or ``name:value`` without spaces: "split: random" is prose, not an assignment).
-_PARAM_ASSIGN = re.compile(r"([a-z][a-z0-9_.]*)(?:\s*=\s*|:(?=\S))([^\s,;`|()]+)")
+# A key is at most 64 characters: an unbounded one made every search restart scan to the end of a long
+# token (quadratic on a pasted hash, issue 11).
+_PARAM_ASSIGN = re.compile(r"([a-z][a-z0-9_.]{0,63})(?:\s*=\s*|:(?=\S))([^\s,;`|()]+)")
 # Where a clause starts: the evidence next to a quoted value is the clause it sits in.
 _CLAUSE_BREAK = re.compile(r",\s|;\s|\s(?:but|while|whereas|and then|then)\s|\s--?\s|[→]|->|\(|\)|\s/\s")
 _COMPACT_PARAM = re.compile(r"(?<![a-z0-9])(d|lr|bs|ep|spw|ls|p|t|w|seed)[-_]?(\d*\.?\d+(?:e-?\d+)?)(?![a-z0-9])")
@@ -225,8 +227,8 @@ _PARAM_BEFORE = re.compile(
     r"delta|trees|steps?|epochs?|iters?|window|days?|len|length|leaves|layers?|heads?|" +
     "|".join(re.escape(w) for w in _SPOKEN_PARAMS) + r")\s*[:=]?\s*$|[@=#]\s*$"
 )
-_UNIT_AFTER = re.compile(
-    r"\s*(?:e-?\d|x\b|min|h\b|hrs?\b|hours?|ms|s\b|secs?|gb|mb|k\b|m\b|px|rows|samples|steps|epochs?|"
+_UNIT_AFTER = re.compile(  # (?<!\s): linear under any search, not only .match (issue 11)
+    r"(?<!\s)\s*(?:e-?\d|x\b|min|h\b|hrs?\b|hours?|ms|s\b|secs?|gb|mb|k\b|m\b|px|rows|samples|steps|epochs?|"
     r"trees|iters?|iterations|rounds|leaves|layers|dims?|days?|weeks?|claims|users|items|tokens|"
     r"params|features|folds|seeds?|gpus?|nodes|classes|examples|\$)"
 )
@@ -336,7 +338,7 @@ _UNIT_KEYS = frozenset({"hz", "khz", "ms", "px", "mb", "gb", "pct", "sec", "secs
 _UNIT_VALUE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(" + "|".join(sorted(_UNIT_KEYS, key=len, reverse=True))
                          + r")(?![a-z0-9])")
 # "1 -> 2", "from 4 to 8": the value a parameter was changed to.
-_CHANGED_TO = re.compile(r"\s*(?:->|→|to)\s*(\d*\.?\d+(?:e-?\d+)?)(?![\w.])")
+_CHANGED_TO = re.compile(r"(?<!\s)\s*(?:->|→|to)\s*(\d*\.?\d+(?:e-?\d+)?)(?![\w.])")  # linear (issue 11)
 
 
 class _Pool:
@@ -419,7 +421,8 @@ class _Pool:
                         found.append(_Mention(key, (match.group(1),)))
             for match in self._key_pattern.finditer(lowered) if self._key_pattern is not None else ():
                 values = re.findall(r"\d*\.?\d+(?:e-?\d+)?", match.group(2))
-                changed = _CHANGED_TO.match(lowered, match.end())
+                # matched on its own slice, so the lookbehind sees nothing before it
+                changed = _CHANGED_TO.match(lowered[match.end() : match.end() + 120])
                 if changed:
                     values = [changed.group(1)]
                 found.append(_Mention(match.group(1).replace(" ", "_"), tuple(values)))

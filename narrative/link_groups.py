@@ -65,8 +65,8 @@ _NEUTRAL = frozenset({"new", "style", "like", "based", "type", "kind", "sort", "
 _FAILED_WORDS = frozenset({"failed", "crashed", "diverged", "killed", "broken", "dead", "oom",
                            "exploded", "unstable"})
 # Words right after a bare plural that make it a noun: a verb or an auxiliary.
-_VERB_AFTER = re.compile(
-    r"\s*(?:[:,)]|are\b|were\b|all\b|both\b|have\b|had\b|did\b|do\b|don't|didn't|look|seem|gave\b|got\b|"
+_VERB_AFTER = re.compile(  # (?<!\s): linear under any search, not only .match of a slice (issue 11)
+    r"(?<!\s)\s*(?:[:,)]|are\b|were\b|all\b|both\b|have\b|had\b|did\b|do\b|don't|didn't|look|seem|gave\b|got\b|"
     r"show|converg|diverg|fail|crash|beat|end|finish|still\b|also\b|perform|work|reach|hit\b|score|"
     r"plateau|underperform|outperform|produc|result|need|took\b|take\b|ran\b|run\b|is\b|was\b)"
 )
@@ -165,7 +165,8 @@ def _noun_phrases(clause: str) -> list[_Group]:
 # An approach named as the subject of a verdict, at the start of a clause: "nonlinear stacking
 # failed", "- label smoothing didn't help".
 _SUBJECT_VERDICT = re.compile(
-    r"^\s*(?:[-*•]|\d{1,2}[.)])?\s*(?:the\s+)?((?:[a-z0-9][\w'.+-]*\s+){0,3}[a-z0-9][\w'.+-]*)\s+"
+    # "\s*(?:B\s*)?" rather than "\s*B?\s*": the same text, without splitting a whitespace run two ways
+    r"^\s*(?:(?:[-*•]|\d{1,2}[.)])\s*)?(?:the\s+)?((?:[a-z0-9][\w'.+-]*\s+){0,3}[a-z0-9][\w'.+-]*)\s+"
     r"(?:failed|worked|helped|hurt|diverged|converged|crashed|underperformed|outperformed|blew up|went nan|"
     r"(?:did|does|do)(?:n't| not) (?:help|work|converge))\b"
 )

@@ -20,9 +20,11 @@ from narrative.approaches import UMBRELLA
 from narrative.history_index import Fact, HistoryIndex, ParamSig
 
 SHORTLIST = 300  # facts fully scored per check (the best by their own words)
+MAX_COMPOUND_CHARS = 40
 _CLAUSE_END = re.compile(
-    r"\?\s+|\.\s+(?=[A-Za-z])|,?\s+(?:it'?s|it|since|because|so that|so the|so we|which|as it|that way|"
-    r"hoping|in case|might|would|could)\s+(?=\w)|\s+-{1,2}\s+",
+    # whitespace runs are entered at their start only: linear on any paste (issue 11)
+    r"\?\s+|\.\s+(?=[A-Za-z])|(?:,|(?<![\s,]))\s+(?:it'?s|it|since|because|so that|so the|so we|which|as it|"
+    r"that way|hoping|in case|might|would|could)\s+(?=\w)|(?<!\s)\s+-{1,2}\s+",
     re.I,
 )
 ASIDE = re.compile(r"\b(instead of|rather than|in place of|similar to|as with|like(?! to\b)|e\.g\.?|such as)"
@@ -162,8 +164,9 @@ def plan_terms(plan: str, idx: HistoryIndex) -> PlanTerms:
         if _NUMBER.fullmatch(tok) and i not in param_numbers:
             continue  # bare numbers are supporting detail, not the object of the plan
         df = idx.df.get(tok, 0)
-        if df == 0 and len(tok) >= 8:
-            # a compound the history spells apart ("crossencoder" vs "cross encoder")
+        if df == 0 and 8 <= len(tok) <= MAX_COMPOUND_CHARS:
+            # a compound the history spells apart ("crossencoder" vs "cross encoder"); a longer token is
+            # no compound word, and splitting it at every place was quadratic on a pasted blob (issue 11)
             split = next(((tok[:k], tok[k:]) for k in range(3, len(tok) - 2)
                           if idx.df.get(vocab.stem(tok[:k])) and idx.df.get(vocab.stem(tok[k:]))), None)
             if split:

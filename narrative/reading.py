@@ -269,14 +269,17 @@ _DOWN = r"(?:went\s+down|goes\s+down|go\s+down|down|dropped|drops|drop|fell|fall
         r"decrease|decreasing|reduced|reduce|shrank|shrunk|lower(?:ed)?)"
 _UP = r"(?:went\s+up|goes\s+up|go\s+up|up|increased|increases|increase|increasing|rose|rises|rise|grew|grow|" \
       r"jumped|jump|higher|climbed)"
-_METRIC_PHRASE = r"(?P<metric>[a-z][\w@/.\-]*(?:\s+[a-z][\w@/.\-]*){0,2}?)"
+# A word of a metric's name is at most 80 characters: an unbounded one made every search restart scan to
+# the end of a long token (quadratic on a pasted hash or base64 blob, issue 11).
+_METRIC_PHRASE = r"(?P<metric>[a-z][\w@/.\-]{0,80}(?:\s+[a-z][\w@/.\-]{0,80}){0,2}?)"
 _MOVE_AFTER = re.compile(
     rf"{_METRIC_PHRASE}\s+(?:has\s+|have\s+|had\s+|is\s+|was\s+|got\s+|also\s+|slightly\s+|significantly\s+|"
     rf"a\s+bit\s+|much\s+|still\s+){{0,2}}(?:(?P<neg>(?:did|does|do|has|have|would|will|could)\s*(?:n't|n’t|not)\s+|"
     rf"never\s+|not\s+|didnt\s+|doesnt\s+)(?:really\s+|even\s+|much\s+)?)?(?P<dir>{_DOWN}|{_UP})\b(?!\s+than)")
 _MOVE_BEFORE = re.compile(rf"\b(?P<dir>lower|higher|reduced|increased|decreased)\s+{_METRIC_PHRASE}\b")
 _MOVE_NUMBERS = re.compile(
-    rf"{_METRIC_PHRASE}\s*(?:[:=]|of|from|went\s+from|goes\s+from)?\s*(?P<a>[-+]?\d*\.?\d+)\s*%?\s*"
+    # "\s*X?\s*" written as "\s*(?:X\s*)?": the same text, without splitting a whitespace run two ways
+    rf"{_METRIC_PHRASE}\s*(?:(?:[:=]|of|from|went\s+from|goes\s+from)\s*)?(?P<a>[-+]?\d*\.?\d+)\s*(?:%\s*)?"
     r"(?:->|→|=>|to)\s*(?P<b>[-+]?\d*\.?\d+)")
 
 
@@ -427,7 +430,8 @@ def read(text: str, *, section: str = "") -> SentenceReading:
     return SentenceReading(role=role, polarity=pol, modality=mode, verdict=verdict)
 
 
-_CLAUSE_BOUNDARY = re.compile(r";\s*|,\s+(?:but|and|so)?\s*|\s+(?:but|and\s+then|so)\s+|\s+--?\s+|\.\s+")
+# (?<!\s): a whitespace run is entered at its start only, so a search is linear on any paste (issue 11).
+_CLAUSE_BOUNDARY = re.compile(r";\s*|,\s+(?:but|and|so)?\s*|(?<!\s)\s+(?:but|and\s+then|so)\s+|(?<!\s)\s+--?\s+|\.\s+")
 
 
 def split_unrealised(text: str) -> tuple[str, str]:

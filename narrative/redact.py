@@ -16,8 +16,11 @@ longer link runs or quote numbers.
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 _Replacement = str | Callable[[re.Match[str]], str]
@@ -28,6 +31,20 @@ def _token_like(value: str) -> bool:
     has_digit = any(c.isdigit() for c in value)
     has_alpha = any(c.isalpha() for c in value)
     return (has_digit and has_alpha) or len(value) >= 20
+
+
+def _aws_secret_like(value: str) -> bool:
+    return (any(c.isupper() for c in value) and any(c.islower() for c in value)
+            and any(c.isdigit() or c in "/+" for c in value))
+
+
+def _high_entropy(value: str) -> bool:
+    """A value that looks generated: letters and digits, and about 3.5 bits of entropy a character."""
+    if value.startswith("[REDACTED") or not _token_like(value) or not any(c.isdigit() for c in value):
+        return False
+    counts = Counter(value)
+    bits = -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+    return bits >= 3.5
 
 
 # Order matters: whole blocks and URLs first, so that a password inside a connection string is not
@@ -44,12 +61,12 @@ _PATTERNS: list[tuple[str, re.Pattern[str], _Replacement]] = [
     (
         # scheme://user:password@host -> scheme://user:[REDACTED]@host (the host stays: it is context).
         "connection-string",
-        re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s:/@\"']+:)(?P<secret>[^\s@/\"']+)(?P<tail>@)"),
+        re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.\-]{0,30}://[^\s:/@\"']+:)(?P<secret>[^\s@/\"']+)(?P<tail>@)"),
         lambda m: f"{m.group('head')}[REDACTED password]{m.group('tail')}",
     ),
     ("anthropic-key", re.compile(r"\bsk-ant-[A-Za-z0-9_\-]{10,}"), "[REDACTED api-key]"),
     ("api-key", re.compile(r"\bsk-(?:proj-|live-|test-)?[A-Za-z0-9_\-]{16,}"), "[REDACTED api-key]"),
-    ("slack-token", re.compile(r"\bxox[abposr]-[A-Za-z0-9\-]{8,}"), "[REDACTED slack-token]"),
+    ("slack-token", re.compile(r"\b(?:xoxe\.)?xox[a-z]-[A-Za-z0-9\-]{8,}"), "[REDACTED slack-token]"),
     ("slack-app-token", re.compile(r"\bxapp-[A-Za-z0-9\-]{8,}"), "[REDACTED slack-token]"),
     ("slack-webhook", re.compile(r"https://hooks\.slack\.com/services/[A-Za-z0-9/_\-]+"), "[REDACTED slack-webhook]"),
     (
@@ -58,7 +75,20 @@ _PATTERNS: list[tuple[str, re.Pattern[str], _Replacement]] = [
         "[REDACTED github-token]",
     ),
     ("aws-access-key", re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[A-Z0-9]{16}\b"), "[REDACTED aws-key]"),
+    (
+        # An AWS secret access key: 40 characters of base64, pasted bare next to its key id. Mixed case and
+        # a digit or a slash are required, so git shas and run ids (lower-case hex) never match.
+        "aws-secret-key",
+        re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"),
+        lambda m: "[REDACTED aws-secret-key]" if _aws_secret_like(m.group(0)) else m.group(0),
+    ),
     ("google-api-key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"), "[REDACTED api-key]"),
+    (
+        # A GCP service-account JSON's key id (the key itself is a PEM block, caught above).
+        "gcp-key-id",
+        re.compile(r"(?P<head>[\"']private_key_id[\"']\s*:\s*[\"'])(?P<secret>[A-Za-z0-9]{16,})"),
+        lambda m: f"{m.group('head')}[REDACTED gcp-key-id]",
+    ),
     ("huggingface-token", re.compile(r"\bhf_[A-Za-z0-9]{30,}\b"), "[REDACTED api-key]"),
     (
         "jwt",
@@ -96,6 +126,13 @@ _PATTERNS: list[tuple[str, re.Pattern[str], _Replacement]] = [
         ),
         lambda m: f"{m.group('head')}[REDACTED secret]" if _token_like(m.group("secret")) else m.group(0),
     ),
+    (
+        # key=..., "key": "..." -> only values that look random (long, letters and digits, high entropy), so
+        # that "sort key=val_auc" or "key: the baseline" stay readable.
+        "key-assignment",
+        re.compile(r"(?P<head>\bkey\b[\"']?\s{0,4}[:=]\s{0,4}[\"']?)(?P<secret>[^\s\"',;]{16,})", re.IGNORECASE),
+        lambda m: f"{m.group('head')}[REDACTED secret]" if _high_entropy(m.group("secret")) else m.group(0),
+    ),
 ]
 
 _EMAIL = re.compile(r"(?<![\w.+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b")
@@ -104,9 +141,79 @@ _PSEUDONYM = re.compile(r"\[email-\d+\]")
 
 def redact_secrets(text: str) -> str:
     """``text`` with every recognised secret replaced by ``[REDACTED <kind>]``."""
-    for _kind, pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
-    return text
+    return _redact_counting(text)[0]
+
+
+def _redact_counting(text: str) -> tuple[str, list[str]]:
+    """``text`` redacted, and the kind of each secret taken out (in the order of the rules)."""
+    removed: list[str] = []
+    for kind, pattern, replacement in _PATTERNS:
+        if kind == "private-key" and "PRIVATE KEY" not in text:
+            continue  # the only rule with a lazy ``.*?``: skip its scan when it cannot match
+
+        def swap(match: re.Match[str], kind: str = kind, replacement: _Replacement = replacement) -> str:
+            out = replacement if isinstance(replacement, str) else replacement(match)
+            if out != match.group(0):
+                removed.append(kind)
+            return out
+
+        text = pattern.sub(swap, text)
+    return text, removed
+
+
+# How the reply names what it removed (a person reads it; "api-key" would not say whose).
+_SAID: dict[str, str] = {
+    "private-key": "a private key block",
+    "connection-string": "a password in a URL",
+    "anthropic-key": "an Anthropic API key",
+    "api-key": "an OpenAI API key",
+    "slack-token": "a Slack token",
+    "slack-app-token": "a Slack app token",
+    "slack-webhook": "a Slack webhook URL",
+    "github-token": "a GitHub token",
+    "aws-access-key": "an AWS access key id",
+    "aws-secret-key": "an AWS secret key",
+    "google-api-key": "a Google API key",
+    "gcp-key-id": "a GCP private key id",
+    "huggingface-token": "a Hugging Face token",
+    "jwt": "a JSON web token",
+    "bearer": "a bearer token",
+    "password": "a password",
+    "assignment": "a secret value",
+    "key-assignment": "a secret key value",
+}
+
+
+@dataclass(frozen=True)
+class DoorText:
+    """A person's text as COCO may keep it: secrets replaced, and what was removed (for the reply)."""
+
+    text: str
+    removed: tuple[str, ...] = ()
+
+    @property
+    def sentence(self) -> str:
+        """"Removed 2 secrets before saving: a Slack token, an AWS secret key." ("" when none was)."""
+        return removed_sentence(self.removed)
+
+
+def removed_sentence(removed: tuple[str, ...] | list[str]) -> str:
+    if not removed:
+        return ""
+    said = [_SAID.get(kind, "a secret") for kind in removed]
+    counted = [f"{name} (x{said.count(name)})" if said.count(name) > 1 else name for name in dict.fromkeys(said)]
+    noun = "secret" if len(removed) == 1 else "secrets"
+    return f"Removed {len(removed)} {noun} before saving: {', '.join(counted)}."
+
+
+def redact_at_door(text: str) -> DoorText:
+    """Redaction where a person's text first enters COCO (always on, unlike ``COCO_REDACT``, which is
+    about what a model sees): a secret pasted into a note never reaches the database, a tracker
+    note, a reply or a log. E-mail addresses stay: they are not secrets, and notes name people."""
+    if not text:
+        return DoorText(text)
+    cleaned, removed = _redact_counting(text)
+    return DoorText(cleaned, tuple(removed))
 
 
 class Redactor:
@@ -158,4 +265,4 @@ def redact(text: str, *, enabled: bool = True) -> str:
     return Redactor(enabled=enabled).text(text)
 
 
-__all__ = ["Redactor", "redact", "redact_secrets"]
+__all__ = ["DoorText", "Redactor", "redact", "redact_at_door", "redact_secrets", "removed_sentence"]

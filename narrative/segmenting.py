@@ -25,7 +25,7 @@ HEADING_CHARS = 70           # a label line ("What didn't work:") is short
 WRAP_MIN_CHARS = 45          # a hard-wrapped line is long: editors wrap near 72-100 characters
 
 _BULLET = re.compile(r"^\s*(?:[-*•·▪‣+]|\d{1,2}[.)]|\[[ xX]\])\s+(?:\[[ xX]\]\s+)?")
-_TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}")
+_TABLE_SEPARATOR = re.compile(r"^\s*(?:\|\s*)?:?-{2,}")  # not "\s*\|?\s*": one way to split a run (issue 11)
 _HEADING_MARK = re.compile(r"^(?:#{1,6}\s+|\*\*|__)")
 _HEADING_ONLY = re.compile(r"^(?:#{1,6}\s+.+|(?:\*\*|__)[^*_]{1,60}(?:\*\*|__)\s*:?)$")
 _FENCE = re.compile(r"^\s*(?:```|~~~)")
@@ -121,7 +121,9 @@ def _label(line: str) -> tuple[Section, str, bool] | None:
 _LOG_PREFIX = re.compile(
     r"^\s*(?:\[?\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}|\[?\d{2}:\d{2}:\d{2}|\[(?:INFO|WARN\w*|DEBUG|ERROR)\b|"
     r"(?:INFO|WARNING|DEBUG|ERROR)\s*[:\]\-]|>>>|\$ |Traceback|File \")"
-    r"|\d+%\|[█▉▊▋▌▍▎▏ #=>.-]*\||[█▉▊▋▌▍▎▏]{2,}|={6,}>|\[\d+:\d{2}(?::\d{2})?<\d+:\d{2}|\d(?:s/it|it/s)\b",
+    # a run of digits, bars or "=" is entered at its start only: linear on any paste (issue 11)
+    r"|(?<!\d)\d+%\|[█▉▊▋▌▍▎▏ #=>.-]*\||(?<![█▉▊▋▌▍▎▏])[█▉▊▋▌▍▎▏]{2,}|(?<!=)={6,}>|"
+    r"\[\d+:\d{2}(?::\d{2})?<\d+:\d{2}|\d(?:s/it|it/s)\b",
 )
 _LOG_SHAPE = re.compile(
     r"\b(?:iter(?:ation)?|epoch|step|batch)\s*[\[:]?\s*\d+\s*/\s*\d+|\s\|\s.*\s\|\s", re.IGNORECASE)

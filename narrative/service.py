@@ -18,14 +18,17 @@ from dataclasses import dataclass, field
 from adapters.tracker import RUN_ID_MIN_PREFIX, TrackedRun, Tracker, iter_runs
 from core.errors import (
     AmbiguousRunIdError,
+    CocoError,
     EmptyTextError,
     OutsideFailure,
     RunNotFoundError,
+    StorageError,
     TrackerUnavailableError,
     UserInputError,
 )
 from narrative import grounding
 from narrative.engine import Engine
+from narrative.redact import redact_at_door, removed_sentence
 from narrative.revisions import current_text
 from narrative.types import (
     Answer,
@@ -38,7 +41,7 @@ from narrative.types import (
     ReproReport,
     StructureRequest,
 )
-from narrative.workspace import WorkspaceOperations
+from narrative.workspace import WorkspaceOperations, check_entry_time, check_project_name
 from storage.ports import Repository
 from storage.records import (
     DecisionRecord,
@@ -57,6 +60,11 @@ log = logging.getLogger("coco.service")
 
 # An engine reads at most this much of one message; the whole text is still stored.
 MAX_STRUCTURED_CHARS = 40_000
+# Work per message is bounded: a question or a plan to check is read up to these many characters (a
+# 40,000-character "why why why" is still answered, from its start; issue 11). A brain dump is stored
+# whole and structured up to MAX_STRUCTURED_CHARS.
+MAX_QUESTION_CHARS = 4_000
+MAX_CHECK_CHARS = 8_000
 STRUCTURE_JOB = "structure_entry"
 WRITE_BACK_JOB = "write_back"
 RESTRUCTURE_JOB = "restructure_entry"  # issue #5: re-run the model on an entry the local engine wrote
@@ -101,6 +109,12 @@ class LogOutcome:
     notes_written: int = 0
     already_tried: list[CheckResult] = field(default_factory=list)
     primary_metric: str | None = None  # the project's, so tables show it first
+    removed: tuple[str, ...] = ()  # kinds of the secrets taken out of the text before it was stored
+
+    @property
+    def removed_sentence(self) -> str:
+        """What the reply says about them ("" when none): "Removed 1 secret before saving: a Slack token."."""
+        return removed_sentence(self.removed)
 
     @property
     def structure(self) -> EntryStructure:
@@ -146,8 +160,7 @@ class Narrator(WorkspaceOperations):
         """Create or update a project. A primary metric that none of the experiments' runs logged is
         refused (a typo would silently empty every table); with no runs yet it is accepted, and a
         warning for the person is appended to ``notices``."""
-        if not name.strip():
-            raise UserInputError("A project needs a name.")
+        name = check_project_name(name)
         found = [await tracker.get_experiment(e) for e in experiments]
         if primary_metric:
             warning = await self._check_primary_metric(
@@ -191,7 +204,7 @@ class Narrator(WorkspaceOperations):
         raise UserInputError(f"No run of the experiment logged the metric {metric!r}.{hint}")
 
     async def project(self, name: str) -> ProjectRecord:
-        return await self.repo.get_project(self.workspace_id, name)
+        return await self.repo.get_project(self.workspace_id, check_project_name(name))
 
     def tracker(self, project: ProjectRecord) -> Tracker:
         return self._tracker_for(project)
@@ -210,18 +223,27 @@ class Narrator(WorkspaceOperations):
     ) -> LogOutcome:
         if not text.strip():
             raise EmptyTextError("brain dump")
+        check_entry_time(at, now=self.clock())
+        door = redact_at_door(text)  # the door: a pasted secret is never stored, noted, shown or logged
         record = await self.project(project)
         entry = await self.repo.add_entry(
             self.workspace_id,
             project_id=record.id,
             author=author,
             at=at or self.clock(),
-            raw_text=clean_text(text),
+            raw_text=clean_text(door.text),
             source=source,
             channel=channel,
             thread_ts=thread_ts,
         )
-        return await self.finish_entry(record, entry)
+        try:
+            outcome = await self.finish_entry(record, entry)
+        except StorageError as failure:
+            # The raw text is stored (pending); only the later work failed, and the retry finishes it.
+            log.warning("entry %s stored, but structuring it failed: %s", entry.id, failure.user_message)
+            outcome = LogOutcome(entry=entry, pending=True, reason=failure.user_message)
+        outcome.removed = door.removed
+        return outcome
 
     async def retry_pending(self, *, project: str | None = None) -> list[LogOutcome]:
         """Finish every pending entry (of one project, or all); each stays pending if it fails again."""
@@ -234,10 +256,21 @@ class Narrator(WorkspaceOperations):
                     self.workspace_id, project_id=record.id, status="pending", page_token=token
                 )
                 for entry in entries:
-                    outcomes.append(await self.finish_entry(record, entry))
+                    outcomes.append(await self._retry_one(record, entry))
                 if not token:
                     break
         return outcomes
+
+    async def _retry_one(self, project: ProjectRecord, entry: EntryRecord) -> LogOutcome:
+        """One pending entry finished, or left pending with the reason: a bad entry never blocks the rest."""
+        try:
+            return await self.finish_entry(project, entry)
+        except CocoError as failure:
+            reason = failure.user_message
+        except Exception as error:  # one entry's bug (an impossible date, a broken row) is that entry's
+            log.exception("retrying entry %s failed", entry.id)
+            reason = f"COCO could not finish this entry ({type(error).__name__}); it stays pending."
+        return LogOutcome(entry=entry, pending=True, reason=reason)
 
     async def finish_entry(self, project: ProjectRecord, entry: EntryRecord, *, requeue: bool = True) -> LogOutcome:
         """Structure a stored entry, ground it, save it, note it on its runs.
@@ -384,9 +417,12 @@ class Narrator(WorkspaceOperations):
         self, entry: EntryRecord, text: str, *, who: str, at: dt.datetime
     ) -> tuple[ProjectRecord, LogOutcome]:
         """The author's correction appended, then the entry structured again from the whole text."""
-        fixed = await self.add_correction(entry, text, who=who, at=at)
+        door = redact_at_door(text)
+        fixed = await self.add_correction(entry, door.text, who=who, at=at)
         project = await self.project_by_id(entry.project_id)
-        return project, await self.finish_entry(project, fixed)
+        outcome = await self.finish_entry(project, fixed)
+        outcome.removed = door.removed
+        return project, outcome
 
     async def refile_entry(self, entry: EntryRecord, target: ProjectRecord) -> LogOutcome:
         """Move the entry to another project and structure it there (its runs are the target's)."""
@@ -470,6 +506,7 @@ class Narrator(WorkspaceOperations):
     async def check(self, *, project: str, text: str) -> CheckResult:
         if not text.strip():
             raise EmptyTextError("plan to check")
+        text = redact_at_door(text).text[:MAX_CHECK_CHARS]  # bounded work; an answer never quotes a secret back
         history = await self.cached_history(await self.project(project))
         result = await self.engine.check(text, history)
         return grounding.ground_check(result, entry_ids={e.id for e in history.entries}, run_ids=set(history.runs))
@@ -477,6 +514,7 @@ class Narrator(WorkspaceOperations):
     async def ask(self, *, project: str, question: str) -> Answer:
         if not question.strip():
             raise EmptyTextError("question")
+        question = redact_at_door(question).text[:MAX_QUESTION_CHARS]  # bounded; never quotes a secret back
         record = await self.project(project)
         await self.sync_runs(record)
         history = await self.cached_history(await self.repo.get_project_by_id(self.workspace_id, record.id))

@@ -43,7 +43,8 @@ from storage.records import Conclusion, EntryStructure, Verdict
 TITLE_CHARS = 80
 
 _RESULT_MARKER = re.compile(
-    r"\s*(?:->|→|=>|⇒|<-+)\s*|:\s+(?=[-+~]?\.?\d)|\s(?:gets|got|gives|gave|hit|hits|lands at|is at|went|"
+    # (?<!\s): a whitespace run is entered at its start only (linear on any paste, issue 11)
+    r"(?<!\s)\s*(?:->|→|=>|⇒|<-+)\s*|:\s+(?=[-+~]?\.?\d)|\s(?:gets|got|gives|gave|hit|hits|lands at|is at|went|"
     r"goes|scored|scores|reaches|reached|takes?|yields?|came in at|=)\s+(?=[^a-z]*\.?\d)"
 )
 _NEXT_LEAD = re.compile(
@@ -278,7 +279,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
 
 
 _OUTCOME_NOTE = re.compile(r"\s(?:--|—|->|→|=>)\s*(?P<outcome>\S.*)$")
-_DONE_MARK = re.compile(r"\s*(?:--|—|;|,)?\s*\b(?:result|results|outcome)\b\s*(?:[:=]|was\b|were\b|is\b)",
+# "\s*(?:X\s*)?" entered at a run's start: the same leftmost match as "\s*X?\s*", linear (issue 11)
+_DONE_MARK = re.compile(r"(?<!\s)\s*(?:(?:--|—|;|,)\s*)?\b(?:result|results|outcome)\b\s*(?:[:=]|was\b|were\b|is\b)",
                         re.IGNORECASE)
 _RESULT_LEAD = re.compile(r"^(?:results?|outcome|it|this)\s+(?:looks?|looked|was|were|is|seems?|seemed|gave|got)\b|"
                           r"^(?:results?|outcome)\s*:", re.IGNORECASE)

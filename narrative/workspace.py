@@ -9,10 +9,12 @@ here, for every platform. ``Narrator`` inherits this mixin; it needs only ``repo
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from core.errors import UserInputError
+from narrative.redact import DoorText, redact_at_door
 from storage.ports import Repository
 from storage.records import (
     EntryRecord,
@@ -28,6 +30,44 @@ from storage.records import (
 
 if TYPE_CHECKING:
     from narrative.usage import UsageRow
+
+
+# A project name is a short label people type and read in one line (CLI, chat, digests).
+MAX_PROJECT_NAME = 80
+# Entries are dated inside a tracker's life: before 1970 or more than a day ahead is a typo, and year 1
+# or 9999 would overflow the date arithmetic of every later read (windows, digests, retries).
+EARLIEST_ENTRY = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def check_project_name(name: str) -> str:
+    """The name as stored (trimmed), or a one-line ``UserInputError``: one line, printable, short.
+
+    Shared by the CLI and chat (both create projects through the narrator), so a name with a newline
+    or 100,000 characters is refused the same way everywhere; the refusal never echoes the name."""
+    cleaned = name.strip()
+    if not cleaned:
+        raise UserInputError("A project needs a name.")
+    if len(cleaned) > MAX_PROJECT_NAME:
+        raise UserInputError(f"A project name is at most {MAX_PROJECT_NAME} characters "
+                             f"(that one has {len(cleaned):,}).")
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in cleaned):
+        raise UserInputError("A project name is one line of text, without tabs, line breaks or control characters.")
+    return cleaned
+
+
+def check_entry_time(at: dt.datetime | None, *, now: dt.datetime) -> None:
+    """Refuse an entry time outside 1970 .. a day from now (a typo, and an overflow further on)."""
+    if at is None:
+        return
+    moment = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+    try:
+        late = moment > now + dt.timedelta(days=1)
+    except OverflowError:
+        late = True
+    if moment < EARLIEST_ENTRY:
+        raise UserInputError(f"An entry cannot be dated {at:%Y-%m-%d}: give a time after 1970.")
+    if late:
+        raise UserInputError(f"An entry cannot be dated {at:%Y-%m-%d}: that is in the future.")
 
 
 # -- the workspaces a bot serves (before any narrator exists) ---------------------------------------
@@ -148,7 +188,9 @@ class WorkspaceOperations:
         return await self.repo.move_entry(self.workspace_id, entry.id, target.id)
 
     async def add_correction(self, entry: EntryRecord, text: str, *, who: str, at: dt.datetime) -> EntryRecord:
-        """Append a dated correction to the entry's text (the original stays in front); it becomes pending."""
+        """Append a dated correction to the entry's text (the original stays in front); it becomes pending.
+        Secrets are taken out first (a no-op for text that already came through ``redact_at_door``)."""
+        text = redact_at_door(text).text
         return await self.repo.append_entry_text(
             self.workspace_id, entry.id, f"\n\n[correction, {at:%Y-%m-%d %H:%M} UTC, {who}] {text}"
         )
@@ -219,9 +261,12 @@ class WorkspaceOperations:
     async def mark_routed(self, held: ReplyRecord, *, entry_id: str | None) -> None:
         await self.repo.save_reply(held.model_copy(update={"held_text": None, "kind": "routed", "entry_id": entry_id}))
 
-    async def hold_note(self, channel: str, message_id: str, *, author: str, text: str) -> None:
-        """Keep a DM (stored: it is never lost) until its author says which project it is for."""
+    async def hold_note(self, channel: str, message_id: str, *, author: str, text: str) -> DoorText:
+        """Keep a DM (stored: it is never lost) until its author says which project it is for; its
+        secrets are taken out first, and what was removed is returned for the reply to say."""
+        door = redact_at_door(text)
         await self.repo.save_reply(
             ReplyRecord(workspace_id=self.workspace_id, channel=channel, message_ts=message_id, kind="held",
-                        author=author, held_text=text)
+                        author=author, held_text=door.text)
         )
+        return door

@@ -9,9 +9,12 @@ SQLite's write lock) so several replicas or processes starting at once migrate e
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import math
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -109,12 +112,29 @@ def create_engine_for(url: str) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if _is_sqlite_file(database):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            _private_sqlite_file(Path(database))
         engine = create_async_engine(parsed, json_serializer=json_dumps)
         _install_sqlite_hooks(engine)
         return engine
     # pool_pre_ping: a long-running bot must survive a PostgreSQL restart or failover.
     return create_async_engine(parsed, json_serializer=json_dumps, pool_pre_ping=True)
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """Create the SQLite file 0600 (in a 0700 folder when COCO makes the folder) before SQLite opens it.
+
+    The database holds people's notes: no other account on the machine may read it. SQLite creates
+    the ``-wal`` and ``-shm`` files with the database file's own permissions, so making the main
+    file private first covers them; files an older COCO left readable are tightened (best effort:
+    a read-only or foreign file is left to its owner, and opening it reports what is wrong)."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(OSError):
+            if name.exists() and stat.S_IMODE(name.stat().st_mode) & 0o077:
+                name.chmod(0o600)
 
 
 def _install_sqlite_hooks(engine: AsyncEngine) -> None:

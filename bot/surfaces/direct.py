@@ -66,11 +66,12 @@ def _reads_as(text: str) -> Literal["command", "note", "unsure"]:
 async def ask_command_or_note(ctx: Context, text: str) -> Reply:
     """Hold the DM (stored: never lost) and ask its author whether it is a command or a note."""
     msg = ctx.msg
-    await ctx.narrator.hold_note(msg.channel_id, msg.message_id, author=msg.user_id, text=text)
+    door = await ctx.narrator.hold_note(msg.channel_id, msg.message_id, author=msg.user_id, text=text)
     verb = text.split(maxsplit=1)[0].lower()
+    removed = f" {door.sentence}" if door.removed else ""
     return Reply(
         kind="held",
-        text=f"Is this the `{verb}` command, or a note to log?",
+        text=f"Is this the `{verb}` command, or a note to log?{removed}",
         actions=[ReplyAction(AS_COMMAND, f"Run {verb}", value=msg.message_id, style="primary"),
                  ReplyAction(AS_NOTE, "Log it as a note", value=msg.message_id)],
     )
@@ -79,19 +80,20 @@ async def ask_command_or_note(ctx: Context, text: str) -> Reply:
 async def hold(ctx: Context, text: str) -> Reply:
     """Keep a DM (in the store: it is never lost) until its author says which project it is for."""
     msg = ctx.msg
-    await ctx.narrator.hold_note(msg.channel_id, msg.message_id, author=msg.user_id, text=text)
-    return await project_choice(ctx, held_id=msg.message_id)
+    door = await ctx.narrator.hold_note(msg.channel_id, msg.message_id, author=msg.user_id, text=text)
+    return await project_choice(ctx, held_id=msg.message_id, removed=door.sentence if door.removed else "")
 
 
-async def project_choice(ctx: Context, *, held_id: str) -> Reply:
-    """Ask which project a held DM is for, one button per project."""
+async def project_choice(ctx: Context, *, held_id: str, removed: str = "") -> Reply:
+    """Ask which project a held DM is for, one button per project (saying what secrets were removed)."""
     projects = await ctx.narrator.projects()
+    removed = f" {removed}" if removed else ""
     if not projects:
-        return Reply(kind="notice", text="I saved your note, but there is no project to file it under yet. "
+        return Reply(kind="notice", text=f"I saved your note, but there is no project to file it under yet.{removed} "
                      "Link a channel with `/coco link PROJECT --mlflow-experiment EXP`, then come back here.")
     return Reply(
         kind="held",
-        text="I saved your note. Which project is it for? (It stays private to you until you choose.)",
+        text=f"I saved your note.{removed} Which project is it for? (It stays private to you until you choose.)",
         actions=[ReplyAction(ROUTE, p.name, value=f"{held_id}|{p.id}") for p in projects[:5]],
     )
 
