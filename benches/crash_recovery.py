@@ -40,18 +40,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the project's fake Slack lives in tests/
 
+from _harness import free_port  # noqa: E402
+
 from tests.bot.slack_fake import BOT_TOKEN, SIGNING_SECRET, TEAM, FakeSlack, signed_headers  # noqa: E402
 
 COCO = str(Path(sys.executable).with_name("coco"))
 SETTLE_TIMEOUT_S = 300.0
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _seed_mlflow(uri: str) -> None:
@@ -199,7 +195,7 @@ def main() -> int:
           f"{os.cpu_count()} CPUs")
     try:
         for round_no in range(1, args.rounds + 1):
-            port = _free_port()
+            port = free_port()
             proc = _start(env, port, log)
             events = _events(round_no, args.events, args.people)
             kill_after = rng.uniform(0.05, 15.0)  # during the burst, or while it structures and replies

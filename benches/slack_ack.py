@@ -27,8 +27,6 @@ import hmac
 import json
 import os
 import signal
-import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -36,16 +34,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _harness import entry_texts, free_port, pct, peak_rss_mb
+
 COCO = str(Path(sys.executable).with_name("coco"))
 SECRET = "bench-signing-secret"
 TEAM = "TBENCH"
 DRAIN_TIMEOUT_S = 600.0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _seed_mlflow(uri: str) -> None:
@@ -69,7 +65,7 @@ class FakeSlack:
 
     def __init__(self) -> None:
         self.counts: dict[str, int] = {}
-        self.port = _free_port()
+        self.port = free_port()
         self._runner: Any = None
         self._n = 0
 
@@ -146,25 +142,10 @@ async def _burst(url: str, events: list[dict[str, Any]], *, concurrency: int, se
     return latencies, failures
 
 
-def _entry_texts(database: str) -> list[str]:
-    path = database.removeprefix("sqlite:///")
-    with sqlite3.connect(path, timeout=30) as db:
-        return [r[0] for r in db.execute("SELECT raw_text FROM coco_entry")]
 
 
-def _peak_rss_mb(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def main() -> int:
@@ -201,7 +182,7 @@ async def main() -> int:
             subprocess.run([COCO, "project", "add", "churn", "--mlflow-experiment", "churn-model",
                             "--primary-metric", "val_auc", "--slack-channel", "CBENCH", "--slack-team", TEAM],
                            env=env, check=True, capture_output=True)
-            port = _free_port()
+            port = free_port()
             server = subprocess.Popen([COCO, "serve", "slack", "--port", str(port), "--host", "127.0.0.1"], env=env,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             url, secret = f"http://127.0.0.1:{port}/slack/events", SECRET
@@ -218,7 +199,7 @@ async def main() -> int:
         stable_since = time.perf_counter()
         last = -1
         while time.perf_counter() - drain_started < DRAIN_TIMEOUT_S:
-            texts = _entry_texts(database) if database else []
+            texts = entry_texts(database) if database else []
             if len(texts) != last:
                 last, stable_since = len(texts), time.perf_counter()
             if len(texts) >= len(expected) and time.perf_counter() - stable_since > 3:
@@ -231,16 +212,16 @@ async def main() -> int:
         lost = len(expected - set(stored))
         duplicated = len(stored) - len(set(stored))
         replies = fake.counts.get("chat.postMessage", 0) if fake else None
-        rss = _peak_rss_mb(server.pid) if server else None
+        rss = peak_rss_mb(server.pid) if server else None
 
         print(f"events: {len(events)} at concurrency {args.concurrency} from {args.users} people "
               f"(+{args.retries} Slack retries); {os.cpu_count()} CPUs")
-        print(f"ack latency: p50 {_pct(latencies, 0.5) * 1000:.1f} ms, p99 {_pct(latencies, 0.99) * 1000:.1f} ms, "
+        print(f"ack latency: p50 {pct(latencies, 0.5) * 1000:.1f} ms, p99 {pct(latencies, 0.99) * 1000:.1f} ms, "
               f"max {max(latencies) * 1000:.1f} ms (target p99 < 100 ms); burst took {burst_s:.2f} s "
               f"({len(events) / burst_s:.0f} events/s); non-200: {failures}")
         if retry_latencies:
-            print(f"retries: p50 {_pct(retry_latencies, 0.5) * 1000:.1f} ms, p99 "
-                  f"{_pct(retry_latencies, 0.99) * 1000:.1f} ms; non-200: {retry_failures}")
+            print(f"retries: p50 {pct(retry_latencies, 0.5) * 1000:.1f} ms, p99 "
+                  f"{pct(retry_latencies, 0.99) * 1000:.1f} ms; non-200: {retry_failures}")
         print(f"entries: {len(set(stored))} of {len(expected)}; lost {lost}, duplicated {duplicated} (target 0 and 0)")
         if replies is not None:
             print(f"replies posted: {replies}; work drained in {drain_s:.1f} s after the burst")

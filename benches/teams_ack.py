@@ -24,14 +24,14 @@ import datetime as dt
 import json
 import os
 import signal
-import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from _harness import entry_texts, free_port, pct, peak_rss_mb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the test fakes live in tests/
 
@@ -40,10 +40,6 @@ TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 DRAIN_TIMEOUT_S = 900.0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _seed_mlflow(uri: str) -> None:
@@ -98,25 +94,10 @@ async def _burst(url: str, activities: list[dict[str, Any]], *, concurrency: int
     return latencies, failures
 
 
-def _entry_texts(database: str) -> list[str]:
-    path = database.removeprefix("sqlite:///")
-    with sqlite3.connect(path, timeout=30) as db:
-        return [r[0] for r in db.execute("SELECT raw_text FROM coco_entry")]
 
 
-def _peak_rss_mb(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def main() -> int:
@@ -145,7 +126,7 @@ async def main() -> int:
             _seed_mlflow(env["MLFLOW_TRACKING_URI"])
             subprocess.run([COCO, "--workspace", f"teams:{TENANT}", "project", "add", "churn", "--mlflow-experiment",
                             "churn-model", "--primary-metric", "val_auc"], env=env, check=True, capture_output=True)
-            port = _free_port()
+            port = free_port()
             server = subprocess.Popen([COCO, "serve", "teams", "--port", str(port), "--host", "127.0.0.1"], env=env,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             url = f"http://127.0.0.1:{port}/api/messages"
@@ -163,7 +144,7 @@ async def main() -> int:
             stable_since = time.perf_counter()
             last = -1
             while time.perf_counter() - drain_started < DRAIN_TIMEOUT_S:
-                texts = _entry_texts(database)
+                texts = entry_texts(database)
                 progress = len(texts) + len(connector.posted())
                 if progress != last:
                     last, stable_since = progress, time.perf_counter()
@@ -178,15 +159,15 @@ async def main() -> int:
             lost = len(expected - set(stored))
             duplicated = len(stored) - len(set(stored))
             replies = len(connector.posted())
-            rss = _peak_rss_mb(server.pid)
+            rss = peak_rss_mb(server.pid)
 
             print(f"activities: {len(activities)} at concurrency {args.concurrency} from {args.users} people "
                   f"(+{args.retries} redelivered); {os.cpu_count()} CPUs")
-            print(f"time to 2xx: p50 {_pct(latencies, 0.5) * 1000:.1f} ms, p99 {_pct(latencies, 0.99) * 1000:.1f} ms, "
+            print(f"time to 2xx: p50 {pct(latencies, 0.5) * 1000:.1f} ms, p99 {pct(latencies, 0.99) * 1000:.1f} ms, "
                   f"max {max(latencies) * 1000:.1f} ms (target p99 < 1 s); burst took {burst_s:.2f} s; "
                   f"non-2xx: {failures}")
             if again:
-                print(f"redeliveries: p50 {_pct(again, 0.5) * 1000:.1f} ms, p99 {_pct(again, 0.99) * 1000:.1f} ms; "
+                print(f"redeliveries: p50 {pct(again, 0.5) * 1000:.1f} ms, p99 {pct(again, 0.99) * 1000:.1f} ms; "
                       f"non-2xx: {again_failures}")
             print(f"entries: {len(set(stored))} of {len(expected)}; lost {lost}, duplicated {duplicated} "
                   "(target 0 and 0)")
