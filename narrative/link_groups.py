@@ -20,6 +20,7 @@ from narrative.link_evidence import (
     _metric_matches,
     _Pool,
     _quoted_metric_values,
+    _token_matches,
     _value_matches,
     _word_fits,
     param_keys_for,
@@ -360,6 +361,7 @@ def _infer_series(
 # A window this small is what a day's note reports on; past it, one word says too little.
 _SMALL_WINDOW = 8
 _MIN_WORD_CHARS = 4
+_SUBJECT_WORDS = 4
 # Words of notes too plain to name runs, though a run's name or params may hold them.
 _PLAIN_WORDS = frozenset({
     "model", "models", "training", "train", "trained", "test", "tests", "testing", "final", "quick",
@@ -389,12 +391,14 @@ def infer_by_distinctive_word(
             continue  # "both conformer runs": a group's phrase, which says how many it means
         named: set[str] = set()
         previous = ""
-        for word, _start, _end in words:
+        # The word must be the clause's subject ("Clamp are not working"), not a word of its outcome.
+        for word, _start, _end in words[:_SUBJECT_WORDS]:
             negated, previous = previous in _NEGATED, word
             if (negated or len(word) < _MIN_WORD_CHARS or word in _PLAIN_WORDS or word in _NEUTRAL
                     or word in lexicon.STOP_TOKENS or word in pool.shared_tokens):
                 continue
-            fitting = pool.fitting(word) & inferable_ids
+            # ... and what the person named the run: a word of a run's name, not only of a param value.
+            fitting = {p.run.run_id for p in inferable if _in_name(word, p)} & pool.fitting(word)
             if len(fitting) != 1 or (len(inferable) > 1 and fitting == inferable_ids):
                 continue
             if any(_word_fits(word, earlier) for earlier in pool.background):
@@ -407,3 +411,9 @@ def infer_by_distinctive_word(
             linked.setdefault(member.run.run_id, _linked(member.run, "inferred"))
             if member.run.run_id not in entry.run_ids:
                 entry.run_ids.append(member.run.run_id)
+
+
+def _in_name(word: str, candidate: RunProfile) -> bool:
+    """Whether ``word`` is a word of the run's name ("clamp" of ``noisy-fact-clamp``)."""
+    parts = [t for t in re.split(r"[^a-z0-9]+", candidate.run.run_name.lower()) if t]
+    return word in parts or any(len(t) >= _MIN_WORD_CHARS and _token_matches(word, t) for t in parts)

@@ -3,9 +3,11 @@ author's window it fits — exactly, never because runs merely happened at the s
 
 from __future__ import annotations
 
+import datetime as dt
+
 from narrative.linking import link_runs
 from storage.records import RunSnapshot
-from tests.narrative.conftest import make_request, make_run
+from tests.narrative.conftest import AT, make_request, make_run
 
 
 def links(runs: list[RunSnapshot], text: str, **kwargs: object) -> tuple[set[str], list[str]]:
@@ -195,3 +197,44 @@ def test_a_data_subset_param_is_not_a_group_of_runs() -> None:
             for i in range(1, 4)]
     got, _ = links(runs, "premium customers churn less, as expected")
     assert got == set()
+
+
+def rl_runs() -> list[RunSnapshot]:
+    base = {"env": "pong", "lr": "1e-4", "noisy": "factorized"}
+    return [
+        # The author's earlier run: what it shares with the new ones names none of them.
+        make_run("o1", name="noisy-fact-base", hours_ago=30, params=dict(base), metrics={"reward": -20.0}),
+        make_run("n1", name="noisy-fact-v1", hours_ago=4, params=dict(base), metrics={"reward": -14.5}),
+        make_run("n2", name="noisy-fact-v2", hours_ago=3, params={**base, "bias_var": "separate"},
+                 metrics={"reward": -12.9}),
+        make_run("cl", name="noisy-fact-clamp", hours_ago=2, params={**base, "sigma_clamp": "true"},
+                 metrics={"reward": -21.0}),
+        make_run("du", name="dueling-1", hours_ago=1, params={**base, "noisy": "none", "dueling": "true"},
+                 metrics={"reward": 20.4}),
+    ]
+
+
+WINDOW = AT - dt.timedelta(hours=6)
+
+
+def test_a_word_only_one_new_run_is_named_by_links_it_when_its_outcome_is_stated() -> None:
+    got, _ = links(rl_runs(), "Clamp are not working, leave it for now.", window_start=WINDOW)
+    assert got == {"noisy-fact-clamp"}
+    got, _ = links(rl_runs(), "Dueling modification implemented and converges good.", window_start=WINDOW)
+    assert got == {"dueling-1"}
+
+
+def test_a_word_that_names_no_run_alone_or_states_no_outcome_links_nothing() -> None:
+    # "factorized" is in the earlier run too, so it names none of the new ones; a plan states no outcome.
+    assert links(rl_runs(), "Factorized noise is not working yet.", window_start=WINDOW)[0] == set()
+    assert links(rl_runs(), "Will try clamp tomorrow.", window_start=WINDOW)[0] == set()
+    # The word is in the outcome, not the subject: "it" is not the clamp run.
+    assert links(rl_runs(), "It got worse after we talked about the clamp idea.", window_start=WINDOW)[0] == set()
+
+
+def test_a_series_written_by_its_suffixes_links_each_run_but_one_suffix_alone_does_not() -> None:
+    text = "Factorized noise v1 converges badly. Separate random var for bias (v2) -- not helped much."
+    got, _ = links(rl_runs(), text, window_start=WINDOW)
+    assert {"noisy-fact-v1", "noisy-fact-v2"} <= got
+    got, _ = links(rl_runs(), "The v2 data loader is faster.", window_start=WINDOW)
+    assert "noisy-fact-v2" not in got
