@@ -247,10 +247,8 @@ class SlackBot:
 
         replies = await self.runtime.converse(msg, prepare=meet)
         if payload.get("removed") and replies:
-            # Taken out at intake, so the conversation never saw them: say so here.
-            replies.append(Reply(kind="notice", target="thread", channel_id=msg.channel_id,
-                                 thread_id=msg.thread_id or msg.message_id, user_id=msg.user_id,
-                                 text=removed_sentence(list(payload["removed"]))))
+            # Taken out at intake, so the conversation never saw them: the first reply says so.
+            _say_removed(replies[0], tuple(payload["removed"]))
         respond_url = str(body.get("response_url") or "") if kind in ("command", "action") else ""
         trigger = str(body.get("trigger_id") or "")
         owed: list[Owed] = []
@@ -651,3 +649,14 @@ def _without_secrets(value: Any) -> tuple[Any, list[str]]:
         return item
 
     return clean(value), removed
+
+
+def _say_removed(reply: Reply, removed: tuple[str, ...]) -> None:
+    """Tell, in ``reply``, which secrets were taken out of the message before it was stored."""
+    outcome: Any = reply.payload
+    already = getattr(outcome, "removed", None)
+    if isinstance(already, tuple):
+        outcome.removed = (*removed, *already)  # a LogOutcome: its renderers show the line
+    sentence = removed_sentence(list(removed))
+    if sentence not in reply.text:
+        reply.text = f"{reply.text} {sentence}".strip()
