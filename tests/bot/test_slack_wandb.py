@@ -3,6 +3,7 @@ project on W&B (real ``wandb`` client, the W&B fake), whose DMs link W&B runs an
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterator
 
@@ -34,7 +35,8 @@ async def _command(slack: SlackWorld, text: str, *, channel: str) -> str:
     await slack.bot.drain()
     said = [*slack.fake.responses[before[0]:], *[c.args for c in slack.fake.calls[before[1]:]
                                                  if c.method in ("chat.postMessage", "chat.postEphemeral")]]
-    return json.dumps(said, ensure_ascii=False)
+    # What a person reads: Slack's text is encoded once (&, <, >), so decode it to compare.
+    return html.unescape(json.dumps(said, ensure_ascii=False))
 
 
 async def test_a_chat_project_on_w_and_b(slack: SlackWorld, wandb_server: WandbFake) -> None:
