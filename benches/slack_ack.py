@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _harness import entry_texts, free_port, pct, peak_rss_mb
+from _harness import entry_texts, free_port, pct, peak_rss_mb, wait_healthy
 
 COCO = str(Path(sys.executable).with_name("coco"))
 SECRET = "bench-signing-secret"
@@ -186,7 +186,7 @@ async def main() -> int:
             server = subprocess.Popen([COCO, "serve", "slack", "--port", str(port), "--host", "127.0.0.1"], env=env,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             url, secret = f"http://127.0.0.1:{port}/slack/events", SECRET
-            await _wait_healthy(f"http://127.0.0.1:{port}/healthz", server)
+            await wait_healthy(f"http://127.0.0.1:{port}/healthz", server, what="coco serve slack")
 
         started = time.perf_counter()
         latencies, failures = await _burst(url, events, concurrency=args.concurrency, secret=secret)
@@ -238,24 +238,6 @@ async def main() -> int:
         if fake is not None:
             await fake.close()
 
-
-async def _wait_healthy(url: str, server: subprocess.Popen[bytes]) -> None:
-    import aiohttp
-
-    deadline = time.monotonic() + 60
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                err = server.stderr.read().decode() if server.stderr else ""
-                raise SystemExit(f"coco serve slack exited: {err.strip()[-2000:]}")
-            try:
-                async with session.get(url) as reply:
-                    if reply.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise SystemExit("coco serve slack did not become healthy within 60 s")
 
 
 if __name__ == "__main__":

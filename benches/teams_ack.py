@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _harness import entry_texts, free_port, pct, peak_rss_mb
+from _harness import entry_texts, free_port, pct, peak_rss_mb, wait_healthy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the test fakes live in tests/
 
@@ -130,7 +130,7 @@ async def main() -> int:
             server = subprocess.Popen([COCO, "serve", "teams", "--port", str(port), "--host", "127.0.0.1"], env=env,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             url = f"http://127.0.0.1:{port}/api/messages"
-            await _wait_healthy(f"http://127.0.0.1:{port}/healthz", server)
+            await wait_healthy(f"http://127.0.0.1:{port}/healthz", server, what="coco serve teams")
             token = microsoft.mint(service_url=connector.url)
 
             started = time.perf_counter()
@@ -183,24 +183,6 @@ async def main() -> int:
                 except subprocess.TimeoutExpired:
                     server.kill()
 
-
-async def _wait_healthy(url: str, server: subprocess.Popen[bytes]) -> None:
-    import aiohttp
-
-    deadline = time.monotonic() + 60
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                err = server.stderr.read().decode() if server.stderr else ""
-                raise SystemExit(f"coco serve teams exited: {err.strip()[-2000:]}")
-            try:
-                async with session.get(url) as reply:
-                    if reply.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise SystemExit("coco serve teams did not become healthy within 60 s")
 
 
 if __name__ == "__main__":
