@@ -12,9 +12,12 @@ keeps), so :func:`read_wandb_tags` gives back the same facts from a cached run.
 
 from __future__ import annotations
 
+import importlib
 import re
 import shlex
+import threading
 from collections.abc import Iterable, Mapping
+from types import ModuleType
 from typing import Any
 
 from adapters.tracker import RUN_ID_MIN_PREFIX, FactLabels, RunFacts
@@ -35,6 +38,21 @@ WANDB_LABELS = FactLabels(
     project_entry="W&B program and args (wandb-metadata.json)",
     project_params="its args were recorded with it",
 )
+# Python's import lock is per module: two worker threads importing wandb's package tree at once
+# deadlock on it (``_DeadlockError``) or see a half-initialised module (an ``ImportError`` naming
+# ``service_connection``), which a burst of DMs to a W&B project did. One importer at a time.
+_IMPORTING = threading.Lock()
+_WANDB_MODULES = ("wandb", "wandb.errors", "wandb.util", "wandb.sdk.lib.service.service_connection")
+
+
+def import_wandb() -> ModuleType:
+    """The ``wandb`` package, with the parts COCO uses, imported once and by one thread."""
+    with _IMPORTING:
+        for name in _WANDB_MODULES:
+            importlib.import_module(name)
+        return importlib.import_module("wandb")
+
+
 # Recorded fields that are not "other" facts: promoted to fields of RunFacts, or the note itself.
 _PROMOTED = frozenset({PATH_TAG, COMMIT_TAG, PROGRAM_TAG, CODE_PATH_TAG, ARGS_TAG, NOTES_TAG})
 

@@ -49,6 +49,7 @@ from adapters._wandb_names import (
     STATUS,
     WANDB_PREFIX,
     base_url_of,
+    import_wandb,
     is_valid_run_id,
     label_tags,
     looks_like_run_ref,
@@ -420,7 +421,7 @@ class WandbTracker:
                 return self._api
             _quiet_wandb()
             self._check_reachable()
-            import wandb
+            wandb = import_wandb()
 
             overrides: dict[str, Any] = {}
             if self._base_url:
@@ -452,6 +453,7 @@ class WandbTracker:
 
     def _guarded(self, fn: Callable[[], T]) -> T:
         """``fn`` with W&B's failures turned into COCO's: an outside failure or a person's mistake."""
+        import_wandb()
         from wandb.errors import AuthenticationError, CommError, UsageError
         from wandb.sdk.lib.service.service_connection import WandbApiFailedError
 

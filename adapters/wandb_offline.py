@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from adapters._wandb_names import PATH_TAG, STATE_TAG, STATUS, label_tags, read_wandb_tags
+from adapters._wandb_names import PATH_TAG, STATE_TAG, STATUS, import_wandb, label_tags, read_wandb_tags
 from adapters.tracker import TrackedRun
 
 log = logging.getLogger("coco.wandb")
@@ -115,6 +115,7 @@ class OfflineRuns:
 
 def _inspect(record_log: Path) -> dict[str, Any] | None:
     """W&B's own summary of one offline run's record log, or None (logged) when it cannot be read."""
+    import_wandb()
     from wandb.util import get_core_path
 
     args = [get_core_path(), "leet", "inspect", "--no-observability", "--summary", "--json",

@@ -49,6 +49,39 @@ log = logging.getLogger("coco.runtime")
 # At stop, work in hand gets this long before what is left is released for the next start; with
 # closing the store and the HTTP server the process exits well within 10 s of SIGTERM.
 STOP_GRACE_S = 4.0
+# From the stop signal to the process's end, whatever is stuck: a worker thread cannot be cancelled
+# (an engine call, a tracker retrying, an import) and Python joins every pool thread at exit. What
+# the bound cuts off is stored (the durable inbox) or retried (jobs), so ending it is safe.
+STOP_BUDGET_S = 9.0
+
+
+def stop_on_signals(*, budget: float = STOP_BUDGET_S) -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM; from that moment the process has ``budget`` seconds to
+    stop in order before it is ended at once (exit 0, logged), so a stop is bounded."""
+    import signal
+    import threading
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def end_now() -> None:
+        log.warning("stopping took over %.0f s; ending now (unfinished work stays stored for the next start)",
+                    budget)
+        logging.shutdown()
+        os._exit(0)
+
+    def begin_stop() -> None:
+        if stop.is_set():
+            return
+        stop.set()
+        timer = threading.Timer(budget, end_now)
+        timer.daemon = True
+        timer.start()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, begin_stop)
+    return stop
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,6 @@ Slack SDKs are imported lazily: ``coco check`` must not pay for them.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import logging
 import re
@@ -48,7 +46,7 @@ from bot.messages import (
     InboundMessage,
     Reply,
 )
-from bot.runtime import Posted, Runtime
+from bot.runtime import Posted, Runtime, stop_on_signals
 from bot.settings import Settings
 from narrative.redact import redact_at_door, removed_sentence
 
@@ -593,13 +591,7 @@ async def serve_slack(settings: Settings, *, port: int, host: str = "0.0.0.0",
     bot = build_slack_app(settings)
     await bot.start()
     await bot.warm_up()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    import signal
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     try:
         if socket_mode:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -611,6 +603,7 @@ async def serve_slack(settings: Settings, *, port: int, host: str = "0.0.0.0",
             if ready:
                 ready("socket-mode")
             await stop.wait()
+            log.info("stopping: closing the Socket Mode connection")
             await handler.close_async()
         else:
             from aiohttp import web
@@ -623,9 +616,12 @@ async def serve_slack(settings: Settings, *, port: int, host: str = "0.0.0.0",
             if ready:
                 ready(f"http://{host}:{port}{EVENTS_PATH}")
             await stop.wait()
+            log.info("stopping: closing the HTTP listener")
             await runner.cleanup()
     finally:
+        log.info("stopping: finishing work in hand")
         await bot.stop()
+        log.info("stopped")
 
 
 def _tell(reply: Reply, respond_url: str) -> dict[str, str]:

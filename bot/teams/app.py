@@ -33,7 +33,6 @@ import asyncio
 import base64
 import contextlib
 import logging
-import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.logs import install_token_redactor
 from bot.messages import InboundMessage, Reply
-from bot.runtime import Posted, Runtime
+from bot.runtime import Posted, Runtime, stop_on_signals
 from bot.settings import Settings
 from bot.teams import cards, translate
 from bot.teams.translate import PLATFORM
@@ -405,10 +404,7 @@ async def serve_teams(settings: Settings, *, port: int, host: str = "0.0.0.0") -
     loop.set_default_executor(ThreadPoolExecutor(max_workers=CONCURRENCY + 16, thread_name_prefix="coco-teams"))
     await bot.start()
     await bot.warm_up()
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     runner = web.AppRunner(bot.web_app(), access_log=None)
     try:
         await runner.setup()

@@ -158,3 +158,31 @@ async def test_an_unreachable_server_fails_fast() -> None:
         with pytest.raises(TrackerUnavailableError, match="cannot connect"):
             await call()
         assert time.monotonic() - started < 6
+
+
+def test_a_burst_of_first_calls_imports_wandb_once(fake: WandbFake) -> None:
+    """A burst of DMs to a W&B project imported ``wandb`` from several worker threads at once (one
+    building the client, another importing W&B's error classes) and got a half-initialised module or
+    ``_DeadlockError``. In a fresh interpreter, 16 trackers' first calls at once all succeed."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, threading\n"
+        "from adapters.wandb_api import WandbTracker\n"
+        "errors = []\n"
+        "def one(n):\n"
+        "    tracker = WandbTracker(sys.argv[1], api_key=sys.argv[2])\n"
+        "    try:\n"
+        "        tracker._guarded(lambda: None) if n % 2 else tracker._client()\n"
+        "    except Exception as exc:\n"
+        "        errors.append(repr(exc))\n"
+        "threads = [threading.Thread(target=one, args=(n,)) for n in range(16)]\n"
+        "[t.start() for t in threads]\n"
+        "[t.join() for t in threads]\n"
+        "print(len(errors), errors[:1])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, f"wandb+{fake.base_url}", KEY],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("0 "), done.stdout

@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -98,7 +99,13 @@ class Bot:
         pytest.fail(f"coco serve slack not healthy after 90 s:\n{self.tail()}")
 
     def tail(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
+        """The end of the process's output and of its log file (where shutdown says what it waits for)."""
+        parts = [path.read_text(errors="replace")[-4000:] for path in (self.log, self.coco_log) if path.exists()]
+        return "\n".join(parts)
+
+    @property
+    def coco_log(self) -> Path:
+        return Path(self.env["COCO_HOME"]) / "coco.log"
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -106,9 +113,36 @@ class Bot:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
 
-    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+    def rows(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
         with contextlib.closing(sqlite3.connect(self.database, timeout=30)) as db:
-            return list(db.execute(sql))
+            found = list(db.execute(sql, args))
+            db.commit()
+            return found
+
+
+class SilentServer:
+    """A TCP server that accepts connections and never answers: a tracker that hangs."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(128)
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                self.held.append(self.sock.accept()[0])
+
+    def close(self) -> None:
+        for conn in self.held:
+            conn.close()
+        self.sock.close()
 
 
 @pytest.fixture
@@ -259,3 +293,33 @@ async def test_a_reply_posted_before_a_crash_is_not_posted_again(slack: Any) -> 
     assert [c.args.get("include_all_metadata") for c in fake.of("conversations.replies")] == ["1"]
     never = await bot.send_owed(call, key="row1:1", look_first=True)  # its attempt died before posting
     assert never is not None and never != first and len(fake.posts()) == 2
+
+
+def test_sigterm_is_bounded_while_the_tracker_hangs(bot: Bot, slack_fake: FakeSlack) -> None:
+    """A W&B server that accepts and never answers: the ``wandb`` client waits in worker threads,
+    which cannot be cancelled, and Python waits for pool threads at exit. The stop is bounded anyway,
+    and what it cut off is finished at the next start (on the real MLflow store again)."""
+    silent = SilentServer()
+    (original,) = bot.rows("SELECT tracker_uri, tracker_kind, experiment_names FROM coco_project")
+    try:
+        bot.rows("UPDATE coco_project SET tracker_uri = ?, tracker_kind = 'wandb', experiment_names = ?",
+                 f"wandb+{silent.url}", json.dumps(["team/churn"]))
+        bot.env.update({"WANDB_API_KEY": "k" * 40, "WANDB_SILENT": "true", "WANDB_ERROR_REPORTING": "false"})
+        bot.start()
+        events = _dms()
+        assert _send_all(bot.url, events) == [200] * DMS
+        time.sleep(2.0)  # work reaches the tracker and waits on it
+        assert bot.proc is not None
+        started = time.monotonic()
+        bot.proc.send_signal(signal.SIGTERM)
+        try:
+            code = bot.proc.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            code = None
+        took = time.monotonic() - started
+        assert code == 0 and took < 10.0, f"SIGTERM took {took:.1f} s (exit {code})\n{bot.tail()}"
+    finally:
+        silent.close()
+    bot.rows("UPDATE coco_project SET tracker_uri = ?, tracker_kind = ?, experiment_names = ?", *original)
+    bot.start()
+    _assert_all_there(bot, slack_fake, events)
