@@ -19,7 +19,9 @@ FIRST_RESULT_NUMBER = re.compile(r"(?<![\w.])[-+~]?(?:\d*\.\d{2,}|\d{2}\.\d%?|\d
 _CLAUSE_SPLIT = re.compile(r"(?:,|(?<![\s,]))\s+(?:but|while|whereas|though|although)\s+|;\s+|(?<!\s)\s+--\s+")
 QUESTION = re.compile(
     r"\?|^\s*(?:q|open q|open question|question|open)\b[^:]*:|\bnot sure\b|\bunsure\b|\bwonder|"
-    r"\bwould love a\b|\bpair of eyes\b|\bneed to ask\b|\bno idea\b|\bunclear\b|\beither\b.+\bor\b|"
+    r"\bwould love a\b|\bpair of eyes\b|\bneed to ask\b|\bno idea\b|\bunclear\b|"
+    # "either X or Y" weighs two options, unless a negation came first ("none beat it on either A or B")
+    r"^(?:(?!\b(?:not|none|never|no|neither)\b|n't)[^\n])*\beither\b.+\bor\b|"
     r"\bcheck (?:how|whether|if)\b|\bwhether\b",
     re.IGNORECASE,
 )

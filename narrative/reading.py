@@ -33,7 +33,7 @@ Verdict = Literal["worked", "did_not_work", "inconclusive"]
 _NEGATOR = (
     r"(?:\bnot\b|n't\b|n’t\b|\bnever\b|\bnor\b|\bunable\s+to\b|\bfail(?:s|ed)?\s+to\b|"
     r"\bcannot\b|\bcant\b|\bdidnt\b|\bdoesnt\b|\bwasnt\b|\bisnt\b|\bhasnt\b|\bhavent\b|\bwont\b|"
-    r"\bhardly\b|\bbarely\b|\bneither\b)"
+    r"\bhardly\b|\bbarely\b|\bneither\b|\bnone\s+of\b)"
 )
 _SCOPE_WORDS = 5             # how far a negator reaches: "not (lead to any) better"
 _POSITIVE_WORDS = (
@@ -58,6 +58,11 @@ _BAD_WORDS = re.compile(
     r"too\s+(?:high|low|large|small|big|slow|aggressive|weak|strong|noisy|short|long|few|many|much|little)\b|"
     r"(?:little|minimal|negligible|marginal|no\s+real|no)\s+(?:effect|impact|influence)|"
     r"not (?:great|good|helpful|useful|effective)|didn'?t (?:do|change|move|budge) (?:much|anything)|"
+    # "but the problem persists", "the gap remains": what was done left the trouble where it was.
+    r"(?:problem|issue|error|bug|gap|overfitting|instability|collapse|mismatch|artifacts?|artefacts?)s?\s+"
+    r"(?:still\s+)?(?:persists?|persisted|remains?|remained|is\s+still\s+there|still\s+(?:occurs?|happens?))|"
+    r"(?:not|n't|never|stopped|stops)\s+learn(?:ing|s|ed)?|"
+    r"(?:stopped|stops|ceased|quit)\s+(?:improv\w*|getting\s+better|helping|working|converg\w*|progress\w*)|"
     r"no (?:significant|noticeable|real|meaningful|measurable) (?:\w+ )?(?:boost|gain|change|difference|"
     r"improvement|effect|impact))\b",
     re.IGNORECASE,
@@ -72,7 +77,8 @@ _MORE_GOOD = re.compile(rf"\b(?:more|much\s+more|far\s+more)\s+{_DESIRABLE}\b")
 # A negated failure is no failure ("didn't diverge this time", "no longer overfits").
 _NEGATED_NEGATIVE = re.compile(
     r"(?:\bno\s+longer\b|\bnot\b|n't\b|\bnever\b|\bwithout\b)(?:\s+\w+){0,2}\s+"
-    r"(?:diverg\w*|overfit\w*|crash\w*|explod\w*|nan\w*|hurt\w*|oom\w*|worse|fail\w*|blow\w* up|degrad\w*)\b",
+    r"(?:diverg\w*|overfit\w*|crash\w*|explod\w*|nan\w*|hurt\w*|oom\w*|worse|fail\w*|blow\w* up|degrad\w*|"
+    r"collaps\w*)\b",
     re.IGNORECASE,
 )
 # A superlative names a thing when a noun follows it ("worst concave points", "best_params", "best
@@ -275,7 +281,8 @@ _METRIC_PHRASE = r"(?P<metric>[a-z][\w@/.\-]{0,80}(?:\s+[a-z][\w@/.\-]{0,80}){0,
 _MOVE_AFTER = re.compile(
     rf"{_METRIC_PHRASE}\s+(?:has\s+|have\s+|had\s+|is\s+|was\s+|got\s+|also\s+|slightly\s+|significantly\s+|"
     rf"a\s+bit\s+|much\s+|still\s+){{0,2}}(?:(?P<neg>(?:did|does|do|has|have|would|will|could)\s*(?:n't|n’t|not)\s+|"
-    rf"never\s+|not\s+|didnt\s+|doesnt\s+)(?:really\s+|even\s+|much\s+)?)?(?P<dir>{_DOWN}|{_UP})\b(?!\s+than)")
+    rf"never\s+|not\s+|didnt\s+|doesnt\s+)(?:really\s+|even\s+|much\s+)?|"
+    rf"(?P<stall>stopped\s+|stops\s+|ceased\s+|no\s+longer\s+|quit\s+))?(?P<dir>{_DOWN}|{_UP})\b(?!\s+than)")
 _MOVE_BEFORE = re.compile(rf"\b(?P<dir>lower|higher|reduced|increased|decreased)\s+{_METRIC_PHRASE}\b")
 _MOVE_NUMBERS = re.compile(
     # "\s*X?\s*" written as "\s*(?:X\s*)?": the same text, without splitting a whitespace run two ways
@@ -288,6 +295,13 @@ _SETTING_MOVE = re.compile(
     rf"momentum|patience|depth|width|seq(?:uence)?\s+len(?:gth)?|context(?:\s+length)?)\s+(?:was\s+|is\s+|got\s+)?"
     rf"(?:{_DOWN}|{_UP})\b|\b(?:lowered|raised|dropped|reduced|increased|decreased)\s+(?:the\s+)?"
     rf"(?:lr|learning\s+rate|batch(?:\s+size)?|dropout|weight\s+decay|wd|epochs?|warmup|temperature|momentum)\b")
+
+
+def states_metric_move(text: str) -> bool:
+    """Whether ``text`` reports a metric moving ("the valid loss decreased to around"): a result, not
+    a thing tried."""
+    moved, _rest = _metric_moves(" ".join(text[:MAX_READ_CHARS].lower().split()))
+    return moved is not None
 
 
 def names_metric(words_in: list[str]) -> bool:
@@ -358,6 +372,12 @@ def _metric_moves(masked: str) -> tuple[Verdict | None, str]:
             good = went_up == (lexicon.metric_direction(metric) == "max")
             if match.groupdict().get("neg"):
                 good = not good     # "the error did not reduce"
+            elif match.groupdict().get("stall"):
+                # "the losses stopped decreasing": progress ended, a plateau; a bad trend that
+                # stopped ("stopped increasing") says nothing of a result.
+                if not good:
+                    continue
+                good = False
             verdicts.add("worked" if good else "did_not_work")
             spans.append(match.span())
     for match in _MOVE_NUMBERS.finditer(masked):

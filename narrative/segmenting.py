@@ -221,7 +221,10 @@ def _rejoin(lines: list[str]) -> list[tuple[int, str]]:
 
 
 # A sentence ends at . ! ? (not a decimal point, not "vs.", "e.g.") followed by whitespace.
-_SENTENCE_END = re.compile(r"(?<![\s(])(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)(?<!\bw/o)[.!?]+(?=\s+\S)")
+# Typed fast, a sentence may start right after the period ("went down soon.The valid loss"): a word
+# of two letters or more, the mark, then a capitalised word (not "e.g.", "train.py" or "0.5").
+_SENTENCE_END = re.compile(r"(?<![\s(])(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)(?<!\bw/o)[.!?]+(?=\s+\S)|"
+                           r"(?<=[a-z]{2})[.!?](?=[A-Z][a-z])")
 
 
 @dataclass

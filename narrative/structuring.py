@@ -72,7 +72,8 @@ _BELIEF = re.compile(
     r"expect\w*|should (?:help|work|let)|because|what matters|the way|so that)\b",
     re.IGNORECASE,
 )
-_TRIED = re.compile(r"\b(?:tried|trying|tested|testing|added|adding|spent|ran|running|switched|pushed|replicated|"
+_TRIED = re.compile(r"\b(?:tried|trying|tested|testing|added|adding|spent|ran|running|switched|switching|changed|"
+                    r"changing|swapping|replacing|pushed|replicated|"
                     r"implemented|introduced|replaced|swapped|removed|enabled|disabled|adjusted|reproduced|"
                     r"retrained|fine-?tuned|rolled\s+back)\b",
                     re.IGNORECASE)
@@ -111,6 +112,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
 
     readings = [_read(segment, links, index, refs=refs) for index, segment in enumerate(segments)]
     _resolve_anaphora(readings)
+    listed_plans = _plans_by_their_list(segments)
     title_line = _title_segment(request.text, segments)
     last_subject = ""
     best_so_far: float | None = None
@@ -123,7 +125,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             continue
         follows_a_plan = previous_next and bool(_FOLLOW_ON.match(text))
         previous_next = False
-        mode = readings_mod.modality(text)
+        mode = "planned" if index in listed_plans else readings_mod.modality(text)
         outcome = _OUTCOME_NOTE.search(text) if segment.section == "next" else None
         outcome_verdict = readings_mod.verdict_of(outcome.group("outcome")) if outcome else None
         if outcome and outcome_verdict is not None:
@@ -303,6 +305,13 @@ _NOT_A_SUBJECT = frozenset({
 
 
 _ACTION_FIRST = re.compile(r"^(?:(?:i|we)\s+)?(?:tried|tested|trying|testing|added|adding)\s+(?=\S)", re.IGNORECASE)
+# "So I made some adjustments by switching the optimizer to Adam": the change is what was tried; the
+# connective and the frame around it are not.
+_REPORT_FRAME = re.compile(
+    r"^(?:(?:so|then|and|also|next|finally|afterwards|after\s+that),?\s+)?(?:i|we)\s+(?:have\s+|had\s+)?"
+    r"(?:(?:made|did)\s+(?:some\s+|a\s+few\s+|an?\s+)?(?:adjustments?|changes?|tweaks?|modifications?)\s+"
+    r"(?:by\s+|:\s*)?)?(?=(?:switch|chang|swapp|replac|tri|test|add|remov|enabl|disabl|lower|rais|reduc|increas|"
+    r"decreas)\w*\s)", re.IGNORECASE)
 
 
 def _verdict_subject(clause: str) -> str:
@@ -312,6 +321,8 @@ def _verdict_subject(clause: str) -> str:
         return ""
     # "tried isotonic calibration, brier went down": what was tried is the calibration, not the trying.
     phrase = _ACTION_FIRST.sub("", match.group("np").strip(), count=1) or match.group("np").strip()
+    # "The 5-epoch warmup was too short": the article is not part of what was tried.
+    phrase = re.sub(r"^(?:the|a|an)\s+(?=\S+\s*\S)", "", phrase, count=1, flags=re.IGNORECASE)
     tokens = phrase.lower().split()
     if _FRAGMENT_START.match(phrase) or _FRAGMENT_END.search(phrase) or tokens[0] in _NOT_A_SUBJECT or all(
             t in _NOT_A_SUBJECT or t in _METRIC_NAME_WORDS for t in tokens):
@@ -373,6 +384,8 @@ def _resolve_anaphora(readings: list[_Reading]) -> None:
 def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str, *, refs: KnownRunIds) -> None:
     """What was tried (the subject of a result) and what is believed (a claim being tested)."""
     text = reading.text
+    if _HYPOTHESIS_VERDICT.match(text):
+        return
     belief = _BELIEF.search(text) or readings_mod.states_belief(text)
     subject = _subject(result_part) if reading.experimental else ""
     if subject and _worth_a_hypothesis(subject, refs):
@@ -380,7 +393,7 @@ def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str, 
     elif belief or (_TRIED.search(text) and not _NEXT_ANYWHERE.search(text)
                     and not readings_mod.is_unrealised(text)):
         first_clause = (split_clauses(result_part) or [result_part])[0]
-        candidate = clip(_balanced(first_clause), MAX_SUBJECT_CHARS)
+        candidate = clip(_balanced(_REPORT_FRAME.sub("", first_clause, count=1) or first_clause), MAX_SUBJECT_CHARS)
         if _worth_a_hypothesis(candidate, refs):
             add_item(structure.hypotheses, candidate)
     stated = _BELIEF.search(text)
@@ -467,6 +480,36 @@ _METRIC_NAME_WORDS = frozenset(w for word in lexicon.METRIC_WORDS for w in lexic
 }
 
 
+_REPORT_SECTIONS = frozenset({"done", "result", "conclusion", "negative", "positive", "config", "hypothesis"})
+
+
+def _plans_by_their_list(segments: list[Segment]) -> set[int]:
+    """Bullets of a list whose other items are plans, and which state no result of their own: "- Use a
+    max lr of 6e-5 / - Fully shuffle data / - Reintroduce LayerNorm" lists three things to do."""
+    found: set[int] = set()
+    run: list[int] = []
+
+    def close() -> None:
+        modes = {i: readings_mod.modality(segments[i].text) for i in run}
+        plans = sum(1 for m in modes.values() if m == "planned")
+        bare = [i for i, m in modes.items() if m == "asserted" and not has_number(segments[i].text)
+                and readings_mod.verdict_of(segments[i].text) is None]
+        reported = any(segments[i].section in _REPORT_SECTIONS for i in run)
+        if plans >= 2 and plans + len(bare) == len(run) and not reported:
+            found.update(bare)
+        run.clear()
+
+    for index, segment in enumerate(segments):
+        if segment.kind == "bullet" and (not run or segment.line == segments[run[-1]].line + 1):
+            run.append(index)
+            continue
+        close()
+        if segment.kind == "bullet":
+            run.append(index)
+    close()
+    return found
+
+
 def _alternatives(better: str, worse: str) -> bool:
     """``X > Y`` ranks Y below X only when both are things one could pick (methods, settings, models),
     not a metric, a budget or the noise."""
@@ -480,7 +523,9 @@ def _alternatives(better: str, worse: str) -> bool:
 
 
 _NOT_ALTERNATIVES = frozenset({"noise", "variance", "budget", "chance", "spread", "std", "sla", "limit",
-                               "expected", "gain", "gains", "cost", "costs"})
+                               "expected", "gain", "gains", "cost", "costs",
+                               # "None of the schedules beat the baseline": nothing beat it
+                               "none", "no", "neither", "nothing", "nobody"})
 _FOLLOW_ON = re.compile(r"^(?:then|and then|after that|afterwards|later|also|plus)\b", re.IGNORECASE)
 
 
@@ -514,6 +559,19 @@ def _row_text(segment: Segment, refs: KnownRunIds) -> str:
     return f"{described}: {', '.join(numbers)}" if numbers and described else described or ", ".join(numbers)
 
 
+# Words that report how a run went, not what it tried; and a clause opened by a moment of training
+# ("By epoch 50, grad norms were ...") reports what happened then.
+_REPORTS_OUTCOME = re.compile(
+    r"\b(?:improved|improving|got\s+(?:better|worse)|collapsed|diverged|degraded|plateau\w*|converged)\b|"
+    r"^(?:by|at|after|around|until|from|near)\s+(?:the\s+)?(?:end\s+of\s+)?(?:epoch|ep|step|iter\w*|round)s?\b",
+    re.IGNORECASE)
+# "Hypothesis not supported": a verdict on the hypothesis, not one.
+_HYPOTHESIS_VERDICT = re.compile(
+    r"^\W*(?:the\s+|my\s+|our\s+|this\s+)?hypothes[ie]s\s+(?:is\s+|was\s+)?(?:not\s+|partly\s+|partially\s+)?"
+    r"(?:supported|confirmed|rejected|refuted|holds?|held|falsified|disproven|wrong|correct|right|validated|"
+    r"invalidated)\b", re.IGNORECASE)
+
+
 def _subject(text: str) -> str:
     """What was tried: the words before the first result ("xgb on raw feats: roc .931" -> "xgb on raw feats")."""
     cut = len(text)
@@ -524,7 +582,10 @@ def _subject(text: str) -> str:
     if number:
         cut = min(cut, number.start())
     # "Tried Lookahead on SGD but was unable to ...": what was tried ends where the outcome starts.
-    turn = re.search(r",?\s+(?:but|however|though|although|whereas|and it|which)\b|[.;]\s", text)
+    turn = re.search(r",?\s+(?:but|however|though|although|whereas|and it|which)\b|[.;]\s|"
+                     # "Tried label smoothing 0.1 today, hasn't helped at all": the verdict, subject left out
+                     r",\s+(?:has|had|hasn'?t|hadn'?t|didn'?t|did\s+not|doesn'?t|does\s+not|helped|hurt|made|"
+                     r"gave|worked|failed|no\s+(?:gain|change|difference|effect|improvement))\b", text)
     if turn:
         cut = min(cut, turn.start())
     # "Swapped Adam for AdamW, val loss went down": the clause that names a metric is the outcome.
@@ -534,13 +595,17 @@ def _subject(text: str) -> str:
             cut = comma.start()
             break
     subject = text[:cut].strip(" :,-(=*`~").strip()
+    subject = _REPORT_FRAME.sub("", subject, count=1) or subject
     subject = _ACTION_FIRST.sub("", subject, count=1) or subject
     subject = _balanced(subject)
+    subject = re.sub(r"\s+(?:today|yesterday|tonight|this\s+(?:morning|afternoon|evening)|again)$", "", subject)
     subject = re.sub(r"\s+(?:is|was|gets|got|at|of|to|and|with|w/|=|took|takes|takes about|took about|"
                      r"gives|gave|lands|landed|ran|runs|hit|hits|scored|reached|came in)$", "", subject).strip(" :,-(")
     subject = re.sub(r"(?:\s+(?:val|valid|test)?_?[a-z]*(?:auc|f1|rmse|mae|loss|acc|ndcg|mape|wape|recall|precision)"
                      r"(?:@\d+)?)+$", "", subject).strip(" :,-(")
-    if len(subject) < 4:
+    if len(subject) < 4 or readings_mod.states_metric_move(subject) or _REPORTS_OUTCOME.search(subject):
+        # "The valid loss decreased to around", "Model improved steadily during warmup": the result
+        # itself, cut at its number.
         return ""
     return clip(subject, MAX_SUBJECT_CHARS)
 

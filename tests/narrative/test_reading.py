@@ -340,3 +340,56 @@ def test_reports_done_is_the_evidence_a_check_may_rest_on() -> None:
     assert not reading.reports_done("I should have tried class weights")
     assert not reading.reports_done("if it doesn't work, disable fp16")
     assert not reading.reports_done("should we try class weights?")
+
+
+# --- issue threads where practitioners report what they ran (GitHub issues, quoted as written) ----
+
+def test_the_trouble_that_stays_is_a_failure() -> None:
+    # keras-team/keras#1597; fvmassoli/cross-resolution-face-recognition#5
+    entry = structure("I have reduced my batch size (even to 1) and reduced the number of layers but the "
+                      "problem persists.")
+    assert "problem persists" in negatives(entry)
+    stalled = structure("All the losses went down soon.The valid loss decreased to around 0.5.\n"
+                        "but after reaching the bottom,all losses stopped decreasing.")
+    assert "stopped decreasing" in negatives(stalled) and "stopped decreasing" not in positives(stalled)
+    assert not any("loss" in h.lower() for h in stalled.hypotheses)  # results are not things tried
+
+
+def test_stopped_with_a_bad_trend_is_no_verdict() -> None:
+    assert reading.verdict_of("the val loss stopped increasing after epoch 3") is None
+    assert reading.verdict_of("accuracy stopped improving after epoch 3") == "did_not_work"
+
+
+def test_a_collapse_after_progress_ends_it() -> None:
+    entry = structure("Diverged. Model improved steadily during warmup (epochs 1-5), continued improving to "
+                      "val=11.33% at epoch 31, then collapsed. By epoch 50, grad norms were 2.4x normal.\n"
+                      "The 5-epoch warmup was too short.")
+    assert "then collapsed" in negatives(entry) and "collapsed" not in positives(entry)
+    assert entry.hypotheses == ["5-epoch warmup"]
+
+
+def test_nothing_beat_it_is_no_comparison_and_no_question() -> None:
+    entry = structure("Hypothesis not supported. None of the warmup schedules beat the baseline on either "
+                      "surface_mse or volume_mse.")
+    assert not entry.hypotheses and not entry.open_questions
+    assert "none of the warmup schedules beat" in negatives(entry)
+    assert "(vs none" not in negatives(entry)
+    asks = structure("either label smoothing or mixup for the next round")
+    assert asks.open_questions
+
+
+def test_the_change_reported_is_what_was_tried() -> None:
+    entry = structure("So I made some adjustment by switching optimizer to Adam with weight_decay=3e-04 and "
+                      "initial learning rate to 5e-4.")
+    assert any(h.startswith("switching optimizer to Adam") for h in entry.hypotheses)
+    smoothed = structure("Tried label smoothing 0.1 today, hasn't helped at all. Loss curves identical.")
+    assert smoothed.hypotheses == ["label smoothing 0.1"]
+
+
+def test_bullets_of_a_list_of_plans_are_plans() -> None:
+    # alex-hh/profam#74
+    entry = structure("- Use max learning rate of 6e-5 instead of 1e-4\n- Use a gradient clipping value of 0.3 "
+                      "instead of 1.0\n- Fully shuffle data\n- Reintroduce LayerNorm at embedding layer (LNem)\n")
+    assert len(entry.next_steps) == 4 and not entry.hypotheses and not entry.conclusions
+    done = structure("Done:\n- Use max learning rate of 6e-5\n- Use gradient clipping 0.3\n- Fully shuffle data\n")
+    assert not any("shuffle" in s for s in done.next_steps)
