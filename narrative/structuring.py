@@ -304,7 +304,8 @@ _NOT_A_SUBJECT = frozenset({
 })
 
 
-_ACTION_FIRST = re.compile(r"^(?:(?:i|we)\s+)?(?:tried|tested|trying|testing|added|adding)\s+(?=\S)", re.IGNORECASE)
+_ACTION_FIRST = re.compile(r"^(?:(?:i|we)\s+)?(?:(?:tried|trying)(?:\s+to)?|tested|testing|added|adding|"
+                           r"(?:am\s+|'m\s+|are\s+|'re\s+)?using|use)\s+(?=\S)", re.IGNORECASE)
 # "So I made some adjustments by switching the optimizer to Adam": the change is what was tried; the
 # connective and the frame around it are not.
 _REPORT_FRAME = re.compile(
@@ -410,7 +411,14 @@ _FRAGMENT_END = re.compile(
     r"\b(?:the|a|an|final|around|about|roughly|approx(?:imately)?|nearly|almost|only|just|than|from|by|"
     r"between|over|under|below|above|after|before|into|out|up|down|is|are|was|were|be|been|has|have|had|"
     r"tops|sits|stays|stuck|plateaus?|plateaued|still|like|as|for|on|in|ending|peaking|peaked|hovering|"
-    r"hovers|maxes|achieve|reach|get|hit|obtain|of|with|that|to|able|and|or|but)\s*$|[~≈<>\[(]\s*$", re.IGNORECASE)
+    r"hovers|maxes|achieve|reach|get|hit|obtain|of|with|that|which|who|to|able|and|or|but)\s*$|[~≈<>\[(]\s*$",
+    re.IGNORECASE)
+
+
+# Words that name nothing tried: "I tried the same", "the other one".
+_NAMES_NOTHING = frozenset({"the", "a", "an", "same", "other", "one", "ones", "thing", "things", "stuff", "this",
+                           "that", "it", "again", "too", "also", "more", "some", "another", "idea", "tried",
+                           "trying", "try", "tested", "used", "using", "use"})
 
 
 def _worth_a_hypothesis(subject: str, refs: KnownRunIds) -> bool:
@@ -425,8 +433,8 @@ def _worth_a_hypothesis(subject: str, refs: KnownRunIds) -> bool:
     if len(rest.split()) < 2:
         # One token ("calm-otter-41", "rf-500") is how a run is named, not what was tried in it.
         return False
-    words_left = [w for w in lexicon.words(rest) if w not in _METRIC_NAME_WORDS]
-    return len(words_left) >= 2
+    words_left = [w for w in lexicon.words(rest) if w not in _METRIC_NAME_WORDS and w not in _NAMES_NOTHING]
+    return len(words_left) >= 2 or (len(words_left) == 1 and bool(lexicon.families_in(words_left[0])))
 
 
 def _title_segment(text: str, segments: list[Segment]) -> int:

@@ -393,3 +393,14 @@ def test_bullets_of_a_list_of_plans_are_plans() -> None:
     assert len(entry.next_steps) == 4 and not entry.hypotheses and not entry.conclusions
     done = structure("Done:\n- Use max learning rate of 6e-5\n- Use gradient clipping 0.3\n- Fully shuffle data\n")
     assert not any("shuffle" in s for s in done.next_steps)
+
+
+def test_what_names_nothing_is_no_hypothesis() -> None:
+    # WongKinYiu/yolov7#257; ultralytics/yolov3#1605
+    entry = structure("I tried the same, but as @DavidWZX mentioned, the mAP drops directly to 0. Then I tried to "
+                      "set the learning rate to a smaller value when I stop augmentation (around 0.0005).")
+    assert "tried the same" not in entry.hypotheses and "the same" not in entry.hypotheses
+    assert any(h.startswith("set the learning rate to a smaller value") for h in entry.hypotheses)
+    used = structure("I use the yolov3 which have a resnet50 bachbone, the orange one with a bit overfitting "
+                     "trained without mosaic. Finally the orange one is much lower than the blue one in mAP.")
+    assert not any(h.endswith("which") or h.lower().startswith("i use") for h in used.hypotheses)
