@@ -42,7 +42,10 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
     ("negative", re.compile(r"^(?:avoid(?:\s+for\s+now)?|don'?t\s+(?:do|use|try)|ruled\s+out|abandoned|dropped|"
                             r"what\s+(?:didn'?t|did\s+not|doesn'?t)\s+work|(?:things\s+that\s+)?didn'?t\s+work|"
                             r"dead\s+ends?|negative\s+results?|failures?|failed(?:\s+(?:attempts?|experiments?|ideas?))?|"
-                            r"what\s+failed|what\s+went\s+wrong|cons|doesn'?t\s+work)$")),
+                            r"what\s+failed|what\s+went\s+wrong|cons|doesn'?t\s+work|"
+                            # "Rolled back changes:" lists what was undone because it did not pay off
+                            r"(?:rolled|rolling)\s+back(?:\s+(?:changes?|tweaks?))?|reverted(?:\s+(?:changes?|tweaks?))?|"
+                            r"roll-?backs?|reverts?)$")),
     ("done", re.compile(r"^(?:done|completed|finished|did|what\s+i\s+did|done\s+(?:today|so\s+far)|so\s+far)$")),
     ("positive", re.compile(r"^(?:what\s+(?:worked|works|went\s+well)|(?:things\s+that\s+)?worked|wins|successes|"
                             r"what\s+helped|pros)$")),

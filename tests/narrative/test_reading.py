@@ -404,3 +404,11 @@ def test_what_names_nothing_is_no_hypothesis() -> None:
     used = structure("I use the yolov3 which have a resnet50 bachbone, the orange one with a bit overfitting "
                      "trained without mosaic. Finally the orange one is much lower than the blue one in mAP.")
     assert not any(h.endswith("which") or h.lower().startswith("i use") for h in used.hypotheses)
+
+
+def test_a_list_of_rolled_back_changes_is_what_did_not_pay_off() -> None:
+    # Shmuma/pytorch_tests pract_rl/hw7 log.md
+    entry = structure("Scaling slowed down convergence a lot.\n\nRolled back changes:\n1. reward scale\n"
+                      "2. random policy or value rounds\n")
+    assert "slowed down convergence" in negatives(entry)
+    assert "reward scale" in negatives(entry) and "random policy or value rounds" in negatives(entry)
