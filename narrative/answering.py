@@ -447,15 +447,19 @@ def _quote_key(text: str) -> str:
 
 
 def _reasons_near(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[Fact]:
-    """Sentences next to ``f`` in the same paragraph that give the reason (leak, memory, speed, because ...)."""
+    """Sentences next to ``f`` that give the reason (leak, memory, speed, because ...): in its paragraph,
+    or opening the next one about the same thing."""
     if f.para < 0:
         sents = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence"]
         same = next((g for g in sents if _quote_key(g.text)[:60] == _quote_key(f.text)[:60]), None)
         if same is None:
             return []
         f = same
-    sents = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.para == f.para
-             and g.idx != f.idx and abs(g.position - f.position) <= 4]
+    # ... or the sentence right after a blank line that names the same thing ("2. ... with scaling of the
+    # reward", then "Scaling slowed down convergence a lot.")
+    sents = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.idx != f.idx and (
+        (g.para == f.para and abs(g.position - f.position) <= 4)
+        or (abs(g.para - f.para) == 1 and abs(g.position - f.position) <= 2 and bool(g.toks & f.toks)))]
     sents.sort(key=lambda g: (g.position < f.position, abs(g.position - f.position)))
     out = []
     for g in sents:
