@@ -216,7 +216,8 @@ NEGATIVE_CUES: tuple[str, ...] = (
     "not helpful", "unhelpful", "not usable", "unusable", "regressed", "did nothing", "does nothing",
     "brings nothing", "bought nothing", "buys nothing", "doesn't buy", "didn't buy", "not retrying",
     "not re-running", "won't retry", "reverting", "revert", "reverted", "rolled back", "roll back",
-    "contaminat*", "too good to be true", "collapsed", "collapses", "collapsing", "mode collapse", "slowed down", "slows down", "slowed",
+    "contaminat*", "too good to be true", "collapsed", "collapses", "collapsing", "mode collapse",
+    "slowed down", "slows down", "slowed",
 )
 # Negative verdicts that need a little grammar: "no <quality> win", "not <much of> a gain".
 NEGATIVE_PATTERNS: tuple[re.Pattern[str], ...] = (

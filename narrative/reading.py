@@ -223,11 +223,16 @@ def polarity(text: str) -> Polarity:
     return "neutral"
 
 
+_LEARNING_RATE = re.compile(r"\blearning[ _-]rates?\b")
+
+
 def verdict_of(clause: str) -> Verdict | None:
     """The verdict a clause states, with negation scope and superlatives read as a colleague would."""
     lowered = " ".join(clause[:MAX_READ_CHARS].lower().split())
     # "... in an attempt to land on more intelligible speech": a purpose is no outcome.
     lowered = _PURPOSE.split(lowered, maxsplit=1)[0]
+    # "learning rate" names a setting: its "learning" is no verdict ("no experiments about learning rates").
+    lowered = _LEARNING_RATE.sub("lr", lowered)
     masked = _mask_attributive_superlatives(lowered)
     if (_NEGATED_POSITIVE.search(masked) or _BAD_WORDS.search(_NOT_BAD.sub(" ", masked))
             or _LESS_GOOD.search(masked)):

@@ -207,6 +207,10 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
 
         if is_question:
             add_item(structure.open_questions, clip(QUESTION_PREFIX.sub("", text), MAX_ITEM_CHARS))
+        if next_part and is_question and text.rstrip().endswith("?"):
+            # "Wonder how to set the warmup (e.g. if you want to try out 4-5 epochs)?": the whole is a
+            # question; its "try" is part of it, not a plan.
+            next_part = ""
         if next_part:
             add_item(structure.next_steps, clip(next_part, MAX_ITEM_CHARS))
             previous_next = not result_part
@@ -573,6 +577,9 @@ _REPORTS_OUTCOME = re.compile(
     r"\b(?:improved|improving|got\s+(?:better|worse)|collapsed|diverged|degraded|plateau\w*|converged)\b|"
     r"^(?:by|at|after|around|until|from|near)\s+(?:the\s+)?(?:end\s+of\s+)?(?:epoch|ep|step|iter\w*|round)s?\b",
     re.IGNORECASE)
+# "we do not conduct experiments about ...", "I haven't tried X": what was not done was not tried.
+_NOT_DONE = re.compile(r"^(?:i|we)\s+(?:(?:do|did|does|have|has|had)\s*(?:not|n't)|don'?t|didn'?t|haven'?t|hadn'?t|"
+                       r"never|not\s+yet)\b", re.IGNORECASE)
 # "Hypothesis not supported": a verdict on the hypothesis, not one.
 _HYPOTHESIS_VERDICT = re.compile(
     r"^\W*(?:the\s+|my\s+|our\s+|this\s+)?hypothes[ie]s\s+(?:is\s+|was\s+)?(?:not\s+|partly\s+|partially\s+)?"
@@ -605,13 +612,15 @@ def _subject(text: str) -> str:
     subject = text[:cut].strip(" :,-(=*`~").strip()
     subject = _REPORT_FRAME.sub("", subject, count=1) or subject
     subject = _ACTION_FIRST.sub("", subject, count=1) or subject
+    subject = re.sub(r"^(?:again|once\s+more)\s+(?=\S)", "", subject, flags=re.IGNORECASE)
     subject = _balanced(subject)
     subject = re.sub(r"\s+(?:today|yesterday|tonight|this\s+(?:morning|afternoon|evening)|again)$", "", subject)
     subject = re.sub(r"\s+(?:is|was|gets|got|at|of|to|and|with|w/|=|took|takes|takes about|took about|"
                      r"gives|gave|lands|landed|ran|runs|hit|hits|scored|reached|came in)$", "", subject).strip(" :,-(")
     subject = re.sub(r"(?:\s+(?:val|valid|test)?_?[a-z]*(?:auc|f1|rmse|mae|loss|acc|ndcg|mape|wape|recall|precision)"
                      r"(?:@\d+)?)+$", "", subject).strip(" :,-(")
-    if len(subject) < 4 or readings_mod.states_metric_move(subject) or _REPORTS_OUTCOME.search(subject):
+    if (len(subject) < 4 or readings_mod.states_metric_move(subject) or _REPORTS_OUTCOME.search(subject)
+            or _NOT_DONE.match(subject)):
         # "The valid loss decreased to around", "Model improved steadily during warmup": the result
         # itself, cut at its number.
         return ""

@@ -412,3 +412,16 @@ def test_a_list_of_rolled_back_changes_is_what_did_not_pay_off() -> None:
                       "2. random policy or value rounds\n")
     assert "slowed down convergence" in negatives(entry)
     assert "reward scale" in negatives(entry) and "random policy or value rounds" in negatives(entry)
+
+
+def test_what_was_not_done_and_questions_with_a_try_in_them() -> None:
+    # xuyige/BERT4doc-Classification#11; huggingface/transformers#587; ed-donner/llm_engineering#892
+    entry = structure("we do not conduct experiments about learning rates on large bert, but we empirically "
+                      "observe that bert-large has similar results comparing to bert-base.")
+    assert not entry.hypotheses and not negatives(entry)
+    asked = structure("Wonder how to to calculate the warm up proportion to make it drop a bit slower(e.g. if you "
+                      "want to try out 4-5 epochs)?")
+    assert asked.open_questions and not asked.next_steps
+    again = structure("I tested again using updated Learning rate and warmup ratios configuration, but the results "
+                      "actually became worse:\nLEARNING_RATE = 3e-4\n")
+    assert again.hypotheses[0].startswith("using updated Learning rate") and "became worse" in negatives(again)
