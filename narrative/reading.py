@@ -176,9 +176,16 @@ class SentenceReading:
     verdict: Verdict | None
 
 
+_CONCESSION = re.compile(r"\b(?:might|may|could)\s+(?:look|seem|sound|appear)s?\s+(?:\w+\s+){0,2}?\w+,?\s+but\b")
+
+
 def modality(text: str) -> Modality:
     """How the sentence holds its content: asserted, hedged, planned, wished, counterfactual, ..."""
     lowered = text[:MAX_READ_CHARS].lower().strip()
+    conceded = _CONCESSION.search(lowered)
+    if conceded:
+        # "X might look promising, but the imbalance adds too much noise": what it holds is after "but".
+        lowered = lowered[conceded.end():]
     if _COUNTERFACTUAL.search(lowered):
         return "counterfactual"
     if (_CONDITIONAL_LEAD.match(lowered) and not _past_conditional(lowered)) or _CONDITIONAL_TAIL.search(lowered):

@@ -45,7 +45,7 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
                             r"what\s+failed|what\s+went\s+wrong|cons|doesn'?t\s+work|"
                             # "Rolled back changes:" lists what was undone because it did not pay off
                             r"(?:rolled|rolling)\s+back(?:\s+(?:changes?|tweaks?))?|reverted(?:\s+(?:changes?|tweaks?))?|"
-                            r"roll-?backs?|reverts?)$")),
+                            r"roll-?backs?|reverts?|what\s+not\s+to\s+(?:do|try)(?:\s+\w+){0,6})$")),
     ("done", re.compile(r"^(?:done|completed|finished|did|what\s+i\s+did|done\s+(?:today|so\s+far)|so\s+far)$")),
     ("positive", re.compile(r"^(?:what\s+(?:worked|works|went\s+well)|(?:things\s+that\s+)?worked|wins|successes|"
                             r"what\s+helped|pros)$")),
@@ -100,11 +100,13 @@ def _label(line: str) -> tuple[Section, str, bool] | None:
     """(section, the rest of the line, whether it is a heading) when ``line`` starts with a label."""
     marked = bool(_HEADING_MARK.match(line))
     bare = re.sub(r"^#{1,6}\s*", "", line).strip()
-    whole = bare.strip("*_ ").rstrip(":").strip()
-    # A whole line that is a label: "## Next", "Open questions:", "- Idea", "What I should have done:".
-    if len(bare) <= HEADING_CHARS and (marked or bare.endswith(":") or heading_section(whole) is not None):
+    whole = bare.strip("*_ ").rstrip(":;").strip()
+    # A whole line that is a label: "## Next", "Open questions:", "- Idea", "What I should have done:"
+    # (a list's lead-in may end in ";" too: "What not to do as first steps includes;").
+    ends_as_label = bare.endswith((":", ";"))
+    if len(bare) <= HEADING_CHARS and (marked or ends_as_label or heading_section(whole) is not None):
         section = heading_section(whole)
-        if section is not None and (marked or bare.endswith(":") or len(whole.split()) <= 3):
+        if section is not None and (marked or ends_as_label or len(whole.split()) <= 3):
             return section, "", True
     match = _INLINE_LABEL.match(line)
     if not match:

@@ -123,6 +123,14 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         if segment.kind == "data":
             # Pasted log lines and code: linking reads their run names and numbers; they are no prose.
             continue
+        if _MARKDOWN_HEADING.match(segment.text) and not has_number(text):
+            # "## added feature count of zeros": a heading names the experiment whose lines follow; it
+            # is what was tried (when it says an action), never a verdict ("## dropped the id features").
+            heading = _MARKDOWN_HEADING.sub("", segment.text).strip(" *_:")
+            if index != title_line and _NAMES_A_CHANGE.search(heading) and _worth_a_hypothesis(heading, refs):
+                add_item(structure.hypotheses, clip(heading, MAX_SUBJECT_CHARS))
+                last_subject = heading
+            continue
         follows_a_plan = previous_next and bool(_FOLLOW_ON.match(text))
         previous_next = False
         mode = "planned" if index in listed_plans else readings_mod.modality(text)
@@ -147,6 +155,10 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             if mode in _UNREALISED:
                 add_item(structure.next_steps, clip(text, MAX_ITEM_CHARS))
                 continue
+            # An item of "What didn't work:" names something that was tried.
+            tried_item = _subject(text)
+            if tried_item and _worth_a_hypothesis(tried_item, refs) and readings_mod.verdict_of(tried_item) is None:
+                add_item(structure.hypotheses, tried_item)
             stated = readings_mod.verdict_of(text)
             section_verdict: Verdict = "worked"
             if segment.section == "negative" or stated == "did_not_work":
@@ -577,6 +589,11 @@ _REPORTS_OUTCOME = re.compile(
     r"\b(?:improved|improving|got\s+(?:better|worse)|collapsed|diverged|degraded|plateau\w*|converged)\b|"
     r"^(?:by|at|after|around|until|from|near)\s+(?:the\s+)?(?:end\s+of\s+)?(?:epoch|ep|step|iter\w*|round)s?\b",
     re.IGNORECASE)
+_MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+")
+# A heading that names a change ("added feature count of zeros", "dropped the id-based features", "lr=3e-4").
+_NAMES_A_CHANGE = re.compile(
+    r"\b(?:add|added|adding|drop|dropped|dropping|remov\w*|switch\w*|swap\w*|replac\w*|us(?:e|ed|ing)|tr(?:y|ied)|"
+    r"increas\w*|decreas\w*|lower\w*|rais\w*|tun\w*|chang\w*|with|without|no)\b|\w=\S", re.IGNORECASE)
 # "we do not conduct experiments about ...", "I haven't tried X": what was not done was not tried.
 _NOT_DONE = re.compile(r"^(?:i|we)\s+(?:(?:do|did|does|have|has|had)\s*(?:not|n't)|don'?t|didn'?t|haven'?t|hadn'?t|"
                        r"never|not\s+yet)\b", re.IGNORECASE)

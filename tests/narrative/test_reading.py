@@ -425,3 +425,23 @@ def test_what_was_not_done_and_questions_with_a_try_in_them() -> None:
     again = structure("I tested again using updated Learning rate and warmup ratios configuration, but the results "
                       "actually became worse:\nLEARNING_RATE = 3e-4\n")
     assert again.hypotheses[0].startswith("using updated Learning rate") and "became worse" in negatives(again)
+
+
+def test_a_kaggle_style_log_of_headed_experiments() -> None:
+    # osfork.com "Tips for Kaggling": the CV/LB log kept under one heading per change
+    entry = structure("## Original\nCV = 0.7299\nLB = 0.67291\n\n## added feature count of zeros\nCV = 0.7312\n"
+                      "LB = 0.67402\nslightly better on both, keeping it.\n\n## dropped the id-based features\n"
+                      "CV = 0.7340, LB = 0.6701\nCV up but LB down, probably overfitting, reverting.\n")
+    assert entry.hypotheses == ["added feature count of zeros", "dropped the id-based features"]
+    assert "dropped the id-based features" not in negatives(entry)  # a heading names, it does not judge
+    assert "overfitting" in negatives(entry) and "slightly better" in positives(entry)
+
+
+def test_what_not_to_do_lists_what_failed() -> None:
+    # hackernoon "I Found 10,000 Ways That Didn't Work"
+    entry = structure("What not to do as first steps includes;\n\n- Field-aware Factorisation Machines.\n"
+                      "This 50/50 sample of outliers might look promising, but the extreme imbalance of the dataset "
+                      "adds too much noice for it to yield anything useful in the end\n")
+    assert "field-aware factorisation machines" in negatives(entry)
+    assert "Field-aware Factorisation Machines" in entry.hypotheses[0]
+    assert "too much noice" in negatives(entry) and not entry.next_steps
