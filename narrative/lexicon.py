@@ -231,7 +231,7 @@ POSITIVE_CUES: tuple[str, ...] = (
     "best", "big jump", "jump", "better", "improv", "win", "wins", "helped", "helps", "works", "worked",
     "gain", "beats", "beat ", "new best", "up to", "lifts", "lift", "boost", "🎉", "✅", "👍", "🚀",
     "clearly the way", "way to go", "real", "solid", "nice", "great", "good", "keeping", "going with",
-    "sticking with", "ship", "candidate", "comfortably",
+    "sticking with", "ship", "candidate", "comfortably", "essential", "crucial", "indispensable",
 )
 INCONCLUSIVE_CUES: tuple[str, ...] = (
     "inside the noise", "within noise", "within the noise", "coin flip", "inconclusive", "unclear",

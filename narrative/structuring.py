@@ -118,6 +118,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
     best_so_far: float | None = None
     previous_next = False
     last_plan = ""                  # the plan the segment before stated, until a result shows it was run
+    unjudged: tuple[int, str] | None = None  # the line and text of the last statement with no verdict
     for index, (reading, segment) in enumerate(zip(readings, segments, strict=True)):
         text = reading.text
         if segment.kind == "data":
@@ -286,6 +287,12 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
                 Conclusion(text=clip(result_part, MAX_ITEM_CHARS), verdict=data_verdict, run_ids=reading.run_ids)
             )
             concluded = True
+        if (concluded and unjudged is not None and segment.line - unjudged[0] <= 1
+                and _BETTER_WITHOUT_YARDSTICK.search(result_part) and language_verdict(result_part) == "worked"):
+            # "Multi-headed FFT produces very phase-y audio. Single-headed pair worked much better.": the
+            # statement before is what it was better than.
+            structure.conclusions.append(Conclusion(text=clip(unjudged[1], MAX_ITEM_CHARS), verdict="did_not_work"))
+        unjudged = None if concluded else (segment.line, result_part)
         if not concluded and (reading.experimental or segment.kind == "row" or has_number(result_part)
                               or segment.section in {"result", "conclusion"}):
             add_item(structure.observations, clip(result_part, MAX_ITEM_CHARS))
@@ -590,6 +597,11 @@ _REPORTS_OUTCOME = re.compile(
     r"^(?:by|at|after|around|until|from|near)\s+(?:the\s+)?(?:end\s+of\s+)?(?:epoch|ep|step|iter\w*|round)s?\b",
     re.IGNORECASE)
 _MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+")
+# "X worked much better." with no "than": better than what the sentence before described.
+_BETTER_WITHOUT_YARDSTICK = re.compile(
+    r"\b(?:worked|works|performs?|performed|did|does|was|were|is|are|sounds?|sounded|looks?|looked|went)\s+"
+    r"(?:much\s+|far\s+|a\s+lot\s+|way\s+|significantly\s+|noticeably\s+|clearly\s+)?better\b(?!\s+than)",
+    re.IGNORECASE)
 # A heading that names a change ("added feature count of zeros", "dropped the id-based features", "lr=3e-4").
 _NAMES_A_CHANGE = re.compile(
     r"\b(?:add|added|adding|drop|dropped|dropping|remov\w*|switch\w*|swap\w*|replac\w*|us(?:e|ed|ing)|tr(?:y|ied)|"

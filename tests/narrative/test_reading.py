@@ -445,3 +445,15 @@ def test_what_not_to_do_lists_what_failed() -> None:
     assert "field-aware factorisation machines" in negatives(entry)
     assert "Field-aware Factorisation Machines" in entry.hypotheses[0]
     assert "too much noice" in negatives(entry) and not entry.next_steps
+
+
+def test_better_without_a_yardstick_is_better_than_the_sentence_before() -> None:
+    # JohnVinyard/music-synthesis README (research log, March 2020)
+    entry = structure("Multi-headed FFT experiment produces very phase-y sounding audio.  Single-headed\n"
+                      "generator and discriminator pair worked much better.\n")
+    assert "multi-headed fft experiment" in negatives(entry)
+    assert "single-headed" in positives(entry)
+    apart = structure("Multi-headed FFT experiment produces very phase-y sounding audio.\n\n\n"
+                      "Later that day: the single-headed pair worked much better.\n")
+    assert "multi-headed" not in negatives(apart)  # another paragraph: not what it was compared with
+    assert reading.verdict_of("Flattening features from each band is essential") == "worked"
