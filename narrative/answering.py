@@ -11,7 +11,7 @@ import datetime as dt
 import heapq
 import re
 
-from narrative import vocab
+from narrative import reading, vocab
 from narrative.approaches import derive
 from narrative.history_index import Fact, HistoryIndex, ParamSig, fmt
 from narrative.plan_reading import PlanTerms, Query, plan_terms, score_cover
@@ -20,6 +20,7 @@ from narrative.run_answers import (
     QWORDS,
     Cites,
     about_more_than,
+    best_setting_answer,
     closest_answer,
     compare_answer,
     distinctive,
@@ -240,6 +241,15 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     if close and metric and closest_answer(idx, q, close, metric, goal, parts, cites):
         return _finish(parts, cites)
 
+    # "which learning rate worked best?": the setting's values compared on the runs
+    if (_BEST.search(q) and terms.key_concepts and metric and not why
+            and best_setting_answer(idx, terms.key_concepts, metric, goal, parts, cites)):
+        for _, f in topical[:1]:
+            if f.adopting or f.closing or f.verdict:
+                parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{_clip(f.text, 200)}\"")
+                cites.add(f.entry_id, f.run_ids)
+        return _finish(parts, cites)
+
     # 2. best run questions (optionally per metric)
     if _BEST.search(q) and not terms.key_concepts:
         wanted = metrics_named or ([metric] if metric else [])
@@ -289,9 +299,13 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     if helpq and topical:
         top = topical[0][1]
         section_neg = _heading_level(top.text) > 0 and vocab.cue_flags(_with_section(idx, top))[0]
-        if top.negative or top.verdict == "did_not_work" or section_neg:
+        closed = ap is not None and ap.status in {"abandoned", "exhausted"}
+        adopted = ap is not None and ap.status == "adopted"
+        # When the approach's standing and the best-matching note disagree, the quotes say both; a
+        # one-word verdict would pick a side the notes do not.
+        if (top.negative or top.verdict == "did_not_work" or section_neg) and not adopted:
             parts.append("Verdict: no gain.")
-        elif top.verdict == "worked" or (top.kind == "conclusion" and not top.negative):
+        elif (top.verdict == "worked" or (top.kind == "conclusion" and not top.negative)) and not closed:
             parts.append("Verdict: it helped.")
     quoted: set[str] = set()
     used = 0
@@ -310,6 +324,13 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         # a plan is not an experiment: say so when the quote is an idea or a next step
         planned = ", a plan" if _is_plan(f) and f.kind != "question" else ""
         parts.append(f"{f.author} ({f.at:%Y-%m-%d}{planned}): \"{_clip(_with_section(idx, f))}\"")
+        outcome = _outcome_after(idx, f) if planned else None
+        if outcome is not None:
+            # "Next experiment: two learning rates ..." then "Result looks more stable, but ... roll back":
+            # the plan was run, and this is how it went.
+            quoted.add(_quote_key(outcome.text))
+            parts.append(f"Then: \"{_clip(outcome.text, 220)}\"")
+            cites.add(outcome.entry_id, [r for r in outcome.run_ids if r in idx.run_by_id][:3])
         runs = _useful_runs(idx, terms, f)
         if (why or helpq) and used == 1:
             runs = list(dict.fromkeys(runs + _subject_runs(idx, terms, f, runs, subjects=_list_items(body))))[:4]
@@ -444,6 +465,26 @@ def _list_items(body: str) -> list[str]:
 
 def _quote_key(text: str) -> str:
     return _NON_ALNUM.sub(" ", text.lower()).strip()
+
+
+# How a note reports what came of the plan just before it ("Result looks more stable", "It diverged").
+_OUTCOME_LEAD = re.compile(r"^(?:the\s+)?(?:results?|outcome|it|this|that)\s+(?:\w+\s+)?(?:looks?|looked|was|were|is|"
+                           r"seems?|seemed|gave|got|did|didn'?t|does|doesn'?t|went|made|helped|hurt)\b|"
+                           r"^(?:results?|outcome)\s*:", re.IGNORECASE)
+
+
+def _outcome_after(idx: HistoryIndex, plan: Fact) -> Fact | None:
+    """The sentence right after a plan, in the same entry, that says how it went, or None."""
+    sents = sorted((g for g in idx.entry_facts.get(plan.entry_id, []) if g.kind == "sentence"),
+                   key=lambda g: g.position)
+    anchor = next((g for g in sents if _quote_key(g.text)[:60] == _quote_key(plan.text)[:60]), None)
+    if anchor is None:
+        return None
+    for g in sents:
+        if anchor.position < g.position <= anchor.position + 3 and _OUTCOME_LEAD.match(g.text) and (
+                g.verdict or g.negative or reading.verdict_of(g.text) is not None):
+            return g
+    return None
 
 
 def _reasons_near(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[Fact]:

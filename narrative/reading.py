@@ -231,6 +231,7 @@ def polarity(text: str) -> Polarity:
 
 
 _LEARNING_RATE = re.compile(r"\blearning[ _-]rates?\b")
+_BECAUSE_CLAUSE = re.compile(r",\s+(?:as|because|since)\s+")
 
 
 def verdict_of(clause: str) -> Verdict | None:
@@ -240,6 +241,15 @@ def verdict_of(clause: str) -> Verdict | None:
     lowered = _PURPOSE.split(lowered, maxsplit=1)[0]
     # "learning rate" names a setting: its "learning" is no verdict ("no experiments about learning rates").
     lowered = _LEARNING_RATE.sub("lr", lowered)
+    because = _BECAUSE_CLAUSE.search(lowered)
+    if because:
+        # "The best effect was due to epsilon-greedy, as previous version hasn't learned at all": the
+        # reason speaks of something else; the main clause, when it judges, is the verdict.
+        head = verdict_of(lowered[: because.start()])
+        if head is not None:
+            return head
+        if not re.match(r"(?:it|this|that|they|these|those)\b", lowered[because.end():]):
+            return None  # "Switched to adamw, since sgd diverged": nothing said of what was done
     masked = _mask_attributive_superlatives(lowered)
     if (_NEGATED_POSITIVE.search(masked) or _BAD_WORDS.search(_NOT_BAD.sub(" ", masked))
             or _LESS_GOOD.search(masked)):

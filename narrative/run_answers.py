@@ -255,3 +255,36 @@ def compare_answer(idx: HistoryIndex, q: str, metric: str, goal: Goal, parts: li
     else:
         cites.add(None, [bx.run_id, by.run_id])
     return True
+
+
+def best_setting_answer(idx: HistoryIndex, concepts: set[str] | frozenset[str], metric: str, goal: Goal,
+                        parts: list[str], cites: Cites) -> bool:
+    """ "which learning rate worked best?": the runs grouped by the value of the setting the question
+    names, each value's best by the metric in force, best first. False when no setting of the question
+    was tried with two values or more."""
+    for cid in sorted(concepts):
+        concept = vocab.CONCEPT_BY_ID.get(cid)
+        keys = {k.lower() for k in (concept.param_keys if concept else ())}
+        if not keys:
+            continue
+        by_value: dict[str, list[RunSnapshot]] = {}
+        for run in idx.runs:
+            if not idx.valid(run, metric) or run.run_id in idx.void_runs():
+                continue
+            values = {f"{k}={v}" for k, v in run.params.items() if k.lower() in keys and v not in ("", "None")}
+            if len(values) == 1:
+                by_value.setdefault(values.pop(), []).append(run)
+        if len(by_value) < 2:
+            continue
+        sign = -1.0 if goal == "max" else 1.0
+        ranked = sorted(((min(runs, key=lambda r: (sign * r.metrics[metric], r.start)), value, len(runs))
+                         for value, runs in by_value.items()), key=lambda t: sign * t[0].metrics[metric])
+        best, value, count = ranked[0]
+        name = concept.name if concept else cid
+        parts.append(f"Best {name} by {metric}: {value} ({run_label(idx, best, metric)}"
+                     f"{f', best of {count} runs' if count > 1 else ''}).")
+        others = "; ".join(f"{v}: {fmt(r.metrics[metric])} ({n} run{'s' if n > 1 else ''})" for r, v, n in ranked[1:4])
+        parts.append(f"Others: {others}.")
+        cites.add(None, [best.run_id] + [r.run_id for r, _v, _n in ranked[1:3]])
+        return True
+    return False

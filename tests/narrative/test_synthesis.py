@@ -514,3 +514,27 @@ async def test_the_local_engine_reuses_its_index_from_a_worker_thread(history: P
     assert len(engine.indexes) == 1
     assert (await engine.phase(history)).best is not None
     assert len(engine.indexes) == 1  # the same history: the same index
+
+
+def _lr_history() -> ProjectHistory:
+    runs = [run("h", "lr-3e-4", 60, 30, {"model": "gru", "learning_rate": "3e-4"}, {"val_acc": 0.83}),
+            run("i", "lr-1e-3", 61, 30, {"model": "gru", "learning_rate": "1e-3"}, {"val_acc": 0.85}),
+            run("j", "lr-1e-3-s2", 62, 30, {"model": "gru", "learning_rate": "1e-3", "seed": "2"}, {"val_acc": 0.84}),
+            run("k", "lr-1e-2", 63, 5, {"model": "gru", "learning_rate": "1e-2"}, {"val_acc": 0.41})]
+    notes = [entry(4, 64, "Swept the learning rate on the gru.\n\nNext experiment is to have two different "
+                          "learning rates for the encoder and the head.\n"
+                          "Result looks more stable, but training got two times slower, so rolling it back.", runs)]
+    project = ProjectRecord(id="p", workspace_id="w", name="sentiment", primary_metric="val_acc", goal="max")
+    return ProjectHistory(project=project, entries=notes, runs={r.run_id: r for r in runs},
+                          now=T0 + dt.timedelta(days=3))
+
+
+def test_which_setting_worked_best_compares_its_values_on_the_runs() -> None:
+    res = synthesis.answer("which learning rate worked best?", _lr_history())
+    assert res.answer.startswith("Best learning rate by val_acc: learning_rate=1e-3 (lr-1e-3")
+    assert "best of 2 runs" in res.answer and "learning_rate=1e-2: 0.41" in res.answer
+
+
+def test_a_plan_quoted_brings_the_outcome_that_followed_it() -> None:
+    res = synthesis.answer("what happened with two learning rates for the encoder and the head?", _lr_history())
+    assert "a plan" in res.answer and 'Then: "Result looks more stable, but training got two times slower' in res.answer
