@@ -468,9 +468,10 @@ def _quote_key(text: str) -> str:
 
 
 # How a note reports what came of the plan just before it ("Result looks more stable", "It diverged").
-_OUTCOME_LEAD = re.compile(r"^(?:the\s+)?(?:results?|outcome|it|this|that)\s+(?:\w+\s+)?(?:looks?|looked|was|were|is|"
-                           r"seems?|seemed|gave|got|did|didn'?t|does|doesn'?t|went|made|helped|hurt)\b|"
-                           r"^(?:results?|outcome)\s*:", re.IGNORECASE)
+_OUTCOME_LEAD = re.compile(r"^(?:the\s{1,3})?(?:results?|outcome|it|this|that)\s{1,3}(?:\w{1,30}\s{1,3})?"
+                           r"(?:looks?|looked|was|were|is|seems?|seemed|gave|got|did|didn'?t|does|doesn'?t|went|made|"
+                           r"helped|hurt)\b|"
+                           r"^(?:results?|outcome)\s{0,3}:", re.IGNORECASE)
 
 
 def _outcome_after(idx: HistoryIndex, plan: Fact) -> Fact | None:

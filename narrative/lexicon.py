@@ -217,7 +217,7 @@ NEGATIVE_CUES: tuple[str, ...] = (
     "brings nothing", "bought nothing", "buys nothing", "doesn't buy", "didn't buy", "not retrying",
     "not re-running", "won't retry", "reverting", "revert", "reverted", "rolled back", "roll back",
     "contaminat*", "too good to be true", "collapsed", "collapses", "collapsing", "mode collapse",
-    "slowed down", "slows down", "slowed",
+    "slowed down", "slows down", "slowed", "negatively",
 )
 # Negative verdicts that need a little grammar: "no <quality> win", "not <much of> a gain".
 NEGATIVE_PATTERNS: tuple[re.Pattern[str], ...] = (
@@ -231,7 +231,7 @@ POSITIVE_CUES: tuple[str, ...] = (
     "best", "big jump", "jump", "better", "improv", "win", "wins", "helped", "helps", "works", "worked",
     "gain", "beats", "beat ", "new best", "up to", "lifts", "lift", "boost", "🎉", "✅", "👍", "🚀",
     "clearly the way", "way to go", "real", "solid", "nice", "great", "good", "keeping", "going with",
-    "sticking with", "ship", "candidate", "comfortably", "essential", "crucial", "indispensable",
+    "sticking with", "ship", "candidate", "comfortably", "essential", "crucial", "indispensable", "positively",
 )
 INCONCLUSIVE_CUES: tuple[str, ...] = (
     "inside the noise", "within noise", "within the noise", "coin flip", "inconclusive", "unclear",

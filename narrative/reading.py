@@ -76,7 +76,7 @@ _LESS_GOOD = re.compile(
 _MORE_GOOD = re.compile(rf"\b(?:more|much\s+more|far\s+more)\s+{_DESIRABLE}\b")
 # A negated failure is no failure ("didn't diverge this time", "no longer overfits").
 _NEGATED_NEGATIVE = re.compile(
-    r"(?:\bno\s+longer\b|\bnot\b|n't\b|\bnever\b|\bwithout\b)(?:\s+\w+){0,2}\s+"
+    r"(?:\bno\s+longer\b|\bnot\b|n't\b|\bnever\b|\bwithout\b)(?:\s+\w+){0,3}\s+"
     r"(?:diverg\w*|overfit\w*|crash\w*|explod\w*|nan\w*|hurt\w*|oom\w*|worse|fail\w*|blow\w* up|degrad\w*|"
     r"collaps\w*)\b",
     re.IGNORECASE,

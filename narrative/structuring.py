@@ -49,7 +49,10 @@ _RESULT_MARKER = re.compile(
 )
 _NEXT_LEAD = re.compile(
     r"^(?:next(?:\s+(?:up|week|steps?))?|tomorrow|tmrw|tmr|todo|to-?do|plan(?=\s*[:\-]|\s+(?:is|to|for)\b)|"
-    r"monday|tuesday|wednesday|thursday|friday)\b\s*[:\-,]?\s*",
+    r"monday|tuesday|wednesday|thursday|friday)\b"
+    # "Next, I introduced an extra dropout layer": the next thing done, told in the past, is no plan
+    r"(?![\s,:\-]*(?:i|we)\s+(?:\w+ed|ran|got|made|did|saw|found|went|took|had|was|were|built|wrote|set)\b)"
+    r"\s*[:\-,]?\s*",
     re.IGNORECASE,
 )
 _NEXT_INLINE = re.compile(
@@ -73,7 +76,8 @@ _BELIEF = re.compile(
     re.IGNORECASE,
 )
 _TRIED = re.compile(r"\b(?:tried|trying|tested|testing|added|adding|spent|ran|running|switched|switching|changed|"
-                    r"changing|swapping|replacing|pushed|replicated|"
+                    r"changing|swapping|replacing|pushed|replicated|increased|decreased|lowered|raised|reduced|"
+                    r"introduced|doubled|halved|bumped|"
                     r"implemented|introduced|replaced|swapped|removed|enabled|disabled|adjusted|reproduced|"
                     r"retrained|fine-?tuned|rolled\s+back)\b",
                     re.IGNORECASE)
@@ -332,10 +336,11 @@ _ACTION_FIRST = re.compile(r"^(?:(?:i|we)\s+)?(?:(?:tried|trying)(?:\s+to)?|test
 # "So I made some adjustments by switching the optimizer to Adam": the change is what was tried; the
 # connective and the frame around it are not.
 _REPORT_FRAME = re.compile(
-    r"^(?:(?:so|then|and|also|next|finally|afterwards|after\s+that),?\s+)?(?:i|we)\s+(?:have\s+|had\s+)?"
+    r"^(?:(?:so|then|and|also|next|finally|afterwards|after\s+that|first(?:ly)?|second(?:ly)?|third(?:ly)?|"
+    r"additionally|in\s+addition),?\s+)?(?:i|we)\s+(?:have\s+|had\s+)?"
     r"(?:(?:made|did)\s+(?:some\s+|a\s+few\s+|an?\s+)?(?:adjustments?|changes?|tweaks?|modifications?)\s+"
     r"(?:by\s+|:\s*)?)?(?=(?:switch|chang|swapp|replac|tri|test|add|remov|enabl|disabl|lower|rais|reduc|increas|"
-    r"decreas)\w*\s)", re.IGNORECASE)
+    r"decreas|introduc|doubl|halv|bump)\w*\s)", re.IGNORECASE)
 
 
 def _verdict_subject(clause: str) -> str:
@@ -429,7 +434,8 @@ _FRAGMENT_START = re.compile(
     r"^(?:that|that's|thats|this|these|those|it|it's|its|there|there's|so|which|and|but|or|then|also|"
     r"here|now|still|even|who|where|what|when|why|how|despite|although|though|while|whereas|because|since|after|"
     r"before|once|if|unless|interestingly|surprisingly|unfortunately|sadly|luckily|apparently|overall|"
-    r"finally|found|turns\s+out|seems|ok|okay|yes|yeah|well|hmm|anyway)\b", re.IGNORECASE)
+    r"finally|found|turns\s+out|seems|ok|okay|yes|yeah|well|hmm|anyway|consequently|therefore|hence|thus|however|"
+    r"upon|in\s+an\s+effort)\b", re.IGNORECASE)
 _FRAGMENT_END = re.compile(
     r"\b(?:the|a|an|final|around|about|roughly|approx(?:imately)?|nearly|almost|only|just|than|from|by|"
     r"between|over|under|below|above|after|before|into|out|up|down|is|are|was|were|be|been|has|have|had|"
@@ -450,6 +456,8 @@ def _worth_a_hypothesis(subject: str, refs: KnownRunIds) -> bool:
     if _FRAGMENT_START.match(subject) or _FRAGMENT_END.search(subject):
         # "That's the final", "so RF tops out around": the front of a sentence cut at its number.
         return False
+    if readings_mod.states_metric_move(subject) or _REPORTS_OUTCOME.search(subject):
+        return False  # "The valid loss decreased to around 0.5" is a result
     rest = refs.without_refs(subject)
     if re.search(r"\w=\S", rest):
         return True
@@ -597,6 +605,9 @@ _REPORTS_OUTCOME = re.compile(
     r"^(?:by|at|after|around|until|from|near)\s+(?:the\s+)?(?:end\s+of\s+)?(?:epoch|ep|step|iter\w*|round)s?\b",
     re.IGNORECASE)
 _MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+")
+_SETTING_CHANGE = re.compile(
+    r"\b(?:increas|decreas|rais|lower|reduc|chang|bump|switch|mov|cut|doubl|halv)\w*\s+(?:the\s+|my\s+|our\s+)?"
+    r"[a-z][\w -]{0,40}?\s+from\s+\S+\s+to\s+[\w.%-]+", re.IGNORECASE)
 # "X worked much better." with no "than": better than what the sentence before described.
 _BETTER_WITHOUT_YARDSTICK = re.compile(
     r"\b(?:worked|works|performs?|performed|did|does|was|were|is|are|sounds?|sounded|looks?|looked|went)\s+"
@@ -625,6 +636,10 @@ def _subject(text: str) -> str:
     number = FIRST_RESULT_NUMBER.search(text)
     if number:
         cut = min(cut, number.start())
+    change = _SETTING_CHANGE.search(text)
+    if change and change.start() <= cut:
+        # "I increased the number of training epochs from 3 to 10": the numbers are the change tried.
+        cut = max(cut, change.end())
     # "Tried Lookahead on SGD but was unable to ...": what was tried ends where the outcome starts.
     turn = re.search(r",?\s+(?:but|however|though|although|whereas|and it|which)\b|[.;]\s|"
                      # "Tried label smoothing 0.1 today, hasn't helped at all": the verdict, subject left out
@@ -638,7 +653,10 @@ def _subject(text: str) -> str:
         if not any(ch.isdigit() for ch in "".join(head)) and readings_mod.names_metric(head):
             cut = comma.start()
             break
-    subject = text[:cut].strip(" :,-(=*`~").strip()
+    subject = text[:cut].strip(" :,-(=*`~").strip().rstrip(".")
+    # "In an effort to enhance performance further, I decreased ...": the purpose is not what was tried
+    subject = re.sub(r"^(?:in\s+an\s+(?:effort|attempt)|in\s+order|trying|hoping|aiming)\s+to\s+[^,]{1,80},\s*",
+                     "", subject, flags=re.IGNORECASE)
     subject = _REPORT_FRAME.sub("", subject, count=1) or subject
     subject = _ACTION_FIRST.sub("", subject, count=1) or subject
     subject = re.sub(r"^(?:again|once\s+more)\s+(?=\S)", "", subject, flags=re.IGNORECASE)

@@ -457,3 +457,20 @@ def test_better_without_a_yardstick_is_better_than_the_sentence_before() -> None
                       "Later that day: the single-headed pair worked much better.\n")
     assert "multi-headed" not in negatives(apart)  # another paragraph: not what it was compared with
     assert reading.verdict_of("Flattening features from each band is essential") == "worked"
+
+
+def test_a_weekly_report_in_prose() -> None:
+    # codingheather.github.io week 4 (a student's research report)
+    entry = structure(
+        "Firstly, I increased the number of training epochs from 3 to 10. This change resulted in a substantial "
+        "boost in performance, elevating it from 73% to 84%.\nIn an effort to enhance performance further, I "
+        "decreased the dropout rate from 0.5 to 0.3. Upon analyzing the generated figures, I observed that the "
+        "data did not exhibit signs of overfitting. Consequently, this change positively affected the "
+        "performance, increasing it from 84% to 86%.\nNext, I introduced an additional dropout layer after the "
+        "fully connected layer. However, this adjustment did not yield any noticeable improvement in performance.\n")
+    assert entry.hypotheses == ["increased the number of training epochs from 3 to 10",
+                                "decreased the dropout rate from 0.5 to 0.3",
+                                "introduced an additional dropout layer after the fully connected layer"]
+    assert not entry.next_steps  # "Next, I introduced ..." tells what came next, in the past
+    assert "signs of overfitting" not in negatives(entry)
+    assert "positively affected" in positives(entry) and "noticeable improvement" in negatives(entry)
