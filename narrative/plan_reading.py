@@ -27,8 +27,14 @@ _CLAUSE_END = re.compile(
     r"that way|hoping|in case|might|would|could)\s+(?=\w)|(?<!\s)\s+-{1,2}\s+",
     re.I,
 )
-ASIDE = re.compile(r"\b(instead of|rather than|in place of|similar to|as with|like(?! to\b)|e\.g\.?|such as)"
-                    r"\s+[^,.;?!]*", re.I)
+ASIDE = re.compile(r"\b(instead of|rather than|in place of|similar to|as with|like(?! to\b)|e\.g\.?|such as|"
+                   # a purpose says what the plan is for, not what it is made of ("noisy nets for exploration",
+                   # "double Q-learning to reduce overestimation")
+                   r"(?:in order )?to (?:reduce|avoid|improve|fix|prevent|help|speed up|stabili[sz]e|mitigate|handle|"
+                   r"deal with|boost|counter|combat|address|encourage|curb|limit)|so that|"
+                   r"for (?:better|more|less|faster|exploration|stability|regulari[sz]ation|robustness|"
+                   r"generali[sz]ation)\b)"
+                   r"(?:\s+[^,.;?!]*)?", re.I)
 _ALSO = re.compile(r"\b(as well|too|also)\b", re.I)
 _IDENT = re.compile(r"\b[A-Za-z]+[_][A-Za-z0-9_]+\b|\b[A-Za-z]+\d+[A-Za-z0-9]*\b|\b[a-z]+[A-Z][A-Za-z0-9]+\b")
 _FILLER = re.compile(r"^\s*(what if we|what about|how about|should we( just)?|could we|can we|let'?s|"
@@ -77,6 +83,17 @@ def _param_number_positions(words: list[str]) -> set[int]:
     return out
 
 
+def _outermost(spans: dict[str, list[tuple[int, int]]]) -> dict[str, list[tuple[int, int]]]:
+    """Concepts whose every mention lies inside a longer concept's mention are dropped: the "nets" of
+    "noisy nets" is no second concept (an MLP)."""
+    every = [(cid, a, b) for cid, sp in spans.items() for a, b in sp]
+
+    def inside(cid: str, a: int, b: int) -> bool:
+        return any(other != cid and a2 <= a and b <= b2 and b2 - a2 > b - a for other, a2, b2 in every)
+
+    return {cid: sp for cid, sp in spans.items() if not sp or not all(inside(cid, a, b) for a, b in sp)}
+
+
 def plan_terms(plan: str, idx: HistoryIndex) -> PlanTerms:
     head = main_clause(plan)
     # a plain-language description of a concept ("... that sound like the keyword") is read before asides
@@ -93,7 +110,7 @@ def plan_terms(plan: str, idx: HistoryIndex) -> PlanTerms:
     ident_parts: set[str] = set()
     for ident in _IDENT.findall(head):
         ident_parts |= {vocab.stem(t) for t in re.split(r"[_\-]", ident.lower()) if t}
-    spans = vocab.concepts_in(head)
+    spans = _outermost(vocab.concepts_in(head))
     normed = vocab.norm(head)
     restated_at = min((m.start() for m in _RESTATE.finditer(normed)), default=-1)
     concepts: dict[str, float] = {}

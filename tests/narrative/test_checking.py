@@ -185,3 +185,16 @@ def test_a_plan_that_a_later_run_carried_out_is_tried() -> None:
 def test_a_plan_still_open_is_planned() -> None:
     res = checking.check("SpecAugment with two frequency masks", HistoryIndex(_speech()))
     assert not res.already_tried and res.planned and res.planned[0].author == "ari"
+
+
+def test_a_plans_purpose_and_a_word_inside_a_longer_name_are_not_what_it_is_made_of() -> None:
+    """ "noisy nets for exploration": the purpose is no component, and the "nets" of "noisy nets" is no
+    MLP; either made the plan look like an untried variant."""
+    from narrative.plan_reading import plan_terms
+
+    idx = HistoryIndex(ProjectHistory(project=ProjectRecord(id="p", workspace_id="w", name="rl",
+                                                            primary_metric="reward", goal="max"),
+                                      entries=[], runs={}))
+    assert set(plan_terms("noisy nets for exploration", idx).concepts) == {"noisy_nets"}
+    assert "double_dqn" in plan_terms("double Q-learning to reduce overestimation", idx).concepts
+    assert "exploration" not in plan_terms("noisy nets for exploration", idx).concepts
