@@ -194,7 +194,7 @@ def test_a_plans_purpose_and_a_word_inside_a_longer_name_are_not_what_it_is_made
 
     idx = HistoryIndex(ProjectHistory(project=ProjectRecord(id="p", workspace_id="w", name="rl",
                                                             primary_metric="reward", goal="max"),
-                                      entries=[], runs={}))
+                                      entries=[], runs={}, now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)))
     assert set(plan_terms("noisy nets for exploration", idx).concepts) == {"noisy_nets"}
     assert "double_dqn" in plan_terms("double Q-learning to reduce overestimation", idx).concepts
     assert "exploration" not in plan_terms("noisy nets for exploration", idx).concepts
