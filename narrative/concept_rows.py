@@ -325,6 +325,7 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("epochs", "more epochs", "tuning", r"\bepochs?\b", r"\bep\b", r"\blonger training\b", weight=1.2),
     _c("batch_size", "batch size", "tuning", r"\bbatch ?size\b", r"\bbs\b",
        r"\b(bigger|larger|smaller|large|small|big|huge|tiny) (mini ?)?batch(es)?\b", r"\bbatch(es)? of \d+",
+       r"\bbatch ?[=:]? ?\d+\b",
        weight=1.2),
     _c("depth", "tree depth", "tuning", r"\bmax ?depth\b", r"\bdepth\b", r"\bdeeper\b", r"\bshallow\w*",
        weight=1.5),
