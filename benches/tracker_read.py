@@ -52,6 +52,7 @@ from typing import Any
 # Before MLflow is imported: nothing may reach the internet.
 os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
 os.environ["DO_NOT_TRACK"] = "true"
+os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")  # no "View run ..." per new run
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.mlflow_local import MlflowLocalTracker

@@ -7,6 +7,7 @@ a tracker or engine outage leaves a ``pending`` entry and a durable job that fin
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import difflib
 import hashlib
@@ -14,6 +15,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from adapters.tracker import ACTIVE_STATUSES, RUN_ID_MIN_PREFIX, TrackedRun, Tracker, iter_runs
 from core.errors import (
@@ -473,38 +475,39 @@ class Narrator(WorkspaceOperations):
     async def _sync_turn(self, project: ProjectRecord) -> None:
         last = project.settings.get("synced_until")
         scope = sorted(project.experiment_ids)
-        incremental = isinstance(last, str) and project.settings.get("synced_scope") == scope
+        # The first sync, or one after the project's experiments changed, reads every run.
+        since = dt.datetime.fromisoformat(last) - RESYNC_OVERLAP \
+            if isinstance(last, str) and project.settings.get("synced_scope") == scope else None
         started = self.clock()
         tracker = self.tracker(project)
         batch: dict[str, RunSnapshot] = {}
         written = 0
         try:
-            if not incremental:
+            if since is None:
                 async for run in iter_runs(tracker, scope=project.experiment_ids):
                     batch[run.run_id] = snapshot_of(run, project_id=project.id)
                     if len(batch) >= SYNC_BATCH:
                         written += await self.repo.upsert_runs(self.workspace_id, list(batch.values()))
                         batch = {}
             else:
-                assert isinstance(last, str)
-                since = dt.datetime.fromisoformat(last) - RESYNC_OVERLAP
                 were_running = await self.repo.list_run_ids(self.workspace_id, project.id, statuses=ACTIVE_STATUSES)
-                async for run in iter_runs(tracker, scope=project.experiment_ids, since=since):
-                    batch[run.run_id] = snapshot_of(run, project_id=project.id)
-                # Running now (a run resumed after it ended, or one the cache never saw running)...
-                async for run in iter_runs(tracker, scope=project.experiment_ids, statuses=ACTIVE_STATUSES):
-                    batch[run.run_id] = snapshot_of(run, project_id=project.id)
-                # ...and, by id, those running at the last sync that are not any more: their last
-                # metrics and their end.
+
+                async def read(**narrow: Any) -> list[TrackedRun]:
+                    return [run async for run in iter_runs(tracker, scope=project.experiment_ids, **narrow)]
+
+                # Started since the last sync, and running now (a run resumed after it ended, or one
+                # the cache never saw running): two independent questions, asked at once.
+                for found in await asyncio.gather(read(since=since), read(statuses=ACTIVE_STATUSES)):
+                    batch.update((run.run_id, snapshot_of(run, project_id=project.id)) for run in found)
+                # By id, those running at the last sync that are not any more: their last metrics, their end.
                 ended = [run_id for run_id in were_running if run_id not in batch]
-                if ended:
-                    async for run in iter_runs(tracker, scope=project.experiment_ids, run_ids=ended):
-                        batch[run.run_id] = snapshot_of(run, project_id=project.id)
+                for run in await read(run_ids=ended) if ended else []:
+                    batch[run.run_id] = snapshot_of(run, project_id=project.id)
             written += await self.repo.upsert_runs(self.workspace_id, list(batch.values()))
         except TrackerUnavailableError as outage:
             log.warning("using cached runs for %s: %s", project.name, outage.user_message)
             return
-        log.debug("synced runs of %s (%s): %d written", project.name, "incremental" if incremental else "full", written)
+        log.debug("synced runs of %s (%s): %d written", project.name, "incremental" if since else "full", written)
         await self.repo.update_project_settings(
             self.workspace_id, project.id, {"synced_until": started.isoformat(), "synced_scope": scope}
         )

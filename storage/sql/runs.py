@@ -21,11 +21,13 @@ import contextlib
 import datetime as dt
 import hashlib
 import math
+import weakref
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import or_, text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 
 from core.errors import StorageError
@@ -44,6 +46,14 @@ _SNAPSHOT_COLUMNS = ("run_id", "run_name", "experiment_id", "username", "status"
 
 def _sync_lock_key(project_id: str) -> int:
     return int.from_bytes(hashlib.blake2b(project_id.encode(), digest_size=4).digest(), "big", signed=True)
+
+
+async def _end(conn: AsyncConnection) -> None:
+    """Roll back and close; a connection that died already took its transaction's lock along."""
+    with contextlib.suppress(SQLAlchemyError, OSError):
+        await conn.rollback()
+    with contextlib.suppress(SQLAlchemyError, OSError):
+        await conn.close()
 
 
 def _metric_form(metrics: Mapping[str, Any]) -> dict[str, object]:
@@ -93,8 +103,10 @@ def _run_values(workspace_id: str, run: RunSnapshot) -> dict[str, Any]:
 
 
 class SqlRunCache(SqlStore):
-    # project id -> its sync lock, for SQLite (one process: every repository of it shares them).
-    _sqlite_sync_locks: ClassVar[dict[str, asyncio.Lock]] = {}
+    # Per event loop (an asyncio lock belongs to one), "workspace:project" -> the project's sync lock,
+    # shared by every repository of the process (on SQLite, two repositories of one file are one writer).
+    _sync_locks: ClassVar[weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]]] = (
+        weakref.WeakKeyDictionary())
 
     async def upsert_runs(self, workspace_id: str, runs: Sequence[RunSnapshot]) -> int:
         """Insert new snapshots and refresh changed ones in bulk: one ``INSERT ... ON CONFLICT
@@ -150,53 +162,62 @@ class SqlRunCache(SqlStore):
     @contextlib.asynccontextmanager
     async def sync_turn(self, workspace_id: str, project_id: str, *, wait: float = 0.0) -> AsyncIterator[bool]:
         """Whether this caller may sync the project's runs now: ``True`` for the one holder of the
-        project's sync lock (until the block ends), ``False`` when another task or replica held it
-        for all of ``wait`` seconds (then the cache serves as it is)."""
-        if self._sqlite:
-            lock = self._sqlite_sync_locks.setdefault(f"{workspace_id}:{project_id}", asyncio.Lock())
-            if lock.locked() and wait <= 0:
-                yield False
-                return
-            try:  # a free lock is taken at once; a held one is waited for up to ``wait`` seconds
-                await asyncio.wait_for(lock.acquire(), timeout=wait if lock.locked() else None)
-            except TimeoutError:
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                lock.release()
-            return
-        async with self._advisory_turn(project_id, wait=wait) as mine:
-            yield mine
+        project's sync turn (until the block ends), ``False`` when another task or replica held it
+        for all of ``wait`` seconds (then the cache serves as it is).
 
-    @contextlib.asynccontextmanager
-    async def _advisory_turn(self, project_id: str, *, wait: float) -> AsyncIterator[bool]:
-        # pg_try_ (never blocking) in a loop: a waiter holds no lock request that could pile up, and
-        # the lock is the transaction's, so it ends with it (rollback below, or a dropped connection).
+        Tasks of this process queue on an in-process lock first, so only one of them at a time asks
+        PostgreSQL (and holds a connection) for the advisory lock."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(wait, 0.0)
+        locks = self._sync_locks.setdefault(loop, {})
+        lock = locks.setdefault(f"{workspace_id}:{project_id}", asyncio.Lock())
+        if lock.locked() and wait <= 0:
+            yield False
+            return
+        try:  # a free lock is taken at once; a held one is waited for up to ``wait`` seconds
+            await asyncio.wait_for(lock.acquire(), timeout=wait if lock.locked() else None)
+        except TimeoutError:
+            yield False
+            return
+        try:
+            if self._sqlite:  # one process writes an SQLite file: the in-process lock is the turn
+                yield True
+                return
+            async with self._advisory_turn(project_id, deadline=deadline) as mine:
+                yield mine
+        finally:
+            lock.release()
+
+    @contextlib.asynccontextmanager
+    async def _advisory_turn(self, project_id: str, *, deadline: float) -> AsyncIterator[bool]:
+        # pg_try_ (never blocking), one short transaction a try: a waiter holds no connection and
+        # queues no lock request between tries. The lock is the transaction's, so it ends with it
+        # (the rollback below, or the connection dropped when a replica dies).
+        loop = asyncio.get_running_loop()
         query = text("SELECT pg_try_advisory_xact_lock(:space, :key)")
         params = {"space": SYNC_LOCK_SPACE, "key": _sync_lock_key(project_id)}
-        try:
-            conn = await self._engine.connect()
-        except (SQLAlchemyError, OSError) as exc:
-            raise StorageError(_describe(exc)) from exc
-        try:
+        while True:
             try:
-                await conn.begin()
-                while not (got := bool((await conn.execute(query, params)).scalar())):
-                    if loop.time() >= deadline:
-                        break
-                    await asyncio.sleep(min(_POLL, max(deadline - loop.time(), 0.0)))
+                conn = await self._engine.connect()
             except (SQLAlchemyError, OSError) as exc:
                 raise StorageError(_describe(exc)) from exc
-            yield got
+            try:
+                await conn.begin()
+                got = bool((await conn.execute(query, params)).scalar())
+            except (SQLAlchemyError, OSError) as exc:
+                await _end(conn)
+                raise StorageError(_describe(exc)) from exc
+            if got:
+                break
+            await _end(conn)
+            if loop.time() >= deadline:
+                yield False
+                return
+            await asyncio.sleep(min(_POLL, max(deadline - loop.time(), 0.0)))
+        try:
+            yield True
         finally:
-            with contextlib.suppress(SQLAlchemyError, OSError):  # a dead connection took the lock along
-                await conn.rollback()
-            with contextlib.suppress(SQLAlchemyError, OSError):
-                await conn.close()
+            await _end(conn)
 
     async def get_runs(
         self, workspace_id: str, project_id: str, run_ids: Sequence[str]
