@@ -7,7 +7,6 @@ a tracker or engine outage leaves a ``pending`` entry and a durable job that fin
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import difflib
 import hashlib
@@ -15,9 +14,8 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from adapters.tracker import ACTIVE_STATUSES, RUN_ID_MIN_PREFIX, TrackedRun, Tracker, iter_runs
+from adapters.tracker import RUN_ID_MIN_PREFIX, Tracker, iter_runs
 from core.errors import (
     AmbiguousRunIdError,
     CocoError,
@@ -32,6 +30,7 @@ from narrative import grounding
 from narrative.engine import Engine
 from narrative.redact import redact_at_door, removed_sentence
 from narrative.revisions import current_text
+from narrative.run_sync import snapshot_of, sync_project_runs
 from narrative.types import (
     Answer,
     CheckResult,
@@ -74,34 +73,6 @@ RESTRUCTURE_JOB = "restructure_entry"  # issue #5: re-run the model on an entry 
 PRIMARY_METRIC_SCAN = 5000
 # The characters of an MLflow run id: a reference made of anything else can only be a run name.
 _ID_CHARS = re.compile(r"[A-Za-z0-9][\w\-]*")
-# A re-sync asks for the runs started since the last sync began, less this margin: a run's start time
-# is the clock of the machine that logged it, which may lag ours, or reach the tracker late.
-RESYNC_OVERLAP = dt.timedelta(minutes=10)
-# Runs read this recently are fresh enough for a thread answer; a busy bot syncs at most this often.
-RESYNC_MIN_INTERVAL = dt.timedelta(seconds=60)
-# How long a request waits for another replica's (or task's) sync of the same project to end, so it
-# answers from the fresh cache; after that it answers from the cache as it is.
-SYNC_WAIT_SECONDS = 5.0
-SYNC_BATCH = 1000
-
-
-def snapshot_of(run: TrackedRun, *, project_id: str) -> RunSnapshot:
-    return RunSnapshot(
-        project_id=project_id,
-        run_id=run.run_id,
-        run_name=run.run_name,
-        experiment_id=run.experiment_id,
-        user=run.user,
-        status=run.status,
-        start=run.start,
-        end=run.end,
-        params=dict(run.params),
-        metrics=dict(run.metrics),
-        tags=dict(run.recorded_tags),
-        url=run.url,
-    )
-
-
 def clean_text(text: str) -> str:
     """The text as stored: exactly as typed, except NUL characters, which no SQL text column takes."""
     return text.replace("\x00", "\ufffd")
@@ -448,69 +419,10 @@ class Narrator(WorkspaceOperations):
 
     # -- history and synthesis ----------------------------------------------------------------
     async def sync_runs(self, project: ProjectRecord, *, force: bool = False) -> None:
-        """Refresh the run snapshots from the tracker, incrementally; an outage keeps the cache.
-
-        The first sync (or one after the project's experiments changed) reads every run. Later ones
-        ask the tracker only for what may have changed: runs started since the last sync, runs
-        running now, and by id the runs that were running at the last sync, however old. Only the
-        snapshots that changed are written. One sync of a project at a time across replicas; a
-        request that meets another's sync waits for it (up to ``SYNC_WAIT_SECONDS``), then uses the
-        cache."""
-        if not force and self._synced_recently(project):
-            return
-        async with self.repo.sync_turn(self.workspace_id, project.id, wait=SYNC_WAIT_SECONDS) as mine:
-            if not mine:
-                log.info("runs of %s are being synced elsewhere; using the cache", project.name)
-                return
-            if not force:  # a sync that ended while this one waited for its turn is fresh enough
-                project = await self.repo.get_project_by_id(self.workspace_id, project.id)
-                if self._synced_recently(project):
-                    return
-            await self._sync_turn(project)
-
-    def _synced_recently(self, project: ProjectRecord) -> bool:
-        last = project.settings.get("synced_until")
-        return isinstance(last, str) and self.clock() - dt.datetime.fromisoformat(last) < RESYNC_MIN_INTERVAL
-
-    async def _sync_turn(self, project: ProjectRecord) -> None:
-        last = project.settings.get("synced_until")
-        scope = sorted(project.experiment_ids)
-        # The first sync, or one after the project's experiments changed, reads every run.
-        since = dt.datetime.fromisoformat(last) - RESYNC_OVERLAP \
-            if isinstance(last, str) and project.settings.get("synced_scope") == scope else None
-        started = self.clock()
-        tracker = self.tracker(project)
-        batch: dict[str, RunSnapshot] = {}
-        written = 0
-        try:
-            if since is None:
-                async for run in iter_runs(tracker, scope=project.experiment_ids):
-                    batch[run.run_id] = snapshot_of(run, project_id=project.id)
-                    if len(batch) >= SYNC_BATCH:
-                        written += await self.repo.upsert_runs(self.workspace_id, list(batch.values()))
-                        batch = {}
-            else:
-                were_running = await self.repo.list_run_ids(self.workspace_id, project.id, statuses=ACTIVE_STATUSES)
-
-                async def read(**narrow: Any) -> list[TrackedRun]:
-                    return [run async for run in iter_runs(tracker, scope=project.experiment_ids, **narrow)]
-
-                # Started since the last sync, and running now (a run resumed after it ended, or one
-                # the cache never saw running): two independent questions, asked at once.
-                for found in await asyncio.gather(read(since=since), read(statuses=ACTIVE_STATUSES)):
-                    batch.update((run.run_id, snapshot_of(run, project_id=project.id)) for run in found)
-                # By id, those running at the last sync that are not any more: their last metrics, their end.
-                ended = [run_id for run_id in were_running if run_id not in batch]
-                for run in await read(run_ids=ended) if ended else []:
-                    batch[run.run_id] = snapshot_of(run, project_id=project.id)
-            written += await self.repo.upsert_runs(self.workspace_id, list(batch.values()))
-        except TrackerUnavailableError as outage:
-            log.warning("using cached runs for %s: %s", project.name, outage.user_message)
-            return
-        log.debug("synced runs of %s (%s): %d written", project.name, "incremental" if since else "full", written)
-        await self.repo.update_project_settings(
-            self.workspace_id, project.id, {"synced_until": started.isoformat(), "synced_scope": scope}
-        )
+        """Refresh the run snapshots from the tracker, incrementally (see :mod:`narrative.run_sync`);
+        an outage keeps the cache."""
+        await sync_project_runs(self.repo, self.workspace_id, project, tracker_for=self.tracker, clock=self.clock,
+                                force=force)
 
     async def history(
         self, project: ProjectRecord, *, since: dt.datetime | None = None, sync: bool = True

@@ -21,7 +21,8 @@ import pytest
 
 from adapters.tracker import Tracker
 from narrative.local_engine import LocalEngine
-from narrative.service import RESYNC_MIN_INTERVAL, Narrator
+from narrative.run_sync import RESYNC_MIN_INTERVAL
+from narrative.service import Narrator
 from storage.db import open_repository
 from storage.records import ProjectRecord, RunSnapshot
 from storage.repository import SqlRepository
