@@ -20,9 +20,12 @@ from adapters._mlflow_names import NOTE_TAG, RUN_REF_PATTERN, USER_TAG, looks_li
 from adapters.tracker import (
     COCO_ENTRY_TAG,
     RUN_ID_MIN_PREFIX,
+    RUN_STATUSES,
     Experiment,
     RunPage,
     TrackedRun,
+    check_run_ids,
+    check_statuses,
     drop_note_line,
     merge_note,
 )
@@ -75,9 +78,26 @@ def _epoch_us(when: dt.datetime, what: str) -> int:
     return (when - EPOCH) // _ONE_US
 
 
-def run_filter(*, since: dt.datetime | None, until: dt.datetime | None, user: str | None) -> str:
-    """MLflow's filter string for a start-time window ``[since, until]`` and a user."""
+def run_filter(
+    *,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    user: str | None,
+    statuses: Sequence[str] = (),
+    run_ids: Sequence[str] = (),
+) -> str:
+    """MLflow's filter string for a start-time window ``[since, until]``, a user, statuses and run ids
+    (``run_ids`` already cut to the ids MLflow can have)."""
     clauses: list[str] = []
+    if run_ids:
+        # `IN` is MLflow's only list comparison, and only for run_id; the ids are _RUN_ID_CHARS only.
+        clauses.append(f"attributes.run_id IN ({', '.join(repr(str(i)) for i in run_ids)})")
+    wanted = check_statuses(statuses)
+    if len(wanted) == 1:
+        clauses.append(f"attributes.status = '{wanted[0]}'")
+    elif wanted:
+        # Several statuses: the grammar has no OR and no IN for status, but AND of the others' `!=`.
+        clauses += [f"attributes.status != '{s}'" for s in RUN_STATUSES if s not in wanted]
     if since is not None:
         # Round inwards: start_time is whole milliseconds, the window edges may not be.
         clauses.append(f"attributes.start_time >= {-(-_epoch_us(since, 'since') // 1000)}")
@@ -165,18 +185,25 @@ class MlflowTrackerBase(abc.ABC):
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
         user: str | None = None,
+        statuses: Sequence[str] = (),
+        run_ids: Sequence[str] = (),
         max_results: int = MAX_PAGE,
         page_token: str | None = None,
     ) -> RunPage:
         """One page of active runs of the experiments ``scope`` lists, newest first; ``max_results``
-        is capped at 1,000 a page."""
+        is capped at 1,000 a page. ``statuses`` and ``run_ids`` are filtered by MLflow."""
         ids = clean_experiment_ids(scope)
         if not ids:
             # Reading every experiment of a shared server by accident is worse than failing loudly.
             raise ValueError("search_runs needs at least one experiment id")
-        return await self._search(
-            ids, run_filter(since=since, until=until, user=user), clamp_page(max_results), page_token or None
-        )
+        wanted = check_run_ids(run_ids)
+        # An id MLflow cannot have (another tracker's, in a composite) matches nothing; MLflow writes
+        # hex ids in lower case.
+        known = [i.lower() if _HEX.fullmatch(i) else i for i in wanted if _RUN_ID_CHARS.fullmatch(i)]
+        if wanted and not known:
+            return RunPage([])
+        where = run_filter(since=since, until=until, user=user, statuses=statuses, run_ids=known)
+        return await self._search(ids, where, clamp_page(max_results), page_token or None)
 
     async def get_run(self, run_ref: str, *, scope: Sequence[str] = ()) -> TrackedRun:
         """A run by full id (looked up directly) or unique prefix of 6+ characters.

@@ -12,15 +12,16 @@ keeps), so :func:`read_wandb_tags` gives back the same facts from a cached run.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import re
 import shlex
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
-from adapters.tracker import RUN_ID_MIN_PREFIX, FactLabels, RunFacts
+from adapters.tracker import RUN_ID_MIN_PREFIX, FactLabels, RunFacts, check_statuses
 
 WANDB_PREFIX = "wandb."
 PATH_TAG = "wandb.path"  # entity/project/id: always recorded, so a cached run is known to be W&B's
@@ -68,6 +69,58 @@ STATUS = {
     "preempting": "RUNNING",
     "pending": "SCHEDULED",
 }
+
+# TrackedRun statuses -> the W&B states that map onto each (STATUS the other way round).
+STATES_OF = {status: tuple(w for w, s in STATUS.items() if s == status) for status in dict.fromkeys(STATUS.values())}
+
+
+def iso(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def aware(when: dt.datetime, what: str) -> dt.datetime:
+    if when.tzinfo is None or when.utcoffset() is None:
+        # A naive datetime is ambiguous (local time? UTC?) and the window would silently shift.
+        raise ValueError(f"{what} must be a timezone-aware datetime, got {when!r}")
+    return when.astimezone(dt.UTC)
+
+
+def run_filters(
+    *,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    user: str | None = None,
+    statuses: Sequence[str] = (),
+    run_ids: Sequence[str] = (),
+    extra: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """The server-side filter (W&B's Mongo-style JSON, backend column names) of a window, a user,
+    run statuses (as W&B's states map onto them) and run ids.
+
+    The window is widened to whole seconds (W&B shows ``createdAt`` in whole seconds; its stored
+    precision may be finer) and re-checked on the shown time, so its edges are inclusive either way."""
+    clauses: list[Mapping[str, Any]] = []
+    created: dict[str, str] = {}
+    if since is not None:
+        created["$gte"] = iso(aware(since, "since").replace(microsecond=0))
+    if until is not None:
+        top = aware(until, "until")
+        if top.microsecond:
+            top = top.replace(microsecond=0) + dt.timedelta(seconds=1)
+        created["$lte"] = iso(top)
+    if created:
+        clauses.append({"createdAt": created})
+    if user is not None:
+        clauses.append({"username": user})
+    if statuses:
+        clauses.append({"state": {"$in": [w for s in check_statuses(statuses) for w in STATES_OF.get(s, ())]}})
+    if run_ids:
+        clauses.append({"name": {"$in": list(run_ids)}})  # a run's id is its `name` on the server
+    clauses.extend(extra)
+    if not clauses:
+        return {}
+    return dict(clauses[0]) if len(clauses) == 1 else {"$and": clauses}
+
 
 # A run id made by wandb.init() is 8 characters of [0-9a-z]; people paste it whole or a prefix of
 # RUN_ID_MIN_PREFIX or more. Free text is full of 6-8 letter words ("baseline", "lightgbm"), so a

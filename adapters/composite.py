@@ -120,11 +120,14 @@ class CompositeTracker:
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
         user: str | None = None,
+        statuses: Sequence[str] = (),
+        run_ids: Sequence[str] = (),
         max_results: int = 1000,
         page_token: str | None = None,
     ) -> RunPage:
         """One page, newest first across the members: a member whose page was not all handed out is
-        asked for the same page again next time, and the runs already handed out are skipped."""
+        asked for the same page again next time, and the runs already handed out are skipped.
+        ``statuses`` and ``run_ids`` go to every member (an id of another member matches nothing)."""
         by_kind = self._by_kind(scope)
         if not by_kind:
             raise ValueError("search_runs needs at least one experiment or project")
@@ -139,8 +142,8 @@ class CompositeTracker:
                 continue
             while True:
                 page = await self._members[kind].search_runs(
-                    scope=names, since=since, until=until, user=user, max_results=size,
-                    page_token=token if isinstance(token, str) else None)
+                    scope=names, since=since, until=until, user=user, statuses=statuses, run_ids=run_ids,
+                    max_results=size, page_token=token if isinstance(token, str) else None)
                 rest = page.runs[int(skip) if isinstance(skip, int) else 0 :]
                 if rest or not page.next_page_token:
                     break

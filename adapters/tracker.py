@@ -22,6 +22,13 @@ from typing import Protocol, runtime_checkable
 RUN_ID_MIN_PREFIX = 6
 COCO_ENTRY_TAG = "coco.entry_id"
 NOTE_LIMIT = 8000  # MLflow cuts tag values (the note included) at 8,000 characters
+# Every status a TrackedRun may have (MLflow's words; W&B's states are mapped onto them).
+RUN_STATUSES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
+# A run in one of these may still change (metrics, status, end): an incremental sync reads it again.
+ACTIVE_STATUSES = ("RUNNING", "SCHEDULED")
+# At most this many ``run_ids`` in one ``search_runs`` call (one filter string, one request);
+# :func:`iter_runs` splits a longer list.
+RUN_IDS_PER_SEARCH = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,10 +143,18 @@ class Tracker(Protocol):
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
         user: str | None = None,
+        statuses: Sequence[str] = (),
+        run_ids: Sequence[str] = (),
         max_results: int = 1000,
         page_token: str | None = None,
     ) -> RunPage:
-        """One page of the runs of ``scope`` whose start time lies in ``[since, until]``, newest first."""
+        """One page of the runs of ``scope`` whose start time lies in ``[since, until]``, newest first.
+
+        Every filter is applied by the tracker's server, and they combine (AND): ``statuses`` keeps
+        runs whose :attr:`TrackedRun.status` is one of them (``RUN_STATUSES`` words; ``ValueError``
+        for another word); ``run_ids`` keeps the runs with exactly these ids (at most
+        ``RUN_IDS_PER_SEARCH``; an id the tracker cannot have matches nothing). Empty means no filter.
+        """
         ...
 
     async def get_run(self, run_ref: str, *, scope: Sequence[str] = ()) -> TrackedRun:
@@ -177,24 +192,51 @@ async def iter_runs(
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
     user: str | None = None,
+    statuses: Sequence[str] = (),
+    run_ids: Sequence[str] = (),
     page_size: int = 1000,
 ) -> AsyncIterator[TrackedRun]:
-    """Every run of ``scope`` matching the filter, following ``next_page_token`` to the end."""
-    token: str | None = None
-    while True:
-        page = await tracker.search_runs(
-            scope=scope,
-            since=since,
-            until=until,
-            user=user,
-            max_results=page_size,
-            page_token=token,
-        )
-        for run in page.runs:
-            yield run
-        token = page.next_page_token
-        if not token:
-            return
+    """Every run of ``scope`` matching the filter, following ``next_page_token`` to the end.
+
+    A list of ``run_ids`` longer than ``RUN_IDS_PER_SEARCH`` is asked for in parts (newest first
+    within each part)."""
+    wanted = list(dict.fromkeys(run_ids))
+    parts = [wanted[i : i + RUN_IDS_PER_SEARCH] for i in range(0, len(wanted), RUN_IDS_PER_SEARCH)] or [[]]
+    for part in parts:
+        token: str | None = None
+        while True:
+            page = await tracker.search_runs(
+                scope=scope,
+                since=since,
+                until=until,
+                user=user,
+                statuses=statuses,
+                run_ids=part,
+                max_results=page_size,
+                page_token=token,
+            )
+            for run in page.runs:
+                yield run
+            token = page.next_page_token
+            if not token:
+                break
+
+
+def check_statuses(statuses: Sequence[str]) -> tuple[str, ...]:
+    """``statuses`` as a tuple of known run statuses; ``ValueError`` for another word (a bug)."""
+    items = (statuses,) if isinstance(statuses, str) else tuple(statuses)
+    unknown = [s for s in items if s not in RUN_STATUSES]
+    if unknown:
+        raise ValueError(f"unknown run statuses {unknown!r}; known: {', '.join(RUN_STATUSES)}")
+    return tuple(dict.fromkeys(items))
+
+
+def check_run_ids(run_ids: Sequence[str]) -> list[str]:
+    """``run_ids`` without repeats; ``ValueError`` beyond ``RUN_IDS_PER_SEARCH`` (iter_runs splits)."""
+    items = [run_ids] if isinstance(run_ids, str) else list(run_ids)
+    if len(items) > RUN_IDS_PER_SEARCH:
+        raise ValueError(f"at most {RUN_IDS_PER_SEARCH} run ids a search, got {len(items)}")
+    return list(dict.fromkeys(items))
 
 
 COCO_SECTION_BEGIN = "<!-- coco:begin -->"

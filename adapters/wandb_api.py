@@ -48,6 +48,7 @@ from adapters._wandb_names import (
     STATE_TAG,
     STATUS,
     WANDB_PREFIX,
+    aware,
     base_url_of,
     import_wandb,
     is_valid_run_id,
@@ -55,9 +56,18 @@ from adapters._wandb_names import (
     looks_like_run_ref,
     pattern_with,
     read_wandb_tags,
+    run_filters,
     upsert,
 )
-from adapters.tracker import RUN_ID_MIN_PREFIX, Experiment, RunPage, TrackedRun, drop_note_line, merge_note
+from adapters.tracker import (
+    RUN_ID_MIN_PREFIX,
+    Experiment,
+    RunPage,
+    TrackedRun,
+    check_run_ids,
+    drop_note_line,
+    merge_note,
+)
 from adapters.wandb_offline import OfflineRuns, offline_dir
 from core.errors import AmbiguousRunIdError, RunNotFoundError, TrackerUnavailableError, UserInputError
 
@@ -104,17 +114,6 @@ def _quiet_wandb() -> None:
     os.environ.setdefault("WANDB_CONSOLE", "off")
 
 
-def _iso(when: dt.datetime) -> str:
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _aware(when: dt.datetime, what: str) -> dt.datetime:
-    if when.tzinfo is None or when.utcoffset() is None:
-        # A naive datetime is ambiguous (local time? UTC?) and the window would silently shift.
-        raise ValueError(f"{what} must be a timezone-aware datetime, got {when!r}")
-    return when.astimezone(dt.UTC)
-
-
 def _parse_time(text: object) -> dt.datetime | None:
     if not text:
         return None
@@ -126,36 +125,6 @@ def _parse_time(text: object) -> dt.datetime | None:
     except ValueError:
         return None
     return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
-
-
-def run_filters(
-    *,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-    user: str | None = None,
-    extra: Sequence[Mapping[str, Any]] = (),
-) -> dict[str, Any]:
-    """The server-side filter (W&B's Mongo-style JSON, backend column names) of a window and a user.
-
-    The window is widened to whole seconds (W&B shows ``createdAt`` in whole seconds; its stored
-    precision may be finer) and re-checked on the shown time, so its edges are inclusive either way."""
-    clauses: list[Mapping[str, Any]] = []
-    created: dict[str, str] = {}
-    if since is not None:
-        created["$gte"] = _iso(_aware(since, "since").replace(microsecond=0))
-    if until is not None:
-        top = _aware(until, "until")
-        if top.microsecond:
-            top = top.replace(microsecond=0) + dt.timedelta(seconds=1)
-        created["$lte"] = _iso(top)
-    if created:
-        clauses.append({"createdAt": created})
-    if user is not None:
-        clauses.append({"username": user})
-    clauses.extend(extra)
-    if not clauses:
-        return {}
-    return dict(clauses[0]) if len(clauses) == 1 else {"$and": clauses}
 
 
 def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
@@ -303,21 +272,24 @@ class WandbTracker:
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
         user: str | None = None,
+        statuses: Sequence[str] = (),
+        run_ids: Sequence[str] = (),
         max_results: int = MAX_PAGE,
         page_token: str | None = None,
-        states: Sequence[str] = (),
     ) -> RunPage:
         """One page of the runs of the W&B projects ``scope`` lists whose creation lies in ``[since,
-        until]``, newest first; ``max_results`` is capped at 1,000. ``states`` (W&B's words:
-        ``finished``, ``crashed``...) narrows on the server too."""
+        until]``, newest first; ``max_results`` is capped at 1,000. ``statuses`` (as W&B's states map
+        onto them) and ``run_ids`` narrow on the server too."""
         scopes = self._scopes(scope)
         if not scopes:
             # Reading every project of an entity by accident is worse than failing loudly.
             raise ValueError("search_runs needs at least one experiment (a W&B project: entity/project)")
-        extra = [{"state": {"$in": list(states)}}] if states else []
-        filters = run_filters(since=since, until=until, user=user, extra=extra)
-        low = _aware(since, "since") if since is not None else None
-        high = _aware(until, "until") if until is not None else None
+        wanted = [i for i in check_run_ids(run_ids) if is_valid_run_id(i)]
+        if run_ids and not wanted:  # ids W&B cannot have (another tracker's, in a composite)
+            return RunPage([])
+        filters = run_filters(since=since, until=until, user=user, statuses=statuses, run_ids=wanted)
+        low = aware(since, "since") if since is not None else None
+        high = aware(until, "until") if until is not None else None
         size = max(1, min(int(max_results), MAX_PAGE))
         try:
             page = await self._call(lambda: self._merged_page(scopes, filters, size, page_token))
@@ -329,7 +301,8 @@ class WandbTracker:
             seen = {r.run_id for r in page.runs}
             page.runs[:] = sorted([*page.runs, *[
                 r for r in await self._offline_runs(scopes) if r.run_id not in seen and (user is None or r.user == user)
-                and (not states or r.recorded_tags.get("wandb.state") in states)]], key=lambda r: r.start, reverse=True)
+                and (not statuses or r.status in statuses) and (not wanted or r.run_id in wanted)]],
+                key=lambda r: r.start, reverse=True)
         if low is not None or high is not None:  # the server's window was whole seconds wide
             page.runs[:] = [r for r in page.runs
                             if (low is None or r.start >= low) and (high is None or r.start <= high)]

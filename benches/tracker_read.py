@@ -1,6 +1,7 @@
 """How fast COCO's MLflow trackers read a whole experiment, against MLflow's own client.
 
     .venv/bin/python benches/tracker_read.py [--runs 5000] [--reps 5] [--rest] [--wandb [--no-mlflow]]
+    .venv/bin/python benches/tracker_read.py --resync [--runs 5000] [--reps 5] [--database URL]
 
 Builds (once; cached in the temp dir, keyed by the number of runs) an SQLite MLflow store with N
 runs of one experiment, each with params, a metric history, tags and an end time, then reads every
@@ -18,6 +19,14 @@ run of the experiment, page by page (1,000 a page), several times:
 It prints the median seconds of the repetitions, runs/s, and ours/raw as a throughput ratio (raw
 median seconds / our median seconds; the target is >= 0.8, i.e. at most 25 % slower than MLflow's
 own client). Repetitions alternate raw and ours so drift in the machine affects both alike.
+
+``--resync`` times what a busy bot does instead: a re-sync of a project's run cache
+(``Narrator.sync_runs``, COCO's own database: SQLite in a temp folder, or ``--database``) after a
+first full sync of the experiment, on a copy of the store whose N runs all started within the last
+day: (e) nothing changed since the last sync (target < 0.2 s; the history stamp must not move),
+(f) 10 new runs logged since (target < 0.5 s; they must be in the cache), on the local store and
+through a real ``mlflow server``. Medians of ``--reps`` repetitions. It uses only what COCO had
+before incremental sync, so the same file measures the old code too (copy it into an old tree).
 """
 
 from __future__ import annotations
@@ -43,6 +52,7 @@ from typing import Any
 # Before MLflow is imported: nothing may reach the internet.
 os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
 os.environ["DO_NOT_TRACK"] = "true"
+os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")  # no "View run ..." per new run
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.mlflow_local import MlflowLocalTracker
@@ -278,6 +288,139 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Any) -> str:
         time.sleep(0.25)
 
 
+# -- re-sync -----------------------------------------------------------------------------------------
+def recent_store(runs: int, where: Path) -> Path:
+    """A copy of the cached store with its runs moved into the last day (one every ~17 s at 5,000),
+    as a busy experiment's are: the bench data, shifted in MLflow's own ``runs`` table (times in ms)."""
+    import sqlite3
+
+    db = where / "recent.db"
+    with contextlib.closing(sqlite3.connect(build_store(runs))) as src, contextlib.closing(sqlite3.connect(db)) as dst:
+        src.backup(dst)
+    now = int(time.time() * 1000)
+    step = (86_400_000 - 3_600_000) // max(runs, 1)  # all inside the last day, the newest an hour ago
+    base = now - 86_400_000
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        t0 = conn.execute("SELECT MIN(start_time) FROM runs").fetchone()[0]
+        conn.execute(
+            "UPDATE runs SET start_time = ? + ((start_time - ?) / 600000) * ?, "
+            "end_time = ? + ((start_time - ?) / 600000) * ? + 300000",
+            (base, t0, step, base, t0, step),
+        )
+    return db
+
+
+def add_runs(client: Any, experiment_id: str, count: int, serial: int) -> None:
+    """``count`` new finished runs, started now, like the bench's others (params, metrics, tags)."""
+    from mlflow.entities import Metric, Param, RunTag
+
+    for i in range(count):
+        start = int(time.time() * 1000)
+        run = client.create_run(experiment_id, start_time=start, tags={"mlflow.user": USERS[i % len(USERS)]},
+                                run_name=f"new-{serial:03d}-{i:02d}")
+        client.log_batch(
+            run.info.run_id,
+            params=[Param(f"param_{k}", str(k)) for k in range(PARAMS)],
+            metrics=[Metric(f"metric_{k}", k + 0.5, start, 0) for k in range(METRICS)],
+            tags=[RunTag("phase", "new")],
+            synchronous=True,
+        )
+        client.set_terminated(run.info.run_id, "FINISHED", start + 1000)
+
+
+async def resync_case(
+    label: str, *, tracker: Tracker, client: Any, experiment_id: str, database: str, reps: int
+) -> dict[str, float]:
+    from narrative.local_engine import LocalEngine
+    from narrative.service import Narrator
+    from storage.db import open_repository
+
+    repo = await open_repository(database)
+    try:
+        workspace = await repo.ensure_workspace(f"bench-{time.time_ns()}", platform="cli")
+        project = await repo.create_project(
+            workspace.id, name="bench", tracker_kind=tracker.kind, tracker_uri=tracker.uri,
+            experiment_ids=[experiment_id], experiment_names=[EXPERIMENT], primary_metric=None, goal="max")
+        narrator = Narrator(repo=repo, workspace_id=workspace.id, engine=LocalEngine(), tracker_for=lambda _p: tracker)
+
+        async def cached() -> int:
+            count, token = 0, None
+            while True:
+                page, token = await repo.list_runs(workspace.id, project.id, page_token=token)
+                count += len(page)
+                if not token:
+                    return count
+
+        async def sync() -> float:
+            record = await repo.get_project_by_id(workspace.id, project.id)
+            started = time.perf_counter()
+            await narrator.sync_runs(record, force=True)
+            return time.perf_counter() - started
+
+        first = await sync()
+        total = await cached()
+        print(f"\n{label}  (re-sync; {total} runs cached by a first full sync in {first:.2f} s)")
+        unchanged: list[float] = []
+        moved = 0
+        for _ in range(reps):
+            stamp = await repo.history_stamp(workspace.id, project.id)
+            unchanged.append(await sync())
+            moved += stamp != await repo.history_stamp(workspace.id, project.id)
+        if await cached() != total:
+            raise SystemExit("an unchanged re-sync changed the number of cached runs")
+        fresh: list[float] = []
+        for rep in range(reps):
+            await asyncio.to_thread(add_runs, client, experiment_id, 10, rep)
+            fresh.append(await sync())
+            total += 10
+            if await cached() != total:
+                raise SystemExit(f"after 10 new runs the cache holds {await cached()} runs, expected {total}")
+        results = {"unchanged": statistics.median(unchanged), "ten_new": statistics.median(fresh)}
+        for name, times, target in (("unchanged", unchanged, 0.2), ("ten_new", fresh, 0.5)):
+            med = results[name]
+            print(f"  re-sync, {'nothing changed' if name == 'unchanged' else '10 new runs':<16} {med:7.3f} s  "
+                  f"(target < {target} s: {'met' if med < target else 'NOT met'})   "
+                  f"[{', '.join(f'{t:.3f}' for t in times)}]")
+        print(f"  history stamp moved by {moved} of {reps} unchanged re-syncs (each move rebuilds the index)")
+        return results
+    finally:
+        await repo.aclose()
+
+
+def resync(args: argparse.Namespace) -> None:
+    from mlflow.tracking import MlflowClient
+
+    with tempfile.TemporaryDirectory(prefix="coco-resync-") as tmp:
+        where = Path(tmp)
+        loop = asyncio.new_event_loop()
+        summary: dict[str, dict[str, float]] = {}
+        try:
+            for transport in ("local", "rest"):
+                folder = where / transport
+                folder.mkdir()
+                db = recent_store(args.runs, folder)
+                database = args.database or f"sqlite:///{folder / 'coco.db'}"
+                with contextlib.ExitStack() as stack:
+                    uri = f"sqlite:///{db}"
+                    if transport == "rest":
+                        uri = stack.enter_context(mlflow_server(db))
+                    client = MlflowClient(tracking_uri=uri)
+                    experiment = client.get_experiment_by_name(EXPERIMENT)
+                    assert experiment is not None
+                    tracker: Tracker = MlflowLocalTracker(uri) if transport == "local" else MlflowRestTracker(uri)
+                    try:
+                        summary[transport] = loop.run_until_complete(resync_case(
+                            "sqlite store" if transport == "local" else f"mlflow server {uri}", tracker=tracker,
+                            client=client, experiment_id=experiment.experiment_id, database=database,
+                            reps=args.reps))
+                    finally:
+                        loop.run_until_complete(tracker.aclose())
+        finally:
+            loop.close()
+    print("\nsummary: " + ", ".join(f"{k} unchanged {v['unchanged']:.3f} s / 10 new {v['ten_new']:.3f} s"
+                                     for k, v in summary.items()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5000, help="runs in the experiment (default 5000)")
@@ -285,6 +428,8 @@ def main() -> None:
     parser.add_argument("--rest", action="store_true", help="also compare over a started mlflow server")
     parser.add_argument("--wandb", action="store_true", help="also compare over the W&B fake (wandb.Api)")
     parser.add_argument("--no-mlflow", action="store_true", help="skip the MLflow comparisons (with --wandb)")
+    parser.add_argument("--resync", action="store_true", help="time re-syncs of COCO's run cache instead")
+    parser.add_argument("--database", default="", help="COCO's database for --resync (default: SQLite, temp)")
     parser.add_argument(
         "--gc-freeze",
         action="store_true",
@@ -293,6 +438,9 @@ def main() -> None:
     )
     args = parser.parse_args()
 
+    if args.resync:
+        resync(args)
+        return
     if args.no_mlflow:
         loop = asyncio.new_event_loop()
         try:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from adapters.tracker import RUN_ID_MIN_PREFIX, TrackedRun, Tracker, iter_runs
+from adapters.tracker import RUN_ID_MIN_PREFIX, Tracker, iter_runs
 from core.errors import (
     AmbiguousRunIdError,
     CocoError,
@@ -30,6 +30,7 @@ from narrative import grounding
 from narrative.engine import Engine
 from narrative.redact import redact_at_door, removed_sentence
 from narrative.revisions import current_text
+from narrative.run_sync import snapshot_of, sync_project_runs
 from narrative.types import (
     Answer,
     CheckResult,
@@ -72,30 +73,6 @@ RESTRUCTURE_JOB = "restructure_entry"  # issue #5: re-run the model on an entry 
 PRIMARY_METRIC_SCAN = 5000
 # The characters of an MLflow run id: a reference made of anything else can only be a run name.
 _ID_CHARS = re.compile(r"[A-Za-z0-9][\w\-]*")
-# A resync re-reads runs that started this long before the last sync: their metrics may still move.
-RESYNC_OVERLAP = dt.timedelta(days=2)
-# Runs read this recently are fresh enough for a thread answer; a busy bot syncs at most this often
-# (each sync moves the history stamp, which rebuilds the indexed history).
-RESYNC_MIN_INTERVAL = dt.timedelta(seconds=60)
-
-
-def snapshot_of(run: TrackedRun, *, project_id: str) -> RunSnapshot:
-    return RunSnapshot(
-        project_id=project_id,
-        run_id=run.run_id,
-        run_name=run.run_name,
-        experiment_id=run.experiment_id,
-        user=run.user,
-        status=run.status,
-        start=run.start,
-        end=run.end,
-        params=dict(run.params),
-        metrics=dict(run.metrics),
-        tags=dict(run.recorded_tags),
-        url=run.url,
-    )
-
-
 def clean_text(text: str) -> str:
     """The text as stored: exactly as typed, except NUL characters, which no SQL text column takes."""
     return text.replace("\x00", "\ufffd")
@@ -442,27 +419,10 @@ class Narrator(WorkspaceOperations):
 
     # -- history and synthesis ----------------------------------------------------------------
     async def sync_runs(self, project: ProjectRecord, *, force: bool = False) -> None:
-        """Refresh the run snapshots from the tracker, incrementally; an outage keeps the cache."""
-        last = project.settings.get("synced_until")
-        last_sync = dt.datetime.fromisoformat(last) if isinstance(last, str) else None
-        started = self.clock()
-        if last_sync is not None and not force and started - last_sync < RESYNC_MIN_INTERVAL:
-            return
-        since = last_sync - RESYNC_OVERLAP if last_sync is not None else None
-        try:
-            batch: list[RunSnapshot] = []
-            async for run in iter_runs(self.tracker(project), scope=project.experiment_ids, since=since):
-                batch.append(snapshot_of(run, project_id=project.id))
-                if len(batch) >= 1000:
-                    await self.repo.upsert_runs(self.workspace_id, batch)
-                    batch = []
-            await self.repo.upsert_runs(self.workspace_id, batch)
-        except TrackerUnavailableError as outage:
-            log.warning("using cached runs for %s: %s", project.name, outage.user_message)
-            return
-        await self.repo.update_project_settings(
-            self.workspace_id, project.id, {"synced_until": started.isoformat()}
-        )
+        """Refresh the run snapshots from the tracker, incrementally (see :mod:`narrative.run_sync`);
+        an outage keeps the cache."""
+        await sync_project_runs(self.repo, self.workspace_id, project, tracker_for=self.tracker, clock=self.clock,
+                                force=force)
 
     async def history(
         self, project: ProjectRecord, *, since: dt.datetime | None = None, sync: bool = True

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from storage.records import (
@@ -170,7 +171,22 @@ class EntryStore(Protocol):
 class RunCache(Protocol):
     """The tracker's runs as last seen, per project."""
 
-    async def upsert_runs(self, workspace_id: str, runs: Sequence[RunSnapshot]) -> None: ...
+    async def upsert_runs(self, workspace_id: str, runs: Sequence[RunSnapshot]) -> int:
+        """Store new and changed snapshots (an unchanged one is not written: the history stamp stays);
+        how many were written."""
+        ...
+
+    async def list_run_ids(self, workspace_id: str, project_id: str, *, statuses: Sequence[str]) -> list[str]:
+        """The ids of the project's cached runs whose status is one of ``statuses``."""
+        ...
+
+    def sync_turn(
+        self, workspace_id: str, project_id: str, *, wait: float = 0.0
+    ) -> AbstractAsyncContextManager[bool]:
+        """``async with repo.sync_turn(...) as mine``: ``mine`` is True for the one caller (across
+        replicas) that may sync the project's runs until the block ends; False when another held the
+        turn for all of ``wait`` seconds."""
+        ...
 
     async def get_runs(
         self, workspace_id: str, project_id: str, run_ids: Sequence[str]

@@ -12,10 +12,12 @@ import pytest
 from adapters import recorded_facts, recorded_user_tags
 from adapters._mlflow_names import NOTE_TAG, RUN_NAME_TAG
 from adapters.tracker import (
+    ACTIVE_STATUSES,
     COCO_SECTION_BEGIN,
     COCO_SECTION_END,
     NOTE_HEADING,
     NOTE_LIMIT,
+    RUN_IDS_PER_SEARCH,
     TrackedRun,
     Tracker,
     iter_runs,
@@ -401,3 +403,41 @@ async def test_run_refs_have_the_shape_of_mlflow_run_ids(backend: Backend) -> No
     # Whatever it matches resolves with get_run (within the project's scope for a prefix).
     for ref in tracker.run_ref_pattern.findall(text):
         assert (await tracker.get_run(ref, scope=[backend.experiments["alpha"]])).run_id == full
+
+
+# -- narrowing a search by status and by run id (what an incremental sync asks) ----------------------
+async def test_search_by_status(backend: Backend) -> None:
+    alpha = [backend.experiments["alpha"]]
+    running = await collect(backend.tracker, scope=alpha, statuses=["RUNNING"])
+    assert ids(running) == backend.seeded("A7") and {r.status for r in running} == {"RUNNING"}
+    active = await collect(backend.tracker, scope=alpha, statuses=ACTIVE_STATUSES)
+    assert ids(active) == backend.seeded("A7")
+    ended = await collect(backend.tracker, scope=alpha, statuses=["FAILED", "FINISHED"])
+    assert ids(ended) == backend.seeded("A6", "A5", "A4", "A3", "A2", "A1")
+    # With a window: the statuses narrow it further.
+    assert ids(await collect(backend.tracker, scope=alpha, statuses=["FAILED"], since=at(2, 0))) == backend.seeded("A4")
+    with pytest.raises(ValueError, match="unknown run status"):
+        await backend.tracker.search_runs(scope=alpha, statuses=["DONE"])
+
+
+async def test_search_by_run_ids(backend: Backend) -> None:
+    alpha = [backend.experiments["alpha"]]
+    page = await backend.tracker.search_runs(scope=alpha, run_ids=backend.seeded("A1", "A7", "A3", "B1"))
+    # Only the scope's runs, newest first; an id of another experiment (B1) is not one of them.
+    assert ids(page.runs) == backend.seeded("A7", "A3", "A1")
+    assert page.runs[0].status == "RUNNING"
+    # An id the tracker cannot have, or does not have, matches nothing (and is no error).
+    assert (await backend.tracker.search_runs(scope=alpha, run_ids=["no such run; x'y"])).runs == []
+    assert (await backend.tracker.search_runs(scope=alpha, run_ids=["f" * 32])).runs == []
+    both = await backend.tracker.search_runs(scope=alpha, run_ids=backend.seeded("A2", "A4"), statuses=["FAILED"])
+    assert ids(both.runs) == backend.seeded("A4")
+
+
+async def test_many_run_ids_are_asked_in_parts(backend: Backend) -> None:
+    alpha = [backend.experiments["alpha"]]
+    filler = [f"{i:032x}" if backend.name != "wandb" else f"zz{i:06d}" for i in range(2 * RUN_IDS_PER_SEARCH)]
+    wanted = [*filler[:150], *backend.seeded("A2", "A5"), *filler[150:]]
+    found = await collect(backend.tracker, scope=alpha, run_ids=wanted)
+    assert sorted(ids(found)) == sorted(backend.seeded("A2", "A5"))
+    with pytest.raises(ValueError, match="run ids"):
+        await backend.tracker.search_runs(scope=alpha, run_ids=filler)
