@@ -186,6 +186,10 @@ def build_installs(settings: Settings) -> SlackInstalls:
         client_id=str(settings.slack_client_id).strip(), client_secret=secret.strip(), scopes=scopes, user_scopes=[],
         redirect_uri=settings.slack_redirect_uri, install_path=INSTALL_PATH, redirect_uri_path=REDIRECT_PATH,
         installation_store=store, state_store=states, state_expiration_seconds=STATE_TTL_S, logger=log,
+        # COCO acts as its bot only: requests are authorized from the bots table, which both
+        # app_uninstalled and a bot's tokens_revoked clear (the installations table keeps a bot token
+        # until app_uninstalled), and which SlackClients reads too.
+        installation_store_bot_only=True,
     )
     # Bolt calls auth.test for every request's token unless told to remember the answer per token. The
     # store is still read at every request, so an uninstalled workspace is refused all the same.

@@ -17,6 +17,7 @@ import yaml
 from aiohttp.test_utils import TestClient
 from cryptography.fernet import Fernet
 from sqlalchemy import text
+from sqlalchemy.dialects import sqlite
 
 from bot.settings import Settings
 from bot.slack_app import SlackBot
@@ -26,9 +27,11 @@ from bot.slack_oauth import (
     INSTALLATIONS_TABLE,
     STATES_TABLE,
     TOKEN_COLUMNS,
+    SealedToken,
     oauth_mode,
+    token_cipher,
 )
-from core.errors import DigestNotPostedError, UserInputError
+from core.errors import DigestNotPostedError, StorageError, UserInputError
 from storage.db import create_engine_for
 from tests.bot.conftest import add_project, open_world, seed_runs, slack_settings
 from tests.bot.slack_fake import (
@@ -43,6 +46,7 @@ from tests.conftest import MlflowStore
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = Fernet.generate_key().decode()
+_SQLITE = sqlite.dialect()
 DUMP = "xgb-d4 beat logreg-baseline clearly, dropping smote.\nnext: tune max_depth on xgb"
 
 
@@ -152,11 +156,13 @@ async def test_two_workspaces_install_answer_with_their_own_tokens_and_one_unins
     # Its next event is refused before any listener (nothing stored, nothing sent), its digest is not
     # posted, and Acme still works.
     before = len(fake.calls)
-    entries_before = len(await (await world.bot.runtime.hub.narrator("slack:T2", platform="slack")).entries())
+    beta_notes = await world.bot.runtime.hub.narrator("slack:T2", platform="slack")
+    entries_before = len((await beta_notes.entries())[0])
+    assert entries_before == 1  # the first DM's entry
     await dm(world, "T2", "dropping smote for good")
     assert [c for c in fake.calls[before:] if c.args.get("_token") == beta] == []
     assert [p for p in fake.posts() if p.args["channel"] == "DT2"] == [posts[1]]
-    assert len(await (await world.bot.runtime.hub.narrator("slack:T2", platform="slack")).entries()) == entries_before
+    assert len((await beta_notes.entries())[0]) == entries_before
     with pytest.raises(DigestNotPostedError):
         await world.bot.post_digest(channel="CT2", reply=reply, digest=digest, chart_png=None)
     assert [c for c in fake.calls[before:] if c.args.get("_token") == beta] == []
@@ -189,10 +195,26 @@ async def test_tokens_revoked_removes_the_bot_and_its_replies_stop(oauth_world: 
     status, _, _ = await post_json(world.client, event)
     assert status == 200
     assert await rows(world.db_url, BOTS_TABLE) == []
+    assert [i["team_id"] for i in await rows(world.db_url, INSTALLATIONS_TABLE)] == ["T1"]  # until uninstalled
     before = len(fake.calls)
     await dm(world, "T1")
-    assert [c for c in fake.calls[before:] if c.args.get("_token") == token and c.method != "auth.test"] == []
+    assert [c for c in fake.calls[before:] if c.args.get("_token") == token] == []
     assert fake.posts() == []
+    narrator = await world.bot.runtime.hub.narrator("slack:T1", platform="slack")
+    assert (await narrator.entries())[0] == []  # refused before the inbox
+
+
+def test_a_rotated_key_still_reads_tokens_sealed_with_the_old_one(tmp_path: Path) -> None:
+    old_key, new_key = KEY, Fernet.generate_key().decode()
+    sealed_old = SealedToken(token_cipher(_settings(tmp_path, slack_token_key=old_key)))
+    rotated = SealedToken(token_cipher(_settings(tmp_path, slack_token_key=f"{new_key}, {old_key}")))
+    stored = sealed_old.process_bind_param("xoxb-1-2-abc", _SQLITE)
+    assert stored is not None and "xoxb" not in stored
+    assert rotated.process_result_value(stored, _SQLITE) == "xoxb-1-2-abc"
+    fresh = rotated.process_bind_param("xoxb-1-2-abc", _SQLITE)
+    assert Fernet(new_key.encode()).decrypt(str(fresh).encode()) == b"xoxb-1-2-abc"  # the first key writes
+    with pytest.raises(StorageError, match="cannot be decrypted"):
+        SealedToken(token_cipher(_settings(tmp_path, slack_token_key=new_key))).process_result_value(stored, _SQLITE)
 
 
 # -- configuration ---------------------------------------------------------------------------------
