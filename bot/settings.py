@@ -107,6 +107,19 @@ class Settings(BaseSettings):
     slack_concurrency: int = Field(default=8, validation_alias=AliasChoices("COCO_SLACK_CONCURRENCY"))
     # Seconds between two passes of the job worker (pending entries) and of the digest scheduler.
     worker_interval: float = Field(default=30.0, validation_alias=AliasChoices("COCO_WORKER_INTERVAL"))
+    # -- Slack installs in several workspaces (OAuth v2, issue 14; bot/slack_oauth.py, docs/slack.md) ---
+    # With both set, `coco serve slack` serves /slack/install and /slack/oauth_redirect and looks up each
+    # workspace's token in the database; SLACK_BOT_TOKEN must then be unset.
+    slack_client_id: str | None = Field(default=None, validation_alias=AliasChoices("SLACK_CLIENT_ID"))
+    slack_client_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_CLIENT_SECRET")
+    )
+    # Fernet key(s) encrypting the stored tokens; several, comma-separated, to rotate (the first encrypts).
+    slack_token_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("COCO_SLACK_TOKEN_KEY"))
+    # Bot scopes asked at install (comma-separated). Unset: manifest.yaml's (bot/slack_oauth.py DEFAULT_SCOPES).
+    slack_scopes: str | None = Field(default=None, validation_alias=AliasChoices("SLACK_SCOPES"))
+    # The Redirect URL registered in the app's settings, when Slack must be told which one (several set).
+    slack_redirect_uri: str | None = Field(default=None, validation_alias=AliasChoices("SLACK_REDIRECT_URI"))
 
     # -- Microsoft Teams (issue #13; bot/teams/auth.py reads these, docs/teams.md explains them) ----------
     # The bot's Entra app (client) id: every incoming token must carry it as audience; the package's bot id.

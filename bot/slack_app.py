@@ -100,8 +100,13 @@ class SlackBot:
     def __init__(self, settings: Settings, *, hub: NarratorHub | None = None) -> None:
         from slack_bolt.async_app import AsyncApp
 
+        from bot.slack_oauth import SlackClients, build_installs, oauth_mode
+
         self.settings = settings
         self.client = build_web_client(settings)
+        # OAuth (bot/slack_oauth.py): requests are authorized, and each call gets its token, from the install store.
+        self.installs = build_installs(settings) if oauth_mode(settings) else None
+        self.clients = SlackClients(self.client, self.installs)
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
         self.app: AsyncApp = AsyncApp(
             client=self.client,
@@ -112,7 +117,10 @@ class SlackBot:
             # in the durable inbox first; the listener only stores it (a few ms), the work runs later.
             process_before_response=True,
             logger=logging.getLogger("coco.slack.bolt"),
+            oauth_settings=self.installs.oauth_settings if self.installs else None,
         )
+        if self.installs is not None:  # app_uninstalled / tokens_revoked delete the workspace's installs
+            self.app.enable_token_revocation_listeners()
         self.runtime = Runtime(settings, platform=PLATFORM, front=self, hub=hub,
                                concurrency=settings.slack_concurrency, channel_interval=settings.slack_channel_interval)
         self._people: dict[tuple[str, str], tuple[float, str, str]] = {}
@@ -137,6 +145,8 @@ class SlackBot:
         from slack_bolt.request.async_request import AsyncBoltRequest
         from slack_sdk.errors import SlackApiError
 
+        if self.installs is not None:
+            return  # no one token to test: each request's workspace is authorized from the store
         try:
             identity = await self.client.auth_test()
         except SlackApiError as error:
@@ -158,6 +168,8 @@ class SlackBot:
 
     async def stop(self) -> None:
         await self.runtime.stop()
+        if self.installs is not None:
+            await self.installs.aclose()
 
     def web_app(self) -> web.Application:
         """The aiohttp application: events, commands and interactivity all on ``/slack/events``."""
@@ -253,7 +265,7 @@ class SlackBot:
         for reply in replies:
             call = self._render(reply, respond_url=respond_url, trigger_id=trigger)
             if call is not None:
-                owed.append(Owed(reply=reply, call=call))
+                owed.append(Owed(reply=reply, call={**call, "team": team}))  # whose token posts it
         return owed
 
     def _inbound(self, kind: InboundKind, body: dict[str, Any], event: dict[str, Any], *, team: str,
@@ -341,8 +353,11 @@ class SlackBot:
         cached = self._people.get((team, user_id))
         if cached is not None and time.monotonic() - cached[0] < PEOPLE_TTL_S:
             return cached[1], cached[2]
+        client = await self.clients.for_team(team)
+        if client is None:
+            return "", ""
         try:
-            found = await self.client.users_info(user=user_id)
+            found = await client.users_info(user=user_id)
         except SlackApiError as error:
             log.warning("users.info failed: %s", error.response.get("error"))
             return "", ""
@@ -363,6 +378,7 @@ class SlackBot:
         call = self._render(reply, respond_url=respond_url, trigger_id=trigger_id)
         if call is None:
             return None
+        call["workspace_id"] = reply.workspace_id  # whose token posts it
         return await self.send_owed(call, key=uuid.uuid4().hex, look_first=False)
 
     @staticmethod
@@ -414,13 +430,15 @@ class SlackBot:
         if look_first and method in ("respond", "chat.postEphemeral", "views.open"):
             log.warning("a %s whose first attempt may have gone out is not made again", method)
             return None
+        client = await self.clients.for_call(self.runtime.hub, call)
+        if client is None:
+            return None  # its workspace uninstalled COCO: nothing more goes there
         if look_first and method == "chat.postMessage":
-            found = await self._find_posted(args, key=key)
+            found = await self._find_posted(client, args, key=key)
             if found is not None:
                 return found
         if call.get("pace"):
             await self.runtime.pace(str(call["pace"]))
-        client = self.client
         try:
             if method == "respond":
                 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -447,7 +465,7 @@ class SlackBot:
         except SlackApiError as error:
             code = error.response.get("error")
             if code in NOT_A_MEMBER and call.get("tell"):
-                await self._tell_person(dict(call["tell"]), text=str(args.get("text") or ""),
+                await self._tell_person(client, dict(call["tell"]), text=str(args.get("text") or ""),
                                         blocks=list(args.get("blocks") or []))
                 return None
             log.warning("Slack refused a %s (%s)", method, code)
@@ -455,7 +473,7 @@ class SlackBot:
         log.warning("unknown stored Slack call %r skipped", method)
         return None
 
-    async def _find_posted(self, args: dict[str, Any], *, key: str) -> Posted | None:
+    async def _find_posted(self, client: AsyncWebClient, args: dict[str, Any], *, key: str) -> Posted | None:
         """The message an earlier attempt posted with ``key`` in its metadata, if Slack has it."""
         from slack_sdk.errors import SlackApiError
 
@@ -463,14 +481,14 @@ class SlackBot:
         thread = args.get("thread_ts")
         try:
             if channel[:1] in ("U", "W"):  # a DM addressed to a person: its channel id first
-                opened = await self.client.conversations_open(users=channel)
+                opened = await client.conversations_open(users=channel)
                 channel = str((opened.get("channel") or {}).get("id") or channel)
             if thread:
-                found = await self.client.conversations_replies(channel=channel, ts=str(thread),
-                                                                include_all_metadata=True, limit=200)
+                found = await client.conversations_replies(channel=channel, ts=str(thread),
+                                                           include_all_metadata=True, limit=200)
             else:
-                found = await self.client.conversations_history(channel=channel, include_all_metadata=True,
-                                                                limit=100)
+                found = await client.conversations_history(channel=channel, include_all_metadata=True,
+                                                           limit=100)
         except SlackApiError as error:
             # Nothing to look at: post (a reply seen twice beats a reply never seen).
             log.warning("could not look for an earlier post (%s); posting", error.response.get("error"))
@@ -481,7 +499,8 @@ class SlackBot:
                 return Posted(channel_id=channel, message_id=str(message.get("ts") or ""))
         return None
 
-    async def _tell_person(self, tell: dict[str, str], *, text: str, blocks: list[dict[str, Any]]) -> None:
+    async def _tell_person(self, client: AsyncWebClient, tell: dict[str, str], *, text: str,
+                           blocks: list[dict[str, Any]]) -> None:
         """A reply for a channel COCO is not a member of (it has no ``chat:write.public``): the person
         gets it privately, through the command's response_url or else in their DM, with what to do."""
         from slack_sdk.errors import SlackApiError
@@ -502,7 +521,7 @@ class SlackBot:
                                                                    replace_original=False)
                 return
             await self.runtime.pace(tell["user"])
-            await self.client.chat_postMessage(channel=tell["user"], text=text, blocks=blocks, unfurl_links=False)
+            await client.chat_postMessage(channel=tell["user"], text=text, blocks=blocks, unfurl_links=False)
         except SlackApiError as error:
             log.warning("could not tell %s that COCO is not in a channel: %s", tell["user"],
                         error.response.get("error"))
@@ -514,9 +533,12 @@ class SlackBot:
         from bot import render_slack
         from core.errors import DigestNotPostedError
 
+        client = await self.clients.for_workspace(self.runtime.hub, reply.workspace_id)
+        if client is None:
+            raise DigestNotPostedError("COCO is no longer installed in this Slack workspace.")
         try:
             await self.runtime.pace(channel)
-            posted = await self.client.chat_postMessage(
+            posted = await client.chat_postMessage(
                 channel=channel, text=render_slack.fallback_text(reply), blocks=render_slack.blocks_for(reply),
                 unfurl_links=False,
             )
@@ -528,7 +550,7 @@ class SlackBot:
             raise DigestNotPostedError(f"Slack refused the digest: {code}") from None
         if chart_png:
             try:
-                await self.client.files_upload_v2(
+                await client.files_upload_v2(
                     channel=channel, thread_ts=str(posted["ts"]), file=chart_png, filename="coco-digest.png",
                     title=f"{digest.project}: {digest.primary_metric or 'primary metric'} over time by approach",
                     alt_txt=f"Chart of {digest.primary_metric or 'the primary metric'} over time by approach",
@@ -583,8 +605,12 @@ async def serve_slack(settings: Settings, *, port: int, host: str = "0.0.0.0",
     # GIL: at the default 5 ms switch interval a burst's acks queued behind CPU-bound structuring.
     # 1 ms hands the GIL over sooner, for a little more switching overhead.
     sys.setswitchinterval(0.001)
-    if settings.slack_bot_token is None:
-        raise UserInputError("Set SLACK_BOT_TOKEN (the app's xoxb- token) to run the Slack bot.")
+    from bot.slack_oauth import INSTALL_PATH, oauth_mode
+
+    oauth = oauth_mode(settings)
+    if settings.slack_bot_token is None and not oauth:
+        raise UserInputError("Set SLACK_BOT_TOKEN (the app's xoxb- token) to run the Slack bot, or SLACK_CLIENT_ID "
+                             "and SLACK_CLIENT_SECRET to install it in several workspaces (docs/slack.md).")
     socket_mode = settings.slack_app_token is not None
     if not socket_mode and settings.slack_signing_secret is None:
         raise UserInputError("Set SLACK_SIGNING_SECRET (HTTP mode), or SLACK_APP_TOKEN for Socket Mode.")
@@ -613,6 +639,8 @@ async def serve_slack(settings: Settings, *, port: int, host: str = "0.0.0.0",
             site = web.TCPSite(runner, host=host, port=port)
             await site.start()
             log.info("COCO listens for Slack on http://%s:%d%s", host, port, EVENTS_PATH)
+            if oauth:
+                log.info("Slack workspaces install COCO from http://%s:%d%s", host, port, INSTALL_PATH)
             if ready:
                 ready(f"http://{host}:{port}{EVENTS_PATH}")
             await stop.wait()

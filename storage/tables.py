@@ -28,12 +28,16 @@ from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
+    Boolean,
+    Column,
     DateTime,
     Dialect,
     ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
+    String,
     Table,
     Text,
     TypeDecorator,
@@ -421,3 +425,58 @@ class TeamsConversationRow(SQLModel, table=True):
     service_url: str
     reference: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# -- Slack OAuth installs (issue 14): slack_sdk's own SQLAlchemy stores keep these -------------------------
+# The columns are those of ``slack_sdk.oauth.installation_store.sqlalchemy`` and ``...state_store.sqlalchemy``
+# (copied, not imported: the CLI's start-up must not import slack_sdk; tests/bot/test_slack_oauth.py checks
+# they stay equal), under COCO's prefix. Two deliberate differences: the token columns are ``Text``, because
+# the tokens are stored encrypted (bot/slack_oauth.py) and a Fernet token is longer than String(200), and
+# times are naive UTC, as the stores write them.
+SLACK_TOKEN_COLUMNS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
+
+
+def _slack_columns(*specs: tuple[str, Any, bool]) -> list[Column[Any]]:
+    return [Column(name, kind, nullable=nullable) for name, kind, nullable in specs]
+
+
+slack_installations_table = Table(
+    "coco_slack_installations", SQLModel.metadata,
+    Column("id", Integer, autoincrement=True),
+    PrimaryKeyConstraint("id", name="pk_coco_slack_installations"),
+    *_slack_columns(
+        ("client_id", String(32), False), ("app_id", String(32), False), ("enterprise_id", String(32), True),
+        ("enterprise_name", String(200), True), ("enterprise_url", String(200), True), ("team_id", String(32), True),
+        ("team_name", String(200), True), ("bot_token", Text, True), ("bot_id", String(32), True),
+        ("bot_user_id", String(32), True), ("bot_scopes", String(1000), True), ("bot_refresh_token", Text, True),
+        ("bot_token_expires_at", DateTime, True), ("user_id", String(32), False), ("user_token", Text, True),
+        ("user_scopes", String(1000), True), ("user_refresh_token", Text, True),
+        ("user_token_expires_at", DateTime, True), ("incoming_webhook_url", String(200), True),
+        ("incoming_webhook_channel", String(200), True), ("incoming_webhook_channel_id", String(200), True),
+        ("incoming_webhook_configuration_url", String(200), True), ("is_enterprise_install", Boolean, False),
+        ("token_type", String(32), True), ("installed_at", DateTime, False),
+    ),
+    Index("coco_slack_installations_idx", "client_id", "enterprise_id", "team_id", "user_id", "installed_at"),
+)
+
+slack_bots_table = Table(
+    "coco_slack_bots", SQLModel.metadata,
+    Column("id", Integer, autoincrement=True),
+    PrimaryKeyConstraint("id", name="pk_coco_slack_bots"),
+    *_slack_columns(
+        ("client_id", String(32), False), ("app_id", String(32), False), ("enterprise_id", String(32), True),
+        ("enterprise_name", String(200), True), ("team_id", String(32), True), ("team_name", String(200), True),
+        ("bot_token", Text, True), ("bot_id", String(32), True), ("bot_user_id", String(32), True),
+        ("bot_scopes", String(1000), True), ("bot_refresh_token", Text, True), ("bot_token_expires_at", DateTime, True),
+        ("is_enterprise_install", Boolean, False), ("installed_at", DateTime, False),
+    ),
+    Index("coco_slack_bots_idx", "client_id", "enterprise_id", "team_id", "installed_at"),
+)
+
+slack_oauth_states_table = Table(
+    "coco_slack_oauth_states", SQLModel.metadata,
+    Column("id", Integer, autoincrement=True),
+    PrimaryKeyConstraint("id", name="pk_coco_slack_oauth_states"),
+    Column("state", String(200), nullable=False),
+    Column("expire_at", DateTime, nullable=False),
+)

@@ -7,6 +7,7 @@ A plain module (not a conftest): test files import it by name."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import hashlib
 import hmac
@@ -26,6 +27,9 @@ BOT_TOKEN = "xoxb-test-token-123"
 APP_TOKEN = "xapp-test-token-456"
 TEAM = "T1"
 BOT_USER = "UCOCO"
+CLIENT_ID = "1111.2222"
+CLIENT_SECRET = "test-client-secret"
+APP_ID = "A1"
 
 
 @dataclass
@@ -50,6 +54,11 @@ class FakeSlack:
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     # Messages posted, per channel, as conversations.history/replies return them (with metadata).
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # OAuth installs (issue 14): oauth.v2.access answers by ``code`` (once each), auth.test by token;
+    # a token not in ``tokens`` answers as the single-token setup's workspace (TEAM, BOT_USER).
+    grants: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
+    revoked: set[str] = field(default_factory=set)
     server: TestServer | None = None
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _outbox: asyncio.Queue[dict[str, Any]] | None = None
@@ -91,6 +100,43 @@ class FakeSlack:
     def posts(self) -> list[Call]:
         return self.of("chat.postMessage")
 
+    # -- OAuth installs ----------------------------------------------------------------------------
+    def grant(self, *, code: str, team: str, team_name: str, installer: str = "U1") -> str:
+        """Slack's side of an install approved in the browser: the bot token ``code`` will be exchanged
+        for (oauth.v2.access), and what auth.test answers for it."""
+        token = f"xoxb-{team}-{next(self._ts)}-{code}"
+        bot_user = f"UCOCO{team}"
+        self.grants[code] = {
+            "ok": True, "access_token": token, "token_type": "bot", "scope": "chat:write,commands,im:history",
+            "bot_user_id": bot_user, "app_id": APP_ID, "team": {"id": team, "name": team_name}, "enterprise": None,
+            "authed_user": {"id": installer}, "is_enterprise_install": False,
+        }
+        self.tokens[token] = {"url": f"https://{team_name.lower()}.slack.com/", "team": team_name, "user": "coco",
+                              "team_id": team, "user_id": bot_user, "bot_id": f"B{team}",
+                              "is_enterprise_install": False}
+        return token
+
+    def uninstall(self, team: str) -> dict[str, Any]:
+        """Slack revokes the workspace's tokens and sends ``app_uninstalled``: the event body returned."""
+        self.revoked |= {t for t, who in self.tokens.items() if who["team_id"] == team}
+        return {"token": "legacy", "team_id": team, "api_app_id": APP_ID, "type": "event_callback",
+                "event_id": f"Ev{next(_events):08d}", "event_time": int(time.time()),
+                "event": {"type": "app_uninstalled", "event_ts": f"{time.time():.6f}"}}
+
+    def _exchange(self, request: web.Request, args: dict[str, Any]) -> dict[str, Any]:
+        """oauth.v2.access: the app's credentials (HTTP Basic, as slack_sdk sends them, or form fields)
+        and a code issued by :meth:`grant`, used once."""
+        client_id, secret = str(args.get("client_id") or ""), str(args.get("client_secret") or "")
+        auth = request.headers.get("Authorization", "")
+        if auth.startswith("Basic "):
+            client_id, _, secret = base64.b64decode(auth.removeprefix("Basic ")).decode().partition(":")
+        if client_id != CLIENT_ID:
+            return {"ok": False, "error": "invalid_client_id"}
+        if secret != CLIENT_SECRET:
+            return {"ok": False, "error": "bad_client_secret"}
+        grant = self.grants.pop(str(args.get("code") or ""), None)
+        return grant if grant is not None else {"ok": False, "error": "invalid_code"}
+
     # -- handlers ---------------------------------------------------------------------------------
     async def _args(self, request: web.Request) -> dict[str, Any]:
         args: dict[str, Any] = dict(request.query)
@@ -117,9 +163,15 @@ class FakeSlack:
             self.rate_limit[method] -= 1
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
                                      headers={"Retry-After": str(self.retry_after)})
+        if method == "oauth.v2.access":
+            return web.json_response(self._exchange(request, args))
+        if args["_token"] in self.revoked:
+            return web.json_response({"ok": False, "error": "token_revoked"})
         return web.json_response(self._answer(method, args))
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test" and args["_token"] in self.tokens:
+            return {"ok": True, **self.tokens[args["_token"]]}
         if method == "auth.test":
             return {"ok": True, "url": "https://acme.slack.com/", "team": "Acme", "user": "coco", "team_id": TEAM,
                     "user_id": BOT_USER, "bot_id": "BCOCO", "is_enterprise_install": False}
