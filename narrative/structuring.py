@@ -22,7 +22,6 @@ from narrative import lexicon
 from narrative import reading as readings_mod
 from narrative.entry_decisions import all_failed, better_of, decisions_in, language_verdict, verdict_from_runs
 from narrative.entry_text import (
-    FIRST_RESULT_NUMBER,
     MAX_ITEM_CHARS,
     MAX_SUBJECT_CHARS,
     QUESTION,
@@ -37,16 +36,21 @@ from narrative.entry_text import (
 from narrative.linking import LinkResult, link_runs
 from narrative.run_refs import KnownRunIds
 from narrative.segmenting import Segment, split_segments
+from narrative.subjects import (
+    FRAGMENT_START,
+    METRIC_NAME_WORDS,
+    REPORT_FRAME,
+    RESULT_MARKER,
+    balanced,
+    subject_of,
+    verdict_subject,
+    worth_a_hypothesis,
+)
 from narrative.types import StructureRequest
 from storage.records import Conclusion, EntryStructure, Verdict
 
 TITLE_CHARS = 80
 
-_RESULT_MARKER = re.compile(
-    # (?<!\s): a whitespace run is entered at its start only (linear on any paste, issue 11)
-    r"(?<!\s)\s*(?:->|→|=>|⇒|<-+)\s*|:\s+(?=[-+~]?\.?\d)|\s(?:gets|got|gives|gave|hit|hits|lands at|is at|went|"
-    r"goes|scored|scores|reaches|reached|takes?|yields?|came in at|=)\s+(?=[^a-z]*\.?\d)"
-)
 _NEXT_LEAD = re.compile(
     r"^(?:next(?:\s+(?:up|week|steps?))?|tomorrow|tmrw|tmr|todo|to-?do|plan(?=\s*[:\-]|\s+(?:is|to|for)\b)|"
     r"monday|tuesday|wednesday|thursday|friday)\b"
@@ -132,7 +136,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             # "## added feature count of zeros": a heading names the experiment whose lines follow; it
             # is what was tried (when it says an action), never a verdict ("## dropped the id features").
             heading = _MARKDOWN_HEADING.sub("", segment.text).strip(" *_:")
-            if index != title_line and _NAMES_A_CHANGE.search(heading) and _worth_a_hypothesis(heading, refs):
+            if index != title_line and _NAMES_A_CHANGE.search(heading) and worth_a_hypothesis(heading, refs):
                 add_item(structure.hypotheses, clip(heading, MAX_SUBJECT_CHARS))
                 last_subject = heading
             continue
@@ -161,8 +165,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
                 add_item(structure.next_steps, clip(text, MAX_ITEM_CHARS))
                 continue
             # An item of "What didn't work:" names something that was tried.
-            tried_item = _subject(text)
-            if tried_item and _worth_a_hypothesis(tried_item, refs) and readings_mod.verdict_of(tried_item) is None:
+            tried_item = subject_of(text)
+            if tried_item and worth_a_hypothesis(tried_item, refs) and readings_mod.verdict_of(tried_item) is None:
                 add_item(structure.hypotheses, tried_item)
             stated = readings_mod.verdict_of(text)
             section_verdict: Verdict = "worked"
@@ -174,7 +178,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
                                                     run_ids=reading.run_ids))
             continue
         if (segment.section == "done" and (mode == "planned" or readings_mod.verdict_of(text) is None)
-                and not _FRAGMENT_START.match(text)):
+                and not FRAGMENT_START.match(text)):
             # "# DONE" / "~~try X~~": an item ticked off is a thing tried, whatever its grammar.
             add_item(structure.hypotheses, clip(text, MAX_SUBJECT_CHARS))
             last_subject = short_subject(text)
@@ -217,7 +221,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             # "Starting to investigate whether X causes Y": the claim under test, not an open question.
             add_item(structure.hypotheses, clip(text, MAX_SUBJECT_CHARS))
         is_question = (bool(QUESTION.search(text)) or mode == "question") and not testing
-        question_only = is_question and not reading.run_ids and not _RESULT_MARKER.search(text)
+        question_only = is_question and not reading.run_ids and not RESULT_MARKER.search(text)
         if index != title_line and result_part and not question_only and segment.section not in {"result",
                                                                                                  "conclusion"}:
             _hypotheses(structure, reading, result_part, refs=refs)
@@ -244,7 +248,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         # "Has little effect on val loss" has no subject of its own: it is about the one before.
         anaphoric = bool(_BARE_VERDICT.match(text) or _VERB_FIRST.match(text))
         clauses = split_clauses(result_part)
-        own_subject = short_subject(_subject(clauses[0]) or clauses[0]) if clauses else ""
+        own_subject = short_subject(subject_of(clauses[0]) or clauses[0]) if clauses else ""
         for position, clause in enumerate(clauses):
             verdict = language_verdict(clause)
             if verdict is None or readings_mod.modality(clause) in _UNREALISED:
@@ -252,7 +256,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             concluded = True
             clause_text = clause
             if position == 0 and segment.section not in {"result", "conclusion"}:
-                tried = _verdict_subject(clause)
+                tried = verdict_subject(clause)
                 if tried:
                     add_item(structure.hypotheses, tried)
             if position == 0 and not _has_content(clause):
@@ -269,10 +273,10 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             structure.conclusions.append(
                 Conclusion(text=clip(clause_text, MAX_ITEM_CHARS), verdict=verdict, run_ids=reading.run_ids)
             )
-        if reading.experimental and reading.subject and not anaphoric and not _FRAGMENT_START.match(reading.subject):
+        if reading.experimental and reading.subject and not anaphoric and not FRAGMENT_START.match(reading.subject):
             last_subject = reading.subject
-        elif not anaphoric and _verdict_subject(text):
-            last_subject = _verdict_subject(text)
+        elif not anaphoric and verdict_subject(text):
+            last_subject = verdict_subject(text)
         for better, worse in [*_COMPARE.findall(result_part), *_COMPARE_WORDS.findall(result_part)]:
             if not _alternatives(better, worse):
                 continue
@@ -313,52 +317,6 @@ _DONE_MARK = re.compile(r"(?<!\s)\s*(?:(?:--|—|;|,)\s*)?\b(?:result|results|ou
                         re.IGNORECASE)
 _RESULT_LEAD = re.compile(r"^(?:results?|outcome|it|this)\s+(?:looks?|looked|was|were|is|seems?|seemed|gave|got)\b|"
                           r"^(?:results?|outcome)\s*:", re.IGNORECASE)
-# What a verdict is about: the words before its verb ("Label smoothing hasn't helped at all").
-_VERDICT_SUBJECT = re.compile(
-    r"^(?P<np>[\w+/.\-]+(?:\s+[\w+/.\-]+){0,5}?)\s+(?:seems?|seemed|appears?|works?|worked|is|was|were|are|has|"
-    r"have|had|hasn'?t|haven'?t|didn'?t|doesn'?t|don'?t|did|does|helped|helps|hurt|hurts|gave|gives|made|makes|"
-    r"performs?|performed|results?|resulted|led|leads|improved|improves|beat|beats|failed|fails|broke|breaks|"
-    r"brought|brings|gets|got|yields?|yielded|killed|kills|diverged|diverges|overfits?|underperform\w*|"
-    r"converged|converges)\b",
-    re.IGNORECASE,
-)
-_NOT_A_SUBJECT = frozenset({
-    "it", "this", "that", "there", "i", "we", "they", "he", "she", "you", "neither", "both", "which", "result",
-    "results", "everything", "nothing", "all", "what", "who", "one", "none", "each", "these", "those", "so",
-    "but", "and", "the", "a", "an", "still", "also", "then", "now", "here", "model", "training", "performance",
-    "speed", "loss", "accuracy", "version", "run", "runs", "experiment", "my", "our", "his", "her", "their",
-    "its", "something", "anything", "ok", "okay", "well", "overall", "seems", "again",
-})
-
-
-_ACTION_FIRST = re.compile(r"^(?:(?:i|we)\s+)?(?:(?:tried|trying)(?:\s+to)?|tested|testing|added|adding|"
-                           r"(?:am\s+|'m\s+|are\s+|'re\s+)?using|use)\s+(?=\S)", re.IGNORECASE)
-# "So I made some adjustments by switching the optimizer to Adam": the change is what was tried; the
-# connective and the frame around it are not.
-_REPORT_FRAME = re.compile(
-    r"^(?:(?:so|then|and|also|next|finally|afterwards|after\s+that|first(?:ly)?|second(?:ly)?|third(?:ly)?|"
-    r"additionally|in\s+addition),?\s+)?(?:i|we)\s+(?:have\s+|had\s+)?"
-    r"(?:(?:made|did)\s+(?:some\s+|a\s+few\s+|an?\s+)?(?:adjustments?|changes?|tweaks?|modifications?)\s+"
-    r"(?:by\s+|:\s*)?)?(?=(?:switch|chang|swapp|replac|tri|test|add|remov|enabl|disabl|lower|rais|reduc|increas|"
-    r"decreas|introduc|doubl|halv|bump)\w*\s)", re.IGNORECASE)
-
-
-def _verdict_subject(clause: str) -> str:
-    """The thing a verdict judges when the sentence names it first, else ""."""
-    match = _VERDICT_SUBJECT.match(clause.strip(" *_`"))
-    if not match:
-        return ""
-    # "tried isotonic calibration, brier went down": what was tried is the calibration, not the trying.
-    phrase = _ACTION_FIRST.sub("", match.group("np").strip(), count=1) or match.group("np").strip()
-    # "The 5-epoch warmup was too short": the article is not part of what was tried.
-    phrase = re.sub(r"^(?:the|a|an)\s+(?=\S+\s*\S)", "", phrase, count=1, flags=re.IGNORECASE)
-    tokens = phrase.lower().split()
-    if _FRAGMENT_START.match(phrase) or _FRAGMENT_END.search(phrase) or tokens[0] in _NOT_A_SUBJECT or all(
-            t in _NOT_A_SUBJECT or t in _METRIC_NAME_WORDS for t in tokens):
-        return ""
-    if len(tokens) == 1 and not (lexicon.families_in(tokens[0]) or re.search(r"[A-Z0-9=_\-]", phrase)):
-        return ""
-    return clip(phrase, MAX_SUBJECT_CHARS)
 
 
 _VERB_FIRST = re.compile(r"^(?:has|had|have|is|was|were|are|seems?|seemed|causes?|caused|gives?|gave|results?|"
@@ -416,56 +374,18 @@ def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str, 
     if _HYPOTHESIS_VERDICT.match(text):
         return
     belief = _BELIEF.search(text) or readings_mod.states_belief(text)
-    subject = _subject(result_part) if reading.experimental else ""
-    if subject and _worth_a_hypothesis(subject, refs):
+    subject = subject_of(result_part) if reading.experimental else ""
+    if subject and worth_a_hypothesis(subject, refs):
         add_item(structure.hypotheses, subject)
     elif belief or (_TRIED.search(text) and not _NEXT_ANYWHERE.search(text)
                     and not readings_mod.is_unrealised(text)):
         first_clause = (split_clauses(result_part) or [result_part])[0]
-        candidate = clip(_balanced(_REPORT_FRAME.sub("", first_clause, count=1) or first_clause), MAX_SUBJECT_CHARS)
-        if _worth_a_hypothesis(candidate, refs):
+        candidate = clip(balanced(REPORT_FRAME.sub("", first_clause, count=1) or first_clause), MAX_SUBJECT_CHARS)
+        if worth_a_hypothesis(candidate, refs):
             add_item(structure.hypotheses, candidate)
     stated = _BELIEF.search(text)
     if stated and reading.experimental and stated.start() > 0:
         add_item(structure.hypotheses, clip(text[stated.start():], MAX_SUBJECT_CHARS))
-
-
-_FRAGMENT_START = re.compile(
-    r"^(?:that|that's|thats|this|these|those|it|it's|its|there|there's|so|which|and|but|or|then|also|"
-    r"here|now|still|even|who|where|what|when|why|how|despite|although|though|while|whereas|because|since|after|"
-    r"before|once|if|unless|interestingly|surprisingly|unfortunately|sadly|luckily|apparently|overall|"
-    r"finally|found|turns\s+out|seems|ok|okay|yes|yeah|well|hmm|anyway|consequently|therefore|hence|thus|however|"
-    r"upon|in\s+an\s+effort)\b", re.IGNORECASE)
-_FRAGMENT_END = re.compile(
-    r"\b(?:the|a|an|final|around|about|roughly|approx(?:imately)?|nearly|almost|only|just|than|from|by|"
-    r"between|over|under|below|above|after|before|into|out|up|down|is|are|was|were|be|been|has|have|had|"
-    r"tops|sits|stays|stuck|plateaus?|plateaued|still|like|as|for|on|in|ending|peaking|peaked|hovering|"
-    r"hovers|maxes|achieve|reach|get|hit|obtain|of|with|that|which|who|to|able|and|or|but)\s*$|[~≈<>\[(]\s*$",
-    re.IGNORECASE)
-
-
-# Words that name nothing tried: "I tried the same", "the other one".
-_NAMES_NOTHING = frozenset({"the", "a", "an", "same", "other", "one", "ones", "thing", "things", "stuff", "this",
-                           "that", "it", "again", "too", "also", "more", "some", "another", "idea", "tried",
-                           "trying", "try", "tested", "used", "using", "use"})
-
-
-def _worth_a_hypothesis(subject: str, refs: KnownRunIds) -> bool:
-    """A thing tried needs a few words or a parameter ("depth 6", "hard negs k=200"), not a run id
-    or a name alone."""
-    if _FRAGMENT_START.match(subject) or _FRAGMENT_END.search(subject):
-        # "That's the final", "so RF tops out around": the front of a sentence cut at its number.
-        return False
-    if readings_mod.states_metric_move(subject) or _REPORTS_OUTCOME.search(subject):
-        return False  # "The valid loss decreased to around 0.5" is a result
-    rest = refs.without_refs(subject)
-    if re.search(r"\w=\S", rest):
-        return True
-    if len(rest.split()) < 2:
-        # One token ("calm-otter-41", "rf-500") is how a run is named, not what was tried in it.
-        return False
-    words_left = [w for w in lexicon.words(rest) if w not in _METRIC_NAME_WORDS and w not in _NAMES_NOTHING]
-    return len(words_left) >= 2 or (len(words_left) == 1 and bool(lexicon.families_in(words_left[0])))
 
 
 def _title_segment(text: str, segments: list[Segment]) -> int:
@@ -474,27 +394,11 @@ def _title_segment(text: str, segments: list[Segment]) -> int:
     if len(lines) < 2 or not segments:
         return -1
     first = segments[0]
-    if first.kind != "line" or len(first.text) > TITLE_CHARS or _RESULT_MARKER.search(first.text):
+    if first.kind != "line" or len(first.text) > TITLE_CHARS or RESULT_MARKER.search(first.text):
         return -1
     if _TRIED.search(first.text) or _BELIEF.search(first.text):
         return -1
     return 0
-
-
-def _balanced(text: str) -> str:
-    """Cut an unclosed parenthesis ("day 1 (noisy digits" -> "day 1")."""
-    depth = 0
-    cut = None
-    for position, char in enumerate(text):
-        if char == "(":
-            if depth == 0:
-                cut = position
-            depth += 1
-        elif char == ")" and depth:
-            depth -= 1
-            if depth == 0:
-                cut = None
-    return text[:cut].rstrip(" ,;:-") if cut is not None and depth else text
 
 
 def _names_subject(clause: str) -> bool:
@@ -504,7 +408,7 @@ def _names_subject(clause: str) -> bool:
                     maxsplit=1)[0].lower()
     if lexicon.families_in(head) or re.search(r"\w=\S", head):
         return True
-    return any(not set(lexicon.words(ident)) <= _METRIC_NAME_WORDS
+    return any(not set(lexicon.words(ident)) <= METRIC_NAME_WORDS
                for ident in re.findall(r"[a-z]+[-_][a-z0-9]+(?:[-_][a-z0-9]+)*", head))
 
 
@@ -514,9 +418,6 @@ _FILLER_WORDS = frozenset({
     "nothing", "too", "not", "mostly", "about", "like", "more", "less", "though", "which", "then", "so",
     "seconds", "secs", "min", "mins", "minutes", "hours", "epoch", "step",
 })
-_METRIC_NAME_WORDS = frozenset(w for word in lexicon.METRIC_WORDS for w in lexicon.words(word)) | {
-    "val", "valid", "test", "train", "auc", "score",
-}
 
 
 _REPORT_SECTIONS = frozenset({"done", "result", "conclusion", "negative", "positive", "config", "hypothesis"})
@@ -556,7 +457,7 @@ def _alternatives(better: str, worse: str) -> bool:
         words_in = lexicon.words(side)
         if not words_in or len(words_in) > 6:
             return False
-        if any(w in _NOT_ALTERNATIVES for w in words_in) or all(w in _METRIC_NAME_WORDS for w in words_in):
+        if any(w in _NOT_ALTERNATIVES for w in words_in) or all(w in METRIC_NAME_WORDS for w in words_in):
             return False
     return True
 
@@ -578,7 +479,7 @@ def _read(segment: Segment, links: LinkResult, index: int, *, refs: KnownRunIds)
         run_ids or has_number(text) or lexicon.families_in(lowered) or _TRIED.search(text)
         or re.search(r"\w=\S", text)
     )
-    subject = _subject(text) if experimental else ""
+    subject = subject_of(text) if experimental else ""
     return _Reading(text=text, subject=subject, experimental=experimental, run_ids=run_ids)
 
 
@@ -598,16 +499,7 @@ def _row_text(segment: Segment, refs: KnownRunIds) -> str:
     return f"{described}: {', '.join(numbers)}" if numbers and described else described or ", ".join(numbers)
 
 
-# Words that report how a run went, not what it tried; and a clause opened by a moment of training
-# ("By epoch 50, grad norms were ...") reports what happened then.
-_REPORTS_OUTCOME = re.compile(
-    r"\b(?:improved|improving|got\s+(?:better|worse)|collapsed|diverged|degraded|plateau\w*|converged)\b|"
-    r"^(?:by|at|after|around|until|from|near)\s+(?:the\s+)?(?:end\s+of\s+)?(?:epoch|ep|step|iter\w*|round)s?\b",
-    re.IGNORECASE)
 _MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+")
-_SETTING_CHANGE = re.compile(
-    r"\b(?:increas|decreas|rais|lower|reduc|chang|bump|switch|mov|cut|doubl|halv)\w*\s+(?:the\s+|my\s+|our\s+)?"
-    r"[a-z][\w -]{0,40}?\s+from\s+\S+\s+to\s+[\w.%-]+", re.IGNORECASE)
 # "X worked much better." with no "than": better than what the sentence before described.
 _BETTER_WITHOUT_YARDSTICK = re.compile(
     r"\b(?:worked|works|performs?|performed|did|does|was|were|is|are|sounds?|sounded|looks?|looked|went)\s+"
@@ -617,61 +509,11 @@ _BETTER_WITHOUT_YARDSTICK = re.compile(
 _NAMES_A_CHANGE = re.compile(
     r"\b(?:add|added|adding|drop|dropped|dropping|remov\w*|switch\w*|swap\w*|replac\w*|us(?:e|ed|ing)|tr(?:y|ied)|"
     r"increas\w*|decreas\w*|lower\w*|rais\w*|tun\w*|chang\w*|with|without|no)\b|\w=\S", re.IGNORECASE)
-# "we do not conduct experiments about ...", "I haven't tried X": what was not done was not tried.
-_NOT_DONE = re.compile(r"^(?:i|we)\s+(?:(?:do|did|does|have|has|had)\s*(?:not|n't)|don'?t|didn'?t|haven'?t|hadn'?t|"
-                       r"never|not\s+yet)\b", re.IGNORECASE)
 # "Hypothesis not supported": a verdict on the hypothesis, not one.
 _HYPOTHESIS_VERDICT = re.compile(
     r"^\W*(?:the\s+|my\s+|our\s+|this\s+)?hypothes[ie]s\s+(?:is\s+|was\s+)?(?:not\s+|partly\s+|partially\s+)?"
     r"(?:supported|confirmed|rejected|refuted|holds?|held|falsified|disproven|wrong|correct|right|validated|"
     r"invalidated)\b", re.IGNORECASE)
-
-
-def _subject(text: str) -> str:
-    """What was tried: the words before the first result ("xgb on raw feats: roc .931" -> "xgb on raw feats")."""
-    cut = len(text)
-    marker = _RESULT_MARKER.search(text)
-    if marker:
-        cut = min(cut, marker.start())
-    number = FIRST_RESULT_NUMBER.search(text)
-    if number:
-        cut = min(cut, number.start())
-    change = _SETTING_CHANGE.search(text)
-    if change and change.start() <= cut:
-        # "I increased the number of training epochs from 3 to 10": the numbers are the change tried.
-        cut = max(cut, change.end())
-    # "Tried Lookahead on SGD but was unable to ...": what was tried ends where the outcome starts.
-    turn = re.search(r",?\s+(?:but|however|though|although|whereas|and it|which)\b|[.;]\s|"
-                     # "Tried label smoothing 0.1 today, hasn't helped at all": the verdict, subject left out
-                     r",\s+(?:has|had|hasn'?t|hadn'?t|didn'?t|did\s+not|doesn'?t|does\s+not|helped|hurt|made|"
-                     r"gave|worked|failed|no\s+(?:gain|change|difference|effect|improvement))\b", text)
-    if turn:
-        cut = min(cut, turn.start())
-    # "Swapped Adam for AdamW, val loss went down": the clause that names a metric is the outcome.
-    for comma in re.finditer(r",\s+", text[:cut]):
-        head = text[comma.end(): comma.end() + 30].split(" ")[0:2]
-        if not any(ch.isdigit() for ch in "".join(head)) and readings_mod.names_metric(head):
-            cut = comma.start()
-            break
-    subject = text[:cut].strip(" :,-(=*`~").strip().rstrip(".")
-    # "In an effort to enhance performance further, I decreased ...": the purpose is not what was tried
-    subject = re.sub(r"^(?:in\s+an\s+(?:effort|attempt)|in\s+order|trying|hoping|aiming)\s+to\s+[^,]{1,80},\s*",
-                     "", subject, flags=re.IGNORECASE)
-    subject = _REPORT_FRAME.sub("", subject, count=1) or subject
-    subject = _ACTION_FIRST.sub("", subject, count=1) or subject
-    subject = re.sub(r"^(?:again|once\s+more)\s+(?=\S)", "", subject, flags=re.IGNORECASE)
-    subject = _balanced(subject)
-    subject = re.sub(r"\s+(?:today|yesterday|tonight|this\s+(?:morning|afternoon|evening)|again)$", "", subject)
-    subject = re.sub(r"\s+(?:is|was|gets|got|at|of|to|and|with|w/|=|took|takes|takes about|took about|"
-                     r"gives|gave|lands|landed|ran|runs|hit|hits|scored|reached|came in)$", "", subject).strip(" :,-(")
-    subject = re.sub(r"(?:\s+(?:val|valid|test)?_?[a-z]*(?:auc|f1|rmse|mae|loss|acc|ndcg|mape|wape|recall|precision)"
-                     r"(?:@\d+)?)+$", "", subject).strip(" :,-(")
-    if (len(subject) < 4 or readings_mod.states_metric_move(subject) or _REPORTS_OUTCOME.search(subject)
-            or _NOT_DONE.match(subject)):
-        # "The valid loss decreased to around", "Model improved steadily during warmup": the result
-        # itself, cut at its number.
-        return ""
-    return clip(subject, MAX_SUBJECT_CHARS)
 
 
 def _split_next(text: str) -> tuple[str, str]:
