@@ -311,6 +311,10 @@ class NudgeStore(Protocol):
 
     async def list_nudge_prefs(self, workspace_id: str, *, enabled_only: bool = True) -> list[NudgePrefRecord]: ...
 
+    async def nudge_pref_by_channel(self, workspace_id: str, channel: str) -> NudgePrefRecord | None:
+        """The person whose last nudge went to this conversation (their DM with COCO)."""
+        ...
+
     async def get_nudge_switch(self, workspace_id: str) -> NudgeSwitchRecord:
         """The workspace's switch; on when nobody ever turned it."""
         ...

@@ -42,6 +42,20 @@ class SqlNudgeStore(SqlStore):
         assert found is not None  # written just above, in this workspace
         return found
 
+    async def nudge_pref_by_channel(self, workspace_id: str, channel: str) -> NudgePrefRecord | None:
+        """The person whose last nudge went to this conversation (their DM with COCO)."""
+        if not channel:
+            return None
+        async with self._session() as session:
+            row = (
+                await session.exec(
+                    select(NudgePrefRow)
+                    .where(col(NudgePrefRow.workspace_id) == workspace_id, col(NudgePrefRow.nudge_channel) == channel)
+                    .order_by(col(NudgePrefRow.nudge_at).desc())
+                )
+            ).first()
+            return None if row is None else NudgePrefRecord.model_validate(row, from_attributes=True)
+
     async def list_nudge_prefs(self, workspace_id: str, *, enabled_only: bool = True) -> list[NudgePrefRecord]:
         async with self._session() as session:
             stmt = select(NudgePrefRow).where(col(NudgePrefRow.workspace_id) == workspace_id)
