@@ -111,8 +111,7 @@ class NudgeHome:
 
 
 async def pref_of(narrator: Narrator, user_id: str) -> NudgePrefRecord:
-    found = await narrator.repo.get_nudge_pref(narrator.workspace_id, user_id)
-    return found or NudgePrefRecord(workspace_id=narrator.workspace_id, platform_user_id=user_id)
+    return await days.nudge_pref(narrator, user_id)
 
 
 async def _timezone(narrator: Narrator, pref: NudgePrefRecord) -> str:
@@ -188,12 +187,12 @@ async def nudge_command(ctx: Context, args: CommandArgs) -> list[Reply]:
         info = await _info(ctx)
         if info is not None and info.timezone:
             changes["timezone"] = info.timezone
-    saved = await narrator.repo.save_nudge_pref(pref.model_copy(update=changes))
+    saved = await days.save_nudge_pref(narrator, pref.model_copy(update=changes))
     tz = await _timezone(narrator, saved)
     lines = [describe_pref(saved, timezone=tz)]
     if saved.enabled:
         lines.append("Only on days with runs of yours, and never twice a day. `/coco nudge off` stops them.")
-        if not (await narrator.repo.get_nudge_switch(narrator.workspace_id)).enabled:
+        if not await days.nudges_on(narrator):
             lines.append("A workspace admin has turned nudges off for everyone for now; your choice is kept.")
         if await identity(ctx, await ctx.person()) is None:
             lines.append(CONNECT_HINT)
@@ -203,7 +202,7 @@ async def nudge_command(ctx: Context, args: CommandArgs) -> list[Reply]:
 async def _switch(ctx: Context, rest: list[str]) -> list[Reply]:
     narrator = ctx.narrator
     if rest not in (["on"], ["off"]):
-        state = "on" if (await narrator.repo.get_nudge_switch(narrator.workspace_id)).enabled else "off"
+        state = "on" if await days.nudges_on(narrator) else "off"
         return [Reply(kind="notice", target="ephemeral",
                       text=f"Nudges are {state} in this workspace; an admin changes it with "
                            "`/coco nudge everyone off`.")]
@@ -211,7 +210,7 @@ async def _switch(ctx: Context, rest: list[str]) -> list[Reply]:
     if info is None or not info.is_admin:
         raise UserInputError("Only a workspace admin can switch nudges on or off for everyone.")
     on = rest == ["on"]
-    await narrator.repo.set_nudge_switch(narrator.workspace_id, enabled=on, changed_by=ctx.msg.user_id)
+    await days.set_nudges_on(narrator, enabled=on, changed_by=ctx.msg.user_id)
     text = ("Nudges are on again in this workspace (for the people who opted in)." if on else
             "Nudges are off for everyone in this workspace; each person's choice is kept for when they come back.")
     return [Reply(kind="notice", target="ephemeral", text=text)]
@@ -234,7 +233,7 @@ async def home_section(ctx: Context, person: UserRecord) -> NudgeHome:
     pref = await pref_of(narrator, person.platform_user_id)
     return NudgeHome(enabled=pref.enabled, at=pref.at, days=days.describe_days(pref.days),
                      timezone=await _timezone(narrator, pref),
-                     workspace_on=(await narrator.repo.get_nudge_switch(narrator.workspace_id)).enabled,
+                     workspace_on=await days.nudges_on(narrator),
                      identity=await identity(ctx, person), snoozed_until=pref.snoozed_until)
 
 
@@ -259,13 +258,13 @@ async def nudge_action(ctx: Context, clicked: ActionPayload) -> list[Reply]:
             info = await _info(ctx)
             if info is not None and info.timezone:
                 changes["timezone"] = info.timezone
-        await narrator.repo.save_nudge_pref(pref.model_copy(update=changes))
+        await days.save_nudge_pref(narrator, pref.model_copy(update=changes))
         from bot.surfaces.home import home
 
         return await home(ctx)
     if clicked.action_id == NUDGE_SNOOZE:
         until = narrator.clock() + days.SNOOZE
-        await narrator.repo.save_nudge_pref(pref.model_copy(update={"snoozed_until": until}))
+        await days.save_nudge_pref(narrator, pref.model_copy(update={"snoozed_until": until}))
         return [_done(clicked, channel, f"Snoozed: no nudge until {until:%a %Y-%m-%d}. "
                                         "`/coco nudge on` brings them back sooner.")]
     if clicked.action_id == NUDGE_SKIP:
@@ -320,8 +319,7 @@ async def _listed_tables(narrator: Narrator, pref: NudgePrefRecord) -> list[Toda
     if not pref.nudge_project_id or not pref.nudge_runs:
         return []
     project = await narrator.project_by_id(pref.nudge_project_id)
-    found = await narrator.repo.get_runs(narrator.workspace_id, project.id, pref.nudge_runs)
-    runs = [found[r] for r in pref.nudge_runs if r in found]
+    runs = await days.cached_runs(narrator, project, pref.nudge_runs)
     if not runs:
         return []
     table = days.build_table(project, runs, author=runs[0].user, since=pref.nudge_at or runs[0].start)
@@ -380,10 +378,9 @@ async def run_due_nudges(
     narrator = steps.narrator
     when = now or narrator.clock()
     done: list[str] = []
-    switch = await narrator.repo.get_nudge_switch(narrator.workspace_id)
-    if switch.enabled:
+    if await days.nudges_on(narrator):
         workspace = await narrator.workspace()
-        for pref in await narrator.repo.list_nudge_prefs(narrator.workspace_id):
+        for pref in await days.opted_in(narrator):
             tz = pref.timezone or workspace.timezone or "UTC"
             decision = days.timing(pref, now=when, timezone=tz, workspace_on=True)
             if not decision.send:
@@ -416,13 +413,13 @@ async def _run_job(steps: WorkspaceSteps, front: NudgeFront, job: JobRecord, *, 
     narrator = steps.narrator
     user_id, day = str(job.payload.get("user", "")), str(job.payload.get("day", ""))
     who = f"{user_id} on {day}"
-    if not (await narrator.repo.get_nudge_switch(narrator.workspace_id)).enabled:
+    if not await days.nudges_on(narrator):
         return f"skipped {who}: nudges are off in this workspace"
     pref = await pref_of(narrator, user_id)
     workspace = await narrator.workspace()
     info = await directory.person_info(workspace_key=workspace.key, user_id=user_id) if directory else None
     if info is not None and info.timezone and info.timezone != pref.timezone:
-        pref = await narrator.repo.save_nudge_pref(pref.model_copy(update={"timezone": info.timezone}))
+        pref = await days.save_nudge_pref(narrator, pref.model_copy(update={"timezone": info.timezone}))
     tz = pref.timezone or workspace.timezone or "UTC"
     decision = days.timing(pref, now=now, timezone=tz, workspace_on=True)
     if not decision.send or days.local_day(now, tz) != day:
@@ -448,7 +445,7 @@ async def _run_job(steps: WorkspaceSteps, front: NudgeFront, job: JobRecord, *, 
     posted = await front.deliver(reply)
     first = tables[0]
     projects = {p.name: p.id for p in await narrator.projects()}
-    await narrator.repo.save_nudge_pref(pref.model_copy(update={
+    await days.save_nudge_pref(narrator, pref.model_copy(update={
         "last_nudged_day": day, "nudge_channel": posted.channel_id if posted else "",
         "nudge_message": posted.message_id if posted else "", "nudge_project_id": projects.get(first.project),
         "nudge_runs": first.run_ids, "nudge_at": now,

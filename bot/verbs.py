@@ -278,8 +278,8 @@ VERBS: tuple[Verb, ...] = (
          )),
     Verb("me", "chat", chat_summary="who you are in the tracker (so \"my runs\" means yours)",
          args=(Arg("tracker_user", chat="words", synopsis="TRACKER_USER"),)),
-    Verb("nudge", "chat", chat_summary="your end-of-day nudge: a DM with the day's runs (on, off, at 18:00, "
-                                       "days mon-fri)", surplus="ignore",
+    Verb("nudge", "chat", chat_summary="an end-of-day DM with your runs of the day, to log them",
+         surplus="ignore",
          args=(Arg("words", chat="words", synopsis="on|off|at 18:00|days mon-fri"),)),
     Verb("today", "cli", "your runs of the day, as the end-of-day nudge shows them", args=(
         Arg("project", EVERY_PROJECT_HELP.replace("entries", "runs"), cli="option", flags=("--project",)),

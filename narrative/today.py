@@ -209,6 +209,38 @@ async def listed_runs(repo: Repository, workspace_id: str, project: ProjectRecor
     return [found[r] for r in pref.nudge_runs if r in found]
 
 
+# -- the nudge's state, as service operations (front ends never touch the repository) --------------------
+
+
+async def nudge_pref(narrator: Narrator, user_id: str) -> NudgePrefRecord:
+    """The person's nudge preferences (off, 17:30, mon-fri, when they never chose)."""
+    found = await narrator.repo.get_nudge_pref(narrator.workspace_id, user_id)
+    return found or NudgePrefRecord(workspace_id=narrator.workspace_id, platform_user_id=user_id)
+
+
+async def save_nudge_pref(narrator: Narrator, pref: NudgePrefRecord) -> NudgePrefRecord:
+    return await narrator.repo.save_nudge_pref(pref.model_copy(update={"workspace_id": narrator.workspace_id}))
+
+
+async def opted_in(narrator: Narrator) -> list[NudgePrefRecord]:
+    return await narrator.repo.list_nudge_prefs(narrator.workspace_id)
+
+
+async def nudges_on(narrator: Narrator) -> bool:
+    """The workspace's switch (an admin's): on unless turned off."""
+    return (await narrator.repo.get_nudge_switch(narrator.workspace_id)).enabled
+
+
+async def set_nudges_on(narrator: Narrator, *, enabled: bool, changed_by: str) -> None:
+    await narrator.repo.set_nudge_switch(narrator.workspace_id, enabled=enabled, changed_by=changed_by)
+
+
+async def cached_runs(narrator: Narrator, project: ProjectRecord, run_ids: Sequence[str]) -> list[RunSnapshot]:
+    """These runs as last seen, in the order given (the ones never seen are left out)."""
+    found = await narrator.repo.get_runs(narrator.workspace_id, project.id, list(run_ids))
+    return [found[r] for r in run_ids if r in found]
+
+
 # -- who the person is in the tracker --------------------------------------------------------------------
 
 
