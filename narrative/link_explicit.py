@@ -234,3 +234,20 @@ def ordinal_references(text: str, listed: list[RunSnapshot]) -> list[tuple[str, 
         if rest and (not count or _COUNTS[count] == len(rest)):
             found += [(match.group(0).strip(), run) for run in rest]
     return found
+
+
+_REFERENCE_START = re.compile(rf"(?:{_ORDINAL.pattern})|(?:{_OTHERS.pattern})")
+_JOINT = re.compile(r",\s+(?:and\s+|but\s+|while\s+)?|\s+(?:and|but|while)\s+")
+
+
+def split_at_references(clause: str) -> list[str]:
+    """A clause cut where a new part starts with a reference to a listed run: "the second one diverged,
+    the other two are fine" is two statements about different runs."""
+    parts: list[str] = []
+    start = 0
+    for joint in _JOINT.finditer(clause):
+        if joint.start() > start and _REFERENCE_START.match(clause.lower(), joint.end()):
+            parts.append(clause[start:joint.start()].strip())
+            start = joint.end()
+    parts.append(clause[start:].strip())
+    return [p for p in parts if p]

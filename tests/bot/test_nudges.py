@@ -87,7 +87,7 @@ class Nudges:
     async def click(self, action: str, user: str, nudge: dict[str, Any], *, trigger: str) -> None:
         button = next(e for b in nudge["blocks"] if b["type"] == "actions" for e in b["elements"]
                       if e["action_id"] == action)
-        channel = self.fake.dm_channels.get(user, user)
+        channel = self.fake.dm_channels.get(nudge["channel"], nudge["channel"])  # where the nudge is
         ts = self.fake.messages[channel][-1]["ts"]
         payload = {"type": "block_actions", "team": {"id": TEAM}, "user": {"id": user}, "api_app_id": "A1",
                    "trigger_id": trigger, "response_url": self.fake.response_url(trigger),
