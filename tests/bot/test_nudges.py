@@ -203,6 +203,13 @@ async def test_no_nudge_while_the_status_says_away_or_for_an_unknown_tracker_use
     unknown = await nudges.run(local(TOKYO, nudges.kenji_day, 17, 30))
     assert nudges.nudges() == []
     assert any("away" in line for line in away) and any("unknown" in line for line in unknown)
+    # App Home tells the unknown person how to connect.
+    await post_json(nudges.world.client, {"token": "legacy", "team_id": TEAM, "api_app_id": "A1",
+                                          "type": "event_callback", "event_id": "EvHome3", "event_time": 1,
+                                          "event": {"type": "app_home_opened", "user": "U3", "tab": "home"}})
+    await nudges.world.bot.drain()
+    home = texts(nudges.fake.of("views.publish")[-1].args["view"]["blocks"])
+    assert "End-of-day nudge" in home and "/coco me TRACKER_USER" in home
 
 
 async def test_log_it_opens_the_filled_modal_and_files_an_entry_linked_to_the_runs(nudges: Nudges) -> None:
