@@ -118,11 +118,11 @@ async def _timezone(narrator: Narrator, pref: NudgePrefRecord) -> str:
     return pref.timezone or await jobs.workspace_timezone(narrator)
 
 
-def describe_pref(pref: NudgePrefRecord, *, timezone: str) -> str:
+def describe_pref(pref: NudgePrefRecord, *, timezone: str, now: dt.datetime) -> str:
     if not pref.enabled:
         return "End-of-day nudges are off for you. `/coco nudge on` turns them on."
     text = f"End-of-day nudges are on: {days.describe_days(pref.days)} at {pref.at} ({timezone})."
-    if pref.snoozed_until is not None and pref.snoozed_until > dt.datetime.now(dt.UTC):
+    if pref.snoozed_until is not None and pref.snoozed_until > now:
         text += f" Snoozed until {pref.snoozed_until:%a %Y-%m-%d} (UTC)."
     return text
 
@@ -182,14 +182,14 @@ async def nudge_command(ctx: Context, args: CommandArgs) -> list[Reply]:
         i += 1
     if not changes:
         tz = await _timezone(narrator, pref)
-        return [Reply(kind="notice", target="ephemeral", text=describe_pref(pref, timezone=tz))]
+        return [Reply(kind="notice", target="ephemeral", text=describe_pref(pref, timezone=tz, now=narrator.clock()))]
     if changes.get("enabled") or "at" in changes or "days" in changes:
         info = await _info(ctx)
         if info is not None and info.timezone:
             changes["timezone"] = info.timezone
     saved = await days.save_nudge_pref(narrator, pref.model_copy(update=changes))
     tz = await _timezone(narrator, saved)
-    lines = [describe_pref(saved, timezone=tz)]
+    lines = [describe_pref(saved, timezone=tz, now=narrator.clock())]
     if saved.enabled:
         lines.append("Only on days with runs of yours, and never twice a day. `/coco nudge off` stops them.")
         if not await days.nudges_on(narrator):
