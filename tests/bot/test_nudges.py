@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,26 +109,32 @@ PEOPLE = {
 }
 
 
-@pytest.fixture
-async def nudges(tmp_path: Path, mlflow_store: MlflowStore) -> AsyncIterator[Nudges]:
+@asynccontextmanager
+async def nudge_world(tmp_path: Path, store: MlflowStore, **extra: Any) -> AsyncIterator[Nudges]:
     fake = FakeSlack(people={k: dict(v) for k, v in PEOPLE.items()},
                      dm_channels={"U1": "D1", "U2": "D2", "U3": "D3", "U4": "D4"})
     await fake.start()
     ana_day, kenji_day = day_of(BERLIN), day_of(TOKYO)
-    ana = day_runs(mlflow_store, "ana", BERLIN, ana_day)
-    kenji = day_runs(mlflow_store, "kenji", TOKYO, kenji_day)
+    ana = day_runs(store, "ana", BERLIN, ana_day)
+    kenji = day_runs(store, "kenji", TOKYO, kenji_day)
     # An older run of ana's (two days before) is not part of her day.
-    mlflow_store.add(RunSpec("ana-old", "ana", local(BERLIN, ana_day - dt.timedelta(days=2), 11),
-                             params={"lr": "1e-3", "model": "gru"}, metrics={"val_auc": 0.7}))
-    bot, client, settings = await open_world(tmp_path, mlflow_store, fake, {})
+    store.add(RunSpec("ana-old", "ana", local(BERLIN, ana_day - dt.timedelta(days=2), 11),
+                      params={"lr": "1e-3", "model": "gru"}, metrics={"val_auc": 0.7}))
+    bot, client, settings = await open_world(tmp_path, store, fake, {}, **extra)
     await add_project(bot, settings)
-    world = SlackWorld(fake=fake, bot=bot, client=client, settings=settings, runs={}, store=mlflow_store)
+    world = SlackWorld(fake=fake, bot=bot, client=client, settings=settings, runs={}, store=store)
     try:
         yield Nudges(world=world, ana=ana, kenji=kenji, ana_day=ana_day, kenji_day=kenji_day)
     finally:
         await client.close()
         await world.bot.stop()
         await fake.close()
+
+
+@pytest.fixture
+async def nudges(tmp_path: Path, mlflow_store: MlflowStore) -> AsyncIterator[Nudges]:
+    async with nudge_world(tmp_path, mlflow_store) as found:
+        yield found
 
 
 def texts(blocks: list[dict[str, Any]]) -> str:
@@ -334,16 +341,20 @@ async def test_a_restart_or_a_second_replica_at_the_nudge_minute_does_not_send_t
         await replica.stop()
 
 
-async def test_two_replicas_send_a_first_nudge_once(nudges: Nudges, tmp_path: Path) -> None:
-    await nudges.opt_in("U1", "nudge on days every day")
-    replica, client, _ = await open_world(tmp_path, nudges.world.store, nudges.fake, {})
-    try:
-        due = local(BERLIN, nudges.ana_day, 17, 30, 10)
-        await asyncio.gather(nudges.run(due), nudges.run(due, replica))
-        assert len(nudges.nudges("U1")) == 1
-    finally:
-        await client.close()
-        await replica.stop()
+async def test_two_replicas_send_a_first_nudge_once(tmp_path: Path, mlflow_store: MlflowStore,
+                                                     db_url: str) -> None:
+    """On SQLite and on PostgreSQL (row locks): two bots over one store, polling the same minute."""
+    async with nudge_world(tmp_path, mlflow_store, database_url=db_url) as nudges:
+        await nudges.opt_in("U1", "nudge on days every day")
+        replica, client, _ = await open_world(tmp_path, mlflow_store, nudges.fake, {}, database_url=db_url)
+        try:
+            due = local(BERLIN, nudges.ana_day, 17, 30, 10)
+            for _ in range(2):
+                await asyncio.gather(nudges.run(due), nudges.run(due, replica))
+            assert len(nudges.nudges("U1")) == 1
+        finally:
+            await client.close()
+            await replica.stop()
 
 
 async def test_a_reply_to_the_nudge_links_the_run_it_names_by_its_position(nudges: Nudges) -> None:
