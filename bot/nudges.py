@@ -120,7 +120,8 @@ async def _timezone(narrator: Narrator, pref: NudgePrefRecord) -> str:
 
 def describe_pref(pref: NudgePrefRecord, *, timezone: str, now: dt.datetime) -> str:
     if not pref.enabled:
-        return "End-of-day nudges are off for you. `/coco nudge on` turns them on."
+        return (f"End-of-day nudges are off for you ({days.describe_days(pref.days)} at {pref.at}, {timezone}, "
+                "once on). `/coco nudge on` turns them on.")
     text = f"End-of-day nudges are on: {days.describe_days(pref.days)} at {pref.at} ({timezone})."
     if pref.snoozed_until is not None and pref.snoozed_until > now:
         text += f" Snoozed until {pref.snoozed_until:%a %Y-%m-%d} (UTC)."
@@ -168,7 +169,6 @@ async def nudge_command(ctx: Context, args: CommandArgs) -> list[Reply]:
                 changes["at"] = days.parse_at(words[i + 1])
             i += 1
         elif word == "days":
-            rest = " ".join(words[i + 1:])
             stop = [j for j, w in enumerate(lowered[i + 1:], i + 1) if w in ("at", "on", "off")]
             end = stop[0] if stop else len(words)
             rest = " ".join(words[i + 1:end])

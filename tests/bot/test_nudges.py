@@ -310,6 +310,10 @@ async def test_not_today_says_so_and_the_app_home_switch_turns_nudges_off(nudges
 
 
 async def test_an_admin_switches_nudges_off_for_everyone(nudges: Nudges) -> None:
+    said = await nudges.opt_in("U1", "nudge at 6 pm days mon,wed")
+    assert "off for you (mon, wed at 18:00, Europe/Berlin" in said, said
+    assert "I did not understand 'soon'" in await nudges.opt_in("U1", "nudge soon")
+    assert "18:00" in await nudges.opt_in("U1", "nudge")
     await nudges.opt_in("U1", "nudge on days every day")
     assert "Only a workspace admin" in await nudges.opt_in("U1", "nudge everyone off")
     assert "off for everyone" in await nudges.opt_in("U4", "nudge everyone off")
