@@ -228,6 +228,19 @@ async def identity(steps: WorkspaceSteps, person: UserRecord) -> str | None:
     return None
 
 
+async def nudged_project(ctx: Context) -> ProjectRecord | None:
+    """The project of the nudge a DM answers (its runs are what the DM is about), if it answers one."""
+    msg = ctx.msg
+    pref = await days.answered_nudge(ctx.narrator, channel=msg.channel_id, user_id=msg.user_id,
+                                     at=msg.at or ctx.narrator.clock())
+    if pref is None or pref.nudge_project_id is None:
+        return None
+    try:
+        return await ctx.narrator.project_by_id(pref.nudge_project_id)
+    except CocoError:  # the project was deleted since
+        return None
+
+
 async def home_section(ctx: Context, person: UserRecord) -> NudgeHome:
     narrator = ctx.narrator
     pref = await pref_of(narrator, person.platform_user_id)

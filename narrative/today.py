@@ -235,6 +235,16 @@ async def set_nudges_on(narrator: Narrator, *, enabled: bool, changed_by: str) -
     await narrator.repo.set_nudge_switch(narrator.workspace_id, enabled=enabled, changed_by=changed_by)
 
 
+async def answered_nudge(narrator: Narrator, *, channel: str, user_id: str,
+                         at: dt.datetime) -> NudgePrefRecord | None:
+    """The person's nudge that a message in ``channel`` at ``at`` answers: their last one, sent to that
+    conversation, not long before."""
+    pref = await narrator.repo.nudge_pref_by_channel(narrator.workspace_id, channel)
+    if pref is None or pref.platform_user_id != user_id or pref.nudge_at is None or not pref.nudge_project_id:
+        return None
+    return pref if pref.nudge_at <= at <= pref.nudge_at + LISTED_FOR else None
+
+
 async def cached_runs(narrator: Narrator, project: ProjectRecord, run_ids: Sequence[str]) -> list[RunSnapshot]:
     """These runs as last seen, in the order given (the ones never seen are left out)."""
     found = await narrator.repo.get_runs(narrator.workspace_id, project.id, list(run_ids))

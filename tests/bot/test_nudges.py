@@ -380,6 +380,24 @@ async def test_a_reply_to_the_nudge_links_the_run_it_names_by_its_position(nudge
     assert all(set(c.run_ids) == {second} for c in failed), entry.structure.conclusions
 
 
+async def test_the_reply_to_a_nudge_goes_to_the_nudge_s_project_with_several_projects(nudges: Nudges) -> None:
+    await add_project(nudges.world.bot, nudges.world.settings, name="fraud", channels=("C9",))
+    await nudges.opt_in("U1", "nudge on days every day")
+    await nudges.run(local(BERLIN, nudges.ana_day, 17, 30))
+    assert len(nudges.nudges("U1")) == 1
+    await post_json(nudges.world.client, message_event(text="the last one was the keeper, it converged nicely",
+                                                       user="U1", channel="D1"))
+    await nudges.world.bot.drain()
+    (entry,) = await nudges.world.entries()  # filed, not held for a project choice
+
+    async def project_name(hub: NarratorHub) -> str:
+        narrator = await hub.narrator(f"slack:{TEAM}", platform="slack")
+        return (await narrator.project_by_id(entry.project_id)).name
+
+    assert await nudges.world.db(project_name) == "churn"
+    assert nudges.ana[2] in entry.run_ids  # the last listed (FAILED first, then by start): ana-lr1e4
+
+
 def _name_of(nudges: Nudges, run_id: str) -> str:
     return ["ana-lr3e4", "ana-lr1e2", "ana-lr1e4"][nudges.ana.index(run_id)]
 
