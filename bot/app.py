@@ -6,6 +6,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from adapters.tracker import Tracker
 from bot.settings import Settings
@@ -16,6 +17,9 @@ from narrative.usage import RepositoryUsageRecorder, UsageRecorder
 from narrative.workspace import enter_workspace, workspace_ids
 from storage.ports import InboxQueue, Repository
 from storage.records import ProjectRecord
+
+if TYPE_CHECKING:
+    from bot.nudges import PeopleDirectory
 
 log = logging.getLogger("coco")
 
@@ -181,6 +185,9 @@ class NarratorHub:
         self.trackers = trackers
         self._by_key: dict[str, Narrator] = {}
         self._by_id: dict[str, Narrator] = {}
+        # The chat platform's directory of people (time zone, status, admin), when the front end has
+        # one: the end-of-day nudges read it (bot/nudges.py). Set by the runtime that serves the hub.
+        self.people: PeopleDirectory | None = None
 
     def _make(self, workspace_id: str) -> Narrator:
         narrator = self._by_id.get(workspace_id)

@@ -542,6 +542,35 @@ async def _digest_run_due(session: Session, args: argparse.Namespace) -> int:
 
 
 # What runs each verb (bot/verbs.py declares them; a test checks that every declared CLI verb is here).
+async def _today(session: Session, args: argparse.Namespace) -> int:
+    """``coco today``: the author's runs of the day, the table the end-of-day nudge shows. The day is the
+    one of ``TZ`` when it names an IANA zone, else of the workspace's time zone."""
+    import os
+
+    from narrative import today
+
+    narrator = session.narrator
+    author = (args.author or session.settings.author).strip()
+    if not author:
+        raise UserInputError("Say whose runs: --author TRACKER_USER.")
+    projects = [await narrator.project(args.project)] if args.project else await narrator.projects()
+    if not projects:
+        raise UserInputError("There is no project yet: `coco project add NAME --mlflow-experiment EXP`.")
+    zone = os.environ.get("TZ", "")
+    if "/" not in zone and zone != "UTC":
+        zone = (await narrator.workspace()).timezone or "UTC"
+    now = narrator.clock()
+    tables = await today.day_tables(narrator, author=author, now=now, timezone=zone, projects=projects)
+    if args.json:
+        _print_json({"author": author, "timezone": zone, "day": today.local_day(now, zone),
+                     "runs": sum(len(t.rows) for t in tables), "tables": [t.as_json() for t in tables]})
+    else:
+        sys.stdout.write(today.describe(tables) + "\n")
+        if tables:
+            sys.stdout.write("\n" + "\n".join(today.PROMPTS) + "\n(`coco log` takes your answer.)\n")
+    return 0
+
+
 CLI_HANDLERS: dict[str, Handler] = {
     "project add": Handler(_project_add),
     "project list": Handler(_project_list),
@@ -565,6 +594,7 @@ CLI_HANDLERS: dict[str, Handler] = {
     "teams package": Handler(local=_teams_package),
     "usage": Handler(_usage),
     "jobs": Handler(_jobs),
+    "today": Handler(_today),
 }
 
 

@@ -117,6 +117,10 @@ class Conversation:
     def _steps(self, narrator: Narrator) -> WorkspaceSteps:
         return WorkspaceSteps(hub=self.hub, narrator=narrator, tracker_users=self._tracker_users)
 
+    def steps(self, narrator: Narrator) -> WorkspaceSteps:
+        """The shared steps over one workspace (the nudges' scheduled pass uses them)."""
+        return self._steps(narrator)
+
     async def finished_updates(self, narrator: Narrator) -> list[Reply]:
         """Messages showing a pending entry that has since been finished (by the job worker or the
         CLI): updates that replace them with the entry. Call after ``narrative.jobs.run_due_jobs``."""

@@ -14,6 +14,7 @@ from narrative.types import CheckMatch
 from storage.records import EntryRecord, ProjectRecord
 
 if TYPE_CHECKING:
+    from bot.nudges import NudgeHome, NudgeView
     from narrative.service import LogOutcome
     from narrative.types import Answer, CheckResult, DecisionDoc, Digest, NextPlan, PhaseReport, ReproReport
 
@@ -22,7 +23,7 @@ InboundKind = Literal["message", "mention", "command", "action", "form", "home",
 ChannelKind = Literal["dm", "channel"]
 ReplyKind = Literal[
     "entry", "check", "answer", "phase", "reproduce", "digest", "next", "decision", "help", "notice",
-    "error", "warning", "form", "home", "held", "discarded", "entries",
+    "error", "warning", "form", "home", "held", "discarded", "entries", "nudge",
 ]
 # thread: in the inbound's thread (or starting one on the inbound message); ephemeral: only the person
 # sees it; dm: the person's direct conversation with COCO; channel: top level of the inbound channel;
@@ -146,6 +147,7 @@ class HomeView:
     entries: list[tuple[EntryRecord, str]]  # (entry, project name), newest first
     open_questions: list[tuple[str, EntryRecord]]
     projects: list[ProjectRecord]
+    nudge: NudgeHome | None = None  # the end-of-day nudge's switch and what it does (bot/nudges.py)
 
 
 @dataclass
@@ -168,10 +170,11 @@ if TYPE_CHECKING:
     # and each of its builders takes one of these types, so handing one the wrong payload fails mypy.
     # ``entry`` -> LogOutcome; ``check``/``warning`` -> CheckResult; ``answer`` -> Answer; ``phase``
     # -> PhaseReport; ``reproduce`` -> ReproReport; ``digest`` -> Digest; ``next`` -> NextPlan;
-    # ``decision`` -> DecisionDoc; ``help`` -> HelpLines; ``entries`` -> EntryList; ``home`` -> HomeView.
+    # ``decision`` -> DecisionDoc; ``help`` -> HelpLines; ``entries`` -> EntryList; ``home`` -> HomeView;
+    # ``nudge`` -> NudgeView.
     ReplyPayload: TypeAlias = (
         LogOutcome | CheckResult | Answer | PhaseReport | ReproReport | Digest | NextPlan | DecisionDoc | HelpLines
-        | EntryList | HomeView | None
+        | EntryList | HomeView | NudgeView | None
     )
 
 

@@ -23,6 +23,7 @@ from narrative.types import Answer, CheckResult, DecisionDoc, Digest, NextPlan, 
 
 if TYPE_CHECKING:
     from bot.messages import CitedEntry, CitedRun, Form, Reply, ReplyAction, ReplyPayload
+    from bot.nudges import NudgeHome, NudgeView
     from narrative.service import LogOutcome
     from narrative.types import CheckMatch, Citation
 
@@ -202,6 +203,10 @@ def _body(reply: Reply) -> list[Block]:
         return _decision(payload, reply)
     if isinstance(payload, HelpLines):
         return _help(payload, reply)
+    from bot.nudges import NudgeView
+
+    if isinstance(payload, NudgeView):
+        return _nudge(payload)
     return _notice(reply)
 
 
@@ -446,6 +451,23 @@ def _help(help_lines: HelpLines, reply: Reply) -> list[Block]:
     return [*([section(escape(intro))] if intro else []), *sections("What I can do", lines)]
 
 
+def _nudge(view: NudgeView) -> list[Block]:
+    """The end-of-day nudge: the day's runs as a monospace table per project (Block Kit has no table
+    a DM renders everywhere), FAILED first, then the three prompts."""
+    from narrative.today import table_lines
+
+    runs = sum(len(t.rows) for t in view.tables)
+    blocks: list[Block] = [header(f"End of day: {runs} run{'s' if runs != 1 else ''} of yours today")]
+    for table in view.tables:
+        metric = f" · primary metric *{escape(table.primary_metric)}* ({table.goal})" if table.primary_metric else ""
+        blocks.append(context(f"*{escape(table.project)}* since {table.since:%H:%M} UTC{metric}"))
+        blocks.append(section("```" + escape("\n".join(table_lines(table))) + "```"))
+    blocks.append(section("\n".join(f"• *{escape(p)}*" for p in view.prompts)))
+    blocks.append(context("Reply here in your own words (\"the second one diverged\" is enough), or press "
+                          "*Log it*. `/coco nudge off` stops these."))
+    return blocks
+
+
 def _notice(reply: Reply) -> list[Block]:
     icon = {"error": "⚠️ ", "discarded": "🗑️ ", "held": "📥 "}.get(reply.kind, "")
     return [section(icon + escape(reply.text))]
@@ -506,6 +528,29 @@ def form_values(view: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
     return values, {str(k): str(v) for k, v in metadata.items()} if isinstance(metadata, dict) else {}
 
 
+def _home_nudge(nudge: NudgeHome) -> list[Block]:
+    from bot.messages import ReplyAction
+    from bot.nudges import NUDGE_OFF, NUDGE_ON
+
+    if nudge.enabled:
+        state = f"*On*: {escape(nudge.days)} at {escape(nudge.at)} ({escape(nudge.timezone)})"
+        if nudge.snoozed_until is not None and nudge.snoozed_until > dt.datetime.now(dt.UTC):
+            state += f" · snoozed until {nudge.snoozed_until:%a %Y-%m-%d}"
+    else:
+        state = "*Off* (turn it on here or with `/coco nudge on`)"
+    lines = [state, escape(nudge.about)]
+    if not nudge.workspace_on:
+        lines.append("⏸️ A workspace admin has turned nudges off for everyone for now.")
+    if nudge.identity is None:
+        lines.append("⚠️ " + escape(nudge.connect))
+    else:
+        lines.append(f"Your runs are those of *{escape(nudge.identity)}* in the tracker.")
+    button = ReplyAction(NUDGE_OFF, "Turn nudges off") if nudge.enabled else \
+        ReplyAction(NUDGE_ON, "Turn nudges on", style="primary")
+    buttons = _buttons([button])
+    return [*sections("End-of-day nudge", lines), *([buttons] if buttons else [])]
+
+
 def home_view(view: ReplyPayload) -> Block:
     """App Home, from a ``home`` reply's payload (a :class:`HomeView`; anything else is a bug)."""
     if not isinstance(view, HomeView):
@@ -535,4 +580,6 @@ def home_view(view: ReplyPayload) -> Block:
                              f"({goal}){' · ' + channels if channels else ''}")
     blocks += sections("My projects",
                        project_lines or ["No project yet: `/coco link PROJECT --mlflow-experiment EXP`."])
+    if view.nudge is not None:
+        blocks += _home_nudge(view.nudge)
     return {"type": "home", "blocks": fit(blocks, limit=MAX_SURFACE_BLOCKS)}

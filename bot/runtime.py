@@ -191,10 +191,15 @@ class Runtime:
             self._hub_exit = contextlib.AsyncExitStack()
             self._hub = await self._hub_exit.enter_async_context(open_hub(self.settings))
             self._conversation = Conversation(self._hub)
+        from bot.nudges import PeopleDirectory
+
+        if isinstance(self.front, PeopleDirectory):  # nudges ask the platform for a person's zone and status
+            self._hub.people = self.front
         if background:
             self._background = [
                 asyncio.create_task(self._worker_loop(), name="coco-jobs"),
                 asyncio.create_task(self._scheduler(), name="coco-digests"),
+                asyncio.create_task(self._nudger(), name="coco-nudges"),
             ]
             if self.inbox is not None:
                 self._background.append(asyncio.create_task(self.inbox.loop(self._stop), name="coco-inbox"))
@@ -302,3 +307,25 @@ class Runtime:
         for narrator in await self.hub.narrators(platform=self.platform):
             done += await run_due_digests(narrator, _DigestDelivery(self), now=now, worker=self.worker_name("digests"))
         return done
+
+    # -- end-of-day nudges (bot/nudges.py) ----------------------------------------------------------------
+    async def run_nudges(self, *, now: dt.datetime | None = None) -> list[str]:
+        """One pass of the nudges: queue and send the due ones of every workspace of this platform."""
+        from bot.nudges import PeopleDirectory, run_due_nudges
+
+        directory = self.front if isinstance(self.front, PeopleDirectory) else None
+        done: list[str] = []
+        for narrator in await self.hub.narrators(platform=self.platform):
+            done += await run_due_nudges(self.conversation.steps(narrator), self.front, now=now,
+                                         worker=self.worker_name("nudges"), directory=directory)
+        return done
+
+    async def _nudger(self) -> None:
+        while not self._stop.is_set():
+            try:
+                for line in await self.run_nudges():
+                    log.info("nudges: %s", line)
+            except Exception:
+                log.exception("the nudge pass failed; trying again")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=self.settings.worker_interval)

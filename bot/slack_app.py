@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
 
     from bot.app import NarratorHub
+    from bot.nudges import PersonInfo
     from narrative.types import Digest
     from storage.records import InboxRecord
 
@@ -367,6 +368,31 @@ class SlackBot:
         email = str(profile.get("email") or "")
         self._people[(team, user_id)] = (time.monotonic(), name, email)
         return name, email
+
+    async def person_info(self, *, workspace_key: str, user_id: str) -> PersonInfo | None:
+        """What the end-of-day nudge needs of a person (bot/nudges.py), from users.info and so within the
+        ``users:read`` scope COCO has: ``tz``, admin or owner, and whether the profile's status says away
+        (``status_text``/``status_emoji``; users.getPresence would need another scope and says less)."""
+        from slack_sdk.errors import SlackApiError
+
+        from bot.nudges import PersonInfo
+        from narrative.today import status_says_away
+
+        try:
+            found = await self.client.users_info(user=user_id)
+        except SlackApiError as error:
+            log.warning("users.info failed: %s", error.response.get("error"))
+            return None
+        user = found.get("user") or {}
+        profile = user.get("profile") or {}
+        expires = int(profile.get("status_expiration") or 0)
+        status_live = not expires or expires > time.time()
+        away = status_live and status_says_away(status_text=str(profile.get("status_text") or ""),
+                                                status_emoji=str(profile.get("status_emoji") or ""))
+        return PersonInfo(timezone=str(user.get("tz") or ""), away=away,
+                          is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+                          name=str(profile.get("display_name") or profile.get("real_name") or user.get("name") or ""),
+                          email=str(profile.get("email") or ""))
 
     # -- replies out -------------------------------------------------------------------------------
     async def deliver(self, reply: Reply) -> Posted | None:

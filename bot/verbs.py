@@ -278,12 +278,20 @@ VERBS: tuple[Verb, ...] = (
          )),
     Verb("me", "chat", chat_summary="who you are in the tracker (so \"my runs\" means yours)",
          args=(Arg("tracker_user", chat="words", synopsis="TRACKER_USER"),)),
+    Verb("nudge", "chat", chat_summary="an end-of-day DM with your runs of the day, to log them",
+         surplus="ignore",
+         args=(Arg("words", chat="words", synopsis="on|off|at 18:00|days mon-fri"),)),
+    Verb("today", "cli", "your runs of the day, as the end-of-day nudge shows them", args=(
+        Arg("project", EVERY_PROJECT_HELP.replace("entries", "runs"), cli="option", flags=("--project",)),
+        Arg("author", "whose runs (default: COCO_AUTHOR or your login)", cli="option", flags=("--author",)),
+        JSON,
+    )),
     Verb("help", "chat", chat_summary="this list", aliases=("-h", "--help"), surplus="ignore"),
 )
 
 # ``/coco help`` lists the chat verbs in this order (what a person reaches for first), after the DM line.
 CHAT_ORDER = ("phase", "entries", "entry", "pending", "next", "decide", "reproduce", "check", "ask", "digest",
-              "link", "project", "me", "help")
+              "link", "project", "me", "nudge", "help")
 DM_LINE = ("(DM me)", "an end-of-day brain dump: I structure it into an entry linked to your runs")
 BY_NAME: Mapping[str, Verb] = {v.name: v for v in VERBS}
 

@@ -184,4 +184,70 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
     for written, run in _named_runs(request, author_ids, warnings):
         forms.setdefault(run.run_id, []).append(written)
         linked.setdefault(run.run_id, _linked(run, "name"))
+
+    # (c) ordinal references to runs COCO listed to the author ("the second one", "the other two").
+    for written, run in ordinal_references(request.text, request.listed_runs):
+        forms.setdefault(run.run_id, []).append(written)
+        linked.setdefault(run.run_id, _linked(run, "inferred"))
     return ExplicitLinks(runs=linked, warnings=warnings, author_window=author_window, forms=forms)
+
+
+# -- ordinal references to a listed set --------------------------------------------------------------
+_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
+             "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7, "eighth": 8, "8th": 8,
+             "ninth": 9, "9th": 9, "tenth": 10, "10th": 10, "last": -1, "final": -1, "penultimate": -2}
+_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "2": 2,
+           "3": 3, "4": 4, "5": 5, "6": 6, "7": 7, "8": 8, "9": 9}
+# "the second one", "the 3rd run", "the last one", "run #2", "#2" (a listed run is numbered in the list).
+# The noun is required after a word ordinal: "first I tried ..." and "the last time" are not runs.
+_NOUNS = r"(?:one|run|experiment|attempt|try|job|model)"
+_ORDINAL = re.compile(
+    rf"(?<![a-z0-9])(?:the\s+|that\s+|my\s+)?(?P<ord>{'|'.join(sorted(_ORDINALS, key=len, reverse=True))})"
+    rf"\s+{_NOUNS}(?![a-z0-9])|(?<![a-z0-9])(?:run\s*)?#(?P<num>\d{{1,2}})(?![0-9])")
+# "the other two", "the others", "the other ones", "the rest", "both others": the listed runs no ordinal
+# named (a count, when given, must match, or nothing is linked).
+_OTHERS = re.compile(
+    rf"(?<![a-z0-9])(?:the\s+)?(?:other\s+(?P<count>{'|'.join(_COUNTS)})(?:\s+{_NOUNS}s?)?|others|"
+    rf"other\s+{_NOUNS}s|rest(?:\s+of\s+them)?|remaining\s+(?:{'|'.join(_COUNTS)}\s+)?{_NOUNS}s?)"
+    rf"(?![a-z0-9])")
+
+
+def ordinal_references(text: str, listed: list[RunSnapshot]) -> list[tuple[str, RunSnapshot]]:
+    """The listed runs a text refers to by position: ``(as written, run)`` pairs. Only with a list in
+    front of the author (an ordinal means nothing otherwise), and only positions the list has."""
+    if not listed:
+        return []
+    lowered = text.lower()
+    found: list[tuple[str, RunSnapshot]] = []
+    named: set[str] = set()
+    for match in _ORDINAL.finditer(lowered):
+        position = _ORDINALS[match["ord"]] if match["ord"] else int(match["num"])
+        index = position - 1 if position > 0 else len(listed) + position
+        if 0 <= index < len(listed):
+            found.append((match.group(0).strip(), listed[index]))
+            named.add(listed[index].run_id)
+    if not named:
+        return found  # "the others" without a run named first refers to nothing in the list
+    rest = [r for r in listed if r.run_id not in named]
+    for match in _OTHERS.finditer(lowered):
+        count = match["count"] or ""
+        if rest and (not count or _COUNTS[count] == len(rest)):
+            found += [(match.group(0).strip(), run) for run in rest]
+    return found
+
+
+_REFERENCE_START = re.compile(rf"(?:{_ORDINAL.pattern})|(?:{_OTHERS.pattern})")
+_JOINT = re.compile(r",\s+(?:and\s+|but\s+|while\s+)?|\s+(?:and|but|while)\s+")
+
+
+def split_at_references(clause: str) -> list[str]:
+    """A clause cut where a new part starts with a reference to a listed run: "the second one diverged,
+    the other two are fine" is two statements about different runs."""
+    parts: list[str] = []
+    start = 0
+    for joint in _JOINT.finditer(clause):
+        if joint.start() > start and _REFERENCE_START.match(clause.lower(), joint.end()):
+            parts.append(clause[start:joint.start()].strip())
+            start = joint.end()
+    parts.append(clause[start:].strip())
+    return [p for p in parts if p]

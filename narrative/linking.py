@@ -61,9 +61,16 @@ class LinkResult:
     runs: list[LinkedRun]
     warnings: list[str]
     segments: list[SegmentLinks]
+    explicit: ExplicitLinks | None = None
 
     def run_ids_of_segment(self, index: int) -> list[str]:
         return self.segments[index].run_ids if 0 <= index < len(self.segments) else []
+
+    def written_in(self, run_ids: list[str], text: str) -> list[str]:
+        """Those of ``run_ids`` that ``text`` itself writes (id, prefix, name, or a listed run's position)."""
+        lowered = text.lower()
+        explicit = self.explicit
+        return [r for r in run_ids if explicit is not None and explicit.written_in(r, lowered)]
 
 
 # A word of lowered text: a pasted id or prefix is one.
@@ -124,7 +131,7 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
     pool = _Pool([profile(r) for r in pool_runs.values()], [profile(r) for r in earlier])
     if pool:
         _infer(seg_links, pool, author_ids, linked, warnings, run_refs=_KnownRunRefs(request))
-    return LinkResult(runs=list(linked.values()), warnings=_dedupe(warnings), segments=seg_links)
+    return LinkResult(runs=list(linked.values()), warnings=_dedupe(warnings), segments=seg_links, explicit=explicit)
 
 
 def _infer(

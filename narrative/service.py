@@ -31,6 +31,7 @@ from narrative.engine import Engine
 from narrative.redact import redact_at_door, removed_sentence
 from narrative.revisions import current_text
 from narrative.run_sync import snapshot_of, sync_project_runs
+from narrative.today import listed_runs
 from narrative.types import (
     Answer,
     CheckResult,
@@ -329,6 +330,8 @@ class Narrator(WorkspaceOperations):
             if run.experiment_id in project.experiment_ids:
                 resolved[ref] = snapshot_of(run, project_id=project.id)
         known, _ = await self.repo.list_runs(self.workspace_id, project.id, until=entry.at)
+        # A reply to an end-of-day nudge: the runs it listed, in order ("the second one").
+        listed = await listed_runs(self.repo, self.workspace_id, project, entry)
         return StructureRequest(
             text=text,
             author=entry.author,
@@ -341,6 +344,7 @@ class Narrator(WorkspaceOperations):
             previous_entries=previous[-20:],
             window_start=window_start,
             lookback=self.lookback,
+            listed_runs=listed,
         )
 
     async def _record_decisions(self, project: ProjectRecord, entry: EntryRecord) -> None:

@@ -33,6 +33,7 @@ from narrative.entry_text import (
     short_subject,
     split_clauses,
 )
+from narrative.link_explicit import split_at_references
 from narrative.linking import LinkResult, link_runs
 from narrative.run_refs import KnownRunIds
 from narrative.segmenting import Segment, split_segments
@@ -248,6 +249,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         # "Has little effect on val loss" has no subject of its own: it is about the one before.
         anaphoric = bool(_BARE_VERDICT.match(text) or _VERB_FIRST.match(text))
         clauses = split_clauses(result_part)
+        if request.listed_runs:  # "the second one diverged, the other two are fine": one verdict each
+            clauses = [part for clause in clauses for part in split_at_references(clause)]
         own_subject = short_subject(subject_of(clauses[0]) or clauses[0]) if clauses else ""
         for position, clause in enumerate(clauses):
             verdict = language_verdict(clause)
@@ -270,8 +273,11 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
                 prefix = own_subject if not anaphoric or not last_subject else last_subject
                 if prefix and not _mentions(clause, prefix):
                     clause_text = f"{short_subject(prefix)}: {clause}"
+            clause_runs = reading.run_ids
+            if request.listed_runs:  # a clause naming some of the segment's runs is about those
+                clause_runs = links.written_in(reading.run_ids, clause) or reading.run_ids
             structure.conclusions.append(
-                Conclusion(text=clip(clause_text, MAX_ITEM_CHARS), verdict=verdict, run_ids=reading.run_ids)
+                Conclusion(text=clip(clause_text, MAX_ITEM_CHARS), verdict=verdict, run_ids=clause_runs)
             )
         if reading.experimental and reading.subject and not anaphoric and not FRAGMENT_START.match(reading.subject):
             last_subject = reading.subject

@@ -42,6 +42,9 @@ class StructureRequest(BaseModel):
     # Without an earlier entry of the author, linking infers from the author's runs this far back
     # (the service sets it from COCO_LOOKBACK_DAYS, the window it fetches runs for).
     lookback: dt.timedelta = dt.timedelta(days=7)
+    # Runs COCO listed to the author just before they wrote (an end-of-day nudge), in the order shown:
+    # "the second one" in the text is the second of these (narrative.link_explicit, ordinal references).
+    listed_runs: list[RunSnapshot] = Field(default_factory=list)
 
 
 class ProjectHistory(BaseModel):

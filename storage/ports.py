@@ -29,6 +29,8 @@ from storage.records import (
     InboxRecord,
     JobRecord,
     MetricChange,
+    NudgePrefRecord,
+    NudgeSwitchRecord,
     ProjectRecord,
     ReplyRecord,
     RunSnapshot,
@@ -45,6 +47,7 @@ __all__ = [
     "InboxQueue",
     "InboxStore",
     "JobQueue",
+    "NudgeStore",
     "ProjectStore",
     "Repository",
     "RunCache",
@@ -313,6 +316,28 @@ class TeamsStore(Protocol):
         ...
 
 
+class NudgeStore(Protocol):
+    """End-of-day nudges: each person's preferences and last nudge, and the workspace-wide switch."""
+
+    async def get_nudge_pref(self, workspace_id: str, platform_user_id: str) -> NudgePrefRecord | None: ...
+
+    async def save_nudge_pref(self, record: NudgePrefRecord) -> NudgePrefRecord:
+        """Insert or replace the person's row (keyed by workspace and platform user id)."""
+        ...
+
+    async def list_nudge_prefs(self, workspace_id: str, *, enabled_only: bool = True) -> list[NudgePrefRecord]: ...
+
+    async def nudge_pref_by_channel(self, workspace_id: str, channel: str) -> NudgePrefRecord | None:
+        """The person whose last nudge went to this conversation (their DM with COCO)."""
+        ...
+
+    async def get_nudge_switch(self, workspace_id: str) -> NudgeSwitchRecord:
+        """The workspace's switch; on when nobody ever turned it."""
+        ...
+
+    async def set_nudge_switch(self, workspace_id: str, *, enabled: bool, changed_by: str) -> NudgeSwitchRecord: ...
+
+
 class InboxStore(Protocol):
     """The durable inbox of chat events: stored (raw payload, dedupe key) before the platform's ack,
     claimed under a lease by a live worker of any replica, and handed off as reply jobs. Like the
@@ -376,7 +401,7 @@ class InboxQueue(InboxStore, JobQueue, Protocol):
 
 class Repository(
     WorkspaceStore, ProjectStore, EntryStore, RunCache, HistoryStore, ChatStore, JobQueue, UsageStore, InboxStore,
-    TeamsStore, Protocol,
+    TeamsStore, NudgeStore, Protocol,
 ):
     """Every port at once, over one connection pool."""
 

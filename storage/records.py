@@ -265,3 +265,32 @@ class TeamsConversationRecord(BaseModel):
     service_url: str
     reference: dict[str, Any] = Field(default_factory=dict)
     updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class NudgePrefRecord(BaseModel):
+    """A person's end-of-day nudge (issue 15): off until they opt in; when it goes out (local time,
+    days, their chat time zone); a snooze; and the last nudge sent, whose runs a reply to it is about."""
+
+    workspace_id: str
+    platform_user_id: str
+    enabled: bool = False
+    at: str = "17:30"  # local wall-clock time, HH:MM
+    days: str = "mon,tue,wed,thu,fri"
+    timezone: str = ""  # IANA name from the chat platform (Slack users.info ``tz``); "" = the workspace's
+    snoozed_until: dt.datetime | None = None
+    last_nudged_day: str | None = None  # local date (YYYY-MM-DD) of the last nudge sent
+    nudge_channel: str = ""
+    nudge_message: str = ""
+    nudge_project_id: str | None = None
+    nudge_runs: list[str] = Field(default_factory=list)  # run ids, in the order the nudge listed them
+    nudge_at: dt.datetime | None = None
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class NudgeSwitchRecord(BaseModel):
+    """The workspace-wide switch an admin turns: nudges off for everyone (each person's choice is kept)."""
+
+    workspace_id: str
+    enabled: bool = True
+    changed_by: str = ""
+    updated_at: dt.datetime = Field(default_factory=utcnow)

@@ -14,6 +14,7 @@ from storage.sql.entries import SqlEntryStore
 from storage.sql.history import SqlHistoryStore
 from storage.sql.inbox import SqlInbox
 from storage.sql.jobs import SqlJobQueue
+from storage.sql.nudges import SqlNudgeStore
 from storage.sql.projects import SqlProjectStore
 from storage.sql.runs import SqlRunCache
 from storage.sql.teams import SqlTeamsStore
@@ -34,6 +35,7 @@ class SqlRepository(
     SqlUsageStore,
     SqlTeamsStore,
     SqlInbox,
+    SqlNudgeStore,
 ):
     """Every store over one async engine; build it with ``storage.db.open_repository``."""
 

@@ -480,3 +480,45 @@ slack_oauth_states_table = Table(
     Column("state", String(200), nullable=False),
     Column("expire_at", DateTime, nullable=False),
 )
+
+class NudgePrefRow(SQLModel, table=True):
+    """A person's end-of-day nudge preferences and their last nudge (``storage.records.NudgePrefRecord``)."""
+
+    __tablename__ = "coco_nudge_pref"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "platform_user_id", name="uq_coco_nudge_pref_workspace_user"),
+        Index("ix_coco_nudge_pref_workspace_enabled", "workspace_id", "enabled"),
+        _workspace_fk("coco_nudge_pref"),
+    )
+
+    id: str = Field(primary_key=True)
+    workspace_id: str
+    platform_user_id: str
+    enabled: bool = False
+    at: str = "17:30"
+    days: str = "mon,tue,wed,thu,fri"
+    timezone: str = ""
+    snoozed_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_nudged_day: str | None = None
+    nudge_channel: str = ""
+    nudge_message: str = ""
+    nudge_project_id: str | None = None
+    nudge_runs: list[str] = Field(default_factory=list, sa_type=JSON)
+    nudge_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class NudgeSwitchRow(SQLModel, table=True):
+    """The workspace-wide nudge switch (``storage.records.NudgeSwitchRecord``): one row per workspace."""
+
+    __tablename__ = "coco_nudge_switch"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", name="uq_coco_nudge_switch_workspace"),
+        _workspace_fk("coco_nudge_switch"),
+    )
+
+    id: str = Field(primary_key=True)
+    workspace_id: str
+    enabled: bool = True
+    changed_by: str = ""
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

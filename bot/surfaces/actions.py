@@ -21,6 +21,8 @@ from bot.messages import (
     FormField,
     Reply,
 )
+from bot.nudges import ACTIONS as NUDGE_ACTIONS
+from bot.nudges import NUDGE_FORM, nudge_action, nudge_form
 from bot.surfaces.commands import lines_of, run_command
 from bot.surfaces.context import Context, outcome_of
 from bot.surfaces.direct import as_command, project_choice
@@ -65,6 +67,8 @@ async def action(ctx: Context) -> list[Reply]:
         return await route(ctx, clicked)
     if clicked.action_id in (AS_COMMAND, AS_NOTE):
         return await command_or_note(ctx, clicked)
+    if clicked.action_id in NUDGE_ACTIONS:
+        return await nudge_action(ctx, clicked)
     return []
 
 
@@ -169,6 +173,8 @@ async def form(ctx: Context) -> list[Reply]:
         reply = await ctx.decide(project, finalists, criteria, values.get("context", ""))
         reply.target = "dm"
         return [reply]
+    if submitted.form_id == NUDGE_FORM:
+        return await nudge_form(ctx)
     return []
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.messages import DECIDE_FORM, EntryList, Form, FormField, HelpLines, Reply, Target
+from bot.nudges import nudge_command
 from bot.surfaces.context import Context, outcome_of
 from bot.verbs import ChatCommand, chat_help, chat_help_lines, parse_chat
 from storage.records import EntryRecord, ProjectRecord, UserRecord
@@ -294,6 +295,7 @@ HANDLERS: dict[str, CommandHandler] = {
     "project": set_project,
     "project add": add_project,
     "me": set_me,
+    "nudge": nudge_command,
 }
 
 

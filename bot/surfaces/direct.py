@@ -8,6 +8,7 @@ from typing import Literal
 
 from bot.intents import looks_like_correction, looks_like_question
 from bot.messages import AS_COMMAND, AS_NOTE, ROUTE, InboundMessage, Reply, ReplyAction
+from bot.nudges import nudged_project
 from bot.surfaces.commands import help_reply, run_command
 from bot.surfaces.context import Context
 from bot.verbs import starts_with_verb
@@ -45,7 +46,8 @@ async def direct(ctx: Context) -> list[Reply]:
         return await run_command(ctx.with_message(as_command(msg, text)))
     if reads_as == "unsure":
         return [await ask_command_or_note(ctx, text)]
-    project = await ctx.default_project(person)
+    # A reply to an end-of-day nudge belongs to the nudge's project (its runs are what it talks about).
+    project = await nudged_project(ctx) or await ctx.default_project(person)
     if len(text) <= QUESTION_MAX_CHARS and "\n" not in text and looks_like_question(text):
         if project is None:
             raise UserInputError("Which project is that about? Set one with `/coco project NAME`.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.messages import HomeView, Reply
+from bot.nudges import home_section
 from bot.surfaces.context import Context
 
 
@@ -21,6 +22,6 @@ async def home(ctx: Context) -> list[Reply]:
     questions = [(q, e) for e in reversed(mine) for q in (e.structure.open_questions if e.structure else [])][:10]
     view = HomeView(person=person.display_name or ctx.msg.user_id, tracker_user=me,
                     default_project=default.name if default else None, entries=recent,
-                    open_questions=questions, projects=projects)
+                    open_questions=questions, projects=projects, nudge=await home_section(ctx, person))
     noun = "entry" if len(recent) == 1 else "entries"
     return [Reply(kind="home", target="home", payload=view, text=f"COCO — {len(recent)} recent {noun}")]

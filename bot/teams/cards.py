@@ -26,6 +26,7 @@ from narrative.types import Answer, CheckResult, DecisionDoc, Digest, NextPlan, 
 
 if TYPE_CHECKING:
     from bot.messages import CitedEntry, CitedRun, Form, Reply, ReplyAction
+    from bot.nudges import NudgeView
     from narrative.service import LogOutcome
     from narrative.types import CheckMatch, Citation
 
@@ -223,6 +224,10 @@ def _body(reply: Reply) -> list[Element]:
     if isinstance(payload, HelpLines):
         return [text_block("**What I do**", weight="Bolder")] + [
             text_block(f"**{escape(what)}** — {escape(does)}") for what, does in payload.lines]
+    from bot.nudges import NudgeView
+
+    if isinstance(payload, NudgeView):
+        return _nudge(payload)
     if isinstance(payload, EntryList):
         lines = reply.text.splitlines()
         return [text_block(escape(lines[0]) if lines else " ", weight="Bolder")] + [
@@ -231,6 +236,22 @@ def _body(reply: Reply) -> list[Element]:
     lines = reply.text.splitlines()
     shown = [text_block(escape(clip(line)) or " ", color=color) for line in lines[:40]]
     return shown + ([note(f"… and {len(lines) - 40} more line(s)")] if len(lines) > 40 else [])
+
+
+def _nudge(view: NudgeView) -> list[Element]:
+    """The end-of-day nudge: the day's runs per project in a monospace block, then the three prompts."""
+    from narrative.today import table_lines
+
+    runs = sum(len(t.rows) for t in view.tables)
+    body: list[Element] = [heading(f"End of day: {runs} run{'s' if runs != 1 else ''} of yours today")]
+    for table in view.tables:
+        metric = f" · primary metric {table.primary_metric} ({table.goal})" if table.primary_metric else ""
+        body.append(note(escape(f"{table.project} since {table.since:%H:%M} UTC{metric}")))
+        body.append({"type": "TextBlock", "text": escape("\n".join(table_lines(table))), "wrap": True,
+                     "fontType": "Monospace", "size": "Small"})
+    body += [text_block(escape(p), weight="Bolder") for p in view.prompts]
+    body.append(note("Reply here in your own words, or press Log it."))
+    return body
 
 
 def _feeds(reply: Reply, *, pending: bool = False) -> str:

@@ -59,6 +59,9 @@ class FakeSlack:
     grants: dict[str, dict[str, Any]] = field(default_factory=dict)
     tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
     revoked: set[str] = field(default_factory=set)
+    # A person's DM with COCO (user id -> "D..." channel id), as Slack answers a post addressed to a
+    # user id; people not listed keep their user id as the channel.
+    dm_channels: dict[str, str] = field(default_factory=dict)
     server: TestServer | None = None
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _outbox: asyncio.Queue[dict[str, Any]] | None = None
@@ -179,6 +182,7 @@ class FakeSlack:
             # What Slack answers an app without chat:write.public outside its channels (HTTP 200).
             return {"ok": False, "error": "not_in_channel" if method == "chat.postMessage" else "channel_not_found"}
         if method == "chat.postMessage":
+            channel = self.dm_channels.get(str(args.get("channel")), args.get("channel"))
             ts = f"{int(time.time())}.{next(self._ts):06d}"
             message: dict[str, Any] = {"type": "message", "ts": ts, "text": args.get("text", ""), "user": BOT_USER,
                                        "bot_id": "BCOCO"}
@@ -190,8 +194,8 @@ class FakeSlack:
                     metadata = json.loads(metadata)
             if isinstance(metadata, dict):
                 message["metadata"] = metadata
-            self.messages.setdefault(str(args.get("channel")), []).append(message)
-            return {"ok": True, "channel": args.get("channel"), "ts": ts, "message": message}
+            self.messages.setdefault(str(channel), []).append(message)
+            return {"ok": True, "channel": channel, "ts": ts, "message": message}
         if method in ("conversations.history", "conversations.replies"):
             return self._read_back(method, args)
         if method == "conversations.open":
@@ -205,10 +209,17 @@ class FakeSlack:
             return {"ok": True, "view": {"id": f"V{next(self._ts)}", **(args.get("view") or {})}}
         if method == "users.info":
             person = self.people.get(str(args.get("user")), {})
-            return {"ok": True, "user": {"id": args.get("user"), "name": person.get("name", "someone"),
-                                         "profile": {"email": person.get("email", ""),
-                                                     "display_name": person.get("display_name", ""),
-                                                     "real_name": person.get("real_name", "")}}}
+            user: dict[str, Any] = {"id": args.get("user"), "name": person.get("name", "someone"),
+                                    "profile": {"email": person.get("email", ""),
+                                                "display_name": person.get("display_name", ""),
+                                                "real_name": person.get("real_name", ""),
+                                                "status_text": person.get("status_text", ""),
+                                                "status_emoji": person.get("status_emoji", "")}}
+            if person.get("tz"):  # Slack's IANA zone of the person, as users.info has it
+                user["tz"] = person["tz"]
+            if person.get("is_admin"):
+                user["is_admin"] = person["is_admin"] == "true"
+            return {"ok": True, "user": user}
         if method == "conversations.info":
             return {"ok": True, "channel": {"id": args.get("channel"), "name": "ml-churn", "is_channel": True}}
         if method == "files.getUploadURLExternal":

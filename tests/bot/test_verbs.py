@@ -42,6 +42,7 @@ HELP_TEXT = """\
 /coco project add NAME [--mlflow-experiment EXP] [--wandb-project ENTITY/PROJECT] — create or update a project \
 (its MLflow experiment or W&B project)
 /coco me TRACKER_USER — who you are in the tracker (so "my runs" means yours)
+/coco nudge on|off|at 18:00|days mon-fri — an end-of-day DM with your runs of the day, to log them
 /coco help — this list"""
 
 
