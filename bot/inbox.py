@@ -18,8 +18,9 @@ What the platform is told, and when:
    ``conversations.replies``/``history``).
 4. **Any live worker of any replica** claims what nobody holds: events and reply jobs queued for a
    retry or released at shutdown, and those whose lease has passed. Leases are short and renewed
-   while a worker lives; at start, a worker also ends at once the leases of workers of its own host
-   whose process is gone (a restart after ``kill -9`` does not wait for the lease).
+   while a worker lives; at start and every few seconds, a worker also ends at once the leases of
+   workers of its own host whose process is gone (a restart after ``kill -9``, or a replica on the
+   same host killed, does not wait for the lease; other hosts' dead replicas wait for it).
 5. **At shutdown** intake stops first (the front end's job), work in hand gets a few seconds, and
    the rest is released, due at once, for the next start.
 """
@@ -53,6 +54,8 @@ LEASE_S = 30
 RENEW_S = 10.0
 # How often a worker looks for events and replies nobody holds.
 POLL_S = 1.0
+# How often a worker looks for workers of its own host that died (``reap_dead``).
+REAP_S = 5.0
 # A handling or a post that raised is tried again after RETRY_S, up to MAX_ATTEMPTS attempts in all.
 RETRY_S = 15.0
 MAX_ATTEMPTS = 5
@@ -256,13 +259,18 @@ class Inbox:
         except Exception:
             log.exception("looking for stopped workers failed")
         loop = asyncio.get_running_loop()
-        renewed = loop.time()
+        renewed = reaped = loop.time()
         while not stop.is_set():
             try:
                 if loop.time() - renewed >= RENEW_S:
                     await self.store.renew_leases(worker=self.worker, ids=sorted(self._holding),
                                                   lease_seconds=LEASE_S)
                     renewed = loop.time()
+                if loop.time() - reaped >= REAP_S:
+                    # Not only at start: a replica on this host killed while this one runs leaves its
+                    # events, replies and digests to this one now, not when their leases run out.
+                    await self.reap_dead()
+                    reaped = loop.time()
                 await self.recover_once()
             except Exception:
                 log.exception("the inbox pass failed; trying again")

@@ -137,6 +137,8 @@ class SlackBot:
         from slack_bolt.request.async_request import AsyncBoltRequest
         from slack_sdk.errors import SlackApiError
 
+        # The trackers' clients too (importing MLflow is seconds of CPU that acks would wait behind).
+        await self.runtime.warm_trackers()
         try:
             identity = await self.client.auth_test()
         except SlackApiError as error:

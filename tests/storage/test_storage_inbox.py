@@ -128,6 +128,34 @@ async def test_an_entry_of_a_replayed_event_is_found_not_added(repo: SqlReposito
     assert len(entries) == 2
 
 
+async def test_a_correction_of_a_replayed_event_is_appended_once(
+    repo: SqlRepository, other_repo: SqlRepository, world: World
+) -> None:
+    """A correction (or an edit) half-handled when its worker died is handled again by another: the
+    text it appended the first time must not be appended a second time, even when both race."""
+    ws, project = world.workspace.id, world.project.id
+    entry = await repo.add_entry(ws, project_id=project, author="ana", at=utcnow(), raw_text="lr 1e-3", source="dm")
+    token = ENTRY_ORIGIN.set("inbox-row-7")
+    try:
+        first = await repo.append_entry_text(ws, entry.id, "\n\n[correction] lr was 1e-4")
+        again = await repo.append_entry_text(ws, entry.id, "\n\n[correction] lr was 1e-4")
+        racing = await asyncio.gather(*(r_.append_entry_text(ws, entry.id, "\n\n[correction] lr was 1e-4")
+                                        for r_ in (repo, other_repo)))
+    finally:
+        ENTRY_ORIGIN.reset(token)
+    assert first.raw_text == again.raw_text == "lr 1e-3\n\n[correction] lr was 1e-4"
+    assert all(r_.raw_text == first.raw_text for r_ in racing)
+    # another event's correction is appended; and without an origin (the CLI) every call appends
+    token = ENTRY_ORIGIN.set("inbox-row-8")
+    try:
+        second = await repo.append_entry_text(ws, entry.id, "\n\n[correction] seed 7")
+    finally:
+        ENTRY_ORIGIN.reset(token)
+    assert second.raw_text.endswith("lr was 1e-4\n\n[correction] seed 7")
+    plain = await repo.append_entry_text(ws, entry.id, " and more")
+    assert (await repo.get_entry(ws, entry.id)).raw_text == plain.raw_text == second.raw_text + " and more"
+
+
 async def test_every_pending_entry_has_the_job_that_finishes_it(repo: SqlRepository, world: World) -> None:
     assert PENDING_ENTRY_JOB == STRUCTURE_JOB
     ws, project = world.workspace.id, world.project.id
