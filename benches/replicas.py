@@ -126,12 +126,12 @@ async def _create_database(server: str) -> str:
     return make_url(server).set(database=name).render_as_string(hide_password=False)
 
 
-async def _drop_database(url: str) -> None:
+async def _drop_database(server: str, url: str) -> None:
     import asyncpg
     from sqlalchemy.engine import make_url
 
     name = make_url(url).database
-    admin = await asyncpg.connect(_admin_dsn(url))
+    admin = await asyncpg.connect(_admin_dsn(server))  # the server's own database: not the one dropped
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
@@ -364,7 +364,7 @@ async def run(*, postgres: str, events: int, concurrency: int, retries: int, rep
                 proc.wait(timeout=10)
         slack.close()
         if not keep:
-            await _drop_database(database)
+            await _drop_database(postgres, database)
 
 
 def main() -> int:

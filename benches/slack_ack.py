@@ -167,7 +167,8 @@ async def main() -> int:
     parser.add_argument("--concurrency", type=int, default=25)
     parser.add_argument("--users", type=int, default=50, help="distinct people (and DM channels) sending")
     parser.add_argument("--retries", type=int, default=50, help="events re-sent as Slack retries")
-    parser.add_argument("--idle", type=int, default=50, help="events sent one at a time before the burst")
+    parser.add_argument("--idle", type=int, default=30,
+                        help="events sent one at a time before the burst, each after the last one's reply")
     parser.add_argument("--target", help="URL of a running server's /slack/events (default: spawn one)")
     parser.add_argument("--database", help="that server's COCO database URL (sqlite:///...), to count entries")
     args = parser.parse_args()
@@ -205,10 +206,14 @@ async def main() -> int:
             await wait_healthy(f"http://127.0.0.1:{port}/healthz", server, what="coco serve slack")
 
         idle_latencies: list[float] = []
-        for n in range(args.idle):  # one at a time, a pause between: what a quiet workspace sees
+        for n in range(args.idle):  # one at a time on a quiet server: each after the last one's reply
             idle_event = _event(args.events + n, users=args.users, base=base)
             idle_latencies += (await _burst(url, [idle_event], concurrency=1, secret=secret))[0]
-            await asyncio.sleep(0.1)
+            waited = time.perf_counter()
+            while fake is not None and not fake.threads.get(idle_event["event"]["ts"]) \
+                    and time.perf_counter() - waited < 30:
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.2)
         started = time.perf_counter()
         latencies, failures = await _burst(url, events, concurrency=args.concurrency, secret=secret)
         burst_s = time.perf_counter() - started
@@ -240,7 +245,7 @@ async def main() -> int:
         print(f"events: {len(events)} at concurrency {args.concurrency} from {args.users} people "
               f"(+{args.retries} Slack retries); {os.cpu_count()} CPUs")
         if idle_latencies:
-            print(f"idle acks ({len(idle_latencies)} one at a time, before the burst): p50 "
+            print(f"idle acks ({len(idle_latencies)} one at a time, each after the last reply): p50 "
                   f"{pct(idle_latencies, 0.5) * 1000:.1f} ms, p99 {pct(idle_latencies, 0.99) * 1000:.1f} ms, "
                   f"max {max(idle_latencies) * 1000:.1f} ms")
         print(f"burst acks: p50 {pct(latencies, 0.5) * 1000:.1f} ms, p99 {pct(latencies, 0.99) * 1000:.1f} ms, "

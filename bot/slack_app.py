@@ -177,6 +177,22 @@ class SlackBot:
             return web.json_response({"ok": True})
 
         application.router.add_get("/healthz", health)
+        inbox = self.runtime.inbox
+        if inbox is not None:
+            # Outermost: the whole request (signature, parsing, storing) counts as intake, which the
+            # inbox lets go first (``Inbox.intake_begins``: acks before handling).
+            @web.middleware
+            async def intake(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+                             ) -> web.StreamResponse:
+                if request.path != EVENTS_PATH:
+                    return await handler(request)
+                inbox.intake_begins()
+                try:
+                    return await handler(request)
+                finally:
+                    inbox.intake_ends()
+
+            application.middlewares.insert(0, intake)
         return application
 
     # -- Bolt listeners (before the ack: they store the event, nothing more) -------------------------
