@@ -101,6 +101,17 @@ def _reply_of(memo: dict[str, Any]) -> Reply:
                  user_id=str(memo.get("user_id") or ""))
 
 
+def host_id() -> str:
+    """This host as worker names spell it: its name and its PID namespace. A pid only means something
+    within its namespace: two containers may share a host name (host networking) while their pids
+    are unrelated, and a replica must never take a live replica's claims for a dead one's."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid").removeprefix("pid:[").removesuffix("]")
+    except OSError:  # no /proc (macOS): the host name alone
+        return socket.gethostname().replace(":", "_")
+    return f"{socket.gethostname().replace(':', '_')}~{namespace}"
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -120,7 +131,7 @@ class Inbox:
         self.platform = runtime.platform
         self.job_kind = f"{runtime.platform}_reply"
         # host:pid:boot: a restarted container may reuse the pid; the boot token tells it apart.
-        self.host = socket.gethostname()
+        self.host = host_id()
         self.boot = uuid.uuid4().hex[:8]
         self.worker = f"{self.platform}-inbox:{self.host}:{os.getpid()}:{self.boot}"
         self._held: set[asyncio.Task[None]] = set()

@@ -26,14 +26,13 @@ import asyncio
 import contextlib
 import logging
 import os
-import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from bot.conversation import Conversation
-from bot.inbox import DurableFrontEnd, Inbox
+from bot.inbox import DurableFrontEnd, Inbox, host_id
 from bot.messages import InboundMessage, Reply
 from bot.settings import Settings
 
@@ -290,7 +289,8 @@ class Runtime:
 
     # -- background work --------------------------------------------------------------------------
     def worker_name(self, role: str) -> str:
-        return f"{self.platform}-{role}:{socket.gethostname()}:{os.getpid()}"
+        # The inbox's host id: a replica that sees this worker's process gone takes its claims at once.
+        return f"{self.platform}-{role}:{host_id()}:{os.getpid()}"
 
     async def finish_pending(self) -> int:
         """One pass of the job worker: finish pending entries, then update their messages."""

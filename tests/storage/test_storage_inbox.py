@@ -166,3 +166,37 @@ async def test_every_pending_entry_has_the_job_that_finishes_it(repo: SqlReposit
     assert await repo.claim_jobs(kinds=[STRUCTURE_JOB], worker="w") == []
     later = utcnow() + dt.timedelta(minutes=6)
     assert [j.id for j in await repo.claim_jobs(kinds=[STRUCTURE_JOB], worker="w", now=later)] == [job.id]
+
+
+async def test_on_sqlite_intake_commits_are_synced_and_other_commits_are_not(
+    repo: SqlRepository, world: World
+) -> None:
+    """WAL at synchronous=NORMAL (a commit survives the process's death, not a power loss) for the
+    ordinary writes; storing an event before its ack commits at FULL (an fsync), so an acked event
+    survives a power loss too."""
+    import pytest
+    from sqlalchemy import event
+
+    if repo.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's safety level")
+    said: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.startswith(("PRAGMA synchronous", "BEGIN")):
+            said.append(statement)
+
+    event.listen(repo.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        assert await _accept(repo, world.workspace.id, "EvSync")
+        intake = list(said)
+        said.clear()
+        await repo.claim_event(world.workspace.id, "EvOther")
+        ordinary = list(said)
+    finally:
+        event.remove(repo.engine.sync_engine, "before_cursor_execute", record)
+    assert intake[-2:] == ["PRAGMA synchronous = FULL", "BEGIN IMMEDIATE"]
+    assert ordinary[-1] == "BEGIN IMMEDIATE" and "PRAGMA synchronous = FULL" not in ordinary
+    async with repo.engine.connect() as connection:
+        from sqlalchemy import text
+
+        assert (await connection.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
