@@ -41,6 +41,8 @@ COCO = str(Path(sys.executable).with_name("coco"))
 SECRET = "bench-signing-secret"
 TEAM = "TBENCH"
 DRAIN_TIMEOUT_S = 600.0
+# (sent at, seconds into its burst; latency) of every request: ``--timeline`` prints the slow ones.
+TIMELINE: list[tuple[float, float]] = []
 
 
 
@@ -137,6 +139,7 @@ async def _burst(url: str, events: list[dict[str, Any]], *, concurrency: int, se
 
     latencies: list[float] = []
     failures = 0
+    began = time.perf_counter()
     gate = asyncio.Semaphore(concurrency)
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
 
@@ -148,6 +151,7 @@ async def _burst(url: str, events: list[dict[str, Any]], *, concurrency: int, se
                 async with session.post(url, data=body, headers=_signed(body, secret=secret, retry=retry)) as reply:
                     await reply.read()
                     latencies.append(time.perf_counter() - started)
+                    TIMELINE.append((started - began, latencies[-1]))
                     if reply.status != 200:
                         failures += 1
 
@@ -167,6 +171,7 @@ async def main() -> int:
     parser.add_argument("--concurrency", type=int, default=25)
     parser.add_argument("--users", type=int, default=50, help="distinct people (and DM channels) sending")
     parser.add_argument("--retries", type=int, default=50, help="events re-sent as Slack retries")
+    parser.add_argument("--timeline", action="store_true", help="print when the slowest acks of the burst were sent")
     parser.add_argument("--idle", type=int, default=30,
                         help="events sent one at a time before the burst, each after the last one's reply")
     parser.add_argument("--target", help="URL of a running server's /slack/events (default: spawn one)")
@@ -214,9 +219,13 @@ async def main() -> int:
                     and time.perf_counter() - waited < 30:
                 await asyncio.sleep(0.05)
             await asyncio.sleep(0.2)
+        TIMELINE.clear()
         started = time.perf_counter()
         latencies, failures = await _burst(url, events, concurrency=args.concurrency, secret=secret)
         burst_s = time.perf_counter() - started
+        if args.timeline:
+            slow = sorted(TIMELINE, key=lambda x: -x[1])[:15]
+            print("slowest acks (sent at s, took ms):", ", ".join(f"{t:.2f}:{d * 1000:.0f}" for t, d in slow))
         retry_latencies, retry_failures = await _burst(url, events[: args.retries], concurrency=args.concurrency,
                                                        secret=secret, retry=1)
 

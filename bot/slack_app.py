@@ -46,7 +46,7 @@ from bot.messages import (
     InboundMessage,
     Reply,
 )
-from bot.runtime import Posted, Runtime, stop_on_signals
+from bot.runtime import Posted, Runtime, freeze_startup_heap, stop_on_signals
 from bot.settings import Settings
 from narrative.redact import redact_at_door, removed_sentence
 
@@ -609,6 +609,7 @@ async def serve_slack(settings: Settings, *, port: int, host: str = "0.0.0.0",
     bot = build_slack_app(settings)
     await bot.start()
     await bot.warm_up()
+    freeze_startup_heap()  # after the warm-up: its imports are start-up's too
     stop = stop_on_signals()
     try:
         if socket_mode:
