@@ -171,6 +171,7 @@ async def main() -> int:
     parser.add_argument("--concurrency", type=int, default=25)
     parser.add_argument("--users", type=int, default=50, help="distinct people (and DM channels) sending")
     parser.add_argument("--retries", type=int, default=50, help="events re-sent as Slack retries")
+    parser.add_argument("--acks-only", action="store_true", help="measure the acks, not the work after them")
     parser.add_argument("--timeline", action="store_true", help="print when the slowest acks of the burst were sent")
     parser.add_argument("--idle", type=int, default=30,
                         help="events sent one at a time before the burst, each after the last one's reply")
@@ -229,6 +230,11 @@ async def main() -> int:
         retry_latencies, retry_failures = await _burst(url, events[: args.retries], concurrency=args.concurrency,
                                                        secret=secret, retry=1)
 
+        if args.acks_only:
+            print(f"burst acks: p50 {pct(latencies, 0.5) * 1000:.1f} ms, p99 {pct(latencies, 0.99) * 1000:.1f} ms, "
+                  f"max {max(latencies) * 1000:.1f} ms; idle p50 {pct(idle_latencies or [0], 0.5) * 1000:.1f} ms, "
+                  f"p99 {pct(idle_latencies or [0], 0.99) * 1000:.1f} ms; burst {burst_s:.2f} s")
+            return 0
         drain_started = time.perf_counter()
         texts: list[str] = []
         stable_since = time.perf_counter()

@@ -62,7 +62,9 @@ MAX_ATTEMPTS = 5
 # Per claim: how many events or reply jobs one poll takes.
 CLAIM_BATCH = 20
 # Acks first: handling waits until no request has been in intake for QUIET_S, for at most DEFER_MAX_S.
-QUIET_S = 0.02
+# A quarter second: shorter gaps happen inside a burst (the sender is busy too), and each let a
+# handful of conversations start between acks.
+QUIET_S = 0.25
 DEFER_MAX_S = 5.0
 
 

@@ -49,6 +49,18 @@ async def test_concurrent_deliveries_store_exactly_one(
     assert len(stored) == 1
 
 
+async def test_a_burst_with_repeats_is_stored_once_each_in_one_group_commit(repo: SqlRepository, world: World) -> None:
+    """Deliveries arriving together share one transaction; a key repeated inside the burst (a Slack
+    retry racing its original) is stored once and the repeat is told it is a duplicate."""
+    ws = world.workspace.id
+    keys = [f"EvBurst{n % 7}" for n in range(20)]
+    stored = await asyncio.gather(*(_accept(repo, ws, key) for key in keys))
+    assert sum(stored) == 7
+    assert {key for key, new in zip(keys, stored, strict=True) if new} == set(keys)
+    again = await asyncio.gather(*(_accept(repo, ws, key) for key in keys[:7]))
+    assert not any(again)
+
+
 async def test_a_dead_workers_events_are_claimed_once_by_the_live_ones(
     repo: SqlRepository, other_repo: SqlRepository, world: World
 ) -> None:
