@@ -303,7 +303,7 @@ def _tally(entries: list[tuple[str, str]], fake: FakeSlack, acked: set[str], out
 
 async def run(*, postgres: str, events: int, concurrency: int, retries: int, replicas: int = 2, people: int = 50,
               kill: bool = True, digest_lead: float = 30.0, settle: float = 600.0, work: Path | None = None,
-              keep: bool = False) -> Outcome:
+              keep: bool = False, progress: bool = False) -> Outcome:
     """The whole scenario (see the module's docstring); what it measured."""
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("DO_NOT_TRACK", "true")
@@ -339,9 +339,17 @@ async def run(*, postgres: str, events: int, concurrency: int, retries: int, rep
         acked = await _burst(ports, procs, dms, concurrency=concurrency, retries=retries, kill=kill,
                              outcome=outcome)
         outcome.acked = len(acked)
+        if progress:
+            print(f"  burst done: acked {len(acked)}; replica 0 killed {outcome.killed_at_s:.1f} s in", flush=True)
         burst_done = time.monotonic()
+        said = burst_done
         while True:
             _tally(await _entries(database), fake, acked, outcome)
+            if progress and time.monotonic() - said >= 30:
+                said = time.monotonic()
+                print(f"  +{said - burst_done:.0f} s: stored {outcome.stored}, structured {outcome.structured}, "
+                      f"replied once {outcome.replied_once}, twice {outcome.replied_twice}, digest "
+                      f"{outcome.digest_posts}", flush=True)
             done = (outcome.structured == len(acked) and outcome.replied_never == 0
                     and (outcome.digest_posts >= 1 or dt.datetime.now(dt.UTC) > due + dt.timedelta(seconds=settle)))
             if done or time.monotonic() - burst_done > settle:
@@ -386,7 +394,7 @@ def main() -> int:
     outcome = asyncio.run(run(postgres=args.postgres, events=args.events, concurrency=args.concurrency,
                               retries=args.retries, replicas=args.replicas, people=args.people,
                               kill=not args.no_kill, digest_lead=args.digest_lead, settle=args.settle,
-                              keep=args.keep))
+                              keep=args.keep, progress=True))
     print(f"{args.replicas} replicas of `coco serve slack` on one PostgreSQL; {os.cpu_count()} CPUs; "
           f"concurrency {args.concurrency}")
     for line in outcome.lines():
