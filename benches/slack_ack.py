@@ -233,7 +233,8 @@ async def main() -> int:
         if args.acks_only:
             print(f"burst acks: p50 {pct(latencies, 0.5) * 1000:.1f} ms, p99 {pct(latencies, 0.99) * 1000:.1f} ms, "
                   f"max {max(latencies) * 1000:.1f} ms; idle p50 {pct(idle_latencies or [0], 0.5) * 1000:.1f} ms, "
-                  f"p99 {pct(idle_latencies or [0], 0.99) * 1000:.1f} ms; burst {burst_s:.2f} s")
+                  f"p99 {pct(idle_latencies or [0], 0.99) * 1000:.1f} ms; burst {burst_s:.2f} s; server peak RSS "
+                  f"so far {peak_rss_mb(server.pid) if server else 0:.0f} MB")
             return 0
         drain_started = time.perf_counter()
         texts: list[str] = []
