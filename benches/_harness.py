@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 
 def free_port() -> int:
@@ -60,3 +61,33 @@ async def wait_healthy(url: str, server: subprocess.Popen[bytes], *, what: str) 
                 pass
             await asyncio.sleep(0.2)
     raise SystemExit(f"{what} did not become healthy within 60 s")
+
+
+class ThreadedFake:
+    """A fake server (``start()``/``close()`` coroutines, such as the project's fake Slack) on its own
+    event loop in a thread, so a bench can drive processes and block meanwhile."""
+
+    def __init__(self, fake: Any) -> None:
+        import threading
+
+        self.fake = fake
+        self.loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_until_complete(self.fake.start())
+        self._ready.set()
+        self.loop.run_forever()
+
+    def start(self) -> Any:
+        self._thread.start()
+        if not self._ready.wait(timeout=30):
+            raise SystemExit("the fake server did not start")
+        return self.fake
+
+    def close(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.fake.close(), self.loop).result(timeout=30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=30)

@@ -83,8 +83,12 @@ class DigestSchedule:
     def describe(self) -> str:
         return f"{WEEKDAYS[self.weekday].capitalize()}s at {self.at:%H:%M} ({self.timezone})"
 
-    def as_setting(self, *, channel: str) -> dict[str, Any]:
-        return {"weekday": self.weekday, "at": f"{self.at:%H:%M}", "timezone": self.timezone, "channel": channel}
+    def as_setting(self, *, channel: str, by: str = "") -> dict[str, Any]:
+        setting: dict[str, Any] = {"weekday": self.weekday, "at": f"{self.at:%H:%M}", "timezone": self.timezone,
+                                   "channel": channel}
+        if by:
+            setting["by"] = by  # who to tell when the channel refuses the digest
+        return setting
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -238,7 +242,7 @@ async def _enqueue(
 
 
 async def set_schedule(
-    narrator: Narrator, *, project: ProjectRecord, channel: str, schedule: DigestSchedule
+    narrator: Narrator, *, project: ProjectRecord, channel: str, schedule: DigestSchedule, by: str = ""
 ) -> dt.datetime:
     """Store the project's schedule and queue its next occurrence; returns when that is (UTC).
 
@@ -249,7 +253,7 @@ async def set_schedule(
         raise UserInputError("Say which channel the digest goes to.")
     due = next_due(schedule, after=narrator.clock())
     await _enqueue(narrator, project_id=project.id, channel=channel, due=due)
-    await narrator.update_project_settings(project, {SETTINGS_KEY: schedule.as_setting(channel=channel)})
+    await narrator.update_project_settings(project, {SETTINGS_KEY: schedule.as_setting(channel=channel, by=by)})
     log.info("digest of %s scheduled %s to %s; next %s", project.name, schedule.describe(), channel, due.isoformat())
     return due
 
@@ -330,8 +334,11 @@ async def _run_job(narrator: Narrator, poster: DigestPoster, job: JobRecord, *, 
     try:
         await poster.post_digest(workspace_id=narrator.workspace_id, channel=channel, digest=digest, chart_png=chart)
     except DigestNotPostedError as error:
-        return await _post_again_later(narrator, job, project=project, channel=channel, due=due,
-                                       generation=generation, reason=error.user_message, now=now)
+        outcome = await _post_again_later(narrator, job, project=project, channel=channel, due=due,
+                                          generation=generation, reason=error.user_message, now=now)
+        await _tell_scheduler(narrator, poster, project=project, reason=error.user_message,
+                              gave_up=outcome.startswith("gave up"), generation=generation)
+        return outcome
     except Exception as error:
         # Perhaps half-posted (the text went out, the chart did not): never risk a second copy.
         log.exception("posting the digest of %s to %s failed; not retried", project.name, channel)
@@ -368,6 +375,27 @@ async def _post_again_later(
     await _enqueue(narrator, project_id=project.id, channel=channel, due=due,
                    generation=generation + 1, run_after=now + RETRY_DELAY)
     return f"retry later: digest of {project.name} to {channel} due {due.isoformat()} was not posted ({reason})"
+
+
+async def _tell_scheduler(narrator: Narrator, poster: DigestPoster, *, project: ProjectRecord, reason: str,
+                          gave_up: bool, generation: int) -> None:
+    """The channel refused the digest (COCO is not in it, say): nobody there sees anything, so the
+    person who scheduled it is told privately, at the first refusal and when COCO gives up."""
+    value = project.settings.get(SETTINGS_KEY)
+    by = str(value.get("by") or "") if isinstance(value, dict) else ""
+    # A poster that can tell a person privately has ``tell(workspace_id=, user=, text=)`` (the chat
+    # runtimes); the CLI's terminal poster has no one to tell.
+    tell = getattr(poster, "tell", None)
+    if not by or tell is None or not (generation == 0 or gave_up):
+        return
+    minutes = int(RETRY_DELAY.total_seconds() // 60)
+    then = ("I gave up on this week's digest." if gave_up
+            else f"I will try again in {minutes} minutes, {MAX_POST_GENERATIONS - 1} more times.")
+    text = f"The weekly digest of {project.name} could not be posted: {reason} {then}"
+    try:
+        await tell(workspace_id=narrator.workspace_id, user=by, text=text)
+    except Exception:  # telling is a courtesy; the digest job's outcome stands
+        log.exception("could not tell %s that the digest of %s was refused", by, project.name)
 
 
 async def _chart_or_none(digest: Digest) -> bytes | None:

@@ -27,10 +27,15 @@ from core.errors import CocoError, StorageError
 from storage.repository import SqlRepository
 from storage.schema_version import HEAD_REVISION, VERSION_TABLE
 from storage.sql.base import SQLITE_BEGIN
+from storage.sql.inbox import SQLITE_DURABLE
 
 # Seconds a SQLite writer waits for another process's write lock before giving up. Writes are short
 # (one entry, one claim), so a long wait only ever happens behind a big run sync.
 SQLITE_BUSY_TIMEOUT_S = 30
+
+# The SQLite safety level a pooled connection has now (its ``info``), so the begin hook changes it only
+# when a transaction needs another.
+_SYNC_INFO = "coco_sqlite_synchronous"
 
 # Key of the PostgreSQL advisory lock held while migrating ("cocomigr" in ASCII).
 MIGRATION_LOCK_KEY = int.from_bytes(b"cocomigr", "big")
@@ -148,6 +153,13 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
             # WAL: readers never block the writer and vice versa, across processes (bot + CLI).
             cursor.execute("PRAGMA journal_mode = WAL")
+            # In WAL mode NORMAL syncs at checkpoints, not at every commit: a commit survives the
+            # process's death (kill -9), and the database stays sound through a power loss, which may
+            # undo the last commits. FULL (an fsync per commit, ~4 ms here, under the write lock)
+            # is kept for what must survive a power loss too: storing an inbound event before its ack
+            # (``SQLITE_DURABLE``, see the begin hook); its sync also hardens every commit before it.
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            _record.info[_SYNC_INFO] = "NORMAL"
             # SQLite leaves foreign keys off unless asked, per connection.
             cursor.execute("PRAGMA foreign_keys = ON")
         finally:
@@ -155,9 +167,16 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
+        options = connection.get_execution_options()
+        # The safety level cannot change inside a transaction: set it before BEGIN, only when it
+        # differs from the connection's (each PRAGMA is one more trip to the driver's thread).
+        sync = "FULL" if options.get(SQLITE_DURABLE) else "NORMAL"
+        if connection.info.get(_SYNC_INFO) != sync:
+            connection.exec_driver_sql(f"PRAGMA synchronous = {sync}")
+            connection.info[_SYNC_INFO] = sync
         # Writers start IMMEDIATE: they take the write lock up front (waiting up to the busy
         # timeout), instead of failing with SQLITE_BUSY when upgrading a read to a write.
-        mode = connection.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
+        mode = options.get(SQLITE_BEGIN, "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 

@@ -181,7 +181,8 @@ async def digest_schedule(ctx: Context, args: CommandArgs) -> list[Reply]:
 
     project = await ctx.project_for(args.person)
     schedule = parse_schedule(args["when"], timezone=await workspace_timezone(ctx.narrator))
-    due = await set_schedule(ctx.narrator, project=project, channel=ctx.msg.channel_id, schedule=schedule)
+    due = await set_schedule(ctx.narrator, project=project, channel=ctx.msg.channel_id, schedule=schedule,
+                             by=ctx.msg.user_id)
     return [Reply(kind="notice", target="channel", project=project.name,
                   text=f"The weekly digest of {project.name} will be posted here {schedule.describe()}; "
                        f"next on {due:%a %Y-%m-%d %H:%M} UTC.")]

@@ -18,7 +18,7 @@ from core.errors import EmptyTextError, StorageError, UserInputError
 from storage.origin import ENTRY_ORIGIN
 from storage.records import EntryRecord, EntrySource, EntryStatus, EntryStructure, utcnow
 from storage.sql.base import MAX_ERROR_CHARS, SqlStore, decode_token, encode_token, new_id, utc
-from storage.tables import EntryRow, JobRow
+from storage.tables import EntryRow, JobRow, ProcessedEventRow
 
 # The job that finishes a pending entry (``narrative.service.STRUCTURE_JOB``; a test holds them
 # equal). ``add_entry`` queues it with the entry, in one transaction, so no pending entry is ever
@@ -200,8 +200,20 @@ class SqlEntryStore(SqlStore):
             raise EmptyTextError("correction")
         if "\x00" in addition:
             raise UserInputError("The text contains a NUL character (\\x00), which cannot be stored.")
+        origin = ENTRY_ORIGIN.get()
         async with self._session(write=True) as session:
             row = await self._require_entry(session, workspace_id, entry_id)
+            if origin is not None:
+                # A replayed inbound (its first worker died after appending a correction or an edit) must not
+                # append again: the event is marked in the transaction that appends, so one append wins.
+                marked = await session.exec(
+                    self._insert(ProcessedEventRow)
+                    .values(id=new_id(), workspace_id=workspace_id, event_key=f"appended:{origin}:{entry_id}",
+                            created_at=utcnow())
+                    .on_conflict_do_nothing(index_elements=["workspace_id", "event_key"])
+                )
+                if marked.rowcount == 0:
+                    return _entry_record(row)
             row.raw_text = row.raw_text + addition
             row.status = "pending"
             row.updated_at = utcnow()

@@ -15,17 +15,27 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Sequence
+import functools
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, or_, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.errors import StorageError
 from storage.records import InboxRecord, JobRecord, utcnow
-from storage.sql.base import MAX_ERROR_CHARS, SqlStore, new_id, utc
+from storage.sql.base import MAX_ERROR_CHARS, SQLITE_BEGIN, SqlStore, new_id, utc
+from storage.sql.base import _describe as describe_failure
 from storage.tables import JobRow, ProcessedEventRow, table_of
 
 _Inbox = ProcessedEventRow
+
+# Execution option read by the SQLite "begin" hook in ``storage.db``: this transaction's commit must
+# survive a power loss (``PRAGMA synchronous = FULL``; other transactions run at NORMAL).
+SQLITE_DURABLE = "coco_sqlite_durable"
 
 
 def _record(row: ProcessedEventRow) -> InboxRecord:
@@ -64,6 +74,20 @@ class _GroupCommit:
                     waiter.set_result(new)
 
 
+@functools.cache
+def _intake_statement(sqlite: bool) -> Any:
+    """``INSERT ... ON CONFLICT (workspace_id, event_key) DO NOTHING RETURNING id`` for the dialect."""
+    table = table_of(_Inbox)
+    if sqlite:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=["workspace_id", "event_key"]) \
+            .returning(table.c.id)
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    return pg_insert(table).on_conflict_do_nothing(index_elements=["workspace_id", "event_key"]).returning(table.c.id)
+
+
 class SqlInbox(SqlStore):
     async def accept_event(
         self,
@@ -98,17 +122,34 @@ class SqlInbox(SqlStore):
 
     async def _insert_events(self, batch: Sequence[dict[str, Any]]) -> list[bool]:
         """Insert a batch of inbound events in one transaction; per event, whether it was new."""
-        # One multi-row statement: every round trip to SQLite's thread waits for the GIL while an
-        # engine structures an entry in another thread, so statements, not rows, cost the time.
-        # RETURNING names the rows that were new (SQLite 3.35+, PostgreSQL).
-        async with self._session(write=True, urgent=True) as session:  # acks are waiting for it
-            result = await session.exec(
-                self._insert(_Inbox).values(list(batch))
-                .on_conflict_do_nothing(index_elements=["workspace_id", "event_key"])
-                .returning(table_of(_Inbox).c.id)
-            )
+        # One statement, executed for many rows: SQLAlchemy sends it as multi-row VALUES batches
+        # ("insertmanyvalues"), so every round trip to SQLite's thread (each waits for the GIL while
+        # an engine structures an entry in another thread) carries a burst. The statement is the same
+        # whatever the batch's size, so it is compiled once: ``.values(rows)`` compiled a new one per
+        # size, and compiling was a seventh of an ack's time in a burst. RETURNING names the rows
+        # that were new (SQLite 3.35+, PostgreSQL).
+        statement = _intake_statement(self._sqlite)
+        async with self._intake_transaction() as session:  # acks are waiting for it
+            result = await session.execute(statement, list(batch))
             new = {str(row_id) for row_id in result.scalars().all()}
         return [values["id"] in new for values in batch]
+
+    @asynccontextmanager
+    async def _intake_transaction(self) -> AsyncIterator[AsyncSession]:
+        """The write transaction of intake: first through this process's write gate, and on SQLite
+        synced to disk at commit (``SQLITE_DURABLE``): an acked event survives a power loss too."""
+        if not self._sqlite:
+            async with self._session(write=True) as session:
+                yield session
+            return
+        async with self._write_gate.hold(urgent=True):
+            try:
+                async with AsyncSession(self._engine, expire_on_commit=False) as session:
+                    await session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE", SQLITE_DURABLE: True})
+                    yield session
+                    await session.commit()
+            except (SQLAlchemyError, OSError) as exc:
+                raise StorageError(describe_failure(exc)) from exc
 
     async def claim_inbound(
         self,

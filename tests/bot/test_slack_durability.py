@@ -323,3 +323,30 @@ def test_sigterm_is_bounded_while_the_tracker_hangs(bot: Bot, slack_fake: FakeSl
     bot.rows("UPDATE coco_project SET tracker_uri = ?, tracker_kind = ?, experiment_names = ?", *original)
     bot.start()
     _assert_all_there(bot, slack_fake, events)
+
+
+async def test_a_digest_its_channel_refuses_is_told_to_whoever_scheduled_it(slack: Any) -> None:
+    """COCO scheduled in #C1, then removed from it (no chat:write.public): the digest cannot go there,
+    and the person who scheduled it hears so privately, once, not at every retry."""
+    import datetime as dt
+    import urllib.parse
+
+    from tests.bot.slack_fake import command_form
+
+    form = command_form(text="digest schedule mon 09:00", fake=slack.fake, channel="C1", user="U2")
+    body = urllib.parse.urlencode(form).encode()
+    async with slack.client.post("/slack/events", data=body, headers=signed_headers(
+            body, content_type="application/x-www-form-urlencoded")) as answered:
+        assert answered.status == 200
+    await slack.bot.drain()
+    assert "Mondays at 09:00" in slack.fake.posts()[-1].args["text"]
+    slack.fake.absent.add("C1")
+    before = len(slack.fake.posts())
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=8)
+    await slack.bot.runtime.run_digests(now=later)
+    said = [p.args for p in slack.fake.posts()[before:]]
+    assert [p["channel"] for p in said] == ["C1", "U2"]  # refused in the channel, then told in the DM
+    assert "could not be posted" in said[1]["text"] and "/invite @COCO" in said[1]["text"]
+    # the retry five minutes later is refused again: no second message to the person
+    await slack.bot.runtime.run_digests(now=later + dt.timedelta(minutes=6))
+    assert [p.args["channel"] for p in slack.fake.posts()[before:]] == ["C1", "U2", "C1"]

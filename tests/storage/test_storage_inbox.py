@@ -49,6 +49,18 @@ async def test_concurrent_deliveries_store_exactly_one(
     assert len(stored) == 1
 
 
+async def test_a_burst_with_repeats_is_stored_once_each_in_one_group_commit(repo: SqlRepository, world: World) -> None:
+    """Deliveries arriving together share one transaction; a key repeated inside the burst (a Slack
+    retry racing its original) is stored once and the repeat is told it is a duplicate."""
+    ws = world.workspace.id
+    keys = [f"EvBurst{n % 7}" for n in range(20)]
+    stored = await asyncio.gather(*(_accept(repo, ws, key) for key in keys))
+    assert sum(stored) == 7
+    assert {key for key, new in zip(keys, stored, strict=True) if new} == set(keys)
+    again = await asyncio.gather(*(_accept(repo, ws, key) for key in keys[:7]))
+    assert not any(again)
+
+
 async def test_a_dead_workers_events_are_claimed_once_by_the_live_ones(
     repo: SqlRepository, other_repo: SqlRepository, world: World
 ) -> None:
@@ -128,6 +140,34 @@ async def test_an_entry_of_a_replayed_event_is_found_not_added(repo: SqlReposito
     assert len(entries) == 2
 
 
+async def test_a_correction_of_a_replayed_event_is_appended_once(
+    repo: SqlRepository, other_repo: SqlRepository, world: World
+) -> None:
+    """A correction (or an edit) half-handled when its worker died is handled again by another: the
+    text it appended the first time must not be appended a second time, even when both race."""
+    ws, project = world.workspace.id, world.project.id
+    entry = await repo.add_entry(ws, project_id=project, author="ana", at=utcnow(), raw_text="lr 1e-3", source="dm")
+    token = ENTRY_ORIGIN.set("inbox-row-7")
+    try:
+        first = await repo.append_entry_text(ws, entry.id, "\n\n[correction] lr was 1e-4")
+        again = await repo.append_entry_text(ws, entry.id, "\n\n[correction] lr was 1e-4")
+        racing = await asyncio.gather(*(r_.append_entry_text(ws, entry.id, "\n\n[correction] lr was 1e-4")
+                                        for r_ in (repo, other_repo)))
+    finally:
+        ENTRY_ORIGIN.reset(token)
+    assert first.raw_text == again.raw_text == "lr 1e-3\n\n[correction] lr was 1e-4"
+    assert all(r_.raw_text == first.raw_text for r_ in racing)
+    # another event's correction is appended; and without an origin (the CLI) every call appends
+    token = ENTRY_ORIGIN.set("inbox-row-8")
+    try:
+        second = await repo.append_entry_text(ws, entry.id, "\n\n[correction] seed 7")
+    finally:
+        ENTRY_ORIGIN.reset(token)
+    assert second.raw_text.endswith("lr was 1e-4\n\n[correction] seed 7")
+    plain = await repo.append_entry_text(ws, entry.id, " and more")
+    assert (await repo.get_entry(ws, entry.id)).raw_text == plain.raw_text == second.raw_text + " and more"
+
+
 async def test_every_pending_entry_has_the_job_that_finishes_it(repo: SqlRepository, world: World) -> None:
     assert PENDING_ENTRY_JOB == STRUCTURE_JOB
     ws, project = world.workspace.id, world.project.id
@@ -138,3 +178,37 @@ async def test_every_pending_entry_has_the_job_that_finishes_it(repo: SqlReposit
     assert await repo.claim_jobs(kinds=[STRUCTURE_JOB], worker="w") == []
     later = utcnow() + dt.timedelta(minutes=6)
     assert [j.id for j in await repo.claim_jobs(kinds=[STRUCTURE_JOB], worker="w", now=later)] == [job.id]
+
+
+async def test_on_sqlite_intake_commits_are_synced_and_other_commits_are_not(
+    repo: SqlRepository, world: World
+) -> None:
+    """WAL at synchronous=NORMAL (a commit survives the process's death, not a power loss) for the
+    ordinary writes; storing an event before its ack commits at FULL (an fsync), so an acked event
+    survives a power loss too."""
+    import pytest
+    from sqlalchemy import event
+
+    if repo.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's safety level")
+    said: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.startswith(("PRAGMA synchronous", "BEGIN")):
+            said.append(statement)
+
+    event.listen(repo.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        assert await _accept(repo, world.workspace.id, "EvSync")
+        intake = list(said)
+        said.clear()
+        await repo.claim_event(world.workspace.id, "EvOther")
+        ordinary = list(said)
+    finally:
+        event.remove(repo.engine.sync_engine, "before_cursor_execute", record)
+    assert intake[-2:] == ["PRAGMA synchronous = FULL", "BEGIN IMMEDIATE"]
+    assert ordinary[-1] == "BEGIN IMMEDIATE" and "PRAGMA synchronous = FULL" not in ordinary
+    async with repo.engine.connect() as connection:
+        from sqlalchemy import text
+
+        assert (await connection.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
