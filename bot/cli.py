@@ -191,7 +191,7 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
         from bot.teams.app import serve_teams
 
         return await serve_teams(settings, port=args.port, host=args.host)
-    from bot.slack_app import serve_slack
+    from bot.slack_serve import serve_slack
 
     def ready(where: str) -> None:
         sys.stderr.write(f"coco: serving Slack ({where})\n")

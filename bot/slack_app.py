@@ -31,14 +31,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from bot.inbox import Owed
-from bot.logs import install_token_redactor
 from bot.messages import (
     ActionPayload,
     FormSubmission,
@@ -46,7 +44,7 @@ from bot.messages import (
     InboundMessage,
     Reply,
 )
-from bot.runtime import Posted, Runtime, freeze_startup_heap, stop_on_signals
+from bot.runtime import Posted, Runtime
 from bot.settings import Settings
 from narrative.redact import redact_at_door, removed_sentence
 
@@ -636,65 +634,6 @@ def _ts_time(ts: str) -> dt.datetime | None:
 def build_slack_app(settings: Settings, *, hub: NarratorHub | None = None) -> SlackBot:
     """The Slack bot: ``.app`` is the Bolt ``AsyncApp``; ``start()`` starts its runtime (and opens the store)."""
     return SlackBot(settings, hub=hub)
-
-
-async def serve_slack(settings: Settings, *, port: int, host: str = "0.0.0.0",
-                      ready: Callable[[str], None] | None = None) -> None:
-    """`coco serve slack`: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on ``port``."""
-    from core.errors import UserInputError
-
-    install_token_redactor()
-    # The event loop acks while engines structure entries in threads. An ack now waits for the
-    # database (its driver runs in a thread too), and every hand-over between threads waits for the
-    # GIL: at the default 5 ms switch interval a burst's acks queued behind CPU-bound structuring.
-    # 1 ms hands the GIL over sooner, for a little more switching overhead.
-    sys.setswitchinterval(0.001)
-    from bot.slack_oauth import INSTALL_PATH, oauth_mode
-
-    oauth = oauth_mode(settings)
-    if settings.slack_bot_token is None and not oauth:
-        raise UserInputError("Set SLACK_BOT_TOKEN (the app's xoxb- token) to run the Slack bot, or SLACK_CLIENT_ID "
-                             "and SLACK_CLIENT_SECRET to install it in several workspaces (docs/slack.md).")
-    socket_mode = settings.slack_app_token is not None
-    if not socket_mode and settings.slack_signing_secret is None:
-        raise UserInputError("Set SLACK_SIGNING_SECRET (HTTP mode), or SLACK_APP_TOKEN for Socket Mode.")
-    bot = build_slack_app(settings)
-    await bot.start()
-    await bot.warm_up()
-    freeze_startup_heap()  # after the warm-up: its imports are start-up's too
-    stop = stop_on_signals()
-    try:
-        if socket_mode:
-            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-            app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
-            handler = AsyncSocketModeHandler(bot.app, app_token)
-            await handler.connect_async()
-            log.info("COCO is connected to Slack (Socket Mode)")
-            if ready:
-                ready("socket-mode")
-            await stop.wait()
-            log.info("stopping: closing the Socket Mode connection")
-            await handler.close_async()
-        else:
-            from aiohttp import web
-
-            runner = web.AppRunner(bot.web_app(), access_log=None)
-            await runner.setup()
-            site = web.TCPSite(runner, host=host, port=port)
-            await site.start()
-            log.info("COCO listens for Slack on http://%s:%d%s", host, port, EVENTS_PATH)
-            if oauth:
-                log.info("Slack workspaces install COCO from http://%s:%d%s", host, port, INSTALL_PATH)
-            if ready:
-                ready(f"http://{host}:{port}{EVENTS_PATH}")
-            await stop.wait()
-            log.info("stopping: closing the HTTP listener")
-            await runner.cleanup()
-    finally:
-        log.info("stopping: finishing work in hand")
-        await bot.stop()
-        log.info("stopped")
 
 
 def _tell(reply: Reply, respond_url: str) -> dict[str, str]:
