@@ -1,12 +1,15 @@
 """Recorded answers of the history index, so that making the index faster cannot change what COCO says.
 
-``python -m tests.narrative.index_golden --write`` records, for a set of histories (the check-latency
+``PYTHONHASHSEED=0 python -m tests.narrative.index_golden --write`` records, for a set of histories (the check-latency
 bench's synthetic history at small scale, the hand-made histories of ``test_synthesis`` /
 ``test_checking`` and the project-owned open scenarios under ``tests/scenarios``), a digest of every
 ``check`` / ``answer`` / ``phase`` / ``digest`` / ``next_plan`` output over a fixed set of queries into
 ``tests/narrative/data/index_golden.json``. It was first run on main before the index changed;
 ``test_index_differential`` recomputes the digests and compares. Only digests are stored (no scenario
 text ends up in the repository); ``--dump DIR`` writes the full outputs to compare by hand.
+
+The seed is fixed because some outputs depend on the iteration order of sets of strings (which approach
+a tie goes to), which Python's hash randomisation changes from one process to the next.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import datetime as dt
 import hashlib
 import importlib.util
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -136,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write", action="store_true", help="record the digests into the golden file")
     ap.add_argument("--dump", type=Path, help="write the full outputs here, one JSON file per history")
     args = ap.parse_args(argv)
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        print("run with PYTHONHASHSEED=0 (outputs depend on set order)", file=sys.stderr)
+        return 2
     recorded: dict[str, dict[str, str]] = {}
     for name, make in histories():
         history = make()
