@@ -16,16 +16,28 @@ import math
 import re
 import threading
 from collections import OrderedDict, defaultdict
+from collections.abc import Iterator, KeysView
 
 from adapters.tracker import RUN_ID_MIN_PREFIX
 from narrative import vocab
+from narrative.index_features import (
+    ADOPT,
+    CLOSE,
+    FEATURES_VERSION,
+    LONG,
+    NEG,
+    OPENING,
+    EntryFeatures,
+    FactFeatures,
+    dumps,
+    features_of,
+    intern_set,
+)
 from narrative.param_sigs import EMPTY, ParamSig, Part, RunDoc, family_of, make_sig, model_family
 from narrative.statements import (
     DECIMAL,
     IDEA_LABEL,
     Fact,
-    analyse,
-    fact_modality,
     fmt,
     heading_modality,
     numbers_in,
@@ -45,13 +57,90 @@ __all__ = [
 ]
 
 BAD_STATUS = {"FAILED", "KILLED"}
-_MODEL_CONCEPTS = frozenset(c.id for c in vocab.CONCEPTS if c.kind == "model" and c.weight >= 2.0)
 # "should the primary metric be pr_auc?" asks; it does not decide.
 _MUSING = re.compile(r"\?|\b(?:should|whether|maybe|perhaps|might|open q\w*|thinking (?:about|of))\b", re.I)
 # A word of the text, to look up among the known run ids (a pasted id or prefix is one word).
 _WORD = re.compile(r"\w+")
 _TRAILING_COUNTER = re.compile(r"[-_ .]\d+$")
 _SEED_KEYS = frozenset({"seed", "random_state", "random_seed"})
+
+
+class _Multi:
+    """A multimap from strings to run ids (lists), stored as one id per key until a key has several: 100k
+    runs with unique names or id prefixes would otherwise be 100k one-element lists."""
+
+    __slots__ = ("_d",)
+
+    def __init__(self) -> None:
+        self._d: dict[str, str | list[str]] = {}
+
+    def add(self, key: str, rid: str) -> None:
+        d = self._d
+        got = d.get(key)
+        if got is None:
+            d[key] = rid
+        elif isinstance(got, str):
+            d[key] = [got, rid]
+        else:
+            got.append(rid)
+
+    def get(self, key: str, default: list[str] | tuple[()] = ()) -> list[str]:
+        got = self._d.get(key)
+        if got is None:
+            return list(default)
+        return [got] if isinstance(got, str) else got
+
+    def __getitem__(self, key: str) -> list[str]:
+        return self.get(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._d
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+
+class RunDocs(dict[str, RunDoc]):
+    """Each run's ``RunDoc``, made when first asked for (most are never asked for), then kept.
+
+    ``values()`` goes over every run without keeping what it makes; ``len`` and ``in`` count every run.
+    """
+
+    def __init__(self, index: HistoryIndex) -> None:
+        super().__init__()
+        self._index = index
+
+    def __missing__(self, rid: str) -> RunDoc:
+        doc = self._index._make_doc(rid)
+        self[rid] = doc
+        return doc
+
+    def __contains__(self, rid: object) -> bool:
+        return rid in self._index.run_by_id
+
+    def __len__(self) -> int:
+        return len(self._index.run_by_id)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index.run_by_id)
+
+    def keys(self) -> KeysView[str]:  # type: ignore[override]
+        return self._index.run_by_id.keys()
+
+    def values(self) -> Iterator[RunDoc]:  # type: ignore[override]
+        got, make = dict.get, self._index._make_doc
+        for rid in self._index.run_by_id:
+            doc = got(self, rid)
+            yield doc if doc is not None else make(rid)
+
+    def items(self) -> Iterator[tuple[str, RunDoc]]:  # type: ignore[override]
+        got, make = dict.get, self._index._make_doc
+        for rid in self._index.run_by_id:
+            doc = got(self, rid)
+            yield rid, doc if doc is not None else make(rid)
+
+    def get(self, rid: str, default: RunDoc | None = None) -> RunDoc | None:  # type: ignore[override]
+        return self[rid] if rid in self._index.run_by_id else default
 
 
 class HistoryIndex:
@@ -61,17 +150,25 @@ class HistoryIndex:
         self.entry_by_id = {e.id: e for e in self.entries}
         self.runs: list[RunSnapshot] = sorted(history.runs.values(), key=lambda r: r.start)
         self.run_by_id = {r.run_id: r for r in self.runs}
-        self.prefix: dict[str, list[str]] = defaultdict(list)
-        self.name_to_runs: dict[str, list[str]] = defaultdict(list)
+        self.prefix = _Multi()  # the first RUN_ID_MIN_PREFIX characters of a run id, lowercased -> runs
+        self.name_to_runs = _Multi()  # lowercased run name -> runs
         self.df: dict[str, int] = defaultdict(int)
         self.sigs: list[ParamSig] = []
-        self.run_docs: dict[str, RunDoc] = {}
+        self._sig_of: dict[str, ParamSig] = {}
+        self._sig_by_items: dict[tuple[tuple[str, str], ...], ParamSig] = {}
+        self._name_info: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._name_extra_memo: dict[tuple[str, int], tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
+        # what a run's name adds to its params, for the runs whose name adds anything
+        self._name_extra: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
+        self.run_docs = RunDocs(self)
         # concept / token -> runs and param signatures that carry it (concepts closed under "broader")
         self.concept_sigs: dict[str, list[ParamSig]] = defaultdict(list)
         self.token_sigs: dict[str, list[ParamSig]] = defaultdict(list)
         self.name_token_runs: dict[str, list[str]] = defaultdict(list)
         self.name_concept_runs: dict[str, list[str]] = defaultdict(list)
-        self._index_runs()
+        self._metric_keys: set[str] = set()
+        self._index_runs(self.runs)
+        self.metric_keys = sorted(self._metric_keys)
         self.entry_runs: dict[str, list[str]] = {
             e.id: [rid for rid in e.run_ids if rid in self.run_by_id] for e in self.entries
         }
@@ -80,95 +177,100 @@ class HistoryIndex:
             for rid in rids:
                 self.run_entries[rid].append(eid)
         self.facts: list[Fact] = []
-        self._attr_memo: tuple[str, dict[str, list[str]]] = ("", {})
         self.entry_facts: dict[str, list[Fact]] = defaultdict(list)
-        for e in self.entries:
-            self._add_entry(e)
         self.concept_facts: dict[str, list[int]] = defaultdict(list)
         self.token_facts: dict[str, list[int]] = defaultdict(list)
         # the same over what a fact covers together with its runs' model families (for scoring)
         self.ctx_concept_facts: dict[str, list[int]] = defaultdict(list)
         self.ctx_token_facts: dict[str, list[int]] = defaultdict(list)
-        fam_ctx: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
-        # the model families an entry talks about are the context of each of its sentences ("least squares
-        # loss works better" in an entry about GAN vocoders is about the GAN)
-        entry_models: dict[str, set[str]] = defaultdict(set)
-        for f in self.facts:
-            entry_models[f.entry_id] |= {c for c in f.concepts if c in _MODEL_CONCEPTS}
-        for f in self.facts:
-            for t in f.toks:
-                self.df[t] += 1
-                self.token_facts[t].append(f.idx)
-            own = vocab.cover(frozenset(f.concepts))
-            for c in own:
-                self.concept_facts[c].append(f.idx)
-            ctx_c, ctx_t = set(own), set(f.toks)
-            if entry_models[f.entry_id]:
-                ctx_c |= vocab.cover(frozenset(entry_models[f.entry_id]))
-            for rid in f.run_ids[:4]:
-                fam = self.run_docs[rid].sig.family
-                if fam not in fam_ctx:
-                    fam_ctx[fam] = (vocab.cover(vocab.concept_frozenset(fam)), tokset(fam))
-                ctx_c |= fam_ctx[fam][0]
-                ctx_t |= fam_ctx[fam][1]
-            f.ctx_cover, f.ctx_toks = frozenset(ctx_c), frozenset(ctx_t)
-            for c in f.ctx_cover:
-                self.ctx_concept_facts[c].append(f.idx)
-            for t in f.ctx_toks:
-                self.ctx_token_facts[t].append(f.idx)
+        self._fam_ctx: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._ctx_memo: dict[tuple[frozenset[str], frozenset[str], frozenset[str], tuple[str, ...]],
+                             tuple[frozenset[str], frozenset[str]]] = {}
+        self._features: dict[str, EntryFeatures] = {}
+        self._keys: list[str] = []  # the normalised texts of the entry being added, by fact
+        # entries whose stored features were missing or stale: (entry id, features to store)
+        self.computed_features: list[tuple[str, str]] = []
+        for e in self.entries:
+            self._add_entry(e, self._features_of(e))
         self.n_docs = len(self.facts) + len(self.run_docs) + 1
         self._metric: tuple[str | None, Goal] | None = None
         self._switches: list[tuple[dt.datetime, str, Goal, str, str | None]] | None = None
         self.cache: dict[str, object] = {}
 
-    def _index_runs(self) -> None:
-        sig_by_items: dict[tuple[tuple[str, str], ...], ParamSig] = {}
-        name_info: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
-        metric_keys: set[str] = set()
-        prefix, names, docs, df = self.prefix, self.name_to_runs, self.run_docs, self.df
-        name_concept_runs, name_token_runs = self.name_concept_runs, self.name_token_runs
-        for r in self.runs:
+    def _features_of(self, e: EntryRecord) -> EntryFeatures:
+        feats = features_of(e)
+        if e.features is None or feats.version != FEATURES_VERSION or not e.features.startswith(
+                '{"v":"' + FEATURES_VERSION):
+            self.computed_features.append((e.id, dumps(feats)))
+        self._features[e.id] = feats
+        return feats
+
+    def _index_runs(self, runs: list[RunSnapshot]) -> None:
+        """Signatures, id prefixes, names and what names add, for ``runs`` (in start order)."""
+        sig_by_items, name_info, memo = self._sig_by_items, self._name_info, self._name_extra_memo
+        metric_keys, sig_of, extra_of = self._metric_keys, self._sig_of, self._name_extra
+        prefix_add, names_add = self.prefix.add, self.name_to_runs.add
+        name_concept_runs, name_token_runs, df = self.name_concept_runs, self.name_token_runs, self.df
+        new_sigs: list[ParamSig] = []
+        counts: dict[int, int] = defaultdict(int)
+        for r in runs:
             rid = r.run_id
             metric_keys.update(r.metrics)
-            prefix[rid[:RUN_ID_MIN_PREFIX].lower()].append(rid)
+            prefix_add(rid[:RUN_ID_MIN_PREFIX].lower(), rid)
             items = tuple(r.params.items())  # tracker order; a different order only splits a signature
             sig = sig_by_items.get(items)
             if sig is None:
                 sig = sig_by_items[items] = make_sig(len(self.sigs), items)
                 self.sigs.append(sig)
+                new_sigs.append(sig)
             sig.run_ids.append(rid)
+            counts[sig.sid] += 1
+            sig_of[rid] = sig
             name = r.run_name
             if not name:
-                docs[rid] = RunDoc(r, sig)
                 continue
-            names[name.lower()].append(rid)
+            names_add(name.lower(), rid)
             # "xgboost-123", "bright-fox-42": a trailing counter names no concept nor topic, so the
-            # lookups are shared by every run of the same stem
-            stem_name = _TRAILING_COUNTER.sub("", name)
-            info = name_info.get(stem_name)
-            if info is None:
-                info = name_info[stem_name] = (vocab.concept_frozenset(stem_name), tokset(stem_name))
-            name_c, name_t = info
-            extra_c = name_c - sig.concepts if name_c else EMPTY
-            extra_t = name_t - sig.toks if name_t else EMPTY
-            if not extra_c and not extra_t:
-                docs[rid] = RunDoc(r, sig)
+            # lookups are shared by every run of the same stem (and the same params)
+            stem_name = _TRAILING_COUNTER.sub("", name) if name[-1:].isdigit() else name
+            extra = memo.get((stem_name, sig.sid))
+            if extra is None:
+                info = name_info.get(stem_name)
+                if info is None:
+                    info = name_info[stem_name] = (vocab.concept_frozenset(stem_name), tokset(stem_name))
+                name_c, name_t = info
+                extra_c = name_c - sig.concepts if name_c else EMPTY
+                extra_t = name_t - sig.toks if name_t else EMPTY
+                extra_cover = (vocab.cover(extra_c) - sig.cover) if extra_c else EMPTY
+                extra = memo[(stem_name, sig.sid)] = (extra_c or EMPTY, extra_cover or EMPTY, extra_t or EMPTY)
+            if not extra[0] and not extra[2]:
                 continue
-            extra_cover = (vocab.cover(extra_c) - sig.cover) if extra_c else EMPTY
-            doc = docs[rid] = RunDoc(r, sig, extra_c or EMPTY, extra_cover or EMPTY, extra_t or EMPTY)
-            for c in doc.name_cover:
+            extra_of[rid] = extra
+            for c in extra[1]:
                 name_concept_runs[c].append(rid)
-            for t in doc.name_toks:
+            for t in extra[2]:
                 df[t] += 1
                 name_token_runs[t].append(rid)
-        for sig in self.sigs:
-            n = len(sig.run_ids)
-            for t in sig.toks:
+        for sid, n in counts.items():
+            for t in self.sigs[sid].toks:
                 df[t] += n
+        for sig in new_sigs:
+            for t in sig.toks:
                 self.token_sigs[t].append(sig)
             for c in sig.cover:
                 self.concept_sigs[c].append(sig)
-        self.metric_keys = sorted(metric_keys)
+
+    def _make_doc(self, rid: str) -> RunDoc:
+        extra = self._name_extra.get(rid)
+        if extra is None:
+            return RunDoc(self.run_by_id[rid], self._sig_of[rid])
+        return RunDoc(self.run_by_id[rid], self._sig_of[rid], *extra)
+
+    def _run_concepts(self, rid: str) -> frozenset[str]:
+        """``run_docs[rid].concepts`` without making the doc."""
+        extra = self._name_extra.get(rid)
+        sig = self._sig_of[rid]
+        return sig.concepts | extra[0] if extra is not None and extra[0] else sig.concepts
 
     def runs_with(self, cid: str, limit: int = 10) -> list[str]:
         """The earliest ``limit`` runs whose params (or name) carry the concept, oldest first."""
@@ -183,89 +285,110 @@ class HistoryIndex:
     def idf(self, tok: str) -> float:
         return math.log((self.n_docs + 1) / (self.df.get(tok, 0) + 1)) + 1.0
 
-    def _add_entry(self, e: EntryRecord) -> None:
+    def _add_entry(self, e: EntryRecord, feats: EntryFeatures) -> None:
+        """The entry's facts (sentences, then structured items) from its features, with their runs."""
         linked = self.entry_runs.get(e.id, [])
-        common = (set.intersection(*(set(self.run_docs[r].concepts) for r in linked)) if linked else set())
-        prev_concepts: set[str] = set()
-        prev_para = -1
+        common = set.intersection(*(set(self._run_concepts(r)) for r in linked)) if linked else set()
+        memo: dict[str, list[str]] = {}
+        mine = self.entry_facts[e.id]
+        first = len(self.facts)
         pos = 0
-        for para, sent, scope in scoped_sentences(e.raw_text):
-            f = self._fact(e, sent, "sentence", linked, pos, common=common)
-            f.para = para
-            f.modality = fact_modality(statement_modality(sent), scope, "sentence", bool(f.run_ids), sent)
-            if not (f.concepts - {"seeds"}) and (f.closing or f.negative or f.adopting) and prev_concepts \
-                    and para == prev_para:
-                f.concepts |= prev_concepts  # "dropping it." refers to the previous sentence
-            if f.concepts:
-                prev_concepts, prev_para = set(f.concepts), para
+        items_at = len(feats.facts)
+        for i, ff in enumerate(feats.facts):
+            if ff.kind != "sentence":
+                items_at = i
+                break
+            f = self._fact(e, ff, linked, pos, memo, common)
+            f.para = ff.para
             pos += 1
-        self._ideas_run(self.entry_facts[e.id])
-        s = e.structure
-        if s is None:
-            return
-        # what the person wrote decides: a structured item cannot turn a plan or a "didn't" into something done
-        said_as = {vocab.norm(f.text).strip(" .:;-"): f.modality for f in self.entry_facts[e.id]
-                   if f.kind == "sentence" and f.modality not in ("done", "")}
-        items: list[tuple[str, str, str, list[str]]] = []
-        items += [(h, "hypothesis", "", []) for h in s.hypotheses]
-        items += [(c.text, "conclusion", c.verdict, list(c.run_ids)) for c in s.conclusions]
-        items += [(n, "next_step", "", []) for n in s.next_steps]
-        items += [(q, "question", "", []) for q in s.open_questions]
-        items += [(d.text, "decision", d.kind, list(d.run_ids)) for d in s.decisions]
-        items += [(o, "observation", "", []) for o in s.observations]
-        for text, kind, verdict, rids in items:
-            if not text.strip():
-                continue
-            f = self._fact(e, text, kind, linked, pos, explicit=rids, common=common)
-            f.para = -1
-            f.verdict = verdict
-            f.modality = fact_modality(statement_modality(text), "", kind, bool(f.run_ids))
-            raw = said_as.get(vocab.norm(text).strip(" .:;-"))
-            if raw is None and said_as and len(text) >= 12:
-                low = vocab.norm(text).strip(" .:;-")
-                raw = next((m for sent, m in said_as.items() if low in sent), None)
-            if raw is not None and f.modality in ("done", ""):
-                f.modality = raw
-            if verdict == "did_not_work":
-                f.negative = True
-            pos += 1
+        self._ideas_run(mine)
+        if e.structure is not None and items_at < len(feats.facts):
+            # what the person wrote decides: a structured item cannot turn a plan or a "didn't" into something
+            # done
+            said_as = {self._keys[f.idx - first]: f.modality for f in mine
+                       if f.kind == "sentence" and f.modality not in ("done", "")}
+            for ff in feats.facts[items_at:]:
+                f = self._fact(e, ff, linked, pos, memo, common)
+                f.para = -1
+                f.verdict = ff.verdict
+                raw = said_as.get(ff.key)
+                if raw is None and said_as and ff.flags & LONG:
+                    raw = next((m for sent, m in said_as.items() if ff.key in sent), None)
+                if raw is not None and f.modality in ("done", ""):
+                    f.modality = raw
+                if ff.verdict == "did_not_work":
+                    f.negative = True
+                pos += 1
+        self._keys.clear()
+        self._post(mine, feats.models_cover)
+
+    def _post(self, facts: list[Fact], models_cover: frozenset[str]) -> None:
+        """Postings, document frequencies and each fact's context (its runs' model families)."""
+        df, token_facts, concept_facts = self.df, self.token_facts, self.concept_facts
+        ctx_concept_facts, ctx_token_facts = self.ctx_concept_facts, self.ctx_token_facts
+        fam_ctx, ctx_memo, sig_of = self._fam_ctx, self._ctx_memo, self._sig_of
+        for f in facts:
+            i = f.idx
+            for t in f.toks:
+                df[t] += 1
+                token_facts[t].append(i)
+            own = f.ctx_cover  # the fact's own cover until its context replaces it
+            for c in own:
+                concept_facts[c].append(i)
+            fams = tuple(sig_of[rid].family for rid in f.run_ids[:4])
+            key = (own, f.toks, models_cover, fams)
+            got = ctx_memo.get(key)
+            if got is None:
+                ctx_c, ctx_t = set(own), set(f.toks)
+                ctx_c |= models_cover
+                for fam in fams:
+                    if fam not in fam_ctx:
+                        fam_ctx[fam] = (vocab.cover(vocab.concept_frozenset(fam)), tokset(fam))
+                    ctx_c |= fam_ctx[fam][0]
+                    ctx_t |= fam_ctx[fam][1]
+                got = ctx_memo[key] = (intern_set(frozenset(ctx_c)), intern_set(frozenset(ctx_t)))
+            f.ctx_cover, f.ctx_toks = got
+            for c in got[0]:
+                ctx_concept_facts[c].append(i)
+            for t in got[1]:
+                ctx_token_facts[t].append(i)
 
     @staticmethod
     def _ideas_run(facts: list[Fact]) -> None:
         """"Idea: wider embeddings" heading an experiment block whose result is reported (Idea / Config /
         Result) was run: the label names the experiment's idea, not a plan."""
         reported = {f.para for f in facts if f.modality == "done" and DECIMAL.search(f.text)}
+        if not reported:
+            return
         for f in facts:
             if f.modality == "plan" and f.para in reported and IDEA_LABEL.match(f.text):
                 f.modality = "done"
 
-    def _fact(
-        self, e: EntryRecord, text: str, kind: str, linked: list[str], pos: int, explicit: list[str] | None = None,
-        common: set[str] | None = None,
-    ) -> Fact:
-        cs, ts, (neg, close, adopt, opening) = analyse(text)
-        concepts, toks = set(cs), set(ts)
+    def _fact(self, e: EntryRecord, ff: FactFeatures, linked: list[str], pos: int, memo: dict[str, list[str]],
+              common: set[str]) -> Fact:
+        flags = ff.flags
         f = Fact(
-            idx=len(self.facts), entry_id=e.id, author=e.author, at=e.at, text=text.strip(), kind=kind,
-            concepts=concepts, toks=toks, position=pos, negative=neg, closing=close, adopting=adopt,
-            opening=opening,
+            idx=len(self.facts), entry_id=e.id, author=e.author, at=e.at, text=ff.text, kind=ff.kind,
+            concepts=ff.concepts | ff.inherit if ff.inherit else ff.concepts, toks=ff.toks, position=pos,
+            negative=bool(flags & NEG), closing=bool(flags & CLOSE), adopting=bool(flags & ADOPT),
+            opening=bool(flags & OPENING),
         )
-        rids = [r for r in (explicit or []) if r in self.run_by_id]
+        rids = [r for r in ff.explicit if r in self.run_by_id] if ff.explicit else []
         if not rids:
-            memo = self._attr_memo
-            if memo[0] != e.id:
-                memo = self._attr_memo = (e.id, {})
-            got = memo[1].get(text)
+            got = memo.get(ff.text)
             if got is None:
-                got = memo[1][text] = self.attribute(text, concepts, linked, common)
+                got = memo[ff.text] = self.attribute(ff.text, ff.concepts, linked, common)
             rids = list(got)
         f.run_ids = rids
+        f.modality = ff.mod_runs if rids else ff.mod_none
+        f.ctx_cover = ff.cover  # replaced by the context in ``_post``
+        self._keys.append(ff.key)
         self.facts.append(f)
         self.entry_facts[e.id].append(f)
         return f
 
-    def attribute(self, text: str, concepts: set[str], linked: list[str], common: set[str] | None = None
-                  ) -> list[str]:
+    def attribute(self, text: str, concepts: set[str] | frozenset[str], linked: list[str],
+                  common: set[str] | None = None) -> list[str]:
         """Runs a sentence is about: pasted ids, names, quoted tracker values, distinctive params."""
         low = text.lower()
         strong: list[str] = []
@@ -273,7 +396,7 @@ class HistoryIndex:
             # a known run's id or a prefix of it; a prefix several runs share names each of them
             if len(word) < RUN_ID_MIN_PREFIX:
                 continue
-            for rid in self.prefix.get(word[:RUN_ID_MIN_PREFIX], ()):
+            for rid in self.prefix.get(word[:RUN_ID_MIN_PREFIX]):
                 if rid.lower().startswith(word) and rid not in strong:
                     strong.append(rid)
         for rid in linked:
@@ -286,10 +409,10 @@ class HistoryIndex:
             return []
         nums = numbers_in(text)
         numeric = [rid for rid in linked if any(
-            value_matches(v, n) for v in self.run_by_id[rid].metrics.values() for n in nums)]
+            value_matches(v, n) for v in self.run_by_id[rid].metrics.values() for n in nums)] if nums else []
         if common is None:
-            common = set.intersection(*(set(self.run_docs[r].concepts) for r in linked)) if linked else set()
-        by_concept = [rid for rid in linked if (self.run_docs[rid].concepts - common) & concepts]
+            common = set.intersection(*(set(self._run_concepts(r)) for r in linked)) if linked else set()
+        by_concept = [rid for rid in linked if (self._run_concepts(rid) - common) & concepts]
         if numeric and by_concept:
             both = [r for r in numeric if r in by_concept]
             if both:

@@ -112,6 +112,14 @@ def _queries(history: ProjectHistory) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(plans)), list(dict.fromkeys(questions))
 
 
+def with_stored_features(history: ProjectHistory) -> ProjectHistory:
+    """The same history as a database written by this version returns it: each entry with its features."""
+    from narrative.index_features import features_for_storage
+
+    entries = [e.model_copy(update={"features": features_for_storage(e)}) for e in history.entries]
+    return history.model_copy(update={"entries": entries})
+
+
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
@@ -156,8 +164,12 @@ def main(argv: list[str] | None = None) -> int:
         GOLDEN.parent.mkdir(parents=True, exist_ok=True)
         GOLDEN.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n")
     else:
+        for name, make in histories():  # and read from stored features, as a database hands them over
+            recorded[f"{name} (stored features)"] = digests(with_stored_features(make()))
         old = json.loads(GOLDEN.read_text())
+        old.update({f"{n} (stored features)": d for n, d in list(old.items())})
         bad = [f"{n}:{k}" for n, d in recorded.items() for k, v in d.items() if old.get(n, {}).get(k) != v]
+        bad += [n for n, d in old.items() if n in recorded and set(d) != set(recorded[n])]
         print(f"{len(bad)} outputs differ from the recording", file=sys.stderr)
         return 1 if bad else 0
     return 0
