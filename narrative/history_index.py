@@ -16,22 +16,22 @@ import math
 import re
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterator, KeysView
+from collections.abc import Iterator, KeysView, Sequence
 
 from adapters.tracker import RUN_ID_MIN_PREFIX
 from narrative import vocab
 from narrative.index_features import (
     ADOPT,
     CLOSE,
-    FEATURES_VERSION,
     LONG,
     NEG,
     OPENING,
     EntryFeatures,
     FactFeatures,
+    compute,
     dumps,
-    features_of,
     intern_set,
+    loads,
 )
 from narrative.param_sigs import EMPTY, ParamSig, Part, RunDoc, family_of, make_sig, model_family
 from narrative.statements import (
@@ -186,8 +186,6 @@ class HistoryIndex:
         self._fam_ctx: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self._ctx_memo: dict[tuple[frozenset[str], frozenset[str], frozenset[str], tuple[str, ...]],
                              tuple[frozenset[str], frozenset[str]]] = {}
-        self._features: dict[str, EntryFeatures] = {}
-        self._keys: list[str] = []  # the normalised texts of the entry being added, by fact
         # entries whose stored features were missing or stale: (entry id, features to store)
         self.computed_features: list[tuple[str, str]] = []
         for e in self.entries:
@@ -198,25 +196,32 @@ class HistoryIndex:
         self.cache: dict[str, object] = {}
 
     def _features_of(self, e: EntryRecord) -> EntryFeatures:
-        feats = features_of(e)
-        if e.features is None or feats.version != FEATURES_VERSION or not e.features.startswith(
-                '{"v":"' + FEATURES_VERSION):
+        feats = loads(e.features) if e.features else None
+        if feats is None:
+            feats = compute(e)
             self.computed_features.append((e.id, dumps(feats)))
-        self._features[e.id] = feats
         return feats
 
     def _index_runs(self, runs: list[RunSnapshot]) -> None:
         """Signatures, id prefixes, names and what names add, for ``runs`` (in start order)."""
         sig_by_items, name_info, memo = self._sig_by_items, self._name_info, self._name_extra_memo
         metric_keys, sig_of, extra_of = self._metric_keys, self._sig_of, self._name_extra
-        prefix_add, names_add = self.prefix.add, self.name_to_runs.add
+        prefixes, names = self.prefix._d, self.name_to_runs._d
         name_concept_runs, name_token_runs, df = self.name_concept_runs, self.name_token_runs, self.df
         new_sigs: list[ParamSig] = []
         counts: dict[int, int] = defaultdict(int)
+        n_min = RUN_ID_MIN_PREFIX
         for r in runs:
             rid = r.run_id
             metric_keys.update(r.metrics)
-            prefix_add(rid[:RUN_ID_MIN_PREFIX].lower(), rid)
+            key = rid[:n_min].lower()
+            got = prefixes.get(key)  # the multimap's ``add``, inlined: this loop runs once per run
+            if got is None:
+                prefixes[key] = rid
+            elif isinstance(got, str):
+                prefixes[key] = [got, rid]
+            else:
+                got.append(rid)
             items = tuple(r.params.items())  # tracker order; a different order only splits a signature
             sig = sig_by_items.get(items)
             if sig is None:
@@ -229,10 +234,17 @@ class HistoryIndex:
             name = r.run_name
             if not name:
                 continue
-            names_add(name.lower(), rid)
+            key = name.lower()
+            got = names.get(key)
+            if got is None:
+                names[key] = rid
+            elif isinstance(got, str):
+                names[key] = [got, rid]
+            else:
+                got.append(rid)
             # "xgboost-123", "bright-fox-42": a trailing counter names no concept nor topic, so the
             # lookups are shared by every run of the same stem (and the same params)
-            stem_name = _TRAILING_COUNTER.sub("", name) if name[-1:].isdigit() else name
+            stem_name = _TRAILING_COUNTER.sub("", name) if name[-1].isdigit() else name
             extra = memo.get((stem_name, sig.sid))
             if extra is None:
                 info = name_info.get(stem_name)
@@ -305,21 +317,21 @@ class HistoryIndex:
         if e.structure is not None and items_at < len(feats.facts):
             # what the person wrote decides: a structured item cannot turn a plan or a "didn't" into something
             # done
-            said_as = {self._keys[f.idx - first]: f.modality for f in mine
+            said_as = {feats.facts[f.idx - first].key: f.modality for f in mine
                        if f.kind == "sentence" and f.modality not in ("done", "")}
             for ff in feats.facts[items_at:]:
                 f = self._fact(e, ff, linked, pos, memo, common)
                 f.para = -1
                 f.verdict = ff.verdict
-                raw = said_as.get(ff.key)
+                key = ff.key if said_as else ""
+                raw = said_as.get(key) if said_as else None
                 if raw is None and said_as and ff.flags & LONG:
-                    raw = next((m for sent, m in said_as.items() if ff.key in sent), None)
+                    raw = next((m for sent, m in said_as.items() if key in sent), None)
                 if raw is not None and f.modality in ("done", ""):
                     f.modality = raw
                 if ff.verdict == "did_not_work":
                     f.negative = True
                 pos += 1
-        self._keys.clear()
         self._post(mine, feats.models_cover)
 
     def _post(self, facts: list[Fact], models_cover: frozenset[str]) -> None:
@@ -377,12 +389,12 @@ class HistoryIndex:
         if not rids:
             got = memo.get(ff.text)
             if got is None:
-                got = memo[ff.text] = self.attribute(ff.text, ff.concepts, linked, common)
+                got = memo[ff.text] = self._attribute(ff.text.lower(), ff.words, ff.nums, ff.concepts, linked,
+                                                      common)
             rids = list(got)
         f.run_ids = rids
         f.modality = ff.mod_runs if rids else ff.mod_none
         f.ctx_cover = ff.cover  # replaced by the context in ``_post``
-        self._keys.append(ff.key)
         self.facts.append(f)
         self.entry_facts[e.id].append(f)
         return f
@@ -391,11 +403,14 @@ class HistoryIndex:
                   common: set[str] | None = None) -> list[str]:
         """Runs a sentence is about: pasted ids, names, quoted tracker values, distinctive params."""
         low = text.lower()
+        words = tuple(w for w in _WORD.findall(low) if len(w) >= RUN_ID_MIN_PREFIX)
+        return self._attribute(low, words, numbers_in(text), concepts, linked, common)
+
+    def _attribute(self, low: str, words: Sequence[str], nums: Sequence[tuple[float, int, bool]],
+                   concepts: set[str] | frozenset[str], linked: list[str], common: set[str] | None) -> list[str]:
         strong: list[str] = []
-        for word in _WORD.findall(low):
+        for word in words:
             # a known run's id or a prefix of it; a prefix several runs share names each of them
-            if len(word) < RUN_ID_MIN_PREFIX:
-                continue
             for rid in self.prefix.get(word[:RUN_ID_MIN_PREFIX]):
                 if rid.lower().startswith(word) and rid not in strong:
                     strong.append(rid)
@@ -407,9 +422,9 @@ class HistoryIndex:
             return strong
         if not linked:
             return []
-        nums = numbers_in(text)
+        metrics = self.run_by_id
         numeric = [rid for rid in linked if any(
-            value_matches(v, n) for v in self.run_by_id[rid].metrics.values() for n in nums)] if nums else []
+            value_matches(v, n) for v in metrics[rid].metrics.values() for n in nums)] if nums else []
         if common is None:
             common = set.intersection(*(set(self._run_concepts(r)) for r in linked)) if linked else set()
         by_concept = [rid for rid in linked if (self._run_concepts(rid) - common) & concepts]

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from adapters.tracker import RUN_ID_MIN_PREFIX
 from narrative import vocab
-from narrative.statements import analyse, fact_modality, scoped_sentences, statement_modality
+from narrative.statements import analyse, fact_modality, numbers_in, scoped_sentences, statement_modality
 from storage.records import EntryRecord
 
 _ANALYSIS_MODULES = ("narrative.index_features", "narrative.statements", "narrative.vocab", "narrative.concepts",
@@ -41,6 +43,7 @@ def _version() -> str:
 
 
 FEATURES_VERSION = _version()
+_PREFIX = '{"v":"' + FEATURES_VERSION + '"'
 
 # Flags of a fact, as bits of one int.
 NEG, CLOSE, ADOPT, OPENING = 1, 2, 4, 8
@@ -61,9 +64,16 @@ class FactFeatures:
     cover: frozenset[str]  # of concepts | inherit, closed under "broader"
     mod_runs: str  # the fact's modality if runs are attributed to it
     mod_none: str  # ... and if none are
-    key: str  # the normalised text ("said as" lookups between raw sentences and structured items)
     verdict: str = ""
     explicit: tuple[str, ...] = ()  # run ids the structured item names itself
+    nums: tuple[tuple[float, int, bool], ...] = ()  # the numbers it quotes (``numbers_in``)
+    words: tuple[str, ...] = ()  # its words long enough to be a run id or a prefix of one
+    raw: str = ""  # a structured item as written, when that is not ``text`` (surrounding whitespace)
+
+    @property
+    def key(self) -> str:
+        """The normalised text ("said as" lookups between raw sentences and structured items)."""
+        return text_key(self.raw or self.text)
 
 
 @dataclass(slots=True, frozen=True)
@@ -74,6 +84,9 @@ class EntryFeatures:
 
 
 _INTERN: dict[frozenset[str], frozenset[str]] = {}
+_INTERN_TEXT: dict[str, frozenset[str]] = {}
+_COVER: dict[frozenset[str], frozenset[str]] = {}
+_WORD = re.compile(r"\w+")
 
 
 def intern_set(s: frozenset[str]) -> frozenset[str]:
@@ -86,7 +99,27 @@ def intern_set(s: frozenset[str]) -> frozenset[str]:
     return got
 
 
-def _key(text: str) -> str:
+def _set_text(s: frozenset[str]) -> str:
+    # concept ids and tokens hold no space (tokens are ``[a-z0-9.:+']``)
+    return " ".join(sorted(s))
+
+
+def _text_set(text: str) -> frozenset[str]:
+    """The interned set stored as ``text`` (one dict lookup when it was seen before)."""
+    got = _INTERN_TEXT.get(text)
+    if got is None:
+        if len(_INTERN_TEXT) > 1 << 18:
+            _INTERN_TEXT.clear()
+        got = _INTERN_TEXT[text] = intern_set(frozenset(text.split()))
+    return got
+
+
+def _words(text: str) -> tuple[str, ...]:
+    # the words that may be a run id or a prefix of one
+    return tuple(w for w in _WORD.findall(text.lower()) if len(w) >= RUN_ID_MIN_PREFIX)
+
+
+def text_key(text: str) -> str:
     return vocab.norm(text).strip(" .:;-")
 
 
@@ -108,7 +141,8 @@ def compute(entry: EntryRecord) -> EntryFeatures:
             kind="sentence", text=sent.strip(), para=para, concepts=intern_set(cs), toks=intern_set(ts),
             flags=neg * NEG | close * CLOSE | adopt * ADOPT | opening * OPENING, inherit=intern_set(inherit),
             cover=intern_set(vocab.cover(merged)), mod_runs=fact_modality(said, scope, "sentence", True, sent),
-            mod_none=fact_modality(said, scope, "sentence", False, sent), key=_key(sent.strip()),
+            mod_none=fact_modality(said, scope, "sentence", False, sent),
+            nums=tuple(numbers_in(sent.strip())), words=_words(sent.strip()),
         ))
     s = entry.structure
     if s is not None:
@@ -129,8 +163,9 @@ def compute(entry: EntryRecord) -> EntryFeatures:
                 flags=neg * NEG | close * CLOSE | adopt * ADOPT | opening * OPENING | (len(text) >= 12) * LONG,
                 inherit=frozenset(),
                 cover=intern_set(vocab.cover(cs)), mod_runs=fact_modality(said, "", kind, True),
-                mod_none=fact_modality(said, "", kind, False), key=_key(text), verdict=verdict,
-                explicit=tuple(rids),
+                mod_none=fact_modality(said, "", kind, False), verdict=verdict,
+                raw="" if text == text.strip() else text, explicit=tuple(rids),
+                nums=tuple(numbers_in(text.strip())), words=_words(text.strip()),
             ))
     models: set[str] = set()
     for f in facts:
@@ -140,29 +175,41 @@ def compute(entry: EntryRecord) -> EntryFeatures:
 
 # ------------------------------------------------------------------ the stored form
 def dumps(features: EntryFeatures) -> str:
-    """The compact JSON stored with the entry."""
-    rows = [[f.kind, f.text, f.para, sorted(f.concepts), sorted(f.toks), f.flags, sorted(f.inherit),
-             sorted(f.cover), f.mod_runs, f.mod_none, f.key, f.verdict, list(f.explicit)] for f in features.facts]
-    return json.dumps({"v": features.version, "f": rows, "m": sorted(features.models_cover)},
+    """The compact JSON stored with the entry (sets as space-separated sorted words)."""
+    rows = [[f.kind, f.text, f.para, _set_text(f.concepts), _set_text(f.toks), f.flags, _set_text(f.inherit),
+             f.mod_runs, f.mod_none, f.verdict, list(f.explicit), [list(n) for n in f.nums], list(f.words), f.raw]
+            for f in features.facts]
+    return json.dumps({"v": features.version, "f": rows, "m": _set_text(features.models_cover)},
                       separators=(",", ":"), ensure_ascii=False)
 
 
 def loads(stored: str) -> EntryFeatures | None:
     """Stored features, or None when they are of another analysis version (or unreadable)."""
+    if not stored.startswith(_PREFIX):
+        return None  # another version: not even parsed
     try:
         data = json.loads(stored)
-        if data.get("v") != FEATURES_VERSION:
-            return None
-        facts = tuple(
-            FactFeatures(kind=sys.intern(k), text=t, para=p, concepts=intern_set(frozenset(c)),
-                         toks=intern_set(frozenset(ts)), flags=fl, inherit=intern_set(frozenset(inh)),
-                         cover=intern_set(frozenset(cov)), mod_runs=sys.intern(mr), mod_none=sys.intern(mn), key=key,
-                         verdict=sys.intern(vd), explicit=tuple(ex))
-            for k, t, p, c, ts, fl, inh, cov, mr, mn, key, vd, ex in data["f"]
-        )
-        return EntryFeatures(FEATURES_VERSION, facts, intern_set(frozenset(data["m"])))
+        facts = []
+        for k, t, p, c, ts, fl, inh, mr, mn, vd, ex, nums, words, raw in data["f"]:
+            concepts, inherit = _text_set(c), _text_set(inh)
+            facts.append(FactFeatures(
+                kind=sys.intern(k), text=t, para=p, concepts=concepts, toks=_text_set(ts), flags=fl, inherit=inherit,
+                cover=_cover(concepts | inherit if inherit else concepts), mod_runs=sys.intern(mr),
+                mod_none=sys.intern(mn), verdict=sys.intern(vd), explicit=tuple(ex),
+                nums=tuple((float(v), int(d), bool(pc)) for v, d, pc in nums) if nums else (), words=tuple(words),
+                raw=raw))
+        return EntryFeatures(FEATURES_VERSION, tuple(facts), _text_set(data["m"]))
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def _cover(concepts: frozenset[str]) -> frozenset[str]:
+    got = _COVER.get(concepts)
+    if got is None:
+        if len(_COVER) > 1 << 16:
+            _COVER.clear()
+        got = _COVER[concepts] = intern_set(vocab.cover(concepts))
+    return got
 
 
 def features_for_storage(entry: EntryRecord) -> str:
