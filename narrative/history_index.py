@@ -8,6 +8,7 @@ costly: ``HistoryIndexCache`` keeps the last few by history object (the engine o
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import gc
 import heapq
@@ -172,6 +173,15 @@ class HistoryIndex:
         self.entry_runs: dict[str, list[str]] = {
             e.id: [rid for rid in e.run_ids if rid in self.run_by_id] for e in self.entries
         }
+        # for in-place updates: the entries that link a run not (yet) known, and the entries with a word
+        # that may be a run id's prefix (by its first RUN_ID_MIN_PREFIX characters)
+        self._waiting: dict[str, list[str]] = defaultdict(list)
+        for e in self.entries:
+            if len(self.entry_runs[e.id]) != len(e.run_ids):
+                for rid in e.run_ids:
+                    if rid not in self.run_by_id:
+                        self._waiting[rid].append(e.id)
+        self._word_entries: dict[str, list[str]] = defaultdict(list)
         self.run_entries: dict[str, list[str]] = defaultdict(list)
         for eid, rids in self.entry_runs.items():
             for rid in rids:
@@ -272,6 +282,137 @@ class HistoryIndex:
             for c in sig.cover:
                 self.concept_sigs[c].append(sig)
 
+    # ------------------------------------------------------------------ in-place updates
+    def apply(self, *, runs: Sequence[RunSnapshot] = (), entries: Sequence[EntryRecord] = ()) -> bool:
+        """Take in runs and entries that were added to or changed in ``self.history`` (they are there already),
+        so that the index answers as one built afresh from the history would. False when the change is not
+        one this can do in place (an entry edited or added before the newest, a run added before the newest
+        or whose params, name or start changed): the caller builds a new index then, and this one is spoiled.
+
+        New runs and entries arrive newest last in a live project, which keeps every order the same as a
+        build's: runs by start, entries by time, signatures by first run, facts by entry.
+        """
+        run_by_id = self.run_by_id
+        redo: set[str] = set()
+        fresh: list[RunSnapshot] = []
+        for r in sorted(runs, key=lambda r: r.start):
+            old = run_by_id.get(r.run_id)
+            if old is None:
+                last = fresh[-1] if fresh else (self.runs[-1] if self.runs else None)
+                if last is not None and r.start < last.start:
+                    return False
+                fresh.append(r)
+                continue
+            if old is r:
+                continue
+            if old.params != r.params or old.run_name != r.run_name or old.start != r.start:
+                return False
+            at = bisect.bisect_left(self.runs, r.start, key=lambda x: x.start)
+            while self.runs[at] is not old:
+                at += 1
+            self.runs[at] = r
+            run_by_id[r.run_id] = r
+            dict.pop(self.run_docs, r.run_id, None)
+            self._metric_keys.update(r.metrics)
+            redo.update(self.run_entries.get(r.run_id, ()))  # a value its entries quote may now match
+        if fresh:
+            self.runs += fresh
+            for r in fresh:
+                run_by_id[r.run_id] = r
+            self._index_runs(fresh)
+            for r in fresh:
+                for eid in self._waiting.pop(r.run_id, ()):
+                    redo.add(eid)  # an entry that links it before it was synced
+                low = r.run_id.lower()
+                for eid in self._word_entries.get(low[:RUN_ID_MIN_PREFIX], ()):
+                    redo.add(eid)  # may paste its id (checked again when the entry is read again)
+        self.metric_keys = sorted(self._metric_keys)
+        for e in sorted(entries, key=lambda e: e.at):
+            known = self.entry_by_id.get(e.id)
+            if known is not None:
+                if known is e:
+                    continue
+                if self.entries[-1].id != e.id or (len(self.entries) > 1 and e.at < self.entries[-2].at):
+                    return False
+                self._drop_last_entry()
+            elif self.entries and e.at < self.entries[-1].at:
+                return False
+            self.entries.append(e)
+            self.entry_by_id[e.id] = e
+            self.entry_runs[e.id] = [rid for rid in e.run_ids if rid in run_by_id]
+            for rid in e.run_ids:
+                if rid in run_by_id:
+                    self.run_entries[rid].append(e.id)
+                else:
+                    self._waiting[rid].append(e.id)
+            self._add_entry(e, self._features_of(e))
+            redo.discard(e.id)
+        for eid in sorted(redo, key=self._entry_position):
+            self._redo_entry(eid)
+        self.n_docs = len(self.facts) + len(self.run_docs) + 1
+        self._metric = None
+        self._switches = None
+        self.cache.clear()
+        return True
+
+    def _entry_position(self, eid: str) -> int:
+        facts = self.entry_facts.get(eid)
+        return facts[0].idx if facts else -1
+
+    def _drop_last_entry(self) -> None:
+        """Undo the newest entry (to add it again as it now is): its facts are the last ones."""
+        e = self.entries.pop()
+        del self.entry_by_id[e.id]
+        for rid in self.entry_runs.pop(e.id, []):
+            got = self.run_entries.get(rid)
+            if got and got[-1] == e.id:
+                got.pop()
+        for rids in self._waiting.values():
+            while e.id in rids:
+                rids.remove(e.id)
+        facts = self.entry_facts.pop(e.id, [])
+        for f in reversed(facts):
+            for t in f.toks:
+                self.df[t] -= 1
+                self.token_facts[t].pop()
+            for c in vocab.cover(f.concepts):  # what ``_post`` filed it under
+                self.concept_facts[c].pop()
+            for c in f.ctx_cover:
+                self.ctx_concept_facts[c].pop()
+            for t in f.ctx_toks:
+                self.ctx_token_facts[t].pop()
+        if facts:
+            del self.facts[facts[0].idx:]
+
+    def _redo_entry(self, eid: str) -> None:
+        """Attribute an entry's facts again (its runs changed); its text, so its facts' own postings, did not."""
+        e = self.entry_by_id[eid]
+        old = self.entry_facts[eid]
+        if not old:
+            return
+        linked = self.entry_runs[eid]
+        now = [rid for rid in e.run_ids if rid in self.run_by_id]
+        for rid in now:
+            if rid not in linked:
+                got = self.run_entries[rid]
+                got.append(eid)
+                got.sort(key=self._entry_position)
+        self.entry_runs[eid] = now
+        feats = self._features_of(e)
+        new = self._make_facts(e, feats, old[0].idx)
+        for f_old, f in zip(old, new, strict=True):
+            f.ctx_cover, f.ctx_toks = self._ctx(f, feats.models_cover)
+            for key, postings in ((f_old.ctx_cover - f.ctx_cover, self.ctx_concept_facts),
+                                  (f_old.ctx_toks - f.ctx_toks, self.ctx_token_facts)):
+                for k in key:
+                    postings[k].remove(f.idx)
+            for key, postings in ((f.ctx_cover - f_old.ctx_cover, self.ctx_concept_facts),
+                                  (f.ctx_toks - f_old.ctx_toks, self.ctx_token_facts)):
+                for k in key:
+                    bisect.insort(postings[k], f.idx)
+            self.facts[f.idx] = f
+        self.entry_facts[eid] = new
+
     def _make_doc(self, rid: str) -> RunDoc:
         extra = self._name_extra.get(rid)
         if extra is None:
@@ -299,28 +440,35 @@ class HistoryIndex:
 
     def _add_entry(self, e: EntryRecord, feats: EntryFeatures) -> None:
         """The entry's facts (sentences, then structured items) from its features, with their runs."""
+        for w in {w[:RUN_ID_MIN_PREFIX] for ff in feats.facts for w in ff.words}:
+            self._word_entries[w].append(e.id)
+        facts = self._make_facts(e, feats, len(self.facts))
+        self.facts += facts
+        self.entry_facts[e.id] = facts
+        self._post(facts, feats.models_cover)
+
+    def _make_facts(self, e: EntryRecord, feats: EntryFeatures, first: int) -> list[Fact]:
         linked = self.entry_runs.get(e.id, [])
         common = set.intersection(*(set(self._run_concepts(r)) for r in linked)) if linked else set()
         memo: dict[str, list[str]] = {}
-        mine = self.entry_facts[e.id]
-        first = len(self.facts)
-        pos = 0
+        mine: list[Fact] = []
         items_at = len(feats.facts)
         for i, ff in enumerate(feats.facts):
             if ff.kind != "sentence":
                 items_at = i
                 break
-            f = self._fact(e, ff, linked, pos, memo, common)
+            f = self._fact(e, ff, linked, first + i, i, memo, common)
             f.para = ff.para
-            pos += 1
+            mine.append(f)
         self._ideas_run(mine)
         if e.structure is not None and items_at < len(feats.facts):
             # what the person wrote decides: a structured item cannot turn a plan or a "didn't" into something
             # done
             said_as = {feats.facts[f.idx - first].key: f.modality for f in mine
                        if f.kind == "sentence" and f.modality not in ("done", "")}
-            for ff in feats.facts[items_at:]:
-                f = self._fact(e, ff, linked, pos, memo, common)
+            for i in range(items_at, len(feats.facts)):
+                ff = feats.facts[i]
+                f = self._fact(e, ff, linked, first + i, i, memo, common)
                 f.para = -1
                 f.verdict = ff.verdict
                 key = ff.key if said_as else ""
@@ -331,35 +479,41 @@ class HistoryIndex:
                     f.modality = raw
                 if ff.verdict == "did_not_work":
                     f.negative = True
-                pos += 1
-        self._post(mine, feats.models_cover)
+                mine.append(f)
+        return mine
+
+    def _ctx(self, f: Fact, models_cover: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+        """What the fact covers with its entry's model families and its runs' (``f.ctx_cover`` holds its own
+        cover until then)."""
+        own = f.ctx_cover
+        fams = tuple(self._sig_of[rid].family for rid in f.run_ids[:4])
+        key = (own, f.toks, models_cover, fams)
+        got = self._ctx_memo.get(key)
+        if got is None:
+            fam_ctx = self._fam_ctx
+            ctx_c, ctx_t = set(own), set(f.toks)
+            ctx_c |= models_cover
+            for fam in fams:
+                if fam not in fam_ctx:
+                    fam_ctx[fam] = (vocab.cover(vocab.concept_frozenset(fam)), tokset(fam))
+                ctx_c |= fam_ctx[fam][0]
+                ctx_t |= fam_ctx[fam][1]
+            got = self._ctx_memo[key] = (intern_set(frozenset(ctx_c)), intern_set(frozenset(ctx_t)))
+        return got
 
     def _post(self, facts: list[Fact], models_cover: frozenset[str]) -> None:
         """Postings, document frequencies and each fact's context (its runs' model families)."""
         df, token_facts, concept_facts = self.df, self.token_facts, self.concept_facts
         ctx_concept_facts, ctx_token_facts = self.ctx_concept_facts, self.ctx_token_facts
-        fam_ctx, ctx_memo, sig_of = self._fam_ctx, self._ctx_memo, self._sig_of
+        ctx = self._ctx
         for f in facts:
             i = f.idx
             for t in f.toks:
                 df[t] += 1
                 token_facts[t].append(i)
-            own = f.ctx_cover  # the fact's own cover until its context replaces it
-            for c in own:
+            for c in f.ctx_cover:  # its own cover, until its context replaces it
                 concept_facts[c].append(i)
-            fams = tuple(sig_of[rid].family for rid in f.run_ids[:4])
-            key = (own, f.toks, models_cover, fams)
-            got = ctx_memo.get(key)
-            if got is None:
-                ctx_c, ctx_t = set(own), set(f.toks)
-                ctx_c |= models_cover
-                for fam in fams:
-                    if fam not in fam_ctx:
-                        fam_ctx[fam] = (vocab.cover(vocab.concept_frozenset(fam)), tokset(fam))
-                    ctx_c |= fam_ctx[fam][0]
-                    ctx_t |= fam_ctx[fam][1]
-                got = ctx_memo[key] = (intern_set(frozenset(ctx_c)), intern_set(frozenset(ctx_t)))
-            f.ctx_cover, f.ctx_toks = got
+            got = f.ctx_cover, f.ctx_toks = ctx(f, models_cover)
             for c in got[0]:
                 ctx_concept_facts[c].append(i)
             for t in got[1]:
@@ -376,11 +530,11 @@ class HistoryIndex:
             if f.modality == "plan" and f.para in reported and IDEA_LABEL.match(f.text):
                 f.modality = "done"
 
-    def _fact(self, e: EntryRecord, ff: FactFeatures, linked: list[str], pos: int, memo: dict[str, list[str]],
-              common: set[str]) -> Fact:
+    def _fact(self, e: EntryRecord, ff: FactFeatures, linked: list[str], idx: int, pos: int,
+              memo: dict[str, list[str]], common: set[str]) -> Fact:
         flags = ff.flags
         f = Fact(
-            idx=len(self.facts), entry_id=e.id, author=e.author, at=e.at, text=ff.text, kind=ff.kind,
+            idx=idx, entry_id=e.id, author=e.author, at=e.at, text=ff.text, kind=ff.kind,
             concepts=ff.concepts | ff.inherit if ff.inherit else ff.concepts, toks=ff.toks, position=pos,
             negative=bool(flags & NEG), closing=bool(flags & CLOSE), adopting=bool(flags & ADOPT),
             opening=bool(flags & OPENING),
@@ -395,8 +549,6 @@ class HistoryIndex:
         f.run_ids = rids
         f.modality = ff.mod_runs if rids else ff.mod_none
         f.ctx_cover = ff.cover  # replaced by the context in ``_post``
-        self.facts.append(f)
-        self.entry_facts[e.id].append(f)
         return f
 
     def attribute(self, text: str, concepts: set[str] | frozenset[str], linked: list[str],
@@ -644,6 +796,11 @@ class HistoryIndexCache:
     Owned by whoever runs the engine (the app builds one per process). Safe to share between threads:
     the LRU is locked; two threads asking for the same new history may each build it once, and the
     last one stored wins.
+
+    A history that changes in place keeps its index: ``update(history, runs=..., entries=...)`` adds the
+    runs and entries to the history and to its index (no rebuild), and a history object changed by its
+    owner (runs or entries added or replaced in it) is brought up to date the same way when next asked
+    for, by comparing what the index holds with what the history holds.
     """
 
     FREEZE_AT = 50_000
@@ -654,6 +811,8 @@ class HistoryIndexCache:
         self.freeze_large = freeze_large
         self._lru: OrderedDict[_CacheKey, HistoryIndex] = OrderedDict()
         self._lock = threading.Lock()
+        # one lock per index being updated in place (queries on other indexes go on)
+        self._updating = threading.Lock()
 
     def index(self, history: ProjectHistory) -> HistoryIndex:
         """The index of ``history``: the cached one while the history is unchanged, else a new one."""
@@ -663,12 +822,13 @@ class HistoryIndexCache:
             if idx is not None and idx.history is history:
                 self._lru.move_to_end(key)
                 return idx
+            stale = next(((k, i) for k, i in self._lru.items() if i.history is history), None)
+        if stale is not None:
+            got = self._catch_up(stale[0], stale[1], history)
+            if got is not None:
+                return got
         idx = HistoryIndex(history)
-        with self._lock:
-            self._lru[key] = idx
-            self._lru.move_to_end(key)
-            while len(self._lru) > self.size:
-                self._lru.popitem(last=False)
+        self._store(key, idx)
         if self.freeze_large and len(idx.runs) + len(idx.facts) >= self.FREEZE_AT:
             # A large index is a few million long-lived objects: move them out of the cyclic GC's sight so
             # that later collections (during warm queries) do not rescan them. The index holds no reference
@@ -676,6 +836,55 @@ class HistoryIndexCache:
             gc.collect()
             gc.freeze()
         return idx
+
+    def update(self, history: ProjectHistory, *, runs: Sequence[RunSnapshot] = (),
+               entries: Sequence[EntryRecord] = ()) -> HistoryIndex | None:
+        """Add ``runs`` and ``entries`` (new, or new versions of known ones) to ``history`` and to its cached
+        index, in place. Returns the index, or None when none was cached (the next ``index`` builds it)
+        or when the change needs a rebuild (then it is dropped, and the next ``index`` builds it)."""
+        for r in runs:
+            history.runs[r.run_id] = r
+        if entries:
+            at = {e.id: i for i, e in enumerate(history.entries)}
+            for e in entries:
+                i = at.get(e.id)
+                if i is None:
+                    at[e.id] = len(history.entries)
+                    history.entries.append(e)
+                else:
+                    history.entries[i] = e
+        with self._lock:
+            stale = next(((k, i) for k, i in self._lru.items() if i.history is history), None)
+        if stale is None:
+            return None
+        return self._catch_up(stale[0], stale[1], history, runs=runs, entries=entries)
+
+    def _catch_up(self, key: _CacheKey, idx: HistoryIndex, history: ProjectHistory, *,
+                  runs: Sequence[RunSnapshot] | None = None,
+                  entries: Sequence[EntryRecord] | None = None) -> HistoryIndex | None:
+        with self._updating:
+            with self._lock:
+                if self._lru.get(key) is not idx:
+                    return None  # another thread got there first (and re-keyed it, or dropped it)
+                del self._lru[key]
+            if runs is None:  # what changed, by identity: the history's owner replaced or added these
+                runs = [r for rid, r in history.runs.items() if idx.run_by_id.get(rid) is not r]
+            if entries is None:
+                entries = [e for e in history.entries if idx.entry_by_id.get(e.id) is not e]
+            gone = len(history.runs) != len(idx.runs) + sum(1 for r in runs if r.run_id not in idx.run_by_id)
+            gone = gone or len(history.entries) != len(idx.entries) + sum(
+                1 for e in entries if e.id not in idx.entry_by_id)
+            if gone or not idx.apply(runs=runs, entries=entries):
+                return None  # something was removed, or changed where an in-place update cannot follow
+            self._store(_cache_key(history), idx)
+            return idx
+
+    def _store(self, key: _CacheKey, idx: HistoryIndex) -> None:
+        with self._lock:
+            self._lru[key] = idx
+            self._lru.move_to_end(key)
+            while len(self._lru) > self.size:
+                self._lru.popitem(last=False)
 
     def __len__(self) -> int:
         with self._lock:
