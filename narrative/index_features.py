@@ -50,7 +50,7 @@ NEG, CLOSE, ADOPT, OPENING = 1, 2, 4, 8
 LONG = 16  # a structured item of 12 characters or more (as written) may match a raw sentence it is part of
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class FactFeatures:
     """One sentence or structured item as the index needs it, before any run is attributed."""
 
@@ -196,7 +196,7 @@ def loads(stored: str) -> EntryFeatures | None:
                 kind=sys.intern(k), text=t, para=p, concepts=concepts, toks=_text_set(ts), flags=fl, inherit=inherit,
                 cover=_cover(concepts | inherit if inherit else concepts), mod_runs=sys.intern(mr),
                 mod_none=sys.intern(mn), verdict=sys.intern(vd), explicit=tuple(ex),
-                nums=tuple((float(v), int(d), bool(pc)) for v, d, pc in nums) if nums else (), words=tuple(words),
+                nums=tuple(map(tuple, nums)) if nums else (), words=tuple(words),
                 raw=raw))
         return EntryFeatures(FEATURES_VERSION, tuple(facts), _text_set(data["m"]))
     except (ValueError, KeyError, TypeError):
