@@ -80,6 +80,7 @@ def build(n_runs: int, n_entries: int, seed: int = 7, *, features: bool = False,
                           end=t + dt.timedelta(minutes=5), params=params,
                           metrics={"val_auc": round(rng.uniform(0.7, 0.86), 4),
                                    "val_f1": round(rng.uniform(0.3, 0.5), 4)})
+        run = RunSnapshot.model_validate(run.model_dump())  # as the database hands it over: every field set
         runs[run.run_id] = run
         run_list.append(run)
     entries: list[EntryRecord] = []
@@ -103,7 +104,7 @@ def build(n_runs: int, n_entries: int, seed: int = 7, *, features: bool = False,
                             at=lead.end or lead.start, raw_text=text, status="structured", structure=structure)
         if features:
             entry.features = features_for_storage(entry)
-        entries.append(entry)
+        entries.append(EntryRecord.model_validate(entry.model_dump()))  # as the database hands it over
     return ProjectHistory(project=project, entries=entries, runs=runs, decisions=[],
                           now=start + dt.timedelta(days=800))
 

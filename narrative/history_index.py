@@ -260,6 +260,8 @@ class HistoryIndex:
             if not name:
                 continue
             key = name.lower()
+            if key == name:
+                key = name  # the run's own string: most names are lowercase already (100k copies otherwise)
             got = names.get(key)
             if got is None:
                 names[key] = rid
