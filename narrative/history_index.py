@@ -811,12 +811,19 @@ class HistoryIndex:
 _CacheKey = tuple[int, int, int, int, str, str, str]
 
 
+def _entry_mark(e: EntryRecord | None) -> str:
+    return f"{e.id}|{e.status}|{e.updated_at.isoformat()}" if e is not None else ""
+
+
+def _run_mark(r: RunSnapshot | None) -> str:
+    return f"{r.run_id}|{r.status}|{r.fetched_at.isoformat()}" if r is not None else ""
+
+
 def _cache_key(history: ProjectHistory) -> _CacheKey:
     """Identity plus cheap change markers: sizes, the last entry (id, status, updated_at), the last run."""
     last_entry = history.entries[-1] if history.entries else None
     last_run = next(reversed(history.runs.values()), None) if history.runs else None
-    entry_mark = f"{last_entry.id}|{last_entry.status}|{last_entry.updated_at.isoformat()}" if last_entry else ""
-    run_mark = f"{last_run.run_id}|{last_run.status}|{last_run.fetched_at.isoformat()}" if last_run else ""
+    entry_mark, run_mark = _entry_mark(last_entry), _run_mark(last_run)
     proj = history.project
     return (id(history), len(history.entries), len(history.runs), len(proj.metric_history), entry_mark,
             run_mark, f"{proj.primary_metric}|{proj.goal}")
@@ -902,10 +909,16 @@ class HistoryIndexCache:
                 if self._lru.get(key) is not idx:
                     return None  # another thread got there first (and re-keyed it, or dropped it)
                 del self._lru[key]
-            if runs is None:  # what changed, by identity: the history's owner replaced or added these
+            if runs is None or entries is None:
+                # what changed, by identity: the history's owner replaced or added these. A record changed in
+                # place cannot be seen that way: the markers of the key the index was stored under tell.
+                if _entry_mark(idx.entry_by_id.get(key[4].split("|")[0])) != key[4] or _run_mark(
+                        idx.run_by_id.get(key[5].split("|")[0])) != key[5]:
+                    return None
                 runs = [r for rid, r in history.runs.items() if idx.run_by_id.get(rid) is not r]
-            if entries is None:
                 entries = [e for e in history.entries if idx.entry_by_id.get(e.id) is not e]
+                if not runs and not entries:
+                    return None  # the key moved, yet no record was replaced or added: changed in place
             gone = len(history.runs) != len(idx.runs) + sum(1 for r in runs if r.run_id not in idx.run_by_id)
             gone = gone or len(history.entries) != len(idx.entries) + sum(
                 1 for e in entries if e.id not in idx.entry_by_id)
