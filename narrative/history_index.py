@@ -8,16 +8,14 @@ costly: ``HistoryIndexCache`` keeps the last few by history object (the engine o
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import gc
 import heapq
 import itertools
 import math
 import re
-import threading
-from collections import OrderedDict, defaultdict
-from collections.abc import Iterator, KeysView, Sequence
+from collections import defaultdict
+from collections.abc import Sequence
 
 from adapters.tracker import RUN_ID_MIN_PREFIX
 from narrative import vocab
@@ -34,6 +32,7 @@ from narrative.index_features import (
     intern_set,
     loads,
 )
+from narrative.index_parts import RunDocs, RunMultimap
 from narrative.param_sigs import EMPTY, ParamSig, Part, RunDoc, family_of, make_sig, model_family
 from narrative.statements import (
     DECIMAL,
@@ -69,84 +68,6 @@ _DIGITS = "0123456789"
 _Linked = tuple[str, str, tuple[float, ...], frozenset[str]]
 
 
-class _Multi:
-    """A multimap from strings to run ids (lists), stored as one id per key until a key has several: 100k
-    runs with unique names or id prefixes would otherwise be 100k one-element lists."""
-
-    __slots__ = ("_d",)
-
-    def __init__(self) -> None:
-        self._d: dict[str, str | list[str]] = {}
-
-    def add(self, key: str, rid: str) -> None:
-        d = self._d
-        got = d.get(key)
-        if got is None:
-            d[key] = rid
-        elif isinstance(got, str):
-            d[key] = [got, rid]
-        else:
-            got.append(rid)
-
-    def get(self, key: str, default: list[str] | tuple[()] = ()) -> list[str]:
-        got = self._d.get(key)
-        if got is None:
-            return list(default)
-        return [got] if isinstance(got, str) else got
-
-    def __getitem__(self, key: str) -> list[str]:
-        return self.get(key)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._d
-
-    def __len__(self) -> int:
-        return len(self._d)
-
-
-class RunDocs(dict[str, RunDoc]):
-    """Each run's ``RunDoc``, made when first asked for (most are never asked for), then kept.
-
-    ``values()`` goes over every run without keeping what it makes; ``len`` and ``in`` count every run.
-    """
-
-    def __init__(self, index: HistoryIndex) -> None:
-        super().__init__()
-        self._index = index
-
-    def __missing__(self, rid: str) -> RunDoc:
-        doc = self._index._make_doc(rid)
-        self[rid] = doc
-        return doc
-
-    def __contains__(self, rid: object) -> bool:
-        return rid in self._index.run_by_id
-
-    def __len__(self) -> int:
-        return len(self._index.run_by_id)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._index.run_by_id)
-
-    def keys(self) -> KeysView[str]:  # type: ignore[override]
-        return self._index.run_by_id.keys()
-
-    def values(self) -> Iterator[RunDoc]:  # type: ignore[override]
-        got, make = dict.get, self._index._make_doc
-        for rid in self._index.run_by_id:
-            doc = got(self, rid)
-            yield doc if doc is not None else make(rid)
-
-    def items(self) -> Iterator[tuple[str, RunDoc]]:  # type: ignore[override]
-        got, make = dict.get, self._index._make_doc
-        for rid in self._index.run_by_id:
-            doc = got(self, rid)
-            yield rid, doc if doc is not None else make(rid)
-
-    def get(self, rid: str, default: RunDoc | None = None) -> RunDoc | None:  # type: ignore[override]
-        return self[rid] if rid in self._index.run_by_id else default
-
-
 class HistoryIndex:
     def __init__(self, history: ProjectHistory) -> None:
         # A build makes a few million objects and no reference cycles: the cyclic GC would only rescan the
@@ -165,8 +86,8 @@ class HistoryIndex:
         self.entry_by_id = {e.id: e for e in self.entries}
         self.runs: list[RunSnapshot] = sorted(history.runs.values(), key=lambda r: r.start)
         self.run_by_id = {r.run_id: r for r in self.runs}
-        self.prefix = _Multi()  # the first RUN_ID_MIN_PREFIX characters of a run id, lowercased -> runs
-        self.name_to_runs = _Multi()  # lowercased run name -> runs
+        self.prefix = RunMultimap()  # the first RUN_ID_MIN_PREFIX characters of a run id, lowercased -> runs
+        self.name_to_runs = RunMultimap()  # lowercased run name -> runs
         self.df: dict[str, int] = defaultdict(int)
         self.sigs: list[ParamSig] = []
         self._sig_of: dict[str, ParamSig] = {}
@@ -307,134 +228,10 @@ class HistoryIndex:
 
     # ------------------------------------------------------------------ in-place updates
     def apply(self, *, runs: Sequence[RunSnapshot] = (), entries: Sequence[EntryRecord] = ()) -> bool:
-        """Take in runs and entries that were added to or changed in ``self.history`` (they are there already),
-        so that the index answers as one built afresh from the history would. False when the change is not
-        one this can do in place (an entry edited or added before the newest, a run added before the newest
-        or whose params, name or start changed): the caller builds a new index then, and this one is spoiled.
+        """Take in runs and entries added to or changed in ``self.history``: see ``narrative.index_updates``."""
+        from narrative.index_updates import apply
 
-        New runs and entries arrive newest last in a live project, which keeps every order the same as a
-        build's: runs by start, entries by time, signatures by first run, facts by entry.
-        """
-        run_by_id = self.run_by_id
-        redo: set[str] = set()
-        fresh: list[RunSnapshot] = []
-        for r in sorted(runs, key=lambda r: r.start):
-            old = run_by_id.get(r.run_id)
-            if old is None:
-                last = fresh[-1] if fresh else (self.runs[-1] if self.runs else None)
-                if last is not None and r.start < last.start:
-                    return False
-                fresh.append(r)
-                continue
-            if old is r:
-                continue
-            if old.params != r.params or old.run_name != r.run_name or old.start != r.start:
-                return False
-            at = bisect.bisect_left(self.runs, r.start, key=lambda x: x.start)
-            while self.runs[at] is not old:
-                at += 1
-            self.runs[at] = r
-            run_by_id[r.run_id] = r
-            dict.pop(self.run_docs, r.run_id, None)
-            self._metric_keys.update(r.metrics)
-            redo.update(self.run_entries.get(r.run_id, ()))  # a value its entries quote may now match
-        if fresh:
-            self.runs += fresh
-            for r in fresh:
-                run_by_id[r.run_id] = r
-            self._index_runs(fresh)
-            for r in fresh:
-                for eid in self._waiting.pop(r.run_id, ()):
-                    redo.add(eid)  # an entry that links it before it was synced
-                low = r.run_id.lower()
-                for eid in self._word_entries.get(low[:RUN_ID_MIN_PREFIX], ()):
-                    redo.add(eid)  # may paste its id (checked again when the entry is read again)
-        self.metric_keys = sorted(self._metric_keys)
-        for e in sorted(entries, key=lambda e: e.at):
-            known = self.entry_by_id.get(e.id)
-            if known is not None:
-                if known is e:
-                    continue
-                if self.entries[-1].id != e.id or (len(self.entries) > 1 and e.at < self.entries[-2].at):
-                    return False
-                self._drop_last_entry()
-            elif self.entries and e.at < self.entries[-1].at:
-                return False
-            self.entries.append(e)
-            self.entry_by_id[e.id] = e
-            self.entry_runs[e.id] = [rid for rid in e.run_ids if rid in run_by_id]
-            for rid in e.run_ids:
-                if rid in run_by_id:
-                    self.run_entries[rid].append(e.id)
-                else:
-                    self._waiting[rid].append(e.id)
-            self._add_entry(e, self._features_of(e))
-            redo.discard(e.id)
-        for eid in sorted(redo, key=self._entry_position):
-            self._redo_entry(eid)
-        self.n_docs = len(self.facts) + len(self.run_docs) + 1
-        self._metric = None
-        self._switches = None
-        self.cache.clear()
-        return True
-
-    def _entry_position(self, eid: str) -> int:
-        facts = self.entry_facts.get(eid)
-        return facts[0].idx if facts else -1
-
-    def _drop_last_entry(self) -> None:
-        """Undo the newest entry (to add it again as it now is): its facts are the last ones."""
-        e = self.entries.pop()
-        del self.entry_by_id[e.id]
-        for rid in self.entry_runs.pop(e.id, []):
-            got = self.run_entries.get(rid)
-            if got and got[-1] == e.id:
-                got.pop()
-        for rids in self._waiting.values():
-            while e.id in rids:
-                rids.remove(e.id)
-        facts = self.entry_facts.pop(e.id, [])
-        for f in reversed(facts):
-            for t in f.toks:
-                self.df[t] -= 1
-                self.token_facts[t].pop()
-            for c in vocab.cover(f.concepts):  # what ``_post`` filed it under
-                self.concept_facts[c].pop()
-            for c in f.ctx_cover:
-                self.ctx_concept_facts[c].pop()
-            for t in f.ctx_toks:
-                self.ctx_token_facts[t].pop()
-        if facts:
-            del self.facts[facts[0].idx:]
-
-    def _redo_entry(self, eid: str) -> None:
-        """Attribute an entry's facts again (its runs changed); its text, so its facts' own postings, did not."""
-        e = self.entry_by_id[eid]
-        old = self.entry_facts[eid]
-        if not old:
-            return
-        linked = self.entry_runs[eid]
-        now = [rid for rid in e.run_ids if rid in self.run_by_id]
-        for rid in now:
-            if rid not in linked:
-                got = self.run_entries[rid]
-                got.append(eid)
-                got.sort(key=self._entry_position)
-        self.entry_runs[eid] = now
-        feats = self._features_of(e)
-        new = self._make_facts(e, feats, old[0].idx)
-        for f_old, f in zip(old, new, strict=True):
-            f.ctx_cover, f.ctx_toks = self._ctx(f, feats.models_cover)
-            for key, postings in ((f_old.ctx_cover - f.ctx_cover, self.ctx_concept_facts),
-                                  (f_old.ctx_toks - f.ctx_toks, self.ctx_token_facts)):
-                for k in key:
-                    postings[k].remove(f.idx)
-            for key, postings in ((f.ctx_cover - f_old.ctx_cover, self.ctx_concept_facts),
-                                  (f.ctx_toks - f_old.ctx_toks, self.ctx_token_facts)):
-                for k in key:
-                    bisect.insort(postings[k], f.idx)
-            self.facts[f.idx] = f
-        self.entry_facts[eid] = new
+        return apply(self, runs=runs, entries=entries)
 
     def _make_doc(self, rid: str) -> RunDoc:
         extra = self._name_extra.get(rid)
@@ -808,132 +605,5 @@ class HistoryIndex:
         return groups[0][0] if groups else None
 
 
-_CacheKey = tuple[int, int, int, int, str, str, str]
-
-
-def _entry_mark(e: EntryRecord | None) -> str:
-    return f"{e.id}|{e.status}|{e.updated_at.isoformat()}" if e is not None else ""
-
-
-def _run_mark(r: RunSnapshot | None) -> str:
-    return f"{r.run_id}|{r.status}|{r.fetched_at.isoformat()}" if r is not None else ""
-
-
-def _cache_key(history: ProjectHistory) -> _CacheKey:
-    """Identity plus cheap change markers: sizes, the last entry (id, status, updated_at), the last run."""
-    last_entry = history.entries[-1] if history.entries else None
-    last_run = next(reversed(history.runs.values()), None) if history.runs else None
-    entry_mark, run_mark = _entry_mark(last_entry), _run_mark(last_run)
-    proj = history.project
-    return (id(history), len(history.entries), len(history.runs), len(proj.metric_history), entry_mark,
-            run_mark, f"{proj.primary_metric}|{proj.goal}")
-
-
-class HistoryIndexCache:
-    """The last few indexes built, by history object (its identity and cheap change markers), newest last.
-
-    Owned by whoever runs the engine (the app builds one per process). Safe to share between threads:
-    the LRU is locked; two threads asking for the same new history may each build it once, and the
-    last one stored wins.
-
-    A history that changes in place keeps its index: ``update(history, runs=..., entries=...)`` adds the
-    runs and entries to the history and to its index (no rebuild), and a history object changed by its
-    owner (runs or entries added or replaced in it) is brought up to date the same way when next asked
-    for, by comparing what the index holds with what the history holds.
-    """
-
-    FREEZE_AT = 50_000
-
-    def __init__(self, *, size: int = 4, freeze_large: bool = False) -> None:
-        self.size = size
-        # Only an application may move objects out of the cyclic GC's sight: it is process-wide.
-        self.freeze_large = freeze_large
-        self._lru: OrderedDict[_CacheKey, HistoryIndex] = OrderedDict()
-        self._lock = threading.Lock()
-        # one lock per index being updated in place (queries on other indexes go on)
-        self._updating = threading.Lock()
-
-    def index(self, history: ProjectHistory) -> HistoryIndex:
-        """The index of ``history``: the cached one while the history is unchanged, else a new one."""
-        key = _cache_key(history)
-        with self._lock:
-            idx = self._lru.get(key)
-            if idx is not None and idx.history is history:
-                self._lru.move_to_end(key)
-                return idx
-            stale = next(((k, i) for k, i in self._lru.items() if i.history is history), None)
-        if stale is not None:
-            got = self._catch_up(stale[0], stale[1], history)
-            if got is not None:
-                return got
-        idx = HistoryIndex(history)
-        self._store(key, idx)
-        if self.freeze_large and len(idx.runs) + len(idx.facts) >= self.FREEZE_AT:
-            # A large index is a few million long-lived objects: move them out of the cyclic GC's sight so
-            # that later collections (during warm queries) do not rescan them. The index holds no reference
-            # cycles, so evicting it still frees it by reference counting.
-            # Only the young generations are collected first: a full collection rescans the whole heap
-            # (~0.5 s at 100k runs); the build itself leaves no cycles behind, and with in-place updates a
-            # large index is built about once per process.
-            gc.collect(1)
-            gc.freeze()
-        return idx
-
-    def update(self, history: ProjectHistory, *, runs: Sequence[RunSnapshot] = (),
-               entries: Sequence[EntryRecord] = ()) -> HistoryIndex | None:
-        """Add ``runs`` and ``entries`` (new, or new versions of known ones) to ``history`` and to its cached
-        index, in place. Returns the index, or None when none was cached (the next ``index`` builds it)
-        or when the change needs a rebuild (then it is dropped, and the next ``index`` builds it)."""
-        for r in runs:
-            history.runs[r.run_id] = r
-        if entries:
-            at = {e.id: i for i, e in enumerate(history.entries)}
-            for e in entries:
-                i = at.get(e.id)
-                if i is None:
-                    at[e.id] = len(history.entries)
-                    history.entries.append(e)
-                else:
-                    history.entries[i] = e
-        with self._lock:
-            stale = next(((k, i) for k, i in self._lru.items() if i.history is history), None)
-        if stale is None:
-            return None
-        return self._catch_up(stale[0], stale[1], history, runs=runs, entries=entries)
-
-    def _catch_up(self, key: _CacheKey, idx: HistoryIndex, history: ProjectHistory, *,
-                  runs: Sequence[RunSnapshot] | None = None,
-                  entries: Sequence[EntryRecord] | None = None) -> HistoryIndex | None:
-        with self._updating:
-            with self._lock:
-                if self._lru.get(key) is not idx:
-                    return None  # another thread got there first (and re-keyed it, or dropped it)
-                del self._lru[key]
-            if runs is None or entries is None:
-                # what changed, by identity: the history's owner replaced or added these. A record changed in
-                # place cannot be seen that way: the markers of the key the index was stored under tell.
-                if _entry_mark(idx.entry_by_id.get(key[4].split("|")[0])) != key[4] or _run_mark(
-                        idx.run_by_id.get(key[5].split("|")[0])) != key[5]:
-                    return None
-                runs = [r for rid, r in history.runs.items() if idx.run_by_id.get(rid) is not r]
-                entries = [e for e in history.entries if idx.entry_by_id.get(e.id) is not e]
-                if not runs and not entries:
-                    return None  # the key moved, yet no record was replaced or added: changed in place
-            gone = len(history.runs) != len(idx.runs) + sum(1 for r in runs if r.run_id not in idx.run_by_id)
-            gone = gone or len(history.entries) != len(idx.entries) + sum(
-                1 for e in entries if e.id not in idx.entry_by_id)
-            if gone or not idx.apply(runs=runs, entries=entries):
-                return None  # something was removed, or changed where an in-place update cannot follow
-            self._store(_cache_key(history), idx)
-            return idx
-
-    def _store(self, key: _CacheKey, idx: HistoryIndex) -> None:
-        with self._lock:
-            self._lru[key] = idx
-            self._lru.move_to_end(key)
-            while len(self._lru) > self.size:
-                self._lru.popitem(last=False)
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._lru)
+# The cache of built indexes lives beside it; importable from here as before.
+from narrative.index_cache import HistoryIndexCache  # noqa: E402
