@@ -14,18 +14,30 @@ import heapq
 import itertools
 import math
 import re
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
+from collections.abc import Sequence
 
 from adapters.tracker import RUN_ID_MIN_PREFIX
 from narrative import vocab
+from narrative.index_features import (
+    ADOPT,
+    CLOSE,
+    LONG,
+    NEG,
+    OPENING,
+    EntryFeatures,
+    FactFeatures,
+    compute,
+    dumps,
+    intern_set,
+    loads,
+)
+from narrative.index_parts import RunDocs, RunMultimap
 from narrative.param_sigs import EMPTY, ParamSig, Part, RunDoc, family_of, make_sig, model_family
 from narrative.statements import (
     DECIMAL,
     IDEA_LABEL,
     Fact,
-    analyse,
-    fact_modality,
     fmt,
     heading_modality,
     numbers_in,
@@ -45,130 +57,193 @@ __all__ = [
 ]
 
 BAD_STATUS = {"FAILED", "KILLED"}
-_MODEL_CONCEPTS = frozenset(c.id for c in vocab.CONCEPTS if c.kind == "model" and c.weight >= 2.0)
 # "should the primary metric be pr_auc?" asks; it does not decide.
 _MUSING = re.compile(r"\?|\b(?:should|whether|maybe|perhaps|might|open q\w*|thinking (?:about|of))\b", re.I)
 # A word of the text, to look up among the known run ids (a pasted id or prefix is one word).
 _WORD = re.compile(r"\w+")
 _TRAILING_COUNTER = re.compile(r"[-_ .]\d+$")
 _SEED_KEYS = frozenset({"seed", "random_state", "random_seed"})
+_DIGITS = "0123456789"
+# a run linked to an entry, as attribution reads it: id, lowercased name, metric values, distinct concepts
+_Linked = tuple[str, str, tuple[float, ...], frozenset[str]]
 
 
 class HistoryIndex:
     def __init__(self, history: ProjectHistory) -> None:
+        # A build makes a few million objects and no reference cycles: the cyclic GC would only rescan the
+        # whole heap (the history too) several times on the way (~25% of a build at 100k runs).
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            self._build(history)
+        finally:
+            if paused:
+                gc.enable()
+
+    def _build(self, history: ProjectHistory) -> None:
         self.history = history
         self.entries: list[EntryRecord] = sorted(history.entries, key=lambda e: e.at)
         self.entry_by_id = {e.id: e for e in self.entries}
         self.runs: list[RunSnapshot] = sorted(history.runs.values(), key=lambda r: r.start)
         self.run_by_id = {r.run_id: r for r in self.runs}
-        self.prefix: dict[str, list[str]] = defaultdict(list)
-        self.name_to_runs: dict[str, list[str]] = defaultdict(list)
+        self.prefix = RunMultimap()  # the first RUN_ID_MIN_PREFIX characters of a run id, lowercased -> runs
+        self.name_to_runs = RunMultimap()  # lowercased run name -> runs
         self.df: dict[str, int] = defaultdict(int)
         self.sigs: list[ParamSig] = []
-        self.run_docs: dict[str, RunDoc] = {}
+        self._sig_of: dict[str, ParamSig] = {}
+        self._sig_by_items: dict[tuple[tuple[str, str], ...], ParamSig] = {}
+        self._name_info: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._name_extra_memo: dict[tuple[str, int], tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
+        # what a run's name adds to its params, for the runs whose name adds anything
+        self._name_extra: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
+        self.run_docs = RunDocs(self)
         # concept / token -> runs and param signatures that carry it (concepts closed under "broader")
         self.concept_sigs: dict[str, list[ParamSig]] = defaultdict(list)
         self.token_sigs: dict[str, list[ParamSig]] = defaultdict(list)
         self.name_token_runs: dict[str, list[str]] = defaultdict(list)
         self.name_concept_runs: dict[str, list[str]] = defaultdict(list)
-        self._index_runs()
-        self.entry_runs: dict[str, list[str]] = {
-            e.id: [rid for rid in e.run_ids if rid in self.run_by_id] for e in self.entries
-        }
+        self._metric_keys: set[str] = set()
+        self._index_runs(self.runs)
+        self.metric_keys = sorted(self._metric_keys)
+        # for in-place updates: the entries that link a run not (yet) known, and the entries with a word
+        # that may be a run id's prefix (by its first RUN_ID_MIN_PREFIX characters)
+        self._waiting: dict[str, list[str]] = defaultdict(list)
+        self.entry_runs: dict[str, list[str]] = {}
+        run_by_id = self.run_by_id
+        for e in self.entries:
+            rids = [r.run_id for r in e.structure.runs] if e.structure else []
+            known = self.entry_runs[e.id] = [rid for rid in rids if rid in run_by_id]
+            if len(known) != len(rids):
+                for rid in rids:
+                    if rid not in run_by_id:
+                        self._waiting[rid].append(e.id)
+        self._word_entries: dict[str, list[str]] = defaultdict(list)
         self.run_entries: dict[str, list[str]] = defaultdict(list)
         for eid, rids in self.entry_runs.items():
             for rid in rids:
                 self.run_entries[rid].append(eid)
         self.facts: list[Fact] = []
-        self._attr_memo: tuple[str, dict[str, list[str]]] = ("", {})
         self.entry_facts: dict[str, list[Fact]] = defaultdict(list)
-        for e in self.entries:
-            self._add_entry(e)
         self.concept_facts: dict[str, list[int]] = defaultdict(list)
         self.token_facts: dict[str, list[int]] = defaultdict(list)
         # the same over what a fact covers together with its runs' model families (for scoring)
         self.ctx_concept_facts: dict[str, list[int]] = defaultdict(list)
         self.ctx_token_facts: dict[str, list[int]] = defaultdict(list)
-        fam_ctx: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
-        # the model families an entry talks about are the context of each of its sentences ("least squares
-        # loss works better" in an entry about GAN vocoders is about the GAN)
-        entry_models: dict[str, set[str]] = defaultdict(set)
-        for f in self.facts:
-            entry_models[f.entry_id] |= {c for c in f.concepts if c in _MODEL_CONCEPTS}
-        for f in self.facts:
-            for t in f.toks:
-                self.df[t] += 1
-                self.token_facts[t].append(f.idx)
-            own = vocab.cover(frozenset(f.concepts))
-            for c in own:
-                self.concept_facts[c].append(f.idx)
-            ctx_c, ctx_t = set(own), set(f.toks)
-            if entry_models[f.entry_id]:
-                ctx_c |= vocab.cover(frozenset(entry_models[f.entry_id]))
-            for rid in f.run_ids[:4]:
-                fam = self.run_docs[rid].sig.family
-                if fam not in fam_ctx:
-                    fam_ctx[fam] = (vocab.cover(vocab.concept_frozenset(fam)), tokset(fam))
-                ctx_c |= fam_ctx[fam][0]
-                ctx_t |= fam_ctx[fam][1]
-            f.ctx_cover, f.ctx_toks = frozenset(ctx_c), frozenset(ctx_t)
-            for c in f.ctx_cover:
-                self.ctx_concept_facts[c].append(f.idx)
-            for t in f.ctx_toks:
-                self.ctx_token_facts[t].append(f.idx)
+        self._fam_ctx: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._ctx_memo: dict[tuple[frozenset[str], frozenset[str], frozenset[str], tuple[str, ...]],
+                             tuple[frozenset[str], frozenset[str]]] = {}
+        # entries whose stored features were missing or stale: (entry id, features to store)
+        self.computed_features: list[tuple[str, str]] = []
+        for e in self.entries:
+            self._add_entry(e, self._features_of(e))
         self.n_docs = len(self.facts) + len(self.run_docs) + 1
         self._metric: tuple[str | None, Goal] | None = None
         self._switches: list[tuple[dt.datetime, str, Goal, str, str | None]] | None = None
         self.cache: dict[str, object] = {}
 
-    def _index_runs(self) -> None:
-        sig_by_items: dict[tuple[tuple[str, str], ...], ParamSig] = {}
-        name_info: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
-        metric_keys: set[str] = set()
-        prefix, names, docs, df = self.prefix, self.name_to_runs, self.run_docs, self.df
-        name_concept_runs, name_token_runs = self.name_concept_runs, self.name_token_runs
-        for r in self.runs:
+    def _features_of(self, e: EntryRecord) -> EntryFeatures:
+        feats = loads(e.features) if e.features else None
+        if feats is None:
+            feats = compute(e)
+            self.computed_features.append((e.id, dumps(feats)))
+        return feats
+
+    def _index_runs(self, runs: list[RunSnapshot]) -> None:
+        """Signatures, id prefixes, names and what names add, for ``runs`` (in start order)."""
+        sig_by_items, name_info, memo = self._sig_by_items, self._name_info, self._name_extra_memo
+        metric_keys, sig_of, extra_of = self._metric_keys, self._sig_of, self._name_extra
+        prefixes, names = self.prefix._d, self.name_to_runs._d
+        name_concept_runs, name_token_runs, df = self.name_concept_runs, self.name_token_runs, self.df
+        new_sigs: list[ParamSig] = []
+        counts: dict[int, int] = defaultdict(int)
+        n_min = RUN_ID_MIN_PREFIX
+        for r in runs:
             rid = r.run_id
             metric_keys.update(r.metrics)
-            prefix[rid[:RUN_ID_MIN_PREFIX].lower()].append(rid)
+            key = rid[:n_min].lower()
+            got = prefixes.get(key)  # the multimap's ``add``, inlined: this loop runs once per run
+            if got is None:
+                prefixes[key] = rid
+            elif isinstance(got, str):
+                prefixes[key] = [got, rid]
+            else:
+                got.append(rid)
             items = tuple(r.params.items())  # tracker order; a different order only splits a signature
             sig = sig_by_items.get(items)
             if sig is None:
                 sig = sig_by_items[items] = make_sig(len(self.sigs), items)
                 self.sigs.append(sig)
+                new_sigs.append(sig)
             sig.run_ids.append(rid)
+            counts[sig.sid] += 1
+            sig_of[rid] = sig
             name = r.run_name
             if not name:
-                docs[rid] = RunDoc(r, sig)
                 continue
-            names[name.lower()].append(rid)
+            key = name.lower()
+            if key == name:
+                key = name  # the run's own string: most names are lowercase already (100k copies otherwise)
+            got = names.get(key)
+            if got is None:
+                names[key] = rid
+            elif isinstance(got, str):
+                names[key] = [got, rid]
+            else:
+                got.append(rid)
             # "xgboost-123", "bright-fox-42": a trailing counter names no concept nor topic, so the
-            # lookups are shared by every run of the same stem
-            stem_name = _TRAILING_COUNTER.sub("", name)
-            info = name_info.get(stem_name)
-            if info is None:
-                info = name_info[stem_name] = (vocab.concept_frozenset(stem_name), tokset(stem_name))
-            name_c, name_t = info
-            extra_c = name_c - sig.concepts if name_c else EMPTY
-            extra_t = name_t - sig.toks if name_t else EMPTY
-            if not extra_c and not extra_t:
-                docs[rid] = RunDoc(r, sig)
+            # lookups are shared by every run of the same stem (and the same params)
+            stem_name = name
+            if name[-1].isdigit():
+                bare = name.rstrip(_DIGITS)  # _TRAILING_COUNTER without a regex, for ASCII digits
+                if bare and bare[-1] in "-_ .":
+                    stem_name = bare[:-1]
+                elif bare and bare[-1].isdigit():
+                    stem_name = _TRAILING_COUNTER.sub("", name)
+            extra = memo.get((stem_name, sig.sid))
+            if extra is None:
+                info = name_info.get(stem_name)
+                if info is None:
+                    info = name_info[stem_name] = (vocab.concept_frozenset(stem_name), tokset(stem_name))
+                name_c, name_t = info
+                extra_c = name_c - sig.concepts if name_c else EMPTY
+                extra_t = name_t - sig.toks if name_t else EMPTY
+                extra_cover = (vocab.cover(extra_c) - sig.cover) if extra_c else EMPTY
+                extra = memo[(stem_name, sig.sid)] = (extra_c or EMPTY, extra_cover or EMPTY, extra_t or EMPTY)
+            if not extra[0] and not extra[2]:
                 continue
-            extra_cover = (vocab.cover(extra_c) - sig.cover) if extra_c else EMPTY
-            doc = docs[rid] = RunDoc(r, sig, extra_c or EMPTY, extra_cover or EMPTY, extra_t or EMPTY)
-            for c in doc.name_cover:
+            extra_of[rid] = extra
+            for c in extra[1]:
                 name_concept_runs[c].append(rid)
-            for t in doc.name_toks:
+            for t in extra[2]:
                 df[t] += 1
                 name_token_runs[t].append(rid)
-        for sig in self.sigs:
-            n = len(sig.run_ids)
-            for t in sig.toks:
+        for sid, n in counts.items():
+            for t in self.sigs[sid].toks:
                 df[t] += n
+        for sig in new_sigs:
+            for t in sig.toks:
                 self.token_sigs[t].append(sig)
             for c in sig.cover:
                 self.concept_sigs[c].append(sig)
-        self.metric_keys = sorted(metric_keys)
+
+    # ------------------------------------------------------------------ in-place updates
+    def apply(self, *, runs: Sequence[RunSnapshot] = (), entries: Sequence[EntryRecord] = ()) -> bool:
+        """Take in runs and entries added to or changed in ``self.history``: see ``narrative.index_updates``."""
+        from narrative.index_updates import apply
+
+        return apply(self, runs=runs, entries=entries)
+
+    def _make_doc(self, rid: str) -> RunDoc:
+        extra = self._name_extra.get(rid)
+        if extra is None:
+            return RunDoc(self.run_by_id[rid], self._sig_of[rid])
+        return RunDoc(self.run_by_id[rid], self._sig_of[rid], *extra)
+
+    def _run_concepts(self, rid: str) -> frozenset[str]:
+        """``run_docs[rid].concepts`` without making the doc."""
+        extra = self._name_extra.get(rid)
+        sig = self._sig_of[rid]
+        return sig.concepts | extra[0] if extra is not None and extra[0] else sig.concepts
 
     def runs_with(self, cid: str, limit: int = 10) -> list[str]:
         """The earliest ``limit`` runs whose params (or name) carry the concept, oldest first."""
@@ -183,113 +258,157 @@ class HistoryIndex:
     def idf(self, tok: str) -> float:
         return math.log((self.n_docs + 1) / (self.df.get(tok, 0) + 1)) + 1.0
 
-    def _add_entry(self, e: EntryRecord) -> None:
-        linked = self.entry_runs.get(e.id, [])
-        common = (set.intersection(*(set(self.run_docs[r].concepts) for r in linked)) if linked else set())
-        prev_concepts: set[str] = set()
-        prev_para = -1
-        pos = 0
-        for para, sent, scope in scoped_sentences(e.raw_text):
-            f = self._fact(e, sent, "sentence", linked, pos, common=common)
-            f.para = para
-            f.modality = fact_modality(statement_modality(sent), scope, "sentence", bool(f.run_ids), sent)
-            if not (f.concepts - {"seeds"}) and (f.closing or f.negative or f.adopting) and prev_concepts \
-                    and para == prev_para:
-                f.concepts |= prev_concepts  # "dropping it." refers to the previous sentence
-            if f.concepts:
-                prev_concepts, prev_para = set(f.concepts), para
-            pos += 1
-        self._ideas_run(self.entry_facts[e.id])
-        s = e.structure
-        if s is None:
-            return
-        # what the person wrote decides: a structured item cannot turn a plan or a "didn't" into something done
-        said_as = {vocab.norm(f.text).strip(" .:;-"): f.modality for f in self.entry_facts[e.id]
-                   if f.kind == "sentence" and f.modality not in ("done", "")}
-        items: list[tuple[str, str, str, list[str]]] = []
-        items += [(h, "hypothesis", "", []) for h in s.hypotheses]
-        items += [(c.text, "conclusion", c.verdict, list(c.run_ids)) for c in s.conclusions]
-        items += [(n, "next_step", "", []) for n in s.next_steps]
-        items += [(q, "question", "", []) for q in s.open_questions]
-        items += [(d.text, "decision", d.kind, list(d.run_ids)) for d in s.decisions]
-        items += [(o, "observation", "", []) for o in s.observations]
-        for text, kind, verdict, rids in items:
-            if not text.strip():
-                continue
-            f = self._fact(e, text, kind, linked, pos, explicit=rids, common=common)
-            f.para = -1
-            f.verdict = verdict
-            f.modality = fact_modality(statement_modality(text), "", kind, bool(f.run_ids))
-            raw = said_as.get(vocab.norm(text).strip(" .:;-"))
-            if raw is None and said_as and len(text) >= 12:
-                low = vocab.norm(text).strip(" .:;-")
-                raw = next((m for sent, m in said_as.items() if low in sent), None)
-            if raw is not None and f.modality in ("done", ""):
-                f.modality = raw
-            if verdict == "did_not_work":
-                f.negative = True
-            pos += 1
+    def _add_entry(self, e: EntryRecord, feats: EntryFeatures) -> None:
+        """The entry's facts (sentences, then structured items) from its features, with their runs."""
+        for w in {w[:RUN_ID_MIN_PREFIX] for ff in feats.facts for w in ff.words}:
+            self._word_entries[w].append(e.id)
+        facts = self._make_facts(e, feats, len(self.facts))
+        self.facts += facts
+        self.entry_facts[e.id] = facts
+        self._post(facts, feats.models_cover)
+
+    def _make_facts(self, e: EntryRecord, feats: EntryFeatures, first: int) -> list[Fact]:
+        linked_ids = self.entry_runs.get(e.id, [])
+        common = set.intersection(*(set(self._run_concepts(r)) for r in linked_ids)) if linked_ids else set()
+        linked = self._linked_info(linked_ids, common)
+        memo: dict[str, list[str]] = {}
+        mine: list[Fact] = []
+        items_at = len(feats.facts)
+        for i, ff in enumerate(feats.facts):
+            if ff.kind != "sentence":
+                items_at = i
+                break
+            f = self._fact(e, ff, linked, first + i, i, memo)
+            f.para = ff.para
+            mine.append(f)
+        self._ideas_run(mine)
+        if e.structure is not None and items_at < len(feats.facts):
+            # what the person wrote decides: a structured item cannot turn a plan or a "didn't" into something
+            # done
+            said_as = {feats.facts[f.idx - first].key: f.modality for f in mine
+                       if f.kind == "sentence" and f.modality not in ("done", "")}
+            for i in range(items_at, len(feats.facts)):
+                ff = feats.facts[i]
+                f = self._fact(e, ff, linked, first + i, i, memo)
+                f.para = -1
+                f.verdict = ff.verdict
+                key = ff.key if said_as else ""
+                raw = said_as.get(key) if said_as else None
+                if raw is None and said_as and ff.flags & LONG:
+                    raw = next((m for sent, m in said_as.items() if key in sent), None)
+                if raw is not None and f.modality in ("done", ""):
+                    f.modality = raw
+                if ff.verdict == "did_not_work":
+                    f.negative = True
+                mine.append(f)
+        return mine
+
+    def _ctx(self, f: Fact, models_cover: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+        """What the fact covers with its entry's model families and its runs' (``f.ctx_cover`` holds its own
+        cover until then)."""
+        own = f.ctx_cover
+        fams = tuple(self._sig_of[rid].family for rid in f.run_ids[:4])
+        key = (own, f.toks, models_cover, fams)
+        got = self._ctx_memo.get(key)
+        if got is None:
+            fam_ctx = self._fam_ctx
+            ctx_c, ctx_t = set(own), set(f.toks)
+            ctx_c |= models_cover
+            for fam in fams:
+                if fam not in fam_ctx:
+                    fam_ctx[fam] = (vocab.cover(vocab.concept_frozenset(fam)), tokset(fam))
+                ctx_c |= fam_ctx[fam][0]
+                ctx_t |= fam_ctx[fam][1]
+            got = self._ctx_memo[key] = (intern_set(frozenset(ctx_c)), intern_set(frozenset(ctx_t)))
+        return got
+
+    def _post(self, facts: list[Fact], models_cover: frozenset[str]) -> None:
+        """Postings, document frequencies and each fact's context (its runs' model families)."""
+        df, token_facts, concept_facts = self.df, self.token_facts, self.concept_facts
+        ctx_concept_facts, ctx_token_facts = self.ctx_concept_facts, self.ctx_token_facts
+        ctx = self._ctx
+        for f in facts:
+            i = f.idx
+            for t in f.toks:
+                df[t] += 1
+                token_facts[t].append(i)
+            for c in f.ctx_cover:  # its own cover, until its context replaces it
+                concept_facts[c].append(i)
+            got = f.ctx_cover, f.ctx_toks = ctx(f, models_cover)
+            for c in got[0]:
+                ctx_concept_facts[c].append(i)
+            for t in got[1]:
+                ctx_token_facts[t].append(i)
 
     @staticmethod
     def _ideas_run(facts: list[Fact]) -> None:
         """"Idea: wider embeddings" heading an experiment block whose result is reported (Idea / Config /
         Result) was run: the label names the experiment's idea, not a plan."""
         reported = {f.para for f in facts if f.modality == "done" and DECIMAL.search(f.text)}
+        if not reported:
+            return
         for f in facts:
             if f.modality == "plan" and f.para in reported and IDEA_LABEL.match(f.text):
                 f.modality = "done"
 
-    def _fact(
-        self, e: EntryRecord, text: str, kind: str, linked: list[str], pos: int, explicit: list[str] | None = None,
-        common: set[str] | None = None,
-    ) -> Fact:
-        cs, ts, (neg, close, adopt, opening) = analyse(text)
-        concepts, toks = set(cs), set(ts)
+    def _fact(self, e: EntryRecord, ff: FactFeatures, linked: list[_Linked], idx: int, pos: int,
+              memo: dict[str, list[str]]) -> Fact:
+        flags = ff.flags
         f = Fact(
-            idx=len(self.facts), entry_id=e.id, author=e.author, at=e.at, text=text.strip(), kind=kind,
-            concepts=concepts, toks=toks, position=pos, negative=neg, closing=close, adopting=adopt,
-            opening=opening,
+            idx=idx, entry_id=e.id, author=e.author, at=e.at, text=ff.text, kind=ff.kind,
+            concepts=ff.concepts | ff.inherit if ff.inherit else ff.concepts, toks=ff.toks, position=pos,
+            negative=bool(flags & NEG), closing=bool(flags & CLOSE), adopting=bool(flags & ADOPT),
+            opening=bool(flags & OPENING),
         )
-        rids = [r for r in (explicit or []) if r in self.run_by_id]
+        rids = [r for r in ff.explicit if r in self.run_by_id] if ff.explicit else []
         if not rids:
-            memo = self._attr_memo
-            if memo[0] != e.id:
-                memo = self._attr_memo = (e.id, {})
-            got = memo[1].get(text)
+            got = memo.get(ff.text)
             if got is None:
-                got = memo[1][text] = self.attribute(text, concepts, linked, common)
+                got = memo[ff.text] = self._attribute(ff.text.lower(), ff.words, ff.nums, ff.concepts, linked)
             rids = list(got)
         f.run_ids = rids
-        self.facts.append(f)
-        self.entry_facts[e.id].append(f)
+        f.modality = ff.mod_runs if rids else ff.mod_none
+        f.ctx_cover = ff.cover  # replaced by the context in ``_post``
         return f
 
-    def attribute(self, text: str, concepts: set[str], linked: list[str], common: set[str] | None = None
-                  ) -> list[str]:
+    def attribute(self, text: str, concepts: set[str] | frozenset[str], linked: list[str],
+                  common: set[str] | None = None) -> list[str]:
         """Runs a sentence is about: pasted ids, names, quoted tracker values, distinctive params."""
         low = text.lower()
+        words = tuple(w for w in _WORD.findall(low) if len(w) >= RUN_ID_MIN_PREFIX)
+        if common is None:
+            common = set.intersection(*(set(self._run_concepts(r)) for r in linked)) if linked else set()
+        return self._attribute(low, words, numbers_in(text), concepts, self._linked_info(linked, common))
+
+    def _linked_info(self, linked: list[str], common: set[str]) -> list[_Linked]:
+        """What attribution reads of each linked run: its id, lowercased name, metric values and the concepts
+        it has that the other linked runs do not all share."""
+        by_id = self.run_by_id
+        return [(rid, by_id[rid].run_name.lower(), tuple(by_id[rid].metrics.values()),
+                 self._run_concepts(rid) - common) for rid in linked]
+
+    def _attribute(self, low: str, words: Sequence[str], nums: Sequence[tuple[float, int, bool]],
+                   concepts: set[str] | frozenset[str], linked: list[_Linked]) -> list[str]:
         strong: list[str] = []
-        for word in _WORD.findall(low):
+        prefixes = self.prefix._d
+        for word in words:
             # a known run's id or a prefix of it; a prefix several runs share names each of them
-            if len(word) < RUN_ID_MIN_PREFIX:
+            got = prefixes.get(word[:RUN_ID_MIN_PREFIX])
+            if got is None:
                 continue
-            for rid in self.prefix.get(word[:RUN_ID_MIN_PREFIX], ()):
+            for rid in (got,) if isinstance(got, str) else got:
                 if rid.lower().startswith(word) and rid not in strong:
                     strong.append(rid)
-        for rid in linked:
-            name = self.run_by_id[rid].run_name.lower()
+        for rid, name, _, _ in linked:
             if len(name) >= 5 and name in low and rid not in strong:
                 strong.append(rid)
         if strong:
             return strong
         if not linked:
             return []
-        nums = numbers_in(text)
-        numeric = [rid for rid in linked if any(
-            value_matches(v, n) for v in self.run_by_id[rid].metrics.values() for n in nums)]
-        if common is None:
-            common = set.intersection(*(set(self.run_docs[r].concepts) for r in linked)) if linked else set()
-        by_concept = [rid for rid in linked if (self.run_docs[rid].concepts - common) & concepts]
+        numeric = [rid for rid, _, values, _ in linked if any(
+            value_matches(v, n) for v in values for n in nums)] if nums else []
+        by_concept = [rid for rid, _, _, distinct in linked if not distinct.isdisjoint(concepts)]
         if numeric and by_concept:
             both = [r for r in numeric if r in by_concept]
             if both:
@@ -486,59 +605,5 @@ class HistoryIndex:
         return groups[0][0] if groups else None
 
 
-_CacheKey = tuple[int, int, int, int, str, str, str]
-
-
-def _cache_key(history: ProjectHistory) -> _CacheKey:
-    """Identity plus cheap change markers: sizes, the last entry (id, status, updated_at), the last run."""
-    last_entry = history.entries[-1] if history.entries else None
-    last_run = next(reversed(history.runs.values()), None) if history.runs else None
-    entry_mark = f"{last_entry.id}|{last_entry.status}|{last_entry.updated_at.isoformat()}" if last_entry else ""
-    run_mark = f"{last_run.run_id}|{last_run.status}|{last_run.fetched_at.isoformat()}" if last_run else ""
-    proj = history.project
-    return (id(history), len(history.entries), len(history.runs), len(proj.metric_history), entry_mark,
-            run_mark, f"{proj.primary_metric}|{proj.goal}")
-
-
-class HistoryIndexCache:
-    """The last few indexes built, by history object (its identity and cheap change markers), newest last.
-
-    Owned by whoever runs the engine (the app builds one per process). Safe to share between threads:
-    the LRU is locked; two threads asking for the same new history may each build it once, and the
-    last one stored wins.
-    """
-
-    FREEZE_AT = 50_000
-
-    def __init__(self, *, size: int = 4, freeze_large: bool = False) -> None:
-        self.size = size
-        # Only an application may move objects out of the cyclic GC's sight: it is process-wide.
-        self.freeze_large = freeze_large
-        self._lru: OrderedDict[_CacheKey, HistoryIndex] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def index(self, history: ProjectHistory) -> HistoryIndex:
-        """The index of ``history``: the cached one while the history is unchanged, else a new one."""
-        key = _cache_key(history)
-        with self._lock:
-            idx = self._lru.get(key)
-            if idx is not None and idx.history is history:
-                self._lru.move_to_end(key)
-                return idx
-        idx = HistoryIndex(history)
-        with self._lock:
-            self._lru[key] = idx
-            self._lru.move_to_end(key)
-            while len(self._lru) > self.size:
-                self._lru.popitem(last=False)
-        if self.freeze_large and len(idx.runs) + len(idx.facts) >= self.FREEZE_AT:
-            # A large index is a few million long-lived objects: move them out of the cyclic GC's sight so
-            # that later collections (during warm queries) do not rescan them. The index holds no reference
-            # cycles, so evicting it still frees it by reference counting.
-            gc.collect()
-            gc.freeze()
-        return idx
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._lru)
+# The cache of built indexes lives beside it; importable from here as before.
+from narrative.index_cache import HistoryIndexCache  # noqa: E402

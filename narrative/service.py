@@ -28,6 +28,7 @@ from core.errors import (
 )
 from narrative import grounding
 from narrative.engine import Engine
+from narrative.index_features import features_for_storage
 from narrative.redact import redact_at_door, removed_sentence
 from narrative.revisions import current_text
 from narrative.run_sync import snapshot_of, sync_project_runs
@@ -268,7 +269,11 @@ class Narrator(WorkspaceOperations):
                 f"Only the first {MAX_STRUCTURED_CHARS:,} characters were structured; "
                 f"the whole text ({len(entry.raw_text):,} characters) is saved."
             )
-        stored = await self.repo.save_structure(self.workspace_id, entry.id, structure, status="structured")
+        # what the history index reads from the entry, stored with it (issue 14: no re-reading at each build)
+        features = features_for_storage(entry.model_copy(update={"structure": structure}))
+        stored = await self.repo.save_structure(
+            self.workspace_id, entry.id, structure, status="structured", features=features
+        )
         # --- issue #5: a model engine that fell back to the local engine asks for a later re-structure.
         if requeue and structure.engine == "local-fallback":
             await self.repo.enqueue_job(

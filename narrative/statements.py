@@ -29,8 +29,8 @@ class Fact:
     at: dt.datetime
     text: str
     kind: str  # sentence | conclusion | hypothesis | next_step | question | decision | observation
-    concepts: set[str]
-    toks: set[str]
+    concepts: frozenset[str]  # shared between facts (interned): never mutated
+    toks: frozenset[str]
     run_ids: list[str] = field(default_factory=list)
     verdict: str = ""
     negative: bool = False

@@ -137,6 +137,7 @@ class EntryStore(Protocol):
         *,
         status: EntryStatus = "structured",
         error: str | None = None,
+        features: str | None = None,
     ) -> EntryRecord: ...
 
     async def mark_entry_error(self, workspace_id: str, entry_id: str, error: str) -> EntryRecord: ...

@@ -176,6 +176,9 @@ class EntryRow(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # The inbound event the entry came from (``storage.origin``), storage's own: not in the record.
     origin: str | None = None
+    # What the history index reads from the text (``EntryRecord.features``); cleared when the text or
+    # structure changes without new features.
+    features: str | None = Field(default=None, sa_type=Text)
 
 
 class RunSnapshotRow(SQLModel, table=True):

@@ -123,12 +123,16 @@ class SqlEntryStore(SqlStore):
         *,
         status: EntryStatus = "structured",
         error: str | None = None,
+        features: str | None = None,
     ) -> EntryRecord:
+        """Store the entry's structure; ``features``: what the history index reads from the entry with this
+        structure (``narrative.index_features``), else the stored ones are cleared (they would be stale)."""
         async with self._session(write=True) as session:
             row = await self._require_entry(session, workspace_id, entry_id)
             # Python mode, not JSON mode: pydantic's JSON mode turns NaN metrics into null, which
             # would not validate back; the engine's serializer spells them "NaN" instead.
             row.structure = structure.model_dump()
+            row.features = features
             row.status = status
             row.error = error[:MAX_ERROR_CHARS] if error is not None else None
             row.updated_at = utcnow()
@@ -215,6 +219,7 @@ class SqlEntryStore(SqlStore):
                 if marked.rowcount == 0:
                     return _entry_record(row)
             row.raw_text = row.raw_text + addition
+            row.features = None  # read from the old text
             row.status = "pending"
             row.updated_at = utcnow()
             await session.flush()

@@ -1,0 +1,227 @@
+"""What an entry's text says, sentence by sentence, computed once when the entry is written.
+
+The history index reads a project's notes as "facts" (each raw sentence and each structured item), and
+most of its build time went into reading those sentences again on every build (concepts, tokens, cue
+words, modality: ~80% of a cold build at 10,000 entries). None of that depends on the runs, so it is
+computed here when an entry is written or structured, stored with the entry (``EntryRecord.features``,
+a compact JSON text) and the index only attributes runs and builds its postings from it.
+
+Features are versioned by ``FEATURES_VERSION``: a hash of the source of every module the analysis reads
+(this one, :mod:`narrative.statements`, :mod:`narrative.vocab` and its concept tables). A change of the
+analysis code changes the version, and stored features of another version are ignored and recomputed
+(:func:`features_of`), so a stale analysis is never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from adapters.tracker import RUN_ID_MIN_PREFIX
+from narrative import vocab
+from narrative.statements import analyse, fact_modality, numbers_in, scoped_sentences, statement_modality
+from storage.records import EntryRecord
+
+_ANALYSIS_MODULES = ("narrative.index_features", "narrative.statements", "narrative.vocab", "narrative.concepts",
+                     "narrative.concept_rows", "narrative.lexicon")
+# A model family an entry talks about is the context of each of its sentences (see HistoryIndex).
+MODEL_CONCEPTS = frozenset(c.id for c in vocab.CONCEPTS if c.kind == "model" and c.weight >= 2.0)
+
+
+def _version() -> str:
+    digest = hashlib.sha256()
+    for name in _ANALYSIS_MODULES:
+        module = sys.modules.get(name)
+        path = getattr(module, "__file__", None)
+        if path:
+            digest.update(Path(path).read_bytes())
+    return "1-" + digest.hexdigest()[:16]
+
+
+FEATURES_VERSION = _version()
+_PREFIX = '{"v":"' + FEATURES_VERSION + '"'
+
+# Flags of a fact, as bits of one int.
+NEG, CLOSE, ADOPT, OPENING = 1, 2, 4, 8
+LONG = 16  # a structured item of 12 characters or more (as written) may match a raw sentence it is part of
+
+
+@dataclass(slots=True)
+class FactFeatures:
+    """One sentence or structured item as the index needs it, before any run is attributed."""
+
+    kind: str  # sentence | hypothesis | conclusion | next_step | question | decision | observation
+    text: str  # stripped; also what runs are attributed from
+    para: int  # paragraph of the raw text (sentences), -1 for structured items
+    concepts: frozenset[str]  # of the text alone (what attribution reads)
+    toks: frozenset[str]
+    flags: int
+    inherit: frozenset[str]  # concepts taken from the sentence before ("dropping it.")
+    cover: frozenset[str]  # of concepts | inherit, closed under "broader"
+    mod_runs: str  # the fact's modality if runs are attributed to it
+    mod_none: str  # ... and if none are
+    verdict: str = ""
+    explicit: tuple[str, ...] = ()  # run ids the structured item names itself
+    nums: tuple[tuple[float, int, bool], ...] = ()  # the numbers it quotes (``numbers_in``)
+    words: tuple[str, ...] = ()  # its words long enough to be a run id or a prefix of one
+    raw: str = ""  # a structured item as written, when that is not ``text`` (surrounding whitespace)
+
+    @property
+    def key(self) -> str:
+        """The normalised text ("said as" lookups between raw sentences and structured items)."""
+        return text_key(self.raw or self.text)
+
+
+@dataclass(slots=True, frozen=True)
+class EntryFeatures:
+    version: str
+    facts: tuple[FactFeatures, ...]
+    models_cover: frozenset[str]  # model families the entry talks about, closed under "broader"
+
+
+_INTERN: dict[frozenset[str], frozenset[str]] = {}
+_INTERN_TEXT: dict[str, frozenset[str]] = {}
+_COVER: dict[frozenset[str], frozenset[str]] = {}
+_WORD = re.compile(r"\w+")
+
+
+def intern_set(s: frozenset[str]) -> frozenset[str]:
+    """One shared object per distinct set: tens of thousands of facts repeat a few thousand sets."""
+    got = _INTERN.get(s)
+    if got is None:
+        if len(_INTERN) > 1 << 18:
+            _INTERN.clear()
+        got = _INTERN[s] = frozenset(sys.intern(x) for x in s)
+    return got
+
+
+def _set_text(s: frozenset[str]) -> str:
+    # concept ids and tokens hold no space (tokens are ``[a-z0-9.:+']``)
+    return " ".join(sorted(s))
+
+
+def _text_set(text: str) -> frozenset[str]:
+    """The interned set stored as ``text`` (one dict lookup when it was seen before)."""
+    got = _INTERN_TEXT.get(text)
+    if got is None:
+        if len(_INTERN_TEXT) > 1 << 18:
+            _INTERN_TEXT.clear()
+        got = _INTERN_TEXT[text] = intern_set(frozenset(text.split()))
+    return got
+
+
+def _words(text: str) -> tuple[str, ...]:
+    # the words that may be a run id or a prefix of one
+    return tuple(w for w in _WORD.findall(text.lower()) if len(w) >= RUN_ID_MIN_PREFIX)
+
+
+def text_key(text: str) -> str:
+    return vocab.norm(text).strip(" .:;-")
+
+
+def compute(entry: EntryRecord) -> EntryFeatures:
+    """The features of an entry's raw text and structure (the same reading ``HistoryIndex`` did)."""
+    facts: list[FactFeatures] = []
+    prev_concepts: frozenset[str] = frozenset()
+    prev_para = -1
+    for para, sent, scope in scoped_sentences(entry.raw_text):
+        cs, ts, (neg, close, adopt, opening) = analyse(sent)
+        inherit: frozenset[str] = frozenset()
+        if not (cs - {"seeds"}) and (close or neg or adopt) and prev_concepts and para == prev_para:
+            inherit = prev_concepts - cs  # "dropping it." refers to the previous sentence
+        merged = cs | inherit
+        if merged:
+            prev_concepts, prev_para = merged, para
+        said = statement_modality(sent)
+        facts.append(FactFeatures(
+            kind="sentence", text=sent.strip(), para=para, concepts=intern_set(cs), toks=intern_set(ts),
+            flags=neg * NEG | close * CLOSE | adopt * ADOPT | opening * OPENING, inherit=intern_set(inherit),
+            cover=intern_set(vocab.cover(merged)), mod_runs=fact_modality(said, scope, "sentence", True, sent),
+            mod_none=fact_modality(said, scope, "sentence", False, sent),
+            nums=tuple(numbers_in(sent.strip())), words=_words(sent.strip()),
+        ))
+    s = entry.structure
+    if s is not None:
+        items: list[tuple[str, str, str, list[str]]] = []
+        items += [(h, "hypothesis", "", []) for h in s.hypotheses]
+        items += [(c.text, "conclusion", c.verdict, list(c.run_ids)) for c in s.conclusions]
+        items += [(n, "next_step", "", []) for n in s.next_steps]
+        items += [(q, "question", "", []) for q in s.open_questions]
+        items += [(d.text, "decision", d.kind, list(d.run_ids)) for d in s.decisions]
+        items += [(o, "observation", "", []) for o in s.observations]
+        for text, kind, verdict, rids in items:
+            if not text.strip():
+                continue
+            cs, ts, (neg, close, adopt, opening) = analyse(text)
+            said = statement_modality(text)
+            facts.append(FactFeatures(
+                kind=kind, text=text.strip(), para=-1, concepts=intern_set(cs), toks=intern_set(ts),
+                flags=neg * NEG | close * CLOSE | adopt * ADOPT | opening * OPENING | (len(text) >= 12) * LONG,
+                inherit=frozenset(),
+                cover=intern_set(vocab.cover(cs)), mod_runs=fact_modality(said, "", kind, True),
+                mod_none=fact_modality(said, "", kind, False), verdict=verdict,
+                raw="" if text == text.strip() else text, explicit=tuple(rids),
+                nums=tuple(numbers_in(text.strip())), words=_words(text.strip()),
+            ))
+    models: set[str] = set()
+    for f in facts:
+        models |= (f.concepts | f.inherit) & MODEL_CONCEPTS
+    return EntryFeatures(FEATURES_VERSION, tuple(facts), intern_set(vocab.cover(frozenset(models))))
+
+
+# ------------------------------------------------------------------ the stored form
+def dumps(features: EntryFeatures) -> str:
+    """The compact JSON stored with the entry (sets as space-separated sorted words)."""
+    rows = [[f.kind, f.text, f.para, _set_text(f.concepts), _set_text(f.toks), f.flags, _set_text(f.inherit),
+             f.mod_runs, f.mod_none, f.verdict, list(f.explicit), [list(n) for n in f.nums], list(f.words), f.raw]
+            for f in features.facts]
+    return json.dumps({"v": features.version, "f": rows, "m": _set_text(features.models_cover)},
+                      separators=(",", ":"), ensure_ascii=False)
+
+
+def loads(stored: str) -> EntryFeatures | None:
+    """Stored features, or None when they are of another analysis version (or unreadable)."""
+    if not stored.startswith(_PREFIX):
+        return None  # another version: not even parsed
+    try:
+        data = json.loads(stored)
+        facts = []
+        for k, t, p, c, ts, fl, inh, mr, mn, vd, ex, nums, words, raw in data["f"]:
+            concepts, inherit = _text_set(c), _text_set(inh)
+            facts.append(FactFeatures(
+                kind=sys.intern(k), text=t, para=p, concepts=concepts, toks=_text_set(ts), flags=fl, inherit=inherit,
+                cover=_cover(concepts | inherit if inherit else concepts), mod_runs=sys.intern(mr),
+                mod_none=sys.intern(mn), verdict=sys.intern(vd), explicit=tuple(ex),
+                nums=tuple(map(tuple, nums)) if nums else (), words=tuple(words),
+                raw=raw))
+        return EntryFeatures(FEATURES_VERSION, tuple(facts), _text_set(data["m"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _cover(concepts: frozenset[str]) -> frozenset[str]:
+    got = _COVER.get(concepts)
+    if got is None:
+        if len(_COVER) > 1 << 16:
+            _COVER.clear()
+        got = _COVER[concepts] = intern_set(vocab.cover(concepts))
+    return got
+
+
+def features_for_storage(entry: EntryRecord) -> str:
+    """What a writer stores with an entry (``EntryRecord.features``) after writing or structuring it."""
+    return dumps(compute(entry))
+
+
+def features_of(entry: EntryRecord) -> EntryFeatures:
+    """The entry's features: the stored ones when they are of this analysis version, else computed now."""
+    stored = entry.features
+    if stored:
+        got = loads(stored)
+        if got is not None:
+            return got
+    return compute(entry)
