@@ -20,12 +20,22 @@ $(VENV)/.runtime: pyproject.toml
 	@echo "make: installed; COCO is $(VENV)/bin/coco"
 	@touch $@
 
+# COCO with the demo's extra (scikit-learn, to train its models), which the runtime and the container
+# image leave out.
+$(VENV)/.demo: pyproject.toml
+	@test -x $(PY) || { echo "make: creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	@echo "make: installing COCO and the demo's scikit-learn into $(VENV) (about a minute the first time; quiet until done)"
+	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install -q --disable-pip-version-check -e '.[demo]'
+	@echo "make: installed; COCO is $(VENV)/bin/coco"
+	@touch $(VENV)/.runtime $@
+
 $(VENV)/.test: pyproject.toml
 	@test -x $(PY) || { echo "make: creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
 	@echo "make: installing COCO with its test tools into $(VENV) (a few minutes the first time; quiet until done)"
 	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
 	@$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
-	@touch $(VENV)/.runtime $@
+	@touch $(VENV)/.runtime $(VENV)/.demo $@
 
 # The full mlflow package: COCO itself needs only mlflow-skinny, which has no UI server.
 $(VENV)/.mlflow-ui: $(VENV)/.runtime
@@ -33,7 +43,7 @@ $(VENV)/.mlflow-ui: $(VENV)/.runtime
 	@$(PY) -m pip install -q --disable-pip-version-check 'mlflow==3.17.*'
 	@touch $@
 
-demo: $(VENV)/.runtime
+demo: $(VENV)/.demo
 	$(VENV)/bin/coco demo
 
 # Browse the runs (and COCO's notes on them) at http://127.0.0.1:$(PORT); Ctrl-C stops it.

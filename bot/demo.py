@@ -305,11 +305,22 @@ def _runs_table(console: Console, h: DemoHistory) -> None:
     console.print(table)
 
 
+def _require_demo_extra() -> None:
+    """scikit-learn is the demo's extra (the runtime and the container image leave it out): without it
+    the demo says how to install it before it touches anything, instead of failing mid-way."""
+    import importlib.util
+
+    if importlib.util.find_spec("sklearn") is None:
+        raise UserInputError("`coco demo` trains scikit-learn models, which this installation leaves out: "
+                             "install them with `pip install -e '.[demo]'` in COCO's clone (`make demo` does it).")
+
+
 async def run_demo(settings: Settings, *, fresh: bool = False) -> int:
     """Build the demo history and walk through COCO's conversations; 0 on success.
 
     ``fresh`` is accepted for the CLI's ``--fresh``: the demo folder is rebuilt on every run anyway.
     """
+    _require_demo_extra()
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("DO_NOT_TRACK", "true")
     from rich.console import Console

@@ -16,13 +16,14 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.formatting import date_span, fmt_value, metric_columns, removed_secrets_line, section_title, short_id
+from bot.formatting import removed_secrets_line, section_title, short_id
 from bot.messages import HelpLines, HomeView
+from bot.render_lines import Markup, ReplyLines, clip
 from bot.verbs import DM_LINE
 from narrative.types import Answer, CheckResult, DecisionDoc, Digest, NextPlan, PhaseReport, ReproReport
 
 if TYPE_CHECKING:
-    from bot.messages import CitedEntry, CitedRun, Form, Reply, ReplyAction, ReplyPayload
+    from bot.messages import Form, Reply, ReplyAction, ReplyPayload
     from bot.nudges import NudgeHome, NudgeView
     from narrative.service import LogOutcome
     from narrative.types import CheckMatch, Citation
@@ -39,10 +40,7 @@ MAX_CONTEXT_ELEMENTS = 10
 MAX_MODAL_TITLE = 24
 MAX_FALLBACK = 3000  # chat.postMessage's `text` is longer in theory; notifications show far less
 MAX_RUN_LINES = 15
-MAX_METRICS_SHOWN = 3
-_VERDICT = {"worked": "✅", "did_not_work": "❌", "inconclusive": "•"}
 HELP_FIRST = DM_LINE[0]  # the first line of the help
-_STATUS = {"open": "🟡", "adopted": "🟢", "exhausted": "🔴", "abandoned": "⚪"}
 
 
 # -- text helpers ----------------------------------------------------------------------------------
@@ -53,17 +51,13 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
-
-
 def link(url: str, label: str) -> str:
     label = escape(label).replace("|", "¦")
     return f"<{url}|{label}>" if url and url.startswith(("http://", "https://")) else label
 
 
-def _when(at: dt.datetime | None) -> str:
-    return f"{at:%Y-%m-%d}" if at else ""
+# The lines every chat says (bot/render_lines.py), in Slack's mrkdwn.
+LINES = ReplyLines(Markup(escape=escape, link=link, bold_mark="*"))
 
 
 def section(text: str) -> Block:
@@ -108,32 +102,6 @@ def fit(blocks: list[Block], *, limit: int = MAX_BLOCKS, keep_last: int = 0) -> 
     return [*head, context(f"… {cut} more block(s) not shown (Slack's limit); the full text is in COCO."), *tail]
 
 
-def _run_ref(run_id: str, runs: dict[str, CitedRun]) -> str:
-    cited = runs.get(run_id)
-    if cited is None:
-        return f"`{short_id(run_id)}`"
-    return link(cited.url, cited.name or short_id(run_id)) + f" `{short_id(run_id)}`"
-
-
-def _entry_ref(entry_id: str, entries: dict[str, CitedEntry]) -> str:
-    cited = entries.get(entry_id)
-    if cited is None:
-        return f"entry `{entry_id}`"
-    bits = ", ".join(b for b in (escape(cited.author), _when(cited.at)) if b)
-    title = f" _{escape(clip(cited.title, 80))}_" if cited.title else ""
-    return f"entry `{entry_id}`{title}" + (f" ({bits})" if bits else "")
-
-
-def sources(citations: Sequence[Citation], reply: Reply) -> str:
-    parts: list[str] = []
-    for c in citations:
-        if c.entry_id:
-            parts.append(_entry_ref(c.entry_id, reply.entries))
-        parts += [_run_ref(r, reply.runs) for r in c.run_ids]
-    unique = list(dict.fromkeys(parts))
-    return ("Sources: " + " · ".join(unique[:12]) + (" …" if len(unique) > 12 else "")) if unique else ""
-
-
 def _buttons(actions: Sequence[ReplyAction]) -> Block | None:
     if not actions:
         return None
@@ -172,7 +140,7 @@ def blocks_for(reply: Reply) -> list[Block]:
     blocks = _body(reply)
     notices: list[str] = list(getattr(reply.payload, "notices", None) or [])
     if notices:  # how the answer was written (e.g. the model was down) is said first, never dropped
-        blocks.insert(0, context(*(f"⚠️ {escape(n)}" for n in notices)))
+        blocks.insert(0, context(*LINES.notices(notices)))
     buttons = _buttons(reply.actions)
     if buttons is not None:
         blocks.append(buttons)
@@ -228,204 +196,118 @@ def _feeds(reply: Reply, *, pending: bool = False) -> str:
 
 
 def _entry(outcome: LogOutcome, reply: Reply) -> list[Block]:
-    entry, s = outcome.entry, outcome.structure
-    meta = (f"entry `{entry.id}` · {escape(reply.project or '')} · {escape(entry.author)} · "
-            f"{entry.at:%Y-%m-%d %H:%M} UTC")
+    s = outcome.structure
+    meta = LINES.entry_meta(outcome, reply)
     removed = [context(f"🔒 {escape(line)}")] if (line := removed_secrets_line(outcome)) else []
     if outcome.pending:
         return [
             *removed,
-            section(f"📝 *Saved your text* as entry `{entry.id}`. {escape(outcome.reason)}\n"
+            section(f"{LINES.saved(outcome)}\n"
                     "I will finish it (runs, metrics, structure) as soon as the tracker answers, and update this "
                     "message."),
             context(meta + " · _pending_", _feeds(reply, pending=True)),
         ]
     blocks: list[Block] = [header(s.title or "Experiment log"), context(meta), *removed]
-    if s.hypotheses:
-        blocks += sections("Hypotheses", (f"• {escape(h)}" for h in s.hypotheses))
+    blocks += sections("Hypotheses", LINES.bullets(s.hypotheses))
     if s.runs:
-        names = metric_columns((k for r in s.runs for k in r.metrics), primary=outcome.primary_metric,
-                               text=outcome.entry.raw_text, limit=MAX_METRICS_SHOWN)
-        lines = []
-        for r in s.runs[:MAX_RUN_LINES]:
-            metrics = " · ".join(f"{escape(m)} {fmt_value(r.metrics[m])}" for m in names if m in r.metrics)
-            status = f" · {escape(r.status.lower())}" if r.status and r.status != "FINISHED" else ""
-            lines.append(f"• {link(r.url, r.run_name or short_id(r.run_id))} `{short_id(r.run_id)}`"
-                         f"{' — ' + metrics if metrics else ''}{status} · _linked by {r.how}_")
+        lines = LINES.entry_runs(outcome, s.runs[:MAX_RUN_LINES])
         if len(s.runs) > MAX_RUN_LINES:
             lines.append(f"… and {len(s.runs) - MAX_RUN_LINES} more run(s)")
         blocks += sections("Runs (values from the tracker)", lines)
-    if s.observations:
-        blocks += sections("Observations", (f"• {escape(o)}" for o in s.observations))
-    if s.conclusions:
-        blocks += sections("Conclusions", (f"{_VERDICT[c.verdict]} {escape(c.text)}" for c in s.conclusions))
-    if s.next_steps:
-        blocks += sections("Next steps", (f"→ {escape(n)}" for n in s.next_steps))
+    blocks += sections("Observations", LINES.bullets(s.observations))
+    blocks += sections("Conclusions", LINES.conclusions(s.conclusions))
+    blocks += sections("Next steps", LINES.bullets(s.next_steps, "→"))
     for note in reply.tried:
-        blocks.append(section(f"⚠️ *You already tried this:* “{escape(clip(note.step, 200))}”\n"
-                              + _match_line(note.match, reply)))
-    if s.open_questions:
-        blocks += sections("Open questions", (f"? {escape(q)}" for q in s.open_questions))
-    for d in s.decisions:
-        blocks.append(section(f"*Decision* ({d.kind.replace('_', ' ')}): {escape(d.text)}"))
+        blocks.append(section(f"{LINES.tried(note)}\n" + _match_line(note.match, reply)))
+    blocks += sections("Open questions", LINES.bullets(s.open_questions, "?"))
+    blocks += [section(LINES.decision(d)) for d in s.decisions]
     if s.warnings:
-        blocks.append(context(*(f"⚠ {escape(clip(w, 500))}" for w in s.warnings[:5])))
+        blocks.append(context(*LINES.entry_warnings(s.warnings, limit=500)))
     blocks.append(context(_feeds(reply)))
     return blocks
 
 
 def _match_line(m: CheckMatch, reply: Reply) -> str:
-    who = ", ".join(b for b in (escape(m.author), _when(m.at)) if b)
-    lines = [f"• {escape(clip(m.summary, 400))}" + (f" — {who}" if who else "")]
-    if m.outcome:
-        lines.append(f"   _what happened:_ {escape(clip(m.outcome, 400))}")
-    refs = ([_entry_ref(m.entry_id, reply.entries)] if m.entry_id else []) + [_run_ref(r, reply.runs)
-                                                                              for r in m.run_ids[:5]]
-    if refs:
-        lines.append("   " + " · ".join(refs))
-    return "\n".join(lines)
+    return "\n   ".join(LINES.match_parts(m, reply, outcome_limit=400))
 
 
 def _check(result: CheckResult, reply: Reply) -> list[Block]:
-    verdict = "⚠️ *You already tried this.*" if result.already_tried else "✅ *Not tried as such.*"
-    if result.planned:
-        verdict = "🗓️ *Planned, not run yet.*"  # a plan in the log is its own answer
-    blocks = [section(f"{verdict} {escape(result.message)}".strip())]
-    if result.planned:
-        blocks += sections("Planned in the log", (
-            f"• {escape(clip(p.text, 300))} — planned on {_when(p.at) or 'an earlier day'} by "
-            f"{escape(p.author or 'someone')}, not run yet · {_entry_ref(p.entry_id, reply.entries)}"
-            for p in result.planned[:3]))
-    if result.matches:
-        blocks += sections("Closest in the history" if not result.already_tried else "What was tried",
-                           (_match_line(m, reply) for m in result.matches[:5]))
+    blocks = [section(LINES.check_verdict(result))]
+    blocks += sections("Planned in the log", LINES.planned(result, reply))
+    blocks += sections(LINES.matches_title(result), (_match_line(m, reply) for m in result.matches[:5]))
     return blocks
 
 
 def _warning(result: CheckResult, reply: Reply) -> list[Block]:
-    blocks = [section("👀 *Heads-up: this was already tried.*")]
+    blocks = [section(LINES.heads_up())]
     blocks += sections("", (_match_line(m, reply) for m in result.matches[:3]))
     blocks.append(context("Only said once per thread. `/coco check TEXT` for more."))
     return blocks
 
 
+def _cites(citations: Sequence[Citation], reply: Reply) -> list[Block]:
+    cites = LINES.sources(citations, reply)
+    return [context(cites)] if cites else []
+
+
 def _answer(answer: Answer, reply: Reply) -> list[Block]:
-    blocks = [section(escape(answer.answer))]
-    cites = sources(answer.citations, reply)
-    if cites:
-        blocks.append(context(cites))
-    return blocks
+    return [section(escape(answer.answer)), *_cites(answer.citations, reply)]
 
 
 def _phase(report: PhaseReport, reply: Reply) -> list[Block]:
-    since = f" since {report.since:%Y-%m-%d}" if report.since else ""
-    blocks: list[Block] = [header(f"Phase summary{since} — {reply.project or ''}".strip(" —")),
-                           context(f"primary metric *{escape(report.primary_metric or '(not set)')}* ({report.goal})")]
+    blocks: list[Block] = [header(LINES.phase_title(report, reply.project)),
+                           context(LINES.primary_metric(report.primary_metric, report.goal))]
     if report.summary:
         blocks.append(section(escape(report.summary)))
     if report.best:
-        b = report.best
-        reason = f" — {escape(report.best_reason)}" if report.best_reason else ""
-        blocks.append(section(f"🏆 *Best:* {link(b.url, b.run_name or short_id(b.run_id))} `{short_id(b.run_id)}` "
-                              f"{escape(report.primary_metric or '')} = *{fmt_value(b.value)}*{reason}"))
-    if report.metric_switches:
-        blocks += sections("Metric switches", (f"• {escape(m)}" for m in report.metric_switches))
-    if report.approaches:
-        lines = []
-        for a in report.approaches[:20]:
-            runs = ", ".join(_run_ref(r, reply.runs) for r in a.run_ids[:4]) + (" …" if len(a.run_ids) > 4 else "")
-            reason = f" — {escape(clip(a.reason, 200))}" if a.reason else ""
-            lines.append(f"{_STATUS.get(a.status, '•')} *{escape(a.name)}* ({a.status}){reason}"
-                         f"{' · best ' + fmt_value(a.best_value) if a.best_value is not None else ''}"
-                         f"{' · ' + runs if runs else ''}")
-        blocks += sections("Approaches", lines)
-    if report.findings:
-        blocks += sections("Findings", (f"• {escape(f)}" for f in report.findings))
-    if report.next_steps:
-        blocks += sections("Next", (f"→ {escape(n)}" for n in report.next_steps))
-    cites = sources(report.citations, reply)
-    if cites:
-        blocks.append(context(cites))
-    return blocks
+        blocks.append(section(LINES.phase_best(report)))
+    blocks += sections("Metric switches", LINES.bullets(report.metric_switches))
+    blocks += sections("Approaches", LINES.approaches(report, reply))
+    blocks += sections("Findings", LINES.bullets(report.findings))
+    blocks += sections("Next", LINES.bullets(report.next_steps, "→"))
+    return blocks + _cites(report.citations, reply)
 
 
 def _reproduce(r: ReproReport) -> list[Block]:
-    blocks: list[Block] = []
-    if r.status.upper() in ("FAILED", "KILLED"):  # said first: this recipe reproduces a failure
-        blocks.append(section(f"⛔ *This run {r.status.upper()}.* Reproducing it reproduces a failure."))
-    blocks += [header(f"Reproducing {r.run_name or short_id(r.run_id)}"),
-               context(f"{link(r.url, 'run ' + short_id(r.run_id))} · `{r.run_id}`")]
-    if r.present:
-        blocks += sections("Recorded", (f"✓ {escape(k)}: `{escape(clip(v, 200))}`" for k, v in r.present.items()))
-    if r.missing:
-        blocks += sections("Missing", (f"✗ {escape(m)}" for m in r.missing))
-    if r.steps:
-        blocks += sections("Steps", (f"{i}. {escape(step)}" for i, step in enumerate(r.steps, 1)))
-    if r.checks:
-        blocks += sections("Checks", (f"• {escape(c)}" for c in r.checks))
+    failed = LINES.failed_run(r)
+    blocks: list[Block] = [section(failed)] if failed else []
+    blocks += [header(LINES.reproduce_title(r)), context(LINES.reproduce_run(r))]
+    blocks += sections("Recorded", LINES.recorded(r))
+    blocks += sections("Missing", LINES.bullets(r.missing, "✗"))
+    blocks += sections("Steps", LINES.steps(r))
+    blocks += sections("Checks", LINES.bullets(r.checks))
     if r.entries:
-        blocks.append(context("Entries: " + ", ".join(f"`{escape(e)}`" for e in r.entries[:10])))
+        blocks.append(context(LINES.entry_ids(r)))
     return blocks
 
 
 def _digest(d: Digest, reply: Reply) -> list[Block]:
-    blocks: list[Block] = [
-        header(f"{d.project} — work of {date_span(d.work_from, d.work_to)}" if d.work_from and d.work_to
-               else f"{d.project} — no new work"),
-        context(f"primary metric *{escape(d.primary_metric or '(not set)')}* ({d.goal}) · "
-                f"digest of {d.since:%Y-%m-%d} → {d.until:%Y-%m-%d}"),
-    ]
+    blocks: list[Block] = [header(LINES.digest_title(d)), context(LINES.digest_meta(d))]
     if d.best:
-        moved = d.best_before is not None and d.best_before.run_id != d.best.run_id
-        before = ""
-        if d.best_before is not None:
-            before = f" (was {fmt_value(d.best_before.value)})" if moved else " (unchanged)"
-        blocks.append(section(f"🏆 *Best:* {link(d.best.url, d.best.run_name or short_id(d.best.run_id))} "
-                              f"= *{fmt_value(d.best.value)}*{before}"))
+        blocks.append(section(LINES.digest_best(d)))
     for name, lines in d.sections.items():
-        if lines:
-            rendered = []
-            for line in lines:
-                cites = sources(line.citations, reply).removeprefix("Sources: ")
-                rendered.append(f"• {escape(line.text)}" + (f"  _({cites})_" if cites else ""))
-            blocks += sections(section_title(name), rendered)
+        blocks += sections(section_title(name), LINES.digest_lines(lines, reply))
     return blocks
 
 
 def _next(plan: NextPlan, reply: Reply) -> list[Block]:
-    blocks: list[Block] = [header(f"What to run next — {reply.project or ''}".strip(" —"))]
+    blocks: list[Block] = [header(LINES.next_title(reply.project))]
     if plan.best:
-        blocks.append(context(f"Best so far: {link(plan.best.url, plan.best.run_name or short_id(plan.best.run_id))} "
-                              f"= {fmt_value(plan.best.value)}"))
-    lines = []
-    for x in sorted(plan.experiments, key=lambda e: e.priority):
-        cites = sources(x.citations, reply).removeprefix("Sources: ")
-        lines.append(f"*{x.priority}. {escape(x.title)}* — {escape(x.why)}" + (f"  _({cites})_" if cites else ""))
-    blocks += sections("Run next", lines or ["Nothing obvious: log a few more entries first."])
-    if plan.low_roi:
-        blocks += sections("Low return given the history", (f"• {escape(line.text)}" for line in plan.low_roi))
+        blocks.append(context(LINES.best_so_far(plan)))
+    blocks += sections("Run next", LINES.experiments(plan, reply))
+    blocks += sections("Low return given the history", LINES.bullets(line.text for line in plan.low_roi))
     if plan.missing_baseline:
-        blocks.append(section(f"*Baseline:* {escape(plan.missing_baseline)}"))
+        blocks.append(section(LINES.labelled("Baseline:", plan.missing_baseline)))
     if plan.pivot:
-        blocks.append(section(f"*Pivot?* {escape(plan.pivot)}"))
+        blocks.append(section(LINES.labelled("Pivot?", plan.pivot)))
     return blocks
 
 
 def _decision(doc: DecisionDoc, reply: Reply) -> list[Block]:
     blocks: list[Block] = [header(doc.title or "Decision record")]
     if doc.criteria:
-        blocks.append(context("Criteria: " + ", ".join(escape(c) for c in doc.criteria)))
-    lines = []
-    for f in doc.finalists:
-        mark = "🏆 " if f.run_id == doc.selected_run_id else "• "
-        shown = metric_columns(f.metrics, primary=next((m.metric for m in doc.measures if m.source == "metric"), None),
-                               text=" ".join(doc.criteria))
-        metrics = " · ".join(f"{escape(k)} {fmt_value(f.metrics[k])}" for k in shown)
-        cited = reply.runs.get(f.run_id)
-        name = f.run_name or (cited.name if cited else "") or short_id(f.run_id)
-        lines.append(f"{mark}{link(cited.url if cited else '', name)} `{short_id(f.run_id)}`"
-                     + (f" — {metrics}" if metrics else ""))
-    blocks += sections("Finalists", lines)
+        blocks.append(context(LINES.criteria(doc)))
+    blocks += sections("Finalists", LINES.finalists(doc, reply, link_uncited=False))
     if doc.measures:
         from narrative.decision import cell, how_measured
 
@@ -435,13 +317,9 @@ def _decision(doc: DecisionDoc, reply: Reply) -> list[Block]:
                 for m in doc.measures]
         blocks += sections("Criteria", rows)
     if doc.rationale:
-        blocks.append(section(f"*Why:* {escape(doc.rationale)}"))
-    if doc.tradeoffs:
-        blocks += sections("Trade-offs", (f"• {escape(t)}" for t in doc.tradeoffs))
-    cites = sources(doc.citations, reply)
-    if cites:
-        blocks.append(context(cites))
-    return blocks
+        blocks.append(section(LINES.labelled("Why:", doc.rationale)))
+    blocks += sections("Trade-offs", LINES.bullets(doc.tradeoffs))
+    return blocks + _cites(doc.citations, reply)
 
 
 def _help(help_lines: HelpLines, reply: Reply) -> list[Block]:

@@ -15,17 +15,18 @@ subset (bold, italics, links), and what a person wrote is escaped so it cannot f
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.formatting import date_span, fmt_value, metric_columns, section_title, short_id
+from bot import render_lines
+from bot.formatting import section_title
 from bot.messages import EntryList, HelpLines
+from bot.render_lines import ReplyLines
 from narrative.types import Answer, CheckResult, DecisionDoc, Digest, NextPlan, PhaseReport, ReproReport
 
 if TYPE_CHECKING:
-    from bot.messages import CitedEntry, CitedRun, Form, Reply, ReplyAction
+    from bot.messages import Form, Reply, ReplyAction
     from bot.nudges import NudgeView
     from narrative.service import LogOutcome
     from narrative.types import CheckMatch, Citation
@@ -43,8 +44,6 @@ FIELD_PREFIX = "f_"
 MAX_LINES = 15  # list items shown per section
 MAX_LINE = 600
 MAX_CARD_CHARS = 24_000  # below Teams' ~28 KB message limit, leaving room for the activity around it
-_VERDICT = {"worked": "✅", "did_not_work": "❌", "inconclusive": "•"}
-_STATUS = {"open": "🟡", "adopted": "🟢", "exhausted": "🔴", "abandoned": "⚪"}
 
 
 # -- text helpers ----------------------------------------------------------------------------------
@@ -59,12 +58,16 @@ def escape(text: str) -> str:
 
 
 def clip(text: str, limit: int = MAX_LINE) -> str:
-    return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
+    return render_lines.clip(text, limit)
 
 
 def link(url: str, label: str) -> str:
     label = escape(label)
     return f"[{label}]({url})" if url and url.startswith(("http://", "https://")) and ")" not in url else label
+
+
+# The lines every chat says (bot/render_lines.py), in a TextBlock's markdown.
+LINES = ReplyLines(render_lines.Markup(escape=escape, link=link, bold_mark="**"))
 
 
 def text_block(text: str, *, weight: str = "", size: str = "", subtle: bool = False, color: str = "") -> Element:
@@ -98,36 +101,6 @@ def titled(title: str, lines: Iterable[str], *, limit: int = MAX_LINES) -> list[
     if len(items) > limit:
         out.append(note(f"… and {len(items) - limit} more"))
     return out
-
-
-def _when(at: dt.datetime | None) -> str:
-    return f"{at:%Y-%m-%d}" if at else ""
-
-
-def _run_ref(run_id: str, runs: dict[str, CitedRun]) -> str:
-    cited = runs.get(run_id)
-    if cited is None:
-        return f"`{short_id(run_id)}`"
-    return link(cited.url, cited.name or short_id(run_id)) + f" `{short_id(run_id)}`"
-
-
-def _entry_ref(entry_id: str, entries: dict[str, CitedEntry]) -> str:
-    cited = entries.get(entry_id)
-    if cited is None:
-        return f"entry `{entry_id}`"
-    bits = ", ".join(b for b in (escape(cited.author), _when(cited.at)) if b)
-    title = f" _{escape(clip(cited.title, 80))}_" if cited.title else ""
-    return f"entry `{entry_id}`{title}" + (f" ({bits})" if bits else "")
-
-
-def sources(citations: Sequence[Citation], reply: Reply) -> str:
-    parts: list[str] = []
-    for c in citations:
-        if c.entry_id:
-            parts.append(_entry_ref(c.entry_id, reply.entries))
-        parts += [_run_ref(r, reply.runs) for r in c.run_ids]
-    unique = list(dict.fromkeys(parts))
-    return ("Sources: " + " · ".join(unique[:12]) + (" …" if len(unique) > 12 else "")) if unique else ""
 
 
 # -- cards -----------------------------------------------------------------------------------------
@@ -186,7 +159,7 @@ def card_for(reply: Reply) -> Card:
     body = _body(reply)
     notices: list[str] = list(getattr(reply.payload, "notices", None) or [])
     if notices:  # how the answer was written (e.g. the model was down) is said first, never dropped
-        body.insert(0, note(" ".join(f"⚠️ {escape(n)}" for n in notices)))
+        body.insert(0, note(" ".join(LINES.notices(notices))))
     return card(body, [execute(a) for a in reply.actions[:6]])
 
 
@@ -208,9 +181,7 @@ def _body(reply: Reply) -> list[Element]:
     if isinstance(payload, CheckResult):
         return _warning(payload, reply) if reply.kind == "warning" else _check(payload, reply)
     if isinstance(payload, Answer):
-        body = [text_block(escape(payload.answer))]
-        cites = sources(payload.citations, reply)
-        return body + ([note(cites)] if cites else [])
+        return [text_block(escape(payload.answer)), *_cites(payload.citations, reply)]
     if isinstance(payload, PhaseReport):
         return _phase(payload, reply)
     if isinstance(payload, ReproReport):
@@ -264,176 +235,113 @@ def _feeds(reply: Reply, *, pending: bool = False) -> str:
 
 
 def _entry(outcome: LogOutcome, reply: Reply) -> list[Element]:
-    entry, s = outcome.entry, outcome.structure
-    meta = (f"entry `{entry.id}` · {escape(reply.project or '')} · {escape(entry.author)} · "
-            f"{entry.at:%Y-%m-%d %H:%M} UTC")
+    s = outcome.structure
+    meta = LINES.entry_meta(outcome, reply)
     if outcome.pending:
         return [
-            text_block(f"📝 **Saved your text** as entry `{entry.id}`. {escape(outcome.reason)} I will finish it "
+            text_block(f"{LINES.saved(outcome)} I will finish it "
                        "(runs, metrics, structure) as soon as the tracker answers, and update this card."),
             note(meta + " · _pending_"), note(_feeds(reply, pending=True)),
         ]
     body: list[Element] = [heading(s.title or "Experiment log"), note(meta)]
-    body += titled("Hypotheses", (f"• {escape(h)}" for h in s.hypotheses))
+    body += titled("Hypotheses", LINES.bullets(s.hypotheses))
     if s.runs:
-        names = metric_columns((k for r in s.runs for k in r.metrics), primary=outcome.primary_metric,
-                               text=outcome.entry.raw_text, limit=3)
-        lines = []
-        for r in s.runs:
-            metrics = " · ".join(f"{escape(m)} {fmt_value(r.metrics[m])}" for m in names if m in r.metrics)
-            status = f" · {escape(r.status.lower())}" if r.status and r.status != "FINISHED" else ""
-            lines.append(f"• {link(r.url, r.run_name or short_id(r.run_id))} `{short_id(r.run_id)}`"
-                         f"{' — ' + metrics if metrics else ''}{status} · _linked by {r.how}_")
-        body += titled("Runs (values from the tracker)", lines)
-    body += titled("Observations", (f"• {escape(o)}" for o in s.observations))
-    body += titled("Conclusions", (f"{_VERDICT[c.verdict]} {escape(c.text)}" for c in s.conclusions))
-    body += titled("Next steps", (f"→ {escape(n)}" for n in s.next_steps))
+        body += titled("Runs (values from the tracker)", LINES.entry_runs(outcome, s.runs))
+    body += titled("Observations", LINES.bullets(s.observations))
+    body += titled("Conclusions", LINES.conclusions(s.conclusions))
+    body += titled("Next steps", LINES.bullets(s.next_steps, "→"))
     for tried in reply.tried:
-        body.append(text_block(f"⚠️ **You already tried this:** “{escape(clip(tried.step, 200))}”",
-                               color="Warning"))
+        body.append(text_block(LINES.tried(tried), color="Warning"))
         body.append(text_block(_match_line(tried.match, reply)))
-    body += titled("Open questions", (f"? {escape(q)}" for q in s.open_questions))
-    body += [text_block(f"**Decision** ({d.kind.replace('_', ' ')}): {escape(d.text)}") for d in s.decisions]
+    body += titled("Open questions", LINES.bullets(s.open_questions, "?"))
+    body += [text_block(LINES.decision(d)) for d in s.decisions]
     if s.warnings:
-        body.append(note(" ".join(f"⚠ {escape(clip(w, 300))}" for w in s.warnings[:5])))
+        body.append(note(" ".join(LINES.entry_warnings(s.warnings, limit=300))))
     body.append(note(_feeds(reply)))
     return body
 
 
 def _match_line(m: CheckMatch, reply: Reply) -> str:
-    who = ", ".join(b for b in (escape(m.author), _when(m.at)) if b)
-    line = f"• {escape(clip(m.summary, 400))}" + (f" — {who}" if who else "")
-    if m.outcome:
-        line += f" · _what happened:_ {escape(clip(m.outcome, 300))}"
-    refs = ([_entry_ref(m.entry_id, reply.entries)] if m.entry_id else []) + [_run_ref(r, reply.runs)
-                                                                              for r in m.run_ids[:5]]
-    return line + (" · " + " · ".join(refs) if refs else "")
+    return " · ".join(LINES.match_parts(m, reply, outcome_limit=300))
 
 
 def _check(result: CheckResult, reply: Reply) -> list[Element]:
-    verdict = "⚠️ **You already tried this.**" if result.already_tried else "✅ **Not tried as such.**"
-    if result.planned:
-        verdict = "🗓️ **Planned, not run yet.**"
-    body = [text_block(f"{verdict} {escape(result.message)}".strip())]
-    body += titled("Planned in the log", (
-        f"• {escape(clip(p.text, 300))} — planned on {_when(p.at) or 'an earlier day'} by "
-        f"{escape(p.author or 'someone')}, not run yet · {_entry_ref(p.entry_id, reply.entries)}"
-        for p in result.planned[:3]))
-    body += titled("Closest in the history" if not result.already_tried else "What was tried",
-                   (_match_line(m, reply) for m in result.matches[:5]))
+    body = [text_block(LINES.check_verdict(result))]
+    body += titled("Planned in the log", LINES.planned(result, reply))
+    body += titled(LINES.matches_title(result), (_match_line(m, reply) for m in result.matches[:5]))
     return body
 
 
 def _warning(result: CheckResult, reply: Reply) -> list[Element]:
-    body = [text_block("👀 **Heads-up: this was already tried.**", color="Warning")]
+    body = [text_block(LINES.heads_up(), color="Warning")]
     body += [text_block(_match_line(m, reply)) for m in result.matches[:3]]
     body.append(note("Said once per plan. `check TEXT` for more."))
     return body
 
 
+def _cites(citations: Sequence[Citation], reply: Reply) -> list[Element]:
+    cites = LINES.sources(citations, reply)
+    return [note(cites)] if cites else []
+
+
 def _phase(report: PhaseReport, reply: Reply) -> list[Element]:
-    since = f" since {report.since:%Y-%m-%d}" if report.since else ""
-    body = [heading(f"Phase summary{since} — {reply.project or ''}".strip(" —")),
-            note(f"primary metric **{escape(report.primary_metric or '(not set)')}** ({report.goal})")]
+    body = [heading(LINES.phase_title(report, reply.project)),
+            note(LINES.primary_metric(report.primary_metric, report.goal))]
     if report.summary:
         body.append(text_block(escape(report.summary)))
     if report.best:
-        b = report.best
-        reason = f" — {escape(report.best_reason)}" if report.best_reason else ""
-        body.append(text_block(f"🏆 **Best:** {link(b.url, b.run_name or short_id(b.run_id))} `{short_id(b.run_id)}`"
-                               f" {escape(report.primary_metric or '')} = **{fmt_value(b.value)}**{reason}"))
-    body += titled("Metric switches", (f"• {escape(m)}" for m in report.metric_switches))
-    approaches = []
-    for a in report.approaches[:20]:
-        runs = ", ".join(_run_ref(r, reply.runs) for r in a.run_ids[:4]) + (" …" if len(a.run_ids) > 4 else "")
-        reason = f" — {escape(clip(a.reason, 200))}" if a.reason else ""
-        best = f" · best {fmt_value(a.best_value)}" if a.best_value is not None else ""
-        approaches.append(f"{_STATUS.get(a.status, '•')} **{escape(a.name)}** ({a.status}){reason}{best}"
-                          f"{' · ' + runs if runs else ''}")
-    body += titled("Approaches", approaches, limit=20)
-    body += titled("Findings", (f"• {escape(f)}" for f in report.findings))
-    body += titled("Next", (f"→ {escape(n)}" for n in report.next_steps))
-    cites = sources(report.citations, reply)
-    return body + ([note(cites)] if cites else [])
+        body.append(text_block(LINES.phase_best(report)))
+    body += titled("Metric switches", LINES.bullets(report.metric_switches))
+    body += titled("Approaches", LINES.approaches(report, reply), limit=20)
+    body += titled("Findings", LINES.bullets(report.findings))
+    body += titled("Next", LINES.bullets(report.next_steps, "→"))
+    return body + _cites(report.citations, reply)
 
 
 def _reproduce(r: ReproReport) -> list[Element]:
-    body: list[Element] = []
-    if r.status.upper() in ("FAILED", "KILLED"):
-        body.append(text_block(f"⛔ **This run {r.status.upper()}.** Reproducing it reproduces a failure.",
-                               color="Attention"))
-    body += [heading(f"Reproducing {r.run_name or short_id(r.run_id)}"),
-             note(f"{link(r.url, 'run ' + short_id(r.run_id))} · `{r.run_id}`")]
-    body += titled("Recorded", (f"✓ {escape(k)}: `{escape(clip(v, 200))}`" for k, v in r.present.items()), limit=30)
-    body += titled("Missing", (f"✗ {escape(m)}" for m in r.missing))
-    body += titled("Steps", (f"{i}. {escape(step)}" for i, step in enumerate(r.steps, 1)))
-    body += titled("Checks", (f"• {escape(c)}" for c in r.checks))
+    failed = LINES.failed_run(r)
+    body: list[Element] = [text_block(failed, color="Attention")] if failed else []
+    body += [heading(LINES.reproduce_title(r)), note(LINES.reproduce_run(r))]
+    body += titled("Recorded", LINES.recorded(r), limit=30)
+    body += titled("Missing", LINES.bullets(r.missing, "✗"))
+    body += titled("Steps", LINES.steps(r))
+    body += titled("Checks", LINES.bullets(r.checks))
     if r.entries:
-        body.append(note("Entries: " + ", ".join(f"`{escape(e)}`" for e in r.entries[:10])))
+        body.append(note(LINES.entry_ids(r)))
     return body
 
 
 def _digest(d: Digest, reply: Reply) -> list[Element]:
-    body = [
-        heading(f"{d.project} — work of {date_span(d.work_from, d.work_to)}" if d.work_from and d.work_to
-                else f"{d.project} — no new work"),
-        note(f"primary metric **{escape(d.primary_metric or '(not set)')}** ({d.goal}) · "
-             f"digest of {d.since:%Y-%m-%d} → {d.until:%Y-%m-%d}"),
-    ]
+    body = [heading(LINES.digest_title(d)), note(LINES.digest_meta(d))]
     if d.best:
-        moved = d.best_before is not None and d.best_before.run_id != d.best.run_id
-        before = ""
-        if d.best_before is not None:
-            before = f" (was {fmt_value(d.best_before.value)})" if moved else " (unchanged)"
-        body.append(text_block(f"🏆 **Best:** {link(d.best.url, d.best.run_name or short_id(d.best.run_id))} "
-                               f"= **{fmt_value(d.best.value)}**{before}"))
+        body.append(text_block(LINES.digest_best(d)))
     for name, lines in d.sections.items():
-        rendered = []
-        for line in lines:
-            cites = sources(line.citations, reply).removeprefix("Sources: ")
-            rendered.append(f"• {escape(line.text)}" + (f"  _({cites})_" if cites else ""))
-        body += titled(section_title(name), rendered)
+        body += titled(section_title(name), LINES.digest_lines(lines, reply))
     return body
 
 
 def _next(plan: NextPlan, reply: Reply) -> list[Element]:
-    body = [heading(f"What to run next — {reply.project or ''}".strip(" —"))]
+    body = [heading(LINES.next_title(reply.project))]
     if plan.best:
-        body.append(note(f"Best so far: {link(plan.best.url, plan.best.run_name or short_id(plan.best.run_id))} "
-                         f"= {fmt_value(plan.best.value)}"))
-    lines = []
-    for x in sorted(plan.experiments, key=lambda e: e.priority):
-        cites = sources(x.citations, reply).removeprefix("Sources: ")
-        lines.append(f"**{x.priority}. {escape(x.title)}** — {escape(x.why)}" + (f"  _({cites})_" if cites else ""))
-    body += titled("Run next", lines or ["Nothing obvious: log a few more entries first."])
-    body += titled("Low return given the history", (f"• {escape(line.text)}" for line in plan.low_roi))
+        body.append(note(LINES.best_so_far(plan)))
+    body += titled("Run next", LINES.experiments(plan, reply))
+    body += titled("Low return given the history", LINES.bullets(line.text for line in plan.low_roi))
     if plan.missing_baseline:
-        body.append(text_block(f"**Baseline:** {escape(plan.missing_baseline)}"))
+        body.append(text_block(LINES.labelled("Baseline:", plan.missing_baseline)))
     if plan.pivot:
-        body.append(text_block(f"**Pivot?** {escape(plan.pivot)}"))
+        body.append(text_block(LINES.labelled("Pivot?", plan.pivot)))
     return body
 
 
 def _decision(doc: DecisionDoc, reply: Reply) -> list[Element]:
     body = [heading(doc.title or "Decision record")]
     if doc.criteria:
-        body.append(note("Criteria: " + ", ".join(escape(c) for c in doc.criteria)))
-    lines = []
-    for f in doc.finalists:
-        mark = "🏆 " if f.run_id == doc.selected_run_id else "• "
-        shown = metric_columns(f.metrics, primary=next((m.metric for m in doc.measures if m.source == "metric"), None),
-                               text=" ".join(doc.criteria))
-        metrics = " · ".join(f"{escape(k)} {fmt_value(f.metrics[k])}" for k in shown)
-        cited = reply.runs.get(f.run_id)
-        name = f.run_name or (cited.name if cited else "") or short_id(f.run_id)
-        lines.append(f"{mark}{link(cited.url if cited else f.url, name)} `{short_id(f.run_id)}`"
-                     + (f" — {metrics}" if metrics else ""))
-    body += titled("Finalists", lines)
+        body.append(note(LINES.criteria(doc)))
+    body += titled("Finalists", LINES.finalists(doc, reply, link_uncited=True))
     if doc.rationale:
-        body.append(text_block(f"**Why:** {escape(doc.rationale)}"))
-    body += titled("Trade-offs", (f"• {escape(t)}" for t in doc.tradeoffs))
-    cites = sources(doc.citations, reply)
-    return body + ([note(cites)] if cites else [])
+        body.append(text_block(LINES.labelled("Why:", doc.rationale)))
+    body += titled("Trade-offs", LINES.bullets(doc.tradeoffs))
+    return body + _cites(doc.citations, reply)
 
 
 # -- forms -----------------------------------------------------------------------------------------
