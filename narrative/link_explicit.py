@@ -237,7 +237,8 @@ def ordinal_references(text: str, listed: list[RunSnapshot]) -> list[tuple[str, 
 
 
 _REFERENCE_START = re.compile(rf"(?:{_ORDINAL.pattern})|(?:{_OTHERS.pattern})")
-_JOINT = re.compile(r",\s+(?:and\s+|but\s+|while\s+)?|\s+(?:and|but|while)\s+")
+# A whitespace run is entered at its start only: linear on a paste of spaces (issue 11).
+_JOINT = re.compile(r",\s+(?:and\s+|but\s+|while\s+)?|(?<!\s)\s+(?:and|but|while)\s+")
 
 
 def split_at_references(clause: str) -> list[str]:
