@@ -5,6 +5,7 @@ as scripts from this folder)."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import socket
 import sqlite3
 import subprocess
@@ -91,3 +92,19 @@ class ThreadedFake:
         asyncio.run_coroutine_threadsafe(self.fake.close(), self.loop).result(timeout=30)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout=30)
+
+
+def seed_churn_runs(uri: str) -> None:
+    """Three finished runs of one person in the "churn-model" experiment of the MLflow store at ``uri``
+    (a day old, an hour apart), as the serve benches' project expects."""
+    from mlflow.entities import Metric
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=uri)
+    exp = client.create_experiment("churn-model")
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    for i, (name, auc) in enumerate([("logreg-baseline", 0.741), ("xgb-d4", 0.803), ("xgb-smote", 0.781)]):
+        t = int((start + dt.timedelta(hours=i)).timestamp() * 1000)
+        run = client.create_run(exp, start_time=t, tags={"mlflow.user": "ana"}, run_name=name)
+        client.log_batch(run.info.run_id, metrics=[Metric("val_auc", auc, t + 60_000, 0)])
+        client.set_terminated(run.info.run_id, status="FINISHED", end_time=t + 600_000)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import datetime as dt
 import json
 import os
 import random
@@ -30,7 +29,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from collections import Counter
@@ -40,7 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the project's fake Slack lives in tests/
 
-from _harness import free_port  # noqa: E402
+from _harness import ThreadedFake, free_port, seed_churn_runs  # noqa: E402
 
 from tests.bot.slack_fake import BOT_TOKEN, SIGNING_SECRET, TEAM, FakeSlack, signed_headers  # noqa: E402
 
@@ -48,47 +46,6 @@ COCO = str(Path(sys.executable).with_name("coco"))
 SETTLE_TIMEOUT_S = 300.0
 
 
-
-
-def _seed_mlflow(uri: str) -> None:
-    from mlflow.entities import Metric
-    from mlflow.tracking import MlflowClient
-
-    client = MlflowClient(tracking_uri=uri)
-    exp = client.create_experiment("churn-model")
-    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
-    for i, (name, auc) in enumerate([("logreg-baseline", 0.741), ("xgb-d4", 0.803), ("xgb-smote", 0.781)]):
-        t = int((start + dt.timedelta(hours=i)).timestamp() * 1000)
-        run = client.create_run(exp, start_time=t, tags={"mlflow.user": "ana"}, run_name=name)
-        client.log_batch(run.info.run_id, metrics=[Metric("val_auc", auc, t + 60_000, 0)])
-        client.set_terminated(run.info.run_id, status="FINISHED", end_time=t + 600_000)
-
-
-class ThreadedSlack:
-    """The fake Slack on its own event loop in a thread (the bench drives processes meanwhile)."""
-
-    def __init__(self) -> None:
-        self.fake = FakeSlack()
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.run_until_complete(self.fake.start())
-        self.ready.set()
-        self.loop.run_forever()
-
-    def start(self) -> FakeSlack:
-        self.thread.start()
-        if not self.ready.wait(timeout=30):
-            raise SystemExit("the fake Slack did not start")
-        return self.fake
-
-    def close(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.fake.close(), self.loop).result(timeout=30)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=30)
 
 
 def _start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -175,7 +132,7 @@ def main() -> int:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("DO_NOT_TRACK", "true")
     work = Path(tempfile.mkdtemp(prefix="coco-crash-bench-"))
-    slack = ThreadedSlack()
+    slack = ThreadedFake(FakeSlack())
     fake = slack.start()
     database = work / "coco.db"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COCO_", "ANTHROPIC_", "SLACK_"))}
@@ -184,7 +141,7 @@ def main() -> int:
                 "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
                 "COCO_SLACK_API_URL": fake.api_url, "COCO_SLACK_CHANNEL_INTERVAL": "0",
                 "COCO_WORKER_INTERVAL": "3600"})
-    _seed_mlflow(env["MLFLOW_TRACKING_URI"])
+    seed_churn_runs(env["MLFLOW_TRACKING_URI"])
     subprocess.run([COCO, "project", "add", "churn", "--mlflow-experiment", "churn-model", "--primary-metric",
                     "val_auc", "--slack-channel", "C1", "--slack-team", TEAM], env=env, check=True,
                    capture_output=True)

@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the project's fake Slack lives in tests/
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import ThreadedFake, free_port, pct  # noqa: E402
+from _harness import ThreadedFake, free_port, pct, seed_churn_runs  # noqa: E402
 
 from tests.bot.slack_fake import BOT_TOKEN, SIGNING_SECRET, TEAM, FakeSlack, signed_headers  # noqa: E402
 
@@ -150,20 +150,6 @@ async def _entries(url: str) -> list[tuple[str, str]]:
 
 
 # -- the setup --------------------------------------------------------------------------------------
-
-
-def _seed_mlflow(uri: str) -> None:
-    from mlflow.entities import Metric
-    from mlflow.tracking import MlflowClient
-
-    client = MlflowClient(tracking_uri=uri)
-    exp = client.create_experiment("churn-model")
-    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
-    for i, (name, auc) in enumerate([("logreg-baseline", 0.741), ("xgb-d4", 0.803), ("xgb-smote", 0.781)]):
-        t = int((start + dt.timedelta(hours=i)).timestamp() * 1000)
-        run = client.create_run(exp, start_time=t, tags={"mlflow.user": "ana"}, run_name=name)
-        client.log_batch(run.info.run_id, metrics=[Metric("val_auc", auc, t + 60_000, 0)])
-        client.set_terminated(run.info.run_id, status="FINISHED", end_time=t + 600_000)
 
 
 def _coco(env: dict[str, str], *args: str) -> str:
@@ -322,7 +308,7 @@ async def run(*, postgres: str, events: int, concurrency: int, retries: int, rep
                     "COCO_SLACK_API_URL": fake.api_url, "COCO_SLACK_CHANNEL_INTERVAL": "0",
                     # The job worker and the digest scheduler look every 2 s (the digest is due soon).
                     "COCO_WORKER_INTERVAL": "2"})
-        _seed_mlflow(env["MLFLOW_TRACKING_URI"])
+        seed_churn_runs(env["MLFLOW_TRACKING_URI"])
         _coco(env, "project", "add", "churn", "--mlflow-experiment", "churn-model", "--primary-metric", "val_auc",
               "--slack-channel", CHANNEL, "--slack-team", TEAM)
         due = _schedule_digest(env, lead=digest_lead)

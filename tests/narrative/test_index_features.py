@@ -6,13 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from adapters import open_tracker
 from narrative import index_features
 from narrative.history_index import HistoryIndex
-from narrative.local_engine import LocalEngine
-from narrative.service import Narrator
-from storage.db import open_repository
-from tests.conftest import MlflowStore, RunSpec
+from tests.conftest import MlflowStore
+from tests.narrative.conftest import churn_narrator
 from tests.narrative.index_golden import _bench
 
 
@@ -36,27 +33,16 @@ def test_stored_features_round_trip_and_another_version_is_recomputed() -> None:
 
 async def test_a_structured_entry_is_stored_with_its_features(tmp_path: Path, mlflow_store: MlflowStore) -> None:
     now = dt.datetime(2026, 3, 3, 18, 0, tzinfo=dt.UTC)
-    run_id = mlflow_store.add(RunSpec("xgb-d4", "ana", now - dt.timedelta(hours=3),
-                                      params={"model": "xgboost", "max_depth": "4"}, metrics={"val_auc": 0.81}))
-    repo = await open_repository(f"sqlite:///{tmp_path / 'coco.db'}")
-    tracker = open_tracker(mlflow_store.uri)
-    try:
-        workspace = await repo.ensure_workspace("cli:test", platform="cli")
-        narrator = Narrator(repo=repo, workspace_id=workspace.id, engine=LocalEngine(),
-                            tracker_for=lambda _project: tracker, clock=lambda: now)
-        project = await narrator.add_project(name="churn", tracker=tracker, experiments=["churn-model"],
-                                             primary_metric="val_auc", goal="max")
+    async with churn_narrator(tmp_path, mlflow_store, now=now) as churn:
+        narrator, project, run_id, repo = churn.narrator, churn.project, churn.run_id, churn.repo
         outcome = await narrator.log(project="churn", text=f"xgb {run_id} undersampling didn't help, 0.81",
                                      author="ana", at=now)
-        stored = await repo.get_entry(workspace.id, outcome.entry.id)
+        stored = await repo.get_entry(churn.workspace_id, outcome.entry.id)
         assert stored.features is not None and stored.features.startswith('{"v":"' + index_features.FEATURES_VERSION)
         history = await narrator.cached_history(project)
         idx = HistoryIndex(history)
         assert idx.computed_features == []  # built from what was stored
         assert idx.entry_facts[stored.id][0].run_ids == [run_id]
         # a correction changes the text: the stored features would be stale, so they are dropped
-        revised = await repo.append_entry_text(workspace.id, stored.id, "\n\nAlso: catboost was slow.")
+        revised = await repo.append_entry_text(churn.workspace_id, stored.id, "\n\nAlso: catboost was slow.")
         assert revised.features is None
-    finally:
-        await tracker.aclose()
-        await repo.aclose()
