@@ -108,3 +108,20 @@ def seed_churn_runs(uri: str) -> None:
         run = client.create_run(exp, start_time=t, tags={"mlflow.user": "ana"}, run_name=name)
         client.log_batch(run.info.run_id, metrics=[Metric("val_auc", auc, t + 60_000, 0)])
         client.set_terminated(run.info.run_id, status="FINISHED", end_time=t + 600_000)
+
+
+def dm_events(count: int, *, people: int, label: str, event_prefix: str, team: str) -> list[dict[str, Any]]:
+    """``count`` signed-ready Slack DM events (``message.im``) from ``people`` people, each a short note about
+    the seeded runs, with event ids ``{event_prefix}{n}`` (unique per call as the benches need)."""
+    base = time.time()
+    events = []
+    for n in range(count):
+        person = n % people
+        ts = f"{base + n / 1000:.6f}"
+        text = (f"{label} {n}: reran xgb-d4 with seed {n}, val_auc about .80 again.\n"
+                f"logreg-baseline is still the floor.\nnext: try max_depth 6")
+        events.append({"token": "legacy", "team_id": team, "api_app_id": "A1", "type": "event_callback",
+                       "event_id": f"{event_prefix}{n:05d}", "event_time": int(base),
+                       "event": {"type": "message", "channel": f"D{person:03d}", "user": f"U{person:03d}",
+                                 "text": text, "ts": ts, "event_ts": ts, "channel_type": "im"}})
+    return events

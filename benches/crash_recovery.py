@@ -38,7 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the project's fake Slack lives in tests/
 
-from _harness import ThreadedFake, free_port, seed_churn_runs  # noqa: E402
+from _harness import ThreadedFake, dm_events, free_port, seed_churn_runs  # noqa: E402
 
 from tests.bot.slack_fake import BOT_TOKEN, SIGNING_SECRET, TEAM, FakeSlack, signed_headers  # noqa: E402
 
@@ -61,21 +61,6 @@ def _start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]
                 return proc
         time.sleep(0.2)
     raise SystemExit("coco serve slack did not become healthy within 90 s")
-
-
-def _events(round_no: int, count: int, people: int) -> list[dict[str, Any]]:
-    base = time.time()
-    events = []
-    for n in range(count):
-        person = n % people
-        ts = f"{base + n / 1000:.6f}"
-        text = (f"round {round_no} note {n}: reran xgb-d4 with seed {n}, val_auc about .80 again.\n"
-                f"logreg-baseline is still the floor.\nnext: try max_depth 6")
-        events.append({"token": "legacy", "team_id": TEAM, "api_app_id": "A1", "type": "event_callback",
-                       "event_id": f"EvCrash{round_no:02d}{n:05d}", "event_time": int(base),
-                       "event": {"type": "message", "channel": f"D{person:03d}", "user": f"U{person:03d}",
-                                 "text": text, "ts": ts, "event_ts": ts, "channel_type": "im"}})
-    return events
 
 
 async def _burst(url: str, events: list[dict[str, Any]], kill_after: float,
@@ -154,7 +139,8 @@ def main() -> int:
         for round_no in range(1, args.rounds + 1):
             port = free_port()
             proc = _start(env, port, log)
-            events = _events(round_no, args.events, args.people)
+            events = dm_events(args.events, people=args.people, label=f"round {round_no} note",
+                               event_prefix=f"EvCrash{round_no:02d}", team=TEAM)
             kill_after = rng.uniform(0.05, 15.0)  # during the burst, or while it structures and replies
             acked = asyncio.run(_burst(f"http://127.0.0.1:{port}/slack/events", events, kill_after, proc))
             proc.wait(timeout=30)

@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the project's fake Slack lives in tests/
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import ThreadedFake, free_port, pct, seed_churn_runs  # noqa: E402
+from _harness import ThreadedFake, dm_events, free_port, pct, seed_churn_runs  # noqa: E402
 
 from tests.bot.slack_fake import BOT_TOKEN, SIGNING_SECRET, TEAM, FakeSlack, signed_headers  # noqa: E402
 
@@ -188,21 +188,6 @@ def _wait_healthy(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
     raise SystemExit(f"coco serve slack did not become healthy within 120 s: {log.read_text(errors='replace')[-3000:]}")
 
 
-def _events(count: int, people: int) -> list[dict[str, Any]]:
-    base = time.time()
-    events = []
-    for n in range(count):
-        person = n % people
-        ts = f"{base + n / 1000:.6f}"
-        text = (f"replica note {n}: reran xgb-d4 with seed {n}, val_auc about .80 again.\n"
-                f"logreg-baseline is still the floor.\nnext: try max_depth 6")
-        events.append({"token": "legacy", "team_id": TEAM, "api_app_id": "A1", "type": "event_callback",
-                       "event_id": f"EvReplica{n:06d}", "event_time": int(base),
-                       "event": {"type": "message", "channel": f"D{person:03d}", "user": f"U{person:03d}",
-                                 "text": text, "ts": ts, "event_ts": ts, "channel_type": "im"}})
-    return events
-
-
 # -- the burst --------------------------------------------------------------------------------------
 
 
@@ -321,7 +306,7 @@ async def run(*, postgres: str, events: int, concurrency: int, retries: int, rep
         for proc, port, log in zip(procs, ports, outcome.logs, strict=True):
             _wait_healthy(proc, port, log)
 
-        dms = _events(events, people)
+        dms = dm_events(events, people=people, label="replica note", event_prefix="EvReplica", team=TEAM)
         acked = await _burst(ports, procs, dms, concurrency=concurrency, retries=retries, kill=kill,
                              outcome=outcome)
         outcome.acked = len(acked)
