@@ -28,6 +28,8 @@ from core.errors import (
 )
 from narrative import grounding
 from narrative.engine import Engine
+from narrative.history_delta import HeldHistory, apply_changes, changes_since, same_project
+from narrative.index_cache import HistoryIndexCache
 from narrative.index_features import features_for_storage
 from narrative.redact import redact_at_door, removed_sentence
 from narrative.revisions import current_text
@@ -80,6 +82,15 @@ def clean_text(text: str) -> str:
     return text.replace("\x00", "\ufffd")
 
 
+def _index_cache_of(engine: Engine) -> HistoryIndexCache | None:
+    """The index cache the engine answers from: its own (the local engine), or its fallback's."""
+    for candidate in (engine, getattr(engine, "fallback", None)):
+        found = getattr(candidate, "indexes", None)
+        if isinstance(found, HistoryIndexCache):
+            return found
+    return None
+
+
 @dataclass
 class LogOutcome:
     entry: EntryRecord
@@ -112,6 +123,7 @@ class Narrator(WorkspaceOperations):
         tracker_for: Callable[[ProjectRecord], Tracker],
         lookback_days: int = 14,
         clock: Callable[[], dt.datetime] = utcnow,
+        index_cache: HistoryIndexCache | None = None,
     ) -> None:
         self.repo = repo
         self.workspace_id = workspace_id
@@ -119,10 +131,12 @@ class Narrator(WorkspaceOperations):
         self._tracker_for = tracker_for
         self.lookback = dt.timedelta(days=lookback_days)
         self.clock = clock
-        # project id -> (stamp, history): a long-lived bot keeps one indexed history per project and
-        # rebuilds it only when storage says the narrative changed (the engines cache their indexes
-        # on the history object, so reusing it is what keeps warm `check` fast).
-        self._histories: dict[str, tuple[str, ProjectHistory]] = {}
+        # project id -> its history and storage's marks: a long-lived bot keeps one indexed history per
+        # project and updates it in place when storage says the narrative changed (the engines cache
+        # their indexes on the history object, so reusing it is what keeps warm `check` fast).
+        self._histories: dict[str, HeldHistory] = {}
+        # The engine's index cache, when it has one: changes are applied to the index with the history.
+        self.indexes = index_cache if index_cache is not None else _index_cache_of(engine)
 
     # -- projects -----------------------------------------------------------------------------
     async def add_project(
@@ -462,14 +476,22 @@ class Narrator(WorkspaceOperations):
         return ProjectHistory(project=project, entries=entries, runs=runs, decisions=decisions, now=self.clock())
 
     async def cached_history(self, project: ProjectRecord) -> ProjectHistory:
-        """The project's whole history from the cache while storage's stamp is unchanged."""
-        stamp = await self.repo.history_stamp(self.workspace_id, project.id)
-        cached = self._histories.get(project.id)
-        if cached is not None and cached[0] == stamp:
-            cached[1].now = self.clock()
-            return cached[1]
+        """The project's whole history, held between calls: as it is while storage's marks are unchanged,
+        brought up to date in place with what changed when they moved (its index too: no rebuild), and
+        loaded whole again only for a change that cannot be applied exactly (:mod:`narrative.history_delta`)."""
+        marks = await self.repo.history_marks(self.workspace_id, project.id)
+        held = self._histories.get(project.id)
+        if held is not None and same_project(held.history.project, project):
+            if held.marks == marks:
+                held.history.now = self.clock()
+                return held.history
+            changes = await changes_since(self.repo, self.workspace_id, project=project, held=held, marks=marks)
+            if changes is not None:
+                apply_changes(held, changes, marks=marks, indexes=self.indexes)
+                held.history.now = self.clock()
+                return held.history
         history = await self.history(project, sync=False)
-        self._histories[project.id] = (stamp, history)
+        self._histories[project.id] = HeldHistory(marks=marks, history=history)
         return history
 
     async def check(self, *, project: str, text: str) -> CheckResult:
