@@ -20,9 +20,12 @@ again, as before:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from narrative.index_cache import HistoryIndexCache, add_to_history
 from narrative.types import ProjectHistory
@@ -40,12 +43,47 @@ ENTRY_PAGE = 1000
 RUN_PAGE = 5000
 
 
+def _idle() -> asyncio.Event:
+    event = asyncio.Event()
+    event.set()
+    return event
+
+
 @dataclass
 class HeldHistory:
-    """A project's whole history and the storage marks read just before it was loaded (or last updated)."""
+    """A project's whole history and the storage marks read just before it was loaded (or last updated).
+
+    Engines read it in worker threads; it is changed in place only while none does (``reading`` counts
+    them), and one caller at a time brings it up to date (``turn``)."""
 
     marks: HistoryMarks
     history: ProjectHistory
+    readers: int = 0
+    idle: asyncio.Event = field(default_factory=_idle)
+    turn: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[ProjectHistory]:
+        """The history, held unchanged while the block runs (an engine's job over it)."""
+        self.readers += 1
+        self.idle.clear()
+        try:
+            yield self.history
+        finally:
+            self.readers -= 1
+            if not self.readers:
+                self.idle.set()
+
+    async def wait_idle(self, timeout: float) -> bool:
+        """Whether no engine reads the history any more within ``timeout`` seconds (new readers wait for
+        ``turn``, which the caller holds)."""
+        if not self.readers:
+            return True
+        try:
+            await asyncio.wait_for(self.idle.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
 
 
 @dataclass

@@ -7,6 +7,7 @@ a tracker or engine outage leaves a ``pending`` entry and a durable job that fin
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import difflib
 import hashlib
@@ -54,6 +55,7 @@ from storage.records import (
     EntrySource,
     EntryStructure,
     Goal,
+    HistoryMarks,
     MetricChange,
     ProjectRecord,
     ReplyRecord,
@@ -70,6 +72,8 @@ MAX_STRUCTURED_CHARS = 40_000
 # whole and structured up to MAX_STRUCTURED_CHARS.
 MAX_QUESTION_CHARS = 4_000
 MAX_CHECK_CHARS = 8_000
+# How long an update of a held history waits for the engines reading it before it loads a new one instead.
+READERS_WAIT = 2.0
 STRUCTURE_JOB = "structure_entry"
 WRITE_BACK_JOB = "write_back"
 RESTRUCTURE_JOB = "restructure_entry"  # issue #5: re-run the model on an entry the local engine wrote
@@ -479,28 +483,40 @@ class Narrator(WorkspaceOperations):
         """The project's whole history, held between calls: as it is while storage's marks are unchanged,
         brought up to date in place with what changed when they moved (its index too: no rebuild), and
         loaded whole again only for a change that cannot be applied exactly (:mod:`narrative.history_delta`)."""
-        marks = await self.repo.history_marks(self.workspace_id, project.id)
+        return (await self._held(project)).history
+
+    async def _held(self, project: ProjectRecord) -> HeldHistory:
         held = self._histories.get(project.id)
-        if held is not None and same_project(held.history.project, project):
-            if held.marks == marks:
-                held.history.now = self.clock()
-                return held.history
-            changes = await changes_since(self.repo, self.workspace_id, project=project, held=held, marks=marks)
-            if changes is not None:
-                apply_changes(held, changes, marks=marks, indexes=self.indexes)
-                held.history.now = self.clock()
-                return held.history
-        history = await self.history(project, sync=False)
-        self._histories[project.id] = HeldHistory(marks=marks, history=history)
-        return history
+        if held is None or not same_project(held.history.project, project):
+            return await self._load_held(project, await self.repo.history_marks(self.workspace_id, project.id))
+        async with held.turn:  # one caller brings it up to date; the others then find it so
+            marks = await self.repo.history_marks(self.workspace_id, project.id)
+            if self._histories.get(project.id) is not held:  # loaded anew while this one waited
+                return await self._held(project)
+            if held.marks != marks:
+                changes = await changes_since(self.repo, self.workspace_id, project=project, held=held, marks=marks)
+                # Engines read the history in worker threads: it changes only once none does (a long read,
+                # such as a model's answer, leaves it to them and loads a new one, as before).
+                if changes is None or not await held.wait_idle(READERS_WAIT):
+                    return await self._load_held(project, marks)
+                await asyncio.to_thread(apply_changes, held, changes, marks=marks, indexes=self.indexes)
+            held.history.now = self.clock()
+            return held
+
+    async def _load_held(self, project: ProjectRecord, marks: HistoryMarks) -> HeldHistory:
+        """The history loaded whole (``marks`` read before), held from now on."""
+        held = HeldHistory(marks=marks, history=await self.history(project, sync=False))
+        self._histories[project.id] = held
+        return held
 
     async def check(self, *, project: str, text: str) -> CheckResult:
         if not text.strip():
             raise EmptyTextError("plan to check")
         text = redact_at_door(text).text[:MAX_CHECK_CHARS]  # bounded work; an answer never quotes a secret back
-        history = await self.cached_history(await self.project(project))
-        result = await self.engine.check(text, history)
-        return grounding.ground_check(result, entry_ids={e.id for e in history.entries}, run_ids=set(history.runs))
+        with (await self._held(await self.project(project))).reading() as history:
+            result = await self.engine.check(text, history)
+            return grounding.ground_check(result, entry_ids={e.id for e in history.entries},
+                                          run_ids=set(history.runs))
 
     async def ask(self, *, project: str, question: str) -> Answer:
         if not question.strip():
@@ -508,9 +524,11 @@ class Narrator(WorkspaceOperations):
         question = redact_at_door(question).text[:MAX_QUESTION_CHARS]  # bounded; never quotes a secret back
         record = await self.project(project)
         await self.sync_runs(record)
-        history = await self.cached_history(await self.repo.get_project_by_id(self.workspace_id, record.id))
-        result = await self.engine.answer(question, history)
-        return grounding.ground_answer(result, entry_ids={e.id for e in history.entries}, run_ids=set(history.runs))
+        held = await self._held(await self.repo.get_project_by_id(self.workspace_id, record.id))
+        with held.reading() as history:
+            result = await self.engine.answer(question, history)
+            return grounding.ground_answer(result, entry_ids={e.id for e in history.entries},
+                                           run_ids=set(history.runs))
 
     async def phase(self, *, project: str, since: dt.datetime | None = None) -> PhaseReport:
         history = await self.history(await self.project(project), since=since)

@@ -5,6 +5,7 @@ whole again. On a real SQLite database and the real PostgreSQL (``COCO_TEST_POST
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 import pytest
 
 from adapters.tracker import Tracker
+from narrative import service
 from narrative.index_features import features_for_storage
 from narrative.local_engine import LocalEngine
 from narrative.service import Narrator
@@ -136,6 +138,25 @@ async def test_a_decision_recorded_with_an_entry_is_read_again_without_a_rebuild
     assert await held.history() is history and held.narrator.indexes.index(history) is idx
     assert [d.text for d in history.decisions] == ["drop logreg"]
     await held.assert_as_loaded_whole(history)
+
+
+async def test_an_update_waits_for_the_engines_reading_the_history(held: Held,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    history = await held.history()
+    kept = held.narrator._histories[held.project.id]
+    with kept.reading():  # an engine's job over it, in a worker thread
+        await held.add_entry(held.new_entries[0])
+        waiting = asyncio.create_task(held.history())
+        await asyncio.sleep(0.2)
+        assert not waiting.done() and len(history.entries) == 47  # not changed under the reader
+    assert await waiting is history and len(history.entries) == 48
+    # a reader that outlasts the wait keeps the history as it read it; a new one is loaded
+    monkeypatch.setattr(service, "READERS_WAIT", 0.05)
+    with kept.reading():
+        await held.add_entry(held.new_entries[1])
+        again = await held.history()
+        assert again is not history and len(history.entries) == 48 and len(again.entries) == 49
+    await held.assert_as_loaded_whole(again)
 
 
 async def _delete_entry(held: Held) -> None:
