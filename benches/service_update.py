@@ -12,7 +12,9 @@ features their writer stores, in one bulk insert; all written over the day befor
 Modes: "before" drops the held history first, which is what the service did before (the stamp moved: the
 whole history loaded again into a new object, so a new index built); "after" is the service as it is
 (only the changes read, applied in place to the held history and its index). Each time is split into
-the history (``cached_history``) and the engine's `check` on it. Medians are quoted.
+the history (``cached_history``) and the engine's `check` on it. Medians are quoted. The "after" reads
+also re-read the previous batch (written seconds before, inside ``history_delta.OVERLAP``), which a
+service syncing at most once a minute does less.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import argparse
 import asyncio
 import datetime as dt
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -128,6 +131,7 @@ async def main() -> None:
             print(f"  {what:9s} before/after: {medians['before'] / medians['after']:.1f}x")
     finally:
         await repo.aclose()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
