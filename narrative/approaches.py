@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -53,19 +54,27 @@ class Approach:
 
 def subject_concepts(fact: Fact) -> set[str]:
     """The concepts a sentence is about (not the ones it contrasts with, nor umbrella terms)."""
-    text = vocab.norm(fact.text)
+    return set(_subjects_of(fact.text))
+
+
+# A function of the sentence alone: remembered, so that deriving the approaches again after runs and
+# entries arrived on an index (issue 14) reads only the new sentences (a few MB at 100,000 runs).
+@functools.lru_cache(maxsize=1 << 16)
+def _subjects_of(sentence: str) -> frozenset[str]:
+    text = vocab.norm(sentence)
     contrasted: set[str] = set()
     for m in _CONTRAST.finditer(text):
         contrasted |= vocab.concept_set(m.group(3))
-    direct = vocab.concepts_in(fact.text)
+    direct = vocab.concepts_in(sentence)
     explicit = {c for c, spans in direct.items() if spans}
     subj = (explicit - contrasted) or explicit
     subj = {c for c in subj if c not in UMBRELLA}
     # keep only the narrowest: drop a concept when a narrower one of it is present
     narrow_of = {b for c in subj for b in vocab.CONCEPT_BY_ID[c].broader}
-    return {c for c in subj if c not in narrow_of} or subj
+    return frozenset({c for c in subj if c not in narrow_of} or subj)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def head_phrase(text: str) -> str:
     """"tenure buckets on top of full_v2: nothing" -> "tenure buckets"."""
     t = _MARKUP.sub(" ", text).strip()
@@ -85,12 +94,19 @@ _COUNTERFACTUAL = re.compile(r"\b(should|would|could|might|must) (have|'ve)\b|\b
                              r"\bwish(ed)?\b|\bif only\b", re.I)
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _hedges(sentence: str) -> tuple[bool, bool]:
+    """Whether the sentence is counterfactual, and whether conditional (remembered, as ``_subjects_of``)."""
+    return bool(_COUNTERFACTUAL.search(sentence)), bool(_CONDITIONAL.search(sentence))
+
+
 def _signal(f: Fact) -> str:
     if f.kind in _PLAN_KINDS:
         return "open"  # a plan, an idea or a question decides nothing, whatever words it uses
-    if _COUNTERFACTUAL.search(f.text):
+    counterfactual, conditional = _hedges(f.text)
+    if counterfactual:
         return "mention"
-    if _CONDITIONAL.search(f.text):
+    if conditional:
         return "open"
     if f.kind == "decision":
         if f.verdict in ("abandon",):

@@ -38,6 +38,23 @@ def _cache_key(history: ProjectHistory) -> _CacheKey:
             run_mark, f"{proj.primary_metric}|{proj.goal}")
 
 
+def add_to_history(history: ProjectHistory, *, runs: Sequence[RunSnapshot] = (),
+                   entries: Sequence[EntryRecord] = ()) -> None:
+    """Put ``runs`` and ``entries`` in ``history``: a known one replaced where it is, a new one added last (in
+    the order given). What ``HistoryIndexCache.update`` does to the history before it updates the index."""
+    for r in runs:
+        history.runs[r.run_id] = r
+    if entries:
+        at = {e.id: i for i, e in enumerate(history.entries)}
+        for e in entries:
+            i = at.get(e.id)
+            if i is None:
+                at[e.id] = len(history.entries)
+                history.entries.append(e)
+            else:
+                history.entries[i] = e
+
+
 class HistoryIndexCache:
     """The last few indexes built, by history object (its identity and cheap change markers), newest last.
 
@@ -95,17 +112,7 @@ class HistoryIndexCache:
         """Add ``runs`` and ``entries`` (new, or new versions of known ones) to ``history`` and to its cached
         index, in place. Returns the index, or None when none was cached (the next ``index`` builds it)
         or when the change needs a rebuild (then it is dropped, and the next ``index`` builds it)."""
-        for r in runs:
-            history.runs[r.run_id] = r
-        if entries:
-            at = {e.id: i for i, e in enumerate(history.entries)}
-            for e in entries:
-                i = at.get(e.id)
-                if i is None:
-                    at[e.id] = len(history.entries)
-                    history.entries.append(e)
-                else:
-                    history.entries[i] = e
+        add_to_history(history, runs=runs, entries=entries)
         with self._lock:
             stale = next(((k, i) for k, i in self._lru.items() if i.history is history), None)
         if stale is None:

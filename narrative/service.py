@@ -7,6 +7,7 @@ a tracker or engine outage leaves a ``pending`` entry and a durable job that fin
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import difflib
 import hashlib
@@ -28,6 +29,8 @@ from core.errors import (
 )
 from narrative import grounding
 from narrative.engine import Engine
+from narrative.history_delta import HeldHistory, apply_changes, changes_since, same_project
+from narrative.index_cache import HistoryIndexCache
 from narrative.index_features import features_for_storage
 from narrative.redact import redact_at_door, removed_sentence
 from narrative.revisions import current_text
@@ -52,6 +55,7 @@ from storage.records import (
     EntrySource,
     EntryStructure,
     Goal,
+    HistoryMarks,
     MetricChange,
     ProjectRecord,
     ReplyRecord,
@@ -68,6 +72,8 @@ MAX_STRUCTURED_CHARS = 40_000
 # whole and structured up to MAX_STRUCTURED_CHARS.
 MAX_QUESTION_CHARS = 4_000
 MAX_CHECK_CHARS = 8_000
+# How long an update of a held history waits for the engines reading it before it loads a new one instead.
+READERS_WAIT = 2.0
 STRUCTURE_JOB = "structure_entry"
 WRITE_BACK_JOB = "write_back"
 RESTRUCTURE_JOB = "restructure_entry"  # issue #5: re-run the model on an entry the local engine wrote
@@ -78,6 +84,15 @@ _ID_CHARS = re.compile(r"[A-Za-z0-9][\w\-]*")
 def clean_text(text: str) -> str:
     """The text as stored: exactly as typed, except NUL characters, which no SQL text column takes."""
     return text.replace("\x00", "\ufffd")
+
+
+def _index_cache_of(engine: Engine) -> HistoryIndexCache | None:
+    """The index cache the engine answers from: its own (the local engine), or its fallback's."""
+    for candidate in (engine, getattr(engine, "fallback", None)):
+        found = getattr(candidate, "indexes", None)
+        if isinstance(found, HistoryIndexCache):
+            return found
+    return None
 
 
 @dataclass
@@ -112,6 +127,7 @@ class Narrator(WorkspaceOperations):
         tracker_for: Callable[[ProjectRecord], Tracker],
         lookback_days: int = 14,
         clock: Callable[[], dt.datetime] = utcnow,
+        index_cache: HistoryIndexCache | None = None,
     ) -> None:
         self.repo = repo
         self.workspace_id = workspace_id
@@ -119,10 +135,12 @@ class Narrator(WorkspaceOperations):
         self._tracker_for = tracker_for
         self.lookback = dt.timedelta(days=lookback_days)
         self.clock = clock
-        # project id -> (stamp, history): a long-lived bot keeps one indexed history per project and
-        # rebuilds it only when storage says the narrative changed (the engines cache their indexes
-        # on the history object, so reusing it is what keeps warm `check` fast).
-        self._histories: dict[str, tuple[str, ProjectHistory]] = {}
+        # project id -> its history and storage's marks: a long-lived bot keeps one indexed history per
+        # project and updates it in place when storage says the narrative changed (the engines cache
+        # their indexes on the history object, so reusing it is what keeps warm `check` fast).
+        self._histories: dict[str, HeldHistory] = {}
+        # The engine's index cache, when it has one: changes are applied to the index with the history.
+        self.indexes = index_cache if index_cache is not None else _index_cache_of(engine)
 
     # -- projects -----------------------------------------------------------------------------
     async def add_project(
@@ -462,23 +480,43 @@ class Narrator(WorkspaceOperations):
         return ProjectHistory(project=project, entries=entries, runs=runs, decisions=decisions, now=self.clock())
 
     async def cached_history(self, project: ProjectRecord) -> ProjectHistory:
-        """The project's whole history from the cache while storage's stamp is unchanged."""
-        stamp = await self.repo.history_stamp(self.workspace_id, project.id)
-        cached = self._histories.get(project.id)
-        if cached is not None and cached[0] == stamp:
-            cached[1].now = self.clock()
-            return cached[1]
-        history = await self.history(project, sync=False)
-        self._histories[project.id] = (stamp, history)
-        return history
+        """The project's whole history, held between calls: as it is while storage's marks are unchanged,
+        brought up to date in place with what changed when they moved (its index too: no rebuild), and
+        loaded whole again only for a change that cannot be applied exactly (:mod:`narrative.history_delta`)."""
+        return (await self._held(project)).history
+
+    async def _held(self, project: ProjectRecord) -> HeldHistory:
+        held = self._histories.get(project.id)
+        if held is None or not same_project(held.history.project, project):
+            return await self._load_held(project, await self.repo.history_marks(self.workspace_id, project.id))
+        async with held.turn:  # one caller brings it up to date; the others then find it so
+            marks = await self.repo.history_marks(self.workspace_id, project.id)
+            if self._histories.get(project.id) is not held:  # loaded anew while this one waited
+                return await self._held(project)
+            if held.marks != marks:
+                changes = await changes_since(self.repo, self.workspace_id, project=project, held=held, marks=marks)
+                # Engines read the history in worker threads: it changes only once none does (a long read,
+                # such as a model's answer, leaves it to them and loads a new one, as before).
+                if changes is None or not await held.wait_idle(READERS_WAIT):
+                    return await self._load_held(project, marks)
+                await asyncio.to_thread(apply_changes, held, changes, marks=marks, indexes=self.indexes)
+            held.history.now = self.clock()
+            return held
+
+    async def _load_held(self, project: ProjectRecord, marks: HistoryMarks) -> HeldHistory:
+        """The history loaded whole (``marks`` read before), held from now on."""
+        held = HeldHistory(marks=marks, history=await self.history(project, sync=False))
+        self._histories[project.id] = held
+        return held
 
     async def check(self, *, project: str, text: str) -> CheckResult:
         if not text.strip():
             raise EmptyTextError("plan to check")
         text = redact_at_door(text).text[:MAX_CHECK_CHARS]  # bounded work; an answer never quotes a secret back
-        history = await self.cached_history(await self.project(project))
-        result = await self.engine.check(text, history)
-        return grounding.ground_check(result, entry_ids={e.id for e in history.entries}, run_ids=set(history.runs))
+        with (await self._held(await self.project(project))).reading() as history:
+            result = await self.engine.check(text, history)
+            return grounding.ground_check(result, entry_ids={e.id for e in history.entries},
+                                          run_ids=set(history.runs))
 
     async def ask(self, *, project: str, question: str) -> Answer:
         if not question.strip():
@@ -486,9 +524,11 @@ class Narrator(WorkspaceOperations):
         question = redact_at_door(question).text[:MAX_QUESTION_CHARS]  # bounded; never quotes a secret back
         record = await self.project(project)
         await self.sync_runs(record)
-        history = await self.cached_history(await self.repo.get_project_by_id(self.workspace_id, record.id))
-        result = await self.engine.answer(question, history)
-        return grounding.ground_answer(result, entry_ids={e.id for e in history.entries}, run_ids=set(history.runs))
+        held = await self._held(await self.repo.get_project_by_id(self.workspace_id, record.id))
+        with held.reading() as history:
+            result = await self.engine.answer(question, history)
+            return grounding.ground_answer(result, entry_ids={e.id for e in history.entries},
+                                           run_ids=set(history.runs))
 
     async def phase(self, *, project: str, since: dt.datetime | None = None) -> PhaseReport:
         history = await self.history(await self.project(project), since=since)

@@ -26,6 +26,7 @@ from storage.records import (
     EntryStatus,
     EntryStructure,
     Goal,
+    HistoryMarks,
     InboxRecord,
     JobRecord,
     MetricChange,
@@ -159,6 +160,19 @@ class EntryStore(Protocol):
         """Entries ordered by ``at`` ascending."""
         ...
 
+    async def list_entries_changed(
+        self,
+        workspace_id: str,
+        *,
+        project_id: str,
+        since: dt.datetime,
+        limit: int = 1000,
+        page_token: str | None = None,
+    ) -> tuple[list[EntryRecord], str | None]:
+        """The project's entries written or changed at or after ``since`` (``updated_at``), ordered by
+        (``updated_at``, id): what a reader holding the project's history as of ``since`` must take in."""
+        ...
+
     async def delete_entry(self, workspace_id: str, entry_id: str) -> None: ...
 
     async def append_entry_text(self, workspace_id: str, entry_id: str, addition: str) -> EntryRecord:
@@ -207,6 +221,19 @@ class RunCache(Protocol):
         page_token: str | None = None,
     ) -> tuple[list[RunSnapshot], str | None]: ...
 
+    async def list_runs_changed(
+        self,
+        workspace_id: str,
+        project_id: str,
+        *,
+        since: dt.datetime,
+        limit: int = 10000,
+        page_token: str | None = None,
+    ) -> tuple[list[RunSnapshot], str | None]:
+        """The project's snapshots stored or refreshed with ``fetched_at`` at or after ``since``, ordered
+        by (``fetched_at``, run id)."""
+        ...
+
 
 class HistoryStore(Protocol):
     """A project's approaches and decisions, and the stamp of its whole history."""
@@ -223,6 +250,10 @@ class HistoryStore(Protocol):
 
     async def history_stamp(self, workspace_id: str, project_id: str) -> str:
         """Changes whenever the project's entries, run snapshots, decisions or metric history change."""
+        ...
+
+    async def history_marks(self, workspace_id: str, project_id: str) -> HistoryMarks:
+        """The stamp in parts (``history_stamp`` is ``history_marks(...).stamp``)."""
         ...
 
 

@@ -177,6 +177,27 @@ class RunSnapshot(_SharesFieldsSet):
     fetched_at: dt.datetime = Field(default_factory=utcnow)
 
 
+class HistoryMarks(BaseModel):
+    """How many entries, run snapshots, decisions and metric changes a project has, and when each kind
+    last changed (``None`` while there are none): the stamp of its history, in parts, so that a reader
+    holding an older history can tell what kind of change happened (``stamp`` is its one-string form)."""
+
+    entries: int = 0
+    entries_updated: dt.datetime | None = None
+    runs: int = 0
+    runs_fetched: dt.datetime | None = None
+    decisions: int = 0
+    decisions_at: dt.datetime | None = None
+    metric_changes: int = 0
+    metric_changed: dt.datetime | None = None
+
+    @property
+    def stamp(self) -> str:
+        return "|".join(str(p) for p in (
+            self.entries, self.entries_updated, self.runs, self.runs_fetched, self.decisions, self.decisions_at,
+            self.metric_changes, self.metric_changed))
+
+
 class ApproachRecord(BaseModel):
     id: str
     project_id: str

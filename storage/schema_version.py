@@ -8,7 +8,7 @@ change that adds a migration.
 
 from __future__ import annotations
 
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0009"
 
 # Not Alembic's default ``alembic_version``: at scale COCO may share a PostgreSQL database with
 # MLflow's own backend store, which keeps its revision in ``alembic_version``.

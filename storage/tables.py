@@ -155,6 +155,8 @@ class EntryRow(SQLModel, table=True):
         # ``id`` closes both indexes so keyset paging on (at, id) is served by the index alone.
         Index("ix_coco_entry_workspace_project_at", "workspace_id", "project_id", "at", "id"),
         Index("ix_coco_entry_workspace_author_at", "workspace_id", "author", "at"),
+        # What changed since a reader's copy (``list_entries_changed``, the stamp's max): a range scan.
+        Index("ix_coco_entry_workspace_project_updated", "workspace_id", "project_id", "updated_at", "id"),
         # One entry per inbound event: a replayed event (after a crash) finds its entry instead of
         # adding a second. NULL origins (the CLI) never collide.
         UniqueConstraint("workspace_id", "origin", name="uq_coco_entry_workspace_origin"),
@@ -188,6 +190,9 @@ class RunSnapshotRow(SQLModel, table=True):
         # The conflict target of the bulk upsert.
         UniqueConstraint("project_id", "run_id", name="uq_coco_run_snapshot_project_run"),
         Index("ix_coco_run_snapshot_workspace_project_start", "workspace_id", "project_id", "start_time",
+              "run_id"),
+        # What was refreshed since a reader's copy (``list_runs_changed``, the stamp's max): a range scan.
+        Index("ix_coco_run_snapshot_workspace_project_fetched", "workspace_id", "project_id", "fetched_at",
               "run_id"),
     )
 

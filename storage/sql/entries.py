@@ -189,6 +189,32 @@ class SqlEntryStore(SqlStore):
         token = encode_token(rows[limit - 1].at, rows[limit - 1].id) if len(rows) > limit else None
         return [_entry_record(r) for r in rows[:limit]], token
 
+    async def list_entries_changed(
+        self,
+        workspace_id: str,
+        *,
+        project_id: str,
+        since: dt.datetime,
+        limit: int = 1000,
+        page_token: str | None = None,
+    ) -> tuple[list[EntryRecord], str | None]:
+        """Entries with ``updated_at >= since``, ordered by (``updated_at``, id); keyset pages on that key."""
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        updated, entry_id = col(EntryRow.updated_at), col(EntryRow.id)
+        stmt = select(EntryRow).where(
+            col(EntryRow.workspace_id) == workspace_id, col(EntryRow.project_id) == project_id,
+            updated >= utc(since, "since"),
+        )
+        if page_token:
+            last_at, last_id = decode_token(page_token)
+            stmt = stmt.where(updated >= last_at, or_(updated > last_at, entry_id > last_id))
+        stmt = stmt.order_by(updated, entry_id).limit(limit + 1)
+        async with self._session() as session:
+            rows = list((await session.exec(stmt)).all())
+        token = encode_token(rows[limit - 1].updated_at, rows[limit - 1].id) if len(rows) > limit else None
+        return [_entry_record(r) for r in rows[:limit]], token
+
     async def delete_entry(self, workspace_id: str, entry_id: str) -> None:
         async with self._session(write=True) as session:
             result = await session.exec(

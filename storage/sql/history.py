@@ -10,7 +10,7 @@ from sqlalchemy import delete, func
 from sqlmodel import col, select
 
 from core.errors import UserInputError
-from storage.records import ApproachRecord, DecisionRecord, utcnow
+from storage.records import ApproachRecord, DecisionRecord, HistoryMarks, utcnow
 from storage.sql.base import IN_CHUNK, SqlStore, check_goal, chunks, new_id, utc
 from storage.tables import ApproachRow, DecisionRow, EntryRow, MetricChangeRow, RunSnapshotRow
 
@@ -112,8 +112,13 @@ class SqlHistoryStore(SqlStore):
         """A short value that changes whenever the project's narrative does (entries, run snapshots,
         decisions or metric history; not settings such as a digest schedule): four aggregate queries,
         so a long-lived bot can keep its indexed history until the stamp moves."""
+        return (await self.history_marks(workspace_id, project_id)).stamp
+
+    async def history_marks(self, workspace_id: str, project_id: str) -> HistoryMarks:
+        """The stamp in parts: each kind's count and latest change (served by the project indexes on
+        ``updated_at`` and ``fetched_at`` for the two that grow by the hundred thousand)."""
         async with self._session() as session:
-            parts: list[object] = []
+            parts: list[Any] = []
             for row, when in ((EntryRow, EntryRow.updated_at), (RunSnapshotRow, RunSnapshotRow.fetched_at),
                               (DecisionRow, DecisionRow.at), (MetricChangeRow, MetricChangeRow.created_at)):
                 counted = (
@@ -124,8 +129,9 @@ class SqlHistoryStore(SqlStore):
                     )
                 ).one()
                 parts += [counted[0], counted[1]]
-            return "|".join(str(p) for p in parts)
-
+        return HistoryMarks(entries=parts[0], entries_updated=parts[1], runs=parts[2], runs_fetched=parts[3],
+                            decisions=parts[4], decisions_at=parts[5], metric_changes=parts[6],
+                            metric_changed=parts[7])
 
 if TYPE_CHECKING:
     from storage.ports import HistoryStore

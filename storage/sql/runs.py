@@ -271,6 +271,32 @@ class SqlRunCache(SqlStore):
         return [_run_record(r) for r in rows[:limit]], token
 
 
+    async def list_runs_changed(
+        self,
+        workspace_id: str,
+        project_id: str,
+        *,
+        since: dt.datetime,
+        limit: int = 10000,
+        page_token: str | None = None,
+    ) -> tuple[list[RunSnapshot], str | None]:
+        """Snapshots with ``fetched_at >= since``, ordered by (``fetched_at``, run id); keyset pages on that key."""
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        fetched, run_id = col(RunSnapshotRow.fetched_at), col(RunSnapshotRow.run_id)
+        stmt = select(RunSnapshotRow).where(
+            col(RunSnapshotRow.workspace_id) == workspace_id, col(RunSnapshotRow.project_id) == project_id,
+            fetched >= utc(since, "since"),
+        )
+        if page_token:
+            last_at, last_run = decode_token(page_token)
+            stmt = stmt.where(fetched >= last_at, or_(fetched > last_at, run_id > last_run))
+        stmt = stmt.order_by(fetched, run_id).limit(limit + 1)
+        async with self._session() as session:
+            rows = list((await session.exec(stmt)).all())
+        token = encode_token(rows[limit - 1].fetched_at, rows[limit - 1].run_id) if len(rows) > limit else None
+        return [_run_record(r) for r in rows[:limit]], token
+
 if TYPE_CHECKING:
     from storage.ports import RunCache
 

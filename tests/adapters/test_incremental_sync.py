@@ -193,7 +193,10 @@ async def test_new_runs_appear_and_an_unchanged_resync_keeps_the_history(sync_se
     await sync_setup.sync()
     assert await sync_setup.stamp() != stamp
     grown = await sync_setup.narrator.cached_history(sync_setup.project)
-    assert grown is not history and {fresh, late} <= set(grown.runs) and len(grown.runs) == 5
+    # the held history takes the new runs in place (issue 14: its index is updated, not rebuilt)
+    assert grown is history and {fresh, late} <= set(grown.runs) and len(grown.runs) == 5
+    whole = await sync_setup.narrator.history(sync_setup.project, sync=False)
+    assert list(grown.runs.values()) == list(whole.runs.values())
 
 
 async def test_a_changed_experiment_list_reads_everything_again(sync_setup: Setup, runs: Runs, backend: Any) -> None:
