@@ -85,12 +85,16 @@ _COUNTERFACTUAL = re.compile(r"\b(should|would|could|might|must) (have|'ve)\b|\b
                              r"\bwish(ed)?\b|\bif only\b", re.I)
 
 
+# "testing to see whether X is the way to go" weighs options; it adopts nothing yet
+_UNDECIDED = re.compile(r"\b(whether|to see if|to find out if|not sure if|wonder(ing)? if)\b", re.I)
+
+
 def _signal(f: Fact) -> str:
     if f.kind in _PLAN_KINDS:
         return "open"  # a plan, an idea or a question decides nothing, whatever words it uses
     if _COUNTERFACTUAL.search(f.text):
         return "mention"
-    if _CONDITIONAL.search(f.text):
+    if _CONDITIONAL.search(f.text) or _UNDECIDED.search(f.text):
         return "open"
     if f.kind == "decision":
         if f.verdict in ("abandon",):
@@ -248,7 +252,9 @@ def _decide_status(ap: Approach) -> None:
             ap.reason = _reason_text(kind or "accuracy", last.fact)
             ap.decided_by = last.fact
             return
-        if last.signal == "adopted" and not [e for e in ap.events if e.at > last.at and e.signal == "closed"]:
+        # an adoption stands until a later closing or a later entry's negative result
+        if last.signal == "adopted" and not [e for e in ap.events if e.at > last.at and (
+                e.signal == "closed" or (e.signal == "negative" and e.fact.entry_id != last.fact.entry_id))]:
             ap.status = "adopted"
             ap.reason = _reason_text(_subject_reason(ap.key, last.fact.text), last.fact)
             ap.decided_by = last.fact
