@@ -51,11 +51,17 @@ _WHY = re.compile(r"^\s*(why|how come)\b|\bwhat (was|went|is|goes) wrong\b|\bwha
 _VOIDQ = re.compile(r"\b(thrown out|throw\w{0,6} out|void|invalid\w*|exclud\w*|discard\w*|ignor\w*|disqualif\w*|"
                     r"not count\w*|remov\w*|leak\w*)\b", re.I)
 _BECAUSE = re.compile(r"\b(because|since|due to|as it|so it|turns? out|which means|the reason|caus\w*|overwrit\w*|"
+                      r"result(s|ed)? in|led to|leads? to|explains?|"
                       r"not worth|too (slow|big|large|expensive)|doesn'?t fit|over budget)\b", re.I)
 # a stated purpose or cause ("to fit in memory", "as 1M buffer will require 100GB", "so that ...")
 _PURPOSE = re.compile(r"\b(so that|in order to|as (it|they|the|a|an|we|this|that|\d)|so (we|it|that)|otherwise|"
                       r"to (fit|avoid|reduce|save|speed|keep|stay|get|make|check|test|see|match|compare)|"
                       r"weird|broke\w{0,3}|bug\w{0,3}|wrong|fail\w{0,3}|suspicious|problem|issue)\b", re.I)
+# "why did X look so much better / get worse?" asks for the cause of a change in the result; a sentence
+# (or its neighbour) that names the change answers it, a remark that X was slow does not
+_CHANGE_Q = re.compile(r"\b(better|worse|improv\w*|drop\w*|jump\w*|degrad\w*|spike\w*|fell|rose)\b", re.I)
+_CHANGE_S = re.compile(r"\b(improv\w*|better|worse|degrad\w*|drop(ped|s)?|jump(ed|s)?|dramatic\w*|"
+                       r"went (up|down)|gone (up|down))\b", re.I)
 # "did X help?", "has X improved ...", "does X matter": the verdict with its numbers
 _HELP_A = re.compile(r"^\s*(did|does|do|has|have|was|were|is|are)\b", re.I)
 _HELP_B = re.compile(r"\b(help\w{0,3}|work\w{0,3}|improv\w{0,4}|gain\w{0,2}|matter\w{0,2}|change\w{0,2}|"
@@ -178,7 +184,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     facts = _rank_facts(idx, terms, why, void=bool(_VOIDQ.search(q)))
     helpq = not why and _then(_HELP_A, _HELP_B, q)
     if why or helpq:
-        facts = _rerank(idx, terms, facts, why=why)
+        facts = _rerank(idx, terms, facts, why=why, change=why and bool(_CHANGE_Q.search(q)))
     topical = [(s, f) for s, f in facts if s >= 0.45]
 
     # a question that names runs ("who ran hgb-lr0.05-d3 and what did it get?"): the tracker's facts
@@ -400,8 +406,8 @@ def _specific_tokens(terms: PlanTerms) -> frozenset[str]:
     return frozenset(t for t in terms.tokens if not t.startswith(_ASKING_WORDS))
 
 
-def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]], *, why: bool
-            ) -> list[tuple[float, Fact]]:
+def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]], *, why: bool,
+            change: bool = False) -> list[tuple[float, Fact]]:
     """Why-questions want the sentence that gives the reason for what was asked, not one that merely shares a
     word: the question's own words beyond its concepts (the action: "restarted", "stopped", "larger") weigh,
     and a stated reason or purpose counts. Did-it-help questions want the verdict sentence."""
@@ -413,6 +419,13 @@ def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]]
         if why:
             # "what was wrong with my initialization ...": a reason about something else is no answer.
             off_subject = bool(specific) and specific.isdisjoint(f.toks)
+            if change:
+                names_change = bool(_CHANGE_S.search(f.text)) or any(
+                    _CHANGE_S.search(g.text) for g in _reasons_near(idx, f, limit=2))
+                if names_change:
+                    s += 0.2
+                elif vocab.reason_kind(f.text) in ("speed", "latency", "memory"):
+                    off_subject = True  # "training is 3x slower" is no cause of a better result
             if _is_reason(f.text):
                 s += 0.1 if off_subject else 0.25
             elif _reasons_near(idx, f, limit=1):
