@@ -23,6 +23,8 @@ from narrative.history_index import Fact, HistoryIndex
 from narrative.plan_reading import ASIDE, Query, main_clause, plan_terms, specific_keys
 from narrative.types import CheckResult
 
+WEAK_CITE = 0.75  # share of the bar a run needs to be cited beside a statement
+
 
 def check(plan: str, idx: HistoryIndex) -> CheckResult:
     """Whether ``plan`` was already tried, judged on the caller's index of the project's history."""
@@ -59,8 +61,11 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
         (variants if off else evidence).append((s, f, rids))
     run_scores: dict[str, float] = {}
     variant_runs: list[str] = []
+    weak: dict[str, float] = {}  # below the bar: cited only beside a statement that says their words
     for s, rid in top_runs:
         if s < THRESHOLD:
+            if s >= WEAK_CITE * THRESHOLD:
+                weak[rid] = s
             continue
         cover = idx.run_docs[rid].cover
         if variant_of(specific, cover) or other_member(members, cover, run_text(idx, rid)):
@@ -69,7 +74,8 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
             run_scores[rid] = s
     best = max([x[0] for x in evidence] + list(run_scores.values()), default=0.0)
     if best >= THRESHOLD:
-        return build_tried(idx, terms, evidence, run_scores, best)
+        return build_tried(idx, terms, evidence, run_scores, best,
+                           {r: w for r, w in weak.items() if r not in variant_runs})
     named = named_value(plan, idx)
     if named is not None:
         return named
