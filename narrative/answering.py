@@ -329,7 +329,9 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         used += 1
         # a plan is not an experiment: say so when the quote is an idea or a next step
         planned = ", a plan" if _is_plan(f) and f.kind != "question" else ""
-        parts.append(f"{f.author} ({f.at:%Y-%m-%d}{planned}): \"{_clip(_with_section(idx, f))}\"")
+        before = _antecedent(idx, f)
+        quote = f"{before} {_with_section(idx, f)}" if before else _with_section(idx, f)
+        parts.append(f"{f.author} ({f.at:%Y-%m-%d}{planned}): \"{_clip(quote, 330 if before else 230)}\"")
         outcome = _outcome_after(idx, f) if planned else None
         if outcome is not None:
             # "Next experiment: two learning rates ..." then "Result looks more stable, but ... roll back":
@@ -338,6 +340,8 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             parts.append(f"Then: \"{_clip(outcome.text, 220)}\"")
             cites.add(outcome.entry_id, [r for r in outcome.run_ids if r in idx.run_by_id][:3])
         runs = _useful_runs(idx, terms, f)
+        if not f.run_ids:
+            runs = _runs_named_in(idx, f, before) or runs  # what the quote names beats a guess from params
         if (why or helpq) and used == 1:
             runs = list(dict.fromkeys(runs + _subject_runs(idx, terms, f, runs, subjects=_list_items(body))))[:4]
         cites.add(f.entry_id, runs)
@@ -359,6 +363,40 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         if nums:
             parts.append("Tracker: " + "; ".join(nums) + ".")
     return _finish(parts, cites)
+
+
+# a quote that opens on a pronoun ("All of them did better ...") says nothing without what it points to
+_ANAPHOR = re.compile(r"^\W{0,4}(all of them|both of them|each of them|none of them|most of them|they|them|"
+                      r"these|those|this|it|both)\b", re.I)
+_RUN_WINDOW = dt.timedelta(days=7)
+_NAMEY = re.compile(r"(?<=[a-z0-9,;:)] )[A-Z][A-Za-z0-9]+|\b[A-Za-z]*[_\d][A-Za-z0-9_]*\b")
+
+
+def _antecedent(idx: HistoryIndex, f: Fact) -> str:
+    """The sentence before ``f`` in its paragraph when ``f`` opens on a pronoun, else ""."""
+    if not _ANAPHOR.match(f.text) or f.para < 0:
+        return ""
+    prev = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.para == f.para
+            and g.position < f.position]
+    return max(prev, key=lambda g: g.position).text if prev else ""
+
+
+def _runs_named_in(idx: HistoryIndex, f: Fact, context: str) -> list[str]:
+    """Runs of the author's own window whose names carry a distinctive word the quote says ("the Nvidia
+    models" -> nvidia-a, nvidia-b): the tracker's facts for a note whose entry linked nothing."""
+    # names, not prose: a capitalised word inside a sentence ("the Nvidia models") or an identifier
+    words = {t for w in _NAMEY.findall(f"{context} {f.text}") for t in vocab.tokens(w)}
+    out: list[str] = []
+    for t in sorted(words):
+        if len(t) < 3 or vocab.is_generic(t):
+            continue
+        carriers = set(idx.name_token_runs.get(t, ())) | {r for sig in idx.token_sigs.get(t, ()) for r in sig.run_ids}
+        rids = sorted((r for r in carriers if idx.run_by_id[r].user == f.author
+                       and dt.timedelta(0) <= f.at - idx.run_by_id[r].start <= _RUN_WINDOW),
+                      key=lambda r: idx.run_by_id[r].start)
+        if 0 < len(rids) <= 4:
+            out += [r for r in rids if r not in out]
+    return out[:4] if len(out) <= 4 else []
 
 
 def _heading_level(text: str) -> int:
