@@ -369,7 +369,18 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
 _ANAPHOR = re.compile(r"^\W{0,4}(all of them|both of them|each of them|none of them|most of them|they|them|"
                       r"these|those|this|it|both)\b", re.I)
 _RUN_WINDOW = dt.timedelta(days=7)
-_NAMEY = re.compile(r"(?<=[a-z0-9,;:)] )[A-Z][A-Za-z0-9]+|\b[A-Za-z]*[_\d][A-Za-z0-9_]*\b")
+_WORD = re.compile(r"[A-Za-z0-9_]+")
+
+
+def _namey_words(text: str) -> list[str]:
+    """Capitalised words inside a sentence and identifier-like words (digits, underscores)."""
+    out = []
+    for m in _WORD.finditer(text):
+        w, before = m.group(), text[max(0, m.start() - 8):m.start()].rstrip()[-1:]
+        if any(c.isdigit() or c == "_" for c in w) or (w[0].isupper() and (before.islower() or before.isdigit()
+                                                                          or before in ",;:)")):
+            out.append(w)
+    return out
 
 
 def _antecedent(idx: HistoryIndex, f: Fact) -> str:
@@ -385,7 +396,7 @@ def _runs_named_in(idx: HistoryIndex, f: Fact, context: str) -> list[str]:
     """Runs of the author's own window whose names carry a distinctive word the quote says ("the Nvidia
     models" -> nvidia-a, nvidia-b): the tracker's facts for a note whose entry linked nothing."""
     # names, not prose: a capitalised word inside a sentence ("the Nvidia models") or an identifier
-    words = {t for w in _NAMEY.findall(f"{context} {f.text}") for t in vocab.tokens(w)}
+    words = {t for w in _namey_words(f"{context} {f.text}") for t in vocab.tokens(w)}
     out: list[str] = []
     for t in sorted(words):
         if len(t) < 3 or vocab.is_generic(t):
