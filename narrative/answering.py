@@ -62,6 +62,8 @@ _PURPOSE = re.compile(r"\b(so that|in order to|as (it|they|the|a|an|we|this|that
 _CHANGE_Q = re.compile(r"\b(better|worse|improv\w*|drop\w*|jump\w*|degrad\w*|spike\w*|fell|rose)\b", re.I)
 _CHANGE_S = re.compile(r"\b(improv\w*|better|worse|degrad\w*|drop(ped|s)?|jump(ed|s)?|dramatic\w*|"
                        r"went (up|down)|gone (up|down))\b", re.I)
+_OUTCOME = re.compile(r"\b(improv\w*|better|worse|gain\w*|hurt\w*|no (obvious |real |big )?difference|"
+                      r"(validation|val|test|dev) (loss|error|score|accuracy|f1|auc)|accuracy|overfit\w*)\b", re.I)
 # "did X help?", "has X improved ...", "does X matter": the verdict with its numbers
 _HELP_A = re.compile(r"^\s*(did|does|do|has|have|was|were|is|are)\b", re.I)
 _HELP_B = re.compile(r"\b(help\w{0,3}|work\w{0,3}|improv\w{0,4}|gain\w{0,2}|matter\w{0,2}|change\w{0,2}|"
@@ -485,6 +487,12 @@ def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]]
         else:
             if f.kind == "conclusion" or f.verdict or f.negative or f.closing:
                 s += 0.2
+            # "did X help?" asks about the result: a sentence that says how the result moved is the verdict,
+            # one that only says X ran faster or slower is not
+            if _OUTCOME.search(f.text):
+                s += 0.3
+            elif vocab.reason_kind(f.text) in ("speed", "latency"):
+                s -= 0.3
             if _is_plan(f):
                 # A plan is not a result: whatever words it shares with the question, the verdict on
                 # the same idea comes first.
