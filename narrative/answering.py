@@ -30,6 +30,7 @@ from narrative.run_answers import (
     run_label,
     runs_named,
     seed_answer,
+    setting_runs,
 )
 from narrative.types import Answer
 from storage.records import RunSnapshot
@@ -325,7 +326,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         if used and terms.key_concepts and terms.key_concepts.isdisjoint(vocab.cover(f.concepts)):
             continue  # nor may it be about another approach ("the MelGAN generator" for a DDSP question)
         key = _quote_key(f.text)
-        if key in quoted or any(key in k or k in key for k in quoted):
+        if key in quoted or any(key in k or k in key for k in quoted) or _pieces_quoted(f.text, quoted):
             continue
         quoted.add(key)
         used += 1
@@ -346,6 +347,9 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             runs = _runs_named_in(idx, f, before) or runs  # what the quote names beats a guess from params
         if (why or helpq) and used == 1:
             runs = list(dict.fromkeys(runs + _subject_runs(idx, terms, f, runs, subjects=_list_items(body))))[:4]
+            moved = setting_runs(idx, set(terms.key_concepts), f.author, f.at)
+            if moved:
+                runs = moved  # the runs that changed the setting asked about, from the tracker
         cites.add(f.entry_id, runs)
         if why and used == 1:
             for nb in _reasons_near(idx, f):
@@ -535,6 +539,12 @@ def _list_items(body: str) -> list[str]:
 
 def _quote_key(text: str) -> str:
     return _NON_ALNUM.sub(" ", text.lower()).strip()
+
+
+def _pieces_quoted(text: str, quoted: set[str]) -> bool:
+    """A shortened restatement ("... a large batch…: doesn't seem ...") of a sentence already quoted."""
+    pieces = [_quote_key(p) for p in text.split("…")]
+    return len(pieces) > 1 and all(any(p in k for k in quoted) for p in pieces if p)
 
 
 # How a note reports what came of the plan just before it ("Result looks more stable", "It diverged").

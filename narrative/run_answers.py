@@ -7,10 +7,13 @@ to at most ``MAX_RUNS`` cited runs (an entry is cited with its runs or not at al
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections import Counter
 
 from narrative import vocab
 from narrative.approaches import UMBRELLA
+from narrative.concepts import CONCEPT_BY_ID
 from narrative.history_index import HistoryIndex, fmt
 from narrative.types import Citation
 from storage.records import Goal, RunSnapshot
@@ -288,3 +291,25 @@ def best_setting_answer(idx: HistoryIndex, concepts: set[str] | frozenset[str], 
         cites.add(None, [best.run_id] + [r.run_id for r, _v, _n in ranked[1:3]])
         return True
     return False
+
+
+_SETTING_WINDOW = dt.timedelta(days=7)
+
+
+def setting_runs(idx: HistoryIndex, concepts: set[str], author: str | None, at: dt.datetime) -> list[str]:
+    """The author's runs of the week before ``at`` that moved a setting the question names (batch size,
+    learning rate ...) away from the value the project's runs usually hold: the runs a "did larger batch
+    sizes help?" is about, whatever the note linked."""
+    keys = {k for c in concepts if (con := CONCEPT_BY_ID.get(c)) is not None for k in con.param_keys}
+    if not keys:
+        return []
+    out: list[str] = []
+    for key in sorted(keys):
+        values = Counter(r.params[key] for r in idx.run_by_id.values() if key in r.params)
+        if len(values) < 2:
+            continue
+        usual = values.most_common(1)[0][0]
+        out += [r.run_id for r in sorted(idx.run_by_id.values(), key=lambda r: r.start)
+                if r.user == author and key in r.params and r.params[key] != usual
+                and dt.timedelta(0) <= at - r.start <= _SETTING_WINDOW and r.run_id not in out]
+    return out if 0 < len(out) <= 4 else []
