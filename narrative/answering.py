@@ -20,10 +20,12 @@ from narrative.run_answers import (
     QWORDS,
     Cites,
     about_more_than,
+    acronym_metrics,
     best_setting_answer,
     closest_answer,
     compare_answer,
     distinctive,
+    metric_value_answer,
     person_named,
     person_runs,
     run_facts,
@@ -70,6 +72,8 @@ _HELP_A = re.compile(r"^\s*(did|does|do|has|have|was|were|is|are)\b", re.I)
 _HELP_B = re.compile(r"\b(help\w{0,3}|work\w{0,3}|improv\w{0,4}|gain\w{0,2}|matter\w{0,2}|change\w{0,2}|"
                      r"anything|better|worse|hurt\w{0,3}|boost\w{0,3}|worth)\b", re.I)
 # asks for facts of a run: who ran it, what it got, when, with which params
+_VALUEQ = re.compile(r"^\s*(what|which|how (much|fast|slow|high|low|good))\b.{0,200}?\b(get|got|reach\w*|scor\w*|"
+                     r"achiev\w*|hit|have|has|had|give|gave|was|were|is)\b", re.I)
 _FACTQ = re.compile(r"^\s*(who|what|which|when|how (many|long|much|did|does|was|is))\b", re.I)
 # "which ... came closest to MelGAN on LJSpeech?": the best run outside the reference, within the scope
 _CLOSEST = re.compile(r"\b(closest|nearest|next best|second best|runner.up)\b(\s{1,4}to\s{1,4}([\w\-.]{2,40}))?",
@@ -196,6 +200,16 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         run_facts(idx, named, metric, parts, cites)
         for _, f in topical[:1]:
             if set(f.run_ids) & {r.run_id for r in named}:
+                parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{_clip(f.text, 200)}\"")
+                cites.add(f.entry_id, [])
+        return _finish(parts, cites)
+
+    # "what real-time factor did the streaming model get?": the tracker's values, then the notes on them
+    value_metrics = [m for m in metrics_named + acronym_metrics(idx, q) if m != metric] if _VALUEQ.search(q) else []
+    if value_metrics and not why and metric_value_answer(idx, q, list(dict.fromkeys(value_metrics)), parts, cites):
+        shown = {r for c in cites.items for r in c.run_ids}
+        for _, f in topical[:1]:
+            if shown & set(f.run_ids):  # the note on those runs, not on their neighbours
                 parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{_clip(f.text, 200)}\"")
                 cites.add(f.entry_id, [])
         return _finish(parts, cites)

@@ -313,3 +313,47 @@ def setting_runs(idx: HistoryIndex, concepts: set[str], author: str | None, at: 
                 if r.user == author and key in r.params and r.params[key] != usual
                 and dt.timedelta(0) <= at - r.start <= _SETTING_WINDOW and r.run_id not in out]
     return out if 0 < len(out) <= 4 else []
+
+
+def acronym_metrics(idx: HistoryIndex, q: str) -> list[str]:
+    """Metrics the question names by the words of an acronym in their key ("real-time factor" -> rtf_cpu,
+    "word error rate" -> wer)."""
+    words = [w for w in vocab.norm(q).split() if w.isalpha()]
+    out: list[str] = []
+    for key in sorted(idx.metric_keys):
+        for part in re.split(r"[_\W]+", key.lower()):
+            n = len(part)
+            if not 2 <= n <= 4 or not part.isalpha():
+                continue
+            if any("".join(w[0] for w in words[i:i + n]) == part for i in range(len(words) - n + 1)):
+                out.append(key)
+                break
+    return out
+
+
+def metric_value_answer(idx: HistoryIndex, q: str, metrics: list[str], parts: list[str], cites: Cites) -> bool:
+    """"What <metric> did <the runs described> get?": the tracker's values for the runs whose names and
+    params carry most of the question's other words (ties: every tied run, at most three)."""
+    metric_toks = {t for m in metrics for t in vocab.tokens(m.replace("_", " "))}
+    want = {t for t in vocab.tokens(q) if len(t) >= 3 and not vocab.is_generic(t)} - metric_toks
+    if not want:
+        return False
+    scored: list[tuple[int, RunSnapshot]] = []
+    for r in idx.run_by_id.values():
+        if not any(m in r.metrics for m in metrics):
+            continue
+        have = set(vocab.tokens(" ".join([r.run_name or "", *(f"{k} {v}" for k, v in r.params.items())])))
+        hit = len(want & have)
+        if hit:
+            scored.append((hit, r))
+    if not scored:
+        return False
+    top = max(h for h, _ in scored)
+    best = sorted((r for h, r in scored if h == top), key=lambda r: r.start)
+    if len(best) > 3 or top < 2:
+        return False  # the question does not single the runs out
+    for r in best:
+        vals = ", ".join(f"{m} {fmt(r.metrics[m])}" for m in metrics if m in r.metrics)
+        parts.append(f"{r.run_name or r.run_id[:8]} by {r.user or '?'} ({r.start:%Y-%m-%d}): {vals}.")
+    cites.add(None, [r.run_id for r in best])
+    return True
