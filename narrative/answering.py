@@ -80,6 +80,10 @@ _CLOSEST = re.compile(r"\b(closest|nearest|next best|second best|runner.up)\b(\s
                       re.I)
 _PLANNY = re.compile(r"\W{0,4}(try|let'?s|maybe|perhaps|plan(ning)? to|will|going to|gonna|todo|to do|next|"
                      r"should|want to|need to|idea)\b", re.I)
+# a sentence that reports what came out ("All of them managed to do better", "It got 0.81") is no plan,
+# whatever the structurer flagged
+_REPORTED = re.compile(r"^(?!.{0,80}\b(will|going to|plan|want|next|todo|should|try|maybe|perhaps)\b)"
+                       r".{0,80}\b(managed|got|gave|showed|improved|worked|failed|did|was|were|found)\b", re.I)
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s")
 _LIST_SEP = re.compile(r",|;|\band\b|\bor\b|&")
 _SEED_WORD = re.compile(r"\bseeds?\b", re.I)
@@ -345,7 +349,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         quoted.add(key)
         used += 1
         # a plan is not an experiment: say so when the quote is an idea or a next step
-        planned = ", a plan" if _is_plan(f) and f.kind != "question" else ""
+        planned = ", a plan" if _is_plan(f) and f.kind != "question" and not _REPORTED.match(f.text) else ""
         before = _antecedent(idx, f)
         quote = f"{before} {_with_section(idx, f)}" if before else _with_section(idx, f)
         parts.append(f"{f.author} ({f.at:%Y-%m-%d}{planned}): \"{_clip(quote, 330 if before else 230)}\"")
