@@ -20,16 +20,19 @@ from narrative.run_answers import (
     QWORDS,
     Cites,
     about_more_than,
+    acronym_metrics,
     best_setting_answer,
     closest_answer,
     compare_answer,
     distinctive,
+    metric_value_answer,
     person_named,
     person_runs,
     run_facts,
     run_label,
     runs_named,
     seed_answer,
+    setting_runs,
 )
 from narrative.types import Answer
 from storage.records import RunSnapshot
@@ -51,22 +54,36 @@ _WHY = re.compile(r"^\s*(why|how come)\b|\bwhat (was|went|is|goes) wrong\b|\bwha
 _VOIDQ = re.compile(r"\b(thrown out|throw\w{0,6} out|void|invalid\w*|exclud\w*|discard\w*|ignor\w*|disqualif\w*|"
                     r"not count\w*|remov\w*|leak\w*)\b", re.I)
 _BECAUSE = re.compile(r"\b(because|since|due to|as it|so it|turns? out|which means|the reason|caus\w*|overwrit\w*|"
+                      r"result(s|ed)? in|led to|leads? to|explains?|"
                       r"not worth|too (slow|big|large|expensive)|doesn'?t fit|over budget)\b", re.I)
 # a stated purpose or cause ("to fit in memory", "as 1M buffer will require 100GB", "so that ...")
 _PURPOSE = re.compile(r"\b(so that|in order to|as (it|they|the|a|an|we|this|that|\d)|so (we|it|that)|otherwise|"
                       r"to (fit|avoid|reduce|save|speed|keep|stay|get|make|check|test|see|match|compare)|"
                       r"weird|broke\w{0,3}|bug\w{0,3}|wrong|fail\w{0,3}|suspicious|problem|issue)\b", re.I)
+# "why did X look so much better / get worse?" asks for the cause of a change in the result; a sentence
+# (or its neighbour) that names the change answers it, a remark that X was slow does not
+_CHANGE_Q = re.compile(r"\b(better|worse|improv\w*|drop\w*|jump\w*|degrad\w*|spike\w*|fell|rose)\b", re.I)
+_CHANGE_S = re.compile(r"\b(improv\w*|better|worse|degrad\w*|drop(ped|s)?|jump(ed|s)?|dramatic\w*|"
+                       r"went (up|down)|gone (up|down))\b", re.I)
+_OUTCOME = re.compile(r"\b(improv\w*|better|worse|gain\w*|hurt\w*|no (obvious |real |big )?difference|"
+                      r"(validation|val|test|dev) (loss|error|score|accuracy|f1|auc)|accuracy|overfit\w*)\b", re.I)
 # "did X help?", "has X improved ...", "does X matter": the verdict with its numbers
 _HELP_A = re.compile(r"^\s*(did|does|do|has|have|was|were|is|are)\b", re.I)
 _HELP_B = re.compile(r"\b(help\w{0,3}|work\w{0,3}|improv\w{0,4}|gain\w{0,2}|matter\w{0,2}|change\w{0,2}|"
                      r"anything|better|worse|hurt\w{0,3}|boost\w{0,3}|worth)\b", re.I)
 # asks for facts of a run: who ran it, what it got, when, with which params
+_VALUEQ = re.compile(r"^\s*(what|which|how (much|fast|slow|high|low|good))\b.{0,200}?\b(get|got|reach\w*|scor\w*|"
+                     r"achiev\w*|hit|have|has|had|give|gave|was|were|is)\b", re.I)
 _FACTQ = re.compile(r"^\s*(who|what|which|when|how (many|long|much|did|does|was|is))\b", re.I)
 # "which ... came closest to MelGAN on LJSpeech?": the best run outside the reference, within the scope
 _CLOSEST = re.compile(r"\b(closest|nearest|next best|second best|runner.up)\b(\s{1,4}to\s{1,4}([\w\-.]{2,40}))?",
                       re.I)
 _PLANNY = re.compile(r"\W{0,4}(try|let'?s|maybe|perhaps|plan(ning)? to|will|going to|gonna|todo|to do|next|"
                      r"should|want to|need to|idea)\b", re.I)
+# a sentence that reports what came out ("All of them managed to do better", "It got 0.81") is no plan,
+# whatever the structurer flagged
+_REPORTED = re.compile(r"^(?!.{0,80}\b(will|going to|plan|want|next|todo|should|try|maybe|perhaps)\b)"
+                       r".{0,80}\b(managed|got|gave|showed|improved|worked|failed|did|was|were|found)\b", re.I)
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s")
 _LIST_SEP = re.compile(r",|;|\band\b|\bor\b|&")
 _SEED_WORD = re.compile(r"\bseeds?\b", re.I)
@@ -178,7 +195,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     facts = _rank_facts(idx, terms, why, void=bool(_VOIDQ.search(q)))
     helpq = not why and _then(_HELP_A, _HELP_B, q)
     if why or helpq:
-        facts = _rerank(idx, terms, facts, why=why)
+        facts = _rerank(idx, terms, facts, why=why, change=why and bool(_CHANGE_Q.search(q)))
     topical = [(s, f) for s, f in facts if s >= 0.45]
 
     # a question that names runs ("who ran hgb-lr0.05-d3 and what did it get?"): the tracker's facts
@@ -187,6 +204,16 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         run_facts(idx, named, metric, parts, cites)
         for _, f in topical[:1]:
             if set(f.run_ids) & {r.run_id for r in named}:
+                parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{_clip(f.text, 200)}\"")
+                cites.add(f.entry_id, [])
+        return _finish(parts, cites)
+
+    # "what real-time factor did the streaming model get?": the tracker's values, then the notes on them
+    value_metrics = [m for m in metrics_named + acronym_metrics(idx, q) if m != metric] if _VALUEQ.search(q) else []
+    if value_metrics and not why and metric_value_answer(idx, q, list(dict.fromkeys(value_metrics)), parts, cites):
+        shown = {r for c in cites.items for r in c.run_ids}
+        for _, f in topical[:1]:
+            if shown & set(f.run_ids):  # the note on those runs, not on their neighbours
                 parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{_clip(f.text, 200)}\"")
                 cites.add(f.entry_id, [])
         return _finish(parts, cites)
@@ -317,13 +344,15 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         if used and terms.key_concepts and terms.key_concepts.isdisjoint(vocab.cover(f.concepts)):
             continue  # nor may it be about another approach ("the MelGAN generator" for a DDSP question)
         key = _quote_key(f.text)
-        if key in quoted or any(key in k or k in key for k in quoted):
+        if key in quoted or any(key in k or k in key for k in quoted) or _pieces_quoted(f.text, quoted):
             continue
         quoted.add(key)
         used += 1
         # a plan is not an experiment: say so when the quote is an idea or a next step
-        planned = ", a plan" if _is_plan(f) and f.kind != "question" else ""
-        parts.append(f"{f.author} ({f.at:%Y-%m-%d}{planned}): \"{_clip(_with_section(idx, f))}\"")
+        planned = ", a plan" if _is_plan(f) and f.kind != "question" and not _REPORTED.match(f.text) else ""
+        before = _antecedent(idx, f)
+        quote = f"{before} {_with_section(idx, f)}" if before else _with_section(idx, f)
+        parts.append(f"{f.author} ({f.at:%Y-%m-%d}{planned}): \"{_clip(quote, 330 if before else 230)}\"")
         outcome = _outcome_after(idx, f) if planned else None
         if outcome is not None:
             # "Next experiment: two learning rates ..." then "Result looks more stable, but ... roll back":
@@ -332,8 +361,13 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             parts.append(f"Then: \"{_clip(outcome.text, 220)}\"")
             cites.add(outcome.entry_id, [r for r in outcome.run_ids if r in idx.run_by_id][:3])
         runs = _useful_runs(idx, terms, f)
+        if not f.run_ids:
+            runs = _runs_named_in(idx, f, before) or runs  # what the quote names beats a guess from params
         if (why or helpq) and used == 1:
             runs = list(dict.fromkeys(runs + _subject_runs(idx, terms, f, runs, subjects=_list_items(body))))[:4]
+            moved = setting_runs(idx, set(terms.key_concepts), f.author, f.at)
+            if moved:
+                runs = moved  # the runs that changed the setting asked about, from the tracker
         cites.add(f.entry_id, runs)
         if why and used == 1:
             for nb in _reasons_near(idx, f):
@@ -353,6 +387,51 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         if nums:
             parts.append("Tracker: " + "; ".join(nums) + ".")
     return _finish(parts, cites)
+
+
+# a quote that opens on a pronoun ("All of them did better ...") says nothing without what it points to
+_ANAPHOR = re.compile(r"^\W{0,4}(all of them|both of them|each of them|none of them|most of them|they|them|"
+                      r"these|those|this|it|both)\b", re.I)
+_RUN_WINDOW = dt.timedelta(days=7)
+_WORD = re.compile(r"[A-Za-z0-9_]+")
+
+
+def _namey_words(text: str) -> list[str]:
+    """Capitalised words inside a sentence and identifier-like words (digits, underscores)."""
+    out = []
+    for m in _WORD.finditer(text):
+        w, before = m.group(), text[max(0, m.start() - 8):m.start()].rstrip()[-1:]
+        if any(c.isdigit() or c == "_" for c in w) or (w[0].isupper() and (before.islower() or before.isdigit()
+                                                                          or before in ",;:)")):
+            out.append(w)
+    return out
+
+
+def _antecedent(idx: HistoryIndex, f: Fact) -> str:
+    """The sentence before ``f`` in its paragraph when ``f`` opens on a pronoun, else ""."""
+    if not _ANAPHOR.match(f.text) or f.para < 0:
+        return ""
+    prev = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.para == f.para
+            and g.position < f.position]
+    return max(prev, key=lambda g: g.position).text if prev else ""
+
+
+def _runs_named_in(idx: HistoryIndex, f: Fact, context: str) -> list[str]:
+    """Runs of the author's own window whose names carry a distinctive word the quote says ("the Nvidia
+    models" -> nvidia-a, nvidia-b): the tracker's facts for a note whose entry linked nothing."""
+    # names, not prose: a capitalised word inside a sentence ("the Nvidia models") or an identifier
+    words = {t for w in _namey_words(f"{context} {f.text}") for t in vocab.tokens(w)}
+    out: list[str] = []
+    for t in sorted(words):
+        if len(t) < 3 or vocab.is_generic(t):
+            continue
+        carriers = set(idx.name_token_runs.get(t, ())) | {r for sig in idx.token_sigs.get(t, ()) for r in sig.run_ids}
+        rids = sorted((r for r in carriers if idx.run_by_id[r].user == f.author
+                       and dt.timedelta(0) <= f.at - idx.run_by_id[r].start <= _RUN_WINDOW),
+                      key=lambda r: idx.run_by_id[r].start)
+        if 0 < len(rids) <= 4:
+            out += [r for r in rids if r not in out]
+    return out[:4] if len(out) <= 4 else []
 
 
 def _heading_level(text: str) -> int:
@@ -400,8 +479,8 @@ def _specific_tokens(terms: PlanTerms) -> frozenset[str]:
     return frozenset(t for t in terms.tokens if not t.startswith(_ASKING_WORDS))
 
 
-def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]], *, why: bool
-            ) -> list[tuple[float, Fact]]:
+def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]], *, why: bool,
+            change: bool = False) -> list[tuple[float, Fact]]:
     """Why-questions want the sentence that gives the reason for what was asked, not one that merely shares a
     word: the question's own words beyond its concepts (the action: "restarted", "stopped", "larger") weigh,
     and a stated reason or purpose counts. Did-it-help questions want the verdict sentence."""
@@ -413,6 +492,13 @@ def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]]
         if why:
             # "what was wrong with my initialization ...": a reason about something else is no answer.
             off_subject = bool(specific) and specific.isdisjoint(f.toks)
+            if change:
+                names_change = bool(_CHANGE_S.search(f.text)) or any(
+                    _CHANGE_S.search(g.text) for g in _reasons_near(idx, f, limit=2))
+                if names_change:
+                    s += 0.2
+                elif vocab.reason_kind(f.text) in ("speed", "latency", "memory"):
+                    off_subject = True  # "training is 3x slower" is no cause of a better result
             if _is_reason(f.text):
                 s += 0.1 if off_subject else 0.25
             elif _reasons_near(idx, f, limit=1):
@@ -423,6 +509,12 @@ def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]]
         else:
             if f.kind == "conclusion" or f.verdict or f.negative or f.closing:
                 s += 0.2
+            # "did X help?" asks about the result: a sentence that says how the result moved is the verdict,
+            # one that only says X ran faster or slower is not
+            if _OUTCOME.search(f.text):
+                s += 0.3
+            elif vocab.reason_kind(f.text) in ("speed", "latency"):
+                s -= 0.3
             if _is_plan(f):
                 # A plan is not a result: whatever words it shares with the question, the verdict on
                 # the same idea comes first.
@@ -465,6 +557,12 @@ def _list_items(body: str) -> list[str]:
 
 def _quote_key(text: str) -> str:
     return _NON_ALNUM.sub(" ", text.lower()).strip()
+
+
+def _pieces_quoted(text: str, quoted: set[str]) -> bool:
+    """A shortened restatement ("... a large batch…: doesn't seem ...") of a sentence already quoted."""
+    pieces = [_quote_key(p) for p in text.split("…")]
+    return len(pieces) > 1 and all(any(p in k for k in quoted) for p in pieces if p)
 
 
 # How a note reports what came of the plan just before it ("Result looks more stable", "It diverged").

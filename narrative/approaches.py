@@ -94,10 +94,16 @@ _COUNTERFACTUAL = re.compile(r"\b(should|would|could|might|must) (have|'ve)\b|\b
                              r"\bwish(ed)?\b|\bif only\b", re.I)
 
 
+# "testing to see whether X is the way to go" weighs options; it adopts nothing yet
+_UNDECIDED = re.compile(r"\b(whether|to see if|to find out if|not sure if|wonder(ing)? if)\b", re.I)
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def _hedges(sentence: str) -> tuple[bool, bool]:
-    """Whether the sentence is counterfactual, and whether conditional (remembered, as ``_subjects_of``)."""
-    return bool(_COUNTERFACTUAL.search(sentence)), bool(_CONDITIONAL.search(sentence))
+    """Whether the sentence is counterfactual, and whether conditional or undecided (remembered, as
+    ``_subjects_of``)."""
+    return (bool(_COUNTERFACTUAL.search(sentence)),
+            bool(_CONDITIONAL.search(sentence) or _UNDECIDED.search(sentence)))
 
 
 def _signal(f: Fact) -> str:
@@ -264,7 +270,9 @@ def _decide_status(ap: Approach) -> None:
             ap.reason = _reason_text(kind or "accuracy", last.fact)
             ap.decided_by = last.fact
             return
-        if last.signal == "adopted" and not [e for e in ap.events if e.at > last.at and e.signal == "closed"]:
+        # an adoption stands until a later closing or a later entry's negative result
+        if last.signal == "adopted" and not [e for e in ap.events if e.at > last.at and (
+                e.signal == "closed" or (e.signal == "negative" and e.fact.entry_id != last.fact.entry_id))]:
             ap.status = "adopted"
             ap.reason = _reason_text(_subject_reason(ap.key, last.fact.text), last.fact)
             ap.decided_by = last.fact

@@ -124,7 +124,7 @@ def clip(text: str, n: int) -> str:
 
 
 def _pick_runs(idx: HistoryIndex, terms: PlanTerms, fact_runs: list[str], run_scores: dict[str, float],
-               cutoff: float, fact: Fact | None = None) -> list[str]:
+               cutoff: float, fact: Fact | None = None, weak: dict[str, float] | None = None) -> list[str]:
     def has_key(rid: str) -> bool:
         doc = idx.run_docs[rid]
         return not doc.cover.isdisjoint(terms.key_concepts) if terms.key_concepts else True
@@ -146,13 +146,19 @@ def _pick_runs(idx: HistoryIndex, terms: PlanTerms, fact_runs: list[str], run_sc
         good = sorted((r for r, s in run_scores.items() if s >= cutoff), key=lambda r: (-run_scores[r],
                                                                                      idx.run_by_id[r].start))
         chosen = good[:3]
+    if not chosen and fact is not None and weak:
+        # the statement decided it; the tracker's runs that carry a word of the plan the statement also
+        # says ("snapshot" in the run's name) are the runs it is about, though they score below the bar
+        said = fact.toks & frozenset(terms.tokens)
+        carry = [r for r in weak if said & (idx.run_docs[r].name_toks | idx.run_docs[r].sig.toks)]
+        chosen = sorted(carry, key=lambda r: (-weak[r], idx.run_by_id[r].start))[:3]
     if not chosen:
         chosen = fact_runs[:2]
     return chosen[:3]
 
 
 def build_tried(idx: HistoryIndex, terms: PlanTerms, scored: list[tuple[float, Fact, list[str]]],
-           run_scores: dict[str, float], best: float) -> CheckResult:
+           run_scores: dict[str, float], best: float, weak: dict[str, float] | None = None) -> CheckResult:
     metric, _ = idx.metric_now()
     approaches = {a.key: a for a in derive(idx)}
     cited: set[str] = set()
@@ -161,7 +167,7 @@ def build_tried(idx: HistoryIndex, terms: PlanTerms, scored: list[tuple[float, F
     for s, f, _runs in scored:
         if s < max(THRESHOLD, best * 0.85) or f.entry_id in used_entries:
             continue
-        rids = _pick_runs(idx, terms, f.run_ids, run_scores, THRESHOLD, f)
+        rids = _pick_runs(idx, terms, f.run_ids, run_scores, THRESHOLD, f, weak)
         new_cited = cited | set(rids)
         if len(new_cited) > MAX_CITED:
             continue

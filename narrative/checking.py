@@ -16,11 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 
+from narrative.check_members import other_member, plan_members, run_text
 from narrative.check_settings import check_change, named_value, plan_change
 from narrative.check_verdicts import THRESHOLD, build_tried, fact_cover, not_tried, planned_items, variant_of
 from narrative.history_index import Fact, HistoryIndex
-from narrative.plan_reading import Query, plan_terms, specific_keys
+from narrative.plan_reading import ASIDE, Query, main_clause, plan_terms, specific_keys
 from narrative.types import CheckResult
+
+WEAK_CITE = 0.75  # share of the bar a run needs to be cited beside a statement
 
 
 def check(plan: str, idx: HistoryIndex) -> CheckResult:
@@ -46,24 +49,33 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
     top_runs = q.top_runs()
     # Evidence that it was done: a run, or a statement of what happened -- for the same concept *and*
     # the same variant (a plain autoencoder does not answer a plan for a VAE).
+    # a family member the plan names by name (HiFi-GAN) is not answered by another member (Tacotron)
+    members = plan_members(ASIDE.sub(" ", main_clause(plan)))
     evidence: list[tuple[float, Fact, list[str]]] = []
     variants: list[tuple[float, Fact, list[str]]] = []
     for s, f, rids in scored:
         if s < THRESHOLD or not f.evidence:
             continue
-        (variants if variant_of(specific, fact_cover(idx, f)) else evidence).append((s, f, rids))
+        cover = fact_cover(idx, f)
+        off = variant_of(specific, cover) or other_member(members, cover, f.text)
+        (variants if off else evidence).append((s, f, rids))
     run_scores: dict[str, float] = {}
     variant_runs: list[str] = []
+    weak: dict[str, float] = {}  # below the bar: cited only beside a statement that says their words
     for s, rid in top_runs:
         if s < THRESHOLD:
+            if s >= WEAK_CITE * THRESHOLD:
+                weak[rid] = s
             continue
-        if variant_of(specific, idx.run_docs[rid].cover):
+        cover = idx.run_docs[rid].cover
+        if variant_of(specific, cover) or other_member(members, cover, run_text(idx, rid)):
             variant_runs.append(rid)
         else:
             run_scores[rid] = s
     best = max([x[0] for x in evidence] + list(run_scores.values()), default=0.0)
     if best >= THRESHOLD:
-        return build_tried(idx, terms, evidence, run_scores, best)
+        return build_tried(idx, terms, evidence, run_scores, best,
+                           {r: w for r, w in weak.items() if r not in variant_runs})
     named = named_value(plan, idx)
     if named is not None:
         return named

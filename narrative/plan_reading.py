@@ -62,6 +62,10 @@ def main_clause(plan: str) -> str:
     text = _ABBREV.sub(lambda m: m.group(1).replace(".", ""), plan.strip())
     parts = [p for p in _CLAUSE_END.split(text) if p and p.strip()]
     head = parts[0] if parts else text
+    if len(parts) > 1 and len(re.findall(r"[a-z]{3,}", head.lower())) < 2:
+        # a one-word clause is no plan: "turn it into classification" is cut at "it", and "turn" alone
+        # would match every sentence that turned anything
+        head = f"{head} {parts[1]}"
     if not (vocab.concept_set(head) - UMBRELLA) and len(parts) > 1:
         # the first clause is only filler ("quick question?"): take the first with substance
         head = next((p for p in parts if vocab.concept_set(p) - UMBRELLA), head)

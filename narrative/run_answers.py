@@ -7,10 +7,13 @@ to at most ``MAX_RUNS`` cited runs (an entry is cited with its runs or not at al
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections import Counter
 
 from narrative import vocab
 from narrative.approaches import UMBRELLA
+from narrative.concepts import CONCEPT_BY_ID
 from narrative.history_index import HistoryIndex, fmt
 from narrative.types import Citation
 from storage.records import Goal, RunSnapshot
@@ -288,3 +291,69 @@ def best_setting_answer(idx: HistoryIndex, concepts: set[str] | frozenset[str], 
         cites.add(None, [best.run_id] + [r.run_id for r, _v, _n in ranked[1:3]])
         return True
     return False
+
+
+_SETTING_WINDOW = dt.timedelta(days=7)
+
+
+def setting_runs(idx: HistoryIndex, concepts: set[str], author: str | None, at: dt.datetime) -> list[str]:
+    """The author's runs of the week before ``at`` that moved a setting the question names (batch size,
+    learning rate ...) away from the value the project's runs usually hold: the runs a "did larger batch
+    sizes help?" is about, whatever the note linked."""
+    keys = {k for c in concepts if (con := CONCEPT_BY_ID.get(c)) is not None for k in con.param_keys}
+    if not keys:
+        return []
+    out: list[str] = []
+    for key in sorted(keys):
+        values = Counter(r.params[key] for r in idx.run_by_id.values() if key in r.params)
+        if len(values) < 2:
+            continue
+        usual = values.most_common(1)[0][0]
+        out += [r.run_id for r in sorted(idx.run_by_id.values(), key=lambda r: r.start)
+                if r.user == author and key in r.params and r.params[key] != usual
+                and dt.timedelta(0) <= at - r.start <= _SETTING_WINDOW and r.run_id not in out]
+    return out if 0 < len(out) <= 4 else []
+
+
+def acronym_metrics(idx: HistoryIndex, q: str) -> list[str]:
+    """Metrics the question names by the words of an acronym in their key ("real-time factor" -> rtf_cpu,
+    "word error rate" -> wer)."""
+    words = [w for w in vocab.norm(q).split() if w.isalpha()]
+    out: list[str] = []
+    for key in sorted(idx.metric_keys):
+        for part in re.split(r"[_\W]+", key.lower()):
+            n = len(part)
+            if not 2 <= n <= 4 or not part.isalpha():
+                continue
+            if any("".join(w[0] for w in words[i:i + n]) == part for i in range(len(words) - n + 1)):
+                out.append(key)
+                break
+    return out
+
+
+def metric_value_answer(idx: HistoryIndex, q: str, metrics: list[str], parts: list[str], cites: Cites) -> bool:
+    """"What <metric> did <the runs described> get?": the tracker's values for the runs whose names and
+    params carry most of the question's other words (ties: every tied run, at most three)."""
+    metric_toks = {t for m in metrics for t in vocab.tokens(m.replace("_", " "))}
+    want = {t for t in vocab.tokens(q) if len(t) >= 3 and not vocab.is_generic(t)} - metric_toks
+    if not want:
+        return False
+    scored: list[tuple[int, RunSnapshot]] = []
+    for r in idx.run_by_id.values():
+        if not any(m in r.metrics for m in metrics):
+            continue
+        have = set(vocab.tokens(" ".join([r.run_name or "", *(f"{k} {v}" for k, v in r.params.items())])))
+        hit = len(want & have)
+        if hit:
+            scored.append((hit, r))
+    if not scored:
+        return False
+    top = max(h for h, _ in scored)
+    best = sorted((r for h, r in scored if h == top), key=lambda r: r.start)
+    if len(best) > 3 or top < 2:
+        return False  # the question does not single the runs out
+    for r in best:
+        vals = ", ".join(f"{m} {fmt(r.metrics[m])}" for m in metrics if m in r.metrics)
+        parts.append(f"{r.run_name or r.run_id[:8]} by {r.user or '?'} ({r.start:%Y-%m-%d}): {vals}.")
+    cites.add(None, [r.run_id for r in best])
+    return True

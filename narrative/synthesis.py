@@ -12,8 +12,9 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from narrative import vocab
 from narrative.answering import answer as _answer
-from narrative.approaches import Approach, derive
+from narrative.approaches import UMBRELLA, Approach, derive
 from narrative.checking import check as _check
 from narrative.history_index import HistoryIndex, HistoryIndexCache, fmt
 from narrative.types import (
@@ -77,10 +78,43 @@ def _next_steps(idx: HistoryIndex, aps: list[Approach], limit: int = 8) -> tuple
             if s and s not in steps:
                 steps.append(s[:300])
                 cites.append(Citation(entry_id=e.id, run_ids=[]))
+    ideas, idea_cites = _untried_ideas(idx, aps)
+    kept = [(s, c) for s, c in zip(steps, cites, strict=True) if not any(s[:60] in i for i in ideas)]
+    room = limit + 2 - len(ideas)  # the ideas are kept whatever the latest entries hold
+    steps = [s for s, _ in kept][:room] + ideas
+    cites = [c for _, c in kept][:room] + idea_cites
     for a in aps:
         if a.status == "open" and len(steps) < limit + 2:
             steps.append(f"continue {a.name}")
     return steps[: limit + 2], cites
+
+
+_NOT_IDEAS = frozenset({"done", "negated", "counterfactual"})  # reported, denied or regretted: no idea to run
+
+
+def _untried_ideas(idx: HistoryIndex, aps: list[Approach], limit: int = 3) -> tuple[list[str], list[Citation]]:
+    """Ideas from any entry ("maybe prioritized replay will help") for a technique no run carries and no
+    approach closed: still open lines of work, said as ideas, not as runs."""
+    ran: set[str] = set()
+    for doc in idx.run_docs.values():
+        ran |= doc.cover
+    closed = {a.key for a in aps if a.status != "open"}
+    added = 0
+    out: list[str] = []
+    cites: list[Citation] = []
+    for f in sorted(idx.facts, key=lambda g: g.at, reverse=True):
+        if added >= limit:
+            break
+        if f.kind not in ("hypothesis", "next_step") or f.negative or f.modality in _NOT_IDEAS:
+            continue
+        if not (vocab.cover(f.concepts) - UMBRELLA - ran - closed):
+            continue
+        text = f"idea, not run yet: {' '.join(f.text.split())}"[:300]
+        if not any(f.text[:60] in s for s in out):
+            out.append(text)
+            cites.append(Citation(entry_id=f.entry_id, run_ids=[]))
+            added += 1
+    return out, cites
 
 
 def phase(history: ProjectHistory, *, indexes: HistoryIndexCache | None = None) -> PhaseReport:
