@@ -511,9 +511,7 @@ def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]]
                 s += 0.2
             # "did X help?" asks about the result: a sentence that says how the result moved is the verdict,
             # one that only says X ran faster or slower is not
-            if _OUTCOME.search(f.text):
-                s += 0.3
-            elif vocab.reason_kind(f.text) in ("speed", "latency"):
+            if not _OUTCOME.search(f.text) and vocab.reason_kind(f.text) in ("speed", "latency"):
                 s -= 0.3
             if _is_plan(f):
                 # A plan is not a result: whatever words it shares with the question, the verdict on
