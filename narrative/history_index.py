@@ -155,7 +155,8 @@ class HistoryIndex:
         prefixes, names = self.prefix._d, self.name_to_runs._d
         name_concept_runs, name_token_runs, df = self.name_concept_runs, self.name_token_runs, self.df
         new_sigs: list[ParamSig] = []
-        counts: dict[int, int] = defaultdict(int)
+        sigs = self.sigs
+        had = [len(sig.run_ids) for sig in sigs]  # each signature's runs take in ``runs`` what it adds to df
         n_min = RUN_ID_MIN_PREFIX
         for r in runs:
             rid = r.run_id
@@ -171,11 +172,10 @@ class HistoryIndex:
             items = tuple(r.params.items())  # tracker order; a different order only splits a signature
             sig = sig_by_items.get(items)
             if sig is None:
-                sig = sig_by_items[items] = make_sig(len(self.sigs), items)
-                self.sigs.append(sig)
+                sig = sig_by_items[items] = make_sig(len(sigs), items)
+                sigs.append(sig)
                 new_sigs.append(sig)
             sig.run_ids.append(rid)
-            counts[sig.sid] += 1
             sig_of[rid] = sig
             name = r.run_name
             if not name:
@@ -217,9 +217,11 @@ class HistoryIndex:
             for t in extra[2]:
                 df[t] += 1
                 name_token_runs[t].append(rid)
-        for sid, n in counts.items():
-            for t in self.sigs[sid].toks:
-                df[t] += n
+        for sig in sigs:
+            n = len(sig.run_ids) - (had[sig.sid] if sig.sid < len(had) else 0)
+            if n:
+                for t in sig.toks:
+                    df[t] += n
         for sig in new_sigs:
             for t in sig.toks:
                 self.token_sigs[t].append(sig)
