@@ -284,6 +284,16 @@ class HistoryIndex:
         mine: list[Fact] = []
         items_at = len(feats.facts)
         who = (e.id, e.author, e.at)
+        # a fact's text is most often the entry's own string (its raw text, a structured item): that one, not
+        # the copy read from the stored features (50k facts' texts at 10k entries)
+        own = {e.raw_text: e.raw_text}
+        s = e.structure
+        if s is not None:
+            for t in (*s.hypotheses, *(c.text for c in s.conclusions), *s.next_steps, *s.open_questions,
+                      *(d.text for d in s.decisions), *s.observations):
+                own[t] = t
+        for ff in feats.facts:
+            ff.text = own.get(ff.text, ff.text)
         for i, ff in enumerate(feats.facts):
             if ff.kind != "sentence":
                 items_at = i
