@@ -33,7 +33,7 @@ from narrative.index_features import (
     intern_set,
     loads,
 )
-from narrative.index_parts import RunDocs, RunMultimap
+from narrative.index_parts import RunDocs, RunMultimap, RunPrefixes
 from narrative.param_sigs import EMPTY, ParamSig, Part, RunDoc, family_of, make_sig, model_family
 from narrative.statements import (
     DECIMAL,
@@ -70,7 +70,6 @@ _Linked = tuple[str, str, tuple[float, ...], frozenset[str]]
 _AT, _START = operator.attrgetter("at"), operator.attrgetter("start")
 _RUN_ID, _METRICS = operator.attrgetter("run_id"), operator.attrgetter("metrics")
 _PARAMS = operator.attrgetter("params")
-_ID_PREFIX = operator.itemgetter(slice(0, RUN_ID_MIN_PREFIX))
 
 
 class HistoryIndex:
@@ -91,7 +90,7 @@ class HistoryIndex:
         self.entry_by_id = {e.id: e for e in self.entries}
         self.runs: list[RunSnapshot] = sorted(history.runs.values(), key=_START)
         self.run_by_id = {r.run_id: r for r in self.runs}
-        self.prefix = RunMultimap()  # the first RUN_ID_MIN_PREFIX characters of a run id, lowercased -> runs
+        self.prefix = RunPrefixes()  # the first RUN_ID_MIN_PREFIX characters of a run id, lowercased -> runs
         self.name_to_runs = RunMultimap()  # lowercased run name -> runs
         self.df: dict[str, int] = defaultdict(int)
         self.sigs: list[ParamSig] = []
@@ -157,21 +156,14 @@ class HistoryIndex:
         """Signatures, id prefixes, names and what names add, for ``runs`` (in start order)."""
         sig_by_items, name_info, memo = self._sig_by_items, self._name_info, self._name_extra_memo
         metric_keys, sig_of, extra_of = self._metric_keys, self._sig_of, self._name_extra
-        prefixes, names = self.prefix._d, self.name_to_runs._d
+        names = self.name_to_runs._d
         name_concept_runs, name_token_runs, df = self.name_concept_runs, self.name_token_runs, self.df
         new_sigs: list[ParamSig] = []
         sigs = self.sigs
         had = [len(sig.run_ids) for sig in sigs]  # each signature's runs take in ``runs`` what it adds to df
         rids = list(map(_RUN_ID, runs))
         metric_keys.update(*map(_METRICS, runs))
-        for key, rid in zip(map(str.lower, map(_ID_PREFIX, rids)), rids, strict=True):
-            got = prefixes.get(key)  # the multimap's ``add``, inlined: this loop runs once per run
-            if got is None:
-                prefixes[key] = rid
-            elif isinstance(got, str):
-                prefixes[key] = [got, rid]
-            else:
-                got.append(rid)
+        self.prefix.add(rids)
         run_sigs: list[ParamSig] = []
         for items in map(tuple, map(dict.items, map(_PARAMS, runs))):  # tracker order; another only splits one
             sig = sig_by_items.get(items)
@@ -404,13 +396,10 @@ class HistoryIndex:
     def _attribute(self, low: str, words: Sequence[str], nums: Sequence[tuple[float, int, bool]],
                    concepts: set[str] | frozenset[str], linked: list[_Linked]) -> list[str]:
         strong: list[str] = []
-        prefixes = self.prefix._d
+        prefixes = self.prefix
         for word in words:
             # a known run's id or a prefix of it; a prefix several runs share names each of them
-            got = prefixes.get(word[:RUN_ID_MIN_PREFIX])
-            if got is None:
-                continue
-            for rid in (got,) if isinstance(got, str) else got:
+            for rid in prefixes.ids(word[:RUN_ID_MIN_PREFIX]):
                 if rid.lower().startswith(word) and rid not in strong:
                     strong.append(rid)
         for rid, name, _, _ in linked:
