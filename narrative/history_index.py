@@ -13,6 +13,7 @@ import gc
 import heapq
 import itertools
 import math
+import operator
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -32,7 +33,7 @@ from narrative.index_features import (
     intern_set,
     loads,
 )
-from narrative.index_parts import RunDocs, RunMultimap
+from narrative.index_parts import RunDocs, RunMultimap, RunPrefixes
 from narrative.param_sigs import EMPTY, ParamSig, Part, RunDoc, family_of, make_sig, model_family
 from narrative.statements import (
     DECIMAL,
@@ -66,6 +67,9 @@ _SEED_KEYS = frozenset({"seed", "random_state", "random_seed"})
 _DIGITS = "0123456789"
 # a run linked to an entry, as attribution reads it: id, lowercased name, metric values, distinct concepts
 _Linked = tuple[str, str, tuple[float, ...], frozenset[str]]
+_AT, _START = operator.attrgetter("at"), operator.attrgetter("start")
+_RUN_ID, _METRICS = operator.attrgetter("run_id"), operator.attrgetter("metrics")
+_PARAMS = operator.attrgetter("params")
 
 
 class HistoryIndex:
@@ -82,11 +86,11 @@ class HistoryIndex:
 
     def _build(self, history: ProjectHistory) -> None:
         self.history = history
-        self.entries: list[EntryRecord] = sorted(history.entries, key=lambda e: e.at)
+        self.entries: list[EntryRecord] = sorted(history.entries, key=_AT)
         self.entry_by_id = {e.id: e for e in self.entries}
-        self.runs: list[RunSnapshot] = sorted(history.runs.values(), key=lambda r: r.start)
+        self.runs: list[RunSnapshot] = sorted(history.runs.values(), key=_START)
         self.run_by_id = {r.run_id: r for r in self.runs}
-        self.prefix = RunMultimap()  # the first RUN_ID_MIN_PREFIX characters of a run id, lowercased -> runs
+        self.prefix = RunPrefixes()  # the first RUN_ID_MIN_PREFIX characters of a run id, lowercased -> runs
         self.name_to_runs = RunMultimap()  # lowercased run name -> runs
         self.df: dict[str, int] = defaultdict(int)
         self.sigs: list[ParamSig] = []
@@ -152,31 +156,26 @@ class HistoryIndex:
         """Signatures, id prefixes, names and what names add, for ``runs`` (in start order)."""
         sig_by_items, name_info, memo = self._sig_by_items, self._name_info, self._name_extra_memo
         metric_keys, sig_of, extra_of = self._metric_keys, self._sig_of, self._name_extra
-        prefixes, names = self.prefix._d, self.name_to_runs._d
+        names = self.name_to_runs._d
         name_concept_runs, name_token_runs, df = self.name_concept_runs, self.name_token_runs, self.df
         new_sigs: list[ParamSig] = []
-        counts: dict[int, int] = defaultdict(int)
-        n_min = RUN_ID_MIN_PREFIX
-        for r in runs:
-            rid = r.run_id
-            metric_keys.update(r.metrics)
-            key = rid[:n_min].lower()
-            got = prefixes.get(key)  # the multimap's ``add``, inlined: this loop runs once per run
-            if got is None:
-                prefixes[key] = rid
-            elif isinstance(got, str):
-                prefixes[key] = [got, rid]
-            else:
-                got.append(rid)
-            items = tuple(r.params.items())  # tracker order; a different order only splits a signature
+        sigs = self.sigs
+        had = [len(sig.run_ids) for sig in sigs]  # each signature's runs take in ``runs`` what it adds to df
+        rids = list(map(_RUN_ID, runs))
+        metric_keys.update(*map(_METRICS, runs))
+        self.prefix.add(rids)
+        run_sigs: list[ParamSig] = []
+        for items in map(tuple, map(dict.items, map(_PARAMS, runs))):  # tracker order; another only splits one
             sig = sig_by_items.get(items)
             if sig is None:
-                sig = sig_by_items[items] = make_sig(len(self.sigs), items)
-                self.sigs.append(sig)
+                sig = sig_by_items[items] = make_sig(len(sigs), items)
+                sigs.append(sig)
                 new_sigs.append(sig)
+            run_sigs.append(sig)
+        sig_of.update(zip(rids, run_sigs, strict=True))
+        for sig, rid in zip(run_sigs, rids, strict=True):
             sig.run_ids.append(rid)
-            counts[sig.sid] += 1
-            sig_of[rid] = sig
+        for r, rid, sig in zip(runs, rids, run_sigs, strict=True):
             name = r.run_name
             if not name:
                 continue
@@ -217,9 +216,11 @@ class HistoryIndex:
             for t in extra[2]:
                 df[t] += 1
                 name_token_runs[t].append(rid)
-        for sid, n in counts.items():
-            for t in self.sigs[sid].toks:
-                df[t] += n
+        for sig in sigs:
+            n = len(sig.run_ids) - (had[sig.sid] if sig.sid < len(had) else 0)
+            if n:
+                for t in sig.toks:
+                    df[t] += n
         for sig in new_sigs:
             for t in sig.toks:
                 self.token_sigs[t].append(sig)
@@ -274,13 +275,22 @@ class HistoryIndex:
         memo: dict[str, list[str]] = {}
         mine: list[Fact] = []
         items_at = len(feats.facts)
+        who = (e.id, e.author, e.at)
+        # a fact's text is most often the entry's own string (its raw text, a structured item): that one, not
+        # the copy read from the stored features (50k facts' texts at 10k entries)
+        own = {e.raw_text: e.raw_text}
+        s = e.structure
+        if s is not None:
+            for t in (*s.hypotheses, *(c.text for c in s.conclusions), *s.next_steps, *s.open_questions,
+                      *(d.text for d in s.decisions), *s.observations):
+                own[t] = t
+        for ff in feats.facts:
+            ff.text = own.get(ff.text, ff.text)
         for i, ff in enumerate(feats.facts):
             if ff.kind != "sentence":
                 items_at = i
                 break
-            f = self._fact(e, ff, linked, first + i, i, memo)
-            f.para = ff.para
-            mine.append(f)
+            mine.append(self._fact(who, ff, linked, first + i, i, memo, para=ff.para, verdict=""))
         self._ideas_run(mine)
         if e.structure is not None and items_at < len(feats.facts):
             # what the person wrote decides: a structured item cannot turn a plan or a "didn't" into something
@@ -289,9 +299,7 @@ class HistoryIndex:
                        if f.kind == "sentence" and f.modality not in ("done", "")}
             for i in range(items_at, len(feats.facts)):
                 ff = feats.facts[i]
-                f = self._fact(e, ff, linked, first + i, i, memo)
-                f.para = -1
-                f.verdict = ff.verdict
+                f = self._fact(who, ff, linked, first + i, i, memo, para=-1, verdict=ff.verdict)
                 key = ff.key if said_as else ""
                 raw = said_as.get(key) if said_as else None
                 if raw is None and said_as and ff.flags & LONG:
@@ -351,25 +359,23 @@ class HistoryIndex:
             if f.modality == "plan" and f.para in reported and IDEA_LABEL.match(f.text):
                 f.modality = "done"
 
-    def _fact(self, e: EntryRecord, ff: FactFeatures, linked: list[_Linked], idx: int, pos: int,
-              memo: dict[str, list[str]]) -> Fact:
-        flags = ff.flags
-        f = Fact(
-            idx=idx, entry_id=e.id, author=e.author, at=e.at, text=ff.text, kind=ff.kind,
-            concepts=ff.concepts | ff.inherit if ff.inherit else ff.concepts, toks=ff.toks, position=pos,
-            negative=bool(flags & NEG), closing=bool(flags & CLOSE), adopting=bool(flags & ADOPT),
-            opening=bool(flags & OPENING),
-        )
+    def _fact(self, who: tuple[str, str, dt.datetime], ff: FactFeatures, linked: list[_Linked], idx: int,
+              pos: int, memo: dict[str, list[str]], *, para: int, verdict: str) -> Fact:
+        """``who``: the entry's id, author and time."""
         rids = [r for r in ff.explicit if r in self.run_by_id] if ff.explicit else []
         if not rids:
             got = memo.get(ff.text)
             if got is None:
                 got = memo[ff.text] = self._attribute(ff.text.lower(), ff.words, ff.nums, ff.concepts, linked)
             rids = list(got)
-        f.run_ids = rids
-        f.modality = ff.mod_runs if rids else ff.mod_none
-        f.ctx_cover = ff.cover  # replaced by the context in ``_post``
-        return f
+        flags = ff.flags
+        # positional, in field order (one call instead of keywords and later assignments: 50k facts):
+        # idx, entry_id, author, at, text, kind, concepts, toks, run_ids, verdict, negative, closing, adopting,
+        # opening, position, para, ctx_cover (its own cover, replaced by the context in ``_post``), ctx_toks,
+        # modality
+        return Fact(idx, *who, ff.text, ff.kind, ff.concepts | ff.inherit if ff.inherit else ff.concepts, ff.toks,
+                    rids, verdict, bool(flags & NEG), bool(flags & CLOSE), bool(flags & ADOPT), bool(flags & OPENING),
+                    pos, para, ff.cover, EMPTY, ff.mod_runs if rids else ff.mod_none)
 
     def attribute(self, text: str, concepts: set[str] | frozenset[str], linked: list[str],
                   common: set[str] | None = None) -> list[str]:
@@ -390,13 +396,10 @@ class HistoryIndex:
     def _attribute(self, low: str, words: Sequence[str], nums: Sequence[tuple[float, int, bool]],
                    concepts: set[str] | frozenset[str], linked: list[_Linked]) -> list[str]:
         strong: list[str] = []
-        prefixes = self.prefix._d
+        prefixes = self.prefix
         for word in words:
             # a known run's id or a prefix of it; a prefix several runs share names each of them
-            got = prefixes.get(word[:RUN_ID_MIN_PREFIX])
-            if got is None:
-                continue
-            for rid in (got,) if isinstance(got, str) else got:
+            for rid in prefixes.ids(word[:RUN_ID_MIN_PREFIX]):
                 if rid.lower().startswith(word) and rid not in strong:
                     strong.append(rid)
         for rid, name, _, _ in linked:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from adapters.tracker import RUN_ID_MIN_PREFIX
 from narrative import vocab
-from narrative.statements import analyse, fact_modality, numbers_in, scoped_sentences, statement_modality
+from narrative.statements import fact_modality, numbers_in, scoped_sentences, statement_modality
 from storage.records import EntryRecord
 
 _ANALYSIS_MODULES = ("narrative.index_features", "narrative.statements", "narrative.vocab", "narrative.concepts",
@@ -95,7 +95,8 @@ def intern_set(s: frozenset[str]) -> frozenset[str]:
     if got is None:
         if len(_INTERN) > 1 << 18:
             _INTERN.clear()
-        got = _INTERN[s] = frozenset(sys.intern(x) for x in s)
+        got = frozenset(sys.intern(x) for x in s)
+        _INTERN[got] = got  # the shared set is its own key: ``s`` itself is not kept
     return got
 
 
@@ -123,13 +124,26 @@ def text_key(text: str) -> str:
     return vocab.norm(text).strip(" .:;-")
 
 
+_Analysis = tuple[frozenset[str], frozenset[str], tuple[bool, bool, bool, bool]]
+
+
+def _analyse(text: str, memo: dict[str, _Analysis]) -> _Analysis:
+    """``statements.analyse`` of one entry's text (``memo``: a sentence recurs as a structured item), kept out
+    of the process-wide caches: each entry's sentences are read once, when it is written."""
+    got = memo.get(text)
+    if got is None:
+        got = memo[text] = (vocab.concept_frozenset_once(text), frozenset(vocab.tokens(text)), vocab.cue_flags(text))
+    return got
+
+
 def compute(entry: EntryRecord) -> EntryFeatures:
     """The features of an entry's raw text and structure (the same reading ``HistoryIndex`` did)."""
     facts: list[FactFeatures] = []
+    memo: dict[str, _Analysis] = {}
     prev_concepts: frozenset[str] = frozenset()
     prev_para = -1
     for para, sent, scope in scoped_sentences(entry.raw_text):
-        cs, ts, (neg, close, adopt, opening) = analyse(sent)
+        cs, ts, (neg, close, adopt, opening) = _analyse(sent, memo)
         inherit: frozenset[str] = frozenset()
         if not (cs - {"seeds"}) and (close or neg or adopt) and prev_concepts and para == prev_para:
             inherit = prev_concepts - cs  # "dropping it." refers to the previous sentence
@@ -156,7 +170,7 @@ def compute(entry: EntryRecord) -> EntryFeatures:
         for text, kind, verdict, rids in items:
             if not text.strip():
                 continue
-            cs, ts, (neg, close, adopt, opening) = analyse(text)
+            cs, ts, (neg, close, adopt, opening) = _analyse(text, memo)
             said = statement_modality(text)
             facts.append(FactFeatures(
                 kind=kind, text=text.strip(), para=-1, concepts=intern_set(cs), toks=intern_set(ts),
@@ -192,12 +206,10 @@ def loads(stored: str) -> EntryFeatures | None:
         facts = []
         for k, t, p, c, ts, fl, inh, mr, mn, vd, ex, nums, words, raw in data["f"]:
             concepts, inherit = _text_set(c), _text_set(inh)
-            facts.append(FactFeatures(
-                kind=sys.intern(k), text=t, para=p, concepts=concepts, toks=_text_set(ts), flags=fl, inherit=inherit,
-                cover=_cover(concepts | inherit if inherit else concepts), mod_runs=sys.intern(mr),
-                mod_none=sys.intern(mn), verdict=sys.intern(vd), explicit=tuple(ex),
-                nums=tuple(map(tuple, nums)) if nums else (), words=tuple(words),
-                raw=raw))
+            facts.append(FactFeatures(  # positional, in field order (50k facts at 10k entries)
+                sys.intern(k), t, p, concepts, _text_set(ts), fl, inherit,
+                _cover(concepts | inherit if inherit else concepts), sys.intern(mr), sys.intern(mn), sys.intern(vd),
+                tuple(ex) if ex else (), tuple(map(tuple, nums)) if nums else (), tuple(words) if words else (), raw))
         return EntryFeatures(FEATURES_VERSION, tuple(facts), _text_set(data["m"]))
     except (ValueError, KeyError, TypeError):
         return None

@@ -1,11 +1,15 @@
 """Compact parts of the history index: a multimap from strings to run ids that stores one id per key until
-a key has several, and the runs' ``RunDoc`` mapping that makes each doc when first asked for."""
+a key has several, run ids by their prefix, and the runs' ``RunDoc`` mapping that makes each doc when first
+asked for."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, KeysView
+import bisect
+import operator
+from collections.abc import Iterator, KeysView, Sequence
 from typing import TYPE_CHECKING
 
+from adapters.tracker import RUN_ID_MIN_PREFIX
 from narrative.param_sigs import RunDoc
 
 if TYPE_CHECKING:
@@ -45,6 +49,71 @@ class RunMultimap:
 
     def __len__(self) -> int:
         return len(self._d)
+
+
+class RunPrefixes:
+    """Run ids by their first ``RUN_ID_MIN_PREFIX`` characters, lowercased; ``get`` gives the runs of one in
+    the order they were added. The ids are kept sorted by that key and searched by bisection: a dict would
+    hold one prefix string per run besides its table (9 MiB at 100k runs; issue 14)."""
+
+    __slots__ = ("_low", "_memo", "_rids", "_seq")
+
+    def __init__(self) -> None:
+        self._low: list[str] = []  # each id with its prefix lowercased (the id itself when it is), sorted
+        self._rids: list[str] = []  # the ids, in that order
+        self._seq: list[int] = []  # the order each was added in
+        self._memo: dict[str, tuple[str, ...]] = {}
+
+    def add(self, rids: Sequence[str]) -> None:
+        n = RUN_ID_MIN_PREFIX
+        self._memo.clear()
+        low: list[str]
+        if all(map(operator.eq, map(str.lower, rids), rids)):
+            low = list(rids)  # lowercase already (tracker ids mostly are): the ids themselves
+        else:
+            low = []
+            for rid in rids:
+                key = rid[:n].lower()
+                low.append(rid if rid.startswith(key) else key + rid[n:])
+        if self._low:
+            for rid, lowered in zip(rids, low, strict=True):
+                at = bisect.bisect_right(self._low, lowered)
+                self._seq.insert(at, len(self._seq))
+                self._low.insert(at, lowered)
+                self._rids.insert(at, rid)
+            return
+        order = sorted(range(len(low)), key=low.__getitem__)
+        self._low = list(map(low.__getitem__, order))
+        self._rids = list(map(rids.__getitem__, order))
+        self._seq = order
+
+    def get(self, key: str, default: list[str] | tuple[()] = ()) -> list[str]:
+        """The runs whose id's prefix, lowercased, is ``key`` (as a dict keyed by it would give)."""
+        return list(self.ids(key) or default)
+
+    def ids(self, key: str) -> tuple[str, ...]:
+        """``get`` as a tuple, remembered until runs are added: a build asks for every word of every note."""
+        got = self._memo.get(key)
+        if got is None:
+            got = self._find(key)
+            if len(self._memo) < 1 << 14:
+                self._memo[key] = got
+        return got
+
+    def _find(self, key: str) -> tuple[str, ...]:
+        low, n = self._low, RUN_ID_MIN_PREFIX
+        at = bisect.bisect_left(low, key)
+        hits: list[int] = []
+        while at < len(low) and low[at].startswith(key):
+            if low[at][:n] == key:
+                hits.append(at)
+            at += 1
+        if len(hits) > 1:
+            hits.sort(key=self._seq.__getitem__)
+        return tuple(self._rids[i] for i in hits)
+
+    def __len__(self) -> int:
+        return len(self._low)
 
 
 class RunDocs(dict[str, RunDoc]):

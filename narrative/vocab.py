@@ -291,6 +291,12 @@ def concept_frozenset(text: str) -> frozenset[str]:
     return frozenset(cid for cid, _ in _concepts_norm(norm(text)))
 
 
+def concept_frozenset_once(text: str) -> frozenset[str]:
+    """``concept_frozenset`` of a text read once (an entry's sentence when it is written), through none of
+    the caches: 10k entries' one-off sentences would hold ~15 MiB there and push out what recurs."""
+    return frozenset(cid for cid, _ in _concepts_norm.__wrapped__(norm(text)))
+
+
 def concept_set(text: str) -> set[str]:
     return set(concept_frozenset(text))
 

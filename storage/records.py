@@ -12,6 +12,7 @@ module imports no SQLAlchemy, so that every layer can use the records cheaply.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -35,10 +36,35 @@ def utcnow() -> dt.datetime:
 _FIELDS_SETS: dict[frozenset[str], set[str]] = {}
 
 
+class _KeyHolder:
+    """Stands for a record's class when its field values move into a key-sharing dict (see below)."""
+
+
+_HOLDERS: dict[type, type[_KeyHolder]] = {}
+
+
+def _key_sharing_dict(values: dict[str, Any], cls: type) -> dict[str, Any]:
+    """``values`` in a dict that shares its keys with every other such dict of ``cls``'s records.
+
+    Pydantic gives each record its own combined dict of field values (464 bytes for a run snapshot's 13
+    fields, a third of its memory); an instance dict of an ordinary class, filled in one key order, keeps
+    only the values and shares the key table with its siblings (~230 bytes; issue 14). The dict stays a
+    plain dict: assigning an existing field keeps it shared, anything else turns it into a combined one.
+    """
+    holder = _HOLDERS.get(cls)
+    if holder is None:
+        holder = _HOLDERS[cls] = type(f"_{cls.__name__}Values", (_KeyHolder,), {})
+    shared: dict[str, Any] = holder().__dict__
+    for k, v in values.items():
+        shared[k] = v
+    return shared
+
+
 class _SharesFieldsSet(BaseModel):
     """A record held by the hundred thousand (runs, and entries with their structure): when every field was
     given (as a record read from the database is), its instances share one "fields set" object instead of
-    one each (pydantic keeps the set per instance: 0.7 KB, a third of a run snapshot's memory; issue 14).
+    one each (pydantic keeps the set per instance: 0.7 KB, a third of a run snapshot's memory; issue 14),
+    and their field values live in key-sharing dicts (``_key_sharing_dict``).
 
     Sharing is safe only then: assigning a field adds its name to the set, a no-op when all are in it.
     """
@@ -48,6 +74,7 @@ class _SharesFieldsSet(BaseModel):
         if len(fields_set) == len(type(self).model_fields):
             shared = _FIELDS_SETS.setdefault(frozenset(fields_set), fields_set)
             object.__setattr__(self, "__pydantic_fields_set__", shared)
+        object.__setattr__(self, "__dict__", _key_sharing_dict(self.__dict__, type(self)))
 
 
 class Conclusion(BaseModel):
@@ -175,6 +202,22 @@ class RunSnapshot(_SharesFieldsSet):
     tags: dict[str, str] = Field(default_factory=dict)
     url: str = ""
     fetched_at: dt.datetime = Field(default_factory=utcnow)
+
+    def model_post_init(self, context: Any, /) -> None:
+        # 100k runs read from the database hold 100k copies of a few hundred param keys, values and metric
+        # names, users and statuses: one string each instead (issue 14).
+        d = self.__dict__
+        if d["params"]:
+            d["params"] = {_intern(k): _intern(v) for k, v in d["params"].items()}
+        if d["metrics"]:
+            d["metrics"] = {_intern(k): v for k, v in d["metrics"].items()}
+        for name in ("project_id", "experiment_id", "user", "status"):
+            d[name] = _intern(d[name])
+        super().model_post_init(context)
+
+
+def _intern(s: str) -> str:
+    return sys.intern(s) if type(s) is str else s
 
 
 class HistoryMarks(BaseModel):
