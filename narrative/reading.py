@@ -81,6 +81,11 @@ _NEGATED_NEGATIVE = re.compile(
     r"collaps\w*)\b",
     re.IGNORECASE,
 )
+# A failure put right is a success ("has fixed the prior crash", "resolved the divergence"): the failure
+# word names what was remedied, not what happened.
+_REMEDY = re.compile(
+    r"\b(?:fixe[sd]|fixing|solved|solves|resolved|resolves|eliminated|eliminates|prevents?|prevented|cured)\s+"
+    r"(?:[\w'’-]+\s+){0,3}?(?:crash|diverg|nan|bug|problem|issue|instabilit|forgetting|collaps|overfit|explod|oom)\w*")
 # A superlative names a thing when a noun follows it ("worst concave points", "best_params", "best
 # checkpoint"), and judges one when it stands as a predicate ("X was the worst", "worst of all").
 _SUPERLATIVE = re.compile(r"(?<![a-z0-9])(worst|best)(?![a-z0-9])", re.IGNORECASE)
@@ -111,11 +116,13 @@ _PLAN = re.compile(
     r"(?:i|we)\s+should|let'?s|let\s+me|thinking\s+(?:about|of)|considering|consider\b|"
     r"(?:might|may|could)\s+(?:try|test|run|add|use|look|switch|revisit|explore)|maybe\s+(?:try|test|add|use)|"
     r"worth\s+(?:trying|testing|a\s+try|exploring)|would\s+be\s+(?:nice|good|interesting|worth)|"
-    r"(?:^|\.\s+)(?:try|test|add|use|run|rerun|re-run|implement|switch|train|tune|sweep|check|look\s+into|"
+    r"(?:would|might|could)\s+make\s+sense\s+to|"
+    r"(?:^|\.\s+)(?:(?:also|then|first|finally|and)\s*,?\s+)?(?:try|test|add|use|run|rerun|re-run|implement|switch|train|tune|"
+    r"sweep|check|look\s+into|fix|retest|re-test|revisit|"
     r"investigate|explore|compare|evaluate|ablate|measure|disable|enable|increase|decrease|reduce|lower|raise)\b"
     r"(?!\s*[:=])|"
     r"\bnext\s*[.!]?\s*$|\b(?:shifting|turning|moving)\s+(?:my|our)\s+(?:attention|focus)|\bmoving\s+on\s+to\b|"
-    r"\btomorrow\b|\btmrw\b|\bnext\s+(?:week|time|step|up|i|we)\b|\blater\s+(?:today|this\s+week)\b|"
+    r"\btomorrow\b|\btmrw\b|\bnext\s+(?:week|time|steps?|up|i|we)\b|\blater\s+(?:today|this\s+week)\b|"
     r"\bto-?do\b|\bideas?\s*(?:for|to)\b)",
     re.IGNORECASE,
 )
@@ -138,7 +145,7 @@ _CONDITIONAL_TAIL = re.compile(
     r"better|worse|stable))\b")
 _HEDGE = re.compile(
     r"\b(?:i\s+think|we\s+think|i\s+guess|i\s+suspect|i\s+believe|probably|possibly|perhaps|maybe|might|"
-    r"may\s+be|seems?|seemingly|apparently|likely|unlikely|not\s+sure|my\s+guess|hypothes\w*|suspect|"
+    r"may\s+be|seems?|seemingly|apparently|appears?\s+to|appeared\s+to|likely|unlikely|not\s+sure|my\s+guess|hypothes\w*|suspect|"
     r"could\s+be|i\s+bet|presumably|i\s+expect|we\s+expect|expected\s+to|should\s+(?:help|work|improve))\b",
     re.IGNORECASE,
 )
@@ -147,7 +154,8 @@ _BELIEF = re.compile(
     r"should\s+(?:help|work|improve|reduce|fix)|(?:will|would)\s+(?:help|improve|fix|reduce)|"
     r"the\s+idea\s+(?:is|was)|(?:because|since)\s+\w+|(?:could|might|may)\s+(?:aid|help|explain|cause|"
     r"improve|matter|reduce|fix|be\s+(?:due|because|the|causing|related))|is\s+causing|are\s+causing|"
-    r"my\s+(?:guess|theory|hunch)|suspect)\b",
+    r"my\s+(?:guess|theory|hunch)|suspect|(?:appears?|appeared|seems?|seemed)\s+to\s+be\s+(?:related|due|caused|linked|"
+    r"the\s+(?:cause|reason|culprit))|(?:is|are|was)\s+(?:probably|likely|possibly)\s+(?:related|due|caused|because))\b",
     re.IGNORECASE,
 )
 _QUESTION = re.compile(
@@ -266,7 +274,7 @@ def verdict_of(clause: str) -> Verdict | None:
         return "did_not_work"
     # "no longer diverges", "not overfitting": the failure is what did not happen, so it is no
     # verdict of failure; what else the clause says decides.
-    masked = _NEGATED_NEGATIVE.sub(" ", masked)
+    masked = _NEGATED_NEGATIVE.sub(" ", _REMEDY.sub(" fixed it ", masked))
     masked = _NOISE_AS_NAME.sub("sound", masked)
     if _has_cue(masked, "negative"):
         return "did_not_work"
@@ -419,6 +427,7 @@ def _metric_moves(masked: str) -> tuple[Verdict | None, str]:
 
 
 _PURPOSE = re.compile(r"\b(?:in\s+an\s+attempt\s+to|in\s+order\s+to|so\s+as\s+to|aiming\s+to|hoping\s+to|"
+                      r"to\s+see\s+(?:if|whether|how)|"
                       r"to\s+help\s+(?:me|us)|with\s+the\s+goal\s+of|the\s+goal\s+(?:is|was))\b")
 _UNCLEAR = re.compile(r"\b(?:less|not\s+(?:so\s+|very\s+|entirely\s+)?)clear\b|\bperformed\s+(?:about\s+)?similarly\b|"
                       r"\bno\s+clear\s+(?:winner|difference|signal|trend)\b")

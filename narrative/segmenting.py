@@ -141,6 +141,42 @@ _CODE_LINE = re.compile(
 _PROSE_WORD = re.compile(r"^[A-Za-z][a-z]{2,}[,.;!?]?$")
 
 
+# A note pasted from a source file keeps the file's comment leader on every line ("% Try 12 ...",
+# "// lr 3e-4 diverged"): the words are behind it. "#" is left alone: it is markdown's heading mark.
+_COMMENT_LEADER = re.compile(r"^\s*(?:%+|//+)(?: |$)")
+COMMENTED_SHARE = 0.8        # the leader must be on nearly every line to be the paste's, not a word's
+
+
+def _strip_comment_leaders(lines: list[str]) -> list[str]:
+    """Lines without the comment leader a pasted comment block carries on each of them."""
+    filled = [line for line in lines if line.strip()]
+    led = sum(1 for line in filled if _COMMENT_LEADER.match(line))
+    if len(filled) < 3 or led < COMMENTED_SHARE * len(filled):
+        return lines
+    return [_COMMENT_LEADER.sub("", line, count=1).rstrip() for line in lines]
+
+
+# A line that only dates what follows: "Try 9 (24 July 2023).", "### 5-9 Avani", "2019-7-26",
+# "Day 3 - June 4". It names and dates a section; it states nothing (and "Try 9" is no plan).
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_DATE = (rf"(?:{_DAY}\s+{_MONTH}(?:,?\s+\d{{4}})?|{_MONTH}\s+{_DAY}(?:,?\s+\d{{4}})?|"
+         r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/]\d{1,2}(?:[-/]\d{2,4})?)(?:,?\s+\d{1,2}:\d{2})?")
+_DATELINE_NAME = r"(?:[A-Z][a-z]+|[A-Za-z][\w-]*\s+#?\d+[a-z]?)"
+_DATELINE = re.compile(
+    rf"^(?:{_DATELINE_NAME}\s*(?:[-–—:,]\s*)?\(?{_DATE}\)?|{_DATE}\s*(?:[-–—:,]\s*)?(?:{_DATELINE_NAME})?)"
+    r"\s*[.:]?$",
+    re.IGNORECASE,
+)
+
+
+def is_dateline(line: str) -> bool:
+    """Whether a line is only a section's name and date (a heading that states nothing)."""
+    text = re.sub(r"^#{1,6}\s+|[*_]", "", line.strip()).strip()
+    return len(text) <= HEADING_CHARS and bool(_DATELINE.match(text)) and _label(text) is None
+
+
 def _reads_as_prose(line: str) -> bool:
     """Whether a line is mostly words in sentences (a person's) rather than fields and values."""
     tokens = line.split()
@@ -291,7 +327,7 @@ def split_segments(text: str) -> list[Segment]:
     in_fence = False
     section: Section = ""           # set by a heading line, kept for the lines under it
     section_marked = False          # a markdown heading keeps its section across blank lines
-    lines = _rejoin(clean(text).splitlines())
+    lines = _rejoin(_strip_comment_leaders(clean(text).splitlines()))
     for position, (number, raw_line) in enumerate(lines):
         line = raw_line.strip()
         if _FENCE.match(line):
@@ -316,7 +352,10 @@ def split_segments(text: str) -> list[Segment]:
             segments.append(Segment(line, "row", number, cells=_cells(line), header=header))
             continue
         in_table = False
-        if is_data_line(line):
+        if is_data_line(line) or is_dateline(line):
+            # A dateline heads a new section: what it follows no longer scopes the lines under it.
+            if is_dateline(line):
+                section, section_marked = "", False
             segments.append(Segment(line, "data", number, section=section))
             continue
         is_bullet = bool(_BULLET.match(line))
