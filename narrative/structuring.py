@@ -75,6 +75,17 @@ _NEXT_ANYWHERE = re.compile(
     r"(?:is|as) (?:the|our) (?:ship )?candidate|ship candidate|\w+ first[.!]?$)",
     re.IGNORECASE,
 )
+# A to-do item that asks ("Correct expand ratio?") and one that is an action, maybe hedged ("try X?").
+_OPEN_ITEM = re.compile(r"^[^?]{3,}\?\s*$")
+_PLAN_ITEM = re.compile(r"^\W*(?:maybe|perhaps|possibly|also|then|and)?\s*(?:try|test|add|use|run|rerun|re-run|"
+                        r"implement|switch|train|tune|sweep|check|look|investigate|explore|compare|evaluate|ablate|measure|"
+                        r"disable|enable|increase|decrease|reduce|lower|raise|remove|drop|fix|make|get|move|go|do|"
+                        r"write|plot|log|save|retest|revisit|swap|replace)\b", re.IGNORECASE)
+# "This appears to be related to the reward function": a cause put forward, the claim to test.
+_CAUSAL_HEDGE = re.compile(
+    r"\b(?:appears?|seems?|appeared|seemed)\s+to\s+be\s+(?:related|due|caused|linked)\s+(?:to|by)\b|"
+    r"\b(?:is|are|was|were)\s+(?:probably|likely|possibly)\s+(?:related|due|caused|linked)\s+(?:to|by)\b",
+    re.IGNORECASE)
 _BELIEF = re.compile(
     r"\b(?:i think|we think|my guess|i guess|i suspect|probably|hypothes\w*|in case|the idea|"
     r"expect\w*|should (?:help|work|let)|because|what matters|the way|so that)\b",
@@ -153,6 +164,11 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             structure.conclusions.append(Conclusion(text=clip(f"{tried}: {outcome.group('outcome')}",
                                                                MAX_ITEM_CHARS),
                                                     verdict=outcome_verdict, run_ids=reading.run_ids))
+            continue
+        if segment.section == "next" and _OPEN_ITEM.match(text) and not _PLAN_ITEM.match(text):
+            # "To try/TODO:" over "Correct (base) depth?", "Is staggering actually improving
+            # efficiency?": an item asked, not an action, is a question still open.
+            add_item(structure.open_questions, clip(text, MAX_ITEM_CHARS))
             continue
         if segment.section in {"next", "counterfactual"} or follows_a_plan:
             add_item(structure.next_steps, clip(text, MAX_ITEM_CHARS))
@@ -389,6 +405,8 @@ def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str, 
         candidate = clip(balanced(REPORT_FRAME.sub("", first_clause, count=1) or first_clause), MAX_SUBJECT_CHARS)
         if worth_a_hypothesis(candidate, refs):
             add_item(structure.hypotheses, candidate)
+    if _CAUSAL_HEDGE.search(result_part) and not QUESTION.search(result_part):
+        add_item(structure.hypotheses, clip(result_part, MAX_SUBJECT_CHARS))
     stated = _BELIEF.search(text)
     if stated and reading.experimental and stated.start() > 0:
         add_item(structure.hypotheses, clip(text[stated.start():], MAX_SUBJECT_CHARS))
