@@ -156,6 +156,10 @@ def _param_keys_for(name: str, params: tuple[str, ...]) -> tuple[str, ...]:
     spoken = name.lower().strip().replace("-", "_")
     if spoken in params:
         return (spoken,)
+    # A key logged in capitals ("L", "C", "N_layers") is the one "L=512" or "n_layers 4" states.
+    exact = tuple(key for key in params if key.lower().replace("-", "_") == spoken)
+    if exact:
+        return exact
     fragments = lexicon.PARAM_ALIASES.get(spoken) or lexicon.PARAM_ALIASES.get(spoken.replace("_", " "))
     if not fragments:
         fragments = (spoken,) if len(spoken) >= 3 else ()
