@@ -143,7 +143,7 @@ _PROSE_WORD = re.compile(r"^[A-Za-z][a-z]{2,}[,.;!?]?$")
 
 # A note pasted from a source file keeps the file's comment leader on every line ("% Try 12 ...",
 # "// lr 3e-4 diverged"): the words are behind it. "#" is left alone: it is markdown's heading mark.
-_COMMENT_LEADER = re.compile(r"^\s*(?:%+|//+)(?: |$)")
+_COMMENT_LEADER = re.compile(r"^[ \t]{0,8}(?:%{1,8}|/{2,8})(?: |$)")
 COMMENTED_SHARE = 0.8        # the leader must be on nearly every line to be the paste's, not a word's
 
 
@@ -163,10 +163,10 @@ _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _DATE = (rf"(?:{_DAY}\s+{_MONTH}(?:,?\s+\d{{4}})?|{_MONTH}\s+{_DAY}(?:,?\s+\d{{4}})?|"
          r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/]\d{1,2}(?:[-/]\d{2,4})?)(?:,?\s+\d{1,2}:\d{2})?")
-_DATELINE_NAME = r"(?:[A-Z][a-z]+|[A-Za-z][\w-]*\s+#?\d+[a-z]?)"
+_DATELINE_NAME = r"(?:[A-Z][a-z]{1,20}|[A-Za-z][\w-]{0,20}\s{1,3}#?\d{1,4}[a-z]?)"
 _DATELINE = re.compile(
-    rf"^(?:{_DATELINE_NAME}\s*(?:[-–—:,]\s*)?\(?{_DATE}\)?|{_DATE}\s*(?:[-–—:,]\s*)?(?:{_DATELINE_NAME})?)"
-    r"\s*[.:]?$",
+    rf"^(?:{_DATELINE_NAME}\s{{0,3}}(?:[-–—:,]\s{{0,3}})?\(?{_DATE}\)?|{_DATE}\s{{0,3}}(?:[-–—:,]\s{{0,3}})?"
+    rf"(?:{_DATELINE_NAME})?)\s{{0,3}}[.:]?$",
     re.IGNORECASE,
 )
 
@@ -295,10 +295,17 @@ _TAIL_START = re.compile(
 )
 
 
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"]{1,400}")
+
+
 def split_sentences(line: str) -> list[str]:
     parts: list[str] = []
     start = 0
+    # A link's dots and query marks end no sentence ("RF(https://scikit-learn.org/...ensemble.Random").
+    links = [m.span() for m in _URL.finditer(line)]
     for match in _SENTENCE_END.finditer(line):
+        if any(a <= match.start() < b - 1 for a, b in links):
+            continue
         parts.append(line[start : match.end()].strip())
         start = match.end()
     parts.append(line[start:].strip())
@@ -364,6 +371,12 @@ def split_segments(text: str) -> list[Segment]:
         labelled = _label(body)
         if labelled is None and not is_bullet and _heads_a_list(body, lines, position):
             labelled = (heading_section(body) or "", "", True)
+        if (labelled is None and is_bullet and body.endswith(":") and len(body.split()) <= 3
+                and _sublist_follows(lines, position)):
+            # "- K-Best:" over its own indented items names what they are about (a variant, a task);
+            # it states nothing itself, and "best" in a name is no verdict.
+            segments.append(Segment(body, "data", number, section=section))
+            continue
         if labelled is None and not is_bullet and body.endswith(":") and _list_follows(lines, position):
             # "Factorized noise v1 converges badly. Will try:" - the words before the list say what the
             # list is; the sentences before them stand on their own.
@@ -404,6 +417,15 @@ def split_segments(text: str) -> list[Segment]:
 def _list_follows(lines: list[tuple[int, str]], position: int) -> bool:
     following = next((text.strip() for _, text in lines[position + 1:] if text.strip()), "")
     return bool(_BULLET.match(following))
+
+
+def _sublist_follows(lines: list[tuple[int, str]], position: int) -> bool:
+    """Whether the next item is a bullet indented deeper than the bullet at ``position``."""
+    here = lines[position][1]
+    following = next((text for _, text in lines[position + 1:] if text.strip()), "")
+    indent = len(here.expandtabs(4)) - len(here.expandtabs(4).lstrip())
+    deeper = len(following.expandtabs(4)) - len(following.expandtabs(4).lstrip())
+    return bool(_BULLET.match(following.strip())) and deeper > indent
 
 
 def _lead_in(body: str) -> tuple[str, str]:
