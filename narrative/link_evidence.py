@@ -61,6 +61,7 @@ VALUE_SYNONYMS: dict[str, str] = {
     "upsampled": "upsample", "oversampling": "oversample", "undersampling": "undersample",
     "backtranslation": "backtranslation", "isotonic": "isotonic", "randaugment": "randaug",
     "pseudolabel": "pseudo", "pseudolabels": "pseudo", "pseudolabelling": "pseudo", "pseudolabeling": "pseudo",
+    "scikit": "sklearn", "scikitlearn": "sklearn",
 }
 
 
