@@ -117,10 +117,13 @@ _PLAN = re.compile(
     r"(?:might|may|could)\s+(?:try|test|run|add|use|look|switch|revisit|explore)|maybe\s+(?:try|test|add|use)|"
     r"worth\s+(?:trying|testing|a\s+try|exploring)|would\s+be\s+(?:nice|good|interesting|worth)|"
     r"(?:would|might|could)\s+make\s+sense\s+to|"
-    r"(?:^|\.\s+)(?:(?:also|then|first|finally|and)\s*,?\s+)?(?:try|test|add|use|run|rerun|re-run|implement|switch|train|tune|"
+    r"(?:^|\.\s+)(?:(?:also|then|first|finally|and)\s*,?\s+)?(?:try|add|use|rerun|re-run|implement|switch|tune|"
     r"sweep|check|look\s+into|fix|retest|re-test|revisit|"
-    r"investigate|explore|compare|evaluate|ablate|measure|disable|enable|increase|decrease|reduce|lower|raise)\b"
-    r"(?!\s*[:=])|"
+    r"investigate|explore|compare|evaluate|ablate|measure|disable|enable|increase|decrease|reduce|lower|raise|"
+    # "Test loss is ...", "Train accuracy went up", "Run time was 2h": the word names a split or a
+    # measure, no order
+    r"(?:test|train|run)(?!\s+(?:loss|losses|accuracy|acc|error|errors|f1|auc|time|set|sets|data|split|curves?|"
+    r"scores?|metrics?|results?|perplexity|ppl|mse|rmse|mae|samples?)\b))\b(?!\s*[:=])|"
     r"\bnext\s*[.!]?\s*$|\b(?:shifting|turning|moving)\s+(?:my|our)\s+(?:attention|focus)|\bmoving\s+on\s+to\b|"
     r"\btomorrow\b|\btmrw\b|\bnext\s+(?:week|time|steps?|up|i|we)\b|\blater\s+(?:today|this\s+week)\b|"
     r"\bto-?do\b|\bideas?\s*(?:for|to)\b)",
@@ -217,9 +220,17 @@ def _past_conditional(lowered: str) -> bool:
         re.search(r"\b(?:\w+ed|was|were|did|had|ran|got|went|saw|made|took)\b", head))
 
 
+# "O2 will not work with current model": a forecast of what a thing will do, not the writer's plan.
+_FORECAST = re.compile(r"(?:will|'ll|’ll)\s+(?:not\s+|never\s+)?(?:work|help|matter|converge|scale|fit|improve|hurt|"
+                       r"fail|diverge|be\s+(?:enough|needed|necessary|fine|better|worse))\b|won'?t\s+(?:work|help|matter|"
+                       r"converge|scale|fit|improve)\b")
+
+
 def _is_plan(lowered: str) -> bool:
     plan = _PLAN.search(lowered)
     if not plan:
+        return False
+    if _FORECAST.match(lowered, plan.start()) and not re.search(r"\b(?:i|we)\s*$", lowered[: plan.start()]):
         return False
     # "I'll" inside a past report ("got .91, so I'll keep it") still marks the clause as a plan; the
     # result before it is split off by the caller. A past action before the cue is reported, and the
