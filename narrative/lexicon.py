@@ -217,7 +217,7 @@ NEGATIVE_CUES: tuple[str, ...] = (
     "brings nothing", "bought nothing", "buys nothing", "doesn't buy", "didn't buy", "not retrying",
     "not re-running", "won't retry", "reverting", "revert", "reverted", "rolled back", "roll back",
     "contaminat*", "too good to be true", "collapsed", "collapses", "collapsing", "mode collapse",
-    "slowed down", "slows down", "slowed", "negatively",
+    "slowed down", "slows down", "slowed", "negatively", "crash*", "catastrophic forgetting", "unlearn*",
 )
 # Negative verdicts that need a little grammar: "no <quality> win", "not <much of> a gain".
 NEGATIVE_PATTERNS: tuple[re.Pattern[str], ...] = (

@@ -61,6 +61,7 @@ VALUE_SYNONYMS: dict[str, str] = {
     "upsampled": "upsample", "oversampling": "oversample", "undersampling": "undersample",
     "backtranslation": "backtranslation", "isotonic": "isotonic", "randaugment": "randaug",
     "pseudolabel": "pseudo", "pseudolabels": "pseudo", "pseudolabelling": "pseudo", "pseudolabeling": "pseudo",
+    "scikit": "sklearn", "scikitlearn": "sklearn",
 }
 
 
@@ -156,6 +157,10 @@ def _param_keys_for(name: str, params: tuple[str, ...]) -> tuple[str, ...]:
     spoken = name.lower().strip().replace("-", "_")
     if spoken in params:
         return (spoken,)
+    # A key logged in capitals ("L", "C", "N_layers") is the one "L=512" or "n_layers 4" states.
+    exact = tuple(key for key in params if key.lower().replace("-", "_") == spoken)
+    if exact:
+        return exact
     fragments = lexicon.PARAM_ALIASES.get(spoken) or lexicon.PARAM_ALIASES.get(spoken.replace("_", " "))
     if not fragments:
         fragments = (spoken,) if len(spoken) >= 3 else ()

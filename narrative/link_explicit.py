@@ -23,11 +23,25 @@ def _author_window(request: StructureRequest) -> list[RunSnapshot]:
     ]
 
 
+# A word and a number ("try9", "exp12") is written "Try 9" or "exp #12" as often as run together.
+_WORD_NUMBER_NAME = re.compile(r"^([a-z]{3,})(\d{1,4})$")
+
+
 def _name_pattern(name: str) -> re.Pattern[str]:
     # A name as written, or with the word people add for a run's kept checkpoint
     # ("GAN_Concat_Flex_009_BEST" is the run GAN_Concat_Flex_009).
     return re.compile(rf"(?<![A-Za-z0-9_\-]){re.escape(name.lower())}"
                       rf"(?:[_\-.](?:best|final|last|ckpt|checkpoint|weights))?(?![A-Za-z0-9_\-])")
+
+
+def _spaced_name_pattern(name: str) -> re.Pattern[str] | None:
+    """"Try 9" for the run "try9". Spaced, the number must end the phrase ("Try 9 (24 July)", "Try 13's
+    p3", "for Try 15."): "try 3 seeds" counts seeds, it names no run."""
+    spaced = _WORD_NUMBER_NAME.match(name)
+    if not spaced:
+        return None
+    return re.compile(rf"(?<![A-Za-z0-9_\-]){spaced.group(1)}\s#?{spaced.group(2)}(?![A-Za-z0-9_\-]|[.,]\d)"
+                      r"(?=\s?(?:[.,;:!?)'’(]|$))")
 
 
 def _is_distinctive_name(name: str) -> bool:
@@ -93,10 +107,11 @@ def _named_runs(
 
     found: list[tuple[str, RunSnapshot]] = []
     for name in by_name:
-        if name not in lowered_text:
+        spaced = _spaced_name_pattern(name)
+        if name not in lowered_text and not (spaced and name.rstrip("0123456789") in lowered_text):
             continue
         pattern = _short_name_pattern(name) if _is_short_name(name) else _name_pattern(name)
-        if pattern.search(lowered_text):
+        if pattern.search(lowered_text) or (spaced and spaced.search(lowered_text)):
             chosen = choose(name)
             if chosen is not None:
                 found.append((name, chosen))

@@ -134,6 +134,9 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
     return LinkResult(runs=list(linked.values()), warnings=_dedupe(warnings), segments=seg_links, explicit=explicit)
 
 
+VALUE_TIE_LEAD = 1.0
+
+
 def _infer(
     seg_links: list[SegmentLinks],
     pool: _Pool,
@@ -178,7 +181,9 @@ def _infer(
                 rescored = [(p, _describe(text, p, pool)) for p, _ in scored]
                 viable = [(p, e) for p, e in rescored if not e.contradicted] or rescored
                 viable.sort(key=lambda pe: pe[1].score, reverse=True)
-                if len(viable) > 1 and viable[0][1].score - viable[1][1].score < DESCRIPTION_LEAD:
+                # The value already narrows the runs down: one whole word or setting of the description
+                # that only one of them has decides ("Neural network (scikit): ~90%").
+                if len(viable) > 1 and viable[0][1].score - viable[1][1].score < VALUE_TIE_LEAD:
                     if not all(p.run.run_id in linked for p, _ in viable):
                         names = ", ".join(p.run.run_name or p.run.run_id[:8] for p, _ in viable[:4])
                         warnings.append(

@@ -81,6 +81,11 @@ _NEGATED_NEGATIVE = re.compile(
     r"collaps\w*)\b",
     re.IGNORECASE,
 )
+# A failure put right is a success ("has fixed the prior crash", "resolved the divergence"): the failure
+# word names what was remedied, not what happened.
+_REMEDY = re.compile(
+    r"\b(?:fixe[sd]|fixing|solved|solves|resolved|resolves|eliminated|eliminates|prevents?|prevented|cured)\s+"
+    r"(?:[\w'’-]+\s+){0,3}?(?:crash|diverg|nan|bug|problem|issue|instabilit|forgetting|collaps|overfit|explod|oom)\w*")
 # A superlative names a thing when a noun follows it ("worst concave points", "best_params", "best
 # checkpoint"), and judges one when it stands as a predicate ("X was the worst", "worst of all").
 _SUPERLATIVE = re.compile(r"(?<![a-z0-9])(worst|best)(?![a-z0-9])", re.IGNORECASE)
@@ -111,11 +116,16 @@ _PLAN = re.compile(
     r"(?:i|we)\s+should|let'?s|let\s+me|thinking\s+(?:about|of)|considering|consider\b|"
     r"(?:might|may|could)\s+(?:try|test|run|add|use|look|switch|revisit|explore)|maybe\s+(?:try|test|add|use)|"
     r"worth\s+(?:trying|testing|a\s+try|exploring)|would\s+be\s+(?:nice|good|interesting|worth)|"
-    r"(?:^|\.\s+)(?:try|test|add|use|run|rerun|re-run|implement|switch|train|tune|sweep|check|look\s+into|"
-    r"investigate|explore|compare|evaluate|ablate|measure|disable|enable|increase|decrease|reduce|lower|raise)\b"
-    r"(?!\s*[:=])|"
+    r"(?:would|might|could)\s+make\s+sense\s+to|"
+    r"(?:^|\.\s+)(?:(?:also|then|first|finally|and)\s*,?\s+)?(?:try|add|use|rerun|re-run|implement|switch|tune|"
+    r"sweep|check|look\s+into|fix|retest|re-test|revisit|"
+    r"investigate|explore|compare|evaluate|ablate|measure|disable|enable|increase|decrease|reduce|lower|raise|"
+    # "Test loss is ...", "Train accuracy went up", "Run time was 2h": the word names a split or a
+    # measure, no order
+    r"(?:test|train|run)(?!\s+(?:loss|losses|accuracy|acc|error|errors|f1|auc|time|set|sets|data|split|curves?|"
+    r"scores?|metrics?|results?|perplexity|ppl|mse|rmse|mae|samples?)\b))\b(?!\s*[:=])|"
     r"\bnext\s*[.!]?\s*$|\b(?:shifting|turning|moving)\s+(?:my|our)\s+(?:attention|focus)|\bmoving\s+on\s+to\b|"
-    r"\btomorrow\b|\btmrw\b|\bnext\s+(?:week|time|step|up|i|we)\b|\blater\s+(?:today|this\s+week)\b|"
+    r"\btomorrow\b|\btmrw\b|\bnext\s+(?:week|time|steps?|up|i|we)\b|\blater\s+(?:today|this\s+week)\b|"
     r"\bto-?do\b|\bideas?\s*(?:for|to)\b)",
     re.IGNORECASE,
 )
@@ -138,7 +148,7 @@ _CONDITIONAL_TAIL = re.compile(
     r"better|worse|stable))\b")
 _HEDGE = re.compile(
     r"\b(?:i\s+think|we\s+think|i\s+guess|i\s+suspect|i\s+believe|probably|possibly|perhaps|maybe|might|"
-    r"may\s+be|seems?|seemingly|apparently|likely|unlikely|not\s+sure|my\s+guess|hypothes\w*|suspect|"
+    r"may\s+be|seems?|seemingly|apparently|appears?\s+to|appeared\s+to|likely|unlikely|not\s+sure|my\s+guess|hypothes\w*|suspect|"
     r"could\s+be|i\s+bet|presumably|i\s+expect|we\s+expect|expected\s+to|should\s+(?:help|work|improve))\b",
     re.IGNORECASE,
 )
@@ -147,7 +157,8 @@ _BELIEF = re.compile(
     r"should\s+(?:help|work|improve|reduce|fix)|(?:will|would)\s+(?:help|improve|fix|reduce)|"
     r"the\s+idea\s+(?:is|was)|(?:because|since)\s+\w+|(?:could|might|may)\s+(?:aid|help|explain|cause|"
     r"improve|matter|reduce|fix|be\s+(?:due|because|the|causing|related))|is\s+causing|are\s+causing|"
-    r"my\s+(?:guess|theory|hunch)|suspect)\b",
+    r"my\s+(?:guess|theory|hunch)|suspect|(?:appears?|appeared|seems?|seemed)\s+to\s+be\s+(?:related|due|caused|linked|"
+    r"the\s+(?:cause|reason|culprit))|(?:is|are|was)\s+(?:probably|likely|possibly)\s+(?:related|due|caused|because))\b",
     re.IGNORECASE,
 )
 _QUESTION = re.compile(
@@ -209,9 +220,17 @@ def _past_conditional(lowered: str) -> bool:
         re.search(r"\b(?:\w+ed|was|were|did|had|ran|got|went|saw|made|took)\b", head))
 
 
+# "O2 will not work with current model": a forecast of what a thing will do, not the writer's plan.
+_FORECAST = re.compile(r"(?:will|'ll|’ll)\s+(?:not\s+|never\s+)?(?:work|help|matter|converge|scale|fit|improve|hurt|"
+                       r"fail|diverge|be\s+(?:enough|needed|necessary|fine|better|worse))\b|won'?t\s+(?:work|help|matter|"
+                       r"converge|scale|fit|improve)\b")
+
+
 def _is_plan(lowered: str) -> bool:
     plan = _PLAN.search(lowered)
     if not plan:
+        return False
+    if _FORECAST.match(lowered, plan.start()) and not re.search(r"\b(?:i|we)\s*$", lowered[: plan.start()]):
         return False
     # "I'll" inside a past report ("got .91, so I'll keep it") still marks the clause as a plan; the
     # result before it is split off by the caller. A past action before the cue is reported, and the
@@ -266,7 +285,7 @@ def verdict_of(clause: str) -> Verdict | None:
         return "did_not_work"
     # "no longer diverges", "not overfitting": the failure is what did not happen, so it is no
     # verdict of failure; what else the clause says decides.
-    masked = _NEGATED_NEGATIVE.sub(" ", masked)
+    masked = _NEGATED_NEGATIVE.sub(" ", _REMEDY.sub(" fixed it ", masked))
     masked = _NOISE_AS_NAME.sub("sound", masked)
     if _has_cue(masked, "negative"):
         return "did_not_work"
@@ -419,6 +438,7 @@ def _metric_moves(masked: str) -> tuple[Verdict | None, str]:
 
 
 _PURPOSE = re.compile(r"\b(?:in\s+an\s+attempt\s+to|in\s+order\s+to|so\s+as\s+to|aiming\s+to|hoping\s+to|"
+                      r"to\s+see\s+(?:if|whether|how)|"
                       r"to\s+help\s+(?:me|us)|with\s+the\s+goal\s+of|the\s+goal\s+(?:is|was))\b")
 _UNCLEAR = re.compile(r"\b(?:less|not\s+(?:so\s+|very\s+|entirely\s+)?)clear\b|\bperformed\s+(?:about\s+)?similarly\b|"
                       r"\bno\s+clear\s+(?:winner|difference|signal|trend)\b")

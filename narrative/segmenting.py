@@ -141,6 +141,42 @@ _CODE_LINE = re.compile(
 _PROSE_WORD = re.compile(r"^[A-Za-z][a-z]{2,}[,.;!?]?$")
 
 
+# A note pasted from a source file keeps the file's comment leader on every line ("% Try 12 ...",
+# "// lr 3e-4 diverged"): the words are behind it. "#" is left alone: it is markdown's heading mark.
+_COMMENT_LEADER = re.compile(r"^[ \t]{0,8}(?:%{1,8}|/{2,8})(?: |$)")
+COMMENTED_SHARE = 0.8        # the leader must be on nearly every line to be the paste's, not a word's
+
+
+def _strip_comment_leaders(lines: list[str]) -> list[str]:
+    """Lines without the comment leader a pasted comment block carries on each of them."""
+    filled = [line for line in lines if line.strip()]
+    led = sum(1 for line in filled if _COMMENT_LEADER.match(line))
+    if len(filled) < 3 or led < COMMENTED_SHARE * len(filled):
+        return lines
+    return [_COMMENT_LEADER.sub("", line, count=1).rstrip() for line in lines]
+
+
+# A line that only dates what follows: "Try 9 (24 July 2023).", "### 5-9 Avani", "2019-7-26",
+# "Day 3 - June 4". It names and dates a section; it states nothing (and "Try 9" is no plan).
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_DATE = (rf"(?:{_DAY}\s+{_MONTH}(?:,?\s+\d{{4}})?|{_MONTH}\s+{_DAY}(?:,?\s+\d{{4}})?|"
+         r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/]\d{1,2}(?:[-/]\d{2,4})?)(?:,?\s+\d{1,2}:\d{2})?")
+_DATELINE_NAME = r"(?:[A-Z][a-z]{1,20}|[A-Za-z][\w-]{0,20}\s{1,3}#?\d{1,4}[a-z]?)"
+_DATELINE = re.compile(
+    rf"^(?:{_DATELINE_NAME}\s{{0,3}}(?:[-–—:,]\s{{0,3}})?\(?{_DATE}\)?|{_DATE}\s{{0,3}}(?:[-–—:,]\s{{0,3}})?"
+    rf"(?:{_DATELINE_NAME})?)\s{{0,3}}[.:]?$",
+    re.IGNORECASE,
+)
+
+
+def is_dateline(line: str) -> bool:
+    """Whether a line is only a section's name and date (a heading that states nothing)."""
+    text = re.sub(r"^#{1,6}\s+|[*_]", "", line.strip()).strip()
+    return len(text) <= HEADING_CHARS and bool(_DATELINE.match(text)) and _label(text) is None
+
+
 def _reads_as_prose(line: str) -> bool:
     """Whether a line is mostly words in sentences (a person's) rather than fields and values."""
     tokens = line.split()
@@ -259,10 +295,17 @@ _TAIL_START = re.compile(
 )
 
 
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"]{1,400}")
+
+
 def split_sentences(line: str) -> list[str]:
     parts: list[str] = []
     start = 0
+    # A link's dots and query marks end no sentence ("RF(https://scikit-learn.org/...ensemble.Random").
+    links = [m.span() for m in _URL.finditer(line)]
     for match in _SENTENCE_END.finditer(line):
+        if any(a <= match.start() < b - 1 for a, b in links):
+            continue
         parts.append(line[start : match.end()].strip())
         start = match.end()
     parts.append(line[start:].strip())
@@ -291,7 +334,7 @@ def split_segments(text: str) -> list[Segment]:
     in_fence = False
     section: Section = ""           # set by a heading line, kept for the lines under it
     section_marked = False          # a markdown heading keeps its section across blank lines
-    lines = _rejoin(clean(text).splitlines())
+    lines = _rejoin(_strip_comment_leaders(clean(text).splitlines()))
     for position, (number, raw_line) in enumerate(lines):
         line = raw_line.strip()
         if _FENCE.match(line):
@@ -316,7 +359,10 @@ def split_segments(text: str) -> list[Segment]:
             segments.append(Segment(line, "row", number, cells=_cells(line), header=header))
             continue
         in_table = False
-        if is_data_line(line):
+        if is_data_line(line) or is_dateline(line):
+            # A dateline heads a new section: what it follows no longer scopes the lines under it.
+            if is_dateline(line):
+                section, section_marked = "", False
             segments.append(Segment(line, "data", number, section=section))
             continue
         is_bullet = bool(_BULLET.match(line))
@@ -325,6 +371,12 @@ def split_segments(text: str) -> list[Segment]:
         labelled = _label(body)
         if labelled is None and not is_bullet and _heads_a_list(body, lines, position):
             labelled = (heading_section(body) or "", "", True)
+        if (labelled is None and is_bullet and body.endswith(":") and len(body.split()) <= 3
+                and _sublist_follows(lines, position)):
+            # "- K-Best:" over its own indented items names what they are about (a variant, a task);
+            # it states nothing itself, and "best" in a name is no verdict.
+            segments.append(Segment(body, "data", number, section=section))
+            continue
         if labelled is None and not is_bullet and body.endswith(":") and _list_follows(lines, position):
             # "Factorized noise v1 converges badly. Will try:" - the words before the list say what the
             # list is; the sentences before them stand on their own.
@@ -365,6 +417,15 @@ def split_segments(text: str) -> list[Segment]:
 def _list_follows(lines: list[tuple[int, str]], position: int) -> bool:
     following = next((text.strip() for _, text in lines[position + 1:] if text.strip()), "")
     return bool(_BULLET.match(following))
+
+
+def _sublist_follows(lines: list[tuple[int, str]], position: int) -> bool:
+    """Whether the next item is a bullet indented deeper than the bullet at ``position``."""
+    here = lines[position][1]
+    following = next((text for _, text in lines[position + 1:] if text.strip()), "")
+    indent = len(here.expandtabs(4)) - len(here.expandtabs(4).lstrip())
+    deeper = len(following.expandtabs(4)) - len(following.expandtabs(4).lstrip())
+    return bool(_BULLET.match(following.strip())) and deeper > indent
 
 
 def _lead_in(body: str) -> tuple[str, str]:

@@ -341,7 +341,11 @@ class Narrator(WorkspaceOperations):
         await self.repo.upsert_runs(self.workspace_id, window)
         resolved: dict[str, RunSnapshot] = {}
         unresolved: dict[str, str] = {}
-        for ref in dict.fromkeys(tracker.run_ref_pattern.findall(text.lower())):
+        lowered = text.lower()
+        # The digits of a decimal ("0.9326530612244897", a pasted score) are no run id.
+        refs = [m.group(0) for m in tracker.run_ref_pattern.finditer(lowered)
+                if not re.search(r"\d[.,]$", lowered[max(0, m.start() - 2): m.start()])]
+        for ref in dict.fromkeys(refs):
             try:
                 run = await tracker.get_run(ref, scope=project.experiment_ids)
             except UserInputError as problem:

@@ -75,6 +75,23 @@ _NEXT_ANYWHERE = re.compile(
     r"(?:is|as) (?:the|our) (?:ship )?candidate|ship candidate|\w+ first[.!]?$)",
     re.IGNORECASE,
 )
+# A to-do item that asks ("Correct expand ratio?") and one that is an action, maybe hedged ("try X?").
+_PLAN_ITEM = re.compile(r"^\W{0,8}(?:(?:maybe|perhaps|possibly|also|then|and)\s{1,4})?"
+                        r"(?:try|test|add|use|run|rerun|re-run|implement|switch|train|tune|sweep|check|look|investigate|explore|compare|evaluate|ablate|measure|"
+                        r"disable|enable|increase|decrease|reduce|lower|raise|remove|drop|fix|make|get|move|go|do|"
+                        r"write|plot|log|save|retest|revisit|swap|replace)\b", re.IGNORECASE)
+# A result pasted as "key: value" ("f1: {'f1': 0.93}", "accuracy: 0.915"): a listing, no judgement.
+_KEYED_VALUE = re.compile(r"^\W{0,8}[a-z][\w@ /-]{0,24}:\s{0,4}[{(\['\"]{0,4}[\w@ /-]{0,24}['\"]?\s{0,4}:?\s{0,4}"
+                          r"[-+~]?\d", re.IGNORECASE)
+# "This probably complicates the learning process": a claim hedged by its writer, a hypothesis even
+# when it names nothing measured.
+_HEDGED_CLAIM = re.compile(r"^(?:this|that|it|which|these|those)\s+(?:is\s+|are\s+|was\s+)?(?:probably|likely)\b",
+                           re.IGNORECASE)
+# "This appears to be related to the reward function": a cause put forward, the claim to test.
+_CAUSAL_HEDGE = re.compile(
+    r"\b(?:appears?|seems?|appeared|seemed)\s+to\s+be\s+(?:related|due|caused|linked)\s+(?:to|by)\b|"
+    r"\b(?:is|are|was|were)\s+(?:probably|likely|possibly)\s+(?:related|due|caused|linked)\s+(?:to|by)\b",
+    re.IGNORECASE)
 _BELIEF = re.compile(
     r"\b(?:i think|we think|my guess|i guess|i suspect|probably|hypothes\w*|in case|the idea|"
     r"expect\w*|should (?:help|work|let)|because|what matters|the way|so that)\b",
@@ -153,6 +170,12 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             structure.conclusions.append(Conclusion(text=clip(f"{tried}: {outcome.group('outcome')}",
                                                                MAX_ITEM_CHARS),
                                                     verdict=outcome_verdict, run_ids=reading.run_ids))
+            continue
+        asked = text.rstrip().endswith("?") and "?" not in text.rstrip()[:-1] and len(text) > 4
+        if segment.section == "next" and asked and not _PLAN_ITEM.match(text):
+            # "To try/TODO:" over "Correct (base) depth?", "Is staggering actually improving
+            # efficiency?": an item asked, not an action, is a question still open.
+            add_item(structure.open_questions, clip(text, MAX_ITEM_CHARS))
             continue
         if segment.section in {"next", "counterfactual"} or follows_a_plan:
             add_item(structure.next_steps, clip(text, MAX_ITEM_CHARS))
@@ -292,9 +315,11 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         data_verdict, value = verdict_from_runs(reading.run_ids, runs_by_id, metric, goal, best_so_far)
         if value is not None:
             best_so_far = value if best_so_far is None else better_of(value, best_so_far, goal)
-        if segment.kind == "row" and data_verdict == "did_not_work" and not all_failed(reading.run_ids, runs_by_id):
-            # A pasted table lists results side by side; a row is a result, not a verdict, unless
-            # the text says so or the run failed.
+        listed = segment.kind == "row" or (bool(_KEYED_VALUE.match(text))
+                                           and len(set(re.findall(r"[a-z]{3,}", text.lower()))) <= 2)
+        if listed and data_verdict == "did_not_work" and not all_failed(reading.run_ids, runs_by_id):
+            # A pasted table lists results side by side; a row, or a bare "f1: {'f1': 0.93}", is a
+            # result, not a verdict, unless the text says so or the run failed.
             data_verdict = None
         if not concluded and data_verdict is not None:
             structure.conclusions.append(
@@ -389,9 +414,12 @@ def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str, 
         candidate = clip(balanced(REPORT_FRAME.sub("", first_clause, count=1) or first_clause), MAX_SUBJECT_CHARS)
         if worth_a_hypothesis(candidate, refs):
             add_item(structure.hypotheses, candidate)
+    if _CAUSAL_HEDGE.search(result_part) and not QUESTION.search(result_part):
+        add_item(structure.hypotheses, clip(result_part, MAX_SUBJECT_CHARS))
     stated = _BELIEF.search(text)
-    if stated and reading.experimental and stated.start() > 0:
-        add_item(structure.hypotheses, clip(text[stated.start():], MAX_SUBJECT_CHARS))
+    hedged = bool(stated and _HEDGED_CLAIM.search(text[:stated.end()]))
+    if stated and stated.start() > 0 and (reading.experimental or hedged):
+        add_item(structure.hypotheses, clip(text if hedged else text[stated.start():], MAX_SUBJECT_CHARS))
 
 
 def _title_segment(text: str, segments: list[Segment]) -> int:

@@ -95,7 +95,10 @@ def load_scenario(path: str | Path) -> Scenario:
         texts[message["key"]] = text
         resolved: dict[str, RunSnapshot] = {}
         unresolved: dict[str, str] = {}
-        for ref in dict.fromkeys(HEX_REF.findall(text.lower())):
+        lowered = text.lower()
+        refs = [m.group(0) for m in HEX_REF.finditer(lowered)   # as narrative.service: no decimal's digits
+                if not re.search(r"\d[.,]$", lowered[max(0, m.start() - 2): m.start()])]
+        for ref in dict.fromkeys(refs):
             matches = [r for r in all_runs if r.run_id.startswith(ref)]
             if len(matches) == 1:
                 resolved[ref] = matches[0]
