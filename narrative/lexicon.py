@@ -271,7 +271,10 @@ ABANDON_CUES: tuple[str, ...] = (
 )
 FAILURE_CUES: tuple[str, ...] = (
     "oom", "out of memory", "blew up", "blown up", "exploded", "nan", "diverged", "crashed", "died",
-    "killed", "failed", "fail", "timed out", "timeout", "segfault", "error", "broke", "didn't finish",
+    "killed", "failed", "fail", "timed out", "timeout", "segfault", "broke", "didn't finish",
+    # a run that stopped on an error; "the error went up to 140" is a measure, not a failure
+    "an error", "errored", "errors out", "error out", "error message", "cuda error", "runtime error",
+    "runtimeerror", "traceback", "exception",
     "did not finish", "never finished", "stuck", "diverg*", "crash*", "explod*", "segfault*", "oom*",
     "went nan", "nan'd", "hung", "hangs",
 )

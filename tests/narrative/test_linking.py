@@ -84,6 +84,18 @@ def test_failed_run_is_linked_by_description() -> None:
     assert linked(runs, "tried bs 8192 on the mlp and it died with cuda OOM") == {"oom-run": "inferred"}
 
 
+def test_error_as_a_measure_does_not_point_at_a_failed_run() -> None:
+    # "the error" that rose is the metric; only a run that stopped on an error is a failed run's story
+    base = {"model": "cnn", "loss": "mse", "seed": "7"}
+    runs = [make_run("dup-a", params=base | {"flips": "x4"}, metrics={"val_mse": 131.0}),
+            make_run("dup-b", params=base | {"flips": "x4", "dense": "256"}, metrics={"val_mse": 129.5}),
+            make_run("fixed-a", params=base | {"flips": "x4_fixed"}, metrics={"val_mse": 142.3}),
+            make_run("fixed-b", params=base | {"flips": "x4_fixed", "dense": "256"}, metrics={"val_mse": 141.1}),
+            make_run("crash", status="FAILED", params=base | {"flips": "x4_fixed", "dense": "512"})]
+    assert "crash-run" not in linked(runs, "Once I had fixed all of the flips I found the error had gone up.")
+    assert linked(runs, "the fixed flips with dense 512 stopped with a CUDA error") == {"crash-run": "inferred"}
+
+
 def test_unresolved_reference_becomes_a_warning() -> None:
     request = make_request("what about run deadbeef42?", [])
     request.unresolved_refs = {"deadbeef42": "matches no run"}
