@@ -282,9 +282,14 @@ class Segment:
         return self.text.lower()
 
 
+# Markdown's backslash escapes (`\~130`, `\*`, `fp\_16`) as notes copied from a rendered page carry them:
+# the character is meant, the backslash is not (a value after it would not read as one).
+_MARKDOWN_ESCAPE = re.compile(r"\\([~*_#\[\](){}|+\-.!<>`])")
+
+
 def clean(text: str) -> str:
-    """Printable text only (binary junk becomes spaces), cut to ``MAX_TEXT_CHARS``."""
-    cut = text[:MAX_TEXT_CHARS]
+    """Printable text only (binary junk becomes spaces), without markdown escapes, cut to ``MAX_TEXT_CHARS``."""
+    cut = _MARKDOWN_ESCAPE.sub(r"\1", text[:MAX_TEXT_CHARS])
     return "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in cut)
 
 

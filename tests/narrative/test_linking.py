@@ -189,3 +189,4 @@ def test_a_line_pasting_a_known_id_of_any_shape_is_about_that_run() -> None:
     request = make_request("k3x9p2qz got .812 on the rerun", [pasted, other])
     request.resolved_refs = {"k3x9p2qz": pasted}
     assert {r.run_name: r.how for r in link_runs(request).runs} == {"alpha": "id"}
+

@@ -474,3 +474,10 @@ def test_a_weekly_report_in_prose() -> None:
     assert not entry.next_steps  # "Next, I introduced ..." tells what came next, in the past
     assert "signs of overfitting" not in negatives(entry)
     assert "positively affected" in positives(entry) and "noticeable improvement" in negatives(entry)
+
+
+def test_markdown_escapes_of_a_copied_page_are_not_quoted_back() -> None:
+    text = r"Once the flips were fixed the error went up. Next: try fp\_16 and \*more\* data."
+    got = structure_entry(make_request(text, []))
+    quoted = " ".join([*got.observations, *got.next_steps, *(c.text for c in got.conclusions)])
+    assert "fp_16" in quoted and "*more*" in quoted and "\\" not in quoted
