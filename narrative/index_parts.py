@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 import operator
+import weakref
 from collections.abc import Iterator, KeysView, Sequence
 from typing import TYPE_CHECKING
 
@@ -124,7 +125,9 @@ class RunDocs(dict[str, RunDoc]):
 
     def __init__(self, index: HistoryIndex) -> None:
         super().__init__()
-        self._index = index
+        # A proxy, not the index: the index holds this mapping, and a cycle would keep an evicted index
+        # (frozen out of the cyclic GC's sight by the app) alive for the life of the process.
+        self._index = weakref.proxy(index)
 
     def __missing__(self, rid: str) -> RunDoc:
         doc = self._index._make_doc(rid)

@@ -117,3 +117,23 @@ def test_what_an_update_cannot_follow_rebuilds() -> None:
     history.runs.pop(next(iter(history.runs)))
     assert cache.index(history) is not rebuilt
     _assert_same_answers(history, cache)
+
+
+def test_an_evicted_index_is_freed_without_the_cyclic_gc() -> None:
+    # The app freezes large indexes out of the cyclic GC's sight: one kept alive by a reference cycle
+    # would then stay in memory for the life of the process after it is evicted.
+    import gc
+    import weakref
+
+    history = BENCH.build(600, 60, seed=3)
+    gc.disable()
+    try:
+        cache = HistoryIndexCache(size=1)
+        idx = cache.index(history)
+        outputs(history, indexes=cache)  # queries make run docs, approaches and caches inside the index
+        gone = weakref.ref(idx)
+        del idx
+        cache.index(_copy(history))  # evicts the first
+        assert gone() is None
+    finally:
+        gc.enable()
