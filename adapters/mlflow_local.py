@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -35,6 +36,7 @@ from adapters._mlflow import (
     redact,
 )
 from adapters._mlflow_names import NOTE_TAG, RUN_NAME_TAG, USER_TAG, read_mlflow_tags
+from adapters.mlflow_sqlite import FilterNotUnderstoodError, RefusedError, SqliteMlflowStore, SqlRun
 from adapters.tracker import Experiment, RunPage, TrackedRun, utc
 from core.errors import CocoError, TrackerUnavailableError, UserInputError
 
@@ -89,6 +91,9 @@ class MlflowLocalTracker(MlflowTrackerBase):
         self._store_uri = store_uri_for(uri)
         self._create_store = create_store
         self._client: MlflowClient | None = None
+        # An existing SQLite store is read without MLflow (adapters/mlflow_sqlite.py: ~105-190 MB less
+        # in a serving process); None until the first call decides, like the client.
+        self._sqlite: SqliteMlflowStore | None = None
         self._client_lock = threading.Lock()  # the client is created inside worker threads
 
     @property
@@ -118,11 +123,25 @@ class MlflowLocalTracker(MlflowTrackerBase):
                 )
             return Experiment(experiment_id=str(exp.experiment_id), name=exp.name)
 
-        return await self._call(work)
+        def direct(store: SqliteMlflowStore) -> Experiment:
+            found = store.experiment(key) if key else None
+            if found is None:
+                raise UserInputError(f"No MLflow experiment named {key!r} (or with that id) in {self._where}.")
+            experiment_id, name, stage = found
+            if stage != "active":
+                raise UserInputError(
+                    f"The MLflow experiment {name!r} is deleted; restore it with "
+                    f"`mlflow experiments restore --experiment-id {experiment_id}`."
+                )
+            return Experiment(experiment_id=experiment_id, name=name)
+
+        return await self._call(work, direct)
 
     async def aclose(self) -> None:
-        # MLflow caches one engine per store URI for the whole process; nothing of ours to release.
+        # MLflow caches one engine per store URI for the whole process; nothing of ours to release
+        # (the SQLite reader opens a connection per call).
         self._client = None
+        self._sqlite = None
 
     # -- primitives -----------------------------------------------------------------------------
     async def _search(
@@ -139,7 +158,12 @@ class MlflowLocalTracker(MlflowTrackerBase):
             convert = self._convert
             return RunPage([convert(r) for r in paged], paged.token or None)
 
-        return await self._call(work)
+        def direct(store: SqliteMlflowStore) -> RunPage:
+            runs, token = store.search(experiment_ids, filter_string, max_results=max_results, token=page_token)
+            convert = self._convert_sql
+            return RunPage([convert(r) for r in runs], token)
+
+        return await self._call(work, direct)
 
     async def _scan_ids(self, experiment_ids: list[str]) -> list[str]:
         def work(client: MlflowClient) -> list[str]:
@@ -154,7 +178,16 @@ class MlflowLocalTracker(MlflowTrackerBase):
                 if not token:
                     return ids
 
-        return await self._call(work)
+        def direct(store: SqliteMlflowStore) -> list[str]:
+            ids: list[str] = []
+            token: str | None = None
+            while True:
+                runs, token = store.search(experiment_ids, "", max_results=MAX_PAGE, token=token, ids_only=True)
+                ids.extend(r.run_id for r in runs)
+                if not token:
+                    return ids
+
+        return await self._call(work, direct)
 
     async def _fetch(self, run_id: str) -> TrackedRun | None:
         def work(client: MlflowClient) -> TrackedRun | None:
@@ -170,7 +203,11 @@ class MlflowLocalTracker(MlflowTrackerBase):
                 return None
             return self._convert(run)
 
-        return await self._call(work)
+        def direct(store: SqliteMlflowStore) -> TrackedRun | None:
+            run = store.get(run_id)
+            return None if run is None or run.lifecycle_stage != "active" else self._convert_sql(run)
+
+        return await self._call(work, direct)
 
     async def _set_tags(self, run_id: str, tags: Mapping[str, str]) -> None:
         def work(client: MlflowClient) -> None:
@@ -179,7 +216,10 @@ class MlflowLocalTracker(MlflowTrackerBase):
             # One log_batch is one transaction: the note and the entry tag land together.
             client.log_batch(run_id, tags=[RunTag(k, v) for k, v in tags.items()], synchronous=True)
 
-        await self._call(work)
+        def direct(store: SqliteMlflowStore) -> None:
+            store.set_tags(run_id, tags)
+
+        await self._call(work, direct)
 
     async def _active_experiment_ids(self) -> list[str]:
         def work(client: MlflowClient) -> list[str]:
@@ -196,7 +236,10 @@ class MlflowLocalTracker(MlflowTrackerBase):
                 if not token:
                     return ids
 
-        return await self._call(work)
+        def direct(store: SqliteMlflowStore) -> list[str]:
+            return store.active_experiment_ids()
+
+        return await self._call(work, direct)
 
     # -- conversion (the hot path of every read) ------------------------------------------------
     def _convert(self, run: Run) -> TrackedRun:
@@ -224,17 +267,54 @@ class MlflowLocalTracker(MlflowTrackerBase):
             recorded_tags=tags,
         )
 
-    # -- plumbing ---------------------------------------------------------------------------------
-    async def _call(self, work: Callable[[MlflowClient], T]) -> T:
-        return await asyncio.to_thread(self._call_sync, work)
+    def _convert_sql(self, run: SqlRun) -> TrackedRun:
+        tags = run.tags
+        user_tags, facts = read_mlflow_tags(tags)
+        return TrackedRun(
+            run_id=run.run_id,
+            run_name=run.run_name,
+            experiment_id=run.experiment_id,
+            user=tags.get(USER_TAG) or run.user_id,
+            status=run.status,
+            start=utc(run.start_time) or EPOCH,
+            end=utc(run.end_time),
+            params=run.params,
+            metrics=run.metrics,
+            tags=user_tags,
+            url=f"{self._url_prefix}{run.experiment_id}/runs/{run.run_id}",
+            facts=facts,
+            note=tags.get(NOTE_TAG, ""),
+            recorded_tags=tags,
+        )
 
-    def _call_sync(self, work: Callable[[MlflowClient], T]) -> T:
+    # -- plumbing ---------------------------------------------------------------------------------
+    async def _call(self, work: Callable[[MlflowClient], T],
+                    direct: Callable[[SqliteMlflowStore], T] | None = None) -> T:
+        return await asyncio.to_thread(self._call_sync, work, direct)
+
+    def _call_sync(self, work: Callable[[MlflowClient], T], direct: Callable[[SqliteMlflowStore], T] | None) -> T:
         try:
+            store = self._sqlite_sync() if direct is not None else None
+            if store is not None and direct is not None:
+                with contextlib.suppress(FilterNotUnderstoodError):  # MLflow's own parser decides instead
+                    return direct(store)
             return work(self._client_sync())
         except CocoError:
             raise
+        except RefusedError as exc:
+            raise StoreRefusedError(self._where, _first_line(exc)) from exc
         except Exception as exc:
             raise self._translate(exc) from exc
+
+    def _sqlite_sync(self) -> SqliteMlflowStore | None:
+        """The SQLite reader when the store is an existing SQLite file, else None (``MlflowClient``)."""
+        with self._client_lock:
+            if self._sqlite is None and self._client is None:
+                self._check_store()
+                path = None if self._create_store else _sqlite_file(self._store_uri)
+                if path is not None:
+                    self._sqlite = SqliteMlflowStore(path)
+            return self._sqlite
 
     def _client_sync(self) -> MlflowClient:
         with self._client_lock:
@@ -258,14 +338,16 @@ class MlflowLocalTracker(MlflowTrackerBase):
 
     def _translate(self, exc: Exception) -> Exception:
         """Our error for what MLflow (or the database under it) raised; unknown errors stay as they are."""
-        try:
+        # Only an imported MLflow raises its exceptions: the SQLite reader must not import it here.
+        if "mlflow" in sys.modules:
             from mlflow.exceptions import MlflowException
-        except ImportError:  # pragma: no cover - the runtime dependency is missing
+
+            if isinstance(exc, MlflowException):
+                if exc.error_code in _REFUSED_CODES:
+                    return StoreRefusedError(self._where, _first_line(exc.message))
+                return self._unavailable(_first_line(exc.message))
+        if isinstance(exc, ImportError) and (exc.name or "").startswith("mlflow"):  # pragma: no cover
             return self._unavailable("MLflow is not installed (pip install mlflow-skinny)")
-        if isinstance(exc, MlflowException):
-            if exc.error_code in _REFUSED_CODES:
-                return StoreRefusedError(self._where, _first_line(exc.message))
-            return self._unavailable(_first_line(exc.message))
         if isinstance(exc, OSError | sqlite3.Error) or type(exc).__module__.startswith("sqlalchemy"):
             return self._unavailable(_first_line(getattr(exc, "orig", None) or exc))
         if isinstance(exc, ImportError):  # e.g. a database driver that is not installed
@@ -345,3 +427,18 @@ class MlflowLocalTracker(MlflowTrackerBase):
             raise self._unavailable(f"cannot connect to the database ({detail})") from exc
         finally:
             engine.dispose()
+
+
+def _sqlite_file(store_uri: str) -> Path | None:
+    """The file of an ``sqlite:///PATH`` store URI (no query options), else None."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        url = make_url(store_uri)
+    except Exception:
+        return None
+    database = url.database
+    if url.get_backend_name() != "sqlite" or url.query or not database or database == ":memory:" \
+            or database.startswith("file:"):
+        return None
+    return Path(database)

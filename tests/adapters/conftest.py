@@ -84,7 +84,7 @@ def wandb_fake() -> Iterator[ProjectsFake]:
         fake.stop()
 
 
-@pytest.fixture(params=["local", "rest", "wandb"])
+@pytest.fixture(params=["local", "local-client", "rest", "wandb"])
 async def backend(request: pytest.FixtureRequest, dataset: Dataset, local_store: Path) -> AsyncIterator[Any]:
     """Each tracker under test: MLflow on a local store, MLflow through a real server, W&B through
     the real ``wandb`` client and the fake GraphQL server."""
@@ -98,8 +98,10 @@ async def backend(request: pytest.FixtureRequest, dataset: Dataset, local_store:
         return
     from mlflow.tracking import MlflowClient
 
-    if request.param == "local":
-        tracker = make_tracker("local", local_store=local_store)
+    if request.param.startswith("local"):
+        # "local" reads the SQLite store with sqlite3 (adapters/mlflow_sqlite.py); "local-client" goes
+        # through MlflowClient, as file stores and other databases do (create_store=True chooses it).
+        tracker = make_tracker("local", local_store=local_store, create_store=request.param == "local-client")
         client = MlflowClient(tracking_uri=f"sqlite:///{local_store}")
     else:
         server = request.getfixturevalue("mlflow_server")  # started only when a REST test runs

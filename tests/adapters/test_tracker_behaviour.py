@@ -253,8 +253,9 @@ async def test_scan_fallback_resolves_the_same(backend: Backend, request: pytest
     """The portable path (listing run ids) gives the same answers as the store's LIKE."""
     if backend.name == "wandb":
         pytest.skip("MLflow's own; W&B's is in test_wandb.py")
-    if backend.name == "local":
-        tracker = make_tracker("local", local_store=request.getfixturevalue("local_store"), prefix_search="scan")
+    if backend.name.startswith("local"):
+        tracker = make_tracker("local", local_store=request.getfixturevalue("local_store"), prefix_search="scan",
+                               create_store=backend.name == "local-client")
     else:
         tracker = make_tracker("rest", server=request.getfixturevalue("mlflow_server"), prefix_search="scan")
     alpha = [backend.experiments["alpha"]]
