@@ -312,8 +312,9 @@ class MlflowLocalTracker(MlflowTrackerBase):
             if self._sqlite is None and self._client is None:
                 self._check_store()
                 path = None if self._create_store else _sqlite_file(self._store_uri)
-                if path is not None:
-                    self._sqlite = SqliteMlflowStore(path)
+                store = SqliteMlflowStore(path) if path is not None else None
+                if store is not None and store.schema_is_current():
+                    self._sqlite = store
             return self._sqlite
 
     def _client_sync(self) -> MlflowClient:

@@ -26,6 +26,8 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import functools
+import importlib.util
 import json
 import math
 import os
@@ -148,6 +150,35 @@ def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
         yield items[start:start + _CHUNK]
 
 
+_REVISION = re.compile(r"^revision\s*(?::\s*\w+\s*)?=\s*['\"]([0-9a-f]+)['\"]", re.M)
+_DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)
+
+
+@functools.lru_cache(maxsize=1)
+def installed_schema_head() -> str | None:
+    """The schema revision the installed MLflow writes and reads (the head of its Alembic migrations),
+    found by reading its migration scripts as text: importing them would import MLflow. None when MLflow
+    is not installed or the scripts cannot be read."""
+    spec = importlib.util.find_spec("mlflow")  # locates the package without importing it
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    versions = Path(next(iter(spec.submodule_search_locations))) / "store" / "db_migrations" / "versions"
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    try:
+        for script in versions.glob("*.py"):
+            text = script.read_text(encoding="utf-8")
+            found = _REVISION.search(text)
+            if found:
+                revisions.add(found.group(1))
+                down = _DOWN_REVISION.search(text)
+                parents.update(re.findall(r"[0-9a-f]{6,}", down.group(1)) if down else ())
+    except OSError:
+        return None
+    heads = revisions - parents
+    return next(iter(heads)) if len(heads) == 1 else None
+
+
 class SqliteMlflowStore:
     """The queries of :class:`adapters.mlflow_local.MlflowLocalTracker` on one SQLite file.
 
@@ -155,6 +186,19 @@ class SqliteMlflowStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+
+    def schema_is_current(self) -> bool:
+        """Whether the store's schema is the one the installed MLflow has (only then are these queries
+        MLflow's: an older store is MLflow's to migrate or refuse, a newer one may have moved columns)."""
+        head = installed_schema_head()
+        if head is None:
+            return False
+        try:
+            with self._connect() as db:
+                row = db.execute("SELECT version_num FROM alembic_version").fetchone()
+        except sqlite3.Error:
+            return False
+        return row is not None and row[0] == head
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:

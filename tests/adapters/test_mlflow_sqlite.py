@@ -3,6 +3,7 @@ the behaviour suite runs it as the ``local`` backend and ``MlflowClient`` as ``l
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from pathlib import Path
@@ -43,3 +44,30 @@ async def test_a_filter_it_does_not_know_goes_to_mlflow(local_store: Path) -> No
     finally:
         await tracker.aclose()
     assert {r.run_id for r in by_metric.runs} == {r.run_id for r in everything.runs if "val_auc" in r.metrics}
+
+
+def test_the_schema_head_is_read_as_mlflow_knows_it() -> None:
+    from mlflow.store.db.utils import _get_latest_schema_revision
+
+    from adapters.mlflow_sqlite import installed_schema_head
+
+    assert installed_schema_head() == _get_latest_schema_revision()
+
+
+async def test_a_store_of_another_schema_is_left_to_mlflow(dataset: Dataset, tmp_path: Path) -> None:
+    # The reader's queries are MLflow's for its own schema only: an older store is MLflow's to refuse
+    # (or migrate), never read as if its columns were where the reader expects them.
+    import sqlite3
+
+    from core.errors import CocoError
+
+    store = copy_store(dataset.db, tmp_path / "store.db")
+    with sqlite3.connect(store) as db:
+        db.execute("UPDATE alembic_version SET version_num = '0c779009ac13'")
+    tracker = MlflowLocalTracker(f"sqlite:///{store}")
+    try:
+        with contextlib.suppress(CocoError):  # MLflow refusing an out-of-date schema, as before the reader
+            await tracker.get_experiment(next(iter(dataset.experiments)))
+        assert tracker._sqlite is None
+    finally:
+        await tracker.aclose()
