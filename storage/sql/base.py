@@ -25,13 +25,15 @@ import json
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import uuid4
 
+from sqlalchemy import or_
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from core.errors import ProjectNotFoundError, StorageError, UserInputError
 from storage.tables import ProjectRow, WorkspaceRow, table_of
@@ -46,6 +48,8 @@ SQLITE_BEGIN = "coco_sqlite_begin"
 # SQLite accepts 32,766 bound parameters per statement; PostgreSQL 32,767. Lookups by id list stay
 # far below both.
 IN_CHUNK = 500
+_Select = TypeVar("_Select", bound=SelectOfScalar[Any])
+_Row = TypeVar("_Row")
 MAX_ERROR_CHARS = 20_000
 _GOALS = ("max", "min")
 
@@ -81,6 +85,24 @@ def chunks(items: Sequence[_T], size: int) -> Iterable[Sequence[_T]]:
 def encode_token(at: dt.datetime, key: str) -> str:
     raw = json.dumps([at.astimezone(dt.UTC).isoformat(), key], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def keyset_page(stmt: _Select, *, at: Any, key: Any, page_token: str | None, limit: int) -> _Select:
+    """``stmt`` ordered by (``at``, ``key``), from just after the token's position, one row past ``limit``
+    (that row only tells whether another page follows)."""
+    if page_token:
+        last_at, last_key = decode_token(page_token)
+        # The redundant ``at >= last_at`` lets SQLite use the index range despite the OR.
+        stmt = stmt.where(at >= last_at, or_(at > last_at, key > last_key))
+    return stmt.order_by(at, key).limit(limit + 1)
+
+
+def next_token(rows: Sequence[_Row], limit: int, *, at: str, key: str) -> str | None:
+    """The token of the page after ``rows`` (as ``keyset_page`` fetched them), None on the last page."""
+    if len(rows) <= limit:
+        return None
+    last = rows[limit - 1]
+    return encode_token(getattr(last, at), getattr(last, key))
 
 
 def decode_token(token: str) -> tuple[dt.datetime, str]:

@@ -10,14 +10,14 @@ import datetime as dt
 from typing import TYPE_CHECKING
 from uuid import uuid4
 
-from sqlalchemy import delete, or_
+from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.errors import EmptyTextError, StorageError, UserInputError
 from storage.origin import ENTRY_ORIGIN
 from storage.records import EntryRecord, EntrySource, EntryStatus, EntryStructure, utcnow
-from storage.sql.base import MAX_ERROR_CHARS, SqlStore, decode_token, encode_token, new_id, utc
+from storage.sql.base import MAX_ERROR_CHARS, SqlStore, keyset_page, new_id, next_token, utc
 from storage.tables import EntryRow, JobRow, ProcessedEventRow
 
 # The job that finishes a pending entry (``narrative.service.STRUCTURE_JOB``; a test holds them
@@ -179,15 +179,10 @@ class SqlEntryStore(SqlStore):
             stmt = stmt.where(at < utc(until, "until"))
         if status is not None:
             stmt = stmt.where(col(EntryRow.status) == status)
-        if page_token:
-            last_at, last_id = decode_token(page_token)
-            # The redundant ``at >= last_at`` lets SQLite use the index range despite the OR.
-            stmt = stmt.where(at >= last_at, or_(at > last_at, entry_id > last_id))
-        stmt = stmt.order_by(at, entry_id).limit(limit + 1)
+        stmt = keyset_page(stmt, at=at, key=entry_id, page_token=page_token, limit=limit)
         async with self._session() as session:
             rows = list((await session.exec(stmt)).all())
-        token = encode_token(rows[limit - 1].at, rows[limit - 1].id) if len(rows) > limit else None
-        return [_entry_record(r) for r in rows[:limit]], token
+        return [_entry_record(r) for r in rows[:limit]], next_token(rows, limit, at="at", key="id")
 
     async def list_entries_changed(
         self,
@@ -206,14 +201,10 @@ class SqlEntryStore(SqlStore):
             col(EntryRow.workspace_id) == workspace_id, col(EntryRow.project_id) == project_id,
             updated >= utc(since, "since"),
         )
-        if page_token:
-            last_at, last_id = decode_token(page_token)
-            stmt = stmt.where(updated >= last_at, or_(updated > last_at, entry_id > last_id))
-        stmt = stmt.order_by(updated, entry_id).limit(limit + 1)
+        stmt = keyset_page(stmt, at=updated, key=entry_id, page_token=page_token, limit=limit)
         async with self._session() as session:
             rows = list((await session.exec(stmt)).all())
-        token = encode_token(rows[limit - 1].updated_at, rows[limit - 1].id) if len(rows) > limit else None
-        return [_entry_record(r) for r in rows[:limit]], token
+        return [_entry_record(r) for r in rows[:limit]], next_token(rows, limit, at="updated_at", key="id")
 
     async def delete_entry(self, workspace_id: str, entry_id: str) -> None:
         async with self._session(write=True) as session:

@@ -25,14 +25,14 @@ import weakref
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import or_, text
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 
 from core.errors import StorageError
 from storage.records import RunSnapshot
-from storage.sql.base import IN_CHUNK, SqlStore, _describe, chunks, decode_token, encode_token, new_id, utc
+from storage.sql.base import IN_CHUNK, SqlStore, _describe, chunks, keyset_page, new_id, next_token, utc
 from storage.tables import RunSnapshotRow, table_of
 
 # The first of PostgreSQL's two advisory-lock keys for COCO's project syncs ("coco" in ASCII); the
@@ -259,16 +259,10 @@ class SqlRunCache(SqlStore):
             stmt = stmt.where(start >= utc(since, "since"))
         if until is not None:
             stmt = stmt.where(start < utc(until, "until"))
-        if page_token:
-            last_start, last_run = decode_token(page_token)
-            stmt = stmt.where(start >= last_start, or_(start > last_start, run_id > last_run))
-        stmt = stmt.order_by(start, run_id).limit(limit + 1)
+        stmt = keyset_page(stmt, at=start, key=run_id, page_token=page_token, limit=limit)
         async with self._session() as session:
             rows = list((await session.exec(stmt)).all())
-        token = (
-            encode_token(rows[limit - 1].start_time, rows[limit - 1].run_id) if len(rows) > limit else None
-        )
-        return [_run_record(r) for r in rows[:limit]], token
+        return [_run_record(r) for r in rows[:limit]], next_token(rows, limit, at="start_time", key="run_id")
 
 
     async def list_runs_changed(
@@ -288,14 +282,10 @@ class SqlRunCache(SqlStore):
             col(RunSnapshotRow.workspace_id) == workspace_id, col(RunSnapshotRow.project_id) == project_id,
             fetched >= utc(since, "since"),
         )
-        if page_token:
-            last_at, last_run = decode_token(page_token)
-            stmt = stmt.where(fetched >= last_at, or_(fetched > last_at, run_id > last_run))
-        stmt = stmt.order_by(fetched, run_id).limit(limit + 1)
+        stmt = keyset_page(stmt, at=fetched, key=run_id, page_token=page_token, limit=limit)
         async with self._session() as session:
             rows = list((await session.exec(stmt)).all())
-        token = encode_token(rows[limit - 1].fetched_at, rows[limit - 1].run_id) if len(rows) > limit else None
-        return [_run_record(r) for r in rows[:limit]], token
+        return [_run_record(r) for r in rows[:limit]], next_token(rows, limit, at="fetched_at", key="run_id")
 
 if TYPE_CHECKING:
     from storage.ports import RunCache
