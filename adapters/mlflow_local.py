@@ -243,45 +243,39 @@ class MlflowLocalTracker(MlflowTrackerBase):
 
     # -- conversion (the hot path of every read) ------------------------------------------------
     def _convert(self, run: Run) -> TrackedRun:
-        info = run.info
-        data = run.data
-        tags = data.tags
-        run_id = info.run_id
-        experiment_id = info.experiment_id
-        user_tags, facts = read_mlflow_tags(tags)
+        info, data = run.info, run.data
         # The entity's dicts are handed over, not copied: the entity is dropped right after.
-        return TrackedRun(
-            run_id=run_id,
-            run_name=info.run_name or tags.get(RUN_NAME_TAG, ""),
-            experiment_id=experiment_id,
-            user=tags.get(USER_TAG) or info.user_id or "",
-            status=info.status,
-            start=utc(info.start_time) or EPOCH,
-            end=utc(info.end_time),
-            params=data.params,
-            metrics=data.metrics,
-            tags=user_tags,
-            url=f"{self._url_prefix}{experiment_id}/runs/{run_id}",
-            facts=facts,
-            note=tags.get(NOTE_TAG, ""),
-            recorded_tags=tags,
+        return self._tracked(
+            run_id=info.run_id, run_name=info.run_name or data.tags.get(RUN_NAME_TAG, ""),
+            experiment_id=info.experiment_id, user_id=info.user_id or "", status=info.status,
+            start_time=info.start_time, end_time=info.end_time, params=data.params, metrics=data.metrics,
+            tags=data.tags,
         )
 
     def _convert_sql(self, run: SqlRun) -> TrackedRun:
-        tags = run.tags
+        return self._tracked(
+            run_id=run.run_id, run_name=run.run_name, experiment_id=run.experiment_id, user_id=run.user_id,
+            status=run.status, start_time=run.start_time, end_time=run.end_time, params=run.params,
+            metrics=run.metrics, tags=run.tags,
+        )
+
+    def _tracked(self, *, run_id: str, run_name: str, experiment_id: str, user_id: str, status: str,
+                 start_time: int | None, end_time: int | None, params: dict[str, str],
+                 metrics: dict[str, float], tags: dict[str, str]) -> TrackedRun:
+        """One run as COCO sees it, from what MLflow's entity or the SQLite reader's row holds."""
         user_tags, facts = read_mlflow_tags(tags)
         return TrackedRun(
-            run_id=run.run_id,
-            run_name=run.run_name,
-            experiment_id=run.experiment_id,
-            user=tags.get(USER_TAG) or run.user_id,
-            status=run.status,
-            start=utc(run.start_time) or EPOCH,
-            end=utc(run.end_time),
-            params=run.params,
-            metrics=run.metrics,
+            run_id=run_id,
+            run_name=run_name,
+            experiment_id=experiment_id,
+            user=tags.get(USER_TAG) or user_id,
+            status=status,
+            start=utc(start_time) or EPOCH,
+            end=utc(end_time),
+            params=params,
+            metrics=metrics,
             tags=user_tags,
-            url=f"{self._url_prefix}{run.experiment_id}/runs/{run.run_id}",
+            url=f"{self._url_prefix}{experiment_id}/runs/{run_id}",
             facts=facts,
             note=tags.get(NOTE_TAG, ""),
             recorded_tags=tags,
