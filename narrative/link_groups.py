@@ -139,9 +139,14 @@ def _noun_phrases(clause: str) -> list[_Group]:
         if cursor >= 1 and words[cursor - 1][0] in _NEGATED:
             continue  # "no conformer runs", "not the conformer runs"
         modifiers.reverse()
+        tail_end = end
+        if not modifiers and not single and (left in _DETERMINERS or left == "of" or count is not None):
+            # No word before the noun says which runs: one after it may ("a bunch of runs with O2",
+            # "the experiments using mixup").
+            modifiers, tail_end = _post_modifiers(words, index)
         if not modifiers:
             continue
-        if (word in _VERBISH_NOUNS and left not in _DETERMINERS and count is None
+        if (word in _VERBISH_NOUNS and left not in _DETERMINERS and left != "of" and count is None
                 and not _VERB_AFTER.match(clause[end:])):
             continue  # "xgb runs faster": a verb, not a noun
         conjuncts: list[tuple[str, ...]] = []
@@ -158,9 +163,28 @@ def _noun_phrases(clause: str) -> list[_Group]:
         if not conjuncts:
             continue
         start = words[cursor + 1][1] if cursor + 1 < len(words) else 0
-        found.append(_Group(phrase=clause[start:end], conjuncts=tuple(conjuncts), count=count,
+        found.append(_Group(phrase=clause[start:tail_end], conjuncts=tuple(conjuncts), count=count,
                             failed=failed, single=single and count is None))
     return found
+
+
+_POST_MODIFIER_HEADS = frozenset({"with", "using"})
+
+
+def _post_modifiers(words: list[tuple[str, int, int]], index: int) -> tuple[list[str], int]:
+    """The words of a "with ..." / "using ..." phrase right after the noun at ``index`` (at most
+    three, up to the next function word), and where the phrase ends; none when there is no such phrase."""
+    if index + 1 >= len(words) or words[index + 1][0] not in _POST_MODIFIER_HEADS:
+        return [], words[index][2]
+    taken: list[str] = []
+    end = words[index][2]
+    for word, _start, word_end in words[index + 2 : index + 5]:
+        if (word in _DETERMINERS or word in _LEFT_EDGES or word in _NEGATED or word in _FAMILY_NOUNS
+                or _VERB_AFTER.match(" " + word)):
+            break  # the phrase ends where its clause's verb starts ("runs with o2 diverged")
+        taken.append(word)
+        end = word_end
+    return taken, end
 
 
 # An approach named as the subject of a verdict, at the start of a clause: "nonlinear stacking

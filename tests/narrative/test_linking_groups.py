@@ -238,3 +238,24 @@ def test_a_series_written_by_its_suffixes_links_each_run_but_one_suffix_alone_do
     assert {"noisy-fact-v1", "noisy-fact-v2"} <= got
     got, _ = links(rl_runs(), "The v2 data loader is faster.", window_start=WINDOW)
     assert "noisy-fact-v2" not in got
+
+
+def test_a_with_phrase_after_the_noun_says_which_runs() -> None:
+    # After rgreenblatt/neural-render notes.md: "Tried a bunch of runs with O2. BAD divergence behavior."
+    base = {"lr": "3e-4", "batch_size": "16"}
+    o2 = [make_run(f"o{i}", name=name, params={**base, "amp": "o2"}, metrics={"loss": 0.9})
+          for i, name in enumerate(("o2_image_to_seq", "o2_seq_blocks", "o2_lower_lr"))]
+    others = [make_run("f", name="fp32_base", params={**base, "amp": "o0"}, metrics={"loss": 0.4}),
+              make_run("t", name="o2_theirs", user="bob", params={**base, "amp": "o2"}, metrics={"loss": 1.0})]
+    runs = [*o2, *others]
+    got, _ = links(runs, "Tried a bunch of runs with O2. BAD divergence behavior.")
+    assert got == {"o2_image_to_seq", "o2_seq_blocks", "o2_lower_lr"}
+    got, _ = links(speech_runs(), "the runs with conformer encoders converged")
+    assert got == set()  # "encoders" is no word of any run: nothing guessed
+    got, _ = links(speech_runs(), "all the runs with conformer converged")
+    assert got == CONFORMERS
+    # A verb, a plan, a negation, an unknown word: nothing.
+    for text in ("xgb runs with less memory now", "tomorrow: runs with conformer and seed 4",
+                 "no runs with conformer today", "the runs with big batches converged"):
+        got, _ = links(speech_runs(), text)
+        assert got == set(), text
