@@ -179,7 +179,8 @@ def build_tried(idx: HistoryIndex, terms: PlanTerms, scored: list[tuple[float, F
             new_cited |= entry_runs
         cited = new_cited
         used_entries.add(f.entry_id)
-        ap = next((approaches[k] for k in terms.key_concepts if k in approaches), None)
+        # In the approaches' own order: the plan's concepts are a set, whose order varies per process.
+        ap = next((a for a in approaches.values() if a.key in terms.key_concepts), None)
         matches.append(CheckMatch(
             entry_id=entry_id, run_ids=rids, score=round(s, 3),
             summary=f"{f.author} on {f.at:%Y-%m-%d}: \"{clip(f.text, 200)}\"",
