@@ -67,7 +67,7 @@ _NEXT_INLINE = re.compile(
 # Where a clause starts, for a plan stated mid-sentence ("... OOM'd 💥 gonna do hashing tmrw").
 _CLAUSE_START = re.compile(r"(?:[,;]|\s--?\s|[^\x00-\u24ff]|\.\s|\bso\b|\band\b)\s*")
 _NEXT_ANYWHERE = re.compile(
-    r"\b(?:want to|wanna|going to|gonna|i'll|we'll|i will|we will|will (?:check|try|run|look|rerun|add)|"
+    r"\b(?:want to(?!\s+(?:know|understand|see\s+(?:why|how|what)))|wanna|going to|gonna|i'll|we'll|i will|we will|will (?:check|try|run|look|rerun|add)|"
     r"(?:i|we)(?:'d| would) like to|(?:i|we) should (?:try|run|add|make|look|check|rerun|tune)|"
     r"(?:i|we) plan to|(?:i|we) intend to|let me|proposal is to|suggest (?:we|to)|"
     r"let's|need to|needs to|should try|could try|worth trying|plan (?:is|to)|planning to|"
@@ -93,11 +93,13 @@ _CAUSAL_HEDGE = re.compile(
     r"\b(?:is|are|was|were)\s+(?:probably|likely|possibly)\s+(?:related|due|caused|linked)\s+(?:to|by)\b",
     re.IGNORECASE)
 _BELIEF = re.compile(
-    r"\b(?:i think|we think|my guess|i guess|i suspect|probably|hypothes\w*|in case|the idea|"
+    r"\b(?:i think|we think|my guess|i guess|i suspect|probably|hypothes\w*|in case|the idea|maybe|perhaps|"
+    r"it seems|seems like|i assume|we assume|i believe|we believe|"
     r"expect\w*|should (?:help|work|let)|because|what matters|the way|so that)\b",
     re.IGNORECASE,
 )
 _TRIED = re.compile(r"\b(?:tried|trying|tested|testing|added|adding|spent|ran|running|switched|switching|changed|"
+                    r"trained|experimented|tweak(?:ed|ing)|expand(?:ed|ing)|"
                     r"changing|swapping|replacing|pushed|replicated|increased|decreased|lowered|raised|reduced|"
                     r"introduced|doubled|halved|bumped|"
                     r"implemented|introduced|replaced|swapped|removed|enabled|disabled|adjusted|reproduced|"
@@ -541,7 +543,8 @@ _BETTER_WITHOUT_YARDSTICK = re.compile(
     re.IGNORECASE)
 # A heading that names a change ("added feature count of zeros", "dropped the id-based features", "lr=3e-4").
 _NAMES_A_CHANGE = re.compile(
-    r"\b(?:add|added|adding|drop|dropped|dropping|remov\w*|switch\w*|swap\w*|replac\w*|us(?:e|ed|ing)|tr(?:y|ied)|"
+    r"\b(?:add|added|adding|drop|dropped|dropping|remov\w*|switch\w*|swap\w*|replac\w*|us(?:e|ed|ing)|tr(?:y|ied|ying)|"
+    r"test(?:ing|ed)?|"
     r"increas\w*|decreas\w*|lower\w*|rais\w*|tun\w*|chang\w*|with|without|no)\b|\w=\S", re.IGNORECASE)
 # "Hypothesis not supported": a verdict on the hypothesis, not one.
 _HYPOTHESIS_VERDICT = re.compile(
