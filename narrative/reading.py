@@ -74,8 +74,9 @@ _BAD_WORDS = re.compile(
     r"throws?\s+out|throw\s+out|outputs?|returns?|gives?|getting|giving)\s+(?:a\s+)?`?(?:nan|inf)s?`?(?![\w-])|"
     r"(?:nan|inf)\s+(?:loss|values?|gradients?)|"
     # "but the problem persists", "the gap remains": what was done left the trouble where it was.
-    r"(?:problem|issue|error|bug|gap|overfitting|instability|collapse|mismatch|artifacts?|artefacts?)s?\s+"
-    r"(?:still\s+)?(?:persists?|persisted|remains?|remained|is\s+still\s+there|still\s+(?:occurs?|happens?))|"
+    r"(?:problem|issue|error|bug|gap|overfitting|instability|collapse|mismatch|artifacts?|artefacts?|nan)s?\s+"
+    r"(?:will\s+)?(?:still\s+)?(?:persists?|persisted|remains?|remained|is\s+still\s+there|still\s+(?:occurs?|happens?|"
+    r"exists?|appears?|shows?\s+up))|"
     r"(?:not|n't|never|stopped|stops)\s+learn(?:ing|s|ed)?|"
     r"(?:stopped|stops|ceased|quit)\s+(?:improv\w*|getting\s+better|helping|working|converg\w*|progress\w*)|"
     r"no (?:significant|noticeable|real|meaningful|measurable) (?:\w+ )?(?:boost|gain|change|difference|"
@@ -133,7 +134,11 @@ _PLAN = re.compile(
     r"(?:might|may|could)\s+(?:try|test|run|add|use|look|switch|revisit|explore)|maybe\s+(?:try|test|add|use)|"
     r"worth\s+(?:trying|testing|a\s+try|exploring)|would\s+be\s+(?:nice|good|interesting|worth)|"
     r"(?:would|might|could)\s+make\s+sense\s+to|"
-    r"(?:^|\.\s+)(?:(?:also|then|first|finally|and)\s*,?\s+)?(?:try|add|use|rerun|re-run|implement|switch|tune|"
+    r"(?:^|\.\s+|\s[-–—]\s+)(?:(?:also|then|first|finally|and)\s*,?\s+)?(?:try|add|use|rerun|re-run|implement|switch|tune|"
+    # "Choose bigger patch size", "Review RandomResizedCrop", "Complete data collection app"
+    r"(?:choose|review|collect|complete|finish|learn|write|build|apply|clean|profile|plot|visuali[sz]e|debug|"
+    r"balance|normali[sz]e|figure\s+out|set\s+up|port|refactor|benchmark|re-?train|retrain)"
+    r"(?!\s+(?:of|among|between|is|was|are|were|has|had|with\s+the\s+\w+\s+(?:is|was))\b)|"
     r"sweep|check|look\s+into|fix|retest|re-test|revisit|"
     r"investigate|explore|compare|evaluate|ablate|measure|disable|enable|increase|decrease|reduce|lower|raise|"
     # "Test loss is ...", "Train accuracy went up", "Run time was 2h": the word names a split or a
@@ -178,7 +183,8 @@ _BELIEF = re.compile(
     re.IGNORECASE,
 )
 _QUESTION = re.compile(
-    r"\?\s*$|\?\s|\b(?:(?<!no )i\s+wonder|(?<!no )wondering|(?:want|wanted|would\s+like|need)\s+to\s+(?:know|understand)\s+"
+    r"\?\s*$|\?\s|\b(?:(?<!no )i\s+wonder|(?<!no )wondering|"
+    r"(?:want|wanted|would\s+like|need)\s+to\s+(?:know|understand)\s+"
     r"(?:how|why|what|whether|if|where)|not\s+sure\s+(?:if|whether|why|how|what)|unclear\s+(?:if|whether|why)|"
     r"no\s+idea\s+(?:why|how|what|if|whether)|(?:don'?t|do\s+not|still\s+don'?t|can'?t|cannot)\s+"
     r"(?:understand|explain|figure\s+out|tell)\s+(?:why|how|what|whether|if)|puzzl\w+|mystery|"
@@ -229,6 +235,23 @@ def modality(text: str) -> Modality:
     return "asserted"
 
 
+def conditional_plans(text: str) -> bool:
+    """Whether a conditional's main clause says what to do ("if it fails, I will try a penalized loss",
+    "if not, disable fp16") rather than what would follow ("if it overfits, the problem is the model")."""
+    lowered = text[:MAX_READ_CHARS].lower().strip()
+    parts = re.split(r",\s*(?:then\s+)?|\bthen\b", lowered, maxsplit=1)
+    main = parts[1] if len(parts) > 1 and _CONDITIONAL_LEAD.match(lowered) else lowered
+    if _CONDITIONAL_LEAD.match(lowered) and len(parts) < 2:
+        # "If it still does not start converging I must be missing something": no comma; the main
+        # clause starts at its subject.
+        subject = re.search(r"\s(?:i|we|you|let'?s|the\s+next\s+step)\s", lowered)
+        main = lowered[subject.start():] if subject else lowered
+    return _is_plan(main) or bool(re.search(r"\b(?:next\s+step|fall\s*back|revert|switch|drop|disable|go\s+back|"
+                                            r"try|stop|keep|time\s+to|revisit|move\s+on|look\s+(?:into|at)|add|use|"
+                                            r"run|rerun|test|train|tune|increase|decrease|lower|raise)"
+                                            r"(?:s|es|ing|ping|ning)?\b", main))
+
+
 def _past_conditional(lowered: str) -> bool:
     """"When I lowered the lr, the loss stopped diverging" reports what happened; "if it doesn't work,
     disable fp16" does not."""
@@ -244,7 +267,8 @@ def _past_conditional(lowered: str) -> bool:
 
 
 # "O2 will not work with current model": a forecast of what a thing will do, not the writer's plan.
-_FORECAST = re.compile(r"(?:will|'ll|’ll)\s+still\s+\w+|(?:will|'ll|’ll)\s+(?:not\s+|never\s+)?(?:work|help|matter|converge|scale|fit|improve|hurt|"
+_FORECAST = re.compile(r"(?:will|'ll|’ll)\s+still\s+\w+|"
+                       r"(?:will|'ll|’ll)\s+(?:not\s+|never\s+)?(?:work|help|matter|converge|scale|fit|improve|hurt|"
                        r"fail|diverge|be\s+(?:enough|needed|necessary|fine|better|worse))\b|won'?t\s+(?:work|help|matter|"
                        r"converge|scale|fit|improve)\b")
 
@@ -515,7 +539,7 @@ _PURPOSE_END = re.compile(r"[,;:.!?]|\s(?:but|and\s+then|however|though)\s")
 
 _ACTIVITY = re.compile(r"\b(?:work(?:ed|ing|s)?|focus(?:ed|ing)?|concentrat\w+|spent\s+\w+(?:\s+\w+)?)\s+on\s+"
                        r"(?:\w+ing\b)?|\b(?:on|towards?|at)\s+improving\b")
-_ATTRIBUTIVE_BETTER = re.compile(r"\b(with|using|use|uses|used|try|trying|tried|a|an)\s+(?:much\s+|slightly\s+|far\s+)?"
+_ATTRIBUTIVE_BETTER = re.compile(r"\b(with|using|use|uses|used|try|trying|tried)\s+(?:much\s+|slightly\s+|far\s+)?"
                                  r"better\b(?=\s+[a-z])(?!\s+(?:than|results?|score|performance|accuracy)\b)")
 _LESS_TROUBLE = re.compile(
     r"\b(?:less|reduced|lower|fewer|decreased|reduces|reducing|much\s+less|noticeably\s+less)\s+(?:\w+\s+)?"

@@ -67,7 +67,8 @@ _NEXT_INLINE = re.compile(
 # Where a clause starts, for a plan stated mid-sentence ("... OOM'd 💥 gonna do hashing tmrw").
 _CLAUSE_START = re.compile(r"(?:[,;]|\s--?\s|[^\x00-\u24ff]|\.\s|\bso\b|\band\b)\s*")
 _NEXT_ANYWHERE = re.compile(
-    r"\b(?:want to(?!\s+(?:know|understand|see\s+(?:why|how|what)))|wanna|going to|gonna|i'll|we'll|i will|we will|will (?:check|try|run|look|rerun|add)|"
+    r"\b(?:want to(?!\s+(?:know|understand|see\s+(?:why|how|what)))|"
+    r"wanna|going to|gonna|i'll|we'll|i will|we will|will (?:check|try|run|look|rerun|add)|"
     r"(?:i|we)(?:'d| would) like to|(?:i|we) should (?:try|run|add|make|look|check|rerun|tune)|"
     r"(?:i|we) plan to|(?:i|we) intend to|let me|proposal is to|suggest (?:we|to)|"
     r"let's|need to|needs to|should try|could try|worth trying|plan (?:is|to)|planning to|"
@@ -98,8 +99,12 @@ _BELIEF = re.compile(
     r"expect\w*|should (?:help|work|let)|because|what matters|the way|so that)\b",
     re.IGNORECASE,
 )
+_HEDGE_LEAD = re.compile(r"^\W*(?:(?:or|and|but|so)\s+)?(?:maybe|perhaps|possibly|probably|it\s+seems(?:\s+like)?|"
+                         r"seems\s+like|"
+                         r"it\s+looks\s+like|i\s+(?:think|guess|suspect|assume|believe)|my\s+guess\s+is)\s*,?\s*(?:that\s+)?",
+                         re.IGNORECASE)
 _TRIED = re.compile(r"\b(?:tried|trying|tested|testing|added|adding|spent|ran|running|switched|switching|changed|"
-                    r"trained|experimented|tweak(?:ed|ing)|expand(?:ed|ing)|"
+                    r"(?<=i )trained|(?<=we )trained|experimented|tweak(?:ed|ing)|expand(?:ed|ing)|"
                     r"changing|swapping|replacing|pushed|replicated|increased|decreased|lowered|raised|reduced|"
                     r"introduced|doubled|halved|bumped|"
                     r"implemented|introduced|replaced|swapped|removed|enabled|disabled|adjusted|reproduced|"
@@ -173,7 +178,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
                                                                MAX_ITEM_CHARS),
                                                     verdict=outcome_verdict, run_ids=reading.run_ids))
             continue
-        asked = text.rstrip().endswith("?") and "?" not in text.rstrip()[:-1] and len(text) > 4
+        asked = text.rstrip().endswith("?") and len(text) > 4 and (
+            "?" not in text.rstrip()[:-1] or bool(_WH_START.match(text)))
         if segment.section == "next" and asked and not _PLAN_ITEM.match(text):
             # "To try/TODO:" over "Correct (base) depth?", "Is staggering actually improving
             # efficiency?": an item asked, not an action, is a question still open.
@@ -217,9 +223,12 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             # "should have used a bigger batch", "if it doesn't work, disable fp16": never done; a
             # report before it ("Tried focal loss; would try sampling if ...") still is.
             done_part, later = readings_mod.split_unrealised(text)
-            add_item(structure.next_steps, clip(later, MAX_ITEM_CHARS))
+            planned_later = mode != "conditional" or readings_mod.conditional_plans(later)
+            if planned_later:
+                # "If it overfits, then the problem is with the model" reasons; it plans nothing.
+                add_item(structure.next_steps, clip(later, MAX_ITEM_CHARS))
             if not done_part:
-                previous_next = True
+                previous_next = planned_later
                 continue
             text, mode = done_part, readings_mod.modality(done_part)
         done = _DONE_MARK.search(text)
@@ -344,6 +353,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
     return structure
 
 
+_WH_START = re.compile(r"^\W*(?:how|why|what|which|when|where|who|whether|is|are|does|do|did|should|can|could)\b",
+                       re.IGNORECASE)
 _OUTCOME_NOTE = re.compile(r"\s(?:--|—|->|→|=>)\s*(?P<outcome>\S.*)$")
 # "\s*(?:X\s*)?" entered at a run's start: the same leftmost match as "\s*X?\s*", linear (issue 11)
 _DONE_MARK = re.compile(r"(?<!\s)\s*(?:(?:--|—|;|,)\s*)?\b(?:result|results|outcome)\b\s*(?:[:=]|was\b|were\b|is\b)",
@@ -414,8 +425,14 @@ def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str, 
                     and not readings_mod.is_unrealised(text)):
         first_clause = (split_clauses(result_part) or [result_part])[0]
         candidate = clip(balanced(REPORT_FRAME.sub("", first_clause, count=1) or first_clause), MAX_SUBJECT_CHARS)
+        claim = _HEDGE_LEAD.sub("", first_clause, count=1)
         if worth_a_hypothesis(candidate, refs):
             add_item(structure.hypotheses, candidate)
+        elif (belief and claim != first_clause and len(claim.split()) >= 4
+              and not FRAGMENT_START.match(claim) and readings_mod.verdict_of(claim) is None):
+            # "Maybe the final FC is not getting trained", "It seems the mild cases are overrepresented":
+            # the claim after the hedge is the hypothesis, whole.
+            add_item(structure.hypotheses, clip(claim, MAX_SUBJECT_CHARS))
     if _CAUSAL_HEDGE.search(result_part) and not QUESTION.search(result_part):
         add_item(structure.hypotheses, clip(result_part, MAX_SUBJECT_CHARS))
     stated = _BELIEF.search(text)
