@@ -511,8 +511,9 @@ _PURPOSE = re.compile(r"\b(?:in\s+an\s+attempt\s+to|in\s+order\s+to|so\s+as\s+to
 # An infinitive of purpose after what was done ("switched to Adam to gain a more consistent accuracy",
 # "added class weights to try to fix the overfitting issue"): the aim, not the outcome. After "managed",
 # "helped", "failed" and the like the infinitive is the outcome itself, and is kept.
-_PURPOSE_TO = re.compile(r"(?:\bso\s+that\b|\bin\s+an\s+effort\s+to\b|(?P<before>[\w']+)\s+to\s+(?:further\s+|also\s+)?"
-                         r"(?:try\s+to\s+|help\s+)?"
+# (?<![\w']): a word is entered at its start only, so a search is linear on a pasted run of letters (issue 11).
+_PURPOSE_TO = re.compile(r"(?:\bso\s+that\b|\bin\s+an\s+effort\s+to\b|(?<![\w'])(?P<before>[\w']{1,40})\s+to\s+"
+                         r"(?:further\s+|also\s+)?(?:try\s+to\s+|help\s+)?"
                          r"(?:fix|prevent|avoid|reduce|tackle|address|combat|mitigate|counter\w*|solve|gain|achieve|"
                          r"obtain|ensure|encourage|force|get\s+rid\s+of|stabili[sz]e|speed\s+up)\b)")
 _OUTCOME_BEFORE_TO = frozenset({
