@@ -33,7 +33,7 @@ Verdict = Literal["worked", "did_not_work", "inconclusive"]
 _NEGATOR = (
     r"(?:\bnot\b|n't\b|n’t\b|\bnever\b|\bnor\b|\bunable\s+to\b|\bfail(?:s|ed)?\s+to\b|"
     r"\bcannot\b|\bcant\b|\bdidnt\b|\bdoesnt\b|\bwasnt\b|\bisnt\b|\bhasnt\b|\bhavent\b|\bwont\b|"
-    r"\bhardly\b|\bbarely\b|\bneither\b|\bnone\s+of\b)"
+    r"\bhardly\b|\bbarely\b|\bneither\b|\bnone\s+of\b|\b(?:does|did|do|is|was|has|have)'t\b)"
 )
 _SCOPE_WORDS = 5             # how far a negator reaches: "not (lead to any) better"
 _POSITIVE_WORDS = (
@@ -67,6 +67,9 @@ _BAD_WORDS = re.compile(
     # "not training the backbone" is a setup, not an outcome.
     r"(?:not|n't|never|no\s+longer|stopped|stops)\s+(?:really\s+|even\s+|properly\s+)?training\b"
     r"(?!\s+(?:the|a|an|it|on|with|my|our|this|that|for|from|of|in)\b)|"
+    # "tried both static and dynamic loss scaling, with the same results": nothing changed
+    r"(?:with|got|get|gets|gives?|gave|had|has|have|hit|see|saw)\s+(?:exactly\s+|basically\s+)?the\s+same\s+(?:\w+\s+)?"
+    r"(?:results?|problem|issue|error|behaviou?r|outcome|crash|nans?)\b|degrad\w*|"
     r"flat-?lin\w*|no\s+signs?\s+of\s+(?:\w+\s+){0,3}?(?:improv\w*|progress|learning|training|convergence|"
     r"going\s+down|decreas\w*|life)|"
     # "loss is nan", "the train loss met nan", "suddenly throw out nan": a run that broke numerically.
@@ -297,6 +300,8 @@ def polarity(text: str) -> Polarity:
 
 
 _LEARNING_RATE = re.compile(r"\blearning[ _-]rates?\b")
+_WITHOUT_TROUBLE = re.compile(r"\bwithout\s+(?:any\s+)?(?:crash\w*|diverg\w*|nans?|ooms?|explod\w*|errors?)\b")
+_MIXED_PRECISION = re.compile(r"\bmixed[ _-]precision\b")
 _BECAUSE_CLAUSE = re.compile(r",\s+(?:as|because|since)\s+")
 
 
@@ -308,12 +313,16 @@ def verdict_of(clause: str) -> Verdict | None:
     lowered = _purpose_cut(lowered)
     # "I worked on improving the model", "focused on improving": an activity named, no outcome.
     lowered = _ACTIVITY.sub(" did ", lowered)
+    # "work up to harder ones", "the crashing experiment": a way of working, a name
+    lowered = _NO_VERDICT_PHRASE.sub(" ", lowered)
     # "320 epochs with better lr scheduler strategy": "better" names the setting, it judges nothing.
     lowered = _ATTRIBUTIVE_BETTER.sub(r"\1 ", lowered)
     # "resulted in noticeably less overfitting": less of a trouble is a gain.
     lowered = _LESS_TROUBLE.sub(" fixed it ", lowered)
     # "learning rate" names a setting: its "learning" is no verdict ("no experiments about learning rates").
     lowered = _LEARNING_RATE.sub("lr", lowered)
+    # "mixed precision" names a way to train: its "mixed" is no verdict.
+    lowered = _MIXED_PRECISION.sub("amp", lowered)
     because = _BECAUSE_CLAUSE.search(lowered)
     if because:
         # "The best effect was due to epsilon-greedy, as previous version hasn't learned at all": the
@@ -339,7 +348,8 @@ def verdict_of(clause: str) -> Verdict | None:
         return "did_not_work"
     # "no longer diverges", "not overfitting": the failure is what did not happen, so it is no
     # verdict of failure; what else the clause says decides.
-    masked = _NEGATED_NEGATIVE.sub(" ", _REMEDY.sub(" fixed it ", masked))
+    # "exceeded 1 million iterations without crashing": the trouble that did not come is the gain.
+    masked = _NEGATED_NEGATIVE.sub(" ", _REMEDY.sub(" fixed it ", _WITHOUT_TROUBLE.sub(" fixed it ", masked)))
     masked = _NOISE_AS_NAME.sub("sound", masked)
     if _has_cue(masked, "negative"):
         return "did_not_work"
@@ -356,6 +366,9 @@ _GOOD_WORDS = re.compile(r"\b(?:improv(?:ed|es|ing|ement|ements)|outperform\w*|s
                          r"(?:seems?|seeming|seemed|appears?|appeared)\s+to\s+(?:be\s+)?(?:work|help|train|learn|"
                          r"converg)\w*|(?:is|are|it'?s|started|starts)\s+(?:now\s+|finally\s+)?(?:training|learning|"
                          r"converging)\s+(?:now|finally|again|well|fine|properly)|went\s+(?:\w+\s+)?well|"
+                         # "Without apex the network trains fine", "the training is normal"
+                         r"(?:trains?|runs?|works?|converges?|learns?|training\s+is|training\s+was|goes|went)\s+"
+                         r"(?:just\s+|perfectly\s+|totally\s+)?(?:fine|ok|okay|normal(?:ly)?|smoothly)\b|"
                          r"converged|converges|perfectly|did\s+the\s+trick|does\s+the\s+trick|fixe[sd]\s+it|"
                          r"solved\s+it|made\s+the\s+difference)\b")
 # "noise" judges a result only as the noise floor ("within the noise", "it's noise"), not as a name
@@ -380,7 +393,7 @@ _METRIC_PHRASE = r"(?P<metric>[a-z][\w@/.\-]{0,80}(?:\s+[a-z][\w@/.\-]{0,80}){0,
 _MOVE_AFTER = re.compile(
     rf"{_METRIC_PHRASE}\s+(?:has\s+|have\s+|had\s+|is\s+|was\s+|got\s+|also\s+|slightly\s+|significantly\s+|"
     rf"a\s+bit\s+|much\s+|still\s+){{0,2}}(?:(?P<neg>(?:did|does|do|has|have|would|will|could)\s*(?:n't|n’t|not)\s+|"
-    rf"never\s+|not\s+|didnt\s+|doesnt\s+)(?:really\s+|even\s+|much\s+)?|"
+    rf"never\s+|not\s+|didnt\s+|doesnt\s+|(?:does|did|do)'t\s+)(?:really\s+|even\s+|much\s+)?|"
     rf"(?P<stall>stopped\s+|stops\s+|ceased\s+|no\s+longer\s+|quit\s+))?(?P<dir>{_DOWN}|{_UP})\b(?!\s+than)")
 _MOVE_BEFORE = re.compile(rf"\b(?P<dir>lower|higher|reduced|increased|decreased)\s+{_METRIC_PHRASE}\b")
 _MOVE_NUMBERS = re.compile(
@@ -540,6 +553,8 @@ _PURPOSE_END = re.compile(r"[,;:.!?]|\s(?:but|and\s+then|however|though)\s")
 
 _ACTIVITY = re.compile(r"\b(?:work(?:ed|ing|s)?|focus(?:ed|ing)?|concentrat\w+|spent\s+\w+(?:\s+\w+)?)\s+on\s+"
                        r"(?:\w+ing\b)?|\b(?:on|towards?|at)\s+improving\b")
+_NO_VERDICT_PHRASE = re.compile(r"\bwork(?:ing)?\s+(?:up\s+to|on|through|around)\b|"
+                                r"\bthe\s+(?:crash|diverg|fail|explod)\w*\s+(?:experiment|run|model|job|setup|config|case|one)\b")
 _ATTRIBUTIVE_BETTER = re.compile(r"\b(with|using|use|uses|used|try|trying|tried)\s+(?:much\s+|slightly\s+|far\s+)?"
                                  r"better\b(?=\s+[a-z])(?!\s+(?:than|results?|score|performance|accuracy)\b)")
 _LESS_TROUBLE = re.compile(

@@ -39,9 +39,8 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
                         r"things\s+to\s+try|to\s+try|backlog|tomorrow|remaining|what'?s\s+next|upcoming|"
                         r"next\s+things?\s+to\s+try|(?:as\s+)?(?:an|another|one)\s+(?:more\s+)?idea|ideas?\s+for\s+later|"
                         r"still\s+to\s+(?:do|try)|"
-                        # "My plan for tomorrow", "What do you plan to do for next week?", "Tomorrow's plan"
+                        # "My plan for tomorrow", "Tomorrow's plan", "Plans for next week"
                         r"(?:my|our|the|tomorrow'?s|today'?s|this\s+week'?s|next\s+week'?s)\s+plans?(?:\s+for\s+.+)?|"
-                        r"what\s+(?:do|does|will|should)\s+(?:you|i|we)\s+plan\s+to\s+do.*|"
                         r"plans?\s+for\s+(?:tomorrow|next\s+week|the\s+next\s+\w+|later|the\s+future)|"
                         r"what\s+(?:do|will|should)\s+(?:i|we|you)\s+do\s+next)$")),
     ("negative", re.compile(r"^(?:avoid(?:\s+for\s+now)?|don'?t\s+(?:do|use|try)|ruled\s+out|abandoned|dropped|"

@@ -169,7 +169,9 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         previous_next = False
         mode = "planned" if index in listed_plans else readings_mod.modality(text)
         outcome = _OUTCOME_NOTE.search(text) if segment.section == "next" else None
-        outcome_verdict = readings_mod.verdict_of(outcome.group("outcome")) if outcome else None
+        outcome_verdict = (readings_mod.verdict_of(outcome.group("outcome"))
+                           if outcome and readings_mod.modality(outcome.group("outcome")) not in _UNREALISED
+                           and not _PLAN_ITEM.match(outcome.group("outcome")) else None)
         if outcome and outcome_verdict is not None:
             # A plan ticked off with its outcome ("bias var (v2) -- not helped much") was carried out.
             tried = text[: outcome.start()].strip()
@@ -219,6 +221,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             # "- Idea: ..." and "- Config: ..." say what the experiment tries.
             add_item(structure.hypotheses, clip(text, MAX_SUBJECT_CHARS))
             continue
+        factual = False
         if mode in _UNREALISED and mode != "planned" and not QUESTION.search(text):
             # "should have used a bigger batch", "if it doesn't work, disable fp16": never done; a
             # report before it ("Tried focal loss; would try sampling if ...") still is.
@@ -227,10 +230,15 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             if planned_later:
                 # "If it overfits, then the problem is with the model" reasons; it plans nothing.
                 add_item(structure.next_steps, clip(later, MAX_ITEM_CHARS))
+            factual = not done_part and not planned_later and mode == "conditional"
+            if factual:
+                # "If I set fp16=True then amp is triggered, but the loss becomes inf": what happens when,
+                # told as a fact; its clauses are read as a report.
+                done_part = text
             if not done_part:
                 previous_next = planned_later
                 continue
-            text, mode = done_part, readings_mod.modality(done_part)
+            text, mode = done_part, ("asserted" if factual else readings_mod.modality(done_part))
         done = _DONE_MARK.search(text)
         if done and done.start() > 0 and mode == "planned":
             # "try to swap the rounds -- result: zero": an instruction with its outcome was carried out.
@@ -247,7 +255,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         if mode == "planned" and not next_part and not has_number(text):
             # "thinking about trying class weights": a plan, whatever verbs it uses.
             result_part, next_part = "", text
-        if result_part and readings_mod.is_unrealised(result_part) and not has_number(result_part):
+        if (result_part and not factual and readings_mod.is_unrealised(result_part)
+                and not has_number(result_part)):
             result_part = ""
         if next_part and not result_part:
             last_plan = clip(next_part, MAX_ITEM_CHARS)

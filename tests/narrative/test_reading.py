@@ -567,3 +567,27 @@ def test_hedged_claims_are_hypotheses_and_questions_are_not_plans() -> None:
     entry = structure("I want to know how to solve this overfitting issue, so I went to ask Lauren.")
     assert entry.open_questions and not entry.next_steps
     assert not structure("No wonder it fails to train, duh.").open_questions
+
+
+def test_runs_fine_and_same_results() -> None:
+    # NVIDIA/apex#175, ml-struct-bio/cryodrgn#45, OpenNMT/OpenNMT-tf#798, huggingface/accelerate#101
+    for sentence in ("Without apex the network trains fine.",
+                     "Actually it runs fine with --do-pose-sgd.",
+                     "But if I use the pytorch way (autocast in the code myself), the training is normal.",
+                     "The experiment without mixed-precision has now exceeded 1 million iterations without crashing."):
+        assert reading.verdict_of(sentence) == "worked", sentence
+    for sentence in ("I have tried both static and dynamic loss scaling, with the same results.",
+                     "While everything goes normally except the loss does't decrease during training.",
+                     "I tried to evaluate with different metrics during training, but always got OOMs.",
+                     "We do not suggest AMP training, which leads a significant performance degradation."):
+        assert reading.verdict_of(sentence) == "did_not_work", sentence
+    # awestover/FDT: a way of working is no verdict
+    assert reading.verdict_of("start with easy mazes, work up to harder ones.") is None
+
+
+def test_a_factual_conditional_is_read_as_a_report() -> None:
+    # huggingface/accelerate#101
+    entry = structure("If I set in the code `Accelerator(fp16=True)` then amp is triggered, but the loss becomes "
+                      "inf right away.")
+    assert "inf" in negatives(entry)
+    assert not entry.next_steps
