@@ -402,6 +402,9 @@ _MOVE_NUMBERS = re.compile(
     r"(?:->|→|=>|to)\s*(?P<b>[-+]?\d*\.?\d+)")
 
 
+# A negation just before "higher accuracy" / "lower loss" ("further training did not lead to higher accuracy").
+_NEGATED_BEFORE = re.compile(r"(?:\bnot|n't|\bnever|\bno)(?:\s+(?:lead|led|leads|result|resulted|results|give|gave|"
+                             r"gives|bring|brought|yield|yielded|show|showed|in|to|any|a|an|much|really)){0,3}\s+$")
 _SPLIT_WORD = re.compile(r"\b(?:train(?:ing)?|val|valid|validation|test|dev|eval|held-?out)\b")
 _SETTING_MOVE = re.compile(
     rf"\b(?:lr|learning\s+rate|batch(?:\s+size)?|dropout|weight\s+decay|wd|epochs?|warmup|temperature|"
@@ -484,8 +487,9 @@ def _metric_moves(masked: str) -> tuple[Verdict | None, str]:
                 continue
             went_up = bool(re.fullmatch(_UP, match.group("dir")))
             good = went_up == (lexicon.metric_direction(metric) == "max")
-            if match.groupdict().get("neg"):
-                good = not good     # "the error did not reduce"
+            if match.groupdict().get("neg") or (pattern is _MOVE_BEFORE and _NEGATED_BEFORE.search(
+                    masked, max(0, match.start() - 40), match.start())):
+                good = not good     # "the error did not reduce", "did not lead to higher accuracy"
             elif match.groupdict().get("stall"):
                 # "the losses stopped decreasing": progress ended, a plateau; a bad trend that
                 # stopped ("stopped increasing") says nothing of a result.

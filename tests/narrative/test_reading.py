@@ -591,3 +591,9 @@ def test_a_factual_conditional_is_read_as_a_report() -> None:
                       "inf right away.")
     assert "inf" in negatives(entry)
     assert not entry.next_steps
+
+
+def test_a_negated_gain_before_its_metric_is_a_failure() -> None:
+    # a text-classifier fitting log (role corpus, third tune batch)
+    assert reading.verdict_of("Further training did not lead to higher accuracy") == "did_not_work"
+    assert reading.verdict_of("lower lr gave higher accuracy") == "worked"
