@@ -10,6 +10,15 @@ heading or list label it sits under and the role a person gave it before looking
 * ``open_question``: something asked or not understood;
 * ``other``: anything else (status, narration, a bare observation, a caveat).
 
+Labelling conventions (one role per item, the most specific): a sentence that reports a change and its
+outcome is the verdict (``did_not_work`` / ``worked``); a bad state reported after something was tried
+("still not training", "val acc stuck around .84") is ``did_not_work``; a thing done with no outcome is a
+``hypothesis``, like a belief about a cause ("I think it is because ..."); a question that also describes a
+failure ("... the loss becomes nan, why could it be?") is an ``open_question``; a sentence that mixes a
+result and a plan is the result. Corpus batches: the first tune batch (s000-s164) and the held half
+(s165-s309) were labelled together; two more tune batches (s310-s352, s353-s375) were labelled and
+measured before any rule was written for them.
+
 Each item is read in its context (its heading line, then the item) by the same code ``coco log`` runs
 with the local engine (``structuring.structure_entry`` then ``grounding.ground_structure``). The
 engine's role of an item is the first field holding words of it, in the order conclusions (by
