@@ -17,7 +17,8 @@ outcome is the verdict (``did_not_work`` / ``worked``); a bad state reported aft
 failure ("... the loss becomes nan, why could it be?") is an ``open_question``; a sentence that mixes a
 result and a plan is the result. Corpus batches: the first tune batch (s000-s164) and the held half
 (s165-s309) were labelled together; two more tune batches (s310-s352, s353-s375) were labelled and
-measured before any rule was written for them.
+measured before any rule was written for them; a second held batch (s376-s398, six new sources) was
+labelled and added after the last rule, to measure the final reading once.
 
 Each item is read in its context (its heading line, then the item) by the same code ``coco log`` runs
 with the local engine (``structuring.structure_entry`` then ``grounding.ground_structure``). The
