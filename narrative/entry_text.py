@@ -18,7 +18,9 @@ FIRST_RESULT_NUMBER = re.compile(r"(?<![\w.])[-+~]?(?:\d*\.\d{2,}|\d{2}\.\d%?|\d
 # every character of a long run and a 40,000-character paste of spaces costs seconds (issue 11).
 _CLAUSE_SPLIT = re.compile(r"(?:,|(?<![\s,]))\s+(?:but|while|whereas|though|although)\s+|;\s+|(?<!\s)\s+--\s+")
 QUESTION = re.compile(
-    r"\?|^\s*(?:q|open q|open question|question|open)\b[^:]*:|\bnot sure\b|\bunsure\b|\bwonder|"
+    r"\?|^\s*(?:q|open q|open question|question|open)\b[^:]*:|\bnot sure\b|\bunsure\b|(?<!\bno )\bwonder|"
+    r"\b(?:i'?m|i\s+am|we'?re|still)\s+(?:\w+\s+)?(?:confused|puzzled)\b|"
+    r"\b(?:want|wanted|would like|need) to (?:know|understand) (?:how|why|what|whether|if|where)\b|"
     r"\bwould love a\b|\bpair of eyes\b|\bneed to ask\b|\bno idea\b|\bunclear\b|"
     # "either X or Y" weighs two options, unless a negation came first ("none beat it on either A or B")
     r"^(?:(?!\b(?:not|none|never|no|neither)\b|n't)[^\n])*\beither\b.+\bor\b|"

@@ -202,7 +202,7 @@ NEGATIVE_CUES: tuple[str, ...] = (
     "worse", "worst", "hurt", "hurts", "dead", "parking", "park it", "parked", "shelving", "shelve", "shelved",
     "dropping", "drop it", "dropped it", "abandon", "giving up", "give up", "gave up", "not pursuing",
     "not spending", "stop tuning", "no more", "is out", "ruled out", "rule out", "not shippable",
-    "unshippable", "oom", "out of memory", "blew up", "blown up", "exploded", "diverged", "diverge",
+    "unshippable", "oom", "ooms", "oomed", "out of memory", "blew up", "blown up", "exploded", "diverged", "diverge",
     "went nan", "nan loss", "loss nan", "crashed", "died", "killed", "failed", "timed out", "timeout",
     "flat", "nothing", "no change", "no difference", "behind", "under plain", "lower than", "dropped",
     "went down", "overfit", "leak", "fiction", "bogus", "can't trust", "cannot trust", "don't transfer",

@@ -33,12 +33,12 @@ Verdict = Literal["worked", "did_not_work", "inconclusive"]
 _NEGATOR = (
     r"(?:\bnot\b|n't\b|n’t\b|\bnever\b|\bnor\b|\bunable\s+to\b|\bfail(?:s|ed)?\s+to\b|"
     r"\bcannot\b|\bcant\b|\bdidnt\b|\bdoesnt\b|\bwasnt\b|\bisnt\b|\bhasnt\b|\bhavent\b|\bwont\b|"
-    r"\bhardly\b|\bbarely\b|\bneither\b|\bnone\s+of\b)"
+    r"\bhardly\b|\bbarely\b|\bneither\b|\bnone\s+of\b|\b(?:does|did|do|is|was|has|have)'t\b)"
 )
 _SCOPE_WORDS = 5             # how far a negator reaches: "not (lead to any) better"
 _POSITIVE_WORDS = (
     r"help\w*|work\w*|improv\w*|better|boost\w*|gain\w*|lift\w*|win\w*|beat\w*|benefit\w*|good|great|"
-    r"useful|effective|matter\w*|change\w*|move\w*|budge\w*|converg\w*|learn\w*|"
+    r"useful|effective|matter\w*|chang\w*|move\w*|budge\w*|converg\w*|learn\w*|promising|"
     r"perform\w*\s+(?:as\s+|so\s+|that\s+|very\s+)?well|as\s+(?:well|good)|"
     r"success\w*|outperform\w*|fix\w*|solv\w*|worth"
 )
@@ -57,10 +57,29 @@ _BAD_WORDS = re.compile(
     r"not\s+supported|(?:doesn'?t|does\s+not|didn'?t)\s+hold|"
     r"too\s+(?:high|low|large|small|big|slow|aggressive|weak|strong|noisy|short|long|few|many|much|little)\b|"
     r"(?:little|minimal|negligible|marginal|no\s+real|no)\s+(?:effect|impact|influence)|"
-    r"not (?:great|good|helpful|useful|effective)|didn'?t (?:do|change|move|budge) (?:much|anything)|"
+    r"not\s+(?:really\s+|very\s+|that\s+|so\s+|too\s+|particularly\s+|at\s+all\s+)?(?:great|good|helpful|useful|"
+    r"effective|well|promising|appropriate|ideal|encouraging|impressive|satisfactory|convincing)|"
+    r"didn'?t (?:do|change|move|budge) (?:much|anything)|"
+    # "L1Loss is not making much difference either"
+    r"(?:not|n't|never)\s+(?:\w+\s+){0,2}?mak(?:e|es|ing)\s+(?:much\s+|any\s+|a\s+|a\s+big\s+|a\s+real\s+|a\s+"
+    r"significant\s+)?difference|made\s+no\s+(?:\w+\s+)?difference|"
+    # "T2STIR model still not training", "Not training as of epoch 22": a model that does not train;
+    # "not training the backbone" is a setup, not an outcome.
+    r"(?:not|n't|never|no\s+longer|stopped|stops)\s+(?:really\s+|even\s+|properly\s+)?training\b"
+    r"(?!\s+(?:the|a|an|it|on|with|my|our|this|that|for|from|of|in)\b)|"
+    # "tried both static and dynamic loss scaling, with the same results": nothing changed
+    r"(?:with|got|get|gets|gives?|gave|had|has|have|hit|see|saw)\s+(?:exactly\s+|basically\s+)?the\s+same\s+(?:\w+\s+)?"
+    r"(?:results?|problem|issue|error|behaviou?r|outcome|crash|nans?)\b|degrad\w*|"
+    r"flat-?lin\w*|no\s+signs?\s+of\s+(?:\w+\s+){0,3}?(?:improv\w*|progress|learning|training|convergence|"
+    r"going\s+down|decreas\w*|life)|"
+    # "loss is nan", "the train loss met nan", "suddenly throw out nan": a run that broke numerically.
+    r"(?:is|are|was|were|becomes?|became|goes\s+to|went\s+to|go\s+to|turns?\s+(?:in)?to|gets?|got|met|"
+    r"throws?\s+out|throw\s+out|outputs?|returns?|gives?|getting|giving)\s+(?:a\s+)?`?(?:nan|inf)s?`?(?![\w-])|"
+    r"(?:nan|inf)\s+(?:loss|values?|gradients?)|"
     # "but the problem persists", "the gap remains": what was done left the trouble where it was.
-    r"(?:problem|issue|error|bug|gap|overfitting|instability|collapse|mismatch|artifacts?|artefacts?)s?\s+"
-    r"(?:still\s+)?(?:persists?|persisted|remains?|remained|is\s+still\s+there|still\s+(?:occurs?|happens?))|"
+    r"(?:problem|issue|error|bug|gap|overfitting|instability|collapse|mismatch|artifacts?|artefacts?|nan)s?\s+"
+    r"(?:will\s+)?(?:still\s+)?(?:persists?|persisted|remains?|remained|is\s+still\s+there|still\s+(?:occurs?|happens?|"
+    r"exists?|appears?|shows?\s+up))|"
     r"(?:not|n't|never|stopped|stops)\s+learn(?:ing|s|ed)?|"
     r"(?:stopped|stops|ceased|quit)\s+(?:improv\w*|getting\s+better|helping|working|converg\w*|progress\w*)|"
     r"no (?:significant|noticeable|real|meaningful|measurable) (?:\w+ )?(?:boost|gain|change|difference|"
@@ -104,6 +123,7 @@ _PREDICATIVE_BEFORE = re.compile(
 # --- modality ----------------------------------------------------------------------------------
 
 _COUNTERFACTUAL = re.compile(
+    r"(?<!\bas it )(?<!\bas they )(?<!\bas we )(?<!\bas i )(?<!\bas this )(?<!\bas that )"
     r"\b(?:should|could|would|might|must)\s*(?:have|'ve|’ve|of)\b|\bshould'?ve\b|\bcould'?ve\b|\bwould'?ve\b|"
     r"\bwish(?:ed)?\s+(?:i|we)\b|\bif\s+only\b|\bif\s+(?:i|we)\s+had\b|\bwith\s+more\s+time\b|\bhad\s+(?:i|we)\s+\w+|\bin\s+hindsight\b|\bin\s+retrospect\b",
     re.IGNORECASE,
@@ -117,7 +137,11 @@ _PLAN = re.compile(
     r"(?:might|may|could)\s+(?:try|test|run|add|use|look|switch|revisit|explore)|maybe\s+(?:try|test|add|use)|"
     r"worth\s+(?:trying|testing|a\s+try|exploring)|would\s+be\s+(?:nice|good|interesting|worth)|"
     r"(?:would|might|could)\s+make\s+sense\s+to|"
-    r"(?:^|\.\s+)(?:(?:also|then|first|finally|and)\s*,?\s+)?(?:try|add|use|rerun|re-run|implement|switch|tune|"
+    r"(?:^|\.\s+|\s[-–—]\s+)(?:(?:also|then|first|finally|and)\s*,?\s+)?(?:try|add|use|rerun|re-run|implement|switch|tune|"
+    # "Choose bigger patch size", "Review RandomResizedCrop", "Complete data collection app"
+    r"(?:choose|review|collect|complete|finish|learn|write|build|apply|clean|profile|plot|visuali[sz]e|debug|"
+    r"balance|normali[sz]e|figure\s+out|set\s+up|port|refactor|benchmark|re-?train|retrain)"
+    r"(?!\s+(?:of|among|between|is|was|are|were|has|had|with\s+the\s+\w+\s+(?:is|was))\b)|"
     r"sweep|check|look\s+into|fix|retest|re-test|revisit|"
     r"investigate|explore|compare|evaluate|ablate|measure|disable|enable|increase|decrease|reduce|lower|raise|"
     # "Test loss is ...", "Train accuracy went up", "Run time was 2h": the word names a split or a
@@ -162,7 +186,9 @@ _BELIEF = re.compile(
     re.IGNORECASE,
 )
 _QUESTION = re.compile(
-    r"\?\s*$|\?\s|\b(?:i\s+wonder|wondering|not\s+sure\s+(?:if|whether|why|how|what)|unclear\s+(?:if|whether|why)|"
+    r"\?\s*$|\?\s|\b(?:(?<!no )i\s+wonder|(?<!no )wondering|"
+    r"(?:want|wanted|would\s+like|need)\s+to\s+(?:know|understand)\s+"
+    r"(?:how|why|what|whether|if|where)|not\s+sure\s+(?:if|whether|why|how|what)|unclear\s+(?:if|whether|why)|"
     r"no\s+idea\s+(?:why|how|what|if|whether)|(?:don'?t|do\s+not|still\s+don'?t|can'?t|cannot)\s+"
     r"(?:understand|explain|figure\s+out|tell)\s+(?:why|how|what|whether|if)|puzzl\w+|mystery|"
     r"(?:no|any)\s+(?:idea|clue)s?\s+why)\b",
@@ -212,16 +238,40 @@ def modality(text: str) -> Modality:
     return "asserted"
 
 
+def conditional_plans(text: str) -> bool:
+    """Whether a conditional's main clause says what to do ("if it fails, I will try a penalized loss",
+    "if not, disable fp16") rather than what would follow ("if it overfits, the problem is the model")."""
+    lowered = text[:MAX_READ_CHARS].lower().strip()
+    parts = re.split(r",\s*(?:then\s+)?|\bthen\b", lowered, maxsplit=1)
+    main = parts[1] if len(parts) > 1 and _CONDITIONAL_LEAD.match(lowered) else lowered
+    if _CONDITIONAL_LEAD.match(lowered) and len(parts) < 2:
+        # "If it still does not start converging I must be missing something": no comma; the main
+        # clause starts at its subject.
+        subject = re.search(r"\s(?:i|we|you|let'?s|the\s+next\s+step)\s", lowered)
+        main = lowered[subject.start():] if subject else lowered
+    return _is_plan(main) or bool(re.search(r"\b(?:next\s+step|fall\s*back|revert|switch|drop|disable|go\s+back|"
+                                            r"try|stop|keep|time\s+to|revisit|move\s+on|look\s+(?:into|at)|add|use|"
+                                            r"run|rerun|test|train|tune|increase|decrease|lower|raise)"
+                                            r"(?:s|es|ing|ping|ning)?\b", main))
+
+
 def _past_conditional(lowered: str) -> bool:
     """"When I lowered the lr, the loss stopped diverging" reports what happened; "if it doesn't work,
     disable fp16" does not."""
-    head = re.split(r"[,;]", lowered, maxsplit=1)[0]
-    return bool(re.match(r"^\s*(?:when|once|whenever)\b", lowered)) and bool(
-        re.search(r"\b(?:\w+ed|was|were|did|had|ran|got|went|saw|made|took)\b", head))
+    parts = re.split(r"[,;]", lowered, maxsplit=1)
+    head = parts[0]
+    past = r"\b(?:\w+ed|was|were|did|had|ran|got|went|saw|made|took|met|became|came|fell|rose|grew|broke|blew|" \
+           r"threw|gave|left|kept|lost|found|hit|began|stopped|wasn'?t|weren'?t|didn'?t)\b"
+    if not re.match(r"^\s*(?:when|once|whenever)\b", lowered):
+        return False
+    # "When I set previous QA to 0 in conf, the train loss met nan": the main clause tells what happened.
+    return bool(re.search(past, head)) or (len(parts) > 1 and bool(re.search(past, parts[1]))
+                                           and not _PLAN.search(parts[1]))
 
 
 # "O2 will not work with current model": a forecast of what a thing will do, not the writer's plan.
-_FORECAST = re.compile(r"(?:will|'ll|’ll)\s+(?:not\s+|never\s+)?(?:work|help|matter|converge|scale|fit|improve|hurt|"
+_FORECAST = re.compile(r"(?:will|'ll|’ll)\s+still\s+\w+|"
+                       r"(?:will|'ll|’ll)\s+(?:not\s+|never\s+)?(?:work|help|matter|converge|scale|fit|improve|hurt|"
                        r"fail|diverge|be\s+(?:enough|needed|necessary|fine|better|worse))\b|won'?t\s+(?:work|help|matter|"
                        r"converge|scale|fit|improve)\b")
 
@@ -250,6 +300,8 @@ def polarity(text: str) -> Polarity:
 
 
 _LEARNING_RATE = re.compile(r"\blearning[ _-]rates?\b")
+_WITHOUT_TROUBLE = re.compile(r"\bwithout\s+(?:any\s+)?(?:crash\w*|diverg\w*|nans?|ooms?|explod\w*|errors?)\b")
+_MIXED_PRECISION = re.compile(r"\bmixed[ _-]precision\b")
 _BECAUSE_CLAUSE = re.compile(r",\s+(?:as|because|since)\s+")
 
 
@@ -258,8 +310,19 @@ def verdict_of(clause: str) -> Verdict | None:
     lowered = " ".join(clause[:MAX_READ_CHARS].lower().split())
     # "... in an attempt to land on more intelligible speech": a purpose is no outcome.
     lowered = _PURPOSE.split(lowered, maxsplit=1)[0]
+    lowered = _purpose_cut(lowered)
+    # "I worked on improving the model", "focused on improving": an activity named, no outcome.
+    lowered = _ACTIVITY.sub(" did ", lowered)
+    # "work up to harder ones", "the crashing experiment": a way of working, a name
+    lowered = _NO_VERDICT_PHRASE.sub(" ", lowered)
+    # "320 epochs with better lr scheduler strategy": "better" names the setting, it judges nothing.
+    lowered = _ATTRIBUTIVE_BETTER.sub(r"\1 ", lowered)
+    # "resulted in noticeably less overfitting": less of a trouble is a gain.
+    lowered = _LESS_TROUBLE.sub(" fixed it ", lowered)
     # "learning rate" names a setting: its "learning" is no verdict ("no experiments about learning rates").
     lowered = _LEARNING_RATE.sub("lr", lowered)
+    # "mixed precision" names a way to train: its "mixed" is no verdict.
+    lowered = _MIXED_PRECISION.sub("amp", lowered)
     because = _BECAUSE_CLAUSE.search(lowered)
     if because:
         # "The best effect was due to epsilon-greedy, as previous version hasn't learned at all": the
@@ -285,7 +348,8 @@ def verdict_of(clause: str) -> Verdict | None:
         return "did_not_work"
     # "no longer diverges", "not overfitting": the failure is what did not happen, so it is no
     # verdict of failure; what else the clause says decides.
-    masked = _NEGATED_NEGATIVE.sub(" ", _REMEDY.sub(" fixed it ", masked))
+    # "exceeded 1 million iterations without crashing": the trouble that did not come is the gain.
+    masked = _NEGATED_NEGATIVE.sub(" ", _REMEDY.sub(" fixed it ", _WITHOUT_TROUBLE.sub(" fixed it ", masked)))
     masked = _NOISE_AS_NAME.sub("sound", masked)
     if _has_cue(masked, "negative"):
         return "did_not_work"
@@ -298,6 +362,13 @@ def verdict_of(clause: str) -> Verdict | None:
 
 # Inflections the lexicon's whole-word cues miss ("improved", "improving", "outperformed").
 _GOOD_WORDS = re.compile(r"\b(?:improv(?:ed|es|ing|ement|ements)|outperform\w*|succeed\w*|successful\w*|"
+                         # "It's seeming to work", "seems it is training now, finally", "went reasonably well"
+                         r"(?:seems?|seeming|seemed|appears?|appeared)\s+to\s+(?:be\s+)?(?:work|help|train|learn|"
+                         r"converg)\w*|(?:is|are|it'?s|started|starts)\s+(?:now\s+|finally\s+)?(?:training|learning|"
+                         r"converging)\s+(?:now|finally|again|well|fine|properly)|went\s+(?:\w+\s+)?well|"
+                         # "Without apex the network trains fine", "the training is normal"
+                         r"(?:trains?|runs?|works?|converges?|learns?|training\s+is|training\s+was|goes|went)\s+"
+                         r"(?:just\s+|perfectly\s+|totally\s+)?(?:fine|ok|okay|normal(?:ly)?|smoothly)\b|"
                          r"converged|converges|perfectly|did\s+the\s+trick|does\s+the\s+trick|fixe[sd]\s+it|"
                          r"solved\s+it|made\s+the\s+difference)\b")
 # "noise" judges a result only as the noise floor ("within the noise", "it's noise"), not as a name
@@ -322,7 +393,7 @@ _METRIC_PHRASE = r"(?P<metric>[a-z][\w@/.\-]{0,80}(?:\s+[a-z][\w@/.\-]{0,80}){0,
 _MOVE_AFTER = re.compile(
     rf"{_METRIC_PHRASE}\s+(?:has\s+|have\s+|had\s+|is\s+|was\s+|got\s+|also\s+|slightly\s+|significantly\s+|"
     rf"a\s+bit\s+|much\s+|still\s+){{0,2}}(?:(?P<neg>(?:did|does|do|has|have|would|will|could)\s*(?:n't|n’t|not)\s+|"
-    rf"never\s+|not\s+|didnt\s+|doesnt\s+)(?:really\s+|even\s+|much\s+)?|"
+    rf"never\s+|not\s+|didnt\s+|doesnt\s+|(?:does|did|do)'t\s+)(?:really\s+|even\s+|much\s+)?|"
     rf"(?P<stall>stopped\s+|stops\s+|ceased\s+|no\s+longer\s+|quit\s+))?(?P<dir>{_DOWN}|{_UP})\b(?!\s+than)")
 _MOVE_BEFORE = re.compile(rf"\b(?P<dir>lower|higher|reduced|increased|decreased)\s+{_METRIC_PHRASE}\b")
 _MOVE_NUMBERS = re.compile(
@@ -331,6 +402,10 @@ _MOVE_NUMBERS = re.compile(
     r"(?:->|→|=>|to)\s*(?P<b>[-+]?\d*\.?\d+)")
 
 
+# A negation just before "higher accuracy" / "lower loss" ("further training did not lead to higher accuracy").
+_NEGATED_BEFORE = re.compile(r"(?:\bnot|n't|\bnever|\bno)(?:\s+(?:lead|led|leads|result|resulted|results|give|gave|"
+                             r"gives|bring|brought|yield|yielded|show|showed|in|to|any|a|an|much|really)){0,3}\s+$")
+_SPLIT_WORD = re.compile(r"\b(?:train(?:ing)?|val|valid|validation|test|dev|eval|held-?out)\b")
 _SETTING_MOVE = re.compile(
     rf"\b(?:lr|learning\s+rate|batch(?:\s+size)?|dropout|weight\s+decay|wd|epochs?|warmup|temperature|"
     rf"momentum|patience|depth|width|seq(?:uence)?\s+len(?:gth)?|context(?:\s+length)?)\s+(?:was\s+|is\s+|got\s+)?"
@@ -404,6 +479,7 @@ def _metric_moves(masked: str) -> tuple[Verdict | None, str]:
     clause without them."""
     verdicts: set[Verdict] = set()
     spans: list[tuple[int, int]] = []
+    bad_held_out = good_train = False
     for pattern in (_MOVE_AFTER, _MOVE_BEFORE):
         for match in pattern.finditer(masked):
             metric = _metric_of(match.group("metric"))
@@ -411,8 +487,9 @@ def _metric_moves(masked: str) -> tuple[Verdict | None, str]:
                 continue
             went_up = bool(re.fullmatch(_UP, match.group("dir")))
             good = went_up == (lexicon.metric_direction(metric) == "max")
-            if match.groupdict().get("neg"):
-                good = not good     # "the error did not reduce"
+            if match.groupdict().get("neg") or (pattern is _MOVE_BEFORE and _NEGATED_BEFORE.search(
+                    masked, max(0, match.start() - 40), match.start())):
+                good = not good     # "the error did not reduce", "did not lead to higher accuracy"
             elif match.groupdict().get("stall"):
                 # "the losses stopped decreasing": progress ended, a plateau; a bad trend that
                 # stopped ("stopped increasing") says nothing of a result.
@@ -421,6 +498,11 @@ def _metric_moves(masked: str) -> tuple[Verdict | None, str]:
                 good = False
             verdicts.add("worked" if good else "did_not_work")
             spans.append(match.span())
+            split = _SPLIT_WORD.search(match.group("metric"))
+            if split and not good and not split.group(0).startswith("train"):
+                bad_held_out = True
+            elif split and good and split.group(0).startswith("train"):
+                good_train = True
     for match in _MOVE_NUMBERS.finditer(masked):
         metric = _metric_of(match.group("metric"))
         if metric is None:
@@ -431,6 +513,9 @@ def _metric_moves(masked: str) -> tuple[Verdict | None, str]:
         good = (b > a) == (lexicon.metric_direction(metric) == "max")
         verdicts.add("worked" if good else "did_not_work")
         spans.append(match.span())
+    if len(verdicts) > 1 and bad_held_out and good_train:
+        # "the training loss down hugely and the validation loss rises": it overfits, no gain.
+        verdicts = {"did_not_work"}
     rest = masked
     for start, end in sorted(spans, reverse=True):
         rest = rest[:start] + " " + rest[end:]
@@ -440,6 +525,46 @@ def _metric_moves(masked: str) -> tuple[Verdict | None, str]:
 _PURPOSE = re.compile(r"\b(?:in\s+an\s+attempt\s+to|in\s+order\s+to|so\s+as\s+to|aiming\s+to|hoping\s+to|"
                       r"to\s+see\s+(?:if|whether|how)|"
                       r"to\s+help\s+(?:me|us)|with\s+the\s+goal\s+of|the\s+goal\s+(?:is|was))\b")
+# An infinitive of purpose after what was done ("switched to Adam to gain a more consistent accuracy",
+# "added class weights to try to fix the overfitting issue"): the aim, not the outcome. After "managed",
+# "helped", "failed" and the like the infinitive is the outcome itself, and is kept.
+# (?<![\w']): a word is entered at its start only, so a search is linear on a pasted run of letters (issue 11).
+_PURPOSE_TO = re.compile(r"(?:\bso\s+that\b|\bin\s+an\s+effort\s+to\b|(?<![\w'])(?P<before>[\w']{1,40})\s+to\s+"
+                         r"(?:further\s+|also\s+)?(?:try\s+to\s+|help\s+)?"
+                         r"(?:fix|prevent|avoid|reduce|tackle|address|combat|mitigate|counter\w*|solve|gain|achieve|"
+                         r"obtain|ensure|encourage|force|get\s+rid\s+of|stabili[sz]e|speed\s+up)\b)")
+_OUTCOME_BEFORE_TO = frozenset({
+    "able", "unable", "managed", "manages", "manage", "failed", "fails", "fail", "helped", "helps", "help",
+    "seems", "seemed", "seem", "appears", "appeared", "appear", "enough", "want", "wanted", "need", "needed",
+    "going", "trying", "tried", "try", "hope", "hoping", "plan", "planning", "started", "began", "starts",
+    "is", "was", "were", "are", "be", "been", "how", "what", "where", "order", "attempt", "way",
+})
+
+
+def _purpose_cut(lowered: str) -> str:
+    """``lowered`` without its purpose clause (up to the next clause boundary: what follows it, "...so
+    that store totals add up: sku-level wape gets slightly worse", is kept)."""
+    for match in _PURPOSE_TO.finditer(lowered):
+        before = match.group("before")
+        if before is None or before not in _OUTCOME_BEFORE_TO:
+            end = _PURPOSE_END.search(lowered, match.end())
+            return lowered[: match.start()] + (before or "") + (lowered[end.start():] if end else "")
+    return lowered
+
+
+_PURPOSE_END = re.compile(r"[,;:.!?]|\s(?:but|and\s+then|however|though)\s")
+
+
+_ACTIVITY = re.compile(r"\b(?:work(?:ed|ing|s)?|focus(?:ed|ing)?|concentrat\w+|spent\s+\w+(?:\s+\w+)?)\s+on\s+"
+                       r"(?:\w+ing\b)?|\b(?:on|towards?|at)\s+improving\b")
+_NO_VERDICT_PHRASE = re.compile(r"\bwork(?:ing)?\s+(?:up\s+to|on|through|around)\b|"
+                                r"\bthe\s+(?:crash|diverg|fail|explod)\w*\s+(?:experiment|run|model|job|setup|config|case|one)\b")
+_ATTRIBUTIVE_BETTER = re.compile(r"\b(with|using|use|uses|used|try|trying|tried)\s+(?:much\s+|slightly\s+|far\s+)?"
+                                 r"better\b(?=\s+[a-z])(?!\s+(?:than|results?|score|performance|accuracy)\b)")
+_LESS_TROUBLE = re.compile(
+    r"\b(?:less|reduced|lower|fewer|decreased|reduces|reducing|much\s+less|noticeably\s+less)\s+(?:\w+\s+)?"
+    r"(?:overfitting|overfit|variance|noise|noisy|artifacts?|artefacts?|errors?|instability|jitter|blur\w*|"
+    r"oscillat\w*|forgetting|hallucinat\w*)\b")
 _UNCLEAR = re.compile(r"\b(?:less|not\s+(?:so\s+|very\s+|entirely\s+)?)clear\b|\bperformed\s+(?:about\s+)?similarly\b|"
                       r"\bno\s+clear\s+(?:winner|difference|signal|trend)\b")
 _NOT_BAD = re.compile(r"\bnot\s+(?:too\s+|that\s+|so\s+|half\s+)?bad\b")

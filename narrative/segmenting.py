@@ -38,7 +38,11 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
                         r"todos?|to-?dos?|follow[- ]?ups?|action\s+items?|future(?:\s+work|\s+ideas)?|ideas(?:\s+.*)?|"
                         r"things\s+to\s+try|to\s+try|backlog|tomorrow|remaining|what'?s\s+next|upcoming|"
                         r"next\s+things?\s+to\s+try|(?:as\s+)?(?:an|another|one)\s+(?:more\s+)?idea|ideas?\s+for\s+later|"
-                        r"still\s+to\s+(?:do|try))$")),
+                        r"still\s+to\s+(?:do|try)|"
+                        # "My plan for tomorrow", "Tomorrow's plan", "Plans for next week"
+                        r"(?:my|our|the|tomorrow'?s|today'?s|this\s+week'?s|next\s+week'?s)\s+plans?(?:\s+for\s+.+)?|"
+                        r"plans?\s+for\s+(?:tomorrow|next\s+week|the\s+next\s+\w+|later|the\s+future)|"
+                        r"what\s+(?:do|will|should)\s+(?:i|we|you)\s+do\s+next)$")),
     ("negative", re.compile(r"^(?:avoid(?:\s+for\s+now)?|don'?t\s+(?:do|use|try)|ruled\s+out|abandoned|dropped|"
                             r"what\s+(?:didn'?t|did\s+not|doesn'?t)\s+work|(?:things\s+that\s+)?didn'?t\s+work|"
                             r"dead\s+ends?|negative\s+results?|failures?|failed(?:\s+(?:attempts?|experiments?|ideas?))?|"
@@ -85,7 +89,20 @@ def heading_section(label: str) -> Section | None:
     for section, pattern in _LABEL_WORDS:
         if pattern.match(text):
             return section
+    if _VERDICT_LABEL.match(text):
+        # "These are the points that lead to a better network learning", "Things that hurt": the
+        # label's own verdict is that of every item under it.
+        verdict = reading.verdict_of(text)
+        if verdict == "worked":
+            return "positive"
+        if verdict == "did_not_work":
+            return "negative"
     return None
+
+
+_VERDICT_LABEL = re.compile(r"^(?:these\s+are\s+|here\s+are\s+)?(?:the\s+|some\s+)?(?:main\s+|key\s+)?"
+                            r"(?:points|things|tricks|changes|ideas|settings|features|tweaks|factors|what)\s+"
+                            r"(?:that|which)\b")
 
 
 # "What I should have done, but didn't", "Would have liked to", "If I had more time": things not done.
@@ -106,7 +123,8 @@ def _label(line: str) -> tuple[Section, str, bool] | None:
     ends_as_label = bare.endswith((":", ";"))
     if len(bare) <= HEADING_CHARS and (marked or ends_as_label or heading_section(whole) is not None):
         section = heading_section(whole)
-        if section is not None and (marked or ends_as_label or len(whole.split()) <= 3):
+        # "3) My plan for tomorrow." is a label too: a short line that is nothing but one.
+        if section is not None and (marked or ends_as_label or len(whole.rstrip(".").split()) <= 5):
             return section, "", True
     match = _INLINE_LABEL.match(line)
     if not match:

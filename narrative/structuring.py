@@ -67,7 +67,8 @@ _NEXT_INLINE = re.compile(
 # Where a clause starts, for a plan stated mid-sentence ("... OOM'd 💥 gonna do hashing tmrw").
 _CLAUSE_START = re.compile(r"(?:[,;]|\s--?\s|[^\x00-\u24ff]|\.\s|\bso\b|\band\b)\s*")
 _NEXT_ANYWHERE = re.compile(
-    r"\b(?:want to|wanna|going to|gonna|i'll|we'll|i will|we will|will (?:check|try|run|look|rerun|add)|"
+    r"\b(?:want to(?!\s+(?:know|understand|see\s+(?:why|how|what)))|"
+    r"wanna|going to|gonna|i'll|we'll|i will|we will|will (?:check|try|run|look|rerun|add)|"
     r"(?:i|we)(?:'d| would) like to|(?:i|we) should (?:try|run|add|make|look|check|rerun|tune)|"
     r"(?:i|we) plan to|(?:i|we) intend to|let me|proposal is to|suggest (?:we|to)|"
     r"let's|need to|needs to|should try|could try|worth trying|plan (?:is|to)|planning to|"
@@ -93,11 +94,17 @@ _CAUSAL_HEDGE = re.compile(
     r"\b(?:is|are|was|were)\s+(?:probably|likely|possibly)\s+(?:related|due|caused|linked)\s+(?:to|by)\b",
     re.IGNORECASE)
 _BELIEF = re.compile(
-    r"\b(?:i think|we think|my guess|i guess|i suspect|probably|hypothes\w*|in case|the idea|"
+    r"\b(?:i think|we think|my guess|i guess|i suspect|probably|hypothes\w*|in case|the idea|maybe|perhaps|"
+    r"it seems|seems like|i assume|we assume|i believe|we believe|"
     r"expect\w*|should (?:help|work|let)|because|what matters|the way|so that)\b",
     re.IGNORECASE,
 )
+_HEDGE_LEAD = re.compile(r"^\W*(?:(?:or|and|but|so)\s+)?(?:maybe|perhaps|possibly|probably|it\s+seems(?:\s+like)?|"
+                         r"seems\s+like|"
+                         r"it\s+looks\s+like|i\s+(?:think|guess|suspect|assume|believe)|my\s+guess\s+is)\s*,?\s*(?:that\s+)?",
+                         re.IGNORECASE)
 _TRIED = re.compile(r"\b(?:tried|trying|tested|testing|added|adding|spent|ran|running|switched|switching|changed|"
+                    r"(?<=i )trained|(?<=we )trained|experimented|tweak(?:ed|ing)|expand(?:ed|ing)|"
                     r"changing|swapping|replacing|pushed|replicated|increased|decreased|lowered|raised|reduced|"
                     r"introduced|doubled|halved|bumped|"
                     r"implemented|introduced|replaced|swapped|removed|enabled|disabled|adjusted|reproduced|"
@@ -162,7 +169,9 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         previous_next = False
         mode = "planned" if index in listed_plans else readings_mod.modality(text)
         outcome = _OUTCOME_NOTE.search(text) if segment.section == "next" else None
-        outcome_verdict = readings_mod.verdict_of(outcome.group("outcome")) if outcome else None
+        outcome_verdict = (readings_mod.verdict_of(outcome.group("outcome"))
+                           if outcome and readings_mod.modality(outcome.group("outcome")) not in _UNREALISED
+                           and not _PLAN_ITEM.match(outcome.group("outcome")) else None)
         if outcome and outcome_verdict is not None:
             # A plan ticked off with its outcome ("bias var (v2) -- not helped much") was carried out.
             tried = text[: outcome.start()].strip()
@@ -171,7 +180,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
                                                                MAX_ITEM_CHARS),
                                                     verdict=outcome_verdict, run_ids=reading.run_ids))
             continue
-        asked = text.rstrip().endswith("?") and "?" not in text.rstrip()[:-1] and len(text) > 4
+        asked = text.rstrip().endswith("?") and len(text) > 4 and (
+            "?" not in text.rstrip()[:-1] or bool(_WH_START.match(text)))
         if segment.section == "next" and asked and not _PLAN_ITEM.match(text):
             # "To try/TODO:" over "Correct (base) depth?", "Is staggering actually improving
             # efficiency?": an item asked, not an action, is a question still open.
@@ -211,15 +221,24 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             # "- Idea: ..." and "- Config: ..." say what the experiment tries.
             add_item(structure.hypotheses, clip(text, MAX_SUBJECT_CHARS))
             continue
+        factual = False
         if mode in _UNREALISED and mode != "planned" and not QUESTION.search(text):
             # "should have used a bigger batch", "if it doesn't work, disable fp16": never done; a
             # report before it ("Tried focal loss; would try sampling if ...") still is.
             done_part, later = readings_mod.split_unrealised(text)
-            add_item(structure.next_steps, clip(later, MAX_ITEM_CHARS))
+            planned_later = mode != "conditional" or readings_mod.conditional_plans(later)
+            if planned_later:
+                # "If it overfits, then the problem is with the model" reasons; it plans nothing.
+                add_item(structure.next_steps, clip(later, MAX_ITEM_CHARS))
+            factual = not done_part and not planned_later and mode == "conditional"
+            if factual:
+                # "If I set fp16=True then amp is triggered, but the loss becomes inf": what happens when,
+                # told as a fact; its clauses are read as a report.
+                done_part = text
             if not done_part:
-                previous_next = True
+                previous_next = planned_later
                 continue
-            text, mode = done_part, readings_mod.modality(done_part)
+            text, mode = done_part, ("asserted" if factual else readings_mod.modality(done_part))
         done = _DONE_MARK.search(text)
         if done and done.start() > 0 and mode == "planned":
             # "try to swap the rounds -- result: zero": an instruction with its outcome was carried out.
@@ -236,7 +255,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         if mode == "planned" and not next_part and not has_number(text):
             # "thinking about trying class weights": a plan, whatever verbs it uses.
             result_part, next_part = "", text
-        if result_part and readings_mod.is_unrealised(result_part) and not has_number(result_part):
+        if (result_part and not factual and readings_mod.is_unrealised(result_part)
+                and not has_number(result_part)):
             result_part = ""
         if next_part and not result_part:
             last_plan = clip(next_part, MAX_ITEM_CHARS)
@@ -342,6 +362,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
     return structure
 
 
+_WH_START = re.compile(r"^\W*(?:how|why|what|which|when|where|who|whether|is|are|does|do|did|should|can|could)\b",
+                       re.IGNORECASE)
 _OUTCOME_NOTE = re.compile(r"\s(?:--|—|->|→|=>)\s*(?P<outcome>\S.*)$")
 # "\s*(?:X\s*)?" entered at a run's start: the same leftmost match as "\s*X?\s*", linear (issue 11)
 _DONE_MARK = re.compile(r"(?<!\s)\s*(?:(?:--|—|;|,)\s*)?\b(?:result|results|outcome)\b\s*(?:[:=]|was\b|were\b|is\b)",
@@ -412,8 +434,14 @@ def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str, 
                     and not readings_mod.is_unrealised(text)):
         first_clause = (split_clauses(result_part) or [result_part])[0]
         candidate = clip(balanced(REPORT_FRAME.sub("", first_clause, count=1) or first_clause), MAX_SUBJECT_CHARS)
+        claim = _HEDGE_LEAD.sub("", first_clause, count=1)
         if worth_a_hypothesis(candidate, refs):
             add_item(structure.hypotheses, candidate)
+        elif (belief and claim != first_clause and len(claim.split()) >= 4
+              and not FRAGMENT_START.match(claim) and readings_mod.verdict_of(claim) is None):
+            # "Maybe the final FC is not getting trained", "It seems the mild cases are overrepresented":
+            # the claim after the hedge is the hypothesis, whole.
+            add_item(structure.hypotheses, clip(claim, MAX_SUBJECT_CHARS))
     if _CAUSAL_HEDGE.search(result_part) and not QUESTION.search(result_part):
         add_item(structure.hypotheses, clip(result_part, MAX_SUBJECT_CHARS))
     stated = _BELIEF.search(text)
@@ -541,7 +569,8 @@ _BETTER_WITHOUT_YARDSTICK = re.compile(
     re.IGNORECASE)
 # A heading that names a change ("added feature count of zeros", "dropped the id-based features", "lr=3e-4").
 _NAMES_A_CHANGE = re.compile(
-    r"\b(?:add|added|adding|drop|dropped|dropping|remov\w*|switch\w*|swap\w*|replac\w*|us(?:e|ed|ing)|tr(?:y|ied)|"
+    r"\b(?:add|added|adding|drop|dropped|dropping|remov\w*|switch\w*|swap\w*|replac\w*|us(?:e|ed|ing)|tr(?:y|ied|ying)|"
+    r"test(?:ing|ed)?|"
     r"increas\w*|decreas\w*|lower\w*|rais\w*|tun\w*|chang\w*|with|without|no)\b|\w=\S", re.IGNORECASE)
 # "Hypothesis not supported": a verdict on the hypothesis, not one.
 _HYPOTHESIS_VERDICT = re.compile(

@@ -49,10 +49,11 @@ _ACTION_FIRST = re.compile(r"^(?:(?:i|we)\s+)?(?:(?:tried|trying)(?:\s+to)?|test
 
 REPORT_FRAME = re.compile(
     r"^(?:(?:so|then|and|also|next|finally|afterwards|after\s+that|first(?:ly)?|second(?:ly)?|third(?:ly)?|"
-    r"additionally|in\s+addition),?\s+)?(?:i|we)\s+(?:have\s+|had\s+)?"
+    r"additionally|in\s+addition|this\s+time|today|yesterday|now),?\s+)?(?:i|we)\s+(?:have\s+|had\s+)?"
+    r"(?:(?:immediately|then|also|first|quickly|just)\s+)?"
     r"(?:(?:made|did)\s+(?:some\s+|a\s+few\s+|an?\s+)?(?:adjustments?|changes?|tweaks?|modifications?)\s+"
     r"(?:by\s+|:\s*)?)?(?=(?:switch|chang|swapp|replac|tri|test|add|remov|enabl|disabl|lower|rais|reduc|increas|"
-    r"decreas|introduc|doubl|halv|bump)\w*\s)", re.IGNORECASE)
+    r"decreas|introduc|doubl|halv|bump|train|retrain|experiment|tweak|expand|set)\w*\s)", re.IGNORECASE)
 
 
 def verdict_subject(clause: str) -> str:

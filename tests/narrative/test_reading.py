@@ -481,3 +481,119 @@ def test_markdown_escapes_of_a_copied_page_are_not_quoted_back() -> None:
     got = structure_entry(make_request(text, []))
     quoted = " ".join([*got.observations, *got.next_steps, *(c.text for c in got.conclusions)])
     assert "fp_16" in quoted and "*more*" in quoted and "\\" not in quoted
+
+
+# --- classes learned from the role corpus (tests/narrative/data/real_roles.jsonl, tune half) ----------
+
+def test_a_model_that_does_not_train_or_move_is_a_failure() -> None:
+    # IDoCodingStuffs/python-doodles freeform-log.md; lukoshkin/SR_research; ZhiyinL daily log
+    for sentence in ("T2STIR model still not training.",
+                     "Not training as of epoch 22.",
+                     "But the val loss and acc still not changing per epoch...",
+                     "L1Loss is not making much difference either.",
+                     "Still no signs of loss going down.",
+                     "However, the results are not promising.",
+                     "And the answer is, not well at all.",
+                     "appeared to flatline after 50 epoch"):
+        assert reading.verdict_of(sentence) == "did_not_work", sentence
+    # a setup, not an outcome
+    assert reading.verdict_of("Not training the backbone this time, only the head.") is None
+
+
+def test_nan_outcomes_are_failures() -> None:
+    # facebookresearch/maskrcnn-benchmark#487, microsoft/SDNet#8
+    for sentence in ("the features output from backbone is nan, and loss is nan then.",
+                     "the train loss met nan.",
+                     "I have tried decrease the learning rate, add gradient clipping, but it seems the nan will "
+                     "still exists."):
+        assert reading.verdict_of(sentence) == "did_not_work", sentence
+
+
+def test_hedged_success_and_less_trouble_are_gains() -> None:
+    # python-doodles; JoeCameron1/IndividualProject Week16; valemore/leaf-disease TODO.md
+    for sentence in ("It's seeming to work.",
+                     "Well. Seems it is training now, finally.",
+                     "This change already resulted in noticeably less overfitting.",
+                     "The run with GetPatches that went reasonably well"):
+        assert reading.verdict_of(sentence) == "worked", sentence
+
+
+def test_purpose_and_activity_are_no_outcome() -> None:
+    # JoeCameron1/IndividualProject Week15/16; ZhiyinL daily log; a purpose clause ends at its boundary
+    for sentence in ("I switched from the RMS prop optimiser function to the Adam optimiser function to gain a more "
+                     "consistent validation accuracy.",
+                     "I then decided to further tackle the issue of overfitting I spotted in my classifier.",
+                     "Today I worked on improving the performance of my regression model.",
+                     "I also added class weights to try to fix the overfitting issue."):
+        assert reading.verdict_of(sentence) is None, sentence
+    assert reading.verdict_of("Tried MinT reconciliation so that totals add up: SKU-level WAPE gets slightly "
+                              "worse") == "did_not_work"
+    assert reading.verdict_of("Dropout helped to reduce the error a lot") == "worked"
+
+
+def test_train_better_and_validation_worse_is_overfitting() -> None:
+    # ZhiyinL daily log, January 7th
+    sentence = "in all three cases, the training loss goes down hugely and the validation loss rises slightly"
+    assert reading.verdict_of(sentence) == "did_not_work"
+
+
+def test_conditionals_plan_only_when_their_main_clause_does() -> None:
+    # python-doodles freeform-log.md
+    assert not reading.conditional_plans("If it overfits, then the problem is with the model.")
+    assert not reading.conditional_plans("If it still does not start converging I must be missing something "
+                                         "fundamental.")
+    assert reading.conditional_plans("If that fails, I will try some penalized loss.")
+    assert reading.conditional_plans("If it gets a bad score still, the next step will be setting up a benchmark.")
+    # microsoft/SDNet#8: a past "when" reports what happened
+    assert reading.modality("When I set previous QA to 0 in conf, the train loss met nan.") != "conditional"
+
+
+def test_labels_set_the_role_of_their_items() -> None:
+    # ZhiyinL daily log ("3) My plan for tomorrow."); lukoshkin/SR_research (a verdict label)
+    entry = structure("3) My plan for tomorrow.\na) Dimensionality reduction first and then run the codes\n"
+                      "b) Try a simpler model such as gradient booster.")
+    assert "dimensionality reduction" in " ".join(entry.next_steps).lower()
+    assert "gradient booster" in " ".join(entry.next_steps).lower()
+    entry = structure("***These are the points that lead to a better network learning:***\n"
+                      "1. Balance among loss terms\n1. Expanded sampling domain")
+    assert "balance among loss terms" in positives(entry)
+    assert "expanded sampling domain" in positives(entry)
+
+
+def test_hedged_claims_are_hypotheses_and_questions_are_not_plans() -> None:
+    # python-doodles freeform-log.md; ZhiyinL daily log
+    entry = structure("Maybe the final FC is not getting trained that's what's up.")
+    assert "final fc is not getting trained" in " ".join(entry.hypotheses).lower()
+    entry = structure("I want to know how to solve this overfitting issue, so I went to ask Lauren.")
+    assert entry.open_questions and not entry.next_steps
+    assert not structure("No wonder it fails to train, duh.").open_questions
+
+
+def test_runs_fine_and_same_results() -> None:
+    # NVIDIA/apex#175, ml-struct-bio/cryodrgn#45, OpenNMT/OpenNMT-tf#798, huggingface/accelerate#101
+    for sentence in ("Without apex the network trains fine.",
+                     "Actually it runs fine with --do-pose-sgd.",
+                     "But if I use the pytorch way (autocast in the code myself), the training is normal.",
+                     "The experiment without mixed-precision has now exceeded 1 million iterations without crashing."):
+        assert reading.verdict_of(sentence) == "worked", sentence
+    for sentence in ("I have tried both static and dynamic loss scaling, with the same results.",
+                     "While everything goes normally except the loss does't decrease during training.",
+                     "I tried to evaluate with different metrics during training, but always got OOMs.",
+                     "We do not suggest AMP training, which leads a significant performance degradation."):
+        assert reading.verdict_of(sentence) == "did_not_work", sentence
+    # awestover/FDT: a way of working is no verdict
+    assert reading.verdict_of("start with easy mazes, work up to harder ones.") is None
+
+
+def test_a_factual_conditional_is_read_as_a_report() -> None:
+    # huggingface/accelerate#101
+    entry = structure("If I set in the code `Accelerator(fp16=True)` then amp is triggered, but the loss becomes "
+                      "inf right away.")
+    assert "inf" in negatives(entry)
+    assert not entry.next_steps
+
+
+def test_a_negated_gain_before_its_metric_is_a_failure() -> None:
+    # a text-classifier fitting log (role corpus, third tune batch)
+    assert reading.verdict_of("Further training did not lead to higher accuracy") == "did_not_work"
+    assert reading.verdict_of("lower lr gave higher accuracy") == "worked"
