@@ -8,6 +8,7 @@ done (a plain autoencoder for a VAE), is "not tried", with the closest thing the
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from narrative import vocab
 from narrative.approaches import UMBRELLA, derive
@@ -42,6 +43,48 @@ def variant_of(specific: set[str], cover: frozenset[str] | set[str]) -> str | No
 # umbrella concepts that still make siblings variants of each other (every GBM is a tree model, but an
 # XGBoost plan is not answered by LightGBM runs -- "gbm" is the parent that says so)
 _VARIANT_PARENTS = frozenset({"gbm", "imbalance", "augmentation", "optimizer"})
+
+
+# What a note says is not there (yet): "it does not have HurtLex incorporated in it yet", "still no dropout",
+# "no augmentation in the pipeline yet", "the GAN loss isn't in yet". The words in the named group are what is
+# absent; such a sentence may be past tense and linked to runs, but it shows the opposite of the thing done.
+_ABSENT = (
+    re.compile(r"\b(?:does|do|did|has|have)(?:n'?t| not) (?:yet )?(?:have|had|include|contain|got)\b"
+               r"(?P<x>[^.;:!?]{1,80})"),
+    re.compile(r"\b(?:still|yet) no(?:t any)?\b(?P<x>[^.;:!?,]{1,60})"),
+    re.compile(r"\bno\b(?P<x>[^.;:!?,]{1,50}?)\b(?:yet|so far)\b"),
+    re.compile(r"\b(?:lacks?|lacking)\b(?P<x>[^.;:!?,]{1,60})"),
+    re.compile(r"(?P<x>[^.;:!?,]{1,50}?)\b(?:is|are|was|were)(?:n'?t| not)(?: (?:yet|really|fully))? "
+               r"(?:in|there|included|incorporated|implemented|added|integrated|wired in|hooked up|supported)\b"
+               r"[^.;:!?]{0,30}\byet\b"),
+    re.compile(r"(?P<x>[^.;:!?,]{1,50}?)\bnot (?:yet )?(?:been )?(?:added|included|incorporated|implemented|"
+               r"integrated|wired in|hooked up)\b"),
+)
+
+
+def absent_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans (of ``vocab.norm(text)``) naming what the sentence says is not there yet."""
+    low = vocab.norm(text)
+    return [(m.start("x"), m.end("x")) for rx in _ABSENT for m in rx.finditer(low)]
+
+
+def absent_only(text: str, terms: PlanTerms) -> bool:
+    """Whether the plan's words in this sentence are all inside what it says is missing ("it does not have
+    dropout yet" answers "add dropout" with *not* tried): the sentence is no evidence for the plan."""
+    spans = absent_spans(text)
+    if not spans:
+        return False
+    low = vocab.norm(text)
+    hits: list[tuple[int, int]] = []
+    keys = terms.key_concepts or set(terms.concepts)
+    for cid, sp in vocab.concepts_in(low).items():
+        if cid in keys:
+            hits += sp
+    if not hits:
+        strong = {t for t, w in terms.tokens.items() if w >= 0.5}
+        hits = [(m.start(), m.end()) for m in re.finditer(r"[a-z0-9][a-z0-9.+']*[a-z0-9]|[a-z0-9]", low)
+                if vocab.stem(m.group(0)) in strong or m.group(0) in strong]
+    return bool(hits) and all(any(a <= h0 and h1 <= b for a, b in spans) for h0, h1 in hits)
 
 
 def planned_items(idx: HistoryIndex, specific: set[str], scored: list[tuple[float, Fact, list[str]]]

@@ -31,6 +31,7 @@ ASIDE = re.compile(r"\b(instead of|rather than|in place of|similar to|as with|li
                    # a purpose says what the plan is for, not what it is made of ("noisy nets for exploration",
                    # "double Q-learning to reduce overestimation")
                    r"(?:in order )?to (?:reduce|avoid|improve|fix|prevent|help|speed up|stabili[sz]e|mitigate|handle|"
+                   r"cut|lower|shrink|save|smooth|"
                    r"deal with|boost|counter|combat|address|encourage|curb|limit)|so that|"
                    r"for (?:better|more|less|faster|exploration|stability|regulari[sz]ation|robustness|"
                    r"generali[sz]ation)\b)"
