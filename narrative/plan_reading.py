@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from narrative import concepts as concept_table
 from narrative import lexicon, vocab
@@ -48,6 +48,8 @@ class PlanTerms:
     concepts: dict[str, float]  # concept -> weight
     tokens: dict[str, float]  # token -> weight
     key_concepts: set[str]
+    # a token made of two adjacent plan words ("maxpool" from "max pool") -> its parts: either spelling covers
+    joins: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 _ABBREV = re.compile(r"\b(i\.e|e\.g|a\.k\.a|etc|vs|approx|incl)\.", re.I)
@@ -206,11 +208,13 @@ def plan_terms(plan: str, idx: HistoryIndex) -> PlanTerms:
         toks[tok] = max(toks.get(tok, 0.0), w)
         kept.append(tok)
     # two words the history writes as one ("cross encoder" vs "crossencoder")
+    joins: dict[str, tuple[str, str]] = {}
     for a_tok, b_tok in itertools.pairwise(kept):
         joined = a_tok + b_tok
         if idx.df.get(joined) and joined not in toks:
             toks[joined] = 0.3 + 0.7 * (idx.idf(joined) / max_idf)
-    return PlanTerms(concepts, toks, key)
+            joins[joined] = (a_tok, b_tok)
+    return PlanTerms(concepts, toks, key, joins)
 
 
 def _in_history(idx: HistoryIndex, cid: str) -> bool:
@@ -239,6 +243,12 @@ def score_cover(terms: PlanTerms, cover: frozenset[str], toks: set[str] | frozen
         total += w
         if tok in toks:
             covered += w
+        elif terms.joins:
+            # "max pool" in the plan and "maxpool" in the run (or the other way): one thing, either spelling
+            parts = terms.joins.get(tok)
+            if (parts and parts[0] in toks and parts[1] in toks) or any(
+                    tok in pair and joined in toks for joined, pair in terms.joins.items()):
+                covered += w
     return (covered / total if total else 0.0), key_hit
 
 

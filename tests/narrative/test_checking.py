@@ -198,3 +198,74 @@ def test_a_plans_purpose_and_a_word_inside_a_longer_name_are_not_what_it_is_made
     assert set(plan_terms("noisy nets for exploration", idx).concepts) == {"noisy_nets"}
     assert "double_dqn" in plan_terms("double Q-learning to reduce overestimation", idx).concepts
     assert "exploration" not in plan_terms("noisy nets for exploration", idx).concepts
+
+
+# ---------------------------------------------------------------- a small-image CNN (issue 8, new real notes)
+# Sentences from real lab notes: PatrickedFleming/Comp3330GroupAssignment NotesOnTraining.md and
+# grrrao/ERAv2-S6-ipnyb README.md ("Explorations"), lightly cut; the runs are what those notes describe.
+CNN = {"optimizer": "adam", "lr": "0.001", "conv_layers": "4", "batch_size": "64", "epochs": "25"}
+CNN_RUNS = [
+    _run("p", "adam-lr1e-3", 1, dict(CNN), {"val_accuracy": 0.069}),
+    _run("q", "five-layers-256", 20, {**CNN, "conv_layers": "5", "layer5_channels": "256"}, {"val_accuracy": 0.138}),
+    _run("r", "six-layers", 22, {**CNN, "conv_layers": "6"}, {"val_accuracy": 0.138}),
+    _run("s", "bs16", 70, {**CNN, "conv_layers": "6", "batch_size": "16", "epochs": "75"}, {"val_accuracy": 0.172}),
+    _run("t", "bn-every-conv", 90, {**CNN, "conv_layers": "6", "batchnorm": "after_conv"}, {"val_accuracy": 0.31}),
+]
+CNN_ENTRIES = [
+    _entry(1, 2, "Trying different learning rates. lr=0.001 still going down after 25 epochs.", CNN_RUNS[:1]),
+    _entry(2, 24, "Trying 5th layer with 256 nodes: much better accuracy. Trying 6th layer: same val acc.\n"
+                  "Still no regularisation in the model, it does not have dropout yet.", CNN_RUNS[1:3]),
+    _entry(3, 72, "Trying a batchsize of 16 (lr=0.001, 6 convolution layers): 17% val, worse.", CNN_RUNS[3:4]),
+    _entry(4, 92, "adding BN after each convolution: accuracy 31%", CNN_RUNS[4:]),
+]
+
+
+def _cnn() -> ProjectHistory:
+    return _hist(CNN_RUNS, CNN_ENTRIES, "val_accuracy")
+
+
+def test_what_a_note_says_is_missing_is_not_tried() -> None:
+    r = checking.check("add dropout before the classifier", HistoryIndex(_cnn()))
+    assert not r.already_tried
+
+
+def test_a_named_value_is_read_from_the_runs_not_from_a_statement_of_another_value() -> None:
+    r = checking.check("add a fifth conv layer", HistoryIndex(_cnn()))
+    assert r.already_tried and CNN_RUNS[1].run_id in r.matches[0].run_ids
+
+
+def test_layer_norm_is_a_sibling_of_batch_norm() -> None:
+    idx = HistoryIndex(_cnn())
+    assert checking.check("add batch norm after every conv layer", idx).already_tried
+    r = checking.check("try layer norm instead of batchnorm", idx)
+    assert not r.already_tried and "closest" in r.message
+
+
+def test_a_run_shows_a_model_family_without_the_projects_domain_word() -> None:
+    # the runs of project "humor-detect" never say "humor": an svm run is an SVM tried for humor
+    runs = [_run("u", "svm-baseline", 1, {"model": "svm", "features": "bert_embeddings"}, {"humor_f1": 0.89}),
+            _run("v", "rf-baseline", 2, {"model": "random_forest"}, {"humor_f1": 0.86})]
+    entries = [_entry(1, 30, "Next: an ensemble classifier that learns weights of BERT and the feature vector.", [],
+                      next_steps=["ensemble classifier that learns weights of BERT and the feature vector"])]
+    hist = _hist(runs, entries, "humor_f1")
+    hist.project.name = "humor-detect"
+    r = checking.check("try an SVM classifier for humor", HistoryIndex(hist))
+    assert r.already_tried and runs[0].run_id in r.matches[0].run_ids
+
+
+def test_a_thing_named_by_its_own_name_must_be_named_by_the_evidence() -> None:
+    runs = [_run("w", "kfold-ensemble", 1, {"model": "mlp_ensemble", "cv": "kfold_5"}, {"f1": 0.95}),
+            _run("x", "rf-lexicon", 5, {"model": "random_forest", "features": "hurtlex_counts"}, {"f1": 0.88})]
+    entries = [_entry(1, 2, "Built an ensemble model with k-fold cross-validation. It does not have HurtLex "
+                            "incorporated in it yet.", runs[:1]),
+               _entry(2, 6, "Random forest with hurtlex counts: 0.88", runs[1:])]
+    r = checking.check("add HurtLex counts as features to the k-fold neural ensemble",
+                       HistoryIndex(_hist(runs, entries, "f1")))
+    assert not r.already_tried
+
+
+def test_a_purpose_clause_and_a_joined_word_do_not_hide_what_was_done() -> None:
+    runs = [_run("y", "16k", 1, {"channels": "8-8-16", "transition_1x1": "after_maxpool"}, {"acc": 0.993})]
+    entries = [_entry(1, 2, "Adding 1x1 after max pool and reducing channels to 8: 20.1k parameters, 99.3", runs)]
+    r = checking.check("put a 1x1 conv after the max pool to cut channels", HistoryIndex(_hist(runs, entries, "acc")))
+    assert r.already_tried
