@@ -33,7 +33,8 @@ ASIDE = re.compile(r"\b(instead of|rather than|in place of|similar to|as with|li
                    r"(?:in order )?to (?:reduce|avoid|improve|fix|prevent|help|speed up|stabili[sz]e|mitigate|handle|"
                    r"cut|lower|shrink|save|smooth|"
                    r"deal with|boost|counter|combat|address|encourage|curb|limit)|so that|"
-                   r"for (?:better|more|less|faster|exploration|stability|regulari[sz]ation|robustness|"
+                   r"for (?:better|(?:more|less|fewer)(?! (?:epochs?|steps?|iterations?|rounds?|trees?|layers?|data|"
+                   r"samples?|updates?|episodes?|frames?|hours?|negatives?)\b)|faster|exploration|stability|regulari[sz]ation|robustness|"
                    r"generali[sz]ation)\b)"
                    r"(?:\s+[^,.;?!]*)?", re.I)
 _ALSO = re.compile(r"\b(as well|too|also)\b", re.I)
