@@ -87,6 +87,17 @@ def absent_only(text: str, terms: PlanTerms) -> bool:
     return bool(hits) and all(any(a <= h0 and h1 <= b for a, b in spans) for h0, h1 in hits)
 
 
+# "(maybe dropout or a variant of stochastic depth)": a hedged aside that names things reports none of them
+_HEDGE_OPEN = re.compile(r"^\W*(?:maybe|perhaps|possibly|probably|potentially|ideally)\b", re.I)
+_REPORT = re.compile(r"\d|\b(?:tried|ran|trained|tested|used|added|got|gave|helped|hurt|worked|was|were|did|"
+                     r"improved|dropped|went|is (?:better|worse))\b", re.I)
+
+
+def hedged_only(text: str) -> bool:
+    """Whether a statement only floats an idea ("maybe X or Y") without reporting anything done."""
+    return bool(_HEDGE_OPEN.match(text)) and not _REPORT.search(text)
+
+
 def planned_items(idx: HistoryIndex, specific: set[str], scored: list[tuple[float, Fact, list[str]]]
              ) -> list[PlannedItem]:
     """Plans in the log (next steps, plan sentences) for the same thing; one per entry, oldest first."""
@@ -197,7 +208,22 @@ def _pick_runs(idx: HistoryIndex, terms: PlanTerms, fact_runs: list[str], run_sc
         chosen = sorted(carry, key=lambda r: (-weak[r], idx.run_by_id[r].start))[:3]
     if not chosen:
         chosen = fact_runs[:2]
+    strong = frozenset(t for t, w in terms.tokens.items() if w >= 1.0)
+    if strong and chosen:
+        # the plan names its variant by an identifier ("O2", "d128"): the runs to cite are those that carry it
+        carrying = [r for r in chosen if strong & _run_words(idx, r)]
+        if not carrying:
+            pool = {**(weak or {}), **run_scores}
+            carrying = sorted((r for r in pool if strong & _run_words(idx, r)),
+                              key=lambda r: (-pool[r], idx.run_by_id[r].start))
+        if carrying:
+            chosen = carrying
     return chosen[:3]
+
+
+def _run_words(idx: HistoryIndex, rid: str) -> set[str]:
+    doc = idx.run_docs[rid]
+    return set(doc.name_toks) | {t for p in doc.sig.parts for t in p.toks}
 
 
 def build_tried(idx: HistoryIndex, terms: PlanTerms, scored: list[tuple[float, Fact, list[str]]],

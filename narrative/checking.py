@@ -25,6 +25,7 @@ from narrative.check_verdicts import (
     absent_only,
     build_tried,
     fact_cover,
+    hedged_only,
     not_tried,
     planned_items,
     variant_of,
@@ -74,7 +75,7 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
     # a thing the plan names by its own name ("HurtLex") is answered only by a candidate that names it
     names = plan_names(plan, idx)
     for s, f, rids in scored:
-        if s < THRESHOLD or not f.evidence or absent_only(f.text, terms):
+        if s < THRESHOLD or not f.evidence or absent_only(f.text, terms) or hedged_only(f.text):
             continue
         if names and not all(n in f.ctx_toks or any(n in _run_toks(idx, r) for r in f.run_ids[:4])
                              for n in names):

@@ -30,8 +30,8 @@ _CLAUSE_END = re.compile(
 ASIDE = re.compile(r"\b(instead of|rather than|in place of|similar to|as with|like(?! to\b)|e\.g\.?|such as|"
                    # a purpose says what the plan is for, not what it is made of ("noisy nets for exploration",
                    # "double Q-learning to reduce overestimation")
-                   r"(?:in order )?to (?:reduce|avoid|improve|fix|prevent|help|speed up|stabili[sz]e|mitigate|handle|"
-                   r"cut|lower|shrink|save|smooth|"
+                   r"(?:in order )?to (?:reduce|avoid|improve|fix|prevent|help|speed (?:\w+ )?up|stabili[sz]e|"
+                   r"mitigate|handle|cut|lower|shrink|save|smooth|"
                    r"deal with|boost|counter|combat|address|encourage|curb|limit)|so that|"
                    r"for (?:better|(?:more|less|fewer)(?! (?:epochs?|steps?|iterations?|rounds?|trees?|layers?|data|"
                    r"samples?|updates?|episodes?|frames?|hours?|negatives?)\b)|faster|exploration|stability|regulari[sz]ation|robustness|"
