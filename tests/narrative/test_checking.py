@@ -269,3 +269,41 @@ def test_a_purpose_clause_and_a_joined_word_do_not_hide_what_was_done() -> None:
     entries = [_entry(1, 2, "Adding 1x1 after max pool and reducing channels to 8: 20.1k parameters, 99.3", runs)]
     r = checking.check("put a 1x1 conv after the max pool to cut channels", HistoryIndex(_hist(runs, entries, "acc")))
     assert r.already_tried
+
+
+def test_kinds_of_lr_schedule_are_variants_of_each_other() -> None:
+    # lukoshkin/SR_research developer_notes.md: a step schedule was tried, a cosine one was not
+    runs = [_run("z", "rnnlike-320ep", 1, {"epochs": "320", "scheduler": "step_gamma_0.9", "lr": "0.1"},
+                 {"best_loss": 0.012})]
+    entries = [_entry(1, 5, "RNNLike; 320 epochs with better lr scheduler strategy (gamma .9 every 2 steps), "
+                            "bs=128, loss ~ MAE -- loss320/best: .013/.012", runs)]
+    idx = HistoryIndex(_hist(runs, entries, "best_loss", "min"))
+    r = checking.check("use a cosine annealing lr schedule", idx)
+    assert not r.already_tried and "closest" in r.message
+    assert checking.check("train for more epochs, 320", idx).already_tried
+
+
+def test_a_hedged_aside_is_no_evidence() -> None:
+    # rgreenblatt/neural-render notes: an idea floated in parentheses, never run
+    runs = [_run("k", "seq-blocks", 1, {"seq_blocks": "2", "opt_level": "O1"}, {"test_loss": 0.002})]
+    entries = [_entry(1, 5, "Overfitting with the seq blocks.\n(maybe dropout or a variant of stochastic depth).",
+                      runs)]
+    r = checking.check("add dropout or stochastic depth to the seq blocks",
+                       HistoryIndex(_hist(runs, entries, "test_loss", "min")))
+    assert not r.already_tried
+
+
+def test_the_runs_cited_carry_the_plans_identifier_and_its_abbreviation() -> None:
+    runs = [_run("l", "spheres_O1", 1, {"opt_level": "O1", "epochs": "100"}, {"test_loss": 0.0023}),
+            _run("m", "spheres_O2", 2, {"opt_level": "O2", "epochs": "100"}, {"test_loss": 0.0021}),
+            _run("n", "base-maxpool", 3, {"pooling": "max"}, {"test_loss": 0.004}),
+            _run("o", "base-avgpool", 4, {"pooling": "avg"}, {"test_loss": 0.005})]
+    entries = [_entry(1, 5, "Finished spheres_O1, spheres_O2.", runs[:1]),
+               # badisa/optpresso work log, day 3
+               _entry(2, 6, "The obvious alternate is average pooling which emits the average value of the cells.",
+                      [])]
+    idx = HistoryIndex(_hist(runs, entries, "test_loss", "min"))
+    r = checking.check("train with apex O2 mixed precision", idx)
+    assert r.already_tried and r.matches[0].run_ids == [runs[1].run_id]
+    r = checking.check("try average pooling instead of max pooling", idx)
+    assert r.already_tried and runs[3].run_id in r.matches[0].run_ids
