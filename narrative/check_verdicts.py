@@ -88,7 +88,9 @@ def absent_only(text: str, terms: PlanTerms) -> bool:
 
 
 # "(maybe dropout or a variant of stochastic depth)": a hedged aside that names things reports none of them
-_HEDGE_OPEN = re.compile(r"^\W*(?:maybe|perhaps|possibly|probably|potentially|ideally)\b", re.I)
+# "We can add random noise to the replicates": what could be done, said as an offer, is no report either
+_HEDGE_OPEN = re.compile(r"^\W*(?:maybe|perhaps|possibly|probably|potentially|ideally|"
+                         r"(?:we|you|one|i) (?:can|could|might|may)(?! not\b)(?: also| still)? \w+)\b", re.I)
 _REPORT = re.compile(r"\d|\b(?:tried|ran|trained|tested|used|added|got|gave|helped|hurt|worked|was|were|did|"
                      r"improved|dropped|went|is (?:better|worse))\b", re.I)
 

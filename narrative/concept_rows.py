@@ -279,6 +279,7 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        r"\bpos ?weight\b", r"\bcost ?sensitive\b",
        r"\b(re ?|up ?)?weight\w*\b[^.?!;]{0,30}\b(class|positives?|minority|fraud|churn\w*|rare)\b",
        r"\b(class|positives?|minority)\b[^.?!;]{0,20}\bweight\w*", r"\bauto class weights\b",
+       r"\bweighted (loss|cross ?entropy|ce|bce|nll)( loss)?\b",
        r"\bbalanced\b(?! (training )?(set|batches))", broader=("imbalance",)),
     _c("imbalance", "class imbalance handling", "technique", r"\bimbalanc\w*", r"\brare (class|intents?|labels?)\b",
        r"\bminority class\b", weight=1.0),

@@ -307,3 +307,16 @@ def test_the_runs_cited_carry_the_plans_identifier_and_its_abbreviation() -> Non
     assert r.already_tried and r.matches[0].run_ids == [runs[1].run_id]
     r = checking.check("try average pooling instead of max pooling", idx)
     assert r.already_tried and runs[3].run_id in r.matches[0].run_ids
+
+
+def test_an_offer_of_what_could_be_done_is_no_evidence_and_a_weighted_loss_is_class_weighting() -> None:
+    # bsyh/SHREC2021 readme ("Future Improvements"), and a public v0-v8 list of skin-lesion experiments
+    runs = [_run("f", "adamw-lr1e-5", 1, {"optimizer": "adamw", "lr": "1e-5"}, {"acc": 0.92}),
+            _run("g", "v2-weighted-loss", 30, {"loss": "weighted_ce", "class_weight": "melanoma:5"}, {"acc": 0.89})]
+    entries = [_entry(1, 5, "The current data augmentation method is a simple replication of the same data. We can "
+                            "add random noise to the replicates, which encourages the robustness of models.", runs[:1]),
+               _entry(2, 31, "v2: Custom loss\n- Weighted loss function (weighted to melanoma) (Bad)", runs[1:])]
+    idx = HistoryIndex(_hist(runs, entries, "acc"))
+    assert not checking.check("add random noise to the replicated training samples", idx).already_tried
+    r = checking.check("use a class-weighted loss for melanoma", idx)
+    assert r.already_tried and runs[1].run_id in r.matches[0].run_ids
