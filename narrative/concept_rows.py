@@ -275,6 +275,8 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        broader=("imbalance",)),
     _c("smote", "SMOTE", "technique", r"\bsmote\w*", r"\badasyn\b", r"\bsynthetic minority",
        broader=("oversampling", "imbalance")),
+    _c("dim_reduction", "dimensionality reduction", "technique", r"\bpca\b", r"\bprincipal components?\b",
+       r"\btruncated ?svd\b", r"\bdimensional\w* reduction\b", r"\breduc\w* (the )?(dimension\w*|dims?)\b"),
     _c("class_weight", "class weighting", "technique", r"\bclass ?weight\w*", r"\bscale pos weight\b", r"\bspw\b",
        r"\bpos ?weight\b", r"\bcost ?sensitive\b",
        r"\b(re ?|up ?)?weight\w*\b[^.?!;]{0,30}\b(class|positives?|minority|fraud|churn\w*|rare)\b",

@@ -242,26 +242,35 @@ def test_layer_norm_is_a_sibling_of_batch_norm() -> None:
 
 
 def test_a_run_shows_a_model_family_without_the_projects_domain_word() -> None:
-    # the runs of project "humor-detect" never say "humor": an svm run is an SVM tried for humor
-    runs = [_run("u", "svm-baseline", 1, {"model": "svm", "features": "bert_embeddings"}, {"humor_f1": 0.89}),
-            _run("v", "rf-baseline", 2, {"model": "random_forest"}, {"humor_f1": 0.86})]
-    entries = [_entry(1, 30, "Next: an ensemble classifier that learns weights of BERT and the feature vector.", [],
-                      next_steps=["ensemble classifier that learns weights of BERT and the feature vector"])]
-    hist = _hist(runs, entries, "humor_f1")
-    hist.project.name = "humor-detect"
-    r = checking.check("try an SVM classifier for humor", HistoryIndex(hist))
+    # the runs of project "review-sentiment" never say "sentiment": an svm run is an SVM tried for sentiment
+    runs = [_run("u", "svm-baseline", 1, {"model": "svm", "features": "tfidf"}, {"sentiment_f1": 0.81}),
+            _run("v", "rf-baseline", 2, {"model": "random_forest"}, {"sentiment_f1": 0.78})]
+    entries = [_entry(1, 30, "Next: stack the tfidf model and the transformer with a learned blender.", [],
+                      next_steps=["stack the tfidf model and the transformer with a learned blender"])]
+    hist = _hist(runs, entries, "sentiment_f1")
+    hist.project.name = "review-sentiment"
+    r = checking.check("try an SVM classifier for sentiment", HistoryIndex(hist))
     assert r.already_tried and runs[0].run_id in r.matches[0].run_ids
 
 
 def test_a_thing_named_by_its_own_name_must_be_named_by_the_evidence() -> None:
     runs = [_run("w", "kfold-ensemble", 1, {"model": "mlp_ensemble", "cv": "kfold_5"}, {"f1": 0.95}),
-            _run("x", "rf-lexicon", 5, {"model": "random_forest", "features": "hurtlex_counts"}, {"f1": 0.88})]
-    entries = [_entry(1, 2, "Built an ensemble model with k-fold cross-validation. It does not have HurtLex "
-                            "incorporated in it yet.", runs[:1]),
-               _entry(2, 6, "Random forest with hurtlex counts: 0.88", runs[1:])]
-    r = checking.check("add HurtLex counts as features to the k-fold neural ensemble",
+            _run("x", "rf-lexicon", 5, {"model": "random_forest", "features": "nrclex_counts"}, {"f1": 0.88})]
+    entries = [_entry(1, 2, "Built an ensemble model with k-fold cross-validation. It does not have NRCLex "
+                            "features in it yet.", runs[:1]),
+               _entry(2, 6, "Random forest with nrclex counts: 0.88", runs[1:])]
+    r = checking.check("add NRCLex counts as features to the k-fold neural ensemble",
                        HistoryIndex(_hist(runs, entries, "f1")))
     assert not r.already_tried
+
+
+def test_a_param_key_that_names_a_technique_shows_it_with_a_kind_as_value() -> None:
+    # "ensemble": "kfold" and "features": "pca" say an ensemble on PCA features ran
+    runs = [_run("a2", "calm-finch-58", 1, {"ensemble": "kfold", "features": "pca", "lr": "2e-05"}, {"f1": 0.93}),
+            _run("b2", "rf-raw", 2, {"model": "random_forest", "features": "raw"}, {"f1": 0.86})]
+    r = checking.check("reduce the feature vector with PCA before the neural ensemble",
+                       HistoryIndex(_hist(runs, [], "f1")))
+    assert r.already_tried and r.matches[0].run_ids == [runs[0].run_id]
 
 
 def test_a_purpose_clause_and_a_joined_word_do_not_hide_what_was_done() -> None:
