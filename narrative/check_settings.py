@@ -23,6 +23,8 @@ _ORDINALS = {"first": 1.0, "second": 2.0, "third": 3.0, "fourth": 4.0, "fifth": 
 _KEY_NOISE = frozenset({"num", "max", "min", "use", "is", "the", "of", "n", "no", "do", "type", "mode", "value",
                         "size", "name", "id", "seed", "random", "state"})
 
+_KEY_NOISE_STEMS = _KEY_NOISE | frozenset(vocab.stem(w) for w in _KEY_NOISE)
+
 
 def _key_tokens(idx: HistoryIndex) -> dict[str, frozenset[str]]:
     """param key -> its word stems ("spec_rate_hz" -> spec, rate, hz), for every key of the runs (cached)."""
@@ -35,7 +37,8 @@ def _key_tokens(idx: HistoryIndex) -> dict[str, frozenset[str]]:
             # A tracker's own keys (its reserved namespace) say nothing about what a person tried.
             if k not in out and not is_tracker_key(k):
                 parts = {vocab.stem(w) for w in re.split(r"[^a-z0-9]+", k.lower()) if w}
-                out[k] = frozenset(p for p in parts if len(p) >= 2 and not p.isdigit()) - _KEY_NOISE
+                # the noise words are compared stemmed ("size" stems to "siz": batch_size is not named by "sizes")
+                out[k] = frozenset(p for p in parts if len(p) >= 2 and not p.isdigit()) - _KEY_NOISE_STEMS
     idx.cache["keytoks"] = out
     return out
 
@@ -51,7 +54,7 @@ def named_value(plan: str, idx: HistoryIndex) -> CheckResult | None:
         if num is None:
             continue
         near = {vocab.stem(x) for x in words[max(0, i - 2): i + 3] if x != w and not x[0].isdigit()}
-        near -= vocab.GENERIC_STEMS
+        near -= vocab.GENERIC_STEMS | _KEY_NOISE_STEMS
         keys = [k for k, toks in keytoks.items() if toks & near]
         if not keys:
             continue

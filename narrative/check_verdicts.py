@@ -8,6 +8,7 @@ done (a plain autoencoder for a VAE), is "not tried", with the closest thing the
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from narrative import vocab
 from narrative.approaches import UMBRELLA, derive
@@ -42,6 +43,61 @@ def variant_of(specific: set[str], cover: frozenset[str] | set[str]) -> str | No
 # umbrella concepts that still make siblings variants of each other (every GBM is a tree model, but an
 # XGBoost plan is not answered by LightGBM runs -- "gbm" is the parent that says so)
 _VARIANT_PARENTS = frozenset({"gbm", "imbalance", "augmentation", "optimizer"})
+
+
+# What a note says is not there (yet): "it does not have HurtLex incorporated in it yet", "still no dropout",
+# "no augmentation in the pipeline yet", "the GAN loss isn't in yet". The words in the named group are what is
+# absent; such a sentence may be past tense and linked to runs, but it shows the opposite of the thing done.
+_ABSENT = (
+    re.compile(r"\b(?:does|do|did|has|have)(?:n'?t| not) (?:yet )?(?:have|had|include|contain|got)\b"
+               r"(?P<x>[^.;:!?]{1,80})"),
+    re.compile(r"\b(?:still|yet) no(?:t any)?\b(?P<x>[^.;:!?,]{1,60})"),
+    re.compile(r"\bno\b(?P<x>[^.;:!?,]{1,50}?)\b(?:yet|so far)\b"),
+    re.compile(r"\b(?:lacks?|lacking)\b(?P<x>[^.;:!?,]{1,60})"),
+    re.compile(r"(?P<x>[^.;:!?,]{1,50}?)\b(?:is|are|was|were)(?:n'?t| not)(?: (?:yet|really|fully))? "
+               r"(?:in|there|included|incorporated|implemented|added|integrated|wired in|hooked up|supported)\b"
+               r"[^.;:!?]{0,30}\byet\b"),
+    re.compile(r"(?P<x>[^.;:!?,]{1,50}?)\bnot (?:yet )?(?:been )?(?:added|included|incorporated|implemented|"
+               r"integrated|wired in|hooked up)\b"),
+)
+
+
+def absent_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans (of ``vocab.norm(text)``) naming what the sentence says is not there yet."""
+    low = vocab.norm(text)
+    return [(m.start("x"), m.end("x")) for rx in _ABSENT for m in rx.finditer(low)]
+
+
+def absent_only(text: str, terms: PlanTerms) -> bool:
+    """Whether the plan's words in this sentence are all inside what it says is missing ("it does not have
+    dropout yet" answers "add dropout" with *not* tried): the sentence is no evidence for the plan."""
+    spans = absent_spans(text)
+    if not spans:
+        return False
+    low = vocab.norm(text)
+    hits: list[tuple[int, int]] = []
+    keys = terms.key_concepts or set(terms.concepts)
+    for cid, sp in vocab.concepts_in(low).items():
+        if cid in keys:
+            hits += sp
+    if not hits:
+        strong = {t for t, w in terms.tokens.items() if w >= 0.5}
+        hits = [(m.start(), m.end()) for m in re.finditer(r"[a-z0-9][a-z0-9.+']*[a-z0-9]|[a-z0-9]", low)
+                if vocab.stem(m.group(0)) in strong or m.group(0) in strong]
+    return bool(hits) and all(any(a <= h0 and h1 <= b for a, b in spans) for h0, h1 in hits)
+
+
+# "(maybe dropout or a variant of stochastic depth)": a hedged aside that names things reports none of them
+# "We can add random noise to the replicates": what could be done, said as an offer, is no report either
+_HEDGE_OPEN = re.compile(r"^\W*(?:maybe|perhaps|possibly|probably|potentially|ideally|"
+                         r"(?:we|you|one|i) (?:can|could|might|may)(?! not\b)(?: also| still)? \w+)\b", re.I)
+_REPORT = re.compile(r"\d|\b(?:tried|ran|trained|tested|used|added|got|gave|helped|hurt|worked|was|were|did|"
+                     r"improved|dropped|went|is (?:better|worse))\b", re.I)
+
+
+def hedged_only(text: str) -> bool:
+    """Whether a statement only floats an idea ("maybe X or Y") without reporting anything done."""
+    return bool(_HEDGE_OPEN.match(text)) and not _REPORT.search(text)
 
 
 def planned_items(idx: HistoryIndex, specific: set[str], scored: list[tuple[float, Fact, list[str]]]
@@ -154,7 +210,22 @@ def _pick_runs(idx: HistoryIndex, terms: PlanTerms, fact_runs: list[str], run_sc
         chosen = sorted(carry, key=lambda r: (-weak[r], idx.run_by_id[r].start))[:3]
     if not chosen:
         chosen = fact_runs[:2]
+    strong = frozenset(t for t, w in terms.tokens.items() if w >= 1.0)
+    if strong and chosen:
+        # the plan names its variant by an identifier ("O2", "d128"): the runs to cite are those that carry it
+        carrying = [r for r in chosen if strong & _run_words(idx, r)]
+        if not carrying:
+            pool = {**(weak or {}), **run_scores}
+            carrying = sorted((r for r in pool if strong & _run_words(idx, r)),
+                              key=lambda r: (-pool[r], idx.run_by_id[r].start))
+        if carrying:
+            chosen = carrying
     return chosen[:3]
+
+
+def _run_words(idx: HistoryIndex, rid: str) -> set[str]:
+    doc = idx.run_docs[rid]
+    return set(doc.name_toks) | {t for p in doc.sig.parts for t in p.toks}
 
 
 def build_tried(idx: HistoryIndex, terms: PlanTerms, scored: list[tuple[float, Fact, list[str]]],

@@ -15,12 +15,23 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import re
 
+from narrative import vocab
 from narrative.check_members import other_member, plan_members, run_text
 from narrative.check_settings import check_change, named_value, plan_change
-from narrative.check_verdicts import THRESHOLD, build_tried, fact_cover, not_tried, planned_items, variant_of
+from narrative.check_verdicts import (
+    THRESHOLD,
+    absent_only,
+    build_tried,
+    fact_cover,
+    hedged_only,
+    not_tried,
+    planned_items,
+    variant_of,
+)
 from narrative.history_index import Fact, HistoryIndex
-from narrative.plan_reading import ASIDE, Query, main_clause, plan_terms, specific_keys
+from narrative.plan_reading import ASIDE, PlanTerms, Query, main_clause, plan_terms, specific_keys
 from narrative.types import CheckResult
 
 WEAK_CITE = 0.75  # share of the bar a run needs to be cited beside a statement
@@ -40,21 +51,34 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
         plan_facts = [(q.fact_score(idx.facts[i]), idx.facts[i], idx.facts[i].run_ids)
                       for i in q.shortlist(set(plans))]
         return check_change(idx, terms, change, plan_facts, specific)
+    untried = untried_names(plan, idx)
+    if untried:
+        # the plan's named object (a lexicon, a tool) is in the notes only as a plan or as missing: new
+        scored0 = [(q.fact_score(idx.facts[i]), idx.facts[i], idx.facts[i].run_ids)
+                   for i in q.shortlist(q.candidate_facts())]
+        planned0 = [p for p in planned_items(idx, specific, scored0)
+                    if any(t in vocab.tokens(p.text) for t in untried)]
+        return not_tried(idx, [], [], [], planned0, specific)
     scored: list[tuple[float, Fact, list[str]]] = []
     for i in q.shortlist(q.candidate_facts()):
         f = idx.facts[i]
         scored.append((q.fact_score(f), f, f.run_ids))
     scored = heapq.nlargest(60, scored, key=lambda x: (round(x[0], 6), bool(x[2]), x[1].kind == "sentence", x[1].at))
     # runs as candidates (params say what was done, even when nobody wrote it down)
-    top_runs = q.top_runs()
+    top_runs = Query(idx, run_terms(terms, idx)).top_runs() if terms.key_concepts else q.top_runs()
     # Evidence that it was done: a run, or a statement of what happened -- for the same concept *and*
     # the same variant (a plain autoencoder does not answer a plan for a VAE).
     # a family member the plan names by name (HiFi-GAN) is not answered by another member (Tacotron)
     members = plan_members(ASIDE.sub(" ", main_clause(plan)))
     evidence: list[tuple[float, Fact, list[str]]] = []
     variants: list[tuple[float, Fact, list[str]]] = []
+    # a thing the plan names by its own name ("HurtLex") is answered only by a candidate that names it
+    names = plan_names(plan, idx)
     for s, f, rids in scored:
-        if s < THRESHOLD or not f.evidence:
+        if s < THRESHOLD or not f.evidence or absent_only(f.text, terms) or hedged_only(f.text):
+            continue
+        if names and not all(n in f.ctx_toks or any(n in _run_toks(idx, r) for r in f.run_ids[:4])
+                             for n in names):
             continue
         cover = fact_cover(idx, f)
         off = variant_of(specific, cover) or other_member(members, cover, f.text)
@@ -67,16 +91,22 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
             if s >= WEAK_CITE * THRESHOLD:
                 weak[rid] = s
             continue
+        if names and not all(n in _run_toks(idx, rid) for n in names):
+            continue
         cover = idx.run_docs[rid].cover
         if variant_of(specific, cover) or other_member(members, cover, run_text(idx, rid)):
             variant_runs.append(rid)
         else:
             run_scores[rid] = s
     best = max([x[0] for x in evidence] + list(run_scores.values()), default=0.0)
+    named = named_value(plan, idx)
+    if named is not None and best >= THRESHOLD and not _holds_named(named, run_scores, evidence):
+        # the plan asks for a value of a param the runs record ("a fifth conv layer": conv_layers=5): the runs
+        # holding that value decide, not a statement about another value ("6 conv layers")
+        return named
     if best >= THRESHOLD:
         return build_tried(idx, terms, evidence, run_scores, best,
                            {r: w for r, w in weak.items() if r not in variant_runs})
-    named = named_value(plan, idx)
     if named is not None:
         return named
     planned = planned_items(idx, specific, scored)
@@ -89,3 +119,76 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
         if done_runs:
             return build_tried(idx, terms, [], {rid: THRESHOLD for rid in done_runs[:3]}, THRESHOLD)
     return not_tried(idx, scored, variants, variant_runs, planned, specific)
+
+
+_NAMED = re.compile(r"(?<![\w.])(?:[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}[a-z]*\w*)(?![\w.])")
+
+
+def _holds_named(named: CheckResult, run_scores: dict[str, float],
+                 evidence: list[tuple[float, Fact, list[str]]]) -> bool:
+    """Whether the evidence found already cites a run that holds the value the plan names."""
+    want = {r for m in named.matches for r in m.run_ids}
+    return bool(want & set(run_scores)) or any(want & set(rids) for _, _, rids in evidence)
+
+
+def _run_toks(idx: HistoryIndex, rid: str) -> set[str]:
+    doc = idx.run_docs[rid]
+    return set(doc.name_toks) | {t for p in doc.sig.parts for t in p.toks} | set(doc.sig.fam_toks)
+
+
+def plan_names(plan: str, idx: HistoryIndex) -> set[str]:
+    """Stems of what the plan names by a proper name (CamelCase or capitals, not a known concept) that the
+    history holds somewhere: "HurtLex" in "add HurtLex counts to the neural ensemble"."""
+    head = ASIDE.sub(" ", main_clause(plan))
+    spans = [(a, b) for sp in vocab.concepts_in(head).values() for a, b in sp]
+    out: set[str] = set()
+    for m in _NAMED.finditer(head):
+        if any(a < m.end() and m.start() < b for a, b in spans):
+            continue
+        tok = vocab.stem(m.group(0).lower())
+        if idx.df.get(tok) or tok in idx.token_sigs or tok in idx.name_token_runs:
+            out.add(tok)
+    return out
+
+
+def untried_names(plan: str, idx: HistoryIndex) -> set[str]:
+    """Named things of the plan (CamelCase or capitals: "HurtLex", "GAP") that no run carries and that the
+    notes hold only in plans, questions or as missing ("it does not have HurtLex in it yet").
+
+    A concept the vocabulary knows (SVM, BN) is judged by the concept matching, not here."""
+    head = ASIDE.sub(" ", main_clause(plan))
+    known = vocab.concepts_in(head)
+    spans = [(a, b) for sp in known.values() for a, b in sp]
+    out: set[str] = set()
+    for m in _NAMED.finditer(head):
+        if any(a < m.end() and m.start() < b for a, b in spans):
+            continue
+        tok = vocab.stem(m.group(0).lower())
+        posting = idx.token_facts.get(tok, ())
+        if not posting or tok in idx.token_sigs or tok in idx.name_token_runs:
+            continue
+        alone = PlanTerms({}, {tok: 1.0}, set())
+        if all(not idx.facts[i].evidence or absent_only(idx.facts[i].text, alone) for i in posting):
+            out.add(tok)
+    return out
+
+
+def run_terms(terms: PlanTerms, idx: HistoryIndex) -> PlanTerms:
+    """The plan's terms as a run can hold them: the words of the project's own name, its experiments' names
+    and its metrics ("humor" in project humor-detect, metric humor_f1) say what every run is about, so a run
+    that lacks them in its params is not a different thing ("an SVM classifier for humor" is the svm run)."""
+    domain = _domain_words(idx)
+    toks = {t: w for t, w in terms.tokens.items() if t not in domain}
+    return PlanTerms(terms.concepts, toks, terms.key_concepts)
+
+
+def _domain_words(idx: HistoryIndex) -> frozenset[str]:
+    got = idx.cache.get("domain_words")
+    if isinstance(got, frozenset):
+        return got
+    project = idx.history.project
+    names = [project.name, *getattr(project, "experiment_names", []), *idx.metric_keys]
+    words = {vocab.stem(w) for n in names if n for w in re.split(r"[^a-z]+", n.lower()) if len(w) >= 3}
+    out = frozenset(words - vocab.GENERIC_STEMS)
+    idx.cache["domain_words"] = out
+    return out

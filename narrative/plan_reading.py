@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from narrative import concepts as concept_table
 from narrative import lexicon, vocab
@@ -30,9 +30,11 @@ _CLAUSE_END = re.compile(
 ASIDE = re.compile(r"\b(instead of|rather than|in place of|similar to|as with|like(?! to\b)|e\.g\.?|such as|"
                    # a purpose says what the plan is for, not what it is made of ("noisy nets for exploration",
                    # "double Q-learning to reduce overestimation")
-                   r"(?:in order )?to (?:reduce|avoid|improve|fix|prevent|help|speed up|stabili[sz]e|mitigate|handle|"
+                   r"(?:in order )?to (?:reduce|avoid|improve|fix|prevent|help|speed (?:\w+ )?up|stabili[sz]e|"
+                   r"mitigate|handle|cut|lower|shrink|save|smooth|"
                    r"deal with|boost|counter|combat|address|encourage|curb|limit)|so that|"
-                   r"for (?:better|more|less|faster|exploration|stability|regulari[sz]ation|robustness|"
+                   r"for (?:better|(?:more|less|fewer)(?! (?:epochs?|steps?|iterations?|rounds?|trees?|layers?|data|"
+                   r"samples?|updates?|episodes?|frames?|hours?|negatives?)\b)|faster|exploration|stability|regulari[sz]ation|robustness|"
                    r"generali[sz]ation)\b)"
                    r"(?:\s+[^,.;?!]*)?", re.I)
 _ALSO = re.compile(r"\b(as well|too|also)\b", re.I)
@@ -47,6 +49,36 @@ class PlanTerms:
     concepts: dict[str, float]  # concept -> weight
     tokens: dict[str, float]  # token -> weight
     key_concepts: set[str]
+    # a token made of two adjacent plan words ("maxpool" from "max pool") -> its parts: either spelling covers
+    joins: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # a token -> its usual abbreviations or full forms ("averag" <-> "avg"): either spelling covers
+    alts: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+# Abbreviations people and configs use for the same word ("avg pooling", ``pooling: avg``, "average pooling").
+_ABBREVIATIONS = {
+    "average": ("avg", "mean"), "maximum": ("max",), "minimum": ("min",), "dimension": ("dim", "dims"),
+    "convolution": ("conv",), "convolutional": ("conv",), "normalization": ("norm",), "normalisation": ("norm",),
+    "embedding": ("emb", "embed"), "validation": ("val",), "augmentation": ("aug",), "regularization": ("reg",),
+    "temperature": ("temp",), "sequence": ("seq",), "image": ("img",), "parameter": ("param",),
+    "vertical": ("vert", "v"), "horizontal": ("horiz", "h"), "iteration": ("iter", "iters"), "number": ("num",),
+    "gradient": ("grad",), "accumulation": ("accum",), "attention": ("attn",), "hidden": ("hid",),
+    "probability": ("prob",), "learning": ("learn",), "discriminator": ("disc",), "generator": ("gen",),
+}
+
+
+def _alt_table() -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = {}
+    for full, shorts in _ABBREVIATIONS.items():
+        group = {vocab.stem(full), *(vocab.stem(x) for x in shorts)}
+        for w in group:
+            out.setdefault(w, set()).update(group - {w})
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+_ALL_ALTS = _alt_table()
+# one-letter forms only ever prefix a word ("vflip", "hflip"): they join, they never cover a word alone
+ALTS = {k: frozenset(a for a in v if len(a) > 1) for k, v in _ALL_ALTS.items() if len(k) > 1}
 
 
 _ABBREV = re.compile(r"\b(i\.e|e\.g|a\.k\.a|etc|vs|approx|incl)\.", re.I)
@@ -205,11 +237,16 @@ def plan_terms(plan: str, idx: HistoryIndex) -> PlanTerms:
         toks[tok] = max(toks.get(tok, 0.0), w)
         kept.append(tok)
     # two words the history writes as one ("cross encoder" vs "crossencoder")
+    joins: dict[str, tuple[str, str]] = {}
+    alts = {t: ALTS[t] for t in toks if t in ALTS}
     for a_tok, b_tok in itertools.pairwise(kept):
-        joined = a_tok + b_tok
-        if idx.df.get(joined) and joined not in toks:
-            toks[joined] = 0.3 + 0.7 * (idx.idf(joined) / max_idf)
-    return PlanTerms(concepts, toks, key)
+        for a_form in (a_tok, *sorted(_ALL_ALTS.get(a_tok, ()))):
+            joined = a_form + b_tok
+            if idx.df.get(joined) and joined not in toks:
+                toks[joined] = 0.3 + 0.7 * (idx.idf(joined) / max_idf)
+                joins[joined] = (a_tok, b_tok)
+                break
+    return PlanTerms(concepts, toks, key, joins, alts)
 
 
 def _in_history(idx: HistoryIndex, cid: str) -> bool:
@@ -236,8 +273,14 @@ def score_cover(terms: PlanTerms, cover: frozenset[str], toks: set[str] | frozen
                 key_hit = True
     for tok, w in terms.tokens.items():
         total += w
-        if tok in toks:
+        if tok in toks or (terms.alts and not terms.alts.get(tok, frozenset()).isdisjoint(toks)):
             covered += w
+        elif terms.joins:
+            # "max pool" in the plan and "maxpool" in the run (or the other way): one thing, either spelling
+            parts = terms.joins.get(tok)
+            if (parts and parts[0] in toks and parts[1] in toks) or any(
+                    tok in pair and joined in toks for joined, pair in terms.joins.items()):
+                covered += w
     return (covered / total if total else 0.0), key_hit
 
 

@@ -198,3 +198,134 @@ def test_a_plans_purpose_and_a_word_inside_a_longer_name_are_not_what_it_is_made
     assert set(plan_terms("noisy nets for exploration", idx).concepts) == {"noisy_nets"}
     assert "double_dqn" in plan_terms("double Q-learning to reduce overestimation", idx).concepts
     assert "exploration" not in plan_terms("noisy nets for exploration", idx).concepts
+
+
+# ---------------------------------------------------------------- a small-image CNN (issue 8, new real notes)
+# Sentences from real lab notes: PatrickedFleming/Comp3330GroupAssignment NotesOnTraining.md and
+# grrrao/ERAv2-S6-ipnyb README.md ("Explorations"), lightly cut; the runs are what those notes describe.
+CNN = {"optimizer": "adam", "lr": "0.001", "conv_layers": "4", "batch_size": "64", "epochs": "25"}
+CNN_RUNS = [
+    _run("p", "adam-lr1e-3", 1, dict(CNN), {"val_accuracy": 0.069}),
+    _run("q", "five-layers-256", 20, {**CNN, "conv_layers": "5", "layer5_channels": "256"}, {"val_accuracy": 0.138}),
+    _run("r", "six-layers", 22, {**CNN, "conv_layers": "6"}, {"val_accuracy": 0.138}),
+    _run("s", "bs16", 70, {**CNN, "conv_layers": "6", "batch_size": "16", "epochs": "75"}, {"val_accuracy": 0.172}),
+    _run("t", "bn-every-conv", 90, {**CNN, "conv_layers": "6", "batchnorm": "after_conv"}, {"val_accuracy": 0.31}),
+]
+CNN_ENTRIES = [
+    _entry(1, 2, "Trying different learning rates. lr=0.001 still going down after 25 epochs.", CNN_RUNS[:1]),
+    _entry(2, 24, "Trying 5th layer with 256 nodes: much better accuracy. Trying 6th layer: same val acc.\n"
+                  "Still no regularisation in the model, it does not have dropout yet.", CNN_RUNS[1:3]),
+    _entry(3, 72, "Trying a batchsize of 16 (lr=0.001, 6 convolution layers): 17% val, worse.", CNN_RUNS[3:4]),
+    _entry(4, 92, "adding BN after each convolution: accuracy 31%", CNN_RUNS[4:]),
+]
+
+
+def _cnn() -> ProjectHistory:
+    return _hist(CNN_RUNS, CNN_ENTRIES, "val_accuracy")
+
+
+def test_what_a_note_says_is_missing_is_not_tried() -> None:
+    r = checking.check("add dropout before the classifier", HistoryIndex(_cnn()))
+    assert not r.already_tried
+
+
+def test_a_named_value_is_read_from_the_runs_not_from_a_statement_of_another_value() -> None:
+    r = checking.check("add a fifth conv layer", HistoryIndex(_cnn()))
+    assert r.already_tried and CNN_RUNS[1].run_id in r.matches[0].run_ids
+
+
+def test_layer_norm_is_a_sibling_of_batch_norm() -> None:
+    idx = HistoryIndex(_cnn())
+    assert checking.check("add batch norm after every conv layer", idx).already_tried
+    r = checking.check("try layer norm instead of batchnorm", idx)
+    assert not r.already_tried and "closest" in r.message
+
+
+def test_a_run_shows_a_model_family_without_the_projects_domain_word() -> None:
+    # the runs of project "review-sentiment" never say "sentiment": an svm run is an SVM tried for sentiment
+    runs = [_run("u", "svm-baseline", 1, {"model": "svm", "features": "tfidf"}, {"sentiment_f1": 0.81}),
+            _run("v", "rf-baseline", 2, {"model": "random_forest"}, {"sentiment_f1": 0.78})]
+    entries = [_entry(1, 30, "Next: stack the tfidf model and the transformer with a learned blender.", [],
+                      next_steps=["stack the tfidf model and the transformer with a learned blender"])]
+    hist = _hist(runs, entries, "sentiment_f1")
+    hist.project.name = "review-sentiment"
+    r = checking.check("try an SVM classifier for sentiment", HistoryIndex(hist))
+    assert r.already_tried and runs[0].run_id in r.matches[0].run_ids
+
+
+def test_a_thing_named_by_its_own_name_must_be_named_by_the_evidence() -> None:
+    runs = [_run("w", "kfold-ensemble", 1, {"model": "mlp_ensemble", "cv": "kfold_5"}, {"f1": 0.95}),
+            _run("x", "rf-lexicon", 5, {"model": "random_forest", "features": "nrclex_counts"}, {"f1": 0.88})]
+    entries = [_entry(1, 2, "Built an ensemble model with k-fold cross-validation. It does not have NRCLex "
+                            "features in it yet.", runs[:1]),
+               _entry(2, 6, "Random forest with nrclex counts: 0.88", runs[1:])]
+    r = checking.check("add NRCLex counts as features to the k-fold neural ensemble",
+                       HistoryIndex(_hist(runs, entries, "f1")))
+    assert not r.already_tried
+
+
+def test_a_param_key_that_names_a_technique_shows_it_with_a_kind_as_value() -> None:
+    # "ensemble": "kfold" and "features": "pca" say an ensemble on PCA features ran
+    runs = [_run("a2", "calm-finch-58", 1, {"ensemble": "kfold", "features": "pca", "lr": "2e-05"}, {"f1": 0.93}),
+            _run("b2", "rf-raw", 2, {"model": "random_forest", "features": "raw"}, {"f1": 0.86})]
+    r = checking.check("reduce the feature vector with PCA before the neural ensemble",
+                       HistoryIndex(_hist(runs, [], "f1")))
+    assert r.already_tried and r.matches[0].run_ids == [runs[0].run_id]
+
+
+def test_a_purpose_clause_and_a_joined_word_do_not_hide_what_was_done() -> None:
+    runs = [_run("y", "16k", 1, {"channels": "8-8-16", "transition_1x1": "after_maxpool"}, {"acc": 0.993})]
+    entries = [_entry(1, 2, "Adding 1x1 after max pool and reducing channels to 8: 20.1k parameters, 99.3", runs)]
+    r = checking.check("put a 1x1 conv after the max pool to cut channels", HistoryIndex(_hist(runs, entries, "acc")))
+    assert r.already_tried
+
+
+def test_kinds_of_lr_schedule_are_variants_of_each_other() -> None:
+    # lukoshkin/SR_research developer_notes.md: a step schedule was tried, a cosine one was not
+    runs = [_run("z", "rnnlike-320ep", 1, {"epochs": "320", "scheduler": "step_gamma_0.9", "lr": "0.1"},
+                 {"best_loss": 0.012})]
+    entries = [_entry(1, 5, "RNNLike; 320 epochs with better lr scheduler strategy (gamma .9 every 2 steps), "
+                            "bs=128, loss ~ MAE -- loss320/best: .013/.012", runs)]
+    idx = HistoryIndex(_hist(runs, entries, "best_loss", "min"))
+    r = checking.check("use a cosine annealing lr schedule", idx)
+    assert not r.already_tried and "closest" in r.message
+    assert checking.check("train for more epochs, 320", idx).already_tried
+
+
+def test_a_hedged_aside_is_no_evidence() -> None:
+    # rgreenblatt/neural-render notes: an idea floated in parentheses, never run
+    runs = [_run("k", "seq-blocks", 1, {"seq_blocks": "2", "opt_level": "O1"}, {"test_loss": 0.002})]
+    entries = [_entry(1, 5, "Overfitting with the seq blocks.\n(maybe dropout or a variant of stochastic depth).",
+                      runs)]
+    r = checking.check("add dropout or stochastic depth to the seq blocks",
+                       HistoryIndex(_hist(runs, entries, "test_loss", "min")))
+    assert not r.already_tried
+
+
+def test_the_runs_cited_carry_the_plans_identifier_and_its_abbreviation() -> None:
+    runs = [_run("l", "spheres_O1", 1, {"opt_level": "O1", "epochs": "100"}, {"test_loss": 0.0023}),
+            _run("m", "spheres_O2", 2, {"opt_level": "O2", "epochs": "100"}, {"test_loss": 0.0021}),
+            _run("n", "base-maxpool", 3, {"pooling": "max"}, {"test_loss": 0.004}),
+            _run("o", "base-avgpool", 4, {"pooling": "avg"}, {"test_loss": 0.005})]
+    entries = [_entry(1, 5, "Finished spheres_O1, spheres_O2.", runs[:1]),
+               # badisa/optpresso work log, day 3
+               _entry(2, 6, "The obvious alternate is average pooling which emits the average value of the cells.",
+                      [])]
+    idx = HistoryIndex(_hist(runs, entries, "test_loss", "min"))
+    r = checking.check("train with apex O2 mixed precision", idx)
+    assert r.already_tried and r.matches[0].run_ids == [runs[1].run_id]
+    r = checking.check("try average pooling instead of max pooling", idx)
+    assert r.already_tried and runs[3].run_id in r.matches[0].run_ids
+
+
+def test_an_offer_of_what_could_be_done_is_no_evidence_and_a_weighted_loss_is_class_weighting() -> None:
+    # bsyh/SHREC2021 readme ("Future Improvements"), and a public v0-v8 list of skin-lesion experiments
+    runs = [_run("f", "adamw-lr1e-5", 1, {"optimizer": "adamw", "lr": "1e-5"}, {"acc": 0.92}),
+            _run("g", "v2-weighted-loss", 30, {"loss": "weighted_ce", "class_weight": "melanoma:5"}, {"acc": 0.89})]
+    entries = [_entry(1, 5, "The current data augmentation method is a simple replication of the same data. We can "
+                            "add random noise to the replicates, which encourages the robustness of models.", runs[:1]),
+               _entry(2, 31, "v2: Custom loss\n- Weighted loss function (weighted to melanoma) (Bad)", runs[1:])]
+    idx = HistoryIndex(_hist(runs, entries, "acc"))
+    assert not checking.check("add random noise to the replicated training samples", idx).already_tried
+    r = checking.check("use a class-weighted loss for melanoma", idx)
+    assert r.already_tried and runs[1].run_id in r.matches[0].run_ids
