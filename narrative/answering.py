@@ -56,8 +56,10 @@ _VOIDQ = re.compile(r"\b(thrown out|throw\w{0,6} out|void|invalid\w*|exclud\w*|d
 _BECAUSE = re.compile(r"\b(because|since|due to|as it|so it|turns? out|which means|the reason|caus\w*|overwrit\w*|"
                       r"result(s|ed)? in|led to|leads? to|explains?|"
                       r"not worth|too (slow|big|large|expensive)|doesn'?t fit|over budget)\b", re.I)
-# a stated purpose or cause ("to fit in memory", "as 1M buffer will require 100GB", "so that ...")
-_PURPOSE = re.compile(r"\b(so that|in order to|as (it|they|the|a|an|we|this|that|\d)|so (we|it|that)|otherwise|"
+# a stated purpose or cause ("to fit in memory", "as 1M buffer will require 100GB", "so that ...", "appeared to
+# flatline after 50 epoch, so going to decrease learning rate")
+_PURPOSE = re.compile(r",\s{0,3}so\b|\b(so that|in order to|as (it|they|the|a|an|we|this|that|\d)|so (we|it|that)|"
+                      r"otherwise|"
                       r"to (fit|avoid|reduce|save|speed|keep|stay|get|make|check|test|see|match|compare)|"
                       r"weird|broke\w{0,3}|bug\w{0,3}|wrong|fail\w{0,3}|suspicious|problem|issue)\b", re.I)
 # "why did X look so much better / get worse?" asks for the cause of a change in the result; a sentence
@@ -195,7 +197,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     facts = _rank_facts(idx, terms, why, void=bool(_VOIDQ.search(q)))
     helpq = not why and _then(_HELP_A, _HELP_B, q)
     if why or helpq:
-        facts = _rerank(idx, terms, facts, why=why, change=why and bool(_CHANGE_Q.search(q)))
+        facts = _rerank(idx, terms, facts, why=why, change=why and bool(_CHANGE_Q.search(q)), question=body)
     topical = [(s, f) for s, f in facts if s >= 0.45]
 
     # a question that names runs ("who ran hgb-lr0.05-d3 and what did it get?"): the tracker's facts
@@ -352,7 +354,11 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         planned = ", a plan" if _is_plan(f) and f.kind != "question" and not _REPORTED.match(f.text) else ""
         before = _antecedent(idx, f)
         quote = f"{before} {_with_section(idx, f)}" if before else _with_section(idx, f)
-        parts.append(f"{f.author} ({f.at:%Y-%m-%d}{planned}): \"{_clip(quote, 330 if before else 230)}\"")
+        if not before and _heading_level(f.text) == 0:
+            quote = _with_list(idx, _whole_sentence(idx, f))
+        room = 330 if before else 230
+        said = _clip_to(quote, room, body) if why or helpq else _clip(quote, room)
+        parts.append(f"{f.author} ({f.at:%Y-%m-%d}{planned}): \"{said}\"")
         outcome = _outcome_after(idx, f) if planned else None
         if outcome is not None:
             # "Next experiment: two learning rates ..." then "Result looks more stable, but ... roll back":
@@ -459,6 +465,100 @@ def _with_section(idx: HistoryIndex, f: Fact, limit: int = 3) -> str:
     return f"{label}: {' '.join(body)}" if body else label
 
 
+_ORDINAL = re.compile(r"^(\d+)(st|nd|rd|th)$")
+
+
+def _section_toks(idx: HistoryIndex, f: Fact) -> frozenset[str]:
+    """The tokens of the markdown heading ``f`` sits under in its entry (ordinals as numbers: "6th" -> "6")."""
+    if _heading_level(f.text) or f.para < 0 or f.kind != "sentence":
+        return frozenset()  # a structured item's position is not a line's: its heading is not known
+    heads = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.position < f.position
+             and _heading_level(g.text)]
+    if not heads:
+        return frozenset()
+    h = max(heads, key=lambda g: g.position)
+    toks = set(h.toks)
+    for t in vocab.tokens(h.text.lstrip("#")):
+        m = _ORDINAL.match(t)
+        toks.add(m.group(1) if m else t)
+    return frozenset(toks)
+
+
+def _whole_sentence(idx: HistoryIndex, f: Fact) -> str:
+    """A structured item is often a piece of its sentence ("We tried switching to true vanilla SGD then, ..."
+    without "only to find that our learning rate might have been set too low"): the sentence it was cut from."""
+    if f.kind == "sentence":
+        return f.text
+    key = _quote_key(f.text)[:60]
+    if not key:
+        return f.text
+    whole = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and key in _quote_key(g.text)]
+    longer = [g.text for g in whole if len(g.text) > len(f.text)]  # a hard-wrapped line is no whole sentence
+    return min(longer, key=len) if longer else f.text
+
+
+_LEADS_LIST = re.compile(r"(:|following|these|as follows)\s*$", re.I)
+_LIST_LINE = re.compile(r"^\s{0,8}([-*+•]|\d{1,2}[.)])\s")
+
+
+def _with_list(idx: HistoryIndex, text: str, limit: int = 3) -> str:
+    """A sentence that announces a list ("... which ended up being a combination of:") says nothing without the
+    items: the next lines of the entry, up to ``limit``."""
+    if not _LEADS_LIST.search(text.strip()):
+        return text
+    entries = [e for e in idx.entries if e.raw_text and text.strip()[:60] in " ".join(e.raw_text.split())]
+    if not entries:
+        return text
+    raw = entries[-1].raw_text
+    lines = raw.splitlines()
+    start = next((i for i, ln in enumerate(lines) if text.strip()[-40:] in " ".join(ln.split())), -1)
+    if start < 0:
+        return text
+    items: list[str] = []
+    for ln in lines[start + 1:]:
+        if not ln.strip():
+            if items:
+                break
+            continue
+        if not _LIST_LINE.match(ln):
+            break
+        items.append(_LIST_LINE.sub("", ln, count=1).strip())
+        if len(items) >= limit:
+            break
+    return f"{text.strip()} {'; '.join(items)}" if items else text
+
+
+# the clause of a long sentence that answers: a cause, a purpose, an outcome ("only to find that ...")
+_ANSWER_CLAUSE = re.compile(r"\b(only to (find|realize|see|discover)|noting|turn(s|ed)? out|which (seems|seemed|led|"
+                            r"leads|made|means|meant|caused|helped|hurt)|effect|too (low|high|slow|small|large|big))\b",
+                            re.I)
+_CLAUSE_SPLIT = re.compile(r"(?<=[,;:])\s+|\s+(?=\()|\s+(?=(?:which|only to|but|because|since|noting|given|so)\b)")
+
+
+def _clip_to(text: str, n: int, question: str) -> str:
+    """``text`` clipped to ``n`` characters, keeping the clause that answers when it lies past the cut: the
+    sentence's head, then " ... " and that clause (a reason, a purpose, an outcome, the question's words)."""
+    text = " ".join(text.split())
+    head = _clip(text, n)
+    if len(text) <= n:
+        return text
+    shown = len(head) - 3
+    qtoks = set(vocab.tokens(question))
+    best, best_s = "", 0.0
+    for clause in _CLAUSE_SPLIT.split(text[shown:]):
+        c = clause.strip()
+        if len(c) < 12:
+            continue
+        sc = (1.0 if _BECAUSE.search(c) or _ANSWER_CLAUSE.search(c) or _PURPOSE.search(c) else 0.0)
+        sc += 0.5 * len(qtoks & set(vocab.tokens(c)))
+        if sc > best_s:
+            best, best_s = c, sc
+    if not best:
+        return head
+    tail = _clip(best, max(60, n // 2))
+    return f"{_clip(text, max(60, n - len(tail) - 5))} {tail}"
+
+
 def _is_plan(f: Fact) -> bool:
     """An idea, a next step or an imperative to oneself ("Try controlling the lr ...") is not a result."""
     return f.kind in ("hypothesis", "next_step", "question") or f.opening or bool(_PLANNY.match(f.text))
@@ -479,8 +579,46 @@ def _specific_tokens(terms: PlanTerms) -> frozenset[str]:
     return frozenset(t for t in terms.tokens if not t.startswith(_ASKING_WORDS))
 
 
+# What a question asks was done ("why a higher LR", "why did we drop the lr to 1e-4", "why swap GeLU for
+# ReLU", "why did we start with ..."): plan reading counts these words as generic, yet between two sentences
+# that name the same setting they tell the one that did it from the one that only mentions it. Each class
+# folds the ways notes say it ("decrease", "lowering", "reduce" for "drop").
+_ACTIONS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.I) for p in (
+    r"\b(high(er)?|larg(e|er)|bigger|increas\w*|rais(e|ed|ing)|doubl\w*|grow\w*|boost\w*)\b",
+    r"\b(low(er|ered|ering)?|small(er)?|decreas\w*|reduc\w*|drop(s|ped|ping)?|cut(s|ting)?|less|fewer|halv\w*|"
+    r"shrink\w*)\b",
+    r"\b(swap\w*|switch\w*|replac\w*|fell back|fall(ing)? back|mov(e|ed|ing) (back )?to|went (back )?to|"
+    r"instead of)\b",
+    r"\b(stop\w*|abandon\w*|drop(s|ped|ping)?|terminat\w*|abort\w*|kill\w*|gave up|give up|shelv\w*|"
+    r"revert\w*|roll(ed)? back)\b",
+    r"\b(start(ed|ing)?|initial(ly)?|began|begin|launch\w*|kick(ed)? off|chose|chosen)\b",
+))
+# a setting's value ("0.0001", "1e-4", "16"), not a piece of a name ("11.xx", "GPT-3", "exp29")
+_NUM = re.compile(r"(?<![\w.\-])(\d+(?:\.\d+)?(?:e-?\d+)?)(?![\w\-]|\.\w)", re.I)
+
+
+def _numbers(text: str) -> set[float]:
+    out: set[float] = set()
+    for m in _NUM.finditer(text):
+        try:
+            out.add(float(m.group(1)))
+        except ValueError:
+            continue
+    return out
+
+
+def _action_match(question: str, text: str) -> float:
+    """Share of the question's actions (and of its numbers) that ``text`` states too, 0 when it asks none."""
+    asked = [p for p in _ACTIONS if p.search(question)]
+    nums = {n for n in _numbers(question) if n not in (0.0, 1.0)}
+    if not asked and not nums:
+        return 0.0
+    hit = sum(1 for p in asked if p.search(text)) + (1 if nums and nums & _numbers(text) else 0)
+    return hit / (len(asked) + (1 if nums else 0))
+
+
 def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]], *, why: bool,
-            change: bool = False) -> list[tuple[float, Fact]]:
+            change: bool = False, question: str = "") -> list[tuple[float, Fact]]:
     """Why-questions want the sentence that gives the reason for what was asked, not one that merely shares a
     word: the question's own words beyond its concepts (the action: "restarted", "stopped", "larger") weigh,
     and a stated reason or purpose counts. Did-it-help questions want the verdict sentence."""
@@ -488,7 +626,14 @@ def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]]
     specific = _specific_tokens(terms)
     out: list[tuple[float, Fact]] = []
     for s, f in facts:
-        share = sum(w for t, w in terms.tokens.items() if t in f.toks) / total
+        # a line under "# Trying 6th Layer" is about the 6th layer: its heading's words count for it (half)
+        head = _section_toks(idx, f)
+        if head:
+            cover = vocab.cover(f.concepts)
+            s += 0.8 * (score_cover(terms, cover, f.toks | head)[0] - score_cover(terms, cover, f.toks)[0])
+        share = sum(w if t in f.toks else 0.5 * w for t, w in terms.tokens.items()
+                    if t in f.toks or t in head) / total
+        s += 0.25 * _action_match(question, f.text) if question else 0.0
         if why:
             # "what was wrong with my initialization ...": a reason about something else is no answer.
             off_subject = bool(specific) and specific.isdisjoint(f.toks)
