@@ -465,7 +465,7 @@ def _with_section(idx: HistoryIndex, f: Fact, limit: int = 3) -> str:
     return f"{label}: {' '.join(body)}" if body else label
 
 
-_ORDINAL = re.compile(r"^(\d+)(st|nd|rd|th)$")
+_ORDINAL = re.compile(r"^(\d{1,6})(st|nd|rd|th)$")
 
 
 def _section_toks(idx: HistoryIndex, f: Fact) -> frozenset[str]:
@@ -497,7 +497,7 @@ def _whole_sentence(idx: HistoryIndex, f: Fact) -> str:
     return min(longer, key=len) if longer else f.text
 
 
-_LEADS_LIST = re.compile(r"(:|following|these|as follows)\s*$", re.I)
+_LEADS_LIST = re.compile(r"(:|following|these|as follows)$", re.I)  # searched on stripped text
 _LIST_LINE = re.compile(r"^\s{0,8}([-*+•]|\d{1,2}[.)])\s")
 
 
@@ -532,7 +532,8 @@ def _with_list(idx: HistoryIndex, text: str, limit: int = 3) -> str:
 _ANSWER_CLAUSE = re.compile(r"\b(only to (find|realize|see|discover)|noting|turn(s|ed)? out|which (seems|seemed|led|"
                             r"leads|made|means|meant|caused|helped|hurt)|effect|too (low|high|slow|small|large|big))\b",
                             re.I)
-_CLAUSE_SPLIT = re.compile(r"(?<=[,;:])\s+|\s+(?=\()|\s+(?=(?:which|only to|but|because|since|noting|given|so)\b)")
+# single spaces (the text is whitespace-folded first): ``\s+`` before a lookahead is quadratic on a run of spaces
+_CLAUSE_SPLIT = re.compile(r"(?<=[,;:])\s|\s(?=\()|\s(?=(?:which|only to|but|because|since|noting|given|so)\b)")
 
 
 def _clip_to(text: str, n: int, question: str) -> str:
@@ -594,7 +595,7 @@ _ACTIONS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.I) for p in (
     r"\b(start(ed|ing)?|initial(ly)?|began|begin|launch\w*|kick(ed)? off|chose|chosen)\b",
 ))
 # a setting's value ("0.0001", "1e-4", "16"), not a piece of a name ("11.xx", "GPT-3", "exp29")
-_NUM = re.compile(r"(?<![\w.\-])(\d+(?:\.\d+)?(?:e-?\d+)?)(?![\w\-]|\.\w)", re.I)
+_NUM = re.compile(r"(?<![\w.\-])(\d{1,12}(?:\.\d{1,12})?(?:e-?\d{1,3})?)(?![\w\-]|\.\w)", re.I)
 
 
 def _numbers(text: str) -> set[float]:
