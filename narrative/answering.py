@@ -73,6 +73,10 @@ _OUTCOME = re.compile(r"\b(improv\w*|better|worse|gain\w*|hurt\w*|no (obvious |r
 _HELP_A = re.compile(r"^\s*(did|does|do|has|have|was|were|is|are)\b", re.I)
 _HELP_B = re.compile(r"\b(help\w{0,3}|work\w{0,3}|improv\w{0,4}|gain\w{0,2}|matter\w{0,2}|change\w{0,2}|"
                      r"anything|better|worse|hurt\w{0,3}|boost\w{0,3}|worth)\b", re.I)
+# "what did the skip to final output do?", "how did the LoRA run go?", "what happened with lr 1e-1?": what came of
+# something, as "did it help?" asks
+_EFFECTQ = re.compile(r"^\s{0,8}(what|how)\s{1,4}(did|does|has|have)\b.{1,200}?\b(do|go|work|turn(ed)? out|change)\W{0,3}$|"
+                      r"^\s{0,8}what\s{1,4}(happened|came of|was the (effect|impact|result) of)\b", re.I)
 # asks for facts of a run: who ran it, what it got, when, with which params
 _VALUEQ = re.compile(r"^\s*(what|which|how (much|fast|slow|high|low|good))\b.{0,200}?\b(get|got|reach\w*|scor\w*|"
                      r"achiev\w*|hit|have|has|had|give|gave|was|were|is)\b", re.I)
@@ -195,10 +199,19 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     terms = plan_terms(body, idx)
     why = _then(_WHY_STOP_A, _WHY_STOP_B, q) or bool(_WHY.search(q))
     facts = _rank_facts(idx, terms, why, void=bool(_VOIDQ.search(q)))
-    helpq = not why and _then(_HELP_A, _HELP_B, q)
+    helpq = not why and (_then(_HELP_A, _HELP_B, q) or bool(_EFFECTQ.search(q)))
     if why or helpq:
         facts = _rerank(idx, terms, facts, why=why, change=why and bool(_CHANGE_Q.search(q)), question=body)
+    elif _numbers(body):
+        # "what happened with lr 1e-1?": the note that states that value, not its neighbour with 5e-3
+        facts = sorted(((s + 0.25 * _action_match(body, _with_section(idx, f)), f) for s, f in facts),
+                       key=lambda x: (x[0], x[1].at), reverse=True)
     topical = [(s, f) for s, f in facts if s >= 0.45]
+    if not topical and not why and not helpq:
+        # "which class is hardest to segment?": one word of the question, a superlative, is the whole point;
+        # a note that states it ("Blood vessel hardest - tiny structures") answers however little else it shares
+        sup = {t for t in vocab.tokens(body) if _SUPERLATIVE.fullmatch(t)}
+        topical = [(s, f) for s, f in facts if s >= 0.3 and sup & f.toks][:2]
 
     # a question that names runs ("who ran hgb-lr0.05-d3 and what did it get?"): the tracker's facts
     named = runs_named(idx, q)
@@ -309,6 +322,11 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         return _finish(parts, cites)
 
     # 4. topical: why / did it help / is it worth it
+    if not topical and not terms.concepts and all(not idx.df.get(t) or t.startswith(tuple(_ASKED_ABOUT))
+                                                  for t in terms.tokens):
+        # "what was wrong with the baseline?": every word is one plan reading sets aside as generic, yet the
+        # notes use it as a name ("# v1_0: Baseline"); the sentences and headings that carry it answer
+        topical = _plain_word_facts(idx, body)
     if not topical:
         return Answer(answer="I found nothing in the log or the tracker about that.", citations=[])
     approaches = derive(idx)
@@ -369,6 +387,10 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         runs = _useful_runs(idx, terms, f)
         if not f.run_ids:
             runs = _runs_named_in(idx, f, before) or runs  # what the quote names beats a guess from params
+        # a run the quote or its heading names exactly ("# v1_7: Try a larger learning rate") is its run
+        titled = [r.run_id for r in runs_named(idx, _section_title(idx, f) + " " + f.text)]
+        if titled:
+            runs = titled + [r for r in runs if r not in titled][: max(0, 3 - len(titled))]
         if (why or helpq) and used == 1:
             runs = list(dict.fromkeys(runs + _subject_runs(idx, terms, f, runs, subjects=_list_items(body))))[:4]
             moved = setting_runs(idx, set(terms.key_concepts), f.author, f.at)
@@ -463,6 +485,42 @@ def _with_section(idx: HistoryIndex, f: Fact, limit: int = 3) -> str:
         if len(body) >= limit:
             break
     return f"{label}: {' '.join(body)}" if body else label
+
+
+def _section_title(idx: HistoryIndex, f: Fact) -> str:
+    """The markdown heading ``f`` sits under (its own text when it is one), or ""."""
+    if _heading_level(f.text):
+        return f.text
+    if f.kind != "sentence" or f.para < 0:
+        whole = _whole_sentence(idx, f)
+        same = next((g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence"
+                     and _quote_key(g.text) == _quote_key(whole)), None)
+        if same is None:
+            return ""
+        f = same
+    heads = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.position < f.position
+             and _heading_level(g.text)]
+    return max(heads, key=lambda g: g.position).text if heads else ""
+
+
+_ASKED_ABOUT = frozenset(("wrong", "problem", "issue", "happen", "went", "cause", "bug", "reason"))
+
+
+def _plain_word_facts(idx: HistoryIndex, body: str, limit: int = 2) -> list[tuple[float, Fact]]:
+    """Sentences and headings that carry the question's plain words (those plan reading counts as generic),
+    best covered first; none when the question has no such word or nothing carries them all."""
+    words = {t for t in vocab.tokens(body) if t not in vocab.STOPWORDS and not t.startswith(tuple(_ASKED_ABOUT))}
+    if not words:
+        return []
+    hits = []
+    for f in idx.facts:
+        if f.kind == "sentence":
+            toks = set(vocab.tokens(f.text))  # with the generic words the index leaves out of ``f.toks``
+            if words & toks:
+                hits.append((len(words & toks) / len(words), f))
+    full = [(sc, f) for sc, f in hits if sc >= 1.0]
+    full.sort(key=lambda x: (_heading_level(x[1].text) > 0, x[1].at), reverse=True)
+    return [(0.45, f) for _, f in full[:limit]]
 
 
 _ORDINAL = re.compile(r"^(\d{1,6})(st|nd|rd|th)$")
@@ -598,6 +656,15 @@ _ACTIONS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.I) for p in (
 _NUM = re.compile(r"(?<![\w.\-])(\d{1,12}(?:\.\d{1,12})?(?:e-?\d{1,3})?)(?![\w\-]|\.\w)", re.I)
 
 
+# "hardest", "worst", "most stable": the one word a which-question turns on (stems: "hardest", "largest")
+_SUPERLATIVE = re.compile(r"(?!(inter|sugg|requ|dig|for|hon|mod|cont|harv|manif|arr|inv|prot|ingest|pri|gu)est$)"
+                          r"[a-z]{2,20}est|best|worst|most|least", re.I)
+# an effect with its size: "adds ~1%", "gives +0.4", "costs 2 points", "+9.4%"
+_EFFECT = re.compile(r"\b(adds?|added|gives?|gave|costs?|cost|loses?|lost|buys?|bought)\s{1,3}"
+                     r"(~|about |around |roughly |\+|-)?\s?\d|"
+                     r"(?<![\w.])[+\-−]\d{1,3}(\.\d{1,3})?\s?(%|pp|points?)", re.I)
+
+
 def _numbers(text: str) -> set[float]:
     out: set[float] = set()
     for m in _NUM.finditer(text):
@@ -634,7 +701,7 @@ def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]]
             s += 0.8 * (score_cover(terms, cover, f.toks | head)[0] - score_cover(terms, cover, f.toks)[0])
         share = sum(w if t in f.toks else 0.5 * w for t, w in terms.tokens.items()
                     if t in f.toks or t in head) / total
-        s += 0.25 * _action_match(question, f.text) if question else 0.0
+        s += 0.25 * _action_match(question, _with_section(idx, f)) if question else 0.0
         if why:
             # "what was wrong with my initialization ...": a reason about something else is no answer.
             off_subject = bool(specific) and specific.isdisjoint(f.toks)
@@ -657,6 +724,8 @@ def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]]
                 s += 0.2
             # "did X help?" asks about the result: a sentence that says how the result moved is the verdict,
             # one that only says X ran faster or slower is not
+            if _EFFECT.search(f.text):
+                s += 0.1  # "TTA adds ~1%": the size of the effect is the verdict with its number
             if not _OUTCOME.search(f.text) and vocab.reason_kind(f.text) in ("speed", "latency"):
                 s -= 0.3
             if _is_plan(f):
