@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import re
+from collections import Counter
 
 from narrative import reading, vocab
 from narrative.approaches import derive
@@ -71,12 +72,16 @@ _OUTCOME = re.compile(r"\b(improv\w*|better|worse|gain\w*|hurt\w*|no (obvious |r
                       r"(validation|val|test|dev) (loss|error|score|accuracy|f1|auc)|accuracy|overfit\w*)\b", re.I)
 # "did X help?", "has X improved ...", "does X matter": the verdict with its numbers
 _HELP_A = re.compile(r"^\s*(did|does|do|has|have|was|were|is|are)\b", re.I)
-_HELP_B = re.compile(r"\b(help\w{0,3}|work\w{0,3}|improv\w{0,4}|gain\w{0,2}|matter\w{0,2}|change\w{0,2}|"
+_HELP_B = re.compile(r"\b(hold|held|pan(ned)? out|help\w{0,3}|work\w{0,3}|"
+                     r"improv\w{0,4}|gain\w{0,2}|matter\w{0,2}|change\w{0,2}|"
                      r"anything|better|worse|hurt\w{0,3}|boost\w{0,3}|worth)\b", re.I)
 # "what did the skip to final output do?", "how did the LoRA run go?", "what happened with lr 1e-1?": what came of
 # something, as "did it help?" asks
-_EFFECTQ = re.compile(r"^\s{0,8}(what|how)\s{1,4}(did|does|has|have)\b.{1,200}?\b(do|go|work|turn(ed)? out|change)\W{0,3}$|"
-                      r"^\s{0,8}what\s{1,4}(happened|came of|was the (effect|impact|result) of)\b", re.I)
+_EFFECTQ = re.compile(r"^\s{0,8}(what|how)\s{1,4}(did|does|has|have)\b.{1,200}?\b(do|go|work|turn(ed)? out|change)"
+                      r"\W{0,3}$|"
+                      r"^\s{0,8}what\s{1,4}(happened|came of|was the (effect|impact|result) of)\b|"
+                      r"^\s{0,8}what\s{1,4}(did|have)\s{1,4}\w{1,20}\s{1,4}(conclude|learn|find|found|decide)\w{0,2}\s{1,4}"
+                      r"(about|on|for|from)\b", re.I)
 # asks for facts of a run: who ran it, what it got, when, with which params
 _VALUEQ = re.compile(r"^\s*(what|which|how (much|fast|slow|high|low|good))\b.{0,200}?\b(get|got|reach\w*|scor\w*|"
                      r"achiev\w*|hit|have|has|had|give|gave|was|were|is)\b", re.I)
@@ -387,6 +392,8 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         runs = _useful_runs(idx, terms, f)
         if not f.run_ids:
             runs = _runs_named_in(idx, f, before) or runs  # what the quote names beats a guess from params
+        if not runs or (used == 1 and not f.run_ids):
+            runs = _param_runs(idx, body, f.author, f.at) or runs  # "reflect vs constant padding": the runs
         # a run the quote or its heading names exactly ("# v1_7: Try a larger learning rate") is its run
         titled = [r.run_id for r in runs_named(idx, _section_title(idx, f) + " " + f.text)]
         if titled:
@@ -521,6 +528,58 @@ def _plain_word_facts(idx: HistoryIndex, body: str, limit: int = 2) -> list[tupl
     full = [(sc, f) for sc, f in hits if sc >= 1.0]
     full.sort(key=lambda x: (_heading_level(x[1].text) > 0, x[1].at), reverse=True)
     return [(0.45, f) for _, f in full[:limit]]
+
+
+_KEY_PARTS = re.compile(r"[_\-. ]+")
+_PLAIN_VALUES = frozenset(("true", "false", "none", "null", "yes", "no", "0", "1"))
+_PARAM_WINDOW = dt.timedelta(days=14)
+_VALUE_WORD = re.compile(r"[a-z0-9][a-z0-9.\-]{0,60}[a-z0-9]|[a-z0-9]")
+
+
+def _key_named(key: str, words: list[str]) -> bool:
+    """The question names the param ``key``: a part of three letters or more is one of its words and every
+    one-letter part is the initial of one ("kernel size" names k_size, "patch sizes" p_size)."""
+    parts = [vocab.stem(p) for p in _KEY_PARTS.split(key.lower()) if p]
+    long = [p for p in parts if len(p) >= 3]
+    if not long or any(p not in words for p in long):
+        return False
+    return all(any(w.startswith(p) for w in words) for p in parts if len(p) < 3)
+
+
+def _param_runs(idx: HistoryIndex, body: str, author: str, at: dt.datetime) -> list[str]:
+    """The runs of ``author``'s two weeks before ``at`` that the question describes by a param: with the
+    values it names ("reflect vs constant padding", "kernel size, 7 or 11"), else those that moved the param
+    off its usual value ("smaller patch sizes"). None when that is more than a handful."""
+    words = [vocab.stem(w) for w in re.findall(r"[a-z][a-z0-9]*", vocab.norm(body))]
+    raw = set(_VALUE_WORD.findall(body.lower()))
+    nums = _numbers(body)
+    pool = [r for r in idx.runs
+            if (not r.user or r.user == author) and dt.timedelta(0) <= at - r.start <= _PARAM_WINDOW]
+    keys = sorted({k for r in pool for k in r.params if _key_named(k, words)})
+    out: list[str] = []
+    for key in keys:
+        have = [r for r in pool if key in r.params]
+
+        def named(v: str) -> bool:
+            v = v.lower()
+            if v in _PLAIN_VALUES:
+                return False
+            if v in raw:
+                return True
+            try:
+                return float(v) in nums
+            except ValueError:
+                return False
+
+        picked = [r for r in have if named(r.params[key])]
+        if not picked:
+            values = Counter(r.params[key] for r in idx.runs if key in r.params)
+            if len(values) < 2:
+                continue
+            usual = values.most_common(1)[0][0]
+            picked = [r for r in have if r.params[key] != usual]
+        out += [r.run_id for r in picked if r.run_id not in out]
+    return out if 0 < len(out) <= 6 else []
 
 
 _ORDINAL = re.compile(r"^(\d{1,6})(st|nd|rd|th)$")
