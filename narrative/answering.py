@@ -393,7 +393,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         if not f.run_ids:
             runs = _runs_named_in(idx, f, before) or runs  # what the quote names beats a guess from params
         if not runs or (used == 1 and not f.run_ids):
-            runs = _param_runs(idx, body, f.author, f.at) or runs  # "reflect vs constant padding": the runs
+            runs = _param_runs(idx, body, f.author, f.at, quote=f.text) or runs  # "reflect vs constant padding"
         # a run the quote or its heading names exactly ("# v1_7: Try a larger learning rate") is its run
         titled = [r.run_id for r in runs_named(idx, _section_title(idx, f) + " " + f.text)]
         if titled:
@@ -427,6 +427,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
 # a quote that opens on a pronoun ("All of them did better ...") says nothing without what it points to
 _ANAPHOR = re.compile(r"^\W{0,4}(all of them|both of them|each of them|none of them|most of them|they|them|"
                       r"these|those|this|it|both)\b", re.I)
+_CONSEQUENCE = re.compile(r"^\W{0,4}(=>|->|→|⇒|so\b|hence\b|therefore\b|thus\b|that'?s why\b)", re.I)
 _RUN_WINDOW = dt.timedelta(days=7)
 _WORD = re.compile(r"[A-Za-z0-9_]+")
 
@@ -443,11 +444,14 @@ def _namey_words(text: str) -> list[str]:
 
 
 def _antecedent(idx: HistoryIndex, f: Fact) -> str:
-    """The sentence before ``f`` in its paragraph when ``f`` opens on a pronoun, else ""."""
-    if not _ANAPHOR.match(f.text) or f.para < 0:
+    """The sentence before ``f`` in its paragraph when ``f`` opens on a pronoun, else "". A line that draws a
+    consequence ("=> Retrain with lower LR", "so we ...") takes the line before it, across a blank line: that is
+    its reason."""
+    consequence = bool(_CONSEQUENCE.match(f.text))
+    if not (_ANAPHOR.match(f.text) or consequence) or f.para < 0:
         return ""
-    prev = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.para == f.para
-            and g.position < f.position]
+    prev = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.position < f.position
+            and (g.para == f.para or (consequence and g.para == f.para - 1)) and not _heading_level(g.text)]
     return max(prev, key=lambda g: g.position).text if prev else ""
 
 
@@ -533,29 +537,39 @@ def _plain_word_facts(idx: HistoryIndex, body: str, limit: int = 2) -> list[tupl
 _KEY_PARTS = re.compile(r"[_\-. ]+")
 _PLAIN_VALUES = frozenset(("true", "false", "none", "null", "yes", "no", "0", "1"))
 _PARAM_WINDOW = dt.timedelta(days=14)
+_ALPHA_WORD = re.compile(r"[a-z][a-z0-9]{0,40}")
 _VALUE_WORD = re.compile(r"[a-z0-9][a-z0-9.\-]{0,60}[a-z0-9]|[a-z0-9]")
 
 
 def _key_named(key: str, words: list[str]) -> bool:
     """The question names the param ``key``: a part of three letters or more is one of its words and every
     one-letter part is the initial of one ("kernel size" names k_size, "patch sizes" p_size)."""
-    parts = [vocab.stem(p) for p in _KEY_PARTS.split(key.lower()) if p]
+    parts = [_fold(p) for p in _KEY_PARTS.split(key.lower()) if p]
     long = [p for p in parts if len(p) >= 3]
     if not long or any(p not in words for p in long):
         return False
     return all(any(w.startswith(p) for w in words) for p in parts if len(p) < 3)
 
 
-def _param_runs(idx: HistoryIndex, body: str, author: str, at: dt.datetime) -> list[str]:
+def _fold(word: str) -> str:
+    """One form for "size", "sizes" and "sized" (the stemmer gives "size" and "siz")."""
+    return vocab.stem(word).rstrip("e")
+
+
+def _param_runs(idx: HistoryIndex, body: str, author: str, at: dt.datetime, quote: str = "") -> list[str]:
     """The runs of ``author``'s two weeks before ``at`` that the question describes by a param: with the
     values it names ("reflect vs constant padding", "kernel size, 7 or 11"), else those that moved the param
     off its usual value ("smaller patch sizes"). None when that is more than a handful."""
-    words = [vocab.stem(w) for w in re.findall(r"[a-z][a-z0-9]*", vocab.norm(body))]
+    words = [_fold(w) for w in _ALPHA_WORD.findall(vocab.norm(body))]
     raw = set(_VALUE_WORD.findall(body.lower()))
     nums = _numbers(body)
     pool = [r for r in idx.runs
             if (not r.user or r.user == author) and dt.timedelta(0) <= at - r.start <= _PARAM_WINDOW]
     keys = sorted({k for r in pool for k in r.params if _key_named(k, words)})
+    if not keys and quote:
+        # "did the larger kernel hypothesis hold?" names the param only as the quote does ("kernel-sizes")
+        qwords = [_fold(w) for w in _ALPHA_WORD.findall(vocab.norm(quote))]
+        keys = sorted({k for r in pool for k in r.params if _key_named(k, qwords)})
     out: list[str] = []
     for key in keys:
         have = [r for r in pool if key in r.params]
