@@ -327,6 +327,16 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         return _finish(parts, cites)
 
     # 4. topical: why / did it help / is it worth it
+    if not topical and _RESOLVE_Q.search(q):
+        # "what fixed it in the end?": the note that reports the fix, the latest one, whatever its words
+        fixes = [f for f in idx.facts if f.kind == "sentence" and _RESOLVED.search(f.text)]
+        topical = [(0.45, f) for f in sorted(fixes, key=lambda f: (f.at, f.position), reverse=True)[:1]]
+    elif len(topical) > 1 and not why and (_START_Q.search(q) or _END_Q.search(q)):
+        # "what learning rate did we start with?" / "... settle on in the end?": of the notes about it that
+        # score near the best, the first or the last
+        near = [(sc, f) for sc, f in topical if sc >= topical[0][0] - 0.25]
+        chosen = (min if _START_Q.search(q) else max)(near, key=lambda x: (x[1].at, x[1].position))
+        topical = [chosen] + [x for x in topical if x is not chosen]
     if not topical and not terms.concepts and all(not idx.df.get(t) or t.startswith(tuple(_ASKED_ABOUT))
                                                   for t in terms.tokens):
         # "what was wrong with the baseline?": every word is one plan reading sets aside as generic, yet the
@@ -378,7 +388,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         before = _antecedent(idx, f)
         quote = f"{before} {_with_section(idx, f)}" if before else _with_section(idx, f)
         if not before and _heading_level(f.text) == 0:
-            quote = _with_list(idx, _whole_sentence(idx, f))
+            quote = _with_answer(idx, f, _with_list(idx, _whole_sentence(idx, f)))
         room = 330 if before else 230
         said = _clip_to(quote, room, body) if why or helpq else _clip(quote, room)
         parts.append(f"{f.author} ({f.at:%Y-%m-%d}{planned}): \"{said}\"")
@@ -392,8 +402,15 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         runs = _useful_runs(idx, terms, f)
         if not f.run_ids:
             runs = _runs_named_in(idx, f, before) or runs  # what the quote names beats a guess from params
-        if not runs or (used == 1 and not f.run_ids):
-            runs = _param_runs(idx, body, f.author, f.at, quote=f.text) or runs  # "reflect vs constant padding"
+        # "reflect vs constant padding", "a bigger learning rate (0.01/0.001)": the runs with those values
+        by_param, named_by = _param_runs(idx, body, f.author, f.at, quote=quote)
+        if by_param and (named_by == 2 or not runs or (used == 1 and not f.run_ids)):
+            runs = by_param
+        elif by_param and named_by == 1 and len(set(idx.entry_runs.get(f.entry_id, [])) | set(by_param)
+                                                 | set(runs)) <= 6:
+            # values the quote names: its own links stay first, the runs with those values follow (while the
+            # note's entry can still be cited with them)
+            runs = list(dict.fromkeys(list(f.run_ids)[:2] + by_param))[:5]
         # a run the quote or its heading names exactly ("# v1_7: Try a larger learning rate") is its run
         titled = [r.run_id for r in runs_named(idx, _section_title(idx, f) + " " + f.text)]
         if titled:
@@ -542,11 +559,17 @@ _VALUE_WORD = re.compile(r"[a-z0-9][a-z0-9.\-]{0,60}[a-z0-9]|[a-z0-9]")
 
 
 def _key_named(key: str, words: list[str]) -> bool:
-    """The question names the param ``key``: a part of three letters or more is one of its words and every
-    one-letter part is the initial of one ("kernel size" names k_size, "patch sizes" p_size)."""
+    """The text names the param ``key``: a part of three letters or more is one of its words and every
+    one-letter part is the initial of one ("kernel size" names k_size, "patch sizes" p_size); a short key is
+    the initials of words in a row ("learning rate" names lr, "weight decay" wd)."""
     parts = [_fold(p) for p in _KEY_PARTS.split(key.lower()) if p]
     long = [p for p in parts if len(p) >= 3]
-    if not long or any(p not in words for p in long):
+    if not long:
+        short = "".join(parts)
+        n = len(short)
+        return 2 <= n <= 3 and short.isalpha() and any(
+            "".join(w[:1] for w in words[i:i + n]) == short for i in range(len(words) - n + 1))
+    if any(p not in words for p in long):
         return False
     return all(any(w.startswith(p) for w in words) for p in parts if len(p) < 3)
 
@@ -556,36 +579,36 @@ def _fold(word: str) -> str:
     return vocab.stem(word).rstrip("e")
 
 
-def _param_runs(idx: HistoryIndex, body: str, author: str, at: dt.datetime, quote: str = "") -> list[str]:
-    """The runs of ``author``'s two weeks before ``at`` that the question describes by a param: with the
-    values it names ("reflect vs constant padding", "kernel size, 7 or 11"), else those that moved the param
-    off its usual value ("smaller patch sizes"). None when that is more than a handful."""
-    words = [_fold(w) for w in _ALPHA_WORD.findall(vocab.norm(body))]
-    raw = set(_VALUE_WORD.findall(body.lower()))
-    nums = _numbers(body)
+def _param_runs(idx: HistoryIndex, body: str, author: str, at: dt.datetime, quote: str = ""
+                ) -> tuple[list[str], int]:
+    """The runs of ``author``'s two weeks before ``at`` that the question (or the quote answering it) describes
+    by a param: with the values the question names ("reflect vs constant padding", "kernel size, 7 or 11"),
+    else the values the quote names ("a bigger learning rate (0.01/0.001)"), else those that moved the param
+    off its usual value ("smaller patch sizes"). Second: 2 when the question's values picked them, 1 the
+    quote's, 0 none. None when that is more than a handful."""
     pool = [r for r in idx.runs
             if (not r.user or r.user == author) and dt.timedelta(0) <= at - r.start <= _PARAM_WINDOW]
-    keys = sorted({k for r in pool for k in r.params if _key_named(k, words)})
-    if not keys and quote:
-        # "did the larger kernel hypothesis hold?" names the param only as the quote does ("kernel-sizes")
-        qwords = [_fold(w) for w in _ALPHA_WORD.findall(vocab.norm(quote))]
-        keys = sorted({k for r in pool for k in r.params if _key_named(k, qwords)})
+    if not pool:
+        return [], 0
+    texts = [body, quote] if quote else [body]
+    keys: list[str] = []
+    for text in texts:
+        words = [_fold(w) for w in _ALPHA_WORD.findall(vocab.norm(text))]
+        keys = sorted({k for r in pool for k in r.params if _key_named(k, words)})
+        if keys:
+            break
     out: list[str] = []
+    explicit = 0
     for key in keys:
         have = [r for r in pool if key in r.params]
-
-        def named(v: str) -> bool:
-            v = v.lower()
-            if v in _PLAIN_VALUES:
-                return False
-            if v in raw:
-                return True
-            try:
-                return float(v) in nums
-            except ValueError:
-                return False
-
-        picked = [r for r in have if named(r.params[key])]
+        picked: list[RunSnapshot] = []
+        for level, text in zip((2, 1), texts, strict=False):
+            raw = set(_VALUE_WORD.findall(text.lower()))
+            nums = _numbers(text)
+            picked = [r for r in have if _value_named(r.params[key], raw, nums)]
+            if picked:
+                explicit = max(explicit, level)
+                break
         if not picked:
             values = Counter(r.params[key] for r in idx.runs if key in r.params)
             if len(values) < 2:
@@ -593,9 +616,28 @@ def _param_runs(idx: HistoryIndex, body: str, author: str, at: dt.datetime, quot
             usual = values.most_common(1)[0][0]
             picked = [r for r in have if r.params[key] != usual]
         out += [r.run_id for r in picked if r.run_id not in out]
-    return out if 0 < len(out) <= 6 else []
+    return (out, explicit) if 0 < len(out) <= 6 else ([], 0)
 
 
+def _value_named(v: str, raw: set[str], nums: set[float]) -> bool:
+    v = v.lower()
+    if v in _PLAIN_VALUES:
+        return False
+    if v in raw:
+        return True
+    try:
+        return float(v) in nums
+    except ValueError:
+        return False
+
+
+_RESOLVE_Q = re.compile(r"\b(fix(ed|es)?|solv(e|ed|es)|resolv(e|ed|es)|cured?|work(ed)? around)\b", re.I)
+_RESOLVED = re.compile(r"\b(finally|fixed|solved|resolved|the fix|turns? out|turned out|"
+                       r"now (works|trains|converges|learns)|realiz\w{1,3}|the (culprit|cause) (was|is))\b", re.I)
+_START_Q = re.compile(r"\b(start(ed)? (with|from|on|out)|began with|begin with|initial(ly)?|at first|originally|"
+                      r"first (used|tried|set|picked|chose))\b", re.I)
+_END_Q = re.compile(r"\b(in the end|end(ed)? up|settle(d)? on|finally|final|eventually|landed on|go(ne)? with|"
+                    r"went with)\b", re.I)
 _ORDINAL = re.compile(r"^(\d{1,6})(st|nd|rd|th)$")
 
 
@@ -613,6 +655,23 @@ def _section_toks(idx: HistoryIndex, f: Fact) -> frozenset[str]:
         m = _ORDINAL.match(t)
         toks.add(m.group(1) if m else t)
     return frozenset(toks)
+
+
+def _with_answer(idx: HistoryIndex, f: Fact, text: str) -> str:
+    """A note's own question ("can llm/ai helps?") is no answer; the sentences after it in its paragraph are
+    ("The answer is NOOOOOO! They just can't.")."""
+    if not text.rstrip().endswith("?") or f.kind != "sentence" or f.para < 0:
+        return text
+    after = sorted((g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.para == f.para
+                    and g.position > f.position), key=lambda g: g.position)
+    said: list[str] = []
+    for g in after:
+        if _heading_level(g.text) or g.text.rstrip().endswith("?"):
+            break
+        said.append(g.text)
+        if sum(len(x) for x in said) >= 60:
+            break
+    return f"{text} {' '.join(said)}" if said else text
 
 
 def _whole_sentence(idx: HistoryIndex, f: Fact) -> str:
