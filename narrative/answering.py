@@ -860,9 +860,9 @@ def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]]
                 s += 0.1  # "TTA adds ~1%": the size of the effect is the verdict with its number
             if not _OUTCOME.search(f.text) and vocab.reason_kind(f.text) in ("speed", "latency"):
                 s -= 0.3
-            if _is_plan(f):
+            if _is_plan(f) and _outcome_after(idx, f) is None:
                 # A plan is not a result: whatever words it shares with the question, the verdict on
-                # the same idea comes first.
+                # the same idea comes first; a plan followed by how it went is quoted with that outcome.
                 s -= 0.4
             s += 0.15 * share
         out.append((s, f))
