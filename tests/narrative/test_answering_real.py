@@ -1,0 +1,97 @@
+"""Thread answers on real practitioners' notes (issue 8): the questions a teammate asks weeks later.
+
+The notes are the practitioners' own text (sources in each file's ``description``: metaseq's OPT-175B
+chronicles, a course team's CNN training notes, a SAM2 prompt log, an ARC model changelog, a SHREC results
+table, a ConvMixer changelog, a from-scratch BERT debugging note, a LayoutLM tuning log); the runs were
+reconstructed to agree with them. Each
+question's expected words were decided by reading the notes, before looking at how ``coco ask`` answers.
+The history goes through the real structuring engine, as ``coco log`` does.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from narrative import synthesis
+from narrative.history_index import HistoryIndexCache
+from tests.narrative.scenario_loader import fill as fill_ids
+from tests.narrative.synthesis_dev import build_history, cited_keys, has_any
+
+DATA = Path(__file__).parent / "data" / "real_answers"
+# Still wrong (what is left, each a class of its own):
+KNOWN_MISSES = {
+    # the question scopes the runs ("on 12.xx"); the answer cites the 11.xx runs that also lowered the LR
+    "did lowering the LR help on 12.xx?",
+    # the subject is one of several sections naming it ("... with skip to final output"); the first is wanted
+    "what did the skip to final output do?",
+    # the explanation came a day later in words the question does not share ("stuck in a local minimum")
+    "why couldn't the model overfit the small dataset?",
+    # the reason is two bullets above the "=> retrain with lower LR" line, not the line right above it
+    "why lower the LR for the small patch size runs?",
+    # the note misspells the subject ("data argumentation")
+    "what's the idea for improving the data augmentation?",
+}
+
+_HISTORIES: dict[Path, Any] = {}
+
+
+def _history(path: Path) -> Any:
+    if path not in _HISTORIES:
+        _HISTORIES[path] = (*build_history(path, False), HistoryIndexCache())
+    return _HISTORIES[path]
+
+
+CASES = [(p, q) for p in sorted(DATA.glob("*.json")) for q in json.loads(p.read_text())["expect"]["questions"]]
+
+
+@pytest.mark.parametrize(("path", "q"), CASES, ids=[f"{p.stem}:{q['q'][:40]}" for p, q in CASES])
+def test_real_question(path: Path, q: dict[str, Any]) -> None:
+    if q["q"] in KNOWN_MISSES:
+        pytest.xfail("a known miss, see KNOWN_MISSES")
+    hist, key_of, entry_runs, sc, indexes = _history(path)
+    ans = synthesis.answer(fill_ids(q["q"], sc.ids), hist, indexes=indexes)
+    assert len(ans.answer) <= 900
+    assert has_any([ans.answer], q["answer_any"]), ans.answer
+    if q.get("cite_runs_any"):
+        got = cited_keys(ans.citations, key_of, entry_runs)
+        assert got & set(q["cite_runs_any"]), (sorted(got), ans.answer)
+
+
+def test_a_param_key_is_named_by_its_words_or_their_initials() -> None:
+    from narrative.answering import _fold, _key_named
+
+    def words(text: str) -> list[str]:
+        return [_fold(w) for w in text.lower().replace("-", " ").split()]
+
+    assert _key_named("k_size", words("which kernel size worked better, 7 or 11?"))
+    assert _key_named("p_size", words("did smaller patch sizes help?"))
+    assert _key_named("lr", words("a bigger learning rate (0.01/0.001)"))
+    assert not _key_named("lr", words("did label smoothing help?"))
+    assert not _key_named("k_size", words("did the larger kernel help?"))  # no "size": another param
+
+
+def test_numbers_are_setting_values_not_pieces_of_names() -> None:
+    from narrative.answering import _numbers
+
+    # metaseq OPT chronicles: "11.xx" and "GPT-3" are names; CNN notes: "(0.0001)" is a value
+    assert _numbers("why did we abandon the 11.xx lineage?") == set()
+    assert _numbers("a much higher LR than GPT-3 175B") == set()
+    assert _numbers("so going to decrease learning rate (0.0001), try again..") == {0.0001}
+    assert _numbers("Swiched from 1e-3 to 1e-1.") == {0.001, 0.1}
+
+
+def test_a_long_sentence_is_clipped_around_the_clause_that_answers() -> None:
+    from narrative.answering import _clip_to
+
+    # metaseq OPT chronicles, 10% update: the reason comes last in a 330-character sentence
+    text = ("We started taking more and more drastic actions then, starting with increasing weight decay to 0.1, "
+            "lowering Adam beta2 to 0.95, lowering LR again, until finally by experiment 11.10 we hot-swapped in "
+            "ReLU and also switched to a more stable MHA calculation (noting that the x**3 term in GeLU might be a "
+            "source of instability with FP16).")
+    out = _clip_to(text, 230, "swap GeLU for ReLU")
+    assert len(out) <= 240
+    assert "x**3 term in GeLU" in out
