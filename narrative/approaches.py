@@ -20,12 +20,6 @@ UMBRELLA = {
 }
 _CONTRAST = re.compile(r"\b(instead of|rather than|vs\.?|versus|compared (to|with)|than|over|from|beats?)\s{1,8}"
                        r"([\w\- ./]{0,30})", re.I)
-_HEAD_STOP = re.compile(r"\s{0,8}(?::|->|→|=>|=|\(|\bgives?\b|\bgets?\b|\bgot\b|\bon top\b|\bhit\b|\blands?\b|"
-                        r"\btakes?\b|\bwent\b|\bis\b|\bwas\b|\bwere\b|\bare\b|,)")
-
-_MARKUP = re.compile(r"[`*_#>]+")
-_LEAD_FILLER = re.compile(r"^(also|then|and|so|plus|\+|-|tried|trying|added|adding)\s+", re.I)
-_WORD = re.compile(r"[A-Za-z][\w\-.]*")
 
 
 @dataclass
@@ -74,18 +68,137 @@ def _subjects_of(sentence: str) -> frozenset[str]:
     return frozenset({c for c in subj if c not in narrow_of} or subj)
 
 
+# ---- the thing a sentence names as tried, when no concept of the table names it
+# "tenure buckets on top of full_v2: nothing" names "tenure buckets"; "Epochs don't promise better results"
+# names "epochs"; "I've tweaked the reward function to be sharper" names "reward function". A sentence that
+# opens with a pronoun, a subordinate clause or an outcome ("the loss went flat", "my test images did poorly")
+# names no line of work: no phrase rather than a fragment ("epochs don t", "predictably images poorly").
+# each whitespace run is entered at its start only (the lookbehind): linear on long runs
+_HEAD_CUT = re.compile(r"(?<!\s)\s{0,8}(?:[:;,()\[\]?!]|\.(?:\s|$)|->|→|=>|=|\s--?\s|\s-\s)")
+
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_EMPHASIS = re.compile(r"[`*#>]+|(?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9])")
+_PWORD = re.compile(r"[A-Za-z0-9][\w\-./+']*")
+_OPENERS = _wordset("""also then and so plus okay ok well now first firstly overall generally however but still
+again finally anyway basically honestly sadly unfortunately surprisingly interestingly predictably apparently
+clearly obviously oddly weirdly tried trying added adding tested testing next lastly btw""")
+# "it seems that", "i think", "in general": hedges before the subject
+_HEDGE_LEAD = re.compile(r"^(?:it\s{1,4}(?:seems|looks|appears)(?:\s{1,4}like|\s{1,4}that)?|"
+                         r"(?:seems|looks)(?:\s{1,4}like)?|i\s{1,4}(?:think|guess|suspect|believe|feel)"
+                         r"(?:\s{1,4}that)?|in\s{1,4}general|as\s{1,4}expected|(?:try|tried|trying)\s{1,4}to)\s{1,4}",
+                         re.I)
+# a subject that is not a thing tried: pronouns, subordinators, prepositions, quantifiers
+_NOT_SUBJECT = _wordset("""i i've i'm i'd i'll we we've we're we'd we'll you you've he she they they've they're it
+it's its there there's here once when whenever after before if unless since because although though while as
+in on at for with from by during to into than until what which why how who where whether let's lets let one
+another some any each every both all most none nothing something everything anything neither either not
+never just only my our your his her their me us them""")
+_DETERMINERS = _wordset("the a an this these those that")
+_CONNECTORS = _wordset("of and or & per")
+# words that end the subject: verbs, modals, negations, adverbs of degree and prepositions
+_VERB_STOP = _wordset("""is was are were be been being am has have had do does did can could should would will
+may might must shall seems seem seemed appears appear appeared looks look looked makes make made gives give gave
+gets get got helps help hurts hurt improves improve performs perform works work went goes go provides provide
+converges converge leads lead causes cause achieves achieve produces produce shows show stays stay remains
+remain stops stop becomes become takes take brings bring matters matter enables enable promises promise run runs
+ran erases erase increases decreases reduces adds keeps fails fail breaks break beats hits lands ends yields
+results needs need starts start begins began tends tend generates overfits underfits overfit underfit plateaus
+plateau diverges diverge oscillates uses use requires require means allows allow beat lost loses outperforms
+underperforms sounds sound still also already just only not no never barely hardly seriously much too very
+really quite pretty somewhat slightly way in on at with without for from to by than as after before during into
+over under via vs versus instead rather like because since so but while when which that who where if whereas
+although though until against between across""")
+# what a sentence reports as an outcome, not a thing tried ("the loss went flat", "the generated speech ...")
+_OUTCOMES = _wordset("""loss losses accuracy acc performance error errors score scores result results metric
+metrics training test tests testing validation val overfitting underfitting convergence issue issues problem
+problems thing things stuff model models network networks net nets speech audio image images sample samples
+output outputs quality grad grads gradient gradients behaviour behavior graph graphs plot plots sweep sweeps
+experiment experiments run runs trial trials version versions change changes tweak tweaks effect effects
+impact dynamic dynamics profile curve curves number numbers time progress""")
+# alone, too vague to name a line of work
+_VAGUE = _wordset("layer layers parameter parameters param params channel channels setting settings")
+_ACTIVITY = _wordset("experiment experiments test tests testing run runs trial trials version sweep")
+# "the changes I've made to the critic" names the critic
+_CHANGES_TO = re.compile(r"^(?:the\s{1,4}|my\s{1,4}|our\s{1,4})?"
+                         r"(?:changes?|tweaks?|modifications?|updates?|fix(?:es)?)\s{1,4}(?:(?:that|which)\s{1,4})?"
+                         r"(?:i|we)(?:'ve|\s{1,4}have)?\s{1,4}(?:made|did|done|applied|tried)\s{1,4}(?:to|on)\s{1,4}",
+                         re.I)
+# "I've tweaked the reward function ..." names the reward function
+_ACTED_ON = re.compile(r"^(?:i|we)(?:'ve|\s{1,4}have|'d|\s{1,4}had)?\s{1,4}"
+                       r"(?:also\s{1,4}|then\s{1,4}|now\s{1,4}|just\s{1,4})?"
+                       r"(?:tweaked|changed|modified|adjusted|replaced|swapped|added|removed|tried|increased|"
+                       r"decreased|reduced|raised|lowered|doubled|halved|enabled|disabled|switched)\s{1,4}", re.I)
+_IMPERATIVE = _wordset("change switch replace swap remove increase decrease reduce raise lower simplify")
+# a run's name or a timestamp (Oct08_18-23-34_gpu-clip, calm-otter-41)
+_RUN_LIKE = re.compile(r"\d{2}[^_:]{0,12}[_:]\d{2}|^[a-z]{2,16}-[a-z]{2,16}-\d{1,6}$")
+
+
+def _bare(w: str) -> str:
+    return w.lower().strip(".'")
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def head_phrase(text: str) -> str:
-    """"tenure buckets on top of full_v2: nothing" -> "tenure buckets"."""
-    t = _MARKUP.sub(" ", text).strip()
-    t = _LEAD_FILLER.sub("", t)
-    head = _HEAD_STOP.split(t, maxsplit=1)[0]
-    words = [w for w in _WORD.findall(head)
-             if w.lower() not in vocab.STOPWORDS and not vocab.is_generic(vocab.stem(w.lower()))]
-    return " ".join(words[:3]).lower()
+    """The noun phrase a sentence names as the thing tried, or "" when its subject is no such thing:
+    "tenure buckets on top of full_v2: nothing" -> "tenure buckets"; "Epochs don't promise better results"
+    -> "epochs"; "The loss went flat" -> ""."""
+    t = _EMPHASIS.sub(" ", text).strip()  # "sigma_weight" keeps its underscore: one name
+    t = re.sub(r"^[\W_]+", "", t)
+    t = _HEAD_CUT.split(t, maxsplit=1)[0].strip()
+    for _ in range(3):  # "Also, it seems that ..." peels in turns
+        t = _HEDGE_LEAD.sub("", t)
+        words = _PWORD.findall(t)
+        if words and _bare(words[0]) in _OPENERS:
+            t = t[t.lower().index(words[0].lower()) + len(words[0]):].strip()
+        t = _CHANGES_TO.sub("", t)
+        t = _ACTED_ON.sub("", t)
+    words = _PWORD.findall(t)
+    if words and _bare(words[0]) in _IMPERATIVE and len(words) > 1 and _bare(words[1]) in _DETERMINERS:
+        words = words[1:]  # "Change the input format of model ..." names the input format
+    while words and _bare(words[0]) in _DETERMINERS:
+        words = words[1:]
+    if not words or _bare(words[0]) in _NOT_SUBJECT:
+        return ""
+    out: list[str] = []
+    for w in words:
+        b = _bare(w)
+        if "'" in b:  # don't, Gerard's: a verb or a possessive ends the subject
+            break
+        if b in _VERB_STOP and not (not out and b in ("no", "without")):
+            break
+        if out and len(b) > 4 and b.endswith("ly"):
+            break
+        if out and len(b) > 4 and b.endswith("ed") and out[-1] not in _CONNECTORS:
+            break  # "Scaling slowed down convergence": a past verb after the subject
+        if _RUN_LIKE.search(b):
+            return ""  # a run's name or a timestamp is an instance, not a line of work
+        out.append(b)
+        if len(out) >= 5:
+            break
+    while out and (out[-1] in _CONNECTORS or len(out[-1]) < 2):
+        out.pop()
+    # "input format of model": a trailing "of <generic>" adds nothing
+    for i, w in enumerate(out):
+        if i and w in _CONNECTORS and all(vocab.is_generic(vocab.stem(x)) or x in _OUTCOMES for x in out[i + 1:]):
+            out = out[:i]
+            break
+    if len(out) > 1 and out[-1] in _ACTIVITY:
+        out.pop()  # "multi-headed FFT experiment" names the multi-headed FFT
+    if not out or out[-1] in _OUTCOMES:
+        return ""
+    content = [w for w in out if w not in _CONNECTORS and w not in ("no", "without")
+               and not vocab.is_generic(vocab.stem(w)) and w not in _OUTCOMES]
+    if not content or (len(content) == 1 and content[0] in _VAGUE):
+        return ""
+    return " ".join(out)
 
 
 _PLAN_KINDS = ("hypothesis", "next_step", "question")
+_VERDICT_KINDS = ("conclusion", "decision")
 
 
 # "if it doesn't work, disable fp16" is a plan; "should have used class weights" never happened
@@ -119,6 +232,19 @@ def _signal(f: Fact) -> str:
             return "closed"
         if f.verdict in ("adopt", "model_selection"):
             return "adopted"
+    if f.kind not in _VERDICT_KINDS:
+        # A sentence of the raw text or an observation is a verdict only in its own words, said as done: it may
+        # close a line ("far too slow to iterate on, parking it") or report a failure ("Breakout-v4 not
+        # converging"), but it adopts nothing ("So let's keep X for when we find ..." keeps nothing yet; "I came
+        # into this project wanting to understand neural networks" chose no family): adoption is a decision's
+        # or a conclusion's.
+        if f.modality not in ("done", ""):
+            return "open" if f.modality == "plan" else "mention"
+        if f.closing:
+            return "closed"
+        if f.negative:
+            return "negative"
+        return "open" if f.opening else "mention"
     if f.closing:
         return "closed"
     if f.kind == "conclusion" and f.verdict == "did_not_work":
