@@ -219,6 +219,17 @@ def _hedges(sentence: str) -> tuple[bool, bool]:
             bool(_CONDITIONAL.search(sentence) or _UNDECIDED.search(sentence)))
 
 
+# the future words of a plan: a verdict said before the first of them was done ("stopped, as it will need ...")
+_FUTURE = re.compile(r"\b(will|won'?t|going to|gonna|plan\w* to|want to|next|tomorrow|later|let'?s|need to|"
+                     r"should|might|maybe|may)\b", re.I)
+
+
+def _said_before_plan(cues: re.Pattern[str], text: str) -> bool:
+    cue = cues.search(text)
+    future = _FUTURE.search(text)
+    return cue is not None and (future is None or cue.start() < future.start())
+
+
 def _signal(f: Fact) -> str:
     if f.kind in _PLAN_KINDS:
         return "open"  # a plan, an idea or a question decides nothing, whatever words it uses
@@ -238,6 +249,10 @@ def _signal(f: Fact) -> str:
         # converging"), but it adopts nothing ("So let's keep X for when we find ..." keeps nothing yet; "I came
         # into this project wanting to understand neural networks" chose no family): adoption is a decision's
         # or a conclusion's.
+        if f.modality == "plan" and f.closing and _said_before_plan(vocab.CLOSE_CUES, f.text):
+            return "closed"  # "parked it, will revisit": done, then what comes later
+        if f.modality == "plan" and f.negative and _said_before_plan(vocab.NEGATIVE_CUES, f.text):
+            return "negative"  # "stopped, as 1M buffer will require 100GB of RAM": a failure, then its reason
         if f.modality not in ("done", ""):
             return "open" if f.modality == "plan" else "mention"
         if f.closing:
@@ -283,7 +298,25 @@ def _phrase_in_data(idx: HistoryIndex, phrase: str) -> bool:
         for d in idx.run_docs.values():
             acc |= d.toks
         seen = idx.cache["run_tokens"] = frozenset(acc)
-    return not toks.isdisjoint(seen)
+    if toks.isdisjoint(seen):
+        return False
+    return not toks <= _nickname_tokens(idx)
+
+
+def _nickname_tokens(idx: HistoryIndex) -> frozenset[str]:
+    """Words only the tracker's generated run names hold ("apricot" of apricot-shape-72): a run's nickname
+    is an instance, not a line of work."""
+    got = idx.cache.get("nickname_tokens")
+    if isinstance(got, frozenset):
+        return got
+    nick: set[str] = set()
+    other: set[str] = set()
+    for d in idx.run_docs.values():
+        other |= d.sig.toks
+        name = (d.run.run_name or "").lower()
+        (nick if _RUN_LIKE.search(name) else other).update(vocab.tokens(name))
+    out = idx.cache["nickname_tokens"] = frozenset(nick - other)
+    return out
 
 
 def _in_runs(idx: HistoryIndex, cid: str) -> bool:
@@ -303,14 +336,16 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
         if not keys and (f.closing or (f.kind == "conclusion" and f.verdict == "did_not_work")):
             phrase = head_phrase(f.text)
             if phrase and len(phrase) >= 4 and _phrase_in_data(idx, phrase):
-                keys = {"phrase:" + phrase}
-                names["phrase:" + phrase] = phrase
+                pkey = "phrase:" + " ".join(sorted(_phrase_stems(phrase)))
+                keys = {pkey}
+                names[pkey] = phrase
         sig = _signal(f)
         for k in keys:
             ap = by_key.get(k)
             if ap is None:
                 ap = by_key[k] = Approach(key=k, name=names[k])
             ap.events.append(Event(f.at, sig, f))
+    _fold_phrases(by_key)
     metric, goal = idx.metric_now()
     out: list[Approach] = []
     for ap in by_key.values():
@@ -364,6 +399,52 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
     out.sort(key=lambda a: a.first_at or dt.datetime.min.replace(tzinfo=dt.UTC))
     idx.cache[f"approaches:{limit}"] = out
     return out
+
+
+_NEGATORS = frozenset({"no", "without", "remov", "drop"})
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _phrase_stems(phrase: str) -> frozenset[str]:
+    """The words that make a phrase's line of work: "larger seq size" and "large seq size" are one, and
+    "smaller sigma_weight" is sigma_weight's (a size word or other generic word adds no line), while
+    "no input transformer" stays apart from the input transformer."""
+    out = set()
+    for w in phrase.lower().split():
+        if w in ("no", "without"):
+            out.add("no")
+            continue
+        st = vocab.stem(w)
+        if w in vocab.STOPWORDS or vocab.is_generic(st) or vocab.is_generic(w):
+            continue
+        out.add(st)
+    return frozenset(out)
+
+
+def _fold_phrases(by_key: dict[str, Approach]) -> None:
+    """A phrase is folded into the line of work it is a case of: "decrease entropy beta" into "entropy beta"
+    (a phrase whose words hold another phrase's), "scaling" into the concept "reward scaling" (a phrase all of
+    whose words are the concept's name). Fewer, truer approaches: one line of work, not one per wording."""
+    stems = {k: (_phrase_stems(ap.name) if k.startswith("phrase:") else
+                 frozenset(vocab.stem(w) for w in re.findall(r"[a-z0-9]+", ap.name.lower())))
+             for k, ap in by_key.items()}
+    for k in sorted((k for k in by_key if k.startswith("phrase:")), key=lambda k: -len(stems[k])):
+        mine = stems[k]
+        if not mine:
+            continue
+        target = None
+        for o, theirs in stems.items():
+            if o == k or o not in by_key or not theirs:
+                continue
+            if o.startswith("phrase:"):
+                if theirs < mine and not (mine - theirs) & _NEGATORS and (
+                        target is None or len(theirs) > len(stems[target])):
+                    target = o
+            elif mine <= theirs and "no" not in mine:
+                target = o
+                break
+        if target is not None:
+            by_key[target].events += by_key.pop(k).events
 
 
 def _merge_duplicates(aps: list[Approach]) -> list[Approach]:

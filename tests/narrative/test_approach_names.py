@@ -117,3 +117,35 @@ def test_a_plain_sentence_adopts_nothing_a_decision_does() -> None:
     aps = _phase([*RUNS, svm], ents)
     assert aps.get("dropout") == "adopted"
     assert aps.get("SVM") in (None, "open")
+
+
+A2C = [_run("p", "lr-1e-3", 1, {"model": "a2c", "entropy_beta": "0.01", "clip": "10"}, 0.30),
+       _run("q", "beta-0.1", 2, {"model": "a2c", "entropy_beta": "0.1", "clip": "10"}, 0.31),
+       _run("r", "apricot-shape-72", 3, {"model": "a2c", "entropy_beta": "0.01", "clip": "4"}, 0.33)]
+
+
+def test_wordings_of_one_line_are_one_approach_and_a_nickname_is_none() -> None:
+    # Shmuma/pytorch_tests-style A2C notes: two wordings of the entropy beta line, and a run called by its
+    # tracker nickname (LSTM sweep notes: "Apricot with TM2.0/U (royal-dust-96) -> more unstable accuracies")
+    ents = [_entry(1, 4, "Try to decrease entropy beta to 0.01 -> dynamic is almost the same", A2C[:1],
+                   conclusions=[Conclusion(text="Try to decrease entropy beta to 0.01 -> dynamic is almost the same",
+                                           verdict="did_not_work")]),
+            _entry(2, 28, "entropy beta to 0.1: no change", A2C[1:2],
+                   conclusions=[Conclusion(text="entropy beta to 0.1: no change", verdict="did_not_work")]),
+            _entry(3, 50, "Apricot with smaller clip -> more unstable accuracies", A2C[2:],
+                   conclusions=[Conclusion(text="Apricot with smaller clip -> more unstable accuracies",
+                                           verdict="did_not_work")])]
+    aps = _phase(A2C, ents)
+    beta = [n for n in aps if "entropy beta" in n]
+    assert beta == ["entropy beta"] and aps["entropy beta"] == "exhausted"
+    assert "apricot" not in aps
+
+
+def test_a_failure_said_before_a_plan_is_a_verdict() -> None:
+    # Shmuma/pytorch_tests: "stopped, as 1M buffer will require 100GB of RAM" reports a stop; the "will" is
+    # its reason, not a plan
+    dqn = [_run("s", "dqn-1m", 1, {"model": "dqn", "replay_buffer_size": "1000000"}, 0.1)]
+    ents = [_entry(1, 4, "Try params from DQN paper: 1M buffer, 10k sync. stopped, as 1M buffer will require "
+                         "100GB of RAM", dqn)]
+    aps = _phase(dqn, ents)
+    assert aps.get("DQN") in ("abandoned", "exhausted")
