@@ -227,7 +227,8 @@ _FUTURE = re.compile(r"\b(will|won'?t|going to|gonna|plan\w* to|want to|next|tom
 def _said_before_plan(cues: re.Pattern[str], text: str) -> bool:
     cue = cues.search(text)
     future = _FUTURE.search(text)
-    return cue is not None and (future is None or cue.start() < future.start())
+    # no future word: the plan is read from elsewhere ("not ... yet"), and the cue may be its own words
+    return cue is not None and future is not None and cue.start() < future.start()
 
 
 def _signal(f: Fact) -> str:
@@ -364,7 +365,15 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
             if e.fact.entry_id not in seen_entries:
                 seen_entries.add(e.fact.entry_id)
                 ap.entry_ids.append(e.fact.entry_id)
-        if not cid.startswith("phrase:") and len(rids) < 10:
+        words = {t for t in vocab.tokens(ap.name) if len(t) >= 3 and not vocab.is_generic(t)}
+        if cid.startswith("phrase:"):
+            # a phrase's runs are its entries' runs that carry its words ("dense layers": the run with "dense")
+            for eid in ap.entry_ids:
+                for r in idx.entry_runs.get(eid, []):
+                    if len(rids) < 10 and r not in seen and not words.isdisjoint(idx.run_docs[r].toks):
+                        rids.append(r)
+                        seen.add(r)
+        elif len(rids) < 10:
             for r in idx.runs_with(cid, 10 + len(rids)):
                 if len(rids) >= 10:
                     break
@@ -374,9 +383,11 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
         ap.run_ids = rids[:10]
         ap.first_at = ap.events[0].at
         ap.last_at = ap.events[-1].at
-        own = ap.run_ids
-        if not cid.startswith("phrase:"):
-            # the best value goes to the family of the run that achieved it: only runs that carry the concept
+        # the best value goes to the family of the run that achieved it: only runs that carry the concept, or
+        # for a phrase its own words (an entry's other runs, linked to the same sentence, are other lines)
+        if cid.startswith("phrase:"):
+            own = [r for r in ap.run_ids if not words.isdisjoint(idx.run_docs[r].toks)]
+        else:
             own = [r for r in ap.run_ids if cid in idx.run_docs[r].cover]
         best = idx.best_run(metric, goal, [idx.run_by_id[r] for r in own]) if metric and own else None
         if best is not None and metric:

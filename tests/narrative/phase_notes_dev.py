@@ -1,8 +1,10 @@
 """Run ``coco phase`` on plain notes (no tracker): which approaches does it name from the words alone?
 
-    .venv/bin/python -m tests.narrative.phase_notes_dev FILES
+    .venv/bin/python -m tests.narrative.phase_notes_dev [--whole] FILES
 
-Each blank-line paragraph of a file is one entry, a day apart. No runs are logged, so every approach
+Each part of a file between ``---`` rules (or, without rules, each blank-line paragraph) is one entry, a
+day apart, and each file is its own project; with ``--whole`` each file is one entry of one project
+(daily logs). No runs are logged, so every approach
 comes from the text; the runs are taken to carry every word of the notes (the weakest gate a phrase
 can meet), so a junk phrase cannot hide behind a run's vocabulary. Prints each approach with its
 status, the words that decided it, and flags names that look like sentence fragments.
@@ -25,7 +27,15 @@ _FRAGMENT = re.compile(r"\b(don|didn|doesn|isn|wasn|aren|won|t|ve|ll|i|my|we|our
                        r"\w+ly|performs?|found|revealed|seems?)\b")
 
 
-def history_of(paths: list[Path]) -> ProjectHistory:
+def _parts(text: str, whole: bool) -> list[str]:
+    if whole:
+        return [text]
+    if len(re.findall(r"(?m)^-{3,}\s*$", text)) >= 2:
+        return re.split(r"(?m)^-{3,}\s*$", text)
+    return re.split(r"\n\s*\n", text)
+
+
+def history_of(paths: list[Path], whole: bool = False) -> ProjectHistory:
     from narrative.structuring import structure_entry
 
     project = ProjectRecord(id="p", workspace_id="w", name="notes", experiment_ids=["1"], experiment_names=[""],
@@ -34,7 +44,7 @@ def history_of(paths: list[Path]) -> ProjectHistory:
     entries: list[EntryRecord] = []
     n = 0
     for path in paths:
-        for para in re.split(r"\n\s*\n", path.read_text()):
+        for para in _parts(path.read_text(), whole):
             if not para.strip():
                 continue
             at = t0 + dt.timedelta(days=n)
@@ -49,9 +59,11 @@ def history_of(paths: list[Path]) -> ProjectHistory:
 
 def main(argv: list[str]) -> int:
     paths = [Path(a) for a in argv if not a.startswith("-")]
+    whole = "--whole" in argv
     total = flagged = 0
-    for path in paths:
-        hist = history_of([path])
+    for group in ([paths] if whole else [[p] for p in paths]):
+        path = group[0]
+        hist = history_of(group, whole)
         cache = HistoryIndexCache()
         idx = cache.index(hist)
         idx.cache["run_tokens"] = frozenset(t for e in hist.entries for t in vocab.tokens(e.raw_text))

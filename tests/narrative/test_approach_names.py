@@ -149,3 +149,19 @@ def test_a_failure_said_before_a_plan_is_a_verdict() -> None:
                          "100GB of RAM", dqn)]
     aps = _phase(dqn, ents)
     assert aps.get("DQN") in ("abandoned", "exhausted")
+
+
+def test_a_phrase_is_credited_only_with_runs_that_carry_its_words() -> None:
+    # an entry links its runs of two lines; "Dense layers don't magically improve things" is about the run
+    # with the extra dense layer, not the entry's better resnet run
+    runs = [_run("x", "cnn-dense2", 1, {"model": "cnn", "dense": "128,64"}, 0.80),
+            _run("y", "resnet18", 2, {"model": "resnet18", "pretrained": "imagenet"}, 0.90)]
+    ents = [_entry(1, 4, "Dense layers don't magically improve things (duh). resnet18 from imagenet gets 0.90.",
+                   runs, conclusions=[Conclusion(text="Dense layers don't magically improve things (duh)",
+                                                 verdict="did_not_work")])]
+    project = ProjectRecord(id="p", workspace_id="w", name="t", primary_metric="val_acc", goal="max",
+                            experiment_ids=["1"])
+    hist = ProjectHistory(project=project, entries=ents, runs={r.run_id: r for r in runs},
+                          now=T0 + dt.timedelta(days=5))
+    dense = next(a for a in synthesis.phase(hist).approaches if a.name == "dense layers")
+    assert dense.best_run_id == runs[0].run_id and dense.best_value == pytest.approx(0.80)
