@@ -96,7 +96,7 @@ _NOT_SUBJECT = _wordset("""i i've i'm i'd i'll we we've we're we'd we'll you you
 it's its there there's here once when whenever after before if unless since because although though while as
 in on at for with from by during to into than until what which why how who where whether let's lets let one
 another some any each every both all most none nothing something everything anything neither either not
-never just only my our your his her their me us them""")
+never just only my our your his her their me us them nope yes yep yeah meh""")
 _DETERMINERS = _wordset("the a an this these those that")
 _CONNECTORS = _wordset("of and or & per")
 # words that end the subject: verbs, modals, negations, adverbs of degree and prepositions
@@ -111,14 +111,16 @@ plateau diverges diverge oscillates uses use requires require means allows allow
 underperforms sounds sound still also already just only not no never barely hardly seriously much too very
 really quite pretty somewhat slightly way in on at with without for from to by than as after before during into
 over under via vs versus instead rather like because since so but while when which that who where if whereas
-although though until against between across""")
+although though until against between across failed crashed diverged converged worked helped improved broke
+collapsed exploded stalled plateaued confirmed revealed showed""")
 # what a sentence reports as an outcome, not a thing tried ("the loss went flat", "the generated speech ...")
 _OUTCOMES = _wordset("""loss losses accuracy acc performance error errors score scores result results metric
 metrics training test tests testing validation val overfitting underfitting convergence issue issues problem
 problems thing things stuff model models network networks net nets speech audio image images sample samples
 output outputs quality grad grads gradient gradients behaviour behavior graph graphs plot plots sweep sweeps
 experiment experiments run runs trial trials version versions change changes tweak tweaks effect effects
-impact dynamic dynamics profile curve curves number numbers time progress""")
+impact dynamic dynamics profile curve curves number numbers time progress goal goals process idea ideas reason
+point visual visuals visualization figure figures chart charts picture log logs file files code bug bugs""")
 # alone, too vague to name a line of work
 _VAGUE = _wordset("layer layers parameter parameters param params channel channels setting settings")
 _ACTIVITY = _wordset("experiment experiments test tests testing run runs trial trials version sweep")
@@ -134,6 +136,7 @@ _ACTED_ON = re.compile(r"^(?:i|we)(?:'ve|\s{1,4}have|'d|\s{1,4}had)?\s{1,4}"
                        r"decreased|reduced|raised|lowered|doubled|halved|enabled|disabled|switched)\s{1,4}", re.I)
 _IMPERATIVE = _wordset("change switch replace swap remove increase decrease reduce raise lower simplify")
 # a run's name or a timestamp (Oct08_18-23-34_gpu-clip, calm-otter-41)
+_FILE_LIKE = re.compile(r"\.(png|jpe?g|gif|svg|pdf|csv|tsv|json|ya?ml|txt|log|py|ipynb|pt|pth|ckpt|h5|pkl|npz?)$")
 _RUN_LIKE = re.compile(r"\d{2}[^_:]{0,12}[_:]\d{2}|^[a-z]{2,16}-[a-z]{2,16}-\d{1,6}$")
 
 
@@ -174,8 +177,8 @@ def head_phrase(text: str) -> str:
             break
         if out and len(b) > 4 and b.endswith("ed") and out[-1] not in _CONNECTORS:
             break  # "Scaling slowed down convergence": a past verb after the subject
-        if _RUN_LIKE.search(b):
-            return ""  # a run's name or a timestamp is an instance, not a line of work
+        if _RUN_LIKE.search(b) or _FILE_LIKE.search(b):
+            return ""  # a run's name, a timestamp or a file is an instance or an artefact, not a line of work
         out.append(b)
         if len(out) >= 5:
             break
@@ -220,7 +223,7 @@ def _hedges(sentence: str) -> tuple[bool, bool]:
 
 
 # the future words of a plan: a verdict said before the first of them was done ("stopped, as it will need ...")
-_FUTURE = re.compile(r"\b(will|won'?t|going to|gonna|plan\w* to|want to|next|tomorrow|later|let'?s|need to|"
+_FUTURE = re.compile(r"\b(will|won'?t|going to|gonna|plan(?:s|ned|ning)? to|want to|next|tomorrow|later|let'?s|need to|"
                      r"should|might|maybe|may)\b", re.I)
 
 

@@ -37,6 +37,8 @@ T0 = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)
     ("I've tweaked the reward function to be sharper", "reward function"),
     ("The changes I've made to the critic don't appear to fix the problems there", "critic"),
     ("Change the input format of model from concatenation of phoneme-tone-prosody embedding", "input format"),
+    ("Less margin did not improve", "less margin"),
+    ("Error ratio scaling caused unstable gain amplification", "error ratio scaling"),
 ])
 def test_the_thing_tried_is_named(sentence: str, name: str) -> None:
     assert head_phrase(sentence) == name
@@ -63,6 +65,14 @@ def test_the_thing_tried_is_named(sentence: str, name: str) -> None:
     # an outcome, a run's name or a timestamp is not a line of work
     "The generated speech from skip encoder is good at the beginning",
     "Oct08_18-23-34_gpu-no-short-rw -- the same params, no short reward updates",
+    # moztom/vww runs_log_student.md and Sean-ZhiXin-Li/spacecraft-ai-controller project logs: a bare verdict,
+    # a file, a plot, the goal or the process of the day name no line of work
+    "failed miserably",
+    "nope",
+    "`radius_vs_time.png` (flat)",
+    "The trajectory visual confirmed an incomplete orbit",
+    "The goal: create a controller that uses physical rules",
+    "The process crashed with the following error:",
 ])
 def test_a_fragment_names_nothing(sentence: str) -> None:
     assert head_phrase(sentence) == ""
