@@ -97,6 +97,7 @@ it's its there there's here once when whenever after before if unless since beca
 in on at for with from by during to into than until what which why how who where whether let's lets let one
 another some any each every both all most none nothing something everything anything neither either not
 never just only my our your his her their me us them nope yes yep yeah meh""")
+_PRONOUNS = _wordset("it its them they we i you he she this these those him her")
 _DETERMINERS = _wordset("the a an this these those that")
 _CONNECTORS = _wordset("of and or & per")
 # words that end the subject: verbs, modals, negations, adverbs of degree and prepositions
@@ -112,7 +113,8 @@ underperforms sounds sound still also already just only not no never barely hard
 really quite pretty somewhat slightly way in on at with without for from to by than as after before during into
 over under via vs versus instead rather like because since so but while when which that who where if whereas
 although though until against between across failed crashed diverged converged worked helped improved broke
-collapsed exploded stalled plateaued confirmed revealed showed""")
+collapsed exploded stalled plateaued confirmed revealed showed struggling struggles struggled outputs poor weak
+bad good great marginal significant""")
 # what a sentence reports as an outcome, not a thing tried ("the loss went flat", "the generated speech ...")
 _OUTCOMES = _wordset("""loss losses accuracy acc performance error errors score scores result results metric
 metrics training test tests testing validation val overfitting underfitting convergence issue issues problem
@@ -120,7 +122,9 @@ problems thing things stuff model models network networks net nets speech audio 
 output outputs quality grad grads gradient gradients behaviour behavior graph graphs plot plots sweep sweeps
 experiment experiments run runs trial trials version versions change changes tweak tweaks effect effects
 impact dynamic dynamics profile curve curves number numbers time progress goal goals process idea ideas reason
-point visual visuals visualization figure figures chart charts picture log logs file files code bug bugs""")
+point visual visuals visualization figure figures chart charts picture log logs file files code bug bugs crash
+crashes improvement improvements failure failures collapse instability misalignment generalization generalisation
+drift divergence project repo repository folder directory script notebook""")
 # alone, too vague to name a line of work
 _VAGUE = _wordset("layer layers parameter parameters param params channel channels setting settings")
 _ACTIVITY = _wordset("experiment experiments test tests testing run runs trial trials version sweep")
@@ -171,6 +175,8 @@ def head_phrase(text: str) -> str:
         b = _bare(w)
         if "'" in b:  # don't, Gerard's: a verb or a possessive ends the subject
             break
+        if out and b in _PRONOUNS:
+            return ""  # "Integrated it into ...": a clause with its object, not a noun phrase
         if b in _VERB_STOP and not (not out and b in ("no", "without")):
             break
         if out and len(b) > 4 and b.endswith("ly"):
@@ -191,7 +197,8 @@ def head_phrase(text: str) -> str:
             break
     if len(out) > 1 and out[-1] in _ACTIVITY:
         out.pop()  # "multi-headed FFT experiment" names the multi-headed FFT
-    if not out or out[-1] in _OUTCOMES:
+    # the head noun decides, the last part of a joined name too ("spacecraft_ai_project" is a project)
+    if not out or out[-1] in _OUTCOMES or re.split(r"[_\-]", out[-1])[-1] in _OUTCOMES:
         return ""
     content = [w for w in out if w not in _CONNECTORS and w not in ("no", "without")
                and not vocab.is_generic(vocab.stem(w)) and w not in _OUTCOMES]

@@ -73,6 +73,14 @@ def test_the_thing_tried_is_named(sentence: str, name: str) -> None:
     "The trajectory visual confirmed an incomplete orbit",
     "The goal: create a controller that uses physical rules",
     "The process crashed with the following error:",
+    # the same project's later logs: outcomes and clauses, not things tried
+    "No crash or error reported, so training is left running overnight",
+    "Integrated it into `simulate_orbit()` for full closed-loop trajectory",
+    "Poor generalization",
+    "No significant improvement in average reward beyond Epoch 400",
+    "Struggling with misalignment",
+    "A reward collapse occurred late in training, indicating instability",
+    "spacecraft_ai_project (vs Open)",
 ])
 def test_a_fragment_names_nothing(sentence: str) -> None:
     assert head_phrase(sentence) == ""
