@@ -209,6 +209,12 @@ def digest(history: ProjectHistory, *, days: int = 7, indexes: HistoryIndexCache
 
 
 _DAYS = re.compile(r"\b(\d{1,3}(?:\.\d)?)\s{0,2}(hours?|hrs?|h|days?|d|weeks?|wks?|w)\b", re.I)
+_NUMBER_WORDS = {"a": 1.0, "an": 1.0, "one": 1.0, "two": 2.0, "three": 3.0, "four": 4.0, "five": 5.0, "six": 6.0,
+                 "seven": 7.0, "eight": 8.0, "nine": 9.0, "ten": 10.0, "twelve": 12.0, "half a": 0.5,
+                 "a couple of": 2.0, "couple of": 2.0, "a few": 3.0, "few": 3.0}
+# "two weeks left", "a week to go", "half a day": the budget in words
+_DAYS_WORDS = re.compile(r"\b(half a|a couple of|couple of|a few|few|an?|one|two|three|four|five|six|seven|eight|"
+                         r"nine|ten|twelve)\s{1,2}(hours?|days?|weeks?)\b", re.I)
 _SOON = re.compile(r"\b(tomorrow|tonight|end of (the )?day|eod|asap)\b|\bby (mon|tue|wed|thu|fri|sat|sun)\w{0,6}\b"
                    r"|\bend of (the )?week\b|\bthis week\b", re.I)
 _GPUS = re.compile(r"\b(\d{1,3})\s{0,2}(x\s{0,2})?(gpus?|a100s?|h100s?|v100s?|t4s?)\b", re.I)
@@ -239,6 +245,9 @@ def read_context(context: str) -> PlanContext:
     m = _DAYS.search(t)
     if m:
         n, unit = float(m.group(1)), m.group(2).lower()
+        ctx.days = n / 24 if unit.startswith("h") else n * 7 if unit.startswith("w") else n
+    elif (w := _DAYS_WORDS.search(t)) is not None:
+        n, unit = _NUMBER_WORDS[" ".join(w.group(1).lower().split())], w.group(2).lower()
         ctx.days = n / 24 if unit.startswith("h") else n * 7 if unit.startswith("w") else n
     elif _SOON.search(t):
         ctx.days = 2.0

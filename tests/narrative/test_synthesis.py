@@ -435,6 +435,16 @@ def test_next_uses_its_context(history: ProjectHistory) -> None:
     assert ctx.cpu_only and ctx.days == 2.0 and ctx.target == 0.9 and ctx.tight
 
 
+def test_next_reads_a_budget_said_in_words() -> None:
+    # "two weeks left" is no tight deadline; "half a day", "three days on a laptop" and "a few hours" are
+    assert synthesis.read_context("two weeks left, 8 GPUs").days == 14.0
+    assert not synthesis.read_context("two weeks left, 8 GPUs").tight
+    assert synthesis.read_context("half a day left").days == 0.5
+    three = synthesis.read_context("reach 0.9 auc in three days on a laptop")
+    assert three.days == 3.0 and three.tight and three.target == 0.9
+    assert synthesis.read_context("a few hours of compute").tight
+
+
 def test_a_heading_is_quoted_with_its_section_not_alone(history: ProjectHistory) -> None:
     notes = entry(4, 60, "## Run 4 - smaller learning rate for the gru - 0.0001\n- Doesn't make much of a "
                          "difference\n\n## Run 5 - bigger embeddings\n- pending", [])
