@@ -233,6 +233,8 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
     out = [a for a in out if any(e.signal != "mention" for e in a.events) or len(a.entry_ids) > 1]
     # a family that no run carries and that only one sentence names is a stray word match, not a line of work
     out = [a for a in out if a.key.startswith("phrase:") or _in_runs(idx, a.key) or len(a.entry_ids) > 1]
+    # Ties keep the order of the keys, not of a set (whose order changes with the process's hash seed).
+    out.sort(key=lambda a: a.key)
     out.sort(key=rank, reverse=True)
     out = _merge_duplicates(out)[:limit]
     out.sort(key=lambda a: a.first_at or dt.datetime.min.replace(tzinfo=dt.UTC))
