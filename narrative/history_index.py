@@ -71,7 +71,7 @@ _AT, _START = operator.attrgetter("at"), operator.attrgetter("start")
 _RUN_ID, _METRICS = operator.attrgetter("run_id"), operator.attrgetter("metrics")
 _PARAMS, _NAME, _SID = operator.attrgetter("params"), operator.attrgetter("run_name"), operator.attrgetter("sid")
 _TOKS, _CTX_COVER = operator.attrgetter("toks"), operator.attrgetter("ctx_cover")
-_CTX_TOKS, _IDX = operator.attrgetter("ctx_toks"), operator.attrgetter("idx")
+_CTX_TOKS = operator.attrgetter("ctx_toks")
 _FAMILY, _WORDS = operator.attrgetter("family"), operator.attrgetter("words")
 _HEAD = operator.itemgetter(slice(0, RUN_ID_MIN_PREFIX))  # a word's first characters, as run ids are looked up
 _NO_EXTRA: tuple[frozenset[str], frozenset[str], frozenset[str]] = (EMPTY, EMPTY, EMPTY)
@@ -311,7 +311,7 @@ class HistoryIndex:
         facts = self._make_facts(e, feats, first)
         self.facts += facts
         self.entry_facts[e.id] = facts
-        self._post(facts, feats.models_cover, count=count)
+        self._post(facts, first, feats.models_cover, count=count)
 
     def _make_facts(self, e: EntryRecord, feats: EntryFeatures, first: int) -> list[Fact]:
         linked = self._linked_of(self.entry_runs.get(e.id, ()))
@@ -377,9 +377,10 @@ class HistoryIndex:
         got = self._ctx_memo[key] = (intern_set(frozenset(ctx_c)), intern_set(frozenset(ctx_t)))
         return got
 
-    def _post(self, facts: list[Fact], models_cover: frozenset[str], *, count: bool = True) -> None:
-        """Postings, document frequencies (``count``) and each fact's context (its runs' model families)."""
-        at = list(map(_IDX, facts))  # each fact's own int, shared by its postings (not one int object each)
+    def _post(self, facts: list[Fact], first: int, models_cover: frozenset[str], *, count: bool = True) -> None:
+        """Postings, document frequencies (``count``) and each fact's context (its runs' model families);
+        ``facts`` are at ``first`` on."""
+        at = range(first, first + len(facts))
         self.token_facts.extend(zip(at, map(_TOKS, facts), strict=True))
         self.concept_facts.extend(zip(at, map(_CTX_COVER, facts), strict=True))  # its own cover, until replaced
         memo, sig_of, make = self._ctx_memo, self._sig_of, self._make_ctx
