@@ -69,18 +69,7 @@ _DIGITS = "0123456789"
 _Linked = tuple[str, str, tuple[float, ...], frozenset[str]]
 _AT, _START = operator.attrgetter("at"), operator.attrgetter("start")
 _RUN_ID, _METRICS = operator.attrgetter("run_id"), operator.attrgetter("metrics")
-_PARAMS, _NAME, _SID = operator.attrgetter("params"), operator.attrgetter("run_name"), operator.attrgetter("sid")
-_TOKS, _CTX_COVER = operator.attrgetter("toks"), operator.attrgetter("ctx_cover")
-_CTX_TOKS = operator.attrgetter("ctx_toks")
-_FAMILY, _WORDS = operator.attrgetter("family"), operator.attrgetter("words")
-_HEAD = operator.itemgetter(slice(0, RUN_ID_MIN_PREFIX))  # a word's first characters, as run ids are looked up
-_NO_EXTRA: tuple[frozenset[str], frozenset[str], frozenset[str]] = (EMPTY, EMPTY, EMPTY)
-
-
-def _stem(name: str, bare: str) -> str:
-    """A run name without its trailing counter, past what ``HistoryIndex._index_runs`` strips itself (``bare``:
-    the name without its trailing ASCII digits)."""
-    return _TRAILING_COUNTER.sub("", name) if bare and bare[-1].isdigit() else name
+_PARAMS = operator.attrgetter("params")
 
 
 class HistoryIndex:
@@ -100,11 +89,7 @@ class HistoryIndex:
         self.entries: list[EntryRecord] = sorted(history.entries, key=_AT)
         self.entry_by_id = {e.id: e for e in self.entries}
         self.runs: list[RunSnapshot] = sorted(history.runs.values(), key=_START)
-        rids = list(map(_RUN_ID, self.runs))
-        if all(map(operator.is_, history.runs.values(), self.runs)) and all(map(operator.is_, history.runs, rids)):
-            self.run_by_id = dict(history.runs)  # the same, in the same order: a copy of its table, no hashing
-        else:
-            self.run_by_id = dict(zip(rids, self.runs, strict=True))
+        self.run_by_id = {r.run_id: r for r in self.runs}
         self.prefix = RunPrefixes()  # the first RUN_ID_MIN_PREFIX characters of a run id, lowercased -> runs
         self.name_to_runs = RunMultimap()  # lowercased run name -> runs
         self.df: dict[str, int] = defaultdict(int)
@@ -122,8 +107,7 @@ class HistoryIndex:
         self.name_token_runs: dict[str, list[str]] = defaultdict(list)
         self.name_concept_runs: dict[str, list[str]] = defaultdict(list)
         self._metric_keys: set[str] = set()
-        self._index_runs(self.runs, rids)
-        del rids
+        self._index_runs(self.runs)
         self.metric_keys = sorted(self._metric_keys)
         # for in-place updates: the entries that link a run not (yet) known, and the entries with a word
         # that may be a run id's prefix (by its first RUN_ID_MIN_PREFIX characters)
@@ -131,14 +115,11 @@ class HistoryIndex:
         self.entry_runs: dict[str, list[str]] = {}
         run_by_id = self.run_by_id
         for e in self.entries:
-            linked = [r.run_id for r in e.structure.runs] if e.structure else []
-            runs = list(map(run_by_id.get, linked))
-            # the run's own id string, not the entry's copy: every lookup by it (50k facts' runs) then finds
-            # its key by identity
-            self.entry_runs[e.id] = [r.run_id for r in runs if r is not None]
-            if None in runs:
-                for rid, r in zip(linked, runs, strict=True):
-                    if r is None:
+            rids = [r.run_id for r in e.structure.runs] if e.structure else []
+            known = self.entry_runs[e.id] = [rid for rid in rids if rid in run_by_id]
+            if len(known) != len(rids):
+                for rid in rids:
+                    if rid not in run_by_id:
                         self._waiting[rid].append(e.id)
         self._word_entries: dict[str, list[str]] = defaultdict(list)
         self.run_entries: dict[str, list[str]] = defaultdict(list)
@@ -175,17 +156,16 @@ class HistoryIndex:
             self.computed_features.append((e.id, dumps(feats)))
         return feats
 
-    def _index_runs(self, runs: list[RunSnapshot], rids: list[str] | None = None) -> None:
-        """Signatures, id prefixes, names and what names add, for ``runs`` (in start order; ``rids``: their
-        ids)."""
-        sig_by_items, memo = self._sig_by_items, self._name_extra_memo
+    def _index_runs(self, runs: list[RunSnapshot]) -> None:
+        """Signatures, id prefixes, names and what names add, for ``runs`` (in start order)."""
+        sig_by_items, name_info, memo = self._sig_by_items, self._name_info, self._name_extra_memo
         metric_keys, sig_of, extra_of = self._metric_keys, self._sig_of, self._name_extra
         names = self.name_to_runs._d
         name_concept_runs, name_token_runs, df = self.name_concept_runs, self.name_token_runs, self.df
         new_sigs: list[ParamSig] = []
         sigs = self.sigs
         had = [len(sig.run_ids) for sig in sigs]  # each signature's runs take in ``runs`` what it adds to df
-        rids = list(map(_RUN_ID, runs)) if rids is None else rids
+        rids = list(map(_RUN_ID, runs))
         metric_keys.update(*map(_METRICS, runs))
         self.prefix.add(rids)
         run_sigs: list[ParamSig] = []
@@ -199,48 +179,47 @@ class HistoryIndex:
         sig_of.update(zip(rids, run_sigs, strict=True))
         for sig, rid in zip(run_sigs, rids, strict=True):
             sig.run_ids.append(rid)
-        n_rids, n_names, n_sigs = rids, list(map(_NAME, runs)), run_sigs
-        if "" in n_names:  # a run without a name has no entry below
-            named = [(rid, sig) for rid, name, sig in zip(rids, n_names, run_sigs, strict=True) if name]
-            n_rids, n_sigs = [x[0] for x in named], [x[1] for x in named]
-            n_names = list(filter(None, n_names))
-        # column by column (100k runs): the lowercased names, then each name's stem
-        lows = list(map(str.lower, n_names))
-        # the run's own string when it is lowercase already (most are: 100k copies otherwise)
-        keys = [name if low == name else low for name, low in zip(n_names, lows, strict=True)]
-        del lows
-        by_key = dict(zip(keys, n_rids, strict=True)) if not names else None
-        if by_key is not None and len(by_key) == len(keys):
-            names.update(by_key)  # every name is a new one
-        else:
-            for key, rid in zip(keys, n_rids, strict=True):
-                got = names.get(key)
-                if got is None:
-                    names[key] = rid
-                elif isinstance(got, str):
-                    names[key] = [got, rid]
-                else:
-                    got.append(rid)
-        del keys, by_key
-        # "xgboost-123", "bright-fox-42": a trailing counter names no concept nor topic, so the lookups are
-        # shared by every run of the same stem (and the same params). Stripped of ASCII digits without a
-        # regex; ``_stem`` takes the rest (_TRAILING_COUNTER over other digits)
-        stems = [name if bare is name and not name[-1].isdigit() else
-                 bare[:-1] if bare and bare[-1] in "-_ ." else _stem(name, bare)
-                 for name, bare in zip(n_names, map(str.rstrip, n_names, itertools.repeat(_DIGITS)), strict=True)]
-        extras = [got if got is not None else self._name_extra_of(stem, sig) for got, stem, sig in zip(
-            map(memo.get, zip(stems, map(_SID, n_sigs), strict=True)), stems, n_sigs, strict=True)]
-        del stems
-        if any(map(operator.is_not, extras, itertools.repeat(_NO_EXTRA))):
-            for rid, extra in zip(n_rids, extras, strict=True):
-                if extra is _NO_EXTRA:
-                    continue
-                extra_of[rid] = extra
-                for c in extra[1]:
-                    name_concept_runs[c].append(rid)
-                for t in extra[2]:
-                    df[t] += 1
-                    name_token_runs[t].append(rid)
+        for r, rid, sig in zip(runs, rids, run_sigs, strict=True):
+            name = r.run_name
+            if not name:
+                continue
+            key = name.lower()
+            if key == name:
+                key = name  # the run's own string: most names are lowercase already (100k copies otherwise)
+            got = names.get(key)
+            if got is None:
+                names[key] = rid
+            elif isinstance(got, str):
+                names[key] = [got, rid]
+            else:
+                got.append(rid)
+            # "xgboost-123", "bright-fox-42": a trailing counter names no concept nor topic, so the
+            # lookups are shared by every run of the same stem (and the same params)
+            stem_name = name
+            if name[-1].isdigit():
+                bare = name.rstrip(_DIGITS)  # _TRAILING_COUNTER without a regex, for ASCII digits
+                if bare and bare[-1] in "-_ .":
+                    stem_name = bare[:-1]
+                elif bare and bare[-1].isdigit():
+                    stem_name = _TRAILING_COUNTER.sub("", name)
+            extra = memo.get((stem_name, sig.sid))
+            if extra is None:
+                info = name_info.get(stem_name)
+                if info is None:
+                    info = name_info[stem_name] = (vocab.concept_frozenset(stem_name), tokset(stem_name))
+                name_c, name_t = info
+                extra_c = name_c - sig.concepts if name_c else EMPTY
+                extra_t = name_t - sig.toks if name_t else EMPTY
+                extra_cover = (vocab.cover(extra_c) - sig.cover) if extra_c else EMPTY
+                extra = memo[(stem_name, sig.sid)] = (extra_c or EMPTY, extra_cover or EMPTY, extra_t or EMPTY)
+            if not extra[0] and not extra[2]:
+                continue
+            extra_of[rid] = extra
+            for c in extra[1]:
+                name_concept_runs[c].append(rid)
+            for t in extra[2]:
+                df[t] += 1
+                name_token_runs[t].append(rid)
         for sig in sigs:
             n = len(sig.run_ids) - (had[sig.sid] if sig.sid < len(had) else 0)
             if n:
@@ -251,23 +230,6 @@ class HistoryIndex:
                 self.token_sigs[t].append(sig)
             for c in sig.cover:
                 self.concept_sigs[c].append(sig)
-
-    def _name_extra_of(self, stem: str, sig: ParamSig) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-        """What a run name of this stem adds to these params: concepts, their cover, tokens (remembered)."""
-        got = self._name_extra_memo.get((stem, sig.sid))
-        if got is None:
-            info = self._name_info.get(stem)
-            if info is None:
-                info = self._name_info[stem] = (vocab.concept_frozenset(stem), tokset(stem))
-            name_c, name_t = info
-            extra_c = name_c - sig.concepts if name_c else EMPTY
-            extra_t = name_t - sig.toks if name_t else EMPTY
-            extra_cover = (vocab.cover(extra_c) - sig.cover) if extra_c else EMPTY
-            got = (extra_c or EMPTY, extra_cover or EMPTY, extra_t or EMPTY)
-            if not got[0] and not got[2]:
-                got = _NO_EXTRA  # adds nothing (told apart by identity, run by run)
-            self._name_extra_memo[(stem, sig.sid)] = got
-        return got
 
     # ------------------------------------------------------------------ in-place updates
     def apply(self, *, runs: Sequence[RunSnapshot] = (), entries: Sequence[EntryRecord] = ()) -> bool:
@@ -304,17 +266,17 @@ class HistoryIndex:
     def _add_entry(self, e: EntryRecord, feats: EntryFeatures, *, count: bool = True) -> None:
         """The entry's facts (sentences, then structured items) from its features, with their runs
         (``count``: their tokens' document frequencies too; a build counts them all at once)."""
-        word_entries = self._word_entries
-        for w in set(map(_HEAD, itertools.chain.from_iterable(map(_WORDS, feats.facts)))):
-            word_entries[w].append(e.id)
-        first = len(self.facts)
-        facts = self._make_facts(e, feats, first)
+        for w in {w[:RUN_ID_MIN_PREFIX] for ff in feats.facts for w in ff.words}:
+            self._word_entries[w].append(e.id)
+        facts = self._make_facts(e, feats, len(self.facts))
         self.facts += facts
         self.entry_facts[e.id] = facts
-        self._post(facts, first, feats.models_cover, count=count)
+        self._post(facts, feats.models_cover, count=count)
 
     def _make_facts(self, e: EntryRecord, feats: EntryFeatures, first: int) -> list[Fact]:
-        linked = self._linked_of(self.entry_runs.get(e.id, ()))
+        linked_ids = self.entry_runs.get(e.id, [])
+        common = set.intersection(*(set(self._run_concepts(r)) for r in linked_ids)) if linked_ids else set()
+        linked = self._linked_info(linked_ids, common)
         memo: dict[str, list[str]] = {}
         mine: list[Fact] = []
         items_at = len(feats.facts)
@@ -357,41 +319,31 @@ class HistoryIndex:
     def _ctx(self, f: Fact, models_cover: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
         """What the fact covers with its entry's model families and its runs' (``f.ctx_cover`` holds its own
         cover until then)."""
-        rids = f.run_ids
-        key = (f.ctx_cover, f.toks, models_cover,
-               tuple(map(_FAMILY, map(self._sig_of.__getitem__, rids[:4]))) if rids else ())
+        own = f.ctx_cover
+        fams = tuple(self._sig_of[rid].family for rid in f.run_ids[:4])
+        key = (own, f.toks, models_cover, fams)
         got = self._ctx_memo.get(key)
-        return got if got is not None else self._make_ctx(key)
-
-    def _make_ctx(self, key: tuple[frozenset[str], frozenset[str], frozenset[str], tuple[str, ...]]) -> tuple[
-            frozenset[str], frozenset[str]]:
-        own, toks, models_cover, fams = key
-        fam_ctx = self._fam_ctx
-        ctx_c, ctx_t = set(own), set(toks)
-        ctx_c |= models_cover
-        for fam in fams:
-            if fam not in fam_ctx:
-                fam_ctx[fam] = (vocab.cover(vocab.concept_frozenset(fam)), tokset(fam))
-            ctx_c |= fam_ctx[fam][0]
-            ctx_t |= fam_ctx[fam][1]
-        got = self._ctx_memo[key] = (intern_set(frozenset(ctx_c)), intern_set(frozenset(ctx_t)))
+        if got is None:
+            fam_ctx = self._fam_ctx
+            ctx_c, ctx_t = set(own), set(f.toks)
+            ctx_c |= models_cover
+            for fam in fams:
+                if fam not in fam_ctx:
+                    fam_ctx[fam] = (vocab.cover(vocab.concept_frozenset(fam)), tokset(fam))
+                ctx_c |= fam_ctx[fam][0]
+                ctx_t |= fam_ctx[fam][1]
+            got = self._ctx_memo[key] = (intern_set(frozenset(ctx_c)), intern_set(frozenset(ctx_t)))
         return got
 
-    def _post(self, facts: list[Fact], first: int, models_cover: frozenset[str], *, count: bool = True) -> None:
-        """Postings, document frequencies (``count``) and each fact's context (its runs' model families);
-        ``facts`` are at ``first`` on."""
-        at = range(first, first + len(facts))
-        self.token_facts.extend(zip(at, map(_TOKS, facts), strict=True))
-        self.concept_facts.extend(zip(at, map(_CTX_COVER, facts), strict=True))  # its own cover, until replaced
-        memo, sig_of, make = self._ctx_memo, self._sig_of, self._make_ctx
-        for f in facts:  # ``_ctx``, inline (50k facts)
-            rids = f.run_ids
-            key = (f.ctx_cover, f.toks, models_cover,
-                   tuple(map(_FAMILY, map(sig_of.__getitem__, rids[:4]))) if rids else ())
-            got = memo.get(key)
-            f.ctx_cover, f.ctx_toks = got if got is not None else make(key)
-        self.ctx_concept_facts.extend(zip(at, map(_CTX_COVER, facts), strict=True))
-        self.ctx_token_facts.extend(zip(at, map(_CTX_TOKS, facts), strict=True))
+    def _post(self, facts: list[Fact], models_cover: frozenset[str], *, count: bool = True) -> None:
+        """Postings, document frequencies (``count``) and each fact's context (its runs' model families)."""
+        self.token_facts.extend([(f.idx, f.toks) for f in facts])
+        self.concept_facts.extend([(f.idx, f.ctx_cover) for f in facts])  # its own cover, until replaced
+        ctx = self._ctx
+        for f in facts:
+            f.ctx_cover, f.ctx_toks = ctx(f, models_cover)
+        self.ctx_concept_facts.extend([(f.idx, f.ctx_cover) for f in facts])
+        self.ctx_token_facts.extend([(f.idx, f.ctx_toks) for f in facts])
         if count:
             df = self.df
             for f in facts:
@@ -436,15 +388,6 @@ class HistoryIndex:
             common = set.intersection(*(set(self._run_concepts(r)) for r in linked)) if linked else set()
         return self._attribute(low, words, numbers_in(text), concepts, self._linked_info(linked, common))
 
-    def _linked_of(self, linked: Sequence[str]) -> list[_Linked]:
-        """``_linked_info`` of an entry's linked runs, each distinct by what the others do not all share."""
-        if not linked:
-            return []
-        concepts = list(map(self._run_concepts, linked))
-        common = concepts[0].intersection(*concepts[1:])
-        return [(rid, r.run_name.lower(), tuple(r.metrics.values()), c - common)
-                for rid, r, c in zip(linked, map(self.run_by_id.__getitem__, linked), concepts, strict=True)]
-
     def _linked_info(self, linked: list[str], common: set[str]) -> list[_Linked]:
         """What attribution reads of each linked run: its id, lowercased name, metric values and the concepts
         it has that the other linked runs do not all share."""
@@ -455,11 +398,11 @@ class HistoryIndex:
     def _attribute(self, low: str, words: Sequence[str], nums: Sequence[tuple[float, int, bool]],
                    concepts: set[str] | frozenset[str], linked: list[_Linked]) -> list[str]:
         strong: list[str] = []
-        named_by = self.prefix.named_by
+        prefixes = self.prefix
         for word in words:
             # a known run's id or a prefix of it; a prefix several runs share names each of them
-            for rid in named_by(word):
-                if rid not in strong:
+            for rid in prefixes.ids(word[:RUN_ID_MIN_PREFIX]):
+                if rid.lower().startswith(word) and rid not in strong:
                     strong.append(rid)
         for rid, name, _, _ in linked:
             if len(name) >= 5 and name in low and rid not in strong:

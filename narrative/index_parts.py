@@ -59,7 +59,7 @@ class RunPrefixes:
     the order they were added. The ids are kept sorted by that key and searched by bisection: a dict would
     hold one prefix string per run besides its table (9 MiB at 100k runs; issue 14)."""
 
-    __slots__ = ("_low", "_memo", "_rids", "_seq", "_words")
+    __slots__ = ("_low", "_memo", "_rids", "_seq")
 
     def __init__(self) -> None:
         self._low: list[str] = []  # each id with its prefix lowercased (the id itself when it is), sorted
@@ -67,12 +67,10 @@ class RunPrefixes:
         # the order each was added in (machine ints: 100k int objects were 4 MiB at 100k runs; issue 14)
         self._seq = array.array("l")
         self._memo: dict[str, tuple[str, ...]] = {}
-        self._words: dict[str, tuple[str, ...]] = {}
 
     def add(self, rids: Sequence[str]) -> None:
         n = RUN_ID_MIN_PREFIX
         self._memo.clear()
-        self._words.clear()
         low: list[str]
         if all(map(operator.eq, map(str.lower, rids), rids)):
             low = list(rids)  # lowercase already (tracker ids mostly are): the ids themselves
@@ -104,16 +102,6 @@ class RunPrefixes:
             got = self._find(key)
             if len(self._memo) < 1 << 14:
                 self._memo[key] = got
-        return got
-
-    def named_by(self, word: str) -> tuple[str, ...]:
-        """The runs whose id, lowercased, starts with ``word`` (a lowercase word of a note, at least
-        ``RUN_ID_MIN_PREFIX`` long), in the order they were added; remembered until runs are added."""
-        got = self._words.get(word)
-        if got is None:
-            got = tuple(rid for rid in self.ids(word[:RUN_ID_MIN_PREFIX]) if rid.lower().startswith(word))
-            if len(self._words) < 1 << 14:
-                self._words[word] = got
         return got
 
     def _find(self, key: str) -> tuple[str, ...]:
