@@ -28,7 +28,7 @@ _LEAD_FILLER = re.compile(r"^(also|then|and|so|plus|\+|-|tried|trying|added|addi
 _WORD = re.compile(r"[A-Za-z][\w\-.]*")
 
 
-@dataclass
+@dataclass(slots=True)
 class Event:
     at: dt.datetime
     signal: str  # closed | adopted | negative | open | positive | mention
@@ -65,7 +65,7 @@ def _subjects_of(sentence: str) -> frozenset[str]:
     contrasted: set[str] = set()
     for m in _CONTRAST.finditer(text):
         contrasted |= vocab.concept_set(m.group(3))
-    direct = vocab.concepts_in(sentence)
+    direct = vocab.concepts_in_once(sentence)  # remembered here: not in the process-wide cache too
     explicit = {c for c, spans in direct.items() if spans}
     subj = (explicit - contrasted) or explicit
     subj = {c for c in subj if c not in UMBRELLA}

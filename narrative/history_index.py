@@ -33,7 +33,7 @@ from narrative.index_features import (
     intern_set,
     loads,
 )
-from narrative.index_parts import RunDocs, RunMultimap, RunPrefixes
+from narrative.index_parts import FactPostings, RunDocs, RunMultimap, RunPrefixes
 from narrative.param_sigs import EMPTY, ParamSig, Part, RunDoc, family_of, make_sig, model_family
 from narrative.statements import (
     DECIMAL,
@@ -128,18 +128,22 @@ class HistoryIndex:
                 self.run_entries[rid].append(eid)
         self.facts: list[Fact] = []
         self.entry_facts: dict[str, list[Fact]] = defaultdict(list)
-        self.concept_facts: dict[str, list[int]] = defaultdict(list)
-        self.token_facts: dict[str, list[int]] = defaultdict(list)
+        self.concept_facts = FactPostings()
+        self.token_facts = FactPostings()
         # the same over what a fact covers together with its runs' model families (for scoring)
-        self.ctx_concept_facts: dict[str, list[int]] = defaultdict(list)
-        self.ctx_token_facts: dict[str, list[int]] = defaultdict(list)
+        self.ctx_concept_facts = FactPostings()
+        self.ctx_token_facts = FactPostings()
         self._fam_ctx: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self._ctx_memo: dict[tuple[frozenset[str], frozenset[str], frozenset[str], tuple[str, ...]],
                              tuple[frozenset[str], frozenset[str]]] = {}
         # entries whose stored features were missing or stale: (entry id, features to store)
         self.computed_features: list[tuple[str, str]] = []
         for e in self.entries:
-            self._add_entry(e, self._features_of(e))
+            self._add_entry(e, self._features_of(e), count=False)
+        df = self.df
+        for toks, n in self.token_facts.counts():  # by distinct set of tokens, not fact by fact
+            for t in toks:
+                df[t] += n
         self.n_docs = len(self.facts) + len(self.run_docs) + 1
         self._metric: tuple[str | None, Goal] | None = None
         self._switches: list[tuple[dt.datetime, str, Goal, str, str | None]] | None = None
@@ -259,14 +263,15 @@ class HistoryIndex:
     def idf(self, tok: str) -> float:
         return math.log((self.n_docs + 1) / (self.df.get(tok, 0) + 1)) + 1.0
 
-    def _add_entry(self, e: EntryRecord, feats: EntryFeatures) -> None:
-        """The entry's facts (sentences, then structured items) from its features, with their runs."""
+    def _add_entry(self, e: EntryRecord, feats: EntryFeatures, *, count: bool = True) -> None:
+        """The entry's facts (sentences, then structured items) from its features, with their runs
+        (``count``: their tokens' document frequencies too; a build counts them all at once)."""
         for w in {w[:RUN_ID_MIN_PREFIX] for ff in feats.facts for w in ff.words}:
             self._word_entries[w].append(e.id)
         facts = self._make_facts(e, feats, len(self.facts))
         self.facts += facts
         self.entry_facts[e.id] = facts
-        self._post(facts, feats.models_cover)
+        self._post(facts, feats.models_cover, count=count)
 
     def _make_facts(self, e: EntryRecord, feats: EntryFeatures, first: int) -> list[Fact]:
         linked_ids = self.entry_runs.get(e.id, [])
@@ -330,23 +335,20 @@ class HistoryIndex:
             got = self._ctx_memo[key] = (intern_set(frozenset(ctx_c)), intern_set(frozenset(ctx_t)))
         return got
 
-    def _post(self, facts: list[Fact], models_cover: frozenset[str]) -> None:
-        """Postings, document frequencies and each fact's context (its runs' model families)."""
-        df, token_facts, concept_facts = self.df, self.token_facts, self.concept_facts
-        ctx_concept_facts, ctx_token_facts = self.ctx_concept_facts, self.ctx_token_facts
+    def _post(self, facts: list[Fact], models_cover: frozenset[str], *, count: bool = True) -> None:
+        """Postings, document frequencies (``count``) and each fact's context (its runs' model families)."""
+        self.token_facts.extend([(f.idx, f.toks) for f in facts])
+        self.concept_facts.extend([(f.idx, f.ctx_cover) for f in facts])  # its own cover, until replaced
         ctx = self._ctx
         for f in facts:
-            i = f.idx
-            for t in f.toks:
-                df[t] += 1
-                token_facts[t].append(i)
-            for c in f.ctx_cover:  # its own cover, until its context replaces it
-                concept_facts[c].append(i)
-            got = f.ctx_cover, f.ctx_toks = ctx(f, models_cover)
-            for c in got[0]:
-                ctx_concept_facts[c].append(i)
-            for t in got[1]:
-                ctx_token_facts[t].append(i)
+            f.ctx_cover, f.ctx_toks = ctx(f, models_cover)
+        self.ctx_concept_facts.extend([(f.idx, f.ctx_cover) for f in facts])
+        self.ctx_token_facts.extend([(f.idx, f.ctx_toks) for f in facts])
+        if count:
+            df = self.df
+            for f in facts:
+                for t in f.toks:
+                    df[t] += 1
 
     @staticmethod
     def _ideas_run(facts: list[Fact]) -> None:

@@ -94,19 +94,31 @@ class HistoryIndexCache:
                 return got
         from narrative.history_index import HistoryIndex  # (that module imports this one)
 
-        if self.freeze_large:
-            # Only the young generations, and before the build: afterwards they hold every object the build
-            # made (it runs with the cyclic GC off), ~0.1 s to rescan at 100k runs; now they hold a few.
-            gc.collect(1)
-        idx = HistoryIndex(history)
-        self._store(key, idx)
-        if self.freeze_large and len(idx.runs) + len(idx.facts) >= self.FREEZE_AT:
-            # A large index is a few million long-lived objects: move them out of the cyclic GC's sight so
-            # that later collections (during warm queries) do not rescan them. The index holds no reference
-            # cycles, so evicting it still frees it by reference counting.
-            # Not a full collection first: it rescans the whole heap (~0.5 s at 100k runs); the build itself
-            # leaves no cycles behind, and with in-place updates a large index is built about once per process.
-            gc.freeze()
+        if not self.freeze_large:
+            idx = HistoryIndex(history)
+            self._store(key, idx)
+            return idx
+        # Only the young generations, and before the build: afterwards they hold every object the build
+        # made (it runs with the cyclic GC off), ~0.1 s to rescan at 100k runs; now they hold a few.
+        gc.collect(1)
+        paused = gc.isenabled()
+        gc.disable()  # kept off until a large index is frozen (the build leaves it off: see HistoryIndex)
+        try:
+            idx = HistoryIndex(history)
+            self._store(key, idx)
+            if len(idx.runs) + len(idx.facts) >= self.FREEZE_AT:
+                # A large index is a few million long-lived objects: move them out of the cyclic GC's sight
+                # so that later collections (during warm queries) do not rescan them. The index holds no
+                # reference cycles, so evicting it still frees it by reference counting.
+                # Not a full collection first: it rescans the whole heap (~0.5 s at 100k runs); the build
+                # itself leaves no cycles behind, and with in-place updates a large index is built about
+                # once per process. Frozen before the GC is on again: else the first allocation after the
+                # build rescans everything it made as the youngest generation (~0.1 s at 100k runs), only
+                # to move it along.
+                gc.freeze()
+        finally:
+            if paused:
+                gc.enable()
         return idx
 
     def update(self, history: ProjectHistory, *, runs: Sequence[RunSnapshot] = (),

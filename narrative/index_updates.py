@@ -111,13 +111,10 @@ def _drop_last_entry(idx: HistoryIndex) -> None:
     for f in reversed(facts):
         for t in f.toks:
             idx.df[t] -= 1
-            idx.token_facts[t].pop()
-        for c in vocab.cover(f.concepts):  # what ``_post`` filed it under
-            idx.concept_facts[c].pop()
-        for c in f.ctx_cover:
-            idx.ctx_concept_facts[c].pop()
-        for t in f.ctx_toks:
-            idx.ctx_token_facts[t].pop()
+        idx.token_facts.pop(f.idx, f.toks)
+        idx.concept_facts.pop(f.idx, vocab.cover(f.concepts))  # what ``_post`` filed it under
+        idx.ctx_concept_facts.pop(f.idx, f.ctx_cover)
+        idx.ctx_token_facts.pop(f.idx, f.ctx_toks)
     if facts:
         del idx.facts[facts[0].idx:]
 
@@ -139,13 +136,7 @@ def _redo_entry(idx: HistoryIndex, eid: str) -> None:
     new = idx._make_facts(e, feats, old[0].idx)
     for f_old, f in zip(old, new, strict=True):
         f.ctx_cover, f.ctx_toks = idx._ctx(f, feats.models_cover)
-        for key, postings in ((f_old.ctx_cover - f.ctx_cover, idx.ctx_concept_facts),
-                              (f_old.ctx_toks - f.ctx_toks, idx.ctx_token_facts)):
-            for k in key:
-                postings[k].remove(f.idx)
-        for key, postings in ((f.ctx_cover - f_old.ctx_cover, idx.ctx_concept_facts),
-                              (f.ctx_toks - f_old.ctx_toks, idx.ctx_token_facts)):
-            for k in key:
-                bisect.insort(postings[k], f.idx)
+        idx.ctx_concept_facts.move(f.idx, f_old.ctx_cover, f.ctx_cover)
+        idx.ctx_token_facts.move(f.idx, f_old.ctx_toks, f.ctx_toks)
         idx.facts[f.idx] = f
     idx.entry_facts[eid] = new

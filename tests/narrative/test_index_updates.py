@@ -46,6 +46,7 @@ def test_new_runs_and_entries_update_in_place_and_answer_as_a_rebuild(stored: bo
     base, new_runs, new_entries = _split(history, 60, 8)
     cache = HistoryIndexCache()
     idx = cache.index(base)
+    outputs(base, indexes=cache)  # queries before the updates (postings made on demand, then kept up to date)
     assert cache.update(base, runs=new_runs[:30], entries=new_entries[:4]) is idx
     assert cache.update(base, runs=new_runs[30:], entries=new_entries[4:]) is idx
     assert cache.index(base) is idx  # no rebuild
@@ -53,10 +54,13 @@ def test_new_runs_and_entries_update_in_place_and_answer_as_a_rebuild(stored: bo
     _assert_same_answers(base, cache)
 
 
-def test_changed_runs_and_a_restructured_newest_entry_update_in_place() -> None:
+@pytest.mark.parametrize("queried", [False, True])
+def test_changed_runs_and_a_restructured_newest_entry_update_in_place(queried: bool) -> None:
     history = BENCH.build(800, 100, seed=3)
     cache = HistoryIndexCache()
     idx = cache.index(history)
+    if queried:  # the postings the queries asked for are made: the update keeps them up to date
+        outputs(history, indexes=cache)
     rng = random.Random(2)
     linked = [rid for e in history.entries for rid in e.run_ids][:40]
     changed = [history.runs[rid].model_copy(update={
