@@ -10,9 +10,30 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import re
-from collections import Counter
 
 from narrative import reading, vocab
+from narrative.answer_quotes import (
+    ASKED_ABOUT,
+    BECAUSE,
+    action_match,
+    antecedent,
+    clip,
+    clip_to,
+    heading_level,
+    is_plan,
+    is_reason,
+    numbers,
+    param_runs,
+    plain_word_facts,
+    quote_key,
+    runs_named_in,
+    section_title,
+    section_toks,
+    whole_sentence,
+    with_answer,
+    with_list,
+    with_section,
+)
 from narrative.approaches import derive
 from narrative.history_index import Fact, HistoryIndex, ParamSig, fmt
 from narrative.plan_reading import PlanTerms, Query, plan_terms, score_cover
@@ -54,15 +75,8 @@ _WHY = re.compile(r"^\s*(why|how come)\b|\bwhat (was|went|is|goes) wrong\b|\bwha
                   r"\b(what|which) (was|is|were) the reason|\breason (for|why)\b", re.I)
 _VOIDQ = re.compile(r"\b(thrown out|throw\w{0,6} out|void|invalid\w*|exclud\w*|discard\w*|ignor\w*|disqualif\w*|"
                     r"not count\w*|remov\w*|leak\w*)\b", re.I)
-_BECAUSE = re.compile(r"\b(because|since|due to|as it|so it|turns? out|which means|the reason|caus\w*|overwrit\w*|"
-                      r"result(s|ed)? in|led to|leads? to|explains?|"
-                      r"not worth|too (slow|big|large|expensive)|doesn'?t fit|over budget)\b", re.I)
 # a stated purpose or cause ("to fit in memory", "as 1M buffer will require 100GB", "so that ...", "appeared to
 # flatline after 50 epoch, so going to decrease learning rate")
-_PURPOSE = re.compile(r",\s{0,3}so\b|\b(so that|in order to|as (it|they|the|a|an|we|this|that|\d)|so (we|it|that)|"
-                      r"otherwise|"
-                      r"to (fit|avoid|reduce|save|speed|keep|stay|get|make|check|test|see|match|compare)|"
-                      r"weird|broke\w{0,3}|bug\w{0,3}|wrong|fail\w{0,3}|suspicious|problem|issue)\b", re.I)
 # "why did X look so much better / get worse?" asks for the cause of a change in the result; a sentence
 # (or its neighbour) that names the change answers it, a remark that X was slow does not
 _CHANGE_Q = re.compile(r"\b(better|worse|improv\w*|drop\w*|jump\w*|degrad\w*|spike\w*|fell|rose)\b", re.I)
@@ -89,13 +103,10 @@ _FACTQ = re.compile(r"^\s*(who|what|which|when|how (many|long|much|did|does|was|
 # "which ... came closest to MelGAN on LJSpeech?": the best run outside the reference, within the scope
 _CLOSEST = re.compile(r"\b(closest|nearest|next best|second best|runner.up)\b(\s{1,4}to\s{1,4}([\w\-.]{2,40}))?",
                       re.I)
-_PLANNY = re.compile(r"\W{0,4}(try|let'?s|maybe|perhaps|plan(ning)? to|will|going to|gonna|todo|to do|next|"
-                     r"should|want to|need to|idea)\b", re.I)
 # a sentence that reports what came out ("All of them managed to do better", "It got 0.81") is no plan,
 # whatever the structurer flagged
 _REPORTED = re.compile(r"^(?!.{0,80}\b(will|going to|plan|want|next|todo|should|try|maybe|perhaps)\b)"
                        r".{0,80}\b(managed|got|gave|showed|improved|worked|failed|did|was|were|found)\b", re.I)
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s")
 _LIST_SEP = re.compile(r",|;|\band\b|\bor\b|&")
 _SEED_WORD = re.compile(r"\bseeds?\b", re.I)
 _SEED_SPREAD = re.compile(r"\b(noise|nois\w{0,6}|varian\w{0,6}|spread|std|jitter|wobble|var(y|ies)|"
@@ -105,7 +116,6 @@ _RUN_TO_RUN = re.compile(r"\brun.to.run (noise|variance)\b", re.I)
 _SHIP = re.compile(r"\b(ship\w*|candidate|deploy\w*|production|prod|release)\b", re.I)
 _METRIC_WORD = re.compile(r"\bmetric\b")
 _METRIC_MOVE = re.compile(r"\b(switch|chang|move|why)\w*")
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _COMPARE = re.compile(r"\b(compare|compared|vs\.?|versus|against|relative to|better than|worse than)\b", re.I)
 
 
@@ -132,9 +142,6 @@ def _asks_seed_noise(q: str) -> bool:
             or _RUN_TO_RUN.search(q) is not None)
 
 
-def _clip(text: str, n: int = 230) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 3].rsplit(" ", 1)[0] + "..."
 
 
 def _metrics_in(idx: HistoryIndex, text: str) -> list[str]:
@@ -189,9 +196,9 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     if _METRIC_WORD.search(qn) and _METRIC_MOVE.search(qn) and idx.switches():
         for at, m, g, reason, eid in idx.switches()[-2:]:
             before = _sentences_before(idx, eid, reason)
-            parts.append(f"On {at:%Y-%m-%d} the primary metric became {m} ({g}): \"{_clip(reason, 200)}\"")
+            parts.append(f"On {at:%Y-%m-%d} the primary metric became {m} ({g}): \"{clip(reason, 200)}\"")
             if before:
-                parts.append(f"Context: \"{_clip(before, 220)}\"")
+                parts.append(f"Context: \"{clip(before, 220)}\"")
             cites.add(eid, [])
         best = idx.best_run()
         if best is not None and metric:
@@ -207,9 +214,9 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     helpq = not why and (_then(_HELP_A, _HELP_B, q) or bool(_EFFECTQ.search(q)))
     if why or helpq:
         facts = _rerank(idx, terms, facts, why=why, change=why and bool(_CHANGE_Q.search(q)), question=body)
-    elif _numbers(body):
+    elif numbers(body):
         # "what happened with lr 1e-1?": the note that states that value, not its neighbour with 5e-3
-        facts = sorted(((s + 0.25 * _action_match(body, _with_section(idx, f)), f) for s, f in facts),
+        facts = sorted(((s + 0.25 * action_match(body, with_section(idx, f)), f) for s, f in facts),
                        key=lambda x: (x[0], x[1].at), reverse=True)
     topical = [(s, f) for s, f in facts if s >= 0.45]
     if not topical and not why and not helpq:
@@ -224,7 +231,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         run_facts(idx, named, metric, parts, cites)
         for _, f in topical[:1]:
             if set(f.run_ids) & {r.run_id for r in named}:
-                parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{_clip(f.text, 200)}\"")
+                parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{clip(f.text, 200)}\"")
                 cites.add(f.entry_id, [])
         return _finish(parts, cites)
 
@@ -234,7 +241,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         shown = {r for c in cites.items for r in c.run_ids}
         for _, f in topical[:1]:
             if shown & set(f.run_ids):  # the note on those runs, not on their neighbours
-                parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{_clip(f.text, 200)}\"")
+                parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{clip(f.text, 200)}\"")
                 cites.add(f.entry_id, [])
         return _finish(parts, cites)
 
@@ -245,7 +252,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         if done:
             for _, f in topical[:3]:
                 if "seeds" in f.concepts:
-                    parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{_clip(f.text, 200)}\"")
+                    parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{clip(f.text, 200)}\"")
                     cites.add(f.entry_id, [])
                     break
             return _finish(parts, cites)
@@ -255,7 +262,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         compared = compare_answer(idx, q, metric, goal, parts, cites)
         if compared:
             for _, f in topical[:1]:
-                parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{_clip(f.text, 200)}\"")
+                parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{clip(f.text, 200)}\"")
                 cites.add(f.entry_id, _useful_runs(idx, terms, f))
             return _finish(parts, cites)
 
@@ -293,7 +300,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             and best_setting_answer(idx, terms.key_concepts, metric, goal, parts, cites)):
         for _, f in topical[:1]:
             if f.adopting or f.closing or f.verdict:
-                parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{_clip(f.text, 200)}\"")
+                parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{clip(f.text, 200)}\"")
                 cites.add(f.entry_id, f.run_ids)
         return _finish(parts, cites)
 
@@ -316,11 +323,11 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         if _SHIP.search(q):
             pick = next((f for f in reversed(idx.facts) if f.adopting and _SHIP.search(f.text)), None)
             if pick is not None:
-                parts.insert(0, f"{pick.author} ({pick.at:%Y-%m-%d}): \"{_clip(pick.text, 220)}\"")
+                parts.insert(0, f"{pick.author} ({pick.at:%Y-%m-%d}): \"{clip(pick.text, 220)}\"")
                 cites.add(pick.entry_id, pick.run_ids)
         for _, f in topical[:2]:
             if f.adopting or f.closing or not bests:
-                parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{_clip(f.text, 200)}\"")
+                parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{clip(f.text, 200)}\"")
                 cites.add(f.entry_id, f.run_ids)
         if not bests and metric:
             parts.append(f"No finished run has {metric} yet.")
@@ -337,11 +344,11 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         near = [(sc, f) for sc, f in topical if sc >= topical[0][0] - 0.25]
         chosen = (min if _START_Q.search(q) else max)(near, key=lambda x: (x[1].at, x[1].position))
         topical = [chosen] + [x for x in topical if x is not chosen]
-    if not topical and not terms.concepts and all(not idx.df.get(t) or t.startswith(tuple(_ASKED_ABOUT))
+    if not topical and not terms.concepts and all(not idx.df.get(t) or t.startswith(tuple(ASKED_ABOUT))
                                                   for t in terms.tokens):
         # "what was wrong with the baseline?": every word is one plan reading sets aside as generic, yet the
         # notes use it as a name ("# v1_0: Baseline"); the sentences and headings that carry it answer
-        topical = _plain_word_facts(idx, body)
+        topical = plain_word_facts(idx, body)
     if not topical:
         return Answer(answer="I found nothing in the log or the tracker about that.", citations=[])
     approaches = derive(idx)
@@ -360,7 +367,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         parts.append(f"{ap.name} {state}{why_txt}.")
     if helpq and topical:
         top = topical[0][1]
-        section_neg = _heading_level(top.text) > 0 and vocab.cue_flags(_with_section(idx, top))[0]
+        section_neg = heading_level(top.text) > 0 and vocab.cue_flags(with_section(idx, top))[0]
         closed = ap is not None and ap.status in {"abandoned", "exhausted"}
         adopted = ap is not None and ap.status == "adopted"
         # When the approach's standing and the best-matching note disagree, the quotes say both; a
@@ -374,36 +381,36 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     for _s, f in topical:
         if used >= 2:
             break
-        if why and used and not _is_reason(f.text):
+        if why and used and not is_reason(f.text):
             continue  # a second quote for a why-question must give a reason too, not just share a word
         if used and terms.key_concepts and terms.key_concepts.isdisjoint(vocab.cover(f.concepts)):
             continue  # nor may it be about another approach ("the MelGAN generator" for a DDSP question)
-        key = _quote_key(f.text)
+        key = quote_key(f.text)
         if key in quoted or any(key in k or k in key for k in quoted) or _pieces_quoted(f.text, quoted):
             continue
         quoted.add(key)
         used += 1
         # a plan is not an experiment: say so when the quote is an idea or a next step
-        planned = ", a plan" if _is_plan(f) and f.kind != "question" and not _REPORTED.match(f.text) else ""
-        before = _antecedent(idx, f)
-        quote = f"{before} {_with_section(idx, f)}" if before else _with_section(idx, f)
-        if not before and _heading_level(f.text) == 0:
-            quote = _with_answer(idx, f, _with_list(idx, _whole_sentence(idx, f)))
+        planned = ", a plan" if is_plan(f) and f.kind != "question" and not _REPORTED.match(f.text) else ""
+        before = antecedent(idx, f)
+        quote = f"{before} {with_section(idx, f)}" if before else with_section(idx, f)
+        if not before and heading_level(f.text) == 0:
+            quote = with_answer(idx, f, with_list(idx, whole_sentence(idx, f)))
         room = 330 if before else 230
-        said = _clip_to(quote, room, body) if why or helpq else _clip(quote, room)
+        said = clip_to(quote, room, body) if why or helpq else clip(quote, room)
         parts.append(f"{f.author} ({f.at:%Y-%m-%d}{planned}): \"{said}\"")
         outcome = _outcome_after(idx, f) if planned else None
         if outcome is not None:
             # "Next experiment: two learning rates ..." then "Result looks more stable, but ... roll back":
             # the plan was run, and this is how it went.
-            quoted.add(_quote_key(outcome.text))
-            parts.append(f"Then: \"{_clip(outcome.text, 220)}\"")
+            quoted.add(quote_key(outcome.text))
+            parts.append(f"Then: \"{clip(outcome.text, 220)}\"")
             cites.add(outcome.entry_id, [r for r in outcome.run_ids if r in idx.run_by_id][:3])
         runs = _useful_runs(idx, terms, f)
         if not f.run_ids:
-            runs = _runs_named_in(idx, f, before) or runs  # what the quote names beats a guess from params
+            runs = runs_named_in(idx, f, before) or runs  # what the quote names beats a guess from params
         # "reflect vs constant padding", "a bigger learning rate (0.01/0.001)": the runs with those values
-        by_param, named_by = _param_runs(idx, body, f.author, f.at, quote=quote)
+        by_param, named_by = param_runs(idx, body, f.author, f.at, quote=quote)
         if by_param and (named_by == 2 or not runs or (used == 1 and not f.run_ids)):
             runs = by_param
         elif by_param and named_by == 1 and len(set(idx.entry_runs.get(f.entry_id, [])) | set(by_param)
@@ -412,7 +419,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             # note's entry can still be cited with them)
             runs = list(dict.fromkeys(list(f.run_ids)[:2] + by_param))[:5]
         # a run the quote or its heading names exactly ("# v1_7: Try a larger learning rate") is its run
-        titled = [r.run_id for r in runs_named(idx, _section_title(idx, f) + " " + f.text)]
+        titled = [r.run_id for r in runs_named(idx, section_title(idx, f) + " " + f.text)]
         if titled:
             runs = titled + [r for r in runs if r not in titled][: max(0, 3 - len(titled))]
         if (why or helpq) and used == 1:
@@ -423,11 +430,11 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         cites.add(f.entry_id, runs)
         if why and used == 1:
             for nb in _reasons_near(idx, f):
-                gk = _quote_key(nb.text)
+                gk = quote_key(nb.text)
                 if any(gk in k or k in gk for k in quoted):
                     continue  # a hard-wrapped line of the sentence already quoted
                 quoted.add(gk)
-                parts.append(f"\"{_clip(nb.text, 200)}\"")
+                parts.append(f"\"{clip(nb.text, 200)}\"")
                 cites.add(nb.entry_id, [r for r in nb.run_ids if r in idx.run_by_id][:3])
     # tracker numbers for the runs behind it
     cited = [idx.run_by_id[r] for c in cites.items for r in c.run_ids]
@@ -442,195 +449,6 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
 
 
 # a quote that opens on a pronoun ("All of them did better ...") says nothing without what it points to
-_ANAPHOR = re.compile(r"^\W{0,4}(all of them|both of them|each of them|none of them|most of them|they|them|"
-                      r"these|those|this|it|both)\b", re.I)
-_CONSEQUENCE = re.compile(r"^\W{0,4}(=>|->|→|⇒|so\b|hence\b|therefore\b|thus\b|that'?s why\b)", re.I)
-_RUN_WINDOW = dt.timedelta(days=7)
-_WORD = re.compile(r"[A-Za-z0-9_]+")
-
-
-def _namey_words(text: str) -> list[str]:
-    """Capitalised words inside a sentence and identifier-like words (digits, underscores)."""
-    out = []
-    for m in _WORD.finditer(text):
-        w, before = m.group(), text[max(0, m.start() - 8):m.start()].rstrip()[-1:]
-        if any(c.isdigit() or c == "_" for c in w) or (w[0].isupper() and (before.islower() or before.isdigit()
-                                                                          or before in ",;:)")):
-            out.append(w)
-    return out
-
-
-def _antecedent(idx: HistoryIndex, f: Fact) -> str:
-    """The sentence before ``f`` in its paragraph when ``f`` opens on a pronoun, else "". A line that draws a
-    consequence ("=> Retrain with lower LR", "so we ...") takes the line before it, across a blank line: that is
-    its reason."""
-    consequence = bool(_CONSEQUENCE.match(f.text))
-    if not (_ANAPHOR.match(f.text) or consequence) or f.para < 0:
-        return ""
-    prev = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.position < f.position
-            and (g.para == f.para or (consequence and g.para == f.para - 1)) and not _heading_level(g.text)]
-    return max(prev, key=lambda g: g.position).text if prev else ""
-
-
-def _runs_named_in(idx: HistoryIndex, f: Fact, context: str) -> list[str]:
-    """Runs of the author's own window whose names carry a distinctive word the quote says ("the Nvidia
-    models" -> nvidia-a, nvidia-b): the tracker's facts for a note whose entry linked nothing."""
-    # names, not prose: a capitalised word inside a sentence ("the Nvidia models") or an identifier
-    words = {t for w in _namey_words(f"{context} {f.text}") for t in vocab.tokens(w)}
-    out: list[str] = []
-    for t in sorted(words):
-        if len(t) < 3 or vocab.is_generic(t):
-            continue
-        carriers = set(idx.name_token_runs.get(t, ())) | {r for sig in idx.token_sigs.get(t, ()) for r in sig.run_ids}
-        rids = sorted((r for r in carriers if idx.run_by_id[r].user == f.author
-                       and dt.timedelta(0) <= f.at - idx.run_by_id[r].start <= _RUN_WINDOW),
-                      key=lambda r: idx.run_by_id[r].start)
-        if 0 < len(rids) <= 4:
-            out += [r for r in rids if r not in out]
-    return out[:4] if len(out) <= 4 else []
-
-
-def _heading_level(text: str) -> int:
-    m = _HEADING.match(text)
-    return len(m.group(1)) if m else 0
-
-
-def _with_section(idx: HistoryIndex, f: Fact, limit: int = 3) -> str:
-    """A heading is a label, not an answer: quote it with the first sentences of its section."""
-    level = _heading_level(f.text)
-    if not level:
-        return f.text
-    label = f.text.lstrip("#").strip()
-    body: list[str] = []
-    after = sorted((g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence"
-                    and g.position > f.position), key=lambda g: g.position)
-    for g in after:
-        lv = _heading_level(g.text)
-        if lv and lv <= level:
-            break
-        if not lv:
-            body.append(g.text.lstrip("-* ").strip())
-        if len(body) >= limit:
-            break
-    return f"{label}: {' '.join(body)}" if body else label
-
-
-def _section_title(idx: HistoryIndex, f: Fact) -> str:
-    """The markdown heading ``f`` sits under (its own text when it is one), or ""."""
-    if _heading_level(f.text):
-        return f.text
-    if f.kind != "sentence" or f.para < 0:
-        whole = _whole_sentence(idx, f)
-        same = next((g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence"
-                     and _quote_key(g.text) == _quote_key(whole)), None)
-        if same is None:
-            return ""
-        f = same
-    heads = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.position < f.position
-             and _heading_level(g.text)]
-    return max(heads, key=lambda g: g.position).text if heads else ""
-
-
-_ASKED_ABOUT = frozenset(("wrong", "problem", "issue", "happen", "went", "cause", "bug", "reason"))
-
-
-def _plain_word_facts(idx: HistoryIndex, body: str, limit: int = 2) -> list[tuple[float, Fact]]:
-    """Sentences and headings that carry the question's plain words (those plan reading counts as generic),
-    best covered first; none when the question has no such word or nothing carries them all."""
-    words = {t for t in vocab.tokens(body) if t not in vocab.STOPWORDS and not t.startswith(tuple(_ASKED_ABOUT))}
-    if not words:
-        return []
-    hits = []
-    for f in idx.facts:
-        if f.kind == "sentence":
-            toks = set(vocab.tokens(f.text))  # with the generic words the index leaves out of ``f.toks``
-            if words & toks:
-                hits.append((len(words & toks) / len(words), f))
-    full = [(sc, f) for sc, f in hits if sc >= 1.0]
-    full.sort(key=lambda x: (_heading_level(x[1].text) > 0, x[1].at), reverse=True)
-    return [(0.45, f) for _, f in full[:limit]]
-
-
-_KEY_PARTS = re.compile(r"[_\-. ]+")
-_PLAIN_VALUES = frozenset(("true", "false", "none", "null", "yes", "no", "0", "1"))
-_PARAM_WINDOW = dt.timedelta(days=14)
-_ALPHA_WORD = re.compile(r"[a-z][a-z0-9]{0,40}")
-_VALUE_WORD = re.compile(r"[a-z0-9][a-z0-9.\-]{0,60}[a-z0-9]|[a-z0-9]")
-
-
-def _key_named(key: str, words: list[str]) -> bool:
-    """The text names the param ``key``: a part of three letters or more is one of its words and every
-    one-letter part is the initial of one ("kernel size" names k_size, "patch sizes" p_size); a short key is
-    the initials of words in a row ("learning rate" names lr, "weight decay" wd)."""
-    parts = [_fold(p) for p in _KEY_PARTS.split(key.lower()) if p]
-    long = [p for p in parts if len(p) >= 3]
-    if not long:
-        short = "".join(parts)
-        n = len(short)
-        return 2 <= n <= 3 and short.isalpha() and any(
-            "".join(w[:1] for w in words[i:i + n]) == short for i in range(len(words) - n + 1))
-    if any(p not in words for p in long):
-        return False
-    return all(any(w.startswith(p) for w in words) for p in parts if len(p) < 3)
-
-
-def _fold(word: str) -> str:
-    """One form for "size", "sizes" and "sized" (the stemmer gives "size" and "siz")."""
-    return vocab.stem(word).rstrip("e")
-
-
-def _param_runs(idx: HistoryIndex, body: str, author: str, at: dt.datetime, quote: str = ""
-                ) -> tuple[list[str], int]:
-    """The runs of ``author``'s two weeks before ``at`` that the question (or the quote answering it) describes
-    by a param: with the values the question names ("reflect vs constant padding", "kernel size, 7 or 11"),
-    else the values the quote names ("a bigger learning rate (0.01/0.001)"), else those that moved the param
-    off its usual value ("smaller patch sizes"). Second: 2 when the question's values picked them, 1 the
-    quote's, 0 none. None when that is more than a handful."""
-    pool = [r for r in idx.runs
-            if (not r.user or r.user == author) and dt.timedelta(0) <= at - r.start <= _PARAM_WINDOW]
-    if not pool:
-        return [], 0
-    texts = [body, quote] if quote else [body]
-    keys: list[str] = []
-    for text in texts:
-        words = [_fold(w) for w in _ALPHA_WORD.findall(vocab.norm(text))]
-        keys = sorted({k for r in pool for k in r.params if _key_named(k, words)})
-        if keys:
-            break
-    out: list[str] = []
-    explicit = 0
-    for key in keys:
-        have = [r for r in pool if key in r.params]
-        picked: list[RunSnapshot] = []
-        for level, text in zip((2, 1), texts, strict=False):
-            raw = set(_VALUE_WORD.findall(text.lower()))
-            nums = _numbers(text)
-            picked = [r for r in have if _value_named(r.params[key], raw, nums)]
-            if picked:
-                explicit = max(explicit, level)
-                break
-        if not picked:
-            values = Counter(r.params[key] for r in idx.runs if key in r.params)
-            if len(values) < 2:
-                continue
-            usual = values.most_common(1)[0][0]
-            picked = [r for r in have if r.params[key] != usual]
-        out += [r.run_id for r in picked if r.run_id not in out]
-    return (out, explicit) if 0 < len(out) <= 6 else ([], 0)
-
-
-def _value_named(v: str, raw: set[str], nums: set[float]) -> bool:
-    v = v.lower()
-    if v in _PLAIN_VALUES:
-        return False
-    if v in raw:
-        return True
-    try:
-        return float(v) in nums
-    except ValueError:
-        return False
-
-
 _RESOLVE_Q = re.compile(r"\b(fix(ed|es)?|solv(e|ed|es)|resolv(e|ed|es)|cured?|work(ed)? around)\b", re.I)
 _RESOLVED = re.compile(r"\b(finally|fixed|solved|resolved|the fix|turns? out|turned out|"
                        r"now (works|trains|converges|learns)|realiz\w{1,3}|the (culprit|cause) (was|is))\b", re.I)
@@ -638,128 +456,6 @@ _START_Q = re.compile(r"\b(start(ed)? (with|from|on|out)|began with|begin with|i
                       r"first (used|tried|set|picked|chose))\b", re.I)
 _END_Q = re.compile(r"\b(in the end|end(ed)? up|settle(d)? on|finally|final|eventually|landed on|go(ne)? with|"
                     r"went with)\b", re.I)
-_ORDINAL = re.compile(r"^(\d{1,6})(st|nd|rd|th)$")
-
-
-def _section_toks(idx: HistoryIndex, f: Fact) -> frozenset[str]:
-    """The tokens of the markdown heading ``f`` sits under in its entry (ordinals as numbers: "6th" -> "6")."""
-    if _heading_level(f.text) or f.para < 0 or f.kind != "sentence":
-        return frozenset()  # a structured item's position is not a line's: its heading is not known
-    heads = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.position < f.position
-             and _heading_level(g.text)]
-    if not heads:
-        return frozenset()
-    h = max(heads, key=lambda g: g.position)
-    toks = set(h.toks)
-    for t in vocab.tokens(h.text.lstrip("#")):
-        m = _ORDINAL.match(t)
-        toks.add(m.group(1) if m else t)
-    return frozenset(toks)
-
-
-def _with_answer(idx: HistoryIndex, f: Fact, text: str) -> str:
-    """A note's own question ("can llm/ai helps?") is no answer; the sentences after it in its paragraph are
-    ("The answer is NOOOOOO! They just can't.")."""
-    if not text.rstrip().endswith("?") or f.kind != "sentence" or f.para < 0:
-        return text
-    after = sorted((g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.para == f.para
-                    and g.position > f.position), key=lambda g: g.position)
-    said: list[str] = []
-    for g in after:
-        if _heading_level(g.text) or g.text.rstrip().endswith("?"):
-            break
-        said.append(g.text)
-        if sum(len(x) for x in said) >= 60:
-            break
-    return f"{text} {' '.join(said)}" if said else text
-
-
-def _whole_sentence(idx: HistoryIndex, f: Fact) -> str:
-    """A structured item is often a piece of its sentence ("We tried switching to true vanilla SGD then, ..."
-    without "only to find that our learning rate might have been set too low"): the sentence it was cut from."""
-    if f.kind == "sentence":
-        return f.text
-    key = _quote_key(f.text)[:60]
-    if not key:
-        return f.text
-    whole = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and key in _quote_key(g.text)]
-    longer = [g.text for g in whole if len(g.text) > len(f.text)]  # a hard-wrapped line is no whole sentence
-    return min(longer, key=len) if longer else f.text
-
-
-_LEADS_LIST = re.compile(r"(:|following|these|as follows)$", re.I)  # searched on stripped text
-_LIST_LINE = re.compile(r"^\s{0,8}([-*+•]|\d{1,2}[.)])\s")
-
-
-def _with_list(idx: HistoryIndex, text: str, limit: int = 3) -> str:
-    """A sentence that announces a list ("... which ended up being a combination of:") says nothing without the
-    items: the next lines of the entry, up to ``limit``."""
-    if not _LEADS_LIST.search(text.strip()):
-        return text
-    entries = [e for e in idx.entries if e.raw_text and text.strip()[:60] in " ".join(e.raw_text.split())]
-    if not entries:
-        return text
-    raw = entries[-1].raw_text
-    lines = raw.splitlines()
-    start = next((i for i, ln in enumerate(lines) if text.strip()[-40:] in " ".join(ln.split())), -1)
-    if start < 0:
-        return text
-    items: list[str] = []
-    for ln in lines[start + 1:]:
-        if not ln.strip():
-            if items:
-                break
-            continue
-        if not _LIST_LINE.match(ln):
-            break
-        items.append(_LIST_LINE.sub("", ln, count=1).strip())
-        if len(items) >= limit:
-            break
-    return f"{text.strip()} {'; '.join(items)}" if items else text
-
-
-# the clause of a long sentence that answers: a cause, a purpose, an outcome ("only to find that ...")
-_ANSWER_CLAUSE = re.compile(r"\b(only to (find|realize|see|discover)|noting|turn(s|ed)? out|which (seems|seemed|led|"
-                            r"leads|made|means|meant|caused|helped|hurt)|effect|too (low|high|slow|small|large|big))\b",
-                            re.I)
-# single spaces (the text is whitespace-folded first): ``\s+`` before a lookahead is quadratic on a run of spaces
-_CLAUSE_SPLIT = re.compile(r"(?<=[,;:])\s|\s(?=\()|\s(?=(?:which|only to|but|because|since|noting|given|so)\b)")
-
-
-def _clip_to(text: str, n: int, question: str) -> str:
-    """``text`` clipped to ``n`` characters, keeping the clause that answers when it lies past the cut: the
-    sentence's head, then " ... " and that clause (a reason, a purpose, an outcome, the question's words)."""
-    text = " ".join(text.split())
-    head = _clip(text, n)
-    if len(text) <= n:
-        return text
-    shown = len(head) - 3
-    qtoks = set(vocab.tokens(question))
-    best, best_s = "", 0.0
-    for clause in _CLAUSE_SPLIT.split(text[shown:]):
-        c = clause.strip()
-        if len(c) < 12:
-            continue
-        sc = (1.0 if _BECAUSE.search(c) or _ANSWER_CLAUSE.search(c) or _PURPOSE.search(c) else 0.0)
-        sc += 0.5 * len(qtoks & set(vocab.tokens(c)))
-        if sc > best_s:
-            best, best_s = c, sc
-    if not best:
-        return head
-    tail = _clip(best, max(60, n // 2))
-    return f"{_clip(text, max(60, n - len(tail) - 5))} {tail}"
-
-
-def _is_plan(f: Fact) -> bool:
-    """An idea, a next step or an imperative to oneself ("Try controlling the lr ...") is not a result."""
-    return f.kind in ("hypothesis", "next_step", "question") or f.opening or bool(_PLANNY.match(f.text))
-
-
-def _is_reason(text: str) -> bool:
-    return bool(_BECAUSE.search(text) or _PURPOSE.search(text) or vocab.reason_kind(text)
-                or vocab.declares_void(text))
-
-
 # Words a why-question asks with ("what was wrong", "the problem"): they say what kind of answer is
 # wanted, not what it is about.
 _ASKING_WORDS = ("wrong", "problem", "issue", "reason", "happen", "went", "cause", "bug")
@@ -770,24 +466,6 @@ def _specific_tokens(terms: PlanTerms) -> frozenset[str]:
     return frozenset(t for t in terms.tokens if not t.startswith(_ASKING_WORDS))
 
 
-# What a question asks was done ("why a higher LR", "why did we drop the lr to 1e-4", "why swap GeLU for
-# ReLU", "why did we start with ..."): plan reading counts these words as generic, yet between two sentences
-# that name the same setting they tell the one that did it from the one that only mentions it. Each class
-# folds the ways notes say it ("decrease", "lowering", "reduce" for "drop").
-_ACTIONS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.I) for p in (
-    r"\b(high(er)?|larg(e|er)|bigger|increas\w*|rais(e|ed|ing)|doubl\w*|grow\w*|boost\w*)\b",
-    r"\b(low(er|ered|ering)?|small(er)?|decreas\w*|reduc\w*|drop(s|ped|ping)?|cut(s|ting)?|less|fewer|halv\w*|"
-    r"shrink\w*)\b",
-    r"\b(swap\w*|switch\w*|replac\w*|fell back|fall(ing)? back|mov(e|ed|ing) (back )?to|went (back )?to|"
-    r"instead of)\b",
-    r"\b(stop\w*|abandon\w*|drop(s|ped|ping)?|terminat\w*|abort\w*|kill\w*|gave up|give up|shelv\w*|"
-    r"revert\w*|roll(ed)? back)\b",
-    r"\b(start(ed|ing)?|initial(ly)?|began|begin|launch\w*|kick(ed)? off|chose|chosen)\b",
-))
-# a setting's value ("0.0001", "1e-4", "16"), not a piece of a name ("11.xx", "GPT-3", "exp29")
-_NUM = re.compile(r"(?<![\w.\-])(\d{1,12}(?:\.\d{1,12})?(?:e-?\d{1,3})?)(?![\w\-]|\.\w)", re.I)
-
-
 # "hardest", "worst", "most stable": the one word a which-question turns on (stems: "hardest", "largest")
 _SUPERLATIVE = re.compile(r"(?!(inter|sugg|requ|dig|for|hon|mod|cont|harv|manif|arr|inv|prot|ingest|pri|gu)est$)"
                           r"[a-z]{2,20}est|best|worst|most|least", re.I)
@@ -795,26 +473,6 @@ _SUPERLATIVE = re.compile(r"(?!(inter|sugg|requ|dig|for|hon|mod|cont|harv|manif|
 _EFFECT = re.compile(r"\b(adds?|added|gives?|gave|costs?|cost|loses?|lost|buys?|bought)\s{1,3}"
                      r"(~|about |around |roughly |\+|-)?\s?\d|"
                      r"(?<![\w.])[+\-−]\d{1,3}(\.\d{1,3})?\s?(%|pp|points?)", re.I)
-
-
-def _numbers(text: str) -> set[float]:
-    out: set[float] = set()
-    for m in _NUM.finditer(text):
-        try:
-            out.add(float(m.group(1)))
-        except ValueError:
-            continue
-    return out
-
-
-def _action_match(question: str, text: str) -> float:
-    """Share of the question's actions (and of its numbers) that ``text`` states too, 0 when it asks none."""
-    asked = [p for p in _ACTIONS if p.search(question)]
-    nums = {n for n in _numbers(question) if n not in (0.0, 1.0)}
-    if not asked and not nums:
-        return 0.0
-    hit = sum(1 for p in asked if p.search(text)) + (1 if nums and nums & _numbers(text) else 0)
-    return hit / (len(asked) + (1 if nums else 0))
 
 
 def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]], *, why: bool,
@@ -827,13 +485,13 @@ def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]]
     out: list[tuple[float, Fact]] = []
     for s, f in facts:
         # a line under "# Trying 6th Layer" is about the 6th layer: its heading's words count for it (half)
-        head = _section_toks(idx, f)
+        head = section_toks(idx, f)
         if head:
             cover = vocab.cover(f.concepts)
             s += 0.8 * (score_cover(terms, cover, f.toks | head)[0] - score_cover(terms, cover, f.toks)[0])
         share = sum(w if t in f.toks else 0.5 * w for t, w in terms.tokens.items()
                     if t in f.toks or t in head) / total
-        s += 0.25 * _action_match(question, _with_section(idx, f)) if question else 0.0
+        s += 0.25 * action_match(question, with_section(idx, f)) if question else 0.0
         if why:
             # "what was wrong with my initialization ...": a reason about something else is no answer.
             off_subject = bool(specific) and specific.isdisjoint(f.toks)
@@ -844,7 +502,7 @@ def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]]
                     s += 0.2
                 elif vocab.reason_kind(f.text) in ("speed", "latency", "memory"):
                     off_subject = True  # "training is 3x slower" is no cause of a better result
-            if _is_reason(f.text):
+            if is_reason(f.text):
                 s += 0.1 if off_subject else 0.25
             elif _reasons_near(idx, f, limit=1):
                 s += 0.1
@@ -860,7 +518,7 @@ def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]]
                 s += 0.1  # "TTA adds ~1%": the size of the effect is the verdict with its number
             if not _OUTCOME.search(f.text) and vocab.reason_kind(f.text) in ("speed", "latency"):
                 s -= 0.3
-            if _is_plan(f) and _outcome_after(idx, f) is None:
+            if is_plan(f) and _outcome_after(idx, f) is None:
                 # A plan is not a result: whatever words it shares with the question, the verdict on
                 # the same idea comes first; a plan followed by how it went is quoted with that outcome.
                 s -= 0.4
@@ -900,13 +558,11 @@ def _list_items(body: str) -> list[str]:
     return items if 2 <= len(items) <= 6 else []
 
 
-def _quote_key(text: str) -> str:
-    return _NON_ALNUM.sub(" ", text.lower()).strip()
 
 
 def _pieces_quoted(text: str, quoted: set[str]) -> bool:
     """A shortened restatement ("... a large batch…: doesn't seem ...") of a sentence already quoted."""
-    pieces = [_quote_key(p) for p in text.split("…")]
+    pieces = [quote_key(p) for p in text.split("…")]
     return len(pieces) > 1 and all(any(p in k for k in quoted) for p in pieces if p)
 
 
@@ -921,7 +577,7 @@ def _outcome_after(idx: HistoryIndex, plan: Fact) -> Fact | None:
     """The sentence right after a plan, in the same entry, that says how it went, or None."""
     sents = sorted((g for g in idx.entry_facts.get(plan.entry_id, []) if g.kind == "sentence"),
                    key=lambda g: g.position)
-    anchor = next((g for g in sents if _quote_key(g.text)[:60] == _quote_key(plan.text)[:60]), None)
+    anchor = next((g for g in sents if quote_key(g.text)[:60] == quote_key(plan.text)[:60]), None)
     if anchor is None:
         return None
     for g in sents:
@@ -936,7 +592,7 @@ def _reasons_near(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[Fact]:
     or opening the next one about the same thing."""
     if f.para < 0:
         sents = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence"]
-        same = next((g for g in sents if _quote_key(g.text)[:60] == _quote_key(f.text)[:60]), None)
+        same = next((g for g in sents if quote_key(g.text)[:60] == quote_key(f.text)[:60]), None)
         if same is None:
             return []
         f = same
@@ -948,7 +604,7 @@ def _reasons_near(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[Fact]:
     sents.sort(key=lambda g: (g.position < f.position, abs(g.position - f.position)))
     out = []
     for g in sents:
-        if vocab.declares_void(g.text) or _BECAUSE.search(g.text) or vocab.reason_kind(g.text) in (
+        if vocab.declares_void(g.text) or BECAUSE.search(g.text) or vocab.reason_kind(g.text) in (
                 "memory", "latency", "speed", "stability"):
             out.append(g)
         if len(out) >= limit:

@@ -1,0 +1,392 @@
+"""How a thread answer quotes the notes and finds the runs a question means: the sentence around a
+fact (its section heading, the list its colon announces, the clause that answers), the runs a quote
+names, and the runs a question describes by a param. Split from ``narrative.answering``, which uses
+these to build answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+
+from narrative import vocab
+from narrative.history_index import Fact, HistoryIndex
+from storage.records import RunSnapshot
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+BECAUSE = re.compile(r"\b(because|since|due to|as it|so it|turns? out|which means|the reason|caus\w*|overwrit\w*|"
+                      r"result(s|ed)? in|led to|leads? to|explains?|"
+                      r"not worth|too (slow|big|large|expensive)|doesn'?t fit|over budget)\b", re.I)
+
+
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s")
+
+
+_PLANNY = re.compile(r"\W{0,4}(try|let'?s|maybe|perhaps|plan(ning)? to|will|going to|gonna|todo|to do|next|"
+                     r"should|want to|need to|idea)\b", re.I)
+
+
+_PURPOSE = re.compile(r",\s{0,3}so\b|\b(so that|in order to|as (it|they|the|a|an|we|this|that|\d)|so (we|it|that)|"
+                      r"otherwise|"
+                      r"to (fit|avoid|reduce|save|speed|keep|stay|get|make|check|test|see|match|compare)|"
+                      r"weird|broke\w{0,3}|bug\w{0,3}|wrong|fail\w{0,3}|suspicious|problem|issue)\b", re.I)
+
+
+def clip(text: str, n: int = 230) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 3].rsplit(" ", 1)[0] + "..."
+
+
+def quote_key(text: str) -> str:
+    return _NON_ALNUM.sub(" ", text.lower()).strip()
+
+
+_ANAPHOR = re.compile(r"^\W{0,4}(all of them|both of them|each of them|none of them|most of them|they|them|"
+                      r"these|those|this|it|both)\b", re.I)
+_CONSEQUENCE = re.compile(r"^\W{0,4}(=>|->|→|⇒|so\b|hence\b|therefore\b|thus\b|that'?s why\b)", re.I)
+_RUN_WINDOW = dt.timedelta(days=7)
+_WORD = re.compile(r"[A-Za-z0-9_]+")
+
+
+def _namey_words(text: str) -> list[str]:
+    """Capitalised words inside a sentence and identifier-like words (digits, underscores)."""
+    out = []
+    for m in _WORD.finditer(text):
+        w, before = m.group(), text[max(0, m.start() - 8):m.start()].rstrip()[-1:]
+        if any(c.isdigit() or c == "_" for c in w) or (w[0].isupper() and (before.islower() or before.isdigit()
+                                                                          or before in ",;:)")):
+            out.append(w)
+    return out
+
+
+def antecedent(idx: HistoryIndex, f: Fact) -> str:
+    """The sentence before ``f`` in its paragraph when ``f`` opens on a pronoun, else "". A line that draws a
+    consequence ("=> Retrain with lower LR", "so we ...") takes the line before it, across a blank line: that is
+    its reason."""
+    consequence = bool(_CONSEQUENCE.match(f.text))
+    if not (_ANAPHOR.match(f.text) or consequence) or f.para < 0:
+        return ""
+    prev = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.position < f.position
+            and (g.para == f.para or (consequence and g.para == f.para - 1)) and not heading_level(g.text)]
+    return max(prev, key=lambda g: g.position).text if prev else ""
+
+
+def runs_named_in(idx: HistoryIndex, f: Fact, context: str) -> list[str]:
+    """Runs of the author's own window whose names carry a distinctive word the quote says ("the Nvidia
+    models" -> nvidia-a, nvidia-b): the tracker's facts for a note whose entry linked nothing."""
+    # names, not prose: a capitalised word inside a sentence ("the Nvidia models") or an identifier
+    words = {t for w in _namey_words(f"{context} {f.text}") for t in vocab.tokens(w)}
+    out: list[str] = []
+    for t in sorted(words):
+        if len(t) < 3 or vocab.is_generic(t):
+            continue
+        carriers = set(idx.name_token_runs.get(t, ())) | {r for sig in idx.token_sigs.get(t, ()) for r in sig.run_ids}
+        rids = sorted((r for r in carriers if idx.run_by_id[r].user == f.author
+                       and dt.timedelta(0) <= f.at - idx.run_by_id[r].start <= _RUN_WINDOW),
+                      key=lambda r: idx.run_by_id[r].start)
+        if 0 < len(rids) <= 4:
+            out += [r for r in rids if r not in out]
+    return out[:4] if len(out) <= 4 else []
+
+
+def heading_level(text: str) -> int:
+    m = _HEADING.match(text)
+    return len(m.group(1)) if m else 0
+
+
+def with_section(idx: HistoryIndex, f: Fact, limit: int = 3) -> str:
+    """A heading is a label, not an answer: quote it with the first sentences of its section."""
+    level = heading_level(f.text)
+    if not level:
+        return f.text
+    label = f.text.lstrip("#").strip()
+    body: list[str] = []
+    after = sorted((g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence"
+                    and g.position > f.position), key=lambda g: g.position)
+    for g in after:
+        lv = heading_level(g.text)
+        if lv and lv <= level:
+            break
+        if not lv:
+            body.append(g.text.lstrip("-* ").strip())
+        if len(body) >= limit:
+            break
+    return f"{label}: {' '.join(body)}" if body else label
+
+
+def section_title(idx: HistoryIndex, f: Fact) -> str:
+    """The markdown heading ``f`` sits under (its own text when it is one), or ""."""
+    if heading_level(f.text):
+        return f.text
+    if f.kind != "sentence" or f.para < 0:
+        whole = whole_sentence(idx, f)
+        same = next((g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence"
+                     and quote_key(g.text) == quote_key(whole)), None)
+        if same is None:
+            return ""
+        f = same
+    heads = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.position < f.position
+             and heading_level(g.text)]
+    return max(heads, key=lambda g: g.position).text if heads else ""
+
+
+ASKED_ABOUT = frozenset(("wrong", "problem", "issue", "happen", "went", "cause", "bug", "reason"))
+
+
+def plain_word_facts(idx: HistoryIndex, body: str, limit: int = 2) -> list[tuple[float, Fact]]:
+    """Sentences and headings that carry the question's plain words (those plan reading counts as generic),
+    best covered first; none when the question has no such word or nothing carries them all."""
+    words = {t for t in vocab.tokens(body) if t not in vocab.STOPWORDS and not t.startswith(tuple(ASKED_ABOUT))}
+    if not words:
+        return []
+    hits = []
+    for f in idx.facts:
+        if f.kind == "sentence":
+            toks = set(vocab.tokens(f.text))  # with the generic words the index leaves out of ``f.toks``
+            if words & toks:
+                hits.append((len(words & toks) / len(words), f))
+    full = [(sc, f) for sc, f in hits if sc >= 1.0]
+    full.sort(key=lambda x: (heading_level(x[1].text) > 0, x[1].at), reverse=True)
+    return [(0.45, f) for _, f in full[:limit]]
+
+
+_KEY_PARTS = re.compile(r"[_\-. ]+")
+_PLAIN_VALUES = frozenset(("true", "false", "none", "null", "yes", "no", "0", "1"))
+_PARAM_WINDOW = dt.timedelta(days=14)
+_ALPHA_WORD = re.compile(r"[a-z][a-z0-9]{0,40}")
+_VALUE_WORD = re.compile(r"[a-z0-9][a-z0-9.\-]{0,60}[a-z0-9]|[a-z0-9]")
+
+
+def key_named(key: str, words: list[str]) -> bool:
+    """The text names the param ``key``: a part of three letters or more is one of its words and every
+    one-letter part is the initial of one ("kernel size" names k_size, "patch sizes" p_size); a short key is
+    the initials of words in a row ("learning rate" names lr, "weight decay" wd)."""
+    parts = [fold(p) for p in _KEY_PARTS.split(key.lower()) if p]
+    long = [p for p in parts if len(p) >= 3]
+    if not long:
+        short = "".join(parts)
+        n = len(short)
+        return 2 <= n <= 3 and short.isalpha() and any(
+            "".join(w[:1] for w in words[i:i + n]) == short for i in range(len(words) - n + 1))
+    if any(p not in words for p in long):
+        return False
+    return all(any(w.startswith(p) for w in words) for p in parts if len(p) < 3)
+
+
+def fold(word: str) -> str:
+    """One form for "size", "sizes" and "sized" (the stemmer gives "size" and "siz")."""
+    return vocab.stem(word).rstrip("e")
+
+
+def param_runs(idx: HistoryIndex, body: str, author: str, at: dt.datetime, quote: str = ""
+                ) -> tuple[list[str], int]:
+    """The runs of ``author``'s two weeks before ``at`` that the question (or the quote answering it) describes
+    by a param: with the values the question names ("reflect vs constant padding", "kernel size, 7 or 11"),
+    else the values the quote names ("a bigger learning rate (0.01/0.001)"), else those that moved the param
+    off its usual value ("smaller patch sizes"). Second: 2 when the question's values picked them, 1 the
+    quote's, 0 none. None when that is more than a handful."""
+    pool = [r for r in idx.runs
+            if (not r.user or r.user == author) and dt.timedelta(0) <= at - r.start <= _PARAM_WINDOW]
+    if not pool:
+        return [], 0
+    texts = [body, quote] if quote else [body]
+    keys: list[str] = []
+    for text in texts:
+        words = [fold(w) for w in _ALPHA_WORD.findall(vocab.norm(text))]
+        keys = sorted({k for r in pool for k in r.params if key_named(k, words)})
+        if keys:
+            break
+    out: list[str] = []
+    explicit = 0
+    for key in keys:
+        have = [r for r in pool if key in r.params]
+        picked: list[RunSnapshot] = []
+        for level, text in zip((2, 1), texts, strict=False):
+            raw = set(_VALUE_WORD.findall(text.lower()))
+            nums = numbers(text)
+            picked = [r for r in have if _value_named(r.params[key], raw, nums)]
+            if picked:
+                explicit = max(explicit, level)
+                break
+        if not picked:
+            values = Counter(r.params[key] for r in idx.runs if key in r.params)
+            if len(values) < 2:
+                continue
+            usual = values.most_common(1)[0][0]
+            picked = [r for r in have if r.params[key] != usual]
+        out += [r.run_id for r in picked if r.run_id not in out]
+    return (out, explicit) if 0 < len(out) <= 6 else ([], 0)
+
+
+def _value_named(v: str, raw: set[str], nums: set[float]) -> bool:
+    v = v.lower()
+    if v in _PLAIN_VALUES:
+        return False
+    if v in raw:
+        return True
+    try:
+        return float(v) in nums
+    except ValueError:
+        return False
+
+
+_ORDINAL = re.compile(r"^(\d{1,6})(st|nd|rd|th)$")
+
+
+def section_toks(idx: HistoryIndex, f: Fact) -> frozenset[str]:
+    """The tokens of the markdown heading ``f`` sits under in its entry (ordinals as numbers: "6th" -> "6")."""
+    if heading_level(f.text) or f.para < 0 or f.kind != "sentence":
+        return frozenset()  # a structured item's position is not a line's: its heading is not known
+    heads = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.position < f.position
+             and heading_level(g.text)]
+    if not heads:
+        return frozenset()
+    h = max(heads, key=lambda g: g.position)
+    toks = set(h.toks)
+    for t in vocab.tokens(h.text.lstrip("#")):
+        m = _ORDINAL.match(t)
+        toks.add(m.group(1) if m else t)
+    return frozenset(toks)
+
+
+def with_answer(idx: HistoryIndex, f: Fact, text: str) -> str:
+    """A note's own question ("can llm/ai helps?") is no answer; the sentences after it in its paragraph are
+    ("The answer is NOOOOOO! They just can't.")."""
+    if not text.rstrip().endswith("?") or f.kind != "sentence" or f.para < 0:
+        return text
+    after = sorted((g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.para == f.para
+                    and g.position > f.position), key=lambda g: g.position)
+    said: list[str] = []
+    for g in after:
+        if heading_level(g.text) or g.text.rstrip().endswith("?"):
+            break
+        said.append(g.text)
+        if sum(len(x) for x in said) >= 60:
+            break
+    return f"{text} {' '.join(said)}" if said else text
+
+
+def whole_sentence(idx: HistoryIndex, f: Fact) -> str:
+    """A structured item is often a piece of its sentence ("We tried switching to true vanilla SGD then, ..."
+    without "only to find that our learning rate might have been set too low"): the sentence it was cut from."""
+    if f.kind == "sentence":
+        return f.text
+    key = quote_key(f.text)[:60]
+    if not key:
+        return f.text
+    whole = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and key in quote_key(g.text)]
+    longer = [g.text for g in whole if len(g.text) > len(f.text)]  # a hard-wrapped line is no whole sentence
+    return min(longer, key=len) if longer else f.text
+
+
+_LEADS_LIST = re.compile(r"(:|following|these|as follows)$", re.I)  # searched on stripped text
+_LIST_LINE = re.compile(r"^\s{0,8}([-*+•]|\d{1,2}[.)])\s")
+
+
+def with_list(idx: HistoryIndex, text: str, limit: int = 3) -> str:
+    """A sentence that announces a list ("... which ended up being a combination of:") says nothing without the
+    items: the next lines of the entry, up to ``limit``."""
+    if not _LEADS_LIST.search(text.strip()):
+        return text
+    entries = [e for e in idx.entries if e.raw_text and text.strip()[:60] in " ".join(e.raw_text.split())]
+    if not entries:
+        return text
+    raw = entries[-1].raw_text
+    lines = raw.splitlines()
+    start = next((i for i, ln in enumerate(lines) if text.strip()[-40:] in " ".join(ln.split())), -1)
+    if start < 0:
+        return text
+    items: list[str] = []
+    for ln in lines[start + 1:]:
+        if not ln.strip():
+            if items:
+                break
+            continue
+        if not _LIST_LINE.match(ln):
+            break
+        items.append(_LIST_LINE.sub("", ln, count=1).strip())
+        if len(items) >= limit:
+            break
+    return f"{text.strip()} {'; '.join(items)}" if items else text
+
+
+# the clause of a long sentence that answers: a cause, a purpose, an outcome ("only to find that ...")
+_ANSWER_CLAUSE = re.compile(r"\b(only to (find|realize|see|discover)|noting|turn(s|ed)? out|which (seems|seemed|led|"
+                            r"leads|made|means|meant|caused|helped|hurt)|effect|too (low|high|slow|small|large|big))\b",
+                            re.I)
+# single spaces (the text is whitespace-folded first): ``\s+`` before a lookahead is quadratic on a run of spaces
+_CLAUSE_SPLIT = re.compile(r"(?<=[,;:])\s|\s(?=\()|\s(?=(?:which|only to|but|because|since|noting|given|so)\b)")
+
+
+def clip_to(text: str, n: int, question: str) -> str:
+    """``text`` clipped to ``n`` characters, keeping the clause that answers when it lies past the cut: the
+    sentence's head, then " ... " and that clause (a reason, a purpose, an outcome, the question's words)."""
+    text = " ".join(text.split())
+    head = clip(text, n)
+    if len(text) <= n:
+        return text
+    shown = len(head) - 3
+    qtoks = set(vocab.tokens(question))
+    best, best_s = "", 0.0
+    for clause in _CLAUSE_SPLIT.split(text[shown:]):
+        c = clause.strip()
+        if len(c) < 12:
+            continue
+        sc = (1.0 if BECAUSE.search(c) or _ANSWER_CLAUSE.search(c) or _PURPOSE.search(c) else 0.0)
+        sc += 0.5 * len(qtoks & set(vocab.tokens(c)))
+        if sc > best_s:
+            best, best_s = c, sc
+    if not best:
+        return head
+    tail = clip(best, max(60, n // 2))
+    return f"{clip(text, max(60, n - len(tail) - 5))} {tail}"
+
+
+def is_plan(f: Fact) -> bool:
+    """An idea, a next step or an imperative to oneself ("Try controlling the lr ...") is not a result."""
+    return f.kind in ("hypothesis", "next_step", "question") or f.opening or bool(_PLANNY.match(f.text))
+
+
+def is_reason(text: str) -> bool:
+    return bool(BECAUSE.search(text) or _PURPOSE.search(text) or vocab.reason_kind(text)
+                or vocab.declares_void(text))
+
+
+# What a question asks was done ("why a higher LR", "why did we drop the lr to 1e-4", "why swap GeLU for
+# ReLU", "why did we start with ..."): plan reading counts these words as generic, yet between two sentences
+# that name the same setting they tell the one that did it from the one that only mentions it. Each class
+# folds the ways notes say it ("decrease", "lowering", "reduce" for "drop").
+_ACTIONS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.I) for p in (
+    r"\b(high(er)?|larg(e|er)|bigger|increas\w*|rais(e|ed|ing)|doubl\w*|grow\w*|boost\w*)\b",
+    r"\b(low(er|ered|ering)?|small(er)?|decreas\w*|reduc\w*|drop(s|ped|ping)?|cut(s|ting)?|less|fewer|halv\w*|"
+    r"shrink\w*)\b",
+    r"\b(swap\w*|switch\w*|replac\w*|fell back|fall(ing)? back|mov(e|ed|ing) (back )?to|went (back )?to|"
+    r"instead of)\b",
+    r"\b(stop\w*|abandon\w*|drop(s|ped|ping)?|terminat\w*|abort\w*|kill\w*|gave up|give up|shelv\w*|"
+    r"revert\w*|roll(ed)? back)\b",
+    r"\b(start(ed|ing)?|initial(ly)?|began|begin|launch\w*|kick(ed)? off|chose|chosen)\b",
+))
+# a setting's value ("0.0001", "1e-4", "16"), not a piece of a name ("11.xx", "GPT-3", "exp29")
+_NUM = re.compile(r"(?<![\w.\-])(\d{1,12}(?:\.\d{1,12})?(?:e-?\d{1,3})?)(?![\w\-]|\.\w)", re.I)
+
+
+def numbers(text: str) -> set[float]:
+    out: set[float] = set()
+    for m in _NUM.finditer(text):
+        try:
+            out.add(float(m.group(1)))
+        except ValueError:
+            continue
+    return out
+
+
+def action_match(question: str, text: str) -> float:
+    """Share of the question's actions (and of its numbers) that ``text`` states too, 0 when it asks none."""
+    asked = [p for p in _ACTIONS if p.search(question)]
+    nums = {n for n in numbers(question) if n not in (0.0, 1.0)}
+    if not asked and not nums:
+        return 0.0
+    hit = sum(1 for p in asked if p.search(text)) + (1 if nums and nums & numbers(text) else 0)
+    return hit / (len(asked) + (1 if nums else 0))
+
