@@ -69,7 +69,7 @@ _DIGITS = "0123456789"
 _Linked = tuple[str, str, tuple[float, ...], frozenset[str]]
 _AT, _START = operator.attrgetter("at"), operator.attrgetter("start")
 _RUN_ID, _METRICS = operator.attrgetter("run_id"), operator.attrgetter("metrics")
-_PARAMS = operator.attrgetter("params")
+_PARAMS, _NAME = operator.attrgetter("params"), operator.attrgetter("run_name")
 
 
 class HistoryIndex:
@@ -97,7 +97,8 @@ class HistoryIndex:
         self._sig_of: dict[str, ParamSig] = {}
         self._sig_by_items: dict[tuple[tuple[str, str], ...], ParamSig] = {}
         self._name_info: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
-        self._name_extra_memo: dict[tuple[str, int], tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
+        # a name's stem -> signature id -> what the name adds to it
+        self._name_extra_memo: dict[str, dict[int, tuple[frozenset[str], frozenset[str], frozenset[str]]]] = {}
         # what a run's name adds to its params, for the runs whose name adds anything
         self._name_extra: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
         self.run_docs = RunDocs(self)
@@ -138,8 +139,13 @@ class HistoryIndex:
                              tuple[frozenset[str], frozenset[str]]] = {}
         # entries whose stored features were missing or stale: (entry id, features to store)
         self.computed_features: list[tuple[str, str]] = []
+        # facts entry by entry, then every posting in one pass (what ``_add_entry`` does entry by entry)
+        pending: list[tuple[list[Fact], frozenset[str]]] = []
         for e in self.entries:
-            self._add_entry(e, self._features_of(e), count=False)
+            feats = self._features_of(e)
+            facts = self._add_facts(e, feats)
+            pending.append((facts, feats.models_cover))
+        self._post_all(pending)
         df = self.df
         for toks, n in self.token_facts.counts():  # by distinct set of tokens, not fact by fact
             for t in toks:
@@ -179,8 +185,8 @@ class HistoryIndex:
         sig_of.update(zip(rids, run_sigs, strict=True))
         for sig, rid in zip(run_sigs, rids, strict=True):
             sig.run_ids.append(rid)
-        for r, rid, sig in zip(runs, rids, run_sigs, strict=True):
-            name = r.run_name
+        empty = (EMPTY, EMPTY, EMPTY)
+        for name, rid, sig in zip(map(_NAME, runs), rids, run_sigs, strict=True):
             if not name:
                 continue
             key = name.lower()
@@ -202,7 +208,11 @@ class HistoryIndex:
                     stem_name = bare[:-1]
                 elif bare and bare[-1].isdigit():
                     stem_name = _TRAILING_COUNTER.sub("", name)
-            extra = memo.get((stem_name, sig.sid))
+            # by stem, then by signature (no key tuple made per run: 100k runs)
+            of_stem = memo.get(stem_name)
+            if of_stem is None:
+                of_stem = memo[stem_name] = {}
+            extra = of_stem.get(sig.sid)
             if extra is None:
                 info = name_info.get(stem_name)
                 if info is None:
@@ -211,8 +221,9 @@ class HistoryIndex:
                 extra_c = name_c - sig.concepts if name_c else EMPTY
                 extra_t = name_t - sig.toks if name_t else EMPTY
                 extra_cover = (vocab.cover(extra_c) - sig.cover) if extra_c else EMPTY
-                extra = memo[(stem_name, sig.sid)] = (extra_c or EMPTY, extra_cover or EMPTY, extra_t or EMPTY)
-            if not extra[0] and not extra[2]:
+                extra = (extra_c or EMPTY, extra_cover or EMPTY, extra_t or EMPTY)
+                of_stem[sig.sid] = extra = empty if not extra[0] and not extra[2] else extra
+            if extra is empty:
                 continue
             extra_of[rid] = extra
             for c in extra[1]:
@@ -266,17 +277,22 @@ class HistoryIndex:
     def _add_entry(self, e: EntryRecord, feats: EntryFeatures, *, count: bool = True) -> None:
         """The entry's facts (sentences, then structured items) from its features, with their runs
         (``count``: their tokens' document frequencies too; a build counts them all at once)."""
+        self._post(self._add_facts(e, feats), feats.models_cover, count=count)
+
+    def _add_facts(self, e: EntryRecord, feats: EntryFeatures) -> list[Fact]:
+        """The entry's facts, added to ``facts`` and ``entry_facts`` (not yet posted)."""
         for w in {w[:RUN_ID_MIN_PREFIX] for ff in feats.facts for w in ff.words}:
             self._word_entries[w].append(e.id)
         facts = self._make_facts(e, feats, len(self.facts))
         self.facts += facts
         self.entry_facts[e.id] = facts
-        self._post(facts, feats.models_cover, count=count)
+        return facts
 
     def _make_facts(self, e: EntryRecord, feats: EntryFeatures, first: int) -> list[Fact]:
         linked_ids = self.entry_runs.get(e.id, [])
-        common = set.intersection(*(set(self._run_concepts(r)) for r in linked_ids)) if linked_ids else set()
-        linked = self._linked_info(linked_ids, common)
+        concepts = list(map(self._run_concepts, linked_ids))  # each linked run's, read once
+        common = set(concepts[0]).intersection(*concepts[1:]) if concepts else set()
+        linked = self._linked_info(linked_ids, common, concepts)
         memo: dict[str, list[str]] = {}
         mine: list[Fact] = []
         items_at = len(feats.facts)
@@ -320,7 +336,7 @@ class HistoryIndex:
         """What the fact covers with its entry's model families and its runs' (``f.ctx_cover`` holds its own
         cover until then)."""
         own = f.ctx_cover
-        fams = tuple(self._sig_of[rid].family for rid in f.run_ids[:4])
+        fams = tuple([self._sig_of[rid].family for rid in f.run_ids[:4]]) if f.run_ids else ()
         key = (own, f.toks, models_cover, fams)
         got = self._ctx_memo.get(key)
         if got is None:
@@ -349,6 +365,22 @@ class HistoryIndex:
             for f in facts:
                 for t in f.toks:
                     df[t] += 1
+
+    def _post_all(self, pending: list[tuple[list[Fact], frozenset[str]]]) -> None:
+        """``_post`` (without counting) of each entry's facts with its model families, all in one pass."""
+        facts = [f for got, _ in pending for f in got]
+        self.token_facts.extend([(f.idx, f.toks) for f in facts])
+        self.concept_facts.extend([(f.idx, f.ctx_cover) for f in facts])  # its own cover, until replaced
+        ctx, memo, sig_of = self._ctx, self._ctx_memo, self._sig_of
+        for got, models_cover in pending:
+            for f in got:
+                # ``_ctx``'s memo looked up here first (53k facts at 10k entries, most of them hits)
+                rids = f.run_ids
+                fams = tuple([sig_of[rid].family for rid in rids[:4]]) if rids else ()
+                hit = memo.get((f.ctx_cover, f.toks, models_cover, fams))
+                f.ctx_cover, f.ctx_toks = hit if hit is not None else ctx(f, models_cover)
+        self.ctx_concept_facts.extend([(f.idx, f.ctx_cover) for f in facts])
+        self.ctx_token_facts.extend([(f.idx, f.ctx_toks) for f in facts])
 
     @staticmethod
     def _ideas_run(facts: list[Fact]) -> None:
@@ -388,12 +420,18 @@ class HistoryIndex:
             common = set.intersection(*(set(self._run_concepts(r)) for r in linked)) if linked else set()
         return self._attribute(low, words, numbers_in(text), concepts, self._linked_info(linked, common))
 
-    def _linked_info(self, linked: list[str], common: set[str]) -> list[_Linked]:
+    def _linked_info(self, linked: list[str], common: set[str],
+                     concepts: Sequence[frozenset[str]] | None = None) -> list[_Linked]:
         """What attribution reads of each linked run: its id, lowercased name, metric values and the concepts
-        it has that the other linked runs do not all share."""
+        it has that the other linked runs do not all share (``concepts``: each one's, when already read)."""
         by_id = self.run_by_id
-        return [(rid, by_id[rid].run_name.lower(), tuple(by_id[rid].metrics.values()),
-                 self._run_concepts(rid) - common) for rid in linked]
+        if concepts is None:
+            concepts = list(map(self._run_concepts, linked))
+        out: list[_Linked] = []
+        for rid, cs in zip(linked, concepts, strict=True):
+            r = by_id[rid]
+            out.append((rid, r.run_name.lower(), tuple(r.metrics.values()), cs - common))
+        return out
 
     def _attribute(self, low: str, words: Sequence[str], nums: Sequence[tuple[float, int, bool]],
                    concepts: set[str] | frozenset[str], linked: list[_Linked]) -> list[str]:
