@@ -332,7 +332,8 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("cutmix", "CutMix", "technique", r"\bcut ?mix\b", broader=("augmentation",)),
     _c("randaugment", "RandAugment", "technique", r"\brand ?aug\w*", r"\bauto ?aug\w*", r"\btrivial ?aug\w*",
        broader=("augmentation",)),
-    _c("augmentation", "data augmentation", "technique", r"\baugment\w*", r"\baug\b", weight=1.0),
+    _c("augmentation", "data augmentation", "technique", r"\baugment\w*",
+       r"\baug\b(?! ?\d{1,2}\b)(?<!\d aug)", weight=1.0),  # not the month ("29 aug 2023")
     _c("backtranslation", "back-translation", "technique", r"\bback ?translat\w*", r"\bround ?trip\w*",
        r"\btranslat\w*\b[^.?!;]{0,50}\b(and|then) back\b", r"\btranslat\w* (it |them )?back\b",
        r"\ben ?>? ?(de|fr|es) ?>? ?en\b", broader=("augmentation",)),
@@ -409,7 +410,9 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        r"\b(more|fewer|less|max) leaves\b", r"\b\d+ leaves\b", r"\bleaves\b(?= ?[=:]? ?\d)", weight=1.5),
     _c("n_estimators", "number of trees", "tuning", r"\bn ?estimators\b", r"\bnum ?(boost )?rounds?\b",
        r"\b\d+ trees\b", weight=1.0),
-    _c("tuning", "hyperparameter tuning", "tuning", r"\bhyper ?param\w*", r"\btun(e|ed|ing)\b", r"\bsweeps?\b",
+    _c("tuning", "hyperparameter tuning", "tuning", r"\bhyper ?param\w*",
+       # "fine-tuned", "prompt tuning" are their own lines of work, not a hyperparameter search
+       r"\b" + _not_after("fine", "prompt", "prefix", "instruction") + r"tun(e|ed|ing)\b", r"\bsweeps?\b",
        r"\boptuna\b", r"\bgrid search\b", weight=1.0),
     _c("resolution", "input resolution", "tuning", r"\bresolution\b", r"\bimg ?size\b", r"\bimage ?size\b",
        r"\b\d{3} ?px\b", r"\bpx\b", r"\bhigher res\b", r"\bimage size\b"),
@@ -488,7 +491,12 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("hashing", "feature hashing", "feature", r"\b" + _not_after("commit", "git", "sha", "md5", "file", "run")
        + r"hash(ing|ed|es)?\b(?! (maps?|tables?|of the (commit|code|repo|file))\b)"),
     _c("cat_embedding", "categorical embeddings", "feature", r"\b(entity|categorical) embedd?\w*"),
-    _c("velocity", "velocity features", "feature", r"\bvelocity\b", r"\btxn counts?\b",
+    _c("velocity", "velocity features", "feature",
+       # transaction velocity; not a physical one ("rein in velocity", "the angular velocity of the joint")
+       r"\b" + _not_after("in", "angular", "linear", "initial", "terminal", "slip", "sliding", "wind", "particle",
+                          "joint", "escape", "current", "max", "target", "agent's")
+       + r"velocity\b(?! (of|from|in|at|profile|field|vectors?|control\w*|estimat\w*|commands?)\b)",
+       r"\btxn counts?\b",
        r"\btransaction counts?\b"),
     # a graph of entities (users, cards, devices) and features over it; not a plot ("the graph shows", "loss
     # graph"), a compute graph, nearest neighbours or an STFT hop
@@ -496,8 +504,11 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        r"\b" + _not_after("the", "a", "this", "that", "these", "those", "my", "our", "loss", "reward", "rewards",
                           "accuracy", "training", "learning", "validation", "val", "bar", "line", "pretty", "nice",
                           "following", "metric", "metrics", "tensorboard", "wandb", "computational", "computation",
-                          "compute", "cuda", "static", "dynamic", "autograd", "tf", "error", "results", "in", "on")
-       + r"graphs?\b(?! (shows?|showed|shown|below|above|of|mode|breaks?|captures?|compil\w*|looks?|is|are)\b)",
+                          "compute", "cuda", "static", "dynamic", "autograd", "tf", "error", "results", "in", "on",
+                          "to", "generating", "generate", "plot", "plotted", "plotting", "draw", "drew", "some", "more",
+                          "few", "simple", "interactive", "dependency", "call", "scene")
+       + r"graphs?\b(?! (shows?|showed|shown|showing|below|above|of|mode|breaks?|captures?|compil\w*|looks?|is|are|"
+       r"that|which|with)\b)",
        r"\bgraph (features?|embedd\w*|neural\w*|nets?|networks?|based|signals?|edges?|structure|convolution\w*|"
        r"attention|walks?|jobs?|stats?|statistics|counts?|degree\w*|users?|cards?|devices?|accounts?|merchants?|"
        r"ip|nodes?)\b",

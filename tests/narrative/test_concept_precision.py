@@ -75,6 +75,13 @@ PAIRS: list[tuple[str, str, str]] = [
     ("focal", "the focal length of the camera changed", "focal loss with gamma 2"),
     ("logreg", "the logit of the positive class", "a logistic regression baseline"),
     ("llm", "that promptly broke the loader", "few-shot prompting with the llm"),
+    ("graph", "adding in the ability to graph the validation points while training",  # badisa/optpresso blog
+     "velocity and device/IP graph features help"),
+    ("graph", "generating graphs that show the effectiveness of the model", "xgb-vel-graph"),
+    ("velocity", "a tendency to rein in velocity from whatever the current step",  # RyanJamesSchultz/RL-SSldr notes
+     "velocity_1h_24h_7d counts per card"),
+    ("tuning", "weights of fine-tuned BERT and a feature vector", "tune depth/lr on xgb"),
+    ("augmentation", "Try 14 (29 Aug 2023)", "aug=backtranslation_de on the rare intents"),
 ]
 
 
