@@ -82,6 +82,11 @@ PAIRS: list[tuple[str, str, str]] = [
      "velocity_1h_24h_7d counts per card"),
     ("tuning", "weights of fine-tuned BERT and a feature vector", "tune depth/lr on xgb"),
     ("augmentation", "Try 14 (29 Aug 2023)", "aug=backtranslation_de on the rare intents"),
+    # Antfield-Creations/fafa-vae journal (held out while tuning, read after)
+    ("quantization", "refactored the autoencoder to a vector-quantized VAE", "int8 quantization of the encoder"),
+    ("early_stopping", "a noisy learning curve, and it's testing my patience", "early stopping with patience 5"),
+    ("leakage", "it looks like a memory leak, but the gpu memory is flat", "little to no leakage between the splits"),
+    ("large_model", "these spikes are so large that the model can't recover", "a slightly larger network"),
 ]
 
 
