@@ -406,8 +406,10 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        r"investigation|meaning|level|reason|issue|problem)\b)",
        r"\bshallow\b(?! (copy|copies|understanding|water|end|analysis|look|dive)\b)", weight=1.5),
     _c("num_leaves", "num_leaves", "tuning", r"\bnum ?leaves\b",
-       # "leaves" is also the verb ("which leaves us with"): the setting takes a count
-       r"\b(more|fewer|less|max) leaves\b", r"\b\d+ leaves\b", r"\bleaves\b(?= ?[=:]? ?\d)", weight=1.5),
+       # "leaves" is also the verb ("which leaves us with two options", "that leaves the question open")
+       r"\b" + _not_after("which", "that", "this", "it", "what", "also", "still", "only", "just", "he", "she")
+       + r"leaves\b(?! (us|you|me|them|him|her|the|a|an|it|room|open|out|behind|no|some|little|much|something|"
+       r"nothing|plenty)\b)", weight=1.5),
     _c("n_estimators", "number of trees", "tuning", r"\bn ?estimators\b", r"\bnum ?(boost )?rounds?\b",
        r"\b\d+ trees\b", weight=1.0),
     _c("tuning", "hyperparameter tuning", "tuning", r"\bhyper ?param\w*",

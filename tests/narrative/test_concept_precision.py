@@ -49,6 +49,7 @@ PAIRS: list[tuple[str, str, str]] = [
     # others of the same kind
     ("large_model", "the batch is too large for the gpu", "roberta large gets .87"),
     ("num_leaves", "which leaves us with two options", "127 leaves overfits"),
+    ("num_leaves", "that leaves the question of the split open", "try leaves on full_v2"),
     ("learning_rate", "eta 2 hours for the sweep", "eta 0.1 with 500 rounds"),
     ("replay", "in hindsight the lr was too high", "hindsight experience replay on the sparse task"),
     ("exploration", "out of curiosity I tried it on the old split", "curiosity bonus for exploration"),
