@@ -41,6 +41,21 @@ def alias_pattern(alias: str) -> str:
     return r"\b" + " ?".join(parts) + r"s?\b"
 
 
+def _not_after(*words: str) -> str:
+    """Lookbehinds refusing a match right after any of ``words`` ("in depth", "the graph"); put them after
+    the pattern's leading ``\\b`` so that the word-head prefilter still reads the pattern's head."""
+    return "".join(rf"(?<!\b{w} )" for w in words)
+
+
+# Words that make an up/down-sample a class resampling ("upsample the rare class", "downsampling the
+# non-churners") rather than an image, feature-map or signal resize ("upsampled to 512x512", "decoder
+# upsampling layers")
+_CLASS_WORDS = ("class", "classes", "minority", "majority", "rare", "positive", "positives", "negative", "negatives",
+                "label", "labels", "intent", "intents", "category", "categories", "fraud", "frauds", "churn",
+                "churners", "default", "defaults", "anomaly", "anomalies", "non", "imbalanced")
+_CLASS_WORD = r"(" + "|".join(_CLASS_WORDS) + r")"
+
+
 def _c(
     cid: str,
     name: str,
@@ -67,7 +82,8 @@ def _c(
 
 CONCEPT_ROWS: tuple[Concept, ...] = (
     # ---- model families
-    _c("logreg", "logistic regression", "model", r"\blog(istic)? ?reg\w*\b", r"\blogit\b", broader=("linear",),
+    _c("logreg", "logistic regression", "model", r"\blog(istic)? ?reg\w*\b", r"\blogit (model|regression)s?\b",
+       broader=("linear",),
        family=True, aliases=("logreg", "logistic regression", "logistic", "lr_model")),
     _c("linear", "linear model", "model", r"\blinear (model|regression|baseline|classifier)\b", r"\bridge\b",
        r"\blasso\b", r"\belastic ?net\b", r"\bsgd ?classifier\b",
@@ -96,9 +112,12 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("naive_bayes", "naive Bayes", "model", r"\bnaive ?bayes\b", r"\bnb\b", family=True,
        aliases=("naive bayes", "naive_bayes", "nb")),
     _c("mlp", "MLP / neural net", "model", r"\bmlps?\b(?! (blocks?|layers?|modules?|projections?|sublayers?))",
-       r"\bneural ?(net|network)s?\b", r"\bnets\b", r"\bdnns?\b", r"\bfeed ?forward\b(?! (blocks?|layers?|modules?))",
+       # "nets" alone is any network ("more complex nets", "target nets"), not the MLP family; "dense net" is an
+       # MLP of dense layers but "densenet" is the CNN
+       r"\bneural ?(net|network)s?\b", r"\bdense (nets?|networks?)\b", r"\bdnns?\b",
+       r"\bfeed ?forward\b(?! (blocks?|layers?|modules?))",
        r"\bmulti ?layer perceptron", family=True,
-       aliases=("mlp", "mlps", "neural net", "neural nets", "nets", "feedforward", "dense net"), value_aliases=("nn",)),
+       aliases=("mlp", "mlps", "neural net", "neural nets", "feedforward", "dense net"), value_aliases=("nn",)),
     _c("tabnet", "TabNet", "model", r"\btabnet\b", broader=("mlp",), family=True, aliases=("tabnet",)),
     _c("ft_transformer", "FT-Transformer", "model", r"\bft ?transformer\b", broader=("mlp",), family=True,
        aliases=("ft-transformer", "ft_transformer", "fttransformer")),
@@ -139,7 +158,7 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        aliases=("tft", "temporal fusion transformer")),
     _c("deepar", "DeepAR", "model", r"\bdeep ?ar\b", family=True, aliases=("deepar",)),
     _c("rnn", "RNN", "model", r"\brnns?\b", r"\brecurrent\b", family=True, aliases=("rnn", "rnns")),
-    _c("lstm", "LSTM", "model", r"\b(bi ?)?lstms?\b", r"\blong short ?term memory\b", broader=("rnn",), family=True,
+    _c("lstm", "LSTM", "model", r"\b(bi ?|b)?lstms?\b", r"\blong short ?term memory\b", broader=("rnn",), family=True,
        aliases=("lstm", "lstms", "bilstm")),
     _c("gru", "GRU", "model", r"\b(bi ?)?grus?\b", r"\bgated recurrent units?\b", broader=("rnn",), family=True,
        aliases=("gru", "grus")),
@@ -159,7 +178,9 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        aliases=("electra",)),
     _c("t5", "T5", "model", r"\b(flan ?)?t5\b", broader=("transformer_text",), family=True, aliases=("t5", "flan-t5")),
     _c("setfit", "SetFit", "model", r"\bsetfit\b", r"\bsentence ?transformers?\b", family=True, aliases=("setfit",)),
-    _c("llm", "LLM", "model", r"\bllms?\b", r"\blarge language models?\b", r"\bclaude\b", r"\bprompt\w*",
+    _c("llm", "LLM", "model", r"\bllms?\b", r"\blarge language models?\b", r"\bclaude\b",
+       r"\b" + _not_after("command") + r"prompt(s|ing)?\b",
+       r"\bprompted\b(?! (me|us|them)\b)",
        r"\bphi ?[234]\w*", r"\bfalcon\b", r"\bmixtral\b", r"\bdeepseek\w*", r"\bpythia\w*"),
     _c("gpt", "GPT", "model", r"\bgpt ?\w*", r"\bchat ?gpt\b", r"\bnano ?gpt\b", broader=("llm",), family=True,
        aliases=("gpt", "gpt2", "gpt-2")),
@@ -167,17 +188,22 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("mistral", "Mistral", "model", r"\bmistral\b", broader=("llm",), family=True, aliases=("mistral",)),
     _c("gemma", "Gemma", "model", r"\bgemma\w*", broader=("llm",), family=True, aliases=("gemma",)),
     _c("qwen", "Qwen", "model", r"\bqwen\w*", broader=("llm",), family=True, aliases=("qwen",)),
-    _c("transformer_text", "transformer encoder", "model", r"\bencoders?\b", r"\btransformers?\b", weight=1.0,
+    _c("transformer_text", "transformer encoder", "model", r"\b" + _not_after("label", "hot", "ordinal", "target")
+       + r"encoders?\b", r"\btransformers?\b", weight=1.0,
        family=True, aliases=("transformer",)),
     _c("large_model", "bigger model", "tuning", r"\b(bigger|larger|huge) (model|encoder|backbone|network)s?\b",
-       r"\b\w+ large\b", weight=1.0),
+       # "<model> large" is a size of that model; "too large", "a large batch" are not a bigger model
+       r"\b(bert|roberta|deberta( ?v ?\d)?|electra|xlm( ?r| roberta)?|t5|flan ?t5|bart|vit|beit|swin|convnext|"
+       r"whisper|wav ?2 ?vec ?2?|hubert|wavlm|gpt ?\d?|clip|yolo ?v?\d*|efficientnet|resnet|e5|bge|gte|minilm|mpnet) "
+       r"large\b", r"\blarge (models?|variants?|checkpoints?|versions?|backbones?|encoders?)\b", weight=1.0),
     _c("resnet", "ResNet", "model", r"\bresnet ?\d*\b", broader=("cnn",), family=True,
        aliases=("resnet", "resnet18", "resnet34", "resnet50", "resnet101")),
     _c("efficientnet", "EfficientNet", "model", r"\beff(icient)? ?net\w*", broader=("cnn",), family=True,
        aliases=("efficientnet", "effnet", "efficient net")),
     _c("convnext", "ConvNeXt", "model", r"\bconv ?next\w*", broader=("cnn",), family=True,
        aliases=("convnext", "conv next")),
-    _c("vit", "ViT", "model", r"\bvit\w*", r"\bvision transformers?\b", r"\bdeit\b", r"\bswin\b", family=True,
+    _c("vit", "ViT", "model", r"\bvit(s|[bslhg]?\d+\w*|[bslhg])?\b", r"\bvision transformers?\b",
+       r"\bdeit\b", r"\bswin\b", family=True,
        aliases=("vit", "vision transformer")),
     _c("dinov2", "DINOv2", "model", r"\bdino ?(v ?2)?\b", family=True, aliases=("dinov2",)),
     _c("clip", "CLIP", "model",
@@ -198,7 +224,7 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        r"objective)\b", r"\bleast ?squares?\b", broader=("adversarial_loss",)),
     _c("wgan", "Wasserstein loss", "technique", r"\bw ?gan\w*", r"\bwasserstein\b", r"\bearth mover\w*",
        broader=("adversarial_loss",)),
-    _c("hinge_loss", "hinge loss", "technique", r"\bhinge\b", broader=("adversarial_loss",)),
+    _c("hinge_loss", "hinge loss", "technique", r"\bhinge\b(?! (on|upon)\b)", broader=("adversarial_loss",)),
     _c("gradient_penalty", "gradient penalty", "technique", r"\bgradient penalty\b", r"\bgp\b",
        r"\br1 (penalty|reg\w*)\b"),
     _c("spectral_norm", "spectral normalization", "technique", r"\bspectral ?norm\w*", r"\bsn ?gan\b"),
@@ -264,15 +290,29 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        desc=("make the embedding vectors wider", "the number of dimensions of each embedding")),
     _c("matrix_factorization", "matrix factorization", "model", r"\bmatrix factori[sz]ation\b", r"\bals\b",
        r"\bmf\b", family=True, aliases=("als", "matrix factorization", "matrix factorisation", "mf")),
-    _c("ensemble", "ensembling / blending", "technique", r"\bensembl\w*", r"\bblend\w*", r"\bstack(ing|ed)\b",
+    _c("ensemble", "ensembling / blending", "technique", r"\bensembl\w*", r"\bblend\w*", r"\b" + _not_after("frame")
+       + r"stack(ing|ed)\b(?! (\d+|two|three|four|(bi ?)?lstms?|grus?|rnns?|layers?|conv\w*|blocks?|frames?|encoders?|"
+       r"decoders?|transformers?|cnns?)\b)",
        r"\baverag\w* (the )?(two |both )?models\b", r"\bmodel soup\b", family=True,
        aliases=("ensemble", "blend", "stacking", "stacked")),
     # ---- imbalance
-    _c("undersampling", "undersampling", "technique", r"\b(under|down) ?sampl\w*", r"\bsub ?sampl\w* (the )?"
+    _c("undersampling", "undersampling", "technique", r"\bunder ?sampl\w*",
+       r"\bdown ?sampl\w*(?=[^.?!;]{0,40}\b" + _CLASS_WORD + r"\b)",
+       r"\b" + _CLASS_WORD + r"\b[^.?!;]{0,30}\bdown ?sampl\w*",
+       r"\bsub ?sampl\w* (the )?"
        r"(majority|negatives?|non)", r"\bdrop\w* (some of )?the majority\b", r"\brandom under\w*",
        r"\bbalanced (training )?(set|batches)\b", r"\b50 ?/ ?50\b", broader=("imbalance",)),
-    _c("oversampling", "oversampling", "technique", r"\b(over|up) ?sampl\w*", r"\brepeat\w* (the )?(rare|minority)",
+    _c("oversampling", "oversampling", "technique", r"\bover ?sampl\w*",
+       r"\bup ?sampl\w*(?=[^.?!;]{0,40}\b" + _CLASS_WORD + r"\b)",
+       r"\b" + _CLASS_WORD + r"\b[^.?!;]{0,30}\bup ?sampl\w*",
+       r"\brepeat\w* (the )?(rare|minority)",
        broader=("imbalance",)),
+    # the other sense of up/down-sampling: resizing images, feature maps or sequences ("decoder upsampling
+    # layers", "upsampled to 512x512", "the upsampled encoder output"), a change of architecture or input
+    _c("upsample_resize", "upsampling (resize)", "technique",
+       r"\b" + _not_after(*_CLASS_WORDS) + r"up ?sampl\w*(?![^.?!;]{0,40}\b" + _CLASS_WORD + r"\b)"),
+    _c("downsample_resize", "downsampling (resize)", "technique",
+       r"\b" + _not_after(*_CLASS_WORDS) + r"down ?sampl\w*(?![^.?!;]{0,40}\b" + _CLASS_WORD + r"\b)"),
     _c("smote", "SMOTE", "technique", r"\bsmote\w*", r"\badasyn\b", r"\bsynthetic minority",
        broader=("oversampling", "imbalance")),
     _c("dim_reduction", "dimensionality reduction", "technique", r"\bpca\b", r"\bprincipal components?\b",
@@ -282,17 +322,18 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        r"\b(re ?|up ?)?weight\w*\b[^.?!;]{0,30}\b(class|positives?|minority|fraud|churn\w*|rare)\b",
        r"\b(class|positives?|minority)\b[^.?!;]{0,20}\bweight\w*", r"\bauto class weights\b",
        r"\bweighted (loss|cross ?entropy|ce|bce|nll)( loss)?\b",
-       r"\bbalanced\b(?! (training )?(set|batches))", broader=("imbalance",)),
+       r"\bbalanced\b(?! (training )?(set|batches))(?! (accuracy|acc|error)\b)", broader=("imbalance",)),
     _c("imbalance", "class imbalance handling", "technique", r"\bimbalanc\w*", r"\brare (class|intents?|labels?)\b",
        r"\bminority class\b", weight=1.0),
-    _c("focal", "focal loss", "technique", r"\bfocal\b"),
+    _c("focal", "focal loss", "technique", r"\bfocal\b(?! (length|point|plane)s?\b)"),
     # ---- training recipe
     _c("label_smoothing", "label smoothing", "technique", r"\blabel smooth\w*", r"\bls ?=? ?0?\.\d"),
     _c("mixup", "mixup", "technique", r"\bmix ?up\b", broader=("augmentation",)),
     _c("cutmix", "CutMix", "technique", r"\bcut ?mix\b", broader=("augmentation",)),
     _c("randaugment", "RandAugment", "technique", r"\brand ?aug\w*", r"\bauto ?aug\w*", r"\btrivial ?aug\w*",
        broader=("augmentation",)),
-    _c("augmentation", "data augmentation", "technique", r"\baugment\w*", r"\baug\b", weight=1.0),
+    _c("augmentation", "data augmentation", "technique", r"\baugment\w*",
+       r"\baug\b(?! ?\d{1,2}\b)(?<!\d aug)", weight=1.0),  # not the month ("29 aug 2023")
     _c("backtranslation", "back-translation", "technique", r"\bback ?translat\w*", r"\bround ?trip\w*",
        r"\btranslat\w*\b[^.?!;]{0,50}\b(and|then) back\b", r"\btranslat\w* (it |them )?back\b",
        r"\ben ?>? ?(de|fr|es) ?>? ?en\b", broader=("augmentation",)),
@@ -300,14 +341,16 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        r"\b(generate|generated|generating|synthetic) paraphras\w*", r"\bparaphras\w* (for|of) the rare",
        broader=("synthetic_data",)),
     _c("synthetic_data", "synthetic data", "technique", r"\bsynthetic (data|examples|samples|utterances)\b",
-       r"\bgenerat\w* (new |more |extra )?(training )?(data|examples|samples|utterances)\b"),
+       r"\bgenerat\w* (new |more |extra )?(training )?(data|examples|utterances)\b",
+       # a GAN's or a TTS model's "generated samples" are its outputs, not new training data
+       r"\bgenerat\w* (new |more |extra |training )(training )?samples\b"),
     _c("tta", "test-time augmentation", "technique", r"\btta\b", r"\btest ?time aug\w*",
        r"\baverag\w*\b[^.?!;]{0,50}\b(flip\w*|crops?|augmented|copies|views)\b",
        r"\bflip\w*\b[^.?!;]{0,40}\binference\b", r"\binference\b[^.?!;]{0,40}\bflip\w*"),
     _c("pseudo_label", "pseudo-labelling", "technique", r"\bpseudo ?label\w*", r"\bself ?train\w*",
        r"\bnoisy student\b", r"\bunlabel+ed\b"),
     _c("distillation", "knowledge distillation", "technique", r"\bdistil+(ation|ling|led|l)?\b(?! ?bert)",
-       r"\bknowledge distil\w*", r"\bkd\b", r"\bteacher\b", r"\bstudent\b"),
+       r"\bknowledge distil\w*", r"\bkd\b", r"\bteacher\b(?! forc\w*)", r"\bstudent\b"),
     _c("ema", "EMA weights", "technique", r"\bema\b", r"\bexponential moving average\b", r"\bswa\b",
        r"\bweight averag\w*"),
     _c("rdrop", "R-Drop", "technique", r"\br ?drop\b"),
@@ -321,7 +364,10 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        broader=("normalization",)),
     _c("weight_decay", "weight decay", "tuning", r"\bweight ?decay\b", r"\bwd\b"),
     _c("layer_decay", "layer-wise lr decay", "tuning", r"\blayer ?(wise )?(lr )?decay\b", r"\bllrd\b"),
-    _c("learning_rate", "learning rate", "tuning", r"\blearning ?rates?\b", r"\blrs?\b", r"\beta\b",
+    _c("learning_rate", "learning rate", "tuning", r"\blearning ?rates?\b", r"\blrs?\b",
+       # XGBoost's eta, not an ETA ("eta 2 hours", "eta is tomorrow")
+       r"\beta\b(?! (\d+ ?(h|hrs?|hours?|m|mins?|minutes?|days?|d|s|secs?|weeks?)\b|(is|of|for|to|on|tomorrow|today|"
+       r"around|about|~)\b))",
        r"\bstep ?sizes?\b", weight=1.2),
     # a learning rate of its own for a part of the model (actor vs critic, generator vs discriminator, head vs
     # backbone): a different line of work than moving the one learning rate
@@ -333,7 +379,9 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        r"\b(lr|learning ?rate) (decay|annealing)\b", r"\bschedulers?\b"),
     # kinds of schedule are siblings: a cosine plan is not answered by a step-decay run
     _c("warmup", "lr warmup", "tuning", r"\bwarm ?up\w*", broader=("lr_schedule",)),
-    _c("cosine_schedule", "cosine lr schedule", "tuning", r"\bcosine\b", r"\bsgdr\b", broader=("lr_schedule",)),
+    _c("cosine_schedule", "cosine lr schedule", "tuning",
+       r"\bcosine\b(?! (similarit\w*|distances?|sim|loss|embeddings?|metric|scores?)\b)",
+       r"\bsgdr\b", broader=("lr_schedule",)),
     _c("onecycle", "one-cycle schedule", "tuning", r"\bone ?cycle\b", broader=("lr_schedule",)),
     _c("step_decay", "step lr decay", "tuning", r"\bstep ?lr\b", r"\bmulti ?step\b",
        r"\bstep\b(?= ?(lr|decay|gamma|schedul))", r"\b(lr|learning ?rate) decay\b[^.;]{0,40}\bevery\b",
@@ -345,12 +393,28 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        r"\b(bigger|larger|smaller|large|small|big|huge|tiny) (mini ?)?batch(es)?\b", r"\bbatch(es)? of \d+",
        r"\bbatch ?[=:]? ?\d+\b",
        weight=1.2),
-    _c("depth", "tree depth", "tuning", r"\bmax ?depth\b", r"\bdepth\b", r"\bdeeper\b", r"\bshallow\w*",
-       weight=1.5),
-    _c("num_leaves", "num_leaves", "tuning", r"\bnum ?leaves\b", r"\bleaves\b", weight=1.5),
+    # a tree's or a network's depth; not "in depth", "bit depth", a depth map or a depthwise conv
+    _c("depth", "tree depth", "tuning", r"\bmax ?depth\b",
+       r"\b" + _not_after("in", "in more", "in greater", "in some", "in full", "bit", "color", "colour", "queue",
+                          "promo", "discount", "market")
+       + r"depth\b(?! (wise|separable|maps?|estimat\w*|predict\w*|sensors?|images?|cameras?|first|"
+       r"of (understanding|knowledge|analysis|detail|field|focus))\b)",
+       # "deeper trees", "the net got deeper"; not "dig deeper", "a deeper understanding", "a shallow copy"
+       r"\b" + _not_after("dig", "dug", "digging", "digs", "wade", "wading", "delve", "delving", "look", "looking",
+                          "go", "going", "goes", "went", "dive", "diving", "probe", "much")
+       + r"(deeper|shallower)\b(?! (into|in|on|at|than|dive|look|understanding|insights?|dig|analysis|"
+       r"investigation|meaning|level|reason|issue|problem)\b)",
+       r"\bshallow\b(?! (copy|copies|understanding|water|end|analysis|look|dive)\b)", weight=1.5),
+    _c("num_leaves", "num_leaves", "tuning", r"\bnum ?leaves\b",
+       # "leaves" is also the verb ("which leaves us with two options", "that leaves the question open")
+       r"\b" + _not_after("which", "that", "this", "it", "what", "also", "still", "only", "just", "he", "she")
+       + r"leaves\b(?! (us|you|me|them|him|her|the|a|an|it|room|open|out|behind|no|some|little|much|something|"
+       r"nothing|plenty)\b)", weight=1.5),
     _c("n_estimators", "number of trees", "tuning", r"\bn ?estimators\b", r"\bnum ?(boost )?rounds?\b",
        r"\b\d+ trees\b", weight=1.0),
-    _c("tuning", "hyperparameter tuning", "tuning", r"\bhyper ?param\w*", r"\btun(e|ed|ing)\b", r"\bsweeps?\b",
+    _c("tuning", "hyperparameter tuning", "tuning", r"\bhyper ?param\w*",
+       # "fine-tuned", "prompt tuning" are their own lines of work, not a hyperparameter search
+       r"\b" + _not_after("fine", "prompt", "prefix", "instruction") + r"tun(e|ed|ing)\b", r"\bsweeps?\b",
        r"\boptuna\b", r"\bgrid search\b", weight=1.0),
     _c("resolution", "input resolution", "tuning", r"\bresolution\b", r"\bimg ?size\b", r"\bimage ?size\b",
        r"\b\d{3} ?px\b", r"\bpx\b", r"\bhigher res\b", r"\bimage size\b"),
@@ -380,7 +444,10 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("grad_accum", "gradient accumulation", "technique", r"\bgrad(ient)? accum\w*", r"\baccumulat\w* (the )?grad\w*"),
     _c("grad_clip", "gradient clipping", "technique", r"\bgrad(ient)? (norm )?clip\w*", r"\bclip(ping)? (the )?grad\w*",
        r"\bmax ?grad ?norm\b"),
-    _c("quantization", "quantization", "technique", r"\bquanti[sz]\w*", r"\bint ?8\b", r"\bint ?4\b", r"\bonnx\b",
+    # quantizing a model's weights; not the vector quantizer of a VQ-VAE ("vector-quantized", "the quantizer")
+    _c("quantization", "quantization", "technique",
+       r"\b" + _not_after("vector") + r"quanti[sz](e|ed|es|ing|ation|ations)\b",
+       r"\bint ?8\b", r"\bint ?4\b", r"\bonnx\b",
        r"\bgptq\b", r"\bawq\b", r"\b(4|8) ?bit\b"),
     _c("pruning", "pruning", "technique", r"\bprun(e|ed|ing)\b"),
     _c("mixed_precision", "mixed precision", "technique", r"\bmixed precision\b", r"\bamp\b", r"\bhalf precision\b",
@@ -392,7 +459,8 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("bf16", "bf16", "technique", r"\bbf ?16\b", r"\bbfloat ?16\b", r"\bbrain ?float\w*",
        broader=("mixed_precision",)),
     _c("fp8", "fp8", "technique", r"\bfp ?8\b", r"\bfloat ?8\b", broader=("mixed_precision",)),
-    _c("early_stopping", "early stopping", "technique", r"\bearly ?stop\w*", r"\bpatience\b"),
+    _c("early_stopping", "early stopping", "technique", r"\bearly ?stop\w*",
+       r"\b" + _not_after("my", "our", "of", "lost", "losing", "your", "some", "little") + r"patience\b"),
     _c("optimizer", "optimizer", "tuning", r"\boptimi[sz]ers?\b", weight=1.0),
     _c("adam", "Adam", "tuning", r"\badam\b", r"\bnadam\b", r"\bradam\b", broader=("optimizer",), aliases=("adam",)),
     _c("adamw", "AdamW", "tuning", r"\badam ?w\b", r"\bdecoupled weight decay\b", broader=("adam", "optimizer"),
@@ -426,19 +494,45 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("target_encoding", "target encoding", "feature", r"\btarget ?enc\w*", r"\bmean ?encod\w*", r"\bte\b",
        r"\bout of fold enc\w*"),
     _c("one_hot", "one-hot encoding", "feature", r"\bone ?hot\w*", r"\bohe\b", r"\bdummy (variables|encoding)\b"),
-    _c("hashing", "feature hashing", "feature", r"\bhash\w*"),
+    _c("hashing", "feature hashing", "feature", r"\b" + _not_after("commit", "git", "sha", "md5", "file", "run")
+       + r"hash(ing|ed|es)?\b(?! (maps?|tables?|of the (commit|code|repo|file))\b)"),
     _c("cat_embedding", "categorical embeddings", "feature", r"\b(entity|categorical) embedd?\w*"),
-    _c("velocity", "velocity features", "feature", r"\bvelocity\b", r"\btxn counts?\b",
+    _c("velocity", "velocity features", "feature",
+       # transaction velocity; not a physical one ("rein in velocity", "the angular velocity of the joint")
+       r"\b" + _not_after("in", "angular", "linear", "initial", "terminal", "slip", "sliding", "wind", "particle",
+                          "joint", "escape", "current", "max", "target", "agent's")
+       + r"velocity\b(?! (of|from|in|at|profile|field|vectors?|control\w*|estimat\w*|commands?)\b)",
+       r"\btxn counts?\b",
        r"\btransaction counts?\b"),
-    _c("graph", "graph features", "feature", r"\bgraph\w*", r"\bfan ?out\b", r"\bneighbou?r\w*", r"\bhops?\b"),
+    # a graph of entities (users, cards, devices) and features over it; not a plot ("the graph shows", "loss
+    # graph"), a compute graph, nearest neighbours or an STFT hop
+    _c("graph", "graph features", "feature",
+       r"\b" + _not_after("the", "a", "this", "that", "these", "those", "my", "our", "loss", "reward", "rewards",
+                          "accuracy", "training", "learning", "validation", "val", "bar", "line", "pretty", "nice",
+                          "following", "metric", "metrics", "tensorboard", "wandb", "computational", "computation",
+                          "compute", "cuda", "static", "dynamic", "autograd", "tf", "error", "results", "in", "on",
+                          "to", "generating", "generate", "plot", "plotted", "plotting", "draw", "drew", "some", "more",
+                          "few", "simple", "interactive", "dependency", "call", "scene")
+       + r"graphs?\b(?! (shows?|showed|shown|showing|below|above|of|mode|breaks?|captures?|compil\w*|looks?|is|are|"
+       r"that|which|with)\b)",
+       r"\bgraph (features?|embedd\w*|neural\w*|nets?|networks?|based|signals?|edges?|structure|convolution\w*|"
+       r"attention|walks?|jobs?|stats?|statistics|counts?|degree\w*|users?|cards?|devices?|accounts?|merchants?|"
+       r"ip|nodes?)\b",
+       r"\b(transaction|user|social|knowledge|entity|interaction|citation|device|account|merchant|"
+       r"bipartite) graphs?\b", r"\bgnns?\b", r"\bgraph ?sage\b", r"\bnode ?2 ?vec\b", r"\bpage ?rank\b",
+       r"\bfan ?out\b", r"\b" + _not_after("nearest", "k") + r"neighbou?r(s|hood|hoods)?\b",
+       r"\b" + _not_after("hip") + r"hops?\b(?! (length|size))"),
     _c("two_hop", "2-hop graph features", "feature", r"\b2 ?hop\b", r"\btwo ?hops?\b",
        r"\bneighbou?rs?\W+of\W+neighbou?rs?\b", r"\bsecond ?order neighbou?r\w*", r"\bmulti ?hop\b",
        broader=("graph",)),
-    _c("lag_features", "lag features", "feature", r"\blags?\b", r"\blagged\b"),
-    _c("rolling_features", "rolling-window features", "feature", r"\brolling\b", r"\bmoving averages?\b"),
+    _c("lag_features", "lag features", "feature", r"\blags?\b(?!( \w+)? behind\b)", r"\blagged\b"),
+    _c("rolling_features", "rolling-window features", "feature",
+       r"\brolling\b(?! (back|out|release)\b)", r"\bmoving averages?\b"),
     _c("lead_features", "lead / future-known features", "feature", r"\blead\w* (promo\w*|features?|indicators?)",
-       r"\bupcoming\b", r"\bstarts? within\b", r"\bahead of (the )?(promo|promotion|holiday)\w*"),
-    _c("promo", "promotion features", "feature", r"\bpromo\w*", r"\bdiscount\w*"),
+       r"\bupcoming (promo\w*|holidays?|events?|sales?|campaigns?|features?)\b", r"\bstarts? within\b",
+       r"\bahead of (the )?(promo|promotion|holiday)\w*"),
+    _c("promo", "promotion features", "feature", r"\bpromo(s|tions?|tional)?\b",
+       r"\bdiscount(s|ed|ing)?\b(?! (factors?|rates?|gamma|returns?|rewards?|sums?)\b)"),
     _c("holiday", "holiday features", "feature", r"\bholiday\w*", r"\bcalendar (features?|events?)\b", r"\bhol\b"),
     _c("price", "price features", "feature", r"\bprices?\b", r"\bpricing\b"),
     _c("weather", "weather features", "feature", r"\bweather\b", r"\btemperature data\b"),
@@ -451,7 +545,8 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        r"\bdirect \d+ models\b"),
     _c("recursive_strategy", "recursive forecasting", "technique", r"\brecursive\b", r"\bautoregressive\b"),
     _c("reconciliation", "hierarchical reconciliation", "technique", r"\breconcil\w*", r"\bmint\b",
-       r"\bhierarch\w*", r"\btop ?down\b", r"\bbottom ?up\b"),
+       r"\bhierarch\w*\b(?! (clustering|softmax|attention|vaes?|labels?|classification)\b)",
+       r"\btop ?down\b", r"\bbottom ?up\b"),
     _c("per_series", "per-series models", "technique", r"\b(per|each|every)[ -]series\b",
        r"\bseparately for (each|every)\b", r"\blocal models?\b"),
     _c("global_model", "global model", "technique", r"\bglobal (model|lightgbm|lgbm|gbm)\b"),
@@ -461,12 +556,19 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("time_split", "time-based split", "eval", r"\btime ?(based )?split\w*", r"\btemporal split\w*",
        r"\bout of time\b"),
     _c("random_split", "random split", "eval", r"\brandom (80 20 )?split\w*"),
-    _c("leakage", "leakage", "eval", r"\bleak\w*"),
+    # data leakage; not a LeakyReLU ("leakyrelu", "leaky relu") nor a memory leak
+    _c("leakage", "leakage", "eval", r"\b" + _not_after("memory", "ram", "gpu memory")
+       + r"leak(s|ed|ing|age|ages|y)?\b(?! ?(relu|re lu|rectif\w*|integrat\w*))"),
     _c("calibration", "probability calibration", "technique", r"\bcalibrat\w*", r"\bisotonic\b", r"\bplatt\b",
        r"\btemperature scaling\b", r"\breliability (diagram|curve)s?\b", r"\bece\b"),
-    _c("shap", "SHAP / explanations", "eval", r"\bshap\b", r"\bfeature importances?\b", r"\bexplanations?\b"),
+    _c("shap", "SHAP / explanations", "eval", r"\bshap\b", r"\bfeature importances?\b",
+       # "one explanation is that ..." is English; explanations of a model are SHAP's line of work
+       r"\b(model|feature|local|global|shap|lime|counterfactual|prediction) explanations?\b",
+       r"\bexplanations? (of|for) (the )?(model|predictions?|scores?)\b"),
     _c("seeds", "seed variance", "eval", r"\bseeds?\b", r"\brandom state\b", weight=1.0),
-    _c("threshold", "decision threshold", "tuning", r"\bthresholds?\b", r"\bthr\b", r"\bconfidence\b", weight=1.2),
+    _c("threshold", "decision threshold", "tuning", r"\bthresholds?\b", r"\bthr\b",
+       r"\bconfidence\b(?! (intervals?|bands?)\b)",
+       weight=1.2),
     # ---- ranking / retrieval
     _c("cross_encoder", "cross-encoder re-ranker", "model", r"\bcross ?encod\w*", r"\bmono ?t5\b",
        r"\bbert (style|based) (re ?rank\w*|scor\w*)", broader=("transformer_text",)),
@@ -497,7 +599,8 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     # ---- reinforcement learning
     _c("ppo", "PPO", "model", r"\bppo\b", r"\bproximal policy\b", broader=("policy_gradient",), family=True,
        aliases=("ppo",)),
-    _c("policy_gradient", "policy-gradient methods", "model", r"\bpolicy gradients?\b", r"\breinforce\b",
+    _c("policy_gradient", "policy-gradient methods", "model", r"\bpolicy gradients?\b",
+       r"\breinforce\b(?! (the|this|that|these|those|my|our|it|what|how|a|an)\b)",
        r"\ba[23]c\b", r"\bactor ?critic\b", r"\btrpo\b", r"\bgrpo\b", weight=1.5),
     _c("dqn", "DQN", "model", r"\bdqn\b", r"\bdeep q\b", r"\bq ?learning\b", r"\brainbow\b",
        family=True, aliases=("dqn",)),
@@ -525,13 +628,15 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("reward_shaping", "reward shaping", "technique", r"\breward shap\w*", r"\bshaped rewards?\b",
        r"\bdense rewards?\b", r"\breward (bonus|penalt\w*)\b", desc=("add intermediate rewards for progress",)),
     _c("replay", "replay buffer", "technique", r"\b(experience )?replay\b", r"\breplay (buffer|memory)\b",
-       r"\bhindsight\b", r"\bher\b(?= (buffer|relabel\w*))", weight=1.2),
+       r"\bhindsight (experience )?(replay|relabel\w*)\b",
+       r"\bher\b(?= (buffer|relabel\w*))", weight=1.2),
     # prioritized replay is a variant of the replay buffer, not the buffer itself
     _c("prioritized_replay", "prioritized replay", "technique", r"\bprio(riti[sz]ed)? (experience )?replay\b",
        r"\bper\b(?= buffer)", r"\bprioriti[sz]ed (buffer|sampling)\b", broader=("replay",),
        desc=("sample transitions in proportion to their td error",)),
-    _c("exploration", "exploration schedule", "technique", r"\bepsilon ?greedy\b", r"\bexploration\b",
-       r"\bentropy (bonus|coef\w*|regulari\w*)\b", r"\bcuriosity\b", r"\bintrinsic reward\w*"),
+    _c("exploration", "exploration schedule", "technique", r"\bepsilon ?greedy\b",
+       r"\b" + _not_after("data") + r"exploration\b(?! of the data)",
+       r"\bentropy (bonus|coef\w*|regulari\w*)\b", r"\b" + _not_after("of") + r"curiosity\b", r"\bintrinsic reward\w*"),
     _c("curriculum", "curriculum learning", "technique", r"\bcurricul\w*", desc=("start with easy examples first",)),
     _c("frame_stack", "frame stacking", "technique", r"\bframe ?stack\w*", r"\bstack\w* (\d+ )?frames\b"),
     _c("preference_tuning", "preference tuning", "technique", r"\balign(ment)? tuning\b",

@@ -211,7 +211,10 @@ NEGATIVE_CUES: tuple[str, ...] = (
     "regress", "tanked", "so no", "not in prod", "no longer",
     "meh", "useless", "broke", "broken", "over budget", "too expensive",
     "❌", "👎", "💀", "😬", "🙃", "retiring", "retire", "retired", "void", "voided", "too conservative",
-    "too aggressive", "too noisy", "too unstable", "overfit*", "overfitting", "overfits", "leak*", "nope",
+    "too aggressive", "too noisy", "too unstable", "overfit*", "overfitting", "overfits", "nope",
+    # leaked data, not a LeakyReLU ("leak*" read "switched to leakyrelu" as a failed idea)
+    "leaks", "leaked", "leaking", "leakage", "leaky split", "leaky feature", "leaky features", "is leaky", "as leaky",
+    "was leaky", "are leaky", "were leaky", "too leaky",
     "lost to", "loses to", "lose to", "underperform*", "no quality", "no win", "not a win", "no real gain",
     "not helpful", "unhelpful", "not usable", "unusable", "regressed", "did nothing", "does nothing",
     "brings nothing", "bought nothing", "buys nothing", "doesn't buy", "didn't buy", "not retrying",

@@ -68,8 +68,9 @@ half full fully entire fit fits fitting revisit revisiting worth helpful stop st
 shipping shipped current candidate abandon abandoned switch switched why go going heavy
 """))
 
+# "hurt" as a verb only (hurt, hurts, hurting): not a name that starts with it ("HurtLex", a lexicon)
 NEGATIVE_CUES = re.compile(
-    r"\b(worse|hurt\w*|didn'?t help|did not help|no gain|no better|nothing|not worth|dead|drop(ping|ped)? it|"
+    r"\b(worse|hurt(s|ing)?|didn'?t help|did not help|no gain|no better|nothing|not worth|dead|drop(ping|ped)? it|"
     r"abandon\w*|shelv\w*|park(ing|ed)?|giv(e|ing) up|gave up|not pursuing|not spending|stop(ped|ping)?|"
     r"no more|out regardless|ruled out|behind|lag(s|ged)? behind|fail\w*|blew up|nan|diverg\w*|oom|"
     r"out of memory|too slow|slower|flat|no improvement|doesn'?t help|does not help|not convinced|"
@@ -101,7 +102,9 @@ OPEN_CUES = re.compile(
 
 # A run the team declared void (leaked, contaminated, buggy): never best, never a baseline.
 VOID_CUES = re.compile(
-    r"\b(void|invalid(ated)?|leak(s|ed|y|ing|age)?|is a leak|contaminat\w*|bogus|buggy|bugged|"
+    # a leak of data, not a LeakyReLU ("leaky relu") nor a memory leak
+    r"\b(void|invalid(ated)?|(?<!memory )leak(s|ed|ing|age)?|leaky(?![\s_-]*re[\s_-]?lu)|"
+    r"is a leak|contaminat\w*|bogus|buggy|bugged|"
     r"can'?t (be )?trust(ed)?|cannot (be )?trust(ed)?|don'?t count|doesn'?t count|disregard\w*|"
     r"thrown out|throw (them|those|these|it) out|not (a )?(fair|valid) (comparison|result|run)s?)\b",
     re.IGNORECASE,
@@ -129,9 +132,9 @@ REASON_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                          r"x slower|faster|speed\w*|gpu time|refit)", re.I)),
     ("stability", re.compile(r"\b(nan|diverg\w*|blew up|unstable|instabilit\w*|exploded|"
                              r"noisy (training|loss|gradients?|curves?)|loss spikes?)\b", re.I)),
-    ("accuracy", re.compile(r"\b(worse|behind|hurt\w*|no gain|nothing|flat|no better|didn'?t help|lower|"
+    ("accuracy", re.compile(r"\b(worse|behind|hurt(s|ing)?|no gain|nothing|flat|no better|didn'?t help|lower|"
                             r"below|under|no improvement|lags?|within (the )?(seed )?noise|inside the noise|"
-                            r"in the noise|no (real )?difference|leak\w*|void)\b", re.I)),
+                            r"in the noise|no (real )?difference|leak(s|ed|ing|age)?|void)\b", re.I)),
 )
 
 _NORM_SUB = re.compile(r"[_\-/]+")
@@ -208,6 +211,12 @@ _QUANT = frozenset("?*{")
 def _trigger(pattern: str) -> frozenset[str] | None:
     """Word prefixes (1-3 chars) one of which a match must start with; None when it cannot be told."""
     body = pattern[2:] if pattern.startswith(r"\b") else ""
+    # lookbehinds right after the leading \b ("\b(?<!\bin )depth") only refuse some matches: the head follows
+    while body.startswith(("(?<!", "(?<=")) and ")" in body:
+        close = body.index(")")
+        if "(" in body[4:close]:
+            return None  # a lookbehind with groups of its own: not read here
+        body = body[close + 1:]
     if not body:
         return None
     if body[0] == "(":
