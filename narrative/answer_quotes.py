@@ -42,6 +42,7 @@ def quote_key(text: str) -> str:
     return _NON_ALNUM.sub(" ", text.lower()).strip()
 
 
+# a quote that opens on a pronoun ("All of them did better ...") says nothing without what it points to
 _ANAPHOR = re.compile(r"^\W{0,4}(all of them|both of them|each of them|none of them|most of them|they|them|"
                       r"these|those|this|it|both)\b", re.I)
 _CONSEQUENCE = re.compile(r"^\W{0,4}(=>|->|→|⇒|so\b|hence\b|therefore\b|thus\b|that'?s why\b)", re.I)

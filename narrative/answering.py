@@ -448,7 +448,6 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     return _finish(parts, cites)
 
 
-# a quote that opens on a pronoun ("All of them did better ...") says nothing without what it points to
 _RESOLVE_Q = re.compile(r"\b(fix(ed|es)?|solv(e|ed|es)|resolv(e|ed|es)|cured?|work(ed)? around)\b", re.I)
 _RESOLVED = re.compile(r"\b(finally|fixed|solved|resolved|the fix|turns? out|turned out|"
                        r"now (works|trains|converges|learns)|realiz\w{1,3}|the (culprit|cause) (was|is))\b", re.I)
