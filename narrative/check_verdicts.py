@@ -213,19 +213,21 @@ def _pick_runs(idx: HistoryIndex, terms: PlanTerms, fact_runs: list[str], run_sc
     strong = frozenset(t for t, w in terms.tokens.items() if w >= 1.0)
     if strong and chosen:
         # the plan names its variant by an identifier ("O2", "d128"): the runs to cite are those that carry it
-        carrying = [r for r in chosen if strong & _run_words(idx, r)]
+        carrying = [r for r in chosen if strong & run_words(idx, r)]
         if not carrying:
             pool = {**(weak or {}), **run_scores}
-            carrying = sorted((r for r in pool if strong & _run_words(idx, r)),
+            carrying = sorted((r for r in pool if strong & run_words(idx, r)),
                               key=lambda r: (-pool[r], idx.run_by_id[r].start))
         if carrying:
             chosen = carrying
     return chosen[:3]
 
 
-def _run_words(idx: HistoryIndex, rid: str) -> set[str]:
+def run_words(idx: HistoryIndex, rid: str, *, families: bool = False) -> set[str]:
+    """The words a run carries in its name and params (and its families' words, when asked)."""
     doc = idx.run_docs[rid]
-    return set(doc.name_toks) | {t for p in doc.sig.parts for t in p.toks}
+    words = set(doc.name_toks) | {t for p in doc.sig.parts for t in p.toks}
+    return words | set(doc.sig.fam_toks) if families else words
 
 
 def build_tried(idx: HistoryIndex, terms: PlanTerms, scored: list[tuple[float, Fact, list[str]]],

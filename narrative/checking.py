@@ -28,6 +28,7 @@ from narrative.check_verdicts import (
     hedged_only,
     not_tried,
     planned_items,
+    run_words,
     variant_of,
 )
 from narrative.history_index import Fact, HistoryIndex
@@ -51,19 +52,16 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
         plan_facts = [(q.fact_score(idx.facts[i]), idx.facts[i], idx.facts[i].run_ids)
                       for i in q.shortlist(set(plans))]
         return check_change(idx, terms, change, plan_facts, specific)
+    candidates: list[tuple[float, Fact, list[str]]] = [
+        (q.fact_score(idx.facts[i]), idx.facts[i], idx.facts[i].run_ids) for i in q.shortlist(q.candidate_facts())]
     untried = untried_names(plan, idx)
     if untried:
         # the plan's named object (a lexicon, a tool) is in the notes only as a plan or as missing: new
-        scored0 = [(q.fact_score(idx.facts[i]), idx.facts[i], idx.facts[i].run_ids)
-                   for i in q.shortlist(q.candidate_facts())]
-        planned0 = [p for p in planned_items(idx, specific, scored0)
+        planned0 = [p for p in planned_items(idx, specific, candidates)
                     if any(t in vocab.tokens(p.text) for t in untried)]
         return not_tried(idx, [], [], [], planned0, specific)
-    scored: list[tuple[float, Fact, list[str]]] = []
-    for i in q.shortlist(q.candidate_facts()):
-        f = idx.facts[i]
-        scored.append((q.fact_score(f), f, f.run_ids))
-    scored = heapq.nlargest(60, scored, key=lambda x: (round(x[0], 6), bool(x[2]), x[1].kind == "sentence", x[1].at))
+    scored = heapq.nlargest(60, candidates,
+                            key=lambda x: (round(x[0], 6), bool(x[2]), x[1].kind == "sentence", x[1].at))
     # runs as candidates (params say what was done, even when nobody wrote it down)
     top_runs = Query(idx, run_terms(terms, idx)).top_runs() if terms.key_concepts else q.top_runs()
     # Evidence that it was done: a run, or a statement of what happened -- for the same concept *and*
@@ -132,23 +130,22 @@ def _holds_named(named: CheckResult, run_scores: dict[str, float],
 
 
 def _run_toks(idx: HistoryIndex, rid: str) -> set[str]:
-    doc = idx.run_docs[rid]
-    return set(doc.name_toks) | {t for p in doc.sig.parts for t in p.toks} | set(doc.sig.fam_toks)
+    return run_words(idx, rid, families=True)
+
+
+def _proper_names(plan: str) -> list[str]:
+    """Stems of what the plan names by a proper name (CamelCase or capitals) outside any known concept."""
+    head = ASIDE.sub(" ", main_clause(plan))
+    spans = [(a, b) for sp in vocab.concepts_in(head).values() for a, b in sp]
+    return [vocab.stem(m.group(0).lower()) for m in _NAMED.finditer(head)
+            if not any(a < m.end() and m.start() < b for a, b in spans)]
 
 
 def plan_names(plan: str, idx: HistoryIndex) -> set[str]:
-    """Stems of what the plan names by a proper name (CamelCase or capitals, not a known concept) that the
-    history holds somewhere: "HurtLex" in "add HurtLex counts to the neural ensemble"."""
-    head = ASIDE.sub(" ", main_clause(plan))
-    spans = [(a, b) for sp in vocab.concepts_in(head).values() for a, b in sp]
-    out: set[str] = set()
-    for m in _NAMED.finditer(head):
-        if any(a < m.end() and m.start() < b for a, b in spans):
-            continue
-        tok = vocab.stem(m.group(0).lower())
-        if idx.df.get(tok) or tok in idx.token_sigs or tok in idx.name_token_runs:
-            out.add(tok)
-    return out
+    """The plan's proper names that the history holds somewhere: "HurtLex" in "add HurtLex counts to the
+    neural ensemble"."""
+    return {tok for tok in _proper_names(plan)
+            if idx.df.get(tok) or tok in idx.token_sigs or tok in idx.name_token_runs}
 
 
 def untried_names(plan: str, idx: HistoryIndex) -> set[str]:
@@ -156,14 +153,8 @@ def untried_names(plan: str, idx: HistoryIndex) -> set[str]:
     notes hold only in plans, questions or as missing ("it does not have HurtLex in it yet").
 
     A concept the vocabulary knows (SVM, BN) is judged by the concept matching, not here."""
-    head = ASIDE.sub(" ", main_clause(plan))
-    known = vocab.concepts_in(head)
-    spans = [(a, b) for sp in known.values() for a, b in sp]
     out: set[str] = set()
-    for m in _NAMED.finditer(head):
-        if any(a < m.end() and m.start() < b for a, b in spans):
-            continue
-        tok = vocab.stem(m.group(0).lower())
+    for tok in _proper_names(plan):
         posting = idx.token_facts.get(tok, ())
         if not posting or tok in idx.token_sigs or tok in idx.name_token_runs:
             continue
