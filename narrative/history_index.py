@@ -63,13 +63,20 @@ _MUSING = re.compile(r"\?|\b(?:should|whether|maybe|perhaps|might|open q\w*|thin
 # A word of the text, to look up among the known run ids (a pasted id or prefix is one word).
 _WORD = re.compile(r"\w+")
 _TRAILING_COUNTER = re.compile(r"[-_ .]\d+$")
+_TRAILING_COUNTERS = re.compile(r"[-_ .]\d+$", re.M)  # the same, at the end of each line
 _SEED_KEYS = frozenset({"seed", "random_state", "random_seed"})
-_DIGITS = "0123456789"
 # a run linked to an entry, as attribution reads it: id, lowercased name, metric values, distinct concepts
 _Linked = tuple[str, str, tuple[float, ...], frozenset[str]]
 _AT, _START = operator.attrgetter("at"), operator.attrgetter("start")
 _RUN_ID, _METRICS = operator.attrgetter("run_id"), operator.attrgetter("metrics")
 _PARAMS, _NAME = operator.attrgetter("params"), operator.attrgetter("run_name")
+
+
+def _stem(name: str) -> str:
+    """A run name without its trailing counter ("xgboost-123" -> "xgboost")."""
+    if "\n" in name:
+        return name if not name or not name[-1].isdigit() else _TRAILING_COUNTER.sub("", name)
+    return _TRAILING_COUNTER.sub("", name)
 
 
 class HistoryIndex:
@@ -89,13 +96,16 @@ class HistoryIndex:
         self.entries: list[EntryRecord] = sorted(history.entries, key=_AT)
         self.entry_by_id = {e.id: e for e in self.entries}
         self.runs: list[RunSnapshot] = sorted(history.runs.values(), key=_START)
-        self.run_by_id = {r.run_id: r for r in self.runs}
+        rids = list(map(_RUN_ID, self.runs))
+        self.run_by_id = dict(zip(rids, self.runs, strict=True))
         self.prefix = RunPrefixes()  # the first RUN_ID_MIN_PREFIX characters of a run id, lowercased -> runs
-        self.name_to_runs = RunMultimap()  # lowercased run name -> runs
+        # lowercased run name -> runs, made when first asked for (``name_to_runs``): a build does not read it
+        self._name_to_runs: RunMultimap | None = None
         self.df: dict[str, int] = defaultdict(int)
         self.sigs: list[ParamSig] = []
         self._sig_of: dict[str, ParamSig] = {}
-        self._sig_by_items: dict[tuple[tuple[str, str], ...], ParamSig] = {}
+        # a run's params as one flat tuple (keys, then values, in tracker order) -> their signature
+        self._sig_by_params: dict[tuple[str, ...], ParamSig] = {}
         self._name_info: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         # a name's stem -> signature id -> what the name adds to it
         self._name_extra_memo: dict[str, dict[int, tuple[frozenset[str], frozenset[str], frozenset[str]]]] = {}
@@ -108,7 +118,7 @@ class HistoryIndex:
         self.name_token_runs: dict[str, list[str]] = defaultdict(list)
         self.name_concept_runs: dict[str, list[str]] = defaultdict(list)
         self._metric_keys: set[str] = set()
-        self._index_runs(self.runs)
+        self._index_runs(self.runs, rids)
         self.metric_keys = sorted(self._metric_keys)
         # for in-place updates: the entries that link a run not (yet) known, and the entries with a word
         # that may be a run id's prefix (by its first RUN_ID_MIN_PREFIX characters)
@@ -162,52 +172,75 @@ class HistoryIndex:
             self.computed_features.append((e.id, dumps(feats)))
         return feats
 
-    def _index_runs(self, runs: list[RunSnapshot]) -> None:
-        """Signatures, id prefixes, names and what names add, for ``runs`` (in start order)."""
-        sig_by_items, name_info, memo = self._sig_by_items, self._name_info, self._name_extra_memo
+    @property
+    def name_to_runs(self) -> RunMultimap:
+        """Lowercased run name -> runs, in start order (made when first asked for, then kept up to date)."""
+        got = self._name_to_runs
+        if got is None:
+            got = RunMultimap()
+            self._add_names(got, self.runs)
+            self._name_to_runs = got
+        return got
+
+    @staticmethod
+    def _add_names(names: RunMultimap, runs: Sequence[RunSnapshot]) -> None:
+        d = names._d
+        for name, rid in zip(map(_NAME, runs), map(_RUN_ID, runs), strict=True):
+            if not name:
+                continue
+            key = name.lower()
+            if key == name:
+                key = name  # the run's own string: most names are lowercase already (100k copies otherwise)
+            got = d.get(key)
+            if got is None:
+                d[key] = rid
+            elif isinstance(got, str):
+                d[key] = [got, rid]
+            else:
+                got.append(rid)
+
+    def _index_runs(self, runs: list[RunSnapshot], rids: list[str] | None = None) -> None:
+        """Signatures, id prefixes, names and what names add, for ``runs`` (in start order; ``rids``: their
+        ids, when read already)."""
+        sig_by_params, name_info, memo = self._sig_by_params, self._name_info, self._name_extra_memo
         metric_keys, sig_of, extra_of = self._metric_keys, self._sig_of, self._name_extra
-        names = self.name_to_runs._d
         name_concept_runs, name_token_runs, df = self.name_concept_runs, self.name_token_runs, self.df
         new_sigs: list[ParamSig] = []
         sigs = self.sigs
         had = [len(sig.run_ids) for sig in sigs]  # each signature's runs take in ``runs`` what it adds to df
-        rids = list(map(_RUN_ID, runs))
+        if rids is None:
+            rids = list(map(_RUN_ID, runs))
         metric_keys.update(*map(_METRICS, runs))
         self.prefix.add(rids)
+        if self._name_to_runs is not None:
+            self._add_names(self._name_to_runs, runs)
         run_sigs: list[ParamSig] = []
-        for items in map(tuple, map(dict.items, map(_PARAMS, runs))):  # tracker order; another only splits one
-            sig = sig_by_items.get(items)
+        for params in map(_PARAMS, runs):
+            # keyed by a flat tuple of strings: no (key, value) pair made and hashed per run (100k runs); the
+            # tracker's order, as the signature keeps it (another order only splits a signature)
+            flat = (*params, *params.values())
+            sig = sig_by_params.get(flat)
             if sig is None:
-                sig = sig_by_items[items] = make_sig(len(sigs), items)
+                sig = sig_by_params[flat] = make_sig(len(sigs), tuple(params.items()))
                 sigs.append(sig)
                 new_sigs.append(sig)
             run_sigs.append(sig)
         sig_of.update(zip(rids, run_sigs, strict=True))
         for sig, rid in zip(run_sigs, rids, strict=True):
             sig.run_ids.append(rid)
+        # "xgboost-123", "bright-fox-42": a trailing counter names no concept nor topic, so the lookups are
+        # shared by every run of the same stem (and the same params). The stems in one pass over the names
+        # joined (one regex substitution instead of 100k), unless a name holds a line break.
+        names = list(map(_NAME, runs))
+        joined = "\n".join(names)
+        if names and joined.count("\n") == len(names) - 1:
+            stems = _TRAILING_COUNTERS.sub("", joined).split("\n")
+        else:
+            stems = list(map(_stem, names))
         empty = (EMPTY, EMPTY, EMPTY)
-        for name, rid, sig in zip(map(_NAME, runs), rids, run_sigs, strict=True):
+        for stem_name, name, rid, sig in zip(stems, names, rids, run_sigs, strict=True):
             if not name:
                 continue
-            key = name.lower()
-            if key == name:
-                key = name  # the run's own string: most names are lowercase already (100k copies otherwise)
-            got = names.get(key)
-            if got is None:
-                names[key] = rid
-            elif isinstance(got, str):
-                names[key] = [got, rid]
-            else:
-                got.append(rid)
-            # "xgboost-123", "bright-fox-42": a trailing counter names no concept nor topic, so the
-            # lookups are shared by every run of the same stem (and the same params)
-            stem_name = name
-            if name[-1].isdigit():
-                bare = name.rstrip(_DIGITS)  # _TRAILING_COUNTER without a regex, for ASCII digits
-                if bare and bare[-1] in "-_ .":
-                    stem_name = bare[:-1]
-                elif bare and bare[-1].isdigit():
-                    stem_name = _TRAILING_COUNTER.sub("", name)
             # by stem, then by signature (no key tuple made per run: 100k runs)
             of_stem = memo.get(stem_name)
             if of_stem is None:
