@@ -23,6 +23,7 @@ from narrative import vocab
 from narrative.index_features import (
     ADOPT,
     CLOSE,
+    DECIMALS,
     LONG,
     NEG,
     OPENING,
@@ -36,7 +37,6 @@ from narrative.index_features import (
 from narrative.index_parts import FactPostings, RunDocs, RunMultimap, RunPrefixes
 from narrative.param_sigs import EMPTY, ParamSig, Part, RunDoc, family_of, make_sig, model_family
 from narrative.statements import (
-    DECIMAL,
     IDEA_LABEL,
     Fact,
     fmt,
@@ -340,12 +340,17 @@ class HistoryIndex:
                 own[t] = t
         for ff in feats.facts:
             ff.text = own.get(ff.text, ff.text)
+        reported: set[int] = set()  # the paragraphs with a result reported in a sentence said as done
         for i, ff in enumerate(feats.facts):
             if ff.kind != "sentence":
                 items_at = i
                 break
-            mine.append(self._fact(who, ff, linked, first + i, i, memo, para=ff.para, verdict=""))
-        self._ideas_run(mine)
+            f = self._fact(who, ff, linked, first + i, i, memo, para=ff.para, verdict="")
+            if ff.flags & DECIMALS and f.modality == "done":
+                reported.add(ff.para)
+            mine.append(f)
+        if reported:
+            self._ideas_run(mine, reported)
         if e.structure is not None and items_at < len(feats.facts):
             # what the person wrote decides: a structured item cannot turn a plan or a "didn't" into something
             # done
@@ -416,12 +421,10 @@ class HistoryIndex:
         self.ctx_token_facts.extend([(f.idx, f.ctx_toks) for f in facts])
 
     @staticmethod
-    def _ideas_run(facts: list[Fact]) -> None:
+    def _ideas_run(facts: list[Fact], reported: set[int]) -> None:
         """"Idea: wider embeddings" heading an experiment block whose result is reported (Idea / Config /
-        Result) was run: the label names the experiment's idea, not a plan."""
-        reported = {f.para for f in facts if f.modality == "done" and DECIMAL.search(f.text)}
-        if not reported:
-            return
+        Result: ``reported``, the paragraphs with a sentence done that quotes a decimal) was run: the label
+        names the experiment's idea, not a plan."""
         for f in facts:
             if f.modality == "plan" and f.para in reported and IDEA_LABEL.match(f.text):
                 f.modality = "done"

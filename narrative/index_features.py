@@ -23,7 +23,7 @@ from pathlib import Path
 
 from adapters.tracker import RUN_ID_MIN_PREFIX
 from narrative import vocab
-from narrative.statements import fact_modality, numbers_in, scoped_sentences, statement_modality
+from narrative.statements import DECIMAL, fact_modality, numbers_in, scoped_sentences, statement_modality
 from storage.records import EntryRecord
 
 _ANALYSIS_MODULES = ("narrative.index_features", "narrative.statements", "narrative.vocab", "narrative.concepts",
@@ -48,6 +48,7 @@ _PREFIX = '{"v":"' + FEATURES_VERSION + '"'
 # Flags of a fact, as bits of one int.
 NEG, CLOSE, ADOPT, OPENING = 1, 2, 4, 8
 LONG = 16  # a structured item of 12 characters or more (as written) may match a raw sentence it is part of
+DECIMALS = 32  # a sentence that quotes a decimal or a percentage (``statements.DECIMAL``: a reported result)
 
 
 @dataclass(slots=True)
@@ -153,7 +154,8 @@ def compute(entry: EntryRecord) -> EntryFeatures:
         said = statement_modality(sent)
         facts.append(FactFeatures(
             kind="sentence", text=sent.strip(), para=para, concepts=intern_set(cs), toks=intern_set(ts),
-            flags=neg * NEG | close * CLOSE | adopt * ADOPT | opening * OPENING, inherit=intern_set(inherit),
+            flags=neg * NEG | close * CLOSE | adopt * ADOPT | opening * OPENING
+            | (DECIMAL.search(sent.strip()) is not None) * DECIMALS, inherit=intern_set(inherit),
             cover=intern_set(vocab.cover(merged)), mod_runs=fact_modality(said, scope, "sentence", True, sent),
             mod_none=fact_modality(said, scope, "sentence", False, sent),
             nums=tuple(numbers_in(sent.strip())), words=_words(sent.strip()),
@@ -190,11 +192,15 @@ def compute(entry: EntryRecord) -> EntryFeatures:
 # ------------------------------------------------------------------ the stored form
 # Stored as text split by control characters, not JSON: reading 10,000 entries' features back was a fifth of
 # a cold build, most of it JSON decoding (issue 14); ``str.split`` reads the same in a third of the time.
-# A row per fact, fields in ``FactFeatures`` order; lists within a field split by ``_LIST``. An entry whose
-# text (or a run id it names) holds one of these characters is stored as JSON instead (``_dumps_json``).
+# A row per fact: its kind, modalities and verdict as one field, its text, paragraph, concepts with what it
+# inherits, tokens, flags, the run ids it names, its numbers, words and raw form; lists within a field split
+# by ``_LIST``. The fields that repeat across facts (labels, concepts) are read once per distinct value. An
+# entry whose text (or a run id it names) holds one of these characters is stored as JSON (``_dumps_json``).
 _ROW, _FIELD, _LIST = "\x1e", "\x1f", "\x1d"
 _SEPARATORS = re.compile("[\x1c-\x1f]")
 _TEXT_PREFIX = FEATURES_VERSION + _FIELD
+_LABELS: dict[str, tuple[str, str, str, str]] = {}
+_CONCEPT_SETS: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
 
 
 def dumps(features: EntryFeatures) -> str:
@@ -202,9 +208,10 @@ def dumps(features: EntryFeatures) -> str:
     free = [x for f in features.facts for x in (f.text, f.raw, *f.explicit)]
     if any(map(_SEPARATORS.search, free)):
         return _dumps_json(features)
-    rows = [_FIELD.join((f.kind, f.text, str(f.para), _set_text(f.concepts), _set_text(f.toks), str(f.flags),
-                         _set_text(f.inherit), f.mod_runs, f.mod_none, f.verdict, _LIST.join(f.explicit),
-                         _LIST.join(f"{v!r} {d} {int(p)}" for v, d, p in f.nums), " ".join(f.words), f.raw))
+    rows = [_FIELD.join((" ".join((f.kind, f.mod_runs, f.mod_none, f.verdict)), f.text, str(f.para),
+                         _set_text(f.concepts) + _LIST + _set_text(f.inherit), _set_text(f.toks), str(f.flags),
+                         _LIST.join(f.explicit), _LIST.join(f"{v!r} {d} {int(p)}" for v, d, p in f.nums),
+                         " ".join(f.words), f.raw))
             for f in features.facts]
     return _ROW.join((_TEXT_PREFIX + _set_text(features.models_cover), *rows))
 
@@ -243,16 +250,37 @@ def loads(stored: str) -> EntryFeatures | None:
 def _loads_text(stored: str) -> EntryFeatures:
     rows = stored.split(_ROW)
     facts = []
-    intern, text_set, cover = sys.intern, _text_set, _cover
+    labels_of, sets_of, toks_of = _LABELS, _CONCEPT_SETS, _INTERN_TEXT
     for row in rows[1:]:
-        k, t, p, c, ts, fl, inh, mr, mn, vd, ex, nums, words, raw = row.split(_FIELD)
-        concepts, inherit = text_set(c), text_set(inh)
+        labels, t, p, cs, ts, fl, ex, nums, words, raw = row.split(_FIELD)
+        got = labels_of.get(labels)
+        kind, mod_runs, mod_none, verdict = got if got is not None else _labels(labels)
+        sets = sets_of.get(cs)
+        concepts, inherit, cover = sets if sets is not None else _concept_sets(cs)
+        toks = toks_of.get(ts)
         facts.append(FactFeatures(  # positional, in field order (50k facts at 10k entries)
-            intern(k), t, int(p), concepts, text_set(ts), int(fl), inherit,
-            cover(concepts | inherit if inherit else concepts), intern(mr), intern(mn), intern(vd),
-            tuple(ex.split(_LIST)) if ex else (), tuple(map(_number, nums.split(_LIST))) if nums else (),
-            tuple(words.split(" ")) if words else (), raw))
-    return EntryFeatures(FEATURES_VERSION, tuple(facts), text_set(rows[0][len(_TEXT_PREFIX):]))
+            kind, t, int(p), concepts, toks if toks is not None else _text_set(ts), int(fl), inherit, cover,
+            mod_runs, mod_none, verdict, tuple(ex.split(_LIST)) if ex else (),
+            tuple(map(_number, nums.split(_LIST))) if nums else (), tuple(words.split(" ")) if words else (), raw))
+    return EntryFeatures(FEATURES_VERSION, tuple(facts), _text_set(rows[0][len(_TEXT_PREFIX):]))
+
+
+def _labels(stored: str) -> tuple[str, str, str, str]:
+    kind, mod_runs, mod_none, verdict = map(sys.intern, stored.split(" "))
+    if len(_LABELS) > 1 << 12:
+        _LABELS.clear()
+    got = _LABELS[stored] = (kind, mod_runs, mod_none, verdict)
+    return got
+
+
+def _concept_sets(stored: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """A fact's concepts, what it inherits, and the cover of both."""
+    c, inh = stored.split(_LIST)
+    concepts, inherit = _text_set(c), _text_set(inh)
+    if len(_CONCEPT_SETS) > 1 << 16:
+        _CONCEPT_SETS.clear()
+    got = _CONCEPT_SETS[stored] = (concepts, inherit, _cover(concepts | inherit if inherit else concepts))
+    return got
 
 
 def _number(stored: str) -> tuple[float, int, bool]:
