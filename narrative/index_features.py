@@ -96,7 +96,7 @@ def intern_set(s: frozenset[str]) -> frozenset[str]:
     if got is None:
         if len(_INTERN) > 1 << 18:
             _INTERN.clear()
-        got = frozenset(sys.intern(x) for x in s)
+        got = frozenset(map(sys.intern, s))
         _INTERN[got] = got  # the shared set is its own key: ``s`` itself is not kept
     return got
 
