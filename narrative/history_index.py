@@ -68,6 +68,9 @@ _SEED_KEYS = frozenset({"seed", "random_state", "random_seed"})
 # a run linked to an entry, as attribution reads it: id, lowercased name, metric values, distinct concepts
 _Linked = tuple[str, str, tuple[float, ...], frozenset[str]]
 _AT, _START = operator.attrgetter("at"), operator.attrgetter("start")
+# a fact's cue flags as its (negative, closing, adopting, opening), by the flags' cue bits (one lookup a fact)
+_CUE_BITS = NEG | CLOSE | ADOPT | OPENING
+_CUES = [(bool(b & NEG), bool(b & CLOSE), bool(b & ADOPT), bool(b & OPENING)) for b in range(_CUE_BITS + 1)]
 _RUN_ID, _METRICS = operator.attrgetter("run_id"), operator.attrgetter("metrics")
 _PARAMS, _NAME = operator.attrgetter("params"), operator.attrgetter("run_name")
 
@@ -444,8 +447,8 @@ class HistoryIndex:
         # opening, position, para, ctx_cover (its own cover, replaced by the context in ``_post``), ctx_toks,
         # modality
         return Fact(idx, *who, ff.text, ff.kind, ff.concepts | ff.inherit if ff.inherit else ff.concepts, ff.toks,
-                    rids, verdict, bool(flags & NEG), bool(flags & CLOSE), bool(flags & ADOPT), bool(flags & OPENING),
-                    pos, para, ff.cover, EMPTY, ff.mod_runs if rids else ff.mod_none)
+                    rids, verdict, *_CUES[flags & _CUE_BITS], pos, para, ff.cover, EMPTY,
+                    ff.mod_runs if rids else ff.mod_none)
 
     def attribute(self, text: str, concepts: set[str] | frozenset[str], linked: list[str],
                   common: set[str] | None = None) -> list[str]:
