@@ -192,14 +192,14 @@ def compute(entry: EntryRecord) -> EntryFeatures:
 # ------------------------------------------------------------------ the stored form
 # Stored as text split by control characters, not JSON: reading 10,000 entries' features back was a fifth of
 # a cold build, most of it JSON decoding (issue 14); ``str.split`` reads the same in a third of the time.
-# A row per fact: its kind, modalities and verdict as one field, its text, paragraph, concepts with what it
-# inherits, tokens, flags, the run ids it names, its numbers, words and raw form; lists within a field split
+# A row per fact: its kind, modalities, verdict, paragraph and flags as one field, its text, concepts with what
+# it inherits, tokens, the run ids it names, its numbers, words and raw form; lists within a field split
 # by ``_LIST``. The fields that repeat across facts (labels, concepts) are read once per distinct value. An
 # entry whose text (or a run id it names) holds one of these characters is stored as JSON (``_dumps_json``).
 _ROW, _FIELD, _LIST = "\x1e", "\x1f", "\x1d"
 _SEPARATORS = re.compile("[\x1c-\x1f]")
 _TEXT_PREFIX = FEATURES_VERSION + _FIELD
-_LABELS: dict[str, tuple[str, str, str, str]] = {}
+_LABELS: dict[str, tuple[str, str, str, str, int, int]] = {}
 _CONCEPT_SETS: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
 
 
@@ -208,8 +208,8 @@ def dumps(features: EntryFeatures) -> str:
     free = [x for f in features.facts for x in (f.text, f.raw, *f.explicit)]
     if any(map(_SEPARATORS.search, free)):
         return _dumps_json(features)
-    rows = [_FIELD.join((" ".join((f.kind, f.mod_runs, f.mod_none, f.verdict)), f.text, str(f.para),
-                         _set_text(f.concepts) + _LIST + _set_text(f.inherit), _set_text(f.toks), str(f.flags),
+    rows = [_FIELD.join((f"{f.kind} {f.mod_runs} {f.mod_none} {f.verdict} {f.para} {f.flags}", f.text,
+                         _set_text(f.concepts) + _LIST + _set_text(f.inherit), _set_text(f.toks),
                          _LIST.join(f.explicit), _LIST.join(f"{v!r} {d} {int(p)}" for v, d, p in f.nums),
                          " ".join(f.words), f.raw))
             for f in features.facts]
@@ -252,24 +252,26 @@ def _loads_text(stored: str) -> EntryFeatures:
     facts = []
     labels_of, sets_of, toks_of = _LABELS, _CONCEPT_SETS, _INTERN_TEXT
     for row in rows[1:]:
-        labels, t, p, cs, ts, fl, ex, nums, words, raw = row.split(_FIELD)
+        labels, t, cs, ts, ex, nums, words, raw = row.split(_FIELD)
         got = labels_of.get(labels)
-        kind, mod_runs, mod_none, verdict = got if got is not None else _labels(labels)
+        kind, mod_runs, mod_none, verdict, para, flags = got if got is not None else _labels(labels)
         sets = sets_of.get(cs)
         concepts, inherit, cover = sets if sets is not None else _concept_sets(cs)
         toks = toks_of.get(ts)
         facts.append(FactFeatures(  # positional, in field order (50k facts at 10k entries)
-            kind, t, int(p), concepts, toks if toks is not None else _text_set(ts), int(fl), inherit, cover,
+            kind, t, para, concepts, toks if toks is not None else _text_set(ts), flags, inherit, cover,
             mod_runs, mod_none, verdict, tuple(ex.split(_LIST)) if ex else (),
             tuple(map(_number, nums.split(_LIST))) if nums else (), tuple(words.split(" ")) if words else (), raw))
     return EntryFeatures(FEATURES_VERSION, tuple(facts), _text_set(rows[0][len(_TEXT_PREFIX):]))
 
 
-def _labels(stored: str) -> tuple[str, str, str, str]:
-    kind, mod_runs, mod_none, verdict = map(sys.intern, stored.split(" "))
-    if len(_LABELS) > 1 << 12:
+def _labels(stored: str) -> tuple[str, str, str, str, int, int]:
+    """A fact's kind, modalities, verdict, paragraph and flags."""
+    kind, mod_runs, mod_none, verdict, para, flags = stored.split(" ")
+    if len(_LABELS) > 1 << 14:
         _LABELS.clear()
-    got = _LABELS[stored] = (kind, mod_runs, mod_none, verdict)
+    intern = sys.intern
+    got = _LABELS[stored] = (intern(kind), intern(mod_runs), intern(mod_none), intern(verdict), int(para), int(flags))
     return got
 
 
