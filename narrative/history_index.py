@@ -63,7 +63,7 @@ _MUSING = re.compile(r"\?|\b(?:should|whether|maybe|perhaps|might|open q\w*|thin
 # A word of the text, to look up among the known run ids (a pasted id or prefix is one word).
 _WORD = re.compile(r"\w+")
 _TRAILING_COUNTER = re.compile(r"[-_ .]\d+$")
-_TRAILING_COUNTERS = re.compile(r"[-_ .]\d+$", re.M)  # the same, at the end of each line
+_DIGITS = "0123456789"
 _SEED_KEYS = frozenset({"seed", "random_state", "random_seed"})
 # a run linked to an entry, as attribution reads it: id, lowercased name, metric values, distinct concepts
 _Linked = tuple[str, str, tuple[float, ...], frozenset[str]]
@@ -73,13 +73,6 @@ _CUE_BITS = NEG | CLOSE | ADOPT | OPENING
 _CUES = [(bool(b & NEG), bool(b & CLOSE), bool(b & ADOPT), bool(b & OPENING)) for b in range(_CUE_BITS + 1)]
 _RUN_ID, _METRICS = operator.attrgetter("run_id"), operator.attrgetter("metrics")
 _PARAMS, _NAME = operator.attrgetter("params"), operator.attrgetter("run_name")
-
-
-def _stem(name: str) -> str:
-    """A run name without its trailing counter ("xgboost-123" -> "xgboost")."""
-    if "\n" in name:
-        return name if not name or not name[-1].isdigit() else _TRAILING_COUNTER.sub("", name)
-    return _TRAILING_COUNTER.sub("", name)
 
 
 class HistoryIndex:
@@ -231,19 +224,19 @@ class HistoryIndex:
         sig_of.update(zip(rids, run_sigs, strict=True))
         for sig, rid in zip(run_sigs, rids, strict=True):
             sig.run_ids.append(rid)
-        # "xgboost-123", "bright-fox-42": a trailing counter names no concept nor topic, so the lookups are
-        # shared by every run of the same stem (and the same params). The stems in one pass over the names
-        # joined (one regex substitution instead of 100k), unless a name holds a line break.
-        names = list(map(_NAME, runs))
-        joined = "\n".join(names)
-        if names and joined.count("\n") == len(names) - 1:
-            stems = _TRAILING_COUNTERS.sub("", joined).split("\n")
-        else:
-            stems = list(map(_stem, names))
         empty = (EMPTY, EMPTY, EMPTY)
-        for stem_name, name, rid, sig in zip(stems, names, rids, run_sigs, strict=True):
+        for name, rid, sig in zip(map(_NAME, runs), rids, run_sigs, strict=True):
             if not name:
                 continue
+            # "xgboost-123", "bright-fox-42": a trailing counter names no concept nor topic, so the
+            # lookups are shared by every run of the same stem (and the same params)
+            stem_name = name
+            if name[-1].isdigit():
+                bare = name.rstrip(_DIGITS)  # _TRAILING_COUNTER without a regex, for ASCII digits
+                if bare and bare[-1] in "-_ .":
+                    stem_name = bare[:-1]
+                elif bare and bare[-1].isdigit():
+                    stem_name = _TRAILING_COUNTER.sub("", name)
             # by stem, then by signature (no key tuple made per run: 100k runs)
             of_stem = memo.get(stem_name)
             if of_stem is None:
