@@ -410,7 +410,10 @@ class HistoryIndex:
             for f in got:
                 # ``_ctx``'s memo looked up here first (53k facts at 10k entries, most of them hits)
                 rids = f.run_ids
-                fams = tuple([sig_of[rid].family for rid in rids[:4]]) if rids else ()
+                if len(rids) == 1:  # most facts with runs have one (no list made for it)
+                    fams: tuple[str, ...] = (sig_of[rids[0]].family,)
+                else:
+                    fams = tuple([sig_of[rid].family for rid in rids[:4]]) if rids else ()
                 hit = memo.get((f.ctx_cover, f.toks, models_cover, fams))
                 f.ctx_cover, f.ctx_toks = hit if hit is not None else ctx(f, models_cover)
         self.ctx_concept_facts.extend([(f.idx, f.ctx_cover) for f in facts])
