@@ -4,7 +4,7 @@ The history index reads a project's notes as "facts" (each raw sentence and each
 most of its build time went into reading those sentences again on every build (concepts, tokens, cue
 words, modality: ~80% of a cold build at 10,000 entries). None of that depends on the runs, so it is
 computed here when an entry is written or structured, stored with the entry (``EntryRecord.features``,
-a compact JSON text) and the index only attributes runs and builds its postings from it.
+a compact text split by control characters) and the index only attributes runs and builds its postings from it.
 
 Features are versioned by ``FEATURES_VERSION``: a hash of the source of every module the analysis reads
 (this one, :mod:`narrative.statements`, :mod:`narrative.vocab` and its concept tables). A change of the
