@@ -23,6 +23,7 @@ from narrative import vocab
 from narrative.index_features import (
     ADOPT,
     CLOSE,
+    DECIMALS,
     LONG,
     NEG,
     OPENING,
@@ -36,7 +37,6 @@ from narrative.index_features import (
 from narrative.index_parts import FactPostings, RunDocs, RunMultimap, RunPrefixes
 from narrative.param_sigs import EMPTY, ParamSig, Part, RunDoc, family_of, make_sig, model_family
 from narrative.statements import (
-    DECIMAL,
     IDEA_LABEL,
     Fact,
     fmt,
@@ -63,11 +63,14 @@ _MUSING = re.compile(r"\?|\b(?:should|whether|maybe|perhaps|might|open q\w*|thin
 # A word of the text, to look up among the known run ids (a pasted id or prefix is one word).
 _WORD = re.compile(r"\w+")
 _TRAILING_COUNTER = re.compile(r"[-_ .]\d+$")
-_SEED_KEYS = frozenset({"seed", "random_state", "random_seed"})
 _DIGITS = "0123456789"
+_SEED_KEYS = frozenset({"seed", "random_state", "random_seed"})
 # a run linked to an entry, as attribution reads it: id, lowercased name, metric values, distinct concepts
 _Linked = tuple[str, str, tuple[float, ...], frozenset[str]]
 _AT, _START = operator.attrgetter("at"), operator.attrgetter("start")
+# a fact's cue flags as its (negative, closing, adopting, opening), by the flags' cue bits (one lookup a fact)
+_CUE_BITS = NEG | CLOSE | ADOPT | OPENING
+_CUES = [(bool(b & NEG), bool(b & CLOSE), bool(b & ADOPT), bool(b & OPENING)) for b in range(_CUE_BITS + 1)]
 _RUN_ID, _METRICS = operator.attrgetter("run_id"), operator.attrgetter("metrics")
 _PARAMS, _NAME = operator.attrgetter("params"), operator.attrgetter("run_name")
 
@@ -89,13 +92,16 @@ class HistoryIndex:
         self.entries: list[EntryRecord] = sorted(history.entries, key=_AT)
         self.entry_by_id = {e.id: e for e in self.entries}
         self.runs: list[RunSnapshot] = sorted(history.runs.values(), key=_START)
-        self.run_by_id = {r.run_id: r for r in self.runs}
+        rids = list(map(_RUN_ID, self.runs))
+        self.run_by_id = dict(zip(rids, self.runs, strict=True))
         self.prefix = RunPrefixes()  # the first RUN_ID_MIN_PREFIX characters of a run id, lowercased -> runs
-        self.name_to_runs = RunMultimap()  # lowercased run name -> runs
+        # lowercased run name -> runs, made when first asked for (``name_to_runs``): a build does not read it
+        self._name_to_runs: RunMultimap | None = None
         self.df: dict[str, int] = defaultdict(int)
         self.sigs: list[ParamSig] = []
         self._sig_of: dict[str, ParamSig] = {}
-        self._sig_by_items: dict[tuple[tuple[str, str], ...], ParamSig] = {}
+        # a run's params as one flat tuple (keys, then values, in tracker order) -> their signature
+        self._sig_by_params: dict[tuple[str, ...], ParamSig] = {}
         self._name_info: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         # a name's stem -> signature id -> what the name adds to it
         self._name_extra_memo: dict[str, dict[int, tuple[frozenset[str], frozenset[str], frozenset[str]]]] = {}
@@ -108,7 +114,7 @@ class HistoryIndex:
         self.name_token_runs: dict[str, list[str]] = defaultdict(list)
         self.name_concept_runs: dict[str, list[str]] = defaultdict(list)
         self._metric_keys: set[str] = set()
-        self._index_runs(self.runs)
+        self._index_runs(self.runs, rids)
         self.metric_keys = sorted(self._metric_keys)
         # for in-place updates: the entries that link a run not (yet) known, and the entries with a word
         # that may be a run id's prefix (by its first RUN_ID_MIN_PREFIX characters)
@@ -162,23 +168,56 @@ class HistoryIndex:
             self.computed_features.append((e.id, dumps(feats)))
         return feats
 
-    def _index_runs(self, runs: list[RunSnapshot]) -> None:
-        """Signatures, id prefixes, names and what names add, for ``runs`` (in start order)."""
-        sig_by_items, name_info, memo = self._sig_by_items, self._name_info, self._name_extra_memo
+    @property
+    def name_to_runs(self) -> RunMultimap:
+        """Lowercased run name -> runs, in start order (made when first asked for, then kept up to date)."""
+        got = self._name_to_runs
+        if got is None:
+            got = RunMultimap()
+            self._add_names(got, self.runs)
+            self._name_to_runs = got
+        return got
+
+    @staticmethod
+    def _add_names(names: RunMultimap, runs: Sequence[RunSnapshot]) -> None:
+        d = names._d
+        for name, rid in zip(map(_NAME, runs), map(_RUN_ID, runs), strict=True):
+            if not name:
+                continue
+            key = name.lower()
+            if key == name:
+                key = name  # the run's own string: most names are lowercase already (100k copies otherwise)
+            got = d.get(key)
+            if got is None:
+                d[key] = rid
+            elif isinstance(got, str):
+                d[key] = [got, rid]
+            else:
+                got.append(rid)
+
+    def _index_runs(self, runs: list[RunSnapshot], rids: list[str] | None = None) -> None:
+        """Signatures, id prefixes, names and what names add, for ``runs`` (in start order; ``rids``: their
+        ids, when read already)."""
+        sig_by_params, name_info, memo = self._sig_by_params, self._name_info, self._name_extra_memo
         metric_keys, sig_of, extra_of = self._metric_keys, self._sig_of, self._name_extra
-        names = self.name_to_runs._d
         name_concept_runs, name_token_runs, df = self.name_concept_runs, self.name_token_runs, self.df
         new_sigs: list[ParamSig] = []
         sigs = self.sigs
         had = [len(sig.run_ids) for sig in sigs]  # each signature's runs take in ``runs`` what it adds to df
-        rids = list(map(_RUN_ID, runs))
+        if rids is None:
+            rids = list(map(_RUN_ID, runs))
         metric_keys.update(*map(_METRICS, runs))
         self.prefix.add(rids)
+        if self._name_to_runs is not None:
+            self._add_names(self._name_to_runs, runs)
         run_sigs: list[ParamSig] = []
-        for items in map(tuple, map(dict.items, map(_PARAMS, runs))):  # tracker order; another only splits one
-            sig = sig_by_items.get(items)
+        for params in map(_PARAMS, runs):
+            # keyed by a flat tuple of strings: no (key, value) pair made and hashed per run (100k runs); the
+            # tracker's order, as the signature keeps it (another order only splits a signature)
+            flat = (*params, *params.values())
+            sig = sig_by_params.get(flat)
             if sig is None:
-                sig = sig_by_items[items] = make_sig(len(sigs), items)
+                sig = sig_by_params[flat] = make_sig(len(sigs), tuple(params.items()))
                 sigs.append(sig)
                 new_sigs.append(sig)
             run_sigs.append(sig)
@@ -189,16 +228,6 @@ class HistoryIndex:
         for name, rid, sig in zip(map(_NAME, runs), rids, run_sigs, strict=True):
             if not name:
                 continue
-            key = name.lower()
-            if key == name:
-                key = name  # the run's own string: most names are lowercase already (100k copies otherwise)
-            got = names.get(key)
-            if got is None:
-                names[key] = rid
-            elif isinstance(got, str):
-                names[key] = [got, rid]
-            else:
-                got.append(rid)
             # "xgboost-123", "bright-fox-42": a trailing counter names no concept nor topic, so the
             # lookups are shared by every run of the same stem (and the same params)
             stem_name = name
@@ -307,12 +336,17 @@ class HistoryIndex:
                 own[t] = t
         for ff in feats.facts:
             ff.text = own.get(ff.text, ff.text)
+        reported: set[int] = set()  # the paragraphs with a result reported in a sentence said as done
         for i, ff in enumerate(feats.facts):
             if ff.kind != "sentence":
                 items_at = i
                 break
-            mine.append(self._fact(who, ff, linked, first + i, i, memo, para=ff.para, verdict=""))
-        self._ideas_run(mine)
+            f = self._fact(who, ff, linked, first + i, i, memo, para=ff.para, verdict="")
+            if ff.flags & DECIMALS and f.modality == "done":
+                reported.add(ff.para)
+            mine.append(f)
+        if reported:
+            self._ideas_run(mine, reported)
         if e.structure is not None and items_at < len(feats.facts):
             # what the person wrote decides: a structured item cannot turn a plan or a "didn't" into something
             # done
@@ -376,19 +410,20 @@ class HistoryIndex:
             for f in got:
                 # ``_ctx``'s memo looked up here first (53k facts at 10k entries, most of them hits)
                 rids = f.run_ids
-                fams = tuple([sig_of[rid].family for rid in rids[:4]]) if rids else ()
+                if len(rids) == 1:  # most facts with runs have one (no list made for it)
+                    fams: tuple[str, ...] = (sig_of[rids[0]].family,)
+                else:
+                    fams = tuple([sig_of[rid].family for rid in rids[:4]]) if rids else ()
                 hit = memo.get((f.ctx_cover, f.toks, models_cover, fams))
                 f.ctx_cover, f.ctx_toks = hit if hit is not None else ctx(f, models_cover)
         self.ctx_concept_facts.extend([(f.idx, f.ctx_cover) for f in facts])
         self.ctx_token_facts.extend([(f.idx, f.ctx_toks) for f in facts])
 
     @staticmethod
-    def _ideas_run(facts: list[Fact]) -> None:
+    def _ideas_run(facts: list[Fact], reported: set[int]) -> None:
         """"Idea: wider embeddings" heading an experiment block whose result is reported (Idea / Config /
-        Result) was run: the label names the experiment's idea, not a plan."""
-        reported = {f.para for f in facts if f.modality == "done" and DECIMAL.search(f.text)}
-        if not reported:
-            return
+        Result: ``reported``, the paragraphs with a sentence done that quotes a decimal) was run: the label
+        names the experiment's idea, not a plan."""
         for f in facts:
             if f.modality == "plan" and f.para in reported and IDEA_LABEL.match(f.text):
                 f.modality = "done"
@@ -408,8 +443,8 @@ class HistoryIndex:
         # opening, position, para, ctx_cover (its own cover, replaced by the context in ``_post``), ctx_toks,
         # modality
         return Fact(idx, *who, ff.text, ff.kind, ff.concepts | ff.inherit if ff.inherit else ff.concepts, ff.toks,
-                    rids, verdict, bool(flags & NEG), bool(flags & CLOSE), bool(flags & ADOPT), bool(flags & OPENING),
-                    pos, para, ff.cover, EMPTY, ff.mod_runs if rids else ff.mod_none)
+                    rids, verdict, *_CUES[flags & _CUE_BITS], pos, para, ff.cover, EMPTY,
+                    ff.mod_runs if rids else ff.mod_none)
 
     def attribute(self, text: str, concepts: set[str] | frozenset[str], linked: list[str],
                   common: set[str] | None = None) -> list[str]:

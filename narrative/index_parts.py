@@ -59,13 +59,17 @@ class RunPrefixes:
     the order they were added. The ids are kept sorted by that key and searched by bisection: a dict would
     hold one prefix string per run besides its table (9 MiB at 100k runs; issue 14)."""
 
-    __slots__ = ("_low", "_memo", "_rids", "_seq")
+    __slots__ = ("_added", "_low", "_memo", "_rids", "_seq")
 
     def __init__(self) -> None:
         self._low: list[str] = []  # each id with its prefix lowercased (the id itself when it is), sorted
-        self._rids: list[str] = []  # the ids, in that order
-        # the order each was added in (machine ints: 100k int objects were 4 MiB at 100k runs; issue 14)
-        self._seq = array.array("l")
+        # the ids, in that order: the same list as ``_low`` while every id is lowercase already (tracker ids
+        # mostly are), else their own
+        self._rids: list[str] = self._low
+        self._added: list[str] = []  # the ids in the order they were added
+        # the order each was added in, for the ids in ``_low``'s order: made when a prefix first has several
+        # runs (machine ints: 100k int objects were 4 MiB at 100k runs; issue 14)
+        self._seq: array.array[int] | None = None
         self._memo: dict[str, tuple[str, ...]] = {}
 
     def add(self, rids: Sequence[str]) -> None:
@@ -73,23 +77,43 @@ class RunPrefixes:
         self._memo.clear()
         low: list[str]
         if all(map(operator.eq, map(str.lower, rids), rids)):
-            low = list(rids)  # lowercase already (tracker ids mostly are): the ids themselves
+            low = list(rids)  # lowercase already: the ids themselves
         else:
             low = []
             for rid in rids:
                 key = rid[:n].lower()
                 low.append(rid if rid.startswith(key) else key + rid[n:])
+        shared = all(map(operator.is_, low, rids))
+        if self._rids is self._low and not shared:
+            self._rids = list(self._low)  # an id that is not its own lowercase: the ids on their own from now
+        first = len(self._added)
+        self._added += rids
         if self._low:
-            for rid, lowered in zip(rids, low, strict=True):
+            seq = self._seq
+            for k, (rid, lowered) in enumerate(zip(rids, low, strict=True)):
                 at = bisect.bisect_right(self._low, lowered)
-                self._seq.insert(at, len(self._seq))
                 self._low.insert(at, lowered)
-                self._rids.insert(at, rid)
+                if self._rids is not self._low:
+                    self._rids.insert(at, rid)
+                if seq is not None:
+                    seq.insert(at, first + k)
+            return
+        if shared:
+            # sorted as they are (no key, no index list): ties only between equal ids
+            self._low = self._rids = sorted(low)
+            self._seq = None
             return
         order = sorted(range(len(low)), key=low.__getitem__)
         self._low = list(map(low.__getitem__, order))
         self._rids = list(map(rids.__getitem__, order))
         self._seq = array.array("l", order)
+
+    def _order(self) -> array.array[int]:
+        """The order each id in ``_rids`` was added in."""
+        if self._seq is None:
+            pos = {rid: i for i, rid in enumerate(self._added)}
+            self._seq = array.array("l", map(pos.__getitem__, self._rids))
+        return self._seq
 
     def get(self, key: str, default: list[str] | tuple[()] = ()) -> list[str]:
         """The runs whose id's prefix, lowercased, is ``key`` (as a dict keyed by it would give)."""
@@ -113,7 +137,7 @@ class RunPrefixes:
                 hits.append(at)
             at += 1
         if len(hits) > 1:
-            hits.sort(key=self._seq.__getitem__)
+            hits.sort(key=self._order().__getitem__)
         return tuple(self._rids[i] for i in hits)
 
     def __len__(self) -> int:

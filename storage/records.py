@@ -177,7 +177,7 @@ class EntryRecord(_SharesFieldsSet):
     thread_ts: str | None = None
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
-    # What the history index reads from the text (``narrative.index_features``: a versioned compact JSON),
+    # What the history index reads from the text (``narrative.index_features``: a versioned compact text),
     # computed when the entry is written or structured; None until then, or after the text changed.
     features: str | None = None
 

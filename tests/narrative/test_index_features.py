@@ -31,6 +31,20 @@ def test_stored_features_round_trip_and_another_version_is_recomputed() -> None:
     assert HistoryIndex(with_fresh).computed_features == []
 
 
+def test_a_text_holding_the_stored_forms_separators_is_stored_as_json() -> None:
+    history = _bench().build(200, 20)
+    entry = history.entries[0]
+    odd = entry.model_copy(update={"raw_text": entry.raw_text + "\x1e and\x1f so\x1d on\x1c."})
+    stored = index_features.features_for_storage(odd)
+    assert stored.startswith('{"v":"' + index_features.FEATURES_VERSION)
+    assert index_features.loads(stored) == index_features.compute(odd)
+    assert any("\x1f" in f.text for f in index_features.compute(odd).facts)  # kept within a sentence
+    plain = index_features.features_for_storage(entry)
+    assert not plain.startswith("{") and index_features.loads(plain) == index_features.compute(entry)
+    # the stored text of another version is not read either
+    assert index_features.loads(plain.replace(index_features.FEATURES_VERSION, "0-old", 1)) is None
+
+
 async def test_a_structured_entry_is_stored_with_its_features(tmp_path: Path, mlflow_store: MlflowStore) -> None:
     now = dt.datetime(2026, 3, 3, 18, 0, tzinfo=dt.UTC)
     async with churn_narrator(tmp_path, mlflow_store, now=now) as churn:
@@ -38,7 +52,7 @@ async def test_a_structured_entry_is_stored_with_its_features(tmp_path: Path, ml
         outcome = await narrator.log(project="churn", text=f"xgb {run_id} undersampling didn't help, 0.81",
                                      author="ana", at=now)
         stored = await repo.get_entry(churn.workspace_id, outcome.entry.id)
-        assert stored.features is not None and stored.features.startswith('{"v":"' + index_features.FEATURES_VERSION)
+        assert stored.features is not None and stored.features.startswith(index_features.FEATURES_VERSION)
         history = await narrator.cached_history(project)
         idx = HistoryIndex(history)
         assert idx.computed_features == []  # built from what was stored

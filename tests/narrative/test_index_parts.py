@@ -7,7 +7,8 @@ from collections import defaultdict
 
 import pytest
 
-from narrative.index_parts import FactPostings
+from adapters.tracker import RUN_ID_MIN_PREFIX
+from narrative.index_parts import FactPostings, RunPrefixes
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -61,3 +62,32 @@ def test_fact_postings_give_what_a_dict_of_lists_filled_fact_by_fact_gives(seed:
         assert list(postings.get(t)) == plain.get(t, [])
         assert (t in postings) == (t in plain)
     assert postings.get("never", ()) == ()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_run_prefixes_give_what_a_dict_of_lists_filled_run_by_run_gives(seed: int) -> None:
+    """Ids added in batches (a build, then runs arriving), lowercase or not, many sharing a prefix: each prefix
+    gives its runs in the order they were added, as a dict keyed by the lowercased prefix would."""
+    rng = random.Random(seed)
+    stems = ["abcdef", "abcdeg", "0a1b2c", "ABCDEF", "AbCdEf"]
+    upper = seed % 2 == 1  # half the seeds: every id lowercase (the ids are their own sorted keys)
+    prefixes = RunPrefixes()
+    plain: dict[str, list[str]] = defaultdict(list)
+    seen: set[str] = set()
+    for batch_no in range(4):
+        batch: list[str] = []
+        while len(batch) < (200 if batch_no == 0 else 15):
+            stem = rng.choice(stems if upper or batch_no == 3 else [s for s in stems if s.islower()])
+            rid = stem + "".join(rng.choice("0123456789abcdefXYZ" if upper else "0123456789abcdef")
+                                 for _ in range(rng.randint(0, 5)))
+            if rid not in seen:
+                seen.add(rid)
+                batch.append(rid)
+        if batch_no == 1:  # asked between batches: the order added is made, then kept up to date
+            assert prefixes.get("abcdef") == plain["abcdef"]
+        prefixes.add(batch)
+        for rid in batch:
+            plain[rid[:RUN_ID_MIN_PREFIX].lower()].append(rid)
+        for key in {*plain, "zzzzzz", "abcde"}:
+            assert prefixes.get(key) == plain.get(key, []), key
+    assert len(prefixes) == len(seen)

@@ -141,3 +141,21 @@ def test_an_evicted_index_is_freed_without_the_cyclic_gc() -> None:
         assert gone() is None
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("asked_before", [False, True])
+def test_run_names_made_when_first_asked_for_follow_new_runs(asked_before: bool) -> None:
+    """``name_to_runs`` is made on first use: asked before runs arrive it is kept up to date, asked after it
+    holds them too; either way what a fresh build's gives."""
+    history = BENCH.build(600, 40, seed=11)
+    base, new_runs, _ = _split(history, 50, 1)
+    cache = HistoryIndexCache()
+    idx = cache.index(base)
+    if asked_before:
+        assert len(idx.name_to_runs) > 0
+    assert cache.update(base, runs=new_runs) is idx
+    fresh = HistoryIndexCache().index(_copy(base))
+    assert fresh is not idx
+    assert idx.name_to_runs._d == fresh.name_to_runs._d
+    some = new_runs[-1].run_name.lower()
+    assert new_runs[-1].run_id in idx.name_to_runs.get(some)
