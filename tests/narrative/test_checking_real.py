@@ -1,0 +1,96 @@
+""""You already tried this?" on real practitioners' notes, split by source into tune and held.
+
+Each file in ``data/real_checks`` is a scenario in the scorer's format built from one practitioner's own
+text (source in its ``description``, which starts with TUNE or HELD); the runs were reconstructed to agree
+with the notes. The held files' expectations were written from the text before the engine was changed for
+them, and only the tune files were read while changing it. Expectations are conservative: "tried" only for
+what a run or a note shows was done; a plan, a to-do, a question, a book's result or a wish is not.
+
+    .venv/bin/python -m tests.narrative.test_checking_real [-v]      # per-set score, every miss
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from narrative import synthesis
+from narrative.history_index import HistoryIndexCache
+from tests.narrative.scenario_loader import fill
+from tests.narrative.synthesis_dev import build_history, cited_keys
+
+DATA = Path(__file__).parent / "data" / "real_checks"
+# floors: the share of checks right on each set (a check that says "tried" cites one of the expected runs)
+FLOORS = {"HELD": 0.85, "TUNE": 0.90}
+
+
+@dataclass
+class Outcome:
+    file: str
+    text: str
+    ok: bool
+    wrong_cite: bool
+    line: str
+
+
+def _split(path: Path) -> str:
+    return "HELD" if json.loads(path.read_text())["description"].startswith("HELD") else "TUNE"
+
+
+def run_checks(path: Path) -> list[Outcome]:
+    hist, key_of, entry_runs, sc = build_history(path, False)
+    indexes = HistoryIndexCache()
+    out: list[Outcome] = []
+    for chk in sc.data["expect"]["checks"]:
+        got = synthesis.check(fill(chk["text"], sc.ids), hist, indexes=indexes)
+        cited = cited_keys(got.matches, key_of, entry_runs)
+        want = chk.get("cite_runs_any")
+        ok = got.already_tried == chk["already_tried"]
+        wrong_cite = bool(ok and got.already_tried and want and not cited & set(want))
+        ok = ok and not wrong_cite
+        line = (f"{'ok  ' if ok else 'MISS'} {chk['text'][:70]!r}: {got.already_tried} cited {sorted(cited)} "
+                f"want {chk['already_tried']} {want or ''} | {got.message[:160]}")
+        out.append(Outcome(path.stem, chk["text"], ok, wrong_cite, line))
+    return out
+
+
+def score_sets(*, verbose: bool = False) -> dict[str, tuple[int, int, int]]:
+    """(right, total, wrong-cited) per split."""
+    sums: dict[str, list[int]] = {}
+    for path in sorted(DATA.glob("*.json")):
+        split = _split(path)
+        outcomes = run_checks(path)
+        acc = sums.setdefault(split, [0, 0, 0])
+        acc[0] += sum(o.ok for o in outcomes)
+        acc[1] += len(outcomes)
+        acc[2] += sum(o.wrong_cite for o in outcomes)
+        if verbose:
+            print(f"{split} {path.stem}")
+            for o in outcomes:
+                print("   " + o.line)
+    return {k: (v[0], v[1], v[2]) for k, v in sums.items()}
+
+
+@pytest.mark.parametrize("split", sorted(FLOORS))
+def test_real_checks_floor(split: str) -> None:
+    right, total, wrong_cite = score_sets()[split]
+    assert total
+    assert right / total >= FLOORS[split], f"{split}: {right}/{total}"
+    assert wrong_cite == 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    for split, (right, total, wrong_cite) in sorted(score_sets(verbose="-v" in args).items()):
+        print(f"{split}: {right}/{total} = {right / total:.2f}  wrong-cited {wrong_cite}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
