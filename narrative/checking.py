@@ -104,6 +104,12 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
             variant_runs.append(rid)
         else:
             run_scores[rid] = s
+    if _CORRECTIVE_PLAN.match(main_clause(plan).lower()):
+        # "fix the lower bound of the action space": a note that the thing is there, or a run that holds it, is
+        # the opposite of the plan done; only a statement that reports the correction answers it
+        evidence = [e for e in evidence if _CORRECTED.search(e[1].text)]
+        variant_runs += list(run_scores)
+        run_scores = {}
     best = max([x[0] for x in evidence] + list(run_scores.values()), default=0.0)
     named = named_value(plan, idx, scope=scope)
     if named is not None and best >= THRESHOLD and not _holds_named(named, run_scores, evidence):
@@ -138,6 +144,14 @@ def _runs_off_scope(idx: HistoryIndex, scope: dict[str, frozenset[str]], f: Fact
     return not any(w in said for named in scope.values() for v in named for w in value_words(v))
 
 
+# a plan whose verb undoes or repairs its object (the subject and modal words before it are skipped)
+_CORRECTIVE_PLAN = re.compile(
+    r"^\W*(?:(?:let'?s|we|i|you|should|could|will|'ll|must|then|and|also|maybe|first|finally|try|to|going|gonna|"
+    r"need|want|have|has|please|now|just)\s+)*(?:fix|correct|remove|undo|revert|disable|debug|repair|resolve|"
+    r"strip|get\s+rid\s+of|take\s+out|turn\s+off)\b")
+_CORRECTED = re.compile(r"\b(?:fix(?:ed|es)?|correct(?:ed|ing)|remov(?:ed|ing)|undid|undone|revert(?:ed|ing)|"
+                        r"disabl(?:ed|ing)|debugged|repaired|resolved|stripped|got\s+rid|took\s+out|"
+                        r"turned\s+off|without|no\s+longer|w/o)\b", re.I)
 _NAMED = re.compile(r"(?<![\w.])(?:[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}[a-z]*\w*)(?![\w.])")
 
 
