@@ -43,7 +43,8 @@ def _key_tokens(idx: HistoryIndex) -> dict[str, frozenset[str]]:
     return out
 
 
-def named_value(plan: str, idx: HistoryIndex) -> CheckResult | None:
+def named_value(plan: str, idx: HistoryIndex, *, scope: dict[str, frozenset[str]] | None = None
+                ) -> CheckResult | None:
     """A value the plan asks for next to the words of a param's name ("80 Hz frames" and ``spec_rate_hz``,
     "from the first epoch" and ``gan_start_epoch``): tried when runs hold that value for that param."""
     head = vocab.norm(ASIDE.sub(" ", main_clause(plan)))
@@ -60,6 +61,8 @@ def named_value(plan: str, idx: HistoryIndex) -> CheckResult | None:
             continue
         runs: list[tuple[RunSnapshot, str, str]] = []
         for sig in idx.sigs:
+            if not _in_scope(sig, scope):
+                continue
             for k, v in sig.items:
                 if k in keys and lexicon.same_value(repr(num), v) and not vocab.is_null_param(k, v):
                     runs += [(r, k, v) for r in sig_runs(idx, sig, 3)]
@@ -127,6 +130,10 @@ def plan_change(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Change | None
         if target:
             # "from 4 to 64", "with n=2": the value asked for
             value = target.group(target.lastindex or 1)
+        before = words[idx_first - 1][0] if idx_first > 0 else ""
+        if value is None and lexicon.parse_number(before) is not None and before not in _FACTORS:
+            # "train longer, 30 epochs": a count right before the setting's name is the value asked for
+            value = before
         for w, _, _ in [] if value else words[idx_after: idx_after + 3]:
             if w in ("n",) or w in UNIT_WORDS:
                 continue
@@ -245,7 +252,8 @@ def sig_runs(idx: HistoryIndex, sig: ParamSig, limit: int | None = None) -> list
 
 
 def check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
-                  scored: list[tuple[float, Fact, list[str]]], specific: set[str]) -> CheckResult:
+                  scored: list[tuple[float, Fact, list[str]]], specific: set[str], *,
+                  scope: dict[str, frozenset[str]] | None = None) -> CheckResult:
     """Judge a change of a setting against the runs' values: tried when some run holds the asked value, or
     moves the setting the asked way (by the asked factor) from a reference run (the best, the first, the
     usual value). Each param that carries the setting ("sn_lr", "en_lr") is read on its own. Works on param
@@ -255,7 +263,7 @@ def check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
     pools: dict[str, list[tuple[ParamSig, float]]] = {}
     allowed = [_sids_with(idx, c) for c in others]
     for key, pool in _setting_pools(idx, change.keys).items():
-        kept = [(sig, v) for sig, v in pool if all(sig.sid in a for a in allowed)]
+        kept = [(sig, v) for sig, v in pool if all(sig.sid in a for a in allowed) and _in_scope(sig, scope)]
         if kept:
             pools[key] = kept
     planned = planned_items(idx, specific, scored)
@@ -332,6 +340,14 @@ def check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
     if outcome:
         msg += f" Outcome: {outcome}."
     return CheckResult(already_tried=True, matches=[match], message=msg)
+
+
+def _in_scope(sig: ParamSig, scope: dict[str, frozenset[str]] | None) -> bool:
+    """Whether the signature holds, for each param whose value the plan names, one of those values."""
+    if not scope:
+        return True
+    items = dict(sig.items)
+    return all(items[k] in named for k, named in scope.items() if k in items)
 
 
 def _best_in(idx: HistoryIndex, pool: list[tuple[ParamSig, float]], metric: str | None, goal: str

@@ -156,7 +156,7 @@ def not_tried(idx: HistoryIndex, scored: list[tuple[float, Fact, list[str]]],
     matches: list[CheckMatch] = []
     if closest is not None:
         msg = f"Not tried; closest: {closest.author} on {closest.at:%Y-%m-%d}: \"{clip(closest.text, 140)}\""
-        if closest.modality in ("plan", "counterfactual", "conditional", "negated", "question"):
+        if closest.modality in _MODALITY_WORDS:
             msg += f" ({_MODALITY_WORDS[closest.modality]})"
     elif variant_runs:
         r0 = idx.run_by_id[variant_runs[0]]
@@ -170,7 +170,7 @@ def not_tried(idx: HistoryIndex, scored: list[tuple[float, Fact, list[str]]],
 _MODALITY_WORDS = {
     "plan": "a plan, not a run", "counterfactual": "said as what should have been done",
     "conditional": "only if something else happened", "negated": "said as not done",
-    "question": "asked, not done",
+    "question": "asked, not done", "quoted": "what a book or paper did, not a run of ours",
 }
 
 

@@ -19,6 +19,7 @@ import re
 
 from narrative import vocab
 from narrative.check_members import other_member, plan_members, run_text
+from narrative.check_scope import key_sweep, off_scope, plan_scope, value_words
 from narrative.check_settings import check_change, named_value, plan_change
 from narrative.check_verdicts import (
     THRESHOLD,
@@ -46,12 +47,17 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
     q = Query(idx, terms)
     specific = specific_keys(terms)
     change = plan_change(plan, terms, idx)
+    # the values the plan names ("on the mobilenet"): a run holding another value of that param did another thing
+    scope = plan_scope(plan, idx)
     if change is not None:
         # the runs' values decide; statements only matter as plans ("planned on ..., not run yet")
         plans = [i for i in q.candidate_facts() if idx.facts[i].planned]
         plan_facts = [(q.fact_score(idx.facts[i]), idx.facts[i], idx.facts[i].run_ids)
                       for i in q.shortlist(set(plans))]
-        return check_change(idx, terms, change, plan_facts, specific)
+        return check_change(idx, terms, change, plan_facts, specific, scope=scope)
+    swept = key_sweep(plan, idx, scope)
+    if swept is not None:
+        return swept
     candidates: list[tuple[float, Fact, list[str]]] = [
         (q.fact_score(idx.facts[i]), idx.facts[i], idx.facts[i].run_ids) for i in q.shortlist(q.candidate_facts())]
     untried = untried_names(plan, idx)
@@ -79,7 +85,8 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
                              for n in names):
             continue
         cover = fact_cover(idx, f)
-        off = variant_of(specific, cover) or other_member(members, cover, f.text)
+        off = (variant_of(specific, cover) or other_member(members, cover, f.text)
+               or _runs_off_scope(idx, scope, f))
         (variants if off else evidence).append((s, f, rids))
     run_scores: dict[str, float] = {}
     variant_runs: list[str] = []
@@ -92,12 +99,19 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
         if names and not all(n in _run_toks(idx, rid) for n in names):
             continue
         cover = idx.run_docs[rid].cover
-        if variant_of(specific, cover) or other_member(members, cover, run_text(idx, rid)):
+        if (variant_of(specific, cover) or other_member(members, cover, run_text(idx, rid))
+                or off_scope(scope, idx.run_by_id[rid])):
             variant_runs.append(rid)
         else:
             run_scores[rid] = s
+    if _CORRECTIVE_PLAN.match(main_clause(plan).lower()):
+        # "fix the lower bound of the action space": a note that the thing is there, or a run that holds it, is
+        # the opposite of the plan done; only a statement that reports the correction answers it
+        evidence = [e for e in evidence if _CORRECTED.search(e[1].text)]
+        variant_runs += list(run_scores)
+        run_scores = {}
     best = max([x[0] for x in evidence] + list(run_scores.values()), default=0.0)
-    named = named_value(plan, idx)
+    named = named_value(plan, idx, scope=scope)
     if named is not None and best >= THRESHOLD and not _holds_named(named, run_scores, evidence):
         # the plan asks for a value of a param the runs record ("a fifth conv layer": conv_layers=5): the runs
         # holding that value decide, not a statement about another value ("6 conv layers")
@@ -119,6 +133,25 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
     return not_tried(idx, scored, variants, variant_runs, planned, specific)
 
 
+def _runs_off_scope(idx: HistoryIndex, scope: dict[str, frozenset[str]], f: Fact) -> bool:
+    """A statement about runs that all hold another value of a param the plan names, and whose own words
+    name none of the plan's values: it reports the other thing ("mixup helped" under the EfficientNet run)."""
+    if not scope or not f.run_ids:
+        return False
+    if not all(off_scope(scope, idx.run_by_id[r]) for r in f.run_ids[:4]):
+        return False
+    said = vocab.tokens(f.text)
+    return not any(w in said for named in scope.values() for v in named for w in value_words(v))
+
+
+# a plan whose verb undoes or repairs its object (the subject and modal words before it are skipped)
+_CORRECTIVE_PLAN = re.compile(
+    r"^\W*(?:(?:let'?s|we|i|you|should|could|will|'ll|must|then|and|also|maybe|first|finally|try|to|going|gonna|"
+    r"need|want|have|has|please|now|just)\s+)*(?:fix|correct|remove|undo|revert|disable|debug|repair|resolve|"
+    r"strip|get\s+rid\s+of|take\s+out|turn\s+off)\b")
+_CORRECTED = re.compile(r"\b(?:fix(?:ed|es)?|correct(?:ed|ing)|remov(?:ed|ing)|undid|undone|revert(?:ed|ing)|"
+                        r"disabl(?:ed|ing)|debugged|repaired|resolved|stripped|got\s+rid|took\s+out|"
+                        r"turned\s+off|without|no\s+longer|w/o)\b", re.I)
 _NAMED = re.compile(r"(?<![\w.])(?:[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}[a-z]*\w*)(?![\w.])")
 
 

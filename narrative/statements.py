@@ -122,6 +122,25 @@ _NEGATED_DONE = re.compile(
     r"use|used|using|implement\w*|include\w*|enable\w*|add|added|adding|finish\w*|start\w*|launch\w*|touch\w*)\b|"
     r"\b(not|never|nothing) (been )?(tried|tested|run|done)\b|\buntried\b|\bnot (yet )?(been )?(tried|run)\b",
     re.I)
+# The grammar of not having done a thing, whatever the verb: a first-person (or subjectless) negated past or
+# perfect of an action ("Possibly because I didn't extend my dataset", "we never normalised the inputs").
+# Verbs of perceiving, knowing and getting report an outcome of what was done ("I didn't see much improvement"),
+# and a thing as the subject reports a result ("it didn't converge"): neither is negated.
+_NOT_DONE_BY_ME = re.compile(
+    r"(?:^\W*|\b(?:i|we)\s+)(?:didn'?t|did not|haven'?t|have not|hadn'?t|never)\s+(?:\w+ly\s+)?"
+    r"(?!(?:see|saw|seen|notice\w*|observe\w*|find|found|get|got|gotten|expect\w*|think|thought|know|knew|"
+    r"feel|felt|like|want|need|realiz\w*|understand|care|mind|believe|have|had|be|been|hear|heard|"
+    r"mean|intend\w*|bother\w*)\b)[a-z]{3,}", re.I)
+# Someone else's work as the subject of the sentence ("The book ultimately got over 99.6% using 60 epochs",
+# "According to the paper, ..."): what a book, a paper or its authors did is no run of the writer's, unless the
+# writer is in the sentence as well ("the paper used X, so we tried it").
+_OTHERS_WORK = re.compile(
+    r"^\W*(?:according\s+to\b|(?:(?:in|per|as\s+in)\s+)?(?:the|this|that|their|an?)?\s*"
+    r"(?:original\s+|reference\s+)?(?:book|paper|papers|authors?|article|tutorial|blog\s*post|textbook|"
+    r"lecture|[A-Z][a-z]+\s+et\s+al\.?)\b(?:\s+\([^)]*\))?,?\s+(?:\w+\s+){0,2}?"
+    r"(?:got|gets|reports?|reported|achiev\w+|reach\w*|used|uses|trained|trains|did|does|shows?|showed|shown|"
+    r"claims?|claimed|obtain\w*|found|finds|suggest\w*|recommend\w*|propos\w*)\b)", re.I)
+_WRITER = re.compile(r"\b(?:i|we|i'?ve|we'?ve|i'?m|we'?re|my|our|us|me)\b", re.I)
 _CONDITIONAL = re.compile(r"^\s*(if|unless|in case|when|once|assuming|provided)\b|"
                           r"\b(if|unless|in case) (it|this|that|they|we|the|\w+) [^.;]{0,60}?\b(doesn'?t|does not|"
                           r"fails?|won'?t|isn'?t|don'?t|is not|helps?|works?|improves?)\b", re.I)
@@ -159,14 +178,17 @@ def statement_modality(text: str) -> str:
     """What a statement says about having done a thing, from its own words.
 
     "counterfactual" (should have, if only), "negated" (didn't try, never ran), "conditional" (if it doesn't
-    work, ...), "question", "plan" (will, next, thinking about trying), "done" (a past or result statement),
+    work, ...), "quoted" (what a book or a paper did), "question", "plan" (will, next, thinking about
+    trying), "done" (a past or result statement),
     or "" when the words say neither.
     """
     t = text.strip()
     if _COUNTERFACTUAL.search(t):
         return "counterfactual"
-    if _NEGATED_DONE.search(t):
+    if _NEGATED_DONE.search(t) or _NOT_DONE_BY_ME.search(t):
         return "negated"
+    if _OTHERS_WORK.search(t) and not _WRITER.search(t):
+        return "quoted"
     if _CONDITIONAL.search(t):
         return "conditional"
     if t.endswith("?") or (_Q_START.search(t) and "?" in t):
@@ -186,7 +208,7 @@ def statement_modality(text: str) -> str:
 def fact_modality(said: str, scope: str, kind: str, has_runs: bool, text: str = "") -> str:
     """A statement's own words first (a question stays a question under "Results:"), then its heading,
     then what its kind implies (a next step is a plan; a conclusion reports something done)."""
-    if said in ("counterfactual", "negated", "conditional", "question"):
+    if said in ("counterfactual", "negated", "conditional", "question", "quoted"):
         return said
     if kind == "next_step":
         return "plan"

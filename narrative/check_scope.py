@@ -1,0 +1,130 @@
+"""What a plan scopes itself to, read against the runs' own param values, for ``narrative.checking``.
+
+A plan that names a value one param takes in some runs and not in others ("mixup on the *mobilenet*",
+"tune eta for the *breast cancer* classifier") is about the runs holding that value: a run that holds
+another value of the same param (an EfficientNet, the Franke data) did something else, however close its
+other params are. A plan that names a param by its own key and asks to vary it ("tune eta and lambda") is
+tried when the runs in its scope hold several values of that key.
+"""
+
+from __future__ import annotations
+
+import re
+
+from adapters import is_tracker_key
+from narrative import vocab
+from narrative.check_settings import sig_runs
+from narrative.check_verdicts import MAX_CITED, describe_outcome
+from narrative.history_index import HistoryIndex
+from narrative.plan_reading import ASIDE, main_clause
+from narrative.types import CheckMatch, CheckResult
+from storage.records import RunSnapshot
+
+_SPLIT = re.compile(r"[^a-z0-9]+")
+# a verb that asks for a setting to take several values
+_VARY = re.compile(r"\b(?:sweep\w*|vary|varying|tun(?:e|ed|ing)|grid|search\w*|scan\w*)\b")
+
+
+def value_words(value: str) -> frozenset[str]:
+    """The words that name a param value: the head word of the value and of each item of a list value
+    ("mobilenet_v3_small": mobilenet; "hflip,colorjitter": hflip, colorjitter). A later word is a modifier
+    ("skip_encoder" is no encoder; "no_blstm" no BLSTM), so it names nothing alone."""
+    out = set()
+    for item in re.split(r"[,;+|]", value.lower()):
+        words = [w for w in _SPLIT.split(item) if w]
+        if words and len(words[0]) >= 3 and not words[0].isdigit():
+            head = vocab.stem(words[0])
+            if head not in vocab.GENERIC_STEMS:
+                out.add(head)
+    return frozenset(out)
+
+
+def _plan_words(plan: str) -> frozenset[str]:
+    head = vocab.norm(ASIDE.sub(" ", main_clause(plan)))
+    return frozenset(vocab.stem(w) for w in _SPLIT.split(head) if w)
+
+
+def _key_values(idx: HistoryIndex) -> dict[str, dict[str, frozenset[str]]]:
+    """param key -> value -> its words, for the keys that take several values across the runs (cached)."""
+    got = idx.cache.get("scope:key_values")
+    if isinstance(got, dict):
+        return got
+    values: dict[str, dict[str, frozenset[str]]] = {}
+    for sig in idx.sigs:
+        for k, v in sig.items:
+            if not is_tracker_key(k) and not vocab.is_null_param(k, v):
+                values.setdefault(k, {}).setdefault(v, value_words(v))
+    out = {k: vs for k, vs in values.items() if len(vs) >= 2}
+    idx.cache["scope:key_values"] = out
+    return out
+
+
+def plan_scope(plan: str, idx: HistoryIndex) -> dict[str, frozenset[str]]:
+    """param key -> the values of it the plan names by a word that tells them apart from the key's other
+    values ("mobilenet" names model=mobilenet_v3_small, not model=efficientnet_b0)."""
+    words = _plan_words(plan)
+    out: dict[str, frozenset[str]] = {}
+    for key, values in _key_values(idx).items():
+        shared = frozenset.intersection(*values.values())
+        named = frozenset(v for v, ws in values.items() if (ws - shared) & words)
+        if named and len(named) < len(values):
+            out[key] = named
+    return out
+
+
+def off_scope(scope: dict[str, frozenset[str]], run: RunSnapshot) -> bool:
+    """Whether the run holds another value of a param whose value the plan names."""
+    return any(k in run.params and run.params[k] not in named for k, named in scope.items())
+
+
+_JOIN = frozenset({"and", "or", "the", "its", "a", "an", "both"})
+
+
+def _varied_words(words: list[str]) -> set[str]:
+    """The words a verb of varying takes as its object: the run of nouns right after it ("tune eta and
+    lambda for ...") or right before it ("eta/lambda tuning", "lr sweep"), up to the first other word."""
+    out: set[str] = set()
+    for i, w in enumerate(words):
+        if not _VARY.fullmatch(w):
+            continue
+        for side in (words[i + 1: i + 6], list(reversed(words[max(0, i - 5): i]))):
+            for x in side:
+                if _VARY.fullmatch(x) or not x:
+                    break
+                if x in _JOIN:
+                    continue
+                if x in vocab.STOPWORDS:
+                    break
+                out.add(x)
+    return out
+
+
+def key_sweep(plan: str, idx: HistoryIndex, scope: dict[str, frozenset[str]]) -> CheckResult | None:
+    """"tune eta and lambda for the breast cancer classifier": the plan names params by their own keys and
+    asks to vary them; tried when the runs in the plan's scope hold several values of each named key."""
+    head = vocab.norm(ASIDE.sub(" ", main_clause(plan)))
+    named = _varied_words(_SPLIT.split(head))
+    keys = [k for k in _key_values(idx)
+            if k.lower() in named and k not in scope and vocab.stem(k.lower()) not in vocab.GENERIC_STEMS]
+    if not keys:
+        return None
+    runs = [r for sig in idx.sigs for r in sig_runs(idx, sig) if not off_scope(scope, r)]
+    varied: list[RunSnapshot] = []
+    for key in keys:
+        holding = [r for r in runs if key in r.params]
+        if len({r.params[key] for r in holding}) < 2:
+            return None
+        varied += holding
+    cited = list(dict.fromkeys(r.run_id for r in sorted(varied, key=lambda r: r.start)))[:MAX_CITED]
+    first = idx.run_by_id[cited[0]]
+    seen = {k: sorted({r.params[k] for r in varied if k in r.params}) for k in keys}
+    summary = (f"runs by {first.user or 'someone'} from {first.start:%Y-%m-%d} varied "
+               + "; ".join(f"{k} over {', '.join(vs[:5])}" for k, vs in seen.items()))
+    metric, _ = idx.metric_now()
+    outcome = describe_outcome(idx, None, cited, metric, "", "")
+    entry_id = next((e for rid in cited for e in idx.run_entries.get(rid, [])
+                     if len(set(cited) | set(idx.entry_runs.get(e, []))) <= MAX_CITED), None)
+    msg = f"Already tried: {summary}." + (f" Outcome: {outcome}." if outcome else "")
+    return CheckResult(already_tried=True, message=msg, matches=[CheckMatch(
+        entry_id=entry_id, run_ids=cited, score=1.0, summary=summary, outcome=outcome, author=first.user,
+        at=first.start)])
