@@ -1,0 +1,83 @@
+"""Stated replacements: "switched from X to Y", "Y instead of X", "replaced X with Y", "swapped X for Y".
+
+A practitioner who says one technique took another's place has closed the old line of work and opened the
+new one, whatever verdict words the sentence lacks. The reading is by grammar: a verb of change with its
+two slots (``from X to Y``, ``X with/by Y``, ``X for Y``) or a substitution preposition (``instead of``,
+``rather than``, ``in place of``) between the new thing and the old. Each slot is read for concepts on its
+own, bounded by the clause, so "switched from Adam to SGD with momentum, loss is lower" closes Adam and
+opens SGD and nothing else. A setting changed in place ("lr from 1e-3 to 3e-4") names the same concept on
+both sides: that is tuning within one line, not a replacement, and is left alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from narrative import vocab
+
+# a slot ends where the clause ends: punctuation that closes a clause, a coordinating or subordinating word
+_SLOT = r"([^.;:!?,()\n]{1,60}?)"
+_SLOT_END = r"(?=\s*(?:[.;:!?,()\n]|$|\s(?:and|but|which|because|since|so|as|while|where|after|before|"\
+    r"gives?|gave|got|helped|hurt|did|does|is|was|were|are)\b))"
+# verbs of change, any tense; "went from" is left out: it reports a metric's move far more often
+_CHANGE_VERB = r"\b(?:switch(?:ed|ing|es)?|mov(?:ed|ing|es|e)|migrat(?:ed|ing|es|e)|chang(?:ed|ing|es|e)|"\
+    r"convert(?:ed|ing|s)?|transition(?:ed|ing|s)?)"
+_FROM_TO = re.compile(_CHANGE_VERB + r"(?:\s+\w+){0,2}?\s+from\s+" + _SLOT + r"\s+(?:to|into|for)\s+" + _SLOT
+                      + _SLOT_END, re.I)
+_REPLACE = re.compile(r"\b(?:replac(?:ed|ing|es|e)|substitut(?:ed|ing|es|e))\s+" + _SLOT + r"\s+(?:with|by)\s+"
+                      + _SLOT + _SLOT_END, re.I)
+_SWAP = re.compile(r"\b(?:swap(?:ped|ping|s)?|trad(?:ed|ing|es|e))\s+(?:out\s+)?" + _SLOT + r"\s+for\s+" + _SLOT
+                   + _SLOT_END, re.I)
+# "<new> instead of <old>": the new thing is the words before the preposition, back to the clause start
+_INSTEAD = re.compile(r"([^.;:!?,()\n]{1,60}?)\s+(?:instead\s+of|rather\s+than|in\s+place\s+of|in\s+lieu\s+of)\s+"
+                      + _SLOT + _SLOT_END, re.I)
+# "use X rather than" as a comparison of quality ("better rather than worse") has no concept on a side
+# and so reads as nothing; what the slot starts with decides nothing else
+
+
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    old: frozenset[str]  # the concepts the sentence says were replaced
+    new: frozenset[str]  # the concepts that took their place
+
+
+def _narrowest(concepts: frozenset[str]) -> frozenset[str]:
+    broader = {b for c in concepts for b in vocab.CONCEPT_BY_ID[c].broader}
+    return frozenset(c for c in concepts if c not in broader) or concepts
+
+
+def _side(text: str) -> frozenset[str]:
+    return _narrowest(vocab.concept_frozenset(text))
+
+
+_WORDY = re.compile(r"[a-z]{3,}", re.I)
+
+
+def _names_a_thing(text: str) -> bool:
+    """Whether a slot that names no known concept still names something ("standard cross-entropy") rather
+    than a value ("3e-4", "0.9"): only then has the other side been replaced by it."""
+    return any(w.lower() not in vocab.STOPWORDS for w in _WORDY.findall(text))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def replacement_in(sentence: str) -> Replacement | None:
+    """The replacement a sentence states, or None. The old side loses every concept the new side also names
+    (a setting changed in place, "from lr 1e-3 to lr 3e-4", replaces nothing)."""
+    old: set[str] = set()
+    new: set[str] = set()
+    named_new = False  # the new side names something, known concept or not
+    pairs = [(m.group(1), m.group(2)) for rx in (_FROM_TO, _REPLACE, _SWAP) for m in rx.finditer(sentence)]
+    pairs += [(m.group(2), m.group(1)) for m in _INSTEAD.finditer(sentence)]
+    for old_text, new_text in pairs:
+        old |= _side(old_text)
+        new |= _side(new_text)
+        named_new = named_new or _names_a_thing(new_text)
+    # a concept on both sides, or implied by one on the other side, was tuned, not replaced
+    both = vocab.cover(new) & vocab.cover(old)
+    old_only = frozenset(c for c in old if c not in both)
+    new_only = frozenset(c for c in new if c not in both)
+    if not old_only or not (new_only or (named_new and not both)):
+        return None
+    return Replacement(old=old_only, new=new_only)
