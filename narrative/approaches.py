@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from narrative import vocab
 from narrative.history_index import Fact, HistoryIndex, fmt
-from narrative.replacements import replacement_in
+from narrative.replacements import replacement_in, switched_off_in
 from storage.records import ApproachStatus
 
 # Concepts too broad to be a line of work on their own.
@@ -252,15 +252,17 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
 
 
 def _replacement_signals(f: Fact, sig: str) -> dict[str, str]:
-    """A stated replacement done ("switched from X to Y", "Y instead of X") closes X and adopts Y. A plan, a
-    hedge or a regret replaces nothing yet, and when the sentence reports the change went badly the old line
-    is not closed by it (the verdict words already mark the new one)."""
+    """A stated replacement done ("switched from X to Y", "Y instead of X") closes X and adopts Y; a setting
+    switched off closes it. A plan, a hedge or a regret replaces nothing yet, and when the sentence reports
+    the change went badly the old line is not closed by it (the verdict words already mark the new one)."""
     if sig in ("open", "negative") or any(_hedges(f.text)):
         return {}
+    # a setting switched off ("Mixup: off", "no Mixup") is the same decision with nothing in its place
+    out = {c: "closed" for c in switched_off_in(f.text) if c not in UMBRELLA}
     rep = replacement_in(f.text)
     if rep is None:
-        return {}
-    out = {c: "closed" for c in rep.old if c not in UMBRELLA}
+        return out
+    out.update({c: "closed" for c in rep.old if c not in UMBRELLA})
     if sig in ("mention", "positive"):
         out.update({c: "adopted" for c in rep.new if c not in UMBRELLA})
     return out

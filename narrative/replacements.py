@@ -81,3 +81,27 @@ def replacement_in(sentence: str) -> Replacement | None:
     if not old_only or not (new_only or (named_new and not both)):
         return None
     return Replacement(old=old_only, new=new_only)
+
+
+# A setting switched off: "Mixup: off", "tanh = false", "EMA off", "no Mixup", "without SWA", "disabled mixup".
+# The concept is read in the words the switch governs, nothing further: the key before "off", the noun
+# phrase after "no"/"without" up to the clause's end.
+_OFF_VALUE = re.compile(r"([A-Za-z][\w\- .]{0,40}?)\s*(?:[:=]\s*|\s)(?:off|false|disabled|none)\b"
+                        r"(?!\s*[-:]?\s*\w)", re.I)
+_OFF_WORD = re.compile(r"(?:^|[(:,;]\s*)(?:no|without|disabled?|removed?|turn(?:ed)?\s+off)\s+"
+                       r"([^.;:!?,()\n]{1,40})", re.I)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def switched_off_in(sentence: str) -> frozenset[str]:
+    """The concepts a sentence says were switched off ("Mixup: off", "no Mixup (epoch=4)")."""
+    out: set[str] = set()
+    for m in _OFF_VALUE.finditer(sentence):
+        out |= _side(m.group(1))
+    for m in _OFF_WORD.finditer(sentence):
+        # "no Mixup (epoch=4)" names the thing left out; "no improvement from mixup" names no setting: the
+        # concept must be the words right after the switch
+        slot = m.group(1).strip()
+        heads = {c for c, spans in vocab.concepts_in_once(slot).items() if any(a == 0 for a, _ in spans)}
+        out |= _narrowest(frozenset(heads))
+    return frozenset(out)
