@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from narrative import vocab
 from narrative.history_index import Fact, HistoryIndex, fmt
-from narrative.replacements import replacement_in, switched_off_in
+from narrative.replacements import absent_in, replacement_in, switched_off_in
 from storage.records import ApproachStatus
 
 # Concepts too broad to be a line of work on their own.
@@ -113,7 +113,14 @@ def _hedges(sentence: str) -> tuple[bool, bool]:
             bool(_CONDITIONAL.search(sentence) or _UNDECIDED.search(sentence)))
 
 
+# a markdown table row ("TM | Worse | Better | Best"): its verdict words compare the columns' runs, they
+# say nothing of a line of work named elsewhere in the table
+_TABLE_ROW = re.compile(r"\|[^|\n]*\|[^|\n]*\|")
+
+
 def _signal(f: Fact) -> str:
+    if _TABLE_ROW.search(f.text):
+        return "mention"
     if f.kind in _PLAN_KINDS:
         return "open"  # a plan, an idea or a question decides nothing, whatever words it uses
     counterfactual, conditional = _hedges(f.text)
@@ -257,8 +264,12 @@ def _replacement_signals(f: Fact, sig: str) -> dict[str, str]:
     the change went badly the old line is not closed by it (the verdict words already mark the new one)."""
     if sig in ("open", "negative") or any(_hedges(f.text)):
         return {}
+    # what a setup is said to lack was neither adopted nor dropped by the sentence
+    absent = {c: "mention" for c in absent_in(f.text) if sig in ("adopted", "positive", "closed")}
+    if absent and sig == "closed":
+        absent = {}  # "dropped it, trained without dropout": the closing verb decides
     # a setting switched off ("Mixup: off", "no Mixup") is the same decision with nothing in its place
-    out = {c: "closed" for c in switched_off_in(f.text) if c not in UMBRELLA}
+    out = {**absent, **{c: "closed" for c in switched_off_in(f.text) if c not in UMBRELLA}}
     rep = replacement_in(f.text)
     if rep is None:
         return out

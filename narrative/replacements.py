@@ -105,3 +105,19 @@ def switched_off_in(sentence: str) -> frozenset[str]:
         heads = {c for c, spans in vocab.concepts_in_once(slot).items() if any(a == 0 for a, _ in spans)}
         out |= _narrowest(frozenset(heads))
     return frozenset(out)
+
+
+# A thing said to be absent from a run's setup ("just has no label-smoothing", "trained without dropout"):
+# a description of one configuration, neither a decision to drop the technique nor one to adopt it
+_ABSENT = re.compile(r"\b(?:has|have|had|with|uses?|used|using|had)\s+no\s+([^.;:!?,()\n]{1,40})|"
+                     r"\bwithout\s+([^.;:!?,()\n]{1,40})", re.I)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def absent_in(sentence: str) -> frozenset[str]:
+    """The concepts a sentence says a setup lacks, read right after "has no" / "without"."""
+    out: set[str] = set()
+    for m in _ABSENT.finditer(sentence):
+        slot = (m.group(1) or m.group(2) or "").strip()
+        out |= {c for c, spans in vocab.concepts_in_once(slot).items() if any(a == 0 for a, _ in spans)}
+    return _narrowest(frozenset(out)) if out else frozenset()

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from narrative import synthesis, vocab
-from narrative.approaches import _STAMP
+from narrative.approaches import _STAMP, _TABLE_ROW
 from narrative.history_index import HistoryIndexCache
-from narrative.replacements import replacement_in, switched_off_in
+from narrative.replacements import absent_in, replacement_in, switched_off_in
 from tests.narrative.synthesis_dev import CLOSED, OPEN, build_history, has_any
 
 DATA = Path(__file__).parent / "data" / "real_phase"
@@ -110,3 +110,15 @@ def test_a_setting_switched_off(sentence: str, off: set[str]) -> None:
 def test_a_flag_switched_on_in_the_params_names_its_technique() -> None:
     assert "mixup" in vocab.param_value_concepts("mixup", "on")
     assert not vocab.param_value_concepts("mixup", "off")
+
+
+def test_what_a_setup_lacks_is_neither_adopted_nor_dropped() -> None:
+    assert absent_in("It is the same as generous-aardvark but just has no label-smoothing.") == {"label_smoothing"}
+    assert absent_in("trained without dropout this time") == {"dropout"}
+    assert not absent_in("no improvement from mixup")
+
+
+def test_a_table_row_is_no_verdict() -> None:
+    assert _TABLE_ROW.search("| TM | Worse | Better | Best |")
+    assert _TABLE_ROW.search("TM | Worse | Better | Best")
+    assert not _TABLE_ROW.search("dropout | 0.1 helped")
