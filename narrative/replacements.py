@@ -33,6 +33,10 @@ _SWAP = re.compile(r"\b(?:swap(?:ped|ping|s)?|trad(?:ed|ing|es|e))\s+(?:out\s+)?
 # "<new> instead of <old>": the new thing is the words before the preposition, back to the clause start
 _INSTEAD = re.compile(r"([^.;:!?,()\n]{1,60}?)\s+(?:instead\s+of|rather\s+than|in\s+place\s+of|in\s+lieu\s+of)\s+"
                       + _SLOT + _SLOT_END, re.I)
+# a change noted as an arrow in a settings line ("Activation: Swish => ReLU"): old on the left, new on the
+# right. Only after a "key:": in prose an arrow points at an outcome ("quantile obj p50 -> mae 1587")
+_ARROW = re.compile(r"(?:^|\n)\s*[\w .\-]{1,30}:\s*([^.;:!?,()\n=>\-]{1,40}?)\s*(?:=>|->|→)\s*" + _SLOT + _SLOT_END,
+                    re.I)
 # "use X rather than" as a comparison of quality ("better rather than worse") has no concept on a side
 # and so reads as nothing; what the slot starts with decides nothing else
 
@@ -70,12 +74,14 @@ def replacement_in(sentence: str) -> Replacement | None:
     named_new = False  # the new side names something, known concept or not
     pairs = [(m.group(1), m.group(2)) for rx in (_FROM_TO, _REPLACE, _SWAP) for m in rx.finditer(sentence)]
     pairs += [(m.group(2), m.group(1)) for m in _INSTEAD.finditer(sentence)]
+    pairs += [(m.group(1), m.group(2)) for m in _ARROW.finditer(sentence)]
     for old_text, new_text in pairs:
         old |= _side(old_text)
         new |= _side(new_text)
         named_new = named_new or _names_a_thing(new_text)
-    # a concept on both sides, or implied by one on the other side, was tuned, not replaced
-    both = vocab.cover(new) & vocab.cover(old)
+    # a concept named on both sides was tuned, not replaced ("lr from 1e-3 to 3e-4"); a variant of the old
+    # one on the new side is a replacement all the same ("Adam with AdamW" closes plain Adam)
+    both = frozenset(new) & frozenset(old)
     old_only = frozenset(c for c in old if c not in both)
     new_only = frozenset(c for c in new if c not in both)
     if not old_only or not (new_only or (named_new and not both)):

@@ -67,6 +67,9 @@ def test_real_phase_split_by_source() -> None:
     ("Implemented simple undersampling instead of aggressive augmentation", {"augmentation"}, {"undersampling"}),
     # the new side names something the table does not know: the old one is still replaced
     ("Reverted to standard cross-entropy loss instead of focal loss", {"focal"}, set()),
+    # a variant of the old on the new side replaces it all the same
+    ("replace L2 regularizer + Adam with AdamW", {"adam"}, {"adamw"}),
+    ("optimizer: Adam => SGD", {"adam"}, {"sgd"}),
 ])
 def test_a_stated_replacement_names_the_old_and_the_new(sentence: str, old: set[str], new: set[str]) -> None:
     rep = replacement_in(sentence)
@@ -79,6 +82,9 @@ def test_a_stated_replacement_names_the_old_and_the_new(sentence: str, old: set[
     "switched from lr 1e-3 to 3e-4",  # the new side is a value
     "the score went from 0.8 to 0.9",  # a metric's move
     "look at val loss instead of accuracy",  # no approach on either side
+    "val size: 256 => 64",  # an arrow between values
+    "quantile obj p50 on raw target -> mae 1587",  # in prose an arrow points at an outcome
+    "switched from resnet18 to resnet50",  # the same family on both sides
 ])
 def test_what_is_no_replacement(sentence: str) -> None:
     assert replacement_in(sentence) is None
