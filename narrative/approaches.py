@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from narrative import vocab
 from narrative.history_index import Fact, HistoryIndex, fmt
+from narrative.replacements import absent_in, replacement_in, switched_off_in
 from storage.records import ApproachStatus
 
 # Concepts too broad to be a line of work on their own.
@@ -26,6 +27,8 @@ _HEAD_STOP = re.compile(r"\s{0,8}(?::|->|→|=>|=|\(|\bgives?\b|\bgets?\b|\bgot\
 _MARKUP = re.compile(r"[`*_#>]+")
 _LEAD_FILLER = re.compile(r"^(also|then|and|so|plus|\+|-|tried|trying|added|adding)\s+", re.I)
 _WORD = re.compile(r"[A-Za-z][\w\-.]*")
+# a version or date stamp ("v2021", "0312", "20230415") names a snapshot, never a line of work
+_STAMP = re.compile(r"^(v|ver|version)?\d{4}(\d{2}){0,2}$", re.I)
 
 
 @dataclass(slots=True)
@@ -94,6 +97,10 @@ _COUNTERFACTUAL = re.compile(r"\b(should|would|could|might|must) (have|'ve)\b|\b
                              r"\bwish(ed)?\b|\bif only\b", re.I)
 
 
+# a gain limited to a part ("only helps on TM", "just improves recall") is no verdict on the whole line
+_RESTRICTED = re.compile(r"\b(only|just|merely)\s+(help|work|improve|boost|gain)\w*\b", re.I)
+
+
 # "testing to see whether X is the way to go" weighs options; it adopts nothing yet
 _UNDECIDED = re.compile(r"\b(whether|to see if|to find out if|not sure if|wonder(ing)? if)\b", re.I)
 
@@ -106,7 +113,14 @@ def _hedges(sentence: str) -> tuple[bool, bool]:
             bool(_CONDITIONAL.search(sentence) or _UNDECIDED.search(sentence)))
 
 
+# a markdown table row ("TM | Worse | Better | Best"): its verdict words compare the columns' runs, they
+# say nothing of a line of work named elsewhere in the table
+_TABLE_ROW = re.compile(r"\|[^|\n]*\|[^|\n]*\|")
+
+
 def _signal(f: Fact) -> str:
+    if _TABLE_ROW.search(f.text):
+        return "mention"
     if f.kind in _PLAN_KINDS:
         return "open"  # a plan, an idea or a question decides nothing, whatever words it uses
     counterfactual, conditional = _hedges(f.text)
@@ -146,7 +160,7 @@ def _phrase_in_data(idx: HistoryIndex, phrase: str) -> bool:
     """A phrase names a line of work only when the runs carry one of its words (params, values, names): a
     heading word ("note", "private") or a contraction left over from a sentence is not an approach, and
     neither is one run's name ("calm-otter-41"): a run is an instance of a line of work, not the line."""
-    toks = {t for t in vocab.tokens(phrase) if len(t) >= 3 and not vocab.is_generic(t)}
+    toks = {t for t in vocab.tokens(phrase) if len(t) >= 3 and not vocab.is_generic(t) and not _STAMP.match(t)}
     if not toks:
         return False
     if idx.name_to_runs.get(phrase.strip().lower()):
@@ -180,11 +194,13 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
                 keys = {"phrase:" + phrase}
                 names["phrase:" + phrase] = phrase
         sig = _signal(f)
-        for k in keys:
+        signals = {k: sig for k in keys}
+        signals.update(_replacement_signals(f, sig))
+        for k, k_sig in signals.items():
             ap = by_key.get(k)
             if ap is None:
-                ap = by_key[k] = Approach(key=k, name=names[k])
-            ap.events.append(Event(f.at, sig, f))
+                ap = by_key[k] = Approach(key=k, name=names.get(k) or vocab.CONCEPT_BY_ID[k].name)
+            ap.events.append(Event(f.at, k_sig, f))
     metric, goal = idx.metric_now()
     out: list[Approach] = []
     for ap in by_key.values():
@@ -242,6 +258,27 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
     return out
 
 
+def _replacement_signals(f: Fact, sig: str) -> dict[str, str]:
+    """A stated replacement done ("switched from X to Y", "Y instead of X") closes X and adopts Y; a setting
+    switched off closes it. A plan, a hedge or a regret replaces nothing yet, and when the sentence reports
+    the change went badly the old line is not closed by it (the verdict words already mark the new one)."""
+    if sig in ("open", "negative") or any(_hedges(f.text)):
+        return {}
+    # what a setup is said to lack was neither adopted nor dropped by the sentence
+    absent = {c: "mention" for c in absent_in(f.text) if sig in ("adopted", "positive", "closed")}
+    if absent and sig == "closed":
+        absent = {}  # "dropped it, trained without dropout": the closing verb decides
+    # a setting switched off ("Mixup: off", "no Mixup") is the same decision with nothing in its place
+    out = {**absent, **{c: "closed" for c in switched_off_in(f.text) if c not in UMBRELLA}}
+    rep = replacement_in(f.text)
+    if rep is None:
+        return out
+    out.update({c: "closed" for c in rep.old if c not in UMBRELLA})
+    if sig in ("mention", "positive"):
+        out.update({c: "adopted" for c in rep.new if c not in UMBRELLA})
+    return out
+
+
 def _merge_duplicates(aps: list[Approach]) -> list[Approach]:
     """Two keys decided by the same sentence with the same runs are one line of work."""
     seen: dict[tuple[int, tuple[str, ...]], Approach] = {}
@@ -283,6 +320,11 @@ def _decide_status(ap: Approach) -> None:
         lastneg = negatives[-1]
         later_pos = [e for e in ap.events if e.at > lastneg.at and e.signal in ("open", "positive", "adopted")
                      and e.fact.entry_id != lastneg.fact.entry_id]
+        # the entry's own last word: a verdict that it worked, further down the same note ("high-level
+        # results: Adam works great"), outweighs one row's comparison above it
+        later_pos += [e for e in ap.events if e.fact.entry_id == lastneg.fact.entry_id
+                      and e.fact.position > lastneg.fact.position and e.signal in ("positive", "adopted")
+                      and not _RESTRICTED.search(e.fact.text)]
         if not later_pos:
             kind = _subject_reason(ap.key, lastneg.fact.text) or _entry_reason(ap, lastneg) or "accuracy"
             ap.status = "abandoned" if kind in ("speed", "latency", "memory", "stability") else "exhausted"

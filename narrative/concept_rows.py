@@ -109,7 +109,8 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("svm", "SVM", "model", r"\bsvms?\b", r"\bsupport vector", family=True, aliases=("svm", "svc", "svr")),
     _c("knn", "k-NN", "model", r"\bk ?nn\b", r"\bnearest neighbou?rs? (model|classifier|regressor)",
        family=True, aliases=("knn", "k-nn", "nearest neighbour", "nearest neighbor")),
-    _c("naive_bayes", "naive Bayes", "model", r"\bnaive ?bayes\b", r"\bnb\b", family=True,
+    # "NB:" opens a nota bene, not a model
+    _c("naive_bayes", "naive Bayes", "model", r"\bnaive ?bayes\b", r"\bnb\b(?! ?:)", family=True,
        aliases=("naive bayes", "naive_bayes", "nb")),
     _c("mlp", "MLP / neural net", "model", r"\bmlps?\b(?! (blocks?|layers?|modules?|projections?|sublayers?))",
        # "nets" alone is any network ("more complex nets", "target nets"), not the MLP family; "dense net" is an
@@ -291,8 +292,10 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("matrix_factorization", "matrix factorization", "model", r"\bmatrix factori[sz]ation\b", r"\bals\b",
        r"\bmf\b", family=True, aliases=("als", "matrix factorization", "matrix factorisation", "mf")),
     _c("ensemble", "ensembling / blending", "technique", r"\bensembl\w*", r"\bblend\w*", r"\b" + _not_after("frame")
-       + r"stack(ing|ed)\b(?! (\d+|two|three|four|(bi ?)?lstms?|grus?|rnns?|layers?|conv\w*|blocks?|frames?|encoders?|"
-       r"decoders?|transformers?|cnns?)\b)",
+       + r"stack(ing|ed)\b(?! (\d+|two|three|four)\b)"
+       # layers stacked in a network, a couple of words on ("stacking more conv layers"), are no model ensemble
+       r"(?! (\w+ ){0,2}((bi ?)?lstms?|grus?|rnns?|layers?|conv\w*|blocks?|frames?|encoders?|decoders?|transformers?|"
+       r"cnns?)\b)",
        r"\baverag\w* (the )?(two |both )?models\b", r"\bmodel soup\b", family=True,
        aliases=("ensemble", "blend", "stacking", "stacked")),
     # ---- imbalance

@@ -1,0 +1,129 @@
+"""Stated replacements: "switched from X to Y", "Y instead of X", "replaced X with Y", "swapped X for Y".
+
+A practitioner who says one technique took another's place has closed the old line of work and opened the
+new one, whatever verdict words the sentence lacks. The reading is by grammar: a verb of change with its
+two slots (``from X to Y``, ``X with/by Y``, ``X for Y``) or a substitution preposition (``instead of``,
+``rather than``, ``in place of``) between the new thing and the old. Each slot is read for concepts on its
+own, bounded by the clause, so "switched from Adam to SGD with momentum, loss is lower" closes Adam and
+opens SGD and nothing else. A setting changed in place ("lr from 1e-3 to 3e-4") names the same concept on
+both sides: that is tuning within one line, not a replacement, and is left alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from narrative import vocab
+
+# a slot ends where the clause ends: punctuation that closes a clause, a coordinating or subordinating word
+_SLOT = r"([^.;:!?,()\n]{1,60}?)"
+_SLOT_END = r"(?=\s*(?:[.;:!?,()\n]|$|\s(?:and|but|which|because|since|so|as|while|where|after|before|"\
+    r"gives?|gave|got|helped|hurt|did|does|is|was|were|are)\b))"
+# verbs of change, any tense; "went from" is left out: it reports a metric's move far more often
+_CHANGE_VERB = r"\b(?:switch(?:ed|ing|es)?|mov(?:ed|ing|es|e)|migrat(?:ed|ing|es|e)|chang(?:ed|ing|es|e)|"\
+    r"convert(?:ed|ing|s)?|transition(?:ed|ing|s)?)"
+_FROM_TO = re.compile(_CHANGE_VERB + r"(?:\s+\w+){0,2}?\s+from\s+" + _SLOT + r"\s+(?:to|into|for)\s+" + _SLOT
+                      + _SLOT_END, re.I)
+_REPLACE = re.compile(r"\b(?:replac(?:ed|ing|es|e)|substitut(?:ed|ing|es|e))\s+" + _SLOT + r"\s+(?:with|by)\s+"
+                      + _SLOT + _SLOT_END, re.I)
+_SWAP = re.compile(r"\b(?:swap(?:ped|ping|s)?|trad(?:ed|ing|es|e))\s+(?:out\s+)?" + _SLOT + r"\s+for\s+" + _SLOT
+                   + _SLOT_END, re.I)
+# "<new> instead of <old>": the new thing is the words before the preposition, back to the clause start
+_INSTEAD = re.compile(r"([^.;:!?,()\n]{1,60}?)\s+(?:instead\s+of|rather\s+than|in\s+place\s+of|in\s+lieu\s+of)\s+"
+                      + _SLOT + _SLOT_END, re.I)
+# a change noted as an arrow in a settings line ("Activation: Swish => ReLU"): old on the left, new on the
+# right. Only after a "key:": in prose an arrow points at an outcome ("quantile obj p50 -> mae 1587")
+_ARROW = re.compile(r"(?:^|\n)\s*[\w .\-]{1,30}:\s*([^.;:!?,()\n=>\-]{1,40}?)\s*(?:=>|->|→)\s*" + _SLOT + _SLOT_END,
+                    re.I)
+# "use X rather than" as a comparison of quality ("better rather than worse") has no concept on a side
+# and so reads as nothing; what the slot starts with decides nothing else
+
+
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    old: frozenset[str]  # the concepts the sentence says were replaced
+    new: frozenset[str]  # the concepts that took their place
+
+
+def _narrowest(concepts: frozenset[str]) -> frozenset[str]:
+    broader = {b for c in concepts for b in vocab.CONCEPT_BY_ID[c].broader}
+    return frozenset(c for c in concepts if c not in broader) or concepts
+
+
+def _side(text: str) -> frozenset[str]:
+    return _narrowest(vocab.concept_frozenset(text))
+
+
+_WORDY = re.compile(r"[a-z]{3,}", re.I)
+
+
+def _names_a_thing(text: str) -> bool:
+    """Whether a slot that names no known concept still names something ("standard cross-entropy") rather
+    than a value ("3e-4", "0.9"): only then has the other side been replaced by it."""
+    return any(w.lower() not in vocab.STOPWORDS for w in _WORDY.findall(text))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def replacement_in(sentence: str) -> Replacement | None:
+    """The replacement a sentence states, or None. The old side loses every concept the new side also names
+    (a setting changed in place, "from lr 1e-3 to lr 3e-4", replaces nothing)."""
+    old: set[str] = set()
+    new: set[str] = set()
+    named_new = False  # the new side names something, known concept or not
+    pairs = [(m.group(1), m.group(2)) for rx in (_FROM_TO, _REPLACE, _SWAP) for m in rx.finditer(sentence)]
+    pairs += [(m.group(2), m.group(1)) for m in _INSTEAD.finditer(sentence)]
+    pairs += [(m.group(1), m.group(2)) for m in _ARROW.finditer(sentence)]
+    for old_text, new_text in pairs:
+        old |= _side(old_text)
+        new |= _side(new_text)
+        named_new = named_new or _names_a_thing(new_text)
+    # a concept named on both sides was tuned, not replaced ("lr from 1e-3 to 3e-4"); a variant of the old
+    # one on the new side is a replacement all the same ("Adam with AdamW" closes plain Adam)
+    both = frozenset(new) & frozenset(old)
+    old_only = frozenset(c for c in old if c not in both)
+    new_only = frozenset(c for c in new if c not in both)
+    if not old_only or not (new_only or (named_new and not both)):
+        return None
+    return Replacement(old=old_only, new=new_only)
+
+
+# A setting switched off: "Mixup: off", "tanh = false", "EMA off", "no Mixup", "without SWA", "disabled mixup".
+# The concept is read in the words the switch governs, nothing further: the key before "off", the noun
+# phrase after "no"/"without" up to the clause's end.
+_OFF_VALUE = re.compile(r"([A-Za-z][\w\- .]{0,40}?)\s*(?:[:=]\s*|\s)(?:off|false|disabled|none)\b"
+                        r"(?!\s*[-:]?\s*\w)", re.I)
+_OFF_WORD = re.compile(r"(?:^|[(:,;]\s*)(?:no|without|disabled?|removed?|turn(?:ed)?\s+off)\s+"
+                       r"([^.;:!?,()\n]{1,40})", re.I)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def switched_off_in(sentence: str) -> frozenset[str]:
+    """The concepts a sentence says were switched off ("Mixup: off", "no Mixup (epoch=4)")."""
+    out: set[str] = set()
+    for m in _OFF_VALUE.finditer(sentence):
+        out |= _side(m.group(1))
+    for m in _OFF_WORD.finditer(sentence):
+        # "no Mixup (epoch=4)" names the thing left out; "no improvement from mixup" names no setting: the
+        # concept must be the words right after the switch
+        slot = m.group(1).strip()
+        heads = {c for c, spans in vocab.concepts_in_once(slot).items() if any(a == 0 for a, _ in spans)}
+        out |= _narrowest(frozenset(heads))
+    return frozenset(out)
+
+
+# A thing said to be absent from a run's setup ("just has no label-smoothing", "trained without dropout"):
+# a description of one configuration, neither a decision to drop the technique nor one to adopt it
+_ABSENT = re.compile(r"\b(?:has|have|had|with|uses?|used|using|had)\s+no\s+([^.;:!?,()\n]{1,40})|"
+                     r"\bwithout\s+([^.;:!?,()\n]{1,40})", re.I)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def absent_in(sentence: str) -> frozenset[str]:
+    """The concepts a sentence says a setup lacks, read right after "has no" / "without"."""
+    out: set[str] = set()
+    for m in _ABSENT.finditer(sentence):
+        slot = (m.group(1) or m.group(2) or "").strip()
+        out |= {c for c, spans in vocab.concepts_in_once(slot).items() if any(a == 0 for a, _ in spans)}
+    return _narrowest(frozenset(out)) if out else frozenset()
