@@ -98,7 +98,7 @@ _COUNTERFACTUAL = re.compile(r"\b(should|would|could|might|must) (have|'ve)\b|\b
 
 
 # a gain limited to a part ("only helps on TM", "just improves recall") is no verdict on the whole line
-_RESTRICTED = re.compile(r"\b(only|just|merely)\s+(help|work|improve|boost|gain)\w*\b", re.I)
+_RESTRICTED = re.compile(r"\b(only|just|merely)\s{1,8}(help|work|improve|boost|gain)\w*\b", re.I)
 
 
 # "testing to see whether X is the way to go" weighs options; it adopts nothing yet
@@ -115,11 +115,12 @@ def _hedges(sentence: str) -> tuple[bool, bool]:
 
 # a markdown table row ("TM | Worse | Better | Best"): its verdict words compare the columns' runs, they
 # say nothing of a line of work named elsewhere in the table
-_TABLE_ROW = re.compile(r"\|[^|\n]*\|[^|\n]*\|")
+def _is_table_row(text: str) -> bool:
+    return any(line.count("|") >= 3 for line in text.split("\n"))
 
 
 def _signal(f: Fact) -> str:
-    if _TABLE_ROW.search(f.text):
+    if _is_table_row(f.text):
         return "mention"
     if f.kind in _PLAN_KINDS:
         return "open"  # a plan, an idea or a question decides nothing, whatever words it uses

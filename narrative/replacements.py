@@ -19,7 +19,7 @@ from narrative import vocab
 
 # a slot ends where the clause ends: punctuation that closes a clause, a coordinating or subordinating word
 _SLOT = r"([^.;:!?,()\n]{1,60}?)"
-_SLOT_END = r"(?=\s*(?:[.;:!?,()\n]|$|\s(?:and|but|which|because|since|so|as|while|where|after|before|"\
+_SLOT_END = r"(?=\s{0,4}(?:[.;:!?,()\n]|$|\s(?:and|but|which|because|since|so|as|while|where|after|before|"\
     r"gives?|gave|got|helped|hurt|did|does|is|was|were|are)\b))"
 # verbs of change, any tense; "went from" is left out: it reports a metric's move far more often
 _CHANGE_VERB = r"\b(?:switch(?:ed|ing|es)?|mov(?:ed|ing|es|e)|migrat(?:ed|ing|es|e)|chang(?:ed|ing|es|e)|"\
@@ -31,12 +31,12 @@ _REPLACE = re.compile(r"\b(?:replac(?:ed|ing|es|e)|substitut(?:ed|ing|es|e))\s+"
 _SWAP = re.compile(r"\b(?:swap(?:ped|ping|s)?|trad(?:ed|ing|es|e))\s+(?:out\s+)?" + _SLOT + r"\s+for\s+" + _SLOT
                    + _SLOT_END, re.I)
 # "<new> instead of <old>": the new thing is the words before the preposition, back to the clause start
-_INSTEAD = re.compile(r"([^.;:!?,()\n]{1,60}?)\s+(?:instead\s+of|rather\s+than|in\s+place\s+of|in\s+lieu\s+of)\s+"
-                      + _SLOT + _SLOT_END, re.I)
+_INSTEAD = re.compile(r"([^.;:!?,()\n]{1,60}?)\s{1,4}"
+                      r"(?:instead\s+of|rather\s+than|in\s+place\s+of|in\s+lieu\s+of)\s+" + _SLOT + _SLOT_END, re.I)
 # a change noted as an arrow in a settings line ("Activation: Swish => ReLU"): old on the left, new on the
 # right. Only after a "key:": in prose an arrow points at an outcome ("quantile obj p50 -> mae 1587")
-_ARROW = re.compile(r"(?:^|\n)\s*[\w .\-]{1,30}:\s*([^.;:!?,()\n=>\-]{1,40}?)\s*(?:=>|->|→)\s*" + _SLOT + _SLOT_END,
-                    re.I)
+_ARROW = re.compile(r"(?:^|\n)[ \t]{0,8}[\w .\-]{1,30}:[ \t]{0,8}([^.;:!?,()\n=>\-]{1,40}?)\s{0,4}(?:=>|->|→)\s*"
+                    + _SLOT + _SLOT_END, re.I)
 # "use X rather than" as a comparison of quality ("better rather than worse") has no concept on a side
 # and so reads as nothing; what the slot starts with decides nothing else
 
@@ -98,6 +98,11 @@ _OFF_WORD = re.compile(r"(?:^|[(:,;]\s*)(?:no|without|disabled?|removed?|turn(?:
                        r"([^.;:!?,()\n]{1,40})", re.I)
 
 
+def _heads(slot: str) -> frozenset[str]:
+    """The concepts named at the very start of ``slot`` (the words a switch or an absence governs)."""
+    return frozenset(c for c, spans in vocab.concepts_in_once(slot).items() if any(a == 0 for a, _ in spans))
+
+
 @functools.lru_cache(maxsize=1 << 14)
 def switched_off_in(sentence: str) -> frozenset[str]:
     """The concepts a sentence says were switched off ("Mixup: off", "no Mixup (epoch=4)")."""
@@ -108,14 +113,13 @@ def switched_off_in(sentence: str) -> frozenset[str]:
         # "no Mixup (epoch=4)" names the thing left out; "no improvement from mixup" names no setting: the
         # concept must be the words right after the switch
         slot = m.group(1).strip()
-        heads = {c for c, spans in vocab.concepts_in_once(slot).items() if any(a == 0 for a, _ in spans)}
-        out |= _narrowest(frozenset(heads))
+        out |= _narrowest(_heads(slot))
     return frozenset(out)
 
 
 # A thing said to be absent from a run's setup ("just has no label-smoothing", "trained without dropout"):
 # a description of one configuration, neither a decision to drop the technique nor one to adopt it
-_ABSENT = re.compile(r"\b(?:has|have|had|with|uses?|used|using|had)\s+no\s+([^.;:!?,()\n]{1,40})|"
+_ABSENT = re.compile(r"\b(?:has|have|had|with|uses?|used|using)\s+no\s+([^.;:!?,()\n]{1,40})|"
                      r"\bwithout\s+([^.;:!?,()\n]{1,40})", re.I)
 
 
@@ -125,5 +129,5 @@ def absent_in(sentence: str) -> frozenset[str]:
     out: set[str] = set()
     for m in _ABSENT.finditer(sentence):
         slot = (m.group(1) or m.group(2) or "").strip()
-        out |= {c for c, spans in vocab.concepts_in_once(slot).items() if any(a == 0 for a, _ in spans)}
+        out |= _heads(slot)
     return _narrowest(frozenset(out)) if out else frozenset()

@@ -135,9 +135,9 @@ _NOT_DONE_BY_ME = re.compile(
 # "According to the paper, ..."): what a book, a paper or its authors did is no run of the writer's, unless the
 # writer is in the sentence as well ("the paper used X, so we tried it").
 _OTHERS_WORK = re.compile(
-    r"^\W*(?:according\s+to\b|(?:(?:in|per|as\s+in)\s+)?(?:the|this|that|their|an?)?\s*"
+    r"^\W{0,8}(?:according\s+to\b|(?:(?:in|per|as\s+in)\s+)?(?:the|this|that|their|an?)?\s{0,4}"
     r"(?:original\s+|reference\s+)?(?:book|paper|papers|authors?|article|tutorial|blog\s*post|textbook|"
-    r"lecture|[A-Z][a-z]+\s+et\s+al\.?)\b(?:\s+\([^)]*\))?,?\s+(?:\w+\s+){0,2}?"
+    r"lecture|[A-Z][a-z]+\s+et\s+al\.?)\b(?:\s{1,4}\([^)]{0,80}\))?,?\s{1,4}(?:\w+\s{1,4}){0,2}?"
     r"(?:got|gets|reports?|reported|achiev\w+|reach\w*|used|uses|trained|trains|did|does|shows?|showed|shown|"
     r"claims?|claimed|obtain\w*|found|finds|suggest\w*|recommend\w*|propos\w*)\b)", re.I)
 _WRITER = re.compile(r"\b(?:i|we|i'?ve|we'?ve|i'?m|we'?re|my|our|us|me)\b", re.I)

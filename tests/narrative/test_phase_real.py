@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from narrative import synthesis, vocab
-from narrative.approaches import _STAMP, _TABLE_ROW
+from narrative.approaches import _STAMP, _is_table_row
 from narrative.history_index import HistoryIndexCache
 from narrative.replacements import absent_in, replacement_in, switched_off_in
 from tests.narrative.synthesis_dev import CLOSED, OPEN, build_history, has_any
@@ -125,6 +125,6 @@ def test_what_a_setup_lacks_is_neither_adopted_nor_dropped() -> None:
 
 
 def test_a_table_row_is_no_verdict() -> None:
-    assert _TABLE_ROW.search("| TM | Worse | Better | Best |")
-    assert _TABLE_ROW.search("TM | Worse | Better | Best")
-    assert not _TABLE_ROW.search("dropout | 0.1 helped")
+    assert _is_table_row("| TM | Worse | Better | Best |")
+    assert _is_table_row("TM | Worse | Better | Best")
+    assert not _is_table_row("dropout | 0.1 helped")
