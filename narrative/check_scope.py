@@ -14,10 +14,10 @@ import re
 from adapters import is_tracker_key
 from narrative import vocab
 from narrative.check_settings import sig_runs
-from narrative.check_verdicts import MAX_CITED, describe_outcome
+from narrative.check_verdicts import MAX_CITED, tried_in_runs
 from narrative.history_index import HistoryIndex
 from narrative.plan_reading import ASIDE, main_clause
-from narrative.types import CheckMatch, CheckResult
+from narrative.types import CheckResult
 from storage.records import RunSnapshot
 
 _SPLIT = re.compile(r"[^a-z0-9]+")
@@ -120,11 +120,4 @@ def key_sweep(plan: str, idx: HistoryIndex, scope: dict[str, frozenset[str]]) ->
     seen = {k: sorted({r.params[k] for r in varied if k in r.params}) for k in keys}
     summary = (f"runs by {first.user or 'someone'} from {first.start:%Y-%m-%d} varied "
                + "; ".join(f"{k} over {', '.join(vs[:5])}" for k, vs in seen.items()))
-    metric, _ = idx.metric_now()
-    outcome = describe_outcome(idx, None, cited, metric, "", "")
-    entry_id = next((e for rid in cited for e in idx.run_entries.get(rid, [])
-                     if len(set(cited) | set(idx.entry_runs.get(e, []))) <= MAX_CITED), None)
-    msg = f"Already tried: {summary}." + (f" Outcome: {outcome}." if outcome else "")
-    return CheckResult(already_tried=True, message=msg, matches=[CheckMatch(
-        entry_id=entry_id, run_ids=cited, score=1.0, summary=summary, outcome=outcome, author=first.user,
-        at=first.start)])
+    return tried_in_runs(idx, cited=cited, summary=summary, author=first.user, at=first.start)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from adapters import is_tracker_key
 from narrative import lexicon, vocab
-from narrative.check_verdicts import MAX_CITED, describe_outcome, not_tried, planned_items
+from narrative.check_verdicts import not_tried, planned_items, tried_in_runs
 from narrative.history_index import Fact, HistoryIndex, ParamSig, fmt
 from narrative.plan_reading import ASIDE, UNIT_WORDS, PlanTerms, main_clause, specific_keys
 from narrative.types import CheckMatch, CheckResult
@@ -73,14 +73,7 @@ def named_value(plan: str, idx: HistoryIndex, *, scope: dict[str, frozenset[str]
         r0, k0, v0 = runs[0]
         summary = (f"run {r0.run_name or r0.run_id[:8]} by {r0.user or 'someone'} on {r0.start:%Y-%m-%d} "
                    f"used {k0}={v0}")
-        metric, _ = idx.metric_now()
-        outcome = describe_outcome(idx, None, cited, metric, "", "")
-        entry_id = next((e for rid in cited for e in idx.run_entries.get(rid, [])
-                         if len(set(cited) | set(idx.entry_runs.get(e, []))) <= MAX_CITED), None)
-        msg = f"Already tried: {summary}." + (f" Outcome: {outcome}." if outcome else "")
-        return CheckResult(already_tried=True, message=msg, matches=[CheckMatch(
-            entry_id=entry_id, run_ids=cited, score=1.0, summary=summary, outcome=outcome, author=r0.user,
-            at=r0.start)])
+        return tried_in_runs(idx, cited=cited, summary=summary, author=r0.user, at=r0.start)
     return None
 
 
@@ -331,15 +324,7 @@ def check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
                f"used {key}={fmt(v)}")
     if ref is not None and rv is not None:
         summary += f" (vs {fmt(rv)} in {ref.run_name or ref.run_id[:8]})"
-    entry_id = next((e for rid in cited for e in idx.run_entries.get(rid, [])
-                     if len(set(cited) | set(idx.entry_runs.get(e, []))) <= MAX_CITED), None)
-    outcome = describe_outcome(idx, None, cited, metric, "", "")
-    match = CheckMatch(entry_id=entry_id, run_ids=cited, score=1.0, summary=summary, outcome=outcome,
-                       author=hit.user, at=hit.start)
-    msg = f"Already tried: {summary}."
-    if outcome:
-        msg += f" Outcome: {outcome}."
-    return CheckResult(already_tried=True, matches=[match], message=msg)
+    return tried_in_runs(idx, cited=cited, summary=summary, author=hit.user, at=hit.start)
 
 
 def _in_scope(sig: ParamSig, scope: dict[str, frozenset[str]] | None) -> bool:

@@ -280,6 +280,19 @@ def build_tried(idx: HistoryIndex, terms: PlanTerms, scored: list[tuple[float, F
     return CheckResult(already_tried=True, matches=matches, message=msg)
 
 
+def tried_in_runs(idx: HistoryIndex, *, cited: list[str], summary: str, author: str | None,
+                  at: dt.datetime) -> CheckResult:
+    """"Already tried" answered by runs' settings (no entry said it): the runs' outcome on the primary metric,
+    and the entry that wrote about these runs when it wrote about few others."""
+    metric, _ = idx.metric_now()
+    outcome = describe_outcome(idx, None, cited, metric, "", "")
+    entry_id = next((e for rid in cited for e in idx.run_entries.get(rid, [])
+                     if len(set(cited) | set(idx.entry_runs.get(e, []))) <= MAX_CITED), None)
+    msg = f"Already tried: {summary}." + (f" Outcome: {outcome}." if outcome else "")
+    return CheckResult(already_tried=True, message=msg, matches=[CheckMatch(
+        entry_id=entry_id, run_ids=cited, score=1.0, summary=summary, outcome=outcome, author=author, at=at)])
+
+
 def describe_outcome(idx: HistoryIndex, f: Fact | None, rids: list[str], metric: str | None, status: str,
              reason_kind: str) -> str:
     parts: list[str] = []

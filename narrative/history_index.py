@@ -180,20 +180,9 @@ class HistoryIndex:
 
     @staticmethod
     def _add_names(names: RunMultimap, runs: Sequence[RunSnapshot]) -> None:
-        d = names._d
-        for name, rid in zip(map(_NAME, runs), map(_RUN_ID, runs), strict=True):
-            if not name:
-                continue
-            key = name.lower()
-            if key == name:
-                key = name  # the run's own string: most names are lowercase already (100k copies otherwise)
-            got = d.get(key)
-            if got is None:
-                d[key] = rid
-            elif isinstance(got, str):
-                d[key] = [got, rid]
-            else:
-                got.append(rid)
+        # the run's own string when it is lowercase already (most names): 100k copies otherwise
+        names.add_all((name if (low := name.lower()) == name else low, rid)
+                      for name, rid in zip(map(_NAME, runs), map(_RUN_ID, runs), strict=True) if name)
 
     def _index_runs(self, runs: list[RunSnapshot], rids: list[str] | None = None) -> None:
         """Signatures, id prefixes, names and what names add, for ``runs`` (in start order; ``rids``: their

@@ -29,14 +29,18 @@ class RunMultimap:
         self._d: dict[str, str | list[str]] = {}
 
     def add(self, key: str, rid: str) -> None:
+        self.add_all(((key, rid),))
+
+    def add_all(self, pairs: Iterable[tuple[str, str]]) -> None:
         d = self._d
-        got = d.get(key)
-        if got is None:
-            d[key] = rid
-        elif isinstance(got, str):
-            d[key] = [got, rid]
-        else:
-            got.append(rid)
+        for key, rid in pairs:
+            got = d.get(key)
+            if got is None:
+                d[key] = rid
+            elif isinstance(got, str):
+                d[key] = [got, rid]
+            else:
+                got.append(rid)
 
     def get(self, key: str, default: list[str] | tuple[()] = ()) -> list[str]:
         got = self._d.get(key)
