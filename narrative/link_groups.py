@@ -285,6 +285,8 @@ def _infer_groups(
     of seeds)."""
     inferable_ids = {p.run.run_id for p in inferable}
     _infer_series(entry, pool, inferable, linked, warnings)
+    _infer_change(entry, pool, inferable, linked)
+    _infer_removal(entry, inferable, linked)
     for clause in _clauses(entry.segment.text):
         if _not_done(clause, entry.segment):
             continue
@@ -319,10 +321,90 @@ def _infer_groups(
                     entry.run_ids.append(member.run.run_id)
 
 
+# A line that states a change of setting and nothing else: "2.2. pre-norm => post-norm", "4. SwiGLU => SiLU",
+# "Activation: Swish => ReLU" (a numbered heading or a label may come first).
+_CHANGE_LINE = re.compile(
+    r"(?:(?:[-*•#]{1,6}|\d{1,2}(?:\.\d{1,2}){0,2}\.?)\s{0,3})?(?:[a-z][a-z0-9 ]{0,30}:\s{0,3})?"
+    r"([a-z0-9][\w.+-]{0,40}(?:\s[a-z0-9][\w.+-]{0,40}){0,2})\s{1,3}(?:=>|->|→)\s{1,3}"
+    r"([a-z0-9][\w.+-]{0,40}(?:\s[a-z0-9][\w.+-]{0,40}){0,2})"
+)
+_WORD_PARTS = re.compile(r"[a-z][a-z0-9]*")
+
+
+def _change_words(side: str) -> set[str]:
+    return {w for w in _WORD_PARTS.findall(side) if w not in lexicon.STOP_TOKENS and w not in _NEUTRAL}
+
+
+def _infer_change(entry: SegmentLinks, pool: _Pool, inferable: list[RunProfile], linked: dict[str, LinkedRun]) -> None:
+    """A line that is only a change of setting ("pre-norm => post-norm") is about the runs with the new
+    setting: every run of the window that has each new word and none of the old ones — when the old
+    setting is also in the window (it was a change between runs), and not every run has the new one."""
+    line = entry.segment.text.lower().replace("*", "").strip()
+    match = _CHANGE_LINE.fullmatch(line)
+    if not match or _not_done(line, entry.segment):
+        return
+    before, after = _change_words(match.group(1)), _change_words(match.group(2))
+    new, old = after - before, before - after
+    if not new or not old:
+        return
+    ids = {p.run.run_id for p in inferable}
+    members = [p for p in inferable
+               if all(p.run.run_id in pool.fitting(w) for w in new) and not any(p.run.run_id in pool.fitting(w) for w in old)]
+    others = ids - {p.run.run_id for p in members}
+    if not members or not others or not all(pool.fitting(w) & others for w in old):
+        return
+    for member in members:
+        linked.setdefault(member.run.run_id, _linked(member.run, "inferred"))
+        if member.run.run_id not in entry.run_ids:
+            entry.run_ids.append(member.run.run_id)
+
+
+# A line that only removes a component: "2.1. Remove RMSNorms", "- without dropout", "no augmentation".
+_REMOVAL_LINE = re.compile(
+    r"(?:(?:[-*•#]{1,6}|\d{1,2}(?:\.\d{1,2}){0,2}\.?)\s{0,3})?(?:remove[ds]?|removing|drop(?:ped)?|without|no)\s{1,3}"
+    r"(?:the\s{1,3})?([a-z][\w.+-]{0,40})"
+)
+_NULL_VALUES = frozenset({"none", "false", "0", "0.0", "off", "no", "null", "disabled", ""})
+
+
+def _infer_removal(entry: SegmentLinks, inferable: list[RunProfile], linked: dict[str, LinkedRun]) -> None:
+    """A line that only removes a component ("Remove RMSNorms") is about the runs whose setting holding
+    it is empty ("none", "false", "0") while other runs of the window have it."""
+    line = entry.segment.text.lower().replace("*", "").strip()
+    match = _REMOVAL_LINE.fullmatch(line)
+    if not match or _not_done(line, entry.segment):
+        return
+    word = match.group(1)
+    spellings = {word, word[:-1] if word.endswith("s") and len(word) > 4 else word}
+    keys = {k for p in inferable for k, v in p.run.params.items()
+            if spellings & set(re.findall(r"[a-z0-9]+", v.lower()))}
+    members = [p for p in inferable if any(p.run.params.get(k, "").strip().lower() in _NULL_VALUES for k in keys)]
+    if not keys or not members:
+        return
+    for member in members:
+        linked.setdefault(member.run.run_id, _linked(member.run, "inferred"))
+        if member.run.run_id not in entry.run_ids:
+            entry.run_ids.append(member.run.run_id)
+
+
+# A number written in quotes ("1e-4" "3e-4"): the quotes become a space and a comma (same length, so
+# positions in the text stay), which makes a list of quoted values a list like any other.
+_QUOTED_NUMBER = re.compile(r"[\"'`“”‘’](\d{0,6}\.?\d{1,8}(?:e-?\d{1,3})?)[\"'`“”‘’]")
+# Values before the word that names them: "at 200 and 400 epochs", "500/1000/1500 trees".
+_VALUES_BEFORE_WORD = re.compile(
+    r"(?<![\w.])(\d{0,6}\.?\d{1,8}(?:e-?\d{1,3})?(?:\s{0,3}(?:,|/|and|&|or)\s{0,3}\d{0,6}\.?\d{1,8}(?:e-?\d{1,3})?){1,20})"
+    r"\s{0,3}(" + "|".join(sorted(lexicon.PARAM_SUFFIX_WORDS, key=len, reverse=True)) + r")(?![a-z0-9])"
+)
+
+
+def _unquote_numbers(lowered: str) -> str:
+    return _QUOTED_NUMBER.sub(lambda m: " " + m.group(1) + ",", lowered)
+
+
 def _series_mentions(text: str, pool: _Pool) -> list[tuple[_Mention, int, int]]:
-    """Parameters stated with several values ("seeds 1/2/3", "entropy beta 0.01 and 1.0"), with
-    where they are in ``text``."""
-    lowered = text.lower()
+    """Parameters stated with several values ("seeds 1/2/3", "entropy beta 0.01 and 1.0", "learning
+    rates: "1e-4" "3e-4" ...", "200 and 400 epochs"), with where they are in ``text``."""
+    lowered = _unquote_numbers(text.lower())
     found: list[tuple[_Mention, int, int]] = []
     patterns = [p for p in (_PARAM_WORD_VALUE, pool._key_pattern) if p is not None]
     for pattern in patterns:
@@ -330,7 +412,16 @@ def _series_mentions(text: str, pool: _Pool) -> list[tuple[_Mention, int, int]]:
             values = tuple(dict.fromkeys(re.findall(r"\d*\.?\d+(?:e-?\d+)?", match.group(2))))
             if len(values) >= 2:
                 found.append((_Mention(match.group(1).replace(" ", "_"), values), match.start(), match.end()))
+    for match in _VALUES_BEFORE_WORD.finditer(lowered):
+        values = tuple(dict.fromkeys(re.findall(r"\d*\.?\d+(?:e-?\d+)?", match.group(1))))
+        if len(values) >= 2:
+            found.append((_Mention(lexicon.PARAM_SUFFIX_WORDS[match.group(2)], values), match.start(), match.end()))
     return found
+
+
+# A list of values names its runs when most of its values fit one run each: a value that fits several
+# ("32" when every run of a learning-rate sweep ran at batch size 32) is left out, the others linked.
+_MIN_UNIQUE_VALUES = 2
 
 
 def _infer_series(
@@ -341,8 +432,9 @@ def _infer_series(
     warnings: list[str],
 ) -> None:
     """"seeds 1/2/3 gave .994, .993, .993": one run per stated value (paired with the quoted
-    results in order when there are as many), every one of them linked — or none when a value
-    fits several runs."""
+    results in order when there are as many), every one of them linked. A value that fits several
+    runs is left out (the one whose name writes the value when only one does); the rest are linked
+    when at least two values fit one run each and they outnumber the values left out."""
     text = entry.segment.text
     for mention, start, end in _series_mentions(text, pool):
         sentence_start = max(text.rfind(mark, 0, start) for mark in (".", ";", "!", "?", "\n"))
@@ -351,7 +443,7 @@ def _infer_series(
         quoted = [q for q in _quoted_metric_values(text[end:]) if not q.baseline]
         paired = quoted[: len(mention.values)] if len(quoted) >= len(mention.values) else []
         chosen: list[RunProfile] = []
-        ambiguous = False
+        left_out = 0
         for index, value in enumerate(mention.values):
             fitting = [
                 p for p in inferable
@@ -361,20 +453,32 @@ def _infer_series(
             if paired:
                 fitting = [p for p in fitting if _metric_matches(paired[index], p.run)]
             if len(fitting) > 1:
-                ambiguous = True
-                break
+                named = [p for p in fitting if _name_writes(p, mention.name, value)]
+                fitting = named if len(named) == 1 else []
+                left_out += not fitting
             chosen.extend(fitting)
-        if ambiguous or len({p.run.run_id for p in chosen}) != len(chosen):
-            if chosen or ambiguous:
+        ids = {p.run.run_id for p in chosen}
+        if len(ids) != len(chosen) or (left_out and (paired or len(chosen) < max(_MIN_UNIQUE_VALUES, left_out + 1))):
+            if chosen or left_out:
                 warnings.append(f"'{_clip(text)}' states {mention.name} {'/'.join(mention.values)} "
                                 "but a value fits several runs; none linked.")
             continue
-        if len(chosen) < 2:
+        if len(chosen) < _MIN_UNIQUE_VALUES:
             continue  # one run: the single-run description decides
         for member in chosen:
             linked.setdefault(member.run.run_id, _linked(member.run, "inferred"))
             if member.run.run_id not in entry.run_ids:
                 entry.run_ids.append(member.run.run_id)
+
+
+def _name_writes(run: RunProfile, param: str, value: str) -> bool:
+    """Whether a run's name writes ``value`` right after a word for ``param`` ("ts-bs-32", "lr_3e-3"):
+    a number alone in a name is as likely a counter ("jolly-lynx-1")."""
+    keys = {k.lower() for k in param_keys_for(param, run.run.params)}
+    words = keys | {spoken for spoken, fragments in lexicon.PARAM_ALIASES.items() if keys & set(fragments)}
+    name = run.run.run_name.lower()
+    spelled = ["[ _-]?".join(re.escape(part) for part in re.split(r"[ _]", word)) for word in words if word]
+    return any(re.search(rf"(?<![a-z0-9]){form}[-_=]?{re.escape(value)}(?![0-9.]|e-?[0-9])", name) for form in spelled)
 
 
 # -- one word that only the new runs have --------------------------------------------------------------
