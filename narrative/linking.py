@@ -41,7 +41,7 @@ from narrative.link_evidence import (
     profile,
 )
 from narrative.link_explicit import ExplicitLinks, explicit_links
-from narrative.link_groups import _infer_groups, infer_by_distinctive_word
+from narrative.link_groups import _infer_groups, _not_done, infer_by_distinctive_word
 from narrative.segmenting import Segment, split_segments
 from narrative.types import StructureRequest
 from storage.records import LinkedRun
@@ -217,6 +217,12 @@ def _infer(
         runner_up = scored[1][1].score if len(scored) > 1 else 0.0
         if best_evidence.score - runner_up < DESCRIPTION_LEAD:
             tied = [p for p, e in scored if best_evidence.score - e.score < DESCRIPTION_LEAD]
+            if (best.run.run_id in author_ids and not _not_done(text.lower(), segment)
+                    and _value_sets_apart(text, best, [p for p in tied if p is not best])):
+                linked.setdefault(best.run.run_id, _linked(best.run, "inferred"))
+                if best.run.run_id not in entry.run_ids:
+                    entry.run_ids.append(best.run.run_id)
+                continue
             if not all(p.run.run_id in linked for p in tied):
                 names = ", ".join(p.run.run_name or p.run.run_id[:8] for p in tied[:4])
                 warnings.append(f"'{_clip(text)}' fits {len(tied)} runs ({names}); none linked.")
@@ -226,6 +232,34 @@ def _infer(
         linked.setdefault(best.run.run_id, _linked(best.run, "inferred"))
         if best.run.run_id not in entry.run_ids:
             entry.run_ids.append(best.run.run_id)
+
+
+# A setting's value written as a word of its own ("at p4", "the clahe one"): letters, maybe digits after.
+_VALUE_WORD = re.compile(r"[a-z][a-z0-9_.+-]{1,40}")
+# Values too plain to tell a run by: they are also ordinary words of a note.
+_PLAIN_VALUES = frozenset({"true", "false", "none", "null", "yes", "no", "on", "off", "auto", "default", "all",
+                           "base", "small", "large", "new", "old", "best", "last", "first"}) | lexicon.STOP_TOKENS
+
+
+def _value_sets_apart(text: str, best: RunProfile, others: list[RunProfile]) -> bool:
+    """Whether the text writes, as a word of its own, the value of a setting of ``best`` that every other
+    close candidate has with another value the text does not write ("Training of L=256 at p4": the p3
+    and p5 runs of L=256 are not the one described)."""
+    words = set(re.findall(r"[a-z0-9][a-z0-9_.+-]*", text.lower()))
+    said = {key: value.strip().lower() for key, value in best.run.params.items()
+            if _VALUE_WORD.fullmatch(value.strip().lower()) and value.strip().lower() in words
+            and value.strip().lower() not in _PLAIN_VALUES}
+    if not said or not others:
+        return False
+
+    def apart(other: RunProfile) -> bool:
+        for key, value in said.items():
+            theirs = other.run.params.get(key, "").strip().lower()
+            if theirs and theirs != value and theirs not in words:
+                return True
+        return False
+
+    return all(apart(other) for other in others)
 
 
 def _clause_before(text: str, start: int, end: int) -> str:
