@@ -234,8 +234,9 @@ def _infer(
             entry.run_ids.append(best.run.run_id)
 
 
-# A setting's value written as a word of its own ("at p4", "the clahe one"): letters, maybe digits after.
-_VALUE_WORD = re.compile(r"[a-z][a-z0-9_.+-]{1,40}")
+# A setting's value written as a word of its own ("at p4", "480x480", "clahe"): a word with a letter in it
+# (a bare number is as likely any other setting's).
+_VALUE_WORD = re.compile(r"[a-z0-9][a-z0-9_.+-]{1,40}")
 # Values too plain to tell a run by: they are also ordinary words of a note.
 _PLAIN_VALUES = frozenset({"true", "false", "none", "null", "yes", "no", "on", "off", "auto", "default", "all",
                            "base", "small", "large", "new", "old", "best", "last", "first"}) | lexicon.STOP_TOKENS
@@ -247,7 +248,8 @@ def _value_sets_apart(text: str, best: RunProfile, others: list[RunProfile]) -> 
     and p5 runs of L=256 are not the one described)."""
     words = set(re.findall(r"[a-z0-9][a-z0-9_.+-]*", text.lower()))
     said = {key: value.strip().lower() for key, value in best.run.params.items()
-            if _VALUE_WORD.fullmatch(value.strip().lower()) and value.strip().lower() in words
+            if _VALUE_WORD.fullmatch(value.strip().lower()) and re.search("[a-z]", value.lower())
+            and value.strip().lower() in words
             and value.strip().lower() not in _PLAIN_VALUES}
     if not said or not others:
         return False
