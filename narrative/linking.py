@@ -41,6 +41,7 @@ from narrative.link_evidence import (
     profile,
 )
 from narrative.link_explicit import ExplicitLinks, explicit_links
+from narrative.link_dates import infer_dated
 from narrative.link_groups import _infer_groups, _not_done, infer_by_distinctive_word
 from narrative.segmenting import Segment, split_segments
 from narrative.types import StructureRequest
@@ -131,6 +132,7 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
     pool = _Pool([profile(r) for r in pool_runs.values()], [profile(r) for r in earlier])
     if pool:
         _infer(seg_links, pool, author_ids, linked, warnings, run_refs=_KnownRunRefs(request))
+        infer_dated(seg_links[:MAX_INFERENCE_SEGMENTS], pool, author_ids, linked, request.at, _not_done)
     return LinkResult(runs=list(linked.values()), warnings=_dedupe(warnings), segments=seg_links, explicit=explicit)
 
 
