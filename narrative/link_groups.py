@@ -17,6 +17,7 @@ from narrative.link_evidence import (
     _families_of,
     _linked,
     _Mention,
+    _mentions,
     _metric_matches,
     _Pool,
     _quoted_metric_values,
@@ -416,6 +417,16 @@ def _series_mentions(text: str, pool: _Pool) -> list[tuple[_Mention, int, int]]:
         values = tuple(dict.fromkeys(re.findall(r"\d*\.?\d+(?:e-?\d+)?", match.group(1))))
         if len(values) >= 2:
             found.append((_Mention(lexicon.PARAM_SUFFIX_WORDS[match.group(2)], values), match.start(), match.end()))
+    # One setting written again with another value in the same line: "... when L=8, and struggled with p1
+    # when L=16" is about the L=8 run and the L=16 run (the whole line is the series' span).
+    by_name: dict[str, list[str]] = {}
+    for mention in _mentions(lowered):
+        if len(mention.values) == 1:
+            by_name.setdefault(mention.name, []).append(mention.values[0])
+    for name, values in by_name.items():
+        distinct = tuple(dict.fromkeys(values))
+        if len(distinct) >= 2:
+            found.append((_Mention(name, distinct), 0, len(lowered)))
     return found
 
 
