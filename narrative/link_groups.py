@@ -453,13 +453,15 @@ def _infer_series(
             continue
         quoted = [q for q in _quoted_metric_values(text[end:]) if not q.baseline]
         paired = quoted[: len(mention.values)] if len(quoted) >= len(mention.values) else []
+        # What else the line states must fit the run; the series' own values, said once each, do not.
+        rest = _without_series(text, mention, start, end)
         chosen: list[RunProfile] = []
         left_out = 0
         for index, value in enumerate(mention.values):
             fitting = [
                 p for p in inferable
                 if any(_value_matches(value, p.run.params[k]) for k in param_keys_for(mention.name, p.run.params))
-                and not _describe(text, p, pool).contradicted
+                and not _describe(rest, p, pool).contradicted
             ]
             if paired:
                 fitting = [p for p in fitting if _metric_matches(paired[index], p.run)]
@@ -480,6 +482,15 @@ def _infer_series(
             linked.setdefault(member.run.run_id, _linked(member.run, "inferred"))
             if member.run.run_id not in entry.run_ids:
                 entry.run_ids.append(member.run.run_id)
+
+
+def _without_series(text: str, mention: _Mention, start: int, end: int) -> str:
+    """``text`` without the series: its span, or (a series spread over the line) each "name=value" of it."""
+    if start > 0 or end < len(text):
+        return text[:start] + " " * (end - start) + text[end:]
+    spoken = re.escape(mention.name).replace("_", "[ _]")
+    values = "|".join(re.escape(v) for v in mention.values)
+    return re.sub(rf"(?<![a-z0-9]){spoken}\s{{0,3}}[=:]?\s{{0,3}}(?:{values})(?![0-9]|\.[0-9])", " ", text, flags=re.IGNORECASE)
 
 
 def _name_writes(run: RunProfile, param: str, value: str) -> bool:
