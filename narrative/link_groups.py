@@ -398,6 +398,13 @@ _VALUES_BEFORE_WORD = re.compile(
 )
 
 
+# Two values of a setting set against each other: "iteration = 200 vs 1000", "lr 1e-3 versus 3e-4".
+_VALUES_VERSUS = re.compile(
+    r"(?<![a-z0-9_])([a-z][a-z0-9_]{1,30})\s{0,3}[=:]?\s{0,3}(\d{0,6}\.?\d{1,8}(?:e-?\d{1,3})?)\s{1,3}"
+    r"(?:vs\.?|versus)\s{1,3}(\d{0,6}\.?\d{1,8}(?:e-?\d{1,3})?)(?![0-9]|\.[0-9])"
+)
+
+
 def _unquote_numbers(lowered: str) -> str:
     return _QUOTED_NUMBER.sub(lambda m: " " + m.group(1) + ",", lowered)
 
@@ -417,6 +424,9 @@ def _series_mentions(text: str, pool: _Pool) -> list[tuple[_Mention, int, int]]:
         values = tuple(dict.fromkeys(re.findall(r"\d*\.?\d+(?:e-?\d+)?", match.group(1))))
         if len(values) >= 2:
             found.append((_Mention(lexicon.PARAM_SUFFIX_WORDS[match.group(2)], values), match.start(), match.end()))
+    for match in _VALUES_VERSUS.finditer(lowered):
+        if match.group(1) not in lexicon.STOP_TOKENS and match.group(2) != match.group(3):
+            found.append((_Mention(match.group(1), (match.group(2), match.group(3))), match.start(), match.end()))
     # One setting written again with another value in the same line: "... when L=8, and struggled with p1
     # when L=16" is about the L=8 run and the L=16 run (the whole line is the series' span).
     by_name: dict[str, list[str]] = {}

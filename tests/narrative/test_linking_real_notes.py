@@ -92,6 +92,16 @@ def test_one_setting_written_with_two_values_in_a_line_names_both_runs() -> None
     assert links(runs, text) == {"laptop-L8", "laptop-L16"}
 
 
+def test_two_values_set_against_each_other_name_both_runs() -> None:
+    base = {"model": "tacotron2", "denoise": "webrtc"}
+    runs = [make_run("a", name="adapt-iter200", params={**base, "iterations": "200"}),
+            make_run("b", name="adapt-iter1000", params={**base, "iterations": "1000"}),
+            make_run("c", name="adapt-iter500", params={**base, "iterations": "500"})]
+    # CyanD working log, week 4, a bullet verbatim
+    assert links(runs, "* iteration = 200 vs 1000") == {"adapt-iter200", "adapt-iter1000"}
+    assert links(runs, "* should compare iteration = 200 vs 1000?") == set()
+
+
 # -- change and removal lines --------------------------------------------------------------------------------
 def ablations() -> list[RunSnapshot]:
     return [make_run("n1", name="abl-no-rmsnorm-lr1e-4", params={**LM, "norm": "none", "lr": "1e-4"}),
