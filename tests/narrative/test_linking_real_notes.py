@@ -182,7 +182,7 @@ REAL_LINKS = Path(__file__).parent / "data" / "real_links"
 # Link F1 measured at the end of the issue-8 links round (held measured once, after the change); floors a
 # little under. Wrong links: none, on any of them.
 FLOORS = {"tinystories-lm-sweep-notes.json": 0.90, "brain-tumor-cnn-ablation-notes.json": 0.50,
-          "chess-gpt-dev-log.json": 0.20}
+          "chess-gpt-dev-log.json": 0.55}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
