@@ -39,26 +39,26 @@ def section_date(line: str, at: dt.datetime) -> dt.date | None:
     today = at.date()
     found: set[dt.date] = set()
     for match in _ISO.finditer(lowered):
-        day = _valid(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-        if day:
-            found.add(day)
+        iso = _valid(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        if iso:
+            found.add(iso)
     if not found:
         for match in _NUMERIC.finditer(lowered):
             first, second, year = int(match.group(1)), int(match.group(2)), match.group(3)
             years = [int(year) + (2000 if len(year) == 2 else 0)] if year else [today.year, today.year - 1]
             for y in years:
-                for month, day in ((first, second), (second, first)):
-                    candidate = _valid(y, month, day)
+                for month_no, day_no in ((first, second), (second, first)):
+                    candidate = _valid(y, month_no, day_no)
                     if candidate:
                         found.add(candidate)
         for pattern, month_group, day_group in ((_MONTH_DAY, 1, 2), (_DAY_MONTH, 2, 1)):
             for match in pattern.finditer(lowered):
-                month = _MONTHS.get(match.group(month_group))
-                if month is None:
+                named = _MONTHS.get(match.group(month_group))
+                if named is None:
                     continue
                 years = [int(match.group(3))] if match.group(3) else [today.year, today.year - 1]
                 for y in years:
-                    candidate = _valid(y, month, int(match.group(day_group)))
+                    candidate = _valid(y, named, int(match.group(day_group)))
                     if candidate:
                         found.add(candidate)
     recent = {d for d in found if today - _MAX_AGE.days * dt.timedelta(days=1) <= d <= today}

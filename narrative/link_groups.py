@@ -350,7 +350,8 @@ def _infer_change(entry: SegmentLinks, pool: _Pool, inferable: list[RunProfile],
         return
     ids = {p.run.run_id for p in inferable}
     members = [p for p in inferable
-               if all(p.run.run_id in pool.fitting(w) for w in new) and not any(p.run.run_id in pool.fitting(w) for w in old)]
+               if all(p.run.run_id in pool.fitting(w) for w in new)
+               and not any(p.run.run_id in pool.fitting(w) for w in old)]
     others = ids - {p.run.run_id for p in members}
     if not members or not others or not all(pool.fitting(w) & others for w in old):
         return
@@ -421,9 +422,9 @@ def _series_mentions(text: str, pool: _Pool) -> list[tuple[_Mention, int, int]]:
             if len(values) >= 2:
                 found.append((_Mention(match.group(1).replace(" ", "_"), values), match.start(), match.end()))
     for match in _VALUES_BEFORE_WORD.finditer(lowered):
-        values = tuple(dict.fromkeys(re.findall(r"\d*\.?\d+(?:e-?\d+)?", match.group(1))))
-        if len(values) >= 2:
-            found.append((_Mention(lexicon.PARAM_SUFFIX_WORDS[match.group(2)], values), match.start(), match.end()))
+        listed = tuple(dict.fromkeys(re.findall(r"\d*\.?\d+(?:e-?\d+)?", match.group(1))))
+        if len(listed) >= 2:
+            found.append((_Mention(lexicon.PARAM_SUFFIX_WORDS[match.group(2)], listed), match.start(), match.end()))
     for match in _VALUES_VERSUS.finditer(lowered):
         if match.group(1) not in lexicon.STOP_TOKENS and match.group(2) != match.group(3):
             found.append((_Mention(match.group(1), (match.group(2), match.group(3))), match.start(), match.end()))
@@ -433,8 +434,8 @@ def _series_mentions(text: str, pool: _Pool) -> list[tuple[_Mention, int, int]]:
     for mention in _mentions(lowered):
         if len(mention.values) == 1:
             by_name.setdefault(mention.name, []).append(mention.values[0])
-    for name, values in by_name.items():
-        distinct = tuple(dict.fromkeys(values))
+    for name, said in by_name.items():
+        distinct = tuple(dict.fromkeys(said))
         if len(distinct) >= 2:
             found.append((_Mention(name, distinct), 0, len(lowered)))
     return found
@@ -500,7 +501,8 @@ def _without_series(text: str, mention: _Mention, start: int, end: int) -> str:
         return text[:start] + " " * (end - start) + text[end:]
     spoken = re.escape(mention.name).replace("_", "[ _]")
     values = "|".join(re.escape(v) for v in mention.values)
-    return re.sub(rf"(?<![a-z0-9]){spoken}\s{{0,3}}[=:]?\s{{0,3}}(?:{values})(?![0-9]|\.[0-9])", " ", text, flags=re.IGNORECASE)
+    return re.sub(rf"(?<![a-z0-9]){spoken}\s{{0,3}}[=:]?\s{{0,3}}(?:{values})(?![0-9]|\.[0-9])", " ", text,
+                  flags=re.IGNORECASE)
 
 
 def _name_writes(run: RunProfile, param: str, value: str) -> bool:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from adapters.tracker import RUN_ID_MIN_PREFIX
 from narrative import lexicon
+from narrative.link_dates import infer_dated
 from narrative.link_evidence import (
     _CLAUSE_BREAK,
     DESCRIPTION_LEAD,
@@ -41,7 +42,6 @@ from narrative.link_evidence import (
     profile,
 )
 from narrative.link_explicit import ExplicitLinks, explicit_links
-from narrative.link_dates import infer_dated
 from narrative.link_groups import _infer_groups, _not_done, infer_by_distinctive_word
 from narrative.segmenting import Segment, split_segments
 from narrative.types import StructureRequest

@@ -28,7 +28,8 @@ def links(runs: list[RunSnapshot], text: str, **kwargs: object) -> set[str]:
 
 def lm_sweep() -> list[RunSnapshot]:
     lrs = ["1e-4", "3e-4", "1e-3", "3e-3", "1e-2"]
-    runs = [make_run(f"lr{i}", name=f"ts-lr-{lr}", hours_ago=30 - i, params={**LM, "lr": lr}) for i, lr in enumerate(lrs)]
+    runs = [make_run(f"lr{i}", name=f"ts-lr-{lr}", hours_ago=30 - i, params={**LM, "lr": lr})
+            for i, lr in enumerate(lrs)]
     runs += [make_run(f"bs{bs}", name=f"ts-bs-{bs}", hours_ago=20 - i, params={**LM, "batch_size": bs})
              for i, bs in enumerate(["1", "2", "4", "32"])]
     runs.append(make_run("bs64", name="ts-bs-64", hours_ago=10, status="FAILED", params={**LM, "batch_size": "64"}))
@@ -195,3 +196,13 @@ def test_real_notes_fixtures_keep_their_floor_and_link_nothing_wrong(name: str) 
 def test_the_fixtures_say_their_split() -> None:
     splits = {p.name: json.loads(p.read_text())["split"] for p in REAL_LINKS.glob("*.json")}
     assert set(splits) == set(FLOORS) and set(splits.values()) == {"tune", "held"}
+
+
+def test_the_new_patterns_are_linear_by_construction() -> None:
+    from narrative import link_dates, link_groups, linking
+    from tests.narrative.test_regex_linear import lint
+
+    patterns = [link_groups._QUOTED_NUMBER, link_groups._VALUES_BEFORE_WORD, link_groups._VALUES_VERSUS,
+                link_groups._CHANGE_LINE, link_groups._REMOVAL_LINE, link_groups._WORD_PARTS, linking._VALUE_WORD,
+                link_dates._ISO, link_dates._NUMERIC, link_dates._MONTH_DAY, link_dates._DAY_MONTH]
+    assert not [p.pattern for p in patterns if lint(p)]
