@@ -361,9 +361,10 @@ def _infer_change(entry: SegmentLinks, pool: _Pool, inferable: list[RunProfile],
             entry.run_ids.append(member.run.run_id)
 
 
-# A line that only removes a component: "2.1. Remove RMSNorms", "- without dropout", "no augmentation".
+# A line that only removes a component: "2.1. Remove RMSNorms", "- dropped the warmup". ("no dropout" or
+# "without dropout" alone is as often one line of a run's config, which says nothing of which runs.)
 _REMOVAL_LINE = re.compile(
-    r"(?:(?:[-*•#]{1,6}|\d{1,2}(?:\.\d{1,2}){0,2}\.?)\s{0,3})?(?:remove[ds]?|removing|drop(?:ped)?|without|no)\s{1,3}"
+    r"(?:(?:[-*•#]{1,6}|\d{1,2}(?:\.\d{1,2}){0,2}\.?)\s{0,3})?(?:remove[ds]?|removing|drop(?:ped)?|ablate[ds]?)\s{1,3}"
     r"(?:the\s{1,3})?([a-z][\w.+-]{0,40})"
 )
 _NULL_VALUES = frozenset({"none", "false", "0", "0.0", "off", "no", "null", "disabled", ""})

@@ -125,7 +125,8 @@ def test_a_change_to_a_setting_no_run_has_or_a_consequence_links_nothing() -> No
 
 def test_a_line_that_only_removes_a_component_links_the_runs_without_it() -> None:
     assert links(ablations(), "2.1. Remove RMSNorms") == {"abl-no-rmsnorm-lr1e-4", "abl-no-rmsnorm-lr1e-3"}
-    assert links(ablations(), "no warmup") == set()  # no run has a warmup setting to remove
+    assert links(ablations(), "- removed warmup") == set()  # no run has a warmup setting to remove
+    assert links(ablations(), "- no rmsnorm") == set()  # a config line, maybe of one run: says not which
 
 
 # -- a setting's value written as a word ---------------------------------------------------------------------
