@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from functools import lru_cache
 
 from narrative import vocab
 from narrative.history_index import Fact, HistoryIndex
@@ -31,6 +32,11 @@ _PURPOSE = re.compile(r",\s{0,3}so\b|\b(so that|in order to|as (it|they|the|a|an
                       r"otherwise|"
                       r"to (fit|avoid|reduce|save|speed|keep|stay|get|make|check|test|see|match|compare)|"
                       r"weird|broke\w{0,3}|bug\w{0,3}|wrong|fail\w{0,3}|suspicious|problem|issue)\b", re.I)
+# A trouble observed is what a change answers ("the model overfits quickly", "loss overshooted", "I didn't
+# realize it was very high"): stated as a finding, it is the reason for the fix that follows it.
+PROBLEM = re.compile(r"\b(over-?fit\w{0,5}|under-?fit\w{0,5}|unstable|instabilit\w{0,3}|diverg\w{0,5}|"
+                     r"plateau\w{0,3}|stuck|stall\w{0,3}|collaps\w{0,3}|explod\w{0,3}|overshoot\w{0,3}|"
+                     r"oscillat\w{0,5}|high variance|(too|very|way) (high|low|large|small|big|slow|noisy))\b", re.I)
 
 
 def clip(text: str, n: int = 230) -> str:
@@ -64,13 +70,48 @@ def _namey_words(text: str) -> list[str]:
 def antecedent(idx: HistoryIndex, f: Fact) -> str:
     """The sentence before ``f`` in its paragraph when ``f`` opens on a pronoun, else "". A line that draws a
     consequence ("=> Retrain with lower LR", "so we ...") takes the line before it, across a blank line: that is
-    its reason."""
+    its reason; when that line states no trouble and one a bullet or two above it in the same list does ("the
+    model overfits quickly"), that one comes first."""
     consequence = bool(_CONSEQUENCE.match(f.text))
     if not (_ANAPHOR.match(f.text) or consequence) or f.para < 0:
         return ""
     prev = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.position < f.position
             and (g.para == f.para or (consequence and g.para == f.para - 1)) and not heading_level(g.text)]
-    return max(prev, key=lambda g: g.position).text if prev else ""
+    if not prev:
+        return ""
+    last = max(prev, key=lambda g: g.position)
+    if consequence and not PROBLEM.search(last.text):
+        near = [g for g in prev if g.para == last.para and last.position - 3 <= g.position < last.position
+                and PROBLEM.search(g.text)]
+        if near:
+            return f"{max(near, key=lambda g: g.position).text} {last.text}"
+    return last.text
+
+
+@lru_cache(maxsize=256)
+def _fenced(raw: str) -> tuple[str, str]:
+    """The lines of a note inside ``` (or ~~~) fences, and the lines outside them, each joined by newlines."""
+    inside: list[str] = []
+    outside: list[str] = []
+    fenced = False
+    for line in raw.splitlines():
+        t = line.strip()
+        if t.startswith(("```", "~~~")):
+            fenced = not fenced
+            continue
+        (inside if fenced else outside).append(" ".join(t.split()))
+    return "\n".join(inside), "\n".join(outside)
+
+
+def in_code(idx: HistoryIndex, f: Fact) -> bool:
+    """A line of pasted code or output (inside a fence) is data the note shows, not something it says:
+    ``Dense(64, activation=leaky_relu)`` answers no question about leaky ReLU."""
+    e = idx.entry_by_id.get(f.entry_id) if f.entry_id is not None else None
+    if e is None or f.kind != "sentence" or ("```" not in e.raw_text and "~~~" not in e.raw_text):
+        return False
+    inside, outside = _fenced(e.raw_text)
+    text = " ".join(f.text.split())
+    return text in inside and text not in outside
 
 
 def runs_named_in(idx: HistoryIndex, f: Fact, context: str) -> list[str]:
@@ -351,7 +392,7 @@ def is_plan(f: Fact) -> bool:
 
 def is_reason(text: str) -> bool:
     return bool(BECAUSE.search(text) or _PURPOSE.search(text) or vocab.reason_kind(text)
-                or vocab.declares_void(text))
+                or vocab.declares_void(text) or PROBLEM.search(text))
 
 
 # What a question asks was done ("why a higher LR", "why did we drop the lr to 1e-4", "why swap GeLU for
@@ -367,6 +408,8 @@ _ACTIONS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.I) for p in (
     r"\b(stop\w*|abandon\w*|drop(s|ped|ping)?|terminat\w*|abort\w*|kill\w*|gave up|give up|shelv\w*|"
     r"revert\w*|roll(ed)? back)\b",
     r"\b(start(ed|ing)?|initial(ly)?|began|begin|launch\w*|kick(ed)? off|chose|chosen)\b",
+    r"\b(remov\w*|delet\w*|took out|take out|taking out|got rid|get rid|strip(ped|ping)?)\b",
+    r"\b(add(s|ed|ing)?|introduc\w*|insert\w*|put in)\b",
 ))
 # a setting's value ("0.0001", "1e-4", "16"), not a piece of a name ("11.xx", "GPT-3", "exp29")
 _NUM = re.compile(r"(?<![\w.\-])(\d{1,12}(?:\.\d{1,12})?(?:e-?\d{1,3})?)(?![\w\-]|\.\w)", re.I)

@@ -20,6 +20,7 @@ from narrative.answer_quotes import (
     clip,
     clip_to,
     heading_level,
+    in_code,
     is_plan,
     is_reason,
     numbers,
@@ -210,7 +211,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     body = QWORDS.sub(" ", q)
     terms = plan_terms(body, idx)
     why = _then(_WHY_STOP_A, _WHY_STOP_B, q) or bool(_WHY.search(q))
-    facts = _rank_facts(idx, terms, why, void=bool(_VOIDQ.search(q)))
+    facts = [(s, f) for s, f in _rank_facts(idx, terms, why, void=bool(_VOIDQ.search(q))) if not in_code(idx, f)]
     helpq = not why and (_then(_HELP_A, _HELP_B, q) or bool(_EFFECTQ.search(q)))
     if why or helpq:
         facts = _rerank(idx, terms, facts, why=why, change=why and bool(_CHANGE_Q.search(q)), question=body)
