@@ -390,6 +390,13 @@ def is_plan(f: Fact) -> bool:
     return f.kind in ("hypothesis", "next_step", "question") or f.opening or bool(_PLANNY.match(f.text))
 
 
+def states_reason(text: str) -> bool:
+    """``is_reason`` without the loosest cue (a word of the accuracy kind, "lower", "under"): a sentence that
+    says why, not one that only mentions a result."""
+    return bool(BECAUSE.search(text) or _PURPOSE.search(text) or PROBLEM.search(text) or vocab.declares_void(text)
+                or vocab.reason_kind(text) in ("memory", "latency", "speed", "stability"))
+
+
 def is_reason(text: str) -> bool:
     return bool(BECAUSE.search(text) or _PURPOSE.search(text) or vocab.reason_kind(text)
                 or vocab.declares_void(text) or PROBLEM.search(text))
@@ -434,3 +441,28 @@ def action_match(question: str, text: str) -> float:
     hit = sum(1 for p in asked if p.search(text)) + (1 if nums and nums & numbers(text) else 0)
     return hit / (len(asked) + (1 if nums else 0))
 
+
+
+_TROUBLE_WINDOW = dt.timedelta(days=14)
+
+
+def trouble_before(idx: HistoryIndex, subject: frozenset[str], concepts: frozenset[str] = frozenset()
+                   ) -> tuple[Fact, Fact] | None:
+    """For "why did we add dropout?" when no note near it gives a reason: the sentence where the subject first
+    comes up in the notes and the latest trouble its author noted before it (the same note, or one of the two
+    weeks before: "the model is moving towards overfitting"), or None."""
+    subject = frozenset(t for t in subject if not any(p.search(t) for p in _ACTIONS))
+    if not subject and not concepts:
+        return None
+    first = next((f for f in sorted(idx.facts, key=lambda g: (g.at, g.position))
+                  if f.kind == "sentence" and f.para >= 0 and subject <= f.toks
+                  and concepts <= vocab.cover(f.concepts)), None)
+    if first is None:
+        return None
+    before = [g for g in idx.facts if g.kind == "sentence" and g.para >= 0 and g.author == first.author
+              and ((g.entry_id == first.entry_id and g.position < first.position)
+                   or (g.entry_id != first.entry_id and dt.timedelta(0) < first.at - g.at <= _TROUBLE_WINDOW))
+              and PROBLEM.search(g.text) and not g.planned and not in_code(idx, g)]
+    if not before:
+        return None
+    return first, max(before, key=lambda g: (g.at, g.position))

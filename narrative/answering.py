@@ -30,6 +30,8 @@ from narrative.answer_quotes import (
     runs_named_in,
     section_title,
     section_toks,
+    states_reason,
+    trouble_before,
     whole_sentence,
     with_answer,
     with_list,
@@ -379,6 +381,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             parts.append("Verdict: it helped.")
     quoted: set[str] = set()
     used = 0
+    reason_at, reason_given = len(parts), False
     for _s, f in topical:
         if used >= 2:
             break
@@ -400,6 +403,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         room = 330 if before else 230
         said = clip_to(quote, room, body) if why or helpq else clip(quote, room)
         parts.append(f"{f.author} ({f.at:%Y-%m-%d}{planned}): \"{said}\"")
+        reason_given = reason_given or (used == 1 and states_reason(said))  # the first quote answers
         outcome = _outcome_after(idx, f) if planned else None
         if outcome is not None:
             # "Next experiment: two learning rates ..." then "Result looks more stable, but ... roll back":
@@ -435,8 +439,16 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
                 if any(gk in k or k in gk for k in quoted):
                     continue  # a hard-wrapped line of the sentence already quoted
                 quoted.add(gk)
+                reason_given = True
                 parts.append(f"\"{clip(nb.text, 200)}\"")
                 cites.add(nb.entry_id, [r for r in nb.run_ids if r in idx.run_by_id][:3])
+    tb = trouble_before(idx, _specific_tokens(terms), frozenset(terms.key_concepts)) if why and not reason_given else None
+    if tb is not None:
+        # no quote gives a reason: the trouble its author noted just before the subject first came up
+        first, trouble = tb
+        parts.insert(reason_at, f"No note next to it says why. Before it first comes up ({first.at:%Y-%m-%d}), "
+                                f"{trouble.author} noted ({trouble.at:%Y-%m-%d}): \"{clip(trouble.text, 200)}\"")
+        cites.add(trouble.entry_id, [r for r in trouble.run_ids if r in idx.run_by_id][:3])
     # tracker numbers for the runs behind it
     cited = [idx.run_by_id[r] for c in cites.items for r in c.run_ids]
     if not cited and ap is not None:
