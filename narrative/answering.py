@@ -555,12 +555,17 @@ def _subject_runs(idx: HistoryIndex, terms: PlanTerms, f: Fact, have: list[str],
             continue
         top = hits[0][0]
         best = {rid for s, rid in hits if s >= top - 1e-9}
+        mine = sorted((rid for rid in best if rid not in out and (not idx.run_by_id[rid].user or
+                                                                    idx.run_by_id[rid].user == f.author)
+                       and lo <= idx.run_by_id[rid].start <= f.at), key=lambda rid: idx.run_by_id[rid].start)
         if set(have) & best and len(groups) == 1:
+            # the sentence's runs are about the subject, yet a later variant of it ("leaky relu, lr 0.1"):
+            # the run that brought the subject in comes with them
+            if mine and mine[0] not in have and all(idx.run_by_id[mine[0]].start < idx.run_by_id[r].start
+                                                    for r in set(have) & best):
+                out.append(mine[0])
             continue
-        mine = [rid for rid in best if rid not in out and (not idx.run_by_id[rid].user or
-                                                             idx.run_by_id[rid].user == f.author)
-                and lo <= idx.run_by_id[rid].start <= f.at]
-        out += sorted(mine, key=lambda rid: idx.run_by_id[rid].start)[-2:]
+        out += mine[-2:]
     return sorted(out, key=lambda rid: idx.run_by_id[rid].start)[-limit:]
 
 
