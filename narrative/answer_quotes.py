@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Iterable
 from functools import lru_cache
 
 from narrative import vocab
@@ -466,3 +467,23 @@ def trouble_before(idx: HistoryIndex, subject: frozenset[str], concepts: frozens
     if not before:
         return None
     return first, max(before, key=lambda g: (g.at, g.position))
+
+
+_WITH = re.compile(r"\s(with|w/|using|on top of|plus)\s", re.I)
+
+
+def carried_only(tokens: Iterable[str], text: str) -> bool:
+    """The question's words all come after "with" in a label ("v1_20: Small size model with skip to final
+    output"): the label names a change of something else, made on top of what the question asks about."""
+    m = _WITH.search(text) if len(text) <= 160 else None
+    asked = set(tokens)
+    if m is None or not asked:
+        return False
+    head, tail = set(vocab.tokens(text[:m.start()])), set(vocab.tokens(text[m.end():]))
+    return asked <= tail and not asked & head
+
+
+def pieces_quoted(text: str, quoted: set[str]) -> bool:
+    """A shortened restatement ("... a large batch…: doesn't seem ...") of a sentence already quoted."""
+    pieces = [quote_key(p) for p in text.split("…")]
+    return len(pieces) > 1 and all(any(p in k for k in quoted) for p in pieces if p)

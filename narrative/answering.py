@@ -17,6 +17,7 @@ from narrative.answer_quotes import (
     BECAUSE,
     action_match,
     antecedent,
+    carried_only,
     clip,
     clip_to,
     heading_level,
@@ -25,6 +26,7 @@ from narrative.answer_quotes import (
     is_reason,
     numbers,
     param_runs,
+    pieces_quoted,
     plain_word_facts,
     quote_key,
     runs_named_in,
@@ -390,7 +392,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         if used and terms.key_concepts and terms.key_concepts.isdisjoint(vocab.cover(f.concepts)):
             continue  # nor may it be about another approach ("the MelGAN generator" for a DDSP question)
         key = quote_key(f.text)
-        if key in quoted or any(key in k or k in key for k in quoted) or _pieces_quoted(f.text, quoted):
+        if key in quoted or any(key in k or k in key for k in quoted) or pieces_quoted(f.text, quoted):
             continue
         quoted.add(key)
         used += 1
@@ -442,7 +444,8 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
                 reason_given = True
                 parts.append(f"\"{clip(nb.text, 200)}\"")
                 cites.add(nb.entry_id, [r for r in nb.run_ids if r in idx.run_by_id][:3])
-    tb = trouble_before(idx, _specific_tokens(terms), frozenset(terms.key_concepts)) if why and not reason_given else None
+    subject = (_specific_tokens(terms), frozenset(terms.key_concepts))
+    tb = trouble_before(idx, *subject) if why and not reason_given else None
     if tb is not None:
         # no quote gives a reason: the trouble its author noted just before the subject first came up
         first, trouble = tb
@@ -504,6 +507,8 @@ def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]]
         share = sum(w if t in f.toks else 0.5 * w for t, w in terms.tokens.items()
                     if t in f.toks or t in head) / total
         s += 0.25 * action_match(question, with_section(idx, f)) if question else 0.0
+        if carried_only(terms.tokens, f.text):
+            s -= 0.15  # "Small size model with skip to final output" is about the size; the skip is carried over
         if why:
             # "what was wrong with my initialization ...": a reason about something else is no answer.
             off_subject = bool(specific) and specific.isdisjoint(f.toks)
@@ -575,12 +580,6 @@ def _list_items(body: str) -> list[str]:
     return items if 2 <= len(items) <= 6 else []
 
 
-
-
-def _pieces_quoted(text: str, quoted: set[str]) -> bool:
-    """A shortened restatement ("... a large batch…: doesn't seem ...") of a sentence already quoted."""
-    pieces = [quote_key(p) for p in text.split("…")]
-    return len(pieces) > 1 and all(any(p in k for k in quoted) for p in pieces if p)
 
 
 # How a note reports what came of the plan just before it ("Result looks more stable", "It diverged").

@@ -26,12 +26,8 @@ DATA = Path(__file__).parent / "data" / "real_answers"
 KNOWN_MISSES = {
     # the question scopes the runs ("on 12.xx"); the answer cites the 11.xx runs that also lowered the LR
     "did lowering the LR help on 12.xx?",
-    # the subject is one of several sections naming it ("... with skip to final output"); the first is wanted
-    "what did the skip to final output do?",
     # the explanation came a day later in words the question does not share ("stuck in a local minimum")
     "why couldn't the model overfit the small dataset?",
-    # the reason is two bullets above the "=> retrain with lower LR" line, not the line right above it
-    "why lower the LR for the small patch size runs?",
     # the note misspells the subject ("data argumentation")
     "what's the idea for improving the data augmentation?",
     # since the check round's concept changes met this one, the note's own linked runs are cited, not the
@@ -98,3 +94,22 @@ def test_a_long_sentence_is_clipped_around_the_clause_that_answers() -> None:
     out = clip_to(text, 230, "swap GeLU for ReLU")
     assert len(out) <= 240
     assert "x**3 term in GeLU" in out
+
+
+def test_a_label_that_carries_the_subject_after_with_is_about_something_else() -> None:
+    from narrative.answer_quotes import carried_only
+
+    # ARC changelog: "# v1_20: Small size model with skip to final output" is about the size
+    assert carried_only(["skip", "output"], "# v1_20: Small size model with skip to final output")
+    assert not carried_only(["skip", "output"], "# v1_16: Skip test input to final output layer to encourage copying")
+    assert not carried_only(["skip"], "Skip connections with gating")
+
+
+def test_a_stated_trouble_is_a_reason() -> None:
+    from narrative.answer_quotes import PROBLEM, states_reason
+
+    # ConvMixer changelog, VOC2012 daily notes, a transfer-learning report
+    assert PROBLEM.search("When decreasing patch size (and increasing internal resolution) the model overfits quickly")
+    assert states_reason("Later the loss overshooted to something in the order of 10^5")
+    assert states_reason("I didn't realized it was very high for my model (default L2 value)")
+    assert not states_reason("In the next model, we increase the number of layers in CNN with some changes")
