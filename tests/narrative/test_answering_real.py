@@ -113,3 +113,19 @@ def test_a_stated_trouble_is_a_reason() -> None:
     assert states_reason("Later the loss overshooted to something in the order of 10^5")
     assert states_reason("I didn't realized it was very high for my model (default L2 value)")
     assert not states_reason("In the next model, we increase the number of layers in CNN with some changes")
+
+
+def test_what_next_quotes_the_plans_of_the_latest_notes() -> None:
+    from narrative.synthesis import _reads_as_plan
+
+    # CNN course notes: the plan is the answer, with its author and date, and the note is cited
+    path = DATA / "cnn-training-notes.json"
+    hist, _, _, _, indexes = _history(path)
+    ans = synthesis.answer("what should we try next?", hist, indexes=indexes)
+    assert ans.answer.startswith("Next steps in the latest notes:")
+    assert "going to decrease learning rate" in ans.answer
+    assert ans.citations and all(c.entry_id for c in ans.citations)
+    # a report told with "next" is no plan; a "=>" line and "Task for tomorrow" are
+    assert not _reads_as_plan("For the next experiment I tried a learning rate of 0.0003 and added a drop out")
+    assert _reads_as_plan("=> Combine best run (*) with smaller kernel sizes (see v9)")
+    assert _reads_as_plan("Task for tomorrow: Increase the dropout further and check the results.")
