@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 
-from narrative import vocab
+from narrative import reading, vocab
 from narrative.history_index import Fact, HistoryIndex
 from storage.records import RunSnapshot
 
@@ -391,10 +391,13 @@ def is_plan(f: Fact) -> bool:
     return f.kind in ("hypothesis", "next_step", "question") or f.opening or bool(_PLANNY.match(f.text))
 
 
-def states_reason(text: str) -> bool:
+def states_reason(text: str, question: str = "") -> bool:
     """``is_reason`` without the loosest cue (a word of the accuracy kind, "lower", "under"): a sentence that
-    says why, not one that only mentions a result."""
-    return bool(BECAUSE.search(text) or _PURPOSE.search(text) or PROBLEM.search(text) or vocab.declares_void(text)
+    says why, not one that only mentions a result. A trouble the question itself names ("why couldn't the
+    model overfit?") is what is asked about, not its reason."""
+    q = question.lower()
+    trouble = any(m.group()[:6].lower() not in q for m in PROBLEM.finditer(text))
+    return bool(BECAUSE.search(text) or _PURPOSE.search(text) or trouble or vocab.declares_void(text)
                 or vocab.reason_kind(text) in ("memory", "latency", "speed", "stability"))
 
 
@@ -487,3 +490,42 @@ def pieces_quoted(text: str, quoted: set[str]) -> bool:
     """A shortened restatement ("... a large batch…: doesn't seem ...") of a sentence already quoted."""
     pieces = [quote_key(p) for p in text.split("…")]
     return len(pieces) > 1 and all(any(p in k for k in quoted) for p in pieces if p)
+
+
+# What explains a trouble told before ("I find I can not overfit"): a later line of the same author that names
+# a cause ("The make me realize that the model maybe stuck in a local minimum, due to the large learning rate").
+_CAUSAL = re.compile(r"\b(because|due to|caused by|the (reason|cause|culprit) (is|was)|turn(s|ed)? out|"
+                     r"realiz\w{1,3}|realis\w{1,3}|the problem (is|was))\b", re.I)
+_CAUSE_WINDOW = dt.timedelta(days=7)
+
+
+def cause_after(idx: HistoryIndex, f: Fact, asked: frozenset[str]) -> Fact | None:
+    """The first later sentence of ``f``'s author (the same note or a week after) that names a cause and
+    shares a word with ``f`` or the question, or None."""
+    words = {t for t in f.toks | asked if len(t) >= 4}
+    later = [g for g in idx.facts if g.kind == "sentence" and g.para >= 0 and g.author == f.author
+             and ((g.entry_id == f.entry_id and g.position > f.position)
+                  or (g.entry_id != f.entry_id and dt.timedelta(0) < g.at - f.at <= _CAUSE_WINDOW))
+             and _CAUSAL.search(g.text) and words & g.toks and not in_code(idx, g)]
+    return min(later, key=lambda g: (g.at, g.position)) if later else None
+
+
+# How a note reports what came of the plan just before it ("Result looks more stable", "It diverged").
+_OUTCOME_LEAD = re.compile(r"^(?:the\s{1,3})?(?:results?|outcome|it|this|that)\s{1,3}(?:\w{1,30}\s{1,3})?"
+                           r"(?:looks?|looked|was|were|is|seems?|seemed|gave|got|did|didn'?t|does|doesn'?t|went|made|"
+                           r"helped|hurt)\b|"
+                           r"^(?:results?|outcome)\s{0,3}:", re.IGNORECASE)
+
+
+def outcome_after(idx: HistoryIndex, plan: Fact) -> Fact | None:
+    """The sentence right after a plan, in the same entry, that says how it went, or None."""
+    sents = sorted((g for g in idx.entry_facts.get(plan.entry_id, []) if g.kind == "sentence"),
+                   key=lambda g: g.position)
+    anchor = next((g for g in sents if quote_key(g.text)[:60] == quote_key(plan.text)[:60]), None)
+    if anchor is None:
+        return None
+    for g in sents:
+        if anchor.position < g.position <= anchor.position + 3 and _OUTCOME_LEAD.match(g.text) and (
+                g.verdict or g.negative or reading.verdict_of(g.text) is not None):
+            return g
+    return None

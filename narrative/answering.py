@@ -11,13 +11,14 @@ import datetime as dt
 import heapq
 import re
 
-from narrative import reading, vocab
+from narrative import vocab
 from narrative.answer_quotes import (
     ASKED_ABOUT,
     BECAUSE,
     action_match,
     antecedent,
     carried_only,
+    cause_after,
     clip,
     clip_to,
     heading_level,
@@ -25,6 +26,7 @@ from narrative.answer_quotes import (
     is_plan,
     is_reason,
     numbers,
+    outcome_after,
     param_runs,
     pieces_quoted,
     plain_word_facts,
@@ -405,8 +407,15 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         room = 330 if before else 230
         said = clip_to(quote, room, body) if why or helpq else clip(quote, room)
         parts.append(f"{f.author} ({f.at:%Y-%m-%d}{planned}): \"{said}\"")
-        reason_given = reason_given or (used == 1 and states_reason(said))  # the first quote answers
-        outcome = _outcome_after(idx, f) if planned else None
+        reason_given = reason_given or (used == 1 and states_reason(said, q))  # the first quote answers
+        later = cause_after(idx, f, frozenset(terms.tokens)) if why and used == 1 and not reason_given else None
+        if later is not None and quote_key(later.text) not in quoted:
+            # the trouble was told first, its cause found later: "Later: ..."
+            quoted.add(quote_key(later.text))
+            reason_given = True
+            parts.append(f"Later, {later.author} ({later.at:%Y-%m-%d}): \"{clip_to(later.text, 230, body)}\"")
+            cites.add(later.entry_id, [r for r in later.run_ids if r in idx.run_by_id][:3])
+        outcome = outcome_after(idx, f) if planned else None
         if outcome is not None:
             # "Next experiment: two learning rates ..." then "Result looks more stable, but ... roll back":
             # the plan was run, and this is how it went.
@@ -535,7 +544,7 @@ def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]]
                 s += 0.1  # "TTA adds ~1%": the size of the effect is the verdict with its number
             if not _OUTCOME.search(f.text) and vocab.reason_kind(f.text) in ("speed", "latency"):
                 s -= 0.3
-            if is_plan(f) and _outcome_after(idx, f) is None:
+            if is_plan(f) and outcome_after(idx, f) is None:
                 # A plan is not a result: whatever words it shares with the question, the verdict on
                 # the same idea comes first; a plan followed by how it went is quoted with that outcome.
                 s -= 0.4
@@ -580,27 +589,6 @@ def _list_items(body: str) -> list[str]:
     return items if 2 <= len(items) <= 6 else []
 
 
-
-
-# How a note reports what came of the plan just before it ("Result looks more stable", "It diverged").
-_OUTCOME_LEAD = re.compile(r"^(?:the\s{1,3})?(?:results?|outcome|it|this|that)\s{1,3}(?:\w{1,30}\s{1,3})?"
-                           r"(?:looks?|looked|was|were|is|seems?|seemed|gave|got|did|didn'?t|does|doesn'?t|went|made|"
-                           r"helped|hurt)\b|"
-                           r"^(?:results?|outcome)\s{0,3}:", re.IGNORECASE)
-
-
-def _outcome_after(idx: HistoryIndex, plan: Fact) -> Fact | None:
-    """The sentence right after a plan, in the same entry, that says how it went, or None."""
-    sents = sorted((g for g in idx.entry_facts.get(plan.entry_id, []) if g.kind == "sentence"),
-                   key=lambda g: g.position)
-    anchor = next((g for g in sents if quote_key(g.text)[:60] == quote_key(plan.text)[:60]), None)
-    if anchor is None:
-        return None
-    for g in sents:
-        if anchor.position < g.position <= anchor.position + 3 and _OUTCOME_LEAD.match(g.text) and (
-                g.verdict or g.negative or reading.verdict_of(g.text) is not None):
-            return g
-    return None
 
 
 def _reasons_near(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[Fact]:

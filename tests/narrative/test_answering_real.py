@@ -26,8 +26,6 @@ DATA = Path(__file__).parent / "data" / "real_answers"
 KNOWN_MISSES = {
     # the question scopes the runs ("on 12.xx"); the answer cites the 11.xx runs that also lowered the LR
     "did lowering the LR help on 12.xx?",
-    # the explanation came a day later in words the question does not share ("stuck in a local minimum")
-    "why couldn't the model overfit the small dataset?",
     # the note misspells the subject ("data argumentation")
     "what's the idea for improving the data augmentation?",
     # since the check round's concept changes met this one, the note's own linked runs are cited, not the
