@@ -529,3 +529,26 @@ def outcome_after(idx: HistoryIndex, plan: Fact) -> Fact | None:
                 g.verdict or g.negative or reading.verdict_of(g.text) is not None):
             return g
     return None
+
+
+_RESULT_WORDS = re.compile(r"\b(best|better|improv\w{0,4}|worse|gain\w{0,2}|beat\w{0,2}|outperform\w{0,4}|"
+                           r"highest|lowest|accuracy|loss|score)\b", re.I)
+
+
+def note_on_run(idx: HistoryIndex, run: RunSnapshot) -> Fact | None:
+    """The note's sentence about one run (it names the run, or it is one of at most two runs the sentence is
+    about), one that says how it did or why first: what "the best run and why?" wants beside the numbers."""
+    name = (run.run_name or "").lower()
+    best: tuple[tuple[int, int, int], Fact] | None = None
+    for f in idx.facts:
+        if f.kind != "sentence" or f.para < 0 or heading_level(f.text):
+            continue
+        named = len(name) >= 4 and name in f.text.lower()
+        if not named and not (run.run_id in f.run_ids and len(f.run_ids) <= 2):
+            continue
+        if in_code(idx, f) or f.planned:
+            continue
+        key = (int(named), int(states_reason(f.text)) + int(bool(_RESULT_WORDS.search(f.text))), -f.idx)
+        if best is None or key > best[0]:
+            best = (key, f)
+    return best[1] if best else None

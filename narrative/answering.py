@@ -25,6 +25,7 @@ from narrative.answer_quotes import (
     in_code,
     is_plan,
     is_reason,
+    note_on_run,
     numbers,
     outcome_after,
     param_runs,
@@ -332,10 +333,16 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             if pick is not None:
                 parts.insert(0, f"{pick.author} ({pick.at:%Y-%m-%d}): \"{clip(pick.text, 220)}\"")
                 cites.add(pick.entry_id, pick.run_ids)
+        n_parts = len(parts)
         for _, f in topical[:2]:
             if f.adopting or f.closing or not bests:
                 parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{clip(f.text, 200)}\"")
                 cites.add(f.entry_id, f.run_ids)
+        note = note_on_run(idx, bests[0]) if len(bests) == 1 and len(parts) == n_parts else None
+        if note is not None:
+            # what the notes say about that run: why it is best, or how it did
+            parts.append(f"{note.author} ({note.at:%Y-%m-%d}) on it: \"{clip_to(note.text, 220, body)}\"")
+            cites.add(note.entry_id, [bests[0].run_id])
         if not bests and metric:
             parts.append(f"No finished run has {metric} yet.")
         return _finish(parts, cites)
