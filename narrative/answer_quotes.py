@@ -466,10 +466,25 @@ def trouble_before(idx: HistoryIndex, subject: frozenset[str], concepts: frozens
     before = [g for g in idx.facts if g.kind == "sentence" and g.para >= 0 and g.author == first.author
               and ((g.entry_id == first.entry_id and g.position < first.position)
                    or (g.entry_id != first.entry_id and dt.timedelta(0) < first.at - g.at <= _TROUBLE_WINDOW))
-              and PROBLEM.search(g.text) and not g.planned and not in_code(idx, g)]
+              and PROBLEM.search(g.text) and not g.planned and not in_code(idx, g) and not _answered(idx, g)]
     if not before:
         return None
     return first, max(before, key=lambda g: (g.at, g.position))
+
+
+def _answered(idx: HistoryIndex, trouble: Fact) -> bool:
+    """A trouble its own note already answers ("... a lot of bias, due to overfitting. Hence the next model is
+    more simplified."; "underfitting, and we need to make a more robust model") explains that step, not a
+    later one."""
+    if _CONSEQUENCE.search(trouble.text) or _RESPONSE.search(trouble.text):
+        return True
+    return any(g.kind == "sentence" and g.para == trouble.para and 0 < g.position - trouble.position <= 2
+               and _CONSEQUENCE.match(g.text) for g in idx.entry_facts.get(trouble.entry_id, []))
+
+
+_RESPONSE = re.compile(r"\b(so|hence|therefore|thus|and)\s{1,3}(we|i)\s{1,3}(need|have|had|will|'ll|should|decided|"
+                       r"went|switched|changed|moved|reduced|lowered|increased|added|removed)\b|"
+                       r"\b(hence|therefore|thus)\b", re.I)
 
 
 _WITH = re.compile(r"\s(with|w/|using|on top of|plus)\s", re.I)

@@ -465,8 +465,9 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     if tb is not None:
         # no quote gives a reason: the trouble its author noted just before the subject first came up
         first, trouble = tb
-        parts.insert(reason_at, f"No note next to it says why. Before it first comes up ({first.at:%Y-%m-%d}), "
-                                f"{trouble.author} noted ({trouble.at:%Y-%m-%d}): \"{clip(trouble.text, 200)}\"")
+        parts.insert(reason_at, f"No note says why. The last trouble noted before it first comes up "
+                                f"({first.at:%Y-%m-%d}), {trouble.author} ({trouble.at:%Y-%m-%d}): "
+                                f"\"{clip(trouble.text, 200)}\"")
         cites.add(trouble.entry_id, [r for r in trouble.run_ids if r in idx.run_by_id][:3])
     # tracker numbers for the runs behind it
     cited = [idx.run_by_id[r] for c in cites.items for r in c.run_ids]
