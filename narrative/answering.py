@@ -604,7 +604,9 @@ def _reasons_near(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[Fact]:
     or opening the next one about the same thing."""
     if f.para < 0:
         sents = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence"]
-        same = next((g for g in sents if quote_key(g.text)[:60] == quote_key(f.text)[:60]), None)
+        key = quote_key(f.text)[:60]
+        same = next((g for g in sents if (k := quote_key(g.text)[:60]) == key
+                     or (min(len(k), len(key)) >= 20 and (k.startswith(key) or key.startswith(k)))), None)
         if same is None:
             return []
         f = same
@@ -617,7 +619,10 @@ def _reasons_near(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[Fact]:
     out = []
     for g in sents:
         if vocab.declares_void(g.text) or BECAUSE.search(g.text) or vocab.reason_kind(g.text) in (
-                "memory", "latency", "speed", "stability"):
+                "memory", "latency", "speed", "stability") or (
+                g.para == f.para and g.position == f.position - 1 and states_reason(g.text)):
+            # ... or the sentence right before the decision that judges what came ("this appears to be a move
+            # in the wrong direction. I'll revert back to Try13's reward function")
             out.append(g)
         if len(out) >= limit:
             break
