@@ -138,13 +138,15 @@ def heading_level(text: str) -> int:
     return len(m.group(1)) if m else 0
 
 
-def with_section(idx: HistoryIndex, f: Fact, limit: int = 3) -> str:
-    """A heading is a label, not an answer: quote it with the first sentences of its section."""
+def with_section(idx: HistoryIndex, f: Fact, limit: int = 3, asked: frozenset[str] = frozenset()) -> str:
+    """A heading is a label, not an answer: quote it with the first sentences of its section, or, when some of
+    its lines name what the question asks about ("controversy:" in a nested list of results), those lines and
+    the two under each."""
     level = heading_level(f.text)
     if not level:
         return f.text
     label = f.text.lstrip("#").strip()
-    body: list[str] = []
+    lines: list[Fact] = []
     after = sorted((g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence"
                     and g.position > f.position), key=lambda g: g.position)
     for g in after:
@@ -152,9 +154,15 @@ def with_section(idx: HistoryIndex, f: Fact, limit: int = 3) -> str:
         if lv and lv <= level:
             break
         if not lv:
-            body.append(g.text.lstrip("-* ").strip())
-        if len(body) >= limit:
+            lines.append(g)
+        if len(lines) >= 40:
             break
+    hits = [i for i, g in enumerate(lines) if asked & g.toks] if asked else []
+    if hits and len(hits) < len(lines):
+        keep = sorted({j for i in hits[:2] for j in range(i, min(i + 3, len(lines)))})
+        body = [lines[j].text.lstrip("-* ").strip() for j in keep]
+    else:
+        body = [g.text.lstrip("-* ").strip() for g in lines[:limit]]
     return f"{label}: {' '.join(body)}" if body else label
 
 

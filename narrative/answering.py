@@ -408,7 +408,8 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         # a plan is not an experiment: say so when the quote is an idea or a next step
         planned = ", a plan" if is_plan(f) and f.kind != "question" and not _REPORTED.match(f.text) else ""
         before = antecedent(idx, f)
-        quote = f"{before} {with_section(idx, f)}" if before else with_section(idx, f)
+        quote = with_section(idx, f, asked=frozenset(terms.tokens))
+        quote = f"{before} {quote}" if before else quote
         if not before and heading_level(f.text) == 0:
             quote = with_answer(idx, f, with_list(idx, whole_sentence(idx, f)))
         room = 330 if before else 230
