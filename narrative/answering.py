@@ -32,7 +32,9 @@ from narrative.answer_quotes import (
     pieces_quoted,
     plain_word_facts,
     quote_key,
+    respelled,
     runs_named_in,
+    section_quote,
     section_title,
     section_toks,
     states_reason,
@@ -148,8 +150,6 @@ def _then(first: re.Pattern[str], second: re.Pattern[str], text: str) -> bool:
 def _asks_seed_noise(q: str) -> bool:
     return (_then(_SEED_WORD, _SEED_SPREAD, q) or _then(_SEED_SPREAD_BEFORE, _SEED_WORD, q)
             or _RUN_TO_RUN.search(q) is not None)
-
-
 
 
 def _metrics_in(idx: HistoryIndex, text: str) -> list[str]:
@@ -363,6 +363,10 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         # "what was wrong with the baseline?": every word is one plan reading sets aside as generic, yet the
         # notes use it as a name ("# v1_0: Baseline"); the sentences and headings that carry it answer
         topical = plain_word_facts(idx, body)
+    if not topical and (fixed := respelled(idx, body)) != body:
+        # the notes spell the subject otherwise ("data argumentation"): read the question with their word
+        terms, body = plan_terms(fixed, idx), fixed
+        topical = [(s, f) for s, f in _rank_facts(idx, terms, why) if s >= 0.45 and not in_code(idx, f)]
     if not topical:
         return Answer(answer="I found nothing in the log or the tracker about that.", citations=[])
     approaches = derive(idx)
@@ -411,7 +415,8 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         quote = with_section(idx, f, asked=frozenset(terms.tokens))
         quote = f"{before} {quote}" if before else quote
         if not before and heading_level(f.text) == 0:
-            quote = with_answer(idx, f, with_list(idx, whole_sentence(idx, f)))
+            quote = (section_quote(idx, f, frozenset(vocab.tokens(body)) - vocab.STOPWORDS)
+                     or with_answer(idx, f, with_list(idx, whole_sentence(idx, f))))
         room = 330 if before else 230
         said = clip_to(quote, room, body) if why or helpq else clip(quote, room)
         parts.append(f"{f.author} ({f.at:%Y-%m-%d}{planned}): \"{said}\"")
@@ -596,8 +601,6 @@ def _list_items(body: str) -> list[str]:
     """The items of an enumeration in the question ("basic, 2-step and double DQN"), each a subject."""
     items = [x.strip() for x in _LIST_SEP.split(body) if x and x.strip()]
     return items if 2 <= len(items) <= 6 else []
-
-
 
 
 def _reasons_near(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[Fact]:
