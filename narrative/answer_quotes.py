@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
 
-from narrative import vocab
+from narrative import reading, vocab
 from narrative.history_index import Fact, HistoryIndex
 from storage.records import RunSnapshot
 
@@ -31,6 +33,11 @@ _PURPOSE = re.compile(r",\s{0,3}so\b|\b(so that|in order to|as (it|they|the|a|an
                       r"otherwise|"
                       r"to (fit|avoid|reduce|save|speed|keep|stay|get|make|check|test|see|match|compare)|"
                       r"weird|broke\w{0,3}|bug\w{0,3}|wrong|fail\w{0,3}|suspicious|problem|issue)\b", re.I)
+# A trouble observed is what a change answers ("the model overfits quickly", "loss overshooted", "I didn't
+# realize it was very high"): stated as a finding, it is the reason for the fix that follows it.
+PROBLEM = re.compile(r"\b(over-?fit\w{0,5}|under-?fit\w{0,5}|unstable|instabilit\w{0,3}|diverg\w{0,5}|"
+                     r"plateau\w{0,3}|stuck|stall\w{0,3}|collaps\w{0,3}|explod\w{0,3}|overshoot\w{0,3}|"
+                     r"oscillat\w{0,5}|high variance|(too|very|way) (high|low|large|small|big|slow|noisy))\b", re.I)
 
 
 def clip(text: str, n: int = 230) -> str:
@@ -64,13 +71,48 @@ def _namey_words(text: str) -> list[str]:
 def antecedent(idx: HistoryIndex, f: Fact) -> str:
     """The sentence before ``f`` in its paragraph when ``f`` opens on a pronoun, else "". A line that draws a
     consequence ("=> Retrain with lower LR", "so we ...") takes the line before it, across a blank line: that is
-    its reason."""
+    its reason; when that line states no trouble and one a bullet or two above it in the same list does ("the
+    model overfits quickly"), that one comes first."""
     consequence = bool(_CONSEQUENCE.match(f.text))
     if not (_ANAPHOR.match(f.text) or consequence) or f.para < 0:
         return ""
     prev = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.position < f.position
             and (g.para == f.para or (consequence and g.para == f.para - 1)) and not heading_level(g.text)]
-    return max(prev, key=lambda g: g.position).text if prev else ""
+    if not prev:
+        return ""
+    last = max(prev, key=lambda g: g.position)
+    if consequence and not PROBLEM.search(last.text):
+        near = [g for g in prev if g.para == last.para and last.position - 3 <= g.position < last.position
+                and PROBLEM.search(g.text)]
+        if near:
+            return f"{max(near, key=lambda g: g.position).text} {last.text}"
+    return last.text
+
+
+@lru_cache(maxsize=256)
+def _fenced(raw: str) -> tuple[str, str]:
+    """The lines of a note inside ``` (or ~~~) fences, and the lines outside them, each joined by newlines."""
+    inside: list[str] = []
+    outside: list[str] = []
+    fenced = False
+    for line in raw.splitlines():
+        t = line.strip()
+        if t.startswith(("```", "~~~")):
+            fenced = not fenced
+            continue
+        (inside if fenced else outside).append(" ".join(t.split()))
+    return "\n".join(inside), "\n".join(outside)
+
+
+def in_code(idx: HistoryIndex, f: Fact) -> bool:
+    """A line of pasted code or output (inside a fence) is data the note shows, not something it says:
+    ``Dense(64, activation=leaky_relu)`` answers no question about leaky ReLU."""
+    e = idx.entry_by_id.get(f.entry_id) if f.entry_id is not None else None
+    if e is None or f.kind != "sentence" or ("```" not in e.raw_text and "~~~" not in e.raw_text):
+        return False
+    inside, outside = _fenced(e.raw_text)
+    text = " ".join(f.text.split())
+    return text in inside and text not in outside
 
 
 def runs_named_in(idx: HistoryIndex, f: Fact, context: str) -> list[str]:
@@ -96,13 +138,15 @@ def heading_level(text: str) -> int:
     return len(m.group(1)) if m else 0
 
 
-def with_section(idx: HistoryIndex, f: Fact, limit: int = 3) -> str:
-    """A heading is a label, not an answer: quote it with the first sentences of its section."""
+def with_section(idx: HistoryIndex, f: Fact, limit: int = 3, asked: frozenset[str] = frozenset()) -> str:
+    """A heading is a label, not an answer: quote it with the first sentences of its section, or, when some of
+    its lines name what the question asks about ("controversy:" in a nested list of results), those lines and
+    the two under each."""
     level = heading_level(f.text)
     if not level:
         return f.text
     label = f.text.lstrip("#").strip()
-    body: list[str] = []
+    lines: list[Fact] = []
     after = sorted((g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence"
                     and g.position > f.position), key=lambda g: g.position)
     for g in after:
@@ -110,9 +154,15 @@ def with_section(idx: HistoryIndex, f: Fact, limit: int = 3) -> str:
         if lv and lv <= level:
             break
         if not lv:
-            body.append(g.text.lstrip("-* ").strip())
-        if len(body) >= limit:
+            lines.append(g)
+        if len(lines) >= 40:
             break
+    hits = [i for i, g in enumerate(lines) if asked & g.toks] if asked else []
+    if hits and len(hits) < len(lines):
+        keep = sorted({j for i in hits[:2] for j in range(i, min(i + 3, len(lines)))})
+        body = [lines[j].text.lstrip("-* ").strip() for j in keep]
+    else:
+        body = [g.text.lstrip("-* ").strip() for g in lines[:limit]]
     return f"{label}: {' '.join(body)}" if body else label
 
 
@@ -349,9 +399,19 @@ def is_plan(f: Fact) -> bool:
     return f.kind in ("hypothesis", "next_step", "question") or f.opening or bool(_PLANNY.match(f.text))
 
 
+def states_reason(text: str, question: str = "") -> bool:
+    """``is_reason`` without the loosest cue (a word of the accuracy kind, "lower", "under"): a sentence that
+    says why, not one that only mentions a result. A trouble the question itself names ("why couldn't the
+    model overfit?") is what is asked about, not its reason."""
+    q = question.lower()
+    trouble = any(m.group()[:6].lower() not in q for m in PROBLEM.finditer(text))
+    return bool(BECAUSE.search(text) or _PURPOSE.search(text) or trouble or vocab.declares_void(text)
+                or vocab.reason_kind(text) in ("memory", "latency", "speed", "stability"))
+
+
 def is_reason(text: str) -> bool:
     return bool(BECAUSE.search(text) or _PURPOSE.search(text) or vocab.reason_kind(text)
-                or vocab.declares_void(text))
+                or vocab.declares_void(text) or PROBLEM.search(text))
 
 
 # What a question asks was done ("why a higher LR", "why did we drop the lr to 1e-4", "why swap GeLU for
@@ -367,6 +427,8 @@ _ACTIONS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.I) for p in (
     r"\b(stop\w*|abandon\w*|drop(s|ped|ping)?|terminat\w*|abort\w*|kill\w*|gave up|give up|shelv\w*|"
     r"revert\w*|roll(ed)? back)\b",
     r"\b(start(ed|ing)?|initial(ly)?|began|begin|launch\w*|kick(ed)? off|chose|chosen)\b",
+    r"\b(remov\w*|delet\w*|took out|take out|taking out|got rid|get rid|strip(ped|ping)?)\b",
+    r"\b(add(s|ed|ing)?|introduc\w*|insert\w*|put in)\b",
 ))
 # a setting's value ("0.0001", "1e-4", "16"), not a piece of a name ("11.xx", "GPT-3", "exp29")
 _NUM = re.compile(r"(?<![\w.\-])(\d{1,12}(?:\.\d{1,12})?(?:e-?\d{1,3})?)(?![\w\-]|\.\w)", re.I)
@@ -391,3 +453,183 @@ def action_match(question: str, text: str) -> float:
     hit = sum(1 for p in asked if p.search(text)) + (1 if nums and nums & numbers(text) else 0)
     return hit / (len(asked) + (1 if nums else 0))
 
+
+
+_TROUBLE_WINDOW = dt.timedelta(days=14)
+
+
+def trouble_before(idx: HistoryIndex, subject: frozenset[str], concepts: frozenset[str] = frozenset()
+                   ) -> tuple[Fact, Fact] | None:
+    """For "why did we add dropout?" when no note near it gives a reason: the sentence where the subject first
+    comes up in the notes and the latest trouble its author noted before it (the same note, or one of the two
+    weeks before: "the model is moving towards overfitting"), or None."""
+    subject = frozenset(t for t in subject if not any(p.search(t) for p in _ACTIONS))
+    if not subject and not concepts:
+        return None
+    first = next((f for f in sorted(idx.facts, key=lambda g: (g.at, g.position))
+                  if f.kind == "sentence" and f.para >= 0 and subject <= f.toks
+                  and concepts <= vocab.cover(f.concepts)), None)
+    if first is None:
+        return None
+    before = [g for g in idx.facts if g.kind == "sentence" and g.para >= 0 and g.author == first.author
+              and ((g.entry_id == first.entry_id and g.position < first.position)
+                   or (g.entry_id != first.entry_id and dt.timedelta(0) < first.at - g.at <= _TROUBLE_WINDOW))
+              and PROBLEM.search(g.text) and not g.planned and not in_code(idx, g) and not _answered(idx, g)]
+    if not before:
+        return None
+    return first, max(before, key=lambda g: (g.at, g.position))
+
+
+def _answered(idx: HistoryIndex, trouble: Fact) -> bool:
+    """A trouble its own note already answers ("... a lot of bias, due to overfitting. Hence the next model is
+    more simplified."; "underfitting, and we need to make a more robust model") explains that step, not a
+    later one."""
+    if _CONSEQUENCE.search(trouble.text) or _RESPONSE.search(trouble.text):
+        return True
+    return any(g.kind == "sentence" and g.para == trouble.para and 0 < g.position - trouble.position <= 2
+               and _CONSEQUENCE.match(g.text) for g in idx.entry_facts.get(trouble.entry_id, []))
+
+
+_RESPONSE = re.compile(r"\b(so|hence|therefore|thus|and)\s{1,3}(we|i)\s{1,3}(need|have|had|will|'ll|should|decided|"
+                       r"went|switched|changed|moved|reduced|lowered|increased|added|removed)\b|"
+                       r"\b(hence|therefore|thus)\b", re.I)
+
+
+_WITH = re.compile(r"\s(with|w/|using|on top of|plus)\s", re.I)
+
+
+def carried_only(tokens: Iterable[str], text: str) -> bool:
+    """The question's words all come after "with" in a label ("v1_20: Small size model with skip to final
+    output"): the label names a change of something else, made on top of what the question asks about."""
+    m = _WITH.search(text) if len(text) <= 160 else None
+    asked = set(tokens)
+    if m is None or not asked:
+        return False
+    head, tail = set(vocab.tokens(text[:m.start()])), set(vocab.tokens(text[m.end():]))
+    return asked <= tail and not asked & head
+
+
+def pieces_quoted(text: str, quoted: set[str]) -> bool:
+    """A shortened restatement ("... a large batch…: doesn't seem ...") of a sentence already quoted."""
+    pieces = [quote_key(p) for p in text.split("…")]
+    return len(pieces) > 1 and all(any(p in k for k in quoted) for p in pieces if p)
+
+
+# What explains a trouble told before ("I find I can not overfit"): a later line of the same author that names
+# a cause ("The make me realize that the model maybe stuck in a local minimum, due to the large learning rate").
+_CAUSAL = re.compile(r"\b(because|due to|caused by|the (reason|cause|culprit) (is|was)|turn(s|ed)? out|"
+                     r"realiz\w{1,3}|realis\w{1,3}|the problem (is|was))\b", re.I)
+_CAUSE_WINDOW = dt.timedelta(days=7)
+
+
+def cause_after(idx: HistoryIndex, f: Fact, asked: frozenset[str]) -> Fact | None:
+    """The first later sentence of ``f``'s author (the same note or a week after) that names a cause and
+    shares a word with ``f`` or the question, or None."""
+    words = {t for t in f.toks | asked if len(t) >= 4}
+    later = [g for g in idx.facts if g.kind == "sentence" and g.para >= 0 and g.author == f.author
+             and ((g.entry_id == f.entry_id and g.position > f.position)
+                  or (g.entry_id != f.entry_id and dt.timedelta(0) < g.at - f.at <= _CAUSE_WINDOW))
+             and _CAUSAL.search(g.text) and words & g.toks and not in_code(idx, g)]
+    return min(later, key=lambda g: (g.at, g.position)) if later else None
+
+
+# How a note reports what came of the plan just before it ("Result looks more stable", "It diverged").
+_OUTCOME_LEAD = re.compile(r"^(?:the\s{1,3})?(?:results?|outcome|it|this|that)\s{1,3}(?:\w{1,30}\s{1,3})?"
+                           r"(?:looks?|looked|was|were|is|seems?|seemed|gave|got|did|didn'?t|does|doesn'?t|went|made|"
+                           r"helped|hurt)\b|"
+                           r"^(?:results?|outcome)\s{0,3}:", re.IGNORECASE)
+
+
+def outcome_after(idx: HistoryIndex, plan: Fact) -> Fact | None:
+    """The sentence right after a plan, in the same entry, that says how it went, or None."""
+    sents = sorted((g for g in idx.entry_facts.get(plan.entry_id, []) if g.kind == "sentence"),
+                   key=lambda g: g.position)
+    anchor = next((g for g in sents if quote_key(g.text)[:60] == quote_key(plan.text)[:60]), None)
+    if anchor is None:
+        return None
+    for g in sents:
+        if anchor.position < g.position <= anchor.position + 3 and _OUTCOME_LEAD.match(g.text) and (
+                g.verdict or g.negative or reading.verdict_of(g.text) is not None):
+            return g
+    return None
+
+
+_RESULT_WORDS = re.compile(r"\b(best|better|improv\w{0,4}|worse|gain\w{0,2}|beat\w{0,2}|outperform\w{0,4}|"
+                           r"highest|lowest|accuracy|loss|score)\b", re.I)
+
+
+def note_on_run(idx: HistoryIndex, run: RunSnapshot) -> Fact | None:
+    """The note's sentence about one run (it names the run, or it is one of at most two runs the sentence is
+    about), one that says how it did or why first: what "the best run and why?" wants beside the numbers."""
+    name = (run.run_name or "").lower()
+    best: tuple[tuple[int, int, int], Fact] | None = None
+    for f in idx.facts:
+        if f.kind != "sentence" or f.para < 0 or heading_level(f.text):
+            continue
+        named = len(name) >= 4 and name in f.text.lower()
+        if not named and not (run.run_id in f.run_ids and len(f.run_ids) <= 2):
+            continue
+        if in_code(idx, f) or f.planned:
+            continue
+        key = (int(named), int(states_reason(f.text)) + int(bool(_RESULT_WORDS.search(f.text))), -f.idx)
+        if best is None or key > best[0]:
+            best = (key, f)
+    return best[1] if best else None
+
+
+def _within(a: str, b: str, k: int) -> bool:
+    """Levenshtein distance of ``a`` and ``b`` at most ``k`` (banded: O(len * k))."""
+    if abs(len(a) - len(b)) > k:
+        return False
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [k + 1] * len(b)
+        for j in range(max(1, i - k), min(len(b), i + k) + 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != b[j - 1]))
+        if min(cur) > k:
+            return False
+        prev = cur
+    return prev[len(b)] <= k
+
+
+def respelled(idx: HistoryIndex, body: str) -> str:
+    """The question with each long word the notes never use replaced by the one word they do use that is
+    spelled within two letters of it, when there is exactly one ("augmentation" -> the notes' "argumentation"):
+    notes keep their typos; a teammate's question does not."""
+    out = body
+    unknown = [(w, t[0]) for w in sorted(set(re.findall(r"[A-Za-z]{6,30}", body)))
+               if len(t := vocab.tokens(w)) == 1 and len(t[0]) >= 6 and not idx.df.get(t[0])]
+    for word, tok in unknown[:3]:  # a question has a word or two the notes misspell, not a page of them
+        near = [t for t in list(idx.df)[:200_000] if idx.df[t] and t[:1] == tok[:1] and len(t) >= 6
+                and t != tok and _within(tok, t, 1 if len(tok) < 7 else 2)]
+        if len(near) == 1:
+            out = re.sub(rf"\b{re.escape(word)}\b", near[0], out)
+    return out
+
+
+def section_quote(idx: HistoryIndex, f: Fact, asked: frozenset[str]) -> str:
+    """A line among the first two of a section whose heading names a word of the question the line lacks
+    ("## Future Improvements" for "the idea for improving ..."): the heading with its first lines, or ""."""
+    if heading_level(f.text) or not asked:
+        return ""
+    if f.kind != "sentence" or f.para < 0:
+        key = quote_key(f.text)
+        same = next((g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.para >= 0
+                     and quote_key(g.text) == key), None)
+        if same is None:
+            return ""
+        f = same
+    heads = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.position < f.position
+             and heading_level(g.text)]
+    if not heads:
+        return ""
+    head = max(heads, key=lambda g: g.position)
+    between = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence"
+               and head.position < g.position < f.position]
+
+    def names(toks: frozenset[str], t: str) -> bool:  # "improv" (improving) names "improvement"
+        return any(h.startswith(t) or t.startswith(h) for h in toks if min(len(h), len(t)) >= 4)
+
+    if len(between) > 1 or not any(names(head.toks, t) and not names(f.toks, t) for t in asked):
+        return ""
+    return with_section(idx, head)

@@ -11,24 +11,34 @@ import datetime as dt
 import heapq
 import re
 
-from narrative import reading, vocab
+from narrative import vocab
 from narrative.answer_quotes import (
     ASKED_ABOUT,
     BECAUSE,
     action_match,
     antecedent,
+    carried_only,
+    cause_after,
     clip,
     clip_to,
     heading_level,
+    in_code,
     is_plan,
     is_reason,
+    note_on_run,
     numbers,
+    outcome_after,
     param_runs,
+    pieces_quoted,
     plain_word_facts,
     quote_key,
+    respelled,
     runs_named_in,
+    section_quote,
     section_title,
     section_toks,
+    states_reason,
+    trouble_before,
     whole_sentence,
     with_answer,
     with_list,
@@ -142,8 +152,6 @@ def _asks_seed_noise(q: str) -> bool:
             or _RUN_TO_RUN.search(q) is not None)
 
 
-
-
 def _metrics_in(idx: HistoryIndex, text: str) -> list[str]:
     t = " " + vocab.norm(text) + " "
     found: list[tuple[int, str]] = []
@@ -210,7 +218,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     body = QWORDS.sub(" ", q)
     terms = plan_terms(body, idx)
     why = _then(_WHY_STOP_A, _WHY_STOP_B, q) or bool(_WHY.search(q))
-    facts = _rank_facts(idx, terms, why, void=bool(_VOIDQ.search(q)))
+    facts = [(s, f) for s, f in _rank_facts(idx, terms, why, void=bool(_VOIDQ.search(q))) if not in_code(idx, f)]
     helpq = not why and (_then(_HELP_A, _HELP_B, q) or bool(_EFFECTQ.search(q)))
     if why or helpq:
         facts = _rerank(idx, terms, facts, why=why, change=why and bool(_CHANGE_Q.search(q)), question=body)
@@ -325,10 +333,16 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             if pick is not None:
                 parts.insert(0, f"{pick.author} ({pick.at:%Y-%m-%d}): \"{clip(pick.text, 220)}\"")
                 cites.add(pick.entry_id, pick.run_ids)
+        n_parts = len(parts)
         for _, f in topical[:2]:
             if f.adopting or f.closing or not bests:
                 parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{clip(f.text, 200)}\"")
                 cites.add(f.entry_id, f.run_ids)
+        note = note_on_run(idx, bests[0]) if len(bests) == 1 and len(parts) == n_parts else None
+        if note is not None:
+            # what the notes say about that run: why it is best, or how it did
+            parts.append(f"{note.author} ({note.at:%Y-%m-%d}) on it: \"{clip_to(note.text, 220, body)}\"")
+            cites.add(note.entry_id, [bests[0].run_id])
         if not bests and metric:
             parts.append(f"No finished run has {metric} yet.")
         return _finish(parts, cites)
@@ -349,6 +363,10 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         # "what was wrong with the baseline?": every word is one plan reading sets aside as generic, yet the
         # notes use it as a name ("# v1_0: Baseline"); the sentences and headings that carry it answer
         topical = plain_word_facts(idx, body)
+    if not topical and (fixed := respelled(idx, body)) != body:
+        # the notes spell the subject otherwise ("data argumentation"): read the question with their word
+        terms, body = plan_terms(fixed, idx), fixed
+        topical = [(s, f) for s, f in _rank_facts(idx, terms, why) if s >= 0.45 and not in_code(idx, f)]
     if not topical:
         return Answer(answer="I found nothing in the log or the tracker about that.", citations=[])
     approaches = derive(idx)
@@ -378,6 +396,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             parts.append("Verdict: it helped.")
     quoted: set[str] = set()
     used = 0
+    reason_at, reason_given = len(parts), False
     for _s, f in topical:
         if used >= 2:
             break
@@ -386,20 +405,30 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         if used and terms.key_concepts and terms.key_concepts.isdisjoint(vocab.cover(f.concepts)):
             continue  # nor may it be about another approach ("the MelGAN generator" for a DDSP question)
         key = quote_key(f.text)
-        if key in quoted or any(key in k or k in key for k in quoted) or _pieces_quoted(f.text, quoted):
+        if key in quoted or any(key in k or k in key for k in quoted) or pieces_quoted(f.text, quoted):
             continue
         quoted.add(key)
         used += 1
         # a plan is not an experiment: say so when the quote is an idea or a next step
         planned = ", a plan" if is_plan(f) and f.kind != "question" and not _REPORTED.match(f.text) else ""
         before = antecedent(idx, f)
-        quote = f"{before} {with_section(idx, f)}" if before else with_section(idx, f)
+        quote = with_section(idx, f, asked=frozenset(terms.tokens))
+        quote = f"{before} {quote}" if before else quote
         if not before and heading_level(f.text) == 0:
-            quote = with_answer(idx, f, with_list(idx, whole_sentence(idx, f)))
+            quote = (section_quote(idx, f, frozenset(vocab.tokens(body)) - vocab.STOPWORDS)
+                     or with_answer(idx, f, with_list(idx, whole_sentence(idx, f))))
         room = 330 if before else 230
         said = clip_to(quote, room, body) if why or helpq else clip(quote, room)
         parts.append(f"{f.author} ({f.at:%Y-%m-%d}{planned}): \"{said}\"")
-        outcome = _outcome_after(idx, f) if planned else None
+        reason_given = reason_given or (used == 1 and states_reason(said, q))  # the first quote answers
+        later = cause_after(idx, f, frozenset(terms.tokens)) if why and used == 1 and not reason_given else None
+        if later is not None and quote_key(later.text) not in quoted:
+            # the trouble was told first, its cause found later: "Later: ..."
+            quoted.add(quote_key(later.text))
+            reason_given = True
+            parts.append(f"Later, {later.author} ({later.at:%Y-%m-%d}): \"{clip_to(later.text, 230, body)}\"")
+            cites.add(later.entry_id, [r for r in later.run_ids if r in idx.run_by_id][:3])
+        outcome = outcome_after(idx, f) if planned else None
         if outcome is not None:
             # "Next experiment: two learning rates ..." then "Result looks more stable, but ... roll back":
             # the plan was run, and this is how it went.
@@ -434,8 +463,18 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
                 if any(gk in k or k in gk for k in quoted):
                     continue  # a hard-wrapped line of the sentence already quoted
                 quoted.add(gk)
+                reason_given = True
                 parts.append(f"\"{clip(nb.text, 200)}\"")
                 cites.add(nb.entry_id, [r for r in nb.run_ids if r in idx.run_by_id][:3])
+    subject = (_specific_tokens(terms), frozenset(terms.key_concepts))
+    tb = trouble_before(idx, *subject) if why and not reason_given else None
+    if tb is not None:
+        # no quote gives a reason: the trouble its author noted just before the subject first came up
+        first, trouble = tb
+        parts.insert(reason_at, f"No note says why. The last trouble noted before it first comes up "
+                                f"({first.at:%Y-%m-%d}), {trouble.author} ({trouble.at:%Y-%m-%d}): "
+                                f"\"{clip(trouble.text, 200)}\"")
+        cites.add(trouble.entry_id, [r for r in trouble.run_ids if r in idx.run_by_id][:3])
     # tracker numbers for the runs behind it
     cited = [idx.run_by_id[r] for c in cites.items for r in c.run_ids]
     if not cited and ap is not None:
@@ -491,6 +530,8 @@ def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]]
         share = sum(w if t in f.toks else 0.5 * w for t, w in terms.tokens.items()
                     if t in f.toks or t in head) / total
         s += 0.25 * action_match(question, with_section(idx, f)) if question else 0.0
+        if carried_only(terms.tokens, f.text):
+            s -= 0.15  # "Small size model with skip to final output" is about the size; the skip is carried over
         if why:
             # "what was wrong with my initialization ...": a reason about something else is no answer.
             off_subject = bool(specific) and specific.isdisjoint(f.toks)
@@ -517,7 +558,7 @@ def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]]
                 s += 0.1  # "TTA adds ~1%": the size of the effect is the verdict with its number
             if not _OUTCOME.search(f.text) and vocab.reason_kind(f.text) in ("speed", "latency"):
                 s -= 0.3
-            if is_plan(f) and _outcome_after(idx, f) is None:
+            if is_plan(f) and outcome_after(idx, f) is None:
                 # A plan is not a result: whatever words it shares with the question, the verdict on
                 # the same idea comes first; a plan followed by how it went is quoted with that outcome.
                 s -= 0.4
@@ -542,12 +583,17 @@ def _subject_runs(idx: HistoryIndex, terms: PlanTerms, f: Fact, have: list[str],
             continue
         top = hits[0][0]
         best = {rid for s, rid in hits if s >= top - 1e-9}
+        mine = sorted((rid for rid in best if rid not in out and (not idx.run_by_id[rid].user or
+                                                                    idx.run_by_id[rid].user == f.author)
+                       and lo <= idx.run_by_id[rid].start <= f.at), key=lambda rid: idx.run_by_id[rid].start)
         if set(have) & best and len(groups) == 1:
+            # the sentence's runs are about the subject, yet a later variant of it ("leaky relu, lr 0.1"):
+            # the run that brought the subject in comes with them
+            if mine and mine[0] not in have and all(idx.run_by_id[mine[0]].start < idx.run_by_id[r].start
+                                                    for r in set(have) & best):
+                out.append(mine[0])
             continue
-        mine = [rid for rid in best if rid not in out and (not idx.run_by_id[rid].user or
-                                                             idx.run_by_id[rid].user == f.author)
-                and lo <= idx.run_by_id[rid].start <= f.at]
-        out += sorted(mine, key=lambda rid: idx.run_by_id[rid].start)[-2:]
+        out += mine[-2:]
     return sorted(out, key=lambda rid: idx.run_by_id[rid].start)[-limit:]
 
 
@@ -557,41 +603,14 @@ def _list_items(body: str) -> list[str]:
     return items if 2 <= len(items) <= 6 else []
 
 
-
-
-def _pieces_quoted(text: str, quoted: set[str]) -> bool:
-    """A shortened restatement ("... a large batch…: doesn't seem ...") of a sentence already quoted."""
-    pieces = [quote_key(p) for p in text.split("…")]
-    return len(pieces) > 1 and all(any(p in k for k in quoted) for p in pieces if p)
-
-
-# How a note reports what came of the plan just before it ("Result looks more stable", "It diverged").
-_OUTCOME_LEAD = re.compile(r"^(?:the\s{1,3})?(?:results?|outcome|it|this|that)\s{1,3}(?:\w{1,30}\s{1,3})?"
-                           r"(?:looks?|looked|was|were|is|seems?|seemed|gave|got|did|didn'?t|does|doesn'?t|went|made|"
-                           r"helped|hurt)\b|"
-                           r"^(?:results?|outcome)\s{0,3}:", re.IGNORECASE)
-
-
-def _outcome_after(idx: HistoryIndex, plan: Fact) -> Fact | None:
-    """The sentence right after a plan, in the same entry, that says how it went, or None."""
-    sents = sorted((g for g in idx.entry_facts.get(plan.entry_id, []) if g.kind == "sentence"),
-                   key=lambda g: g.position)
-    anchor = next((g for g in sents if quote_key(g.text)[:60] == quote_key(plan.text)[:60]), None)
-    if anchor is None:
-        return None
-    for g in sents:
-        if anchor.position < g.position <= anchor.position + 3 and _OUTCOME_LEAD.match(g.text) and (
-                g.verdict or g.negative or reading.verdict_of(g.text) is not None):
-            return g
-    return None
-
-
 def _reasons_near(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[Fact]:
     """Sentences next to ``f`` that give the reason (leak, memory, speed, because ...): in its paragraph,
     or opening the next one about the same thing."""
     if f.para < 0:
         sents = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence"]
-        same = next((g for g in sents if quote_key(g.text)[:60] == quote_key(f.text)[:60]), None)
+        key = quote_key(f.text)[:60]
+        same = next((g for g in sents if (k := quote_key(g.text)[:60]) == key
+                     or (min(len(k), len(key)) >= 20 and (k.startswith(key) or key.startswith(k)))), None)
         if same is None:
             return []
         f = same
@@ -604,7 +623,10 @@ def _reasons_near(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[Fact]:
     out = []
     for g in sents:
         if vocab.declares_void(g.text) or BECAUSE.search(g.text) or vocab.reason_kind(g.text) in (
-                "memory", "latency", "speed", "stability"):
+                "memory", "latency", "speed", "stability") or (
+                g.para == f.para and g.position == f.position - 1 and states_reason(g.text)):
+            # ... or the sentence right before the decision that judges what came ("this appears to be a move
+            # in the wrong direction. I'll revert back to Try13's reward function")
             out.append(g)
         if len(out) >= limit:
             break

@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from narrative import vocab
+from narrative.answer_quotes import heading_level, in_code, quote_key
 from narrative.answering import answer as _answer
 from narrative.approaches import UMBRELLA, Approach, derive
 from narrative.checking import check as _check
 from narrative.history_index import HistoryIndex, HistoryIndexCache, fmt
+from narrative.statements import statement_modality
 from narrative.types import (
     Answer,
     ApproachView,
@@ -44,7 +46,71 @@ def check(plan: str, history: ProjectHistory, *, indexes: HistoryIndexCache | No
 
 
 def answer(question: str, history: ProjectHistory, *, indexes: HistoryIndexCache | None = None) -> Answer:
-    return _answer(question, _index(history, indexes))
+    idx = _index(history, indexes)
+    if len(question) <= 300 and _NEXT_Q.search(question) and not _PAST_Q.match(question):
+        got = _next_answer(question, idx)
+        if got is not None:
+            return got
+    return _answer(question, idx)
+
+
+# "what should we try next?", "what's next for the GAN?", "next steps?": the team's own next steps, not a
+# sentence that shares the word "next". Asked in the past ("what did we try next?") it is a question of record.
+_NEXT_Q = re.compile(r"(what'?s|what\s{1,3}is|what\s{1,3}are|what)\s{1,3}(the\s{1,3})?next\b|"
+                     r"\bnext\s{1,3}(steps?|experiments?|things?|ideas?|moves?)\b|"
+                     r"\b(should|could|shall|would|can)\s{1,3}(we|i|you)\s{1,3}(try|do|run|test|explore|attempt)"
+                     r"(\s{1,3}\w{1,30}){0,3}?\s{1,3}next\b|\bwhat\s{1,3}(to|else to|else should we|should we)\s{1,3}"
+                     r"try\b|\bwhere\s{1,3}(do|should|can)\s{1,3}we\s{1,3}go\s{1,3}from\s{1,3}here\b", re.I)
+_PAST_Q = re.compile(r"^\s{0,8}(why|when|who|how come)\b|^\s{0,8}what\s{1,3}(did|was|were|had)\b", re.I)
+
+
+def _next_answer(question: str, idx: HistoryIndex) -> Answer | None:
+    """The next steps the latest notes give (the same list ``phase`` shows), those about what the question
+    names first, each quoted with its author and date and cited; None when the notes give none."""
+    steps, cites = _next_steps(idx, derive(idx), limit=6)
+    pairs = [(st, c) for st, c in zip(steps, cites, strict=False) if c.entry_id in idx.entry_by_id]
+    # the plans and "=> do this" lines of the latest notes come first: a structured list can miss them
+    latest = {e.author: e.id for e in idx.entries}
+    recent = [e.id for e in idx.entries[-3:]] + [i for i in latest.values()]
+    said = [(f.text, Citation(entry_id=f.entry_id, run_ids=[])) for i in dict.fromkeys(reversed(recent))
+            for f in idx.entry_facts.get(i, []) if f.kind == "sentence" and f.para >= 0 and not in_code(idx, f)
+            and not heading_level(f.text) and _reads_as_plan(f.text)]
+    seen = {quote_key(t) for t, _ in said}
+    pairs = said + [(t, c) for t, c in pairs if quote_key(t.removeprefix("open question: ")) not in seen
+                    and (_reads_as_plan(t) or t.rstrip().endswith("?"))]
+    if not pairs:
+        return None
+    asked = set(vocab.tokens(_NEXT_Q.sub(" ", question))) - _NEXT_WORDS
+    about = [x for x in pairs if asked & set(vocab.tokens(x[0]))]
+    kept: list[tuple[str, Citation]] = []
+    for st, c in about or pairs:
+        k = quote_key(st.removeprefix("open question: "))
+        if not any(k in quote_key(x) or quote_key(x) in k for x, _ in kept):
+            kept.append((st, c))
+    pairs = kept[:3]
+    parts = []
+    for st, c in pairs:
+        e = idx.entry_by_id[str(c.entry_id)]
+        parts.append(f"{e.author} ({e.at:%Y-%m-%d}): \"{' '.join(st.split())[:240]}\"")
+    text = "Next steps in the latest notes: " + "; ".join(parts) + "."
+    return Answer(answer=text[:880], citations=[Citation(entry_id=c.entry_id, run_ids=[]) for _, c in pairs])
+
+
+def _reads_as_plan(text: str) -> bool:
+    """A step still to take, by its own words: "=> Re-run with LR 1e-5", "going to decrease learning rate",
+    "Task for tomorrow: ...", "idea, not run yet: ..."; not a report told as "for the next experiment I tried"."""
+    t = text.removeprefix("idea, not run yet: ")
+    if _REPORT.search(t) or statement_modality(t) in ("question", "negated", "counterfactual", "conditional"):
+        return False
+    return bool(_DO_LINE.match(t) or _INTENT.search(t) or text.startswith("idea, not run yet: "))
+
+
+_REPORT = re.compile(r"\b(tried|was|were|got|gave|showed|shown|improved|worked|failed|found|managed|achiev\w{0,3}|"
+                     r"reached|seems?|seemed|i think|it looks)\b", re.I)
+_INTENT = re.compile(r"\b(will|'ll|going to|gonna|plan(ning)? to|want to|need to|should|must|let'?s|todo|to do|"
+                     r"tomorrow|next\s{0,2}:|next step\w{0,1}|to try|try (to|again|out|with)|maybe|idea)\b", re.I)
+_DO_LINE = re.compile(r"^\W{0,4}(=>|->|→|⇒)\s{0,3}(?!.{0,200}\?\s{0,3}$)")
+_NEXT_WORDS = frozenset({"we", "us", "our", "for", "on", "with", "about", "the", "a", "an", "do", "try", "next"})
 
 
 def _best(idx: HistoryIndex, until: dt.datetime | None = None) -> BestRun | None:

@@ -2,7 +2,9 @@
 
 The notes are the practitioners' own text (sources in each file's ``description``: metaseq's OPT-175B
 chronicles, a course team's CNN training notes, a SAM2 prompt log, an ARC model changelog, a SHREC results
-table, a ConvMixer changelog, a from-scratch BERT debugging note, a LayoutLM tuning log); the runs were
+table, a ConvMixer changelog, a from-scratch BERT debugging note, a LayoutLM tuning log; from 2026-12-03 a
+transfer-learning report and a VOC2012 daily log (tune), a CS336 LM ablation note and a brain-tumor CNN
+ablation series (held: written blind, measured once before and once after, never tuned on)); the runs were
 reconstructed to agree with them. Each
 question's expected words were decided by reading the notes, before looking at how ``coco ask`` answers.
 The history goes through the real structuring engine, as ``coco log`` does.
@@ -26,14 +28,11 @@ DATA = Path(__file__).parent / "data" / "real_answers"
 KNOWN_MISSES = {
     # the question scopes the runs ("on 12.xx"); the answer cites the 11.xx runs that also lowered the LR
     "did lowering the LR help on 12.xx?",
-    # the subject is one of several sections naming it ("... with skip to final output"); the first is wanted
-    "what did the skip to final output do?",
-    # the explanation came a day later in words the question does not share ("stuck in a local minimum")
-    "why couldn't the model overfit the small dataset?",
-    # the reason is two bullets above the "=> retrain with lower LR" line, not the line right above it
-    "why lower the LR for the small patch size runs?",
-    # the note misspells the subject ("data argumentation")
-    "what's the idea for improving the data augmentation?",
+    # held (written blind, not tuned on): the best value of a setting is read over every run that holds it
+    # (the batch-size sweep ran at lr 3e-3 too), so the run cited is not the LR sweep's own
+    "which learning rate was best?",
+    # held: the question's value (lr 1e-2) does not pick the note that states it over its 5e-3 neighbour
+    "what happened with SGD at lr 1e-2?",
     # since the check round's concept changes met this one, the note's own linked runs are cited, not the
     # sweep runs the question means (found at merge, not yet explained)
     "did the encoder LR sweep find anything better?",
@@ -98,3 +97,52 @@ def test_a_long_sentence_is_clipped_around_the_clause_that_answers() -> None:
     out = clip_to(text, 230, "swap GeLU for ReLU")
     assert len(out) <= 240
     assert "x**3 term in GeLU" in out
+
+
+def test_a_label_that_carries_the_subject_after_with_is_about_something_else() -> None:
+    from narrative.answer_quotes import carried_only
+
+    # ARC changelog: "# v1_20: Small size model with skip to final output" is about the size
+    assert carried_only(["skip", "output"], "# v1_20: Small size model with skip to final output")
+    assert not carried_only(["skip", "output"], "# v1_16: Skip test input to final output layer to encourage copying")
+    assert not carried_only(["skip"], "Skip connections with gating")
+
+
+def test_a_stated_trouble_is_a_reason() -> None:
+    from narrative.answer_quotes import PROBLEM, states_reason
+
+    # ConvMixer changelog, VOC2012 daily notes, a transfer-learning report
+    assert PROBLEM.search("When decreasing patch size (and increasing internal resolution) the model overfits quickly")
+    assert states_reason("Later the loss overshooted to something in the order of 10^5")
+    assert states_reason("I didn't realized it was very high for my model (default L2 value)")
+    assert not states_reason("In the next model, we increase the number of layers in CNN with some changes")
+
+
+def test_what_next_quotes_the_plans_of_the_latest_notes() -> None:
+    from narrative.synthesis import _reads_as_plan
+
+    # CNN course notes: the plan is the answer, with its author and date, and the note is cited
+    path = DATA / "cnn-training-notes.json"
+    hist, _, _, _, indexes = _history(path)
+    ans = synthesis.answer("what should we try next?", hist, indexes=indexes)
+    assert ans.answer.startswith("Next steps in the latest notes:")
+    assert "going to decrease learning rate" in ans.answer
+    assert ans.citations and all(c.entry_id for c in ans.citations)
+    # a report told with "next" is no plan; a "=>" line and "Task for tomorrow" are
+    assert not _reads_as_plan("For the next experiment I tried a learning rate of 0.0003 and added a drop out")
+    assert _reads_as_plan("=> Combine best run (*) with smaller kernel sizes (see v9)")
+    assert _reads_as_plan("Task for tomorrow: Increase the dropout further and check the results.")
+
+
+def test_a_word_the_notes_never_use_is_read_as_the_one_they_spell_within_two_letters() -> None:
+    from narrative.answer_quotes import _within
+
+    # SHREC results: the notes write "data argumentation"; a teammate asks about augmentation
+    assert _within("augment", "argument", 2)
+    assert not _within("augment", "argument", 1)
+    assert not _within("dropout", "droplet", 1)
+    path = DATA / "shrec-gesture-results.json"
+    hist, _, _, _, indexes = _history(path)
+    ans = synthesis.answer("what's the idea for improving the data augmentation?", hist, indexes=indexes)
+    # the line sits under "## Future Improvements": the section is quoted, with the idea in its next line
+    assert "Future Improvements:" in ans.answer and "random noise" in ans.answer
