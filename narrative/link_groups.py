@@ -5,6 +5,7 @@ gave .994, .993, .993"), each linked when the description fits them exactly.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from narrative import lexicon, reading
@@ -293,11 +294,7 @@ def _infer_groups(
             continue
         for value, carriers in pool.group_values.items():
             if value in clause and re.search(rf"(?<![a-z0-9_]){re.escape(value)}(?![a-z0-9_])", clause):
-                for member in carriers:
-                    if member.run.run_id in inferable_ids:
-                        linked.setdefault(member.run.run_id, _linked(member.run, "inferred"))
-                        if member.run.run_id not in entry.run_ids:
-                            entry.run_ids.append(member.run.run_id)
+                _link_inferred(entry, linked, [m for m in carriers if m.run.run_id in inferable_ids])
         for group in (*_noun_phrases(clause), *_subject_phrases(clause)):
             if _EARLIER.search(clause[clause.find(group.phrase) + len(group.phrase):]):
                 continue  # "the xgb runs from last week": maybe not the ones of this window
@@ -316,10 +313,15 @@ def _infer_groups(
                 names = ", ".join(m.run.run_name or m.run.run_id[:8] for m in members[:4])
                 warnings.append(f"'{_clip(group.phrase)}' fits {len(members)} runs ({names}); none linked.")
                 continue
-            for member in members:
-                linked.setdefault(member.run.run_id, _linked(member.run, "inferred"))
-                if member.run.run_id not in entry.run_ids:
-                    entry.run_ids.append(member.run.run_id)
+            _link_inferred(entry, linked, members)
+
+
+def _link_inferred(entry: SegmentLinks, linked: dict[str, LinkedRun], members: Iterable[RunProfile]) -> None:
+    """Link each run of ``members`` to the entry as inferred from its description (once each)."""
+    for member in members:
+        linked.setdefault(member.run.run_id, _linked(member.run, "inferred"))
+        if member.run.run_id not in entry.run_ids:
+            entry.run_ids.append(member.run.run_id)
 
 
 # A line that states a change of setting and nothing else: "2.2. pre-norm => post-norm", "4. SwiGLU => SiLU",
@@ -355,10 +357,7 @@ def _infer_change(entry: SegmentLinks, pool: _Pool, inferable: list[RunProfile],
     others = ids - {p.run.run_id for p in members}
     if not members or not others or not all(pool.fitting(w) & others for w in old):
         return
-    for member in members:
-        linked.setdefault(member.run.run_id, _linked(member.run, "inferred"))
-        if member.run.run_id not in entry.run_ids:
-            entry.run_ids.append(member.run.run_id)
+    _link_inferred(entry, linked, members)
 
 
 # A line that only removes a component: "2.1. Remove RMSNorms", "- dropped the warmup". ("no dropout" or
@@ -384,10 +383,7 @@ def _infer_removal(entry: SegmentLinks, inferable: list[RunProfile], linked: dic
     members = [p for p in inferable if any(p.run.params.get(k, "").strip().lower() in _NULL_VALUES for k in keys)]
     if not keys or not members:
         return
-    for member in members:
-        linked.setdefault(member.run.run_id, _linked(member.run, "inferred"))
-        if member.run.run_id not in entry.run_ids:
-            entry.run_ids.append(member.run.run_id)
+    _link_inferred(entry, linked, members)
 
 
 # A number written in quotes ("1e-4" "3e-4"): the quotes become a space and a comma (same length, so
@@ -490,10 +486,7 @@ def _infer_series(
             continue
         if len(chosen) < _MIN_UNIQUE_VALUES:
             continue  # one run: the single-run description decides
-        for member in chosen:
-            linked.setdefault(member.run.run_id, _linked(member.run, "inferred"))
-            if member.run.run_id not in entry.run_ids:
-                entry.run_ids.append(member.run.run_id)
+        _link_inferred(entry, linked, chosen)
 
 
 def _without_series(text: str, mention: _Mention, start: int, end: int) -> str:
@@ -570,10 +563,7 @@ def infer_by_distinctive_word(
         members = [p for p in inferable if p.run.run_id in named and not _describe(clause, p, pool).contradicted]
         if len(members) != 1:
             continue  # two words naming two runs: the clause is about both, or about neither
-        for member in members:
-            linked.setdefault(member.run.run_id, _linked(member.run, "inferred"))
-            if member.run.run_id not in entry.run_ids:
-                entry.run_ids.append(member.run.run_id)
+        _link_inferred(entry, linked, members)
 
 
 def _in_name(word: str, candidate: RunProfile) -> bool:
