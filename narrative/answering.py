@@ -462,6 +462,8 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
                 gk = quote_key(nb.text)
                 if any(gk in k or k in gk for k in quoted):
                     continue  # a hard-wrapped line of the sentence already quoted
+                if terms.key_concepts and nb.concepts and terms.key_concepts.isdisjoint(vocab.cover(nb.concepts)):
+                    continue  # the next sentence of a day's note, about another line of work, is not its reason
                 quoted.add(gk)
                 reason_given = True
                 parts.append(f"\"{clip(nb.text, 200)}\"")

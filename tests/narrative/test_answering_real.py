@@ -146,3 +146,31 @@ def test_a_word_the_notes_never_use_is_read_as_the_one_they_spell_within_two_let
     ans = synthesis.answer("what's the idea for improving the data augmentation?", hist, indexes=indexes)
     # the line sits under "## Future Improvements": the section is quoted, with the idea in its next line
     assert "Future Improvements:" in ans.answer and "random noise" in ans.answer
+
+
+def test_a_why_answer_leaves_out_the_next_sentences_about_other_lines_of_work(tmp_path: Path) -> None:
+    # a day's note tells several things one after another (the demo's own note): why random forest was
+    # dropped is the first sentence; the SVC crash and the undersampling result that follow are not reasons
+    runs = [{"key": k, "run_name": n, "user": "sam", "start": f"2026-11-30T{h}:00:00Z", "minutes": 5,
+             "status": "FINISHED", "params": p, "metrics": {"val_auc": m}, "tags": {}}
+            for k, n, h, p, m in [
+                ("r1", "rf-500", "09", {"model": "random_forest", "n_estimators": "500"}, 0.957),
+                ("r2", "quick-lynx-7", "10", {"model": "hist_gbm", "max_depth": "3"}, 0.979),
+                ("r3", "svc-rbf-proba", "11", {"model": "svc", "gamma": "-0.1"}, 0.0),
+                ("r4", "hgb-d3-undersample", "12", {"model": "hist_gbm", "undersample": "true"}, 0.954)]]
+    note = ("rf-500 took 1.98s a fit for .957, and even the best rf is under the best gbm (quick-lynx-7, .979) "
+            "and ~3x slower to fit, so i'd drop random forest. the svc run (svc-rbf-proba) crashed, i "
+            "fat-fingered gamma=-0.1, so no number there, svm probabilites are slow anyway. also tried "
+            "undersampling again (hgb-d3-undersample), and it was worse again (.954), so i'm calling "
+            "undersampling dead for this one.")
+    scenario = {"name": "rf", "description": "COCO's demo note", "project": "churn", "experiment": "churn",
+                "primary_metric": "val_auc", "primary_metric_goal": "max", "runs": runs,
+                "messages": [{"key": "m01", "at": "2026-11-30T18:00:00Z", "author": "sam", "kind": "log",
+                              "text": note}],
+                "expect": {"entries": [], "checks": [], "questions": [], "phase": {}, "reproduce": []}}
+    path = tmp_path / "rf.json"
+    path.write_text(json.dumps(scenario))
+    hist, *_ = build_history(path, False)
+    ans = synthesis.answer("why did we abandon random forest?", hist, indexes=HistoryIndexCache())
+    assert "slower to fit" in ans.answer
+    assert "svc" not in ans.answer.lower() and "undersampl" not in ans.answer.lower(), ans.answer
