@@ -87,12 +87,15 @@ def _next_answer(question: str, idx: HistoryIndex) -> Answer | None:
         k = quote_key(st.removeprefix("open question: "))
         if not any(k in quote_key(x) or quote_key(x) in k for x, _ in kept):
             kept.append((st, c))
-    pairs = kept[:3]
+    # a step to take before a question still open: "what should we try next?" asks for steps first
+    pairs = sorted(kept, key=lambda x: x[0].rstrip().endswith("?"))[:3]
     parts = []
     for st, c in pairs:
         e = idx.entry_by_id[str(c.entry_id)]
         parts.append(f"{e.author} ({e.at:%Y-%m-%d}): \"{' '.join(st.split())[:240]}\"")
-    text = "Next steps in the latest notes: " + "; ".join(parts) + "."
+    lead = ("Next steps in the latest notes: " if not all(st.rstrip().endswith("?") for st, _ in pairs)
+            else "The latest notes give no next step, only open questions: ")
+    text = lead + "; ".join(parts) + "."
     return Answer(answer=text[:880], citations=[Citation(entry_id=c.entry_id, run_ids=[]) for _, c in pairs])
 
 
@@ -108,7 +111,8 @@ def _reads_as_plan(text: str) -> bool:
 _REPORT = re.compile(r"\b(tried|was|were|got|gave|showed|shown|improved|worked|failed|found|managed|achiev\w{0,3}|"
                      r"reached|seems?|seemed|i think|it looks)\b", re.I)
 _INTENT = re.compile(r"\b(will|'ll|going to|gonna|plan(ning)? to|want to|need to|should|must|let'?s|todo|to do|"
-                     r"tomorrow|next\s{0,2}:|next step\w{0,1}|to try|try (to|again|out|with)|maybe|idea)\b", re.I)
+                     r"tomorrow|next step\w{0,1}|to try|try (to|again|out|with)|maybe|idea)\b|"
+                     r"\bnext\s{0,2}:", re.I)  # "next: class weighting ...": no word boundary after the colon
 _DO_LINE = re.compile(r"^\W{0,4}(=>|->|→|⇒)\s{0,3}(?!.{0,200}\?\s{0,3}$)")
 _NEXT_WORDS = frozenset({"we", "us", "our", "for", "on", "with", "about", "the", "a", "an", "do", "try", "next"})
 

@@ -174,3 +174,12 @@ def test_a_why_answer_leaves_out_the_next_sentences_about_other_lines_of_work(tm
     ans = synthesis.answer("why did we abandon random forest?", hist, indexes=HistoryIndexCache())
     assert "slower to fit" in ans.answer
     assert "svc" not in ans.answer.lower() and "undersampl" not in ans.answer.lower(), ans.answer
+
+
+def test_a_next_label_is_a_plan() -> None:
+    from narrative.synthesis import _reads_as_plan
+
+    # "next:" written as a label (COCO's demo notes, many terse logs): no word follows the colon directly
+    assert _reads_as_plan("next: class weighting on quick-lynx-7's config + a seed check.")
+    assert _reads_as_plan("Next : try a deeper net")
+    assert not _reads_as_plan("the next run was worse")
