@@ -238,6 +238,24 @@ def modality(text: str) -> Modality:
     return "asserted"
 
 
+# An outcome still to come ("might lead to better recall", "I expect dropout to help"); "might have helped" is a
+# hedged report, a number a measurement, and "will" reports too ("the nan will still exist")
+_EXPECTATION = re.compile(r"\b(?:might|may|could|would|should)\s{1,3}(?:\w{1,20}ly\s{1,3})?(?!have\b|not\b)"
+                          r"[a-z]{2,20}\b|\bexpect(?:s|ed|ing)?\b[^.;?!]{0,60}?\bto\s{1,3}[a-z]{2,20}\b")
+_JUDGED = re.compile(r"\b(?:is|was|are|were|been)\s{1,3}(?:\w{1,20}ly\s{1,3})?(?:rejected|confirmed|refuted|disproved|"
+                     r"falsified|supported|validated|wrong|false|right|correct)\b")
+
+
+def expects(text: str) -> bool:
+    """Whether a hedged sentence states an outcome it expects rather than one it saw."""
+    lowered = text[:MAX_READ_CHARS].lower()  # the modal must govern the first part ("X hurt, might revert")
+    head = re.split(r"[,;:]|\s(?:but|so|and then)\s", lowered, maxsplit=1)[0]
+    expected = _EXPECTATION.search(head)
+    # "the hypothesis that clipping would help is clearly rejected": the expectation is judged in the sentence
+    return (expected is not None and modality(text) == "hedged" and not re.search(r"\d", lowered)
+            and not _JUDGED.search(lowered, expected.end()))
+
+
 def conditional_plans(text: str) -> bool:
     """Whether a conditional's main clause says what to do ("if it fails, I will try a penalized loss",
     "if not, disable fp16") rather than what would follow ("if it overfits, the problem is the model")."""

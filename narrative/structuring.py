@@ -297,8 +297,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         own_subject = short_subject(subject_of(clauses[0]) or clauses[0]) if clauses else ""
         for position, clause in enumerate(clauses):
             verdict = language_verdict(clause)
-            if verdict is None or readings_mod.modality(clause) in _UNREALISED:
-                continue
+            if verdict is None or readings_mod.modality(clause) in _UNREALISED or readings_mod.expects(clause):
+                continue  # an outcome expected ("a larger batch might give better recall") is no verdict yet
             concluded = True
             clause_text = clause
             if position == 0 and segment.section not in {"result", "conclusion"}:

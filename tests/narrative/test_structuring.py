@@ -235,3 +235,16 @@ def test_a_run_name_alone_is_no_hypothesis() -> None:
     entry = structure("- calm-otter-41 (lr 0.05, 400 iterations) did no better than hgb-d3-lr0.1", runs)
     assert all(h.strip().lower() != "calm-otter-41" for h in entry.hypotheses), entry.hypotheses
     assert [c.verdict for c in entry.conclusions] == ["did_not_work"]
+
+
+def test_an_expected_outcome_is_a_hypothesis_not_a_verdict() -> None:
+    # a hedged modal before a bare verb states what the writer expects, not what a run showed
+    for text in ("I think a larger batch might lead to better recall.", "I expect dropout to help with overfitting.",
+                 "maybe a larger batch would give better recall"):
+        entry = structure(text)
+        assert entry.hypotheses and not entry.conclusions, (text, entry.conclusions)
+    # a verdict stated first, a hedged report, a measurement, and a judged hypothesis stay verdicts
+    for text in ("label smoothing hurt, might revert", "dropout seems to help",
+                 "I think dropout helped, auc .81 -> .83"):
+        assert structure(text).conclusions, text
+    assert negatives(structure("The hypothesis that higher gradient clipping would help is clearly rejected."))
