@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 
 from narrative.link_evidence import DESCRIPTION_LEAD, PARAM_HIT, TOKEN_HIT, SegmentLinks, _describe, _linked, _Pool
-from narrative.segmenting import is_dateline
+from narrative.segmenting import Segment, is_dateline
 from storage.records import LinkedRun
 
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
@@ -61,7 +62,7 @@ def section_date(line: str, at: dt.datetime) -> dt.date | None:
                     candidate = _valid(y, named, int(match.group(day_group)))
                     if candidate:
                         found.add(candidate)
-    recent = {d for d in found if today - _MAX_AGE.days * dt.timedelta(days=1) <= d <= today}
+    recent = {d for d in found if today - _MAX_AGE <= d <= today}
     return next(iter(recent)) if len(recent) == 1 else None
 
 
@@ -71,7 +72,7 @@ def infer_dated(
     author_ids: set[str],
     linked: dict[str, LinkedRun],
     at: dt.datetime,
-    not_done: object,
+    not_done: Callable[[str, Segment], bool],
 ) -> None:
     """Link, for each line under a date heading that no other rule linked, the run of that day it describes:
     the author's only run of the day when the line says something of it, else the day's run the line
@@ -84,7 +85,7 @@ def infer_dated(
             continue
         if day is None or entry.run_ids or segment.kind in ("data", "row"):
             continue
-        if not_done(segment.text.lower(), segment):  # type: ignore[operator]
+        if not_done(segment.text.lower(), segment):
             continue
         runs = [p for p in pool if p.run.run_id in author_ids and p.run.start.date() == day]
         scored = [(p, _describe(segment.text, p, pool)) for p in runs]
