@@ -286,30 +286,55 @@ def _concepts_norm(t: str) -> tuple[tuple[str, tuple[tuple[int, int], ...]], ...
     return tuple((cid, tuple(sp)) for cid, sp in found.items())
 
 
+# An auto-generated run name (MLflow's and W&B's adjective-noun-number: "bold-falcon-23", "swift-lamb-2")
+# names a run, not a line of work: its noun is an animal or a word, never the Falcon LLM or the LAMB
+# optimizer. Its noun is blanked (same length, so spans stay put) unless its first word is a concept
+# itself, as in a descriptive name ("lora-rank-16").
+_AUTO_RUN_NAME = re.compile(r"(?<![\w-])([a-z]{3,12})-([a-z]{3,12})-\d{1,4}(?![\w-])")
+
+
+def _blank_auto_names(text: str) -> str:
+    if "-" not in text:
+        return text
+    low = text.lower()
+    out = None
+    for m in _AUTO_RUN_NAME.finditer(low):
+        if _concepts_norm(m.group(1)):
+            continue
+        out = out if out is not None else list(low)
+        out[m.start(2):m.end(2)] = " " * (m.end(2) - m.start(2))
+    return low if out is None else "".join(out)
+
+
+def concept_text(text: str) -> str:
+    """``norm(text)`` as concepts are read from it (auto-generated run names' nouns blanked)."""
+    return norm(_blank_auto_names(text))
+
+
 def concepts_in(text: str) -> dict[str, list[tuple[int, int]]]:
     """Concept id -> spans (in ``norm(text)``) where the concept is mentioned, with implied broader ones.
 
     Only the patterns whose literal head occurs at a word start of the text are run, and results are
     cached per distinct text, so mapping 100k runs' params and 50k sentences stays linear and cheap.
     """
-    return {cid: list(sp) for cid, sp in _concepts_norm(norm(text))}
+    return {cid: list(sp) for cid, sp in _concepts_norm(concept_text(text))}
 
 
 def concepts_in_once(text: str) -> dict[str, list[tuple[int, int]]]:
     """``concepts_in`` of a text whose reading the caller remembers itself, through none of the caches (a
     project's 50k sentences would hold ~9 MiB there, spans and all, besides the caller's own memo)."""
-    return {cid: list(sp) for cid, sp in _concepts_norm.__wrapped__(norm(text))}
+    return {cid: list(sp) for cid, sp in _concepts_norm.__wrapped__(concept_text(text))}
 
 
 @lru_cache(maxsize=1 << 16)
 def concept_frozenset(text: str) -> frozenset[str]:
-    return frozenset(cid for cid, _ in _concepts_norm(norm(text)))
+    return frozenset(cid for cid, _ in _concepts_norm(concept_text(text)))
 
 
 def concept_frozenset_once(text: str) -> frozenset[str]:
     """``concept_frozenset`` of a text read once (an entry's sentence when it is written), through none of
     the caches: 10k entries' one-off sentences would hold ~15 MiB there and push out what recurs."""
-    return frozenset(cid for cid, _ in _concepts_norm.__wrapped__(norm(text)))
+    return frozenset(cid for cid, _ in _concepts_norm.__wrapped__(concept_text(text)))
 
 
 def concept_set(text: str) -> set[str]:

@@ -76,6 +76,10 @@ PAIRS: list[tuple[str, str, str]] = [
     ("focal", "the focal length of the camera changed", "focal loss with gamma 2"),
     ("logreg", "the logit of the positive class", "a logistic regression baseline"),
     ("llm", "that promptly broke the loader", "few-shot prompting with the llm"),
+    # an auto-generated run name's noun (MLflow / W&B adjective-noun-number) is not the model or optimizer
+    ("llm", "even the best rf (bold-falcon-23, .974) is under the best gbm", "fine-tuned falcon-7b with lora"),
+    ("lamb", "swift-lamb-2 diverged after 3k steps", "switched the optimizer to lamb for the large batch"),
+    ("transformer_text", "rare-transformer-3 got .81 (it is an lstm)", "a small transformer encoder on the tokens"),
     ("graph", "adding in the ability to graph the validation points while training",  # badisa/optpresso blog
      "velocity and device/IP graph features help"),
     ("graph", "generating graphs that show the effectiveness of the model", "xgb-vel-graph"),
