@@ -387,8 +387,11 @@ def _diminishing(idx: HistoryIndex, ap: Approach, metric: str, goal: str) -> Non
         if sign * (v - best) > 0:
             best = v
     if all(g <= noise for g in gains[-3:]):
-        ap.reason = (f"diminishing returns: the last {min(3, len(gains))} runs moved {metric} by at most "
-                     f"{fmt(max(gains[-3:]))} (noise ~{fmt(noise)}). " + ap.reason)[:400]
+        last, top = min(3, len(gains)), max(gains[-3:])
+        # a gain is over the best so far, so 0 means none beat it ("moved by at most 0" read as a typo)
+        moved = (f"none of the last {last} runs beat its best {metric}" if top == 0 else
+                 f"the last {last} runs improved on its best {metric} by at most {fmt(top)}")
+        ap.reason = f"diminishing returns: {moved} (noise ~{fmt(noise)}). {ap.reason}"[:400]
 
 
 def status_counts(aps: list[Approach]) -> dict[str, int]:
