@@ -3,8 +3,8 @@
 A brain dump mixes what was done and what came out of it with what the person wants, fears, plans,
 would have done, or does under a condition. Only asserted, past or present statements are results
 and conclusions; a plan, a wish, a conditional or a counterfactual is at most a next step. A negated
-success ("hasn't helped at all", "was unable to get a boost") is a failure, and a superlative used as
-a name ("worst concave points dominates", a feature of a dataset) is no verdict at all.
+success ("hasn't helped at all", "was unable to get a boost") is a failure; a superlative used as a
+name ("worst concave points dominates") or a rank denied ("not the best") is no verdict at all.
 
 The cue lists here are English grammar (negators, modal verbs, tense markers, hedges), not phrases of
 any scenario; verdict words themselves come from ``narrative.lexicon``.
@@ -331,7 +331,7 @@ def verdict_of(clause: str) -> Verdict | None:
     lowered = _purpose_cut(lowered)
     # "I worked on improving the model", "focused on improving": an activity named, no outcome.
     lowered = _ACTIVITY.sub(" did ", lowered)
-    # "work up to harder ones", "the crashing experiment": a way of working, a name
+    # "work up to harder ones", "the crashing experiment": a way of working, a name; "but not the best"
     lowered = _NO_VERDICT_PHRASE.sub(" ", lowered)
     # "320 epochs with better lr scheduler strategy": "better" names the setting, it judges nothing.
     lowered = _ATTRIBUTIVE_BETTER.sub(r"\1 ", lowered)
@@ -576,6 +576,7 @@ _PURPOSE_END = re.compile(r"[,;:.!?]|\s(?:but|and\s+then|however|though)\s")
 _ACTIVITY = re.compile(r"\b(?:work(?:ed|ing|s)?|focus(?:ed|ing)?|concentrat\w+|spent\s+\w+(?:\s+\w+)?)\s+on\s+"
                        r"(?:\w+ing\b)?|\b(?:on|towards?|at)\s+improving\b")
 _NO_VERDICT_PHRASE = re.compile(r"\bwork(?:ing)?\s+(?:up\s+to|on|through|around)\b|"
+                                r"\bnot\s{1,3}(?:(?:the|a|our|my)\s{1,3})?(?:very\s{1,3})?(?:best|worst)\b|"
                                 r"\bthe\s+(?:crash|diverg|fail|explod)\w*\s+(?:experiment|run|model|job|setup|config|case|one)\b")
 _ATTRIBUTIVE_BETTER = re.compile(r"\b(with|using|use|uses|used|try|trying|tried)\s+(?:much\s+|slightly\s+|far\s+)?"
                                  r"better\b(?=\s+[a-z])(?!\s+(?:than|results?|score|performance|accuracy)\b)")

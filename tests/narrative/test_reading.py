@@ -63,6 +63,15 @@ def test_superlative_inside_a_name_is_no_verdict() -> None:
     assert reading.verdict_of("lgbm is best on val auc") == "worked"
 
 
+def test_a_rank_denied_is_no_verdict() -> None:
+    # The demo's day-2 note: "lr .05 w/ 400 iters (calm-otter-41) .973, better than depth 3 at lr .1 but
+    # not the best." Its last clause was filed as *worked*.
+    assert reading.verdict_of("but not the best") is None
+    assert reading.verdict_of("it was not the very best run of the week") is None
+    assert reading.verdict_of("calm-otter-41 .973, better than depth 3") == "worked"
+    assert reading.verdict_of("the rf run was the worst of the lot") == "did_not_work"
+
+
 def test_a_purpose_is_no_outcome() -> None:
     assert reading.verdict_of("Introduce a class to inspect parameters in an attempt to land on more "
                               "intelligible speech") is None
