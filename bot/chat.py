@@ -34,6 +34,7 @@ from bot.messages import (
     Reply,
     ReplyAction,
 )
+from bot.render_terminal import esc as shown
 from bot.settings import Settings
 from narrative.types import Answer, CheckResult, DecisionDoc, Digest, NextPlan, PhaseReport, ReproReport
 
@@ -124,11 +125,11 @@ class TerminalChat:
     async def _fill(self, reply: Reply) -> None:
         form = reply.form
         assert form is not None
-        self.console.print(f"[bold]{form.title}[/] — answer each question (end a multi-line answer with `.`)")
+        self.console.print(f"[bold]{shown(form.title)}[/] — answer each question (end a multi-line answer with `.`)")
         values: dict[str, str] = {}
         for field in form.fields:
-            hint = f" [{field.initial}]" if field.initial and not field.multiline else ""
-            self.console.print(f"{field.label}{hint}:")
+            hint = f" {shown(f'[{field.initial}]')}" if field.initial and not field.multiline else ""
+            self.console.print(f"{shown(field.label)}{hint}:")
             if field.multiline:
                 lines: list[str] = []
                 while True:
@@ -144,7 +145,7 @@ class TerminalChat:
 
     async def _choose(self, choices: list[ReplyAction], *, message_id: str, msg: InboundMessage) -> None:
         for i, action in enumerate(choices, 1):
-            self.console.print(f"  [{i}] {action.label}")
+            self.console.print(f"  {shown(f'[{i}]')} {shown(action.label)}")
         line = await self._readline()
         try:
             picked = choices[int((line or "").strip()) - 1]
@@ -166,17 +167,18 @@ def print_reply(reply: Reply, console: Console) -> None:
         for note in reply.tried:
             m = note.match
             who = f" — {m.author}, {m.at:%Y-%m-%d}" if m.at else ""
-            console.print(f"[bold yellow]⚠ You already tried this:[/] “{note.step}”: {m.summary}{who}")
+            console.print(f"[bold yellow]⚠ You already tried this:[/] “{shown(note.step)}”: "
+                          f"{shown(m.summary)}{shown(who)}")
             if m.outcome:
-                console.print(f"    what happened: {m.outcome}")
+                console.print(f"    what happened: {shown(m.outcome)}")
         where = ", ".join(f"#{c}" for c in reply.feeds_channels) or "no channel linked yet"
-        console.print(f"[dim]Project {reply.project} ({where}). Reply with `> ...` to correct or ask.[/]")
+        console.print(f"[dim]Project {shown(reply.project)} ({shown(where)}). Reply with `> ...` to correct or ask.[/]")
     elif isinstance(payload, CheckResult):  # a check, or a channel's "already tried" warning
         view.check(payload)
     elif isinstance(payload, Answer):
         view.answer(payload)
         for run in reply.runs.values():
-            console.print(f"[dim]  run {run.run_id[:8]} {run.name}: {run.url}[/]")
+            console.print(f"[dim]  run {run.run_id[:8]} {shown(run.name)}: {shown(run.url)}[/]")
     elif isinstance(payload, PhaseReport):
         view.phase(payload)
     elif isinstance(payload, ReproReport):
@@ -200,11 +202,11 @@ def print_reply(reply: Reply, console: Console) -> None:
         console.print(reply.text, markup=False)
     elif isinstance(payload, HomeView):
         for entry, project in payload.entries:
-            console.print(f"• {entry.id} {entry.structure.title if entry.structure else ''} — {project}")
+            console.print(f"• {entry.id} {entry.structure.title if entry.structure else ''} — {project}", markup=False)
     elif reply.kind == "error":
-        console.print(f"[red]{reply.text}[/]")
+        console.print(f"[red]{shown(reply.text)}[/]")
     else:
-        console.print(reply.text)
+        console.print(reply.text, markup=False)
 
 
 async def run_chat(settings: Settings, *, workspace: str | None = None, user: str | None = None,

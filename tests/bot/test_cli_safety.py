@@ -184,3 +184,24 @@ def test_coco_home_database_wal_and_log_are_private(coco: CocoCli, mlflow_store:
         for path in (db, home / "coco.db-wal", home / "coco.db-shm", home / "coco.log"):
             assert path.exists(), path
             assert stat.S_IMODE(path.stat().st_mode) == 0o600, (path, oct(path.stat().st_mode))
+
+
+def test_brackets_in_notes_and_run_names_print_as_written(coco: CocoCli, mlflow_store: MlflowStore) -> None:
+    # Notes and tracker values are shown through rich: "[/]" in a note was an internal error (MarkupError),
+    # and a run's settings "[n_estimators=500, model=rf]" vanished from `coco ask` as if they were markup.
+    mlflow_store.add(RunSpec("rf-[500]", "ana", DAY, params={"n_estimators": "500", "model": "rf"},
+                             metrics={"val_auc": 0.71}))
+    _project(coco)
+    note = "tried rf-[500] with lr in [1e-4, 3e-4] [/] and it was worse than [bold]logreg[/bold]\n"
+    logged = coco("log", "--project", "churn", "--author", "ana", "--at", (DAY + dt.timedelta(hours=1)).isoformat(),
+                  stdin=note)
+    assert logged.returncode == 0, logged.stderr.decode()
+    shown = logged.stdout.decode()
+    assert "[1e-4, 3e-4]" in shown and "[/]" in shown and "[bold]logreg[/bold]" in shown, shown
+    asked = coco("ask", "--project", "churn", "what did ana try?")
+    assert asked.returncode == 0, asked.stderr.decode()
+    assert "[n_estimators=500, model=rf]" in asked.stdout.decode(), asked.stdout.decode()
+    for verb in (("phase", "--project", "churn"), ("digest", "--project", "churn"),
+                 ("check", "--project", "churn", "lr in [1e-4, 3e-4] [/]")):
+        out = coco(*verb)
+        assert out.returncode == 0 and "internal error" not in out.stderr.decode(), out.stderr.decode()
