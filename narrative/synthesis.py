@@ -145,7 +145,7 @@ def _next_steps(idx: HistoryIndex, aps: list[Approach], limit: int = 8) -> tuple
         qs = list(e.structure.open_questions) if e.structure else []
         for s in items + [f"open question: {q}" for q in qs]:
             s = " ".join(s.split())
-            if s and s not in steps:
+            if s and s not in steps and not (s in items and _carried_out(s, e.at, idx)):
                 steps.append(s[:300])
                 cites.append(Citation(entry_id=e.id, run_ids=[]))
     ideas, idea_cites = _untried_ideas(idx, aps)
@@ -157,6 +157,14 @@ def _next_steps(idx: HistoryIndex, aps: list[Approach], limit: int = 8) -> tuple
         if a.status == "open" and len(steps) < limit + 2:
             steps.append(f"continue {a.name}")
     return steps[: limit + 2], cites
+
+
+def _carried_out(step: str, planned_at: dt.datetime, idx: HistoryIndex) -> bool:
+    """Whether a step was done after it was planned: "next: class weighting on quick-lynx-7's config" is no
+    next step once a later run has class_weight=balanced on that config. The check's own judgement decides
+    (a plan, a variant or another model's run is not the step done); only later evidence counts."""
+    result = _check(step, idx)
+    return result.already_tried and any(m.at is not None and m.at > planned_at for m in result.matches)
 
 
 _NOT_IDEAS = frozenset({"done", "negated", "counterfactual"})  # reported, denied or regretted: no idea to run
@@ -383,6 +391,8 @@ def next_plan(history: ProjectHistory, *, context: str = "", indexes: HistoryInd
     for s, c in zip(steps, step_cites, strict=False):
         if len(experiments) >= 3:
             break
+        if s.startswith("open question: "):
+            continue  # a question is no experiment to run (the phase lists it with the next steps)
         experiments.append(NextExperiment(title=s[:120], why="the team's own next step in the latest entries",
                                           priority=len(experiments) + 1, citations=[c]))
     for a in aps:
