@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from narrative import vocab
+from narrative.answer_dates import date_answer
 from narrative.answer_quotes import heading_level, in_code, quote_key
 from narrative.answering import answer as _answer
 from narrative.approaches import UMBRELLA, Approach, derive
@@ -47,6 +48,9 @@ def check(plan: str, history: ProjectHistory, *, indexes: HistoryIndexCache | No
 
 def answer(question: str, history: ProjectHistory, *, indexes: HistoryIndexCache | None = None) -> Answer:
     idx = _index(history, indexes)
+    dated = date_answer(question, idx, now=history.now)
+    if dated is not None:
+        return dated
     if len(question) <= 300 and _NEXT_Q.search(question) and not _PAST_Q.match(question):
         got = _next_answer(question, idx)
         if got is not None:
