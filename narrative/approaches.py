@@ -21,8 +21,12 @@ UMBRELLA = {
 }
 _CONTRAST = re.compile(r"\b(instead of|rather than|vs\.?|versus|compared (to|with)|than|over|from|beats?)\s{1,8}"
                        r"([\w\- ./]{0,30})", re.I)
+_SCOPE_BEFORE = re.compile(r"\b(?:for|on|in)\s{1,3}(?:the|a|an|our|my|his|her|their)\s{1,3}$")
 _HEAD_STOP = re.compile(r"\s{0,8}(?::|->|→|=>|=|\(|\bgives?\b|\bgets?\b|\bgot\b|\bon top\b|\bhit\b|\blands?\b|"
-                        r"\btakes?\b|\bwent\b|\bis\b|\bwas\b|\bwere\b|\bare\b|,)")
+                        r"\btakes?\b|\bwent\b|\bis\b|\bwas\b|\bwere\b|\bare\b|,|"
+                        # a verb of outcome ends the name: "xlnet large reaches 0.861" is about xlnet
+                        r"(?<=\w )(?:reach|achiev|scor|yield|peak|top|beat|hurt|help|improv|overfit|diverg|crash|fail|"
+                        r"perform|work)(?:e?s|e?d|ing)?(?![\w-]))")
 
 _MARKUP = re.compile(r"[`*_#>]+")
 _LEAD_FILLER = re.compile(r"^(also|then|and|so|plus|\+|-|tried|trying|added|adding)\s+", re.I)
@@ -70,6 +74,12 @@ def _subjects_of(sentence: str) -> frozenset[str]:
         contrasted |= vocab.concept_set(m.group(3))
     direct = vocab.concepts_in_once(sentence)  # remembered here: not in the process-wide cache too
     explicit = {c for c, spans in direct.items() if spans}
+    first = min((a for spans in direct.values() for a, _ in spans), default=0)
+    # "undersampling the majority class for the gru: worse": the gru is where undersampling was tried,
+    # not a line of work judged; a concept only ever named after "for/on/in the", behind another, is scope
+    scoped = {c for c, spans in direct.items() if spans and all(
+        a > first and _SCOPE_BEFORE.search(text, max(0, a - 12), a) for a, _ in spans)}
+    explicit = (explicit - scoped) or explicit
     subj = (explicit - contrasted) or explicit
     subj = {c for c in subj if c not in UMBRELLA}
     # keep only the narrowest: drop a concept when a narrower one of it is present
