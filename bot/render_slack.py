@@ -319,6 +319,7 @@ def _decision(doc: DecisionDoc, reply: Reply) -> list[Block]:
     if doc.rationale:
         blocks.append(section(LINES.labelled("Why:", doc.rationale)))
     blocks += sections("Trade-offs", LINES.bullets(doc.tradeoffs))
+    blocks += sections("History behind the choice", LINES.bullets(doc.history))
     return blocks + _cites(doc.citations, reply)
 
 

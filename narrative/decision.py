@@ -189,11 +189,45 @@ def decide(
             rationale += f" Context: {context.strip()[:300]}"
     cites = [Citation(entry_id=eid, run_ids=[r.run_id]) for r in runs for eid in idx.run_entries.get(r.run_id, [])[:1]]
     cites += [Citation(run_ids=[r.run_id]) for r in runs if not idx.run_entries.get(r.run_id)]
+    trail, trail_cites = _history(idx, runs)
     doc = DecisionDoc(title=f"Model selection for {history.project.name}", criteria=crit, finalists=fins,
                       selected_run_id=sel.run_id if sel else None, rationale=rationale, tradeoffs=tradeoffs,
-                      citations=cites, measures=measures, project=history.project.name, date=history.now.date(),
-                      context=context.strip())
+                      citations=cites + trail_cites, measures=measures, project=history.project.name,
+                      date=history.now.date(), context=context.strip(), history=trail)
     return doc.model_copy(update={"markdown": markdown(doc)})
+
+
+def _history(idx: HistoryIndex, finalists: Sequence[RunSnapshot]) -> tuple[list[str], list[Citation]]:
+    """What an auditor asks next: how much was tried over how long, which lines of work were closed and
+    why, and what the notes said of each finalist, every line from the log or the tracker and cited."""
+    from narrative.approaches import derive
+
+    lines: list[str] = []
+    cites: list[Citation] = []
+    if idx.runs:
+        first, last = idx.runs[0].start, idx.runs[-1].start
+        people = sorted({r.user for r in idx.runs if r.user} | {e.author for e in idx.entries})
+        days = (last.date() - first.date()).days + 1
+        span = f"{days} day{'s' if days != 1 else ''}" if days < 14 else f"{round(days / 7)} weeks"
+        lines.append(f"Experiments considered: {len(idx.runs)} runs and {len(idx.entries)} log entries over "
+                     f"{span} ({first:%Y-%m-%d} – {last:%Y-%m-%d})"
+                     + (f", by {', '.join(people[:6])}." if people else "."))
+    for ap in derive(idx):
+        if ap.status == "open" and not any(r.run_id in ap.run_ids for r in finalists):
+            continue
+        why = f" ({ap.reason})" if ap.reason and ap.status != "open" else ""
+        lines.append(f"{ap.name} — {ap.status}{why}"[:300])
+        cites.append(Citation(entry_id=ap.decided_by.entry_id if ap.decided_by else None, run_ids=ap.run_ids[:3]))
+    for r in finalists:
+        for eid in idx.run_entries.get(r.run_id, []):
+            e = idx.entry_by_id.get(eid)
+            said = next((c.text for c in (e.structure.conclusions if e and e.structure else [])
+                         if r.run_id in c.run_ids), None)
+            if e is not None and said:
+                lines.append(f"{r.run_name or r.run_id[:8]}, in {e.author}'s note of {e.at:%Y-%m-%d}: \"{said}\"")
+                cites.append(Citation(entry_id=e.id, run_ids=[r.run_id]))
+                break
+    return lines, cites
 
 
 def _tradeoffs(sel: RunSnapshot | None, runs: Sequence[RunSnapshot], measures: Sequence[CriterionMeasure]) -> list[str]:
@@ -254,6 +288,8 @@ def markdown(doc: DecisionDoc) -> str:
               "judgement and write down why."]
     if doc.tradeoffs:
         lines += ["", "## Trade-offs", *(f"- {t}" for t in doc.tradeoffs)]
+    if doc.history:
+        lines += ["", "## History behind the choice", *(f"- {h}" for h in doc.history)]
     judged = [m.criterion for m in measures if m.source == "judgement"]
     if judged:
         lines += ["", "## For you to fill in", *(f"- {c}: _not measured by the tracker; your judgement_"

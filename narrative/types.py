@@ -227,6 +227,9 @@ class DecisionDoc(BaseModel):
     project: str = ""
     date: dt.date | None = None
     context: str = ""
+    # the audit trail behind the choice: what was explored, what was closed and why, what the notes say
+    # of each finalist (each line cites its entry or runs in ``citations``)
+    history: list[str] = Field(default_factory=list)
 
 
 EngineJob = Literal["structure", "check", "answer", "phase", "digest", "next", "decide"]

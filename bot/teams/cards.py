@@ -341,6 +341,7 @@ def _decision(doc: DecisionDoc, reply: Reply) -> list[Element]:
     if doc.rationale:
         body.append(text_block(LINES.labelled("Why:", doc.rationale)))
     body += titled("Trade-offs", LINES.bullets(doc.tradeoffs))
+    body += titled("History behind the choice", LINES.bullets(doc.history))
     return body + _cites(doc.citations, reply)
 
 

@@ -92,3 +92,22 @@ def test_fmt_duration() -> None:
     assert fmt_duration(3.25) == "3.2 min"
     assert fmt_duration(180) == "3.0 h"
     assert fmt_duration(None) == "—"
+
+
+def test_the_record_carries_the_history_behind_the_choice() -> None:
+    # test_synthesis's history: undersampling declared dead on day 1, xlnet parked as too slow on day 2.
+    from tests.narrative.test_synthesis import ENTRIES, RUNS
+
+    project = ProjectRecord(id="p", workspace_id="w", name="sentiment", primary_metric="val_acc", goal="max")
+    hist = ProjectHistory(project=project, entries=list(ENTRIES), runs={r.run_id: r for r in RUNS},
+                          now=RUNS[-1].start + dt.timedelta(days=1))
+    gru_attn, xlnet = RUNS[4], RUNS[3]
+    doc = decide(HistoryIndex(hist), finalists=[gru_attn.run_name, xlnet.run_name], criteria=["val_f1"])
+    trail = "\n".join(doc.history)
+    assert doc.history[0].startswith("Experiments considered: 7 runs and 3 log entries over 3 days"), trail
+    assert any(h.startswith("undersampling — exhausted") for h in doc.history), trail
+    assert any(h.lower().startswith("xlnet — abandoned") and "slow" in h for h in doc.history), trail
+    assert not any(h.startswith("GRU — exhausted") for h in doc.history), trail  # undersampling was tried *for* it
+    cited_entries = {c.entry_id for c in doc.citations}
+    assert {"e1", "e2"} <= cited_entries, doc.citations
+    assert "## History behind the choice" in doc.markdown
