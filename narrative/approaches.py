@@ -161,9 +161,7 @@ def _signal(f: Fact) -> str:
 
 def _reason_text(kind: str, f: Fact) -> str:
     snippet = f.text if len(f.text) <= 170 else f.text[:167].rsplit(" ", 1)[0] + "..."
-    label = {"speed": "too slow for the iteration budget", "latency": "over the latency budget",
-             "memory": "ran out of memory", "stability": "unstable training",
-             "accuracy": "no gain on the metric"}.get(kind, "")
+    label = vocab.reason_label(kind)
     return f"{label}: {snippet}" if label else snippet
 
 

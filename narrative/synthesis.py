@@ -406,7 +406,7 @@ def next_plan(history: ProjectHistory, *, context: str = "", indexes: HistoryInd
             experiments.append(NextExperiment(
                 title=f"push {a.name}", why=a.reason[:200] or "open line of work", priority=len(experiments) + 1,
                 citations=[Citation(entry_id=a.entry_ids[0] if a.entry_ids else None, run_ids=a.run_ids[:3])]))
-    low = [DigestLine(text=f"{a.name}: {a.status} ({a.reason_kind or 'no gain'})",
+    low = [DigestLine(text=f"{a.name}: {a.status} ({vocab.reason_label(a.reason_kind, default='no gain')})",
                       citations=[Citation(entry_id=a.decided_by.entry_id if a.decided_by else None,
                                           run_ids=a.run_ids[:3])])
            for a in aps if a.status in ("exhausted", "abandoned")]

@@ -430,6 +430,17 @@ def stated_direction(text: str) -> str:
     return lexicon.stated_direction(text) or ""
 
 
+# How a reason kind reads to a person ("random forest: abandoned (accuracy)" said nothing).
+REASON_LABELS: dict[str, str] = {
+    "speed": "too slow for the iteration budget", "latency": "over the latency budget",
+    "memory": "ran out of memory", "stability": "unstable training", "accuracy": "no gain on the metric",
+}
+
+
+def reason_label(kind: str, *, default: str = "") -> str:
+    return REASON_LABELS.get(kind, default)
+
+
 def reason_kind(text: str) -> str:
     for kind, pat in REASON_PATTERNS:
         if pat.search(text):
