@@ -276,6 +276,7 @@ def _reproduce(r: ReproReport) -> list[Block]:
     blocks += sections("Missing", LINES.bullets(r.missing, "✗"))
     blocks += sections("Steps", LINES.steps(r))
     blocks += sections("Checks", LINES.bullets(r.checks))
+    blocks += sections("What the log says", LINES.bullets(r.notes))
     if r.entries:
         blocks.append(context(LINES.entry_ids(r)))
     return blocks

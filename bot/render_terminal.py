@@ -246,7 +246,8 @@ def reproduce(report: ReproReport) -> None:
         console.print(f"  [green]✓[/] {esc(key)}: {esc(value)}")
     for item in report.missing:
         console.print(f"  [red]✗ missing:[/] {esc(item)}")
-    for label, items in (("Steps", report.steps), ("Checks", report.checks), ("Entries", report.entries)):
+    for label, items in (("Steps", report.steps), ("Checks", report.checks), ("What the log says", report.notes),
+                         ("Entries", [] if report.notes else report.entries)):
         if items:
             console.print(f"[bold]{label}[/]")
             for i, item in enumerate(items, 1):

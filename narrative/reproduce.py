@@ -146,13 +146,33 @@ def reproduce(
 
     if failed and checks:
         checks.insert(0, "these are the failed run's last values: a successful re-run may end elsewhere")
-    discussed = [e.id for e in entries if run.run_id in e.run_ids
-                 or run.run_id[:8] in e.raw_text or (run.run_name and run.run_name in e.raw_text)]
+    talked = [e for e in entries if run.run_id in e.run_ids
+              or run.run_id[:8] in e.raw_text or (run.run_name and run.run_name in e.raw_text)]
+    discussed = [e.id for e in talked]
     return ReproReport(
         run_id=run.run_id, run_name=run.run_name, url=run.url, status=run.status, present=present,
         missing=missing, steps=steps, checks=checks, entries=discussed, command=command,
-        command_source=command_source, params=dict(params),
+        command_source=command_source, params=dict(params), notes=[n for e in talked if (n := _note(run, e))],
     )
+
+
+def _note(run: RunSnapshot, entry: EntryRecord) -> str:
+    """The entry's words about this run: a conclusion tied to it, else the first sentence naming it, else the
+    entry's title (the whole note is one click away; a reproduction wants the sentence that matters)."""
+    said = next((c.text for c in (entry.structure.conclusions if entry.structure else []) if run.run_id in c.run_ids),
+                None)
+    if said is None:
+        names = [n for n in (run.run_name, run.run_id[:8]) if n]
+        said = next((s.strip() for s in _SENTENCE_END.split(entry.raw_text) if any(n in s for n in names)), None)
+    if said is None and entry.structure and entry.structure.title:
+        said = entry.structure.title
+    if not said:
+        return ""
+    said = " ".join(said.split())
+    return f"{entry.author}, {entry.at:%Y-%m-%d} (entry {entry.id}): \"{said[:280]}\""
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s{1,8}|\n")
 
 
 def recorded_command(run: RunSnapshot) -> tuple[str | None, str]:

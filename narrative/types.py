@@ -149,6 +149,8 @@ class ReproReport(BaseModel):
     steps: list[str] = Field(default_factory=list)
     checks: list[str] = Field(default_factory=list)
     entries: list[str] = Field(default_factory=list)
+    # what the log says of the run, one line per entry that discusses it: who, when, their words
+    notes: list[str] = Field(default_factory=list)
 
 
 class DigestLine(BaseModel):

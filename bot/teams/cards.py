@@ -306,6 +306,7 @@ def _reproduce(r: ReproReport) -> list[Element]:
     body += titled("Missing", LINES.bullets(r.missing, "✗"))
     body += titled("Steps", LINES.steps(r))
     body += titled("Checks", LINES.bullets(r.checks))
+    body += titled("What the log says", LINES.bullets(r.notes))
     if r.entries:
         body.append(note(LINES.entry_ids(r)))
     return body

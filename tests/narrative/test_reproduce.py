@@ -49,6 +49,7 @@ def test_seed_siblings_set_tolerance_and_entries_found() -> None:
                         raw_text=f"rerun {run.run_id[:8]} looks fine")
     rep = reproduce(run, entries=[entry], siblings=[sib, other])
     assert rep.entries == ["e1"]
+    assert rep.notes == [f"x, {T0:%Y-%m-%d} (entry e1): \"rerun {run.run_id[:8]} looks fine\""]
     assert any("0.004" in c and "2 seeds" in c for c in rep.checks)
     assert not any("dataset" in m.lower() for m in rep.missing)
 
@@ -111,3 +112,22 @@ def test_failed_run_says_so_first() -> None:
     run = snap("9" * 32, {"seed": "1"}, {}, {"val_auc": 0.5}).model_copy(update={"status": "FAILED"})
     rep = reproduce(run, entries=[])
     assert rep.status == "FAILED" and rep.steps[0].startswith("This run FAILED")
+
+
+def test_the_notes_say_what_the_log_said_of_the_run() -> None:
+    from storage.records import Conclusion, EntryStructure, LinkedRun
+
+    run = snap("f" * 32, {"lr": "0.05"}, {}, {"val_auc": 0.973})
+    run = run.model_copy(update={"run_name": "calm-otter-41"})
+    tied = EntryRecord(id="e2", workspace_id="w", project_id="p", author="sam", at=T0,
+                       raw_text="depth 6: .976. lr .05 w/ 400 iters (calm-otter-41) .973, better than depth 3.",
+                       structure=EntryStructure(runs=[LinkedRun(run_id=run.run_id, run_name="calm-otter-41",
+                                                                 how="name")],
+                                                conclusions=[Conclusion(text="depth 6: .976", verdict="worked"),
+                                                             Conclusion(text="lr .05 (calm-otter-41) .973, better",
+                                                                        verdict="worked", run_ids=[run.run_id])]))
+    named = EntryRecord(id="e3", workspace_id="w", project_id="p", author="maya", at=T0,
+                        raw_text="Undersampling is out.\nAlso tried it on calm-otter-41's config: worse (.954).")
+    rep = reproduce(run, entries=[tied, named])
+    assert rep.notes == [f"sam, {T0:%Y-%m-%d} (entry e2): \"lr .05 (calm-otter-41) .973, better\"",
+                         f"maya, {T0:%Y-%m-%d} (entry e3): \"Also tried it on calm-otter-41's config: worse (.954).\""]
