@@ -368,6 +368,15 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        r"\bweight averag\w*"),
     _c("rdrop", "R-Drop", "technique", r"\br ?drop\b"),
     _c("dropout", "dropout", "tuning", r"\bdropout\b"),
+    # activation functions are siblings: a leaky-ReLU plan is not answered by ReLU runs
+    _c("activation", "activation functions", "technique", r"\bactivation (functions?|fns?)\b", weight=1.0),
+    _c("relu", "ReLU", "technique", r"\b" + _not_after("leaky") + r"relus?\b", broader=("activation",)),
+    _c("leaky_relu", "leaky ReLU", "technique", r"\bleaky ?relus?\b", r"\bl ?relus?\b", r"\bprelus?\b",
+       broader=("activation",)),
+    _c("gelu", "GELU", "technique", r"\bgelus?\b", broader=("activation",)),
+    _c("silu", "SiLU / swish", "technique", r"\bsilus?\b", r"\bswish\b", broader=("activation",)),
+    _c("elu", "ELU", "technique", r"\bs?elus?\b", broader=("activation",)),
+    _c("mish", "Mish", "technique", r"\bmish\b", broader=("activation",)),
     # normalisation layers are siblings: a layer-norm plan is not answered by batch-norm runs
     _c("normalization", "normalization layers", "technique", r"\bnormali[sz]ation layers?\b", weight=1.0),
     _c("batchnorm", "batch norm", "technique", r"\bbatch ?norm\w*", r"\bbn\b", broader=("normalization",)),
