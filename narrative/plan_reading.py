@@ -238,7 +238,7 @@ def plan_terms(plan: str, idx: HistoryIndex) -> PlanTerms:
     # only a qualifier the team's own notes or runs use somewhere ("Next: denoising autoencoder") sets a variant
     # apart; a word the history never uses ("the *neural* ensemble") is more likely a paraphrase
     premods = {cid: mods for cid in key for a, _ in spans.get(cid, [])[:1]
-               if (mods := frozenset(t for t in _premods(normed, a, covered_chars) if idx.df.get(t)))}
+               if (mods := frozenset(t for t in _premods(normed, a, covered_chars) if _names_variant(idx, cid, t)))}
     toks: dict[str, float] = {}
     max_idf = idx.idf("__never_seen__")
     matches = list(re.finditer(r"[a-z0-9][a-z0-9.:+']*[a-z0-9]|[a-z0-9]", normed))
@@ -310,6 +310,29 @@ def _premods(normed: str, at: int, covered: set[int]) -> frozenset[str]:
             continue
         out.add(tok)
     return frozenset(out)
+
+
+def _names_variant(idx: HistoryIndex, cid: str, tok: str) -> bool:
+    """Whether the notes put ``tok`` right before a mention of ``cid`` only where nothing is reported done
+    ("Next: denoising autoencoder"): the team names that variant as a thing apart, so a mention of the concept
+    without it is another thing. Said in a report too ("the neural ensemble got 0.93"), it is just their name for
+    what they ran."""
+    if not idx.df.get(tok):
+        return False
+    with_concept = set(idx.concept_facts.get(cid, ())[:2000])
+    named = False
+    for i in idx.token_facts.get(tok, ())[:500]:
+        if i not in with_concept:
+            continue
+        f = idx.facts[i]
+        low = vocab.norm(f.text)
+        for a, _ in vocab.concepts_in(low).get(cid, []):
+            before = re.findall(r"[a-z][a-z0-9]*", low[max(0, a - 40): a])[-2:]
+            if any(vocab.stem(w) == tok for w in before):
+                if f.evidence:
+                    return False
+                named = True
+    return named
 
 
 def lacks_modifier(terms: PlanTerms, cover: frozenset[str] | set[str], words: set[str] | frozenset[str]) -> bool:
