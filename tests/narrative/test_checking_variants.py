@@ -54,3 +54,11 @@ def test_a_plan_in_unknown_words_finds_the_runs_holding_them() -> None:
     entries = [_entry(1, 4, "Added orthogonal regularization today, slightly better.", runs[:1])]
     r = checking.check("try orthogonal regularization", HistoryIndex(_hist(runs, entries, "acc")))
     assert r.already_tried and runs[1].run_id in {x for m in r.matches for x in m.run_ids}
+
+
+def test_a_qualifier_the_team_uses_in_reports_is_its_name_for_the_thing() -> None:
+    runs = [_run("a", "ens-1", 1, {"ensemble": "kfold", "features": "pca"}, {"f1": 0.9})]
+    entries = [_entry(1, 2, "The sparse ensemble got 0.90 on dev.", runs),
+               _entry(2, 4, "Ensemble with PCA features: 0.90.", runs)]
+    r = checking.check("PCA features for the sparse ensemble", HistoryIndex(_hist(runs, entries, "f1")))
+    assert r.already_tried
