@@ -51,7 +51,7 @@ WEAK_CITE = 0.75  # share of the bar a run needs to be cited beside a statement
 
 def check(plan: str, idx: HistoryIndex) -> CheckResult:
     """Whether ``plan`` was already tried, judged on the caller's index of the project's history."""
-    terms = plan_terms(plan, idx)
+    terms = plan_terms(plan, idx, exclusions=True)
     if not terms.concepts and not terms.tokens:
         return CheckResult(already_tried=False, message="Nothing to compare: the plan names no technique.")
     q = Query(idx, terms)

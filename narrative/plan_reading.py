@@ -104,8 +104,9 @@ _TARGET = re.compile(r"\b(?:for|to|on|in|of|into)\s(?:the|a|an|our|my|this|that|
 # "without quantisation", "no dropout", "w/o BN" (norm() turns "/" into a space)
 WITHOUT = re.compile(r"\b(?:without|no|w o|sans|minus)\s"
                      r"(?:(?!(?:in|on|with|for|and|or|but|to|at|of|using|via|then|instead)\s)[a-z0-9]{1,20}\s){0,2}$")
-# a determiner or preposition, then one or two words right before a concept: its pre-modifiers
-_PREMOD = re.compile(r"\b(?:a|an|the|some|our|my|its|their|this|that|to|with|on|of|in|for|into)\s"
+# a determiner, then one or two words right before a concept: its pre-modifiers (after a preposition the word
+# may be a verb: "to *disable* epsilon greedy")
+_PREMOD = re.compile(r"\b(?:a|an|the|some|our|my|its|their|this|that|these|those)\s"
                      r"((?:[a-z][a-z0-9]{1,20}\s){1,2})$")
 # degree, order and plain-ness words: they grade or restate a thing, they name no variant of it
 _GRADING = frozenset(vocab.stem(w) for w in (
@@ -157,7 +158,10 @@ def _outermost(spans: dict[str, list[tuple[int, int]]]) -> dict[str, list[tuple[
     return {cid: sp for cid, sp in spans.items() if not sp or not all(inside(cid, a, b) for a, b in sp)}
 
 
-def plan_terms(plan: str, idx: HistoryIndex) -> PlanTerms:
+def plan_terms(plan: str, idx: HistoryIndex, *, exclusions: bool = False) -> PlanTerms:
+    """The plan's weighted concepts and tokens. With ``exclusions`` (a check), what the plan asks to go without
+    ("bf16 without quantisation") is left out of what it asks for; a question keeps it as its subject ("why the
+    run with no epsilon greedy?")."""
     head = main_clause(plan)
     # a plain-language description of a concept ("... that sound like the keyword") is read before asides
     # are cut, since its own words may look like one
@@ -228,7 +232,7 @@ def plan_terms(plan: str, idx: HistoryIndex) -> PlanTerms:
                 concepts[cid] = max(concepts[cid], 1.0)
                 key.add(cid)
     excluded = {cid for cid, sp in spans.items()
-                if sp and all(WITHOUT.search(normed[max(0, a - 40): a]) for a, _ in sp)}
+                if exclusions and sp and all(WITHOUT.search(normed[max(0, a - 40): a]) for a, _ in sp)}
     for cid in excluded:
         concepts.pop(cid, None)
         key.discard(cid)
