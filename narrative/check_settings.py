@@ -110,7 +110,8 @@ def plan_change(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Change | None
         keys = vocab.CONCEPT_BY_ID[cid].param_keys
         if not sp or not keys or not _runs_with_keys(idx, keys):
             continue
-        others = {k for k in specific if k != cid and k not in vocab.CLOSURE[cid]
+        # what the plan's target names ("for the fp16 run") says which runs to change, not another change
+        others = {k for k in specific - terms.scope_only if k != cid and k not in vocab.CLOSURE[cid]
                   and vocab.CONCEPT_BY_ID[k].kind != "model" and not vocab.CONCEPT_BY_ID[k].param_keys}
         if others:
             continue  # "separate step sizes for actor and critic" is about more than moving one setting

@@ -62,10 +62,17 @@ _ABSENT = (
 )
 
 
+# What a note only likens the thing done to ("Contractive loss is similar to denoising", "a schedule inspired by
+# SGDR"): the named group is a yardstick of the comparison, not something the writer ran.
+_LIKENED = re.compile(r"\b(?:(?:similar|akin|analogous|equivalent|identical)\s{1,3}to|resembl\w*|reminiscent\s{1,3}of|"
+                      r"inspired\s{1,3}by|(?:the\s{1,3})?same\s{1,3}idea\s{1,3}as)\b(?P<x>[^.;:!?,]{1,60})")
+
+
 def absent_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans (of ``vocab.norm(text)``) naming what the sentence says is not there yet."""
+    """Character spans (of ``vocab.norm(text)``) naming what the sentence says is not there yet, or names only
+    as what the thing done is like."""
     low = vocab.norm(text)
-    return [(m.start("x"), m.end("x")) for rx in _ABSENT for m in rx.finditer(low)]
+    return [(m.start("x"), m.end("x")) for rx in (*_ABSENT, _LIKENED) for m in rx.finditer(low)]
 
 
 def absent_only(text: str, terms: PlanTerms) -> bool:
@@ -220,7 +227,18 @@ def _pick_runs(idx: HistoryIndex, terms: PlanTerms, fact_runs: list[str], run_sc
                               key=lambda r: (-pool[r], idx.run_by_id[r].start))
         if carrying:
             chosen = carrying
+    elif strong and fact is not None:
+        # a statement with no runs of its own ("switched to T4 instances"): the writer's runs that carry the
+        # plan's identifier (device=t4), nearest the statement, are the runs it is about
+        chosen = _carriers_near(idx, strong, fact)
     return chosen[:3]
+
+
+def _carriers_near(idx: HistoryIndex, strong: frozenset[str], fact: Fact) -> list[str]:
+    rids = {r for t in strong for r in idx.name_token_runs.get(t, ())[:2000]}
+    rids |= {r for t in strong for sig in idx.token_sigs.get(t, ())[:2000] for r in sig.run_ids[:2000]}
+    mine = [r for r in rids if idx.run_by_id[r].user == fact.author and idx.run_by_id[r].start <= fact.at]
+    return sorted(mine, key=lambda r: fact.at - idx.run_by_id[r].start)[:3]
 
 
 def run_words(idx: HistoryIndex, rid: str, *, families: bool = False) -> set[str]:

@@ -33,7 +33,17 @@ from narrative.check_verdicts import (
     variant_of,
 )
 from narrative.history_index import Fact, HistoryIndex
-from narrative.plan_reading import ASIDE, PlanTerms, Query, main_clause, plan_terms, specific_keys
+from narrative.plan_reading import (
+    ASIDE,
+    WITHOUT,
+    PlanTerms,
+    Query,
+    lacks_modifier,
+    main_clause,
+    plan_terms,
+    specific_keys,
+    technique_missed,
+)
 from narrative.types import CheckResult
 
 WEAK_CITE = 0.75  # share of the bar a run needs to be cited beside a statement
@@ -41,7 +51,7 @@ WEAK_CITE = 0.75  # share of the bar a run needs to be cited beside a statement
 
 def check(plan: str, idx: HistoryIndex) -> CheckResult:
     """Whether ``plan`` was already tried, judged on the caller's index of the project's history."""
-    terms = plan_terms(plan, idx)
+    terms = plan_terms(plan, idx, exclusions=True)
     if not terms.concepts and not terms.tokens:
         return CheckResult(already_tried=False, message="Nothing to compare: the plan names no technique.")
     q = Query(idx, terms)
@@ -85,8 +95,12 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
                              for n in names):
             continue
         cover = fact_cover(idx, f)
+        words = f.toks | f.ctx_toks
+        if technique_missed(terms, cover, words):
+            continue
         off = (variant_of(specific, cover) or other_member(members, cover, f.text)
-               or _runs_off_scope(idx, scope, f))
+               or _runs_off_scope(idx, scope, f) or lacks_modifier(terms, cover, words)
+               or _fact_excluded(idx, terms, f))
         (variants if off else evidence).append((s, f, rids))
     run_scores: dict[str, float] = {}
     variant_runs: list[str] = []
@@ -99,8 +113,10 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
         if names and not all(n in _run_toks(idx, rid) for n in names):
             continue
         cover = idx.run_docs[rid].cover
+        if technique_missed(terms, cover, _run_toks(idx, rid)):
+            continue
         if (variant_of(specific, cover) or other_member(members, cover, run_text(idx, rid))
-                or off_scope(scope, idx.run_by_id[rid])):
+                or off_scope(scope, idx.run_by_id[rid]) or _run_misses(idx, terms, rid)):
             variant_runs.append(rid)
         else:
             run_scores[rid] = s
@@ -127,7 +143,8 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
         # (an end-of-day note is written after the day's runs: a run from the day before on counts)
         since = (min(p.at for p in planned if p.at) - dt.timedelta(days=1)) if any(p.at for p in planned) else None
         done_runs = [rid for _, rid in q.top_runs(limit=50, concepts=specific)
-                     if specific <= idx.run_docs[rid].cover and (since is None or idx.run_by_id[rid].start >= since)]
+                     if specific <= idx.run_docs[rid].cover and (since is None or idx.run_by_id[rid].start >= since)
+                     and not _run_misses(idx, terms, rid)]
         if done_runs:
             return build_tried(idx, terms, [], {rid: THRESHOLD for rid in done_runs[:3]}, THRESHOLD)
     return not_tried(idx, scored, variants, variant_runs, planned, specific)
@@ -142,6 +159,34 @@ def _runs_off_scope(idx: HistoryIndex, scope: dict[str, frozenset[str]], f: Fact
         return False
     said = vocab.tokens(f.text)
     return not any(w in said for named in scope.values() for v in named for w in value_words(v))
+
+
+def _run_misses(idx: HistoryIndex, terms: PlanTerms, rid: str) -> bool:
+    """A run that holds the plan's thing only plainly (no "denoising" for a denoising autoencoder), only as the
+    plan's target, or together with what the plan asks to go without."""
+    cover, words = idx.run_docs[rid].cover, _run_toks(idx, rid)
+    return (lacks_modifier(terms, cover, words) or technique_missed(terms, cover, words)
+            or _runs_excluded(idx, terms, [rid]))
+
+
+def _runs_excluded(idx: HistoryIndex, terms: PlanTerms, rids: list[str]) -> bool:
+    """Runs that all hold what the plan asks to go without ("bf16 without quantisation": the 4-bit run)."""
+    if not terms.excluded or not rids:
+        return False
+    return all(not terms.excluded.isdisjoint(idx.run_docs[r].cover) for r in rids[:4])
+
+
+def _fact_excluded(idx: HistoryIndex, terms: PlanTerms, f: Fact) -> bool:
+    """A statement that names what the plan asks to go without ("4-bit LoRA" for "LoRA without quantization"),
+    not itself as missing ("FP16 (no quantisation)"), or whose runs (its entry's, when it has none) all hold it."""
+    if not terms.excluded:
+        return False
+    low = vocab.norm(f.text)
+    for cid, sp in vocab.concepts_in(low).items():
+        if not terms.excluded.isdisjoint(vocab.CLOSURE[cid]) and any(
+                not WITHOUT.search(low[max(0, a - 40): a]) for a, _ in sp):
+            return True
+    return _runs_excluded(idx, terms, f.run_ids or idx.entry_runs.get(f.entry_id, []))
 
 
 # a plan whose verb undoes or repairs its object (the subject and modal words before it are skipped)
@@ -159,7 +204,10 @@ def _holds_named(named: CheckResult, run_scores: dict[str, float],
                  evidence: list[tuple[float, Fact, list[str]]]) -> bool:
     """Whether the evidence found already cites a run that holds the value the plan names."""
     want = {r for m in named.matches for r in m.run_ids}
-    return bool(want & set(run_scores)) or any(want & set(rids) for _, _, rids in evidence)
+    if evidence:
+        # the statements are what the answer cites first: one of them must be about a run holding the value
+        return any(want & set(rids) for _, _, rids in evidence)
+    return bool(want & set(run_scores))
 
 
 def _run_toks(idx: HistoryIndex, rid: str) -> set[str]:

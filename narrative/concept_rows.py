@@ -131,8 +131,14 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        desc=("a network trained to reconstruct its input through a narrow bottleneck",)),
     # a VAE is an autoencoder, but not a plain one: a plan for a VAE is not answered by a plain autoencoder
     _c("vae", "variational autoencoder", "model", r"\bvaes?\b", r"\bvariational (auto ?encoders?|ae)\b",
-       r"\bbeta ?vae\b", broader=("autoencoder",), family=True, aliases=("vae", "variational autoencoder"),
+       broader=("autoencoder",), family=True, aliases=("vae", "variational autoencoder"),
        desc=("an autoencoder with a probabilistic latent space and a kl term",)),
+    # variants of a VAE with their own names: a plain VAE does not answer a plan for one of them
+    _c("beta_vae", "beta-VAE", "model", r"\b(?:beta|β) ?vaes?\b", broader=("vae",), aliases=("beta-vae", "beta_vae"),
+       desc=("a vae whose kl term is weighted by a factor beta",)),
+    _c("vq_vae", "VQ-VAE", "model", r"\bvq ?vaes?\b", r"\bvector ?quanti[sz]ed (?:vaes?|variational|auto ?encoders?)",
+       broader=("autoencoder",), aliases=("vq-vae", "vq_vae", "vqvae"),
+       desc=("an autoencoder with a discrete codebook latent",)),
     _c("unsupervised", "unsupervised detectors", "technique", r"\bunsupervised\b", r"\banomaly (detect\w*|scor\w*)",
        r"\bone ?class svm\b", r"\boutlier detect\w*"),
     _c("prophet", "Prophet", "model", r"\bprophet\b", r"\bfacebook'?s? (forecast\w*|time ?series)",
@@ -289,6 +295,10 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        r"\bembedd?ings? (\w+ )?(wider|bigger|larger|smaller|narrower)\b",
        weight=1.5,
        desc=("make the embedding vectors wider", "the number of dimensions of each embedding")),
+    _c("latent_dim", "latent size", "tuning", r"\blatent (dim\w*|size|width|channels|code size)s?\b",
+       r"\b(z|code|bottleneck) (dim\w*|size)\b", r"\b(wider|bigger|larger|smaller|narrower) latents?\b",
+       r"\blatents? (\w+ )?(wider|bigger|larger|smaller|narrower)\b", weight=1.5,
+       desc=("the number of dimensions of the latent code", "make the bottleneck wider")),
     _c("matrix_factorization", "matrix factorization", "model", r"\bmatrix factori[sz]ation\b", r"\bals\b",
        r"\bmf\b", family=True, aliases=("als", "matrix factorization", "matrix factorisation", "mf")),
     _c("ensemble", "ensembling / blending", "technique", r"\bensembl\w*", r"\bblend\w*", r"\b" + _not_after("frame")
@@ -358,6 +368,15 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        r"\bweight averag\w*"),
     _c("rdrop", "R-Drop", "technique", r"\br ?drop\b"),
     _c("dropout", "dropout", "tuning", r"\bdropout\b"),
+    # activation functions are siblings: a leaky-ReLU plan is not answered by ReLU runs
+    _c("activation", "activation functions", "technique", r"\bactivation (functions?|fns?)\b", weight=1.0),
+    _c("relu", "ReLU", "technique", r"\b" + _not_after("leaky") + r"relus?\b", broader=("activation",)),
+    _c("leaky_relu", "leaky ReLU", "technique", r"\bleaky ?relus?\b", r"\bl ?relus?\b", r"\bprelus?\b",
+       broader=("activation",)),
+    _c("gelu", "GELU", "technique", r"\bgelus?\b", broader=("activation",)),
+    _c("silu", "SiLU / swish", "technique", r"\bsilus?\b", r"\bswish\b", broader=("activation",)),
+    _c("elu", "ELU", "technique", r"\bs?elus?\b", broader=("activation",)),
+    _c("mish", "Mish", "technique", r"\bmish\b", broader=("activation",)),
     # normalisation layers are siblings: a layer-norm plan is not answered by batch-norm runs
     _c("normalization", "normalization layers", "technique", r"\bnormali[sz]ation layers?\b", weight=1.0),
     _c("batchnorm", "batch norm", "technique", r"\bbatch ?norm\w*", r"\bbn\b", broader=("normalization",)),
@@ -431,7 +450,8 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("lora", "LoRA / adapters", "technique", r"\blo ?ra\b", r"\badapters?\b", r"\bpeft\b",
        r"\blow ?rank (adapt\w*|updates?|matri\w*)", r"\blora ?r\b", family=True, aliases=("lora",),
        desc=("train small low rank matrices added to frozen weights",)),
-    _c("qlora", "QLoRA", "technique", r"\bq ?lora\b", r"\b4 ?bit lora\b", broader=("lora",), aliases=("qlora",)),
+    _c("qlora", "QLoRA", "technique", r"\bq ?lora\b", r"\b4 ?bit lora\b", broader=("lora", "quantization"),
+       aliases=("qlora",)),
     _c("prompt_tuning", "prompt / prefix tuning", "technique", r"\b(soft )?prompt tuning\b", r"\bprefix ?tuning\b",
        r"\bp ?tuning\b", r"\bia3\b"),
     # where an adapter, a freeze or a change is applied inside a transformer: a variant's target

@@ -53,6 +53,14 @@ class PlanTerms:
     joins: dict[str, tuple[str, str]] = field(default_factory=dict)
     # a token -> its usual abbreviations or full forms ("averag" <-> "avg"): either spelling covers
     alts: dict[str, frozenset[str]] = field(default_factory=dict)
+    # a key concept -> the words right before it that make it a variant ("a *vector quantized* VAE", "a
+    # *denoising* autoencoder"): a candidate that holds the concept without any of them did the plain thing
+    premods: dict[str, frozenset[str]] = field(default_factory=dict)
+    # concepts and tokens said only in the plan's target ("... to the *half precision* run"): which runs the
+    # plan is for, not what it does; a candidate holding only them is no evidence
+    scope_only: frozenset[str] = frozenset()
+    # concepts the plan asks to go without ("bf16 *without quantisation*"): a run holding one did another thing
+    excluded: frozenset[str] = frozenset()
 
 
 # Abbreviations people and configs use for the same word ("avg pooling", ``pooling: avg``, "average pooling").
@@ -88,6 +96,26 @@ UNIT_WORDS = frozenset({"dim", "dims", "dimensional", "d", "k", "bit", "bits", "
                          "rank", "leaves", "trees", "epochs", "ep", "shots", "neighbors", "neighbours", "folds"})
 _MODIFIER_WORDS = frozenset({"style", "like", "based", "type", "ish", "esque", "flavoured", "flavored", "inspired"})
 _NUMBER = re.compile(r"\d+(\.\d+)?(e-?\d+)?")
+# the plan's target: a trailing phrase that names the runs or the model it applies to ("for the fp16 run",
+# "to the half precision model"); norm()-ed text, bounded repeats
+_TARGET = re.compile(r"\b(?:for|to|on|in|of|into)\s(?:the|a|an|our|my|this|that|these|those|its|their)\s"
+                     r"(?:[a-z0-9.+']{1,30}\s){0,3}?(?:runs?|models?|nets?|networks?|experiments?|setups?|"
+                     r"baselines?|versions?|variants?|configs?|checkpoints?)\b")
+# "without quantisation", "no dropout", "w/o BN" (norm() turns "/" into a space)
+WITHOUT = re.compile(r"\b(?:without|no|w o|sans|minus)\s"
+                     r"(?:(?!(?:in|on|with|for|and|or|but|to|at|of|using|via|then|instead)\s)[a-z0-9]{1,20}\s){0,2}$")
+# a determiner, then one or two words right before a concept: its pre-modifiers (after a preposition the word
+# may be a verb: "to *disable* epsilon greedy")
+_PREMOD = re.compile(r"\b(?:a|an|the|some|our|my|its|their|this|that|these|those)\s"
+                     r"((?:[a-z][a-z0-9]{1,20}\s){1,2})$")
+# degree, order and plain-ness words: they grade or restate a thing, they name no variant of it
+_GRADING = frozenset(vocab.stem(w) for w in (
+    "bigger", "larger", "smaller", "deeper", "shallower", "wider", "narrower", "longer", "shorter", "new", "simple",
+    "simpler", "plain", "vanilla", "standard", "basic", "same", "different", "another", "other", "second", "first",
+    "better", "good", "proper", "full", "quick", "small", "large", "big", "tiny", "huge", "heavier", "lighter",
+    "stronger", "weaker", "more", "less", "fewer", "whole", "single", "separate", "custom", "own", "current",
+    "extra", "additional", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "two", "three",
+    "four", "five", "six", "seven", "eight", "nine", "ten", "twice", "double", "half", "couple"))
 
 
 def main_clause(plan: str) -> str:
@@ -130,7 +158,10 @@ def _outermost(spans: dict[str, list[tuple[int, int]]]) -> dict[str, list[tuple[
     return {cid: sp for cid, sp in spans.items() if not sp or not all(inside(cid, a, b) for a, b in sp)}
 
 
-def plan_terms(plan: str, idx: HistoryIndex) -> PlanTerms:
+def plan_terms(plan: str, idx: HistoryIndex, *, exclusions: bool = False) -> PlanTerms:
+    """The plan's weighted concepts and tokens. With ``exclusions`` (a check), what the plan asks to go without
+    ("bf16 without quantisation") is left out of what it asks for; a question keeps it as its subject ("why the
+    run with no epsilon greedy?")."""
     head = main_clause(plan)
     # a plain-language description of a concept ("... that sound like the keyword") is read before asides
     # are cut, since its own words may look like one
@@ -200,6 +231,18 @@ def plan_terms(plan: str, idx: HistoryIndex) -> PlanTerms:
             if sp and cid in UMBRELLA and cid not in modifiers and _in_history(idx, cid):
                 concepts[cid] = max(concepts[cid], 1.0)
                 key.add(cid)
+    excluded = {cid for cid, sp in spans.items()
+                if exclusions and sp and all(WITHOUT.search(normed[max(0, a - 40): a]) for a, _ in sp)}
+    for cid in excluded:
+        concepts.pop(cid, None)
+        key.discard(cid)
+    targets = [(m.start(), m.end()) for m in _TARGET.finditer(normed)]
+    scope_only = {cid for cid, sp in spans.items()
+                  if sp and targets and all(any(a2 <= a and b <= b2 for a2, b2 in targets) for a, b in sp)}
+    # only a qualifier the team's own notes or runs use somewhere ("Next: denoising autoencoder") sets a variant
+    # apart; a word the history never uses ("the *neural* ensemble") is more likely a paraphrase
+    premods = {cid: mods for cid in key for a, _ in spans.get(cid, [])[:1]
+               if (mods := frozenset(t for t in _premods(normed, a, covered_chars) if _names_variant(idx, cid, t)))}
     toks: dict[str, float] = {}
     max_idf = idx.idf("__never_seen__")
     matches = list(re.finditer(r"[a-z0-9][a-z0-9.:+']*[a-z0-9]|[a-z0-9]", normed))
@@ -236,6 +279,8 @@ def plan_terms(plan: str, idx: HistoryIndex) -> PlanTerms:
             w *= 0.5  # described again after "i.e.": the restatement is what to match
         toks[tok] = max(toks.get(tok, 0.0), w)
         kept.append(tok)
+        if any(a2 <= m.start() < b2 for a2, b2 in targets):
+            scope_only.add(tok)
     # two words the history writes as one ("cross encoder" vs "crossencoder")
     joins: dict[str, tuple[str, str]] = {}
     alts = {t: ALTS[t] for t in toks if t in ALTS}
@@ -246,7 +291,76 @@ def plan_terms(plan: str, idx: HistoryIndex) -> PlanTerms:
                 toks[joined] = 0.3 + 0.7 * (idx.idf(joined) / max_idf)
                 joins[joined] = (a_tok, b_tok)
                 break
-    return PlanTerms(concepts, toks, key, joins, alts)
+    # a token said outside the target too is part of what the plan does
+    outside = {tok for m in matches if not any(a2 <= m.start() < b2 for a2, b2 in targets)
+               for tok in (vocab.stem(m.group(0).strip(".:+'")),)}
+    scope = frozenset(t for t in scope_only if t in concepts or t not in outside)
+    return PlanTerms(concepts, toks, key, joins, alts, premods, scope, frozenset(excluded))
+
+
+def _premods(normed: str, at: int, covered: set[int]) -> frozenset[str]:
+    """Stems of the words between a determiner and the concept at ``at`` that name a variant of it."""
+    m = _PREMOD.search(normed[max(0, at - 60): at])
+    if m is None:
+        return frozenset()
+    out = set()
+    start = max(0, at - 60) + m.start(1)
+    for w in re.finditer(r"[a-z][a-z0-9]*", m.group(1)):
+        if start + w.start() in covered:
+            continue
+        tok = vocab.stem(w.group(0))
+        if (w.group(0) in vocab.STOPWORDS or vocab.is_generic(tok) or tok in _GRADING or w.group(0) in UNIT_WORDS
+                or w.group(0) in _MODIFIER_WORDS):
+            continue
+        out.add(tok)
+    return frozenset(out)
+
+
+def _names_variant(idx: HistoryIndex, cid: str, tok: str) -> bool:
+    """Whether the notes put ``tok`` right before a mention of ``cid`` only where nothing is reported done
+    ("Next: denoising autoencoder"): the team names that variant as a thing apart, so a mention of the concept
+    without it is another thing. Said in a report too ("the neural ensemble got 0.93"), it is just their name for
+    what they ran."""
+    if not idx.df.get(tok):
+        return False
+    with_concept = set(idx.concept_facts.get(cid, ())[:2000])
+    named = False
+    for i in idx.token_facts.get(tok, ())[:500]:
+        if i not in with_concept:
+            continue
+        f = idx.facts[i]
+        low = vocab.norm(f.text)
+        for a, _ in vocab.concepts_in(low).get(cid, []):
+            before = re.findall(r"[a-z][a-z0-9]*", low[max(0, a - 40): a])[-2:]
+            if any(vocab.stem(w) == tok for w in before):
+                if f.evidence:
+                    return False
+                named = True
+    return named
+
+
+def lacks_modifier(terms: PlanTerms, cover: frozenset[str] | set[str], words: set[str] | frozenset[str]) -> bool:
+    """Whether a candidate holds a concept the plan qualifies ("a denoising autoencoder") without any of the
+    plan's qualifying words: it did the plain thing or another variant, not the plan."""
+    for cid, mods in terms.premods.items():
+        if cid not in cover:
+            continue
+        forms = set(mods) | {a for t in mods for a in terms.alts.get(t, ())}
+        if forms.isdisjoint(words):
+            return True
+    return False
+
+
+def technique_missed(terms: PlanTerms, cover: frozenset[str] | set[str], words: set[str] | frozenset[str]) -> bool:
+    """Whether a candidate holds only the plan's target ("the half precision run") and nothing of what the
+    plan does there ("add gradient scaling"): it is the run to change, not the change."""
+    if not terms.scope_only:
+        return False
+    doing_c = [c for c in terms.concepts if c not in terms.scope_only]
+    doing_t = [t for t, w in terms.tokens.items() if t not in terms.scope_only and w >= 0.5]
+    if not doing_c and not doing_t:
+        return False
+    return not any(c in cover for c in doing_c) and not any(t in words for t in doing_t)
 
 
 def _in_history(idx: HistoryIndex, cid: str) -> bool:
@@ -374,6 +488,14 @@ class Query:
                 if sig.sid not in sigs:
                     s, key_hit = self.sig_score(sig)
                     sigs[sig.sid] = (s if key_hit or not keyed else s * 0.5, sig)
+        if not keyed and concepts is None:
+            # a plan in words the concept table does not know ("contractive regularization"): the runs whose
+            # param values hold those words (reg=contractive) are the runs that did it
+            for tok in self.tokset:
+                for sig in idx.token_sigs.get(tok, ())[:2000]:
+                    if sig.sid not in sigs:
+                        words = set(sig.fam_toks).union(*(p.toks for p in sig.parts))
+                        sigs[sig.sid] = (score_cover(self.terms, sig.cover, words)[0], sig)
         scored: dict[str, float] = {}
         ordered = sorted(sigs.values(), key=lambda x: (-x[0], idx.run_by_id[x[1].run_ids[0]].start))
         for s, sig in ordered:

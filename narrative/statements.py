@@ -170,6 +170,10 @@ _HEADING_PLAN = re.compile(r"\b(next|todo|to do|plans?|ideas?|tomorrow|future|ba
                            r"want to|to try|wishlist)\b", re.I)
 _HEADING_DONE = re.compile(r"\b(tried|done|results?|findings?|what (i|we) did|worked|didn'?t work|did not work|"
                            r"experiments?|observations?|today|outcomes?|summary|conclusions?|config)\b", re.I)
+# A need stated with a noun ("Need gradient scaling / lower LR for stable FP16 training", "we still need a
+# bigger eval set"): what is missing, said at the head of a clause or after its subject, is a to-do, not a report
+_NEED = re.compile(r"(?:^|[:(]|\b(?:i|we|you|still|also|really|probably|definitely|will|would))\W{0,3}"
+                   r"needs?\s{1,3}(?!to\b)[a-z]", re.I)
 DECIMAL = re.compile(r"\d\.\d|\d%")
 IDEA_LABEL = re.compile(r"^\W*(idea|hypothesis|goal|motivation|change|what|exp\w*|experiment)\b[^:]{0,20}:", re.I)
 
@@ -193,10 +197,10 @@ def statement_modality(text: str) -> str:
         return "conditional"
     if t.endswith("?") or (_Q_START.search(t) and "?" in t):
         return "question"
-    if _PLAN.search(t):
+    plan_at = _PLAN.search(t) or _NEED.search(t)
+    if plan_at:
         # "tried X; next: Y" holds both: the first clause decides what this statement reports
         done_at = _DONE.search(t)
-        plan_at = _PLAN.search(t)
         if done_at and plan_at and done_at.start() < plan_at.start() and DECIMAL.search(t[: plan_at.start()]):
             return "done"
         return "plan"
