@@ -26,8 +26,12 @@ WRAP_MIN_CHARS = 45          # a hard-wrapped line is long: editors wrap near 72
 
 _BULLET = re.compile(r"^\s*(?:[-*•·▪‣+]|\d{1,2}[.)]|\[[ xX]\])\s+(?:\[[ xX]\]\s+)?")
 _TABLE_SEPARATOR = re.compile(r"^\s*(?:\|\s*)?:?-{2,}")  # not "\s*\|?\s*": one way to split a run (issue 11)
-_HEADING_MARK = re.compile(r"^(?:#{1,6}\s+|\*\*|__)")
-_HEADING_ONLY = re.compile(r"^(?:#{1,6}\s+.+|(?:\*\*|__)[^*_]{1,60}(?:\*\*|__)\s*:?)$")
+# "###Experiments 11/29:": older markdown wrote headings without the space; two or more marks and a
+# letter tell one from an issue number ("#12") or a hashtag.
+_HEADING_MARK = re.compile(r"^(?:#{1,6}\s+|#{2,6}(?=[A-Za-z])|\*\*|__)")
+# A task-list item: "[ ]" is still to do, "[x]" is done (GitHub's checkboxes, with or without a bullet).
+_CHECKBOX = re.compile(r"^\s{0,8}(?:[-*+]\s{1,3})?\[(?P<mark>[ xX])\]\s")
+_HEADING_ONLY = re.compile(r"^(?:#{1,6}\s+.+|#{2,6}[A-Za-z].*|(?:\*\*|__)[^*_]{1,60}(?:\*\*|__)\s*:?)$")
 _FENCE = re.compile(r"^\s*(?:```|~~~)")
 # Labels by what they announce. Singular "idea" heads the idea of one experiment; "ideas" lists
 # things to try later. Matched against the whole label text, lowercased, without marks.
@@ -76,6 +80,7 @@ _INLINE_LABEL = re.compile(
 
 
 _BLOCK_SECTIONS = frozenset({"hypothesis", "config", "result", "conclusion"})
+_VERDICT_SECTIONS = frozenset({"negative", "positive"})
 
 
 def heading_section(label: str) -> Section | None:
@@ -89,6 +94,11 @@ def heading_section(label: str) -> Section | None:
     for section, pattern in _LABEL_WORDS:
         if pattern.match(text):
             return section
+    head = _HEAD_NOUN.search(text)
+    if head and not _NOT_A_LABEL_HEAD.search(text):
+        # "Experimental settings", "Training results", "Remaining questions": a label noun at the head
+        # of a short noun phrase labels as it does alone; its modifiers say which ones.
+        return _HEAD_SECTIONS[head.group(1)]
     if _VERDICT_LABEL.match(text):
         # "These are the points that lead to a better network learning", "Things that hurt": the
         # label's own verdict is that of every item under it.
@@ -100,6 +110,19 @@ def heading_section(label: str) -> Section | None:
     return None
 
 
+# Plural (or mass) label nouns only: a singular "model", "data" or "experiment" heads a title as often.
+_HEAD_SECTIONS: dict[str, Section] = {
+    **dict.fromkeys(("settings", "setup", "hyperparameters", "hyperparams", "hyper-parameters", "params",
+                     "parameters", "changes", "configuration", "configs"), "config"),
+    **dict.fromkeys(("results", "findings", "observations", "outcomes", "metrics", "numbers", "scores"), "result"),
+    **dict.fromkeys(("conclusions", "takeaways", "lessons", "learnings", "insights"), "conclusion"),
+    **dict.fromkeys(("questions", "unknowns"), "question"),
+    **dict.fromkeys(("todos", "to-dos"), "next"),
+    **dict.fromkeys(("hypotheses",), "hypothesis"),
+}
+_HEAD_NOUN = re.compile(r"^(?:[a-z0-9][\w'-]{0,24}\s){1,3}(" + "|".join(_HEAD_SECTIONS) + r")$")
+# A phrase that judges, negates or plans ("what didn't work results") is read by the other labels.
+_NOT_A_LABEL_HEAD = re.compile(r"\b(?:not|no|n't|didn'?t|doesn'?t|worked|failed|what|which|that|will|should)\b")
 _VERDICT_LABEL = re.compile(r"^(?:these\s+are\s+|here\s+are\s+)?(?:the\s+|some\s+)?(?:main\s+|key\s+)?"
                             r"(?:points|things|tricks|changes|ideas|settings|features|tweaks|factors|what)\s+"
                             r"(?:that|which)\b")
@@ -191,7 +214,7 @@ _DATELINE = re.compile(
 
 def is_dateline(line: str) -> bool:
     """Whether a line is only a section's name and date (a heading that states nothing)."""
-    text = re.sub(r"^#{1,6}\s+|[*_]", "", line.strip()).strip()
+    text = re.sub(r"^(?:#{1,6}\s+|#{2,6}(?=\w))|[*_]", "", line.strip()).strip()
     return len(text) <= HEADING_CHARS and bool(_DATELINE.match(text)) and _label(text) is None
 
 
@@ -428,6 +451,15 @@ def split_segments(text: str) -> list[Segment]:
         if re.fullmatch(r"~~.+~~", body):
             # A struck-through item of a to-do list is one that was done.
             body, line_section = body.strip("~").strip(), "done"
+        box = _CHECKBOX.match(line)
+        if box and line_section not in _VERDICT_SECTIONS:
+            # The box says what the item is whatever heading it sits under: "- [x] X" was done, "- [ ] X"
+            # is still to do (asked, it is an open question: the "next" reading keeps those apart)
+            # unless it reports how something went ("- [ ] NOT WORK YET, it needs an old Caffe").
+            if box.group("mark") in "xX":
+                line_section = "done"
+            elif line_section not in {"question", "counterfactual"} and reading.verdict_of(body) is None:
+                line_section = "next"
         sentences = split_sentences(body.replace("**", ""))
         for sentence in sentences:
             kind: SegmentKind = "bullet" if is_bullet else ("sentence" if len(sentences) > 1 else "line")
