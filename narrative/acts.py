@@ -28,7 +28,11 @@ _FIRST_PERSON_PAST = re.compile(
     # participles of the perfect ("had rewritten", "have frozen")
     r"written|rewritten|taken|given|chosen|frozen|begun|undone|redone|rerun|re-run|thrown)\b"
     # "focused on", "worked on": an activity followed, not a change made
-    r"(?!\s{1,3}on\b)",
+    r"(?!\s{1,3}on\b)"
+    # without a subject the verb must take an object or a particle ("Froze the backbone", "Moved to
+    # X"); "Repeated letters", "Normalized inputs" are noun phrases, their participle an adjective
+    r"(?(who)|(?=\s{1,3}(?:(?:the|a|an|my|our|its|their|this|that|these|those|all|some|each|every|both|it|"
+    r"them|to|from|back|up|down|off|out|in|into|over)\b|[`'\"\d])))",
     re.IGNORECASE,
 )
 # Past forms that report no change made: perceiving, knowing, wanting, deciding, succeeding, seeming,

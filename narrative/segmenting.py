@@ -111,11 +111,11 @@ def heading_section(label: str) -> Section | None:
 
 
 # Plural (or mass) label nouns only: a singular "model", "data" or "experiment" heads a title as often.
+# Not the result and conclusion labels: under them a line names no thing tried, and "Current results:"
+# over "- SVM: ~89%" names what was tried as much as what came out.
 _HEAD_SECTIONS: dict[str, Section] = {
     **dict.fromkeys(("settings", "setup", "hyperparameters", "hyperparams", "hyper-parameters", "params",
                      "parameters", "changes", "configuration", "configs"), "config"),
-    **dict.fromkeys(("results", "findings", "observations", "outcomes", "metrics", "numbers", "scores"), "result"),
-    **dict.fromkeys(("conclusions", "takeaways", "lessons", "learnings", "insights"), "conclusion"),
     **dict.fromkeys(("questions", "unknowns"), "question"),
     **dict.fromkeys(("todos", "to-dos"), "next"),
     **dict.fromkeys(("hypotheses",), "hypothesis"),
@@ -380,6 +380,8 @@ def split_segments(text: str) -> list[Segment]:
     in_fence = False
     section: Section = ""           # set by a heading line, kept for the lines under it
     section_marked = False          # a markdown heading keeps its section across blank lines
+    label_indent = -1               # the indent of a bullet label ("- Results:") whose block is open
+    outer: tuple[Section, bool] = ("", False)   # the section that block interrupts
     lines = _rejoin(_strip_comment_leaders(clean(text).splitlines()))
     for position, (number, raw_line) in enumerate(lines):
         line = raw_line.strip()
@@ -393,7 +395,9 @@ def split_segments(text: str) -> list[Segment]:
             continue
         if not line:
             in_table = False
-            if not section_marked:
+            if label_indent >= 0:
+                (section, section_marked), label_indent = outer, -1
+            elif not section_marked:
                 section = ""
             continue
         if line.startswith("|") and line.count("|") >= 2:
@@ -413,6 +417,11 @@ def split_segments(text: str) -> list[Segment]:
             continue
         is_bullet = bool(_BULLET.match(line))
         body = _BULLET.sub("", line) if is_bullet else line
+        indent = len(raw_line.expandtabs(4)) - len(raw_line.expandtabs(4).lstrip())
+        if is_bullet and 0 <= indent <= label_indent:
+            # "- Current results:" labels the items indented under it; its next sibling ends the block
+            # ("- Thinking of ideas:" after it is no result).
+            (section, section_marked), label_indent = outer, -1
         line_section = section
         labelled = _label(body)
         if labelled is None and not is_bullet and _heads_a_list(body, lines, position):
@@ -436,6 +445,8 @@ def split_segments(text: str) -> list[Segment]:
             if heading:
                 # A markdown heading holds across blank lines; a plain "Next:" line holds for its
                 # paragraph and the list under it; "Experiment:" or "- Result" only for their block.
+                if is_bullet:
+                    outer, label_indent = (outer if label_indent >= 0 else (section, section_marked)), indent
                 section = label_section
                 section_marked = bool(_HEADING_MARK.match(body)) or (
                     not is_bullet and label_section not in _BLOCK_SECTIONS)

@@ -64,9 +64,9 @@ def test_a_task_list_box_says_what_the_item_is() -> None:
 
 @pytest.mark.parametrize(("label", "section"), [
     ("## experimental settings", "config"),
-    ("Training results", "result"),
+    ("Training results", None),           # results are read by the whole label only
     ("Remaining questions:", "question"),
-    ("Key takeaways", "conclusion"),
+    ("Learning rate changes", "config"),
     ("## Baseline model", None),          # a singular noun heads a title as often as a label
     ("What didn't work", "negative"),     # read by its own label, not by its head
 ])
@@ -117,3 +117,13 @@ def test_a_list_names_its_metric_or_says_nothing() -> None:
     unnamed = ["a: lr 1e-3 -> 41", "b: lr 3e-4 -> 38", "c: lr 1e-4 -> 44"]
     assert row_verdicts(unnamed, project_metric=None, goal="max") == {}
     assert row_verdicts(unnamed[:2], project_metric="val_acc", goal="max") == {}   # two lines are no list
+
+
+def test_a_bullet_label_holds_for_its_items_only() -> None:
+    segments = split_segments("## Notes\n"
+                              "- Things to try:\n"
+                              "  - mixup on the small classes\n"
+                              "- Got the loader working on the cluster\n")
+    sections = {s.text: s.section for s in segments}
+    assert sections["mixup on the small classes"] == "next"
+    assert sections["Got the loader working on the cluster"] == ""
