@@ -94,11 +94,6 @@ def heading_section(label: str) -> Section | None:
     for section, pattern in _LABEL_WORDS:
         if pattern.match(text):
             return section
-    head = _HEAD_NOUN.search(text)
-    if head and not _NOT_A_LABEL_HEAD.search(text):
-        # "Experimental settings", "Training results", "Remaining questions": a label noun at the head
-        # of a short noun phrase labels as it does alone; its modifiers say which ones.
-        return _HEAD_SECTIONS[head.group(1)]
     if _VERDICT_LABEL.match(text):
         # "These are the points that lead to a better network learning", "Things that hurt": the
         # label's own verdict is that of every item under it.
@@ -110,19 +105,6 @@ def heading_section(label: str) -> Section | None:
     return None
 
 
-# Plural (or mass) label nouns only: a singular "model", "data" or "experiment" heads a title as often.
-# Not the result and conclusion labels: under them a line names no thing tried, and "Current results:"
-# over "- SVM: ~89%" names what was tried as much as what came out.
-_HEAD_SECTIONS: dict[str, Section] = {
-    **dict.fromkeys(("settings", "setup", "hyperparameters", "hyperparams", "hyper-parameters", "params",
-                     "parameters", "changes", "configuration", "configs"), "config"),
-    **dict.fromkeys(("questions", "unknowns"), "question"),
-    **dict.fromkeys(("todos", "to-dos"), "next"),
-    **dict.fromkeys(("hypotheses",), "hypothesis"),
-}
-_HEAD_NOUN = re.compile(r"^(?:[a-z0-9][\w'-]{0,24}\s){1,3}(" + "|".join(_HEAD_SECTIONS) + r")$")
-# A phrase that judges, negates or plans ("what didn't work results") is read by the other labels.
-_NOT_A_LABEL_HEAD = re.compile(r"\b(?:not|no|n't|didn'?t|doesn'?t|worked|failed|what|which|that|will|should)\b")
 _VERDICT_LABEL = re.compile(r"^(?:these\s+are\s+|here\s+are\s+)?(?:the\s+|some\s+)?(?:main\s+|key\s+)?"
                             r"(?:points|things|tricks|changes|ideas|settings|features|tweaks|factors|what)\s+"
                             r"(?:that|which)\b")

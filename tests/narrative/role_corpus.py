@@ -22,8 +22,8 @@ labelled and added after the last rule, to measure the final reading once. Toget
 ``old`` batch (``--batch old``).
 
 The ``new`` batch (``--batch new``, s399-s456) came in the round that read notes by their structure
-(first-person and subject-less reports of a change, task-list boxes, heading head nouns, headings
-without a space, troubles that went away, numbers of a list of variants). Its sources were new to the
+(first-person and subject-less reports of a change, task-list boxes, headings without a space,
+troubles that went away, numbers of a list of variants). Its sources were new to the
 repository, and every item was labelled before the engine read it: a tune part (s399-s423 and
 s446-s456: four sources) and a held part (s424-s445: three sources). A list line whose verdict rests
 on another line's number ("model 2: ... -> 69%" under "model 1: ... -> 71%") is labelled by the

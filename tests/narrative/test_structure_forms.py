@@ -1,8 +1,8 @@
 """Forms of notes read by their structure, not their wording (issue 8, fields).
 
 A thing done told in the first person or with the subject left out is what was tried, whatever the
-verb; a task list's box says whether an item is still to do or done; a heading's head noun labels
-like the noun alone; older markdown's headings without a space are headings; a trouble that went away
+verb; a task list's box says whether an item is still to do or done; older markdown's headings
+without a space are headings; a bullet label holds for its own items; a trouble that went away
 is a gain. The sentences here are made up for the classes (none is copied from a corpus or scenario).
 """
 
@@ -13,7 +13,7 @@ import pytest
 from narrative import acts
 from narrative.reading import verdict_of
 from narrative.result_rows import row_verdicts
-from narrative.segmenting import heading_section, split_segments
+from narrative.segmenting import split_segments
 from narrative.structuring import structure_entry
 from storage.records import EntryStructure
 from tests.narrative.conftest import make_request
@@ -60,18 +60,6 @@ def test_a_task_list_box_says_what_the_item_is() -> None:
     assert not any("label smoothing" in s for s in entry.next_steps)
     # an unticked item that reports how it went keeps its verdict
     assert any(c.verdict == "did_not_work" and "cuda" in c.text for c in entry.conclusions)
-
-
-@pytest.mark.parametrize(("label", "section"), [
-    ("## experimental settings", "config"),
-    ("Training results", None),           # results are read by the whole label only
-    ("Remaining questions:", "question"),
-    ("Learning rate changes", "config"),
-    ("## Baseline model", None),          # a singular noun heads a title as often as a label
-    ("What didn't work", "negative"),     # read by its own label, not by its head
-])
-def test_a_heading_labels_by_its_head_noun(label: str, section: str | None) -> None:
-    assert heading_section(label) == section
 
 
 def test_a_heading_without_its_space_is_a_heading() -> None:
