@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from narrative import lexicon
+from narrative import lexicon, troubles
 
 # A sentence longer than this is a paste, not a sentence: only its start is read (keeps work linear).
 MAX_READ_CHARS = 600
@@ -335,8 +335,8 @@ def verdict_of(clause: str) -> Verdict | None:
     lowered = _NO_VERDICT_PHRASE.sub(" ", lowered)
     # "320 epochs with better lr scheduler strategy": "better" names the setting, it judges nothing.
     lowered = _ATTRIBUTIVE_BETTER.sub(r"\1 ", lowered)
-    # "resulted in noticeably less overfitting": less of a trouble is a gain.
-    lowered = _LESS_TROUBLE.sub(" fixed it ", lowered)
+    # "resulted in noticeably less overfitting", "the overfitting went away": a trouble that shrank or ended.
+    lowered = troubles.mask_remedied(lowered)
     # "learning rate" names a setting: its "learning" is no verdict ("no experiments about learning rates").
     lowered = _LEARNING_RATE.sub("lr", lowered)
     # "mixed precision" names a way to train: its "mixed" is no verdict.
@@ -418,6 +418,9 @@ _MOVE_NUMBERS = re.compile(
     # "\s*X?\s*" written as "\s*(?:X\s*)?": the same text, without splitting a whitespace run two ways
     rf"{_METRIC_PHRASE}\s*(?:(?:[:=]|of|from|went\s+from|goes\s+from)\s*)?(?P<a>[-+]?\d*\.?\d+)\s*(?:%\s*)?"
     r"(?:->|→|=>|to)\s*(?P<b>[-+]?\d*\.?\d+)")
+# "98 -> 99% train accuracy": the metric after the numbers (arrows only: "from 3 to 5 layers" counts layers).
+_MOVE_NUMBERS_FIRST = re.compile(r"(?<![\w.])(?P<a>[-+]?\d*\.?\d+)\s{0,3}%?\s{0,3}(?:->|→|=>)\s{0,3}"
+                                 r"(?P<b>[-+]?\d*\.?\d+)\s{0,3}%?\s{1,3}(?P<metric>[a-z][\w@/.\-]{0,80}(?:\s{1,3}[a-z][\w@/.\-]{0,80}){0,2})")
 
 
 # A negation just before "higher accuracy" / "lower loss" ("further training did not lead to higher accuracy").
@@ -521,7 +524,7 @@ def _metric_moves(masked: str) -> tuple[Verdict | None, str]:
                 bad_held_out = True
             elif split and good and split.group(0).startswith("train"):
                 good_train = True
-    for match in _MOVE_NUMBERS.finditer(masked):
+    for match in (*_MOVE_NUMBERS.finditer(masked), *_MOVE_NUMBERS_FIRST.finditer(masked)):
         metric = _metric_of(match.group("metric"))
         if metric is None:
             continue
@@ -580,10 +583,6 @@ _NO_VERDICT_PHRASE = re.compile(r"\bwork(?:ing)?\s+(?:up\s+to|on|through|around)
                                 r"\bthe\s+(?:crash|diverg|fail|explod)\w*\s+(?:experiment|run|model|job|setup|config|case|one)\b")
 _ATTRIBUTIVE_BETTER = re.compile(r"\b(with|using|use|uses|used|try|trying|tried)\s+(?:much\s+|slightly\s+|far\s+)?"
                                  r"better\b(?=\s+[a-z])(?!\s+(?:than|results?|score|performance|accuracy)\b)")
-_LESS_TROUBLE = re.compile(
-    r"\b(?:less|reduced|lower|fewer|decreased|reduces|reducing|much\s+less|noticeably\s+less)\s+(?:\w+\s+)?"
-    r"(?:overfitting|overfit|variance|noise|noisy|artifacts?|artefacts?|errors?|instability|jitter|blur\w*|"
-    r"oscillat\w*|forgetting|hallucinat\w*)\b")
 _UNCLEAR = re.compile(r"\b(?:less|not\s+(?:so\s+|very\s+|entirely\s+)?)clear\b|\bperformed\s+(?:about\s+)?similarly\b|"
                       r"\bno\s+clear\s+(?:winner|difference|signal|trend)\b")
 _NOT_BAD = re.compile(r"\bnot\s+(?:too\s+|that\s+|so\s+|half\s+)?bad\b")

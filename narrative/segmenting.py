@@ -26,8 +26,12 @@ WRAP_MIN_CHARS = 45          # a hard-wrapped line is long: editors wrap near 72
 
 _BULLET = re.compile(r"^\s*(?:[-*•·▪‣+]|\d{1,2}[.)]|\[[ xX]\])\s+(?:\[[ xX]\]\s+)?")
 _TABLE_SEPARATOR = re.compile(r"^\s*(?:\|\s*)?:?-{2,}")  # not "\s*\|?\s*": one way to split a run (issue 11)
-_HEADING_MARK = re.compile(r"^(?:#{1,6}\s+|\*\*|__)")
-_HEADING_ONLY = re.compile(r"^(?:#{1,6}\s+.+|(?:\*\*|__)[^*_]{1,60}(?:\*\*|__)\s*:?)$")
+# "###Experiments 11/29:": older markdown wrote headings without the space; two or more marks and a
+# letter tell one from an issue number ("#12") or a hashtag.
+_HEADING_MARK = re.compile(r"^(?:#{1,6}\s+|#{2,6}(?=[A-Za-z])|\*\*|__)")
+# A task-list item: "[ ]" is still to do, "[x]" is done (GitHub's checkboxes, with or without a bullet).
+_CHECKBOX = re.compile(r"^\s{0,8}(?:[-*+]\s{1,3})?\[(?P<mark>[ xX])\]\s")
+_HEADING_ONLY = re.compile(r"^(?:#{1,6}\s+.+|#{2,6}[A-Za-z].*|(?:\*\*|__)[^*_]{1,60}(?:\*\*|__)\s*:?)$")
 _FENCE = re.compile(r"^\s*(?:```|~~~)")
 # Labels by what they announce. Singular "idea" heads the idea of one experiment; "ideas" lists
 # things to try later. Matched against the whole label text, lowercased, without marks.
@@ -76,6 +80,7 @@ _INLINE_LABEL = re.compile(
 
 
 _BLOCK_SECTIONS = frozenset({"hypothesis", "config", "result", "conclusion"})
+_VERDICT_SECTIONS = frozenset({"negative", "positive"})
 
 
 def heading_section(label: str) -> Section | None:
@@ -191,7 +196,7 @@ _DATELINE = re.compile(
 
 def is_dateline(line: str) -> bool:
     """Whether a line is only a section's name and date (a heading that states nothing)."""
-    text = re.sub(r"^#{1,6}\s+|[*_]", "", line.strip()).strip()
+    text = re.sub(r"^(?:#{1,6}\s+|#{2,6}(?=\w))|[*_]", "", line.strip()).strip()
     return len(text) <= HEADING_CHARS and bool(_DATELINE.match(text)) and _label(text) is None
 
 
@@ -357,6 +362,8 @@ def split_segments(text: str) -> list[Segment]:
     in_fence = False
     section: Section = ""           # set by a heading line, kept for the lines under it
     section_marked = False          # a markdown heading keeps its section across blank lines
+    label_indent = -1               # the indent of a bullet label ("- Results:") whose block is open
+    outer: tuple[Section, bool] = ("", False)   # the section that block interrupts
     lines = _rejoin(_strip_comment_leaders(clean(text).splitlines()))
     for position, (number, raw_line) in enumerate(lines):
         line = raw_line.strip()
@@ -370,7 +377,9 @@ def split_segments(text: str) -> list[Segment]:
             continue
         if not line:
             in_table = False
-            if not section_marked:
+            if label_indent >= 0:
+                (section, section_marked), label_indent = outer, -1
+            elif not section_marked:
                 section = ""
             continue
         if line.startswith("|") and line.count("|") >= 2:
@@ -390,6 +399,11 @@ def split_segments(text: str) -> list[Segment]:
             continue
         is_bullet = bool(_BULLET.match(line))
         body = _BULLET.sub("", line) if is_bullet else line
+        indent = len(raw_line.expandtabs(4)) - len(raw_line.expandtabs(4).lstrip())
+        if is_bullet and 0 <= indent <= label_indent:
+            # "- Current results:" labels the items indented under it; its next sibling ends the block
+            # ("- Thinking of ideas:" after it is no result).
+            (section, section_marked), label_indent = outer, -1
         line_section = section
         labelled = _label(body)
         if labelled is None and not is_bullet and _heads_a_list(body, lines, position):
@@ -413,6 +427,8 @@ def split_segments(text: str) -> list[Segment]:
             if heading:
                 # A markdown heading holds across blank lines; a plain "Next:" line holds for its
                 # paragraph and the list under it; "Experiment:" or "- Result" only for their block.
+                if is_bullet:
+                    outer, label_indent = (outer if label_indent >= 0 else (section, section_marked)), indent
                 section = label_section
                 section_marked = bool(_HEADING_MARK.match(body)) or (
                     not is_bullet and label_section not in _BLOCK_SECTIONS)
@@ -428,6 +444,15 @@ def split_segments(text: str) -> list[Segment]:
         if re.fullmatch(r"~~.+~~", body):
             # A struck-through item of a to-do list is one that was done.
             body, line_section = body.strip("~").strip(), "done"
+        box = _CHECKBOX.match(line)
+        if box and line_section not in _VERDICT_SECTIONS:
+            # The box says what the item is whatever heading it sits under: "- [x] X" was done, "- [ ] X"
+            # is still to do (asked, it is an open question: the "next" reading keeps those apart)
+            # unless it reports how something went ("- [ ] NOT WORK YET, it needs an old Caffe").
+            if box.group("mark") in "xX":
+                line_section = "done"
+            elif line_section not in {"question", "counterfactual"} and reading.verdict_of(body) is None:
+                line_section = "next"
         sentences = split_sentences(body.replace("**", ""))
         for sentence in sentences:
             kind: SegmentKind = "bullet" if is_bullet else ("sentence" if len(sentences) > 1 else "line")

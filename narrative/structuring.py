@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from narrative import lexicon
+from narrative import acts, lexicon, result_rows
 from narrative import reading as readings_mod
 from narrative.entry_decisions import all_failed, better_of, decisions_in, language_verdict, verdict_from_runs
 from narrative.entry_text import (
@@ -144,6 +144,9 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
     metric_keys = sorted({k for r in runs_by_id.values() for k in r.metrics})
 
     readings = [_read(segment, links, index, refs=refs) for index, segment in enumerate(segments)]
+    # "model 2: change kernel size -> 69%" under "model 1: ... -> 71%": a list's numbers judge its lines.
+    by_numbers = result_rows.row_verdicts([s.text if s.kind != "data" else "" for s in segments],
+                                          project_metric=metric, goal=goal)
     _resolve_anaphora(readings)
     listed_plans = _plans_by_their_list(segments)
     title_line = _title_segment(request.text, segments)
@@ -341,6 +344,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             # A pasted table lists results side by side; a row, or a bare "f1: {'f1': 0.93}", is a
             # result, not a verdict, unless the text says so or the run failed.
             data_verdict = None
+        if not concluded and data_verdict is None and index in by_numbers:
+            data_verdict = by_numbers[index]
         if not concluded and data_verdict is not None:
             structure.conclusions.append(
                 Conclusion(text=clip(result_part, MAX_ITEM_CHARS), verdict=data_verdict, run_ids=reading.run_ids)
@@ -430,13 +435,17 @@ def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str, 
     subject = subject_of(result_part) if reading.experimental else ""
     if subject and worth_a_hypothesis(subject, refs):
         add_item(structure.hypotheses, subject)
-    elif belief or (_TRIED.search(text) and not _NEXT_ANYWHERE.search(text)
+    elif belief or ((_TRIED.search(text) or acts.reports_action(result_part)) and not _NEXT_ANYWHERE.search(text)
                     and not readings_mod.is_unrealised(text)):
         first_clause = (split_clauses(result_part) or [result_part])[0]
         candidate = clip(balanced(REPORT_FRAME.sub("", first_clause, count=1) or first_clause), MAX_SUBJECT_CHARS)
         claim = _HEDGE_LEAD.sub("", first_clause, count=1)
+        acted = clip(acts.action_from(first_clause), MAX_SUBJECT_CHARS)
         if worth_a_hypothesis(candidate, refs):
             add_item(structure.hypotheses, candidate)
+        elif acted and worth_a_hypothesis(acted, refs):
+            # "Then I had rewritten the loader": the change from its subject on, without the connective.
+            add_item(structure.hypotheses, acted)
         elif (belief and claim != first_clause and len(claim.split()) >= 4
               and not FRAGMENT_START.match(claim) and readings_mod.verdict_of(claim) is None):
             # "Maybe the final FC is not getting trained", "It seems the mild cases are overrepresented":
@@ -561,7 +570,7 @@ def _row_text(segment: Segment, refs: KnownRunIds) -> str:
     return f"{described}: {', '.join(numbers)}" if numbers and described else described or ", ".join(numbers)
 
 
-_MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+")
+_MARKDOWN_HEADING = re.compile(r"^\s*(?:#{1,6}\s+|#{2,6}(?=[A-Za-z]))")
 # "X worked much better." with no "than": better than what the sentence before described.
 _BETTER_WITHOUT_YARDSTICK = re.compile(
     r"\b(?:worked|works|performs?|performed|did|does|was|were|is|are|sounds?|sounded|looks?|looked|went)\s+"

@@ -2,8 +2,9 @@
 
 The corpus (``tests/narrative/data/real_roles.jsonl``) was labelled by hand before the engine's reading
 of it was looked at; the ``held`` half's sources were never used to write a rule. Floors sit a little
-under the measured figures (tune 0.85 / held 0.60 accuracy at the time of writing) so that a change that
-loses real sentences fails here, and a change that gains some can raise them.
+under the measured figures so that a change that loses real sentences fails here, and a change that
+gains some can raise them: old batch tune 0.86 / held 0.60 accuracy, new batch (sources first read in
+the structure round) tune 0.47 / held 0.41.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import pytest
 
 from tests.narrative.role_corpus import ROLES, load, score
 
-FLOORS = {"tune": (0.80, 0.80), "held": (0.57, 0.62)}   # accuracy, macro-F1
+FLOORS = {("tune", "old"): (0.80, 0.80), ("held", "old"): (0.57, 0.62),   # accuracy, macro-F1
+          ("tune", "new"): (0.42, 0.48), ("held", "new"): (0.36, 0.44)}
 
 
 def test_corpus_is_real_sized_and_split_by_source() -> None:
@@ -27,9 +29,9 @@ def test_corpus_is_real_sized_and_split_by_source() -> None:
     assert {i.role for i in items} <= {*ROLES, "other"}
 
 
-@pytest.mark.parametrize("split", ["tune", "held"])
-def test_reading_holds_its_floor(split: str) -> None:
-    scores, _ = score(load(split))
-    accuracy, macro_f1 = FLOORS[split]
+@pytest.mark.parametrize(("split", "batch"), list(FLOORS))
+def test_reading_holds_its_floor(split: str, batch: str) -> None:
+    scores, _ = score(load(split, batch))
+    accuracy, macro_f1 = FLOORS[(split, batch)]
     assert scores.accuracy >= accuracy, scores
     assert scores.macro_f1 >= macro_f1, scores

@@ -1,0 +1,80 @@
+"""Whether a sentence reports an action its writer carried out ("I set the weight decay to 0.1",
+"we moved the norm before the attention", "- Froze the backbone for 2 epochs").
+
+Read by its grammar, not by a list of experiment verbs: a first-person subject at a clause's start (or
+none, at the start of a note's line), an optional auxiliary of the perfect and an adverb, then a verb in
+the past tense (a regular ``-ed`` form,
+or one of the closed class of irregular pasts people use for changes). A thing done with no outcome
+is what was tried, a hypothesis (``narrative.structuring``); verbs of perceiving, knowing, wanting or
+succeeding ("I noticed", "we realised", "I managed") report no change and are left out.
+"""
+
+from __future__ import annotations
+
+import re
+
+_READ_CHARS = 600
+
+# Bounded repeats throughout (issue 11): every whitespace run is {1,3}, every word {1,24}.
+_FIRST_PERSON_PAST = re.compile(
+    r"(?:(?:^|[,;:(]\s{0,3}|(?<![\w'])(?:then|so|and|also|first|finally|next|later|afterwards|today|yesterday)"
+    r",?\s{1,3})"
+    r"(?P<who>i|we)\s{1,3}(?:(?:have|'ve|had|'d)\s{1,3})?|"
+    # a note's telegraphic first person: the subject left out at the line's start ("Froze the backbone")
+    r"^\W{0,8}(?:(?:then|also|and|first|finally|next|later|afterwards|today|yesterday),?\s{1,3})?)"
+    r"(?:(?:just|then|also|first|finally|quickly|immediately|again|simply|now|\w{1,20}ly)\s{1,3})?"
+    r"(?P<verb>[a-z][a-z-]{1,24}ed|set|put|ran|reran|re-ran|made|took|built|rebuilt|wrote|rewrote|cut|"
+    r"froze|split|fed|chose|upped|brought|threw|spent|let|shrank|grew|bound|undid|redid|"
+    # participles of the perfect ("had rewritten", "have frozen")
+    r"written|rewritten|taken|given|chosen|frozen|begun|undone|redone|rerun|re-run|thrown)\b"
+    # "focused on", "worked on": an activity followed, not a change made
+    r"(?!\s{1,3}on\b)"
+    # without a subject the verb must take an object or a particle ("Froze the backbone", "Moved to
+    # X"); "Repeated letters", "Normalized inputs" are noun phrases, their participle an adjective
+    r"(?(who)|(?=\s{1,3}(?:(?:the|a|an|my|our|its|their|this|that|these|those|all|some|each|every|both|it|"
+    r"them|to|from|back|up|down|off|out|in|into|over)\b|[`'\"\d])))",
+    re.IGNORECASE,
+)
+# Past forms that report no change made: perceiving, knowing, wanting, deciding, succeeding, seeming,
+# and a system's own behaviour.
+_NO_ACTION = frozenset({
+    "noticed", "observed", "realized", "realised", "learned", "learnt", "wanted", "needed", "expected",
+    "hoped", "wondered", "figured", "reached", "achieved", "scored", "managed", "failed", "succeeded",
+    "improved", "seemed", "looked", "ended", "assumed", "guessed", "suspected", "believed", "decided",
+    "planned", "intended", "liked", "loved", "hated", "preferred", "confirmed", "verified", "discovered",
+    "obtained", "received", "reported", "noted", "mentioned", "discussed", "talked", "asked", "agreed",
+    "considered", "thought", "felt", "heard", "waited", "hesitated", "struggled", "worried", "wished",
+    "continued", "aimed", "meant", "experienced", "encountered", "faced", "missed", "forgot", "gained",
+    "lost", "used",  # "I used to ..." tells a habit; "used X" is read by the experiment-verb readings
+    # inspecting or reading changes nothing ("Checked the X paper", "I reviewed the logs"); an aspect
+    # verb ("started to work on") leaves the action to what follows it
+    "checked", "inspected", "reviewed", "examined", "studied", "analyzed", "analysed", "investigated",
+    "researched", "searched", "browsed", "started",
+    # what a model or a run did, the subject a note leaves out as readily as "I" ("Showed a spike at 22")
+    "showed", "exhibited", "displayed", "produced", "yielded", "resulted", "performed", "behaved", "plateaued",
+    "converged", "diverged", "overfitted", "underfitted", "collapsed", "spiked", "stalled", "saturated",
+    "fluctuated", "oscillated", "exploded", "crashed", "happened", "occurred", "remained", "stayed", "peaked",
+    "returned", "generated", "predicted", "outputted", "memorized", "memorised", "matched",
+})
+
+
+def reports_action(text: str) -> bool:
+    """Whether ``text`` says, in the first person and the past, that its writer made a change."""
+    return _first_action(text) is not None
+
+
+def action_from(text: str) -> str:
+    """The words of ``text`` from the first change reported on, its subject included ("Then, I had
+    rewritten the loader" -> "I had rewritten the loader"); "" when it reports none."""
+    match = _first_action(text)
+    if match is None:
+        return ""
+    start = match.start("who") if match.group("who") else match.start("verb")
+    return text[start:].strip()
+
+
+def _first_action(text: str) -> re.Match[str] | None:
+    for match in _FIRST_PERSON_PAST.finditer(text[:_READ_CHARS]):
+        if match.group("verb").lower() not in _NO_ACTION:
+            return match
+    return None
