@@ -262,9 +262,35 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
     out.sort(key=lambda a: a.key)
     out.sort(key=rank, reverse=True)
     out = _merge_duplicates(out)[:limit]
+    for ap in out:
+        _name_in_team_words(ap)
     out.sort(key=lambda a: a.first_at or dt.datetime.min.replace(tzinfo=dt.UTC))
     idx.cache[f"approaches:{limit}"] = out
     return out
+
+
+def _name_in_team_words(ap: Approach, *, facts_read: int = 30) -> None:
+    """A line of work the notes call by a description is named in their words first ("differential learning
+    rates (separate learning rates per component)"): the table's name alone is not what the team will
+    search for. A short alias ("rf") or words that hold the table name's head keep the table name."""
+    concept = vocab.CONCEPT_BY_ID.get(ap.key)
+    if concept is None or ap.name != concept.name:
+        return
+    said: dict[str, int] = {}
+    for e in ap.events[:facts_read]:
+        text = vocab.concept_text(e.fact.text)
+        for a, b in vocab.concepts_in(e.fact.text).get(ap.key, []):
+            surface = " ".join(text[a:b].split())
+            said[surface] = said.get(surface, 0) + 1
+    if not said:
+        return
+    words = max(said, key=lambda w: (said[w], w)).split()
+    while words and words[-1] in vocab.STOPWORDS:  # a description's span can end on "for", "and"
+        words.pop()
+    head = vocab.norm(concept.name).split()[0]
+    if len(words) >= 2 and head[:5] not in "".join(words):  # "up sampled" is "upsampling" respelled
+        ap.name = f"{' '.join(words)} ({concept.name})" if "(" not in concept.name else \
+            f"{' '.join(words)}: {concept.name}"
 
 
 # a function of the sentence and its signal alone: remembered, as ``_subjects_of`` (a project repeats its

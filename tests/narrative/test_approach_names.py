@@ -1,0 +1,36 @@
+"""An approach is named in the team's words when they describe it rather than name it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from narrative.approaches import derive
+from narrative.history_index import HistoryIndex
+from narrative.types import ProjectHistory
+from storage.records import Conclusion, EntryRecord, EntryStructure, LinkedRun, ProjectRecord, RunSnapshot
+
+T0 = dt.datetime(2022, 2, 14, 21, 0, tzinfo=dt.UTC)
+
+
+def _history(sentence: str, params: dict[str, str]) -> ProjectHistory:
+    run = RunSnapshot(project_id="p", run_id="a" * 32, run_name="gan-008", user="ryan", status="FINISHED",
+                      start=T0, end=T0 + dt.timedelta(hours=2), params=params, metrics={"val_iou": 0.61})
+    entry = EntryRecord(id="e1", workspace_id="w", project_id="p", author="ryan", at=T0 + dt.timedelta(hours=3),
+                        raw_text=sentence, status="structured",
+                        structure=EntryStructure(runs=[LinkedRun(run_id=run.run_id, run_name=run.run_name, how="name")],
+                                                 conclusions=[Conclusion(text=sentence, verdict="did_not_work",
+                                                                         run_ids=[run.run_id])]))
+    project = ProjectRecord(id="p", workspace_id="w", name="glas", primary_metric="val_iou", goal="max")
+    return ProjectHistory(project=project, entries=[entry], runs={run.run_id: run}, now=T0 + dt.timedelta(days=1))
+
+
+def test_a_described_line_of_work_is_named_in_the_teams_words() -> None:
+    h = _history("differential learning rates didn't improve results for models", {"sn_lr": "0.001", "en_lr": "1e-4"})
+    names = [a.name for a in derive(HistoryIndex(h))]
+    assert "differential learning rates (separate learning rates per component)" in names, names
+
+
+def test_a_named_line_of_work_keeps_the_table_name() -> None:
+    h = _history("undersampling the majority class didn't improve results", {"sampler": "undersample_1:1"})
+    names = [a.name for a in derive(HistoryIndex(h))]
+    assert "undersampling" in names, names
