@@ -26,7 +26,7 @@ _HEAD_STOP = re.compile(r"\s{0,8}(?::|->|→|=>|=|\(|\bgives?\b|\bgets?\b|\bgot\
                         r"\btakes?\b|\bwent\b|\bis\b|\bwas\b|\bwere\b|\bare\b|,|"
                         # a verb of outcome ends the name: "xlnet large reaches 0.861" is about xlnet
                         r"(?<=\w )(?:reach|achiev|scor|yield|peak|top|beat|hurt|help|improv|overfit|diverg|crash|fail|"
-                        r"perform|work)(?:e?s|e?d|ing)?(?![\w-]))")
+                        r"perform|work|enabl|allow|caus|lead|result|seem|appear|mak)(?:e?s|e?d|ing)?(?![\w-]))")
 
 _MARKUP = re.compile(r"[`*_#>]+")
 _LEAD_FILLER = re.compile(r"^(also|then|and|so|plus|\+|-|tried|trying|added|adding)\s+", re.I)
