@@ -119,7 +119,7 @@ def test_a_stated_trouble_is_a_reason() -> None:
 
 
 def test_what_next_quotes_the_plans_of_the_latest_notes() -> None:
-    from narrative.synthesis import _reads_as_plan
+    from narrative.answer_next import reads_as_plan as _reads_as_plan
 
     # CNN course notes: the plan is the answer, with its author and date, and the note is cited
     path = DATA / "cnn-training-notes.json"
@@ -177,7 +177,7 @@ def test_a_why_answer_leaves_out_the_next_sentences_about_other_lines_of_work(tm
 
 
 def test_a_next_label_is_a_plan() -> None:
-    from narrative.synthesis import _reads_as_plan
+    from narrative.answer_next import reads_as_plan as _reads_as_plan
 
     # "next:" written as a label (COCO's demo notes, many terse logs): no word follows the colon directly
     assert _reads_as_plan("next: class weighting on quick-lynx-7's config + a seed check.")
