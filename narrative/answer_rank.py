@@ -8,6 +8,7 @@ import heapq
 import re
 
 from narrative import vocab
+from narrative.answer_intent import not_prose, tabular
 from narrative.answer_quotes import (
     BECAUSE,
     action_match,
@@ -27,6 +28,10 @@ _CHANGE_S = re.compile(r"\b(improv\w*|better|worse|degrad\w*|drop(ped|s)?|jump(e
                        r"went (up|down)|gone (up|down))\b", re.I)
 _OUTCOME = re.compile(r"\b(improv\w*|better|worse|gain\w*|hurt\w*|no (obvious |real |big )?difference|"
                       r"(validation|val|test|dev) (loss|error|score|accuracy|f1|auc)|accuracy|overfit\w*)\b", re.I)
+# a change reported with its size or direction: "reduced from 1 hour to 37 minutes", "sped up 3x", "down to 2.1"
+_ACHIEVED = re.compile(r"\b(reduc\w{1,4}|decreas\w{1,3}|increas\w{1,3}|improv\w{1,4}|sped up|speeds? up|cut|"
+                       r"halv\w{1,3}|doubl\w{1,3}|(went|gone|got|came|brought) (down|up)|down to|up to)\b"
+                       r"|\bfrom\s{1,3}\S{1,20}(\s{1,3}\w{1,12})?\s{1,3}to\s{1,3}\S", re.I)
 _LIST_SEP = re.compile(r",|;|\band\b|\bor\b|&")
 # Words a why-question asks with ("what was wrong", "the problem"): they say what kind of answer is
 # wanted, not what it is about.
@@ -45,7 +50,8 @@ _EFFECT = re.compile(r"\b(adds?|added|gives?|gave|costs?|cost|loses?|lost|buys?|
 
 
 def rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]], *, why: bool,
-            change: bool = False, question: str = "") -> list[tuple[float, Fact]]:
+            change: bool = False, question: str = "", hindsight: bool = False, achieved: bool = False
+            ) -> list[tuple[float, Fact]]:
     """Why-questions want the sentence that gives the reason for what was asked, not one that merely shares a
     word: the question's own words beyond its concepts (the action: "restarted", "stopped", "larger") weigh,
     and a stated reason or purpose counts. Did-it-help questions want the verdict sentence."""
@@ -61,6 +67,11 @@ def rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]],
         share = sum(w if t in f.toks else 0.5 * w for t, w in terms.tokens.items()
                     if t in f.toks or t in head) / total
         s += 0.25 * action_match(question, with_section(idx, f)) if question else 0.0
+        if achieved and _ACHIEVED.search(f.text):
+            s += 0.25  # "how did we get the epoch time down?": the line that reports the change it asks about
+        if hindsight:
+            # "what should we have done differently?": the author's own "should have ..." answers it
+            s += 0.35 if f.modality == "counterfactual" else -0.15
         if carried_only(terms.tokens, f.text):
             s -= 0.15  # "Small size model with skip to final output" is about the size; the skip is carried over
         if why:
@@ -73,6 +84,8 @@ def rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]],
                     s += 0.2
                 elif vocab.reason_kind(f.text) in ("speed", "latency", "memory"):
                     off_subject = True  # "training is 3x slower" is no cause of a better result
+            if tabular(idx, f) and not is_reason(f.text):
+                s -= 0.3  # a table row's "Bad run" judges the run; the notes on it say why
             if is_reason(f.text):
                 s += 0.1 if off_subject else 0.25
             elif reasons_near(idx, f, limit=1):
@@ -153,6 +166,8 @@ def reasons_near(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[Fact]:
     sents.sort(key=lambda g: (g.position < f.position, abs(g.position - f.position)))
     out = []
     for g in sents:
+        if not_prose(idx, g):
+            continue  # "**Specs:** 8 vCPU, 32 GB RAM" is a run card's field, no reason
         if vocab.declares_void(g.text) or BECAUSE.search(g.text) or vocab.reason_kind(g.text) in (
                 "memory", "latency", "speed", "stability") or (
                 g.para == f.para and g.position == f.position - 1 and states_reason(g.text)):

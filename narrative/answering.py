@@ -11,6 +11,7 @@ import heapq
 import re
 
 from narrative import vocab
+from narrative.answer_intent import HINDSIGHT_Q, HOW_ACHIEVED_Q, WHICH_SETTING, hindsight_facts, not_prose
 from narrative.answer_quotes import (
     ASKED_ABOUT,
     action_match,
@@ -19,7 +20,6 @@ from narrative.answer_quotes import (
     clip,
     clip_to,
     heading_level,
-    in_code,
     is_plan,
     is_reason,
     note_on_run,
@@ -218,10 +218,18 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     body = QWORDS.sub(" ", q)
     terms = plan_terms(body, idx)
     why = _then(_WHY_STOP_A, _WHY_STOP_B, q) or bool(_WHY.search(q))
-    facts = [(s, f) for s, f in _rank_facts(idx, terms, why, void=bool(_VOIDQ.search(q))) if not in_code(idx, f)]
+    facts = [(s, f) for s, f in _rank_facts(idx, terms, why, void=bool(_VOIDQ.search(q))) if not not_prose(idx, f)]
     helpq = not why and (_then(_HELP_A, _HELP_B, q) or bool(_EFFECTQ.search(q)))
-    if why or helpq:
-        facts = rerank(idx, terms, facts, why=why, change=why and bool(_CHANGE_Q.search(q)), question=body)
+    hindsight = bool(HINDSIGHT_Q.search(q))
+    achieved = not why and bool(HOW_ACHIEVED_Q.search(q))
+    if hindsight:
+        # "what should we have done differently?": the author's "should have ..." lines answer whatever words
+        # they share with the question; their headings (rerank) say which run they are about
+        have = {id(f) for _, f in facts}
+        facts += [(0.3, g) for g in hindsight_facts(idx) if id(g) not in have]
+    if why or helpq or hindsight or achieved:
+        facts = rerank(idx, terms, facts, why=why, change=why and bool(_CHANGE_Q.search(q)), question=body,
+                       hindsight=hindsight, achieved=achieved)
     elif numbers(body):
         # "what happened with lr 1e-1?": the note that states that value, not its neighbour with 5e-3
         facts = sorted(((s + 0.25 * action_match(body, with_section(idx, f)), f) for s, f in facts),
@@ -304,8 +312,8 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         return _finish(parts, cites)
 
     # "which learning rate worked best?": the setting's values compared on the runs
-    if (_BEST.search(q) and terms.key_concepts and metric and not why
-            and best_setting_answer(idx, terms.key_concepts, metric, goal, parts, cites)):
+    if ((_BEST.search(q) or WHICH_SETTING.search(q)) and terms.key_concepts and metric and not why
+            and best_setting_answer(idx, terms.key_concepts, metric, goal, parts, cites, question=body)):
         for _, f in topical[:1]:
             if f.adopting or f.closing or f.verdict:
                 parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{clip(f.text, 200)}\"")
@@ -366,7 +374,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     if not topical and (fixed := respelled(idx, body)) != body:
         # the notes spell the subject otherwise ("data argumentation"): read the question with their word
         terms, body = plan_terms(fixed, idx), fixed
-        topical = [(s, f) for s, f in _rank_facts(idx, terms, why) if s >= 0.45 and not in_code(idx, f)]
+        topical = [(s, f) for s, f in _rank_facts(idx, terms, why) if s >= 0.45 and not not_prose(idx, f)]
     if not topical:
         return Answer(answer="I found nothing in the log or the tracker about that.", citations=[])
     approaches = derive(idx)
@@ -412,7 +420,9 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         # a plan is not an experiment: say so when the quote is an idea or a next step
         planned = ", a plan" if is_plan(f) and f.kind != "question" and not _REPORTED.match(f.text) else ""
         before = antecedent(idx, f)
-        quote = with_section(idx, f, asked=frozenset(terms.tokens))
+        # a heading's section is quoted by its lines that carry any word of the question ("why was Run3 a bad
+        # run?": "Another bad run."), not only the words plan reading keeps
+        quote = with_section(idx, f, asked=frozenset(terms.tokens) | (frozenset(vocab.tokens(body)) - vocab.STOPWORDS))
         quote = f"{before} {quote}" if before else quote
         if not before and heading_level(f.text) == 0:
             quote = (section_quote(idx, f, frozenset(vocab.tokens(body)) - vocab.STOPWORDS)
