@@ -126,6 +126,9 @@ _RUN_TO_RUN = re.compile(r"\brun.to.run (noise|variance)\b", re.I)
 _SHIP = re.compile(r"\b(ship\w*|candidate|deploy\w*|production|prod|release)\b", re.I)
 _METRIC_WORD = re.compile(r"\bmetric\b")
 _METRIC_MOVE = re.compile(r"\b(switch|chang|move|why)\w*")
+# asks about an approach's standing: "is X still worth it?", "did we drop X?", "why did we stop X?"
+_STATUS_Q = re.compile(r"\b(still|status|abandon\w{0,3}|drop\w{0,3}|stop\w{0,3}|clos\w{1,3}|kill\w{0,3}|shelv\w{1,3}|"
+                       r"adopt\w{0,3}|keep|kept|worth|pursu\w{1,3}|give up|gave up|dead|alive|park\w{0,3})\b", re.I)
 _COMPARE = re.compile(r"\b(compare|compared|vs\.?|versus|against|relative to|better than|worse than)\b", re.I)
 
 
@@ -390,7 +393,10 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         state = {"abandoned": "was abandoned", "exhausted": "was closed (no gain)", "adopted": "was adopted",
                  "open": "is still open"}[ap.status]
         why_txt = f" ({ap.reason_kind})" if ap.reason_kind and ap.status != "open" else ""
-        parts.append(f"{ap.name} {state}{why_txt}.")
+        if why or helpq or _STATUS_Q.search(q):
+            # the approach's standing answers why it stopped or whether it helped; beside a comparison or a
+            # question of fact it is a claim nobody asked for
+            parts.append(f"{ap.name} {state}{why_txt}.")
     if helpq and topical:
         top = topical[0][1]
         section_neg = heading_level(top.text) > 0 and vocab.cue_flags(with_section(idx, top))[0]
@@ -419,6 +425,8 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         used += 1
         # a plan is not an experiment: say so when the quote is an idea or a next step
         planned = ", a plan" if is_plan(f) and f.kind != "question" and not _REPORTED.match(f.text) else ""
+        if planned and f.kind == "hypothesis" and not f.opening and f.modality != "plan":
+            planned = ", a hypothesis"  # "X is likely responsible for the freeze" guesses a cause; it plans nothing
         before = antecedent(idx, f)
         # a heading's section is quoted by its lines that carry any word of the question ("why was Run3 a bad
         # run?": "Another bad run."), not only the words plan reading keeps

@@ -194,7 +194,7 @@ def test_a_run_card_field_or_a_table_header_is_data_not_a_saying() -> None:
     # ResNet50 ImageNet notes: "**Name**: Run3-g5-2xlarge-lr" and "**Specs:** ..." are a run card's fields
     assert field_line("**Name**: Run3-g5-2xlarge-lr")
     assert field_line("**Specs:** 8 vCPU, 32 GB RAM, 24 GB GPU")
-    assert field_line("**Batch size:** 352 (failed for 384)")
+    assert field_line("**Epochs:** 90 (ran for 10 epochs)")
     assert data_line('<img src="logs/imagenet/run10-graphs.png" width="520">')
     # a field that says something, or judges a result, is prose; a bold phrase without a colon is no field
     assert not field_line("**Next steps:** Add diagnostics and recheck code.")
