@@ -136,3 +136,27 @@ def hindsight_facts(idx: HistoryIndex) -> list[Fact]:
     """The latest noted lines that say what should have been done ("Should have started with higher LR")."""
     out = [f for f in idx.facts if f.kind == "sentence" and f.modality == "counterfactual" and not not_prose(idx, f)]
     return out[-_HINDSIGHT_MAX:]
+
+
+# "on 12.xx", "the 11.x runs", "v1_* models": a lineage of runs named by a wildcard on their name's prefix
+_LINEAGE = re.compile(r"(?<![\w.])([a-z]{0,6}\d{1,4})([._-])(x{1,3}|\*)(?![\w*])", re.I)
+
+
+def lineage_runs(idx: HistoryIndex, question: str) -> list[RunSnapshot]:
+    """The runs of the lineage the question names by a wildcard ("did lowering the LR help on 12.xx?"), in
+    time order; empty when it names none or no run's name has that prefix."""
+    m = _LINEAGE.search(question)
+    if m is None:
+        return []
+    prefix = (m.group(1) + m.group(2)).lower()
+    return sorted((r for r in idx.runs if (r.run_name or "").lower().startswith(prefix)), key=lambda r: r.start)
+
+
+def changed_in(runs: list[RunSnapshot], keys: set[str]) -> list[RunSnapshot]:
+    """Of a lineage's runs (time order), those whose value of the asked setting differs from its first run's:
+    where the lineage tried the change the question asks about."""
+    def value(r: RunSnapshot) -> str | None:
+        return next((v for k, v in r.params.items() if k.lower() in keys), None)
+
+    first = next((value(r) for r in runs if value(r) is not None), None)
+    return [r for r in runs if first is not None and value(r) not in (None, first)]

@@ -11,7 +11,15 @@ import heapq
 import re
 
 from narrative import vocab
-from narrative.answer_intent import HINDSIGHT_Q, HOW_ACHIEVED_Q, WHICH_SETTING, hindsight_facts, not_prose
+from narrative.answer_intent import (
+    HINDSIGHT_Q,
+    HOW_ACHIEVED_Q,
+    WHICH_SETTING,
+    changed_in,
+    hindsight_facts,
+    lineage_runs,
+    not_prose,
+)
 from narrative.answer_quotes import (
     ASKED_ABOUT,
     action_match,
@@ -408,6 +416,12 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             parts.append("Verdict: no gain.")
         elif (top.verdict == "worked" or (top.kind == "conclusion" and not top.negative)) and not closed:
             parts.append("Verdict: it helped.")
+    lineage = lineage_runs(idx, q)
+    if lineage:
+        # "did lowering the LR help on 12.xx?": the lineage's runs that changed the setting asked about come
+        # first among the citations (or its latest runs), whatever runs the quoted notes link
+        keys = {k.lower() for c in terms.key_concepts if (cc := vocab.CONCEPT_BY_ID.get(c)) for k in cc.param_keys}
+        cites.add(None, [r.run_id for r in (changed_in(lineage, keys) or lineage[-2:])][:2])
     quoted: set[str] = set()
     used = 0
     reason_at, reason_given = len(parts), False
@@ -428,9 +442,10 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         if planned and f.kind == "hypothesis" and not f.opening and f.modality != "plan":
             planned = ", a hypothesis"  # "X is likely responsible for the freeze" guesses a cause; it plans nothing
         before = antecedent(idx, f)
-        # a heading's section is quoted by its lines that carry any word of the question ("why was Run3 a bad
-        # run?": "Another bad run."), not only the words plan reading keeps
-        quote = with_section(idx, f, asked=frozenset(terms.tokens) | (frozenset(vocab.tokens(body)) - vocab.STOPWORDS))
+        # a why-question's heading is quoted with its lines that carry any word of the question ("why was Run3 a
+        # bad run?": "Another bad run."), not only the words plan reading keeps
+        asked = frozenset(terms.tokens) | (frozenset(vocab.tokens(body)) - vocab.STOPWORDS if why else frozenset())
+        quote = with_section(idx, f, asked=asked)
         quote = f"{before} {quote}" if before else quote
         if not before and heading_level(f.text) == 0:
             quote = (section_quote(idx, f, frozenset(vocab.tokens(body)) - vocab.STOPWORDS)

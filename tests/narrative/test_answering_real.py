@@ -29,8 +29,6 @@ from tests.narrative.synthesis_dev import build_history, cited_keys, has_any
 DATA = Path(__file__).parent / "data" / "real_answers"
 # Still wrong (what is left, each a class of its own):
 KNOWN_MISSES = {
-    # the question scopes the runs ("on 12.xx"); the answer cites the 11.xx runs that also lowered the LR
-    "did lowering the LR help on 12.xx?",
     # held: the question's value (lr 1e-2) does not pick the note that states it over its 5e-3 neighbour
     "what happened with SGD at lr 1e-2?",
     # since the check round's concept changes met this one, the note's own linked runs are cited, not the
@@ -39,6 +37,12 @@ KNOWN_MISSES = {
     # tune (h/answers2): plan reading keeps only "epoch" of "the epoch time", so the line reporting the cut in
     # time per epoch ranks below lines about epochs
     "how did we get the epoch time down?",
+    # held (h/answers2: written blind, measured before and after, answers not read, so not diagnosed here)
+    "which learning rate worked best for LoRA?",
+    "what was the effect of warmup?",
+    "for the medium model, did LoRA match full fine-tuning?",
+    "why did the multi-GPU baseline do worse?",
+    "what does LAMB need to work?",
 }
 
 _HISTORIES: dict[Path, Any] = {}
@@ -235,3 +239,16 @@ def test_hindsight_questions_quote_what_should_have_been_done() -> None:
     hist, _, _, _, indexes = _history(DATA / "resnet50-imagenet-notes.json")
     ans = synthesis.answer("what should we have done differently for Run4 and Run5?", hist, indexes=indexes)
     assert "should have" in ans.answer, ans.answer
+
+
+def test_a_lineage_wildcard_scopes_the_runs_cited() -> None:
+    from narrative.answer_intent import lineage_runs
+
+    # OPT-175B chronicles: "on 12.xx" is the 12.* lineage; the run of it that lowered the LR is cited first
+    hist, key_of, entry_runs, _, indexes = _history(DATA / "opt175b-chronicles.json")
+    ans = synthesis.answer("did lowering the LR help on 12.xx?", hist, indexes=indexes)
+    assert "r33" in cited_keys(ans.citations, key_of, entry_runs)
+    assert "Tracker: 12.40" in ans.answer
+    idx = indexes.index(hist)
+    assert {r.run_name for r in lineage_runs(idx, "why did we abandon the 11.xx lineage?")} >= {"11.0", "11.10"}
+    assert lineage_runs(idx, "what did 12.40 get?") == []
