@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from narrative import reading, vocab
+from narrative.data_lines import data_line
 from narrative.history_index import Fact, HistoryIndex
 from storage.records import RunSnapshot
 
@@ -153,16 +154,16 @@ def with_section(idx: HistoryIndex, f: Fact, limit: int = 3, asked: frozenset[st
         lv = heading_level(g.text)
         if lv and lv <= level:
             break
-        if not lv:
+        if not lv and not data_line(g.text):  # a run card's "**Specs:** ..." says nothing
             lines.append(g)
         if len(lines) >= 40:
             break
     hits = [i for i, g in enumerate(lines) if asked & g.toks] if asked else []
     if hits and len(hits) < len(lines):
         keep = sorted({j for i in hits[:2] for j in range(i, min(i + 3, len(lines)))})
-        body = [lines[j].text.lstrip("-* ").strip() for j in keep]
+        body = [lines[j].text.lstrip("-* ").replace("**", "").strip() for j in keep]
     else:
-        body = [g.text.lstrip("-* ").strip() for g in lines[:limit]]
+        body = [g.text.lstrip("-* ").replace("**", "").strip() for g in lines[:limit]]
     return f"{label}: {' '.join(body)}" if body else label
 
 

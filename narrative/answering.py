@@ -7,22 +7,27 @@ something helped, the best run, ...); answers read off the runs alone are in
 
 from __future__ import annotations
 
-import datetime as dt
 import heapq
 import re
 
 from narrative import vocab
+from narrative.answer_intent import (
+    HINDSIGHT_Q,
+    HOW_ACHIEVED_Q,
+    WHICH_SETTING,
+    changed_in,
+    hindsight_facts,
+    lineage_runs,
+    not_prose,
+)
 from narrative.answer_quotes import (
     ASKED_ABOUT,
-    BECAUSE,
     action_match,
     antecedent,
-    carried_only,
     cause_after,
     clip,
     clip_to,
     heading_level,
-    in_code,
     is_plan,
     is_reason,
     note_on_run,
@@ -36,7 +41,6 @@ from narrative.answer_quotes import (
     runs_named_in,
     section_quote,
     section_title,
-    section_toks,
     states_reason,
     trouble_before,
     whole_sentence,
@@ -44,8 +48,17 @@ from narrative.answer_quotes import (
     with_list,
     with_section,
 )
+from narrative.answer_rank import (
+    list_items,
+    rank_runs,
+    reasons_near,
+    rerank,
+    specific_tokens,
+    subject_runs,
+    useful_runs,
+)
 from narrative.approaches import derive
-from narrative.history_index import Fact, HistoryIndex, ParamSig, fmt
+from narrative.history_index import Fact, HistoryIndex, fmt
 from narrative.plan_reading import PlanTerms, Query, plan_terms, score_cover
 from narrative.run_answers import (
     BEATS,
@@ -90,10 +103,6 @@ _VOIDQ = re.compile(r"\b(thrown out|throw\w{0,6} out|void|invalid\w*|exclud\w*|d
 # "why did X look so much better / get worse?" asks for the cause of a change in the result; a sentence
 # (or its neighbour) that names the change answers it, a remark that X was slow does not
 _CHANGE_Q = re.compile(r"\b(better|worse|improv\w*|drop\w*|jump\w*|degrad\w*|spike\w*|fell|rose)\b", re.I)
-_CHANGE_S = re.compile(r"\b(improv\w*|better|worse|degrad\w*|drop(ped|s)?|jump(ed|s)?|dramatic\w*|"
-                       r"went (up|down)|gone (up|down))\b", re.I)
-_OUTCOME = re.compile(r"\b(improv\w*|better|worse|gain\w*|hurt\w*|no (obvious |real |big )?difference|"
-                      r"(validation|val|test|dev) (loss|error|score|accuracy|f1|auc)|accuracy|overfit\w*)\b", re.I)
 # "did X help?", "has X improved ...", "does X matter": the verdict with its numbers
 _HELP_A = re.compile(r"^\s*(did|does|do|has|have|was|were|is|are)\b", re.I)
 _HELP_B = re.compile(r"\b(hold|held|pan(ned)? out|help\w{0,3}|work\w{0,3}|"
@@ -117,7 +126,6 @@ _CLOSEST = re.compile(r"\b(closest|nearest|next best|second best|runner.up)\b(\s
 # whatever the structurer flagged
 _REPORTED = re.compile(r"^(?!.{0,80}\b(will|going to|plan|want|next|todo|should|try|maybe|perhaps)\b)"
                        r".{0,80}\b(managed|got|gave|showed|improved|worked|failed|did|was|were|found)\b", re.I)
-_LIST_SEP = re.compile(r",|;|\band\b|\bor\b|&")
 _SEED_WORD = re.compile(r"\bseeds?\b", re.I)
 _SEED_SPREAD = re.compile(r"\b(noise|nois\w{0,6}|varian\w{0,6}|spread|std|jitter|wobble|var(y|ies)|"
                           r"how (big|much|large)|stable|stability|moves?|changes?)\b", re.I)
@@ -126,6 +134,9 @@ _RUN_TO_RUN = re.compile(r"\brun.to.run (noise|variance)\b", re.I)
 _SHIP = re.compile(r"\b(ship\w*|candidate|deploy\w*|production|prod|release)\b", re.I)
 _METRIC_WORD = re.compile(r"\bmetric\b")
 _METRIC_MOVE = re.compile(r"\b(switch|chang|move|why)\w*")
+# asks about an approach's standing: "is X still worth it?", "did we drop X?", "why did we stop X?"
+_STATUS_Q = re.compile(r"\b(still|status|abandon\w{0,3}|drop\w{0,3}|stop\w{0,3}|clos\w{1,3}|kill\w{0,3}|shelv\w{1,3}|"
+                       r"adopt\w{0,3}|keep|kept|worth|pursu\w{1,3}|give up|gave up|dead|alive|park\w{0,3})\b", re.I)
 _COMPARE = re.compile(r"\b(compare|compared|vs\.?|versus|against|relative to|better than|worse than)\b", re.I)
 
 
@@ -218,10 +229,18 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     body = QWORDS.sub(" ", q)
     terms = plan_terms(body, idx)
     why = _then(_WHY_STOP_A, _WHY_STOP_B, q) or bool(_WHY.search(q))
-    facts = [(s, f) for s, f in _rank_facts(idx, terms, why, void=bool(_VOIDQ.search(q))) if not in_code(idx, f)]
+    facts = [(s, f) for s, f in _rank_facts(idx, terms, why, void=bool(_VOIDQ.search(q))) if not not_prose(idx, f)]
     helpq = not why and (_then(_HELP_A, _HELP_B, q) or bool(_EFFECTQ.search(q)))
-    if why or helpq:
-        facts = _rerank(idx, terms, facts, why=why, change=why and bool(_CHANGE_Q.search(q)), question=body)
+    hindsight = bool(HINDSIGHT_Q.search(q))
+    achieved = not why and bool(HOW_ACHIEVED_Q.search(q))
+    if hindsight:
+        # "what should we have done differently?": the author's "should have ..." lines answer whatever words
+        # they share with the question; their headings (rerank) say which run they are about
+        have = {id(f) for _, f in facts}
+        facts += [(0.3, g) for g in hindsight_facts(idx) if id(g) not in have]
+    if why or helpq or hindsight or achieved:
+        facts = rerank(idx, terms, facts, why=why, change=why and bool(_CHANGE_Q.search(q)), question=body,
+                       hindsight=hindsight, achieved=achieved)
     elif numbers(body):
         # "what happened with lr 1e-1?": the note that states that value, not its neighbour with 5e-3
         facts = sorted(((s + 0.25 * action_match(body, with_section(idx, f)), f) for s, f in facts),
@@ -271,11 +290,11 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         if compared:
             for _, f in topical[:1]:
                 parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{clip(f.text, 200)}\"")
-                cites.add(f.entry_id, _useful_runs(idx, terms, f))
+                cites.add(f.entry_id, useful_runs(idx, terms, f))
             return _finish(parts, cites)
 
     # 3. comparisons that name a group of runs ("the nightly retrain")
-    run_hits = _rank_runs(idx, terms)
+    run_hits = rank_runs(idx, terms)
     if _COMPARE.search(q) and run_hits and (not topical or run_hits[0][0] > topical[0][0]):
         group = [idx.run_by_id[r] for s, r in run_hits if s >= run_hits[0][0] - 1e-9][:50]
         latest = max(group, key=lambda r: r.start)
@@ -304,8 +323,8 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         return _finish(parts, cites)
 
     # "which learning rate worked best?": the setting's values compared on the runs
-    if (_BEST.search(q) and terms.key_concepts and metric and not why
-            and best_setting_answer(idx, terms.key_concepts, metric, goal, parts, cites)):
+    if ((_BEST.search(q) or WHICH_SETTING.search(q)) and terms.key_concepts and metric and not why
+            and best_setting_answer(idx, terms.key_concepts, metric, goal, parts, cites, question=body)):
         for _, f in topical[:1]:
             if f.adopting or f.closing or f.verdict:
                 parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{clip(f.text, 200)}\"")
@@ -366,7 +385,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     if not topical and (fixed := respelled(idx, body)) != body:
         # the notes spell the subject otherwise ("data argumentation"): read the question with their word
         terms, body = plan_terms(fixed, idx), fixed
-        topical = [(s, f) for s, f in _rank_facts(idx, terms, why) if s >= 0.45 and not in_code(idx, f)]
+        topical = [(s, f) for s, f in _rank_facts(idx, terms, why) if s >= 0.45 and not not_prose(idx, f)]
     if not topical:
         return Answer(answer="I found nothing in the log or the tracker about that.", citations=[])
     approaches = derive(idx)
@@ -374,7 +393,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     if ap is None:
         ap = next((a for a in approaches if a.key in terms.key_concepts), None)
     if (ap is not None and why and ap.status in {"adopted", "open"}
-            and any(t not in vocab.norm(ap.name) for t in _specific_tokens(terms))):
+            and any(t not in vocab.norm(ap.name) for t in specific_tokens(terms))):
         # "what was wrong with my initialization when reproducing MelGAN?" asks about something within
         # a live approach: that the approach was adopted answers nothing.
         ap = None
@@ -382,7 +401,10 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         state = {"abandoned": "was abandoned", "exhausted": "was closed (no gain)", "adopted": "was adopted",
                  "open": "is still open"}[ap.status]
         why_txt = f" ({ap.reason_kind})" if ap.reason_kind and ap.status != "open" else ""
-        parts.append(f"{ap.name} {state}{why_txt}.")
+        if why or helpq or _STATUS_Q.search(q):
+            # the approach's standing answers why it stopped or whether it helped; beside a comparison or a
+            # question of fact it is a claim nobody asked for
+            parts.append(f"{ap.name} {state}{why_txt}.")
     if helpq and topical:
         top = topical[0][1]
         section_neg = heading_level(top.text) > 0 and vocab.cue_flags(with_section(idx, top))[0]
@@ -394,6 +416,12 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             parts.append("Verdict: no gain.")
         elif (top.verdict == "worked" or (top.kind == "conclusion" and not top.negative)) and not closed:
             parts.append("Verdict: it helped.")
+    lineage = lineage_runs(idx, q)
+    if lineage:
+        # "did lowering the LR help on 12.xx?": the lineage's runs that changed the setting asked about come
+        # first among the citations (or its latest runs), whatever runs the quoted notes link
+        keys = {k.lower() for c in terms.key_concepts if (cc := vocab.CONCEPT_BY_ID.get(c)) for k in cc.param_keys}
+        cites.add(None, [r.run_id for r in (changed_in(lineage, keys) or lineage[-2:])][:2])
     quoted: set[str] = set()
     used = 0
     reason_at, reason_given = len(parts), False
@@ -411,8 +439,13 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         used += 1
         # a plan is not an experiment: say so when the quote is an idea or a next step
         planned = ", a plan" if is_plan(f) and f.kind != "question" and not _REPORTED.match(f.text) else ""
+        if planned and f.kind == "hypothesis" and not f.opening and f.modality != "plan":
+            planned = ", a hypothesis"  # "X is likely responsible for the freeze" guesses a cause; it plans nothing
         before = antecedent(idx, f)
-        quote = with_section(idx, f, asked=frozenset(terms.tokens))
+        # a why-question's heading is quoted with its lines that carry any word of the question ("why was Run3 a
+        # bad run?": "Another bad run."), not only the words plan reading keeps
+        asked = frozenset(terms.tokens) | (frozenset(vocab.tokens(body)) - vocab.STOPWORDS if why else frozenset())
+        quote = with_section(idx, f, asked=asked)
         quote = f"{before} {quote}" if before else quote
         if not before and heading_level(f.text) == 0:
             quote = (section_quote(idx, f, frozenset(vocab.tokens(body)) - vocab.STOPWORDS)
@@ -435,7 +468,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             quoted.add(quote_key(outcome.text))
             parts.append(f"Then: \"{clip(outcome.text, 220)}\"")
             cites.add(outcome.entry_id, [r for r in outcome.run_ids if r in idx.run_by_id][:3])
-        runs = _useful_runs(idx, terms, f)
+        runs = useful_runs(idx, terms, f)
         if not f.run_ids:
             runs = runs_named_in(idx, f, before) or runs  # what the quote names beats a guess from params
         # "reflect vs constant padding", "a bigger learning rate (0.01/0.001)": the runs with those values
@@ -452,13 +485,13 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         if titled:
             runs = titled + [r for r in runs if r not in titled][: max(0, 3 - len(titled))]
         if (why or helpq) and used == 1:
-            runs = list(dict.fromkeys(runs + _subject_runs(idx, terms, f, runs, subjects=_list_items(body))))[:4]
+            runs = list(dict.fromkeys(runs + subject_runs(idx, terms, f, runs, subjects=list_items(body))))[:4]
             moved = setting_runs(idx, set(terms.key_concepts), f.author, f.at)
             if moved:
                 runs = moved  # the runs that changed the setting asked about, from the tracker
         cites.add(f.entry_id, runs)
         if why and used == 1:
-            for nb in _reasons_near(idx, f):
+            for nb in reasons_near(idx, f):
                 gk = quote_key(nb.text)
                 if any(gk in k or k in gk for k in quoted):
                     continue  # a hard-wrapped line of the sentence already quoted
@@ -468,7 +501,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
                 reason_given = True
                 parts.append(f"\"{clip(nb.text, 200)}\"")
                 cites.add(nb.entry_id, [r for r in nb.run_ids if r in idx.run_by_id][:3])
-    subject = (_specific_tokens(terms), frozenset(terms.key_concepts))
+    subject = (specific_tokens(terms), frozenset(terms.key_concepts))
     tb = trouble_before(idx, *subject) if why and not reason_given else None
     if tb is not None:
         # no quote gives a reason: the trouble its author noted just before the subject first came up
@@ -496,193 +529,9 @@ _START_Q = re.compile(r"\b(start(ed)? (with|from|on|out)|began with|begin with|i
                       r"first (used|tried|set|picked|chose))\b", re.I)
 _END_Q = re.compile(r"\b(in the end|end(ed)? up|settle(d)? on|finally|final|eventually|landed on|go(ne)? with|"
                     r"went with)\b", re.I)
-# Words a why-question asks with ("what was wrong", "the problem"): they say what kind of answer is
-# wanted, not what it is about.
-_ASKING_WORDS = ("wrong", "problem", "issue", "reason", "happen", "went", "cause", "bug")
-
-
-def _specific_tokens(terms: PlanTerms) -> frozenset[str]:
-    """The question's own words beyond its concepts and its asking words: what it is specifically about."""
-    return frozenset(t for t in terms.tokens if not t.startswith(_ASKING_WORDS))
-
-
 # "hardest", "worst", "most stable": the one word a which-question turns on (stems: "hardest", "largest")
 _SUPERLATIVE = re.compile(r"(?!(inter|sugg|requ|dig|for|hon|mod|cont|harv|manif|arr|inv|prot|ingest|pri|gu)est$)"
                           r"[a-z]{2,20}est|best|worst|most|least", re.I)
-# an effect with its size: "adds ~1%", "gives +0.4", "costs 2 points", "+9.4%"
-_EFFECT = re.compile(r"\b(adds?|added|gives?|gave|costs?|cost|loses?|lost|buys?|bought)\s{1,3}"
-                     r"(~|about |around |roughly |\+|-)?\s?\d|"
-                     r"(?<![\w.])[+\-−]\d{1,3}(\.\d{1,3})?\s?(%|pp|points?)", re.I)
-
-
-def _rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]], *, why: bool,
-            change: bool = False, question: str = "") -> list[tuple[float, Fact]]:
-    """Why-questions want the sentence that gives the reason for what was asked, not one that merely shares a
-    word: the question's own words beyond its concepts (the action: "restarted", "stopped", "larger") weigh,
-    and a stated reason or purpose counts. Did-it-help questions want the verdict sentence."""
-    total = sum(terms.tokens.values()) or 1.0
-    specific = _specific_tokens(terms)
-    out: list[tuple[float, Fact]] = []
-    for s, f in facts:
-        # a line under "# Trying 6th Layer" is about the 6th layer: its heading's words count for it (half)
-        head = section_toks(idx, f)
-        if head:
-            cover = vocab.cover(f.concepts)
-            s += 0.8 * (score_cover(terms, cover, f.toks | head)[0] - score_cover(terms, cover, f.toks)[0])
-        share = sum(w if t in f.toks else 0.5 * w for t, w in terms.tokens.items()
-                    if t in f.toks or t in head) / total
-        s += 0.25 * action_match(question, with_section(idx, f)) if question else 0.0
-        if carried_only(terms.tokens, f.text):
-            s -= 0.15  # "Small size model with skip to final output" is about the size; the skip is carried over
-        if why:
-            # "what was wrong with my initialization ...": a reason about something else is no answer.
-            off_subject = bool(specific) and specific.isdisjoint(f.toks)
-            if change:
-                names_change = bool(_CHANGE_S.search(f.text)) or any(
-                    _CHANGE_S.search(g.text) for g in _reasons_near(idx, f, limit=2))
-                if names_change:
-                    s += 0.2
-                elif vocab.reason_kind(f.text) in ("speed", "latency", "memory"):
-                    off_subject = True  # "training is 3x slower" is no cause of a better result
-            if is_reason(f.text):
-                s += 0.1 if off_subject else 0.25
-            elif _reasons_near(idx, f, limit=1):
-                s += 0.1
-            else:
-                s -= 0.1
-            s += 0.3 * share
-        else:
-            if f.kind == "conclusion" or f.verdict or f.negative or f.closing:
-                s += 0.2
-            # "did X help?" asks about the result: a sentence that says how the result moved is the verdict,
-            # one that only says X ran faster or slower is not
-            if _EFFECT.search(f.text):
-                s += 0.1  # "TTA adds ~1%": the size of the effect is the verdict with its number
-            if not _OUTCOME.search(f.text) and vocab.reason_kind(f.text) in ("speed", "latency"):
-                s -= 0.3
-            if is_plan(f) and outcome_after(idx, f) is None:
-                # A plan is not a result: whatever words it shares with the question, the verdict on
-                # the same idea comes first; a plan followed by how it went is quoted with that outcome.
-                s -= 0.4
-            s += 0.15 * share
-        out.append((s, f))
-    out.sort(key=lambda x: (x[0], x[1].at), reverse=True)
-    return out
-
-
-def _subject_runs(idx: HistoryIndex, terms: PlanTerms, f: Fact, have: list[str], *, subjects: list[str],
-                  limit: int = 3) -> list[str]:
-    """The runs the question's subject describes (params, names) that the sentence's author ran in the two weeks
-    before writing it, when the sentence's own runs are not about that subject."""
-    lo = f.at - dt.timedelta(days=14)
-    groups = [terms]
-    if len(subjects) > 1:
-        groups = [plan_terms(piece, idx) for piece in subjects]  # "basic, 2-step and double DQN": each one
-    out: list[str] = []
-    for g in groups:
-        hits = _rank_runs(idx, g)
-        if not hits:
-            continue
-        top = hits[0][0]
-        best = {rid for s, rid in hits if s >= top - 1e-9}
-        mine = sorted((rid for rid in best if rid not in out and (not idx.run_by_id[rid].user or
-                                                                    idx.run_by_id[rid].user == f.author)
-                       and lo <= idx.run_by_id[rid].start <= f.at), key=lambda rid: idx.run_by_id[rid].start)
-        if set(have) & best and len(groups) == 1:
-            # the sentence's runs are about the subject, yet a later variant of it ("leaky relu, lr 0.1"):
-            # the run that brought the subject in comes with them
-            if mine and mine[0] not in have and all(idx.run_by_id[mine[0]].start < idx.run_by_id[r].start
-                                                    for r in set(have) & best):
-                out.append(mine[0])
-            continue
-        out += mine[-2:]
-    return sorted(out, key=lambda rid: idx.run_by_id[rid].start)[-limit:]
-
-
-def _list_items(body: str) -> list[str]:
-    """The items of an enumeration in the question ("basic, 2-step and double DQN"), each a subject."""
-    items = [x.strip() for x in _LIST_SEP.split(body) if x and x.strip()]
-    return items if 2 <= len(items) <= 6 else []
-
-
-def _reasons_near(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[Fact]:
-    """Sentences next to ``f`` that give the reason (leak, memory, speed, because ...): in its paragraph,
-    or opening the next one about the same thing."""
-    if f.para < 0:
-        sents = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence"]
-        key = quote_key(f.text)[:60]
-        same = next((g for g in sents if (k := quote_key(g.text)[:60]) == key
-                     or (min(len(k), len(key)) >= 20 and (k.startswith(key) or key.startswith(k)))), None)
-        if same is None:
-            return []
-        f = same
-    # ... or the sentence right after a blank line that names the same thing ("2. ... with scaling of the
-    # reward", then "Scaling slowed down convergence a lot.")
-    sents = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.idx != f.idx and (
-        (g.para == f.para and abs(g.position - f.position) <= 4)
-        or (abs(g.para - f.para) == 1 and abs(g.position - f.position) <= 2 and bool(g.toks & f.toks)))]
-    sents.sort(key=lambda g: (g.position < f.position, abs(g.position - f.position)))
-    out = []
-    for g in sents:
-        if vocab.declares_void(g.text) or BECAUSE.search(g.text) or vocab.reason_kind(g.text) in (
-                "memory", "latency", "speed", "stability") or (
-                g.para == f.para and g.position == f.position - 1 and states_reason(g.text)):
-            # ... or the sentence right before the decision that judges what came ("this appears to be a move
-            # in the wrong direction. I'll revert back to Try13's reward function")
-            out.append(g)
-        if len(out) >= limit:
-            break
-    return out
-
-
-def _useful_runs(idx: HistoryIndex, terms: PlanTerms, f: Fact) -> list[str]:
-    runs = list(f.run_ids)
-    if terms.key_concepts:
-        keyed = [r for r in runs if not idx.run_docs[r].cover.isdisjoint(terms.key_concepts)]
-        runs = keyed or runs
-        if not runs:
-            linked = idx.entry_runs.get(f.entry_id, [])
-            runs = [r for r in linked if not idx.run_docs[r].cover.isdisjoint(terms.key_concepts)]
-            if not runs:
-                runs = [rid for _, rid in Query(idx, terms).top_runs(limit=3)]
-    return runs[:3]
-
-
-def _rank_runs(idx: HistoryIndex, terms: PlanTerms, limit: int = 50) -> list[tuple[float, str]]:
-    """Runs the question's terms describe best (params, names), via the signature postings."""
-    if not terms.tokens and not terms.key_concepts:
-        return []
-    q = Query(idx, terms)
-    sigs: dict[int, ParamSig] = {}
-    for cid in terms.concepts:
-        for sig in idx.concept_sigs.get(cid, ()):
-            sigs[sig.sid] = sig
-    for tok in terms.tokens:
-        for sig in idx.token_sigs.get(tok, ()):
-            sigs[sig.sid] = sig
-    scored: list[tuple[float, dt.datetime, str]] = []
-    for sig in sigs.values():
-        s, _ = score_cover(terms, sig.cover, sig.toks)
-        if s >= 0.5:
-            scored += [(s, idx.run_by_id[r].start, r) for r in sig.run_ids[-limit:]]
-    extra: set[str] = set()
-    for cid in terms.concepts:
-        extra.update(idx.name_concept_runs.get(cid, ())[-2000:])
-    for tok in terms.tokens:
-        extra.update(idx.name_token_runs.get(tok, ())[-2000:])
-    for rid in extra:
-        doc = idx.run_docs[rid]
-        s, _ = score_cover(terms, doc.cover, doc.toks)
-        if s >= 0.5:
-            scored.append((s, doc.run.start, rid))
-    del q
-    best: dict[str, float] = {}
-    for s, _, rid in scored:
-        best[rid] = max(best.get(rid, 0.0), s)
-    top = heapq.nlargest(limit, best.items(), key=lambda kv: (kv[1], idx.run_by_id[kv[0]].start))
-    return [(s, rid) for rid, s in top]
-
-
 def _sentences_before(idx: HistoryIndex, entry_id: str | None, reason: str) -> str:
     if entry_id is None:
         return ""

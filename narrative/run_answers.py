@@ -12,6 +12,7 @@ import re
 from collections import Counter
 
 from narrative import vocab
+from narrative.answer_intent import scoped_runs, sweep_runs
 from narrative.approaches import UMBRELLA
 from narrative.concepts import CONCEPT_BY_ID
 from narrative.history_index import HistoryIndex, fmt
@@ -260,34 +261,49 @@ def compare_answer(idx: HistoryIndex, q: str, metric: str, goal: Goal, parts: li
     return True
 
 
+def _value_of(run: RunSnapshot, keys: set[str]) -> str | None:
+    values = {f"{k}={v}" for k, v in run.params.items() if k.lower() in keys and v not in ("", "None")}
+    return values.pop() if len(values) == 1 else None
+
+
 def best_setting_answer(idx: HistoryIndex, concepts: set[str] | frozenset[str], metric: str, goal: Goal,
-                        parts: list[str], cites: Cites) -> bool:
+                        parts: list[str], cites: Cites, *, question: str = "") -> bool:
     """ "which learning rate worked best?": the runs grouped by the value of the setting the question
-    names, each value's best by the metric in force, best first. False when no setting of the question
-    was tried with two values or more."""
+    names, each value's best by the metric in force, best first; only the runs within the scope the question
+    names ("for LoRA", "for the size 10 model") and, when there is one, the sweep that varies that setting.
+    When only one value has a finished run, that is said with the values tried but never finished. False when
+    no setting of the question was tried with two values or more."""
+    void = idx.void_runs()
     for cid in sorted(concepts):
         concept = vocab.CONCEPT_BY_ID.get(cid)
         keys = {k.lower() for k in (concept.param_keys if concept else ())}
         if not keys:
             continue
+        scoped = scoped_runs(idx, question, keys) if question else None
+        tried = [r for r in (scoped if scoped is not None else idx.runs)
+                 if r.run_id not in void and _value_of(r, keys) is not None]
+        tried = sweep_runs(tried, keys)
         by_value: dict[str, list[RunSnapshot]] = {}
-        for run in idx.runs:
-            if not idx.valid(run, metric) or run.run_id in idx.void_runs():
-                continue
-            values = {f"{k}={v}" for k, v in run.params.items() if k.lower() in keys and v not in ("", "None")}
-            if len(values) == 1:
-                by_value.setdefault(values.pop(), []).append(run)
-        if len(by_value) < 2:
+        for run in tried:
+            if idx.valid(run, metric):
+                by_value.setdefault(str(_value_of(run, keys)), []).append(run)
+        unfinished = sorted({str(_value_of(r, keys)) for r in tried} - set(by_value))
+        if not by_value or len(by_value) + len(unfinished) < 2 or (len(by_value) < 2 and scoped is None):
             continue
         sign = -1.0 if goal == "max" else 1.0
         ranked = sorted(((min(runs, key=lambda r: (sign * r.metrics[metric], r.start)), value, len(runs))
                          for value, runs in by_value.items()), key=lambda t: sign * t[0].metrics[metric])
         best, value, count = ranked[0]
         name = concept.name if concept else cid
+        only = " the only value with a finished run" if len(by_value) == 1 else ""
         parts.append(f"Best {name} by {metric}: {value} ({run_label(idx, best, metric)}"
-                     f"{f', best of {count} runs' if count > 1 else ''}).")
-        others = "; ".join(f"{v}: {fmt(r.metrics[metric])} ({n} run{'s' if n > 1 else ''})" for r, v, n in ranked[1:4])
-        parts.append(f"Others: {others}.")
+                     f"{f', best of {count} runs' if count > 1 else ''}){';' + only if only else ''}.")
+        if ranked[1:]:
+            others = "; ".join(f"{v}: {fmt(r.metrics[metric])} ({n} run{'s' if n > 1 else ''})"
+                               for r, v, n in ranked[1:4])
+            parts.append(f"Others: {others}.")
+        if unfinished:
+            parts.append(f"Tried without a finished run: {', '.join(unfinished[:4])}.")
         cites.add(None, [best.run_id] + [r.run_id for r, _v, _n in ranked[1:3]])
         return True
     return False

@@ -18,6 +18,7 @@ from narrative import vocab
 # (?<!\s): a whitespace run is entered at its start only, so splitting is linear on any paste (issue 11).
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z`(\[*_\"'a-z0-9])|(?<!\s)\s+--\s+|;\s+|(?<!\s)\s+\|\s+(?=[a-z])")
 _BULLET = re.compile(r"^\s*(?:[-*•>]+|\d+[.)])\s+")
+_MD_HEADING = re.compile(r"^#{1,6}\s")
 _NUM = re.compile(r"(?<![\w.])(\d*\.\d+|\d+(?:\.\d+)?)(%?)(?![\w])")
 
 
@@ -97,7 +98,9 @@ def _split_lines(text: str) -> list[tuple[int, str, int]]:
             para += 1
             in_table = False
         line = _BULLET.sub("", line)
-        for part in _SENT_SPLIT.split(line):
+        # a markdown heading is one label, whatever its punctuation ("## 4. Run3 — *higher lr*" is not the
+        # sentence "## 4." and then another)
+        for part in [line] if _MD_HEADING.match(line) else _SENT_SPLIT.split(line):
             part = (part or "").strip()
             if len(part) >= 3:
                 out.append((para, part, line_no))

@@ -14,12 +14,11 @@ from dataclasses import dataclass
 
 from narrative import vocab
 from narrative.answer_dates import date_answer
-from narrative.answer_quotes import heading_level, in_code, quote_key
+from narrative.answer_next import NEXT_Q, PAST_Q, next_answer, next_steps
 from narrative.answering import answer as _answer
-from narrative.approaches import UMBRELLA, Approach, derive
+from narrative.approaches import Approach, derive
 from narrative.checking import check as _check
 from narrative.history_index import HistoryIndex, HistoryIndexCache, fmt
-from narrative.statements import statement_modality
 from narrative.types import (
     Answer,
     ApproachView,
@@ -51,74 +50,11 @@ def answer(question: str, history: ProjectHistory, *, indexes: HistoryIndexCache
     dated = date_answer(question, idx, now=history.now)
     if dated is not None:
         return dated
-    if len(question) <= 300 and _NEXT_Q.search(question) and not _PAST_Q.match(question):
-        got = _next_answer(question, idx)
+    if len(question) <= 300 and NEXT_Q.search(question) and not PAST_Q.match(question):
+        got = next_answer(question, idx)
         if got is not None:
             return got
     return _answer(question, idx)
-
-
-# "what should we try next?", "what's next for the GAN?", "next steps?": the team's own next steps, not a
-# sentence that shares the word "next". Asked in the past ("what did we try next?") it is a question of record.
-_NEXT_Q = re.compile(r"(what'?s|what\s{1,3}is|what\s{1,3}are|what)\s{1,3}(the\s{1,3})?next\b|"
-                     r"\bnext\s{1,3}(steps?|experiments?|things?|ideas?|moves?)\b|"
-                     r"\b(should|could|shall|would|can)\s{1,3}(we|i|you)\s{1,3}(try|do|run|test|explore|attempt)"
-                     r"(\s{1,3}\w{1,30}){0,3}?\s{1,3}next\b|\bwhat\s{1,3}(to|else to|else should we|should we)\s{1,3}"
-                     r"try\b|\bwhere\s{1,3}(do|should|can)\s{1,3}we\s{1,3}go\s{1,3}from\s{1,3}here\b", re.I)
-_PAST_Q = re.compile(r"^\s{0,8}(why|when|who|how come)\b|^\s{0,8}what\s{1,3}(did|was|were|had)\b", re.I)
-
-
-def _next_answer(question: str, idx: HistoryIndex) -> Answer | None:
-    """The next steps the latest notes give (the same list ``phase`` shows), those about what the question
-    names first, each quoted with its author and date and cited; None when the notes give none."""
-    steps, cites = _next_steps(idx, derive(idx), limit=6)
-    pairs = [(st, c) for st, c in zip(steps, cites, strict=False) if c.entry_id in idx.entry_by_id]
-    # the plans and "=> do this" lines of the latest notes come first: a structured list can miss them
-    latest = {e.author: e.id for e in idx.entries}
-    recent = [e.id for e in idx.entries[-3:]] + [i for i in latest.values()]
-    said = [(f.text, Citation(entry_id=f.entry_id, run_ids=[])) for i in dict.fromkeys(reversed(recent))
-            for f in idx.entry_facts.get(i, []) if f.kind == "sentence" and f.para >= 0 and not in_code(idx, f)
-            and not heading_level(f.text) and _reads_as_plan(f.text)]
-    seen = {quote_key(t) for t, _ in said}
-    pairs = said + [(t, c) for t, c in pairs if quote_key(t.removeprefix("open question: ")) not in seen
-                    and (_reads_as_plan(t) or t.rstrip().endswith("?"))]
-    if not pairs:
-        return None
-    asked = set(vocab.tokens(_NEXT_Q.sub(" ", question))) - _NEXT_WORDS
-    about = [x for x in pairs if asked & set(vocab.tokens(x[0]))]
-    kept: list[tuple[str, Citation]] = []
-    for st, c in about or pairs:
-        k = quote_key(st.removeprefix("open question: "))
-        if not any(k in quote_key(x) or quote_key(x) in k for x, _ in kept):
-            kept.append((st, c))
-    # a step to take before a question still open: "what should we try next?" asks for steps first
-    pairs = sorted(kept, key=lambda x: x[0].rstrip().endswith("?"))[:3]
-    parts = []
-    for st, c in pairs:
-        e = idx.entry_by_id[str(c.entry_id)]
-        parts.append(f"{e.author} ({e.at:%Y-%m-%d}): \"{' '.join(st.split())[:240]}\"")
-    lead = ("Next steps in the latest notes: " if not all(st.rstrip().endswith("?") for st, _ in pairs)
-            else "The latest notes give no next step, only open questions: ")
-    text = lead + "; ".join(parts) + "."
-    return Answer(answer=text[:880], citations=[Citation(entry_id=c.entry_id, run_ids=[]) for _, c in pairs])
-
-
-def _reads_as_plan(text: str) -> bool:
-    """A step still to take, by its own words: "=> Re-run with LR 1e-5", "going to decrease learning rate",
-    "Task for tomorrow: ...", "idea, not run yet: ..."; not a report told as "for the next experiment I tried"."""
-    t = text.removeprefix("idea, not run yet: ")
-    if _REPORT.search(t) or statement_modality(t) in ("question", "negated", "counterfactual", "conditional"):
-        return False
-    return bool(_DO_LINE.match(t) or _INTENT.search(t) or text.startswith("idea, not run yet: "))
-
-
-_REPORT = re.compile(r"\b(tried|was|were|got|gave|showed|shown|improved|worked|failed|found|managed|achiev\w{0,3}|"
-                     r"reached|seems?|seemed|i think|it looks)\b", re.I)
-_INTENT = re.compile(r"\b(will|'ll|going to|gonna|plan(ning)? to|want to|need to|should|must|let'?s|todo|to do|"
-                     r"tomorrow|next step\w{0,1}|to try|try (to|again|out|with)|maybe|idea)\b|"
-                     r"\bnext\s{0,2}:", re.I)  # "next: class weighting ...": no word boundary after the colon
-_DO_LINE = re.compile(r"^\W{0,4}(=>|->|→|⇒)\s{0,3}(?!.{0,200}\?\s{0,3}$)")
-_NEXT_WORDS = frozenset({"we", "us", "our", "for", "on", "with", "about", "the", "a", "an", "do", "try", "next"})
 
 
 def _best(idx: HistoryIndex, until: dt.datetime | None = None) -> BestRun | None:
@@ -132,71 +68,6 @@ def _best(idx: HistoryIndex, until: dt.datetime | None = None) -> BestRun | None
 def _view(a: Approach) -> ApproachView:
     return ApproachView(name=a.name, status=a.status, reason=a.reason, run_ids=a.run_ids[:8],
                         entry_ids=a.entry_ids, best_value=a.best_value, best_run_id=a.best_run_id)
-
-
-def _next_steps(idx: HistoryIndex, aps: list[Approach], limit: int = 8) -> tuple[list[str], list[Citation]]:
-    steps: list[str] = []
-    cites: list[Citation] = []
-    latest_by_author: dict[str, str] = {}
-    for e in idx.entries:
-        latest_by_author[e.author] = e.id
-    recent = [e for e in reversed(idx.entries) if e.id in latest_by_author.values()]
-    recent += [e for e in reversed(idx.entries[-4:]) if e not in recent]
-    for e in recent:
-        items = list(e.structure.next_steps) if e.structure else []
-        if not items:
-            items = [f.text for f in idx.facts if f.entry_id == e.id and f.kind == "sentence" and f.opening]
-        qs = list(e.structure.open_questions) if e.structure else []
-        for s in items + [f"open question: {q}" for q in qs]:
-            s = " ".join(s.split())
-            if s and s not in steps and not (s in items and _carried_out(s, e.at, idx)):
-                steps.append(s[:300])
-                cites.append(Citation(entry_id=e.id, run_ids=[]))
-    ideas, idea_cites = _untried_ideas(idx, aps)
-    kept = [(s, c) for s, c in zip(steps, cites, strict=True) if not any(s[:60] in i for i in ideas)]
-    room = limit + 2 - len(ideas)  # the ideas are kept whatever the latest entries hold
-    steps = [s for s, _ in kept][:room] + ideas
-    cites = [c for _, c in kept][:room] + idea_cites
-    for a in aps:
-        if a.status == "open" and len(steps) < limit + 2:
-            steps.append(f"continue {a.name}")
-    return steps[: limit + 2], cites
-
-
-def _carried_out(step: str, planned_at: dt.datetime, idx: HistoryIndex) -> bool:
-    """Whether a step was done after it was planned: "next: class weighting on quick-lynx-7's config" is no
-    next step once a later run has class_weight=balanced on that config. The check's own judgement decides
-    (a plan, a variant or another model's run is not the step done); only later evidence counts."""
-    result = _check(step, idx)
-    return result.already_tried and any(m.at is not None and m.at > planned_at for m in result.matches)
-
-
-_NOT_IDEAS = frozenset({"done", "negated", "counterfactual"})  # reported, denied or regretted: no idea to run
-
-
-def _untried_ideas(idx: HistoryIndex, aps: list[Approach], limit: int = 3) -> tuple[list[str], list[Citation]]:
-    """Ideas from any entry ("maybe prioritized replay will help") for a technique no run carries and no
-    approach closed: still open lines of work, said as ideas, not as runs."""
-    ran: set[str] = set()
-    for doc in idx.run_docs.values():
-        ran |= doc.cover
-    closed = {a.key for a in aps if a.status != "open"}
-    added = 0
-    out: list[str] = []
-    cites: list[Citation] = []
-    for f in sorted(idx.facts, key=lambda g: g.at, reverse=True):
-        if added >= limit:
-            break
-        if f.kind not in ("hypothesis", "next_step") or f.negative or f.modality in _NOT_IDEAS:
-            continue
-        if not (vocab.cover(f.concepts) - UMBRELLA - ran - closed):
-            continue
-        text = f"idea, not run yet: {' '.join(f.text.split())}"[:300]
-        if not any(f.text[:60] in s for s in out):
-            out.append(text)
-            cites.append(Citation(entry_id=f.entry_id, run_ids=[]))
-            added += 1
-    return out, cites
 
 
 def phase(history: ProjectHistory, *, indexes: HistoryIndexCache | None = None) -> PhaseReport:
@@ -228,7 +99,7 @@ def phase(history: ProjectHistory, *, indexes: HistoryIndexCache | None = None) 
             citations.append(Citation(run_ids=[best.run_id]))
     switches = [f"{at:%Y-%m-%d}: primary metric -> {m} ({g}). {reason[:200]}"
                 for at, m, g, reason, _ in idx.switches()]
-    steps, step_cites = _next_steps(idx, aps)
+    steps, step_cites = next_steps(idx, aps)
     citations += step_cites
     summary = (f"{_count(len(idx.entries), 'entry', 'entries')}, {_count(len(idx.runs), 'run', 'runs')}. "
                + (f"Best by {metric}: {best.run_name or best.run_id[:8]} ({fmt(best.value)}). " if best else "")
@@ -391,7 +262,7 @@ def next_plan(history: ProjectHistory, *, context: str = "", indexes: HistoryInd
     metric, goal = idx.metric_now()
     aps = derive(idx)
     experiments: list[NextExperiment] = []
-    steps, step_cites = _next_steps(idx, aps, limit=6)
+    steps, step_cites = next_steps(idx, aps, limit=6)
     for s, c in zip(steps, step_cites, strict=False):
         if len(experiments) >= 3:
             break

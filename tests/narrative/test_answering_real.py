@@ -4,7 +4,9 @@ The notes are the practitioners' own text (sources in each file's ``description`
 chronicles, a course team's CNN training notes, a SAM2 prompt log, an ARC model changelog, a SHREC results
 table, a ConvMixer changelog, a from-scratch BERT debugging note, a LayoutLM tuning log; from 2026-12-03 a
 transfer-learning report and a VOC2012 daily log (tune), a CS336 LM ablation note and a brain-tumor CNN
-ablation series (held: written blind, measured once before and once after, never tuned on)); the runs were
+ablation series (held: written blind, measured once before and once after, never tuned on)); in a later round
+(h/answers2) a ResNet50 ImageNet run log, the Wake2vec devlog and a model-size results note (tune), and the QuickDraw
+LAMB experiment queue and GPT-2 Alpaca LoRA notes (held); see data/real_answers/README.md. The runs were
 reconstructed to agree with them. Each
 question's expected words were decided by reading the notes, before looking at how ``coco ask`` answers.
 The history goes through the real structuring engine, as ``coco log`` does.
@@ -12,6 +14,7 @@ The history goes through the real structuring engine, as ``coco log`` does.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -26,16 +29,20 @@ from tests.narrative.synthesis_dev import build_history, cited_keys, has_any
 DATA = Path(__file__).parent / "data" / "real_answers"
 # Still wrong (what is left, each a class of its own):
 KNOWN_MISSES = {
-    # the question scopes the runs ("on 12.xx"); the answer cites the 11.xx runs that also lowered the LR
-    "did lowering the LR help on 12.xx?",
-    # held (written blind, not tuned on): the best value of a setting is read over every run that holds it
-    # (the batch-size sweep ran at lr 3e-3 too), so the run cited is not the LR sweep's own
-    "which learning rate was best?",
     # held: the question's value (lr 1e-2) does not pick the note that states it over its 5e-3 neighbour
     "what happened with SGD at lr 1e-2?",
     # since the check round's concept changes met this one, the note's own linked runs are cited, not the
     # sweep runs the question means (found at merge, not yet explained)
     "did the encoder LR sweep find anything better?",
+    # tune (h/answers2): plan reading keeps only "epoch" of "the epoch time", so the line reporting the cut in
+    # time per epoch ranks below lines about epochs
+    "how did we get the epoch time down?",
+    # held (h/answers2: written blind, measured before and after, answers not read, so not diagnosed here)
+    "which learning rate worked best for LoRA?",
+    "what was the effect of warmup?",
+    "for the medium model, did LoRA match full fine-tuning?",
+    "why did the multi-GPU baseline do worse?",
+    "what does LAMB need to work?",
 }
 
 _HISTORIES: dict[Path, Any] = {}
@@ -119,7 +126,7 @@ def test_a_stated_trouble_is_a_reason() -> None:
 
 
 def test_what_next_quotes_the_plans_of_the_latest_notes() -> None:
-    from narrative.synthesis import _reads_as_plan
+    from narrative.answer_next import reads_as_plan as _reads_as_plan
 
     # CNN course notes: the plan is the answer, with its author and date, and the note is cited
     path = DATA / "cnn-training-notes.json"
@@ -177,9 +184,71 @@ def test_a_why_answer_leaves_out_the_next_sentences_about_other_lines_of_work(tm
 
 
 def test_a_next_label_is_a_plan() -> None:
-    from narrative.synthesis import _reads_as_plan
+    from narrative.answer_next import reads_as_plan as _reads_as_plan
 
     # "next:" written as a label (COCO's demo notes, many terse logs): no word follows the colon directly
     assert _reads_as_plan("next: class weighting on quick-lynx-7's config + a seed check.")
     assert _reads_as_plan("Next : try a deeper net")
     assert not _reads_as_plan("the next run was worse")
+
+
+def test_a_run_card_field_or_a_table_header_is_data_not_a_saying() -> None:
+    from narrative.data_lines import data_line, field_line, header_rows
+
+    # ResNet50 ImageNet notes: "**Name**: Run3-g5-2xlarge-lr" and "**Specs:** ..." are a run card's fields
+    assert field_line("**Name**: Run3-g5-2xlarge-lr")
+    assert field_line("**Specs:** 8 vCPU, 32 GB RAM, 24 GB GPU")
+    assert field_line("**Epochs:** 90 (ran for 10 epochs)")
+    assert data_line('<img src="logs/imagenet/run10-graphs.png" width="520">')
+    # a field that says something, or judges a result, is prose; a bold phrase without a colon is no field
+    assert not field_line("**Next steps:** Add diagnostics and recheck code.")
+    assert not field_line("**Status:** T4 disconnected at step 510. Resume tomorrow from checkpoint-500.")
+    assert not field_line("**Status**: COMPLETED - **FAILED**")
+    assert not field_line("**Blood vessel hardest** - tiny structures (0.5% of pixels)")
+    raw = "| Run Name | LR | Notes |\n|---|---|---|\n| Run3 | 0.1 | Bad run |\n"
+    assert header_rows(raw) == {"Run Name | LR | Notes"}
+
+
+def test_which_setting_worked_reads_the_runs_in_the_scope_the_question_names() -> None:
+    # model-size results note: "for the size 10 model" keeps the size-10 runs; ResNet50 notes: "from scratch"
+    # keeps the runs trained from scratch, and says which values never finished
+    hist, _, _, _, indexes = _history(DATA / "model-size-cc-notes.json")
+    ans = synthesis.answer("which learning rate worked for the size 10 model?", hist, indexes=indexes)
+    assert ans.answer.startswith("Best learning rate by val_cc: lr=1e-5"), ans.answer
+    assert "size25" not in ans.answer
+    hist, _, _, _, indexes = _history(DATA / "resnet50-imagenet-notes.json")
+    ans = synthesis.answer("which learning rate worked for training from scratch?", hist, indexes=indexes)
+    assert "lr=0.05" in ans.answer and "the only value with a finished run" in ans.answer
+    assert "lr=0.1" in ans.answer and "5e-5" not in ans.answer
+
+
+def test_a_setting_is_read_off_its_own_sweep() -> None:
+    from narrative.answer_intent import sweep_runs
+    from storage.records import RunSnapshot
+
+    def run(rid: str, lr: str, bs: str) -> RunSnapshot:
+        return RunSnapshot(project_id="p", run_id=rid, run_name=rid, user="x", status="FINISHED",
+                           start=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), params={"lr": lr, "batch_size": bs})
+
+    # CS336 notes: the LR sweep ran at batch 32; the batch-size sweep at lr 3e-3 is no evidence about the LR
+    runs = [run("a", "1e-3", "32"), run("b", "3e-3", "32"), run("c", "3e-3", "8"), run("d", "3e-3", "64")]
+    assert {r.run_id for r in sweep_runs(runs, {"lr"})} == {"a", "b"}
+
+
+def test_hindsight_questions_quote_what_should_have_been_done() -> None:
+    hist, _, _, _, indexes = _history(DATA / "resnet50-imagenet-notes.json")
+    ans = synthesis.answer("what should we have done differently for Run4 and Run5?", hist, indexes=indexes)
+    assert "should have" in ans.answer, ans.answer
+
+
+def test_a_lineage_wildcard_scopes_the_runs_cited() -> None:
+    from narrative.answer_intent import lineage_runs
+
+    # OPT-175B chronicles: "on 12.xx" is the 12.* lineage; the run of it that lowered the LR is cited first
+    hist, key_of, entry_runs, _, indexes = _history(DATA / "opt175b-chronicles.json")
+    ans = synthesis.answer("did lowering the LR help on 12.xx?", hist, indexes=indexes)
+    assert "r33" in cited_keys(ans.citations, key_of, entry_runs)
+    assert "Tracker: 12.40" in ans.answer
+    idx = indexes.index(hist)
+    assert {r.run_name for r in lineage_runs(idx, "why did we abandon the 11.xx lineage?")} >= {"11.0", "11.10"}
+    assert lineage_runs(idx, "what did 12.40 get?") == []

@@ -1,0 +1,162 @@
+"""What a thread question asks for, and which noted lines can answer at all (split from ``narrative.answering``).
+
+A line of a note is evidence only when it is prose: pasted code, a row of a pasted table, an HTML tag or a
+``**Field:** value`` line of a run card is data the note shows (its numbers and names count for runs and
+ranking), never a sentence to quote as what someone said. A question about a setting ("which learning rate
+worked for the small model?") is answered from the runs that vary that setting, within the scope the question
+names; a question asking what should have been done differently wants the author's own hindsight.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from narrative import vocab
+from narrative.answer_quotes import in_code
+from narrative.data_lines import UNMARK, data_line, header_rows
+from narrative.history_index import Fact, HistoryIndex
+from storage.records import RunSnapshot
+
+# "which learning rate worked?", "what batch size was best for LoRA?": a setting's best value (the asked
+# setting is what plan reading finds as the question's key concept; this only says the question asks for a pick)
+WHICH_SETTING = re.compile(r"^\s{0,8}(which|what)\b.{0,80}?\b(work(s|ed)?|help(s|ed)?|best|better|optimal|"
+                           r"right one|good one|was (good|right)|gave the best)\b", re.I)
+# "what should we have done differently?", "in hindsight ...", "any regrets / mistakes?": the author's hindsight
+HINDSIGHT_Q = re.compile(r"\b(should\s{1,3}(we|i|they|you)\s{1,3}have|(done|do)\s{1,3}(it\s{1,3}|things\s{1,3})?"
+                         r"differently|in\s{1,3}hindsight|hindsight|regrets?|mistakes?|would\s{1,3}(we|i)\s{1,3}"
+                         r"(change|redo))\b", re.I)
+
+
+@functools.lru_cache(maxsize=256)
+def _headers(raw: str) -> frozenset[str]:
+    return header_rows(raw)
+
+
+def _rows(raw: str) -> tuple[frozenset[str], ...]:
+    """The cells (two characters or more) of each pasted table row of a note."""
+    out = []
+    for line in raw.splitlines():
+        t = line.strip()
+        if t.startswith("|") and t.count("|") >= 2:
+            cells = (c.strip().strip("*").strip() for c in t.strip("|").split("|"))
+            out.append(frozenset(c for c in cells if len(c) >= 2))
+    return tuple(out)
+
+
+_rows_of = functools.lru_cache(maxsize=256)(_rows)
+
+
+def tabular(idx: HistoryIndex, f: Fact) -> bool:
+    """A row of a pasted table, as a sentence ("Run3 | g5.2xlarge | ... | Bad run") or as the structured item
+    read off it: a summary of a run, which gives a reason only when a cell states one."""
+    if f.kind == "sentence" and f.text.count(" | ") >= 2:
+        return True
+    e = idx.entry_by_id.get(f.entry_id) if f.entry_id is not None else None
+    return (e is not None and "|" in e.raw_text
+            and any(sum(c in f.text for c in row) >= 2 for row in _rows_of(e.raw_text)))
+
+
+def not_prose(idx: HistoryIndex, f: Fact) -> bool:
+    """A noted line that is data, not something its author says: never quoted as an answer."""
+    t = f.text.strip()
+    if data_line(t):
+        return True
+    e = idx.entry_by_id.get(f.entry_id) if f.entry_id is not None else None
+    if e is None:
+        return False
+    if f.kind == "sentence":
+        return in_code(idx, f) or ("|" in t and t in _headers(e.raw_text))
+    # a structured item restating a line of data ("Name: Run3-g5-2xlarge-lr" from "**Name**: ...") is data too
+    plain = UNMARK.sub("", t)
+    return any(g.kind == "sentence" and UNMARK.sub("", g.text.strip()) == plain and not_prose(idx, g)
+               for g in idx.entry_facts.get(e.id, ()))
+
+
+# "how did we get the epoch time down?", "how did we speed up training?", "how did we fix the loss spikes?": the
+# action that brought a change, read off the line that reports the change
+HOW_ACHIEVED_Q = re.compile(r"^\s{0,8}how\s{1,3}(did|do|can|could|have)\s{1,3}(we|i|you|they)\b.{0,80}?"
+                            r"\b(down|up|lower\w{0,2}|higher|faster|quicker|reduc\w{1,4}|cut|shorten\w{0,3}|"
+                            r"improv\w{1,4}|fix\w{0,3}|get rid|halv\w{1,3}|speed\w{0,3})\b", re.I)
+_WORD = re.compile(r"[a-z][a-z0-9]{1,30}|\d{1,6}(?:\.\d{1,6})?")
+# words of a setting question that ask rather than scope
+_ASKING = frozenset(("which", "what", "work", "works", "worked", "help", "helps", "helped", "best", "better",
+                     "optimal", "good", "right", "one", "gave", "give", "run", "runs", "setting", "value", "values",
+                     "model", "models", "we", "our", "did", "does", "was", "were", "for", "the", "with", "on", "in",
+                     "of", "to", "and", "or", "a", "an", "is", "use", "used", "using", "training", "train"))
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(text.lower()))
+
+
+def scoped_runs(idx: HistoryIndex, question: str, keys: set[str]) -> list[RunSnapshot] | None:
+    """The runs holding one of ``keys`` that the question's other words scope it to ("for the size 10 model",
+    "for LoRA", "from scratch"): a word counts when it is a param value or a run-name word of some of those
+    runs but not all. None when the question names no such scope."""
+    held = [r for r in idx.runs if any(k.lower() in keys for k in r.params)]
+    if len(held) < 2:
+        return None
+    asked_values = {w for r in held for k, v in r.params.items() if k.lower() in keys for w in _words(v)}
+    scope = _words(question) - _ASKING - vocab.STOPWORDS - asked_values
+    if not scope:
+        return None
+    words_of = {r.run_id: _words(" ".join([r.run_name or "", *r.params.values()])) for r in held}
+    kept = held
+    for w in sorted(scope):
+        having = [r for r in kept if w in words_of[r.run_id]]
+        if having and len(having) < len(kept):
+            kept = having
+    return kept if kept is not held and len(kept) >= 2 else None
+
+
+# params that tell runs apart without being a setting a sweep varies
+_NOISE_KEYS = frozenset(("seed", "run", "run_name", "resume", "resume_from", "checkpoint", "output_dir", "out_dir",
+                         "name", "tag", "notes", "git_commit", "commit"))
+
+
+def sweep_runs(runs: list[RunSnapshot], keys: set[str]) -> list[RunSnapshot]:
+    """Of ``runs``, those in a sweep of the asked setting: runs equal in every other param, two values of it or
+    more. "Which learning rate was best?" is read off the LR sweep, not off a batch-size sweep that happened to
+    run at one learning rate. All of ``runs`` when no such sweep exists."""
+    groups: dict[frozenset[tuple[str, str]], list[RunSnapshot]] = {}
+    for r in runs:
+        rest = frozenset((k.lower(), v) for k, v in r.params.items()
+                         if k.lower() not in keys and k.lower() not in _NOISE_KEYS)
+        groups.setdefault(rest, []).append(r)
+    swept = [r for g in groups.values()
+             if len({v for r in g for k, v in r.params.items() if k.lower() in keys}) >= 2 for r in g]
+    return swept if len({v for r in swept for k, v in r.params.items() if k.lower() in keys}) >= 2 else runs
+
+
+_HINDSIGHT_MAX = 200
+
+
+def hindsight_facts(idx: HistoryIndex) -> list[Fact]:
+    """The latest noted lines that say what should have been done ("Should have started with higher LR")."""
+    out = [f for f in idx.facts if f.kind == "sentence" and f.modality == "counterfactual" and not not_prose(idx, f)]
+    return out[-_HINDSIGHT_MAX:]
+
+
+# "on 12.xx", "the 11.x runs", "v1_* models": a lineage of runs named by a wildcard on their name's prefix
+_LINEAGE = re.compile(r"(?<![\w.])([a-z]{0,6}\d{1,4})([._-])(x{1,3}|\*)(?![\w*])", re.I)
+
+
+def lineage_runs(idx: HistoryIndex, question: str) -> list[RunSnapshot]:
+    """The runs of the lineage the question names by a wildcard ("did lowering the LR help on 12.xx?"), in
+    time order; empty when it names none or no run's name has that prefix."""
+    m = _LINEAGE.search(question)
+    if m is None:
+        return []
+    prefix = (m.group(1) + m.group(2)).lower()
+    return sorted((r for r in idx.runs if (r.run_name or "").lower().startswith(prefix)), key=lambda r: r.start)
+
+
+def changed_in(runs: list[RunSnapshot], keys: set[str]) -> list[RunSnapshot]:
+    """Of a lineage's runs (time order), those whose value of the asked setting differs from its first run's:
+    where the lineage tried the change the question asks about."""
+    def value(r: RunSnapshot) -> str | None:
+        return next((v for k, v in r.params.items() if k.lower() in keys), None)
+
+    first = next((value(r) for r in runs if value(r) is not None), None)
+    return [r for r in runs if first is not None and value(r) not in (None, first)]

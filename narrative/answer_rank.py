@@ -1,0 +1,227 @@
+"""Ranking for thread answers: which noted sentence answers a why- or did-it-help question, the reasons next
+to a sentence, and the runs a question's subject describes (split from ``narrative.answering``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import re
+
+from narrative import vocab
+from narrative.answer_intent import not_prose, tabular
+from narrative.answer_quotes import (
+    BECAUSE,
+    action_match,
+    carried_only,
+    is_plan,
+    is_reason,
+    outcome_after,
+    quote_key,
+    section_toks,
+    states_reason,
+    with_section,
+)
+from narrative.history_index import Fact, HistoryIndex, ParamSig
+from narrative.plan_reading import PlanTerms, Query, plan_terms, score_cover
+
+_CHANGE_S = re.compile(r"\b(improv\w*|better|worse|degrad\w*|drop(ped|s)?|jump(ed|s)?|dramatic\w*|"
+                       r"went (up|down)|gone (up|down))\b", re.I)
+_OUTCOME = re.compile(r"\b(improv\w*|better|worse|gain\w*|hurt\w*|no (obvious |real |big )?difference|"
+                      r"(validation|val|test|dev) (loss|error|score|accuracy|f1|auc)|accuracy|overfit\w*)\b", re.I)
+# a change reported with its size or direction: "reduced from 1 hour to 37 minutes", "sped up 3x", "down to 2.1"
+_ACHIEVED = re.compile(r"\b(reduc\w{1,4}|decreas\w{1,3}|increas\w{1,3}|improv\w{1,4}|sped up|speeds? up|cut|"
+                       r"halv\w{1,3}|doubl\w{1,3}|(went|gone|got|came|brought) (down|up)|down to|up to)\b"
+                       r"|\bfrom\s{1,3}\S{1,20}(\s{1,3}\w{1,12})?\s{1,3}to\s{1,3}\S", re.I)
+_LIST_SEP = re.compile(r",|;|\band\b|\bor\b|&")
+# Words a why-question asks with ("what was wrong", "the problem"): they say what kind of answer is
+# wanted, not what it is about.
+_ASKING_WORDS = ("wrong", "problem", "issue", "reason", "happen", "went", "cause", "bug")
+
+
+def specific_tokens(terms: PlanTerms) -> frozenset[str]:
+    """The question's own words beyond its concepts and its asking words: what it is specifically about."""
+    return frozenset(t for t in terms.tokens if not t.startswith(_ASKING_WORDS))
+
+
+# an effect with its size: "adds ~1%", "gives +0.4", "costs 2 points", "+9.4%"
+_EFFECT = re.compile(r"\b(adds?|added|gives?|gave|costs?|cost|loses?|lost|buys?|bought)\s{1,3}"
+                     r"(~|about |around |roughly |\+|-)?\s?\d|"
+                     r"(?<![\w.])[+\-−]\d{1,3}(\.\d{1,3})?\s?(%|pp|points?)", re.I)
+
+
+def rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]], *, why: bool,
+            change: bool = False, question: str = "", hindsight: bool = False, achieved: bool = False
+            ) -> list[tuple[float, Fact]]:
+    """Why-questions want the sentence that gives the reason for what was asked, not one that merely shares a
+    word: the question's own words beyond its concepts (the action: "restarted", "stopped", "larger") weigh,
+    and a stated reason or purpose counts. Did-it-help questions want the verdict sentence."""
+    total = sum(terms.tokens.values()) or 1.0
+    specific = specific_tokens(terms)
+    out: list[tuple[float, Fact]] = []
+    for s, f in facts:
+        # a line under "# Trying 6th Layer" is about the 6th layer: its heading's words count for it (half)
+        head = section_toks(idx, f)
+        if head:
+            cover = vocab.cover(f.concepts)
+            s += 0.8 * (score_cover(terms, cover, f.toks | head)[0] - score_cover(terms, cover, f.toks)[0])
+        share = sum(w if t in f.toks else 0.5 * w for t, w in terms.tokens.items()
+                    if t in f.toks or t in head) / total
+        s += 0.25 * action_match(question, with_section(idx, f)) if question else 0.0
+        if achieved and _ACHIEVED.search(f.text):
+            s += 0.25  # "how did we get the epoch time down?": the line that reports the change it asks about
+        if hindsight:
+            # "what should we have done differently?": the author's own "should have ..." answers it
+            s += 0.35 if f.modality == "counterfactual" else -0.15
+        if carried_only(terms.tokens, f.text):
+            s -= 0.15  # "Small size model with skip to final output" is about the size; the skip is carried over
+        if why:
+            # "what was wrong with my initialization ...": a reason about something else is no answer.
+            off_subject = bool(specific) and specific.isdisjoint(f.toks)
+            if change:
+                names_change = bool(_CHANGE_S.search(f.text)) or any(
+                    _CHANGE_S.search(g.text) for g in reasons_near(idx, f, limit=2))
+                if names_change:
+                    s += 0.2
+                elif vocab.reason_kind(f.text) in ("speed", "latency", "memory"):
+                    off_subject = True  # "training is 3x slower" is no cause of a better result
+            if tabular(idx, f) and not is_reason(f.text):
+                s -= 0.3  # a table row's "Bad run" judges the run; the notes on it say why
+            if is_reason(f.text):
+                s += 0.1 if off_subject else 0.25
+            elif reasons_near(idx, f, limit=1):
+                s += 0.1
+            else:
+                s -= 0.1
+            s += 0.3 * share
+        else:
+            if f.kind == "conclusion" or f.verdict or f.negative or f.closing:
+                s += 0.2
+            # "did X help?" asks about the result: a sentence that says how the result moved is the verdict,
+            # one that only says X ran faster or slower is not
+            if _EFFECT.search(f.text):
+                s += 0.1  # "TTA adds ~1%": the size of the effect is the verdict with its number
+            if not _OUTCOME.search(f.text) and vocab.reason_kind(f.text) in ("speed", "latency"):
+                s -= 0.3
+            if is_plan(f) and outcome_after(idx, f) is None:
+                # A plan is not a result: whatever words it shares with the question, the verdict on
+                # the same idea comes first; a plan followed by how it went is quoted with that outcome.
+                s -= 0.4
+            s += 0.15 * share
+        out.append((s, f))
+    out.sort(key=lambda x: (x[0], x[1].at), reverse=True)
+    return out
+
+
+def subject_runs(idx: HistoryIndex, terms: PlanTerms, f: Fact, have: list[str], *, subjects: list[str],
+                  limit: int = 3) -> list[str]:
+    """The runs the question's subject describes (params, names) that the sentence's author ran in the two weeks
+    before writing it, when the sentence's own runs are not about that subject."""
+    lo = f.at - dt.timedelta(days=14)
+    groups = [terms]
+    if len(subjects) > 1:
+        groups = [plan_terms(piece, idx) for piece in subjects]  # "basic, 2-step and double DQN": each one
+    out: list[str] = []
+    for g in groups:
+        hits = rank_runs(idx, g)
+        if not hits:
+            continue
+        top = hits[0][0]
+        best = {rid for s, rid in hits if s >= top - 1e-9}
+        mine = sorted((rid for rid in best if rid not in out and (not idx.run_by_id[rid].user or
+                                                                    idx.run_by_id[rid].user == f.author)
+                       and lo <= idx.run_by_id[rid].start <= f.at), key=lambda rid: idx.run_by_id[rid].start)
+        if set(have) & best and len(groups) == 1:
+            # the sentence's runs are about the subject, yet a later variant of it ("leaky relu, lr 0.1"):
+            # the run that brought the subject in comes with them
+            if mine and mine[0] not in have and all(idx.run_by_id[mine[0]].start < idx.run_by_id[r].start
+                                                    for r in set(have) & best):
+                out.append(mine[0])
+            continue
+        out += mine[-2:]
+    return sorted(out, key=lambda rid: idx.run_by_id[rid].start)[-limit:]
+
+
+def list_items(body: str) -> list[str]:
+    """The items of an enumeration in the question ("basic, 2-step and double DQN"), each a subject."""
+    items = [x.strip() for x in _LIST_SEP.split(body) if x and x.strip()]
+    return items if 2 <= len(items) <= 6 else []
+
+
+def reasons_near(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[Fact]:
+    """Sentences next to ``f`` that give the reason (leak, memory, speed, because ...): in its paragraph,
+    or opening the next one about the same thing."""
+    if f.para < 0:
+        sents = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence"]
+        key = quote_key(f.text)[:60]
+        same = next((g for g in sents if (k := quote_key(g.text)[:60]) == key
+                     or (min(len(k), len(key)) >= 20 and (k.startswith(key) or key.startswith(k)))), None)
+        if same is None:
+            return []
+        f = same
+    # ... or the sentence right after a blank line that names the same thing ("2. ... with scaling of the
+    # reward", then "Scaling slowed down convergence a lot.")
+    sents = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.idx != f.idx and (
+        (g.para == f.para and abs(g.position - f.position) <= 4)
+        or (abs(g.para - f.para) == 1 and abs(g.position - f.position) <= 2 and bool(g.toks & f.toks)))]
+    sents.sort(key=lambda g: (g.position < f.position, abs(g.position - f.position)))
+    out = []
+    for g in sents:
+        if not_prose(idx, g):
+            continue  # "**Specs:** 8 vCPU, 32 GB RAM" is a run card's field, no reason
+        if vocab.declares_void(g.text) or BECAUSE.search(g.text) or vocab.reason_kind(g.text) in (
+                "memory", "latency", "speed", "stability") or (
+                g.para == f.para and g.position == f.position - 1 and states_reason(g.text)):
+            # ... or the sentence right before the decision that judges what came ("this appears to be a move
+            # in the wrong direction. I'll revert back to Try13's reward function")
+            out.append(g)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def useful_runs(idx: HistoryIndex, terms: PlanTerms, f: Fact) -> list[str]:
+    runs = list(f.run_ids)
+    if terms.key_concepts:
+        keyed = [r for r in runs if not idx.run_docs[r].cover.isdisjoint(terms.key_concepts)]
+        runs = keyed or runs
+        if not runs:
+            linked = idx.entry_runs.get(f.entry_id, [])
+            runs = [r for r in linked if not idx.run_docs[r].cover.isdisjoint(terms.key_concepts)]
+            if not runs:
+                runs = [rid for _, rid in Query(idx, terms).top_runs(limit=3)]
+    return runs[:3]
+
+
+def rank_runs(idx: HistoryIndex, terms: PlanTerms, limit: int = 50) -> list[tuple[float, str]]:
+    """Runs the question's terms describe best (params, names), via the signature postings."""
+    if not terms.tokens and not terms.key_concepts:
+        return []
+    q = Query(idx, terms)
+    sigs: dict[int, ParamSig] = {}
+    for cid in terms.concepts:
+        for sig in idx.concept_sigs.get(cid, ()):
+            sigs[sig.sid] = sig
+    for tok in terms.tokens:
+        for sig in idx.token_sigs.get(tok, ()):
+            sigs[sig.sid] = sig
+    scored: list[tuple[float, dt.datetime, str]] = []
+    for sig in sigs.values():
+        s, _ = score_cover(terms, sig.cover, sig.toks)
+        if s >= 0.5:
+            scored += [(s, idx.run_by_id[r].start, r) for r in sig.run_ids[-limit:]]
+    extra: set[str] = set()
+    for cid in terms.concepts:
+        extra.update(idx.name_concept_runs.get(cid, ())[-2000:])
+    for tok in terms.tokens:
+        extra.update(idx.name_token_runs.get(tok, ())[-2000:])
+    for rid in extra:
+        doc = idx.run_docs[rid]
+        s, _ = score_cover(terms, doc.cover, doc.toks)
+        if s >= 0.5:
+            scored.append((s, doc.run.start, rid))
+    del q
+    best: dict[str, float] = {}
+    for s, _, rid in scored:
+        best[rid] = max(best.get(rid, 0.0), s)
+    top = heapq.nlargest(limit, best.items(), key=lambda kv: (kv[1], idx.run_by_id[kv[0]].start))
+    return [(s, rid) for rid, s in top]
