@@ -22,6 +22,10 @@ from storage.records import RunSnapshot
 # setting is what plan reading finds as the question's key concept; this only says the question asks for a pick)
 WHICH_SETTING = re.compile(r"^\s{0,8}(which|what)\b.{0,80}?\b(work(s|ed)?|help(s|ed)?|best|better|optimal|"
                            r"right one|good one|was (good|right)|gave the best)\b", re.I)
+# "how does depth affect auc?", "what was the effect of dropout?", "does batch size matter?": the same table of a
+# setting's values against the metric answers it
+EFFECT_Q = re.compile(r"^\s{0,8}how\s{1,3}(does|did|do)\b.{0,60}?\b(affect|impact|influence|change)\w{0,2}\b|"
+                      r"\b(effect|impact|influence)\s{1,3}of\b|^\s{0,8}(does|did|do)\b.{0,60}?\bmatter\b", re.I)
 # "what should we have done differently?", "in hindsight ...", "any regrets / mistakes?": the author's hindsight
 HINDSIGHT_Q = re.compile(r"\b(should\s{1,3}(we|i|they|you)\s{1,3}have|(done|do)\s{1,3}(it\s{1,3}|things\s{1,3})?"
                          r"differently|in\s{1,3}hindsight|hindsight|regrets?|mistakes?|would\s{1,3}(we|i)\s{1,3}"

@@ -54,7 +54,11 @@ def next_answer(question: str, idx: HistoryIndex) -> Answer | None:
     parts = []
     for st, c in pairs:
         e = idx.entry_by_id[str(c.entry_id)]
-        parts.append(f"{e.author} ({e.at:%Y-%m-%d}): \"{' '.join(st.split())[:240]}\"")
+        # the labels are COCO's, not the author's words: said outside the quotation marks
+        said = {"open question: ": " asked", "idea, not run yet: ": ", not run yet"}
+        how = next((v for k, v in said.items() if st.startswith(k)), "")
+        quote = " ".join(_unlabelled(st).split())[:240]
+        parts.append(f"{e.author} ({e.at:%Y-%m-%d}){how}: \"{quote}\"")
     lead = ("Next steps in the latest notes: " if not all(st.rstrip().endswith("?") for st, _ in pairs)
             else "The latest notes give no next step, only open questions: ")
     text = lead + "; ".join(parts) + "."

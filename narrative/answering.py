@@ -12,6 +12,7 @@ import re
 
 from narrative import vocab
 from narrative.answer_intent import (
+    EFFECT_Q,
     HINDSIGHT_Q,
     HOW_ACHIEVED_Q,
     WHICH_SETTING,
@@ -323,7 +324,8 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         return _finish(parts, cites)
 
     # "which learning rate worked best?": the setting's values compared on the runs
-    if ((_BEST.search(q) or WHICH_SETTING.search(q)) and terms.key_concepts and metric and not why
+    if ((_BEST.search(q) or WHICH_SETTING.search(q) or EFFECT_Q.search(q)) and terms.key_concepts and metric
+            and not why
             and best_setting_answer(idx, terms.key_concepts, metric, goal, parts, cites, question=body)):
         for _, f in topical[:1]:
             if f.adopting or f.closing or f.verdict:
@@ -398,9 +400,11 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         # a live approach: that the approach was adopted answers nothing.
         ap = None
     if ap is not None:
-        state = {"abandoned": "was abandoned", "exhausted": "was closed (no gain)", "adopted": "was adopted",
+        state = {"abandoned": "was abandoned", "exhausted": "was closed", "adopted": "was adopted",
                  "open": "is still open"}[ap.status]
-        why_txt = f" ({ap.reason_kind})" if ap.reason_kind and ap.status != "open" else ""
+        # why in words ("was closed (no gain on the metric)"), never the bare kind ("(no gain) (accuracy)")
+        label = vocab.reason_label(ap.reason_kind, default="no gain" if ap.status == "exhausted" else "")
+        why_txt = f" ({label})" if label and ap.status in ("abandoned", "exhausted") else ""
         if why or helpq or _STATUS_Q.search(q):
             # the approach's standing answers why it stopped or whether it helped; beside a comparison or a
             # question of fact it is a claim nobody asked for
