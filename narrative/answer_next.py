@@ -55,14 +55,16 @@ def next_answer(question: str, idx: HistoryIndex) -> Answer | None:
     for st, c in pairs:
         e = idx.entry_by_id[str(c.entry_id)]
         # the labels are COCO's, not the author's words: said outside the quotation marks
-        said = {"open question: ": " asked", "idea, not run yet: ": ", not run yet"}
-        how = next((v for k, v in said.items() if st.startswith(k)), "")
+        how = next((v for k, v in _LABELS_SAID.items() if st.startswith(k)), "")
         quote = " ".join(_unlabelled(st).split())[:240]
         parts.append(f"{e.author} ({e.at:%Y-%m-%d}){how}: \"{quote}\"")
     lead = ("Next steps in the latest notes: " if not all(st.rstrip().endswith("?") for st, _ in pairs)
             else "The latest notes give no next step, only open questions: ")
     text = lead + "; ".join(parts) + "."
     return Answer(answer=text[:880], citations=[Citation(entry_id=c.entry_id, run_ids=[]) for _, c in pairs])
+
+
+_LABELS_SAID = {"open question: ": " asked", "idea, not run yet: ": ", not run yet"}
 
 
 def _unlabelled(step: str) -> str:
