@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from narrative import lexicon
-from narrative.link_evidence import _linked
+from narrative.link_evidence import linked_run
 from narrative.types import StructureRequest
 from storage.records import LinkedRun, RunSnapshot
 
@@ -189,7 +189,7 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
         if ref.lower() in lowered_text:
             forms.setdefault(run.run_id, []).append(ref.lower())
             if run.run_id not in linked:
-                linked[run.run_id] = _linked(run, "id" if ref.lower() == run.run_id.lower() else "prefix")
+                linked[run.run_id] = linked_run(run, "id" if ref.lower() == run.run_id.lower() else "prefix")
     for ref, reason in request.unresolved_refs.items():
         warnings.append(f"'{ref}' looks like a run id but {reason}; not linked.")
 
@@ -198,12 +198,12 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
     author_ids = {r.run_id for r in author_window}
     for written, run in _named_runs(request, author_ids, warnings):
         forms.setdefault(run.run_id, []).append(written)
-        linked.setdefault(run.run_id, _linked(run, "name"))
+        linked.setdefault(run.run_id, linked_run(run, "name"))
 
     # (c) ordinal references to runs COCO listed to the author ("the second one", "the other two").
     for written, run in ordinal_references(request.text, request.listed_runs):
         forms.setdefault(run.run_id, []).append(written)
-        linked.setdefault(run.run_id, _linked(run, "inferred"))
+        linked.setdefault(run.run_id, linked_run(run, "inferred"))
     return ExplicitLinks(runs=linked, warnings=warnings, author_window=author_window, forms=forms)
 
 
