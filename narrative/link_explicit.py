@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from narrative import lexicon
 from narrative.link_evidence import linked_run
+from narrative.run_numbers import counter_references, experiment_references
 from narrative.types import StructureRequest
 from storage.records import LinkedRun, RunSnapshot
 
@@ -21,6 +22,14 @@ def _author_window(request: StructureRequest) -> list[RunSnapshot]:
         r for r in request.window_runs
         if r.user.strip().lower() == author and start < r.start <= request.at
     ]
+
+
+def _author_runs(request: StructureRequest) -> list[RunSnapshot]:
+    """The author's runs up to the note, in the window or before it: a run number may name an older one."""
+    author = request.author.strip().lower()
+    runs = {r.run_id: r for r in (*request.window_runs, *request.known_runs)
+            if r.user.strip().lower() == author and r.start <= request.at}
+    return list(runs.values())
 
 
 # A word and a number ("try9", "exp12") is written "Try 9" or "exp #12" as often as run together.
@@ -197,6 +206,14 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
     author_window = _author_window(request)
     author_ids = {r.run_id for r in author_window}
     for written, run in _named_runs(request, author_ids, warnings):
+        forms.setdefault(run.run_id, []).append(written)
+        linked.setdefault(run.run_id, linked_run(run, "name"))
+
+    # (b2) runs written by number: a run counter ("run 84", "# 68-71??") or a numbered experiment
+    # ("Experiment 003"), read against the author's own runs only.
+    own = _author_runs(request)
+    numbered = [*counter_references(request.text, own, author_window), *experiment_references(request.text, own)]
+    for written, run in numbered:
         forms.setdefault(run.run_id, []).append(written)
         linked.setdefault(run.run_id, linked_run(run, "name"))
 
