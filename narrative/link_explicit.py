@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from narrative import lexicon
 from narrative.link_evidence import linked_run
+from narrative.run_name_parts import setting_references, tail_references
 from narrative.run_numbers import counter_references, experiment_references
 from narrative.types import StructureRequest
 from storage.records import LinkedRun, RunSnapshot
@@ -209,10 +210,12 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
         forms.setdefault(run.run_id, []).append(written)
         linked.setdefault(run.run_id, linked_run(run, "name"))
 
-    # (b2) runs written by number: a run counter ("run 84", "# 68-71??") or a numbered experiment
-    # ("Experiment 003"), read against the author's own runs only.
+    # (b2) runs written by number or by a part of their name: a run counter ("run 84", "# 68-71??"),
+    # a numbered experiment ("Experiment 003"), a name's tail ("L8_K32"), settings as names spell them
+    # ("L = 3 or 4") — read against the author's own runs only.
     own = _author_runs(request)
-    numbered = [*counter_references(request.text, own, author_window), *experiment_references(request.text, own)]
+    numbered = [*counter_references(request.text, own, author_window), *experiment_references(request.text, own),
+                *tail_references(request.text, author_window), *setting_references(request.text, author_window)]
     for written, run in numbered:
         forms.setdefault(run.run_id, []).append(written)
         linked.setdefault(run.run_id, linked_run(run, "name"))

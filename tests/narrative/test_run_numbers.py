@@ -116,3 +116,49 @@ def test_the_patterns_are_linear_by_construction() -> None:
                 run_numbers._OPEN_RANGE_AT_END, run_numbers._EXPERIMENT_WORD, run_numbers._PADDED,
                 run_numbers._ID_VALUE]
     assert not [p.pattern for p in patterns if lint(p)]
+
+
+# -- name parts: a tail, settings as the names spell them ---------------------------------------------------
+def hw_runs() -> list[RunSnapshot]:
+    runs = [make_run(f"a{L}{K}", name=f"exp1_4_L{L}_K{K}", hours_ago=9 - i, params={"model_type": "resnet"})
+            for i, (L, K) in enumerate([("8", "32"), ("16", "32"), ("32", "32"), ("2", "64-128-256"),
+                                        ("4", "64-128-256"), ("8", "64-128-256")])]
+    runs.append(make_run("fail", name="exp1_4_L32_K32", hours_ago=9.5, status="FAILED"))
+    return runs
+
+
+def test_a_tail_one_name_ends_with_names_that_run() -> None:
+    # part5_q4 of the cnn-depth-width answers, verbatim
+    text = "all except one model L8_K32 (resnet) which performed the best (of all experiments)"
+    assert links(hw_runs(), text) == {"exp1_4_L8_K32"}
+
+
+def test_a_tail_several_names_end_with_names_none() -> None:
+    runs = [*hw_runs(), make_run("other", name="exp1_1_L8_K32", hours_ago=3)]
+    assert links(runs, "the L8_K32 model was best") == set()
+    assert links(hw_runs(), "K64-128-256 was the widest") == set()
+
+
+def test_settings_spelled_as_the_names_spell_them_name_one_run_each() -> None:
+    assert links(hw_runs(), "K=[32] fixed with L=8,16,32 varying per run.<br>") == {
+        "exp1_4_L8_K32", "exp1_4_L16_K32", "exp1_4_L32_K32"}
+    assert links(hw_runs(), "K=[64, 128, 256] fixed with L=2,4,8 varying per run.<br>") == {
+        "exp1_4_L2_K64-128-256", "exp1_4_L4_K64-128-256", "exp1_4_L8_K64-128-256"}
+
+
+def test_settings_that_pick_several_runs_or_none_or_are_expected_link_nothing() -> None:
+    runs = hw_runs()
+    for text in ("L=8 was fine",                       # two runs have L8: which one?
+                 "K=[32] fixed throughout",            # three runs
+                 "L=2,4 and K=32,64 swept",            # two lists: which pairs ran?
+                 "L = 16 or 32 will perform better",   # an expectation
+                 "lr=3, bs=32",                         # settings no name spells
+                 "L=8,12 varying"):                     # 12 is no run
+        assert links(runs, text) == set(), text
+
+
+def test_the_name_part_patterns_are_linear_by_construction() -> None:
+    from narrative import run_name_parts
+    patterns = [run_name_parts._PART, run_name_parts._NAME_SEPARATOR, run_name_parts._SETTING,
+                run_name_parts._DIGITS, run_name_parts._STATEMENT_BREAK]
+    assert not [p.pattern for p in patterns if lint(p)]
