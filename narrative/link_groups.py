@@ -76,7 +76,7 @@ _VERB_AFTER = re.compile(  # (?<!\s): linear under any search, not only .match o
 _NEGATED = frozenset({"no", "not", "without", "never", "none", "nor", "don't", "didn't", "haven't",
                       "hasn't", "won't", "can't", "isn't", "aren't", "wasn't", "weren't"})
 # A clause about the future, a wish, a question: its runs do not exist yet, or may not.
-_NOT_DONE = re.compile(
+NOT_DONE = re.compile(
     r"\?|\b(?:will|going to|gonna|want to|wanna|plan(?:ning)? to|tomorrow|tmrw|todo|to-do|should|"
     r"would|could|might|maybe|need to|next)\b|'ll\b"
 )
@@ -269,7 +269,7 @@ def _group_members(group: _Group, inferable: list[RunProfile], pool: CandidatePo
 
 def _not_done(clause: str, segment: Segment) -> bool:
     # A question mark anywhere in the segment (a sentence or a bullet) makes all of it a question.
-    return segment.section in ("next", "question") or "?" in segment.text or bool(_NOT_DONE.search(clause))
+    return segment.section in ("next", "question") or "?" in segment.text or bool(NOT_DONE.search(clause))
 
 
 def _clauses(text: str) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from narrative.link_groups import _NOT_DONE
+from narrative.link_groups import NOT_DONE
 from storage.records import RunSnapshot
 
 # A written name part: words of letters and digits joined by "_" or "-" ("L8_K32", "k64-128").
@@ -63,7 +63,7 @@ def setting_references(text: str, window_runs: list[RunSnapshot]) -> list[tuple[
     spelled = {s for r in finished for s in _segments(r.run_name)}
     found: list[tuple[str, RunSnapshot]] = []
     for statement in _STATEMENT_BREAK.split(text.lower()):
-        if _NOT_DONE.search(statement):
+        if NOT_DONE.search(statement):
             continue  # "L = 3 or 4 will perform better": an expectation, maybe of runs not done
         by_key: dict[str, list[str]] = {}
         for match in _SETTING.finditer(statement):

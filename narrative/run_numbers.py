@@ -32,6 +32,9 @@ _AFTER_ONE = re.compile(r"\s{0,2}(?:[,?:;(=!]|$)")
 # A range closing a line ("..., 87-90", "# 72-75") and an open one ("EXPERIMENTS 94-").
 _RANGE_AT_END = re.compile(rf"{_N}\s{{0,2}}[-–]\s{{0,2}}(\d{{2,5}})[?!.:;)\s]{{0,4}}$")
 _OPEN_RANGE_AT_END = re.compile(rf"{_N}\s{{0,2}}[-–][?!.:;)\s]{{0,4}}$")
+# A unit after the numbers makes them amounts ("runs 10-20 epochs", "# 80, 81, 82 steps"), not runs.
+_UNIT_AFTER = re.compile(r"\s{0,2}(?:epochs?|steps?|iter(?:ation)?s?|min(?:ute)?s?|h(?:ou)?rs?|sec(?:ond)?s?|times|"
+                         r"samples|tokens|layers|gb|mb|ms|k\b|m\b|%|x\b)")
 # Runs in one written range at most (a range is a handful of runs, not a year).
 _MAX_SPAN = 24
 
@@ -97,6 +100,8 @@ def _line_lead(line: str, counters: dict[int, RunSnapshot]) -> list[RunSnapshot]
     if not first:
         return []
     pairs, end = _tail(line, first.end())
+    if _UNIT_AFTER.match(line, end):
+        return []
     # One number followed by a word is a count ("20 epochs was enough"); a list or range may go on in words.
     if not pairs and not _AFTER_ONE.match(line, end):
         return []
@@ -114,6 +119,8 @@ def counter_references(text: str, author_runs: list[RunSnapshot],
     lowered = text.lower()
     for match in _RUN_WORD.finditer(lowered):
         pairs, end = _tail(lowered, match.end())
+        if _UNIT_AFTER.match(lowered, end):
+            continue
         for run in _all_counted(_expand(int(match.group(1)), pairs), counters):
             found.append((lowered[match.start():end], run))
     for line in lowered.splitlines():

@@ -48,7 +48,8 @@ def test_numbers_that_are_counts_settings_dates_or_times_name_no_run() -> None:
     runs = counted([10, 20, 30, 40, 50])
     for text in ("20 epochs was enough, 30 overfit", "trained 10-20 epochs", "need to stop earlier at like 40",
                  "# 1.43", "warmup 20, 30 and 45 steps", "run at 05:20 on 2026-02-10-20",
-                 "1. Image normalization is crucial\n2. More layers do not help", "batch_size=20 max_steps=30"):
+                 "1. Image normalization is crucial\n2. More layers do not help", "batch_size=20 max_steps=30",
+                 "each of them runs 10-20 epochs", "# 10, 20, 30 steps of warmup"):
         assert links(runs, text) == set(), text
 
 
@@ -113,8 +114,8 @@ def test_a_plain_number_in_a_value_is_not_an_experiment_id() -> None:
 def test_the_patterns_are_linear_by_construction() -> None:
     patterns = [run_numbers._COUNTER_NAME, run_numbers._NUMBER, run_numbers._RUN_WORD, run_numbers._MORE,
                 run_numbers._LINE_LEAD, run_numbers._AFTER_ONE, run_numbers._RANGE_AT_END,
-                run_numbers._OPEN_RANGE_AT_END, run_numbers._EXPERIMENT_WORD, run_numbers._PADDED,
-                run_numbers._ID_VALUE]
+                run_numbers._OPEN_RANGE_AT_END, run_numbers._UNIT_AFTER, run_numbers._EXPERIMENT_WORD,
+                run_numbers._PADDED, run_numbers._ID_VALUE]
     assert not [p.pattern for p in patterns if lint(p)]
 
 
