@@ -214,8 +214,9 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
     # a numbered experiment ("Experiment 003"), a name's tail ("L8_K32"), settings as names spell them
     # ("L = 3 or 4") — read against the author's own runs only.
     own = _author_runs(request)
-    numbered = [*counter_references(request.text, own, author_window), *experiment_references(request.text, own),
-                *tail_references(request.text, author_window), *setting_references(request.text, author_window)]
+    numbered = [*counter_references(request.text, author_runs=own, window_runs=author_window),
+                *experiment_references(request.text, own), *tail_references(request.text, author_window),
+                *setting_references(request.text, author_window)]
     for written, run in numbered:
         forms.setdefault(run.run_id, []).append(written)
         linked.setdefault(run.run_id, linked_run(run, "name"))

@@ -108,7 +108,7 @@ def _line_lead(line: str, counters: dict[int, RunSnapshot]) -> list[RunSnapshot]
     return _all_counted(_expand(int(first.group(1)), pairs), counters)
 
 
-def counter_references(text: str, author_runs: list[RunSnapshot],
+def counter_references(text: str, *, author_runs: list[RunSnapshot],
                        window_runs: list[RunSnapshot]) -> list[tuple[str, RunSnapshot]]:
     """(as written, run) for the author's runs the text writes by their name's counter."""
     counters = _counters(author_runs)
