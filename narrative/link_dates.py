@@ -11,7 +11,15 @@ import datetime as dt
 import re
 from collections.abc import Callable
 
-from narrative.link_evidence import DESCRIPTION_LEAD, PARAM_HIT, TOKEN_HIT, SegmentLinks, _describe, _linked, _Pool
+from narrative.link_evidence import (
+    DESCRIPTION_LEAD,
+    PARAM_HIT,
+    TOKEN_HIT,
+    CandidatePool,
+    SegmentLinks,
+    describe,
+    linked_run,
+)
 from narrative.segmenting import Segment, is_dateline
 from storage.records import LinkedRun
 
@@ -68,7 +76,7 @@ def section_date(line: str, at: dt.datetime) -> dt.date | None:
 
 def infer_dated(
     seg_links: list[SegmentLinks],
-    pool: _Pool,
+    pool: CandidatePool,
     author_ids: set[str],
     linked: dict[str, LinkedRun],
     at: dt.datetime,
@@ -88,12 +96,12 @@ def infer_dated(
         if not_done(segment.text.lower(), segment):
             continue
         runs = [p for p in pool if p.run.run_id in author_ids and p.run.start.date() == day]
-        scored = [(p, _describe(segment.text, p, pool)) for p in runs]
+        scored = [(p, describe(segment.text, p, pool)) for p in runs]
         scored = sorted(((p, e) for p, e in scored if not e.contradicted), key=lambda pe: pe[1].score, reverse=True)
         if not scored or scored[0][1].score < (TOKEN_HIT if len(runs) == 1 else _SEVERAL_MIN):
             continue
         if len(scored) > 1 and scored[0][1].score - scored[1][1].score < DESCRIPTION_LEAD:
             continue
         best = scored[0][0].run
-        linked.setdefault(best.run_id, _linked(best, "inferred"))
+        linked.setdefault(best.run_id, linked_run(best, "inferred"))
         entry.run_ids.append(best.run_id)

@@ -2,9 +2,9 @@
 
 What a text states: parameters in any spelling (``_mentions``), quoted metric values
 (``_quoted_metric_values``), families, words and failure language (``_facts``). What a run offers:
-its ``RunProfile``. ``_Pool`` holds a message's candidate runs with what they share, and
-``_describe`` scores how well a text describes one candidate. Also the small records every part of
-linking shares (``SegmentLinks``, ``_linked``).
+its ``RunProfile``. ``CandidatePool`` holds a message's candidate runs with what they share, and
+``describe`` scores how well a text describes one candidate. Also the small records every part of
+linking shares (``SegmentLinks``, ``linked_run``).
 """
 
 from __future__ import annotations
@@ -346,7 +346,7 @@ _UNIT_VALUE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(" + "|".join(sorted(_UNI
 _CHANGED_TO = re.compile(r"(?<!\s)\s*(?:->|→|to)\s*(\d*\.?\d+(?:e-?\d+)?)(?![\w.])")  # linear (issue 11)
 
 
-class _Pool:
+class CandidatePool:
     """The candidate runs of one message, with what they have in common (computed once)."""
 
     def __init__(self, profiles: list[RunProfile], background: list[RunProfile] | None = None) -> None:
@@ -457,7 +457,7 @@ class _Pool:
         return self._shared_values[cache_key]
 
 
-def _describe(text: str, candidate: RunProfile, pool: _Pool) -> _Evidence:
+def describe(text: str, candidate: RunProfile, pool: CandidatePool) -> _Evidence:
     """Score how well ``text`` describes ``candidate`` (without metric values)."""
     evidence = _Evidence()
     run = candidate.run
@@ -522,7 +522,7 @@ def _word_fits(word: str, candidate: RunProfile) -> bool:
                for key, value in candidate.run.params.items())
 
 
-def _linked(run: RunSnapshot, how: LinkHow) -> LinkedRun:
+def linked_run(run: RunSnapshot, how: LinkHow) -> LinkedRun:
     return LinkedRun(run_id=run.run_id, run_name=run.run_name, how=how, metrics=dict(run.metrics),
                      url=run.url, status=run.status, user=run.user)
 

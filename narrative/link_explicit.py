@@ -9,7 +9,9 @@ import re
 from dataclasses import dataclass, field
 
 from narrative import lexicon
-from narrative.link_evidence import _linked
+from narrative.link_evidence import linked_run
+from narrative.run_name_parts import setting_references, tail_references
+from narrative.run_numbers import counter_references, experiment_references
 from narrative.types import StructureRequest
 from storage.records import LinkedRun, RunSnapshot
 
@@ -21,6 +23,14 @@ def _author_window(request: StructureRequest) -> list[RunSnapshot]:
         r for r in request.window_runs
         if r.user.strip().lower() == author and start < r.start <= request.at
     ]
+
+
+def _author_runs(request: StructureRequest) -> list[RunSnapshot]:
+    """The author's runs up to the note, in the window or before it: a run number may name an older one."""
+    author = request.author.strip().lower()
+    runs = {r.run_id: r for r in (*request.window_runs, *request.known_runs)
+            if r.user.strip().lower() == author and r.start <= request.at}
+    return list(runs.values())
 
 
 # A word and a number ("try9", "exp12") is written "Try 9" or "exp #12" as often as run together.
@@ -189,7 +199,7 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
         if ref.lower() in lowered_text:
             forms.setdefault(run.run_id, []).append(ref.lower())
             if run.run_id not in linked:
-                linked[run.run_id] = _linked(run, "id" if ref.lower() == run.run_id.lower() else "prefix")
+                linked[run.run_id] = linked_run(run, "id" if ref.lower() == run.run_id.lower() else "prefix")
     for ref, reason in request.unresolved_refs.items():
         warnings.append(f"'{ref}' looks like a run id but {reason}; not linked.")
 
@@ -198,12 +208,23 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
     author_ids = {r.run_id for r in author_window}
     for written, run in _named_runs(request, author_ids, warnings):
         forms.setdefault(run.run_id, []).append(written)
-        linked.setdefault(run.run_id, _linked(run, "name"))
+        linked.setdefault(run.run_id, linked_run(run, "name"))
+
+    # (b2) runs written by number or by a part of their name: a run counter ("run 84", "# 68-71??"),
+    # a numbered experiment ("Experiment 003"), a name's tail ("L8_K32"), settings as names spell them
+    # ("L = 3 or 4") — read against the author's own runs only.
+    own = _author_runs(request)
+    numbered = [*counter_references(request.text, author_runs=own, window_runs=author_window),
+                *experiment_references(request.text, own), *tail_references(request.text, author_window),
+                *setting_references(request.text, author_window)]
+    for written, run in numbered:
+        forms.setdefault(run.run_id, []).append(written)
+        linked.setdefault(run.run_id, linked_run(run, "name"))
 
     # (c) ordinal references to runs COCO listed to the author ("the second one", "the other two").
     for written, run in ordinal_references(request.text, request.listed_runs):
         forms.setdefault(run.run_id, []).append(written)
-        linked.setdefault(run.run_id, _linked(run, "inferred"))
+        linked.setdefault(run.run_id, linked_run(run, "inferred"))
     return ExplicitLinks(runs=linked, warnings=warnings, author_window=author_window, forms=forms)
 
 

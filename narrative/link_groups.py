@@ -11,20 +11,20 @@ from dataclasses import dataclass
 from narrative import lexicon, reading
 from narrative.link_evidence import (
     _PARAM_WORD_VALUE,
+    CandidatePool,
     RunProfile,
     SegmentLinks,
     _clip,
-    _describe,
     _families_of,
-    _linked,
     _Mention,
     _mentions,
     _metric_matches,
-    _Pool,
     _quoted_metric_values,
     _token_matches,
     _value_matches,
     _word_fits,
+    describe,
+    linked_run,
     param_keys_for,
 )
 from narrative.segmenting import Segment
@@ -76,7 +76,7 @@ _VERB_AFTER = re.compile(  # (?<!\s): linear under any search, not only .match o
 _NEGATED = frozenset({"no", "not", "without", "never", "none", "nor", "don't", "didn't", "haven't",
                       "hasn't", "won't", "can't", "isn't", "aren't", "wasn't", "weren't"})
 # A clause about the future, a wish, a question: its runs do not exist yet, or may not.
-_NOT_DONE = re.compile(
+NOT_DONE = re.compile(
     r"\?|\b(?:will|going to|gonna|want to|wanna|plan(?:ning)? to|tomorrow|tmrw|todo|to-do|should|"
     r"would|could|might|maybe|need to|next)\b|'ll\b"
 )
@@ -217,7 +217,7 @@ class _Unknown(Exception):
     """A word of a description that no run has and that is not neutral ("big"): stop, link nothing."""
 
 
-def _word_verdicts(raw: str, pool: _Pool) -> list[str]:
+def _word_verdicts(raw: str, pool: CandidatePool) -> list[str]:
     """The words of ``raw`` that say something about runs; raises ``_Unknown`` for a word that
     no run of the pool has ("big", "wide")."""
     if raw in _NEUTRAL or raw in lexicon.STOP_TOKENS:
@@ -237,7 +237,7 @@ def _word_verdicts(raw: str, pool: _Pool) -> list[str]:
     return said
 
 
-def _conjunct_terms(conjunct: tuple[str, ...], pool: _Pool) -> list[str]:
+def _conjunct_terms(conjunct: tuple[str, ...], pool: CandidatePool) -> list[str]:
     """The terms of one conjunct; a family of several words ("random forest") is one term."""
     phrase = " ".join(conjunct)
     families = _families_of(phrase)
@@ -248,7 +248,7 @@ def _conjunct_terms(conjunct: tuple[str, ...], pool: _Pool) -> list[str]:
     return [term for raw in conjunct for term in _word_verdicts(raw, pool)]
 
 
-def _group_members(group: _Group, inferable: list[RunProfile], pool: _Pool) -> list[RunProfile] | None:
+def _group_members(group: _Group, inferable: list[RunProfile], pool: CandidatePool) -> list[RunProfile] | None:
     """The runs a noun phrase names, or None when a word of it is not understood."""
     members: dict[str, RunProfile] = {}
     for conjunct in group.conjuncts:
@@ -269,7 +269,7 @@ def _group_members(group: _Group, inferable: list[RunProfile], pool: _Pool) -> l
 
 def _not_done(clause: str, segment: Segment) -> bool:
     # A question mark anywhere in the segment (a sentence or a bullet) makes all of it a question.
-    return segment.section in ("next", "question") or "?" in segment.text or bool(_NOT_DONE.search(clause))
+    return segment.section in ("next", "question") or "?" in segment.text or bool(NOT_DONE.search(clause))
 
 
 def _clauses(text: str) -> list[str]:
@@ -278,7 +278,7 @@ def _clauses(text: str) -> list[str]:
 
 def _infer_groups(
     entry: SegmentLinks,
-    pool: _Pool,
+    pool: CandidatePool,
     inferable: list[RunProfile],
     linked: dict[str, LinkedRun],
     warnings: list[str],
@@ -303,7 +303,7 @@ def _infer_groups(
                 continue
             # Other things the clause states ("with lr 1e-3") narrow the group; a run they
             # contradict is not one of it.
-            members = [m for m in members if not _describe(clause, m, pool).contradicted] or []
+            members = [m for m in members if not describe(clause, m, pool).contradicted] or []
             if not members:
                 continue
             if group.subject and len(members) == len(inferable):
@@ -319,7 +319,7 @@ def _infer_groups(
 def _link_inferred(entry: SegmentLinks, linked: dict[str, LinkedRun], members: Iterable[RunProfile]) -> None:
     """Link each run of ``members`` to the entry as inferred from its description (once each)."""
     for member in members:
-        linked.setdefault(member.run.run_id, _linked(member.run, "inferred"))
+        linked.setdefault(member.run.run_id, linked_run(member.run, "inferred"))
         if member.run.run_id not in entry.run_ids:
             entry.run_ids.append(member.run.run_id)
 
@@ -338,7 +338,9 @@ def _change_words(side: str) -> set[str]:
     return {w for w in _WORD_PARTS.findall(side) if w not in lexicon.STOP_TOKENS and w not in _NEUTRAL}
 
 
-def _infer_change(entry: SegmentLinks, pool: _Pool, inferable: list[RunProfile], linked: dict[str, LinkedRun]) -> None:
+def _infer_change(
+    entry: SegmentLinks, pool: CandidatePool, inferable: list[RunProfile], linked: dict[str, LinkedRun]
+) -> None:
     """A line that is only a change of setting ("pre-norm => post-norm") is about the runs with the new
     setting: every run of the window that has each new word and none of the old ones — when the old
     setting is also in the window (it was a change between runs), and not every run has the new one."""
@@ -407,7 +409,7 @@ def _unquote_numbers(lowered: str) -> str:
     return _QUOTED_NUMBER.sub(lambda m: " " + m.group(1) + ",", lowered)
 
 
-def _series_mentions(text: str, pool: _Pool) -> list[tuple[_Mention, int, int]]:
+def _series_mentions(text: str, pool: CandidatePool) -> list[tuple[_Mention, int, int]]:
     """Parameters stated with several values ("seeds 1/2/3", "entropy beta 0.01 and 1.0", "learning
     rates: "1e-4" "3e-4" ...", "200 and 400 epochs"), with where they are in ``text``."""
     lowered = _unquote_numbers(text.lower())
@@ -445,7 +447,7 @@ _MIN_UNIQUE_VALUES = 2
 
 def _infer_series(
     entry: SegmentLinks,
-    pool: _Pool,
+    pool: CandidatePool,
     inferable: list[RunProfile],
     linked: dict[str, LinkedRun],
     warnings: list[str],
@@ -469,7 +471,7 @@ def _infer_series(
             fitting = [
                 p for p in inferable
                 if any(_value_matches(value, p.run.params[k]) for k in param_keys_for(mention.name, p.run.params))
-                and not _describe(rest, p, pool).contradicted
+                and not describe(rest, p, pool).contradicted
             ]
             if paired:
                 fitting = [p for p in fitting if _metric_matches(paired[index], p.run)]
@@ -531,7 +533,7 @@ _PLAIN_WORDS = frozenset({
 
 def infer_by_distinctive_word(
     entry: SegmentLinks,
-    pool: _Pool,
+    pool: CandidatePool,
     inferable: list[RunProfile],
     linked: dict[str, LinkedRun],
 ) -> None:
@@ -560,7 +562,7 @@ def infer_by_distinctive_word(
             if any(_word_fits(word, earlier) for earlier in pool.background):
                 continue  # the author's earlier runs have it too: maybe those are meant
             named |= fitting
-        members = [p for p in inferable if p.run.run_id in named and not _describe(clause, p, pool).contradicted]
+        members = [p for p in inferable if p.run.run_id in named and not describe(clause, p, pool).contradicted]
         if len(members) != 1:
             continue  # two words naming two runs: the clause is about both, or about neither
         _link_inferred(entry, linked, members)

@@ -30,14 +30,14 @@ from narrative.link_evidence import (
     _CLAUSE_BREAK,
     DESCRIPTION_LEAD,
     DESCRIPTION_THRESHOLD,
+    CandidatePool,
     RunProfile,
     SegmentLinks,
     _clip,
-    _describe,
-    _linked,
     _metric_matches,
-    _Pool,
     _quoted_metric_values,
+    describe,
+    linked_run,
     param_keys_for,
     profile,
 )
@@ -129,7 +129,7 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
     author = request.author.strip().lower()
     earlier = sorted((r for r in request.known_runs if r.run_id not in pool_runs and r.user.strip().lower() == author
                       and r.start <= request.at), key=lambda r: r.start, reverse=True)[:MAX_BACKGROUND]
-    pool = _Pool([profile(r) for r in pool_runs.values()], [profile(r) for r in earlier])
+    pool = CandidatePool([profile(r) for r in pool_runs.values()], [profile(r) for r in earlier])
     if pool:
         _infer(seg_links, pool, author_ids, linked, warnings, run_refs=_KnownRunRefs(request))
         infer_dated(seg_links[:MAX_INFERENCE_SEGMENTS], pool, author_ids, linked, request.at, _not_done)
@@ -141,7 +141,7 @@ VALUE_TIE_LEAD = 1.0
 
 def _infer(
     seg_links: list[SegmentLinks],
-    pool: _Pool,
+    pool: CandidatePool,
     author_ids: set[str],
     linked: dict[str, LinkedRun],
     warnings: list[str],
@@ -176,11 +176,11 @@ def _infer(
             anchored = True
             if number.baseline:
                 continue
-            scored = [(p, _describe(local, p, pool)) for p in matches]
+            scored = [(p, describe(local, p, pool)) for p in matches]
             scored = [(p, e) for p, e in scored if not e.contradicted]
             if len(scored) > 1:
                 # Several runs carry this value: let the whole segment's description decide.
-                rescored = [(p, _describe(text, p, pool)) for p, _ in scored]
+                rescored = [(p, describe(text, p, pool)) for p, _ in scored]
                 viable = [(p, e) for p, e in rescored if not e.contradicted] or rescored
                 viable.sort(key=lambda pe: pe[1].score, reverse=True)
                 # The value already narrows the runs down: one whole word or setting of the description
@@ -198,7 +198,7 @@ def _infer(
             chosen = scored[0][0].run
             if chosen.run_id not in author_ids and chosen.run_id not in linked:
                 continue
-            linked.setdefault(chosen.run_id, _linked(chosen, "inferred"))
+            linked.setdefault(chosen.run_id, linked_run(chosen, "inferred"))
             if chosen.run_id not in entry.run_ids:
                 entry.run_ids.append(chosen.run_id)
         if not inferable:
@@ -208,7 +208,7 @@ def _infer(
             _infer_failed(entry, pool, author_ids, linked)
             continue
         # No quoted value: a description alone must be strong and clearly ahead.
-        scored = [(p, _describe(text, p, pool)) for p in pool]
+        scored = [(p, describe(text, p, pool)) for p in pool]
         scored = [(p, e) for p, e in scored if not e.contradicted]
         scored.sort(key=lambda pe: pe[1].score, reverse=True)
         if not scored or scored[0][1].score < DESCRIPTION_THRESHOLD:
@@ -221,7 +221,7 @@ def _infer(
             tied = [p for p, e in scored if best_evidence.score - e.score < DESCRIPTION_LEAD]
             if (best.run.run_id in author_ids and not _not_done(text.lower(), segment)
                     and _value_sets_apart(text, best, [p for p in tied if p is not best])):
-                linked.setdefault(best.run.run_id, _linked(best.run, "inferred"))
+                linked.setdefault(best.run.run_id, linked_run(best.run, "inferred"))
                 if best.run.run_id not in entry.run_ids:
                     entry.run_ids.append(best.run.run_id)
                 continue
@@ -231,7 +231,7 @@ def _infer(
             continue
         if best.run.run_id not in author_ids and best.run.run_id not in linked:
             continue
-        linked.setdefault(best.run.run_id, _linked(best.run, "inferred"))
+        linked.setdefault(best.run.run_id, linked_run(best.run, "inferred"))
         if best.run.run_id not in entry.run_ids:
             entry.run_ids.append(best.run.run_id)
 
@@ -274,18 +274,18 @@ def _clause_before(text: str, start: int, end: int) -> str:
 
 
 def _infer_failed(
-    entry: SegmentLinks, pool: _Pool, author_ids: set[str], linked: dict[str, LinkedRun]
+    entry: SegmentLinks, pool: CandidatePool, author_ids: set[str], linked: dict[str, LinkedRun]
 ) -> None:
     text = entry.segment.text
     if not lexicon.has_cue(text.lower(), lexicon.FAILURE_CUES):
         return
-    scored = [(p, _describe(text, p, pool)) for p in pool if p.failed and p.run.run_id in author_ids]
+    scored = [(p, describe(text, p, pool)) for p in pool if p.failed and p.run.run_id in author_ids]
     scored = [(p, e) for p, e in scored if not e.contradicted and e.score >= DESCRIPTION_THRESHOLD]
     scored.sort(key=lambda pe: pe[1].score, reverse=True)
     if not scored or (len(scored) > 1 and scored[0][1].score - scored[1][1].score < DESCRIPTION_LEAD):
         return
     run = scored[0][0].run
-    linked.setdefault(run.run_id, _linked(run, "inferred"))
+    linked.setdefault(run.run_id, linked_run(run, "inferred"))
     if run.run_id not in entry.run_ids:
         entry.run_ids.append(run.run_id)
 
