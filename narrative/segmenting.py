@@ -316,6 +316,12 @@ def clean(text: str) -> str:
     return "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in cut)
 
 
+# "No perceptual or adversarial loss.", "Without augmentation.": a thing said absent, with no verb of its own, is
+# not done; "No improvement from dropout", "no NaNs" report how something done went
+ABSENT = re.compile(r"^\W{0,8}(?:no|without|w/o)\s{1,3}(?!(?:real|big|clear|obvious|significant|noticeable|"
+                    r"improvement|gain|change|difference|luck|effect|impact|benefit|boost|better|worse|success|"
+                    r"progress|help|issues?|problems?|nans?|errors?|crash\w{0,3}|diverg\w{0,4}|overfit\w{0,4})\b)"
+                    r"[a-z][\w\-]{0,30}(?:\s{1,3}(?:or|and|[\w\-]{1,30})){0,5}\W{0,3}$", re.I)
 _TAIL_START = re.compile(
     r"^(?:it|it's|its|that|that's|this|so|but|not|no|nope|which|still|too|both|also|and|why|dropping|"
     r"same|then|though|again|hence|thus|meh|ok|okay|yes|yeah|huh|sadly|nice|great)\b",
@@ -343,7 +349,8 @@ def split_sentences(line: str) -> list[str]:
             continue
         # A short tail ("why?", "dropping it.") is a comment on the sentence before it; a short
         # sentence with its own subject ("Mixup doesn't lead to better results.") stands alone.
-        if merged and len(part) < SHORT_SENTENCE_CHARS and (len(part.split()) <= 3 or _TAIL_START.match(part)):
+        if (merged and len(part) < SHORT_SENTENCE_CHARS and (len(part.split()) <= 3 or _TAIL_START.match(part))
+                and not ABSENT.match(part)):  # "No perceptual loss." says what was left out: a sentence
             merged[-1] = f"{merged[-1]} {part}"
         else:
             merged.append(part)

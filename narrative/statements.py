@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from narrative import vocab
+from narrative.segmenting import ABSENT
 
 # (?<!\s): a whitespace run is entered at its start only, so splitting is linear on any paste (issue 11).
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z`(\[*_\"'a-z0-9])|(?<!\s)\s+--\s+|;\s+|(?<!\s)\s+\|\s+(?=[a-z])")
@@ -147,6 +148,12 @@ _WRITER = re.compile(r"\b(?:i|we|i'?ve|we'?ve|i'?m|we'?re|my|our|us|me)\b", re.I
 _CONDITIONAL = re.compile(r"^\s*(if|unless|in case|when|once|assuming|provided)\b|"
                           r"\b(if|unless|in case) (it|this|that|they|we|the|\w+) [^.;]{0,60}?\b(doesn'?t|does not|"
                           r"fails?|won'?t|isn'?t|don'?t|is not|helps?|works?|improves?)\b", re.I)
+# "Read about techniques like VQ-VAE", "reading up on focal loss": what was read about is no run
+_READ_ABOUT = re.compile(r"^\W{0,8}(?:i\s{1,3}|we\s{1,3})?(?:read|reading|skimmed|came across)\s{1,3}"
+                         r"(?:about|up\s{1,3}on|on|into|a\s{1,3}paper|the\s{1,3}paper|some)\b", re.I)
+# a hedged expectation with nothing said done: "could help with the blur", "might work better"
+_HEDGED_EXPECT = re.compile(r"\b(?:could|might|may|would)\s{1,3}(?:\w{1,12}\s{1,3})?(?:help|work|improve|fix|"
+                            r"solve|reduce|boost|be\s{1,3}worth)\w{0,3}\b", re.I)
 _PLAN = re.compile(
     r"\b(will|won'?t|gonna|going to|plan(ning|ned)? (to|on)|want(ed)? to|wanna|would like to|i'?d like to|"
     r"intend\w* to|hope to|hoping to|about to|next( up| step| steps| week| time)?|tomorrow|tmrw|tmr|later|"
@@ -194,7 +201,9 @@ def statement_modality(text: str) -> str:
         return "counterfactual"
     if _NEGATED_DONE.search(t) or _NOT_DONE_BY_ME.search(t):
         return "negated"
-    if _OTHERS_WORK.search(t) and not _WRITER.search(t):
+    if ABSENT.match(t):
+        return "negated"
+    if (_OTHERS_WORK.search(t) and not _WRITER.search(t)) or _READ_ABOUT.match(t):
         return "quoted"
     if _CONDITIONAL.search(t):
         return "conditional"
@@ -209,6 +218,8 @@ def statement_modality(text: str) -> str:
         return "plan"
     if _DONE.search(t) or DECIMAL.search(t):
         return "done"
+    if _HEDGED_EXPECT.search(t):
+        return "plan"  # "X could help with the blur", nothing said done: an idea
     return ""
 
 
