@@ -15,7 +15,9 @@ import re
 from collections.abc import Sequence
 
 from narrative import vocab
+from narrative.approaches import derive
 from narrative.history_index import HistoryIndex, fmt
+from narrative.reproduce import note_on_run
 from narrative.types import (
     Citation,
     CriterionMeasure,
@@ -200,8 +202,6 @@ def decide(
 def _history(idx: HistoryIndex, finalists: Sequence[RunSnapshot]) -> tuple[list[str], list[Citation]]:
     """What an auditor asks next: how much was tried over how long, which lines of work were closed and
     why, and what the notes said of each finalist, every line from the log or the tracker and cited."""
-    from narrative.approaches import derive
-
     lines: list[str] = []
     cites: list[Citation] = []
     if idx.runs:
@@ -219,14 +219,12 @@ def _history(idx: HistoryIndex, finalists: Sequence[RunSnapshot]) -> tuple[list[
         lines.append(f"{ap.name} — {ap.status}{why}"[:300])
         cites.append(Citation(entry_id=ap.decided_by.entry_id if ap.decided_by else None, run_ids=ap.run_ids[:3]))
     for r in finalists:
-        for eid in idx.run_entries.get(r.run_id, []):
-            e = idx.entry_by_id.get(eid)
-            said = next((c.text for c in (e.structure.conclusions if e and e.structure else [])
-                         if r.run_id in c.run_ids), None)
-            if e is not None and said:
-                lines.append(f"{r.run_name or r.run_id[:8]}, in {e.author}'s note of {e.at:%Y-%m-%d}: \"{said}\"")
-                cites.append(Citation(entry_id=e.id, run_ids=[r.run_id]))
-                break
+        # the first note on each finalist, read as `coco reproduce` reads it
+        e = next((idx.entry_by_id[eid] for eid in idx.run_entries.get(r.run_id, []) if eid in idx.entry_by_id), None)
+        said = note_on_run(r, e) if e is not None else ""
+        if e is not None and said:
+            lines.append(f"{r.run_name or r.run_id[:8]}: {said}")
+            cites.append(Citation(entry_id=e.id, run_ids=[r.run_id]))
     return lines, cites
 
 

@@ -152,11 +152,11 @@ def reproduce(
     return ReproReport(
         run_id=run.run_id, run_name=run.run_name, url=run.url, status=run.status, present=present,
         missing=missing, steps=steps, checks=checks, entries=discussed, command=command,
-        command_source=command_source, params=dict(params), notes=[n for e in talked if (n := _note(run, e))],
+        command_source=command_source, params=dict(params), notes=[n for e in talked if (n := note_on_run(run, e))],
     )
 
 
-def _note(run: RunSnapshot, entry: EntryRecord) -> str:
+def note_on_run(run: RunSnapshot, entry: EntryRecord) -> str:
     """The entry's words about this run: a conclusion tied to it, else the first sentence naming it, else the
     entry's title (the whole note is one click away; a reproduction wants the sentence that matters)."""
     said = next((c.text for c in (entry.structure.conclusions if entry.structure else []) if run.run_id in c.run_ids),
