@@ -315,7 +315,7 @@ def describe_outcome(idx: HistoryIndex, f: Fact | None, rids: list[str], metric:
              reason_kind: str) -> str:
     parts: list[str] = []
     if status in ("abandoned", "exhausted"):
-        parts.append(f"{status} ({reason_kind or 'no gain'})")
+        parts.append(f"{status} ({vocab.reason_label(reason_kind, default=reason_kind or 'no gain')})")
     elif status == "adopted":
         parts.append("adopted")
     elif f is not None and f.negative:

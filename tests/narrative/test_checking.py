@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from narrative import checking
+from narrative.check_verdicts import describe_outcome
 from narrative.history_index import HistoryIndex
 from narrative.types import ProjectHistory
 from storage.records import EntryRecord, EntryStructure, LinkedRun, ProjectRecord, RunSnapshot
@@ -329,3 +330,10 @@ def test_an_offer_of_what_could_be_done_is_no_evidence_and_a_weighted_loss_is_cl
     assert not checking.check("add random noise to the replicated training samples", idx).already_tried
     r = checking.check("use a class-weighted loss for melanoma", idx)
     assert r.already_tried and runs[1].run_id in r.matches[0].run_ids
+
+
+def test_a_closed_line_in_a_check_outcome_says_why_in_words() -> None:
+    idx = HistoryIndex(_rec())
+    assert describe_outcome(idx, None, [], None, "exhausted", "accuracy") == "exhausted (no gain on the metric)"
+    assert describe_outcome(idx, None, [], None, "abandoned", "latency") == "abandoned (over the latency budget)"
+    assert describe_outcome(idx, None, [], None, "abandoned", "") == "abandoned (no gain)"
