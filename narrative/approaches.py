@@ -26,7 +26,16 @@ _HEAD_STOP = re.compile(r"\s{0,8}(?::|->|→|=>|=|\(|\bgives?\b|\bgets?\b|\bgot\
                         r"\btakes?\b|\bwent\b|\bis\b|\bwas\b|\bwere\b|\bare\b|,|"
                         # a verb of outcome ends the name: "xlnet large reaches 0.861" is about xlnet
                         r"(?<=\w )(?:reach|achiev|scor|yield|peak|top|beat|hurt|help|improv|overfit|diverg|crash|fail|"
-                        r"perform|work|enabl|allow|caus|lead|result|seem|appear|mak)(?:e?s|e?d|ing)?(?![\w-]))")
+                        r"perform|work|enabl|allow|caus|lead|result|seem|appear|mak|produc|slow)(?:e?s|e?d|ing)?(?![\w-])|"
+                        # so does an auxiliary or a negation after the subject: "dense layers don't help",
+                        # "breakout-v4 not converging", "graphs of sigma have shown", "this batch size uses"
+                        r"(?<=\w )(?:(?:do|does|did|has|have|had|can|could|will|would|should|may|might|must|is|are|was|"
+                        r"were|wo|ca)n['’]?t|do|does|did|has|have|had|can|could|will|would|should|may|might|must|"
+                        r"not|never|uses)(?![\w-]))")
+# "the changes I've made to the critic": a contraction's tail is no word of a name
+_CONTRACTION_TAIL = re.compile(r"(?<=\w)['’](?:ve|ll|re|d|m|s)(?!\w)", re.I)
+# an adverb ("Predictably my test images did poorly") says how, never names a line of work
+_ADVERB = re.compile(r"^[a-z]{3,}(?:ably|ibly|ally|edly|ently|antly|ously|ively|ingly|fully|ately)$", re.I)
 
 _MARKUP = re.compile(r"[`*_#>]+")
 _LEAD_FILLER = re.compile(r"^(also|then|and|so|plus|\+|-|tried|trying|added|adding)\s+", re.I)
@@ -91,10 +100,11 @@ def _subjects_of(sentence: str) -> frozenset[str]:
 def head_phrase(text: str) -> str:
     """"tenure buckets on top of full_v2: nothing" -> "tenure buckets"."""
     t = _MARKUP.sub(" ", text).strip()
-    t = _LEAD_FILLER.sub("", t)
+    t = _CONTRACTION_TAIL.sub("", _LEAD_FILLER.sub("", t))
     head = _HEAD_STOP.split(t, maxsplit=1)[0]
     words = [w for w in _WORD.findall(head)
-             if w.lower() not in vocab.STOPWORDS and not vocab.is_generic(vocab.stem(w.lower()))]
+             if len(w) > 1 and not _ADVERB.match(w)
+             and w.lower() not in vocab.STOPWORDS and not vocab.is_generic(vocab.stem(w.lower()))]
     return " ".join(words[:3]).lower()
 
 

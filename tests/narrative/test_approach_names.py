@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from narrative.approaches import derive
+from narrative.approaches import derive, head_phrase
 from narrative.history_index import HistoryIndex
 from narrative.types import ProjectHistory
 from storage.records import Conclusion, EntryRecord, EntryStructure, LinkedRun, ProjectRecord, RunSnapshot
@@ -34,3 +34,19 @@ def test_a_named_line_of_work_keeps_the_table_name() -> None:
     h = _history("undersampling the majority class didn't improve results", {"sampler": "undersample_1:1"})
     names = [a.name for a in derive(HistoryIndex(h))]
     assert "undersampling" in names, names
+
+
+def test_a_name_ends_at_the_verb_and_holds_no_contraction_or_adverb_left_over() -> None:
+    # own sentences, of the shapes real logs use: a negated auxiliary, "not" + participle, a present-tense
+    # verb of outcome or use, an adverb before the subject, a contraction inside the subject
+    assert head_phrase("Dense layers don't magically improve things") == "dense layers"
+    assert head_phrase("These additional layers didn't provide any improvement") == "additional layers"
+    assert head_phrase("Breakout-v4 not converging") == "breakout-v4"
+    assert head_phrase("Multi-headed FFT experiment produces very phase-y audio") == "multi-headed fft"
+    assert head_phrase("This batch size uses on average 80% of memory") == "batch size"
+    assert head_phrase("Scaling slowed down convergence a lot") == "scaling"
+    assert head_phrase("Surprisingly the warmup schedule hurt") == "warmup schedule"
+    assert head_phrase("The changes I've made to the critic don't appear to fix it") == "critic"
+    assert head_phrase("fix initialization and f(x) (v3): not converging") == "fix initialization"
+    # a colon still ends it
+    assert head_phrase("tenure buckets on top of full_v2: nothing") == "tenure buckets"
