@@ -21,6 +21,19 @@ def language_verdict(clause: str) -> Verdict | None:
     return readings_mod.verdict_of(clause)
 
 
+# "this batch size uses 80% of memory capacity", "each epoch takes 40 minutes": the numbers measure what a run
+# costs, not how well it did; the tracker's metric judges the run, never such a sentence
+_RESOURCE_MEASURE = re.compile(r"\b(?:memory|vram|ram|gpu|cpu|capacity|utili[sz]ation|disk|seconds?|secs?|minutes?|"
+                               r"mins?|hours?|hrs?|it/s|s/it|throughput|wall[ -]?clock)\b", re.I)
+
+
+def measures_cost(clause: str, metric: str | None) -> bool:
+    """Whether a clause reports a run's cost (memory, time) rather than its metric."""
+    if metric and metric.lower().replace("_", " ") in clause.lower().replace("_", " "):
+        return False
+    return bool(_RESOURCE_MEASURE.search(clause)) and language_verdict(clause) is None
+
+
 def verdict_from_runs(
     run_ids: list[str],
     runs: dict[str, RunSnapshot],

@@ -20,7 +20,14 @@ from dataclasses import dataclass
 
 from narrative import acts, lexicon, result_rows
 from narrative import reading as readings_mod
-from narrative.entry_decisions import all_failed, better_of, decisions_in, language_verdict, verdict_from_runs
+from narrative.entry_decisions import (
+    all_failed,
+    better_of,
+    decisions_in,
+    language_verdict,
+    measures_cost,
+    verdict_from_runs,
+)
 from narrative.entry_text import (
     MAX_ITEM_CHARS,
     MAX_SUBJECT_CHARS,
@@ -340,6 +347,9 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             best_so_far = value if best_so_far is None else better_of(value, best_so_far, goal)
         listed = segment.kind == "row" or (bool(_KEYED_VALUE.match(text))
                                            and len(set(re.findall(r"[a-z]{3,}", text.lower()))) <= 2)
+        if (data_verdict == "did_not_work" and measures_cost(result_part, metric)
+                and not all_failed(reading.run_ids, runs_by_id)):
+            data_verdict = None
         if listed and data_verdict == "did_not_work" and not all_failed(reading.run_ids, runs_by_id):
             # A pasted table lists results side by side; a row, or a bare "f1: {'f1': 0.93}", is a
             # result, not a verdict, unless the text says so or the run failed.

@@ -248,3 +248,15 @@ def test_an_expected_outcome_is_a_hypothesis_not_a_verdict() -> None:
                  "I think dropout helped, auc .81 -> .83"):
         assert structure(text).conclusions, text
     assert negatives(structure("The hypothesis that higher gradient clipping would help is clearly rejected."))
+
+
+def test_a_sentence_on_what_a_run_costs_gets_no_verdict_from_its_metric() -> None:
+    # the tracker's metric judges a run, never a sentence reporting its memory or time; a failed run still did
+    # not work whatever the sentence measures
+    a = make_run("a", name="seg-bs16", params={"batch_size": "16"}, metrics={"val_auc": 0.85})
+    b = make_run("b", name="seg-bs8", params={"batch_size": "8"}, metrics={"val_auc": 0.80})
+    entry = structure("seg-bs16 reached 0.85. seg-bs8 uses about 80% of GPU memory, with one spike to 97%.", [a, b])
+    assert "memory" not in negatives(entry), entry.conclusions
+    failed = make_run("f", status="FAILED", name="seg-bs32", params={"batch_size": "32"})
+    entry = structure("seg-bs16 reached 0.85. seg-bs32 used 23 GB of GPU memory before it stopped.", [a, failed])
+    assert "memory" in negatives(entry), entry.conclusions
