@@ -282,6 +282,7 @@ def best_setting_answer(idx: HistoryIndex, concepts: set[str] | frozenset[str], 
         scoped = scoped_runs(idx, question, keys) if question else None
         tried = [r for r in (scoped if scoped is not None else idx.runs)
                  if r.run_id not in void and _value_of(r, keys) is not None]
+        held = tried
         tried = sweep_runs(tried, keys)
         by_value: dict[str, list[RunSnapshot]] = {}
         for run in tried:
@@ -296,7 +297,10 @@ def best_setting_answer(idx: HistoryIndex, concepts: set[str] | frozenset[str], 
         best, value, count = ranked[0]
         name = concept.name if concept else cid
         only = " the only value with a finished run" if len(by_value) == 1 else ""
-        parts.append(f"Best {name} by {metric}: {value} ({run_label(idx, best, metric)}"
+        # a sweep read apart from the other runs says so, and names a better run outside it: "best lr 5e-5"
+        # read off one sweep is false of the project when its best run holds another lr
+        within = " among runs that differ only in it" if len(tried) < len(held) else ""
+        parts.append(f"Best {name} by {metric}{within}: {value} ({run_label(idx, best, metric)}"
                      f"{f', best of {count} runs' if count > 1 else ''}){';' + only if only else ''}.")
         if ranked[1:]:
             others = "; ".join(f"{v}: {fmt(r.metrics[metric])} ({n} run{'s' if n > 1 else ''})"
@@ -305,6 +309,12 @@ def best_setting_answer(idx: HistoryIndex, concepts: set[str] | frozenset[str], 
         if unfinished:
             parts.append(f"Tried without a finished run: {', '.join(unfinished[:4])}.")
         cites.add(None, [best.run_id] + [r.run_id for r, _v, _n in ranked[1:3]])
+        outside = [r for r in held if r not in tried and idx.valid(r, metric)
+                   and sign * r.metrics[metric] < sign * best.metrics[metric]]
+        if within and outside:
+            top = min(outside, key=lambda r: (sign * r.metrics[metric], r.start))
+            parts.append(f"Best run overall: {run_label(idx, top, metric)} with {_value_of(top, keys)}.")
+            cites.add(None, [top.run_id])
         return True
     return False
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 from narrative import synthesis
 from narrative.types import ProjectHistory
-from storage.records import ProjectRecord, RunSnapshot
+from storage.records import EntryRecord, EntryStructure, ProjectRecord, RunSnapshot
 from tests.narrative.test_synthesis import ENTRIES, RUNS, T0
 
 
@@ -32,3 +32,22 @@ def test_a_closed_line_of_work_says_why_in_words() -> None:
                        now=T0 + dt.timedelta(days=3))
     got = synthesis.answer("why did we drop undersampling?", h).answer
     assert got.startswith("undersampling was closed (no gain on the metric)."), got
+
+
+def test_a_setting_read_off_its_sweep_says_so_and_names_a_better_run_outside_it() -> None:
+    # the lr sweep ran at one entropy beta; the best run of the project holds another config and another lr
+    project = ProjectRecord(id="p", workspace_id="w", name="kungfu", primary_metric="reward", goal="max")
+    spec = [("a", "1e-4", "0.1", 3050.0), ("b", "5e-5", "0.1", 4010.0), ("c", "1e-5", "0.01", 12480.0)]
+    runs = [RunSnapshot(project_id="p", run_id=(k * 32)[:32], run_name=f"a2c-{k}", user="sam", status="FINISHED",
+                        start=T0 + dt.timedelta(hours=i), params={"lr": lr, "entropy_beta": beta},
+                        metrics={"reward": v}) for i, (k, lr, beta, v) in enumerate(spec)]
+    note = EntryRecord(id="e1", workspace_id="w", project_id="p", author="sam", at=T0 + dt.timedelta(hours=4),
+                       raw_text="Swept the learning rate at beta 0.1, then lowered beta and the lr.",
+                       status="structured",
+                       structure=EntryStructure(hypotheses=["lower learning rate"]))
+    h = ProjectHistory(project=project, entries=[note], runs={r.run_id: r for r in runs},
+                       now=T0 + dt.timedelta(days=1))
+    got = synthesis.answer("which learning rate worked best?", h)
+    assert "among runs that differ only in it: lr=5e-5" in got.answer, got.answer
+    assert "Best run overall: a2c-c" in got.answer and "lr=1e-5" in got.answer, got.answer
+    assert runs[2].run_id in {r for c in got.citations for r in c.run_ids}

@@ -214,7 +214,7 @@ def test_which_setting_worked_reads_the_runs_in_the_scope_the_question_names() -
     # keeps the runs trained from scratch, and says which values never finished
     hist, _, _, _, indexes = _history(DATA / "model-size-cc-notes.json")
     ans = synthesis.answer("which learning rate worked for the size 10 model?", hist, indexes=indexes)
-    assert ans.answer.startswith("Best learning rate by val_cc: lr=1e-5"), ans.answer
+    assert ans.answer.startswith("Best learning rate by val_cc among runs that differ only in it: lr=1e-5"), ans.answer
     assert "size25" not in ans.answer
     hist, _, _, _, indexes = _history(DATA / "resnet50-imagenet-notes.json")
     ans = synthesis.answer("which learning rate worked for training from scratch?", hist, indexes=indexes)
