@@ -38,7 +38,7 @@ def next_answer(question: str, idx: HistoryIndex) -> Answer | None:
             and not heading_level(f.text) and reads_as_plan(f.text)
             and not carried_out(f.text, idx.entry_by_id[f.entry_id].at, idx)]
     seen = {quote_key(t) for t, _ in said}
-    pairs = said + [(t, c) for t, c in pairs if quote_key(_unlabelled(t)) not in seen
+    pairs = said + [(t, c) for t, c in pairs if quote_key(unlabelled(t)) not in seen
                     and (reads_as_plan(t) or t.rstrip().endswith("?"))]
     if not pairs:
         return None
@@ -46,7 +46,7 @@ def next_answer(question: str, idx: HistoryIndex) -> Answer | None:
     about = [x for x in pairs if asked & set(vocab.tokens(x[0]))]
     kept: list[tuple[str, Citation]] = []
     for st, c in about or pairs:
-        k = quote_key(_unlabelled(st))
+        k = quote_key(unlabelled(st))
         if not any(k in quote_key(x) or quote_key(x) in k for x, _ in kept):
             kept.append((st, c))
     # a step to take before a question still open: "what should we try next?" asks for steps first
@@ -56,7 +56,7 @@ def next_answer(question: str, idx: HistoryIndex) -> Answer | None:
         e = idx.entry_by_id[str(c.entry_id)]
         # the labels are COCO's, not the author's words: said outside the quotation marks
         how = next((v for k, v in _LABELS_SAID.items() if st.startswith(k)), "")
-        quote = " ".join(_unlabelled(st).split())[:240]
+        quote = " ".join(unlabelled(st).split())[:240]
         parts.append(f"{e.author} ({e.at:%Y-%m-%d}){how}: \"{quote}\"")
     lead = ("Next steps in the latest notes: " if not all(st.rstrip().endswith("?") for st, _ in pairs)
             else "The latest notes give no next step, only open questions: ")
@@ -67,7 +67,7 @@ def next_answer(question: str, idx: HistoryIndex) -> Answer | None:
 _LABELS_SAID = {"open question: ": " asked", "idea, not run yet: ": ", not run yet"}
 
 
-def _unlabelled(step: str) -> str:
+def unlabelled(step: str) -> str:
     return step.removeprefix("open question: ").removeprefix("idea, not run yet: ")
 
 

@@ -41,7 +41,8 @@ _MARKUP = re.compile(r"[`*_#>]+")
 _LEAD_FILLER = re.compile(r"^(also|then|and|so|plus|\+|-|tried|trying|added|adding)\s+", re.I)
 _WORD = re.compile(r"[A-Za-z][\w\-.]*")
 # a version or date stamp ("v2021", "0312", "20230415") names a snapshot, never a line of work
-_STAMP = re.compile(r"^(v|ver|version)?\d{4}(\d{2}){0,2}$", re.I)
+_STAMP = re.compile(r"^(?:(v|ver|version)?\d{4}(\d{2}){0,2}|"
+                    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\d{1,2})$", re.I)
 
 
 @dataclass(slots=True)
@@ -183,6 +184,13 @@ def _phrase_in_data(idx: HistoryIndex, phrase: str) -> bool:
     if not toks:
         return False
     if idx.name_to_runs.get(phrase.strip().lower()):
+        return False
+    # "oct08 gpu-no-short-rw params": a piece of a run's name ("Oct08_18-23-34_gpu-no-short-rw") is that run
+    pieces = idx.cache.get("run_name_pieces")
+    if not isinstance(pieces, frozenset):
+        pieces = idx.cache["run_name_pieces"] = frozenset(
+            p for r in idx.runs for p in (r.run_name or "").lower().split("_") if len(re.findall(r"[-.]", p)) >= 2)
+    if any(w in pieces for w in phrase.lower().split()):
         return False
     seen = idx.cache.get("run_tokens")
     if not isinstance(seen, frozenset):

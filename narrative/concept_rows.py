@@ -214,8 +214,13 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        aliases=("vit", "vision transformer")),
     _c("dinov2", "DINOv2", "model", r"\bdino ?(v ?2)?\b", family=True, aliases=("dinov2",)),
     _c("clip", "CLIP", "model",
-       r"\bclip\b(?! (the|rewards?|grad\w*|norm\w*|values?|at|to|it|them|by|\d))(?<!grad clip)",
-       r"\bsiglip\b", family=True, aliases=("clip", "siglip")),
+       # "clip" alone is as often a clipping ("gpu-clip" runs, "leave clip, but increase it to 100"): the model
+       # is named with what makes it one (its maker, a part, a use), never by the bare word
+       r"\b(?:openai|laion|open) clip\b",
+       r"\bclip (?:\w+ ){0,3}(?:vit|embeddings?|encoders?|models?|features?|scores?|zero shot|backbone|"
+       r"retrieval|rn50|b 32|b 16|l 14)\b",
+       r"\b(?:fine ?tun\w*|frozen|pretrained|pre trained) clip\b",
+       r"\bsiglip\b", family=True, aliases=("siglip",), value_aliases=("clip",)),
     _c("cnn", "CNN", "model", r"\bcnns?\b", r"\bconv ?nets?\b", r"\bconvolutional\b", weight=1.0, family=True,
        aliases=("cnn", "convnet")),
     _c("yolo", "YOLO", "model", r"\byolo\w*", family=True, aliases=("yolo",)),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from narrative import vocab
 from narrative.answer_dates import date_answer
 from narrative.answer_next import NEXT_Q, PAST_Q, next_answer, next_steps
+from narrative.answer_status import asks_status, status_answer
 from narrative.answering import answer as _answer
 from narrative.approaches import Approach, derive
 from narrative.checking import check as _check
@@ -54,6 +55,10 @@ def answer(question: str, history: ProjectHistory, *, indexes: HistoryIndexCache
         got = next_answer(question, idx)
         if got is not None:
             return got
+    if asks_status(question):
+        status = status_answer(question, idx)
+        if status is not None:
+            return status
     return _answer(question, idx)
 
 

@@ -50,3 +50,17 @@ def test_a_name_ends_at_the_verb_and_holds_no_contraction_or_adverb_left_over() 
     assert head_phrase("fix initialization and f(x) (v3): not converging") == "fix initialization"
     # a colon still ends it
     assert head_phrase("tenure buckets on top of full_v2: nothing") == "tenure buckets"
+
+
+def test_a_piece_of_a_run_name_is_no_line_of_work_and_a_bare_clip_is_no_clip_model() -> None:
+    from narrative import vocab
+
+    h = _history("Oct08_18-23-34_gpu-no-short-rw -- the same params, no short reward updates: worse",
+                 {"short_reward": "false"})
+    run = next(iter(h.runs.values()))
+    h.runs[run.run_id] = run.model_copy(update={"run_name": "Oct08_18-23-34_gpu-no-short-rw"})
+    assert not [a.name for a in derive(HistoryIndex(h)) if "gpu-no-short-rw" in a.name]
+    assert "clip" not in vocab.concept_set("Oct08_11-36-22_gpu-clip -- target net + gradient clipping")
+    assert "clip" not in vocab.concept_set("Next try is to leave clip, but increase it to 100.0")
+    assert "clip" in vocab.concept_set("We used CLIP as the image encoder")
+    assert "clip" in vocab.concept_set("fine-tuned CLIP ViT-B/32 on our captions")

@@ -1,0 +1,107 @@
+"""Where the work stands, asked in a thread: "what's still open?", "what have we ruled out?", "where are we?".
+
+The answer is the phase's lines of work in short (``approaches.derive``): the ones still open, the ones closed
+with the reason in words, and the best run by the metric in force, each cited. A question that names a topic
+besides the state ("is the GAN still open?") is left to the topical answer, which states one line's status.
+"""
+
+from __future__ import annotations
+
+import re
+
+from narrative import vocab
+from narrative.answer_next import next_steps, unlabelled
+from narrative.approaches import Approach, derive
+from narrative.entry_text import clip
+from narrative.history_index import HistoryIndex, fmt
+from narrative.types import Answer, Citation
+
+_OPEN_Q = re.compile(r"\bwhat(?:'?s|\s{1,3}is|\s{1,3}are)\s{1,3}(?:still\s{1,3})?(?:open|left|remaining|pending|"
+                     r"outstanding|unresolved)\b|\bwhat\s{1,3}(?:remains|is\s{1,3}left)\b|"
+                     r"\b(?:which|what)\s{1,3}(?:lines?|approaches|directions|ideas)\s{1,3}(?:are|is)\s{1,3}"
+                     r"(?:still\s{1,3})?(?:open|alive|active|left)\b", re.I)
+_CLOSED_Q = re.compile(r"\b(?:what|which)\b[\w\s']{0,30}?\b(?:ruled\s{1,3}out|exhausted|closed|dead\s{1,3}ends?|"
+                       r"abandon(?:ed)?|given\s{1,3}up\s{1,3}on|gave\s{1,3}up\s{1,3}on|drop(?:ped)?)\b", re.I)
+_WHERE_Q = re.compile(r"\bwhere\s{1,3}(?:are|do)\s{1,3}we\s{1,3}(?:at|stand)\b|"
+                      r"\bstate\s{1,3}of\s{1,3}(?:play|things)\b|"
+                      r"\bstatus\s{1,3}(?:so\s{1,3}far|update|of\s{1,3}the\s{1,3}project)\b", re.I)
+# the words that ask for the state; any other content word names a topic
+_STATE_WORDS = frozenset(vocab.tokens(
+    "what which is are still open left remain remains remaining pending outstanding unresolved ruled out "
+    "exhausted closed dead end ends abandon abandoned given gave up on drop dropped we where do stand at state "
+    "of play "
+    "things status so far update the project lines line approaches approach directions ideas alive active "
+    "have has did been haven't hasn't didn't our work"))
+_MAX_CHARS = 880
+
+
+def asks_status(question: str) -> bool:
+    """Whether the question asks where the work stands, and about nothing narrower."""
+    if len(question) > 200 or not (_OPEN_Q.search(question) or _CLOSED_Q.search(question)
+                                    or _WHERE_Q.search(question)):
+        return False
+    return not (set(vocab.tokens(question)) - _STATE_WORDS)
+
+
+def status_answer(question: str, idx: HistoryIndex) -> Answer | None:
+    """The lines of work still open and the ones closed (with why), the best run; None when the notes give no
+    line of work."""
+    aps = derive(idx)
+    opened = [a for a in aps if a.status in ("open", "adopted")]
+    closed = [a for a in aps if a.status in ("exhausted", "abandoned")]
+    if not opened and not closed:
+        return None
+    asked_open = bool(_OPEN_Q.search(question) or _WHERE_Q.search(question))
+    parts: list[str] = []
+    cites: list[Citation] = []
+
+    def add(label: str, group: list[Approach]) -> None:
+        if group:
+            parts.append(f"{label}: " + "; ".join(_line(a) for a in group[:5]) + ".")
+            cites.extend(_citation(a) for a in group[:5])
+
+    if asked_open:
+        add("Open", opened)
+        # what is still to do is open too: the latest notes' next steps and questions, as ``phase`` lists them
+        steps, step_cites = next_steps(idx, aps)
+        said = [(st, c) for st, c in zip(steps, step_cites, strict=False) if c.entry_id][:3]
+        if said:
+            parts.append("Next in the latest notes: " + "; ".join(_said(st) for st, _ in said) + ".")
+            cites += [c for _, c in said]
+        add("Closed", closed)
+    else:
+        add("Closed", closed)
+        add("Open", opened)
+    metric, goal = idx.metric_now()
+    best = idx.best_run(metric, goal) if metric else None
+    if best is not None and metric:
+        parts.append(f"Best by {metric}: {best.run_name or best.run_id[:8]} ({fmt(best.metrics[metric])}).")
+        cites.append(Citation(run_ids=[best.run_id]))
+    text = " ".join(parts)
+    if len(text) > _MAX_CHARS:
+        text = text[: _MAX_CHARS - 3].rsplit(" ", 1)[0] + "..."
+    return Answer(answer=text, citations=[c for c in cites if c.entry_id or c.run_ids])
+
+
+def _said(step: str) -> str:
+    """A step quoted, COCO's label ("open question: ") outside the quotation marks."""
+    quote = f'"{clip(unlabelled(step), 120)}"'
+    if step.startswith("open question: "):
+        return f"asked {quote}"
+    return f"{quote} (not run yet)" if step.startswith("idea, not run yet: ") else quote
+
+
+def _line(a: Approach) -> str:
+    if a.status == "adopted":
+        return f"{a.name} (adopted)"
+    if a.status in ("exhausted", "abandoned"):
+        return f"{a.name} ({vocab.reason_label(a.reason_kind, default='no gain')})"
+    return a.name
+
+
+def _citation(a: Approach) -> Citation:
+    fact = a.decided_by
+    if fact is not None:
+        return Citation(entry_id=fact.entry_id, run_ids=fact.run_ids[:3])
+    runs = [a.best_run_id] if a.best_run_id else a.run_ids[-2:]
+    return Citation(entry_id=a.entry_ids[-1] if a.entry_ids else None, run_ids=runs)
