@@ -151,6 +151,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
     listed_plans = _plans_by_their_list(segments)
     title_line = _title_segment(request.text, segments)
     last_subject = ""
+    setting = ""                    # the "### lr = 0.001" heading the lines sit under
     best_so_far: float | None = None
     previous_next = False
     last_plan = ""                  # the plan the segment before stated, until a result shows it was run
@@ -160,14 +161,19 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         if segment.kind == "data":
             # Pasted log lines and code: linking reads their run names and numbers; they are no prose.
             continue
-        if _MARKDOWN_HEADING.match(segment.text) and not has_number(text):
-            # "## added feature count of zeros": a heading names the experiment whose lines follow; it
-            # is what was tried (when it says an action), never a verdict ("## dropped the id features").
-            heading = _MARKDOWN_HEADING.sub("", segment.text).strip(" *_:")
-            if index != title_line and _NAMES_A_CHANGE.search(heading) and worth_a_hypothesis(heading, refs):
+        heading = _MARKDOWN_HEADING.sub("", segment.text).strip(" *_:") if _MARKDOWN_HEADING.match(segment.text) else ""
+        if heading and (not has_number(text) or _SETTING_HEADING.fullmatch(heading)):
+            # "## added feature count of zeros", "### lr = 0.001": a heading names the experiment whose
+            # lines follow; it is what was tried (when it says an action or sets a value), never a verdict
+            # ("## dropped the id features"). A setting heading names what its lines' verdicts are about.
+            setting = heading if _SETTING_HEADING.fullmatch(heading) else ""
+            if ((index != title_line or setting) and (setting or _NAMES_A_CHANGE.search(heading))
+                    and worth_a_hypothesis(heading, refs)):
                 add_item(structure.hypotheses, clip(heading, MAX_SUBJECT_CHARS))
                 last_subject = heading
             continue
+        if heading:
+            setting = ""
         follows_a_plan = previous_next and bool(_FOLLOW_ON.match(text))
         previous_next = False
         mode = "planned" if index in listed_plans else readings_mod.modality(text)
@@ -308,7 +314,9 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
                 tried = verdict_subject(clause)
                 if tried:
                     add_item(structure.hypotheses, tried)
-            if position == 0 and not _has_content(clause):
+            if position == 0 and setting and not _mentions(clause, setting):
+                clause_text = f"{setting}: {clause}"
+            elif position == 0 and not _has_content(clause):
                 # "it's inside the noise, not pursuing" says nothing of what: name it.
                 prefix = last_subject if anaphoric or not own_subject else own_subject
                 if prefix and not _mentions(clause, prefix):
@@ -576,6 +584,10 @@ _BETTER_WITHOUT_YARDSTICK = re.compile(
     r"\b(?:worked|works|performs?|performed|did|does|was|were|is|are|sounds?|sounded|looks?|looked|went)\s+"
     r"(?:much\s+|far\s+|a\s+lot\s+|way\s+|significantly\s+|noticeably\s+|clearly\s+)?better\b(?!\s+than)",
     re.IGNORECASE)
+# "lr = 0.001", "dropout=0.3, wd = 1e-4": a heading that is nothing but settings and their values.
+_SETTING_HEADING = re.compile(r"[a-z][\w.\-]{0,30}\s{0,2}[=:]\s{0,2}[\w.\-+]{1,20}"
+                              r"(?:\s{0,2}[,;&]\s{0,2}[a-z][\w.\-]{0,30}\s{0,2}[=:]\s{0,2}[\w.\-+]{1,20}){0,4}",
+                              re.IGNORECASE)
 # A heading that names a change ("added feature count of zeros", "dropped the id-based features", "lr=3e-4").
 _NAMES_A_CHANGE = re.compile(
     r"\b(?:add|added|adding|drop|dropped|dropping|remov\w*|switch\w*|swap\w*|replac\w*|us(?:e|ed|ing)|tr(?:y|ied|ying)|"
