@@ -131,9 +131,9 @@ _COUNTERFACTUAL = re.compile(
 )
 _PLAN = re.compile(
     r"\b(?:will|'ll|’ll|shall|gonna|going\s+to|want(?:s)?\s+to|wanna|plan(?:ning|s)?\s+(?:to|on)|"
-    r"intend\w*\s+to|hope\s+to|^(?:still\s+)?needs?\s+to|to\s+be\s+(?:implemented|done|tried|tested|verified|checked)|"
+    r"intend\w*\s+to|hope\s+to|^(?:still\s+)?(?:needs?\s+to|must\s+(?!be\b|have\b)\w+)|to\s+be\s+(?:implemented|done|tried|tested|verified|checked)|"
     r"remains?\s+to\s+be|yet\s+to\s+be|(?:haven'?t|have\s+not|hasn'?t|not)\s+(?:yet\s+)?(?:tried|tested|run|gotten\s+to)\b|"
-    r"\b(?:didn'?t|did\s+not|never)\s+(?:get\s+to|have\s+time|try|test)\b|hoping\s+to|aim(?:ing)?\s+to|(?:i|we)\s+(?:need|have)\s+to|"
+    r"\b(?:didn'?t|did\s+not|never)\s+(?:get\s+to|have\s+time|try|test)\b|hoping\s+to|aim(?:ing)?\s+to|(?:i|we)\s+(?:(?:need|have)\s+to|must\s+(?!be\b|have\b))|"
     r"(?:i|we)\s+should|let'?s|let\s+me|thinking\s+(?:about|of)|considering|consider\b|"
     r"(?:might|may|could)\s+(?:try|test|run|add|use|look|switch|revisit|explore)|maybe\s+(?:try|test|add|use)|"
     r"worth\s+(?:trying|testing|a\s+try|exploring)|would\s+be\s+(?:nice|good|interesting|worth)|"

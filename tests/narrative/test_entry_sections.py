@@ -108,3 +108,15 @@ def test_a_relative_clause_that_reports_still_counts() -> None:
 ])
 def test_a_short_report_without_its_subject_is_read(sentence: str, verdict: str) -> None:
     assert verdict_of(sentence) == verdict
+
+
+# --- an obligation is a plan ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("sentence", ["Must find out if the small net overfits too.", "We must rerun it with seed 2"])
+def test_what_must_be_done_is_a_next_step(sentence: str) -> None:
+    entry = structure(sentence)
+    assert entry.next_steps and not negatives(entry), entry
+
+
+def test_must_be_is_a_belief_not_a_plan() -> None:
+    assert not structure("It must be the learning rate").next_steps
