@@ -120,3 +120,11 @@ def test_what_must_be_done_is_a_next_step(sentence: str) -> None:
 
 def test_must_be_is_a_belief_not_a_plan() -> None:
     assert not structure("It must be the learning rate").next_steps
+
+
+# --- something not understood is an open question ----------------------------------------------------
+
+@pytest.mark.parametrize("sentence", ["I don't understand.", "We still can't explain the gap between val and test"])
+def test_what_is_not_understood_is_open(sentence: str) -> None:
+    assert structure(sentence).open_questions == [sentence]
+    assert not structure("I understand the gap now").open_questions
