@@ -265,7 +265,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             # "thinking about trying class weights": a plan, whatever verbs it uses.
             result_part, next_part = "", text
         if (result_part and not factual and readings_mod.is_unrealised(result_part)
-                and not has_number(result_part)):
+                and not has_number(result_part) and not _ANSWERED.search(result_part)):
             result_part = ""
         if next_part and not result_part:
             last_plan = clip(next_part, MAX_ITEM_CHARS)
@@ -273,7 +273,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         if testing:
             # "Starting to investigate whether X causes Y": the claim under test, not an open question.
             add_item(structure.hypotheses, clip(text, MAX_SUBJECT_CHARS))
-        is_question = (bool(QUESTION.search(text)) or mode == "question") and not testing
+        # "I was curious whether dropout 0.1 changes anything. It didn't.": a question its writer answered.
+        is_question = (bool(QUESTION.search(text)) or mode == "question") and not testing and not _ANSWERED.search(text)
         question_only = is_question and not reading.run_ids and not RESULT_MARKER.search(text)
         if index != title_line and result_part and not question_only and segment.section not in {"result",
                                                                                                  "conclusion"}:
@@ -306,7 +307,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         own_subject = short_subject(subject_of(clauses[0]) or clauses[0]) if clauses else ""
         for position, clause in enumerate(clauses):
             verdict = language_verdict(clause)
-            if verdict is None or readings_mod.modality(clause) in _UNREALISED or readings_mod.expects(clause):
+            if verdict is None or ((readings_mod.modality(clause) in _UNREALISED or readings_mod.expects(clause))
+                                   and not _ANSWERED.search(clause)):
                 continue  # an outcome expected ("a larger batch might give better recall") is no verdict yet
             concluded = True
             clause_text = clause
@@ -375,6 +377,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
     return structure
 
 
+_ANSWERED = re.compile(r"[.!]\s{1,3}(?:(?:it|that|this|they)\s{1,3}(?:did(?:n'?t|\s{1,3}not)?|does(?:n'?t|\s{1,3}not)?|"
+                       r"was(?:n'?t)?|has(?:n'?t)?|helped|worked)|nope|no)\s{0,3}[.!]{0,3}\s{0,3}$", re.IGNORECASE)
 _WH_START = re.compile(r"^\W*(?:how|why|what|which|when|where|who|whether|is|are|does|do|did|should|can|could)\b",
                        re.IGNORECASE)
 _OUTCOME_NOTE = re.compile(r"\s(?:--|—|->|→|=>)\s*(?P<outcome>\S.*)$")

@@ -128,3 +128,9 @@ def test_must_be_is_a_belief_not_a_plan() -> None:
 def test_what_is_not_understood_is_open(sentence: str) -> None:
     assert structure(sentence).open_questions == [sentence]
     assert not structure("I understand the gap now").open_questions
+
+
+def test_a_question_its_writer_answered_is_no_longer_open() -> None:
+    entry = structure("I was curious whether a wider head might change anything. It didn't.")
+    assert negatives(entry) and not entry.open_questions, entry
+    assert structure("I wonder whether a wider head changes anything.").open_questions
