@@ -134,3 +134,9 @@ def test_a_question_its_writer_answered_is_no_longer_open() -> None:
     entry = structure("I was curious whether a wider head might change anything. It didn't.")
     assert negatives(entry) and not entry.open_questions, entry
     assert structure("I wonder whether a wider head changes anything.").open_questions
+
+
+def test_a_measure_that_stayed_the_same_after_a_change_did_not_work() -> None:
+    assert verdict_of("Loss goes down with the wider head, but accuracy staying about the same") == "did_not_work"
+    assert verdict_of("accuracy remained unchanged") == "did_not_work"
+    assert verdict_of("Both heads perform about the same") == "inconclusive"
