@@ -20,6 +20,8 @@ _CLAUSE_SPLIT = re.compile(r"(?:,|(?<![\s,]))\s+(?:but|while|whereas|though|alth
 QUESTION = re.compile(
     r"\?|^\s*(?:q|open q|open question|question|open)\b[^:]*:|\bnot sure\b|\bunsure\b|(?<!\bno )\bwonder|"
     r"\b(?:i'?m|i\s+am|we'?re|still)\s+(?:\w+\s+)?(?:confused|puzzled)\b|"
+    # "I don't understand.", "we can't explain the gap": something not understood is still open
+    r"\b(?:i|we)\s+(?:still\s+)?(?:don'?t|do\s+not|can'?t|cannot)\s+(?:really\s+)?(?:understand|explain|figure\s+out)\b|"
     r"\b(?:want|wanted|would like|need) to (?:know|understand) (?:how|why|what|whether|if|where)\b|"
     r"\bwould love a\b|\bpair of eyes\b|\bneed to ask\b|\bno idea\b|\bunclear\b|"
     # "either X or Y" weighs two options, unless a negation came first ("none beat it on either A or B")

@@ -229,6 +229,10 @@ NEGATIVE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"\bso\s+no\b"),
     # A whitespace run is entered at its start only (linear on any paste, issue 11); the same texts match.
     re.compile(r"(?:^|[,;:(]|(?<!\s)\s)\s*(?:(?:-|→|->)\s*)?nope\b"),
+    # "accuracy staying about the same", "val f1 stayed flat": a measure that did not move after a change
+    re.compile(r"\b(?:acc(?:uracy)?|f1|auc|scores?|bleu|map|iou|dice|recall|precision|metrics?)\s{1,3}"
+               r"(?:scores?\s{1,3})?(?:stay(?:s|ed|ing)?|remain(?:s|ed|ing)?)\s{1,3}(?:about\s{1,3}|roughly\s{1,3}|"
+               r"basically\s{1,3}|pretty\s{1,3}much\s{1,3})?(?:the\s{1,3}same|unchanged|flat)\b"),
 )
 POSITIVE_CUES: tuple[str, ...] = (
     "best", "big jump", "jump", "better", "improv", "win", "wins", "helped", "helps", "works", "worked",

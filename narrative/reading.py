@@ -49,8 +49,8 @@ _NEGATED_POSITIVE = re.compile(
 # Direct evaluative words the lexicon's verdict cues leave out ("worked really bad", "performs poorly").
 _BAD_WORDS = re.compile(
     r"\b(?:bad(?:ly)?|poor(?:ly)?|terribl[ey]|awful(?:ly)?|horribl[ey]|disappoint\w*|underwhelm\w*|"
-    r"struggl\w*|refuses? to|stuck|fail(?:s|ed)?\s+to|unable\s+to|(?:can'?t|cannot|couldn'?t)\s+"
-    r"(?:produce|get|reach|learn|converge|fit|match|beat|reproduce|generali[sz]e)|"
+    r"struggl\w*|refuses? to|stuck|fail(?:s|ed)?\s+(?:to|using|with)|unable\s+to|(?:can'?t|cannot|couldn'?t)\s+"
+    r"(?:even\s+)?(?:produce|generate|get|reach|learn|converge|fit|match|beat|reproduce|generali[sz]e)|"
     r"unstable|garbage|worthless|pointless|no good|imped\w*|hamper\w*|hinder\w*|ruin\w*|"
     r"destabili[sz]\w*|(?:difficult|hard|impossible)\s+to\s+(?:train|tune|converge|reproduce)|"
     r"overflow\w*|underflow\w*|exploding\s+gradients?|abandon\w*|rejected|refuted|falsified|disproven|"
@@ -59,7 +59,8 @@ _BAD_WORDS = re.compile(
     r"(?:little|minimal|negligible|marginal|no\s+real|no)\s+(?:effect|impact|influence)|"
     r"not\s+(?:really\s+|very\s+|that\s+|so\s+|too\s+|particularly\s+|at\s+all\s+)?(?:great|good|helpful|useful|"
     r"effective|well|promising|appropriate|ideal|encouraging|impressive|satisfactory|convincing)|"
-    r"didn'?t (?:do|change|move|budge) (?:much|anything)|"
+    r"didn'?t (?:do|change|move|budge) (?:much|anything)|(?:not|\w{1,6}n'?t)\s+(?:that|very|much|"
+    r"really|so)\s+different\s+from|"
     # "L1Loss is not making much difference either"
     r"(?:not|n't|never)\s+(?:\w+\s+){0,2}?mak(?:e|es|ing)\s+(?:much\s+|any\s+|a\s+|a\s+big\s+|a\s+real\s+|a\s+"
     r"significant\s+)?difference|made\s+no\s+(?:\w+\s+)?difference|"
@@ -130,9 +131,9 @@ _COUNTERFACTUAL = re.compile(
 )
 _PLAN = re.compile(
     r"\b(?:will|'ll|’ll|shall|gonna|going\s+to|want(?:s)?\s+to|wanna|plan(?:ning|s)?\s+(?:to|on)|"
-    r"intend\w*\s+to|hope\s+to|^(?:still\s+)?needs?\s+to|to\s+be\s+(?:implemented|done|tried|tested|verified|checked)|"
+    r"intend\w*\s+to|hope\s+to|^(?:still\s+)?(?:needs?\s+to|must\s+(?!be\b|have\b)\w+)|to\s+be\s+(?:implemented|done|tried|tested|verified|checked)|"
     r"remains?\s+to\s+be|yet\s+to\s+be|(?:haven'?t|have\s+not|hasn'?t|not)\s+(?:yet\s+)?(?:tried|tested|run|gotten\s+to)\b|"
-    r"\b(?:didn'?t|did\s+not|never)\s+(?:get\s+to|have\s+time|try|test)\b|hoping\s+to|aim(?:ing)?\s+to|(?:i|we)\s+(?:need|have)\s+to|"
+    r"\b(?:didn'?t|did\s+not|never)\s+(?:get\s+to|have\s+time|try|test)\b|hoping\s+to|aim(?:ing)?\s+to|(?:i|we)\s+(?:(?:need|have)\s+to|must\s+(?!be\b|have\b))|"
     r"(?:i|we)\s+should|let'?s|let\s+me|thinking\s+(?:about|of)|considering|consider\b|"
     r"(?:might|may|could)\s+(?:try|test|run|add|use|look|switch|revisit|explore)|maybe\s+(?:try|test|add|use)|"
     r"worth\s+(?:trying|testing|a\s+try|exploring)|would\s+be\s+(?:nice|good|interesting|worth)|"
@@ -335,8 +336,8 @@ def verdict_of(clause: str) -> Verdict | None:
     lowered = _NO_VERDICT_PHRASE.sub(" ", lowered)
     # "320 epochs with better lr scheduler strategy": "better" names the setting, it judges nothing.
     lowered = _ATTRIBUTIVE_BETTER.sub(r"\1 ", lowered)
-    # "resulted in noticeably less overfitting", "the overfitting went away": a trouble that shrank or ended.
-    lowered = troubles.mask_remedied(lowered)
+    # "less overfitting", "the overfitting went away": a trouble that shrank or ended; "for nets that overfit": a case.
+    lowered = troubles.mask_conditions(troubles.mask_remedied(lowered))
     # "learning rate" names a setting: its "learning" is no verdict ("no experiments about learning rates").
     lowered = _LEARNING_RATE.sub("lr", lowered)
     # "mixed precision" names a way to train: its "mixed" is no verdict.

@@ -83,10 +83,15 @@ _BLOCK_SECTIONS = frozenset({"hypothesis", "config", "result", "conclusion"})
 _VERDICT_SECTIONS = frozenset({"negative", "positive"})
 
 
+# "Three things to try", "2 questions", "a few ideas": a count before a label announces the same items.
+_COUNT = re.compile(r"^(?:two|three|four|five|six|seven|eight|nine|ten|a\s(?:few|couple(?:\sof)?)|several|"
+                    r"some|\d{1,2})\s(?=\S)")
+
+
 def heading_section(label: str) -> Section | None:
     """What a label announces, or None when it is not one of the labels a notebook uses."""
     text = re.sub(r"[*_#`]", "", label).strip().rstrip(":.-—").strip().lower()
-    text = re.sub(r"\s+", " ", text)
+    text = _COUNT.sub("", re.sub(r"\s+", " ", text))
     if not text:
         return None
     if _COUNTERFACTUAL_LABEL.search(text):
@@ -460,10 +465,16 @@ def split_segments(text: str) -> list[Segment]:
                 line_section = "done"
             elif line_section not in {"question", "counterfactual"} and reading.verdict_of(body) is None:
                 line_section = "next"
-        sentences = split_sentences(body.replace("**", ""))
-        for sentence in sentences:
-            kind: SegmentKind = "bullet" if is_bullet else ("sentence" if len(sentences) > 1 else "line")
-            segments.append(Segment(sentence, kind, number, section=line_section))
+        pieces = _labelled_pieces(body.replace("**", ""), line_section)
+        if labelled and len(pieces) == 1:
+            # "Three things to try: 1) mixup 2) cutout": the label's items, numbered on its own line.
+            pieces = [(item, line_section) for item in _numbered_items(pieces[0][0])]
+            is_bullet = is_bullet or len(pieces) > 1
+        for piece, piece_section in pieces:
+            sentences = split_sentences(piece)
+            for sentence in sentences:
+                kind: SegmentKind = "bullet" if is_bullet else ("sentence" if len(sentences) > 1 else "line")
+                segments.append(Segment(sentence, kind, number, section=piece_section))
         if len(segments) >= MAX_SEGMENTS:
             break
     return segments[:MAX_SEGMENTS]
@@ -531,3 +542,38 @@ def _heads_a_list(body: str, lines: list[tuple[int, str]], position: int) -> boo
         return False
     following = next((text.strip() for _, text in lines[position + 1:] if text.strip()), "")
     return bool(_BULLET.match(following))
+
+
+# A label in capitals inside a line sets the role of what follows it on that line ("Ran the baseline
+# again. QUESTION: is the tokenizer the issue?", "loss flat TODO: check the loader"). A capitalised word
+# ("... noise. Next: check how stable X is", "Open: the set isn't versioned, need to snapshot it") is
+# prose's own lead-in and is read with its sentence.
+_LABEL_INSIDE = re.compile(r"(?<=\s)(?P<label>[A-Z]{2,15}(?: [A-Z]{2,15}){0,2})\s{0,2}:(?=\s)")
+
+
+def _labelled_pieces(body: str, section: Section) -> list[tuple[str, Section]]:
+    """``body`` cut where a label inside it starts, each piece with the section its label announces."""
+    pieces: list[tuple[str, Section]] = []
+    start, current = 0, section
+    for match in _LABEL_INSIDE.finditer(body):
+        announced = heading_section(match.group("label"))
+        if announced is None:
+            continue
+        pieces.append((body[start:match.start()].strip(), current))
+        start, current = match.end(), announced
+    pieces.append((body[start:].strip(), current))
+    return [(text, where) for text, where in pieces if text]
+
+
+# An item number inside a line ("1) mixup 2) cutout", "(1) rerun, (2) try mixup"): at a word's start.
+_ITEM_NUMBER = re.compile(r"(?:^|(?<=\s))\(?(?P<n>\d{1,2})[.)]\s{1,3}(?=\S)")
+
+
+def _numbered_items(text: str) -> list[str]:
+    """The items of a list written on one line, numbered 1, 2, ... from its start; else the line."""
+    marks = list(_ITEM_NUMBER.finditer(text))
+    if len(marks) < 2 or marks[0].start() != 0 or [int(m.group("n")) for m in marks] != list(
+            range(1, len(marks) + 1)):
+        return [text]
+    ends = [m.start() for m in marks[1:]] + [len(text)]
+    return [item for m, end in zip(marks, ends, strict=True) if (item := text[m.end():end].strip(" ,;"))]

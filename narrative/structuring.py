@@ -158,6 +158,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
     listed_plans = _plans_by_their_list(segments)
     title_line = _title_segment(request.text, segments)
     last_subject = ""
+    setting = ""                    # the "### lr = 0.001" heading the lines sit under
     best_so_far: float | None = None
     previous_next = False
     last_plan = ""                  # the plan the segment before stated, until a result shows it was run
@@ -167,14 +168,19 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         if segment.kind == "data":
             # Pasted log lines and code: linking reads their run names and numbers; they are no prose.
             continue
-        if _MARKDOWN_HEADING.match(segment.text) and not has_number(text):
-            # "## added feature count of zeros": a heading names the experiment whose lines follow; it
-            # is what was tried (when it says an action), never a verdict ("## dropped the id features").
-            heading = _MARKDOWN_HEADING.sub("", segment.text).strip(" *_:")
-            if index != title_line and _NAMES_A_CHANGE.search(heading) and worth_a_hypothesis(heading, refs):
+        heading = _MARKDOWN_HEADING.sub("", segment.text).strip(" *_:") if _MARKDOWN_HEADING.match(segment.text) else ""
+        if heading and (not has_number(text) or _SETTING_HEADING.fullmatch(heading)):
+            # "## added feature count of zeros", "### lr = 0.001": a heading names the experiment whose
+            # lines follow; it is what was tried (when it says an action or sets a value), never a verdict
+            # ("## dropped the id features"). A setting heading names what its lines' verdicts are about.
+            setting = heading if _SETTING_HEADING.fullmatch(heading) else ""
+            if ((index != title_line or setting) and (setting or _NAMES_A_CHANGE.search(heading))
+                    and worth_a_hypothesis(heading, refs)):
                 add_item(structure.hypotheses, clip(heading, MAX_SUBJECT_CHARS))
                 last_subject = heading
             continue
+        if heading:
+            setting = ""
         follows_a_plan = previous_next and bool(_FOLLOW_ON.match(text))
         previous_next = False
         mode = "planned" if index in listed_plans else readings_mod.modality(text)
@@ -266,7 +272,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             # "thinking about trying class weights": a plan, whatever verbs it uses.
             result_part, next_part = "", text
         if (result_part and not factual and readings_mod.is_unrealised(result_part)
-                and not has_number(result_part)):
+                and not has_number(result_part) and not _ANSWERED.search(result_part)):
             result_part = ""
         if next_part and not result_part:
             last_plan = clip(next_part, MAX_ITEM_CHARS)
@@ -274,7 +280,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         if testing:
             # "Starting to investigate whether X causes Y": the claim under test, not an open question.
             add_item(structure.hypotheses, clip(text, MAX_SUBJECT_CHARS))
-        is_question = (bool(QUESTION.search(text)) or mode == "question") and not testing
+        # "I was curious whether dropout 0.1 changes anything. It didn't.": a question its writer answered.
+        is_question = (bool(QUESTION.search(text)) or mode == "question") and not testing and not _ANSWERED.search(text)
         question_only = is_question and not reading.run_ids and not RESULT_MARKER.search(text)
         if index != title_line and result_part and not question_only and segment.section not in {"result",
                                                                                                  "conclusion"}:
@@ -307,7 +314,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         own_subject = short_subject(subject_of(clauses[0]) or clauses[0]) if clauses else ""
         for position, clause in enumerate(clauses):
             verdict = language_verdict(clause)
-            if verdict is None or readings_mod.modality(clause) in _UNREALISED or readings_mod.expects(clause):
+            if verdict is None or ((readings_mod.modality(clause) in _UNREALISED or readings_mod.expects(clause))
+                                   and not _ANSWERED.search(clause)):
                 continue  # an outcome expected ("a larger batch might give better recall") is no verdict yet
             concluded = True
             clause_text = clause
@@ -315,7 +323,9 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
                 tried = verdict_subject(clause)
                 if tried:
                     add_item(structure.hypotheses, tried)
-            if position == 0 and not _has_content(clause):
+            if position == 0 and setting and not _mentions(clause, setting):
+                clause_text = f"{setting}: {clause}"
+            elif position == 0 and not _has_content(clause):
                 # "it's inside the noise, not pursuing" says nothing of what: name it.
                 prefix = last_subject if anaphoric or not own_subject else own_subject
                 if prefix and not _mentions(clause, prefix):
@@ -377,6 +387,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
     return structure
 
 
+_ANSWERED = re.compile(r"[.!]\s{1,3}(?:(?:it|that|this|they)\s{1,3}(?:did(?:n'?t|\s{1,3}not)?|does(?:n'?t|\s{1,3}not)?|"
+                       r"was(?:n'?t)?|has(?:n'?t)?|helped|worked)|nope|no)\s{0,3}[.!]{0,3}\s{0,3}$", re.IGNORECASE)
 _WH_START = re.compile(r"^\W*(?:how|why|what|which|when|where|who|whether|is|are|does|do|did|should|can|could)\b",
                        re.IGNORECASE)
 _OUTCOME_NOTE = re.compile(r"\s(?:--|—|->|→|=>)\s*(?P<outcome>\S.*)$")
@@ -586,6 +598,10 @@ _BETTER_WITHOUT_YARDSTICK = re.compile(
     r"\b(?:worked|works|performs?|performed|did|does|was|were|is|are|sounds?|sounded|looks?|looked|went)\s+"
     r"(?:much\s+|far\s+|a\s+lot\s+|way\s+|significantly\s+|noticeably\s+|clearly\s+)?better\b(?!\s+than)",
     re.IGNORECASE)
+# "lr = 0.001", "dropout=0.3, wd = 1e-4": a heading that is nothing but settings and their values.
+_SETTING_HEADING = re.compile(r"[a-z][\w.\-]{0,30}\s{0,2}[=:]\s{0,2}[\w.\-+]{1,20}"
+                              r"(?:\s{0,2}[,;&]\s{0,2}[a-z][\w.\-]{0,30}\s{0,2}[=:]\s{0,2}[\w.\-+]{1,20}){0,4}",
+                              re.IGNORECASE)
 # A heading that names a change ("added feature count of zeros", "dropped the id-based features", "lr=3e-4").
 _NAMES_A_CHANGE = re.compile(
     r"\b(?:add|added|adding|drop|dropped|dropping|remov\w*|switch\w*|swap\w*|replac\w*|us(?:e|ed|ing)|tr(?:y|ied|ying)|"

@@ -7,6 +7,11 @@ the trouble ("less", "fewer", "reduced"), or the trouble as the subject of a ver
 away", "disappeared", "is gone", "vanished", "stopped") within a few words (a relative clause between:
 "the spikes we saw at step 2k disappeared"). The mirror, a trouble that "persists" or "remains", is a
 failure (``reading``'s bad words).
+
+A trouble can also name the case a thing is for, not what happened: "useful for big nets that
+overfit", "helps on runs that diverge early", "a suspect for when GPU utilization fails to reach 100%".
+A relative or "when" clause after a preposition describes the noun it follows; ``mask_conditions`` drops
+it so that only what the sentence says of the thing itself is read as its verdict.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ _TROUBLE = (r"(?:overfitting|overfit|variance|noise|noisy|artifacts?|artefacts?|
 _LESS_TROUBLE = re.compile(
     r"\b(?:less|reduced|lower|fewer|decreased|reduces|reducing|much\s+less|noticeably\s+less)\s+(?:\w+\s+)?"
     rf"{_TROUBLE})\b")
+# "overfits less", "oscillating much less": the trouble first, the quantity after it.
+_TROUBLE_LESS = re.compile(rf"\b{_TROUBLE}|diverg\w*)(?:s|es)?\s{{1,3}}(?:much\s{{1,3}}|a\s{{1,3}}lot\s{{1,3}})?"
+                           r"(?:less|fewer)\b(?!\s{1,3}than)")
 # The subject and its verb a few words apart at most; every gap bounded (issue 11).
 _TROUBLE_ENDED = re.compile(
     rf"\b{_TROUBLE}|spikes?|nans?|divergence|crash(?:es)?|ooms?|collapse|problems?|issues?|bugs?|gap)\b"
@@ -29,4 +37,20 @@ _TROUBLE_ENDED = re.compile(
 
 def mask_remedied(lowered: str) -> str:
     """``lowered`` with each trouble that shrank or ended read as "fixed it"."""
-    return _TROUBLE_ENDED.sub(" fixed it ", _LESS_TROUBLE.sub(" fixed it ", lowered))
+    return _TROUBLE_ENDED.sub(" fixed it ", _TROUBLE_LESS.sub(" fixed it ", _LESS_TROUBLE.sub(" fixed it ", lowered)))
+
+
+# A preposition, the noun phrase it governs (a few words), then "that/which/where/who ..." or "when ...",
+# to the end of the clause. Every repeat bounded (issue 11).
+_CONDITION = re.compile(r"\b(?P<head>(?:for|on|with|in|against|to)\s{1,3}(?:[\w'`.,\-]{1,30}\s{1,3}){0,4}?)"
+                        r"(?P<clause>(?:that|which|where|who|when|whenever)\s{1,3}[^,;:.!?]{1,120}?)"
+                        r"(?=[,;:.!?]|\s(?:but|so)\s|$)")
+# What makes such a clause a condition: it names a trouble ("the run with X that went well" is a report).
+_CASE_TROUBLE = re.compile(rf"\b{_TROUBLE}|diverg\w*|fail\w*|crash\w*|nans?|ooms?|collaps\w*|explod\w*|"
+                           r"struggl\w*|stuck|(?:not|n't)\s{1,3}(?:\w{1,20}\s{1,3})?(?:work|converg|learn|train)\w*)\b")
+
+
+def mask_conditions(lowered: str) -> str:
+    """``lowered`` without the clauses that say which cases a thing is for ("for nets that overfit")."""
+    return _CONDITION.sub(lambda m: m.group("head") if _CASE_TROUBLE.search(m.group("clause")) else m.group(0),
+                          lowered)

@@ -37,7 +37,12 @@ verdict), open questions, next steps, hypotheses; nothing is ``other``.
 Sources are split in two halves (``split``: ``tune`` and ``held``) by source, never within one, so that
 a rule written for one author's phrasing shows on the other half whether it carries.
 
-    python -m tests.narrative.role_corpus [--split tune|held|all] [--batch old|new|all] [-v]
+The ``third`` batch (``--batch third``, s457-s535) came in the round on an entry's sections (short
+subject-less reports, inline labels, condition clauses, counted lists): five sources new to the
+repository, labelled before the engine read them, three tune (s457-s503) and two held (s504-s535);
+``tests/narrative/data/real_roles_third_batch/README.md`` names them.
+
+    python -m tests.narrative.role_corpus [--split tune|held|all] [--batch old|new|third|all] [-v]
 """
 
 from __future__ import annotations
@@ -75,10 +80,12 @@ class Item:
 
 
 NEW_BATCH_FROM = 399     # item numbers from here on are the ``new`` batch
+THIRD_BATCH_FROM = 457   # ... and from here on the ``third`` batch
 
 
 def batch_of(item: Item) -> str:
-    return "new" if int(item.id.lstrip("s")) >= NEW_BATCH_FROM else "old"
+    number = int(item.id.lstrip("s"))
+    return "third" if number >= THIRD_BATCH_FROM else "new" if number >= NEW_BATCH_FROM else "old"
 
 
 def load(split: str = "all", batch: str = "all") -> list[Item]:
@@ -156,7 +163,7 @@ def report(name: str, scores: Scores) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("tune", "held", "all"), default="all")
-    parser.add_argument("--batch", choices=("old", "new", "all"), default="all")
+    parser.add_argument("--batch", choices=("old", "new", "third", "all"), default="all")
     parser.add_argument("-v", action="store_true", help="list every item the engine reads otherwise")
     args = parser.parse_args(argv)
     splits = ("tune", "held") if args.split == "all" else (args.split,)
