@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from adapters.tracker import RUN_ID_MIN_PREFIX
 from narrative import lexicon
+from narrative.link_comparatives import comparative_references
 from narrative.link_dates import infer_dated
 from narrative.link_evidence import (
     _CLAUSE_BREAK,
@@ -45,7 +46,7 @@ from narrative.link_explicit import ExplicitLinks, explicit_links
 from narrative.link_groups import _infer_groups, _not_done, infer_by_distinctive_word
 from narrative.segmenting import Segment, split_segments
 from narrative.types import StructureRequest
-from storage.records import LinkedRun
+from storage.records import LinkedRun, RunSnapshot
 
 # What other modules import from here (the parts live in the link_* modules).
 __all__ = ["ExplicitLinks", "LinkResult", "RunProfile", "SegmentLinks", "explicit_links", "link_runs",
@@ -133,7 +134,18 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
     if pool:
         _infer(seg_links, pool, author_ids, linked, warnings, run_refs=_KnownRunRefs(request))
         infer_dated(seg_links[:MAX_INFERENCE_SEGMENTS], pool, author_ids, linked, request.at, _not_done)
+    _infer_comparatives(seg_links[:MAX_INFERENCE_SEGMENTS], author_window, linked)
     return LinkResult(runs=list(linked.values()), warnings=_dedupe(warnings), segments=seg_links, explicit=explicit)
+
+
+def _infer_comparatives(seg_links: list[SegmentLinks], author_window: list[RunSnapshot],
+                        linked: dict[str, LinkedRun]) -> None:
+    """Runs a segment names by a setting in words ("the shallower models of depths 2,4", "the bigger batch")."""
+    for entry in seg_links:
+        for _written, run in comparative_references(entry.segment.text, author_window):
+            linked.setdefault(run.run_id, linked_run(run, "inferred"))
+            if run.run_id not in entry.run_ids:
+                entry.run_ids.append(run.run_id)
 
 
 VALUE_TIE_LEAD = 1.0

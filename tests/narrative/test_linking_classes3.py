@@ -6,9 +6,11 @@ window that the note names, and pasted tables whose values match one run of the 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from narrative.linking import link_runs
 from storage.records import RunSnapshot
-from tests.narrative.conftest import make_request, make_run
+from tests.narrative.conftest import AT, make_request, make_run
 
 
 def links(runs: list[RunSnapshot], text: str, **kwargs: object) -> set[str]:
@@ -45,3 +47,106 @@ def test_another_authors_run_with_the_same_result_is_not_linked() -> None:
     text = "- **config**: decreased learning rate to .05\n- **results**: accuracy=0.9667, f1=0.9666\n"
     assert links([theirs, mine], text) == {"sharp-lynx-8"}
     assert links([theirs], text) == set()
+
+
+# -- runs named by a setting in words: comparatives, superlatives, "of depths 2,4" ------------------------------
+def cnn_runs(user: str = "ada") -> list[RunSnapshot]:
+    runs = []
+    for i, (depth, width) in enumerate((d, w) for w in (32, 64) for d in (2, 4, 8, 16)):
+        runs.append(make_run(f"{user}{i}", user=user, name=f"exp1_1_L{depth}_K{width}", hours_ago=20 - i,
+                             status="FAILED" if depth == 16 else "FINISHED",
+                             params={"layers_per_block": str(depth), "filters_per_layer": str(width), "lr": "1e-3"}))
+    return runs
+
+
+# a course homework's written CNN answers (real_links/cnn-depth-width-answers.json, m01), verbatim
+DEPTHS = ("As the shallower models of depths 2,4 did better than the models of depth 8, and the deepest network "
+          "of depth 16 failed to train.")
+
+
+def test_depth_words_with_values_name_the_runs_with_those_depths() -> None:
+    assert links(cnn_runs(), DEPTHS) == {r.run_name for r in cnn_runs()}
+    assert links(cnn_runs(), "the shallower models of depths 2,4 did better") == {
+        "exp1_1_L2_K32", "exp1_1_L4_K32", "exp1_1_L2_K64", "exp1_1_L4_K64"}
+
+
+def test_a_value_no_run_has_links_nothing() -> None:
+    assert links(cnn_runs(), "the shallower models of depths 2,3 did better") == set()
+
+
+def test_a_comparative_of_a_two_valued_setting_names_its_side() -> None:
+    runs = [make_run(f"b{bs}{s}", name=f"quiet-run-{bs}-{s}", hours_ago=3 + s,
+                     params={"batch_size": str(bs), "lr": "3e-4", "seed": str(s)}) for bs in (32, 128) for s in (1, 2)]
+    assert links(runs, "the bigger batch converged slower than expected") == {"quiet-run-128-1", "quiet-run-128-2"}
+    assert links(runs, "The smaller batch sizes gave lower loss.") == {"quiet-run-32-1", "quiet-run-32-2"}
+
+
+def test_both_sides_of_a_comparison_name_every_run_the_setting_tells_apart() -> None:
+    runs = [make_run(f"k{k}", name=f"exp1_2_L2_K{k}", hours_ago=5 - i, params={"layers_per_block": "2",
+            "filters_per_layer": str(k)}) for i, k in enumerate((32, 64, 128))]
+    text = ("We notice that the models with wider channels preformed slightly better than the ones with narrower "
+            "channels.")
+    assert links(runs, text) == {"exp1_2_L2_K32", "exp1_2_L2_K64", "exp1_2_L2_K128"}
+    # one side alone of a three-valued setting says which runs are wider than which: nothing
+    assert links(runs, "the models with wider channels preformed slightly better") == set()
+
+
+def test_comparatives_leave_alone_plans_others_runs_and_vague_sizes() -> None:
+    plan = "Seems reasonable to expect that the deeper models will perform better on the test set after training."
+    assert links(cnn_runs(), plan) == set()
+    assert links(cnn_runs("bob"), DEPTHS) == set()
+    # "bigger" with no setting named, and a singular noun that fits two runs
+    assert links(cnn_runs(), "the bigger models did better") == set()
+    assert links(cnn_runs(), "the deepest network failed to train") == set()
+
+
+def test_the_new_patterns_are_linear_by_construction() -> None:
+    from narrative import link_comparatives, link_evidence
+    from tests.narrative.test_regex_linear import lint
+
+    patterns = [link_comparatives._COMPARED, link_comparatives._AFTER, link_comparatives._PLAIN,
+                link_comparatives._NEGATION, link_comparatives._STATEMENT, link_evidence._KEY_BEFORE]
+    assert not [p.pattern for p in patterns if lint(p)]
+
+
+# -- a crash in the system's words ---------------------------------------------------------------------------
+UNZILA = ("### [Unzila] - [exp]  \n- **config**: [training for 99 epochs, learning rate: 0.01, batch size: 19, "
+          "Segmentation fault: 11]\n- **results**: accuracy=x.xxx, f1=x.xxx\n")
+
+
+def test_a_segmentation_fault_is_failure_language_for_the_failed_run_it_describes() -> None:
+    crashed = make_run("u", name="dusty-vole-2", status="FAILED",
+                       params={**MLP, "lr": "0.01", "batch_size": "19", "epochs": "99"})
+    assert links([crashed], UNZILA) == {"dusty-vole-2"}
+    # "segmentation" alone is a task, not a crash
+    assert links([crashed], "training for 99 epochs, learning rate: 0.01, batch size: 19 on segmentation") == set()
+
+
+# -- runs started before the note's window ------------------------------------------------------------------------
+# BayesWatch/reliable-train research_log.md, 16th October 2017 (the run started before the 13th's note), verbatim
+BUTTERFLY = ("Ran experiment with experimental butterfly architecture over the weekend,\ntraining a simple resnet18. "
+             "Unfortunately, could only get it to converge to\n74%. Training was unstable:")
+
+
+def weekend_runs(user: str = "ada") -> list[RunSnapshot]:
+    # the previous note was written 60 hours ago; the butterfly run started 3 hours before it and ran 40 hours
+    butterfly = make_run("bf", user=user, name="zany-owl-25", hours_ago=63,
+                         params={"model": "resnet18", "block": "butterfly", "dataset": "cifar10"},
+                         metrics={"val_acc": 0.7403})
+    butterfly.end = butterfly.start + dt.timedelta(hours=40)
+    done = make_run("vd", user=user, name="vivid-crab-4", hours_ago=70,
+                    params={"model": "lenet5", "method": "vardrop", "dataset": "mnist"}, metrics={"val_acc": 0.1135})
+    done.end = done.start + dt.timedelta(minutes=40)
+    fresh = make_run("r50", user=user, name="pale-hare-11", hours_ago=20,
+                     params={"model": "resnet50", "block": "basic", "dataset": "cifar10"}, metrics={"val_acc": 0.915})
+    return [butterfly, done, fresh]
+
+
+def test_a_run_still_running_when_the_previous_note_was_written_is_named_in_the_next() -> None:
+    assert links(weekend_runs(), BUTTERFLY, window_start=AT - dt.timedelta(hours=60)) == {"zany-owl-25"}
+
+
+def test_a_run_that_ended_before_the_window_or_another_authors_stays_out() -> None:
+    since = AT - dt.timedelta(hours=60)
+    assert links(weekend_runs(), "the variational dropout on MNIST got 11.35% again", window_start=since) == set()
+    assert links(weekend_runs("bob"), BUTTERFLY, window_start=since) == set()

@@ -187,8 +187,11 @@ FLOORS = {"tinystories-lm-sweep-notes.json": 0.90, "brain-tumor-cnn-ablation-not
           "chess-gpt-dev-log.json": 0.55,
           # links round 2 (README): run counters, numbered experiments, name tails and settings as names spell them
           "lm-cosine-run-numbers.json": 0.95, "dc-feature-ablation-notes.json": 0.95,
-          "cnn-depth-width-answers.json": 0.45, "audio-resnet-cv-results-log.json": 0.95,
-          "traffic-sign-cnn-experiments.json": 0.60}
+          "cnn-depth-width-answers.json": 0.95, "audio-resnet-cv-results-log.json": 0.95,
+          "traffic-sign-cnn-experiments.json": 0.60,
+          # links round 3 (README): metric=value results, settings in words, runs carried over the window
+          "sparse-resnet-research-log.json": 0.45, "class-mlp-experiment-summary.json": 0.75,
+          "gtzan-cnn-log-tables.json": 0.95, "lstm-hparam-report.json": 0.85}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
