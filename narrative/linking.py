@@ -44,6 +44,7 @@ from narrative.link_evidence import (
 )
 from narrative.link_explicit import ExplicitLinks, explicit_links
 from narrative.link_groups import _infer_groups, _not_done, infer_by_distinctive_word
+from narrative.link_setting_blocks import setting_block_references
 from narrative.segmenting import Segment, split_segments
 from narrative.types import StructureRequest
 from storage.records import LinkedRun, RunSnapshot
@@ -135,6 +136,11 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
         _infer(seg_links, pool, author_ids, linked, warnings, run_refs=_KnownRunRefs(request))
         infer_dated(seg_links[:MAX_INFERENCE_SEGMENTS], pool, author_ids, linked, request.at, _not_done)
     _infer_comparatives(seg_links[:MAX_INFERENCE_SEGMENTS], author_window, linked)
+    for written, run in setting_block_references(request.text, author_window):
+        linked.setdefault(run.run_id, linked_run(run, "inferred"))
+        for entry in seg_links:
+            if written in entry.segment.text and run.run_id not in entry.run_ids:
+                entry.run_ids.append(run.run_id)
     return LinkResult(runs=list(linked.values()), warnings=_dedupe(warnings), segments=seg_links, explicit=explicit)
 
 

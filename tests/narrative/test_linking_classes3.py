@@ -101,11 +101,13 @@ def test_comparatives_leave_alone_plans_others_runs_and_vague_sizes() -> None:
 
 
 def test_the_new_patterns_are_linear_by_construction() -> None:
-    from narrative import link_comparatives, link_evidence
+    from narrative import link_comparatives, link_evidence, link_setting_blocks
     from tests.narrative.test_regex_linear import lint
 
     patterns = [link_comparatives._COMPARED, link_comparatives._AFTER, link_comparatives._PLAIN,
-                link_comparatives._NEGATION, link_comparatives._STATEMENT, link_evidence._KEY_BEFORE]
+                link_comparatives._NEGATION, link_comparatives._STATEMENT, link_evidence._KEY_BEFORE,
+                link_setting_blocks._SETTING, link_setting_blocks._MARKERS, link_setting_blocks._HEADING,
+                link_setting_blocks._SEPARATORS, link_setting_blocks._COMMENT]
     assert not [p.pattern for p in patterns if lint(p)]
 
 
@@ -150,3 +152,47 @@ def test_a_run_that_ended_before_the_window_or_another_authors_stays_out() -> No
     since = AT - dt.timedelta(hours=60)
     assert links(weekend_runs(), "the variational dropout on MNIST got 11.35% again", window_start=since) == set()
     assert links(weekend_runs("bob"), BUTTERFLY, window_start=since) == set()
+
+
+# -- a heading or a block of settings ------------------------------------------------------------------------------
+def lr_runs(user: str = "ada") -> list[RunSnapshot]:
+    base = {"model": "cnn", "batch_size": "32", "epochs": "20"}
+    return [make_run(f"{user}-{lr}-{seed}", user=user, name=f"brisk-fox-{i}", hours_ago=10 - i,
+                     params={**base, "lr": lr, "seed": str(seed)})
+            for i, (lr, seed) in enumerate([("0.001", 1), ("0.001", 2), ("0.0001", 1), ("0.01", 1)])]
+
+
+def test_a_heading_of_settings_names_the_runs_that_have_them() -> None:
+    text = "### lr = 0.001\nval acc went up slowly, both seeds end close.\n\n### lr = 0.01\ndiverged after epoch 3"
+    assert links(lr_runs(), text) == {"brisk-fox-0", "brisk-fox-1", "brisk-fox-3"}
+    assert links(lr_runs(), "**lr=1e-4**\nslow but steady") == {"brisk-fox-2"}
+
+
+def test_a_heading_of_a_setting_every_run_has_or_no_run_has_names_nothing() -> None:
+    assert links(lr_runs(), "### batch_size = 32\nsame for all") == set()
+    assert links(lr_runs(), "### lr = 0.3\nnot run yet") == set()
+    assert links(lr_runs("bob"), "### lr = 0.001\nval acc went up slowly") == set()
+
+
+def test_a_block_of_settings_names_the_one_run_that_has_them_all() -> None:
+    runs = [make_run(f"b{i}", name=f"calm-elk-{i}", hours_ago=9 - i, params=p) for i, p in enumerate([
+        {"lr": "0.001", "batch_size": "1024", "num_epochs": "50", "num_layers": "2"},
+        {"lr": "0.001", "batch_size": "1024", "num_epochs": "10", "num_layers": "2"},
+        {"lr": "0.0001", "batch_size": "1024", "num_epochs": "50", "num_layers": "1"}])]
+    block = "2. lr = 0.001  \n   batch_size = 1024  \n   num_epochs = 10  \n   val_every = 2  \n   The loss is smooth."
+    assert links(runs, block) == {"calm-elk-1"}
+    command = "python train.py \\\n    --batch_size=1024 \\\n    --num_epochs=50 \\\n    --num_layers=1\n"
+    assert links(runs, command) == {"calm-elk-2"}
+    # settings that fit two runs, and a plan, name none
+    assert links(runs, "lr = 0.001\nbatch_size = 1024\nlooks fine") == set()
+    assert links(runs, "next:\nlr = 0.0001\nnum_layers = 1") == set()
+
+
+def test_long_pastes_of_settings_stay_fast() -> None:
+    import time
+
+    runs = lr_runs()
+    for paste in ("lr = 0.001\n" * 20000, "### lr = 0.001 " + "= " * 50000, "a: " * 60000, "--x=1 \\\n" * 20000):
+        started = time.perf_counter()
+        links(runs, paste)
+        assert time.perf_counter() - started < 10
