@@ -132,11 +132,16 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
     earlier = sorted((r for r in request.known_runs if r.run_id not in pool_runs and r.user.strip().lower() == author
                       and r.start <= request.at), key=lambda r: r.start, reverse=True)[:MAX_BACKGROUND]
     pool = CandidatePool([profile(r) for r in pool_runs.values()], [profile(r) for r in earlier])
+    # Runs started before the window (still running when the previous note was written) are linked only on
+    # strong evidence: a quoted value, a clear description, a name — not by a family or a word they share.
+    window_start = request.window_start or (request.at - request.lookback)
+    carried = {r.run_id for r in author_window if r.start <= window_start}
+    fresh = [r for r in author_window if r.run_id not in carried]
     if pool:
-        _infer(seg_links, pool, author_ids, linked, warnings, run_refs=_KnownRunRefs(request))
+        _infer(seg_links, pool, author_ids, linked, warnings, run_refs=_KnownRunRefs(request), carried=carried)
         infer_dated(seg_links[:MAX_INFERENCE_SEGMENTS], pool, author_ids, linked, request.at, _not_done)
-    _infer_comparatives(seg_links[:MAX_INFERENCE_SEGMENTS], author_window, linked)
-    for written, run in setting_block_references(request.text, author_window):
+    _infer_comparatives(seg_links[:MAX_INFERENCE_SEGMENTS], fresh, linked)
+    for written, run in setting_block_references(request.text, fresh):
         linked.setdefault(run.run_id, linked_run(run, "inferred"))
         for entry in seg_links:
             if written in entry.segment.text and run.run_id not in entry.run_ids:
@@ -165,8 +170,10 @@ def _infer(
     warnings: list[str],
     *,
     run_refs: _KnownRunRefs,
+    carried: set[str],
 ) -> None:
     inferable = [p for p in pool if p.run.run_id in author_ids]
+    fresh = [p for p in inferable if p.run.run_id not in carried]
     seen: set[str] = set()
     for entry in seg_links[:MAX_INFERENCE_SEGMENTS]:
         segment = entry.segment
@@ -178,8 +185,8 @@ def _infer(
             continue  # a pasted row already names its run
         if len(entry.run_ids) == 1 and run_refs.written_in(text.lower()):
             continue  # a line that pastes its run's id is about that run
-        if inferable:
-            _infer_groups(entry, pool, inferable, linked, warnings)
+        if fresh:
+            _infer_groups(entry, pool, fresh, linked, warnings)
         anchored = False
         quoted = _quoted_metric_values(text)
         cursor = 0
@@ -230,8 +237,8 @@ def _infer(
         scored = [(p, e) for p, e in scored if not e.contradicted]
         scored.sort(key=lambda pe: pe[1].score, reverse=True)
         if not scored or scored[0][1].score < DESCRIPTION_THRESHOLD:
-            if not entry.run_ids:
-                infer_by_distinctive_word(entry, pool, inferable, linked)
+            if not entry.run_ids and fresh:
+                infer_by_distinctive_word(entry, pool, fresh, linked)
             continue
         best, best_evidence = scored[0]
         runner_up = scored[1][1].score if len(scored) > 1 else 0.0

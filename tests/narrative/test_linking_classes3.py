@@ -196,3 +196,13 @@ def test_long_pastes_of_settings_stay_fast() -> None:
         started = time.perf_counter()
         links(runs, paste)
         assert time.perf_counter() - started < 10
+
+
+def test_a_carried_over_run_is_not_linked_by_a_word_or_a_family_it_shares() -> None:
+    # rgreenblatt's notes (tests/scenarios/real/neural-render-notes.json, m04): "only" is no name of the
+    # only_descending run that was still running when the previous note was written
+    carried = make_run("od", name="only_descending_ch", hours_ago=30, params={"channels": "only_descending_1024"})
+    carried.end = carried.start + dt.timedelta(hours=6)
+    fresh = make_run("nb", name="no_base_transformer", hours_ago=10, params={"channels": "all", "base": "none"})
+    text = "Then, I tried keeping the transformer, but with only one layer."
+    assert links([carried, fresh], text, window_start=AT - dt.timedelta(hours=27)) == set()
