@@ -3,7 +3,8 @@ written one per line ("1. lr = 0.001 / batch_size = 1024 / num_epochs = 50 / ...
 "--val_every=4").
 
 A heading that is nothing but settings names the runs of the author's window that have them: a family by a
-shared setting, when the setting tells them from the window's other runs. A block of two or more setting
+shared setting, when the setting tells them from the window's other runs
+(failed and killed starts left out of both). A block of two or more setting
 lines describes one run: it links the author's run that has every stated setting the runs log, when exactly
 one does. Settings no run logs ("val_every" when only the code knows it) neither pick nor rule out; a
 stated setting a run logs with another value rules it out. Plans and questions link nothing.
@@ -26,6 +27,7 @@ _MARKERS = re.compile(r"^\s{0,12}(?:#{1,6}\s{1,3}|\d{1,3}[.)]\s{1,3}|[-*+]\s{1,3
 _HEADING = re.compile(r"^\s{0,3}(?:#{1,6}\s|(?:\*\*|__)[^*_]{1,60}(?:\*\*|__)\s{0,3}$)")
 _SEPARATORS = re.compile(r"[\s,;|*_`\\]{0,12}")
 _COMMENT = re.compile(r"\([^()\n]{0,80}\)")
+_STOPPED = frozenset({"FAILED", "KILLED"})
 # Keys that are not settings of a run ("Date: 3", "Note: 1", "step: 10" of a log line).
 _NOT_KEYS = frozenset({"date", "time", "note", "notes", "step", "epoch", "loss", "acc", "accuracy", "http",
                        "https", "result", "results", "total", "score", "version"})
@@ -90,8 +92,11 @@ def setting_block_references(text: str, window_runs: list[RunSnapshot]) -> list[
             continue
         scored = [(run, *_fits(run, block)) for run in window_runs]
         if heading:
-            fitting = [run for run, fits, logged in scored if fits and logged >= 1]
-            if 0 < len(fitting) < len(window_runs):  # a setting every run has tells none apart
+            # A section reports an experiment: a failed or killed start with the same settings is not it.
+            fitting = [run for run, fits, logged in scored
+                       if fits and logged >= 1 and run.status.upper() not in _STOPPED]
+            finished = [run for run in window_runs if run.status.upper() not in _STOPPED]
+            if 0 < len(fitting) < len(finished):  # a setting every run has tells none apart
                 found += [(lines[start].strip(), run) for run in fitting]
         elif index - start >= 2:
             fitting = [run for run, fits, logged in scored if fits and logged >= 2]

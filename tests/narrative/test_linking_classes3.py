@@ -206,3 +206,12 @@ def test_a_carried_over_run_is_not_linked_by_a_word_or_a_family_it_shares() -> N
     fresh = make_run("nb", name="no_base_transformer", hours_ago=10, params={"channels": "all", "base": "none"})
     text = "Then, I tried keeping the transformer, but with only one layer."
     assert links([carried, fresh], text, window_start=AT - dt.timedelta(hours=27)) == set()
+
+
+def test_a_heading_leaves_out_failed_and_killed_starts_with_its_settings() -> None:
+    # found by the round's held measure (README round 3): a 1-minute failed start shares the heading's lr
+    crash = make_run("crash", name="crimson-owl-4", hours_ago=2, status="FAILED",
+                     params={"model": "cnn", "batch_size": "128", "epochs": "20", "lr": "0.01", "seed": "1"})
+    assert links([*lr_runs(), crash], "### lr = 0.01\ndiverged after epoch 3") == {"brisk-fox-3"}
+    # a setting every finished run has tells none apart, even when a failed start lacks it
+    assert links([*lr_runs(), crash], "### epochs = 20\nsame for all") == set()
