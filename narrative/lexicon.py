@@ -284,6 +284,8 @@ FAILURE_CUES: tuple[str, ...] = (
     "runtimeerror", "traceback", "exception",
     "did not finish", "never finished", "stuck", "diverg*", "crash*", "explod*", "segfault*", "oom*",
     "went nan", "nan'd", "hung", "hangs",
+    # a process the system stopped: "Segmentation fault: 11", "core dumped", "bus error"
+    "segmentation fault", "core dumped", "bus error", "illegal instruction",
 )
 
 # Param-value tokens too common to tell runs apart.

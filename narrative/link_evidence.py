@@ -240,6 +240,19 @@ _UNIT_AFTER = re.compile(  # (?<!\s): linear under any search, not only .match (
 _YEAR = range(1990, 2101)
 
 
+# The last word before "=" or ":" ("accuracy=", "f1-score:", "val_acc =").
+_KEY_BEFORE = re.compile(r"([a-z][a-z0-9_\-]{0,30})\s{0,2}[:=]\s{0,2}$")
+
+
+def _metric_named_before(before: str) -> bool:
+    """Whether the words right before a number name a metric as its key ("accuracy=", "f1-score:")."""
+    match = _KEY_BEFORE.search(before)
+    if not match:
+        return False
+    parts = [w for w in re.split(r"[_\-]", match.group(1)) if w and w not in {"val", "valid", "test", "train", "score"}]
+    return bool(parts) and all(w in lexicon.METRIC_WORDS for w in parts)
+
+
 def _quoted_metric_values(text: str) -> list[_QuotedValue]:
     """Numbers that look like reported results (decimals, percentages, or large values in a metric's
     own units such as "RMSE 3287"), with nearby metric names."""
@@ -253,8 +266,9 @@ def _quoted_metric_values(text: str) -> list[_QuotedValue]:
         if integer and len(digits) < 3:
             continue
         before = lowered[max(0, match.start() - 24) : match.start()]
-        # A number right after a parameter name is the parameter's value, not a result.
-        if _PARAM_BEFORE.search(before):
+        # A number right after a parameter name is the parameter's value, not a result; after a metric's
+        # name and "=" or ":" it is a result ("accuracy=0.8667, f1=0.8611").
+        if _PARAM_BEFORE.search(before) and not _metric_named_before(before):
             continue
         after = lowered[match.end() : match.end() + 12]
         if _UNIT_AFTER.match(after):

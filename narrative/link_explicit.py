@@ -17,11 +17,16 @@ from storage.records import LinkedRun, RunSnapshot
 
 
 def _author_window(request: StructureRequest) -> list[RunSnapshot]:
+    """The author's runs since their previous entry, and the ones that were still running when it was
+    written (a long run started days before and finished in the window, a run the note of the night before
+    saw start): a note names what it saw end."""
     author = request.author.strip().lower()
     start = request.window_start or (request.at - request.lookback)
+    runs = {r.run_id: r for r in (*request.window_runs, *request.known_runs)}
     return [
-        r for r in request.window_runs
-        if r.user.strip().lower() == author and start < r.start <= request.at
+        r for r in runs.values()
+        if r.user.strip().lower() == author and r.start <= request.at
+        and (start < r.start or (r.end is not None and start < r.end))
     ]
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from adapters.tracker import RUN_ID_MIN_PREFIX
 from narrative import lexicon
+from narrative.link_comparatives import comparative_references
 from narrative.link_dates import infer_dated
 from narrative.link_evidence import (
     _CLAUSE_BREAK,
@@ -43,9 +44,10 @@ from narrative.link_evidence import (
 )
 from narrative.link_explicit import ExplicitLinks, explicit_links
 from narrative.link_groups import _infer_groups, _not_done, infer_by_distinctive_word
+from narrative.link_setting_blocks import setting_block_references
 from narrative.segmenting import Segment, split_segments
 from narrative.types import StructureRequest
-from storage.records import LinkedRun
+from storage.records import LinkedRun, RunSnapshot
 
 # What other modules import from here (the parts live in the link_* modules).
 __all__ = ["ExplicitLinks", "LinkResult", "RunProfile", "SegmentLinks", "explicit_links", "link_runs",
@@ -130,10 +132,31 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
     earlier = sorted((r for r in request.known_runs if r.run_id not in pool_runs and r.user.strip().lower() == author
                       and r.start <= request.at), key=lambda r: r.start, reverse=True)[:MAX_BACKGROUND]
     pool = CandidatePool([profile(r) for r in pool_runs.values()], [profile(r) for r in earlier])
+    # Runs started before the window (still running when the previous note was written) are linked only on
+    # strong evidence: a quoted value, a clear description, a name — not by a family or a word they share.
+    window_start = request.window_start or (request.at - request.lookback)
+    carried = {r.run_id for r in author_window if r.start <= window_start}
+    fresh = [r for r in author_window if r.run_id not in carried]
     if pool:
-        _infer(seg_links, pool, author_ids, linked, warnings, run_refs=_KnownRunRefs(request))
+        _infer(seg_links, pool, author_ids, linked, warnings, run_refs=_KnownRunRefs(request), carried=carried)
         infer_dated(seg_links[:MAX_INFERENCE_SEGMENTS], pool, author_ids, linked, request.at, _not_done)
+    _infer_comparatives(seg_links[:MAX_INFERENCE_SEGMENTS], fresh, linked)
+    for written, run in setting_block_references(request.text, fresh):
+        linked.setdefault(run.run_id, linked_run(run, "inferred"))
+        for entry in seg_links:
+            if written in entry.segment.text and run.run_id not in entry.run_ids:
+                entry.run_ids.append(run.run_id)
     return LinkResult(runs=list(linked.values()), warnings=_dedupe(warnings), segments=seg_links, explicit=explicit)
+
+
+def _infer_comparatives(seg_links: list[SegmentLinks], author_window: list[RunSnapshot],
+                        linked: dict[str, LinkedRun]) -> None:
+    """Runs a segment names by a setting in words ("the shallower models of depths 2,4", "the bigger batch")."""
+    for entry in seg_links:
+        for _written, run in comparative_references(entry.segment.text, author_window):
+            linked.setdefault(run.run_id, linked_run(run, "inferred"))
+            if run.run_id not in entry.run_ids:
+                entry.run_ids.append(run.run_id)
 
 
 VALUE_TIE_LEAD = 1.0
@@ -147,8 +170,10 @@ def _infer(
     warnings: list[str],
     *,
     run_refs: _KnownRunRefs,
+    carried: set[str],
 ) -> None:
     inferable = [p for p in pool if p.run.run_id in author_ids]
+    fresh = [p for p in inferable if p.run.run_id not in carried]
     seen: set[str] = set()
     for entry in seg_links[:MAX_INFERENCE_SEGMENTS]:
         segment = entry.segment
@@ -160,8 +185,8 @@ def _infer(
             continue  # a pasted row already names its run
         if len(entry.run_ids) == 1 and run_refs.written_in(text.lower()):
             continue  # a line that pastes its run's id is about that run
-        if inferable:
-            _infer_groups(entry, pool, inferable, linked, warnings)
+        if fresh:
+            _infer_groups(entry, pool, fresh, linked, warnings)
         anchored = False
         quoted = _quoted_metric_values(text)
         cursor = 0
@@ -212,8 +237,8 @@ def _infer(
         scored = [(p, e) for p, e in scored if not e.contradicted]
         scored.sort(key=lambda pe: pe[1].score, reverse=True)
         if not scored or scored[0][1].score < DESCRIPTION_THRESHOLD:
-            if not entry.run_ids:
-                infer_by_distinctive_word(entry, pool, inferable, linked)
+            if not entry.run_ids and fresh:
+                infer_by_distinctive_word(entry, pool, fresh, linked)
             continue
         best, best_evidence = scored[0]
         runner_up = scored[1][1].score if len(scored) > 1 else 0.0
