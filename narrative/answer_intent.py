@@ -164,3 +164,24 @@ def changed_in(runs: list[RunSnapshot], keys: set[str]) -> list[RunSnapshot]:
 
     first = next((value(r) for r in runs if value(r) is not None), None)
     return [r for r in runs if first is not None and value(r) not in (None, first)]
+
+
+_COUNTED = re.compile(r"\d{1,6}(?:st|nd|rd|th)?[\s-]{1,2}([a-z]{3,20})", re.I)
+
+
+def name_group_runs(idx: HistoryIndex, question: str) -> list[RunSnapshot]:
+    """The runs the question names as a group by a word of their names ("did the encoder LR sweep find anything
+    better?": sweep1-0 ... sweep1-3), in time order: the question's word (three letters or more, not one it asks
+    with, nor counted: "the 10 layer model" is one model) that is a word of the fewest run names, some but not all;
+    empty when it names none."""
+    words = {w for w in _words(question) if len(w) >= 3 and w.isalpha()} - _ASKING - vocab.STOPWORDS
+    words -= {m.group(1).lower() for m in _COUNTED.finditer(question)}  # "the 10 layer model" names one model
+    if not words or len(idx.runs) < 2:
+        return []
+    names = {r.run_id: set(re.findall(r"[a-z]{3,}", (r.run_name or "").lower())) for r in idx.runs}
+    group: list[RunSnapshot] = []
+    for w in sorted(words):
+        having = [r for r in idx.runs if w in names[r.run_id]]
+        if having and len(having) < len(idx.runs) and (not group or len(having) < len(group)):
+            group = having
+    return sorted(group, key=lambda r: r.start)
