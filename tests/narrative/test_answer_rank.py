@@ -95,3 +95,10 @@ def test_a_stated_value_names_the_runs_that_logged_it() -> None:
     f: Any = SimpleNamespace(entry_id="e1")
     assert stated_value_runs(idx, f, "reduced to **37 minutes**") == ["b"]
     assert stated_value_runs(idx, f, "much faster now") == []
+
+
+def test_the_note_on_the_best_run_is_not_its_card_field() -> None:
+    # activity-recognizer logs: "**🧪 Experiment ID**: `exp_..._augdropout`" names the best run and says nothing
+    answer, cited = _ask("activity-recognizer-logs.json", "what was the best validation accuracy and which run?")
+    assert "0.544" in answer and "Experiment ID" not in answer, answer
+    assert "r06" in cited
