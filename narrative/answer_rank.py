@@ -42,6 +42,12 @@ _DOWN_S = re.compile(r"\b(reduc\w{1,4}|decreas\w{1,3}|cut|halv\w{1,3}|sped up|sp
                      r"(went|gone|got|came|brought) down)\b", re.I)
 
 
+def holds_value(idx: HistoryIndex, f: Fact, values: set[float]) -> bool:
+    """The run the line is about (its first) was set to one of ``values``."""
+    run = idx.run_by_id.get(f.run_ids[0]) if f.run_ids else None
+    return run is not None and any(numbers(v) & values for v in run.params.values())
+
+
 def reports_change(question: str, text: str) -> bool:
     """The line reports a change the way the question asks ("reduced from 1 hour to 37 minutes" for "down")."""
     return bool(_ACHIEVED.search(text)) and _same_way(question, text)
@@ -105,8 +111,11 @@ def rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]],
     and a stated reason or purpose counts. Did-it-help questions want the verdict sentence."""
     total = sum(terms.tokens.values()) or 1.0
     specific = specific_tokens(terms)
+    asked_values = numbers(question) if question else set()
     out: list[tuple[float, Fact]] = []
     for s, f in facts:
+        if asked_values and holds_value(idx, f, asked_values):
+            s += 0.1  # "did raising the dropout to 0.5 help?": the note on the run set to 0.5, not on its neighbour
         # a line under "# Trying 6th Layer" is about the 6th layer: its heading's words count for it (half)
         head = section_toks(idx, f)
         if head:

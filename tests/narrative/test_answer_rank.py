@@ -55,6 +55,12 @@ def test_dropout_is_no_status_word_and_a_variant_is_not_the_approach() -> None:
     assert "was closed" not in answer and "decreased accuracy" in answer, answer
 
 
+def test_the_note_on_the_run_set_to_the_asked_value_comes_first() -> None:
+    # CS50 traffic notes: 2.2 raised the hidden dropout to 0.5 ("has decreased accuracy"); 2.4 lowered it to 0.05
+    answer, _ = _ask("traffic-cnn-versions.json", "did raising the hidden layer dropout to 0.5 help?")
+    assert "Increase in hidden layer dropout" in answer.split('"')[1], answer
+
+
 def test_a_group_of_runs_named_by_a_word_of_their_names_is_cited() -> None:
     from narrative.answer_intent import name_group_runs
     from narrative.history_index import HistoryIndex
