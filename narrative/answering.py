@@ -411,9 +411,10 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         # why in words ("was closed (no gain on the metric)"), never the bare kind ("(no gain) (accuracy)")
         label = vocab.reason_label(ap.reason_kind, default="no gain" if ap.status == "exhausted" else "")
         why_txt = f" ({label})" if label and ap.status in ("abandoned", "exhausted") else ""
-        # "did raising the hidden dropout to 0.5 help?", "what happened when we removed the input dropout?" ask
-        # about one variant of the approach: its overall standing ("dropout was closed") does not answer them
-        variant = helpq and not _STATUS_Q.search(q) and (bool(numbers(body)) or any(
+        # "did raising the hidden dropout to 0.5 help?", "what happened when we removed the input dropout?", "why
+        # did we end up on the GPT-2 BPE?" ask about one variant or part of the approach: its overall standing
+        # ("dropout was closed", "GPT was closed") does not answer them
+        variant = (helpq or why) and not _STATUS_Q.search(q) and (bool(numbers(body)) or any(
             t not in vocab.norm(ap.name) for t in specific_tokens(terms)))
         if (why or helpq or _STATUS_Q.search(q)) and not variant:
             # the approach's standing answers why it stopped or whether it helped; beside a comparison or a

@@ -55,6 +55,12 @@ def test_dropout_is_no_status_word_and_a_variant_is_not_the_approach() -> None:
     assert "was closed" not in answer and "decreased accuracy" in answer, answer
 
 
+def test_a_why_about_part_of_an_approach_gets_no_standing_of_the_whole() -> None:
+    # metaseq OPT-175B chronicles: the GPT-2 BPE was a fallback; that "GPT" runs were closed is no answer
+    answer, _ = _ask("opt175b-chronicles.json", "why did we end up on the GPT-2 BPE?")
+    assert "was closed" not in answer and "fell back to using the GPT-2 BPE" in answer, answer
+
+
 def test_the_note_on_the_run_set_to_the_asked_value_comes_first() -> None:
     # CS50 traffic notes: 2.2 raised the hidden dropout to 0.5 ("has decreased accuracy"); 2.4 lowered it to 0.05
     answer, _ = _ask("traffic-cnn-versions.json", "did raising the hidden layer dropout to 0.5 help?")
