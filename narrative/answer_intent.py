@@ -13,7 +13,7 @@ import functools
 import re
 
 from narrative import vocab
-from narrative.answer_quotes import in_code
+from narrative.answer_quotes import in_code, numbers
 from narrative.data_lines import UNMARK, data_line, header_rows
 from narrative.history_index import Fact, HistoryIndex
 from storage.records import RunSnapshot
@@ -185,3 +185,19 @@ def name_group_runs(idx: HistoryIndex, question: str) -> list[RunSnapshot]:
         if having and len(having) < len(idx.runs) and (not group or len(having) < len(group)):
             group = having
     return sorted(group, key=lambda r: r.start)
+
+
+def names_a_setting(idx: HistoryIndex, tokens: frozenset[str], values: set[float]) -> bool:
+    """One of ``tokens`` is a word of some run's param key or value ("input" of input_dropout, "bpe"), or one of
+    ``values`` is some run's param value (dropout 0.5): the question names a variant, not a result ("worse",
+    an AUC of 0.828)."""
+    got = idx.cache.get("answer:setting_words")
+    if not isinstance(got, tuple):
+        words: set[str] = set()
+        nums: set[float] = set()
+        for r in idx.runs:
+            for k, v in r.params.items():
+                words.update(vocab.tokens(f"{k} {v}".replace("_", " ")))
+                nums |= numbers(str(v))
+        got = idx.cache["answer:setting_words"] = (frozenset(words), frozenset(nums))
+    return bool(tokens & got[0]) or bool(values & got[1])

@@ -111,7 +111,7 @@ def rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]],
     and a stated reason or purpose counts. Did-it-help questions want the verdict sentence."""
     total = sum(terms.tokens.values()) or 1.0
     specific = specific_tokens(terms)
-    asked_values = numbers(question) if question else set()
+    asked_values = (numbers(question) - {0.0, 1.0}) if question else set()  # "1:1", "x1" set nothing apart
     out: list[tuple[float, Fact]] = []
     for s, f in facts:
         if asked_values and holds_value(idx, f, asked_values):

@@ -20,6 +20,7 @@ from narrative.answer_intent import (
     hindsight_facts,
     lineage_runs,
     name_group_runs,
+    names_a_setting,
     not_prose,
 )
 from narrative.answer_quotes import (
@@ -412,10 +413,11 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         label = vocab.reason_label(ap.reason_kind, default="no gain" if ap.status == "exhausted" else "")
         why_txt = f" ({label})" if label and ap.status in ("abandoned", "exhausted") else ""
         # "did raising the hidden dropout to 0.5 help?", "what happened when we removed the input dropout?", "why
-        # did we end up on the GPT-2 BPE?" ask about one variant or part of the approach: its overall standing
-        # ("dropout was closed", "GPT was closed") does not answer them
-        variant = (helpq or why) and not _STATUS_Q.search(q) and (bool(numbers(body)) or any(
-            t not in vocab.norm(ap.name) for t in specific_tokens(terms)))
+        # did we end up on the GPT-2 BPE?" ask about one variant or part of the approach (a word or value of the
+        # runs' settings beyond the approach's name): its overall standing ("dropout was closed", "GPT was
+        # closed") does not answer them; "why undersampling worse (0.828)?" names a result, not a variant
+        beyond = frozenset(t for t in specific_tokens(terms) if t not in vocab.norm(ap.name))
+        variant = (helpq or why) and not _STATUS_Q.search(q) and names_a_setting(idx, beyond, numbers(body))
         if (why or helpq or _STATUS_Q.search(q)) and not variant:
             # the approach's standing answers why it stopped or whether it helped; beside a comparison or a
             # question of fact it is a claim nobody asked for

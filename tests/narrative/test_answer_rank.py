@@ -114,3 +114,20 @@ def test_the_note_on_the_best_run_is_not_its_card_field() -> None:
     answer, cited = _ask("activity-recognizer-logs.json", "what was the best validation accuracy and which run?")
     assert "0.544" in answer and "Experiment ID" not in answer, answer
     assert "r06" in cited
+
+
+def test_a_variant_is_named_by_a_setting_a_result_is_not() -> None:
+    from types import SimpleNamespace
+
+    from narrative import vocab
+    from narrative.answer_intent import names_a_setting
+    from storage.records import RunSnapshot
+
+    run = RunSnapshot(project_id="p", run_id="a", run_name="a", user="x", status="FINISHED",
+                      start=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), params={"input_dropout": "0.1", "bpe": "gpt2",
+                                                                             "hidden_dropout": "0.5"})
+    idx: Any = SimpleNamespace(runs=[run], cache={})
+    assert names_a_setting(idx, frozenset(vocab.tokens("input")), set())  # "removed the input dropout"
+    assert names_a_setting(idx, frozenset(), {0.5})  # "raising the hidden dropout to 0.5"
+    # "why undersampling worse (0.828)?": a result word and a metric value name no variant
+    assert not names_a_setting(idx, frozenset(vocab.tokens("worse")), {0.828})
