@@ -13,7 +13,7 @@ import functools
 import re
 
 from narrative import vocab
-from narrative.answer_quotes import in_code
+from narrative.answer_quotes import in_code, numbers
 from narrative.data_lines import UNMARK, data_line, header_rows
 from narrative.history_index import Fact, HistoryIndex
 from storage.records import RunSnapshot
@@ -164,3 +164,40 @@ def changed_in(runs: list[RunSnapshot], keys: set[str]) -> list[RunSnapshot]:
 
     first = next((value(r) for r in runs if value(r) is not None), None)
     return [r for r in runs if first is not None and value(r) not in (None, first)]
+
+
+_COUNTED = re.compile(r"\d{1,6}(?:st|nd|rd|th)?[\s-]{1,2}([a-z]{3,20})", re.I)
+
+
+def name_group_runs(idx: HistoryIndex, question: str) -> list[RunSnapshot]:
+    """The runs the question names as a group by a word of their names ("did the encoder LR sweep find anything
+    better?": sweep1-0 ... sweep1-3), in time order: the question's word (three letters or more, not one it asks
+    with, nor counted: "the 10 layer model" is one model) that is a word of the fewest run names, some but not all;
+    empty when it names none."""
+    words = {w for w in _words(question) if len(w) >= 3 and w.isalpha()} - _ASKING - vocab.STOPWORDS
+    words -= {m.group(1).lower() for m in _COUNTED.finditer(question)}  # "the 10 layer model" names one model
+    if not words or len(idx.runs) < 2:
+        return []
+    names = {r.run_id: set(re.findall(r"[a-z]{3,}", (r.run_name or "").lower())) for r in idx.runs}
+    group: list[RunSnapshot] = []
+    for w in sorted(words):
+        having = [r for r in idx.runs if w in names[r.run_id]]
+        if having and len(having) < len(idx.runs) and (not group or len(having) < len(group)):
+            group = having
+    return sorted(group, key=lambda r: r.start)
+
+
+def names_a_setting(idx: HistoryIndex, tokens: frozenset[str], values: set[float]) -> bool:
+    """One of ``tokens`` is a word of some run's param key or value ("input" of input_dropout, "bpe"), or one of
+    ``values`` is some run's param value (dropout 0.5): the question names a variant, not a result ("worse",
+    an AUC of 0.828)."""
+    got = idx.cache.get("answer:setting_words")
+    if not isinstance(got, tuple):
+        words: set[str] = set()
+        nums: set[float] = set()
+        for r in idx.runs:
+            for k, v in r.params.items():
+                words.update(vocab.tokens(f"{k} {v}".replace("_", " ")))
+                nums |= numbers(str(v))
+        got = idx.cache["answer:setting_words"] = (frozenset(words), frozenset(nums))
+    return bool(tokens & got[0]) or bool(values & got[1])

@@ -570,8 +570,8 @@ def note_on_run(idx: HistoryIndex, run: RunSnapshot) -> Fact | None:
         named = len(name) >= 4 and name in f.text.lower()
         if not named and not (run.run_id in f.run_ids and len(f.run_ids) <= 2):
             continue
-        if in_code(idx, f) or f.planned:
-            continue
+        if in_code(idx, f) or f.planned or data_line(f.text):
+            continue  # "**🧪 Experiment ID**: `exp_20250606_...`" names the run; it says nothing of it
         key = (int(named), int(states_reason(f.text)) + int(bool(_RESULT_WORDS.search(f.text))), -f.idx)
         if best is None or key > best[0]:
             best = (key, f)

@@ -15,6 +15,7 @@ from narrative.answer_quotes import (
     carried_only,
     is_plan,
     is_reason,
+    numbers,
     outcome_after,
     quote_key,
     section_toks,
@@ -32,10 +33,63 @@ _OUTCOME = re.compile(r"\b(improv\w*|better|worse|gain\w*|hurt\w*|no (obvious |r
 _ACHIEVED = re.compile(r"\b(reduc\w{1,4}|decreas\w{1,3}|increas\w{1,3}|improv\w{1,4}|sped up|speeds? up|cut|"
                        r"halv\w{1,3}|doubl\w{1,3}|(went|gone|got|came|brought) (down|up)|down to|up to)\b"
                        r"|\bfrom\s{1,3}\S{1,20}(\s{1,3}\w{1,12})?\s{1,3}to\s{1,3}\S", re.I)
+# the way a change went: "how did we get X down?" is answered by a line reporting a cut ("reduced from 1 hour
+# to 37 minutes"), not one reporting that something improved
+_DOWN_Q = re.compile(r"\b(down|lower\w{0,2}|reduc\w{1,4}|cut|shorten\w{0,3}|faster|quicker|halv\w{1,3}|"
+                     r"speed\w{0,3})\b", re.I)
+_UP_S = re.compile(r"\b(increas\w{1,3}|improv\w{1,4}|up to|(went|gone|got|came|brought) up|doubl\w{1,3})\b", re.I)
+_DOWN_S = re.compile(r"\b(reduc\w{1,4}|decreas\w{1,3}|cut|halv\w{1,3}|sped up|speeds? up|down to|"
+                     r"(went|gone|got|came|brought) down)\b", re.I)
+
+
+def holds_value(idx: HistoryIndex, f: Fact, values: set[float]) -> bool:
+    """The run the line is about (its first) was set to one of ``values``."""
+    run = idx.run_by_id.get(f.run_ids[0]) if f.run_ids else None
+    return run is not None and any(numbers(v) & values for v in run.params.values())
+
+
+def reports_change(question: str, text: str) -> bool:
+    """The line reports a change the way the question asks ("reduced from 1 hour to 37 minutes" for "down")."""
+    return bool(_ACHIEVED.search(text)) and _same_way(question, text)
+
+
+def _same_way(question: str, text: str) -> bool:
+    """A reported change that goes the way the question asks: down (a cut), or up; a bare "from A to B" either."""
+    if not _DOWN_Q.search(question):
+        return True
+    return bool(_DOWN_S.search(text)) or not _UP_S.search(text)
+
+
 _LIST_SEP = re.compile(r",|;|\band\b|\bor\b|&")
 # Words a why-question asks with ("what was wrong", "the problem"): they say what kind of answer is
 # wanted, not what it is about.
 _ASKING_WORDS = ("wrong", "problem", "issue", "reason", "happen", "went", "cause", "bug")
+
+
+# an experiment's stated aim: a "Purpose:"/"Objective:"/"Goal:" label, or a line that opens with the aim
+# itself ("To regularize the model ... and observe if ...", "Test whether ...", "Evaluate grayscale input ...")
+_AIM = re.compile(r"^\W{0,8}(purpose|objective|goal|aim|motivation)\W{0,6}:"
+                  r"|^\W{0,4}(to\s{1,3}\w{2,20}\b.{0,200}\b(and\s{1,3}(observe|see|check)|to\s{1,3}(see|check))\b"
+                  r"|(test|check|verify|investigate|determine|assess)\s{1,3}(whether|if)\b|evaluate\s{1,3}\w)",
+                  re.I)
+# a title: the whole line in bold ("📅 **2025/06/06 Experiment Log — MobileNetV2 + Dropout**")
+_TITLE = re.compile(r"^[^\w*]{0,8}\*\*[^*\n]{3,160}\*\*\W{0,4}$")
+
+
+def stated_aim(text: str) -> bool:
+    return bool(_AIM.match(text.strip()))
+
+
+def title_line(text: str) -> bool:
+    return bool(_TITLE.match(text.strip()))
+
+
+_TODO = re.compile(r"^\W{0,4}\[ \]")  # an unticked to-do: "- [ ] Optionally reduce augmentation ..."
+
+
+def no_outcome(f: Fact) -> bool:
+    """A line that says nothing of how something went: a log's title, an experiment's stated aim, a to-do."""
+    return title_line(f.text) or stated_aim(f.text) or f.modality == "plan" or bool(_TODO.match(f.text.strip()))
 
 
 def specific_tokens(terms: PlanTerms) -> frozenset[str]:
@@ -57,8 +111,11 @@ def rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]],
     and a stated reason or purpose counts. Did-it-help questions want the verdict sentence."""
     total = sum(terms.tokens.values()) or 1.0
     specific = specific_tokens(terms)
+    asked_values = (numbers(question) - {0.0, 1.0}) if question else set()  # "1:1", "x1" set nothing apart
     out: list[tuple[float, Fact]] = []
     for s, f in facts:
+        if asked_values and holds_value(idx, f, asked_values):
+            s += 0.1  # "did raising the dropout to 0.5 help?": the note on the run set to 0.5, not on its neighbour
         # a line under "# Trying 6th Layer" is about the 6th layer: its heading's words count for it (half)
         head = section_toks(idx, f)
         if head:
@@ -67,8 +124,12 @@ def rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]],
         share = sum(w if t in f.toks else 0.5 * w for t, w in terms.tokens.items()
                     if t in f.toks or t in head) / total
         s += 0.25 * action_match(question, with_section(idx, f)) if question else 0.0
-        if achieved and _ACHIEVED.search(f.text):
+        if achieved and reports_change(question, f.text):
             s += 0.25  # "how did we get the epoch time down?": the line that reports the change it asks about
+        elif achieved:
+            s -= 0.15  # a line that reports no change that way ("GPU utilization: ~11 GB") does not say how
+        if achieved and tabular(idx, f):
+            s -= 0.3  # a table row sums up a run; it does not report how a change was made
         if hindsight:
             # "what should we have done differently?": the author's own "should have ..." answers it
             s += 0.35 if f.modality == "counterfactual" else -0.15
@@ -102,10 +163,19 @@ def rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]],
                 s += 0.1  # "TTA adds ~1%": the size of the effect is the verdict with its number
             if not _OUTCOME.search(f.text) and vocab.reason_kind(f.text) in ("speed", "latency"):
                 s -= 0.3
-            if is_plan(f) and outcome_after(idx, f) is None:
+            if stated_aim(f.text):
+                # an experiment's stated aim ("Purpose: Evaluate grayscale input ...", "To regularize ... and
+                # observe if it enhances generalization ...") repeats the subject under a title that names it
+                # too; it says nothing of how it went, whatever result words it hopes for ("improves")
+                s -= 0.6
+            elif (is_plan(f) or f.modality == "plan" or _TODO.match(f.text.strip())) and outcome_after(idx, f) is None:
                 # A plan is not a result: whatever words it shares with the question, the verdict on
                 # the same idea comes first; a plan followed by how it went is quoted with that outcome.
+                # An unticked to-do ("[ ] Compare against RGB input") is a plan.
                 s -= 0.4
+            elif title_line(f.text) and not (f.verdict or f.negative or f.closing):
+                s -= 0.45  # a log's bold title names what was run ("... + Dropout + Strong Augmentation"), not how
+
             s += 0.15 * share
         out.append((s, f))
     out.sort(key=lambda x: (x[0], x[1].at), reverse=True)
@@ -225,3 +295,18 @@ def rank_runs(idx: HistoryIndex, terms: PlanTerms, limit: int = 50) -> list[tupl
         best[rid] = max(best.get(rid, 0.0), s)
     top = heapq.nlargest(limit, best.items(), key=lambda kv: (kv[1], idx.run_by_id[kv[0]].start))
     return [(s, rid) for rid, s in top]
+
+
+def stated_value_runs(idx: HistoryIndex, f: Fact, text: str) -> list[str]:
+    """The runs of the quote's entry whose tracked result the quote states ("reduced from 1 hour to 37 minutes":
+    the runs logging epoch_minutes 37): what a line linking no run rests on, when its entry links many."""
+    nums = numbers(text)
+    if not nums or f.entry_id is None:
+        return []
+    out = []
+    for rid in idx.entry_runs.get(f.entry_id, []):
+        r = idx.run_by_id.get(rid)
+        vals = [v for v in (r.metrics.values() if r is not None else []) if isinstance(v, (int, float))]
+        if any(abs(v - n) <= 1e-9 * max(1.0, abs(n)) or abs(v * 100 - n) <= 1e-6 for v in vals for n in nums):
+            out.append(rid)
+    return out

@@ -19,6 +19,8 @@ from narrative.answer_intent import (
     changed_in,
     hindsight_facts,
     lineage_runs,
+    name_group_runs,
+    names_a_setting,
     not_prose,
 )
 from narrative.answer_quotes import (
@@ -51,10 +53,13 @@ from narrative.answer_quotes import (
 )
 from narrative.answer_rank import (
     list_items,
+    no_outcome,
     rank_runs,
     reasons_near,
+    reports_change,
     rerank,
     specific_tokens,
+    stated_value_runs,
     subject_runs,
     useful_runs,
 )
@@ -135,9 +140,11 @@ _RUN_TO_RUN = re.compile(r"\brun.to.run (noise|variance)\b", re.I)
 _SHIP = re.compile(r"\b(ship\w*|candidate|deploy\w*|production|prod|release)\b", re.I)
 _METRIC_WORD = re.compile(r"\bmetric\b")
 _METRIC_MOVE = re.compile(r"\b(switch|chang|move|why)\w*")
-# asks about an approach's standing: "is X still worth it?", "did we drop X?", "why did we stop X?"
-_STATUS_Q = re.compile(r"\b(still|status|abandon\w{0,3}|drop\w{0,3}|stop\w{0,3}|clos\w{1,3}|kill\w{0,3}|shelv\w{1,3}|"
-                       r"adopt\w{0,3}|keep|kept|worth|pursu\w{1,3}|give up|gave up|dead|alive|park\w{0,3})\b", re.I)
+# asks about an approach's standing: "is X still worth it?", "did we drop X?", "why did we stop X?" ("dropout" is
+# a technique, not a drop)
+_STATUS_Q = re.compile(r"\b(still|status|abandon\w{0,3}|drop(?!out)\w{0,3}|stop\w{0,3}|clos\w{1,3}|kill\w{0,3}|"
+                       r"shelv\w{1,3}|adopt\w{0,3}|keep|kept|worth|pursu\w{1,3}|give up|gave up|dead|alive|"
+                       r"park\w{0,3})\b", re.I)
 _COMPARE = re.compile(r"\b(compare|compared|vs\.?|versus|against|relative to|better than|worse than)\b", re.I)
 
 
@@ -405,7 +412,13 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         # why in words ("was closed (no gain on the metric)"), never the bare kind ("(no gain) (accuracy)")
         label = vocab.reason_label(ap.reason_kind, default="no gain" if ap.status == "exhausted" else "")
         why_txt = f" ({label})" if label and ap.status in ("abandoned", "exhausted") else ""
-        if why or helpq or _STATUS_Q.search(q):
+        # "did raising the hidden dropout to 0.5 help?", "what happened when we removed the input dropout?", "why
+        # did we end up on the GPT-2 BPE?" ask about one variant or part of the approach (a word or value of the
+        # runs' settings beyond the approach's name): its overall standing ("dropout was closed", "GPT was
+        # closed") does not answer them; "why undersampling worse (0.828)?" names a result, not a variant
+        beyond = frozenset(t for t in specific_tokens(terms) if t not in vocab.norm(ap.name))
+        variant = (helpq or why) and not _STATUS_Q.search(q) and names_a_setting(idx, beyond, numbers(body))
+        if (why or helpq or _STATUS_Q.search(q)) and not variant:
             # the approach's standing answers why it stopped or whether it helped; beside a comparison or a
             # question of fact it is a claim nobody asked for
             parts.append(f"{ap.name} {state}{why_txt}.")
@@ -436,6 +449,10 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             continue  # a second quote for a why-question must give a reason too, not just share a word
         if used and terms.key_concepts and terms.key_concepts.isdisjoint(vocab.cover(f.concepts)):
             continue  # nor may it be about another approach ("the MelGAN generator" for a DDSP question)
+        if used and achieved and not reports_change(body, f.text):
+            continue  # nor for "how did we get X down?" a line that reports no such change
+        if used and helpq and no_outcome(f):
+            continue  # beside the verdict, a log's title, its stated aim or a to-do says nothing of how it went
         key = quote_key(f.text)
         if key in quoted or any(key in k or k in key for k in quoted) or pieces_quoted(f.text, quoted):
             continue
@@ -493,6 +510,8 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             moved = setting_runs(idx, set(terms.key_concepts), f.author, f.at)
             if moved:
                 runs = moved  # the runs that changed the setting asked about, from the tracker
+        if not runs:
+            runs = stated_value_runs(idx, f, said)[:3]  # the runs whose result the line states
         cites.add(f.entry_id, runs)
         if why and used == 1:
             for nb in reasons_near(idx, f):
@@ -505,6 +524,12 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
                 reason_given = True
                 parts.append(f"\"{clip(nb.text, 200)}\"")
                 cites.add(nb.entry_id, [r for r in nb.run_ids if r in idx.run_by_id][:3])
+    group = name_group_runs(idx, q) if (why or helpq) and not lineage else []
+    if len(group) >= 2 and not cites.runs & {r.run_id for r in group}:
+        # "the encoder LR sweep": the runs whose names carry the question's word are what it asks about; when
+        # the notes quoted link none of them, their best and their latest are cited too (in the room left)
+        gb = idx.best_run(metric, goal, group) if metric else None
+        cites.add(None, list(dict.fromkeys(([gb.run_id] if gb else []) + [group[-1].run_id])))
     subject = (specific_tokens(terms), frozenset(terms.key_concepts))
     tb = trouble_before(idx, *subject) if why and not reason_given else None
     if tb is not None:

@@ -6,7 +6,9 @@ table, a ConvMixer changelog, a from-scratch BERT debugging note, a LayoutLM tun
 transfer-learning report and a VOC2012 daily log (tune), a CS336 LM ablation note and a brain-tumor CNN
 ablation series (held: written blind, measured once before and once after, never tuned on)); in a later round
 (h/answers2) a ResNet50 ImageNet run log, the Wake2vec devlog and a model-size results note (tune), and the QuickDraw
-LAMB experiment queue and GPT-2 Alpaca LoRA notes (held); see data/real_answers/README.md. The runs were
+LAMB experiment queue and GPT-2 Alpaca LoRA notes (held); in h/answers3 a CS50 traffic CNN version log and
+activity-recognizer experiment logs (tune), a VGG-16 fine-tuning log and PDE-RNN developer notes (held); see
+data/real_answers/README.md. The runs were
 reconstructed to agree with them. Each
 question's expected words were decided by reading the notes, before looking at how ``coco ask`` answers.
 The history goes through the real structuring engine, as ``coco log`` does.
@@ -31,18 +33,15 @@ DATA = Path(__file__).parent / "data" / "real_answers"
 KNOWN_MISSES = {
     # held: the question's value (lr 1e-2) does not pick the note that states it over its 5e-3 neighbour
     "what happened with SGD at lr 1e-2?",
-    # since the check round's concept changes met this one, the note's own linked runs are cited, not the
-    # sweep runs the question means (found at merge, not yet explained)
-    "did the encoder LR sweep find anything better?",
-    # tune (h/answers2): plan reading keeps only "epoch" of "the epoch time", so the line reporting the cut in
-    # time per epoch ranks below lines about epochs
-    "how did we get the epoch time down?",
     # held (h/answers2: written blind, measured before and after, answers not read, so not diagnosed here)
     "which learning rate worked best for LoRA?",
     "what was the effect of warmup?",
     "for the medium model, did LoRA match full fine-tuning?",
     "why did the multi-GPU baseline do worse?",
     "what does LAMB need to work?",
+    # held (h/answers3: written blind, measured before and after, answers not read, so not diagnosed here)
+    "what led to better network learning?",
+    "what was the best test accuracy and which run?",
 }
 
 _HISTORIES: dict[Path, Any] = {}
@@ -64,7 +63,9 @@ def test_real_question(path: Path, q: dict[str, Any]) -> None:
     hist, key_of, entry_runs, sc, indexes = _history(path)
     ans = synthesis.answer(fill_ids(q["q"], sc.ids), hist, indexes=indexes)
     assert len(ans.answer) <= 900
-    assert has_any([ans.answer], q["answer_any"]), ans.answer
+    # as the scorer reads it: a stem the question itself holds is no answer
+    fresh = [n for n in q["answer_any"] if not has_any([q["q"]], [n])] or q["answer_any"]
+    assert has_any([ans.answer], fresh), ans.answer
     if q.get("cite_runs_any"):
         got = cited_keys(ans.citations, key_of, entry_runs)
         assert got & set(q["cite_runs_any"]), (sorted(got), ans.answer)
