@@ -17,9 +17,13 @@ from narrative.history_index import HistoryIndex
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
+_BRITISH = re.compile(r"our|is(?=e|ing|ation)")
+
+
 def compact(text: str) -> str:
-    """Lowercase letters and digits only: "HiFi-GAN", "hifi_gan" and "hifigan" read the same."""
-    return _NON_ALNUM.sub("", text.lower())
+    """Lowercase letters and digits only: "HiFi-GAN", "hifi_gan" and "hifigan" read the same, and so do the
+    British and American spellings ("nearest neighbours", "nearest neighbors"; "normalise", "normalize")."""
+    return _BRITISH.sub(lambda m: "or" if m.group(0) == "our" else "iz", _NON_ALNUM.sub("", text.lower()))
 
 
 def plan_members(head: str) -> dict[str, frozenset[str]]:

@@ -27,11 +27,14 @@ _VARY = re.compile(r"\b(?:sweep\w*|vary|varying|tun(?:e|ed|ing)|grid|search\w*|s
 
 def value_words(value: str) -> frozenset[str]:
     """The words that name a param value: the head word of the value and of each item of a list value
-    ("mobilenet_v3_small": mobilenet; "hflip,colorjitter": hflip, colorjitter). A later word is a modifier
+    ("mobilenet_v3_small": mobilenet; "hflip,colorjitter": hflip, colorjitter; "he_normal": normal, after a
+    prefix of one or two letters). A later word is a modifier
     ("skip_encoder" is no encoder; "no_blstm" no BLSTM), so it names nothing alone."""
     out = set()
     for item in re.split(r"[,;+|]", value.lower()):
         words = [w for w in _SPLIT.split(item) if w]
+        if len(words) >= 2 and len(words[0]) < 3 and words[0] not in ("no", "wo", "w") and not words[0].isdigit():
+            words = words[1:]  # a short prefix names no head ("he_normal" is a normal init; "no_blstm" stays)
         if words and len(words[0]) >= 3 and not words[0].isdigit():
             head = vocab.stem(words[0])
             if head not in vocab.GENERIC_STEMS:
@@ -40,7 +43,13 @@ def value_words(value: str) -> frozenset[str]:
 
 
 def _plan_words(plan: str) -> frozenset[str]:
+    """The plan's word stems, less the words of a name of several words ("variational autoencoder" names a VAE,
+    not the plain autoencoder its last word would)."""
     head = vocab.norm(ASIDE.sub(" ", main_clause(plan)))
+    for sp in vocab.concepts_in(head).values():
+        for a, b in sp:
+            if " " in head[a:b].strip():
+                head = head[:a] + " " * (b - a) + head[b:]
     return frozenset(vocab.stem(w) for w in _SPLIT.split(head) if w)
 
 
@@ -121,3 +130,45 @@ def key_sweep(plan: str, idx: HistoryIndex, scope: dict[str, frozenset[str]]) ->
     summary = (f"runs by {first.user or 'someone'} from {first.start:%Y-%m-%d} varied "
                + "; ".join(f"{k} over {', '.join(vs[:5])}" for k, vs in seen.items()))
     return tried_in_runs(idx, cited=cited, summary=summary, author=first.user, at=first.start)
+
+
+# "only the decoder unfrozen", "LoRA on the attention projections only": what the plan restricts itself to
+_ONLY_BEFORE = re.compile(r"\bonly\s{1,3}(?:(?:the|a|an|its|on|in|to|at)\s{1,3}){0,2}([a-z][a-z0-9_-]{1,30})"
+                          r"(?:\s{1,3}([a-z][a-z0-9_-]{1,30}))?")
+_ONLY_AFTER = re.compile(r"\b([a-z][a-z0-9_-]{1,30})(?:\s{1,3}([a-z][a-z0-9_-]{1,30}))?\s{1,3}only"
+                         r"(?=\s{0,3}(?:$|[,.;:)]|(?:for|with|on|in|and|but|to|at|this|next)\b))")
+_ITEMS = re.compile(r"[,;+|&/]|\band\b")
+
+
+def only_words(plan: str) -> frozenset[str]:
+    """Stems of the thing a plan says it does *only* ("with only the decoder unfrozen": decod)."""
+    head = vocab.norm(ASIDE.sub(" ", main_clause(plan)))
+    out: set[str] = set()
+    after = [m for m in _ONLY_AFTER.finditer(head) if not any(w in vocab.STOPWORDS for w in m.groups() if w)]
+    for m in (*_ONLY_BEFORE.finditer(head), *after):
+        for w in m.groups():
+            if w and w not in vocab.STOPWORDS and w != "only":
+                tok = vocab.stem(w)
+                if not vocab.is_generic(tok):
+                    out.add(tok)
+    return frozenset(out)
+
+
+def fact_holds_more(idx: HistoryIndex, words: frozenset[str], run_ids: list[str]) -> bool:
+    """Whether the runs a statement is about (its own, else its entry's) all hold more than the plan's "only"."""
+    return bool(words and run_ids) and all(holds_more(words, idx.run_by_id[r]) for r in run_ids[:4])
+
+
+def holds_more(words: frozenset[str], run: RunSnapshot) -> bool:
+    """Whether a param of the run lists the plan's "only" thing among other items
+    (trainable=encoder_layernorm,decoder for "only the decoder"): the run did more than the plan."""
+    if not words:
+        return False
+    for k, v in run.params.items():
+        if is_tracker_key(k):
+            continue
+        items = [value_words(item) for item in _ITEMS.split(v.lower())]
+        items = [it for it in items if it]
+        if len(items) >= 2 and any(words & it for it in items) and not all(words & it for it in items):
+            return True
+    return False

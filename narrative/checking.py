@@ -19,7 +19,7 @@ import re
 
 from narrative import vocab
 from narrative.check_members import other_member, plan_members, run_text
-from narrative.check_scope import key_sweep, off_scope, plan_scope, value_words
+from narrative.check_scope import fact_holds_more, holds_more, key_sweep, off_scope, only_words, plan_scope, value_words
 from narrative.check_settings import check_change, named_value, plan_change
 from narrative.check_verdicts import (
     THRESHOLD,
@@ -88,6 +88,7 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
     variants: list[tuple[float, Fact, list[str]]] = []
     # a thing the plan names by its own name ("HurtLex") is answered only by a candidate that names it
     names = plan_names(plan, idx)
+    only = only_words(plan)
     for s, f, rids in scored:
         if s < THRESHOLD or not f.evidence or absent_only(f.text, terms) or hedged_only(f.text):
             continue
@@ -100,7 +101,8 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
             continue
         off = (variant_of(specific, cover) or other_member(members, cover, f.text)
                or _runs_off_scope(idx, scope, f) or lacks_modifier(terms, cover, words)
-               or _fact_excluded(idx, terms, f))
+               or _fact_excluded(idx, terms, f)
+               or fact_holds_more(idx, only, f.run_ids or idx.entry_runs.get(f.entry_id, [])))
         (variants if off else evidence).append((s, f, rids))
     run_scores: dict[str, float] = {}
     variant_runs: list[str] = []
@@ -116,7 +118,8 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
         if technique_missed(terms, cover, _run_toks(idx, rid)):
             continue
         if (variant_of(specific, cover) or other_member(members, cover, run_text(idx, rid))
-                or off_scope(scope, idx.run_by_id[rid]) or _run_misses(idx, terms, rid)):
+                or off_scope(scope, idx.run_by_id[rid]) or _run_misses(idx, terms, rid)
+                or holds_more(only, idx.run_by_id[rid])):
             variant_runs.append(rid)
         else:
             run_scores[rid] = s
@@ -144,7 +147,7 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
         since = (min(p.at for p in planned if p.at) - dt.timedelta(days=1)) if any(p.at for p in planned) else None
         done_runs = [rid for _, rid in q.top_runs(limit=50, concepts=specific)
                      if specific <= idx.run_docs[rid].cover and (since is None or idx.run_by_id[rid].start >= since)
-                     and not _run_misses(idx, terms, rid)]
+                     and not _run_misses(idx, terms, rid) and not off_scope(scope, idx.run_by_id[rid])]
         if done_runs:
             return build_tried(idx, terms, [], {rid: THRESHOLD for rid in done_runs[:3]}, THRESHOLD)
     return not_tried(idx, scored, variants, variant_runs, planned, specific)

@@ -346,7 +346,7 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("focal", "focal loss", "technique", r"\bfocal\b(?! (length|point|plane)s?\b)"),
     # ---- training recipe
     _c("label_smoothing", "label smoothing", "technique", r"\blabel smooth\w*", r"\bls ?=? ?0?\.\d"),
-    _c("mixup", "mixup", "technique", r"\bmix ?up\b", broader=("augmentation",)),
+    _c("mixup", "mixup", "technique", r"\bmix ?up\b|\bmixedup\b", broader=("augmentation",)),
     _c("cutmix", "CutMix", "technique", r"\bcut ?mix\b", broader=("augmentation",)),
     _c("randaugment", "RandAugment", "technique", r"\brand ?aug\w*", r"\bauto ?aug\w*", r"\btrivial ?aug\w*",
        broader=("augmentation",)),

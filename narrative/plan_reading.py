@@ -38,6 +38,11 @@ ASIDE = re.compile(r"\b(instead of|rather than|in place of|similar to|as with|li
                    r"generali[sz]ation)\b)"
                    r"(?:\s+[^,.;?!]*)?", re.I)
 _ALSO = re.compile(r"\b(as well|too|also)\b", re.I)
+# "switch the MSE from mean-reduced to sum-reduced": after a verb of changing, what it changes *from* is the old
+# setting, not part of what the plan asks for (a number is left to the settings reading: "lr from 1e-3 to 1e-4")
+_FROM_OLD = re.compile(r"(\b(?:switch|chang|mov|go|going|went|turn|convert|swap)[a-z]{0,4}\b[^.;]{0,40}?)"
+                       r"\bfrom\s{1,3}(?:the\s{1,3}|a\s{1,3}|an\s{1,3})?[a-z][a-z0-9-]{0,30}(?:\s[a-z][a-z0-9-]{0,30})?"
+                       r"\s{1,3}(?=to\s)", re.I)
 _IDENT = re.compile(r"\b[A-Za-z]+[_][A-Za-z0-9_]+\b|\b[A-Za-z]+\d+[A-Za-z0-9]*\b|\b[a-z]+[A-Z][A-Za-z0-9]+\b")
 _FILLER = re.compile(r"^\s*(what if we|what about|how about|should we( just)?|could we|can we|let'?s|"
                      r"i want to|we should|thinking (of|about)|planning to|i'?m going to|gonna|maybe|why not|"
@@ -72,6 +77,7 @@ _ABBREVIATIONS = {
     "vertical": ("vert", "v"), "horizontal": ("horiz", "h"), "iteration": ("iter", "iters"), "number": ("num",),
     "gradient": ("grad",), "accumulation": ("accum",), "attention": ("attn",), "hidden": ("hid",),
     "probability": ("prob",), "learning": ("learn",), "discriminator": ("disc",), "generator": ("gen",),
+    "initialization": ("init",), "initialisation": ("init",), "scheduler": ("sched",),
 }
 
 
@@ -172,6 +178,7 @@ def plan_terms(plan: str, idx: HistoryIndex, *, exclusions: bool = False) -> Pla
         described[cid] = 1.0
         described_stems |= {vocab.stem(w) for w in re.findall(r"[a-z0-9]+", whole[a:b])}
     head = ASIDE.sub(" ", head)
+    head = _FROM_OLD.sub(r"\1", head)
     head = _FILLER.sub(" ", head)
     also = bool(_ALSO.search(head))
     ident_parts: set[str] = set()

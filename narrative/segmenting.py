@@ -30,7 +30,8 @@ _TABLE_SEPARATOR = re.compile(r"^\s*(?:\|\s*)?:?-{2,}")  # not "\s*\|?\s*": one 
 # letter tell one from an issue number ("#12") or a hashtag.
 _HEADING_MARK = re.compile(r"^(?:#{1,6}\s+|#{2,6}(?=[A-Za-z])|\*\*|__)")
 # A task-list item: "[ ]" is still to do, "[x]" is done (GitHub's checkboxes, with or without a bullet).
-_CHECKBOX = re.compile(r"^\s{0,8}(?:[-*+]\s{1,3})?\[(?P<mark>[ xX])\]\s")
+CHECKBOX = re.compile(r"^\s{0,8}(?:[-*+]\s{1,3})?\[(?P<mark>[ xX])\]\s")
+_CHECKBOX = CHECKBOX
 _HEADING_ONLY = re.compile(r"^(?:#{1,6}\s+.+|#{2,6}[A-Za-z].*|(?:\*\*|__)[^*_]{1,60}(?:\*\*|__)\s*:?)$")
 _FENCE = re.compile(r"^\s*(?:```|~~~)")
 # Labels by what they announce. Singular "idea" heads the idea of one experiment; "ideas" lists

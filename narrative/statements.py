@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from narrative import vocab
-from narrative.segmenting import ABSENT
+from narrative.segmenting import ABSENT, CHECKBOX
 
 # (?<!\s): a whitespace run is entered at its start only, so splitting is linear on any paste (issue 11).
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z`(\[*_\"'a-z0-9])|(?<!\s)\s+--\s+|;\s+|(?<!\s)\s+\|\s+(?=[a-z])")
@@ -154,6 +154,12 @@ _READ_ABOUT = re.compile(r"^\W{0,8}(?:i\s{1,3}|we\s{1,3})?(?:read|reading|skimme
 # a hedged expectation with nothing said done: "could help with the blur", "might work better"
 _HEDGED_EXPECT = re.compile(r"\b(?:could|might|may|would)\s{1,3}(?:\w{1,12}\s{1,3})?(?:help|work|improve|fix|"
                             r"solve|reduce|boost|be\s{1,3}worth)\w{0,3}\b", re.I)
+# what a result or a paper motivated or inspired ("The trade-off motivated techniques like beta-VAE"), with no verb
+# of doing beside it, names ideas: nothing in it was run ("inspired by the paper, we tried mixup" was)
+_MOTIVATED = re.compile(r"\b(?:motivat|inspir)\w{0,6}\b", re.I)
+_DOING = re.compile(r"\b(?:tried|try(?:ing)?|ran|run(?:ning)?|trained|training|retrained|tested|testing|used|using|"
+                    r"added|adding|implemented|applied|switched|swapped|replaced|enabled|fitted|built|got|gave|"
+                    r"reached|scored|results?|->|→)\b|->|→", re.I)
 _PLAN = re.compile(
     r"\b(will|won'?t|gonna|going to|plan(ning|ned)? (to|on)|want(ed)? to|wanna|would like to|i'?d like to|"
     r"intend\w* to|hope to|hoping to|about to|next( up| step| steps| week| time)?|tomorrow|tmrw|tmr|later|"
@@ -209,6 +215,8 @@ def statement_modality(text: str) -> str:
         return "conditional"
     if t.endswith("?") or (_Q_START.search(t) and "?" in t):
         return "question"
+    if _MOTIVATED.search(t) and not _DOING.search(t) and not DECIMAL.search(t):
+        return "plan"  # an idea a result or a paper motivated
     plan_at = _PLAN.search(t) or _NEED.search(t)
     if plan_at:
         # "tried X; next: Y" holds both: the first clause decides what this statement reports
@@ -228,6 +236,8 @@ def fact_modality(said: str, scope: str, kind: str, has_runs: bool, text: str = 
     then what its kind implies (a next step is a plan; a conclusion reports something done)."""
     if said in ("counterfactual", "negated", "conditional", "question", "quoted"):
         return said
+    if scope == "ticked":
+        return "done"  # an item ticked off was done, whatever its grammar ("- [x] try the scheduler")
     if kind == "next_step":
         return "plan"
     if kind == "question":
@@ -281,6 +291,13 @@ def scoped_sentences(text: str) -> list[tuple[int, str, str]]:
         if not line:
             blank = True
             scope_of_line.append(scope)
+            continue
+        box = CHECKBOX.match(line)
+        if box:
+            # a task-list box says what its item is whatever the heading: "- [x] X" was done (under "# Plan"
+            # too), "- [ ] X" is still to do (under "# Experiments" too); the heading's scope goes on after it
+            blank = False
+            scope_of_line.append("ticked" if box.group("mark") in "xX" else "plan")
             continue
         hm = heading_modality(line)
         if hm is not None:
