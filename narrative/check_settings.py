@@ -102,7 +102,7 @@ def plan_change(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Change | None
     """A change of one setting the plan asks for ("twice as wide embeddings", "lower lr", "bs 512",
     "divide the rewards by 100"), when the runs record that setting and the plan is about nothing else than
     the setting (and the model families it applies to)."""
-    head = vocab.norm(main_clause(plan))
+    head = vocab.norm(_SCIENTIFIC.sub(_decimal, main_clause(plan)))
     spans = vocab.concepts_in(head)
     specific = specific_keys(terms)
     words = [(m.group(0).rstrip(".-"), m.start(), m.end()) for m in _WORD_SPAN.finditer(head)]
@@ -120,7 +120,7 @@ def plan_change(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Change | None
         idx_after = next((i for i, (_, s, _) in enumerate(words) if s >= b), len(words))
         sign, factor, value = 0, None, None
         rest = head[b: b + 40]
-        target = _FROM_TO.search(rest) or _ASSIGN.search(rest)
+        target = _FROM_TO.search(rest) or _ASSIGN.search(rest) or _TO_VALUE.search(rest)
         if target:
             # "from 4 to 64", "with n=2": the value asked for
             value = target.group(target.lastindex or 1)
@@ -181,6 +181,16 @@ def plan_change(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Change | None
 
 _FROM_TO = re.compile(r"^[^.;]{0,20}?\bfrom\s+[\d.e\-]+\s+to\s+([\d.]+(?:e-?\d+)?)\b")
 _ASSIGN = re.compile(r"^[^.;]{0,25}?\b[a-z_]{1,12}\s*=\s*([\d.]+(?:e-?\d+)?)\b")
+# "lower the learning rate to 1e-6": the value asked for, whichever way it moves from the runs'
+_TO_VALUE = re.compile(r"^[^.;]{0,20}?\bto\s+([\d.]+(?:e-?\d+)?)(?![\w.])")
+# "1e-6" is one number; the text's normal form would split it at the hyphen
+_SCIENTIFIC = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[eE]-(\d{1,2})(?![\w.])")
+
+
+def _decimal(m: re.Match[str]) -> str:
+    return f"{float(m.group(0)):.{int(m.group(2)) + len(m.group(1))}f}".rstrip("0").rstrip(".")
+
+
 _SWEEP = re.compile(r"^(sweep\w*|vary|varied|varying|tun(e|ed|ing)|grid|search|scan\w*)$")
 
 
@@ -373,7 +383,8 @@ def _moves(ref: float, v: float, change: Change) -> bool:
 
 def _change_words(change: Change, key: str) -> str:
     if change.sign == 0:
-        return f"{key}={change.value}"
+        number = lexicon.parse_number(change.value or "")
+        return f"{key}={fmt(number) if number is not None else change.value}"
     if change.sign == 2:
         return f"{key} varied"
     if change.factor is not None:

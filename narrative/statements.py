@@ -340,6 +340,10 @@ def fmt(v: float) -> str:
     """Tracker value formatted like 0.845 (no float noise)."""
     if v == 0:
         return "0"
+    if abs(v) < 1e-4:
+        # 1e-5 is a learning rate people write so: four decimals would print it as 0
+        mantissa, _, exp = f"{v:.3g}".partition("e")
+        return f"{mantissa}e{int(exp)}" if exp else mantissa
     if abs(v) >= 100:
         return f"{v:.1f}".rstrip("0").rstrip(".")
     if abs(v) >= 1:

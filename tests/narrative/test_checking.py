@@ -337,3 +337,16 @@ def test_a_closed_line_in_a_check_outcome_says_why_in_words() -> None:
     assert describe_outcome(idx, None, [], None, "exhausted", "accuracy") == "exhausted (no gain on the metric)"
     assert describe_outcome(idx, None, [], None, "abandoned", "latency") == "abandoned (over the latency budget)"
     assert describe_outcome(idx, None, [], None, "abandoned", "") == "abandoned (no gain)"
+
+
+def test_a_target_value_in_scientific_notation_is_the_value_asked_for_and_printed_as_written() -> None:
+    # "lower the lr to 1e-6" is not done by the lr=1e-5 run (it was answered so, and printed "lr=0")
+    runs = [_run("a", "ft-lr1e-4", 1, {"lr": "1e-4", "model": "bert"}, {"acc": 0.81}),
+            _run("b", "ft-lr1e-5", 5, {"lr": "1e-5", "model": "bert"}, {"acc": 0.84})]
+    entries = [_entry(1, 6, "Lowered the learning rate from 1e-4 to 1e-5: accuracy 0.81 -> 0.84.", runs)]
+    idx = HistoryIndex(_hist(runs, entries, "acc"))
+    r = checking.check("lower the learning rate to 1e-6", idx)
+    assert not r.already_tried and "lr=1e-6" in r.message and "lr=0 " not in r.message, r.message
+    r = checking.check("reduce lr from 1e-4 to 1e-5", idx)
+    assert r.already_tried and "lr=1e-5" in r.message, r.message
+    assert checking.check("lower the learning rate", idx).already_tried
