@@ -100,8 +100,33 @@ def _line(a: Approach) -> str:
 
 
 def _citation(a: Approach) -> Citation:
+    # the runs the deciding note linked, else the line's best or latest runs: a claim about a line of work
+    # rests on its runs as much as on the note
+    runs = [a.best_run_id] if a.best_run_id else a.run_ids[-2:]
     fact = a.decided_by
     if fact is not None:
-        return Citation(entry_id=fact.entry_id, run_ids=fact.run_ids[:3])
-    runs = [a.best_run_id] if a.best_run_id else a.run_ids[-2:]
+        return Citation(entry_id=fact.entry_id, run_ids=fact.run_ids[:3] or runs)
     return Citation(entry_id=a.entry_ids[-1] if a.entry_ids else None, run_ids=runs)
+
+
+def approaches_in_words(question: str, idx: HistoryIndex) -> Answer | None:
+    """"what did we try for exploration?": the lines of work whose names carry a content word of the question
+    ("epsilon greedy (exploration schedule)"), each with its status and the note that decided it; None when no
+    name does. The last resort before saying nothing was found: the notes never used the word themselves."""
+    asked = {t for t in vocab.tokens(question) if len(t) >= 4 and not vocab.is_generic(t)} - _STATE_WORDS
+    if not asked:
+        return None
+    hits = [a for a in derive(idx) if asked & set(vocab.tokens(a.name))][:3]
+    if not hits:
+        return None
+    parts: list[str] = []
+    for a in hits:
+        line = f"{a.name}: still open" if a.status == "open" else f"{a.name}: {a.status}"
+        if a.status in ("exhausted", "abandoned"):
+            line += f" ({vocab.reason_label(a.reason_kind, default='no gain')})"
+        fact = a.decided_by
+        if fact is not None:
+            line += f"; {fact.author} ({fact.at:%Y-%m-%d}): \"{clip(fact.text, 160)}\""
+        parts.append(line)
+    text = ". ".join(parts)
+    return Answer(answer=text[:_MAX_CHARS], citations=[c for c in map(_citation, hits) if c.entry_id or c.run_ids])

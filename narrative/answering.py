@@ -63,6 +63,7 @@ from narrative.answer_rank import (
     subject_runs,
     useful_runs,
 )
+from narrative.answer_status import approaches_in_words
 from narrative.approaches import derive
 from narrative.history_index import Fact, HistoryIndex, fmt
 from narrative.plan_reading import PlanTerms, Query, plan_terms, score_cover
@@ -396,7 +397,8 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         terms, body = plan_terms(fixed, idx), fixed
         topical = [(s, f) for s, f in _rank_facts(idx, terms, why) if s >= 0.45 and not not_prose(idx, f)]
     if not topical:
-        return Answer(answer="I found nothing in the log or the tracker about that.", citations=[])
+        return approaches_in_words(body, idx) or Answer(
+            answer="I found nothing in the log or the tracker about that.", citations=[])
     approaches = derive(idx)
     ap = next((a for a in approaches if a.key in terms.key_concepts and a.status != "open"), None)
     if ap is None:

@@ -44,3 +44,17 @@ def test_the_state_of_the_work_is_the_phase_in_short_and_cited() -> None:
     assert any(c.run_ids for c in got.citations)
     still = synthesis.answer("what's still open?", h).answer
     assert not still.startswith("Closed: "), still
+
+
+def test_a_word_only_a_line_of_works_name_carries_finds_that_line() -> None:
+    # "what did we try for exploration?": the A2C log says "epsilon-greedy"; COCO's name for the line says what
+    # it is for ("epsilon greedy (exploration schedule)")
+    from pathlib import Path
+
+    from tests.narrative.synthesis_dev import build_history
+
+    hist, key_of, _, _ = build_history(Path(__file__).parents[1] / "scenarios" / "real" / "kungfu-a2c-log.json",
+                                       False)
+    got = synthesis.answer("what did we try for exploration?", hist)
+    assert got.answer.startswith("epsilon greedy (exploration schedule): exhausted"), got.answer
+    assert any(key_of.get(r) for c in got.citations for r in c.run_ids), got.citations
