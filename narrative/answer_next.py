@@ -112,6 +112,8 @@ def next_steps(idx: HistoryIndex, aps: list[Approach], limit: int = 8) -> tuple[
         qs = list(e.structure.open_questions) if e.structure else []
         for s in items + [f"open question: {q}" for q in qs]:
             s = " ".join(s.split())
+            if heading_level(s) and not reads_as_plan(s):
+                continue  # "# Monday, March 9, 2020 7AM" opens the next day's notes; it is no step to take
             if s and s not in steps and not (s in items and carried_out(s, e.at, idx)):
                 steps.append(s[:300])
                 cites.append(Citation(entry_id=e.id, run_ids=[]))

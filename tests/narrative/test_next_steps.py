@@ -44,3 +44,11 @@ def test_a_question_is_quoted_without_cocos_label() -> None:
         open_questions=["is glove the right embedding for short reviews?"])})
     asked = synthesis.answer("what should we try next?", h).answer
     assert '"open question:' not in asked, asked
+
+
+def test_a_heading_filed_under_next_steps_is_no_step() -> None:
+    h = _history()
+    h.entries[-1] = PLANNED.model_copy(update={"structure": EntryStructure(
+        next_steps=["# Monday, March 9, 2020 7AM", "try character n-grams"])})
+    steps = synthesis.phase(h).next_steps
+    assert not any("March 9" in s for s in steps) and any("character n-grams" in s for s in steps), steps
