@@ -235,7 +235,9 @@ _WRAP_END = re.compile(r"[.!?:;)\]]\s*$|[\u2600-\U0001faff]\s*$")
 
 _OPEN_END = re.compile(
     r"(?:,|\b(?:and|or|but|the|a|an|of|to|in|on|at|for|with|from|by|that|which|than|as|is|was|were|are|"
-    r"be|it|its|this|these|my|our|we|i|so|because|when|if|into|over|about|after|before|between|like))\s*$",
+    r"be|it|its|this|these|my|our|we|i|so|because|when|if|into|over|about|after|before|between|like|"
+    # a modal or an auxiliary never ends a sentence: "I might\nreintroduce seq blocks" is one
+    r"might|may|could|would|should|will|can|must|shall))\s*$",
     re.IGNORECASE,
 )
 
@@ -250,7 +252,7 @@ def _wrapped(previous: str, following: str) -> bool:
             and bool(re.match(r"[a-z(]", following)))
 
 
-def _rejoin(lines: list[str]) -> list[tuple[int, str]]:
+def rejoin(lines: list[str]) -> list[tuple[int, str]]:
     """Lines as written, with hard-wrapped prose and bullet continuation lines joined back.
 
     A line is a continuation of the one before when both are prose, the one before is long (an
@@ -377,7 +379,7 @@ def split_segments(text: str) -> list[Segment]:
     section_marked = False          # a markdown heading keeps its section across blank lines
     label_indent = -1               # the indent of a bullet label ("- Results:") whose block is open
     outer: tuple[Section, bool] = ("", False)   # the section that block interrupts
-    lines = _rejoin(_strip_comment_leaders(clean(text).splitlines()))
+    lines = rejoin(_strip_comment_leaders(clean(text).splitlines()))
     for position, (number, raw_line) in enumerate(lines):
         line = raw_line.strip()
         if _FENCE.match(line):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from narrative import vocab
-from narrative.segmenting import ABSENT, CHECKBOX
+from narrative.segmenting import ABSENT, CHECKBOX, rejoin
 
 # (?<!\s): a whitespace run is entered at its start only, so splitting is linear on any paste (issue 11).
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z`(\[*_\"'a-z0-9])|(?<!\s)\s+--\s+|;\s+|(?<!\s)\s+\|\s+(?=[a-z])")
@@ -81,7 +81,9 @@ def _split_lines(text: str) -> list[tuple[int, str, int]]:
     out: list[tuple[int, str, int]] = []
     para = 0
     in_table = False
-    for line_no, raw_line in enumerate(text.splitlines()):
+    # hard-wrapped prose is one line again ("It's probably worth trying out\nweight norm with both ..."): a
+    # sentence cut at the wrap column was two facts, the second a fragment answers quoted
+    for line_no, raw_line in rejoin(text.splitlines()):
         line = raw_line.strip()
         if not line:
             para += 1
@@ -167,6 +169,12 @@ _PLAN = re.compile(
     r"might (try|test|run|add|use)|may (try|test|run)|worth (a )?(try|trying|testing|a shot)|thinking (about|of)|"
     r"consider(ing)?|idea:?|ideas|maybe (try|test|add|use)|let'?s|need to|needs to|have to|queue\w*|"
     r"would be (nice|good|interesting)|on (my|the) list|backlog|future work|follow ?up)\b", re.I)
+# an option the writer has ("I could just hard-scale the output", "we can add noise to the replicates"), not
+# what they saw or reached with it ("we can see", "I could reach .91"), nor a verdict after a report ("tried X,
+# we can keep it")
+_OPTION = re.compile(r"\b(?:i|we)\s{1,3}(?:could|can|might)\s{1,3}(?:just\s{1,3}|also\s{1,3}|simply\s{1,3}|"
+                     r"always\s{1,3})?(?!(?:not|see|tell|say|find|get|confirm|observe|notice|reach|achieve|"
+                     r"reproduce|only|barely|hardly|be|have)\b)[a-z]{3,}\b", re.I)
 _DONE = re.compile(
     r"\b(tried|ran|trained|retrained|tested|used|added|switched|swapped|replaced|enabled|disabled|turned (on|off)|"
     r"did|got|gave|gives|give|hit|hits|reached|improved|improves|helped|helps|hurt|hurts|dropped|drops|moved|"
@@ -217,6 +225,9 @@ def statement_modality(text: str) -> str:
         return "question"
     if _MOTIVATED.search(t) and not _DOING.search(t) and not DECIMAL.search(t):
         return "plan"  # an idea a result or a paper motivated
+    option = _OPTION.search(t)
+    if option and not _DONE.search(t[: option.start()]) and not DECIMAL.search(t):
+        return "plan"
     plan_at = _PLAN.search(t) or _NEED.search(t)
     if plan_at:
         # "tried X; next: Y" holds both: the first clause decides what this statement reports
