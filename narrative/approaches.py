@@ -166,6 +166,11 @@ _MATTERS_NOT = re.compile(r"\b(?:barely|hardly|not|n't|never|little|rarely|no\s{
 # a bug found and fixed is a repair, not a failed line of work ("there was a bug ... This run has it fixed")
 _REPAIRED = re.compile(r"\b(?:bug|glitch)s?\b.{0,120}?\b(?:fixed|patched|resolved)\b|"
                        r"\b(?:fixed|patched)\s{1,3}(?:the|a|this|that)\s{1,3}(?:bug|glitch)", re.I | re.S)
+# the trigger of a mechanism ("an early stopping callback to stop when val_accuracy didn't improve after 3
+# epochs") states when it acts, not that anything failed
+_TRIGGER = re.compile(r"\b(?:when|whenever|once|until)\s{1,3}(?:[\w.]{1,20}\s{1,3}){0,4}?"
+                      r"(?:didn['’]?t|doesn['’]?t|does\s{1,3}not|did\s{1,3}not|stops?|no\s{1,3}longer|fails?\s{1,3}to)"
+                      r"\s{1,3}improv", re.I)
 # a plan however it was filed ("Next experiment is to have two learning rates", "Consider adding weight decay")
 _PLAN_OPENER = re.compile(r"^\W{0,4}(?:next\s{1,3}(?:step|experiment|run|thing|up|time)s?\b|todo\b|to\s{1,3}do\b|"
                           r"consider\b|(?:i|we)\s{1,3}(?:will|plan|need|want)\b|(?:i|we)'ll\b|let'?s\b)", re.I)
@@ -243,7 +248,8 @@ def _signal(f: Fact) -> str:
         return "open"
     if _MATTERS.search(f.text) and not _MATTERS_NOT.search(f.text):
         return "positive"
-    if f.negative and not f.closing and _REPAIRED.search(f.text) and not vocab.cue_flags(f.text)[0]:
+    repaired = bool(_REPAIRED.search(f.text)) and not vocab.cue_flags(f.text)[0]
+    if f.negative and not f.closing and (repaired or _TRIGGER.search(f.text)):
         return "mention"
     adopting = f.adopting or f.verdict in ("adopt", "model_selection")
     if adopting and _DEMOTION.search(f.text):

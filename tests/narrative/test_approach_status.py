@@ -109,3 +109,10 @@ def test_the_line_a_worse_result_is_compared_with_is_not_closed() -> None:
     assert _st(aps, "gan") not in ("exhausted", "abandoned")
     aps = _status("Neither variant performs as well as the original GAN.", {"model": "gan"}, "did_not_work")
     assert _st(aps, "gan") not in ("exhausted", "abandoned")
+
+
+def test_the_trigger_of_a_mechanism_is_no_failure() -> None:
+    aps = _status("I also added an early stopping callback to stop iterating when val_acc didn’t improve after 3 "
+                  "epochs.",
+                  {"callbacks": "early_stopping"}, "did_not_work")
+    assert _st(aps, "early_stopping") not in ("exhausted", "abandoned")
