@@ -97,6 +97,24 @@ def _subjects_of(sentence: str) -> frozenset[str]:
     return frozenset({c for c in subj if c not in narrow_of} or subj)
 
 
+# "neither performs as well as the original X": X is the yardstick
+_AS_WELL_AS = re.compile(r"\b(?:perform\w{0,3}|does|do|did|is|are|was|were)\s{1,3}(?:not\s{1,3})?as\s{1,3}"
+                         r"(?:well|good)\s{1,3}as\s{1,3}([\w\- ./]{0,30})", re.I)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _contrasted(sentence: str) -> frozenset[str]:
+    """The concepts a sentence names only as what something else is compared with ("less intelligible than the
+    MelGAN formulation"): a bad result of the comparison is no verdict on them."""
+    text = vocab.norm(sentence)
+    out: set[str] = set()
+    for m in _CONTRAST.finditer(text):
+        out |= vocab.concept_set(m.group(3))
+    for m in _AS_WELL_AS.finditer(text):
+        out |= vocab.concept_set(m.group(1))
+    return frozenset(out - set(vocab.concept_frozenset(_AS_WELL_AS.sub(" ", _CONTRAST.sub(" ", text)))))
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def head_phrase(text: str) -> str:
     """"tenure buckets on top of full_v2: nothing" -> "tenure buckets"."""
@@ -126,6 +144,84 @@ _RESTRICTED = re.compile(r"\b(only|just|merely)\s{1,8}(help|work|improve|boost|g
 _UNDECIDED = re.compile(r"\b(whether|to see if|to find out if|not sure if|wonder(ing)? if)\b", re.I)
 
 
+# Adoption cues that adopt nothing (each a class of its own):
+# a demotion ("removed from the winner's circle", "no longer the default", "demoted") closes what it names
+_DEMOTION = re.compile(
+    r"\b(?:remov\w{1,3}|drop(?:ped|ping)?|kick\w{0,3}|taken|took)\s{1,3}(?:out\s{1,3})?from\s{1,3}(?:the\s{1,3})?"
+    r"(?:winner|default|candidate|ship)|\bno\s{1,3}longer\s{1,3}(?:the\s{1,3})?(?:winner|default|candidate)|\bdemot\w{1,4}",
+    re.I)
+_NOT_ADOPTING = re.compile(
+    # a description of the current setup: "Right now, we use separate channels"
+    r"\b(?:right\s{1,3}now|currently|at\s{1,3}the\s{1,3}moment|at\s{1,3}present|presently)\W{0,3}(?:\w{1,20}\s{1,3}){0,2}?"
+    r"(?:we|i)\s{1,3}(?:use|are\s{1,3}using|am\s{1,3}using)\b|"
+    # an attempt at a switch: "we tried switching to true vanilla SGD then, ... only to find"
+    r"\b(?:tried|try|trying|attempt\w{0,3}|test\w{0,3})\s{1,3}(?:out\s{1,3})?(?:switching|moving|going)\b", re.I)
+# a motive or a wish, before the cue: "I came into this project wanting to 'understand' how to build ..."
+_MOTIVE = re.compile(r"\b(?:wanting|wanted|hoping|hoped|in\s{1,3}order|aiming|aimed)\s{1,3}to\b", re.I)
+# "X matters", "X was crucial in preventing overfitting": a positive finding about X, whatever words follow
+_MATTERS = re.compile(r"\b(?:matters|mattered|(?:is|was|are|were)\s{1,3}(?:crucial|essential|critical|key|vital))\b",
+                      re.I)
+_MATTERS_NOT = re.compile(r"\b(?:barely|hardly|not|n't|never|little|rarely|no\s{1,3}longer)\s{1,3}(?:\w{1,20}\s{1,3})?"
+                          r"(?:matter|crucial|essential|critical|key|vital)|\bdoesn'?t\s{1,3}matter", re.I)
+# a bug found and fixed is a repair, not a failed line of work ("there was a bug ... This run has it fixed")
+_REPAIRED = re.compile(r"\b(?:bug|glitch)s?\b.{0,120}?\b(?:fixed|patched|resolved)\b|"
+                       r"\b(?:fixed|patched)\s{1,3}(?:the|a|this|that)\s{1,3}(?:bug|glitch)", re.I | re.S)
+# the trigger of a mechanism ("an early stopping callback to stop when val_accuracy didn't improve after 3
+# epochs") states when it acts, not that anything failed
+_TRIGGER = re.compile(r"\b(?:when|whenever|once|until)\s{1,3}(?:[\w.]{1,20}\s{1,3}){0,4}?"
+                      r"(?:didn['’]?t|doesn['’]?t|does\s{1,3}not|did\s{1,3}not|stops?|no\s{1,3}longer|fails?\s{1,3}to)"
+                      r"\s{1,3}improv", re.I)
+# a plan however it was filed ("Next experiment is to have two learning rates", "Consider adding weight decay")
+_PLAN_OPENER = re.compile(r"^\W{0,4}(?:next\s{1,3}(?:step|experiment|run|thing|up|time)s?\b|todo\b|to\s{1,3}do\b|"
+                          r"consider\b|(?:i|we)\s{1,3}(?:will|plan|need|want)\b|(?:i|we)'ll\b|let'?s\b)", re.I)
+# a line of work whose absence went badly ("No input transformer also performs poorly", "removing the dropout
+# on the input layer overfitted", "with gradient clipping removed: overfitting") helps; it is not closed
+_ABSENCE = re.compile(r"(?:^\W{0,4}no\s{1,3}|\bwithout\s{1,3}|\b(?:removing|disabling|dropping)\s{1,3}(?:the\s{1,3})?)"
+                      r"([^.;:!?,()\n]{1,40})|\bwith\s{1,3}([^.;:!?,()\n]{1,40}?)\s{1,3}(?:removed|disabled|turned\s{1,3}off)\b",
+                      re.I)
+_BAD_OUTCOME = re.compile(r"\b(?:poor(?:ly)?|worse|overfit\w{0,4}|diverg\w{0,4}|hurt\w{0,3}|unstable|degrad\w{0,4}|"
+                          r"collaps\w{0,3}|(?:decreas|reduc|lower)\w{0,3}\s{1,3}(?:the\s{1,3})?(?:acc\w{0,6}|performance|scores?))\b",
+                          re.I)
+
+
+# "Weight-decay only helps on TM. Use decay = 0": a setting set to zero is switched off, named by the last word
+# of a line of work the sentence before named
+_SET_ZERO = re.compile(r"^\W{0,4}(?:use|set|setting)\s{1,3}([a-z][\w-]{2,20})\s{0,3}(?:=|:|to)\s{0,3}0(?![\w.])", re.I)
+
+
+def _zeroed(f: Fact, prev: Fact | None) -> set[str]:
+    m = _SET_ZERO.search(f.text) if f.kind == "sentence" else None
+    if m is None or prev is None or prev.entry_id != f.entry_id or prev.para != f.para:
+        return set()
+    word = m.group(1).lower()
+    return {c for c in subject_concepts(prev) if vocab.norm(vocab.CONCEPT_BY_ID[c].name).split()[-1] == word}
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _absence_hurts(sentence: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The concepts (and the bare words) whose absence the sentence says went badly."""
+    if not _BAD_OUTCOME.search(sentence):
+        return frozenset(), ()
+    cs: set[str] = set()
+    slots: list[str] = []
+    for m in _ABSENCE.finditer(sentence):
+        slot = m.group(1) or m.group(2) or ""
+        if _BAD_OUTCOME.search(sentence, m.start()):
+            cs |= vocab.concept_frozenset(slot)
+            slots.append(slot.lower())
+    return frozenset(cs), tuple(slots)
+
+
+def _adopts(f: Fact) -> bool:
+    """Whether an adoption cue (or an adopting decision) really adopts: not a demotion, a setup described,
+    an attempt at a switch, nor a motive stated before the cue."""
+    if _NOT_ADOPTING.search(f.text) or _DEMOTION.search(f.text):
+        return False
+    motive = _MOTIVE.search(f.text)
+    cue = vocab.ADOPT_CUES.search(f.text)
+    return not (motive and (cue is None or motive.start() < cue.start()))
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def _hedges(sentence: str) -> tuple[bool, bool]:
     """Whether the sentence is counterfactual, and whether conditional or undecided (remembered, as
@@ -148,18 +244,27 @@ def _signal(f: Fact) -> str:
     counterfactual, conditional = _hedges(f.text)
     if counterfactual:
         return "mention"
-    if conditional:
+    if conditional or (f.opening and _PLAN_OPENER.search(f.text)):
         return "open"
+    if _MATTERS.search(f.text) and not _MATTERS_NOT.search(f.text):
+        return "positive"
+    repaired = bool(_REPAIRED.search(f.text)) and not vocab.cue_flags(f.text)[0]
+    if f.negative and not f.closing and (repaired or _TRIGGER.search(f.text)):
+        return "mention"
+    adopting = f.adopting or f.verdict in ("adopt", "model_selection")
+    if adopting and _DEMOTION.search(f.text):
+        return "closed"
+    adopts = adopting and _adopts(f)
     if f.kind == "decision":
         if f.verdict in ("abandon",):
             return "closed"
         if f.verdict in ("adopt", "model_selection"):
-            return "adopted"
+            return "adopted" if adopts else "mention"
     if f.closing:
         return "closed"
     if f.kind == "conclusion" and f.verdict == "did_not_work":
         return "negative"
-    if f.adopting and not f.negative and not f.opening:
+    if adopts and not f.negative and not f.opening:
         return "adopted"
     if f.negative:
         return "negative"
@@ -210,19 +315,26 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
     if isinstance(cached, list):
         return cached
     by_key: dict[str, Approach] = {}
+    prev: Fact | None = None
     for f in idx.facts:
-        keys = subject_concepts(f)
+        zeroed, prev = (_zeroed(f, prev) if prev is not None else set()), (f if f.kind == "sentence" else prev)
+        keys = subject_concepts(f) | zeroed
         if not keys and f.concepts and (f.closing or f.negative or f.adopting):
             keys = {c for c in f.concepts if c not in UMBRELLA}
         names: dict[str, str] = {k: vocab.CONCEPT_BY_ID[k].name for k in keys}
+        helped, absent_words = _absence_hurts(f.text)
         if not keys and (f.closing or (f.kind == "conclusion" and f.verdict == "did_not_work")):
             phrase = head_phrase(f.text)
-            if phrase and len(phrase) >= 4 and _phrase_in_data(idx, phrase):
+            if phrase and len(phrase) >= 4 and not any(phrase in w for w in absent_words) \
+                    and _phrase_in_data(idx, phrase):
                 keys = {"phrase:" + phrase}
                 names["phrase:" + phrase] = phrase
         sig = _signal(f)
         signals = {k: sig for k in keys}
         signals.update(_replacement_signals(f.text, sig))
+        signals.update({k: "mention" for k in helped | (_contrasted(f.text) if sig == "negative" else set())
+                        if k in signals and signals[k] in ("negative", "closed")})
+        signals.update({k: "closed" for k in zeroed if sig not in ("open",)})
         for k, k_sig in signals.items():
             ap = by_key.get(k)
             if ap is None:

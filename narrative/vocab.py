@@ -71,17 +71,24 @@ shipping shipped current candidate abandon abandoned switch switched why go goin
 # "hurt" as a verb only (hurt, hurts, hurting): not a name that starts with it ("HurtLex", a lexicon)
 NEGATIVE_CUES = re.compile(
     r"\b(worse|hurt(s|ing)?|didn'?t help|did not help|no gain|no better|nothing|not worth|dead|drop(ping|ped)? it|"
-    r"abandon\w*|shelv\w*|park(ing|ed)?|giv(e|ing) up|gave up|not pursuing|not spending|stop(ped|ping)?|"
+    # "early stopping" names a technique, not a stop
+    r"abandon\w*|shelv\w*|park(ing|ed)?|giv(e|ing) up|gave up|not pursuing|not spending|"
+    r"(?<!early )(?<!early-)(?<!early_)stop(ped|ping)?|"
     r"no more|out regardless|ruled out|behind|lag(s|ged)? behind|fail\w*|blew up|nan|diverg\w*|oom|"
     r"out of memory|too slow|slower|flat|no improvement|doesn'?t help|does not help|not convinced|"
     r"inside the noise|within (the )?noise|coin flip|noise|closing|close (it|this)|done with|is done|"
-    r"not shippable|over budget|useless|regress\w*|killed|crash\w*|lying)\b",
+    # "a regression problem" names a kind of task, not a regression of a result
+    r"not shippable|over budget|useless|regress(?!ion\s{1,3}(?:problems?|tasks?|models?|heads?|trees?|targets?)\b)\w*|"
+    r"killed|crash\w*|lying)\b",
     re.IGNORECASE,
 )
 CLOSE_CUES = re.compile(
     r"\b(calling \w+ dead|dead|abandon\w*|shelv\w*|park(ing|ed)|not worth|giv(e|ing) up|gave up|not pursuing|"
     r"not spending (more|any)|stop (touching|tuning|using|trying)|stop(ped|ping) (it|using|with)|no more|"
-    r"ruled out|rule it out|out regardless|drop(ping|ped)? (it|this|that|the)\b|dropping|closing|for good|"
+    # "dropping" alone closes, but not a measure that keeps falling ("loss continues dropping steadily")
+    r"ruled out|rule it out|out regardless|drop(ping|ped)? (it|this|that|the)\b|"
+    r"(?<!continue )(?<!continues )(?<!keeps )(?<!kept )dropping(?! (?:steadily|nicely|fast|quickly|smoothly)\b)|"
+    r"closing|for good|"
     r"won'?t (ship|use|pursue)|not shippable|is done|are done|done with|moving on from|kill(ing|ed)? (it|this)|"
     r"not going to|no point|not (really )?worth it|never catches up|didn'?t bother|no \w+ in prod|"
     r"is out|are out|never again|off the table|not convinced)\b",
@@ -89,7 +96,9 @@ CLOSE_CUES = re.compile(
 )
 ADOPT_CUES = re.compile(
     r"\b(going (with|w/)|go(ing)? with|went with|switching to|switch to|sticking with|stick with|keeping|"
-    r"keep (it|the|using)|adopt\w*|from here on|from now on|it is\b|the way\b|stays|winner|ship candidate|"
+    # "lgbm it is." ends a clause; "suggesting that it is random chance" adopts nothing
+    r"keep (it|the|using)|adopt\w*|from here on|from now on|it is(?=\s{0,3}(?:[.!;,)]|$))|the way\b|stays|winner|"
+    r"ship candidate|"
     r"candidate|settled on|locking in|lock in|we use|default now|new default|workhorse|moving to|"
     r"replac(e|es|ing) \w+)\b",
     re.IGNORECASE,
