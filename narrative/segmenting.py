@@ -31,7 +31,6 @@ _TABLE_SEPARATOR = re.compile(r"^\s*(?:\|\s*)?:?-{2,}")  # not "\s*\|?\s*": one 
 _HEADING_MARK = re.compile(r"^(?:#{1,6}\s+|#{2,6}(?=[A-Za-z])|\*\*|__)")
 # A task-list item: "[ ]" is still to do, "[x]" is done (GitHub's checkboxes, with or without a bullet).
 CHECKBOX = re.compile(r"^\s{0,8}(?:[-*+]\s{1,3})?\[(?P<mark>[ xX])\]\s")
-_CHECKBOX = CHECKBOX
 _HEADING_ONLY = re.compile(r"^(?:#{1,6}\s+.+|#{2,6}[A-Za-z].*|(?:\*\*|__)[^*_]{1,60}(?:\*\*|__)\s*:?)$")
 _FENCE = re.compile(r"^\s*(?:```|~~~)")
 # Labels by what they announce. Singular "idea" heads the idea of one experiment; "ideas" lists
@@ -459,7 +458,7 @@ def split_segments(text: str) -> list[Segment]:
         if re.fullmatch(r"~~.+~~", body):
             # A struck-through item of a to-do list is one that was done.
             body, line_section = body.strip("~").strip(), "done"
-        box = _CHECKBOX.match(line)
+        box = CHECKBOX.match(line)
         if box and line_section not in _VERDICT_SECTIONS:
             # The box says what the item is whatever heading it sits under: "- [x] X" was done, "- [ ] X"
             # is still to do (asked, it is an open question: the "next" reading keeps those apart)
