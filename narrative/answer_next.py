@@ -79,6 +79,15 @@ def carried_out(step: str, planned_at: dt.datetime, idx: HistoryIndex) -> bool:
     return result.already_tried and any(m.at is not None and m.at > planned_at for m in result.matches)
 
 
+def called_off(step: str, planned_at: dt.datetime, idx: HistoryIndex) -> bool:
+    """Whether a later entry called the step off ("Cancelled: - Use a smaller image size?"): its text is the
+    step's own words, filed as an abandonment."""
+    key = " ".join(step.lower().split()).rstrip("?.! ")
+    return any(e.at > planned_at and e.structure is not None and any(
+        d.kind == "abandon" and " ".join(d.text.lower().split()).rstrip("?.! ").startswith(key[:60])
+        for d in e.structure.decisions) for e in idx.entries)
+
+
 def reads_as_plan(text: str) -> bool:
     """A step still to take, by its own words: "=> Re-run with LR 1e-5", "going to decrease learning rate",
     "Task for tomorrow: ...", "idea, not run yet: ..."; not a report told as "for the next experiment I tried"."""
@@ -114,7 +123,7 @@ def next_steps(idx: HistoryIndex, aps: list[Approach], limit: int = 8) -> tuple[
             s = " ".join(s.split())
             if heading_level(s) and not reads_as_plan(s):
                 continue  # "# Monday, March 9, 2020 7AM" opens the next day's notes; it is no step to take
-            if s and s not in steps and not (s in items and carried_out(s, e.at, idx)):
+            if s and s not in steps and not (s in items and (carried_out(s, e.at, idx) or called_off(s, e.at, idx))):
                 steps.append(s[:300])
                 cites.append(Citation(entry_id=e.id, run_ids=[]))
     ideas, idea_cites = untried_ideas(idx, aps)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from narrative import vocab
 from narrative.history_index import Fact, HistoryIndex, fmt
-from narrative.replacements import absent_in, replacement_in, switched_off_in
+from narrative.replacements import absent_in, replacement_in, replacement_lost, switched_off_in
 from storage.records import ApproachStatus
 
 # Concepts too broad to be a line of work on their own.
@@ -432,7 +432,14 @@ def _replacement_signals(text: str, sig: str) -> tuple[tuple[str, str], ...]:
     """A stated replacement done ("switched from X to Y", "Y instead of X") closes X and adopts Y; a setting
     switched off closes it. A plan, a hedge or a regret replaces nothing yet, and when the sentence reports
     the change went badly the old line is not closed by it (the verdict words already mark the new one)."""
-    if sig in ("open", "negative") or any(_hedges(text)):
+    if sig == "open" or any(_hedges(text)):
+        return ()
+    lost = replacement_lost(text)
+    if lost is not None:
+        # "Try with SGD instead of Adam ==> Adam seems better": the new one failed, the old one stays
+        return (*((c, "negative") for c in lost.new if c not in UMBRELLA),
+                *((c, "mention") for c in lost.old if c not in UMBRELLA))
+    if sig == "negative":
         return ()
     # what a setup is said to lack was neither adopted nor dropped by the sentence
     absent = {c: "mention" for c in absent_in(text) if sig in ("adopted", "positive", "closed")}
@@ -465,6 +472,9 @@ def _merge_duplicates(aps: list[Approach]) -> list[Approach]:
     return out
 
 
+_ABANDON_KINDS = frozenset({"speed", "latency", "memory", "stability", "called_off"})
+
+
 def _decide_status(ap: Approach) -> None:
     decisive = [e for e in ap.events if e.signal in ("closed", "adopted")]
     negatives = [e for e in ap.events if e.signal == "negative"]
@@ -474,7 +484,12 @@ def _decide_status(ap: Approach) -> None:
                       and e.fact.entry_id != last.fact.entry_id]
         if last.signal == "closed" and not later_open:
             kind = _subject_reason(ap.key, last.fact.text) or _entry_reason(ap, last)
-            ap.status = "abandoned" if kind in ("speed", "latency", "memory", "stability") else "exhausted"
+            if not kind and last.fact.kind == "decision":
+                # "Cancelled: - Try dropout": called off with no reason given; no metric said it failed
+                kind = "called_off"
+            elif not kind and (rep := replacement_in(last.fact.text)) is not None and ap.key in rep.old:
+                kind = "replaced"  # "ResNet ==> Found U-Net instead": another took its place, no metric said why
+            ap.status = "abandoned" if kind in _ABANDON_KINDS else "exhausted"
             ap.reason_kind = kind or "accuracy"
             ap.reason = _reason_text(kind or "accuracy", last.fact)
             ap.decided_by = last.fact

@@ -36,6 +36,7 @@ from narrative.index_features import (
 )
 from narrative.index_parts import FactPostings, RunDocs, RunMultimap, RunPrefixes
 from narrative.param_sigs import EMPTY, ParamSig, Part, RunDoc, family_of, make_sig, model_family
+from narrative.segmenting import CHECKBOX
 from narrative.statements import (
     IDEA_LABEL,
     Fact,
@@ -336,6 +337,9 @@ class HistoryIndex:
             mine.append(f)
         if reported:
             self._ideas_run(mine, reported)
+        # "- [x] Look at the final activation function ==> Removing it helped": a line ticked off was done, and so
+        # is the item read out of it, whatever its grammar
+        ticked = [f.text[m.end():].lower() for f in mine if (m := CHECKBOX.match(f.text)) and m.group("mark") in "xX"]
         if e.structure is not None and items_at < len(feats.facts):
             # what the person wrote decides: a structured item cannot turn a plan or a "didn't" into something
             # done
@@ -352,6 +356,9 @@ class HistoryIndex:
                     f.modality = raw
                 if ff.verdict == "did_not_work":
                     f.negative = True
+                if f.kind == "hypothesis" and f.modality in ("plan", "") and any(
+                        t.startswith(f.text[:40].lower()) for t in ticked):
+                    f.modality = "done"
                 mine.append(f)
         return mine
 

@@ -38,6 +38,14 @@ _INSTEAD_CUE = re.compile(r"\b(?:instead|rather|place|lieu)\b", re.I)
 # right. Only after a "key:": in prose an arrow points at an outcome ("quantile obj p50 -> mae 1587")
 _ARROW = re.compile(r"(?:^|\n)[ \t]{0,8}[\w .\-]{1,30}:[ \t]{0,8}([^.;:!?,()\n=>\-]{1,40}?)\s{0,4}(?:=>|->|→)\s*"
                     + _SLOT + _SLOT_END, re.I)
+# "ResNet ==> Found U-Net instead": the item tried on the left, what took its place on the right
+_FOUND_INSTEAD = re.compile(r"(?:^|\n|\]\s)[ \t]{0,8}([^.;:!?,()\n=>\-\[\]]{1,40}?)\s{0,4}(?:==>|=>|-->|->|→)\s{0,4}"
+                            r"(?:found|used|use|chose|picked|took|went\s+with|switched\s+to|moved\s+to|using|adopted)"
+                            r"\s{1,3}([^.;:!?,()\n]{1,40}?)\s{1,3}instead\b(?!\s{1,3}of)", re.I)
+# what an outcome says won: "Adam seems better", "the baseline is still best", "X wins"
+_WON = re.compile(r"\b(?:better|best|wins?|won|outperform\w{0,3}|superior|stronger)\b", re.I)
+_VERDICT_START = re.compile(r"\b(?:is|was|are|were|seems?|seemed|looks?|looked|remains?|stays?|still|wins?|won|"
+                            r"outperform\w{0,3}|better|best)\b", re.I)
 # "use X rather than" as a comparison of quality ("better rather than worse") has no concept on a side
 # and so reads as nothing; what the slot starts with decides nothing else
 
@@ -80,6 +88,8 @@ def replacement_in(sentence: str) -> Replacement | None:
         pairs += [(m.group(2), m.group(1)) for m in _INSTEAD.finditer(sentence)]
     if "=>" in sentence or "->" in sentence or "→" in sentence:
         pairs += [(m.group(1), m.group(2)) for m in _ARROW.finditer(sentence)]
+        if _INSTEAD_CUE.search(sentence):
+            pairs += [(m.group(1), m.group(2)) for m in _FOUND_INSTEAD.finditer(sentence)]
     for old_text, new_text in pairs:
         old |= _side(old_text)
         new |= _side(new_text)
@@ -92,6 +102,32 @@ def replacement_in(sentence: str) -> Replacement | None:
     if not old_only or not (new_only or (named_new and not both)):
         return None
     return Replacement(old=old_only, new=new_only)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def kept_old(tried: str, outcome: str) -> bool:
+    """Whether the outcome of a tried replacement names the replaced thing as the winner ("Try with SGD
+    instead of Adam" / "Adam seems better"): the replacement did not work, the old line stays."""
+    rep = replacement_in(tried)
+    won = _WON.search(outcome)
+    if rep is None or won is None:
+        return False
+    # the winner is the subject, named before the verdict words ("Adam seems better"), not what it beat
+    start = _VERDICT_START.search(outcome)
+    subject = outcome[: start.start()] if start else outcome[: won.start()]
+    named = _side(subject)
+    return bool(named & rep.old) and not named & rep.new
+
+
+_OUTCOME_ARROW = re.compile(r"\s(?:-->|==>|--|—|->|→|=>)\s")
+
+
+def replacement_lost(sentence: str) -> Replacement | None:
+    """The replacement a "tried ==> outcome" line reports as lost to the old one, or None."""
+    m = _OUTCOME_ARROW.search(sentence)
+    if m is None or not kept_old(sentence[: m.start()], sentence[m.end():]):
+        return None
+    return replacement_in(sentence[: m.start()])
 
 
 # A setting switched off: "Mixup: off", "tanh = false", "EMA off", "no Mixup", "without SWA", "disabled mixup".

@@ -16,7 +16,7 @@ SegmentKind = Literal["line", "bullet", "row", "sentence", "data"]
 # What a heading or a label says the text under it is: "## Next", "**Next.** ...", "Open questions:",
 # "What I should have done, but didn't:" (counterfactual), "- Idea" / "- Config" / "- Result".
 Section = Literal["", "next", "question", "negative", "positive", "counterfactual", "hypothesis", "config",
-                  "result", "conclusion", "done"]
+                  "result", "conclusion", "done", "cancelled"]
 
 MAX_TEXT_CHARS = 20_000      # beyond this a paste is not a brain dump; the raw text is kept anyway
 MAX_SEGMENTS = 400
@@ -55,6 +55,9 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
                             r"(?:rolled|rolling)\s+back(?:\s+(?:changes?|tweaks?))?|reverted(?:\s+(?:changes?|tweaks?))?|"
                             r"roll-?backs?|reverts?|what\s+not\s+to\s+(?:do|try)(?:\s+\w+){0,6})$")),
     ("done", re.compile(r"^(?:done|completed|finished|did|what\s+i\s+did|done\s+(?:today|so\s+far)|so\s+far)$")),
+    # "Cancelled:", "Won't do:" list what was decided against, run or not: a decision, neither a plan nor a result
+    ("cancelled", re.compile(r"^(?:cancell?ed|scrapped|discarded|rejected|won'?t\s+(?:do|try|fix)|"
+                             r"not\s+(?:doing|pursu(?:ed|ing))|decided\s+against)(?:\s+(?:ideas?|items?|tasks?|experiments?|plans?))?$")),
     ("positive", re.compile(r"^(?:what\s+(?:worked|works|went\s+well)|(?:things\s+that\s+)?worked|wins|successes|"
                             r"what\s+helped|pros)$")),
     ("hypothesis", re.compile(r"^(?:idea|hypothes[ie]s|motivation|rationale|why|goal|aim|intuition|premise|experiment|"
@@ -80,7 +83,11 @@ _INLINE_LABEL = re.compile(
 
 
 _BLOCK_SECTIONS = frozenset({"hypothesis", "config", "result", "conclusion"})
-_VERDICT_SECTIONS = frozenset({"negative", "positive"})
+_VERDICT_SECTIONS = frozenset({"negative", "positive", "cancelled"})
+_CALLED_OFF_MARK = re.compile(r"^\[[-~]\]\s{1,3}")
+# "To try: - Nothing", "Open questions: none": a list item that says the list is empty is no item
+_PLACEHOLDER = re.compile(r"^\W{0,4}(?:nothing|none|n/?a|nil|tbd|tba)(?:\s{1,3}(?:yet|for\s{1,3}now|so\s{1,3}far))?"
+                          r"\W{0,3}$", re.IGNORECASE)
 
 
 # "Three things to try", "2 questions", "a few ideas": a count before a label announces the same items.
@@ -458,6 +465,11 @@ def split_segments(text: str) -> list[Segment]:
         if re.fullmatch(r"~~.+~~", body):
             # A struck-through item of a to-do list is one that was done.
             body, line_section = body.strip("~").strip(), "done"
+        if _PLACEHOLDER.match(body):
+            continue
+        # "- [-] Try dropout": the mark of an item called off is no word of it (what it means is left to the
+        # heading it sits under: it is a partly done item in some notebooks)
+        body = _CALLED_OFF_MARK.sub("", body)
         box = CHECKBOX.match(line)
         if box and line_section not in _VERDICT_SECTIONS:
             # The box says what the item is whatever heading it sits under: "- [x] X" was done, "- [ ] X"

@@ -42,6 +42,7 @@ from narrative.entry_text import (
 )
 from narrative.link_explicit import split_at_references
 from narrative.linking import LinkResult, link_runs
+from narrative.replacements import kept_old
 from narrative.run_refs import KnownRunIds
 from narrative.segmenting import Segment, split_segments
 from narrative.subjects import (
@@ -55,7 +56,7 @@ from narrative.subjects import (
     worth_a_hypothesis,
 )
 from narrative.types import StructureRequest
-from storage.records import Conclusion, EntryStructure, Verdict
+from storage.records import Conclusion, DecisionNote, EntryStructure, Verdict
 
 TITLE_CHARS = 80
 
@@ -184,13 +185,16 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         follows_a_plan = previous_next and bool(_FOLLOW_ON.match(text))
         previous_next = False
         mode = "planned" if index in listed_plans else readings_mod.modality(text)
-        outcome = _OUTCOME_NOTE.search(text) if segment.section == "next" else None
+        outcome = _OUTCOME_NOTE.search(text) if segment.section in ("next", "done") else None
         outcome_verdict = (readings_mod.verdict_of(outcome.group("outcome"))
                            if outcome and readings_mod.modality(outcome.group("outcome")) not in _UNREALISED
                            and not _PLAN_ITEM.match(outcome.group("outcome")) else None)
         if outcome and outcome_verdict is not None:
             # A plan ticked off with its outcome ("bias var (v2) -- not helped much") was carried out.
             tried = text[: outcome.start()].strip()
+            if outcome_verdict == "worked" and kept_old(tried, outcome.group("outcome")):
+                # "Try with SGD instead of Adam ==> Adam seems better": the one it replaced won
+                outcome_verdict = "did_not_work"
             add_item(structure.hypotheses, clip(tried, MAX_SUBJECT_CHARS))
             structure.conclusions.append(Conclusion(text=clip(f"{tried}: {outcome.group('outcome')}",
                                                                MAX_ITEM_CHARS),
@@ -202,6 +206,12 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             # "To try/TODO:" over "Correct (base) depth?", "Is staggering actually improving
             # efficiency?": an item asked, not an action, is a question still open.
             add_item(structure.open_questions, clip(text, MAX_ITEM_CHARS))
+            continue
+        if segment.section == "cancelled":
+            # "Cancelled: - Try dropout": called off, run or not; a decision, neither a plan nor a result
+            if not any(d.kind == "abandon" and d.text == text for d in structure.decisions):
+                structure.decisions.append(DecisionNote(kind="abandon", text=clip(text, MAX_ITEM_CHARS),
+                                                        run_ids=reading.run_ids))
             continue
         if segment.section in {"next", "counterfactual"} or follows_a_plan:
             add_item(structure.next_steps, clip(text, MAX_ITEM_CHARS))
@@ -391,7 +401,7 @@ _ANSWERED = re.compile(r"[.!]\s{1,3}(?:(?:it|that|this|they)\s{1,3}(?:did(?:n'?t
                        r"was(?:n'?t)?|has(?:n'?t)?|helped|worked)|nope|no)\s{0,3}[.!]{0,3}\s{0,3}$", re.IGNORECASE)
 _WH_START = re.compile(r"^\W*(?:how|why|what|which|when|where|who|whether|is|are|does|do|did|should|can|could)\b",
                        re.IGNORECASE)
-_OUTCOME_NOTE = re.compile(r"\s(?:--|—|->|→|=>)\s*(?P<outcome>\S.*)$")
+_OUTCOME_NOTE = re.compile(r"\s(?:-->|==>|--|—|->|→|=>)\s*(?P<outcome>\S.*)$")
 # "\s*(?:X\s*)?" entered at a run's start: the same leftmost match as "\s*X?\s*", linear (issue 11)
 _DONE_MARK = re.compile(r"(?<!\s)\s*(?:(?:--|—|;|,)\s*)?\b(?:result|results|outcome)\b\s*(?:[:=]|was\b|were\b|is\b)",
                         re.IGNORECASE)

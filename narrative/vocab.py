@@ -443,6 +443,7 @@ def stated_direction(text: str) -> str:
 REASON_LABELS: dict[str, str] = {
     "speed": "too slow for the iteration budget", "latency": "over the latency budget",
     "memory": "ran out of memory", "stability": "unstable training", "accuracy": "no gain on the metric",
+    "called_off": "called off", "replaced": "replaced",
 }
 
 
