@@ -281,11 +281,11 @@ def _past_conditional(lowered: str) -> bool:
            r"threw|gave|left|kept|lost|found|hit|began|stopped|wasn'?t|weren'?t|didn'?t)\b"
     if not re.match(r"^\s*(?:when|once|whenever)\b", lowered):
         return False
-    # "When I set previous QA to 0 in conf, the train loss met nan": the main clause tells what happened; so does one
-    # told in the present, a finding for that setting ("When training with espnet1, it's effective")
-    generic = r"\s{0,3}(?:it|this|that|they|the\s{1,3}\w{1,20})(?:'s|\s{1,3}(?:is|are|works?|helps?|hurts?|gives?)\b)"
+    # "When I set QA to 0, the train loss met nan" tells what happened; "When training with X, it's effective" too
+    generic = r"\s{0,3}(?:it|this|that|they|the\s\w{1,20})(?:'s|\s{1,3}(?:is|are|works?))\s{1,3}(?!time|going|about)"
     main = parts[1] if len(parts) > 1 and not _PLAN.search(parts[1]) else ""
-    return bool(re.search(past, parts[0]) or (main and re.search(f"{past}|^{generic}", main)))
+    setting = re.match(r"\s*when(?:ever)?\s(?!.{0,40}\b(?:can|could|will|would|'ll)\b)", parts[0])  # no future head
+    return bool(re.search(past, parts[0]) or (main and re.search(past, main)) or (setting and re.match(generic, main)))
 
 
 # "O2 will not work with current model": a forecast of what a thing will do, not the writer's plan.
