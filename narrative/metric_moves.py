@@ -16,16 +16,24 @@ MAX_READ_CHARS = 600
 
 # A metric moving: "val loss went down", "WER dropped from 15.1 to 14.2", "accuracy decreased", "lower
 # perplexity". Whether that is good depends on the metric's direction, not on the verb.
-_DOWN = r"(?:went\s+down|goes\s+down|go\s+down|down|dropped|drops|drop|fell|falls|fall|decreased|decreases|" \
-        r"decrease|decreasing|reduced|reduce|shrank|shrunk|lower(?:ed)?)"
-_UP = r"(?:went\s+up|goes\s+up|go\s+up|up|increased|increases|increase|increasing|rose|rises|rise|grew|grow|" \
-      r"jumped|jump|higher|climbed)"
+# A trend told with a progressive or a phrase ("going up", "rising", "on the rise", "declining") moves
+# the metric as much as a past tense does.
+_DOWN = r"(?:went\s+down|goes\s+down|go\s+down|going\s+down|down|dropped|drops|dropping|drop|fell|falls|falling|" \
+        r"fall|decreased|decreases|decrease|decreasing|reduced|reduce|shrank|shrunk|shrinking|lower(?:ed)?|" \
+        r"declined|declines|declining|decline|descended|descending|on\s{1,3}the\s{1,3}decline)"
+_UP = r"(?:went\s+up|goes\s+up|go\s+up|going\s+up|up|increased|increases|increase|increasing|rose|rises|rise|" \
+      r"rising|grew|grow|growing|jumped|jump|higher|climbed|climbing|climbs|spiked|spiking|creeping\s{1,3}up|" \
+      r"crept\s{1,3}up|on\s{1,3}the\s{1,3}rise)"
+# "keeps on increasing", "started to rise", "continues to decrease", "kept steadily climbing": how long a
+# trend lasts is no verdict; the direction is.
+_TREND_LEAD = (r"(?:(?:keeps?|kept)(?:\s{1,3}on)?|(?:starts?|started|begins?|began|continues?|continued|seems?|"
+               r"seemed|tends?|tended)(?:\s{1,3}to)?|constantly|steadily|gradually|just)\s{1,3}")
 # A word of a metric's name is at most 80 characters: an unbounded one made every search restart scan to
 # the end of a long token (quadratic on a pasted hash or base64 blob, issue 11).
 _METRIC_PHRASE = r"(?P<metric>[a-z][\w@/.\-]{0,80}(?:\s+[a-z][\w@/.\-]{0,80}){0,2}?)"
 _MOVE_AFTER = re.compile(
     rf"{_METRIC_PHRASE}\s+(?:has\s+|have\s+|had\s+|is\s+|was\s+|got\s+|also\s+|slightly\s+|significantly\s+|"
-    rf"a\s+bit\s+|much\s+|still\s+){{0,2}}(?:(?P<neg>(?:did|does|do|has|have|would|will|could)\s*(?:n't|n’t|not)\s+|"
+    rf"a\s+bit\s+|much\s+|still\s+|{_TREND_LEAD}){{0,2}}(?:(?P<neg>(?:did|does|do|has|have|would|will|could)\s*(?:n't|n’t|not)\s+|"
     rf"never\s+|not\s+|didnt\s+|doesnt\s+|(?:does|did|do)'t\s+)(?:really\s+|even\s+|much\s+)?|"
     rf"(?P<stall>stopped\s+|stops\s+|ceased\s+|no\s+longer\s+|quit\s+))?(?P<dir>{_DOWN}|{_UP})\b(?!\s+than)")
 _MOVE_BEFORE = re.compile(rf"\b(?P<dir>lower|higher|reduced|increased|decreased)\s+{_METRIC_PHRASE}\b")
@@ -33,6 +41,11 @@ _MOVE_NUMBERS = re.compile(
     # "\s*X?\s*" written as "\s*(?:X\s*)?": the same text, without splitting a whitespace run two ways
     rf"{_METRIC_PHRASE}\s*(?:(?:[:=]|of|from|went\s+from|goes\s+from)\s*)?(?P<a>[-+]?\d*\.?\d+)\s*(?:%\s*)?"
     r"(?:->|→|=>|to)\s*(?P<b>[-+]?\d*\.?\d+)")
+# "accuracy: 94.10% (+1.09%)", "WER 12.1 (-0.4)": a value with its change in brackets; the sign of the
+# change is the movement.
+_MOVE_DELTA = re.compile(
+    rf"{_METRIC_PHRASE}\s{{0,3}}(?:[:=]\s{{0,3}})?[~≈]?\d*\.?\d+\s{{0,2}}%?\s{{0,2}}[(（]\s{{0,2}}(?P<sign>[-+−])\s{{0,2}}"
+    r"\d*\.?\d+\s{0,2}%?\s{0,2}(?:pts?|points?|pp)?\s{0,2}[)）]")
 # "98 -> 99% train accuracy": the metric after the numbers (arrows only: "from 3 to 5 layers" counts layers).
 _MOVE_NUMBERS_FIRST = re.compile(r"(?<![\w.])(?P<a>[-+]?\d*\.?\d+)\s{0,3}%?\s{0,3}(?:->|→|=>)\s{0,3}"
                                  r"(?P<b>[-+]?\d*\.?\d+)\s{0,3}%?\s{1,3}(?P<metric>[a-z][\w@/.\-]{0,80}(?:\s{1,3}[a-z][\w@/.\-]{0,80}){0,2})")
@@ -69,9 +82,17 @@ def _metric_of(phrase: str) -> str | None:
     return " ".join(found) if found else None
 
 
+# "the gap between the training accuracy and the validation accuracy keeps increasing": the measure
+# that moves is the gap, an error (smaller is better), not the accuracy its words name.
+_GAP = re.compile(r"\b(?:gap|difference|discrepancy|disparity)\s{1,3}between\s{1,3}[^,;.]{1,80}?\s{1,3}and\s{1,3}"
+                  r"(?:the\s{1,3})?(?:[a-z][\w-]{0,30}\s{1,3}){0,2}?(?:accuracy|acc|loss|losses|error|score|"
+                  r"performance|f1|auc|wer|metrics?)\b")
+
+
 def metric_moves(masked: str) -> tuple[Verdict | None, str]:
     """The verdict of metric movements in a clause when they all agree (None otherwise), and the
     clause without them."""
+    masked = _GAP.sub("generalization error", masked)
     verdicts: set[Verdict] = set()
     spans: list[tuple[int, int]] = []
     bad_held_out = good_train = False
@@ -106,6 +127,13 @@ def metric_moves(masked: str) -> tuple[Verdict | None, str]:
         if a == b:
             continue
         good = (b > a) == (lexicon.metric_direction(metric) == "max")
+        verdicts.add("worked" if good else "did_not_work")
+        spans.append(match.span())
+    for match in _MOVE_DELTA.finditer(masked):
+        metric = _metric_of(match.group("metric"))
+        if metric is None:
+            continue
+        good = (match.group("sign") == "+") == (lexicon.metric_direction(metric) == "max")
         verdicts.add("worked" if good else "did_not_work")
         spans.append(match.span())
     if len(verdicts) > 1 and bad_held_out and good_train:

@@ -192,7 +192,7 @@ _QUESTION = re.compile(
     r"(?:want|wanted|would\s+like|need)\s+to\s+(?:know|understand)\s+"
     r"(?:how|why|what|whether|if|where)|not\s+sure\s+(?:if|whether|why|how|what)|unclear\s+(?:if|whether|why)|"
     r"no\s+idea\s+(?:why|how|what|if|whether)|(?:don'?t|do\s+not|still\s+don'?t|can'?t|cannot)\s+"
-    r"(?:understand|explain|figure\s+out|tell)\s+(?:why|how|what|whether|if)|puzzl\w+|mystery|"
+    r"(?:understand|explain|know|figure\s+out|tell)\s+(?:why|how|what|whether|if)|puzzl\w+|mystery|"
     r"(?:no|any)\s+(?:idea|clue)s?\s+why)\b",
     re.IGNORECASE,
 )
