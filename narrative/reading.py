@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from narrative import lexicon, troubles
+from narrative.metric_moves import SETTING_MOVE, metric_moves
 
 # A sentence longer than this is a paste, not a sentence: only its start is read (keeps work linear).
 MAX_READ_CHARS = 600
@@ -191,7 +192,7 @@ _QUESTION = re.compile(
     r"(?:want|wanted|would\s+like|need)\s+to\s+(?:know|understand)\s+"
     r"(?:how|why|what|whether|if|where)|not\s+sure\s+(?:if|whether|why|how|what)|unclear\s+(?:if|whether|why)|"
     r"no\s+idea\s+(?:why|how|what|if|whether)|(?:don'?t|do\s+not|still\s+don'?t|can'?t|cannot)\s+"
-    r"(?:understand|explain|figure\s+out|tell)\s+(?:why|how|what|whether|if)|puzzl\w+|mystery|"
+    r"(?:understand|explain|know|figure\s+out|tell)\s+(?:why|how|what|whether|if)|puzzl\w+|mystery|"
     r"(?:no|any)\s+(?:idea|clue)s?\s+why)\b",
     re.IGNORECASE,
 )
@@ -357,12 +358,12 @@ def verdict_of(clause: str) -> Verdict | None:
         return "did_not_work"
     if _NOT_BAD.search(masked):
         return "worked"
-    moved, rest = _metric_moves(masked)
+    moved, rest = metric_moves(masked)
     if moved is not None:
         # What else the clause says wins ("f1 .31 -> .37, auc basically flat" is no success).
         return _cue_verdict(rest) or moved
     # "lowered the lr", "the learning rate dropped to 1e-5": a setting that moved is no verdict.
-    masked = _SETTING_MOVE.sub(" ", masked)
+    masked = SETTING_MOVE.sub(" ", masked)
     if _ELLIPTIC_NO.search(masked):
         return "did_not_work"
     # "no longer diverges", "not overfitting": the failure is what did not happen, so it is no
@@ -399,61 +400,6 @@ _NOISE_AS_NAME = re.compile(r"(?<!\bthe )(?<!\bin )(?<!\bwithin )(?<!\bis )(?<!\
 # "but it didn't.": the verb is left out because the sentence before said what was hoped for.
 _ELLIPTIC_NO = re.compile(r"\b(?:it|that|this|they|which)\s+(?:didn'?t|did\s+not|doesn'?t|does\s+not|wasn'?t|"
                           r"isn'?t|won'?t|hasn'?t|has\s+not)\s*[.!]*\s*$")
-
-# A metric moving: "val loss went down", "WER dropped from 15.1 to 14.2", "accuracy decreased", "lower
-# perplexity". Whether that is good depends on the metric's direction, not on the verb.
-_DOWN = r"(?:went\s+down|goes\s+down|go\s+down|down|dropped|drops|drop|fell|falls|fall|decreased|decreases|" \
-        r"decrease|decreasing|reduced|reduce|shrank|shrunk|lower(?:ed)?)"
-_UP = r"(?:went\s+up|goes\s+up|go\s+up|up|increased|increases|increase|increasing|rose|rises|rise|grew|grow|" \
-      r"jumped|jump|higher|climbed)"
-# A word of a metric's name is at most 80 characters: an unbounded one made every search restart scan to
-# the end of a long token (quadratic on a pasted hash or base64 blob, issue 11).
-_METRIC_PHRASE = r"(?P<metric>[a-z][\w@/.\-]{0,80}(?:\s+[a-z][\w@/.\-]{0,80}){0,2}?)"
-_MOVE_AFTER = re.compile(
-    rf"{_METRIC_PHRASE}\s+(?:has\s+|have\s+|had\s+|is\s+|was\s+|got\s+|also\s+|slightly\s+|significantly\s+|"
-    rf"a\s+bit\s+|much\s+|still\s+){{0,2}}(?:(?P<neg>(?:did|does|do|has|have|would|will|could)\s*(?:n't|n’t|not)\s+|"
-    rf"never\s+|not\s+|didnt\s+|doesnt\s+|(?:does|did|do)'t\s+)(?:really\s+|even\s+|much\s+)?|"
-    rf"(?P<stall>stopped\s+|stops\s+|ceased\s+|no\s+longer\s+|quit\s+))?(?P<dir>{_DOWN}|{_UP})\b(?!\s+than)")
-_MOVE_BEFORE = re.compile(rf"\b(?P<dir>lower|higher|reduced|increased|decreased)\s+{_METRIC_PHRASE}\b")
-_MOVE_NUMBERS = re.compile(
-    # "\s*X?\s*" written as "\s*(?:X\s*)?": the same text, without splitting a whitespace run two ways
-    rf"{_METRIC_PHRASE}\s*(?:(?:[:=]|of|from|went\s+from|goes\s+from)\s*)?(?P<a>[-+]?\d*\.?\d+)\s*(?:%\s*)?"
-    r"(?:->|→|=>|to)\s*(?P<b>[-+]?\d*\.?\d+)")
-# "98 -> 99% train accuracy": the metric after the numbers (arrows only: "from 3 to 5 layers" counts layers).
-_MOVE_NUMBERS_FIRST = re.compile(r"(?<![\w.])(?P<a>[-+]?\d*\.?\d+)\s{0,3}%?\s{0,3}(?:->|→|=>)\s{0,3}"
-                                 r"(?P<b>[-+]?\d*\.?\d+)\s{0,3}%?\s{1,3}(?P<metric>[a-z][\w@/.\-]{0,80}(?:\s{1,3}[a-z][\w@/.\-]{0,80}){0,2})")
-
-
-# A negation just before "higher accuracy" / "lower loss" ("further training did not lead to higher accuracy").
-_NEGATED_BEFORE = re.compile(r"(?:\bnot|n't|\bnever|\bno)(?:\s+(?:lead|led|leads|result|resulted|results|give|gave|"
-                             r"gives|bring|brought|yield|yielded|show|showed|in|to|any|a|an|much|really)){0,3}\s+$")
-_SPLIT_WORD = re.compile(r"\b(?:train(?:ing)?|val|valid|validation|test|dev|eval|held-?out)\b")
-_SETTING_MOVE = re.compile(
-    rf"\b(?:lr|learning\s+rate|batch(?:\s+size)?|dropout|weight\s+decay|wd|epochs?|warmup|temperature|"
-    rf"momentum|patience|depth|width|seq(?:uence)?\s+len(?:gth)?|context(?:\s+length)?)\s+(?:was\s+|is\s+|got\s+)?"
-    rf"(?:{_DOWN}|{_UP})\b|\b(?:lowered|raised|dropped|reduced|increased|decreased)\s+(?:the\s+)?"
-    rf"(?:lr|learning\s+rate|batch(?:\s+size)?|dropout|weight\s+decay|wd|epochs?|warmup|temperature|momentum)\b")
-
-
-def states_metric_move(text: str) -> bool:
-    """Whether ``text`` reports a metric moving ("the valid loss decreased to around"): a result, not
-    a thing tried."""
-    moved, _rest = _metric_moves(" ".join(text[:MAX_READ_CHARS].lower().split()))
-    return moved is not None
-
-
-def names_metric(words_in: list[str]) -> bool:
-    """Whether the first words of a clause ("val loss went", "auc basically flat") name a metric."""
-    return _metric_of(" ".join(words_in)) is not None
-
-
-def _metric_of(phrase: str) -> str | None:
-    """The metric words of a phrase ("val loss" of "the val loss"), or None when it names no metric."""
-    found = [w for w in lexicon.words(phrase)
-             if w in lexicon.LOWER_IS_BETTER_WORDS or w in lexicon.HIGHER_IS_BETTER_WORDS
-             or any(fragment in w for fragment in lexicon.LOWER_IS_BETTER)]
-    return " ".join(found) if found else None
-
 
 _CUE_PATTERNS: dict[str, re.Pattern[str]] = {}
 _IT_IS_CHOICE = re.compile(r"\w\s+it\s+is\s*[.!]*\s*$")   # "lightgbm it is." (as ``lexicon.has_cue`` reads it)
@@ -494,54 +440,6 @@ def _cue_verdict(text: str) -> Verdict | None:
     if _has_cue(text, "inconclusive"):
         return "inconclusive"
     return None
-
-
-def _metric_moves(masked: str) -> tuple[Verdict | None, str]:
-    """The verdict of metric movements in a clause when they all agree (None otherwise), and the
-    clause without them."""
-    verdicts: set[Verdict] = set()
-    spans: list[tuple[int, int]] = []
-    bad_held_out = good_train = False
-    for pattern in (_MOVE_AFTER, _MOVE_BEFORE):
-        for match in pattern.finditer(masked):
-            metric = _metric_of(match.group("metric"))
-            if metric is None:
-                continue
-            went_up = bool(re.fullmatch(_UP, match.group("dir")))
-            good = went_up == (lexicon.metric_direction(metric) == "max")
-            if match.groupdict().get("neg") or (pattern is _MOVE_BEFORE and _NEGATED_BEFORE.search(
-                    masked, max(0, match.start() - 40), match.start())):
-                good = not good     # "the error did not reduce", "did not lead to higher accuracy"
-            elif match.groupdict().get("stall"):
-                # "the losses stopped decreasing": progress ended, a plateau; a bad trend that
-                # stopped ("stopped increasing") says nothing of a result.
-                if not good:
-                    continue
-                good = False
-            verdicts.add("worked" if good else "did_not_work")
-            spans.append(match.span())
-            split = _SPLIT_WORD.search(match.group("metric"))
-            if split and not good and not split.group(0).startswith("train"):
-                bad_held_out = True
-            elif split and good and split.group(0).startswith("train"):
-                good_train = True
-    for match in (*_MOVE_NUMBERS.finditer(masked), *_MOVE_NUMBERS_FIRST.finditer(masked)):
-        metric = _metric_of(match.group("metric"))
-        if metric is None:
-            continue
-        a, b = float(match.group("a")), float(match.group("b"))
-        if a == b:
-            continue
-        good = (b > a) == (lexicon.metric_direction(metric) == "max")
-        verdicts.add("worked" if good else "did_not_work")
-        spans.append(match.span())
-    if len(verdicts) > 1 and bad_held_out and good_train:
-        # "the training loss down hugely and the validation loss rises": it overfits, no gain.
-        verdicts = {"did_not_work"}
-    rest = masked
-    for start, end in sorted(spans, reverse=True):
-        rest = rest[:start] + " " + rest[end:]
-    return (verdicts.pop() if len(verdicts) == 1 else None), rest
 
 
 _PURPOSE = re.compile(r"\b(?:in\s+an\s+attempt\s+to|in\s+order\s+to|so\s+as\s+to|aiming\s+to|hoping\s+to|"

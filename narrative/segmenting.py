@@ -46,10 +46,18 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
                         # "My plan for tomorrow", "Tomorrow's plan", "Plans for next week"
                         r"(?:my|our|the|tomorrow'?s|today'?s|this\s+week'?s|next\s+week'?s)\s+plans?(?:\s+for\s+.+)?|"
                         r"plans?\s+for\s+(?:tomorrow|next\s+week|the\s+next\s+\w+|later|the\s+future)|"
-                        r"what\s+(?:do|will|should)\s+(?:i|we|you)\s+do\s+next)$")),
+                        r"what\s+(?:do|will|should)\s+(?:i|we|you)\s+do\s+next|"
+                        # "Possible solutions to combat overfitting", "Things to check", "Suggestions"
+                        r"(?:possible|potential|candidate)\s+(?:solutions?|fix(?:es)?|remed(?:y|ies)|improvements?|"
+                        r"next\s+steps?|directions?)(?:\s+.*)?|things\s+to\s+(?:do|check|test|look\s+into)(?:\s+.*)?|"
+                        r"suggestions?(?:\s+for\s+.+)?|ideas\s+to\s+try)$")),
     ("negative", re.compile(r"^(?:avoid(?:\s+for\s+now)?|don'?t\s+(?:do|use|try)|ruled\s+out|abandoned|dropped|"
                             r"what\s+(?:didn'?t|did\s+not|doesn'?t)\s+work|(?:things\s+that\s+)?didn'?t\s+work|"
-                            r"dead\s+ends?|negative\s+results?|failures?|failed(?:\s+(?:attempts?|experiments?|ideas?))?|"
+                            r"dead\s+ends?|negative\s+results?|failures?|"
+                            # "Discarded experiments", "Abandoned ideas", "Unsuccessful attempts", "What didn't help"
+                            r"(?:failed|discarded|abandoned|dropped|unsuccessful|rejected|scrapped|shelved)(?:\s+"
+                            r"(?:attempts?|experiments?|ideas?|approaches?|runs?|things?|tries|directions?|changes?|"
+                            r"tricks?))?|what\s+(?:didn'?t|did\s+not|doesn'?t)\s+help|(?:things\s+that\s+)?didn'?t\s+help|"
                             r"what\s+failed|what\s+went\s+wrong|cons|doesn'?t\s+work|"
                             # "Rolled back changes:" lists what was undone because it did not pay off
                             r"(?:rolled|rolling)\s+back(?:\s+(?:changes?|tweaks?))?|reverted(?:\s+(?:changes?|tweaks?))?|"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from narrative import acts, lexicon, result_rows
+from narrative import acts, claims, lexicon, result_rows
 from narrative import reading as readings_mod
 from narrative.entry_decisions import (
     all_failed,
@@ -237,6 +237,17 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             structure.conclusions.append(Conclusion(text=clip(text, MAX_ITEM_CHARS), verdict=section_verdict,
                                                     run_ids=reading.run_ids))
             continue
+        bracket = _BRACKETED_OUTCOME.search(text) if segment.section == "done" else None
+        bracket_verdict = (readings_mod.verdict_of(bracket.group("outcome")) if bracket and readings_mod.modality(
+            bracket.group("outcome")) not in _UNREALISED else None)
+        if bracket and bracket_verdict is not None:
+            # "- [x] Compare final loss (2.8% improvement confirmed)": a ticked item with its outcome in
+            # brackets was carried out, and the brackets judge it.
+            tried = text[: bracket.start()].strip()
+            add_item(structure.hypotheses, clip(tried, MAX_SUBJECT_CHARS))
+            structure.conclusions.append(Conclusion(text=clip(f"{tried}: {bracket.group('outcome')}", MAX_ITEM_CHARS),
+                                                    verdict=bracket_verdict, run_ids=reading.run_ids))
+            continue
         if (segment.section == "done" and (mode == "planned" or readings_mod.verdict_of(text) is None)
                 and not FRAGMENT_START.match(text)):
             # "# DONE" / "~~try X~~": an item ticked off is a thing tried, whatever its grammar.
@@ -313,6 +324,14 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
                 if decision.kind == "adopt":
                     add_item(structure.next_steps, decision.text)
         if not result_part or (is_question and not reading.experimental):
+            continue
+        if claims.explains(result_part) and not is_question:
+            # "This suggests the net is overfitting", "My best guess: the batch is too small": an
+            # explanation put forward; the failure words inside it are its claim, no verdict.
+            claim = clip(result_part, MAX_SUBJECT_CHARS)
+            if not any(claim.rstrip(" .!") == known.rstrip(" .!") for known in structure.hypotheses):
+                add_item(structure.hypotheses, claim)
+            unjudged = None
             continue
 
         concluded = False
@@ -402,6 +421,7 @@ _ANSWERED = re.compile(r"[.!]\s{1,3}(?:(?:it|that|this|they)\s{1,3}(?:did(?:n'?t
 _WH_START = re.compile(r"^\W*(?:how|why|what|which|when|where|who|whether|is|are|does|do|did|should|can|could)\b",
                        re.IGNORECASE)
 _OUTCOME_NOTE = re.compile(r"\s(?:-->|==>|--|—|->|→|=>)\s*(?P<outcome>\S.*)$")
+_BRACKETED_OUTCOME = re.compile(r"\s[(（](?P<outcome>[^()（）]{3,120})[)）]\s{0,3}[.!]?\s{0,3}$")
 # "\s*(?:X\s*)?" entered at a run's start: the same leftmost match as "\s*X?\s*", linear (issue 11)
 _DONE_MARK = re.compile(r"(?<!\s)\s*(?:(?:--|—|;|,)\s*)?\b(?:result|results|outcome)\b\s*(?:[:=]|was\b|were\b|is\b)",
                         re.IGNORECASE)

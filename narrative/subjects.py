@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 
-from narrative import lexicon
-from narrative import reading as readings_mod
+from narrative import lexicon, metric_moves
 from narrative.entry_text import FIRST_RESULT_NUMBER, MAX_SUBJECT_CHARS, clip
 from narrative.run_refs import KnownRunIds
 
@@ -104,7 +103,7 @@ def worth_a_hypothesis(subject: str, refs: KnownRunIds) -> bool:
     if FRAGMENT_START.match(subject) or _FRAGMENT_END.search(subject):
         # "That's the final", "so RF tops out around": the front of a sentence cut at its number.
         return False
-    if readings_mod.states_metric_move(subject) or _REPORTS_OUTCOME.search(subject):
+    if metric_moves.states_metric_move(subject) or _REPORTS_OUTCOME.search(subject):
         return False  # "The valid loss decreased to around 0.5" is a result
     rest = refs.without_refs(subject)
     if re.search(r"\w=\S", rest):
@@ -173,7 +172,7 @@ def subject_of(text: str) -> str:
     # "Swapped Adam for AdamW, val loss went down": the clause that names a metric is the outcome.
     for comma in re.finditer(r",\s+", text[:cut]):
         head = text[comma.end(): comma.end() + 30].split(" ")[0:2]
-        if not any(ch.isdigit() for ch in "".join(head)) and readings_mod.names_metric(head):
+        if not any(ch.isdigit() for ch in "".join(head)) and metric_moves.names_metric(head):
             cut = comma.start()
             break
     subject = text[:cut].strip(" :,-(=*`~").strip().rstrip(".")
@@ -189,7 +188,7 @@ def subject_of(text: str) -> str:
                      r"gives|gave|lands|landed|ran|runs|hit|hits|scored|reached|came in)$", "", subject).strip(" :,-(")
     subject = re.sub(r"(?:\s+(?:val|valid|test)?_?[a-z]*(?:auc|f1|rmse|mae|loss|acc|ndcg|mape|wape|recall|precision)"
                      r"(?:@\d+)?)+$", "", subject).strip(" :,-(")
-    if (len(subject) < 4 or readings_mod.states_metric_move(subject) or _REPORTS_OUTCOME.search(subject)
+    if (len(subject) < 4 or metric_moves.states_metric_move(subject) or _REPORTS_OUTCOME.search(subject)
             or _NOT_DONE.match(subject)):
         # "The valid loss decreased to around", "Model improved steadily during warmup": the result
         # itself, cut at its number.

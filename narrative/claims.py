@@ -1,0 +1,57 @@
+"""Sentences that explain rather than report: the writer's account of why something happened.
+
+"This suggests the network is overfitting", "My best guess: the batch is too small", "It's because
+larger models train longer", "I suspect the loader": the words of a failure inside them ("overfitting",
+"too small") are the content of a claim put forward, not a verdict on something tried. Such a sentence
+is a hypothesis. What marks it is its frame at the head of the sentence (an inference verb, a belief
+verb, a cause named), English grammar rather than any one writer's phrases; a cause given after a
+report ("X failed, probably because ...") keeps the report's verdict, so only the head is read.
+"""
+
+from __future__ import annotations
+
+import re
+
+from narrative import reading
+
+_LEAD = r"^\W{0,8}(?:(?:so|and|but|also|then|hmm+|ok(?:ay)?|well|now)\W{1,3})?"
+# Frames that always put a claim forward, whatever follows.
+_CLAIM_FRAME = re.compile(
+    _LEAD + r"(?:"
+    # inference from what was seen: "this suggests (that) ...", "which indicates ..."
+    r"(?:this|that|it|which|these|those)\s{1,3}(?:\w{1,12}ly\s{1,3})?(?:suggests?|indicates?|implies|hints?\s{1,3}at)\b"
+    # "this could be the case of overfitting", "it might be due to", "that may be a sign of"
+    r"|(?:this|that|it|which)\s{1,3}(?:could|might|may|must)\s{1,3}(?:also\s{1,3}|well\s{1,3})?be\s{1,3}"
+    r"(?:the\s{1,3}case|due|because|related|caused|linked|a\s{1,3}(?:sign|case|symptom|result))\b"
+    # "I suspect ...", "I bet ...", "I'm guessing ...", "my best guess: ...", "my hunch is ..."
+    r"|(?:i|we)\s{1,3}(?:\w{1,12}ly\s{1,3})?(?:suspect|bet|reckon|presume)\b"
+    r"|(?:i'?m|we'?re|i\s{1,3}am|we\s{1,3}are)\s{1,3}guessing\b"
+    r"|my\s{1,3}(?:best\s{1,3}|first\s{1,3}|current\s{1,3})?(?:guess|bet|hunch|theory|suspicion)\b"
+    # a cause named: "(maybe) it is because ...", "this is due to ...", "that's not related to ..."
+    r"|(?:(?:maybe|perhaps|probably|possibly|likely)\W{1,3})?(?:it|this|that)(?:\s{1,3}is|\s{1,3}was|'s|’s)\s{1,3}"
+    r"(?:not\s{1,3}|probably\s{1,3}|likely\s{1,3}|possibly\s{1,3}|just\s{1,3}|partly\s{1,3}|mostly\s{1,3}|all\s{1,3}){0,2}"
+    r"(?:because|due\s{1,3}to|related\s{1,3}to|caused\s{1,3}by|a\s{1,3}(?:sign|symptom)\s{1,3}of)\b"
+    r"|(?:probably|likely|possibly|maybe|perhaps)\s{1,3}(?:because|due\s{1,3}to|caused\s{1,3}by)\b"
+    r"|the\s{1,3}(?:reason|cause|culprit|explanation)\s{1,3}(?:is|was|might\s{1,3}be|could\s{1,3}be|"
+    r"seems\s{1,3}to\s{1,3}be)\b"
+    r")", re.IGNORECASE)
+# Frames of belief ("I think", "I believe", "I guess") explain only when what follows names no outcome
+# of something tried ("I think the loader is the bottleneck"), or names a cause; "I think it helped" is
+# the person's verdict, hedged.
+_BELIEF_FRAME = re.compile(_LEAD + r"(?:i|we)\s{1,3}(?:\w{1,12}ly\s{1,3})?(?:think|believe|guess|assume)\b\W{0,3}"
+                           r"(?:that\W{1,3})?", re.IGNORECASE)
+_CAUSE = re.compile(r"\b(?:because|due\s{1,3}to|caused\s{1,3}by|related\s{1,3}to|the\s{1,3}reason|the\s{1,3}cause|"
+                    r"too\s{1,3}(?:high|low|large|small|big|much|few|many|long|short|complex|simple))\b", re.IGNORECASE)
+
+
+def explains(text: str) -> bool:
+    """Whether a sentence puts forward an explanation or a belief about a cause (a hypothesis), rather
+    than reporting an outcome."""
+    head = text[: reading.MAX_READ_CHARS]
+    if _CLAIM_FRAME.search(head):
+        return True
+    belief = _BELIEF_FRAME.search(head)
+    if not belief:
+        return False
+    rest = head[belief.end():]
+    return bool(_CAUSE.search(rest)) or reading.verdict_of(rest) is None

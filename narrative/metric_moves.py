@@ -1,0 +1,145 @@
+"""A metric moving in a sentence, judged by the metric's direction ("val loss went down" is a gain,
+"accuracy dropped" and "WER on the rise" are losses), for ``narrative.reading``.
+
+Whether a movement is good depends on the metric's goal (``narrative.lexicon`` knows which metrics are
+better lower), never on the verb: the same "increased" is a gain for accuracy and a loss for WER.
+"""
+
+from __future__ import annotations
+
+import re
+
+from narrative import lexicon
+from storage.records import Verdict
+
+MAX_READ_CHARS = 600
+
+# A metric moving: "val loss went down", "WER dropped from 15.1 to 14.2", "accuracy decreased", "lower
+# perplexity". Whether that is good depends on the metric's direction, not on the verb.
+# A trend told with a progressive or a phrase ("going up", "rising", "on the rise", "declining") moves
+# the metric as much as a past tense does.
+_DOWN = r"(?:went\s+down|goes\s+down|go\s+down|going\s+down|down|dropped|drops|dropping|drop|fell|falls|falling|" \
+        r"fall|decreased|decreases|decrease|decreasing|reduced|reduce|shrank|shrunk|shrinking|lower(?:ed)?|" \
+        r"declined|declines|declining|decline|descended|descending|on\s{1,3}the\s{1,3}decline)"
+_UP = r"(?:went\s+up|goes\s+up|go\s+up|going\s+up|up|increased|increases|increase|increasing|rose|rises|rise|" \
+      r"rising|grew|grow|growing|jumped|jump|higher|climbed|climbing|climbs|spiked|spiking|creeping\s{1,3}up|" \
+      r"crept\s{1,3}up|on\s{1,3}the\s{1,3}rise)"
+# "keeps on increasing", "started to rise", "continues to decrease", "kept steadily climbing": how long a
+# trend lasts is no verdict; the direction is.
+_TREND_LEAD = (r"(?:(?:keeps?|kept)(?:\s{1,3}on)?|(?:starts?|started|begins?|began|continues?|continued|seems?|"
+               r"seemed|tends?|tended)(?:\s{1,3}to)?|constantly|steadily|gradually|just)\s{1,3}")
+# A word of a metric's name is at most 80 characters: an unbounded one made every search restart scan to
+# the end of a long token (quadratic on a pasted hash or base64 blob, issue 11).
+_METRIC_PHRASE = r"(?P<metric>[a-z][\w@/.\-]{0,80}(?:\s+[a-z][\w@/.\-]{0,80}){0,2}?)"
+_MOVE_AFTER = re.compile(
+    rf"{_METRIC_PHRASE}\s+(?:has\s+|have\s+|had\s+|is\s+|was\s+|got\s+|also\s+|slightly\s+|significantly\s+|"
+    rf"a\s+bit\s+|much\s+|still\s+|{_TREND_LEAD}){{0,2}}(?:(?P<neg>(?:did|does|do|has|have|would|will|could)\s*(?:n't|n’t|not)\s+|"
+    rf"never\s+|not\s+|didnt\s+|doesnt\s+|(?:does|did|do)'t\s+)(?:really\s+|even\s+|much\s+)?|"
+    rf"(?P<stall>stopped\s+|stops\s+|ceased\s+|no\s+longer\s+|quit\s+))?(?P<dir>{_DOWN}|{_UP})\b(?!\s+than)")
+_MOVE_BEFORE = re.compile(rf"\b(?P<dir>lower|higher|reduced|increased|decreased)\s+{_METRIC_PHRASE}\b")
+_MOVE_NUMBERS = re.compile(
+    # "\s*X?\s*" written as "\s*(?:X\s*)?": the same text, without splitting a whitespace run two ways
+    rf"{_METRIC_PHRASE}\s*(?:(?:[:=]|of|from|went\s+from|goes\s+from)\s*)?(?P<a>[-+]?\d*\.?\d+)\s*(?:%\s*)?"
+    r"(?:->|→|=>|to)\s*(?P<b>[-+]?\d*\.?\d+)")
+# "accuracy: 94.10% (+1.09%)", "WER 12.1 (-0.4)": a value with its change in brackets; the sign of the
+# change is the movement.
+_MOVE_DELTA = re.compile(
+    rf"{_METRIC_PHRASE}\s{{0,3}}(?:[:=]\s{{0,3}})?[~≈]?\d*\.?\d+\s{{0,2}}%?\s{{0,2}}[(（]\s{{0,2}}(?P<sign>[-+−])\s{{0,2}}"
+    r"\d*\.?\d+\s{0,2}%?\s{0,2}(?:pts?|points?|pp)?\s{0,2}[)）]")
+# "98 -> 99% train accuracy": the metric after the numbers (arrows only: "from 3 to 5 layers" counts layers).
+_MOVE_NUMBERS_FIRST = re.compile(r"(?<![\w.])(?P<a>[-+]?\d*\.?\d+)\s{0,3}%?\s{0,3}(?:->|→|=>)\s{0,3}"
+                                 r"(?P<b>[-+]?\d*\.?\d+)\s{0,3}%?\s{1,3}(?P<metric>[a-z][\w@/.\-]{0,80}(?:\s{1,3}[a-z][\w@/.\-]{0,80}){0,2})")
+
+
+# A negation just before "higher accuracy" / "lower loss" ("further training did not lead to higher accuracy").
+_NEGATED_BEFORE = re.compile(r"(?:\bnot|n't|\bnever|\bno)(?:\s+(?:lead|led|leads|result|resulted|results|give|gave|"
+                             r"gives|bring|brought|yield|yielded|show|showed|in|to|any|a|an|much|really)){0,3}\s+$")
+_SPLIT_WORD = re.compile(r"\b(?:train(?:ing)?|val|valid|validation|test|dev|eval|held-?out)\b")
+SETTING_MOVE = re.compile(
+    rf"\b(?:lr|learning\s+rate|batch(?:\s+size)?|dropout|weight\s+decay|wd|epochs?|warmup|temperature|"
+    rf"momentum|patience|depth|width|seq(?:uence)?\s+len(?:gth)?|context(?:\s+length)?)\s+(?:was\s+|is\s+|got\s+)?"
+    rf"(?:{_DOWN}|{_UP})\b|\b(?:lowered|raised|dropped|reduced|increased|decreased)\s+(?:the\s+)?"
+    rf"(?:lr|learning\s+rate|batch(?:\s+size)?|dropout|weight\s+decay|wd|epochs?|warmup|temperature|momentum)\b")
+
+
+def states_metric_move(text: str) -> bool:
+    """Whether ``text`` reports a metric moving ("the valid loss decreased to around"): a result, not
+    a thing tried."""
+    moved, _rest = metric_moves(" ".join(text[:MAX_READ_CHARS].lower().split()))
+    return moved is not None
+
+
+def names_metric(words_in: list[str]) -> bool:
+    """Whether the first words of a clause ("val loss went", "auc basically flat") name a metric."""
+    return _metric_of(" ".join(words_in)) is not None
+
+
+def _metric_of(phrase: str) -> str | None:
+    """The metric words of a phrase ("val loss" of "the val loss"), or None when it names no metric."""
+    found = [w for w in lexicon.words(phrase)
+             if w in lexicon.LOWER_IS_BETTER_WORDS or w in lexicon.HIGHER_IS_BETTER_WORDS
+             or any(fragment in w for fragment in lexicon.LOWER_IS_BETTER)]
+    return " ".join(found) if found else None
+
+
+# "the gap between the training accuracy and the validation accuracy keeps increasing": the measure
+# that moves is the gap, an error (smaller is better), not the accuracy its words name.
+_GAP = re.compile(r"\b(?:gap|difference|discrepancy|disparity)\s{1,3}between\s{1,3}[^,;.]{1,80}?\s{1,3}and\s{1,3}"
+                  r"(?:the\s{1,3})?(?:[a-z][\w-]{0,30}\s{1,3}){0,2}?(?:accuracy|acc|loss|losses|error|score|"
+                  r"performance|f1|auc|wer|metrics?)\b")
+
+
+def metric_moves(masked: str) -> tuple[Verdict | None, str]:
+    """The verdict of metric movements in a clause when they all agree (None otherwise), and the
+    clause without them."""
+    masked = _GAP.sub("generalization error", masked)
+    verdicts: set[Verdict] = set()
+    spans: list[tuple[int, int]] = []
+    bad_held_out = good_train = False
+    for pattern in (_MOVE_AFTER, _MOVE_BEFORE):
+        for match in pattern.finditer(masked):
+            metric = _metric_of(match.group("metric"))
+            if metric is None:
+                continue
+            went_up = bool(re.fullmatch(_UP, match.group("dir")))
+            good = went_up == (lexicon.metric_direction(metric) == "max")
+            if match.groupdict().get("neg") or (pattern is _MOVE_BEFORE and _NEGATED_BEFORE.search(
+                    masked, max(0, match.start() - 40), match.start())):
+                good = not good     # "the error did not reduce", "did not lead to higher accuracy"
+            elif match.groupdict().get("stall"):
+                # "the losses stopped decreasing": progress ended, a plateau; a bad trend that
+                # stopped ("stopped increasing") says nothing of a result.
+                if not good:
+                    continue
+                good = False
+            verdicts.add("worked" if good else "did_not_work")
+            spans.append(match.span())
+            split = _SPLIT_WORD.search(match.group("metric"))
+            if split and not good and not split.group(0).startswith("train"):
+                bad_held_out = True
+            elif split and good and split.group(0).startswith("train"):
+                good_train = True
+    for match in (*_MOVE_NUMBERS.finditer(masked), *_MOVE_NUMBERS_FIRST.finditer(masked)):
+        metric = _metric_of(match.group("metric"))
+        if metric is None:
+            continue
+        a, b = float(match.group("a")), float(match.group("b"))
+        if a == b:
+            continue
+        good = (b > a) == (lexicon.metric_direction(metric) == "max")
+        verdicts.add("worked" if good else "did_not_work")
+        spans.append(match.span())
+    for match in _MOVE_DELTA.finditer(masked):
+        metric = _metric_of(match.group("metric"))
+        if metric is None:
+            continue
+        good = (match.group("sign") == "+") == (lexicon.metric_direction(metric) == "max")
+        verdicts.add("worked" if good else "did_not_work")
+        spans.append(match.span())
+    if len(verdicts) > 1 and bad_held_out and good_train:
+        # "the training loss down hugely and the validation loss rises": it overfits, no gain.
+        verdicts = {"did_not_work"}
+    rest = masked
+    for start, end in sorted(spans, reverse=True):
+        rest = rest[:start] + " " + rest[end:]
+    return (verdicts.pop() if len(verdicts) == 1 else None), rest
