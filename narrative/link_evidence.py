@@ -224,6 +224,7 @@ class _QuotedValue:
     metric_hint: str | None
     baseline: bool
     integer: bool = False     # "RMSE 3287": a large metric quoted in its own units, rounded
+    variant: tuple[str, str] | None = None  # "bleu2 0.260": the metric's numbered variant (bleu, 2)
 
 
 _PARAM_BEFORE = re.compile(
@@ -287,8 +288,11 @@ def _quoted_metric_values(text: str) -> list[_QuotedValue]:
                 break
         if integer and int(value) in _YEAR and not hint:
             continue
+        named = _VARIANT_BEFORE.search(before)
+        variant = (named.group(1), named.group(2).lstrip("0") or "0") if named and named.group(1) in _VARIANT_STEMS \
+            else None
         quoted.append(_QuotedValue(value, decimals, percent_style, match.start(), match.end(), hint,
-                                   bool(_BASELINE_BEFORE.search(before)), integer))
+                                   bool(_BASELINE_BEFORE.search(before)), integer, variant))
     return quoted
 
 
@@ -297,9 +301,20 @@ def _metric_key(spoken: str, keys: tuple[str, ...]) -> str | None:
     return lexicon.metric_key_for(spoken, list(keys))
 
 
+# A numbered variant of a metric written right before its value: "bleu2 0.260", "top5: 91.2", "recall@10 .42".
+_VARIANT_BEFORE = re.compile(r"(?<![a-z0-9])([a-z]{2,12})[@_\-]?(\d{1,3})[ \t]{0,2}[:=]?[ \t]{0,2}$")
+_VARIANT_STEMS = frozenset({"top", "hit", "hits", "recall", "precision", "ndcg", "map", "bleu", "rouge", "mrr", "ap"})
+
+
 def _metric_matches(quoted: _QuotedValue, run: RunSnapshot) -> bool:
     keys = list(run.metrics)
-    if quoted.metric_hint:
+    if quoted.variant:
+        # "bleu2 0.260" is a BLEU-2 value: a run's BLEU-1 that happens to be 0.260 is not it, and a run that
+        # logs no BLEU-2 has no value to match.
+        stem, number = quoted.variant
+        variant = re.compile(rf"(?<![a-z]){stem}[@_\-]?{number}(?![0-9])(?![_\-][0-9])")
+        keys = [k for k in keys if variant.search(k.lower())]
+    elif quoted.metric_hint:
         hinted = _metric_key(quoted.metric_hint, tuple(keys))
         if hinted:
             keys = [hinted]

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from adapters.tracker import RUN_ID_MIN_PREFIX
 from narrative import lexicon
+from narrative.link_commands import command_lines, command_references
 from narrative.link_comparatives import comparative_references
 from narrative.link_dates import infer_dated
 from narrative.link_evidence import (
@@ -137,8 +138,17 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
     window_start = request.window_start or (request.at - request.lookback)
     carried = {r.run_id for r in author_window if r.start <= window_start}
     fresh = [r for r in author_window if r.run_id not in carried]
+    # A pasted command names its run by its flags (narrative.link_commands); its paths and script names are no
+    # description of any other run, so inference does not read those lines.
+    commands = {line.strip() for line in command_lines(request.text)}
+    for written, run in command_references(request.text, author_window):
+        linked.setdefault(run.run_id, linked_run(run, "inferred"))
+        for entry in seg_links:
+            if written.strip() in entry.segment.text and run.run_id not in entry.run_ids:
+                entry.run_ids.append(run.run_id)
     if pool:
-        _infer(seg_links, pool, author_ids, linked, warnings, run_refs=_KnownRunRefs(request), carried=carried)
+        _infer([e for e in seg_links if e.segment.text.strip() not in commands], pool, author_ids, linked, warnings,
+               run_refs=_KnownRunRefs(request), carried=carried)
         infer_dated(seg_links[:MAX_INFERENCE_SEGMENTS], pool, author_ids, linked, request.at, _not_done)
     _infer_comparatives(seg_links[:MAX_INFERENCE_SEGMENTS], fresh, linked)
     for written, run in setting_block_references(request.text, fresh):

@@ -1,0 +1,67 @@
+"""Pasted command lines name their runs by their flags, and a numbered metric variant ("bleu2 0.260") is only
+that variant's value (issue 8, links round 4). Lines are taken from real notes (tests/narrative/data/real_links:
+sef-nickname-run-table, refer-mmi-numbered-commands); each rule is shown with the cases it must leave alone.
+"""
+
+from __future__ import annotations
+
+from narrative.link_commands import command_references
+from narrative.linking import link_runs
+from storage.records import RunSnapshot
+from tests.narrative.conftest import make_request, make_run
+from tests.narrative.test_regex_linear import lint
+
+
+def sweep() -> list[RunSnapshot]:
+    """One run name for every model of a sweep (the -nn flag), the -mn flag tells them apart."""
+    def run(key: str, nn: str, mn: str, hours: float, status: str = "FINISHED", user: str = "ada") -> RunSnapshot:
+        return make_run(key, name=nn, hours_ago=hours, status=status, user=user,
+                        params={"nn": nn, "mn": mn, "d": f"/data/sef/{mn}-110k-p.embd", "f": "1"},
+                        metrics={"val_loss": 4.5 + hours / 100})
+    return [run("a", "vastness", "count", 9, "KILLED"), run("b", "vastness", "tfidf", 8),
+            run("c", "surety", "count", 7), run("d", "vastness", "sbert_cls", 6, "FAILED"),
+            run("e", "vastness", "bert_avg", 5, user="bob")]
+
+
+ROW = ('7 jun|110k|vastness_count|spec artefact|`./src/run_model_basic.py -d "/data/sef/count-110k-p.embd" -f 1 '
+       '-nn vastness -mn count > runs/vastness_count.log`|11|ok (stopped)')
+
+
+def names(runs: list[RunSnapshot], text: str) -> set[str]:
+    by_id = {r.run_id: f"{r.run_name}/{r.params.get('mn')}" for r in runs}
+    return {by_id[r.run_id] for r in link_runs(make_request(text, runs)).runs}
+
+
+def test_a_pasted_command_names_the_one_run_with_its_flags_among_runs_of_one_name() -> None:
+    # the killed 'vastness' with -mn count; not the other 'vastness' runs, not 'surety' with the same data
+    assert names(sweep(), ROW) == {"vastness/count"}
+
+
+def test_a_command_whose_flags_fit_no_run_of_the_author_names_none_and_is_no_description() -> None:
+    row = ROW.replace("count", "bert_avg")  # only bob's run has -mn bert_avg
+    assert names(sweep(), row) == set()
+
+
+def test_one_logged_flag_or_a_planned_command_names_nothing() -> None:
+    assert command_references("python train.py -mn tfidf", sweep()) == []
+    assert command_references("next: ./src/run_model_basic.py -nn vastness -mn tfidf -f 1", sweep()) == []
+
+
+def test_flags_after_a_dash_inside_a_word_are_not_flags() -> None:
+    runs = [make_run("a", name="res_2-8-64", params={"num_scales": "2", "f": "8"})]
+    assert command_references("3-5 jun|res_2-8-64|python x.py", runs) == []
+
+
+def test_a_numbered_metric_variant_matches_only_that_variant() -> None:
+    runs = [make_run("a", name="model_id0", params={"id": "0"}, metrics={"testA_bleu1": 0.415, "testB_bleu1": 0.480}),
+            make_run("b", name="model_id3", params={"id": "3"}, metrics={"testA_bleu1": 0.21, "testB_bleu1": 0.260})]
+    # 0.260 is a BLEU-2 here; model_id3's BLEU-1 of 0.260 is another measure (refer-mmi-numbered-commands)
+    assert names(runs, "testA: bleu1 0.422, bleu2 0.260, bleu3 0.161") == set()
+    assert names(runs, "testB: bleu1 0.480, bleu2 0.286") == {"model_id0/None"}
+
+
+def test_the_new_patterns_are_linear_by_construction() -> None:
+    from narrative import link_commands, link_evidence
+
+    patterns = [link_commands._FLAG, link_commands._PROGRAM, link_evidence._VARIANT_BEFORE]
+    assert not [p.pattern for p in patterns if lint(p)]
