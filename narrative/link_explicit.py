@@ -130,6 +130,7 @@ def _named_runs(
             chosen = choose(name)
             if chosen is not None:
                 found.append((name, chosen))
+    found += _generated_name_variants(lowered_text, by_name, {n for n, _ in found}, author_ids)
     short_names = [n for n in by_name if _is_short_name(n)]
     for match in _NAME_RANGE.finditer(lowered_text) if short_names else ():
         prefix, first, last = match.group(1), match.group(2), match.group(3)
@@ -148,6 +149,43 @@ def _named_runs(
                 found.append((match.group(0), chosen))
     found += _series_by_suffix(request, author_ids, lowered_text)
     return found
+
+
+# A tracker's generated name: words and a counter ("feasible-leaf-53", "royal_sound_4").
+_GENERATED_NAME = re.compile(r"^([a-z]{3,12}(?:[-_][a-z]{3,12}){1,2})[-_](\d{1,4})$")
+
+
+def _generated_name_variants(lowered_text: str, by_name: dict[str, dict[str, RunSnapshot]], found: set[str],
+                             author_ids: set[str]) -> list[tuple[str, RunSnapshot]]:
+    """Generated names as people retype them: another separator or a space ("Feasible leaf-53" for
+    feasible-leaf-53), or the words without the counter ("royal-sound: was good at 120 epochs" for
+    royal-sound-4). The words alone name a run only among the author's own runs, and only when one of
+    them has them (two "royal-sound-N" runs make it a name of neither); they stay joined as a name is
+    ("a royal sound" is prose)."""
+    out: list[tuple[str, RunSnapshot]] = []
+    by_words: dict[str, list[tuple[str, RunSnapshot]]] = {}
+    for name, runs in by_name.items():
+        match = _GENERATED_NAME.match(name)
+        if not match:
+            continue
+        words = re.split(r"[-_]", match.group(1))
+        for run in runs.values():
+            by_words.setdefault("-".join(words), []).append((name, run))
+        if name in found or words[0] not in lowered_text:
+            continue
+        spelled = r"[-_ ]".join(map(re.escape, words))
+        retyped = re.compile(rf"(?<![a-z0-9_\-]){spelled}[-_ ]#?{match.group(2)}(?![a-z0-9_\-]|[.,]\d)")
+        if len(runs) == 1 and retyped.search(lowered_text):
+            out.append((name, next(iter(runs.values()))))
+    for joined, named in by_words.items():
+        words = joined.split("-")
+        if words[0] not in lowered_text:
+            continue
+        bare = re.compile(rf"(?<![a-z0-9_\-]){r'[-_]'.join(map(re.escape, words))}(?![a-z0-9_]|[-_.][a-z0-9])")
+        own = [(name, run) for name, run in named if run.run_id in author_ids]
+        if len(own) == 1 and len(named) == len(own) and own[0][0] not in found and bare.search(lowered_text):
+            out.append(own[0])
+    return out
 
 
 # A run named as one of a series: "noisy-fact-v2", "tagger_v3".

@@ -65,3 +65,26 @@ def test_the_new_patterns_are_linear_by_construction() -> None:
 
     patterns = [link_commands._FLAG, link_commands._PROGRAM, link_evidence._VARIANT_BEFORE]
     assert not [p.pattern for p in patterns if lint(p)]
+
+
+# -- generated names retyped (gc-lstm-wandb-name-variants) ----------------------------------------------------
+def wandb_runs() -> list[RunSnapshot]:
+    return [make_run("a", name="feasible-leaf-53", hours_ago=30), make_run("b", name="royal-sound-4", hours_ago=8),
+            make_run("c", name="royal-dust-96", hours_ago=6), make_run("d", name="generous-aardvark-50", hours_ago=5),
+            make_run("e", name="generous-aardvark-7", hours_ago=4, user="bob")]
+
+
+def run_names(runs: list[RunSnapshot], text: str) -> set[str]:
+    return {r.run_name for r in link_runs(make_request(text, runs)).runs}
+
+
+def test_a_generated_name_retyped_with_a_space_names_its_run() -> None:
+    assert run_names(wandb_runs(), "| Metric | Feasible leaf-53 | other |") == {"feasible-leaf-53"}
+
+
+def test_a_generated_name_without_its_counter_names_the_authors_one_run_with_those_words() -> None:
+    assert run_names(wandb_runs(), ">\troyal-sound: was good at 120 epochs") == {"royal-sound-4"}
+    # two runs of those words (one a teammate's): the words name neither
+    assert run_names(wandb_runs(), "It is the same as generous-aardvark, (clipgrad = 3)") == set()
+    # words in prose, or another counter, are no name
+    assert run_names(wandb_runs(), "a royal sound; royal-sound-5 and feasible leaf 54") == set()
