@@ -46,6 +46,7 @@ from narrative.link_evidence import (
 from narrative.link_explicit import ExplicitLinks, explicit_links
 from narrative.link_groups import _infer_groups, _not_done, infer_by_distinctive_word
 from narrative.link_setting_blocks import setting_block_references
+from narrative.link_setting_families import setting_family_references
 from narrative.segmenting import Segment, split_segments
 from narrative.types import StructureRequest
 from storage.records import LinkedRun, RunSnapshot
@@ -151,7 +152,9 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
                run_refs=_KnownRunRefs(request), carried=carried)
         infer_dated(seg_links[:MAX_INFERENCE_SEGMENTS], pool, author_ids, linked, request.at, _not_done)
     _infer_comparatives(seg_links[:MAX_INFERENCE_SEGMENTS], fresh, linked)
-    for written, run in setting_block_references(request.text, fresh):
+    named_by_settings = [*setting_block_references(request.text, fresh),
+                         *setting_family_references(request.text, fresh)]
+    for written, run in named_by_settings:
         linked.setdefault(run.run_id, linked_run(run, "inferred"))
         for entry in seg_links:
             if written in entry.segment.text and run.run_id not in entry.run_ids:
