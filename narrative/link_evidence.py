@@ -225,6 +225,7 @@ class _QuotedValue:
     baseline: bool
     integer: bool = False     # "RMSE 3287": a large metric quoted in its own units, rounded
     variant: tuple[str, str] | None = None  # "bleu2 0.260": the metric's numbered variant (bleu, 2)
+    approximate: bool = False  # "about .96": the written digits may be cut, not rounded (0.9667)
 
 
 _PARAM_BEFORE = re.compile(
@@ -291,8 +292,9 @@ def _quoted_metric_values(text: str) -> list[_QuotedValue]:
         named = _VARIANT_BEFORE.search(before)
         variant = (named.group(1), named.group(2).lstrip("0") or "0") if named and named.group(1) in _VARIANT_STEMS \
             else None
+        approximate = bool(_APPROXIMATE_BEFORE.search(before)) or after.lstrip().startswith("ish")
         quoted.append(_QuotedValue(value, decimals, percent_style, match.start(), match.end(), hint,
-                                   bool(_BASELINE_BEFORE.search(before)), integer, variant))
+                                   bool(_BASELINE_BEFORE.search(before)), integer, variant, approximate))
     return quoted
 
 
@@ -303,6 +305,8 @@ def _metric_key(spoken: str, keys: tuple[str, ...]) -> str | None:
 
 # A numbered variant of a metric written right before its value: "bleu2 0.260", "top5: 91.2", "recall@10 .42".
 _VARIANT_BEFORE = re.compile(r"(?<![a-z0-9])([a-z]{2,12})[@_\-]?(\d{1,3})[ \t]{0,2}[:=]?[ \t]{0,2}$")
+# A value said to be approximate: "about .96", "around 0.93", "~0.91", "roughly 87%".
+_APPROXIMATE_BEFORE = re.compile(r"(?<![a-z])(?:about|around|approx(?:imately|\.)?|roughly|circa|~|≈)[ \t]{0,2}$")
 _VARIANT_STEMS = frozenset({"top", "hit", "hits", "recall", "precision", "ndcg", "map", "bleu", "rouge", "mrr", "ap"})
 
 
@@ -325,6 +329,8 @@ def _metric_matches(quoted: _QuotedValue, run: RunSnapshot) -> bool:
             continue  # a rounded integer says nothing about a small metric
         if abs(stored - quoted.value) <= tolerance:
             return True
+        if quoted.approximate and not quoted.integer and quoted.value <= stored < quoted.value + 2 * tolerance:
+            return True  # "about .96" for 0.9667: people cut a value as often as they round it
         if quoted.percent_style and 0.0 <= stored <= 1.0 and abs(stored * 100 - quoted.value) <= tolerance:
             return True
     return False

@@ -88,3 +88,13 @@ def test_a_generated_name_without_its_counter_names_the_authors_one_run_with_tho
     assert run_names(wandb_runs(), "It is the same as generous-aardvark, (clipgrad = 3)") == set()
     # words in prose, or another counter, are no name
     assert run_names(wandb_runs(), "a royal sound; royal-sound-5 and feasible leaf 54") == set()
+
+
+# -- approximate values (class-mlp-experiment-summary) --------------------------------------------------------
+def test_an_approximate_value_may_be_cut_not_rounded() -> None:
+    runs = [make_run("a", name="gentle-fawn-7", hours_ago=3, metrics={"accuracy": 0.9667}),
+            make_run("b", name="brisk-crow-12", hours_ago=2, metrics={"accuracy": 0.9333})]
+    # "I recieved a baseline accuracy and f1 of about .96." — 0.9667 cut to two digits
+    assert run_names(runs, "I recieved a baseline accuracy and f1 of about .96.") == {"gentle-fawn-7"}
+    # without the hedge a written value is rounded: .96 is not 0.9667
+    assert run_names(runs, "I received an accuracy of .96.") == set()
