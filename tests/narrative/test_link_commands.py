@@ -98,3 +98,21 @@ def test_an_approximate_value_may_be_cut_not_rounded() -> None:
     assert run_names(runs, "I recieved a baseline accuracy and f1 of about .96.") == {"gentle-fawn-7"}
     # without the hedge a written value is rounded: .96 is not 0.9667
     assert run_names(runs, "I received an accuracy of .96.") == set()
+
+
+# -- run names retyped (links round 4) ------------------------------------------------------------------------
+def test_a_noun_prefixed_name_written_spaced_names_its_run_wherever_the_number_stands() -> None:
+    runs = [make_run(f"e{i}", name=f"exp{i}", hours_ago=10 - i / 2) for i in range(14, 19)]
+    assert run_names(runs, "exp 17 beat exp 16") == {"exp16", "exp17"}
+    assert run_names(runs, "experiment 17 is the best") == {"exp17"}
+    # a prefix that is also a verb keeps its guard: "try 3 seeds" counts seeds
+    tries = [make_run("t3", name="try3", hours_ago=3)]
+    assert run_names(tries, "try 3 seeds of the baseline") == set()
+
+
+def test_a_name_with_its_separators_retyped_names_its_run_but_not_with_spaces() -> None:
+    runs = [make_run("a", name="unet-v3", hours_ago=3), make_run("b", name="run-12", hours_ago=2),
+            make_run("c", name="lr-1e-3", hours_ago=1)]
+    assert run_names(runs, "unet_v3 is the best") == {"unet-v3"}
+    assert run_names(runs, "run12 diverged") == {"run-12"}
+    assert run_names(runs, "kept lr 1e-3 for the next one") == set()
