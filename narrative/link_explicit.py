@@ -53,9 +53,9 @@ def _name_pattern(name: str) -> re.Pattern[str]:
 # Prefixes of run names that are nouns only ("exp17", "trial5"), with their other spellings: "exp 17 beat exp 16"
 # names two runs whatever follows the number. A prefix that is also a verb ("try9", "run12") names a run only when
 # the number ends the phrase: "try 3 seeds" counts seeds.
+# ("model 3 layers deep", "version 2 of the data" are other things: those prefixes keep the guard.)
 _NOUN_PREFIXES = {"exp": ("exp", "experiment"), "experiment": ("experiment", "exp"), "trial": ("trial",),
-                  "model": ("model",), "config": ("config", "cfg"), "cfg": ("cfg", "config"), "job": ("job",),
-                  "version": ("version", "ver"), "ver": ("ver", "version")}
+                  "config": ("config", "cfg"), "cfg": ("cfg", "config"), "job": ("job",)}
 
 
 def _spaced_name_pattern(name: str) -> re.Pattern[str] | None:
