@@ -24,6 +24,16 @@ _PHRASE = re.compile(
     r"(?<![a-z0-9])(?=((?:(both|all(?: the| of the| my)?|the|my)[ \t]{1,2}|(with|over|across|at|for|using)[ \t]{1,2}"
     r"(?=different))(?:(two|three|four|five|six|seven|eight|nine|ten|\d{1,2})[ \t]{1,2})?(?:different[ \t]{1,2})?"
     r"([a-z][a-z_']{1,20}(?:[ \t][a-z][a-z_']{1,20})?)(?![a-z0-9_])))")
+# "identical setup besides the type of pooling", "same config except the seed", "the only thing I changed are
+# the seeds", "varying only the learning rate": runs that differ in one setting, said the other way round.
+_ONLY_CHANGED = re.compile(
+    r"(?<![a-z0-9])(?:(?:identical|same)[ \t](?:setup|settings|config(?:uration)?s?|parameters|hyperparameters|"
+    r"everything)[ \t](?:besides|except(?:[ \t]for)?|but|apart[ \t]from|other[ \t]than)|only[ \t](?:thing[ \t])?"
+    r"(?:(?:i|we)[ \t])?(?:changed|varied|varying|changing|change|vary)(?:[ \t](?:is|was|are|were))?|varying[ \t]only)"
+    r"[ \t](?:the[ \t])?(?:(?:type|choice|kind|number|value)s?[ \t]of[ \t](?:the[ \t])?)?"
+    r"([a-z][a-z_']{1,20}(?:[ \t][a-z][a-z_']{1,20})?)(?![a-z0-9_])")
+# Where a statement ends: a line, or a sentence's full stop.
+_SENTENCE_BREAK = re.compile(r"\n|(?<=[.!;])[ \t]")
 # Settings that differ from run to run without being what the runs compare.
 _INCIDENTAL = re.compile(r"dir|path|name|(?:^|_)id$|time|date|host|node|gpu|device|output|log")
 
@@ -51,21 +61,29 @@ def _sweeps(runs: list[RunSnapshot], keys: set[str]) -> list[list[RunSnapshot]]:
     return sweeps
 
 
+def _setting_keys(noun: str, runs: list[RunSnapshot]) -> set[str]:
+    """The one setting a noun names ("seeds", "lr's", "batch sizes", "pooling"), or none."""
+    names = [n for n in (_singular(noun), _singular(noun.split()[0]), noun, noun.split()[0]) if n]
+    for name in names:
+        keys = {k for r in runs for k in param_keys_for(name, r.params)}
+        if keys:
+            return keys if len(keys) == 1 else set()
+    return set()
+
+
 def setting_family_references(text: str, window_runs: list[RunSnapshot]) -> list[tuple[str, RunSnapshot]]:
     """(as written, run) for every phrase of ``text`` that names a sweep over one setting (module docstring)."""
     finished = [r for r in window_runs if r.status.upper() == "FINISHED"]
     if len(finished) < 2:
         return []
     found: list[tuple[str, RunSnapshot]] = []
-    for line in text.lower().split("\n"):
+    for line in _SENTENCE_BREAK.split(text.lower()):
         if NOT_DONE.search(line) or "?" in line:
-            continue
+            continue  # a plan or a question, sentence by sentence (a paragraph is often one line)
         for match in _PHRASE.finditer(line):
             written, determiner, counted, noun = match.group(1), match.group(2) or "", match.group(4), match.group(5)
-            names = [n for n in (_singular(noun), _singular(noun.split()[0])) if n]
-            keys = next((found_keys for name in names
-                         if (found_keys := {k for r in finished for k in param_keys_for(name, r.params)})), set())
-            if not keys or len(keys) > 1:
+            keys = _setting_keys(noun, finished) if (_singular(noun) or _singular(noun.split()[0])) else set()
+            if not keys:
                 continue  # no setting of that name, or several: which sweep is meant is not said
             count = _COUNTS.get(counted or "") or (int(counted) if counted and counted.isdigit() else None)
             if determiner == "both":
@@ -76,4 +94,9 @@ def setting_family_references(text: str, window_runs: list[RunSnapshot]) -> list
             sweeps = [s for s in _sweeps(finished, keys) if count is None or len(s) == count]
             if len(sweeps) == 1:
                 found += [(written, run) for run in sweeps[0]]
+        for match in _ONLY_CHANGED.finditer(line):
+            keys = _setting_keys(match.group(1), finished)
+            sweeps = _sweeps(finished, keys) if keys else []
+            if len(sweeps) == 1:
+                found += [(match.group(0), run) for run in sweeps[0]]
     return found

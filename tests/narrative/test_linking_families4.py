@@ -68,3 +68,14 @@ def test_the_new_patterns_are_linear_by_construction() -> None:
     from tests.narrative.test_regex_linear import lint
 
     assert not [p.pattern for p in (link_setting_families._PHRASE, link_setting_families._INCIDENTAL) if lint(p)]
+
+
+def test_runs_said_to_differ_only_in_one_setting_are_the_sweep_over_it() -> None:
+    # "Running the models with identical setup besides the type of pooling at 200 epochs, I found that max pooling
+    # produced a lower error" (badisa/optpresso work log, tests/scenarios/real/q-optpresso-worklog.json)
+    runs = [run("a", 9, pooling="max"), run("b", 8, pooling="avg"), run("c", 7, pooling="max", batch_size="32")]
+    text = ("I don't find compelling evidence that it could be choosen upfront. Running the models with identical "
+            "setup besides the type of pooling at 200 epochs, I found that max pooling produced a lower error.")
+    assert names(runs, text) == {"a", "b"}
+    assert names(runs, "The only thing I changed are the seeds.") == set()  # no sweep over seeds here
+    assert names(runs, "Next I could rerun them with identical setup besides the type of pooling.") == set()
