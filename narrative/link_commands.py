@@ -5,7 +5,8 @@ A command is what started a run, so its flags are that run's settings: the line 
 logs every flag it writes with the written value, when exactly one run does (two or more flags logged, so that
 one shared setting names nothing). A flag a run logs with another value rules the run out; flags no run logs
 (``-p``, an output redirection) neither pick nor rule out. Killed runs count: a pasted command stopped by hand
-("ok (stopped)") is still the run it reports. Plans ("next: python train.py --lr 1e-4") and questions name none.
+("ok (stopped)") is still the run it reports; a failed start of the same command is not, when it was relaunched.
+Plans ("next: python train.py --lr 1e-4") and questions name none.
 
 Runs that share a name (``-nn vastness`` for every model of a sweep) are told apart by the other flags, and a
 line whose flags name no run is not read further for a description: a command's words (paths, script names)
@@ -72,6 +73,9 @@ def command_references(text: str, window_runs: list[RunSnapshot]) -> list[tuple[
             continue
         flags = _flags(lowered)
         fitting = [run for run in window_runs if _fit(run, flags) >= 2]
+        if len(fitting) > 1:
+            # A start that failed with the same command was relaunched: the pasted command reports the relaunch.
+            fitting = [run for run in fitting if run.status.upper() != "FAILED"]
         if len(fitting) == 1:
             found.append((line, fitting[0]))
     return found

@@ -141,14 +141,18 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
     fresh = [r for r in author_window if r.run_id not in carried]
     # A pasted command names its run by its flags (narrative.link_commands); its paths and script names are no
     # description of any other run, so inference does not read those lines.
-    commands = {line.strip() for line in command_lines(request.text)}
+    commands = command_lines(request.text)
+    on_command = [e for e in seg_links if any(_same_line(e.segment.text, line) for line in commands)]
     for written, run in command_references(request.text, author_window):
+        entries = [e for e in on_command if _same_line(e.segment.text, written)]
+        if any(e.segment.section in ("next", "question") for e in entries):
+            continue  # a command under "Next:" is a plan
         linked.setdefault(run.run_id, linked_run(run, "inferred"))
-        for entry in seg_links:
-            if written.strip() in entry.segment.text and run.run_id not in entry.run_ids:
+        for entry in entries:
+            if run.run_id not in entry.run_ids:
                 entry.run_ids.append(run.run_id)
     if pool:
-        _infer([e for e in seg_links if e.segment.text.strip() not in commands], pool, author_ids, linked, warnings,
+        _infer([e for e in seg_links if e not in on_command], pool, author_ids, linked, warnings,
                run_refs=_KnownRunRefs(request), carried=carried)
         infer_dated(seg_links[:MAX_INFERENCE_SEGMENTS], pool, author_ids, linked, request.at, _not_done)
     _infer_comparatives(seg_links[:MAX_INFERENCE_SEGMENTS], fresh, linked)
@@ -160,6 +164,12 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
             if written in entry.segment.text and run.run_id not in entry.run_ids:
                 entry.run_ids.append(run.run_id)
     return LinkResult(runs=list(linked.values()), warnings=_dedupe(warnings), segments=seg_links, explicit=explicit)
+
+
+def _same_line(segment_text: str, line: str) -> bool:
+    """Whether a segment is (a piece of) a line: a bullet's segment lacks its marker, a row's its pipes."""
+    text = segment_text.strip()
+    return bool(text) and (text in line or line.strip() in text)
 
 
 def _infer_comparatives(seg_links: list[SegmentLinks], author_window: list[RunSnapshot],

@@ -116,3 +116,15 @@ def test_a_name_with_its_separators_retyped_names_its_run_but_not_with_spaces() 
     assert run_names(runs, "unet_v3 is the best") == {"unet-v3"}
     assert run_names(runs, "run12 diverged") == {"run-12"}
     assert run_names(runs, "kept lr 1e-3 for the next one") == set()
+
+
+def test_a_command_whose_first_start_failed_names_the_relaunch() -> None:
+    runs = [*sweep(), make_run("z", name="vastness", hours_ago=9.5, status="FAILED",
+                               params={"nn": "vastness", "mn": "count", "d": "/data/sef/count-110k-p.embd", "f": "1"})]
+    linked = link_runs(make_request(ROW, runs)).runs
+    assert [r.run_id for r in linked] == [runs[0].run_id]
+
+
+def test_a_command_under_a_next_steps_heading_is_a_plan() -> None:
+    text = "## Next steps\n- `./src/run_model_basic.py -d \"/data/sef/count-110k-p.embd\" -f 1 -nn vastness -mn count`"
+    assert names(sweep(), text) == set()
