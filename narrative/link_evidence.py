@@ -312,13 +312,15 @@ _VARIANT_STEMS = frozenset({"top", "hit", "hits", "recall", "precision", "ndcg",
 
 def _metric_matches(quoted: _QuotedValue, run: RunSnapshot) -> bool:
     keys = list(run.metrics)
+    same: list[str] = []
     if quoted.variant:
-        # "bleu2 0.260" is a BLEU-2 value: a run's BLEU-1 that happens to be 0.260 is not it, and a run that
-        # logs no BLEU-2 has no value to match.
+        # "bleu2 0.260" is a BLEU-2 value: a run's BLEU-1 that happens to be 0.260 is not it. The variant's own key
+        # ("ndcg_at_10" for "ndcg@10") decides when the run logs it; keys of other variants are never compared.
         stem, number = quoted.variant
-        variant = re.compile(rf"(?<![a-z]){stem}[@_\-]?{number}(?![0-9])(?![_\-][0-9])")
-        keys = [k for k in keys if variant.search(k.lower())]
-    elif quoted.metric_hint:
+        numbered = re.compile(rf"(?<![a-z]){stem}(?:[@_\-]?|[_\-]?at[_\-]?)(\d{{1,3}})(?![0-9])")
+        same = [k for k in keys if (m := numbered.search(k.lower())) and m.group(1).lstrip("0") == number.lstrip("0")]
+        keys = same or [k for k in keys if not numbered.search(k.lower())]
+    if quoted.metric_hint and not same:
         hinted = _metric_key(quoted.metric_hint, tuple(keys))
         if hinted:
             keys = [hinted]

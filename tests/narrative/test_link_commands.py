@@ -58,6 +58,10 @@ def test_a_numbered_metric_variant_matches_only_that_variant() -> None:
     # 0.260 is a BLEU-2 here; model_id3's BLEU-1 of 0.260 is another measure (refer-mmi-numbered-commands)
     assert names(runs, "testA: bleu1 0.422, bleu2 0.260, bleu3 0.161") == set()
     assert names(runs, "testB: bleu1 0.480, bleu2 0.286") == {"model_id0/None"}
+    # the variant's own key, however it is spelled, is the one compared ("ndcg@10" is ndcg_at_10)
+    ranked = [make_run("a", name="lambdamart-base", metrics={"ndcg_at_10": 0.274, "mrr": 0.231}),
+              make_run("b", name="lambdamart-userhist", metrics={"ndcg_at_10": 0.286, "mrr": 0.241})]
+    assert names(ranked, "Plain LambdaMART lands at ndcg@10 0.274.") == {"lambdamart-base/None"}
 
 
 def test_the_new_patterns_are_linear_by_construction() -> None:
