@@ -224,6 +224,8 @@ class _QuotedValue:
     metric_hint: str | None
     baseline: bool
     integer: bool = False     # "RMSE 3287": a large metric quoted in its own units, rounded
+    variant: tuple[str, str] | None = None  # "bleu2 0.260": the metric's numbered variant (bleu, 2)
+    approximate: bool = False  # "about .96": the written digits may be cut, not rounded (0.9667)
 
 
 _PARAM_BEFORE = re.compile(
@@ -287,8 +289,12 @@ def _quoted_metric_values(text: str) -> list[_QuotedValue]:
                 break
         if integer and int(value) in _YEAR and not hint:
             continue
+        named = _VARIANT_BEFORE.search(before)
+        variant = (named.group(1), named.group(2).lstrip("0") or "0") if named and named.group(1) in _VARIANT_STEMS \
+            else None
+        approximate = bool(_APPROXIMATE_BEFORE.search(before)) or after.lstrip().startswith("ish")
         quoted.append(_QuotedValue(value, decimals, percent_style, match.start(), match.end(), hint,
-                                   bool(_BASELINE_BEFORE.search(before)), integer))
+                                   bool(_BASELINE_BEFORE.search(before)), integer, variant, approximate))
     return quoted
 
 
@@ -297,9 +303,24 @@ def _metric_key(spoken: str, keys: tuple[str, ...]) -> str | None:
     return lexicon.metric_key_for(spoken, list(keys))
 
 
+# A numbered variant of a metric written right before its value: "bleu2 0.260", "top5: 91.2", "recall@10 .42".
+_VARIANT_BEFORE = re.compile(r"(?<![a-z0-9])([a-z]{2,12})[@_\-]?(\d{1,3})[ \t]{0,2}[:=]?[ \t]{0,2}$")
+# A value said to be approximate: "about .96", "around 0.93", "~0.91", "roughly 87%".
+_APPROXIMATE_BEFORE = re.compile(r"(?<![a-z])(?:about|around|approx(?:imately|\.)?|roughly|circa|~|≈)[ \t]{0,2}$")
+_VARIANT_STEMS = frozenset({"top", "hit", "hits", "recall", "precision", "ndcg", "map", "bleu", "rouge", "mrr", "ap"})
+
+
 def _metric_matches(quoted: _QuotedValue, run: RunSnapshot) -> bool:
     keys = list(run.metrics)
-    if quoted.metric_hint:
+    same: list[str] = []
+    if quoted.variant:
+        # "bleu2 0.260" is a BLEU-2 value: a run's BLEU-1 that happens to be 0.260 is not it. The variant's own key
+        # ("ndcg_at_10" for "ndcg@10") decides when the run logs it; keys of other variants are never compared.
+        stem, number = quoted.variant
+        numbered = re.compile(rf"(?<![a-z]){stem}(?:[@_\-]?|[_\-]?at[_\-]?)(\d{{1,3}})(?![0-9])")
+        same = [k for k in keys if (m := numbered.search(k.lower())) and m.group(1).lstrip("0") == number.lstrip("0")]
+        keys = same or [k for k in keys if not numbered.search(k.lower())]
+    if quoted.metric_hint and not same:
         hinted = _metric_key(quoted.metric_hint, tuple(keys))
         if hinted:
             keys = [hinted]
@@ -310,6 +331,8 @@ def _metric_matches(quoted: _QuotedValue, run: RunSnapshot) -> bool:
             continue  # a rounded integer says nothing about a small metric
         if abs(stored - quoted.value) <= tolerance:
             return True
+        if quoted.approximate and not quoted.integer and quoted.value <= stored < quoted.value + 2 * tolerance:
+            return True  # "about .96" for 0.9667: people cut a value as often as they round it
         if quoted.percent_style and 0.0 <= stored <= 1.0 and abs(stored * 100 - quoted.value) <= tolerance:
             return True
     return False

@@ -5,6 +5,7 @@ window that inference may look in.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -49,13 +50,26 @@ def _name_pattern(name: str) -> re.Pattern[str]:
                       rf"(?:[_\-.](?:best|final|last|ckpt|checkpoint|weights))?(?![A-Za-z0-9_\-])")
 
 
+# Prefixes of run names that are nouns only ("exp17", "trial5"), with their other spellings: "exp 17 beat exp 16"
+# names two runs whatever follows the number. A prefix that is also a verb ("try9", "run12") names a run only when
+# the number ends the phrase: "try 3 seeds" counts seeds.
+# ("model 3 layers deep", "version 2 of the data" are other things: those prefixes keep the guard.)
+_NOUN_PREFIXES = {"exp": ("exp", "experiment"), "experiment": ("experiment", "exp"), "trial": ("trial",),
+                  "config": ("config", "cfg"), "cfg": ("cfg", "config"), "job": ("job",)}
+
+
 def _spaced_name_pattern(name: str) -> re.Pattern[str] | None:
     """"Try 9" for the run "try9". Spaced, the number must end the phrase ("Try 9 (24 July)", "Try 13's
-    p3", "for Try 15."): "try 3 seeds" counts seeds, it names no run."""
+    p3", "for Try 15."): "try 3 seeds" counts seeds, it names no run. A noun prefix ("exp 17 beat exp 16",
+    "experiment 17 is") names its run wherever the number stands."""
     spaced = _WORD_NUMBER_NAME.match(name)
     if not spaced:
         return None
-    return re.compile(rf"(?<![A-Za-z0-9_\-]){spaced.group(1)}\s#?{spaced.group(2)}(?![A-Za-z0-9_\-]|[.,]\d)"
+    prefix, number = spaced.group(1), spaced.group(2)
+    if prefix in _NOUN_PREFIXES:
+        spellings = "|".join(_NOUN_PREFIXES[prefix])
+        return re.compile(rf"(?<![A-Za-z0-9_\-])(?:{spellings})[ \t]?#?{number}(?![A-Za-z0-9_\-]|[.,]\d)")
+    return re.compile(rf"(?<![A-Za-z0-9_\-]){prefix}\s#?{number}(?![A-Za-z0-9_\-]|[.,]\d)"
                       r"(?=\s?(?:[.,;:!?)'’(]|$))")
 
 
@@ -123,13 +137,15 @@ def _named_runs(
     found: list[tuple[str, RunSnapshot]] = []
     for name in by_name:
         spaced = _spaced_name_pattern(name)
-        if name not in lowered_text and not (spaced and name.rstrip("0123456789") in lowered_text):
+        spellings = _NOUN_PREFIXES.get(name.rstrip("0123456789"), (name.rstrip("0123456789"),))
+        if name not in lowered_text and not (spaced and any(w in lowered_text for w in spellings)):
             continue
         pattern = _short_name_pattern(name) if _is_short_name(name) else _name_pattern(name)
         if pattern.search(lowered_text) or (spaced and spaced.search(lowered_text)):
             chosen = choose(name)
             if chosen is not None:
                 found.append((name, chosen))
+    found += _generated_name_variants(lowered_text, by_name, {n for n, _ in found}, author_ids)
     short_names = [n for n in by_name if _is_short_name(n)]
     for match in _NAME_RANGE.finditer(lowered_text) if short_names else ():
         prefix, first, last = match.group(1), match.group(2), match.group(3)
@@ -148,6 +164,63 @@ def _named_runs(
                 found.append((match.group(0), chosen))
     found += _series_by_suffix(request, author_ids, lowered_text)
     return found
+
+
+# A tracker's generated name: words and a counter ("feasible-leaf-53", "royal_sound_4").
+_GENERATED_NAME = re.compile(r"^([a-z]{3,12}(?:[-_][a-z]{3,12}){1,2})[-_](\d{1,4})$")
+
+
+def _generated_name_variants(lowered_text: str, by_name: dict[str, dict[str, RunSnapshot]], found: set[str],
+                             author_ids: set[str]) -> list[tuple[str, RunSnapshot]]:
+    """Generated names as people retype them: another separator or a space ("Feasible leaf-53" for
+    feasible-leaf-53), or the words without the counter ("royal-sound: was good at 120 epochs" for
+    royal-sound-4). The words alone name a run only among the author's own runs, and only when one of
+    them has them (two "royal-sound-N" runs make it a name of neither); they stay joined as a name is
+    ("a royal sound" is prose)."""
+    out: list[tuple[str, RunSnapshot]] = []
+    by_words: dict[str, list[tuple[str, RunSnapshot]]] = {}
+    for name, runs in by_name.items():
+        match = _GENERATED_NAME.match(name)
+        if not match:
+            if name not in found and len(runs) == 1 and _retyped_separators(name).search(lowered_text):
+                out.append((name, next(iter(runs.values()))))
+            continue
+        words = re.split(r"[-_]", match.group(1))
+        for run in runs.values():
+            by_words.setdefault("-".join(words), []).append((name, run))
+        if name in found or words[0] not in lowered_text:
+            continue
+        spelled = r"[-_ ]".join(map(re.escape, words))
+        retyped = re.compile(rf"(?<![a-z0-9_\-]){spelled}[-_ ]#?{match.group(2)}(?![a-z0-9_\-]|[.,]\d)")
+        if len(runs) == 1 and retyped.search(lowered_text):
+            out.append((name, next(iter(runs.values()))))
+    for joined, named in by_words.items():
+        words = joined.split("-")
+        if words[0] not in lowered_text:
+            continue
+        bare = re.compile(rf"(?<![a-z0-9_\-]){r'[-_]'.join(map(re.escape, words))}(?![a-z0-9_]|[-_.][a-z0-9])")
+        own = [(name, run) for name, run in named if run.run_id in author_ids]
+        if len(own) == 1 and len(named) == len(own) and own[0][0] not in found and bare.search(lowered_text):
+            out.append(own[0])
+    return out
+
+
+def _retyped_separators(name: str) -> re.Pattern[str]:
+    """A name of several parts with one of them holding a digit, its separators retyped ("unet_v3" for unet-v3,
+    "resnet50-mixup" for ResNet50_MixUp, "run12" for run-12). Not with spaces: "lr 1e-3" is a setting in prose,
+    not lr-1e-3."""
+    parts = [p for p in re.split(r"[-_.]", name) if p]
+    if len(parts) < 2 or not any(c.isdigit() for c in name) or not all(p.isalnum() for p in parts):
+        return _NEVER
+    # Between letters and digits the separator may go too ("run12" for run-12), not between two words or numbers.
+    spelled = re.escape(parts[0])
+    for before, after in itertools.pairwise(parts):
+        optional = before[-1].isdigit() != after[0].isdigit()
+        spelled += (r"[-_.]?" if optional else r"[-_.]") + re.escape(after)
+    return re.compile(rf"(?<![a-z0-9_\-.]){spelled}(?![a-z0-9_]|[-.][a-z0-9])")
+
+
+_NEVER = re.compile(r"(?!)")
 
 
 # A run named as one of a series: "noisy-fact-v2", "tagger_v3".

@@ -180,7 +180,10 @@ def _post_modifiers(words: list[tuple[str, int, int]], index: int) -> tuple[list
         return [], words[index][2]
     taken: list[str] = []
     end = words[index][2]
-    for word, _start, word_end in words[index + 2 : index + 5]:
+    first = index + 2
+    if first < len(words) and words[first][0] in {"the", "a", "an"}:
+        first += 1  # "the runs with the large encoder": an article opens the phrase
+    for word, _start, word_end in words[first : first + 3]:
         if (word in _DETERMINERS or word in _LEFT_EDGES or word in _NEGATED or word in _FAMILY_NOUNS
                 or _VERB_AFTER.match(" " + word)):
             break  # the phrase ends where its clause's verb starts ("runs with o2 diverged")
@@ -237,8 +240,23 @@ def _word_verdicts(raw: str, pool: CandidatePool) -> list[str]:
     return said
 
 
+def _setting_named_with_its_value(word: str, conjunct: tuple[str, ...], pool: CandidatePool) -> bool:
+    """Whether ``word`` is the name of a setting whose value another word of the phrase gives ("the large
+    encoder runs", "the adamw optimizer ones"): the name says which setting, the value which runs."""
+    if pool.fitting(word) or len(word) < 3:
+        return False
+    for candidate in pool:
+        for key, stored in candidate.run.params.items():
+            if word in re.split(r"[_\-.]", key.lower()) and any(
+                    other != word and _value_matches(other, stored) for other in conjunct):
+                return True
+    return False
+
+
 def _conjunct_terms(conjunct: tuple[str, ...], pool: CandidatePool) -> list[str]:
     """The terms of one conjunct; a family of several words ("random forest") is one term."""
+    if len(conjunct) > 1:
+        conjunct = tuple(w for w in conjunct if not _setting_named_with_its_value(w, conjunct, pool)) or conjunct
     phrase = " ".join(conjunct)
     families = _families_of(phrase)
     if len(conjunct) > 1 and families and pool.fitting(phrase):

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from adapters.tracker import RUN_ID_MIN_PREFIX
 from narrative import lexicon
+from narrative.link_commands import command_lines, command_references
 from narrative.link_comparatives import comparative_references
 from narrative.link_dates import infer_dated
 from narrative.link_evidence import (
@@ -45,6 +46,7 @@ from narrative.link_evidence import (
 from narrative.link_explicit import ExplicitLinks, explicit_links
 from narrative.link_groups import _infer_groups, _not_done, infer_by_distinctive_word
 from narrative.link_setting_blocks import setting_block_references
+from narrative.link_setting_families import setting_family_references
 from narrative.segmenting import Segment, split_segments
 from narrative.types import StructureRequest
 from storage.records import LinkedRun, RunSnapshot
@@ -137,16 +139,37 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
     window_start = request.window_start or (request.at - request.lookback)
     carried = {r.run_id for r in author_window if r.start <= window_start}
     fresh = [r for r in author_window if r.run_id not in carried]
+    # A pasted command names its run by its flags (narrative.link_commands); its paths and script names are no
+    # description of any other run, so inference does not read those lines.
+    commands = command_lines(request.text)
+    on_command = [e for e in seg_links if any(_same_line(e.segment.text, line) for line in commands)]
+    for written, run in command_references(request.text, author_window):
+        entries = [e for e in on_command if _same_line(e.segment.text, written)]
+        if any(e.segment.section in ("next", "question") for e in entries):
+            continue  # a command under "Next:" is a plan
+        linked.setdefault(run.run_id, linked_run(run, "inferred"))
+        for entry in entries:
+            if run.run_id not in entry.run_ids:
+                entry.run_ids.append(run.run_id)
     if pool:
-        _infer(seg_links, pool, author_ids, linked, warnings, run_refs=_KnownRunRefs(request), carried=carried)
+        _infer([e for e in seg_links if e not in on_command], pool, author_ids, linked, warnings,
+               run_refs=_KnownRunRefs(request), carried=carried)
         infer_dated(seg_links[:MAX_INFERENCE_SEGMENTS], pool, author_ids, linked, request.at, _not_done)
     _infer_comparatives(seg_links[:MAX_INFERENCE_SEGMENTS], fresh, linked)
-    for written, run in setting_block_references(request.text, fresh):
+    named_by_settings = [*setting_block_references(request.text, fresh),
+                         *setting_family_references(request.text, fresh)]
+    for written, run in named_by_settings:
         linked.setdefault(run.run_id, linked_run(run, "inferred"))
         for entry in seg_links:
             if written in entry.segment.text and run.run_id not in entry.run_ids:
                 entry.run_ids.append(run.run_id)
     return LinkResult(runs=list(linked.values()), warnings=_dedupe(warnings), segments=seg_links, explicit=explicit)
+
+
+def _same_line(segment_text: str, line: str) -> bool:
+    """Whether a segment is (a piece of) a line: a bullet's segment lacks its marker, a row's its pipes."""
+    text = segment_text.strip()
+    return bool(text) and (text in line or line.strip() in text)
 
 
 def _infer_comparatives(seg_links: list[SegmentLinks], author_window: list[RunSnapshot],

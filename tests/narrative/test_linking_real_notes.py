@@ -190,8 +190,12 @@ FLOORS = {"tinystories-lm-sweep-notes.json": 0.90, "brain-tumor-cnn-ablation-not
           "cnn-depth-width-answers.json": 0.95, "audio-resnet-cv-results-log.json": 0.95,
           "traffic-sign-cnn-experiments.json": 0.60,
           # links round 3 (README): metric=value results, settings in words, runs carried over the window
-          "sparse-resnet-research-log.json": 0.45, "class-mlp-experiment-summary.json": 0.75,
-          "gtzan-cnn-log-tables.json": 0.95, "lstm-hparam-report.json": 0.95}
+          "sparse-resnet-research-log.json": 0.55, "class-mlp-experiment-summary.json": 0.85,
+          "gtzan-cnn-log-tables.json": 0.95, "lstm-hparam-report.json": 0.95,
+          # links round 4 (README): pasted commands, metric variants, retyped names, setting families
+          "refer-mmi-numbered-commands.json": 0.95, "sef-nickname-run-table.json": 0.95,
+          "gc-lstm-wandb-name-variants.json": 0.95, "nvp-runs-settings-log.json": 0.40,
+          "freelb-rte-seed-table.json": 0.70}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
