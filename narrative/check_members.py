@@ -39,7 +39,17 @@ def plan_members(head: str) -> dict[str, frozenset[str]]:
             continue
         aliases = {compact(a) for a in concept.aliases} - {""}
         surfaces = {compact(normed[a:b]) for a, b in spans}
-        named = frozenset(a for a in aliases if any(s.startswith(a) for s in surfaces))
+        found: set[str] = set()
+        for s in surfaces:
+            hits = [a for a in aliases if s.startswith(a)]
+            # the longest alias names the member ("resnet50", not "resnet"); a depth the aliases lack
+            # ("resnet152") is a member by its own name
+            top = max(hits, key=len, default="")
+            if top and re.fullmatch(re.escape(top) + r"\d+", s):
+                top = s
+            if top:
+                found.add(top)
+        named = frozenset(found)
         # the family's own name among its aliases ("gan" for GANs) is no member
         if named and named != {compact(cid)}:
             out[cid] = named

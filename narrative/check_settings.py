@@ -77,6 +77,46 @@ def named_value(plan: str, idx: HistoryIndex, *, scope: dict[str, frozenset[str]
     return None
 
 
+def named_value_missed(plan: str, idx: HistoryIndex, *, scope: dict[str, frozenset[str]] | None = None
+                       ) -> tuple[CheckResult, float] | None:
+    """A value the plan asks for right beside every word of a param's name ("drop path 0.2" and ``drop_path``)
+    that no run holds, while the runs record that param with other numbers: not tried, closest the run with
+    the nearest value. (A statement naming the param with another value -- "--drop-path 0.1" -- is the
+    other value, not the plan.)"""
+    head = vocab.norm(_SCIENTIFIC.sub(_decimal, ASIDE.sub(" ", main_clause(plan))))
+    words = re.findall(r"[a-z0-9][a-z0-9.\-]*", head)
+    keytoks = _key_tokens(idx)
+    for i, w in enumerate(words):
+        num = lexicon.parse_number(w)
+        if num is None or w in _FACTORS:
+            continue
+        # the param's name just before the number ("drop path 0.2", "dropout = 0.9"), all of its words
+        near = {vocab.stem(x) for x in words[max(0, i - 3): i] if not x[0].isdigit()}
+        keys = [k for k, toks in keytoks.items() if toks and toks <= near]
+        if len(keys) != 1:
+            continue
+        key = keys[0]
+        held: list[tuple[RunSnapshot, float]] = []
+        for sig in idx.sigs:
+            v = dict(sig.items).get(key)
+            if v is None or not _in_scope(sig, scope):
+                continue
+            n = lexicon.parse_number(v)
+            if n is None:
+                return None  # a param with words for values is read by the concepts, not here
+            held += [(r, n) for r in sig_runs(idx, sig, 1)]
+        if not held or any(lexicon.same_value(repr(num), repr(n)) for _, n in held):
+            return None
+        run, n = min(held, key=lambda rn: (abs(rn[1] - num), rn[0].start))
+        values = sorted({fmt(v) for _, v in held}, key=float)
+        summary = f"run {run.run_name or run.run_id[:8]} with {key}={fmt(n)}"
+        return CheckResult(already_tried=False, message=(
+            f"Not tried: no run has {key}={fmt(num)} (runs used {key} = {', '.join(values[:6])}); closest: {summary}."),
+            matches=[CheckMatch(entry_id=None, run_ids=[run.run_id], score=0.0, author=run.user, at=run.start,
+                                summary=summary)]), num
+    return None
+
+
 # ------------------------------------------------------------------ param-aware plans
 _UP = re.compile(r"^(higher|bigger|larger|wider|deeper|more|longer|increas\w*|rais\w*|bump\w*|up|grow\w*|"
                  r"doubl\w*|twice|triple\w*|taller|heavier|greater|max(imum)?)$")
@@ -92,10 +132,12 @@ _WORD_SPAN = re.compile(r"[a-z0-9][a-z0-9.+\-]*")
 class Change:
     concept: str
     keys: tuple[str, ...]
-    sign: int  # +1 up, -1 down, 0 an exact value, 2 varied (a sweep)
+    sign: int  # +1 up, -1 down, 0 an exact value, 2 varied (a sweep), 3 a range (``_RANGE``)
     factor: float | None
     value: str | None
     words: frozenset[str] = frozenset()  # the plan's words: they pick one part's key ("sn" -> sn_lr)
+    bound: float | None = None  # "a bigger batch than 800": the value to pass, not a reference run's
+    upper: float | None = None  # "between 0.3 and 0.5": the range's top (``bound`` its bottom)
 
 
 def plan_change(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Change | None:
@@ -124,6 +166,9 @@ def plan_change(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Change | None
         if target:
             # "from 4 to 64", "with n=2": the value asked for
             value = target.group(target.lastindex or 1)
+        inner = _ENDS_ON_NUMBER.search(head[a:b])
+        if value is None and inner:
+            value = inner.group(1)  # the concept's own words hold the value: "batch of 2048", "bs=512"
         before = words[idx_first - 1][0] if idx_first > 0 else ""
         if value is None and lexicon.parse_number(before) is not None and before not in _FACTORS:
             # "train longer, 30 epochs": a count right before the setting's name is the value asked for
@@ -171,14 +216,32 @@ def plan_change(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Change | None
                     break
         if value is None and not sign and any(_SWEEP.match(w) for w in ws):
             sign = 2  # "sweep the lr": the setting was varied
+        span = _BETWEEN.search(head[a: b + 40])
+        lo, hi = (lexicon.parse_number(span.group(1)), lexicon.parse_number(span.group(2))) if span else (None, None)
+        if lo is not None and hi is not None:
+            # "dropout between 0.3 and 0.5": any run inside the range did it
+            return Change(cid, keys, _RANGE, None, None, _key_words(head), min(lo, hi), max(lo, hi))
         if not sign and value is None:
             continue
+        bound = None
+        if sign in (1, -1) and factor is None:
+            # "a bigger batch than 800", "lr below 1e-4": the asked range starts at the number, whatever
+            # the runs' reference values are (a run at 800 is not bigger than 800)
+            past = _THAN.search(head[a: b + 40])
+            if past:
+                bound = lexicon.parse_number(past.group(1))
+                value = None if bound is not None else value
         if value is not None:
             sign, factor = 0, None
-        return Change(cid, keys, sign, factor, value, _key_words(head))
+        return Change(cid, keys, sign, factor, value, _key_words(head), bound)
     return None
 
 
+_ENDS_ON_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)$")
+_RANGE = 3  # a Change's sign for a range of values
+_BETWEEN = re.compile(r"\bbetween\s+([\d.]+(?:e-?\d+)?)\s+and\s+([\d.]+(?:e-?\d+)?)(?![\w.])")
+# a bound after the comparative, within the clause: "smaller than 64", "above 1e-3"
+_THAN = re.compile(r"\b(?:than|above|below)\s+([\d.]+(?:e-?\d+)?)(?![\w.])")
 _FROM_TO = re.compile(r"^[^.;]{0,20}?\bfrom\s+[\d.e\-]+\s+to\s+([\d.]+(?:e-?\d+)?)\b")
 _ASSIGN = re.compile(r"^[^.;]{0,25}?\b[a-z_]{1,12}\s*=\s*([\d.]+(?:e-?\d+)?)\b")
 # "lower the learning rate to 1e-6": the value asked for, whichever way it moves from the runs'
@@ -251,7 +314,10 @@ def _sids_with(idx: HistoryIndex, cid: str) -> frozenset[int]:
 
 
 def sig_runs(idx: HistoryIndex, sig: ParamSig, limit: int | None = None) -> list[RunSnapshot]:
-    ok = (r for r in (idx.run_by_id[rid] for rid in sig.run_ids) if r.status.upper() not in ("FAILED", "KILLED"))
+    """The runs of a signature that show the setting was tried: a run that failed after logging metrics
+    ("NaN after ~70k steps") trained with it; one that died before logging anything may never have started."""
+    ok = (r for r in (idx.run_by_id[rid] for rid in sig.run_ids)
+          if r.status.upper() not in ("FAILED", "KILLED") or r.metrics)
     return list(itertools.islice(ok, limit))
 
 
@@ -292,6 +358,13 @@ def check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
         first_run = idx.run_by_id[first_sig.run_ids[0]]
         if change.sign == 2:
             hits += [(sig, v, first_run, first_v, key) for sig, v in by_start if v != first_v]
+            continue
+        if change.sign == _RANGE and change.bound is not None and change.upper is not None:
+            lo, hi = change.bound, change.upper
+            hits += [(sig, v, None, None, key) for sig, v in by_start if lo <= v <= hi]
+            continue
+        if change.bound is not None:
+            hits += [(sig, v, None, None, key) for sig, v in by_start if _moves(change.bound, v, change)]
             continue
         refs: list[tuple[RunSnapshot, float]] = []
         best = _best_in(idx, pool, metric, goal)
@@ -389,4 +462,8 @@ def _change_words(change: Change, key: str) -> str:
         return f"{key} varied"
     if change.factor is not None:
         return f"{key} at {change.factor:g}x a run's value"
+    if change.sign == _RANGE and change.bound is not None and change.upper is not None:
+        return f"{key} between {fmt(change.bound)} and {fmt(change.upper)}"
+    if change.bound is not None:
+        return f"{key} {'above' if change.sign > 0 else 'below'} {fmt(change.bound)}"
     return f"a {'higher' if change.sign > 0 else 'lower'} {key} than the reference runs"

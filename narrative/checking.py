@@ -17,10 +17,11 @@ import datetime as dt
 import heapq
 import re
 
-from narrative import vocab
+from narrative import lexicon, vocab
 from narrative.check_members import other_member, plan_members, run_text
 from narrative.check_scope import fact_holds_more, holds_more, key_sweep, off_scope, only_words, plan_scope, value_words
-from narrative.check_settings import check_change, named_value, plan_change
+from narrative.check_settings import check_change, named_value, named_value_missed, plan_change
+from narrative.check_sizes import size_off, sizes_in
 from narrative.check_verdicts import (
     THRESHOLD,
     absent_only,
@@ -89,6 +90,8 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
     # a thing the plan names by its own name ("HurtLex") is answered only by a candidate that names it
     names = plan_names(plan, idx)
     only = only_words(plan)
+    # "biformer-small", "the tiny model": a size is a variant of its model
+    sizes = sizes_in(ASIDE.sub(" ", main_clause(plan)))
     for s, f, rids in scored:
         if s < THRESHOLD or not f.evidence or absent_only(f.text, terms) or hedged_only(f.text):
             continue
@@ -101,7 +104,7 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
             continue
         off = (variant_of(specific, cover) or other_member(members, cover, f.text)
                or _runs_off_scope(idx, scope, f) or lacks_modifier(terms, cover, words)
-               or _fact_excluded(idx, terms, f)
+               or _fact_excluded(idx, terms, f) or size_off(sizes, f.text)
                or fact_holds_more(idx, only, f.run_ids or idx.entry_runs.get(f.entry_id, [])))
         (variants if off else evidence).append((s, f, rids))
     run_scores: dict[str, float] = {}
@@ -119,7 +122,7 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
             continue
         if (variant_of(specific, cover) or other_member(members, cover, run_text(idx, rid))
                 or off_scope(scope, idx.run_by_id[rid]) or _run_misses(idx, terms, rid)
-                or holds_more(only, idx.run_by_id[rid])):
+                or holds_more(only, idx.run_by_id[rid]) or size_off(sizes, run_text(idx, rid))):
             variant_runs.append(rid)
         else:
             run_scores[rid] = s
@@ -135,6 +138,10 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
         # the plan asks for a value of a param the runs record ("a fifth conv layer": conv_layers=5): the runs
         # holding that value decide, not a statement about another value ("6 conv layers")
         return named
+    missed = named_value_missed(plan, idx, scope=scope) if best >= THRESHOLD and named is None else None
+    if missed is not None and not any(_says_number(f.text, missed[1]) for _, f, _ in evidence):
+        # "drop path 0.2" where the runs hold drop_path=0.1: the statement about 0.1 is the closest, not the plan
+        return missed[0]
     if best >= THRESHOLD:
         return build_tried(idx, terms, evidence, run_scores, best,
                            {r: w for r, w in weak.items() if r not in variant_runs})
@@ -151,6 +158,14 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
         if done_runs:
             return build_tried(idx, terms, [], {rid: THRESHOLD for rid in done_runs[:3]}, THRESHOLD)
     return not_tried(idx, scored, variants, variant_runs, planned, specific)
+
+
+def _says_number(text: str, asked: float) -> bool:
+    """Whether a statement names the value a plan asks for (the runs may not record every value tried)."""
+    return any(lexicon.same_value(repr(asked), w) for w in _NUMBER.findall(text.lower()))
+
+
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:e-?\d+)?(?![\w.])")
 
 
 def _runs_off_scope(idx: HistoryIndex, scope: dict[str, frozenset[str]], f: Fact) -> bool:

@@ -205,6 +205,10 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        r"large\b", r"\blarge (models?|variants?|checkpoints?|versions?|backbones?|encoders?)\b", weight=1.0),
     _c("resnet", "ResNet", "model", r"\bresnet ?\d*\b", broader=("cnn",), family=True,
        aliases=("resnet", "resnet18", "resnet34", "resnet50", "resnet101")),
+    # the classic CNN backbones, named with their depth ("vgg16", "densenet-121") or without ("a VGG backbone")
+    _c("vgg", "VGG", "model", r"\bvgg ?\d*\w*", broader=("cnn",), family=True, aliases=("vgg", "vgg16", "vgg19")),
+    _c("densenet", "DenseNet", "model", r"\bdensenet ?\d*\b", broader=("cnn",), family=True,
+       aliases=("densenet", "densenet121")),
     _c("efficientnet", "EfficientNet", "model", r"\beff(icient)? ?net\w*", broader=("cnn",), family=True,
        aliases=("efficientnet", "effnet", "efficient net")),
     _c("convnext", "ConvNeXt", "model", r"\bconv ?next\w*", broader=("cnn",), family=True,
@@ -418,7 +422,7 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("epochs", "more epochs", "tuning", r"\bepochs?\b", r"\bep\b", r"\blonger training\b", weight=1.2),
     _c("batch_size", "batch size", "tuning", r"\bbatch ?size\b", r"\bbs\b",
        r"\b(bigger|larger|smaller|large|small|big|huge|tiny) (mini ?)?batch(es)?\b", r"\bbatch(es)? of \d+",
-       r"\bbatch ?[=:]? ?\d+\b",
+       r"\bbatch ?[=:]? ?\d+\b", r"\bbatch(es)? (bigger|larger|smaller|greater) than\b",
        weight=1.2),
     # a tree's or a network's depth; not "in depth", "bit depth", a depth map or a depthwise conv
     _c("depth", "tree depth", "tuning", r"\bmax ?depth\b",

@@ -169,10 +169,11 @@ _PLAN = re.compile(
     r"might (try|test|run|add|use)|may (try|test|run)|worth (a )?(try|trying|testing|a shot)|thinking (about|of)|"
     r"consider(ing)?|idea:?|ideas|maybe (try|test|add|use)|let'?s|need to|needs to|have to|queue\w*|"
     r"would be (nice|good|interesting)|on (my|the) list|backlog|future work|follow ?up)\b", re.I)
-# an option the writer has ("I could just hard-scale the output", "we can add noise to the replicates"), not
+# an option the writer has ("I could just hard-scale the output", "we can add noise to the replicates") or gives the
+# reader ("You can try larger batchsize"), not
 # what they saw or reached with it ("we can see", "I could reach .91"), nor a verdict after a report ("tried X,
 # we can keep it")
-_OPTION = re.compile(r"\b(?:i|we)\s{1,3}(?:could|can|might)\s{1,3}(?:just\s{1,3}|also\s{1,3}|simply\s{1,3}|"
+_OPTION = re.compile(r"\b(?:i|we|you)\s{1,3}(?:could|can|might)\s{1,3}(?:just\s{1,3}|also\s{1,3}|simply\s{1,3}|"
                      r"always\s{1,3})?(?!(?:not|see|tell|say|find|get|confirm|observe|notice|reach|achieve|"
                      r"reproduce|only|barely|hardly|be|have)\b)[a-z]{3,}\b", re.I)
 _DONE = re.compile(
@@ -199,6 +200,11 @@ _HEADING_DONE = re.compile(r"\b(tried|done|results?|findings?|what (i|we) did|wo
 _NEED = re.compile(r"(?:^|[:(]|\b(?:i|we|you|still|also|really|probably|definitely|will|would))\W{0,3}"
                    r"needs?\s{1,3}(?!to\b)[a-z]", re.I)
 DECIMAL = re.compile(r"\d\.\d|\d%")
+# a sentence that opens on the imperative "try" (not "try 2:", a numbered attempt)
+_TRY_IMPERATIVE = re.compile(r"^\W*(?:(?:please|maybe|also|then|so|just|and)\s{1,3})?try\s{1,3}(?![\d#])", re.I)
+# an open choice between things, or indifference to it: an embedded question, not a report of either
+_OPEN_CHOICE = re.compile(r"\b(?:does|do|did|would|will)(?:n'?t| not) matter\b|\bno matter\b|"
+                          r"\bwhether\b[^.;!?]{1,80}?\bor\b", re.I)
 IDEA_LABEL = re.compile(r"^\W*(idea|hypothesis|goal|motivation|change|what|exp\w*|experiment)\b[^:]{0,20}:", re.I)
 
 
@@ -223,11 +229,15 @@ def statement_modality(text: str) -> str:
         return "conditional"
     if t.endswith("?") or (_Q_START.search(t) and "?" in t):
         return "question"
+    if _OPEN_CHOICE.search(t) and not _STRONG_DONE.search(t) and not DECIMAL.search(t):
+        return "question"  # "It doesn't matter whether the script is based on hydra or slurm": neither was said done
     if _MOTIVATED.search(t) and not _DOING.search(t) and not DECIMAL.search(t):
         return "plan"  # an idea a result or a paper motivated
     option = _OPTION.search(t)
     if option and not _DONE.search(t[: option.start()]) and not DECIMAL.search(t):
         return "plan"
+    if _TRY_IMPERATIVE.match(t) and not _STRONG_DONE.search(t[2:]):
+        return "plan"  # "Try `batch_size=256` also.", "Try reducing learning rate.": advice, no result in it
     plan_at = _PLAN.search(t) or _NEED.search(t)
     if plan_at:
         # "tried X; next: Y" holds both: the first clause decides what this statement reports
