@@ -165,10 +165,11 @@ def rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]],
             s += 0.35 if f.modality == "counterfactual" else -0.15
         if carried_only(terms.tokens, f.text):
             s -= 0.15  # "Small size model with skip to final output" is about the size; the skip is carried over
-        if why and terms.key_concepts and action_match(question, f.text) > 0 \
+        if why and terms.key_concepts and action_match(question, f.text) > 0 and is_reason(f.text) \
                 and not terms.key_concepts.isdisjoint(vocab.concept_frozenset(f.text)):
             # "why was the entropy coefficient lowered?": the line that itself names the setting and the change
-            # ("I made a mistake and lowered the entropy coefficient"), not one that has it only from its note
+            # with its reason ("I made a mistake and lowered the entropy coefficient"), not one that has it only
+            # from its note, nor a bare label ("double net")
             s += 0.15
         if why:
             # "what was wrong with my initialization ...": a reason about something else is no answer.

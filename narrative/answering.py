@@ -139,6 +139,8 @@ _REPORTED = re.compile(r"^(?!.{0,80}\b(will|going to|plan|want|next|todo|should|
 # the writer decides not to do something ("I'm not going to try a larger batch size because ...")
 _DECLINED = re.compile(r"\b(not going to|won'?t|will not|decided (not to|against)|no point in)\s{1,3}"
                        r"(\w{1,12}\s{1,3}){0,2}?(try|run|test|use|do|bother|go)\w{0,3}\b", re.I)
+# what a note says of a thing not done: none of these reports a result ("Factorized noise v1 converges badly" does)
+_UNDONE = frozenset({"plan", "conditional", "question", "counterfactual", "negated"})
 # "did we ever try X?", "have you tested X?": whether something was done at all
 _TRIED_Q = re.compile(r"^\s{0,8}(did|have|has)\s{1,3}(we|you|i|they|anyone|someone|anybody|somebody)\s{1,3}"
                       r"(ever\s{1,3})?(try|tried|test|tested|run|ran|use|used|attempt\w{0,2}|experiment\w{0,2})\b",
@@ -302,7 +304,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     # its author and date, and that nothing shows it run (the check's own judgement, so ask and check agree)
     tried_q = bool(_TRIED_Q.search(q))
     if ((helpq or tried_q or (why and _then(_WHY_STOP_A, _WHY_STOP_B, q)))
-            and (not topical or is_plan(topical[0][1]) or topical[0][1].modality == "plan")
+            and all(is_plan(f) or f.modality in _UNDONE for _, f in topical[:8])
             and never_run(idx, _STRIP_ASK.sub(" ", body), parts, cites)):
         return _finish(parts, cites)
 
