@@ -20,14 +20,17 @@ from storage.records import RunSnapshot
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 BECAUSE = re.compile(r"\b(because|since|due to|as it|so it|turns? out|which means|the reason|caus\w*|overwrit\w*|"
                       r"result(s|ed)? in|led to|leads? to|explains?|"
-                      r"not worth|too (slow|big|large|expensive)|doesn'?t fit|over budget)\b", re.I)
+                      r"not worth|too (slow|big|large|expensive)|doesn'?t fit|over budget|"
+                      # an unintended change: its reason is the slip ("I made a mistake and lowered the entropy")
+                      r"(by|a|my) mistake|mistakenly|by accident|accidentally|inadvertently)\b", re.I)
 
 
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s")
 
 
-_PLANNY = re.compile(r"\W{0,4}(try|let'?s|maybe|perhaps|plan(ning)? to|will|going to|gonna|todo|to do|next|"
-                     r"should|want to|need to|idea)\b", re.I)
+# "I'll try reducing ...", "We will add ...": the writer's own future is a plan, whatever numbers it names
+_PLANNY = re.compile(r"\W{0,4}((i|we)['’]ll|(i|we)\s{1,3}will|try|let'?s|maybe|perhaps|plan(ning)? to|will|"
+                     r"going to|gonna|todo|to do|next|should|want to|need to|idea)\b", re.I)
 
 
 _PURPOSE = re.compile(r",\s{0,3}so\b|\b(so that|in order to|as (it|they|the|a|an|we|this|that|\d)|so (we|it|that)|"

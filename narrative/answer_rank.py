@@ -42,6 +42,28 @@ _DOWN_S = re.compile(r"\b(reduc\w{1,4}|decreas\w{1,3}|cut|halv\w{1,3}|sped up|sp
                      r"(went|gone|got|came|brought) down)\b", re.I)
 
 
+_UP = re.compile(r"\b(larg(e|er|est)|bigger|more|higher|increas\w{0,3}|rais(e|ed|ing)|wider|deeper|longer|"
+                 r"doubl\w{1,3}|grow\w{0,3})\b", re.I)
+_DOWN = re.compile(r"\b(small(er|est)?|fewer|less|lower(ed|ing)?|reduc\w{1,4}|decreas\w{1,3}|cut(ting)?|"
+                   r"shrink\w{0,3}|narrower|shallower|shorter|halv\w{1,3})\b", re.I)
+
+
+_CLAUSE = re.compile(r"[,;]|\band\b|\bbut\b")
+_WORD4 = re.compile(r"[a-z]{4,20}")
+
+
+def direction(text: str, about: str = "") -> str | None:
+    """The one way a sentence moves a setting ("larger", "reducing"): "up", "down", or None when it says
+    neither or both. With ``about`` (the question), only the clauses that name one of its longer words count:
+    "reducing the batch size to 512, increasing entropy" moves the batch size down."""
+    if about:
+        words = {w for w in _WORD4.findall(about.lower()) if not (_UP.fullmatch(w) or _DOWN.fullmatch(w))}
+        near = [c for c in _CLAUSE.split(text) if words & set(_WORD4.findall(c.lower()))]
+        text = " ".join(near) if near else text
+    up, down = bool(_UP.search(text)), bool(_DOWN.search(text))
+    return "up" if up and not down else "down" if down and not up else None
+
+
 def holds_value(idx: HistoryIndex, f: Fact, values: set[float]) -> bool:
     """The run the line is about (its first) was set to one of ``values``."""
     run = idx.run_by_id.get(f.run_ids[0]) if f.run_ids else None
@@ -113,9 +135,17 @@ def rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]],
     specific = specific_tokens(terms)
     asked_values = (numbers(question) - {0.0, 1.0}) if question else set()  # "1:1", "x1" set nothing apart
     out: list[tuple[float, Fact]] = []
+    way = direction(question) if terms.key_concepts else None
     for s, f in facts:
         if asked_values and holds_value(idx, f, asked_values):
             s += 0.1  # "did raising the dropout to 0.5 help?": the note on the run set to 0.5, not on its neighbour
+        elif asked_values and (said := numbers(f.text) - {0.0, 1.0}):
+            # "why did we cut the batch size to 512?": the line that names 512, not the one with 3200
+            s += 0.2 if asked_values & said else -0.1
+        if way is not None and direction(f.text, question) not in (None, way):
+            # "did a larger batch size help?" is not answered by "I'll try reducing the batch size": a line that
+            # moves the setting the other way is about another change
+            s -= 0.3
         # a line under "# Trying 6th Layer" is about the 6th layer: its heading's words count for it (half)
         head = section_toks(idx, f)
         if head:
@@ -135,6 +165,12 @@ def rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]],
             s += 0.35 if f.modality == "counterfactual" else -0.15
         if carried_only(terms.tokens, f.text):
             s -= 0.15  # "Small size model with skip to final output" is about the size; the skip is carried over
+        if why and terms.key_concepts and action_match(question, f.text) > 0 and is_reason(f.text) \
+                and not terms.key_concepts.isdisjoint(vocab.concept_frozenset(f.text)):
+            # "why was the entropy coefficient lowered?": the line that itself names the setting and the change
+            # with its reason ("I made a mistake and lowered the entropy coefficient"), not one that has it only
+            # from its note, nor a bare label ("double net")
+            s += 0.15
         if why:
             # "what was wrong with my initialization ...": a reason about something else is no answer.
             off_subject = bool(specific) and specific.isdisjoint(f.toks)

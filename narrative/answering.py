@@ -23,6 +23,7 @@ from narrative.answer_intent import (
     names_a_setting,
     not_prose,
 )
+from narrative.answer_plans import never_run, run_item, unlogged_item
 from narrative.answer_quotes import (
     ASKED_ABOUT,
     action_match,
@@ -52,6 +53,7 @@ from narrative.answer_quotes import (
     with_section,
 )
 from narrative.answer_rank import (
+    direction,
     list_items,
     no_outcome,
     rank_runs,
@@ -85,6 +87,7 @@ from narrative.run_answers import (
     runs_named,
     seed_answer,
     setting_runs,
+    value_runs,
 )
 from narrative.types import Answer
 from storage.records import RunSnapshot
@@ -133,6 +136,19 @@ _CLOSEST = re.compile(r"\b(closest|nearest|next best|second best|runner.up)\b(\s
 # whatever the structurer flagged
 _REPORTED = re.compile(r"^(?!.{0,80}\b(will|going to|plan|want|next|todo|should|try|maybe|perhaps)\b)"
                        r".{0,80}\b(managed|got|gave|showed|improved|worked|failed|did|was|were|found)\b", re.I)
+# the writer decides not to do something ("I'm not going to try a larger batch size because ...")
+_DECLINED = re.compile(r"\b(not going to|won'?t|will not|decided (not to|against)|no point in)\s{1,3}"
+                       r"(\w{1,12}\s{1,3}){0,2}?(try|run|test|use|do|bother|go)\w{0,3}\b", re.I)
+# what a note says of a thing not done: none of these reports a result ("Factorized noise v1 converges badly" does)
+_UNDONE = frozenset({"plan", "conditional", "question", "counterfactual", "negated"})
+# "did we ever try X?", "have you tested X?": whether something was done at all
+_TRIED_Q = re.compile(r"^\s{0,8}(did|have|has)\s{1,3}(we|you|i|they|anyone|someone|anybody|somebody)\s{1,3}"
+                      r"(ever\s{1,3})?(try|tried|test|tested|run|ran|use|used|attempt\w{0,2}|experiment\w{0,2})\b",
+                      re.I)
+# the asking words around the subject of a did-it-help or why-stop question: the check reads the subject alone
+_STRIP_ASK = re.compile(r"\b(ever|help\w{0,3}|work\w{0,3}|improv\w{0,4}|drop(?!out)\w{0,3}|abandon\w{0,3}|"
+                        r"stop\w{0,3}|give up|gave up|shelv\w{1,3}|kill\w{0,3}|park\w{0,3}|tr(y|ied)|test(ed)?)\b",
+                        re.I)
 _SEED_WORD = re.compile(r"\bseeds?\b", re.I)
 _SEED_SPREAD = re.compile(r"\b(noise|nois\w{0,6}|varian\w{0,6}|spread|std|jitter|wobble|var(y|ies)|"
                           r"how (big|much|large)|stable|stability|moves?|changes?)\b", re.I)
@@ -263,12 +279,33 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
 
     # a question that names runs ("who ran hgb-lr0.05-d3 and what did it get?"): the tracker's facts
     named = runs_named(idx, q)
+    item = run_item(idx, named[0]) if len(named) == 1 else None
     if named and not why and (_FACTQ.search(q) or not topical):
         run_facts(idx, named, metric, parts, cites)
+        if item is not None:
+            # what its author wrote under the run's own line ("(IGNORE) / was running run_10/'s file oops")
+            parts.append(f"{item[0].author} ({item[0].at:%Y-%m-%d}) on {named[0].run_name}: \"{clip(item[1], 260)}\"")
+            cites.add(item[0].id, [named[0].run_id])
         for _, f in topical[:1]:
-            if set(f.run_ids) & {r.run_id for r in named}:
+            if item is None and set(f.run_ids) & {r.run_id for r in named}:
                 parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{clip(f.text, 200)}\"")
                 cites.add(f.entry_id, [])
+        return _finish(parts, cites)
+    if named and why and item is not None:
+        # "why did run_12 drop the dropout in the last layer?": the lines under the run's own item say why
+        # ("Val loss exploded at epoch 8 / Change to no dropout in last layer ...")
+        parts.append(f"{item[0].author} ({item[0].at:%Y-%m-%d}) on {named[0].run_name}: \"{clip(item[1], 300)}\"")
+        cites.add(item[0].id, [named[0].run_id])
+        if metric and metric in named[0].metrics:
+            parts.append(f"Tracker: {run_label(idx, named[0], metric)}.")
+        return _finish(parts, cites)
+
+    # "did the GRU help?", "did we ever try X?", "why did we drop X?" about a thing only ever planned: the plan,
+    # its author and date, and that nothing shows it run (the check's own judgement, so ask and check agree)
+    tried_q = bool(_TRIED_Q.search(q))
+    if ((helpq or tried_q or (why and _then(_WHY_STOP_A, _WHY_STOP_B, q)))
+            and all(is_plan(f) or f.modality in _UNDONE for _, f in topical[:8])
+            and never_run(idx, _STRIP_ASK.sub(" ", body), parts, cites)):
         return _finish(parts, cites)
 
     # "what real-time factor did the streaming model get?": the tracker's values, then the notes on them
@@ -443,6 +480,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         cites.add(None, [r.run_id for r in (changed_in(lineage, keys) or lineage[-2:])][:2])
     quoted: set[str] = set()
     used = 0
+    way = direction(body) if terms.key_concepts else None
     reason_at, reason_given = len(parts), False
     for _s, f in topical:
         if used >= 2:
@@ -453,6 +491,8 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             continue  # nor may it be about another approach ("the MelGAN generator" for a DDSP question)
         if used and achieved and not reports_change(body, f.text):
             continue  # nor for "how did we get X down?" a line that reports no such change
+        if used and way is not None and direction(f.text, body) not in (None, way):
+            continue  # nor a line that moves the asked setting the other way ("reducing" beside "a larger ...")
         if used and helpq and no_outcome(f):
             continue  # beside the verdict, a log's title, its stated aim or a to-do says nothing of how it went
         key = quote_key(f.text)
@@ -464,6 +504,8 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         planned = ", a plan" if is_plan(f) and f.kind != "question" and not _REPORTED.match(f.text) else ""
         if planned and f.kind == "hypothesis" and not f.opening and f.modality != "plan":
             planned = ", a hypothesis"  # "X is likely responsible for the freeze" guesses a cause; it plans nothing
+        if planned and _DECLINED.search(f.text):
+            planned = ", decided against"  # "I'm not going to try a larger batch size because ...": no plan to do it
         before = antecedent(idx, f)
         # a why-question's heading is quoted with its lines that carry any word of the question ("why was Run3 a
         # bad run?": "Another bad run."), not only the words plan reading keeps
@@ -476,6 +518,11 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         room = 330 if before else 230
         said = clip_to(quote, room, body) if why or helpq else clip(quote, room)
         parts.append(f"{f.author} ({f.at:%Y-%m-%d}{planned}): \"{said}\"")
+        unlogged = unlogged_item(idx, f.text)
+        if unlogged is not None:
+            # "run_10_5: run_10 with ... lr=5e-5" names a run the tracker never got: say so, with what its author
+            # wrote under it ("CANCELLED so Rafa's suggestions can be implemented first")
+            parts.append(f"No run named {unlogged[1]} is in the tracker; under it: \"{clip(unlogged[2], 160)}\"")
         reason_given = reason_given or (used == 1 and states_reason(said, q))  # the first quote answers
         later = cause_after(idx, f, frozenset(terms.tokens)) if why and used == 1 and not reason_given else None
         if later is not None and quote_key(later.text) not in quoted:
@@ -512,6 +559,11 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             moved = setting_runs(idx, set(terms.key_concepts), f.author, f.at)
             if moved:
                 runs = moved  # the runs that changed the setting asked about, from the tracker
+            valued = value_runs(idx, set(terms.key_concepts), numbers(body) - {0.0, 1.0},
+                                words=frozenset(w.lower() for w in re.findall(r"[A-Za-z]{3,20}", body)))
+            if valued:
+                # "why was the entropy coefficient lowered to 0.0003?": the runs set to that value come first
+                runs = list(dict.fromkeys(valued + runs))[:4]
         if not runs:
             runs = stated_value_runs(idx, f, said)[:3]  # the runs whose result the line states
         cites.add(f.entry_id, runs)

@@ -341,6 +341,41 @@ def setting_runs(idx: HistoryIndex, concepts: set[str], author: str | None, at: 
     return out if 0 < len(out) <= 4 else []
 
 
+def value_runs(idx: HistoryIndex, concepts: set[str], values: set[float], *, words: frozenset[str] = frozenset(),
+               limit: int = 4) -> list[str]:
+    """The runs whose setting the question names holds a value it states ("lowered the entropy coefficient to
+    0.0003" -> the runs with entropy_coef 0.0003, not those with learning_rate 0.0003), oldest first; none
+    when more than ``limit`` hold it (a value everyone used says nothing of one change)."""
+    keys = {k.lower() for c in concepts if (con := CONCEPT_BY_ID.get(c)) is not None for k in con.param_keys}
+    if not values or not (keys or words):
+        return []
+    named: dict[str, bool] = {}
+
+    def asked(key: str) -> bool:
+        # a key the question spells out: "the entropy coefficient" names entropy_coef (each part of three
+        # letters or more opens a word of the question)
+        if key not in named:
+            named[key] = key.lower() in keys or _spelled(key, words)
+        return named[key]
+
+    out = [r.run_id for r in sorted(idx.run_by_id.values(), key=lambda r: r.start)
+           if any(_num(v) in values and asked(k) for k, v in r.params.items())]
+    return out if len(out) <= limit else []
+
+
+def _spelled(key: str, words: frozenset[str]) -> bool:
+    parts = [p for p in re.split(r"[_\-.\s]+", key.lower()) if p]
+    return bool(parts) and all(len(p) >= 3 and any(w.startswith(p) for w in words) for p in parts) \
+        and any(len(p) >= 4 for p in parts)
+
+
+def _num(value: str) -> float | None:
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
 def acronym_metrics(idx: HistoryIndex, q: str) -> list[str]:
     """Metrics the question names by the words of an acronym in their key ("real-time factor" -> rtf_cpu,
     "word error rate" -> wer)."""

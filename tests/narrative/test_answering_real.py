@@ -7,7 +7,9 @@ transfer-learning report and a VOC2012 daily log (tune), a CS336 LM ablation not
 ablation series (held: written blind, measured once before and once after, never tuned on)); in a later round
 (h/answers2) a ResNet50 ImageNet run log, the Wake2vec devlog and a model-size results note (tune), and the QuickDraw
 LAMB experiment queue and GPT-2 Alpaca LoRA notes (held); in h/answers3 a CS50 traffic CNN version log and
-activity-recognizer experiment logs (tune), a VGG-16 fine-tuning log and PDE-RNN developer notes (held); see
+activity-recognizer experiment logs (tune), a VGG-16 fine-tuning log and PDE-RNN developer notes (held); in
+h/answers4 a Toribash PPO log and multitask NN run notes (tune), RVQ training-run notes and an MNIST shrinking
+log (held); see
 data/real_answers/README.md. The runs were
 reconstructed to agree with them. Each
 question's expected words were decided by reading the notes, before looking at how ``coco ask`` answers.
@@ -42,6 +44,13 @@ KNOWN_MISSES = {
     # held (h/answers3: written blind, measured before and after, answers not read, so not diagnosed here)
     "what led to better network learning?",
     "what was the best test accuracy and which run?",
+    # held (h/answers4: written blind, measured before and after, answers not read, so not diagnosed here)
+    "why did we abandon the first run?",
+    "have we tried an even larger model, like 896 wide?",
+    "what was the best val loss and which run?",
+    # tune: the notes on the run set to the asked value (lr 0.0003) are an unlinked entry (its pasted config
+    # matches one run, yet nothing links it), so the answer quotes lines about the learning rate in general
+    "did lowering the learning rate to 0.0003 help?",
 }
 
 _HISTORIES: dict[Path, Any] = {}
