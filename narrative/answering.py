@@ -305,6 +305,8 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     tried_q = bool(_TRIED_Q.search(q))
     if ((helpq or tried_q or (why and _then(_WHY_STOP_A, _WHY_STOP_B, q)))
             and all(is_plan(f) or f.modality in _UNDONE for _, f in topical[:8])
+            # a plan its own note follows with an outcome ("Result looks more stable, but ...") was run
+            and not any(outcome_after(idx, f) is not None for _, f in topical[:8] if is_plan(f))
             and never_run(idx, _STRIP_ASK.sub(" ", body), parts, cites)):
         return _finish(parts, cites)
 
