@@ -29,8 +29,10 @@ _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s")
 
 
 # "I'll try reducing ...", "We will add ...": the writer's own future is a plan, whatever numbers it names
-_PLANNY = re.compile(r"\W{0,4}((i|we)['’]ll|(i|we)\s{1,3}will|try|let'?s|maybe|perhaps|plan(ning)? to|will|"
-                     r"going to|gonna|todo|to do|next|should|want to|need to|idea)\b", re.I)
+# "Try 11 (26 July 2023)." heads a numbered attempt by its name; "try 3 seeds" is still a plan
+_PLANNY = re.compile(r"\W{0,4}((i|we)['’]ll|(i|we)\s{1,3}will|try(?!\s{0,2}#?\d{1,6}\s{0,2}(?:[(:.,\-–]|$))|let'?s|"
+                     r"maybe|perhaps|plan(ning)? to|will|going to|gonna|todo|to do|next|should|want to|need to|idea)\b",
+                     re.I)
 
 
 _PURPOSE = re.compile(r",\s{0,3}so\b|\b(so that|in order to|as (it|they|the|a|an|we|this|that|\d)|so (we|it|that)|"

@@ -78,3 +78,13 @@ def test_the_way_a_sentence_moves_the_asked_setting() -> None:
     line = "I'll try reducing the batch size to 512,increasing entropy to 0.01"
     assert direction(line) is None
     assert direction(line, "did a larger batch size help?") == "down"
+
+
+def test_a_numbered_attempt_heading_is_its_name_not_a_plan() -> None:
+    from narrative.answer_quotes import _PLANNY
+
+    assert not _PLANNY.match("Try 11 (26 July 2023).")
+    assert not _PLANNY.match("% Try 12 (30 July 2023).")
+    assert not _PLANNY.match("Try #4: lower noise")
+    assert _PLANNY.match("Try 3 seeds on the small model")
+    assert _PLANNY.match("Try controlling the lr with a warmup")
