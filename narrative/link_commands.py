@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 
-from narrative.link_evidence import _value_matches, param_keys_for
 from narrative.link_groups import NOT_DONE
+from narrative.link_setting_blocks import fits_settings
 from storage.records import RunSnapshot
 
 # One flag and its value: "-nn vastness", "--lr=3e-4", '-d "/data/sef/count-110k-p.embd"'. A flag starts a word
@@ -46,15 +46,8 @@ def _flags(line: str) -> list[tuple[str, str]]:
 
 def _fit(run: RunSnapshot, flags: list[tuple[str, str]]) -> int:
     """How many of the flags the run logs with the written value; -1 when one it logs has another value."""
-    logged = 0
-    for name, value in flags:
-        keys = param_keys_for(name, run.params)
-        if not keys:
-            continue
-        if not any(_value_matches(value, run.params[k]) for k in keys):
-            return -1
-        logged += 1
-    return logged
+    fits, logged = fits_settings(run, flags)
+    return logged if fits else -1
 
 
 def command_lines(text: str) -> list[str]:

@@ -52,7 +52,7 @@ def _settings_of_line(line: str) -> list[tuple[str, str]] | None:
     return settings
 
 
-def _fits(run: RunSnapshot, settings: list[tuple[str, str]]) -> tuple[bool, int]:
+def fits_settings(run: RunSnapshot, settings: list[tuple[str, str]]) -> tuple[bool, int]:
     """Whether a run has every stated setting it logs, and how many it logs."""
     logged = 0
     for key, value in settings:
@@ -90,7 +90,7 @@ def setting_block_references(text: str, window_runs: list[RunSnapshot]) -> list[
         before = lines[start - 1] if start else ""
         if NOT_DONE.search(" ".join(lines[start:index]).lower()) or NOT_DONE.search(before.lower()):
             continue
-        scored = [(run, *_fits(run, block)) for run in window_runs]
+        scored = [(run, *fits_settings(run, block)) for run in window_runs]
         if heading:
             # A section reports an experiment: a failed or killed start with the same settings is not it.
             fitting = [run for run, fits, logged in scored
