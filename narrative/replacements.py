@@ -119,7 +119,9 @@ def kept_old(tried: str, outcome: str) -> bool:
     return bool(named & rep.old) and not named & rep.new
 
 
-_OUTCOME_ARROW = re.compile(r"\s(?:-->|==>|--|—|->|→|=>)\s")
+# the arrows a to-do line puts between what was tried and how it went ("- [x] SGD instead of Adam ==> Adam better")
+OUTCOME_ARROWS = r"(?:-->|==>|--|—|->|→|=>)"
+_OUTCOME_ARROW = re.compile(rf"\s{OUTCOME_ARROWS}\s")
 
 
 def replacement_lost(sentence: str) -> Replacement | None:

@@ -42,7 +42,7 @@ from narrative.entry_text import (
 )
 from narrative.link_explicit import split_at_references
 from narrative.linking import LinkResult, link_runs
-from narrative.replacements import kept_old
+from narrative.replacements import OUTCOME_ARROWS, kept_old
 from narrative.run_refs import KnownRunIds
 from narrative.segmenting import Segment, split_segments
 from narrative.subjects import (
@@ -420,7 +420,7 @@ _ANSWERED = re.compile(r"[.!]\s{1,3}(?:(?:it|that|this|they)\s{1,3}(?:did(?:n'?t
                        r"was(?:n'?t)?|has(?:n'?t)?|helped|worked)|nope|no)\s{0,3}[.!]{0,3}\s{0,3}$", re.IGNORECASE)
 _WH_START = re.compile(r"^\W*(?:how|why|what|which|when|where|who|whether|is|are|does|do|did|should|can|could)\b",
                        re.IGNORECASE)
-_OUTCOME_NOTE = re.compile(r"\s(?:-->|==>|--|—|->|→|=>)\s*(?P<outcome>\S.*)$")
+_OUTCOME_NOTE = re.compile(rf"\s{OUTCOME_ARROWS}\s*(?P<outcome>\S.*)$")
 _BRACKETED_OUTCOME = re.compile(r"\s[(（](?P<outcome>[^()（）]{3,120})[)）]\s{0,3}[.!]?\s{0,3}$")
 # "\s*(?:X\s*)?" entered at a run's start: the same leftmost match as "\s*X?\s*", linear (issue 11)
 _DONE_MARK = re.compile(r"(?<!\s)\s*(?:(?:--|—|;|,)\s*)?\b(?:result|results|outcome)\b\s*(?:[:=]|was\b|were\b|is\b)",
