@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from narrative import lexicon
 from narrative.link_evidence import linked_run
 from narrative.run_name_parts import setting_references, tail_references
-from narrative.run_numbers import counter_references, experiment_references
+from narrative.run_numbers import ELSEWHERE, counter_references, experiment_references
 from narrative.types import StructureRequest
 from storage.records import LinkedRun, RunSnapshot
 
@@ -71,6 +71,11 @@ def _spaced_name_pattern(name: str) -> re.Pattern[str] | None:
         return re.compile(rf"(?<![A-Za-z0-9_\-])(?:{spellings})[ \t]?#?{number}(?![A-Za-z0-9_\-]|[.,]\d)")
     return re.compile(rf"(?<![A-Za-z0-9_\-]){prefix}\s#?{number}(?![A-Za-z0-9_\-]|[.,]\d)"
                       r"(?=\s?(?:[.,;:!?)'’(]|$))")
+
+
+def _said_here(pattern: re.Pattern[str], lowered: str) -> bool:
+    """Whether ``pattern`` matches once not placed in a publication ("exp 3 in the paper" is not the run exp3)."""
+    return any(not ELSEWHERE.match(lowered, m.end()) for m in pattern.finditer(lowered))
 
 
 def _is_distinctive_name(name: str) -> bool:
@@ -141,7 +146,7 @@ def _named_runs(
         if name not in lowered_text and not (spaced and any(w in lowered_text for w in spellings)):
             continue
         pattern = _short_name_pattern(name) if _is_short_name(name) else _name_pattern(name)
-        if pattern.search(lowered_text) or (spaced and spaced.search(lowered_text)):
+        if _said_here(pattern, lowered_text) or (spaced and _said_here(spaced, lowered_text)):
             chosen = choose(name)
             if chosen is not None:
                 found.append((name, chosen))

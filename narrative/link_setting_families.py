@@ -32,6 +32,13 @@ _ONLY_CHANGED = re.compile(
     r"(?:(?:i|we)[ \t])?(?:changed|varied|varying|changing|change|vary)(?:[ \t](?:is|was|are|were))?|varying[ \t]only)"
     r"[ \t](?:the[ \t])?(?:(?:type|choice|kind|number|value)s?[ \t]of[ \t](?:the[ \t])?)?"
     r"([a-z][a-z_']{1,20}(?:[ \t][a-z][a-z_']{1,20})?)(?![a-z0-9_])")
+# A setting's values tried, in the plural, after a verb of trying: "I first played around with batch sizes",
+# "experimented with different learning rates", "tried a few seeds"; "varied the batch size" in the singular too.
+_TRIED = re.compile(
+    r"(?<![a-z0-9])(?:(?P<play>played[ \t]around[ \t]with|experimented[ \t]with|tried(?:[ \t]out)?|compared)|"
+    r"(?P<vary>varied|varying|swept(?:[ \t]over)?|sweeping(?:[ \t]over)?))[ \t]"
+    r"(?:(?:the|my|some|several|a[ \t]few|various|different|multiple)[ \t]){0,2}"
+    r"(?P<noun>[a-z][a-z_']{1,20}(?:[ \t][a-z][a-z_']{1,20})?)(?![a-z0-9_])")
 # Where a statement ends: a line, or a sentence's full stop.
 _SENTENCE_BREAK = re.compile(r"\n|(?<=[.!;])[ \t]")
 # Settings that differ from run to run without being what the runs compare.
@@ -78,8 +85,21 @@ def setting_family_references(text: str, window_runs: list[RunSnapshot]) -> list
         return []
     found: list[tuple[str, RunSnapshot]] = []
     for line in _SENTENCE_BREAK.split(text.lower()):
-        if NOT_DONE.search(line) or "?" in line:
-            continue  # a plan or a question, sentence by sentence (a paragraph is often one line)
+        if "?" in line:
+            continue  # a question, sentence by sentence (a paragraph is often one line)
+        for match in _TRIED.finditer(line):
+            if NOT_DONE.search(line[: match.end()]):
+                continue  # a plan up to the phrase; a modal after it ("something I should do later") is another clause
+            noun = match["noun"]
+            plural = bool(_singular(noun) or _singular(noun.split()[0]))
+            if not (plural or match["vary"]):
+                continue  # "tried the seed": one run's, maybe
+            keys = _setting_keys(noun, finished)
+            sweeps = _sweeps(finished, keys) if keys else []
+            if len(sweeps) == 1:
+                found += [(match.group(0), run) for run in sweeps[0]]
+        if NOT_DONE.search(line):
+            continue  # a plan, sentence by sentence
         for match in _PHRASE.finditer(line):
             written, determiner, counted, noun = match.group(1), match.group(2) or "", match.group(4), match.group(5)
             keys = _setting_keys(noun, finished) if (_singular(noun) or _singular(noun.split()[0])) else set()

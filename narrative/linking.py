@@ -47,6 +47,7 @@ from narrative.link_explicit import ExplicitLinks, explicit_links
 from narrative.link_groups import _infer_groups, _not_done, infer_by_distinctive_word
 from narrative.link_setting_blocks import setting_block_references
 from narrative.link_setting_families import setting_family_references
+from narrative.link_sizes import size_references
 from narrative.segmenting import Segment, split_segments
 from narrative.types import StructureRequest
 from storage.records import LinkedRun, RunSnapshot
@@ -176,7 +177,8 @@ def _infer_comparatives(seg_links: list[SegmentLinks], author_window: list[RunSn
                         linked: dict[str, LinkedRun]) -> None:
     """Runs a segment names by a setting in words ("the shallower models of depths 2,4", "the bigger batch")."""
     for entry in seg_links:
-        for _written, run in comparative_references(entry.segment.text, author_window):
+        for _written, run in [*comparative_references(entry.segment.text, author_window),
+                              *size_references(entry.segment.text, author_window)]:
             linked.setdefault(run.run_id, linked_run(run, "inferred"))
             if run.run_id not in entry.run_ids:
                 entry.run_ids.append(run.run_id)

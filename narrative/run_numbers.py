@@ -44,6 +44,12 @@ _EXPERIMENT_WORD = re.compile(
 # A zero-padded number is an id the way folder names write it ("Compare to 003"); two digits are too
 # often an hour or a month ("05:02", "05-06").
 _PADDED = re.compile(r"(?<![\w.\-:/])(0\d{2,3})(?![\w.:/]|,\d)")
+# Said after a numbered experiment, these place it in someone's publication, not among the runs: "experiment 3
+# in the paper", "Exp 2 of Smith et al.", "experiment 4 from the original article".
+ELSEWHERE = re.compile(
+    r"\s{0,2}[(),]?\s{0,2}(?:in|from|of)\s{1,3}(?:(?:the|their|this|that|our|a)\s{1,3})?(?:paper|appendix|original|"
+    r"table|section|blog|article|supplementary|thesis|book|publication)(?![a-z])"
+    r"|\s{0,2}[(),]?\s{0,2}(?:in|from|of)\s{1,3}[a-z]{2,20}\s{1,3}et\s{1,2}al(?![a-z])")
 # An experiment id inside a run's name or a parameter value: "003-ablation-data-only", "exp_024_lr",
 # "experiment-3". A bare number ("20") is a setting, not an id; "3-4-6-3" is a list of sizes.
 _ID_VALUE = re.compile(r"^(?:exp(?:eriment)?[-_ ]?(\d{1,4})(?!\d)|(\d{1,4})[-_][a-z])")
@@ -163,6 +169,8 @@ def experiment_references(text: str, author_runs: list[RunSnapshot]) -> list[tup
     lowered = text.lower()
     found: list[tuple[str, RunSnapshot]] = []
     for match in _EXPERIMENT_WORD.finditer(lowered):
+        if ELSEWHERE.match(lowered, match.end()):
+            continue
         number = int(match.group(1))
         # After "experiment" the number is the id however it is padded ("experiment 24" is exp_024).
         for eid, runs in by_id.items():

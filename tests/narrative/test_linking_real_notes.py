@@ -195,7 +195,9 @@ FLOORS = {"tinystories-lm-sweep-notes.json": 0.90, "brain-tumor-cnn-ablation-not
           # links round 4 (README): pasted commands, metric variants, retyped names, setting families
           "refer-mmi-numbered-commands.json": 0.95, "sef-nickname-run-table.json": 0.95,
           "gc-lstm-wandb-name-variants.json": 0.95, "nvp-runs-settings-log.json": 0.40,
-          "freelb-rte-seed-table.json": 0.70}
+          "freelb-rte-seed-table.json": 0.70,
+          # links round 5 (README): model sizes in words, runs named by commit
+          "xlmr-base-large-sst2-comment.json": 0.95, "mac-graph-commit-runs.json": 0.80}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
