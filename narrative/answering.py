@@ -52,6 +52,7 @@ from narrative.answer_quotes import (
     with_list,
     with_section,
 )
+from narrative.answer_tracker import extreme_run, head_metric, how_many, who_most
 from narrative.answer_rank import (
     direction,
     list_items,
@@ -250,7 +251,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             cites.add(None, [best.run_id])
         return _finish(parts, cites)
 
-    metrics_named = _metrics_in(idx, q)
+    metrics_named = _metrics_in(idx, q) or [m for m in [head_metric(idx, q)] if m]
     body = QWORDS.sub(" ", q)
     terms = plan_terms(body, idx)
     why = _then(_WHY_STOP_A, _WHY_STOP_B, q) or bool(_WHY.search(q))
@@ -277,11 +278,16 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         sup = {t for t in vocab.tokens(body) if _SUPERLATIVE.fullmatch(t)}
         topical = [(s, f) for s, f in facts if s >= 0.3 and sup & f.toks][:2]
 
+    # counts and extremes of the runs ("who ran the most experiments?", "which run had the lowest val loss?")
+    if not why and (who_most(idx, q, metric, goal, parts, cites) or how_many(idx, q, metric, goal, parts, cites)
+                    or extreme_run(idx, q, metrics_named, parts, cites)):
+        return _finish(parts, cites)
+
     # a question that names runs ("who ran hgb-lr0.05-d3 and what did it get?"): the tracker's facts
     named = runs_named(idx, q)
     item = run_item(idx, named[0]) if len(named) == 1 else None
     if named and not why and (_FACTQ.search(q) or not topical):
-        run_facts(idx, named, metric, parts, cites)
+        run_facts(idx, named, metric, parts, cites, question=body)
         if item is not None:
             # what its author wrote under the run's own line ("(IGNORE) / was running run_10/'s file oops")
             parts.append(f"{item[0].author} ({item[0].at:%Y-%m-%d}) on {named[0].run_name}: \"{clip(item[1], 260)}\"")

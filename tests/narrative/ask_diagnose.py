@@ -1,6 +1,6 @@
 """Which of the scorer's conditions each thread question fails (issue 8: work on answers by failure class).
 
-    .venv/bin/python -m tests.narrative.ask_diagnose [-v] [FILES or DIRS]
+    .venv/bin/python -m tests.narrative.ask_diagnose [-v] [--tune] [FILES or DIRS]
 
 A question counts (as ``../shared/eval/score.py`` reads it) when its answer is <= 900 characters, holds an
 expected stem the question does not already hold, and cites an expected run (directly or through a cited
@@ -91,10 +91,13 @@ def diagnose(path: Path, *, verbose: bool) -> tuple[bool, Counter[str]]:
 
 def main(argv: list[str]) -> int:
     verbose = "-v" in argv
-    args = [Path(a) for a in argv if a != "-v"] or [_DEFAULT]
+    tune_only = "--tune" in argv  # between the before and after measures of held, leave held files unasked
+    args = [Path(a) for a in argv if a not in ("-v", "--tune")] or [_DEFAULT]
     files = sorted(f for a in args for f in ([a] if a.is_file() else a.glob("*.json")))
     totals = {"tune": Counter[str](), "held": Counter[str]()}
     for f in files:
+        if tune_only and str(json.loads(f.read_text()).get("description", "")).startswith("HELD"):
+            continue
         held, counts = diagnose(f, verbose=verbose)
         totals["held" if held else "tune"].update(counts)
         if not held:
