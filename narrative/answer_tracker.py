@@ -12,7 +12,9 @@ from collections import Counter
 
 from narrative import vocab
 from narrative.answer_intent import name_group_runs
+from narrative.answer_rank import rank_runs
 from narrative.history_index import HistoryIndex
+from narrative.plan_reading import PlanTerms
 from narrative.run_answers import Cites, run_label
 from storage.records import Goal, RunSnapshot
 
@@ -29,7 +31,7 @@ _COUNTING = frozenset(("how", "many", "run", "runs", "experiment", "experiments"
                        "were", "is", "was", "been", "done", "run", "ran", "launch", "launched", "log", "logged",
                        "train", "trained", "try", "tried", "all", "overall", "altogether", "our", "made", "make"))
 # "which run had the lowest val accuracy?": a superlative that names its direction, asked about runs
-_WHICH_RUN = re.compile(r"^\s{0,8}(which|what)\s{1,3}(\w{1,20}\s{1,3})?(run|model|experiment|attempt|version|"
+WHICH_RUN = re.compile(r"^\s{0,8}(which|what)\s{1,3}([\w\-.]{1,20}\s{1,3}){0,3}?(run|model|experiment|attempt|version|"
                         r"config|configuration|trial|checkpoint|setup)s?\b|^\s{0,8}who\b", re.I)
 _LOW = re.compile(r"\b(lowest|smallest|least|minimum|min|fewest)\b", re.I)
 _HIGH = re.compile(r"\b(highest|largest|biggest|greatest|maximum|max|most)\b", re.I)
@@ -119,7 +121,7 @@ def how_many(idx: HistoryIndex, question: str, metric: str | None, goal: Goal, p
 def extreme_run(idx: HistoryIndex, question: str, metrics: list[str], parts: list[str], cites: Cites) -> bool:
     """"which run had the lowest val accuracy?": the run at the asked end of a named metric, whichever way the
     metric is better."""
-    if not metrics or not _WHICH_RUN.search(question):
+    if not metrics or not WHICH_RUN.search(question):
         return False
     low, high = bool(_LOW.search(question)), bool(_HIGH.search(question))
     worst = bool(_WORST.search(question))
@@ -143,4 +145,24 @@ def extreme_run(idx: HistoryIndex, question: str, metrics: list[str], parts: lis
     word = "Worst" if worst else "Lowest" if goal == "min" else "Highest"
     parts.append(f"{word} {m}: {run_label(idx, run, m)}.")
     cites.add(None, [run.run_id])
+    return True
+
+
+def best_of_group(idx: HistoryIndex, terms: PlanTerms, metrics: list[str], parts: list[str], cites: Cites) -> bool:
+    """"which LightGBM run had the best wape?": the best, by the named metric, of the runs that carry the
+    question's key concept (a run of another family is never the answer, however close its other words)."""
+    if not terms.key_concepts or not metrics:
+        return False
+    hits = rank_runs(idx, terms)
+    group = [idx.run_by_id[r] for _, r in hits
+             if not idx.run_docs[r].cover.isdisjoint(terms.key_concepts)]
+    if not group or len(group) >= len(idx.runs):
+        return False
+    m = metrics[0]
+    best = idx.best_run(m, "min" if vocab.metric_goal(m) == "min" else "max", group)
+    if best is None:
+        return False
+    of = f"the {len(group)} runs" if len(group) > 1 else "the one run"
+    parts.append(f"Best by {m} of {of} matching that: {run_label(idx, best, m)}.")
+    cites.add(None, [best.run_id])
     return True

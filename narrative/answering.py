@@ -52,7 +52,8 @@ from narrative.answer_quotes import (
     with_list,
     with_section,
 )
-from narrative.answer_tracker import extreme_run, head_metric, how_many, who_most
+from narrative.answer_tracker import WHICH_RUN as _WHICH_RUN_Q
+from narrative.answer_tracker import best_of_group, extreme_run, head_metric, how_many, who_most
 from narrative.answer_rank import (
     direction,
     list_items,
@@ -384,6 +385,11 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             if f.adopting or f.closing or f.verdict:
                 parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{clip(f.text, 200)}\"")
                 cites.add(f.entry_id, f.run_ids)
+        return _finish(parts, cites)
+
+    # "which LightGBM run had the best wape?": the best of the runs of that kind
+    if (_BEST.search(q) and not why and _WHICH_RUN_Q.search(q)
+            and best_of_group(idx, terms, metrics_named or ([metric] if metric else []), parts, cites)):
         return _finish(parts, cites)
 
     # 2. best run questions (optionally per metric)
