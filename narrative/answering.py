@@ -131,6 +131,9 @@ _EFFECTQ = re.compile(r"^\s{0,8}(what|how)\s{1,4}(did|does|has|have)\b.{1,200}?\
 _VALUEQ = re.compile(r"^\s*(what|which|how (much|fast|slow|high|low|good))\b.{0,200}?\b(get|got|reach\w*|scor\w*|"
                      r"achiev\w*|hit|have|has|had|give|gave|was|were|is)\b", re.I)
 _FACTQ = re.compile(r"^\s*(who|what|which|when|how (many|long|much|did|does|was|is))\b", re.I)
+# "sticking with xgb", "staying with the baseline", "going with B": a note that keeps some approach
+_KEPT = re.compile(r"\b(stick\w{0,4}|stay\w{0,4}|keep\w{0,4}|go\w{0,4}|settl\w{1,4})\s{1,3}(with|on)\s{1,3}"
+                   r"(?:the\s{1,3})?([\w\-.]{2,30})", re.I)
 # "which ... came closest to MelGAN on LJSpeech?": the best run outside the reference, within the scope
 _CLOSEST = re.compile(r"\b(closest|nearest|next best|second best|runner.up)\b(\s{1,4}to\s{1,4}([\w\-.]{2,40}))?",
                       re.I)
@@ -471,7 +474,12 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         # closed") does not answer them; "why undersampling worse (0.828)?" names a result, not a variant
         beyond = frozenset(t for t in specific_tokens(terms) if t not in vocab.norm(ap.name))
         variant = (helpq or why) and not _STATUS_Q.search(q) and names_a_setting(idx, beyond, numbers(body))
-        if (why or helpq or _STATUS_Q.search(q)) and not variant:
+        # "LightGBM was adopted" beside its own note "lightgbm ... .841 -> sticking with xgb": the note keeps
+        # another approach, so the standing is not stated (saying less beats saying it wrong)
+        kept_other = ap.status == "adopted" and any(
+            (m := _KEPT.search(f.text)) and vocab.norm(m.group(3)) not in vocab.norm(ap.name)
+            and ap.key not in vocab.concepts_in(m.group(3)) for _, f in topical[:2])
+        if (why or helpq or _STATUS_Q.search(q)) and not variant and not kept_other:
             # the approach's standing answers why it stopped or whether it helped; beside a comparison or a
             # question of fact it is a claim nobody asked for
             parts.append(f"{ap.name} {state}{why_txt}.")
