@@ -52,8 +52,6 @@ from narrative.answer_quotes import (
     with_list,
     with_section,
 )
-from narrative.answer_tracker import WHICH_RUN as _WHICH_RUN_Q
-from narrative.answer_tracker import best_of_group, extreme_run, head_metric, how_many, who_most
 from narrative.answer_rank import (
     direction,
     list_items,
@@ -68,6 +66,8 @@ from narrative.answer_rank import (
     useful_runs,
 )
 from narrative.answer_status import approaches_in_words
+from narrative.answer_tracker import WHICH_RUN as _WHICH_RUN_Q
+from narrative.answer_tracker import best_of_group, extreme_run, head_metric, how_many, who_most
 from narrative.approaches import derive
 from narrative.history_index import Fact, HistoryIndex, fmt
 from narrative.plan_reading import PlanTerms, Query, plan_terms, score_cover
@@ -477,8 +477,8 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         # "LightGBM was adopted" beside its own note "lightgbm ... .841 -> sticking with xgb": the note keeps
         # another approach, so the standing is not stated (saying less beats saying it wrong)
         kept_other = ap.status == "adopted" and any(
-            (m := _KEPT.search(f.text)) and vocab.norm(m.group(3)) not in vocab.norm(ap.name)
-            and ap.key not in vocab.concepts_in(m.group(3)) for _, f in topical[:2])
+            (kept := _KEPT.search(f.text)) and vocab.norm(kept.group(3)) not in vocab.norm(ap.name)
+            and ap.key not in vocab.concepts_in(kept.group(3)) for _, f in topical[:2])
         if (why or helpq or _STATUS_Q.search(q)) and not variant and not kept_other:
             # the approach's standing answers why it stopped or whether it helped; beside a comparison or a
             # question of fact it is a claim nobody asked for
