@@ -12,6 +12,7 @@ from collections import Counter
 
 from narrative import vocab
 from narrative.answer_intent import name_group_runs
+from narrative.answer_quotes import fold, key_named
 from narrative.answer_rank import rank_runs
 from narrative.history_index import HistoryIndex
 from narrative.plan_reading import PlanTerms
@@ -166,3 +167,57 @@ def best_of_group(idx: HistoryIndex, terms: PlanTerms, metrics: list[str], parts
     parts.append(f"Best by {m} of {of} matching that: {run_label(idx, best, m)}.")
     cites.add(None, [best.run_id])
     return True
+
+
+_FAST = re.compile(r"\b(fastest|quickest|shortest)\b", re.I)
+_SLOW = re.compile(r"\b(slowest|longest)\b", re.I)
+
+
+def duration_run(idx: HistoryIndex, question: str, parts: list[str], cites: Cites) -> bool:
+    """"which run trained the fastest?": the finished runs' wall time, from the tracker's start and end."""
+    fast, slow = bool(_FAST.search(question)), bool(_SLOW.search(question))
+    if fast == slow or not WHICH_RUN.search(question):
+        return False
+    timed = [r for r in idx.runs if r.end is not None and r.status.lower() == "finished"]
+    if len(timed) < 2:
+        return False
+    def minutes(r: RunSnapshot) -> float:
+        return (r.end - r.start).total_seconds() / 60 if r.end else 0.0
+    run = (min if fast else max)(timed, key=minutes)
+    parts.append(f"{'Shortest' if fast else 'Longest'} finished run: {run.run_name or run.run_id[:8]}, "
+                 f"{round(minutes(run))} min (of {len(timed)} finished runs).")
+    cites.add(None, [run.run_id])
+    return True
+
+
+# "what learning rate did the dueling run use?", "which batch size was ast-v2 run with?"
+_SETTING_OF = re.compile(r"^\s{0,8}(what|which)\b.{1,60}?\b(did|does|do|was|were|is)\b.{1,80}?"
+                         r"\b(use|used|using|have|had|run with|set to|trained with|train with)\b", re.I)
+
+
+def setting_of_runs(idx: HistoryIndex, question: str, runs: list[RunSnapshot], parts: list[str],
+                    cites: Cites) -> bool:
+    """The value of the setting the question names (by its key's words: "learning rate" -> lr) on ``runs``,
+    the runs the question describes; values grouped, at most six runs cited."""
+    if not runs or not _SETTING_OF.search(question):
+        return False
+    words = [fold(w) for w in re.findall(r"[a-z][a-z0-9]{0,30}", question.lower())]
+    # a word that names the runs ("the dueling run" -> dueling-1) is not the setting asked ("dueling: true")
+    naming = {fold(w) for r in runs for w in re.findall(r"[a-z]{3,}", (r.run_name or "").lower())}
+    keys = sorted({k for r in runs for k in r.params if key_named(k, [w for w in words if w not in naming])})
+    if not keys or len(keys) > 2:
+        return False
+    shown: list[str] = []
+    for key in keys:
+        by_value: dict[str, list[RunSnapshot]] = {}
+        for r in runs:
+            if key in r.params:
+                by_value.setdefault(r.params[key], []).append(r)
+        if not by_value:
+            continue
+        said = "; ".join(f"{v} on {vocab.join_names([r.run_name or r.run_id[:8] for r in rs], 3)}"
+                         + (f" and {len(rs) - 3} more" if len(rs) > 3 else "") for v, rs in by_value.items())
+        parts.append(f"{key}: {said}.")
+        shown += [r.run_id for rs in by_value.values() for r in rs[-2:]]
+    cites.add(None, list(dict.fromkeys(shown))[:6])
+    return bool(shown)

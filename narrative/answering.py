@@ -67,7 +67,15 @@ from narrative.answer_rank import (
 )
 from narrative.answer_status import approaches_in_words
 from narrative.answer_tracker import WHICH_RUN as _WHICH_RUN_Q
-from narrative.answer_tracker import best_of_group, extreme_run, head_metric, how_many, who_most
+from narrative.answer_tracker import (
+    best_of_group,
+    duration_run,
+    extreme_run,
+    head_metric,
+    how_many,
+    setting_of_runs,
+    who_most,
+)
 from narrative.approaches import derive
 from narrative.history_index import Fact, HistoryIndex, fmt
 from narrative.plan_reading import PlanTerms, Query, plan_terms, score_cover
@@ -284,7 +292,9 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
 
     # counts and extremes of the runs ("who ran the most experiments?", "which run had the lowest val loss?")
     if not why and (who_most(idx, q, metric, goal, parts, cites) or how_many(idx, q, metric, goal, parts, cites)
-                    or extreme_run(idx, q, metrics_named, parts, cites)):
+                    or extreme_run(idx, q, metrics_named, parts, cites) or duration_run(idx, q, parts, cites)
+                    or (not runs_named(idx, q)
+                        and setting_of_runs(idx, q, name_group_runs(idx, body), parts, cites))):
         return _finish(parts, cites)
 
     # a question that names runs ("who ran hgb-lr0.05-d3 and what did it get?"): the tracker's facts
