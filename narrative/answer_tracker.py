@@ -12,7 +12,7 @@ from collections import Counter
 
 from narrative import vocab
 from narrative.answer_intent import name_group_runs
-from narrative.answer_quotes import fold, key_named
+from narrative.answer_quotes import clip, fold, key_named, note_on_run
 from narrative.answer_rank import rank_runs
 from narrative.history_index import HistoryIndex
 from narrative.plan_reading import PlanTerms
@@ -166,6 +166,11 @@ def best_of_group(idx: HistoryIndex, terms: PlanTerms, metrics: list[str], parts
     of = f"the {len(group)} runs" if len(group) > 1 else "the one run"
     parts.append(f"Best by {m} of {of} matching that: {run_label(idx, best, m)}.")
     cites.add(None, [best.run_id])
+    note = note_on_run(idx, best)
+    if note is not None:
+        # what the notes say about that run, as the best-run answer quotes it
+        parts.append(f"{note.author} ({note.at:%Y-%m-%d}) on it: \"{clip(note.text, 220)}\"")
+        cites.add(note.entry_id, [best.run_id])
     return True
 
 

@@ -44,7 +44,7 @@ def test_the_asked_setting_of_a_named_run_is_shown() -> None:
 def test_best_of_a_kind_is_one_of_that_kind() -> None:
     path = SCENARIO_DIR / "churn-telco-imbalance.json"
     text, cited = _ask(path, "which lightgbm run was best?")
-    assert "lgbm" in text and len(cited) == 1
+    assert "lgbm" in text and "r24" in cited and len(cited) <= 6
     # its note keeps xgb: "LightGBM was adopted" would be wrong, so no standing is stated
     text, _ = _ask(path, "did lightgbm help?")
     assert "adopted" not in text and "sticking with xgb" in text
