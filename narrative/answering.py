@@ -66,6 +66,16 @@ from narrative.answer_rank import (
     useful_runs,
 )
 from narrative.answer_status import approaches_in_words
+from narrative.answer_tracker import WHICH_RUN as _WHICH_RUN_Q
+from narrative.answer_tracker import (
+    best_of_group,
+    duration_run,
+    extreme_run,
+    head_metric,
+    how_many,
+    setting_of_runs,
+    who_most,
+)
 from narrative.approaches import derive
 from narrative.history_index import Fact, HistoryIndex, fmt
 from narrative.plan_reading import PlanTerms, Query, plan_terms, score_cover
@@ -129,6 +139,9 @@ _EFFECTQ = re.compile(r"^\s{0,8}(what|how)\s{1,4}(did|does|has|have)\b.{1,200}?\
 _VALUEQ = re.compile(r"^\s*(what|which|how (much|fast|slow|high|low|good))\b.{0,200}?\b(get|got|reach\w*|scor\w*|"
                      r"achiev\w*|hit|have|has|had|give|gave|was|were|is)\b", re.I)
 _FACTQ = re.compile(r"^\s*(who|what|which|when|how (many|long|much|did|does|was|is))\b", re.I)
+# "sticking with xgb", "staying with the baseline", "going with B": a note that keeps some approach
+_KEPT = re.compile(r"\b(stick\w{0,4}|stay\w{0,4}|keep\w{0,4}|go\w{0,4}|settl\w{1,4})\s{1,3}(with|on)\s{1,3}"
+                   r"(?:the\s{1,3})?([\w\-.]{2,30})", re.I)
 # "which ... came closest to MelGAN on LJSpeech?": the best run outside the reference, within the scope
 _CLOSEST = re.compile(r"\b(closest|nearest|next best|second best|runner.up)\b(\s{1,4}to\s{1,4}([\w\-.]{2,40}))?",
                       re.I)
@@ -250,7 +263,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             cites.add(None, [best.run_id])
         return _finish(parts, cites)
 
-    metrics_named = _metrics_in(idx, q)
+    metrics_named = _metrics_in(idx, q) or [m for m in [head_metric(idx, q)] if m]
     body = QWORDS.sub(" ", q)
     terms = plan_terms(body, idx)
     why = _then(_WHY_STOP_A, _WHY_STOP_B, q) or bool(_WHY.search(q))
@@ -277,11 +290,18 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         sup = {t for t in vocab.tokens(body) if _SUPERLATIVE.fullmatch(t)}
         topical = [(s, f) for s, f in facts if s >= 0.3 and sup & f.toks][:2]
 
+    # counts and extremes of the runs ("who ran the most experiments?", "which run had the lowest val loss?")
+    if not why and (who_most(idx, q, metric, goal, parts, cites) or how_many(idx, q, metric, goal, parts, cites)
+                    or extreme_run(idx, q, metrics_named, parts, cites) or duration_run(idx, q, parts, cites)
+                    or (not runs_named(idx, q)
+                        and setting_of_runs(idx, q, name_group_runs(idx, body), parts, cites))):
+        return _finish(parts, cites)
+
     # a question that names runs ("who ran hgb-lr0.05-d3 and what did it get?"): the tracker's facts
     named = runs_named(idx, q)
     item = run_item(idx, named[0]) if len(named) == 1 else None
     if named and not why and (_FACTQ.search(q) or not topical):
-        run_facts(idx, named, metric, parts, cites)
+        run_facts(idx, named, metric, parts, cites, question=body)
         if item is not None:
             # what its author wrote under the run's own line ("(IGNORE) / was running run_10/'s file oops")
             parts.append(f"{item[0].author} ({item[0].at:%Y-%m-%d}) on {named[0].run_name}: \"{clip(item[1], 260)}\"")
@@ -380,6 +400,11 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
                 cites.add(f.entry_id, f.run_ids)
         return _finish(parts, cites)
 
+    # "which LightGBM run had the best wape?": the best of the runs of that kind
+    if (_BEST.search(q) and not why and _WHICH_RUN_Q.search(q)
+            and best_of_group(idx, terms, metrics_named or ([metric] if metric else []), parts, cites)):
+        return _finish(parts, cites)
+
     # 2. best run questions (optionally per metric)
     if _BEST.search(q) and not terms.key_concepts:
         wanted = metrics_named or ([metric] if metric else [])
@@ -459,7 +484,12 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         # closed") does not answer them; "why undersampling worse (0.828)?" names a result, not a variant
         beyond = frozenset(t for t in specific_tokens(terms) if t not in vocab.norm(ap.name))
         variant = (helpq or why) and not _STATUS_Q.search(q) and names_a_setting(idx, beyond, numbers(body))
-        if (why or helpq or _STATUS_Q.search(q)) and not variant:
+        # "LightGBM was adopted" beside its own note "lightgbm ... .841 -> sticking with xgb": the note keeps
+        # another approach, so the standing is not stated (saying less beats saying it wrong)
+        kept_other = ap.status == "adopted" and any(
+            (kept := _KEPT.search(f.text)) and vocab.norm(kept.group(3)) not in vocab.norm(ap.name)
+            and ap.key not in vocab.concepts_in(kept.group(3)) for _, f in topical[:2])
+        if (why or helpq or _STATUS_Q.search(q)) and not variant and not kept_other:
             # the approach's standing answers why it stopped or whether it helped; beside a comparison or a
             # question of fact it is a claim nobody asked for
             parts.append(f"{ap.name} {state}{why_txt}.")

@@ -13,6 +13,7 @@ from collections import Counter
 
 from narrative import vocab
 from narrative.answer_intent import scoped_runs, sweep_runs
+from narrative.answer_quotes import fold, key_named
 from narrative.approaches import UMBRELLA
 from narrative.concepts import CONCEPT_BY_ID
 from narrative.history_index import HistoryIndex, fmt
@@ -177,13 +178,17 @@ def runs_named(idx: HistoryIndex, q: str) -> list[RunSnapshot]:
 
 
 def run_facts(idx: HistoryIndex, runs: list[RunSnapshot], metric: str | None, parts: list[str],
-               cites: Cites) -> None:
+              cites: Cites, *, question: str = "") -> None:
+    words = [fold(w) for w in re.findall(r"[a-z][a-z0-9]{0,30}", question.lower())]
     for r in runs:
         name = r.run_name or r.run_id[:8]
         mins = f", {round((r.end - r.start).total_seconds() / 60)} min" if r.end else ""
         keys = ([metric] if metric and metric in r.metrics else []) + sorted(k for k in r.metrics if k != metric)
         got = ", ".join(f"{k} {fmt(r.metrics[k])}" for k in keys[:4]) or "no metrics logged"
-        conf = distinctive(idx, r, limit=4)
+        # "what head LR did run X use?": the asked setting first, whether or not it sets the run apart
+        asked = [f"{k}={v}" for k, v in r.params.items() if words and key_named(k, words)][:2]
+        rest = [kv for kv in distinctive(idx, r, limit=4).split(", ") if kv and kv not in asked]
+        conf = ", ".join([*asked, *rest][:4])
         parts.append(f"{name}: run by {r.user or 'unknown'} on {r.start:%Y-%m-%d %H:%M}, {r.status.lower()}{mins}; "
                      f"{got}" + (f"; config: {conf}" if conf else "") + ".")
         cites.add(None, [r.run_id])
