@@ -19,7 +19,9 @@ _LONG = "tiny|small|base|medium|large|huge|xxl|xl|giant|mini|nano|micro"
 # a model's name with its size attached ("biformer-small", "deit_base_patch16", "gpt2-medium", "vit-l/16")
 _ATTACHED = re.compile(r"(?<![\w-])([a-z][a-z0-9]{1,20})[-_](" + _LONG + r"|ti|[sbmlhg])(?![a-z0-9])")
 # a size before a generic word for the model ("the tiny model", "small networks", "the base version")
-_GENERIC = re.compile(r"\b(" + _LONG + r")\s+(?:models?|networks?|nets?|versions?|variants?|configs?)\b")
+_GENERIC = re.compile(r"\b(" + _LONG + r")\s+(?:models?|networks?|nets?|versions?|variants?|configs?)\b"
+                      # "the small one": a size standing for the model the talk is about
+                      r"|\bthe\s+(" + _LONG + r")\s+ones?\b")
 # words that a size word follows without naming a model ("a small-batch run", "code-base", "the lr_base")
 _NOT_MODELS = frozenset({"batch", "data", "code", "knowledge", "lr", "learning", "rate", "use", "case", "the",
                          "a", "an", "model", "models", "net", "network", "size", "step", "sample", "very",
@@ -35,7 +37,7 @@ def sizes_in(text: str) -> dict[str, frozenset[str]]:
         if m.group(1) not in _NOT_MODELS:
             out.setdefault(m.group(1), set()).add(_SIZES[m.group(2)])
     for m in _GENERIC.finditer(low):
-        out.setdefault(ANY, set()).add(_SIZES[m.group(1)])
+        out.setdefault(ANY, set()).add(_SIZES[m.group(1) or m.group(2)])
     return {k: frozenset(v) for k, v in out.items()}
 
 

@@ -18,6 +18,7 @@ import heapq
 import re
 
 from narrative import lexicon, vocab
+from narrative.check_joint import joint_missed, value_missed
 from narrative.check_members import other_member, plan_members, run_text
 from narrative.check_scope import fact_holds_more, holds_more, key_sweep, off_scope, only_words, plan_scope, value_words
 from narrative.check_settings import check_change, named_value, named_value_missed, plan_change
@@ -45,13 +46,39 @@ from narrative.plan_reading import (
     specific_keys,
     technique_missed,
 )
-from narrative.types import CheckResult
+from narrative.types import CheckMatch, CheckResult
 
 WEAK_CITE = 0.75  # share of the bar a run needs to be cited beside a statement
 
 
 def check(plan: str, idx: HistoryIndex) -> CheckResult:
     """Whether ``plan`` was already tried, judged on the caller's index of the project's history."""
+    got = _check(plan, idx)
+    if got.already_tried:
+        # "lr 1e-3 on the small model": the settings' paths read the runs' values, not the model's size; runs
+        # that all ran the model at another size are the closest, not the plan done
+        return size_scoped(got, sizes_in(ASIDE.sub(" ", main_clause(plan))), idx) or got
+    return got
+
+
+def size_scoped(got: CheckResult, sizes: dict[str, frozenset[str]], idx: HistoryIndex) -> CheckResult | None:
+    """A "tried" whose every citation is runs naming the plan's model only at other sizes: not tried, closest
+    those runs. A citation with no run (a statement) is left to the statement rules."""
+    if not sizes or not got.matches or not all(m.run_ids for m in got.matches):
+        return None
+    rids = list(dict.fromkeys(r for m in got.matches for r in m.run_ids))
+    if not all(size_off(sizes, run_text(idx, r)) for r in rids):
+        return None
+    r0 = idx.run_by_id[rids[0]]
+    want = ", ".join(sorted(set().union(*sizes.values())))
+    summary = f"run {r0.run_name or r0.run_id[:8]} by {r0.user or 'someone'} on {r0.start:%Y-%m-%d}"
+    return CheckResult(already_tried=False, message=(
+        f"Not tried at that size ({want}): the runs found used another size; closest: {summary}."),
+        matches=[CheckMatch(entry_id=None, run_ids=rids[:3], score=0.0, summary=summary, author=r0.user,
+                            at=r0.start)])
+
+
+def _check(plan: str, idx: HistoryIndex) -> CheckResult:
     terms = plan_terms(plan, idx, exclusions=True)
     if not terms.concepts and not terms.tokens:
         return CheckResult(already_tried=False, message="Nothing to compare: the plan names no technique.")
@@ -60,6 +87,10 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
     change = plan_change(plan, terms, idx)
     # the values the plan names ("on the mobilenet"): a run holding another value of that param did another thing
     scope = plan_scope(plan, idx)
+    joint = joint_missed(plan, idx, scope=scope)
+    if joint is not None:
+        # "lr 0.02 with batch 32": one run must hold every value the plan names; runs holding one are the closest
+        return joint
     if change is not None:
         # the runs' values decide; statements only matter as plans ("planned on ..., not run yet")
         plans = [i for i in q.candidate_facts() if idx.facts[i].planned]
@@ -138,7 +169,8 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
         # the plan asks for a value of a param the runs record ("a fifth conv layer": conv_layers=5): the runs
         # holding that value decide, not a statement about another value ("6 conv layers")
         return named
-    missed = named_value_missed(plan, idx, scope=scope) if best >= THRESHOLD and named is None else None
+    missed = ((named_value_missed(plan, idx, scope=scope) or value_missed(plan, idx, scope=scope))
+              if best >= THRESHOLD and named is None else None)
     if missed is not None and not any(_says_number(f.text, missed[1]) for _, f, _ in evidence):
         # "drop path 0.2" where the runs hold drop_path=0.1: the statement about 0.1 is the closest, not the plan
         return missed[0]

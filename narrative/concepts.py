@@ -30,7 +30,7 @@ __all__ = ["CONCEPTS", "CONCEPT_BY_ID", "FAMILIES", "Concept", "alias_pattern", 
 SETTING_PARAMS: dict[str, tuple[str, ...]] = {
     "learning_rate": ("learning_rate", "lr", "eta", "base_lr", "max_lr", "peak_lr"),
     "batch_size": ("batch_size", "train_batch_size", "per_device_train_batch_size", "bs", "global_batch_size",
-                   "micro_batch_size"),
+                   "micro_batch_size", "batchsize"),
     "embedding_dim": ("embedding_dim", "embed_dim", "emb_dim", "embedding_size", "embedding_width", "emb_size",
                       "embedding_dimension"),
     "latent_dim": ("latent_dim", "latent_size", "z_dim", "latent_channels", "code_size", "bottleneck_dim", "nz"),

@@ -124,8 +124,8 @@ _COUNTERFACTUAL = re.compile(
 _NEGATED_DONE = re.compile(
     r"\b(didn'?t|did not|haven'?t|have not|hasn'?t|has not|hadn'?t|never|not yet|no time to|couldn'?t|could not|"
     r"wasn'?t able to|were not able to|weren'?t able to|unable to|forgot to|failed to|skipped|without)\b"
-    r"(\s+\w+){0,3}?\s+(try|tried|trying|run|ran|test|tested|get (to|around)|got (to|around)|attempt\w*|do|done|"
-    r"use|used|using|implement\w*|include\w*|enable\w*|add|added|adding|finish\w*|start\w*|launch\w*|touch\w*)\b|"
+    r"(\s+\w+){0,3}?\s+(try|tried|trying|run|ran|test|tested|get (to|around)|got (to|around)|gotten (to|around)|"
+    r"attempt\w*|do|done|use|used|using|implement\w*|include\w*|enable\w*|add|added|adding|finish\w*|start\w*|launch\w*|touch\w*)\b|"
     r"\b(not|never|nothing) (been )?(tried|tested|run|done)\b|\buntried\b|\bnot (yet )?(been )?(tried|run)\b",
     re.I)
 # The grammar of not having done a thing, whatever the verb: a first-person (or subjectless) negated past or
@@ -146,6 +146,15 @@ _OTHERS_WORK = re.compile(
     r"lecture|[A-Z][a-z]+\s+et\s+al\.?)\b(?:\s{1,4}\([^)]{0,80}\))?,?\s{1,4}(?:\w+\s{1,4}){0,2}?"
     r"(?:got|gets|reports?|reported|achiev\w+|reach\w*|used|uses|trained|trains|did|does|shows?|showed|shown|"
     r"claims?|claimed|obtain\w*|found|finds|suggest\w*|recommend\w*|propos\w*)\b)", re.I)
+# what other people say or report, as the sentence's subject ("Other people report that AdamW works better
+# here", "Others say cutmix helps"): a claim heard, no run of the writer's
+_OTHERS_SAY = re.compile(r"^\W{0,8}(?:(?:other|some|many|most)\s{1,3}(?:people|folks|users)|others|people)\s{1,3}"
+                         r"(?:\w+\s{1,3}){0,2}?(?:report\w*|say|says|said|claim\w*|suggest\w*|recommend\w*|"
+                         r"mention\w*|swear)\b", re.I)
+# uncertainty about whether to do a thing ("Not sure yet if dropout is worth it"): an open question unless a
+# result is in it ("not sure if dropout helped" reports it done)
+_UNSURE = re.compile(r"\b(?:not\s{1,3}sure|unsure|no\s{1,3}idea|(?:don'?t|do\s{1,3}not)\s{1,3}know)\s{1,3}"
+                     r"(?:yet\s{1,3})?(?:if|whether)\b", re.I)
 _WRITER = re.compile(r"\b(?:i|we|i'?ve|we'?ve|i'?m|we'?re|my|our|us|me)\b", re.I)
 _CONDITIONAL = re.compile(r"^\s*(if|unless|in case|when|once|assuming|provided)\b|"
                           r"\b(if|unless|in case) (it|this|that|they|we|the|\w+) [^.;]{0,60}?\b(doesn'?t|does not|"
@@ -201,7 +210,9 @@ _NEED = re.compile(r"(?:^|[:(]|\b(?:i|we|you|still|also|really|probably|definite
                    r"needs?\s{1,3}(?!to\b)[a-z]", re.I)
 DECIMAL = re.compile(r"\d\.\d|\d%")
 # a sentence that opens on the imperative "try" (not "try 2:", a numbered attempt)
-_TRY_IMPERATIVE = re.compile(r"^\W*(?:(?:please|maybe|also|then|so|just|and)\s{1,3})?try\s{1,3}(?![\d#])", re.I)
+# (after a short label: "Suggested by Ana: try test-time augmentation")
+_TRY_IMPERATIVE = re.compile(r"^\W*(?:[a-z][\w ,'-]{0,30}:\s{0,3})?(?:(?:please|maybe|also|then|so|just|and)\s{1,3})?"
+                             r"try\s{1,3}(?![\d#])", re.I)
 # an open choice between things, or indifference to it: an embedded question, not a report of either
 _OPEN_CHOICE = re.compile(r"\b(?:does|do|did|would|will)(?:n'?t| not) matter\b|\bno matter\b|"
                           r"\bwhether\b[^.;!?]{1,80}?\bor\b", re.I)
@@ -223,13 +234,13 @@ def statement_modality(text: str) -> str:
         return "negated"
     if ABSENT.match(t):
         return "negated"
-    if (_OTHERS_WORK.search(t) and not _WRITER.search(t)) or _READ_ABOUT.match(t):
+    if ((_OTHERS_WORK.search(t) or _OTHERS_SAY.search(t)) and not _WRITER.search(t)) or _READ_ABOUT.match(t):
         return "quoted"
     if _CONDITIONAL.search(t):
         return "conditional"
     if t.endswith("?") or (_Q_START.search(t) and "?" in t):
         return "question"
-    if _OPEN_CHOICE.search(t) and not _STRONG_DONE.search(t) and not DECIMAL.search(t):
+    if (_OPEN_CHOICE.search(t) or _UNSURE.search(t)) and not _STRONG_DONE.search(t) and not DECIMAL.search(t):
         return "question"  # "It doesn't matter whether the script is based on hydra or slurm": neither was said done
     if _MOTIVATED.search(t) and not _DOING.search(t) and not DECIMAL.search(t):
         return "plan"  # an idea a result or a paper motivated
