@@ -309,6 +309,18 @@ def _phrase_in_data(idx: HistoryIndex, phrase: str) -> bool:
     return not toks.isdisjoint(seen)
 
 
+_PHRASE_TAIL = ".,;:!? "
+# a plural's ending ("epochs", "epoches", "layers"): one line of work whatever the number it is told in; a word
+# whose own "s" follows s, u, i or a ("loss", "focus", "analysis", "bias") keeps it
+_PLURAL = re.compile(r"(?<=[a-z]{3})(?:(?<=ch|sh)es|(?<![suia])s)$")
+
+
+def _phrase_key(phrase: str) -> str:
+    """One key for a phrase however a sentence ends it or numbers it: "input sequence format." and "input
+    sequence format", "epoches" and "epochs" are one line of work, not two."""
+    return " ".join(_PLURAL.sub("", w) for w in phrase.lower().rstrip(_PHRASE_TAIL).split())
+
+
 def _in_runs(idx: HistoryIndex, cid: str) -> bool:
     return bool(idx.runs_with(cid, 1))
 
@@ -330,8 +342,9 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
             phrase = head_phrase(f.text)
             if phrase and len(phrase) >= 4 and not any(phrase in w for w in absent_words) \
                     and _phrase_in_data(idx, phrase):
-                keys = {"phrase:" + phrase}
-                names["phrase:" + phrase] = phrase
+                key = "phrase:" + _phrase_key(phrase)
+                keys = {key}
+                names[key] = phrase.rstrip(_PHRASE_TAIL)
         sig = _signal(f)
         signals = {k: sig for k in keys}
         signals.update(_replacement_signals(f.text, sig))
@@ -566,8 +579,8 @@ _NUMBERS_MAX_RUNS = 10
 def _closed_by_numbers(idx: HistoryIndex, ap: Approach, metric: str, goal: Goal) -> None:
     """A change the notes report only by its numbers ("Drop 0.1 | 0.306" under "Default | 0.471") is closed
     by them when every run that carries it is finished and worse, by the project's goal, than the best of the
-    runs it was changed from: earlier runs without it whose params differ from it in at most
-    ``_CHANGE_KEYS`` settings (a run of another setup is no yardstick of the change). Said only when the
+    runs it was changed from: earlier runs without it whose params differ from it only in its own setting
+    (``_CHANGE_KEYS``; a run of another setup is no yardstick of the change). Said only when the
     notes hold no verdict on it either way and no plan for it: a word always decides instead of numbers."""
     if ap.key.startswith("phrase:") or any(
             e.signal in ("closed", "adopted", "negative", "positive") or (e.signal == "open" and not (
@@ -610,8 +623,9 @@ def _closed_by_numbers(idx: HistoryIndex, ap: Approach, metric: str, goal: Goal)
                          ap.events[-1].fact)
 
 
-# a change is one setting or two (the technique's switch and its rate); more is another setup
-_CHANGE_KEYS = 2
+# a change is one setting: with two changed at once ("extra dense layers" run that also records its activation)
+# the numbers cannot say which of them made the run worse
+_CHANGE_KEYS = 1
 _NOT_SETTINGS = frozenset({"seed", "random_state", "random_seed", "run_name", "name", "notes"})
 
 

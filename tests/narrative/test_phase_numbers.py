@@ -66,3 +66,12 @@ def test_a_run_of_another_setup_is_no_yardstick(tmp_path: Path) -> None:
     got = _statuses(_scenario(tmp_path, ["| run | val acc |\n|---|---|\n| base | 0.735 |\n| vit label smoothing"
                                          " 0.1 | 0.712 |"], runs))
     assert "by its numbers" not in got.get("label smoothing", ("", ""))[1]
+
+
+def test_one_phrase_however_a_sentence_ends_or_numbers_it() -> None:
+    from narrative.approaches import _phrase_key
+
+    assert _phrase_key("input sequence format.") == _phrase_key("input sequence format")
+    assert _phrase_key("Epoches") == _phrase_key("epochs") == _phrase_key("epoch")
+    assert _phrase_key("dense layers") != _phrase_key("additional layers")
+    assert _phrase_key("loss") == "loss" and _phrase_key("bias") == "bias"  # short words keep their ending
