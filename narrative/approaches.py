@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from narrative import vocab
 from narrative.history_index import Fact, HistoryIndex, fmt
 from narrative.replacements import absent_in, replacement_in, replacement_lost, switched_off_in
-from storage.records import ApproachStatus
+from storage.records import ApproachStatus, Goal, RunSnapshot
 
 # Concepts too broad to be a line of work on their own.
 UMBRELLA = {
@@ -67,6 +67,7 @@ class Approach:
     decided_by: Fact | None = None
     first_at: dt.datetime | None = None
     last_at: dt.datetime | None = None
+    by_numbers: bool = False  # closed by its runs' metrics alone, no word in the notes
 
 
 def subject_concepts(fact: Fact) -> set[str]:
@@ -308,6 +309,18 @@ def _phrase_in_data(idx: HistoryIndex, phrase: str) -> bool:
     return not toks.isdisjoint(seen)
 
 
+_PHRASE_TAIL = ".,;:!? "
+# a plural's ending ("epochs", "epoches", "layers"): one line of work whatever the number it is told in; a word
+# whose own "s" follows s, u, i or a ("loss", "focus", "analysis", "bias") keeps it
+_PLURAL = re.compile(r"(?<=[a-z]{3})(?:(?<=ch|sh)es|(?<![suia])s)$")
+
+
+def _phrase_key(phrase: str) -> str:
+    """One key for a phrase however a sentence ends it or numbers it: "input sequence format." and "input
+    sequence format", "epoches" and "epochs" are one line of work, not two."""
+    return " ".join(_PLURAL.sub("", w) for w in phrase.lower().rstrip(_PHRASE_TAIL).split())
+
+
 def _in_runs(idx: HistoryIndex, cid: str) -> bool:
     return bool(idx.runs_with(cid, 1))
 
@@ -329,8 +342,9 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
             phrase = head_phrase(f.text)
             if phrase and len(phrase) >= 4 and not any(phrase in w for w in absent_words) \
                     and _phrase_in_data(idx, phrase):
-                keys = {"phrase:" + phrase}
-                names["phrase:" + phrase] = phrase
+                key = "phrase:" + _phrase_key(phrase)
+                keys = {key}
+                names[key] = phrase.rstrip(_PHRASE_TAIL)
         sig = _signal(f)
         signals = {k: sig for k in keys}
         signals.update(_replacement_signals(f.text, sig))
@@ -378,16 +392,21 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
         if best is not None and metric:
             ap.best_run_id, ap.best_value = best.run_id, best.metrics[metric]
         if ap.status == "open" and metric:
+            _closed_by_numbers(idx, ap, metric, goal)
+        if ap.status == "open" and metric:
             _diminishing(idx, ap, metric, goal)
         out.append(ap)
 
     def rank(ap: Approach) -> tuple[int, int, float]:
-        decided = 1 if ap.status != "open" else 0
+        # a line closed by numbers alone fills a place left over, it does not push out one the notes discuss
+        decided = 1 if ap.status != "open" and not ap.by_numbers else 0
         talk = len({e.fact.entry_id for e in ap.events})
         strong = sum(1 for e in ap.events if e.signal in ("closed", "adopted", "negative", "open"))
         return (decided + (1 if strong else 0), talk + strong, ap.last_at.timestamp() if ap.last_at else 0.0)
 
-    out = [a for a in out if any(e.signal != "mention" for e in a.events) or len(a.entry_ids) > 1]
+    # a line closed by its numbers alone is decided though its notes only mention it
+    out = [a for a in out if any(e.signal != "mention" for e in a.events) or len(a.entry_ids) > 1
+           or a.status != "open"]
     # a family that no run carries and that only one sentence names is a stray word match, not a line of work
     out = [a for a in out if a.key.startswith("phrase:") or _in_runs(idx, a.key) or len(a.entry_ids) > 1]
     # Ties keep the order of the keys, not of a set (whose order changes with the process's hash seed).
@@ -551,6 +570,73 @@ def _entry_reason(ap: Approach, ev: Event) -> str:
         if k:
             return k
     return ""
+
+
+# a line of work with more runs than this is a main line, not a change tried and left behind
+_NUMBERS_MAX_RUNS = 10
+
+
+def _closed_by_numbers(idx: HistoryIndex, ap: Approach, metric: str, goal: Goal) -> None:
+    """A change the notes report only by its numbers ("Drop 0.1 | 0.306" under "Default | 0.471") is closed
+    by them when every run that carries it is finished and worse, by the project's goal, than the best of the
+    runs it was changed from: earlier runs without it whose params differ from it only in its own setting
+    (``_CHANGE_KEYS``; a run of another setup is no yardstick of the change). Said only when the
+    notes hold no verdict on it either way and no plan for it: a word always decides instead of numbers."""
+    if ap.key.startswith("phrase:") or any(
+            e.signal in ("closed", "adopted", "negative", "positive") or (e.signal == "open" and not (
+                e.fact.kind == "hypothesis" and e.fact.modality == "done")) for e in ap.events):
+        return
+    carried = idx.runs_with(ap.key, _NUMBERS_MAX_RUNS + 1)
+    if not carried or len(carried) > _NUMBERS_MAX_RUNS:
+        return
+    own = [idx.run_by_id[r] for r in carried]
+    if not all(idx.valid(r, metric) for r in own):
+        return  # an unfinished run of it ("not finished, 186K iters result") is no verdict by numbers
+    sign = 1.0 if goal == "max" else -1.0
+    margin = idx.seed_noise(metric) or 0.0
+    worst_gap: tuple[float, RunSnapshot, RunSnapshot] | None = None
+    for r in own:
+        origin = [o for o in idx.runs if o.start < r.start and idx.valid(o, metric)
+                  and ap.key not in idx.run_docs[o.run_id].cover and _changed_to(ap.key, o, r)]
+        bar = idx.best_run(metric, goal, origin) if origin else None
+        if bar is None:
+            return
+        gap = sign * (bar.metrics[metric] - r.metrics[metric])
+        if gap <= margin:
+            return
+        if worst_gap is None or sign * r.metrics[metric] > sign * worst_gap[1].metrics[metric]:
+            worst_gap = (gap, r, bar)
+    assert worst_gap is not None
+    _, top, bar = worst_gap
+    ids = {r.run_id for r in own}
+    if any(ids.intersection(f.run_ids) and (f.verdict == "worked" or _signal(f) in ("positive", "adopted"))
+           for f in idx.facts):
+        return  # the notes call one of its runs good ("MUCH BETTER"): the words decide, not the numbers
+    ap.status = "exhausted"
+    ap.reason_kind = "accuracy"
+    ap.by_numbers = True
+    word = "below" if goal == "max" else "above"
+    ap.reason = (f"by its numbers (the notes give no verdict): its {len(own)} run(s) reached {metric} "
+                 f"{fmt(top.metrics[metric])} at best, {word} {fmt(bar.metrics[metric])} of "
+                 f"{bar.run_name or bar.run_id[:8]}, the setup it was changed from")
+    ap.decided_by = next((e.fact for e in reversed(ap.events) if top.run_id in e.fact.run_ids),
+                         ap.events[-1].fact)
+
+
+# a change is one setting: with two changed at once ("extra dense layers" run that also records its activation)
+# the numbers cannot say which of them made the run worse
+_CHANGE_KEYS = 1
+_NOT_SETTINGS = frozenset({"seed", "random_state", "random_seed", "run_name", "name", "notes"})
+
+
+def _changed_to(cid: str, a: RunSnapshot, b: RunSnapshot) -> bool:
+    """Whether run ``b`` is run ``a`` with the concept switched on: at most ``_CHANGE_KEYS`` settings differ,
+    and one of them carries the concept in ``b``'s params (a run that carries it only by its name, or by a
+    setting both runs share, is no change of it)."""
+    keys = (set(a.params) | set(b.params)) - _NOT_SETTINGS
+    changed = [k for k in keys if a.params.get(k) != b.params.get(k)]
+    return len(changed) <= _CHANGE_KEYS and any(
+        k in b.params and cid in vocab.cover(vocab.param_value_concepts(k, b.params[k])) for k in changed)
 
 
 def _diminishing(idx: HistoryIndex, ap: Approach, metric: str, goal: str) -> None:

@@ -38,7 +38,7 @@ SETTING_PARAMS: dict[str, tuple[str, ...]] = {
     "epochs": ("epochs", "num_epochs", "max_epochs", "num_train_epochs", "n_epochs"),
     "n_estimators": ("n_estimators", "num_boost_round", "iterations", "num_trees", "n_trees", "num_rounds"),
     "num_leaves": ("num_leaves",),
-    "dropout": ("dropout", "dropout_rate", "hidden_dropout", "drop_rate"),
+    "dropout": ("dropout", "dropout_rate", "hidden_dropout", "drop_rate", "dropout_ratio"),
     "weight_decay": ("weight_decay", "wd"),
     "resolution": ("img_size", "image_size", "resolution", "input_size", "imgsz"),
     "max_len": ("max_len", "max_length", "max_seq_len", "max_seq_length", "seq_len", "context_length"),
@@ -66,6 +66,7 @@ PARAM_KEY_CONCEPTS: dict[str, str] = {
     "img_size": "resolution", "image_size": "resolution", "resolution": "resolution",
     "max_len": "max_len", "max_length": "max_len", "max_seq_length": "max_len",
     "layer_decay": "layer_decay", "weight_decay": "weight_decay", "dropout": "dropout",
+    "dropout_ratio": "dropout",  # Caffe's name of the dropout layer's rate
     "lora_r": "lora", "lora_rank": "lora", "quantization": "quantization", "warmup_ratio": "warmup",
     "sampler": "", "opt_level": "",
     "augmentation": "", "aug": "", "objective": "", "loss": "", "boosting": "", "strategy": "",

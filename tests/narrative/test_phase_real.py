@@ -33,6 +33,9 @@ KNOWN_MISSES = {
     # augmentation" below "Bert + LSTM" in a score board whose only words are "reason: many unrelated output")
     ("fashion-mnist-vgg-resnet", "closed"),
     ("slu-score-board", "closed"),
+    # tune, h/phase4: the line closed by its numbers is L1 regularization ("wd=0.00001_L1 | 0.453"), which the
+    # concept table has no row for ("L2" there reads as the squared-error objective): no approach to close
+    ("caffenet-regularization-table", "closed"),
 }
 
 
