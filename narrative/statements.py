@@ -210,8 +210,9 @@ _NEED = re.compile(r"(?:^|[:(]|\b(?:i|we|you|still|also|really|probably|definite
                    r"needs?\s{1,3}(?!to\b)[a-z]", re.I)
 DECIMAL = re.compile(r"\d\.\d|\d%")
 # a sentence that opens on the imperative "try" (not "try 2:", a numbered attempt)
-# (after a short label: "Suggested by Ana: try test-time augmentation")
-_TRY_IMPERATIVE = re.compile(r"^\W*(?:[a-z][\w ,'-]{0,30}:\s{0,3})?(?:(?:please|maybe|also|then|so|just|and)\s{1,3})?"
+# (after a short label in words: "Suggested by Ana: try test-time augmentation"; a label holding a digit or an
+# underscore names the attempt, "v1_9: Try a larger learning rate" heads what was done)
+_TRY_IMPERATIVE = re.compile(r"^\W*(?:[a-z][a-z ,'-]{0,30}:\s{0,3})?(?:(?:please|maybe|also|then|so|just|and)\s{1,3})?"
                              r"try\s{1,3}(?![\d#])", re.I)
 # an open choice between things, or indifference to it: an embedded question, not a report of either
 _OPEN_CHOICE = re.compile(r"\b(?:does|do|did|would|will)(?:n'?t| not) matter\b|\bno matter\b|"

@@ -56,6 +56,7 @@ def test_the_size_one_names_a_size() -> None:
     ("Not sure if dropout helped.", "done"),  # a result in it: it was done
     ("Suggested by Ana: try test-time augmentation.", "plan"),
     ("Note: try cutmix, +0.4%", "done"),
+    ("# v1_9: Try a larger learning rate", ""),  # a numbered attempt's heading, not advice
     ("Other people report that AdamW works better here.", "quoted"),
     ("Others report 0.91 with it, we got 0.88.", "done"),  # the writer is in it
 ])
