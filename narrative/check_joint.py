@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from narrative import lexicon, vocab
-from narrative.check_settings import _FACTORS, _SCIENTIFIC, _decimal, _in_scope, _key_tokens, sig_runs
+from narrative.check_settings import FACTORS, SCIENTIFIC, decimal_value, in_scope, key_tokens, sig_runs
 from narrative.history_index import HistoryIndex, fmt
 from narrative.plan_reading import ASIDE, main_clause
 from narrative.types import CheckMatch, CheckResult
@@ -39,7 +39,7 @@ def _setting_keys(idx: HistoryIndex) -> dict[str, frozenset[str]]:
     got = idx.cache.get("joint:setting_keys")
     if isinstance(got, dict):
         return got
-    run_keys = set(_key_tokens(idx))
+    run_keys = set(key_tokens(idx))
     out = {c.id: frozenset(k for k in c.param_keys if k in run_keys) for c in vocab.CONCEPT_BY_ID.values()
            if c.param_keys}
     out = {c: ks for c, ks in out.items() if ks}
@@ -59,18 +59,18 @@ def _keys_by_tokens(keytoks: dict[str, frozenset[str]], near: set[str], *, min_t
 
 def named_values(plan: str, idx: HistoryIndex) -> list[Named]:
     """The (setting, value) pairs a plan names, one per setting; [] when the plan bounds, moves or sweeps."""
-    head = vocab.norm(_SCIENTIFIC.sub(_decimal, ASIDE.sub(" ", main_clause(plan))))
+    head = vocab.norm(SCIENTIFIC.sub(decimal_value, ASIDE.sub(" ", main_clause(plan))))
     if _NOT_JOINT.search(head):
         return []
     words = [(m.group(0).rstrip(".-"), m.start(), m.end()) for m in _WORD.finditer(head)]
     setting_keys = _setting_keys(idx)
     spans = [(a, b, setting_keys[cid]) for cid, sp in vocab.concepts_in(head).items() if cid in setting_keys
              for a, b in sp]
-    keytoks = _key_tokens(idx)
+    keytoks = key_tokens(idx)
     out: dict[frozenset[str], set[float]] = {}
     for i, (w, start, end) in enumerate(words):
         num = lexicon.parse_number(w)
-        if num is None or w in _FACTORS or not w[0].isdigit():
+        if num is None or w in FACTORS or not w[0].isdigit():
             continue
         # the words that may name its setting stop at the value before it ("lr 5e-4 on 4 gpus")
         first = max([j + 1 for j in range(max(0, i - _BEFORE), i) if words[j][0][0].isdigit()],
@@ -110,7 +110,7 @@ def joint_missed(plan: str, idx: HistoryIndex, *, scope: dict[str, frozenset[str
     named = named_values(plan, idx)
     if len(named) < 2:
         return None
-    sigs = [(sig, dict(sig.items)) for sig in idx.sigs if _in_scope(sig, scope)]
+    sigs = [(sig, dict(sig.items)) for sig in idx.sigs if in_scope(sig, scope)]
     if not all(any(_numeric(items, n) for _, items in sigs) for n in named):
         return None
     best: tuple[int, float] | None = None
@@ -148,7 +148,7 @@ def value_missed(plan: str, idx: HistoryIndex, *, scope: dict[str, frozenset[str
     n = named[0]
     held: list[tuple[float, str, RunSnapshot]] = []
     for sig in idx.sigs:
-        if not _in_scope(sig, scope):
+        if not in_scope(sig, scope):
             continue
         items = dict(sig.items)
         for k in n.keys:

@@ -26,7 +26,7 @@ _KEY_NOISE = frozenset({"num", "max", "min", "use", "is", "the", "of", "n", "no"
 _KEY_NOISE_STEMS = _KEY_NOISE | frozenset(vocab.stem(w) for w in _KEY_NOISE)
 
 
-def _key_tokens(idx: HistoryIndex) -> dict[str, frozenset[str]]:
+def key_tokens(idx: HistoryIndex) -> dict[str, frozenset[str]]:
     """param key -> its word stems ("spec_rate_hz" -> spec, rate, hz), for every key of the runs (cached)."""
     got = idx.cache.get("keytoks")
     if isinstance(got, dict):
@@ -49,7 +49,7 @@ def named_value(plan: str, idx: HistoryIndex, *, scope: dict[str, frozenset[str]
     "from the first epoch" and ``gan_start_epoch``): tried when runs hold that value for that param."""
     head = vocab.norm(ASIDE.sub(" ", main_clause(plan)))
     words = re.findall(r"[a-z0-9][a-z0-9.\-]*", head)
-    keytoks = _key_tokens(idx)
+    keytoks = key_tokens(idx)
     for i, w in enumerate(words):
         num = _ORDINALS.get(w) if w in _ORDINALS else lexicon.parse_number(w)
         if num is None:
@@ -61,7 +61,7 @@ def named_value(plan: str, idx: HistoryIndex, *, scope: dict[str, frozenset[str]
             continue
         runs: list[tuple[RunSnapshot, str, str]] = []
         for sig in idx.sigs:
-            if not _in_scope(sig, scope):
+            if not in_scope(sig, scope):
                 continue
             for k, v in sig.items:
                 if k in keys and lexicon.same_value(repr(num), v) and not vocab.is_null_param(k, v):
@@ -83,12 +83,12 @@ def named_value_missed(plan: str, idx: HistoryIndex, *, scope: dict[str, frozens
     that no run holds, while the runs record that param with other numbers: not tried, closest the run with
     the nearest value. (A statement naming the param with another value -- "--drop-path 0.1" -- is the
     other value, not the plan.)"""
-    head = vocab.norm(_SCIENTIFIC.sub(_decimal, ASIDE.sub(" ", main_clause(plan))))
+    head = vocab.norm(SCIENTIFIC.sub(decimal_value, ASIDE.sub(" ", main_clause(plan))))
     words = re.findall(r"[a-z0-9][a-z0-9.\-]*", head)
-    keytoks = _key_tokens(idx)
+    keytoks = key_tokens(idx)
     for i, w in enumerate(words):
         num = lexicon.parse_number(w)
-        if num is None or w in _FACTORS:
+        if num is None or w in FACTORS:
             continue
         # the param's name just before the number ("drop path 0.2", "dropout = 0.9"), all of its words
         near = {vocab.stem(x) for x in words[max(0, i - 3): i] if not x[0].isdigit()}
@@ -99,7 +99,7 @@ def named_value_missed(plan: str, idx: HistoryIndex, *, scope: dict[str, frozens
         held: list[tuple[RunSnapshot, float]] = []
         for sig in idx.sigs:
             v = dict(sig.items).get(key)
-            if v is None or not _in_scope(sig, scope):
+            if v is None or not in_scope(sig, scope):
                 continue
             n = lexicon.parse_number(v)
             if n is None:
@@ -122,7 +122,7 @@ _UP = re.compile(r"^(higher|bigger|larger|wider|deeper|more|longer|increas\w*|ra
                  r"doubl\w*|twice|triple\w*|taller|heavier|greater|max(imum)?)$")
 _DOWN = re.compile(r"^(lower|smaller|narrower|shallower|fewer|less|shorter|decreas\w*|reduc\w*|cut|cutting|"
                    r"halv\w*|half|down|shrink\w*|lighter|tinier|min(imum)?)$")
-_FACTORS = {"twice": 2.0, "double": 2.0, "doubled": 2.0, "doubling": 2.0, "2x": 2.0, "x2": 2.0, "triple": 3.0,
+FACTORS = {"twice": 2.0, "double": 2.0, "doubled": 2.0, "doubling": 2.0, "2x": 2.0, "x2": 2.0, "triple": 3.0,
             "3x": 3.0, "x3": 3.0, "4x": 4.0, "x4": 4.0, "quadruple": 4.0, "half": 0.5, "halve": 0.5,
             "halved": 0.5, "halving": 0.5, "10x": 10.0}
 _WORD_SPAN = re.compile(r"[a-z0-9][a-z0-9.+\-]*")
@@ -144,7 +144,7 @@ def plan_change(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Change | None
     """A change of one setting the plan asks for ("twice as wide embeddings", "lower lr", "bs 512",
     "divide the rewards by 100"), when the runs record that setting and the plan is about nothing else than
     the setting (and the model families it applies to)."""
-    head = vocab.norm(_SCIENTIFIC.sub(_decimal, main_clause(plan)))
+    head = vocab.norm(SCIENTIFIC.sub(decimal_value, main_clause(plan)))
     spans = vocab.concepts_in(head)
     specific = specific_keys(terms)
     words = [(m.group(0).rstrip(".-"), m.start(), m.end()) for m in _WORD_SPAN.finditer(head)]
@@ -170,7 +170,7 @@ def plan_change(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Change | None
         if value is None and inner:
             value = inner.group(1)  # the concept's own words hold the value: "batch of 2048", "bs=512"
         before = words[idx_first - 1][0] if idx_first > 0 else ""
-        if value is None and lexicon.parse_number(before) is not None and before not in _FACTORS:
+        if value is None and lexicon.parse_number(before) is not None and before not in FACTORS:
             # "train longer, 30 epochs": a count right before the setting's name is the value asked for
             value = before
         for w, _, _ in [] if value else words[idx_after: idx_after + 3]:
@@ -186,8 +186,8 @@ def plan_change(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Change | None
         for i, w in enumerate(ws):
             nxt = ws[i + 1] if i + 1 < len(ws) else ""
             num = lexicon.parse_number(w)
-            if w in _FACTORS:
-                factor = _FACTORS[w]
+            if w in FACTORS:
+                factor = FACTORS[w]
             elif num is not None and nxt in ("times", "x") and num > 1:
                 # "ten times lower", "3x bigger": the direction word that follows decides
                 after = ws[i + 2] if i + 2 < len(ws) else ""
@@ -247,10 +247,10 @@ _ASSIGN = re.compile(r"^[^.;]{0,25}?\b[a-z_]{1,12}\s*=\s*([\d.]+(?:e-?\d+)?)\b")
 # "lower the learning rate to 1e-6": the value asked for, whichever way it moves from the runs'
 _TO_VALUE = re.compile(r"^[^.;]{0,20}?\bto\s+([\d.]+(?:e-?\d+)?)(?![\w.])")
 # "1e-6" is one number; the text's normal form would split it at the hyphen
-_SCIENTIFIC = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[eE]-(\d{1,2})(?![\w.])")
+SCIENTIFIC = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[eE]-(\d{1,2})(?![\w.])")
 
 
-def _decimal(m: re.Match[str]) -> str:
+def decimal_value(m: re.Match[str]) -> str:
     return f"{float(m.group(0)):.{int(m.group(2)) + len(m.group(1))}f}".rstrip("0").rstrip(".")
 
 
@@ -333,7 +333,7 @@ def check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
     pools: dict[str, list[tuple[ParamSig, float]]] = {}
     allowed = [_sids_with(idx, c) for c in others]
     for key, pool in _setting_pools(idx, change.keys).items():
-        kept = [(sig, v) for sig, v in pool if all(sig.sid in a for a in allowed) and _in_scope(sig, scope)]
+        kept = [(sig, v) for sig, v in pool if all(sig.sid in a for a in allowed) and in_scope(sig, scope)]
         if kept:
             pools[key] = kept
     planned = planned_items(idx, specific, scored)
@@ -411,7 +411,7 @@ def check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
     return tried_in_runs(idx, cited=cited, summary=summary, author=hit.user, at=hit.start)
 
 
-def _in_scope(sig: ParamSig, scope: dict[str, frozenset[str]] | None) -> bool:
+def in_scope(sig: ParamSig, scope: dict[str, frozenset[str]] | None) -> bool:
     """Whether the signature holds, for each param whose value the plan names, one of those values."""
     if not scope:
         return True

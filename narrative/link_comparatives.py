@@ -87,7 +87,7 @@ def _number(value: str) -> float | None:
         return None
 
 
-def _axis_key(axis: str, runs: list[RunSnapshot]) -> str | None:
+def axis_key(axis: str, runs: list[RunSnapshot]) -> str | None:
     """The one numeric setting of ``axis`` whose value varies among ``runs``, else None."""
     fragments = AXIS_KEYS[axis]
     varying = []
@@ -138,7 +138,7 @@ def comparative_references(text: str, window_runs: list[RunSnapshot]) -> list[tu
                 superlative, direction = True, direction if match["most"] == "most" else -direction
             if not axis:
                 continue  # "the bigger models": bigger in what
-            key = _axis_key(axis, window_runs)
+            key = axis_key(axis, window_runs)
             if key is None:
                 continue
             after = _AFTER.match(statement, match.end())
@@ -164,7 +164,7 @@ def comparative_references(text: str, window_runs: list[RunSnapshot]) -> list[tu
             after = _AFTER.match(statement, match.end())
             if after is None or _NEGATION.search(statement[: match.start()]):
                 continue
-            key = _axis_key(_VALUE_WORDS[after["word"]], window_runs)
+            key = axis_key(_VALUE_WORDS[after["word"]], window_runs)
             if key is not None:
                 found += [(match.group(0), r) for r in _runs_with(window_runs, key, _values(after.group(2)))]
     return found

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from narrative.link_comparatives import _axis_key
+from narrative.link_comparatives import axis_key
 from narrative.link_groups import NOT_DONE
 from storage.records import RunSnapshot
 
@@ -85,7 +85,7 @@ def size_references(text: str, window_runs: list[RunSnapshot]) -> list[tuple[str
     """(as written, run) for the runs a statement names by a size word (module docstring)."""
     finished = [r for r in window_runs if r.status.upper() == "FINISHED"]
     key = _size_setting(finished)
-    if key is None or _axis_key("width", finished) or _axis_key("depth", finished):
+    if key is None or axis_key("width", finished) or axis_key("depth", finished):
         return []
     size_of = {r.run_id: _size_of(r.params[key]) for r in finished if key in r.params}
     sizes = sorted({s[0] for s in size_of.values() if s}, key=_RANK.__getitem__)
