@@ -1,6 +1,6 @@
 """`check` latency on a large synthetic project: 100,000 runs and 10,000 entries.
 
-    .venv/bin/python benches/check_latency.py [--runs 100000] [--entries 10000] [--queries 200] [--updates]
+    .venv/bin/python benches/check_latency.py [--runs 100000] [--entries 10000] [--queries 200] [--updates] [--phase]
 
 Builds the project history in memory (runs with realistic params across model families, entries
 written from templates with linked runs and verdicts, each entry with the features its writer stores
@@ -8,6 +8,7 @@ with it: ``narrative.index_features``, computed at write time and timed apart), 
   * the cold index build (into a cache like the app's, which freezes large ones) and the first `check`
     on it (which also derives the project's approaches once),
   * warm calls of `check` over varied plans (paraphrases, new ideas) — median, p95, max,
+  * with ``--phase``: `phase` on the warm index and from a fresh one,
   * with ``--updates``: 100 new runs and 10 new entries arriving on the warm index (``HistoryIndexCache.
     update``, no rebuild), and the first `check` after them,
 and memory: the process peak RSS (history and index; measured before anything else is built) and what
@@ -134,12 +135,27 @@ def _updates(history: ProjectHistory, indexes: HistoryIndexCache, n_runs: int) -
           f"{after_cpu * 1000:.0f} ms CPU; the next one {warm * 1000:.0f} ms")
 
 
+def _phase(history: ProjectHistory, indexes: HistoryIndexCache) -> None:
+    """`phase` reads every approach, and closing one by its numbers compares its runs with earlier runs one
+    setting apart: on the warm index (approaches already derived by the first check) and from nothing."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    report = synthesis.phase(history, indexes=indexes)
+    warm, warm_cpu = time.perf_counter() - t0, time.process_time() - c0
+    t0, c0 = time.perf_counter(), time.process_time()
+    synthesis.phase(history, indexes=HistoryIndexCache(freeze_large=True))
+    fresh, fresh_cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(f"phase ({len(report.approaches)} approaches): on the warm index {warm * 1000:.0f} ms wall, "
+          f"{warm_cpu * 1000:.0f} ms CPU; from a fresh index (build, approaches, phase) {fresh * 1000:.0f} ms "
+          f"wall, {fresh_cpu * 1000:.0f} ms CPU")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=100_000)
     ap.add_argument("--entries", type=int, default=10_000)
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--updates", action="store_true", help="also time runs and entries arriving on the warm index")
+    ap.add_argument("--phase", action="store_true", help="also time `phase` on the warm index and on a fresh one")
     args = ap.parse_args()
     t0 = time.perf_counter()
     history = build(args.runs, args.entries)
@@ -179,6 +195,8 @@ def main() -> None:
         _updates(history, indexes, args.runs)
     rss_mb = _rss_mb()
     print(f"process peak RSS: {rss_mb:.0f} MiB (target < 300 MB)")
+    if args.phase:  # after the peak RSS is read: a second, fresh index would raise it
+        _phase(history, indexes)
     # memory: the same index built again under tracemalloc (tracing slows the build, so it is not timed; it
     # raises the RSS, so the peak above is taken before)
     tracemalloc.start()
