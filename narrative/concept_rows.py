@@ -394,13 +394,6 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("groupnorm", "group norm", "technique", r"\bgroup ?norm\w*", r"\binstance ?norm\w*",
        broader=("normalization",)),
     _c("weight_decay", "weight decay", "tuning", r"\bweight ?decay\b", r"\bwd\b"),
-    # penalties on the weights' norms: "L2" with a penalty word (or a coefficient) is regularisation, not the
-    # squared-error objective; "L1/L2 regularisation" names both
-    _c("l2_reg", "L2 regularisation", "tuning",
-       r"\b(l1 )?l2 ?(reg\w*|penalt\w*|norm (penalt\w*|reg\w*)|lambda|weight penalt\w*|coef\w*|of \d)",
-       r"\bridge penalt\w*", r"\blambda l2\b"),
-    _c("l1_reg", "L1 regularisation", "tuning", r"\bl1 ?(reg\w*|penalt\w*|norm (penalt\w*|reg\w*)|lambda|coef\w*)",
-       r"\bl1 (and |or )?l2 reg\w*", r"\blasso penalt\w*", r"\blambda l1\b"),
     _c("layer_decay", "layer-wise lr decay", "tuning", r"\blayer ?(wise )?(lr )?decay\b", r"\bllrd\b"),
     _c("learning_rate", "learning rate", "tuning", r"\blearning ?rates?\b", r"\blrs?\b",
        # XGBoost's eta, not an ETA ("eta 2 hours", "eta is tomorrow")
@@ -523,8 +516,8 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        r"\bquantile\b(?! (bin\w*|transform\w*|features?|normali\w*|encod\w*|buckets?))", r"\bpinball\b"),
     _c("huber", "Huber loss", "technique", r"\bhuber\b"),
     _c("l2_loss", "L2 / squared-error objective", "technique",
-       r"\bl2\b(?!\s*[=:]?\s*\d)(?! (reg\w*|penalt\w*|norm\w*|weight\w*|lambda|decay|coef\w*|of \d))",
-       r"\bsquared error\b", r"\bmse (loss|objective)\b", weight=1.2),
+       r"\bl2\b(?!\s*[=:]?\s*\d)(?! (reg\w*|penalt\w*|norm\w*|weight\w*|lambda|decay))", r"\bsquared error\b",
+       r"\bmse (loss|objective)\b", weight=1.2),
     _c("monotone", "monotone constraints", "technique", r"\bmonoton\w*", r"\bshape constraints?\b",
        r"\bonly (go|goes|going|move|moves) (up|down)\b", r"\b(non ?)?(increasing|decreasing) in\b",
        r"\bmono ?\("),

@@ -103,12 +103,6 @@ PARAM_KEY_CONCEPTS: dict[str, str] = {
 OBJECTIVE_KEYS = frozenset({"objective", "loss", "loss_function", "criterion", "metric_loss"})
 L2_OBJECTIVES = frozenset({"regression", "regression_l2", "l2", "mse", "squared_error", "rmse", "reg:squarederror",
                            "squarederror", "mean_squared_error"})
-# a key naming the penalty on the weights, with the norm as its value (sklearn's ``penalty="l1"``, Caffe's
-# ``regularization_type: "L2"``): the value is the concept, not the squared-error objective
-PENALTY_KEYS = frozenset({"penalty", "reg", "regularization", "regularisation", "regularization_type", "reg_type",
-                          "regularizer", "kernel_regularizer"})
-PENALTY_CONCEPTS: dict[str, tuple[str, ...]] = {"l1": ("l1_reg",), "l2": ("l2_reg",),
-                                                "elasticnet": ("l1_reg", "l2_reg"), "l1_l2": ("l1_reg", "l2_reg")}
 NULL_VALUES = {"", "none", "null", "false", "no", "off", "0", "0.0", "nan", "n/a", "na", "default", "basic"}
 WEIGHT_NULLS = {"1", "1.0"}
 MODEL_KEYS = ("model", "model_name", "model_type", "backbone", "arch", "architecture", "estimator",

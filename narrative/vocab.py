@@ -421,8 +421,6 @@ def param_value_concepts(key: str, value: str) -> frozenset[str]:
         out.add("separate_lr")
     if k in ("seed", "random_state", "random_seed", "epochs", "batch_size", "lr", "learning_rate", "eta"):
         return frozenset(out)
-    if k in concepts.PENALTY_KEYS and value.strip().lower() in concepts.PENALTY_CONCEPTS:
-        return frozenset(out.union(concepts.PENALTY_CONCEPTS[value.strip().lower()]))
     if k in OBJECTIVE_KEYS and value.strip().lower() in L2_OBJECTIVES:
         out.add("l2_loss")  # LightGBM/XGBoost/sklearn names of the plain squared-error objective
     if is_tracker_key(k) or len(value) > 200:  # a tracker's own bookkeeping names no concept

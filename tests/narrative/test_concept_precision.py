@@ -92,11 +92,6 @@ PAIRS: list[tuple[str, str, str]] = [
     ("early_stopping", "a noisy learning curve, and it's testing my patience", "early stopping with patience 5"),
     ("leakage", "it looks like a memory leak, but the gpu memory is flat", "little to no leakage between the splits"),
     ("large_model", "these spikes are so large that the model can't recover", "a slightly larger network"),
-    # "L2" with a penalty word or a coefficient is regularisation, not the squared-error objective
-    ("l2_loss", "tried L2 regularization on the logistic model, no gain", "switched the loss from L1 to L2"),
-    ("l2_loss", "with L2 of 1e-4 the val loss is lower", "trained with L2 loss on the targets"),
-    ("l2_reg", "switched the loss from L1 to L2", "stronger l2 reg (lambda 0.1) overfit less"),
-    ("l1_reg", "L1 loss on the mel spectrogram", "added an L1 penalty to get sparse weights"),
 ]
 
 

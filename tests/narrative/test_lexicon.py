@@ -136,20 +136,3 @@ def test_descriptions_find_paraphrases(text: str, concept: str) -> None:
 def test_descriptions_need_most_of_their_meaning() -> None:
     assert "propensity" not in vocab.concept_set("the probability calibration was shown in the report")
     assert "confusable_negatives" not in vocab.concept_set("the wake word model sounds fine")
-
-
-@pytest.mark.parametrize(("key", "value", "want"), [
-    ("penalty", "l1", {"l1_reg"}),  # sklearn
-    ("regularization_type", "L2", {"l2_reg"}),  # Caffe
-    ("penalty", "elasticnet", {"l1_reg", "l2_reg"}),
-    ("penalty", "none", set()),
-    ("objective", "l2", {"l2_loss"}),  # the squared-error objective, not a penalty
-])
-def test_a_penalty_key_names_the_norm_as_regularisation(key: str, value: str, want: set[str]) -> None:
-    assert set(vocab.param_value_concepts(key, value)) == want
-
-
-def test_a_penalty_key_with_another_kind_reads_the_kind() -> None:
-    # latent-ae-dev-log's runs: "reg" holds the norm in one run and the regulariser's name in the next
-    assert "l1_reg" in vocab.param_value_concepts("reg", "l1")
-    assert vocab.param_value_concepts("reg", "contractive") == vocab.concept_frozenset("contractive")
