@@ -42,8 +42,9 @@ _NOT_THIS = re.compile(
     r"[ \t]{1,2})?(?:[a-z]{1,12}[ \t]{1,2})?$"
 )
 # Someone else's setting earlier in the clause: "you used lr 1e-5", "the paper's batch size 16".
+# A hypothetical or a thing not done anywhere before it: "if batch size 512 works", "I didn't get to run lr 1e-2".
 _SOMEONE_ELSE = re.compile(r"\b(?:you|your|they|their|he|she|his|her|paper|papers|authors?|official|recommended|"
-                           r"suggested|default|defaults)\b")
+                           r"suggested|default|defaults|if|unless|whether|never|instead)\b|n't\b|\bnot\b")
 # Training progress, not a setting, unless written as ``key=value``.
 _PROGRESS = frozenset({"epoch", "epochs", "ep", "eps", "step", "steps", "iter", "iters", "iteration",
                        "iterations", "round", "rounds"})
