@@ -9,7 +9,8 @@ or its clause), after a negation or a comparison's other side ("not lr 1e-3", "b
 lr 1e-3"), from a list or a range of values ("lr 1e-3 and 3e-4", "bs 256-512": other rules read those), from a
 metric's name ("acc=0.91", "sad=66.7": the run's metrics, not its settings), from training progress ("at epoch 20",
 "step 500": epochs and steps only in ``key=value`` form) or from a line of settings only (the settings-block rule,
-``narrative.link_setting_blocks``, reads those).
+``narrative.link_setting_blocks``, reads those). A failed or killed run is named so only where the sentence says it
+failed.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ _LISTED_BEFORE = re.compile(r"\d[ \t]{0,2}(?:,|/|&|\+|-|and|or|to|vs\.?)[ \t]{0,
 _COUNTS = {"both": 2, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _RUN_COUNT = re.compile(r"\b(\d{1,2}|both|two|three|four|five|six)[ \t]{1,2}(?:runs|experiments|trials|attempts|tries|"
                         r"jobs)\b|\bout of[ \t]{1,2}(\d{1,2}|two|three|four|five|six)\b")
+_STOPPED = frozenset({"FAILED", "KILLED"})
 _SENTENCE = re.compile(r"(?<=[.!?])[ \t]{1,4}(?=\S)")
 _CLAUSE = re.compile(r"[;\n]|[.!?](?:\s|$)|,\s|\s(?:but|while|whereas|then)\s|\s[-–—]\s|->|→|[()]")
 
@@ -101,6 +103,10 @@ def setting_value_references(text: str, window_runs: list[RunSnapshot],
     for sentence in sentences:
         if NOT_DONE.search(sentence):
             continue  # a plan or a question
+        # A failed or killed run is named by its settings only where the sentence says it failed (a crashed run's
+        # config in the team's words is its description; the same config without it may be the relaunch's).
+        failing = lexicon.has_cue(sentence, lexicon.FAILURE_CUES)
+        linkable = {rid for rid, run in by_id.items() if failing or run.status.upper() not in _STOPPED}
         for clause in _CLAUSE.split(sentence):
             mentions = [(written, *said) for written, name, value in _written_settings(clause)
                         if not _is_metric(name, window_runs) and (said := _runs_with(name, value, every))]
@@ -110,15 +116,15 @@ def setting_value_references(text: str, window_runs: list[RunSnapshot],
             if len(set(keys)) == len(keys):
                 # Several settings of one run: the run that has them all ("batch size 512 with lr 1e-3").
                 fitting = set.intersection(*(m[2] for m in mentions))
-                if len(fitting) == 1 and next(iter(fitting)) in by_id:
+                if len(fitting) == 1 and next(iter(fitting)) in linkable:
                     found.append((mentions[0][0], by_id[next(iter(fitting))]))
-                elif len(fitting) > 1 and fitting <= by_id.keys() and _counted_runs(sentence) == len(fitting):
+                elif len(fitting) > 1 and fitting <= linkable and _counted_runs(sentence) == len(fitting):
                     # "I tried batch size = 1 ... 2 out of 3 experiments": the count says it is all of them.
                     found += [(mentions[0][0], by_id[rid]) for rid in sorted(fitting)]
                 continue
             # One setting with several values ("the run with 2 gpus and the runs with 4 gpus"): each on its own.
             found += [(written, by_id[next(iter(runs))]) for written, _keys, runs in mentions
-                      if len(runs) == 1 and next(iter(runs)) in by_id]
+                      if len(runs) == 1 and next(iter(runs)) in linkable]
     return found
 
 

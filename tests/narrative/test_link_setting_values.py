@@ -89,3 +89,10 @@ def test_the_patterns_are_linear_by_construction() -> None:
     patterns = [m._SETTING_VALUE, m._NOT_THIS, m._SOMEONE_ELSE, m._COUNT_NOUN, m._LISTED_BEFORE, m._RUN_COUNT,
                 m._SENTENCE, m._CLAUSE]
     assert not [p.pattern for p in patterns if lint(p)]
+
+
+def test_a_failed_run_is_named_by_its_settings_only_where_the_sentence_says_it_failed() -> None:
+    runs = [*sweep(), make_run("f", name="f-run", hours_ago=5, status="FAILED",
+                               params={"batch_size": "1024", "lr": "0.001", "epochs": "20"})]
+    assert links(runs, "batch size 1024 trained for a while") == set()
+    assert links(runs, "with batch size 1024 it crashed (OOM)") == {"f-run"}
