@@ -47,6 +47,7 @@ from narrative.link_explicit import ExplicitLinks, explicit_links
 from narrative.link_groups import _infer_groups, _not_done, infer_by_distinctive_word
 from narrative.link_setting_blocks import setting_block_references
 from narrative.link_setting_families import setting_family_references
+from narrative.link_setting_values import setting_value_references
 from narrative.link_sizes import size_references
 from narrative.segmenting import Segment, split_segments
 from narrative.types import StructureRequest
@@ -163,6 +164,16 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
         linked.setdefault(run.run_id, linked_run(run, "inferred"))
         for entry in seg_links:
             if written in entry.segment.text and run.run_id not in entry.run_ids:
+                entry.run_ids.append(run.run_id)
+    # One setting's value that only one of the author's runs has ("with batch size 512 it was worse"): as strong
+    # as a quoted value, so runs carried over from before the previous note count too.
+    for written, run in setting_value_references(request.text, author_window, earlier):
+        entries = [e for e in seg_links if written in e.segment.lower]
+        if any(e.segment.section in ("next", "question") for e in entries):
+            continue  # under "Next:" or a question's heading: a plan
+        linked.setdefault(run.run_id, linked_run(run, "inferred"))
+        for entry in entries:
+            if run.run_id not in entry.run_ids:
                 entry.run_ids.append(run.run_id)
     return LinkResult(runs=list(linked.values()), warnings=_dedupe(warnings), segments=seg_links, explicit=explicit)
 

@@ -24,6 +24,16 @@ _NUMBER = re.compile(_N)
 # "run 84", "runs 80, 81 and 82", "run #84", "runs 87-90".
 _RUN_WORD = re.compile(rf"(?<![a-z0-9_])runs?\s{{0,2}}#?{_N}")
 # The list or range that follows a first number: ", 81", " and 82", "-90".
+# "#84 diverged": a number written with a hash is a run's counter, unless the words before make it an issue, a pull
+# request, a commit, a rank or a place in a list ("fixed issue #12", "see #12", "ranked #12", "step #12"), or it
+# stands in brackets as GitHub's references do ("Fix loader (#12)", "[#12](...)").
+_HASH = re.compile(rf"(?<![\w&/#(\[])#{_N}")
+_HASH_NOT_RUN = re.compile(
+    r"(?:issues?|prs?|pull|pulls|bugs?|tickets?|commits?|fix(?:es|ed)?|close[sd]?|resolve[sd]?|see|refs?|step|"
+    r"epoch|items?|no\.?|numbers?|page|line|gpus?|node|rank(?:ed)?|table|fig(?:ure)?\.?|section|chapter|rule|top|"
+    r"merge[sd]?|open(?:ed)?|review(?:ed)?|filed|report(?:ed)?|land(?:ed)?|revert(?:ed)?|pick(?:ed)?|"
+    r"in|on|at|per|by|via|and|or|of|discussion|thread|question|answer|comment|task|stage|level|place|spot)[ \t]{0,2}$"
+)
 _MORE = re.compile(r"\s{0,2}(,|&|and|-|–|to)\s{0,2}#?(\d{2,5})(?![\w.:/]|,\d)")
 # Markup a line may open with before its numbers: "# ", "- ", "> ", "* ".
 _LINE_LEAD = re.compile(r"[ \t#>*\-]{0,6}")
@@ -124,6 +134,14 @@ def counter_references(text: str, *, author_runs: list[RunSnapshot],
     found: list[tuple[str, RunSnapshot]] = []
     lowered = text.lower()
     for match in _RUN_WORD.finditer(lowered):
+        pairs, end = _tail(lowered, match.end())
+        if _UNIT_AFTER.match(lowered, end):
+            continue
+        for run in _all_counted(_expand(int(match.group(1)), pairs), counters):
+            found.append((lowered[match.start():end], run))
+    for match in _HASH.finditer(lowered):
+        if _HASH_NOT_RUN.search(lowered[max(0, match.start() - 24):match.start()]):
+            continue
         pairs, end = _tail(lowered, match.end())
         if _UNIT_AFTER.match(lowered, end):
             continue

@@ -197,7 +197,9 @@ FLOORS = {"tinystories-lm-sweep-notes.json": 0.90, "brain-tumor-cnn-ablation-not
           "gc-lstm-wandb-name-variants.json": 0.95, "nvp-runs-settings-log.json": 0.40,
           "freelb-rte-seed-table.json": 0.70,
           # links round 5 (README): model sizes in words, runs named by commit
-          "xlmr-base-large-sst2-comment.json": 0.95, "mac-graph-commit-runs.json": 0.80}
+          "xlmr-base-large-sst2-comment.json": 0.95, "mac-graph-commit-runs.json": 0.80,
+          # links round 6 (README): a run named by a setting's value only it has
+          "deep-image-matting-batchsize-comments.json": 0.95}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))

@@ -163,3 +163,20 @@ def test_the_name_part_patterns_are_linear_by_construction() -> None:
     patterns = [run_name_parts._PART, run_name_parts._NAME_SEPARATOR, run_name_parts._SETTING,
                 run_name_parts._DIGITS, run_name_parts._STATEMENT_BREAK]
     assert not [p.pattern for p in patterns if lint(p)]
+
+
+# -- a counter written with a hash (links round 6) --------------------------------------------------------
+def test_a_hash_number_alone_names_the_run_with_that_counter() -> None:
+    runs = counted(range(10, 14))
+    assert links(runs, "#12 diverged after warmup") == {"brisk-wave-12"}
+    assert links(runs, "#11, #12 look the same") == {"brisk-wave-11", "brisk-wave-12"}
+
+
+def test_a_hash_number_that_is_an_issue_a_pull_request_a_rank_or_no_counter_names_no_run() -> None:
+    runs = counted(range(10, 14))
+    for text in ("fixed issue #12", "see #12 for the loader bug", "merged #12 today", "PR #12 is in",
+                 "Fix loader (#12)", "[#12](https://example.org/12)", "ranked #12 on the leaderboard",
+                 "#12 epochs is enough", "#99 diverged", "as discussed in #12"):
+        assert links(runs, text) == set(), text
+    assert links([*counted([10, 11]), *counted([12], user="bob")], "#12 diverged") == set()  # another person's
+    assert not lint(run_numbers._HASH) and not lint(run_numbers._HASH_NOT_RUN)
