@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from adapters import is_tracker_key
+from narrative import concepts as concept_table
 from narrative import lexicon, vocab
 from narrative.check_verdicts import not_tried, planned_items, tried_in_runs
 from narrative.history_index import Fact, HistoryIndex, ParamSig, fmt
@@ -166,10 +167,13 @@ def plan_change(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Change | None
     specific = specific_keys(terms)
     words = [(m.group(0).rstrip(".-"), m.start(), m.end()) for m in _WORD_SPAN.finditer(head)]
     plain = [w for w, _, _ in words]
+    described = list(concept_table.described(head))
     for cid, sp in spans.items():
         keys = vocab.CONCEPT_BY_ID[cid].param_keys
         if not sp or not keys or not _runs_with_keys(idx, keys):
             continue
+        if any(c != cid and a <= x and y <= b for c, (a, b) in described for x, y in sp):
+            continue  # "ramp the lr up over the first epochs" describes a warm-up, not a higher lr
         if cid == "batch_size" and any(per_device(plain, i) for i, w in enumerate(plain) if w[0].isdigit()):
             continue  # "a batch of 32 per GPU": read against the runs' device counts (``narrative.check_joint``)
         # what the plan's target names ("for the fp16 run") says which runs to change, not another change

@@ -72,3 +72,38 @@ def test_per_device_batches(plan: str, tried: bool) -> None:
 ])
 def test_a_number_per_device(words: list[str], i: int, per: bool) -> None:
     assert per_device(words, i) is per
+
+
+WARM = [
+    _run(1, "no-warm", {"model": "resnet50", "lr": "0.05", "warm_epoch": "0"}, {"mAP": 0.71}),
+    _run(2, "warm5", {"model": "resnet50", "lr": "0.05", "warm_epoch": "5", "label_smoothing": "0.1"},
+         {"mAP": 0.69}),
+]
+WARM_NOTES = ["Tried warm up for 5 epochs with label smoothing 0.1, it made mAP worse than no warm up."]
+
+
+@pytest.mark.parametrize(("plan", "tried"), [
+    ("ramp the learning rate up over the first few epochs", True),   # a warm-up, not a higher lr
+    ("start from a small learning rate and increase it", True),
+    ("a higher learning rate", False),
+    ("soften the one-hot labels", True),                              # label smoothing
+    ("cap the norm of the gradients", False),                         # clipping: never run
+    ("stop training when the validation loss stops improving", False),
+])
+def test_plain_word_descriptions(plan: str, tried: bool) -> None:
+    got = synthesis.check(plan, _history(WARM_NOTES, WARM))
+    assert got.already_tried is tried, (plan, got.message)
+
+
+@pytest.mark.parametrize(("text", "concept", "found"), [
+    ("ramp up the lr over the first 1000 steps", "warmup", True),
+    ("we start with a small deep learning model and increase its size", "warmup", False),
+    ("we raised the learning rate to 0.1 on the first run", "warmup", False),
+    ("use soft labels instead of hard one-hot targets", "label_smoothing", True),
+    ("keep a running average of the weights", "ema", True),
+    ("a weighted average of the models", "ema", False),
+    ("stop when validation loss plateaus", "early_stopping", True),
+])
+def test_descriptions_read(text: str, concept: str, found: bool) -> None:
+    from narrative.concepts import described
+    assert (concept in {c for c, _ in described(text)}) is found
