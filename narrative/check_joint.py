@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 
 from narrative import lexicon, vocab
-from narrative.check_verdicts import tried_in_runs
 from narrative.check_settings import (
     DEVICE_WORDS,
     FACTORS,
@@ -24,6 +23,7 @@ from narrative.check_settings import (
     per_device,
     sig_runs,
 )
+from narrative.check_verdicts import tried_in_runs
 from narrative.history_index import HistoryIndex, fmt
 from narrative.plan_reading import ASIDE, main_clause
 from narrative.types import CheckMatch, CheckResult

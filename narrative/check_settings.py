@@ -53,7 +53,8 @@ def per_device(words: list[str], i: int) -> bool:
     after = words[i + 1: i + 4]
     if after[:1] and after[0] in ("per", "each") and len(after) > 1 and vocab.stem(after[1]) in DEVICE_WORDS:
         return True
-    if len(after) > 2 and not after[0][0].isdigit() and after[1] in ("per", "each") and vocab.stem(after[2]) in DEVICE_WORDS:
+    if (len(after) > 2 and not after[0][0].isdigit() and after[1] in ("per", "each")
+            and vocab.stem(after[2]) in DEVICE_WORDS):
         return True
     if after[:1] and vocab.stem(after[0]) in DEVICE_WORDS:
         return False
@@ -212,11 +213,11 @@ def plan_change(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Change | None
             num = lexicon.parse_number(w)
             if w in FACTORS:
                 factor = FACTORS[w]
-            elif _TIMES_X.fullmatch(w):
+            elif (times := _TIMES_X.fullmatch(w)) is not None:
                 # "increase lr by 8x", "8x lower": a multiple written with an x; a word of lowering makes it a divisor
-                n = float(next(g for g in _TIMES_X.fullmatch(w).groups() if g))  # type: ignore[union-attr]
-                if n > 1:
-                    factor = 1 / n if any(_DOWN.match(x) for x in ws) else n
+                mult = float(times.group(1) or times.group(2))
+                if mult > 1:
+                    factor = 1 / mult if any(_DOWN.match(x) for x in ws) else mult
             elif num is not None and nxt in ("times", "x") and num > 1:
                 # "ten times lower", "3x bigger": the direction word that follows decides
                 after = ws[i + 2] if i + 2 < len(ws) else ""

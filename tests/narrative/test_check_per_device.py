@@ -64,11 +64,11 @@ def test_per_device_batches(plan: str, tried: bool) -> None:
 
 
 @pytest.mark.parametrize(("words", "i", "per"), [
-    ("256 per gpu on 8 gpus".split(), 0, True),
-    ("256 per gpu on 8 gpus".split(), 4, False),
-    ("64 images per gpu".split(), 0, True),
-    ("batch size per gpu 64".split(), 4, True),
-    ("batch 64 on 4 gpus".split(), 1, False),
+    (["256", "per", "gpu", "on", "8", "gpus"], 0, True),
+    (["256", "per", "gpu", "on", "8", "gpus"], 4, False),
+    (["64", "images", "per", "gpu"], 0, True),
+    (["batch", "size", "per", "gpu", "64"], 4, True),
+    (["batch", "64", "on", "4", "gpus"], 1, False),
 ])
 def test_a_number_per_device(words: list[str], i: int, per: bool) -> None:
     assert per_device(words, i) is per
