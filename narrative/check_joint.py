@@ -13,7 +13,17 @@ import re
 from dataclasses import dataclass
 
 from narrative import lexicon, vocab
-from narrative.check_settings import FACTORS, SCIENTIFIC, decimal_value, in_scope, key_tokens, sig_runs
+from narrative.check_settings import (
+    DEVICE_WORDS,
+    FACTORS,
+    SCIENTIFIC,
+    decimal_value,
+    in_scope,
+    key_tokens,
+    per_device,
+    sig_runs,
+)
+from narrative.check_verdicts import tried_in_runs
 from narrative.history_index import HistoryIndex, fmt
 from narrative.plan_reading import ASIDE, main_clause
 from narrative.types import CheckMatch, CheckResult
@@ -28,10 +38,25 @@ _NOT_UNIT = frozenset({"per", "each", "x", "times", "of", "more", "less", "fewer
 _BEFORE = 3  # words before a number that may name its setting
 
 
+# a device count's words ("8 GPUs", num_devices, world_size) and a batch key's words that say how it counts
+_DEVICE = DEVICE_WORDS
+_PER_WORDS = frozenset({"per", "each", "local"})
+_GLOBAL_WORDS = frozenset({"global", "total", "effect", "effective"})
+# "a single GPU", "one device": a count of one
+_ONE_DEVICE = re.compile(r"\b(?:a\s{1,3})?(?:single|one)[\s-]{1,3}(?=(?:gpu|device|card)s?\b)")
+
+
 @dataclass(frozen=True)
 class Named:
     keys: frozenset[str]
     value: float
+    # a per-device batch ("256 per GPU"): the batch keys read per device, and the runs' device-count keys that
+    # turn a global batch into one per device (empty: the value is compared as it is)
+    per_keys: frozenset[str] = frozenset()
+    dev_keys: frozenset[str] = frozenset()
+    # batch keys whose words say they count all devices (global_batch_size); a plain batch_size with no such
+    # key beside it may count either way (DDP scripts differ), so both readings are taken
+    glob_keys: frozenset[str] = frozenset()
 
 
 def _setting_keys(idx: HistoryIndex) -> dict[str, frozenset[str]]:
@@ -57,9 +82,33 @@ def _keys_by_tokens(keytoks: dict[str, frozenset[str]], near: set[str], *, min_t
     return frozenset(k for n, k in hits if n == top)
 
 
+def _device_keys(keytoks: dict[str, frozenset[str]]) -> frozenset[str]:
+    """The run keys that count devices (gpus, num_devices, world_size), not a batch per device."""
+    return frozenset(k for k, t in keytoks.items() if t & _DEVICE and "batch" not in t and "bs" not in t)
+
+
+def _batch_keys(keytoks: dict[str, frozenset[str]], setting_keys: dict[str, frozenset[str]]) -> frozenset[str]:
+    return setting_keys.get("batch_size", frozenset()) | frozenset(
+        k for k, t in keytoks.items() if "batch" in t or "bs" in t)
+
+
+def _per_keys(keytoks: dict[str, frozenset[str]], batch: frozenset[str]) -> frozenset[str]:
+    """The batch keys that count per device: their own words say so (batch_size_per_gpu), or a global batch key
+    stands beside a plain one (batch_size beside global_batch_size)."""
+    said = frozenset(k for k in batch if keytoks.get(k, frozenset()) & (_PER_WORDS | _DEVICE))
+    glob = _glob_keys(keytoks, batch)
+    plain = batch - said - glob
+    return said | (plain if glob else frozenset())
+
+
+def _glob_keys(keytoks: dict[str, frozenset[str]], batch: frozenset[str]) -> frozenset[str]:
+    return frozenset(k for k in batch if keytoks.get(k, frozenset()) & _GLOBAL_WORDS)
+
+
 def named_values(plan: str, idx: HistoryIndex) -> list[Named]:
     """The (setting, value) pairs a plan names, one per setting; [] when the plan bounds, moves or sweeps."""
     head = vocab.norm(SCIENTIFIC.sub(decimal_value, ASIDE.sub(" ", main_clause(plan))))
+    head = _ONE_DEVICE.sub("1 ", head)
     if _NOT_JOINT.search(head):
         return []
     words = [(m.group(0).rstrip(".-"), m.start(), m.end()) for m in _WORD.finditer(head)]
@@ -67,10 +116,17 @@ def named_values(plan: str, idx: HistoryIndex) -> list[Named]:
     spans = [(a, b, setting_keys[cid]) for cid, sp in vocab.concepts_in(head).items() if cid in setting_keys
              for a, b in sp]
     keytoks = key_tokens(idx)
+    devices = _device_keys(keytoks)
+    batch = _batch_keys(keytoks, setting_keys)
     out: dict[frozenset[str], set[float]] = {}
+    per: dict[frozenset[str], float] = {}
     for i, (w, start, end) in enumerate(words):
         num = lexicon.parse_number(w)
         if num is None or w in FACTORS or not w[0].isdigit():
+            continue
+        if devices and batch and per_device([x for x, _, _ in words], i):
+            # a batch per device, read against each run's device count when its batch key counts globally
+            per[batch] = num
             continue
         # the words that may name its setting stop at the value before it ("lr 5e-4 on 4 gpus")
         first = max([j + 1 for j in range(max(0, i - _BEFORE), i) if words[j][0][0].isdigit()],
@@ -86,17 +142,42 @@ def named_values(plan: str, idx: HistoryIndex) -> list[Named]:
             # epochs" and warm_epoch)
             unit = {vocab.stem(nxt[0])}
             keys = frozenset().union(*[ks for a, _, ks in spans if a == nxt[1]]) | _keys_by_tokens(keytoks, unit)
+            if not keys and unit & _DEVICE:
+                keys = devices  # "on 2 GPUs" and num_devices
             after = {vocab.stem(x) for x, _, _ in itertools.takewhile(lambda t: not t[0][0].isdigit(),
                                                                          words[i + 1: i + 1 + _BEFORE])}
             keys = _keys_by_tokens(keytoks, before | after, min_toks=2) or keys
         if keys:
             out.setdefault(keys, set()).add(num)
     # a setting named with several values is a list or a move, not one run's setting
-    return [Named(k, next(iter(v))) for k, v in out.items() if len(v) == 1]
+    got = [Named(k, next(iter(v))) for k, v in out.items() if len(v) == 1 and k != batch]
+    if batch in out and batch not in per and len(out[batch]) == 1:
+        got.append(Named(batch, next(iter(out[batch]))))
+    got += [Named(k, v, per_keys=_per_keys(keytoks, k), dev_keys=devices, glob_keys=_glob_keys(keytoks, k))
+            for k, v in per.items()]
+    return got
 
 
-def _holds(items: dict[str, str], n: Named) -> bool:
+def readings(items: dict[str, str], n: Named, key: str, *, divided: bool = False) -> list[float]:
+    """The run's values of ``key`` as the plan counts it: per device for a per-device plan (a global batch
+    divided by the run's device count; a plain batch key read both as it is and divided)."""
+    v = lexicon.parse_number(items[key]) if key in items else None
+    if v is None or not n.dev_keys or key in n.per_keys:
+        return [] if v is None else [v]
+    count = next((c for c in (lexicon.parse_number(items[d]) for d in sorted(n.dev_keys) if d in items)
+                  if c), None)
+    out = [] if key in n.glob_keys or divided else [v]
+    return out + ([v / count] if count else [])
+
+
+def _holds(items: dict[str, str], n: Named, *, divided: bool = False) -> bool:
+    if n.dev_keys:
+        return any(_same(v, n.value) for k in n.keys for v in readings(items, n, k, divided=divided))
     return any(k in items and lexicon.same_value(repr(n.value), items[k]) for k in n.keys)
+
+
+def _same(v: float | None, want: float) -> bool:
+    return v is not None and lexicon.same_value(repr(want), repr(v))
 
 
 def _numeric(items: dict[str, str], n: Named) -> bool:
@@ -152,18 +233,55 @@ def value_missed(plan: str, idx: HistoryIndex, *, scope: dict[str, frozenset[str
             continue
         items = dict(sig.items)
         for k in n.keys:
-            v = lexicon.parse_number(items[k]) if k in items else None
-            if v is None:
-                continue
-            if lexicon.same_value(repr(n.value), items[k]):
-                return None
-            held += [(v, k, r) for r in sig_runs(idx, sig, 1)]
+            for v in readings(items, n, k):
+                if _same(v, n.value):
+                    return None
+                held += [(v, k, r) for r in sig_runs(idx, sig, 1)]
     if not held:
         return None
     v, k, run = min(held, key=lambda x: (abs(x[0] - n.value), x[2].start))
     values = sorted({fmt(x[0]) for x in held}, key=float)
-    summary = f"run {run.run_name or run.run_id[:8]} with {k}={fmt(v)}"
+    each = " per device" if n.dev_keys else ""
+    summary = f"run {run.run_name or run.run_id[:8]} with {k}={fmt(v)}{each}"
     return CheckResult(already_tried=False, message=(
-        f"Not tried: no run has {k}={fmt(n.value)} (runs used {k} = {', '.join(values[:6])}); closest: {summary}."),
+        f"Not tried: no run has {k}={fmt(n.value)}{each} (runs used {k} = {', '.join(values[:6])}{each}); "
+        f"closest: {summary}."),
         matches=[CheckMatch(entry_id=None, run_ids=[run.run_id], score=0.0, author=run.user,
                             at=run.start, summary=summary)]), n.value
+
+
+def holding_runs(plan: str, idx: HistoryIndex, *, scope: dict[str, frozenset[str]] | None = None
+                 ) -> tuple[list[Named], list[RunSnapshot]]:
+    """The values the plan names and the runs (in its scope) holding every one of them, oldest first."""
+    named = named_values(plan, idx)
+    if not named:
+        return [], []
+    runs: list[RunSnapshot] = []
+    # a per-device batch read from a plain batch key: the runs whose batch is that many per device times their
+    # device count show the project counts globally, and a run holding the plain number is then another batch
+    for divided in (True, False):
+        for sig in idx.sigs:
+            items = dict(sig.items)
+            if in_scope(sig, scope) and all(_holds(items, n, divided=divided) for n in named):
+                runs += sig_runs(idx, sig)
+        if runs or not any(n.dev_keys for n in named):
+            break
+    return named, sorted(runs, key=lambda r: r.start)
+
+
+def cite_holding(got: CheckResult, plan: str, idx: HistoryIndex, *,
+                 scope: dict[str, frozenset[str]] | None = None) -> CheckResult | None:
+    """A "tried" whose cited runs do not all hold the values the plan names ("A0 on 4 GPUs at lr 0.1" citing
+    the runs at lr 0.1 on 8 GPUs): cite the runs that hold them all instead, with their own summary."""
+    named, runs = holding_runs(plan, idx, scope=scope)
+    if not runs:
+        return None
+    held = {r.run_id for r in runs}
+    cited = [rid for m in got.matches for rid in (m.run_ids or idx.entry_runs.get(m.entry_id or "", []))]
+    if cited and all(r in held for r in cited):
+        return None
+    r0 = runs[0]
+    keys = dict.fromkeys(k for n in named for k in sorted(n.keys | n.dev_keys) if k in r0.params)
+    have = ", ".join(f"{k}={r0.params[k]}" for k in keys)
+    summary = f"run {r0.run_name or r0.run_id[:8]} by {r0.user or 'someone'} on {r0.start:%Y-%m-%d} used {have}"
+    return tried_in_runs(idx, cited=[r.run_id for r in runs[:3]], summary=summary, author=r0.user, at=r0.start)

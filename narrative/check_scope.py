@@ -53,6 +53,16 @@ def _plan_words(plan: str) -> frozenset[str]:
     return frozenset(vocab.stem(w) for w in _SPLIT.split(head) if w)
 
 
+# a variant code after a model's name: a letter or two and a number ("a0", "b1", "v3"), not a plain number
+_CODE = re.compile(r"[a-z]{1,2}\d{1,3}")
+
+
+def _codes(value: str) -> frozenset[str]:
+    """The variant codes of a value after its head word ("RepVGG-B1": b1; "efficientnet_b0": b0)."""
+    parts = [w for w in _SPLIT.split(value.lower()) if w]
+    return frozenset(w for w in parts[1:] if _CODE.fullmatch(w))
+
+
 def _key_values(idx: HistoryIndex) -> dict[str, dict[str, frozenset[str]]]:
     """param key -> value -> its words, for the keys that take several values across the runs (cached)."""
     got = idx.cache.get("scope:key_values")
@@ -76,6 +86,11 @@ def plan_scope(plan: str, idx: HistoryIndex) -> dict[str, frozenset[str]]:
     for key, values in _key_values(idx).items():
         shared = frozenset.intersection(*values.values())
         named = frozenset(v for v, ws in values.items() if (ws - shared) & words)
+        if not named:
+            # "B1" names RepVGG-B1 among RepVGG-A0 and RepVGG-B1: a model's variant code, held by no other value
+            codes = {v: _codes(v) for v in values}
+            named = frozenset(v for v, cs in codes.items()
+                              if cs & words and not any(cs & c for u, c in codes.items() if u != v))
         if named and len(named) < len(values):
             out[key] = named
     return out

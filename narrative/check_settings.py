@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from adapters import is_tracker_key
+from narrative import concepts as concept_table
 from narrative import lexicon, vocab
 from narrative.check_verdicts import not_tried, planned_items, tried_in_runs
 from narrative.history_index import Fact, HistoryIndex, ParamSig, fmt
@@ -43,6 +44,24 @@ def key_tokens(idx: HistoryIndex) -> dict[str, frozenset[str]]:
     return out
 
 
+DEVICE_WORDS = frozenset({"gpu", "gpus", "devic", "device", "devices", "card", "cards", "world", "ngpu"})
+
+
+def per_device(words: list[str], i: int) -> bool:
+    """Whether the number at ``i`` is counted per device: "256 per GPU", "64 images per GPU", "24 each on 2 gpus",
+    "batch_size_per_gpu 64" (but "8 GPUs" counts devices)."""
+    after = words[i + 1: i + 4]
+    if after[:1] and after[0] in ("per", "each") and len(after) > 1 and vocab.stem(after[1]) in DEVICE_WORDS:
+        return True
+    if (len(after) > 2 and not after[0][0].isdigit() and after[1] in ("per", "each")
+            and vocab.stem(after[2]) in DEVICE_WORDS):
+        return True
+    if after[:1] and vocab.stem(after[0]) in DEVICE_WORDS:
+        return False
+    before = list(itertools.takewhile(lambda w: not w[0].isdigit(), reversed(words[max(0, i - 3): i])))
+    return "per" in before and any(vocab.stem(w) in DEVICE_WORDS for w in before)
+
+
 def named_value(plan: str, idx: HistoryIndex, *, scope: dict[str, frozenset[str]] | None = None
                 ) -> CheckResult | None:
     """A value the plan asks for next to the words of a param's name ("80 Hz frames" and ``spec_rate_hz``,
@@ -52,8 +71,8 @@ def named_value(plan: str, idx: HistoryIndex, *, scope: dict[str, frozenset[str]
     keytoks = key_tokens(idx)
     for i, w in enumerate(words):
         num = _ORDINALS.get(w) if w in _ORDINALS else lexicon.parse_number(w)
-        if num is None:
-            continue
+        if num is None or per_device(words, i):
+            continue  # a batch per device is read against the runs' device counts (``narrative.check_joint``)
         near = {vocab.stem(x) for x in words[max(0, i - 2): i + 3] if x != w and not x[0].isdigit()}
         near -= vocab.GENERIC_STEMS | _KEY_NOISE_STEMS
         keys = [k for k, toks in keytoks.items() if toks & near]
@@ -88,7 +107,7 @@ def named_value_missed(plan: str, idx: HistoryIndex, *, scope: dict[str, frozens
     keytoks = key_tokens(idx)
     for i, w in enumerate(words):
         num = lexicon.parse_number(w)
-        if num is None or w in FACTORS:
+        if num is None or w in FACTORS or per_device(words, i):
             continue
         # the param's name just before the number ("drop path 0.2", "dropout = 0.9"), all of its words
         near = {vocab.stem(x) for x in words[max(0, i - 3): i] if not x[0].isdigit()}
@@ -148,10 +167,16 @@ def plan_change(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Change | None
     spans = vocab.concepts_in(head)
     specific = specific_keys(terms)
     words = [(m.group(0).rstrip(".-"), m.start(), m.end()) for m in _WORD_SPAN.finditer(head)]
+    plain = [w for w, _, _ in words]
+    described = list(concept_table.described(head))
     for cid, sp in spans.items():
         keys = vocab.CONCEPT_BY_ID[cid].param_keys
         if not sp or not keys or not _runs_with_keys(idx, keys):
             continue
+        if any(c != cid and a <= x and y <= b for c, (a, b) in described for x, y in sp):
+            continue  # "ramp the lr up over the first epochs" describes a warm-up, not a higher lr
+        if cid == "batch_size" and any(per_device(plain, i) for i, w in enumerate(plain) if w[0].isdigit()):
+            continue  # "a batch of 32 per GPU": read against the runs' device counts (``narrative.check_joint``)
         # what the plan's target names ("for the fp16 run") says which runs to change, not another change
         others = {k for k in specific - terms.scope_only if k != cid and k not in vocab.CLOSURE[cid]
                   and vocab.CONCEPT_BY_ID[k].kind != "model" and not vocab.CONCEPT_BY_ID[k].param_keys}
@@ -188,6 +213,11 @@ def plan_change(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Change | None
             num = lexicon.parse_number(w)
             if w in FACTORS:
                 factor = FACTORS[w]
+            elif (times := _TIMES_X.fullmatch(w)) is not None:
+                # "increase lr by 8x", "8x lower": a multiple written with an x; a word of lowering makes it a divisor
+                mult = float(times.group(1) or times.group(2))
+                if mult > 1:
+                    factor = 1 / mult if any(_DOWN.match(x) for x in ws) else mult
             elif num is not None and nxt in ("times", "x") and num > 1:
                 # "ten times lower", "3x bigger": the direction word that follows decides
                 after = ws[i + 2] if i + 2 < len(ws) else ""
@@ -261,6 +291,7 @@ def _key_words(text: str) -> frozenset[str]:
     return frozenset(w for w in re.findall(r"[a-z0-9]+", text) if len(w) >= 2)
 
 
+_TIMES_X = re.compile(r"(\d{1,3})x|x(\d{1,3})")
 _NUMBER_WORDS = {"two": 2.0, "three": 3.0, "four": 4.0, "five": 5.0, "ten": 10.0, "hundred": 100.0}
 
 

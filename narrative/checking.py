@@ -18,7 +18,7 @@ import heapq
 import re
 
 from narrative import lexicon, vocab
-from narrative.check_joint import joint_missed, value_missed
+from narrative.check_joint import cite_holding, joint_missed, value_missed
 from narrative.check_members import other_member, plan_members, run_text
 from narrative.check_scope import fact_holds_more, holds_more, key_sweep, off_scope, only_words, plan_scope, value_words
 from narrative.check_settings import check_change, named_value, named_value_missed, plan_change
@@ -55,6 +55,8 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
     """Whether ``plan`` was already tried, judged on the caller's index of the project's history."""
     got = _check(plan, idx)
     if got.already_tried:
+        # the cited runs must hold every value the plan names; the runs that do are the evidence
+        got = cite_holding(got, plan, idx, scope=plan_scope(plan, idx)) or got
         # "lr 1e-3 on the small model": the settings' paths read the runs' values, not the model's size; runs
         # that all ran the model at another size are the closest, not the plan done
         return size_scoped(got, sizes_in(ASIDE.sub(" ", main_clause(plan))), idx) or got
@@ -197,7 +199,7 @@ def _says_number(text: str, asked: float) -> bool:
     return any(lexicon.same_value(repr(asked), w) for w in _NUMBER.findall(text.lower()))
 
 
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:e-?\d+)?(?![\w.])")
+_NUMBER = re.compile(r"(?<![\w.@])\d+(?:\.\d+)?(?:e-?\d+)?(?![\w.])")
 
 
 def _runs_off_scope(idx: HistoryIndex, scope: dict[str, frozenset[str]], f: Fact) -> bool:

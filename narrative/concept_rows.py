@@ -349,7 +349,8 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        r"\bminority class\b", weight=1.0),
     _c("focal", "focal loss", "technique", r"\bfocal\b(?! (length|point|plane)s?\b)"),
     # ---- training recipe
-    _c("label_smoothing", "label smoothing", "technique", r"\blabel smooth\w*", r"\bls ?=? ?0?\.\d"),
+    _c("label_smoothing", "label smoothing", "technique", r"\blabel smooth\w*", r"\bls ?=? ?0?\.\d",
+       desc=("soften the one-hot labels",)),
     _c("mixup", "mixup", "technique", r"\bmix ?up\b|\bmixedup\b", broader=("augmentation",)),
     _c("cutmix", "CutMix", "technique", r"\bcut ?mix\b", broader=("augmentation",)),
     _c("randaugment", "RandAugment", "technique", r"\brand ?aug\w*", r"\bauto ?aug\w*", r"\btrivial ?aug\w*",
@@ -374,7 +375,7 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("distillation", "knowledge distillation", "technique", r"\bdistil+(ation|ling|led|l)?\b(?! ?bert)",
        r"\bknowledge distil\w*", r"\bkd\b", r"\bteacher\b(?! forc\w*)", r"\bstudent\b"),
     _c("ema", "EMA weights", "technique", r"\bema\b", r"\bexponential moving average\b", r"\bswa\b",
-       r"\bweight averag\w*"),
+       r"\bweight averag\w*", desc=("a moving average of the weights",)),
     _c("rdrop", "R-Drop", "technique", r"\br ?drop\b"),
     _c("dropout", "dropout", "tuning", r"\bdropout\b"),
     # activation functions are siblings: a leaky-ReLU plan is not answered by ReLU runs
@@ -409,7 +410,8 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("lr_schedule", "lr schedule", "tuning", r"\blr schedul\w*", r"\blearning ?rate schedul\w*",
        r"\b(lr|learning ?rate) (decay|annealing)\b", r"\bschedulers?\b"),
     # kinds of schedule are siblings: a cosine plan is not answered by a step-decay run
-    _c("warmup", "lr warmup", "tuning", r"\bwarm ?up\w*", broader=("lr_schedule",)),
+    _c("warmup", "lr warmup", "tuning", r"\bwarm ?up\w*", broader=("lr_schedule",),
+       desc=("ramp the lr up over the first epochs", "start from a small lr and increase it")),
     _c("cosine_schedule", "cosine lr schedule", "tuning",
        r"\bcosine\b(?! (similarit\w*|distances?|sim|loss|embeddings?|metric|scores?)\b)",
        r"\bsgdr\b", broader=("lr_schedule",)),
@@ -475,7 +477,7 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("flash_attention", "flash attention", "technique", r"\bflash ?attn\w*", r"\bflash ?attention\w*", r"\bsdpa\b"),
     _c("grad_accum", "gradient accumulation", "technique", r"\bgrad(ient)? accum\w*", r"\baccumulat\w* (the )?grad\w*"),
     _c("grad_clip", "gradient clipping", "technique", r"\bgrad(ient)? (norm )?clip\w*", r"\bclip(ping)? (the )?grad\w*",
-       r"\bmax ?grad ?norm\b"),
+       r"\bmax ?grad ?norm\b", desc=("cap the norm of the gradients",)),
     # quantizing a model's weights; not the vector quantizer of a VQ-VAE ("vector-quantized", "the quantizer")
     _c("quantization", "quantization", "technique",
        r"\b" + _not_after("vector") + r"quanti[sz](e|ed|es|ing|ation|ations)\b",
@@ -492,7 +494,8 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        broader=("mixed_precision",)),
     _c("fp8", "fp8", "technique", r"\bfp ?8\b", r"\bfloat ?8\b", broader=("mixed_precision",)),
     _c("early_stopping", "early stopping", "technique", r"\bearly ?stop\w*",
-       r"\b" + _not_after("my", "our", "of", "lost", "losing", "your", "some", "little") + r"patience\b"),
+       r"\b" + _not_after("my", "our", "of", "lost", "losing", "your", "some", "little") + r"patience\b",
+       desc=("stop training when the validation loss stops improving",)),
     _c("optimizer", "optimizer", "tuning", r"\boptimi[sz]ers?\b", weight=1.0),
     _c("adam", "Adam", "tuning", r"\badam\b", r"\bnadam\b", r"\bradam\b", broader=("optimizer",), aliases=("adam",)),
     _c("adamw", "AdamW", "tuning", r"\badam ?w\b", r"\bdecoupled weight decay\b", broader=("adam", "optimizer"),

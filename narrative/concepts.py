@@ -169,6 +169,19 @@ _SENSE_GROUPS: tuple[tuple[str, str], ...] = (
     ("user", "user users"),
     ("item", "item items"),
     ("correct", "correct corrects corrected correcting correction"),
+    # settings explained in plain words (warm-up, label smoothing, clipping, early stopping, weight averaging)
+    ("lr", "lr"),
+    ("increas", "increase increases increased increasing ramp ramps ramped ramping raise raised raising grow "
+                "growing up"),
+    ("soft", "soft softer soften softened softening softens"),
+    ("label", "label labels target targets"),
+    ("hot", "hot onehot"),
+    ("cap", "cap caps capped capping clip clips clipped clipping limit limits limited limiting"),
+    ("grad", "gradient gradients grad grads"),
+    ("stop", "stop stops stopped stopping halt halts halted"),
+    ("valid", "validation val dev held"),
+    ("improv", "improve improves improved improving improvement improvements plateau plateaus plateaued"),
+    ("moving", "moving running"),
 )
 SENSES: dict[str, str] = {w: sense for sense, ws in _SENSE_GROUPS for w in ws.split()}
 # Function words never carry a description's meaning.
@@ -196,10 +209,14 @@ def _sense(word: str) -> str:
 
 def senses_of(text: str) -> list[tuple[str, int, int]]:
     """(sense, start, end) of each content word of lowercase ``text``."""
-    out = []
-    for m in _WORD_RE.finditer(text):
+    out: list[tuple[str, int, int]] = []
+    words = list(_WORD_RE.finditer(text))
+    for i, m in enumerate(words):
         w = m.group(0)
-        if w in _DESC_STOP:
+        if w in _DESC_STOP or (w == "rate" and i and words[i - 1].group(0) == "learning"):
+            continue
+        if w == "learning" and i + 1 < len(words) and words[i + 1].group(0) == "rate":
+            out.append(("lr", m.start(), words[i + 1].end()))  # "learning rate" is the lr, not "learning"
             continue
         out.append((_sense(w), m.start(), m.end()))
     return out
