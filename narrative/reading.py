@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from narrative import lexicon, troubles
+from narrative import forecasts, lexicon, troubles
 from narrative.metric_moves import SETTING_MOVE, metric_moves
 
 # A sentence longer than this is a paste, not a sentence: only its start is read (keeps work linear).
@@ -41,7 +41,7 @@ _POSITIVE_WORDS = (
     r"help\w*|work\w*|improv\w*|better|boost\w*|gain\w*|lift\w*|win\w*|beat\w*|benefit\w*|good|great|"
     r"useful|effective|matter\w*|chang\w*|move\w*|budge\w*|converg\w*|learn\w*|promising|"
     r"perform\w*\s+(?:as\s+|so\s+|that\s+|very\s+)?well|as\s+(?:well|good)|"
-    r"success\w*|outperform\w*|fix\w*|solv\w*|worth"
+    r"success\w*|outperform\w*|fix\w*|solv\w*|worth|utility"
 )
 _NEGATED_POSITIVE = re.compile(
     rf"{_NEGATOR}(?!\s+(?:just|only|merely|necessarily|even|always)\b)(?:\s+[\w'’\-]+){{0,{_SCOPE_WORDS}}}?"
@@ -53,6 +53,9 @@ _BAD_WORDS = re.compile(
     r"struggl\w*|refuses? to|stuck|fail(?:s|ed)?\s+(?:to|using|with)|unable\s+to|(?:can'?t|cannot|couldn'?t)\s+"
     r"(?:even\s+)?(?:produce|generate|get|reach|learn|converge|fit|match|beat|reproduce|generali[sz]e)|"
     r"unstable|garbage|worthless|pointless|no good|imped\w*|hamper\w*|hinder\w*|ruin\w*|"
+    # "the high end is still giving me trouble", "it caused problems"
+    r"(?:giv|caus)(?:es|e|ing|ed)\s{1,3}(?:me\s{1,3}|us\s{1,3})?(?:some\s{1,3}|a\s{1,3}lot\s{1,3}of\s{1,3}|lots\s{1,3}of\s{1,3})?"
+    r"(?:trouble|problems|issues)|gave\s{1,3}(?:me\s{1,3}|us\s{1,3})?(?:some\s{1,3})?(?:trouble|problems|issues)|"
     r"destabili[sz]\w*|(?:difficult|hard|impossible)\s+to\s+(?:train|tune|converge|reproduce)|"
     r"overflow\w*|underflow\w*|exploding\s+gradients?|abandon\w*|rejected|refuted|falsified|disproven|"
     r"not\s+supported|(?:doesn'?t|does\s+not|didn'?t)\s+hold|"
@@ -297,7 +300,8 @@ _FORECAST = re.compile(r"(?:will|'ll|’ll)\s+still\s+\w+|"
 
 
 def _is_plan(lowered: str) -> bool:
-    plan = _PLAN.search(lowered)
+    # "the longer wall clock time is going to slow things down": a future told of a thing plans nothing
+    plan = next((m for m in _PLAN.finditer(lowered) if not forecasts.forecast_cue(lowered, m.start())), None)
     if not plan:
         return False
     if _FORECAST.match(lowered, plan.start()) and not re.search(r"\b(?:i|we)\s*$", lowered[: plan.start()]):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from narrative import acts, claims, lexicon, result_rows
+from narrative import acts, claims, forecasts, lexicon, result_rows
 from narrative import reading as readings_mod
 from narrative.entry_decisions import (
     all_failed,
@@ -652,7 +652,8 @@ def _split_next(text: str) -> tuple[str, str]:
     inline = _NEXT_INLINE.search(text)
     if inline and inline.start() > 0:
         return text[: inline.start()].rstrip(" .,;:-"), text[inline.start():]
-    anywhere = _NEXT_ANYWHERE.search(text)
+    lowered = text.lower()
+    anywhere = next((m for m in _NEXT_ANYWHERE.finditer(text) if not forecasts.forecast_cue(lowered, m.start())), None)
     if anywhere:
         # A plan stated in prose: the step is the clause that holds the cue; what comes before it
         # ("... it OOM'd 💥") is still a result.
