@@ -154,7 +154,10 @@ _PLAN = re.compile(
     r"(?:test|train|run)(?!\s+(?:loss|losses|accuracy|acc|error|errors|f1|auc|time|set|sets|data|split|curves?|"
     r"scores?|metrics?|results?|perplexity|ppl|mse|rmse|mae|samples?)\b))\b(?!\s*[:=])|"
     r"\bnext\s*[.!]?\s*$|\b(?:shifting|turning|moving)\s+(?:my|our)\s+(?:attention|focus)|\bmoving\s+on\s+to\b|"
-    r"\btomorrow\b|\btmrw\b|\bnext\s+(?:week|time|steps?|up|i|we)\b|\blater\s+(?:today|this\s+week)\b|"
+    r"\btomorrow\b|\btmrw\b|\bnext\s+(?:week|time|steps?|up|i|we)\b|"
+    # "The next thing to do, besides ..., is to try X", "the next experiment will be": what comes next, not
+    # "the next thing I tried was"
+    r"\bnext\s+(?:thing|experiment|idea|task|move)s?\s+(?:to\s+(?:do|try)|(?:is|will\s+be|would\s+be)\s+to)\b|\blater\s+(?:today|this\s+week)\b|"
     r"\bto-?do\b|\bideas?\s*(?:for|to)\b)",
     re.IGNORECASE,
 )
@@ -299,9 +302,21 @@ _FORECAST = re.compile(r"(?:will|'ll|’ll)\s+still\s+\w+|"
                        r"converge|scale|fit|improve)\b")
 
 
+# "I first played around with batch sizes, despite that being something I should do later": a plan named in a
+# concession qualifies the report around it.
+_CONCESSION_OPEN = re.compile(r"\b(?:despite|although|even\s+though)\b[^.;:!?]{0,80}$")
+
+
+def _conceded(lowered: str, start: int) -> bool:
+    """Whether the cue at ``start`` sits in a concession that follows a main clause ("X, despite ...")."""
+    concession = _CONCESSION_OPEN.search(lowered, max(0, start - 100), start)
+    return bool(concession and lowered[: concession.start()].strip())
+
+
 def _is_plan(lowered: str) -> bool:
     # "the longer wall clock time is going to slow things down": a future told of a thing plans nothing
-    plan = next((m for m in _PLAN.finditer(lowered) if not forecasts.forecast_cue(lowered, m.start())), None)
+    plan = next((m for m in _PLAN.finditer(lowered) if not forecasts.forecast_cue(lowered, m.start())
+                 and not _conceded(lowered, m.start())), None)
     if not plan:
         return False
     if _FORECAST.match(lowered, plan.start()) and not re.search(r"\b(?:i|we)\s*$", lowered[: plan.start()]):
