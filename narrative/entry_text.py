@@ -41,8 +41,12 @@ def short_subject(subject: str) -> str:
     return clip(subject, 60)
 
 
+# A link's address holds ids and versions ("arxiv.org/pdf/1704.00109.pdf"), never a result.
+_ADDRESS = re.compile(r"\]\([^()\s]{1,400}\)|\bhttps?://\S{1,400}")
+
+
 def has_number(text: str) -> bool:
-    return bool(FIRST_RESULT_NUMBER.search(text))
+    return bool(FIRST_RESULT_NUMBER.search(_ADDRESS.sub(" ", text) if "://" in text or "](" in text else text))
 
 
 def clip(text: str, limit: int) -> str:

@@ -426,7 +426,10 @@ _BRACKETED_OUTCOME = re.compile(r"\s[(（](?P<outcome>[^()（）]{3,120})[)）]\
 # "\s*(?:X\s*)?" entered at a run's start: the same leftmost match as "\s*X?\s*", linear (issue 11)
 _DONE_MARK = re.compile(r"(?<!\s)\s*(?:(?:--|—|;|,)\s*)?\b(?:result|results|outcome)\b\s*(?:[:=]|was\b|were\b|is\b)",
                         re.IGNORECASE)
-_RESULT_LEAD = re.compile(r"^(?:results?|outcome|it|this)\s+(?:looks?|looked|was|were|is|seems?|seemed|gave|got)\b|"
+_RESULT_LEAD = re.compile(r"^(?:results?|outcome|it|this)\s+(?:looks?|looked|was|were|is|seems?|seemed|gave|got)\b"
+                          # "It seems like an effective way of exploring minima": the plan appraised, not run
+                          r"(?!\s{1,3}(?:like\s{1,3})?(?:an?|the)\s{1,3}(?:[\w-]{1,20}\s{1,3}){0,3}?(?:way|idea|approach|"
+                          r"method|option|trick|technique|candidate|direction)\b)|"
                           r"^(?:results?|outcome)\s*:", re.IGNORECASE)
 
 
