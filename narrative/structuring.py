@@ -34,6 +34,7 @@ from narrative.entry_text import (
     QUESTION,
     QUESTION_PREFIX,
     add_item,
+    candidate_to_try,
     clip,
     fit_budget,
     has_number,
@@ -203,6 +204,10 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             continue
         asked = text.rstrip().endswith("?") and len(text) > 4 and (
             "?" not in text.rstrip()[:-1] or bool(_WH_START.match(text)))
+        if asked and candidate_to_try(text) and segment.section not in {"question", "negative", "positive", "done"}:
+            # "- Weight decay?", "Folds?" in a list of ideas: a thing to try, asked as a suggestion
+            add_item(structure.next_steps, clip(text, MAX_ITEM_CHARS))
+            continue
         if segment.section == "next" and asked and not _PLAN_ITEM.match(text):
             # "To try/TODO:" over "Correct (base) depth?", "Is staggering actually improving
             # efficiency?": an item asked, not an action, is a question still open.
