@@ -308,7 +308,10 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             # "Starting to investigate whether X causes Y": the claim under test, not an open question.
             add_item(structure.hypotheses, clip(text, MAX_SUBJECT_CHARS))
         # "I was curious whether dropout 0.1 changes anything. It didn't.": a question its writer answered.
-        is_question = (bool(QUESTION.search(text)) or mode == "question") and not testing and not _ANSWERED.search(text)
+        # "I think maybe this is due to my code structure (training may be too complex?)": an aside asked in
+        # brackets leaves the sentence a claim
+        is_question = ((bool(QUESTION.search(_ASIDE_QUESTION.sub(" ", text))) or mode == "question") and not testing
+                       and not _ANSWERED.search(text))
         question_only = is_question and not reading.run_ids and not RESULT_MARKER.search(text)
         if index != title_line and result_part and not question_only and segment.section not in {"result",
                                                                                                  "conclusion"}:
@@ -427,6 +430,7 @@ _ANSWERED = re.compile(r"[.!]\s{1,3}(?:(?:it|that|this|they)\s{1,3}(?:did(?:n'?t
 _WH_START = re.compile(r"^\W*(?:how|why|what|which|when|where|who|whether|is|are|does|do|did|should|can|could)\b",
                        re.IGNORECASE)
 _OUTCOME_NOTE = re.compile(rf"\s{OUTCOME_ARROWS}\s*(?P<outcome>\S.*)$")
+_ASIDE_QUESTION = re.compile(r"[(（][^()（）]{0,200}\?[^()（）]{0,40}[)）]")
 _BRACKETED_OUTCOME = re.compile(r"\s[(（](?P<outcome>[^()（）]{3,120})[)）]\s{0,3}[.!]?\s{0,3}$")
 # "\s*(?:X\s*)?" entered at a run's start: the same leftmost match as "\s*X?\s*", linear (issue 11)
 _DONE_MARK = re.compile(r"(?<!\s)\s*(?:(?:--|—|;|,)\s*)?\b(?:result|results|outcome)\b\s*(?:[:=]|was\b|were\b|is\b)",
