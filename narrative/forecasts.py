@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 # The cues whose subject decides: a future ("will", "'ll", "going to", "gonna") and a third-person "needs to".
-FUTURE_CUE = re.compile(r"(?<![\w'’])(?:will|'ll|’ll|(?:is|'s|’s|are|'re|’re)?\s{0,2}going\s{1,3}to|gonna|"
+FUTURE_CUE = re.compile(r"'ll|’ll|(?<![\w'’])(?:will|(?:is|'s|’s|are|'re|’re)?\s{0,2}going\s{1,3}to|gonna|"
                         r"needs\s{1,3}to)\b", re.IGNORECASE)
 # Where the clause holding the cue starts: punctuation, a conjunction, a relative or a verb of thinking.
 _CLAUSE_EDGE = re.compile(r"[,;:.!?()\[\]—–]|\s-{1,2}\s|\b(?:and|but|so|because|since|as|if|when|while|though|"
@@ -64,11 +64,12 @@ def forecast_cue(lowered: str, start: int) -> bool:
     slow", "the agent needs to learn"), so no plan of the writer's. "needs to be fixed" stays a need."""
     cue = FUTURE_CUE.match(lowered, start)
     if not cue:
-        # the plan pattern may start its match at the auxiliary ("is going to"), or just after it
-        back = FUTURE_CUE.search(lowered, max(0, start - 8), start + 16)
-        if not back or back.start() > start or back.end() <= start:
+        # the plan pattern may start its match at the auxiliary ("is going to"), at the subject ("i'll"), or
+        # just after the auxiliary
+        near = FUTURE_CUE.search(lowered, max(0, start - 8), start + 16)
+        if not near or near.start() > start + 4 or near.end() <= start:
             return False
-        cue = back
+        cue = near
     if cue.group(0).lower().startswith("needs") and re.match(r"\s{0,3}be\b", lowered[cue.end():]):
         return False
     return thing_subject(lowered, cue.start())

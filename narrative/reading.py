@@ -184,7 +184,9 @@ _CONDITIONAL_TAIL = re.compile(
 _HEDGE = re.compile(
     r"\b(?:i\s+think|we\s+think|i\s+guess|i\s+suspect|i\s+believe|probably|possibly|perhaps|maybe|might|"
     r"may\s+be|seems?|seemingly|apparently|appears?\s+to|appeared\s+to|likely|unlikely|not\s+sure|my\s+guess|hypothes\w*|suspect|"
-    r"could\s+be|i\s+bet|presumably|i\s+expect|we\s+expect|expected\s+to|should\s+(?:help|work|improve))\b",
+    r"could\s+be|i\s+bet|presumably|i\s+expect|we\s+expect|expected\s+to|should\s+(?:help|work|improve)|"
+    # "a fresh run with more GPUs that should move much quicker": what a thing is expected to do
+    r"(?:that|which|this|it)\s+should\s+(?!have\b|not\b|be\s+noted\b)[a-z]{2,20})\b",
     re.IGNORECASE,
 )
 _BELIEF = re.compile(
