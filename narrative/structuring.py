@@ -430,7 +430,8 @@ _ANSWERED = re.compile(r"[.!]\s{1,3}(?:(?:it|that|this|they)\s{1,3}(?:did(?:n'?t
 _WH_START = re.compile(r"^\W*(?:how|why|what|which|when|where|who|whether|is|are|does|do|did|should|can|could)\b",
                        re.IGNORECASE)
 _OUTCOME_NOTE = re.compile(rf"\s{OUTCOME_ARROWS}\s*(?P<outcome>\S.*)$")
-_ASIDE_QUESTION = re.compile(r"[(（][^()（）]{0,200}\?[^()（）]{0,40}[)）]")
+# an aside of a few words at least: "counts(?)" and "(R^2?)" mark the item itself as unsure
+_ASIDE_QUESTION = re.compile(r"[(（][^()（）\s]{1,40}\s[^()（）]{1,200}\?[^()（）]{0,40}[)）]")
 _BRACKETED_OUTCOME = re.compile(r"\s[(（](?P<outcome>[^()（）]{3,120})[)）]\s{0,3}[.!]?\s{0,3}$")
 # "\s*(?:X\s*)?" entered at a run's start: the same leftmost match as "\s*X?\s*", linear (issue 11)
 _DONE_MARK = re.compile(r"(?<!\s)\s*(?:(?:--|—|;|,)\s*)?\b(?:result|results|outcome)\b\s*(?:[:=]|was\b|were\b|is\b)",
