@@ -605,7 +605,7 @@ def is_unrealised(text: str) -> bool:
 # "Starting to investigate whether my choice of X causes Y": a claim put to the test.
 _UNDER_TEST = re.compile(
     r"\b(?:investigat\w*|test\w*|check\w*|see|find\s+out|verify\w*|figure\s+out|explor\w*|look\w*\s+into)\s+"
-    r"(?:whether|if)\b", re.IGNORECASE)
+    r"(?:whether|if|how\s{1,3}(?:much|many|well|far|long|fast|big|good|bad|low|high|small))\b", re.IGNORECASE)
 
 
 def states_belief(text: str) -> bool:

@@ -128,3 +128,9 @@ def test_a_question_in_brackets_is_an_aside() -> None:
 def test_a_link_address_holds_no_result() -> None:
     assert not has_number("try implementing [this](https://arxiv.org/pdf/1704.00109.pdf)")
     assert has_number("val acc 0.913, see [log](https://x.org/a)")
+
+
+def test_seeing_how_much_is_a_claim_under_test() -> None:
+    structure = _structure("I wanted to see how well the distilled model holds up on long inputs.")
+    assert structure.hypotheses
+    assert not structure.open_questions
