@@ -34,6 +34,8 @@ _THING_HEADS = frozenset({"it", "this", "that", "these", "those", "which", "ther
                           "both", "all", "what", "it's", "it’s", "that's", "that’s", "there's", "there’s",
                           "what's", "what’s", "adding", "creating", "using", "training", "having",
                           "increasing", "decreasing", "reducing", "removing", "changing", "switching"})
+_PASSIVE = re.compile(r"\s{1,3}(?:\w{1,20}ly\s{1,3}|also\s{1,3}|still\s{1,3}|then\s{1,3})?be\s{1,3}(?:\w{1,20}ly\s{1,3})?"
+                      r"(?:re-?)?[a-z]{2,20}(?:ed|en)\b")
 _WORD = re.compile(r"[\w'’-]{1,40}")
 
 
@@ -70,6 +72,8 @@ def forecast_cue(lowered: str, start: int) -> bool:
         if not near or near.start() > start + 4 or near.end() <= start:
             return False
         cue = near
-    if cue.group(0).lower().startswith("needs") and re.match(r"\s{0,3}be\b", lowered[cue.end():]):
+    if _PASSIVE.match(lowered, cue.end()):
+        # "the data will be re-split", "this needs to be fixed": a thing that will have something done to it
+        # is still a plan
         return False
     return thing_subject(lowered, cue.start())

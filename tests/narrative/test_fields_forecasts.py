@@ -46,6 +46,7 @@ def test_a_future_told_of_a_thing_is_no_plan(text: str) -> None:
     "The next step will be a proper held-out split.",
     "This time will also use 40 epochs.",
     "The next thing to try, after the data fix, is label smoothing.",
+    "The encoder will be retrained on the cleaned shards.",
 ])
 def test_an_intention_stays_a_plan(text: str) -> None:
     assert modality(text) == "planned"
