@@ -35,8 +35,9 @@ QUESTION_PREFIX = re.compile(r"^\s*(?:q|open q|open question|question|open)\b[^:
 # "- Weight decay?", "3. attention?", "Pre-process on disk?": a technique named with a question mark, in a few
 # words and no verb of asking, is a candidate to try ("should we try X?"). "Correct (base) depth?" asks for
 # a value, and a question word or an auxiliary makes a real question.
-_CANDIDATE = re.compile(r"^\W{0,6}(?:maybe\s{1,3}|perhaps\s{1,3}|or\s{1,3})?(?P<np>[a-z0-9][\w+/.-]{0,30}(?:\s{1,3}[\w+/.()-]{1,30}){0,3})"
-                        r"\s{0,2}\?{1,4}\s{0,2}$", re.IGNORECASE)
+_CANDIDATE = re.compile(r"^\W{0,6}(?:maybe\s{1,3}|perhaps\s{1,3}|or\s{1,3})?"
+                        r"(?P<np>[a-z0-9][\w+/.-]{0,30}(?:\s{1,3}[\w+/.()-]{1,30}){0,3})\s{0,2}\?{1,4}\s{0,2}$",
+                        re.IGNORECASE)
 _ASKING = frozenset({"is", "are", "was", "were", "do", "does", "did", "can", "could", "should", "would", "will",
                      "why", "what", "how", "which", "when", "where", "who", "whether", "any", "anyone", "has",
                      "have", "had", "it", "this", "that", "they", "correct", "right", "best", "optimal", "good",

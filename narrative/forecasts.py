@@ -34,8 +34,8 @@ _THING_HEADS = frozenset({"it", "this", "that", "these", "those", "which", "ther
                           "both", "all", "what", "it's", "it’s", "that's", "that’s", "there's", "there’s",
                           "what's", "what’s", "adding", "creating", "using", "training", "having",
                           "increasing", "decreasing", "reducing", "removing", "changing", "switching"})
-_PASSIVE = re.compile(r"\s{1,3}(?:\w{1,20}ly\s{1,3}|also\s{1,3}|still\s{1,3}|then\s{1,3})?be\s{1,3}(?:\w{1,20}ly\s{1,3})?"
-                      r"(?:re-?)?[a-z]{2,20}(?:ed|en)\b")
+_PASSIVE = re.compile(r"\s{1,3}(?:\w{1,20}ly\s{1,3}|also\s{1,3}|still\s{1,3}|then\s{1,3})?be\s{1,3}"
+                      r"(?:\w{1,20}ly\s{1,3})?(?:re-?)?[a-z]{2,20}(?:ed|en)\b")
 _WORD = re.compile(r"[\w'’-]{1,40}")
 
 

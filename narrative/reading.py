@@ -54,7 +54,8 @@ _BAD_WORDS = re.compile(
     r"(?:even\s+)?(?:produce|generate|get|reach|learn|converge|fit|match|beat|reproduce|generali[sz]e)|"
     r"unstable|garbage|worthless|pointless|no good|imped\w*|hamper\w*|hinder\w*|ruin\w*|"
     # "This is my own fault, as I made that the reward function. Oops!": an error owned is a choice that failed
-    r"(?<!not )(?<!n't )(?<!no )(?:my|our)\s{1,3}(?:own\s{1,3})?(?:fault|mistake|bad)|oops|whoops|messed\s{1,3}(?:it\s{1,3}|things\s{1,3})?up|"
+    r"(?<!not )(?<!n't )(?<!no )(?:my|our)\s{1,3}(?:own\s{1,3})?(?:fault|mistake|bad)|oops|whoops|"
+    r"messed\s{1,3}(?:it\s{1,3}|things\s{1,3})?up|"
     r"(?:was|is)\s{1,3}a\s{1,3}(?:big\s{1,3}|silly\s{1,3}|stupid\s{1,3}|dumb\s{1,3})?mistake|"
     # "the high end is still giving me trouble", "it caused problems"
     r"(?:giv|caus)(?:es|e|ing|ed)\s{1,3}(?:me\s{1,3}|us\s{1,3})?(?:some\s{1,3}|a\s{1,3}lot\s{1,3}of\s{1,3}|lots\s{1,3}of\s{1,3})?"
