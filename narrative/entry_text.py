@@ -32,6 +32,31 @@ QUESTION = re.compile(
 QUESTION_PREFIX = re.compile(r"^\s*(?:q|open q|open question|question|open)\b[^:]{0,30}:\s*", re.IGNORECASE)
 
 
+# "- Weight decay?", "3. attention?", "Pre-process on disk?": a technique named with a question mark, in a few
+# words and no verb of asking, is a candidate to try ("should we try X?"). "Correct (base) depth?" asks for
+# a value, and a question word or an auxiliary makes a real question.
+_CANDIDATE = re.compile(r"^\W{0,6}(?:maybe\s{1,3}|perhaps\s{1,3}|or\s{1,3})?"
+                        r"(?P<np>[a-z0-9][\w+/.-]{0,30}(?:\s{1,3}[\w+/.()-]{1,30}){0,3})\s{0,2}\?{1,4}\s{0,2}$",
+                        re.IGNORECASE)
+_ASKING = frozenset({"is", "are", "was", "were", "do", "does", "did", "can", "could", "should", "would", "will",
+                     "why", "what", "how", "which", "when", "where", "who", "whether", "any", "anyone", "has",
+                     "have", "had", "it", "this", "that", "they", "correct", "right", "best", "optimal", "good",
+                     "proper", "better", "enough", "same", "different", "worth", "true", "really", "effect",
+                     "because", "due", "ok", "okay", "fine", "related", "bug", "problem", "issue", "wrong", "too",
+                     # a cause named ("overfitting?") asks for a diagnosis, not a thing to try
+                     "overfitting", "underfitting", "overfit", "leak", "leakage", "noise", "variance", "bias",
+                     "collapse", "nan", "nans", "divergence", "instability", "luck", "chance"})
+
+
+def candidate_to_try(text: str) -> bool:
+    """Whether a short item asked without a verb names a thing to try ("- Folds?", "attention?")."""
+    match = _CANDIDATE.match(text.strip())
+    if not match or "=" in text:
+        return False
+    words = re.findall(r"[a-z]+", match.group("np").lower())
+    return bool(words) and not (set(words) & _ASKING) and not words[-1].endswith(("ed", "ly"))
+
+
 def split_clauses(text: str) -> list[str]:
     parts = [p.strip(" ,.;") for p in _CLAUSE_SPLIT.split(text)]
     return [p for p in parts if len(p) >= 3]
@@ -41,8 +66,12 @@ def short_subject(subject: str) -> str:
     return clip(subject, 60)
 
 
+# A link's address holds ids and versions ("arxiv.org/pdf/1704.00109.pdf"), never a result.
+_ADDRESS = re.compile(r"\]\([^()\s]{1,400}\)|\bhttps?://\S{1,400}")
+
+
 def has_number(text: str) -> bool:
-    return bool(FIRST_RESULT_NUMBER.search(text))
+    return bool(FIRST_RESULT_NUMBER.search(_ADDRESS.sub(" ", text) if "://" in text or "](" in text else text))
 
 
 def clip(text: str, limit: int) -> str:

@@ -79,6 +79,10 @@ def _metric_of(phrase: str) -> str | None:
     found = [w for w in lexicon.words(phrase)
              if w in lexicon.LOWER_IS_BETTER_WORDS or w in lexicon.HIGHER_IS_BETTER_WORDS
              or any(fragment in w for fragment in lexicon.LOWER_IS_BETTER)]
+    if not found and lexicon.words(phrase)[-1:] == ["performance"]:
+        # "my model performance going down": performance as the head of the phrase is a score (higher
+        # is better); "performance cost" or "performance impact" is not
+        return "performance"
     return " ".join(found) if found else None
 
 

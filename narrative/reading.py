@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from narrative import lexicon, troubles
+from narrative import forecasts, lexicon, troubles
 from narrative.metric_moves import SETTING_MOVE, metric_moves
 
 # A sentence longer than this is a paste, not a sentence: only its start is read (keeps work linear).
@@ -41,7 +41,7 @@ _POSITIVE_WORDS = (
     r"help\w*|work\w*|improv\w*|better|boost\w*|gain\w*|lift\w*|win\w*|beat\w*|benefit\w*|good|great|"
     r"useful|effective|matter\w*|chang\w*|move\w*|budge\w*|converg\w*|learn\w*|promising|"
     r"perform\w*\s+(?:as\s+|so\s+|that\s+|very\s+)?well|as\s+(?:well|good)|"
-    r"success\w*|outperform\w*|fix\w*|solv\w*|worth"
+    r"success\w*|outperform\w*|fix\w*|solv\w*|worth|utility"
 )
 _NEGATED_POSITIVE = re.compile(
     rf"{_NEGATOR}(?!\s+(?:just|only|merely|necessarily|even|always)\b)(?:\s+[\w'’\-]+){{0,{_SCOPE_WORDS}}}?"
@@ -53,6 +53,13 @@ _BAD_WORDS = re.compile(
     r"struggl\w*|refuses? to|stuck|fail(?:s|ed)?\s+(?:to|using|with)|unable\s+to|(?:can'?t|cannot|couldn'?t)\s+"
     r"(?:even\s+)?(?:produce|generate|get|reach|learn|converge|fit|match|beat|reproduce|generali[sz]e)|"
     r"unstable|garbage|worthless|pointless|no good|imped\w*|hamper\w*|hinder\w*|ruin\w*|"
+    # "This is my own fault, as I made that the reward function. Oops!": an error owned is a choice that failed
+    r"(?<!not )(?<!n't )(?<!no )(?:my|our)\s{1,3}(?:own\s{1,3})?(?:fault|mistake|bad)|oops|whoops|"
+    r"messed\s{1,3}(?:it\s{1,3}|things\s{1,3})?up|"
+    r"(?:was|is)\s{1,3}a\s{1,3}(?:big\s{1,3}|silly\s{1,3}|stupid\s{1,3}|dumb\s{1,3})?mistake|"
+    # "the high end is still giving me trouble", "it caused problems"
+    r"(?:giv|caus)(?:es|e|ing|ed)\s{1,3}(?:me\s{1,3}|us\s{1,3})?(?:some\s{1,3}|a\s{1,3}lot\s{1,3}of\s{1,3}|lots\s{1,3}of\s{1,3})?"
+    r"(?:trouble|problems|issues)|gave\s{1,3}(?:me\s{1,3}|us\s{1,3})?(?:some\s{1,3})?(?:trouble|problems|issues)|"
     r"destabili[sz]\w*|(?:difficult|hard|impossible)\s+to\s+(?:train|tune|converge|reproduce)|"
     r"overflow\w*|underflow\w*|exploding\s+gradients?|abandon\w*|rejected|refuted|falsified|disproven|"
     r"not\s+supported|(?:doesn'?t|does\s+not|didn'?t)\s+hold|"
@@ -151,7 +158,10 @@ _PLAN = re.compile(
     r"(?:test|train|run)(?!\s+(?:loss|losses|accuracy|acc|error|errors|f1|auc|time|set|sets|data|split|curves?|"
     r"scores?|metrics?|results?|perplexity|ppl|mse|rmse|mae|samples?)\b))\b(?!\s*[:=])|"
     r"\bnext\s*[.!]?\s*$|\b(?:shifting|turning|moving)\s+(?:my|our)\s+(?:attention|focus)|\bmoving\s+on\s+to\b|"
-    r"\btomorrow\b|\btmrw\b|\bnext\s+(?:week|time|steps?|up|i|we)\b|\blater\s+(?:today|this\s+week)\b|"
+    r"\btomorrow\b|\btmrw\b|\bnext\s+(?:week|time|steps?|up|i|we)\b|"
+    # "The next thing to do, besides ..., is to try X", "the next experiment will be": what comes next, not
+    # "the next thing I tried was"
+    r"\bnext\s+(?:thing|experiment|idea|task|move)s?\s+(?:to\s+(?:do|try)|(?:is|will\s+be|would\s+be)\s+to)\b|\blater\s+(?:today|this\s+week)\b|"
     r"\bto-?do\b|\bideas?\s*(?:for|to)\b)",
     re.IGNORECASE,
 )
@@ -175,7 +185,9 @@ _CONDITIONAL_TAIL = re.compile(
 _HEDGE = re.compile(
     r"\b(?:i\s+think|we\s+think|i\s+guess|i\s+suspect|i\s+believe|probably|possibly|perhaps|maybe|might|"
     r"may\s+be|seems?|seemingly|apparently|appears?\s+to|appeared\s+to|likely|unlikely|not\s+sure|my\s+guess|hypothes\w*|suspect|"
-    r"could\s+be|i\s+bet|presumably|i\s+expect|we\s+expect|expected\s+to|should\s+(?:help|work|improve))\b",
+    r"could\s+be|i\s+bet|presumably|i\s+expect|we\s+expect|expected\s+to|should\s+(?:help|work|improve)|"
+    # "a fresh run with more GPUs that should move much quicker": what a thing is expected to do
+    r"(?:that|which|this|it)\s+should\s+(?!have\b|not\b|be\s+noted\b)[a-z]{2,20})\b",
     re.IGNORECASE,
 )
 _BELIEF = re.compile(
@@ -296,8 +308,21 @@ _FORECAST = re.compile(r"(?:will|'ll|’ll)\s+still\s+\w+|"
                        r"converge|scale|fit|improve)\b")
 
 
+# "I first played around with batch sizes, despite that being something I should do later": a plan named in a
+# concession qualifies the report around it.
+_CONCESSION_OPEN = re.compile(r"\b(?:despite|although|even\s+though)\b[^.;:!?]{0,80}$")
+
+
+def _conceded(lowered: str, start: int) -> bool:
+    """Whether the cue at ``start`` sits in a concession that follows a main clause ("X, despite ...")."""
+    concession = _CONCESSION_OPEN.search(lowered, max(0, start - 100), start)
+    return bool(concession and lowered[: concession.start()].strip())
+
+
 def _is_plan(lowered: str) -> bool:
-    plan = _PLAN.search(lowered)
+    # "the longer wall clock time is going to slow things down": a future told of a thing plans nothing
+    plan = next((m for m in _PLAN.finditer(lowered) if not forecasts.forecast_cue(lowered, m.start())
+                 and not _conceded(lowered, m.start())), None)
     if not plan:
         return False
     if _FORECAST.match(lowered, plan.start()) and not re.search(r"\b(?:i|we)\s*$", lowered[: plan.start()]):
@@ -581,7 +606,7 @@ def is_unrealised(text: str) -> bool:
 # "Starting to investigate whether my choice of X causes Y": a claim put to the test.
 _UNDER_TEST = re.compile(
     r"\b(?:investigat\w*|test\w*|check\w*|see|find\s+out|verify\w*|figure\s+out|explor\w*|look\w*\s+into)\s+"
-    r"(?:whether|if)\b", re.IGNORECASE)
+    r"(?:whether|if|how\s{1,3}(?:much|many|well|far|long|fast|big|good|bad|low|high|small))\b", re.IGNORECASE)
 
 
 def states_belief(text: str) -> bool:

@@ -75,7 +75,12 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
                               r"question\s+being\s+asked|what\s+i'?m\s+testing)$")),
     ("config", re.compile(r"^(?:configs?|configuration|setup|set-?up|settings?|hyper-?param(?:eter)?s|params?|"
                           r"parameters|changes?|diff|method|approach|what\s+changed|how|model|data|dataset|command|"
-                          r"difference\s+.*)$")),
+                          r"difference\s+.*|"
+                          # "Experimental settings", "training setup", "current change": the label qualified
+                          r"(?:experimental|experiment|training|train|model|run|current|final|baseline|default|"
+                          r"eval(?:uation)?|hardware|optimi[sz]er|environment|env|our|my)\s(?:[\w-]+\s)?"
+                          r"(?:configs?|configuration|setup|set-?up|settings?|hyper-?param(?:eter)?s|params|"
+                          r"parameters|changes?))$")),
     ("result", re.compile(r"^(?:results?|findings?|observations?|outcomes?|metrics?|numbers|eval(?:uation)?|"
                           r"scores?|what\s+happened|output)$")),
     ("conclusion", re.compile(r"^(?:conclusions?|takeaways?|lessons?(?:\s+learned)?|learnings?|summary|verdict|"

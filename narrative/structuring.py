@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from narrative import acts, claims, lexicon, result_rows
+from narrative import acts, claims, forecasts, lexicon, result_rows
 from narrative import reading as readings_mod
 from narrative.entry_decisions import (
     all_failed,
@@ -34,6 +34,7 @@ from narrative.entry_text import (
     QUESTION,
     QUESTION_PREFIX,
     add_item,
+    candidate_to_try,
     clip,
     fit_budget,
     has_number,
@@ -76,6 +77,7 @@ _NEXT_INLINE = re.compile(
 _CLAUSE_START = re.compile(r"(?:[,;]|\s--?\s|[^\x00-\u24ff]|\.\s|\bso\b|\band\b)\s*")
 _NEXT_ANYWHERE = re.compile(
     r"\b(?:want to(?!\s+(?:know|understand|see\s+(?:why|how|what)))|"
+    r"next\s+(?:thing|experiment|idea|task|move)s?\s+(?:to\s+(?:do|try)|(?:is|will\s+be|would\s+be)\s+to)\b|"
     r"wanna|going to|gonna|i'll|we'll|i will|we will|will (?:check|try|run|look|rerun|add)|"
     r"(?:i|we)(?:'d| would) like to|(?:i|we) should (?:try|run|add|make|look|check|rerun|tune)|"
     r"(?:i|we) plan to|(?:i|we) intend to|let me|proposal is to|suggest (?:we|to)|"
@@ -202,6 +204,10 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             continue
         asked = text.rstrip().endswith("?") and len(text) > 4 and (
             "?" not in text.rstrip()[:-1] or bool(_WH_START.match(text)))
+        if asked and candidate_to_try(text) and segment.section not in {"question", "negative", "positive", "done"}:
+            # "- Weight decay?", "Folds?" in a list of ideas: a thing to try, asked as a suggestion
+            add_item(structure.next_steps, clip(text, MAX_ITEM_CHARS))
+            continue
         if segment.section == "next" and asked and not _PLAN_ITEM.match(text):
             # "To try/TODO:" over "Correct (base) depth?", "Is staggering actually improving
             # efficiency?": an item asked, not an action, is a question still open.
@@ -302,7 +308,10 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             # "Starting to investigate whether X causes Y": the claim under test, not an open question.
             add_item(structure.hypotheses, clip(text, MAX_SUBJECT_CHARS))
         # "I was curious whether dropout 0.1 changes anything. It didn't.": a question its writer answered.
-        is_question = (bool(QUESTION.search(text)) or mode == "question") and not testing and not _ANSWERED.search(text)
+        # "I think maybe this is due to my code structure (training may be too complex?)": an aside asked in
+        # brackets leaves the sentence a claim
+        is_question = ((bool(QUESTION.search(_ASIDE_QUESTION.sub(" ", text))) or mode == "question") and not testing
+                       and not _ANSWERED.search(text))
         question_only = is_question and not reading.run_ids and not RESULT_MARKER.search(text)
         if index != title_line and result_part and not question_only and segment.section not in {"result",
                                                                                                  "conclusion"}:
@@ -421,11 +430,16 @@ _ANSWERED = re.compile(r"[.!]\s{1,3}(?:(?:it|that|this|they)\s{1,3}(?:did(?:n'?t
 _WH_START = re.compile(r"^\W*(?:how|why|what|which|when|where|who|whether|is|are|does|do|did|should|can|could)\b",
                        re.IGNORECASE)
 _OUTCOME_NOTE = re.compile(rf"\s{OUTCOME_ARROWS}\s*(?P<outcome>\S.*)$")
+# an aside of a few words at least: "counts(?)" and "(R^2?)" mark the item itself as unsure
+_ASIDE_QUESTION = re.compile(r"[(（][^()（）\s]{1,40}\s[^()（）]{1,200}\?[^()（）]{0,40}[)）]")
 _BRACKETED_OUTCOME = re.compile(r"\s[(（](?P<outcome>[^()（）]{3,120})[)）]\s{0,3}[.!]?\s{0,3}$")
 # "\s*(?:X\s*)?" entered at a run's start: the same leftmost match as "\s*X?\s*", linear (issue 11)
 _DONE_MARK = re.compile(r"(?<!\s)\s*(?:(?:--|—|;|,)\s*)?\b(?:result|results|outcome)\b\s*(?:[:=]|was\b|were\b|is\b)",
                         re.IGNORECASE)
-_RESULT_LEAD = re.compile(r"^(?:results?|outcome|it|this)\s+(?:looks?|looked|was|were|is|seems?|seemed|gave|got)\b|"
+_RESULT_LEAD = re.compile(r"^(?:results?|outcome|it|this)\s+(?:looks?|looked|was|were|is|seems?|seemed|gave|got)\b"
+                          # "It seems like an effective way of exploring minima": the plan appraised, not run
+                          r"(?!\s{1,3}(?:like\s{1,3})?(?:an?|the)\s{1,3}(?:[\w-]{1,20}\s{1,3}){0,3}?(?:way|idea|approach|"
+                          r"method|option|trick|technique|candidate|direction)\b)|"
                           r"^(?:results?|outcome)\s*:", re.IGNORECASE)
 
 
@@ -652,7 +666,8 @@ def _split_next(text: str) -> tuple[str, str]:
     inline = _NEXT_INLINE.search(text)
     if inline and inline.start() > 0:
         return text[: inline.start()].rstrip(" .,;:-"), text[inline.start():]
-    anywhere = _NEXT_ANYWHERE.search(text)
+    lowered = text.lower()
+    anywhere = next((m for m in _NEXT_ANYWHERE.finditer(text) if not forecasts.forecast_cue(lowered, m.start())), None)
     if anywhere:
         # A plan stated in prose: the step is the clause that holds the cue; what comes before it
         # ("... it OOM'd 💥") is still a result.

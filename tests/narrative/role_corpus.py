@@ -162,7 +162,8 @@ def score(items: list[Item]) -> tuple[Scores, list[tuple[Item, str]]]:
 
 
 def report(name: str, scores: Scores) -> str:
-    lines = [f"{name}: n={scores.n} accuracy {scores.accuracy:.2f} macro-F1 {scores.macro_f1:.2f}"]
+    right = round(scores.accuracy * scores.n)
+    lines = [f"{name}: n={scores.n} right {right} accuracy {scores.accuracy:.2f} macro-F1 {scores.macro_f1:.2f}"]
     for role, (precision, recall, pred, gold) in scores.per_role.items():
         lines.append(f"  {role:<14} P {precision:.2f} R {recall:.2f}  (predicted {pred}, gold {gold})")
     return "\n".join(lines)
