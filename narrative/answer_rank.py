@@ -289,13 +289,28 @@ def useful_runs(idx: HistoryIndex, terms: PlanTerms, f: Fact) -> list[str]:
     runs = list(f.run_ids)
     if terms.key_concepts:
         keyed = [r for r in runs if not idx.run_docs[r].cover.isdisjoint(terms.key_concepts)]
-        runs = keyed or runs
+        # the line's own runs lack the thing it speaks of (a summary linked to the baseline): the runs that
+        # brought the thing in are its evidence
+        runs = keyed or (introduced_runs(idx, terms.key_concepts) if runs else []) or runs
         if not runs:
             linked = idx.entry_runs.get(f.entry_id, [])
             runs = [r for r in linked if not idx.run_docs[r].cover.isdisjoint(terms.key_concepts)]
             if not runs:
+                runs = introduced_runs(idx, terms.key_concepts)
+            if not runs:
                 runs = [rid for _, rid in Query(idx, terms).top_runs(limit=3)]
     return runs[:3]
+
+
+def introduced_runs(idx: HistoryIndex, concepts: set[str]) -> list[str]:
+    """A line that links no run ("Mixed precision training (FP16/BF16, ~2x speedup)" in a summary): the run that
+    first holds the concept in its params (it brought the thing in; the runs before it lack it) and the latest that
+    holds it. Empty when every run holds it or none does: then it singles out nothing."""
+    having = sorted((r for r in idx.runs if not idx.run_docs[r.run_id].cover.isdisjoint(concepts)),
+                    key=lambda r: r.start)
+    if not having or len(having) == len(idx.runs):
+        return []
+    return list(dict.fromkeys([having[0].run_id, having[-1].run_id]))
 
 
 def rank_runs(idx: HistoryIndex, terms: PlanTerms, limit: int = 50) -> list[tuple[float, str]]:

@@ -74,6 +74,7 @@ from narrative.answer_tracker import (
     head_metric,
     how_many,
     setting_of_runs,
+    setting_unrecorded,
     who_most,
 )
 from narrative.approaches import derive
@@ -295,6 +296,16 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
                     or extreme_run(idx, q, metrics_named, parts, cites) or duration_run(idx, q, parts, cites)
                     or (not runs_named(idx, q)
                         and setting_of_runs(idx, q, name_group_runs(idx, body), parts, cites))):
+        return _finish(parts, cites)
+    unrecorded = None if why or runs_named(idx, q) else setting_unrecorded(idx, q, name_group_runs(idx, body),
+                                                                          parts, cites)
+    if unrecorded is not None:
+        # what is known of it: the note that speaks of the setting, if one does
+        for _, f in topical[:3]:
+            if unrecorded in f.concepts:
+                parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{clip(f.text, 220)}\"")
+                cites.add(f.entry_id, [])
+                break
         return _finish(parts, cites)
 
     # a question that names runs ("who ran hgb-lr0.05-d3 and what did it get?"): the tracker's facts
