@@ -254,7 +254,7 @@ def setting_unrecorded(idx: HistoryIndex, question: str, runs: list[RunSnapshot]
     scope = f"the {len(pool)} runs asked about" if runs else f"the project's {len(pool)} runs"
     names = [r.run_name or r.run_id[:8] for r in pool]
     said = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-    kept = ", ".join(keys[:6]) + (" ..." if len(keys) > 6 else "")
+    kept = ", ".join(keys[:6]) + (f" and {len(keys) - 6} more" if len(keys) > 6 else "")
     parts.append(f"The runs don't record a {name}: none of {scope} ({said}) has a param for it"
                  + (f"; they record {kept}" if keys else "") + ".")
     cites.add(None, [r.run_id for r in pool[-6:]])

@@ -65,6 +65,7 @@ from narrative.answer_rank import (
     subject_runs,
     useful_runs,
 )
+from narrative.answer_sections import run_outcome
 from narrative.answer_status import approaches_in_words
 from narrative.answer_tracker import WHICH_RUN as _WHICH_RUN_Q
 from narrative.answer_tracker import (
@@ -321,6 +322,16 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             if item is None and set(f.run_ids) & {r.run_id for r in named}:
                 parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{clip(f.text, 200)}\"")
                 cites.add(f.entry_id, [])
+        return _finish(parts, cites)
+    outcome = run_outcome(idx, named[0], body) if len(named) == 1 and why and item is None else None
+    if outcome is not None:
+        # "what went wrong in gru_ctc_reg3?": what the run's own section says under its outcome labels
+        # ("Result: ... / Gradient explosions after warmup", "Status: stopped ... due to instability")
+        parts.append(f"{outcome[0].author} ({outcome[0].at:%Y-%m-%d}) on {named[0].run_name}: "
+                     f"\"{clip_to(outcome[1], 320, body)}\"")
+        cites.add(outcome[0].id, [named[0].run_id])
+        if metric and metric in named[0].metrics:
+            parts.append(f"Tracker: {run_label(idx, named[0], metric)}.")
         return _finish(parts, cites)
     if named and why and item is not None:
         # "why did run_12 drop the dropout in the last layer?": the lines under the run's own item say why
