@@ -253,6 +253,21 @@ def list_items(body: str) -> list[str]:
     return items if 2 <= len(items) <= 6 else []
 
 
+_NUMBERED = re.compile(r"^\s{0,12}\d{1,3}[.)]\s{1,4}")
+
+
+def _numbered_item(idx: HistoryIndex, f: Fact) -> bool:
+    """``f`` is an item of a numbered list in its note ("3. **LR 0.0015 for extended training** -> instability")."""
+    entry = idx.entry_by_id.get(f.entry_id)
+    head = " ".join(f.text.replace("*", "").split())[:40]
+    if entry is None or len(head) < 8:
+        return False
+    for line in entry.raw_text.splitlines()[:3000]:
+        if head in " ".join(line.replace("*", "").split()):
+            return bool(_NUMBERED.match(line))
+    return False
+
+
 def reasons_near(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[Fact]:
     """Sentences next to ``f`` that give the reason (leak, memory, speed, because ...): in its paragraph,
     or opening the next one about the same thing."""
@@ -271,9 +286,12 @@ def reasons_near(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[Fact]:
         or (abs(g.para - f.para) == 1 and abs(g.position - f.position) <= 2 and bool(g.toks & f.toks)))]
     sents.sort(key=lambda g: (g.position < f.position, abs(g.position - f.position)))
     out = []
+    numbered = _numbered_item(idx, f)
     for g in sents:
         if not_prose(idx, g):
             continue  # "**Specs:** 8 vCPU, 32 GB RAM" is a run card's field, no reason
+        if numbered and _numbered_item(idx, g):
+            continue  # "2. LR schedules that push LR too high" and "4. Too much noise -> slows learning": two points
         if vocab.declares_void(g.text) or BECAUSE.search(g.text) or vocab.reason_kind(g.text) in (
                 "memory", "latency", "speed", "stability") or (
                 g.para == f.para and g.position == f.position - 1 and states_reason(g.text)):
