@@ -14,7 +14,7 @@ from storage.records import EntryRecord, RunSnapshot
 
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s{1,4}(\S.{0,200})$")
 # a label that says how something went (or why), its content after the colon or on the lines under it
-_LABEL = re.compile(r"^\s{0,12}(?:[-*+•]\s{1,4})?[*_]{0,3}\s{0,2}((?:(?:key|main|final)\s{1,3})?"
+OUTCOME_LABEL = re.compile(r"^\s{0,12}(?:[-*+•]\s{1,4})?[*_]{0,3}\s{0,2}((?:(?:key|main|final)\s{1,3})?"
                     r"(?:results?|findings?|issues?|problems?|root\s{1,3}causes?|causes?|reasons?|conclusions?|"
                     r"outcomes?|verdict|status|observations?|lessons?|takeaways?|diagnosis|what went wrong))"
                     r"\s{0,2}[*_]{0,3}\s{0,2}:\s{0,2}[*_]{0,3}\s{0,4}(.{0,300})$", re.I)
@@ -52,7 +52,7 @@ def outcome_blocks(lines: list[str]) -> list[str]:
     blocks: list[str] = []
     i = 0
     while i < len(lines):
-        m = _LABEL.match(lines[i])
+        m = OUTCOME_LABEL.match(lines[i])
         if m is None:
             i += 1
             continue
@@ -65,7 +65,8 @@ def outcome_blocks(lines: list[str]) -> list[str]:
                     j += 1
                     continue  # "**Root Cause**:" then a blank line, then its bullets
                 break
-            if (_LABEL.match(line) and not _ITEM.match(line)) or _HEADING.match(line) or _OTHER_LABEL.match(line):
+            if ((OUTCOME_LABEL.match(line) and not _ITEM.match(line)) or _HEADING.match(line)
+                    or _OTHER_LABEL.match(line)):
                 break
             item = _ITEM.match(line)
             said.append(_plain(item.group(1) if item else line))

@@ -251,11 +251,14 @@ def setting_unrecorded(idx: HistoryIndex, question: str, runs: list[RunSnapshot]
             return None
     name = CONCEPT_BY_ID[cid].name.lower() if cid in CONCEPT_BY_ID else cid.replace("_", " ")
     keys = list(dict.fromkeys(k for r in pool for k in r.params))
-    scope = f"the {len(pool)} runs asked about" if runs else f"the project's {len(pool)} runs"
+    scope = (("the run asked about" if len(pool) == 1 else f"the {len(pool)} runs asked about") if runs
+             else f"the project's {len(pool)} runs")
     names = [r.run_name or r.run_id[:8] for r in pool]
     said = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
     kept = ", ".join(keys[:6]) + (f" and {len(keys) - 6} more" if len(keys) > 6 else "")
-    parts.append(f"The runs don't record a {name}: none of {scope} ({said}) has a param for it"
-                 + (f"; they record {kept}" if keys else "") + ".")
+    one = len(pool) == 1
+    parts.append((f"The run doesn't record a {name}: {scope} ({said}) has no param for it" if one else
+                  f"The runs don't record a {name}: none of {scope} ({said}) has a param for it")
+                 + (f"; {'it records' if one else 'they record'} {kept}" if keys else "") + ".")
     cites.add(None, [r.run_id for r in pool[-6:]])
     return cid

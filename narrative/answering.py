@@ -304,7 +304,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         # what is known of it: the note that speaks of the setting, if one does
         for _, f in topical[:3]:
             if unrecorded in f.concepts:
-                parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{clip(f.text, 220)}\"")
+                parts.append(f"What the notes say of it: {f.author} ({f.at:%Y-%m-%d}): \"{clip(f.text, 220)}\"")
                 cites.add(f.entry_id, [])
                 break
         return _finish(parts, cites)
