@@ -95,3 +95,67 @@ def run_outcome(idx: HistoryIndex, run: RunSnapshot, question: str) -> tuple[Ent
         blocks.sort(key=lambda b: -len(asked & set(vocab.tokens(b))))  # stable: the note's order otherwise
         return entry, " // ".join(blocks)
     return None
+
+
+# "Run #6", "Attempt 1", "Exp 3": how a note numbers its runs; a heading or item that pairs one such label with
+# one tracked run's name ("## Run #6: `gru_ctc_reg6`") says the label is that run's name in the notes
+_KINDS = {"run": "run", "runs": "run", "attempt": "attempt", "try": "attempt", "exp": "exp", "experiment": "exp",
+          "trial": "trial", "version": "version", "iteration": "iteration", "iter": "iteration"}
+_NUMS = {w: i + 1 for i, w in enumerate(("one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                                         "ten", "eleven", "twelve"))}
+_ORDS = {w: i + 1 for i, w in enumerate(("first", "second", "third", "fourth", "fifth", "sixth", "seventh",
+                                         "eighth", "ninth", "tenth", "eleventh", "twelfth"))}
+_KIND = r"(runs?|attempt|try|exp|experiment|trial|version|iteration|iter)"
+_LABEL_NUM = re.compile(r"\b" + _KIND + r"\s{0,2}(?:#|no\.?|number)?\s{0,2}(\d{1,3}|" + "|".join(_NUMS) + r")\b",
+                        re.I)
+_ORD_KIND = re.compile(r"\b(" + "|".join(_ORDS) + r")\s{1,3}" + _KIND + r"\b", re.I)
+_LINE_HEAD = re.compile(r"^\s{0,12}(?:#{1,6}\s|[-*+•]\s|\d{1,3}[.)]\s|[*_]{2})")
+_NAME_TOKEN = re.compile(r"[A-Za-z0-9][\w.\-]{2,80}")
+
+
+def _number(word: str) -> int | None:
+    w = word.lower()
+    return int(w) if w.isdigit() else _NUMS.get(w) or _ORDS.get(w)
+
+
+def _aliases(idx: HistoryIndex) -> dict[tuple[str, int], str]:
+    got = idx.cache.get("answer:run_aliases")
+    if isinstance(got, dict):
+        return got
+    names = idx.name_to_runs
+    out: dict[tuple[str, int], str] = {}
+    clash: set[tuple[str, int]] = set()
+    for entry in idx.entry_by_id.values():
+        for line in entry.raw_text.splitlines()[:3000]:
+            if not _LINE_HEAD.match(line):
+                continue
+            labels = {(_KINDS[m.group(1).lower()], n) for m in _LABEL_NUM.finditer(line[:300])
+                      if (n := _number(m.group(2))) is not None}
+            runs = {rid for t in _NAME_TOKEN.findall(line[:300]) for rid in names.get(t.lower().rstrip(".-"), [])
+                    if any(ch.isdigit() or ch in "-_." for ch in t)}
+            if len(labels) != 1 or len(runs) != 1:
+                continue
+            key, rid = next(iter(labels)), next(iter(runs))
+            if out.get(key, rid) != rid:
+                clash.add(key)
+            out[key] = rid
+    for key in clash:
+        out.pop(key, None)  # two notes give the label to two runs: it names neither
+    idx.cache["answer:run_aliases"] = out
+    return out
+
+
+def aliased_runs(idx: HistoryIndex, question: str) -> list[RunSnapshot]:
+    """The runs the question names by the notes' own labels for them ("why did we kill run 6?", "the sixth run"
+    when a heading reads "Run #6: `gru_ctc_reg6`"); empty when the notes give the label to no one run."""
+    asked = [(_KINDS[m.group(1).lower()], n) for m in _LABEL_NUM.finditer(question) if (n := _number(m.group(2)))]
+    asked += [(_KINDS[m.group(2).lower()], n) for m in _ORD_KIND.finditer(question) if (n := _number(m.group(1)))]
+    if not asked:
+        return []
+    aliases = _aliases(idx)
+    out: list[RunSnapshot] = []
+    for key in asked:
+        run = idx.run_by_id.get(aliases.get(key, ""))
+        if run is not None and run not in out:
+            out.append(run)
+    return out[:3]

@@ -65,7 +65,7 @@ from narrative.answer_rank import (
     subject_runs,
     useful_runs,
 )
-from narrative.answer_sections import run_outcome
+from narrative.answer_sections import aliased_runs, run_outcome
 from narrative.answer_status import approaches_in_words
 from narrative.answer_tracker import WHICH_RUN as _WHICH_RUN_Q
 from narrative.answer_tracker import (
@@ -310,7 +310,9 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         return _finish(parts, cites)
 
     # a question that names runs ("who ran hgb-lr0.05-d3 and what did it get?"): the tracker's facts
-    named = runs_named(idx, q)
+    # "why did we kill run 6?" when a heading reads "Run #6: `gru_ctc_reg6`": the run by the notes' own label (for
+    # a why-question only: "what do we try if run 7 is still unstable?" asks about the plans, not the run's card)
+    named = runs_named(idx, q) or (aliased_runs(idx, q) if why else [])
     item = run_item(idx, named[0]) if len(named) == 1 else None
     if named and not why and (_FACTQ.search(q) or not topical):
         run_facts(idx, named, metric, parts, cites, question=body)

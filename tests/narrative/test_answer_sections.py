@@ -80,3 +80,13 @@ def test_a_technique_is_evidenced_by_the_run_that_brought_it_in() -> None:
     # the summary line links no run that has mixed precision on; the run with it off did not do it
     text, cited = _ask(DATA / "gru-ctc-run-tracking.json", "did half precision training speed things up?")
     assert "2x speedup" in text and "r2" in cited and "r1" not in cited
+
+
+def test_a_run_named_by_the_notes_label_is_that_run() -> None:
+    # "## Run #6: `gru_ctc_reg6`" makes "run 6" / "the sixth run" gru_ctc_reg6 (found nothing before)
+    for q in ("why did we kill run 6?", "why was the sixth run stopped?"):
+        text, cited = _ask(DATA / "gru-ctc-run-tracking.json", q)
+        assert "instability" in text and cited == {"r6"}, q
+    # a question of fact about the plans is not turned into the run's card
+    text, _ = _ask(DATA / "gru-ctc-run-tracking.json", "what do we try if run 7 is still unstable?")
+    assert "0.0012" in text
