@@ -237,9 +237,9 @@ def fold(word: str) -> str:
     return vocab.stem(word).rstrip("e")
 
 
-# a question about going without a thing ("did removing dropout help?", "training without warmup")
-_OFF = re.compile(r"\b(without|remov(e|ed|es|ing)|disabl(e|ed|es|ing)|dropp(ed|ing)|drop|turn(ed|ing)? off|"
-                  r"switch(ed|ing)? off|no)\b", re.I)
+# going without a thing ("did removing dropout help?", "the ref cfg w/o the log target")
+OFF_WORDS = re.compile(r"\b(without|w/o|w/out|remov(e|ed|es|ing)|disabl(e|ed|es|ing)|dropp(ed|ing)|drop|"
+                       r"turn(ed|ing)? off|switch(ed|ing)? off|no)\b", re.I)
 
 
 def param_runs(idx: HistoryIndex, body: str, author: str, at: dt.datetime, quote: str = ""
@@ -278,9 +278,10 @@ def param_runs(idx: HistoryIndex, body: str, author: str, at: dt.datetime, quote
                 continue
             usual = values.most_common(1)[0][0]
             picked = [r for r in have if r.params[key] != usual]
-            if not vocab.is_null_param(key, usual) and not _OFF.search(body):
+            if not vocab.is_null_param(key, usual) and not any(OFF_WORDS.search(t) for t in texts):
                 # "did half precision help?" when most runs have it on: the one run with mixed_precision=false
-                # moved off the usual value, but it did not do the thing asked about
+                # moved off the usual value, but it did not do the thing asked about (unless the question or the
+                # quote speaks of going without: "Remove BLSTM layer")
                 picked = [r for r in picked if not vocab.is_null_param(key, r.params[key])]
         out += [r.run_id for r in picked if r.run_id not in out]
     return (out, explicit) if 0 < len(out) <= 6 else ([], 0)

@@ -11,6 +11,7 @@ from narrative import vocab
 from narrative.answer_intent import not_prose, tabular
 from narrative.answer_quotes import (
     BECAUSE,
+    OFF_WORDS,
     action_match,
     carried_only,
     is_plan,
@@ -24,6 +25,7 @@ from narrative.answer_quotes import (
 )
 from narrative.history_index import Fact, HistoryIndex, ParamSig
 from narrative.plan_reading import PlanTerms, Query, plan_terms, score_cover
+from narrative.run_answers import runs_named
 
 _CHANGE_S = re.compile(r"\b(improv\w*|better|worse|degrad\w*|drop(ped|s)?|jump(ed|s)?|dramatic\w*|"
                        r"went (up|down)|gone (up|down))\b", re.I)
@@ -305,25 +307,29 @@ def reasons_near(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[Fact]:
 
 def useful_runs(idx: HistoryIndex, terms: PlanTerms, f: Fact) -> list[str]:
     runs = list(f.run_ids)
+    off = bool(OFF_WORDS.search(f.text))
     if terms.key_concepts:
         keyed = [r for r in runs if not idx.run_docs[r].cover.isdisjoint(terms.key_concepts)]
-        # the line's own runs lack the thing it speaks of (a summary linked to the baseline): the runs that
-        # brought the thing in are its evidence
-        runs = keyed or (introduced_runs(idx, terms.key_concepts) if runs else []) or runs
+        # the line's own runs lack the thing it speaks of (a summary linked to the baseline) and it names no run
+        # ("logreg depth sweep ..., best was logreg-133" names its own): the runs that brought the thing in
+        runs = keyed or (introduced_runs(idx, terms.key_concepts, off) if runs and not runs_named(idx, f.text) else []
+                         ) or runs
         if not runs:
             linked = idx.entry_runs.get(f.entry_id, [])
             runs = [r for r in linked if not idx.run_docs[r].cover.isdisjoint(terms.key_concepts)]
             if not runs:
-                runs = introduced_runs(idx, terms.key_concepts)
+                runs = introduced_runs(idx, terms.key_concepts, off)
             if not runs:
                 runs = [rid for _, rid in Query(idx, terms).top_runs(limit=3)]
     return runs[:3]
 
 
-def introduced_runs(idx: HistoryIndex, concepts: set[str]) -> list[str]:
+def introduced_runs(idx: HistoryIndex, concepts: set[str], off: bool = False) -> list[str]:
     """A line that links no run ("Mixed precision training (FP16/BF16, ~2x speedup)" in a summary): the run that
     first holds the concept in its params (it brought the thing in; the runs before it lack it) and the latest that
     holds it. Empty when every run holds it or none does: then it singles out nothing."""
+    if off:
+        return []  # "also tried the ref cfg w/o the log target": a line about going without it
     having = sorted((r for r in idx.runs if not idx.run_docs[r.run_id].cover.isdisjoint(concepts)),
                     key=lambda r: r.start)
     if not having or len(having) == len(idx.runs):
