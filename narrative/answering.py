@@ -325,13 +325,13 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
                 parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{clip(f.text, 200)}\"")
                 cites.add(f.entry_id, [])
         return _finish(parts, cites)
-    outcome = run_outcome(idx, named[0], body) if len(named) == 1 and why and item is None else None
-    if outcome is not None:
+    run_said = run_outcome(idx, named[0], body) if len(named) == 1 and why and item is None else None
+    if run_said is not None:
         # "what went wrong in gru_ctc_reg3?": what the run's own section says under its outcome labels
         # ("Result: ... / Gradient explosions after warmup", "Status: stopped ... due to instability")
-        parts.append(f"{outcome[0].author} ({outcome[0].at:%Y-%m-%d}) on {named[0].run_name}: "
-                     f"\"{clip_to(outcome[1], 320, body)}\"")
-        cites.add(outcome[0].id, [named[0].run_id])
+        parts.append(f"{run_said[0].author} ({run_said[0].at:%Y-%m-%d}) on {named[0].run_name}: "
+                     f"\"{clip_to(run_said[1], 320, body)}\"")
+        cites.add(run_said[0].id, [named[0].run_id])
         if metric and metric in named[0].metrics:
             parts.append(f"Tracker: {run_label(idx, named[0], metric)}.")
         return _finish(parts, cites)
