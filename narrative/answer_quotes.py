@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from narrative import reading, vocab
+from narrative.answer_sections import OUTCOME_LABEL
 from narrative.data_lines import data_line
 from narrative.history_index import Fact, HistoryIndex
 from storage.records import RunSnapshot
@@ -236,6 +237,11 @@ def fold(word: str) -> str:
     return vocab.stem(word).rstrip("e")
 
 
+# going without a thing ("did removing dropout help?", "the ref cfg w/o the log target")
+OFF_WORDS = re.compile(r"\b(without|w/o|w/out|remov(e|ed|es|ing)|disabl(e|ed|es|ing)|dropp(ed|ing)|drop|"
+                       r"turn(ed|ing)? off|switch(ed|ing)? off|no)\b", re.I)
+
+
 def param_runs(idx: HistoryIndex, body: str, author: str, at: dt.datetime, quote: str = ""
                 ) -> tuple[list[str], int]:
     """The runs of ``author``'s two weeks before ``at`` that the question (or the quote answering it) describes
@@ -272,6 +278,11 @@ def param_runs(idx: HistoryIndex, body: str, author: str, at: dt.datetime, quote
                 continue
             usual = values.most_common(1)[0][0]
             picked = [r for r in have if r.params[key] != usual]
+            if not vocab.is_null_param(key, usual) and not any(OFF_WORDS.search(t) for t in texts):
+                # "did half precision help?" when most runs have it on: the one run with mixed_precision=false
+                # moved off the usual value, but it did not do the thing asked about (unless the question or the
+                # quote speaks of going without: "Remove BLSTM layer")
+                picked = [r for r in picked if not vocab.is_null_param(key, r.params[key])]
         out += [r.run_id for r in picked if r.run_id not in out]
     return (out, explicit) if 0 < len(out) <= 6 else ([], 0)
 
@@ -344,7 +355,9 @@ _LIST_LINE = re.compile(r"^\s{0,8}([-*+•]|\d{1,2}[.)])\s")
 def with_list(idx: HistoryIndex, text: str, limit: int = 3) -> str:
     """A sentence that announces a list ("... which ended up being a combination of:") says nothing without the
     items: the next lines of the entry, up to ``limit``."""
-    if not _LEADS_LIST.search(text.strip()):
+    # ... and so does an outcome label whose content goes on under it ("**Root Cause**: Warmup + cosine conflict"
+    # then "- Warmup increased LR ..." / "- After warmup, base LR (0.001) was too high ...")
+    if not _LEADS_LIST.search(text.strip()) and not OUTCOME_LABEL.match(text):
         return text
     entries = [e for e in idx.entries if e.raw_text and text.strip()[:60] in " ".join(e.raw_text.split())]
     if not entries:
@@ -354,6 +367,8 @@ def with_list(idx: HistoryIndex, text: str, limit: int = 3) -> str:
     start = next((i for i, ln in enumerate(lines) if text.strip()[-40:] in " ".join(ln.split())), -1)
     if start < 0:
         return text
+    if not _LEADS_LIST.search(text.strip()) and _LIST_LINE.match(lines[start]):
+        return text  # "- **Finding**: ..." is an item itself: the next item is its sibling, not its content
     items: list[str] = []
     for ln in lines[start + 1:]:
         if not ln.strip():
@@ -365,7 +380,10 @@ def with_list(idx: HistoryIndex, text: str, limit: int = 3) -> str:
         items.append(_LIST_LINE.sub("", ln, count=1).strip())
         if len(items) >= limit:
             break
-    return f"{text.strip()} {'; '.join(items)}" if items else text
+    if not items:
+        return text
+    glue = " " if _LEADS_LIST.search(text.strip()) else "; "
+    return f"{text.strip()}{glue}{'; '.join(items)}"
 
 
 # the clause of a long sentence that answers: a cause, a purpose, an outcome ("only to find that ...")

@@ -11,6 +11,7 @@ from narrative import vocab
 from narrative.answer_intent import not_prose, tabular
 from narrative.answer_quotes import (
     BECAUSE,
+    OFF_WORDS,
     action_match,
     carried_only,
     is_plan,
@@ -24,6 +25,7 @@ from narrative.answer_quotes import (
 )
 from narrative.history_index import Fact, HistoryIndex, ParamSig
 from narrative.plan_reading import PlanTerms, Query, plan_terms, score_cover
+from narrative.run_answers import runs_named
 
 _CHANGE_S = re.compile(r"\b(improv\w*|better|worse|degrad\w*|drop(ped|s)?|jump(ed|s)?|dramatic\w*|"
                        r"went (up|down)|gone (up|down))\b", re.I)
@@ -253,6 +255,21 @@ def list_items(body: str) -> list[str]:
     return items if 2 <= len(items) <= 6 else []
 
 
+_NUMBERED = re.compile(r"^\s{0,12}\d{1,3}[.)]\s{1,4}")
+
+
+def _numbered_item(idx: HistoryIndex, f: Fact) -> bool:
+    """``f`` is an item of a numbered list in its note ("3. **LR 0.0015 for extended training** -> instability")."""
+    entry = idx.entry_by_id.get(f.entry_id)
+    head = " ".join(f.text.replace("*", "").split())[:40]
+    if entry is None or len(head) < 8:
+        return False
+    for line in entry.raw_text.splitlines()[:3000]:
+        if head in " ".join(line.replace("*", "").split()):
+            return bool(_NUMBERED.match(line))
+    return False
+
+
 def reasons_near(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[Fact]:
     """Sentences next to ``f`` that give the reason (leak, memory, speed, because ...): in its paragraph,
     or opening the next one about the same thing."""
@@ -271,9 +288,12 @@ def reasons_near(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[Fact]:
         or (abs(g.para - f.para) == 1 and abs(g.position - f.position) <= 2 and bool(g.toks & f.toks)))]
     sents.sort(key=lambda g: (g.position < f.position, abs(g.position - f.position)))
     out = []
+    numbered = _numbered_item(idx, f)
     for g in sents:
         if not_prose(idx, g):
             continue  # "**Specs:** 8 vCPU, 32 GB RAM" is a run card's field, no reason
+        if numbered and _numbered_item(idx, g):
+            continue  # "2. LR schedules that push LR too high" and "4. Too much noise -> slows learning": two points
         if vocab.declares_void(g.text) or BECAUSE.search(g.text) or vocab.reason_kind(g.text) in (
                 "memory", "latency", "speed", "stability") or (
                 g.para == f.para and g.position == f.position - 1 and states_reason(g.text)):
@@ -287,15 +307,34 @@ def reasons_near(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[Fact]:
 
 def useful_runs(idx: HistoryIndex, terms: PlanTerms, f: Fact) -> list[str]:
     runs = list(f.run_ids)
+    off = bool(OFF_WORDS.search(f.text))
     if terms.key_concepts:
         keyed = [r for r in runs if not idx.run_docs[r].cover.isdisjoint(terms.key_concepts)]
-        runs = keyed or runs
+        # the line's own runs lack the thing it speaks of (a summary linked to the baseline) and it names no run
+        # ("logreg depth sweep ..., best was logreg-133" names its own): the runs that brought the thing in
+        runs = keyed or (introduced_runs(idx, terms.key_concepts, off) if runs and not runs_named(idx, f.text) else []
+                         ) or runs
         if not runs:
             linked = idx.entry_runs.get(f.entry_id, [])
             runs = [r for r in linked if not idx.run_docs[r].cover.isdisjoint(terms.key_concepts)]
             if not runs:
+                runs = introduced_runs(idx, terms.key_concepts, off)
+            if not runs:
                 runs = [rid for _, rid in Query(idx, terms).top_runs(limit=3)]
     return runs[:3]
+
+
+def introduced_runs(idx: HistoryIndex, concepts: set[str], off: bool = False) -> list[str]:
+    """A line that links no run ("Mixed precision training (FP16/BF16, ~2x speedup)" in a summary): the run that
+    first holds the concept in its params (it brought the thing in; the runs before it lack it) and the latest that
+    holds it. Empty when every run holds it or none does: then it singles out nothing."""
+    if off:
+        return []  # "also tried the ref cfg w/o the log target": a line about going without it
+    having = sorted((r for r in idx.runs if not idx.run_docs[r.run_id].cover.isdisjoint(concepts)),
+                    key=lambda r: r.start)
+    if not having or len(having) == len(idx.runs):
+        return []
+    return list(dict.fromkeys([having[0].run_id, having[-1].run_id]))
 
 
 def rank_runs(idx: HistoryIndex, terms: PlanTerms, limit: int = 50) -> list[tuple[float, str]]:

@@ -14,6 +14,7 @@ from narrative import vocab
 from narrative.answer_intent import name_group_runs
 from narrative.answer_quotes import clip, fold, key_named, note_on_run
 from narrative.answer_rank import rank_runs
+from narrative.concepts import CONCEPT_BY_ID, SETTING_PARAMS
 from narrative.history_index import HistoryIndex
 from narrative.plan_reading import PlanTerms
 from narrative.run_answers import Cites, run_label
@@ -226,3 +227,38 @@ def setting_of_runs(idx: HistoryIndex, question: str, runs: list[RunSnapshot], p
         shown += [r.run_id for rs in by_value.values() for r in rs[-2:]]
     cites.add(None, list(dict.fromkeys(shown))[:6])
     return bool(shown)
+
+
+def setting_unrecorded(idx: HistoryIndex, question: str, runs: list[RunSnapshot], parts: list[str],
+                       cites: Cites) -> str | None:
+    """A setting question ("what batch size did the gru_ctc runs use?") about runs none of which records that
+    setting: the answer says so (rather than quoting a note on some other setting) and names what they do
+    record; the caller adds a note that speaks of the setting, if there is one. The setting is one the concept
+    table knows as a run param (batch size, learning rate, epochs ...); returns its concept id, or None."""
+    if not _SETTING_OF.search(question):
+        return None
+    asked = [c for c in vocab.concepts_in(question) if c in SETTING_PARAMS]
+    if len(asked) != 1:
+        return None
+    cid = asked[0]
+    pool = runs or list(idx.runs)
+    if not pool:
+        return None
+    words = [fold(w) for w in re.findall(r"[a-z][a-z0-9]{0,30}", question.lower())]
+    for r in pool:
+        if any(k in SETTING_PARAMS[cid] or key_named(k, words) for k in r.params) or cid in vocab.param_concepts(
+                r.params):
+            return None
+    name = CONCEPT_BY_ID[cid].name.lower() if cid in CONCEPT_BY_ID else cid.replace("_", " ")
+    keys = list(dict.fromkeys(k for r in pool for k in r.params))
+    scope = (("the run asked about" if len(pool) == 1 else f"the {len(pool)} runs asked about") if runs
+             else f"the project's {len(pool)} runs")
+    names = [r.run_name or r.run_id[:8] for r in pool]
+    said = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    kept = ", ".join(keys[:6]) + (f" and {len(keys) - 6} more" if len(keys) > 6 else "")
+    one = len(pool) == 1
+    parts.append((f"The run doesn't record a {name}: {scope} ({said}) has no param for it" if one else
+                  f"The runs don't record a {name}: none of {scope} ({said}) has a param for it")
+                 + (f"; {'it records' if one else 'they record'} {kept}" if keys else "") + ".")
+    cites.add(None, [r.run_id for r in pool[-6:]])
+    return cid

@@ -65,6 +65,7 @@ from narrative.answer_rank import (
     subject_runs,
     useful_runs,
 )
+from narrative.answer_sections import aliased_runs, run_outcome
 from narrative.answer_status import approaches_in_words
 from narrative.answer_tracker import WHICH_RUN as _WHICH_RUN_Q
 from narrative.answer_tracker import (
@@ -74,6 +75,7 @@ from narrative.answer_tracker import (
     head_metric,
     how_many,
     setting_of_runs,
+    setting_unrecorded,
     who_most,
 )
 from narrative.approaches import derive
@@ -296,9 +298,21 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
                     or (not runs_named(idx, q)
                         and setting_of_runs(idx, q, name_group_runs(idx, body), parts, cites))):
         return _finish(parts, cites)
+    unrecorded = None if why or runs_named(idx, q) else setting_unrecorded(idx, q, name_group_runs(idx, body),
+                                                                          parts, cites)
+    if unrecorded is not None:
+        # what is known of it: the note that speaks of the setting, if one does
+        for _, f in topical[:3]:
+            if unrecorded in f.concepts:
+                parts.append(f"What the notes say of it: {f.author} ({f.at:%Y-%m-%d}): \"{clip(f.text, 220)}\"")
+                cites.add(f.entry_id, [])
+                break
+        return _finish(parts, cites)
 
     # a question that names runs ("who ran hgb-lr0.05-d3 and what did it get?"): the tracker's facts
-    named = runs_named(idx, q)
+    # "why did we kill run 6?" when a heading reads "Run #6: `gru_ctc_reg6`": the run by the notes' own label (for
+    # a why-question only: "what do we try if run 7 is still unstable?" asks about the plans, not the run's card)
+    named = runs_named(idx, q) or (aliased_runs(idx, q) if why else [])
     item = run_item(idx, named[0]) if len(named) == 1 else None
     if named and not why and (_FACTQ.search(q) or not topical):
         run_facts(idx, named, metric, parts, cites, question=body)
@@ -310,6 +324,16 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             if item is None and set(f.run_ids) & {r.run_id for r in named}:
                 parts.append(f"{f.author} ({f.at:%Y-%m-%d}): \"{clip(f.text, 200)}\"")
                 cites.add(f.entry_id, [])
+        return _finish(parts, cites)
+    run_said = run_outcome(idx, named[0], body) if len(named) == 1 and why and item is None else None
+    if run_said is not None:
+        # "what went wrong in gru_ctc_reg3?": what the run's own section says under its outcome labels
+        # ("Result: ... / Gradient explosions after warmup", "Status: stopped ... due to instability")
+        parts.append(f"{run_said[0].author} ({run_said[0].at:%Y-%m-%d}) on {named[0].run_name}: "
+                     f"\"{clip_to(run_said[1], 320, body)}\"")
+        cites.add(run_said[0].id, [named[0].run_id])
+        if metric and metric in named[0].metrics:
+            parts.append(f"Tracker: {run_label(idx, named[0], metric)}.")
         return _finish(parts, cites)
     if named and why and item is not None:
         # "why did run_12 drop the dropout in the last layer?": the lines under the run's own item say why

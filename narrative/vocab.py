@@ -76,7 +76,9 @@ NEGATIVE_CUES = re.compile(
     r"(?<!early )(?<!early-)(?<!early_)stop(ped|ping)?|"
     r"no more|out regardless|ruled out|behind|lag(s|ged)? behind|fail\w*|blew up|nan|diverg\w*|oom|"
     r"out of memory|too slow|slower|flat|no improvement|doesn'?t help|does not help|not convinced|"
-    r"inside the noise|within (the )?noise|coin flip|noise|closing|close (it|this)|done with|is done|"
+    r"inside the noise|within (the )?noise|coin flip|"
+    # noise as a setting with its value ("dropout 0.3, noise 0.2", "white noise: 0.8") is an augmentation, no verdict
+    r"noise(?!\s{0,2}[:=(]?\s{0,2}\.?[0-9])|closing|close (it|this)|done with|is done|"
     # "a regression problem" names a kind of task, not a regression of a result
     r"not shippable|over budget|useless|regress(?!ion\s{1,3}(?:problems?|tasks?|models?|heads?|trees?|targets?)\b)\w*|"
     r"killed|crash\w*|lying)\b",

@@ -1,6 +1,6 @@
 """Which of the scorer's conditions each thread question fails (issue 8: work on answers by failure class).
 
-    .venv/bin/python -m tests.narrative.ask_diagnose [-v] [--tune] [FILES or DIRS]
+    .venv/bin/python -m tests.narrative.ask_diagnose [-v | -a] [--tune] [FILES or DIRS]
 
 A question counts (as ``../shared/eval/score.py`` reads it) when its answer is <= 900 characters, holds an
 expected stem the question does not already hold, and cites an expected run (directly or through a cited
@@ -14,7 +14,8 @@ entry's linked runs) with at most 6 runs cited in all. Each question gets the fi
 - ``no_run``: no expected run among those cited.
 
 A file whose ``description`` starts with HELD is counted only: its questions and answers are never printed,
-so a held miss cannot be read (or tuned on). ``-v`` prints the tune misses' questions, answers and citations.
+so a held miss cannot be read (or tuned on). ``-v`` prints the tune misses' questions, answers and citations;
+``-a`` prints every tune answer (a passing answer can still quote the wrong line).
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def condition(q: dict[str, Any], answer: str, cited: set[str]) -> str:
     return "ok"
 
 
-def diagnose(path: Path, *, verbose: bool) -> tuple[bool, Counter[str]]:
+def diagnose(path: Path, *, verbose: bool, every: bool = False) -> tuple[bool, Counter[str]]:
     data = json.loads(path.read_text())
     held = str(data.get("description", "")).startswith("HELD")
     hist, key_of, entry_runs, sc = build_history(path, False)
@@ -82,7 +83,7 @@ def diagnose(path: Path, *, verbose: bool) -> tuple[bool, Counter[str]]:
         cited = _cited(ans.citations, key_of, entry_runs)
         cond = condition(q, ans.answer, cited)
         counts[cond] += 1
-        if verbose and not held and cond != "ok":
+        if verbose and not held and (cond != "ok" or every):
             print(f"  [{cond}] {path.stem}: {q['q']}")
             print(f"      want {q['answer_any']} runs {q.get('cite_runs_any')}; cited {sorted(cited)}")
             print(f"      {ans.answer[:700]!r}")
@@ -90,15 +91,16 @@ def diagnose(path: Path, *, verbose: bool) -> tuple[bool, Counter[str]]:
 
 
 def main(argv: list[str]) -> int:
-    verbose = "-v" in argv
+    every = "-a" in argv  # -a: print every tune answer, passing ones too (they can quote the wrong line and pass)
+    verbose = "-v" in argv or every
     tune_only = "--tune" in argv  # between the before and after measures of held, leave held files unasked
-    args = [Path(a) for a in argv if a not in ("-v", "--tune")] or [_DEFAULT]
+    args = [Path(a) for a in argv if a not in ("-v", "-a", "--tune")] or [_DEFAULT]
     files = sorted(f for a in args for f in ([a] if a.is_file() else a.glob("*.json")))
     totals = {"tune": Counter[str](), "held": Counter[str]()}
     for f in files:
         if tune_only and str(json.loads(f.read_text()).get("description", "")).startswith("HELD"):
             continue
-        held, counts = diagnose(f, verbose=verbose)
+        held, counts = diagnose(f, verbose=verbose, every=every)
         totals["held" if held else "tune"].update(counts)
         if not held:
             print(f"{f.stem}: " + " ".join(f"{c}={counts[c]}" for c in CONDITIONS if counts[c]))
