@@ -4,24 +4,11 @@ item with its outcome in brackets is a result, and a thing not understood is an 
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from narrative import grounding
 from narrative.claims import explains
 from narrative.reading import modality, verdict_of
-from narrative.structuring import structure_entry
-from narrative.types import StructureRequest
-from storage.records import EntryStructure, ProjectRecord
-
-_PROJECT = ProjectRecord(id="p", workspace_id="w", name="notes", experiment_ids=["1"], experiment_names=["notes"],
-                         primary_metric=None, goal="max")
-
-
-def _structure(text: str) -> EntryStructure:
-    request = StructureRequest(text=text, author="a", at=dt.datetime(2030, 1, 2, tzinfo=dt.UTC), project=_PROJECT)
-    return grounding.ground_structure(structure_entry(request), person_text=text, candidates={})
+from tests.narrative.entry_helpers import structure_text
 
 
 @pytest.mark.parametrize("text", [
@@ -35,7 +22,7 @@ def _structure(text: str) -> EntryStructure:
 ])
 def test_an_explanation_is_a_claim(text: str) -> None:
     assert explains(text)
-    structure = _structure(text)
+    structure = structure_text(text)
     assert not structure.conclusions
     assert structure.hypotheses
 
@@ -47,7 +34,7 @@ def test_an_explanation_is_a_claim(text: str) -> None:
 ])
 def test_a_report_with_a_reason_keeps_its_verdict(text: str) -> None:
     assert not explains(text)
-    assert _structure(text).conclusions
+    assert structure_text(text).conclusions
 
 
 @pytest.mark.parametrize(("text", "verdict"), [
@@ -74,19 +61,20 @@ def test_a_mixed_or_setting_trend_is_no_verdict(text: str) -> None:
 
 
 def test_items_under_a_discarded_heading_are_failures_not_plans() -> None:
-    structure = _structure("## Discarded experiments\n- cutout 16px\n- a second attention head")
+    structure = structure_text("## Discarded experiments\n- cutout 16px\n- a second attention head")
     assert {c.verdict for c in structure.conclusions} == {"did_not_work"}
     assert not structure.next_steps
 
 
 def test_items_under_possible_solutions_are_plans() -> None:
-    structure = _structure("## Possible fixes for the divergence\n1. Clip the gradients\n2. Lower the lr - try 3e-4")
+    structure = structure_text(
+        "## Possible fixes for the divergence\n1. Clip the gradients\n2. Lower the lr - try 3e-4")
     assert len(structure.next_steps) == 2
     assert not structure.conclusions and not structure.hypotheses
 
 
 def test_a_ticked_item_with_its_outcome_in_brackets_is_a_result() -> None:
-    structure = _structure("## Todo\n- [x] Port the loss to fp16 (training is 30% faster, loss improved)\n"
+    structure = structure_text("## Todo\n- [x] Port the loss to fp16 (training is 30% faster, loss improved)\n"
                            "- [ ] Try a larger vocabulary")
     assert [c.verdict for c in structure.conclusions] == ["worked"]
     assert "Port the loss to fp16" in structure.hypotheses
@@ -95,4 +83,4 @@ def test_a_ticked_item_with_its_outcome_in_brackets_is_a_result() -> None:
 
 def test_a_thing_not_known_is_an_open_question() -> None:
     assert modality("Don't know why the grad norm spikes every 500 steps.") == "question"
-    assert _structure("Don't know why the grad norm spikes every 500 steps.").open_questions
+    assert structure_text("Don't know why the grad norm spikes every 500 steps.").open_questions

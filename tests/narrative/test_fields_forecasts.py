@@ -5,26 +5,13 @@ label heads what was tried; a question in brackets is an aside; a link's address
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from narrative import grounding
 from narrative.entry_text import candidate_to_try, has_number
 from narrative.forecasts import thing_subject
 from narrative.reading import modality, verdict_of
 from narrative.segmenting import heading_section
-from narrative.structuring import structure_entry
-from narrative.types import StructureRequest
-from storage.records import EntryStructure, ProjectRecord
-
-_PROJECT = ProjectRecord(id="p", workspace_id="w", name="notes", experiment_ids=["1"], experiment_names=["notes"],
-                         primary_metric=None, goal="max")
-
-
-def _structure(text: str) -> EntryStructure:
-    request = StructureRequest(text=text, author="a", at=dt.datetime(2030, 1, 2, tzinfo=dt.UTC), project=_PROJECT)
-    return grounding.ground_structure(structure_entry(request), person_text=text, candidates={})
+from tests.narrative.entry_helpers import structure_text
 
 
 @pytest.mark.parametrize("text", [
@@ -36,7 +23,7 @@ def _structure(text: str) -> EntryStructure:
 ])
 def test_a_future_told_of_a_thing_is_no_plan(text: str) -> None:
     assert modality(text) != "planned"
-    assert not _structure(text).next_steps
+    assert not structure_text(text).next_steps
 
 
 @pytest.mark.parametrize("text", [
@@ -50,7 +37,7 @@ def test_a_future_told_of_a_thing_is_no_plan(text: str) -> None:
 ])
 def test_an_intention_stays_a_plan(text: str) -> None:
     assert modality(text) == "planned"
-    assert _structure(text).next_steps
+    assert structure_text(text).next_steps
 
 
 def test_the_subject_decides() -> None:
@@ -63,13 +50,13 @@ def test_the_subject_decides() -> None:
 def test_a_plan_in_a_concession_leaves_the_report() -> None:
     text = "I tuned the warmup first, despite that being something I should leave for later."
     assert modality(text) != "planned"
-    structure = _structure(text)
+    structure = structure_text(text)
     assert not structure.next_steps
     assert any("warmup" in h for h in structure.hypotheses)
 
 
 def test_a_plan_appraised_is_not_a_plan_run() -> None:
-    structure = _structure("Some notes on the day.\n\nThe next thing to do is to try stochastic weight averaging. "
+    structure = structure_text("Some notes on the day.\n\nThe next thing to do is to try stochastic weight averaging. "
                            "It seems like a cheap way of smoothing the minima.")
     assert any("weight averaging" in s for s in structure.next_steps)
 
@@ -106,7 +93,7 @@ def test_a_technique_asked_is_a_thing_to_try(text: str, to_try: bool) -> None:
 
 
 def test_asked_techniques_in_a_list_are_next_steps() -> None:
-    structure = _structure("Ideas for the plateau\n- Label smoothing?\n- Correct patch size?")
+    structure = structure_text("Ideas for the plateau\n- Label smoothing?\n- Correct patch size?")
     assert any("Label smoothing" in s for s in structure.next_steps)
     assert any("patch size" in q for q in structure.open_questions)
 
@@ -121,7 +108,7 @@ def test_next_changes_is_no_setup() -> None:
 
 
 def test_a_question_in_brackets_is_an_aside() -> None:
-    structure = _structure("I think the drop comes from the resampling step (maybe the filter is too sharp?).")
+    structure = structure_text("I think the drop comes from the resampling step (maybe the filter is too sharp?).")
     assert not structure.open_questions
     assert structure.hypotheses
 
@@ -132,6 +119,6 @@ def test_a_link_address_holds_no_result() -> None:
 
 
 def test_seeing_how_much_is_a_claim_under_test() -> None:
-    structure = _structure("I wanted to see how well the distilled model holds up on long inputs.")
+    structure = structure_text("I wanted to see how well the distilled model holds up on long inputs.")
     assert structure.hypotheses
     assert not structure.open_questions
