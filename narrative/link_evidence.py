@@ -176,7 +176,7 @@ def _param_keys_for(name: str, params: tuple[str, ...]) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=65536)
-def _value_matches(spoken: str, stored: str) -> bool:
+def value_matches(spoken: str, stored: str) -> bool:
     if lexicon.same_value(spoken, stored):
         return True
     stored_parts = [p for p in re.split(r"[,+;/ ]+", stored.lower()) if p]
@@ -488,7 +488,7 @@ class CandidatePool:
         cache_key = (key, values)
         if cache_key not in self._shared_values:
             self._shared_values[cache_key] = all(
-                any(_value_matches(v, p.run.params.get(key, "")) for v in values)
+                any(value_matches(v, p.run.params.get(key, "")) for v in values)
                 for p in (*self.profiles, *self.background)
             )
         return self._shared_values[cache_key]
@@ -506,7 +506,7 @@ def describe(text: str, candidate: RunProfile, pool: CandidatePool) -> _Evidence
         for key in param_keys_for(mention.name, run.params):
             stated.setdefault(key, (mention.name, []))[1].extend(mention.values)
     for key, (spoken, values) in stated.items():
-        if any(_value_matches(v, run.params[key]) for v in values):
+        if any(value_matches(v, run.params[key]) for v in values):
             evidence.score += 0.25 if pool.value_shared(key, tuple(values)) else PARAM_HIT
             evidence.reasons.append(f"{spoken}={'/'.join(values)}")
         elif len(values) == 1:

@@ -21,11 +21,11 @@ from narrative.link_evidence import (
     _metric_matches,
     _quoted_metric_values,
     _token_matches,
-    _value_matches,
     _word_fits,
     describe,
     linked_run,
     param_keys_for,
+    value_matches,
 )
 from narrative.segmenting import Segment
 from storage.records import LinkedRun
@@ -248,7 +248,7 @@ def _setting_named_with_its_value(word: str, conjunct: tuple[str, ...], pool: Ca
     for candidate in pool:
         for key, stored in candidate.run.params.items():
             if word in re.split(r"[_\-.]", key.lower()) and any(
-                    other != word and _value_matches(other, stored) for other in conjunct):
+                    other != word and value_matches(other, stored) for other in conjunct):
                 return True
     return False
 
@@ -488,7 +488,7 @@ def _infer_series(
         for index, value in enumerate(mention.values):
             fitting = [
                 p for p in inferable
-                if any(_value_matches(value, p.run.params[k]) for k in param_keys_for(mention.name, p.run.params))
+                if any(value_matches(value, p.run.params[k]) for k in param_keys_for(mention.name, p.run.params))
                 and not describe(rest, p, pool).contradicted
             ]
             if paired:

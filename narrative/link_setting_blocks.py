@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from narrative.link_evidence import _value_matches, param_keys_for
+from narrative.link_evidence import param_keys_for, value_matches
 from narrative.link_groups import NOT_DONE
 from storage.records import RunSnapshot
 
@@ -33,7 +33,7 @@ _NOT_KEYS = frozenset({"date", "time", "note", "notes", "step", "epoch", "loss",
                        "https", "result", "results", "total", "score", "version"})
 
 
-def _settings_of_line(line: str) -> list[tuple[str, str]] | None:
+def settings_of_line(line: str) -> list[tuple[str, str]] | None:
     """The settings a line consists of, or None when the line says anything else."""
     lowered = line.lower()
     rest = _COMMENT.sub(" ", lowered[_MARKERS.match(lowered).end():])  # type: ignore[union-attr]
@@ -59,7 +59,7 @@ def fits_settings(run: RunSnapshot, settings: list[tuple[str, str]]) -> tuple[bo
         keys = param_keys_for(key, run.params)
         if not keys:
             continue
-        if not any(_value_matches(value, run.params[k]) for k in keys):
+        if not any(value_matches(value, run.params[k]) for k in keys):
             return False, logged
         logged += 1
     return True, logged
@@ -73,7 +73,7 @@ def setting_block_references(text: str, window_runs: list[RunSnapshot]) -> list[
     found: list[tuple[str, RunSnapshot]] = []
     index = 0
     while index < len(lines):
-        settings = _settings_of_line(lines[index])
+        settings = settings_of_line(lines[index])
         if settings is None:
             index += 1
             continue
@@ -82,7 +82,7 @@ def setting_block_references(text: str, window_runs: list[RunSnapshot]) -> list[
         heading = bool(_HEADING.match(lines[index]))
         index += 1
         while not heading and index < len(lines):
-            more = _settings_of_line(lines[index])
+            more = settings_of_line(lines[index])
             if more is None or _HEADING.match(lines[index]):
                 break
             block += more

@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 
 from narrative import lexicon
-from narrative.link_evidence import _value_matches, param_keys_for
+from narrative.link_evidence import param_keys_for, value_matches
 from narrative.link_groups import NOT_DONE
-from narrative.link_setting_blocks import _settings_of_line
+from narrative.link_setting_blocks import settings_of_line
 from storage.records import RunSnapshot
 
 # A setting's name as written: the lexicon's spoken names (longest first), their joined spellings ("batchsize",
@@ -77,7 +77,7 @@ def _runs_with(name: str, value: str, runs: list[RunSnapshot]) -> tuple[frozense
             return None
         if keys:
             keys_seen.add(keys[0])
-            if _value_matches(value, run.params[keys[0]].strip().lower()):
+            if value_matches(value, run.params[keys[0]].strip().lower()):
                 holding.add(run.run_id)
     return (frozenset(keys_seen), holding) if keys_seen else None
 
@@ -98,7 +98,7 @@ def setting_value_references(text: str, window_runs: list[RunSnapshot],
     by_id = {run.run_id: run for run in window_runs}
     every = [*window_runs, *(run for run in earlier_runs if run.run_id not in by_id)]
     found: list[tuple[str, RunSnapshot]] = []
-    sentences = [sentence for line in text.split("\n") if _settings_of_line(line) is None  # the block rule's
+    sentences = [sentence for line in text.split("\n") if settings_of_line(line) is None  # the block rule's
                  for sentence in _SENTENCE.split(line.lower())]
     for sentence in sentences:
         if NOT_DONE.search(sentence):
