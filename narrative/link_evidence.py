@@ -545,12 +545,32 @@ def _families_of(text: str) -> frozenset[str]:
     return frozenset(lexicon.families_in(text))
 
 
+@functools.lru_cache(maxsize=4096)
+def _names_a_variant(word: str, families: frozenset[str]) -> bool:
+    """Whether a word says more than its family's plain name: a number or a size glued or joined to it ("resnet50",
+    "gpt2", "conformer-xl"); a plural ("lstms") or a family's own spelling ("k-nn", "bilstm") is the family."""
+    lowered = word.lower()
+    for family in families:
+        for alias in sorted(lexicon.MODEL_FAMILIES[family], key=len, reverse=True):
+            at = lowered.find(alias)
+            if re.search(r"\d", alias) or at < 0:
+                continue  # an alias with a number is itself a variant ("resnet50")
+            rest = (lowered[:at] + lowered[at + len(alias):]).strip("-_ ")
+            if rest in ("", "s", "es"):
+                return False
+    return True
+
+
 def _word_fits(word: str, candidate: RunProfile) -> bool:
     """Whether a run has what ``word`` says: a model family ("xgb", "lstms"), a word of a param
     value or of the run name ("conformer", "multi-headed" ~ ``multihead``), or a boolean param
     the word names ("the ema runs" for ``use_ema=true``)."""
     joined = _respell(word.replace("-", "").replace("_", ""))
     families = _families_of(word)
+    if families and _names_a_variant(word, families):
+        # "resnet50", "conformer-xl", "gpt2": one variant of a family, not any run of it (a resnet18 run is no
+        # "resnet50 run"); the run must write that variant itself.
+        return joined in candidate.tokens or any(t.startswith(joined) for t in candidate.tokens)
     if families and families & candidate.families:
         return True
     if joined in candidate.tokens or (len(joined) >= 4 and any(_token_matches(joined, t) for t in candidate.tokens)):

@@ -287,7 +287,31 @@ def _group_members(group: _Group, inferable: list[RunProfile], pool: CandidatePo
 
 def _not_done(clause: str, segment: Segment) -> bool:
     # A question mark anywhere in the segment (a sentence or a bullet) makes all of it a question.
-    return segment.section in ("next", "question") or "?" in segment.text or bool(NOT_DONE.search(clause))
+    return segment.section in ("next", "question") or "?" in segment.text or not_run(clause)
+
+
+def not_run(clause: str) -> bool:
+    """Whether a lowered clause speaks of a run to come or not run: a plan, a thing not run yet, a hypothetical."""
+    return bool(NOT_DONE.search(clause) or _NOT_RUN.search(clause))
+
+
+# Said in a clause, these make what it describes a run not (yet) done: a plan's or an idea's heading, a thing not
+# run yet, a hypothetical ("Plan: bs 512 with lr 3e-4", "haven't run bs 512 yet", "if bs 512 works").
+_NOT_RUN = re.compile(
+    r"\b(?:plans?|planned|ideas?|hypothes[ie]s|to do|haven't|hasn't|have not|has not|not yet|yet to|if|unless|"
+    r"whether|in case)\b|\bdid(?:n't| not)[ \t]{1,2}(?:get to[ \t]{1,2})?(?:run|try|launch|start)\b"
+)
+# Clauses of a description (not split at ':' or a dash: "Plan for tomorrow - bs 512" is all the plan's).
+_DONE_SPLIT = re.compile(r"[;\n]|[.!](?:\s|$)|,\s|\s(?:but|while|whereas|and then|then)\s")
+
+
+def done_clauses(text: str, segment: Segment) -> str:
+    """The clauses of ``text`` that report something done: without those of a plan, a question, a thing not run
+    yet or a hypothetical (empty when the segment is a plan or a question as a whole)."""
+    if segment.section in ("next", "question", "hypothesis") or "?" in segment.text:
+        return ""  # an idea or a hypothesis describes the run that would test it
+    kept = [c for c in _DONE_SPLIT.split(text) if c.strip() and not not_run(c.lower())]
+    return ", ".join(kept)
 
 
 def _clauses(text: str) -> list[str]:

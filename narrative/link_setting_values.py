@@ -19,7 +19,7 @@ import re
 
 from narrative import lexicon
 from narrative.link_evidence import param_keys_for, value_matches
-from narrative.link_groups import NOT_DONE
+from narrative.link_groups import not_run
 from narrative.link_setting_blocks import settings_of_line
 from storage.records import RunSnapshot
 
@@ -101,7 +101,7 @@ def setting_value_references(text: str, window_runs: list[RunSnapshot],
     sentences = [sentence for line in text.split("\n") if settings_of_line(line) is None  # the block rule's
                  for sentence in _SENTENCE.split(line.lower())]
     for sentence in sentences:
-        if NOT_DONE.search(sentence):
+        if not_run(sentence):
             continue  # a plan or a question
         # A failed or killed run is named by its settings only where the sentence says it failed (a crashed run's
         # config in the team's words is its description; the same config without it may be the relaunch's).

@@ -44,7 +44,7 @@ from narrative.link_evidence import (
     profile,
 )
 from narrative.link_explicit import ExplicitLinks, explicit_links
-from narrative.link_groups import _infer_groups, _not_done, infer_by_distinctive_word
+from narrative.link_groups import _infer_groups, _not_done, done_clauses, infer_by_distinctive_word
 from narrative.link_setting_blocks import setting_block_references
 from narrative.link_setting_families import setting_family_references
 from narrative.link_setting_values import setting_value_references
@@ -57,6 +57,8 @@ from storage.records import LinkedRun, RunSnapshot
 __all__ = ["ExplicitLinks", "LinkResult", "RunProfile", "SegmentLinks", "explicit_links", "link_runs",
            "param_keys_for", "profile"]
 
+# Sections whose settings describe a run to come, not one done: a plan, a hypothesis or idea, a question.
+_PLAN_SECTIONS = ("next", "question", "hypothesis")
 # Inference reads at most this many segments: a brain dump is shorter; a paste must stay fast.
 MAX_INFERENCE_SEGMENTS = 150
 # The author's earlier runs that tell what is distinctive in the window (most recent first).
@@ -147,7 +149,7 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
     on_command = [e for e in seg_links if any(_same_line(e.segment.text, line) for line in commands)]
     for written, run in command_references(request.text, author_window):
         entries = [e for e in on_command if _same_line(e.segment.text, written)]
-        if any(e.segment.section in ("next", "question") for e in entries):
+        if any(e.segment.section in _PLAN_SECTIONS for e in entries):
             continue  # a command under "Next:" is a plan
         linked.setdefault(run.run_id, linked_run(run, "inferred"))
         for entry in entries:
@@ -161,16 +163,19 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
     named_by_settings = [*setting_block_references(request.text, fresh),
                          *setting_family_references(request.text, fresh)]
     for written, run in named_by_settings:
+        entries = [e for e in seg_links if written in e.segment.text]
+        if any(e.segment.section in _PLAN_SECTIONS for e in entries):
+            continue  # settings under "Next:", "Hypothesis:" or a question describe a run to come
         linked.setdefault(run.run_id, linked_run(run, "inferred"))
-        for entry in seg_links:
-            if written in entry.segment.text and run.run_id not in entry.run_ids:
+        for entry in entries:
+            if run.run_id not in entry.run_ids:
                 entry.run_ids.append(run.run_id)
     # One setting's value that only one of the author's runs has ("with batch size 512 it was worse"): as strong
     # as a quoted value, so runs carried over from before the previous note count too.
     for written, run in setting_value_references(request.text, author_window, earlier):
         entries = [e for e in seg_links if written in e.segment.lower]
-        if any(e.segment.section in ("next", "question") for e in entries):
-            continue  # under "Next:" or a question's heading: a plan
+        if any(e.segment.section in _PLAN_SECTIONS for e in entries):
+            continue  # under "Next:", "Hypothesis:" or a question's heading: a run to come
         linked.setdefault(run.run_id, linked_run(run, "inferred"))
         for entry in entries:
             if run.run_id not in entry.run_ids:
@@ -268,8 +273,12 @@ def _infer(
             # Failed runs have no values to quote: their description is the only way to them.
             _infer_failed(entry, pool, author_ids, linked)
             continue
-        # No quoted value: a description alone must be strong and clearly ahead.
-        scored = [(p, describe(text, p, pool)) for p in pool]
+        # No quoted value: a description alone must be strong and clearly ahead, and read only in the clauses
+        # that report something done (a plan, a question or a thing not yet run describes a run to come).
+        described = done_clauses(text, segment)
+        if not described:
+            continue
+        scored = [(p, describe(described, p, pool)) for p in pool]
         scored = [(p, e) for p, e in scored if not e.contradicted]
         scored.sort(key=lambda pe: pe[1].score, reverse=True)
         if not scored or scored[0][1].score < DESCRIPTION_THRESHOLD:
@@ -281,7 +290,7 @@ def _infer(
         if best_evidence.score - runner_up < DESCRIPTION_LEAD:
             tied = [p for p, e in scored if best_evidence.score - e.score < DESCRIPTION_LEAD]
             if (best.run.run_id in author_ids and not _not_done(text.lower(), segment)
-                    and _value_sets_apart(text, best, [p for p in tied if p is not best])):
+                    and _value_sets_apart(described, best, [p for p in tied if p is not best])):
                 linked.setdefault(best.run.run_id, linked_run(best.run, "inferred"))
                 if best.run.run_id not in entry.run_ids:
                     entry.run_ids.append(best.run.run_id)

@@ -1,0 +1,78 @@
+"""Wrong-link classes found by probing the linkers (links round 7): a family's variant read as the family, and
+settings written in a plan, a hypothesis or a thing not run yet read as a run done. The quoted lines are real:
+wandb/senpai pull requests #1267 and #456 (tcapelle's "## Hypothesis" and "## Instructions" sections, 2026-03),
+PaddlePaddle/PaddleClas issue #2719 (chaofanl, 2023-09-01, "train的resnet18可以收敛，但是换成resnet50之后"),
+tensorpack/tensorpack issue #38 ("ResNet18: 30.5%; ResNet34: 27.0%; ResNet50: 24.5%."); the others are written
+for the class.
+"""
+
+from __future__ import annotations
+
+from narrative.linking import link_runs
+from storage.records import RunSnapshot
+from tests.narrative.conftest import make_request, make_run
+
+
+def links(runs: list[RunSnapshot], text: str) -> set[str]:
+    return {r.run_name for r in link_runs(make_request(text, runs)).runs}
+
+
+def resnets() -> list[RunSnapshot]:
+    def run(key: str, model: str, bs: str, hours: float, user: str = "ada") -> RunSnapshot:
+        return make_run(key, name=f"run-{key}", hours_ago=hours, user=user,
+                        params={"model": model, "batch_size": bs, "lr": "0.1"}, metrics={"top1": 0.7 + hours / 100})
+    return [run("10", "resnet18", "128", 9), run("11", "resnet18", "256", 8), run("12", "resnet50", "256", 7),
+            run("13", "resnet101", "256", 6, user="bob")]
+
+
+def test_a_family_variant_names_only_the_runs_of_that_variant() -> None:
+    runs = resnets()
+    assert links(runs, "the resnet50 runs were fine") == {"run-12"}          # not the resnet18 runs
+    assert links(runs, "the resnet18 runs were fine") == {"run-10", "run-11"}
+    assert links(runs, "the resnet101 runs were fine") == set()              # bob's variant, none of ada's
+    assert links(runs, "the resnet runs were fine") == {"run-10", "run-11", "run-12"}   # the family: all of hers
+    conformers = [make_run("s", name="conformer-small", hours_ago=4, params={"model": "conformer"}),
+                  make_run("m", name="transducer-medium", hours_ago=3, params={"model": "conformer"})]
+    assert links(conformers, "the conformer-xl runs were fine") == set()     # a size no run has
+
+
+def test_a_variant_in_a_teams_words_is_not_its_family() -> None:
+    runs = resnets()
+    assert links(runs, "ResNet18: 30.5%; ResNet34: 27.0%; ResNet50: 24.5%.") == set()   # nobody's values here
+    assert "run-13" not in links(runs, "train的resnet18可以收敛，但是换成resnet50之后loss就始终不下降")   # bob's
+
+
+def sweep() -> list[RunSnapshot]:
+    def run(key: str, name: str, bs: str, lr: str, hours: float, status: str = "FINISHED") -> RunSnapshot:
+        return make_run(key, name=name, hours_ago=hours, status=status,
+                        params={"batch_size": bs, "lr": lr, "n_hidden": "160"},
+                        metrics={"val_loss": 0.86 + hours / 1000})
+    return [run("h", "regime-h", "4", "0.003", 30), run("k", "kohaku-batch8", "8", "0.002", 10, "FAILED"),
+            run("y", "regime-y", "6", "0.003", 2), run("t", "thorfinn-bs2", "2", "0.006", 1)]
+
+
+def test_settings_in_a_hypothesis_or_instructions_name_no_run() -> None:
+    runs = sweep()
+    hypothesis = ("## Hypothesis\nWith 83 GB of free memory after Regime H, batch_size=6 is easily affordable (~19 GB "
+                  "estimated). A 50% larger batch provides smoother gradients while keeping the same well-tuned "
+                  "lr=3e-3. Past batch_size=8 failures always changed LR — this keeps it identical.")
+    assert links(runs, hypothesis) == set()
+    assert links(runs, "## Instructions\n1. Change batch_size from 4 to 6 (command line: `--batch_size 6`)\n"
+                       "2. Do NOT change the learning rate — keep lr=3e-3 exactly") == set()
+    assert links(runs, "Doubling to batch_size=8 halves the number of optimizer steps per epoch (reducing noise in "
+                       "gradient estimates), which may improve convergence quality.") == set()
+    assert links(runs, "batch_size=2 would give 2× more optimizer steps per epoch") == set()
+
+
+def test_a_description_in_a_plan_or_of_a_thing_not_run_names_no_run() -> None:
+    runs = sweep()
+    for plan in ("I want to try batch size 2 with lr 6e-3", "tomorrow: batch size 2 with lr 6e-3",
+                 "TODO batch size 2 with lr 6e-3", "planned: batch size 2 with lr 6e-3",
+                 "to do: batch size 2 with lr 6e-3", "Plan for tomorrow - batch size 2 with lr 6e-3",
+                 "haven't run batch size 2 with lr 6e-3 yet", "if batch size 2 with lr 6e-3 works I'll scale up",
+                 "Idea: batch size 2 with lr 6e-3",
+                 "Hypothesis: batch size 2 with lr 6e-3 should beat regime-h's loss"):
+        assert links(runs, plan) - {"regime-h"} == set(), plan
+    # The same description of a thing done names it; a plan in another clause leaves it alone.
+    assert links(runs, "batch size 2 with lr 6e-3 was worse") == {"thorfinn-bs2"}
+    assert links(runs, "batch size 2 with lr 6e-3 was worse, next I will try lr 3e-3") == {"thorfinn-bs2"}
