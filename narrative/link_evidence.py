@@ -391,6 +391,8 @@ class CandidatePool:
         # What tells runs apart is judged against the author's earlier runs too: when the window
         # holds one run, "80hz" still distinguishes it from the 40hz runs before it.
         self.background = background or []
+        # Other people's user names (narrative.link_people): a clause speaking of their runs describes none of these.
+        self.others: frozenset[str] = frozenset()
         everyone = [*profiles, *self.background]
         self.shared_tokens: set[str] = set.intersection(*(p.tokens for p in everyone)) if profiles else set()
         self.families: set[str] = {f for p in profiles for f in p.families}

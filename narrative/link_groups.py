@@ -27,6 +27,7 @@ from narrative.link_evidence import (
     param_keys_for,
     value_matches,
 )
+from narrative.link_people import long_ago, others_in
 from narrative.segmenting import Segment
 from storage.records import LinkedRun
 
@@ -290,6 +291,11 @@ def _not_done(clause: str, segment: Segment) -> bool:
     return segment.section in ("next", "question") or "?" in segment.text or not_run(clause)
 
 
+def elsewhere(clause: str, people: frozenset[str]) -> bool:
+    """Whether a lowered clause speaks of another person's runs or of runs before the window ("bob's", "last week")."""
+    return others_in(clause, people) or long_ago(clause)
+
+
 def not_run(clause: str) -> bool:
     """Whether a lowered clause speaks of a run to come or not run: a plan, a thing not run yet, a hypothetical."""
     return bool(NOT_DONE.search(clause) or _NOT_RUN.search(clause))
@@ -305,12 +311,14 @@ _NOT_RUN = re.compile(
 _DONE_SPLIT = re.compile(r"[;\n]|[.!](?:\s|$)|,\s|\s(?:but|while|whereas|and then|then)\s")
 
 
-def done_clauses(text: str, segment: Segment) -> str:
-    """The clauses of ``text`` that report something done: without those of a plan, a question, a thing not run
-    yet or a hypothetical (empty when the segment is a plan or a question as a whole)."""
+def done_clauses(text: str, segment: Segment, people: frozenset[str] = frozenset()) -> str:
+    """The clauses of ``text`` that report something done by the author in the window: without those of a plan, a
+    question, a thing not run yet, a hypothetical, another person's runs or runs long ago (empty when the segment is
+    a plan or a question as a whole)."""
     if segment.section in ("next", "question", "hypothesis") or "?" in segment.text:
         return ""  # an idea or a hypothesis describes the run that would test it
-    kept = [c for c in _DONE_SPLIT.split(text) if c.strip() and not not_run(c.lower())]
+    kept = [c for c in _DONE_SPLIT.split(text)
+            if c.strip() and not not_run(c.lower()) and not elsewhere(c.lower(), people)]
     return ", ".join(kept)
 
 
@@ -332,7 +340,7 @@ def _infer_groups(
     _infer_change(entry, pool, inferable, linked)
     _infer_removal(entry, inferable, linked)
     for clause in _clauses(entry.segment.text):
-        if _not_done(clause, entry.segment):
+        if _not_done(clause, entry.segment) or elsewhere(clause, pool.others):
             continue
         for value, carriers in pool.group_values.items():
             if value in clause and re.search(rf"(?<![a-z0-9_]){re.escape(value)}(?![a-z0-9_])", clause):
@@ -584,7 +592,8 @@ def infer_by_distinctive_word(
         return
     inferable_ids = {p.run.run_id for p in inferable}
     for clause in _clauses(entry.segment.text):
-        if _not_done(clause, entry.segment) or _EARLIER.search(clause) or reading.verdict_of(clause) is None:
+        if (_not_done(clause, entry.segment) or _EARLIER.search(clause) or elsewhere(clause, pool.others)
+                or reading.verdict_of(clause) is None):
             continue
         words = _phrase_words(clause)
         if any(word in _FAMILY_NOUNS or word in _SINGLE_NOUNS for word, _start, _end in words):

@@ -19,7 +19,7 @@ import re
 
 from narrative import lexicon
 from narrative.link_evidence import param_keys_for, value_matches
-from narrative.link_groups import not_run
+from narrative.link_groups import elsewhere, not_run
 from narrative.link_setting_blocks import settings_of_line
 from storage.records import RunSnapshot
 
@@ -90,7 +90,8 @@ def _is_metric(name: str, runs: list[RunSnapshot]) -> bool:
 
 
 def setting_value_references(text: str, window_runs: list[RunSnapshot],
-                             earlier_runs: list[RunSnapshot] = ()) -> list[tuple[str, RunSnapshot]]:  # type: ignore[assignment]
+                             earlier_runs: list[RunSnapshot] = (),  # type: ignore[assignment]
+                             people: frozenset[str] = frozenset()) -> list[tuple[str, RunSnapshot]]:
     """(as written, run) for each clause of ``text`` whose settings' values only one window run has (and none of
     the author's earlier runs: the value may be theirs)."""
     if not window_runs:
@@ -108,6 +109,8 @@ def setting_value_references(text: str, window_runs: list[RunSnapshot],
         failing = lexicon.has_cue(sentence, lexicon.FAILURE_CUES)
         linkable = {rid for rid, run in by_id.items() if failing or run.status.upper() not in _STOPPED}
         for clause in _CLAUSE.split(sentence):
+            if elsewhere(clause, people):
+                continue  # another person's run, or one from long before the window
             mentions = [(written, *said) for written, name, value in _written_settings(clause)
                         if not _is_metric(name, window_runs) and (said := _runs_with(name, value, every))]
             if not mentions:

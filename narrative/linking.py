@@ -45,6 +45,7 @@ from narrative.link_evidence import (
 )
 from narrative.link_explicit import ExplicitLinks, explicit_links
 from narrative.link_groups import _infer_groups, _not_done, done_clauses, infer_by_distinctive_word
+from narrative.link_people import people_of
 from narrative.link_setting_blocks import setting_block_references
 from narrative.link_setting_families import setting_family_references
 from narrative.link_setting_values import setting_value_references
@@ -138,6 +139,7 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
     earlier = sorted((r for r in request.known_runs if r.run_id not in pool_runs and r.user.strip().lower() == author
                       and r.start <= request.at), key=lambda r: r.start, reverse=True)[:MAX_BACKGROUND]
     pool = CandidatePool([profile(r) for r in pool_runs.values()], [profile(r) for r in earlier])
+    pool.others = people_of((*request.window_runs, *request.known_runs), request.author)
     # Runs started before the window (still running when the previous note was written) are linked only on
     # strong evidence: a quoted value, a clear description, a name — not by a family or a word they share.
     window_start = request.window_start or (request.at - request.lookback)
@@ -172,7 +174,7 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
                 entry.run_ids.append(run.run_id)
     # One setting's value that only one of the author's runs has ("with batch size 512 it was worse"): as strong
     # as a quoted value, so runs carried over from before the previous note count too.
-    for written, run in setting_value_references(request.text, author_window, earlier):
+    for written, run in setting_value_references(request.text, author_window, earlier, pool.others):
         entries = [e for e in seg_links if written in e.segment.lower]
         if any(e.segment.section in _PLAN_SECTIONS for e in entries):
             continue  # under "Next:", "Hypothesis:" or a question's heading: a run to come
@@ -275,7 +277,7 @@ def _infer(
             continue
         # No quoted value: a description alone must be strong and clearly ahead, and read only in the clauses
         # that report something done (a plan, a question or a thing not yet run describes a run to come).
-        described = done_clauses(text, segment)
+        described = done_clauses(text, segment, pool.others)
         if not described:
             continue
         scored = [(p, describe(described, p, pool)) for p in pool]

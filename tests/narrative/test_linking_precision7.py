@@ -76,3 +76,31 @@ def test_a_description_in_a_plan_or_of_a_thing_not_run_names_no_run() -> None:
     # The same description of a thing done names it; a plan in another clause leaves it alone.
     assert links(runs, "batch size 2 with lr 6e-3 was worse") == {"thorfinn-bs2"}
     assert links(runs, "batch size 2 with lr 6e-3 was worse, next I will try lr 3e-3") == {"thorfinn-bs2"}
+
+
+def team() -> list[RunSnapshot]:
+    def run(key: str, bs: str, hours: float, user: str = "ada") -> RunSnapshot:
+        return make_run(key, name=f"{key}-run", hours_ago=hours, user=user,
+                        params={"batch_size": bs, "network": "r50", "lr": "0.1"}, metrics={"acc": 0.5 + hours / 100})
+    return [run("a", "128", 9), run("b", "512", 8), run("c", "256", 7), run("bob1", "256", 6, user="Bob Stone")]
+
+
+def test_a_clause_about_a_teammates_run_or_a_run_long_ago_names_none_of_the_authors() -> None:
+    runs = team()   # ada's c-run has batch size 256 as bob's run does; the clause says whose run it means
+    assert links(runs, "Bob's batch size 256 run did better than mine") == set()
+    assert links(runs, "same as bob's run with batch size 256") == set()
+    assert links(runs, "my r50 run was worse than stone's run with batch size 256") == set()
+    assert links(runs, "the run from last week with batch size 512 was better") == set()
+    assert links(runs, "last month's batch size 512 run was better") == set()
+    assert links(runs, "the bs 512 run from two weeks ago") == set()
+    # The same descriptions of the author's own runs in the window name them.
+    assert links(runs, "my batch size 256 run did better than the others") == {"c-run"}
+    assert links(runs, "the run with batch size 512 was better") == {"b-run"}
+    # insightface issue #925 (WIll-Xu35, 2019-09-29): the author's own two runs; the closing plan names none.
+    insight = [make_run(k, name=f"r50-emore-bs{bs}", hours_ago=h, params={"batch_size": bs, "network": "r50"},
+                        metrics={"agedb_30": acc})
+               for k, bs, h, acc in (("x", "128", 30, 0.96), ("y", "512", 10, 0.974))]
+    assert links(insight, "I first trained on my local workstation with batch size 128. The validation accuracy on "
+                          "agedb_30 is 0.96.") == {"r50-emore-bs128"}
+    assert links(insight, "But I don't know how to eliminate this possibility except training again remotely using "
+                          "batch size 128.") == set()
