@@ -19,6 +19,13 @@ _PRONOUNS = re.compile(r"\b(?:his|her|hers|theirs|your|yours)\b")
 _POSSESSIVE = re.compile(r"(?<![\w'’])([a-z][a-z0-9_.\-]{1,30})['’]s(?![\w])")
 _OTHER_NOUNS = frozenset({"someone", "somebody", "colleague", "teammate", "coworker", "co-worker", "friend",
                           "labmate", "advisor", "supervisor", "mentor", "author", "authors", "baseline-author"})
+# Anyone's runs: a possessive (not of a day or a thing of the run) a few words before a noun of runs or results
+# ("alice's lr 3e-4 run", "the author's config", "Smith's results").
+_TIME_OR_THING = frozenset({"today", "yesterday", "tonight", "tomorrow", "night", "morning", "evening", "afternoon",
+                            "week", "weekend", "month", "year", "day", "model", "run", "network", "net", "data",
+                            "dataset", "baseline", "experiment", "it", "one", "that", "this", "everyone", "last"})
+_RUN_NOUNS = re.compile(r"(?:\s{1,3}[\w.\-=]{1,20}){0,4}?\s{1,3}(?:runs?|models?|experiments?|configs?|setups?|"
+                        r"results|numbers|settings|checkpoints?|sweeps?)\b")
 # Said in a clause, these place what it describes before the window (runs the window does not hold).
 _LONG_AGO = re.compile(
     r"\b(?:last (?:week|month|year|sprint|semester)|(?:a|one|two|three|four|few|couple of|\d{1,2}) (?:weeks?|months?|"
@@ -45,7 +52,9 @@ def others_in(clause: str, people: frozenset[str]) -> bool:
     """Whether a lowered clause speaks of another person's runs ("bob's", "a colleague's", "your")."""
     if _PRONOUNS.search(clause):
         return True
-    return any(m.group(1) in people or m.group(1) in _OTHER_NOUNS for m in _POSSESSIVE.finditer(clause))
+    return any(m.group(1) in people or m.group(1) in _OTHER_NOUNS
+               or (m.group(1) not in _TIME_OR_THING and _RUN_NOUNS.match(clause, m.end()))
+               for m in _POSSESSIVE.finditer(clause))
 
 
 def long_ago(clause: str) -> bool:

@@ -195,7 +195,10 @@ def _infer_comparatives(seg_links: list[SegmentLinks], author_window: list[RunSn
                         linked: dict[str, LinkedRun]) -> None:
     """Runs a segment names by a setting in words ("the shallower models of depths 2,4", "the bigger batch")."""
     for entry in seg_links:
-        for _written, run in [*comparative_references(entry.segment.text, author_window),
+        # A failed or killed run is no "wider model" that did better: only a sentence saying it failed names it so.
+        failing = lexicon.has_cue(entry.segment.lower, lexicon.FAILURE_CUES)
+        runs = [r for r in author_window if failing or r.status.upper() not in ("FAILED", "KILLED")]
+        for _written, run in [*comparative_references(entry.segment.text, runs),
                               *size_references(entry.segment.text, author_window)]:
             linked.setdefault(run.run_id, linked_run(run, "inferred"))
             if run.run_id not in entry.run_ids:

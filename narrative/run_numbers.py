@@ -54,12 +54,19 @@ _EXPERIMENT_WORD = re.compile(
 # A zero-padded number is an id the way folder names write it ("Compare to 003"); two digits are too
 # often an hour or a month ("05:02", "05-06").
 _PADDED = re.compile(r"(?<![\w.\-:/])(0\d{2,3})(?![\w.:/]|,\d)")
+# Days and times written as possessives ("today's", "last night's"): the author's own hours, nobody else's.
+_TIME_WORDS = (r"(?:today|yesterday|tonight|tomorrow|night|morning|evening|afternoon|week|weekend|month|year|day|"
+               r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)")
+# A possessive right before a run's counter: "bob's run 12", "Alice’s #12" (someone's run, not the author's).
+_OWNED_BEFORE = re.compile(rf"(?<![a-z0-9_.\-])(?!{_TIME_WORDS}['’])[a-z][a-z0-9_.\-]{{1,30}}['’]s\s{{1,3}}$")
 # Said after a numbered experiment, these place it in someone's publication, not among the runs: "experiment 3
 # in the paper", "Exp 2 of Smith et al.", "experiment 4 from the original article".
 ELSEWHERE = re.compile(
     r"\s{0,2}[(),]?\s{0,2}(?:in|from|of)\s{1,3}(?:(?:the|their|this|that|our|a)\s{1,3})?(?:paper|appendix|original|"
     r"table|section|blog|article|supplementary|thesis|book|publication)(?![a-z])"
-    r"|\s{0,2}[(),]?\s{0,2}(?:in|from|of)\s{1,3}[a-z]{2,20}\s{1,3}et\s{1,2}al(?![a-z])")
+    r"|\s{0,2}[(),]?\s{0,2}(?:in|from|of)\s{1,3}[a-z]{2,20}\s{1,3}et\s{1,2}al(?![a-z])"
+    # or among someone's runs or notes: "experiment 26 in Bob's notes", "run 12 of alice's" (not "of today's").
+    rf"|\s{{0,2}}[(),]?\s{{0,2}}(?:in|from|of)\s{{1,3}}(?!{_TIME_WORDS}['’])[a-z][a-z0-9_.\-]{{1,30}}['’]s(?![a-z])")
 # An experiment id inside a run's name or a parameter value: "003-ablation-data-only", "exp_024_lr",
 # "experiment-3". A bare number ("20") is a setting, not an id; "3-4-6-3" is a list of sizes.
 _ID_VALUE = re.compile(r"^(?:exp(?:eriment)?[-_ ]?(\d{1,4})(?!\d)|(\d{1,4})[-_][a-z])")
@@ -124,6 +131,11 @@ def _line_lead(line: str, counters: dict[int, RunSnapshot]) -> list[RunSnapshot]
     return _all_counted(_expand(int(first.group(1)), pairs), counters)
 
 
+def _someones(lowered: str, start: int, end: int) -> bool:
+    """Whether a counter written at ``lowered[start:end]`` is placed among someone's runs or in a publication."""
+    return bool(_OWNED_BEFORE.search(lowered[max(0, start - 40):start]) or ELSEWHERE.match(lowered, end))
+
+
 def counter_references(text: str, *, author_runs: list[RunSnapshot],
                        window_runs: list[RunSnapshot]) -> list[tuple[str, RunSnapshot]]:
     """(as written, run) for the author's runs the text writes by their name's counter."""
@@ -135,7 +147,7 @@ def counter_references(text: str, *, author_runs: list[RunSnapshot],
     lowered = text.lower()
     for match in _RUN_WORD.finditer(lowered):
         pairs, end = _tail(lowered, match.end())
-        if _UNIT_AFTER.match(lowered, end):
+        if _UNIT_AFTER.match(lowered, end) or _someones(lowered, match.start(), end):
             continue
         for run in _all_counted(_expand(int(match.group(1)), pairs), counters):
             found.append((lowered[match.start():end], run))
@@ -143,7 +155,7 @@ def counter_references(text: str, *, author_runs: list[RunSnapshot],
         if _HASH_NOT_RUN.search(lowered[max(0, match.start() - 24):match.start()]):
             continue
         pairs, end = _tail(lowered, match.end())
-        if _UNIT_AFTER.match(lowered, end):
+        if _UNIT_AFTER.match(lowered, end) or _someones(lowered, match.start(), end):
             continue
         for run in _all_counted(_expand(int(match.group(1)), pairs), counters):
             found.append((lowered[match.start():end], run))

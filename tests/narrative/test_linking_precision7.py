@@ -104,3 +104,25 @@ def test_a_clause_about_a_teammates_run_or_a_run_long_ago_names_none_of_the_auth
                           "agedb_30 is 0.96.") == {"r50-emore-bs128"}
     assert links(insight, "But I don't know how to eliminate this possibility except training again remotely using "
                           "batch size 128.") == set()
+
+
+def numbered() -> list[RunSnapshot]:
+    def run(key: str, name: str, hours: float, width: str, status: str = "FINISHED", seed: str = "0") -> RunSnapshot:
+        return make_run(key, name=name, hours_ago=hours, status=status,
+                        params={"depth": "8", "width": width, "seed": seed}, metrics={"val_acc": 0.6 + hours / 100})
+    return [run("1", "exp_23", 10, "64"), run("2", "exp_24", 9, "128", "FAILED"), run("3", "exp_26", 7, "128"),
+            run("4", "exp_27", 6, "128", seed="1")]
+
+
+def test_a_counter_or_a_numbered_experiment_of_someone_elses_names_no_run() -> None:
+    runs = numbered()
+    assert links(runs, "experiment 26 in Bob's notes") == set()
+    assert links(runs, "run 26 of Bob's was better") == set()
+    assert links(runs, "bob's run 26 was better") == set()
+    assert links(runs, "compared with alice's width 64 run mine is worse") == set()
+    assert links(runs, "exp 26 was good") == {"exp_26"}
+    assert links(runs, "experiment 26 from today's sweep was good") == {"exp_26"}   # a day's possessive
+
+
+def test_a_failed_run_is_no_wider_model_that_did_better() -> None:
+    assert links(numbered(), "the wider models were better") == {"exp_26", "exp_27"}
