@@ -138,13 +138,18 @@ def _counted_runs(sentence: str) -> int | None:
     return counts.pop() if len(counts) == 1 else None
 
 
+def canonical(name: str) -> str:
+    """A setting's name as the lexicon spells it ("batchsize", "batch-size" -> "batch size")."""
+    return _JOINED.get(re.sub(r"[ _\\-]", "", name), name)
+
+
 def _written_settings(clause: str) -> list[tuple[str, str, str]]:
     """(as written, setting's name, value) for each setting of a clause written with its value: "batch size 512",
     "lr=3e-4", "with 2 gpus"."""
     found: list[tuple[str, str, str]] = []
     for match in _SETTING_VALUE.finditer(clause):
         name, value = match.group(1), match.group(2)
-        name = _JOINED.get(re.sub(r"[ _\\-]", "", name), name)
+        name = canonical(name)
         if name in _PROGRESS and "=" not in match.group(0):
             continue
         if not _NOT_THIS.search(clause[: match.start()]) and not _SOMEONE_ELSE.search(clause[: match.start()]):

@@ -50,6 +50,7 @@ from narrative.link_setting_blocks import setting_block_references
 from narrative.link_setting_families import setting_family_references
 from narrative.link_setting_values import setting_value_references
 from narrative.link_sizes import size_references
+from narrative.link_value_groups import value_group_references
 from narrative.segmenting import Segment, split_segments
 from narrative.types import StructureRequest
 from storage.records import LinkedRun, RunSnapshot
@@ -174,7 +175,8 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
                 entry.run_ids.append(run.run_id)
     # One setting's value that only one of the author's runs has ("with batch size 512 it was worse"): as strong
     # as a quoted value, so runs carried over from before the previous note count too.
-    for written, run in setting_value_references(request.text, author_window, earlier, pool.others):
+    for written, run in [*setting_value_references(request.text, author_window, earlier, pool.others),
+                         *value_group_references(request.text, author_window, pool.others)]:
         entries = [e for e in seg_links if written in e.segment.lower]
         if any(e.segment.section in _PLAN_SECTIONS for e in entries):
             continue  # under "Next:", "Hypothesis:" or a question's heading: a run to come
