@@ -45,6 +45,7 @@ from narrative.link_evidence import (
 )
 from narrative.link_explicit import ExplicitLinks, explicit_links
 from narrative.link_groups import _infer_groups, _not_done, done_clauses, infer_by_distinctive_word
+from narrative.link_ordinals import ordinal_references
 from narrative.link_people import people_of
 from narrative.link_setting_blocks import setting_block_references
 from narrative.link_setting_families import setting_family_references
@@ -176,7 +177,8 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
     # One setting's value that only one of the author's runs has ("with batch size 512 it was worse"): as strong
     # as a quoted value, so runs carried over from before the previous note count too.
     for written, run in [*setting_value_references(request.text, author_window, earlier, pool.others),
-                         *value_group_references(request.text, author_window, pool.others)]:
+                         *value_group_references(request.text, author_window, pool.others),
+                         *ordinal_references(request.text, author_window, carried, pool.others)]:
         entries = [e for e in seg_links if written in e.segment.lower]
         if any(e.segment.section in _PLAN_SECTIONS for e in entries):
             continue  # under "Next:", "Hypothesis:" or a question's heading: a run to come

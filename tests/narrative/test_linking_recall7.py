@@ -40,3 +40,41 @@ def test_a_shared_value_names_nothing_with_a_wrong_count_a_plan_a_comparison_or_
     assert links(runs, "bob's width 128 runs were better") == set()
     assert links(runs, "the lr 1e-3 runs were fine") == set()   # every run has it: it tells nothing apart
     assert links(runs, "the width 256 runs were fine") == set()
+
+
+def day(failed: str = "") -> list[RunSnapshot]:
+    runs = [make_run(k, name=n, hours_ago=h, status="FAILED" if k == failed else "FINISHED",
+                     params={"lr": lr, "model": m}, metrics={"acc": 0.5 + h / 100})
+            for k, n, h, lr, m in (("a", "baseline-resnet18", 9, "0.1", "resnet18"),
+                                   ("b", "resnet18-mixup", 7, "0.1", "resnet18"),
+                                   ("c", "resnet50-mixup", 5, "0.05", "resnet50"),
+                                   ("d", "vit-small-mixup", 3, "0.001", "vit"))]
+    return [*runs, make_run("e", name="bob-run", hours_ago=4, user="bob", params={"lr": "0.1"})]
+
+
+def test_a_runs_place_in_the_authors_day_names_it() -> None:
+    runs = day()
+    assert links(runs, "the second run was better") == {"resnet18-mixup"}
+    assert links(runs, "the last run diverged") == {"vit-small-mixup"}        # bob's later run is not hers
+    assert links(runs, "the first two runs were warm-ups") == {"baseline-resnet18", "resnet18-mixup"}
+    assert links(runs, "the last two runs were good") == {"resnet50-mixup", "vit-small-mixup"}
+    assert links(runs, "I launched four runs today, the last one was best") == {"vit-small-mixup"}
+
+
+def test_a_place_names_nothing_when_qualified_planned_negated_or_not_of_runs() -> None:
+    runs = day()
+    for text in ("I had four ideas, the last one was best", "the second run of resnet was better",
+                 "next the last run again", "not the last run", "the last run will finish tonight",
+                 "a second run confirmed it", "the third epoch was the best", "bob's last run was better",
+                 "is the last run better?"):
+        assert links(runs, text) == set(), text
+
+
+def test_a_failed_start_among_the_counted_runs_leaves_the_place_open() -> None:
+    runs = day(failed="b")
+    assert links(runs, "the second run was better") == set()    # counting the failed start or not?
+    assert links(runs, "the third run was better") == set()
+    assert links(runs, "the last run was better") == {"vit-small-mixup"}
+    assert links(runs, "the second run crashed") == {"resnet18-mixup"}
+    spread = [make_run(k, name=f"{k}-run", hours_ago=h) for k, h in (("p", 60), ("q", 9), ("r", 3))]
+    assert links(spread, "the second run was better") == set()    # runs of three days: which day's second?
