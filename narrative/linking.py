@@ -50,6 +50,7 @@ from narrative.link_people import people_of
 from narrative.link_setting_blocks import setting_block_references
 from narrative.link_setting_families import setting_family_references
 from narrative.link_setting_values import setting_value_references
+from narrative.link_short_forms import short_form_references
 from narrative.link_sizes import size_references
 from narrative.link_value_groups import value_group_references
 from narrative.segmenting import Segment, split_segments
@@ -142,6 +143,7 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
                       and r.start <= request.at), key=lambda r: r.start, reverse=True)[:MAX_BACKGROUND]
     pool = CandidatePool([profile(r) for r in pool_runs.values()], [profile(r) for r in earlier])
     pool.others = people_of((*request.window_runs, *request.known_runs), request.author)
+    others_window = [r for r in request.window_runs if r.user.strip().lower() != author]
     # Runs started before the window (still running when the previous note was written) are linked only on
     # strong evidence: a quoted value, a clear description, a name — not by a family or a word they share.
     window_start = request.window_start or (request.at - request.lookback)
@@ -178,7 +180,9 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
     # as a quoted value, so runs carried over from before the previous note count too.
     for written, run in [*setting_value_references(request.text, author_window, earlier, pool.others),
                          *value_group_references(request.text, author_window, pool.others),
-                         *ordinal_references(request.text, author_window, carried, pool.others)]:
+                         *ordinal_references(request.text, author_window, carried, pool.others),
+                         *short_form_references(request.text, author_window, [*others_window, *earlier],
+                                                pool.others)]:
         entries = [e for e in seg_links if written in e.segment.lower]
         if any(e.segment.section in _PLAN_SECTIONS for e in entries):
             continue  # under "Next:", "Hypothesis:" or a question's heading: a run to come

@@ -78,3 +78,32 @@ def test_a_failed_start_among_the_counted_runs_leaves_the_place_open() -> None:
     assert links(runs, "the second run crashed") == {"resnet18-mixup"}
     spread = [make_run(k, name=f"{k}-run", hours_ago=h) for k, h in (("p", 60), ("q", 9), ("r", 3))]
     assert links(spread, "the second run was better") == set()    # runs of three days: which day's second?
+
+
+def named() -> list[RunSnapshot]:
+    return [make_run(k, name=n, hours_ago=h, user=u, status=st, params={"lr": "0.1"}, metrics={"acc": 0.5 + h / 100})
+            for k, n, h, u, st in (("a", "baseline-v2", 9, "ada", "FINISHED"),
+                                   ("b", "resnet18-mixup", 7, "ada", "FINISHED"),
+                                   ("c", "resnet50-mixup", 5, "ada", "FINISHED"),
+                                   ("d", "resnet50-cutmix", 4, "ada", "FINISHED"),
+                                   ("e", "vit-small", 2, "bob", "FINISHED"), ("g", "rn101-test", 1, "ada", "FAILED"))]
+
+
+def test_a_short_form_of_a_name_part_names_its_run() -> None:
+    runs = named()
+    assert links(runs, "the BL run was good") == {"baseline-v2"}
+    assert links(runs, "the r18 run was better") == {"resnet18-mixup"}
+    assert links(runs, "the RN18 model was the best") == {"resnet18-mixup"}
+    assert links(runs, "the R50 runs were close") == {"resnet50-mixup", "resnet50-cutmix"}
+
+
+def test_a_short_form_names_nothing_when_it_fits_several_or_is_a_plain_token() -> None:
+    runs = named()
+    assert links(runs, "the r50 run was close") == set()           # two resnet50 runs: which?
+    for text in ("the f1 run", "the V2 run", "the GPU run", "the LR run", "the BL run will be rerun",
+                 "not the r18 run", "bob's r18 run was better", "the VS run", "the rm18 run", "is the BL run better?"):
+        assert links(runs, text) == set(), text
+    earlier = make_run("old", name="resnet18-baseline", hours_ago=400, params={"lr": "0.1"})
+    request = make_request("the r18 run was better", [*named(), earlier])
+    request.window_runs = named()     # the author's earlier resnet18 run may be the one meant
+    assert {r.run_name for r in link_runs(request).runs} == set()
