@@ -31,7 +31,7 @@ _NOT_SHORT = frozenset({
 _NEGATED = re.compile(r"\b(?:not|no|never|except|than|unlike|besides|without)[ \t]{1,2}(?:the[ \t]{1,2})?$|"
                       r"n't[ \t]{1,2}(?:the[ \t]{1,2})?$")
 _SENTENCE = re.compile(r"(?<=[.!?;])[ \t]{1,4}(?=\S)|\n")
-_PART = re.compile(r"([a-z]+)(\d*)")
+_PART = re.compile(r"([a-z]{1,40})(\d{0,10})")
 _STOPPED = frozenset({"FAILED", "KILLED"})
 _VOWELS = frozenset("aeiou")
 
