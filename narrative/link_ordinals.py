@@ -6,8 +6,8 @@ such a noun earlier in the sentence) names the author's window runs in the order
 the first or last few. Only when the window is one working day (its runs started within 30 hours of each other), no
 run of it was carried over from before the previous note (the first of which day?), the position exists, and no
 failed or killed start is among the runs counted (did the author count it?) unless the sentence says it failed.
-A qualified noun ("the second run of xgb", "the last run with lr 1e-3"), a plan, a question, a negation and someone
-else's runs name nothing.
+A qualified noun ("the second run of xgb", "the last run with lr 1e-3"), "the last run" in a comparison ("than the last
+run": maybe the one before the run reported on), a plan, a question, a negation and someone else's runs name nothing.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ _RUN_NOUN = re.compile(r"\b(?:runs?|experiments?|jobs?|trials?|attempts?|tries)\
 # A qualifier after the noun: "the second run of xgb", "the last run with lr 1e-3", "the first run from monday".
 _QUALIFIED = re.compile(r"[ \t]{1,2}(?:of|with|from|for|on|using|at|in)\b")
 _NEGATED = re.compile(r"\b(?:not|no|never|except|than|unlike|besides)[ \t]{1,2}$|n't[ \t]{1,2}$")
+# "compared to the last run", "better than the last run": the last one before the run the sentence reports on.
+_RELATIVE = re.compile(r"\b(?:than|compared|vs\.?|versus|relative|since|previous|before|over)\b")
 _SENTENCE = re.compile(r"(?<=[.!?;])[ \t]{1,4}(?=\S)|\n")
 _ONE_DAY = dt.timedelta(hours=30)
 _STOPPED = frozenset({"FAILED", "KILLED"})
@@ -61,6 +63,8 @@ def ordinal_references(text: str, window_runs: list[RunSnapshot], carried: set[s
             if size is None or (count and not plural) or size > len(runs):
                 continue
             if place in _LAST:
+                if _RELATIVE.search(sentence):
+                    continue  # "the last run" may be the one before the run reported on
                 picked = runs[-size:]
                 counted = picked
             else:

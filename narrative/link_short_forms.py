@@ -26,6 +26,7 @@ _CAPITALS = re.compile(r"(?<![\w\-.#/@])([A-Z]{2,3})(?![\w\-]|\.\d)" + _NOUN.rep
     "configs?)", "configs?))"))
 _NOT_SHORT = frozenset({
     "fp16", "fp32", "fp8", "bf16", "int8", "int4", "x2", "x4", "gpu", "cpu", "tpu", "oom", "nan", "auc", "mse", "mae",
+    "a100", "h100", "a10", "a6000", "k80", "m1", "m2", "rtx3090", "c4", "l1", "l2",
     "ram", "ssd", "api", "cli", "ema", "sgd", "new", "old", "top", "the", "run", "big", "all", "my", "our", "ok",
 })
 _NEGATED = re.compile(r"\b(?:not|no|never|except|than|unlike|besides|without)[ \t]{1,2}(?:the[ \t]{1,2})?$|"

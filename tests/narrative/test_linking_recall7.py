@@ -107,3 +107,9 @@ def test_a_short_form_names_nothing_when_it_fits_several_or_is_a_plain_token() -
     request = make_request("the r18 run was better", [*named(), earlier])
     request.window_runs = named()     # the author's earlier resnet18 run may be the one meant
     assert {r.run_name for r in link_runs(request).runs} == set()
+
+
+def test_the_last_run_in_a_comparison_is_not_read_as_the_latest() -> None:
+    runs = day()
+    assert links(runs, "vit-small-mixup: loss is lower compared to the last run") == {"vit-small-mixup"}
+    assert links(runs, "the new one did better than the last run") == set()
