@@ -23,7 +23,10 @@ _OTHER_NOUNS = frozenset({"someone", "somebody", "colleague", "teammate", "cowor
 # ("alice's lr 3e-4 run", "the author's config", "Smith's results").
 _TIME_OR_THING = frozenset({"today", "yesterday", "tonight", "tomorrow", "night", "morning", "evening", "afternoon",
                             "week", "weekend", "month", "year", "day", "model", "run", "network", "net", "data",
-                            "dataset", "baseline", "experiment", "it", "one", "that", "this", "everyone", "last"})
+                            "dataset", "baseline", "experiment", "it", "one", "that", "this", "everyone", "last",
+                            # contractions and the author's own group: "let's rerun the runs", "here's the results"
+                            "let", "here", "there", "what", "who", "where", "how", "he", "she", "everything",
+                            "nothing", "something", "team", "group", "lab", "project"})
 _RUN_NOUNS = re.compile(r"(?:\s{1,3}[\w.\-=]{1,20}){0,4}?\s{1,3}(?:runs?|models?|experiments?|configs?|setups?|"
                         r"results|numbers|settings|checkpoints?|sweeps?)\b")
 # Said in a clause, these place what it describes before the window (runs the window does not hold).

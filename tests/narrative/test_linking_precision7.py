@@ -126,3 +126,12 @@ def test_a_counter_or_a_numbered_experiment_of_someone_elses_names_no_run() -> N
 
 def test_a_failed_run_is_no_wider_model_that_did_better() -> None:
     assert links(numbered(), "the wider models were better") == {"exp_26", "exp_27"}
+
+
+def test_contractions_and_the_authors_team_are_nobody_else() -> None:
+    from narrative.link_people import others_in
+    assert not others_in("let's compare the runs", frozenset({"bob"}))
+    assert not others_in("here's the results of the width 128 runs", frozenset({"bob"}))
+    assert not others_in("the team's runs", frozenset({"bob"}))
+    assert others_in("alice's lr 3e-4 run", frozenset({"bob"}))
+    assert others_in("bob's config", frozenset({"bob"}))
