@@ -1,12 +1,13 @@
 """Runs named by a short form of a part of their name (links round 7): "the r18 run" for resnet18-mixup, "the R50
-models" for the resnet50-* runs, "the BL run" for baseline-v2, "the LS run" for label-smoothing-0.1.
+models" for the resnet50-* runs, "the BL run" for baseline-v2, "the LS run" for label-smoothing-0.1; and the other
+way round, a name written out whose initials a run's name uses ("OpenWebText" for owt-base).
 
 A short form is written right before a noun of runs (run, model, one, experiment, baseline, variant, version,
 config): letters with a number ("r18", "RN50": the letters start the name part and are in it in order, the number is
 the part's), or two or three capitals ("BL": the part's first letter then others of its consonants, the part at least
 three letters longer; "LS": the first letters of consecutive parts). It names the author's window run whose name has
-such a part — in the singular only when exactly one run has one among the author's window runs, other people's window
-runs and the author's earlier runs; in the plural the author's window runs that have one (two or more). Words that are
+such a part — in the singular only when exactly one run has one among the author's window runs and the author's
+earlier runs (a teammate's run with the same part is not the author's to talk of as "the r18 run"); in the plural the author's window runs that have one (two or more). Words that are
 metrics, settings, model families, versions or units are no short forms ("f1", "lr", "v2", "fp16", "GPU"); the
 exact part written is the name rules' business. Plans, questions, negations and someone else's runs name nothing;
 a failed or killed run only where the sentence says it failed.
@@ -24,6 +25,10 @@ _NOUN = r"[ \t]{1,2}(runs?|models?|ones?|experiments?|baselines?|variants?|versi
 _WITH_NUMBER = re.compile(r"(?<![\w\-.#/@])([a-z]{1,4}\d{1,4})(?![\w\-]|\.\d)" + _NOUN)
 _CAPITALS = re.compile(r"(?<![\w\-.#/@])([A-Z]{2,3})(?![\w\-]|\.\d)" + _NOUN.replace("(runs?", "((?i:runs?") .replace(
     "configs?)", "configs?))"))
+# A name written out in capitalised words whose initials a run's name uses: "OpenWebText" for owt-base. Three words
+# or more (two initials are too often a word of their own); only where exactly one run's name has the initials.
+_CAMEL = re.compile(r"(?<![\w\-])((?:[A-Z][a-z]{1,12}){3,5})(?![\w\-])")
+_CAPITAL = re.compile(r"[A-Z]")
 _NOT_SHORT = frozenset({
     "fp16", "fp32", "fp8", "bf16", "int8", "int4", "x2", "x4", "gpu", "cpu", "tpu", "oom", "nan", "auc", "mse", "mae",
     "a100", "h100", "a10", "a6000", "k80", "m1", "m2", "rtx3090", "c4", "l1", "l2",
@@ -65,8 +70,12 @@ def _initials(short: str, parts: list[str]) -> bool:
                and "".join(p[0] for p in parts[i:i + size]) == short for i in range(len(parts) - size + 1))
 
 
+def _parts(run: RunSnapshot) -> list[str]:
+    return [p for p in re.split(r"[^a-z0-9]+", run.run_name.lower()) if p]
+
+
 def _has_short_form(short: str, run: RunSnapshot, capitals: bool) -> bool:
-    parts = [p for p in re.split(r"[^a-z0-9]+", run.run_name.lower()) if p]
+    parts = _parts(run)
     if short in parts:
         return False  # the part itself: a name, not a short form
     return any(_abbreviates(short, p) for p in parts) or (capitals and _initials(short, parts))
@@ -81,7 +90,7 @@ def _is_plain_word(short: str) -> bool:
 def short_form_references(text: str, window_runs: list[RunSnapshot], others: list[RunSnapshot],
                           people: frozenset[str] = frozenset()) -> list[tuple[str, RunSnapshot]]:
     """(as written, run) for the author's runs the text names by a short form of a part of their name; ``others``
-    are the runs that make a short form ambiguous (other people's window runs, the author's earlier runs)."""
+    are the runs that make a short form ambiguous (the author's earlier runs)."""
     if not window_runs:
         return []
     found: list[tuple[str, RunSnapshot]] = []
@@ -92,6 +101,14 @@ def short_form_references(text: str, window_runs: list[RunSnapshot], others: lis
         failing = lexicon.has_cue(lowered, lexicon.FAILURE_CUES)
         matches = [*((m, False) for m in _WITH_NUMBER.finditer(lowered)),
                    *((m, True) for m in _CAPITALS.finditer(sentence))]
+        for match in _CAMEL.finditer(sentence):
+            initials = "".join(_CAPITAL.findall(match.group(1))).lower()
+            if _is_plain_word(initials) or _NEGATED.search(lowered[: match.start()]):
+                continue
+            mine = [r for r in window_runs if initials in _parts(r)]
+            if (len(mine) == 1 and (failing or mine[0].status.upper() not in _STOPPED)
+                    and not any(initials in _parts(r) for r in others)):
+                found.append((match.group(0), mine[0]))
         for match, capitals in matches:
             short, noun = match.group(1).lower(), match.group(2).lower()
             if _is_plain_word(short) or _NEGATED.search(lowered[: match.start()]):

@@ -143,7 +143,6 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
                       and r.start <= request.at), key=lambda r: r.start, reverse=True)[:MAX_BACKGROUND]
     pool = CandidatePool([profile(r) for r in pool_runs.values()], [profile(r) for r in earlier])
     pool.others = people_of((*request.window_runs, *request.known_runs), request.author)
-    others_window = [r for r in request.window_runs if r.user.strip().lower() != author]
     # Runs started before the window (still running when the previous note was written) are linked only on
     # strong evidence: a quoted value, a clear description, a name — not by a family or a word they share.
     window_start = request.window_start or (request.at - request.lookback)
@@ -181,8 +180,7 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
     for written, run in [*setting_value_references(request.text, author_window, earlier, pool.others),
                          *value_group_references(request.text, author_window, pool.others),
                          *ordinal_references(request.text, author_window, carried, pool.others),
-                         *short_form_references(request.text, author_window, [*others_window, *earlier],
-                                                pool.others)]:
+                         *short_form_references(request.text, author_window, earlier, pool.others)]:
         entries = [e for e in seg_links if written in e.segment.lower]
         if any(e.segment.section in _PLAN_SECTIONS for e in entries):
             continue  # under "Next:", "Hypothesis:" or a question's heading: a run to come

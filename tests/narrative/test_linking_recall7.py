@@ -113,3 +113,17 @@ def test_the_last_run_in_a_comparison_is_not_read_as_the_latest() -> None:
     runs = day()
     assert links(runs, "vit-small-mixup: loss is lower compared to the last run") == {"vit-small-mixup"}
     assert links(runs, "the new one did better than the last run") == set()
+
+
+OWT = ("5. Train on OpenWebText\n- Its converge is slower than TinyStories, and final val loss is larger.")   # tinystories
+# tune fixture (xiamishaonian111/cs336, experiments_note/note.md), section 5
+
+
+def test_a_name_written_out_names_the_one_run_whose_name_uses_its_initials() -> None:
+    def run(key: str, name: str, hours: float, user: str = "ada", dataset: str = "tinystories") -> RunSnapshot:
+        return make_run(key, name=name, hours_ago=hours, user=user, params={"dataset": dataset, "lr": "3e-3"})
+    runs = [run("a", "ts-lr-3e-3", 9), run("b", "ts-bs-2", 8), run("c", "owt-base", 5, dataset="owt"),
+            run("d", "ana-owt-bigger", 4, user="ana", dataset="owt")]
+    assert links(runs, OWT) == {"owt-base"}                 # ana's run is hers; TinyStories has two initials only
+    assert links(runs[:2] + runs[3:], OWT) == set()         # only the teammate has an owt run
+    assert links(runs, "Next: train on OpenWebText with a bigger model") == set()
