@@ -1,16 +1,17 @@
 """Runs named by a short form of a part of their name (links round 7): "the r18 run" for resnet18-mixup, "the R50
-models" for the resnet50-* runs, "the BL run" for baseline-v2, "the LS run" for label-smoothing-0.1; and the other
+models" for the resnet50-* runs, "the BL run" for baseline-v2, "the CM run" for cut-mix-0.5; and the other
 way round, a name written out whose initials a run's name uses ("OpenWebText" for owt-base).
 
 A short form is written right before a noun of runs (run, model, one, experiment, baseline, variant, version,
 config): letters with a number ("r18", "RN50": the letters start the name part and are in it in order, the number is
 the part's), or two or three capitals ("BL": the part's first letter then others of its consonants, the part at least
-three letters longer; "LS": the first letters of consecutive parts). It names the author's window run whose name has
+three letters longer; "CM": the first letters of consecutive parts). It names the author's window run whose name has
 such a part — in the singular only when exactly one run has one among the author's window runs and the author's
-earlier runs (a teammate's run with the same part is not the author's to talk of as "the r18 run"); in the plural the author's window runs that have one (two or more). Words that are
-metrics, settings, model families, versions or units are no short forms ("f1", "lr", "v2", "fp16", "GPU"); the
-exact part written is the name rules' business. Plans, questions, negations and someone else's runs name nothing;
-a failed or killed run only where the sentence says it failed.
+earlier runs (a teammate's run with the same part is not the author's to talk of as "the r18 run"); in the plural
+the author's window runs that have one (two or more). Words that are metrics, settings, model families, versions or
+units are no short forms ("f1", "lr", "v2", "fp16", "GPU"); the exact part written is the name rules' business.
+Plans, questions, negations and someone else's runs name nothing; a failed or killed run only where the sentence
+says it failed.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def _abbreviates(short: str, part: str) -> bool:
 
 
 def _initials(short: str, parts: list[str]) -> bool:
-    """Whether capitals ("ls") are the first letters of consecutive word parts ("label", "smoothing")."""
+    """Whether capitals ("cm") are the first letters of consecutive word parts ("cut", "mix")."""
     size = len(short)
     return any(all(p.isalpha() and len(p) >= 3 for p in parts[i:i + size])
                and "".join(p[0] for p in parts[i:i + size]) == short for i in range(len(parts) - size + 1))

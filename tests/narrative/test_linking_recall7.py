@@ -115,8 +115,8 @@ def test_the_last_run_in_a_comparison_is_not_read_as_the_latest() -> None:
     assert links(runs, "the new one did better than the last run") == set()
 
 
-OWT = ("5. Train on OpenWebText\n- Its converge is slower than TinyStories, and final val loss is larger.")   # tinystories
-# tune fixture (xiamishaonian111/cs336, experiments_note/note.md), section 5
+# The tinystories tune fixture's section 5 (xiamishaonian111/cs336, experiments_note/note.md).
+OWT = "5. Train on OpenWebText\n- Its converge is slower than TinyStories, and final val loss is larger."
 
 
 def test_a_name_written_out_names_the_one_run_whose_name_uses_its_initials() -> None:
@@ -127,3 +127,8 @@ def test_a_name_written_out_names_the_one_run_whose_name_uses_its_initials() -> 
     assert links(runs, OWT) == {"owt-base"}                 # ana's run is hers; TinyStories has two initials only
     assert links(runs[:2] + runs[3:], OWT) == set()         # only the teammate has an owt run
     assert links(runs, "Next: train on OpenWebText with a bigger model") == set()
+
+
+def test_capitals_may_be_the_initials_of_consecutive_name_parts() -> None:
+    runs = [make_run("a", name="cut-mix-0.5", hours_ago=5), make_run("b", name="baseline", hours_ago=4)]
+    assert links(runs, "the CM run was the best") == {"cut-mix-0.5"}
