@@ -307,8 +307,11 @@ _NOT_RUN = re.compile(
     r"\b(?:plans?|planned|ideas?|hypothes[ie]s|to do|haven't|hasn't|have not|has not|not yet|yet to|if|unless|"
     r"whether|in case)\b|\bdid(?:n't| not)[ \t]{1,2}(?:get to[ \t]{1,2})?(?:run|try|launch|start)\b"
 )
-# Clauses of a description (not split at ':' or a dash: "Plan for tomorrow - bs 512" is all the plan's).
-_DONE_SPLIT = re.compile(r"[;\n]|[.!](?:\s|$)|,\s|\s(?:but|while|whereas|and then|then)\s")
+# Clauses of a description: at punctuation, an emoji or another symbol chat puts between clauses ("it OOM'd 💥 gonna
+# do hashing instead"), a new clause's conjunction; a colon too, where what a plan's label announces stays the plan's
+# ("Tomorrow: bs 512"). Not at a dash: "Plan for tomorrow - bs 512" is all the plan's.
+_DONE_SPLIT = re.compile(r"([;\n]|[.!](?:\s|$)|,\s|:\s|\s(?:but|while|whereas|and then|then)\s|"
+                         r"\s?[^\w\s,.;:!?'\"’“”()\[\]{}<>/\\=+\-*%#@&|~^`$]{1,4}\s)")
 
 
 def done_clauses(text: str, segment: Segment, people: frozenset[str] = frozenset()) -> str:
@@ -317,8 +320,14 @@ def done_clauses(text: str, segment: Segment, people: frozenset[str] = frozenset
     a plan or a question as a whole)."""
     if segment.section in ("next", "question", "hypothesis") or "?" in segment.text:
         return ""  # an idea or a hypothesis describes the run that would test it
-    kept = [c for c in _DONE_SPLIT.split(text)
-            if c.strip() and not not_run(c.lower()) and not elsewhere(c.lower(), people)]
+    pieces = _DONE_SPLIT.split(text)
+    kept: list[str] = []
+    announced = False   # a plan's label before a colon: what follows is the plan's
+    for clause, separator in zip(pieces[::2], [*pieces[1::2], ""], strict=True):
+        planned = announced or not_run(clause.lower())
+        announced = planned and separator.strip() == ":"
+        if clause.strip() and not planned and not elsewhere(clause.lower(), people):
+            kept.append(clause)
     return ", ".join(kept)
 
 

@@ -50,7 +50,9 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
                         # "Possible solutions to combat overfitting", "Things to check", "Suggestions"
                         r"(?:possible|potential|candidate)\s+(?:solutions?|fix(?:es)?|remed(?:y|ies)|improvements?|"
                         r"next\s+steps?|directions?)(?:\s+.*)?|things\s+to\s+(?:do|check|test|look\s+into)(?:\s+.*)?|"
-                        r"suggestions?(?:\s+for\s+.+)?|ideas\s+to\s+try)$")),
+                        r"suggestions?(?:\s+for\s+.+)?|ideas\s+to\s+try|"
+                        # the steps of an experiment still to run, as a proposal or a task hands them out
+                        r"instructions?|proposals?|proposed\s+(?:changes?|experiments?|runs?|plan|setup))$")),
     ("negative", re.compile(r"^(?:avoid(?:\s+for\s+now)?|don'?t\s+(?:do|use|try)|ruled\s+out|abandoned|dropped|"
                             r"what\s+(?:didn'?t|did\s+not|doesn'?t)\s+work|(?:things\s+that\s+)?didn'?t\s+work|"
                             r"dead\s+ends?|negative\s+results?|failures?|"

@@ -135,3 +135,14 @@ def test_contractions_and_the_authors_team_are_nobody_else() -> None:
     assert not others_in("the team's runs", frozenset({"bob"}))
     assert others_in("alice's lr 3e-4 run", frozenset({"bob"}))
     assert others_in("bob's config", frozenset({"bob"}))
+
+
+def test_a_plan_after_an_emoji_or_a_colon_leaves_the_clause_before_it_alone() -> None:
+    # The dev scenario churn-telco-imbalance's m03 and the open gan-vocoder log's 2 March note, shapes kept.
+    runs = [make_run("ohe", name="xgb-plan-region-ohe", hours_ago=5, status="FAILED",
+                     params={"model": "xgboost", "features": "base_v1+plan_region_ohe"}),
+            make_run("x", name="xgb-usage", hours_ago=4, params={"model": "xgboost", "features": "base_v1"},
+                     metrics={"val_auc": 0.823})]
+    assert links(runs, "also tried one-hot of plan_id x region and it OOM'd 💥 gonna do target encoding or hashing "
+                       "instead tmrw") == {"xgb-plan-region-ohe"}
+    assert links(runs, "Tomorrow: one-hot of plan_id x region again") == set()
