@@ -329,7 +329,7 @@ def _premods(normed: str, at: int, covered: set[int]) -> frozenset[str]:
 VARIANT_WORDS = frozenset(vocab.stem(w) for w in (
     "bidirectional", "stacked", "residual", "nesterov", "momentum", "restarts", "dilated", "depthwise", "separable",
     "grouped", "causal", "masked", "gated", "hierarchical", "weighted", "conditional", "variational", "denoising",
-    "contractive", "sparse", "distilled", "cyclic", "cyclical", "layerwise", "learnable", "trainable", "multiscale",
+    "contractive", "sparse", "distilled", "layerwise", "learnable", "trainable", "multiscale",
     "multilingual", "multitask", "tied", "untied", "rotary", "sinusoidal", "stochastic", "quantized", "quantised",
     "pruned", "attentive", "semi", "focal"))
 # a complement after the thing: "SGD with nesterov momentum", "cosine schedule with warm restarts"
