@@ -17,7 +17,7 @@ from narrative.check_settings import sig_runs
 from narrative.check_verdicts import MAX_CITED, tried_in_runs
 from narrative.history_index import HistoryIndex
 from narrative.plan_reading import ASIDE, main_clause
-from narrative.types import CheckResult
+from narrative.types import CheckMatch, CheckResult
 from storage.records import RunSnapshot
 
 _SPLIT = re.compile(r"[^a-z0-9]+")
@@ -169,6 +169,34 @@ def only_words(plan: str) -> frozenset[str]:
     return frozenset(out)
 
 
+def only_targets(plan: str) -> frozenset[str]:
+    """The parts of a model a plan restricts itself to ("LoRA on the MLP blocks only": mlp_modules): the target
+    concepts named inside its "only" phrase."""
+    head = vocab.norm(ASIDE.sub(" ", main_clause(plan)))
+    spans = [(m.start(), m.end()) for m in (*_ONLY_BEFORE.finditer(head), *_ONLY_AFTER.finditer(head))]
+    if not spans:
+        return frozenset()
+    return frozenset(cid for cid, sp in vocab.concepts_in(head).items()
+                     if vocab.CONCEPT_BY_ID[cid].kind == "target"
+                     and any(a < b2 and a2 < b for a, b in sp for a2, b2 in spans))
+
+
+# a statement that adds the thing to what was there ("I have tried to include the MLP projections", "added the
+# FFN layers too"): it did more than "only" that thing
+_ADDED = re.compile(r"\b(?:includ\w*|add(?:s|ed|ing)?|also|as well|too|in addition|on top of|plus|extra)\b")
+
+
+def targets_more(targets: frozenset[str], cover: frozenset[str] | set[str], text: str = "") -> bool:
+    """Whether a candidate holding the plan's "only" part holds another part too (a run whose cover has the
+    attention and the MLP projections, for "LoRA on the MLP blocks only"), or is a statement that says the part was
+    added to the others."""
+    if not targets or targets.isdisjoint(cover):
+        return False
+    others = [c for c in cover if c not in targets and vocab.CONCEPT_BY_ID[c].kind == "target"
+              and not any(c in vocab.CLOSURE[t] or t in vocab.CLOSURE[c] for t in targets)]
+    return bool(others) or bool(text and _ADDED.search(vocab.norm(text)))
+
+
 def fact_holds_more(idx: HistoryIndex, words: frozenset[str], run_ids: list[str]) -> bool:
     """Whether the runs a statement is about (its own, else its entry's) all hold more than the plan's "only"."""
     return bool(words and run_ids) and all(holds_more(words, idx.run_by_id[r]) for r in run_ids[:4])
@@ -187,3 +215,47 @@ def holds_more(words: frozenset[str], run: RunSnapshot) -> bool:
         if len(items) >= 2 and any(words & it for it in items) and not all(words & it for it in items):
             return True
     return False
+
+
+def cite_only(got: CheckResult, plan: str, idx: HistoryIndex, key_concepts: set[str]) -> CheckResult | None:
+    """A "tried" for "only" a part ("LoRA on the attention projections only") citing runs that hold more than
+    that part (the attention-and-MLP run the note's entry is tied to): cite the runs that hold the plan's part
+    and nothing more in their place. None when no cited run holds more, or no run holds the part alone."""
+    targets, words = only_targets(plan), only_words(plan)
+    if not targets and not words:
+        return None
+
+    def more(rid: str) -> bool:
+        return holds_more(words, idx.run_by_id[rid]) or targets_more(targets, idx.run_docs[rid].cover)
+
+    cited = [r for m in got.matches for r in m.run_ids if r in idx.run_docs]
+    if not cited or not any(more(r) for r in cited):
+        return None
+    need = key_concepts | targets
+    alone = [r.run_id for r in sorted(idx.run_by_id.values(), key=lambda r: r.start)
+             if r.run_id in idx.run_docs and need <= idx.run_docs[r.run_id].cover and not more(r.run_id)]
+    if not alone:
+        return None
+    matches = [m.model_copy(update={"run_ids": [r for r in m.run_ids if not more(r)]}) for m in got.matches]
+    if not any(m.run_ids for m in matches):
+        matches[0] = matches[0].model_copy(update={"run_ids": alone[:MAX_CITED]})
+    return got.model_copy(update={"matches": matches})
+
+
+def scope_closest(idx: HistoryIndex, key_concepts: set[str], scope: dict[str, frozenset[str]]) -> CheckResult | None:
+    """"label smoothing on B1" where only A0 runs used label smoothing: not tried, and the runs that did the thing
+    on another value of the plan's scope are the closest. None when no run outside the scope holds it."""
+    if not scope or not key_concepts:
+        return None
+    runs = [r for r in sorted(idx.run_by_id.values(), key=lambda r: r.start)
+            if r.run_id in idx.run_docs and key_concepts <= idx.run_docs[r.run_id].cover and off_scope(scope, r)]
+    if not runs:
+        return None
+    r0 = runs[0]
+    want = "; ".join(f"{k}={', '.join(sorted(v))}" for k, v in scope.items())
+    used = "; ".join(f"{k}={r0.params[k]}" for k in scope if k in r0.params)
+    summary = f"run {r0.run_name or r0.run_id[:8]} by {r0.user or 'someone'} on {r0.start:%Y-%m-%d} ({used})"
+    return CheckResult(already_tried=False, message=f"Not tried with {want}: the runs that did it used another "
+                       f"value; closest: {summary}.", matches=[CheckMatch(
+                           entry_id=None, run_ids=[r.run_id for r in runs[:MAX_CITED]], score=0.0, summary=summary,
+                           author=r0.user, at=r0.start)])

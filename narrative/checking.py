@@ -18,9 +18,23 @@ import heapq
 import re
 
 from narrative import lexicon, vocab
+from narrative.approaches import UMBRELLA
 from narrative.check_joint import cite_holding, joint_missed, value_missed
 from narrative.check_members import other_member, plan_members, run_text
-from narrative.check_scope import fact_holds_more, holds_more, key_sweep, off_scope, only_words, plan_scope, value_words
+from narrative.check_removal import removal_tried
+from narrative.check_scope import (
+    cite_only,
+    fact_holds_more,
+    holds_more,
+    key_sweep,
+    off_scope,
+    only_targets,
+    only_words,
+    plan_scope,
+    scope_closest,
+    targets_more,
+    value_words,
+)
 from narrative.check_settings import check_change, named_value, named_value_missed, plan_change
 from narrative.check_sizes import size_off, sizes_in
 from narrative.check_verdicts import (
@@ -57,6 +71,8 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
     if got.already_tried:
         # the cited runs must hold every value the plan names; the runs that do are the evidence
         got = cite_holding(got, plan, idx, scope=plan_scope(plan, idx)) or got
+        # "LoRA on the attention projections only": the runs cited must not hold more than that part
+        got = cite_only(got, plan, idx, plan_terms(plan, idx, exclusions=True).key_concepts) or got
         # "lr 1e-3 on the small model": the settings' paths read the runs' values, not the model's size; runs
         # that all ran the model at another size are the closest, not the plan done
         return size_scoped(got, sizes_in(ASIDE.sub(" ", main_clause(plan))), idx) or got
@@ -93,6 +109,10 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
     if joint is not None:
         # "lr 0.02 with batch 32": one run must hold every value the plan names; runs holding one are the closest
         return joint
+    removed = removal_tried(plan, terms, idx, scope)
+    if removed is not None:
+        # "remove warmup and label smoothing": the runs that logged both off did it
+        return removed
     if change is not None:
         # the runs' values decide; statements only matter as plans ("planned on ..., not run yet")
         plans = [i for i in q.candidate_facts() if idx.facts[i].planned]
@@ -123,6 +143,7 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
     # a thing the plan names by its own name ("HurtLex") is answered only by a candidate that names it
     names = plan_names(plan, idx)
     only = only_words(plan)
+    only_t = only_targets(plan)
     # "biformer-small", "the tiny model": a size is a variant of its model
     sizes = sizes_in(ASIDE.sub(" ", main_clause(plan)))
     for s, f, rids in scored:
@@ -138,7 +159,8 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
         off = (variant_of(specific, cover) or other_member(members, cover, f.text)
                or _runs_off_scope(idx, scope, f) or lacks_modifier(terms, cover, words)
                or _fact_excluded(idx, terms, f) or size_off(sizes, f.text)
-               or fact_holds_more(idx, only, f.run_ids or idx.entry_runs.get(f.entry_id, [])))
+               or fact_holds_more(idx, only, f.run_ids or idx.entry_runs.get(f.entry_id, []))
+               or targets_more(only_t, cover, f.text))
         (variants if off else evidence).append((s, f, rids))
     run_scores: dict[str, float] = {}
     variant_runs: list[str] = []
@@ -155,7 +177,8 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
             continue
         if (variant_of(specific, cover) or other_member(members, cover, run_text(idx, rid))
                 or off_scope(scope, idx.run_by_id[rid]) or _run_misses(idx, terms, rid)
-                or holds_more(only, idx.run_by_id[rid]) or size_off(sizes, run_text(idx, rid))):
+                or holds_more(only, idx.run_by_id[rid]) or targets_more(only_t, cover)
+                or size_off(sizes, run_text(idx, rid))):
             variant_runs.append(rid)
         else:
             run_scores[rid] = s
@@ -188,9 +211,15 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
         since = (min(p.at for p in planned if p.at) - dt.timedelta(days=1)) if any(p.at for p in planned) else None
         done_runs = [rid for _, rid in q.top_runs(limit=50, concepts=specific)
                      if specific <= idx.run_docs[rid].cover and (since is None or idx.run_by_id[rid].start >= since)
-                     and not _run_misses(idx, terms, rid) and not off_scope(scope, idx.run_by_id[rid])]
+                     and not _run_misses(idx, terms, rid) and not off_scope(scope, idx.run_by_id[rid])
+                     and not holds_more(only, idx.run_by_id[rid]) and not targets_more(only_t, idx.run_docs[rid].cover)]
         if done_runs:
             return build_tried(idx, terms, [], {rid: THRESHOLD for rid in done_runs[:3]}, THRESHOLD)
+    if not planned and not variants and not variant_runs:
+        # "label smoothing on B1" where only A0 runs had it: those runs are the closest
+        closest = scope_closest(idx, {c for c in terms.key_concepts if c not in UMBRELLA}, scope)
+        if closest is not None:
+            return closest
     return not_tried(idx, scored, variants, variant_runs, planned, specific)
 
 

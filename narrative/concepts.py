@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from narrative.concept_rows import CONCEPT_ROWS, Concept, alias_pattern
+from narrative.concept_rows_tail import TAIL_ROWS
 
 __all__ = ["CONCEPTS", "CONCEPT_BY_ID", "FAMILIES", "Concept", "alias_pattern", "described"]
 
@@ -51,7 +52,8 @@ SETTING_PARAMS: dict[str, tuple[str, ...]] = {
     "reward_clipping": ("reward_clip", "clip_rewards"),
 }
 CONCEPTS: tuple[Concept, ...] = tuple(
-    replace(c, param_keys=SETTING_PARAMS[c.id]) if c.id in SETTING_PARAMS else c for c in CONCEPT_ROWS
+    replace(c, param_keys=SETTING_PARAMS[c.id]) if c.id in SETTING_PARAMS else c
+    for c in (*CONCEPT_ROWS, *TAIL_ROWS)
 )
 
 # param keys -> concept (presence of a non-null value means the concept was used in the run)

@@ -248,8 +248,9 @@ def plan_terms(plan: str, idx: HistoryIndex, *, exclusions: bool = False) -> Pla
                   if sp and targets and all(any(a2 <= a and b <= b2 for a2, b2 in targets) for a, b in sp)}
     # only a qualifier the team's own notes or runs use somewhere ("Next: denoising autoencoder") sets a variant
     # apart; a word the history never uses ("the *neural* ensemble") is more likely a paraphrase
-    premods = {cid: mods for cid in key for a, _ in spans.get(cid, [])[:1]
-               if (mods := frozenset(t for t in _premods(normed, a, covered_chars) if _names_variant(idx, cid, t)))}
+    premods = {cid: mods for cid in key for a, b in spans.get(cid, [])[:1]
+               if (mods := frozenset(t for t in _premods(normed, a, covered_chars) if _names_variant(idx, cid, t))
+                   | _variant_words(normed, a, b, covered_chars))}
     toks: dict[str, float] = {}
     max_idf = idx.idf("__never_seen__")
     matches = list(re.finditer(r"[a-z0-9][a-z0-9.:+']*[a-z0-9]|[a-z0-9]", normed))
@@ -320,6 +321,33 @@ def _premods(normed: str, at: int, covered: set[int]) -> frozenset[str]:
                 or w.group(0) in _MODIFIER_WORDS):
             continue
         out.add(tok)
+    return frozenset(out)
+
+
+# words that name a kind of the thing they qualify in any ML domain ("a *bidirectional* LSTM", "SGD with
+# *momentum*", "cosine with warm *restarts*"): a candidate that never says them did the plain thing or another kind
+VARIANT_WORDS = frozenset(vocab.stem(w) for w in (
+    "bidirectional", "stacked", "residual", "nesterov", "momentum", "restarts", "dilated", "depthwise", "separable",
+    "grouped", "causal", "masked", "gated", "hierarchical", "weighted", "conditional", "variational", "denoising",
+    "contractive", "sparse", "distilled", "layerwise", "learnable", "trainable", "multiscale",
+    "multilingual", "multitask", "tied", "untied", "rotary", "sinusoidal", "stochastic", "quantized", "quantised",
+    "pruned", "attentive", "semi", "focal"))
+# a complement after the thing: "SGD with nesterov momentum", "cosine schedule with warm restarts"
+_COMPLEMENT = re.compile(r"^(?:\s(?:schedule|scheduler|decay|layers?|model|net|network))?\s(?:with|using|plus)\s"
+                         r"(?:(?:a|an|the)\s)?([a-z][a-z0-9]{1,20})(?:\s([a-z][a-z0-9]{1,20}))?")
+
+
+def _variant_words(normed: str, a: int, b: int, covered: set[int]) -> frozenset[str]:
+    """Stems of kind-naming words right before the concept at ``a``..``b`` (with or without a determiner) or in
+    a "with ..." complement right after it."""
+    out: set[str] = set()
+    before = list(re.finditer(r"[a-z][a-z0-9]*", normed[max(0, a - 40): a]))[-2:]
+    for w in before:
+        if max(0, a - 40) + w.start() not in covered and vocab.stem(w.group(0)) in VARIANT_WORDS:
+            out.add(vocab.stem(w.group(0)))
+    m = _COMPLEMENT.match(normed[b: b + 60])
+    if m:
+        out |= {vocab.stem(w) for w in m.groups() if w and vocab.stem(w) in VARIANT_WORDS}
     return frozenset(out)
 
 

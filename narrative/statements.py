@@ -138,12 +138,15 @@ _NOT_DONE_BY_ME = re.compile(
     r"feel|felt|like|want|need|realiz\w*|understand|care|mind|believe|have|had|be|been|hear|heard|"
     r"mean|intend\w*|bother\w*)\b)[a-z]{3,}", re.I)
 # Someone else's work as the subject of the sentence ("The book ultimately got over 99.6% using 60 epochs",
-# "According to the paper, ..."): what a book, a paper or its authors did is no run of the writer's, unless the
+# "According to the paper, ...", "The QLoRA paper suggests", "Your work suggests" in a thread): what a book, a paper,
+# its authors or the addressee's work did or claims is no run of the writer's, unless the
 # writer is in the sentence as well ("the paper used X, so we tried it").
 _OTHERS_WORK = re.compile(
-    r"^\W{0,8}(?:according\s+to\b|(?:(?:in|per|as\s+in)\s+)?(?:the|this|that|their|an?)?\s{0,4}"
-    r"(?:original\s+|reference\s+)?(?:book|paper|papers|authors?|article|tutorial|blog\s*post|textbook|"
-    r"lecture|[A-Z][a-z]+\s+et\s+al\.?)\b(?:\s{1,4}\([^)]{0,80}\))?,?\s{1,4}(?:\w+\s{1,4}){0,2}?"
+    r"^\W{0,8}(?:according\s+to\b|(?:(?:in|per|as\s+in)\s+)?(?:(?:the|this|that|their|an?)?\s{0,4}"
+    r"(?:original\s+|reference\s+)?(?:[a-z][\w.-]{1,20}\s{1,4}){0,2}?(?:book|paper|papers|authors?|article|tutorial|"
+    r"blog\s*post|textbook|lecture|[A-Z][a-z]+\s+et\s+al\.?)|(?:your|their|his|her)\s{1,4}(?:\w+\s{1,4})?"
+    r"(?:work|paper|code|repo\w*|implementation|method|approach|results?))"
+    r"\b(?:\s{1,4}\([^)]{0,80}\))?,?\s{1,4}(?:\w+\s{1,4}){0,2}?"
     r"(?:got|gets|reports?|reported|achiev\w+|reach\w*|used|uses|trained|trains|did|does|shows?|showed|shown|"
     r"claims?|claimed|obtain\w*|found|finds|suggest\w*|recommend\w*|propos\w*)\b)", re.I)
 # what other people say or report, as the sentence's subject ("Other people report that AdamW works better

@@ -428,6 +428,9 @@ def param_value_concepts(key: str, value: str) -> frozenset[str]:
     if is_tracker_key(k) or len(value) > 200:  # a tracker's own bookkeeping names no concept
         return frozenset(out)
     out |= concept_frozenset(f"{k} {value}" if mapped == "" or k in MODEL_KEYS else value)
+    if mapped == "" and k.startswith("neg"):
+        # the kind of negatives read before the key ("negatives": "same_image_random" is random negatives)
+        out |= concept_frozenset(f"{value} {k}")
     if mapped is None and (re.search(r"[a-z]{3,}", value.lower()) or value.strip().lower() == "on") \
             and lexicon.parse_number(value) is None:
         # a key that names a technique, with a kind as its value ("ensemble": "kfold") or switched on
