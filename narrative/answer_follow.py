@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from narrative import reading, vocab
-from narrative.answer_quotes import BECAUSE, PROBLEM, heading_level, is_plan, quote_key
+from narrative.answer_quotes import BECAUSE, PROBLEM, heading_level, is_plan, numbers, quote_key
 from narrative.data_lines import data_line
 from narrative.history_index import Fact, HistoryIndex
 
@@ -170,10 +170,12 @@ _RESTORE_WINDOW = dt.timedelta(days=7)
 def restored_runs(idx: HistoryIndex, concepts: frozenset[str] | set[str], author: str, at: dt.datetime, question: str
                   ) -> list[str]:
     """For a question that asks about setting something back, the author's runs of the week before ``at`` that
-    set a param of ``concepts`` back to the value most runs hold, right after runs that held another: what
-    "restoring the learning rate" changed (at most two)."""
+    set a param of ``concepts`` back, right after runs that held another value: to the value the question names
+    ("why did we go back to batch size 128?"), else to the value most runs hold ("restoring the learning rate").
+    At most two; the caller cites them beside, not instead of, the runs it had."""
     if not RESTORE_Q.search(question):
         return []
+    asked = numbers(question)
     out: list[str] = []
     lowered = keys_of(concepts)
     for key in sorted({k for r in idx.run_by_id.values() for k in r.params if k.lower() in lowered}):
@@ -182,8 +184,12 @@ def restored_runs(idx: HistoryIndex, concepts: frozenset[str] | set[str], author
         if len(values) < 2:
             continue
         usual = values.most_common(1)[0][0]
+
+        def target(v: str, usual: str = usual) -> bool:
+            return bool(numbers(v) & asked) if asked else v == usual
+
         out += [r.run_id for prev, r in pairwise(runs)
-                if r.params[key] == usual and prev.params[key] != usual and r.user == author
+                if target(r.params[key]) and not target(prev.params[key]) and r.user == author
                 and dt.timedelta(0) <= at - r.start <= _RESTORE_WINDOW]
     return out[:2]
 

@@ -626,7 +626,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             if moved:
                 runs = moved  # the runs that changed the setting asked about, from the tracker
             # "did restoring the learning rate work?": the runs that set it back
-            runs = follow.restored_runs(idx, terms.key_concepts, f.author, f.at, q) or runs
+            runs = list(dict.fromkeys(follow.restored_runs(idx, terms.key_concepts, f.author, f.at, q) + runs))[:4]
             valued = value_runs(idx, set(terms.key_concepts), numbers(body) - {0.0, 1.0},
                                 words=frozenset(w.lower() for w in re.findall(r"[A-Za-z]{3,20}", body)))
             if valued:
