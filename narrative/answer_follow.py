@@ -61,6 +61,8 @@ class Window:
 def question_window(question: str) -> Window | None:
     """The days a topical question names, or None ("may" as a verb is no month)."""
     m = _DAY_OF.search(question)
+    if m is not None and m["mon2"] and len(m["mon2"]) < 5 and not re.match(r"\s{0,3}on\b", m.group(0), re.I):
+        m = None  # "the 8 dec layers": a count and a word; "on 8 Dec", "8 December" are days
     if m is not None:
         try:
             if m["iso"]:
@@ -76,9 +78,9 @@ def question_window(question: str) -> Window | None:
     for m in _PART_OF.finditer(question):
         if m["mon"].lower() == "may" and _MAY_VERB.match(question, m.start("mon")):
             continue
-        if m["mon"].lower() in ("mar", "may") and not m["part"] and not re.search(r"\b(in|during|over)\s{1,3}$",
-                                                                                 question[: m.start("mon")]):
-            continue  # "may", "mar" alone are words before they are months
+        if not m["part"] and not re.search(r"\b(in|during|over|early|late|through)\s{1,3}$", question[: m.start("mon")],
+                                           re.I):
+            continue  # a month is named "in June" or "late June"; alone "may", "dec", "mar" are words first
         part = (m["part"] or "").lower()
         first, last = {"early": (1, 10), "start of": (1, 10), "beginning of": (1, 10), "mid": (11, 20),
                        "late": (21, 31), "end of": (21, 31)}.get(part, (1, 31))

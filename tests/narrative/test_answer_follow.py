@@ -34,6 +34,10 @@ def test_a_question_names_days_by_part_of_a_month_or_by_date() -> None:
     # "may" as a verb and a month-like word in a name are no date
     assert question_window("why may the warmup hurt?") is None
     assert question_window("did the larger batch help?") is None
+    assert question_window("why did we use the 8 dec layers?") is None
+    assert question_window("why did we shrink the dec layers?") is None
+    on = question_window("what happened on 8 Dec?")
+    assert on is not None and (on.month, on.first) == (12, 8)
 
 
 def test_a_reported_change_is_done_whatever_word_of_planning_it_holds() -> None:
