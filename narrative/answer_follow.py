@@ -22,6 +22,8 @@ from narrative import reading, vocab
 from narrative.answer_quotes import BECAUSE, PROBLEM, heading_level, is_plan, numbers, quote_key
 from narrative.data_lines import data_line
 from narrative.history_index import Fact, HistoryIndex
+from narrative.plan_reading import PlanTerms, plan_terms
+from narrative.run_answers import QWORDS
 
 __all__ = [
     "Window",
@@ -56,6 +58,19 @@ class Window:
 
     def holds(self, at: dt.datetime) -> bool:
         return at.month == self.month and self.first <= at.day <= self.last
+
+
+def read_dated(question: str, idx: HistoryIndex) -> tuple[Window | None, str, PlanTerms]:
+    """The days a question names, its body (asking words out) and that body's plan terms: the words of a date are
+    no topic, unless they are all it asks ("what happened with # 2017-10-27?")."""
+    window = question_window(question)
+    if window is not None:
+        body = QWORDS.sub(" ", window.rest)
+        terms = plan_terms(body, idx)
+        if terms.tokens or terms.concepts:
+            return window, body, terms
+    body = QWORDS.sub(" ", question)
+    return window, body, plan_terms(body, idx)
 
 
 def question_window(question: str) -> Window | None:

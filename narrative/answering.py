@@ -84,7 +84,6 @@ from narrative.history_index import Fact, HistoryIndex, fmt
 from narrative.plan_reading import PlanTerms, Query, plan_terms, score_cover
 from narrative.run_answers import (
     BEATS,
-    QWORDS,
     Cites,
     about_more_than,
     acronym_metrics,
@@ -272,9 +271,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         return _finish(parts, cites)
 
     metrics_named = _metrics_in(idx, q) or [m for m in [head_metric(idx, q)] if m]
-    window = follow.question_window(q)
-    body = QWORDS.sub(" ", window.rest if window else q)  # the words of a date are no topic
-    terms = plan_terms(body, idx)
+    window, body, terms = follow.read_dated(q, idx)  # "why ... in late June?": the days, and the rest
     why = _then(_WHY_STOP_A, _WHY_STOP_B, q) or bool(_WHY.search(q))
     facts = [(s, f) for s, f in _rank_facts(idx, terms, why, void=bool(_VOIDQ.search(q)), window=window, body=body)
              if not not_prose(idx, f)]
