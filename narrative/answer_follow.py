@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from narrative import reading, vocab
-from narrative.answer_quotes import BECAUSE, PROBLEM, heading_level, is_plan, numbers, quote_key
+from narrative.answer_quotes import ASKED_ABOUT, BECAUSE, PROBLEM, heading_level, is_plan, numbers, quote_key
 from narrative.data_lines import data_line
 from narrative.history_index import Fact, HistoryIndex
 from narrative.plan_reading import PlanTerms, plan_terms
@@ -67,7 +67,7 @@ def read_dated(question: str, idx: HistoryIndex) -> tuple[Window | None, str, Pl
     if window is not None:
         body = QWORDS.sub(" ", window.rest)
         terms = plan_terms(body, idx)
-        if terms.tokens or terms.concepts:
+        if terms.concepts or any(not t.startswith(tuple(ASKED_ABOUT)) for t in terms.tokens):
             return window, body, terms
     body = QWORDS.sub(" ", question)
     return window, body, plan_terms(body, idx)
