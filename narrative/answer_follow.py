@@ -107,12 +107,14 @@ def question_window(question: str) -> Window | None:
 # a line that reports something done: "we reduced ...", "has been restored", "we skipped ...", "resumed on ..."
 _NOT_DONE = r"(?!(?:want|plann|need|hop|decid|intend|consider|expect|propos|suggest|wonder|guess|assum)ed\b)"
 _DONE = re.compile(r"\b(we|i|they)\s{1,3}(have\s{1,3}|had\s{1,3})?(" + _NOT_DONE + r"\w{2,20}ed|made|put|set|cut|ran|"
-                   r"took|moved|went|switched|began)\b|\b(has|have|had|was|were)\s{1,3}(been\s{1,3})?("
+                   r"took|moved|went|switched|began|fell back|chose|kept)\b"
+                   r"|\b(has|have|had|was|were)\s{1,3}(been\s{1,3})?("
                    + _NOT_DONE + r"\w{2,20}ed|cut|set|made|put)\b", re.I)
 _OUTCOME_WINDOW = dt.timedelta(days=3)
 _FIELD = re.compile(r"^\W{0,4}[A-Z][\w ]{0,24}:\s{0,3}\S")  # "Time: October, 19 2022", "Recorder: @zh-zheng"
 _CHANGE_WORDS = re.compile(r"\b(quadrupl\w{0,3}|tripl\w{0,3}|doubl\w{0,3}|halv\w{0,3}|(sped|speeds?) up|faster|slower|"
-                           r"went up|go(es|ing)? up|jump\w{0,3}|spik\w{0,3}|drop\w{0,3}|fell|rose|increas\w{0,3}|"
+                           r"went up|go(es|ing)? up|jump\w{0,3}|spik\w{0,3}|drop\w{0,3}|fell(?! back)|rose|"
+                           r"increas\w{0,3}|"
                            r"decreas\w{0,3}|better|worse)\b", re.I)
 
 
