@@ -44,6 +44,9 @@ _DOWN_S = re.compile(r"\b(reduc\w{1,4}|decreas\w{1,3}|cut|halv\w{1,3}|sped up|sp
                      r"(went|gone|got|came|brought) down)\b", re.I)
 
 
+# "why did we lower the LR?" is answered by the line that finds it too high, "why a bigger batch?" by "too small"
+_TOO = {"down": re.compile(r"\b(too|overly|very) (high|large|big|aggressive|fast|long)\b", re.I),
+        "up": re.compile(r"\b(too|overly|very) (low|small|slow|few|little|short|conservative|weak)\b", re.I)}
 _UP = re.compile(r"\b(larg(e|er|est)|bigger|more|higher|increas\w{0,3}|rais(e|ed|ing)|wider|deeper|longer|"
                  r"doubl\w{1,3}|grow\w{0,3})\b", re.I)
 _DOWN = re.compile(r"\b(small(er|est)?|fewer|less|lower(ed|ing)?|reduc\w{1,4}|decreas\w{1,3}|cut(ting)?|"
@@ -173,6 +176,8 @@ def rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]],
             # with its reason ("I made a mistake and lowered the entropy coefficient"), not one that has it only
             # from its note, nor a bare label ("double net")
             s += 0.15
+        if why and way is not None and _TOO[way].search(f.text) and not terms.key_concepts.isdisjoint(f.concepts):
+            s += 0.6  # "why did we lower the LR?": "Baseline LR 0.02 is way too high", not the lines that lower it
         if why:
             # "what was wrong with my initialization ...": a reason about something else is no answer.
             off_subject = bool(specific) and specific.isdisjoint(f.toks)

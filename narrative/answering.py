@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import re
 
+from narrative import answer_follow as follow
 from narrative import vocab
 from narrative.answer_intent import (
     EFFECT_Q,
@@ -83,7 +84,6 @@ from narrative.history_index import Fact, HistoryIndex, fmt
 from narrative.plan_reading import PlanTerms, Query, plan_terms, score_cover
 from narrative.run_answers import (
     BEATS,
-    QWORDS,
     Cites,
     about_more_than,
     acronym_metrics,
@@ -222,13 +222,16 @@ def _metrics_in(idx: HistoryIndex, text: str) -> list[str]:
     return out
 
 
-def _rank_facts(idx: HistoryIndex, terms: PlanTerms, prefer_closing: bool, void: bool = False
-                ) -> list[tuple[float, Fact]]:
+def _rank_facts(idx: HistoryIndex, terms: PlanTerms, prefer_closing: bool, void: bool = False,
+                window: follow.Window | None = None, body: str = "") -> list[tuple[float, Fact]]:
     q = Query(idx, terms)
     out: list[tuple[float, Fact]] = []
-    for i in q.shortlist(q.candidate_facts(skip_umbrella=False), 400):
-        f = idx.facts[i]
+    pool = [idx.facts[i] for i in q.shortlist(q.candidate_facts(skip_umbrella=False), 400)]
+    # "why ... after the baseline run?" when every line names the setting: "Baseline LR 0.02 is way too high"
+    plain = follow.plain_bonus(pool, body, frozenset(terms.tokens)) if prefer_closing and len(pool) > 40 else {}
+    for f in pool:
         s, key_hit = score_cover(terms, vocab.cover(f.concepts), f.toks)
+        s += plain.get(f.idx, 0.0)
         if terms.key_concepts and not key_hit:
             s *= 0.5
         if prefer_closing and (f.closing or f.negative):
@@ -239,6 +242,8 @@ def _rank_facts(idx: HistoryIndex, terms: PlanTerms, prefer_closing: bool, void:
             s += 0.02
         if f.run_ids:
             s += 0.03
+        if window is not None and window.holds(f.at):
+            s += 0.5  # "in late June", "on October 23": the notes of those days
         out.append((s, f))
     return heapq.nlargest(40, out, key=lambda x: (x[0], x[1].at))
 
@@ -266,10 +271,10 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         return _finish(parts, cites)
 
     metrics_named = _metrics_in(idx, q) or [m for m in [head_metric(idx, q)] if m]
-    body = QWORDS.sub(" ", q)
-    terms = plan_terms(body, idx)
+    window, body, terms = follow.read_dated(q, idx)  # "why ... in late June?": the days, and the rest
     why = _then(_WHY_STOP_A, _WHY_STOP_B, q) or bool(_WHY.search(q))
-    facts = [(s, f) for s, f in _rank_facts(idx, terms, why, void=bool(_VOIDQ.search(q))) if not not_prose(idx, f)]
+    facts = [(s, f) for s, f in _rank_facts(idx, terms, why, void=bool(_VOIDQ.search(q)), window=window, body=body)
+             if not not_prose(idx, f)]
     helpq = not why and (_then(_HELP_A, _HELP_B, q) or bool(_EFFECTQ.search(q)))
     hindsight = bool(HINDSIGHT_Q.search(q))
     achieved = not why and bool(HOW_ACHIEVED_Q.search(q))
@@ -557,12 +562,14 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         quoted.add(key)
         used += 1
         # a plan is not an experiment: say so when the quote is an idea or a next step
-        planned = ", a plan" if is_plan(f) and f.kind != "question" and not _REPORTED.match(f.text) else ""
+        planned = ", a plan" if (is_plan(f) and f.kind != "question" and not _REPORTED.match(f.text)
+                                  and not follow.reports_action(f.text)) else ""
         if planned and f.kind == "hypothesis" and not f.opening and f.modality != "plan":
             planned = ", a hypothesis"  # "X is likely responsible for the freeze" guesses a cause; it plans nothing
         if planned and _DECLINED.search(f.text):
             planned = ", decided against"  # "I'm not going to try a larger batch size because ...": no plan to do it
-        before = antecedent(idx, f)
+        act = follow.action_before(idx, f) if why and used == 1 else None  # "Then we resumed on 32 A100s." for
+        before = antecedent(idx, f) or (act.text if act else "")  # "why did the throughput quadruple?"
         # a why-question's heading is quoted with its lines that carry any word of the question ("why was Run3 a
         # bad run?": "Another bad run."), not only the words plan reading keeps
         asked = frozenset(terms.tokens) | (frozenset(vocab.tokens(body)) - vocab.STOPWORDS if why else frozenset())
@@ -587,12 +594,12 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             reason_given = True
             parts.append(f"Later, {later.author} ({later.at:%Y-%m-%d}): \"{clip_to(later.text, 230, body)}\"")
             cites.add(later.entry_id, [r for r in later.run_ids if r in idx.run_by_id][:3])
-        outcome = outcome_after(idx, f) if planned else None
+        outcome = outcome_after(idx, f) if planned else follow.outcome_later(idx, f) if helpq and used == 1 else None
         if outcome is not None:
             # "Next experiment: two learning rates ..." then "Result looks more stable, but ... roll back":
             # the plan was run, and this is how it went.
             quoted.add(quote_key(outcome.text))
-            parts.append(f"Then: \"{clip(outcome.text, 220)}\"")
+            parts.append(f"{follow.then_label(f, outcome)} \"{clip(outcome.text, 220)}\"")
             cites.add(outcome.entry_id, [r for r in outcome.run_ids if r in idx.run_by_id][:3])
         runs = useful_runs(idx, terms, f)
         if not f.run_ids:
@@ -615,6 +622,8 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             moved = setting_runs(idx, set(terms.key_concepts), f.author, f.at)
             if moved:
                 runs = moved  # the runs that changed the setting asked about, from the tracker
+            # "did restoring the learning rate work?": the runs that set it back
+            runs = list(dict.fromkeys(follow.restored_runs(idx, terms.key_concepts, f.author, f.at, q) + runs))[:4]
             valued = value_runs(idx, set(terms.key_concepts), numbers(body) - {0.0, 1.0},
                                 words=frozenset(w.lower() for w in re.findall(r"[A-Za-z]{3,20}", body)))
             if valued:
