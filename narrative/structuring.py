@@ -219,7 +219,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
                 structure.decisions.append(DecisionNote(kind="abandon", text=clip(text, MAX_ITEM_CHARS),
                                                         run_ids=reading.run_ids))
             continue
-        if segment.section in {"next", "counterfactual"} or follows_a_plan:
+        if segment.section in {"next", "counterfactual", "progress"} or follows_a_plan:
             add_item(structure.next_steps, clip(text, MAX_ITEM_CHARS))
             previous_next = True
             continue
