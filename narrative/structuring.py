@@ -48,10 +48,11 @@ from narrative.run_refs import KnownRunIds
 from narrative.segmenting import Segment, split_segments
 from narrative.subjects import (
     FRAGMENT_START,
-    METRIC_NAME_WORDS,
     REPORT_FRAME,
     RESULT_MARKER,
+    alternatives,
     balanced,
+    names_subject,
     subject_of,
     verdict_subject,
     worth_a_hypothesis,
@@ -368,7 +369,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
                 prefix = last_subject if anaphoric or not own_subject else own_subject
                 if prefix and not _mentions(clause, prefix):
                     clause_text = f"{short_subject(prefix)}: {clause}"
-            elif position > 0 and not _names_subject(clause):
+            elif position > 0 and not names_subject(clause):
                 # "rf-200 .957, but 1.48s per fit vs 0.02s for logreg (~74x slower)": the slower
                 # one is rf-200, the segment's subject, not logreg, the yardstick.
                 prefix = own_subject if not anaphoric or not last_subject else last_subject
@@ -385,7 +386,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         elif not anaphoric and verdict_subject(text):
             last_subject = verdict_subject(text)
         for better, worse in [*_COMPARE.findall(result_part), *_COMPARE_WORDS.findall(result_part)]:
-            if not _alternatives(better, worse):
+            if not alternatives(better, worse):
                 continue
             structure.conclusions.append(Conclusion(
                 text=clip(f"{worse.strip()} (vs {better.strip()})", MAX_ITEM_CHARS), verdict="did_not_work"))
@@ -538,25 +539,6 @@ def _title_segment(text: str, segments: list[Segment]) -> int:
     return 0
 
 
-def _names_subject(clause: str) -> bool:
-    """Whether a clause names what it is about before any yardstick ("X slower than Y": X): a model
-    family, a ``name=value`` setting or an identifier such as a run name ("rf-200", "two-tower-d128")."""
-    head = re.split(r"\b(?:than|vs\.?|versus|compared (?:to|with)|against|for|relative to|over|of the)\b", clause,
-                    maxsplit=1)[0].lower()
-    if lexicon.families_in(head) or re.search(r"\w=\S", head):
-        return True
-    return any(not set(lexicon.words(ident)) <= METRIC_NAME_WORDS
-               for ident in re.findall(r"[a-z]+[-_][a-z0-9]+(?:[-_][a-z0-9]+)*", head))
-
-
-_FILLER_WORDS = frozenset({
-    "but", "and", "the", "its", "it's", "was", "were", "that", "this", "also", "still", "just", "only", "way",
-    "much", "very", "bit", "per", "fit", "run", "runs", "each", "time", "slower", "faster", "worse", "better",
-    "nothing", "too", "not", "mostly", "about", "like", "more", "less", "though", "which", "then", "so",
-    "seconds", "secs", "min", "mins", "minutes", "hours", "epoch", "step",
-})
-
-
 _REPORT_SECTIONS = frozenset({"done", "result", "conclusion", "negative", "positive", "config", "hypothesis"})
 
 
@@ -587,22 +569,6 @@ def _plans_by_their_list(segments: list[Segment]) -> set[int]:
     return found
 
 
-def _alternatives(better: str, worse: str) -> bool:
-    """``X > Y`` ranks Y below X only when both are things one could pick (methods, settings, models),
-    not a metric, a budget or the noise."""
-    for side in (better, worse):
-        words_in = lexicon.words(side)
-        if not words_in or len(words_in) > 6:
-            return False
-        if any(w in _NOT_ALTERNATIVES for w in words_in) or all(w in METRIC_NAME_WORDS for w in words_in):
-            return False
-    return True
-
-
-_NOT_ALTERNATIVES = frozenset({"noise", "variance", "budget", "chance", "spread", "std", "sla", "limit",
-                               "expected", "gain", "gains", "cost", "costs",
-                               # "None of the schedules beat the baseline": nothing beat it
-                               "none", "no", "neither", "nothing", "nobody"})
 _FOLLOW_ON = re.compile(r"^(?:then|and then|after that|afterwards|later|also|plus)\b", re.IGNORECASE)
 
 
