@@ -58,5 +58,9 @@ FAILURE = re.compile(
     r"digits?|predictions?|faces?)\b"
     r"|\b(?:just|only|always)\s{1,3}(?:predict|output|generat|return|emit)\w*\s{1,3}(?:the\s{1,3}|a\s{1,3})?"
     r"(?:majority|same|single|one|constant|mean|average|zeros?|blank|empty)\b"
-    r"|\bpredicts?\s{1,3}(?:only\s{1,3})?the\s{1,3}majority\s{1,3}class\b",
+    r"|\bpredicts?\s{1,3}(?:only\s{1,3})?the\s{1,3}majority\s{1,3}class\b"
+    # after a change: "Same result.", "results are basically identical", "no luck": nothing moved
+    r"|(?:^|[.;!]\s{1,3})\W{0,4}(?:(?:exactly|basically|pretty\s{1,3}much|roughly)\s{1,3})?(?:the\s{1,3})?same\s{1,3}(?:results?|thing|story|"
+    r"numbers|outcome|behaviou?r|problem|issue)\b|\b(?:are|were|is|was|looks?|looked)\s{1,3}(?:\w{1,12}\s{1,3})?identical\b"
+    r"|\bno\s{1,3}luck\b",
     re.IGNORECASE)

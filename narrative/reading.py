@@ -158,7 +158,10 @@ _PLAN = re.compile(
     r"(?:test|train|run)(?!\s+(?:loss|losses|accuracy|acc|error|errors|f1|auc|time|set|sets|data|split|curves?|"
     r"scores?|metrics?|results?|perplexity|ppl|mse|rmse|mae|samples?)\b))\b(?!\s*[:=])|"
     r"\bnext\s*[.!]?\s*$|\b(?:shifting|turning|moving)\s+(?:my|our)\s+(?:attention|focus)|\bmoving\s+on\s+to\b|"
-    r"\btomorrow\b|\btmrw\b|\bnext\s+(?:week|time|steps?|up|i|we)\b|"
+    r"\btomorrow\b|\btmrw\b|\bnext\s+(?:week|time|steps?|up)\b|"
+    # "next I will try X" plans; "Next I switched to AdamW" tells the next thing done
+    r"\bnext,?\s+(?:i|we)\b(?!\s+(?:\w+ed|ran|got|did|made|went|saw|found|took|had|was|were|built|wrote|set|put|"
+    r"gave|also\s+\w+ed)\b)|"
     # "The next thing to do, besides ..., is to try X", "the next experiment will be": what comes next, not
     # "the next thing I tried was"
     r"\bnext\s+(?:thing|experiment|idea|task|move)s?\s+(?:to\s+(?:do|try)|(?:is|will\s+be|would\s+be)\s+to)\b|\blater\s+(?:today|this\s+week)\b|"

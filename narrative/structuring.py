@@ -50,6 +50,7 @@ from narrative.subjects import (
     FRAGMENT_START,
     REPORT_FRAME,
     RESULT_MARKER,
+    about_the_last,
     alternatives,
     balanced,
     names_subject,
@@ -364,6 +365,11 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
                     add_item(structure.hypotheses, tried)
             if position == 0 and setting and not _mentions(clause, setting):
                 clause_text = f"{setting}: {clause}"
+            elif (position == 0 and unjudged is not None and segment.line - unjudged[0] <= 1 and about_the_last(clause)
+                  and (tried_before := next((t for t in (last_subject, *structure.hypotheses[-1:]) if t and _mentions(
+                      unjudged[1], t) and not _mentions(clause, t)), ""))):
+                # "Added dropout after every block. Val loss got worse.": the verdict is on the change before it
+                clause_text = f"{short_subject(tried_before)}: {clause}"
             elif position == 0 and not _has_content(clause):
                 # "it's inside the noise, not pursuing" says nothing of what: name it.
                 prefix = last_subject if anaphoric or not own_subject else own_subject

@@ -228,3 +228,25 @@ _NOT_ALTERNATIVES = frozenset({"noise", "variance", "budget", "chance", "spread"
                                "expected", "gain", "gains", "cost", "costs",
                                # "None of the schedules beat the baseline": nothing beat it
                                "none", "no", "neither", "nothing", "nobody"})
+
+
+# Words a verdict's subject may hold and still name nothing tried: a measure, the model, the results, a pronoun,
+# a sentence adverb. "Val loss got worse", "Results are basically identical", "Unfortunately this made no difference".
+_GENERIC_SUBJECT_WORDS = frozenset({
+    "the", "a", "an", "this", "that", "it", "these", "those", "they", "its", "our", "my", "their", "results", "result",
+    "model", "models", "training", "run", "runs", "everything", "things", "performance", "quality", "output",
+    "outputs", "samples", "generation", "numbers", "metrics", "unfortunately", "sadly", "however", "but", "so",
+    "and", "then", "again", "also", "still", "surprisingly", "alas", "same", "overall", "final", "eval",
+    "evaluation", "validation", "curve", "curves", "net", "network", "nothing",
+})
+
+
+def about_the_last(clause: str) -> bool:
+    """Whether a verdict clause names nothing tried of its own, so that it judges what the sentence before it
+    described ("Added dropout after every block. Val loss got worse."): its subject is a measure, the model,
+    the results or a pronoun, and it names no model family, setting value or identifier."""
+    lowered = clause.lower()
+    if lexicon.families_in(lowered) or re.search(r"\w=\S|[a-z]+[-_][a-z0-9]+", lowered):
+        return False
+    head = verdict_subject(clause)
+    return all(w in _GENERIC_SUBJECT_WORDS or w in METRIC_NAME_WORDS for w in lexicon.words(head))
