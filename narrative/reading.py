@@ -627,7 +627,8 @@ def states_belief(text: str) -> bool:
 
 def under_test(text: str) -> bool:
     """Whether a sentence states a claim the person is testing ("investigating whether X causes Y")."""
-    return bool(_UNDER_TEST.search(text[:MAX_READ_CHARS]))
+    # "This should make training more stable": what a thing is expected to do is a claim under test too
+    return bool(_UNDER_TEST.search(text[:MAX_READ_CHARS])) or forecasts.expected_effect(text)
 
 
 def is_counterfactual(text: str) -> bool:

@@ -116,9 +116,9 @@ _HEDGE_LEAD = re.compile(r"^\W*(?:(?:or|and|but|so)\s+)?(?:maybe|perhaps|possibl
                          r"it\s+looks\s+like|i\s+(?:think|guess|suspect|assume|believe)|my\s+guess\s+is)\s*,?\s*(?:that\s+)?",
                          re.IGNORECASE)
 _TRIED = re.compile(r"\b(?:tried|trying|tested|testing|added|adding|spent|ran|running|switched|switching|changed|"
-                    r"(?<=i )trained|(?<=we )trained|experimented|tweak(?:ed|ing)|expand(?:ed|ing)|"
-                    r"changing|swapping|replacing|pushed|replicated|increased|decreased|lowered|raised|reduced|"
-                    r"introduced|doubled|halved|bumped|"
+                    r"(?<=i )trained|(?<=we )trained|(?<=i )used|(?<=we )used|experimented|"
+                    r"tweak(?:ed|ing)|expand(?:ed|ing)|changing|swapping|replacing|pushed|replicated|"
+                    r"increased|decreased|lowered|raised|reduced|introduced|doubled|halved|bumped|"
                     r"implemented|introduced|replaced|swapped|removed|enabled|disabled|adjusted|reproduced|"
                     r"retrained|fine-?tuned|rolled\s+back)\b",
                     re.IGNORECASE)
@@ -272,9 +272,11 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             # report before it ("Tried focal loss; would try sampling if ...") still is.
             done_part, later = readings_mod.split_unrealised(text)
             planned_later = mode != "conditional" or readings_mod.conditional_plans(later)
-            if planned_later:
-                # "If it overfits, then the problem is with the model" reasons; it plans nothing.
-                add_item(structure.next_steps, clip(later, MAX_ITEM_CHARS))
+            expected = forecasts.expected_effect(later)
+            if planned_later or expected:
+                # "If it overfits, then the problem is with the model" reasons; it plans nothing. "Hopefully the
+                # larger batch will stabilise things" expects an effect of a thing: the claim a try tests.
+                add_item(structure.hypotheses if expected else structure.next_steps, clip(later, MAX_ITEM_CHARS))
             factual = not done_part and not planned_later and mode == "conditional"
             if factual:
                 # "If I set fp16=True then amp is triggered, but the loss becomes inf": what happens when,
