@@ -368,6 +368,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             if position == 0 and setting and not _mentions(clause, setting):
                 clause_text = f"{setting}: {clause}"
             elif (position == 0 and unjudged is not None and segment.line - unjudged[0] <= 1 and about_the_last(clause)
+                  and readings_mod.modality(clause) == "asserted" and readings_mod.modality(unjudged[1]) == "asserted"
+                  and (_TRIED.search(unjudged[1]) or acts.reports_action(unjudged[1]))
                   and (tried_before := next((t for t in (last_subject, *structure.hypotheses[-1:]) if t and _mentions(
                       unjudged[1], t) and not _mentions(clause, t)), ""))):
                 # "Added dropout after every block. Val loss got worse.": the verdict is on the change before it
