@@ -35,7 +35,7 @@ _CLAIM_FRAME = re.compile(
     # "Presumably the gain comes from the longer context": a cause the writer assumes
     r"|(?:presumably|intuitively|in\s{1,3}theory|theoretically)\b"
     # "The motivation is that the decoder overfits", "the idea was to share the encoder": the claim behind a try
-    r"|the\s{1,3}(?:idea|motivation|rationale|reasoning|intuition|premise|assumption|expectation|hypothesis|hope)"
+    r"|(?:the|my|our)\s{1,3}(?:idea|motivation|rationale|reasoning|intuition|premise|assumption|expectation|hypothesis|hope)"
     r"\s{1,3}(?:here\s{1,3}|behind\s{1,3}(?:it|this|that)\s{1,3})?(?:is|was)\s{1,3}(?:that|to)\b"
     r"|the\s{1,3}(?:reason|cause|culprit|explanation)\s{1,3}(?:is|was|might\s{1,3}be|could\s{1,3}be|"
     r"seems\s{1,3}to\s{1,3}be)\b"

@@ -137,3 +137,11 @@ def test_a_dated_log_earlier_days_were_done_the_latest_is_in_progress() -> None:
     assert not any("normalization" in n or "denoiser" in n for n in structure.next_steps)
     assert any("streaming decoder" in n for n in structure.next_steps)
     assert not any("rtf" in n for n in structure.next_steps)
+
+
+@pytest.mark.parametrize("text", ["My hypothesis is that the tokenizer splits numbers badly.",
+                                  "The motivation is that the decoder overfits to speaker identity."])
+def test_a_stated_hypothesis_is_no_failure(text: str) -> None:
+    structure = structure_text(text)
+    assert structure.hypotheses
+    assert not [c for c in structure.conclusions if c.verdict == "did_not_work"]
