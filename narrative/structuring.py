@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from narrative import acts, claims, forecasts, lexicon, result_rows
+from narrative import acts, claims, forecasts, lexicon, progress, result_rows
 from narrative import reading as readings_mod
 from narrative.entry_decisions import (
     all_failed,
@@ -432,6 +432,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
 
     if _is_empty(structure):
         _fill_empty(structure, segments, readings, title_line)
+    # what is to be done first, work already under way ("I am currently running X") after it
+    structure.next_steps.sort(key=lambda step: progress.in_progress(step.lower()))
     fit_budget(structure, len(request.text))
     return structure
 
