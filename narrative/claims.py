@@ -32,6 +32,11 @@ _CLAIM_FRAME = re.compile(
     r"(?:not\s{1,3}|probably\s{1,3}|likely\s{1,3}|possibly\s{1,3}|just\s{1,3}|partly\s{1,3}|mostly\s{1,3}|all\s{1,3}){0,2}"
     r"(?:because|due\s{1,3}to|related\s{1,3}to|caused\s{1,3}by|a\s{1,3}(?:sign|symptom)\s{1,3}of)\b"
     r"|(?:probably|likely|possibly|maybe|perhaps)\s{1,3}(?:because|due\s{1,3}to|caused\s{1,3}by)\b"
+    # "Presumably the gain comes from the longer context": a cause the writer assumes
+    r"|(?:presumably|intuitively|in\s{1,3}theory|theoretically)\b"
+    # "The motivation is that the decoder overfits", "the idea was to share the encoder": the claim behind a try
+    r"|(?:the|my|our)\s{1,3}(?:idea|motivation|rationale|reasoning|intuition|premise|assumption|expectation|hypothesis|hope)"
+    r"\s{1,3}(?:here\s{1,3}|behind\s{1,3}(?:it|this|that)\s{1,3})?(?:is|was)\s{1,3}(?:that|to)\b"
     r"|the\s{1,3}(?:reason|cause|culprit|explanation)\s{1,3}(?:is|was|might\s{1,3}be|could\s{1,3}be|"
     r"seems\s{1,3}to\s{1,3}be)\b"
     r")", re.IGNORECASE)

@@ -77,3 +77,27 @@ def forecast_cue(lowered: str, start: int) -> bool:
         # is still a plan
         return False
     return thing_subject(lowered, cue.start())
+
+
+# What a thing is expected to do to the run: "the larger batch will stabilise things", "this should make training
+# more stable", "it will give better results". Told of a thing, such a future is the claim a try puts to the test.
+_EFFECT = re.compile(r"(?:\bwill|'ll|’ll|\bshould|\bwould|\bmight|\bmay|\bcould)\s{1,3}"
+                     r"(?:\w{1,12}ly\s{1,3}|also\s{1,3}|still\s{1,3}|really\s{1,3})?(?:help|improve|give|make|stabili[sz]e|speed|reduce|increase|fix|"
+                     r"regulari[sz]e|boost|lead|result|converge|generali[sz]e|hurt|lower|raise|produce|yield|cut|"
+                     r"smooth|prevent|avoid|matter|learn|train|be\s{1,3}(?:better|worse|faster|slower|more|less|"
+                     r"enough|easier|harder))\w{0,4}\b")
+_EXPECT_LEAD = re.compile(r"^\W{0,4}(?:(?:and|but|so)\s{1,3})?(?:hopefully|ideally|intuitively|presumably|"
+                          r"in\s{1,3}theory|theoretically|(?:i|we)\s{1,3}(?:\w{1,12}ly\s{1,3})?(?:think|expect|believe|hope|bet|suspect)|"
+                          r"(?:i'?m|i\s{1,3}am|we'?re|we\s{1,3}are)\s{1,3}hoping|my\s{1,3}(?:guess|hope|expectation)\s{1,3}is)"
+                          r"\W{0,3}(?:that\W{1,3})?")
+
+
+def expected_effect(text: str) -> bool:
+    """Whether a sentence says what a thing is expected to do ("Hopefully the larger batch will stabilise things",
+    "Once done, I think it will give better results"): a claim to test, not a plan and not a result."""
+    lowered = text[:400].lower()
+    lowered = re.sub(r"^\W{0,4}(?:once|when|after)\s[^,]{1,40},\s{0,3}", "", lowered)  # "Once done, ..."
+    lead = _EXPECT_LEAD.match(lowered)
+    rest = lowered[lead.end():] if lead else lowered
+    effect = _EFFECT.search(rest)
+    return effect is not None and effect.start() > 0 and thing_subject(rest, effect.start())

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from narrative import forecasts, lexicon, troubles
+from narrative import forecasts, lexicon, progress, troubles
 from narrative.metric_moves import SETTING_MOVE, metric_moves
 
 # A sentence longer than this is a paste, not a sentence: only its start is read (keeps work linear).
@@ -139,7 +139,7 @@ _COUNTERFACTUAL = re.compile(
 )
 _PLAN = re.compile(
     r"\b(?:will|'ll|’ll|shall|gonna|going\s+to|want(?:s)?\s+to|wanna|plan(?:ning|s)?\s+(?:to|on)|"
-    r"intend\w*\s+to|hope\s+to|^(?:still\s+)?(?:needs?\s+to|must\s+(?!be\b|have\b)\w+)|to\s+be\s+(?:implemented|done|tried|tested|verified|checked)|"
+    r"intend\w*\s+to|hope\s+to|^(?:still\s+)?(?:needs?\s+to|(?:have|has)\s+to\s+(?!be\b|do\s+with\b)|must\s+(?!be\b|have\b)\w+)|to\s+be\s+(?:implemented|done|tried|tested|verified|checked)|"
     r"remains?\s+to\s+be|yet\s+to\s+be|(?:haven'?t|have\s+not|hasn'?t|not)\s+(?:yet\s+)?(?:tried|tested|run|gotten\s+to)\b|"
     r"\b(?:didn'?t|did\s+not|never)\s+(?:get\s+to|have\s+time|try|test)\b|hoping\s+to|aim(?:ing)?\s+to|(?:i|we)\s+(?:(?:need|have)\s+to|must\s+(?!be\b|have\b))|"
     r"(?:i|we)\s+should|let'?s|let\s+me|thinking\s+(?:about|of)|considering|consider\b|"
@@ -158,7 +158,10 @@ _PLAN = re.compile(
     r"(?:test|train|run)(?!\s+(?:loss|losses|accuracy|acc|error|errors|f1|auc|time|set|sets|data|split|curves?|"
     r"scores?|metrics?|results?|perplexity|ppl|mse|rmse|mae|samples?)\b))\b(?!\s*[:=])|"
     r"\bnext\s*[.!]?\s*$|\b(?:shifting|turning|moving)\s+(?:my|our)\s+(?:attention|focus)|\bmoving\s+on\s+to\b|"
-    r"\btomorrow\b|\btmrw\b|\bnext\s+(?:week|time|steps?|up|i|we)\b|"
+    r"\btomorrow\b|\btmrw\b|\bnext\s+(?:week|time|steps?|up)\b|"
+    # "next I will try X" plans; "Next I switched to AdamW" tells the next thing done
+    r"\bnext,?\s+(?:i|we)\b(?!\s+(?:\w+ed|ran|got|did|made|went|saw|found|took|had|was|were|built|wrote|set|put|"
+    r"gave|also\s+\w+ed)\b)|"
     # "The next thing to do, besides ..., is to try X", "the next experiment will be": what comes next, not
     # "the next thing I tried was"
     r"\bnext\s+(?:thing|experiment|idea|task|move)s?\s+(?:to\s+(?:do|try)|(?:is|will\s+be|would\s+be)\s+to)\b|\blater\s+(?:today|this\s+week)\b|"
@@ -201,8 +204,10 @@ _BELIEF = re.compile(
 )
 _QUESTION = re.compile(
     r"\?\s*$|\?\s|\b(?:(?<!no )i\s+wonder|(?<!no )wondering|"
-    r"(?:want|wanted|would\s+like|need)\s+to\s+(?:know|understand)\s+"
-    r"(?:how|why|what|whether|if|where)|not\s+sure\s+(?:if|whether|why|how|what)|unclear\s+(?:if|whether|why)|"
+    r"(?:want|wanted|would\s+like|need|have)\s+to\s+(?:know|understand|figure\s+out|find\s+out|work\s+out)\s+"
+    r"(?:how|why|what|whether|if|where)|not\s+sure\s+(?:if|whether|why|how|what)|"
+    # "Not clear yet if the gain is real", "unclear how much of it is the data": asked without a question mark
+    r"(?:unclear|not\s+(?:yet\s+|entirely\s+|really\s+)?clear)\s+(?:yet\s+)?(?:if|whether|why|how|what)|"
     r"no\s+idea\s+(?:why|how|what|if|whether)|(?:don'?t|do\s+not|still\s+don'?t|can'?t|cannot)\s+"
     r"(?:understand|explain|know|figure\s+out|tell)\s+(?:why|how|what|whether|if)|puzzl\w+|mystery|"
     r"(?:no|any)\s+(?:idea|clue)s?\s+why)\b",
@@ -320,6 +325,9 @@ def _conceded(lowered: str, start: int) -> bool:
 
 
 def _is_plan(lowered: str) -> bool:
+    if progress.in_progress(lowered):
+        # "I am currently debugging X", "the 1.3B run is still training": work under way comes next
+        return True
     # "the longer wall clock time is going to slow things down": a future told of a thing plans nothing
     plan = next((m for m in _PLAN.finditer(lowered) if not forecasts.forecast_cue(lowered, m.start())
                  and not _conceded(lowered, m.start())), None)
@@ -347,6 +355,7 @@ def polarity(text: str) -> Polarity:
 _LEARNING_RATE = re.compile(r"\blearning[ _-]rates?\b")
 _WITHOUT_TROUBLE = re.compile(r"\bwithout\s+(?:any\s+)?(?:crash\w*|diverg\w*|nans?|ooms?|explod\w*|errors?)\b")
 _MIXED_PRECISION = re.compile(r"\bmixed[ _-]precision\b")
+_REAL_TIME = re.compile(r"\breal[ _-]time\b")
 _BECAUSE_CLAUSE = re.compile(r",\s+(?:as|because|since)\s+")
 
 
@@ -368,6 +377,8 @@ def verdict_of(clause: str) -> Verdict | None:
     lowered = _LEARNING_RATE.sub("lr", lowered)
     # "mixed precision" names a way to train: its "mixed" is no verdict.
     lowered = _MIXED_PRECISION.sub("amp", lowered)
+    # "make it real time on CPU": "real" names a latency class here, it judges nothing.
+    lowered = _REAL_TIME.sub("realtime", lowered)
     because = _BECAUSE_CLAUSE.search(lowered)
     if because:
         # "The best effect was due to epsilon-greedy, as previous version hasn't learned at all": the
@@ -379,7 +390,7 @@ def verdict_of(clause: str) -> Verdict | None:
             return None  # "Switched to adamw, since sgd diverged": nothing said of what was done
     masked = _mask_attributive_superlatives(lowered)
     if (_NEGATED_POSITIVE.search(masked) or _BAD_WORDS.search(_NOT_BAD.sub(" ", masked))
-            or _LESS_GOOD.search(masked)):
+            or _LESS_GOOD.search(masked) or progress.FAILURE.search(masked)):
         return "did_not_work"
     if _NOT_BAD.search(masked):
         return "worked"
@@ -616,7 +627,8 @@ def states_belief(text: str) -> bool:
 
 def under_test(text: str) -> bool:
     """Whether a sentence states a claim the person is testing ("investigating whether X causes Y")."""
-    return bool(_UNDER_TEST.search(text[:MAX_READ_CHARS]))
+    # "This should make training more stable": what a thing is expected to do is a claim under test too
+    return bool(_UNDER_TEST.search(text[:MAX_READ_CHARS])) or forecasts.expected_effect(text)
 
 
 def is_counterfactual(text: str) -> bool:

@@ -15,8 +15,9 @@ from narrative import reading
 SegmentKind = Literal["line", "bullet", "row", "sentence", "data"]
 # What a heading or a label says the text under it is: "## Next", "**Next.** ...", "Open questions:",
 # "What I should have done, but didn't:" (counterfactual), "- Idea" / "- Config" / "- Result".
+# "progress": the latest day of a dated log, work still under way (a next step that may already have a run).
 Section = Literal["", "next", "question", "negative", "positive", "counterfactual", "hypothesis", "config",
-                  "result", "conclusion", "done", "cancelled"]
+                  "result", "conclusion", "done", "cancelled", "progress"]
 
 MAX_TEXT_CHARS = 20_000      # beyond this a paste is not a brain dump; the raw text is kept anyway
 MAX_SEGMENTS = 400
@@ -43,6 +44,8 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
                         r"things\s+to\s+try|to\s+try|backlog|tomorrow|remaining|what'?s\s+next|upcoming|"
                         r"next\s+things?\s+to\s+try|(?:as\s+)?(?:an|another|one)\s+(?:more\s+)?idea|ideas?\s+for\s+later|"
                         r"still\s+to\s+(?:do|try)|"
+                        # "WIP:", "In progress:", "Ongoing:": work under way is what comes next
+                        r"wip|work\s+in\s+progress|in[\s-]progress|ongoing(?:\s+work)?|currently\s+working\s+on|"
                         # "My plan for tomorrow", "Tomorrow's plan", "Plans for next week"
                         r"(?:my|our|the|tomorrow'?s|today'?s|this\s+week'?s|next\s+week'?s)\s+plans?(?:\s+for\s+.+)?|"
                         r"plans?\s+for\s+(?:tomorrow|next\s+week|the\s+next\s+\w+|later|the\s+future)|"
@@ -506,7 +509,46 @@ def split_segments(text: str) -> list[Segment]:
                 segments.append(Segment(sentence, kind, number, section=piece_section))
         if len(segments) >= MAX_SEGMENTS:
             break
+    _read_days(segments[:MAX_SEGMENTS])
     return segments[:MAX_SEGMENTS]
+
+
+# A plan said as one (a future, an intention, a time to come), not only an imperative item of a day's list.
+_SAID_PLAN = re.compile(r"\b(?:will|'ll|going\s+to|gonna|wants?|plan\w*|needs?|tomorrow|next|later|let'?s|should|"
+                        r"to-?do|try|maybe|perhaps|might|could)\b", re.IGNORECASE)
+_DAY_RESULT = re.compile(r"[:=]\s{0,3}[-+~\[(]?\d|\d\s{0,2}%|^\W{0,4}[a-z]+ed\b", re.IGNORECASE)
+
+
+def _read_days(segments: list[Segment]) -> None:
+    """A work log of dated days ("## 2020/09/14 Mon.", "Day 3 - June 4") lists each day's work as bare items
+    ("Apply CMVN on acoustic features", "Loading pb model in C++ code"). Under an earlier day such an item was
+    done that day, whatever its grammar: a thing tried. Under the latest day it is what the writer is still
+    on when the log ends: work in progress, what comes next. An item that states its outcome stays a report."""
+    dates = [i for i, s in enumerate(segments) if s.kind == "data" and is_dateline(s.text)]
+    if len(dates) < 2:
+        return
+    days: list[list[int]] = []
+    for start, end in zip(dates, [*dates[1:], len(segments)], strict=True):
+        items = []
+        for index in range(start + 1, end):
+            segment = segments[index]
+            if segment.kind == "line" and _HEADING_MARK.match(segment.text):
+                break  # "## Week 3 Summary" closes the day
+            if segment.kind == "bullet" and not segment.section and len(segment.text.strip(" *-.")) > 2:
+                items.append(index)
+        days.append(items)
+    days = [d for d in days if d]
+    for position, items in enumerate(days):
+        latest = position == len(days) - 1
+        for index in items:
+            text = segments[index].text
+            if reading.verdict_of(text) is not None or _DAY_RESULT.search(text) or _SAID_PLAN.search(text):
+                continue
+            mode = reading.modality(text)
+            if latest and mode in ("asserted", "planned", "hedged"):
+                segments[index].section = "progress"
+            elif not latest and mode in ("asserted", "planned"):
+                segments[index].section = "done"
 
 
 def _list_follows(lines: list[tuple[int, str]], position: int) -> bool:

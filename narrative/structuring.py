@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from narrative import acts, claims, forecasts, lexicon, result_rows
+from narrative import acts, claims, forecasts, lexicon, progress, result_rows
 from narrative import reading as readings_mod
 from narrative.entry_decisions import (
     all_failed,
@@ -48,10 +48,12 @@ from narrative.run_refs import KnownRunIds
 from narrative.segmenting import Segment, split_segments
 from narrative.subjects import (
     FRAGMENT_START,
-    METRIC_NAME_WORDS,
     REPORT_FRAME,
     RESULT_MARKER,
+    about_the_last,
+    alternatives,
     balanced,
+    names_subject,
     subject_of,
     verdict_subject,
     worth_a_hypothesis,
@@ -114,9 +116,9 @@ _HEDGE_LEAD = re.compile(r"^\W*(?:(?:or|and|but|so)\s+)?(?:maybe|perhaps|possibl
                          r"it\s+looks\s+like|i\s+(?:think|guess|suspect|assume|believe)|my\s+guess\s+is)\s*,?\s*(?:that\s+)?",
                          re.IGNORECASE)
 _TRIED = re.compile(r"\b(?:tried|trying|tested|testing|added|adding|spent|ran|running|switched|switching|changed|"
-                    r"(?<=i )trained|(?<=we )trained|experimented|tweak(?:ed|ing)|expand(?:ed|ing)|"
-                    r"changing|swapping|replacing|pushed|replicated|increased|decreased|lowered|raised|reduced|"
-                    r"introduced|doubled|halved|bumped|"
+                    r"(?<=i )trained|(?<=we )trained|(?<=i )used|(?<=we )used|experimented|"
+                    r"tweak(?:ed|ing)|expand(?:ed|ing)|changing|swapping|replacing|pushed|replicated|"
+                    r"increased|decreased|lowered|raised|reduced|introduced|doubled|halved|bumped|"
                     r"implemented|introduced|replaced|swapped|removed|enabled|disabled|adjusted|reproduced|"
                     r"retrained|fine-?tuned|rolled\s+back)\b",
                     re.IGNORECASE)
@@ -219,7 +221,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
                 structure.decisions.append(DecisionNote(kind="abandon", text=clip(text, MAX_ITEM_CHARS),
                                                         run_ids=reading.run_ids))
             continue
-        if segment.section in {"next", "counterfactual"} or follows_a_plan:
+        if segment.section in {"next", "counterfactual", "progress"} or follows_a_plan:
             add_item(structure.next_steps, clip(text, MAX_ITEM_CHARS))
             previous_next = True
             continue
@@ -270,9 +272,11 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             # report before it ("Tried focal loss; would try sampling if ...") still is.
             done_part, later = readings_mod.split_unrealised(text)
             planned_later = mode != "conditional" or readings_mod.conditional_plans(later)
-            if planned_later:
-                # "If it overfits, then the problem is with the model" reasons; it plans nothing.
-                add_item(structure.next_steps, clip(later, MAX_ITEM_CHARS))
+            expected = forecasts.expected_effect(later)
+            if planned_later or expected:
+                # "If it overfits, then the problem is with the model" reasons; it plans nothing. "Hopefully the
+                # larger batch will stabilise things" expects an effect of a thing: the claim a try tests.
+                add_item(structure.hypotheses if expected else structure.next_steps, clip(later, MAX_ITEM_CHARS))
             factual = not done_part and not planned_later and mode == "conditional"
             if factual:
                 # "If I set fp16=True then amp is triggered, but the loss becomes inf": what happens when,
@@ -363,12 +367,19 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
                     add_item(structure.hypotheses, tried)
             if position == 0 and setting and not _mentions(clause, setting):
                 clause_text = f"{setting}: {clause}"
+            elif (position == 0 and unjudged is not None and segment.line - unjudged[0] <= 1 and about_the_last(clause)
+                  and readings_mod.modality(clause) == "asserted" and readings_mod.modality(unjudged[1]) == "asserted"
+                  and (_TRIED.search(unjudged[1]) or acts.reports_action(unjudged[1]))
+                  and (tried_before := next((t for t in (last_subject, *structure.hypotheses[-1:]) if t and _mentions(
+                      unjudged[1], t) and not _mentions(clause, t)), ""))):
+                # "Added dropout after every block. Val loss got worse.": the verdict is on the change before it
+                clause_text = f"{short_subject(tried_before)}: {clause}"
             elif position == 0 and not _has_content(clause):
                 # "it's inside the noise, not pursuing" says nothing of what: name it.
                 prefix = last_subject if anaphoric or not own_subject else own_subject
                 if prefix and not _mentions(clause, prefix):
                     clause_text = f"{short_subject(prefix)}: {clause}"
-            elif position > 0 and not _names_subject(clause):
+            elif position > 0 and not names_subject(clause):
                 # "rf-200 .957, but 1.48s per fit vs 0.02s for logreg (~74x slower)": the slower
                 # one is rf-200, the segment's subject, not logreg, the yardstick.
                 prefix = own_subject if not anaphoric or not last_subject else last_subject
@@ -385,7 +396,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         elif not anaphoric and verdict_subject(text):
             last_subject = verdict_subject(text)
         for better, worse in [*_COMPARE.findall(result_part), *_COMPARE_WORDS.findall(result_part)]:
-            if not _alternatives(better, worse):
+            if not alternatives(better, worse):
                 continue
             structure.conclusions.append(Conclusion(
                 text=clip(f"{worse.strip()} (vs {better.strip()})", MAX_ITEM_CHARS), verdict="did_not_work"))
@@ -421,6 +432,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
 
     if _is_empty(structure):
         _fill_empty(structure, segments, readings, title_line)
+    # what is to be done first, work already under way ("I am currently running X") after it
+    structure.next_steps.sort(key=lambda step: progress.in_progress(step.lower()))
     fit_budget(structure, len(request.text))
     return structure
 
@@ -538,25 +551,6 @@ def _title_segment(text: str, segments: list[Segment]) -> int:
     return 0
 
 
-def _names_subject(clause: str) -> bool:
-    """Whether a clause names what it is about before any yardstick ("X slower than Y": X): a model
-    family, a ``name=value`` setting or an identifier such as a run name ("rf-200", "two-tower-d128")."""
-    head = re.split(r"\b(?:than|vs\.?|versus|compared (?:to|with)|against|for|relative to|over|of the)\b", clause,
-                    maxsplit=1)[0].lower()
-    if lexicon.families_in(head) or re.search(r"\w=\S", head):
-        return True
-    return any(not set(lexicon.words(ident)) <= METRIC_NAME_WORDS
-               for ident in re.findall(r"[a-z]+[-_][a-z0-9]+(?:[-_][a-z0-9]+)*", head))
-
-
-_FILLER_WORDS = frozenset({
-    "but", "and", "the", "its", "it's", "was", "were", "that", "this", "also", "still", "just", "only", "way",
-    "much", "very", "bit", "per", "fit", "run", "runs", "each", "time", "slower", "faster", "worse", "better",
-    "nothing", "too", "not", "mostly", "about", "like", "more", "less", "though", "which", "then", "so",
-    "seconds", "secs", "min", "mins", "minutes", "hours", "epoch", "step",
-})
-
-
 _REPORT_SECTIONS = frozenset({"done", "result", "conclusion", "negative", "positive", "config", "hypothesis"})
 
 
@@ -587,22 +581,6 @@ def _plans_by_their_list(segments: list[Segment]) -> set[int]:
     return found
 
 
-def _alternatives(better: str, worse: str) -> bool:
-    """``X > Y`` ranks Y below X only when both are things one could pick (methods, settings, models),
-    not a metric, a budget or the noise."""
-    for side in (better, worse):
-        words_in = lexicon.words(side)
-        if not words_in or len(words_in) > 6:
-            return False
-        if any(w in _NOT_ALTERNATIVES for w in words_in) or all(w in METRIC_NAME_WORDS for w in words_in):
-            return False
-    return True
-
-
-_NOT_ALTERNATIVES = frozenset({"noise", "variance", "budget", "chance", "spread", "std", "sla", "limit",
-                               "expected", "gain", "gains", "cost", "costs",
-                               # "None of the schedules beat the baseline": nothing beat it
-                               "none", "no", "neither", "nothing", "nobody"})
 _FOLLOW_ON = re.compile(r"^(?:then|and then|after that|afterwards|later|also|plus)\b", re.IGNORECASE)
 
 

@@ -199,3 +199,54 @@ def subject_of(text: str) -> str:
 METRIC_NAME_WORDS = frozenset(w for word in lexicon.METRIC_WORDS for w in lexicon.words(word)) | {
     "val", "valid", "test", "train", "auc", "score",
 }
+
+
+def names_subject(clause: str) -> bool:
+    """Whether a clause names what it is about before any yardstick ("X slower than Y": X): a model
+    family, a ``name=value`` setting or an identifier such as a run name ("rf-200", "two-tower-d128")."""
+    head = re.split(r"\b(?:than|vs\.?|versus|compared (?:to|with)|against|for|relative to|over|of the)\b", clause,
+                    maxsplit=1)[0].lower()
+    if lexicon.families_in(head) or re.search(r"\w=\S", head):
+        return True
+    return any(not set(lexicon.words(ident)) <= METRIC_NAME_WORDS
+               for ident in re.findall(r"[a-z]+[-_][a-z0-9]+(?:[-_][a-z0-9]+)*", head))
+
+
+def alternatives(better: str, worse: str) -> bool:
+    """``X > Y`` ranks Y below X only when both are things one could pick (methods, settings, models),
+    not a metric, a budget or the noise."""
+    for side in (better, worse):
+        words_in = lexicon.words(side)
+        if not words_in or len(words_in) > 6:
+            return False
+        if any(w in _NOT_ALTERNATIVES for w in words_in) or all(w in METRIC_NAME_WORDS for w in words_in):
+            return False
+    return True
+
+
+_NOT_ALTERNATIVES = frozenset({"noise", "variance", "budget", "chance", "spread", "std", "sla", "limit",
+                               "expected", "gain", "gains", "cost", "costs",
+                               # "None of the schedules beat the baseline": nothing beat it
+                               "none", "no", "neither", "nothing", "nobody"})
+
+
+# Words a verdict's subject may hold and still name nothing tried: a measure, the model, the results, a pronoun,
+# a sentence adverb. "Val loss got worse", "Results are basically identical", "Unfortunately this made no difference".
+_GENERIC_SUBJECT_WORDS = frozenset({
+    "the", "a", "an", "this", "that", "it", "these", "those", "they", "its", "our", "my", "their", "results", "result",
+    "model", "models", "training", "run", "runs", "everything", "things", "performance", "quality", "output",
+    "outputs", "samples", "generation", "numbers", "metrics", "unfortunately", "sadly", "however", "but", "so",
+    "and", "then", "again", "also", "still", "surprisingly", "alas", "same", "overall", "final", "eval",
+    "evaluation", "validation", "curve", "curves", "net", "network", "nothing",
+})
+
+
+def about_the_last(clause: str) -> bool:
+    """Whether a verdict clause names nothing tried of its own, so that it judges what the sentence before it
+    described ("Added dropout after every block. Val loss got worse."): its subject is a measure, the model,
+    the results or a pronoun, and it names no model family, setting value or identifier."""
+    lowered = clause.lower()
+    if lexicon.families_in(lowered) or re.search(r"\w=\S|[a-z]+[-_][a-z0-9]+", lowered):
+        return False
+    head = verdict_subject(clause)
+    return all(w in _GENERIC_SUBJECT_WORDS or w in METRIC_NAME_WORDS for w in lexicon.words(head))

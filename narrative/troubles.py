@@ -21,7 +21,9 @@ import re
 _TROUBLE = (r"(?:overfitting|overfit|variance|noise|noisy|artifacts?|artefacts?|errors?|instability|jitter|blur\w*|"
             r"oscillat\w*|forgetting|hallucinat\w*")
 _LESS_TROUBLE = re.compile(
-    r"\b(?:less|reduced|lower|fewer|decreased|reduces|reducing|much\s+less|noticeably\s+less)\s+(?:\w+\s+)?"
+    # "barely any overfitting", "almost no artifacts": the trouble all but gone
+    r"\b(?:less|reduced|lower|fewer|decreased|reduces|reducing|much\s+less|noticeably\s+less|(?:barely|hardly|scarcely)\s+any|"
+    r"almost\s+no|very\s+little)\s+(?:\w+\s+)?"
     rf"{_TROUBLE})\b")
 # "overfits less", "oscillating much less": the trouble first, the quantity after it.
 _TROUBLE_LESS = re.compile(rf"\b{_TROUBLE}|diverg\w*)(?:s|es)?\s{{1,3}}(?:much\s{{1,3}}|a\s{{1,3}}lot\s{{1,3}})?"
