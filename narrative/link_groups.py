@@ -298,14 +298,27 @@ def elsewhere(clause: str, people: frozenset[str]) -> bool:
 
 def not_run(clause: str) -> bool:
     """Whether a lowered clause speaks of a run to come or not run: a plan, a thing not run yet, a hypothetical."""
-    return bool(NOT_DONE.search(clause) or _NOT_RUN.search(clause))
+    if NOT_DONE.search(clause) or _NOT_RUN.search(clause):
+        return True
+    # "if" and "whether" make a hypothetical, except after a verb of finding out: "ran bs 512 to see if it helps"
+    # reports the run that was made to find out.
+    return any(not _FINDING_OUT.search(clause[max(0, m.start() - 30):m.start()]) for m in _IF.finditer(clause))
 
 
 # Said in a clause, these make what it describes a run not (yet) done: a plan's or an idea's heading, a thing not
-# run yet, a hypothetical ("Plan: bs 512 with lr 3e-4", "haven't run bs 512 yet", "if bs 512 works").
+# run yet ("Plan: bs 512 with lr 3e-4", "haven't run bs 512 yet", "bs 512 not tried yet"). A negation of anything
+# else reports on a run that exists ("the bs 512 run hasn't converged", "has not improved"), "as planned" reports a
+# run done, and "to do with" names no plan.
+_RUN_VERB = r"(?:run|ran|try|tried|launch(?:ed)?|start(?:ed)?|test(?:ed)?|kick(?:ed)? off)"
 _NOT_RUN = re.compile(
-    r"\b(?:plans?|planned|ideas?|hypothes[ie]s|to do|haven't|hasn't|have not|has not|not yet|yet to|if|unless|"
-    r"whether|in case)\b|\bdid(?:n't| not)[ \t]{1,2}(?:get to[ \t]{1,2})?(?:run|try|launch|start)\b"
+    r"\b(?:plans?|(?<!as )(?<!than )planned|ideas?|hypothes[ie]s|unless|in case)\b|\bto do\b(?! with)|"
+    r"\b(?:haven'?t|hasn'?t|have not|has not|did(?:n't| not)|never|not|yet to)[ \t]{1,2}"
+    r"(?:(?:yet|been|be|get to|got to)[ \t]{1,2}){0,2}" + _RUN_VERB + r"\b"
+)
+_IF = re.compile(r"\b(?:if|whether)\b")
+_FINDING_OUT = re.compile(
+    r"\b(?:see|seeing|saw|check(?:ed|ing)?|test(?:ed|ing)?|know|find out|found out|tell|verify|verified|determine|"
+    r"confirm(?:ed)?|understand|measure|compare|judge|learn)\s+(?:\w+\s+){0,2}$|\b(?:even|as)\s+$"
 )
 # Clauses of a description: at punctuation, an emoji or another symbol chat puts between clauses ("it OOM'd 💥 gonna
 # do hashing instead"), a new clause's conjunction; a colon too, where what a plan's label announces stays the plan's

@@ -146,3 +146,18 @@ def test_a_plan_after_an_emoji_or_a_colon_leaves_the_clause_before_it_alone() ->
     assert links(runs, "also tried one-hot of plan_id x region and it OOM'd 💥 gonna do target encoding or hashing "
                        "instead tmrw") == {"xgb-plan-region-ohe"}
     assert links(runs, "Tomorrow: one-hot of plan_id x region again") == set()
+
+
+def test_a_negation_of_something_else_or_a_purpose_reports_a_run_done() -> None:
+    # Links round 8: the not-run words of round 7 ("hasn't", "not yet", "if", "whether", "planned") were read as a
+    # plan wherever they stood; only a negated verb of running, or a condition that is not a purpose, makes one.
+    runs = sweep()
+    for done in ("ran batch size 2 with lr 6e-3 to see if more steps help, it was worse",
+                 "checked whether batch size 2 with lr 6e-3 helps: it was worse",
+                 "batch size 2 with lr 6e-3 hasn't converged yet", "batch size 2 with lr 6e-3 has not improved",
+                 "as planned, batch size 2 with lr 6e-3 was worse"):
+        assert links(runs, done) == {"thorfinn-bs2"}, done
+    for plan in ("batch size 2 with lr 6e-3 not tried yet", "yet to run batch size 2 with lr 6e-3",
+                 "batch size 2 with lr 6e-3 hasn't been run yet", "never tried batch size 2 with lr 6e-3"):
+        assert links(runs, plan) - {"regime-h"} == set(), plan
+    assert links(resnets(), "the resnet18 runs haven't improved top1 much") == {"run-10", "run-11"}
