@@ -565,7 +565,7 @@ def read(text: str, *, section: str = "") -> SentenceReading:
         role = "hypothesis"
     else:
         role = "observation"
-    if section == "hypothesis" and role in {"observation", "result", "plan"} and mode != "counterfactual":
+    if section in ("hypothesis", "tried") and role in {"observation", "result", "plan"} and mode != "counterfactual":
         role = "hypothesis"
     return SentenceReading(role=role, polarity=pol, modality=mode, verdict=verdict)
 

@@ -17,7 +17,7 @@ SegmentKind = Literal["line", "bullet", "row", "sentence", "data"]
 # "What I should have done, but didn't:" (counterfactual), "- Idea" / "- Config" / "- Result".
 # "progress": the latest day of a dated log, work still under way (a next step that may already have a run).
 Section = Literal["", "next", "question", "negative", "positive", "counterfactual", "hypothesis", "config",
-                  "result", "conclusion", "done", "cancelled", "progress"]
+                  "result", "conclusion", "done", "cancelled", "progress", "tried"]
 
 MAX_TEXT_CHARS = 20_000      # beyond this a paste is not a brain dump; the raw text is kept anyway
 MAX_SEGMENTS = 400
@@ -73,11 +73,14 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
                              r"not\s+(?:doing|pursu(?:ed|ing))|decided\s+against)(?:\s+(?:ideas?|items?|tasks?|experiments?|plans?))?$")),
     ("positive", re.compile(r"^(?:what\s+(?:worked|works|went\s+well)|(?:things\s+that\s+)?worked|wins|successes|"
                             r"what\s+helped|pros)$")),
-    ("hypothesis", re.compile(r"^(?:idea|hypothes[ie]s|motivation|rationale|why|goal|aim|intuition|premise|experiment|"
+    ("hypothesis", re.compile(r"^(?:idea|hypothes[ie]s|motivation|rationale|why|goal|aim|intuition|premise|"
                               r"expected(?:\s+(?:impact|results?|outcome|effect|gains?|improvement))?|expectations?|"
                               r"predictions?|hopes?|"
-                              r"the\s+idea|what\s+i\s+tried|tried|attempts?|"
+                              r"the\s+idea|"
                               r"question\s+being\s+asked|what\s+i'?m\s+testing)$")),
+    # "What I tried:", "Attempts:", "Experiment:" head what was run: read like a hypothesis's block (what it tests),
+    # but its settings and descriptions name the runs made (a hypothesis's or an idea's name a run to come)
+    ("tried", re.compile(r"^(?:experiment|what\s+i\s+tried|tried|attempts?)$")),
     ("config", re.compile(r"^(?:configs?|configuration|setup|set-?up|settings?|hyper-?param(?:eter)?s|params?|"
                           r"parameters|changes?|diff|method|approach|what\s+changed|how|model|data|dataset|command|"
                           r"difference\s+.*|"
@@ -100,7 +103,7 @@ _INLINE_LABEL = re.compile(
 )
 
 
-_BLOCK_SECTIONS = frozenset({"hypothesis", "config", "result", "conclusion"})
+_BLOCK_SECTIONS = frozenset({"hypothesis", "tried", "config", "result", "conclusion"})
 _VERDICT_SECTIONS = frozenset({"negative", "positive", "cancelled"})
 _CALLED_OFF_MARK = re.compile(r"^\[[-~]\]\s{1,3}")
 # "To try: - Nothing", "Open questions: none": a list item that says the list is empty is no item

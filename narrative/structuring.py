@@ -262,7 +262,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             add_item(structure.hypotheses, clip(text, MAX_SUBJECT_CHARS))
             last_subject = short_subject(text)
             continue
-        if segment.section in {"hypothesis", "config"}:
+        if segment.section in {"hypothesis", "tried", "config"}:
             # "- Idea: ..." and "- Config: ..." say what the experiment tries.
             add_item(structure.hypotheses, clip(text, MAX_SUBJECT_CHARS))
             continue
@@ -551,7 +551,8 @@ def _title_segment(text: str, segments: list[Segment]) -> int:
     return 0
 
 
-_REPORT_SECTIONS = frozenset({"done", "result", "conclusion", "negative", "positive", "config", "hypothesis"})
+_REPORT_SECTIONS = frozenset({"done", "result", "conclusion", "negative", "positive", "config", "hypothesis",
+                              "tried"})
 
 
 def _plans_by_their_list(segments: list[Segment]) -> set[int]:

@@ -161,3 +161,13 @@ def test_a_negation_of_something_else_or_a_purpose_reports_a_run_done() -> None:
                  "batch size 2 with lr 6e-3 hasn't been run yet", "never tried batch size 2 with lr 6e-3"):
         assert links(runs, plan) - {"regime-h"} == set(), plan
     assert links(resnets(), "the resnet18 runs haven't improved top1 much") == {"run-10", "run-11"}
+
+
+def test_settings_under_what_i_tried_name_the_runs_made() -> None:
+    # "What I tried:", "Tried:", "Experiment:" head what was run; a hypothesis's or an idea's settings stay unlinked.
+    runs = sweep()
+    for done in ("What I tried:\n- batch size 2 with lr 6e-3, it was worse", "Tried:\n- batch size 2 with lr 6e-3: worse",
+                 "### What I tried\nbatch size 2 with lr 6e-3 was worse", "Experiment:\nbatch size 2 with lr 6e-3\n"):
+        assert "thorfinn-bs2" in links(runs, done), done
+    for plan in ("Hypothesis: batch size 2 with lr 6e-3 beats regime-h", "Idea:\n- batch size 2 with lr 6e-3"):
+        assert "thorfinn-bs2" not in links(runs, plan), plan
