@@ -82,8 +82,9 @@ NOT_DONE = re.compile(
     r"would|could|might|maybe|need to|next)\b|'ll\b"
 )
 # Said after a group, these place it before the author's window.
+# A comparison's other side is no time ("better than before", "same as earlier"): the group is still this window's.
 _EARLIER = re.compile(
-    r"\b(?:last (?:week|month|time|year)|yesterday|earlier|previous(?:ly)?|before|ago|back in|"
+    r"\b(?<!than )(?<!as )(?:last (?:week|month|time|year)|yesterday|earlier|previous(?:ly)?|before|ago|back in|"
     r"(?:on |from |last )(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b"
 )
 _PHRASE_WORD = re.compile(r"[a-z0-9][a-z0-9_'.+/-]*[a-z0-9']|[a-z0-9]")

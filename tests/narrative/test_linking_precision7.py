@@ -171,3 +171,11 @@ def test_settings_under_what_i_tried_name_the_runs_made() -> None:
         assert "thorfinn-bs2" in links(runs, done), done
     for plan in ("Hypothesis: batch size 2 with lr 6e-3 beats regime-h", "Idea:\n- batch size 2 with lr 6e-3"):
         assert "thorfinn-bs2" not in links(runs, plan), plan
+
+
+def test_a_comparison_with_before_keeps_the_group_in_the_window() -> None:
+    # "better than before" compares with earlier runs; the group itself is this window's ("from last week" is not).
+    runs = resnets()
+    assert links(runs, "the resnet18 runs did better than before") == {"run-10", "run-11"}
+    assert links(runs, "the resnet18 runs were the same as earlier") == {"run-10", "run-11"}
+    assert links(runs, "the resnet18 runs from last week did better") == set()
