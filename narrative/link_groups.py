@@ -299,6 +299,7 @@ def elsewhere(clause: str, people: frozenset[str]) -> bool:
 
 def not_run(clause: str) -> bool:
     """Whether a lowered clause speaks of a run to come or not run: a plan, a thing not run yet, a hypothetical."""
+    clause = _MODAL_NOT_A_PLAN.sub(" ", clause)
     if NOT_DONE.search(clause) or _NOT_RUN.search(clause):
         return True
     # "if" and "whether" make a hypothetical, except after a verb of finding out: "ran bs 512 to see if it helps"
@@ -315,6 +316,15 @@ _NOT_RUN = re.compile(
     r"\b(?:plans?|(?<!as )(?<!than )planned|ideas?|hypothes[ie]s|unless|in case)\b|\bto do\b(?! with)|"
     r"\b(?:haven'?t|hasn'?t|have not|has not|did(?:n't| not)|never|not|yet to)[ \t]{1,2}"
     r"(?:(?:yet|been|be|get to|got to)[ \t]{1,2}){0,2}" + _RUN_VERB + r"\b"
+)
+# Modal words that plan nothing: a past ability to perceive ("I could see the X runs were better"), a comparison
+# with an expectation ("better than I would have thought"), a judgement of runs made ("the X runs should have used a
+# lower lr": the runs are the subject, so they exist).
+_MODAL_NOT_A_PLAN = re.compile(
+    r"\b(?:could(?:n't| not)?[ \t]{1,2}(?:see|tell|notice|observe)\b|"
+    r"than[ \t]{1,2}(?:(?:i|we)[ \t]{1,2})?(?:would|could|might|should)[ \t]{1,2}(?:have[ \t]{1,2})?"
+    r"(?:thought|expected|hoped|guessed|imagined)\b|"
+    r"(?:runs?|models?|experiments?|ones)[ \t]{1,2}(?:should|would|could|might|must)[ \t]{1,2}have\b)"
 )
 _IF = re.compile(r"\b(?:if|whether)\b")
 _FINDING_OUT = re.compile(

@@ -179,3 +179,13 @@ def test_a_comparison_with_before_keeps_the_group_in_the_window() -> None:
     assert links(runs, "the resnet18 runs did better than before") == {"run-10", "run-11"}
     assert links(runs, "the resnet18 runs were the same as earlier") == {"run-10", "run-11"}
     assert links(runs, "the resnet18 runs from last week did better") == set()
+
+
+def test_a_modal_that_plans_nothing_keeps_the_group() -> None:
+    runs = resnets()
+    for done in ("I could see that the resnet18 runs were better", "the resnet18 runs should have used a lower lr",
+                 "the resnet18 runs were better than I would have thought"):
+        assert links(runs, done) == {"run-10", "run-11"}, done
+    for plan in ("I should have run the resnet18 models longer", "the resnet18 runs should use a lower lr",
+                 "I would run the resnet18 models again"):
+        assert links(runs, plan) == set(), plan
