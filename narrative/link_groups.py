@@ -624,17 +624,23 @@ def infer_by_distinctive_word(
     if not inferable or len(inferable) > _SMALL_WINDOW or entry.segment.kind in ("data", "row"):
         return
     inferable_ids = {p.run.run_id for p in inferable}
-    for clause in _clauses(entry.segment.text):
+    clauses = _clauses(entry.segment.text)
+    for index, clause in enumerate(clauses):
         if (_not_done(clause, entry.segment) or _EARLIER.search(clause) or elsewhere(clause, pool.others)
                 or reading.verdict_of(clause) is None):
             continue
         words = _phrase_words(clause)
+        subject = words[:_SUBJECT_WORDS]
+        done_before = _DID_THING.match(clauses[index - 1]) if index and _PRONOUN_SUBJECT.match(clause) else None
+        if done_before and not _not_done(clauses[index - 1], entry.segment):
+            # "I tried the snapshot ensemble, it didn't help": the pronoun's thing is what the clause before did.
+            words = subject = _phrase_words(clauses[index - 1][done_before.end():])
         if any(word in _FAMILY_NOUNS or word in _SINGLE_NOUNS for word, _start, _end in words):
             continue  # "both conformer runs": a group's phrase, which says how many it means
         named: set[str] = set()
         previous = ""
         # The word must be the clause's subject ("Clamp are not working"), not a word of its outcome.
-        for word, _start, _end in words[:_SUBJECT_WORDS]:
+        for word, _start, _end in subject:
             negated, previous = previous in _NEGATED, word
             if (negated or len(word) < _MIN_WORD_CHARS or word in _PLAIN_WORDS or word in _NEUTRAL
                     or word in lexicon.STOP_TOKENS or word in pool.shared_tokens):
@@ -650,6 +656,14 @@ def infer_by_distinctive_word(
         if len(members) != 1:
             continue  # two words naming two runs: the clause is about both, or about neither
         _link_inferred(entry, linked, members)
+
+
+# A clause whose subject is a pronoun ("it didn't help", "which hurt", "this gave +0.3") and, before it, the verb of a
+# clause that did one thing ("I tried", "added", "implemented").
+_PRONOUN_SUBJECT = re.compile(r"\s*(?:it|this|that|which)\b")
+# The author did it: no other subject ("Bob tried ..." is Bob's).
+_DID_THING = re.compile(r"\s*(?:(?:today|so|and|then)[ \t])?(?:(?:i|we)(?:'ve|[ \t]have|[ \t]had)?[ \t])?(?:(?:also|just|then|finally|quickly)[ \t])?"
+                        r"(?:tried|ran|added|implemented|used|tested|enabled|switched[ \t]to|turned[ \t]on)\b")
 
 
 def _in_name(word: str, candidate: RunProfile) -> bool:

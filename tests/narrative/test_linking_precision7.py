@@ -189,3 +189,17 @@ def test_a_modal_that_plans_nothing_keeps_the_group() -> None:
     for plan in ("I should have run the resnet18 models longer", "the resnet18 runs should use a lower lr",
                  "I would run the resnet18 models again"):
         assert links(runs, plan) == set(), plan
+
+
+def test_a_pronoun_after_what_the_author_did_names_that_run() -> None:
+    # "I tried X, it didn't help": the verdict's subject is the thing the clause before did.
+    runs = [make_run("e", name="snapshot-ensemble-5", hours_ago=9, params={"lr_schedule": "cosine_snapshot_5"}),
+            make_run("a", name="nvidia-a", hours_ago=8, params={"model": "nvidia_a"}),
+            make_run("b", name="nvidia-b", hours_ago=7, params={"model": "nvidia_b"}),
+            make_run("o", name="brave-lynx", hours_ago=6, user="bob", params={"model": "resnet18"})]
+    for done in ("I tried the snapshot ensemble, it didn't help", "Today I tried the snapshot ensemble. It didn't help.",
+                 "Implemented the snapshot ensemble: it hurt"):
+        assert links(runs, done) == {"snapshot-ensemble-5"}, done
+    for other in ("Bob tried the snapshot ensemble, it didn't help", "I wanted to try the snapshot ensemble, it would help",
+                  "I tried the nvidia model, it didn't help"):   # someone else's, a wish, two runs fit
+        assert links(runs, other) == set(), other
