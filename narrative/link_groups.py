@@ -631,10 +631,17 @@ def infer_by_distinctive_word(
             continue
         words = _phrase_words(clause)
         subject = words[:_SUBJECT_WORDS]
-        done_before = _DID_THING.match(clauses[index - 1]) if index and _PRONOUN_SUBJECT.match(clause) else None
-        if done_before and not _not_done(clauses[index - 1], entry.segment):
-            # "I tried the snapshot ensemble, it didn't help": the pronoun's thing is what the clause before did.
-            words = subject = _phrase_words(clauses[index - 1][done_before.end():])
+        pronoun = _PRONOUN_SUBJECT.match(clause) if index else None
+        before = clauses[index - 1] if pronoun else ""
+        if pronoun and not (_not_done(before, entry.segment) or elsewhere(before, pool.others)):
+            done_before = _DID_THING.match(before)
+            if done_before:
+                # "I tried the snapshot ensemble, it didn't help": the pronoun's thing is what the clause before did.
+                words = subject = _phrase_words(before[done_before.end():])
+            elif pronoun.group(1) == "which":
+                # "... the snapshot ensemble, which didn't help": "which" is the words right before it.
+                words = _phrase_words(before)
+                subject = words[-_SUBJECT_WORDS:]
         if any(word in _FAMILY_NOUNS or word in _SINGLE_NOUNS for word, _start, _end in words):
             continue  # "both conformer runs": a group's phrase, which says how many it means
         named: set[str] = set()
@@ -660,9 +667,10 @@ def infer_by_distinctive_word(
 
 # A clause whose subject is a pronoun ("it didn't help", "which hurt", "this gave +0.3") and, before it, the verb of a
 # clause that did one thing ("I tried", "added", "implemented").
-_PRONOUN_SUBJECT = re.compile(r"\s*(?:it|this|that|which)\b")
+_PRONOUN_SUBJECT = re.compile(r"\s*(it|this|that|which)\b")
 # The author did it: no other subject ("Bob tried ..." is Bob's).
-_DID_THING = re.compile(r"\s*(?:(?:today|so|and|then)[ \t])?(?:(?:i|we)(?:'ve|[ \t]have|[ \t]had)?[ \t])?(?:(?:also|just|then|finally|quickly)[ \t])?"
+_DID_THING = re.compile(r"\s*(?:(?:today|so|and|then)[ \t])?(?:(?:i|we)(?:'ve|[ \t]have|[ \t]had)?[ \t])?"
+                        r"(?:(?:also|just|then|finally|quickly)[ \t])?"
                         r"(?:tried|ran|added|implemented|used|tested|enabled|switched[ \t]to|turned[ \t]on)\b")
 
 

@@ -166,7 +166,8 @@ def test_a_negation_of_something_else_or_a_purpose_reports_a_run_done() -> None:
 def test_settings_under_what_i_tried_name_the_runs_made() -> None:
     # "What I tried:", "Tried:", "Experiment:" head what was run; a hypothesis's or an idea's settings stay unlinked.
     runs = sweep()
-    for done in ("What I tried:\n- batch size 2 with lr 6e-3, it was worse", "Tried:\n- batch size 2 with lr 6e-3: worse",
+    for done in ("What I tried:\n- batch size 2 with lr 6e-3, it was worse",
+                 "Tried:\n- batch size 2 with lr 6e-3: worse",
                  "### What I tried\nbatch size 2 with lr 6e-3 was worse", "Experiment:\nbatch size 2 with lr 6e-3\n"):
         assert "thorfinn-bs2" in links(runs, done), done
     for plan in ("Hypothesis: batch size 2 with lr 6e-3 beats regime-h", "Idea:\n- batch size 2 with lr 6e-3"):
@@ -197,9 +198,14 @@ def test_a_pronoun_after_what_the_author_did_names_that_run() -> None:
             make_run("a", name="nvidia-a", hours_ago=8, params={"model": "nvidia_a"}),
             make_run("b", name="nvidia-b", hours_ago=7, params={"model": "nvidia_b"}),
             make_run("o", name="brave-lynx", hours_ago=6, user="bob", params={"model": "resnet18"})]
-    for done in ("I tried the snapshot ensemble, it didn't help", "Today I tried the snapshot ensemble. It didn't help.",
+    for done in ("I tried the snapshot ensemble, it didn't help",
+                 "Today I tried the snapshot ensemble. It didn't help.",
                  "Implemented the snapshot ensemble: it hurt"):
         assert links(runs, done) == {"snapshot-ensemble-5"}, done
-    for other in ("Bob tried the snapshot ensemble, it didn't help", "I wanted to try the snapshot ensemble, it would help",
+    for other in ("Bob tried the snapshot ensemble, it didn't help",
+                  "I wanted to try the snapshot ensemble, it would help",
                   "I tried the nvidia model, it didn't help"):   # someone else's, a wish, two runs fit
         assert links(runs, other) == set(), other
+    which = "Finished work on the snapshot ensemble method, which hadn't helped much"
+    assert links(runs, which) == {"snapshot-ensemble-5"}
+    assert links(runs, "Bob's snapshot ensemble, which didn't help") == set()
