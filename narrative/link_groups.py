@@ -667,9 +667,9 @@ def infer_by_distinctive_word(
 
 # A clause whose subject is a pronoun ("it didn't help", "which hurt", "this gave +0.3") and, before it, the verb of a
 # clause that did one thing ("I tried", "added", "implemented").
-_PRONOUN_SUBJECT = re.compile(r"\s*(it|this|that|which)\b")
+_PRONOUN_SUBJECT = re.compile(r"[ \t]{0,3}(it|this|that|which)\b")
 # The author did it: no other subject ("Bob tried ..." is Bob's).
-_DID_THING = re.compile(r"\s*(?:(?:today|so|and|then)[ \t])?(?:(?:i|we)(?:'ve|[ \t]have|[ \t]had)?[ \t])?"
+_DID_THING = re.compile(r"[ \t]{0,3}(?:(?:today|so|and|then)[ \t])?(?:(?:i|we)(?:'ve|[ \t]have|[ \t]had)?[ \t])?"
                         r"(?:(?:also|just|then|finally|quickly)[ \t])?"
                         r"(?:tried|ran|added|implemented|used|tested|enabled|switched[ \t]to|turned[ \t]on)\b")
 
