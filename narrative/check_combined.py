@@ -42,13 +42,15 @@ def combined_against(got: CheckResult, plan: str, terms: PlanTerms, idx: History
     gone = removed_concepts(plan, terms)  # "remove warmup": what the plan takes away is to be off
     want = {c for c in terms.key_concepts if c not in UMBRELLA and c not in gone}
     avoid = {c for c in terms.excluded | gone if c not in UMBRELLA}
-    named, value_runs = holding_runs(plan, idx, scope=scope)
-    if len(want) + len(avoid) + (1 if named else 0) < 2 or not (want or avoid):
+    if not want and not avoid:
         return None
     cited = list(dict.fromkeys(rid for m in got.matches
                                for rid in (m.run_ids or idx.entry_runs.get(m.entry_id or "", []))
                                if rid in idx.run_docs))
     if not cited or not all(_against(idx, r, want, avoid) for r in cited):
+        return None  # the cheap test first: most answers cite a run that holds the plan
+    named, value_runs = holding_runs(plan, idx, scope=scope)
+    if len(want) + len(avoid) + (1 if named else 0) < 2:
         return None
     pool = ([r.run_id for r in value_runs] if named else
             [r.run_id for r in sorted(idx.run_by_id.values(), key=lambda r: r.start) if not off_scope(scope, r)])

@@ -71,17 +71,17 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
     """Whether ``plan`` was already tried, judged on the caller's index of the project's history."""
     got = _check(plan, idx)
     if got.already_tried:
+        terms, scope = plan_terms(plan, idx, exclusions=True), plan_scope(plan, idx)
         # the cited runs must hold every value the plan names; the runs that do are the evidence
-        got = cite_holding(got, plan, idx, scope=plan_scope(plan, idx)) or got
+        got = cite_holding(got, plan, idx, scope=scope) or got
         # "LoRA on the attention projections only": the runs cited must not hold more than that part
-        got = cite_only(got, plan, idx, plan_terms(plan, idx, exclusions=True).key_concepts) or got
+        got = cite_only(got, plan, idx, terms.key_concepts) or got
         # "lr 1e-3 on the small model": the settings' paths read the runs' values, not the model's size; runs
         # that all ran the model at another size are the closest, not the plan done
         got = size_scoped(got, sizes_in(ASIDE.sub(" ", main_clause(plan))), idx) or got
         # "dropout at lr 2.048": a cited run whose params log dropout off (or hold what the plan goes without)
         # is not the plan; the runs holding all of it are, else it was not tried together
-        return combined_against(got, plan, plan_terms(plan, idx, exclusions=True), idx,
-                                plan_scope(plan, idx)) or got
+        return combined_against(got, plan, terms, idx, scope) or got
     return got
 
 

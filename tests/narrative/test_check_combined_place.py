@@ -89,3 +89,26 @@ def test_a_value_with_a_thing_logged_off(plan: str, tried: bool, cite: set[int])
     if tried:
         cited = {int(r) for m in got.matches for r in m.run_ids}
         assert cited & cite, (plan, cited, got.message)
+
+
+FAMILY = [
+    _run(1, "aug", {"model": "resnet18", "augment": "flip,crop"}, {"val_acc": 0.81}),
+    _run(2, "sched", {"model": "resnet18", "lr_scheduler": "step"}, {"val_acc": 0.82}),
+]
+FAMILY_NOTES = ["Augmentation (random flips and crops) helped: 0.81.", "A step scheduler gave 0.82, the optimizer "
+                "stayed the same."]
+
+
+@pytest.mark.parametrize(("plan", "tried"), [
+    ("cutout augmentation", False),
+    ("try mosaic augmentation", False),
+    ("a polynomial scheduler", False),
+    ("a lookahead optimizer", False),
+    ("data augmentation", True),
+    ("stronger augmentation", True),
+    ("image augmentation", True),
+    ("flip augmentation", True),
+])
+def test_a_member_named_only_by_its_family(plan: str, tried: bool) -> None:
+    got = synthesis.check(plan, _history(FAMILY_NOTES, FAMILY))
+    assert got.already_tried is tried, (plan, got.message)
