@@ -112,3 +112,24 @@ FAMILY_NOTES = ["Augmentation (random flips and crops) helped: 0.81.", "A step s
 def test_a_member_named_only_by_its_family(plan: str, tried: bool) -> None:
     got = synthesis.check(plan, _history(FAMILY_NOTES, FAMILY))
     assert got.already_tried is tried, (plan, got.message)
+
+
+SETTING = [
+    _run(1, "lr1e-3", {"model": "resnet18", "lr": "0.001", "batch_size": "64", "epochs": "30"}, {"val_acc": 0.81}),
+    _run(2, "lr3e-3", {"model": "resnet18", "lr": "0.003", "batch_size": "128", "epochs": "30"}, {"val_acc": 0.82}),
+]
+SETTING_NOTES = ["Learning rate 1e-3 then 3e-3 (batch 64 then 128): 0.81 and 0.82."]
+
+
+@pytest.mark.parametrize(("plan", "tried"), [
+    ("a learning rate finder", False),
+    ("run the lr finder before training", False),
+    ("a batch size ramp", False),
+    ("learning rate 3e-3", True),
+    ("a higher learning rate", True),
+    ("a learning rate sweep", True),
+    ("batch size 128", True),
+])
+def test_a_setting_name_used_as_a_modifier(plan: str, tried: bool) -> None:
+    got = synthesis.check(plan, _history(SETTING_NOTES, SETTING))
+    assert got.already_tried is tried, (plan, got.message)
