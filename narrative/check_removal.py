@@ -15,6 +15,7 @@ from functools import lru_cache
 from adapters import is_tracker_key
 from narrative import vocab
 from narrative.approaches import UMBRELLA
+from narrative.check_joint import holding_runs
 from narrative.check_scope import off_scope
 from narrative.check_verdicts import MAX_CITED, tried_in_runs
 from narrative.history_index import HistoryIndex
@@ -47,7 +48,7 @@ def _key_concepts(key: str) -> frozenset[str]:
     return vocab.param_value_concepts(key, "on")
 
 
-def _logged_off(params: dict[str, str], cid: str) -> bool:
+def logged_off(params: dict[str, str], cid: str) -> bool:
     return any(not is_tracker_key(k) and vocab.is_null_param(k, v) and cid in _key_concepts(k)
                for k, v in params.items())
 
@@ -65,7 +66,12 @@ def removal_tried(plan: str, terms: PlanTerms, idx: HistoryIndex,
             if r.run_id in idx.run_docs and not off_scope(scope, r)
             and rest <= idx.run_docs[r.run_id].cover
             and gone.isdisjoint(idx.run_docs[r.run_id].cover)
-            and all(_logged_off(r.params, c) for c in gone)]
+            and all(logged_off(r.params, c) for c in gone)]
+    named, holding = holding_runs(plan, idx, scope=scope)
+    if named:
+        # "lr 0.8 without dropout": the runs that logged it off must hold the values the plan names too
+        held = {r.run_id for r in holding}
+        runs = [r for r in runs if r.run_id in held]
     if not runs:
         return None
     r0 = runs[0]

@@ -244,6 +244,10 @@ def plan_change(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Change | None
                 if _DOWN.match(w):
                     sign = -1
                     break
+        if not sign and factor is None and (bd := _BOUND_AFTER.match(head[b: b + 40])):
+            # "a learning rate below 0.08": the bound word after the setting gives the direction
+            sign = -1 if bd.group(1) in ("below", "under") else 1
+            value = None
         if value is None and not sign and any(_SWEEP.match(w) for w in ws):
             sign = 2  # "sweep the lr": the setting was varied
         span = _BETWEEN.search(head[a: b + 40])
@@ -271,7 +275,9 @@ _ENDS_ON_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)$")
 _RANGE = 3  # a Change's sign for a range of values
 _BETWEEN = re.compile(r"\bbetween\s+([\d.]+(?:e-?\d+)?)\s+and\s+([\d.]+(?:e-?\d+)?)(?![\w.])")
 # a bound after the comparative, within the clause: "smaller than 64", "above 1e-3"
-_THAN = re.compile(r"\b(?:than|above|below)\s+([\d.]+(?:e-?\d+)?)(?![\w.])")
+_THAN = re.compile(r"\b(?:than|above|below|under)\s+([\d.]+(?:e-?\d+)?)(?![\w.])")
+# a bound word right after the setting's name: "lr below 1e-3", "a batch above 512", "dropout under 0.1"
+_BOUND_AFTER = re.compile(r"^\s+(?:of\s+)?(below|under|above|beyond)\s+[\d.]+(?:e-?\d+)?(?![\w.])")
 _FROM_TO = re.compile(r"^[^.;]{0,20}?\bfrom\s+[\d.e\-]+\s+to\s+([\d.]+(?:e-?\d+)?)\b")
 _ASSIGN = re.compile(r"^[^.;]{0,25}?\b[a-z_]{1,12}\s*=\s*([\d.]+(?:e-?\d+)?)\b")
 # "lower the learning rate to 1e-6": the value asked for, whichever way it moves from the runs'

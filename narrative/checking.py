@@ -19,8 +19,10 @@ import re
 
 from narrative import lexicon, vocab
 from narrative.approaches import UMBRELLA
+from narrative.check_combined import combined_against
 from narrative.check_joint import cite_holding, joint_missed, value_missed
 from narrative.check_members import other_member, plan_members, run_text
+from narrative.check_place import place_off, places_in, run_place_off
 from narrative.check_removal import removal_tried
 from narrative.check_scope import (
     cite_only,
@@ -69,13 +71,17 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
     """Whether ``plan`` was already tried, judged on the caller's index of the project's history."""
     got = _check(plan, idx)
     if got.already_tried:
+        terms, scope = plan_terms(plan, idx, exclusions=True), plan_scope(plan, idx)
         # the cited runs must hold every value the plan names; the runs that do are the evidence
-        got = cite_holding(got, plan, idx, scope=plan_scope(plan, idx)) or got
+        got = cite_holding(got, plan, idx, scope=scope) or got
         # "LoRA on the attention projections only": the runs cited must not hold more than that part
-        got = cite_only(got, plan, idx, plan_terms(plan, idx, exclusions=True).key_concepts) or got
+        got = cite_only(got, plan, idx, terms.key_concepts) or got
         # "lr 1e-3 on the small model": the settings' paths read the runs' values, not the model's size; runs
         # that all ran the model at another size are the closest, not the plan done
-        return size_scoped(got, sizes_in(ASIDE.sub(" ", main_clause(plan))), idx) or got
+        got = size_scoped(got, sizes_in(ASIDE.sub(" ", main_clause(plan))), idx) or got
+        # "dropout at lr 2.048": a cited run whose params log dropout off (or hold what the plan goes without)
+        # is not the plan; the runs holding all of it are, else it was not tried together
+        return combined_against(got, plan, terms, idx, scope) or got
     return got
 
 
@@ -146,6 +152,8 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
     only_t = only_targets(plan)
     # "biformer-small", "the tiny model": a size is a variant of its model
     sizes = sizes_in(ASIDE.sub(" ", main_clause(plan)))
+    # "dropout on the embeddings": a candidate putting it on another part of the model did a variant
+    places = places_in(ASIDE.sub(" ", main_clause(plan)))
     for s, f, rids in scored:
         if s < THRESHOLD or not f.evidence or absent_only(f.text, terms) or hedged_only(f.text):
             continue
@@ -160,7 +168,8 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
                or _runs_off_scope(idx, scope, f) or lacks_modifier(terms, cover, words)
                or _fact_excluded(idx, terms, f) or size_off(sizes, f.text)
                or fact_holds_more(idx, only, f.run_ids or idx.entry_runs.get(f.entry_id, []))
-               or targets_more(only_t, cover, f.text))
+               or targets_more(only_t, cover, f.text) or place_off(places, f.text)
+               or any(run_place_off(places, idx.run_by_id[r].params) for r in f.run_ids[:4]))
         (variants if off else evidence).append((s, f, rids))
     run_scores: dict[str, float] = {}
     variant_runs: list[str] = []
@@ -178,7 +187,7 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
         if (variant_of(specific, cover) or other_member(members, cover, run_text(idx, rid))
                 or off_scope(scope, idx.run_by_id[rid]) or _run_misses(idx, terms, rid)
                 or holds_more(only, idx.run_by_id[rid]) or targets_more(only_t, cover)
-                or size_off(sizes, run_text(idx, rid))):
+                or size_off(sizes, run_text(idx, rid)) or run_place_off(places, idx.run_by_id[rid].params)):
             variant_runs.append(rid)
         else:
             run_scores[rid] = s

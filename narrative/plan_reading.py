@@ -250,7 +250,8 @@ def plan_terms(plan: str, idx: HistoryIndex, *, exclusions: bool = False) -> Pla
     # apart; a word the history never uses ("the *neural* ensemble") is more likely a paraphrase
     premods = {cid: mods for cid in key for a, b in spans.get(cid, [])[:1]
                if (mods := frozenset(t for t in _premods(normed, a, covered_chars) if _names_variant(idx, cid, t))
-                   | _variant_words(normed, a, b, covered_chars))}
+                   | _variant_words(normed, a, b, covered_chars) | _kind_word(idx, cid, normed, a, covered_chars)
+                   | _head_after(idx, cid, normed, b, covered_chars))}
     toks: dict[str, float] = {}
     max_idf = idx.idf("__never_seen__")
     matches = list(re.finditer(r"[a-z0-9][a-z0-9.:+']*[a-z0-9]|[a-z0-9]", normed))
@@ -349,6 +350,56 @@ def _variant_words(normed: str, a: int, b: int, covered: set[int]) -> frozenset[
     if m:
         out |= {vocab.stem(w) for w in m.groups() if w and vocab.stem(w) in VARIANT_WORDS}
     return frozenset(out)
+
+
+# families whose members are named by a word before the family's name ("cutout augmentation", "lookahead
+# optimizer", "polynomial scheduler", "swish activation", "group normalization")
+_KIND_FAMILIES = frozenset({"augmentation", "optimizer", "lr_schedule", "activation", "normalization"})
+# words before a family's name that say what it acts on or how much, not which member it is
+_NOT_KIND = frozenset(vocab.stem(w) for w in (
+    "data", "image", "text", "audio", "input", "feature", "token", "word", "sequence", "online", "offline", "train",
+    "training", "test", "time", "spatial", "geometric", "strong", "heavy", "light", "mild", "aggressive", "weak",
+    "default", "usual", "typical", "common", "simple", "lr", "learning", "rate", "batch", "layer", "some", "any",
+    "no", "without", "with", "the", "a", "an", "our", "my", "add", "use", "try", "more", "less", "different"))
+
+
+def _kind_word(idx: HistoryIndex, cid: str, normed: str, at: int, covered: set[int]) -> frozenset[str]:
+    """The word right before a family's name that names a member the history never mentions ("cutout
+    augmentation" where the notes only say "augmentation (flips and crops)"): a candidate holding the family
+    without that word did another member."""
+    if cid not in _KIND_FAMILIES:
+        return frozenset()
+    m = re.search(r"([a-z][a-z0-9]{2,20})\s+$", normed[max(0, at - 30): at])
+    if m is None or max(0, at - 30) + m.start(1) in covered:
+        return frozenset()
+    word = m.group(1)
+    tok = vocab.stem(word)
+    if (word in vocab.STOPWORDS or vocab.is_generic(tok) or tok in _GRADING or tok in _NOT_KIND
+            or word in UNIT_WORDS or word in _MODIFIER_WORDS or idx.df.get(tok)):
+        return frozenset()
+    return frozenset({tok})
+
+
+# a setting's name used as a modifier of another noun ("a learning rate finder", "a batch size ramp"): the noun is
+# the thing planned, and a candidate that only names the setting did not do it
+_SETTINGS = frozenset({"learning_rate", "batch_size", "epochs"})
+_MOVES = re.compile(r"(?:sweep|search|scan|grid|tun|increas|decreas|rais|lower|higher|bigger|smaller|larger|doubl|"
+                    r"halv|change|vary|value|setting|multipl|divid|scal|bump|drop|cut)")
+
+
+def _head_after(idx: HistoryIndex, cid: str, normed: str, end: int, covered: set[int]) -> frozenset[str]:
+    """The noun right after a setting's name that the history never uses ("finder" in "a learning rate finder")."""
+    if cid not in _SETTINGS:
+        return frozenset()
+    m = re.match(r"\s+([a-z][a-z]{2,20})\b(?!\s*[-\d])", normed[end: end + 30])
+    if m is None or end + m.start(1) in covered:
+        return frozenset()
+    word = m.group(1)
+    tok = vocab.stem(word)
+    if (word in vocab.STOPWORDS or vocab.is_generic(tok) or tok in _GRADING or tok in _NOT_KIND or _MOVES.match(word)
+            or word in UNIT_WORDS or word in _MODIFIER_WORDS or idx.df.get(tok)):
+        return frozenset()
+    return frozenset({tok})
 
 
 def _names_variant(idx: HistoryIndex, cid: str, tok: str) -> bool:
