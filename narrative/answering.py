@@ -55,6 +55,7 @@ from narrative.answer_quotes import (
 )
 from narrative.answer_rank import (
     direction,
+    label_block,
     list_items,
     no_outcome,
     rank_runs,
@@ -576,7 +577,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         quote = with_section(idx, f, asked=asked)
         quote = f"{before} {quote}" if before else quote
         if not before and heading_level(f.text) == 0:
-            quote = (section_quote(idx, f, frozenset(vocab.tokens(body)) - vocab.STOPWORDS)
+            quote = (label_block(idx, f, why) or section_quote(idx, f, frozenset(vocab.tokens(body)) - vocab.STOPWORDS)
                      or with_answer(idx, f, with_list(idx, whole_sentence(idx, f))))
         room = 330 if before else 230
         said = clip_to(quote, room, body) if why or helpq else clip(quote, room)
