@@ -21,6 +21,7 @@ from narrative.answer_quotes import (
     quote_key,
     section_toks,
     states_reason,
+    whole_sentence,
     with_section,
 )
 from narrative.history_index import Fact, HistoryIndex, ParamSig
@@ -165,6 +166,22 @@ def label_block(idx: HistoryIndex, f: Fact, why: bool, limit: int = 3) -> str:
     body = [g.text.lstrip("-* ").replace("**", "").strip() for g in lines[start:start + limit]]
     said = " ".join(t if t.endswith(":") or i == len(body) - 1 else t + ";" for i, t in enumerate(body))
     return f"{label.text.replace('**', '').strip()} {said}" if body else ""
+
+
+# a result reported worse than a run before ("Mean acc slightly **below** Iter3", "accuracy regressed vs ...")
+_WORSE_THAN = re.compile(r"\b(below|worse|regress\w{0,3}|lower than|fell|dropped)\b.{0,60}?\b(vs\.?|than|iter\w{0,6}|"
+                         r"baseline|before|previous|prior|run|v\d)", re.I)
+
+
+def mixed_outcome(idx: HistoryIndex, f: Fact) -> bool:
+    """Whether the paragraph of a line judged a success also reports the result worse than before: the verdict
+    "it helped" would pick a side its own note does not (the quotes say both)."""
+    g = next((s for s in idx.entry_facts.get(f.entry_id or "", []) if s.kind == "sentence"
+              and quote_key(s.text) == quote_key(whole_sentence(idx, f))), None) if f.para < 0 else f
+    if g is None:
+        return False
+    return any(s.kind == "sentence" and s.para == g.para and s is not g and _WORSE_THAN.search(s.text)
+               for s in idx.entry_facts.get(g.entry_id or "", []))
 
 
 def specific_label(terms: PlanTerms, f: Fact, label: Fact) -> bool:

@@ -57,6 +57,7 @@ from narrative.answer_rank import (
     direction,
     label_block,
     list_items,
+    mixed_outcome,
     no_outcome,
     rank_runs,
     reasons_near,
@@ -532,7 +533,8 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         # one-word verdict would pick a side the notes do not.
         if (top.negative or top.verdict == "did_not_work" or section_neg) and not adopted:
             parts.append("Verdict: no gain.")
-        elif (top.verdict == "worked" or (top.kind == "conclusion" and not top.negative)) and not closed:
+        elif (top.verdict == "worked" or (top.kind == "conclusion" and not top.negative)) and not closed \
+                and not mixed_outcome(idx, top):  # "succeeded mechanically" beside "mean acc slightly below"
             parts.append("Verdict: it helped.")
     lineage = lineage_runs(idx, q)
     if lineage:

@@ -163,3 +163,12 @@ def test_a_line_of_work_whose_absence_failed_is_not_closed() -> None:
     assert "dropout" in _absence_hurts("Without dropout: 67% failure rate (Runs 2 & 3)")[0]
     answer, _ = _ask("hab-convlstm-dropout.json", "did dropout help?")
     assert "dropout was closed" not in answer and "no gain" not in answer, answer
+
+
+def test_no_verdict_when_the_successs_own_paragraph_reports_a_worse_result() -> None:
+    # SyncDG_CTM iteration 5: "Burn-in succeeded mechanically" sits beside "Mean acc slightly below Iter3"
+    answer, cited = _ask("syncdg-iteration-reports.json", "did the burn-in help?")
+    assert "Verdict" not in answer and "succeeded mechanically" in answer and "v5" in cited, answer
+    # a success alone keeps its verdict
+    answer, _ = _ask("activity-recognizer-logs.json", "did fine-tuning help over the frozen backbone?")
+    assert answer.startswith("Verdict: it helped."), answer
