@@ -21,6 +21,7 @@ from narrative.answer_quotes import (
     quote_key,
     section_toks,
     states_reason,
+    whole_sentence,
     with_section,
 )
 from narrative.history_index import Fact, HistoryIndex, ParamSig
@@ -95,7 +96,7 @@ _ASKING_WORDS = ("wrong", "problem", "issue", "reason", "happen", "went", "cause
 
 # an experiment's stated aim: a "Purpose:"/"Objective:"/"Goal:" label, or a line that opens with the aim
 # itself ("To regularize the model ... and observe if ...", "Test whether ...", "Evaluate grayscale input ...")
-_AIM = re.compile(r"^\W{0,8}(purpose|objective|goal|aim|motivation)\W{0,6}:"
+_AIM = re.compile(r"^\W{0,8}(purpose|objective|goal|aim|motivation|(primary\s{1,3})?lever)\W{0,6}:"
                   r"|^\W{0,4}(to\s{1,3}\w{2,20}\b.{0,200}\b(and\s{1,3}(observe|see|check)|to\s{1,3}(see|check))\b"
                   r"|(test|check|verify|investigate|determine|assess)\s{1,3}(whether|if)\b|evaluate\s{1,3}\w)",
                   re.I)
@@ -130,6 +131,65 @@ _EFFECT = re.compile(r"\b(adds?|added|gives?|gave|costs?|cost|loses?|lost|buys?|
                      r"(?<![\w.])[+\-−]\d{1,3}(\.\d{1,3})?\s?(%|pp|points?)", re.I)
 
 
+# a why-question about how a run went ("why did run 2 fail?", "what was wrong with ...?"), which a row's outcome
+# cell can answer, unlike one about why a setting was chosen
+_OUTCOME_Q = re.compile(r"\b(fail\w{0,3}|wrong|bad|worse|poor\w{0,2}|diverg\w{0,4}|overfit\w{0,4}|problem\w?|issues?|"
+                        r"stuck|unstable|instabilit\w{1,3}|crash\w{0,3}|nan|collaps\w{0,3}|degrad\w{0,4}|succe\w{0,6}|"
+                        r"better|best|good|work(ed|s)?)\b", re.I)
+# "**Patience = 10:**", "**Problem Identified:**": a whole-bold label that opens a paragraph heads the lines under
+# it (the reasons listed for that setting), as a markdown heading heads its section
+_PARA_LABEL = re.compile(r"^\s{0,3}\*\*[^*\n]{2,60}?(?::\*\*|\*\*\s{0,2}:)\s{0,2}$")
+
+
+def para_label(idx: HistoryIndex, f: Fact) -> Fact | None:
+    """The bold label line that opens ``f``'s paragraph, when ``f`` is a line under one."""
+    if f.kind != "sentence" or f.para < 0 or f.entry_id is None:
+        return None
+    first = min((g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.para == f.para),
+                key=lambda g: g.position, default=None)
+    if first is None or first is f or first.position >= f.position or not _PARA_LABEL.match(first.text):
+        return None
+    return first
+
+
+def label_block(idx: HistoryIndex, f: Fact, why: bool, limit: int = 3) -> str:
+    """For a why-question, a line under a bold paragraph label quoted as the label with its lines ("Patience = 10:
+    More tolerant than Run 1 (patience=5); Allows model more time to improve with dropout; ..."): the reasons
+    listed together, the quoted line among them."""
+    label = para_label(idx, f) if why else None
+    if label is None:
+        return ""
+    lines = sorted((g for g in idx.entry_facts.get(f.entry_id or "", []) if g.kind == "sentence"
+                    and g.para == f.para and g.position > label.position), key=lambda g: g.position)
+    at = next((i for i, g in enumerate(lines) if g is f), 0)
+    start = 0 if at < limit else at - 1
+    body = [g.text.lstrip("-* ").replace("**", "").strip() for g in lines[start:start + limit]]
+    said = " ".join(t if t.endswith(":") or i == len(body) - 1 else t + ";" for i, t in enumerate(body))
+    return f"{label.text.replace('**', '').strip()} {said}" if body else ""
+
+
+# a result reported worse than a run before ("Mean acc slightly **below** Iter3", "accuracy regressed vs ...")
+_WORSE_THAN = re.compile(r"\b(below|worse|regress\w{0,3}|lower than|fell|dropped)\b.{0,60}?\b(vs\.?|than|iter\w{0,6}|"
+                         r"baseline|before|previous|prior|run|v\d)", re.I)
+
+
+def mixed_outcome(idx: HistoryIndex, f: Fact) -> bool:
+    """Whether the paragraph of a line judged a success also reports the result worse than before: the verdict
+    "it helped" would pick a side its own note does not (the quotes say both)."""
+    g = next((s for s in idx.entry_facts.get(f.entry_id or "", []) if s.kind == "sentence"
+              and quote_key(s.text) == quote_key(whole_sentence(idx, f))), None) if f.para < 0 else f
+    if g is None:
+        return False
+    return any(s.kind == "sentence" and s.para == g.para and s is not g and _WORSE_THAN.search(s.text)
+               for s in idx.entry_facts.get(g.entry_id or "", []))
+
+
+def specific_label(terms: PlanTerms, f: Fact, label: Fact) -> bool:
+    """Whether the label names what the question asks about: one of its concepts or words."""
+    return bool(set(terms.tokens) & set(label.toks)) or not terms.key_concepts.isdisjoint(
+        vocab.cover(vocab.concept_frozenset(label.text)))
+
+
 def rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]], *, why: bool,
             change: bool = False, question: str = "", hindsight: bool = False, achieved: bool = False
             ) -> list[tuple[float, Fact]]:
@@ -142,7 +202,12 @@ def rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]],
     out: list[tuple[float, Fact]] = []
     way = direction(question) if terms.key_concepts else None
     for s, f in facts:
-        if asked_values and holds_value(idx, f, asked_values):
+        label = para_label(idx, f) if why else None
+        if label is not None and asked_values & numbers(label.text) and specific_label(terms, f, label):
+            # "why did we use patience 10?": the lines under "**Patience = 10:**" are its reasons, whatever
+            # other value they compare it with ("More tolerant than Run 1 (patience=5)")
+            s += 0.5
+        elif asked_values and holds_value(idx, f, asked_values):
             s += 0.1  # "did raising the dropout to 0.5 help?": the note on the run set to 0.5, not on its neighbour
         elif asked_values and (said := numbers(f.text) - {0.0, 1.0}):
             # "why did we cut the batch size to 512?": the line that names 512, not the one with 3200
@@ -190,6 +255,10 @@ def rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]],
                     off_subject = True  # "training is 3x slower" is no cause of a better result
             if tabular(idx, f) and not is_reason(f.text):
                 s -= 0.3  # a table row's "Bad run" judges the run; the notes on it say why
+            elif tabular(idx, f) and not _OUTCOME_Q.search(question):
+                # "why did we use patience 10?" asks why a setting was chosen: a row's outcome cell ("Overfitting")
+                # says how its run went, not why the setting was picked
+                s -= 0.5
             if is_reason(f.text):
                 s += 0.1 if off_subject else 0.25
             elif reasons_near(idx, f, limit=1):

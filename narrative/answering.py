@@ -55,7 +55,9 @@ from narrative.answer_quotes import (
 )
 from narrative.answer_rank import (
     direction,
+    label_block,
     list_items,
+    mixed_outcome,
     no_outcome,
     rank_runs,
     reasons_near,
@@ -531,7 +533,8 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         # one-word verdict would pick a side the notes do not.
         if (top.negative or top.verdict == "did_not_work" or section_neg) and not adopted:
             parts.append("Verdict: no gain.")
-        elif (top.verdict == "worked" or (top.kind == "conclusion" and not top.negative)) and not closed:
+        elif (top.verdict == "worked" or (top.kind == "conclusion" and not top.negative)) and not closed \
+                and not mixed_outcome(idx, top):  # "succeeded mechanically" beside "mean acc slightly below"
             parts.append("Verdict: it helped.")
     lineage = lineage_runs(idx, q)
     if lineage:
@@ -576,7 +579,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         quote = with_section(idx, f, asked=asked)
         quote = f"{before} {quote}" if before else quote
         if not before and heading_level(f.text) == 0:
-            quote = (section_quote(idx, f, frozenset(vocab.tokens(body)) - vocab.STOPWORDS)
+            quote = (label_block(idx, f, why) or section_quote(idx, f, frozenset(vocab.tokens(body)) - vocab.STOPWORDS)
                      or with_answer(idx, f, with_list(idx, whole_sentence(idx, f))))
         room = 330 if before else 230
         said = clip_to(quote, room, body) if why or helpq else clip(quote, room)

@@ -12,6 +12,11 @@ _FIELD = re.compile(r"^\s{0,3}(?:[-*]\s{1,3})?\*\*([^*]{1,40}:|[^*]{1,40}\*\*\s{
 # a result or verdict in a field's value ("**Status**: COMPLETED - FAILED") is something said, not a setting
 _VERDICT = re.compile(r"\b(fail\w{0,3}|worse|better|best|improv\w{0,4}|broken|success\w{0,4}|bad|good|hurt\w{0,3}|"
                       r"help\w{0,3}|work\w{0,3}|diverg\w{0,4}|overfit\w{0,5}|unstable|stable)\b", re.I)
+# "- Command: `conda run ... --exp-name tick_wpred_v1`", "Outputs: `outputs/.../summary_all.json`": a label whose
+# whole value is one code span holding a space or a slash (a command, a path) records what was run, it says
+# nothing ("best CC: `0.84`" is a result)
+_CODE_FIELD = re.compile(r"^\s{0,3}(?:[-*]\s{1,3})?[A-Za-z][\w /-]{0,30}:\s{0,3}"
+                         r"`(?=[^`\n]{0,400}[ /])[^`\n]{8,400}`\W{0,2}$")
 _PARENS = re.compile(r"\([^()]{0,80}\)|`[^`]{0,80}`")
 _WORDY = re.compile(r"[A-Za-z]{3,}")
 _FIELD_WORDS_MAX = 3  # "8 vCPU, 32 GB RAM, 24 GB GPU", "LinearLR (2 epochs) → CosineAnnealingLR"
@@ -33,9 +38,9 @@ def field_line(text: str) -> bool:
 
 
 def data_line(text: str) -> bool:
-    """An HTML tag or a run card's field line."""
+    """An HTML tag, a run card's field line or a label whose value is only a code span."""
     t = text.strip()
-    return bool(_MARKUP.match(t)) or field_line(t)
+    return bool(_MARKUP.match(t)) or field_line(t) or bool(_CODE_FIELD.match(t))
 
 
 def header_rows(raw: str) -> frozenset[str]:

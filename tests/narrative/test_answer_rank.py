@@ -131,3 +131,44 @@ def test_a_variant_is_named_by_a_setting_a_result_is_not() -> None:
     assert names_a_setting(idx, frozenset(), {0.5})  # "raising the hidden dropout to 0.5"
     # "why undersampling worse (0.828)?": a result word and a metric value name no variant
     assert not names_a_setting(idx, frozenset(vocab.tokens("worse")), {0.828})
+
+
+def test_the_lines_under_a_bold_label_are_its_reasons() -> None:
+    # HAB-F ConvLSTM notes (jbcox-noaa/HAB-F): "**Patience = 10:**" heads the reasons listed under it; the table rows
+    # holding "patience 10" say how their runs went ("Overfitting"), not why the setting was picked
+    answer, cited = _ask("hab-convlstm-dropout.json", "why did we use patience 10?")
+    assert answer.split('"')[1].startswith("Patience = 10: More tolerant than Run 1"), answer
+    assert "more fluctuation" in answer and "r4" in cited, answer
+    answer, _ = _ask("hab-convlstm-dropout.json", "why did we raise the batch size back to 16?")
+    assert "Batch Size = 16: Proven in Run 1; Run 2 used batch_size=4 (too small, noisy gradients)" in answer, answer
+
+
+def test_a_command_or_a_path_is_data_and_a_lever_is_an_aim() -> None:
+    from narrative.answer_rank import stated_aim
+    from narrative.data_lines import data_line
+
+    assert data_line("- Command: `conda run -n eeg python scripts/run_loso.py --exp-name tick_wpred_v1`")
+    assert data_line("Outputs: `outputs/experiments/20260107_103321_tick_wpred_v1/summary_all.json`")
+    assert not data_line("best CC: `0.84`")  # a result, not a path
+    assert stated_aim("Primary lever: **DG loss tick sampling** (uniform → `w_pred`-weighted)")
+    # SyncDG_CTM iteration reports: the verdict on w_pred, not its command line
+    answer, cited = _ask("syncdg-iteration-reports.json", "did w_pred tick sampling help?")
+    assert "Treat as" in answer and "negative" in answer and "Command:" not in answer, answer
+    assert "v4" in cited
+
+
+def test_a_line_of_work_whose_absence_failed_is_not_closed() -> None:
+    from narrative.approaches import _absence_hurts
+
+    assert "dropout" in _absence_hurts("Without dropout: 67% failure rate (Runs 2 & 3)")[0]
+    answer, _ = _ask("hab-convlstm-dropout.json", "did dropout help?")
+    assert "dropout was closed" not in answer and "no gain" not in answer, answer
+
+
+def test_no_verdict_when_the_successs_own_paragraph_reports_a_worse_result() -> None:
+    # SyncDG_CTM iteration 5: "Burn-in succeeded mechanically" sits beside "Mean acc slightly below Iter3"
+    answer, cited = _ask("syncdg-iteration-reports.json", "did the burn-in help?")
+    assert "Verdict" not in answer and "succeeded mechanically" in answer and "v5" in cited, answer
+    # a success alone keeps its verdict
+    answer, _ = _ask("activity-recognizer-logs.json", "did fine-tuning help over the frozen backbone?")
+    assert answer.startswith("Verdict: it helped."), answer
