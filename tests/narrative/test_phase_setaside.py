@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from narrative import reading, vocab
+from narrative import lexicon, reading, vocab
 from narrative.approaches import derive, head_phrase
 from narrative.history_index import HistoryIndex
 from narrative.replacements import replacement_in
@@ -90,3 +90,13 @@ def test_phase_closes_a_part_set_aside_and_not_a_setting_bumped() -> None:
     status = {a.name: a.status for a in derive(idx)}
     assert status.get("double layers") == "exhausted"
     assert not any("padding" in n for n, s in status.items() if s in ("exhausted", "abandoned"))
+
+
+@pytest.mark.parametrize(("metric", "goal"), [
+    ("val_fid", "min"), ("fid_score", "min"), ("lpips", "min"), ("bpc", "min"), ("val_bpb", "min"), ("kl", "min"),
+    ("mcd", "min"), ("der", "min"), ("epe", "min"), ("ade", "min"), ("fde", "min"),
+    ("inception_score", "max"), ("psnr", "max"), ("val_wer", "min"), ("bleu", "max"),
+])
+def test_the_best_run_goes_the_metric_s_way(metric: str, goal: str) -> None:
+    # distances, distortions and bits per unit are better lower: the best run is their minimum
+    assert lexicon.metric_direction(metric) == goal
