@@ -98,7 +98,11 @@ CLOSE_CUES = re.compile(
     # step applied ("removed outliers for now" keeps the outlier filter)
     r"(?:remov(?:e|ed|ing)|disabl(?:e|ed|ing)|turn(?:ed|ing)? off|comment(?:ed|ing)? out)\s"
     r"(?!(?:the\s)?(?:outliers?|duplicates?|nans?|rows?|samples?|stop\s?words|noise|bugs?)\b)"
-    r"(?:[\w-]{1,30}\s){0,3}for\s(?:now|the\smoment|the\stime\sbeing))\b",
+    r"(?:[\w-]{1,30}\s){0,3}for\s(?:now|the\smoment|the\stime\sbeing)|"
+    # "Dropped label smoothing", "we reverted the focal loss change": the team's own act on a thing, told first;
+    # not a measure that fell ("accuracy dropped to 0.8", "dropped by 2 points") nor a return ("reverted to X")
+    r"(?:^\W{0,4}|\b(?:i|we|so|then|and|also)\s)(?:dropped|reverted)\s(?!(?:to|from|by|below|under|a\sbit|"
+    r"slightly|sharply|significantly|off|back)\b|[\d.%+-]))\b",
     re.IGNORECASE,
 )
 ADOPT_CUES = re.compile(

@@ -36,6 +36,12 @@ def test_a_setting_size_moving_is_no_verdict(sentence: str, verdict: str | None)
     ("removed outliers for now", False),  # a cleaning step applied, not a part set aside
     ("Removed the bug in the loader", False),
     ("keep dropout for now", False),
+    ("Dropped label smoothing", True),  # the team's act, told first
+    ("we reverted the focal loss change", True),
+    ("accuracy dropped to 0.8", False),  # a measure that fell
+    ("Dropped to 0.3 after epoch 2", False),
+    ("the loss dropped sharply", False),
+    ("reverted to the LSTM", False),  # a return: the sibling named, if any, is replaced
 ])
 def test_a_part_set_aside_for_now_closes(sentence: str, closing: bool) -> None:
     assert vocab.cue_flags(sentence)[1] is closing
