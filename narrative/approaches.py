@@ -24,6 +24,7 @@ _CONTRAST = re.compile(r"\b(instead of|rather than|vs\.?|versus|compared (to|wit
 _SCOPE_BEFORE = re.compile(r"\b(?:for|on|in)\s{1,3}(?:the|a|an|our|my|his|her|their)\s{1,3}$")
 _HEAD_STOP = re.compile(r"\s{0,8}(?::|->|→|=>|=|\(|\bgives?\b|\bgets?\b|\bgot\b|\bon top\b|\bhit\b|\blands?\b|"
                         r"\btakes?\b|\bwent\b|\bis\b|\bwas\b|\bwere\b|\bare\b|,|"
+                        r"\bfor (?:now|the moment|the time being)\b|"
                         # a verb of outcome ends the name: "xlnet large reaches 0.861" is about xlnet
                         r"(?<=\w )(?:reach|achiev|scor|yield|peak|top|beat|hurt|help|improv|overfit|diverg|crash|fail|"
                         r"perform|work|enabl|allow|caus|lead|result|seem|appear|mak|produc|slow)(?:e?s|e?d|ing)?(?![\w-])|"
@@ -38,7 +39,11 @@ _CONTRACTION_TAIL = re.compile(r"(?<=\w)['’](?:ve|ll|re|d|m|s)(?!\w)", re.I)
 _ADVERB = re.compile(r"^[a-z]{3,}(?:ably|ibly|ally|edly|ently|antly|ously|ively|ingly|fully|ately)$", re.I)
 
 _MARKUP = re.compile(r"[`*_#>]+")
-_LEAD_FILLER = re.compile(r"^(also|then|and|so|plus|\+|-|tried|trying|added|adding)\s+", re.I)
+# a leading verb of trying or of setting aside is no part of the line's name ("Remove double layers for now" is
+# about double layers)
+_LEAD_FILLER = re.compile(r"^(also|then|and|so|plus|\+|-|tried|trying|added|adding|remov(?:e|ed|ing)|"
+                          r"disabl(?:e|ed|ing)|drop(?:ped|ping)?|turn(?:ed|ing)?\s{1,3}off|comment(?:ed|ing)?\s{1,3}out|"
+                          r"gave\s{1,3}up\s{1,3}on|give\s{1,3}up\s{1,3}on|stop(?:ped)?\s{1,3}using)\s+", re.I)
 _WORD = re.compile(r"[A-Za-z][\w\-.]*")
 # a version or date stamp ("v2021", "0312", "20230415") names a snapshot, never a line of work
 _STAMP = re.compile(r"^(?:(v|ver|version)?\d{4}(\d{2}){0,2}|"

@@ -175,6 +175,9 @@ LOWER_IS_BETTER_WORDS: frozenset[str] = frozenset({
     "mase", "brier", "ece", "perplexity", "ppl", "latency", "ms", "seconds", "secs", "sec", "time", "duration",
     "cost", "bias", "cer", "wer", "fpr", "fnr", "far", "eer", "ne", "entropy", "crps", "pinball", "deviance",
     "regret", "memory", "mb", "gb", "size", "misses", "miscalibration",
+    # distances and distortions of generated output, bits per unit, error rates by their initials
+    "fid", "kid", "lpips", "bpc", "bpd", "bpb", "kl", "kld", "divergence", "distortion", "mcd", "der", "ter",
+    "epe", "ade", "fde", "bce",
 })
 HIGHER_IS_BETTER_WORDS: frozenset[str] = frozenset({
     "auc", "auroc", "auprc", "aucpr", "roc", "ap", "f1", "fbeta", "f2", "recall", "precision", "accuracy", "acc",

@@ -74,12 +74,22 @@ def names_metric(words_in: list[str]) -> bool:
     return _metric_of(" ".join(words_in)) is not None
 
 
+# "padding size", "batch size", "kernel size": a size that a setting noun qualifies is the setting, not the
+# model's size (a metric, smaller is better): "Bump padding size from 30 to 32" moves no metric.
+_SETTING_SIZE_HEADS = frozenset({
+    "padding", "pad", "batch", "minibatch", "kernel", "filter", "image", "img", "input", "crop", "patch", "window",
+    "hidden", "embedding", "embed", "pool", "pooling", "step", "chunk", "beam", "vocab", "vocabulary", "context",
+    "buffer", "grid", "stride", "sample", "population", "ensemble", "block", "layer", "font", "tile"})
+
+
 def _metric_of(phrase: str) -> str | None:
     """The metric words of a phrase ("val loss" of "the val loss"), or None when it names no metric."""
-    found = [w for w in lexicon.words(phrase)
-             if w in lexicon.LOWER_IS_BETTER_WORDS or w in lexicon.HIGHER_IS_BETTER_WORDS
-             or any(fragment in w for fragment in lexicon.LOWER_IS_BETTER)]
-    if not found and lexicon.words(phrase)[-1:] == ["performance"]:
+    words = lexicon.words(phrase)
+    found = [w for i, w in enumerate(words)
+             if (w in lexicon.LOWER_IS_BETTER_WORDS or w in lexicon.HIGHER_IS_BETTER_WORDS
+                 or any(fragment in w for fragment in lexicon.LOWER_IS_BETTER))
+             and not (w == "size" and i > 0 and words[i - 1] in _SETTING_SIZE_HEADS)]
+    if not found and words[-1:] == ["performance"]:
         # "my model performance going down": performance as the head of the phrase is a score (higher
         # is better); "performance cost" or "performance impact" is not
         return "performance"

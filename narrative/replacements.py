@@ -43,6 +43,11 @@ _FOUND_INSTEAD = re.compile(r"(?:^|\n|\]\s)[ \t]{0,8}([^.;:!?,()\n=>\-\[\]]{1,40
                             r"(?:found|used|use|chose|picked|took|went\s+with|switched\s+to|moved\s+to|using|adopted)"
                             r"\s{1,3}([^.;:!?,()\n]{1,40}?)\s{1,3}instead\b(?!\s{1,3}of)", re.I)
 # what an outcome says won: "Adam seems better", "the baseline is still best", "X wins"
+# "went back to Adam, SGD never caught up", "reverted to Adam after the SGD runs": a return to X replaces the
+# sibling the sentence names (one broader family: another optimizer); with no sibling named nothing is said closed
+_BACK_TO = re.compile(r"(?:\b(?:went|go|goes|going|switch(?:ed|ing|es)?|revert(?:ed|ing|s)?|mov(?:ed|ing|es|e)|"
+                      r"fell|fall(?:ing|s)?|came|coming|roll(?:ed|ing)?)\s{1,3}back\s{1,3}to|\breverted\s{1,3}to|"
+                      r"^\W{0,4}back\s{1,3}to)\s{1,3}" + _SLOT + _SLOT_END, re.I)
 _WON = re.compile(r"\b(?:better|best|wins?|won|outperform\w{0,3}|superior|stronger)\b", re.I)
 _VERDICT_START = re.compile(r"\b(?:is|was|are|were|seems?|seemed|looks?|looked|remains?|stays?|still|wins?|won|"
                             r"outperform\w{0,3}|better|best)\b", re.I)
@@ -94,6 +99,15 @@ def replacement_in(sentence: str) -> Replacement | None:
         old |= _side(old_text)
         new |= _side(new_text)
         named_new = named_new or _names_a_thing(new_text)
+    if "back" in sentence.lower() or "reverted" in sentence.lower():
+        for m in _BACK_TO.finditer(sentence):
+            back = _side(m.group(1))
+            families = {b for c in back for b in vocab.CONCEPT_BY_ID[c].broader}
+            rest = _side(sentence[: m.start()] + " ; " + sentence[m.end():]) - back
+            siblings = {c for c in rest if families & set(vocab.CONCEPT_BY_ID[c].broader)}
+            if siblings:
+                old |= siblings
+                new |= back
     # a concept named on both sides was tuned, not replaced ("lr from 1e-3 to 3e-4"); a variant of the old
     # one on the new side is a replacement all the same ("Adam with AdamW" closes plain Adam)
     both = frozenset(new) & frozenset(old)

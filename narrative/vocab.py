@@ -93,7 +93,16 @@ CLOSE_CUES = re.compile(
     r"closing|for good|"
     r"won'?t (ship|use|pursue)|not shippable|is done|are done|done with|moving on from|kill(ing|ed)? (it|this)|"
     r"not going to|no point|not (really )?worth it|never catches up|didn'?t bother|no \w+ in prod|"
-    r"is out|are out|never again|off the table|not convinced)\b",
+    r"is out|are out|never again|off the table|not convinced|"
+    # "Remove double layers for now", "disabled EMA for the time being": a part set aside, not a cleaning
+    # step applied ("removed outliers for now" keeps the outlier filter)
+    r"(?:remov(?:e|ed|ing)|disabl(?:e|ed|ing)|turn(?:ed|ing)? off|comment(?:ed|ing)? out)\s"
+    r"(?!(?:the\s)?(?:outliers?|duplicates?|nans?|rows?|samples?|stop\s?words|noise|bugs?)\b)"
+    r"(?:[\w-]{1,30}\s){0,3}for\s(?:now|the\smoment|the\stime\sbeing)|"
+    # "Dropped label smoothing", "we reverted the focal loss change": the team's own act on a thing, told first;
+    # not a measure that fell ("accuracy dropped to 0.8", "dropped by 2 points") nor a return ("reverted to X")
+    r"(?:^\W{0,4}|\b(?:i|we|so|then|and|also)\s)(?:dropped|reverted)\s(?!(?:to|from|by|below|under|a\sbit|"
+    r"slightly|sharply|significantly|off|back)\b|[\d.%+-]))\b",
     re.IGNORECASE,
 )
 ADOPT_CUES = re.compile(
