@@ -631,38 +631,55 @@ def infer_by_distinctive_word(
             continue
         words = _phrase_words(clause)
         subject = words[:_SUBJECT_WORDS]
-        pronoun = _PRONOUN_SUBJECT.match(clause) if index else None
-        before = clauses[index - 1] if pronoun else ""
-        if pronoun and not (_not_done(before, entry.segment) or elsewhere(before, pool.others)):
-            done_before = _DID_THING.match(before)
-            if done_before:
-                # "I tried the snapshot ensemble, it didn't help": the pronoun's thing is what the clause before did.
-                words = subject = _phrase_words(before[done_before.end():])
-            elif pronoun.group(1) == "which":
-                # "... the snapshot ensemble, which didn't help": "which" is the words right before it.
-                words = _phrase_words(before)
-                subject = words[-_SUBJECT_WORDS:]
+        previous_clause = clauses[index - 1] if index else ""
+        if previous_clause and (_not_done(previous_clause, entry.segment) or elsewhere(previous_clause, pool.others)):
+            previous_clause = ""
+        done_before = _DID_THING.match(previous_clause)
+        pronoun = _PRONOUN_SUBJECT.match(clause) if previous_clause else None
+        if pronoun and done_before:
+            # "I tried the snapshot ensemble, it didn't help": the pronoun's thing is what the clause before did.
+            words = subject = _phrase_words(previous_clause[done_before.end():])
+        elif pronoun and pronoun.group(1) == "which":
+            # "... the snapshot ensemble, which didn't help": "which" is the words right before it.
+            words = _phrase_words(previous_clause)
+            subject = words[-_SUBJECT_WORDS:]
         if any(word in _FAMILY_NOUNS or word in _SINGLE_NOUNS for word, _start, _end in words):
             continue  # "both conformer runs": a group's phrase, which says how many it means
-        named: set[str] = set()
-        previous = ""
-        # The word must be the clause's subject ("Clamp are not working"), not a word of its outcome.
-        for word, _start, _end in subject:
-            negated, previous = previous in _NEGATED, word
-            if (negated or len(word) < _MIN_WORD_CHARS or word in _PLAIN_WORDS or word in _NEUTRAL
-                    or word in lexicon.STOP_TOKENS or word in pool.shared_tokens):
-                continue
-            # ... and what the person named the run: a word of a run's name, not only of a param value.
-            fitting = {p.run.run_id for p in inferable if _in_name(word, p)} & pool.fitting(word)
-            if len(fitting) != 1 or (len(inferable) > 1 and fitting == inferable_ids):
-                continue
-            if any(_word_fits(word, earlier) for earlier in pool.background):
-                continue  # the author's earlier runs have it too: maybe those are meant
-            named |= fitting
-        members = [p for p in inferable if p.run.run_id in named and not describe(clause, p, pool).contradicted]
+        named = _named_by(subject, pool, inferable, inferable_ids)
+        if named is None and done_before and not pronoun:
+            # "Switched to resnet50: top1 went up", "Tried X today. Better than Y.": a verdict whose own words name
+            # no run is about what the clause before did.
+            named = _named_by(_phrase_words(previous_clause[done_before.end():]), pool, inferable, inferable_ids)
+        members = [p for p in inferable if p.run.run_id in (named or set())
+                   and not describe(clause, p, pool).contradicted]
         if len(members) != 1:
             continue  # two words naming two runs: the clause is about both, or about neither
         _link_inferred(entry, linked, members)
+
+
+def _named_by(subject: list[tuple[str, int, int]], pool: CandidatePool, inferable: list[RunProfile],
+              inferable_ids: set[str]) -> set[str] | None:
+    """The runs the subject's distinctive words name (None when no word names a run; two or more runs when the words
+    name several)."""
+    named: set[str] = set()
+    previous = ""
+    for word, _start, _end in subject:
+        negated, previous = previous in _NEGATED, word
+        if (negated or len(word) < _MIN_WORD_CHARS or word in _PLAIN_WORDS or word in _NEUTRAL
+                or word in lexicon.STOP_TOKENS or word in pool.shared_tokens):
+            continue
+        # ... and what the person named the run: a word of a run's name, not only of a param value.
+        fitting = {p.run.run_id for p in inferable if _in_name(word, p)} & pool.fitting(word)
+        if not fitting:
+            continue
+        if len(fitting) != 1 or (len(inferable) > 1 and fitting == inferable_ids):
+            named.add("")   # a word several runs have: the subject is not one run
+            continue
+        if any(_word_fits(word, earlier) for earlier in pool.background):
+            named.add("")   # the author's earlier runs have it too: maybe those are meant
+            continue
+        named |= fitting
+    return named or None
 
 
 # A clause whose subject is a pronoun ("it didn't help", "which hurt", "this gave +0.3") and, before it, the verb of a
@@ -671,7 +688,8 @@ _PRONOUN_SUBJECT = re.compile(r"[ \t]{0,3}(it|this|that|which)\b")
 # The author did it: no other subject ("Bob tried ..." is Bob's).
 _DID_THING = re.compile(r"[ \t]{0,3}(?:(?:today|so|and|then)[ \t])?(?:(?:i|we)(?:'ve|[ \t]have|[ \t]had)?[ \t])?"
                         r"(?:(?:also|just|then|finally|quickly)[ \t])?"
-                        r"(?:tried|ran|added|implemented|used|tested|enabled|switched[ \t]to|turned[ \t]on)\b")
+                        r"(?:tried|ran|added|implemented|used|tested|enabled|(?:switched|moved|changed)[ \t]to|"
+                        r"turned[ \t]on)\b")
 
 
 def _in_name(word: str, candidate: RunProfile) -> bool:

@@ -209,3 +209,7 @@ def test_a_pronoun_after_what_the_author_did_names_that_run() -> None:
     which = "Finished work on the snapshot ensemble method, which hadn't helped much"
     assert links(runs, which) == {"snapshot-ensemble-5"}
     assert links(runs, "Bob's snapshot ensemble, which didn't help") == set()
+    # A verdict naming no run of its own is about what the author did just before it.
+    assert links(runs, "Switched to the snapshot ensemble: val loss went up") == {"snapshot-ensemble-5"}
+    assert links(runs, "Bob switched to the snapshot ensemble: val loss went up") == set()
+    assert links(runs, "Switched to the snapshot ensemble: the nvidia model was better") == set()
