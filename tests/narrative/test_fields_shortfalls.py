@@ -89,3 +89,23 @@ def test_a_suggestion_is_a_next_step(text: str) -> None:
 ])
 def test_questions_without_a_mark(text: str) -> None:
     assert modality(text) == "question"
+
+
+@pytest.mark.parametrize("text", [
+    "It should be an order of magnitude lower, I believe.",
+    "There might be a bug in the data loader.",
+    "It's likely a data issue rather than a model issue.",
+    "I'd guess the augmentation is too aggressive.",
+])
+def test_a_claim_put_forward_is_a_hypothesis(text: str) -> None:
+    structure = structure_text(text)
+    assert structure.hypotheses
+    assert not [c for c in structure.conclusions if c.verdict == "did_not_work"]
+
+
+@pytest.mark.parametrize("text", [
+    "The model was trained on LibriSpeech 960h for 30 epochs.",
+    "Training was done with 8 GPUs and a total batch size of 256.",
+])
+def test_a_run_told_in_the_passive_is_what_was_tried(text: str) -> None:
+    assert structure_text(text).hypotheses
