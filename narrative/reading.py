@@ -206,6 +206,8 @@ _BELIEF = re.compile(
     re.IGNORECASE,
 )
 _QUESTION = re.compile(
+    # "- why eval loss spikes at epoch 3", "whether the gain holds": an indirect question standing alone
+    r"^\W{0,6}(?:why|whether)\s|"
     r"\?\s*$|\?\s|\b(?:(?<!no )i\s+wonder|(?<!no )wondering|(?:would|'d)\s+like\s+to\s+ask|want(?:ed)?\s+to\s+ask|"
     r"(?:want|wanted|would\s+like|need|have)\s+to\s+(?:know|understand|figure\s+out|find\s+out|work\s+out)\s+"
     r"(?:how|why|what|whether|if|where)|not\s+sure\s+(?:if|whether|why|how|what)|"

@@ -358,8 +358,10 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         own_subject = short_subject(subject_of(clauses[0]) or clauses[0]) if clauses else ""
         for position, clause in enumerate(clauses):
             verdict = language_verdict(clause)
-            if verdict is None or ((readings_mod.modality(clause) in _UNREALISED or readings_mod.expects(clause))
-                                   and not _ANSWERED.search(clause)):
+            # "not sure whether the augmentation is responsible for the gain": a clause that asks judges nothing
+            clause_mode = readings_mod.modality(clause)
+            if verdict is None or ((clause_mode in _UNREALISED or clause_mode == "question"
+                                    or readings_mod.expects(clause)) and not _ANSWERED.search(clause)):
                 continue  # an outcome expected ("a larger batch might give better recall") is no verdict yet
             concluded = True
             clause_text = clause

@@ -109,3 +109,14 @@ def test_a_claim_put_forward_is_a_hypothesis(text: str) -> None:
 ])
 def test_a_run_told_in_the_passive_is_what_was_tried(text: str) -> None:
     assert structure_text(text).hypotheses
+
+
+def test_a_clause_that_asks_judges_nothing() -> None:
+    text = "I'm not sure whether the augmentation or the longer training is responsible for the gain."
+    structure = structure_text(text)
+    assert structure.open_questions
+    assert not [c for c in structure.conclusions if c.verdict == "worked"]
+
+
+def test_an_indirect_question_standing_alone() -> None:
+    assert modality("- why eval loss spikes at epoch 3") == "question"
