@@ -358,9 +358,11 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         own_subject = short_subject(subject_of(clauses[0]) or clauses[0]) if clauses else ""
         for position, clause in enumerate(clauses):
             verdict = language_verdict(clause)
-            # "not sure whether the augmentation is responsible for the gain": a clause that asks judges nothing
+            # "not sure whether the augmentation is responsible for the gain": a clause that asks in words judges
+            # nothing ("... gives the worst PR-AUC of the bunch. why?" reports, then asks)
             clause_mode = readings_mod.modality(clause)
-            if verdict is None or ((clause_mode in _UNREALISED or clause_mode == "question"
+            asks = clause_mode == "question" and "?" not in clause
+            if verdict is None or ((clause_mode in _UNREALISED or asks
                                     or readings_mod.expects(clause)) and not _ANSWERED.search(clause)):
                 continue  # an outcome expected ("a larger batch might give better recall") is no verdict yet
             concluded = True
