@@ -58,9 +58,20 @@ _NO_ACTION = frozenset({
 })
 
 
+# The passive of a run's making, as issue threads tell their setup: "The model was trained on LibriSpeech for 30
+# epochs", "Training was done with 8 GPUs", "the encoder has been fine-tuned with a frozen backbone".
+_PASSIVE_RUN = re.compile(
+    r"\b(?:was|were|has\s{1,3}been|have\s{1,3}been|had\s{1,3}been)\s{1,3}(?:\w{1,20}ly\s{1,3}|also\s{1,3}|then\s{1,3})?"
+    r"(?:trained|re-?trained|fine-?tuned|pre-?trained|optimi[sz]ed|evaluated|initiali[sz]ed)\s{1,3}"
+    r"(?:on|with|for|using|from|at|in|by|via)\b"
+    r"|\b(?:training|fine-?tuning|pre-?training|evaluation)\s{1,3}(?:was|were)\s{1,3}(?:done|run|performed|carried\s{1,3}out)"
+    r"\s{1,3}(?:on|with|for|using|in)\b", re.IGNORECASE)
+
+
 def reports_action(text: str) -> bool:
-    """Whether ``text`` says, in the first person and the past, that its writer made a change."""
-    return _first_action(text) is not None
+    """Whether ``text`` says, in the first person and the past (or the passive of a run made), that its writer
+    made a change."""
+    return _first_action(text) is not None or bool(_PASSIVE_RUN.search(text[:_READ_CHARS]))
 
 
 def action_from(text: str) -> str:
@@ -68,7 +79,7 @@ def action_from(text: str) -> str:
     rewritten the loader" -> "I had rewritten the loader"); "" when it reports none."""
     match = _first_action(text)
     if match is None:
-        return ""
+        return text.strip() if _PASSIVE_RUN.search(text[:_READ_CHARS]) else ""
     start = match.start("who") if match.group("who") else match.start("verb")
     return text[start:].strip()
 

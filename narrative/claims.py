@@ -39,21 +39,31 @@ _CLAIM_FRAME = re.compile(
     r"\s{1,3}(?:here\s{1,3}|behind\s{1,3}(?:it|this|that)\s{1,3})?(?:is|was)\s{1,3}(?:that|to)\b"
     r"|the\s{1,3}(?:reason|cause|culprit|explanation)\s{1,3}(?:is|was|might\s{1,3}be|could\s{1,3}be|"
     r"seems\s{1,3}to\s{1,3}be)\b"
+    # a fault supposed, not found: "There might be a bug in the data loader", "It's likely a data issue"
+    r"|there\s{1,3}(?:might|may|could|must)\s{1,3}(?:also\s{1,3}|still\s{1,3})?be\s{1,3}(?:a|an|some)\s{1,3}"
+    r"(?:[\w-]{1,20}\s{1,3}){0,2}?(?:bug|issue|problem|mismatch|leak\w*|error|difference)s?\b"
+    r"|(?:it|this|that)(?:\s{1,3}is|'s|’s)\s{1,3}(?:likely|probably|possibly|maybe)\s{1,3}(?:a|an)\s{1,3}"
+    r"(?:[\w-]{1,20}\s{1,3}){0,2}?(?:issue|problem|bug|mismatch)\b"
     r")", re.IGNORECASE)
+# A belief told after the claim: "It should be an order of magnitude lower, I believe."
+_TRAILING_BELIEF = re.compile(r",\s{0,3}(?:i|we)\s{1,3}(?:think|believe|guess|suspect|assume)\s{0,3}[.!]*\s{0,3}$",
+                              re.IGNORECASE)
 # Frames of belief ("I think", "I believe", "I guess") explain only when what follows names no outcome
 # of something tried ("I think the loader is the bottleneck"), or names a cause; "I think it helped" is
 # the person's verdict, hedged.
-_BELIEF_FRAME = re.compile(_LEAD + r"(?:i|we)\s{1,3}(?:\w{1,12}ly\s{1,3})?(?:think|believe|guess|assume)\b\W{0,3}"
+_BELIEF_FRAME = re.compile(_LEAD + r"(?:i|we)(?:'d|’d|\s{1,3}would)?\s{1,3}(?:\w{1,12}ly\s{1,3})?"
+                           r"(?:think|believe|guess|assume)\b\W{0,3}"
                            r"(?:that\W{1,3})?", re.IGNORECASE)
 _CAUSE = re.compile(r"\b(?:because|due\s{1,3}to|caused\s{1,3}by|related\s{1,3}to|the\s{1,3}reason|the\s{1,3}cause|"
-                    r"too\s{1,3}(?:high|low|large|small|big|much|few|many|long|short|complex|simple))\b", re.IGNORECASE)
+                    r"too\s{1,3}(?:high|low|large|small|big|much|few|many|long|short|complex|simple|"
+                    r"aggressive|strong|weak|noisy))\b", re.IGNORECASE)
 
 
 def explains(text: str) -> bool:
     """Whether a sentence puts forward an explanation or a belief about a cause (a hypothesis), rather
     than reporting an outcome."""
     head = text[: reading.MAX_READ_CHARS]
-    if _CLAIM_FRAME.search(head):
+    if _CLAIM_FRAME.search(head) or _TRAILING_BELIEF.search(head):
         return True
     belief = _BELIEF_FRAME.search(head)
     if not belief:

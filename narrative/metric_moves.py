@@ -34,7 +34,7 @@ _METRIC_PHRASE = r"(?P<metric>[a-z][\w@/.\-]{0,80}(?:\s+[a-z][\w@/.\-]{0,80}){0,
 _MOVE_AFTER = re.compile(
     rf"{_METRIC_PHRASE}\s+(?:has\s+|have\s+|had\s+|is\s+|was\s+|got\s+|also\s+|slightly\s+|significantly\s+|"
     rf"a\s+bit\s+|much\s+|still\s+|{_TREND_LEAD}){{0,2}}(?:(?P<neg>(?:did|does|do|has|have|would|will|could)\s*(?:n't|n’t|not)\s+|"
-    rf"never\s+|not\s+|didnt\s+|doesnt\s+|(?:does|did|do)'t\s+)(?:really\s+|even\s+|much\s+)?|"
+    rf"never\s+|not\s+|didnt\s+|doesnt\s+|(?:does|did|do)'t\s+|hardly\s+|barely\s+|scarcely\s+)(?:really\s+|even\s+|much\s+)?|"
     rf"(?P<stall>stopped\s+|stops\s+|ceased\s+|no\s+longer\s+|quit\s+))?(?P<dir>{_DOWN}|{_UP})\b(?!\s+than)")
 _MOVE_BEFORE = re.compile(rf"\b(?P<dir>lower|higher|reduced|increased|decreased)\s+{_METRIC_PHRASE}\b")
 _MOVE_NUMBERS = re.compile(

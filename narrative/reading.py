@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from narrative import forecasts, lexicon, progress, troubles
+from narrative import forecasts, lexicon, progress, shortfalls, troubles
 from narrative.metric_moves import SETTING_MOVE, metric_moves
 
 # A sentence longer than this is a paste, not a sentence: only its start is read (keeps work linear).
@@ -142,7 +142,10 @@ _PLAN = re.compile(
     r"intend\w*\s+to|hope\s+to|^(?:still\s+)?(?:needs?\s+to|(?:have|has)\s+to\s+(?!be\b|do\s+with\b)|must\s+(?!be\b|have\b)\w+)|to\s+be\s+(?:implemented|done|tried|tested|verified|checked)|"
     r"remains?\s+to\s+be|yet\s+to\s+be|(?:haven'?t|have\s+not|hasn'?t|not)\s+(?:yet\s+)?(?:tried|tested|run|gotten\s+to)\b|"
     r"\b(?:didn'?t|did\s+not|never)\s+(?:get\s+to|have\s+time|try|test)\b|hoping\s+to|aim(?:ing)?\s+to|(?:i|we)\s+(?:(?:need|have)\s+to|must\s+(?!be\b|have\b))|"
-    r"(?:i|we)\s+should|let'?s|let\s+me|thinking\s+(?:about|of)|considering|consider\b|"
+    r"(?:i|we)\s+should|let'?s|let\s+me|(?:i\s+would|i'?d|i)\s+(?:suggest|recommend)\b|"
+    # "Maybe you should check the sampling rate", "you might want to lower the lr": a suggestion to carry out
+    r"you\s+(?:should\s+(?!see|get|be|have|notice|expect|now)|might\s+want\s+to|may\s+want\s+to|can\s+try|need\s+to)|"
+    r"thinking\s+(?:about|of)|considering|consider\b|"
     r"(?:might|may|could)\s+(?:try|test|run|add|use|look|switch|revisit|explore)|maybe\s+(?:try|test|add|use)|"
     r"worth\s+(?:trying|testing|a\s+try|exploring)|would\s+be\s+(?:nice|good|interesting|worth)|"
     r"(?:would|might|could)\s+make\s+sense\s+to|"
@@ -203,7 +206,9 @@ _BELIEF = re.compile(
     re.IGNORECASE,
 )
 _QUESTION = re.compile(
-    r"\?\s*$|\?\s|\b(?:(?<!no )i\s+wonder|(?<!no )wondering|"
+    # "- why eval loss spikes at epoch 3", "whether the gain holds": an indirect question standing alone
+    r"^\W{0,6}(?:why|whether)\s|"
+    r"\?\s*$|\?\s|\b(?:(?<!no )i\s+wonder|(?<!no )wondering|(?:would|'d)\s+like\s+to\s+ask|want(?:ed)?\s+to\s+ask|"
     r"(?:want|wanted|would\s+like|need|have)\s+to\s+(?:know|understand|figure\s+out|find\s+out|work\s+out)\s+"
     r"(?:how|why|what|whether|if|where)|not\s+sure\s+(?:if|whether|why|how|what)|"
     # "Not clear yet if the gain is real", "unclear how much of it is the data": asked without a question mark
@@ -237,7 +242,7 @@ _CONCESSION = re.compile(r"\b(?:might|may|could)\s+(?:look|seem|sound|appear)s?\
 
 def modality(text: str) -> Modality:
     """How the sentence holds its content: asserted, hedged, planned, wished, counterfactual, ..."""
-    lowered = text[:MAX_READ_CHARS].lower().strip()
+    lowered = text[:MAX_READ_CHARS].lower().strip().replace("’", "'")   # "don’t know if": typographic apostrophes
     conceded = _CONCESSION.search(lowered)
     if conceded:
         # "X might look promising, but the imbalance adds too much noise": what it holds is after "but".
@@ -303,7 +308,10 @@ def _past_conditional(lowered: str) -> bool:
     generic = r"\s{0,3}(?:it|this|that|they|the\s\w{1,20})(?:'s|\s{1,3}(?:is|are|works?))\s{1,3}(?!time|going|about)"
     main = parts[1] if len(parts) > 1 and not _PLAN.search(parts[1]) else ""
     setting = re.match(r"\s*when(?:ever)?\s(?!.{0,40}\b(?:can|could|will|would|'ll)\b)", parts[0])  # no future head
-    return bool(re.search(past, parts[0]) or (main and re.search(past, main)) or (setting and re.match(generic, main)))
+    # "When I set the dropout to 0.5, the accuracy drops to 60%": a measure that moved is what happened
+    moved = bool(main) and setting is not None and metric_moves(main)[0] is not None
+    return bool(re.search(past, parts[0]) or (main and re.search(past, main)) or (setting and re.match(generic, main))
+                or moved)
 
 
 # "O2 will not work with current model": a forecast of what a thing will do, not the writer's plan.
@@ -361,7 +369,7 @@ _BECAUSE_CLAUSE = re.compile(r",\s+(?:as|because|since)\s+")
 
 def verdict_of(clause: str) -> Verdict | None:
     """The verdict a clause states, with negation scope and superlatives read as a colleague would."""
-    lowered = " ".join(clause[:MAX_READ_CHARS].lower().split())
+    lowered = " ".join(clause[:MAX_READ_CHARS].lower().replace("’", "'").split())
     # "... in an attempt to land on more intelligible speech": a purpose is no outcome.
     lowered = _PURPOSE.split(lowered, maxsplit=1)[0]
     lowered = _purpose_cut(lowered)
@@ -392,6 +400,10 @@ def verdict_of(clause: str) -> Verdict | None:
     if (_NEGATED_POSITIVE.search(masked) or _BAD_WORDS.search(_NOT_BAD.sub(" ", masked))
             or _LESS_GOOD.search(masked) or progress.FAILURE.search(masked)):
         return "did_not_work"
+    # "accuracy only reaches 0.52", "it still diverges", "68.2 while the paper reports 72.4"
+    short = shortfalls.shortfall(masked)
+    if short is not None:
+        return short
     if _NOT_BAD.search(masked):
         return "worked"
     moved, rest = metric_moves(masked)
@@ -557,6 +569,10 @@ def read(text: str, *, section: str = "") -> SentenceReading:
     elif mode == "hedged" and _BELIEF.search(text) and not _NUMBER.search(text):
         # "I suspect the lr is too high": a claim to test, whatever verdict words it holds.
         role = "hypothesis"
+    elif mode == "hedged" and shortfalls.conjecture(text.lower()) and not _NUMBER.search(text):
+        # "Probably the learning rate is too high", "Seems like the warmup is too short": a cause put
+        # forward under a hedge, no verdict on anything done.
+        return SentenceReading(role="hypothesis", polarity="neutral", modality=mode, verdict=None)
     elif verdict is not None:
         role = "conclusion"
     elif _NUMBER.search(text):

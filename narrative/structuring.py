@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from narrative import acts, claims, forecasts, lexicon, progress, result_rows
+from narrative import acts, claims, forecasts, lexicon, progress, result_rows, shortfalls
 from narrative import reading as readings_mod
 from narrative.entry_decisions import (
     all_failed,
@@ -107,12 +107,12 @@ _CAUSAL_HEDGE = re.compile(
     re.IGNORECASE)
 _BELIEF = re.compile(
     r"\b(?:i think|we think|my guess|i guess|i suspect|probably|hypothes\w*|in case|the idea|maybe|perhaps|"
-    r"it seems|seems like|i assume|we assume|i believe|we believe|"
+    r"it seems|seems like|i assume|we assume|i believe|we believe|it (?:could|might|may) (?:also )?be (?:that|because)|"
     r"expect\w*|should (?:help|work|let)|because|what matters|the way|so that)\b",
     re.IGNORECASE,
 )
 _HEDGE_LEAD = re.compile(r"^\W*(?:(?:or|and|but|so)\s+)?(?:maybe|perhaps|possibly|probably|it\s+seems(?:\s+like)?|"
-                         r"seems\s+like|"
+                         r"seems\s+like|it\s+(?:could|might|may)\s+(?:also\s+)?be(?=\s+that\b)|"
                          r"it\s+looks\s+like|i\s+(?:think|guess|suspect|assume|believe)|my\s+guess\s+is)\s*,?\s*(?:that\s+)?",
                          re.IGNORECASE)
 _TRIED = re.compile(r"\b(?:tried|trying|tested|testing|added|adding|spent|ran|running|switched|switching|changed|"
@@ -338,7 +338,9 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
                     add_item(structure.next_steps, decision.text)
         if not result_part or (is_question and not reading.experimental):
             continue
-        if claims.explains(result_part) and not is_question:
+        # "Probably the lr is too high": a hedged cause, unless it carries a measurement (then it reports)
+        conjectured = shortfalls.conjecture(result_part.lower()) and not has_number(result_part)
+        if (claims.explains(result_part) or conjectured) and not is_question:
             # "This suggests the net is overfitting", "My best guess: the batch is too small": an
             # explanation put forward; the failure words inside it are its claim, no verdict.
             claim = clip(result_part, MAX_SUBJECT_CHARS)
@@ -356,8 +358,12 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         own_subject = short_subject(subject_of(clauses[0]) or clauses[0]) if clauses else ""
         for position, clause in enumerate(clauses):
             verdict = language_verdict(clause)
-            if verdict is None or ((readings_mod.modality(clause) in _UNREALISED or readings_mod.expects(clause))
-                                   and not _ANSWERED.search(clause)):
+            # "not sure whether the augmentation is responsible for the gain": a clause that asks in words judges
+            # nothing ("... gives the worst PR-AUC of the bunch. why?" reports, then asks)
+            clause_mode = readings_mod.modality(clause)
+            asks = clause_mode == "question" and "?" not in clause
+            if verdict is None or ((clause_mode in _UNREALISED or asks
+                                    or readings_mod.expects(clause)) and not _ANSWERED.search(clause)):
                 continue  # an outcome expected ("a larger batch might give better recall") is no verdict yet
             concluded = True
             clause_text = clause
@@ -415,6 +421,9 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             data_verdict = None
         if not concluded and data_verdict is None and index in by_numbers:
             data_verdict = by_numbers[index]
+        if not concluded and data_verdict is None:
+            # "I got 68.2 top-1 accuracy, while the paper reports 72.4": the clauses judge together
+            data_verdict = shortfalls.against_reference(" ".join(result_part.lower().split()))
         if not concluded and data_verdict is not None:
             structure.conclusions.append(
                 Conclusion(text=clip(result_part, MAX_ITEM_CHARS), verdict=data_verdict, run_ids=reading.run_ids)

@@ -51,7 +51,12 @@ The ``fifth`` batch (``--batch fifth``, s639 on) came in the round on weekly log
 expectations, verdicts told in the next sentence): tune only so far, one source new to the repository;
 ``tests/narrative/data/real_roles_fourth_batch/README.md`` (round fields7) names it.
 
-    python -m tests.narrative.role_corpus [--split tune|held|all] [--batch old|new|third|fourth|fifth|all] [-v]
+The ``sixth`` batch (``--batch sixth``, s666 on) came in the round on generalisation (reproduction reports measured
+against a paper, failures told without a verdict word, hedged causes, suggestions): tune only, twelve GitHub issue
+and pull-request threads new to the repository, labelled before the engine read them; the same README (round
+fields8) names them.
+
+    python -m tests.narrative.role_corpus [--split tune|held|all] [--batch old|...|sixth|all] [--confusion] [-v]
 """
 
 from __future__ import annotations
@@ -92,10 +97,13 @@ NEW_BATCH_FROM = 399     # item numbers from here on are the ``new`` batch
 THIRD_BATCH_FROM = 457   # ... and from here on the ``third`` batch
 FOURTH_BATCH_FROM = 536  # ... and from here on the ``fourth`` batch
 FIFTH_BATCH_FROM = 639   # ... and from here on the ``fifth`` batch
+SIXTH_BATCH_FROM = 666   # ... and from here on the ``sixth`` batch
 
 
 def batch_of(item: Item) -> str:
     number = int(item.id.lstrip("s"))
+    if number >= SIXTH_BATCH_FROM:
+        return "sixth"
     if number >= FIFTH_BATCH_FROM:
         return "fifth"
     if number >= FOURTH_BATCH_FROM:
@@ -179,13 +187,18 @@ def report(name: str, scores: Scores) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("tune", "held", "all"), default="all")
-    parser.add_argument("--batch", choices=("old", "new", "third", "fourth", "fifth", "all"), default="all")
+    parser.add_argument("--batch", choices=("old", "new", "third", "fourth", "fifth", "sixth", "all"), default="all")
     parser.add_argument("-v", action="store_true", help="list every item the engine reads otherwise")
+    parser.add_argument("--confusion", action="store_true",
+                        help="print the counts of each (expected role, role read) miss, no text (safe on held)")
     args = parser.parse_args(argv)
     splits = ("tune", "held") if args.split == "all" else (args.split,)
     for split in splits:
         scores, predicted = score(load(split, args.batch))
         print(report(split if args.batch == "all" else f"{split} ({args.batch} batch)", scores))
+        if args.confusion:
+            misses = sorted(((c, g, p) for (g, p), c in scores.confusion.items() if g != p), reverse=True)
+            print("  misses (expected -> read as): " + ", ".join(f"{g}->{p} {c}" for c, g, p in misses))
         if args.v:
             for item, role in predicted:
                 if role != item.role:
