@@ -13,7 +13,7 @@ from narrative.history_index import HistoryIndex
 from narrative.segmenting import split_segments
 from narrative.structuring import structure_entry
 from narrative.types import ProjectHistory
-from storage.records import EntryRecord, EntryStructure
+from storage.records import EntryRecord, EntryStructure, RunSnapshot
 from tests.narrative.conftest import make_request, make_run
 
 CANCELLED = ("Cancelled:\n\n- [-] Try dropout\n- [-] Focal loss (try different combinations)\n"
@@ -55,16 +55,20 @@ def test_a_finding_for_another_setting_is_no_plan() -> None:
     assert reading.modality("Once I can produce clear speech, it's time to revisit music datasets.") == "conditional"
 
 
-def _history(texts: list[str]) -> HistoryIndex:
-    t0 = dt.datetime(2024, 2, 5, 19, tzinfo=dt.UTC)
-    runs = [make_run("r1", name="unet-sgd", params={"optimizer": "sgd"}, metrics={"val_auc": 0.6}),
-            make_run("r2", name="unet-adam", params={"optimizer": "adam"}, metrics={"val_auc": 0.7})]
-    entries = [EntryRecord(id=f"e{i}", workspace_id="w", project_id="p", author="lucas",
-                           at=t0 + dt.timedelta(days=i), raw_text=t, status="structured", structure=structure(t))
+def daily_history(texts: list[str], runs: list[RunSnapshot], *, author: str, start: dt.datetime) -> HistoryIndex:
+    """The index of one structured note a day from ``start``, by ``author``, over ``runs``."""
+    entries = [EntryRecord(id=f"e{i}", workspace_id="w", project_id="p", author=author,
+                           at=start + dt.timedelta(days=i), raw_text=t, status="structured", structure=structure(t))
                for i, t in enumerate(texts)]
     hist = ProjectHistory(project=make_request("x", []).project, entries=entries,  # type: ignore[arg-type]
-                          runs={r.run_id: r for r in runs}, now=t0 + dt.timedelta(days=9))
+                          runs={r.run_id: r for r in runs}, now=start + dt.timedelta(days=9))
     return HistoryIndex(hist)
+
+
+def _history(texts: list[str]) -> HistoryIndex:
+    runs = [make_run("r1", name="unet-sgd", params={"optimizer": "sgd"}, metrics={"val_auc": 0.6}),
+            make_run("r2", name="unet-adam", params={"optimizer": "adam"}, metrics={"val_auc": 0.7})]
+    return daily_history(texts, runs, author="lucas", start=dt.datetime(2024, 2, 5, 19, tzinfo=dt.UTC))
 
 
 def test_phase_reads_the_lists() -> None:

@@ -12,10 +12,8 @@ from narrative import lexicon, reading, vocab
 from narrative.approaches import derive, head_phrase
 from narrative.history_index import HistoryIndex
 from narrative.replacements import replacement_in
-from narrative.types import ProjectHistory
-from storage.records import EntryRecord
-from tests.narrative.conftest import make_request, make_run
-from tests.narrative.test_phase_lists import structure
+from tests.narrative.conftest import make_run
+from tests.narrative.test_phase_lists import daily_history
 
 
 @pytest.mark.parametrize(("sentence", "verdict"), [
@@ -81,12 +79,7 @@ def _history(texts: list[str]) -> HistoryIndex:
                      metrics={"test_loss": loss})
             for i, (pad, dbl, loss) in enumerate([("30", "false", 0.4), ("32", "false", 0.3),
                                                   ("32", "true", 0.32), ("32", "false", 0.1)])]
-    entries = [EntryRecord(id=f"e{i}", workspace_id="w", project_id="p", author="logan",
-                           at=t0 + dt.timedelta(days=i), raw_text=t, status="structured", structure=structure(t))
-               for i, t in enumerate(texts)]
-    hist = ProjectHistory(project=make_request("x", []).project, entries=entries,  # type: ignore[arg-type]
-                          runs={r.run_id: r for r in runs}, now=t0 + dt.timedelta(days=9))
-    return HistoryIndex(hist)
+    return daily_history(texts, runs, author="logan", start=t0)
 
 
 def test_phase_closes_a_part_set_aside_and_not_a_setting_bumped() -> None:
