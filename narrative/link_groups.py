@@ -647,8 +647,8 @@ def infer_by_distinctive_word(
             continue  # "both conformer runs": a group's phrase, which says how many it means
         named = _named_by(subject, pool, inferable, inferable_ids)
         if named is None and done_before and not pronoun:
-            # "Switched to resnet50: top1 went up", "Tried X today. Better than Y.": a verdict whose own words name
-            # no run is about what the clause before did.
+            # "Switched to resnet50: top1 went up", "Tried the snapshot ensemble today. Worse.": a verdict whose own
+            # words name no run is about what the clause before did.
             named = _named_by(_phrase_words(previous_clause[done_before.end():]), pool, inferable, inferable_ids)
         members = [p for p in inferable if p.run.run_id in (named or set())
                    and not describe(clause, p, pool).contradicted]
@@ -659,8 +659,9 @@ def infer_by_distinctive_word(
 
 def _named_by(subject: list[tuple[str, int, int]], pool: CandidatePool, inferable: list[RunProfile],
               inferable_ids: set[str]) -> set[str] | None:
-    """The runs the subject's distinctive words name (None when no word names a run; two or more runs when the words
-    name several)."""
+    """The runs the subject's distinctive words name: None when no word names a run; an empty string among them when
+    a word fits several runs or the author's earlier ones (the subject is then no one run, and nothing else is read).
+    The word must be the clause's subject ("Clamp are not working"), not a word of its outcome."""
     named: set[str] = set()
     previous = ""
     for word, _start, _end in subject:
@@ -668,7 +669,7 @@ def _named_by(subject: list[tuple[str, int, int]], pool: CandidatePool, inferabl
         if (negated or len(word) < _MIN_WORD_CHARS or word in _PLAIN_WORDS or word in _NEUTRAL
                 or word in lexicon.STOP_TOKENS or word in pool.shared_tokens):
             continue
-        # ... and what the person named the run: a word of a run's name, not only of a param value.
+        # what the person named the run: a word of a run's name, not only of a param value
         fitting = {p.run.run_id for p in inferable if _in_name(word, p)} & pool.fitting(word)
         if not fitting:
             continue
