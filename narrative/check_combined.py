@@ -10,6 +10,7 @@ answer stands. Split from ``narrative.checking`` (a separate reading of the runs
 
 from __future__ import annotations
 
+from narrative import vocab
 from narrative.approaches import UMBRELLA
 from narrative.check_joint import holding_runs
 from narrative.check_removal import logged_off, removed_concepts
@@ -24,12 +25,18 @@ def _against(idx: HistoryIndex, rid: str, want: set[str], avoid: set[str]) -> bo
     """Whether run ``rid``'s params say it is not the plan: a wanted concept logged off, or an avoided one held."""
     run, cover = idx.run_by_id[rid], idx.run_docs[rid].cover
     return (any(c not in cover and logged_off(run.params, c) for c in want)
-            or not avoid.isdisjoint(cover))
+            or any(_holds_itself(c, cover, run.params) for c in avoid))
+
+
+def _holds_itself(cid: str, cover: frozenset[str], params: dict[str, str]) -> bool:
+    """Whether a run holds ``cid`` itself: not only as the broader concept of a variant it holds (an AdamW run's cover
+    holds Adam), nor logged off."""
+    return cid in cover and not (vocab.NARROWER.get(cid, frozenset()) & cover) and not logged_off(params, cid)
 
 
 def _holds(idx: HistoryIndex, rid: str, want: set[str], avoid: set[str]) -> bool:
-    cover = idx.run_docs[rid].cover
-    return want <= cover and avoid.isdisjoint(cover)
+    run, cover = idx.run_by_id[rid], idx.run_docs[rid].cover
+    return want <= cover and not any(_holds_itself(c, cover, run.params) for c in avoid)
 
 
 def combined_against(got: CheckResult, plan: str, terms: PlanTerms, idx: HistoryIndex,
