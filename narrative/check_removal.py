@@ -27,14 +27,19 @@ _REMOVE = re.compile(
     r"^\W*(?:(?:let'?s|we|i|you|should|could|will|'ll|must|then|and|also|maybe|first|finally|try|to|going|gonna|"
     r"need|want|have|has|please|now|just)\s+)*(?:remove|removing|drop|dropping|disable|disabling|turn\s+off|"
     r"switch\s+off|get\s+rid\s+of|take\s+out|strip|leave\s+out|no\s+longer\s+use)\s+(?P<x>[^.;:!?]{1,120})")
+# "drop dropout to 0.05", "drop the number of leaves from 63 to 15", "cut X in half": a value lowered, not a thing
+# taken away (to 0 is a removal)
+_TO_A_VALUE = re.compile(r"\b(?:to|by|from)\s{1,3}~?(?!0(?:\.0+)?(?![\d.]))\d|\bin\s{1,3}half\b|\b(?:half|halve)\b")
 _CLAUSE = re.compile(r"\s(?:but|while|so|because|since|then|to\s+(?:see|check|test))\s|,")
 
 
 def removed_concepts(plan: str, terms: PlanTerms) -> frozenset[str]:
     """The concepts a plan takes away: the object of a removal verb at its head, or what it asks to go without."""
     out = set(terms.excluded)
-    m = _REMOVE.match(vocab.norm(ASIDE.sub(" ", main_clause(plan))))
-    if m:
+    head = vocab.norm(ASIDE.sub(" ", main_clause(plan)))
+    m = _REMOVE.match(head)
+    # (the value is read past the object's end, which a decimal point cuts: "to 0.05")
+    if m and not _TO_A_VALUE.search(head, m.start("x"), m.start("x") + 80):
         obj = _CLAUSE.split(m.group("x"))[0]
         out |= {c for c, sp in vocab.concepts_in(obj).items() if sp}
     # the narrowest things named: removing warmup takes no learning-rate schedule away

@@ -133,3 +133,17 @@ SETTING_NOTES = ["Learning rate 1e-3 then 3e-3 (batch 64 then 128): 0.81 and 0.8
 def test_a_setting_name_used_as_a_modifier(plan: str, tried: bool) -> None:
     got = synthesis.check(plan, _history(SETTING_NOTES, SETTING))
     assert got.already_tried is tried, (plan, got.message)
+
+
+LEAVES = [
+    _run(1, "lgbm-63", {"model": "lightgbm", "num_leaves": "63", "dropout": "0.1"}, {"rmse": 0.52}),
+    _run(2, "lgbm-15", {"model": "lightgbm", "num_leaves": "15", "dropout": "0.05"}, {"rmse": 0.50}),
+]
+
+
+@pytest.mark.parametrize("plan", ["drop the number of leaves to 15", "drop the number of leaves from 63 to 15",
+                                  "drop dropout to 0.05"])
+def test_dropping_a_setting_to_a_value_lowers_it(plan: str) -> None:
+    # "drop X to 15" lowers X; it does not take X away (only "to 0" does), so the runs holding X are no "without X"
+    got = synthesis.check(plan, _history(["LightGBM with fewer leaves was better."], LEAVES))
+    assert got.already_tried is True, (plan, got.message)
