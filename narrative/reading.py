@@ -408,8 +408,9 @@ def verdict_of(clause: str) -> Verdict | None:
         return "worked"
     moved, rest = metric_moves(masked)
     if moved is not None:
-        # What else the clause says wins ("f1 .31 -> .37, auc basically flat" is no success).
-        return _cue_verdict(rest) or moved
+        # What else the clause says wins ("f1 .31 -> .37, auc basically flat" is no success); a setting moved
+        # beside it is the change, not a verdict ("Dropped dropout to 0.1, loss went down").
+        return _cue_verdict(SETTING_MOVE.sub(" ", rest)) or moved
     # "lowered the lr", "the learning rate dropped to 1e-5": a setting that moved is no verdict.
     masked = SETTING_MOVE.sub(" ", masked)
     if _ELLIPTIC_NO.search(masked):

@@ -606,3 +606,11 @@ def test_a_negated_gain_before_its_metric_is_a_failure() -> None:
     # a text-classifier fitting log (role corpus, third tune batch)
     assert reading.verdict_of("Further training did not lead to higher accuracy") == "did_not_work"
     assert reading.verdict_of("lower lr gave higher accuracy") == "worked"
+
+
+def test_a_setting_dropped_beside_a_metric_move_is_the_change_not_a_verdict() -> None:
+    # "Dropped dropout to 0.1, loss went down": "dropped" lowers a setting; the loss going down is the verdict
+    assert reading.verdict_of("Dropped dropout to 0.1, loss went down") == "worked"
+    assert reading.verdict_of("Dropped the lr to 1e-4, val loss went down") == "worked"
+    assert reading.verdict_of("Dropped dropout to 0.1, loss went up") == "did_not_work"
+    assert reading.verdict_of("loss went down, dropped it") == "did_not_work"   # abandoned all the same
