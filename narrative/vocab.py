@@ -560,8 +560,15 @@ def word_heads(text: str) -> set[str]:
 _FLAG_CUES = tuple(_Prefiltered(p) for p in (NEGATIVE_CUES, CLOSE_CUES, ADOPT_CUES, OPEN_CUES))
 
 
+# "Dropped dropout to 0.1", "dropped the lr from 1e-3 to 1e-4", "drop weight decay by half": a setting lowered, not
+# a thing dropped (to 0 is off, and stays a drop)
+_LOWERED_TO = re.compile(r"\bdrop(?:ped|ping|s)?(?=\s(?:the\s)?(?:[\w-]{1,30}\s){0,3}?(?:(?:to|by|from)\s~?"
+                         r"(?!0(?:\.0+)?(?![\d.]))\d|by\shalf\b|in\shalf\b))", re.IGNORECASE)
+
+
 def cue_flags(text: str) -> tuple[bool, bool, bool, bool]:
     """(negative, closing, adopting, opening) of a sentence, with one word scan for all four cue lists."""
+    text = _LOWERED_TO.sub("lowered", text)
     heads = word_heads(text)
     neg, close, adopt, opening = (c.hit(text, heads) for c in _FLAG_CUES)
     return neg, close, adopt, opening

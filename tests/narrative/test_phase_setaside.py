@@ -99,3 +99,15 @@ def test_phase_closes_a_part_set_aside_and_not_a_setting_bumped() -> None:
 def test_the_best_run_goes_the_metric_s_way(metric: str, goal: str) -> None:
     # distances, distortions and bits per unit are better lower: the best run is their minimum
     assert lexicon.metric_direction(metric) == goal
+
+
+@pytest.mark.parametrize(("text", "closed"), [
+    ("Dropped dropout to 0.1, loss went down", False),             # lowered, and it helped
+    ("Dropped the weight decay to 1e-5. Better.", False),
+    ("Dropped weight decay, it did nothing", True),                 # taken away
+    ("Dropped dropout to 0, loss went up", True),                   # to 0 is off
+])
+def test_a_setting_dropped_to_a_value_is_lowered_not_closed(text: str, closed: bool) -> None:
+    idx = _history(["- Added dropout 0.3 and weight decay\n- Test loss reduced", text])
+    status = {a.name: a.status for a in derive(idx)}
+    assert any(s in ("exhausted", "abandoned") for s in status.values()) is closed, status
