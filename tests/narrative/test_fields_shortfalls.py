@@ -61,9 +61,7 @@ def test_no_failure_read_into_plain_reports(text: str) -> None:
     "Seems like the warmup is too short.",
 ])
 def test_a_hedged_cause_is_a_hypothesis(text: str) -> None:
-    structure = structure_text(text)
-    assert structure.hypotheses
-    assert not [c for c in structure.conclusions if c.verdict == "did_not_work"]
+    _assert_a_hypothesis_not_a_failure(text)
 
 
 @pytest.mark.parametrize("text", [
@@ -98,9 +96,7 @@ def test_questions_without_a_mark(text: str) -> None:
     "I'd guess the augmentation is too aggressive.",
 ])
 def test_a_claim_put_forward_is_a_hypothesis(text: str) -> None:
-    structure = structure_text(text)
-    assert structure.hypotheses
-    assert not [c for c in structure.conclusions if c.verdict == "did_not_work"]
+    _assert_a_hypothesis_not_a_failure(text)
 
 
 @pytest.mark.parametrize("text", [
@@ -120,3 +116,9 @@ def test_a_clause_that_asks_judges_nothing() -> None:
 
 def test_an_indirect_question_standing_alone() -> None:
     assert modality("- why eval loss spikes at epoch 3") == "question"
+
+
+def _assert_a_hypothesis_not_a_failure(text: str) -> None:
+    structure = structure_text(text)
+    assert structure.hypotheses
+    assert not [c for c in structure.conclusions if c.verdict == "did_not_work"]
