@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from adapters import is_tracker_key
@@ -157,12 +158,27 @@ class Change:
     words: frozenset[str] = frozenset()  # the plan's words: they pick one part's key ("sn" -> sn_lr)
     bound: float | None = None  # "a bigger batch than 800": the value to pass, not a reference run's
     upper: float | None = None  # "between 0.3 and 0.5": the range's top (``bound`` its bottom)
+    at: int = 0  # where the setting's name starts in the plan
 
 
 def plan_change(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Change | None:
     """A change of one setting the plan asks for ("twice as wide embeddings", "lower lr", "bs 512",
     "divide the rewards by 100"), when the runs record that setting and the plan is about nothing else than
     the setting (and the model families it applies to)."""
+    return next(_changes(plan, terms, idx), None)
+
+
+def plan_changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> list[Change]:
+    """Every setting's change the plan asks for, in the plan's order ("batch 16 with a lower lr": batch_size=16
+    and a lower learning_rate), one per setting."""
+    out: list[Change] = []
+    for ch in _changes(plan, terms, idx):
+        if all(ch.concept != c.concept and not set(ch.keys) & set(c.keys) for c in out):
+            out.append(ch)
+    return sorted(out, key=lambda c: c.at) if len(out) > 1 else out
+
+
+def _changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Iterator[Change]:
     head = vocab.norm(SCIENTIFIC.sub(decimal_value, main_clause(plan)))
     spans = vocab.concepts_in(head)
     specific = specific_keys(terms)
@@ -254,7 +270,8 @@ def plan_change(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Change | None
         lo, hi = (lexicon.parse_number(span.group(1)), lexicon.parse_number(span.group(2))) if span else (None, None)
         if lo is not None and hi is not None:
             # "dropout between 0.3 and 0.5": any run inside the range did it
-            return Change(cid, keys, _RANGE, None, None, _key_words(head), min(lo, hi), max(lo, hi))
+            yield Change(cid, keys, _RANGE, None, None, _key_words(head), min(lo, hi), max(lo, hi), a)
+            continue
         if not sign and value is None:
             continue
         bound = None
@@ -267,8 +284,7 @@ def plan_change(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Change | None
                 value = None if bound is not None else value
         if value is not None:
             sign, factor = 0, None
-        return Change(cid, keys, sign, factor, value, _key_words(head), bound)
-    return None
+        yield Change(cid, keys, sign, factor, value, _key_words(head), bound, at=a)
 
 
 _ENDS_ON_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)$")
@@ -360,11 +376,57 @@ def sig_runs(idx: HistoryIndex, sig: ParamSig, limit: int | None = None) -> list
 
 def check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
                   scored: list[tuple[float, Fact, list[str]]], specific: set[str], *,
-                  scope: dict[str, frozenset[str]] | None = None) -> CheckResult:
+                  scope: dict[str, frozenset[str]] | None = None, also: list[Change] | None = None) -> CheckResult:
     """Judge a change of a setting against the runs' values: tried when some run holds the asked value, or
     moves the setting the asked way (by the asked factor) from a reference run (the best, the first, the
     usual value). Each param that carries the setting ("sn_lr", "en_lr") is read on its own. Works on param
     signatures (100k runs share a few thousand), expanding to runs only for what it cites."""
+    pools = _change_pools(idx, change, specific, scope)
+    planned = planned_items(idx, specific, scored)
+    if not pools:
+        return not_tried(idx, scored, [], [], planned, specific)
+    hits = _change_hits(idx, pools, change)
+    runs_hit: list[tuple[RunSnapshot, float, RunSnapshot | None, float | None, str]] = []
+    for sig, v, ref, rv, key in hits:
+        runs_hit += [(r, v, ref, rv, key) for r in sig_runs(idx, sig, None if also else 3)]
+    if also and runs_hit:
+        # "batch 16 with a lower lr": a run at batch 16 is the plan only when it also holds the lower lr
+        oks = [_change_run_ids(idx, c, specific, scope) for c in also]
+        holding = [h for h in runs_hit if all(h[0].run_id in ok for ok in oks)]
+        if not holding:
+            return _not_together(runs_hit)
+        runs_hit = holding
+    if not runs_hit:
+        key, pool = next(iter(pools.items()))
+        last_sig, ref_v = max(pool, key=lambda sv: idx.run_by_id[sv[0].run_ids[-1]].start)
+        ref_run = idx.run_by_id[last_sig.run_ids[-1]]
+        what = _change_words(change, key)
+        values_seen = sorted({fmt(v) for _, v in pool}, key=float)
+        msg = (f"Not tried: no run has {what} (runs used {key} = {', '.join(values_seen[:6])}); closest: "
+               f"run {ref_run.run_name or ref_run.run_id[:8]} with {key}={fmt(ref_v)}.")
+        if planned:
+            p0 = planned[0]
+            when = f"{p0.at:%Y-%m-%d}" if p0.at else "an earlier day"
+            msg = f"Not tried: planned on {when} by {p0.author or 'someone'}, not run yet. " + msg.removeprefix(
+                "Not tried: ")
+        return CheckResult(already_tried=False, message=msg, planned=planned, matches=[CheckMatch(
+            entry_id=None, run_ids=[ref_run.run_id], score=0.0, author=ref_run.user, at=ref_run.start,
+            summary=f"run {ref_run.run_name or ref_run.run_id[:8]} with {key}={fmt(ref_v)}")])
+    runs_hit.sort(key=lambda h: h[0].start)
+    cited = list(dict.fromkeys(h[0].run_id for h in runs_hit))[:3]
+    hit, v, ref, rv, key = runs_hit[0]
+    held = [f"{k}={hit.params[k]}" for c in also or [] for k in c.keys if k in hit.params and k != key]
+    summary = (f"run {hit.run_name or hit.run_id[:8]} by {hit.user or 'someone'} on {hit.start:%Y-%m-%d} "
+               f"used {key}={fmt(v)}")
+    if ref is not None and rv is not None:
+        summary += f" (vs {fmt(rv)} in {ref.run_name or ref.run_id[:8]})"
+    summary += "".join(f", {h}" for h in held)
+    return tried_in_runs(idx, cited=cited, summary=summary, author=hit.user, at=hit.start)
+
+
+def _change_pools(idx: HistoryIndex, change: Change, specific: set[str],
+                  scope: dict[str, frozenset[str]] | None) -> dict[str, list[tuple[ParamSig, float]]]:
+    """param key -> the (signature, value) pairs that carry the changed setting, in the plan's scope."""
     others = {k for k in specific if k != change.concept and k not in vocab.CLOSURE[change.concept]
               and not vocab.CONCEPT_BY_ID[k].param_keys}
     pools: dict[str, list[tuple[ParamSig, float]]] = {}
@@ -373,14 +435,16 @@ def check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
         kept = [(sig, v) for sig, v in pool if all(sig.sid in a for a in allowed) and in_scope(sig, scope)]
         if kept:
             pools[key] = kept
-    planned = planned_items(idx, specific, scored)
-    if not pools:
-        return not_tried(idx, scored, [], [], planned, specific)
     # several params carry the setting ("sn_lr", "en_lr"): the plan's words may name the part
     named = {k: pool for k, pool in pools.items()
              if set(re.split(r"[_.\-/]+", k.lower())) & change.words - set(change.keys) - {"lr", "learning", "rate"}}
-    if named:
-        pools = named
+    return named or pools
+
+
+def _change_hits(idx: HistoryIndex, pools: dict[str, list[tuple[ParamSig, float]]], change: Change
+                 ) -> list[tuple[ParamSig, float, RunSnapshot | None, float | None, str]]:
+    """The signatures holding the change: the asked value, a value in the asked range or past the asked bound, or
+    a move the asked way (by the asked factor) from a reference run (the best, the first, the usual value)."""
     metric, goal = idx.metric_now()
     hits: list[tuple[ParamSig, float, RunSnapshot | None, float | None, str]] = []
     for key, pool in pools.items():
@@ -419,33 +483,26 @@ def check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
             if got:
                 hits += got
                 break
-    runs_hit: list[tuple[RunSnapshot, float, RunSnapshot | None, float | None, str]] = []
-    for sig, v, ref, rv, key in hits:
-        runs_hit += [(r, v, ref, rv, key) for r in sig_runs(idx, sig, 3)]
-    if not runs_hit:
-        key, pool = next(iter(pools.items()))
-        last_sig, ref_v = max(pool, key=lambda sv: idx.run_by_id[sv[0].run_ids[-1]].start)
-        ref_run = idx.run_by_id[last_sig.run_ids[-1]]
-        what = _change_words(change, key)
-        values_seen = sorted({fmt(v) for _, v in pool}, key=float)
-        msg = (f"Not tried: no run has {what} (runs used {key} = {', '.join(values_seen[:6])}); closest: "
-               f"run {ref_run.run_name or ref_run.run_id[:8]} with {key}={fmt(ref_v)}.")
-        if planned:
-            p0 = planned[0]
-            when = f"{p0.at:%Y-%m-%d}" if p0.at else "an earlier day"
-            msg = f"Not tried: planned on {when} by {p0.author or 'someone'}, not run yet. " + msg.removeprefix(
-                "Not tried: ")
-        return CheckResult(already_tried=False, message=msg, planned=planned, matches=[CheckMatch(
-            entry_id=None, run_ids=[ref_run.run_id], score=0.0, author=ref_run.user, at=ref_run.start,
-            summary=f"run {ref_run.run_name or ref_run.run_id[:8]} with {key}={fmt(ref_v)}")])
-    runs_hit.sort(key=lambda h: h[0].start)
-    cited = list(dict.fromkeys(h[0].run_id for h in runs_hit))[:3]
-    hit, v, ref, rv, key = runs_hit[0]
+    return hits
+
+
+def _change_run_ids(idx: HistoryIndex, change: Change, specific: set[str],
+                    scope: dict[str, frozenset[str]] | None) -> set[str]:
+    """The runs holding a change (every run of each signature that does)."""
+    pools = _change_pools(idx, change, specific, scope)
+    return {r.run_id for sig, *_ in _change_hits(idx, pools, change) for r in sig_runs(idx, sig)} if pools else set()
+
+
+def _not_together(runs_hit: list[tuple[RunSnapshot, float, RunSnapshot | None, float | None, str]]) -> CheckResult:
+    """No run holds every change the plan asks for: the runs holding the first are the closest."""
+    runs_hit = sorted(runs_hit, key=lambda h: h[0].start)
+    hit, v, _, _, key = runs_hit[0]
     summary = (f"run {hit.run_name or hit.run_id[:8]} by {hit.user or 'someone'} on {hit.start:%Y-%m-%d} "
                f"used {key}={fmt(v)}")
-    if ref is not None and rv is not None:
-        summary += f" (vs {fmt(rv)} in {ref.run_name or ref.run_id[:8]})"
-    return tried_in_runs(idx, cited=cited, summary=summary, author=hit.user, at=hit.start)
+    return CheckResult(already_tried=False, message=(
+        f"Not tried together: no run holds every setting the plan asks for; closest: {summary}."),
+        matches=[CheckMatch(entry_id=None, run_ids=list(dict.fromkeys(h[0].run_id for h in runs_hit))[:3],
+                            score=0.0, summary=summary, author=hit.user, at=hit.start)])
 
 
 def in_scope(sig: ParamSig, scope: dict[str, frozenset[str]] | None) -> bool:

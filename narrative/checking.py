@@ -37,7 +37,7 @@ from narrative.check_scope import (
     targets_more,
     value_words,
 )
-from narrative.check_settings import check_change, named_value, named_value_missed, plan_change
+from narrative.check_settings import check_change, named_value, named_value_missed, plan_changes
 from narrative.check_sizes import size_off, sizes_in
 from narrative.check_verdicts import (
     THRESHOLD,
@@ -108,7 +108,9 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
         return CheckResult(already_tried=False, message="Nothing to compare: the plan names no technique.")
     q = Query(idx, terms)
     specific = specific_keys(terms)
-    change = plan_change(plan, terms, idx)
+    # "batch 16 with a lower lr": every setting's change the plan asks for; the first leads, a run must hold all
+    changes = plan_changes(plan, terms, idx)
+    change = changes[0] if changes else None
     # the values the plan names ("on the mobilenet"): a run holding another value of that param did another thing
     scope = plan_scope(plan, idx)
     joint = joint_missed(plan, idx, scope=scope)
@@ -124,7 +126,7 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
         plans = [i for i in q.candidate_facts() if idx.facts[i].planned]
         plan_facts = [(q.fact_score(idx.facts[i]), idx.facts[i], idx.facts[i].run_ids)
                       for i in q.shortlist(set(plans))]
-        return check_change(idx, terms, change, plan_facts, specific, scope=scope)
+        return check_change(idx, terms, change, plan_facts, specific, scope=scope, also=changes[1:])
     swept = key_sweep(plan, idx, scope)
     if swept is not None:
         return swept
