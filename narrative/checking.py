@@ -24,6 +24,7 @@ from narrative.check_joint import cite_holding, joint_missed, value_missed
 from narrative.check_members import other_member, plan_members, run_text
 from narrative.check_place import place_off, places_in, run_place_off
 from narrative.check_removal import removal_tried
+from narrative.check_roles import role_off
 from narrative.check_scope import (
     cite_only,
     fact_holds_more,
@@ -81,7 +82,9 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
         got = size_scoped(got, sizes_in(ASIDE.sub(" ", main_clause(plan))), idx) or got
         # "dropout at lr 2.048": a cited run whose params log dropout off (or hold what the plan goes without)
         # is not the plan; the runs holding all of it are, else it was not tried together
-        return combined_against(got, plan, terms, idx, scope) or got
+        got = combined_against(got, plan, terms, idx, scope) or got
+        # "train on MVTec": runs holding mvtec only as their test set trained on something else
+        return role_off(got, plan, idx) or got
     return got
 
 
