@@ -102,9 +102,28 @@ _REPORT = re.compile(r"\d|\b(?:tried|ran|trained|tested|used|added|got|gave|help
                      r"improved|dropped|went|is (?:better|worse))\b", re.I)
 
 
+# "prompt learning may lead to overfitting", "a large lr can cause divergence": what a thing could bring about, said
+# as a possibility (an explanation or a warning), reports nothing run
+_MAY_CAUSE = re.compile(r"\b(?:may|might|could|can|would)(?: also| well| easily| potentially)? (?:lead(?:s)? to|cause|"
+                        r"result in|bring about|give rise to|induce|trigger|contribute to)\b", re.I)
+
+
+_CLAUSES = re.compile(r"[,;:()]|\s(?:so|but|and|then|which)\s", re.I)
+# a past form in another clause ("This can cause OOM, so I reduced the batch") or a finding ("we found that ...")
+_DONE = re.compile(r"\b(?:[a-z]{3,}ed|found|saw|seen|noticed|observed|showed|shows|ran|set|put|cut|got)\b", re.I)
+
+
 def hedged_only(text: str) -> bool:
-    """Whether a statement only floats an idea ("maybe X or Y") without reporting anything done."""
-    return bool(_HEDGE_OPEN.match(text)) and not _REPORT.search(text)
+    """Whether a statement only floats an idea ("maybe X or Y") or a possible cause ("X may lead to Y") without
+    reporting anything done."""
+    if _REPORT.search(text):
+        return False
+    if _HEDGE_OPEN.match(text):
+        return True
+    if not _MAY_CAUSE.search(text):
+        return False
+    rest = " ".join(c for c in _CLAUSES.split(text) if c and not _MAY_CAUSE.search(c))
+    return not _DONE.search(rest) and not re.search(r"\bwe found|\bi found", text, re.I)
 
 
 def planned_items(idx: HistoryIndex, specific: set[str], scored: list[tuple[float, Fact, list[str]]]
