@@ -223,6 +223,25 @@ _OPEN_CHOICE = re.compile(r"\b(?:does|do|did|would|will)(?:n'?t| not) matter\b|\
 IDEA_LABEL = re.compile(r"^\W*(idea|hypothesis|goal|motivation|change|what|exp\w*|experiment)\b[^:]{0,20}:", re.I)
 
 
+_WHEN_LEAD = re.compile(r"^\W{0,4}(?:when|whenever|once)\b", re.I)
+# a main clause that opens on a bare verb tells someone to do something ("When it ends, rerun it with fp16")
+_ORDER = re.compile(r"^\W*(?:then\s+|just\s+|please\s+)?(?:run|rerun|re-run|start|restart|try|retry|add|use|switch|"
+                    r"lower|raise|drop|set|check|launch|train|retrain|test|eval\w*|compare|increase|decrease|"
+                    r"reduce|remove|turn|enable|disable|make|do|let'?s|go)\b", re.I)
+_WAS = re.compile(r"\b(?:was|were|stopped|became|started|fell|rose|jumped|stayed)\b", re.I)
+
+
+def _when_reported(t: str) -> bool:
+    """"When switching back to the paper default, I got 73.66", "Once I added warmup, training was stable": a
+    when-clause whose main clause reports what happened (no plan, no order) tells what was done."""
+    if not _WHEN_LEAD.match(t) or "," not in t:
+        return False
+    main = t.split(",", 1)[1]
+    if _PLAN.search(main) or _ORDER.match(main):
+        return False
+    return bool(_STRONG_DONE.search(main) or _DONE.search(main) or _WAS.search(main))
+
+
 def statement_modality(text: str) -> str:
     """What a statement says about having done a thing, from its own words.
 
@@ -240,7 +259,8 @@ def statement_modality(text: str) -> str:
         return "negated"
     if ((_OTHERS_WORK.search(t) or _OTHERS_SAY.search(t)) and not _WRITER.search(t)) or _READ_ABOUT.match(t):
         return "quoted"
-    if _CONDITIONAL.search(t):
+    if _CONDITIONAL.search(t) and not _when_reported(t):
+        # "When switching back to the paper default, I got 73.66" tells what happened; "if it fails, ..." waits
         return "conditional"
     if t.endswith("?") or (_Q_START.search(t) and "?" in t):
         return "question"
