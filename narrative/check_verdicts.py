@@ -234,6 +234,11 @@ def _pick_runs(idx: HistoryIndex, terms: PlanTerms, fact_runs: list[str], run_sc
         said = fact.toks & frozenset(terms.tokens)
         carry = [r for r in weak if said & (idx.run_docs[r].name_toks | idx.run_docs[r].sig.toks)]
         chosen = sorted(carry, key=lambda r: (-weak[r], idx.run_by_id[r].start))[:3]
+    if not chosen and fact is not None and fact.author and not fact_runs:
+        # a statement with no runs of its own ("now I align the conv initializer with PyTorch's"): the writer's
+        # runs of that day that carry a word of the plan the statement also says are the runs it is about
+        said = fact.toks & {t.rstrip("'") for t in terms.tokens} - {""}
+        chosen = _carriers_near(idx, said, fact, after=dt.timedelta(days=1)) if said else []
     if not chosen:
         chosen = fact_runs[:2]
     strong = frozenset(t for t, w in terms.tokens.items() if w >= 1.0)
@@ -253,11 +258,17 @@ def _pick_runs(idx: HistoryIndex, terms: PlanTerms, fact_runs: list[str], run_sc
     return chosen[:3]
 
 
-def _carriers_near(idx: HistoryIndex, strong: frozenset[str], fact: Fact) -> list[str]:
+def _carriers_near(idx: HistoryIndex, strong: frozenset[str], fact: Fact, *,
+                   after: dt.timedelta | None = None) -> list[str]:
+    """The writer's runs carrying one of the words, nearest the statement: started before it, or (``after``)
+    within that time after it and no more than a day before."""
     rids = {r for t in strong for r in idx.name_token_runs.get(t, ())[:2000]}
     rids |= {r for t in strong for sig in idx.token_sigs.get(t, ())[:2000] for r in sig.run_ids[:2000]}
-    mine = [r for r in rids if idx.run_by_id[r].user == fact.author and idx.run_by_id[r].start <= fact.at]
-    return sorted(mine, key=lambda r: fact.at - idx.run_by_id[r].start)[:3]
+    lo = fact.at - dt.timedelta(days=1) if after is not None else None
+    hi = fact.at + after if after is not None else fact.at
+    mine = [r for r in rids if idx.run_by_id[r].user == fact.author and idx.run_by_id[r].start <= hi
+            and (lo is None or idx.run_by_id[r].start >= lo)]
+    return sorted(mine, key=lambda r: abs(fact.at - idx.run_by_id[r].start))[:3]
 
 
 def run_words(idx: HistoryIndex, rid: str, *, families: bool = False) -> set[str]:
