@@ -25,7 +25,7 @@ from tests.narrative.synthesis_dev import build_history, cited_keys
 
 DATA = Path(__file__).parent / "data" / "real_checks"
 # floors: the share of checks right on each set (a check that says "tried" cites one of the expected runs)
-FLOORS = {"HELD": 0.68, "TUNE": 0.96}
+FLOORS = {"HELD": 0.73, "TUNE": 0.97}
 # checks answered "tried" citing none of the expected runs: on the held set, two whose note names no run and whose
 # entry the linker tied to another run (exp1-best for "Run hyperparameter search for Experiment 2"), a heading
 # statement citing a crashed run beside the finished one, and an "only" plan answered by the all-layers run; three
@@ -33,7 +33,9 @@ FLOORS = {"HELD": 0.68, "TUNE": 0.96}
 # "[x] test continual learning script", whose note the linker tied to no run; not fixed. h/checks4 added a held
 # file whose "turned off the lr_decay" comment the linker tied to no run (right answer, no run cited): 7. h/checks6
 # added a tune file whose "now i align the initializer" comment the linker tied to no run (the run came a day later)
-MAX_WRONG_CITES = {"HELD": 7, "TUNE": 2}
+# h/checks9: a statement with no runs cites the writer's runs of that day carrying a plan word it says (held 6 -> 3,
+# tune 2 -> 0); one of margin on each
+MAX_WRONG_CITES = {"HELD": 4, "TUNE": 1}
 
 
 @dataclass
