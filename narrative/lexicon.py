@@ -408,14 +408,21 @@ def _metric_words(text: str) -> list[str]:
     return found
 
 
+# Words that measure or qualify the quantity a key names, never its head: a unit ("latency_ms", "index_mb") and
+# "score", which any metric may carry ("fid_score" is a FID, "bleu_score" a BLEU).
+_NO_HEAD = frozenset({"ms", "time", "size", "mb", "gb", "score"})
+
+
 def _direction_of_words(found: list[str]) -> Direction | None:
     if any(w in HIGHER_IS_BETTER_WORDS for w in found):
-        if any(w in LOWER_IS_BETTER_WORDS and w not in {"ms", "time", "size", "mb", "gb"} for w in found) and not (
-            found and found[0] in HIGHER_IS_BETTER_WORDS
-        ):
-            # "error_rate_auc" is odd; the first family word decides.
-            first = next(w for w in found if w in HIGHER_IS_BETTER_WORDS or w in LOWER_IS_BETTER_WORDS)
-            return "max" if first in HIGHER_IS_BETTER_WORDS else "min"
+        heads = [w for w in found if (w in HIGHER_IS_BETTER_WORDS or w in LOWER_IS_BETTER_WORDS) and w not in _NO_HEAD]
+        if any(w in LOWER_IS_BETTER_WORDS for w in heads):
+            # a compound names its last family word ("top5_err" is an error of the top-5 guess, "dice_loss" a
+            # loss, "acc_err" an error rate): what comes before says of what; an area under a curve is the
+            # curve's ("error_rate_auc", "loss_auc" are better lower)
+            while len(heads) > 1 and heads[-1] == "auc":
+                heads.pop()
+            return "max" if heads[-1] in HIGHER_IS_BETTER_WORDS else "min"
         return "max"
     if any(w in LOWER_IS_BETTER_WORDS for w in found) or any(f in w for w in found for f in LOWER_IS_BETTER):
         return "min"
