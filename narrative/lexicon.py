@@ -202,8 +202,8 @@ NEGATIVE_CUES: tuple[str, ...] = (
     "didn't help", "did not help", "doesn't help", "does not help", "didnt help", "no help", "not help",
     "didn't work", "did not work", "doesn't work", "didnt work", "not working", "no gain", "no improvement",
     "no better", "not better", "no lift", "not faster", "not worth", "isn't worth", "wasn't worth",
-    "worse", "worst", "hurt", "hurts", "dead", "parking", "park it", "parked", "shelving", "shelve", "shelved",
-    "dropping", "drop it", "dropped it", "abandon", "giving up", "give up", "gave up", "not pursuing",
+    "worse", "worst", "hurt", "hurts", "hurting", "dead", "parking", "park it", "parked", "shelving", "shelve",
+    "shelved", "dropping", "drop it", "dropped it", "abandon", "giving up", "give up", "gave up", "not pursuing",
     "not spending", "stop tuning", "no more", "is out", "ruled out", "rule out", "not shippable",
     "unshippable", "oom", "ooms", "oomed", "out of memory", "blew up", "blown up", "exploded", "diverged", "diverge",
     "went nan", "nan loss", "loss nan", "crashed", "died", "killed", "failed", "timed out", "timeout",
@@ -322,6 +322,21 @@ def contains_phrase(text: str, phrase: str) -> bool:
         if left_ok and right_ok:
             return True
         start = index + 1
+
+
+# "Rotation is done like this:", "augmentation is done on the fly", "tokenization was done with BPE": the passive
+# of doing, told with its manner, is how a step is carried out; "X is done" alone, "done with X" and "we are done
+# with X" still close the line
+_DONE_AS_PERFORMED = re.compile(
+    r"(?<!\bi )(?<!\bwe )(?<!\byou )(?<!\bthey )\b((?:is|are|was|were|be|been|being|gets?|got)\s{1,3})done"
+    r"(?=\s{1,3}(?:like|per|on|with|by|in|using|via|at|as|through|inside|during|before|after|once|twice|again|"
+    r"separately|manually|offline|online|automatically|here|there|similarly|differently|first|only|beforehand|"
+    r"(?:this|that|the\s{1,3}same)\s{1,3}way|for\s{1,3}(?:each|every|all))\b)", re.IGNORECASE)
+
+
+def done_as_performed(text: str) -> str:
+    """``text`` with each "done" that tells how a step is carried out written "performed" (no closing cue)."""
+    return _DONE_AS_PERFORMED.sub(r"\1performed", text) if "done" in text.lower() else text
 
 
 _IT_IS_CHOICE = re.compile(r"\w\s+it\s+is\s*[.!]*\s*$")

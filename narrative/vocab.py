@@ -568,7 +568,7 @@ _LOWERED_TO = re.compile(r"\bdrop(?:ped|ping|s)?(?=\s(?:the\s)?(?:[\w-]{1,30}\s)
 
 def cue_flags(text: str) -> tuple[bool, bool, bool, bool]:
     """(negative, closing, adopting, opening) of a sentence, with one word scan for all four cue lists."""
-    text = _LOWERED_TO.sub("lowered", text)
+    text = lexicon.done_as_performed(_LOWERED_TO.sub("lowered", text))
     heads = word_heads(text)
     neg, close, adopt, opening = (c.hit(text, heads) for c in _FLAG_CUES)
     return neg, close, adopt, opening
