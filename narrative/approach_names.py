@@ -112,3 +112,14 @@ def _name_in_team_words(ap: Approach, *, facts_read: int = 30) -> None:
     if len(words) >= 2 and head[:5] not in "".join(words):  # "up sampled" is "upsampling" respelled
         ap.name = f"{' '.join(words)} ({concept.name})" if "(" not in concept.name else \
             f"{' '.join(words)}: {concept.name}"
+    elif len(words) == 1 and len(words[0]) >= 3 and head[:5] not in words[0] \
+            and not _abbreviates(words[0], vocab.norm(concept.name)):
+        # a name of its own for a kin the table folds in ("SWA" under EMA weights, "reverb" under noise
+        # augmentation) is what the team calls it; an abbreviation ("rf", "lgbm", "tta") is the table's name
+        ap.name = f"{words[0]} ({concept.name})" if "(" not in concept.name else f"{words[0]}: {concept.name}"
+
+
+def _abbreviates(word: str, name: str) -> bool:
+    """Whether ``word``'s letters come in order in ``name`` ("lgbm" in "lightgbm", "rf" in "random forest")."""
+    letters = iter(name.replace(" ", ""))
+    return all(ch in letters for ch in word)

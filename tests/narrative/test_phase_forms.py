@@ -4,10 +4,15 @@ share their trigger words."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from narrative import reading, vocab
+from narrative.approaches import derive
 from narrative.entry_decisions import decisions_in
+from tests.narrative.conftest import make_run
+from tests.narrative.test_phase_lists import daily_history
 
 
 @pytest.mark.parametrize(("sentence", "closes"), [
@@ -48,3 +53,23 @@ def test_how_a_step_is_done_is_no_closing(sentence: str, closes: bool) -> None:
 ])
 def test_a_verdict_told_as_it_goes_on(sentence: str, verdict: str | None) -> None:
     assert reading.verdict_of(sentence) == verdict
+
+
+def _names(texts: list[str], runs: list) -> dict[str, str]:
+    idx = daily_history(texts, runs, author="mei", start=dt.datetime(2024, 3, 4, 18, tzinfo=dt.UTC))
+    return {a.key: a.name for a in derive(idx)}
+
+
+@pytest.mark.parametrize(("said", "key", "name"), [
+    # a name of its own for a kin the table folds in is what the team calls it
+    ("SWA", "ema", "swa (EMA weights)"),
+    ("reverb", "noise_augment", "reverb (noise augmentation)"),
+    # an abbreviation of the table's name keeps the table's name
+    ("TTA", "tta", "test-time augmentation"),
+    ("EMA", "ema", "EMA weights"),
+])
+def test_a_line_named_by_the_team_s_own_word(said: str, key: str, name: str) -> None:
+    runs = [make_run("r1", name="base", params={"lr": "0.001"}, metrics={"val_acc": 0.80}),
+            make_run("r2", name="trial", params={"lr": "0.001", key: "true"}, metrics={"val_acc": 0.79})]
+    names = _names([f"- {said} on top of the base run: no gain, dropping it.", f"- {said} again, still worse."], runs)
+    assert names.get(key) == name
