@@ -22,7 +22,7 @@ from storage.records import ApproachStatus, Goal, RunSnapshot
 
 # Concepts too broad to be a line of work on their own.
 UMBRELLA = {
-    "trees", "transformer_text", "cnn", "large_model", "augmentation", "imbalance", "fine_tune", "seeds",
+    "trees", "transformer_text", "cnn", "large_model", "imbalance", "fine_tune", "seeds",
     "latency", "threshold", "tuning", "n_estimators", "optimizer", "embeddings", "learning_rate", "epochs",
     "batch_size", "gbm",
 }

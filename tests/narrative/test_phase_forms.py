@@ -11,6 +11,7 @@ import pytest
 from narrative import reading, vocab
 from narrative.approaches import derive
 from narrative.entry_decisions import decisions_in
+from narrative.replacements import switched_off_in
 from tests.narrative.conftest import make_run
 from tests.narrative.test_phase_lists import daily_history
 
@@ -73,3 +74,56 @@ def test_a_line_named_by_the_team_s_own_word(said: str, key: str, name: str) -> 
             make_run("r2", name="trial", params={"lr": "0.001", key: "true"}, metrics={"val_acc": 0.79})]
     names = _names([f"- {said} on top of the base run: no gain, dropping it.", f"- {said} again, still worse."], runs)
     assert names.get(key) == name
+
+
+@pytest.mark.parametrize(("sentence", "verdict"), [
+    # a trouble put off is a gain
+    ("Overfitting occurs much later with augmentations.", "worked"),
+    ("overfitting starts later with dropout", "worked"),
+    ("divergence sets in later with the lower lr", "worked"),
+    # a trouble that comes, or comes earlier, is none; "later" as a time to come is no remedy
+    ("overfitting occurs much earlier with the bigger model", "did_not_work"),
+    ("Overfitting occurs after epoch 7", "did_not_work"),
+    ("overfitting, will check later", "did_not_work"),
+])
+def test_a_trouble_put_off(sentence: str, verdict: str) -> None:
+    assert reading.verdict_of(sentence) == verdict
+
+
+def _aug_runs() -> list:
+    return [make_run("r1", name="base", params={"aug": "none"}, metrics={"val_acc": 0.80}),
+            make_run("r2", name="base-aug", params={"aug": "flip_rotate"}, metrics={"val_acc": 0.84})]
+
+
+def _statuses(texts: list[str]) -> dict[str, str]:
+    idx = daily_history(texts, _aug_runs(), author="mei", start=dt.datetime(2024, 3, 4, 18, tzinfo=dt.UTC))
+    return {a.key: a.status for a in derive(idx)}
+
+
+def test_augmentation_told_as_a_whole_is_a_line_of_work() -> None:
+    # "augmentations" with no kind named is the line the notes judge: it is neither closed nor invisible
+    status = _statuses(["- base-aug (vs base): augmentations are helping. Overfitting occurs much later.",
+                        "- augmentations are helping again on the rerun"])
+    assert status.get("augmentation") in ("open", "adopted")
+
+
+def test_a_kind_of_augmentation_is_its_own_line() -> None:
+    # a kind named keeps its own line: the family is not closed by the kind's failure
+    status = _statuses(["- mixup augmentation on top of base: worse, dropping it",
+                        "- mixup again with alpha 0.2: still worse"])
+    assert status.get("mixup") in ("exhausted", "abandoned")
+    assert status.get("augmentation") not in ("exhausted", "abandoned")
+
+
+@pytest.mark.parametrize(("sentence", "off"), [
+    # what evaluation leaves out is how a model is scored
+    ("no dropout on the validation set, obviously", set()),
+    ("no augmentation at test time", set()),
+    ("without dropout during eval", set()),
+    # a switch in training still is one
+    ("no mixup, val acc 0.8", {"mixup"}),
+    ("no dropout in the decoder", {"dropout"}),
+    ("dataset: no Mixup (epoch=4)", {"mixup"}),
+])
+def test_what_evaluation_leaves_out_is_no_switch(sentence: str, off: set[str]) -> None:
+    assert set(switched_off_in(sentence)) == off
