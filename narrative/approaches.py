@@ -20,12 +20,15 @@ from narrative.history_index import Fact, HistoryIndex, fmt
 from narrative.replacements import absent_in, replacement_in, replacement_lost, switched_off_in
 from storage.records import ApproachStatus, Goal, RunSnapshot
 
-# Concepts too broad to be a line of work on their own.
+# Concepts too broad to be a line of work on their own (for checks and answers too).
 UMBRELLA = {
-    "trees", "transformer_text", "cnn", "large_model", "imbalance", "fine_tune", "seeds",
+    "trees", "transformer_text", "cnn", "large_model", "augmentation", "imbalance", "fine_tune", "seeds",
     "latency", "threshold", "tuning", "n_estimators", "optimizer", "embeddings", "learning_rate", "epochs",
     "batch_size", "gbm",
 }
+# In a phase, augmentation told as a whole ("augmentations are helping") is the line the notes judge; a kind
+# named in the same sentence (mixup, SpecAugment) is the narrower line and keeps it
+_LINE_UMBRELLA = frozenset(UMBRELLA - {"augmentation"})
 _CONTRAST = re.compile(r"\b(instead of|rather than|vs\.?|versus|compared (to|with)|than|over|from|beats?)\s{1,8}"
                        r"([\w\- ./]{0,30})", re.I)
 _SCOPE_BEFORE = re.compile(r"\b(?:for|on|in)\s{1,3}(?:the|a|an|our|my|his|her|their)\s{1,3}$")
@@ -84,7 +87,7 @@ def _subjects_of(sentence: str) -> frozenset[str]:
         a > first and _SCOPE_BEFORE.search(text, max(0, a - 12), a) for a, _ in spans)}
     explicit = (explicit - scoped) or explicit
     subj = (explicit - contrasted) or explicit
-    subj = {c for c in subj if c not in UMBRELLA}
+    subj = {c for c in subj if c not in _LINE_UMBRELLA}
     # keep only the narrowest: drop a concept when a narrower one of it is present
     narrow_of = {b for c in subj for b in vocab.CONCEPT_BY_ID[c].broader}
     return frozenset({c for c in subj if c not in narrow_of} or subj)
@@ -274,7 +277,7 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
         zeroed, prev = (_zeroed(f, prev) if prev is not None else set()), (f if f.kind == "sentence" else prev)
         keys = subject_concepts(f) | zeroed
         if not keys and f.concepts and (f.closing or f.negative or f.adopting):
-            keys = {c for c in f.concepts if c not in UMBRELLA}
+            keys = {c for c in f.concepts if c not in _LINE_UMBRELLA}
         names: dict[str, str] = {k: vocab.CONCEPT_BY_ID[k].name for k in keys}
         helped, absent_words = _absence_hurts(f.text)
         if not keys and (f.closing or (f.kind == "conclusion" and f.verdict == "did_not_work")):
@@ -371,8 +374,8 @@ def _replacement_signals(text: str, sig: str) -> tuple[tuple[str, str], ...]:
     lost = replacement_lost(text)
     if lost is not None:
         # "Try with SGD instead of Adam ==> Adam seems better": the new one failed, the old one stays
-        return (*((c, "negative") for c in lost.new if c not in UMBRELLA),
-                *((c, "mention") for c in lost.old if c not in UMBRELLA))
+        return (*((c, "negative") for c in lost.new if c not in _LINE_UMBRELLA),
+                *((c, "mention") for c in lost.old if c not in _LINE_UMBRELLA))
     if sig == "negative":
         return ()
     # what a setup is said to lack was neither adopted nor dropped by the sentence
@@ -380,13 +383,13 @@ def _replacement_signals(text: str, sig: str) -> tuple[tuple[str, str], ...]:
     if absent and sig == "closed":
         absent = {}  # "dropped it, trained without dropout": the closing verb decides
     # a setting switched off ("Mixup: off", "no Mixup") is the same decision with nothing in its place
-    out = {**absent, **{c: "closed" for c in switched_off_in(text) if c not in UMBRELLA}}
+    out = {**absent, **{c: "closed" for c in switched_off_in(text) if c not in _LINE_UMBRELLA}}
     rep = replacement_in(text)
     if rep is None:
         return tuple(out.items())
-    out.update({c: "closed" for c in rep.old if c not in UMBRELLA})
+    out.update({c: "closed" for c in rep.old if c not in _LINE_UMBRELLA})
     if sig in ("mention", "positive"):
-        out.update({c: "adopted" for c in rep.new if c not in UMBRELLA})
+        out.update({c: "adopted" for c in rep.new if c not in _LINE_UMBRELLA})
     return tuple(out.items())  # immutable: the result is shared by every fact with this sentence
 
 
