@@ -123,3 +123,24 @@ def _abbreviates(word: str, name: str) -> bool:
     """Whether ``word``'s letters come in order in ``name`` ("lgbm" in "lightgbm", "rf" in "random forest")."""
     letters = iter(name.replace(" ", ""))
     return all(ch in letters for ch in word)
+
+
+# "baseline-plus-augms (vs baseline): ...", "resnet_mixup vs resnet: ...": a run compared with the one it extends
+_LEAD_VERSUS = re.compile(r"^\W{0,4}([A-Za-z][\w\-.+/]{0,60}?)\s{0,3}\(?\s{0,3}\bvs\.?\s{1,3}"
+                          r"([A-Za-z][\w\-.+/]{0,60})", re.I)
+_NAME_PARTS = re.compile(r"[-_+\s/.]+")
+_JOINERS = frozenset({"plus", "with", "and", "w", "add", "added"})
+
+
+def added_over(text: str) -> tuple[str, str]:
+    """(the run name a sentence opens with, what it adds to the run it is compared with) when the other run's
+    name is the start of it ("baseline-plus-weightedsampler (vs baseline)" -> "weightedsampler"); ("", "")
+    otherwise."""
+    m = _LEAD_VERSUS.match(text)
+    if m is None:
+        return "", ""
+    mine = [w for w in _NAME_PARTS.split(m.group(1).lower()) if w]
+    theirs = [w for w in _NAME_PARTS.split(m.group(2).lower()) if w]
+    if not theirs or len(theirs) >= len(mine) or mine[:len(theirs)] != theirs:
+        return "", ""
+    return m.group(1).lower(), " ".join(w for w in mine[len(theirs):] if w not in _JOINERS)

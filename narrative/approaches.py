@@ -14,6 +14,7 @@ from narrative.approach_names import (
     _name_in_team_words,
     _phrase_in_data,
     _phrase_key,
+    added_over,
     head_phrase,
 )
 from narrative.history_index import Fact, HistoryIndex, fmt
@@ -281,7 +282,9 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
         names: dict[str, str] = {k: vocab.CONCEPT_BY_ID[k].name for k in keys}
         helped, absent_words = _absence_hurts(f.text)
         if not keys and (f.closing or (f.kind == "conclusion" and f.verdict == "did_not_work")):
-            phrase = head_phrase(f.text)
+            run_name, added = added_over(f.text)
+            # "baseline-plus-wsampler (vs baseline): worse" judges the sampler, not a run
+            phrase = added if added and idx.name_to_runs.get(run_name) else head_phrase(f.text)
             if phrase and len(phrase) >= 4 and not any(phrase in w for w in absent_words) \
                     and _phrase_in_data(idx, phrase):
                 key = "phrase:" + _phrase_key(phrase)

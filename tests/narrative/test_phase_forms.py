@@ -127,3 +127,20 @@ def test_a_kind_of_augmentation_is_its_own_line() -> None:
 ])
 def test_what_evaluation_leaves_out_is_no_switch(sentence: str, off: set[str]) -> None:
     assert set(switched_off_in(sentence)) == off
+
+
+@pytest.mark.parametrize(("text", "closed"), [
+    # a run compared with the run it extends: the line judged is what its name adds
+    ("- base-plus-tokenmix (vs base): results are similar to the base, a bit worse.", "tokenmix"),
+    ("- base_tokenmix vs base: worse", "tokenmix"),
+    # no comparison, or a comparison with another run: the run's name is no line of work
+    ("- base-plus-tokenmix: a bit worse.", None),
+    ("- base-plus-tokenmix (vs v0): a bit worse.", None),
+])
+def test_a_run_compared_with_the_one_it_extends(text: str, closed: str | None) -> None:
+    runs = [make_run("r1", name="base", params={"tokenmix": "false"}, metrics={"val_acc": 0.80}),
+            make_run("r2", name="base-plus-tokenmix", params={"tokenmix": "true"}, metrics={"val_acc": 0.79}),
+            make_run("r3", name="base_tokenmix", params={"tokenmix": "true"}, metrics={"val_acc": 0.78})]
+    idx = daily_history([text], runs, author="mei", start=dt.datetime(2024, 3, 4, 18, tzinfo=dt.UTC))
+    names = {a.name for a in derive(idx) if a.status in ("exhausted", "abandoned")}
+    assert names == ({closed} if closed else set())
