@@ -144,3 +144,24 @@ def added_over(text: str) -> tuple[str, str]:
     if not theirs or len(theirs) >= len(mine) or mine[:len(theirs)] != theirs:
         return "", ""
     return m.group(1).lower(), " ".join(w for w in mine[len(theirs):] if w not in _JOINERS)
+
+
+# "Experiment 3: Theta=2k", "# v1_7: Try a larger learning rate", "Run 4 - mixup": a numbered experiment's label
+_EXP_HEADING = re.compile(r"^\W{0,8}(?:experiment|exp|run|trial|attempt|version|ver|v|iteration|iter|ablation)"
+                          r"\s{0,2}\d[\w.]{0,8}\s{0,3}[:.)\-–]\s{0,3}(?P<name>\S[^\n]{1,80})$", re.I)
+
+
+def heading_name(raw: str, text: str) -> str:
+    """The name a numbered experiment heading gives the section ``text`` sits in ("Experiment 3: Theta=2k" over
+    "DNF: same as exp 1" gives "Theta=2k"); "" when the text is not found under such a heading, or is the heading."""
+    at = raw.find(text[:40].strip())
+    if at < 0 or not text.strip():
+        return ""
+    lines = raw[:at].split("\n")
+    if _EXP_HEADING.match(lines[-1] + text[:40]):
+        return ""  # the heading itself: its own words name it already
+    for line in reversed(lines[:-1] if lines[-1].strip() else lines):
+        m = _EXP_HEADING.match(line.strip())
+        if m:
+            return m.group("name").strip()
+    return ""

@@ -8,7 +8,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from narrative import vocab
+from narrative import lexicon, vocab
 from narrative.approach_names import (
     _PHRASE_TAIL,
     _name_in_team_words,
@@ -16,6 +16,7 @@ from narrative.approach_names import (
     _phrase_key,
     added_over,
     head_phrase,
+    heading_name,
 )
 from narrative.history_index import Fact, HistoryIndex, fmt
 from narrative.replacements import absent_in, replacement_in, replacement_lost, switched_off_in
@@ -264,6 +265,39 @@ def _reason_text(kind: str, f: Fact) -> str:
     return f"{label}: {snippet}" if label else snippet
 
 
+# what a verdict with no subject of its own opens with: a status, a measure, a negation's remnant
+_STATUS_WORDS = frozenset({"result", "results", "dnf", "good", "bad", "ok", "okay", "status", "outcome", "verdict",
+                           "conclusion", "note", "update", "summary", "fail", "failed", "success", "doesn", "didn",
+                           "isn", "wasn", "don", "up", "down", "stable", "unstable", "val", "test", "train", "metrics",
+                           "same", "better", "worse", "much", "slightly"})
+
+
+def _elliptic(text: str) -> bool:
+    """Whether a verdict leaves its subject out ("DNF: same as exp 1", "got stuck early", "test loss went down"),
+    not one that names what it judges ("Previous version slightly outperforms the new one")."""
+    return all(w in _STATUS_WORDS or w in lexicon.HIGHER_IS_BETTER_WORDS or w in lexicon.LOWER_IS_BETTER_WORDS
+               for w in (w.strip(".,;:!?") for w in head_phrase(text).split()))
+
+
+def _heading_line(idx: HistoryIndex, f: Fact, names: dict[str, str]) -> set[str]:
+    """A verdict with no subject of its own ("DNF: same as exp 1") judges the experiment its numbered heading
+    names ("Experiment 3: Theta=2k"): the heading's line of work, by its concepts or by its words in the runs."""
+    entry = idx.entry_by_id.get(f.entry_id)
+    label = heading_name(entry.raw_text, f.text) if entry is not None and _elliptic(f.text) else ""
+    if not label:
+        return set()
+    keys = set(_subjects_of(label)) - _LINE_UMBRELLA
+    if keys:
+        names.update({k: vocab.CONCEPT_BY_ID[k].name for k in keys})
+        return keys
+    phrase = head_phrase(label)
+    if len(phrase) < 4 or not _phrase_in_data(idx, phrase):
+        return set()
+    key = "phrase:" + _phrase_key(phrase)
+    names[key] = phrase.rstrip(_PHRASE_TAIL)
+    return {key}
+
+
 def _in_runs(idx: HistoryIndex, cid: str) -> bool:
     return bool(idx.runs_with(cid, 1))
 
@@ -290,6 +324,8 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
                 key = "phrase:" + _phrase_key(phrase)
                 keys = {key}
                 names[key] = phrase.rstrip(_PHRASE_TAIL)
+        if not keys and (f.closing or (f.kind == "conclusion" and f.verdict in ("did_not_work", "worked"))):
+            keys = _heading_line(idx, f, names)
         sig = _signal(f)
         signals = {k: sig for k in keys}
         signals.update(_replacement_signals(f.text, sig))

@@ -202,7 +202,7 @@ NEGATIVE_CUES: tuple[str, ...] = (
     "didn't help", "did not help", "doesn't help", "does not help", "didnt help", "no help", "not help",
     "didn't work", "did not work", "doesn't work", "didnt work", "not working", "no gain", "no improvement",
     "no better", "not better", "no lift", "not faster", "not worth", "isn't worth", "wasn't worth",
-    "worse", "worst", "hurt", "hurts", "hurting", "dead", "parking", "park it", "parked", "shelving", "shelve",
+    "worse", "worst", "hurt", "hurts", "hurting", "dnf", "dead", "parking", "park it", "parked", "shelving", "shelve",
     "shelved", "dropping", "drop it", "dropped it", "abandon", "giving up", "give up", "gave up", "not pursuing",
     "not spending", "stop tuning", "no more", "is out", "ruled out", "rule out", "not shippable",
     "unshippable", "oom", "ooms", "oomed", "out of memory", "blew up", "blown up", "exploded", "diverged", "diverge",

@@ -81,7 +81,7 @@ NEGATIVE_CUES = re.compile(
     r"noise(?!\s{0,2}[:=(]?\s{0,2}\.?[0-9])|closing|close (it|this)|done with|is done|"
     # "a regression problem" names a kind of task, not a regression of a result
     r"not shippable|over budget|useless|regress(?!ion\s{1,3}(?:problems?|tasks?|models?|heads?|trees?|targets?)\b)\w*|"
-    r"killed|crash\w*|lying)\b",
+    r"killed|crash\w*|lying|dnf)\b",
     re.IGNORECASE,
 )
 CLOSE_CUES = re.compile(

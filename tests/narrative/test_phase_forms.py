@@ -144,3 +144,39 @@ def test_a_run_compared_with_the_one_it_extends(text: str, closed: str | None) -
     idx = daily_history([text], runs, author="mei", start=dt.datetime(2024, 3, 4, 18, tzinfo=dt.UTC))
     names = {a.name for a in derive(idx) if a.status in ("exhausted", "abandoned")}
     assert names == ({closed} if closed else set())
+
+
+def _log_lines(text: str) -> dict[str, str]:
+    runs = [make_run("r1", name="base", params={"aug": "none", "label_smoothing": "0.0"}, metrics={"val_acc": 0.80}),
+            make_run("r2", name="exp1", params={"aug": "none", "label_smoothing": "0.1"}, metrics={"val_acc": 0.79}),
+            make_run("r3", name="exp2", params={"aug": "mixup", "label_smoothing": "0.0"}, metrics={"val_acc": 0.70})]
+    idx = daily_history([text], runs, author="mei", start=dt.datetime(2024, 3, 4, 18, tzinfo=dt.UTC))
+    return {a.name: a.status for a in derive(idx)}
+
+
+def test_a_verdict_without_subject_judges_its_numbered_heading() -> None:
+    status = _log_lines("Experiment 1: label smoothing 0.1\nResult: worse than baseline, dropping it\n\n"
+                        "Experiment 2: Mixup=0.4\nDNF: loss exploded at step 2k\n\n"
+                        "Experiment 3: baseline again\nGood: 0.80 after 3 epochs")
+    assert status.get("label smoothing") in ("exhausted", "abandoned")
+    assert status.get("mixup") in ("exhausted", "abandoned")
+
+
+@pytest.mark.parametrize("text", [
+    # a verdict that names its own subject is about that subject, not the heading's
+    "Experiment 2: Mixup=0.4\nPrevious version slightly outperforms the new version",
+    # a heading that is no numbered experiment names nothing
+    "## Mixup\nDNF: loss exploded at step 2k",
+    # a verdict before any heading
+    "DNF: loss exploded at step 2k\n\nExperiment 2: Mixup=0.4",
+])
+def test_what_a_heading_does_not_name(text: str) -> None:
+    assert "mixup" not in {n for n, s in _log_lines(text).items() if s in ("exhausted", "abandoned")}
+
+
+@pytest.mark.parametrize(("sentence", "verdict"), [
+    ("DNF: same as exp 1", "did_not_work"),  # did not finish
+    ("run 3 DNF (preempted)", "did_not_work"),
+])
+def test_did_not_finish(sentence: str, verdict: str) -> None:
+    assert reading.verdict_of(sentence) == verdict
