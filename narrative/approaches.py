@@ -8,46 +8,32 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from narrative import vocab
+from narrative import lexicon, vocab
+from narrative.approach_names import (
+    _PHRASE_TAIL,
+    _name_in_team_words,
+    _phrase_in_data,
+    _phrase_key,
+    added_over,
+    head_phrase,
+    heading_name,
+)
 from narrative.history_index import Fact, HistoryIndex, fmt
 from narrative.replacements import absent_in, replacement_in, replacement_lost, switched_off_in
 from storage.records import ApproachStatus, Goal, RunSnapshot
 
-# Concepts too broad to be a line of work on their own.
+# Concepts too broad to be a line of work on their own (for checks and answers too).
 UMBRELLA = {
     "trees", "transformer_text", "cnn", "large_model", "augmentation", "imbalance", "fine_tune", "seeds",
     "latency", "threshold", "tuning", "n_estimators", "optimizer", "embeddings", "learning_rate", "epochs",
     "batch_size", "gbm",
 }
+# In a phase, augmentation told as a whole ("augmentations are helping") is the line the notes judge; a kind
+# named in the same sentence (mixup, SpecAugment) is the narrower line and keeps it
+_LINE_UMBRELLA = frozenset(UMBRELLA - {"augmentation"})
 _CONTRAST = re.compile(r"\b(instead of|rather than|vs\.?|versus|compared (to|with)|than|over|from|beats?)\s{1,8}"
                        r"([\w\- ./]{0,30})", re.I)
 _SCOPE_BEFORE = re.compile(r"\b(?:for|on|in)\s{1,3}(?:the|a|an|our|my|his|her|their)\s{1,3}$")
-_HEAD_STOP = re.compile(r"\s{0,8}(?::|->|→|=>|=|\(|\bgives?\b|\bgets?\b|\bgot\b|\bon top\b|\bhit\b|\blands?\b|"
-                        r"\btakes?\b|\bwent\b|\bis\b|\bwas\b|\bwere\b|\bare\b|,|"
-                        r"\bfor (?:now|the moment|the time being)\b|"
-                        # a verb of outcome ends the name: "xlnet large reaches 0.861" is about xlnet
-                        r"(?<=\w )(?:reach|achiev|scor|yield|peak|top|beat|hurt|help|improv|overfit|diverg|crash|fail|"
-                        r"perform|work|enabl|allow|caus|lead|result|seem|appear|mak|produc|slow)(?:e?s|e?d|ing)?(?![\w-])|"
-                        # so does an auxiliary or a negation after the subject: "dense layers don't help",
-                        # "breakout-v4 not converging", "graphs of sigma have shown", "this batch size uses"
-                        r"(?<=\w )(?:(?:do|does|did|has|have|had|can|could|will|would|should|may|might|must|is|are|was|"
-                        r"were|wo|ca)n['’]?t|do|does|did|has|have|had|can|could|will|would|should|may|might|must|"
-                        r"not|never|uses)(?![\w-]))")
-# "the changes I've made to the critic": a contraction's tail is no word of a name
-_CONTRACTION_TAIL = re.compile(r"(?<=\w)['’](?:ve|ll|re|d|m|s)(?!\w)", re.I)
-# an adverb ("Predictably my test images did poorly") says how, never names a line of work
-_ADVERB = re.compile(r"^[a-z]{3,}(?:ably|ibly|ally|edly|ently|antly|ously|ively|ingly|fully|ately)$", re.I)
-
-_MARKUP = re.compile(r"[`*_#>]+")
-# a leading verb of trying or of setting aside is no part of the line's name ("Remove double layers for now" is
-# about double layers)
-_LEAD_FILLER = re.compile(r"^(also|then|and|so|plus|\+|-|tried|trying|added|adding|remov(?:e|ed|ing)|"
-                          r"disabl(?:e|ed|ing)|drop(?:ped|ping)?|turn(?:ed|ing)?\s{1,3}off|comment(?:ed|ing)?\s{1,3}out|"
-                          r"gave\s{1,3}up\s{1,3}on|give\s{1,3}up\s{1,3}on|stop(?:ped)?\s{1,3}using)\s+", re.I)
-_WORD = re.compile(r"[A-Za-z][\w\-.]*")
-# a version or date stamp ("v2021", "0312", "20230415") names a snapshot, never a line of work
-_STAMP = re.compile(r"^(?:(v|ver|version)?\d{4}(\d{2}){0,2}|"
-                    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\d{1,2})$", re.I)
 
 
 @dataclass(slots=True)
@@ -103,7 +89,7 @@ def _subjects_of(sentence: str) -> frozenset[str]:
         a > first and _SCOPE_BEFORE.search(text, max(0, a - 12), a) for a, _ in spans)}
     explicit = (explicit - scoped) or explicit
     subj = (explicit - contrasted) or explicit
-    subj = {c for c in subj if c not in UMBRELLA}
+    subj = {c for c in subj if c not in _LINE_UMBRELLA}
     # keep only the narrowest: drop a concept when a narrower one of it is present
     narrow_of = {b for c in subj for b in vocab.CONCEPT_BY_ID[c].broader}
     return frozenset({c for c in subj if c not in narrow_of} or subj)
@@ -121,18 +107,6 @@ def _contrasted(sentence: str) -> frozenset[str]:
     text = vocab.norm(sentence)
     out = _compared_with(text, _CONTRAST, 3) | _compared_with(text, _AS_WELL_AS, 1)
     return frozenset(out - set(vocab.concept_frozenset(_AS_WELL_AS.sub(" ", _CONTRAST.sub(" ", text)))))
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def head_phrase(text: str) -> str:
-    """"tenure buckets on top of full_v2: nothing" -> "tenure buckets"."""
-    t = _MARKUP.sub(" ", text).strip()
-    t = _CONTRACTION_TAIL.sub("", _LEAD_FILLER.sub("", t))
-    head = _HEAD_STOP.split(t, maxsplit=1)[0]
-    words = [w for w in _WORD.findall(head)
-             if len(w) > 1 and not _ADVERB.match(w)
-             and w.lower() not in vocab.STOPWORDS and not vocab.is_generic(vocab.stem(w.lower()))]
-    return " ".join(words[:3]).lower()
 
 
 _PLAN_KINDS = ("hypothesis", "next_step", "question")
@@ -291,41 +265,37 @@ def _reason_text(kind: str, f: Fact) -> str:
     return f"{label}: {snippet}" if label else snippet
 
 
-def _phrase_in_data(idx: HistoryIndex, phrase: str) -> bool:
-    """A phrase names a line of work only when the runs carry one of its words (params, values, names): a
-    heading word ("note", "private") or a contraction left over from a sentence is not an approach, and
-    neither is one run's name ("calm-otter-41"): a run is an instance of a line of work, not the line."""
-    toks = {t for t in vocab.tokens(phrase) if len(t) >= 3 and not vocab.is_generic(t) and not _STAMP.match(t)}
-    if not toks:
-        return False
-    if idx.name_to_runs.get(phrase.strip().lower()):
-        return False
-    # "oct08 gpu-no-short-rw params": a piece of a run's name ("Oct08_18-23-34_gpu-no-short-rw") is that run
-    pieces = idx.cache.get("run_name_pieces")
-    if not isinstance(pieces, frozenset):
-        pieces = idx.cache["run_name_pieces"] = frozenset(
-            p for r in idx.runs for p in (r.run_name or "").lower().split("_") if p.count("-") + p.count(".") >= 2)
-    if any(w in pieces for w in phrase.lower().split()):
-        return False
-    seen = idx.cache.get("run_tokens")
-    if not isinstance(seen, frozenset):
-        acc: set[str] = set()
-        for d in idx.run_docs.values():
-            acc |= d.toks
-        seen = idx.cache["run_tokens"] = frozenset(acc)
-    return not toks.isdisjoint(seen)
+# what a verdict with no subject of its own opens with: a status, a measure, a negation's remnant
+_STATUS_WORDS = frozenset({"result", "results", "dnf", "good", "bad", "ok", "okay", "status", "outcome", "verdict",
+                           "conclusion", "note", "update", "summary", "fail", "failed", "success", "doesn", "didn",
+                           "isn", "wasn", "don", "up", "down", "stable", "unstable", "val", "test", "train", "metrics",
+                           "same", "better", "worse", "much", "slightly"})
 
 
-_PHRASE_TAIL = ".,;:!? "
-# a plural's ending ("epochs", "epoches", "layers"): one line of work whatever the number it is told in; a word
-# whose own "s" follows s, u, i or a ("loss", "focus", "analysis", "bias") keeps it
-_PLURAL = re.compile(r"(?<=[a-z]{3})(?:(?<=ch|sh)es|(?<![suia])s)$")
+def _elliptic(text: str) -> bool:
+    """Whether a verdict leaves its subject out ("DNF: same as exp 1", "got stuck early", "test loss went down"),
+    not one that names what it judges ("Previous version slightly outperforms the new one")."""
+    return all(w in _STATUS_WORDS or w in lexicon.HIGHER_IS_BETTER_WORDS or w in lexicon.LOWER_IS_BETTER_WORDS
+               for w in (w.strip(".,;:!?") for w in head_phrase(text).split()))
 
 
-def _phrase_key(phrase: str) -> str:
-    """One key for a phrase however a sentence ends it or numbers it: "input sequence format." and "input
-    sequence format", "epoches" and "epochs" are one line of work, not two."""
-    return " ".join(_PLURAL.sub("", w) for w in phrase.lower().rstrip(_PHRASE_TAIL).split())
+def _heading_line(idx: HistoryIndex, f: Fact, names: dict[str, str]) -> set[str]:
+    """A verdict with no subject of its own ("DNF: same as exp 1") judges the experiment its numbered heading
+    names ("Experiment 3: Theta=2k"): the heading's line of work, by its concepts or by its words in the runs."""
+    entry = idx.entry_by_id.get(f.entry_id)
+    label = heading_name(entry.raw_text, f.text) if entry is not None and _elliptic(f.text) else ""
+    if not label:
+        return set()
+    keys = set(_subjects_of(label)) - _LINE_UMBRELLA
+    if keys:
+        names.update({k: vocab.CONCEPT_BY_ID[k].name for k in keys})
+        return keys
+    phrase = head_phrase(label)
+    if len(phrase) < 4 or not _phrase_in_data(idx, phrase):
+        return set()
+    key = "phrase:" + _phrase_key(phrase)
+    names[key] = phrase.rstrip(_PHRASE_TAIL)
+    return {key}
 
 
 def _in_runs(idx: HistoryIndex, cid: str) -> bool:
@@ -342,16 +312,20 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
         zeroed, prev = (_zeroed(f, prev) if prev is not None else set()), (f if f.kind == "sentence" else prev)
         keys = subject_concepts(f) | zeroed
         if not keys and f.concepts and (f.closing or f.negative or f.adopting):
-            keys = {c for c in f.concepts if c not in UMBRELLA}
+            keys = {c for c in f.concepts if c not in _LINE_UMBRELLA}
         names: dict[str, str] = {k: vocab.CONCEPT_BY_ID[k].name for k in keys}
         helped, absent_words = _absence_hurts(f.text)
         if not keys and (f.closing or (f.kind == "conclusion" and f.verdict == "did_not_work")):
-            phrase = head_phrase(f.text)
+            run_name, added = added_over(f.text)
+            # "baseline-plus-wsampler (vs baseline): worse" judges the sampler, not a run
+            phrase = added if added and idx.name_to_runs.get(run_name) else head_phrase(f.text)
             if phrase and len(phrase) >= 4 and not any(phrase in w for w in absent_words) \
                     and _phrase_in_data(idx, phrase):
                 key = "phrase:" + _phrase_key(phrase)
                 keys = {key}
                 names[key] = phrase.rstrip(_PHRASE_TAIL)
+        if not keys and (f.closing or (f.kind == "conclusion" and f.verdict in ("did_not_work", "worked"))):
+            keys = _heading_line(idx, f, names)
         sig = _signal(f)
         signals = {k: sig for k in keys}
         signals.update(_replacement_signals(f.text, sig))
@@ -427,30 +401,6 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
     return out
 
 
-def _name_in_team_words(ap: Approach, *, facts_read: int = 30) -> None:
-    """A line of work the notes call by a description is named in their words first ("differential learning
-    rates (separate learning rates per component)"): the table's name alone is not what the team will
-    search for. A short alias ("rf") or words that hold the table name's head keep the table name."""
-    concept = vocab.CONCEPT_BY_ID.get(ap.key)
-    if concept is None or ap.name != concept.name:
-        return
-    said: dict[str, int] = {}
-    for e in ap.events[:facts_read]:
-        text = vocab.concept_text(e.fact.text)
-        for a, b in vocab.concepts_in(e.fact.text).get(ap.key, []):
-            surface = " ".join(text[a:b].split())
-            said[surface] = said.get(surface, 0) + 1
-    if not said:
-        return
-    words = max(said, key=lambda w: (said[w], w)).split()
-    while words and words[-1] in vocab.STOPWORDS:  # a description's span can end on "for", "and"
-        words.pop()
-    head = vocab.norm(concept.name).split()[0]
-    if len(words) >= 2 and head[:5] not in "".join(words):  # "up sampled" is "upsampling" respelled
-        ap.name = f"{' '.join(words)} ({concept.name})" if "(" not in concept.name else \
-            f"{' '.join(words)}: {concept.name}"
-
-
 # a function of the sentence and its signal alone: remembered, as ``_subjects_of`` (a project repeats its
 # sentences: 53k facts hold 8.7k distinct ones in the 100k-run bench)
 @functools.lru_cache(maxsize=1 << 16)
@@ -463,8 +413,8 @@ def _replacement_signals(text: str, sig: str) -> tuple[tuple[str, str], ...]:
     lost = replacement_lost(text)
     if lost is not None:
         # "Try with SGD instead of Adam ==> Adam seems better": the new one failed, the old one stays
-        return (*((c, "negative") for c in lost.new if c not in UMBRELLA),
-                *((c, "mention") for c in lost.old if c not in UMBRELLA))
+        return (*((c, "negative") for c in lost.new if c not in _LINE_UMBRELLA),
+                *((c, "mention") for c in lost.old if c not in _LINE_UMBRELLA))
     if sig == "negative":
         return ()
     # what a setup is said to lack was neither adopted nor dropped by the sentence
@@ -472,13 +422,13 @@ def _replacement_signals(text: str, sig: str) -> tuple[tuple[str, str], ...]:
     if absent and sig == "closed":
         absent = {}  # "dropped it, trained without dropout": the closing verb decides
     # a setting switched off ("Mixup: off", "no Mixup") is the same decision with nothing in its place
-    out = {**absent, **{c: "closed" for c in switched_off_in(text) if c not in UMBRELLA}}
+    out = {**absent, **{c: "closed" for c in switched_off_in(text) if c not in _LINE_UMBRELLA}}
     rep = replacement_in(text)
     if rep is None:
         return tuple(out.items())
-    out.update({c: "closed" for c in rep.old if c not in UMBRELLA})
+    out.update({c: "closed" for c in rep.old if c not in _LINE_UMBRELLA})
     if sig in ("mention", "positive"):
-        out.update({c: "adopted" for c in rep.new if c not in UMBRELLA})
+        out.update({c: "adopted" for c in rep.new if c not in _LINE_UMBRELLA})
     return tuple(out.items())  # immutable: the result is shared by every fact with this sentence
 
 

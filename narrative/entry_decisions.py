@@ -84,7 +84,7 @@ def decisions_in(text: str, metric_keys: list[str], run_ids: list[str]) -> list[
         notes.append(DecisionNote(kind="metric_switch", text=clip(text, MAX_ITEM_CHARS), metric=key, goal=goal))
         return notes
     for clause in split_clauses(text):
-        clause_l = clause.lower()
+        clause_l = lexicon.done_as_performed(clause.lower())
         if lexicon.has_cue(clause_l, lexicon.ABANDON_CUES) or _ABANDON_IMPERATIVE.search(clause_l):
             notes.append(DecisionNote(kind="abandon", text=clip(clause, MAX_ITEM_CHARS), run_ids=run_ids))
         elif lexicon.has_cue(clause_l, lexicon.ADOPT_CUES) and not QUESTION.search(clause):

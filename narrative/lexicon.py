@@ -202,8 +202,8 @@ NEGATIVE_CUES: tuple[str, ...] = (
     "didn't help", "did not help", "doesn't help", "does not help", "didnt help", "no help", "not help",
     "didn't work", "did not work", "doesn't work", "didnt work", "not working", "no gain", "no improvement",
     "no better", "not better", "no lift", "not faster", "not worth", "isn't worth", "wasn't worth",
-    "worse", "worst", "hurt", "hurts", "dead", "parking", "park it", "parked", "shelving", "shelve", "shelved",
-    "dropping", "drop it", "dropped it", "abandon", "giving up", "give up", "gave up", "not pursuing",
+    "worse", "worst", "hurt", "hurts", "hurting", "dnf", "dead", "parking", "park it", "parked", "shelving", "shelve",
+    "shelved", "dropping", "drop it", "dropped it", "abandon", "giving up", "give up", "gave up", "not pursuing",
     "not spending", "stop tuning", "no more", "is out", "ruled out", "rule out", "not shippable",
     "unshippable", "oom", "ooms", "oomed", "out of memory", "blew up", "blown up", "exploded", "diverged", "diverge",
     "went nan", "nan loss", "loss nan", "crashed", "died", "killed", "failed", "timed out", "timeout",
@@ -324,6 +324,21 @@ def contains_phrase(text: str, phrase: str) -> bool:
         start = index + 1
 
 
+# "Rotation is done like this:", "augmentation is done on the fly", "tokenization was done with BPE": the passive
+# of doing, told with its manner, is how a step is carried out; "X is done" alone, "done with X" and "we are done
+# with X" still close the line
+_DONE_AS_PERFORMED = re.compile(
+    r"(?<!\bi )(?<!\bwe )(?<!\byou )(?<!\bthey )\b((?:is|are|was|were|be|been|being|gets?|got)\s{1,3})done"
+    r"(?=\s{1,3}(?:like|per|on|with|by|in|using|via|at|as|through|inside|during|before|after|once|twice|again|"
+    r"separately|manually|offline|online|automatically|here|there|similarly|differently|first|only|beforehand|"
+    r"(?:this|that|the\s{1,3}same)\s{1,3}way|for\s{1,3}(?:each|every|all))\b)", re.IGNORECASE)
+
+
+def done_as_performed(text: str) -> str:
+    """``text`` with each "done" that tells how a step is carried out written "performed" (no closing cue)."""
+    return _DONE_AS_PERFORMED.sub(r"\1performed", text) if "done" in text.lower() else text
+
+
 _IT_IS_CHOICE = re.compile(r"\w\s+it\s+is\s*[.!]*\s*$")
 
 
@@ -408,14 +423,21 @@ def _metric_words(text: str) -> list[str]:
     return found
 
 
+# Words that measure or qualify the quantity a key names, never its head: a unit ("latency_ms", "index_mb") and
+# "score", which any metric may carry ("fid_score" is a FID, "bleu_score" a BLEU).
+_NO_HEAD = frozenset({"ms", "time", "size", "mb", "gb", "score"})
+
+
 def _direction_of_words(found: list[str]) -> Direction | None:
     if any(w in HIGHER_IS_BETTER_WORDS for w in found):
-        if any(w in LOWER_IS_BETTER_WORDS and w not in {"ms", "time", "size", "mb", "gb"} for w in found) and not (
-            found and found[0] in HIGHER_IS_BETTER_WORDS
-        ):
-            # "error_rate_auc" is odd; the first family word decides.
-            first = next(w for w in found if w in HIGHER_IS_BETTER_WORDS or w in LOWER_IS_BETTER_WORDS)
-            return "max" if first in HIGHER_IS_BETTER_WORDS else "min"
+        heads = [w for w in found if (w in HIGHER_IS_BETTER_WORDS or w in LOWER_IS_BETTER_WORDS) and w not in _NO_HEAD]
+        if any(w in LOWER_IS_BETTER_WORDS for w in heads):
+            # a compound names its last family word ("top5_err" is an error of the top-5 guess, "dice_loss" a
+            # loss, "acc_err" an error rate): what comes before says of what; an area under a curve is the
+            # curve's ("error_rate_auc", "loss_auc" are better lower)
+            while len(heads) > 1 and heads[-1] == "auc":
+                heads.pop()
+            return "max" if heads[-1] in HIGHER_IS_BETTER_WORDS else "min"
         return "max"
     if any(w in LOWER_IS_BETTER_WORDS for w in found) or any(f in w for w in found for f in LOWER_IS_BETTER):
         return "min"

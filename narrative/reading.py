@@ -439,7 +439,11 @@ _GOOD_WORDS = re.compile(r"\b(?:improv(?:ed|es|ing|ement|ements)|outperform\w*|s
                          r"(?:trains?|runs?|works?|converges?|learns?|training\s+is|training\s+was|goes|went)\s+"
                          r"(?:just\s+|perfectly\s+|totally\s+)?(?:fine|ok|okay|normal(?:ly)?|smoothly)\b|"
                          r"converged|converges|perfectly|did\s+the\s+trick|does\s+the\s+trick|fixe[sd]\s+it|"
-                         r"solved\s+it|made\s+the\s+difference)\b")
+                         r"solved\s+it|made\s+the\s+difference|"
+                         # "augmentations are helping", "mixup is really helping": the verdict told as it goes on
+                         # (not "is helping me debug", "thanks for helping")
+                         r"(?:is|are|was|were)\s+(?:\w+ly\s+|still\s+|also\s+)?helping(?!\s+(?:me|us|you|him|her|them|"
+                         r"out|with|to)\b))\b")
 # "noise" judges a result only as the noise floor ("within the noise", "it's noise"), not as a name
 # ("independent noise works").
 _NOISE_AS_NAME = re.compile(r"(?<!\bthe )(?<!\bin )(?<!\bwithin )(?<!\bis )(?<!\bjust )(?<!\bmostly )"

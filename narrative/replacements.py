@@ -171,8 +171,16 @@ def switched_off_in(sentence: str) -> frozenset[str]:
         # "no Mixup (epoch=4)" names the thing left out; "no improvement from mixup" names no setting: the
         # concept must be the words right after the switch
         slot = m.group(1).strip()
+        if _EVAL_SCOPE.search(slot):
+            continue  # "no dropout on the validation set": how evaluation runs, nothing switched off in training
         out |= _narrowest(_heads(slot))
     return frozenset(out)
+
+
+# what evaluation leaves out ("no augmentation at test time", "without dropout during eval") is how a model is
+# scored, not a line of work given up
+_EVAL_SCOPE = re.compile(r"\b(?:on|at|for|during|in)\s{1,3}(?:the\s{1,3})?(?:val(?:id\w*|idation)?|dev|test\w*|eval\w*|"
+                         r"inference|predict\w*|scoring)\b(?!\s{0,3}(?:loss|acc\w*|auc|f1|score|metric|error)\b)", re.I)
 
 
 # A thing said to be absent from a run's setup ("just has no label-smoothing", "trained without dropout"):

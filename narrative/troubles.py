@@ -37,8 +37,15 @@ _TROUBLE_ENDED = re.compile(
     r"(?:has|have)\s{1,3}(?:now\s{1,3})?(?:gone\s{1,3}away|disappeared|vanished))\b")
 
 
+# "Overfitting occurs much later with augmentations", "divergence sets in later": the trouble put off.
+_TROUBLE_LATER = re.compile(rf"\b{_TROUBLE}|diverg\w*|collapse)\s{{1,3}}(?:occurs?|happens?|starts?|begins?|"
+                            r"sets?\s{1,3}in|kicks?\s{1,3}in|shows?\s{1,3}up|appears?|comes?)\s{1,3}(?:much\s{1,3}|a\s{1,3}lot\s{1,3}|"
+                            r"way\s{1,3}|far\s{1,3})?later\b")
+
+
 def mask_remedied(lowered: str) -> str:
-    """``lowered`` with each trouble that shrank or ended read as "fixed it"."""
+    """``lowered`` with each trouble that shrank, ended or was put off read as "fixed it"."""
+    lowered = _TROUBLE_LATER.sub(" fixed it ", lowered)
     return _TROUBLE_ENDED.sub(" fixed it ", _TROUBLE_LESS.sub(" fixed it ", _LESS_TROUBLE.sub(" fixed it ", lowered)))
 
 

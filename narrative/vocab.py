@@ -81,7 +81,7 @@ NEGATIVE_CUES = re.compile(
     r"noise(?!\s{0,2}[:=(]?\s{0,2}\.?[0-9])|closing|close (it|this)|done with|is done|"
     # "a regression problem" names a kind of task, not a regression of a result
     r"not shippable|over budget|useless|regress(?!ion\s{1,3}(?:problems?|tasks?|models?|heads?|trees?|targets?)\b)\w*|"
-    r"killed|crash\w*|lying)\b",
+    r"killed|crash\w*|lying|dnf)\b",
     re.IGNORECASE,
 )
 CLOSE_CUES = re.compile(
@@ -568,7 +568,7 @@ _LOWERED_TO = re.compile(r"\bdrop(?:ped|ping|s)?(?=\s(?:the\s)?(?:[\w-]{1,30}\s)
 
 def cue_flags(text: str) -> tuple[bool, bool, bool, bool]:
     """(negative, closing, adopting, opening) of a sentence, with one word scan for all four cue lists."""
-    text = _LOWERED_TO.sub("lowered", text)
+    text = lexicon.done_as_performed(_LOWERED_TO.sub("lowered", text))
     heads = word_heads(text)
     neg, close, adopt, opening = (c.hit(text, heads) for c in _FLAG_CUES)
     return neg, close, adopt, opening

@@ -136,3 +136,21 @@ def test_descriptions_find_paraphrases(text: str, concept: str) -> None:
 def test_descriptions_need_most_of_their_meaning() -> None:
     assert "propensity" not in vocab.concept_set("the probability calibration was shown in the report")
     assert "confusable_negatives" not in vocab.concept_set("the wake word model sounds fine")
+
+
+@pytest.mark.parametrize(
+    ("metric", "direction"),
+    [
+        # a compound is named by its last family word: an error of the top-5 guess is an error
+        ("top5_err", "min"), ("val_top1_error", "min"), ("top5_error_rate", "min"), ("acc_err", "min"),
+        ("dice_loss", "min"), ("iou_loss", "min"), ("f1_loss", "min"), ("bleu_loss", "min"),
+        # what comes before names of what; "score" and units are no head
+        ("val_top1_acc", "max"), ("fid_score", "min"), ("bleu_score", "max"), ("ece_score", "min"),
+        ("p95_latency_ms", "min"), ("throughput_mb", "max"),
+        # an area under a curve goes the curve's way
+        ("error_rate_auc", "min"), ("loss_auc", "min"), ("roc_auc", "max"),
+        ("dev_wer", "min"), ("test_cer", "min"), ("val_ppl", "min"), ("perplexity", "min"),
+    ],
+)
+def test_a_compound_metric_goes_its_head_word_s_way(metric: str, direction: str) -> None:
+    assert lexicon.metric_direction(metric) == direction

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from narrative import synthesis, vocab
-from narrative.approaches import _STAMP, _is_table_row
+from narrative.approach_names import _STAMP
+from narrative.approaches import _is_table_row
 from narrative.history_index import HistoryIndexCache
 from narrative.replacements import absent_in, replacement_in, replacement_lost, switched_off_in
 from tests.narrative.synthesis_dev import CLOSED, OPEN, build_history, has_any

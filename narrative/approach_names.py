@@ -1,0 +1,167 @@
+"""How a line of work is named: the head phrase of a sentence about it, whether the runs carry that phrase, one key
+however a sentence ends or numbers it, and the team's own words for a line the concept table names."""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import TYPE_CHECKING
+
+from narrative import vocab
+from narrative.history_index import HistoryIndex
+
+if TYPE_CHECKING:
+    from narrative.approaches import Approach
+
+_HEAD_STOP = re.compile(r"\s{0,8}(?::|->|→|=>|=|\(|\bgives?\b|\bgets?\b|\bgot\b|\bon top\b|\bhit\b|\blands?\b|"
+                        r"\btakes?\b|\bwent\b|\bis\b|\bwas\b|\bwere\b|\bare\b|,|"
+                        r"\bfor (?:now|the moment|the time being)\b|"
+                        # a verb of outcome ends the name: "xlnet large reaches 0.861" is about xlnet
+                        r"(?<=\w )(?:reach|achiev|scor|yield|peak|top|beat|hurt|help|improv|overfit|diverg|crash|fail|"
+                        r"perform|work|enabl|allow|caus|lead|result|seem|appear|mak|produc|slow)(?:e?s|e?d|ing)?(?![\w-])|"
+                        # so does an auxiliary or a negation after the subject: "dense layers don't help",
+                        # "breakout-v4 not converging", "graphs of sigma have shown", "this batch size uses"
+                        r"(?<=\w )(?:(?:do|does|did|has|have|had|can|could|will|would|should|may|might|must|is|are|was|"
+                        r"were|wo|ca)n['’]?t|do|does|did|has|have|had|can|could|will|would|should|may|might|must|"
+                        r"not|never|uses)(?![\w-]))")
+# "the changes I've made to the critic": a contraction's tail is no word of a name
+_CONTRACTION_TAIL = re.compile(r"(?<=\w)['’](?:ve|ll|re|d|m|s)(?!\w)", re.I)
+# an adverb ("Predictably my test images did poorly") says how, never names a line of work
+_ADVERB = re.compile(r"^[a-z]{3,}(?:ably|ibly|ally|edly|ently|antly|ously|ively|ingly|fully|ately)$", re.I)
+
+_MARKUP = re.compile(r"[`*_#>]+")
+# a leading verb of trying or of setting aside is no part of the line's name ("Remove double layers for now" is
+# about double layers)
+_LEAD_FILLER = re.compile(r"^(also|then|and|so|plus|\+|-|tried|trying|added|adding|remov(?:e|ed|ing)|"
+                          r"disabl(?:e|ed|ing)|drop(?:ped|ping)?|turn(?:ed|ing)?\s{1,3}off|comment(?:ed|ing)?\s{1,3}out|"
+                          r"gave\s{1,3}up\s{1,3}on|give\s{1,3}up\s{1,3}on|stop(?:ped)?\s{1,3}using)\s+", re.I)
+_WORD = re.compile(r"[A-Za-z][\w\-.]*")
+# a version or date stamp ("v2021", "0312", "20230415") names a snapshot, never a line of work
+_STAMP = re.compile(r"^(?:(v|ver|version)?\d{4}(\d{2}){0,2}|"
+                    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\d{1,2})$", re.I)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def head_phrase(text: str) -> str:
+    """"tenure buckets on top of full_v2: nothing" -> "tenure buckets"."""
+    t = _MARKUP.sub(" ", text).strip()
+    t = _CONTRACTION_TAIL.sub("", _LEAD_FILLER.sub("", t))
+    head = _HEAD_STOP.split(t, maxsplit=1)[0]
+    words = [w for w in _WORD.findall(head)
+             if len(w) > 1 and not _ADVERB.match(w)
+             and w.lower() not in vocab.STOPWORDS and not vocab.is_generic(vocab.stem(w.lower()))]
+    return " ".join(words[:3]).lower()
+
+
+def _phrase_in_data(idx: HistoryIndex, phrase: str) -> bool:
+    """A phrase names a line of work only when the runs carry one of its words (params, values, names): a
+    heading word ("note", "private") or a contraction left over from a sentence is not an approach, and
+    neither is one run's name ("calm-otter-41"): a run is an instance of a line of work, not the line."""
+    toks = {t for t in vocab.tokens(phrase) if len(t) >= 3 and not vocab.is_generic(t) and not _STAMP.match(t)}
+    if not toks:
+        return False
+    if idx.name_to_runs.get(phrase.strip().lower()):
+        return False
+    # "oct08 gpu-no-short-rw params": a piece of a run's name ("Oct08_18-23-34_gpu-no-short-rw") is that run
+    pieces = idx.cache.get("run_name_pieces")
+    if not isinstance(pieces, frozenset):
+        pieces = idx.cache["run_name_pieces"] = frozenset(
+            p for r in idx.runs for p in (r.run_name or "").lower().split("_") if p.count("-") + p.count(".") >= 2)
+    if any(w in pieces for w in phrase.lower().split()):
+        return False
+    seen = idx.cache.get("run_tokens")
+    if not isinstance(seen, frozenset):
+        acc: set[str] = set()
+        for d in idx.run_docs.values():
+            acc |= d.toks
+        seen = idx.cache["run_tokens"] = frozenset(acc)
+    return not toks.isdisjoint(seen)
+
+
+_PHRASE_TAIL = ".,;:!? "
+# a plural's ending ("epochs", "epoches", "layers"): one line of work whatever the number it is told in; a word
+# whose own "s" follows s, u, i or a ("loss", "focus", "analysis", "bias") keeps it
+_PLURAL = re.compile(r"(?<=[a-z]{3})(?:(?<=ch|sh)es|(?<![suia])s)$")
+
+
+def _phrase_key(phrase: str) -> str:
+    """One key for a phrase however a sentence ends it or numbers it: "input sequence format." and "input
+    sequence format", "epoches" and "epochs" are one line of work, not two."""
+    return " ".join(_PLURAL.sub("", w) for w in phrase.lower().rstrip(_PHRASE_TAIL).split())
+
+
+def _name_in_team_words(ap: Approach, *, facts_read: int = 30) -> None:
+    """A line of work the notes call by a description is named in their words first ("differential learning
+    rates (separate learning rates per component)"): the table's name alone is not what the team will
+    search for. A short alias ("rf") or words that hold the table name's head keep the table name."""
+    concept = vocab.CONCEPT_BY_ID.get(ap.key)
+    if concept is None or ap.name != concept.name:
+        return
+    said: dict[str, int] = {}
+    for e in ap.events[:facts_read]:
+        text = vocab.concept_text(e.fact.text)
+        for a, b in vocab.concepts_in(e.fact.text).get(ap.key, []):
+            surface = " ".join(text[a:b].split())
+            said[surface] = said.get(surface, 0) + 1
+    if not said:
+        return
+    words = max(said, key=lambda w: (said[w], w)).split()
+    while words and words[-1] in vocab.STOPWORDS:  # a description's span can end on "for", "and"
+        words.pop()
+    head = vocab.norm(concept.name).split()[0]
+    if len(words) >= 2 and head[:5] not in "".join(words):  # "up sampled" is "upsampling" respelled
+        ap.name = f"{' '.join(words)} ({concept.name})" if "(" not in concept.name else \
+            f"{' '.join(words)}: {concept.name}"
+    elif len(words) == 1 and len(words[0]) >= 3 and head[:5] not in words[0] \
+            and not _abbreviates(words[0], vocab.norm(concept.name)):
+        # a name of its own for a kin the table folds in ("SWA" under EMA weights, "reverb" under noise
+        # augmentation) is what the team calls it; an abbreviation ("rf", "lgbm", "tta") is the table's name
+        ap.name = f"{words[0]} ({concept.name})" if "(" not in concept.name else f"{words[0]}: {concept.name}"
+
+
+def _abbreviates(word: str, name: str) -> bool:
+    """Whether ``word``'s letters come in order in ``name`` ("lgbm" in "lightgbm", "rf" in "random forest")."""
+    letters = iter(name.replace(" ", ""))
+    return all(ch in letters for ch in word)
+
+
+# "baseline-plus-augms (vs baseline): ...", "resnet_mixup vs resnet: ...": a run compared with the one it extends
+_LEAD_VERSUS = re.compile(r"^\W{0,4}([A-Za-z][\w\-.+/]{0,60}?)\s{0,3}\(?\s{0,3}\bvs\.?\s{1,3}"
+                          r"([A-Za-z][\w\-.+/]{0,60})", re.I)
+_NAME_PARTS = re.compile(r"[-_+\s/.]+")
+_JOINERS = frozenset({"plus", "with", "and", "w", "add", "added"})
+
+
+def added_over(text: str) -> tuple[str, str]:
+    """(the run name a sentence opens with, what it adds to the run it is compared with) when the other run's
+    name is the start of it ("baseline-plus-weightedsampler (vs baseline)" -> "weightedsampler"); ("", "")
+    otherwise."""
+    m = _LEAD_VERSUS.match(text)
+    if m is None:
+        return "", ""
+    mine = [w for w in _NAME_PARTS.split(m.group(1).lower()) if w]
+    theirs = [w for w in _NAME_PARTS.split(m.group(2).lower()) if w]
+    if not theirs or len(theirs) >= len(mine) or mine[:len(theirs)] != theirs:
+        return "", ""
+    return m.group(1).lower(), " ".join(w for w in mine[len(theirs):] if w not in _JOINERS)
+
+
+# "Experiment 3: Theta=2k", "# v1_7: Try a larger learning rate", "Run 4 - mixup": a numbered experiment's label
+_EXP_HEADING = re.compile(r"^\W{0,8}(?:experiment|exp|run|trial|attempt|version|ver|v|iteration|iter|ablation)"
+                          r"\s{0,2}\d[\w.]{0,8}\s{0,3}[:.)\-–]\s{0,3}(?P<name>\S[^\n]{1,80})$", re.I)
+
+
+def heading_name(raw: str, text: str) -> str:
+    """The name a numbered experiment heading gives the section ``text`` sits in ("Experiment 3: Theta=2k" over
+    "DNF: same as exp 1" gives "Theta=2k"); "" when the text is not found under such a heading, or is the heading."""
+    at = raw.find(text[:40].strip())
+    if at < 0 or not text.strip():
+        return ""
+    lines = raw[:at].split("\n")
+    if _EXP_HEADING.match(lines[-1] + text[:40]):
+        return ""  # the heading itself: its own words name it already
+    for line in reversed(lines[:-1] if lines[-1].strip() else lines):
+        m = _EXP_HEADING.match(line.strip())
+        if m:
+            return m.group("name").strip()
+    return ""
