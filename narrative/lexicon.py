@@ -372,6 +372,11 @@ def _phrase_at(text: str, phrase: str) -> int:
         start = index + 1
 
 
+def family_ancestors(family: str) -> frozenset[str]:
+    """The families a family belongs to ("xgboost" -> "gbm", "qlora" -> "lora")."""
+    return _FAMILY_PARENTS.get(family, frozenset())
+
+
 def _narrowest(found: set[str]) -> set[str]:
     """Drop a family whose narrower family was found too ("qlora" names QLoRA, not also LoRA)."""
     if len(found) < 2:
