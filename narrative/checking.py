@@ -155,6 +155,7 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
     sizes = sizes_in(ASIDE.sub(" ", main_clause(plan)))
     # "dropout on the embeddings": a candidate putting it on another part of the model did a variant
     places = places_in(ASIDE.sub(" ", main_clause(plan)))
+    technique = frozenset(terms.key_concepts - UMBRELLA)
     for s, f, rids in scored:
         if s < THRESHOLD or not f.evidence or absent_only(f.text, terms) or hedged_only(f.text):
             continue
@@ -166,7 +167,7 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
         if technique_missed(terms, cover, words):
             continue
         off = (variant_of(specific, cover) or other_member(members, cover, f.text)
-               or _runs_off_scope(idx, scope, f, frozenset(terms.key_concepts - UMBRELLA)) or lacks_modifier(terms, cover, words)
+               or _runs_off_scope(idx, scope, f, technique) or lacks_modifier(terms, cover, words)
                or _fact_excluded(idx, terms, f) or size_off(sizes, f.text)
                or fact_holds_more(idx, only, f.run_ids or idx.entry_runs.get(f.entry_id, []))
                or targets_more(only_t, cover, f.text) or place_off(places, f.text)
