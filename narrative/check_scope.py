@@ -110,6 +110,10 @@ def plan_scope(plan: str, idx: HistoryIndex, *, technique: frozenset[str] | set[
     out: dict[str, frozenset[str]] = {}
     for key, values in _key_values(idx).items():
         shared = frozenset.intersection(*values.values())
+        if not all(any(w.startswith("family:") for w in ws) for ws in values.values()):
+            # a value of no family we know ("FilterBankExperiment") may well be of the family the plan names:
+            # only the values' own words tell them apart then
+            shared |= frozenset(w for ws in values.values() for w in ws if w.startswith("family:"))
         named = frozenset(v for v, ws in values.items() if (ws - shared) & words)
         if not named:
             # "B1" names RepVGG-B1 among RepVGG-A0 and RepVGG-B1: a model's variant code, held by no other value

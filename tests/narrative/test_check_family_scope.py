@@ -76,3 +76,15 @@ def test_a_purpose_verb_is_a_whole_word() -> None:
                  "move to rebalanced data", "go back to regularized loss"):
         assert ASIDE.sub(" ", kept) == kept
     assert checking.check("switch to balanced class weights", _index()).already_tried
+
+
+def test_a_value_of_no_known_family_is_not_told_apart_by_a_family() -> None:
+    from narrative.check_scope import plan_scope
+    runs = [_run("m", "melgan", 1, {"experiment_class": "MelGanExperiment"}, 0.5),
+            _run("f", "filterbank", 2, {"experiment_class": "FilterBankExperiment"}, 0.4)]
+    project = ProjectRecord(id="p", workspace_id="w", name="voc", primary_metric="val_pr_auc",  # type: ignore[arg-type]
+                            goal="max", experiment_ids=["1"])
+    idx = HistoryIndex(ProjectHistory(project=project, entries=[], runs={r.run_id: r for r in runs}, now=T0))
+    # the filterbank model may be a GAN too: "GAN" names neither value apart
+    assert plan_scope("switch the filterbank GAN to a least-squares loss", idx) == {}
+    assert "model" in plan_scope("SMOTE on the random forest", _index())
