@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from adapters import is_tracker_key
-from narrative import vocab
+from narrative import lexicon, vocab
 from narrative.check_settings import sig_runs
 from narrative.check_verdicts import MAX_CITED, tried_in_runs
 from narrative.history_index import HistoryIndex
@@ -42,15 +42,37 @@ def value_words(value: str) -> frozenset[str]:
     return frozenset(out)
 
 
+def _scope_words(value: str) -> frozenset[str]:
+    """A value's words with the model families it names (only where its head names something: "no_blstm")."""
+    words = value_words(value)
+    return words | _family_words(lexicon.family_of_value(value)) if words else words
+
+
+def _family_words(families: set[str] | frozenset[str]) -> frozenset[str]:
+    """Model families as words of their own, with the families they belong to: "the gbm" names the
+    HistGradientBoostingClassifier and XGBClassifier values, "xgboost" only the second."""
+    out = set(families)
+    for family in families:
+        out |= lexicon.family_ancestors(family)
+    return frozenset(f"family:{f}" for f in out)
+
+
+_MODIFYING = re.compile(r"\b[a-z0-9]+(?: |-)(?:style|like|based|type|inspired|esque|ish)\b")
+
+
 def _plan_words(plan: str) -> frozenset[str]:
     """The plan's word stems, less the words of a name of several words ("variational autoencoder" names a VAE,
     not the plain autoencoder its last word would)."""
     head = vocab.norm(ASIDE.sub(" ", main_clause(plan)))
+    # the families the plan names as its object (a "BERT-style cross-encoder" is no BERT), not their broader ones:
+    # "xgboost" names the XGBClassifier runs, not every gradient-boosting run
+    said = _MODIFYING.sub(" ", head)
+    families = frozenset(f"family:{f}" for f in lexicon.families_in(said))
     for sp in vocab.concepts_in(head).values():
         for a, b in sp:
             if " " in head[a:b].strip():
                 head = head[:a] + " " * (b - a) + head[b:]
-    return frozenset(vocab.stem(w) for w in _SPLIT.split(head) if w)
+    return frozenset(vocab.stem(w) for w in _SPLIT.split(head) if w) | families
 
 
 # a variant code after a model's name: a letter or two and a number ("a0", "b1", "v3"), not a plain number
@@ -72,25 +94,35 @@ def _key_values(idx: HistoryIndex) -> dict[str, dict[str, frozenset[str]]]:
     for sig in idx.sigs:
         for k, v in sig.items:
             if not is_tracker_key(k) and not vocab.is_null_param(k, v):
-                values.setdefault(k, {}).setdefault(v, value_words(v))
+                values.setdefault(k, {}).setdefault(v, _scope_words(v))
     out = {k: vs for k, vs in values.items() if len(vs) >= 2}
     idx.cache["scope:key_values"] = out
     return out
 
 
-def plan_scope(plan: str, idx: HistoryIndex) -> dict[str, frozenset[str]]:
+def plan_scope(plan: str, idx: HistoryIndex, *, technique: frozenset[str] | set[str] = frozenset()
+               ) -> dict[str, frozenset[str]]:
     """param key -> the values of it the plan names by a word that tells them apart from the key's other
-    values ("mobilenet" names model=mobilenet_v3_small, not model=efficientnet_b0)."""
+    values ("mobilenet" names model=mobilenet_v3_small, not model=efficientnet_b0). A key whose other values hold the
+    plan's own technique is what the plan changes, not where it applies ("downsample the majority class":
+    sampler=undersample is the plan, so sampler=class_weight is no scope of it)."""
     words = _plan_words(plan)
     out: dict[str, frozenset[str]] = {}
     for key, values in _key_values(idx).items():
         shared = frozenset.intersection(*values.values())
+        if not all(any(w.startswith("family:") for w in ws) for ws in values.values()):
+            # a value of no family we know ("FilterBankExperiment") may well be of the family the plan names:
+            # only the values' own words tell them apart then
+            shared |= frozenset(w for ws in values.values() for w in ws if w.startswith("family:"))
         named = frozenset(v for v, ws in values.items() if (ws - shared) & words)
         if not named:
             # "B1" names RepVGG-B1 among RepVGG-A0 and RepVGG-B1: a model's variant code, held by no other value
             codes = {v: _codes(v) for v in values}
             named = frozenset(v for v, cs in codes.items()
                               if cs & words and not any(cs & c for u, c in codes.items() if u != v))
+        if technique and named and not any(technique & vocab.param_value_concepts(key, v) for v in named) and any(
+                technique & vocab.param_value_concepts(key, v) for v in values):
+            continue  # the plan's technique is another value of this key: the key is what the plan changes
         if named and len(named) < len(values):
             out[key] = named
     return out

@@ -72,7 +72,8 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
     """Whether ``plan`` was already tried, judged on the caller's index of the project's history."""
     got = _check(plan, idx)
     if got.already_tried:
-        terms, scope = plan_terms(plan, idx, exclusions=True), plan_scope(plan, idx)
+        terms = plan_terms(plan, idx, exclusions=True)
+        scope = plan_scope(plan, idx, technique=terms.key_concepts - UMBRELLA)
         # the cited runs must hold every value the plan names; the runs that do are the evidence
         got = cite_holding(got, plan, idx, scope=scope) or got
         # "LoRA on the attention projections only": the runs cited must not hold more than that part
@@ -115,7 +116,7 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
     changes = plan_changes(plan, terms, idx)
     change = changes[0] if changes else None
     # the values the plan names ("on the mobilenet"): a run holding another value of that param did another thing
-    scope = plan_scope(plan, idx)
+    scope = plan_scope(plan, idx, technique=terms.key_concepts - UMBRELLA)
     joint = joint_missed(plan, idx, scope=scope)
     if joint is not None:
         # "lr 0.02 with batch 32": one run must hold every value the plan names; runs holding one are the closest
@@ -159,6 +160,7 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
     sizes = sizes_in(ASIDE.sub(" ", main_clause(plan)))
     # "dropout on the embeddings": a candidate putting it on another part of the model did a variant
     places = places_in(ASIDE.sub(" ", main_clause(plan)))
+    technique = frozenset(terms.key_concepts - UMBRELLA)
     for s, f, rids in scored:
         if s < THRESHOLD or not f.evidence or absent_only(f.text, terms) or hedged_only(f.text):
             continue
@@ -170,7 +172,7 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
         if technique_missed(terms, cover, words):
             continue
         off = (variant_of(specific, cover) or other_member(members, cover, f.text)
-               or _runs_off_scope(idx, scope, f) or lacks_modifier(terms, cover, words)
+               or _runs_off_scope(idx, scope, f, technique) or lacks_modifier(terms, cover, words)
                or _fact_excluded(idx, terms, f) or size_off(sizes, f.text)
                or fact_holds_more(idx, only, f.run_ids or idx.entry_runs.get(f.entry_id, []))
                or targets_more(only_t, cover, f.text) or place_off(places, f.text)
@@ -245,12 +247,18 @@ def _says_number(text: str, asked: float) -> bool:
 _NUMBER = re.compile(r"(?<![\w.@])\d+(?:\.\d+)?(?:e-?\d+)?(?![\w.])")
 
 
-def _runs_off_scope(idx: HistoryIndex, scope: dict[str, frozenset[str]], f: Fact) -> bool:
+def _runs_off_scope(idx: HistoryIndex, scope: dict[str, frozenset[str]], f: Fact,
+                    key_concepts: frozenset[str] = frozenset()) -> bool:
     """A statement about runs that all hold another value of a param the plan names, and whose own words
     name none of the plan's values: it reports the other thing ("mixup helped" under the EfficientNet run)."""
-    if not scope or not f.run_ids:
+    # a sentence linked to no run of its own ("so trees it is.") is about its entry's runs
+    runs = (f.run_ids or idx.entry_runs.get(f.entry_id, []))[:4]
+    if not scope or not runs:
         return False
-    if not all(off_scope(scope, idx.run_by_id[r]) for r in f.run_ids[:4]):
+    # the runs that hold what the plan asks for are the ones the statement reports it on ("RF with class weights
+    # .52, hist gbm .58": the class weights were on the RF run, not on the gbm one)
+    holding = [r for r in runs if key_concepts and key_concepts <= idx.run_docs[r].cover]
+    if not all(off_scope(scope, idx.run_by_id[r]) for r in holding or runs):
         return False
     said = vocab.tokens(f.text)
     return not any(w in said for named in scope.values() for v in named for w in value_words(v))

@@ -108,6 +108,7 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("trees", "tree models", "model", r"\btree (models?|ensembles?|based)\b", weight=1.0),
     _c("svm", "SVM", "model", r"\bsvms?\b", r"\bsupport vector", family=True, aliases=("svm", "svc", "svr")),
     _c("knn", "k-NN", "model", r"\bk ?nn\b", r"\bnearest neighbou?rs? (model|classifier|regressor)",
+       r"\bk neighbou?rs (classifier|regressor)\b",
        family=True, aliases=("knn", "k-nn", "nearest neighbour", "nearest neighbor")),
     # "NB:" opens a nota bene, not a model
     _c("naive_bayes", "naive Bayes", "model", r"\bnaive ?bayes\b", r"\bnb\b(?! ?:)", family=True,

@@ -85,8 +85,16 @@ def clip(text: str, limit: int) -> str:
 
 def add_item(items: list[str], text: str) -> None:
     text = text.strip()
-    if text and text not in items:
+    if text and text not in items and _said_alike(text) not in {_said_alike(item) for item in items}:
         items.append(text)
+
+
+_LEADING_ARTICLE = re.compile(r"^(?:the|a|an|my|our)\s+", re.IGNORECASE)
+
+
+def _said_alike(text: str) -> str:
+    """An item as it reads to a person: "the logreg baseline" and "logreg baseline." say the same thing."""
+    return _LEADING_ARTICLE.sub("", text.strip().rstrip(".!;:, ").lower())
 
 
 def fit_budget(structure: EntryStructure, message_chars: int) -> None:

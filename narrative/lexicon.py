@@ -387,6 +387,11 @@ def _phrase_at(text: str, phrase: str) -> int:
         start = index + 1
 
 
+def family_ancestors(family: str) -> frozenset[str]:
+    """The families a family belongs to ("xgboost" -> "gbm", "qlora" -> "lora")."""
+    return _FAMILY_PARENTS.get(family, frozenset())
+
+
 def _narrowest(found: set[str]) -> set[str]:
     """Drop a family whose narrower family was found too ("qlora" names QLoRA, not also LoRA)."""
     if len(found) < 2:
@@ -395,9 +400,37 @@ def _narrowest(found: set[str]) -> set[str]:
     return found - implied
 
 
+# A class name as code writes it ("XGBClassifier", "sklearn.ensemble.RandomForestRegressor"): capitals start
+# its words, dots separate its module path.
+_NAME_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CAMEL_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+
+
+@functools.lru_cache(maxsize=4096)
+def spoken_identifier(value: str) -> str:
+    """How people say a class name a run logged as its model: "XGBClassifier" -> "xgb classifier",
+    "sklearn.neighbors.KNeighborsRegressor" -> "k neighbors regressor"; "" for anything else (a value with
+    spaces, a lowercase word, a number), which is read as it is."""
+    parts = value.strip().split(".")
+    name = parts[-1]
+    if (len(value) > 200 or not all(_NAME_PART.fullmatch(p) for p in parts) or not name[0].isupper()
+            or not any(c.islower() for c in name)):
+        return ""
+    words = _CAMEL_WORD.findall(name)
+    return " ".join(words).lower() if len(words) >= 2 else ""
+
+
 @functools.lru_cache(maxsize=4096)
 def family_of_value(value: str) -> frozenset[str]:
-    """Families a run's param value (e.g. ``"distilbert-base-uncased"``) belongs to."""
+    """Families a run's param value (e.g. ``"distilbert-base-uncased"``, ``"XGBClassifier"``) belongs to."""
+    spoken = spoken_identifier(value)
+    if not spoken:
+        return _family_of_value(value)
+    # the class's own name, not its module path ("sklearn.ensemble" is no ensemble), read as written first
+    return _family_of_value(value.strip().rsplit(".", 1)[-1]) or frozenset(families_in(spoken))
+
+
+def _family_of_value(value: str) -> frozenset[str]:
     lowered = value.lower()
     tokens = set(re.split(r"[^a-z0-9]+", lowered)) | {lowered}
     hits: dict[str, str] = {}

@@ -27,12 +27,20 @@ _CLAUSE_END = re.compile(
     r"that way|hoping|in case|might|would|could)\s+(?=\w)|(?<!\s)\s+-{1,2}\s+",
     re.I,
 )
+# Verbs after which "to" opens what is intended, not a purpose ("try to reduce the lr", "want to fix the seed").
+_INTENDING = ("try", "trying", "tried", "want", "wants", "wanted", "need", "needs", "plan", "planning", "going",
+              "gonna", "hope", "attempt", "decide", "decided", "like", "able", "have", "has", "had", "worth trying",
+              "aim", "start", "begin", "continue", "how", "way", "ways", "time")
 ASIDE = re.compile(r"\b(instead of|rather than|in place of|similar to|as with|like(?! to\b)|e\.g\.?|such as|"
                    # a purpose says what the plan is for, not what it is made of ("noisy nets for exploration",
-                   # "double Q-learning to reduce overestimation")
+                   # "double Q-learning to reduce overestimation", "SMOTE to balance the classes") -- but after a
+                   # verb of intending, "to" opens the plan itself ("try to reduce the lr")
+                   + "".join(f"(?<!{verb} )" for verb in _INTENDING) +
                    r"(?:in order )?to (?:reduce|avoid|improve|fix|prevent|help|speed (?:\w+ )?up|stabili[sz]e|"
-                   r"mitigate|handle|cut|lower|shrink|save|smooth|"
-                   r"deal with|boost|counter|combat|address|encourage|curb|limit)|so that|"
+                   r"mitigate|handle|cut|lower|shrink|save|smooth|balance|rebalance|tackle|counteract|compensate|"
+                   r"correct|offset|overcome|regulari[sz]e|equali[sz]e|get rid of|account for|make up for|"
+                   r"(?:see|check|test|find out) (?:if|whether)|"
+                   r"deal with|boost|counter|combat|address|encourage|curb|limit)(?![a-z])|so that|"
                    r"for (?:better|(?:more|less|fewer)(?! (?:epochs?|steps?|iterations?|rounds?|trees?|layers?|data|"
                    r"samples?|updates?|episodes?|frames?|hours?|negatives?)\b)|faster|exploration|stability|regulari[sz]ation|robustness|"
                    r"generali[sz]ation)\b)"

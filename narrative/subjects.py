@@ -184,10 +184,13 @@ def subject_of(text: str) -> str:
     subject = re.sub(r"^(?:again|once\s+more)\s+(?=\S)", "", subject, flags=re.IGNORECASE)
     subject = balanced(subject)
     subject = re.sub(r"\s+(?:today|yesterday|tonight|this\s+(?:morning|afternoon|evening)|again)$", "", subject)
-    subject = re.sub(r"\s+(?:is|was|gets|got|at|of|to|and|with|w/|=|took|takes|takes about|took about|"
-                     r"gives|gave|lands|landed|ran|runs|hit|hits|scored|reached|came in)$", "", subject).strip(" :,-(")
-    subject = re.sub(r"(?:\s+(?:val|valid|test)?_?[a-z]*(?:auc|f1|rmse|mae|loss|acc|ndcg|mape|wape|recall|precision)"
-                     r"(?:@\d+)?)+$", "", subject).strip(" :,-(")
+    # "RF with class weights gets to .52": every linking word before the number goes, not only the last
+    subject = re.sub(r"(?:\s+(?:is|was|gets|got|at|of|to|and|with|w/|=|took|takes|takes about|took about|up|"
+                     r"gives|gave|lands|landed|ran|runs|hit|hits|scored|reached|came in)){1,4}$", "",
+                     subject).strip(" :,-(")
+    # a metric's name before its value ("..., pr-auc .41", "val_auc 0.8")
+    subject = re.sub(r"(?:\s+(?:val|valid|test)?[-_]?[a-z]*[-_]?(?:auc|f1|rmse|mae|loss|acc|ndcg|mape|wape|recall|"
+                     r"precision)(?:@\d+)?)+$", "", subject).strip(" :,-(")
     if (len(subject) < 4 or metric_moves.states_metric_move(subject) or _REPORTS_OUTCOME.search(subject)
             or _NOT_DONE.match(subject)):
         # "The valid loss decreased to around", "Model improved steadily during warmup": the result

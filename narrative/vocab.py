@@ -436,7 +436,12 @@ def param_value_concepts(key: str, value: str) -> frozenset[str]:
         out.add("l2_loss")  # LightGBM/XGBoost/sklearn names of the plain squared-error objective
     if is_tracker_key(k) or len(value) > 200:  # a tracker's own bookkeeping names no concept
         return frozenset(out)
-    out |= concept_frozenset(f"{k} {value}" if mapped == "" or k in MODEL_KEYS else value)
+    spoken = lexicon.spoken_identifier(value)
+    if spoken:
+        value = value.strip().rsplit(".", 1)[-1]  # a class's own name, not its module path ("sklearn.ensemble")
+    said = concept_frozenset(f"{k} {value}" if mapped == "" or k in MODEL_KEYS else value)
+    # a class name that names nothing as written ("XGBClassifier") names what its words name ("xgb classifier")
+    out |= said or concept_frozenset(spoken)
     if mapped == "" and k.startswith("neg"):
         # the kind of negatives read before the key ("negatives": "same_image_random" is random negatives)
         out |= concept_frozenset(f"{value} {k}")

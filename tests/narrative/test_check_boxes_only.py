@@ -132,7 +132,8 @@ def test_a_value_with_a_short_prefix_names_its_head_word() -> None:
 def test_a_name_of_several_words_scopes_nothing_by_its_last_word() -> None:
     runs = [_run("a", "ae", 0, {"model": "autoencoder"}), _run("b", "vae", 2, {"model": "vae"})]
     idx = HistoryIndexCache().index(_history(runs, [(4, "Trained an autoencoder, then a VAE.")]))
-    assert plan_scope("a variational autoencoder", idx) == {}
+    # the name as a whole names the VAE (its model family), never the plain autoencoder by its last word
+    assert plan_scope("a variational autoencoder", idx) == {"model": frozenset({"vae"})}
     assert plan_scope("the plain autoencoder", idx) == {"model": frozenset({"autoencoder"})}
 
 
