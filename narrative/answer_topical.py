@@ -17,6 +17,7 @@ from narrative.answer_quotes import (
     cause_after,
     clip,
     clip_to,
+    gives_cause,
     heading_level,
     is_plan,
     is_reason,
@@ -37,10 +38,12 @@ from narrative.answer_quotes import (
 )
 from narrative.answer_rank import (
     direction,
+    explain_block,
     label_block,
     list_items,
     mixed_outcome,
     no_outcome,
+    off_subject_line,
     reasons_near,
     reports_change,
     specific_tokens,
@@ -130,10 +133,12 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
     for _s, f in topical:
         if used >= 2:
             break
-        if why and used and not is_reason(f.text):
-            continue  # a second quote for a why-question must give a reason too, not just share a word
+        if why and used and (not is_reason(f.text) or (is_plan(f) and not gives_cause(f.text))):
+            continue  # a second quote for a why-question must give a reason too, not just share a word (nor plan)
         if used and terms.key_concepts and terms.key_concepts.isdisjoint(vocab.cover(f.concepts)):
             continue  # nor may it be about another approach ("the MelGAN generator" for a DDSP question)
+        if used and off_subject_line(idx, terms, f):
+            continue  # nor may it say the asked verdict of another subject ("Symmetric loss doesn't hurt")
         if used and achieved and not reports_change(body, f.text):
             continue  # nor for "how did we get X down?" a line that reports no such change
         if used and way is not None and direction(f.text, body) not in (None, way):
@@ -160,7 +165,8 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
         quote = with_section(idx, f, asked=asked)
         quote = f"{before} {quote}" if before else quote
         if not before and heading_level(f.text) == 0:
-            quote = (label_block(idx, f, why) or section_quote(idx, f, frozenset(vocab.tokens(body)) - vocab.STOPWORDS)
+            quote = (label_block(idx, f, why) or explain_block(idx, f, why)
+                     or section_quote(idx, f, frozenset(vocab.tokens(body)) - vocab.STOPWORDS)
                      or with_answer(idx, f, with_list(idx, whole_sentence(idx, f))))
         room = 330 if before else 230
         said = clip_to(quote, room, body) if why or helpq else clip(quote, room)
