@@ -104,7 +104,11 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
         kept_other = ap.status == "adopted" and any(
             (kept := _KEPT.search(f.text)) and vocab.norm(kept.group(3)) not in vocab.norm(ap.name)
             and ap.key not in vocab.concepts_in(kept.group(3)) for _, f in topical[:2])
-        if (why or helpq or _STATUS_Q.search(q)) and not variant and not kept_other:
+        # "dropout is still open" beside "Dropout is Essential", "LLM is still open" beside "The answer is NOOOO":
+        # that nothing closed or adopted it says nothing of why it was done or whether it helped (the quotes do);
+        # only a question of its standing ("is X still worth it?") is answered by it
+        unsettled = ap.status == "open" and not _STATUS_Q.search(q)
+        if (why or helpq or _STATUS_Q.search(q)) and not variant and not kept_other and not unsettled:
             # the approach's standing answers why it stopped or whether it helped; beside a comparison or a
             # question of fact it is a claim nobody asked for
             parts.append(f"{ap.name} {state}{why_txt}.")

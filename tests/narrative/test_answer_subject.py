@@ -11,6 +11,7 @@ from pathlib import Path
 
 from narrative import synthesis
 from narrative.history_index import HistoryIndexCache
+from narrative.types import ProjectHistory
 from tests.narrative.synthesis_dev import build_history, cited_keys
 
 MIXUP = """# Exp 7: mixup on the 20k subset
@@ -38,7 +39,7 @@ Keeping it off for now, it just costs time.
 """
 
 
-def _history(tmp_path: Path) -> tuple[object, dict[str, str], dict[str, set[str]]]:
+def _history(tmp_path: Path) -> tuple[ProjectHistory, dict[str, str], dict[str, set[str]]]:
     base = {"model": "resnet18", "mixup": "false", "cutout": "false"}
     spec = [("r1", "baseline", {}, 0.820), ("r2", "mixup-a0.4", {"mixup": "true", "mixup_alpha": "0.4"}, 0.812),
             ("r3", "cutout-16", {"cutout": "true"}, 0.821)]
@@ -61,7 +62,7 @@ def test_why_a_thing_went_badly_quotes_its_own_explanation(tmp_path: Path) -> No
     hist, key_of, entry_runs = _history(tmp_path)
     indexes = HistoryIndexCache()
     for question in ("why did mixup hurt?", "why did mixup hurt accuracy?", "why didn't mixup help?"):
-        ans = synthesis.answer(question, hist, indexes=indexes)  # type: ignore[arg-type]
+        ans = synthesis.answer(question, hist, indexes=indexes)
         assert "blends the labels" in ans.answer, (question, ans.answer)
         # the same verdict said of another thing is no answer, first or second
         assert "Cutout" not in ans.answer, (question, ans.answer)
@@ -72,7 +73,7 @@ def test_why_a_thing_went_badly_quotes_its_own_explanation(tmp_path: Path) -> No
 
 def test_the_explanation_runs_on_past_its_first_line(tmp_path: Path) -> None:
     hist, *_ = _history(tmp_path)
-    ans = synthesis.answer("why did mixup hurt?", hist, indexes=HistoryIndexCache())  # type: ignore[arg-type]
+    ans = synthesis.answer("why did mixup hurt?", hist, indexes=HistoryIndexCache())
     assert "label smoothing" in ans.answer, ans.answer
 
 
@@ -80,6 +81,31 @@ def test_next_steps_are_the_lines_under_their_heading_and_an_aim_that_ran_is_no_
     hist, *_ = _history(tmp_path)
     indexes = HistoryIndexCache()
     for question in ("what should we try next with mixup?", "what's next for mixup?", "next steps for mixup?"):
-        ans = synthesis.answer(question, hist, indexes=indexes)  # type: ignore[arg-type]
+        ans = synthesis.answer(question, hist, indexes=indexes)
         assert "alpha to 0.1" in ans.answer and "after epoch 5" in ans.answer, (question, ans.answer)
         assert "Test whether" not in ans.answer and "not run yet" not in ans.answer, (question, ans.answer)
+
+
+SMOOTHING = """Added label smoothing 0.1 (ls-01): val acc 82.4 vs 82.0 without it.
+Label smoothing is essential for the rare classes, keeping it in every config from now on.
+"""
+
+
+def test_an_unsettled_standing_is_said_only_when_the_standing_is_asked(tmp_path: Path) -> None:
+    # "label smoothing is still open" beside "Label smoothing is essential" says nothing of whether it helped
+    runs = [{"key": "r1", "run_name": "base-02", "user": "dana", "start": "2026-02-04T09:00:00Z", "minutes": 40,
+             "status": "FINISHED", "params": {"label_smoothing": "0"}, "metrics": {"val_acc": 0.820}, "tags": {}},
+            {"key": "r2", "run_name": "ls-01", "user": "dana", "start": "2026-02-04T11:00:00Z", "minutes": 40,
+             "status": "FINISHED", "params": {"label_smoothing": "0.1"}, "metrics": {"val_acc": 0.824}, "tags": {}}]
+    msgs = [{"key": "m1", "at": "2026-02-04T18:00:00Z", "author": "dana", "kind": "log", "text": SMOOTHING}]
+    fx = {"name": "ls", "description": "TEST", "project": "aug", "experiment": "aug", "primary_metric": "val_acc",
+          "primary_metric_goal": "max", "runs": runs, "messages": msgs,
+          "expect": {"entries": [{"message": "m1", "linked_runs": ["r2"]}], "checks": [], "phase": {},
+                     "reproduce": [], "questions": []}}
+    path = tmp_path / "ls.json"
+    path.write_text(json.dumps(fx))
+    hist, *_ = build_history(path, False)
+    indexes = HistoryIndexCache()
+    for question in ("did label smoothing help?", "did label smoothing work?", "why did we add label smoothing?"):
+        ans = synthesis.answer(question, hist, indexes=indexes)
+        assert "still open" not in ans.answer and "label smoothing 0.1" in ans.answer, (question, ans.answer)
