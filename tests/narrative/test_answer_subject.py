@@ -109,3 +109,35 @@ def test_an_unsettled_standing_is_said_only_when_the_standing_is_asked(tmp_path:
     for question in ("did label smoothing help?", "did label smoothing work?", "why did we add label smoothing?"):
         ans = synthesis.answer(question, hist, indexes=indexes)
         assert "still open" not in ans.answer and "label smoothing 0.1" in ans.answer, (question, ans.answer)
+
+
+def test_the_asking_words_are_cut_at_a_word_boundary() -> None:
+    from narrative.run_answers import QWORDS
+
+    # "why do|es", "what we|ight": a cut inside a word left "es" as a topic and lost the "weight" of "weight decay"
+    assert QWORDS.sub(" ", "why does the warmup need a lower lr?").split()[:2] == ["the", "warmup"]
+    assert QWORDS.sub(" ", "what weight decay did we use?").split()[0] == "weight"
+    assert QWORDS.sub(" ", "what were the results?").split() == ["the", "results?"]
+    assert QWORDS.sub(" ", "why didn't it work?").split() == ["it", "work?"]
+    assert QWORDS.sub(" ", "how do we fix it?").split() == ["fix", "it?"]
+
+
+def test_what_setting_should_we_use_is_the_value_that_did_best_in_the_scope_asked(tmp_path: Path) -> None:
+    spec = [("r1", 12, "0.1", 0.979), ("r2", 12, "0.2", 0.977), ("r3", 24, "0.05", 0.851), ("r4", 24, "0.2", 0.858)]
+    runs = [{"key": k, "run_name": f"d{d}-wd{wd}", "user": "dana", "start": f"2026-02-0{i + 1}T09:00:00Z",
+             "minutes": 60, "status": "FINISHED", "params": {"depth": str(d), "weight_decay": wd},
+             "metrics": {"val_loss": v}, "tags": {}} for i, (k, d, wd, v) in enumerate(spec)]
+    msgs = [{"key": "m1", "at": "2026-02-05T18:00:00Z", "author": "dana", "kind": "log",
+             "text": "Swept weight decay at depth 12 and 24, the deeper model wants less of it."}]
+    fx = {"name": "wd", "description": "TEST", "project": "lm", "experiment": "lm", "primary_metric": "val_loss",
+          "primary_metric_goal": "min", "runs": runs, "messages": msgs,
+          "expect": {"entries": [{"message": "m1", "linked_runs": []}], "checks": [], "phase": {}, "reproduce": [],
+                     "questions": []}}
+    path = tmp_path / "wd.json"
+    path.write_text(json.dumps(fx))
+    hist, key_of, entry_runs, _ = build_history(path, False)
+    indexes = HistoryIndexCache()
+    for question in ("what weight decay should we use at d24?", "which weight decay should I pick for d24?"):
+        ans = synthesis.answer(question, hist, indexes=indexes)
+        assert "weight_decay=0.05" in ans.answer, (question, ans.answer)
+        assert "r3" in cited_keys(ans.citations, key_of, entry_runs), (question, ans.answer)
