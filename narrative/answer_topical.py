@@ -137,7 +137,7 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
     for _s, f in topical:
         if used >= 2:
             break
-        if why and used and (not is_reason(f.text) or (is_plan(f) and not gives_cause(f.text))):
+        if why and used and (not is_reason(f.text) or (f.modality == "plan" and not gives_cause(f.text))):
             continue  # a second quote for a why-question must give a reason too, not just share a word (nor plan)
         if used and terms.key_concepts and terms.key_concepts.isdisjoint(vocab.cover(f.concepts)):
             continue  # nor may it be about another approach ("the MelGAN generator" for a DDSP question)
