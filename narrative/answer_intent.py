@@ -21,7 +21,9 @@ from storage.records import RunSnapshot
 # "which learning rate worked?", "what batch size was best for LoRA?": a setting's best value (the asked
 # setting is what plan reading finds as the question's key concept; this only says the question asks for a pick)
 WHICH_SETTING = re.compile(r"^\s{0,8}(which|what)\b.{0,80}?\b(work(s|ed)?|help(s|ed)?|best|better|optimal|"
-                           r"right one|good one|was (good|right)|gave the best)\b", re.I)
+                           r"right one|good one|was (good|right)|gave the best|"
+                           # "what weight decay should we use at d20?": the value that did best there
+                           r"should\s{1,3}(we|i)\s{1,3}(use|pick|choose|set))\b", re.I)
 # "how does depth affect auc?", "what was the effect of dropout?", "does batch size matter?": the same table of a
 # setting's values against the metric answers it
 EFFECT_Q = re.compile(r"^\s{0,8}how\s{1,3}(does|did|do)\b.{0,60}?\b(affect|impact|influence|change)\w{0,2}\b|"

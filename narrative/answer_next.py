@@ -8,16 +8,18 @@ import datetime as dt
 import re
 
 from narrative import vocab
-from narrative.answer_quotes import heading_level, in_code, quote_key
+from narrative.answer_quotes import heading_level, in_code, quote_key, section_head
+from narrative.answer_rank import stated_aim
 from narrative.approaches import UMBRELLA, Approach, derive
 from narrative.checking import check
-from narrative.history_index import HistoryIndex
+from narrative.history_index import Fact, HistoryIndex
 from narrative.statements import statement_modality
 from narrative.types import Answer, Citation
 
 # "what should we try next?", "what's next for the GAN?", "next steps?": the team's own next steps, not a
 # sentence that shares the word "next". Asked in the past ("what did we try next?") it is a question of record.
-NEXT_Q = re.compile(r"(what'?s|what\s{1,3}is|what\s{1,3}are|what)\s{1,3}(the\s{1,3})?next\b|"
+NEXT_Q = re.compile(r"\b(what'?s|what\s{1,3}is|what\s{1,3}are|what)\s{1,3}(the\s{1,3})?next\b"
+                     r"(?!\s{1,3}(best|closest|biggest|largest))|"
                      r"\bnext\s{1,3}(steps?|experiments?|things?|ideas?|moves?)\b|"
                      r"\b(should|could|shall|would|can)\s{1,3}(we|i|you)\s{1,3}(try|do|run|test|explore|attempt)"
                      r"(\s{1,3}\w{1,30}){0,3}?\s{1,3}next\b|\bwhat\s{1,3}(to|else to|else should we|should we)\s{1,3}"
@@ -35,7 +37,7 @@ def next_answer(question: str, idx: HistoryIndex) -> Answer | None:
     recent = [e.id for e in idx.entries[-3:]] + [i for i in latest.values()]
     said = [(f.text, Citation(entry_id=f.entry_id, run_ids=[])) for i in dict.fromkeys(reversed(recent))
             for f in idx.entry_facts.get(i, []) if f.kind == "sentence" and f.para >= 0 and not in_code(idx, f)
-            and not heading_level(f.text) and reads_as_plan(f.text)
+            and not heading_level(f.text) and (reads_as_plan(f.text) or under_next_heading(idx, f))
             and not carried_out(f.text, idx.entry_by_id[f.entry_id].at, idx)]
     seen = {quote_key(t) for t, _ in said}
     pairs = said + [(t, c) for t, c in pairs if quote_key(unlabelled(t)) not in seen
@@ -69,6 +71,19 @@ _LABELS_SAID = {"open question: ": " asked", "idea, not run yet: ": ", not run y
 
 def unlabelled(step: str) -> str:
     return step.removeprefix("open question: ").removeprefix("idea, not run yet: ")
+
+
+# "## Next Steps", "### TODO", "## Future work", "## Follow-ups": the lines under it are steps to take, however they
+# are worded ("- Try lower sharpening temperature", "- Sharpening on the predictor output only")
+_NEXT_HEAD = re.compile(r"^\s{0,3}#{1,6}\s{1,4}\W{0,3}(next\s{1,3}(steps?|experiments?|actions?)|to\s?-?do|"
+                        r"future\s{1,3}(work|experiments?|directions?)|follow.?ups?|open\s{1,3}items?)\b", re.I)
+_TICKED = re.compile(r"^\W{0,4}\[[xX✓]\]")
+
+
+def under_next_heading(idx: HistoryIndex, f: Fact) -> bool:
+    """A line (not a ticked to-do) under a heading that lists next steps."""
+    h = section_head(idx, f)
+    return h is not None and bool(_NEXT_HEAD.match(h.text)) and not _TICKED.match(f.text.strip())
 
 
 def carried_out(step: str, planned_at: dt.datetime, idx: HistoryIndex) -> bool:
@@ -155,6 +170,8 @@ def untried_ideas(idx: HistoryIndex, aps: list[Approach], limit: int = 3) -> tup
             break
         if f.kind not in ("hypothesis", "next_step") or f.negative or f.modality in _NOT_IDEAS:
             continue
+        if stated_aim(f.text) and idx.entry_runs.get(f.entry_id or ""):
+            continue  # "Test if DINO-style sharpening helps" is the aim of the runs its own note links: it was run
         if not (vocab.cover(f.concepts) - UMBRELLA - ran - closed):
             continue
         text = f"idea, not run yet: {' '.join(f.text.split())}"[:300]

@@ -302,15 +302,20 @@ def _value_named(v: str, raw: set[str], nums: set[float]) -> bool:
 _ORDINAL = re.compile(r"^(\d{1,6})(st|nd|rd|th)$")
 
 
-def section_toks(idx: HistoryIndex, f: Fact) -> frozenset[str]:
-    """The tokens of the markdown heading ``f`` sits under in its entry (ordinals as numbers: "6th" -> "6")."""
+def section_head(idx: HistoryIndex, f: Fact) -> Fact | None:
+    """The markdown heading ``f`` sits under in its entry (None for a heading or a structured item)."""
     if heading_level(f.text) or f.para < 0 or f.kind != "sentence":
-        return frozenset()  # a structured item's position is not a line's: its heading is not known
+        return None  # a structured item's position is not a line's: its heading is not known
     heads = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.position < f.position
              and heading_level(g.text)]
-    if not heads:
+    return max(heads, key=lambda g: g.position) if heads else None
+
+
+def section_toks(idx: HistoryIndex, f: Fact) -> frozenset[str]:
+    """The tokens of the markdown heading ``f`` sits under in its entry (ordinals as numbers: "6th" -> "6")."""
+    h = section_head(idx, f)
+    if h is None:
         return frozenset()
-    h = max(heads, key=lambda g: g.position)
     toks = set(h.toks)
     for t in vocab.tokens(h.text.lstrip("#")):
         m = _ORDINAL.match(t)
@@ -431,6 +436,11 @@ def states_reason(text: str, question: str = "") -> bool:
     trouble = any(m.group()[:6].lower() not in q for m in PROBLEM.finditer(text))
     return bool(BECAUSE.search(text) or _PURPOSE.search(text) or trouble or vocab.declares_void(text)
                 or vocab.reason_kind(text) in ("memory", "latency", "speed", "stability"))
+
+
+def gives_cause(text: str) -> bool:
+    """A cause, purpose or problem said in words ("because", "to avoid", "exploded"), not a topic's reason kind."""
+    return bool(BECAUSE.search(text) or _PURPOSE.search(text) or PROBLEM.search(text))
 
 
 def is_reason(text: str) -> bool:

@@ -14,11 +14,14 @@ from narrative.answer_quotes import (
     OFF_WORDS,
     action_match,
     carried_only,
+    gives_cause,
+    heading_level,
     is_plan,
     is_reason,
     numbers,
     outcome_after,
     quote_key,
+    section_head,
     section_toks,
     states_reason,
     whole_sentence,
@@ -125,6 +128,39 @@ def specific_tokens(terms: PlanTerms) -> frozenset[str]:
     return frozenset(t for t in terms.tokens if not t.startswith(_ASKING_WORDS))
 
 
+# how a thing went, as a question asks it ("why did sharpening hurt?", "why didn't the warmup help?"): the verdict
+# asked about, said of the question's subject; a line with the verdict word about another subject ("Symmetric loss
+# doesn't hurt performance") does not answer it
+_VERDICT_WORDS = ("hurt", "help", "work", "improv", "wors", "better", "fail", "succe", "benefit", "gain", "harm")
+
+
+# a heading whose section explains ("## Analysis", "## Root cause", "### Why add dropout?", "## Rationale"): the
+# lines under it are the author's reasons
+_EXPLAIN_HEAD = re.compile(r"^\s{0,3}#{1,6}\s{1,4}(\d{1,2}[.)]\s{1,3})?\W{0,3}(analysis|root\s{1,3}causes?|causes?|"
+                           r"diagnosis|explanation|why\b|reasons?\b|rationale|what went wrong|post.?mortem)", re.I)
+
+
+def subject_words(terms: PlanTerms) -> frozenset[str]:
+    """The question's specific words that name its subject (its verdict words, "hurt", "help", left out)."""
+    return frozenset(t for t in specific_tokens(terms) if not t.startswith(_VERDICT_WORDS))
+
+
+def off_subject_line(idx: HistoryIndex, terms: PlanTerms, f: Fact) -> bool:
+    """For a question asking how its subject went ("why did mixup hurt?", "why didn't the warmup help?"): ``f``
+    names neither the subject's words nor its concepts, in its text or its heading, so a verdict word it shares
+    with the question ("Cutout doesn't hurt accuracy") is said of another thing. False for other questions."""
+    if not any(t.startswith(_VERDICT_WORDS) for t in terms.tokens):
+        return False
+    subject = frozenset(t for t in subject_words(terms) if idx.df.get(t))  # a word no note holds tells nothing apart
+    keys = terms.key_concepts
+    if not subject and not keys:
+        return False
+    h = section_head(idx, f)
+    if subject and not subject.isdisjoint(f.toks | section_toks(idx, f)):
+        return False
+    return not keys or keys.isdisjoint(vocab.cover(f.concepts) | (vocab.concept_frozenset(h.text) if h else set()))
+
+
 # an effect with its size: "adds ~1%", "gives +0.4", "costs 2 points", "+9.4%"
 _EFFECT = re.compile(r"\b(adds?|added|gives?|gave|costs?|cost|loses?|lost|buys?|bought)\s{1,3}"
                      r"(~|about |around |roughly |\+|-)?\s?\d|"
@@ -135,7 +171,7 @@ _EFFECT = re.compile(r"\b(adds?|added|gives?|gave|costs?|cost|loses?|lost|buys?|
 # cell can answer, unlike one about why a setting was chosen
 _OUTCOME_Q = re.compile(r"\b(fail\w{0,3}|wrong|bad|worse|poor\w{0,2}|diverg\w{0,4}|overfit\w{0,4}|problem\w?|issues?|"
                         r"stuck|unstable|instabilit\w{1,3}|crash\w{0,3}|nan|collaps\w{0,3}|degrad\w{0,4}|succe\w{0,6}|"
-                        r"better|best|good|work(ed|s)?)\b", re.I)
+                        r"better|best|good|work(ed|s)?|hurt\w{0,3}|harm\w{0,3}|help(ed|s)?)\b", re.I)
 # "**Patience = 10:**", "**Problem Identified:**": a whole-bold label that opens a paragraph heads the lines under
 # it (the reasons listed for that setting), as a markdown heading heads its section
 _PARA_LABEL = re.compile(r"^\s{0,3}\*\*[^*\n]{2,60}?(?::\*\*|\*\*\s{0,2}:)\s{0,2}$")
@@ -166,6 +202,34 @@ def label_block(idx: HistoryIndex, f: Fact, why: bool, limit: int = 3) -> str:
     body = [g.text.lstrip("-* ").replace("**", "").strip() for g in lines[start:start + limit]]
     said = " ".join(t if t.endswith(":") or i == len(body) - 1 else t + ";" for i, t in enumerate(body))
     return f"{label.text.replace('**', '').strip()} {said}" if body else ""
+
+
+def explain_block(idx: HistoryIndex, f: Fact, why: bool, limit: int = 4) -> str:
+    """For a why-question, a line of a section that explains ("## Analysis", "## Root cause") quoted with the lines
+    after it in that section ("The DINO sharpening applies softmax ... This conflicts with: 1. Cosine similarity
+    loss ...; 2. Coding rate ..."): the author's reasoning runs on past one line."""
+    if not why:
+        return ""
+    if f.kind != "sentence" or f.para < 0:
+        key = quote_key(f.text)
+        g = next((x for x in idx.entry_facts.get(f.entry_id or "", []) if x.kind == "sentence" and x.para >= 0
+                  and quote_key(x.text) == key), None)
+        if g is None:
+            return ""
+        f = g
+    h = section_head(idx, f)
+    if h is None or not _EXPLAIN_HEAD.match(h.text):
+        return ""
+    lines = sorted((g for g in idx.entry_facts.get(f.entry_id or "", []) if g.kind == "sentence"
+                    and g.position >= f.position), key=lambda g: g.position)
+    body: list[str] = []
+    for g in lines:
+        if heading_level(g.text) or len(body) >= limit:
+            break
+        body.append(g.text.replace("**", "").strip())
+    if len(body) < 2:
+        return ""
+    return " ".join(t if t.endswith((":", ".", ";")) or i == len(body) - 1 else t + ";" for i, t in enumerate(body))
 
 
 # a result reported worse than a run before ("Mean acc slightly **below** Iter3", "accuracy regressed vs ...")
@@ -233,6 +297,9 @@ def rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]],
         if hindsight:
             # "what should we have done differently?": the author's own "should have ..." answers it
             s += 0.35 if f.modality == "counterfactual" else -0.15
+        off_topic = off_subject_line(idx, terms, f)
+        if off_topic:
+            s -= 0.4  # "why did sharpening hurt?": "Symmetric loss doesn't hurt performance" is about another thing
         if carried_only(terms.tokens, f.text):
             s -= 0.15  # "Small size model with skip to final output" is about the size; the skip is carried over
         if why and terms.key_concepts and action_match(question, f.text) > 0 and is_reason(f.text) \
@@ -245,7 +312,7 @@ def rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]],
             s += 0.6  # "why did we lower the LR?": "Baseline LR 0.02 is way too high", not the lines that lower it
         if why:
             # "what was wrong with my initialization ...": a reason about something else is no answer.
-            off_subject = bool(specific) and specific.isdisjoint(f.toks)
+            off_subject = (bool(specific) and specific.isdisjoint(f.toks)) or off_topic
             if change:
                 names_change = bool(_CHANGE_S.search(f.text)) or any(
                     _CHANGE_S.search(g.text) for g in reasons_near(idx, f, limit=2))
@@ -259,6 +326,11 @@ def rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]],
                 # "why did we use patience 10?" asks why a setting was chosen: a row's outcome cell ("Overfitting")
                 # says how its run went, not why the setting was picked
                 s -= 0.5
+            h = section_head(idx, f) if _OUTCOME_Q.search(question) else None  # why a thing went as it did
+            if h is not None and _EXPLAIN_HEAD.match(h.text) and not off_subject:
+                s += 0.25  # "## Analysis" / "The DINO sharpening applies softmax which ...": the author explains
+            if (is_plan(f) or f.modality == "plan") and not gives_cause(f.text) and _OUTCOME_Q.search(question):
+                s -= 0.3  # "Try lower sharpening temperature" is what comes next, not why it went as it did
             if is_reason(f.text):
                 s += 0.1 if off_subject else 0.25
             elif reasons_near(idx, f, limit=1):

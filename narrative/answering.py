@@ -17,59 +17,32 @@ from narrative.answer_intent import (
     HINDSIGHT_Q,
     HOW_ACHIEVED_Q,
     WHICH_SETTING,
-    changed_in,
     hindsight_facts,
-    lineage_runs,
     name_group_runs,
-    names_a_setting,
     not_prose,
 )
-from narrative.answer_plans import never_run, run_item, unlogged_item
+from narrative.answer_plans import never_run, run_item
 from narrative.answer_quotes import (
     ASKED_ABOUT,
     action_match,
-    antecedent,
-    cause_after,
     clip,
     clip_to,
-    heading_level,
     is_plan,
-    is_reason,
     note_on_run,
     numbers,
     outcome_after,
-    param_runs,
-    pieces_quoted,
     plain_word_facts,
-    quote_key,
     respelled,
-    runs_named_in,
-    section_quote,
-    section_title,
-    states_reason,
-    trouble_before,
-    whole_sentence,
-    with_answer,
-    with_list,
     with_section,
 )
 from narrative.answer_rank import (
-    direction,
-    label_block,
-    list_items,
-    mixed_outcome,
-    no_outcome,
     rank_runs,
-    reasons_near,
-    reports_change,
     rerank,
-    specific_tokens,
-    stated_value_runs,
-    subject_runs,
     useful_runs,
 )
 from narrative.answer_sections import aliased_runs, run_outcome
 from narrative.answer_status import approaches_in_words
+from narrative.answer_topical import quote_topical
 from narrative.answer_tracker import WHICH_RUN as _WHICH_RUN_Q
 from narrative.answer_tracker import (
     best_of_group,
@@ -81,7 +54,6 @@ from narrative.answer_tracker import (
     setting_unrecorded,
     who_most,
 )
-from narrative.approaches import derive
 from narrative.history_index import Fact, HistoryIndex, fmt
 from narrative.plan_reading import PlanTerms, Query, plan_terms, score_cover
 from narrative.run_answers import (
@@ -100,8 +72,6 @@ from narrative.run_answers import (
     run_label,
     runs_named,
     seed_answer,
-    setting_runs,
-    value_runs,
 )
 from narrative.types import Answer
 from storage.records import RunSnapshot
@@ -143,19 +113,9 @@ _EFFECTQ = re.compile(r"^\s{0,8}(what|how)\s{1,4}(did|does|has|have)\b.{1,200}?\
 _VALUEQ = re.compile(r"^\s*(what|which|how (much|fast|slow|high|low|good))\b.{0,200}?\b(get|got|reach\w*|scor\w*|"
                      r"achiev\w*|hit|have|has|had|give|gave|was|were|is)\b", re.I)
 _FACTQ = re.compile(r"^\s*(who|what|which|when|how (many|long|much|did|does|was|is))\b", re.I)
-# "sticking with xgb", "staying with the baseline", "going with B": a note that keeps some approach
-_KEPT = re.compile(r"\b(stick\w{0,4}|stay\w{0,4}|keep\w{0,4}|go\w{0,4}|settl\w{1,4})\s{1,3}(with|on)\s{1,3}"
-                   r"(?:the\s{1,3})?([\w\-.]{2,30})", re.I)
 # "which ... came closest to MelGAN on LJSpeech?": the best run outside the reference, within the scope
 _CLOSEST = re.compile(r"\b(closest|nearest|next best|second best|runner.up)\b(\s{1,4}to\s{1,4}([\w\-.]{2,40}))?",
                       re.I)
-# a sentence that reports what came out ("All of them managed to do better", "It got 0.81") is no plan,
-# whatever the structurer flagged
-_REPORTED = re.compile(r"^(?!.{0,80}\b(will|going to|plan|want|next|todo|should|try|maybe|perhaps)\b)"
-                       r".{0,80}\b(managed|got|gave|showed|improved|worked|failed|did|was|were|found)\b", re.I)
-# the writer decides not to do something ("I'm not going to try a larger batch size because ...")
-_DECLINED = re.compile(r"\b(not going to|won'?t|will not|decided (not to|against)|no point in)\s{1,3}"
-                       r"(\w{1,12}\s{1,3}){0,2}?(try|run|test|use|do|bother|go)\w{0,3}\b", re.I)
 # what a note says of a thing not done: none of these reports a result ("Factorized noise v1 converges badly" does)
 _UNDONE = frozenset({"plan", "conditional", "question", "counterfactual", "negated"})
 # "did we ever try X?", "have you tested X?": whether something was done at all
@@ -174,11 +134,6 @@ _RUN_TO_RUN = re.compile(r"\brun.to.run (noise|variance)\b", re.I)
 _SHIP = re.compile(r"\b(ship\w*|candidate|deploy\w*|production|prod|release)\b", re.I)
 _METRIC_WORD = re.compile(r"\bmetric\b")
 _METRIC_MOVE = re.compile(r"\b(switch|chang|move|why)\w*")
-# asks about an approach's standing: "is X still worth it?", "did we drop X?", "why did we stop X?" ("dropout" is
-# a technique, not a drop)
-_STATUS_Q = re.compile(r"\b(still|status|abandon\w{0,3}|drop(?!out)\w{0,3}|stop\w{0,3}|clos\w{1,3}|kill\w{0,3}|"
-                       r"shelv\w{1,3}|adopt\w{0,3}|keep|kept|worth|pursu\w{1,3}|give up|gave up|dead|alive|"
-                       r"park\w{0,3})\b", re.I)
 _COMPARE = re.compile(r"\b(compare|compared|vs\.?|versus|against|relative to|better than|worse than)\b", re.I)
 
 
@@ -494,182 +449,8 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     if not topical:
         return approaches_in_words(body, idx) or Answer(
             answer="I found nothing in the log or the tracker about that.", citations=[])
-    approaches = derive(idx)
-    ap = next((a for a in approaches if a.key in terms.key_concepts and a.status != "open"), None)
-    if ap is None:
-        ap = next((a for a in approaches if a.key in terms.key_concepts), None)
-    if (ap is not None and why and ap.status in {"adopted", "open"}
-            and any(t not in vocab.norm(ap.name) for t in specific_tokens(terms))):
-        # "what was wrong with my initialization when reproducing MelGAN?" asks about something within
-        # a live approach: that the approach was adopted answers nothing.
-        ap = None
-    if ap is not None:
-        state = {"abandoned": "was abandoned", "exhausted": "was closed", "adopted": "was adopted",
-                 "open": "is still open"}[ap.status]
-        # why in words ("was closed (no gain on the metric)"), never the bare kind ("(no gain) (accuracy)")
-        label = vocab.reason_label(ap.reason_kind, default="no gain" if ap.status == "exhausted" else "")
-        why_txt = f" ({label})" if label and ap.status in ("abandoned", "exhausted") else ""
-        # "did raising the hidden dropout to 0.5 help?", "what happened when we removed the input dropout?", "why
-        # did we end up on the GPT-2 BPE?" ask about one variant or part of the approach (a word or value of the
-        # runs' settings beyond the approach's name): its overall standing ("dropout was closed", "GPT was
-        # closed") does not answer them; "why undersampling worse (0.828)?" names a result, not a variant
-        beyond = frozenset(t for t in specific_tokens(terms) if t not in vocab.norm(ap.name))
-        variant = (helpq or why) and not _STATUS_Q.search(q) and names_a_setting(idx, beyond, numbers(body))
-        # "LightGBM was adopted" beside its own note "lightgbm ... .841 -> sticking with xgb": the note keeps
-        # another approach, so the standing is not stated (saying less beats saying it wrong)
-        kept_other = ap.status == "adopted" and any(
-            (kept := _KEPT.search(f.text)) and vocab.norm(kept.group(3)) not in vocab.norm(ap.name)
-            and ap.key not in vocab.concepts_in(kept.group(3)) for _, f in topical[:2])
-        if (why or helpq or _STATUS_Q.search(q)) and not variant and not kept_other:
-            # the approach's standing answers why it stopped or whether it helped; beside a comparison or a
-            # question of fact it is a claim nobody asked for
-            parts.append(f"{ap.name} {state}{why_txt}.")
-    if helpq and topical:
-        top = topical[0][1]
-        section_neg = heading_level(top.text) > 0 and vocab.cue_flags(with_section(idx, top))[0]
-        closed = ap is not None and ap.status in {"abandoned", "exhausted"}
-        adopted = ap is not None and ap.status == "adopted"
-        # When the approach's standing and the best-matching note disagree, the quotes say both; a
-        # one-word verdict would pick a side the notes do not.
-        if (top.negative or top.verdict == "did_not_work" or section_neg) and not adopted:
-            parts.append("Verdict: no gain.")
-        elif (top.verdict == "worked" or (top.kind == "conclusion" and not top.negative)) and not closed \
-                and not mixed_outcome(idx, top):  # "succeeded mechanically" beside "mean acc slightly below"
-            parts.append("Verdict: it helped.")
-    lineage = lineage_runs(idx, q)
-    if lineage:
-        # "did lowering the LR help on 12.xx?": the lineage's runs that changed the setting asked about come
-        # first among the citations (or its latest runs), whatever runs the quoted notes link
-        keys = {k.lower() for c in terms.key_concepts if (cc := vocab.CONCEPT_BY_ID.get(c)) for k in cc.param_keys}
-        cites.add(None, [r.run_id for r in (changed_in(lineage, keys) or lineage[-2:])][:2])
-    quoted: set[str] = set()
-    used = 0
-    way = direction(body) if terms.key_concepts else None
-    reason_at, reason_given = len(parts), False
-    for _s, f in topical:
-        if used >= 2:
-            break
-        if why and used and not is_reason(f.text):
-            continue  # a second quote for a why-question must give a reason too, not just share a word
-        if used and terms.key_concepts and terms.key_concepts.isdisjoint(vocab.cover(f.concepts)):
-            continue  # nor may it be about another approach ("the MelGAN generator" for a DDSP question)
-        if used and achieved and not reports_change(body, f.text):
-            continue  # nor for "how did we get X down?" a line that reports no such change
-        if used and way is not None and direction(f.text, body) not in (None, way):
-            continue  # nor a line that moves the asked setting the other way ("reducing" beside "a larger ...")
-        if used and helpq and no_outcome(f):
-            continue  # beside the verdict, a log's title, its stated aim or a to-do says nothing of how it went
-        key = quote_key(f.text)
-        if key in quoted or any(key in k or k in key for k in quoted) or pieces_quoted(f.text, quoted):
-            continue
-        quoted.add(key)
-        used += 1
-        # a plan is not an experiment: say so when the quote is an idea or a next step
-        planned = ", a plan" if (is_plan(f) and f.kind != "question" and not _REPORTED.match(f.text)
-                                  and not follow.reports_action(f.text)) else ""
-        if planned and f.kind == "hypothesis" and not f.opening and f.modality != "plan":
-            planned = ", a hypothesis"  # "X is likely responsible for the freeze" guesses a cause; it plans nothing
-        if planned and _DECLINED.search(f.text):
-            planned = ", decided against"  # "I'm not going to try a larger batch size because ...": no plan to do it
-        act = follow.action_before(idx, f) if why and used == 1 else None  # "Then we resumed on 32 A100s." for
-        before = antecedent(idx, f) or (act.text if act else "")  # "why did the throughput quadruple?"
-        # a why-question's heading is quoted with its lines that carry any word of the question ("why was Run3 a
-        # bad run?": "Another bad run."), not only the words plan reading keeps
-        asked = frozenset(terms.tokens) | (frozenset(vocab.tokens(body)) - vocab.STOPWORDS if why else frozenset())
-        quote = with_section(idx, f, asked=asked)
-        quote = f"{before} {quote}" if before else quote
-        if not before and heading_level(f.text) == 0:
-            quote = (label_block(idx, f, why) or section_quote(idx, f, frozenset(vocab.tokens(body)) - vocab.STOPWORDS)
-                     or with_answer(idx, f, with_list(idx, whole_sentence(idx, f))))
-        room = 330 if before else 230
-        said = clip_to(quote, room, body) if why or helpq else clip(quote, room)
-        parts.append(f"{f.author} ({f.at:%Y-%m-%d}{planned}): \"{said}\"")
-        unlogged = unlogged_item(idx, f.text)
-        if unlogged is not None:
-            # "run_10_5: run_10 with ... lr=5e-5" names a run the tracker never got: say so, with what its author
-            # wrote under it ("CANCELLED so Rafa's suggestions can be implemented first")
-            parts.append(f"No run named {unlogged[1]} is in the tracker; under it: \"{clip(unlogged[2], 160)}\"")
-        reason_given = reason_given or (used == 1 and states_reason(said, q))  # the first quote answers
-        later = cause_after(idx, f, frozenset(terms.tokens)) if why and used == 1 and not reason_given else None
-        if later is not None and quote_key(later.text) not in quoted:
-            # the trouble was told first, its cause found later: "Later: ..."
-            quoted.add(quote_key(later.text))
-            reason_given = True
-            parts.append(f"Later, {later.author} ({later.at:%Y-%m-%d}): \"{clip_to(later.text, 230, body)}\"")
-            cites.add(later.entry_id, [r for r in later.run_ids if r in idx.run_by_id][:3])
-        outcome = outcome_after(idx, f) if planned else follow.outcome_later(idx, f) if helpq and used == 1 else None
-        if outcome is not None:
-            # "Next experiment: two learning rates ..." then "Result looks more stable, but ... roll back":
-            # the plan was run, and this is how it went.
-            quoted.add(quote_key(outcome.text))
-            parts.append(f"{follow.then_label(f, outcome)} \"{clip(outcome.text, 220)}\"")
-            cites.add(outcome.entry_id, [r for r in outcome.run_ids if r in idx.run_by_id][:3])
-        runs = useful_runs(idx, terms, f)
-        if not f.run_ids:
-            runs = runs_named_in(idx, f, before) or runs  # what the quote names beats a guess from params
-        # "reflect vs constant padding", "a bigger learning rate (0.01/0.001)": the runs with those values
-        by_param, named_by = param_runs(idx, body, f.author, f.at, quote=quote)
-        if by_param and (named_by == 2 or not runs or (used == 1 and not f.run_ids)):
-            runs = by_param
-        elif by_param and named_by == 1 and len(set(idx.entry_runs.get(f.entry_id, [])) | set(by_param)
-                                                 | set(runs)) <= 6:
-            # values the quote names: its own links stay first, the runs with those values follow (while the
-            # note's entry can still be cited with them)
-            runs = list(dict.fromkeys(list(f.run_ids)[:2] + by_param))[:5]
-        # a run the quote or its heading names exactly ("# v1_7: Try a larger learning rate") is its run
-        titled = [r.run_id for r in runs_named(idx, section_title(idx, f) + " " + f.text)]
-        if titled:
-            runs = titled + [r for r in runs if r not in titled][: max(0, 3 - len(titled))]
-        if (why or helpq) and used == 1:
-            runs = list(dict.fromkeys(runs + subject_runs(idx, terms, f, runs, subjects=list_items(body))))[:4]
-            moved = setting_runs(idx, set(terms.key_concepts), f.author, f.at)
-            if moved:
-                runs = moved  # the runs that changed the setting asked about, from the tracker
-            # "did restoring the learning rate work?": the runs that set it back
-            runs = list(dict.fromkeys(follow.restored_runs(idx, terms.key_concepts, f.author, f.at, q) + runs))[:4]
-            valued = value_runs(idx, set(terms.key_concepts), numbers(body) - {0.0, 1.0},
-                                words=frozenset(w.lower() for w in re.findall(r"[A-Za-z]{3,20}", body)))
-            if valued:
-                # "why was the entropy coefficient lowered to 0.0003?": the runs set to that value come first
-                runs = list(dict.fromkeys(valued + runs))[:4]
-        if not runs:
-            runs = stated_value_runs(idx, f, said)[:3]  # the runs whose result the line states
-        cites.add(f.entry_id, runs)
-        if why and used == 1:
-            for nb in reasons_near(idx, f):
-                gk = quote_key(nb.text)
-                if any(gk in k or k in gk for k in quoted):
-                    continue  # a hard-wrapped line of the sentence already quoted
-                if terms.key_concepts and nb.concepts and terms.key_concepts.isdisjoint(vocab.cover(nb.concepts)):
-                    continue  # the next sentence of a day's note, about another line of work, is not its reason
-                quoted.add(gk)
-                reason_given = True
-                parts.append(f"\"{clip(nb.text, 200)}\"")
-                cites.add(nb.entry_id, [r for r in nb.run_ids if r in idx.run_by_id][:3])
-    group = name_group_runs(idx, q) if (why or helpq) and not lineage else []
-    if len(group) >= 2 and not cites.runs & {r.run_id for r in group}:
-        # "the encoder LR sweep": the runs whose names carry the question's word are what it asks about; when
-        # the notes quoted link none of them, their best and their latest are cited too (in the room left)
-        gb = idx.best_run(metric, goal, group) if metric else None
-        cites.add(None, list(dict.fromkeys(([gb.run_id] if gb else []) + [group[-1].run_id])))
-    subject = (specific_tokens(terms), frozenset(terms.key_concepts))
-    tb = trouble_before(idx, *subject) if why and not reason_given else None
-    if tb is not None:
-        # no quote gives a reason: the trouble its author noted just before the subject first came up
-        first, trouble = tb
-        parts.insert(reason_at, f"No note says why. The last trouble noted before it first comes up "
-                                f"({first.at:%Y-%m-%d}), {trouble.author} ({trouble.at:%Y-%m-%d}): "
-                                f"\"{clip(trouble.text, 200)}\"")
-        cites.add(trouble.entry_id, [r for r in trouble.run_ids if r in idx.run_by_id][:3])
-    # tracker numbers for the runs behind it
-    cited = [idx.run_by_id[r] for c in cites.items for r in c.run_ids]
-    if not cited and ap is not None:
-        cited = [idx.run_by_id[r] for r in ap.run_ids[:3]]
-        cites.add(None, [r.run_id for r in cited])
-    if metric and cited:
-        nums = [run_label(idx, r, metric) for r in cited[:3] if metric in r.metrics]
-        if nums:
-            parts.append("Tracker: " + "; ".join(nums) + ".")
+    quote_topical(idx, q, body, terms, topical, parts, cites,
+                  why=why, helpq=helpq, achieved=achieved, metric=metric, goal=goal)
     return _finish(parts, cites)
 
 

@@ -22,7 +22,7 @@ from storage.records import Goal, RunSnapshot
 
 MAX_RUNS = 6
 QWORDS = re.compile(r"^\s*(why|what|which|how|did|does|do|is|are|was|were|should|can|could|who|when|where)\b"
-                     r"(\s{1,8}(did|do|does|is|are|was|were|we|not|n't|didn't|aren't|isn't))*", re.I)
+                     r"(\s{1,8}(did|do|does|is|are|was|were|we|not|n't|didn't|aren't|isn't)\b)*", re.I)
 RUN_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:+\-]{2,80}")
 _SCOPE = re.compile(r"\b(on|for|with|in)\s{1,4}([\w\-.]{2,40})", re.I)
 BEATS = re.compile(r"\b(beats?|outperform\w*|better than|worse than|vs\.?|versus|compared? (to|with)|against|"

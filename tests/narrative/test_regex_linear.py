@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from narrative import answering, approaches, run_answers, synthesis
+from narrative import answer_topical, answering, approaches, run_answers, synthesis
 from narrative.history_index import HistoryIndex
 from narrative.types import ProjectHistory
 from storage.records import ProjectRecord
@@ -76,7 +76,8 @@ def lint(pattern: re.Pattern[str]) -> list[str]:
     return _problems(list(tree), tail=True, anchored_start=False)
 
 
-@pytest.mark.parametrize("mod", [answering, run_answers, approaches, synthesis], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("mod", [answering, answer_topical, run_answers, approaches, synthesis],
+                         ids=lambda m: m.__name__)
 def test_every_pattern_is_linear_by_construction(mod: ModuleType) -> None:
     pats = _patterns(mod)
     bad = {name: lint(p) for name, p in pats}
