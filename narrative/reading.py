@@ -145,6 +145,8 @@ _PLAN = re.compile(
     r"(?:i|we)\s+should|let'?s|let\s+me|(?:i\s+would|i'?d|i)\s+(?:suggest|recommend)\b|"
     # "Maybe you should check the sampling rate", "you might want to lower the lr": a suggestion to carry out
     r"you\s+(?:should\s+(?!see|get|be|have|notice|expect|now)|might\s+want\s+to|may\s+want\s+to|can\s+try|need\s+to)|"
+    # "Could you rerun these tests with a lower lr." asks for a run, not an answer (no question mark)
+    r"(?:could|can|would)\s+you\s+(?:please\s+)?(?:try|rerun|re-run|run|retrain|train|repeat|lower|increase|reduce)\b(?![^?]*\?)|"
     r"thinking\s+(?:about|of)|considering|consider\b|"
     r"(?:might|may|could)\s+(?:try|test|run|add|use|look|switch|revisit|explore)|maybe\s+(?:try|test|add|use)|"
     r"worth\s+(?:trying|testing|a\s+try|exploring)|would\s+be\s+(?:nice|good|interesting|worth)|"
@@ -215,6 +217,9 @@ _QUESTION = re.compile(
     r"(?:unclear|not\s+(?:yet\s+|entirely\s+|really\s+)?clear)\s+(?:yet\s+)?(?:if|whether|why|how|what)|"
     r"no\s+idea\s+(?:why|how|what|if|whether)|(?:don'?t|do\s+not|still\s+don'?t|can'?t|cannot)\s+"
     r"(?:understand|explain|know|figure\s+out|tell)\s+(?:why|how|what|whether|if)|puzzl\w+|mystery|"
+    # "I have not figured out the reason", "still haven't worked out what makes the eval so noisy"
+    r"(?:haven'?t|hasn'?t|have\s+not|has\s+not|yet\s+to)\s+(?:figured?|work(?:ed)?|found|find)\s+out\s+(?:the\s+(?:reason|cause)|"
+    r"why|how|what|whether|if)|"
     r"(?:no|any)\s+(?:idea|clue)s?\s+why)\b",
     re.IGNORECASE,
 )

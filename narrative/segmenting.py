@@ -54,6 +54,9 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
                         r"(?:possible|potential|candidate)\s+(?:solutions?|fix(?:es)?|remed(?:y|ies)|improvements?|"
                         r"next\s+steps?|directions?)(?:\s+.*)?|things\s+to\s+(?:do|check|test|look\s+into)(?:\s+.*)?|"
                         r"suggestions?(?:\s+for\s+.+)?|ideas\s+to\s+try|"
+                        # "Improvements to make", "Quick fixes to try", "Improvements for tomorrow"
+                        r"(?:\w+\s+)?(?:improvements?|fix(?:es)?|changes?)\s+(?:to\s+(?:make|try|do|test)|"
+                        r"for\s+(?:tomorrow|later|next\s+\w+))|"
                         # the steps of an experiment still to run, as a proposal or a task hands them out
                         r"instructions?|proposals?|proposed\s+(?:changes?|experiments?|runs?|plan|setup))$")),
     ("negative", re.compile(r"^(?:avoid(?:\s+for\s+now)?|don'?t\s+(?:do|use|try)|ruled\s+out|abandoned|dropped|"

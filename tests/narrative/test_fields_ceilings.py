@@ -1,0 +1,109 @@
+"""Classes of language an entry's fields read (round fields9): a result measure held below where it was wanted (a
+ceiling, a plateau, "not high enough", "can't get it past X"), a result below the paper told with a noun or "less
+than", "only X% while Y% in the paper", a not-understood told without a question mark ("I have not figured out the
+reason"), a run asked of someone without a question mark, and labels announcing changes still to make. Sentences
+are written for the classes, not copied; each class has sentences sharing its trigger words that must not fire."""
+
+from __future__ import annotations
+
+import pytest
+
+from narrative import shortfalls
+from narrative.reading import modality
+from tests.narrative.entry_helpers import structure_text
+
+
+def _failed(text: str) -> bool:
+    return any(c.verdict == "did_not_work" for c in structure_text(text).conclusions)
+
+
+@pytest.mark.parametrize("text", [
+    "I trained it with the default config and got lower results than the ones reported in the paper.",
+    "With seed 3 I get 71.2 top-1, which is about 2% less than the accuracy claimed in the paper.",
+    "test accuracy 0.412 where the paper has 0.455.",
+    "on the dev split: only 64.3% while 67.0% in the paper.",
+    "The F1 is not high enough yet.",
+    "But the recall is still not good enough for the rare class.",
+    "I can't seem to get the val accuracy past 0.7, even with dropout.",
+    "I cannot push the AUC above 0.81 whatever I change.",
+    "Accuracy has been around 62% for a long time now.",
+    "The val f1 has been stuck at 0.55 for 20 epochs.",
+    "I added label smoothing, but the val accuracy is only 48%.",
+    "The loss can't go any lower.",
+    "the WER doesn't seem to drop any further after epoch 20",
+])
+def test_a_result_held_below_where_it_was_wanted_fails(text: str) -> None:
+    assert _failed(text), structure_text(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I got higher results than the ones reported in the paper.",
+    "Accuracy is now 91%, more than the 88% reported in the paper.",
+])
+def test_above_the_reference_is_a_success(text: str) -> None:
+    assert shortfalls.shortfall(" ".join(text.lower().split())) == "worked"
+
+
+@pytest.mark.parametrize("text", [
+    "I use less data than the paper does.",                         # "less than the paper": not a result
+    "The warmup is only 500 steps while the paper uses 2000.",      # a setting, not a measure
+    "The lr is only 1e-4 and the batch is only 32.",
+    "I set dropout to 0.1 where the paper uses 0.3.",
+    "We do not have enough data for the rare classes.",
+    "I think the dropout is not high enough for this dataset.",     # a setting's level, a cause put forward
+    "GPU utilisation has been around 95% for the whole run.",       # not a result measure
+    "The lr can't go any lower without the run stalling.",
+    "It uses more memory than the baseline.",
+])
+def test_settings_and_budgets_are_no_ceiling(text: str) -> None:
+    assert shortfalls.shortfall(" ".join(text.lower().split())) != "did_not_work"
+
+
+@pytest.mark.parametrize("text", [
+    "The val loss jumps at epoch 3 and I have not figured out the reason.",
+    "I haven't figured out why the loss spikes every 500 steps.",
+    "Still haven't worked out what makes the eval so noisy.",
+    "We have yet to find out why the eval is so noisy.",
+])
+def test_a_not_understood_without_a_question_mark_is_asked(text: str) -> None:
+    assert modality(text) == "question"
+    assert structure_text(text).open_questions, structure_text(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I finally figured out why the loss spiked: the lr schedule restarted.",
+    "I haven't figured out the new API yet, so I used the old one.",
+])
+def test_an_answer_found_or_a_tool_not_learnt_is_not_asked(text: str) -> None:
+    assert modality(text) != "question"
+
+
+@pytest.mark.parametrize("text", [
+    "Could you rerun the sweep with a smaller learning rate and a bigger batch.",
+    "Can you try the same config with fp32 please.",
+])
+def test_a_run_asked_of_someone_without_a_question_mark_is_a_plan(text: str) -> None:
+    assert modality(text) == "planned"
+
+
+@pytest.mark.parametrize("text", [
+    "Could you share the config you used?",
+    "Could you run it on the old checkpoint and post the log?",
+])
+def test_a_request_with_a_question_mark_stays_a_question(text: str) -> None:
+    assert modality(text) == "question"
+
+
+@pytest.mark.parametrize("text", [
+    "Improvements to make:\n- early stopping on val loss\n- log grad norms",
+    "Quick fixes to try:\n- early stopping on val loss\n- log grad norms",
+    "Changes for tomorrow:\n- early stopping on val loss\n- log grad norms",
+])
+def test_a_label_of_changes_to_make_heads_plans(text: str) -> None:
+    steps = " ".join(structure_text(text).next_steps).lower()
+    assert "early stopping" in steps and "grad norms" in steps, structure_text(text)
+
+
+def test_a_label_of_changes_made_heads_no_plans() -> None:
+    structure = structure_text("Changes to the data loader:\n- workers 4 -> 8\n- pinned memory on")
+    assert not structure.next_steps, structure
