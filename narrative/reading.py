@@ -150,6 +150,7 @@ _PLAN = re.compile(
     r"thinking\s+(?:about|of)|considering|consider\b|"
     r"(?:might|may|could)\s+(?:try|test|run|add|use|look|switch|revisit|explore)|maybe\s+(?:try|test|add|use)|"
     r"worth\s+(?:trying|testing|a\s+try|exploring)|would\s+be\s+(?:nice|good|interesting|worth)|"
+    r"(?:might|may|could)\s+be\s+(?:nice|good|interesting|worth|wise|useful|better)\s+to\s+(?!be\b|have\b|know\b|see\b)|"
     r"(?:would|might|could)\s+make\s+sense\s+to|"
     r"(?:^|\.\s+|\s[-–—]\s+)(?:(?:also|then|first|finally|and)\s*,?\s+)?(?:try|add|use|rerun|re-run|implement|switch|tune|"
     # "Choose bigger patch size", "Review RandomResizedCrop", "Complete data collection app"
@@ -372,8 +373,27 @@ _REAL_TIME = re.compile(r"\breal[ _-]time\b")
 _BECAUSE_CLAUSE = re.compile(r",\s+(?:as|because|since)\s+")
 
 
+# "A more effective discriminator will improve the generator": a success told in the future is expected, not had,
+# unless the words before the future report one ("warmup helped, and it will help the big model too", "the new
+# sampler is better, we'll keep it"). "won't", "will not", "will still" tell a failure that recurs.
+_FUTURE_AUX = re.compile(r"\b(?:will|'ll|(?:is|are|am)\s+going\s+to)\s+(?!not\b|still\b|never\b)(?:\w+ly\s+)?[a-z]")
+_REPORTED_BEFORE = re.compile(r"\b(?:is|are|'s|looks?|seems?)\b")
+
+
 def verdict_of(clause: str) -> Verdict | None:
     """The verdict a clause states, with negation scope and superlatives read as a colleague would."""
+    verdict = _verdict_of(clause)
+    if verdict == "worked":
+        lowered = clause[:MAX_READ_CHARS].lower().replace("’", "'")
+        future = _FUTURE_AUX.search(lowered)
+        before = lowered[: future.start()] if future else ""
+        if future and not _DONE.search(before) and not _REPORTED_BEFORE.search(before):
+            return None
+    return verdict
+
+
+def _verdict_of(clause: str) -> Verdict | None:
+    """``verdict_of`` before a success told in the future is set aside."""
     lowered = " ".join(clause[:MAX_READ_CHARS].lower().replace("’", "'").split())
     # "... in an attempt to land on more intelligible speech": a purpose is no outcome.
     lowered = _PURPOSE.split(lowered, maxsplit=1)[0]

@@ -1,15 +1,17 @@
 """Classes of language an entry's fields read (round fields9): a result measure held below where it was wanted (a
 ceiling, a plateau, "not high enough", "can't get it past X"), a result below the paper told with a noun or "less
 than", "only X% while Y% in the paper", a not-understood told without a question mark ("I have not figured out the
-reason"), a run asked of someone without a question mark, and labels announcing changes still to make. Sentences
+reason"), a run asked of someone without a question mark, labels announcing changes still to make, and a thing
+the writer made ("I have generated 2M images", "so far I have collected ...") as what was tried, a success
+told in the future (expected, not had) and "it might be good to X" (a suggestion). Sentences
 are written for the classes, not copied; each class has sentences sharing its trigger words that must not fire."""
 
 from __future__ import annotations
 
 import pytest
 
-from narrative import shortfalls
-from narrative.reading import modality
+from narrative import acts, shortfalls
+from narrative.reading import modality, verdict_of
 from tests.narrative.entry_helpers import structure_text
 
 
@@ -107,3 +109,58 @@ def test_a_label_of_changes_to_make_heads_plans(text: str) -> None:
 def test_a_label_of_changes_made_heads_no_plans() -> None:
     structure = structure_text("Changes to the data loader:\n- workers 4 -> 8\n- pinned memory on")
     assert not structure.next_steps, structure
+
+
+@pytest.mark.parametrize("text", [
+    "I have generated about 2 million synthetic images with random fonts.",
+    "So far I have collected 40k labelled crops from the street scenes.",
+    "Currently we have produced a cleaned split without duplicates.",
+])
+def test_a_thing_the_writer_made_is_what_was_tried(text: str) -> None:
+    assert acts.reports_action(text)
+    assert structure_text(text).hypotheses, structure_text(text)
+
+
+@pytest.mark.parametrize("text", [
+    "The model generated garbage after epoch 5.",     # what the model did, not the writer
+    "Generated samples look blurry.",
+    "So far I noticed the loss spikes at epoch 3.",   # perceiving changes nothing
+    "Currently I have no GPU access.",
+])
+def test_what_a_model_did_or_saw_is_no_action_of_the_writer(text: str) -> None:
+    assert not acts.reports_action(text)
+
+
+@pytest.mark.parametrize("text", [
+    "A more effective discriminator will undoubtedly improve the generator as they are trained together.",
+    "This will make training more stable.",
+    "A better tokenizer is going to give cleaner outputs.",
+])
+def test_a_success_told_in_the_future_is_expected_not_had(text: str) -> None:
+    assert verdict_of(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "Adding warmup helped, and I think it will help the big model too.",
+    "Mixup worked; will try cutmix next.",
+    "The new sampler is better, we'll keep it.",
+])
+def test_a_success_reported_before_a_future_stays(text: str) -> None:
+    assert verdict_of(text) == "worked"
+
+
+@pytest.mark.parametrize("text", ["It won't converge with lr 1e-2.", "It will still diverge with warmup."])
+def test_a_failure_that_recurs_stays_a_failure(text: str) -> None:
+    assert verdict_of(text) == "did_not_work"
+
+
+@pytest.mark.parametrize("text", [
+    "Some posts say it might be good to add noise to the discriminator inputs.",
+    "It could be useful to freeze the encoder for the first epoch.",
+])
+def test_it_might_be_good_to_suggests(text: str) -> None:
+    assert modality(text) == "planned"
+
+
+def test_it_might_be_good_to_know_suggests_nothing() -> None:
+    assert modality("It might be good to know that the loader caches to /tmp.") != "planned"
