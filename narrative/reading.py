@@ -152,7 +152,7 @@ _PLAN = re.compile(
     r"worth\s+(?:trying|testing|a\s+try|exploring)|would\s+be\s+(?:nice|good|interesting|worth)|"
     r"(?:might|may|could)\s+be\s+(?:nice|good|interesting|worth|wise|useful|better)\s+to\s+(?!be\b|have\b|know\b|see\b)|"
     r"(?:would|might|could)\s+make\s+sense\s+to|"
-    r"(?:^|\.\s+|\s[-–—]\s+)(?:(?:also|then|first|finally|and)\s*,?\s+)?(?:try|add|use|rerun|re-run|implement|switch|tune|"
+    r"(?:^|\.\s+|\s[-–—]\s+)(?:(?:also|then|first|finally|and|please)\s*,?\s+)?(?:try|add|use|rerun|re-run|implement|switch|tune|"
     # "Choose bigger patch size", "Review RandomResizedCrop", "Complete data collection app"
     r"(?:choose|review|collect|complete|finish|learn|write|build|apply|clean|profile|plot|visuali[sz]e|debug|"
     r"balance|normali[sz]e|figure\s+out|set\s+up|port|refactor|benchmark|re-?train|retrain)"

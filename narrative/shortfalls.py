@@ -129,7 +129,8 @@ _CANNOT_PASS = re.compile(r"(?:can'?t|cannot|couldn'?t|unable\s{1,3}to|not\s{1,3
                           r"(?:seem\s{1,3}to\s{1,3})?(?:get|push|bring|move|raise|lift|drive)\b[^.;!?]{0,40}?\b"
                           r"(?:past|above|beyond|over|below|under|(?:higher|lower|better)\s{1,3}than)\s{1,3}"
                           r"(?:the\s{1,3})?(?:~\s{0,2})?" + _VALUE_TEXT)
-_PLATEAU = re.compile(r"\b(?:has|have|had)\s{1,3}been\s{1,3}(?:stuck\s{1,3})?(?:around|at|about|near|~)\s{0,3}"
+_PLATEAU = re.compile(r"\b(?:(?:has|have|had)\s{1,3}been|is|are|was|were|stays?|stayed|remains?|remained|sits?|sat|"
+                      r"hovers?|hovered)\s{1,3}(?:stuck\s{1,3})?(?:around|at|about|near|~)\s{0,3}"
                       + _VALUE_TEXT + r"\s{1,3}for\s{1,3}(?:a\s{1,3}(?:long\s{1,3})?(?:time|while)|ages|"
                       r"(?:the\s{1,3}(?:last|past)\s{1,3})?\d+\s{1,3}(?:epochs?|steps?|iterations?|hours?|days?))")
 _NO_FURTHER = re.compile(r"\b(?:can'?t|cannot|couldn'?t|won'?t|wouldn'?t|doesn'?t|does\s{1,3}not|didn'?t|"

@@ -30,6 +30,7 @@ def _failed(text: str) -> bool:
     "I cannot push the AUC above 0.81 whatever I change.",
     "Accuracy has been around 62% for a long time now.",
     "The val f1 has been stuck at 0.55 for 20 epochs.",
+    "the val acc sits at 0.55 for 20 epochs now",
     "I added label smoothing, but the val accuracy is only 48%.",
     "The loss can't go any lower.",
     "the WER doesn't seem to drop any further after epoch 20",
@@ -56,6 +57,8 @@ def test_above_the_reference_is_a_success(text: str) -> None:
     "GPU utilisation has been around 95% for the whole run.",       # not a result measure
     "The lr can't go any lower without the run stalling.",
     "It uses more memory than the baseline.",
+    "GPU memory is around 70% for the whole run.",
+    "The val accuracy is at 0.91 for the final checkpoint.",            # a value, no stretch of time
 ])
 def test_settings_and_budgets_are_no_ceiling(text: str) -> None:
     assert shortfalls.shortfall(" ".join(text.lower().split())) != "did_not_work"
@@ -83,6 +86,7 @@ def test_an_answer_found_or_a_tool_not_learnt_is_not_asked(text: str) -> None:
 @pytest.mark.parametrize("text", [
     "Could you rerun the sweep with a smaller learning rate and a bigger batch.",
     "Can you try the same config with fp32 please.",
+    "Please rerun the eval with the fixed tokenizer.",
 ])
 def test_a_run_asked_of_someone_without_a_question_mark_is_a_plan(text: str) -> None:
     assert modality(text) == "planned"
@@ -164,3 +168,7 @@ def test_it_might_be_good_to_suggests(text: str) -> None:
 
 def test_it_might_be_good_to_know_suggests_nothing() -> None:
     assert modality("It might be good to know that the loader caches to /tmp.") != "planned"
+
+
+def test_please_note_orders_no_run() -> None:
+    assert modality("Please note that the loader caches to /tmp.") != "planned"
