@@ -172,3 +172,16 @@ def test_it_might_be_good_to_know_suggests_nothing() -> None:
 
 def test_please_note_orders_no_run() -> None:
     assert modality("Please note that the loader caches to /tmp.") != "planned"
+
+
+@pytest.mark.parametrize(("text", "verdict"), [
+    ("Result: dice on the val crops went from 0.71 to 0.69, small lesions still missed.", "did_not_work"),
+    ("accuracy on the test split went from 81% to 84%", "worked"),
+    ("the loss for the big model went from 2.1 to 2.4", "did_not_work"),
+])
+def test_a_metric_named_with_what_it_was_measured_on_moves(text: str, verdict: str) -> None:
+    assert verdict_of(text) == verdict
+
+
+def test_counts_measured_over_are_no_move() -> None:
+    assert verdict_of("We measured accuracy on the val set from 3 to 5 seeds") is None
