@@ -43,6 +43,7 @@ from narrative.entry_text import (
 )
 from narrative.link_explicit import split_at_references
 from narrative.linking import LinkResult, link_runs
+from narrative.next_split import NEXT_ANYWHERE, split_next
 from narrative.replacements import OUTCOME_ARROWS, kept_old
 from narrative.run_refs import KnownRunIds
 from narrative.segmenting import Segment, split_segments
@@ -63,31 +64,6 @@ from storage.records import Conclusion, DecisionNote, EntryStructure, Verdict
 
 TITLE_CHARS = 80
 
-_NEXT_LEAD = re.compile(
-    r"^(?:next(?:\s+(?:up|week|steps?))?|tomorrow|tmrw|tmr|todo|to-?do|plan(?=\s*[:\-]|\s+(?:is|to|for)\b)|"
-    r"monday|tuesday|wednesday|thursday|friday)\b"
-    # "Next, I introduced an extra dropout layer": the next thing done, told in the past, is no plan
-    r"(?![\s,:\-]*(?:i|we)\s+(?:\w+ed|ran|got|made|did|saw|found|went|took|had|was|were|built|wrote|set)\b)"
-    r"\s*[:\-,]?\s*",
-    re.IGNORECASE,
-)
-_NEXT_INLINE = re.compile(
-    r"(?:\bnext(?:\s+(?:up|week|steps?))?\s*:|\bnext\s+(?:i|we)\b|\btodo\s*:|\b(?:monday|plan)\s*:)",
-    re.IGNORECASE,
-)
-# Where a clause starts, for a plan stated mid-sentence ("... OOM'd 💥 gonna do hashing tmrw").
-_CLAUSE_START = re.compile(r"(?:[,;]|\s--?\s|[^\x00-\u24ff]|\.\s|\bso\b|\band\b)\s*")
-_NEXT_ANYWHERE = re.compile(
-    r"\b(?:want to(?!\s+(?:know|understand|see\s+(?:why|how|what)))|"
-    r"next\s+(?:thing|experiment|idea|task|move)s?\s+(?:to\s+(?:do|try)|(?:is|will\s+be|would\s+be)\s+to)\b|"
-    r"wanna|going to|gonna|i'll|we'll|i will|we will|will (?:check|try|run|look|rerun|add)|"
-    r"(?:i|we)(?:'d| would) like to|(?:i|we) should (?:try|run|add|make|look|check|rerun|tune)|"
-    r"(?:i|we) plan to|(?:i|we) intend to|let me|proposal is to|suggest (?:we|to)|"
-    r"let's|need to|needs to|should try|could try|worth trying|plan (?:is|to)|planning to|"
-    r"idea i still like|thinking we|next week|tomorrow|tmrw|todo|switching to|going with|sticking with|"
-    r"(?:is|as) (?:the|our) (?:ship )?candidate|ship candidate|\w+ first[.!]?$)",
-    re.IGNORECASE,
-)
 # A to-do item that asks ("Correct expand ratio?") and one that is an action, maybe hedged ("try X?").
 _PLAN_ITEM = re.compile(r"^\W{0,8}(?:(?:maybe|perhaps|possibly|also|then|and)\s{1,4})?"
                         r"(?:try|test|add|use|run|rerun|re-run|implement|switch|train|tune|sweep|check|look|investigate|explore|compare|evaluate|ablate|measure|"
@@ -298,7 +274,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             add_item(structure.hypotheses, clip(last_plan, MAX_SUBJECT_CHARS))
             last_subject = last_plan
         last_plan = ""
-        result_part, next_part = _split_next(text)
+        result_part, next_part = split_next(text)
         if mode == "planned" and not next_part and not has_number(text):
             # "thinking about trying class weights": a plan, whatever verbs it uses.
             result_part, next_part = "", text
@@ -523,7 +499,7 @@ def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str, 
     subject = subject_of(result_part) if reading.experimental else ""
     if subject and worth_a_hypothesis(subject, refs):
         add_item(structure.hypotheses, subject)
-    elif belief or ((_TRIED.search(text) or acts.reports_action(result_part)) and not _NEXT_ANYWHERE.search(text)
+    elif belief or ((_TRIED.search(text) or acts.reports_action(result_part)) and not NEXT_ANYWHERE.search(text)
                     and not readings_mod.is_unrealised(text)):
         first_clause = (split_clauses(result_part) or [result_part])[0]
         candidate = clip(balanced(REPORT_FRAME.sub("", first_clause, count=1) or first_clause), MAX_SUBJECT_CHARS)
@@ -644,27 +620,6 @@ _HYPOTHESIS_VERDICT = re.compile(
     r"^\W*(?:the\s+|my\s+|our\s+|this\s+)?hypothes[ie]s\s+(?:is\s+|was\s+)?(?:not\s+|partly\s+|partially\s+)?"
     r"(?:supported|confirmed|rejected|refuted|holds?|held|falsified|disproven|wrong|correct|right|validated|"
     r"invalidated)\b", re.IGNORECASE)
-
-
-def _split_next(text: str) -> tuple[str, str]:
-    """(result part, next-step part) of a segment: "... .950 / .447. next: graph feats" splits."""
-    lead = _NEXT_LEAD.match(text)
-    if lead and lead.end() > 0 and not has_number(text[: lead.end()]):
-        return "", text
-    inline = _NEXT_INLINE.search(text)
-    if inline and inline.start() > 0:
-        return text[: inline.start()].rstrip(" .,;:-"), text[inline.start():]
-    lowered = text.lower()
-    anywhere = next((m for m in _NEXT_ANYWHERE.finditer(text) if not forecasts.forecast_cue(lowered, m.start())), None)
-    if anywhere:
-        # A plan stated in prose: the step is the clause that holds the cue; what comes before it
-        # ("... it OOM'd 💥") is still a result.
-        starts = [m.end() for m in _CLAUSE_START.finditer(text, 0, anywhere.start())]
-        start = starts[-1] if starts else 0
-        if start > 0 and len(text) - start >= 12:
-            return text[:start].rstrip(" ,;.-"), text[start:].strip()
-        return (text if has_number(text) or lexicon.has_cue(text.lower(), lexicon.NEGATIVE_CUES) else ""), text
-    return text, ""
 
 
 def _title(text: str, segments: list[Segment]) -> str:
