@@ -21,7 +21,9 @@ _NEXT_LEAD = re.compile(
     re.IGNORECASE,
 )
 _NEXT_INLINE = re.compile(
-    r"(?:\bnext(?:\s+(?:up|week|steps?))?\s*:|\bnext\s+(?:i|we)\b|\btodo\s*:|\b(?:monday|plan)\s*:)",
+    # "next I will try X" splits; "cutmix next i think" names what is next before the cue
+    r"(?:\bnext(?:\s+(?:up|week|steps?))?\s*:|\bnext\s+(?:i|we)\b(?!\s+(?:think|guess|suppose|reckon|believe)\b)|"
+    r"\btodo\s*:|\b(?:monday|plan)\s*:)",
     re.IGNORECASE,
 )
 # Where a clause starts, for a plan stated mid-sentence ("... OOM'd 💥 gonna do hashing tmrw").

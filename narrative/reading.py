@@ -163,7 +163,8 @@ _PLAN = re.compile(
     # measure, no order
     r"(?:test|train|run)(?!\s+(?:loss|losses|accuracy|acc|error|errors|f1|auc|time|set|sets|data|split|curves?|"
     r"scores?|metrics?|results?|perplexity|ppl|mse|rmse|mae|samples?)\b))\b(?!\s*[:=])|"
-    r"\bnext\s*[.!]?\s*$|\b(?:shifting|turning|moving)\s+(?:my|our)\s+(?:attention|focus)|\bmoving\s+on\s+to\b|"
+    # "cutmix next", "cutmix next i think", "cutmix next, then randaug": what comes next, named before the word
+    r"\bnext(?:\s*,?\s*(?:i|we)\s+(?:think|guess|suppose|reckon|believe)|\s*,\s*then\b)?\s*[.!]?\s*(?:$|(?<=then))|\b(?:shifting|turning|moving)\s+(?:my|our)\s+(?:attention|focus)|\bmoving\s+on\s+to\b|"
     r"\btomorrow\b|\btmrw\b|\bnext\s+(?:week|time|steps?|up)\b|"
     # "next I will try X" plans; "Next I switched to AdamW" tells the next thing done
     r"\bnext,?\s+(?:i|we)\b(?!\s+(?:\w+ed|ran|got|did|made|went|saw|found|took|had|was|were|built|wrote|set|put|"
@@ -216,7 +217,8 @@ _QUESTION = re.compile(
     r"(?:how|why|what|whether|if|where)|not\s+sure\s+(?:if|whether|why|how|what)|"
     # "Not clear yet if the gain is real", "unclear how much of it is the data": asked without a question mark
     r"(?:unclear|not\s+(?:yet\s+|entirely\s+|really\s+)?clear)\s+(?:yet\s+)?(?:if|whether|why|how|what)|"
-    r"no\s+idea\s+(?:why|how|what|if|whether)|(?:don'?t|do\s+not|still\s+don'?t|can'?t|cannot)\s+"
+    r"no\s+idea\s+(?:why|how|what|if|whether)|(?:dunno|idk)\s+(?:why|how|what|if|whether)|"
+    r"(?:don'?t|do\s+not|still\s+don'?t|can'?t|cannot)\s+"
     r"(?:understand|explain|know|figure\s+out|tell)\s+(?:why|how|what|whether|if)|puzzl\w+|mystery|"
     # "I have not figured out the reason", "still haven't worked out what makes the eval so noisy"
     r"(?:haven'?t|hasn'?t|have\s+not|has\s+not|yet\s+to)\s+(?:figured?|work(?:ed)?|found|find)\s+out\s+(?:the\s+(?:reason|cause)|"

@@ -36,9 +36,14 @@ _TROUBLE_ENDED = re.compile(
     r"(?:is|are|was|were)\s{1,3}(?:all\s{1,3}|completely\s{1,3}|now\s{1,3})?gone|"
     r"(?:has|have)\s{1,3}(?:now\s{1,3})?(?:gone\s{1,3}away|disappeared|vanished))\b")
 
+# "no more spikes", "no longer any NaNs": the trouble ended ("no more than noise" measures, it ends nothing).
+_NO_MORE_TROUBLE = re.compile(rf"\bno\s{{1,3}}(?:more|longer\s{{1,3}}any)\s{{1,3}}(?!than\b)(?:[\w-]{{1,20}}\s{{1,3}})?"
+                              rf"{_TROUBLE}|spikes?|nans?|crash(?:es)?|ooms?|divergence|collapses?)\b")
+
 
 def mask_remedied(lowered: str) -> str:
     """``lowered`` with each trouble that shrank or ended read as "fixed it"."""
+    lowered = _NO_MORE_TROUBLE.sub(" fixed it ", lowered)
     return _TROUBLE_ENDED.sub(" fixed it ", _TROUBLE_LESS.sub(" fixed it ", _LESS_TROUBLE.sub(" fixed it ", lowered)))
 
 

@@ -185,3 +185,37 @@ def test_a_metric_named_with_what_it_was_measured_on_moves(text: str, verdict: s
 
 def test_counts_measured_over_are_no_move() -> None:
     assert verdict_of("We measured accuracy on the val set from 3 to 5 seeds") is None
+
+
+@pytest.mark.parametrize(("text", "verdict"), [
+    ("Training is more stable now, no more spikes", "worked"),
+    ("no more NaNs after the fix", "worked"),
+    ("the mixup thing was a bust", "did_not_work"),
+    ("cutout was a dud", "did_not_work"),
+    ("No dice with the bigger lr either.", "did_not_work"),
+])
+def test_troubles_ended_and_failures_said_plainly(text: str, verdict: str) -> None:
+    assert verdict_of(text) == verdict
+
+
+def test_a_flop_of_compute_is_no_failure() -> None:
+    assert verdict_of("each token costs a flop per parameter") is None
+
+
+@pytest.mark.parametrize("text", ["dunno why seed 2 is so much worse than the others", "idk if the gain is real"])
+def test_dunno_why_asks(text: str) -> None:
+    assert modality(text) == "question"
+
+
+@pytest.mark.parametrize("text", [
+    "mixup was a bust.\ncutmix next i think.",
+    "mixup was a bust. cutmix next, then randaug.",
+])
+def test_a_thing_named_before_next_is_the_plan(text: str) -> None:
+    structure = structure_text(text)
+    assert any("cutmix" in s.lower() for s in structure.next_steps), structure
+    assert [c for c in structure.conclusions if c.verdict == "did_not_work"], structure
+
+
+def test_next_i_will_still_splits() -> None:
+    assert structure_text("Mixup was a bust, next I will try cutmix.").next_steps
