@@ -424,6 +424,8 @@ def _verdict_of(clause: str) -> Verdict | None:
         if not re.match(r"(?:it|this|that|they|these|those)\b", lowered[because.end():]):
             return None  # "Switched to adamw, since sgd diverged": nothing said of what was done
     masked = _mask_attributive_superlatives(lowered)
+    if _ELLIPTIC_LEAD.match(masked):
+        return "did_not_work"
     if (_NEGATED_POSITIVE.search(masked) or _BAD_WORDS.search(_NOT_BAD.sub(" ", masked))
             or _LESS_GOOD.search(masked) or progress.FAILURE.search(masked)):
         return "did_not_work"
@@ -476,6 +478,9 @@ _NOISE_AS_NAME = re.compile(r"(?<!\bthe )(?<!\bin )(?<!\bwithin )(?<!\bis )(?<!\
 # "but it didn't.": the verb is left out because the sentence before said what was hoped for.
 _ELLIPTIC_NO = re.compile(r"\b(?:it|that|this|they|which)\s+(?:didn'?t|did\s+not|doesn'?t|does\s+not|wasn'?t|"
                           r"isn'?t|won'?t|hasn'?t|has\s+not)\s*[.!]*\s*$")
+# "It did not: accuracy on the slice stayed at 61%", "It didn't, same loss": the answer first, its evidence after
+_ELLIPTIC_LEAD = re.compile(r"^\W{0,4}(?:(?:but|and|no|nope),?\s+)?(?:it|that|this|they)\s+(?:didn'?t|did\s+not|"
+                            r"doesn'?t|does\s+not|wasn'?t)\s*[:;,\-–—]")
 
 _CUE_PATTERNS: dict[str, re.Pattern[str]] = {}
 _IT_IS_CHOICE = re.compile(r"\w\s+it\s+is\s*[.!]*\s*$")   # "lightgbm it is." (as ``lexicon.has_cue`` reads it)

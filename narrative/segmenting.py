@@ -67,6 +67,8 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
                             r"(?:attempts?|experiments?|ideas?|approaches?|runs?|things?|tries|directions?|changes?|"
                             r"tricks?))?|what\s+(?:didn'?t|did\s+not|doesn'?t)\s+help|(?:things\s+that\s+)?didn'?t\s+help|"
                             r"what\s+failed|what\s+went\s+wrong|cons|doesn'?t\s+work|"
+                            # "Things that didn't pan out this week", "What did not work out"
+                            r"(?:things\s+that\s+|what\s+)?(?:didn'?t|did\s+not)\s+(?:pan|work)\s+out(?:\s+\w+){0,3}|"
                             # "Rolled back changes:" lists what was undone because it did not pay off
                             r"(?:rolled|rolling)\s+back(?:\s+(?:changes?|tweaks?))?|reverted(?:\s+(?:changes?|tweaks?))?|"
                             r"roll-?backs?|reverts?|what\s+not\s+to\s+(?:do|try)(?:\s+\w+){0,6})$")),

@@ -71,7 +71,7 @@ _SHORTFALL = re.compile(
     r"|\b(?:worse|off|below|short\s{1,3}of|behind|far\s{1,3}(?:from|below|off)|different\s{1,3}from|(?:not|nowhere)\s{1,3}"
     r"(?:at\s{1,3}all\s{1,3}|even\s{1,3})?(?:near|close\s{1,3}to)|anywhere\s{1,3}near)\b[^.;!?]{0,50}?\b(?:the\s{1,3})?"
     r"(?:paper|paper's|reported|claimed|published|authors?|author's)\b"
-    r"|,\s{0,3}(?:and\s{1,3})?(?:exactly\s{1,3}|basically\s{1,3})?(?:the\s{1,3})?same\s{1,3}(?:results?|thing|outcome|"
+    r"|,\s{0,3}(?:and\s{1,3})?(?:exactly\s{1,3}|basically\s{1,3})?(?:the\s{1,3})?same\s{1,3}(?:results?|thing|outcome|story|"
     r"numbers|error|problem|issue)\s{0,3}[.!]*\s*$")
 # An error measure still at a value: "the loss is still around 2.3", "WER is still 45%".
 _STILL_AT = re.compile(r"\b(?P<metric>[a-z]{2,12})\s{1,3}(?:is|was|are|were|stays?|stayed|remains?|remained)\s{1,3}"

@@ -219,3 +219,21 @@ def test_a_thing_named_before_next_is_the_plan(text: str) -> None:
 
 def test_next_i_will_still_splits() -> None:
     assert structure_text("Mixup was a bust, next I will try cutmix.").next_steps
+
+
+@pytest.mark.parametrize("text", [
+    "It did not: accuracy on the tie-heavy slice stayed at 61%",
+    "It did not, accuracy stayed at 61%",
+    "nope, it didn't - same loss as before",
+    "SWA did not pan out",
+    "Also tried margin 0.5, same story.",
+])
+def test_a_no_told_first_and_plain_words_of_failure(text: str) -> None:
+    assert verdict_of(text) == "did_not_work"
+
+
+def test_a_label_of_things_that_did_not_pan_out_heads_failures() -> None:
+    structure = structure_text("Things that didn't pan out this week:\n- SWA over the last 10 epochs\n"
+                               "- gradient centralization")
+    failed = " ".join(c.text for c in structure.conclusions if c.verdict == "did_not_work").lower()
+    assert "swa" in failed and "centralization" in failed, structure
