@@ -85,7 +85,7 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
                               r"question\s+being\s+asked|what\s+i'?m\s+testing)$")),
     # "What I tried:", "Attempts:", "Experiment:" head what was run: read like a hypothesis's block (what it tests),
     # but its settings and descriptions name the runs made (a hypothesis's or an idea's name a run to come)
-    ("tried", re.compile(r"^(?:experiment|what\s+i\s+tried|tried|attempts?)$")),
+    ("tried", re.compile(r"^(?:experiment|what\s+i\s+tried|tried|attempts?|ran|what\s+i\s+ran)$")),
     ("config", re.compile(r"^(?:configs?|configuration|setup|set-?up|settings?|hyper-?param(?:eter)?s|params?|"
                           r"parameters|changes?|diff|method|approach|what\s+changed|how|model|data|dataset|command|"
                           r"difference\s+.*|"

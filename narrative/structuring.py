@@ -144,6 +144,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
     previous_next = False
     last_plan = ""                  # the plan the segment before stated, until a result shows it was run
     unjudged: tuple[int, str] | None = None  # the line and text of the last statement with no verdict
+    # the line and text of the last "Config:" / "Tried:" item, and how many items its block has
+    block_change: tuple[int, str, int, str] | None = None
     for index, (reading, segment) in enumerate(zip(readings, segments, strict=True)):
         text = reading.text
         if segment.kind == "data":
@@ -241,6 +243,11 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         if segment.section in {"hypothesis", "tried", "config"}:
             # "- Idea: ..." and "- Config: ..." say what the experiment tries.
             add_item(structure.hypotheses, clip(text, MAX_SUBJECT_CHARS))
+            if segment.section != "hypothesis" or block_change is None or segment.line - block_change[0] > 2:
+                same_block = (block_change is not None and segment.section == block_change[3]
+                              and segment.line - block_change[0] <= 2)
+                count = block_change[2] + 1 if same_block and block_change else 1
+                block_change = (segment.line, text, count, segment.section)
             continue
         factual = False
         if mode in _UNREALISED and mode != "planned" and not QUESTION.search(text):
@@ -356,6 +363,13 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
                       unjudged[1], t) and not _mentions(clause, t)), ""))):
                 # "Added dropout after every block. Val loss got worse.": the verdict is on the change before it
                 clause_text = f"{short_subject(tried_before)}: {clause}"
+            elif (position == 0 and segment.section == "result" and block_change is not None and block_change[2] == 1
+                  and 0 < segment.line - block_change[0] <= 2 and about_the_last(clause)
+                  and readings_mod.verdict_of(block_change[1]) is None
+                  and not _mentions(clause, short_subject(block_change[1]))):
+                # "Config: ctx 2048, rope 2x." then "Result: EM 41.3 -> 40.8": the result judges the block's change
+                # (one item: a list's last item is not the whole change)
+                clause_text = f"{short_subject(block_change[1]).rstrip(' .;,')}: {clause}"
             elif position == 0 and not _has_content(clause):
                 # "it's inside the noise, not pursuing" says nothing of what: name it.
                 prefix = last_subject if anaphoric or not own_subject else own_subject
@@ -411,6 +425,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             # statement before is what it was better than.
             structure.conclusions.append(Conclusion(text=clip(unjudged[1], MAX_ITEM_CHARS), verdict="did_not_work"))
         unjudged = None if concluded else (segment.line, result_part)
+        if segment.section == "result":
+            block_change = None     # a block's result closes it: the lines after it are no new change
         if not concluded and (reading.experimental or segment.kind == "row" or has_number(result_part)
                               or segment.section in {"result", "conclusion"}):
             add_item(structure.observations, clip(result_part, MAX_ITEM_CHARS))

@@ -237,3 +237,22 @@ def test_a_label_of_things_that_did_not_pan_out_heads_failures() -> None:
                                "- gradient centralization")
     failed = " ".join(c.text for c in structure.conclusions if c.verdict == "did_not_work").lower()
     assert "swa" in failed and "centralization" in failed, structure
+
+
+@pytest.mark.parametrize("text", [
+    "Config: ctx 2048, rope scaling 2x.\nResult: EM 41.3 -> 40.8.",
+    "Ran: ctx 2048, rope scaling 2x, same data.\nResult: EM 41.3 -> 40.8, short docs unchanged.",
+    "Day 4\nIdea: a longer context helps the long docs.\nConfig: ctx 2048, rope 2x.\n"
+    "Result: EM went down 41.3 -> 40.8.",
+])
+def test_a_result_under_a_config_block_judges_the_block_s_change(text: str) -> None:
+    failed = [c.text for c in structure_text(text).conclusions if c.verdict == "did_not_work"]
+    assert failed and "2048" in failed[0], structure_text(text)
+
+
+def test_a_result_naming_its_own_subject_or_far_from_the_block_keeps_its_words() -> None:
+    own = structure_text("Setup: 300 epochs, AdamW, wd 0.05.\nResult: cosine decay did worse than step decay.")
+    assert [c.text for c in own.conclusions] == ["cosine decay did worse than step decay"], own
+    far = structure_text("Config: ctx 2048.\nNotes: the loader was slow.\nSomething else entirely.\n"
+                         "Result: EM 41.3 -> 40.8.")
+    assert all("2048" not in c.text for c in far.conclusions), far
