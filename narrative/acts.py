@@ -17,7 +17,8 @@ _READ_CHARS = 600
 
 # Bounded repeats throughout (issue 11): every whitespace run is {1,3}, every word {1,24}.
 _FIRST_PERSON_PAST = re.compile(
-    r"(?:(?:^|[,;:(]\s{0,3}|(?<![\w'])(?:then|so|and|also|first|finally|next|later|afterwards|today|yesterday)"
+    r"(?:(?:^|[,;:(]\s{0,3}|(?<![\w'])(?:then|so|and|also|first|finally|next|later|afterwards|today|yesterday|"
+    r"so\s{1,3}far|currently|recently|meanwhile)"
     r",?\s{1,3})"
     r"(?P<who>i|we)\s{1,3}(?:(?:have|'ve|had|'d)\s{1,3})?|"
     # a note's telegraphic first person: the subject left out at the line's start ("Froze the backbone")
@@ -84,8 +85,14 @@ def action_from(text: str) -> str:
     return text[start:].strip()
 
 
+# What a model does when the subject is left out, but the writer's own making with "I"/"we" ("I have generated
+# 2M synthetic images", "we produced a cleaned split").
+_MADE_BY_WRITER = frozenset({"generated", "produced"})
+
+
 def _first_action(text: str) -> re.Match[str] | None:
     for match in _FIRST_PERSON_PAST.finditer(text[:_READ_CHARS]):
-        if match.group("verb").lower() not in _NO_ACTION:
+        verb = match.group("verb").lower()
+        if verb not in _NO_ACTION or (verb in _MADE_BY_WRITER and match.group("who")):
             return match
     return None

@@ -224,6 +224,9 @@ NEGATIVE_CUES: tuple[str, ...] = (
     "not re-running", "won't retry", "reverting", "revert", "reverted", "rolled back", "roll back",
     "contaminat*", "too good to be true", "collapsed", "collapses", "collapsing", "mode collapse",
     "slowed down", "slows down", "slowed", "negatively", "crash*", "catastrophic forgetting", "unlearn*",
+    # said plainly of a thing tried: "the mixup thing was a bust", "cutout was a dud", "a waste of time"
+    "a bust", "a dud", "was a flop", "flopped", "waste of time", "no dice", "didn't pan out", "did not pan out",
+    "doesn't pan out", "never panned out", "didn't work out", "did not work out",
 )
 # Negative verdicts that need a little grammar: "no <quality> win", "not <much of> a gain".
 NEGATIVE_PATTERNS: tuple[re.Pattern[str], ...] = (

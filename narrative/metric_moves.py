@@ -39,7 +39,10 @@ _MOVE_AFTER = re.compile(
 _MOVE_BEFORE = re.compile(rf"\b(?P<dir>lower|higher|reduced|increased|decreased)\s+{_METRIC_PHRASE}\b")
 _MOVE_NUMBERS = re.compile(
     # "\s*X?\s*" written as "\s*(?:X\s*)?": the same text, without splitting a whitespace run two ways
-    rf"{_METRIC_PHRASE}\s*(?:(?:[:=]|of|from|went\s+from|goes\s+from)\s*)?(?P<a>[-+]?\d*\.?\d+)\s*(?:%\s*)?"
+    # "dice on the val crops went from 0.71 to 0.69": the metric may carry what it was measured on
+    rf"{_METRIC_PHRASE}(?:\s{{1,3}}(?:on|over|across|for)\s{{1,3}}(?:the\s{{1,3}})?[a-z][\w-]{{0,30}}(?:\s{{1,3}}[a-z][\w-]{{0,30}})?"
+    r"\s{1,3}(?:went|goes)\s{1,3}from\s*)?"
+    rf"\s*(?:(?:[:=]|of|from|went\s+from|goes\s+from)\s*)?(?P<a>[-+]?\d*\.?\d+)\s*(?:%\s*)?"
     r"(?:->|→|=>|to)\s*(?P<b>[-+]?\d*\.?\d+)")
 # "accuracy: 94.10% (+1.09%)", "WER 12.1 (-0.4)": a value with its change in brackets; the sign of the
 # change is the movement.

@@ -145,11 +145,14 @@ _PLAN = re.compile(
     r"(?:i|we)\s+should|let'?s|let\s+me|(?:i\s+would|i'?d|i)\s+(?:suggest|recommend)\b|"
     # "Maybe you should check the sampling rate", "you might want to lower the lr": a suggestion to carry out
     r"you\s+(?:should\s+(?!see|get|be|have|notice|expect|now)|might\s+want\s+to|may\s+want\s+to|can\s+try|need\s+to)|"
+    # "Could you rerun these tests with a lower lr." asks for a run, not an answer (no question mark)
+    r"(?:could|can|would)\s+you\s+(?:please\s+)?(?:try|rerun|re-run|run|retrain|train|repeat|lower|increase|reduce)\b(?![^?]*\?)|"
     r"thinking\s+(?:about|of)|considering|consider\b|"
     r"(?:might|may|could)\s+(?:try|test|run|add|use|look|switch|revisit|explore)|maybe\s+(?:try|test|add|use)|"
     r"worth\s+(?:trying|testing|a\s+try|exploring)|would\s+be\s+(?:nice|good|interesting|worth)|"
+    r"(?:might|may|could)\s+be\s+(?:nice|good|interesting|worth|wise|useful|better)\s+to\s+(?!be\b|have\b|know\b|see\b)|"
     r"(?:would|might|could)\s+make\s+sense\s+to|"
-    r"(?:^|\.\s+|\s[-–—]\s+)(?:(?:also|then|first|finally|and)\s*,?\s+)?(?:try|add|use|rerun|re-run|implement|switch|tune|"
+    r"(?:^|\.\s+|\s[-–—]\s+)(?:(?:also|then|first|finally|and|please)\s*,?\s+)?(?:try|add|use|rerun|re-run|implement|switch|tune|"
     # "Choose bigger patch size", "Review RandomResizedCrop", "Complete data collection app"
     r"(?:choose|review|collect|complete|finish|learn|write|build|apply|clean|profile|plot|visuali[sz]e|debug|"
     r"balance|normali[sz]e|figure\s+out|set\s+up|port|refactor|benchmark|re-?train|retrain)"
@@ -160,7 +163,8 @@ _PLAN = re.compile(
     # measure, no order
     r"(?:test|train|run)(?!\s+(?:loss|losses|accuracy|acc|error|errors|f1|auc|time|set|sets|data|split|curves?|"
     r"scores?|metrics?|results?|perplexity|ppl|mse|rmse|mae|samples?)\b))\b(?!\s*[:=])|"
-    r"\bnext\s*[.!]?\s*$|\b(?:shifting|turning|moving)\s+(?:my|our)\s+(?:attention|focus)|\bmoving\s+on\s+to\b|"
+    # "cutmix next", "cutmix next i think", "cutmix next, then randaug": what comes next, named before the word
+    r"\bnext(?:\s*,?\s*(?:i|we)\s+(?:think|guess|suppose|reckon|believe)|\s*,\s*then\b)?\s*[.!]?\s*(?:$|(?<=then))|\b(?:shifting|turning|moving)\s+(?:my|our)\s+(?:attention|focus)|\bmoving\s+on\s+to\b|"
     r"\btomorrow\b|\btmrw\b|\bnext\s+(?:week|time|steps?|up)\b|"
     # "next I will try X" plans; "Next I switched to AdamW" tells the next thing done
     r"\bnext,?\s+(?:i|we)\b(?!\s+(?:\w+ed|ran|got|did|made|went|saw|found|took|had|was|were|built|wrote|set|put|"
@@ -213,8 +217,12 @@ _QUESTION = re.compile(
     r"(?:how|why|what|whether|if|where)|not\s+sure\s+(?:if|whether|why|how|what)|"
     # "Not clear yet if the gain is real", "unclear how much of it is the data": asked without a question mark
     r"(?:unclear|not\s+(?:yet\s+|entirely\s+|really\s+)?clear)\s+(?:yet\s+)?(?:if|whether|why|how|what)|"
-    r"no\s+idea\s+(?:why|how|what|if|whether)|(?:don'?t|do\s+not|still\s+don'?t|can'?t|cannot)\s+"
+    r"no\s+idea\s+(?:why|how|what|if|whether)|(?:dunno|idk)\s+(?:why|how|what|if|whether)|"
+    r"(?:don'?t|do\s+not|still\s+don'?t|can'?t|cannot)\s+"
     r"(?:understand|explain|know|figure\s+out|tell)\s+(?:why|how|what|whether|if)|puzzl\w+|mystery|"
+    # "I have not figured out the reason", "still haven't worked out what makes the eval so noisy"
+    r"(?:haven'?t|hasn'?t|have\s+not|has\s+not|yet\s+to)\s+(?:figured?|work(?:ed)?|found|find)\s+out\s+(?:the\s+(?:reason|cause)|"
+    r"why|how|what|whether|if)|"
     r"(?:no|any)\s+(?:idea|clue)s?\s+why)\b",
     re.IGNORECASE,
 )
@@ -367,8 +375,27 @@ _REAL_TIME = re.compile(r"\breal[ _-]time\b")
 _BECAUSE_CLAUSE = re.compile(r",\s+(?:as|because|since)\s+")
 
 
+# "A more effective discriminator will improve the generator": a success told in the future is expected, not had,
+# unless the words before the future report one ("warmup helped, and it will help the big model too", "the new
+# sampler is better, we'll keep it"). "won't", "will not", "will still" tell a failure that recurs.
+_FUTURE_AUX = re.compile(r"\b(?:will|'ll|(?:is|are|am)\s+going\s+to)\s+(?!not\b|still\b|never\b)(?:\w+ly\s+)?[a-z]")
+_REPORTED_BEFORE = re.compile(r"\b(?:is|are|'s|looks?|seems?)\b")
+
+
 def verdict_of(clause: str) -> Verdict | None:
     """The verdict a clause states, with negation scope and superlatives read as a colleague would."""
+    verdict = _verdict_of(clause)
+    if verdict == "worked":
+        lowered = clause[:MAX_READ_CHARS].lower().replace("’", "'")
+        future = _FUTURE_AUX.search(lowered)
+        before = lowered[: future.start()] if future else ""
+        if future and not _DONE.search(before) and not _REPORTED_BEFORE.search(before):
+            return None
+    return verdict
+
+
+def _verdict_of(clause: str) -> Verdict | None:
+    """``verdict_of`` before a success told in the future is set aside."""
     lowered = " ".join(clause[:MAX_READ_CHARS].lower().replace("’", "'").split())
     # "... in an attempt to land on more intelligible speech": a purpose is no outcome.
     lowered = _PURPOSE.split(lowered, maxsplit=1)[0]
@@ -397,6 +424,8 @@ def verdict_of(clause: str) -> Verdict | None:
         if not re.match(r"(?:it|this|that|they|these|those)\b", lowered[because.end():]):
             return None  # "Switched to adamw, since sgd diverged": nothing said of what was done
     masked = _mask_attributive_superlatives(lowered)
+    if _ELLIPTIC_LEAD.match(masked):
+        return "did_not_work"
     if (_NEGATED_POSITIVE.search(masked) or _BAD_WORDS.search(_NOT_BAD.sub(" ", masked))
             or _LESS_GOOD.search(masked) or progress.FAILURE.search(masked)):
         return "did_not_work"
@@ -453,6 +482,9 @@ _NOISE_AS_NAME = re.compile(r"(?<!\bthe )(?<!\bin )(?<!\bwithin )(?<!\bis )(?<!\
 # "but it didn't.": the verb is left out because the sentence before said what was hoped for.
 _ELLIPTIC_NO = re.compile(r"\b(?:it|that|this|they|which)\s+(?:didn'?t|did\s+not|doesn'?t|does\s+not|wasn'?t|"
                           r"isn'?t|won'?t|hasn'?t|has\s+not)\s*[.!]*\s*$")
+# "It did not: accuracy on the slice stayed at 61%", "It didn't, same loss": the answer first, its evidence after
+_ELLIPTIC_LEAD = re.compile(r"^\W{0,4}(?:(?:but|and|no|nope),?\s+)?(?:it|that|this|they)\s+(?:didn'?t|did\s+not|"
+                            r"doesn'?t|does\s+not|wasn'?t)\s*[:;,\-–—]")
 
 _CUE_PATTERNS: dict[str, re.Pattern[str]] = {}
 _IT_IS_CHOICE = re.compile(r"\w\s+it\s+is\s*[.!]*\s*$")   # "lightgbm it is." (as ``lexicon.has_cue`` reads it)

@@ -54,6 +54,9 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
                         r"(?:possible|potential|candidate)\s+(?:solutions?|fix(?:es)?|remed(?:y|ies)|improvements?|"
                         r"next\s+steps?|directions?)(?:\s+.*)?|things\s+to\s+(?:do|check|test|look\s+into)(?:\s+.*)?|"
                         r"suggestions?(?:\s+for\s+.+)?|ideas\s+to\s+try|"
+                        # "Improvements to make", "Quick fixes to try", "Improvements for tomorrow"
+                        r"(?:\w+\s+)?(?:improvements?|fix(?:es)?|changes?)\s+(?:to\s+(?:make|try|do|test)|"
+                        r"for\s+(?:tomorrow|later|next\s+\w+))|"
                         # the steps of an experiment still to run, as a proposal or a task hands them out
                         r"instructions?|proposals?|proposed\s+(?:changes?|experiments?|runs?|plan|setup))$")),
     ("negative", re.compile(r"^(?:avoid(?:\s+for\s+now)?|don'?t\s+(?:do|use|try)|ruled\s+out|abandoned|dropped|"
@@ -64,6 +67,8 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
                             r"(?:attempts?|experiments?|ideas?|approaches?|runs?|things?|tries|directions?|changes?|"
                             r"tricks?))?|what\s+(?:didn'?t|did\s+not|doesn'?t)\s+help|(?:things\s+that\s+)?didn'?t\s+help|"
                             r"what\s+failed|what\s+went\s+wrong|cons|doesn'?t\s+work|"
+                            # "Things that didn't pan out this week", "What did not work out"
+                            r"(?:things\s+that\s+|what\s+)?(?:didn'?t|did\s+not)\s+(?:pan|work)\s+out(?:\s+\w+){0,3}|"
                             # "Rolled back changes:" lists what was undone because it did not pay off
                             r"(?:rolled|rolling)\s+back(?:\s+(?:changes?|tweaks?))?|reverted(?:\s+(?:changes?|tweaks?))?|"
                             r"roll-?backs?|reverts?|what\s+not\s+to\s+(?:do|try)(?:\s+\w+){0,6})$")),
@@ -80,7 +85,7 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
                               r"question\s+being\s+asked|what\s+i'?m\s+testing)$")),
     # "What I tried:", "Attempts:", "Experiment:" head what was run: read like a hypothesis's block (what it tests),
     # but its settings and descriptions name the runs made (a hypothesis's or an idea's name a run to come)
-    ("tried", re.compile(r"^(?:experiment|what\s+i\s+tried|tried|attempts?)$")),
+    ("tried", re.compile(r"^(?:experiment|what\s+i\s+tried|tried|attempts?|ran|what\s+i\s+ran)$")),
     ("config", re.compile(r"^(?:configs?|configuration|setup|set-?up|settings?|hyper-?param(?:eter)?s|params?|"
                           r"parameters|changes?|diff|method|approach|what\s+changed|how|model|data|dataset|command|"
                           r"difference\s+.*|"

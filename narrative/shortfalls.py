@@ -29,8 +29,9 @@ from narrative import lexicon
 _MEASURE = r"(?<![\w.\-])(?P<{name}>\d*\.\d+|\d+(?:\.\d+)?\s?%)"
 _REFERENCE = re.compile(r"\b(?:paper|papers|reported|reports|baseline|original|official|published|authors?|claimed|"
                         r"readme|leaderboard|sota)\b")
-_CONNECTOR = re.compile(r"\s(?:vs\.?|versus|compared\s+(?:to|with)|while|whereas|but|against|than)\s")
+_CONNECTOR = re.compile(r"\s(?:vs\.?|versus|compared\s+(?:to|with)|while|whereas|where|but|against|than)\s")
 _VALUE = re.compile(_MEASURE.format(name="v"))
+_ONLY_BEFORE = r"\b(?:only|just)\s{1,3}(?:about\s{1,3}|around\s{1,3}|~\s{0,2})?"
 # Metric words whose direction is a result's, not a budget's ("time", "size", "memory" are costs of a run).
 _RESULT_METRICS = (lexicon.HIGHER_IS_BETTER_WORDS | lexicon.LOWER_IS_BETTER_WORDS) - frozenset({
     "time", "duration", "size", "memory", "mb", "gb", "ms", "seconds", "secs", "sec", "latency", "cost", "gain",
@@ -70,7 +71,7 @@ _SHORTFALL = re.compile(
     r"|\b(?:worse|off|below|short\s{1,3}of|behind|far\s{1,3}(?:from|below|off)|different\s{1,3}from|(?:not|nowhere)\s{1,3}"
     r"(?:at\s{1,3}all\s{1,3}|even\s{1,3})?(?:near|close\s{1,3}to)|anywhere\s{1,3}near)\b[^.;!?]{0,50}?\b(?:the\s{1,3})?"
     r"(?:paper|paper's|reported|claimed|published|authors?|author's)\b"
-    r"|,\s{0,3}(?:and\s{1,3})?(?:exactly\s{1,3}|basically\s{1,3})?(?:the\s{1,3})?same\s{1,3}(?:results?|thing|outcome|"
+    r"|,\s{0,3}(?:and\s{1,3})?(?:exactly\s{1,3}|basically\s{1,3})?(?:the\s{1,3})?same\s{1,3}(?:results?|thing|outcome|story|"
     r"numbers|error|problem|issue)\s{0,3}[.!]*\s*$")
 # An error measure still at a value: "the loss is still around 2.3", "WER is still 45%".
 _STILL_AT = re.compile(r"\b(?P<metric>[a-z]{2,12})\s{1,3}(?:is|was|are|were|stays?|stayed|remains?|remained)\s{1,3}"
@@ -97,6 +98,8 @@ def against_reference(lowered: str) -> Outcome | None:
     ours_part, theirs_part = (right, left) if left_ref else (left, right)
     ours, theirs = _VALUE.findall(ours_part), _VALUE.findall(theirs_part)
     direction = _direction(lowered)
+    if ours and theirs and direction is None and re.search(_ONLY_BEFORE + re.escape(ours[-1]), ours_part):
+        return "did_not_work"   # "IC13: only 88.45% while 91.1% in paper": "only" says which side falls short
     if not ours or not theirs or direction is None:
         return None
     a, b = (float(v.rstrip("% ")) for v in (ours[-1], theirs[0]))
@@ -107,9 +110,42 @@ def against_reference(lowered: str) -> Outcome | None:
     return "worked" if better else "did_not_work"
 
 
-# "which is lower than paper report": lower or higher than the reference, judged by the metric's direction.
-_THAN_REFERENCE = re.compile(r"\b(?P<dir>lower|higher|smaller|larger)\s{1,3}than\s{1,3}(?:[\w'-]{1,20}\s{1,3}){0,3}?"
+# "which is lower than paper report", "got lower results than the ones reported in the paper", "2% less than the
+# accuracy claimed in the paper": lower or higher than the reference, judged by the metric's direction (results,
+# numbers, scores and performance are higher-is-better).
+_THAN_REFERENCE = re.compile(r"\b(?P<dir>lower|higher|smaller|larger|less|more)\s{1,3}"
+                             r"(?P<noun>(?:[\w-]{1,20}\s{1,3}){0,2}?)than\s{1,3}(?:[\w'-]{1,20}\s{1,3}){0,3}?"
                              r"(?:paper|reported|claimed|published|baseline|authors?)\b")
+_GENERIC_RESULT = re.compile(r"\b(?:results?|numbers|scores?|performance)\b")
+_VALUE_TEXT = r"(?<![\w.\-])(?:\d*\.\d+|\d+(?:\.\d+)?\s?%)"
+# A ceiling or a plateau of a result measure: "the val accuracy is only 48%", "the precision is not high enough",
+# "can't seem to get the val accuracy past 0.7", "accuracy has been around 62% for a long time".
+_ONLY_VALUE = re.compile(r"\b(?P<metric>[a-z][a-z0-9]{1,12})\s{1,3}(?:is|was|are|were|stays?\s{1,3}at|stayed\s{1,3}at|"
+                         r"remains?|remained)\s{1,3}(?:still\s{1,3})?(?:only|just)\s{1,3}(?:about\s{1,3}|around\s{1,3}|"
+                         r"~\s{0,2})?" + _VALUE_TEXT)
+_NOT_ENOUGH = re.compile(r"\b(?:not|isn't|aren't|wasn't|weren't|never)\s{1,3}(?:\w{1,12}ly\s{1,3})?"
+                         r"(?:high|good|accurate|low|stable|robust|sharp|fast|reliable|close|competitive)\s{1,3}enough\b")
+_CANNOT_PASS = re.compile(r"(?:can'?t|cannot|couldn'?t|unable\s{1,3}to|not\s{1,3}able\s{1,3}to|never)\s{1,3}"
+                          r"(?:seem\s{1,3}to\s{1,3})?(?:get|push|bring|move|raise|lift|drive)\b[^.;!?]{0,40}?\b"
+                          r"(?:past|above|beyond|over|below|under|(?:higher|lower|better)\s{1,3}than)\s{1,3}"
+                          r"(?:the\s{1,3})?(?:~\s{0,2})?" + _VALUE_TEXT)
+_PLATEAU = re.compile(r"\b(?:(?:has|have|had)\s{1,3}been|is|are|was|were|stays?|stayed|remains?|remained|sits?|sat|"
+                      r"hovers?|hovered)\s{1,3}(?:stuck\s{1,3})?(?:around|at|about|near|~)\s{0,3}"
+                      + _VALUE_TEXT + r"\s{1,3}for\s{1,3}(?:a\s{1,3}(?:long\s{1,3})?(?:time|while)|ages|"
+                      r"(?:the\s{1,3}(?:last|past)\s{1,3})?\d+\s{1,3}(?:epochs?|steps?|iterations?|hours?|days?))")
+_NO_FURTHER = re.compile(r"\b(?:can'?t|cannot|couldn'?t|won'?t|wouldn'?t|doesn'?t|does\s{1,3}not|didn'?t|"
+                         r"did\s{1,3}not)\s{1,3}(?:seem\s{1,3}to\s{1,3})?(?:go|get|drop|fall|climb|rise)\s{1,3}any"
+                         r"\s{1,3}(?:lower|higher|further|better|down|up)\b")
+
+
+def _ceiling(lowered: str) -> bool:
+    """Whether a clause tells a result measure held below where it was wanted (see ``_ONLY_VALUE``)."""
+    only = _ONLY_VALUE.search(lowered)
+    if only and only.group("metric") in lexicon.HIGHER_IS_BETTER_WORDS:
+        return True
+    names_result = any(w in _RESULT_METRICS for w in lexicon.words(lowered)) or bool(_GENERIC_RESULT.search(lowered))
+    return names_result and bool(_NOT_ENOUGH.search(lowered) or _CANNOT_PASS.search(lowered)
+                                 or _PLATEAU.search(lowered) or _NO_FURTHER.search(lowered))
 
 
 def shortfall(lowered: str) -> Outcome | None:
@@ -117,10 +153,14 @@ def shortfall(lowered: str) -> Outcome | None:
     lowered = lowered.replace("’", "'")
     if _SHORTFALL.search(lowered):
         return "did_not_work"
+    if _ceiling(lowered):
+        return "did_not_work"
     than = _THAN_REFERENCE.search(lowered)
     direction = _direction(lowered) if than else None
+    if than and direction is None and _GENERIC_RESULT.search(than.group("noun") or ""):
+        direction = "max"
     if than and direction is not None:
-        up = than.group("dir") in ("higher", "larger")
+        up = than.group("dir") in ("higher", "larger", "more")
         return "worked" if up == (direction == "max") else "did_not_work"
     still = _STILL_AT.search(lowered)
     if still and still.group("metric") in _ERROR_METRICS:

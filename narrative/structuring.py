@@ -43,6 +43,7 @@ from narrative.entry_text import (
 )
 from narrative.link_explicit import split_at_references
 from narrative.linking import LinkResult, link_runs
+from narrative.next_split import NEXT_ANYWHERE, split_next
 from narrative.replacements import OUTCOME_ARROWS, kept_old
 from narrative.run_refs import KnownRunIds
 from narrative.segmenting import Segment, split_segments
@@ -63,31 +64,6 @@ from storage.records import Conclusion, DecisionNote, EntryStructure, Verdict
 
 TITLE_CHARS = 80
 
-_NEXT_LEAD = re.compile(
-    r"^(?:next(?:\s+(?:up|week|steps?))?|tomorrow|tmrw|tmr|todo|to-?do|plan(?=\s*[:\-]|\s+(?:is|to|for)\b)|"
-    r"monday|tuesday|wednesday|thursday|friday)\b"
-    # "Next, I introduced an extra dropout layer": the next thing done, told in the past, is no plan
-    r"(?![\s,:\-]*(?:i|we)\s+(?:\w+ed|ran|got|made|did|saw|found|went|took|had|was|were|built|wrote|set)\b)"
-    r"\s*[:\-,]?\s*",
-    re.IGNORECASE,
-)
-_NEXT_INLINE = re.compile(
-    r"(?:\bnext(?:\s+(?:up|week|steps?))?\s*:|\bnext\s+(?:i|we)\b|\btodo\s*:|\b(?:monday|plan)\s*:)",
-    re.IGNORECASE,
-)
-# Where a clause starts, for a plan stated mid-sentence ("... OOM'd 💥 gonna do hashing tmrw").
-_CLAUSE_START = re.compile(r"(?:[,;]|\s--?\s|[^\x00-\u24ff]|\.\s|\bso\b|\band\b)\s*")
-_NEXT_ANYWHERE = re.compile(
-    r"\b(?:want to(?!\s+(?:know|understand|see\s+(?:why|how|what)))|"
-    r"next\s+(?:thing|experiment|idea|task|move)s?\s+(?:to\s+(?:do|try)|(?:is|will\s+be|would\s+be)\s+to)\b|"
-    r"wanna|going to|gonna|i'll|we'll|i will|we will|will (?:check|try|run|look|rerun|add)|"
-    r"(?:i|we)(?:'d| would) like to|(?:i|we) should (?:try|run|add|make|look|check|rerun|tune)|"
-    r"(?:i|we) plan to|(?:i|we) intend to|let me|proposal is to|suggest (?:we|to)|"
-    r"let's|need to|needs to|should try|could try|worth trying|plan (?:is|to)|planning to|"
-    r"idea i still like|thinking we|next week|tomorrow|tmrw|todo|switching to|going with|sticking with|"
-    r"(?:is|as) (?:the|our) (?:ship )?candidate|ship candidate|\w+ first[.!]?$)",
-    re.IGNORECASE,
-)
 # A to-do item that asks ("Correct expand ratio?") and one that is an action, maybe hedged ("try X?").
 _PLAN_ITEM = re.compile(r"^\W{0,8}(?:(?:maybe|perhaps|possibly|also|then|and)\s{1,4})?"
                         r"(?:try|test|add|use|run|rerun|re-run|implement|switch|train|tune|sweep|check|look|investigate|explore|compare|evaluate|ablate|measure|"
@@ -168,6 +144,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
     previous_next = False
     last_plan = ""                  # the plan the segment before stated, until a result shows it was run
     unjudged: tuple[int, str] | None = None  # the line and text of the last statement with no verdict
+    # the line and text of the last "Config:" / "Tried:" item, and how many items its block has
+    block_change: tuple[int, str, int, str] | None = None
     for index, (reading, segment) in enumerate(zip(readings, segments, strict=True)):
         text = reading.text
         if segment.kind == "data":
@@ -265,6 +243,11 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         if segment.section in {"hypothesis", "tried", "config"}:
             # "- Idea: ..." and "- Config: ..." say what the experiment tries.
             add_item(structure.hypotheses, clip(text, MAX_SUBJECT_CHARS))
+            if segment.section != "hypothesis" or block_change is None or segment.line - block_change[0] > 2:
+                same_block = (block_change is not None and segment.section == block_change[3]
+                              and segment.line - block_change[0] <= 2)
+                count = block_change[2] + 1 if same_block and block_change else 1
+                block_change = (segment.line, text, count, segment.section)
             continue
         factual = False
         if mode in _UNREALISED and mode != "planned" and not QUESTION.search(text):
@@ -298,7 +281,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             add_item(structure.hypotheses, clip(last_plan, MAX_SUBJECT_CHARS))
             last_subject = last_plan
         last_plan = ""
-        result_part, next_part = _split_next(text)
+        result_part, next_part = split_next(text)
         if mode == "planned" and not next_part and not has_number(text):
             # "thinking about trying class weights": a plan, whatever verbs it uses.
             result_part, next_part = "", text
@@ -380,6 +363,13 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
                       unjudged[1], t) and not _mentions(clause, t)), ""))):
                 # "Added dropout after every block. Val loss got worse.": the verdict is on the change before it
                 clause_text = f"{short_subject(tried_before)}: {clause}"
+            elif (position == 0 and segment.section == "result" and block_change is not None and block_change[2] == 1
+                  and 0 < segment.line - block_change[0] <= 2 and about_the_last(clause)
+                  and readings_mod.verdict_of(block_change[1]) is None
+                  and not _mentions(clause, short_subject(block_change[1]))):
+                # "Config: ctx 2048, rope 2x." then "Result: EM 41.3 -> 40.8": the result judges the block's change
+                # (one item: a list's last item is not the whole change)
+                clause_text = f"{short_subject(block_change[1]).rstrip(' .;,')}: {clause}"
             elif position == 0 and not _has_content(clause):
                 # "it's inside the noise, not pursuing" says nothing of what: name it.
                 prefix = last_subject if anaphoric or not own_subject else own_subject
@@ -435,6 +425,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             # statement before is what it was better than.
             structure.conclusions.append(Conclusion(text=clip(unjudged[1], MAX_ITEM_CHARS), verdict="did_not_work"))
         unjudged = None if concluded else (segment.line, result_part)
+        if segment.section == "result":
+            block_change = None     # a block's result closes it: the lines after it are no new change
         if not concluded and (reading.experimental or segment.kind == "row" or has_number(result_part)
                               or segment.section in {"result", "conclusion"}):
             add_item(structure.observations, clip(result_part, MAX_ITEM_CHARS))
@@ -523,7 +515,7 @@ def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str, 
     subject = subject_of(result_part) if reading.experimental else ""
     if subject and worth_a_hypothesis(subject, refs):
         add_item(structure.hypotheses, subject)
-    elif belief or ((_TRIED.search(text) or acts.reports_action(result_part)) and not _NEXT_ANYWHERE.search(text)
+    elif belief or ((_TRIED.search(text) or acts.reports_action(result_part)) and not NEXT_ANYWHERE.search(text)
                     and not readings_mod.is_unrealised(text)):
         first_clause = (split_clauses(result_part) or [result_part])[0]
         candidate = clip(balanced(REPORT_FRAME.sub("", first_clause, count=1) or first_clause), MAX_SUBJECT_CHARS)
@@ -644,27 +636,6 @@ _HYPOTHESIS_VERDICT = re.compile(
     r"^\W*(?:the\s+|my\s+|our\s+|this\s+)?hypothes[ie]s\s+(?:is\s+|was\s+)?(?:not\s+|partly\s+|partially\s+)?"
     r"(?:supported|confirmed|rejected|refuted|holds?|held|falsified|disproven|wrong|correct|right|validated|"
     r"invalidated)\b", re.IGNORECASE)
-
-
-def _split_next(text: str) -> tuple[str, str]:
-    """(result part, next-step part) of a segment: "... .950 / .447. next: graph feats" splits."""
-    lead = _NEXT_LEAD.match(text)
-    if lead and lead.end() > 0 and not has_number(text[: lead.end()]):
-        return "", text
-    inline = _NEXT_INLINE.search(text)
-    if inline and inline.start() > 0:
-        return text[: inline.start()].rstrip(" .,;:-"), text[inline.start():]
-    lowered = text.lower()
-    anywhere = next((m for m in _NEXT_ANYWHERE.finditer(text) if not forecasts.forecast_cue(lowered, m.start())), None)
-    if anywhere:
-        # A plan stated in prose: the step is the clause that holds the cue; what comes before it
-        # ("... it OOM'd 💥") is still a result.
-        starts = [m.end() for m in _CLAUSE_START.finditer(text, 0, anywhere.start())]
-        start = starts[-1] if starts else 0
-        if start > 0 and len(text) - start >= 12:
-            return text[:start].rstrip(" ,;.-"), text[start:].strip()
-        return (text if has_number(text) or lexicon.has_cue(text.lower(), lexicon.NEGATIVE_CUES) else ""), text
-    return text, ""
 
 
 def _title(text: str, segments: list[Segment]) -> str:

@@ -36,6 +36,10 @@ _TROUBLE_ENDED = re.compile(
     r"(?:is|are|was|were)\s{1,3}(?:all\s{1,3}|completely\s{1,3}|now\s{1,3})?gone|"
     r"(?:has|have)\s{1,3}(?:now\s{1,3})?(?:gone\s{1,3}away|disappeared|vanished))\b")
 
+# "no more spikes", "no longer any NaNs": the trouble ended ("no more than noise" measures, it ends nothing).
+_NO_MORE_TROUBLE = re.compile(rf"\bno\s{{1,3}}(?:more|longer\s{{1,3}}any)\s{{1,3}}(?!than\b)(?:[\w-]{{1,20}}\s{{1,3}})?"
+                              rf"{_TROUBLE}|spikes?|nans?|crash(?:es)?|ooms?|divergence|collapses?)\b")
+
 
 # "Overfitting occurs much later with augmentations", "divergence sets in later": the trouble put off.
 _TROUBLE_LATER = re.compile(rf"\b{_TROUBLE}|diverg\w*|collapse)\s{{1,3}}(?:occurs?|happens?|starts?|begins?|"
@@ -46,6 +50,7 @@ _TROUBLE_LATER = re.compile(rf"\b{_TROUBLE}|diverg\w*|collapse)\s{{1,3}}(?:occur
 def mask_remedied(lowered: str) -> str:
     """``lowered`` with each trouble that shrank, ended or was put off read as "fixed it"."""
     lowered = _TROUBLE_LATER.sub(" fixed it ", lowered)
+    lowered = _NO_MORE_TROUBLE.sub(" fixed it ", lowered)
     return _TROUBLE_ENDED.sub(" fixed it ", _TROUBLE_LESS.sub(" fixed it ", _LESS_TROUBLE.sub(" fixed it ", lowered)))
 
 

@@ -56,7 +56,11 @@ against a paper, failures told without a verdict word, hedged causes, suggestion
 and pull-request threads new to the repository, labelled before the engine read them; the same README (round
 fields8) names them.
 
-    python -m tests.narrative.role_corpus [--split tune|held|all] [--batch old|...|sixth|all] [--confusion] [-v]
+The ``seventh`` batch (``--batch seventh``, s721 on) came in the round on verdicts told apart from the thing tried,
+questions asked without a mark and plans in lists: tune only, fifteen sources new to the repository (issue threads, a
+GAN lab journal, a tried/to-try list), labelled before the engine read them; the same README (round fields9) names them.
+
+    python -m tests.narrative.role_corpus [--split tune|held|all] [--batch old|...|seventh|all] [--confusion] [-v]
 """
 
 from __future__ import annotations
@@ -98,10 +102,13 @@ THIRD_BATCH_FROM = 457   # ... and from here on the ``third`` batch
 FOURTH_BATCH_FROM = 536  # ... and from here on the ``fourth`` batch
 FIFTH_BATCH_FROM = 639   # ... and from here on the ``fifth`` batch
 SIXTH_BATCH_FROM = 666   # ... and from here on the ``sixth`` batch
+SEVENTH_BATCH_FROM = 721  # ... and from here on the ``seventh`` batch
 
 
 def batch_of(item: Item) -> str:
     number = int(item.id.lstrip("s"))
+    if number >= SEVENTH_BATCH_FROM:
+        return "seventh"
     if number >= SIXTH_BATCH_FROM:
         return "sixth"
     if number >= FIFTH_BATCH_FROM:
@@ -187,7 +194,8 @@ def report(name: str, scores: Scores) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("tune", "held", "all"), default="all")
-    parser.add_argument("--batch", choices=("old", "new", "third", "fourth", "fifth", "sixth", "all"), default="all")
+    parser.add_argument("--batch", default="all",
+                        choices=("old", "new", "third", "fourth", "fifth", "sixth", "seventh", "all"))
     parser.add_argument("-v", action="store_true", help="list every item the engine reads otherwise")
     parser.add_argument("--confusion", action="store_true",
                         help="print the counts of each (expected role, role read) miss, no text (safe on held)")
