@@ -293,9 +293,36 @@ def _quoted_metric_values(text: str) -> list[_QuotedValue]:
         variant = (named.group(1), named.group(2).lstrip("0") or "0") if named and named.group(1) in _VARIANT_STEMS \
             else None
         approximate = bool(_APPROXIMATE_BEFORE.search(before)) or after.lstrip().startswith("ish")
+        reference = _BASELINE_BEFORE.search(before)
+        if (reference and reference.group(0).strip().startswith("was")
+                and _own_result(lowered, match.start(), after, [q.start for q in quoted])):
+            reference = None  # "the 5e-5 run was .861": the subject's own result, not an older value
         quoted.append(_QuotedValue(value, decimals, percent_style, match.start(), match.end(), hint,
-                                   bool(_BASELINE_BEFORE.search(before)), integer, variant, approximate))
+                                   bool(reference), integer, variant, approximate))
     return quoted
+
+
+# Words that put a value in the past of the thing spoken of ("was .88 before", "it was .88 yesterday").
+_EARLIER_VALUE = re.compile(r"\b(?:before|earlier|previous\w*|last|yesterday|originally|initially|used to|"
+                            r"old|prior|then|at first|it|which|that|this)\b")
+_METRIC_FRAME = frozenset({"the", "my", "our", "its", "val", "valid", "validation", "test", "eval", "train", "dev",
+                           "score", "metric", "top", "mean", "avg", "average", "final", "best"})
+_CLAUSE_START = re.compile(r"[.;:!?()\[\]\n]|,\s|\s[-–—]\s")
+
+
+def _own_result(lowered: str, start: int, after: str, earlier_values: list[int]) -> bool:
+    """Whether "X was <value>" gives X's own result: the value is the first of its clause, "was" has a subject
+    of its own (no pronoun, nothing that puts the value before now), and no earlier time follows the value."""
+    head = lowered[:start]
+    breaks = [m.end() for m in _CLAUSE_START.finditer(head)]
+    clause_start = breaks[-1] if breaks else 0
+    clause = head[clause_start:].rstrip()
+    subject = clause[: -len("was")].strip() if clause.endswith("was") else ""
+    words = re.findall(r"[a-z][a-z0-9]+", subject)
+    if all(w in lexicon.METRIC_WORDS or w in _METRIC_FRAME for w in words):
+        return False  # "accuracy was .884 and then .912": a metric moving, not a thing and its result
+    return (bool(words) and not any(at >= clause_start for at in earlier_values)
+            and not _EARLIER_VALUE.search(subject) and not _EARLIER_VALUE.match(after.strip()))
 
 
 @functools.lru_cache(maxsize=1024)
