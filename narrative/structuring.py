@@ -317,7 +317,9 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
                      decisions_in(text, metric_keys, reading.run_ids)):
             if not any(d.kind == decision.kind and d.text == decision.text for d in structure.decisions):
                 structure.decisions.append(decision)
-                if decision.kind == "adopt":
+                if decision.kind == "adopt" and not has_number(decision.text):
+                    # "going with lightgbm" is the way forward; "RF .52, gbm .58, so trees it is" reports results
+                    # (a decision, shown as one, not a step still to take)
                     add_item(structure.next_steps, decision.text)
         if not result_part or (is_question and not reading.experimental):
             continue
