@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 
 from narrative import answer_follow as follow
-from narrative import vocab
+from narrative import reading, vocab
 from narrative.answer_intent import changed_in, lineage_runs, name_group_runs, names_a_setting
 from narrative.answer_plans import unlogged_item
 from narrative.answer_quotes import (
+    BECAUSE,
     antecedent,
     cause_after,
     clip,
@@ -57,8 +58,6 @@ from narrative.plan_reading import PlanTerms
 from narrative.run_answers import Cites, run_label, runs_named, setting_runs, value_runs
 from storage.records import Goal
 
-_HEDGED_CAUSE = re.compile(r"\b(?:probably|likely|maybe|perhaps|i (?:think|guess|suspect|bet)|my guess|presumably|"
-                           r"must be|seems? (?:to|like)|because|since|due to)\b", re.I)
 # "sticking with xgb", "staying with the baseline", "going with B": a note that keeps some approach
 _KEPT = re.compile(r"\b(stick\w{0,4}|stay\w{0,4}|keep\w{0,4}|go\w{0,4}|settl\w{1,4})\s{1,3}(with|on)\s{1,3}"
                    r"(?:the\s{1,3})?([\w\-.]{2,30})", re.I)
@@ -248,7 +247,7 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
     subject = (specific_tokens(terms), frozenset(terms.key_concepts))
     # a quote that puts a cause forward under a hedge ("synthetic fraud rows probably look nothing like real ones")
     # may be the reason: then "No note says why" would be false
-    reason_given = reason_given or any(_HEDGED_CAUSE.search(part) for part in parts)
+    reason_given = reason_given or any(BECAUSE.search(part) or reading.modality(part) == "hedged" for part in parts)
     tb = trouble_before(idx, *subject) if why and not reason_given else None
     if tb is not None:
         # no quote gives a reason: the trouble its author noted just before the subject first came up
