@@ -84,6 +84,35 @@ TAIL_ROWS: tuple[Concept, ...] = (
        r"\bhuman feedback\b", weight=1.0),
     _c("sft", "supervised fine-tuning", "technique", r"\bsft\b", r"\bsupervised fine ?tun\w*",
        r"\binstruction ?tun\w*"),
+    # ---- graph neural networks: molecules, citations, transactions; each architecture a variant of the family
+    _c("gnn", "graph neural network", "model", r"\bgnns?\b", r"\bgraph neural (nets?|networks?)\b",
+       r"\bmessage ?passing (neural )?(nets?|networks?|layers?|models?)\b", r"\bmpnns?\b", r"\bd ?mpnn\b",
+       broader=("graph",), family=True, aliases=("gnn", "mpnn")),
+    _c("gcn", "GCN", "model", r"\bgcns?\b", r"\bgraph conv(olution(al)?)? (nets?|networks?)\b", broader=("gnn",),
+       family=True, aliases=("gcn",)),
+    _c("gin", "GIN", "model", r"\bgin\b(?! (and|&) tonic)", r"\bgraph isomorphism (nets?|networks?)\b",
+       broader=("gnn",), family=True, aliases=("gin",)),
+    _c("gat", "GAT", "model", r"\bgat(v2)?s?\b", r"\bgraph attention (nets?|networks?)\b", broader=("gnn",),
+       family=True, aliases=("gat", "gatv2")),
+    _c("attentive_fp", "AttentiveFP", "model", r"\battentive ?fp\b", broader=("gnn",), family=True,
+       aliases=("attentivefp",), value_aliases=("afp",)),
+    _c("schnet", "SchNet / DimeNet (3D GNN)", "model", r"\bschnet\b", r"\bdime ?net\w*", r"\begnns?\b",
+       r"\bpainn\b", broader=("gnn",), family=True, aliases=("schnet", "dimenet", "egnn")),
+    # ---- molecules: what a molecule is turned into before a non-graph model sees it
+    _c("mol_fingerprints", "molecular fingerprints", "feature", r"\bmorgan\b", r"\b[ef]cfp ?\d*\b", r"\bmaccs\b",
+       r"\b(circular|molecular|chemical|extended connectivity|atom ?pair|topological) (fingerprints?|fps?)\b",
+       r"\bfingerprint bits\b"),
+    _c("mol_descriptors", "molecular descriptors", "feature", r"\b(molecular|physico ?chemical|phys ?chem) "
+       r"descriptors?\b"),
+    _c("rdkit_descriptors", "RDKit descriptors", "feature", r"\brdkit (desc\w*|features?|2d)\b",
+       broader=("mol_descriptors",)),
+    _c("mordred", "Mordred descriptors", "feature", r"\bmordred\b", broader=("mol_descriptors",)),
+    # starting from weights learnt on another task or corpus, as opposed to from scratch
+    _c("pretraining", "pretraining", "technique", r"\bpre ?training\b", r"\bpre ?train(s|ed)? (it |them )?on\b",
+       r"\bpre ?train\b", r"\b(self ?supervised|contrastive|masked|continued|domain ?adaptive) pre ?train\w*",
+       r"\binit\w* (\w+ ){0,2}from (a |the )?(\w+ ){0,3}checkpoints?\b", r"\bwarm ?start\w* from\b",
+       keys=("pretrain", "pretraining", "pretrain_dataset", "pretrain_task", "init_checkpoint"),
+       desc=("start from weights learnt on a bigger corpus instead of from scratch",)),
     # ---- targets / transforms
     _c("log_target", "log-transformed target", "feature", r"\blog ?1p\b", r"\blog (target|transform\w*|scale)\b",
        r"\blog (of )?(the )?(\w+ ){0,2}(targets?|amounts?|claims?|prices?|sales|labels?|revenue|values?|costs?|"
