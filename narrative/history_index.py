@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from adapters.tracker import RUN_ID_MIN_PREFIX
-from narrative import vocab
+from narrative import protocol, vocab
 from narrative.index_features import (
     ADOPT,
     CLOSE,
@@ -611,8 +611,9 @@ class HistoryIndex:
         if key and key in self.cache:
             cached = self.cache[key]
             return cached if isinstance(cached, RunSnapshot) else None
+        unranked = self.void_runs() | self.off_protocol_runs()
         pool = [r for r in (runs if runs is not None else self.runs)
-                if self.valid(r, metric) and r.run_id not in self.void_runs()]
+                if self.valid(r, metric) and r.run_id not in unranked]
         if until is not None:
             pool = [r for r in pool if (r.end or r.start) <= until]
         best = None
@@ -622,6 +623,13 @@ class HistoryIndex:
         if key:
             self.cache[key] = best
         return best
+
+    def off_protocol_runs(self) -> frozenset[str]:
+        """Runs scored under another split than most runs (``narrative.protocol``): never "best"."""
+        cached = self.cache.get("off_protocol")
+        if not isinstance(cached, frozenset):
+            cached = self.cache["off_protocol"] = protocol.off_protocol(self.runs)
+        return cached
 
     def void_runs(self) -> frozenset[str]:
         """Runs the team declared invalid (leaked, buggy, void): never "best", never a baseline.
