@@ -20,7 +20,7 @@ import re
 from narrative import lexicon, vocab
 from narrative.approaches import UMBRELLA
 from narrative.check_combined import combined_against
-from narrative.check_joint import cite_holding, joint_missed, value_missed
+from narrative.check_joint import cite_holding, holding_runs, joint_missed, value_missed
 from narrative.check_members import other_member, plan_members, run_text
 from narrative.check_place import place_off, places_in, run_place_off
 from narrative.check_removal import removal_tried
@@ -63,7 +63,7 @@ from narrative.plan_reading import (
     specific_keys,
     technique_missed,
 )
-from narrative.types import CheckMatch, CheckResult
+from narrative.types import CheckMatch, CheckResult, PlannedItem
 
 WEAK_CITE = 0.75  # share of the bar a run needs to be cited beside a statement
 
@@ -214,7 +214,8 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
               if best >= THRESHOLD and named is None else None)
     if missed is not None and not any(_says_number(f.text, missed[1]) for _, f, _ in evidence):
         # "drop path 0.2" where the runs hold drop_path=0.1: the statement about 0.1 is the closest, not the plan
-        return missed[0]
+        said = [p for p in planned_items(idx, specific, scored) if _says_number(p.text, missed[1])]
+        return _with_plans(missed[0], said)
     if best >= THRESHOLD:
         return build_tried(idx, terms, evidence, run_scores, best,
                            {r: w for r, w in weak.items() if r not in variant_runs})
@@ -229,6 +230,10 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
                      if specific <= idx.run_docs[rid].cover and (since is None or idx.run_by_id[rid].start >= since)
                      and not _run_misses(idx, terms, rid) and not off_scope(scope, idx.run_by_id[rid])
                      and not holds_more(only, idx.run_by_id[rid]) and not targets_more(only_t, idx.run_docs[rid].cover)]
+        # "run gin with hidden 200": a later GIN run at hidden 300 is not the plan done
+        named_now, holders = holding_runs(plan, idx, scope=scope)
+        if named_now:
+            done_runs = [rid for rid in done_runs if rid in {r.run_id for r in holders}]
         if done_runs:
             return build_tried(idx, terms, [], {rid: THRESHOLD for rid in done_runs[:3]}, THRESHOLD)
     if not planned and not variants and not variant_runs:
@@ -237,6 +242,16 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
         if closest is not None:
             return closest
     return not_tried(idx, scored, variants, variant_runs, planned, specific)
+
+
+def _with_plans(got: CheckResult, plans: list[PlannedItem]) -> CheckResult:
+    """A value no run holds that a note planned: not tried, and said to be planned (the oldest plan quoted)."""
+    if not plans:
+        return got
+    p0 = plans[0]
+    when = f"{p0.at:%Y-%m-%d}" if p0.at else "an earlier day"
+    return got.model_copy(update={"planned": plans, "message": (
+        f"{got.message} Planned on {when} by {p0.author or 'someone'}, not run yet: \"{p0.text}\"")})
 
 
 def _says_number(text: str, asked: float) -> bool:
