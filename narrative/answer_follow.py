@@ -31,6 +31,7 @@ __all__ = [
     "keys_of",
     "outcome_later",
     "question_window",
+    "reported_later",
     "reports_action",
     "restored_runs",
     "then_label",
@@ -164,6 +165,47 @@ def outcome_later(idx: HistoryIndex, f: Fact) -> Fact | None:
     prose = [g for g in _sentences(idx, later[0].id) if len(g.toks) >= 4 and not data_line(g.text)
              and not _FIELD.match(g.text)]
     return next((g for g in prose[:3] if _judges(g) and g.concepts <= f.concepts), None)
+
+
+# what a plan sets out to try, as the words after its verb: "will try dice loss next", "next: try deeplab, and bump
+# img_size", "todo: add musan noise", "switch to a conformer"
+_TRIED_OBJECT = re.compile(r"\b(?:try|trying|test|testing|add|adding|use|using|switch\w{0,3}\s{1,3}to|bump|"
+                           r"swap\w{0,3}\s{1,3}in|give)\s{1,3}((?:[\w+\-./]{1,30}[ \t]{0,3}){1,3})", re.I)
+# words of a plan's object that name no one thing ("try a bigger lr", "use more data", "test it again")
+_PLAIN_OBJECT = frozenset(vocab.tokens(
+    "loss model models more less lower higher bigger smaller larger next again some that this bit different other "
+    "another new run runs setting settings config data thing things same stuff also then first later with without "
+    "tomorrow today week"))
+_RESULT_NUMBER = re.compile(r"(?<![\w.])\.\d{2,}\b|\d\.\d|\d%")
+_RESULT_WINDOW = dt.timedelta(days=14)
+
+
+def reported_later(idx: HistoryIndex, step: str, planned_at: dt.datetime, asked: str = "") -> Fact | None:
+    """A line of a later note (within two weeks, anyone's) that reports a result of what the plan ``step`` set out
+    to try: it names the plan's object ("dice" of "will try dice loss next") and states a number, said as done
+    ("dice+bce on top of the v5 setup: version_6 .683"); None when no note reports on it. Given the question
+    ``asked``, only what it names counts ("try deeplab, and bump img_size": the deeplab result does not say how
+    the bigger size went)."""
+    wanted = {t for m in _TRIED_OBJECT.finditer(step) for t in vocab.tokens(m.group(1))
+              if len(t) >= 4 and not t.isdigit()} - vocab.STOPWORDS - _PLAIN_OBJECT
+    if asked:
+        wanted &= set(vocab.tokens(asked))
+    if not wanted:
+        return None
+    for e in sorted(idx.entries, key=lambda e: e.at):
+        if not planned_at < e.at <= planned_at + _RESULT_WINDOW:
+            continue
+        for g in _sentences(idx, e.id):
+            if is_plan(g) or g.modality in ("plan", "conditional", "question", "counterfactual", "negated"):
+                continue
+            if not _RESULT_NUMBER.search(g.text) or reading.modality(g.text) in ("planned", "question", "wished"):
+                continue
+            toks = set(vocab.tokens(g.text))
+            # "deeplabv3" for "deeplab", "dice+bce" for "dice": the object's word opens the reported one
+            if any(t.startswith(w) and (len(t) == len(w) or len(w) >= 5 or not t[len(w)].isalnum())
+                   for t in toks for w in wanted):
+                return g
+    return None
 
 
 def action_before(idx: HistoryIndex, f: Fact) -> Fact | None:

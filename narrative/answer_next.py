@@ -8,6 +8,7 @@ import datetime as dt
 import re
 
 from narrative import vocab
+from narrative.answer_follow import reported_later
 from narrative.answer_quotes import heading_level, in_code, quote_key, section_head
 from narrative.answer_rank import stated_aim
 from narrative.approaches import UMBRELLA, Approach, derive
@@ -38,10 +39,12 @@ def next_answer(question: str, idx: HistoryIndex) -> Answer | None:
     said = [(f.text, Citation(entry_id=f.entry_id, run_ids=[])) for i in dict.fromkeys(reversed(recent))
             for f in idx.entry_facts.get(i, []) if f.kind == "sentence" and f.para >= 0 and not in_code(idx, f)
             and not heading_level(f.text) and (reads_as_plan(f.text) or under_next_heading(idx, f))
-            and not carried_out(f.text, idx.entry_by_id[f.entry_id].at, idx)]
+            and not carried_out(f.text, idx.entry_by_id[f.entry_id].at, idx)
+            and reported_later(idx, f.text, idx.entry_by_id[f.entry_id].at) is None]
     seen = {quote_key(t) for t, _ in said}
     pairs = said + [(t, c) for t, c in pairs if quote_key(unlabelled(t)) not in seen
-                    and (reads_as_plan(t) or t.rstrip().endswith("?"))]
+                    and (reads_as_plan(t) or t.rstrip().endswith("?"))
+                    and reported_later(idx, unlabelled(t), idx.entry_by_id[str(c.entry_id)].at) is None]
     if not pairs:
         return None
     asked = set(vocab.tokens(NEXT_Q.sub(" ", question))) - _NEXT_WORDS

@@ -7,7 +7,7 @@ import datetime as dt
 import heapq
 import re
 
-from narrative import vocab
+from narrative import reading, vocab
 from narrative.answer_intent import not_prose, tabular
 from narrative.answer_quotes import (
     BECAUSE,
@@ -440,6 +440,11 @@ def reasons_near(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[Fact]:
             continue  # "**Specs:** 8 vCPU, 32 GB RAM" is a run card's field, no reason
         if numbered and _numbered_item(idx, g):
             continue  # "2. LR schedules that push LR too high" and "4. Too much noise -> slows learning": two points
+        if reading.modality(g.text) == "planned" and not BECAUSE.search(g.text):
+            continue  # "next up: int8 quantization + check latency": a step still to take, not why the last one went
+        if g.para == f.para and g.position == f.position + 1 and offers_cause(g.text):
+            out.append(g)
+            break  # the guess its writer made right after the result is its reason, not a sentence further off
         if vocab.declares_void(g.text) or BECAUSE.search(g.text) or vocab.reason_kind(g.text) in (
                 "memory", "latency", "speed", "stability") or (
                 g.para == f.para and g.position == f.position - 1 and states_reason(g.text)):
@@ -449,6 +454,24 @@ def reasons_near(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[Fact]:
         if len(out) >= limit:
             break
     return out
+
+
+# A cause put forward as a guess, in the sentence right after a result: "think it pastes roof halves across tiles",
+# "too much masking of the keyword i guess", "my guess is the lr", "the test clips are noisy so makes sense",
+# "probably the augs leaking". A guess about what comes next ("i think we should try X") is a plan, not a cause.
+_OFFERED = re.compile(r"^\W{0,4}(?:(?:i\s{1,3})?(?:think|guess|suspect|reckon|bet)\b|my\s{1,3}(?:guess|bet|theory)\b|"
+                      r"prob(?:ably)?\b|likely\b|presumably\b|maybe\s{1,3}(?:because|since|it'?s|the)\b)|"
+                      r"\b(?:i\s{1,3}(?:guess|think|suspect))\W{0,4}$|\b(?:so|which)\s{1,3}(?:that\s{1,3})?makes\s{1,3}"
+                      r"sense\b", re.I)
+
+
+_ADVISED = re.compile(r"\b(?:worth|need\w{0,2}|should|ought|want\w{0,2}|enough|fine|ok(?:ay)?)\b", re.I)
+
+
+def offers_cause(text: str) -> bool:
+    """A guess at why the result before it came out so: not a plan, not a question."""
+    return bool(_OFFERED.search(text)) and not _ADVISED.search(text) and reading.modality(text) not in (
+        "planned", "question", "wished")
 
 
 def useful_runs(idx: HistoryIndex, terms: PlanTerms, f: Fact) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from narrative import vocab
+from narrative import reading, vocab
 from narrative.answer_next import next_steps, unlabelled
 from narrative.approaches import Approach, derive
 from narrative.entry_text import clip
@@ -46,7 +46,7 @@ def asks_status(question: str) -> bool:
 def status_answer(question: str, idx: HistoryIndex) -> Answer | None:
     """The lines of work still open and the ones closed (with why), the best run; None when the notes give no
     line of work."""
-    aps = derive(idx)
+    aps = [a for a in derive(idx) if standing_told(a)]
     opened = [a for a in aps if a.status in ("open", "adopted")]
     closed = [a for a in aps if a.status in ("exhausted", "abandoned")]
     if not opened and not closed:
@@ -71,6 +71,7 @@ def status_answer(question: str, idx: HistoryIndex) -> Answer | None:
         add("Closed", closed)
     else:
         add("Closed", closed)
+        _dropped(idx, closed, parts, cites)
         add("Open", opened)
     metric, goal = idx.metric_now()
     best = idx.best_run(metric, goal) if metric else None
@@ -81,6 +82,65 @@ def status_answer(question: str, idx: HistoryIndex) -> Answer | None:
     if len(text) > _MAX_CHARS:
         text = text[: _MAX_CHARS - 3].rsplit(" ", 1)[0] + "..."
     return Answer(answer=text, citations=[c for c in cites if c.entry_id or c.run_ids])
+
+
+# what a deciding sentence closes or keeps, as the words after its verb: "dropping deeplab for now", "keeping b3 as
+# the encoder", "switched to a small conformer", "gave up on mixup"
+# the verb's object runs to the next clause ("a small conformer since w2v2 won't fit": the conformer)
+_OBJECT = (r"([^,;:.()!?\n]{1,40}?)(?=\s(?:since|because|as|but|so|instead|for|from|and|then|which|while|until)\b|"
+           r"[,;:.()!?\n]|$)")
+_CLOSES = re.compile(r"\b(?:drop(?:s|ped|ping)?|abandon\w{0,3}|stop(?:s|ped|ping)?|ditch\w{0,3}|shelv\w{1,3}|"
+                     r"park(?:s|ed|ing)?|giv\w{1,3}\s{1,3}up\s{1,3}on|gave\s{1,3}up\s{1,3}on|"
+                     r"mov\w{1,3}\s{1,3}(?:off|away\s{1,3}from)|back\s{1,3}off)\s{1,3}" + _OBJECT, re.I)
+_KEEPS = re.compile(r"\b(?:keep(?:s|ing)?|kept|stick\w{0,4}\s{1,3}with|stay\w{0,3}\s{1,3}with|go(?:ing)?\s{1,3}with|"
+                    r"went\s{1,3}with|switch\w{0,3}\s{1,3}to|mov\w{1,3}\s{1,3}to|adopt\w{0,3}|settl\w{1,3}\s{1,3}on)"
+                    r"\s{1,3}" + _OBJECT, re.I)
+_PRONOUN = frozenset({"it", "that", "this", "them", "those", "these", "one", "all", "everything"})
+
+
+def _names(ap: Approach, words: str) -> bool | None:
+    """Whether the words a verb takes name the line of work ``ap`` (None: a pronoun, it cannot be told)."""
+    raw = words.lower().split()
+    if not raw or raw[0] in _PRONOUN or (raw[0] in {"the", "a", "an"} and len(raw) > 1 and raw[1] in _PRONOUN):
+        return None
+    toks = vocab.tokens(words)[:4]
+    return ap.key in vocab.concepts_in(words) or bool(
+        {t for t in toks if len(t) >= 3} & {t for t in vocab.tokens(ap.name) if len(t) >= 3})
+
+
+def standing_told(ap: Approach) -> bool:
+    """Whether the sentence that decided ``ap``'s standing does not tell another story: "dropping deeplab for now"
+    closes deeplab, not the U-Net it was filed under; "keeping b3 as the encoder" adopts no ResNet; "switched to a
+    small conformer since w2v2 won't fit" adopts the conformer it was read to abandon. A sentence with no such verb,
+    or one that names the line of work as its verb's object, tells no other story."""
+    fact = ap.decided_by
+    if fact is None or ap.status == "open":
+        return True
+    if ap.key.startswith("phrase:") and reading.modality(fact.text) == "hedged":
+        return False  # "too much masking of the actual keyword i guess" guesses a cause; it closes no line of work
+    same, other = (_CLOSES, _KEEPS) if ap.status in ("abandoned", "exhausted") else (_KEEPS, _CLOSES)
+    told = [_names(ap, m.group(1)) for m in same.finditer(fact.text)]
+    if any(n is not False for n in told):
+        return True
+    if any(_names(ap, m.group(1)) for m in other.finditer(fact.text)):
+        return False  # its verb says the opposite of the standing, of this very line of work
+    return not told  # only other things closed (kept): this line's standing is not what the sentence says
+
+
+def _dropped(idx: HistoryIndex, closed: list[Approach], parts: list[str], cites: list[Citation]) -> None:
+    """The abandonments the notes state in their own words that no closed line of work stands for ("dropping
+    deeplab for now, not worth the slowdown", "didn't get to mosaic, parking it"): asked what was dropped, they
+    are the answer, whatever line of work they were filed under."""
+    told = " ".join(" ".join(a.decided_by.text.lower().split()) for a in closed if a.decided_by is not None)
+    said: list[str] = []
+    for e in idx.entries:
+        for d in e.structure.decisions if e.structure is not None else []:
+            text = " ".join(d.text.split())
+            if d.kind == "abandon" and text and text.lower()[:60] not in told and len(said) < 3:
+                said.append(f"{e.author} ({e.at:%Y-%m-%d}): \"{clip(text, 120)}\"")
+                cites.append(Citation(entry_id=e.id, run_ids=[]))
+    if said:
+        parts.append("Dropped in the notes: " + "; ".join(said) + ".")
 
 
 def _said(step: str) -> str:

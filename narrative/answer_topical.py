@@ -30,6 +30,7 @@ from narrative.answer_quotes import (
     runs_named_in,
     section_quote,
     section_title,
+    section_toks,
     states_reason,
     trouble_before,
     whole_sentence,
@@ -50,8 +51,10 @@ from narrative.answer_rank import (
     specific_tokens,
     stated_value_runs,
     subject_runs,
+    subject_words,
     useful_runs,
 )
+from narrative.answer_status import standing_told
 from narrative.approaches import derive
 from narrative.history_index import Fact, HistoryIndex
 from narrative.plan_reading import PlanTerms
@@ -74,12 +77,44 @@ _STATUS_Q = re.compile(r"\b(still|status|abandon\w{0,3}|drop(?!out)\w{0,3}|stop\
                        r"shelv\w{1,3}|adopt\w{0,3}|keep|kept|worth|pursu\w{1,3}|give up|gave up|dead|alive|"
                        r"park\w{0,3})\b", re.I)
 
+# the writer never got to run it: "didn't get to mosaic", "never got around to tta", "ran out of time for the
+# sweep", "no time for mixup", "haven't tried cutout yet" (not "didn't get to .70", which is a result)
+_NOT_GOT_TO = re.compile(r"(?:^\W{0,4}|[,;]\s{0,3}|\b(?:i|we|still)\s{1,3})(?:didn'?t|did\s{1,3}not|never|haven'?t|"
+                         r"have\s{1,3}not|not\s{1,3}yet)\s{1,3}(?:(?:get|got|gotten)\s{1,3}(?:a?round\s{1,3})?to\s{1,3}"
+                         r"(?![.\d]|(?:see|notice|observe|find|watch)\b|zero\b|below\b|above\b|"
+                         r"the\s{1,3}(?:same|target|level)\b)|tried|run|ran|tested)\b|"
+                         r"\bran\s{1,3}out\s{1,3}of\s{1,3}time\s{1,3}(?:for|to)\b|"
+                         r"\bno\s{1,3}time\s{1,3}(?:for|to)\b", re.I)
+
+
+_JUDGING = re.compile(r"\b(help\w{0,3}|work\w{0,3}|improv\w{0,5}|better|worse|hurt\w{0,3}|gain\w{0,2}|benefit\w{0,3}|"
+                      r"harm\w{0,3}|fail\w{0,3}|best|worst)\b", re.I)
+_DIRECTION = re.compile(r"\b(low\w{0,3}|high\w{0,3}|small\w{0,3}|bigg\w{0,3}|larg\w{1,3}|less|more|fewer|"
+                        r"increas\w{0,3}|decreas\w{0,3}|reduc\w{0,4}|rais\w{1,3}|short\w{0,3}|long\w{0,3})\b", re.I)
+
+
+def _verdict_of_subject(idx: HistoryIndex, terms: PlanTerms, top: Fact, q: str) -> bool:
+    """Whether the quote a one-word verdict rests on judges the thing asked, and only it: it holds a word of the
+    question's subject ("did the color augmentations help?" is not judged by "cutmix hurt (version_4)"), it is no
+    guess at a cause ("too much masking of the keyword i guess"), and it compares no two runs ("lr 3e-5 (wise-fox-5)
+    wer 21.4, 1e-4 diverged ... (misty-river-8)" says how each went, not whether "the lower lr" helped)."""
+    if reading.modality(top.text) == "hedged" and not _JUDGING.search(top.text):
+        return False  # a guess at a cause, with no verdict in words ("appears to help" has one)
+    if len(set(top.run_ids)) >= 2 and _DIRECTION.search(q):
+        return False  # which side of the comparison "the lower lr" is, the one-word verdict cannot say
+    subject = frozenset(t for t in subject_words(terms) if idx.df.get(t))
+    if not subject or not subject.isdisjoint(top.toks | section_toks(idx, top)):
+        return True
+    # "did the stronger augmentation help?" beside "Augmentation strengthening ... appears to help": the line names
+    # the asked concept in its own words (not only through a narrower one: "cutmix" is an augmentation too)
+    return any(spans for c, spans in vocab.concepts_in(top.text).items() if c in terms.key_concepts)
+
 
 def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topical: list[tuple[float, Fact]],
                   parts: list[str], cites: Cites, *, why: bool, helpq: bool, achieved: bool, metric: str | None,
                   goal: Goal) -> None:
     """Fill ``parts`` and ``cites`` from the notes ranked ``topical`` (best first) for question ``q``."""
-    approaches = derive(idx)
+    approaches = [a for a in derive(idx) if standing_told(a)]
     ap = next((a for a in approaches if a.key in terms.key_concepts and a.status != "open"), None)
     if ap is None:
         ap = next((a for a in approaches if a.key in terms.key_concepts), None)
@@ -120,7 +155,9 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
         adopted = ap is not None and ap.status == "adopted"
         # When the approach's standing and the best-matching note disagree, the quotes say both; a
         # one-word verdict would pick a side the notes do not.
-        if (top.negative or top.verdict == "did_not_work" or section_neg) and not adopted:
+        if _NOT_GOT_TO.search(top.text) or not _verdict_of_subject(idx, terms, top, q):
+            pass  # "didn't get to mosaic, parking it": never run, so it neither helped nor failed (the quote says so)
+        elif (top.negative or top.verdict == "did_not_work" or section_neg) and not adopted:
             parts.append("Verdict: no gain.")
         elif (top.verdict == "worked" or (top.kind == "conclusion" and not top.negative)) and not closed \
                 and not mixed_outcome(idx, top):  # "succeeded mechanically" beside "mean acc slightly below"
@@ -190,6 +227,9 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
             parts.append(f"Later, {later.author} ({later.at:%Y-%m-%d}): \"{clip_to(later.text, 230, body)}\"")
             cites.add(later.entry_id, [r for r in later.run_ids if r in idx.run_by_id][:3])
         outcome = outcome_after(idx, f) if planned else follow.outcome_later(idx, f) if helpq and used == 1 else None
+        if outcome is None and planned == ", a plan" and used == 1:
+            # "will try dice loss next", then a later note: "dice+bce on top of the v5 setup: version_6 .683"
+            outcome = follow.reported_later(idx, f.text, f.at, asked=q)
         if outcome is not None:
             # "Next experiment: two learning rates ..." then "Result looks more stable, but ... roll back":
             # the plan was run, and this is how it went.

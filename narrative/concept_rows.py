@@ -254,8 +254,8 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        aliases=("gan",)),
     # ---- speech
     _c("conformer", "Conformer", "model", r"\bconformers?\b", family=True, aliases=("conformer",)),
-    _c("wav2vec", "wav2vec 2.0 / HuBERT", "model", r"\bwav ?2 ?vec\w*", r"\bhubert\b", r"\bwavlm\b", family=True,
-       aliases=("wav2vec", "wav2vec2", "hubert", "wavlm")),
+    _c("wav2vec", "wav2vec 2.0 / HuBERT", "model", r"\bwav ?2 ?vec\w*", r"\bw2v ?2\b", r"\bhubert\b", r"\bwavlm\b",
+       family=True, aliases=("wav2vec", "wav2vec2", "w2v2", "hubert", "wavlm")),
     _c("whisper", "Whisper", "model", r"\bwhisper\b", family=True, aliases=("whisper",)),
     _c("ctc", "CTC loss", "technique", r"\bctc\b", r"\bconnectionist temporal\b"),
     _c("transducer", "RNN-T / transducer", "model", r"\brnn ?t\b", r"\btransducers?\b", family=True,
@@ -270,7 +270,7 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        desc=("resample the audio slightly faster and slower",)),
     _c("noise_augment", "noise augmentation", "technique",
        r"\b(background |additive )?noise (aug\w*|injection|mix\w*)", r"\bmix\w* in (background )?noise\b",
-       r"\breverb\w*", r"\broom impulse\b", broader=("augmentation",),
+       r"\breverb\w*", r"\broom impulse\b", r"\bmusan\b", broader=("augmentation",),
        desc=("add background noise to the training audio",)),
     _c("vad", "voice activity detection", "technique", r"\bvad\b", r"\bvoice activity\b"),
     _c("mel_features", "mel filterbank features", "feature", r"\bmel\b", r"\blog ?mel\w*", r"\bmfccs?\b",
@@ -355,6 +355,8 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("mixup", "mixup", "technique", r"\bmix ?up\b|\bmixedup\b", broader=("augmentation",)),
     _c("cutmix", "CutMix", "technique", r"\bcut ?mix\b", broader=("augmentation",)),
     _c("randaugment", "RandAugment", "technique", r"\brand ?aug\w*", r"\bauto ?aug\w*", r"\btrivial ?aug\w*",
+       broader=("augmentation",)),
+    _c("basic_augs", "rotations / color jitter", "technique", r"\bcolou?r ?jitter\w*", r"\brot ?90\b",
        broader=("augmentation",)),
     _c("augmentation", "data augmentation", "technique", r"\baugment\w*",
        r"\baug\b(?! ?\d{1,2}\b)(?<!\d aug)", weight=1.0),  # not the month ("29 aug 2023")

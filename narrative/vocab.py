@@ -77,8 +77,12 @@ NEGATIVE_CUES = re.compile(
     r"no more|out regardless|ruled out|behind|lag(s|ged)? behind|fail\w*|blew up|nan|diverg\w*|oom|"
     r"out of memory|too slow|slower|flat|no improvement|doesn'?t help|does not help|not convinced|"
     r"inside the noise|within (the )?noise|coin flip|"
-    # noise as a setting with its value ("dropout 0.3, noise 0.2", "white noise: 0.8") is an augmentation, no verdict
-    r"noise(?!\s{0,2}[:=(]?\s{0,2}\.?[0-9])|closing|close (it|this)|done with|is done|"
+    # noise as a setting with its value ("dropout 0.3, noise 0.2", "white noise: 0.8") is an augmentation, no verdict,
+    # and so is noise added to the data ("added musan noise at snr 5-20", "background noise aug", "noise clips")
+    r"(?<!musan )(?<!added )(?<!adding )(?<!add )(?<!background )(?<!gaussian )(?<!white )(?<!additive )"
+    r"(?<!babble )(?<!ambient )(?<!label )(?<!input )"
+    r"noise(?!\s{0,2}[:=(]?\s{0,2}\.?[0-9])(?!\s{1,2}(?:at|aug\w*|inject\w*|mix\w*|levels?|snr|clips?|files?|"
+    r"samples?|data\w*|sets?|types?|sources?|robust\w*|schedule\w*)\b)|closing|close (it|this)|done with|is done|"
     # "a regression problem" names a kind of task, not a regression of a result
     r"not shippable|over budget|useless|regress(?!ion\s{1,3}(?:problems?|tasks?|models?|heads?|trees?|targets?)\b)\w*|"
     r"killed|crash\w*|lying|dnf)\b",
