@@ -15,7 +15,7 @@ without numbers needs several pieces of evidence and a clear lead over the next 
 
 This module runs the whole: explicit links (:mod:`narrative.link_explicit`), then inference by
 single-run evidence (here, scored by :mod:`narrative.link_evidence`) and by groups
-(:mod:`narrative.link_groups`).
+(:mod:`narrative.link_groups`, :mod:`narrative.link_distinctive`).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from narrative import lexicon
 from narrative.link_commands import command_lines, command_references
 from narrative.link_comparatives import comparative_references
 from narrative.link_dates import infer_dated
+from narrative.link_distinctive import infer_by_distinctive_word
 from narrative.link_evidence import (
     _CLAUSE_BREAK,
     DESCRIPTION_LEAD,
@@ -44,7 +45,7 @@ from narrative.link_evidence import (
     profile,
 )
 from narrative.link_explicit import ExplicitLinks, explicit_links
-from narrative.link_groups import _infer_groups, _not_done, done_clauses, infer_by_distinctive_word
+from narrative.link_groups import _infer_groups, _not_done, done_clauses
 from narrative.link_ordinals import ordinal_references
 from narrative.link_people import people_of
 from narrative.link_setting_blocks import setting_block_references
