@@ -18,6 +18,7 @@ from narrative.link_groups import (
     _not_done,
     _phrase_words,
     elsewhere,
+    tracker_adjective,
 )
 from storage.records import LinkedRun
 
@@ -94,7 +95,7 @@ def _named_by(subject: list[tuple[str, int, int]], pool: CandidatePool, inferabl
     for word, _start, _end in subject:
         negated, previous = previous in _NEGATED, word
         if (negated or len(word) < _MIN_WORD_CHARS or word in _PLAIN_WORDS or word in _NEUTRAL
-                or word in lexicon.STOP_TOKENS or word in pool.shared_tokens):
+                or word in lexicon.STOP_TOKENS or word in pool.shared_tokens or tracker_adjective(word, inferable)):
             continue
         # what the person named the run: a word of a run's name, not only of a param value
         fitting = {p.run.run_id for p in inferable if _in_name(word, p)} & pool.fitting(word)

@@ -23,6 +23,7 @@ from narrative.link_evidence import (
     describe,
     linked_run,
     param_keys_for,
+    seed_values,
     value_matches,
 )
 from narrative.link_people import long_ago, others_in
@@ -270,6 +271,8 @@ def _group_members(group: _Group, inferable: list[RunProfile], pool: CandidatePo
     """The runs a noun phrase names, or None when a word of it is not understood."""
     members: dict[str, RunProfile] = {}
     for conjunct in group.conjuncts:
+        if len(conjunct) == 1 and tracker_adjective(conjunct[0], inferable):
+            return None  # "a dry run", "the fast run": an everyday adjective, though wandb names "dry-wind-12" by it
         try:
             terms = _conjunct_terms(conjunct, pool)
         except _Unknown:
@@ -283,6 +286,22 @@ def _group_members(group: _Group, inferable: list[RunProfile], pool: CandidatePo
         for candidate in fitting:
             members[candidate.run.run_id] = candidate
     return list(members.values())
+
+
+# A name a tracker makes up, adjective-noun-counter ("wise-fox-12", "dry-wind-3"); its adjective is an everyday word.
+_MADE_UP_NAME = re.compile(r"([a-z]{2,12})-[a-z]{2,12}-\d{1,6}")
+
+
+def tracker_adjective(word: str, runs: Iterable[RunProfile]) -> bool:
+    """Whether ``word`` is the adjective of a made-up name of ``runs`` ("dry" of dry-wind-12) and of no setting."""
+    named = False
+    for candidate in runs:
+        shape = _MADE_UP_NAME.fullmatch(candidate.run.run_name.lower())
+        if shape and shape.group(1) == word:
+            named = True
+            if any(word in re.split(r"[^a-z0-9]+", v.lower()) for v in candidate.run.params.values()):
+                return False
+    return named
 
 
 def _not_done(clause: str, segment: Segment) -> bool:
@@ -486,6 +505,9 @@ _VALUES_VERSUS = re.compile(
 )
 
 
+_SENTENCE_END = re.compile(r"[.;!?](?:\s|$)|\n")
+
+
 def _unquote_numbers(lowered: str) -> str:
     return _QUOTED_NUMBER.sub(lambda m: " " + m.group(1) + ",", lowered)
 
@@ -499,7 +521,7 @@ def _series_mentions(text: str, pool: CandidatePool) -> list[tuple[_Mention, int
     for pattern in patterns:
         for match in pattern.finditer(lowered):
             values = tuple(dict.fromkeys(re.findall(r"\d*\.?\d+(?:e-?\d+)?", match.group(2))))
-            if len(values) >= 2:
+            if len(values) >= 2 and seed_values(match.group(1), values):
                 found.append((_Mention(match.group(1).replace(" ", "_"), values), match.start(), match.end()))
     for match in _VALUES_BEFORE_WORD.finditer(lowered):
         listed = tuple(dict.fromkeys(re.findall(r"\d*\.?\d+(?:e-?\d+)?", match.group(1))))
@@ -540,7 +562,9 @@ def _infer_series(
     text = entry.segment.text
     for mention, start, end in _series_mentions(text, pool):
         sentence_start = max(text.rfind(mark, 0, start) for mark in (".", ";", "!", "?", "\n"))
-        if _not_done(text[sentence_start + 1 : end].lower(), entry.segment):
+        # The plan may follow the series: "seeds 1, 2, 3 planned at 3e-5 too".
+        closing = _SENTENCE_END.search(text, end)
+        if _not_done(text[sentence_start + 1 : closing.start() if closing else len(text)].lower(), entry.segment):
             continue
         quoted = [q for q in _quoted_metric_values(text[end:]) if not q.baseline]
         paired = quoted[: len(mention.values)] if len(quoted) >= len(mention.values) else []
