@@ -247,6 +247,7 @@ class _QuotedValue:
     integer: bool = False     # "RMSE 3287": a large metric quoted in its own units, rounded
     variant: tuple[str, str] | None = None  # "bleu2 0.260": the metric's numbered variant (bleu, 2)
     approximate: bool = False  # "about .96": the written digits may be cut, not rounded (0.9667)
+    error_named: str | None = None  # "val loss plateaued at .905": an error metric named earlier in the clause
 
 
 _PARAM_BEFORE = re.compile(
@@ -310,8 +311,8 @@ def _quoted_metric_values(text: str) -> list[_QuotedValue]:
         named_near = [(near.rfind(w) + len(w), len(w), w) for w in lexicon.METRIC_WORDS
                       if lexicon.contains_phrase(near, w)]
         hint = max(named_near)[2] if named_near else None
-        if hint is None:
-            hint = error_named_before(_CLAUSE_BREAK.split(lowered[max(0, match.start() - 48) : match.start()])[-1])
+        error_named = None if hint else error_named_before(
+            _CLAUSE_BREAK.split(lowered[max(0, match.start() - 48) : match.start()])[-1])
         if integer and int(value) in _YEAR and not hint:
             continue
         named = _VARIANT_BEFORE.search(before)
@@ -326,7 +327,7 @@ def _quoted_metric_values(text: str) -> list[_QuotedValue]:
                 and _own_result(lowered, match.start(), after, [q.start for q in quoted])):
             reference = None  # "the 5e-5 run was .861": the subject's own result, not an older value
         quoted.append(_QuotedValue(value, decimals, percent_style, match.start(), match.end(), hint,
-                                   bool(reference), integer, variant, approximate))
+                                   bool(reference), integer, variant, approximate, error_named))
     return quoted
 
 
@@ -384,6 +385,8 @@ def _metric_matches(quoted: _QuotedValue, run: RunSnapshot) -> bool:
             # not log is compared with its error metrics only (and a score's value with its scores only).
             error = lower_better(quoted.metric_hint)
             keys = [k for k in keys if lower_better(k) == error]
+    elif quoted.error_named and not same and not _metric_key(quoted.error_named, tuple(keys)):
+        keys = [k for k in keys if lower_better(k)]  # the run logs no such error: the value is none of its scores
     tolerance = 0.5 * 10 ** (-quoted.decimals) + 1e-9
     for key in keys:
         stored = run.metrics[key]

@@ -172,3 +172,14 @@ def test_a_made_up_names_adjective_is_an_everyday_word(said: str, want: set[str]
 ])
 def test_a_point_of_training_does_not_contradict_a_run(said: str, want: set[str]) -> None:
     assert linked(VISION, VISION_RUNS, said, 56, 30) == want
+
+
+@pytest.mark.parametrize(("said", "want"), [
+    # an error word earlier in the clause that the runs do log (val_loss) names an objective, not the value's metric
+    ("with the focal loss the randaug run gets 90.9", {"wise-fox-12"}),
+    ("loss curve is smooth and mixup 0.2 ends at 91.5", {"gentle-river-13"}),
+    # the runs log no such error: the value is none of their scores
+    ("ece after calibration is 90.6, need to fix the binning", set()),
+])
+def test_an_error_metric_named_earlier_is_read_against_what_the_runs_log(said: str, want: set[str]) -> None:
+    assert linked(VISION, VISION_RUNS, said, 56, 30) == want
