@@ -20,9 +20,10 @@ AGGREGATE_BEFORE = re.compile(
     r"(?:the[ \t]{1,2})?(?:\d[ \t]{1,2})?[a-z]{2,12}[ \t]{0,2})?(?:is|was|=|:|of|at|~)?[ \t]{0,2}"
     r"(?:about|around|roughly|[~(])?[ \t]{0,2}$"
 )
-# Metrics whose lower values are better (errors and losses): a value named by one is not a score's value.
-LOWER_BETTER = re.compile(r"(?<![a-z])(?:loss|logloss|perplexity|ppl|rmse|mae|mse|r?mape|smape|wape|brier|latency|"
-                          r"p95|error|err|wer|cer|ece)(?![a-z])")
+# Metrics whose lower values are better (errors and losses): a value named by one is not a score's value. ("ppl"
+# and "err" are as often people and a typo: "p90 for the reserving ppl: coverage .893".)
+LOWER_BETTER = re.compile(r"(?<![a-z])(?:loss|logloss|perplexity|rmse|mae|mse|r?mape|smape|wape|brier|latency|"
+                          r"p95|error|wer|cer|ece)(?![a-z])")
 
 
 # A model family's word, then "baseline", right before the value: "bert baseline .884", "the resnet50 baseline: 87.1".

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.narrative.finetune_runs import NLP, NLP_RUNS, VISION, VISION_RUNS, linked, run
+from tests.narrative.finetune_runs import NLP, NLP_RUNS, VA, VISION, VISION_RUNS, linked, run
 
 SWEEP = (30, 8)     # deberta lr 2e-5 .912 / 3e-5 .905 / 5e-5 .861, and raj's 1e-5 .909
 SEEDS = (56, 30)    # seeds .915 / .908 / .911, cosine warmup 0.1 .918 / 0.06 .916
@@ -183,3 +183,9 @@ def test_a_point_of_training_does_not_contradict_a_run(said: str, want: set[str]
 ])
 def test_an_error_metric_named_earlier_is_read_against_what_the_runs_log(said: str, want: set[str]) -> None:
     assert linked(VISION, VISION_RUNS, said, 56, 30) == want
+
+
+def test_a_word_that_is_also_people_is_no_error_metric() -> None:
+    # "ppl" beside a value is as often people: the coverage of the one run that logs it is still linked
+    runs = [*VISION_RUNS[:8], run(20, "q90-run", 51.5, VISION_RUNS[7].params, {VA: 0.88, "coverage_p90": 0.893})]
+    assert linked(VISION, runs, "p90 for the reserving ppl: coverage .893, ok-ish", 56, 30) == {"q90-run"}
