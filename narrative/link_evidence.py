@@ -15,6 +15,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from narrative import lexicon
+from narrative.link_value_context import (
+    AGGREGATE_BEFORE,
+    SOURCE_REPORTS,
+    error_named_before,
+    lower_better,
+    named_baseline,
+)
 from narrative.segmenting import Segment
 from storage.records import LinkedRun, LinkHow, RunSnapshot
 
@@ -187,6 +194,18 @@ def value_matches(spoken: str, stored: str) -> bool:
     )
 
 
+# A point of training, not a setting: "weird around ep 12", "spikes at step 900", "after epoch 3".
+_PROGRESS_WORDS = frozenset({"ep", "epoch", "step", "iter", "iteration"})
+_POINT_BEFORE = re.compile(r"(?<![a-z])(?:at|around|about|by|after|until|till|before|near|from|since|past|@|~)"
+                           r"[ \t]{0,2}$")
+
+
+def seed_values(name: str, values: list[str] | tuple[str, ...]) -> bool:
+    """Whether ``values`` can be what ``name`` states: a seed is a whole number ("seeds at 2e-5" are the seed
+    runs at a learning rate, "seeds: .915 / .908" their results)."""
+    return name.rstrip("s") != "seed" or all(v.isdigit() for v in values)
+
+
 def _mentions(text: str) -> list[_Mention]:
     """Parameters the text states: ``lr=1e-3``, ``depth 4``, ``d4``, ``1500 trees``, ``seeds 7 and 123``."""
     lowered = text.lower()
@@ -197,7 +216,9 @@ def _mentions(text: str) -> list[_Mention]:
             found.append(_Mention(name, (value,)))
     for match in _PARAM_WORD_VALUE.finditer(lowered):
         values = re.findall(r"\d*\.?\d+(?:e-?\d+)?", match.group(2))
-        found.append(_Mention(match.group(1), tuple(values)))
+        if seed_values(match.group(1), values) and not (
+                match.group(1) in _PROGRESS_WORDS and _POINT_BEFORE.search(lowered, 0, match.start())):
+            found.append(_Mention(match.group(1), tuple(values)))
     for match in _COMPACT_PARAM.finditer(lowered):
         found.append(_Mention(match.group(1), (match.group(2),)))
     for match in _SUFFIX_PARAM.finditer(lowered):
@@ -226,6 +247,7 @@ class _QuotedValue:
     integer: bool = False     # "RMSE 3287": a large metric quoted in its own units, rounded
     variant: tuple[str, str] | None = None  # "bleu2 0.260": the metric's numbered variant (bleu, 2)
     approximate: bool = False  # "about .96": the written digits may be cut, not rounded (0.9667)
+    error_named: str | None = None  # "val loss plateaued at .905": an error metric named earlier in the clause
 
 
 _PARAM_BEFORE = re.compile(
@@ -234,6 +256,7 @@ _PARAM_BEFORE = re.compile(
     r"delta|trees|steps?|epochs?|iters?|window|days?|len|length|leaves|layers?|heads?|" +
     "|".join(re.escape(w) for w in _SPOKEN_PARAMS) + r")\s*[:=]?\s*$|[@=#]\s*$"
 )
+_SEED_BEFORE = re.compile(r"(?<![a-z0-9_])seeds?\s*[:=]?\s*$")
 _UNIT_AFTER = re.compile(  # (?<!\s): linear under any search, not only .match (issue 11)
     r"(?<!\s)\s*(?:e-?\d|x\b|min|h\b|hrs?\b|hours?|ms|s\b|secs?|gb|mb|k\b|m\b|px|rows|samples|steps|epochs?|"
     r"trees|iters?|iterations|rounds|leaves|layers|dims?|days?|weeks?|claims|users|items|tokens|"
@@ -270,7 +293,8 @@ def _quoted_metric_values(text: str) -> list[_QuotedValue]:
         before = lowered[max(0, match.start() - 24) : match.start()]
         # A number right after a parameter name is the parameter's value, not a result; after a metric's
         # name and "=" or ":" it is a result ("accuracy=0.8667, f1=0.8611").
-        if _PARAM_BEFORE.search(before) and not _metric_named_before(before):
+        if (_PARAM_BEFORE.search(before) and not _metric_named_before(before)
+                and (integer or not _SEED_BEFORE.search(before))):
             continue
         after = lowered[match.end() : match.end() + 12]
         if _UNIT_AFTER.match(after):
@@ -282,23 +306,28 @@ def _quoted_metric_values(text: str) -> list[_QuotedValue]:
         percent_style = not integer and (bool(percent) or (1.0 < value <= 100.0))
         if not integer and not percent_style and decimals < 2:
             continue
-        hint = None
-        for word in lexicon.METRIC_WORDS:
-            if lexicon.contains_phrase(before[-16:], word):
-                hint = word
-                break
+        # The metric named nearest before the value ("loss .31, f1 .905": .905 is the f1).
+        near = before[-16:]
+        named_near = [(near.rfind(w) + len(w), len(w), w) for w in lexicon.METRIC_WORDS
+                      if lexicon.contains_phrase(near, w)]
+        hint = max(named_near)[2] if named_near else None
+        error_named = None if hint else error_named_before(
+            _CLAUSE_BREAK.split(lowered[max(0, match.start() - 48) : match.start()])[-1])
         if integer and int(value) in _YEAR and not hint:
             continue
         named = _VARIANT_BEFORE.search(before)
         variant = (named.group(1), named.group(2).lstrip("0") or "0") if named and named.group(1) in _VARIANT_STEMS \
             else None
         approximate = bool(_APPROXIMATE_BEFORE.search(before)) or after.lstrip().startswith("ish")
-        reference = _BASELINE_BEFORE.search(before)
+        reference = (_BASELINE_BEFORE.search(before) or SOURCE_REPORTS.search(_CLAUSE_BREAK.split(before)[-1])
+                     or AGGREGATE_BEFORE.search(lowered, max(0, match.start() - 48), match.start()))
+        if reference and named_baseline(lowered[: match.start()], _CLAUSE_START):
+            reference = None  # "bert baseline .884": the bert run is the baseline, and .884 its own result
         if (reference and reference.group(0).strip().startswith("was")
                 and _own_result(lowered, match.start(), after, [q.start for q in quoted])):
             reference = None  # "the 5e-5 run was .861": the subject's own result, not an older value
         quoted.append(_QuotedValue(value, decimals, percent_style, match.start(), match.end(), hint,
-                                   bool(reference), integer, variant, approximate))
+                                   bool(reference), integer, variant, approximate, error_named))
     return quoted
 
 
@@ -351,6 +380,13 @@ def _metric_matches(quoted: _QuotedValue, run: RunSnapshot) -> bool:
         hinted = _metric_key(quoted.metric_hint, tuple(keys))
         if hinted:
             keys = [hinted]
+        else:
+            # "val loss plateaued at .905" is no run's f1 of .905: a value named by an error metric the run does
+            # not log is compared with its error metrics only (and a score's value with its scores only).
+            error = lower_better(quoted.metric_hint)
+            keys = [k for k in keys if lower_better(k) == error]
+    elif quoted.error_named and not same and not _metric_key(quoted.error_named, tuple(keys)):
+        keys = [k for k in keys if lower_better(k)]  # the run logs no such error: the value is none of its scores
     tolerance = 0.5 * 10 ** (-quoted.decimals) + 1e-9
     for key in keys:
         stored = run.metrics[key]
@@ -531,13 +567,22 @@ def describe(text: str, candidate: RunProfile, pool: CandidatePool) -> _Evidence
     # One parameter may be stated several times ("bs 4096 ... bs 1024"): a run fits when it has
     # any of the stated values, and contradicts the text only when it has none of them.
     stated: dict[str, tuple[str, list[str]]] = {}
+    # The keys one name can mean are alternatives: "lr 2e-5" is the learning rate of a run that also logs an
+    # ``lr_scheduler_type``; that key does not contradict it when the other fits.
+    alternatives: dict[str, set[str]] = {}
     for mention in (*facts.mentions, *pool.key_mentions(text)):
-        for key in param_keys_for(mention.name, run.params):
+        keys = param_keys_for(mention.name, run.params)
+        for key in keys:
             stated.setdefault(key, (mention.name, []))[1].extend(mention.values)
+            alternatives.setdefault(key, set()).update(keys)
+    fits = {key for key, (_spoken, values) in stated.items()
+            if any(value_matches(v, run.params[key]) for v in values)}
     for key, (spoken, values) in stated.items():
-        if any(value_matches(v, run.params[key]) for v in values):
+        if key in fits:
             evidence.score += 0.25 if pool.value_shared(key, tuple(values)) else PARAM_HIT
             evidence.reasons.append(f"{spoken}={'/'.join(values)}")
+        elif alternatives[key] & fits:
+            continue
         elif len(values) == 1:
             evidence.contradicted = True
             evidence.reasons.append(f"not {spoken}={values[0]}")

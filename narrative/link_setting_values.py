@@ -46,6 +46,9 @@ _NOT_THIS = re.compile(
 # A hypothetical or a thing not done anywhere before it: "if batch size 512 works", "I didn't get to run lr 1e-2".
 _SOMEONE_ELSE = re.compile(r"\b(?:you|your|they|their|he|she|his|her|paper|papers|authors?|official|recommended|"
                            r"suggested|default|defaults|if|unless|whether|never|instead)\b|n't\b|\bnot\b")
+# The value said to be a source's after it: "warmup 0.1 is what the paper recommends", "bs 32 is the authors' default".
+_SOURCE_AFTER = re.compile(r"[ \t]{0,2}(?:is|was|'s|=)[ \t]{1,2}(?:[a-z']{1,12}[ \t]{1,2}){0,3}?"
+                           r"(?:paper|papers|paper's|authors?|authors'|official|recommended|suggested|default|defaults)\b")
 # Training progress, not a setting, unless written as ``key=value``.
 _PROGRESS = frozenset({"epoch", "epochs", "ep", "eps", "step", "steps", "iter", "iters", "iteration",
                        "iterations", "round", "rounds"})
@@ -152,7 +155,8 @@ def _written_settings(clause: str) -> list[tuple[str, str, str]]:
         name = canonical(name)
         if name in _PROGRESS and "=" not in match.group(0):
             continue
-        if not _NOT_THIS.search(clause[: match.start()]) and not _SOMEONE_ELSE.search(clause[: match.start()]):
+        if (not _NOT_THIS.search(clause[: match.start()]) and not _SOMEONE_ELSE.search(clause[: match.start()])
+                and not _SOURCE_AFTER.match(clause, match.end())):
             found.append((match.group(0), name, value))
     for match in _COUNT_NOUN.finditer(clause):
         value, noun = match.group(1), match.group(2)

@@ -15,12 +15,13 @@ without numbers needs several pieces of evidence and a clear lead over the next 
 
 This module runs the whole: explicit links (:mod:`narrative.link_explicit`), then inference by
 single-run evidence (here, scored by :mod:`narrative.link_evidence`) and by groups
-(:mod:`narrative.link_groups`).
+(:mod:`narrative.link_groups`, :mod:`narrative.link_distinctive`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from adapters.tracker import RUN_ID_MIN_PREFIX
@@ -28,6 +29,7 @@ from narrative import lexicon
 from narrative.link_commands import command_lines, command_references
 from narrative.link_comparatives import comparative_references
 from narrative.link_dates import infer_dated
+from narrative.link_distinctive import infer_by_distinctive_word
 from narrative.link_evidence import (
     _CLAUSE_BREAK,
     DESCRIPTION_LEAD,
@@ -44,7 +46,7 @@ from narrative.link_evidence import (
     profile,
 )
 from narrative.link_explicit import ExplicitLinks, explicit_links
-from narrative.link_groups import _infer_groups, _not_done, done_clauses, infer_by_distinctive_word
+from narrative.link_groups import _infer_groups, _not_done, done_clauses
 from narrative.link_ordinals import ordinal_references
 from narrative.link_people import people_of
 from narrative.link_setting_blocks import setting_block_references
@@ -53,6 +55,7 @@ from narrative.link_setting_values import setting_value_references
 from narrative.link_short_forms import short_form_references
 from narrative.link_sizes import size_references
 from narrative.link_value_groups import value_group_references
+from narrative.link_value_keys import value_key_references
 from narrative.segmenting import Segment, split_segments
 from narrative.types import StructureRequest
 from storage.records import LinkedRun, RunSnapshot
@@ -177,11 +180,18 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
                 entry.run_ids.append(run.run_id)
     # One setting's value that only one of the author's runs has ("with batch size 512 it was worse"): as strong
     # as a quoted value, so runs carried over from before the previous note count too.
-    for written, run in [*setting_value_references(request.text, author_window, earlier, pool.others),
-                         *value_group_references(request.text, author_window, pool.others),
-                         *ordinal_references(request.text, author_window, carried, pool.others),
-                         *short_form_references(request.text, author_window, earlier, pool.others)]:
+    readers: list[Callable[[str], list[tuple[str, RunSnapshot]]]] = [
+        lambda text: setting_value_references(text, author_window, earlier, pool.others),
+        lambda text: value_group_references(text, author_window, pool.others),
+        lambda text: ordinal_references(text, author_window, carried, pool.others),
+        lambda text: short_form_references(text, author_window, earlier, pool.others),
+        lambda text: value_key_references(text, author_window, earlier, pool.others)]
+    for written, run, reader in [(w, r, read) for read in readers for w, r in read(request.text)]:
         entries = [e for e in seg_links if written in e.segment.lower]
+        if len(entries) > 1:
+            # The same words in another sentence ("warmup 0.06 .916 ... the paper uses warmup 0.06 too") are about
+            # the run only where that sentence, read alone, names it too.
+            entries = [e for e in entries if any(r.run_id == run.run_id for _w, r in reader(e.segment.text))] or entries
         if any(e.segment.section in _PLAN_SECTIONS for e in entries):
             continue  # under "Next:", "Hypothesis:" or a question's heading: a run to come
         linked.setdefault(run.run_id, linked_run(run, "inferred"))
