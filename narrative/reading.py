@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from narrative import forecasts, lexicon, progress, shortfalls, troubles
+from narrative import forecasts, lexicon, next_split, progress, shortfalls, troubles
 from narrative.metric_moves import SETTING_MOVE, metric_moves
 
 # A sentence longer than this is a paste, not a sentence: only its start is read (keeps work linear).
@@ -64,7 +64,8 @@ _BAD_WORDS = re.compile(
     r"overflow\w*|underflow\w*|exploding\s+gradients?|abandon\w*|rejected|refuted|falsified|disproven|"
     r"not\s+supported|(?:doesn'?t|does\s+not|didn'?t)\s+hold|"
     r"too\s+(?:high|low|large|small|big|slow|aggressive|weak|strong|noisy|short|long|few|many|much|little)\b|"
-    r"(?:little|minimal|negligible|marginal|no\s+real|no)\s+(?:effect|impact|influence)|"
+    r"(?:little|minimal|negligible|marginal|no(?:\s+(?:real|visible|noticeable|measurable|significant|clear|obvious))?)"
+    r"\s+(?:effect|impact|influence)|"
     r"not\s+(?:really\s+|very\s+|that\s+|so\s+|too\s+|particularly\s+|at\s+all\s+)?(?:great|good|helpful|useful|"
     r"effective|well|promising|appropriate|ideal|encouraging|impressive|satisfactory|convincing)|"
     r"didn'?t (?:do|change|move|budge) (?:much|anything)|(?:not|\w{1,6}n'?t)\s+(?:that|very|much|"
@@ -148,7 +149,9 @@ _PLAN = re.compile(
     # "Could you rerun these tests with a lower lr." asks for a run, not an answer (no question mark)
     r"(?:could|can|would)\s+you\s+(?:please\s+)?(?:try|rerun|re-run|run|retrain|train|repeat|lower|increase|reduce)\b(?![^?]*\?)|"
     r"thinking\s+(?:about|of)|considering|consider\b|"
-    r"(?:might|may|could)\s+(?:try|test|run|add|use|look|switch|revisit|explore)|maybe\s+(?:try|test|add|use)|"
+    r"(?:might|may|could)\s+(?:(?:also|then|first|maybe|instead)\s+)?(?:try|test|run|add|use|look(?!\s+(?:worse|better|like|"
+    r"good|bad|fine|off|odd|weird|similar|different)\b)|switch|revisit|explore)|"
+    r"maybe\s+(?:(?:also|then|first)\s+)?(?:try|test|add|use)|"
     r"worth\s+(?:trying|testing|a\s+try|exploring)|would\s+be\s+(?:nice|good|interesting|worth)|"
     r"(?:might|may|could)\s+be\s+(?:nice|good|interesting|worth|wise|useful|better)\s+to\s+(?!be\b|have\b|know\b|see\b)|"
     r"(?:would|might|could)\s+make\s+sense\s+to|"
@@ -299,7 +302,8 @@ def conditional_plans(text: str) -> bool:
         # clause starts at its subject.
         subject = re.search(r"\s(?:i|we|you|let'?s|the\s+next\s+step)\s", lowered)
         main = lowered[subject.start():] if subject else lowered
-    return _is_plan(main) or bool(re.search(r"\b(?:next\s+step|fall\s*back|revert|switch|drop|disable|go\s+back|"
+    ordered = _is_plan(main) or next_split.contingency_action(main)
+    return ordered or bool(re.search(r"\b(?:next\s+step|fall\s*back|revert|switch|drop|disable|go\s+back|"
                                             r"try|stop|keep|time\s+to|revisit|move\s+on|look\s+(?:into|at)|add|use|"
                                             r"run|rerun|test|train|tune|increase|decrease|lower|raise)"
                                             r"(?:s|es|ing|ping|ning)?\b", main))
