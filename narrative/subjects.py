@@ -139,8 +139,9 @@ _REPORTS_OUTCOME = re.compile(
     re.IGNORECASE)
 
 
-_VERDICT_VERB_END = re.compile(r"\s+(?:(?:really|also|clearly|definitely|slightly|actually|def)\s+)?(?:helped|helps|"
-                               r"hurt|hurts|worked|works|failed|fails|backfired|paid\s+off)(?:\s+(?:a\s+(?:lot|bit)|"
+# (?<!\s): a whitespace run is entered at its start only (linear on any paste, issue 11)
+_VERDICT_VERB_END = re.compile(r"(?<!\s)\s+(?:(?:really|also|clearly|definitely|slightly|actually|def)\s+)?"
+                               r"(?:helped|helps|hurt|hurts|worked|works|failed|fails|backfired|paid\s+off)(?:\s+(?:a\s+(?:lot|bit)|"
                                r"a\s+little|somewhat|too|again))?$", re.IGNORECASE)
 # "no spikes through 8k iters", "no nans since the fix": an absence of trouble reports how a run went (unlike "no
 # dropout", a thing left out on purpose)
