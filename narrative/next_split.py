@@ -59,3 +59,17 @@ def split_next(text: str) -> tuple[str, str]:
             return text[:start].rstrip(" ,;.-"), text[start:].strip()
         return (text if has_number(text) or lexicon.has_cue(text.lower(), lexicon.NEGATIVE_CUES) else ""), text
     return text, ""
+
+
+# "if it spikes again, skip shard 17 and see", "if the loss blows up, roll back to the 1k ckpt": the main clause of a
+# conditional opens on an order of its own, with no subject (a verb that starts it, not one anywhere in it: "if it
+# fails, the skip connection is to blame" plans nothing)
+_CONTINGENCY_ACTION = re.compile(
+    r"^\W{0,3}(?:(?:then|just|maybe|probably|prob|we'?ll|i'?ll)\s{1,3})?(?:skip|clip|restart|resume|roll\s?back|rewind|"
+    r"halve|cut|bump|shuffle|reshuffle|reset|freeze|unfreeze|kill|pause|resample|warm\s?up|re-?warm)\s{1,3}"
+    r"(?!(?:connections?|layers?|rate|ratio|count|switch|time|mode|is|was|are|were)\b)\S", re.IGNORECASE)
+
+
+def contingency_action(main: str) -> bool:
+    """Whether a conditional's main clause (after its "if ...,") starts with an order to oneself."""
+    return bool(_CONTINGENCY_ACTION.match(main))

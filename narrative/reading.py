@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from narrative import forecasts, lexicon, progress, shortfalls, troubles
+from narrative import forecasts, lexicon, naming_words, next_split, progress, shortfalls, troubles
 from narrative.metric_moves import SETTING_MOVE, metric_moves
 
 # A sentence longer than this is a paste, not a sentence: only its start is read (keeps work linear).
@@ -64,7 +64,8 @@ _BAD_WORDS = re.compile(
     r"overflow\w*|underflow\w*|exploding\s+gradients?|abandon\w*|rejected|refuted|falsified|disproven|"
     r"not\s+supported|(?:doesn'?t|does\s+not|didn'?t)\s+hold|"
     r"too\s+(?:high|low|large|small|big|slow|aggressive|weak|strong|noisy|short|long|few|many|much|little)\b|"
-    r"(?:little|minimal|negligible|marginal|no\s+real|no)\s+(?:effect|impact|influence)|"
+    r"(?:little|minimal|negligible|marginal|no(?:\s+(?:real|visible|noticeable|measurable|significant|clear|obvious))?)"
+    r"\s+(?:effect|impact|influence)|"
     r"not\s+(?:really\s+|very\s+|that\s+|so\s+|too\s+|particularly\s+|at\s+all\s+)?(?:great|good|helpful|useful|"
     r"effective|well|promising|appropriate|ideal|encouraging|impressive|satisfactory|convincing)|"
     r"didn'?t (?:do|change|move|budge) (?:much|anything)|(?:not|\w{1,6}n'?t)\s+(?:that|very|much|"
@@ -148,7 +149,9 @@ _PLAN = re.compile(
     # "Could you rerun these tests with a lower lr." asks for a run, not an answer (no question mark)
     r"(?:could|can|would)\s+you\s+(?:please\s+)?(?:try|rerun|re-run|run|retrain|train|repeat|lower|increase|reduce)\b(?![^?]*\?)|"
     r"thinking\s+(?:about|of)|considering|consider\b|"
-    r"(?:might|may|could)\s+(?:try|test|run|add|use|look|switch|revisit|explore)|maybe\s+(?:try|test|add|use)|"
+    r"(?:might|may|could)\s+(?:(?:also|then|first|maybe|instead)\s+)?(?:try|test|run|add|use|look(?!\s+(?:worse|better|like|"
+    r"good|bad|fine|off|odd|weird|similar|different)\b)|switch|revisit|explore)|"
+    r"maybe\s+(?:(?:also|then|first)\s+)?(?:try|test|add|use)|"
     r"worth\s+(?:trying|testing|a\s+try|exploring)|would\s+be\s+(?:nice|good|interesting|worth)|"
     r"(?:might|may|could)\s+be\s+(?:nice|good|interesting|worth|wise|useful|better)\s+to\s+(?!be\b|have\b|know\b|see\b)|"
     r"(?:would|might|could)\s+make\s+sense\s+to|"
@@ -299,7 +302,8 @@ def conditional_plans(text: str) -> bool:
         # clause starts at its subject.
         subject = re.search(r"\s(?:i|we|you|let'?s|the\s+next\s+step)\s", lowered)
         main = lowered[subject.start():] if subject else lowered
-    return _is_plan(main) or bool(re.search(r"\b(?:next\s+step|fall\s*back|revert|switch|drop|disable|go\s+back|"
+    ordered = _is_plan(main) or next_split.contingency_action(main)
+    return ordered or bool(re.search(r"\b(?:next\s+step|fall\s*back|revert|switch|drop|disable|go\s+back|"
                                             r"try|stop|keep|time\s+to|revisit|move\s+on|look\s+(?:into|at)|add|use|"
                                             r"run|rerun|test|train|tune|increase|decrease|lower|raise)"
                                             r"(?:s|es|ing|ping|ning)?\b", main))
@@ -368,10 +372,7 @@ def polarity(text: str) -> Polarity:
     return "neutral"
 
 
-_LEARNING_RATE = re.compile(r"\blearning[ _-]rates?\b")
 _WITHOUT_TROUBLE = re.compile(r"\bwithout\s+(?:any\s+)?(?:crash\w*|diverg\w*|nans?|ooms?|explod\w*|errors?)\b")
-_MIXED_PRECISION = re.compile(r"\bmixed[ _-]precision\b")
-_REAL_TIME = re.compile(r"\breal[ _-]time\b")
 _BECAUSE_CLAUSE = re.compile(r",\s+(?:as|because|since)\s+")
 
 
@@ -402,18 +403,10 @@ def _verdict_of(clause: str) -> Verdict | None:
     lowered = _purpose_cut(lowered)
     # "I worked on improving the model", "focused on improving": an activity named, no outcome.
     lowered = _ACTIVITY.sub(" did ", lowered)
-    # "work up to harder ones", "the crashing experiment": a way of working, a name; "but not the best"
-    lowered = _NO_VERDICT_PHRASE.sub(" ", lowered)
-    # "320 epochs with better lr scheduler strategy": "better" names the setting, it judges nothing.
-    lowered = _ATTRIBUTIVE_BETTER.sub(r"\1 ", lowered)
+    lowered = naming_words.mask_attributive(lowered)
     # "less overfitting", "the overfitting went away": a trouble that shrank or ended; "for nets that overfit": a case.
     lowered = troubles.mask_conditions(troubles.mask_remedied(lowered))
-    # "learning rate" names a setting: its "learning" is no verdict ("no experiments about learning rates").
-    lowered = _LEARNING_RATE.sub("lr", lowered)
-    # "mixed precision" names a way to train: its "mixed" is no verdict.
-    lowered = _MIXED_PRECISION.sub("amp", lowered)
-    # "make it real time on CPU": "real" names a latency class here, it judges nothing.
-    lowered = _REAL_TIME.sub("realtime", lowered)
+    lowered = naming_words.mask_names(lowered)
     because = _BECAUSE_CLAUSE.search(lowered)
     if because:
         # "The best effect was due to epsilon-greedy, as previous version hasn't learned at all": the
@@ -562,11 +555,6 @@ _PURPOSE_END = re.compile(r"[,;:.!?]|\s(?:but|and\s+then|however|though)\s")
 
 _ACTIVITY = re.compile(r"\b(?:work(?:ed|ing|s)?|focus(?:ed|ing)?|concentrat\w+|spent\s+\w+(?:\s+\w+)?)\s+on\s+"
                        r"(?:\w+ing\b)?|\b(?:on|towards?|at)\s+improving\b")
-_NO_VERDICT_PHRASE = re.compile(r"\bwork(?:ing)?\s+(?:up\s+to|on|through|around)\b|"
-                                r"\bnot\s{1,3}(?:(?:the|a|our|my)\s{1,3})?(?:very\s{1,3})?(?:best|worst)\b|"
-                                r"\bthe\s+(?:crash|diverg|fail|explod)\w*\s+(?:experiment|run|model|job|setup|config|case|one)\b")
-_ATTRIBUTIVE_BETTER = re.compile(r"\b(with|using|use|uses|used|try|trying|tried)\s+(?:much\s+|slightly\s+|far\s+)?"
-                                 r"better\b(?=\s+[a-z])(?!\s+(?:than|results?|score|performance|accuracy)\b)")
 _UNCLEAR = re.compile(r"\b(?:less|not\s+(?:so\s+|very\s+|entirely\s+)?)clear\b|\bperformed\s+(?:about\s+)?similarly\b|"
                       r"\bno\s+clear\s+(?:winner|difference|signal|trend)\b")
 _NOT_BAD = re.compile(r"\bnot\s+(?:too\s+|that\s+|so\s+|half\s+)?bad\b")

@@ -84,7 +84,9 @@ _CAUSAL_HEDGE = re.compile(
 _BELIEF = re.compile(
     r"\b(?:i think|we think|my guess|i guess|i suspect|probably|hypothes\w*|in case|the idea|maybe|perhaps|"
     r"it seems|seems like|i assume|we assume|i believe|we believe|it (?:could|might|may) (?:also )?be (?:that|because)|"
-    r"expect\w*|should (?:help|work|let)|because|what matters|the way|so that)\b",
+    # "I expect X to help", "I expected it to": a belief; "what I expected", "as expected": no claim of its own
+    r"expect(?:s|ing)?\b|expected(?=\s+(?:to|that|it|this|the|a|an|some|more|less|much)\b)|"
+    r"should (?:help|work|let)|because|what matters|the way|so that)\b",
     re.IGNORECASE,
 )
 _HEDGE_LEAD = re.compile(r"^\W*(?:(?:or|and|but|so)\s+)?(?:maybe|perhaps|possibly|probably|it\s+seems(?:\s+like)?|"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from narrative import lexicon, metric_moves
+from narrative import lexicon, metric_moves, reading
 from narrative.entry_text import FIRST_RESULT_NUMBER, MAX_SUBJECT_CHARS, clip
 from narrative.run_refs import KnownRunIds
 
@@ -139,9 +139,22 @@ _REPORTS_OUTCOME = re.compile(
     re.IGNORECASE)
 
 
+# (?<!\s): a whitespace run is entered at its start only (linear on any paste, issue 11)
+_VERDICT_VERB_END = re.compile(r"(?<!\s)\s+(?:(?:really|also|clearly|definitely|slightly|actually|def)\s+)?"
+                               r"(?:helped|helps|hurt|hurts|worked|works|failed|fails|backfired|paid\s+off)(?:\s+(?:a\s+(?:lot|bit)|"
+                               r"a\s+little|somewhat|too|again))?$", re.IGNORECASE)
+# "no spikes through 8k iters", "no nans since the fix": an absence of trouble reports how a run went (unlike "no
+# dropout", a thing left out on purpose)
+_NO_TROUBLE = re.compile(r"^no\s+(?:more\s+|further\s+|real\s+|visible\s+)?(?:spikes?|nans?|infs?|divergences?|"
+                         r"blow-?ups?|crash(?:es)?|ooms?|issues?|problems?|instabilit(?:y|ies)|change|gain|difference|"
+                         r"effect|improvement)\b", re.IGNORECASE)
+
+
 _SETTING_CHANGE = re.compile(
-    r"\b(?:increas|decreas|rais|lower|reduc|chang|bump|switch|mov|cut|doubl|halv)\w*\s+(?:the\s+|my\s+|our\s+)?"
-    r"[a-z][\w -]{0,40}?\s+from\s+\S+\s+to\s+[\w.%-]+", re.IGNORECASE)
+    r"\b(?:increas|decreas|rais|lower|reduc|chang|bump|switch|mov|cut|doubl|halv|ramp)\w*\s+(?:the\s+|my\s+|our\s+)?"
+    r"[a-z][\w -]{0,40}?\s+(?:from\s+\S+\s+to\s+[\w.%-]+|"
+    # "ramped global batch 512 -> 1024": the values of the change, joined by an arrow
+    r"~?\d[\w.%]*\s*(?:->|→|=>)\s*~?\d[\w.%]*)", re.IGNORECASE)
 
 
 # "we do not conduct experiments about ...", "I haven't tried X": what was not done was not tried.
@@ -169,6 +182,10 @@ def subject_of(text: str) -> str:
                      r"gave|worked|failed|no\s+(?:gain|change|difference|effect|improvement))\b", text)
     if turn:
         cut = min(cut, turn.start())
+    labelled = re.search(r":\s", text[:cut])
+    if labelled and reading.verdict_of(text[labelled.end():cut]) is not None:
+        # "z-loss 1e-4: no visible effect on stability, removed": after the label's colon is its verdict
+        cut = labelled.start()
     # "Swapped Adam for AdamW, val loss went down": the clause that names a metric is the outcome.
     for comma in re.finditer(r",\s+", text[:cut]):
         head = text[comma.end(): comma.end() + 30].split(" ")[0:2]
@@ -191,8 +208,10 @@ def subject_of(text: str) -> str:
     # a metric's name before its value ("..., pr-auc .41", "val_auc 0.8")
     subject = re.sub(r"(?:\s+(?:val|valid|test)?[-_]?[a-z]*[-_]?(?:auc|f1|rmse|mae|loss|acc|ndcg|mape|wape|recall|"
                      r"precision)(?:@\d+)?)+$", "", subject).strip(" :,-(")
+    # "adding rolling means (7, 28) helped": the verdict's verb closes the subject, it is no part of it
+    subject = _VERDICT_VERB_END.sub("", subject).strip(" :,-(")
     if (len(subject) < 4 or metric_moves.states_metric_move(subject) or _REPORTS_OUTCOME.search(subject)
-            or _NOT_DONE.match(subject)):
+            or _NOT_DONE.match(subject) or _NO_TROUBLE.match(subject)):
         # "The valid loss decreased to around", "Model improved steadily during warmup": the result
         # itself, cut at its number.
         return ""
