@@ -91,7 +91,7 @@ _ABBREVIATIONS = {
 
 # words many keys share ("hidden_dim", "embed_dim"; "num_layers", "num_heads"): never a key's own word
 SHARED_KEY_WORDS = frozenset({"dim", "dims", "size", "sizes", "num", "n", "nb", "rate", "max", "min", "ratio", "type",
-                               "count", "step", "steps", "per", "total", "use", "enable", "is", "init", "value", "k"})
+                              "count", "step", "steps", "per", "total", "use", "enable", "is", "init", "value", "k"})
 
 
 def _alt_table() -> dict[str, frozenset[str]]:
