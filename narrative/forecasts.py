@@ -101,3 +101,21 @@ def expected_effect(text: str) -> bool:
     rest = lowered[lead.end():] if lead else lowered
     effect = _EFFECT.search(rest)
     return effect is not None and effect.start() > 0 and thing_subject(rest, effect.start())
+
+
+# "going to 5 layers hurt", "switching to adamw helped a lot": the move is the subject of a verdict in the past, a
+# thing done, not a plan ("I'm going to 5 layers", "switching to adamw tomorrow" stay plans)
+_DONE_MOVE = re.compile(
+    r"(?:going|switching|moving|jumping|dropping|bumping|going\s{1,3}(?:up|down|back))\s{1,3}(?:up\s{1,3}|down\s{1,3}|back\s{1,3})?"
+    r"to\s{1,3}(?!(?:try|run|test|add|use|do|see|check|look|switch|go|make|train|rerun|re-run|tune|increase|decrease|"
+    r"lower|raise|bump|drop|change|start|keep|put|give|have|be|get|need|want|set|compare|write|fix|ask)\b)"
+    r"[^,;.!?()]{1,40}?\s(?:\(\S[^)]{0,30}\)\s{0,3})?"
+    r"(?:hurt|helped|made|gave|got|improved|broke|killed|cost|brought|lowered|raised|did(?:n'?t|\s{1,3}not)?|"
+    r"was|were|wasn'?t|weren'?t|had|changed|fixed|beat|lost|won|worked|failed)\b")
+_MOVE_SUBJECT = re.compile(r"(?:^|[,;:(\-•*>]\s{0,3}|\b(?:and|but|so|then|also)\s{1,3})$")
+
+
+def done_move(lowered: str, start: int) -> bool:
+    """Whether the plan cue at ``start`` opens a clause whose move is then judged in the past tense."""
+    move = _DONE_MOVE.match(lowered, start)
+    return bool(move) and bool(_MOVE_SUBJECT.search(lowered[max(0, start - 8): start]))

@@ -50,7 +50,8 @@ def split_next(text: str) -> tuple[str, str]:
         return text[: inline.start()].rstrip(" .,;:-"), text[inline.start():]
     lowered = text.lower()
     anywhere = next((m for m in NEXT_ANYWHERE.finditer(text)
-                     if not forecasts.forecast_cue(lowered, m.start()) and not done_move(lowered, m.start())), None)
+                     if not forecasts.forecast_cue(lowered, m.start())
+                     and not forecasts.done_move(lowered, m.start())), None)
     if anywhere:
         # A plan stated in prose: the step is the clause that holds the cue; what comes before it
         # ("... it OOM'd 💥") is still a result.
@@ -60,24 +61,6 @@ def split_next(text: str) -> tuple[str, str]:
             return text[:start].rstrip(" ,;.-"), text[start:].strip()
         return (text if has_number(text) or lexicon.has_cue(text.lower(), lexicon.NEGATIVE_CUES) else ""), text
     return text, ""
-
-
-# "going to 5 layers hurt", "switching to adamw helped a lot": the move is the subject of a verdict in the past, a
-# thing done, not a plan ("I'm going to 5 layers", "switching to adamw tomorrow" stay plans)
-_DONE_MOVE = re.compile(
-    r"(?:going|switching|moving|jumping|dropping|bumping|going\s{1,3}(?:up|down|back))\s{1,3}(?:up\s{1,3}|down\s{1,3}|back\s{1,3})?"
-    r"to\s{1,3}(?!(?:try|run|test|add|use|do|see|check|look|switch|go|make|train|rerun|re-run|tune|increase|decrease|"
-    r"lower|raise|bump|drop|change|start|keep|put|give|have|be|get|need|want|set|compare|write|fix|ask)\b)"
-    r"[^,;.!?()]{1,40}?\s(?:\(\S[^)]{0,30}\)\s{0,3})?"
-    r"(?:hurt|helped|made|gave|got|improved|broke|killed|cost|brought|lowered|raised|did(?:n'?t|\s{1,3}not)?|"
-    r"was|were|wasn'?t|weren'?t|had|changed|fixed|beat|lost|won|worked|failed)\b")
-_MOVE_SUBJECT = re.compile(r"(?:^|[,;:(\-•*>]\s{0,3}|\b(?:and|but|so|then|also)\s{1,3})$")
-
-
-def done_move(lowered: str, start: int) -> bool:
-    """Whether the plan cue at ``start`` opens a clause whose move is then judged in the past tense."""
-    move = _DONE_MOVE.match(lowered, start)
-    return bool(move) and bool(_MOVE_SUBJECT.search(lowered[max(0, start - 8): start]))
 
 
 # "if it spikes again, skip shard 17 and see", "if the loss blows up, roll back to the 1k ckpt": the main clause of a

@@ -350,7 +350,7 @@ def _is_plan(lowered: str) -> bool:
         return True
     # "the longer wall clock time is going to slow things down": a future told of a thing plans nothing
     plan = next((m for m in _PLAN.finditer(lowered) if not forecasts.forecast_cue(lowered, m.start())
-                 and not _conceded(lowered, m.start())), None)
+                 and not _conceded(lowered, m.start()) and not forecasts.done_move(lowered, m.start())), None)
     if not plan:
         return False
     if _FORECAST.match(lowered, plan.start()) and not re.search(r"\b(?:i|we)\s*$", lowered[: plan.start()]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from narrative.next_split import split_next
+from narrative.reading import modality
 
 
 @pytest.mark.parametrize("text", [
@@ -32,3 +33,9 @@ def test_a_move_judged_in_the_past_is_no_step(text: str) -> None:
 ])
 def test_plans_with_the_same_words_stay_plans(text: str) -> None:
     assert split_next(text)[1], text
+
+
+@pytest.mark.parametrize("text", ["going to 5 layers hurt (1.01), probably oversmoothing",
+                                  "switching to adamw helped a lot"])
+def test_such_a_move_is_not_read_as_planned(text: str) -> None:
+    assert modality(text) != "planned"
