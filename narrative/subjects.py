@@ -243,7 +243,14 @@ def alternatives(better: str, worse: str) -> bool:
             return False
         if any(w in _NOT_ALTERNATIVES for w in words_in) or all(w in METRIC_NAME_WORDS for w in words_in):
             return False
+        if words_in[-1] in _RELATIVE or all(w in _POINTING for w in words_in):
+            return False  # "first thing that clearly beats xgb", "the one that beats xgb": the winner points back
     return True
+
+
+_RELATIVE = frozenset({"that", "which", "who", "whom", "whose", "what"})
+_POINTING = _RELATIVE | {"the", "a", "an", "one", "ones", "thing", "things", "first", "only", "something", "this",
+                         "it", "model", "models", "run", "runs", "same", "other", "another", "new"}
 
 
 _NOT_ALTERNATIVES = frozenset({"noise", "variance", "budget", "chance", "spread", "std", "sla", "limit",

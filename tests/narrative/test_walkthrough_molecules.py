@@ -11,6 +11,7 @@ import pytest
 
 from narrative import synthesis
 from narrative.structuring import structure_entry
+from narrative.subjects import alternatives
 from narrative.types import ProjectHistory, StructureRequest
 from storage.records import EntryRecord, ProjectRecord, RunSnapshot
 
@@ -107,3 +108,21 @@ def test_a_later_run_at_another_value_is_not_the_plan_done(plan: str) -> None:
 @pytest.mark.parametrize("plan", ["pretrain the gnn on zinc", "morgan fingerprints with a random forest"])
 def test_what_was_done_under_other_names_is_tried(plan: str) -> None:
     assert synthesis.check(plan, _history()).already_tried
+
+
+def test_a_winner_that_points_back_ranks_nothing() -> None:
+    conclusions = [c.text for c in _history().entries[2].structure.conclusions]
+    assert not any("(vs first thing" in c for c in conclusions), conclusions
+
+
+@pytest.mark.parametrize(("better", "worse", "ranked"), [
+    ("first thing that", "xgb", False), ("the one", "xgb", False), ("the model", "the baseline", False),
+    ("afp", "xgb", True), ("cosine", "linear decay", True), ("the 5 layer", "the 3 layer one", True),
+])
+def test_alternatives_name_what_was_picked(better: str, worse: str, ranked: bool) -> None:
+    assert alternatives(better, worse) is ranked
+
+
+def test_a_move_judged_in_the_past_is_no_next_step() -> None:
+    second = _history().entries[1].structure
+    assert not any("5 layers" in s for s in second.next_steps), second.next_steps
