@@ -6,8 +6,13 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import TYPE_CHECKING
 
 from narrative import vocab
+
+if TYPE_CHECKING:
+    from narrative.approaches import Approach
+    from narrative.history_index import HistoryIndex
 
 # the clauses of a sentence: a comma, a semicolon, a colon, a dash or a "but" ends one
 _CLAUSE_END = re.compile(r"[,;:]\s+|\s+(?:--?|—)\s+|\s+(?:but|while|whereas|although|though|and then)\s+|"
@@ -85,3 +90,49 @@ def related(a: str, b: str) -> bool:
 def is_family(cid: str) -> bool:
     c = vocab.CONCEPT_BY_ID.get(cid)
     return c is not None and c.family
+
+
+def merge_variants(by_key: dict[str, Approach]) -> None:
+    """A way to rebalance the classes followed beside the narrower kinds of it is one line of work: SMOTE and
+    random oversampling are both oversampling (events merged under the broader one, named with its variants)."""
+    from narrative.approaches import UMBRELLA  # (that module imports this one)
+
+    for k in sorted(by_key):
+        if k.startswith("phrase:") or vocab.CONCEPT_BY_ID[k].kind != "technique":
+            continue
+        # the ways to rebalance the classes only (a hard-negative miner is no kind of negative sampling to merge)
+        into = [b for b in vocab.CONCEPT_BY_ID[k].broader if b in by_key and b not in UMBRELLA
+                and vocab.CONCEPT_BY_ID[b].kind == "technique" and "imbalance" in vocab.CONCEPT_BY_ID[b].broader]
+        if len(into) == 1:
+            ap = by_key.pop(k)
+            broad = by_key[into[0]]
+            broad.events.extend(ap.events)
+            broad.name = f"{broad.name} ({ap.name})" if "(" not in broad.name else broad.name[:-1] + f", {ap.name})"
+
+
+def supersede(idx: HistoryIndex, aps: list[Approach]) -> None:
+    """A model family the team moved on from is replaced by the family adopted after its last word ("switching
+    to sac for the rest of the project" after the PPO runs; "so gbm it is" after the random forest): closed,
+    not still open. Not when a later note speaks for it, a run of it came later, or the adopting clause names it
+    too ("going with an ensemble of RF and gbm")."""
+    from narrative.approaches import _reason_text  # (that module imports this one)
+
+    for new in aps:
+        if new.status != "adopted" or new.decided_by is None or not is_family(new.key):
+            continue
+        at = new.decided_by.at
+        scope = adopted_scope(new.decided_by.text)
+        named = scope[0] if scope else frozenset()
+        for old in aps:
+            if old is new or old.status not in ("open", "adopted") or not is_family(old.key) \
+                    or related(old.key, new.key) or old.key in named or not old.run_ids:
+                continue
+            if old.first_at is None or old.first_at >= at or any(
+                    e.at > at and e.signal != "mention" for e in old.events):
+                continue
+            if old.status == "adopted" and old.decided_by is not None and old.decided_by.at >= at:
+                continue
+            if any(idx.run_by_id[r].start >= at for r in old.run_ids if old.key in idx.run_docs[r].cover):
+                continue
+            old.status, old.reason_kind, old.decided_by = "exhausted", "replaced", new.decided_by
+            old.reason = f"replaced by {new.name}: {_reason_text('', new.decided_by)}"[:400]

@@ -19,7 +19,7 @@ from narrative.approach_names import (
     head_phrase,
     heading_name,
 )
-from narrative.approach_scope import adopted_scope, is_family, recovered, related
+from narrative.approach_scope import adopted_scope, is_family, merge_variants, recovered, supersede
 from narrative.history_index import Fact, HistoryIndex, fmt
 from narrative.replacements import absent_in, replacement_in, replacement_lost, switched_off_in
 from storage.records import ApproachStatus, Goal, RunSnapshot
@@ -352,7 +352,7 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
             if ap is None:
                 ap = by_key[k] = Approach(key=k, name=names.get(k) or vocab.CONCEPT_BY_ID[k].name)
             ap.events.append(Event(f.at, k_sig, f))
-    _merge_variants(by_key)
+    merge_variants(by_key)
     metric, goal = idx.metric_now()
     out: list[Approach] = []
     for ap in by_key.values():
@@ -396,7 +396,7 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
         if ap.status == "open" and metric:
             _diminishing(idx, ap, metric, goal)
         out.append(ap)
-    _supersede(idx, out)
+    supersede(idx, out)
 
     def rank(ap: Approach) -> tuple[int, int, float]:
         # a line closed by numbers alone fills a place left over, it does not push out one the notes discuss
@@ -453,48 +453,6 @@ def _not_adopted(text: str, keys: set[str]) -> set[str]:
     text_value = bool(re.search(r"\d", text[vocab.ADOPT_CUES.search(text).start():]))  # type: ignore[union-attr]
     return {k for k in keys if not k.startswith("phrase:") and (vocab.CONCEPT_BY_ID[k].kind == "model"
                                                                 or not text_value)}
-
-
-def _merge_variants(by_key: dict[str, Approach]) -> None:
-    """A way to rebalance the classes followed beside the narrower kinds of it is one line of work: SMOTE and
-    random oversampling are both oversampling (events merged under the broader one, named with its variants)."""
-    for k in sorted(by_key):
-        if k.startswith("phrase:") or vocab.CONCEPT_BY_ID[k].kind != "technique":
-            continue
-        # the ways to rebalance the classes only (a hard-negative miner is no kind of negative sampling to merge)
-        into = [b for b in vocab.CONCEPT_BY_ID[k].broader if b in by_key and b not in UMBRELLA
-                and vocab.CONCEPT_BY_ID[b].kind == "technique" and "imbalance" in vocab.CONCEPT_BY_ID[b].broader]
-        if len(into) == 1:
-            ap = by_key.pop(k)
-            broad = by_key[into[0]]
-            broad.events.extend(ap.events)
-            broad.name = f"{broad.name} ({ap.name})" if "(" not in broad.name else broad.name[:-1] + f", {ap.name})"
-
-
-def _supersede(idx: HistoryIndex, aps: list[Approach]) -> None:
-    """A model family the team moved on from is replaced by the family adopted after its last word ("switching
-    to sac for the rest of the project" after the PPO runs; "so gbm it is" after the random forest): closed,
-    not still open. Not when a later note speaks for it, a run of it came later, or the adopting clause names it
-    too ("going with an ensemble of RF and gbm")."""
-    for new in aps:
-        if new.status != "adopted" or new.decided_by is None or not is_family(new.key):
-            continue
-        at = new.decided_by.at
-        scope = adopted_scope(new.decided_by.text)
-        named = scope[0] if scope else frozenset()
-        for old in aps:
-            if old is new or old.status not in ("open", "adopted") or not is_family(old.key) \
-                    or related(old.key, new.key) or old.key in named or not old.run_ids:
-                continue
-            if old.first_at is None or old.first_at >= at or any(
-                    e.at > at and e.signal != "mention" for e in old.events):
-                continue
-            if old.status == "adopted" and old.decided_by is not None and old.decided_by.at >= at:
-                continue
-            if any(idx.run_by_id[r].start >= at for r in old.run_ids if old.key in idx.run_docs[r].cover):
-                continue
-            old.status, old.reason_kind, old.decided_by = "exhausted", "replaced", new.decided_by
-            old.reason = f"replaced by {new.name}: {_reason_text('', new.decided_by)}"[:400]
 
 
 # a function of the sentence and its signal alone: remembered, as ``_subjects_of`` (a project repeats its
