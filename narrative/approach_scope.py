@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from narrative.history_index import HistoryIndex
 
 # the clauses of a sentence: a comma, a semicolon, a colon, a dash or a "but" ends one
-_CLAUSE_END = re.compile(r"[,;:]\s+|\s+(?:--?|—)\s+|\s+(?:but|while|whereas|although|though|and then)\s+|"
+_CLAUSE_END = re.compile(r"[,;:]\s+|(?<!\s)\s+(?:--?|—)\s+|(?<!\s)\s+(?:but|while|whereas|although|though|and then)\s+|"
                          r"(?<=[.!?])\s+", re.I)
 
 

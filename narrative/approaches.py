@@ -447,8 +447,8 @@ def _not_adopted(text: str, keys: set[str]) -> set[str]:
     if not value:
         return set()
     # "❌ log stays": a word of the concept's own name keeps it (the log-transformed target)
-    keys = {k for k in keys if not words & set(re.findall(r"[a-z]+", vocab.CONCEPT_BY_ID[k].name.lower()))
-            if not k.startswith("phrase:")}
+    keys = {k for k in keys if not k.startswith("phrase:")
+            and not words & set(re.findall(r"[a-z]+", vocab.CONCEPT_BY_ID[k].name.lower()))}
     # a value kept leaves the model it was tuned on alone; a word no concept holds leaves every subject
     text_value = bool(re.search(r"\d", text[vocab.ADOPT_CUES.search(text).start():]))  # type: ignore[union-attr]
     return {k for k in keys if not k.startswith("phrase:") and (vocab.CONCEPT_BY_ID[k].kind == "model"
