@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import re
@@ -18,6 +19,7 @@ from narrative.approach_names import (
     head_phrase,
     heading_name,
 )
+from narrative.approach_scope import adopted_scope, is_family, merge_variants, recovered, supersede
 from narrative.history_index import Fact, HistoryIndex, fmt
 from narrative.replacements import absent_in, replacement_in, replacement_lost, switched_off_in
 from storage.records import ApproachStatus, Goal, RunSnapshot
@@ -31,7 +33,8 @@ UMBRELLA = {
 # In a phase, augmentation told as a whole ("augmentations are helping") is the line the notes judge; a kind
 # named in the same sentence (mixup, SpecAugment) is the narrower line and keeps it
 _LINE_UMBRELLA = frozenset(UMBRELLA - {"augmentation"})
-_CONTRAST = re.compile(r"\b(instead of|rather than|vs\.?|versus|compared (to|with)|than|over|from|beats?)\s{1,8}"
+_CONTRAST = re.compile(r"\b(instead of|rather than|vs\.?|versus|compared (to|with)|than|over|from|beats?|below|behind)"
+                       r"\s{1,8}"
                        r"([\w\- ./]{0,30})", re.I)
 _SCOPE_BEFORE = re.compile(r"\b(?:for|on|in)\s{1,3}(?:the|a|an|our|my|his|her|their)\s{1,3}$")
 
@@ -221,6 +224,8 @@ def _is_table_row(text: str) -> bool:
 
 
 def _signal(f: Fact) -> str:
+    if f.negative and recovered(f.text):
+        f = dataclasses.replace(f, negative=False, verdict="" if f.verdict == "did_not_work" else f.verdict)
     if _is_table_row(f.text):
         return "mention"
     if f.kind in _PLAN_KINDS:
@@ -308,10 +313,11 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
         return cached
     by_key: dict[str, Approach] = {}
     prev: Fact | None = None
+    settings = frozenset(k.lower() for r in idx.runs for k in r.params)
     for f in idx.facts:
         zeroed, prev = (_zeroed(f, prev) if prev is not None else set()), (f if f.kind == "sentence" else prev)
         keys = subject_concepts(f) | zeroed
-        if not keys and f.concepts and (f.closing or f.negative or f.adopting):
+        if not keys and f.concepts and (f.closing or f.negative or f.adopting) and not _names_own(f.text, settings):
             keys = {c for c in f.concepts if c not in _LINE_UMBRELLA}
         names: dict[str, str] = {k: vocab.CONCEPT_BY_ID[k].name for k in keys}
         helped, absent_words = _absence_hurts(f.text)
@@ -327,7 +333,16 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
         if not keys and (f.closing or (f.kind == "conclusion" and f.verdict in ("did_not_work", "worked"))):
             keys = _heading_line(idx, f, names)
         sig = _signal(f)
+        if sig == "adopted" and "gbm" in vocab.concept_frozenset(f.text) and not any(
+                "gbm" in vocab.CONCEPT_BY_ID[k].broader for k in keys if not k.startswith("phrase:")):
+            # "so gbm it is", "sticking with hgb": gradient boosting with no narrower kind named is the family
+            # adopted (a line of its own only by an adoption: "pointwise GBDT ... lambdarank is parked" parks
+            # the ranking objective, not the trees)
+            keys = keys | {"gbm"}
+            names["gbm"] = vocab.CONCEPT_BY_ID["gbm"].name
         signals = {k: sig for k in keys}
+        if sig == "adopted":
+            signals.update({k: "mention" for k in _not_adopted(f.text, keys)})
         signals.update(_replacement_signals(f.text, sig))
         signals.update({k: "mention" for k in helped | (_contrasted(f.text) if sig == "negative" else set())
                         if k in signals and signals[k] in ("negative", "closed")})
@@ -337,6 +352,7 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
             if ap is None:
                 ap = by_key[k] = Approach(key=k, name=names.get(k) or vocab.CONCEPT_BY_ID[k].name)
             ap.events.append(Event(f.at, k_sig, f))
+    merge_variants(by_key)
     metric, goal = idx.metric_now()
     out: list[Approach] = []
     for ap in by_key.values():
@@ -367,8 +383,11 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
         ap.last_at = ap.events[-1].at
         own = ap.run_ids
         if not cid.startswith("phrase:"):
-            # the best value goes to the family of the run that achieved it: only runs that carry the concept
-            own = [r for r in ap.run_ids if cid in idx.run_docs[r].cover]
+            # the best value goes to the family of the run that achieved it: only runs that carry the concept,
+            # and not a narrower family the notes follow on its own (an XGBoost run is no gradient boosting best)
+            apart = {k for k in by_key if k != cid and not k.startswith("phrase:") and is_family(k)
+                     and cid in vocab.CONCEPT_BY_ID[k].broader}
+            own = [r for r in ap.run_ids if cid in idx.run_docs[r].cover and not apart & idx.run_docs[r].cover]
         best = idx.best_run(metric, goal, [idx.run_by_id[r] for r in own]) if metric and own else None
         if best is not None and metric:
             ap.best_run_id, ap.best_value = best.run_id, best.metrics[metric]
@@ -377,6 +396,7 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
         if ap.status == "open" and metric:
             _diminishing(idx, ap, metric, goal)
         out.append(ap)
+    supersede(idx, out)
 
     def rank(ap: Approach) -> tuple[int, int, float]:
         # a line closed by numbers alone fills a place left over, it does not push out one the notes discuss
@@ -399,6 +419,40 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
     out.sort(key=lambda a: a.first_at or dt.datetime.min.replace(tzinfo=dt.UTC))
     idx.cache[f"approaches:{limit}"] = out
     return out
+
+
+_HEAD_WORD = re.compile(r"^\W{0,4}([A-Za-z][\w.]{1,30})")
+
+
+def _names_own(text: str, settings: frozenset[str]) -> bool:
+    """Whether a verdict names what it judges, so that the concepts it inherits from its heading or its
+    paragraph are not judged by it: a concept of its own, even a broad one ("sticking with hgb"), or a setting
+    the runs log, said first ("tau 0.01 vs 0.005: no diff" under "sac tuning" judges tau, not SAC)."""
+    if any(vocab.concepts_in_once(text).values()):
+        return True
+    m = _HEAD_WORD.match(text)
+    return m is not None and m.group(1).lower() in settings
+
+
+def _not_adopted(text: str, keys: set[str]) -> set[str]:
+    """The subjects an adopting sentence names but does not adopt: those outside the clause of its cue ("RF .49,
+    gbm .53, so gbm it is, logreg is just the floor now" adopts gradient boosting only), or the model a value
+    kept was tuned on ("ent_coef 0.01 on ppo ... keeping 0.01")."""
+    scope = adopted_scope(text)
+    if scope is None:
+        return set()
+    named, value, words = scope
+    if named:
+        return {k for k in keys if not k.startswith("phrase:") and k not in named}
+    if not value:
+        return set()
+    # "❌ log stays": a word of the concept's own name keeps it (the log-transformed target)
+    keys = {k for k in keys if not k.startswith("phrase:")
+            and not words & set(re.findall(r"[a-z]+", vocab.CONCEPT_BY_ID[k].name.lower()))}
+    # a value kept leaves the model it was tuned on alone; a word no concept holds leaves every subject
+    text_value = bool(re.search(r"\d", text[vocab.ADOPT_CUES.search(text).start():]))  # type: ignore[union-attr]
+    return {k for k in keys if not k.startswith("phrase:") and (vocab.CONCEPT_BY_ID[k].kind == "model"
+                                                                or not text_value)}
 
 
 # a function of the sentence and its signal alone: remembered, as ``_subjects_of`` (a project repeats its
@@ -433,11 +487,12 @@ def _replacement_signals(text: str, sig: str) -> tuple[tuple[str, str], ...]:
 
 
 def _merge_duplicates(aps: list[Approach]) -> list[Approach]:
-    """Two keys decided by the same sentence with the same runs are one line of work."""
-    seen: dict[tuple[int, tuple[str, ...]], Approach] = {}
+    """Two keys decided by the same sentence with the same runs, the same way, are one line of work (a family
+    replaced by the one adopted is not the adopted one)."""
+    seen: dict[tuple[int, tuple[str, ...], str], Approach] = {}
     out: list[Approach] = []
     for ap in aps:
-        sig = (ap.decided_by.idx if ap.decided_by else -1, tuple(sorted(ap.run_ids)))
+        sig = (ap.decided_by.idx if ap.decided_by else -1, tuple(sorted(ap.run_ids)), ap.status)
         if ap.decided_by is not None and sig in seen:
             keep = seen[sig]
             if ap.name.lower() not in keep.name.lower():

@@ -102,7 +102,7 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("catboost", "CatBoost", "model", r"\bcat ?boost\b", broader=("gbm", "trees"), family=True,
        aliases=("catboost", "cat boost"), value_aliases=("cb",)),
     _c("gbm", "gradient boosting", "model", r"\bgbms?\b", r"\bgradient ?boost\w*", r"\bgbdt\b",
-       r"\bboosted (decision )?trees?\b", r"\bhist ?gradient", broader=("trees",), family=True,
+       r"\bboosted (decision )?trees?\b", r"\bhist ?gradient", r"\bhgbm?\b", broader=("trees",), family=True,
        aliases=("gbm", "gbdt", "gradient boosting", "boosted trees", "hist_gb", "histgradientboosting"),
        desc=("trees fit one after another on the residual errors",)),
     _c("trees", "tree models", "model", r"\btree (models?|ensembles?|based)\b", weight=1.0),
@@ -328,7 +328,7 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("oversampling", "oversampling", "technique", r"\bover ?sampl\w*",
        r"\bup ?sampl\w*(?=[^.?!;]{0,40}\b" + _CLASS_WORD + r"\b)",
        r"\b" + _CLASS_WORD + r"\b[^.?!;]{0,30}\bup ?sampl\w*",
-       r"\brepeat\w* (the )?(rare|minority)",
+       r"\brepeat\w* (the )?(rare|minority)", r"\brandom ?over ?sampl\w*",
        broader=("imbalance",)),
     # the other sense of up/down-sampling: resizing images, feature maps or sequences ("decoder upsampling
     # layers", "upsampled to 512x512", "the upsampled encoder output"), a change of architecture or input
