@@ -136,3 +136,13 @@ def supersede(idx: HistoryIndex, aps: list[Approach]) -> None:
                 continue
             old.status, old.reason_kind, old.decided_by = "exhausted", "replaced", new.decided_by
             old.reason = f"replaced by {new.name}: {_reason_text('', new.decided_by)}"[:400]
+
+
+def other_family(idx: HistoryIndex, cid: str, rid: str) -> bool:
+    """Whether a run a statement about model family ``cid`` cites is of another family by its own params ("gcn 3
+    layers: 1.05, worse than xgb" cites the GCN run, which is no XGBoost run): such a run is not the family's."""
+    concept = vocab.CONCEPT_BY_ID.get(cid)
+    if concept is None or not concept.family or concept.kind != "model" or rid not in idx.run_docs:
+        return False
+    cover = idx.run_docs[rid].cover
+    return cid not in cover and any((other := vocab.CONCEPT_BY_ID.get(k)) is not None and other.family for k in cover)

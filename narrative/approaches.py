@@ -19,7 +19,7 @@ from narrative.approach_names import (
     head_phrase,
     heading_name,
 )
-from narrative.approach_scope import adopted_scope, is_family, merge_variants, recovered, supersede
+from narrative.approach_scope import adopted_scope, is_family, merge_variants, other_family, recovered, supersede
 from narrative.history_index import Fact, HistoryIndex, fmt
 from narrative.replacements import absent_in, replacement_in, replacement_lost, switched_off_in
 from storage.records import ApproachStatus, Goal, RunSnapshot
@@ -365,7 +365,7 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
         for e in ap.events:
             if len(rids) < 10:
                 for r in e.fact.run_ids:
-                    if r not in seen:
+                    if r not in seen and not other_family(idx, cid, r):
                         rids.append(r)
                         seen.add(r)
             if e.fact.entry_id not in seen_entries:

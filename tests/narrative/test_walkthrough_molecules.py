@@ -126,3 +126,8 @@ def test_alternatives_name_what_was_picked(better: str, worse: str, ranked: bool
 def test_a_move_judged_in_the_past_is_no_next_step() -> None:
     second = _history().entries[1].structure
     assert not any("5 layers" in s for s in second.next_steps), second.next_steps
+
+
+def test_a_run_of_another_family_is_not_credited_to_the_family_a_sentence_compares_with() -> None:
+    xgb = next(a for a in synthesis.phase(_history()).approaches if a.name == "XGBoost")
+    assert xgb.run_ids == ["c" * 32], xgb.run_ids
