@@ -14,9 +14,9 @@ from narrative import synthesis
 from narrative.check_modules import plan_heads, run_heads
 from narrative.check_settings import plan_changes
 from narrative.plan_reading import plan_terms
-from narrative.structuring import structure_entry
-from narrative.types import ProjectHistory, StructureRequest
-from storage.records import EntryRecord, ProjectRecord, RunSnapshot
+from narrative.types import ProjectHistory
+from storage.records import ProjectRecord, RunSnapshot
+from tests.narrative import walkthrough_util
 
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 PROJECT = ProjectRecord(id="p", workspace_id="w", name="ticket-intent", primary_metric="eval_f1", goal="max",  # type: ignore[arg-type]
@@ -58,16 +58,7 @@ NOTES = [
 
 
 def _history() -> ProjectHistory:
-    entries: list[EntryRecord] = []
-    for i, (hours, text) in enumerate(NOTES):
-        at = T0 + dt.timedelta(hours=hours)
-        request = StructureRequest(text=text, author="kai", at=at, project=PROJECT,
-                                   window_runs=[r for r in RUNS if r.start < at], known_runs=RUNS, resolved_refs={},
-                                   window_start=entries[-1].at if entries else None)
-        entries.append(EntryRecord(id=f"e{i}", workspace_id="w", project_id="p", author="kai", at=at, raw_text=text,
-                                   status="structured", structure=structure_entry(request)))
-    return ProjectHistory(project=PROJECT, entries=entries, runs={r.run_id: r for r in RUNS},
-                          now=T0 + dt.timedelta(days=6))
+    return walkthrough_util.history(PROJECT, RUNS, NOTES, 6, author="kai", t0=T0)
 
 
 HISTORY = _history()

@@ -20,14 +20,14 @@ def run(key: str, name: str, hours: float, params: dict[str, str], metric: str, 
 
 
 def history(project: ProjectRecord, runs: list[RunSnapshot], notes: Sequence[tuple[float, str]],
-            days: int = 15) -> ProjectHistory:
+            days: int = 15, *, author: str = "mia", t0: dt.datetime = T0) -> ProjectHistory:
     entries: list[EntryRecord] = []
     for i, (hours, text) in enumerate(notes):
-        at = T0 + dt.timedelta(hours=hours)
-        request = StructureRequest(text=text, author="mia", at=at, project=project,
+        at = t0 + dt.timedelta(hours=hours)
+        request = StructureRequest(text=text, author=author, at=at, project=project,
                                    window_runs=[r for r in runs if r.start < at], known_runs=runs, resolved_refs={},
                                    window_start=entries[-1].at if entries else None)
-        entries.append(EntryRecord(id=f"e{i}", workspace_id="w", project_id="p", author="mia", at=at, raw_text=text,
+        entries.append(EntryRecord(id=f"e{i}", workspace_id="w", project_id="p", author=author, at=at, raw_text=text,
                                    status="structured", structure=structure_entry(request)))
     return ProjectHistory(project=project, entries=entries, runs={r.run_id: r for r in runs},
-                          now=T0 + dt.timedelta(days=days))
+                          now=t0 + dt.timedelta(days=days))
