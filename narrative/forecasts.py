@@ -106,7 +106,7 @@ def expected_effect(text: str) -> bool:
 # "going to 5 layers hurt", "switching to adamw helped a lot": the move is the subject of a verdict in the past, a
 # thing done, not a plan ("I'm going to 5 layers", "switching to adamw tomorrow" stay plans)
 _DONE_MOVE = re.compile(
-    r"(?:going|switching|moving|jumping|dropping|bumping|going\s{1,3}(?:up|down|back))\s{1,3}(?:up\s{1,3}|down\s{1,3}|back\s{1,3})?"
+    r"(?:going|switching|moving|jumping|dropping|bumping)\s{1,3}(?:up\s{1,3}|down\s{1,3}|back\s{1,3})?"
     r"to\s{1,3}(?!(?:try|run|test|add|use|do|see|check|look|switch|go|make|train|rerun|re-run|tune|increase|decrease|"
     r"lower|raise|bump|drop|change|start|keep|put|give|have|be|get|need|want|set|compare|write|fix|ask)\b)"
     r"[^,;.!?()]{1,40}?\s(?:\(\S[^)]{0,30}\)\s{0,3})?"
