@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 
-from narrative import reading, vocab
+from narrative import forecasts, reading, vocab
 from narrative.answer_sections import OUTCOME_LABEL
 from narrative.data_lines import data_line
 from narrative.history_index import Fact, HistoryIndex
@@ -425,7 +425,9 @@ def clip_to(text: str, n: int, question: str) -> str:
 
 def is_plan(f: Fact) -> bool:
     """An idea, a next step or an imperative to oneself ("Try controlling the lr ...") is not a result."""
-    return f.kind in ("hypothesis", "next_step", "question") or f.opening or bool(_PLANNY.match(f.text))
+    planny = _PLANNY.match(f.text)
+    return (f.kind in ("hypothesis", "next_step", "question") or f.opening
+            or bool(planny and not forecasts.done_move(f.text.lower(), planny.start(1))))
 
 
 def states_reason(text: str, question: str = "") -> bool:

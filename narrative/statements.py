@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from narrative import vocab
+from narrative import forecasts, vocab
 from narrative.segmenting import ABSENT, CHECKBOX, rejoin
 
 # (?<!\s): a whitespace run is entered at its start only, so splitting is linear on any paste (issue 11).
@@ -281,7 +281,10 @@ def statement_modality(text: str) -> str:
     if not DECIMAL.search(t) and (_PLAN_LABEL.match(t) or (
             _MAYBE_ALSO.match(t) and not _DONE.search(_COMPOUND.sub("", t)) and not _WAS.search(t))):
         return "plan"  # "plan: two tower w/ sampled softmax", "maybe also WARP loss on mf": said ahead, no result
-    plan_at = _PLAN.search(t) or _NEED.search(t)
+    lowered = t.lower()
+    # "going to 5 layers hurt": a move judged in the past is no plan
+    plan_at = next((m for m in _PLAN.finditer(t) if not forecasts.done_move(lowered, m.start())), None)
+    plan_at = plan_at or _NEED.search(t)
     if plan_at:
         # "tried X; next: Y" holds both: the first clause decides what this statement reports
         done_at = _DONE.search(t)

@@ -131,3 +131,8 @@ def test_a_move_judged_in_the_past_is_no_next_step() -> None:
 def test_a_run_of_another_family_is_not_credited_to_the_family_a_sentence_compares_with() -> None:
     xgb = next(a for a in synthesis.phase(_history()).approaches if a.name == "XGBoost")
     assert xgb.run_ids == ["c" * 32], xgb.run_ids
+
+
+def test_a_move_judged_in_the_past_is_quoted_as_a_result() -> None:
+    answer = synthesis.answer("why not more GIN layers?", _history()).answer
+    assert "going to 5 layers hurt" in answer and "(2026-11-17, a plan)" not in answer, answer
