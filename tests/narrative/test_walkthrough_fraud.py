@@ -7,9 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 from narrative import synthesis
-from narrative.structuring import structure_entry
-from narrative.types import ProjectHistory, StructureRequest
-from storage.records import EntryRecord, ProjectRecord, RunSnapshot
+from narrative.types import ProjectHistory
+from storage.records import ProjectRecord, RunSnapshot
+from tests.narrative.walkthrough_util import history as walkthrough_history
 
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 HGB = "HistGradientBoostingClassifier"
@@ -38,16 +38,7 @@ NOTES = [
 
 
 def _history() -> ProjectHistory:
-    entries = []
-    for i, (hours, text) in enumerate(NOTES):
-        at = T0 + dt.timedelta(hours=hours)
-        window = [r for r in RUNS if r.start < at]
-        request = StructureRequest(text=text, author="mia", at=at, project=PROJECT, window_runs=window,
-                                   known_runs=RUNS, resolved_refs={}, window_start=entries[-1].at if entries else None)
-        entries.append(EntryRecord(id=f"e{i}", workspace_id="w", project_id="p", author="mia", at=at, raw_text=text,
-                                   status="structured", structure=structure_entry(request)))
-    return ProjectHistory(project=PROJECT, entries=entries, runs={r.run_id: r for r in RUNS},
-                          now=T0 + dt.timedelta(days=3))
+    return walkthrough_history(PROJECT, RUNS, NOTES, days=3, t0=T0)
 
 
 def test_a_decision_that_reports_results_is_no_next_step() -> None:

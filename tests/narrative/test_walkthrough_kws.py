@@ -20,9 +20,9 @@ import pytest
 from narrative import synthesis, vocab
 from narrative.answer_status import standing_told
 from narrative.approaches import Approach
-from narrative.structuring import structure_entry
-from narrative.types import ProjectHistory, StructureRequest
-from storage.records import EntryRecord, ProjectRecord, RunSnapshot
+from narrative.types import ProjectHistory
+from storage.records import ProjectRecord, RunSnapshot
+from tests.narrative.walkthrough_util import history as walkthrough_history
 
 T0 = dt.datetime(2026, 10, 12, 9, 0, tzinfo=dt.UTC)
 PROJECT = ProjectRecord(id="s", workspace_id="w", name="kws", primary_metric="eval_wer", goal="min",
@@ -65,16 +65,7 @@ NOTES = [
 
 
 def history() -> ProjectHistory:
-    entries: list[EntryRecord] = []
-    for i, (hours, who, text) in enumerate(NOTES):
-        at = T0 + dt.timedelta(hours=hours)
-        request = StructureRequest(text=text, author=who, at=at, project=PROJECT,
-                                   window_runs=[r for r in RUNS if r.start < at], known_runs=RUNS, resolved_refs={},
-                                   window_start=entries[-1].at if entries else None)
-        entries.append(EntryRecord(id=f"e{i}", workspace_id="w", project_id="s", author=who, at=at, raw_text=text,
-                                   status="structured", structure=structure_entry(request)))
-    return ProjectHistory(project=PROJECT, entries=entries, runs={r.run_id: r for r in RUNS},
-                          now=T0 + dt.timedelta(days=35))
+    return walkthrough_history(PROJECT, RUNS, NOTES, days=35, t0=T0)
 
 
 def test_why_we_moved_off_a_model_named_by_its_short_form() -> None:

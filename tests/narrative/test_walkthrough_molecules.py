@@ -10,10 +10,10 @@ import datetime as dt
 import pytest
 
 from narrative import synthesis
-from narrative.structuring import structure_entry
 from narrative.subjects import alternatives
-from narrative.types import ProjectHistory, StructureRequest
-from storage.records import EntryRecord, ProjectRecord, RunSnapshot
+from narrative.types import ProjectHistory
+from storage.records import ProjectRecord, RunSnapshot
+from tests.narrative.walkthrough_util import history as walkthrough_history
 
 T0 = dt.datetime(2026, 11, 16, 9, 0, tzinfo=dt.UTC)
 PROJECT = ProjectRecord(id="p", workspace_id="w", name="esol", primary_metric="val_rmse", goal="min",  # type: ignore[arg-type]
@@ -65,17 +65,7 @@ NOTES = [
 
 
 def _history() -> ProjectHistory:
-    entries: list[EntryRecord] = []
-    for i, (hours, text) in enumerate(NOTES):
-        at = T0 + dt.timedelta(hours=hours)
-        since = entries[-1].at if entries else None
-        window = [r for r in RUNS if r.start < at and r.user == "sam" and (since is None or r.start >= since)]
-        request = StructureRequest(text=text, author="sam", at=at, project=PROJECT, window_runs=window,
-                                   known_runs=RUNS, resolved_refs={}, window_start=since)
-        entries.append(EntryRecord(id=f"e{i}", workspace_id="w", project_id="p", author="sam", at=at, raw_text=text,
-                                   status="structured", structure=structure_entry(request)))
-    return ProjectHistory(project=PROJECT, entries=entries, runs={r.run_id: r for r in RUNS},
-                          now=T0 + dt.timedelta(days=4))
+    return walkthrough_history(PROJECT, RUNS, NOTES, days=4, author="sam", t0=T0, own_window=True)
 
 
 def test_a_run_on_another_split_is_never_the_best() -> None:

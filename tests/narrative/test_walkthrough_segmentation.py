@@ -22,9 +22,9 @@ from narrative.answer_follow import reported_later
 from narrative.answer_rank import offers_cause
 from narrative.answer_topical import _NOT_GOT_TO
 from narrative.history_index import HistoryIndex
-from narrative.structuring import structure_entry
-from narrative.types import Answer, ProjectHistory, StructureRequest
-from storage.records import EntryRecord, ProjectRecord, RunSnapshot
+from narrative.types import Answer, ProjectHistory
+from storage.records import ProjectRecord, RunSnapshot
+from tests.narrative.walkthrough_util import history as walkthrough_history
 
 T0 = dt.datetime(2026, 10, 5, 9, 0, tzinfo=dt.UTC)
 PROJECT = ProjectRecord(id="v", workspace_id="w", name="roofseg", primary_metric="val_miou", goal="max",
@@ -68,16 +68,7 @@ NOTES = [
 
 
 def history(notes: list[tuple[int, str, str]] = NOTES, runs: list[RunSnapshot] = RUNS) -> ProjectHistory:
-    entries: list[EntryRecord] = []
-    for i, (hours, who, text) in enumerate(notes):
-        at = T0 + dt.timedelta(hours=hours)
-        request = StructureRequest(text=text, author=who, at=at, project=PROJECT,
-                                   window_runs=[r for r in runs if r.start < at], known_runs=runs, resolved_refs={},
-                                   window_start=entries[-1].at if entries else None)
-        entries.append(EntryRecord(id=f"e{i}", workspace_id="w", project_id="v", author=who, at=at, raw_text=text,
-                                   status="structured", structure=structure_entry(request)))
-    return ProjectHistory(project=PROJECT, entries=entries, runs={r.run_id: r for r in runs},
-                          now=T0 + dt.timedelta(days=35))
+    return walkthrough_history(PROJECT, runs, notes, days=35, t0=T0)
 
 
 def _cited_runs(answer: Answer, h: ProjectHistory) -> set[str]:

@@ -11,6 +11,9 @@ from storage.records import EntryRecord, ProjectRecord, RunSnapshot
 
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 
+# A note is (hours after t0, text) by the default author, or (hours after t0, author, text) in a shared project.
+Note = tuple[float, str] | tuple[float, str, str]
+
 
 def run(key: str, name: str, hours: float, params: dict[str, str], metric: str, value: float,
         minutes: int = 40) -> RunSnapshot:
@@ -19,15 +22,23 @@ def run(key: str, name: str, hours: float, params: dict[str, str], metric: str, 
                        end=start + dt.timedelta(minutes=minutes), params=params, metrics={metric: value})
 
 
-def history(project: ProjectRecord, runs: list[RunSnapshot], notes: Sequence[tuple[float, str]],
-            days: int = 15, *, author: str = "mia", t0: dt.datetime = T0) -> ProjectHistory:
+def history(project: ProjectRecord, runs: list[RunSnapshot], notes: Sequence[Note], days: int = 15, *,
+            author: str = "mia", t0: dt.datetime = T0, own_window: bool = False) -> ProjectHistory:
+    """The project's history once every note is structured in turn.
+
+    A note's window is every run started before it, as a shared project's service sees it; `own_window` narrows
+    it to the author's runs since the previous note, as a one-person project with regular notes sees it.
+    """
     entries: list[EntryRecord] = []
-    for i, (hours, text) in enumerate(notes):
+    for i, note in enumerate(notes):
+        hours, who, text = (note[0], author, note[1]) if len(note) == 2 else note
         at = t0 + dt.timedelta(hours=hours)
-        request = StructureRequest(text=text, author=author, at=at, project=project,
-                                   window_runs=[r for r in runs if r.start < at], known_runs=runs, resolved_refs={},
-                                   window_start=entries[-1].at if entries else None)
-        entries.append(EntryRecord(id=f"e{i}", workspace_id="w", project_id="p", author=author, at=at, raw_text=text,
-                                   status="structured", structure=structure_entry(request)))
+        since = entries[-1].at if entries else None
+        window = [r for r in runs if r.start < at
+                  and (not own_window or (r.user == who and (since is None or r.start >= since)))]
+        request = StructureRequest(text=text, author=who, at=at, project=project, window_runs=window,
+                                   known_runs=runs, resolved_refs={}, window_start=since)
+        entries.append(EntryRecord(id=f"e{i}", workspace_id="w", project_id=project.id, author=who, at=at,
+                                   raw_text=text, status="structured", structure=structure_entry(request)))
     return ProjectHistory(project=project, entries=entries, runs={r.run_id: r for r in runs},
                           now=t0 + dt.timedelta(days=days))
