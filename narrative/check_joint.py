@@ -20,6 +20,7 @@ from narrative.check_settings import (
     decimal_value,
     in_scope,
     key_tokens,
+    part_of_a_name,
     per_device,
     sig_runs,
 )
@@ -137,7 +138,7 @@ def named_values(plan: str, idx: HistoryIndex) -> list[Named]:
     per: dict[frozenset[str], float] = {}
     for i, (w, start, end) in enumerate(words):
         num = lexicon.parse_number(w)
-        if num is None or w in FACTORS or not w[0].isdigit():
+        if num is None or w in FACTORS or not w[0].isdigit() or part_of_a_name(plan, w):
             continue
         if devices and batch and per_device([x for x, _, _ in words], i):
             # a batch per device, read against each run's device count when its batch key counts globally

@@ -63,6 +63,12 @@ def per_device(words: list[str], i: int) -> bool:
     return "per" in before and any(vocab.stem(w) in DEVICE_WORDS for w in before)
 
 
+def part_of_a_name(plan: str, number: str) -> bool:
+    """Whether a number is the size in a model's name ("minilm L-12", "b-3"): a single letter glued to it by a hyphen
+    names a variant, it sets no param."""
+    return bool(re.search(rf"(?<![a-z0-9])[a-z]-{re.escape(number)}(?![0-9.])", plan.lower()))
+
+
 def named_value(plan: str, idx: HistoryIndex, *, scope: dict[str, frozenset[str]] | None = None
                 ) -> CheckResult | None:
     """A value the plan asks for next to the words of a param's name ("80 Hz frames" and ``spec_rate_hz``,
@@ -72,7 +78,7 @@ def named_value(plan: str, idx: HistoryIndex, *, scope: dict[str, frozenset[str]
     keytoks = key_tokens(idx)
     for i, w in enumerate(words):
         num = _ORDINALS.get(w) if w in _ORDINALS else lexicon.parse_number(w)
-        if num is None or per_device(words, i):
+        if num is None or per_device(words, i) or part_of_a_name(plan, w):
             continue  # a batch per device is read against the runs' device counts (``narrative.check_joint``)
         near = {vocab.stem(x) for x in words[max(0, i - 2): i + 3] if x != w and not x[0].isdigit()}
         near -= vocab.GENERIC_STEMS | _KEY_NOISE_STEMS
@@ -108,7 +114,7 @@ def named_value_missed(plan: str, idx: HistoryIndex, *, scope: dict[str, frozens
     keytoks = key_tokens(idx)
     for i, w in enumerate(words):
         num = lexicon.parse_number(w)
-        if num is None or w in FACTORS or per_device(words, i):
+        if num is None or w in FACTORS or per_device(words, i) or part_of_a_name(plan, w):
             continue
         # the param's name just before the number ("drop path 0.2", "dropout = 0.9"), all of its words
         near = {vocab.stem(x) for x in words[max(0, i - 3): i] if not x[0].isdigit()}

@@ -17,7 +17,10 @@ _SIZES = {"tiny": "tiny", "ti": "tiny", "small": "small", "s": "small", "base": 
           "micro": "micro"}
 _LONG = "tiny|small|base|medium|large|huge|xxl|xl|giant|mini|nano|micro"
 # a model's name with its size attached ("biformer-small", "deit_base_patch16", "gpt2-medium", "vit-l/16")
-_ATTACHED = re.compile(r"(?<![\w-])([a-z][a-z0-9]{1,20})[-_](" + _LONG + r"|ti|[sbmlhg])(?![a-z0-9])")
+_ATTACHED = re.compile(r"(?<![\w-])([a-z][a-z0-9]{1,20})[-_](" + _LONG + r"|ti|[sbmlhg])(?![a-z0-9]|-\d)")
+# a depth written as layers ("MiniLM-L-6", "minilm L12", "bert L-12"): another size of the same model, not "large"
+# (a space before the "l" only with a hyphen after it, and "l1"/"l2" glued are norms: "with l2 1e-5", "ridge-l2")
+_LAYERS = re.compile(r"(?<![a-z0-9])([a-z][a-z0-9]{1,20})(?:[-_]l-|[-_]l(?=[3-9]|\d\d)| l-)(\d{1,2})(?![\d.])")
 # a size before a generic word for the model ("the tiny model", "small networks", "the base version")
 _GENERIC = re.compile(r"\b(" + _LONG + r")\s+(?:models?|networks?|nets?|versions?|variants?|configs?)\b"
                       # "the small one": a size standing for the model the talk is about
@@ -36,6 +39,9 @@ def sizes_in(text: str) -> dict[str, frozenset[str]]:
     for m in _ATTACHED.finditer(low):
         if m.group(1) not in _NOT_MODELS:
             out.setdefault(m.group(1), set()).add(_SIZES[m.group(2)])
+    for m in _LAYERS.finditer(low):
+        if m.group(1) not in _NOT_MODELS:
+            out.setdefault(m.group(1), set()).add(f"{int(m.group(2))} layers")
     for m in _GENERIC.finditer(low):
         out.setdefault(ANY, set()).add(_SIZES[m.group(1) or m.group(2)])
     return {k: frozenset(v) for k, v in out.items()}

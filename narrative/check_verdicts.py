@@ -301,7 +301,11 @@ def build_tried(idx: HistoryIndex, terms: PlanTerms, scored: list[tuple[float, F
         cited = new_cited
         used_entries.add(f.entry_id)
         # In the approaches' own order: the plan's concepts are a set, whose order varies per process.
-        ap = next((a for a in approaches.values() if a.key in terms.key_concepts), None)
+        # The line of work the quoted statement itself names comes first: "rm3 didn't help" answers a plan of "prf
+        # on bm25" with rm3's standing, not with BM25's.
+        planned_lines = [a for a in approaches.values() if a.key in terms.key_concepts]
+        named = vocab.concept_frozenset(f.text)
+        ap = next((a for a in planned_lines if a.key in named), planned_lines[0] if planned_lines else None)
         matches.append(CheckMatch(
             entry_id=entry_id, run_ids=rids, score=round(s, 3),
             summary=f"{f.author} on {f.at:%Y-%m-%d}: \"{clip(f.text, 200)}\"",

@@ -89,6 +89,13 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
     return got
 
 
+def _runs_size_off(idx: HistoryIndex, sizes: dict[str, frozenset[str]], f: Fact) -> bool:
+    """A statement that names the plan's model with no size ("the finetuned minilm is our reranker") is about its
+    runs: when they all hold the model at another size, so is the statement."""
+    return (bool(sizes) and bool(f.run_ids) and not sizes_in(f.text)
+            and all(size_off(sizes, run_text(idx, r)) for r in f.run_ids[:4]))
+
+
 def size_scoped(got: CheckResult, sizes: dict[str, frozenset[str]], idx: HistoryIndex) -> CheckResult | None:
     """A "tried" whose every citation is runs naming the plan's model only at other sizes: not tried, closest
     those runs. A citation with no run (a statement) is left to the statement rules."""
@@ -173,7 +180,7 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
             continue
         off = (variant_of(specific, cover) or other_member(members, cover, f.text)
                or _runs_off_scope(idx, scope, f, technique) or lacks_modifier(terms, cover, words)
-               or _fact_excluded(idx, terms, f) or size_off(sizes, f.text)
+               or _fact_excluded(idx, terms, f) or size_off(sizes, f.text) or _runs_size_off(idx, sizes, f)
                or fact_holds_more(idx, only, f.run_ids or idx.entry_runs.get(f.entry_id, []))
                or targets_more(only_t, cover, f.text) or place_off(places, f.text)
                or any(run_place_off(places, idx.run_by_id[r].params) for r in f.run_ids[:4]))

@@ -98,6 +98,8 @@ PARAM_KEY_CONCEPTS: dict[str, str] = {
     "noisy_nets": "noisy_nets", "n_steps": "n_step", "n_step": "n_step", "nstep": "n_step",
     "prioritized_replay": "prioritized_replay", "per_alpha": "prioritized_replay", "reward_scale": "reward_scaling",
     "reward_clip": "reward_clipping", "clip_rewards": "reward_clipping", "target_sync": "target_network",
+    "fusion": "hybrid_retrieval", "fb_terms": "query_expansion", "fb_docs": "query_expansion",
+    "query_expansion": "query_expansion",
     "sync_frames": "target_network", "target_update": "target_network", "spectral_norm": "spectral_norm",
     "weight_norm": "weight_norm", "gradient_penalty": "gradient_penalty", "gp_weight": "gradient_penalty",
 }

@@ -207,7 +207,7 @@ NEGATIVE_CUES: tuple[str, ...] = (
     "not spending", "stop tuning", "no more", "is out", "ruled out", "rule out", "not shippable",
     "unshippable", "oom", "ooms", "oomed", "out of memory", "blew up", "blown up", "exploded", "diverged", "diverge",
     "went nan", "nan loss", "loss nan", "crashed", "died", "killed", "failed", "timed out", "timeout",
-    "flat", "nothing", "no change", "no difference", "behind", "under plain", "lower than", "dropped",
+    "flat", "nothing", "no change", "no difference", "under plain", "lower than", "dropped",
     "went down", "overfit", "leak", "fiction", "bogus", "can't trust", "cannot trust", "don't transfer",
     "doesn't transfer", "didn't transfer", "adds nothing", "added nothing", "slower", "too slow",
     "not convinced", "closing", "closed", "kill it", "killing it", "scrap", "scrapped",
@@ -230,6 +230,8 @@ NEGATIVE_CUES: tuple[str, ...] = (
 )
 # Negative verdicts that need a little grammar: "no <quality> win", "not <much of> a gain".
 NEGATIVE_PATTERNS: tuple[re.Pattern[str], ...] = (
+    # "still behind xgb"; not "put it behind the hybrid retrieval" (a place in a pipeline)
+    re.compile(r"(?<!\bit )(?<!\bthem )(?<!\bthis )(?<!\bthat )(?<!\bthese )(?<![\w'])behind\b"),
     re.compile(r"\bno\s+(?:\w+\s+){0,2}(?:win|gain|lift|improvement|benefit|upside)s?\b"),
     re.compile(r"\bnot\s+(?:a\s+|any\s+|much\s+(?:of\s+a\s+)?)?(?:win|gain|improvement|better)\b"),
     re.compile(r"\bso\s+no\b"),

@@ -40,6 +40,11 @@ NEXT_ANYWHERE = re.compile(
     re.IGNORECASE,
 )
 
+_OPENS_ON_PLAN = re.compile(r"^\W{0,3}(?:(?:i|we)\s+)?(?:need\s+to|want\s+to|(?:am|are)\s+going\s+to|gonna|wanna|"
+                           r"plan(?:ning)?\s+to|let'?s|i'll|we'll|will)\s+(?:\w+\s+){0,2}?(?:check|try|run|rerun|"
+                           r"test|look|verify|compare|tune|add|see)\b", re.IGNORECASE)
+
+
 def split_next(text: str) -> tuple[str, str]:
     """(result part, next-step part) of a segment: "... .950 / .447. next: graph feats" splits."""
     lead = _NEXT_LEAD.match(text)
@@ -59,6 +64,9 @@ def split_next(text: str) -> tuple[str, str]:
         start = starts[-1] if starts else 0
         if start > 0 and len(text) - start >= 12:
             return text[:start].rstrip(" ,;.-"), text[start:].strip()
+        if _OPENS_ON_PLAN.match(text):
+            # "need to check the cold-start slice before trusting .401": a number the plan names is no result
+            return "", text
         return (text if has_number(text) or lexicon.has_cue(text.lower(), lexicon.NEGATIVE_CUES) else ""), text
     return text, ""
 

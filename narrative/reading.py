@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from narrative import forecasts, lexicon, naming_words, next_split, progress, shortfalls, troubles
+from narrative import doubts, forecasts, lexicon, naming_words, next_split, progress, shortfalls, troubles
 from narrative.metric_moves import SETTING_MOVE, metric_moves
 
 # A sentence longer than this is a paste, not a sentence: only its start is read (keeps work linear).
@@ -407,6 +407,12 @@ def _verdict_of(clause: str) -> Verdict | None:
     # "less overfitting", "the overfitting went away": a trouble that shrank or ended; "for nets that overfit": a case.
     lowered = troubles.mask_conditions(troubles.mask_remedied(lowered))
     lowered = naming_words.mask_names(lowered)
+    lowered = doubts.NEGLIGIBLE_COST.sub(" costs little ", lowered)
+    tail = doubts.HEDGED_CAUSE_TAIL.search(lowered)
+    if tail and any(ch.isdigit() for ch in lowered[: tail.start()]):
+        # "b 0.4 -> .331, titles are short so length norm was hurting i think": a guess at the cause, put after the
+        # result, judges the cause; the result's own words (or its numbers) judge the change
+        return verdict_of(lowered[: tail.start()])
     because = _BECAUSE_CLAUSE.search(lowered)
     if because:
         # "The best effect was due to epsilon-greedy, as previous version hasn't learned at all": the
@@ -417,6 +423,9 @@ def _verdict_of(clause: str) -> Verdict | None:
         if not re.match(r"(?:it|this|that|they|these|those)\b", lowered[because.end():]):
             return None  # "Switched to adamw, since sgd diverged": nothing said of what was done
     masked = _mask_attributive_superlatives(lowered)
+    if doubts.doubt_only(masked):
+        # "ctr features are worrying though, they leak popularity": a doubt about a result, not yet a verdict on it
+        return "inconclusive"
     if _ELLIPTIC_LEAD.match(masked):
         return "did_not_work"
     if (_NEGATED_POSITIVE.search(masked) or _BAD_WORDS.search(_NOT_BAD.sub(" ", masked))

@@ -17,7 +17,7 @@ SegmentKind = Literal["line", "bullet", "row", "sentence", "data"]
 # "What I should have done, but didn't:" (counterfactual), "- Idea" / "- Config" / "- Result".
 # "progress": the latest day of a dated log, work still under way (a next step that may already have a run).
 Section = Literal["", "next", "question", "negative", "positive", "counterfactual", "hypothesis", "config",
-                  "result", "conclusion", "done", "cancelled", "progress", "tried"]
+                  "result", "conclusion", "done", "cancelled", "progress", "tried", "decision"]
 
 MAX_TEXT_CHARS = 20_000      # beyond this a paste is not a brain dump; the raw text is kept anyway
 MAX_SEGMENTS = 400
@@ -76,6 +76,8 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
     # "Cancelled:", "Won't do:" list what was decided against, run or not: a decision, neither a plan nor a result
     ("cancelled", re.compile(r"^(?:cancell?ed|scrapped|discarded|rejected|won'?t\s+(?:do|try|fix)|"
                              r"not\s+(?:doing|pursu(?:ed|ing))|decided\s+against)(?:\s+(?:ideas?|items?|tasks?|experiments?|plans?))?$")),
+    # "Decision: the finetuned minilm is our reranker": what the team settled on, neither a result nor a plan
+    ("decision", re.compile(r"^(?:decisions?|decided|final\s+decision|the\s+decision|call)$")),
     ("positive", re.compile(r"^(?:what\s+(?:worked|works|went\s+well)|(?:things\s+that\s+)?worked|wins|successes|"
                             r"what\s+helped|pros)$")),
     ("hypothesis", re.compile(r"^(?:idea|hypothes[ie]s|motivation|rationale|why|goal|aim|intuition|premise|"

@@ -128,6 +128,9 @@ _NEGATED_DONE = re.compile(
     r"attempt\w*|do|done|use|used|using|implement\w*|include\w*|enable\w*|add|added|adding|finish\w*|start\w*|launch\w*|touch\w*)\b|"
     r"\b(not|never|nothing) (been )?(tried|tested|run|done)\b|\buntried\b|\bnot (yet )?(been )?(tried|run)\b",
     re.I)
+# a remark that the plan before it is not done yet ("(still haven't done that)", "not done yet")
+_STILL_TO_DO = re.compile(r"\(?\b(?:still\s+)?(?:haven'?t|have\s+not|hasn'?t|has\s+not|not)\s+(?:done|got(?:ten)?\s+"
+                          r"(?:to|around\s+to))\s+(?:it|that|this|them)?\s*(?:yet)?\s*\)?\s*[.!]?\s*$", re.I)
 # The grammar of not having done a thing, whatever the verb: a first-person (or subjectless) negated past or
 # perfect of an action ("Possibly because I didn't extend my dataset", "we never normalised the inputs").
 # Verbs of perceiving, knowing and getting report an outcome of what was done ("I didn't see much improvement"),
@@ -253,6 +256,9 @@ def statement_modality(text: str) -> str:
     t = text.strip()
     if _COUNTERFACTUAL.search(t):
         return "counterfactual"
+    still = _STILL_TO_DO.search(t)
+    if still and (_PLAN.search(t, 0, still.start()) or _NEED.search(t, 0, still.start())):
+        return "plan"  # "next: check the cold-start slice (still haven't done that)": a plan still open
     if _NEGATED_DONE.search(t) or _NOT_DONE_BY_ME.search(t):
         return "negated"
     if ABSENT.match(t):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from narrative import acts, claims, forecasts, lexicon, progress, result_rows, shortfalls
+from narrative import acts, claims, doubts, forecasts, lexicon, progress, result_rows, shortfalls
 from narrative import reading as readings_mod
 from narrative.entry_decisions import (
     all_failed,
@@ -194,6 +194,11 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             # "To try/TODO:" over "Correct (base) depth?", "Is staggering actually improving
             # efficiency?": an item asked, not an action, is a question still open.
             add_item(structure.open_questions, clip(text, MAX_ITEM_CHARS))
+            continue
+        settled = decisions_in(text, metric_keys, reading.run_ids) if segment.section == "decision" else []
+        if settled:
+            structure.decisions.extend(d for d in settled if not any(
+                known.kind == d.kind and known.text == d.text for known in structure.decisions))
             continue
         if segment.section == "cancelled":
             # "Cancelled: - Try dropout": called off, run or not; a decision, neither a plan nor a result
@@ -406,7 +411,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             best_so_far = value if best_so_far is None else better_of(value, best_so_far, goal)
         listed = segment.kind == "row" or (bool(_KEYED_VALUE.match(text))
                                            and len(set(re.findall(r"[a-z]{3,}", text.lower()))) <= 2)
-        if (data_verdict == "did_not_work" and measures_cost(result_part, metric)
+        if (data_verdict == "did_not_work"
+                and (measures_cost(result_part, metric) or doubts.negligible_cost(result_part))
                 and not all_failed(reading.run_ids, runs_by_id)):
             data_verdict = None
         if listed and data_verdict == "did_not_work" and not all_failed(reading.run_ids, runs_by_id):
@@ -540,7 +546,13 @@ def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str, 
     stated = _BELIEF.search(text)
     hedged = bool(stated and _HEDGED_CLAIM.search(text[:stated.end()]))
     if stated and stated.start() > 0 and (reading.experimental or hedged):
-        add_item(structure.hypotheses, clip(text if hedged else text[stated.start():], MAX_SUBJECT_CHARS))
+        claim = text if hedged else text[stated.start():]
+        if len(claim.split()) <= 3 and not hedged:
+            # "..., titles are short so length norm was hurting i think.": a hedge put last closes its claim, the
+            # clause before it
+            claim = re.split(r"[,;:]\s+|\s+-+\s+", text[:stated.end()])[-1]
+        if len(claim.split()) >= 4:
+            add_item(structure.hypotheses, clip(claim, MAX_SUBJECT_CHARS))
 
 
 def _title_segment(text: str, segments: list[Segment]) -> int:

@@ -141,7 +141,11 @@ _REPORTS_OUTCOME = re.compile(
 
 # (?<!\s): a whitespace run is entered at its start only (linear on any paste, issue 11)
 _VERDICT_VERB_END = re.compile(r"(?<!\s)\s+(?:(?:really|also|clearly|definitely|slightly|actually|def)\s+)?"
-                               r"(?:helped|helps|hurt|hurts|worked|works|failed|fails|backfired|paid\s+off)(?:\s+(?:a\s+(?:lot|bit)|"
+                               r"(?:(?:didn'?t|did\s+not|doesn'?t|does\s+not|hasn'?t|has\s+not)\s+(?:really\s+)?"
+                               r"(?:help|work|pay\s+off|do\s+(?:much|anything))|"
+                               r"(?:was|were|is|are)\s+(?:(?:slightly|a\s+bit|much|way|clearly|somewhat)\s+)?"
+                               r"(?:worse|better)|"
+                               r"helped|helps|hurt|hurts|worked|works|failed|fails|backfired|paid\s+off)(?:\s+(?:a\s+(?:lot|bit)|"
                                r"a\s+little|somewhat|too|again))?$", re.IGNORECASE)
 # "no spikes through 8k iters", "no nans since the fix": an absence of trouble reports how a run went (unlike "no
 # dropout", a thing left out on purpose)
@@ -162,13 +166,33 @@ _NOT_DONE = re.compile(r"^(?:i|we)\s+(?:(?:do|did|does|have|has|had)\s*(?:not|n'
                        r"never|not\s+yet)\b", re.IGNORECASE)
 
 
+# "k1=1.2 b=0.75 gives .318": a value glued to its key by "=" is a setting of what was tried, unless the key is a
+# metric ("acc=0.85")
+_SET_KEY = re.compile(r"([A-Za-z][\w.@-]{0,30})=$")
+
+
+def _set_value(text: str, start: int) -> bool:
+    key = _SET_KEY.search(text[max(0, start - 32):start])
+    return key is not None and not metric_moves.names_metric(re.split(r"[_\W]+", key.group(1).lower()))
+
+
+# (each whitespace run entered at its start only: linear on any paste, issue 11)
+# "RF with class weights gets to .52": every linking word before the number goes, not only the last;
+# "zero-shot it's .389", "fine-tuned (2 epochs) it gets .437": the pronoun takes the subject up again
+_LINKING_END = re.compile(r"(?:(?<!\s)\s+(?:is|was|gets|got|at|of|to|and|with|w/|=|took|takes|takes about|took about|up|"
+                          r"it'?s|it|they|they'?re|"
+                          r"gives|gave|lands|landed|ran|runs|hit|hits|scored|reached|came in)){1,4}$")
+_METRIC_END = re.compile(r"(?:(?<!\s)\s+(?:val|valid|test)?[-_]?[a-z]*[-_]?(?:auc|f1|rmse|mae|loss|acc|ndcg|mape|wape|recall|"
+                         r"precision)(?:@\d+)?)+$")
+
+
 def subject_of(text: str) -> str:
     """What was tried: the words before the first result ("xgb on raw feats: roc .931" -> "xgb on raw feats")."""
     cut = len(text)
     marker = RESULT_MARKER.search(text)
     if marker:
         cut = min(cut, marker.start())
-    number = FIRST_RESULT_NUMBER.search(text)
+    number = next((m for m in FIRST_RESULT_NUMBER.finditer(text) if not _set_value(text, m.start())), None)
     if number:
         cut = min(cut, number.start())
     change = _SETTING_CHANGE.search(text)
@@ -201,13 +225,10 @@ def subject_of(text: str) -> str:
     subject = re.sub(r"^(?:again|once\s+more)\s+(?=\S)", "", subject, flags=re.IGNORECASE)
     subject = balanced(subject)
     subject = re.sub(r"\s+(?:today|yesterday|tonight|this\s+(?:morning|afternoon|evening)|again)$", "", subject)
-    # "RF with class weights gets to .52": every linking word before the number goes, not only the last
-    subject = re.sub(r"(?:\s+(?:is|was|gets|got|at|of|to|and|with|w/|=|took|takes|takes about|took about|up|"
-                     r"gives|gave|lands|landed|ran|runs|hit|hits|scored|reached|came in)){1,4}$", "",
-                     subject).strip(" :,-(")
-    # a metric's name before its value ("..., pr-auc .41", "val_auc 0.8")
-    subject = re.sub(r"(?:\s+(?:val|valid|test)?[-_]?[a-z]*[-_]?(?:auc|f1|rmse|mae|loss|acc|ndcg|mape|wape|recall|"
-                     r"precision)(?:@\d+)?)+$", "", subject).strip(" :,-(")
+    subject = _LINKING_END.sub("", subject).strip(" :,-(")
+    # a metric's name before its value ("..., pr-auc .41", "val_auc 0.8"), and the verb before the name ("b=0.75
+    # gives ndcg@10 .318")
+    subject = _LINKING_END.sub("", _METRIC_END.sub("", subject).strip(" :,-(")).strip(" :,-(")
     # "adding rolling means (7, 28) helped": the verdict's verb closes the subject, it is no part of it
     subject = _VERDICT_VERB_END.sub("", subject).strip(" :,-(")
     if (len(subject) < 4 or metric_moves.states_metric_move(subject) or _REPORTS_OUTCOME.search(subject)

@@ -69,12 +69,15 @@ shipping shipped current candidate abandon abandoned switch switched why go goin
 """))
 
 # "hurt" as a verb only (hurt, hurts, hurting): not a name that starts with it ("HurtLex", a lexicon)
+# "put it behind lena's hybrid retrieval", "keep them behind a flag": a place in a pipeline, not a lag
+PLACED_BEHIND_NOT = r"(?<!\bit )(?<!\bthem )(?<!\bthis )(?<!\bthat )(?<!\bthese )"
 NEGATIVE_CUES = re.compile(
     r"\b(worse|hurt(s|ing)?|didn'?t help|did not help|no gain|no better|nothing|not worth|dead|drop(ping|ped)? it|"
     # "early stopping" names a technique, not a stop
     r"abandon\w*|shelv\w*|park(ing|ed)?|giv(e|ing) up|gave up|not pursuing|not spending|"
     r"(?<!early )(?<!early-)(?<!early_)stop(ped|ping)?|"
-    r"no more|out regardless|ruled out|behind|lag(s|ged)? behind|fail\w*|blew up|nan|diverg\w*|oom|"
+    r"no more|out regardless|ruled out|lag(s|ged)? behind|" + PLACED_BEHIND_NOT + r"behind|"
+    r"fail\w*|blew up|nan|diverg\w*|oom|"
     r"out of memory|too slow|slower|flat|no improvement|doesn'?t help|does not help|not convinced|"
     r"inside the noise|within (the )?noise|coin flip|"
     # noise as a setting with its value ("dropout 0.3, noise 0.2", "white noise: 0.8") is an augmentation, no verdict,
