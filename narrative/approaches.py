@@ -46,10 +46,14 @@ UMBRELLA = {
 # In a phase, augmentation told as a whole ("augmentations are helping") is the line the notes judge; a kind
 # named in the same sentence (mixup, SpecAugment) is the narrower line and keeps it
 _LINE_UMBRELLA = frozenset(UMBRELLA - {"augmentation"})
+# "below tfidf+logreg balanced": a "+" joins the parts of one yardstick
 _CONTRAST = re.compile(r"\b(instead of|rather than|vs\.?|versus|compared (to|with)|than|over|from|beats?|below|behind)"
                        r"\s{1,8}"
-                       r"([\w\- ./]{0,30})", re.I)
+                       r"([\w\- ./+]{0,30})", re.I)
 _SCOPE_BEFORE = re.compile(r"\b(?:for|on|in)\s{1,3}(?:the|a|an|our|my|his|her|their)\s{1,3}$")
+# "reward shaping on sac", "class weights for logreg": a model named bare after "on/for", behind the technique,
+# is where the technique was tried
+_SCOPE_BARE = re.compile(r"\b(?:for|on)\s{1,3}$")
 
 
 @dataclass(slots=True)
@@ -102,13 +106,21 @@ def _subjects_of(sentence: str) -> frozenset[str]:
     # "undersampling the majority class for the gru: worse": the gru is where undersampling was tried,
     # not a line of work judged; a concept only ever named after "for/on/in the", behind another, is scope
     scoped = {c for c, spans in direct.items() if spans and all(
-        a > first and _SCOPE_BEFORE.search(text, max(0, a - 12), a) for a, _ in spans)}
+        a > first and (_SCOPE_BEFORE.search(text, max(0, a - 12), a) or (
+            vocab.CONCEPT_BY_ID[c].kind == "model" and _SCOPE_BARE.search(text, max(0, a - 6), a)
+            and _technique_before(direct, a))) for a, _ in spans)}
     explicit = (explicit - scoped) or explicit
     subj = (explicit - contrasted) or explicit
     subj = {c for c in subj if c not in _LINE_UMBRELLA}
     # keep only the narrowest: drop a concept when a narrower one of it is present
     narrow_of = {b for c in subj for b in vocab.CONCEPT_BY_ID[c].broader}
     return frozenset({c for c in subj if c not in narrow_of} or subj)
+
+
+def _technique_before(direct: dict[str, list[tuple[int, int]]], at: int) -> bool:
+    """Whether a concept other than a model is named before ``at`` (the technique a scope belongs to)."""
+    return any(vocab.CONCEPT_BY_ID[c].kind != "model" and any(a < at for a, _ in spans)
+               for c, spans in direct.items())
 
 
 # "neither performs as well as the original X": X is the yardstick
@@ -221,6 +233,23 @@ def _heading_line(idx: HistoryIndex, f: Fact, names: dict[str, str]) -> set[str]
     return {key}
 
 
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
+
+
+def _inherited(f: Fact, before: Fact | None) -> set[str]:
+    """What a verdict with no subject of its own ("reverting the shaping.", "it backfired") judges: the subjects
+    of the sentence before it in its paragraph ("reward shaping on sac ..." judges the shaping; sac is where it
+    was tried), else every concept it carries."""
+    keys = {c for c in f.concepts if c not in _LINE_UMBRELLA}
+    if f.kind == "sentence" and before is not None and before.entry_id == f.entry_id and before.para == f.para:
+        if _MD_HEADING.match(before.text):
+            return set()  # "## Mixup" over "DNF: ...": a heading is no numbered experiment, it names no subject
+        said = subject_concepts(before) & keys
+        if said:
+            return said
+    return keys
+
+
 def _in_runs(idx: HistoryIndex, cid: str) -> bool:
     return bool(idx.runs_with(cid, 1))
 
@@ -233,23 +262,27 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
     prev: Fact | None = None
     settings = frozenset(k.lower() for r in idx.runs for k in r.params)
     for f in idx.facts:
+        before = prev
         zeroed, prev = (_zeroed(f, prev) if prev is not None else set()), (f if f.kind == "sentence" else prev)
         keys = subject_concepts(f) | zeroed
         if not keys and f.concepts and (f.closing or f.negative or f.adopting) and not _names_own(f.text, settings):
-            keys = {c for c in f.concepts if c not in _LINE_UMBRELLA}
+            keys = _inherited(f, before)
         names: dict[str, str] = {k: vocab.CONCEPT_BY_ID[k].name for k in keys}
         helped, absent_words = _absence_hurts(f.text)
         if not keys and (f.closing or (f.kind == "conclusion" and f.verdict == "did_not_work")):
             run_name, added = added_over(f.text)
             # "baseline-plus-wsampler (vs baseline): worse" judges the sampler, not a run
             phrase = added if added and idx.name_to_runs.get(run_name) else head_phrase(f.text)
+            # "already +8 pts over the tfidf baseline: dropping ...": the yardstick's words are no line of work
             if phrase and len(phrase) >= 4 and not any(phrase in w for w in absent_words) \
-                    and _phrase_in_data(idx, phrase):
+                    and not (vocab.concept_frozenset(phrase) & _contrasted(f.text)) and _phrase_in_data(idx, phrase):
                 key = "phrase:" + _phrase_key(phrase)
                 keys = {key}
                 names[key] = phrase.rstrip(_PHRASE_TAIL)
         if not keys and (f.closing or (f.kind == "conclusion" and f.verdict in ("did_not_work", "worked"))):
             keys = _heading_line(idx, f, names)
+        # how a result was measured ("5-fold cv", "a random split", "seed variance") is no line of work
+        keys = {k for k in keys if k.startswith("phrase:") or vocab.CONCEPT_BY_ID[k].kind != "eval"}
         sig = _signal(f)
         if sig == "adopted" and "gbm" in vocab.concept_frozenset(f.text) and not any(
                 "gbm" in vocab.CONCEPT_BY_ID[k].broader for k in keys if not k.startswith("phrase:")):
@@ -261,7 +294,11 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
         signals = {k: sig for k in keys}
         if sig == "adopted":
             signals.update({k: "mention" for k in _not_adopted(f.text, keys)})
-        signals.update(_replacement_signals(f.text, sig))
+        if sig == "open" and f.kind == "hypothesis" and result_head(f, idx):
+            # the head of a result its own note reports ("X, len 256: 0.768") plans nothing; replaces nothing
+            signals = {k: "mention" for k in signals}
+        else:
+            signals.update(_replacement_signals(f.text, sig))
         signals.update({k: "mention" for k in helped | (_contrasted(f.text) if sig == "negative" else set())
                         if k in signals and signals[k] in ("negative", "closed")})
         signals.update({k: "closed" for k in zeroed if sig not in ("open",)})
@@ -349,7 +386,28 @@ def _names_own(text: str, settings: frozenset[str]) -> bool:
     if any(vocab.concepts_in_once(text).values()):
         return True
     m = _HEAD_WORD.match(text)
-    return m is not None and m.group(1).lower() in settings
+    if m is None:
+        return False
+    word = m.group(1).lower()
+    return word in settings or (bool(_VALUE_NEXT.match(text, m.end())) and _short_for_setting(word, settings))
+
+
+# a value right after the head word ("len 512:", "lr=1e-3", "bs: 64"): the word is a setting's
+_VALUE_NEXT = re.compile(r"\s{0,2}[=:]?\s{0,2}\d")
+
+
+def _short_for_setting(word: str, settings: frozenset[str]) -> bool:
+    """Whether ``word`` shortens a logged setting: one of its words by its first three letters or more ("len"
+    of "max_length"), or its initials ("lr" of "learning_rate"); a plain word ("the 512 run") shortens none."""
+    if word in vocab.STOPWORDS:
+        return False
+    for key in settings - _NOT_SETTINGS:
+        parts = [p for p in re.split(r"[_\W]+", key) if p]
+        if len(parts) >= 2 and word == "".join(p[0] for p in parts):
+            return True
+        if len(word) >= 3 and any(p.startswith(word) for p in parts):
+            return True
+    return False
 
 
 def _not_adopted(text: str, keys: set[str]) -> set[str]:
@@ -447,7 +505,9 @@ def _decide_status(ap: Approach) -> None:
         if last.signal == "adopted" and not [e for e in ap.events if e.at > last.at and (
                 e.signal == "closed" or (e.signal == "negative" and e.fact.entry_id != last.fact.entry_id))]:
             ap.status = "adopted"
-            ap.reason = _reason_text(_subject_reason(ap.key, last.fact.text), last.fact)
+            # every reason label says why a line was left ("no gain on the metric"): none fits an adoption,
+            # whatever the sentence says of the line it dropped ("going with sac, td3 dropped (lower)")
+            ap.reason = _reason_text("", last.fact)
             ap.decided_by = last.fact
             return
     if negatives:
@@ -483,6 +543,11 @@ def _subject_reason(key: str, text: str) -> str:
     clauses = [c for c in _CLAUSE.split(text) if c and c.strip()]
     about = [c for c in clauses if key in vocab.cover(vocab.concept_frozenset(c))]
     if not about:
+        # "faster wall clock but it backfired on return": the verdict's own clause gives the reason, not a
+        # merit conceded before it
+        verdicts = [c for c in clauses if any(vocab.cue_flags(c)[:2])]
+        if verdicts and len(verdicts) < len(clauses):
+            return next((k for c in verdicts if (k := vocab.reason_kind(c))), "")
         return vocab.reason_kind(text)
     for c in about:
         kind = vocab.reason_kind(c)
@@ -596,3 +661,15 @@ def status_counts(aps: list[Approach]) -> dict[str, int]:
     for a in aps:
         out[a.status] += 1
     return dict(out)
+
+
+_RESULT_AFTER = re.compile(r"^[^.;!?\n:=]{0,20}[:=]\s{0,3}[-+~]?\d")
+
+
+def result_head(f: Fact, idx: HistoryIndex) -> bool:
+    """Whether a hypothesis is only the head of a result its own note reports ("X, len 256: 0.768")."""
+    head = " ".join(f.text.split())
+    return len(head) >= 8 and any(
+        g.kind in ("sentence", "observation") and g.modality == "done" and (t := " ".join(g.text.split()))
+        .startswith(head) and _RESULT_AFTER.match(t[len(head):]) is not None
+        for g in idx.entry_facts.get(f.entry_id, []))
