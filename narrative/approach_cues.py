@@ -102,3 +102,20 @@ def _hedges(sentence: str) -> tuple[bool, bool]:
 # say nothing of a line of work named elsewhere in the table
 def _is_table_row(text: str) -> bool:
     return text.count("|") >= 3 and any(line.count("|") >= 3 for line in text.split("\n"))
+
+
+# "maybe not worth the compute", "probably not worth pursuing": a closing cue under a hedge weighs a line, it does
+# not close it (unless another cue of the sentence closes it: "probably not worth it, dropping it")
+_HEDGED_CLOSE = re.compile(r"\b(?:maybe|perhaps|probably|possibly|might|may)\s{1,3}(?:not\s{1,3}(?:be\s{1,3})?worth"
+                           r"(?:\s{1,3}(?:it|the\s{1,3}\w{1,20}|\w{1,20}ing))?|drop\w{0,4}|park\w{0,3}|shelve?\w{0,3}|"
+                           r"abandon\w{0,3})\b", re.I)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def hedged_close(sentence: str) -> bool:
+    """Whether the sentence's only closing cue is hedged ("X might help but maybe not worth the compute")."""
+    if not _HEDGED_CLOSE.search(sentence):
+        return False
+    rest = _HEDGED_CLOSE.sub(" ", sentence)
+    neg, close = vocab.cue_flags(rest)[:2]
+    return not close and not neg

@@ -22,6 +22,7 @@ from narrative.approach_cues import (
     _adopts,
     _hedges,
     _is_table_row,
+    hedged_close,
 )
 from narrative.approach_names import (
     _PHRASE_TAIL,
@@ -169,6 +170,8 @@ def _signal(f: Fact) -> str:
         return "positive"
     repaired = bool(_REPAIRED.search(f.text)) and not vocab.cue_flags(f.text)[0]
     if f.negative and not f.closing and (repaired or _TRIGGER.search(f.text)):
+        return "mention"
+    if (f.closing or f.negative) and hedged_close(f.text):
         return "mention"
     adopting = f.adopting or f.verdict in ("adopt", "model_selection")
     if adopting and _DEMOTION.search(f.text):

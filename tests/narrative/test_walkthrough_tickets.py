@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 
 from narrative import synthesis
+from narrative.approach_cues import hedged_close
 from narrative.approaches import _contrasted, _names_own
 from storage.records import ProjectRecord
 from tests.narrative.walkthrough_util import history, run
@@ -135,3 +136,25 @@ def test_an_evaluation_setting_is_no_line_of_work_whatever_the_sentence() -> Non
     names = [a.name for a in synthesis.phase(h).approaches]
     assert any("target encoding" in n for n in names), names
     assert not any(w in n for n in names for w in ("cross-validation", "split", "seed variance")), names
+
+
+@pytest.mark.parametrize("text", [
+    "domain pretraining on the ticket corpus might help but maybe not worth the compute.",
+    "maybe not worth the compute", "probably not worth pursuing", "might not be worth it", "perhaps drop the gru",
+])
+def test_a_hedged_closing_weighs_the_line_it_does_not_close(text: str) -> None:
+    assert hedged_close(text)
+
+
+@pytest.mark.parametrize("text", [
+    "not worth it", "probably not worth it, dropping it", "maybe not worth it, gru was worse",
+    "lstm is dead, maybe drop it later", "not worth the compute, parking pretraining", "dropping the gru",
+    "worth a try maybe", "maybe it helps, maybe not", "len 512: 5x slower, not worth it",
+])
+def test_a_closing_that_is_said_outright(text: str) -> None:
+    assert not hedged_close(text)
+
+
+def test_the_hedged_line_stays_an_idea() -> None:
+    h = history(PROJECT, RUNS, NOTES)
+    assert not any("pretraining" in a.name and a.status != "open" for a in synthesis.phase(h).approaches)
