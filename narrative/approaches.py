@@ -284,8 +284,10 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
                 names[key] = phrase.rstrip(_PHRASE_TAIL)
         if not keys and (f.closing or (f.kind == "conclusion" and f.verdict in ("did_not_work", "worked"))):
             keys = _heading_line(idx, f, names)
-        # how a result was measured ("5-fold cv", "a random split", "seed variance") is no line of work
-        keys = {k for k in keys if k.startswith("phrase:") or vocab.CONCEPT_BY_ID[k].kind != "eval"}
+        # how a result was measured ("a random split", "seed variance") is no line of work; k-fold stays one, as
+        # notes use it for training too ("an ensemble built with k-fold cross-validation")
+        keys = {k for k in keys if k.startswith("phrase:") or vocab.CONCEPT_BY_ID[k].kind != "eval"
+                or k == "cross_validation"}
         sig = _signal(f)
         if sig == "adopted" and "gbm" in vocab.concept_frozenset(f.text) and not any(
                 "gbm" in vocab.CONCEPT_BY_ID[k].broader for k in keys if not k.startswith("phrase:")):
