@@ -11,11 +11,12 @@ from narrative import vocab
 from narrative.answer_follow import reported_later
 from narrative.answer_quotes import heading_level, in_code, quote_key, section_head
 from narrative.answer_rank import stated_aim
-from narrative.approaches import UMBRELLA, Approach, derive
+from narrative.approaches import UMBRELLA, Approach, derive, result_head
 from narrative.checking import check
 from narrative.history_index import Fact, HistoryIndex
 from narrative.statements import statement_modality
 from narrative.types import Answer, Citation
+from storage.records import DecisionNote
 
 # "what should we try next?", "what's next for the GAN?", "next steps?": the team's own next steps, not a
 # sentence that shares the word "next". Asked in the past ("what did we try next?") it is a question of record.
@@ -137,6 +138,7 @@ def next_steps(idx: HistoryIndex, aps: list[Approach], limit: int = 8) -> tuple[
         if not items:
             items = [f.text for f in idx.facts if f.entry_id == e.id and f.kind == "sentence" and f.opening]
         qs = list(e.structure.open_questions) if e.structure else []
+        items = [s for s in items if not decided_here(s, e.structure.decisions if e.structure else [])]
         for s in items + [f"open question: {q}" for q in qs]:
             s = " ".join(s.split())
             if heading_level(s) and not reads_as_plan(s):
@@ -153,6 +155,20 @@ def next_steps(idx: HistoryIndex, aps: list[Approach], limit: int = 8) -> tuple[
         if a.status == "open" and len(steps) < limit + 2:
             steps.append(f"continue {a.name}")
     return steps[: limit + 2], cites
+
+
+def decided_here(step: str, decisions: list[DecisionNote]) -> bool:
+    """Whether a step is the entry's own decision, not an experiment to run: "keeping norm_obs on from now on",
+    "sticking with deberta-v3 @256" keep what was chosen; one told as still to do ("switching to sac tomorrow")
+    stays a step."""
+    key = " ".join(step.lower().split()).rstrip("?.! ")
+    if not key or reads_as_plan(step):
+        return False
+    for d in decisions:
+        said = " ".join(d.text.lower().split()).rstrip("?.! ")
+        if said and (key in said or said in key):
+            return True
+    return False
 
 
 _NOT_IDEAS = frozenset({"done", "negated", "counterfactual"})  # reported, denied or regretted: no idea to run
@@ -175,6 +191,8 @@ def untried_ideas(idx: HistoryIndex, aps: list[Approach], limit: int = 3) -> tup
             continue
         if stated_aim(f.text) and idx.entry_runs.get(f.entry_id or ""):
             continue  # "Test if DINO-style sharpening helps" is the aim of the runs its own note links: it was run
+        if result_head(f, idx):
+            continue  # "deberta w/ early stopping, len 256" heads its own reported result (": 0.768"): it was run
         if not (vocab.cover(f.concepts) - UMBRELLA - ran - closed):
             continue
         text = f"idea, not run yet: {' '.join(f.text.split())}"[:300]
@@ -183,3 +201,4 @@ def untried_ideas(idx: HistoryIndex, aps: list[Approach], limit: int = 3) -> tup
             cites.append(Citation(entry_id=f.entry_id, run_ids=[]))
             added += 1
     return out, cites
+

@@ -10,6 +10,20 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from narrative import lexicon, vocab
+from narrative.approach_cues import (
+    _DEMOTION,
+    _MATTERS,
+    _MATTERS_NOT,
+    _PLAN_OPENER,
+    _REPAIRED,
+    _RESTRICTED,
+    _TRIGGER,
+    _absence_hurts,
+    _adopts,
+    _hedges,
+    _is_table_row,
+    hedged_close,
+)
 from narrative.approach_names import (
     _PHRASE_TAIL,
     _name_in_team_words,
@@ -33,10 +47,14 @@ UMBRELLA = {
 # In a phase, augmentation told as a whole ("augmentations are helping") is the line the notes judge; a kind
 # named in the same sentence (mixup, SpecAugment) is the narrower line and keeps it
 _LINE_UMBRELLA = frozenset(UMBRELLA - {"augmentation"})
+# "below tfidf+logreg balanced": a "+" joins the parts of one yardstick
 _CONTRAST = re.compile(r"\b(instead of|rather than|vs\.?|versus|compared (to|with)|than|over|from|beats?|below|behind)"
                        r"\s{1,8}"
-                       r"([\w\- ./]{0,30})", re.I)
+                       r"([\w\- ./+]{0,30})", re.I)
 _SCOPE_BEFORE = re.compile(r"\b(?:for|on|in)\s{1,3}(?:the|a|an|our|my|his|her|their)\s{1,3}$")
+# "reward shaping on sac", "class weights for logreg": a model named bare after "on/for", behind the technique,
+# is where the technique was tried
+_SCOPE_BARE = re.compile(r"\b(?:for|on)\s{1,3}$")
 
 
 @dataclass(slots=True)
@@ -89,13 +107,21 @@ def _subjects_of(sentence: str) -> frozenset[str]:
     # "undersampling the majority class for the gru: worse": the gru is where undersampling was tried,
     # not a line of work judged; a concept only ever named after "for/on/in the", behind another, is scope
     scoped = {c for c, spans in direct.items() if spans and all(
-        a > first and _SCOPE_BEFORE.search(text, max(0, a - 12), a) for a, _ in spans)}
+        a > first and (_SCOPE_BEFORE.search(text, max(0, a - 12), a) or (
+            vocab.CONCEPT_BY_ID[c].kind == "model" and _SCOPE_BARE.search(text, max(0, a - 6), a)
+            and _technique_before(direct, a))) for a, _ in spans)}
     explicit = (explicit - scoped) or explicit
     subj = (explicit - contrasted) or explicit
     subj = {c for c in subj if c not in _LINE_UMBRELLA}
     # keep only the narrowest: drop a concept when a narrower one of it is present
     narrow_of = {b for c in subj for b in vocab.CONCEPT_BY_ID[c].broader}
     return frozenset({c for c in subj if c not in narrow_of} or subj)
+
+
+def _technique_before(direct: dict[str, list[tuple[int, int]]], at: int) -> bool:
+    """Whether a concept other than a model is named before ``at`` (the technique a scope belongs to)."""
+    return any(vocab.CONCEPT_BY_ID[c].kind != "model" and any(a < at for a, _ in spans)
+               for c, spans in direct.items())
 
 
 # "neither performs as well as the original X": X is the yardstick
@@ -115,62 +141,6 @@ def _contrasted(sentence: str) -> frozenset[str]:
 _PLAN_KINDS = ("hypothesis", "next_step", "question")
 
 
-# "if it doesn't work, disable fp16" is a plan; "should have used class weights" never happened
-_CONDITIONAL = re.compile(r"^\W{0,4}(if|unless|in case|otherwise)\b|[,;:]\s{0,3}(if|unless|in case)\b", re.I)
-_COUNTERFACTUAL = re.compile(r"\b(should|would|could|might|must) (have|'ve)\b|\b(should|would|could)'ve\b|"
-                             r"\bwish(ed)?\b|\bif only\b", re.I)
-
-
-# a gain limited to a part ("only helps on TM", "just improves recall") is no verdict on the whole line
-_RESTRICTED = re.compile(r"\b(only|just|merely)\s{1,8}(help|work|improve|boost|gain)\w*\b", re.I)
-
-
-# "testing to see whether X is the way to go" weighs options; it adopts nothing yet
-_UNDECIDED = re.compile(r"\b(whether|to see if|to find out if|not sure if|wonder(ing)? if)\b", re.I)
-
-
-# Adoption cues that adopt nothing (each a class of its own):
-# a demotion ("removed from the winner's circle", "no longer the default", "demoted") closes what it names
-_DEMOTION = re.compile(
-    r"\b(?:remov\w{1,3}|drop(?:ped|ping)?|kick\w{0,3}|taken|took)\s{1,3}(?:out\s{1,3})?from\s{1,3}(?:the\s{1,3})?"
-    r"(?:winner|default|candidate|ship)|\bno\s{1,3}longer\s{1,3}(?:the\s{1,3})?(?:winner|default|candidate)|\bdemot\w{1,4}",
-    re.I)
-_NOT_ADOPTING = re.compile(
-    # a description of the current setup: "Right now, we use separate channels"
-    r"\b(?:right\s{1,3}now|currently|at\s{1,3}the\s{1,3}moment|at\s{1,3}present|presently)\W{0,3}(?:\w{1,20}\s{1,3}){0,2}?"
-    r"(?:we|i)\s{1,3}(?:use|are\s{1,3}using|am\s{1,3}using)\b|"
-    # an attempt at a switch: "we tried switching to true vanilla SGD then, ... only to find"
-    r"\b(?:tried|try|trying|attempt\w{0,3}|test\w{0,3})\s{1,3}(?:out\s{1,3})?(?:switching|moving|going)\b", re.I)
-# a motive or a wish, before the cue: "I came into this project wanting to 'understand' how to build ..."
-_MOTIVE = re.compile(r"\b(?:wanting|wanted|hoping|hoped|in\s{1,3}order|aiming|aimed)\s{1,3}to\b", re.I)
-# "X matters", "X was crucial in preventing overfitting": a positive finding about X, whatever words follow
-_MATTERS = re.compile(r"\b(?:matters|mattered|(?:is|was|are|were)\s{1,3}(?:crucial|essential|critical|key|vital))\b",
-                      re.I)
-_MATTERS_NOT = re.compile(r"\b(?:barely|hardly|not|n't|never|little|rarely|no\s{1,3}longer)\s{1,3}(?:\w{1,20}\s{1,3})?"
-                          r"(?:matter|crucial|essential|critical|key|vital)|\bdoesn'?t\s{1,3}matter", re.I)
-# a bug found and fixed is a repair, not a failed line of work ("there was a bug ... This run has it fixed")
-_REPAIRED = re.compile(r"\b(?:bug|glitch)s?\b.{0,120}?\b(?:fixed|patched|resolved)\b|"
-                       r"\b(?:fixed|patched)\s{1,3}(?:the|a|this|that)\s{1,3}(?:bug|glitch)", re.I | re.S)
-# the trigger of a mechanism ("an early stopping callback to stop when val_accuracy didn't improve after 3
-# epochs") states when it acts, not that anything failed
-_TRIGGER = re.compile(r"\b(?:when|whenever|once|until)\s{1,3}(?:[\w.]{1,20}\s{1,3}){0,4}?"
-                      r"(?:didn['’]?t|doesn['’]?t|does\s{1,3}not|did\s{1,3}not|stops?|no\s{1,3}longer|fails?\s{1,3}to)"
-                      r"\s{1,3}improv", re.I)
-# a plan however it was filed ("Next experiment is to have two learning rates", "Consider adding weight decay")
-_PLAN_OPENER = re.compile(r"^\W{0,4}(?:next\s{1,3}(?:step|experiment|run|thing|up|time)s?\b|todo\b|to\s{1,3}do\b|"
-                          r"consider\b|(?:i|we)\s{1,3}(?:will|plan|need|want)\b|(?:i|we)'ll\b|let'?s\b)", re.I)
-# a line of work whose absence went badly ("No input transformer also performs poorly", "removing the dropout
-# on the input layer overfitted", "with gradient clipping removed: overfitting", "Without dropout: 67% failure
-# rate") helps; it is not closed
-_ABSENCE = re.compile(r"(?:^\W{0,4}no\s{1,3}|\bwithout\s{1,3}|\b(?:removing|disabling|dropping)\s{1,3}(?:the\s{1,3})?)"
-                      r"([^.;:!?,()\n]{1,40})|\bwith\s{1,3}([^.;:!?,()\n]{1,40}?)\s{1,3}(?:removed|disabled|turned\s{1,3}off)\b",
-                      re.I)
-_BAD_OUTCOME = re.compile(r"\b(?:poor(?:ly)?|worse|overfit\w{0,4}|diverg\w{0,4}|hurt\w{0,3}|unstable|degrad\w{0,4}|"
-                          r"fail(?:s|ed|ing|ures?)?|"
-                          r"collaps\w{0,3}|(?:decreas|reduc|lower)\w{0,3}\s{1,3}(?:the\s{1,3})?(?:acc\w{0,6}|performance|scores?))\b",
-                          re.I)
-
-
 # "Weight-decay only helps on TM. Use decay = 0": a setting set to zero is switched off, named by the last word
 # of a line of work the sentence before named
 _SET_ZERO = re.compile(r"^\W{0,4}(?:use|set|setting)\s{1,3}([a-z][\w-]{2,20})\s{0,3}(?:=|:|to)\s{0,3}0(?![\w.])", re.I)
@@ -182,45 +152,6 @@ def _zeroed(f: Fact, prev: Fact | None) -> set[str]:
         return set()
     word = m.group(1).lower()
     return {c for c in subject_concepts(prev) if vocab.norm(vocab.CONCEPT_BY_ID[c].name).split()[-1] == word}
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _absence_hurts(sentence: str) -> tuple[frozenset[str], tuple[str, ...]]:
-    """The concepts (and the bare words) whose absence the sentence says went badly."""
-    if not _BAD_OUTCOME.search(sentence):
-        return frozenset(), ()
-    cs: set[str] = set()
-    slots: list[str] = []
-    for m in _ABSENCE.finditer(sentence):
-        slot = m.group(1) or m.group(2) or ""
-        if _BAD_OUTCOME.search(sentence, m.start()):
-            cs |= vocab.concept_frozenset(slot)
-            slots.append(slot.lower())
-    return frozenset(cs), tuple(slots)
-
-
-def _adopts(f: Fact) -> bool:
-    """Whether an adoption cue (or an adopting decision) really adopts: not a demotion, a setup described,
-    an attempt at a switch, nor a motive stated before the cue."""
-    if _NOT_ADOPTING.search(f.text) or _DEMOTION.search(f.text):
-        return False
-    motive = _MOTIVE.search(f.text)
-    cue = vocab.ADOPT_CUES.search(f.text)
-    return not (motive and (cue is None or motive.start() < cue.start()))
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _hedges(sentence: str) -> tuple[bool, bool]:
-    """Whether the sentence is counterfactual, and whether conditional or undecided (remembered, as
-    ``_subjects_of``)."""
-    return (bool(_COUNTERFACTUAL.search(sentence)),
-            bool(_CONDITIONAL.search(sentence) or _UNDECIDED.search(sentence)))
-
-
-# a markdown table row ("TM | Worse | Better | Best"): its verdict words compare the columns' runs, they
-# say nothing of a line of work named elsewhere in the table
-def _is_table_row(text: str) -> bool:
-    return text.count("|") >= 3 and any(line.count("|") >= 3 for line in text.split("\n"))
 
 
 def _signal(f: Fact) -> str:
@@ -239,6 +170,8 @@ def _signal(f: Fact) -> str:
         return "positive"
     repaired = bool(_REPAIRED.search(f.text)) and not vocab.cue_flags(f.text)[0]
     if f.negative and not f.closing and (repaired or _TRIGGER.search(f.text)):
+        return "mention"
+    if (f.closing or f.negative) and hedged_close(f.text):
         return "mention"
     adopting = f.adopting or f.verdict in ("adopt", "model_selection")
     if adopting and _DEMOTION.search(f.text):
@@ -303,6 +236,23 @@ def _heading_line(idx: HistoryIndex, f: Fact, names: dict[str, str]) -> set[str]
     return {key}
 
 
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
+
+
+def _inherited(f: Fact, before: Fact | None) -> set[str]:
+    """What a verdict with no subject of its own ("reverting the shaping.", "it backfired") judges: the subjects
+    of the sentence before it in its paragraph ("reward shaping on sac ..." judges the shaping; sac is where it
+    was tried), else every concept it carries."""
+    keys = {c for c in f.concepts if c not in _LINE_UMBRELLA}
+    if f.kind == "sentence" and before is not None and before.entry_id == f.entry_id and before.para == f.para:
+        if _MD_HEADING.match(before.text):
+            return set()  # "## Mixup" over "DNF: ...": a heading is no numbered experiment, it names no subject
+        said = subject_concepts(before) & keys
+        if said:
+            return said
+    return keys
+
+
 def _in_runs(idx: HistoryIndex, cid: str) -> bool:
     return bool(idx.runs_with(cid, 1))
 
@@ -315,23 +265,29 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
     prev: Fact | None = None
     settings = frozenset(k.lower() for r in idx.runs for k in r.params)
     for f in idx.facts:
+        before = prev
         zeroed, prev = (_zeroed(f, prev) if prev is not None else set()), (f if f.kind == "sentence" else prev)
         keys = subject_concepts(f) | zeroed
         if not keys and f.concepts and (f.closing or f.negative or f.adopting) and not _names_own(f.text, settings):
-            keys = {c for c in f.concepts if c not in _LINE_UMBRELLA}
+            keys = _inherited(f, before)
         names: dict[str, str] = {k: vocab.CONCEPT_BY_ID[k].name for k in keys}
         helped, absent_words = _absence_hurts(f.text)
         if not keys and (f.closing or (f.kind == "conclusion" and f.verdict == "did_not_work")):
             run_name, added = added_over(f.text)
             # "baseline-plus-wsampler (vs baseline): worse" judges the sampler, not a run
             phrase = added if added and idx.name_to_runs.get(run_name) else head_phrase(f.text)
+            # "already +8 pts over the tfidf baseline: dropping ...": the yardstick's words are no line of work
             if phrase and len(phrase) >= 4 and not any(phrase in w for w in absent_words) \
-                    and _phrase_in_data(idx, phrase):
+                    and not (vocab.concept_frozenset(phrase) & _contrasted(f.text)) and _phrase_in_data(idx, phrase):
                 key = "phrase:" + _phrase_key(phrase)
                 keys = {key}
                 names[key] = phrase.rstrip(_PHRASE_TAIL)
         if not keys and (f.closing or (f.kind == "conclusion" and f.verdict in ("did_not_work", "worked"))):
             keys = _heading_line(idx, f, names)
+        # how a result was measured ("a random split", "seed variance") is no line of work; k-fold stays one, as
+        # notes use it for training too ("an ensemble built with k-fold cross-validation")
+        keys = {k for k in keys if k.startswith("phrase:") or vocab.CONCEPT_BY_ID[k].kind != "eval"
+                or k == "cross_validation"}
         sig = _signal(f)
         if sig == "adopted" and "gbm" in vocab.concept_frozenset(f.text) and not any(
                 "gbm" in vocab.CONCEPT_BY_ID[k].broader for k in keys if not k.startswith("phrase:")):
@@ -343,7 +299,11 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
         signals = {k: sig for k in keys}
         if sig == "adopted":
             signals.update({k: "mention" for k in _not_adopted(f.text, keys)})
-        signals.update(_replacement_signals(f.text, sig))
+        if sig == "open" and f.kind == "hypothesis" and result_head(f, idx):
+            # the head of a result its own note reports ("X, len 256: 0.768") plans nothing; replaces nothing
+            signals = {k: "mention" for k in signals}
+        else:
+            signals.update(_replacement_signals(f.text, sig))
         signals.update({k: "mention" for k in helped | (_contrasted(f.text) if sig == "negative" else set())
                         if k in signals and signals[k] in ("negative", "closed")})
         signals.update({k: "closed" for k in zeroed if sig not in ("open",)})
@@ -431,7 +391,28 @@ def _names_own(text: str, settings: frozenset[str]) -> bool:
     if any(vocab.concepts_in_once(text).values()):
         return True
     m = _HEAD_WORD.match(text)
-    return m is not None and m.group(1).lower() in settings
+    if m is None:
+        return False
+    word = m.group(1).lower()
+    return word in settings or (bool(_VALUE_NEXT.match(text, m.end())) and _short_for_setting(word, settings))
+
+
+# a value right after the head word ("len 512:", "lr=1e-3", "bs: 64"): the word is a setting's
+_VALUE_NEXT = re.compile(r"\s{0,2}[=:]?\s{0,2}\d")
+
+
+def _short_for_setting(word: str, settings: frozenset[str]) -> bool:
+    """Whether ``word`` shortens a logged setting: one of its words by its first three letters or more ("len"
+    of "max_length"), or its initials ("lr" of "learning_rate"); a plain word ("the 512 run") shortens none."""
+    if word in vocab.STOPWORDS:
+        return False
+    for key in settings - _NOT_SETTINGS:
+        parts = [p for p in re.split(r"[_\W]+", key) if p]
+        if len(parts) >= 2 and word == "".join(p[0] for p in parts):
+            return True
+        if len(word) >= 3 and any(p.startswith(word) for p in parts):
+            return True
+    return False
 
 
 def _not_adopted(text: str, keys: set[str]) -> set[str]:
@@ -529,7 +510,9 @@ def _decide_status(ap: Approach) -> None:
         if last.signal == "adopted" and not [e for e in ap.events if e.at > last.at and (
                 e.signal == "closed" or (e.signal == "negative" and e.fact.entry_id != last.fact.entry_id))]:
             ap.status = "adopted"
-            ap.reason = _reason_text(_subject_reason(ap.key, last.fact.text), last.fact)
+            # every reason label says why a line was left ("no gain on the metric"): none fits an adoption,
+            # whatever the sentence says of the line it dropped ("going with sac, td3 dropped (lower)")
+            ap.reason = _reason_text("", last.fact)
             ap.decided_by = last.fact
             return
     if negatives:
@@ -565,6 +548,11 @@ def _subject_reason(key: str, text: str) -> str:
     clauses = [c for c in _CLAUSE.split(text) if c and c.strip()]
     about = [c for c in clauses if key in vocab.cover(vocab.concept_frozenset(c))]
     if not about:
+        # "faster wall clock but it backfired on return": the verdict's own clause gives the reason, not a
+        # merit conceded before it
+        verdicts = [c for c in clauses if any(vocab.cue_flags(c)[:2])]
+        if verdicts and len(verdicts) < len(clauses):
+            return next((k for c in verdicts if (k := vocab.reason_kind(c))), "")
         return vocab.reason_kind(text)
     for c in about:
         kind = vocab.reason_kind(c)
@@ -678,3 +666,15 @@ def status_counts(aps: list[Approach]) -> dict[str, int]:
     for a in aps:
         out[a.status] += 1
     return dict(out)
+
+
+_RESULT_AFTER = re.compile(r"^[^.;!?\n:=]{0,20}[:=]\s{0,3}[-+~]?\d")
+
+
+def result_head(f: Fact, idx: HistoryIndex) -> bool:
+    """Whether a hypothesis is only the head of a result its own note reports ("X, len 256: 0.768")."""
+    head = " ".join(f.text.split())
+    return len(head) >= 8 and any(
+        g.kind in ("sentence", "observation") and g.modality == "done" and (t := " ".join(g.text.split()))
+        .startswith(head) and _RESULT_AFTER.match(t[len(head):]) is not None
+        for g in idx.entry_facts.get(f.entry_id, []))

@@ -171,6 +171,7 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("gru", "GRU", "model", r"\b(bi ?)?grus?\b", r"\bgated recurrent units?\b", broader=("rnn",), family=True,
        aliases=("gru", "grus")),
     _c("tcn", "TCN", "model", r"\btcn\b", r"\btemporal conv\w*", family=True, aliases=("tcn",)),
+    _c("fasttext", "fastText", "model", r"\bfast ?text\b", family=True, aliases=("fasttext",)),
     _c("tfidf", "TF-IDF", "model", r"\btf ?idf\b", r"\bbag of words\b", r"\bbow\b", family=True,
        aliases=("tfidf", "tf-idf")),
     _c("bert", "BERT", "model", r"\bbert\b(?! ?large)", r"\bbert base\b", broader=("transformer_text",),

@@ -93,9 +93,15 @@ TAIL_ROWS: tuple[Concept, ...] = (
        desc=("sample transitions in proportion to their td error",)),
     _c("exploration", "exploration schedule", "technique", r"\bepsilon ?greedy\b",
        r"\b" + _not_after("data") + r"exploration\b(?! of the data)",
-       r"\bentropy (bonus|coef\w*|regulari\w*)\b", r"\b" + _not_after("of") + r"curiosity\b", r"\bintrinsic reward\w*"),
+       r"\bentropy (bonus|coef\w*|regulari\w*)\b", r"\bent ?coef\w*", r"\b" + _not_after("of") + r"curiosity\b",
+       r"\bintrinsic reward\w*"),
     _c("curriculum", "curriculum learning", "technique", r"\bcurricul\w*", desc=("start with easy examples first",)),
     _c("frame_stack", "frame stacking", "technique", r"\bframe ?stack\w*", r"\bstack\w* (\d+ )?frames\b"),
+    # acting every k-th frame (the action repeated in between): a setting of the env, not frame stacking
+    _c("frame_skip", "frame skip", "technique", r"\bframe ?skip\w*", r"\baction ?repeat\w*"),
+    # running mean/std of the observations (VecNormalize, NormalizeObservation): a wrapper of the env
+    _c("obs_norm", "observation normalization", "technique", r"\bobs(ervations?)? ?norm(ali[sz]\w*)?\b",
+       r"\bnorm ?obs\b", r"\bvec ?normali[sz]e\b", r"\bnormali[sz]\w* (the )?(obs|observations?)\b"),
     _c("preference_tuning", "preference tuning", "technique", r"\balign(ment)? tuning\b",
        r"\bhuman feedback\b", weight=1.0),
     _c("sft", "supervised fine-tuning", "technique", r"\bsft\b", r"\bsupervised fine ?tun\w*",

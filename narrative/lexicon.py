@@ -222,6 +222,7 @@ NEGATIVE_CUES: tuple[str, ...] = (
     "not helpful", "unhelpful", "not usable", "unusable", "regressed", "did nothing", "does nothing",
     "brings nothing", "bought nothing", "buys nothing", "doesn't buy", "didn't buy", "not retrying",
     "not re-running", "won't retry", "reverting", "revert", "reverted", "rolled back", "roll back",
+    "backfire*",
     "contaminat*", "too good to be true", "collapsed", "collapses", "collapsing", "mode collapse",
     "slowed down", "slows down", "slowed", "negatively", "crash*", "catastrophic forgetting", "unlearn*",
     # said plainly of a thing tried: "the mixup thing was a bust", "cutout was a dud", "a waste of time"

@@ -260,6 +260,9 @@ def _shape(idx: HistoryIndex, experiments: list[NextExperiment], ctx: PlanContex
 
 
 _BASELINES = ("logreg", "linear", "seasonal_naive", "tfidf", "naive_bayes", "linear_probe", "ets", "knn")
+# lines of work whose floor is none of those (an agent's return, a tuned LLM's preference): a logistic or TF-IDF
+# baseline measures nothing there, so none is asked for
+_NO_FLOOR_OF_THAT_KIND = frozenset({"ppo", "policy_gradient", "dqn", "sac", "dpo", "rlhf", "preference_tuning"})
 
 
 def next_plan(history: ProjectHistory, *, context: str = "", indexes: HistoryIndexCache | None = None) -> NextPlan:
@@ -288,7 +291,7 @@ def next_plan(history: ProjectHistory, *, context: str = "", indexes: HistoryInd
            for a in aps if a.status in ("exhausted", "abandoned")]
     have = set().union(*(d.concepts for d in idx.run_docs.values())) if idx.run_docs else set()
     missing = None
-    if idx.runs and not (have & set(_BASELINES)):
+    if idx.runs and not (have & set(_BASELINES)) and not (have & _NO_FLOOR_OF_THAT_KIND):
         missing = ("No simple baseline run in the tracker (e.g. logistic/linear model, seasonal naive, TF-IDF + "
                    "linear): log one so gains are measured against a floor.")
     pivot = ""

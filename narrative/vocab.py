@@ -88,7 +88,9 @@ NEGATIVE_CUES = re.compile(
     r"samples?|data\w*|sets?|types?|sources?|robust\w*|schedule\w*)\b)|closing|close (it|this)|done with|is done|"
     # "a regression problem" names a kind of task, not a regression of a result
     r"not shippable|over budget|useless|regress(?!ion\s{1,3}(?:problems?|tasks?|models?|heads?|trees?|targets?)\b)\w*|"
-    r"killed|crash\w*|lying|dnf)\b",
+    r"killed|crash\w*|lying|dnf|"
+    # a change that went the wrong way and was undone ("it backfired", "reverting the shaping"), not denied
+    r"(?<!not )(?<!never )(?<!no )(?<!n't )(?:backfir(?:ed|es|ing)|revert(?:ing|ed)))\b",
     re.IGNORECASE,
 )
 CLOSE_CUES = re.compile(
@@ -101,6 +103,8 @@ CLOSE_CUES = re.compile(
     r"won'?t (ship|use|pursue)|not shippable|is done|are done|done with|moving on from|kill(ing|ed)? (it|this)|"
     r"not going to|no point|not (really )?worth it|never catches up|didn'?t bother|no \w+ in prod|"
     r"is out|are out|never again|off the table|not convinced|"
+    # "reverting the shaping", "reverted it": the change undone (a return "reverting to fs=1" names the old value)
+    r"(?<!not )(?<!n't )revert(?:ing|ed)\s(?:the|it|this|that)\b|"
     # "Remove double layers for now", "disabled EMA for the time being": a part set aside, not a cleaning
     # step applied ("removed outliers for now" keeps the outlier filter)
     r"(?:remov(?:e|ed|ing)|disabl(?:e|ed|ing)|turn(?:ed|ing)? off|comment(?:ed|ing)? out)\s"
@@ -404,11 +408,18 @@ def is_null_param(key: str, value: str) -> bool:
         return True
     # a weight or a scale of 1 changes nothing ("reward_scale": "1.0"), nor does a 1-step return
     k = key.lower()
+    if k in AUTO_IS_DEFAULT_KEYS and v.startswith("auto"):
+        return True
     return ("weight" in k or "scale" in k or k in ONE_IS_NULL_KEYS) and v in WEIGHT_NULLS
 
 
+# "ent_coef": "auto" is SAC's own entropy tuning, the default: no entropy setting was chosen (a class weight
+# "auto" is no such default, hence a list of keys)
+AUTO_IS_DEFAULT_KEYS = frozenset({"ent_coef", "entropy_coef", "target_entropy"})
+
+
 ONE_IS_NULL_KEYS = frozenset({"n_steps", "n_step", "nstep", "grad_accum", "gradient_accumulation_steps",
-                              "accumulate_grad_batches"})
+                              "accumulate_grad_batches", "frame_skip", "frameskip", "action_repeat"})
 # per-part learning rates ("policy_lr", "d_lr", "head_lr"): a learning rate of its own for a part of the model
 _PART_LR = re.compile(r"^([a-z]+)_(lr|learning_rate)$")
 _NOT_PARTS = frozenset({"base", "max", "min", "peak", "init", "initial", "final", "end", "start", "warmup", "lr",
