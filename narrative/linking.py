@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from adapters.tracker import RUN_ID_MIN_PREFIX
 from narrative import lexicon
 from narrative.link_commands import command_lines, command_references
+from narrative.link_bare_values import bare_value_references
 from narrative.link_comparatives import comparative_references
 from narrative.link_dates import infer_dated
 from narrative.link_distinctive import infer_by_distinctive_word
@@ -183,6 +184,7 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
     readers: list[Callable[[str], list[tuple[str, RunSnapshot]]]] = [
         lambda text: setting_value_references(text, author_window, earlier, pool.others),
         lambda text: value_group_references(text, author_window, pool.others),
+        lambda text: bare_value_references(text, author_window, earlier, pool.others),
         lambda text: ordinal_references(text, author_window, carried, pool.others),
         lambda text: short_form_references(text, author_window, earlier, pool.others),
         lambda text: value_key_references(text, author_window, earlier, pool.others)]
