@@ -58,11 +58,15 @@ def bare_value_references(text: str, window_runs: list[RunSnapshot], earlier_run
         return []
     by_id = {run.run_id: run for run in window_runs}
     found: list[tuple[str, RunSnapshot]] = []
-    for sentence in _SENTENCE.split(text.lower()):
-        if "?" in sentence or not_run(sentence) or elsewhere(sentence, people):
+    lowered = text.lower()
+    if not _REFERENCE.search(lowered):
+        return []  # most notes (and every long paste of settings) have no such phrase: read no sentence
+    for sentence in _SENTENCE.split(lowered):
+        matches = list(_REFERENCE.finditer(sentence))
+        if not matches or "?" in sentence or not_run(sentence) or elsewhere(sentence, people):
             continue
         failing = lexicon.has_cue(sentence, lexicon.FAILURE_CUES)
-        for match in _REFERENCE.finditer(sentence):
+        for match in matches:
             before = sentence[: match.start()]
             if _NOT_THIS.search(before + match.group(1) + " ") or _SOMEONE_ELSE.search(before):
                 continue

@@ -50,6 +50,7 @@ from narrative.link_explicit import ExplicitLinks, explicit_links
 from narrative.link_groups import _infer_groups, _not_done, done_clauses
 from narrative.link_ordinals import ordinal_references
 from narrative.link_people import people_of
+from narrative.link_seed_counts import counted_replicas, seed_replicas
 from narrative.link_setting_blocks import setting_block_references
 from narrative.link_setting_families import setting_family_references
 from narrative.link_setting_values import setting_value_references
@@ -317,6 +318,15 @@ def _infer(
                 linked.setdefault(best.run.run_id, linked_run(best.run, "inferred"))
                 if best.run.run_id not in entry.run_ids:
                     entry.run_ids.append(best.run.run_id)
+                continue
+            fresh_ids = {p.run.run_id for p in fresh}
+            if (all(p.run.run_id in fresh_ids for p in tied) and counted_replicas(described) == len(tied)
+                    and seed_replicas([p.run for p in tied], [p.run for p in fresh])):
+                # "specaug on: both seeds agree": the description fits the replicas of one config, as many as said.
+                for member in tied:
+                    linked.setdefault(member.run.run_id, linked_run(member.run, "inferred"))
+                    if member.run.run_id not in entry.run_ids:
+                        entry.run_ids.append(member.run.run_id)
                 continue
             if not all(p.run.run_id in linked for p in tied):
                 names = ", ".join(p.run.run_name or p.run.run_id[:8] for p in tied[:4])
