@@ -201,7 +201,25 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
         for entry in entries:
             if run.run_id not in entry.run_ids:
                 entry.run_ids.append(run.run_id)
-    return LinkResult(runs=list(linked.values()), warnings=_dedupe(warnings), segments=seg_links, explicit=explicit)
+    return LinkResult(runs=list(linked.values()), warnings=_true_warnings(_dedupe(warnings), linked),
+                      segments=seg_links, explicit=explicit)
+
+
+# The runs a warning names before it says that none of them was linked: "... fits 2 runs (a, b); none linked."
+_NONE_LINKED = re.compile(r"\(([^()]*)\); none linked\.$")
+
+
+def _true_warnings(warnings: list[str], linked: dict[str, LinkedRun]) -> list[str]:
+    """The warnings that are still true once every rule has linked: "'same config' fits 2 runs (a, b); none
+    linked" is false when another sentence named a (the user sees a among the links), so it is left out."""
+    shown = {r.run_name for r in linked.values() if r.run_name} | {rid[:8] for rid in linked}
+    kept = []
+    for warning in warnings:
+        named = _NONE_LINKED.search(warning)
+        if named and shown & set(named.group(1).split(", ")):
+            continue
+        kept.append(warning)
+    return kept
 
 
 def _same_line(segment_text: str, line: str) -> bool:
