@@ -6,10 +6,10 @@ plain. Read here only where that is as plain from the runs: the value is written
 notation ("4.0", ".999", "3e-5"; a whole number is as likely a count: "the 3 runs"), and among the author's window
 runs exactly one setting holds each value written (and no run's metric is that value: "the .912 run" is a result),
 the setting is logged with two values or more (in the window or before it: "the 4.0 runs beat 5.0" when the 5.0 runs
-are of the day before). A singular noun ("the 3e-5 run", "the 1e-4 one") names the one run holding the value — and only when none of
-the author's earlier runs holds it too; a plural noun names every window run holding one of the values, two or more,
-and as many as a count says ("both", "the two"). Failed and killed runs only where the sentence says they failed;
-plans, questions, a comparison's other side, someone else's runs and runs long ago name nothing.
+are of the day before). A singular noun ("the 3e-5 run", "the 1e-4 one") names the one run holding the value — and
+only when none of the author's earlier runs holds it too; a plural noun names every window run holding one of the
+values, two or more, and as many as a count says ("both", "the two"). Failed and killed runs only where the sentence
+says they failed; plans, questions, a comparison's other side, someone else's runs and runs long ago name nothing.
 """
 
 from __future__ import annotations

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 from adapters.tracker import RUN_ID_MIN_PREFIX
 from narrative import lexicon
-from narrative.link_commands import command_lines, command_references
 from narrative.link_bare_values import bare_value_references
+from narrative.link_commands import command_lines, command_references
 from narrative.link_comparatives import comparative_references
 from narrative.link_dates import infer_dated
 from narrative.link_distinctive import infer_by_distinctive_word

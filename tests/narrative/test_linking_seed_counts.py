@@ -81,7 +81,8 @@ def test_another_persons_replicas_are_not_the_authors() -> None:
 
 
 @pytest.mark.parametrize(("text", "count"), [
-    ("both seeds agree", 2), ("over two seeds", 2), ("the 3 runs are within .1", 3), ("both of the seeds", 2), ("seeds: both fine", None),
+    ("both seeds agree", 2), ("over two seeds", 2), ("the 3 runs are within .1", 3), ("both of the seeds", 2),
+    ("seeds: both fine", None),
     ("both seeds and three runs", None), ("3 seeds-worth", None), ("two gpus", None), ("1.2 seeds", None),
 ])
 def test_the_count_read(text: str, count: int | None) -> None:

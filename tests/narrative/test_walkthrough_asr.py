@@ -46,7 +46,8 @@ def _whisper(key: str, name: str, hours: float, lr: str, wer: float, cer: float,
                 freeze_encoder=frozen, apply_spec_augment=specaug, **extra, **params)
 
 
-def _w2v(key: str, name: str, hours: float, lr: str, wer: float, *, model: str = W2B, mask: str = "0.05") -> RunSnapshot:
+def _w2v(key: str, name: str, hours: float, lr: str, wer: float, *, model: str = W2B,
+         mask: str = "0.05") -> RunSnapshot:
     return _run(key, name, hours, "omar", lr, {"eval_wer": wer}, model_name_or_path=model,
                 freeze_feature_encoder="True", mask_time_prob=mask, max_steps="8000")
 

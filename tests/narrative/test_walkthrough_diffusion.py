@@ -37,7 +37,8 @@ def _ddpm(n: int, hours: float, fid: float, inception: float, **params: str) -> 
     return _run("ABCDEFGHIJ"[n], f"version_{n}", hours, "lena", settings, {"fid": fid, "is": inception})
 
 
-def _ldm(key: str, name: str, hours: float, fid: float | None, *, status: str = "FINISHED", **params: str) -> RunSnapshot:
+def _ldm(key: str, name: str, hours: float, fid: float | None, *, status: str = "FINISHED",
+         **params: str) -> RunSnapshot:
     settings = {"model": "ldm", "vae": "kl-f8", "sampler": "ddim", "ddim_steps": "50", "guidance_scale": "5.0",
                 "ema": "True", "lr": "0.0001", "batch_size": "64", "seed": "0", "cond_drop_prob": "0.1", **params}
     return _run(key, name, hours, "kofi", settings, {} if fid is None else {"fid": fid}, status=status)
