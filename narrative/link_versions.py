@@ -20,7 +20,8 @@ _VERSION_NAME = re.compile(r"^version_(\d{1,4})$")
 _WRITTEN = re.compile(r"(?<![\w\-.])v(\d{1,4})(?![\w\-]|\.\d)")
 # "v3/v4": a slash joins two versions; "api/v2" is a path.
 _VERSION_BEFORE_SLASH = re.compile(r"(?<![\w\-.])v\d{1,4}/$")
-_WORD_BEFORE = re.compile(r"([a-z][a-z']*)[ \t]{1,3}$")
+# Bounded (a word of at most 31 letters) so that a search stays linear on any text (issue 11).
+_WORD_BEFORE = re.compile(r"(?<![a-z'])([a-z][a-z']{0,30})[ \t]{1,3}$")
 _FUNCTION_WORDS = frozenset({
     "the", "a", "of", "as", "to", "vs", "than", "and", "or", "in", "on", "onto", "into", "from", "with", "like",
     "over", "beat", "beats", "beating", "between", "is", "was", "both", "see", "at", "for", "after", "before", "since",
@@ -51,7 +52,7 @@ def version_references(text: str, *, author_runs: Sequence[RunSnapshot],
         if lowered[: match.start()].endswith("/") and not _VERSION_BEFORE_SLASH.search(lowered[: match.start()]):
             continue  # "api/v2", "runs/v3": a path
         before = lowered[: match.start()].rstrip(" \t")
-        word = _WORD_BEFORE.search(lowered[: match.start()])
+        word = _WORD_BEFORE.search(lowered[max(0, match.start() - 40): match.start()])
         if before and before[-1].isalnum() and (word is None or word.group(1) not in _FUNCTION_WORDS):
             continue  # "yolo v5", "model v2", "2 v3": the version of a thing
         if _THING_AFTER.match(lowered, match.end()):
