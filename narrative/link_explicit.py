@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from narrative import lexicon
 from narrative.link_evidence import linked_run
+from narrative.link_versions import version_references
 from narrative.run_name_parts import setting_references, tail_references
 from narrative.run_numbers import ELSEWHERE, counter_references, experiment_references
 from narrative.types import StructureRequest
@@ -299,7 +300,8 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
     own = _author_runs(request)
     numbered = [*counter_references(request.text, author_runs=own, window_runs=author_window),
                 *experiment_references(request.text, own), *tail_references(request.text, author_window),
-                *setting_references(request.text, author_window)]
+                *setting_references(request.text, author_window),
+                *version_references(request.text, author_runs=own, window_ids=author_ids)]
     for written, run in numbered:
         forms.setdefault(run.run_id, []).append(written)
         linked.setdefault(run.run_id, linked_run(run, "name"))

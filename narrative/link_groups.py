@@ -572,6 +572,7 @@ def _infer_series(
         rest = _without_series(text, mention, start, end)
         chosen: list[RunProfile] = []
         left_out = 0
+        several: list[RunProfile] = []   # the runs of the values that fit several (named in the warning)
         for index, value in enumerate(mention.values):
             fitting = [
                 p for p in inferable
@@ -581,6 +582,7 @@ def _infer_series(
             if paired:
                 fitting = [p for p in fitting if _metric_matches(paired[index], p.run)]
             if len(fitting) > 1:
+                several += fitting
                 named = [p for p in fitting if _name_writes(p, mention.name, value)]
                 fitting = named if len(named) == 1 else []
                 left_out += not fitting
@@ -588,8 +590,9 @@ def _infer_series(
         ids = {p.run.run_id for p in chosen}
         if len(ids) != len(chosen) or (left_out and (paired or len(chosen) < max(_MIN_UNIQUE_VALUES, left_out + 1))):
             if chosen or left_out:
+                names = ", ".join(dict.fromkeys(p.run.run_name or p.run.run_id[:8] for p in several[:4]))
                 warnings.append(f"'{_clip(text)}' states {mention.name} {'/'.join(mention.values)} "
-                                "but a value fits several runs; none linked.")
+                                f"but a value fits several runs{f' ({names})' if names else ''}; none linked.")
             continue
         if len(chosen) < _MIN_UNIQUE_VALUES:
             continue  # one run: the single-run description decides

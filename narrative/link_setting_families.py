@@ -13,6 +13,7 @@ import re
 
 from narrative.link_evidence import param_keys_for
 from narrative.link_groups import NOT_DONE
+from narrative.link_setting_values import _is_metric, _runs_with, _written_settings
 from storage.records import RunSnapshot
 
 _COUNTS = {"both": 2, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -78,6 +79,21 @@ def _setting_keys(noun: str, runs: list[RunSnapshot]) -> set[str]:
     return set()
 
 
+def _described(line: str, runs: list[RunSnapshot]) -> set[str] | None:
+    """The ids of the runs that hold every setting the line writes with its value ("specaug on (mask_time_prob 0.05):
+    both seeds agree" is about the seeds of the 0.05 runs, not another pair of seeds; none of them when no run logs
+    such a setting); None when it writes none."""
+    fitting: set[str] | None = None
+    for _written, name, value in _written_settings(line):
+        if _is_metric(name, runs):
+            continue
+        said = _runs_with(name, value, runs)
+        # A setting none of the runs logs: the line describes other runs (someone else's), or says which is unknown.
+        held = said[1] if said is not None else set()
+        fitting = held if fitting is None else fitting & held
+    return fitting
+
+
 def setting_family_references(text: str, window_runs: list[RunSnapshot]) -> list[tuple[str, RunSnapshot]]:
     """(as written, run) for every phrase of ``text`` that names a sweep over one setting (module docstring)."""
     finished = [r for r in window_runs if r.status.upper() == "FINISHED"]
@@ -111,7 +127,9 @@ def setting_family_references(text: str, window_runs: list[RunSnapshot]) -> list
             if count is None and not determiner.startswith("all") and not match.group(3):
                 continue  # "the seeds": maybe one run's seed; "all the seeds", "both seeds", "with different
                 # sizes", "the two seeds" say every run of the sweep
-            sweeps = [s for s in _sweeps(finished, keys) if count is None or len(s) == count]
+            described = _described(line, finished)
+            sweeps = [s for s in _sweeps(finished, keys) if count is None or len(s) == count
+                      if described is None or {r.run_id for r in s} <= described]
             if len(sweeps) == 1:
                 found += [(written, run) for run in sweeps[0]]
         for match in _ONLY_CHANGED.finditer(line):

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from adapters.tracker import RUN_ID_MIN_PREFIX
 from narrative import lexicon
+from narrative.link_bare_values import bare_value_references
 from narrative.link_commands import command_lines, command_references
 from narrative.link_comparatives import comparative_references
 from narrative.link_dates import infer_dated
@@ -49,6 +50,7 @@ from narrative.link_explicit import ExplicitLinks, explicit_links
 from narrative.link_groups import _infer_groups, _not_done, done_clauses
 from narrative.link_ordinals import ordinal_references
 from narrative.link_people import people_of
+from narrative.link_seed_counts import counted_replicas, seed_replicas
 from narrative.link_setting_blocks import setting_block_references
 from narrative.link_setting_families import setting_family_references
 from narrative.link_setting_values import setting_value_references
@@ -183,6 +185,7 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
     readers: list[Callable[[str], list[tuple[str, RunSnapshot]]]] = [
         lambda text: setting_value_references(text, author_window, earlier, pool.others),
         lambda text: value_group_references(text, author_window, pool.others),
+        lambda text: bare_value_references(text, author_window, earlier, pool.others),
         lambda text: ordinal_references(text, author_window, carried, pool.others),
         lambda text: short_form_references(text, author_window, earlier, pool.others),
         lambda text: value_key_references(text, author_window, earlier, pool.others)]
@@ -198,7 +201,25 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
         for entry in entries:
             if run.run_id not in entry.run_ids:
                 entry.run_ids.append(run.run_id)
-    return LinkResult(runs=list(linked.values()), warnings=_dedupe(warnings), segments=seg_links, explicit=explicit)
+    return LinkResult(runs=list(linked.values()), warnings=_true_warnings(_dedupe(warnings), linked),
+                      segments=seg_links, explicit=explicit)
+
+
+# The runs a warning names before it says that none of them was linked: "... fits 2 runs (a, b); none linked."
+_NONE_LINKED = re.compile(r"\(([^()]*)\); none linked\.$")
+
+
+def _true_warnings(warnings: list[str], linked: dict[str, LinkedRun]) -> list[str]:
+    """The warnings that are still true once every rule has linked: "'same config' fits 2 runs (a, b); none
+    linked" is false when another sentence named a (the user sees a among the links), so it is left out."""
+    shown = {r.run_name for r in linked.values() if r.run_name} | {rid[:8] for rid in linked}
+    kept = []
+    for warning in warnings:
+        named = _NONE_LINKED.search(warning)
+        if named and shown & set(named.group(1).split(", ")):
+            continue
+        kept.append(warning)
+    return kept
 
 
 def _same_line(segment_text: str, line: str) -> bool:
@@ -315,6 +336,15 @@ def _infer(
                 linked.setdefault(best.run.run_id, linked_run(best.run, "inferred"))
                 if best.run.run_id not in entry.run_ids:
                     entry.run_ids.append(best.run.run_id)
+                continue
+            fresh_ids = {p.run.run_id for p in fresh}
+            if (all(p.run.run_id in fresh_ids for p in tied) and counted_replicas(described) == len(tied)
+                    and seed_replicas([p.run for p in tied], [p.run for p in fresh])):
+                # "specaug on: both seeds agree": the description fits the replicas of one config, as many as said.
+                for member in tied:
+                    linked.setdefault(member.run.run_id, linked_run(member.run, "inferred"))
+                    if member.run.run_id not in entry.run_ids:
+                        entry.run_ids.append(member.run.run_id)
                 continue
             if not all(p.run.run_id in linked for p in tied):
                 names = ", ".join(p.run.run_name or p.run.run_id[:8] for p in tied[:4])

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from narrative.structuring import structure_entry
 from narrative.types import ProjectHistory, StructureRequest
-from storage.records import EntryRecord, ProjectRecord, RunSnapshot
+from storage.records import EntryRecord, EntryStructure, ProjectRecord, RunSnapshot
 
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -42,3 +42,20 @@ def history(project: ProjectRecord, runs: list[RunSnapshot], notes: Sequence[Not
                                    raw_text=text, status="structured", structure=structure_entry(request)))
     return ProjectHistory(project=project, entries=entries, runs={r.run_id: r for r in runs},
                           now=t0 + dt.timedelta(days=days))
+
+
+def structured_by_author(project: ProjectRecord, runs: list[RunSnapshot], notes: Sequence[tuple[float, str, str]], *,
+                         t0: dt.datetime = T0) -> list[EntryStructure]:
+    """Notes of several authors structured as the service does: each author's window starts at their own previous
+    note, and the tracker shows the runs started before the note (``known_runs``) and in the week before it."""
+    last: dict[str, dt.datetime] = {}
+    out: list[EntryStructure] = []
+    for hours, author, text in notes:
+        at = t0 + dt.timedelta(hours=hours)
+        known = [r for r in runs if r.start < at]
+        request = StructureRequest(text=text, author=author, at=at, project=project,
+                                   window_runs=[r for r in known if r.start > at - dt.timedelta(days=7)],
+                                   known_runs=known, resolved_refs={}, window_start=last.get(author))
+        last[author] = at
+        out.append(structure_entry(request))
+    return out
