@@ -47,17 +47,28 @@ def run_heads(params: dict[str, str]) -> frozenset[str] | None:
     return frozenset(got) if got is not None else None
 
 
+def _known_heads(idx: HistoryIndex) -> frozenset[str]:
+    """The projection heads any run lists, read once per index from its param signatures (many runs share one;
+    reading every run's params on each check cost ~1 s a check on 100,000 runs). ``idx.cache`` is cleared when
+    runs arrive."""
+    got = idx.cache.get("check_modules:heads")
+    if not isinstance(got, frozenset):
+        got = idx.cache["check_modules:heads"] = frozenset(
+            h for sig in idx.sigs for h in (run_heads(dict(sig.items)) or ()))
+    return got
+
+
 def module_missed(got: CheckResult, plan: str, idx: HistoryIndex) -> CheckResult | None:
     """A "tried" whose cited runs list the modules they adapt and none lists every projection the plan names: not
     tried, closest those runs. None when the plan names no projection, or a cited run lists no modules (a
     statement's word is then all there is), or a cited run holds the plan's projections."""
+    said = plan_heads(plan)  # first: most plans name no projection, and then nothing else is read
     rids = list(dict.fromkeys(r for m in got.matches for r in m.run_ids if r in idx.run_by_id))
-    if not rids:
+    if not said or not rids:
         return None
     # a group of modules ("the MLP projections", "attention projections") names no one module: only heads some run
     # lists, or the four attention projections, are read
-    known = _ATTENTION | {h for r in idx.run_by_id.values() for h in (run_heads(r.params) or ())}
-    heads = frozenset(h for h in plan_heads(plan) if h in known)
+    heads = frozenset(h for h in said if h in _ATTENTION or h in _known_heads(idx))
     if not heads:
         return None
     listed = [(r, run_heads(idx.run_by_id[r].params)) for r in rids]

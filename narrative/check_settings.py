@@ -455,10 +455,25 @@ def _moved_since(idx: HistoryIndex, pools: dict[str, list[tuple[ParamSig, float]
         return False
     since = item.at - dt.timedelta(days=1)  # an end-of-day note is written after the day's runs
     for pool in pools.values():
-        before = {v for sig, v in pool for r in sig_runs(idx, sig) if r.start < since}
-        if any(r.start >= since and v not in before for sig, v in pool for r in sig_runs(idx, sig)):
+        spans = [(v, span) for sig, v in pool if (span := _sig_span(idx, sig)) is not None]
+        before = {v for v, (first, _) in spans if first < since}
+        if any(last >= since and v not in before for v, (_, last) in spans):
             return True
     return False
+
+
+def _sig_span(idx: HistoryIndex, sig: ParamSig) -> tuple[dt.datetime, dt.datetime] | None:
+    """The first and last start of a signature's runs that tried its setting (``sig_runs``), read once per index:
+    a plan asked about reads them for every signature of the setting (thousands of runs each on 100,000 runs).
+    ``idx.cache`` is cleared when runs arrive."""
+    memo = idx.cache.get("check_settings:sig_span")
+    if not isinstance(memo, dict):
+        memo = idx.cache["check_settings:sig_span"] = {}
+    if sig.sid not in memo:
+        starts = [r.start for r in sig_runs(idx, sig)]
+        memo[sig.sid] = (min(starts), max(starts)) if starts else None
+    got = memo[sig.sid]
+    return got if isinstance(got, tuple) else None
 
 
 _NUMBER_IN = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:e-?\d+)?(?![\w.])")
