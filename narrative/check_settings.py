@@ -401,6 +401,9 @@ def check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
     planned = planned_items(idx, specific, scored, PlanDoing.of(terms, frozenset({change.concept})))
     if change.sign == 0 and change.value is not None:
         planned = [p for p in planned if not _moved_since(idx, pools, p, change.value)]
+    elif change.sign:
+        # "higher lr than 5e-4": a note's "prob needs a lower lr" plans the other way
+        planned = [p for p in planned if not _other_way(idx, p, change)]
     if not pools:
         return not_tried(idx, scored, [], [], planned, specific)
     hits = _change_hits(idx, pools, change)
@@ -460,6 +463,14 @@ def _moved_since(idx: HistoryIndex, pools: dict[str, list[tuple[ParamSig, float]
         if any(last >= since and v not in before for v, (_, last) in spans):
             return True
     return False
+
+
+def _other_way(idx: HistoryIndex, item: PlannedItem, change: Change) -> bool:
+    """Whether a plan in the log moves the same setting the other way (read as a plan itself)."""
+    from narrative.plan_reading import plan_terms  # at call time: plan_reading is built on this module's peers
+
+    return any(c.concept == change.concept and c.sign * change.sign < 0
+               for c in _changes(item.text, plan_terms(item.text, idx), idx))
 
 
 def _sig_span(idx: HistoryIndex, sig: ParamSig) -> tuple[dt.datetime, dt.datetime] | None:
