@@ -26,7 +26,7 @@ from narrative.check_settings import (
 )
 from narrative.check_verdicts import tried_in_runs
 from narrative.history_index import HistoryIndex, fmt
-from narrative.plan_reading import ASIDE, main_clause
+from narrative.plan_reading import ASIDE, SHARED_KEY_WORDS, main_clause
 from narrative.types import CheckMatch, CheckResult
 from storage.records import RunSnapshot
 
@@ -83,16 +83,11 @@ def _keys_by_tokens(keytoks: dict[str, frozenset[str]], near: set[str], *, min_t
     return frozenset(k for n, k in hits if n == top)
 
 
-# words many keys share ("hidden_dim", "embed_dim"; "num_layers", "num_heads"): never a key's own word
-_SHARED_KEY_WORDS = frozenset({"dim", "dims", "size", "sizes", "num", "n", "nb", "rate", "max", "min", "ratio", "type",
-                               "count", "step", "steps", "per", "total", "use", "enable", "is", "init", "value", "k"})
-
-
 def _key_by_own_word(keytoks: dict[str, frozenset[str]], near: set[str]) -> frozenset[str]:
     """ "hidden 200" and hidden_dim, "8 layers" and num_layers: a key named by its one word no other key has."""
     owners: dict[str, list[str]] = {}
     for key, toks in keytoks.items():
-        for tok in toks - _SHARED_KEY_WORDS:
+        for tok in toks - SHARED_KEY_WORDS:
             owners.setdefault(tok, []).append(key)
     keys = {ks[0] for tok in near if len(ks := owners.get(tok, [])) == 1 and len(tok) > 2}
     return frozenset(keys) if len(keys) == 1 else frozenset()

@@ -14,9 +14,9 @@ import re
 from adapters import is_tracker_key
 from narrative import lexicon, vocab
 from narrative.check_settings import sig_runs
-from narrative.check_verdicts import MAX_CITED, tried_in_runs
+from narrative.check_verdicts import MAX_CITED, run_words, tried_in_runs
 from narrative.history_index import HistoryIndex
-from narrative.plan_reading import ASIDE, main_clause
+from narrative.plan_reading import _GRADING, ASIDE, main_clause
 from narrative.types import CheckMatch, CheckResult
 from storage.records import RunSnapshot
 
@@ -274,13 +274,26 @@ def cite_only(got: CheckResult, plan: str, idx: HistoryIndex, key_concepts: set[
     return got.model_copy(update={"matches": matches})
 
 
-def scope_closest(idx: HistoryIndex, key_concepts: set[str], scope: dict[str, frozenset[str]]) -> CheckResult | None:
+def scope_closest(idx: HistoryIndex, key_concepts: set[str], scope: dict[str, frozenset[str]],
+                  words: frozenset[str] = frozenset()) -> CheckResult | None:
     """"label smoothing on B1" where only A0 runs used label smoothing: not tried, and the runs that did the thing
     on another value of the plan's scope are the closest. None when no run outside the scope holds it."""
     if not scope or not key_concepts:
         return None
-    runs = [r for r in sorted(idx.run_by_id.values(), key=lambda r: r.start)
-            if r.run_id in idx.run_docs and key_concepts <= idx.run_docs[r.run_id].cover and off_scope(scope, r)]
+    holding = [r for r in sorted(idx.run_by_id.values(), key=lambda r: r.start)
+               if r.run_id in idx.run_docs and key_concepts <= idx.run_docs[r.run_id].cover]
+    # off_scope read once a run (100,000 runs hold a common technique by the tens of thousands)
+    off = [off_scope(scope, r) for r in holding]
+    inside = [r for r, o in zip(holding, off, strict=True) if not o and all(k in r.params for k in scope)
+              and words <= run_words(idx, r.run_id, families=True)]
+    if inside:
+        # "mixed negatives on the two tower": a run holding the plan's concepts logs the named value itself
+        r0 = inside[0]
+        used = ", ".join(f"{k}={r0.params[k]}" for k in scope)
+        return tried_in_runs(idx, cited=[r.run_id for r in inside[:3]], author=r0.user, at=r0.start,
+                             summary=f"run {r0.run_name or r0.run_id[:8]} by {r0.user or 'someone'} on "
+                                     f"{r0.start:%Y-%m-%d} used {used}")
+    runs = [r for r, o in zip(holding, off, strict=True) if o]
     if not runs:
         return None
     r0 = runs[0]
@@ -291,3 +304,41 @@ def scope_closest(idx: HistoryIndex, key_concepts: set[str], scope: dict[str, fr
                        f"value; closest: {summary}.", matches=[CheckMatch(
                            entry_id=None, run_ids=[r.run_id for r in runs[:MAX_CITED]], score=0.0, summary=summary,
                            author=r0.user, at=r0.start)])
+
+
+# "<word> <key>": a word right before a param's own name ("warp loss", "popularity negatives", "adamw optimizer")
+_WORD_THEN = re.compile(r"\b([a-z][a-z0-9]{2,20})\s+([a-z][a-z_]{2,20})\b")
+
+
+def keyed_value_off(plan: str, run: RunSnapshot, idx: HistoryIndex) -> bool:
+    """Whether the plan names a value right before the name of a param the run logs ("warp loss" where the run has
+    loss=bpr, "popularity negatives" where it has negatives=in_batch) and the run's value is another one. Only a
+    one-word param name, and a word the run's value does not hold, a comparison ("lower loss") or stopword never;
+    only a word the history uses somewhere (as ``plan_reading`` sets variants apart: "the *neural* ensemble" that
+    no note says is more likely a paraphrase of the kfold one)."""
+    keys = {k.lower(): v.lower() for k, v in run.params.items() if re.fullmatch(r"[a-z]{3,20}", k.lower())}
+    if not keys:
+        return False
+    cover = idx.run_docs[run.run_id].cover if run.run_id in idx.run_docs else frozenset()
+    head = vocab.norm(ASIDE.sub(" ", main_clause(plan)))
+    for m in _WORD_THEN.finditer(head):
+        word, key = m.group(1), m.group(2)
+        got = keys.get(key) or keys.get(vocab.stem(key)) or next(
+            (v for k, v in keys.items() if vocab.stem(k) == vocab.stem(key)), None)
+        if got is None or word in vocab.STOPWORDS or vocab.stem(word) in _GRADING or vocab.is_generic(vocab.stem(word)):
+            continue
+        if lexicon.parse_number(word) is not None or word in ("no", "without", "with", "and", "or"):
+            continue
+        tok = vocab.stem(word)
+        if not (idx.df.get(tok) or tok in idx.token_sigs or tok in idx.name_token_runs):
+            continue
+        parts = [w for w in re.split(r"[^a-z0-9]+", got) if len(w) >= 2]
+        held = value_words(got) | {vocab.stem(w) for w in parts}
+        if vocab.stem(word) in held or word in got or any(word.startswith(w) or w.startswith(word) for w in parts):
+            continue  # "cosine scheduler" for scheduler=cos
+        # "random forest model" for model=rf, "cross entropy loss" for loss=ce: a concept the run's params show
+        w0 = m.start(1)
+        if any(c in cover and any(a <= w0 < b for a, b in sp) for c, sp in vocab.concepts_in(head).items()):
+            continue
+        return True
+    return False

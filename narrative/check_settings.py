@@ -7,7 +7,9 @@ reference run. Works on param signatures (many runs share one), expanding to run
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,10 +17,10 @@ from dataclasses import dataclass
 from adapters import is_tracker_key
 from narrative import concepts as concept_table
 from narrative import lexicon, vocab
-from narrative.check_verdicts import not_tried, planned_items, tried_in_runs
+from narrative.check_verdicts import PlanDoing, not_tried, planned_items, tried_in_runs
 from narrative.history_index import Fact, HistoryIndex, ParamSig, fmt
 from narrative.plan_reading import ASIDE, UNIT_WORDS, PlanTerms, main_clause, specific_keys
-from narrative.types import CheckMatch, CheckResult
+from narrative.types import CheckMatch, CheckResult, PlannedItem
 from storage.records import RunSnapshot
 
 _ORDINALS = {"first": 1.0, "second": 2.0, "third": 3.0, "fourth": 4.0, "fifth": 5.0, "tenth": 10.0}
@@ -165,6 +167,7 @@ class Change:
     bound: float | None = None  # "a bigger batch than 800": the value to pass, not a reference run's
     upper: float | None = None  # "between 0.3 and 0.5": the range's top (``bound`` its bottom)
     at: int = 0  # where the setting's name starts in the plan
+    targets: frozenset[str] = frozenset()  # concepts said as what the change is for ("for full ft")
 
 
 def plan_change(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Change | None:
@@ -200,11 +203,12 @@ def _changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Iterator[Change]
         if cid == "batch_size" and any(per_device(plain, i) for i, w in enumerate(plain) if w[0].isdigit()):
             continue  # "a batch of 32 per GPU": read against the runs' device counts (``narrative.check_joint``)
         # what the plan's target names ("for the fp16 run") says which runs to change, not another change
+        a, b = sp[0]
         others = {k for k in specific - terms.scope_only if k != cid and k not in vocab.CLOSURE[cid]
                   and vocab.CONCEPT_BY_ID[k].kind != "model" and not vocab.CONCEPT_BY_ID[k].param_keys}
-        if others:
+        targets = frozenset(k for k in others if _said_as_target(head, b, spans.get(k, [])))
+        if others - targets:
             continue  # "separate step sizes for actor and critic" is about more than moving one setting
-        a, b = sp[0]
         idx_first = next((i for i, (_, s, _) in enumerate(words) if s >= a), len(words))
         idx_after = next((i for i, (_, s, _) in enumerate(words) if s >= b), len(words))
         sign, factor, value = 0, None, None
@@ -276,7 +280,7 @@ def _changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Iterator[Change]
         lo, hi = (lexicon.parse_number(span.group(1)), lexicon.parse_number(span.group(2))) if span else (None, None)
         if lo is not None and hi is not None:
             # "dropout between 0.3 and 0.5": any run inside the range did it
-            yield Change(cid, keys, _RANGE, None, None, _key_words(head), min(lo, hi), max(lo, hi), a)
+            yield Change(cid, keys, _RANGE, None, None, _key_words(head), min(lo, hi), max(lo, hi), a, targets)
             continue
         if not sign and value is None:
             continue
@@ -290,7 +294,19 @@ def _changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Iterator[Change]
                 value = None if bound is not None else value
         if value is not None:
             sign, factor = 0, None
-        yield Change(cid, keys, sign, factor, value, _key_words(head), bound, at=a)
+        yield Change(cid, keys, sign, factor, value, _key_words(head), bound, at=a, targets=targets)
+
+
+# "twice the lr *for full ft*", "a lower lr *on deberta full fine-tuning*": after the setting, a preposition and up to
+# three words (a model's name) lead to what the change is for; a runs' pool must then hold that too
+_FOR_TARGET = re.compile(r"^[^.;,]{0,12}?\b(?:for|on|in|during|when|while|under)\s+"
+                         r"(?:(?:the|a|an|our|my|its|their)\s+)?(?:[a-z0-9.+\-]{1,30}\s+){0,3}$")
+
+
+def _said_as_target(head: str, setting_end: int, spans: list[tuple[int, int]]) -> bool:
+    """Whether a concept is said only after the setting, as what the change is for (a regime, a part of the
+    work: "for full ft"), not as a second thing the plan does ("lower lr and label smoothing")."""
+    return bool(spans) and all(a >= setting_end and _FOR_TARGET.match(head[setting_end: a]) for a, _ in spans)
 
 
 _ENDS_ON_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)$")
@@ -388,7 +404,12 @@ def check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
     usual value). Each param that carries the setting ("sn_lr", "en_lr") is read on its own. Works on param
     signatures (100k runs share a few thousand), expanding to runs only for what it cites."""
     pools = _change_pools(idx, change, specific, scope)
-    planned = planned_items(idx, specific, scored)
+    planned = planned_items(idx, specific, scored, PlanDoing.of(terms, frozenset({change.concept})))
+    if change.sign == 0 and change.value is not None:
+        planned = [p for p in planned if not _moved_since(idx, pools, p, change.value)]
+    elif change.sign:
+        # "higher lr than 5e-4": a note's "prob needs a lower lr" plans the other way
+        planned = [p for p in planned if not _other_way(idx, p, change)]
     if not pools:
         return not_tried(idx, scored, [], [], planned, specific)
     hits = _change_hits(idx, pools, change)
@@ -405,6 +426,11 @@ def check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
     if not runs_hit:
         key, pool = next(iter(pools.items()))
         last_sig, ref_v = max(pool, key=lambda sv: idx.run_by_id[sv[0].run_ids[-1]].start)
+        asked = lexicon.parse_number(change.value or "") if change.sign == 0 else None
+        if asked is not None and asked > 0 and all(v > 0 for _, v in pool):
+            # "max_seq_length 512": the run with the nearest value is the closest (the latest among ties)
+            last_sig, ref_v = min(pool, key=lambda sv: (abs(math.log(sv[1] / asked)),
+                                                        -idx.run_by_id[sv[0].run_ids[-1]].start.timestamp()))
         ref_run = idx.run_by_id[last_sig.run_ids[-1]]
         what = _change_words(change, key)
         values_seen = sorted({fmt(v) for _, v in pool}, key=float)
@@ -430,13 +456,54 @@ def check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
     return tried_in_runs(idx, cited=cited, summary=summary, author=hit.user, at=hit.start)
 
 
+def _moved_since(idx: HistoryIndex, pools: dict[str, list[tuple[ParamSig, float]]], item: PlannedItem,
+                 value: str) -> bool:
+    """Whether a plan in the log that does not name the asked value ("try a longer max len", asked: 512) was
+    followed by a run holding a value of the setting no run held before it (256): that plan was run."""
+    if item.at is None or any(lexicon.same_value(value, w) for w in _NUMBER_IN.findall(item.text.lower())):
+        return False
+    since = item.at - dt.timedelta(days=1)  # an end-of-day note is written after the day's runs
+    for pool in pools.values():
+        spans = [(v, span) for sig, v in pool if (span := _sig_span(idx, sig)) is not None]
+        before = {v for v, (first, _) in spans if first < since}
+        if any(last >= since and v not in before for v, (_, last) in spans):
+            return True
+    return False
+
+
+def _other_way(idx: HistoryIndex, item: PlannedItem, change: Change) -> bool:
+    """Whether a plan in the log moves the same setting the other way (read as a plan itself)."""
+    from narrative.plan_reading import plan_terms  # at call time: plan_reading is built on this module's peers
+
+    return any(c.concept == change.concept and c.sign * change.sign < 0
+               for c in _changes(item.text, plan_terms(item.text, idx), idx))
+
+
+def _sig_span(idx: HistoryIndex, sig: ParamSig) -> tuple[dt.datetime, dt.datetime] | None:
+    """The first and last start of a signature's runs that tried its setting (``sig_runs``), read once per index:
+    a plan asked about reads them for every signature of the setting (thousands of runs each on 100,000 runs).
+    ``idx.cache`` is cleared when runs arrive."""
+    memo = idx.cache.get("check_settings:sig_span")
+    if not isinstance(memo, dict):
+        memo = idx.cache["check_settings:sig_span"] = {}
+    if sig.sid not in memo:
+        starts = [r.start for r in sig_runs(idx, sig)]
+        memo[sig.sid] = (min(starts), max(starts)) if starts else None
+    got = memo[sig.sid]
+    return got if isinstance(got, tuple) else None
+
+
+_NUMBER_IN = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:e-?\d+)?(?![\w.])")
+
+
 def _change_pools(idx: HistoryIndex, change: Change, specific: set[str],
                   scope: dict[str, frozenset[str]] | None) -> dict[str, list[tuple[ParamSig, float]]]:
     """param key -> the (signature, value) pairs that carry the changed setting, in the plan's scope."""
     others = {k for k in specific if k != change.concept and k not in vocab.CLOSURE[change.concept]
               and not vocab.CONCEPT_BY_ID[k].param_keys}
     pools: dict[str, list[tuple[ParamSig, float]]] = {}
-    allowed = [_sids_with(idx, c) for c in others]
+    # a target no run's params show ("for full ft") cannot pick runs: the setting is judged on all in scope
+    allowed = [sids for c in others if (sids := _sids_with(idx, c)) or c not in change.targets]
     for key, pool in _setting_pools(idx, change.keys).items():
         kept = [(sig, v) for sig, v in pool if all(sig.sid in a for a in allowed) and in_scope(sig, scope)]
         if kept:

@@ -13,7 +13,7 @@ import re
 from narrative import vocab
 from narrative.approaches import UMBRELLA, derive
 from narrative.history_index import Fact, HistoryIndex, fmt
-from narrative.plan_reading import PlanTerms
+from narrative.plan_reading import SHARED_KEY_WORDS, PlanTerms
 from narrative.types import CheckMatch, CheckResult, PlannedItem
 
 THRESHOLD = 0.62
@@ -126,21 +126,52 @@ def hedged_only(text: str) -> bool:
     return not _DONE.search(rest) and not re.search(r"\bwe found|\bi found", text, re.I)
 
 
-def planned_items(idx: HistoryIndex, specific: set[str], scored: list[tuple[float, Fact, list[str]]]
-             ) -> list[PlannedItem]:
-    """Plans in the log (next steps, plan sentences) for the same thing; one per entry, oldest first."""
+def planned_items(idx: HistoryIndex, specific: set[str], scored: list[tuple[float, Fact, list[str]]],
+                  doing: PlanDoing | None = None) -> list[PlannedItem]:
+    """Plans in the log (next steps, plan sentences) for the same thing; one per entry, oldest first. With
+    ``doing``, a plan must also hold what the plan does, not only the model it does it on."""
     seen: set[str] = set()
     out: list[tuple[Fact, str]] = []
     best = max((s for s, f, _ in scored if f.planned), default=0.0)
     for s, f, _ in sorted(scored, key=lambda x: (-x[0], x[1].at)):
         if not f.planned or s < max(THRESHOLD, best * 0.85) or f.entry_id in seen:
             continue
-        if variant_of(specific, f.ctx_cover):
+        if variant_of(specific, f.ctx_cover) or (doing is not None and not doing.held(f)):
             continue
         seen.add(f.entry_id)
         out.append((f, f.text))
     out.sort(key=lambda x: x[0].at)
     return [PlannedItem(entry_id=f.entry_id, author=f.author, at=f.at, text=clip(text, 200)) for f, text in out[:3]]
+
+
+class PlanDoing:
+    """What a plan does beyond the models it names ("bpr" in "two tower with bpr", the batch size in "twice the
+    batch for the two tower"): a plan in the log that holds only the model ("plan: two tower w/ sampled
+    softmax") is a plan for another thing."""
+
+    def __init__(self, concepts: frozenset[str], tokens: frozenset[str]) -> None:
+        self.concepts, self.tokens = concepts, tokens
+
+    def held(self, f: Fact) -> bool:
+        if self.concepts:
+            return not self.concepts.isdisjoint(f.ctx_cover)
+        # every word but one many param keys share: "should run gin with hidden 200" is "GIN with hidden dim 200"
+        missing = self.tokens - f.toks
+        return not missing or (len(missing) == 1 and missing < self.tokens and missing <= SHARED_KEY_WORDS)
+
+    @classmethod
+    def of(cls, terms: PlanTerms, extra: frozenset[str] = frozenset()) -> PlanDoing | None:
+        """None when the plan names no model (then every plan for its concepts is one for the same thing) or
+        nothing but models."""
+        models = {c for c in terms.concepts if vocab.CONCEPT_BY_ID[c].kind == "model"}
+        if not models:
+            return None
+        concepts = frozenset(c for c in terms.concepts if c not in models and c not in UMBRELLA
+                             and c not in terms.scope_only) | extra
+        toks = frozenset(t for t, w in terms.tokens.items() if w >= 0.5 and t not in terms.scope_only)
+        if not concepts and not toks:
+            return None
+        return cls(concepts, frozenset() if concepts else toks)
 
 
 def _closest_variant(idx: HistoryIndex, specific: set[str]) -> Fact | None:

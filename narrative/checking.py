@@ -22,6 +22,7 @@ from narrative.approaches import UMBRELLA
 from narrative.check_combined import combined_against
 from narrative.check_joint import cite_holding, holding_runs, joint_missed, value_missed
 from narrative.check_members import other_member, plan_members, run_text
+from narrative.check_modules import module_missed
 from narrative.check_place import place_off, places_in, run_place_off
 from narrative.check_removal import removal_tried
 from narrative.check_roles import role_off
@@ -30,6 +31,7 @@ from narrative.check_scope import (
     fact_holds_more,
     holds_more,
     key_sweep,
+    keyed_value_off,
     off_scope,
     only_targets,
     only_words,
@@ -42,6 +44,7 @@ from narrative.check_settings import check_change, named_value, named_value_miss
 from narrative.check_sizes import size_off, sizes_in
 from narrative.check_verdicts import (
     THRESHOLD,
+    PlanDoing,
     absent_only,
     build_tried,
     fact_cover,
@@ -84,6 +87,8 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
         # "dropout at lr 2.048": a cited run whose params log dropout off (or hold what the plan goes without)
         # is not the plan; the runs holding all of it are, else it was not tried together
         got = combined_against(got, plan, terms, idx, scope) or got
+        # "LoRA on the key projection": runs that list their modules (query_proj,value_proj) without it did another
+        got = module_missed(got, plan, idx) or got
         # "train on MVTec": runs holding mvtec only as their test set trained on something else
         return role_off(got, plan, idx) or got
     return got
@@ -179,7 +184,8 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
         if technique_missed(terms, cover, words):
             continue
         off = (variant_of(specific, cover) or other_member(members, cover, f.text)
-               or _runs_off_scope(idx, scope, f, technique) or lacks_modifier(terms, cover, words)
+               or _runs_off_scope(idx, scope, f, technique) or _runs_other_model(idx, technique, f)
+               or lacks_modifier(terms, cover, words)
                or _fact_excluded(idx, terms, f) or size_off(sizes, f.text) or _runs_size_off(idx, sizes, f)
                or fact_holds_more(idx, only, f.run_ids or idx.entry_runs.get(f.entry_id, []))
                or targets_more(only_t, cover, f.text) or place_off(places, f.text)
@@ -201,7 +207,8 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
         if (variant_of(specific, cover) or other_member(members, cover, run_text(idx, rid))
                 or off_scope(scope, idx.run_by_id[rid]) or _run_misses(idx, terms, rid)
                 or holds_more(only, idx.run_by_id[rid]) or targets_more(only_t, cover)
-                or size_off(sizes, run_text(idx, rid)) or run_place_off(places, idx.run_by_id[rid].params)):
+                or size_off(sizes, run_text(idx, rid)) or run_place_off(places, idx.run_by_id[rid].params)
+                or keyed_value_off(plan, idx.run_by_id[rid], idx)):
             variant_runs.append(rid)
         else:
             run_scores[rid] = s
@@ -228,7 +235,7 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
                            {r: w for r, w in weak.items() if r not in variant_runs})
     if named is not None:
         return named
-    planned = planned_items(idx, specific, scored)
+    planned = planned_items(idx, specific, scored, PlanDoing.of(terms))
     if planned and specific:
         # planned, then run: a run after the plan that carries everything the plan names is the plan done
         # (an end-of-day note is written after the day's runs: a run from the day before on counts)
@@ -236,7 +243,8 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
         done_runs = [rid for _, rid in q.top_runs(limit=50, concepts=specific)
                      if specific <= idx.run_docs[rid].cover and (since is None or idx.run_by_id[rid].start >= since)
                      and not _run_misses(idx, terms, rid) and not off_scope(scope, idx.run_by_id[rid])
-                     and not holds_more(only, idx.run_by_id[rid]) and not targets_more(only_t, idx.run_docs[rid].cover)]
+                     and not holds_more(only, idx.run_by_id[rid]) and not targets_more(only_t, idx.run_docs[rid].cover)
+                     and not keyed_value_off(plan, idx.run_by_id[rid], idx)]
         # "run gin with hidden 200": a later GIN run at hidden 300 is not the plan done
         named_now, holders = holding_runs(plan, idx, scope=scope)
         if named_now:
@@ -245,10 +253,18 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
             return build_tried(idx, terms, [], {rid: THRESHOLD for rid in done_runs[:3]}, THRESHOLD)
     if not planned and not variants and not variant_runs:
         # "label smoothing on B1" where only A0 runs had it: those runs are the closest
-        closest = scope_closest(idx, {c for c in terms.key_concepts if c not in UMBRELLA}, scope)
-        if closest is not None:
+        closest = scope_closest(idx, {c for c in terms.key_concepts if c not in UMBRELLA}, scope,
+                                frozenset(t for t, w in terms.tokens.items() if w >= 0.5))
+        if closest is not None and not (closest.already_tried and _misses_named(plan, idx, scope, closest)):
             return closest
     return not_tried(idx, scored, variants, variant_runs, planned, specific)
+
+
+def _misses_named(plan: str, idx: HistoryIndex, scope: dict[str, frozenset[str]], got: CheckResult) -> bool:
+    """Whether the plan names values ("hidden 200") that none of the runs ``got`` cites holds."""
+    named, holders = holding_runs(plan, idx, scope=scope)
+    cited = {r for m in got.matches for r in m.run_ids}
+    return bool(named) and not cited & {r.run_id for r in holders}
 
 
 def _with_plans(got: CheckResult, plans: list[PlannedItem]) -> CheckResult:
@@ -284,6 +300,22 @@ def _runs_off_scope(idx: HistoryIndex, scope: dict[str, frozenset[str]], f: Fact
         return False
     said = vocab.tokens(f.text)
     return not any(w in said for named in scope.values() for v in named for w in value_words(v))
+
+
+def _runs_other_model(idx: HistoryIndex, technique: frozenset[str], f: Fact) -> bool:
+    """A statement whose runs all lack the plan's model and hold another one, and whose own words do not name the
+    plan's model: "mf w/ bpr: .121" is about the mf runs, even when its entry plans a two-tower model elsewhere
+    (the entry's models are the statement's context, not what its runs did)."""
+    models = {c for c in technique if vocab.CONCEPT_BY_ID[c].kind == "model"}
+    runs = f.run_ids[:4]
+    if not models or not runs:
+        return False
+    if any(not models.isdisjoint(idx.run_docs[r].cover) for r in runs):
+        return False
+    if not all(any(vocab.CONCEPT_BY_ID[c].kind == "model" for c in idx.run_docs[r].cover) for r in runs):
+        return False
+    said = vocab.concepts_in(vocab.norm(f.text))
+    return not any(c in models or not models.isdisjoint(vocab.CLOSURE[c]) for c in said)
 
 
 def _run_misses(idx: HistoryIndex, terms: PlanTerms, rid: str) -> bool:

@@ -212,7 +212,8 @@ _HEADING_DONE = re.compile(r"\b(tried|done|results?|findings?|what (i|we) did|wo
                            r"experiments?|observations?|today|outcomes?|summary|conclusions?|config)\b", re.I)
 # A need stated with a noun ("Need gradient scaling / lower LR for stable FP16 training", "we still need a
 # bigger eval set"): what is missing, said at the head of a clause or after its subject, is a to-do, not a report
-_NEED = re.compile(r"(?:^|[:(]|\b(?:i|we|you|still|also|really|probably|definitely|will|would))\W{0,3}"
+_NEED = re.compile(r"(?:^|[:(,;>]|\b(?:i|we|you|still|also|really|probably|definitely|will|would|so|then|and|but))"
+                   r"\W{0,3}"
                    r"needs?\s{1,3}(?!to\b)[a-z]", re.I)
 DECIMAL = re.compile(r"\d\.\d|\d%")
 # a sentence that opens on the imperative "try" (not "try 2:", a numbered attempt)
@@ -226,6 +227,10 @@ _OPEN_CHOICE = re.compile(r"\b(?:does|do|did|would|will)(?:n'?t| not) matter\b|\
 IDEA_LABEL = re.compile(r"^\W*(idea|hypothesis|goal|motivation|change|what|exp\w*|experiment)\b[^:]{0,20}:", re.I)
 
 
+# a line the writer labels as a plan ("plan: ...", "Plans - ...") or opens on a hedged addition ("maybe also X")
+_PLAN_LABEL = re.compile(r"^\W{0,4}(?:(?:the|my|our|new)\s+)?(?:plans?|proposal)\s*(?::|-\s|\u2014)", re.I)
+_COMPOUND = re.compile(r"-[a-z]+")  # the second half of "popularity-based": no verb of its own
+_MAYBE_ALSO = re.compile(r"^\W{0,4}(?:maybe|perhaps|possibly)\s+also\b", re.I)
 _WHEN_LEAD = re.compile(r"^\W{0,4}(?:when|whenever|once)\b", re.I)
 # a main clause that opens on a bare verb tells someone to do something ("When it ends, rerun it with fp16")
 _ORDER = re.compile(r"^\W*(?:then\s+|just\s+|please\s+)?(?:run|rerun|re-run|start|restart|try|retry|add|use|switch|"
@@ -279,6 +284,9 @@ def statement_modality(text: str) -> str:
         return "plan"
     if _TRY_IMPERATIVE.match(t) and not _STRONG_DONE.search(t[2:]):
         return "plan"  # "Try `batch_size=256` also.", "Try reducing learning rate.": advice, no result in it
+    if not DECIMAL.search(t) and (_PLAN_LABEL.match(t) or (
+            _MAYBE_ALSO.match(t) and not _DONE.search(_COMPOUND.sub("", t)) and not _WAS.search(t))):
+        return "plan"  # "plan: two tower w/ sampled softmax", "maybe also WARP loss on mf": said ahead, no result
     lowered = t.lower()
     # "going to 5 layers hurt": a move judged in the past is no plan
     plan_at = next((m for m in _PLAN.finditer(t) if not forecasts.done_move(lowered, m.start())), None)
