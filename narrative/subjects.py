@@ -179,11 +179,11 @@ def _set_value(text: str, start: int) -> bool:
 # (each whitespace run entered at its start only: linear on any paste, issue 11)
 # "RF with class weights gets to .52": every linking word before the number goes, not only the last;
 # "zero-shot it's .389", "fine-tuned (2 epochs) it gets .437": the pronoun takes the subject up again
-_LINKING_END = re.compile(r"(?:(?<!\s)\s+(?:is|was|gets|got|at|of|to|and|with|w/|=|took|takes|takes about|took about|up|"
-                          r"it'?s|it|they|they'?re|"
+_LINKING_END = re.compile(r"(?:(?<!\s)\s+(?:is|was|gets|got|at|of|to|and|with|w/|=|took|takes|takes about|"
+                          r"took about|up|it'?s|it|they|they'?re|"
                           r"gives|gave|lands|landed|ran|runs|hit|hits|scored|reached|came in)){1,4}$")
-_METRIC_END = re.compile(r"(?:(?<!\s)\s+(?:val|valid|test)?[-_]?[a-z]*[-_]?(?:auc|f1|rmse|mae|loss|acc|ndcg|mape|wape|recall|"
-                         r"precision)(?:@\d+)?)+$")
+_METRIC_END = re.compile(r"(?:(?<!\s)\s+(?:val|valid|test)?[-_]?[a-z]*[-_]?(?:auc|f1|rmse|mae|loss|acc|ndcg|mape|wape|"
+                         r"recall|precision)(?:@\d+)?)+$")
 
 
 def subject_of(text: str) -> str:
