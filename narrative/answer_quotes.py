@@ -23,7 +23,12 @@ BECAUSE = re.compile(r"\b(because|since|due to|as it|so it|turns? out|which mean
                       r"result(s|ed)? in|led to|leads? to|explains?|"
                       r"not worth|too (slow|big|large|expensive)|doesn'?t fit|over budget|"
                       # an unintended change: its reason is the slip ("I made a mistake and lowered the entropy")
-                      r"(by|a|my) mistake|mistakenly|by accident|accidentally|inadvertently)\b", re.I)
+                      r"(by|a|my) mistake|mistakenly|by accident|accidentally|inadvertently|"
+                      # a party's requirement or a named reason ("risk insisted on it for the adverse action
+                      # reasons", "required by compliance"); "for some reason" names none
+                      r"insist(ed|s) on|(required|mandated|demanded|requested) by|"
+                      r"for (?!(some|whatever|unknown|unclear|other|no|any)\b)(the )?[\w\-]{2,20}( [\w\-]{2,20}){0,2} "
+                      r"reasons?)\b", re.I)
 
 
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s")

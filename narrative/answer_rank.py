@@ -237,9 +237,20 @@ _WORSE_THAN = re.compile(r"\b(below|worse|regress\w{0,3}|lower than|fell|dropped
                          r"baseline|before|previous|prior|run|v\d)", re.I)
 
 
+# the noun of a loss with the number it fell from or by ("tiny drop from .793", "a dip of 0.4 pts"); the verb
+# ("dropped lr from 1e-3") moves a setting, and is left out
+_DROP_OF = re.compile(r"\b(drop|dip|decrease|regression)\s{1,3}(of|from|vs\.?)\s{0,3}[-~]?\s{0,2}\.?\d", re.I)
+
+
 def mixed_outcome(idx: HistoryIndex, f: Fact) -> bool:
     """Whether the paragraph of a line judged a success also reports the result worse than before: the verdict
     "it helped" would pick a side its own note does not (the quotes say both)."""
+    # the line's own sentence (a conclusion drawn from it starts as it does) may report the loss itself: "auc .790,
+    # tiny drop from .793 but the pd curves are now sane ... keeping them"
+    head = f.text[:40]
+    if any(_DROP_OF.search(s.text) for s in idx.entry_facts.get(f.entry_id or "", [])
+           if s.kind == "sentence" and (s is f or (len(head) >= 20 and s.text.startswith(head)))):
+        return True
     g = next((s for s in idx.entry_facts.get(f.entry_id or "", []) if s.kind == "sentence"
               and quote_key(s.text) == quote_key(whole_sentence(idx, f))), None) if f.para < 0 else f
     if g is None:

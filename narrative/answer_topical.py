@@ -55,6 +55,7 @@ from narrative.answer_rank import (
     useful_runs,
 )
 from narrative.answer_status import standing_told
+from narrative.answer_values import moved_runs
 from narrative.approaches import derive
 from narrative.history_index import Fact, HistoryIndex
 from narrative.plan_reading import PlanTerms
@@ -197,6 +198,8 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
                                   and not follow.reports_action(f.text)) else ""
         if planned and f.kind == "hypothesis" and not f.opening and f.modality != "plan":
             planned = ", a hypothesis"  # "X is likely responsible for the freeze" guesses a cause; it plans nothing
+        if planned and moved_runs(idx, f):
+            planned = ""  # "going to 64 because ..." written after the runs at 64: the move is reported, not planned
         if planned and _DECLINED.search(f.text):
             planned = ", decided against"  # "I'm not going to try a larger batch size because ...": no plan to do it
         act = follow.action_before(idx, f) if why and used == 1 else None  # "Then we resumed on 32 A100s." for
@@ -264,6 +267,8 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
             if valued:
                 # "why was the entropy coefficient lowered to 0.0003?": the runs set to that value come first
                 runs = list(dict.fromkeys(valued + runs))[:4]
+        if why and used == 1 and not terms.key_concepts and (moved := moved_runs(idx, f)):
+            runs = moved  # "why did we go to 64?": the runs set to 64, not the ones the line compares them with
         if not runs:
             runs = stated_value_runs(idx, f, said)[:3]  # the runs whose result the line states
         cites.add(f.entry_id, runs)

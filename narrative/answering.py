@@ -36,6 +36,7 @@ from narrative.answer_quotes import (
     with_section,
 )
 from narrative.answer_rank import (
+    direction,
     rank_runs,
     rerank,
     useful_runs,
@@ -54,6 +55,7 @@ from narrative.answer_tracker import (
     setting_unrecorded,
     who_most,
 )
+from narrative.answer_values import direction_pairs, pair_line, value_move_facts
 from narrative.history_index import Fact, HistoryIndex, fmt
 from narrative.plan_reading import PlanTerms, Query, plan_terms, score_cover
 from narrative.run_answers import (
@@ -401,7 +403,9 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             if b is None:
                 continue
             bests.append(b)
-            extra = "" if m != metric or len(wanted) > 1 else f"; config: {distinctive(idx, b)}"
+            # a config every other run shares names nothing ("config: ."): said only when something sets it apart
+            conf = "" if m != metric or len(wanted) > 1 else distinctive(idx, b)
+            extra = f"; config: {conf}" if conf else ""
             parts.append(f"Best by {m}: {run_label(idx, b, m)}{extra}.")
             cites.add(None, [b.run_id])
         if len(bests) >= 2:
@@ -442,6 +446,9 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         # "what was wrong with the baseline?": every word is one plan reading sets aside as generic, yet the
         # notes use it as a name ("# v1_0: Baseline"); the sentences and headings that carry it answer
         topical = plain_word_facts(idx, body)
+    if not topical and why:
+        # "why did we go to 64?": no setting named, only the value; the sentences that move to it say why
+        topical = value_move_facts(idx, body)
     if not topical and (fixed := respelled(idx, body)) != body:
         # the notes spell the subject otherwise ("data argumentation"): read the question with their word
         terms, body = plan_terms(fixed, idx), fixed
@@ -451,7 +458,33 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
             answer="I found nothing in the log or the tracker about that.", citations=[])
     quote_topical(idx, q, body, terms, topical, parts, cites,
                   why=why, helpq=helpq, achieved=achieved, metric=metric, goal=goal)
+    if _WHO_Q.search(q):
+        _who_ran(idx, cites, parts)
+    if helpq and metric and terms.key_concepts and (way := direction(body)) is not None:
+        # "did fewer leaves help?": the runs that moved that setting that way and nothing else say how it went
+        keys = {k for c in terms.key_concepts if (con := vocab.CONCEPT_BY_ID.get(c)) for k in con.param_keys}
+        pairs = direction_pairs(idx, keys, way, metric) if keys else []
+        if pairs:
+            parts.append(pair_line(idx, pairs, metric))
+            cites.add(None, [r.run_id for _, a, b in pairs for r in (a, b)])
     return _finish(parts, cites)
+
+
+# "who ran the dpo run?", "who did the isotonic run and what did it get?": the person the tracker has for it
+_WHO_Q = re.compile(r"^\s{0,8}who\s{1,4}(ran|run|did|trained|launched|kicked off|started|logged|tried|was|is)\b", re.I)
+
+
+def _who_ran(idx: HistoryIndex, cites: Cites, parts: list[str]) -> None:
+    """The tracker's user of each run the answer cites (the first three, as its tracker line shows them), told
+    beside the quotes: a note's author is who wrote of the run, not always who ran it."""
+    shown = [idx.run_by_id[r] for c in cites.items for r in c.run_ids][:3]
+    by_user: dict[str, list[str]] = {}
+    for r in shown:
+        if r.user:
+            by_user.setdefault(r.user, []).append(r.run_name or r.run_id[:8])
+    if by_user:
+        parts.append("Run by (tracker): " + "; ".join(f"{u} ({', '.join(names)})" for u, names in by_user.items())
+                     + ".")
 
 
 _RESOLVE_Q = re.compile(r"\b(fix(ed|es)?|solv(e|ed|es)|resolv(e|ed|es)|cured?|work(ed)? around)\b", re.I)

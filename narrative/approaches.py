@@ -264,6 +264,7 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
     by_key: dict[str, Approach] = {}
     prev: Fact | None = None
     settings = frozenset(k.lower() for r in idx.runs for k in r.params)
+    primary = idx.metric_now()[0] or ""
     for f in idx.facts:
         before = prev
         zeroed, prev = (_zeroed(f, prev) if prev is not None else set()), (f if f.kind == "sentence" else prev)
@@ -289,6 +290,8 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
         keys = {k for k in keys if k.startswith("phrase:") or vocab.CONCEPT_BY_ID[k].kind != "eval"
                 or k == "cross_validation"}
         sig = _signal(f)
+        if sig == "negative" and vocab.judged_on_other_metric(f.text, primary, idx.metric_keys):
+            sig = "mention"  # "raw lgbm ece .043, way worse than logreg": worse on calibration, no gain lost on auc
         if sig == "adopted" and "gbm" in vocab.concept_frozenset(f.text) and not any(
                 "gbm" in vocab.CONCEPT_BY_ID[k].broader for k in keys if not k.startswith("phrase:")):
             # "so gbm it is", "sticking with hgb": gradient boosting with no narrower kind named is the family

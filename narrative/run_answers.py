@@ -79,6 +79,11 @@ def distinctive(idx: HistoryIndex, r: RunSnapshot, limit: int = 5) -> str:
     return ", ".join(keep)
 
 
+def _bracketed(conf: str) -> str:
+    """" [lr=0.1]" beside a run's label, nothing when no setting sets it apart (never an empty " []")."""
+    return f" [{conf}]" if conf else ""
+
+
 def person_named(idx: HistoryIndex, q: str) -> str | None:
     users = {r.user.lower(): r.user for r in idx.runs if r.user}
     for m in RUN_REF.finditer(q):
@@ -108,8 +113,8 @@ def person_runs(idx: HistoryIndex, user: str, metric: str | None, goal: Goal, pa
     recent = runs[-3:]
     span = f"{runs[0].start:%Y-%m-%d} to {runs[-1].start:%Y-%m-%d}"
     parts.append(f"{user} has {len(runs)} run(s) in the tracker, {span}; latest: "
-                 + "; ".join(f"{run_label(idx, r, metric)} [{distinctive(idx, r, limit=2)}]"
-                                       for r in reversed(recent)) + ".")
+                 + "; ".join(run_label(idx, r, metric) + _bracketed(distinctive(idx, r, limit=2))
+                             for r in reversed(recent)) + ".")
     cites.add(None, [r.run_id for r in recent])
     best = idx.best_run(metric, goal, runs) if metric else None
     if best is not None and best not in recent:

@@ -488,9 +488,20 @@ def reason_label(kind: str, *, default: str = "") -> str:
     return REASON_LABELS.get(kind, default)
 
 
+# memory saved is a gain, not a reason to stop ("same within noise, 40% less memory", "saves ~6gb of vram"): the
+# memory kind wants a shortage, so a saving with no shortage word beside it reads on as the other kinds do
+_MEMORY_SAVED = re.compile(r"\b(less|lower|smaller|reduced?|saves?|saving|half( the)?|cuts?)\s{1,3}(the\s{1,3})?"
+                           r"(gpu\s{1,3}|peak\s{1,3})?(memory|vram|ram)\b|\bmemory\s{1,3}(saving|savings|reduction)\b|"
+                           r"\bsaves?\s{1,3}~?\d+(\.\d+)?\s?(gb|gib)\b", re.I)
+_MEMORY_SHORT = re.compile(r"\b(oom\w{0,3}|out of memory|doesn'?t fit|does not fit|won'?t fit|ran out|not enough)\b",
+                           re.I)
+
+
 def reason_kind(text: str) -> str:
     for kind, pat in REASON_PATTERNS:
         if pat.search(text):
+            if kind == "memory" and _MEMORY_SAVED.search(text) and not _MEMORY_SHORT.search(text):
+                continue
             return kind
     return ""
 
@@ -595,3 +606,19 @@ def cue_flags(text: str) -> tuple[bool, bool, bool, bool]:
     heads = word_heads(text)
     neg, close, adopt, opening = (c.hit(text, heads) for c in _FLAG_CUES)
     return neg, close, adopt, opening
+
+
+def judged_on_other_metric(text: str, primary: str, keys: Iterable[str]) -> bool:
+    """Whether ``text`` states a value of a tracker metric other than ``primary`` and does not name ``primary``
+    ("raw lgbm ece .043, way worse than logreg"): a judgement on that metric, which says nothing of a gain on the
+    primary one. The other metric must come with its number: a metric's word said as a plain word ("reward scale",
+    "little effect on val scores or val loss") judges on no one metric."""
+    t = " " + norm(text) + " "
+
+    def named(key: str, valued: bool) -> bool:
+        tail = r"\s{0,2}[:=]?\s{0,2}[-~]?\s{0,2}(\d|\.\d)" if valued else r"(?![a-z0-9])"
+        return any(len(w) >= 2 and re.search(r"(?<![a-z0-9])" + re.escape(w) + tail, t) for w in metric_words(key))
+
+    if not primary or named(primary, False):
+        return False
+    return any(k != primary and named(k, True) for k in keys)
