@@ -157,12 +157,17 @@ def next_steps(idx: HistoryIndex, aps: list[Approach], limit: int = 8) -> tuple[
     return steps[: limit + 2], cites
 
 
+# "Switching to path traced images.": a switch told as under way is the next thing done, not a choice kept
+_SWITCH_UNDER_WAY = re.compile(r"^\W*(?:(?:i'?m|we'?re|i\s+am|we\s+are)\s+)?(?:switching|moving|migrating|changing)\s+"
+                               r"(?:over\s+)?to\b")
+
+
 def decided_here(step: str, decisions: list[DecisionNote]) -> bool:
     """Whether a step is the entry's own decision, not an experiment to run: "keeping norm_obs on from now on",
     "sticking with deberta-v3 @256" keep what was chosen; one told as still to do ("switching to sac tomorrow")
     stays a step."""
     key = " ".join(step.lower().split()).rstrip("?.! ")
-    if not key or reads_as_plan(step):
+    if not key or reads_as_plan(step) or _SWITCH_UNDER_WAY.match(key):
         return False
     for d in decisions:
         said = " ".join(d.text.lower().split()).rstrip("?.! ")

@@ -180,6 +180,9 @@ def test_a_decision_is_no_step_to_run(step: str, decided: str) -> None:
 
 @pytest.mark.parametrize(("step", "decided"), [
     ("switching to sac tomorrow", "switching to sac tomorrow"),
+    # a switch told as under way is the next thing done (an open real scenario expects it as a next step)
+    ("Switching to path traced images.", "Switching to path traced images."),
+    ("we're moving to the v2 tokenizer", "we're moving to the v2 tokenizer"),
     ("will keep norm_obs on for the hopper runs", "will keep norm_obs on for the hopper runs"),
     ("try sac on hopper and walker2d", "going with sac as the main algo"),
     ("next: larger batch (512)", "keeping norm_obs on from now on"),
