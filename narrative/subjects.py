@@ -37,6 +37,7 @@ _NOT_A_SUBJECT = frozenset({
     "but", "and", "the", "a", "an", "still", "also", "then", "now", "here", "model", "training", "performance",
     "speed", "loss", "accuracy", "version", "run", "runs", "experiment", "my", "our", "his", "her", "their",
     "its", "something", "anything", "ok", "okay", "well", "overall", "seems", "again",
+    "not",  # "not convinced the transformer head is worth it": a stance taken, its object no subject
 })
 
 
@@ -162,6 +163,10 @@ _NOT_DONE = re.compile(r"^(?:i|we)\s+(?:(?:do|did|does|have|has|had)\s*(?:not|n'
                        r"never|not\s+yet)\b", re.IGNORECASE)
 
 
+_LINKING_END = re.compile(r"(?:\s+(?:is|was|gets|got|at|of|to|and|with|w/|=|took|takes|takes about|took about|up|"
+                          r"gives|gave|lands|landed|ran|runs|hit|hits|scored|reached|came in)){1,4}$")
+
+
 def subject_of(text: str) -> str:
     """What was tried: the words before the first result ("xgb on raw feats: roc .931" -> "xgb on raw feats")."""
     cut = len(text)
@@ -202,12 +207,11 @@ def subject_of(text: str) -> str:
     subject = balanced(subject)
     subject = re.sub(r"\s+(?:today|yesterday|tonight|this\s+(?:morning|afternoon|evening)|again)$", "", subject)
     # "RF with class weights gets to .52": every linking word before the number goes, not only the last
-    subject = re.sub(r"(?:\s+(?:is|was|gets|got|at|of|to|and|with|w/|=|took|takes|takes about|took about|up|"
-                     r"gives|gave|lands|landed|ran|runs|hit|hits|scored|reached|came in)){1,4}$", "",
-                     subject).strip(" :,-(")
-    # a metric's name before its value ("..., pr-auc .41", "val_auc 0.8")
+    subject = _LINKING_END.sub("", subject).strip(" :,-(")
+    # a metric's name before its value ("..., pr-auc .41", "val_auc 0.8"), then the verb before it ("X gets f1 0.58")
     subject = re.sub(r"(?:\s+(?:val|valid|test)?[-_]?[a-z]*[-_]?(?:auc|f1|rmse|mae|loss|acc|ndcg|mape|wape|recall|"
                      r"precision)(?:@\d+)?)+$", "", subject).strip(" :,-(")
+    subject = _LINKING_END.sub("", subject).strip(" :,-(")
     # "adding rolling means (7, 28) helped": the verdict's verb closes the subject, it is no part of it
     subject = _VERDICT_VERB_END.sub("", subject).strip(" :,-(")
     if (len(subject) < 4 or metric_moves.states_metric_move(subject) or _REPORTS_OUTCOME.search(subject)
@@ -267,14 +271,19 @@ _GENERIC_SUBJECT_WORDS = frozenset({
     "outputs", "samples", "generation", "numbers", "metrics", "unfortunately", "sadly", "however", "but", "so",
     "and", "then", "again", "also", "still", "surprisingly", "alas", "same", "overall", "final", "eval",
     "evaluation", "validation", "curve", "curves", "net", "network", "nothing",
+    # "first thing that clearly beats xgb", "finally one that works": the rank of what the line before named
+    "first", "thing", "one", "clearly", "finally", "definitely",
 })
+_YARDSTICK = re.compile(r"\b(?:beats?|beating|than|vs\.?|versus|over|outperform\w*|against|compared\s+(?:to|with)|"
+                        r"relative\s+to)\b")
 
 
 def about_the_last(clause: str) -> bool:
     """Whether a verdict clause names nothing tried of its own, so that it judges what the sentence before it
     described ("Added dropout after every block. Val loss got worse."): its subject is a measure, the model,
     the results or a pronoun, and it names no model family, setting value or identifier."""
-    lowered = clause.lower()
+    # "first thing that clearly beats rt-detr", "better than xgb": the yardstick after the comparison is no subject
+    lowered = _YARDSTICK.split(clause.lower(), maxsplit=1)[0]
     if lexicon.families_in(lowered) or re.search(r"\w=\S|[a-z]+[-_][a-z0-9]+", lowered):
         return False
     head = verdict_subject(clause)
