@@ -36,6 +36,7 @@ from narrative.entry_text import (
     add_item,
     candidate_to_try,
     clip,
+    context_of_a_question,
     fit_budget,
     has_number,
     short_subject,
@@ -207,9 +208,12 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             add_item(structure.next_steps, clip(text, MAX_ITEM_CHARS))
             previous_next = True
             continue
-        if segment.section == "question":
+        if segment.section == "question" and not (mode not in _UNREALISED and index and context_of_a_question(
+                text, segments[index - 1].text, same_line=segments[index - 1].line == segment.line)):
             add_item(structure.open_questions, clip(QUESTION_PREFIX.sub("", text), MAX_ITEM_CHARS))
             continue
+        if segment.section == "question" and mode not in _UNREALISED:
+            continue  # "q: are the labels complete? some shutdowns have no ticket": the asker's context
         if segment.section in {"negative", "positive"}:
             if mode in _UNREALISED:
                 add_item(structure.next_steps, clip(text, MAX_ITEM_CHARS))

@@ -179,3 +179,68 @@ def test_a_result_line_without_subject_takes_the_idea_above_it() -> None:
     # the yardstick of a comparison is not the subject: a result that names its own subject keeps it
     own = _entry("### Exp 6\n- idea: yolov8m + close_mosaic=20\n- result: yolov8l beats rt-detr, 0.471")
     assert not any(c.text.startswith("yolov8m + close") for c in own.conclusions), own.conclusions
+
+
+TRY_KEEPS_ITS_WORDS = [
+    # no verdict inside: the try is kept whole
+    ("notes.\nturned mosaic off at 1024, 0.431", "mosaic off at 1024"),
+    ("notes.\n- yolov8m @1024 with close_mosaic=20: 0.468", "yolov8m @1024 with close_mosaic=20"),
+    ("notes.\n- w=600: f1 0.49", "w=600"),
+    ("notes.\n- iforest on raw 60s windows: f1 0.41", "iforest on raw 60s windows"),
+    ("notes.\ntried copy-paste aug on the tags, 0.45 map", "copy-paste aug on the tags"),
+    ("notes.\n- k-means anchors: map 0.44", "k-means anchors"),
+    ("notes.\nbigger batch (64) gives 0.45", "bigger batch (64)"),
+    ("notes.\nran lstm-ae with w=600, f1 0.49", "lstm-ae with w=600"),
+]
+
+
+@pytest.mark.parametrize(("text", "tried"), TRY_KEEPS_ITS_WORDS)
+def test_a_try_without_a_verdict_keeps_its_words(text: str, tried: str) -> None:
+    assert any(tried in h for h in _entry(text).hypotheses), _entry(text).hypotheses
+
+
+SUBJECT_OF_ITS_OWN = [
+    "- result: yolov8l beats rt-detr, 0.471",
+    "- result: the conv ae beats the lstm-ae, 0.61",
+    "- result: rt-detr-l better than yolov8s, 0.452",
+    "- result: w=600 better than w=300 (0.49)",
+    "- result: iforest with w=300 better than the lstm-ae on spikes",
+    "- result: rt-detr-x clearly better than yolov8n, 0.46",
+    "- result: dropout=0.3 beats the baseline, 0.45",
+    "- result: xgb still better than the rf, 0.58",
+]
+
+
+@pytest.mark.parametrize("line", SUBJECT_OF_ITS_OWN)
+def test_a_result_that_names_its_subject_keeps_it(line: str) -> None:
+    entry = _entry(f"### Exp 7\n- idea: yolov8m + close_mosaic=20\n{line}")
+    assert not any(c.text.startswith("yolov8m + close") for c in entry.conclusions), entry.conclusions
+
+
+# --- a plain statement after a question on its line is the asker's context ------------------------------------------
+
+QUESTION_CONTEXT_LOOK_ALIKES = [
+    ("pump.\nq: is p99 too tight? or too loose?", ["is p99 too tight? or too loose?"]),
+    ("pump.\nopen questions:\n- are the labels complete?\n- role of the warmup", ["are the labels complete?",
+                                                                                 "role of the warmup"]),
+    ("pump.\nopen questions:\n- are the labels complete?\n- whether w=600 helps", ["are the labels complete?",
+                                                                                  "whether w=600 helps"]),
+    ("pump.\nq: are the labels complete? not sure the tickets cover shutdowns",
+     ["are the labels complete? not sure the tickets cover shutdowns"]),
+    ("pump.\nq: why does p99.5 miss the drifts?", ["why does p99.5 miss the drifts?"]),
+    ("pump.\nq: is w=600 better? wonder if the drift ones need it", ["is w=600 better?",
+                                                                       "wonder if the drift ones need it"]),
+    ("pump.\nquestions: do the clocks agree?", ["do the clocks agree?"]),
+    ("pump.\nq: does tta hurt latency? and does it help the tags?",
+     ["does tta hurt latency? and does it help the tags?"]),
+]
+
+
+def test_a_statement_after_a_question_is_its_context() -> None:
+    entry = _entry("pump.\nq: are the incident labels even complete? some shutdowns have no ticket")
+    assert entry.open_questions == ["are the incident labels even complete?"], entry.open_questions
+
+
+@pytest.mark.parametrize(("text", "questions"), QUESTION_CONTEXT_LOOK_ALIKES)
+def test_questions_stay_open(text: str, questions: list[str]) -> None:
+    assert _entry(text).open_questions == questions, _entry(text).open_questions

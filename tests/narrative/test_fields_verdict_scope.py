@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from narrative.reading import verdict_of
+from narrative.vocab import reason_kind
 
 # "the last good ckpt", "3 seeds of the best config": a checkpoint or a setting picked out, no success claimed.
 NAMED_GOOD = [
@@ -91,3 +92,17 @@ def test_no_verdict_is_read_in_a_name_a_setting_or_no_harm(sentence: str) -> Non
                          NAMED_GOOD_KEEP + NO_HARM_KEEP + CONTAMINATION_KEEP + NEGATOR_SCOPE_KEEP)
 def test_look_alikes_keep_their_verdict(sentence: str, verdict: str | None) -> None:
     assert verdict_of(sentence) == verdict, sentence
+
+
+# A threshold's percentile ("p99.5") is no latency; a latency said with its unit or its name still is.
+def test_a_threshold_percentile_is_no_latency_reason() -> None:
+    assert reason_kind("Raising the threshold to p99.5 backfired: f1 dropped to 0.55") != "latency"
+    assert reason_kind("threshold p99 is too tight") != "latency"
+
+
+@pytest.mark.parametrize("text", [
+    "p99 latency went to 80ms", "p95 40ms, too much", "over the p99 latency budget", "inference time doubled",
+    "tta hurts latency too much", "p99 lat is 120 ms on the jetson", "blows the latency budget", "p95 35 ms per image",
+])
+def test_latency_said_with_its_unit_or_name_is_latency(text: str) -> None:
+    assert reason_kind(text) == "latency", text
