@@ -525,7 +525,9 @@ def _cue_verdict(text: str) -> Verdict | None:
 
 _PURPOSE = re.compile(r"\b(?:in\s+an\s+attempt\s+to|in\s+order\s+to|so\s+as\s+to|aiming\s+to|hoping\s+to|"
                       r"to\s+see\s+(?:if|whether|how)|"
-                      r"to\s+help\s+(?:me|us)|with\s+the\s+goal\s+of|the\s+goal\s+(?:is|was))\b")
+                      r"to\s+help\s+(?:me|us)|with\s+the\s+goal\s+of|the\s+goal\s+(?:is|was))\b|"
+                      # "I don't need to train up to 1e6 episodes": a step ruled out, no outcome of its own
+                      r"(?:\bno|n't|\bnot)\s+(?:really\s+|even\s+)?need\s+to\b")
 # An infinitive of purpose after what was done ("switched to Adam to gain a more consistent accuracy",
 # "added class weights to try to fix the overfitting issue"): the aim, not the outcome. After "managed",
 # "helped", "failed" and the like the infinitive is the outcome itself, and is kept.

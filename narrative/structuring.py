@@ -566,12 +566,15 @@ _COMPARED_LAST = re.compile(r"^(?P<tried>\S.{1,80}?)\s+(?:(?:much|slightly|way|a
 
 
 def _without_verdict(item: str) -> str:
-    """What a result's subject names as tried, its verdict left out ("w=300 better" -> "w=300"); "" if none."""
+    """What a result's subject names as tried, its verdict left out ("w=300 better" -> "w=300"); the item itself when
+    no clean subject is found ("Dueling modification implemented and converges good" still names the try)."""
     if not item or language_verdict(item) is None:
         return item
+    if re.match(r"\W{0,3}not\s", item, re.IGNORECASE):
+        return ""  # "not convinced the transformer head is worth it": a stance, no try
     compared = _COMPARED_LAST.match(item)
     tried = verdict_subject(item) or (compared.group("tried") if compared else "")
-    return tried if tried and language_verdict(tried) is None else ""
+    return tried if tried and language_verdict(tried) is None else item
 
 
 def _title_segment(text: str, segments: list[Segment]) -> int:

@@ -191,6 +191,8 @@ TRY_KEEPS_ITS_WORDS = [
     ("notes.\n- k-means anchors: map 0.44", "k-means anchors"),
     ("notes.\nbigger batch (64) gives 0.45", "bigger batch (64)"),
     ("notes.\nran lstm-ae with w=600, f1 0.49", "lstm-ae with w=600"),
+    # a verdict with no clean subject keeps its words: it still names the try
+    ("notes.\nDueling head implemented and converges good", "Dueling head"),
 ]
 
 

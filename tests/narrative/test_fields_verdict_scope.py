@@ -66,6 +66,9 @@ CONTAMINATION_KEEP = [
 ]
 
 # A negator reaches "win", "works", not "window", "workers", "workflow".
+# A step ruled out ("don't need to train up to 1e6") reports no move of a metric.
+RULED_OUT = ["I likely don't need to train up to 1e6 episodes for the first stage", "no need to go up to 1280"]
+
 NEGATOR_SCOPE = [
     "rewrote the eval so precision@k is computed per incident not per window",
     "the loader is not using 8 workers anymore",
@@ -83,7 +86,7 @@ NEGATOR_SCOPE_KEEP = [
 ]
 
 
-@pytest.mark.parametrize("sentence", NAMED_GOOD + NO_HARM + CONTAMINATION_SETTING + NEGATOR_SCOPE)
+@pytest.mark.parametrize("sentence", NAMED_GOOD + NO_HARM + CONTAMINATION_SETTING + NEGATOR_SCOPE + RULED_OUT)
 def test_no_verdict_is_read_in_a_name_a_setting_or_no_harm(sentence: str) -> None:
     assert verdict_of(sentence) is None, sentence
 
