@@ -163,7 +163,8 @@ _NOT_DONE = re.compile(r"^(?:i|we)\s+(?:(?:do|did|does|have|has|had)\s*(?:not|n'
                        r"never|not\s+yet)\b", re.IGNORECASE)
 
 
-_LINKING_END = re.compile(r"(?:(?<!\s)\s+(?:is|was|gets|got|at|of|to|and|with|w/|=|took|takes|takes about|took about|up|"
+_LINKING_END = re.compile(r"(?:(?<!\s)\s+(?:is|was|gets|got|at|of|to|and|with|w/|=|took|takes|takes about|"
+                          r"took about|up|"
                           r"gives|gave|lands|landed|ran|runs|hit|hits|scored|reached|came in)){1,4}$")
 
 
