@@ -96,3 +96,36 @@ def _first_action(text: str) -> re.Match[str] | None:
         if verb not in _NO_ACTION or (verb in _MADE_BY_WRITER and match.group("who")):
             return match
     return None
+
+
+# "I try to keep the val split fixed", "we usually check the top 20 by hand", "I always rerun the baseline": a
+# practice the writer keeps, told in the present; no plan, no adoption, nothing tried today. ("I'll try to",
+# "I tried to", "try to X tomorrow" are read elsewhere; "I always get 0.41" reports a result.)
+_HABIT = re.compile(
+    r"(?:^|[,;:(]\s{0,3}|(?<![\w'])(?:and|but|so|also|generally|normally|usually),?\s{1,3})\W{0,4}(?:i|we)\s{1,3}"
+    r"(?:(?:usually|always|generally|normally|typically|routinely|habitually|mostly|often|never)\s{1,3}"
+    r"(?:try\s{1,3}to\s{1,3})?|(?:try|tend|like|prefer)\s{1,3}to\s{1,3}|make\s{1,3}a\s{1,3}point\s{1,3}of\s{1,3})"
+    r"(?!(?:get|gets|see|sees|hit|hits|end\s{1,3}up|find|notice|forget|struggle|overfit|underfit|diverge|plateau|"
+    r"converge|stall|collapse|lose|win|do|score|land)\b)[a-z]{2,24}\b",
+    re.IGNORECASE)
+# A day or a morning named as the time a chore took ("spent the morning cleaning labels", "mostly meetings +
+# rewrote the eval script"): housekeeping reported, no idea tried. "spent the day training with minor
+# differences", "spent a ton of time trying to solve it with RL tuning" tell experiments and are kept.
+_SPENT_ON_CHORE = re.compile(
+    r"^\W{0,4}(?:(?:i|we)\s{1,3})?(?:spent|spend|lost|wasted)\s{1,3}(?:(?:most|half|all|part|much)\s{1,3}(?:of\s{1,3})?)?"
+    r"(?:the\s{1,3}|my\s{1,3}|this\s{1,3})?(?:morning|afternoon|evening|day|week|hours?|\w{1,8}\s{1,3}hours?)\s{1,3}"
+    r"(?:on\s{1,3})?(?:clean|align|relabel|label|annotat|refactor|rewrit|writ|read|review|document|install|migrat|"
+    r"set\w*\s{1,3}up|fix\w*\s{1,3}(?:the\s{1,3})?(?:pipeline|loader|script|env|cluster)|debug\w*\s{1,3}(?:the\s{1,3})?"
+    r"(?:pipeline|loader|script|env|cluster|infra)|admin|email|meeting|dedup|pars|scrap)\w*|"
+    r"^\W{0,4}(?:mostly|mainly|all\s{1,3}day|half\s{1,3}the\s{1,3}day)\s{1,3}(?:in\s{1,3})?(?:meetings?|admin|emails?|"
+    r"reviews?|interviews?|planning|paperwork)\b", re.IGNORECASE)
+
+
+def states_habit(text: str) -> bool:
+    """Whether ``text`` tells a practice the writer keeps ("I try to keep the val split fixed")."""
+    return bool(_HABIT.search(text[:_READ_CHARS]))
+
+
+def reports_chore(text: str) -> bool:
+    """Whether ``text`` reports time spent on housekeeping ("spent the morning cleaning labels")."""
+    return bool(_SPENT_ON_CHORE.search(text[:_READ_CHARS]))

@@ -120,3 +120,9 @@ def fit_budget(structure: EntryStructure, message_chars: int) -> None:
         structure.hypotheses.pop()
     while total() > budget and structure.conclusions:
         structure.conclusions.pop()
+
+
+def context_of_a_question(text: str, before: str, *, same_line: bool) -> bool:
+    """Whether a sentence under a question label is the asker's context, no question of its own ("q: are the
+    incident labels even complete? some shutdowns have no ticket"): a plain statement after a "?" on its line."""
+    return same_line and before.rstrip().endswith("?") and not QUESTION.search(text)

@@ -34,7 +34,9 @@ NEXT_ANYWHERE = re.compile(
     r"wanna|going to|gonna|i'll|we'll|i will|we will|will (?:check|try|run|look|rerun|add)|"
     r"(?:i|we)(?:'d| would) like to|(?:i|we) should (?:try|run|add|make|look|check|rerun|tune)|"
     r"(?:i|we) plan to|(?:i|we) intend to|let me|proposal is to|suggest (?:we|to)|"
-    r"let's|need to|needs to|should try|could try|worth trying|plan (?:is|to)|planning to|"
+    # "no need to go back to anchors", "doesn't need to be retrained": a step ruled out is none to take
+    r"let's|(?<!\bno )(?<!n't )(?<!not )(?<!never )(?:need to|needs to)|should try|could try|worth trying|"
+    r"plan (?:is|to)|planning to|"
     r"idea i still like|thinking we|next week|tomorrow|tmrw|todo|switching to|going with|sticking with|"
     r"(?:is|as) (?:the|our) (?:ship )?candidate|ship candidate|\w+ first[.!]?$)",
     re.IGNORECASE,

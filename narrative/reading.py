@@ -38,7 +38,7 @@ _NEGATOR = (
 )
 _SCOPE_WORDS = 5             # how far a negator reaches: "not (lead to any) better"
 _POSITIVE_WORDS = (
-    r"help\w*|work\w*|improv\w*|better|boost\w*|gain\w*|lift\w*|win\w*|beat\w*|benefit\w*|good|great|"
+    r"help\w*|work(?:s|ed|ing)?|improv\w*|better|boost\w*|gain\w*|lift\w*|win(?:s|ning|ner|ners)?|beat\w*|benefit\w*|good|great|"
     r"useful|effective|matter\w*|chang\w*|move\w*|budge\w*|converg\w*|learn\w*|promising|"
     r"perform\w*\s+(?:as\s+|so\s+|that\s+|very\s+)?well|as\s+(?:well|good)|"
     r"success\w*|outperform\w*|fix\w*|solv\w*|worth|utility"
@@ -143,7 +143,10 @@ _PLAN = re.compile(
     r"intend\w*\s+to|hope\s+to|^(?:still\s+)?(?:needs?\s+to|(?:have|has)\s+to\s+(?!be\b|do\s+with\b)|must\s+(?!be\b|have\b)\w+)|to\s+be\s+(?:implemented|done|tried|tested|verified|checked)|"
     r"remains?\s+to\s+be|yet\s+to\s+be|(?:haven'?t|have\s+not|hasn'?t|not)\s+(?:yet\s+)?(?:tried|tested|run|gotten\s+to)\b|"
     r"\b(?:didn'?t|did\s+not|never)\s+(?:get\s+to|have\s+time|try|test)\b|hoping\s+to|aim(?:ing)?\s+to|(?:i|we)\s+(?:(?:need|have)\s+to|must\s+(?!be\b|have\b))|"
-    r"(?:i|we)\s+should|let'?s|let\s+me|(?:i\s+would|i'?d|i)\s+(?:suggest|recommend)\b|"
+    r"(?:i|we)\s+should|let'?s|let\s+me|"
+    # "should run yolov8m with X to check ...", "prob should compare against it": the writer's plan, no subject
+    r"^\W{0,4}(?:(?:also|then|so|prob(?:ably)?|really|maybe|definitely)\s+)?should\s+(?:(?:also|really|probably|first)\s+)?"
+    r"(?!(?:be|have|not|help|work|improve|fix|matter|hold|reduce|get\s+better)\b)[a-z]{2,}|(?:i\s+would|i'?d|i)\s+(?:suggest|recommend)\b|"
     # "Maybe you should check the sampling rate", "you might want to lower the lr": a suggestion to carry out
     r"you\s+(?:should\s+(?!see|get|be|have|notice|expect|now)|might\s+want\s+to|may\s+want\s+to|can\s+try|need\s+to)|"
     # "Could you rerun these tests with a lower lr." asks for a run, not an answer (no question mark)
@@ -531,7 +534,9 @@ def _cue_verdict(text: str) -> Verdict | None:
 
 _PURPOSE = re.compile(r"\b(?:in\s+an\s+attempt\s+to|in\s+order\s+to|so\s+as\s+to|aiming\s+to|hoping\s+to|"
                       r"to\s+see\s+(?:if|whether|how)|"
-                      r"to\s+help\s+(?:me|us)|with\s+the\s+goal\s+of|the\s+goal\s+(?:is|was))\b")
+                      r"to\s+help\s+(?:me|us)|with\s+the\s+goal\s+of|the\s+goal\s+(?:is|was))\b|"
+                      # "I don't need to train up to 1e6 episodes": a step ruled out, no outcome of its own
+                      r"(?:\bno|n't|\bnot)\s+(?:really\s+|even\s+)?need\s+to\b")
 # An infinitive of purpose after what was done ("switched to Adam to gain a more consistent accuracy",
 # "added class weights to try to fix the overfitting issue"): the aim, not the outcome. After "managed",
 # "helped", "failed" and the like the infinitive is the outcome itself, and is kept.

@@ -36,6 +36,7 @@ from narrative.entry_text import (
     add_item,
     candidate_to_try,
     clip,
+    context_of_a_question,
     fit_budget,
     has_number,
     short_subject,
@@ -166,6 +167,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             continue
         if heading:
             setting = ""
+        if acts.states_habit(text) and not text.rstrip().endswith("?"):
+            continue  # "I try to keep the val split fixed": a practice kept, neither a plan, a choice nor a try
         follows_a_plan = previous_next and bool(_FOLLOW_ON.match(text))
         previous_next = False
         mode = "planned" if index in listed_plans else readings_mod.modality(text)
@@ -210,9 +213,12 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             add_item(structure.next_steps, clip(text, MAX_ITEM_CHARS))
             previous_next = True
             continue
-        if segment.section == "question":
+        if segment.section == "question" and not (mode not in _UNREALISED and index and context_of_a_question(
+                text, segments[index - 1].text, same_line=segments[index - 1].line == segment.line)):
             add_item(structure.open_questions, clip(QUESTION_PREFIX.sub("", text), MAX_ITEM_CHARS))
             continue
+        if segment.section == "question" and mode not in _UNREALISED:
+            continue  # "q: are the labels complete? some shutdowns have no ticket": the asker's context
         if segment.section in {"negative", "positive"}:
             if mode in _UNREALISED:
                 add_item(structure.next_steps, clip(text, MAX_ITEM_CHARS))
@@ -297,7 +303,10 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             result_part = ""
         if next_part and not result_part:
             last_plan = clip(next_part, MAX_ITEM_CHARS)
-        testing = readings_mod.under_test(text) and index != title_line
+        # "should run yolov8m with X to check whether Y matters": a run still to do, its check its purpose (a next step)
+        checking_run = mode == "planned" and bool(_RUN_TO_CHECK.search(text))
+        testing = (readings_mod.under_test(text) and index != title_line and not checking_run
+                   and not text.rstrip().endswith("?"))  # "should we run X to check whether Y?" asks
         if testing:
             # "Starting to investigate whether X causes Y": the claim under test, not an open question.
             add_item(structure.hypotheses, clip(text, MAX_SUBJECT_CHARS))
@@ -305,7 +314,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         # "I think maybe this is due to my code structure (training may be too complex?)": an aside asked in
         # brackets leaves the sentence a claim
         is_question = ((bool(QUESTION.search(_ASIDE_QUESTION.sub(" ", text))) or mode == "question") and not testing
-                       and not _ANSWERED.search(text))
+                       and not _ANSWERED.search(text) and not checking_run)
         question_only = is_question and not reading.run_ids and not RESULT_MARKER.search(text)
         if index != title_line and result_part and not question_only and segment.section not in {"result",
                                                                                                  "conclusion"}:
@@ -330,6 +339,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
                     add_item(structure.next_steps, decision.text)
         if not result_part or (is_question and not reading.experimental):
             continue
+        if _DECISION_LABEL.match(text) and language_verdict(text) is None:
+            continue  # "decision: stick with yolov8m": the decision is filed; it is neither a result nor a try
         # "Probably the lr is too high": a hedged cause, unless it carries a measurement (then it reports)
         conjectured = shortfalls.conjecture(result_part.lower()) and not has_number(result_part)
         if (claims.explains(result_part) or conjectured) and not is_question:
@@ -451,6 +462,9 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
 
 _ANSWERED = re.compile(r"[.!]\s{1,3}(?:(?:it|that|this|they)\s{1,3}(?:did(?:n'?t|\s{1,3}not)?|does(?:n'?t|\s{1,3}not)?|"
                        r"was(?:n'?t)?|has(?:n'?t)?|helped|worked)|nope|no)\s{0,3}[.!]{0,3}\s{0,3}$", re.IGNORECASE)
+_DECISION_LABEL = re.compile(r"^\W{0,4}(?:decision|decided|verdict|call)\s{0,3}:", re.IGNORECASE)
+_RUN_TO_CHECK = re.compile(r"\b(?:run|rerun|re-run|train|retrain|try|launch|do|sweep|redo)\b[^.;?]{0,100}?\bto\s{1,3}"
+                           r"(?:check|see|test|verify|find\s{1,3}out)\s{1,3}(?:whether|if|how)\b", re.IGNORECASE)
 _WH_START = re.compile(r"^\W*(?:how|why|what|which|when|where|who|whether|is|are|does|do|did|should|can|could)\b",
                        re.IGNORECASE)
 _OUTCOME_NOTE = re.compile(rf"\s{OUTCOME_ARROWS}\s*(?P<outcome>\S.*)$")
@@ -519,10 +533,13 @@ def _resolve_anaphora(readings: list[_Reading]) -> None:
 def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str, *, refs: KnownRunIds) -> None:
     """What was tried (the subject of a result) and what is believed (a claim being tested)."""
     text = reading.text
-    if _HYPOTHESIS_VERDICT.match(text):
-        return
+    if _HYPOTHESIS_VERDICT.match(text) or acts.reports_chore(text) or _DECISION_LABEL.match(text):
+        return  # "spent the morning cleaning labels": housekeeping reported, no idea tried
     belief = _BELIEF.search(text) or readings_mod.states_belief(text)
     subject = subject_of(result_part) if reading.experimental else ""
+    # "turning mosaic off did not help", "w=300 better": the verdict is filed as a conclusion; the try is its
+    # subject, without the verdict
+    subject = _without_verdict(subject)
     if subject and worth_a_hypothesis(subject, refs):
         add_item(structure.hypotheses, subject)
     elif belief or ((_TRIED.search(text) or acts.reports_action(result_part)) and not NEXT_ANYWHERE.search(text)
@@ -531,7 +548,8 @@ def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str, 
         candidate = clip(balanced(REPORT_FRAME.sub("", first_clause, count=1) or first_clause), MAX_SUBJECT_CHARS)
         claim = _HEDGE_LEAD.sub("", first_clause, count=1)
         acted = clip(acts.action_from(first_clause), MAX_SUBJECT_CHARS)
-        if worth_a_hypothesis(candidate, refs):
+        candidate = candidate if belief else _without_verdict(candidate)
+        if candidate and worth_a_hypothesis(candidate, refs):
             add_item(structure.hypotheses, candidate)
         elif acted and worth_a_hypothesis(acted, refs):
             # "Then I had rewritten the loader": the change from its subject on, without the connective.
@@ -553,6 +571,22 @@ def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str, 
             claim = re.split(r"[,;:]\s+|\s+-+\s+", text[:stated.end()])[-1]
         if len(claim.split()) >= 4:
             add_item(structure.hypotheses, clip(claim, MAX_SUBJECT_CHARS))
+
+
+_COMPARED_LAST = re.compile(r"^(?P<tried>\S.{1,80}?)\s+(?:(?:much|slightly|way|a\s+bit|clearly|a\s+lot)\s+)?"
+                            r"(?:better|worse)\b", re.IGNORECASE)
+
+
+def _without_verdict(item: str) -> str:
+    """What a result's subject names as tried, its verdict left out ("w=300 better" -> "w=300"); the item itself when
+    no clean subject is found ("Dueling modification implemented and converges good" still names the try)."""
+    if not item or language_verdict(item) is None:
+        return item
+    if re.match(r"\W{0,3}not\s", item, re.IGNORECASE):
+        return ""  # "not convinced the transformer head is worth it": a stance, no try
+    compared = _COMPARED_LAST.match(item)
+    tried = verdict_subject(item) or (compared.group("tried") if compared else "")
+    return tried if tried and language_verdict(tried) is None else item
 
 
 def _title_segment(text: str, segments: list[Segment]) -> int:

@@ -37,6 +37,7 @@ _NOT_A_SUBJECT = frozenset({
     "but", "and", "the", "a", "an", "still", "also", "then", "now", "here", "model", "training", "performance",
     "speed", "loss", "accuracy", "version", "run", "runs", "experiment", "my", "our", "his", "her", "their",
     "its", "something", "anything", "ok", "okay", "well", "overall", "seems", "again",
+    "not",  # "not convinced the transformer head is worth it": a stance taken, its object no subject
 })
 
 
@@ -288,14 +289,19 @@ _GENERIC_SUBJECT_WORDS = frozenset({
     "outputs", "samples", "generation", "numbers", "metrics", "unfortunately", "sadly", "however", "but", "so",
     "and", "then", "again", "also", "still", "surprisingly", "alas", "same", "overall", "final", "eval",
     "evaluation", "validation", "curve", "curves", "net", "network", "nothing",
+    # "first thing that clearly beats xgb", "finally one that works": the rank of what the line before named
+    "first", "thing", "one", "clearly", "finally", "definitely",
 })
+_YARDSTICK = re.compile(r"\b(?:beats?|beating|than|vs\.?|versus|over|outperform\w*|against|compared\s+(?:to|with)|"
+                        r"relative\s+to)\b")
 
 
 def about_the_last(clause: str) -> bool:
     """Whether a verdict clause names nothing tried of its own, so that it judges what the sentence before it
     described ("Added dropout after every block. Val loss got worse."): its subject is a measure, the model,
     the results or a pronoun, and it names no model family, setting value or identifier."""
-    lowered = clause.lower()
+    # "first thing that clearly beats rt-detr", "better than xgb": the yardstick after the comparison is no subject
+    lowered = _YARDSTICK.split(clause.lower(), maxsplit=1)[0]
     if lexicon.families_in(lowered) or re.search(r"\w=\S|[a-z]+[-_][a-z0-9]+", lowered):
         return False
     head = verdict_subject(clause)

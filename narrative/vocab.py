@@ -154,8 +154,9 @@ def declares_void(text: str) -> bool:
 REASON_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("memory", re.compile(r"\b(oom|out of memory|memory|ram|vram|cuda oom|\d+(\.\d+)? ?(gb|gib)|pod size|"
                           r"doesn'?t fit|does not fit|index size)\b", re.I)),
-    ("latency", re.compile(r"\b(latency|p9[59]|ms\b|ms/img|inference (time|cost|budget)|budget|real ?time|"
-                           r"doubles inference)", re.I)),
+    # "p99 latency", "p95 40ms"; a bare "p99.5" is as often a threshold's percentile ("raise the threshold to p99.5")
+    ("latency", re.compile(r"\b(latency|p9[59]\s?(?:lat\w*|\d+\s?ms)|ms\b|ms/img|inference (time|cost|budget)|budget|"
+                           r"real ?time|doubles inference)", re.I)),
     # A duration or a count of iterations is a setting people quote ("400 iterations", "30 minutes of
     # training"), not a complaint: speed needs words that say the time was the problem.
     ("speed", re.compile(r"\b(slow\w*|too long|takes? too|min/run|(hours?|minutes?|mins?) (per|a|an|each) "
