@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from narrative import synthesis
 from storage.records import EntryStructure, ProjectRecord
-from tests.narrative.walkthrough_util import history, run
+from tests.narrative.walkthrough_util import history, run, structures
 
 M = "metrics/mAP50-95(B)"
 PROJECT = ProjectRecord(id="p", workspace_id="w", name="shelf-det", primary_metric=M, goal="max", experiment_ids=["1"])
@@ -58,11 +58,7 @@ NOTES = [
 
 
 def _entries() -> list[EntryStructure]:
-    out = []
-    for entry in history(PROJECT, RUNS, NOTES).entries:
-        assert entry.structure is not None
-        out.append(entry.structure)
-    return out
+    return structures(history(PROJECT, RUNS, NOTES))
 
 
 def _everything(entry: EntryStructure) -> list[str]:

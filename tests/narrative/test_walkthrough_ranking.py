@@ -16,8 +16,9 @@ from narrative.reading import verdict_of
 from narrative.statements import statement_modality
 from narrative.subjects import subject_of
 from narrative.types import ProjectHistory
-from storage.records import ProjectRecord, RunSnapshot
+from storage.records import EntryStructure, ProjectRecord, RunSnapshot
 from tests.narrative.walkthrough_util import history as walkthrough_history
+from tests.narrative.walkthrough_util import structures
 
 T0 = dt.datetime(2026, 11, 16, 9, 0, tzinfo=dt.UTC)
 PROJECT = ProjectRecord(id="p", workspace_id="w", name="search", primary_metric="ndcg_at_10", goal="max",
@@ -82,10 +83,8 @@ def h() -> ProjectHistory:
     return walkthrough_history(PROJECT, RUNS, NOTES, days=6, t0=T0)
 
 
-def _structure(h: ProjectHistory, i: int):  # type: ignore[no-untyped-def]
-    s = h.entries[i].structure
-    assert s is not None
-    return s
+def _structure(h: ProjectHistory, i: int) -> EntryStructure:
+    return structures(h)[i]
 
 
 def test_what_was_tried_keeps_its_settings_and_loses_the_verdict_and_the_pronoun(h: ProjectHistory) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from narrative import synthesis
 from storage.records import EntryStructure, ProjectRecord
-from tests.narrative.walkthrough_util import history, run
+from tests.narrative.walkthrough_util import history, run, structures
 
 F = "f1_incidents"
 PROJECT = ProjectRecord(id="p", workspace_id="w", name="pump", primary_metric=F, goal="max", experiment_ids=["1"])
@@ -52,11 +52,7 @@ NOTES = [
 
 
 def _entries() -> list[EntryStructure]:
-    out = []
-    for entry in history(PROJECT, RUNS, NOTES).entries:
-        assert entry.structure is not None
-        out.append(entry.structure)
-    return out
+    return structures(history(PROJECT, RUNS, NOTES))
 
 
 def test_a_setting_named_like_a_failure_is_no_verdict_and_a_chore_no_try() -> None:

@@ -59,3 +59,11 @@ def structured_by_author(project: ProjectRecord, runs: list[RunSnapshot], notes:
         last[author] = at
         out.append(structure_entry(request))
     return out
+
+
+def structures(h: ProjectHistory) -> list[EntryStructure]:
+    """The entries' structures, each one there (every note of a walkthrough is structured)."""
+    out = [entry.structure for entry in h.entries]
+    assert all(s is not None for s in out)
+    return [s for s in out if s is not None]
+
