@@ -58,6 +58,7 @@ from narrative.subjects import (
     names_subject,
     subject_of,
     verdict_subject,
+    without_verdict,
     worth_a_hypothesis,
 )
 from narrative.types import StructureRequest
@@ -539,7 +540,7 @@ def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str, 
     subject = subject_of(result_part) if reading.experimental else ""
     # "turning mosaic off did not help", "w=300 better": the verdict is filed as a conclusion; the try is its
     # subject, without the verdict
-    subject = _without_verdict(subject)
+    subject = without_verdict(subject)
     if subject and worth_a_hypothesis(subject, refs):
         add_item(structure.hypotheses, subject)
     elif belief or ((_TRIED.search(text) or acts.reports_action(result_part)) and not NEXT_ANYWHERE.search(text)
@@ -548,7 +549,7 @@ def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str, 
         candidate = clip(balanced(REPORT_FRAME.sub("", first_clause, count=1) or first_clause), MAX_SUBJECT_CHARS)
         claim = _HEDGE_LEAD.sub("", first_clause, count=1)
         acted = clip(acts.action_from(first_clause), MAX_SUBJECT_CHARS)
-        candidate = candidate if belief else _without_verdict(candidate)
+        candidate = candidate if belief else without_verdict(candidate)
         if candidate and worth_a_hypothesis(candidate, refs):
             add_item(structure.hypotheses, candidate)
         elif acted and worth_a_hypothesis(acted, refs):
@@ -571,22 +572,6 @@ def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str, 
             claim = re.split(r"[,;:]\s+|\s+-+\s+", text[:stated.end()])[-1]
         if len(claim.split()) >= 4:
             add_item(structure.hypotheses, clip(claim, MAX_SUBJECT_CHARS))
-
-
-_COMPARED_LAST = re.compile(r"^(?P<tried>\S.{1,80}?)\s+(?:(?:much|slightly|way|a\s+bit|clearly|a\s+lot)\s+)?"
-                            r"(?:better|worse)\b", re.IGNORECASE)
-
-
-def _without_verdict(item: str) -> str:
-    """What a result's subject names as tried, its verdict left out ("w=300 better" -> "w=300"); the item itself when
-    no clean subject is found ("Dueling modification implemented and converges good" still names the try)."""
-    if not item or language_verdict(item) is None:
-        return item
-    if re.match(r"\W{0,3}not\s", item, re.IGNORECASE):
-        return ""  # "not convinced the transformer head is worth it": a stance, no try
-    compared = _COMPARED_LAST.match(item)
-    tried = verdict_subject(item) or (compared.group("tried") if compared else "")
-    return tried if tried and language_verdict(tried) is None else item
 
 
 def _title_segment(text: str, segments: list[Segment]) -> int:

@@ -306,3 +306,19 @@ def about_the_last(clause: str) -> bool:
         return False
     head = verdict_subject(clause)
     return all(w in _GENERIC_SUBJECT_WORDS or w in METRIC_NAME_WORDS for w in lexicon.words(head))
+
+
+_COMPARED_LAST = re.compile(r"^(?P<tried>\S.{1,80}?)\s+(?:(?:much|slightly|way|a\s+bit|clearly|a\s+lot)\s+)?"
+                            r"(?:better|worse)\b", re.IGNORECASE)
+
+
+def without_verdict(item: str) -> str:
+    """What a result's subject names as tried, its verdict left out ("w=300 better" -> "w=300"); the item itself when
+    no clean subject is found ("Dueling modification implemented and converges good" still names the try)."""
+    if not item or reading.verdict_of(item) is None:
+        return item
+    if re.match(r"\W{0,3}not\s", item, re.IGNORECASE):
+        return ""  # "not convinced the transformer head is worth it": a stance, no try
+    compared = _COMPARED_LAST.match(item)
+    tried = verdict_subject(item) or (compared.group("tried") if compared else "")
+    return tried if tried and reading.verdict_of(tried) is None else item
