@@ -8,6 +8,7 @@ reference run. Works on param signatures (many runs share one), expanding to run
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import math
 import re
@@ -68,7 +69,16 @@ def per_device(words: list[str], i: int) -> bool:
 def part_of_a_name(plan: str, number: str) -> bool:
     """Whether a number is the size in a model's name ("minilm L-12", "b-3"): a single letter glued to it by a hyphen
     names a variant, it sets no param."""
-    return bool(re.search(rf"(?<![a-z0-9])[a-z]-{re.escape(number)}(?![0-9.])", plan.lower()))
+    return number in _glued_numbers(plan)
+
+
+_GLUED_NUMBER = re.compile(r"(?<![a-z0-9])[a-z]-(\d+(?:\.\d+)?)(?![0-9.])")
+
+
+@functools.lru_cache(maxsize=64)
+def _glued_numbers(plan: str) -> frozenset[str]:
+    # once per plan, not once per number in it: a 100k-character paste of numbers stays linear
+    return frozenset(_GLUED_NUMBER.findall(plan.lower()))
 
 
 def named_value(plan: str, idx: HistoryIndex, *, scope: dict[str, frozenset[str]] | None = None
