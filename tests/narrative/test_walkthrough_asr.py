@@ -19,7 +19,7 @@ import datetime as dt
 import pytest
 
 from storage.records import EntryStructure, ProjectRecord, RunSnapshot
-from tests.narrative.walkthrough_util import structured_by_author
+from tests.narrative.walkthrough_util import false_none_linked, structured_by_author
 
 T0 = dt.datetime(2026, 11, 9, 9, 0, tzinfo=dt.UTC)
 PROJECT = ProjectRecord(id="p", workspace_id="w", name="callcenter-asr", primary_metric="eval_wer", goal="min",
@@ -113,9 +113,7 @@ def test_each_note_links_what_it_meant_and_nothing_else(entries: list[EntryStruc
 
 def test_no_note_warns_none_linked_of_runs_it_linked(entries: list[EntryStructure]) -> None:
     for entry in entries:
-        linked = {r.run_name for r in entry.runs}
-        for warning in entry.warnings:
-            assert not ("none linked" in warning and any(name in warning for name in linked)), warning
+        assert not false_none_linked(entry), entry.warnings
     assert not any("states lr" in w for w in entries[1].warnings), entries[1].warnings
     assert not any("fits 2 runs" in w for w in entries[2].warnings), entries[2].warnings
 

@@ -16,7 +16,7 @@ import datetime as dt
 import pytest
 
 from storage.records import EntryStructure, ProjectRecord, RunSnapshot
-from tests.narrative.walkthrough_util import structured_by_author
+from tests.narrative.walkthrough_util import false_none_linked, structured_by_author
 
 T0 = dt.datetime(2026, 11, 9, 9, 0, tzinfo=dt.UTC)
 PROJECT = ProjectRecord(id="p", workspace_id="w", name="faces-gen", primary_metric="fid", goal="min",
@@ -104,5 +104,4 @@ def test_a_colleagues_run_is_not_linked(entries: list[EntryStructure]) -> None:
 
 def test_no_note_warns_none_linked_of_runs_it_linked(entries: list[EntryStructure]) -> None:
     for entry in entries:
-        linked = {r.run_name for r in entry.runs}
-        assert not any("none linked" in w and any(n in w for n in linked) for w in entry.warnings), entry.warnings
+        assert not false_none_linked(entry), entry.warnings

@@ -67,3 +67,9 @@ def structures(h: ProjectHistory) -> list[EntryStructure]:
     assert all(s is not None for s in out)
     return [s for s in out if s is not None]
 
+
+def false_none_linked(entry: EntryStructure) -> list[str]:
+    """The entry's "none linked" warnings that name a run it did link (a warning that is not true)."""
+    linked = {r.run_name for r in entry.runs if r.run_name}
+    return [w for w in entry.warnings if "none linked" in w and any(name in w for name in linked)]
+
