@@ -60,7 +60,12 @@ The ``seventh`` batch (``--batch seventh``, s721 on) came in the round on verdic
 questions asked without a mark and plans in lists: tune only, fifteen sources new to the repository (issue threads, a
 GAN lab journal, a tried/to-try list), labelled before the engine read them; the same README (round fields9) names them.
 
-    python -m tests.narrative.role_corpus [--split tune|held|all] [--batch old|...|seventh|all] [--confusion] [-v]
+The ``eighth`` batch (``--batch eighth``, s787 on) came in the round on things tried and positive verdicts (a change
+made told in the first person or without a subject, "X gave a nice boost", "seems to work"): tune only, twenty sources
+new to the repository (issue and pull-request threads, project write-ups, an experimentation list), labelled before the
+engine read them; the same README (round fields12) names them.
+
+    python -m tests.narrative.role_corpus [--split tune|held|all] [--batch old|...|eighth|all] [--confusion] [-v]
 """
 
 from __future__ import annotations
@@ -103,10 +108,13 @@ FOURTH_BATCH_FROM = 536  # ... and from here on the ``fourth`` batch
 FIFTH_BATCH_FROM = 639   # ... and from here on the ``fifth`` batch
 SIXTH_BATCH_FROM = 666   # ... and from here on the ``sixth`` batch
 SEVENTH_BATCH_FROM = 721  # ... and from here on the ``seventh`` batch
+EIGHTH_BATCH_FROM = 787   # ... and from here on the ``eighth`` batch
 
 
 def batch_of(item: Item) -> str:
     number = int(item.id.lstrip("s"))
+    if number >= EIGHTH_BATCH_FROM:
+        return "eighth"
     if number >= SEVENTH_BATCH_FROM:
         return "seventh"
     if number >= SIXTH_BATCH_FROM:
@@ -195,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("tune", "held", "all"), default="all")
     parser.add_argument("--batch", default="all",
-                        choices=("old", "new", "third", "fourth", "fifth", "sixth", "seventh", "all"))
+                        choices=("old", "new", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "all"))
     parser.add_argument("-v", action="store_true", help="list every item the engine reads otherwise")
     parser.add_argument("--confusion", action="store_true",
                         help="print the counts of each (expected role, role read) miss, no text (safe on held)")
