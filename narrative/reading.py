@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from narrative import doubts, forecasts, lexicon, naming_words, next_split, progress, shortfalls, troubles
+from narrative import doubts, forecasts, lexicon, naming_words, next_split, progress, purposes, shortfalls, troubles
 from narrative.metric_moves import SETTING_MOVE, metric_moves
 
 # A sentence longer than this is a paste, not a sentence: only its start is read (keeps work linear).
@@ -402,8 +402,8 @@ def _verdict_of(clause: str) -> Verdict | None:
     """``verdict_of`` before a success told in the future is set aside."""
     lowered = " ".join(clause[:MAX_READ_CHARS].lower().replace("’", "'").split())
     # "... in an attempt to land on more intelligible speech": a purpose is no outcome.
-    lowered = _PURPOSE.split(lowered, maxsplit=1)[0]
-    lowered = _purpose_cut(lowered)
+    lowered = purposes.PURPOSE.split(lowered, maxsplit=1)[0]
+    lowered = purposes.purpose_cut(lowered)
     # "I worked on improving the model", "focused on improving": an activity named, no outcome.
     lowered = _ACTIVITY.sub(" did ", lowered)
     lowered = naming_words.mask_attributive(lowered)
@@ -530,41 +530,6 @@ def _cue_verdict(text: str) -> Verdict | None:
     if _has_cue(text, "inconclusive"):
         return "inconclusive"
     return None
-
-
-_PURPOSE = re.compile(r"\b(?:in\s+an\s+attempt\s+to|in\s+order\s+to|so\s+as\s+to|aiming\s+to|hoping\s+to|"
-                      r"to\s+see\s+(?:if|whether|how)|"
-                      r"to\s+help\s+(?:me|us)|with\s+the\s+goal\s+of|the\s+goal\s+(?:is|was))\b|"
-                      # "I don't need to train up to 1e6 episodes": a step ruled out, no outcome of its own
-                      r"(?:\bno|n't|\bnot)\s+(?:really\s+|even\s+)?need\s+to\b")
-# An infinitive of purpose after what was done ("switched to Adam to gain a more consistent accuracy",
-# "added class weights to try to fix the overfitting issue"): the aim, not the outcome. After "managed",
-# "helped", "failed" and the like the infinitive is the outcome itself, and is kept.
-# (?<![\w']): a word is entered at its start only, so a search is linear on a pasted run of letters (issue 11).
-_PURPOSE_TO = re.compile(r"(?:\bso\s+that\b|\bin\s+an\s+effort\s+to\b|(?<![\w'])(?P<before>[\w']{1,40})\s+to\s+"
-                         r"(?:further\s+|also\s+)?(?:try\s+to\s+|help\s+)?"
-                         r"(?:fix|prevent|avoid|reduce|tackle|address|combat|mitigate|counter\w*|solve|gain|achieve|"
-                         r"obtain|ensure|encourage|force|get\s+rid\s+of|stabili[sz]e|speed\s+up)\b)")
-_OUTCOME_BEFORE_TO = frozenset({
-    "able", "unable", "managed", "manages", "manage", "failed", "fails", "fail", "helped", "helps", "help",
-    "seems", "seemed", "seem", "appears", "appeared", "appear", "enough", "want", "wanted", "need", "needed",
-    "going", "trying", "tried", "try", "hope", "hoping", "plan", "planning", "started", "began", "starts",
-    "is", "was", "were", "are", "be", "been", "how", "what", "where", "order", "attempt", "way",
-})
-
-
-def _purpose_cut(lowered: str) -> str:
-    """``lowered`` without its purpose clause (up to the next clause boundary: what follows it, "...so
-    that store totals add up: sku-level wape gets slightly worse", is kept)."""
-    for match in _PURPOSE_TO.finditer(lowered):
-        before = match.group("before")
-        if before is None or before not in _OUTCOME_BEFORE_TO:
-            end = _PURPOSE_END.search(lowered, match.end())
-            return lowered[: match.start()] + (before or "") + (lowered[end.start():] if end else "")
-    return lowered
-
-
-_PURPOSE_END = re.compile(r"[,;:.!?]|\s(?:but|and\s+then|however|though)\s")
 
 
 _ACTIVITY = re.compile(r"\b(?:work(?:ed|ing|s)?|focus(?:ed|ing)?|concentrat\w+|spent\s+\w+(?:\s+\w+)?)\s+on\s+"

@@ -45,6 +45,7 @@ from narrative.entry_text import (
 from narrative.link_explicit import split_at_references
 from narrative.linking import LinkResult, link_runs
 from narrative.next_split import NEXT_ANYWHERE, split_next
+from narrative.plan_lists import plans_by_their_list
 from narrative.replacements import OUTCOME_ARROWS, kept_old
 from narrative.run_refs import KnownRunIds
 from narrative.segmenting import Segment, split_segments
@@ -140,7 +141,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
     by_numbers = result_rows.row_verdicts([s.text if s.kind != "data" else "" for s in segments],
                                           project_metric=metric, goal=goal)
     _resolve_anaphora(readings)
-    listed_plans = _plans_by_their_list(segments)
+    listed_plans = plans_by_their_list(segments)
     title_line = _title_segment(request.text, segments)
     last_subject = ""
     setting = ""                    # the "### lr = 0.001" heading the lines sit under
@@ -585,37 +586,6 @@ def _title_segment(text: str, segments: list[Segment]) -> int:
     if _TRIED.search(first.text) or _BELIEF.search(first.text):
         return -1
     return 0
-
-
-_REPORT_SECTIONS = frozenset({"done", "result", "conclusion", "negative", "positive", "config", "hypothesis",
-                              "tried"})
-
-
-def _plans_by_their_list(segments: list[Segment]) -> set[int]:
-    """Bullets of a list whose other items are plans, and which state no result of their own: "- Use a
-    max lr of 6e-5 / - Fully shuffle data / - Reintroduce LayerNorm" lists three things to do."""
-    found: set[int] = set()
-    run: list[int] = []
-
-    def close() -> None:
-        modes = {i: readings_mod.modality(segments[i].text) for i in run}
-        plans = sum(1 for m in modes.values() if m == "planned")
-        bare = [i for i, m in modes.items() if m == "asserted" and not has_number(segments[i].text)
-                and readings_mod.verdict_of(segments[i].text) is None]
-        reported = any(segments[i].section in _REPORT_SECTIONS for i in run)
-        if plans >= 2 and plans + len(bare) == len(run) and not reported:
-            found.update(bare)
-        run.clear()
-
-    for index, segment in enumerate(segments):
-        if segment.kind == "bullet" and (not run or segment.line == segments[run[-1]].line + 1):
-            run.append(index)
-            continue
-        close()
-        if segment.kind == "bullet":
-            run.append(index)
-    close()
-    return found
 
 
 _FOLLOW_ON = re.compile(r"^(?:then|and then|after that|afterwards|later|also|plus)\b", re.IGNORECASE)
