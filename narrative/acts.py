@@ -18,7 +18,8 @@ _READ_CHARS = 600
 # Bounded repeats throughout (issue 11): every whitespace run is {1,3}, every word {1,24}.
 _FIRST_PERSON_PAST = re.compile(
     r"(?:(?:^|[,;:(]\s{0,3}|(?<![\w'])(?:then|so|and|also|first|finally|next|later|afterwards|today|yesterday|"
-    r"so\s{1,3}far|currently|recently|meanwhile)"
+    # an answer's interjection before the subject ("And yes i have changed my cfg")
+    r"so\s{1,3}far|currently|recently|meanwhile|yes|yeah|ok|okay)"
     r",?\s{1,3})"
     r"(?P<who>i|we)\s{1,3}(?:(?:have|'ve|had|'d)\s{1,3})?|"
     # a note's telegraphic first person: the subject left out at the line's start ("Froze the backbone")
@@ -33,7 +34,12 @@ _FIRST_PERSON_PAST = re.compile(
     # without a subject the verb must take an object or a particle ("Froze the backbone", "Moved to
     # X"); "Repeated letters", "Normalized inputs" are noun phrases, their participle an adjective
     r"(?(who)|(?=\s{1,3}(?:(?:the|a|an|my|our|its|their|this|that|these|those|all|some|each|every|both|it|"
-    r"them|to|from|back|up|down|off|out|in|into|over)\b|[`'\"\d])))",
+    r"them|to|from|back|up|down|off|out|in|into|over)\b|[`'\"\d])"
+    # or a bare noun whose new value follows ("Altered dropout on hidden layer (0.3 -> 0.5)", "Altered hidden
+    # layer nodes to NUM_CATEGORIES*8"): the value set makes the participle a verb
+    r"|(?!\s{1,3}(?:val\w{0,6}\s{1,3}|test\s{1,3}|train\w{0,3}\s{1,3})?(?:accuracy|acc|loss|f1|auc|error|performance|score|"
+    r"precision|recall|wer|bleu|perplexity)\b)(?=\s{1,3}[a-z][\w.-]{0,24}(?:\s{1,3}[a-z][\w.-]{0,24}){0,5}?\s{1,3}(?:to\s{1,3}[\[(`'\"]{0,2}(?:[-+]?\.?\d|"
+    r"(?-i:[A-Z]{2}))|\(\s{0,3}[-+]?\.?\d[\w.]{0,10}\s{0,3}(?:->|→)))))",
     re.IGNORECASE,
 )
 # Past forms that report no change made: perceiving, knowing, wanting, deciding, succeeding, seeming,

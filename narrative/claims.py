@@ -51,8 +51,11 @@ _TRAILING_BELIEF = re.compile(r",\s{0,3}(?:i|we)\s{1,3}(?:think|believe|guess|su
 # Frames of belief ("I think", "I believe", "I guess") explain only when what follows names no outcome
 # of something tried ("I think the loader is the bottleneck"), or names a cause; "I think it helped" is
 # the person's verdict, hedged.
-_BELIEF_FRAME = re.compile(_LEAD + r"(?:i|we)(?:'d|’d|\s{1,3}would)?\s{1,3}(?:\w{1,12}ly\s{1,3})?"
-                           r"(?:think|believe|guess|assume)\b\W{0,3}"
+# "So at first I thought BN was an unnecessary module": a belief held before, put forward all the same ("thought
+# about / of" tells an idea considered, no claim)
+_BELIEF_FRAME = re.compile(_LEAD + r"(?:(?:at\s{1,3}first|initially|originally)\W{1,3})?"
+                           r"(?:i|we)(?:'d|’d|\s{1,3}would)?\s{1,3}(?:\w{1,12}ly\s{1,3})?"
+                           r"(?:think|believe|guess|assume|thought|believed|assumed)\b(?!\s{1,3}(?:about|of)\b)\W{0,3}"
                            r"(?:that\W{1,3})?", re.IGNORECASE)
 _CAUSE = re.compile(r"\b(?:because|due\s{1,3}to|caused\s{1,3}by|related\s{1,3}to|the\s{1,3}reason|the\s{1,3}cause|"
                     r"too\s{1,3}(?:high|low|large|small|big|much|few|many|long|short|complex|simple|"
@@ -69,4 +72,6 @@ def explains(text: str) -> bool:
     if not belief:
         return False
     rest = head[belief.end():]
+    if len(rest.split()) < 3:
+        return False  # "I thought so", "I guess." name no claim
     return bool(_CAUSE.search(rest)) or reading.verdict_of(rest) is None

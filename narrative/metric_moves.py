@@ -37,6 +37,14 @@ _MOVE_AFTER = re.compile(
     rf"never\s+|not\s+|didnt\s+|doesnt\s+|(?:does|did|do)'t\s+|hardly\s+|barely\s+|scarcely\s+)(?:really\s+|even\s+|much\s+)?|"
     rf"(?P<stall>stopped\s+|stops\s+|ceased\s+|no\s+longer\s+|quit\s+))?(?P<dir>{_DOWN}|{_UP})\b(?!\s+than)")
 _MOVE_BEFORE = re.compile(rf"\b(?P<dir>lower|higher|reduced|increased|decreased)\s+{_METRIC_PHRASE}\b")
+# "the PSNR is higher than the original", "the total loss go much below what it went with a dense model": a metric
+# compared with a yardstick moved the way the comparative says (good or bad by the metric's direction, not by the
+# word "lower"); a yardstick that is another split ("train loss lower than val loss") is a gap, read elsewhere.
+_MOVE_COMPARED = re.compile(
+    rf"{_METRIC_PHRASE}\s+(?:(?:is|was|are|were|went|goes|go|got|gets|became|becomes|also|even|still|now)\s+){{0,2}}"
+    r"(?P<neg>(?:not|never|isn'?t|wasn'?t|aren'?t|weren'?t)\s+)?"
+    r"(?:(?:much|far|way|slightly|significantly|considerably|a\s+bit|a\s+lot|clearly|noticeably)\s+)?"
+    r"(?P<dir>lower|higher|below|above)\s+(?:than|what)\b(?!\s+(?:the\s+)?(?:val\w*|valid\w*|test\w*|train\w*|dev|eval\w*)\b)")
 _MOVE_NUMBERS = re.compile(
     # "\s*X?\s*" written as "\s*(?:X\s*)?": the same text, without splitting a whitespace run two ways
     # "dice on the val crops went from 0.71 to 0.69": the metric may carry what it was measured on
@@ -113,12 +121,12 @@ def metric_moves(masked: str) -> tuple[Verdict | None, str]:
     verdicts: set[Verdict] = set()
     spans: list[tuple[int, int]] = []
     bad_held_out = good_train = False
-    for pattern in (_MOVE_AFTER, _MOVE_BEFORE):
+    for pattern in (_MOVE_AFTER, _MOVE_BEFORE, _MOVE_COMPARED):
         for match in pattern.finditer(masked):
             metric = _metric_of(match.group("metric"))
             if metric is None:
                 continue
-            went_up = bool(re.fullmatch(_UP, match.group("dir")))
+            went_up = bool(re.fullmatch(_UP, match.group("dir"))) or match.group("dir") == "above"
             good = went_up == (lexicon.metric_direction(metric) == "max")
             if match.groupdict().get("neg") or (pattern is _MOVE_BEFORE and _NEGATED_BEFORE.search(
                     masked, max(0, match.start() - 40), match.start())):

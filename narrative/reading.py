@@ -41,7 +41,8 @@ _POSITIVE_WORDS = (
     r"help\w*|work(?:s|ed|ing)?|improv\w*|better|boost\w*|gain\w*|lift\w*|win(?:s|ning|ner|ners)?|beat\w*|benefit\w*|good|great|"
     r"useful|effective|matter\w*|chang\w*|move\w*|budge\w*|converg\w*|learn\w*|promising|"
     r"perform\w*\s+(?:as\s+|so\s+|that\s+|very\s+)?well|as\s+(?:well|good)|"
-    r"success\w*|outperform\w*|fix\w*|solv\w*|worth|utility"
+    r"success\w*|outperform\w*|fix\w*|solv\w*|worth|utility|happy|pleased|satisfied|"
+    r"(?:train|learn|converg)\w{0,3}\s+(?:really\s+|very\s+|that\s+|so\s+)?(?:well|nicely|properly)|now\s+able|pass(?:es)?\s+now"
 )
 _NEGATED_POSITIVE = re.compile(
     rf"{_NEGATOR}(?!\s+(?:just|only|merely|necessarily|even|always)\b)(?:\s+[\w'’\-]+){{0,{_SCOPE_WORDS}}}?"
@@ -474,6 +475,16 @@ _GOOD_WORDS = re.compile(r"\b(?:improv(?:ed|es|ing|ement|ements)|outperform\w*|s
                          r"(?:just\s+|perfectly\s+|totally\s+)?(?:fine|ok|okay|normal(?:ly)?|smoothly)\b|"
                          r"converged|converges|perfectly|did\s+the\s+trick|does\s+the\s+trick|fixe[sd]\s+it|"
                          r"solved\s+it|made\s+the\s+difference|"
+                         # "After removing the activation, it trained well", "lr 3e-4 can train well": the manner of
+                         # training judges it ("didn't train well" is caught first, as a negated positive)
+                         r"(?:train(?:s|ed)?|learn(?:s|ed|t)?|converg(?:es|ed))\s+(?:really\s+|very\s+|pretty\s+|quite\s+|"
+                         r"reasonably\s+)?(?:well(?!\s+(?:into|past|over|beyond|before|after)\b)|nicely|properly)|"
+                         # "the car is now able to drive the track", "the jacobian test passes now": a capability or a
+                         # check reached after a change
+                         r"(?:is|are)\s+now\s+able\s+to|now\s+passes|pass(?:es)?\s+(?:now|again)\b(?!\s+(?:the|a|an|it|to)\b)|"
+                         # "we're happy with how the models turned out"; "not happy with" is a negated positive
+                         # ("I'd be happy with 0.8 F1" wishes)
+                         r"(?<!\bbe )(?:happy|pleased|satisfied)\s+with|"
                          # "augmentations are helping", "mixup is really helping": the verdict told as it goes on
                          # (not "is helping me debug", "thanks for helping")
                          r"(?:is|are|was|were)\s+(?:\w+ly\s+|still\s+|also\s+)?helping(?!\s+(?:me|us|you|him|her|them|"

@@ -240,11 +240,19 @@ def is_dateline(line: str) -> bool:
     return len(text) <= HEADING_CHARS and bool(_DATELINE.match(text)) and _label(text) is None
 
 
+# "In the first model, I changed `batch_size: 64` and `lr_rate: 5e-5`": the writer telling what they changed, however
+# many settings the sentence quotes (machine output has no "I changed")
+_WRITER_CHANGED = re.compile(r"(?:^|[,;.]\s{1,3})(?:I|[Ww]e)\s{1,3}(?:have\s{1,3}|had\s{1,3}|also\s{1,3}|then\s{1,3})?"
+                             r"(?:[a-z]{2,20}ed|set|put|ran)\b")
+
+
 def _reads_as_prose(line: str) -> bool:
     """Whether a line is mostly words in sentences (a person's) rather than fields and values."""
     tokens = line.split()
     words_in = sum(1 for t in tokens if _PROSE_WORD.match(t))
     sentence_breaks = len(re.findall(r"[a-z][.;!?]\s+[A-Za-z]|[a-z],\s+[a-z]", line))
+    if words_in >= 3 and _WRITER_CHANGED.search(line[:200]):
+        return True
     return words_in >= 6 and (words_in >= 0.5 * len(tokens) or sentence_breaks >= 1)
 
 

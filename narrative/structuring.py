@@ -366,6 +366,11 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             # "not sure whether the augmentation is responsible for the gain": a clause that asks in words judges
             # nothing ("... gives the worst PR-AUC of the bunch. why?" reports, then asks)
             clause_mode = readings_mod.modality(clause)
+            main = _WRITERS_CONDITION.match(clause) if factual and clause_mode == "conditional" else None
+            if main:
+                # "If I add back the BNs then it converges fine": what happens when the writer does X, a report; its
+                # main clause judges ("If it overfits, the problem is the model" reasons and is left alone)
+                verdict, clause_mode = language_verdict(clause[main.end():]), "asserted"
             asks = clause_mode == "question" and "?" not in clause
             if verdict is None or ((clause_mode in _UNREALISED or asks
                                     or readings_mod.expects(clause)) and not _ANSWERED.search(clause)):
@@ -464,6 +469,9 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
 
 _ANSWERED = re.compile(r"[.!]\s{1,3}(?:(?:it|that|this|they)\s{1,3}(?:did(?:n'?t|\s{1,3}not)?|does(?:n'?t|\s{1,3}not)?|"
                        r"was(?:n'?t)?|has(?:n'?t)?|helped|worked)|nope|no)\s{0,3}[.!]{0,3}\s{0,3}$", re.IGNORECASE)
+# "If I add back the BNs then" / "when we freeze the encoder,": a condition the writer acts on, up to its main clause
+_WRITERS_CONDITION = re.compile(r"^\W{0,4}(?:if|when|whenever|once)\s{1,3}(?:i|we)\s{1,3}[^,;]{1,120}?"
+                                r"(?:,\s{0,3}(?:then\s{1,3})?|(?<!\s)\s{1,3}then\s{1,3})", re.IGNORECASE)
 _DECISION_LABEL = re.compile(r"^\W{0,4}(?:decision|decided|verdict|call)\s{0,3}:", re.IGNORECASE)
 _RUN_TO_CHECK = re.compile(r"\b(?:run|rerun|re-run|train|retrain|try|launch|do|sweep|redo)\b[^.;?]{0,100}?\bto\s{1,3}"
                            r"(?:check|see|test|verify|find\s{1,3}out)\s{1,3}(?:whether|if|how)\b", re.IGNORECASE)
@@ -549,7 +557,7 @@ def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str, 
         first_clause = (split_clauses(result_part) or [result_part])[0]
         candidate = clip(balanced(REPORT_FRAME.sub("", first_clause, count=1) or first_clause), MAX_SUBJECT_CHARS)
         claim = _HEDGE_LEAD.sub("", first_clause, count=1)
-        acted = clip(acts.action_from(first_clause), MAX_SUBJECT_CHARS)
+        acted = clip(balanced(acts.action_from(first_clause)), MAX_SUBJECT_CHARS)
         candidate = candidate if belief else without_verdict(candidate)
         if candidate and worth_a_hypothesis(candidate, refs):
             add_item(structure.hypotheses, candidate)

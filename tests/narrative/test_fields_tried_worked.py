@@ -1,0 +1,160 @@
+"""Classes of language an entry's fields read (round fields12): things tried and positive verdicts that the rules
+missed outside the notes they were written from. A change told without a subject whose new value follows ("Altered
+dropout on the input layer (0.2 -> 0.4)"), after an answer's "yes"/"ok", or quoting settings in backticks; a belief
+held before ("at first I thought ..."); the manner of training as a verdict ("it trained well"); a capability or a
+check reached ("is now able to", "passes now"); satisfaction with a result; what happens when the writer does X ("If I
+add back the BNs then it converges fine"); and a metric compared with a yardstick, judged by the metric's direction
+("the val loss went much lower than with the dense model"). Sentences are written for the classes, not copied; each
+class has sentences sharing its trigger words that must not fire."""
+
+from __future__ import annotations
+
+import pytest
+
+from narrative import acts, claims
+from narrative.reading import verdict_of
+from narrative.segmenting import is_data_line
+from tests.narrative.entry_helpers import structure_text
+
+
+def _verdicts(text: str) -> set[str]:
+    return {c.verdict for c in structure_text(text).conclusions}
+
+
+def _tried(text: str) -> bool:
+    words = set(text.lower().split())
+    return any(len(set(h.lower().split()) & words) >= 3 for h in structure_text(text).hypotheses)
+
+
+@pytest.mark.parametrize("text", [
+    "After I removed the final ReLU, it trained well.",
+    "With lr 3e-4 the model trains nicely now.",
+    "With AdamW the network learned really well.",
+    "The student learns well once the teacher is frozen.",
+    "the car is now able to stay on the track after these changes",
+    "The gradient check for the custom layer passes now.",
+    "We're happy with how the distilled model turned out.",
+    "Overall I am pleased with the results of the longer schedule.",
+])
+def test_a_positive_outcome_told_plainly_worked(text: str) -> None:
+    assert verdict_of(text) == "worked", text
+    assert "worked" in _verdicts(text), structure_text(text)
+
+
+@pytest.mark.parametrize("text", [
+    "We trained well into the night.",                     # an idiom of time, no outcome
+    "Now pass the config to the trainer.",                 # an instruction
+    "I'd be happy with 0.8 F1.",                           # a wish
+    "Happy to share the config if needed.",
+    "Is it now able to run on the CPU?",
+])
+def test_look_alikes_judge_nothing(text: str) -> None:
+    assert "worked" not in _verdicts(text), structure_text(text)
+
+
+@pytest.mark.parametrize("text", [
+    "it didn't train well with the new tokenizer",
+    "the model does not converge properly at bf16",
+    "It doesn't train that well with fp16.",
+    "the gradient check still doesn't pass now",
+    "We're not happy with the new tokenizer.",
+    "I am not too satisfied with these results.",
+])
+def test_the_same_outcome_negated_failed(text: str) -> None:
+    assert verdict_of(text) == "did_not_work", text
+
+
+@pytest.mark.parametrize("text", [
+    "If I add back the norm layers then it converges fine.",
+    "When we freeze the encoder, it works fine.",
+    "If I lower the lr to 1e-4 then it converges nicely.",
+])
+def test_what_happens_when_the_writer_does_x_is_a_report(text: str) -> None:
+    assert "worked" in _verdicts(text), structure_text(text)
+
+
+@pytest.mark.parametrize("text", [
+    "If it overfits, then the problem is with the model.",        # reasons about a case
+    "If it still does not start converging I must be missing something.",
+    "If I get time, I will try mixup.",                            # a plan
+    "If we lower the lr, it might converge.",                      # an expectation
+    "If I had used a bigger batch it would have trained well.",    # never done
+])
+def test_conditions_that_report_nothing(text: str) -> None:
+    assert not _verdicts(text) & {"worked", "did_not_work"}, structure_text(text)
+
+
+@pytest.mark.parametrize(("text", "verdict"), [
+    ("The val loss went much lower than with the dense model.", "worked"),
+    ("the total loss got much below what it reached with the MLP", "worked"),
+    ("On set12 the PSNR is higher than the original.", "worked"),
+    ("Accuracy is higher than before.", "worked"),
+    ("val accuracy is lower than the baseline", "did_not_work"),
+    ("The WER is now higher than with greedy decoding.", "did_not_work"),
+])
+def test_a_metric_compared_with_a_yardstick_moves_by_its_direction(text: str, verdict: str) -> None:
+    assert verdict_of(text) == verdict, text
+
+
+@pytest.mark.parametrize("text", [
+    "train loss is much lower than val loss",        # a gap between splits, not a gain
+    "the lr is higher than the default",             # a setting
+    "the memory use is higher than before",          # a cost
+    "batch size is lower than in the paper",
+])
+def test_comparisons_that_are_no_gain(text: str) -> None:
+    assert verdict_of(text) != "worked", text
+
+
+@pytest.mark.parametrize("text", [
+    "-> Altered dropout on the input layer (0.2 -> 0.4).",
+    "- Capped sequence length to 512.",
+    "- Clipped gradient norm to 1.0 for the second run",
+    "And yes i have swapped the tokenizer for the byte-level one.",
+    "Ok so we froze the backbone for the first two epochs.",
+])
+def test_a_change_made_is_an_action(text: str) -> None:
+    assert acts.reports_action(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "Normalized inputs",
+    "Repeated letters in the output",
+    "Mixed results from 3 seeds.",
+    "Related work to read.",
+    "Reduced accuracy to 0.5 on the noisy split",     # a result, its object a metric
+    "Improved val loss to 0.31",
+    "Yes, I agree with the plan.",
+    "Okay I noticed the loss spikes at step 400.",
+])
+def test_look_alikes_are_no_action(text: str) -> None:
+    assert not acts.reports_action(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "Question about the loss\n-> Altered dropout on the input layer (0.2 -> 0.4).",
+    "Question about the loss\nAnd yes i have swapped the tokenizer for the byte-level one.",
+    "Question about the loss\nIn the first run, I changed `lr: 1e-4` and `bs: 64`(default: `lr: 1e-3` and `bs: 128`.",
+    "Question about the loss\nAt first I thought the tokenizer was the bottleneck.",
+])
+def test_the_thing_tried_is_a_hypothesis(text: str) -> None:
+    assert _tried(text.splitlines()[-1]) or any(
+        len(set(h.lower().split()) & set(text.splitlines()[-1].lower().split())) >= 3
+        for h in structure_text(text).hypotheses), structure_text(text)
+
+
+def test_a_sentence_telling_what_the_writer_changed_is_prose() -> None:
+    assert not is_data_line("In the first run, I changed `lr: 1e-4` and `bs: 64`(default: `lr: 1e-3`, `bs: 128`.")
+    assert is_data_line("step 100 | loss: 0.52 | acc: 0.81 | lr: 0.001 | gnorm: 1.2")
+    assert is_data_line("epoch 3 train_loss=0.41 val_loss=0.52 acc=0.88 lr=1e-4")
+
+
+@pytest.mark.parametrize(("text", "explains"), [
+    ("At first I thought the tokenizer was the bottleneck.", True),
+    ("Initially we assumed the labels were clean.", True),
+    ("I thought about trying mixup.", False),          # an idea considered
+    ("I thought so.", False),
+    ("I thought it would help but it made things worse.", False),   # a verdict
+])
+def test_a_belief_held_before_is_a_claim(text: str, explains: bool) -> None:
+    assert claims.explains(text) is explains, text
