@@ -39,6 +39,9 @@ _CLAIM_FRAME = re.compile(
     r"\s{1,3}(?:here\s{1,3}|behind\s{1,3}(?:it|this|that)\s{1,3})?(?:is|was)\s{1,3}(?:that|to)\b"
     r"|the\s{1,3}(?:reason|cause|culprit|explanation)\s{1,3}(?:is|was|might\s{1,3}be|could\s{1,3}be|"
     r"seems\s{1,3}to\s{1,3}be)\b"
+    # a cause found, told in the past: "The problem was when we applied softplus, ..." ("the problem is that val loss
+    # rises" describes a failure and is left to the verdict)
+    r"|the\s{1,3}(?:problem|issue|bug|mistake)\s{1,3}was\s{1,3}(?:that|when|with|in|caused\s{1,3}by)\b"
     # a fault supposed, not found: "There might be a bug in the data loader", "It's likely a data issue"
     r"|there\s{1,3}(?:might|may|could|must)\s{1,3}(?:also\s{1,3}|still\s{1,3})?be\s{1,3}(?:a|an|some)\s{1,3}"
     r"(?:[\w-]{1,20}\s{1,3}){0,2}?(?:bug|issue|problem|mismatch|leak\w*|error|difference)s?\b"
@@ -62,11 +65,30 @@ _CAUSE = re.compile(r"\b(?:because|due\s{1,3}to|caused\s{1,3}by|related\s{1,3}to
                     r"aggressive|strong|weak|noisy))\b", re.IGNORECASE)
 
 
+# A diagnosis offered: "Sounds like the learning rate is still too high", "Seems like your model is overfitting" (a
+# thing named, then its state). "It seems like it's stuck" and "the output looks like the model understood" judge.
+_DIAGNOSIS = re.compile(_LEAD + r"(?:it\s{1,3})?(?:seems|sounds|looks)\s{1,3}like\s{1,3}(?P<said>(?:the|your|my|our|this|these|those)"
+                        r"\s{1,3}(?:[\w-]{1,24}\s{1,3}){1,3}?(?:is|are|was|were)\b)", re.IGNORECASE)
+# A possibility put forward inside the sentence: "..., it might be that it always predicts the rarest class, which
+# would explain the poor F1". Read only when what comes before it judges nothing (a cause given after a report
+# keeps the report's verdict).
+_POSSIBILITY = re.compile(r"\b(?:it|this|that)\s{1,3}(?:could|might|may)\s{1,3}(?:also\s{1,3}|well\s{1,3})?be\s{1,3}that\s{1,3}"
+                          r"(?:the|it|its|we|i|they|our|my|your|this|these|there|a|an)\b|"
+                          r"\b(?:which|that|this)\s{1,3}(?:would|could|might|may)\s{1,3}(?:also\s{1,3})?explain\b",
+                          re.IGNORECASE)
+
+
 def explains(text: str) -> bool:
     """Whether a sentence puts forward an explanation or a belief about a cause (a hypothesis), rather
     than reporting an outcome."""
     head = text[: reading.MAX_READ_CHARS]
     if _CLAIM_FRAME.search(head) or _TRAILING_BELIEF.search(head):
+        return True
+    diagnosis = _DIAGNOSIS.search(head)
+    if diagnosis and reading.verdict_of(head[diagnosis.start("said"):]) != "worked":
+        return True
+    possibility = _POSSIBILITY.search(head)
+    if possibility and reading.verdict_of(head[: possibility.start()]) is None:
         return True
     belief = _BELIEF_FRAME.search(head)
     if not belief:

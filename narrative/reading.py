@@ -481,7 +481,7 @@ _GOOD_WORDS = re.compile(r"\b(?:improv(?:ed|es|ing|ement|ements)|outperform\w*|s
                          r"reasonably\s+)?(?:well(?!\s+(?:into|past|over|beyond|before|after)\b)|nicely|properly)|"
                          # "the car is now able to drive the track", "the jacobian test passes now": a capability or a
                          # check reached after a change
-                         r"(?:is|are)\s+now\s+able\s+to|now\s+passes|pass(?:es)?\s+(?:now|again)\b(?!\s+(?:the|a|an|it|to)\b)|"
+                         r"(?:is|are)\s+now\s+able\s+to|(?:is|are)\s+(?:now\s+|finally\s+)?working(?!\s+(?:on|with|at|for|through|hard)\b)|now\s+passes|pass(?:es)?\s+(?:now|again)\b(?!\s+(?:the|a|an|it|to)\b)|"
                          # "we're happy with how the models turned out"; "not happy with" is a negated positive
                          # ("I'd be happy with 0.8 F1" wishes)
                          r"(?<!\bbe )(?:happy|pleased|satisfied)\s+with|"

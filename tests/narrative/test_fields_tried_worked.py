@@ -35,6 +35,7 @@ def _tried(text: str) -> bool:
     "The gradient check for the custom layer passes now.",
     "We're happy with how the distilled model turned out.",
     "Overall I am pleased with the results of the longer schedule.",
+    "The new sampler is finally working.",
 ])
 def test_a_positive_outcome_told_plainly_worked(text: str) -> None:
     assert verdict_of(text) == "worked", text
@@ -47,6 +48,8 @@ def test_a_positive_outcome_told_plainly_worked(text: str) -> None:
     "I'd be happy with 0.8 F1.",                           # a wish
     "Happy to share the config if needed.",
     "Is it now able to run on the CPU?",
+    "I am working on the loader today.",
+    "The GPU is working at full load.",
 ])
 def test_look_alikes_judge_nothing(text: str) -> None:
     assert "worked" not in _verdicts(text), structure_text(text)
@@ -158,3 +161,31 @@ def test_a_sentence_telling_what_the_writer_changed_is_prose() -> None:
 ])
 def test_a_belief_held_before_is_a_claim(text: str, explains: bool) -> None:
     assert claims.explains(text) is explains, text
+
+
+@pytest.mark.parametrize("text", [
+    "Sounds like the learning rate is still too high.",
+    "Seems like your augmentation is too aggressive for this dataset.",
+    "Looks like the tokenizer was dropping the rare characters.",
+    "The problem was when we normalised twice, the inputs collapsed to zero.",
+    "The issue was that the scheduler never stepped.",
+    "From the curves, it might be that the model always predicts the majority class.",
+    "Judging by the logs, the loader resets every epoch, which would explain the flat loss.",
+])
+def test_a_diagnosis_or_a_possibility_put_forward_is_a_claim(text: str) -> None:
+    assert claims.explains(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "It seems like it's stuck at a wrong local optimum.",          # a state of the run, judged
+    "It looks like it starts to diverge.",
+    "Looks like the new schedule is working.",                      # a success
+    "Seems like the loss is going down nicely now.",
+    "The output looks like the model understood the pattern.",
+    "Looks like overfitting again.",
+    "The problem is that val loss rises after epoch 3.",            # a failure described, not a cause found
+    "Val acc dropped to 0.6, which would explain the bad test score.",   # a report first keeps its verdict
+    "It may be that simple.",
+])
+def test_states_and_reports_are_no_claim(text: str) -> None:
+    assert not claims.explains(text), text
