@@ -67,12 +67,14 @@ _CAUSE = re.compile(r"\b(?:because|due\s{1,3}to|caused\s{1,3}by|related\s{1,3}to
 
 # A diagnosis offered: "Sounds like the learning rate is still too high", "Seems like your model is overfitting" (a
 # thing named, then its state). "It seems like it's stuck" and "the output looks like the model understood" judge.
-_DIAGNOSIS = re.compile(_LEAD + r"(?:it\s{1,3})?(?:seems|sounds|looks)\s{1,3}like\s{1,3}(?P<said>(?:the|your|my|our|this|these|those)"
-                        r"\s{1,3}(?:[\w-]{1,24}\s{1,3}){1,3}?(?:is|are|was|were)\b)", re.IGNORECASE)
+_DIAGNOSIS = re.compile(_LEAD + r"(?:it\s{1,3})?(?:seems|sounds|looks)\s{1,3}like\s{1,3}"
+                        r"(?P<said>(?:the|your|my|our|this|these|those)\s{1,3}(?:[\w-]{1,24}\s{1,3}){1,3}?"
+                        r"(?:is|are|was|were)\b)", re.IGNORECASE)
 # A possibility put forward inside the sentence: "..., it might be that it always predicts the rarest class, which
 # would explain the poor F1". Read only when what comes before it judges nothing (a cause given after a report
 # keeps the report's verdict).
-_POSSIBILITY = re.compile(r"\b(?:it|this|that)\s{1,3}(?:could|might|may)\s{1,3}(?:also\s{1,3}|well\s{1,3})?be\s{1,3}that\s{1,3}"
+_POSSIBILITY = re.compile(r"\b(?:it|this|that)\s{1,3}(?:could|might|may)\s{1,3}(?:also\s{1,3}|well\s{1,3})?be\s{1,3}"
+                          r"that\s{1,3}"
                           r"(?:the|it|its|we|i|they|our|my|your|this|these|there|a|an)\b|"
                           r"\b(?:which|that|this)\s{1,3}(?:would|could|might|may)\s{1,3}(?:also\s{1,3})?explain\b",
                           re.IGNORECASE)
