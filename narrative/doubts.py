@@ -37,3 +37,8 @@ def doubt_only(clause: str) -> bool:
     or an outcome told outright: no verdict yet, whatever trouble it names."""
     return bool(WORRY.search(clause)) and not any(ch.isdigit() for ch in clause) and not _OUTCOME_TOLD.search(clause)
 
+
+# "prob needs warmup", "lr diverged, prob the lr is too high": the note-taker's "probably", at a clause's start ("class
+# prob drops", "prob of 0.3" are the noun)
+HEDGE_PROB = (r"(?:(?<![^\s.;:!?,(])(?<![\w\d]\s)|(?<=\bso\s)|(?<=\band\s)|(?<=\bbut\s))"
+              r"prob(?=\s{1,3}(?!of\b|for\b|to\b|dist)[a-z])")

@@ -201,6 +201,8 @@ _CONDITIONAL_TAIL = re.compile(
     r"better|worse|stable))\b")
 _HEDGE = re.compile(
     r"\b(?:i\s+think|we\s+think|i\s+guess|i\s+suspect|i\s+believe|probably|possibly|perhaps|maybe|might|"
+    # "prob needs warmup": the note-taker's "probably", at a clause's start ("class prob", "prob of 0.3" are nouns)
+    rf"{doubts.HEDGE_PROB}|"
     r"may\s+be|seems?|seemingly|apparently|appears?\s+to|appeared\s+to|likely|unlikely|not\s+sure|my\s+guess|hypothes\w*|suspect|"
     r"could\s+be|i\s+bet|presumably|i\s+expect|we\s+expect|expected\s+to|should\s+(?:help|work|improve)|"
     # "a fresh run with more GPUs that should move much quicker": what a thing is expected to do

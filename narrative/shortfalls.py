@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from narrative import lexicon
+from narrative import doubts, lexicon
 
 _MEASURE = r"(?<![\w.\-])(?P<{name}>\d*\.\d+|\d+(?:\.\d+)?\s?%)"
 _REFERENCE = re.compile(r"\b(?:paper|papers|reported|reports|baseline|original|official|published|authors?|claimed|"
@@ -169,10 +169,12 @@ def shortfall(lowered: str) -> Outcome | None:
 
 
 _CONJECTURE = re.compile(
-    r"^\W{0,4}(?:(?:but|and|so)\s{1,3})?(?:probably|perhaps|maybe|possibly|likely)\b,?\s{1,3}(?:the|this|that|it|my|our|"
+    rf"^\W{{0,4}}(?:(?:but|and|so)\s{{1,3}})?(?:probably|perhaps|maybe|possibly|likely|{doubts.HEDGE_PROB})\b,?\s{{1,3}}"
+    r"(?:the|this|that|it|my|our|"
     r"these|those)\b"
     # "probably lr too high", "maybe warmup too short": a terse note drops the article before the cause
-    r"|^\W{0,4}(?:(?:but|and|so)\s{1,3})?(?:probably|perhaps|maybe|possibly|likely)\s{1,3}(?:[\w.-]{1,20}\s{1,3}){1,3}?"
+    rf"|^\W{{0,4}}(?:(?:but|and|so)\s{{1,3}})?(?:probably|perhaps|maybe|possibly|likely|{doubts.HEDGE_PROB})\s{{1,3}}"
+    r"(?:[\w.-]{1,20}\s{1,3}){1,3}?"
     r"(?:is\s{1,3}|was\s{1,3}|are\s{1,3}|were\s{1,3})?(?:just\s{1,3}|still\s{1,3}|way\s{1,3})?too\s"
     r"|\bit\s{1,3}(?:could|might|may)\s{1,3}(?:also\s{1,3}|just\s{1,3})?be\s{1,3}(?:that|because)\b"
     r"|^\W{0,4}(?:it\s{1,3})?(?:seems?|looks?)\s{1,3}(?:like|that|as\s{1,3}if)\s{1,3}(?:the|my|our|these|"

@@ -85,14 +85,16 @@ _CAUSAL_HEDGE = re.compile(
     r"\b(?:is|are|was|were)\s+(?:probably|likely|possibly)\s+(?:related|due|caused|linked)\s+(?:to|by)\b",
     re.IGNORECASE)
 _BELIEF = re.compile(
-    r"\b(?:i think|we think|my guess|i guess|i suspect|probably|hypothes\w*|in case|the idea|maybe|perhaps|"
+    rf"\b(?:i think|we think|my guess|i guess|i suspect|probably|{doubts.HEDGE_PROB}|hypothes\w*|in case|the idea|"
+    r"maybe|perhaps|"
     r"it seems|seems like|i assume|we assume|i believe|we believe|it (?:could|might|may) (?:also )?be (?:that|because)|"
     # "I expect X to help", "I expected it to": a belief; "what I expected", "as expected": no claim of its own
     r"expect(?:s|ing)?\b|expected(?=\s+(?:to|that|it|this|the|a|an|some|more|less|much)\b)|"
     r"should (?:help|work|let)|because|what matters|the way|so that)\b",
     re.IGNORECASE,
 )
-_HEDGE_LEAD = re.compile(r"^\W*(?:(?:or|and|but|so)\s+)?(?:maybe|perhaps|possibly|probably|it\s+seems(?:\s+like)?|"
+_HEDGE_LEAD = re.compile(rf"^\W*(?:(?:or|and|but|so)\s+)?(?:maybe|perhaps|possibly|probably|{doubts.HEDGE_PROB}|"
+                         r"it\s+seems(?:\s+like)?|"
                          r"seems\s+like|it\s+(?:could|might|may)\s+(?:also\s+)?be(?=\s+that\b)|"
                          r"it\s+looks\s+like|i\s+(?:think|guess|suspect|assume|believe)|my\s+guess\s+is)\s*,?\s*(?:that\s+)?",
                          re.IGNORECASE)
@@ -297,6 +299,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             last_subject = last_plan
         last_plan = ""
         result_part, next_part = split_next(text)
+        if _ADOPTED_IT.fullmatch(next_part):
+            next_part = ""  # "..., faster. switching to it.": the adoption is a decision; it names no next step
         if mode == "planned" and not next_part and not has_number(text):
             # "thinking about trying class weights": a plan, whatever verbs it uses.
             result_part, next_part = "", text
@@ -335,9 +339,10 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
                      decisions_in(text, metric_keys, reading.run_ids)):
             if not any(d.kind == decision.kind and d.text == decision.text for d in structure.decisions):
                 structure.decisions.append(decision)
-                if decision.kind == "adopt" and not has_number(decision.text):
+                if decision.kind == "adopt" and not has_number(decision.text) and not _ADOPTED_IT.fullmatch(
+                        decision.text):
                     # "going with lightgbm" is the way forward; "RF .52, gbm .58, so trees it is" reports results
-                    # (a decision, shown as one, not a step still to take)
+                    # (a decision, shown as one, not a step still to take); "switching to it." names no step
                     add_item(structure.next_steps, decision.text)
         if not result_part or (is_question and not reading.experimental):
             continue
@@ -586,6 +591,9 @@ def _hypotheses(structure: EntryStructure, reading: _Reading, result_part: str, 
 def _title_segment(text: str, segments: list[Segment]) -> int:
     """The index of a title line ("nines detector, day 1 (noisy digits)"), which is no hypothesis."""
     lines = [line for line in text.splitlines() if line.strip()]
+    if (segments and segments[0].kind in ("sentence", "line") and _DAY_LABEL.fullmatch(segments[0].text)
+            and not _FUNCTION_WORD.search(segments[0].text) and not acts.reports_action(segments[0].text)):
+        return 0  # "Autoencoder day.", "Ablation week:": what the time went to, a title however the line goes on
     if len(lines) < 2 or not segments:
         return -1
     first = segments[0]
@@ -596,6 +604,13 @@ def _title_segment(text: str, segments: list[Segment]) -> int:
     return 0
 
 
+_ADOPTED_IT = re.compile(r"\W{0,4}(?:(?:so|now|then|and)\s{1,3})?(?:(?:i'?m|we'?re|i\s{1,3}am|we\s{1,3}are)\s{1,3})?"
+                         r"(?:switching|going|sticking|moving|staying)\s{1,3}(?:over\s{1,3})?(?:to|with)\s{1,3}"
+                         r"(?:it|that|this|them|those|these)\s{0,3}[.!]{0,3}\s{0,3}", re.IGNORECASE)
+_FUNCTION_WORD = re.compile(r"\b(?:a|an|the|for|per|each|every|all|whole|same|next|last|this|that|one|of|in|on|at|to|"
+                            r"another|other)\b", re.IGNORECASE)  # "Trained for a day." tells a run, not a day's theme
+_DAY_LABEL = re.compile(r"\W{0,4}[\w-]{1,30}(?:\s{1,3}[\w-]{1,30}){0,2}\s{1,3}(?:day|week|session|morning|afternoon|"
+                        r"evening|night|sprint)\s{0,3}[.!:]?\s{0,3}", re.IGNORECASE)
 _FOLLOW_ON = re.compile(r"^(?:then|and then|after that|afterwards|later|also|plus)\b", re.IGNORECASE)
 
 
@@ -613,13 +628,16 @@ def _read(segment: Segment, links: LinkResult, index: int, *, refs: KnownRunIds)
     return _Reading(text=text, subject=subject, experimental=experimental, run_ids=run_ids)
 
 
+_EMPTY_CELL = re.compile(r"[-–—?/.\s]{1,5}|n/?a|none|tbd|nan", re.IGNORECASE)
+
+
 def _row_text(segment: Segment, refs: KnownRunIds) -> str:
     """A table row as a line: the descriptive cells, then "header value" for the numbers."""
     words: list[str] = []
     numbers: list[str] = []
     for position, cell in enumerate(segment.cells):
-        if not cell or refs.is_ref(cell):
-            continue
+        if not cell or refs.is_ref(cell) or _EMPTY_CELL.fullmatch(cell):
+            continue  # "| iforest | 300 | - |": a cell left empty says nothing of the row
         header = segment.header[position] if position < len(segment.header) else ""
         if re.fullmatch(r"[-+~]?\d*\.?\d+\s*(?:%|ms|min|s|h)?", cell):
             numbers.append(f"{header} {cell}".strip())

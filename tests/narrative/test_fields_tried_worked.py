@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from narrative import acts, claims
-from narrative.reading import verdict_of
+from narrative.reading import modality, verdict_of
 from narrative.segmenting import is_data_line
 from tests.narrative.entry_helpers import structure_text
 
@@ -189,3 +189,50 @@ def test_a_diagnosis_or_a_possibility_put_forward_is_a_claim(text: str) -> None:
 ])
 def test_states_and_reports_are_no_claim(text: str) -> None:
     assert not claims.explains(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "lr 3e-4 diverged at step 2k.\nprob needs warmup.",
+    "lr 3e-4 diverged at step 2k.\nprob the lr is too high.",
+    "Throughput is flat.\nprob the loader is the bottleneck.",
+])
+def test_prob_at_a_clause_start_hedges_a_claim(text: str) -> None:
+    claim = text.replace("\n", " ").split("prob", 1)[1].split()[0]
+    assert any(h.startswith("prob") and claim in h for h in structure_text(text).hypotheses), structure_text(text)
+
+
+@pytest.mark.parametrize("text", [
+    "class prob drops to 0.2 after calibration",
+    "prob of 0.3 for the rare class is too low",
+    "the prob is capped at 0.9",
+    "we plot the prob distribution per class",
+])
+def test_prob_as_a_noun_hedges_nothing(text: str) -> None:
+    assert modality(text) != "hedged", text
+
+
+def test_a_day_label_is_a_title_and_an_empty_cell_says_nothing() -> None:
+    text = ("Autoencoder day. LSTM-AE on 300-step windows gets f1 0.58.\n\n"
+            "| model | window | thr | f1 |\n|---|---|---|---|\n"
+            "| iforest | 300 | - | 0.47 |\n| lstm-ae | 300 | p99 | 0.58 |\n")
+    structure = structure_text(text)
+    assert not any("Autoencoder day" in h for h in structure.hypotheses), structure.hypotheses
+    assert not any(" -" in h or "-:" in h for h in structure.hypotheses), structure.hypotheses
+
+
+@pytest.mark.parametrize("text", [
+    "Trained for a day. Loss went down to 0.3.\nnext: eval",
+    "Tried the cosine schedule. Loss went down to 0.3.\nnext: eval",
+    "Warmup sweep. Loss went down to 0.3.\nnext: eval",   # not a day's label: the sweep is what was tried
+])
+def test_a_first_sentence_that_tells_a_try_is_no_day_label(text: str) -> None:
+    from narrative.structuring import _DAY_LABEL, _FUNCTION_WORD
+    first = text.split(". ")[0] + "."
+    assert not (_DAY_LABEL.fullmatch(first) and not _FUNCTION_WORD.search(first) and not acts.reports_action(first))
+
+
+def test_an_adoption_of_it_is_a_decision_not_a_next_step() -> None:
+    structure = structure_text("conv1d AE, same windows: f1 0.61. hurt nothing, faster. switching to it.")
+    assert not any(step.strip(" .").lower() == "switching to it" for step in structure.next_steps), structure
+    kept = structure_text("conv1d AE: f1 0.61.\nswitching to the cosine schedule next.")
+    assert any("cosine" in step for step in kept.next_steps), kept
