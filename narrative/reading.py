@@ -42,7 +42,8 @@ _POSITIVE_WORDS = (
     r"useful|effective|matter\w*|chang\w*|move\w*|budge\w*|converg\w*|learn\w*|promising|"
     r"perform\w*\s+(?:as\s+|so\s+|that\s+|very\s+)?well|as\s+(?:well|good)|"
     r"success\w*|outperform\w*|fix\w*|solv\w*|worth|utility|happy|pleased|satisfied|"
-    r"(?:train|learn|converg)\w{0,3}\s+(?:really\s+|very\s+|that\s+|so\s+)?(?:well|nicely|properly)|now\s+able|pass(?:es)?\s+now"
+    r"(?:train|learn|converg)\w{0,3}\s+(?:really\s+|very\s+|that\s+|so\s+)?(?:well|nicely|properly)|now\s+able|pass(?:es)?\s+now|"
+    r"close\s+to|match(?:es|ed)?\s+(?:the\s+|what\s+)?(?:paper|reported|published|official)"
 )
 _NEGATED_POSITIVE = re.compile(
     rf"{_NEGATOR}(?!\s+(?:just|only|merely|necessarily|even|always)\b)(?:\s+[\w'’\-]+){{0,{_SCOPE_WORDS}}}?"
@@ -487,6 +488,11 @@ _GOOD_WORDS = re.compile(r"\b(?:improv(?:ed|es|ing|ement|ements)|outperform\w*|s
                          # "we're happy with how the models turned out"; "not happy with" is a negated positive
                          # ("I'd be happy with 0.8 F1" wishes)
                          r"(?<!\bbe )(?:happy|pleased|satisfied)\s+with|"
+                         # a reproduction that lands: "results very close to the results from the provided checkpoints",
+                         # "matches the paper" ("not close to", "doesn't match the paper" are negated positives)
+                         r"close\s+to\s+(?:the\s+|those\s+|what\s+)?(?:[\w.%-]{1,20}\s+){0,3}?(?:reported|(?:in|of|from)\s+the\s+"
+                         r"(?:paper|provided|official|original|released|published))|"
+                         r"match(?:es|ed)?\s+(?:the\s+|what\s+)?(?:paper|reported|published|official)|"
                          # "augmentations are helping", "mixup is really helping": the verdict told as it goes on
                          # (not "is helping me debug", "thanks for helping")
                          r"(?:is|are|was|were)\s+(?:\w+ly\s+|still\s+|also\s+)?helping(?!\s+(?:me|us|you|him|her|them|"

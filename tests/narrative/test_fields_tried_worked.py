@@ -236,3 +236,26 @@ def test_an_adoption_of_it_is_a_decision_not_a_next_step() -> None:
     assert not any(step.strip(" .").lower() == "switching to it" for step in structure.next_steps), structure
     kept = structure_text("conv1d AE: f1 0.61.\nswitching to the cosine schedule next.")
     assert any("cosine" in step for step in kept.next_steps), kept
+
+
+@pytest.mark.parametrize(("text", "verdict"), [
+    ("I set bs 64 and lr 1e-5, and got results very close to the results from the provided checkpoints.", "worked"),
+    ("My top-1 is very close to the ones reported.", "worked"),
+    ("I got 76.1, close to the 76.3 reported in the paper.", "worked"),
+    ("The accuracy matches the paper now.", "worked"),
+    ("The accuracy does not match the paper.", "did_not_work"),
+    ("My numbers are not even close to the paper.", "did_not_work"),
+])
+def test_a_reproduction_that_lands_worked(text: str, verdict: str) -> None:
+    assert verdict_of(text) == verdict, text
+
+
+@pytest.mark.parametrize("text", [
+    "the loss is close to zero at the end",
+    "we are close to the deadline",
+    "the val acc is close to the train acc",
+    "I matched the learning rate of the paper.",
+    "I got 61.1, far from the 76.3 reported in the paper.",
+])
+def test_closeness_that_is_no_reproduction(text: str) -> None:
+    assert verdict_of(text) != "worked", text
