@@ -430,8 +430,9 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        r"\b(bigger|larger|smaller|large|small|big|huge|tiny) (mini ?)?batch(es)?\b", r"\bbatch(es)? of \d+",
        r"\bbatch ?[=:]? ?\d+\b", r"\bbatch(es)? (bigger|larger|smaller|greater) than\b",
        weight=1.2),
-    # a tree's or a network's depth; not "in depth", "bit depth", a depth map or a depthwise conv
-    _c("depth", "tree depth", "tuning", r"\bmax ?depth\b",
+    # a tree's or a network's depth (named "depth": "tree depth" said of an RL net's layers was invented); not "in
+    # depth", "bit depth", a depth map or a depthwise conv
+    _c("depth", "depth", "tuning", r"\bmax ?depth\b",
        r"\b" + _not_after("in", "in more", "in greater", "in some", "in full", "bit", "color", "colour", "queue",
                           "promo", "discount", "market")
        + r"depth\b(?! (wise|separable|maps?|estimat\w*|predict\w*|sensors?|images?|cameras?|first|"
