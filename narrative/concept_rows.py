@@ -380,6 +380,11 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        r"\bknowledge distil\w*", r"\bkd\b", r"\bteacher\b(?! forc\w*)", r"\bstudent\b"),
     _c("ema", "EMA weights", "technique", r"\bema\b", r"\bexponential moving average\b", r"\bswa\b",
        r"\bweight averag\w*", desc=("a moving average of the weights",)),
+    # the last N checkpoints averaged into one model (a translation staple): a kin of weight averaging with a name of
+    # its own; "checkpoint averaging" was no line at all, so its "keeping it" went to what it was stacked on
+    _c("checkpoint_averaging", "checkpoint averaging", "technique", r"\bcheckpoint averag\w*",
+       r"\baverag\w* (the )?(last \d+ |best \d+ )?checkpoints\b", r"\bckpt ?avg\b",
+       keys=("avg_checkpoints", "average_checkpoints", "checkpoint_averaging"), broader=("ema",)),
     _c("rdrop", "R-Drop", "technique", r"\br ?drop\b"),
     _c("dropout", "dropout", "tuning", r"\bdropout\b"),
     # activation functions are siblings: a leaky-ReLU plan is not answered by ReLU runs

@@ -274,8 +274,17 @@ _RANKING_METRIC = re.compile(r"ndcg|mrr|(?<![a-z])map(?![a-z])|recall_?(?:at|@)|
                              r"precision_?(?:at|@)", re.I)
 
 
+# a generation task's score (BLEU, chrF, WER, FID, perplexity) has no floor of a classifier's kind: its baseline is
+# the base model the project starts from, which its first runs already are
+_GENERATION_METRIC = re.compile(r"bleu|chrf|rouge|comet|meteor|(?<![a-z])(?:wer|cer|ter|fid|ppl)(?![a-z])|perplexity",
+                                re.I)
+
+
 def _floor(have: set[str], metric: str) -> tuple[frozenset[str], str]:
-    """The runs that are a floor for this project's task, and what to ask for when none is logged."""
+    """The runs that are a floor for this project's task, and what to ask for when none is logged (nothing to ask
+    for: an empty text)."""
+    if _GENERATION_METRIC.search(metric):
+        return frozenset(), ""
     if have & _RECOMMENDER:
         return (frozenset({"matrix_factorization", "bm25"}),
                 "No simple recommender baseline run in the tracker (matrix factorization or a popularity ranking): "
@@ -314,7 +323,7 @@ def next_plan(history: ProjectHistory, *, context: str = "", indexes: HistoryInd
     have = set().union(*(d.concepts for d in idx.run_docs.values())) if idx.run_docs else set()
     floors, ask = _floor(have, metric or "")
     missing = None
-    if idx.runs and not (have & floors) and not (have & _NO_FLOOR_OF_THAT_KIND):
+    if idx.runs and ask and not (have & floors) and not (have & _NO_FLOOR_OF_THAT_KIND):
         missing = ask
     pivot = ""
     if metric:
