@@ -161,3 +161,13 @@ def data_line(text: str) -> bool:
     """A pasted command ("python train.py --lr 1e-4 --balance none") or configuration: data to read runs and
     numbers from, never a sentence about a line of work (its flags name no line the team discusses)."""
     return settings_dump(text) or bool(("--" in text or " -" in text) and command_lines(text))
+
+
+# "ema on top of (sampled) mixup: worse": a technique under an addition is its base, not what the verdict judges (a
+# model there stays a subject: "reward shaping on top of sac: worse" still speaks of the sac runs)
+_ON_TOP = re.compile(r"\bon\s{1,3}top\s{1,3}of\s{1,3}(?:the\s{1,3})?(?:[a-z]{1,20}\s{1,3})?$")
+
+
+def under_addition(text: str, at: int, cid: str) -> bool:
+    """Whether the concept ``cid`` named at ``at`` of the normalised ``text`` is the base an addition sits on."""
+    return vocab.CONCEPT_BY_ID[cid].kind != "model" and bool(_ON_TOP.search(text, max(0, at - 32), at))

@@ -26,6 +26,7 @@ from narrative.approach_cues import (
     explained_only,
     hedged_close,
     settings_dump,
+    under_addition,
 )
 from narrative.approach_names import (
     _PHRASE_TAIL,
@@ -54,8 +55,7 @@ _LINE_UMBRELLA = frozenset(UMBRELLA - {"augmentation"})
 _CONTRAST = re.compile(r"\b(instead of|rather than|vs\.?|versus|compared (to|with)|than|over|from|beats?|below|behind)"
                        r"\s{1,8}"
                        r"([\w\- ./+]{0,30})", re.I)
-_SCOPE_BEFORE = re.compile(r"\b(?:for|on|in)\s{1,3}(?:the|a|an|our|my|his|her|their)\s{1,3}$|"
-                           r"\bon\s{1,3}top\s{1,3}of\s{1,3}(?:the\s{1,3})?(?:[a-z]{1,20}\s{1,3})?$")
+_SCOPE_BEFORE = re.compile(r"\b(?:for|on|in)\s{1,3}(?:the|a|an|our|my|his|her|their)\s{1,3}$")
 # "reward shaping on sac", "class weights for logreg": a model named bare after "on/for", behind the technique,
 # is where the technique was tried
 _SCOPE_BARE = re.compile(r"\b(?:for|on)\s{1,3}$")
@@ -111,7 +111,7 @@ def _subjects_of(sentence: str) -> frozenset[str]:
     # "undersampling the majority class for the gru: worse": the gru is where undersampling was tried,
     # not a line of work judged; a concept only ever named after "for/on/in the", behind another, is scope
     scoped = {c for c, spans in direct.items() if spans and all(
-        a > first and (_SCOPE_BEFORE.search(text, max(0, a - 32), a) or (
+        a > first and (_SCOPE_BEFORE.search(text, max(0, a - 12), a) or under_addition(text, a, c) or (
             vocab.CONCEPT_BY_ID[c].kind == "model" and _SCOPE_BARE.search(text, max(0, a - 6), a)
             and _technique_before(direct, a))) for a, _ in spans)}
     explicit = (explicit - scoped) or explicit
