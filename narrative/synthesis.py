@@ -262,7 +262,8 @@ def _shape(idx: HistoryIndex, experiments: list[NextExperiment], ctx: PlanContex
 _BASELINES = ("logreg", "linear", "seasonal_naive", "tfidf", "naive_bayes", "linear_probe", "ets", "knn")
 # lines of work whose floor is none of those (an agent's return, a tuned LLM's preference): a logistic or TF-IDF
 # baseline measures nothing there, so none is asked for
-_NO_FLOOR_OF_THAT_KIND = frozenset({"ppo", "policy_gradient", "dqn", "sac", "dpo", "rlhf", "preference_tuning"})
+_NO_FLOOR_OF_THAT_KIND = frozenset({"ppo", "policy_gradient", "dqn", "sac", "td3", "ddpg", "dpo", "rlhf",
+                                    "preference_tuning"})
 
 
 # the floor of a ranking or a recommender is not a logistic model: a lexical ranking (BM25) or a matrix factorization is
