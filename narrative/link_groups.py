@@ -398,6 +398,8 @@ def _infer_groups(
         for group in (*_noun_phrases(clause), *_subject_phrases(clause)):
             if _EARLIER.search(clause[clause.find(group.phrase) + len(group.phrase):]):
                 continue  # "the xgb runs from last week": maybe not the ones of this window
+            if _writes_a_name(group.phrase, pool):
+                continue  # "lr4e4-run diverged": a run written by its name is that run, not a family of its words
             members = _group_members(group, inferable, pool)
             if not members:
                 continue
@@ -414,6 +416,13 @@ def _infer_groups(
                 warnings.append(f"'{_clip(group.phrase)}' fits {len(members)} runs ({names}); none linked.")
                 continue
             _link_inferred(entry, linked, members)
+
+
+def _writes_a_name(phrase: str, pool: CandidatePool) -> bool:
+    """Whether a phrase writes a run's whole name (a name of two words or more, so "the xgb runs" is no name)."""
+    return any(len(name) >= 5 and not name.isalpha() and name in phrase
+               and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", phrase)
+               for name in (p.run.run_name.lower() for p in pool) if name)
 
 
 def _link_inferred(entry: SegmentLinks, linked: dict[str, LinkedRun], members: Iterable[RunProfile]) -> None:
