@@ -221,6 +221,9 @@ class _Unknown(Exception):
     """A word of a description that no run has and that is not neutral ("big"): stop, link nothing."""
 
 
+_PARTS_SPLIT = re.compile(r"[_/+]|(?<![0-9]e)-")
+
+
 def _word_verdicts(raw: str, pool: CandidatePool) -> list[str]:
     """The words of ``raw`` that say something about runs; raises ``_Unknown`` for a word that
     no run of the pool has ("big", "wide")."""
@@ -228,7 +231,8 @@ def _word_verdicts(raw: str, pool: CandidatePool) -> list[str]:
         return []
     if pool.fitting(raw):
         return [raw]
-    parts = [p for p in re.split(r"[-_/+]", raw) if p]
+    # A dash after a digit and an "e" is an exponent's ("lr1e-3" is lr 1e-3, not "lr1e" and "3").
+    parts = [p for p in _PARTS_SPLIT.split(raw) if p]
     said: list[str] = []
     for part in parts if len(parts) > 1 else []:
         if part in _NEUTRAL or part in lexicon.STOP_TOKENS:

@@ -60,6 +60,7 @@ from narrative.link_short_forms import short_form_references
 from narrative.link_sizes import size_references
 from narrative.link_value_groups import value_group_references
 from narrative.link_value_keys import value_key_references
+from narrative.link_value_labels import value_label_references
 from narrative.segmenting import Segment, split_segments
 from narrative.types import StructureRequest
 from storage.records import LinkedRun, RunSnapshot
@@ -190,7 +191,8 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
         lambda text: bare_value_references(text, author_window, earlier, pool.others),
         lambda text: ordinal_references(text, author_window, carried, pool.others),
         lambda text: short_form_references(text, author_window, earlier, pool.others),
-        lambda text: value_key_references(text, author_window, earlier, pool.others)]
+        lambda text: value_key_references(text, author_window, earlier, pool.others),
+        lambda text: value_label_references(text, author_window, earlier, pool.others)]
     for written, run, reader in [(w, r, read) for read in readers for w, r in read(request.text)]:
         entries = [e for e in seg_links if written in e.segment.lower]
         if len(entries) > 1:
@@ -421,9 +423,12 @@ def _infer_failed(
         return
     # A run the segment already names by its value that the description fits as well is what the failure words
     # speak of ("| 4e-4 | 5.53 | DIVERGED at ep202 |": the finished 4e-4 run diverged late, not the failed start).
-    # Failure words fit a failed run only, so they are left out of the comparison.
+    # Read in the clauses that say the failure; failure words fit a failed run only, so they are left out.
+    said = ", ".join(c for c in re.split(r"\n|" + _CLAUSE_BREAK.pattern, text)
+                     if c and lexicon.has_cue(c.lower(), lexicon.FAILURE_CUES))
+    failed_score = describe(said, scored[0][0], pool).score - FAILURE_HIT
     named = [p for p in pool if p.run.run_id in entry.run_ids and not p.failed]
-    if any(describe(text, p, pool).score >= scored[0][1].score - FAILURE_HIT for p in named):
+    if any(describe(said, p, pool).score >= failed_score for p in named):
         return
     run = scored[0][0].run
     linked.setdefault(run.run_id, linked_run(run, "inferred"))

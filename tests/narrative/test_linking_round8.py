@@ -51,3 +51,99 @@ def test_must_not_fire_probes_keep_their_links() -> None:
     assert links(runs, "the loss did not diverge") == set()
     assert "lr4e4-first-start" not in links(runs, "lr4e4-run diverged")
     assert "lr4e4-first-start" not in links(runs, "| 4e-4 | 5.53 | ep190 | DIVERGED at ep202 |")
+
+
+def lr_named() -> list[RunSnapshot]:
+    return [make_run(k, name=n, hours_ago=h, params={"lr": lr, "bs": bs}, metrics={"val_loss": v})
+            for k, n, h, lr, bs, v in (("a", "gpt-lr1e-4", 9, "1e-4", "128", 3.1),
+                                       ("b", "gpt-lr3e-4", 8, "3e-4", "128", 2.4),
+                                       ("c", "gpt-lr1e-3", 7, "1e-3", "128", 2.9),
+                                       ("e", "gpt-bs12", 6, "3e-4", "12", 2.7))]
+
+
+def test_a_value_glued_in_a_run_name_is_not_a_stem_of_another_value() -> None:
+    runs = lr_named()
+    assert links(runs, "lr1e-3 diverged") == {"gpt-lr1e-3"}          # was also gpt-lr1e-4 ("lr1e" as a stem)
+    assert links(runs, "lr1e-4 blew up") == {"gpt-lr1e-4"}
+    assert links(runs, "lr-1e-3 diverged") == {"gpt-lr1e-3"}
+
+
+def test_must_not_fire_probes_for_values_in_names() -> None:
+    runs = lr_named()
+    assert links(runs, "the lr1e-3 run diverged") == {"gpt-lr1e-3"}
+    assert links(runs, "gpt-lr1e-4 blew up") == {"gpt-lr1e-4"}
+    assert links(runs, "lr5e-4 diverged") == set()                     # no run has it
+    assert links(runs, "bs128 diverged") == set()                      # every run but one: "bs12" is not its stem
+    assert "gpt-bs12" not in links(runs, "bs128 diverged")
+    assert links(runs, "lr1e-2 blew up") == set()
+    assert links(runs, "next: lr2e-3 and lr3e-3") == set()
+    with_bob = [*runs, make_run("f", name="bob-lr1e-3", hours_ago=5, user="bob", params={"lr": "1e-3"})]
+    assert "gpt-lr1e-3" not in links(with_bob, "bob's lr1e-3 diverged")
+
+
+def lr_sweep() -> list[RunSnapshot]:
+    """Auto-named runs of an lr sweep, a failed start, an earlier day's run and a teammate's run."""
+    return [make_run("a", name="lucky-sun-12", hours_ago=9, params={"lr": "1e-4", "batch_size": "64"},
+                     metrics={"val_loss": 3.1}),
+            make_run("b", name="brisk-wave-13", hours_ago=8, params={"lr": "3e-4", "batch_size": "64"},
+                     metrics={"val_loss": 2.4}),
+            make_run("c", name="misty-fog-14", hours_ago=7, params={"lr": "1e-3", "batch_size": "32"},
+                     metrics={"val_loss": 2.9}),
+            make_run("g", name="dry-leaf-15", hours_ago=6, status="FAILED", params={"lr": "3e-3", "batch_size": "64"}),
+            make_run("d", name="bob-run", hours_ago=7, user="bob", params={"lr": "1e-4", "batch_size": "64"},
+                     metrics={"val_loss": 2.0})]
+
+
+def test_values_under_a_settings_label_name_the_runs_that_hold_them() -> None:
+    runs = lr_sweep()
+    assert links(runs, "lr sweep: 1e-4 blew up, 3e-4 was best") == {"lucky-sun-12", "brisk-wave-13"}
+    assert links(runs, "lr sweep:\n- 1e-4 blew up\n- 3e-4 best so far") == {"lucky-sun-12", "brisk-wave-13"}
+    assert links(runs, "**Learning rates**:\n* 1e-4: loss went up\n* 1e-3: meh") == {"lucky-sun-12", "misty-fog-14"}
+    assert links(runs, "batch sizes: 32 was better") == {"misty-fog-14"}
+    assert links(runs, "lr sweep: 3e-3 crashed right away") == {"dry-leaf-15"}     # said to fail
+
+
+def test_must_not_fire_probes_for_settings_labels() -> None:
+    runs = lr_sweep()
+    assert links(runs, "next lr sweep: 1e-4, 3e-4") == set()                  # a plan's label
+    assert links(runs, "lrs to try: 1e-4, 3e-4") == set()
+    assert links(runs, "lr sweep: 3 runs, all fine") == set()                 # a count
+    assert links(runs, "lr sweep: 1e-4 was not run") == set()
+    assert links(runs, "lr sweep: 5e-4 blew up") == set()                     # no run of hers holds it
+    assert links(runs, "batch size: 64 was better") == set()                  # three runs hold it
+    assert links(runs, "lr sweep: 3e-3 was best") == set()                    # a failed start, no failure said
+    assert links(runs, "lr sweep: should 1e-4 be lower?") == set()
+    assert links(runs, "bob's lr sweep: 1e-4 was best") == set()
+    assert links(runs, "dropout: 1e-4 was best") == set()                     # no run logs dropout
+
+
+def test_a_count_with_its_unit_as_a_label_is_followed_by_a_result() -> None:
+    runs = lr_named()
+    assert links(runs, "5000 steps: 2.9") == {"gpt-lr1e-3"}
+    assert links(runs, "val loss after 5000 steps: 2.9") == {"gpt-lr1e-3"}
+    assert links(runs, "2 layers: 2.4") == {"gpt-lr3e-4"}
+    # a setting's own value keeps reading as the setting's
+    assert links(runs, "steps: 2.9") == set()
+    assert links(runs, "lr: 2.9") == set()
+    assert links(runs, "5000 steps 2.9") == set()
+
+
+def test_the_new_patterns_are_linear_by_construction() -> None:
+    from narrative import link_evidence, link_groups, link_value_labels
+    from tests.narrative.test_regex_linear import lint
+
+    patterns = [link_evidence._COUNT_LABEL, link_groups._PARTS_SPLIT, link_value_labels._LABEL, link_value_labels._LEAD,
+                link_value_labels._BULLET, link_value_labels._COUNT_AFTER, link_value_labels._ITEM_BREAK]
+    assert not [p.pattern for p in patterns if lint(p)]
+
+
+def test_a_paste_of_labels_and_bullets_is_read_in_linear_time() -> None:
+    import time
+
+    from narrative.link_value_labels import value_label_references
+
+    runs = lr_sweep()
+    for paste in ("lr:\n" * 25_000, "lr sweep:\n" + "- 1e-4 ok\n" * 10_000, "lr: 1e-4, " * 10_000):
+        started = time.perf_counter()
+        value_label_references(paste, runs, [])
+        assert time.perf_counter() - started < 3
