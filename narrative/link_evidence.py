@@ -642,6 +642,11 @@ def _names_a_variant(word: str, families: frozenset[str]) -> bool:
     return True
 
 
+# Settings that count (``seed=1``, ``num_layers=1``): a 1 there is a number, not a flag turned on ("the seed runs").
+_COUNTED_WORDS = frozenset({"seed", "seeds", "epoch", "epochs", "layer", "layers", "step", "steps", "batch", "heads",
+                            "gpu", "gpus", "fold", "folds", "stage", "trial", "version", "rank", "depth", "workers"})
+
+
 def _word_fits(word: str, candidate: RunProfile) -> bool:
     """Whether a run has what ``word`` says: a model family ("xgb", "lstms"), a word of a param
     value or of the run name ("conformer", "multi-headed" ~ ``multihead``), or a boolean param
@@ -657,6 +662,7 @@ def _word_fits(word: str, candidate: RunProfile) -> bool:
     if joined in candidate.tokens or (len(joined) >= 4 and any(_token_matches(joined, t) for t in candidate.tokens)):
         return True
     return any(joined in key.lower().split("_") and value.strip().lower() in _TRUE_VALUES
+               and not (value.strip().isdigit() and joined in _COUNTED_WORDS)
                for key, value in candidate.run.params.items())
 
 

@@ -147,3 +147,33 @@ def test_a_paste_of_labels_and_bullets_is_read_in_linear_time() -> None:
         started = time.perf_counter()
         value_label_references(paste, runs, [])
         assert time.perf_counter() - started < 3
+
+
+def seeds() -> list[RunSnapshot]:
+    def run(key: str, name: str, lr: str, seed: str, user: str = "ada") -> RunSnapshot:
+        return make_run(key, name=name, hours_ago=9 - ord(key) % 5, user=user,
+                        params={"lr": lr, "seed": seed, "model": "vit-s"}, metrics={"val_loss": 2 + ord(key) / 100})
+    return [run("a", "lucky-sun-12", "1e-4", "0"), run("b", "brisk-wave-13", "3e-4", "0"),
+            run("c", "misty-fog-14", "3e-4", "1"), run("e", "calm-dew-15", "3e-4", "2"),
+            run("d", "bob-run", "1e-4", "1", user="bob")]
+
+
+def test_a_counted_settings_value_is_no_flag_and_at_qualifies_a_plural_setting() -> None:
+    runs = seeds()
+    assert links(runs, "the seed runs were fine") == set()          # was misty-fog-14: seed=1 read as a flag on
+    assert links(runs, "the three seeds at 3e-4 agree") == {"brisk-wave-13", "misty-fog-14", "calm-dew-15"}
+    assert links(runs, "the 3 seeds at 3e-4 agree") == {"brisk-wave-13", "misty-fog-14", "calm-dew-15"}
+
+
+def test_must_not_fire_probes_for_counted_settings() -> None:
+    runs = seeds()
+    assert links(runs, "the seed 1 run") == {"misty-fog-14"}
+    assert links(runs, "the two seeds at 3e-4 agree") == set()      # a wrong count
+    assert links(runs, "next: three seeds at 1e-4") == set()
+    assert links(runs, "both seeds at 1e-4 agree") == set()         # one of hers, one of bob's
+    assert links(runs, "lr at 3e-4 was best") == set()              # three runs hold it
+    assert links(runs, "the runs at 3e-4 agree") == set()
+    assert links(runs, "the layer runs were fine") == set()
+    ema = [*runs, make_run("f", name="ema-on", hours_ago=3, params={"use_ema": "1", "lr": "3e-4", "seed": "5",
+                                                                     "model": "vit-s"})]
+    assert links(ema, "the ema run was better") == {"ema-on"}       # a flag's 1 is still on
