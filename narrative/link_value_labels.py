@@ -2,7 +2,8 @@
 3e-4 was best", "learning rates:" over bullets "- 1e-4: diverged" / "- 3e-4: 2.41", "batch size: 64 OOM'd, 32 fine".
 
 People write a sweep's setting once, as a label, and then only its values. The label is a line's start of at most
-four words before a colon ("lr sweep:", "**Batch sizes**:", "## learning rates:"), its words without a sweep word
+four words before a colon ("lr sweep:", "**Batch sizes**:", "## learning rates:", "lr sweep for the 3L/256d
+model:", what follows "for", "on", "with"... left unread), its words without a sweep word
 ("sweep", "search", "grid", "runs", "results") naming a setting of the author's window runs (``param_keys_for``, a
 plural read as its singular). What the label governs: the rest of its line and the bullets right under it. There each
 item (a clause, a bullet) that starts with a value names the one window run of the author's whose labelled setting
@@ -24,7 +25,7 @@ from storage.records import RunSnapshot
 
 # A label: a line's start of one to four words, in bold or a heading or not, then a colon.
 _LABEL = re.compile(r"(?m)^[ \t]{0,3}(?:#{1,4}[ \t]{1,2})?\*{0,2}([a-z][a-z_\-]{0,24}(?:[ \t][a-z][a-z_\-]{0,24}){0,3})"
-                    r"\*{0,2}[ \t]{0,2}:\*{0,2}")
+                    r"((?:[ \t](?:for|on|with|of|at|in)[ \t][^:\n*]{1,40})?)\*{0,2}[ \t]{0,2}:\*{0,2}")
 _SWEEP_WORDS = frozenset({"sweep", "sweeps", "search", "grid", "scan", "runs", "run", "results", "values", "ablation",
                           "ablations", "experiments", "tried", "comparison"})
 _PLAN_WORDS = frozenset({"next", "todo", "plan", "plans", "planned", "try", "queue", "queued", "tomorrow", "ideas",

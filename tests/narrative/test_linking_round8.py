@@ -177,3 +177,15 @@ def test_must_not_fire_probes_for_counted_settings() -> None:
     ema = [*runs, make_run("f", name="ema-on", hours_ago=3, params={"use_ema": "1", "lr": "3e-4", "seed": "5",
                                                                      "model": "vit-s"})]
     assert links(ema, "the ema run was better") == {"ema-on"}       # a flag's 1 is still on
+
+
+def test_a_sweeps_own_value_said_beside_it_and_a_labels_qualifier_keep_the_reading() -> None:
+    runs = seeds()
+    # "seed 2" is one of the sweep's own values, not a setting that narrows the sweep to one run
+    assert links(runs, "the three seeds at 3e-4 agree, seed 2 is the odd one") == {
+        "brisk-wave-13", "misty-fog-14", "calm-dew-15"}
+    assert links(lr_sweep(), "lr sweep for the vit-s model:\n- 1e-4 blew up\n- 3e-4 best") == {
+        "lucky-sun-12", "brisk-wave-13"}
+    # must not fire: a label whose words before "for" name no setting, a plan's label with a qualifier
+    assert links(lr_sweep(), "results for the lr sweep:\n- 1e-4 blew up") == set()
+    assert links(lr_sweep(), "next sweep for lr:\n- 1e-4\n- 3e-4") == set()
