@@ -189,3 +189,37 @@ def test_a_sweeps_own_value_said_beside_it_and_a_labels_qualifier_keep_the_readi
     # must not fire: a label whose words before "for" name no setting, a plan's label with a qualifier
     assert links(lr_sweep(), "results for the lr sweep:\n- 1e-4 blew up") == set()
     assert links(lr_sweep(), "next sweep for lr:\n- 1e-4\n- 3e-4") == set()
+
+
+def mnist() -> list[RunSnapshot]:
+    def run(key: str, name: str, hours: float, params: dict[str, str], user: str = "ada") -> RunSnapshot:
+        return make_run(key, name=name, hours_ago=hours, user=user, params=params,
+                        metrics={"val_acc": 0.1 + hours / 100})
+    vd = {"model": "lenet5", "dataset": "mnist", "method": "vardrop", "framework": "pytorch"}
+    return [run("a", "vivid-crab-4", 12, vd), run("b", "noble-gull-10", 11, {**vd, "lr": "1e-4"}),
+            run("c", "shy-lynx-14", 10, {**vd, "model": "mlp"}),
+            run("d", "zany-owl-25", 3, {"model": "resnet18", "dataset": "cifar10", "method": "none",
+                                        "framework": "tensorflow"}),
+            run("e", "bob-x", 3, vd, user="bob")]
+
+
+def test_where_runs_ran_said_after_them_names_them_and_results_is_a_noun_of_runs() -> None:
+    runs = mnist()
+    three = {"vivid-crab-4", "noble-gull-10", "shy-lynx-14"}
+    assert links(runs, "the results in pytorch on mnist are bad") == three
+    assert links(runs, "the runs in pytorch were all stuck at 11%") == three
+    assert links(runs, "the pytorch results are bad") == three
+    assert links(runs, "the runs on cifar10 were fine") == {"zany-owl-25"}
+
+
+def test_must_not_fire_probes_for_places_and_results() -> None:
+    runs = mnist()
+    assert links(runs, "the runs in the morning were bad") == set()
+    assert links(runs, "the runs on the cluster were slow") == set()
+    assert links(runs, "the results were bad") == set()
+    assert links(runs, "dropout results in overfitting") == set()
+    assert links(runs, "the runs on mnist from last week") == set()
+    assert links(runs, "bob's runs on mnist") == set()
+    assert links(runs, "next: the runs on cifar10") == set()
+    assert links(runs, "the runs on imagenet were fine") == set()
+    assert links(runs, "no results in pytorch yet") == set()
