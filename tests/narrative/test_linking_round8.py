@@ -223,3 +223,18 @@ def test_must_not_fire_probes_for_places_and_results() -> None:
     assert links(runs, "next: the runs on cifar10") == set()
     assert links(runs, "the runs on imagenet were fine") == set()
     assert links(runs, "no results in pytorch yet") == set()
+
+
+def test_a_value_before_seeds_names_the_runs_of_that_value() -> None:
+    runs = seeds()
+    assert links(runs, "the 3e-4 seeds agree") == {"brisk-wave-13", "misty-fog-14", "calm-dew-15"}
+    assert links(runs, "all three 3e-4 seeds agree") == {"brisk-wave-13", "misty-fog-14", "calm-dew-15"}
+    # must not fire: a wrong count, one run, a value nobody ran, a plan, a question, someone else's, the other side
+    assert links(runs, "both 3e-4 seeds agree") == set()
+    assert links(runs, "the 1e-4 seeds agree") == set()
+    assert links(runs, "the 5e-4 seeds agree") == set()
+    assert links(runs, "next: the 3e-4 seeds again") == set()
+    assert links(runs, "the 3e-4 seeds? not sure") == set()
+    assert links(runs, "bob's 3e-4 seeds agree") == set()
+    assert links(runs, "worse than the 3e-4 seeds") == set()
+    assert links(runs, "the 3e-4 seed agrees") == set()
