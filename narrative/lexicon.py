@@ -296,6 +296,12 @@ FAILURE_CUES: tuple[str, ...] = (
     # a process the system stopped: "Segmentation fault: 11", "core dumped", "bus error"
     "segmentation fault", "core dumped", "bus error", "illegal instruction",
 )
+# Failure of the training, not of the process: a run that diverged or went NaN often runs to its end and is
+# logged as finished, so these words alone do not tell a failed start from a finished run of the same settings.
+DIVERGENCE_CUES: tuple[str, ...] = (
+    "blew up", "blown up", "exploded", "explod*", "nan", "went nan", "nan'd", "diverged", "diverg*", "stuck",
+)
+PROCESS_FAILURE_CUES: tuple[str, ...] = tuple(c for c in FAILURE_CUES if c not in DIVERGENCE_CUES)
 
 # Param-value tokens too common to tell runs apart.
 STOP_TOKENS: frozenset[str] = frozenset({

@@ -1,5 +1,6 @@
 """Runs named by a setting's value written alone before a noun of runs (links round 11): "the 3e-5 run is the best
-so far", "the 3e-5 and 5e-5 runs are close", "the 4.0 runs beat 5.0", "the 1e-4 one blew up".
+so far", "the 3e-5 and 5e-5 runs are close", "the 4.0 runs beat 5.0", "the 1e-4 one blew up", "the 3e-4 seeds
+agree" (the runs of that value, one per seed).
 
 People name a sweep's runs by the value that sets them apart and leave the setting's name out: the sweep makes it
 plain. Read here only where that is as plain from the runs: the value is written as a decimal or in scientific
@@ -29,7 +30,7 @@ _COUNTS = {"both": 2, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _REFERENCE = re.compile(
     r"(?<![\w\-.])(the|both(?:[ \t]the)?|all(?:[ \t]the)?|my|these|those|that|this)[ \t]{1,2}"
     r"(?:(two|three|four|five|six)[ \t]{1,2})?"
-    rf"({_LIST})[ \t]{{1,2}}(runs?|ones?|models?|experiments?|variants?|jobs?)(?![\w\-])"
+    rf"({_LIST})[ \t]{{1,2}}(runs?|ones?|models?|experiments?|variants?|jobs?|seeds)(?![\w\-])"
 )
 _ONE_VALUE = re.compile(_VALUE)
 _STOPPED = frozenset({"FAILED", "KILLED"})

@@ -145,11 +145,15 @@ def _respell(word: str) -> str:
     return word
 
 
+_HAS_DIGIT = re.compile(r"[0-9]")
+
+
 def _token_matches(word: str, token: str) -> bool:
     if word == token:
         return True
-    # "hashing" ~ "hash", "velocity" ~ "velocity_1h", "randaugment" ~ "randaug": shared stem.
-    if len(token) >= 4 and len(word) >= 4:
+    # "hashing" ~ "hash", "velocity" ~ "velocity_1h", "randaugment" ~ "randaug": shared stem. Two words that both
+    # carry a number are two values, not a stem and its word ("lr1e3" is not "lr1e" of lr1e-4, "bs128" not "bs12").
+    if len(token) >= 4 and len(word) >= 4 and not (_HAS_DIGIT.search(word) and _HAS_DIGIT.search(token)):
         return word.startswith(token) or token.startswith(word)
     return False
 
@@ -257,6 +261,9 @@ _PARAM_BEFORE = re.compile(
     "|".join(re.escape(w) for w in _SPOKEN_PARAMS) + r")\s*[:=]?\s*$|[@=#]\s*$"
 )
 _SEED_BEFORE = re.compile(r"(?<![a-z0-9_])seeds?\s*[:=]?\s*$")
+# A count with its unit as a label ("5000 steps: 12.1", "2 layers: .91"): the unit has its number, what
+# follows is a result.
+_COUNT_LABEL = re.compile(r"(?<![\w.])\d[\d,]{0,9}k?[ \t]{0,2}[a-z]{2,12}[ \t]{0,2}:[ \t]{0,2}$")
 _UNIT_AFTER = re.compile(  # (?<!\s): linear under any search, not only .match (issue 11)
     r"(?<!\s)\s*(?:e-?\d|x\b|min|h\b|hrs?\b|hours?|ms|s\b|secs?|gb|mb|k\b|m\b|px|rows|samples|steps|epochs?|"
     r"trees|iters?|iterations|rounds|leaves|layers|dims?|days?|weeks?|claims|users|items|tokens|"
@@ -293,7 +300,7 @@ def _quoted_metric_values(text: str) -> list[_QuotedValue]:
         before = lowered[max(0, match.start() - 24) : match.start()]
         # A number right after a parameter name is the parameter's value, not a result; after a metric's
         # name and "=" or ":" it is a result ("accuracy=0.8667, f1=0.8611").
-        if (_PARAM_BEFORE.search(before) and not _metric_named_before(before)
+        if (_PARAM_BEFORE.search(before) and not _metric_named_before(before) and not _COUNT_LABEL.search(before)
                 and (integer or not _SEED_BEFORE.search(before))):
             continue
         after = lowered[match.end() : match.end() + 12]
@@ -635,6 +642,11 @@ def _names_a_variant(word: str, families: frozenset[str]) -> bool:
     return True
 
 
+# Settings that count (``seed=1``, ``num_layers=1``): a 1 there is a number, not a flag turned on ("the seed runs").
+_COUNTED_WORDS = frozenset({"seed", "seeds", "epoch", "epochs", "layer", "layers", "step", "steps", "batch", "heads",
+                            "gpu", "gpus", "fold", "folds", "stage", "trial", "version", "rank", "depth", "workers"})
+
+
 def _word_fits(word: str, candidate: RunProfile) -> bool:
     """Whether a run has what ``word`` says: a model family ("xgb", "lstms"), a word of a param
     value or of the run name ("conformer", "multi-headed" ~ ``multihead``), or a boolean param
@@ -650,6 +662,7 @@ def _word_fits(word: str, candidate: RunProfile) -> bool:
     if joined in candidate.tokens or (len(joined) >= 4 and any(_token_matches(joined, t) for t in candidate.tokens)):
         return True
     return any(joined in key.lower().split("_") and value.strip().lower() in _TRUE_VALUES
+               and not (value.strip().isdigit() and joined in _COUNTED_WORDS)
                for key, value in candidate.run.params.items())
 
 

@@ -299,7 +299,8 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
     # ("L = 3 or 4") — read against the author's own runs only.
     own = _author_runs(request)
     numbered = [*counter_references(request.text, author_runs=own, window_runs=author_window),
-                *experiment_references(request.text, own), *tail_references(request.text, author_window),
+                *experiment_references(request.text, own),
+                *tail_references(request.text, author_window, request.window_runs),
                 *setting_references(request.text, author_window),
                 *version_references(request.text, author_runs=own, window_ids=author_ids)]
     for written, run in numbered:

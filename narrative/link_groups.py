@@ -40,14 +40,14 @@ from storage.records import LinkedRun
 _FAMILY_NOUNS = frozenset({
     "runs", "experiments", "experiment", "variants", "versions", "configs", "configurations", "trials",
     "jobs", "ones", "seeds", "attempts", "generators", "networks", "nets", "agents", "approaches",
-    "approach", "models", "setups", "architectures", "methods", "family", "sweep", "sweeps",
+    "approach", "models", "setups", "architectures", "methods", "family", "sweep", "sweeps", "results",
 })
 # Nouns that name one run: a description that fits several is ambiguous.
 _SINGLE_NOUNS = frozenset({"run", "job", "trial", "attempt", "model", "version", "variant", "config",
                            "one", "generator", "network", "net", "agent", "setup", "configuration"})
 # Plural nouns that are also verbs ("xgb runs faster"): a noun only after a determiner or a count,
 # or before a verb.
-_VERBISH_NOUNS = frozenset({"runs", "models", "experiments", "seeds", "sweeps", "nets"})
+_VERBISH_NOUNS = frozenset({"runs", "models", "experiments", "seeds", "sweeps", "nets", "results"})
 _DETERMINERS = frozenset({"the", "my", "our", "these", "those", "this", "that", "all", "both", "each",
                           "every", "his", "her", "their", "your", "a", "an", "its"})
 _COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -171,25 +171,31 @@ def _noun_phrases(clause: str) -> list[_Group]:
     return found
 
 
-_POST_MODIFIER_HEADS = frozenset({"with", "using"})
+# "the runs on mnist", "the results in pytorch on mnist": where the runs ran is said after them as well.
+_POST_MODIFIER_HEADS = frozenset({"with", "using", "on", "in"})
 
 
 def _post_modifiers(words: list[tuple[str, int, int]], index: int) -> tuple[list[str], int]:
-    """The words of a "with ..." / "using ..." phrase right after the noun at ``index`` (at most
-    three, up to the next function word), and where the phrase ends; none when there is no such phrase."""
-    if index + 1 >= len(words) or words[index + 1][0] not in _POST_MODIFIER_HEADS:
-        return [], words[index][2]
+    """The words of a "with ..." / "using ..." / "on ..." / "in ..." phrase right after the noun at ``index`` (at
+    most three, up to the next function word; a second such phrase right after it too), and where they end; none
+    when there is no such phrase."""
     taken: list[str] = []
     end = words[index][2]
-    first = index + 2
-    if first < len(words) and words[first][0] in {"the", "a", "an"}:
-        first += 1  # "the runs with the large encoder": an article opens the phrase
-    for word, _start, word_end in words[first : first + 3]:
-        if (word in _DETERMINERS or word in _LEFT_EDGES or word in _NEGATED or word in _FAMILY_NOUNS
-                or _VERB_AFTER.match(" " + word)):
-            break  # the phrase ends where its clause's verb starts ("runs with o2 diverged")
-        taken.append(word)
-        end = word_end
+    head = index + 1
+    for _phrase in range(2):
+        if head >= len(words) or words[head][0] not in _POST_MODIFIER_HEADS:
+            break
+        first = head + 1
+        if first < len(words) and words[first][0] in {"the", "a", "an"}:
+            first += 1  # "the runs with the large encoder": an article opens the phrase
+        head = first
+        for word, _start, word_end in words[first : first + 3]:
+            if (word in _DETERMINERS or word in _LEFT_EDGES or word in _NEGATED or word in _FAMILY_NOUNS
+                    or _VERB_AFTER.match(" " + word)):
+                break  # the phrase ends where its clause's verb starts ("runs with o2 diverged")
+            taken.append(word)
+            end = word_end
+            head += 1
     return taken, end
 
 
@@ -221,6 +227,9 @@ class _Unknown(Exception):
     """A word of a description that no run has and that is not neutral ("big"): stop, link nothing."""
 
 
+_PARTS_SPLIT = re.compile(r"[_/+]|(?<![0-9]e)-")
+
+
 def _word_verdicts(raw: str, pool: CandidatePool) -> list[str]:
     """The words of ``raw`` that say something about runs; raises ``_Unknown`` for a word that
     no run of the pool has ("big", "wide")."""
@@ -228,7 +237,8 @@ def _word_verdicts(raw: str, pool: CandidatePool) -> list[str]:
         return []
     if pool.fitting(raw):
         return [raw]
-    parts = [p for p in re.split(r"[-_/+]", raw) if p]
+    # A dash after a digit and an "e" is an exponent's ("lr1e-3" is lr 1e-3, not "lr1e" and "3").
+    parts = [p for p in _PARTS_SPLIT.split(raw) if p]
     said: list[str] = []
     for part in parts if len(parts) > 1 else []:
         if part in _NEUTRAL or part in lexicon.STOP_TOKENS:
@@ -398,6 +408,8 @@ def _infer_groups(
         for group in (*_noun_phrases(clause), *_subject_phrases(clause)):
             if _EARLIER.search(clause[clause.find(group.phrase) + len(group.phrase):]):
                 continue  # "the xgb runs from last week": maybe not the ones of this window
+            if _writes_a_name(group.phrase, pool):
+                continue  # "lr4e4-run diverged": a run written by its name is that run, not a family of its words
             members = _group_members(group, inferable, pool)
             if not members:
                 continue
@@ -414,6 +426,13 @@ def _infer_groups(
                 warnings.append(f"'{_clip(group.phrase)}' fits {len(members)} runs ({names}); none linked.")
                 continue
             _link_inferred(entry, linked, members)
+
+
+def _writes_a_name(phrase: str, pool: CandidatePool) -> bool:
+    """Whether a phrase writes a run's whole name (a name of two words or more, so "the xgb runs" is no name)."""
+    return any(len(name) >= 5 and not name.isalpha() and name in phrase
+               and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", phrase)
+               for name in (p.run.run_name.lower() for p in pool) if name)
 
 
 def _link_inferred(entry: SegmentLinks, linked: dict[str, LinkedRun], members: Iterable[RunProfile]) -> None:

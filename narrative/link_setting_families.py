@@ -79,14 +79,14 @@ def _setting_keys(noun: str, runs: list[RunSnapshot]) -> set[str]:
     return set()
 
 
-def _described(line: str, runs: list[RunSnapshot]) -> set[str] | None:
+def _described(line: str, runs: list[RunSnapshot], swept: set[str]) -> set[str] | None:
     """The ids of the runs that hold every setting the line writes with its value ("specaug on (mask_time_prob 0.05):
     both seeds agree" is about the seeds of the 0.05 runs, not another pair of seeds; none of them when no run logs
     such a setting); None when it writes none."""
     fitting: set[str] | None = None
     for _written, name, value in _written_settings(line):
-        if _is_metric(name, runs):
-            continue
+        if _is_metric(name, runs) or any(k in swept for r in runs for k in param_keys_for(name, r.params)):
+            continue  # "the three seeds agree, seed 3 is the odd one": one of the sweep's own values, no narrowing
         said = _runs_with(name, value, runs)
         # A setting none of the runs logs: the line describes other runs (someone else's), or says which is unknown.
         held = said[1] if said is not None else set()
@@ -127,7 +127,7 @@ def setting_family_references(text: str, window_runs: list[RunSnapshot]) -> list
             if count is None and not determiner.startswith("all") and not match.group(3):
                 continue  # "the seeds": maybe one run's seed; "all the seeds", "both seeds", "with different
                 # sizes", "the two seeds" say every run of the sweep
-            described = _described(line, finished)
+            described = _described(line, finished, keys)
             sweeps = [s for s in _sweeps(finished, keys) if count is None or len(s) == count
                       if described is None or {r.run_id for r in s} <= described]
             if len(sweeps) == 1:

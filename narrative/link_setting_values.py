@@ -146,12 +146,17 @@ def canonical(name: str) -> str:
     return _JOINED.get(re.sub(r"[ _\\-]", "", name), name)
 
 
+_PLURAL_AT = re.compile(r"s[ \t]{1,2}at[ \t]{1,2}-?[0-9.]")
+
+
 def _written_settings(clause: str) -> list[tuple[str, str, str]]:
     """(as written, setting's name, value) for each setting of a clause written with its value: "batch size 512",
     "lr=3e-4", "with 2 gpus"."""
     found: list[tuple[str, str, str]] = []
     for match in _SETTING_VALUE.finditer(clause):
         name, value = match.group(1), match.group(2)
+        if _PLURAL_AT.search(match.group(0)):
+            continue  # "the 3 seeds at 3e-4": the seeds' values are several; what "at" gives is another setting's
         name = canonical(name)
         if name in _PROGRESS and "=" not in match.group(0):
             continue

@@ -35,10 +35,12 @@ from narrative.link_evidence import (
     _CLAUSE_BREAK,
     DESCRIPTION_LEAD,
     DESCRIPTION_THRESHOLD,
+    FAILURE_HIT,
     CandidatePool,
     RunProfile,
     SegmentLinks,
     _clip,
+    _Evidence,
     _metric_matches,
     _quoted_metric_values,
     describe,
@@ -58,6 +60,7 @@ from narrative.link_short_forms import short_form_references
 from narrative.link_sizes import size_references
 from narrative.link_value_groups import value_group_references
 from narrative.link_value_keys import value_key_references
+from narrative.link_value_labels import value_label_references
 from narrative.segmenting import Segment, split_segments
 from narrative.types import StructureRequest
 from storage.records import LinkedRun, RunSnapshot
@@ -188,7 +191,8 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
         lambda text: bare_value_references(text, author_window, earlier, pool.others),
         lambda text: ordinal_references(text, author_window, carried, pool.others),
         lambda text: short_form_references(text, author_window, earlier, pool.others),
-        lambda text: value_key_references(text, author_window, earlier, pool.others)]
+        lambda text: value_key_references(text, author_window, earlier, pool.others),
+        lambda text: value_label_references(text, author_window, earlier, pool.others)]
     for written, run, reader in [(w, r, read) for read in readers for w, r in read(request.text)]:
         entries = [e for e in seg_links if written in e.segment.lower]
         if len(entries) > 1:
@@ -352,9 +356,21 @@ def _infer(
             continue
         if best.run.run_id not in author_ids and best.run.run_id not in linked:
             continue
+        if _divergence_only_lead(described, best, best_evidence.score, scored[1:]):
+            continue
         linked.setdefault(best.run.run_id, linked_run(best.run, "inferred"))
         if best.run.run_id not in entry.run_ids:
             entry.run_ids.append(best.run.run_id)
+
+
+def _divergence_only_lead(text: str, best: RunProfile, score: float,
+                          others: list[tuple[RunProfile, _Evidence]]) -> bool:
+    """Whether a failed run leads only by words of a diverging training ("the lr=4e-4 run diverged at ep202")
+    over a finished run the rest of the description fits as well: such a run often ends as finished, so the
+    words tell the failed start and the finished run apart no better than a coin."""
+    if not best.failed or lexicon.has_cue(text.lower(), lexicon.PROCESS_FAILURE_CUES):
+        return False
+    return any(not p.failed and score - FAILURE_HIT - e.score < DESCRIPTION_LEAD for p, e in others)
 
 
 # A setting's value written as a word of its own ("at p4", "480x480", "clahe"): a word with a letter in it
@@ -404,6 +420,15 @@ def _infer_failed(
     scored = [(p, e) for p, e in scored if not e.contradicted and e.score >= DESCRIPTION_THRESHOLD]
     scored.sort(key=lambda pe: pe[1].score, reverse=True)
     if not scored or (len(scored) > 1 and scored[0][1].score - scored[1][1].score < DESCRIPTION_LEAD):
+        return
+    # A run the segment already names by its value that the description fits as well is what the failure words
+    # speak of ("| 4e-4 | 5.53 | DIVERGED at ep202 |": the finished 4e-4 run diverged late, not the failed start).
+    # Read in the clauses that say the failure; failure words fit a failed run only, so they are left out.
+    said = ", ".join(c for c in re.split(r"\n|" + _CLAUSE_BREAK.pattern, text)
+                     if c and lexicon.has_cue(c.lower(), lexicon.FAILURE_CUES))
+    failed_score = describe(said, scored[0][0], pool).score - FAILURE_HIT
+    named = [p for p in pool if p.run.run_id in entry.run_ids and not p.failed]
+    if any(describe(said, p, pool).score >= failed_score for p in named):
         return
     run = scored[0][0].run
     linked.setdefault(run.run_id, linked_run(run, "inferred"))

@@ -11,6 +11,7 @@ a list whose every value is one finished run.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from narrative.link_groups import NOT_DONE
 from storage.records import RunSnapshot
@@ -31,10 +32,14 @@ def _segments(name: str) -> list[str]:
     return [s for s in _NAME_SEPARATOR.split(name.lower()) if s]
 
 
-def tail_references(text: str, window_runs: list[RunSnapshot]) -> list[tuple[str, RunSnapshot]]:
+def tail_references(text: str, window_runs: list[RunSnapshot],
+                    others: Sequence[RunSnapshot] = ()) -> list[tuple[str, RunSnapshot]]:
     """(as written, run) for a written part that ends exactly one run name of the window and is
-    not all of it: "L8_K32" for exp1_4_L8_K32. A part several names end with names none."""
+    not all of it: "L8_K32" for exp1_4_L8_K32. A part several names end with names none, a teammate's run
+    name of ``others`` included ("lr1e-3" when bob-lr1e-3 ran beside gpt-lr1e-3)."""
     names = [(r.run_name.lower().strip(), r) for r in window_runs if r.run_name]
+    mine = {r.run_id for _name, r in names}
+    names += [(r.run_name.lower().strip(), r) for r in others if r.run_name and r.run_id not in mine]
     found: list[tuple[str, RunSnapshot]] = []
     for match in _PART.finditer(text.lower()):
         part = match.group(1)
@@ -43,7 +48,7 @@ def tail_references(text: str, window_runs: list[RunSnapshot]) -> list[tuple[str
         ending = [r for name, r in names if name != part and name.endswith(part) and name[-len(part) - 1] in "_-."]
         if len({r.run_name for r in ending}) == 1:
             finished = [r for r in ending if r.status.upper() == "FINISHED"] or ending
-            if len(finished) == 1:
+            if len(finished) == 1 and finished[0].run_id in mine:
                 found.append((part, finished[0]))
     return found
 

@@ -201,7 +201,10 @@ FLOORS = {"tinystories-lm-sweep-notes.json": 0.90, "brain-tumor-cnn-ablation-not
           # links round 6 (README): a run named by a setting's value only it has
           "deep-image-matting-batchsize-comments.json": 0.95,
           # links round 7 (README): settings in a hypothesis and in instructions name no run
-          "senpai-regime-y-hypothesis.json": 0.75}
+          "senpai-regime-y-hypothesis.json": 0.75,
+          # links round 8 (README): LR and seed tables with W&B ids, a sweep post's settings table
+          "senpai-drivaerml-lr-neighborhood.json": 0.95, "senpai-airfrans-seed-replication.json": 0.95,
+          "golf-lr-warmdown-sweep-post.json": 0.95}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
