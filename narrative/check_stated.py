@@ -47,6 +47,8 @@ def _valued(text: str) -> dict[str, list[tuple[float, str, str]]]:
     glued = frozenset(_GLUED_NUMBER.findall(low)) if spans else frozenset()
     out: dict[str, list[tuple[float, str, str]]] = {}
     for cid, sp in spans.items():
+        if vocab.CONCEPT_BY_ID[cid].kind in _NOT_SETTINGS:
+            continue  # "gru-attn gives 0.849", "f1 0.72": a number by a model, a part or a metric is no setting's
         seen: set[tuple[float, str, str]] = set()
         for a, b in sp[:_MENTIONS]:
             tail = low[b: b + _REACH]
@@ -73,8 +75,17 @@ _GLUED_NUMBER = re.compile(r"(?<![a-z0-9])[a-z]-(\d+(?:\.\d+)?)(?![0-9.])")
 
 
 def _gap_ok(gap: str) -> bool:
-    """Up to two plain words and an assignment's punctuation between a setting's name and its value."""
-    return bool(_GAP_AFTER.fullmatch(gap)) and len(re.findall(r"[a-z]+", gap)) <= 2
+    """Up to two plain words and an assignment's punctuation between a setting's name and its value; a verb of
+    a result between ("dropout gave 0.50") makes the number the result."""
+    words = re.findall(r"[a-z]+", gap)
+    return bool(_GAP_AFTER.fullmatch(gap)) and len(words) <= 2 and _RESULT_WORDS.isdisjoint(words)
+
+
+_NOT_SETTINGS = frozenset({"model", "eval", "target"})
+_RESULT_WORDS = frozenset({"gives", "gave", "give", "giving", "got", "gets", "get", "reached", "reaches", "scored",
+                           "scores", "yields", "yielded", "hit", "hits", "achieved", "achieves", "is", "was", "were",
+                           "are", "went", "dropped", "rose", "improved", "acc", "accuracy", "auc", "f1", "loss",
+                           "score", "pesq", "wer", "mrr", "ndcg", "map", "bleu", "ppl"})
 
 
 _GLUE = frozenset({"of", "at", "to", "is", "was", "set", "on", "with", "by", "as", "the", "a", "an", "about", "around"})
@@ -102,10 +113,14 @@ def plan_values(plan: str) -> tuple[tuple[str, float, str, str], ...]:
     return tuple(x for x in out if x[1] not in bounded)
 
 
-def stated_value_off(pairs: tuple[tuple[str, float, str, str], ...], text: str) -> bool:
+def stated_value_off(pairs: tuple[tuple[str, float, str, str], ...], text: str,
+                     cover: frozenset[str] | set[str] | None = None) -> bool:
     """Whether a statement names one of the plan's valued settings only with other values ("STFT loss ... weight
     0.5" for "an STFT loss weight of 0.1", "reverb on 30% of clips" for "reverb on 80% of the clips") and says none
     of the plan's values anywhere."""
+    if cover is not None:
+        # a statement that names none of the valued settings (its concepts, as the index holds them) is not read
+        pairs = tuple(x for x in pairs if x[0] in cover)
     if not pairs:
         return False
     said = _valued(text)

@@ -204,7 +204,7 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
                or _fact_excluded(idx, terms, f) or size_off(sizes, f.text) or _runs_size_off(idx, sizes, f)
                or fact_holds_more(idx, only, f.run_ids or idx.entry_runs.get(f.entry_id, []))
                or targets_more(only_t, cover, f.text) or place_off(places, f.text)
-               or stated_value_off(valued, f.text)
+               or stated_value_off(valued, f.text, cover)
                or (bool(idents) and identifier_off(idents, " ".join([f.text, *map(_run_text, f.run_ids[:4])])))
                or any(run_place_off(places, idx.run_by_id[r].params) for r in f.run_ids[:4]))
         (variants if off else evidence).append((s, f, rids))
