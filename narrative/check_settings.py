@@ -216,7 +216,8 @@ def _changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Iterator[Change]
         a, b = sp[0]
         others = {k for k in specific - terms.scope_only if k != cid and k not in vocab.CLOSURE[cid]
                   and vocab.CONCEPT_BY_ID[k].kind != "model" and not vocab.CONCEPT_BY_ID[k].param_keys}
-        targets = frozenset(k for k in others if _said_as_target(head, b, spans.get(k, [])))
+        targets = frozenset(k for k in others if _said_as_target(head, b, spans.get(k, []))
+                            or _joined_by_with(head, (a, b), spans.get(k, [])))
         if others - targets:
             continue  # "separate step sizes for actor and critic" is about more than moving one setting
         idx_first = next((i for i, (_, s, _) in enumerate(words) if s >= a), len(words))
@@ -317,6 +318,19 @@ def _said_as_target(head: str, setting_end: int, spans: list[tuple[int, int]]) -
     """Whether a concept is said only after the setting, as what the change is for (a regime, a part of the
     work: "for full ft"), not as a second thing the plan does ("lower lr and label smoothing")."""
     return bool(spans) and all(a >= setting_end and _FOR_TARGET.match(head[setting_end: a]) for a, _ in spans)
+
+
+# "bf16 with a lower lr", "a lower lr with bf16": a technique the change is made with (its runs are the pool)
+_WITH_BEFORE = re.compile(r"^\s+(?:with|using)\s+(?:(?:a|an|the)\s+)?(?:[a-z]+\s+)?$")
+_WITH_AFTER = re.compile(r"^\s+(?:with|using)\s+(?:(?:a|an|the)\s+)?$")
+
+
+def _joined_by_with(head: str, setting: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    """Whether a technique is said right before the setting's change with "with" between ("bf16 with a lower
+    lr"), or right after it ("a lower lr with bf16"): the change is asked of that technique's runs."""
+    a, b = setting
+    return bool(spans) and all(
+        (y <= a and _WITH_BEFORE.match(head[y: a])) or (x >= b and _WITH_AFTER.match(head[b: x])) for x, y in spans)
 
 
 _ENDS_ON_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)$")
@@ -420,6 +434,9 @@ def check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
     elif change.sign:
         # "higher lr than 5e-4": a note's "prob needs a lower lr" plans the other way
         planned = [p for p in planned if not _other_way(idx, p, change)]
+    if change.targets:
+        # "bf16 with a lower lr": a note planning bf16 alone ("consider using bf16") is no plan of the change
+        planned = [p for p in planned if change.concept in vocab.concepts_in(vocab.norm(p.text))]
     if not pools:
         return not_tried(idx, scored, [], [], planned, specific)
     hits = _change_hits(idx, pools, change)

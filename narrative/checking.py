@@ -42,6 +42,13 @@ from narrative.check_scope import (
 )
 from narrative.check_settings import check_change, named_value, named_value_missed, plan_changes
 from narrative.check_sizes import size_off, sizes_in
+from narrative.check_stated import (
+    identifier_off,
+    params_value_off,
+    plan_identifiers,
+    plan_values,
+    stated_value_off,
+)
 from narrative.check_verdicts import (
     THRESHOLD,
     PlanDoing,
@@ -67,6 +74,7 @@ from narrative.plan_reading import (
     technique_missed,
 )
 from narrative.types import CheckMatch, CheckResult, PlannedItem
+from storage.records import RunSnapshot
 
 WEAK_CITE = 0.75  # share of the bar a run needs to be cited beside a statement
 
@@ -173,6 +181,13 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
     # "dropout on the embeddings": a candidate putting it on another part of the model did a variant
     places = places_in(ASIDE.sub(" ", main_clause(plan)))
     technique = frozenset(terms.key_concepts - UMBRELLA)
+    # "an STFT loss weight of 0.5", "monitor val_acc": a candidate naming that setting only at another value, or
+    # lacking the value the plan writes as an identifier, did a variant
+    valued, idents = plan_values(plan), plan_identifiers(plan)
+
+    def _run_text(rid: str) -> str:
+        return run_text(idx, rid)
+
     for s, f, rids in scored:
         if s < THRESHOLD or not f.evidence or absent_only(f.text, terms) or hedged_only(f.text):
             continue
@@ -189,6 +204,8 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
                or _fact_excluded(idx, terms, f) or size_off(sizes, f.text) or _runs_size_off(idx, sizes, f)
                or fact_holds_more(idx, only, f.run_ids or idx.entry_runs.get(f.entry_id, []))
                or targets_more(only_t, cover, f.text) or place_off(places, f.text)
+               or stated_value_off(valued, f.text, cover)
+               or (bool(idents) and identifier_off(idents, " ".join([f.text, *map(_run_text, f.run_ids[:4])])))
                or any(run_place_off(places, idx.run_by_id[r].params) for r in f.run_ids[:4]))
         (variants if off else evidence).append((s, f, rids))
     run_scores: dict[str, float] = {}
@@ -208,7 +225,8 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
                 or off_scope(scope, idx.run_by_id[rid]) or _run_misses(idx, terms, rid)
                 or holds_more(only, idx.run_by_id[rid]) or targets_more(only_t, cover)
                 or size_off(sizes, run_text(idx, rid)) or run_place_off(places, idx.run_by_id[rid].params)
-                or keyed_value_off(plan, idx.run_by_id[rid], idx)):
+                or keyed_value_off(plan, idx.run_by_id[rid], idx) or identifier_off(idents, run_text(idx, rid))
+                or params_value_off(valued, idx.run_by_id[rid].params)):
             variant_runs.append(rid)
         else:
             run_scores[rid] = s
@@ -299,7 +317,13 @@ def _runs_off_scope(idx: HistoryIndex, scope: dict[str, frozenset[str]], f: Fact
     if not all(off_scope(scope, idx.run_by_id[r]) for r in holding or runs):
         return False
     said = vocab.tokens(f.text)
-    return not any(w in said for named in scope.values() for v in named for w in value_words(v))
+    # only the params the runs are off on count: "fp16 autocast on tasnet" names the plan's fp16, not its dccrn-e
+    off_keys = {k for r in holding or runs for k in _off_keys(scope, idx.run_by_id[r])}
+    return not any(w in said for k in off_keys for v in scope[k] for w in value_words(v))
+
+
+def _off_keys(scope: dict[str, frozenset[str]], run: RunSnapshot) -> list[str]:
+    return [k for k, named in scope.items() if k in run.params and run.params[k] not in named]
 
 
 def _runs_other_model(idx: HistoryIndex, technique: frozenset[str], f: Fact) -> bool:

@@ -271,8 +271,11 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        desc=("resample the audio slightly faster and slower",)),
     _c("noise_augment", "noise augmentation", "technique",
        r"\b(background |additive )?noise (aug\w*|injection|mix\w*)", r"\bmix\w* in (background )?noise\b",
-       r"\breverb\w*", r"\broom impulse\b", r"\bmusan\b", broader=("augmentation",),
+       r"\bmusan\b", broader=("augmentation",),
        desc=("add background noise to the training audio",)),
+    # reverberation is a sibling of additive noise, not a kind of it: a room's echo convolved into the audio
+    _c("reverb_augment", "reverberation augmentation", "technique", r"\breverb\w*", r"\broom impulse\w*",
+       r"\brirs?\b", broader=("augmentation",), desc=("convolve the training audio with room impulse responses",)),
     _c("vad", "voice activity detection", "technique", r"\bvad\b", r"\bvoice activity\b"),
     _c("mel_features", "mel filterbank features", "feature", r"\bmel\b", r"\blog ?mel\w*", r"\bmfccs?\b",
        r"\bfilter ?banks?\b", r"\bfbank\w*"),
@@ -459,7 +462,8 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        # "fine-tuned", "prompt tuning" are their own lines of work, not a hyperparameter search
        r"\b" + _not_after("fine", "prompt", "prefix", "instruction") + r"tun(e|ed|ing)\b", r"\bsweeps?\b",
        r"\boptuna\b", r"\bgrid search\b", weight=1.0),
-    _c("resolution", "input resolution", "tuning", r"\bresolution\b", r"\bimg ?size\b", r"\bimage ?size\b",
+    _c("resolution", "input resolution", "tuning", r"\b" + _not_after("multi") + r"resolution\b", r"\bimg ?size\b",
+       r"\bimage ?size\b",
        r"\b\d{3} ?px\b", r"\bpx\b", r"\bhigher res\b", r"\bimage size\b"),
     _c("max_len", "max sequence length", "tuning", r"\bmax ?len\w*\b", r"\bmax (seq|sequence) len\w*",
        r"\bsequence length\b", r"\bseq ?len\b", r"\bcontext (length|window)\b", r"\blonger (inputs?|sequences?)",
@@ -507,6 +511,9 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("bf16", "bf16", "technique", r"\bbf ?16\b", r"\bbfloat ?16\b", r"\bbrain ?float\w*",
        broader=("mixed_precision",)),
     _c("fp8", "fp8", "technique", r"\bfp ?8\b", r"\bfloat ?8\b", broader=("mixed_precision",)),
+    # full precision is the sibling the half-precision formats fall back to, not a kind of mixed precision
+    _c("fp32", "full precision (fp32)", "technique", r"\bfp ?32\b", r"\bfloat ?32\b", r"\bfull precision\b",
+       r"\bsingle precision\b"),
     _c("early_stopping", "early stopping", "technique", r"\bearly ?stop\w*",
        r"\b" + _not_after("my", "our", "of", "lost", "losing", "your", "some", "little") + r"patience\b",
        desc=("stop training when the validation loss stops improving",)),
@@ -535,6 +542,17 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
     _c("l2_loss", "L2 / squared-error objective", "technique",
        r"\bl2\b(?!\s*[=:]?\s*\d)(?! (reg\w*|penalt\w*|norm\w*|weight\w*|lambda|decay))", r"\bsquared error\b",
        r"\bmse (loss|objective)\b", weight=1.2),
+    # the absolute-error sibling of L2 ("l1-loss"); an L1 penalty, norm or ratio is regularisation, not the loss
+    _c("l1_loss", "L1 / absolute-error objective", "technique",
+       r"\b" + _not_after("smooth") + r"l1\b(?!\s*[=:]?\s*\d)"
+       r"(?! (reg\w*|penalt\w*|norm\w*|weight\w*|lambda|decay|ratio))",
+       r"\bmae (loss|objective)\b", r"\babsolute error (loss|objective)\b", weight=1.2),
+    # the scale-invariant SNR (SI-SNR / SI-SDR) and the plain SNR are sibling waveform losses
+    _c("si_snr", "scale-invariant SNR loss", "technique", r"\bsi ?s[nd]r\b", r"\bscale ?invariant (snr|sdr)\b"),
+    _c("snr_loss", "SNR loss", "technique", r"\b" + _not_after("si") + r"snr (loss|objective)\b"),
+    # a loss on the spectrogram (speech enhancement, vocoders): its terms are spectral convergence and log magnitude
+    _c("stft_loss", "STFT / spectral loss", "technique", r"\bstft ?loss\w*", r"\bmulti ?resolution stft\b",
+       r"\bspectral (convergence|loss)\b", r"\bmr ?stft\b"),
     _c("monotone", "monotone constraints", "technique", r"\bmonoton\w*", r"\bshape constraints?\b",
        r"\bonly (go|goes|going|move|moves) (up|down)\b", r"\b(non ?)?(increasing|decreasing) in\b",
        r"\bmono ?\("),

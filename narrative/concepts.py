@@ -29,7 +29,7 @@ __all__ = ["CONCEPTS", "CONCEPT_BY_ID", "FAMILIES", "Concept", "alias_pattern", 
 # Settings: the run params whose value expresses the concept ("lower lr" is about ``learning_rate``).
 # A plan that changes a setting is judged against these params' values in the runs.
 SETTING_PARAMS: dict[str, tuple[str, ...]] = {
-    "learning_rate": ("learning_rate", "lr", "eta", "base_lr", "max_lr", "peak_lr"),
+    "learning_rate": ("learning_rate", "lr", "eta", "base_lr", "max_lr", "peak_lr", "blr"),
     "batch_size": ("batch_size", "train_batch_size", "per_device_train_batch_size", "bs", "global_batch_size",
                    "micro_batch_size", "batchsize"),
     "embedding_dim": ("embedding_dim", "embed_dim", "emb_dim", "embedding_size", "embedding_width", "emb_size",

@@ -86,6 +86,8 @@ _ABBREVIATIONS = {
     "gradient": ("grad",), "accumulation": ("accum",), "attention": ("attn",), "hidden": ("hid",),
     "probability": ("prob",), "learning": ("learn",), "discriminator": ("disc",), "generator": ("gen",),
     "initialization": ("init",), "initialisation": ("init",), "scheduler": ("sched",),
+    # not an abbreviation but the same kind: a causal LSTM or conv is the unidirectional one (no future frames)
+    "causal": ("unidirectional",),
 }
 
 
@@ -345,7 +347,7 @@ VARIANT_WORDS = frozenset(vocab.stem(w) for w in (
     "grouped", "causal", "masked", "gated", "hierarchical", "weighted", "conditional", "variational", "denoising",
     "contractive", "sparse", "distilled", "layerwise", "learnable", "trainable", "multiscale",
     "multilingual", "multitask", "tied", "untied", "rotary", "sinusoidal", "stochastic", "quantized", "quantised",
-    "pruned", "attentive", "semi", "focal"))
+    "pruned", "attentive", "semi", "focal", "measured", "simulated"))
 # a complement after the thing: "SGD with nesterov momentum", "cosine schedule with warm restarts"
 _COMPLEMENT = re.compile(r"^(?:\s(?:schedule|scheduler|decay|layers?|model|net|network))?\s(?:with|using|plus)\s"
                          r"(?:(?:a|an|the)\s)?([a-z][a-z0-9]{1,20})(?:\s([a-z][a-z0-9]{1,20}))?")

@@ -64,7 +64,7 @@ def _names(texts: list[str], runs: list) -> dict[str, str]:
 @pytest.mark.parametrize(("said", "key", "name"), [
     # a name of its own for a kin the table folds in is what the team calls it
     ("SWA", "ema", "swa (EMA weights)"),
-    ("reverb", "noise_augment", "reverb (noise augmentation)"),
+    ("musan", "noise_augment", "musan (noise augmentation)"),
     # an abbreviation of the table's name keeps the table's name
     ("TTA", "tta", "test-time augmentation"),
     ("EMA", "ema", "EMA weights"),

@@ -112,10 +112,8 @@ def test_a_change_for_a_regime_is_judged_on_the_runs(plan: str, tried: bool, key
 @pytest.mark.parametrize("plan", [
     # the regime is a second thing the plan does, or said before the setting: not read as its target
     "separate learning rates for the encoder and the head",
-    "full ft with a lower lr",
     "lower lr and full fine-tuning",
     "lower lr, then full ft",
-    "a lower lr with full fine-tuning",
     "lower lr so full ft stops diverging",
     "full fine-tuning at twice the lr",
     "lower lr. full ft next week",
@@ -123,6 +121,15 @@ def test_a_change_for_a_regime_is_judged_on_the_runs(plan: str, tried: bool, key
 def test_a_regime_said_otherwise_is_no_target(plan: str) -> None:
     idx = synthesis._index(HISTORY, None)
     assert plan_changes(plan, plan_terms(plan, idx, exclusions=True), idx) == [], plan
+
+
+@pytest.mark.parametrize("plan", ["full ft with a lower lr", "a lower lr with full fine-tuning"])
+def test_a_change_made_with_a_technique_is_asked_of_its_runs(plan: str) -> None:
+    """h/checks12: "X with a lower lr" (X joined by "with") asks the change of X's runs, as "bf16 with a lower lr"
+    does; it was read as two things, and the concept alone answered it (the lr change unread)."""
+    idx = synthesis._index(HISTORY, None)
+    changes = plan_changes(plan, plan_terms(plan, idx, exclusions=True), idx)
+    assert [(c.concept, c.sign, c.targets) for c in changes] == [("learning_rate", -1, frozenset({"full_finetune"}))]
 
 
 @pytest.mark.parametrize(("plan", "cite"), [
