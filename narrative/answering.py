@@ -163,15 +163,23 @@ def _asks_seed_noise(q: str) -> bool:
             or _RUN_TO_RUN.search(q) is not None)
 
 
-def _metrics_in(idx: HistoryIndex, text: str) -> list[str]:
+def _metric_spans(idx: HistoryIndex, text: str) -> list[tuple[int, int, str]]:
+    """Where the text spells a tracked metric's words (in ``vocab.norm`` form): start, end, key. A metric spelled
+    inside another's longer spelling ("simple mrr" in "ltr simple mrr") is the longer one only."""
     t = " " + vocab.norm(text) + " "
-    found: list[tuple[int, str]] = []
+    found: list[tuple[int, int, str]] = []
     for key in idx.metric_keys:
         for w in sorted(vocab.metric_words(key), key=len, reverse=True):
             m = re.search(r"(?<![a-z0-9])" + re.escape(w) + r"(?![a-z0-9])", t)
             if len(w) >= 2 and m:
-                found.append((m.start(), key))
+                found.append((m.start(), m.end(), key))
                 break
+    return [(a, b, k) for a, b, k in found
+            if not any(a2 <= a and b <= b2 and (b2 - a2) > (b - a) for a2, b2, _ in found)]
+
+
+def _metrics_in(idx: HistoryIndex, text: str) -> list[str]:
+    found = [(a, key) for a, _, key in _metric_spans(idx, text)]
     # prefer validation metrics when two keys share a word ("auc" in val_auc and train_auc)
     out: list[str] = []
     for pos, _key in sorted(found):
@@ -233,6 +241,15 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     metrics_named = _metrics_in(idx, q) or [m for m in [head_metric(idx, q)] if m]
     window, body, terms = follow.read_dated(q, idx)  # "why ... in late June?": the days, and the rest
     why = _then(_WHY_STOP_A, _WHY_STOP_B, q) or bool(_WHY.search(q))
+    if not why and terms.key_concepts and (spans := _metric_spans(idx, body)):
+        # "the best LTR simple MRR", "the hand tuned MRR": words of a metric's name are that metric, not a subject
+        # (no run is "learning to rank" or "tuning" for them); the question is read without them
+        nb = vocab.norm(body)
+        for lo, hi, _ in sorted(spans, reverse=True):
+            nb = nb[:max(0, lo - 1)] + " " + nb[max(0, hi - 1):]  # the spans count the padding space
+        bare = plan_terms(nb, idx)
+        if bare.key_concepts < terms.key_concepts:
+            terms = bare
     facts = [(s, f) for s, f in _rank_facts(idx, terms, why, void=bool(_VOIDQ.search(q)), window=window, body=body)
              if not not_prose(idx, f)]
     helpq = not why and (_then(_HELP_A, _HELP_B, q) or bool(_EFFECTQ.search(q)))

@@ -96,11 +96,8 @@ KNOWN_MISSES = {
     "did lowering beta to 0.015 help?",
     "which configuration did we recommend for production?",
     "how much did adamw improve over the baseline?",
-    # tune (h/answers12, LTR notes): metric names the question spells in words ("LTR simple MRR", "hand tuned
-    # MRR") for a tracker's ltr_simple_mrr / hand_tuned_mrr; a sweep that moves two weights at once
-    "what was the best LTR simple MRR and which run?",
+    # tune (h/answers12, LTR notes): a sweep that moves two weights at once (main and rescore query weights)
     "which rescore weights worked best?",
-    "what was the hand tuned MRR with the review features?",
     # tune (h/answers12): "what should we try after X?" reads the latest notes' next steps, not those of X's note
     "what should we try after the grad accum fix?",
 }
