@@ -53,6 +53,7 @@ from narrative.answer_rank import (
     subject_runs,
     subject_words,
     useful_runs,
+    value_words,
 )
 from narrative.answer_status import standing_told
 from narrative.answer_values import moved_runs
@@ -222,6 +223,11 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
             # wrote under it ("CANCELLED so Rafa's suggestions can be implemented first")
             parts.append(f"No run named {unlogged[1]} is in the tracker; under it: \"{clip(unlogged[2], 160)}\"")
         reason_given = reason_given or (used == 1 and states_reason(said, q))  # the first quote answers
+        if why and used == 1 and not reason_given and any(c.isdigit() for c in said) \
+                and (chosen := value_words(idx, body)[0]):
+            # "why isotonic?" answered by "isotonic: ece .012, auc basically unchanged": the chosen value's result
+            # beside its alternatives' is the reason for the choice ("No note says why" would be false)
+            reason_given = bool(chosen & f.toks)
         later = cause_after(idx, f, frozenset(terms.tokens)) if why and used == 1 and not reason_given else None
         if later is not None and quote_key(later.text) not in quoted:
             # the trouble was told first, its cause found later: "Later: ..."

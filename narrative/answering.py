@@ -113,6 +113,8 @@ _EFFECTQ = re.compile(r"^\s{0,8}(what|how)\s{1,4}(did|does|has|have)\b.{1,200}?\
                       r"^\s{0,8}what\s{1,4}(did|have)\s{1,4}\w{1,20}\s{1,4}(conclude|learn|find|found|decide)\w{0,2}\s{1,4}"
                       r"(about|on|for|from)\b", re.I)
 # asks for facts of a run: who ran it, what it got, when, with which params
+# "why did we go with X?" asks why X was chosen, not which run is best ("go with" is also a way to ask that)
+_GO_WITH = re.compile(r"\b(go|went|going)\s{1,3}with\b", re.I)
 _VALUEQ = re.compile(r"^\s*(what|which|how (much|fast|slow|high|low|good))\b.{0,200}?\b(get|got|reach\w*|scor\w*|"
                      r"achiev\w*|hit|have|has|had|give|gave|was|were|is)\b", re.I)
 _FACTQ = re.compile(r"^\s*(who|what|which|when|how (many|long|much|did|does|was|is))\b", re.I)
@@ -412,7 +414,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         return _finish(parts, cites)
 
     # 2. best run questions (optionally per metric)
-    if _BEST.search(q) and not terms.key_concepts:
+    if _BEST.search(q) and not terms.key_concepts and not (why and _GO_WITH.search(q)):
         wanted = metrics_named or ([metric] if metric else [])
         bests: list[RunSnapshot] = []
         for m in wanted[:3]:
