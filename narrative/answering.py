@@ -113,6 +113,10 @@ _EFFECTQ = re.compile(r"^\s{0,8}(what|how)\s{1,4}(did|does|has|have)\b.{1,200}?\
                       r"^\s{0,8}what\s{1,4}(did|have)\s{1,4}\w{1,20}\s{1,4}(conclude|learn|find|found|decide)\w{0,2}\s{1,4}"
                       r"(about|on|for|from)\b", re.I)
 # asks for facts of a run: who ran it, what it got, when, with which params
+# "who ran the hybrid run?": one word before "run" (not "the last run", "the best run": those ask otherwise)
+_THE_X_RUN = re.compile(r"^\s{0,8}who\b[^?]{0,60}?\bthe\s{1,3}"
+                        r"(?!(?:last|latest|first|best|worst|next|previous|same|other|new|old|big|long|final|whole)\b)"
+                        r"([a-z][\w.\-]{1,30})\s{1,3}run\b", re.I)
 # "why did we go with X?" asks why X was chosen, not which run is best ("go with" is also a way to ask that)
 _GO_WITH = re.compile(r"\b(go|went|going)\s{1,3}with\b", re.I)
 _VALUEQ = re.compile(r"^\s*(what|which|how (much|fast|slow|high|low|good))\b.{0,200}?\b(get|got|reach\w*|scor\w*|"
@@ -297,6 +301,11 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     # "why did we kill run 6?" when a heading reads "Run #6: `gru_ctc_reg6`": the run by the notes' own label (for
     # a why-question only: "what do we try if run 7 is still unstable?" asks about the plans, not the run's card)
     named = runs_named(idx, q) or (aliased_runs(idx, q) if why else [])
+    if not named and not why and (the_run := _THE_X_RUN.search(q)) is not None:
+        # "who ran the hybrid run?": a word of one run's name ("hybrid-rrf-ce") names it (for a who-question only:
+        # "what happened with the X run?" wants the notes, and took a held question's answer when read so)
+        one = name_group_runs(idx, the_run.group(1))
+        named = one if len(one) == 1 else []
     item = run_item(idx, named[0]) if len(named) == 1 else None
     if named and not why and (_FACTQ.search(q) or not topical):
         run_facts(idx, named, metric, parts, cites, question=body)
