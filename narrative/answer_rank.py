@@ -8,6 +8,7 @@ import heapq
 import re
 
 from narrative import reading, vocab
+from narrative.answer_follow import results_under
 from narrative.answer_intent import not_prose, tabular
 from narrative.answer_quotes import (
     BECAUSE,
@@ -393,6 +394,8 @@ def rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]],
             # one that only says X ran faster or slower is not
             if _EFFECT.search(f.text):
                 s += 0.1  # "TTA adds ~1%": the size of the effect is the verdict with its number
+            elif f.kind == "sentence" and results_under(idx, f):
+                s += 0.05  # "dpo on top of ...", then "* beta 0.1 -> .534 winrate": the results come with it
             if not _OUTCOME.search(f.text) and vocab.reason_kind(f.text) in ("speed", "latency"):
                 s -= 0.3
             if stated_aim(f.text):

@@ -214,6 +214,9 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
             quote = (label_block(idx, f, why) or explain_block(idx, f, why)
                      or section_quote(idx, f, frozenset(vocab.tokens(body)) - vocab.STOPWORDS)
                      or with_answer(idx, f, with_list(idx, whole_sentence(idx, f))))
+        if helpq and (shown := follow.results_under(idx, f)):
+            # "did dpo help?": the line naming it ("dpo on top of ...") with the results listed under it
+            quote = f"{quote} / " + " / ".join(shown)
         room = 330 if before else 230
         said = clip_to(quote, room, body) if why or helpq else clip(quote, room)
         parts.append(f"{f.author} ({f.at:%Y-%m-%d}{planned}): \"{said}\"")
