@@ -56,7 +56,7 @@ from narrative.answer_rank import (
     value_words,
 )
 from narrative.answer_status import standing_told
-from narrative.answer_values import moved_runs
+from narrative.answer_values import carrying_runs, moved_runs
 from narrative.approaches import derive
 from narrative.history_index import Fact, HistoryIndex
 from narrative.plan_reading import PlanTerms
@@ -280,6 +280,9 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
             runs = moved  # "why did we go to 64?": the runs set to 64, not the ones the line compares them with
         if not runs:
             runs = stated_value_runs(idx, f, said)[:3]  # the runs whose result the line states
+        if helpq and used == 1:
+            # "did the ctr features help?": the runs with ctr in their features, not the one without it
+            runs = carrying_runs(idx, frozenset(vocab.tokens(body)) - vocab.STOPWORDS, f, runs)
         cites.add(f.entry_id, runs)
         if why and used == 1:
             for nb in reasons_near(idx, f):

@@ -47,3 +47,31 @@ def test_results_under_reads_only_result_items_right_under_a_line_without_one() 
         assert not _RESULT_NUM.search(setting), setting
     for result in (".842", "0.81", "71.2%", "acc 93 %", "-> .534 winrate"):
         assert _RESULT_NUM.search(result), result
+
+
+RANK_RUNS = [
+    run("a", "gbdt-v1", 1, {"features": "bm25_fields"}, "val_acc", 0.372),
+    run("b", "gbdt-v2", 2, {"features": "bm25_fields+ctr"}, "val_acc", 0.401),
+    run("c", "gbdt-v3", 3, {"features": "bm25_fields+ctr+price"}, "val_acc", 0.396),
+]
+RANK_NOTES = [(4, "gbdt ranker day\n- bm25 field scores only: .372\n- + ctr features from the click logs: .401\n"
+                  "- + price: .396, no help\n\nctr features are worrying though, they leak popularity.")]
+
+
+def test_did_the_x_features_help_cites_the_runs_with_x_not_the_one_without() -> None:
+    from narrative.answer_values import carrying_runs
+
+    h = history(PROJECT, RANK_RUNS, RANK_NOTES)
+    ans = synthesis.answer("did the ctr features help?", h, indexes=HistoryIndexCache())
+    cited = {r[0] for c in ans.citations for r in c.run_ids}
+    assert "a" not in cited and cited & {"b", "c"}, (ans.answer, cited)
+    idx = synthesis._index(h, HistoryIndexCache())
+    f = next(f for f in idx.facts if f.kind == "sentence" and f.text.startswith("ctr features are worrying"))
+    a, b, c = ("a" * 32, "b" * 32, "c" * 32)
+    assert carrying_runs(idx, frozenset({"ctr"}), f, [a]) == [b, c]
+    # must not change: a word every run's settings hold, a word none holds, a setting's key, no words, runs that
+    # all carry it already, a word of another field, a number
+    for words, runs in ((frozenset({"bm25"}), [a]), (frozenset({"lambdarank"}), [a]), (frozenset({"featur"}), [a]),
+                        (frozenset(), [a]), (frozenset({"ctr"}), [b]), (frozenset({"ctr"}), [b, c]),
+                        (frozenset({"click"}), [a]), (frozenset({"401"}), [a])):
+        assert carrying_runs(idx, words, f, runs) == runs, (words, runs)
