@@ -117,6 +117,10 @@ _EFFECTQ = re.compile(r"^\s{0,8}(what|how)\s{1,4}(did|does|has|have)\b.{1,200}?\
 _THE_X_RUN = re.compile(r"^\s{0,8}who\b[^?]{0,60}?\bthe\s{1,3}"
                         r"(?!(?:last|latest|first|best|worst|next|previous|same|other|new|old|big|long|final|whole)\b)"
                         r"([a-z][\w.\-]{1,30})\s{1,3}run\b", re.I)
+# a move to a value written as a setting's short name ("go to r64", "bumped to bs256"): its number is the value
+_MOVED_TO_NAMED = re.compile(r"\b(?:go|went|gone|going|mov\w{1,3}|switch\w{0,3}|bump\w{0,3}|rais\w{1,3}|increas\w{1,3}|"
+                             r"lower\w{0,3}|reduc\w{1,3}|cut|drop\w{0,4})\s{1,3}to\s{1,3}"
+                             r"(?:r|bs|b|d|dim|k|h|l|n|e|ep|seq|ctx|len)(\d{1,5})\b", re.I)  # not "v2": a version
 # "why did we go with X?" asks why X was chosen, not which run is best ("go with" is also a way to ask that)
 _GO_WITH = re.compile(r"\b(go|went|going)\s{1,3}with\b", re.I)
 _VALUEQ = re.compile(r"^\s*(what|which|how (much|fast|slow|high|low|good))\b.{0,200}?\b(get|got|reach\w*|scor\w*|"
@@ -266,6 +270,13 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         # they share with the question; their headings (rerank) say which run they are about
         have = {id(f) for _, f in facts}
         facts += [(0.3, g) for g in hindsight_facts(idx) if id(g) not in have]
+    if why and (moved_to := _MOVED_TO_NAMED.search(body)) and facts:
+        # "why did we go to r64?": the notes say the move with the bare value ("going to 64 because ..."), a line
+        # no word of the question reaches; it states the move asked about, where the others only mention r64, so
+        # it joins the candidates above the best of them
+        moves = {id(f) for _, f in value_move_facts(idx, f"to {moved_to.group(1)}")}
+        facts = [(s, f) for s, f in facts if id(f) not in moves] + [
+            (facts[0][0] + 0.5, f) for _, f in value_move_facts(idx, f"to {moved_to.group(1)}")]
     if why or helpq or hindsight or achieved:
         facts = rerank(idx, terms, facts, why=why, change=why and bool(_CHANGE_Q.search(q)), question=body,
                        hindsight=hindsight, achieved=achieved)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from narrative import synthesis
 from narrative.answer_rank import value_words
+from narrative.answering import _MOVED_TO_NAMED
 from narrative.history_index import HistoryIndexCache
 from storage.records import ProjectRecord
 from tests.narrative.walkthrough_util import history, run
@@ -51,3 +52,28 @@ def test_value_words_only_for_a_question_about_the_choice() -> None:
               "why 1k vocab?",
               "why did we lower the lr?"):
         assert value_words(idx, q) == (frozenset(), frozenset()), q
+
+
+BS_RUNS = [
+    run("a", "conf-uni-bs32", 1, {**CONF, "tokenizer": "unigram", "batch_size": "32"}, "wer", 11.9),
+    run("b", "conf-uni-bs32-s2", 2, {**CONF, "tokenizer": "unigram", "batch_size": "32", "seed": "2"}, "wer", 12.3),
+    run("c", "conf-uni-bs64", 20, {**CONF, "tokenizer": "unigram", "batch_size": "64"}, "wer", 11.7),
+]
+BS_NOTES = [
+    (3, "bs32 runs: 11.9 and 12.3 across two seeds, the bs32 curves are very noisy"),
+    (4, "moving to 64 because the gradient noise at this size hides any real change. lr unchanged"),
+    (22, "bs64: 11.7, and the curve is much smoother. bs64 it is"),
+]
+
+
+def test_why_did_we_go_to_a_value_written_as_a_name_quotes_the_move_with_its_reason() -> None:
+    h = history(PROJECT, BS_RUNS, BS_NOTES)
+    ans = synthesis.answer("why did we go to bs64?", h, indexes=HistoryIndexCache()).answer
+    # before: "bs64: 11.7 ..." (it names bs64; it gives no reason) came first
+    assert ans.index("gradient noise at this size") < min(i for i in (ans.find("bs64: 11.7"), len(ans)) if i >= 0), ans
+    # must not fire: no move, a move to a bare number (read as a value elsewhere), a version, a stage, a name
+    for q in ("why bs64?", "why did bs64 do better?", "why did we go with bs64?", "why did we go to 64?",
+              "why did we go to v2?", "why did we move to stage 2?", "why did we switch to adamw?",
+              "why did the lr drop to 1e-4?", "why did we go to the a100s?", "why did we go to gpt2?"):
+        assert not _MOVED_TO_NAMED.search(q), q
+    assert _MOVED_TO_NAMED.search("why did we bump to bs256?") and _MOVED_TO_NAMED.search("why go to r64?")
