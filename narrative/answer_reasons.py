@@ -1,4 +1,5 @@
-"""Why-questions answered by the section its author wrote to explain (issue 8, class 6: the wrong passage quoted).
+"""Why-questions answered by the section its author wrote to explain, and how-much questions by the note's stated
+gain (issue 8, class 6: the wrong passage quoted).
 
 Experiment write-ups carry their reasons under a heading of their own: "### Reasoning" under "## Experiment 3:
 Gradient Accumulation", "#### Root Cause Identification" under "## EXPERIMENT 4 COMPLETE: 3-Way Hybrid DPO Training
@@ -147,6 +148,55 @@ def reason_section_answer(idx: HistoryIndex, body: str, terms: PlanTerms, parts:
     _, eid, h, lines = best
     said = clip(_quote(lines, subject), 420)
     parts.append(f"{h.author} ({h.at:%Y-%m-%d}) under \"{clip(_plain(h.text), 80)}\": \"{said}\"")
+    runs = [r for r in idx.entry_runs.get(eid, []) if r in idx.run_by_id][:3]
+    cites.add(eid, runs)
+    if metric:
+        nums = [run_label(idx, idx.run_by_id[r], metric) for r in runs if metric in idx.run_by_id[r].metrics]
+        if nums:
+            parts.append("Tracker: " + "; ".join(nums) + ".")
+    return True
+
+
+# "how much did AdamW improve over the baseline?", "by how much did X cut the loss?", "how much better was X?"
+HOW_MUCH_Q = re.compile(r"\b(how\s{1,3}much|by\s{1,3}how\s{1,3}much|how\s{1,3}big\s{1,3}(?:a|was\s{1,3}the))\b"
+                        r"[^?]{0,80}?\b(improv\w{0,4}|better|gain\w{0,2}|reduc\w{0,4}|lower\w{0,2}|cut|help\w{0,2})\b",
+                        re.I)
+# a line that states a gain with its size: "Validation Loss Improvement: 0.308 (17.6% reduction)"
+_GAIN_SIZE = re.compile(r"\b(improv\w{0,6}|reduction|gain\w{0,2}|better|lower|decrease\w{0,1})\b", re.I)
+_SIZE = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,2})?\s?%|(?<![\w.])[+\-]?0?\.\d{2,4}(?![\w.])")
+
+
+def magnitude_answer(idx: HistoryIndex, body: str, question: str, parts: list[str], cites: Cites, *,
+                     metric: str | None) -> bool:
+    """"How much did X improve?": the lines that state a gain with its size in the note whose headings name X
+    (they rarely repeat X: "Validation Loss Improvement: 0.308 (17.6% reduction)" under "## Experiment 1: AdamW
+    + ..."), two at most, the note's runs cited. False when no such note or line."""
+    if not HOW_MUCH_Q.search(question):
+        return False
+    # "over the baseline": what it is compared with is no subject of the note
+    asked = _subject(re.sub(r"\b(over|than|vs\.?|versus|compared\s{1,3}(?:to|with))\b.{0,60}$", " ", body))
+    asked = frozenset(t for t in asked if not _GAIN_SIZE.match(t))
+    subject = frozenset(t for t in asked if idx.df.get(t)) - _GENERIC
+    if not subject or len(subject) < len(asked - _GENERIC):
+        return False  # a word no note holds: the notes do not tell of that thing
+    best: tuple[tuple[int, float], str, list[Fact]] | None = None
+    for eid, facts in idx.entry_facts.items():
+        sents = sorted((f for f in facts if f.kind == "sentence"), key=lambda f: f.position)
+        titles = [f for f in sents if heading_level(f.text)]
+        if not titles or not subject <= set(vocab.tokens(" ".join(h.text for h in titles[:1]))):
+            continue  # the note's own title names the subject ("## Experiment 1: AdamW + ...")
+        lines = [f for f in sents if not heading_level(f.text) and _GAIN_SIZE.search(f.text) and _SIZE.search(f.text)]
+        if not lines:
+            continue
+        rank = (len(lines), sents[0].at.timestamp())
+        if best is None or rank > best[0]:
+            best = (rank, eid, lines)
+    if best is None:
+        return False
+    _, eid, lines = best
+    first = lines[0]
+    said = "; ".join(clip(_plain(f.text), 200) for f in lines[:2])
+    parts.append(f"{first.author} ({first.at:%Y-%m-%d}): \"{said}\"")
     runs = [r for r in idx.entry_runs.get(eid, []) if r in idx.run_by_id][:3]
     cites.add(eid, runs)
     if metric:

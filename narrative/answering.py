@@ -41,7 +41,7 @@ from narrative.answer_rank import (
     rerank,
     useful_runs,
 )
-from narrative.answer_reasons import reason_section_answer
+from narrative.answer_reasons import magnitude_answer, reason_section_answer
 from narrative.answer_sections import aliased_runs, run_outcome
 from narrative.answer_status import approaches_in_words
 from narrative.answer_topical import quote_topical
@@ -493,6 +493,8 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         # the notes spell the subject otherwise ("data argumentation"): read the question with their word
         terms, body = plan_terms(fixed, idx), fixed
         topical = [(s, f) for s, f in _rank_facts(idx, terms, why) if s >= 0.45 and not not_prose(idx, f)]
+    if not why and magnitude_answer(idx, body, q, parts, cites, metric=metric):
+        return _finish(parts, cites)  # "how much did X improve?": the gain with its size, in the note on X
     if why and reason_section_answer(idx, body, terms, parts, cites, metric=metric, question=q):
         return _finish(parts, cites)  # "### Reasoning" under the note on the subject: the author's reasons
     if not topical:

@@ -99,3 +99,28 @@ def test_headings_and_labels_that_do_not_explain() -> None:
     assert _BOLD_LABEL.match("1. **📊 Data Ratio Imbalance**")
     assert _plain("**📉 Data Dilution Effect**") == "Data Dilution Effect"
     assert _plain("**Root Cause**: x") == "Root Cause: x"
+
+
+GAIN_NOTES = [
+    *NOTES,
+    (80, "## Exp 5: TFT + store embeddings\n\n### Quantitative\n- WAPE 0.171, an improvement of 6% over tft-v1\n"
+         "- training time unchanged\n- cold stores: 12% lower error\n"),
+]
+
+
+def test_how_much_did_x_improve_quotes_the_gain_with_its_size_in_the_note_on_x() -> None:
+    from narrative.answer_reasons import HOW_MUCH_Q, magnitude_answer
+
+    runs = [*RUNS, run("e", "tft-store-emb", 78, {"model": "tft", "hidden": "64", "store_emb": "16"}, "wape", 0.171)]
+    h = history(PROJECT, runs, GAIN_NOTES)
+    ans = synthesis.answer("how much did the store embeddings improve over the baseline?", h,
+                           indexes=HistoryIndexCache())
+    assert "improvement of 6%" in ans.answer and "12% lower error" in ans.answer, ans.answer
+    idx = synthesis._index(h, HistoryIndexCache())
+    # must not fire: not a how-much question, a subject no note's title names, a word no note holds
+    for q in ("did the store embeddings help?", "how much data do we have?", "how much did the ensemble improve?",
+              "how much did the quantile loss improve?", "how much did the holiday flag cost?",
+              "how much did dropout help?", "what did the store embeddings get?", "how much memory does it use?"):
+        parts: list[str] = []
+        fired = HOW_MUCH_Q.search(q) and magnitude_answer(idx, q, q, parts, Cites(idx), metric="wape")
+        assert not fired, (q, parts)
