@@ -95,6 +95,10 @@ _DIRECTION = re.compile(r"\b(low\w{0,3}|high\w{0,3}|small\w{0,3}|bigg\w{0,3}|lar
                         r"increas\w{0,3}|decreas\w{0,3}|reduc\w{0,4}|rais\w{1,3}|short\w{0,3}|long\w{0,3})\b", re.I)
 
 
+# a yes/no question of a verdict ("did the ctr features help?", "has X worked?"), not "what happened with # Work Log"
+_VERDICT_Q = re.compile(r"^\s{0,8}(did|does|do|has|have|is|was|were|are)\b", re.I)
+
+
 def _verdict_of_subject(idx: HistoryIndex, terms: PlanTerms, top: Fact, q: str) -> bool:
     """Whether the quote a one-word verdict rests on judges the thing asked, and only it: it holds a word of the
     question's subject ("did the color augmentations help?" is not judged by "cutmix hurt (version_4)"), it is no
@@ -214,8 +218,10 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
             quote = (label_block(idx, f, why) or explain_block(idx, f, why)
                      or section_quote(idx, f, frozenset(vocab.tokens(body)) - vocab.STOPWORDS)
                      or with_answer(idx, f, with_list(idx, whole_sentence(idx, f))))
-        if helpq and (shown := follow.results_under(idx, f)):
-            # "did dpo help?": the line naming it ("dpo on top of ...") with the results listed under it
+        shown = [x for x in follow.results_under(idx, f) if x[:40] not in quote] if helpq else []
+        if shown:
+            # "did dpo help?": the line naming it ("dpo on top of ...") with the results listed under it (those
+            # the quote does not hold already: a line that announces its list is quoted with it)
             quote = f"{quote} / " + " / ".join(shown)
         room = 330 if before else 230
         said = clip_to(quote, room, body) if why or helpq else clip(quote, room)
@@ -280,8 +286,9 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
             runs = moved  # "why did we go to 64?": the runs set to 64, not the ones the line compares them with
         if not runs:
             runs = stated_value_runs(idx, f, said)[:3]  # the runs whose result the line states
-        if helpq and used == 1:
-            # "did the ctr features help?": the runs with ctr in their features, not the one without it
+        if helpq and used == 1 and _VERDICT_Q.match(q) and _JUDGING.search(q):
+            # "did the ctr features help?": the runs with ctr in their features, not the one without it (a verdict
+            # question only: "what happened with # Work Log Day 31?" would read "log" as the loss log-cosh)
             runs = carrying_runs(idx, frozenset(vocab.tokens(body)) - vocab.STOPWORDS, f, runs)
         cites.add(f.entry_id, runs)
         if why and used == 1:

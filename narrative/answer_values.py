@@ -122,7 +122,9 @@ def carrying_runs(idx: HistoryIndex, words: frozenset[str], f: Fact, runs: list[
     for r in idx.runs:
         # "bm25_fields+ctr" is a list of parts: each is a word of the setting
         have[r.run_id] = frozenset(t for v in r.params.values() for t in vocab.tokens(_PARTS.sub(" ", str(v))))
-    asked = frozenset(w for w in words if 0 < sum(w in v for v in have.values()) < len(have))
+    # a word, not a number: "week 3", "5-1", "day 31" name notes, and any seed or fold shares their digits
+    asked = frozenset(w for w in words if w.isalpha() and len(w) >= 3
+                      and 0 < sum(w in v for v in have.values()) < len(have))
     if not asked:
         return runs
     pool = list(dict.fromkeys([*runs, *idx.entry_runs.get(f.entry_id or "", [])]))
