@@ -280,3 +280,33 @@ def plain_bonus(pool: list[Fact], body: str, kept: frozenset[str]) -> dict[int, 
     share = {w: sum(w in h for h in hits.values()) for w in words}
     rare = {w for w, n in share.items() if 0 < n * _PLAIN_SHARE <= len(pool)}
     return {i: 0.15 * min(2, len(h & rare)) for i, h in hits.items() if h & rare}
+
+
+# a result as notes write it: ".534", "0.81", "71.2%", "+3 pts" (not a setting: "lr 1e-4", "r64", "3 epochs")
+_RESULT_NUM = re.compile(r"(?<![\w.\-])(?:0?\.\d{2,4}|\d{1,3}\.\d{1,2}\s?%|\d{1,3}\s?%)(?![\w.])")
+_ITEM = re.compile(r"^\s{0,8}(?:[-*+•]|\d{1,2}[.)])\s")
+
+
+def results_under(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[str]:
+    """For a did-it-help question whose quote names the subject but states no result ("dpo on top of ana's best
+    sft ckpt (r64 lr1e-4)."): the list items right under its line that do ("* beta 0.1 -> .534 winrate, mmlu
+    .622 (small drop)"), which name the subject only through it; empty when the quote states a result itself."""
+    if _RESULT_NUM.search(f.text):
+        return []
+    entry = idx.entry_by_id.get(f.entry_id or "")
+    tail = " ".join(f.text.split())[-40:]
+    if entry is None or len(tail) < 12:
+        return []
+    lines = entry.raw_text.splitlines()[:3000]
+    start = next((i for i, ln in enumerate(lines) if tail in " ".join(ln.split())), -1)
+    if start < 0 or _ITEM.match(lines[start]):
+        return []  # an item's next item is its sibling, not its result
+    out: list[str] = []
+    for ln in lines[start + 1:start + 6]:
+        if not ln.strip() or not _ITEM.match(ln):
+            break
+        if _RESULT_NUM.search(ln):
+            out.append(_ITEM.sub("", ln, count=1).strip())
+        if len(out) >= limit:
+            break
+    return out

@@ -8,6 +8,7 @@ import heapq
 import re
 
 from narrative import reading, vocab
+from narrative.answer_follow import results_under
 from narrative.answer_intent import not_prose, tabular
 from narrative.answer_quotes import (
     BECAUSE,
@@ -138,6 +139,38 @@ _VERDICT_WORDS = ("hurt", "help", "work", "improv", "wors", "better", "fail", "s
 # lines under it are the author's reasons
 _EXPLAIN_HEAD = re.compile(r"^\s{0,3}#{1,6}\s{1,4}(\d{1,2}[.)]\s{1,3})?\W{0,3}(analysis|root\s{1,3}causes?|causes?|"
                            r"diagnosis|explanation|why\b|reasons?\b|rationale|what went wrong|post.?mortem)", re.I)
+
+
+def value_words(idx: HistoryIndex, question: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The words of a question about a choice that are a value of some runs' setting and no key ("why isotonic?":
+    calibration=isotonic), with the words of that setting's other values ("platt"); empty when the question names
+    none, a value every run of the setting shares (no choice was made there), or asks about more than the value."""
+    asked = frozenset(t for t in vocab.tokens(question) if len(t) >= 3) - vocab.STOPWORDS
+    if not asked:
+        return frozenset(), frozenset()
+    by_key: dict[str, set[frozenset[str]]] = {}
+    keys: set[str] = set()
+    for r in idx.runs:
+        for k, v in r.params.items():
+            by_key.setdefault(k, set()).add(frozenset(vocab.tokens(str(v).replace("_", " "))))
+            keys.update(vocab.tokens(k.replace("_", " ")))
+    chosen: set[str] = set()
+    others: set[str] = set()
+    for values in by_key.values():
+        hit = {t for v in values for t in v & asked} - keys
+        if hit and len(values) >= 2 and not all(hit <= v for v in values):
+            chosen |= hit
+            others |= {t for v in values if not v & hit for t in v}
+    if asked - chosen - _CHOICE_WORDS:
+        # "why did we halve the learning rate on CPM-Bee?": the value ("bee") scopes a question about something
+        # else; only a question about the choice itself ("why isotonic?", "why go with isotonic?") is read here
+        return frozenset(), frozenset()
+    return frozenset(chosen), frozenset(others - chosen - keys)
+
+
+# the words a question about a choice asks with ("why did we go with / pick / switch to X?")
+_CHOICE_WORDS = frozenset(vocab.tokens("go went going pick picked choose chose chosen use used using switch switched "
+                                       "settle settled stick stuck keep kept prefer preferred end ended up instead"))
 
 
 def subject_words(terms: PlanTerms) -> frozenset[str]:
@@ -276,7 +309,12 @@ def rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]],
     asked_values = (numbers(question) - {0.0, 1.0}) if question else set()  # "1:1", "x1" set nothing apart
     out: list[tuple[float, Fact]] = []
     way = direction(question) if terms.key_concepts else None
+    chosen, others = value_words(idx, question) if why else (frozenset(), frozenset())
     for s, f in facts:
+        if chosen:
+            # "why isotonic?": the runs' value asked about (calibration=isotonic), not its setting's other values
+            # ("platt: ece .018") nor the setting in general ("calibration: raw lgbm ece .043 ...")
+            s += 0.4 if chosen & f.toks else -0.2 if others & f.toks or not specific_tokens(terms) else 0.0
         label = para_label(idx, f) if why else None
         if label is not None and asked_values & numbers(label.text) and specific_label(terms, f, label):
             # "why did we use patience 10?": the lines under "**Patience = 10:**" are its reasons, whatever
@@ -356,6 +394,8 @@ def rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]],
             # one that only says X ran faster or slower is not
             if _EFFECT.search(f.text):
                 s += 0.1  # "TTA adds ~1%": the size of the effect is the verdict with its number
+            elif f.kind == "sentence" and results_under(idx, f):
+                s += 0.05  # "dpo on top of ...", then "* beta 0.1 -> .534 winrate": the results come with it
             if not _OUTCOME.search(f.text) and vocab.reason_kind(f.text) in ("speed", "latency"):
                 s -= 0.3
             if stated_aim(f.text):

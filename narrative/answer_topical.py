@@ -53,9 +53,10 @@ from narrative.answer_rank import (
     subject_runs,
     subject_words,
     useful_runs,
+    value_words,
 )
 from narrative.answer_status import standing_told
-from narrative.answer_values import moved_runs
+from narrative.answer_values import carrying_runs, moved_runs
 from narrative.approaches import derive
 from narrative.history_index import Fact, HistoryIndex
 from narrative.plan_reading import PlanTerms
@@ -92,6 +93,10 @@ _JUDGING = re.compile(r"\b(help\w{0,3}|work\w{0,3}|improv\w{0,5}|better|worse|hu
                       r"harm\w{0,3}|fail\w{0,3}|best|worst)\b", re.I)
 _DIRECTION = re.compile(r"\b(low\w{0,3}|high\w{0,3}|small\w{0,3}|bigg\w{0,3}|larg\w{1,3}|less|more|fewer|"
                         r"increas\w{0,3}|decreas\w{0,3}|reduc\w{0,4}|rais\w{1,3}|short\w{0,3}|long\w{0,3})\b", re.I)
+
+
+# a yes/no question of a verdict ("did the ctr features help?", "has X worked?"), not "what happened with # Work Log"
+_VERDICT_Q = re.compile(r"^\s{0,8}(did|does|do|has|have|is|was|were|are)\b", re.I)
 
 
 def _verdict_of_subject(idx: HistoryIndex, terms: PlanTerms, top: Fact, q: str) -> bool:
@@ -213,6 +218,11 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
             quote = (label_block(idx, f, why) or explain_block(idx, f, why)
                      or section_quote(idx, f, frozenset(vocab.tokens(body)) - vocab.STOPWORDS)
                      or with_answer(idx, f, with_list(idx, whole_sentence(idx, f))))
+        shown = [x for x in follow.results_under(idx, f) if x[:40] not in quote] if helpq else []
+        if shown:
+            # "did dpo help?": the line naming it ("dpo on top of ...") with the results listed under it (those
+            # the quote does not hold already: a line that announces its list is quoted with it)
+            quote = f"{quote} / " + " / ".join(shown)
         room = 330 if before else 230
         said = clip_to(quote, room, body) if why or helpq else clip(quote, room)
         parts.append(f"{f.author} ({f.at:%Y-%m-%d}{planned}): \"{said}\"")
@@ -222,6 +232,11 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
             # wrote under it ("CANCELLED so Rafa's suggestions can be implemented first")
             parts.append(f"No run named {unlogged[1]} is in the tracker; under it: \"{clip(unlogged[2], 160)}\"")
         reason_given = reason_given or (used == 1 and states_reason(said, q))  # the first quote answers
+        if why and used == 1 and not reason_given and any(c.isdigit() for c in said) \
+                and (chosen := value_words(idx, body)[0]):
+            # "why isotonic?" answered by "isotonic: ece .012, auc basically unchanged": the chosen value's result
+            # beside its alternatives' is the reason for the choice ("No note says why" would be false)
+            reason_given = bool(chosen & f.toks)
         later = cause_after(idx, f, frozenset(terms.tokens)) if why and used == 1 and not reason_given else None
         if later is not None and quote_key(later.text) not in quoted:
             # the trouble was told first, its cause found later: "Later: ..."
@@ -271,6 +286,10 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
             runs = moved  # "why did we go to 64?": the runs set to 64, not the ones the line compares them with
         if not runs:
             runs = stated_value_runs(idx, f, said)[:3]  # the runs whose result the line states
+        if helpq and used == 1 and _VERDICT_Q.match(q) and _JUDGING.search(q):
+            # "did the ctr features help?": the runs with ctr in their features, not the one without it (a verdict
+            # question only: "what happened with # Work Log Day 31?" would read "log" as the loss log-cosh)
+            runs = carrying_runs(idx, frozenset(vocab.tokens(body)) - vocab.STOPWORDS, f, runs)
         cites.add(f.entry_id, runs)
         if why and used == 1:
             for nb in reasons_near(idx, f):

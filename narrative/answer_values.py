@@ -107,3 +107,28 @@ def pair_line(idx: HistoryIndex, pairs: list[tuple[str, RunSnapshot, RunSnapshot
     said = [f"{k} {a.params[k]} -> {b.params[k]}: {metric} {fmt(a.metrics[metric])} -> {fmt(b.metrics[metric])} "
             f"({a.run_name or a.run_id[:8]} -> {b.run_name or b.run_id[:8]})" for k, a, b in pairs]
     return "Tracker, with nothing else changed: " + "; ".join(said) + "."
+
+
+_PARTS = re.compile(r"[_+,;|/]")
+
+
+def carrying_runs(idx: HistoryIndex, words: frozenset[str], f: Fact, runs: list[str], limit: int = 4) -> list[str]:
+    """"did the ctr features help?": of the runs a quote would cite (and its note's), those whose settings carry the
+    question's words that are values of some runs' settings but not all (features=bm25_fields+ctr), not the run
+    the note compares them with (features=bm25_fields); ``runs`` unchanged when no run carries them."""
+    from narrative import vocab  # here, not at the top: vocab is heavy and this is called once per answer
+
+    have: dict[str, frozenset[str]] = {}
+    for r in idx.runs:
+        # "bm25_fields+ctr" is a list of parts: each is a word of the setting
+        have[r.run_id] = frozenset(t for v in r.params.values() for t in vocab.tokens(_PARTS.sub(" ", str(v))))
+    # a word, not a number: "week 3", "5-1", "day 31" name notes, and any seed or fold shares their digits
+    asked = frozenset(w for w in words if w.isalpha() and len(w) >= 3
+                      and 0 < sum(w in v for v in have.values()) < len(have))
+    if not asked:
+        return runs
+    pool = list(dict.fromkeys([*runs, *idx.entry_runs.get(f.entry_id or "", [])]))
+    keep = [r for r in pool if r in have and asked <= have[r]]
+    if not keep or set(keep) >= set(runs):
+        return runs
+    return keep[:limit]

@@ -41,6 +41,7 @@ from narrative.answer_rank import (
     rerank,
     useful_runs,
 )
+from narrative.answer_reasons import magnitude_answer, reason_section_answer
 from narrative.answer_sections import aliased_runs, run_outcome
 from narrative.answer_status import approaches_in_words
 from narrative.answer_topical import quote_topical
@@ -112,6 +113,16 @@ _EFFECTQ = re.compile(r"^\s{0,8}(what|how)\s{1,4}(did|does|has|have)\b.{1,200}?\
                       r"^\s{0,8}what\s{1,4}(did|have)\s{1,4}\w{1,20}\s{1,4}(conclude|learn|find|found|decide)\w{0,2}\s{1,4}"
                       r"(about|on|for|from)\b", re.I)
 # asks for facts of a run: who ran it, what it got, when, with which params
+# "who ran the hybrid run?": one word before "run" (not "the last run", "the best run": those ask otherwise)
+_THE_X_RUN = re.compile(r"^\s{0,8}who\b[^?]{0,60}?\bthe\s{1,3}"
+                        r"(?!(?:last|latest|first|best|worst|next|previous|same|other|new|old|big|long|final|whole)\b)"
+                        r"([a-z][\w.\-]{1,30})\s{1,3}run\b", re.I)
+# a move to a value written as a setting's short name ("go to r64", "bumped to bs256"): its number is the value
+_MOVED_TO_NAMED = re.compile(r"\b(?:go|went|gone|going|mov\w{1,3}|switch\w{0,3}|bump\w{0,3}|rais\w{1,3}|increas\w{1,3}|"
+                             r"lower\w{0,3}|reduc\w{1,3}|cut|drop\w{0,4})\s{1,3}to\s{1,3}"
+                             r"(?:r|bs|b|d|dim|k|h|l|n|e|ep|seq|ctx|len)(\d{1,5})\b", re.I)  # not "v2": a version
+# "why did we go with X?" asks why X was chosen, not which run is best ("go with" is also a way to ask that)
+_GO_WITH = re.compile(r"\b(go|went|going)\s{1,3}with\b", re.I)
 _VALUEQ = re.compile(r"^\s*(what|which|how (much|fast|slow|high|low|good))\b.{0,200}?\b(get|got|reach\w*|scor\w*|"
                      r"achiev\w*|hit|have|has|had|give|gave|was|were|is)\b", re.I)
 _FACTQ = re.compile(r"^\s*(who|what|which|when|how (many|long|much|did|does|was|is))\b", re.I)
@@ -162,15 +173,23 @@ def _asks_seed_noise(q: str) -> bool:
             or _RUN_TO_RUN.search(q) is not None)
 
 
-def _metrics_in(idx: HistoryIndex, text: str) -> list[str]:
+def _metric_spans(idx: HistoryIndex, text: str) -> list[tuple[int, int, str]]:
+    """Where the text spells a tracked metric's words (in ``vocab.norm`` form): start, end, key. A metric spelled
+    inside another's longer spelling ("simple mrr" in "ltr simple mrr") is the longer one only."""
     t = " " + vocab.norm(text) + " "
-    found: list[tuple[int, str]] = []
+    found: list[tuple[int, int, str]] = []
     for key in idx.metric_keys:
         for w in sorted(vocab.metric_words(key), key=len, reverse=True):
             m = re.search(r"(?<![a-z0-9])" + re.escape(w) + r"(?![a-z0-9])", t)
             if len(w) >= 2 and m:
-                found.append((m.start(), key))
+                found.append((m.start(), m.end(), key))
                 break
+    return [(a, b, k) for a, b, k in found
+            if not any(a2 <= a and b <= b2 and (b2 - a2) > (b - a) for a2, b2, _ in found)]
+
+
+def _metrics_in(idx: HistoryIndex, text: str) -> list[str]:
+    found = [(a, key) for a, _, key in _metric_spans(idx, text)]
     # prefer validation metrics when two keys share a word ("auc" in val_auc and train_auc)
     out: list[str] = []
     for pos, _key in sorted(found):
@@ -232,6 +251,15 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     metrics_named = _metrics_in(idx, q) or [m for m in [head_metric(idx, q)] if m]
     window, body, terms = follow.read_dated(q, idx)  # "why ... in late June?": the days, and the rest
     why = _then(_WHY_STOP_A, _WHY_STOP_B, q) or bool(_WHY.search(q))
+    if not why and terms.key_concepts and (spans := _metric_spans(idx, body)):
+        # "the best LTR simple MRR", "the hand tuned MRR": words of a metric's name are that metric, not a subject
+        # (no run is "learning to rank" or "tuning" for them); the question is read without them
+        nb = vocab.norm(body)
+        for lo, hi, _ in sorted(spans, reverse=True):
+            nb = nb[:max(0, lo - 1)] + " " + nb[max(0, hi - 1):]  # the spans count the padding space
+        bare = plan_terms(nb, idx)
+        if bare.key_concepts < terms.key_concepts:
+            terms = bare
     facts = [(s, f) for s, f in _rank_facts(idx, terms, why, void=bool(_VOIDQ.search(q)), window=window, body=body)
              if not not_prose(idx, f)]
     helpq = not why and (_then(_HELP_A, _HELP_B, q) or bool(_EFFECTQ.search(q)))
@@ -242,6 +270,13 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         # they share with the question; their headings (rerank) say which run they are about
         have = {id(f) for _, f in facts}
         facts += [(0.3, g) for g in hindsight_facts(idx) if id(g) not in have]
+    if why and (moved_to := _MOVED_TO_NAMED.search(body)) and facts:
+        # "why did we go to r64?": the notes say the move with the bare value ("going to 64 because ..."), a line
+        # no word of the question reaches; it states the move asked about, where the others only mention r64, so
+        # it joins the candidates above the best of them
+        moves = {id(f) for _, f in value_move_facts(idx, f"to {moved_to.group(1)}")}
+        facts = [(s, f) for s, f in facts if id(f) not in moves] + [
+            (facts[0][0] + 0.5, f) for _, f in value_move_facts(idx, f"to {moved_to.group(1)}")]
     if why or helpq or hindsight or achieved:
         facts = rerank(idx, terms, facts, why=why, change=why and bool(_CHANGE_Q.search(q)), question=body,
                        hindsight=hindsight, achieved=achieved)
@@ -277,6 +312,11 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     # "why did we kill run 6?" when a heading reads "Run #6: `gru_ctc_reg6`": the run by the notes' own label (for
     # a why-question only: "what do we try if run 7 is still unstable?" asks about the plans, not the run's card)
     named = runs_named(idx, q) or (aliased_runs(idx, q) if why else [])
+    if not named and not why and (the_run := _THE_X_RUN.search(q)) is not None:
+        # "who ran the hybrid run?": a word of one run's name ("hybrid-rrf-ce") names it (for a who-question only:
+        # "what happened with the X run?" wants the notes, and took a held question's answer when read so)
+        one = name_group_runs(idx, the_run.group(1))
+        named = one if len(one) == 1 else []
     item = run_item(idx, named[0]) if len(named) == 1 else None
     if named and not why and (_FACTQ.search(q) or not topical):
         run_facts(idx, named, metric, parts, cites, question=body)
@@ -394,7 +434,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         return _finish(parts, cites)
 
     # 2. best run questions (optionally per metric)
-    if _BEST.search(q) and not terms.key_concepts:
+    if _BEST.search(q) and not terms.key_concepts and not (why and _GO_WITH.search(q)):
         wanted = metrics_named or ([metric] if metric else [])
         bests: list[RunSnapshot] = []
         for m in wanted[:3]:
@@ -453,6 +493,10 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         # the notes spell the subject otherwise ("data argumentation"): read the question with their word
         terms, body = plan_terms(fixed, idx), fixed
         topical = [(s, f) for s, f in _rank_facts(idx, terms, why) if s >= 0.45 and not not_prose(idx, f)]
+    if not why and magnitude_answer(idx, body, q, parts, cites, metric=metric):
+        return _finish(parts, cites)  # "how much did X improve?": the gain with its size, in the note on X
+    if why and reason_section_answer(idx, body, terms, parts, cites, metric=metric, question=q):
+        return _finish(parts, cites)  # "### Reasoning" under the note on the subject: the author's reasons
     if not topical:
         return approaches_in_words(body, idx) or Answer(
             answer="I found nothing in the log or the tracker about that.", citations=[])

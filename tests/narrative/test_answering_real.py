@@ -87,6 +87,18 @@ KNOWN_MISSES = {
     "what bug did we find in the clipping?",
     "did the residual scalars help?",
     "why does resid_lambdas need a smaller learning rate?",
+    # tune (h/answers12, new fixtures, measured before any fix): a why-question whose reason is a one-line
+    # "**Root Cause**:" label (tried as a section, it cost a held question) or a heading that states the aim
+    # ("Mission Accomplished: Fixed Finance-Instruct Decline"); a verdict in a results table; a recommendation
+    # under "Approach 2"
+    "why did we add Finance-Instruct pairs to the Reddit data?",
+    "why did MT-Bench keep declining?",
+    "did lowering beta to 0.015 help?",
+    "which configuration did we recommend for production?",
+    # tune (h/answers12, LTR notes): a sweep that moves two weights at once (main and rescore query weights)
+    "which rescore weights worked best?",
+    # tune (h/answers12): "what should we try after X?" reads the latest notes' next steps, not those of X's note
+    "what should we try after the grad accum fix?",
 }
 
 _HISTORIES: dict[Path, Any] = {}

@@ -282,3 +282,11 @@ def test_a_number_in_a_model_name_is_no_setting(plan: str, number: str, named: b
 ])
 def test_layer_counts_are_sizes(text: str, sizes: dict[str, frozenset[str]]) -> None:
     assert sizes_in(text) == sizes
+
+
+def test_did_the_ctr_features_help_cites_the_runs_with_ctr(h: ProjectHistory) -> None:
+    # before (h/answers12): the tracker line and citation were lgbm_lambdarank_v1, the run without the ctr features
+    ans = synthesis.answer("did the ctr features help?", h)
+    cited = {r[0] for c in ans.citations for r in c.run_ids}
+    assert "d" not in cited and "e" in cited, (ans.answer, cited)
+    assert "lgbm_lambdarank_v1" not in ans.answer
