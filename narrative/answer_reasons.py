@@ -148,12 +148,7 @@ def reason_section_answer(idx: HistoryIndex, body: str, terms: PlanTerms, parts:
     _, eid, h, lines = best
     said = clip(_quote(lines, subject), 420)
     parts.append(f"{h.author} ({h.at:%Y-%m-%d}) under \"{clip(_plain(h.text), 80)}\": \"{said}\"")
-    runs = [r for r in idx.entry_runs.get(eid, []) if r in idx.run_by_id][:3]
-    cites.add(eid, runs)
-    if metric:
-        nums = [run_label(idx, idx.run_by_id[r], metric) for r in runs if metric in idx.run_by_id[r].metrics]
-        if nums:
-            parts.append("Tracker: " + "; ".join(nums) + ".")
+    _cite_note_runs(idx, eid, parts, cites, metric=metric)
     return True
 
 
@@ -197,10 +192,15 @@ def magnitude_answer(idx: HistoryIndex, body: str, question: str, parts: list[st
     first = lines[0]
     said = "; ".join(clip(_plain(f.text), 200) for f in lines[:2])
     parts.append(f"{first.author} ({first.at:%Y-%m-%d}): \"{said}\"")
+    _cite_note_runs(idx, eid, parts, cites, metric=metric)
+    return True
+
+
+def _cite_note_runs(idx: HistoryIndex, eid: str, parts: list[str], cites: Cites, *, metric: str | None) -> None:
+    """Cite the note with three of its runs at most, and give the tracker's figure of each on the metric."""
     runs = [r for r in idx.entry_runs.get(eid, []) if r in idx.run_by_id][:3]
     cites.add(eid, runs)
     if metric:
         nums = [run_label(idx, idx.run_by_id[r], metric) for r in runs if metric in idx.run_by_id[r].metrics]
         if nums:
             parts.append("Tracker: " + "; ".join(nums) + ".")
-    return True

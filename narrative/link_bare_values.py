@@ -47,7 +47,8 @@ def _holding(value: str, runs: list[RunSnapshot]) -> dict[str, set[str]]:
     return found
 
 
-def _a_result(value: str, runs: list[RunSnapshot]) -> bool:
+def a_result(value: str, runs: list[RunSnapshot]) -> bool:
+    """Whether a value written alone is a metric some run logged (a result quoted, not a setting named)."""
     number = lexicon.parse_number(value)
     return number is not None and any(abs(v - number) < 1e-9 for run in runs for v in run.metrics.values())
 
@@ -83,7 +84,7 @@ def _named(match: re.Match[str], window_runs: list[RunSnapshot], earlier_runs: l
     key: str | None = None
     chosen: set[str] = set()
     for value in values:
-        if _a_result(value, [*window_runs, *earlier_runs]):
+        if a_result(value, [*window_runs, *earlier_runs]):
             return []  # "the .912 run": a result, or a value that is both
         holding = _holding(value, window_runs)
         if len(holding) != 1 or (key is not None and key not in holding):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from narrative import lexicon
+from narrative.link_bare_values import a_result
 from narrative.link_evidence import param_keys_for, value_matches
 from narrative.link_groups import elsewhere, not_run
 from storage.records import RunSnapshot
@@ -71,11 +72,6 @@ def _governed(text: str, label: re.Match[str]) -> list[str]:
     return items
 
 
-def _a_result(value: str, runs: list[RunSnapshot]) -> bool:
-    number = lexicon.parse_number(value)
-    return number is not None and any(abs(v - number) < 1e-9 for run in runs for v in run.metrics.values())
-
-
 def value_label_references(text: str, window_runs: list[RunSnapshot], earlier_runs: list[RunSnapshot],
                            people: frozenset[str] = frozenset()) -> list[tuple[str, RunSnapshot]]:
     """(as written, run) for each window run an item under a setting's label names by its value."""
@@ -103,7 +99,7 @@ def value_label_references(text: str, window_runs: list[RunSnapshot], earlier_ru
 def _held_by_one(value: str, keys: set[str], window_runs: list[RunSnapshot], earlier_runs: list[RunSnapshot], *,
                  failing: bool) -> RunSnapshot | None:
     """The one window run whose labelled setting holds ``value`` (None when it is not exactly one)."""
-    if _a_result(value, [*window_runs, *earlier_runs]):
+    if a_result(value, [*window_runs, *earlier_runs]):
         return None
 
     def holds(run: RunSnapshot) -> bool:
