@@ -125,50 +125,6 @@ _DO_LINE = re.compile(r"^\W{0,4}(=>|->|→|⇒)\s{0,3}(?!.{0,200}\?\s{0,3}$)")
 _NEXT_WORDS = frozenset({"we", "us", "our", "for", "on", "with", "about", "the", "a", "an", "do", "try", "next"})
 
 
-def _ticked_key(line: str) -> str | None:
-    m = _TICKED.match(line)
-    return " ".join(line[m.end():].lower().split()).rstrip(".!:") if m else None
-
-
-def ticked_items(idx: HistoryIndex) -> dict[str, dt.datetime]:
-    """The to-do items the notes tick off ("- [x] Tune decision threshold"), each with when it was last ticked:
-    the same item left unticked in an earlier version of the list was done since, no step or idea to run."""
-    cached = idx.cache.get("ticked")
-    if isinstance(cached, dict):
-        return cached
-    ticked: dict[str, dt.datetime] = {}
-    for f in idx.facts:
-        key = _ticked_key(f.text) if "]" in f.text[:8] else None
-        if key is not None:
-            ticked[key] = max(ticked.get(key, f.at), f.at)
-    idx.cache["ticked"] = ticked
-    return ticked
-
-
-def _done_since(ticked: dict[str, dt.datetime], step: str, at: dt.datetime) -> bool:
-    done_at = ticked.get(" ".join(step.lower().split()).rstrip(".!:"))
-    return done_at is not None and done_at >= at
-
-
-# "## Objective / Test SAC as an alternative to PPO" over the note's own "## Results": the aim of the experiment the
-# note reports, carried out in it, no step still to take
-_AIM_HEAD = re.compile(r"^\s{0,3}#{1,6}\s{0,3}(?:objectives?|goals?|aims?|motivation|purpose|hypothes[ie]s)\b", re.I)
-_RESULT_HEAD = re.compile(r"^\s{0,3}#{1,6}[^\n#]{0,40}?\b(?:results?|conclusions?|analysis|findings|comparison|"
-                          r"evaluation)\b", re.I)
-
-
-def _aim_reported(idx: HistoryIndex, entry_id: str, step: str) -> bool:
-    facts = [g for g in idx.entry_facts.get(entry_id, []) if g.kind == "sentence"]
-    if not any(_RESULT_HEAD.match(g.text) for g in facts):
-        return False
-    key = " ".join(step.split())
-    for g in facts:
-        head = section_head(idx, g) if " ".join(g.text.split()) == key else None
-        if head is not None and _AIM_HEAD.match(head.text):
-            return True
-    return False
-
-
 def next_steps(idx: HistoryIndex, aps: list[Approach], limit: int = 8) -> tuple[list[str], list[Citation]]:
     steps: list[str] = []
     cites: list[Citation] = []
@@ -177,14 +133,12 @@ def next_steps(idx: HistoryIndex, aps: list[Approach], limit: int = 8) -> tuple[
         latest_by_author[e.author] = e.id
     recent = [e for e in reversed(idx.entries) if e.id in latest_by_author.values()]
     recent += [e for e in reversed(idx.entries[-4:]) if e not in recent]
-    ticked = ticked_items(idx)
     for e in recent:
         items = list(e.structure.next_steps) if e.structure else []
         if not items:
             items = [f.text for f in idx.facts if f.entry_id == e.id and f.kind == "sentence" and f.opening]
         qs = list(e.structure.open_questions) if e.structure else []
-        items = [s for s in items if not decided_here(s, e.structure.decisions if e.structure else [])
-                 and not _done_since(ticked, s, e.at) and not _aim_reported(idx, e.id, s)]
+        items = [s for s in items if not decided_here(s, e.structure.decisions if e.structure else [])]
         for s in items + [f"open question: {q}" for q in qs]:
             s = " ".join(s.split())
             if heading_level(s) and not reads_as_plan(s):
@@ -222,8 +176,7 @@ def decided_here(step: str, decisions: list[DecisionNote]) -> bool:
     return False
 
 
-_NOT_IDEAS = frozenset({"done", "negated", "counterfactual"})
-_TICKED = re.compile(r"^\W{0,4}\[[xX✓✔]\]\s{0,3}")  # reported, denied or regretted: no idea to run
+_NOT_IDEAS = frozenset({"done", "negated", "counterfactual"})  # reported, denied or regretted: no idea to run
 
 
 def untried_ideas(idx: HistoryIndex, aps: list[Approach], limit: int = 3) -> tuple[list[str], list[Citation]]:
@@ -233,7 +186,6 @@ def untried_ideas(idx: HistoryIndex, aps: list[Approach], limit: int = 3) -> tup
     for doc in idx.run_docs.values():
         ran |= doc.cover
     closed = {a.key for a in aps if a.status != "open"}
-    ticked = ticked_items(idx)
     added = 0
     out: list[str] = []
     cites: list[Citation] = []
@@ -247,8 +199,6 @@ def untried_ideas(idx: HistoryIndex, aps: list[Approach], limit: int = 3) -> tup
         if result_head(f, idx):
             continue  # "deberta w/ early stopping, len 256" heads its own reported result (": 0.768"): it was run
         if not (vocab.cover(f.concepts) - UMBRELLA - ran - closed):
-            continue
-        if _done_since(ticked, f.text, f.at):
             continue
         text = f"idea, not run yet: {' '.join(f.text.split())}"[:300]
         if not any(f.text[:60] in s for s in out):

@@ -22,11 +22,7 @@ from narrative.approach_cues import (
     _adopts,
     _hedges,
     _is_table_row,
-    data_line,
-    explained_only,
     hedged_close,
-    settings_dump,
-    under_addition,
 )
 from narrative.approach_names import (
     _PHRASE_TAIL,
@@ -111,12 +107,11 @@ def _subjects_of(sentence: str) -> frozenset[str]:
     # "undersampling the majority class for the gru: worse": the gru is where undersampling was tried,
     # not a line of work judged; a concept only ever named after "for/on/in the", behind another, is scope
     scoped = {c for c, spans in direct.items() if spans and all(
-        a > first and (_SCOPE_BEFORE.search(text, max(0, a - 12), a) or under_addition(text, a, c) or (
+        a > first and (_SCOPE_BEFORE.search(text, max(0, a - 12), a) or (
             vocab.CONCEPT_BY_ID[c].kind == "model" and _SCOPE_BARE.search(text, max(0, a - 6), a)
             and _technique_before(direct, a))) for a, _ in spans)}
     explicit = (explicit - scoped) or explicit
     subj = (explicit - contrasted) or explicit
-    subj = (subj - explained_only(sentence)) or subj  # a verdict's explanation names a cause, not a subject
     subj = {c for c in subj if c not in _LINE_UMBRELLA}
     # keep only the narrowest: drop a concept when a narrower one of it is present
     narrow_of = {b for c in subj for b in vocab.CONCEPT_BY_ID[c].broader}
@@ -164,8 +159,6 @@ def _signal(f: Fact) -> str:
         f = dataclasses.replace(f, negative=False, verdict="" if f.verdict == "did_not_work" else f.verdict)
     if _is_table_row(f.text):
         return "mention"
-    if f.kind != "next_step" and settings_dump(f.text):
-        return "mention"  # a pasted config ("{'dropout': 0.1, 'n_epoch': 10, ...}") is data; a plan of one stays one
     if f.kind in _PLAN_KINDS:
         return "open"  # a plan, an idea or a question decides nothing, whatever words it uses
     counterfactual, conditional = _hedges(f.text)
@@ -275,7 +268,7 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
     for f in idx.facts:
         before = prev
         zeroed, prev = (_zeroed(f, prev) if prev is not None else set()), (f if f.kind == "sentence" else prev)
-        keys = (subject_concepts(f) | zeroed) if f.kind == "next_step" or not data_line(f.text) else set()
+        keys = subject_concepts(f) | zeroed
         if not keys and f.concepts and (f.closing or f.negative or f.adopting) and not _names_own(f.text, settings):
             keys = _inherited(f, before)
         names: dict[str, str] = {k: vocab.CONCEPT_BY_ID[k].name for k in keys}
@@ -375,11 +368,9 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
         strong = sum(1 for e in ap.events if e.signal in ("closed", "adopted", "negative", "open"))
         return (decided + (1 if strong else 0), talk + strong, ap.last_at.timestamp() if ap.last_at else 0.0)
 
-    # a line closed by its numbers alone is decided though its notes only mention it; the family that holds the
-    # project's best run is a line of the phase though its notes only name it ("# GPT (Decoder)" over its results)
-    top = idx.best_run(metric, goal) if metric else None
+    # a line closed by its numbers alone is decided though its notes only mention it
     out = [a for a in out if any(e.signal != "mention" for e in a.events) or len(a.entry_ids) > 1
-           or a.status != "open" or (top is not None and a.best_run_id == top.run_id and is_family(a.key))]
+           or a.status != "open"]
     # a family that no run carries and that only one sentence names is a stray word match, not a line of work
     out = [a for a in out if a.key.startswith("phrase:") or _in_runs(idx, a.key) or len(a.entry_ids) > 1]
     # Ties keep the order of the keys, not of a set (whose order changes with the process's hash seed).
@@ -465,9 +456,7 @@ def _replacement_signals(text: str, sig: str) -> tuple[tuple[str, str], ...]:
     if sig == "negative":
         return ()
     # what a setup is said to lack was neither adopted nor dropped by the sentence
-    # ("without label smoothing 30.4 vs 31.2, so label smoothing stays": named again, it is what the verdict keeps)
-    absent = {c: "mention" for c in absent_in(text) if sig in ("adopted", "positive", "closed")
-              and len(vocab.concepts_in_once(text).get(c, ())) < 2}
+    absent = {c: "mention" for c in absent_in(text) if sig in ("adopted", "positive", "closed")}
     if absent and sig == "closed":
         absent = {}  # "dropped it, trained without dropout": the closing verb decides
     # a setting switched off ("Mixup: off", "no Mixup") is the same decision with nothing in its place

@@ -383,11 +383,6 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        r"\bknowledge distil\w*", r"\bkd\b", r"\bteacher\b(?! forc\w*)", r"\bstudent\b"),
     _c("ema", "EMA weights", "technique", r"\bema\b", r"\bexponential moving average\b", r"\bswa\b",
        r"\bweight averag\w*", desc=("a moving average of the weights",)),
-    # the last N checkpoints averaged into one model (a translation staple): a kin of weight averaging with a name of
-    # its own; "checkpoint averaging" was no line at all, so its "keeping it" went to what it was stacked on
-    _c("checkpoint_averaging", "checkpoint averaging", "technique", r"\bcheckpoint averag\w*",
-       r"\baverag\w* (the )?(last \d+ |best \d+ )?checkpoints\b", r"\bckpt ?avg\b",
-       keys=("avg_checkpoints", "average_checkpoints", "checkpoint_averaging"), broader=("ema",)),
     _c("rdrop", "R-Drop", "technique", r"\br ?drop\b"),
     _c("dropout", "dropout", "tuning", r"\bdropout\b"),
     # activation functions are siblings: a leaky-ReLU plan is not answered by ReLU runs
@@ -438,9 +433,8 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        r"\b(bigger|larger|smaller|large|small|big|huge|tiny) (mini ?)?batch(es)?\b", r"\bbatch(es)? of \d+",
        r"\bbatch ?[=:]? ?\d+\b", r"\bbatch(es)? (bigger|larger|smaller|greater) than\b",
        weight=1.2),
-    # a tree's or a network's depth (named "depth": "tree depth" said of an RL net's layers was invented); not "in
-    # depth", "bit depth", a depth map or a depthwise conv
-    _c("depth", "depth", "tuning", r"\bmax ?depth\b",
+    # a tree's or a network's depth; not "in depth", "bit depth", a depth map or a depthwise conv
+    _c("depth", "tree depth", "tuning", r"\bmax ?depth\b",
        r"\b" + _not_after("in", "in more", "in greater", "in some", "in full", "bit", "color", "colour", "queue",
                           "promo", "discount", "market")
        + r"depth\b(?! (wise|separable|maps?|estimat\w*|predict\w*|sensors?|images?|cameras?|first|"

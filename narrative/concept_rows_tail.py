@@ -80,11 +80,8 @@ TAIL_ROWS: tuple[Concept, ...] = (
        broader=("reward_transform",)),
     _c("reward_clipping", "reward clipping", "technique", r"\bclip\w* (the )?rewards?\b", r"\brewards? clip\w*",
        broader=("reward_transform",)),
-    # three lines of their own: SAC is no kin of TD3 / DDPG (a stochastic, entropy-tuned policy), and a note that
-    # keeps SAC and drops TD3 ("going with sac, td3 dropped") judges two lines, not one; TD3 is DDPG's refinement
-    _c("sac", "SAC", "model", r"\bsac\b", r"\bsoft actor\b", family=True, aliases=("sac",)),
-    _c("ddpg", "DDPG", "model", r"\bddpg\b", family=True, aliases=("ddpg",)),
-    _c("td3", "TD3", "model", r"\btd3\b", r"\btwin delayed\b", broader=("ddpg",), family=True, aliases=("td3",)),
+    _c("sac", "SAC / TD3 / DDPG", "model", r"\bsac\b", r"\bsoft actor\b", r"\btd3\b", r"\bddpg\b", family=True,
+       aliases=("sac", "td3", "ddpg")),
     _c("reward_shaping", "reward shaping", "technique", r"\breward shap\w*", r"\bshaped rewards?\b",
        r"\bdense rewards?\b", r"\breward (bonus|penalt\w*)\b", desc=("add intermediate rewards for progress",)),
     _c("replay", "replay buffer", "technique", r"\b(experience )?replay\b", r"\breplay (buffer|memory)\b",

@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass
 
 from narrative import vocab
-from narrative.link_commands import command_lines
 
 # a slot ends where the clause ends: punctuation that closes a clause, a coordinating or subordinating word
 _SLOT = r"([^.;:!?,()\n]{1,60}?)"
@@ -31,11 +30,6 @@ _REPLACE = re.compile(r"\b(?:replac(?:ed|ing|es|e)|substitut(?:ed|ing|es|e))\s+"
                       + _SLOT + _SLOT_END, re.I)
 _SWAP = re.compile(r"\b(?:swap(?:ped|ping|s)?|trad(?:ed|ing|es|e))\s+(?:out\s+)?" + _SLOT + r"\s+for\s+" + _SLOT
                    + _SLOT_END, re.I)
-# "After the DQN training achieved 30% success rate, we switched to PPO": the line an "after" clause reports on is the
-# one the switch left; read only between model families (not "after warmup, we switched to cosine decay")
-_AFTER_SWITCH = re.compile(r"^\W{0,4}after\s{1,3}([^;:!?()\n,]{1,120}?),\s{0,3}(?:we|i|they)?\s{0,3}"
-                           r"(?:then\s{1,3}|finally\s{1,3})?" + _CHANGE_VERB + r"\s{1,3}(?:over\s{1,3})?to\s{1,3}"
-                           + _SLOT + _SLOT_END, re.I)
 # "<new> instead of <old>": the new thing is the words before the preposition, back to the clause start
 _INSTEAD = re.compile(r"([^.;:!?,()\n]{1,60}?)\s{1,4}"
                       r"(?:instead\s+of|rather\s+than|in\s+place\s+of|in\s+lieu\s+of)\s+" + _SLOT + _SLOT_END, re.I)
@@ -76,10 +70,6 @@ def _side(text: str) -> frozenset[str]:
     return _narrowest(vocab.concept_frozenset(text))
 
 
-def _families(concepts: frozenset[str]) -> frozenset[str]:
-    return frozenset(c for c in concepts if vocab.CONCEPT_BY_ID[c].family)
-
-
 _WORDY = re.compile(r"[a-z]{3,}", re.I)
 
 
@@ -105,12 +95,6 @@ def replacement_in(sentence: str) -> Replacement | None:
         pairs += [(m.group(1), m.group(2)) for m in _ARROW.finditer(sentence)]
         if _INSTEAD_CUE.search(sentence):
             pairs += [(m.group(1), m.group(2)) for m in _FOUND_INSTEAD.finditer(sentence)]
-    if sentence[:12].lower().lstrip(" *-#>").startswith("after"):
-        for m in _AFTER_SWITCH.finditer(sentence):
-            before, after = _families(_side(m.group(1))), _families(_side(m.group(2)))
-            if before and after:
-                old |= before
-                new |= after
     for old_text, new_text in pairs:
         old |= _side(old_text)
         new |= _side(new_text)
@@ -177,21 +161,10 @@ def _heads(slot: str) -> frozenset[str]:
     return frozenset(c for c, spans in vocab.concepts_in_once(slot).items() if any(a == 0 for a, _ in spans))
 
 
-# "No pretrain: epoch 48, loss: 0.901, dev: 59.266": an absence heading the numbers of a result row labels the run
-# that lacked it (one setup measured), it switches nothing off for the project
-_ROW_RESULT = re.compile(r"\s{0,3}:[^\n]{0,60}?\b(?:dev|test|val\w{0,6}|valid\w{0,6}|loss|acc\w{0,6}|f1|auc|wer|cer|"
-                         r"bleu|rouge\w{0,3}|map|ndcg\w{0,3}|reward|score)\s{0,3}[:=]?\s{0,3}-?\.?\d", re.I)
-
-
-_MEASURED = re.compile(r"\s[-~]?\.?\d")
-
-
 @functools.lru_cache(maxsize=1 << 14)
 def switched_off_in(sentence: str) -> frozenset[str]:
     """The concepts a sentence says were switched off ("Mixup: off", "no Mixup (epoch=4)")."""
     out: set[str] = set()
-    if (_OFF_CUE.search(sentence) or "-" in sentence) and command_lines(sentence):
-        return frozenset()  # a pasted command ("... --max-length 128 --balance none") is data: flags and values
     for m in _OFF_VALUE.finditer(sentence) if _OFF_CUE.search(sentence) else ():
         out |= _side(m.group(1))
     for m in _OFF_WORD.finditer(sentence):
@@ -200,8 +173,6 @@ def switched_off_in(sentence: str) -> frozenset[str]:
         slot = m.group(1).strip()
         if _EVAL_SCOPE.search(slot):
             continue  # "no dropout on the validation set": how evaluation runs, nothing switched off in training
-        if _ROW_RESULT.match(sentence, m.end()) or _MEASURED.search(slot):
-            continue  # "without label smoothing 30.4 vs 31.2": an ablation measured, nothing switched off by it
         out |= _narrowest(_heads(slot))
     return frozenset(out)
 

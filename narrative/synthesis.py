@@ -262,39 +262,7 @@ def _shape(idx: HistoryIndex, experiments: list[NextExperiment], ctx: PlanContex
 _BASELINES = ("logreg", "linear", "seasonal_naive", "tfidf", "naive_bayes", "linear_probe", "ets", "knn")
 # lines of work whose floor is none of those (an agent's return, a tuned LLM's preference): a logistic or TF-IDF
 # baseline measures nothing there, so none is asked for
-_NO_FLOOR_OF_THAT_KIND = frozenset({"ppo", "policy_gradient", "dqn", "sac", "td3", "ddpg", "dpo", "rlhf",
-                                    "preference_tuning"})
-
-
-# the floor of a ranking or a recommender is not a logistic model: a lexical ranking (BM25) or a matrix factorization is
-# what the gains of a re-ranker or a two-tower model are measured against (a project with BM25 runs has its floor)
-_RANKING = frozenset({"bm25", "cross_encoder", "bi_encoder", "dense_retrieval", "hybrid_retrieval", "late_interaction",
-                      "learning_to_rank", "query_expansion"})
-_RECOMMENDER = frozenset({"two_tower", "matrix_factorization", "deepfm", "sampled_softmax", "logq"})
-_RANKING_METRIC = re.compile(r"ndcg|mrr|(?<![a-z])map(?![a-z])|recall_?(?:at|@)|hits?_?(?:at|@|rate)|"
-                             r"precision_?(?:at|@)", re.I)
-
-
-# a generation task's score (BLEU, chrF, WER, FID, perplexity) has no floor of a classifier's kind: its baseline is
-# the base model the project starts from, which its first runs already are
-_GENERATION_METRIC = re.compile(r"bleu|chrf|rouge|comet|meteor|(?<![a-z])(?:wer|cer|ter|fid|ppl)(?![a-z])|perplexity",
-                                re.I)
-
-
-def _floor(have: set[str], metric: str) -> tuple[frozenset[str], str]:
-    """The runs that are a floor for this project's task, and what to ask for when none is logged (nothing to ask
-    for: an empty text)."""
-    if _GENERATION_METRIC.search(metric):
-        return frozenset(), ""
-    if have & _RECOMMENDER:
-        return (frozenset({"matrix_factorization", "bm25"}),
-                "No simple recommender baseline run in the tracker (matrix factorization or a popularity ranking): "
-                "log one so gains are measured against a floor.")
-    if have & _RANKING or _RANKING_METRIC.search(metric):
-        return (frozenset({"bm25"}), "No lexical baseline run in the tracker (BM25 on the same queries and judgments): "
-                "log one so ranking gains are measured against a floor.")
-    return (frozenset(_BASELINES), "No simple baseline run in the tracker (e.g. logistic/linear model, seasonal naive, "
-            "TF-IDF + linear): log one so gains are measured against a floor.")
+_NO_FLOOR_OF_THAT_KIND = frozenset({"ppo", "policy_gradient", "dqn", "sac", "dpo", "rlhf", "preference_tuning"})
 
 
 def next_plan(history: ProjectHistory, *, context: str = "", indexes: HistoryIndexCache | None = None) -> NextPlan:
@@ -322,10 +290,10 @@ def next_plan(history: ProjectHistory, *, context: str = "", indexes: HistoryInd
                                           run_ids=a.run_ids[:3])])
            for a in aps if a.status in ("exhausted", "abandoned")]
     have = set().union(*(d.concepts for d in idx.run_docs.values())) if idx.run_docs else set()
-    floors, ask = _floor(have, metric or "")
     missing = None
-    if idx.runs and ask and not (have & floors) and not (have & _NO_FLOOR_OF_THAT_KIND):
-        missing = ask
+    if idx.runs and not (have & set(_BASELINES)) and not (have & _NO_FLOOR_OF_THAT_KIND):
+        missing = ("No simple baseline run in the tracker (e.g. logistic/linear model, seasonal naive, TF-IDF + "
+                   "linear): log one so gains are measured against a floor.")
     pivot = ""
     if metric:
         valid = [r for r in idx.runs if idx.valid(r, metric)]

@@ -37,11 +37,6 @@ KNOWN_MISSES = {
     # tune, h/phase4: the line closed by its numbers is L1 regularization ("wd=0.00001_L1 | 0.453"), which the
     # concept table has no row for ("L2" there reads as the squared-error objective): no approach to close
     ("caffenet-regularization-table", "closed"),
-    # tune, h/phase12: a results log with no verdict word; the lines closed by their numbers are model families tried
-    # once far below the best (a from-scratch Transformer at 73.3 after DiSAN's 82.4, BERT without pretraining at 59.3)
-    # or sweeps below their base (n_embed, vocab minfreq): each run differs from the one before in many settings, so
-    # the one-setting numbers rule does not reach them
-    ("snli-sentence-pair-log", "closed"),
 }
 
 

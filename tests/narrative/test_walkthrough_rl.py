@@ -53,8 +53,8 @@ def _lines() -> dict[str, tuple[str, str, float | None]]:
 
 def test_the_family_adopted_last_is_the_one_standing() -> None:
     lines = _lines()
-    assert lines["SAC"][0] == "adopted", lines
-    assert lines["SAC"][2] == 234.0
+    assert lines["SAC / TD3 / DDPG"][0] == "adopted", lines
+    assert lines["SAC / TD3 / DDPG"][2] == 234.0
     # PPO was the baseline the team moved on from: replaced (was "adopted" by "keeping 0.01", a value kept)
     status, reason, best = lines["PPO"]
     assert status == "exhausted" and reason.startswith("replaced by SAC"), lines["PPO"]
@@ -66,7 +66,7 @@ def test_the_family_adopted_last_is_the_one_standing() -> None:
 
 def test_a_setting_judged_under_a_family_heading_leaves_the_family_alone() -> None:
     # "tau 0.01 vs 0.005: no diff" under "sac tuning" closed SAC ("exhausted") on the old code
-    assert _lines()["SAC"][0] != "exhausted"
+    assert _lines()["SAC / TD3 / DDPG"][0] != "exhausted"
 
 
 def test_next_keeps_the_teams_step_and_the_deadline() -> None:
