@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import re
+import weakref
 
 from narrative import reading, vocab
 from narrative.answer_follow import results_under
@@ -148,12 +149,7 @@ def value_words(idx: HistoryIndex, question: str) -> tuple[frozenset[str], froze
     asked = frozenset(t for t in vocab.tokens(question) if len(t) >= 3) - vocab.STOPWORDS
     if not asked:
         return frozenset(), frozenset()
-    by_key: dict[str, set[frozenset[str]]] = {}
-    keys: set[str] = set()
-    for r in idx.runs:
-        for k, v in r.params.items():
-            by_key.setdefault(k, set()).add(frozenset(vocab.tokens(str(v).replace("_", " "))))
-            keys.update(vocab.tokens(k.replace("_", " ")))
+    by_key, keys = _setting_values(idx)
     chosen: set[str] = set()
     others: set[str] = set()
     for values in by_key.values():
@@ -166,6 +162,27 @@ def value_words(idx: HistoryIndex, question: str) -> tuple[frozenset[str], froze
         # else; only a question about the choice itself ("why isotonic?", "why go with isotonic?") is read here
         return frozenset(), frozenset()
     return frozenset(chosen), frozenset(others - chosen - keys)
+
+
+# each index's settings read as words, kept while the index lives (a why-question on 100,000 runs must not split
+# every run's params again: 1.9 s an answer); read again when runs arrive (params never change once logged)
+_SETTING_VALUES: weakref.WeakKeyDictionary[
+    HistoryIndex, tuple[int, dict[str, frozenset[frozenset[str]]], frozenset[str]]] = weakref.WeakKeyDictionary()
+
+
+def _setting_values(idx: HistoryIndex) -> tuple[dict[str, frozenset[frozenset[str]]], frozenset[str]]:
+    """Each param key's values as sets of words, and the words of all the keys."""
+    got = _SETTING_VALUES.get(idx)
+    if got is not None and got[0] == len(idx.runs):
+        return got[1], got[2]
+    pairs = {(k, str(v)) for r in idx.runs for k, v in r.params.items()}
+    values: dict[str, set[frozenset[str]]] = {}
+    for k, v in pairs:
+        values.setdefault(k, set()).add(frozenset(vocab.tokens(v.replace("_", " "))))
+    by_key = {k: frozenset(v) for k, v in values.items()}
+    keys = frozenset(t for k in by_key for t in vocab.tokens(k.replace("_", " ")))
+    _SETTING_VALUES[idx] = (len(idx.runs), by_key, keys)
+    return by_key, keys
 
 
 # the words a question about a choice asks with ("why did we go with / pick / switch to X?")
