@@ -23,6 +23,7 @@ import pytest
 from narrative import synthesis
 from narrative.types import ProjectHistory
 from storage.records import ProjectRecord, RunSnapshot
+from tests.narrative import walkthrough_util
 from tests.narrative.walkthrough_util import history as wh
 
 T0 = dt.datetime(2026, 9, 7, 9, 0, tzinfo=dt.UTC)
@@ -30,9 +31,7 @@ PROJECT = ProjectRecord(id="se", workspace_id="w", name="denoise-calls", primary
                         experiment_ids=["5"])
 
 def _run(key: str, name: str, hours: float, params: dict[str, str], value: float, user: str = "noor") -> RunSnapshot:
-    start = T0 + dt.timedelta(hours=hours)
-    return RunSnapshot(project_id="se", run_id=key * 32, run_name=name, user=user, status="FINISHED", start=start,
-                       end=start + dt.timedelta(hours=5), params=params, metrics={"pesq": value})
+    return walkthrough_util.run(key, name, hours, params, "pesq", value, 300, user=user, project_id="se", t0=T0)
 
 DCCRN = {"model": "dccrn-e", "lr": "5e-4", "mask": "cirm"}
 B: dict[str, str] = {"model": "conv-tasnet", "dataset": "voicebank-demand", "loss": "si-snr", "lr": "1e-3",

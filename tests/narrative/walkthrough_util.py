@@ -16,10 +16,10 @@ Note = tuple[float, str] | tuple[float, str, str]
 
 
 def run(key: str, name: str, hours: float, params: dict[str, str], metric: str, value: float,
-        minutes: int = 40) -> RunSnapshot:
-    start = T0 + dt.timedelta(hours=hours)
-    return RunSnapshot(project_id="p", run_id=key * 32, run_name=name, user="mia", status="FINISHED", start=start,
-                       end=start + dt.timedelta(minutes=minutes), params=params, metrics={metric: value})
+        minutes: int = 40, *, user: str = "mia", project_id: str = "p", t0: dt.datetime = T0) -> RunSnapshot:
+    start = t0 + dt.timedelta(hours=hours)
+    return RunSnapshot(project_id=project_id, run_id=key * 32, run_name=name, user=user, status="FINISHED",
+                       start=start, end=start + dt.timedelta(minutes=minutes), params=params, metrics={metric: value})
 
 
 def history(project: ProjectRecord, runs: list[RunSnapshot], notes: Sequence[Note], days: int = 15, *,
