@@ -85,7 +85,9 @@ def _bracketed(conf: str) -> str:
 
 
 def person_named(idx: HistoryIndex, q: str) -> str | None:
-    users = {r.user.lower(): r.user for r in idx.runs if r.user}
+    users = idx.cache.get("answer:users")
+    if not isinstance(users, dict):  # once per index (an update clears the cache), not per question
+        users = idx.cache["answer:users"] = {r.user.lower(): r.user for r in idx.runs if r.user}
     for m in RUN_REF.finditer(q):
         w = m.group(0).rstrip(".:-,'s").lower()
         if w in users and len(w) >= 3 and w not in vocab.STOPWORDS:
