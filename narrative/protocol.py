@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 
 from storage.records import RunSnapshot
 
@@ -30,6 +31,7 @@ _SET_NAMES = frozenset({"train", "training", "dev", "devel", "development", "val
                         "testing", "holdout", "hold out", "eval", "evaluation", "public", "private", "lb", "oof"})
 
 
+@lru_cache(maxsize=4096)  # a project has few distinct keys, read for every run (600k calls at 100k runs)
 def is_protocol_key(key: str) -> bool:
     words = [w for w in re.split(r"[\s_\-./]+", key.lower()) if w]
     return bool(words) and any(w in _SPLIT_WORDS for w in words) and not any(w in _NOT_PROTOCOL for w in words)
