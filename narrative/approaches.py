@@ -35,26 +35,11 @@ from narrative.approach_names import (
 )
 from narrative.approach_scope import adopted_scope, is_family, merge_variants, other_family, recovered, supersede
 from narrative.history_index import Fact, HistoryIndex, fmt
+from narrative.line_subjects import _CONTRAST, _LINE_UMBRELLA, _compared_with
+from narrative.line_subjects import UMBRELLA as UMBRELLA  # (importable from here, as before)
+from narrative.line_subjects import subjects_of as _subjects_of
 from narrative.replacements import absent_in, replacement_in, replacement_lost, switched_off_in
 from storage.records import ApproachStatus, Goal, RunSnapshot
-
-# Concepts too broad to be a line of work on their own (for checks and answers too).
-UMBRELLA = {
-    "trees", "transformer_text", "cnn", "large_model", "augmentation", "imbalance", "fine_tune", "seeds",
-    "latency", "threshold", "tuning", "n_estimators", "optimizer", "embeddings", "learning_rate", "epochs",
-    "batch_size", "gbm",
-}
-# In a phase, augmentation told as a whole ("augmentations are helping") is the line the notes judge; a kind
-# named in the same sentence (mixup, SpecAugment) is the narrower line and keeps it
-_LINE_UMBRELLA = frozenset(UMBRELLA - {"augmentation"})
-# "below tfidf+logreg balanced": a "+" joins the parts of one yardstick
-_CONTRAST = re.compile(r"\b(instead of|rather than|vs\.?|versus|compared (to|with)|than|over|from|beats?|below|behind)"
-                       r"\s{1,8}"
-                       r"([\w\- ./+]{0,30})", re.I)
-_SCOPE_BEFORE = re.compile(r"\b(?:for|on|in)\s{1,3}(?:the|a|an|our|my|his|her|their)\s{1,3}$")
-# "reward shaping on sac", "class weights for logreg": a model named bare after "on/for", behind the technique,
-# is where the technique was tried
-_SCOPE_BARE = re.compile(r"\b(?:for|on)\s{1,3}$")
 
 
 @dataclass(slots=True)
@@ -83,45 +68,9 @@ class Approach:
 
 
 def subject_concepts(fact: Fact) -> set[str]:
-    """The concepts a sentence is about (not the ones it contrasts with, nor umbrella terms)."""
-    return set(_subjects_of(fact.text))
-
-
-# A function of the sentence alone: remembered, so that deriving the approaches again after runs and
-# entries arrived on an index (issue 14) reads only the new sentences (a few MB at 100,000 runs).
-def _compared_with(text: str, pattern: re.Pattern[str], group: int) -> set[str]:
-    """The concepts ``pattern`` finds in ``text`` (normalised) as the yardstick of a comparison."""
-    out: set[str] = set()
-    for m in pattern.finditer(text):
-        out |= vocab.concept_set(m.group(group))
-    return out
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _subjects_of(sentence: str) -> frozenset[str]:
-    text = vocab.norm(sentence)
-    contrasted = _compared_with(text, _CONTRAST, 3)
-    direct = vocab.concepts_in_once(sentence)  # remembered here: not in the process-wide cache too
-    explicit = {c for c, spans in direct.items() if spans}
-    first = min((a for spans in direct.values() for a, _ in spans), default=0)
-    # "undersampling the majority class for the gru: worse": the gru is where undersampling was tried,
-    # not a line of work judged; a concept only ever named after "for/on/in the", behind another, is scope
-    scoped = {c for c, spans in direct.items() if spans and all(
-        a > first and (_SCOPE_BEFORE.search(text, max(0, a - 12), a) or (
-            vocab.CONCEPT_BY_ID[c].kind == "model" and _SCOPE_BARE.search(text, max(0, a - 6), a)
-            and _technique_before(direct, a))) for a, _ in spans)}
-    explicit = (explicit - scoped) or explicit
-    subj = (explicit - contrasted) or explicit
-    subj = {c for c in subj if c not in _LINE_UMBRELLA}
-    # keep only the narrowest: drop a concept when a narrower one of it is present
-    narrow_of = {b for c in subj for b in vocab.CONCEPT_BY_ID[c].broader}
-    return frozenset({c for c in subj if c not in narrow_of} or subj)
-
-
-def _technique_before(direct: dict[str, list[tuple[int, int]]], at: int) -> bool:
-    """Whether a concept other than a model is named before ``at`` (the technique a scope belongs to)."""
-    return any(vocab.CONCEPT_BY_ID[c].kind != "model" and any(a < at for a, _ in spans)
-               for c, spans in direct.items())
+    """The concepts a sentence is about (not the ones it contrasts with, nor umbrella terms): read when its entry
+    was written (``narrative.line_subjects``)."""
+    return set(fact.subjects)
 
 
 # "neither performs as well as the original X": X is the yardstick

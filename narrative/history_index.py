@@ -437,10 +437,10 @@ class HistoryIndex:
         # positional, in field order (one call instead of keywords and later assignments: 50k facts):
         # idx, entry_id, author, at, text, kind, concepts, toks, run_ids, verdict, negative, closing, adopting,
         # opening, position, para, ctx_cover (its own cover, replaced by the context in ``_post``), ctx_toks,
-        # modality
+        # modality, subjects
         return Fact(idx, *who, ff.text, ff.kind, ff.concepts | ff.inherit if ff.inherit else ff.concepts, ff.toks,
                     rids, verdict, *_CUES[flags & _CUE_BITS], pos, para, ff.cover, EMPTY,
-                    ff.mod_runs if rids else ff.mod_none)
+                    ff.mod_runs if rids else ff.mod_none, ff.subjects)
 
     def attribute(self, text: str, concepts: set[str] | frozenset[str], linked: list[str],
                   common: set[str] | None = None) -> list[str]:

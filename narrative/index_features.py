@@ -23,11 +23,12 @@ from pathlib import Path
 
 from adapters.tracker import RUN_ID_MIN_PREFIX
 from narrative import vocab
+from narrative.line_subjects import subjects_of
 from narrative.statements import DECIMAL, fact_modality, numbers_in, scoped_sentences, statement_modality
 from storage.records import EntryRecord
 
 _ANALYSIS_MODULES = ("narrative.index_features", "narrative.statements", "narrative.vocab", "narrative.concepts",
-                     "narrative.concept_rows", "narrative.lexicon")
+                     "narrative.concept_rows", "narrative.lexicon", "narrative.line_subjects")
 # A model family an entry talks about is the context of each of its sentences (see HistoryIndex).
 MODEL_CONCEPTS = frozenset(c.id for c in vocab.CONCEPTS if c.kind == "model" and c.weight >= 2.0)
 
@@ -70,6 +71,7 @@ class FactFeatures:
     nums: tuple[tuple[float, int, bool], ...] = ()  # the numbers it quotes (``numbers_in``)
     words: tuple[str, ...] = ()  # its words long enough to be a run id or a prefix of one
     raw: str = ""  # a structured item as written, when that is not ``text`` (surrounding whitespace)
+    subjects: frozenset[str] = frozenset()  # the concepts it is about (``narrative.line_subjects``)
 
     @property
     def key(self) -> str:
@@ -159,6 +161,7 @@ def compute(entry: EntryRecord) -> EntryFeatures:
             cover=intern_set(vocab.cover(merged)), mod_runs=fact_modality(said, scope, "sentence", True, sent),
             mod_none=fact_modality(said, scope, "sentence", False, sent),
             nums=tuple(numbers_in(sent.strip())), words=_words(sent.strip()),
+            subjects=intern_set(subjects_of.__wrapped__(sent.strip())),
         ))
     s = entry.structure
     if s is not None:
@@ -182,6 +185,7 @@ def compute(entry: EntryRecord) -> EntryFeatures:
                 mod_none=fact_modality(said, "", kind, False), verdict=verdict,
                 raw="" if text == text.strip() else text, explicit=tuple(rids),
                 nums=tuple(numbers_in(text.strip())), words=_words(text.strip()),
+                subjects=intern_set(subjects_of.__wrapped__(text.strip())),
             ))
     models: set[str] = set()
     for f in facts:
@@ -193,7 +197,7 @@ def compute(entry: EntryRecord) -> EntryFeatures:
 # Stored as text split by control characters, not JSON: reading 10,000 entries' features back was a fifth of
 # a cold build, most of it JSON decoding (issue 14); ``str.split`` reads the same in a third of the time.
 # A row per fact: its kind, modalities, verdict, paragraph and flags as one field, its text, concepts with what
-# it inherits, tokens, the run ids it names, its numbers, words and raw form; lists within a field split
+# it inherits, tokens, the run ids it names, its numbers, words, raw form and subjects; lists within a field split
 # by ``_LIST``. The fields that repeat across facts (labels, concepts) are read once per distinct value. An
 # entry whose text (or a run id it names) holds one of these characters is stored as JSON (``_dumps_json``).
 _ROW, _FIELD, _LIST = "\x1e", "\x1f", "\x1d"
@@ -211,14 +215,15 @@ def dumps(features: EntryFeatures) -> str:
     rows = [_FIELD.join((f"{f.kind} {f.mod_runs} {f.mod_none} {f.verdict} {f.para} {f.flags}", f.text,
                          _set_text(f.concepts) + _LIST + _set_text(f.inherit), _set_text(f.toks),
                          _LIST.join(f.explicit), _LIST.join(f"{v!r} {d} {int(p)}" for v, d, p in f.nums),
-                         " ".join(f.words), f.raw))
+                         " ".join(f.words), f.raw, _set_text(f.subjects)))
             for f in features.facts]
     return _ROW.join((_TEXT_PREFIX + _set_text(features.models_cover), *rows))
 
 
 def _dumps_json(features: EntryFeatures) -> str:
     rows = [[f.kind, f.text, f.para, _set_text(f.concepts), _set_text(f.toks), f.flags, _set_text(f.inherit),
-             f.mod_runs, f.mod_none, f.verdict, list(f.explicit), [list(n) for n in f.nums], list(f.words), f.raw]
+             f.mod_runs, f.mod_none, f.verdict, list(f.explicit), [list(n) for n in f.nums], list(f.words), f.raw,
+             _set_text(f.subjects)]
             for f in features.facts]
     return json.dumps({"v": features.version, "f": rows, "m": _set_text(features.models_cover)},
                       separators=(",", ":"), ensure_ascii=False)
@@ -236,12 +241,13 @@ def loads(stored: str) -> EntryFeatures | None:
     try:
         data = json.loads(stored)
         facts = []
-        for k, t, p, c, ts, fl, inh, mr, mn, vd, ex, nums, words, raw in data["f"]:
+        for k, t, p, c, ts, fl, inh, mr, mn, vd, ex, nums, words, raw, subj in data["f"]:
             concepts, inherit = _text_set(c), _text_set(inh)
             facts.append(FactFeatures(  # positional, in field order (50k facts at 10k entries)
                 sys.intern(k), t, p, concepts, _text_set(ts), fl, inherit,
                 _cover(concepts | inherit if inherit else concepts), sys.intern(mr), sys.intern(mn), sys.intern(vd),
-                tuple(ex) if ex else (), tuple(map(tuple, nums)) if nums else (), tuple(words) if words else (), raw))
+                tuple(ex) if ex else (), tuple(map(tuple, nums)) if nums else (), tuple(words) if words else (), raw,
+                _text_set(subj)))
         return EntryFeatures(FEATURES_VERSION, tuple(facts), _text_set(data["m"]))
     except (ValueError, KeyError, TypeError):
         return None
@@ -252,7 +258,7 @@ def _loads_text(stored: str) -> EntryFeatures:
     facts = []
     labels_of, sets_of, toks_of = _LABELS, _CONCEPT_SETS, _INTERN_TEXT
     for row in rows[1:]:
-        labels, t, cs, ts, ex, nums, words, raw = row.split(_FIELD)
+        labels, t, cs, ts, ex, nums, words, raw, subj = row.split(_FIELD)
         got = labels_of.get(labels)
         kind, mod_runs, mod_none, verdict, para, flags = got if got is not None else _labels(labels)
         sets = sets_of.get(cs)
@@ -261,7 +267,8 @@ def _loads_text(stored: str) -> EntryFeatures:
         facts.append(FactFeatures(  # positional, in field order (50k facts at 10k entries)
             kind, t, para, concepts, toks if toks is not None else _text_set(ts), flags, inherit, cover,
             mod_runs, mod_none, verdict, tuple(ex.split(_LIST)) if ex else (),
-            tuple(map(_number, nums.split(_LIST))) if nums else (), tuple(words.split(" ")) if words else (), raw))
+            tuple(map(_number, nums.split(_LIST))) if nums else (), tuple(words.split(" ")) if words else (), raw,
+            toks_of.get(subj) or _text_set(subj)))
     return EntryFeatures(FEATURES_VERSION, tuple(facts), _text_set(rows[0][len(_TEXT_PREFIX):]))
 
 

@@ -47,6 +47,8 @@ class Fact:
     # what the statement says about having done it: done | plan | counterfactual | conditional | negated |
     # question | "" (nothing either way). Only "done" (or a run) is evidence that something was tried.
     modality: str = ""
+    # the concepts it is about (``narrative.line_subjects``), read when its entry was written
+    subjects: frozenset[str] = frozenset()
 
     @property
     def evidence(self) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from narrative import index_features
+from narrative import index_features, line_subjects
 from narrative.history_index import HistoryIndex
 from tests.conftest import MlflowStore
 from tests.narrative.conftest import churn_narrator
@@ -60,3 +60,21 @@ async def test_a_structured_entry_is_stored_with_its_features(tmp_path: Path, ml
         # a correction changes the text: the stored features would be stale, so they are dropped
         revised = await repo.append_entry_text(churn.workspace_id, stored.id, "\n\nAlso: catboost was slow.")
         assert revised.features is None
+
+
+def test_each_fact_carries_the_subjects_of_its_text_as_stored_and_read_back() -> None:
+    # derive reads a fact's subjects from what was stored when its entry was written, not from its text again
+    history = _bench().build(50, 5)
+    entry = history.entries[0].model_copy(update={
+        "raw_text": "Undersampling the majority class for the gru: worse than class weights. "
+                    "Focal loss instead of label smoothing helped a bit.", "features": None})
+    computed = index_features.compute(entry)
+    assert [f.subjects for f in computed.facts] == [line_subjects.subjects_of(f.text) for f in computed.facts]
+    assert any(f.subjects for f in computed.facts)
+    for stored in (index_features.dumps(computed), index_features._dumps_json(computed)):
+        got = index_features.loads(stored)
+        assert got is not None and [f.subjects for f in got.facts] == [f.subjects for f in computed.facts]
+    entry.features = index_features.dumps(computed)
+    idx = HistoryIndex(history.model_copy(update={"entries": [entry]}))
+    assert idx.computed_features == []  # read from what was stored
+    assert [f.subjects for f in idx.entry_facts[entry.id]] == [f.subjects for f in computed.facts]
