@@ -4,6 +4,7 @@ HistoryIndexCache`` by the rest of COCO."""
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import threading
 from collections import OrderedDict
@@ -69,6 +70,7 @@ class HistoryIndexCache:
     """
 
     FREEZE_AT = 50_000
+    MAX_COMPUTED = 200_000
 
     def __init__(self, *, size: int = 4, freeze_large: bool = False) -> None:
         self.size = size
@@ -78,6 +80,8 @@ class HistoryIndexCache:
         self._lock = threading.Lock()
         # one lock per index being updated in place (queries on other indexes go on)
         self._updating = threading.Lock()
+        # entry id -> (its workspace, its updated_at, features a build computed again), until ``take_computed``
+        self._computed: dict[str, tuple[str, dt.datetime, str]] = {}
 
     def index(self, history: ProjectHistory) -> HistoryIndex:
         """The index of ``history``: the cached one while the history is unchanged, else a new one."""
@@ -97,6 +101,7 @@ class HistoryIndexCache:
         if not self.freeze_large:
             idx = HistoryIndex(history)
             self._store(key, idx)
+            self._keep_computed(idx)
             return idx
         # Only the young generations, and before the build: afterwards they hold every object the build
         # made (it runs with the cyclic GC off), ~0.1 s to rescan at 100k runs; now they hold a few.
@@ -106,6 +111,7 @@ class HistoryIndexCache:
         try:
             idx = HistoryIndex(history)
             self._store(key, idx)
+            self._keep_computed(idx)
             if len(idx.runs) + len(idx.facts) >= self.FREEZE_AT:
                 # A large index is a few million long-lived objects: move them out of the cyclic GC's sight
                 # so that later collections (during warm queries) do not rescan them. The index holds no
@@ -158,6 +164,30 @@ class HistoryIndexCache:
                 return None  # something was removed, or changed where an in-place update cannot follow
             self._store(_cache_key(history), idx)
             return idx
+
+    def _keep_computed(self, idx: HistoryIndex) -> None:
+        """Keep the features the build read again from entries' texts (theirs were missing or of another
+        analysis version), for their owner to store (``take_computed``): else every cold build after an upgrade
+        reads every entry again (~1 ms an entry)."""
+        if not idx.computed_features:
+            return
+        by_id = idx.entry_by_id
+        with self._lock:
+            if len(self._computed) > self.MAX_COMPUTED:  # nobody takes them (a script, a bench): not kept forever
+                self._computed.clear()
+            for eid, text in idx.computed_features:
+                e = by_id[eid]
+                self._computed[eid] = (e.workspace_id, e.updated_at, text)
+
+    def take_computed(self) -> dict[str, list[tuple[str, dt.datetime, str]]]:
+        """The features builds read again since the last call, by workspace: (entry id, the entry's
+        ``updated_at`` they were read from, features), handed over once for ``EntryStore.store_features``."""
+        with self._lock:
+            got, self._computed = self._computed, {}
+        out: dict[str, list[tuple[str, dt.datetime, str]]] = {}
+        for eid, (workspace_id, at, text) in got.items():
+            out.setdefault(workspace_id, []).append((eid, at, text))
+        return out
 
     def _store(self, key: _CacheKey, idx: HistoryIndex) -> None:
         with self._lock:

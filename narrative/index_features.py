@@ -9,7 +9,8 @@ a compact text split by control characters) and the index only attributes runs a
 Features are versioned by ``FEATURES_VERSION``: a hash of the source of every module the analysis reads
 (this one, :mod:`narrative.statements`, :mod:`narrative.vocab` and its concept tables). A change of the
 analysis code changes the version, and stored features of another version are ignored and recomputed
-(:func:`features_of`), so a stale analysis is never trusted.
+(:func:`features_of`), so a stale analysis is never trusted; the service stores what a build recomputed
+(``HistoryIndexCache.take_computed``), so an upgrade costs one read of each entry, not one per start.
 """
 
 from __future__ import annotations

@@ -513,12 +513,24 @@ class Narrator(WorkspaceOperations):
         self._histories[project.id] = held
         return held
 
+    async def _store_recomputed(self) -> None:
+        """Store the features an index build read again from entries' texts (an upgrade changed the analysis),
+        for the next start to read; best effort: on a storage error they are read again next time."""
+        if self.indexes is None:
+            return
+        for workspace_id, features in self.indexes.take_computed().items():
+            try:
+                await self.repo.store_features(workspace_id, features)
+            except StorageError as failure:
+                log.warning("could not store %d entries' recomputed index features: %s", len(features), failure)
+
     async def check(self, *, project: str, text: str) -> CheckResult:
         if not text.strip():
             raise EmptyTextError("plan to check")
         text = redact_at_door(text).text[:MAX_CHECK_CHARS]  # bounded work; an answer never quotes a secret back
         with (await self._held(await self.project(project))).reading() as history:
             result = await self.engine.check(text, history)
+            await self._store_recomputed()
             return grounding.ground_check(result, entry_ids={e.id for e in history.entries},
                                           run_ids=set(history.runs))
 
@@ -531,18 +543,21 @@ class Narrator(WorkspaceOperations):
         held = await self._held(await self.repo.get_project_by_id(self.workspace_id, record.id))
         with held.reading() as history:
             result = await self.engine.answer(question, history)
+            await self._store_recomputed()
             return grounding.ground_answer(result, entry_ids={e.id for e in history.entries},
                                            run_ids=set(history.runs))
 
     async def phase(self, *, project: str, since: dt.datetime | None = None) -> PhaseReport:
         history = await self.history(await self.project(project), since=since)
         report = await self.engine.phase(history)
+        await self._store_recomputed()
         report.since = since
         return grounding.ground_phase(report, runs=history.runs, entry_ids={e.id for e in history.entries})
 
     async def digest(self, *, project: str, days: int = 7) -> Digest:
         history = await self.history(await self.project(project))
         digest = await self.engine.digest(history, days=days)
+        await self._store_recomputed()
         digest = grounding.ground_digest(digest, runs=history.runs, entry_ids={e.id for e in history.entries})
         # What the digest covers is the days that hold work, not the start of its window.
         days_with_work = sorted(
@@ -555,6 +570,7 @@ class Narrator(WorkspaceOperations):
     async def next_plan(self, *, project: str, context: str = "") -> NextPlan:
         history = await self.history(await self.project(project))
         plan = await self.engine.next_plan(history, context=context)
+        await self._store_recomputed()
         return grounding.ground_next_plan(
             plan, runs=history.runs, entry_ids={e.id for e in history.entries}, metric=history.metric_now()[0]
         )
@@ -566,6 +582,7 @@ class Narrator(WorkspaceOperations):
         history = await self.history(record)
         resolved = [(await self.resolve_run(record, ref)).run_id for ref in finalists]
         doc = await self.engine.decide(history, finalists=resolved, criteria=criteria, context=context)
+        await self._store_recomputed()
         doc = grounding.ground_decision(doc, runs=history.runs, entry_ids={e.id for e in history.entries})
         if doc.selected_run_id:
             await self.repo.add_decision(

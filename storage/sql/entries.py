@@ -7,10 +7,11 @@ its structure, once an engine made it, is a JSON column read back into ``EntrySt
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from uuid import uuid4
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,7 +19,7 @@ from core.errors import EmptyTextError, StorageError, UserInputError
 from storage.origin import ENTRY_ORIGIN
 from storage.records import EntryRecord, EntrySource, EntryStatus, EntryStructure, utcnow
 from storage.sql.base import MAX_ERROR_CHARS, SqlStore, keyset_page, new_id, next_token, utc
-from storage.tables import EntryRow, JobRow, ProcessedEventRow
+from storage.tables import EntryRow, JobRow, ProcessedEventRow, table_of
 
 # The job that finishes a pending entry (``narrative.service.STRUCTURE_JOB``; a test holds them
 # equal). ``add_entry`` queues it with the entry, in one transaction, so no pending entry is ever
@@ -138,6 +139,19 @@ class SqlEntryStore(SqlStore):
             row.updated_at = utcnow()
             await session.flush()
             return _entry_record(row)
+
+    async def store_features(self, workspace_id: str, features: Sequence[tuple[str, dt.datetime, str]]) -> None:
+        if not features:
+            return
+        table = table_of(EntryRow)
+        stmt = (update(table)
+                .where(table.c.workspace_id == workspace_id, table.c.id == bindparam("entry_id"),
+                       table.c.updated_at == bindparam("read_at"))  # an entry changed since keeps its own
+                .values(features=bindparam("new_features")))
+        rows = [{"entry_id": eid, "read_at": at, "new_features": text} for eid, at, text in features]
+        async with self._session(write=True) as session:
+            connection = await session.connection()
+            await connection.execute(stmt, rows)
 
     async def mark_entry_error(self, workspace_id: str, entry_id: str, error: str) -> EntryRecord:
         """Record why structuring failed; the status is left as it was (normally ``pending``)."""

@@ -78,3 +78,31 @@ def test_each_fact_carries_the_subjects_of_its_text_as_stored_and_read_back() ->
     idx = HistoryIndex(history.model_copy(update={"entries": [entry]}))
     assert idx.computed_features == []  # read from what was stored
     assert [f.subjects for f in idx.entry_facts[entry.id]] == [f.subjects for f in computed.facts]
+
+
+async def test_features_read_again_after_an_upgrade_are_stored_for_the_next_start(
+        tmp_path: Path, mlflow_store: MlflowStore) -> None:
+    from narrative.local_engine import LocalEngine
+    from narrative.service import Narrator
+
+    now = dt.datetime(2026, 3, 3, 18, 0, tzinfo=dt.UTC)
+    async with churn_narrator(tmp_path, mlflow_store, now=now) as churn:
+        repo, ws = churn.repo, churn.workspace_id
+        outcome = await churn.narrator.log(project="churn", text=f"xgb {churn.run_id} undersampling didn't help",
+                                           author="ana", at=now)
+        entry = await repo.get_entry(ws, outcome.entry.id)
+        assert entry.features is not None
+        # as an older release of COCO stored them: another analysis version, ignored by this one
+        await repo.store_features(ws, [(entry.id, entry.updated_at, entry.features.replace(
+            index_features.FEATURES_VERSION, "0-old", 1))])
+        assert index_features.loads((await repo.get_entry(ws, entry.id)).features or "") is None
+
+        def restarted() -> Narrator:  # a new process: its own engine and index cache, the same database
+            return Narrator(repo=repo, workspace_id=ws, engine=LocalEngine(), tracker_for=lambda _p: None,
+                            clock=lambda: now)
+
+        await restarted().check(project="churn", text="try undersampling again")
+        again = await repo.get_entry(ws, entry.id)
+        assert again.features == entry.features and again.updated_at == entry.updated_at
+        history = await restarted().history(churn.project, sync=False)
+        assert HistoryIndex(history).computed_features == []  # the next start reads them

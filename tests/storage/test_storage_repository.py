@@ -309,6 +309,26 @@ async def test_entry_lifecycle(repo: SqlRepository, world: World) -> None:
         await repo.add_entry(ws, project_id="nope", author="a", at=T0, raw_text="x", source="cli")
 
 
+async def test_recomputed_features_are_stored_only_on_unchanged_entries_and_move_no_mark(
+        repo: SqlRepository, world: World) -> None:
+    ws = world.workspace.id
+    kept = await repo.add_entry(ws, project_id=world.project.id, author="ana", at=T0, raw_text="SMOTE helped",
+                                source="cli")
+    edited = await repo.add_entry(ws, project_id=world.project.id, author="ana", at=T0, raw_text="focal loss",
+                                  source="cli")
+    read = {e.id: e for e in (await repo.list_entries(ws, project_id=world.project.id))[0]}
+    await repo.append_entry_text(ws, edited.id, "(it did not help)")  # changed after the index read it
+    marks = await repo.history_marks(ws, world.project.id)
+    await repo.store_features(ws, [(kept.id, read[kept.id].updated_at, "features-of-kept"),
+                                   (edited.id, read[edited.id].updated_at, "features-of-the-old-text")])
+    await repo.store_features("another-workspace", [(kept.id, read[kept.id].updated_at, "not-mine")])
+    await repo.store_features(ws, [])
+    assert (await repo.get_entry(ws, kept.id)).features == "features-of-kept"
+    assert (await repo.get_entry(ws, edited.id)).features is None  # its new text has none yet
+    assert (await repo.get_entry(ws, kept.id)).updated_at == read[kept.id].updated_at
+    assert await repo.history_marks(ws, world.project.id) == marks  # no change to the history
+
+
 # -- projects and metric history ---------------------------------------------------------------------
 
 
