@@ -195,12 +195,21 @@ def section_title(idx: HistoryIndex, f: Fact) -> str:
 
 
 ASKED_ABOUT = frozenset(("wrong", "problem", "issue", "happen", "went", "cause", "bug", "reason"))
+# the verdict a did-it-help question asks for ("did X help / work / improve / matter?"), stems
+_ASK_FORM = ("help", "work", "improv", "hurt", "wors", "better", "succe", "benefit", "gain", "harm", "matter")
 
 
 def plain_word_facts(idx: HistoryIndex, body: str, limit: int = 2) -> list[tuple[float, Fact]]:
     """Sentences and headings that carry the question's plain words (those plan reading counts as generic),
     best covered first; none when the question has no such word or nothing carries them all."""
     words = {t for t in vocab.tokens(body) if t not in vocab.STOPWORDS and not t.startswith(tuple(ASKED_ABOUT))}
+    subject = {t for t in words if not t.startswith(_ASK_FORM)}
+    verdict_asked = subject != words
+    if verdict_asked:
+        # "did the smaller model help?": the verdict asked for is the question's form, not its subject, and no
+        # line that reports the result need say "help"; one plain word alone ("did the model help?") names
+        # nothing in particular
+        words = subject if len(subject) >= 2 else set()
     if not words:
         return []
     hits = []
@@ -209,9 +218,32 @@ def plain_word_facts(idx: HistoryIndex, body: str, limit: int = 2) -> list[tuple
             toks = set(vocab.tokens(f.text))  # with the generic words the index leaves out of ``f.toks``
             if words & toks:
                 hits.append((len(words & toks) / len(words), f))
+    if verdict_asked:
+        # the result is often a line under a heading that holds the rest of the subject ("### 5. Model Size
+        # Trade-offs" / "- Small (256d, 4L): Val loss 7.70"): the lines the subject's words cover with their
+        # heading, those in a section on the subject and stating a number first
+        ranked = []
+        for _, f in hits:
+            if heading_level(f.text):
+                continue
+            head = _heading_tokens(idx, f)
+            if words <= set(vocab.tokens(f.text)) | head:
+                ranked.append(((bool(words & head), bool(_NUMBER_IN.search(f.text)), f.at, -f.position), f))
+        ranked.sort(key=lambda x: x[0], reverse=True)
+        return [(0.45, f) for _, f in ranked[:limit]]
     full = [(sc, f) for sc, f in hits if sc >= 1.0]
     full.sort(key=lambda x: (heading_level(x[1].text) > 0, x[1].at), reverse=True)
     return [(0.45, f) for _, f in full[:limit]]
+
+
+_NUMBER_IN = re.compile(r"\d")
+
+
+def _heading_tokens(idx: HistoryIndex, f: Fact) -> set[str]:
+    """The tokens of the nearest heading above ``f`` in its note (none when no heading is above it)."""
+    above = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.position < f.position
+             and heading_level(g.text)]
+    return set(vocab.tokens(max(above, key=lambda g: g.position).text)) if above else set()
 
 
 _KEY_PARTS = re.compile(r"[_\-. ]+")
