@@ -179,10 +179,11 @@ def _outermost(spans: dict[str, list[tuple[int, int]]]) -> dict[str, list[tuple[
     return {cid: sp for cid, sp in spans.items() if not sp or not all(inside(cid, a, b) for a, b in sp)}
 
 
-def plan_terms(plan: str, idx: HistoryIndex, *, exclusions: bool = False) -> PlanTerms:
+def plan_terms(plan: str, idx: HistoryIndex, *, exclusions: bool = False, initials: bool = False) -> PlanTerms:
     """The plan's weighted concepts and tokens. With ``exclusions`` (a check), what the plan asks to go without
     ("bf16 without quantisation") is left out of what it asks for; a question keeps it as its subject ("why the
-    run with no epsilon greedy?")."""
+    run with no epsilon greedy?"). With ``initials`` (a thread question), words the notes write by their
+    initials ("chain of thought" for "CoT") also read as that initialism."""
     head = main_clause(plan)
     # a plain-language description of a concept ("... that sound like the keyword") is read before asides
     # are cut, since its own words may look like one
@@ -315,7 +316,7 @@ def plan_terms(plan: str, idx: HistoryIndex, *, exclusions: bool = False) -> Pla
                 toks[joined] = 0.3 + 0.7 * (idx.idf(joined) / max_idf)
                 joins[joined] = (a_tok, b_tok)
                 break
-    for short, pair in _initialisms(words, idx, toks).items():
+    for short, pair in (_initialisms(words, idx, toks) if initials else {}).items():
         toks[short] = 0.3 + 0.7 * (idx.idf(short) / max_idf)
         joins[short] = pair
     # a token said outside the target too is part of what the plan does

@@ -96,13 +96,13 @@ def test_mixture_of_experts_finds_the_notes_moe() -> None:
 
 def test_initialisms_only_of_three_words_or_more_the_history_holds() -> None:
     idx = _idx()
-    assert plan_terms("did chain of thought help?", idx).joins.get("cot") == ("chain", "thought")
+    assert plan_terms("did chain of thought help?", idx, initials=True).joins.get("cot") == ("chain", "thought")
     # must not fire: two letters ("mean pooling" is not the notes' "mp"), initials no note holds, a stopword at
     # either end, words with digits, the initialism already said
     for q in ("did mean pooling help?", "did the new test set help?", "did the chain of custody matter?",
               "was it on the test?", "did top 5 accuracy improve?", "did the cot help?", "did a big change help?",
               "did more training help?", "why did the model fail?"):
-        joins = plan_terms(q, idx).joins
+        joins = plan_terms(q, idx, initials=True).joins
         assert not any(len(k) <= 4 and k in ("mp", "nts", "coc", "ott", "t5a", "abc", "mth", "mt") for k in joins), q
         assert "cot" not in joins or q == "did the cot help?", q
 
@@ -143,3 +143,48 @@ def test_plain_word_questions_keep_their_old_reading() -> None:
     assert _ask_size("did the model help?").startswith("I found nothing")
     assert _ask_size("did it help?").startswith("I found nothing")
     assert "bad warmup" in _ask_size("what was wrong with the baseline?")
+
+
+# --- going without the thing: its own standing is no answer ------------------------------------------------------
+
+DROP_PROJECT = ProjectRecord(id="p", workspace_id="w", name="lm", primary_metric="val_loss", goal="min",
+                             experiment_ids=["1"])
+DROP_RUNS = [
+    RunSnapshot(project_id="p", run_id=k * 32, run_name=name, user="vuk", status="FINISHED",
+                start=T0 + dt.timedelta(hours=h), end=T0 + dt.timedelta(hours=h, minutes=5),
+                params={"dropout": d, "skip_connections": "true"}, metrics={"val_loss": v})
+    for k, name, h, d, v in (("i", "base-drop0.1", 1, "0.1", 7.08), ("j", "drop0.05", 2, "0.05", 6.99),
+                             ("k", "no-dropout", 3, "0.0", 6.93))
+]
+DROP_NOTES = [
+    (1.5, "base run with dropout 0.1: 7.08"),
+    (4, "Dropout hurts short training: dropout 0.05 gives 6.99, worse than none. No dropout: 6.93, best. "
+        "Dropout is not worth it for short runs, dropping it."),
+]
+
+
+def _ask_drop(q: str) -> str:
+    return synthesis.answer(q, history(DROP_PROJECT, DROP_RUNS, DROP_NOTES, author="vuk"),
+                            indexes=HistoryIndexCache()).answer
+
+
+def test_did_going_without_it_help_is_not_answered_by_its_own_standing() -> None:
+    for q in ("did turning off dropout help?", "did removing dropout help?", "did skipping dropout help?"):
+        text = _ask_drop(q)
+        assert "dropout was" not in text.lower() and "Verdict: no gain" not in text, (q, text)
+        assert "6.93" in text, (q, text)
+    from narrative.answer_topical import _WITHOUT
+    for q in ("did skipping warmup help?", "did no augmentation help?", "did turning off ema help?",
+              "did removing the bias help?", "did training without mixup help?"):
+        assert _WITHOUT.search(q), q
+    # must not fire: a "skip" or "drop" that is a thing of its own, words that only contain "no"
+    for q in ("did the skip connections help?", "did drop path help?", "did dropout help?", "did the nose help?",
+              "did know-how help?", "did dropout 0.1 help?", "did skip layers help?"):
+        assert not _WITHOUT.search(q), q
+
+
+def test_the_standing_still_answers_the_thing_itself() -> None:
+    # must not fire: the thing asked about itself (the standing or the verdict is said as before)
+    for q in ("did dropout help?", "did dropout 0.05 help?", "was dropout worth it?"):
+        text = _ask_drop(q)
+        assert "dropout was" in text.lower() or "verdict" in text.lower(), (q, text)
