@@ -32,7 +32,6 @@ from narrative.answer_quotes import (
     numbers,
     outcome_after,
     plain_word_facts,
-    respelled,
     with_section,
 )
 from narrative.answer_rank import (
@@ -43,6 +42,7 @@ from narrative.answer_rank import (
 )
 from narrative.answer_reasons import magnitude_answer, reason_section_answer
 from narrative.answer_sections import aliased_runs, run_outcome
+from narrative.answer_spelling import respelled
 from narrative.answer_status import approaches_in_words
 from narrative.answer_topical import quote_topical
 from narrative.answer_tracker import WHICH_RUN as _WHICH_RUN_Q

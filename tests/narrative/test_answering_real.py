@@ -222,7 +222,7 @@ def test_what_next_quotes_the_plans_of_the_latest_notes() -> None:
 
 
 def test_a_word_the_notes_never_use_is_read_as_the_one_they_spell_within_two_letters() -> None:
-    from narrative.answer_quotes import _within
+    from narrative.answer_spelling import _within
 
     # SHREC results: the notes write "data argumentation"; a teammate asks about augmentation
     assert _within("augment", "argument", 2)
