@@ -91,8 +91,9 @@ _NOT_GOT_TO = re.compile(r"(?:^\W{0,4}|[,;]\s{0,3}|\b(?:i|we|still)\s{1,3})(?:di
 
 # going without the thing: "did skipping warmup help?", "did turning off dropout help?", "did no augmentation
 # help?" ("skip connections", "drop path" are things of their own, not an absence)
-_WITHOUT = re.compile(r"\b(without|w/o|no|remov\w{1,3}|disabl\w{1,3}|dropp(?:ed|ing)|(?:turn|switch)(?:ed|ing)?\s{1,3}off|"
-                      r"skip(?:s|ped|ping)?)\b(?!\s{1,3}(?:connections?|layers?|paths?)\b)", re.I)
+_WITHOUT = re.compile(r"\b(without|w/o|no|remov\w{1,3}|disabl\w{1,3}|dropp(?:ed|ing)|"
+                      r"(?:turn|switch)(?:ed|ing)?\s{1,3}off|skip(?:s|ped|ping)?)\b"
+                      r"(?!\s{1,3}(?:connections?|layers?|paths?)\b)", re.I)
 
 
 _JUDGING = re.compile(r"\b(help\w{0,3}|work\w{0,3}|improv\w{0,5}|better|worse|hurt\w{0,3}|gain\w{0,2}|benefit\w{0,3}|"
@@ -280,7 +281,7 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
             # note's entry can still be cited with them)
             runs = list(dict.fromkeys(list(f.run_ids)[:2] + by_param))[:5]
         # a run the quote or its heading names exactly ("# v1_7: Try a larger learning rate") is its run
-        titled = [r.run_id for r in runs_named(idx, section_title(idx, f) + " " + f.text)]
+        titled = [r.run_id for r in runs_named(idx, section_title(idx, f) + " " + f.text)] or _item_runs(idx, f)
         if titled:
             runs = titled + [r for r in runs if r not in titled][: max(0, 3 - len(titled))]
         if (why or helpq) and used == 1:
@@ -342,3 +343,18 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
         nums = [run_label(idx, r, metric) for r in cited[:3] if metric in r.metrics]
         if nums:
             parts.append("Tracker: " + "; ".join(nums) + ".")
+
+
+def _item_runs(idx: HistoryIndex, f: Fact) -> list[str]:
+    """The run its paragraph's first line names, for a line under it: a version log's item ("✅ Version 14:
+    [config](LoRa_versions/Version_14/...)" then "remove ChartQA add OCR ...") is about that run, whatever runs the
+    line's own words match. None when the first line names no run or several, or when ``f`` is that line."""
+    if f.kind != "sentence" or f.para < 0:
+        return []
+    head = min((g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.para == f.para),
+               key=lambda g: g.position, default=None)
+    if head is None or head.position == f.position or heading_level(head.text):
+        return []
+    named = runs_named(idx, head.text)
+    return [named[0].run_id] if len(named) == 1 else []
+

@@ -188,3 +188,44 @@ def test_the_standing_still_answers_the_thing_itself() -> None:
     for q in ("did dropout help?", "did dropout 0.05 help?", "was dropout worth it?"):
         text = _ask_drop(q)
         assert "dropout was" in text.lower() or "verdict" in text.lower(), (q, text)
+
+
+# --- a version log's item: the lines under its first line are about the run that line names --------------------
+
+ITEM_RUNS = [
+    _run("m", "Version_13", 1, {"chartqa": "true"}, 0.619),
+    _run("n", "Version_14", 5, {"chartqa": "false"}, 0.735),
+    _run("o", "Version_15", 9, {"chartqa": "false"}, 0.742),
+    _run("p", "Version_16", 10, {"chartqa": "false"}, 0.724),
+]
+ITEM_NOTES = [
+    (12, "✅ Version 13: [config](LoRa_versions/Version_13/adapter_config.json)\\\nadd ChartQA again\\\n"
+         "[Scores](Scores_versions/Version_13/scores.txt)\n\n"
+         "✅ Version 14: [config](LoRa_versions/Version_14/adapter_config.json)\\\n"
+         "remove ChartQA add OCR with new box tokens\\\n[Scores](Scores_versions/Version_14/scores.txt)\n\n"
+         "✅ Version 15 & 16: [config 15](LoRa_versions/Version_15/adapter_config.json) "
+         "[config 16](LoRa_versions/Version_16/adapter_config.json)\\\nbigger rank for the text decoder\\"),
+]
+
+
+def _ask_items(q: str) -> tuple[str, set[str]]:
+    ans = synthesis.answer(q, history(PROJECT, ITEM_RUNS, ITEM_NOTES, author="lukas"), indexes=HistoryIndexCache())
+    return ans.answer, {r[0] for it in ans.citations for r in it.run_ids}
+
+
+def test_a_line_under_a_version_item_cites_that_version() -> None:
+    text, cited = _ask_items("did the OCR box tokens help?")
+    assert "Version_14 (rouge1_f1 0.735)" in text and "n" in cited
+
+
+def test_item_runs_only_for_one_run_named_by_the_first_line() -> None:
+    from narrative.answer_topical import _item_runs
+    h = history(PROJECT, ITEM_RUNS, ITEM_NOTES, author="lukas")
+    idx = synthesis._index(h, HistoryIndexCache())
+    facts = [f for f in idx.facts if f.kind == "sentence"]
+    by_text = {f.text.rstrip("\\"): f for f in facts}
+    assert _item_runs(idx, by_text["remove ChartQA add OCR with new box tokens"]) == ["n" * 32]
+    # must not fire: the item's first line itself, an item whose first line names two runs
+    head = next(f for t, f in by_text.items() if t.startswith("✅ Version 14"))
+    assert _item_runs(idx, head) == []
+    assert _item_runs(idx, by_text["bigger rank for the text decoder"]) == []
