@@ -103,8 +103,7 @@ KNOWN_MISSES = {
     # than the notes ("Accelerate" / "Acceleration": the stemmer folds -ation but not -ate; "vision" / "visual";
     # "heavier regularization" / "Over-Regularized"); the line about going without X is outranked by a line about
     # X ("Long warmup" for "did skipping warmup help?"); "raising top-k to 4" (top and k are plain words, "rais"
-    # no line holds); "settings ... for full training" under "## Recommended Configurations" (a code block); a
-    # line under a version's own header line cites the runs its words match, not that version (OCR tokens);
+    # no line holds); "settings ... for full training" under "## Recommended Configurations" (a code block);
     # two variants compared by their LoRA targets; "why did version 1 fail?" (the version's block, split by
     # markdown hard breaks, is not read as the run's own item); "what should we try after X?" reads the latest
     # notes, not X's note (its options are in a code block); "the CORAL run" names no run by name (use_coral is
@@ -116,7 +115,6 @@ KNOWN_MISSES = {
     "did the heavier regularization help?",
     "who ran the CORAL run?",
     "what should we try after label smoothing?",
-    "did the OCR box tokens help?",
     "did MLP-only LoRA beat attention-only LoRA?",
     "why did version 1 fail?",
     "did Accelerate help?",
