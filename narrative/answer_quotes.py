@@ -199,12 +199,14 @@ ASKED_ABOUT = frozenset(("wrong", "problem", "issue", "happen", "went", "cause",
 _ASK_FORM = ("help", "work", "improv", "hurt", "wors", "better", "succe", "benefit", "gain", "harm", "matter")
 
 
-def plain_word_facts(idx: HistoryIndex, body: str, limit: int = 2) -> list[tuple[float, Fact]]:
+def plain_word_facts(idx: HistoryIndex, body: str, limit: int = 2, *, verdict_form: bool = False
+                     ) -> list[tuple[float, Fact]]:
     """Sentences and headings that carry the question's plain words (those plan reading counts as generic),
-    best covered first; none when the question has no such word or nothing carries them all."""
+    best covered first; none when the question has no such word or nothing carries them all. With
+    ``verdict_form`` (the question is "did X help / work ...?") the verdict word is no word of the subject."""
     words = {t for t in vocab.tokens(body) if t not in vocab.STOPWORDS and not t.startswith(tuple(ASKED_ABOUT))}
     subject = {t for t in words if not t.startswith(_ASK_FORM)}
-    verdict_asked = subject != words
+    verdict_asked = verdict_form and subject != words
     if verdict_asked:
         # "did the smaller model help?": the verdict asked for is the question's form, not its subject, and no
         # line that reports the result need say "help"; one plain word alone ("did the model help?") names

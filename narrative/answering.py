@@ -485,7 +485,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
                                                   for t in terms.tokens):
         # "what was wrong with the baseline?": every word is one plan reading sets aside as generic, yet the
         # notes use it as a name ("# v1_0: Baseline"); the sentences and headings that carry it answer
-        topical = plain_word_facts(idx, body)
+        topical = plain_word_facts(idx, body, verdict_form=_then(_HELP_A, _HELP_B, q))
     if not topical and why:
         # "why did we go to 64?": no setting named, only the value; the sentences that move to it say why
         topical = value_move_facts(idx, body)

@@ -185,7 +185,8 @@ def test_did_going_without_it_help_is_not_answered_by_its_own_standing() -> None
 
 def test_the_standing_still_answers_the_thing_itself() -> None:
     # must not fire: the thing asked about itself (the standing or the verdict is said as before)
-    for q in ("did dropout help?", "did dropout 0.05 help?", "was dropout worth it?"):
+    for q in ("did dropout help?", "did dropout 0.05 help?", "was dropout worth it?",
+              "what happened with dropout 0.05, dropping it?"):
         text = _ask_drop(q)
         assert "dropout was" in text.lower() or "verdict" in text.lower(), (q, text)
 
@@ -205,6 +206,7 @@ ITEM_NOTES = [
          "remove ChartQA add OCR with new box tokens\\\n[Scores](Scores_versions/Version_14/scores.txt)\n\n"
          "✅ Version 15 & 16: [config 15](LoRa_versions/Version_15/adapter_config.json) "
          "[config 16](LoRa_versions/Version_16/adapter_config.json)\\\nbigger rank for the text decoder\\"),
+    (13, "Version_13 looked fine at first. The decoder rank change was odd."),
 ]
 
 
@@ -229,3 +231,5 @@ def test_item_runs_only_for_one_run_named_by_the_first_line() -> None:
     head = next(f for t, f in by_text.items() if t.startswith("✅ Version 14"))
     assert _item_runs(idx, head) == []
     assert _item_runs(idx, by_text["bigger rank for the text decoder"]) == []
+    # nor in prose: a paragraph's first sentence naming a run is no header of the sentences after it
+    assert _item_runs(idx, by_text["The decoder rank change was odd."]) == []
