@@ -67,11 +67,11 @@ def read_dated(question: str, idx: HistoryIndex) -> tuple[Window | None, str, Pl
     window = question_window(question)
     if window is not None:
         body = QWORDS.sub(" ", window.rest)
-        terms = plan_terms(body, idx)
+        terms = plan_terms(body, idx, initials=True)
         if terms.concepts or any(not t.startswith(tuple(ASKED_ABOUT)) for t in terms.tokens):
             return window, body, terms
     body = QWORDS.sub(" ", question)
-    return window, body, plan_terms(body, idx)
+    return window, body, plan_terms(body, idx, initials=True)
 
 
 def question_window(question: str) -> Window | None:

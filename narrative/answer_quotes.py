@@ -195,15 +195,40 @@ def section_title(idx: HistoryIndex, f: Fact) -> str:
 
 
 ASKED_ABOUT = frozenset(("wrong", "problem", "issue", "happen", "went", "cause", "bug", "reason"))
+# the verdict a did-it-help question asks for ("did X help / work / improve / matter?"), stems
+_ASK_FORM = ("help", "work", "improv", "hurt", "wors", "better", "succe", "benefit", "gain", "harm", "matter")
 
 
-def plain_word_facts(idx: HistoryIndex, body: str, limit: int = 2) -> list[tuple[float, Fact]]:
+def plain_word_facts(idx: HistoryIndex, body: str, limit: int = 2, *, verdict_form: bool = False
+                     ) -> list[tuple[float, Fact]]:
     """Sentences and headings that carry the question's plain words (those plan reading counts as generic),
-    best covered first; none when the question has no such word or nothing carries them all."""
+    best covered first; none when the question has no such word or nothing carries them all. With
+    ``verdict_form`` (the question is "did X help / work ...?") the verdict word is no word of the subject."""
     words = {t for t in vocab.tokens(body) if t not in vocab.STOPWORDS and not t.startswith(tuple(ASKED_ABOUT))}
+    subject = {t for t in words if not t.startswith(_ASK_FORM)}
+    verdict_asked = verdict_form and subject != words
+    if verdict_asked:
+        # "did the smaller model help?": the verdict asked for is the question's form, not its subject, and no
+        # line that reports the result need say "help"; one plain word alone ("did the model help?") names
+        # nothing in particular
+        words = subject if len(subject) >= 2 else set()
     if not words:
         return []
     postings = _sentence_words(idx)
+    if verdict_asked:
+        # the result is often a line under a heading that holds the rest of the subject ("### 5. Model Size
+        # Trade-offs" / "- Small (256d, 4L): Val loss 7.70"): the lines the subject's words cover with their
+        # heading, those in a section on the subject and stating a number first
+        ranked = []
+        for i in sorted(set().union(*(postings.get(w, ()) for w in words))):  # the index's order
+            f = idx.facts[i]
+            if heading_level(f.text):
+                continue
+            head = _heading_tokens(idx, f)
+            if words <= set(vocab.tokens(f.text)) | head:
+                ranked.append(((bool(words & head), bool(_NUMBER_IN.search(f.text)), f.at, -f.position), f))
+        ranked.sort(key=lambda x: x[0], reverse=True)
+        return [(0.45, f) for _, f in ranked[:limit]]
     having = sorted((postings.get(w, ()) for w in words), key=len)
     common = set(having[0]).intersection(*having[1:])
     full = [idx.facts[i] for i in sorted(common)]  # the index's order, as the sort below is stable
@@ -225,6 +250,16 @@ def _sentence_words(idx: HistoryIndex) -> dict[str, list[int]]:
                 postings.setdefault(t, []).append(i)
     idx.cache["answer:sentence_words"] = postings
     return postings
+
+
+_NUMBER_IN = re.compile(r"\d")
+
+
+def _heading_tokens(idx: HistoryIndex, f: Fact) -> set[str]:
+    """The tokens of the nearest heading above ``f`` in its note (none when no heading is above it)."""
+    above = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.position < f.position
+             and heading_level(g.text)]
+    return set(vocab.tokens(max(above, key=lambda g: g.position).text)) if above else set()
 
 
 _KEY_PARTS = re.compile(r"[_\-. ]+")
@@ -629,36 +664,6 @@ def note_on_run(idx: HistoryIndex, run: RunSnapshot) -> Fact | None:
         if best is None or key > best[0]:
             best = (key, f)
     return best[1] if best else None
-
-
-def _within(a: str, b: str, k: int) -> bool:
-    """Levenshtein distance of ``a`` and ``b`` at most ``k`` (banded: O(len * k))."""
-    if abs(len(a) - len(b)) > k:
-        return False
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [k + 1] * len(b)
-        for j in range(max(1, i - k), min(len(b), i + k) + 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != b[j - 1]))
-        if min(cur) > k:
-            return False
-        prev = cur
-    return prev[len(b)] <= k
-
-
-def respelled(idx: HistoryIndex, body: str) -> str:
-    """The question with each long word the notes never use replaced by the one word they do use that is
-    spelled within two letters of it, when there is exactly one ("augmentation" -> the notes' "argumentation"):
-    notes keep their typos; a teammate's question does not."""
-    out = body
-    unknown = [(w, t[0]) for w in sorted(set(re.findall(r"[A-Za-z]{6,30}", body)))
-               if len(t := vocab.tokens(w)) == 1 and len(t[0]) >= 6 and not idx.df.get(t[0])]
-    for word, tok in unknown[:3]:  # a question has a word or two the notes misspell, not a page of them
-        near = [t for t in list(idx.df)[:200_000] if idx.df[t] and t[:1] == tok[:1] and len(t) >= 6
-                and t != tok and _within(tok, t, 1 if len(tok) < 7 else 2)]
-        if len(near) == 1:
-            out = re.sub(rf"\b{re.escape(word)}\b", near[0], out)
-    return out
 
 
 def section_quote(idx: HistoryIndex, f: Fact, asked: frozenset[str]) -> str:

@@ -89,6 +89,17 @@ _NOT_GOT_TO = re.compile(r"(?:^\W{0,4}|[,;]\s{0,3}|\b(?:i|we|still)\s{1,3})(?:di
                          r"\bno\s{1,3}time\s{1,3}(?:for|to)\b", re.I)
 
 
+# going without the thing: "did skipping warmup help?", "did turning off dropout help?", "did no augmentation
+# help?" ("skip connections", "drop path" are things of their own, not an absence)
+_WITHOUT = re.compile(r"\b(without|w/o|no|remov\w{1,3}|disabl\w{1,3}|dropp(?:ed|ing)|"
+                      r"(?:turn|switch)(?:ed|ing)?\s{1,3}off|skip(?:s|ped|ping)?)\b"
+                      r"(?!\s{1,3}(?:connections?|layers?|paths?)\b)", re.I)
+
+
+# a yes/no question of the result ("did skipping warmup help?"), not "what happened with smote ..., dropping it?"
+_HELP_FORM = re.compile(r"\s{0,8}(did|does|do|has|have|was|were|is|are|would|will)\b", re.I)
+
+
 _JUDGING = re.compile(r"\b(help\w{0,3}|work\w{0,3}|improv\w{0,5}|better|worse|hurt\w{0,3}|gain\w{0,2}|benefit\w{0,3}|"
                       r"harm\w{0,3}|fail\w{0,3}|best|worst)\b", re.I)
 _DIRECTION = re.compile(r"\b(low\w{0,3}|high\w{0,3}|small\w{0,3}|bigg\w{0,3}|larg\w{1,3}|less|more|fewer|"
@@ -150,7 +161,11 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
         # that nothing closed or adopted it says nothing of why it was done or whether it helped (the quotes do);
         # only a question of its standing ("is X still worth it?") is answered by it
         unsettled = ap.status == "open" and not _STATUS_Q.search(q)
-        if (why or helpq or _STATUS_Q.search(q)) and not variant and not kept_other and not unsettled:
+        # "did skipping warmup help?" asks whether going without it helped: "lr warmup was closed (no gain)" judges
+        # warmup itself and reads as the opposite answer ("no"); the quotes say how going without it went
+        without = helpq and bool(_HELP_FORM.match(q)) and bool(_WITHOUT.search(q))
+        if (why or helpq or _STATUS_Q.search(q)) and not variant and not kept_other and not unsettled \
+                and not without:
             # the approach's standing answers why it stopped or whether it helped; beside a comparison or a
             # question of fact it is a claim nobody asked for
             parts.append(f"{ap.name} {state}{why_txt}.")
@@ -161,7 +176,10 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
         adopted = ap is not None and ap.status == "adopted"
         # When the approach's standing and the best-matching note disagree, the quotes say both; a
         # one-word verdict would pick a side the notes do not.
-        if _NOT_GOT_TO.search(top.text) or not _verdict_of_subject(idx, terms, top, q):
+        if (_NOT_GOT_TO.search(top.text) or not _verdict_of_subject(idx, terms, top, q)
+                or (_HELP_FORM.match(q) and _WITHOUT.search(q) and not _WITHOUT.search(top.text))):
+            # (a verdict on a line about the thing itself, not its absence, answers "did going without it help?"
+            # backwards)
             pass  # "didn't get to mosaic, parking it": never run, so it neither helped nor failed (the quote says so)
         elif (top.negative or top.verdict == "did_not_work" or section_neg) and not adopted:
             parts.append("Verdict: no gain.")
@@ -267,7 +285,7 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
             # note's entry can still be cited with them)
             runs = list(dict.fromkeys(list(f.run_ids)[:2] + by_param))[:5]
         # a run the quote or its heading names exactly ("# v1_7: Try a larger learning rate") is its run
-        titled = [r.run_id for r in runs_named(idx, section_title(idx, f) + " " + f.text)]
+        titled = [r.run_id for r in runs_named(idx, section_title(idx, f) + " " + f.text)] or _item_runs(idx, f)
         if titled:
             runs = titled + [r for r in runs if r not in titled][: max(0, 3 - len(titled))]
         if (why or helpq) and used == 1:
@@ -329,3 +347,21 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
         nums = [run_label(idx, r, metric) for r in cited[:3] if metric in r.metrics]
         if nums:
             parts.append("Tracker: " + "; ".join(nums) + ".")
+
+
+def _item_runs(idx: HistoryIndex, f: Fact) -> list[str]:
+    """The run its paragraph's first line names, for a line under it: a version log's item ("✅ Version 14:
+    [config](LoRa_versions/Version_14/...)" then "remove ChartQA add OCR ...") is about that run, whatever runs the
+    line's own words match. None when the first line names no run or several, when it is no header (it ends
+    with neither a hard line break "\\" nor a colon), or when ``f`` is that line."""
+    if f.kind != "sentence" or f.para < 0:
+        return []
+    head = min((g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.para == f.para),
+               key=lambda g: g.position, default=None)
+    if head is None or head.position == f.position or heading_level(head.text):
+        return []
+    if not head.text.rstrip().endswith(("\\", ":")):
+        return []  # a prose paragraph's first sentence naming a run does not make the rest about that run
+    named = runs_named(idx, head.text)
+    return [named[0].run_id] if len(named) == 1 else []
+

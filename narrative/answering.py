@@ -32,7 +32,6 @@ from narrative.answer_quotes import (
     numbers,
     outcome_after,
     plain_word_facts,
-    respelled,
     with_section,
 )
 from narrative.answer_rank import (
@@ -43,6 +42,7 @@ from narrative.answer_rank import (
 )
 from narrative.answer_reasons import magnitude_answer, reason_section_answer
 from narrative.answer_sections import aliased_runs, run_outcome
+from narrative.answer_spelling import respelled
 from narrative.answer_status import approaches_in_words
 from narrative.answer_topical import quote_topical
 from narrative.answer_tracker import WHICH_RUN as _WHICH_RUN_Q
@@ -485,7 +485,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
                                                   for t in terms.tokens):
         # "what was wrong with the baseline?": every word is one plan reading sets aside as generic, yet the
         # notes use it as a name ("# v1_0: Baseline"); the sentences and headings that carry it answer
-        topical = plain_word_facts(idx, body)
+        topical = plain_word_facts(idx, body, verdict_form=_then(_HELP_A, _HELP_B, q))
     if not topical and why:
         # "why did we go to 64?": no setting named, only the value; the sentences that move to it say why
         topical = value_move_facts(idx, body)

@@ -179,10 +179,11 @@ def _outermost(spans: dict[str, list[tuple[int, int]]]) -> dict[str, list[tuple[
     return {cid: sp for cid, sp in spans.items() if not sp or not all(inside(cid, a, b) for a, b in sp)}
 
 
-def plan_terms(plan: str, idx: HistoryIndex, *, exclusions: bool = False) -> PlanTerms:
+def plan_terms(plan: str, idx: HistoryIndex, *, exclusions: bool = False, initials: bool = False) -> PlanTerms:
     """The plan's weighted concepts and tokens. With ``exclusions`` (a check), what the plan asks to go without
     ("bf16 without quantisation") is left out of what it asks for; a question keeps it as its subject ("why the
-    run with no epsilon greedy?")."""
+    run with no epsilon greedy?"). With ``initials`` (a thread question), words the notes write by their
+    initials ("chain of thought" for "CoT") also read as that initialism."""
     head = main_clause(plan)
     # a plain-language description of a concept ("... that sound like the keyword") is read before asides
     # are cut, since its own words may look like one
@@ -315,6 +316,9 @@ def plan_terms(plan: str, idx: HistoryIndex, *, exclusions: bool = False) -> Pla
                 toks[joined] = 0.3 + 0.7 * (idx.idf(joined) / max_idf)
                 joins[joined] = (a_tok, b_tok)
                 break
+    for short, pair in (_initialisms(words, idx, toks) if initials else {}).items():
+        toks[short] = 0.3 + 0.7 * (idx.idf(short) / max_idf)
+        joins[short] = pair
     # a token said outside the target too is part of what the plan does
     outside = {tok for m in matches if not any(a2 <= m.start() < b2 for a2, b2 in targets)
                for tok in (vocab.stem(m.group(0).strip(".:+'")),)}
@@ -467,6 +471,25 @@ def technique_missed(terms: PlanTerms, cover: frozenset[str] | set[str], words: 
 def _in_history(idx: HistoryIndex, cid: str) -> bool:
     # postings are keyed by closed concepts: a narrower mention (SMOTE) counts for the broader one
     return bool(idx.concept_facts.get(cid) or idx.concept_sigs.get(cid) or idx.name_concept_runs.get(cid))
+
+
+def _initialisms(words: list[str], idx: HistoryIndex, toks: dict[str, float]) -> dict[str, tuple[str, str]]:
+    """Three or four words in a row that the notes write by their initials ("chain-of-thought" -> the notes'
+    "CoT", "mixture of experts" -> "MoE"): the initialism -> the first and last word's stems, so that either
+    spelling covers the other (as ``joins`` does). Only from letters-only words whose first and last are no
+    stopwords, and only an initialism the history holds that is no stopword or word of its own in the plan;
+    two letters are left out ("mean pooling" is not "mp", mixed precision)."""
+    out: dict[str, tuple[str, str]] = {}
+    for n in (4, 3):
+        for i in range(len(words) - n + 1):
+            span = words[i:i + n]
+            if not all(w.isalpha() for w in span) or span[0] in vocab.STOPWORDS or span[-1] in vocab.STOPWORDS:
+                continue
+            short = "".join(w[0] for w in span)
+            if short in toks or short in out or short in vocab.STOPWORDS or not idx.df.get(short):
+                continue
+            out[short] = (vocab.stem(span[0]), vocab.stem(span[-1]))
+    return out
 
 
 def _near_concepts(terms: PlanTerms) -> set[str]:

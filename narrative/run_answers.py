@@ -181,7 +181,37 @@ def runs_named(idx: HistoryIndex, q: str) -> list[RunSnapshot]:
             run = idx.run_by_id.get(rid)
             if run is not None and run not in out:
                 out.append(run)
+    if not out:
+        out = _spaced_name_runs(idx, q)
     return out[:3]
+
+
+_NAME_WORD = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|\.(?=[A-Za-z0-9]))*")
+_NAME_SEPARATORS = ("_", "-", ".", "")
+
+
+def _spaced_name_runs(idx: HistoryIndex, q: str) -> list[RunSnapshot]:
+    """Runs the question names with spaces where the name has a separator ("who ran version 21?" for the run
+    ``Version_21``, "run 7" for ``run-7``): two or three words in a row that, joined by one separator, are a whole
+    run name holding a digit and a letter. A word that is only part of a name ("run 7" beside ``psa-run7``) names
+    nothing: the whole name must be spelled."""
+    names = idx.name_to_runs
+    words = _NAME_WORD.findall(q)
+    out: list[RunSnapshot] = []
+    for n in (3, 2):
+        for i in range(len(words) - n + 1):
+            span = words[i:i + n]
+            for sep in _NAME_SEPARATORS:
+                ref = sep.join(span).lower()
+                if not (any(ch.isdigit() for ch in ref) and any(ch.isalpha() for ch in ref)):
+                    continue
+                for rid in names.get(ref, [])[:3]:
+                    run = idx.run_by_id.get(rid)
+                    if run is not None and run not in out:
+                        out.append(run)
+        if out:
+            return out
+    return out
 
 
 def run_facts(idx: HistoryIndex, runs: list[RunSnapshot], metric: str | None, parts: list[str],

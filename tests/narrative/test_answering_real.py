@@ -99,6 +99,26 @@ KNOWN_MISSES = {
     "which rescore weights worked best?",
     # tune (h/answers12): "what should we try after X?" reads the latest notes' next steps, not those of X's note
     "what should we try after the grad accum fix?",
+    # tune (h/answers13, new fixtures, measured blind: 26/41 before, 29/41 after): a subject spelled otherwise
+    # than the notes ("Accelerate" / "Acceleration": the stemmer folds -ation but not -ate; "vision" / "visual";
+    # "heavier regularization" / "Over-Regularized"); the line about going without X is outranked by a line about
+    # X ("Long warmup" for "did skipping warmup help?"); "raising top-k to 4" (top and k are plain words, "rais"
+    # no line holds); "settings ... for full training" under "## Recommended Configurations" (a code block);
+    # two variants compared by their LoRA targets; "why did version 1 fail?" (the version's block, split by
+    # markdown hard breaks, is not read as the run's own item); "what should we try after X?" reads the latest
+    # notes, not X's note (its options are in a code block); "the CORAL run" names no run by name (use_coral is
+    # a param); the huge-loss reasons cite no run (the note links fifteen)
+    "did skipping warmup help?",
+    "why was the loss so huge?",
+    "which settings should we use for full training?",
+    "did raising top-k to 4 help?",
+    "did the heavier regularization help?",
+    "who ran the CORAL run?",
+    "what should we try after label smoothing?",
+    "did MLP-only LoRA beat attention-only LoRA?",
+    "why did version 1 fail?",
+    "did Accelerate help?",
+    "did tuning the vision encoder help?",
 }
 
 _HISTORIES: dict[Path, Any] = {}
@@ -200,7 +220,7 @@ def test_what_next_quotes_the_plans_of_the_latest_notes() -> None:
 
 
 def test_a_word_the_notes_never_use_is_read_as_the_one_they_spell_within_two_letters() -> None:
-    from narrative.answer_quotes import _within
+    from narrative.answer_spelling import _within
 
     # SHREC results: the notes write "data argumentation"; a teammate asks about augmentation
     assert _within("augment", "argument", 2)
