@@ -6,8 +6,9 @@ from __future__ import annotations
 import functools
 import re
 
-from narrative import vocab
+from narrative import reading, vocab
 from narrative.history_index import Fact
+from narrative.link_commands import command_lines
 
 # "if it doesn't work, disable fp16" is a plan; "should have used class weights" never happened
 _CONDITIONAL = re.compile(r"^\W{0,4}(if|unless|in case|otherwise)\b|[,;:]\s{0,3}(if|unless|in case)\b", re.I)
@@ -119,3 +120,44 @@ def hedged_close(sentence: str) -> bool:
     rest = _HEDGED_CLOSE.sub(" ", sentence)
     neg, close = vocab.cue_flags(rest)[:2]
     return not close and not neg
+
+
+# "weighted loss has not been effective - magnified gradients interacting badly with LoRA": after a complete
+# verdict, a dash or "because / since / due to" opens its explanation; what only the explanation names is a cause
+# or a context of the verdict, not a line of work it judges
+_EXPLAIN = re.compile(r"(?<!\s)\s+(?:-{1,2}|—|–)\s+|\b(?:because|since|due\s{1,3}to)\b", re.I)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def explained_only(sentence: str) -> frozenset[str]:
+    """The concepts a sentence names only in the explanation of a verdict told before it (empty when the words
+    before the explanation hold no verdict or name no concept: "tried mixup - and cutmix, both hurt")."""
+    m = _EXPLAIN.search(sentence)
+    if m is None:
+        return frozenset()
+    before = sentence[: m.start()]
+    neg, close, adopt, _ = vocab.cue_flags(before)
+    judged = vocab.concept_frozenset(before)
+    if not (neg or close or adopt or reading.verdict_of(before)) or not judged:
+        return frozenset()
+    return frozenset(c for c in vocab.concept_frozenset(sentence[m.end():]) if c not in judged)
+
+
+# a pasted configuration ("{'n_embed': 32, 'n_epoch': 10, 'dropout': 0.1}", "lr=3e-4 bs=64 wd=0.01 warmup=500"):
+# settings written as data, whatever role the reader gave the line; it plans, judges or adopts nothing
+_SETTING_PAIR = re.compile(r"[A-Za-z][\w.\-]{0,30}['\"]?\s{0,2}[:=]\s{0,2}['\"]?[-+]?\.?\d")
+_WORD_TOKEN = re.compile(r"[A-Za-z][\w.\-]*")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def settings_dump(text: str) -> bool:
+    """Whether ``text`` is mostly ``key: number`` pairs (three or more, at least half its words keys)."""
+    pairs = len(_SETTING_PAIR.findall(text[:2000]))
+    return pairs >= 3 and 2 * pairs >= len(_WORD_TOKEN.findall(text[:2000]))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def data_line(text: str) -> bool:
+    """A pasted command ("python train.py --lr 1e-4 --balance none") or configuration: data to read runs and
+    numbers from, never a sentence about a line of work (its flags name no line the team discusses)."""
+    return settings_dump(text) or bool(("--" in text or " -" in text) and command_lines(text))

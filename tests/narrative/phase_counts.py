@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 from tests.narrative.test_phase_real import FILES, _phase_checks
 
