@@ -234,6 +234,8 @@ def untried_ideas(idx: HistoryIndex, aps: list[Approach], limit: int = 3) -> tup
             continue  # ticked off in a later version of the to-do list
         if setup_line(f, idx):
             continue  # "- Dataset: Pascal VOC 2012, random 80-20 split": the conditions the results were measured in
+        if stated_result(f.text):
+            continue  # "The accuracy on Ubuntu dataset is Random Forest > SVC > ...": a result read, no idea to run
         if not (vocab.cover(f.concepts) - UMBRELLA - ran - closed):
             continue
         text = f"idea, not run yet: {' '.join(f.text.split())}"[:300]
@@ -254,6 +256,18 @@ _SETUP_KEY = re.compile(r"^[ \t]{0,8}(?:[-*+]|\d{1,2}[.)])?[ \t]{0,3}\**[ \t]{0,
                         r"split|seeds?|config|input[ \t]size|image[ \t]size|resolution)"
                         r"[ \t]{0,2}\**[ \t]{0,2}:[ \t]{0,3}\**[ \t]{0,2}$", re.I)
 
+
+# "The accuracy on Ubuntu dataset is Random Forest > SVC > LinearSVC", "val f1 was 0.81": a measure's value or ranking
+# stated (the team's or a paper's), a result read, not an idea; one with a word of planning stays an idea
+_STATED_RESULT = re.compile(r"\b(?:accuracy|acc|f1|auc|loss|error|wer|cer|bleu|score|map|recall|precision|rmse|mae)"
+                            r"\b[^.;\n]{0,60}?\b(?:is|was|are|were)\b[^.;\n]{0,60}?(?:\s>\s|\d)", re.I)
+_PLAN_WORD = re.compile(r"\b(?:try|trying|test|maybe|could|should|might|will|would|idea|expect\w*|hope|if|whether|"
+                        r"plan\w*|next|todo)\b", re.I)
+
+
+def stated_result(text: str) -> bool:
+    """Whether ``text`` states a measure's value or a ranking by it, with no word of planning."""
+    return bool(_STATED_RESULT.search(text)) and not _PLAN_WORD.search(text)
 
 def setup_line(f: Fact, idx: HistoryIndex) -> bool:
     """Whether ``f`` is the value of a setup list's key in its entry's text ("- Dataset: <f>")."""

@@ -23,7 +23,7 @@ import datetime as dt
 import pytest
 
 from narrative import vocab
-from narrative.answer_next import next_steps
+from narrative.answer_next import next_steps, stated_result
 from narrative.approach_cues import data_line, explained_only, settings_dump
 from narrative.approach_names import doing_heading, head_phrase, valued_phrase
 from narrative.approaches import derive
@@ -211,12 +211,34 @@ def test_a_model_named_regression_is_no_regression(sentence: str, negative: bool
     assert vocab.cue_flags(sentence)[0] is negative
 
 
+PAPER = ("- Checked the HurtBERT paper. The accuracy on Ubuntu dataset is Random Forest > SVC > Logistic Regression > "
+         "LinearSVC > MultinomialNB")
+
+
 def test_a_paper_s_ranking_closes_no_model_of_the_team() -> None:
     runs = [make_run("r1", name="svm-baseline", params={"model": "svm"}, metrics={"val_acc": 0.89}),
             make_run("r2", name="rf-probe", params={"model": "random_forest"}, metrics={"val_acc": 0.71})]
-    status = _status(["- Checked the HurtBERT paper. The accuracy on Ubuntu dataset is Random Forest > SVC > "
-                      "Logistic Regression > LinearSVC > MultinomialNB"], runs)
+    status = _status([PAPER], runs)
     assert not any(s in CLOSED for s in status.values()), status
+    # read as no verdict, the ranking must not turn into an idea to run either
+    assert not any("Ubuntu" in s for s in _steps([PAPER], runs))
+
+
+@pytest.mark.parametrize(("text", "result"), [
+    ("The accuracy on Ubuntu dataset is Random Forest > SVC > Logistic Regression > LinearSVC", True),
+    ("val f1 was 0.81 with mixup", True),
+    ("the WER is 6.79% without specaug", True),
+    # near misses: ideas that mention a measure
+    ("maybe accuracy is higher with 2 layers", False),
+    ("try mixup, the accuracy is 0.8 without it", False),
+    ("focal loss should help since the loss is dominated by easy negatives", False),
+    ("accuracy is the metric we report", False),
+    ("Ensemble classifier that learns weights of fine-tuned BERT & feature vector", False),
+    ("if the loss is 0.3 or lower, we will ship it", False),
+    ("test whether recall is above 0.9 with class weights", False),
+])
+def test_a_stated_result_is_no_idea(text: str, result: bool) -> None:
+    assert stated_result(text) is result
 
 
 # ---- 5. next: setup lines and ticked items are no steps
