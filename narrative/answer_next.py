@@ -261,8 +261,9 @@ _SETUP_KEY = re.compile(r"^[ \t]{0,8}(?:[-*+]|\d{1,2}[.)])?[ \t]{0,3}\**[ \t]{0,
 # stated (the team's or a paper's), a result read, not an idea; one with a word of planning stays an idea
 _STATED_RESULT = re.compile(r"\b(?:accuracy|acc|f1|auc|loss|error|wer|cer|bleu|score|map|recall|precision|rmse|mae)"
                             r"\b[^.;\n]{0,60}?\b(?:is|was|are|were)\b[^.;\n]{0,60}?(?:\s>\s|\d)", re.I)
-_PLAN_WORD = re.compile(r"\b(?:try|trying|test|maybe|could|should|might|will|would|idea|expect\w*|hope|if|whether|"
-                        r"plan\w*|next|todo)\b", re.I)
+_PLAN_WORD = re.compile(r"\btest(?!\s{1,3}(?:sets?|data|split|loss|acc\w*|f1|scores?|wer|time|images?|examples?|"
+                        r"samples?)\b)|\b(?:try|trying|maybe|could|should|might|will|would|idea|expect\w*|hope|if|"
+                        r"whether|plan\w*|next|todo)\b", re.I)
 
 
 def stated_result(text: str) -> bool:

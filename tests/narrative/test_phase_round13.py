@@ -228,6 +228,7 @@ def test_a_paper_s_ranking_closes_no_model_of_the_team() -> None:
     ("The accuracy on Ubuntu dataset is Random Forest > SVC > Logistic Regression > LinearSVC", True),
     ("val f1 was 0.81 with mixup", True),
     ("the WER is 6.79% without specaug", True),
+    ("The F1 on their test set is Random Forest > SVC > LinearSVC", True),  # a test set is no plan to test
     # near misses: ideas that mention a measure
     ("maybe accuracy is higher with 2 layers", False),
     ("try mixup, the accuracy is 0.8 without it", False),
@@ -297,3 +298,55 @@ def test_a_note_heading_forms_no_line() -> None:
     status = _status(["## Note\n- FPN with DCNv2 is much better, +11.7 mAP", "### Notes:\n- note: SGD runs pending"],
                      VOC_RUNS)
     assert not any("note" in n.lower() for n in status), status
+
+
+# ---- walkthrough: a student team's sarcasm-detection notebook, read with `coco phase` and `coco next`
+
+def test_walkthrough_a_course_team_s_notebook() -> None:
+    from narrative import synthesis
+    from storage.records import ProjectRecord
+    from tests.narrative.walkthrough_util import T0 as W0
+    from tests.narrative.walkthrough_util import history, run
+
+    project = ProjectRecord(id="p", workspace_id="w", name="sarcasm", primary_metric="val_f1", goal="max",
+                            experiment_ids=["1"])
+    runs = [
+        run("a", "gru-512-bce", 2, {"model": "gru", "hidden": "512", "lr": "0.01", "epochs": "4"}, "val_f1", 0.58,
+            user="ana"),
+        run("b", "svm-tfidf", 26, {"model": "svm", "features": "tfidf"}, "val_f1", 0.81, user="ana"),
+        run("c", "mlp-sklearn", 27, {"model": "mlp", "hidden_size": "64"}, "val_f1", 0.83, user="ana"),
+        run("d", "amber-lynx-3", 74, {"lr": "2e-05", "batch_size": "16", "dropout_head": "0.3", "epochs": "3",
+                                      "transformer": "distilroberta-base"}, "val_f1", 0.88, user="ana"),
+        run("e", "brisk-owl-9", 98, {"lr": "2e-05", "batch_size": "16", "dropout_head": "0.3", "epochs": "3",
+                                     "transformer": "distilroberta-base", "features": "lexicon"}, "val_f1", 0.90,
+            user="ana"),
+    ]
+    notes = [
+        (4, "ana", "#### Training GRU\n- Training with 512 hidden units, BCELoss, LR=0.01, epochs=4: the loss goes "
+                   "down but f1 stays flat around 0.58."),
+        (28, "ana", "### 11-03\n- Current results:\n  - SVM (tfidf): 0.81\n  - MLP (sklearn): 0.83\n"
+                    "- To do:\n  - [ ] Add a sarcasm lexicon feature\n  - [ ] Try a transformer encoder"),
+        (30, "ben", "### 11-03 Ben\n- Read the iSarcasm paper. The F1 on their test set is Random Forest > SVC > "
+                    "Logistic Regression > LinearSVC.\n- Maybe try emoji counts as features"),
+        (76, "ana", "## 11-05 transformer runs (dev)\n- Dataset: iSarcasm train, random 90-10 split\n"
+                    "- **Config**: {'lr': 2e-05, 'batch_size': 16, 'dropout_head': 0.3, 'epochs': 3}\n"
+                    "- f1: 0.88 (amber-lynx-3)\n- To do:\n  - [x] Try a transformer encoder\n"
+                    "  - [ ] Add a sarcasm lexicon feature"),
+        (100, "ana", "## 11-06 lexicon feature\n- **Config**: {'lr': 2e-05, 'batch_size': 16, 'dropout_head': 0.3, "
+                     "'epochs': 3}\n- f1: 0.90 with the lexicon feature (brisk-owl-9), best so far\n- To do:\n"
+                     "  - [x] Add a sarcasm lexicon feature\n  - [ ] Try emoji counts"),
+    ]
+    h = history(project, runs, notes, t0=W0)
+    ph = synthesis.phase(h)
+    status = {a.name: a.status for a in ph.approaches}
+    assert ph.best is not None and ph.best.run_name == "brisk-owl-9"
+    assert status.get("GRU") == "exhausted", status  # flat at 0.58 under "#### Training GRU"
+    assert not any("hidden" in n.lower() for n in status), status  # "512 hidden units" is a setting
+    assert not any("dropout" in n.lower() for n in status), status  # only in pasted configs
+    assert status.get("SVM") not in CLOSED and status.get("random forest") not in CLOSED, status  # a paper's ranking
+    steps = " | ".join(ph.next_steps)
+    assert "90-10" not in steps and "Random Forest >" not in steps, steps  # a setup line, a paper's result
+    assert "Try a transformer encoder" not in steps, steps  # ticked off later
+    plan = synthesis.next_plan(h)
+    titles = " | ".join(e.title for e in plan.experiments)
+    assert "90-10" not in titles and "Random Forest >" not in titles, titles
