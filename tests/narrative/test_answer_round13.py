@@ -22,16 +22,14 @@ from narrative.history_index import HistoryIndex, HistoryIndexCache
 from narrative.plan_reading import plan_terms
 from narrative.run_answers import runs_named
 from storage.records import ProjectRecord, RunSnapshot
-from tests.narrative.walkthrough_util import T0, history
+from tests.narrative.walkthrough_util import T0, history, run
 
 PROJECT = ProjectRecord(id="p", workspace_id="w", name="chartqa", primary_metric="rouge1_f1", goal="max",
                         experiment_ids=["1"])
 
 
 def _run(key: str, name: str, hours: float, params: dict[str, str], value: float) -> RunSnapshot:
-    start = T0 + dt.timedelta(hours=hours)
-    return RunSnapshot(project_id="p", run_id=key * 32, run_name=name, user="lukas", status="FINISHED", start=start,
-                       end=start + dt.timedelta(minutes=50), params=params, metrics={"rouge1_f1": value})
+    return run(key, name, hours, params, "rouge1_f1", value, 50, user="lukas")
 
 
 RUNS = [
