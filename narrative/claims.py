@@ -86,11 +86,12 @@ _POSSIBILITY = re.compile(r"\b(?:it|this|that)\s{1,3}(?:could|might|may)\s{1,3}(
 # after it ("val loss rose, due to the lr") keeps its verdict; "X caused the problem to go away" tells a fix.
 _CAUSE_NAMED = re.compile(
     _LEAD + r"(?:"
-    # "<a thing> was the issue." (the whole sentence): a pronoun alone ("this is the problem") names nothing
+    # "<a thing> was the issue." (the sentence or its first clause): a pronoun alone ("this is the problem") names
+    # nothing
     r"(?!(?:this|that|it|which|there|what)\s)(?:[\w'’-]{1,24}\s{1,3}){1,6}?(?:was|is|were|are)\s{1,3}"
     r"(?:indeed\s{1,3}|really\s{1,3}|clearly\s{1,3}|probably\s{1,3})?the\s{1,3}(?:main\s{1,3}|real\s{1,3}|actual\s{1,3}|"
     r"whole\s{1,3}|root\s{1,3})?(?:issue|problem|culprit|cause|reason|bottleneck)\s{0,3}"
-    r"(?:(?:here|all\s{1,3}along|after\s{1,3}all)\s{0,3})?[.!]*\s*$"
+    r"(?:(?:here|all\s{1,3}along|after\s{1,3}all)\s{0,3})?(?:[.!]*\s*$|[,;]\s)"
     r"|(?:this|that|it|the\s{1,3}[\w-]{1,20}(?:\s{1,3}[\w-]{1,20})?)\s{1,3}(?:was|is|were|are)\s{1,3}(?:a|an|the)\s{1,3}"
     r"(?:[\w-]{1,12}\s{1,3})?(?:problem|issue|bug|error)\s{1,3}(?:due\s{1,3}to|caused\s{1,3}by)\b"
     r"|(?:the\s{1,3})?(?:[\w-]{1,24}\s{1,3}){1,4}?(?:causes|caused|is\s{1,3}causing|was\s{1,3}causing)\s{1,3}"
@@ -112,7 +113,8 @@ def explains(text: str) -> bool:
     head = text[: reading.MAX_READ_CHARS]
     if _CLAIM_FRAME.search(head) or _TRAILING_BELIEF.search(head):
         return True
-    if _CAUSE_NAMED.search(head) and not _MEASURED.search(head):
+    named = _CAUSE_NAMED.search(head)
+    if named and not _MEASURED.search(named.group(0)):
         return True
     diagnosis = _DIAGNOSIS.search(head)
     if diagnosis and reading.verdict_of(head[diagnosis.start("said"):]) != "worked":

@@ -31,6 +31,7 @@ def _hypothesis(text: str) -> bool:
 
 @pytest.mark.parametrize("text", [
     "Indeed too few warmup steps was the issue.",
+    "The data loader was the bottleneck, so I cached the decoded images.",
     "A stale tokenizer cache was the real problem all along.",
     "This was a problem due to the augmentation order.",
     "The label smoothing causes the problem, I forgot it was on for eval too.",
