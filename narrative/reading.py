@@ -53,7 +53,7 @@ _NEGATED_POSITIVE = re.compile(
 _BAD_WORDS = re.compile(
     r"\b(?:bad(?:ly)?|poor(?:ly)?|terribl[ey]|awful(?:ly)?|horribl[ey]|disappoint\w*|underwhelm\w*|"
     r"struggl\w*|refuses? to|stuck|fail(?:s|ed)?\s+(?:to|using|with)|unable\s+to|(?:can'?t|cannot|couldn'?t|"
-    r"(?:can|could)\s+(?:only\s+)?barely|barely)\s+"
+    r"(?:can|could)\s+(?:only\s+)?barely|barely)\s+(?:seem\s+to\s+)?"
     r"(?:even\s+)?(?:produce|generate|get|reach|learn|converge|fit|match|beat|reproduce|generali[sz]e)|"
     r"unstable|garbage|worthless|pointless|no good|imped\w*|hamper\w*|hinder\w*|ruin\w*|"
     # "This is my own fault, as I made that the reward function. Oops!": an error owned is a choice that failed
@@ -413,7 +413,7 @@ def _verdict_of(clause: str) -> Verdict | None:
     lowered = " ".join(clause[:MAX_READ_CHARS].lower().replace("’", "'").split())
     # "... in an attempt to land on more intelligible speech": a purpose is no outcome.
     lowered = purposes.PURPOSE.split(lowered, maxsplit=1)[0]
-    lowered = purposes.purpose_cut(lowered)
+    lowered = purposes.activity_cut(purposes.purpose_cut(lowered))   # "I've been tuning X for better Y": no outcome
     # "I worked on improving the model", "focused on improving": an activity named, no outcome.
     lowered = _ACTIVITY.sub(" did ", lowered)
     lowered = naming_words.mask_attributive(lowered)

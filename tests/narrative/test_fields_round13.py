@@ -282,3 +282,38 @@ def test_a_training_side_gain_with_a_held_out_failure_did_not_work(text: str) ->
 ])
 def test_other_mixes_keep_their_verdicts(text: str, verdicts: set[str]) -> None:
     assert _verdicts(text) == verdicts, structure_text(text)
+
+
+# --- work under way ("I've been tuning X") ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "I've been tuning the warmup for better convergence.",
+    "We've been trying different augmentations to get better results.",
+    "I have been improving the data pipeline.",
+    "We are experimenting with a deeper head for higher recall.",
+])
+def test_work_under_way_is_no_verdict(text: str) -> None:
+    assert verdict_of(text) is None, text
+    assert not structure_text(text).conclusions, structure_text(text)
+
+
+@pytest.mark.parametrize(("text", "verdict"), [
+    ("I've been tuning the lr and the loss is better now.", "worked"),
+    ("Been tweaking the optimizer all day, still diverges.", "did_not_work"),
+    ("I've been tuning the lr; no gain so far.", "did_not_work"),
+    ("I've been training with mixup and it works great.", "worked"),
+    ("We are trying a smaller lr, which helped a lot.", "worked"),
+    ("I am improving steadily on the leaderboard.", "worked"),
+    ("I'm playing with the augmentations - val acc up 2 points.", "worked"),
+    ("Tuning the warmup gave better convergence.", "worked"),
+])
+def test_what_is_said_after_the_work_still_judges(text: str, verdict: str) -> None:
+    assert verdict_of(text) == verdict, text
+
+
+@pytest.mark.parametrize("text", [
+    "I tried to train your model but cannot seem to get anything near to 60%.",
+    "Can't seem to reach the reported accuracy.",
+])
+def test_cannot_seem_to_reach_did_not_work(text: str) -> None:
+    assert verdict_of(text) == "did_not_work", text
