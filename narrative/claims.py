@@ -79,12 +79,42 @@ _POSSIBILITY = re.compile(r"\b(?:it|this|that)\s{1,3}(?:could|might|may)\s{1,3}(
                           r"\b(?:which|that|this)\s{1,3}(?:would|could|might|may)\s{1,3}(?:also\s{1,3})?explain\b",
                           re.IGNORECASE)
 
+# A cause named outright, no hedge needed: "Indeed training not long enough was the issue", "This was a problem due to
+# learning rate", "The data preprocessing causes the problem", "The performance variance could happen due to random
+# seed", "That seems to be a major bug", and the two-word "May be your dataset is difficult". The frame is read at the
+# sentence's head and never with a number in it ("lr 0.1 was the problem" reports a run), so a report with its cause
+# after it ("val loss rose, due to the lr") keeps its verdict; "X caused the problem to go away" tells a fix.
+_CAUSE_NAMED = re.compile(
+    _LEAD + r"(?:"
+    # "<a thing> was the issue." (the sentence or its first clause): a pronoun alone ("this is the problem") names
+    # nothing
+    r"(?!(?:this|that|it|which|there|what)\s)(?:[\w'’-]{1,24}\s{1,3}){1,6}?(?:was|is|were|are)\s{1,3}"
+    r"(?:indeed\s{1,3}|really\s{1,3}|clearly\s{1,3}|probably\s{1,3})?the\s{1,3}(?:main\s{1,3}|real\s{1,3}|actual\s{1,3}|"
+    r"whole\s{1,3}|root\s{1,3})?(?:issue|problem|culprit|cause|reason|bottleneck)\s{0,3}"
+    r"(?:(?:here|all\s{1,3}along|after\s{1,3}all)\s{0,3})?(?:[.!]*\s*$|[,;]\s)"
+    r"|(?:this|that|it|the\s{1,3}[\w-]{1,20}(?:\s{1,3}[\w-]{1,20})?)\s{1,3}(?:was|is|were|are)\s{1,3}(?:a|an|the)\s{1,3}"
+    r"(?:[\w-]{1,12}\s{1,3})?(?:problem|issue|bug|error)\s{1,3}(?:due\s{1,3}to|caused\s{1,3}by)\b"
+    r"|(?:the\s{1,3})?(?:[\w-]{1,24}\s{1,3}){1,4}?(?:causes|caused|is\s{1,3}causing|was\s{1,3}causing)\s{1,3}"
+    r"(?:the|this|that|these|those)\s{1,3}(?:problems?|issues?|bugs?|nans?|errors?|trouble|instability|divergence)\b"
+    r"(?!\s{1,3}to\b)"
+    r"|(?:the|this|that|it|such)\s{1,3}(?:[\w-]{1,24}\s{1,3}){0,3}?(?:could|might|may|can)\s{1,3}(?:also\s{1,3})?"
+    r"(?:happen|occur|arise|come|stem)\s{1,3}(?:due\s{1,3}to|because|from)\b"
+    r"|(?:it|this|that)\s{1,3}(?:seems|looks|appears)\s{1,3}(?:to\s{1,3}be|like)\s{1,3}(?:a|an)\s{1,3}(?:[\w-]{1,12}\s{1,3})?"
+    r"(?:bug|mistake|typo)\b"
+    r"|may\s{1,3}be\s{1,3}(?:the|your|my|our|their|this|that|it|there|its)\s"
+    r")", re.IGNORECASE)
+
+_MEASURED = re.compile(r"(?<!\w)\d")  # a number, not a handle's digits ("@afiaka87")
+
 
 def explains(text: str) -> bool:
     """Whether a sentence puts forward an explanation or a belief about a cause (a hypothesis), rather
     than reporting an outcome."""
     head = text[: reading.MAX_READ_CHARS]
     if _CLAIM_FRAME.search(head) or _TRAILING_BELIEF.search(head):
+        return True
+    named = _CAUSE_NAMED.search(head)
+    if named and not _MEASURED.search(named.group(0)):
         return True
     diagnosis = _DIAGNOSIS.search(head)
     if diagnosis and reading.verdict_of(head[diagnosis.start("said"):]) != "worked":

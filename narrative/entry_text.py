@@ -24,8 +24,11 @@ QUESTION = re.compile(
     r"\b(?:i|we)\s+(?:still\s+)?(?:don'?t|do\s+not|can'?t|cannot)\s+(?:really\s+)?(?:understand|explain|figure\s+out)\b|"
     r"\b(?:want|wanted|would like|need) to (?:know|understand) (?:how|why|what|whether|if|where)\b|"
     r"\bwould love a\b|\bpair of eyes\b|\bneed to ask\b|\bno idea\b|\bunclear\b|"
-    # "either X or Y" weighs two options, unless a negation came first ("none beat it on either A or B")
-    r"^(?:(?!\b(?:not|none|never|no|neither)\b|n't)[^\n])*\beither\b.+\bor\b|"
+    # "either X or Y" weighs two options, unless a negation came first ("none beat it on either A or B") or a modal
+    # offers both as things to do ("you either need to augment the data or regularize", "we can either lower the lr or
+    # add warmup": a suggestion)
+    r"^(?:(?!\b(?:not|none|never|no|neither)\b|n't|\b(?:can|could|should|must|might|may|will|would|need\s+to|needs\s+to|"
+    r"have\s+to|has\s+to)\s+(?:\w+\s+)?either\b)[^\n])*\beither\b(?!\s+(?:need|needs|have|has)\s+to\b).+\bor\b|"
     r"\bcheck (?:how|whether|if)\b|\bwhether\b",
     re.IGNORECASE,
 )

@@ -238,6 +238,25 @@ NEGATIVE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"\bso\s+no\b"),
     # A whitespace run is entered at its start only (linear on any paste, issue 11); the same texts match.
     re.compile(r"(?:^|[,;:(]|(?<!\s)\s)\s*(?:(?:-|→|->)\s*)?nope\b"),
+    # A failure named without a verdict word. A blow-up told in the present ("the loss explodes after 50 epochs";
+    # kept "from exploding", "to avoid diverging" is the trouble prevented), "fail" as a result's label ("result: fail
+    # - explodes"), a collapse that came later ("okay until epoch 140, then collapse").
+    re.compile(r"(?<!from )(?<!prevent )(?<!avoid )(?<!stop )(?<!keep )(?<!the )(?<!a )(?<!an )"
+               r"\b(?:explod(?:es|ing)|diverg(?:es|ing))\b"
+               r"(?!\s+(?:gradients?|loss(?:es)?|problems?|issues?)\b)"),
+    re.compile(r"(?:[:=]|->|→|=>)\s{0,3}fail(?:ed|ure|s)?\s{0,3}(?:$|[-–—,;.!(])"),
+    re.compile(r"\b(?:then|and|but)\s{1,3}(?:it\s{1,3})?collapse\b"),
+    # A degenerate model ("predicts the same output for every input", "keeps on selecting only one of the classes",
+    # "the outputs of the model are always the same class", "generator samples same mode"); "the same class weights
+    # for every run", "outputs the same class as the teacher" describe a set-up or a match.
+    re.compile(r"\bsame\s{1,3}(?:[\w-]{1,20}\s{1,3})?(?:class|output|prediction|label|token|answer)s?\s{1,3}"
+               r"(?:for|on|to|regardless|no\s{1,3}matter|across)\s{1,3}(?:of\s{1,3})?(?:every|all|each|any|what)\b"),
+    re.compile(r"\b(?:always|keeps?\s{1,3}(?:on\s{1,3})?)(?:[\w-]{1,20}\s{1,3})?[a-z]{0,6}(?:predict|output|select|return|"
+               r"generat|choos|pick)\w{0,4}\s{1,3}(?:only\s{1,3})?(?:the\s{1,3}same|one\s{1,3}of\s{1,3}the|a\s{1,3}single)"
+               r"\s{1,3}(?:[\w-]{1,20}\s{1,3})?(?:class|output|label|token|answer|categor)\w{0,4}\b(?!\s{1,3}as\b)"),
+    re.compile(r"\b(?:outputs?|predictions?)\s{1,3}(?:of\s{1,3}(?:the|my|our)\s{1,3}[\w-]{1,20}\s{1,3})?(?:are|is|were|was)"
+               r"\s{1,3}always\s{1,3}the\s{1,3}same\b"),
+    re.compile(r"\b(?:samples?|generates?|produces?)\s{1,3}(?:the\s{1,3})?same\s{1,3}mode\b"),
     # "accuracy staying about the same", "val f1 stayed flat": a measure that did not move after a change
     re.compile(r"\b(?:acc(?:uracy)?|f1|auc|scores?|bleu|map|iou|dice|recall|precision|metrics?)\s{1,3}"
                r"(?:scores?\s{1,3})?(?:stay(?:s|ed|ing)?|remain(?:s|ed|ing)?)\s{1,3}(?:about\s{1,3}|roughly\s{1,3}|"

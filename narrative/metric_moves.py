@@ -8,6 +8,7 @@ better lower), never on the verb: the same "increased" is a gain for accuracy an
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from narrative import lexicon
 from storage.records import Verdict
@@ -168,3 +169,20 @@ def metric_moves(masked: str) -> tuple[Verdict | None, str]:
     for start, end in sorted(spans, reverse=True):
         rest = rest[:start] + " " + rest[end:]
     return (verdicts.pop() if len(verdicts) == 1 else None), rest
+
+
+# The training side of a result ("train loss", "on the train dataset", "my CV score") and the held-out side.
+_TRAIN_SIDE = re.compile(r"\b(?:train(?:ing)?|cv|cross[- ]?validation)\b")
+_HELD_OUT_SIDE = re.compile(r"\b(?:test(?:ing)?|val|valid|validation|held[- ]?out|dev|unseen)\b")
+
+
+def train_only_gains(clauses: list[str], verdict: Callable[[str], Verdict | None]) -> set[int]:
+    """The clauses whose success is on the training side only, when a later clause of the line fails on held-out data
+    ("Label smoothing improved my CV score but it perform worse on test data", "the training loss is decreasing while
+    validation loss is increasing"): the model overfits, and the held-out failure is the line's verdict."""
+    verdicts = [verdict(clause) for clause in clauses]
+    lowered = [clause.lower() for clause in clauses]
+    return {i for i, said in enumerate(verdicts)
+            if said == "worked" and _TRAIN_SIDE.search(lowered[i]) and not _HELD_OUT_SIDE.search(lowered[i])
+            and any(verdicts[j] == "did_not_work" and _HELD_OUT_SIDE.search(lowered[j])
+                    and not _TRAIN_SIDE.search(lowered[j]) for j in range(i + 1, len(clauses)))}

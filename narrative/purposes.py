@@ -40,3 +40,24 @@ def purpose_cut(lowered: str) -> str:
 
 
 _PURPOSE_END = re.compile(r"[,;:.!?]|\s(?:but|and\s+then|however|though)\s")
+
+
+# Work under way told as an activity ("I've been tuning the warmup for better convergence", "We've been trying different
+# augmentations to get better results", "I have been improving the data pipeline"): the clause names what is being
+# done and what for, no outcome; a clause after it ("..., still diverges", "... and the loss is better now") still
+# judges it.
+_UNDER_WAY = re.compile(r"^\W{0,4}(?:(?:i|we)(?:'ve|\s{1,3}have)\s{1,3}been|been|"
+                        r"(?:i|we)(?:'m|\s{1,3}am|'re|\s{1,3}are))"
+                        r"\s{1,3}(?:\w{1,12}ly\s{1,3}|still\s{1,3}|also\s{1,3})?(?:tuning|tweaking|trying|experimenting|"
+                        r"playing|fiddling|optimi[sz]ing|adjusting|iterating|searching|sweeping|exploring|"
+                        # "I am improving steadily" reports; "improving the data pipeline" is the work
+                        r"improving(?=\s{1,3}(?:the|my|our|a|an|its|this|that|these|those)\b))\b")
+_ACTIVITY_END = re.compile(r"[,;:.!?]|\s(?:and|but|however|though|so|which)\s|\s-{1,2}\s")
+
+
+def activity_cut(lowered: str) -> str:
+    """``lowered`` without a leading clause of work under way (see ``_UNDER_WAY``); what follows it is kept."""
+    if not _UNDER_WAY.match(lowered):
+        return lowered
+    end = _ACTIVITY_END.search(lowered)
+    return lowered[end.start():] if end else ""

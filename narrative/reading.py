@@ -52,7 +52,8 @@ _NEGATED_POSITIVE = re.compile(
 # Direct evaluative words the lexicon's verdict cues leave out ("worked really bad", "performs poorly").
 _BAD_WORDS = re.compile(
     r"\b(?:bad(?:ly)?|poor(?:ly)?|terribl[ey]|awful(?:ly)?|horribl[ey]|disappoint\w*|underwhelm\w*|"
-    r"struggl\w*|refuses? to|stuck|fail(?:s|ed)?\s+(?:to|using|with)|unable\s+to|(?:can'?t|cannot|couldn'?t)\s+"
+    r"struggl\w*|refuses? to|stuck|fail(?:s|ed)?\s+(?:to|using|with)|unable\s+to|(?:can'?t|cannot|couldn'?t|"
+    r"(?:can|could)\s+(?:only\s+)?barely|barely)\s+(?:seem\s+to\s+)?"
     r"(?:even\s+)?(?:produce|generate|get|reach|learn|converge|fit|match|beat|reproduce|generali[sz]e)|"
     r"unstable|garbage|worthless|pointless|no good|imped\w*|hamper\w*|hinder\w*|ruin\w*|"
     # "This is my own fault, as I made that the reward function. Oops!": an error owned is a choice that failed
@@ -206,13 +207,18 @@ _HEDGE = re.compile(
     rf"{doubts.HEDGE_PROB}|"
     r"may\s+be|seems?|seemingly|apparently|appears?\s+to|appeared\s+to|likely|unlikely|not\s+sure|my\s+guess|hypothes\w*|suspect|"
     r"could\s+be|i\s+bet|presumably|i\s+expect|we\s+expect|expected\s+to|should\s+(?:help|work|improve)|"
+    # "Something like RandomResizedCrop should be very helpful", "lowering the lr should solve the problem": a
+    # prediction about a thing, not a result seen
+    r"should\s+(?:\w+ly\s+)?(?:solve|resolve|make|give|reduce|stabili[sz]e|boost|fix|be\s+(?:very\s+|quite\s+|really\s+|more\s+|much\s+)?(?:helpful|useful|"
+    r"beneficial|sufficient))|"
     # "a fresh run with more GPUs that should move much quicker": what a thing is expected to do
     r"(?:that|which|this|it)\s+should\s+(?!have\b|not\b|be\s+noted\b)[a-z]{2,20})\b",
     re.IGNORECASE,
 )
 _BELIEF = re.compile(
     r"\b(?:i\s+think|we\s+think|i\s+suspect|i\s+believe|my\s+guess|hypothes\w*|i\s+expect|we\s+expect|"
-    r"should\s+(?:help|work|improve|reduce|fix)|(?:will|would)\s+(?:help|improve|fix|reduce)|"
+    r"should\s+(?:help|work|improve|reduce|fix|solve|resolve)|(?:will|would)\s+(?:help|improve|fix|reduce)|"
+    r"should\s+(?:\w+ly\s+)?be\s+(?:very\s+|quite\s+|really\s+|more\s+|much\s+)?(?:helpful|useful|beneficial|sufficient)|"
     r"the\s+idea\s+(?:is|was)|(?:because|since)\s+\w+|(?:could|might|may)\s+(?:aid|help|explain|cause|"
     r"improve|matter|reduce|fix|be\s+(?:due|because|the|causing|related))|is\s+causing|are\s+causing|"
     r"my\s+(?:guess|theory|hunch)|suspect|(?:appears?|appeared|seems?|seemed)\s+to\s+be\s+(?:related|due|caused|linked|"
@@ -407,7 +413,7 @@ def _verdict_of(clause: str) -> Verdict | None:
     lowered = " ".join(clause[:MAX_READ_CHARS].lower().replace("’", "'").split())
     # "... in an attempt to land on more intelligible speech": a purpose is no outcome.
     lowered = purposes.PURPOSE.split(lowered, maxsplit=1)[0]
-    lowered = purposes.purpose_cut(lowered)
+    lowered = purposes.activity_cut(purposes.purpose_cut(lowered))   # "I've been tuning X for better Y": no outcome
     # "I worked on improving the model", "focused on improving": an activity named, no outcome.
     lowered = _ACTIVITY.sub(" did ", lowered)
     lowered = naming_words.mask_attributive(lowered)
@@ -488,6 +494,12 @@ _GOOD_WORDS = re.compile(r"\b(?:improv(?:ed|es|ing|ement|ements)|outperform\w*|s
                          # "we're happy with how the models turned out"; "not happy with" is a negated positive
                          # ("I'd be happy with 0.8 F1" wishes)
                          r"(?<!\bbe )(?:happy|pleased|satisfied)\s+with|"
+                         # "Dropout was very helpful", "Label smoothing was effective only on miniImageNet": a thing
+                         # used, judged in the past ("is helpful to know", "would be useful" judge nothing done)
+                         # (thanks for a resource: "this code was useful!", "your answer was helpful")
+                         r"(?<!code )(?<!repo )(?<!answer )(?<!reply )(?<!post )(?<!comment )(?<!advice )(?<!link )"
+                         r"(?:was|were|been|proved|proven|turned\s+out\s+to\s+be)\s+(?:very\s+|quite\s+|really\s+|also\s+|"
+                         r"extremely\s+|super\s+|\w+ly\s+){0,2}(?:helpful|useful|beneficial|effective)(?!\s+(?:to|for\s+(?:me|us))\b)|"
                          # a reproduction that lands: "results very close to the results from the provided checkpoints",
                          # "matches the paper" ("not close to", "doesn't match the paper" are negated positives)
                          r"close\s+to\s+(?:the\s+|those\s+|what\s+)?(?:[\w.%-]{1,20}\s+){0,3}?(?:reported|(?:in|of|from)\s+the\s+"

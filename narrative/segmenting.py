@@ -360,9 +360,15 @@ class Segment:
 _MARKDOWN_ESCAPE = re.compile(r"\\([~*_#\[\](){}|+\-.!<>`])")
 
 
+# Full-width punctuation (notes typed with a Chinese or Japanese input method: "我试了 dropout，没有用。Val loss went
+# up！") ends sentences and clauses as its ASCII twin does, with no space after it: read as the twin and a space.
+_FULL_WIDTH = str.maketrans({"。": ". ", "．": ". ", "！": "! ", "？": "? ", "；": "; ", "，": ", ", "：": ": "})
+
+
 def clean(text: str) -> str:
-    """Printable text only (binary junk becomes spaces), without markdown escapes, cut to ``MAX_TEXT_CHARS``."""
-    cut = _MARKDOWN_ESCAPE.sub(r"\1", text[:MAX_TEXT_CHARS])
+    """Printable text only (binary junk becomes spaces), without markdown escapes, full-width punctuation read as
+    ASCII, cut to ``MAX_TEXT_CHARS``."""
+    cut = _MARKDOWN_ESCAPE.sub(r"\1", text[:MAX_TEXT_CHARS]).translate(_FULL_WIDTH)
     return "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in cut)
 
 

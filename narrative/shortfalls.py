@@ -113,7 +113,11 @@ def against_reference(lowered: str) -> Outcome | None:
 # "which is lower than paper report", "got lower results than the ones reported in the paper", "2% less than the
 # accuracy claimed in the paper": lower or higher than the reference, judged by the metric's direction (results,
 # numbers, scores and performance are higher-is-better).
-_THAN_REFERENCE = re.compile(r"\b(?P<dir>lower|higher|smaller|larger|less|more)\s{1,3}"
+# A negation before the comparative ("the loss is not lower than the baseline") denies the move: a gain denied is a
+# shortfall, a loss denied ("accuracy is not lower than the baseline") no verdict.
+_THAN_REFERENCE = re.compile(r"(?P<neg>\b(?:not|no|never|isn'?t|wasn'?t|aren'?t|weren'?t)\s{1,3}"
+                             r"(?:any\s{1,3}|much\s{1,3})?)?"
+                             r"\b(?P<dir>lower|higher|smaller|larger|less|more)\s{1,3}"
                              r"(?P<noun>(?:[\w-]{1,20}\s{1,3}){0,2}?)than\s{1,3}(?:[\w'-]{1,20}\s{1,3}){0,3}?"
                              r"(?:paper|reported|claimed|published|baseline|authors?)\b")
 _GENERIC_RESULT = re.compile(r"\b(?:results?|numbers|scores?|performance)\b")
@@ -161,7 +165,10 @@ def shortfall(lowered: str) -> Outcome | None:
         direction = "max"
     if than and direction is not None:
         up = than.group("dir") in ("higher", "larger", "more")
-        return "worked" if up == (direction == "max") else "did_not_work"
+        gain = up == (direction == "max")
+        if than.group("neg"):
+            return "did_not_work" if gain else None
+        return "worked" if gain else "did_not_work"
     still = _STILL_AT.search(lowered)
     if still and still.group("metric") in _ERROR_METRICS:
         return "did_not_work"
@@ -192,7 +199,10 @@ _CAUSE_SHAPE = re.compile(r"\btoo\s{1,3}(?:high|low|large|small|big|strong|weak|
                           r"\bmismatch\w*|\b(?:is|are|was|were)\s{1,3}(?:\w{1,12}ly\s{1,3})?(?:wrong|off|broken|buggy|"
                           r"the\s{1,3}(?:problem|issue|culprit|reason|cause|bottleneck))\b|"
                           r"\bnot\s{1,3}(?:being\s{1,3}|properly\s{1,3}|correctly\s{1,3})?(?:masked|normali[sz]ed|loaded|"
-                          r"shuffled|updated|initiali[sz]ed|scaled|frozen|applied|used)\b|\b(?:due\s{1,3}to|caused\s{1,3}by)\b")
+                          r"shuffled|updated|initiali[sz]ed|scaled|frozen|applied|used)\b|\b(?:due\s{1,3}to|caused\s{1,3}by)\b|"
+                          # "It seems that the problem is that the gradients ... are exploding": the trouble's cause,
+                          # under the hedge
+                          r"\bthe\s{1,3}(?:problem|issue)\s{1,3}(?:is|was)\s{1,3}that\b")
 
 
 def conjecture(lowered: str) -> bool:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from narrative import acts, claims, doubts, forecasts, lexicon, progress, result_rows, shortfalls
+from narrative import acts, claims, doubts, forecasts, lexicon, progress, result_rows, shortfalls, troubles
 from narrative import reading as readings_mod
 from narrative.entry_decisions import (
     all_failed,
@@ -44,6 +44,7 @@ from narrative.entry_text import (
 )
 from narrative.link_explicit import split_at_references
 from narrative.linking import LinkResult, link_runs
+from narrative.metric_moves import train_only_gains
 from narrative.next_split import NEXT_ANYWHERE, split_next
 from narrative.plan_lists import plans_by_their_list
 from narrative.replacements import OUTCOME_ARROWS, kept_old
@@ -90,7 +91,8 @@ _BELIEF = re.compile(
     r"it seems|seems like|i assume|we assume|i believe|we believe|it (?:could|might|may) (?:also )?be (?:that|because)|"
     # "I expect X to help", "I expected it to": a belief; "what I expected", "as expected": no claim of its own
     r"expect(?:s|ing)?\b|expected(?=\s+(?:to|that|it|this|the|a|an|some|more|less|much)\b)|"
-    r"should (?:help|work|let)|because|what matters|the way|so that)\b",
+    r"should (?:help|work|let|solve|resolve)|should (?:\w+ly )?be (?:very |quite |really |more |much )?"
+    r"(?:helpful|useful|beneficial|sufficient)|because|what matters|the way|so that)\b",
     re.IGNORECASE,
 )
 _HEDGE_LEAD = re.compile(rf"^\W*(?:(?:or|and|but|so)\s+)?(?:maybe|perhaps|possibly|probably|{doubts.HEDGE_PROB}|"
@@ -362,12 +364,16 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         concluded = False
         # "Has little effect on val loss" has no subject of its own: it is about the one before.
         anaphoric = bool(_BARE_VERDICT.match(text) or _VERB_FIRST.match(text))
-        clauses = split_clauses(result_part)
+        clauses = [part for clause in split_clauses(result_part)   # "X diverged, so I lowered the lr": two clauses
+                   for part in troubles.split_at_remedy(clause, lambda head: language_verdict(head) == "did_not_work")]
         if request.listed_runs:  # "the second one diverged, the other two are fine": one verdict each
             clauses = [part for clause in clauses for part in split_at_references(clause)]
         own_subject = short_subject(subject_of(clauses[0]) or clauses[0]) if clauses else ""
+        overfit = train_only_gains(clauses, language_verdict)   # "better on train but worse on test" did not work
         for position, clause in enumerate(clauses):
-            verdict = language_verdict(clause)
+            verdict = None if position in overfit else language_verdict(clause)
+            if position in overfit and position == 0 and (tried := verdict_subject(clause)):
+                add_item(structure.hypotheses, tried)   # "Label smoothing improved my CV score but ...": still tried
             # "not sure whether the augmentation is responsible for the gain": a clause that asks in words judges
             # nothing ("... gives the worst PR-AUC of the bunch. why?" reports, then asks)
             clause_mode = readings_mod.modality(clause)

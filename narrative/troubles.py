@@ -17,6 +17,7 @@ it so that only what the sentence says of the thing itself is read as its verdic
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _TROUBLE = (r"(?:overfitting|overfit|variance|noise|noisy|artifacts?|artefacts?|errors?|instability|jitter|blur\w*|"
             r"oscillat\w*|forgetting|hallucinat\w*")
@@ -68,3 +69,24 @@ def mask_conditions(lowered: str) -> str:
     """``lowered`` without the clauses that say which cases a thing is for ("for nets that overfit")."""
     return _CONDITION.sub(lambda m: m.group("head") if _CASE_TROUBLE.search(m.group("clause")) else m.group(0),
                           lowered)
+
+
+# A failure and its fix told on one line: "The loss diverged, so I lowered lr to 1e-4", "Original LR too big and the
+# loss diverged, lowered it to 1e-4 and it converges". The change after the failure is what was tried next, not part
+# of the failure: the line reads as two clauses, so the failure does not judge the fix, and the fix's own outcome
+# counts.
+_FIX_VERBS = (r"(?:lowered|raised|reduced|increased|decreased|added|removed|switched|changed|tried|set|dropped|"
+              r"disabled|enabled|restarted|reran|re-ran|retrained|halved|doubled|bumped|clipped|replaced|swapped)")
+_REMEDY_TURN = re.compile(
+    r"(?:,\s{0,3}|(?<![\s,])\s{1,3})(?:so|then|and\s{1,3}so)\s{1,3}(?=(?:i|we)\s{1,3}(?:\w{1,12}ly\s{1,3}|then\s{1,3}|"
+    rf"also\s{{1,3}}|just\s{{1,3}})?{_FIX_VERBS}\b)|,\s{{1,3}}(?:then\s{{1,3}}|so\s{{1,3}})?(?=(?:i\s{{1,3}}|we\s{{1,3}})?"
+    rf"{_FIX_VERBS}\s)", re.IGNORECASE)
+
+
+def split_at_remedy(clause: str, failed: Callable[[str], bool]) -> list[str]:
+    """The clause, or its failure and the fix told after it (when ``failed`` says the part before the turn failed)."""
+    turn = _REMEDY_TURN.search(clause)
+    if not turn or not failed(clause[: turn.start()]):
+        return [clause]
+    head, fix = clause[: turn.start()].strip(" ,"), clause[turn.end():].strip(" ,")
+    return [head, fix] if head and fix else [clause]

@@ -65,7 +65,12 @@ made told in the first person or without a subject, "X gave a nice boost", "seem
 new to the repository (issue and pull-request threads, project write-ups, an experimentation list), labelled before the
 engine read them; the same README (round fields12) names them.
 
-    python -m tests.narrative.role_corpus [--split tune|held|all] [--batch old|...|eighth|all] [--confusion] [-v]
+The ``ninth`` batch (``--batch ninth``, s875 on) came in the round on how practitioners state hypotheses (expected
+causes, reasons for trying, predictions) and verdicts (with and without a verdict word): tune only, thirty-five sources
+new to the repository (issue and pull-request threads, an experiment series' header comments), labelled before the
+engine read them; the same README (round fields13) names them.
+
+    python -m tests.narrative.role_corpus [--split tune|held|all] [--batch old|...|ninth|all] [--confusion] [-v]
 """
 
 from __future__ import annotations
@@ -109,10 +114,13 @@ FIFTH_BATCH_FROM = 639   # ... and from here on the ``fifth`` batch
 SIXTH_BATCH_FROM = 666   # ... and from here on the ``sixth`` batch
 SEVENTH_BATCH_FROM = 721  # ... and from here on the ``seventh`` batch
 EIGHTH_BATCH_FROM = 787   # ... and from here on the ``eighth`` batch
+NINTH_BATCH_FROM = 875    # ... and from here on the ``ninth`` batch
 
 
 def batch_of(item: Item) -> str:
     number = int(item.id.lstrip("s"))
+    if number >= NINTH_BATCH_FROM:
+        return "ninth"
     if number >= EIGHTH_BATCH_FROM:
         return "eighth"
     if number >= SEVENTH_BATCH_FROM:
@@ -203,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("tune", "held", "all"), default="all")
     parser.add_argument("--batch", default="all",
-                        choices=("old", "new", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "all"))
+                        choices=("old", "new", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+                                 "all"))
     parser.add_argument("-v", action="store_true", help="list every item the engine reads otherwise")
     parser.add_argument("--confusion", action="store_true",
                         help="print the counts of each (expected role, role read) miss, no text (safe on held)")
