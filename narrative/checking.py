@@ -22,7 +22,7 @@ from narrative.approaches import UMBRELLA
 from narrative.check_combined import combined_against
 from narrative.check_joint import cite_holding, holding_runs, joint_missed, value_missed
 from narrative.check_members import other_member, plan_members, run_text
-from narrative.check_modules import module_missed
+from narrative.check_modules import group_missed, module_missed
 from narrative.check_place import place_off, places_in, run_place_off
 from narrative.check_removal import removal_tried
 from narrative.check_roles import role_off
@@ -97,6 +97,8 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
         got = combined_against(got, plan, terms, idx, scope) or got
         # "LoRA on the key projection": runs that list their modules (query_proj,value_proj) without it did another
         got = module_missed(got, plan, idx) or got
+        # "LoRA on the MLP with rank 32": runs listing only attention projections put it on another block
+        got = group_missed(got, plan, idx) or got
         # "train on MVTec": runs holding mvtec only as their test set trained on something else
         return role_off(got, plan, idx) or got
     return got
