@@ -24,6 +24,7 @@ from narrative.check_joint import cite_holding, holding_runs, joint_missed, valu
 from narrative.check_members import other_member, plan_members, run_text
 from narrative.check_modules import group_missed, module_missed
 from narrative.check_place import place_off, places_in, run_place_off
+from narrative.check_ratios import ratio_off
 from narrative.check_removal import removal_tried
 from narrative.check_roles import role_off
 from narrative.check_scope import (
@@ -99,6 +100,8 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
         got = module_missed(got, plan, idx) or got
         # "LoRA on the MLP with rank 32": runs listing only attention projections put it on another block
         got = group_missed(got, plan, idx) or got
+        # "CE + dice at 3:1": runs logging another ratio (loss_weight=1:3) weighed the terms the other way
+        got = ratio_off(got, plan, idx) or got
         # "train on MVTec": runs holding mvtec only as their test set trained on something else
         return role_off(got, plan, idx) or got
     return got
@@ -414,13 +417,17 @@ def plan_names(plan: str, idx: HistoryIndex) -> set[str]:
 
 def untried_names(plan: str, idx: HistoryIndex) -> set[str]:
     """Named things of the plan (CamelCase or capitals: "HurtLex", "GAP") that no run carries and that the
-    notes hold only in plans, questions or as missing ("it does not have HurtLex in it yet").
+    notes hold only in plans, questions or as missing ("it does not have HurtLex in it yet"), or nowhere at all.
 
     A concept the vocabulary knows (SVM, BN) is judged by the concept matching, not here."""
     out: set[str] = set()
     for tok in _proper_names(plan):
         posting = idx.token_facts.get(tok, ())
-        if not posting or tok in idx.token_sigs or tok in idx.name_token_runs:
+        if tok in idx.token_sigs or tok in idx.name_token_runs:
+            continue
+        if not posting:
+            if not idx.df.get(tok):
+                out.add(tok)  # "focal loss on ADE20K": an object the history never names anywhere is new
             continue
         alone = PlanTerms({}, {tok: 1.0}, set())
         if all(not idx.facts[i].evidence or absent_only(idx.facts[i].text, alone) for i in posting):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import pytest
 
 from narrative import synthesis, vocab
+from narrative.check_ratios import ratios_in
 from narrative.check_settings import spoken_keys
 from narrative.check_sizes import size_off, sizes_in
 from narrative.check_verdicts import absent_spans
@@ -199,3 +200,58 @@ def test_swap_reading_keeps_the_new_side() -> None:
         assert want in words(plan), plan
     assert "entrop" not in words("replace cross entropy with lovasz loss")
     assert "lovasz" in words("replace cross entropy with lovasz loss")
+
+
+# ---- a ratio names one weighting of a combination
+
+RATIO_RUNS = [
+    _run(1, "ce-dice-1-1", {"model": "unet", "loss": "ce+dice", "loss_weight": "1:1"}, {"dice": 0.80}),
+    _run(2, "ce-dice-1-3", {"model": "unet", "loss": "ce+dice", "loss_weight": "1:3"}, {"dice": 0.82}),
+    _run(3, "focal-dice-1-4", {"model": "unet", "loss": "focal+dice", "loss_weight": "1:4"}, {"dice": 0.81}),
+]
+RATIO_NOTES = ["CE + dice loss beats CE alone on every dataset; focal + dice also helps."]
+
+
+@pytest.mark.parametrize(("plan", "tried"), [
+    ("CE + dice loss at 3:1", False),
+    ("focal + dice loss with weights 1:1", False),
+    ("focal + dice 1:2", False),
+    # must keep their reading: the ratio run, no ratio named, two ratios named (a comparison)
+    ("CE + dice loss at 1:3", True),
+    ("focal + dice at 1:4", True),
+    ("CE + dice loss", True),
+    ("focal + dice loss", True),
+])
+def test_a_ratio_is_a_variant(plan: str, tried: bool) -> None:
+    got = synthesis.check(plan, _history(RATIO_NOTES, RATIO_RUNS))
+    assert got.already_tried is tried, (plan, got.message)
+
+
+def test_ratios_read() -> None:
+    assert ratios_in("CE + dice at 3:1") == {(3.0, 1.0)}
+    assert ratios_in("weights 0.5 : 1") == {(0.5, 1.0)}
+    assert ratios_in("1:3 or 3:1") == {(1.0, 3.0), (3.0, 1.0)}
+
+
+@pytest.mark.parametrize("text", [
+    # must not fire: clock times, urls, ids, plain numbers, a date, a version
+    "at 10:30 tomorrow", "http://localhost:8080/x", "step 1000", "lr 0.1", "on 2021-08-24", "v1.2.3",
+    "exp1:3b", "12:45",
+])
+def test_ratio_probes(text: str) -> None:
+    assert ratios_in(text) == frozenset(), text
+
+
+# ---- an object the history never names
+
+@pytest.mark.parametrize(("plan", "tried"), [
+    ("focal + dice loss on ADE20K", False),
+    ("CE + dice loss with an HRNet backbone", False),
+    # must keep their reading: names the history holds, concepts the vocabulary knows, lower-case words
+    ("CE + dice loss with a UNet", True),
+    ("focal + dice loss with AdamW", False),
+    ("CE + dice loss on the current data", True),
+])
+def test_an_unnamed_object_is_new(plan: str, tried: bool) -> None:
+    got = synthesis.check(plan, _history(RATIO_NOTES, RATIO_RUNS))
+    assert got.already_tried is tried, (plan, got.message)
