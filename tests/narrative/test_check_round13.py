@@ -255,3 +255,38 @@ def test_ratio_probes(text: str) -> None:
 def test_an_unnamed_object_is_new(plan: str, tried: bool) -> None:
     got = synthesis.check(plan, _history(RATIO_NOTES, RATIO_RUNS))
     assert got.already_tried is tried, (plan, got.message)
+
+
+# ---- a hyphenated model name's last part names it
+
+def test_hyphen_tail() -> None:
+    from narrative.check_scope import _tail
+
+    assert _tail("conv-tasnet") == vocab.stem("tasnet")
+    # must not fire: a short or coded tail, a size, a negation, an underscored identifier, three parts, a number
+    for value in ("dccrn-e", "vit-large", "bert-base", "no-dropout", "skip_encoder", "skip-encoder",
+                  "resnet-50", "mobilenet-v2", "a-b-c", "w-norm"):
+        assert _tail(value) is None, value
+
+
+TASNET_RUNS = [
+    _run(1, "tas", {"model": "conv-tasnet", "loss": "si-snr"}, {"pesq": 2.7}),
+    _run(2, "dcc", {"model": "dccrn-e", "loss": "si-snr+stft", "stft_weight": "0.5"}, {"pesq": 3.0}),
+    _run(3, "uni", {"model": "unet-enhancer", "loss": "si-snr"}, {"pesq": 2.5}),
+]
+TASNET_NOTES = ["Added a multi-resolution STFT loss on dccrn-e, weight 0.5: 3.0."]
+
+
+@pytest.mark.parametrize(("plan", "tried"), [
+    ("an STFT loss on tasnet", False),
+    ("STFT loss on the tasnet model", False),
+    ("STFT loss on the enhancer", False),
+    # must keep their reading
+    ("an STFT loss on dccrn-e", True),
+    ("an STFT loss", True),
+    ("si-snr loss on tasnet", True),
+    ("si-snr loss on conv-tasnet", True),
+])
+def test_a_model_named_by_its_last_part(plan: str, tried: bool) -> None:
+    got = synthesis.check(plan, _history(TASNET_NOTES, TASNET_RUNS))
+    assert got.already_tried is tried, (plan, got.message)
