@@ -657,7 +657,9 @@ def _moves(ref: float, v: float, change: Change) -> bool:
     if change.sign < 0 and not v < ref * (1 - 1e-9):
         return False
     if change.factor is not None:
-        return abs(v / ref - change.factor) <= 0.25 * change.factor
+        # within a fifth either way (1e-3 -> 3e-4 is "3x lower"), but not the next whole factor: a run at 3x the
+        # lr is not the "4x learning rate" asked for (a quarter of the factor let 3x and 5x pass for 4x)
+        return 1 / 1.2 <= (v / ref) / change.factor <= 1.2
     return True
 
 

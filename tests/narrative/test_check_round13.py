@@ -290,3 +290,31 @@ TASNET_NOTES = ["Added a multi-resolution STFT loss on dccrn-e, weight 0.5: 3.0.
 def test_a_model_named_by_its_last_part(plan: str, tried: bool) -> None:
     got = synthesis.check(plan, _history(TASNET_NOTES, TASNET_RUNS))
     assert got.already_tried is tried, (plan, got.message)
+
+
+# ---- a factor names one multiple, not its neighbours
+
+FACTOR_RUNS = [
+    _run(1, "base", {"model": "gpt2", "lr": "6e-4", "batch_size": "64", "seq_len": "1024"}, {"val_loss": 3.08}),
+    _run(2, "lr3x", {"model": "gpt2", "lr": "1.8e-3", "batch_size": "64", "seq_len": "1024"}, {"val_loss": 3.04}),
+    _run(3, "bs3x", {"model": "gpt2", "lr": "6e-4", "batch_size": "192", "seq_len": "1024"}, {"val_loss": 3.06}),
+    _run(4, "lr-third", {"model": "gpt2", "lr": "2e-4", "batch_size": "64", "seq_len": "1024"}, {"val_loss": 3.10}),
+]
+
+
+@pytest.mark.parametrize(("plan", "tried"), [
+    ("a 4x learning rate", False),
+    ("double the batch size", False),
+    ("quadruple the batch size", False),
+    ("2x the learning rate", False),
+    # must keep their reading: the factor run, a third written as 3x lower, a direction with no factor
+    ("a 3x learning rate", True),
+    ("triple the batch size", True),
+    ("a 3x lower learning rate", True),
+    ("a higher learning rate", True),
+    ("a bigger batch", True),
+    ("a lower learning rate", True),
+])
+def test_a_factor_is_one_multiple(plan: str, tried: bool) -> None:
+    got = synthesis.check(plan, _history([], FACTOR_RUNS))
+    assert got.already_tried is tried, (plan, got.message)
