@@ -107,7 +107,8 @@ def named_value(plan: str, idx: HistoryIndex, *, scope: dict[str, frozenset[str]
         near -= vocab.GENERIC_STEMS | _KEY_NOISE_STEMS
         keys = [k for k, toks in keytoks.items() if toks & near]
         # "rank 8" and lora_r: a setting's spoken name right before the value that the runs' keys abbreviate
-        keys = keys or sorted(spoken_keys(words[i - 2: i] if i >= 2 else words[:i], keytoks))
+        if not keys and not (i + 1 < len(words) and words[i + 1][0].isdigit()):  # "seed 1 + 2" lists two
+            keys = sorted(spoken_keys(words[i - 2: i] if i >= 2 else words[:i], keytoks))
         if not keys:
             continue
         runs: list[tuple[RunSnapshot, str, str]] = []

@@ -32,8 +32,9 @@ _NOT_MODELS = frozenset({"batch", "data", "code", "knowledge", "lr", "learning",
 ANY = "*"
 # a name with its number attached ("PyramidNet-200", "resnet_110", "CIFAR-100", "vgg16"): the number says which
 # member of the family, so "CIFAR-10" is not "cifar-100" and "PyramidNet-110" is not "PyramidNet-200" beside a
-# "Resnet-110"; a decimal ("llama-3.2"), a glued unit ("7b", "40k") or a following word char is no such number
-_NUMBERED = re.compile(r"(?<![\w-])([a-z]{3,20})(?:[-_]?)(\d{1,4})(?![\w]|\.\d|-\d)")
+# "Resnet-110"; a decimal ("llama-3.2"), a glued unit ("7b", "40k"), a following word char or a name going on
+# ("gpt2-medium": gpt2 is the name, medium its size; "vit-b/16") is no such number
+_NUMBERED = re.compile(r"(?<![\w-])([a-z]{3,20})(?:[-_]?)(\d{1,4})(?![\w]|\.\d|[-_/]\w)")
 # names whose attached number is a count, an index, a version or a format, not a member of a family ("epoch10",
 # "top-5", "try1", "float16", "python3", "step-1000", "layer4"); a plan's setting values are read elsewhere
 _NOT_NUMBERED = frozenset({

@@ -92,7 +92,7 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
         got = cite_only(got, plan, idx, terms.key_concepts) or got
         # "lr 1e-3 on the small model": the settings' paths read the runs' values, not the model's size; runs
         # that all ran the model at another size are the closest, not the plan done
-        got = size_scoped(got, sizes_in(ASIDE.sub(" ", main_clause(plan))), idx) or got
+        got = size_scoped(got, plan_sizes(plan, idx), idx) or got
         # "dropout at lr 2.048": a cited run whose params log dropout off (or hold what the plan goes without)
         # is not the plan; the runs holding all of it are, else it was not tried together
         got = combined_against(got, plan, terms, idx, scope) or got
@@ -112,6 +112,22 @@ def _runs_size_off(idx: HistoryIndex, sizes: dict[str, frozenset[str]], f: Fact)
     runs: when they all hold the model at another size, so is the statement."""
     return (bool(sizes) and bool(f.run_ids) and not sizes_in(f.text)
             and all(size_off(sizes, run_text(idx, r)) for r in f.run_ids[:4]))
+
+
+def plan_sizes(plan: str, idx: HistoryIndex) -> dict[str, frozenset[str]]:
+    """The sizes a plan names, less the numbers that index runs ("best was catboost-272" names a run where the runs
+    are named catboost-1, catboost-2, ...: no member of a family)."""
+    sizes = sizes_in(ASIDE.sub(" ", main_clause(plan)))
+    if not any(v and all(x.isdigit() for x in v) for v in sizes.values()):
+        return sizes
+    indexed = idx.cache.get("checking:run_index_names")
+    if not isinstance(indexed, frozenset):
+        indexed = idx.cache["checking:run_index_names"] = frozenset(
+            m.group(1) for r in idx.run_by_id.values() if (m := _RUN_INDEX.match((r.run_name or "").lower())))
+    return {k: v for k, v in sizes.items() if not (k in indexed and all(x.isdigit() for x in v))}
+
+
+_RUN_INDEX = re.compile(r"^([a-z]{3,20})[-_]\d+$")
 
 
 def size_scoped(got: CheckResult, sizes: dict[str, frozenset[str]], idx: HistoryIndex) -> CheckResult | None:
@@ -182,7 +198,7 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
     only = only_words(plan)
     only_t = only_targets(plan)
     # "biformer-small", "the tiny model": a size is a variant of its model
-    sizes = sizes_in(ASIDE.sub(" ", main_clause(plan)))
+    sizes = plan_sizes(plan, idx)
     # "dropout on the embeddings": a candidate putting it on another part of the model did a variant
     places = places_in(ASIDE.sub(" ", main_clause(plan)))
     technique = frozenset(terms.key_concepts - UMBRELLA)
@@ -426,7 +442,7 @@ def untried_names(plan: str, idx: HistoryIndex) -> set[str]:
         if tok in idx.token_sigs or tok in idx.name_token_runs:
             continue
         if not posting:
-            if not idx.df.get(tok):
+            if not idx.df.get(tok) and len(tok) > 2 and not vocab.is_generic(tok) and tok not in vocab.STOPWORDS:
                 out.add(tok)  # "focal loss on ADE20K": an object the history never names anywhere is new
             continue
         alone = PlanTerms({}, {tok: 1.0}, set())

@@ -318,3 +318,13 @@ FACTOR_RUNS = [
 def test_a_factor_is_one_multiple(plan: str, tried: bool) -> None:
     got = synthesis.check(plan, _history([], FACTOR_RUNS))
     assert got.already_tried is tried, (plan, got.message)
+
+
+def test_a_spoken_name_before_a_list_names_no_one_value() -> None:
+    # must not fire: "seed 1 + 2" lists two seeds; the note about both runs stays the answer, citing both
+    runs = [_run(1, "s1", {"model": "lgbm", "random_state": "1"}, {"rmse": 3252.4}),
+            _run(2, "s2", {"model": "lgbm", "random_state": "2"}, {"rmse": 3249.6})]
+    got = synthesis.check("ran the ref cfg w/ seed 1 + 2",
+                          _history(["ran the ref cfg w/ seed 1 + 2 -> 3252 / 3250, so seed noise is small"], runs))
+    assert got.already_tried, got.message
+    assert {r for m in got.matches for r in m.run_ids} == {runs[0].run_id, runs[1].run_id}, got.message
