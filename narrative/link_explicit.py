@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from narrative import lexicon
 from narrative.link_evidence import linked_run
+from narrative.link_name_heads import head_references
 from narrative.link_versions import version_references
 from narrative.run_name_parts import setting_references, tail_references
 from narrative.run_numbers import ELSEWHERE, counter_references, experiment_references
@@ -300,6 +301,7 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
     own = _author_runs(request)
     numbered = [*counter_references(request.text, author_runs=own, window_runs=author_window),
                 *experiment_references(request.text, own),
+                *head_references(request.text, own),
                 *tail_references(request.text, author_window, request.window_runs),
                 *setting_references(request.text, author_window),
                 *version_references(request.text, author_runs=own, window_ids=author_ids)]
