@@ -60,7 +60,7 @@ from narrative.link_short_forms import short_form_references
 from narrative.link_sizes import size_references
 from narrative.link_value_groups import value_group_references
 from narrative.link_value_keys import value_key_references
-from narrative.link_value_labels import value_label_references
+from narrative.link_value_labels import bracket_value_references, value_label_references
 from narrative.segmenting import Segment, split_segments
 from narrative.types import StructureRequest
 from storage.records import LinkedRun, RunSnapshot
@@ -192,7 +192,8 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
         lambda text: ordinal_references(text, author_window, carried, pool.others),
         lambda text: short_form_references(text, author_window, earlier, pool.others),
         lambda text: value_key_references(text, author_window, earlier, pool.others),
-        lambda text: value_label_references(text, author_window, earlier, pool.others)]
+        lambda text: value_label_references(text, author_window, earlier, pool.others),
+        lambda text: bracket_value_references(text, author_window, earlier, pool.others)]
     for written, run, reader in [(w, r, read) for read in readers for w, r in read(request.text)]:
         entries = [e for e in seg_links if written in e.segment.lower]
         if len(entries) > 1:

@@ -119,3 +119,47 @@ def test_must_not_fire_probes_for_attributes_of_things() -> None:
     assert names(two, "I experimented with different sizes of dense layers") == set()
     # Someone else's sweep is not the author's.
     assert names(cnn(user="bob"), "mess with different sizes of dense layers") == set()
+
+
+# -- values in brackets after their setting's name ("other loss functions (MAE, log-cosh)") ---------------------------
+
+def losses(*, user: str = "ada") -> list[RunSnapshot]:
+    base = {"loss": "mse", "conv_filters": "32,64,128", "flips": "fixed"}
+    return [make_run("a", name="flips-fixed", hours_ago=8, user=user, params=base, metrics={"val_mse": 142.3}),
+            make_run("b", name="flips-fixed-filters", hours_ago=6, user=user,
+                     params={**base, "conv_filters": "64,128,256"}, metrics={"val_mse": 141.1}),
+            make_run("c", name="flips-fixed-l1", hours_ago=3, user=user, params={**base, "loss": "mae"},
+                     metrics={"val_mse": 145.0}),
+            make_run("d", name="flips-fixed-lc", hours_ago=2.9, user=user, params={**base, "loss": "log_cosh"},
+                     metrics={"val_mse": 143.6}),
+            make_run("e", name="adamw-2", hours_ago=2, user=user, params={**base, "optimizer": "adamw"},
+                     metrics={"val_mse": 144.0})]
+
+
+def lnames(runs: list[RunSnapshot], text: str) -> set[str]:
+    return {r.run_name for r in link_runs(make_request(text, runs, metric="val_mse", goal="min")).runs}
+
+
+def test_values_in_brackets_after_their_setting_name_the_runs_holding_them() -> None:
+    runs = losses()
+    text = ("Despite trying lots of little tricks and trying other loss functions (MAE, log-cosh) I was not able "
+            "to improve the model.")
+    assert lnames(runs, text) == {"flips-fixed-l1", "flips-fixed-lc"}             # MAE was read as a metric
+    assert lnames(runs, "the loss functions (MSE, MAE) gave the same spread") == {"flips-fixed-l1"}  # mse: every run
+
+
+def test_must_not_fire_probes_for_bracketed_values() -> None:
+    runs = losses()
+    assert "flips-fixed-l1" not in lnames(runs, "I'll try other loss functions (MAE, Huber) next")  # a plan
+    assert lnames(runs, "should I try other losses (MAE, huber)?") == set()                      # a question
+    assert "flips-fixed-l1" not in lnames(runs, "I didn't get to other loss functions (MAE, huber)")  # negated
+    assert lnames(runs, "val_mse (142.3, 141.1) was flat") == set()          # results quoted, not settings
+    assert lnames(runs, "the metrics (MAE, RMSE) both went up") == set()                      # no such setting
+    assert "flips-fixed-l1" not in lnames(runs, "loss (MAE)")                                  # one value: no list
+    assert lnames(runs, "other loss functions (MAE, see above)") == set()                     # not a list of values
+    # Someone else's runs with the values are not the author's.
+    assert lnames(losses(user="bob"), "tried other loss functions (MAE, log-cosh)") == set()
+    # A value two runs hold names neither.
+    two = [*runs, make_run("f", name="mae-again", hours_ago=1, params={**runs[0].params, "loss": "mae",
+                                                                      "flips": "none"}, metrics={"val_mse": 150.0})]
+    assert "flips-fixed-l1" not in lnames(two, "trying other loss functions (MAE, log-cosh)")
