@@ -163,3 +163,44 @@ def test_must_not_fire_probes_for_bracketed_values() -> None:
     two = [*runs, make_run("f", name="mae-again", hours_ago=1, params={**runs[0].params, "loss": "mae",
                                                                       "flips": "none"}, metrics={"val_mse": 150.0})]
     assert "flips-fixed-l1" not in lnames(two, "trying other loss functions (MAE, log-cosh)")
+
+
+# -- seeds written as a list or a range ("seeds 1-3 at lr 0.3", "lr 0.3 seeds 1 and 2") -------------------------------
+
+def seeded(*, user: str = "ada") -> list[RunSnapshot]:
+    runs = []
+    for i, (lr, seed) in enumerate((lr, s) for lr in ("0.1", "0.3") for s in ("1", "2", "3")):
+        runs.append(make_run(f"r{i}", name=f"sgd-lr{lr}-s{seed}", hours_ago=10 - i * 0.5, user=user,
+                             params={"lr": lr, "seed": seed, "dropout": "0.5" if lr == "0.1" else "0.2"},
+                             metrics={"val_acc": 0.90 + i / 1000}))
+    return runs
+
+
+def snames(runs: list[RunSnapshot], text: str) -> set[str]:
+    return {r.run_name for r in link_runs(make_request(text, runs, metric="val_acc")).runs}
+
+
+def test_a_list_or_range_of_seeds_names_one_run_per_seed_among_the_sentence_settings() -> None:
+    runs = seeded()
+    assert snames(runs, "seeds 1-3 at lr 0.3 agree within .002") == {"sgd-lr0.3-s1", "sgd-lr0.3-s2", "sgd-lr0.3-s3"}
+    assert snames(runs, "lr 0.3 seeds 1 and 2 look fine") == {"sgd-lr0.3-s1", "sgd-lr0.3-s2"}
+    assert snames(runs, "with dropout .5, seeds 1/2/3 all plateau early") == {
+        "sgd-lr0.1-s1", "sgd-lr0.1-s2", "sgd-lr0.1-s3"}
+
+
+def test_must_not_fire_probes_for_seed_lists() -> None:
+    runs = seeded()
+    assert snames(runs, "I'll run seeds 4-6 at lr 0.3 tomorrow") == set()                # a plan, no such runs
+    assert snames(runs, "seeds 1-3 agree") == set()                                         # two sweeps share them
+    assert snames(runs, "seeds 1-3 at lr 0.5 agree") == set()                               # no run has lr 0.5
+    assert "sgd-lr0.3-s2" not in snames(runs, "seeds 1-4 at lr 0.3 agree")                 # seed 4 is no run
+    assert "sgd-lr0.3-s2" not in snames(runs, "should I rerun seeds 1-3 at lr 0.3?")        # a question
+    assert "sgd-lr0.3-s2" not in snames(runs, "the lr 0.3 seeds 1-3 from last week agree")  # before the window
+    assert "sgd-lr0.3-s2" not in snames(runs, "I did not look at seeds 1-3 at lr 0.3")      # negated
+    assert snames(runs, "trained for 1-3 epochs at lr 0.3") == set()                       # no seeds
+    # Someone else's seeds are not the author's.
+    assert snames(seeded(user="bob"), "seeds 1-3 at lr 0.3 agree") == set()
+    # A failed start of a seed is not the seed's run.
+    failed = make_run("x", name="sgd-lr0.3-s2-oom", hours_ago=7.1, status="FAILED",
+                      params={"lr": "0.3", "seed": "2", "dropout": "0.2"})
+    assert "sgd-lr0.3-s2-oom" not in snames([*runs, failed], "seeds 1-3 at lr 0.3 agree")
