@@ -204,3 +204,40 @@ def test_must_not_fire_probes_for_seed_lists() -> None:
     failed = make_run("x", name="sgd-lr0.3-s2-oom", hours_ago=7.1, status="FAILED",
                       params={"lr": "0.3", "seed": "2", "dropout": "0.2"})
     assert "sgd-lr0.3-s2-oom" not in snames([*runs, failed], "seeds 1-3 at lr 0.3 agree")
+
+
+# -- a group by a shared value, the noun first ("the models with a learning rate = 0.01") -----------------------------
+
+def grid(*, user: str = "ana") -> list[RunSnapshot]:
+    runs = [make_run(f"g{i}", name=f"grid-{i}", hours_ago=9 - i * 0.5, user=user,
+                     params={"dataset": "cifar100", "dropout": p, "lr": lr, "epochs": "20"},
+                     metrics={"test_acc": 0.40 - i / 100})
+            for i, (lr, p) in enumerate((lr, p) for lr in ("0.01", "0.001") for p in ("0", "0.25", "0.5", "0.75"))]
+    runs.append(make_run("fail", name="grid-fail", hours_ago=5.6, user=user, status="FAILED",
+                         params={"dataset": "cifar100", "dropout": "0.75", "lr": "0.001", "epochs": "20"}))
+    return runs
+
+
+def gnames(runs: list[RunSnapshot], text: str) -> set[str]:
+    return {r.run_name for r in link_runs(make_request(text, runs, author="ana", metric="test_acc")).runs}
+
+
+def test_a_plural_noun_with_a_setting_and_value_names_the_runs_sharing_it() -> None:
+    runs = grid()
+    assert gnames(runs, "The models with a learning rate = 0.01 resulted in really high loss results.") == {
+        "grid-0", "grid-1", "grid-2", "grid-3"}
+    assert gnames(runs, "all runs with dropout 0.75 were the worst") == {"grid-3", "grid-7"}   # not the failed start
+    assert gnames(runs, "both models with dropout of 0.25 overfit") == {"grid-1", "grid-5"}
+
+
+def test_must_not_fire_probes_for_noun_first_groups() -> None:
+    runs = grid()
+    assert gnames(runs, "the models with lr 0.01 and 0.001 are in the plot") == set()       # a list of values
+    assert gnames(runs, "I'll rerun the models with lr 0.01 tomorrow") == set()             # a plan
+    assert gnames(runs, "were the models with lr 0.01 broken?") == set()                     # a question
+    assert gnames(runs, "the models with a learning rate = 0.02 were bad") == set()          # no run has it
+    assert gnames(runs, "all runs with epochs 20 were slow") == set()                        # every run: tells nothing
+    assert gnames(runs, "the three models with dropout 0.5 agree") == set()                  # two runs, not three
+    assert gnames(runs, "the models with test_acc 0.55 stand out") == set()                  # a result, not a setting
+    assert gnames(grid(user="ben"), "the models with a learning rate = 0.01 diverged") == set()  # someone else's
+    assert gnames(runs, "the models from last week with lr 0.01 diverged") == set()           # no group phrase
