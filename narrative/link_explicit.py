@@ -301,13 +301,18 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
     own = _author_runs(request)
     numbered = [*counter_references(request.text, author_runs=own, window_runs=author_window),
                 *experiment_references(request.text, own),
-                *head_references(request.text, own),
                 *tail_references(request.text, author_window, request.window_runs),
                 *setting_references(request.text, author_window),
                 *version_references(request.text, author_runs=own, window_ids=author_ids)]
     for written, run in numbered:
         forms.setdefault(run.run_id, []).append(written)
         linked.setdefault(run.run_id, linked_run(run, "name"))
+    # A name's run-word head ("Run 4" for run4_pr1851_...) only for a run nothing else named: where a counter, a tail
+    # or the whole name already links it, its head adds no run and moves no sentence's runs (round 13).
+    for written, run in head_references(request.text, own):
+        if run.run_id not in linked:
+            forms.setdefault(run.run_id, []).append(written)
+            linked[run.run_id] = linked_run(run, "name")
 
     # (c) ordinal references to runs COCO listed to the author ("the second one", "the other two").
     for written, run in ordinal_references(request.text, request.listed_runs):
