@@ -81,6 +81,7 @@ PARAM_ALIASES: dict[str, tuple[str, ...]] = {
     "img": ("img_size", "image_size", "resolution"),
     "res": ("img_size", "image_size", "resolution"),
     "resolution": ("img_size", "image_size", "resolution"),
+    "image size": ("img_size", "image_size", "resolution"),
     "dropout": ("dropout",),
     "hidden": ("hidden",),
     "wd": ("weight_decay",),

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from narrative import lexicon
 from narrative.link_evidence import linked_run
+from narrative.link_name_heads import head_references
 from narrative.link_versions import version_references
 from narrative.run_name_parts import setting_references, tail_references
 from narrative.run_numbers import ELSEWHERE, counter_references, experiment_references
@@ -306,6 +307,12 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
     for written, run in numbered:
         forms.setdefault(run.run_id, []).append(written)
         linked.setdefault(run.run_id, linked_run(run, "name"))
+    # A name's run-word head ("Run 4" for run4_pr1851_...) only for a run nothing else named: where a counter, a tail
+    # or the whole name already links it, its head adds no run and moves no sentence's runs (round 13).
+    for written, run in head_references(request.text, own):
+        if run.run_id not in linked:
+            forms.setdefault(run.run_id, []).append(written)
+            linked[run.run_id] = linked_run(run, "name")
 
     # (c) ordinal references to runs COCO listed to the author ("the second one", "the other two").
     for written, run in ordinal_references(request.text, request.listed_runs):

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from narrative.link_groups import elsewhere, not_run
+from narrative.link_setting_values import _is_metric, _runs_with, _written_settings
 from storage.records import RunSnapshot
 
 _COUNTS = {"both": 2, "two": 2, "three": 3, "four": 4, "five": 5, "2": 2, "3": 3, "4": 4, "5": 5}
@@ -45,3 +47,60 @@ def seed_replicas(runs: Sequence[RunSnapshot], window: Sequence[RunSnapshot]) ->
         return False  # the same seed twice is a rerun, not a replica
     ids = {run.run_id for run in runs}
     return not any(_setting_keys(run) == settings for run in window if run.run_id not in ids)
+
+
+# Seeds written as a list or a range (links round 13): "seeds 1-3 at lr 0.3 agree", "lr 0.3 seeds 1 and 2 look fine",
+# "seed 0/1/2", "seeds 0..4". Each seed names the author's window run with that seed and the sentence's other
+# settings — every seed of the list exactly one run, or none is named.
+_SEED_LIST = re.compile(r"(?<![\w\-])seeds?[ \t]{0,2}[:=#]?[ \t]{0,2}(\d{1,5})"
+                        r"((?:[ \t]{0,2}(?:,|/|&|\band\b|-|–|\bto\b|\.\.)[ \t]{0,2}\d{1,5}(?![\w.]\d)){1,12})(?![\w.])")
+_SEED_JOINT = re.compile(r"[ \t]{0,2}(,|/|&|and|-|–|to|\.\.)[ \t]{0,2}(\d{1,5})")
+_SENTENCE = re.compile(r"\n|(?<=[.!;])[ \t]")
+_NEGATION = re.compile(r"\b(?:not|never|no|didn't|didnt|haven't|without)\b")
+_MAX_SEEDS = 24
+
+
+def _seeds_written(first: str, rest: str) -> list[str] | None:
+    seeds = [int(first)]
+    for joint, number in _SEED_JOINT.findall(rest):
+        if joint in ("-", "–", "to", ".."):
+            low, high = seeds[-1], int(number)
+            if not 0 < high - low < _MAX_SEEDS:
+                return None
+            seeds += list(range(low + 1, high + 1))
+        else:
+            seeds.append(int(number))
+    return [str(s) for s in seeds] if len(set(seeds)) == len(seeds) >= 2 else None
+
+
+def seed_list_references(text: str, window_runs: list[RunSnapshot],
+                         people: frozenset[str] = frozenset()) -> list[tuple[str, RunSnapshot]]:
+    """(as written, run) for each seed of a list or range that names exactly one of the author's window runs."""
+    finished = [r for r in window_runs if r.status.upper() == "FINISHED"]
+    if len(finished) < 2 or "seed" not in text.lower():
+        return []
+    found: list[tuple[str, RunSnapshot]] = []
+    for sentence in _SENTENCE.split(text.lower()):
+        for match in _SEED_LIST.finditer(sentence):
+            seeds = _seeds_written(match.group(1), match.group(2))
+            before = sentence[: match.start()]
+            if (seeds is None or "?" in sentence or not_run(sentence) or elsewhere(sentence, people)
+                    or _NEGATION.search(before)):
+                continue
+            fitting = {r.run_id for r in finished}
+            for _written, name, value in _written_settings(sentence[: match.start()] + " " + sentence[match.end():]):
+                if "seed" in name or _is_metric(name, finished):
+                    continue
+                said = _runs_with(name, value, finished)
+                if said is not None:  # a setting no run logs ("1 and" read as a count) neither picks nor rules out
+                    fitting &= said[1]
+            named: list[RunSnapshot] = []
+            for seed in seeds:
+                holding = [r for r in finished if r.run_id in fitting
+                           and any("seed" in k.lower() and v.strip() == seed for k, v in r.params.items())]
+                if len(holding) != 1:
+                    named = []
+                    break
+                named.append(holding[0])
+            found += [(match.group(0), run) for run in named]
+    return found

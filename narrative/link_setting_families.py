@@ -36,10 +36,15 @@ _ONLY_CHANGED = re.compile(
 # A setting's values tried, in the plural, after a verb of trying: "I first played around with batch sizes",
 # "experimented with different learning rates", "tried a few seeds"; "varied the batch size" in the singular too.
 _TRIED = re.compile(
-    r"(?<![a-z0-9])(?:(?P<play>played[ \t]around[ \t]with|experimented[ \t]with|tried(?:[ \t]out)?|compared)|"
+    r"(?<![a-z0-9])(?:(?P<play>played[ \t]around[ \t]with|experimented[ \t]with|tried(?:[ \t]out)?|trying|compared)|"
     r"(?P<vary>varied|varying|swept(?:[ \t]over)?|sweeping(?:[ \t]over)?))[ \t]"
     r"(?:(?:the|my|some|several|a[ \t]few|various|different|multiple)[ \t]){0,2}"
     r"(?P<noun>[a-z][a-z_']{1,20}(?:[ \t][a-z][a-z_']{1,20})?)(?![a-z0-9_])")
+# A setting named by an attribute of a thing: "different sizes of dense layers", "the number of the filters", "sizes
+# of the input images" — the setting is the thing's ("dense"), or the thing's attribute ("image size").
+_ATTRIBUTE_OF = re.compile(
+    r"(size|number|value|amount|count|width|depth)s?[ \t]of[ \t](?:the[ \t]|my[ \t]|our[ \t])?"
+    r"([a-z][a-z_']{1,20})(?:[ \t]([a-z][a-z_']{1,20}))?(?![a-z0-9_])")
 # Where a statement ends: a line, or a sentence's full stop.
 _SENTENCE_BREAK = re.compile(r"\n|(?<=[.!;])[ \t]")
 # Settings that differ from run to run without being what the runs compare.
@@ -67,6 +72,23 @@ def _sweeps(runs: list[RunSnapshot], keys: set[str]) -> list[list[RunSnapshot]]:
         if len(members) >= 2 and len(values) == len(members):
             sweeps.append(members)
     return sweeps
+
+
+def _attribute_keys(line: str, start: int, runs: list[RunSnapshot]) -> set[str] | None:
+    """The one setting an attribute of a thing names at ``line[start:]`` ("sizes of dense layers" -> dense, "sizes
+    of the input images" -> img_size), an empty set when it names none or several, None when no such phrase."""
+    match = _ATTRIBUTE_OF.match(line, start)
+    if not match:
+        return None
+    attribute, first, second = match.group(1), match.group(2), match.group(3)
+    words = [first, second] if second else [first]
+    last = _singular(words[-1]) or words[-1]
+    thing = " ".join([*words[:-1], last])
+    for name in (f"{last} {attribute}", thing, _singular(first) or first, first, last):
+        keys = {k for r in runs for k in param_keys_for(name, r.params)}
+        if keys:
+            return keys if len(keys) == 1 else set()
+    return set()
 
 
 def _setting_keys(noun: str, runs: list[RunSnapshot]) -> set[str]:
@@ -110,7 +132,8 @@ def setting_family_references(text: str, window_runs: list[RunSnapshot]) -> list
             plural = bool(_singular(noun) or _singular(noun.split()[0]))
             if not (plural or match["vary"]):
                 continue  # "tried the seed": one run's, maybe
-            keys = _setting_keys(noun, finished)
+            attribute = _attribute_keys(line, match.start("noun"), finished)
+            keys = _setting_keys(noun, finished) if attribute is None else attribute
             sweeps = _sweeps(finished, keys) if keys else []
             if len(sweeps) == 1:
                 found += [(match.group(0), run) for run in sweeps[0]]
@@ -118,7 +141,11 @@ def setting_family_references(text: str, window_runs: list[RunSnapshot]) -> list
             continue  # a plan, sentence by sentence
         for match in _PHRASE.finditer(line):
             written, determiner, counted, noun = match.group(1), match.group(2) or "", match.group(4), match.group(5)
-            keys = _setting_keys(noun, finished) if (_singular(noun) or _singular(noun.split()[0])) else set()
+            attribute = _attribute_keys(line, match.start(5), finished)
+            if attribute is not None:
+                keys = attribute
+            else:
+                keys = _setting_keys(noun, finished) if (_singular(noun) or _singular(noun.split()[0])) else set()
             if not keys:
                 continue  # no setting of that name, or several: which sweep is meant is not said
             count = _COUNTS.get(counted or "") or (int(counted) if counted and counted.isdigit() else None)

@@ -27,6 +27,15 @@ _GROUP = (
     r"({name})s?[ \t]{{0,2}}(?:=|:)?[ \t]{{0,2}}(-?" + _NUMBER.replace("{", "{{").replace("}", "}}") + r")[ \t]{{1,2}}"
     r"(runs|models|experiments|jobs|trials|ones|variants|configs)(?![a-z0-9_])"
 )
+# The other order (links round 13): "the models with a learning rate = 0.01", "all runs with dropout 0.5", "both models
+# with lr of 3e-4" — the noun, "with", the setting and one value (not the first of a list: "with lr 0.01 and 0.001").
+_GROUP_AFTER = (
+    r"(?<![a-z0-9_\-.])(?:(the|all(?:[ \t]the)?|both(?:[ \t]the)?|my|our|these|those)[ \t]{{1,2}})"
+    r"(?:(two|three|four|five|six|\d)[ \t]{{1,2}})?"
+    r"(?:runs|models|experiments|jobs|trials|variants|configs)[ \t]{{1,2}}with[ \t]{{1,2}}(?:(?:a|an|the)[ \t]{{1,2}})?"
+    r"({name})s?[ \t]{{0,2}}(?:=|:|of)?[ \t]{{0,2}}(-?" + _NUMBER.replace("{", "{{").replace("}", "}}") + r")"
+    r"(?![ \t]{{0,2}}(?:,|/|-|\band\b|\bor\b|\bto\b)[ \t]{{0,2}}-?\.?\d)(?![\w.%])"
+)
 _KEY_WORD = re.compile(r"[a-z][a-z0-9]{2,20}")
 _STOPPED = frozenset({"FAILED", "KILLED"})
 _SENTENCE = re.compile(r"(?<=[.!?])[ \t]{1,4}(?=\S)|\n")
@@ -41,13 +50,13 @@ def value_group_references(text: str, window_runs: list[RunSnapshot],
     keys = sorted({k.lower() for run in window_runs for k in run.params if _KEY_WORD.fullmatch(k.lower())},
                   key=len, reverse=True)
     names = "|".join([*(re.escape(k) for k in keys), _NAME])
-    group = re.compile(_GROUP.format(name=names))
+    groups = (re.compile(_GROUP.format(name=names)), re.compile(_GROUP_AFTER.format(name=names)))
     found: list[tuple[str, RunSnapshot]] = []
     for sentence in _SENTENCE.split(text.lower()):
         if not_run(sentence) or "?" in sentence:
             continue
         failing = lexicon.has_cue(sentence, lexicon.FAILURE_CUES)
-        for match in group.finditer(sentence):
+        for match in (m for group in groups for m in group.finditer(sentence)):
             before = sentence[: match.start()]
             if (_NOT_THIS.search(before + match.group(1) + " ") or _SOMEONE_ELSE.search(before)
                     or elsewhere(sentence, people)):

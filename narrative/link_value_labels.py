@@ -112,3 +112,66 @@ def _held_by_one(value: str, keys: set[str], window_runs: list[RunSnapshot], ear
         return None  # a failed start of the same value beside it: which one the item speaks of is not said
     varied = {run.params[key].strip().lower() for run in window_runs for key in keys if key in run.params}
     return holding[0] if len(varied) >= 2 else None
+
+
+# Values in brackets right after their setting's name (links round 13): "trying other loss functions (MAE, log-cosh)",
+# "learning rates (1e-4, 3e-4)", "the optimizers (adam, sgd, lion)". Two values or more, each a word or a number.
+_BRACKETED = re.compile(r"([a-z][a-z_\-]{1,24}(?:[ \t][a-z][a-z_\-]{1,24}){0,2})[ \t]{0,2}\(([^()\n]{3,80})\)")
+_BRACKET_ITEM_BREAK = re.compile(r"[ \t]{0,2}(?:,|;|/|\band\b|\bor\b)[ \t]{0,2}")
+_BRACKET_VALUE = re.compile(r"^[`'\"*]{0,2}([a-z0-9][a-z0-9_.\-+]{0,24})[`'\"*]{0,2}$")
+# Words before a setting's name that only say the values were several ("other loss functions", "different lrs").
+_QUALIFIERS = frozenset({"other", "different", "several", "some", "few", "the", "my", "our", "various", "multiple",
+                         "two", "three", "four", "a", "both", "all", "more"})
+_NEGATED = re.compile(r"\b(?:not|never|no|didn't|didnt|haven't|without)\b")
+
+
+def _named_keys(phrase: str, runs: list[RunSnapshot]) -> set[str]:
+    """The one setting the words before a bracket name ("other loss functions" -> loss), or none."""
+    words = [w for w in phrase.split() if w not in _QUALIFIERS and w not in _SWEEP_WORDS]
+    if not words or any(w in _PLAN_WORDS for w in phrase.split()):
+        return set()
+    for name in (" ".join(words), words[-1], words[0]):
+        keys = _setting_keys(name, runs)
+        if keys:
+            return keys if len(keys) == 1 else set()
+    return set()
+
+
+def bracket_value_references(text: str, window_runs: list[RunSnapshot], earlier_runs: list[RunSnapshot],
+                             people: frozenset[str] = frozenset()) -> list[tuple[str, RunSnapshot]]:
+    """(as written, run) for each value in brackets after its setting's name that one window run holds."""
+    if len(window_runs) < 2 or "(" not in text:
+        return []
+    lowered = text.lower()
+    found: list[tuple[str, RunSnapshot]] = []
+    for match in _BRACKETED.finditer(lowered):
+        items = [i.strip() for i in _BRACKET_ITEM_BREAK.split(match.group(2)) if i.strip()]
+        values = [v.group(1) for v in (_BRACKET_VALUE.match(i) for i in items) if v]
+        if len(values) < 2 or len(values) != len(items):
+            continue  # a list of values only: "(ep 35, diverged)" or "(see above)" is no list of settings
+        keys = _named_keys(match.group(1), window_runs)
+        if not keys:
+            continue
+        start = max(lowered.rfind(". ", 0, match.start()), lowered.rfind("\n", 0, match.start())) + 1
+        sentence_end = min([i for i in (lowered.find(". ", match.end()), lowered.find("\n", match.end())) if i >= 0]
+                           or [len(lowered)])
+        before = lowered[start: match.start()]
+        if ("?" in lowered[start: sentence_end] or not_run(before + " " + match.group(1))
+                or elsewhere(before + " " + match.group(1), people) or _NEGATED.search(before)):
+            continue
+        for value in values:
+            run = _held_by_one(_as_stored(value, keys, window_runs), keys, window_runs, earlier_runs, failing=False)
+            if run is not None:
+                found.append((value, run))
+    return found
+
+
+def _as_stored(value: str, keys: set[str], runs: list[RunSnapshot]) -> str:
+    """A word value as a run stores it, whatever separator the text writes ("log-cosh" for log_cosh)."""
+    bare = re.sub(r"[-_ ]", "", value)
+    for run in runs:
+        for key in keys:
+            stored = run.params.get(key, "").strip().lower()
+            if stored and not lexicon.parse_number(stored) and re.sub(r"[-_ ]", "", stored) == bare:
+                return stored
+    return value

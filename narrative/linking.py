@@ -52,7 +52,7 @@ from narrative.link_explicit import ExplicitLinks, explicit_links
 from narrative.link_groups import _infer_groups, _not_done, done_clauses
 from narrative.link_ordinals import ordinal_references
 from narrative.link_people import people_of
-from narrative.link_seed_counts import counted_replicas, seed_replicas
+from narrative.link_seed_counts import counted_replicas, seed_list_references, seed_replicas
 from narrative.link_setting_blocks import setting_block_references
 from narrative.link_setting_families import setting_family_references
 from narrative.link_setting_values import setting_value_references
@@ -60,7 +60,7 @@ from narrative.link_short_forms import short_form_references
 from narrative.link_sizes import size_references
 from narrative.link_value_groups import value_group_references
 from narrative.link_value_keys import value_key_references
-from narrative.link_value_labels import value_label_references
+from narrative.link_value_labels import bracket_value_references, value_label_references
 from narrative.segmenting import Segment, split_segments
 from narrative.types import StructureRequest
 from storage.records import LinkedRun, RunSnapshot
@@ -192,7 +192,9 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
         lambda text: ordinal_references(text, author_window, carried, pool.others),
         lambda text: short_form_references(text, author_window, earlier, pool.others),
         lambda text: value_key_references(text, author_window, earlier, pool.others),
-        lambda text: value_label_references(text, author_window, earlier, pool.others)]
+        lambda text: value_label_references(text, author_window, earlier, pool.others),
+        lambda text: bracket_value_references(text, author_window, earlier, pool.others),
+        lambda text: seed_list_references(text, author_window, pool.others)]
     for written, run, reader in [(w, r, read) for read in readers for w, r in read(request.text)]:
         entries = [e for e in seg_links if written in e.segment.lower]
         if len(entries) > 1:

@@ -131,9 +131,14 @@ def _line_lead(line: str, counters: dict[int, RunSnapshot]) -> list[RunSnapshot]
     return _all_counted(_expand(int(first.group(1)), pairs), counters)
 
 
+def owned_before(lowered: str, start: int) -> bool:
+    """Whether a possessive stands right before ``lowered[start:]`` ("bob's run 12"): someone else's run."""
+    return bool(_OWNED_BEFORE.search(lowered[max(0, start - 40):start]))
+
+
 def _someones(lowered: str, start: int, end: int) -> bool:
     """Whether a counter written at ``lowered[start:end]`` is placed among someone's runs or in a publication."""
-    return bool(_OWNED_BEFORE.search(lowered[max(0, start - 40):start]) or ELSEWHERE.match(lowered, end))
+    return owned_before(lowered, start) or bool(ELSEWHERE.match(lowered, end))
 
 
 def counter_references(text: str, *, author_runs: list[RunSnapshot],

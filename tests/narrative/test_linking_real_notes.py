@@ -204,7 +204,10 @@ FLOORS = {"tinystories-lm-sweep-notes.json": 0.90, "brain-tumor-cnn-ablation-not
           "senpai-regime-y-hypothesis.json": 0.75,
           # links round 8 (README): LR and seed tables with W&B ids, a sweep post's settings table
           "senpai-drivaerml-lr-neighborhood.json": 0.95, "senpai-airfrans-seed-replication.json": 0.95,
-          "golf-lr-warmdown-sweep-post.json": 0.95}
+          "golf-lr-warmdown-sweep-post.json": 0.95,
+          # links round 13 (README): run-word heads, noun-first groups, a dropout x lr grid
+          "pets-resnet18-group-a-summary.json": 0.95, "senpai-tandemfoil-gc-scan-followup.json": 0.95,
+          "param-golf-run-numbers-commit.json": 0.95, "cnn-dropout-lr-grid-readme.json": 0.75}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
