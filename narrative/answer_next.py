@@ -125,35 +125,6 @@ _DO_LINE = re.compile(r"^\W{0,4}(=>|->|→|⇒)\s{0,3}(?!.{0,200}\?\s{0,3}$)")
 _NEXT_WORDS = frozenset({"we", "us", "our", "for", "on", "with", "about", "the", "a", "an", "do", "try", "next"})
 
 
-# "- [x] Tune decision threshold": a to-do item ticked off; the same item left unticked in an earlier version of the
-# list was done since, no step or idea still to run
-_TICKED = re.compile(r"^\W{0,4}\[[xX✓✔]\]\s{0,3}")
-
-
-def _ticked_key(line: str) -> str | None:
-    m = _TICKED.match(line)
-    return " ".join(line[m.end():].lower().split()).rstrip(".!:") if m else None
-
-
-def ticked_items(idx: HistoryIndex) -> dict[str, dt.datetime]:
-    """The to-do items the notes tick off, each with when it was last ticked."""
-    cached = idx.cache.get("ticked")
-    if isinstance(cached, dict):
-        return cached
-    ticked: dict[str, dt.datetime] = {}
-    for f in idx.facts:
-        key = _ticked_key(f.text) if "]" in f.text[:8] else None
-        if key is not None:
-            ticked[key] = max(ticked.get(key, f.at), f.at)
-    idx.cache["ticked"] = ticked
-    return ticked
-
-
-def _done_since(ticked: dict[str, dt.datetime], step: str, at: dt.datetime) -> bool:
-    done_at = ticked.get(" ".join(step.lower().split()).rstrip(".!:"))
-    return done_at is not None and done_at >= at
-
-
 def next_steps(idx: HistoryIndex, aps: list[Approach], limit: int = 8) -> tuple[list[str], list[Citation]]:
     steps: list[str] = []
     cites: list[Citation] = []
@@ -162,14 +133,12 @@ def next_steps(idx: HistoryIndex, aps: list[Approach], limit: int = 8) -> tuple[
         latest_by_author[e.author] = e.id
     recent = [e for e in reversed(idx.entries) if e.id in latest_by_author.values()]
     recent += [e for e in reversed(idx.entries[-4:]) if e not in recent]
-    ticked = ticked_items(idx)
     for e in recent:
         items = list(e.structure.next_steps) if e.structure else []
         if not items:
             items = [f.text for f in idx.facts if f.entry_id == e.id and f.kind == "sentence" and f.opening]
         qs = list(e.structure.open_questions) if e.structure else []
-        items = [s for s in items if not decided_here(s, e.structure.decisions if e.structure else [])
-                 and not _done_since(ticked, s, e.at)]
+        items = [s for s in items if not decided_here(s, e.structure.decisions if e.structure else [])]
         for s in items + [f"open question: {q}" for q in qs]:
             s = " ".join(s.split())
             if heading_level(s) and not reads_as_plan(s):
@@ -217,7 +186,6 @@ def untried_ideas(idx: HistoryIndex, aps: list[Approach], limit: int = 3) -> tup
     for doc in idx.run_docs.values():
         ran |= doc.cover
     closed = {a.key for a in aps if a.status != "open"}
-    ticked = ticked_items(idx)
     added = 0
     out: list[str] = []
     cites: list[Citation] = []
@@ -230,12 +198,6 @@ def untried_ideas(idx: HistoryIndex, aps: list[Approach], limit: int = 3) -> tup
             continue  # "Test if DINO-style sharpening helps" is the aim of the runs its own note links: it was run
         if result_head(f, idx):
             continue  # "deberta w/ early stopping, len 256" heads its own reported result (": 0.768"): it was run
-        if _done_since(ticked, f.text, f.at):
-            continue  # ticked off in a later version of the to-do list
-        if setup_line(f, idx):
-            continue  # "- Dataset: Pascal VOC 2012, random 80-20 split": the conditions the results were measured in
-        if stated_result(f.text):
-            continue  # "The accuracy on Ubuntu dataset is Random Forest > SVC > ...": a result read, no idea to run
         if not (vocab.cover(f.concepts) - UMBRELLA - ran - closed):
             continue
         text = f"idea, not run yet: {' '.join(f.text.split())}"[:300]
@@ -245,37 +207,3 @@ def untried_ideas(idx: HistoryIndex, aps: list[Approach], limit: int = 3) -> tup
             added += 1
     return out, cites
 
-
-
-# "- Dataset: Pascal VOC 2012, random 80-20 split", "Backbone: ResNet-18, pre-trained": a line of a setup list, a
-# setting's key and its value; it states the conditions of the runs the note reports, it proposes nothing ("Idea:",
-# "Next:", "TODO:" are no setting's key)
-_SETUP_KEY = re.compile(r"^[ \t]{0,8}(?:[-*+]|\d{1,2}[.)])?[ \t]{0,3}\**[ \t]{0,2}(?:dataset|data|backbone|model|"
-                        r"architecture|optimi[sz]er|learning[ \t]rate|lr|batch[ \t]size|weight[ \t]decay|"
-                        r"(?:lr[ \t])?scheduler|gpus?|hardware|epochs?|neck|head|loss|(?:train[ \t])?augmentations?|"
-                        r"split|seeds?|config|input[ \t]size|image[ \t]size|resolution)"
-                        r"[ \t]{0,2}\**[ \t]{0,2}:[ \t]{0,3}\**[ \t]{0,2}$", re.I)
-
-
-# "The accuracy on Ubuntu dataset is Random Forest > SVC > LinearSVC", "val f1 was 0.81": a measure's value or ranking
-# stated (the team's or a paper's), a result read, not an idea; one with a word of planning stays an idea
-_STATED_RESULT = re.compile(r"\b(?:accuracy|acc|f1|auc|loss|error|wer|cer|bleu|score|map|recall|precision|rmse|mae)"
-                            r"\b[^.;\n]{0,60}?\b(?:is|was|are|were)\b[^.;\n]{0,60}?(?:\s>\s|\d)", re.I)
-_PLAN_WORD = re.compile(r"\btest(?!\s{1,3}(?:sets?|data|split|loss|acc\w*|f1|scores?|wer|time|images?|examples?|"
-                        r"samples?)\b)|\b(?:try|trying|maybe|could|should|might|will|would|idea|expect\w*|hope|if|"
-                        r"whether|plan\w*|next|todo)\b", re.I)
-
-
-def stated_result(text: str) -> bool:
-    """Whether ``text`` states a measure's value or a ranking by it, with no word of planning."""
-    return bool(_STATED_RESULT.search(text)) and not _PLAN_WORD.search(text)
-
-def setup_line(f: Fact, idx: HistoryIndex) -> bool:
-    """Whether ``f`` is the value of a setup list's key in its entry's text ("- Dataset: <f>")."""
-    entry = idx.entry_by_id.get(f.entry_id or "")
-    if entry is None:
-        return False
-    at = entry.raw_text.find(f.text[:40].strip())
-    if at <= 0:
-        return False
-    return bool(_SETUP_KEY.fullmatch(entry.raw_text[:at].rsplit("\n", 1)[-1][-60:]))

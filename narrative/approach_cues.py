@@ -8,8 +8,6 @@ import re
 
 from narrative import vocab
 from narrative.history_index import Fact
-from narrative.line_subjects import explained_only as explained_only  # (importable from here, as before)
-from narrative.link_commands import command_lines
 
 # "if it doesn't work, disable fp16" is a plan; "should have used class weights" never happened
 _CONDITIONAL = re.compile(r"^\W{0,4}(if|unless|in case|otherwise)\b|[,;:]\s{0,3}(if|unless|in case)\b", re.I)
@@ -121,23 +119,3 @@ def hedged_close(sentence: str) -> bool:
     rest = _HEDGED_CLOSE.sub(" ", sentence)
     neg, close = vocab.cue_flags(rest)[:2]
     return not close and not neg
-
-
-# a pasted configuration ("{'n_embed': 32, 'n_epoch': 10, 'dropout': 0.1}", "lr=3e-4 bs=64 wd=0.01 warmup=500"):
-# settings written as data, whatever role the reader gave the line; it plans, judges or adopts nothing
-_SETTING_PAIR = re.compile(r"[A-Za-z][\w.\-]{0,30}['\"]?\s{0,2}[:=]\s{0,2}['\"]?[-+]?\.?\d")
-_WORD_TOKEN = re.compile(r"[A-Za-z][\w.\-]*")
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def settings_dump(text: str) -> bool:
-    """Whether ``text`` is mostly ``key: number`` pairs (three or more, at least half its words keys)."""
-    pairs = len(_SETTING_PAIR.findall(text[:2000]))
-    return pairs >= 3 and 2 * pairs >= len(_WORD_TOKEN.findall(text[:2000]))
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def data_line(text: str) -> bool:
-    """A pasted command ("python train.py --lr 1e-4 --balance none") or configuration: data to read runs and
-    numbers from, never a sentence about a line of work (its flags name no line the team discusses)."""
-    return settings_dump(text) or bool(("--" in text or " -" in text) and command_lines(text))

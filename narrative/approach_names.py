@@ -165,37 +165,3 @@ def heading_name(raw: str, text: str) -> str:
         if m:
             return m.group("name").strip()
     return ""
-
-
-# "#### Training RNN", "## Trying focal loss": a section heading that names what the section trains or tries; the
-# results under it that name no line of their own are that line's ("Getting accuracy hovering around 60%")
-_DOING_HEADING = re.compile(r"^\s{0,3}#{1,6}\s{0,3}(?:training|trying|testing|tuning|evaluating)\s{1,3}"
-                            r"(?:the\s{1,3}|an?\s{1,3})?(?P<name>\S[^\n]{0,60})$", re.I)
-_ANY_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
-
-
-def doing_heading(raw: str, text: str) -> str:
-    """The name a "Training X" / "Trying X" markdown heading gives the section ``text`` sits in; "" when the nearest
-    heading above it is of another kind (a heading of another kind starts another section), or there is none."""
-    at = raw.find(text[:40].strip())
-    if at < 0 or not text.strip():
-        return ""
-    for line in reversed(raw[:at].split("\n")[:-1]):
-        if _ANY_HEADING.match(line):
-            m = _DOING_HEADING.match(line.rstrip())
-            return m.group("name").strip() if m else ""
-    return ""
-
-
-# "Training with 768 hidden layers, BCELoss(), LR=0.005": a phrase led by a count says how wide, deep or many a
-# setting was in one run; it is the run's configuration, not a line of work the team names
-_COUNT_BEFORE = re.compile(r"(?<![\w.])\d[\d.,]{0,8}\s{0,2}[kKmM]?\s{1,2}$")
-
-
-def valued_phrase(text: str, phrase: str) -> bool:
-    """Whether the first word of ``phrase`` stands right after a count in ``text`` ("768 hidden layers")."""
-    first = phrase.split()[0] if phrase.strip() else ""
-    if not first:
-        return False
-    m = re.search(r"(?<![\w-])" + re.escape(first) + r"(?![\w-])", _MARKUP.sub(" ", text), re.I)
-    return m is not None and bool(_COUNT_BEFORE.search(_MARKUP.sub(" ", text)[max(0, m.start() - 16):m.start()]))

@@ -22,9 +22,7 @@ from narrative.approach_cues import (
     _adopts,
     _hedges,
     _is_table_row,
-    data_line,
     hedged_close,
-    settings_dump,
 )
 from narrative.approach_names import (
     _PHRASE_TAIL,
@@ -32,10 +30,8 @@ from narrative.approach_names import (
     _phrase_in_data,
     _phrase_key,
     added_over,
-    doing_heading,
     head_phrase,
     heading_name,
-    valued_phrase,
 )
 from narrative.approach_scope import adopted_scope, is_family, merge_variants, other_family, recovered, supersede
 from narrative.history_index import Fact, HistoryIndex, fmt
@@ -112,8 +108,6 @@ def _signal(f: Fact) -> str:
         f = dataclasses.replace(f, negative=False, verdict="" if f.verdict == "did_not_work" else f.verdict)
     if _is_table_row(f.text):
         return "mention"
-    if f.kind != "next_step" and settings_dump(f.text):
-        return "mention"  # a pasted config ("{'dropout': 0.1, 'n_epoch': 10, ...}") is data; a plan of one stays one
     if f.kind in _PLAN_KINDS:
         return "open"  # a plan, an idea or a question decides nothing, whatever words it uses
     counterfactual, conditional = _hedges(f.text)
@@ -176,11 +170,7 @@ def _heading_line(idx: HistoryIndex, f: Fact, names: dict[str, str]) -> set[str]
     """A verdict with no subject of its own ("DNF: same as exp 1") judges the experiment its numbered heading
     names ("Experiment 3: Theta=2k"): the heading's line of work, by its concepts or by its words in the runs."""
     entry = idx.entry_by_id.get(f.entry_id)
-    if entry is None:
-        return set()
-    label = heading_name(entry.raw_text, f.text) if _elliptic(f.text) else ""
-    if not label and (_elliptic(f.text) or valued_phrase(f.text, head_phrase(f.text))):
-        label = doing_heading(entry.raw_text, f.text)  # "#### Training RNN" over "Training with 768 hidden ..."
+    label = heading_name(entry.raw_text, f.text) if entry is not None and _elliptic(f.text) else ""
     if not label:
         return set()
     keys = set(_subjects_of(label)) - _LINE_UMBRELLA
@@ -227,7 +217,7 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
     for f in idx.facts:
         before = prev
         zeroed, prev = (_zeroed(f, prev) if prev is not None else set()), (f if f.kind == "sentence" else prev)
-        keys = (subject_concepts(f) | zeroed) if f.kind == "next_step" or not data_line(f.text) else set()
+        keys = subject_concepts(f) | zeroed
         if not keys and f.concepts and (f.closing or f.negative or f.adopting) and not _names_own(f.text, settings):
             keys = _inherited(f, before)
         names: dict[str, str] = {k: vocab.CONCEPT_BY_ID[k].name for k in keys}
@@ -238,8 +228,7 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
             phrase = added if added and idx.name_to_runs.get(run_name) else head_phrase(f.text)
             # "already +8 pts over the tfidf baseline: dropping ...": the yardstick's words are no line of work
             if phrase and len(phrase) >= 4 and not any(phrase in w for w in absent_words) \
-                    and not (vocab.concept_frozenset(phrase) & _contrasted(f.text)) \
-                    and not valued_phrase(f.text, phrase) and _phrase_in_data(idx, phrase):
+                    and not (vocab.concept_frozenset(phrase) & _contrasted(f.text)) and _phrase_in_data(idx, phrase):
                 key = "phrase:" + _phrase_key(phrase)
                 keys = {key}
                 names[key] = phrase.rstrip(_PHRASE_TAIL)

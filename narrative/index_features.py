@@ -29,11 +29,7 @@ from narrative.statements import DECIMAL, fact_modality, numbers_in, scoped_sent
 from storage.records import EntryRecord
 
 _ANALYSIS_MODULES = ("narrative.index_features", "narrative.statements", "narrative.vocab", "narrative.concepts",
-                     "narrative.concept_rows", "narrative.lexicon", "narrative.line_subjects",
-                     # what a verdict's explanation is read with (``line_subjects.explained_only``)
-                     "narrative.reading", "narrative.doubts", "narrative.forecasts", "narrative.naming_words",
-                     "narrative.next_split", "narrative.progress", "narrative.purposes", "narrative.shortfalls",
-                     "narrative.troubles", "narrative.metric_moves", "narrative.entry_text")
+                     "narrative.concept_rows", "narrative.lexicon", "narrative.line_subjects")
 # A model family an entry talks about is the context of each of its sentences (see HistoryIndex).
 MODEL_CONCEPTS = frozenset(c.id for c in vocab.CONCEPTS if c.kind == "model" and c.weight >= 2.0)
 

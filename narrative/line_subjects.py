@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 
-from narrative import reading, vocab
+from narrative import vocab
 
 # Concepts too broad to be a line of work on their own (for checks and answers too).
 UMBRELLA = {
@@ -57,7 +57,6 @@ def subjects_of(sentence: str) -> frozenset[str]:
             and _technique_before(direct, a))) for a, _ in spans)}
     explicit = (explicit - scoped) or explicit
     subj = (explicit - contrasted) or explicit
-    subj = (subj - explained_only(sentence)) or subj  # a verdict's explanation names a cause, not a subject
     subj = {c for c in subj if c not in _LINE_UMBRELLA}
     # keep only the narrowest: drop a concept when a narrower one of it is present
     narrow_of = {b for c in subj for b in vocab.CONCEPT_BY_ID[c].broader}
@@ -68,24 +67,3 @@ def _technique_before(direct: dict[str, list[tuple[int, int]]], at: int) -> bool
     """Whether a concept other than a model is named before ``at`` (the technique a scope belongs to)."""
     return any(vocab.CONCEPT_BY_ID[c].kind != "model" and any(a < at for a, _ in spans)
                for c, spans in direct.items())
-
-
-# "weighted loss has not been effective - magnified gradients interacting badly with LoRA": after a complete
-# verdict, a dash or "because / since / due to" opens its explanation; what only the explanation names is a cause
-# or a context of the verdict, not a line of work it judges
-_EXPLAIN = re.compile(r"(?<!\s)\s+(?:-{1,2}|—|–)\s+|\b(?:because|since|due\s{1,3}to)\b", re.I)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def explained_only(sentence: str) -> frozenset[str]:
-    """The concepts a sentence names only in the explanation of a verdict told before it (empty when the words
-    before the explanation hold no verdict or name no concept: "tried mixup - and cutmix, both hurt")."""
-    m = _EXPLAIN.search(sentence)
-    if m is None:
-        return frozenset()
-    before = sentence[: m.start()]
-    neg, close, adopt, _ = vocab.cue_flags(before)
-    judged = vocab.concept_frozenset(before)
-    if not (neg or close or adopt or reading.verdict_of(before)) or not judged:
-        return frozenset()
-    return frozenset(c for c in vocab.concept_frozenset(sentence[m.end():]) if c not in judged)

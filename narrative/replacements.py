@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass
 
 from narrative import vocab
-from narrative.link_commands import command_lines
 
 # a slot ends where the clause ends: punctuation that closes a clause, a coordinating or subordinating word
 _SLOT = r"([^.;:!?,()\n]{1,60}?)"
@@ -162,18 +161,10 @@ def _heads(slot: str) -> frozenset[str]:
     return frozenset(c for c, spans in vocab.concepts_in_once(slot).items() if any(a == 0 for a, _ in spans))
 
 
-# "No pretrain: epoch 48, loss: 0.901, dev: 59.266": an absence heading the numbers of a result row labels the run
-# that lacked it (one setup measured), it switches nothing off for the project
-_ROW_RESULT = re.compile(r"\s{0,3}:[^\n]{0,60}?\b(?:dev|test|val\w{0,6}|valid\w{0,6}|loss|acc\w{0,6}|f1|auc|wer|cer|"
-                         r"bleu|rouge\w{0,3}|map|ndcg\w{0,3}|reward|score)\s{0,3}[:=]?\s{0,3}-?\.?\d", re.I)
-
-
 @functools.lru_cache(maxsize=1 << 14)
 def switched_off_in(sentence: str) -> frozenset[str]:
     """The concepts a sentence says were switched off ("Mixup: off", "no Mixup (epoch=4)")."""
     out: set[str] = set()
-    if (_OFF_CUE.search(sentence) or "-" in sentence) and command_lines(sentence):
-        return frozenset()  # a pasted command ("... --max-length 128 --balance none") is data: flags and values
     for m in _OFF_VALUE.finditer(sentence) if _OFF_CUE.search(sentence) else ():
         out |= _side(m.group(1))
     for m in _OFF_WORD.finditer(sentence):
@@ -182,8 +173,6 @@ def switched_off_in(sentence: str) -> frozenset[str]:
         slot = m.group(1).strip()
         if _EVAL_SCOPE.search(slot):
             continue  # "no dropout on the validation set": how evaluation runs, nothing switched off in training
-        if _ROW_RESULT.match(sentence, m.end()):
-            continue
         out |= _narrowest(_heads(slot))
     return frozenset(out)
 

@@ -37,19 +37,6 @@ KNOWN_MISSES = {
     # tune, h/phase4: the line closed by its numbers is L1 regularization ("wd=0.00001_L1 | 0.453"), which the
     # concept table has no row for ("L2" there reads as the squared-error objective): no approach to close
     ("caffenet-regularization-table", "closed"),
-    # tune, h/phase12 (data kept in h/phase13): a results log with no verdict word; the lines closed by their numbers
-    # are model families tried once far below the best, each run differing from the one before in many settings, so
-    # the one-setting numbers rule does not reach them; its open line (GPT, the best run's family) is only named by a
-    # heading ("# GPT (Decoder)") over pasted results
-    ("snli-sentence-pair-log", "closed"),
-    ("snli-sentence-pair-log", "open"),
-    # tune, h/phase13: the lines closed are variants of one family ("efficientnet_b0 - low metrics" while b3 is
-    # selected), which form no line of their own; saying the family closed would be false
-    ("amazon-forest-efficientnet-history", "closed"),
-    # tune, h/phase13: "None of the settings actually made up for batch reduction. I increased learning rate and
-    # warmup by x2, x4, x8...": a verdict told before the tries it judges, on scalings of settings the same comment
-    # keeps (lr .05, warmup 2k); no rule reads the closing without closing the learning rate or warmup themselves
-    ("t2t-batch-size-warmup-comment", "closed"),
 }
 
 
