@@ -23,7 +23,6 @@ from narrative.check_settings import (
     part_of_a_name,
     per_device,
     sig_runs,
-    spoken_keys,
 )
 from narrative.check_verdicts import tried_in_runs
 from narrative.history_index import HistoryIndex, fmt
@@ -149,11 +148,6 @@ def named_values(plan: str, idx: HistoryIndex) -> list[Named]:
         # a setting named just before the value (its concept's words, or every word of a param key)
         keys = frozenset().union(*[ks for a, b, ks in spans if lo <= b <= start or a < end <= b])
         keys |= _keys_by_tokens(keytoks, before)
-        if not keys and first < i and not (nxt is not None and nxt[0][0].isdigit()):
-            # "rank 8" and lora_r, "wd 1e-4" and weight_decay: a setting's spoken name just before the value that
-            # the runs' keys abbreviate (the lexicon's aliases, kept to the keys the runs hold); not a value followed by
-            # another ("seed 1 + 2" lists two)
-            keys = spoken_keys([x for x, _, _ in words[max(first, i - 2): i]], keytoks)
         if not keys and nxt is not None and nxt[0] not in _NOT_UNIT:
             # the setting's unit right after the value ("8 gpus"), or its words on both sides ("warm up for 10
             # epochs" and warm_epoch)

@@ -81,39 +81,3 @@ def module_missed(got: CheckResult, plan: str, idx: HistoryIndex) -> CheckResult
         f"Not tried on that module ({', '.join(sorted(heads))}): the runs found were on {held}; closest: "
         f"{summary}."), matches=[CheckMatch(entry_id=None, run_ids=rids[:3], score=0.0, summary=summary,
                                             author=r0.user, at=r0.start)])
-
-
-# the module groups a plan names by their block ("LoRA on the MLP", "the attention projections", "feed-forward
-# layers") and the projection heads configs list for them (``target_modules=gate_proj,up_proj,down_proj``)
-_GROUPS = {"attention_modules": _ATTENTION, "mlp_modules": frozenset({"gate", "up", "down", "fc", "mlp", "ffn"})}
-
-
-def group_missed(got: CheckResult, plan: str, idx: HistoryIndex) -> CheckResult | None:
-    """A "tried" citing runs that list their modules: each block the plan names (attention, MLP) must be among a
-    cited run's heads. Runs on another block are dropped from the citation; when every cited run is on another
-    block, not tried, closest those runs. None when the plan names no block, or names projections one by one
-    (``module_missed`` reads those), or no cited run lists modules."""
-    if plan_heads(plan) - {"attention"}:
-        return None
-    from narrative import vocab  # the concept table is loaded by the engine before any check
-
-    groups = [heads for cid, heads in _GROUPS.items() if cid in vocab.concepts_in(vocab.norm(plan))]
-    rids = list(dict.fromkeys(r for m in got.matches for r in m.run_ids if r in idx.run_by_id))
-    if not groups or not rids:
-        return None
-    listed = {r: run_heads(idx.run_by_id[r].params) for r in rids}
-    # a run's heads are read only when each is a known head of a block ("c_proj" in GPT-2 names no block)
-    known = frozenset().union(*_GROUPS.values())
-    off = {r for r, h in listed.items() if h is not None and h <= known and not all(h & g for g in groups)}
-    if not off:
-        return None
-    if len(off) < len(rids):
-        kept = [m.model_copy(update={"run_ids": [r for r in m.run_ids if r not in off]}) for m in got.matches]
-        return got.model_copy(update={"matches": [m for m in kept if m.run_ids or m.entry_id]})
-    r0 = idx.run_by_id[rids[0]]
-    held = ", ".join(sorted(set().union(*(h for h in listed.values() if h))))
-    summary = f"run {r0.run_name or r0.run_id[:8]} by {r0.user or 'someone'} on {r0.start:%Y-%m-%d}"
-    return CheckResult(already_tried=False, message=(
-        f"Not tried on those modules: the runs found were on {held}; closest: {summary}."),
-        matches=[CheckMatch(entry_id=None, run_ids=rids[:3], score=0.0, summary=summary, author=r0.user,
-                            at=r0.start)])

@@ -85,24 +85,6 @@ def _codes(value: str) -> frozenset[str]:
     return frozenset(w for w in parts[1:] if _CODE.fullmatch(w))
 
 
-_NEGATING = frozenset({"no", "wo", "w", "without", "non", "not", "skip"})
-_SIZE_WORDS = frozenset({"tiny", "small", "base", "medium", "large", "huge", "giant", "mini", "nano", "micro"})
-
-
-def _tail(value: str) -> str | None:
-    """The stemmed last part of a hyphenated name of two parts ("conv-tasnet": tasnet), when it is a word of four
-    letters or more and the first part negates nothing ("no-dropout" names no dropout). Underscored identifiers
-    ("skip_encoder") are left out: their later word is a modifier."""
-    parts = value.lower().split("-")
-    if len(parts) != 2 or "_" in value or parts[0] in _NEGATING:
-        return None
-    last = parts[1]
-    if len(last) < 4 or not last.isalpha() or last in _SIZE_WORDS:  # sizes are read by ``check_sizes``
-        return None
-    head = vocab.stem(last)
-    return None if head in vocab.GENERIC_STEMS else head
-
-
 def _key_values(idx: HistoryIndex) -> dict[str, dict[str, frozenset[str]]]:
     """param key -> value -> its words, for the keys that take several values across the runs (cached)."""
     got = idx.cache.get("scope:key_values")
@@ -138,12 +120,6 @@ def plan_scope(plan: str, idx: HistoryIndex, *, technique: frozenset[str] | set[
             codes = {v: _codes(v) for v in values}
             named = frozenset(v for v, cs in codes.items()
                               if cs & words and not any(cs & c for u, c in codes.items() if u != v))
-        if not named:
-            # "tasnet" names conv-tasnet among conv-tasnet and dccrn-e: a hyphenated name's last part is its head
-            # noun ("conv-tasnet" is a TasNet), held by no other value
-            tails = {v: _tail(v) for v in values}
-            named = frozenset(v for v, t in tails.items()
-                              if t and t in words and not any(t == u_t for u, u_t in tails.items() if u != v))
         if technique and named and not any(technique & vocab.param_value_concepts(key, v) for v in named) and any(
                 technique & vocab.param_value_concepts(key, v) for v in values):
             continue  # the plan's technique is another value of this key: the key is what the plan changes

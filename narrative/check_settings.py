@@ -81,17 +81,6 @@ def _glued_numbers(plan: str) -> frozenset[str]:
     return frozenset(_GLUED_NUMBER.findall(plan.lower()))
 
 
-def spoken_keys(before: list[str], keytoks: dict[str, frozenset[str]]) -> frozenset[str]:
-    """The one run key that a setting's spoken name just before a value stands for in the lexicon's aliases
-    ("seq len" and seq_len, "rank" and lora_r); none when the runs hold two such keys or none."""
-    for spoken in (" ".join(before[-2:]), before[-1] if before else ""):
-        aliases = lexicon.PARAM_ALIASES.get(spoken) if len(spoken) > 1 else None
-        if aliases:
-            held = frozenset(k for k in aliases if k in keytoks)
-            return held if len(held) == 1 else frozenset()
-    return frozenset()
-
-
 def named_value(plan: str, idx: HistoryIndex, *, scope: dict[str, frozenset[str]] | None = None
                 ) -> CheckResult | None:
     """A value the plan asks for next to the words of a param's name ("80 Hz frames" and ``spec_rate_hz``,
@@ -106,9 +95,6 @@ def named_value(plan: str, idx: HistoryIndex, *, scope: dict[str, frozenset[str]
         near = {vocab.stem(x) for x in words[max(0, i - 2): i + 3] if x != w and not x[0].isdigit()}
         near -= vocab.GENERIC_STEMS | _KEY_NOISE_STEMS
         keys = [k for k, toks in keytoks.items() if toks & near]
-        # "rank 8" and lora_r: a setting's spoken name right before the value that the runs' keys abbreviate
-        if not keys and not (i + 1 < len(words) and words[i + 1][0].isdigit()):  # "seed 1 + 2" lists two
-            keys = sorted(spoken_keys(words[i - 2: i] if i >= 2 else words[:i], keytoks))
         if not keys:
             continue
         runs: list[tuple[RunSnapshot, str, str]] = []
@@ -658,9 +644,7 @@ def _moves(ref: float, v: float, change: Change) -> bool:
     if change.sign < 0 and not v < ref * (1 - 1e-9):
         return False
     if change.factor is not None:
-        # within a fifth either way (1e-3 -> 3e-4 is "3x lower"), but not the next whole factor: a run at 3x the
-        # lr is not the "4x learning rate" asked for (a quarter of the factor let 3x and 5x pass for 4x)
-        return 1 / 1.2 <= (v / ref) / change.factor <= 1.2
+        return abs(v / ref - change.factor) <= 0.25 * change.factor
     return True
 
 

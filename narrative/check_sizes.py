@@ -30,27 +30,6 @@ _NOT_MODELS = frozenset({"batch", "data", "code", "knowledge", "lr", "learning",
                          "a", "an", "model", "models", "net", "network", "size", "step", "sample", "very",
                          "too", "extra", "super", "pre", "non", "fine", *_SIZES})
 ANY = "*"
-# a name with its number attached ("PyramidNet-200", "resnet_110", "CIFAR-100", "vgg16"): the number says which
-# member of the family, so "CIFAR-10" is not "cifar-100" and "PyramidNet-110" is not "PyramidNet-200" beside a
-# "Resnet-110"; a decimal ("llama-3.2"), a glued unit ("7b", "40k"), a following word char or a name going on
-# ("gpt2-medium": gpt2 is the name, medium its size; "vit-b/16") is no such number
-_NUMBERED = re.compile(r"(?<![\w-])([a-z]{3,20})(?:[-_]?)(\d{1,4})(?![\w]|\.\d|[-_/]\w)")
-# names whose attached number is a count, an index, a version or a format, not a member of a family ("epoch10",
-# "top-5", "try1", "float16", "python3", "step-1000", "layer4"); a plan's setting values are read elsewhere
-_NOT_NUMBERED = frozenset({
-    "try", "run", "runs", "exp", "epoch", "epochs", "step", "steps", "seed", "fold", "layer", "layers", "stage",
-    "block", "blocks", "phase", "round", "day", "week", "iter", "top", "int", "float", "bfloat", "utf", "sha",
-    "base", "relu", "python", "cuda", "conv", "lstm", "gru", "rank", "dim", "head", "heads", "shot", "way",
-    "gram", "batch", "node", "nodes", "gpu", "gpus", "cpu", "worker", "workers", "version", "ver", "rev", "part",
-    "table", "figure", "fig", "section", "sec", "issue", "page", "line", "chapter", "eq", "item", "task", "test",
-    "val", "train", "split", "set", "group", "class", "classes", "label", "labels", "level", "order", "grade",
-    "ckpt", "checkpoint", "model", "net", "the", "and", "with", "for", "from", "use", "using", "width", "depth",
-    "size", "len", "length", "lr", "warmup", "patience", "num", "max", "min", "mixed", "pytorch", "torch",
-    "tensorflow", "ubuntu", "windows", "covid", "x", "sm", "amp", "opset", "tf", "keras", "jax", "numpy", "gcc",
-    "cudnn", "nccl", "driver", "port", "log", "logs", "out", "output", "input", "img", "image", "images",
-    "frame", "frames", "sample", "samples", "snr", "psnr", "bleu", "rouge", "map", "acc", "loss", "err", "error",
-    "recall", "precision", "hits", "ndcg", "mrr", "auc", "f", "fp", "bf", "mean", "avg", "std", "var",
-})
 
 
 def sizes_in(text: str) -> dict[str, frozenset[str]]:
@@ -63,9 +42,6 @@ def sizes_in(text: str) -> dict[str, frozenset[str]]:
     for m in _LAYERS.finditer(low):
         if m.group(1) not in _NOT_MODELS:
             out.setdefault(m.group(1), set()).add(f"{int(m.group(2))} layers")
-    for m in _NUMBERED.finditer(low):
-        if m.group(1) not in _NOT_NUMBERED and m.group(1) not in _NOT_MODELS:
-            out.setdefault(m.group(1), set()).add(str(int(m.group(2))))
     for m in _GENERIC.finditer(low):
         out.setdefault(ANY, set()).add(_SIZES[m.group(1) or m.group(2)])
     return {k: frozenset(v) for k, v in out.items()}
@@ -80,9 +56,7 @@ def size_off(plan_sizes: dict[str, frozenset[str]], text: str) -> bool:
         return False
     for model, want in plan_sizes.items():
         # a generic "the tiny model" is about whichever model the candidate names
-        # (a family's number, "cifar-100", is no size of a generic "the tiny model")
-        seen = ({x for v in got.values() for x in v if not x.isdigit()} if model == ANY
-                else set(got.get(model, ())) | set(got.get(ANY, ())))
+        seen = set().union(*got.values()) if model == ANY else set(got.get(model, ())) | set(got.get(ANY, ()))
         if seen and not seen & want:
             return True
     return False

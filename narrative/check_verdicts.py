@@ -68,25 +68,11 @@ _LIKENED = re.compile(r"\b(?:(?:similar|akin|analogous|equivalent|identical)\s{1
                       r"inspired\s{1,3}by|(?:the\s{1,3})?same\s{1,3}idea\s{1,3}as)\b(?P<x>[^.;:!?,]{1,60})")
 
 
-# What a note sets against the thing it did ("using step decaying learning rates, not the cosine learning rate
-# scheduling", "targeting the MLP instead of the default layers", "SGD rather than Adam"): the named group is what
-# was *not* used. A bare "not" needs the comma of the "A, not B" form ("it did not help with cosine" is a result).
-_CONTRASTED = re.compile(r"(?:,\s{0,3}(?:and\s{1,3})?not\s{1,3}(?:with\s{1,3}|using\s{1,3}|by\s{1,3})?"
-                         r"(?=(?:the|a|an|any)\s|(?!(?:sure|bad|much|many|really|quite|very|so|too|yet|only|just|"
-                         r"even|always|necessarily|significantly|great|good|better|worse|helpful|needed|clear|all|"
-                         r"that|this|to|for|in|on|at|as|because|since|if|when|yet)\b)[a-z])|"
-                         r"\binstead\s{1,3}of\b|\brather\s{1,3}than\b|"
-                         r"\bas\s{1,3}opposed\s{1,3}to\b)"
-                         # a bracketed list inside it is part of it ("the default layers (q_proj, v_proj)")
-                         r"(?P<x>(?:[^.;:!?,()]|\([^()]{0,60}\)){1,60})")
-
-
 def absent_spans(text: str) -> list[tuple[int, int]]:
     """Character spans (of ``vocab.norm(text)``) naming what the sentence says is not there yet, or names only
     as what the thing done is like."""
     low = vocab.norm(text)
-    return [(m.start("x"), m.end("x")) for rx in (*_ABSENT, _LIKENED, _CONTRASTED)
-            for m in rx.finditer(low)]
+    return [(m.start("x"), m.end("x")) for rx in (*_ABSENT, _LIKENED) for m in rx.finditer(low)]
 
 
 def absent_only(text: str, terms: PlanTerms) -> bool:

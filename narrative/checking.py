@@ -22,9 +22,8 @@ from narrative.approaches import UMBRELLA
 from narrative.check_combined import combined_against
 from narrative.check_joint import cite_holding, holding_runs, joint_missed, value_missed
 from narrative.check_members import other_member, plan_members, run_text
-from narrative.check_modules import group_missed, module_missed
+from narrative.check_modules import module_missed
 from narrative.check_place import place_off, places_in, run_place_off
-from narrative.check_ratios import ratio_off
 from narrative.check_removal import removal_tried
 from narrative.check_roles import role_off
 from narrative.check_scope import (
@@ -92,16 +91,12 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
         got = cite_only(got, plan, idx, terms.key_concepts) or got
         # "lr 1e-3 on the small model": the settings' paths read the runs' values, not the model's size; runs
         # that all ran the model at another size are the closest, not the plan done
-        got = size_scoped(got, plan_sizes(plan, idx), idx) or got
+        got = size_scoped(got, sizes_in(ASIDE.sub(" ", main_clause(plan))), idx) or got
         # "dropout at lr 2.048": a cited run whose params log dropout off (or hold what the plan goes without)
         # is not the plan; the runs holding all of it are, else it was not tried together
         got = combined_against(got, plan, terms, idx, scope) or got
         # "LoRA on the key projection": runs that list their modules (query_proj,value_proj) without it did another
         got = module_missed(got, plan, idx) or got
-        # "LoRA on the MLP with rank 32": runs listing only attention projections put it on another block
-        got = group_missed(got, plan, idx) or got
-        # "CE + dice at 3:1": runs logging another ratio (loss_weight=1:3) weighed the terms the other way
-        got = ratio_off(got, plan, idx) or got
         # "train on MVTec": runs holding mvtec only as their test set trained on something else
         return role_off(got, plan, idx) or got
     return got
@@ -112,22 +107,6 @@ def _runs_size_off(idx: HistoryIndex, sizes: dict[str, frozenset[str]], f: Fact)
     runs: when they all hold the model at another size, so is the statement."""
     return (bool(sizes) and bool(f.run_ids) and not sizes_in(f.text)
             and all(size_off(sizes, run_text(idx, r)) for r in f.run_ids[:4]))
-
-
-def plan_sizes(plan: str, idx: HistoryIndex) -> dict[str, frozenset[str]]:
-    """The sizes a plan names, less the numbers that index runs ("best was catboost-272" names a run where the runs
-    are named catboost-1, catboost-2, ...: no member of a family)."""
-    sizes = sizes_in(ASIDE.sub(" ", main_clause(plan)))
-    if not any(v and all(x.isdigit() for x in v) for v in sizes.values()):
-        return sizes
-    indexed = idx.cache.get("checking:run_index_names")
-    if not isinstance(indexed, frozenset):
-        indexed = idx.cache["checking:run_index_names"] = frozenset(
-            m.group(1) for r in idx.run_by_id.values() if (m := _RUN_INDEX.match((r.run_name or "").lower())))
-    return {k: v for k, v in sizes.items() if not (k in indexed and all(x.isdigit() for x in v))}
-
-
-_RUN_INDEX = re.compile(r"^([a-z]{3,20})[-_]\d+$")
 
 
 def size_scoped(got: CheckResult, sizes: dict[str, frozenset[str]], idx: HistoryIndex) -> CheckResult | None:
@@ -198,7 +177,7 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
     only = only_words(plan)
     only_t = only_targets(plan)
     # "biformer-small", "the tiny model": a size is a variant of its model
-    sizes = plan_sizes(plan, idx)
+    sizes = sizes_in(ASIDE.sub(" ", main_clause(plan)))
     # "dropout on the embeddings": a candidate putting it on another part of the model did a variant
     places = places_in(ASIDE.sub(" ", main_clause(plan)))
     technique = frozenset(terms.key_concepts - UMBRELLA)
@@ -433,17 +412,13 @@ def plan_names(plan: str, idx: HistoryIndex) -> set[str]:
 
 def untried_names(plan: str, idx: HistoryIndex) -> set[str]:
     """Named things of the plan (CamelCase or capitals: "HurtLex", "GAP") that no run carries and that the
-    notes hold only in plans, questions or as missing ("it does not have HurtLex in it yet"), or nowhere at all.
+    notes hold only in plans, questions or as missing ("it does not have HurtLex in it yet").
 
     A concept the vocabulary knows (SVM, BN) is judged by the concept matching, not here."""
     out: set[str] = set()
     for tok in _proper_names(plan):
         posting = idx.token_facts.get(tok, ())
-        if tok in idx.token_sigs or tok in idx.name_token_runs:
-            continue
-        if not posting:
-            if not idx.df.get(tok) and len(tok) > 2 and not vocab.is_generic(tok) and tok not in vocab.STOPWORDS:
-                out.add(tok)  # "focal loss on ADE20K": an object the history never names anywhere is new
+        if not posting or tok in idx.token_sigs or tok in idx.name_token_runs:
             continue
         alone = PlanTerms({}, {tok: 1.0}, set())
         if all(not idx.facts[i].evidence or absent_only(idx.facts[i].text, alone) for i in posting):

@@ -51,11 +51,6 @@ _ALSO = re.compile(r"\b(as well|too|also)\b", re.I)
 _FROM_OLD = re.compile(r"(\b(?:switch|chang|mov|go|going|went|turn|convert|swap)[a-z]{0,4}\b[^.;]{0,40}?)"
                        r"\bfrom\s{1,3}(?:the\s{1,3}|a\s{1,3}|an\s{1,3})?[a-z][a-z0-9-]{0,30}(?:\s[a-z][a-z0-9-]{0,30})?"
                        r"\s{1,3}(?=to\s)", re.I)
-# "replace the L1 loss with MSE", "swap cross entropy for focal loss": what is replaced is the old thing, not
-# what the plan asks for (the swap is tried only where the new thing was run); the verb stays, the old goes
-_REPLACED_OLD = re.compile(r"(\b(?:replac|swap|exchang)[a-z]{0,4}\s{1,3})"
-                           r"(?:the\s{1,3}|our\s{1,3}|its\s{1,3}|a\s{1,3}|an\s{1,3})?"
-                           r"[a-z0-9][a-z0-9 +/_-]{0,40}?\s{1,3}(?=(?:with|by|for)\s)", re.I)
 _IDENT = re.compile(r"\b[A-Za-z]+[_][A-Za-z0-9_]+\b|\b[A-Za-z]+\d+[A-Za-z0-9]*\b|\b[a-z]+[A-Z][A-Za-z0-9]+\b")
 _FILLER = re.compile(r"^\s*(what if we|what about|how about|should we( just)?|could we|can we|let'?s|"
                      r"i want to|we should|thinking (of|about)|planning to|i'?m going to|gonna|maybe|why not|"
@@ -200,7 +195,6 @@ def plan_terms(plan: str, idx: HistoryIndex, *, exclusions: bool = False, initia
         described_stems |= {vocab.stem(w) for w in re.findall(r"[a-z0-9]+", whole[a:b])}
     head = ASIDE.sub(" ", head)
     head = _FROM_OLD.sub(r"\1", head)
-    head = _REPLACED_OLD.sub(r"\1", head)
     head = _FILLER.sub(" ", head)
     also = bool(_ALSO.search(head))
     ident_parts: set[str] = set()

@@ -27,10 +27,7 @@ DATA = Path(__file__).parent / "data" / "real_checks"
 # floors: the share of checks right on each set (a check that says "tried" cites one of the expected runs)
 # h/checks12 added three tune files whose misses are left open (a full-width-punctuation paste read as one sentence,
 # "the official code" never linked to its runs): tune 0.97 -> 0.94
-# h/checks13 added four tune files (59 checks on variants and paraphrases, 37 right on the old rules, 46 after) whose
-# misses are left open (a multiplier "4x lr", an unstruck item of a struck list, a loss named by its abbreviation in
-# the params, the linker's one run for a prose summary): tune 0.94 -> 0.91
-FLOORS = {"HELD": 0.73, "TUNE": 0.91}
+FLOORS = {"HELD": 0.73, "TUNE": 0.94}
 # checks answered "tried" citing none of the expected runs: on the held set, two whose note names no run and whose
 # entry the linker tied to another run (exp1-best for "Run hyperparameter search for Experiment 2"), a heading
 # statement citing a crashed run beside the finished one, and an "only" plan answered by the all-layers run; three
@@ -39,9 +36,8 @@ FLOORS = {"HELD": 0.73, "TUNE": 0.91}
 # file whose "turned off the lr_decay" comment the linker tied to no run (right answer, no run cited): 7. h/checks6
 # added a tune file whose "now i align the initializer" comment the linker tied to no run (the run came a day later)
 # h/checks9: a statement with no runs cites the writer's runs of that day carrying a plan word it says (held 6 -> 3,
-# tune 2 -> 0); one of margin on each. h/checks13: the mmseg summary sentences the linker tied to one run cite it
-# for plans that other runs did (four), and "step decaying learning rate" cites the maintainer's statement only
-MAX_WRONG_CITES = {"HELD": 4, "TUNE": 6}
+# tune 2 -> 0); one of margin on each
+MAX_WRONG_CITES = {"HELD": 4, "TUNE": 1}
 
 
 @dataclass
