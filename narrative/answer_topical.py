@@ -140,6 +140,9 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
         # "what was wrong with my initialization when reproducing MelGAN?" asks about something within
         # a live approach: that the approach was adopted answers nothing.
         ap = None
+    # "did skipping warmup help?" asks whether going without it helped: "lr warmup was closed (no gain)" judges
+    # warmup itself and reads as the opposite answer ("no"); the quotes say how going without it went
+    without = helpq and bool(_HELP_FORM.match(q)) and bool(_WITHOUT.search(q))
     if ap is not None:
         state = {"abandoned": "was abandoned", "exhausted": "was closed", "adopted": "was adopted",
                  "open": "is still open"}[ap.status]
@@ -161,9 +164,6 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
         # that nothing closed or adopted it says nothing of why it was done or whether it helped (the quotes do);
         # only a question of its standing ("is X still worth it?") is answered by it
         unsettled = ap.status == "open" and not _STATUS_Q.search(q)
-        # "did skipping warmup help?" asks whether going without it helped: "lr warmup was closed (no gain)" judges
-        # warmup itself and reads as the opposite answer ("no"); the quotes say how going without it went
-        without = helpq and bool(_HELP_FORM.match(q)) and bool(_WITHOUT.search(q))
         if (why or helpq or _STATUS_Q.search(q)) and not variant and not kept_other and not unsettled \
                 and not without:
             # the approach's standing answers why it stopped or whether it helped; beside a comparison or a
@@ -177,7 +177,7 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
         # When the approach's standing and the best-matching note disagree, the quotes say both; a
         # one-word verdict would pick a side the notes do not.
         if (_NOT_GOT_TO.search(top.text) or not _verdict_of_subject(idx, terms, top, q)
-                or (_HELP_FORM.match(q) and _WITHOUT.search(q) and not _WITHOUT.search(top.text))):
+                or (without and not _WITHOUT.search(top.text))):
             # (a verdict on a line about the thing itself, not its absence, answers "did going without it help?"
             # backwards)
             pass  # "didn't get to mosaic, parking it": never run, so it neither helped nor failed (the quote says so)

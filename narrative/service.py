@@ -516,9 +516,7 @@ class Narrator(WorkspaceOperations):
     async def _store_recomputed(self) -> None:
         """Store the features an index build read again from entries' texts (an upgrade changed the analysis),
         for the next start to read; best effort: on a storage error they are read again next time."""
-        if self.indexes is None:
-            return
-        for workspace_id, features in self.indexes.take_computed().items():
+        for workspace_id, features in (self.indexes.take_computed() if self.indexes is not None else {}).items():
             try:
                 await self.repo.store_features(workspace_id, features)
             except StorageError as failure:
@@ -530,9 +528,10 @@ class Narrator(WorkspaceOperations):
         text = redact_at_door(text).text[:MAX_CHECK_CHARS]  # bounded work; an answer never quotes a secret back
         with (await self._held(await self.project(project))).reading() as history:
             result = await self.engine.check(text, history)
-            await self._store_recomputed()
-            return grounding.ground_check(result, entry_ids={e.id for e in history.entries},
-                                          run_ids=set(history.runs))
+            grounded = grounding.ground_check(result, entry_ids={e.id for e in history.entries},
+                                              run_ids=set(history.runs))
+        await self._store_recomputed()  # the history read no more: an update need not wait for the write
+        return grounded
 
     async def ask(self, *, project: str, question: str) -> Answer:
         if not question.strip():
@@ -543,9 +542,10 @@ class Narrator(WorkspaceOperations):
         held = await self._held(await self.repo.get_project_by_id(self.workspace_id, record.id))
         with held.reading() as history:
             result = await self.engine.answer(question, history)
-            await self._store_recomputed()
-            return grounding.ground_answer(result, entry_ids={e.id for e in history.entries},
-                                           run_ids=set(history.runs))
+            answer = grounding.ground_answer(result, entry_ids={e.id for e in history.entries},
+                                             run_ids=set(history.runs))
+        await self._store_recomputed()
+        return answer
 
     async def phase(self, *, project: str, since: dt.datetime | None = None) -> PhaseReport:
         history = await self.history(await self.project(project), since=since)
