@@ -179,10 +179,24 @@ _HELD_OUT_SIDE = re.compile(r"\b(?:test(?:ing)?|val|valid|validation|held[- ]?ou
 def train_only_gains(clauses: list[str], verdict: Callable[[str], Verdict | None]) -> set[int]:
     """The clauses whose success is on the training side only, when a later clause of the line fails on held-out data
     ("Label smoothing improved my CV score but it perform worse on test data", "the training loss is decreasing while
-    validation loss is increasing"): the model overfits, and the held-out failure is the line's verdict."""
+    validation loss is increasing"): the model overfits, and the held-out failure is the line's verdict. Likewise a
+    loss that falls while a later clause says the task's score fails ("the loss converges very quickly. but the
+    recall is very low", "the ctc_loss got down to 0.01 while accuracy is still under 1%"): the objective is met and
+    the task is not, so the line did not work."""
     verdicts = [verdict(clause) for clause in clauses]
     lowered = [clause.lower() for clause in clauses]
-    return {i for i, said in enumerate(verdicts)
-            if said == "worked" and _TRAIN_SIDE.search(lowered[i]) and not _HELD_OUT_SIDE.search(lowered[i])
-            and any(verdicts[j] == "did_not_work" and _HELD_OUT_SIDE.search(lowered[j])
-                    and not _TRAIN_SIDE.search(lowered[j]) for j in range(i + 1, len(clauses)))}
+
+    def failed_after(i: int, side: re.Pattern[str], other: re.Pattern[str]) -> bool:
+        return any(verdicts[j] == "did_not_work" and side.search(lowered[j]) and not other.search(lowered[j])
+                   for j in range(i + 1, len(clauses)))
+
+    return {i for i, said in enumerate(verdicts) if said == "worked" and (
+        (_TRAIN_SIDE.search(lowered[i]) and not _HELD_OUT_SIDE.search(lowered[i])
+         and failed_after(i, _HELD_OUT_SIDE, _TRAIN_SIDE))
+        or (_OBJECTIVE.search(lowered[i]) and not _TASK_SCORE.search(lowered[i])
+            and failed_after(i, _TASK_SCORE, _OBJECTIVE)))}
+
+
+# The training objective ("loss", "ctc_loss") and a task's score, higher is better ("accuracy", "recall", "mAP").
+_OBJECTIVE = re.compile(r"(?<![\w-])(?:[a-z]{1,12}_)?loss(?:es)?\b")
+_TASK_SCORE = re.compile(r"\b(?:acc|accuracy|recall|precision|m?ap|f1|auc|bleu|m?iou|dice|ndcg)\b")
