@@ -244,6 +244,11 @@ NEGATIVE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"(?<!\bof )(?<!\bof the )\b(?:acc|accuracy|recall|precision|m?ap|f1|auc|bleu|m?iou|dice|ndcg)\s+"
                r"(?:is|was|are|were|remains|remained|stays|stayed|looks|seems)\s+(?:still\s+)?(?:very|so|really|"
                r"extremely|quite|pretty|rather|super|way)\s+low\b"),
+    # "I also test with batch_size = 200, 250, 300 but it is still unchangeable": nothing moved after a change
+    # ("the config is still unchanged from the paper" tells a setting kept, not a result)
+    re.compile(r"\b(?:it|this|that|they|results?|outputs?|predictions?|scores?|accuracy|acc|loss|metrics?|performance|"
+               r"f1|map|auc|recall|precision)\s{1,3}(?:(?:is|are|was|were|stays|remains)\s{1,3})?still\s{1,3}"
+               r"(?:unchanged|unchangeable|not\s{1,3}changing)\b"),
     # "but with no success", "without any success"; "no success criteria yet", "the success rate" name a measure
     re.compile(r"\b(?:with\s+no|without(?:\s+any)?|no)\s+success\b(?!\s+(?:criteri\w*|metrics?|rates?|measures?|"
                r"definitions?|conditions?|cases?|signals?)\b)"),

@@ -64,6 +64,12 @@ _MOVE_NUMBERS_FIRST = re.compile(r"(?<![\w.])(?P<a>[-+]?\d*\.?\d+)\s{0,3}%?\s{0,
 
 
 # A negation just before "higher accuracy" / "lower loss" ("further training did not lead to higher accuracy").
+# A thing ranked first or last by a measure: "Dropout in conv layers gave the highest validation accuracy" (not asked:
+# "which one gave the highest accuracy?")
+_RANKED = re.compile(r"\b(?:gave|gives|give|got|gets|achieved|achieves|reached|reaches|had|has|yielded|yields|produced|"
+                     r"produces|obtained|obtains|scored|scores)\s{1,3}(?:by\s{1,3}far\s{1,3})?the\s{1,3}(?:very\s{1,3})?"
+                     r"(?P<rank>highest|best|top|lowest|worst)\s{1,3}(?P<metric>[a-z][\w@/.\-]{0,40}(?:\s{1,3}[a-z][\w@/.\-]{0,40})"
+                     r"{0,2})")
 _NEGATED_BEFORE = re.compile(r"(?:\bnot|n't|\bnever|\bno)(?:\s+(?:lead|led|leads|result|resulted|results|give|gave|"
                              r"gives|bring|brought|yield|yielded|show|showed|in|to|any|a|an|much|really)){0,3}\s+$")
 _SPLIT_WORD = re.compile(r"\b(?:train(?:ing)?|val|valid|validation|test|dev|eval|held-?out)\b")
@@ -145,6 +151,15 @@ def metric_moves(masked: str) -> tuple[Verdict | None, str]:
                 bad_held_out = True
             elif split and good and split.group(0).startswith("train"):
                 good_train = True
+    for match in ([] if "?" in masked else _RANKED.finditer(masked)):
+        metric = _metric_of(match.group("metric"))
+        if metric is None:
+            continue
+        rank = match.group("rank")   # "gave the highest validation accuracy", "had the lowest wer", "the worst f1"
+        good = rank == "best" or (rank != "worst" and (rank in ("highest", "top")) == (
+            lexicon.metric_direction(metric) == "max"))
+        verdicts.add("worked" if good else "did_not_work")
+        spans.append(match.span())
     for match in (*_MOVE_NUMBERS.finditer(masked), *_MOVE_NUMBERS_FIRST.finditer(masked)):
         metric = _metric_of(match.group("metric"))
         if metric is None:

@@ -19,6 +19,7 @@ from typing import Literal
 from narrative import doubts, forecasts, lexicon, naming_words, next_split, progress, purposes, shortfalls, troubles
 from narrative.asking import asks_whether, favour_asked
 from narrative.metric_moves import SETTING_MOVE, metric_moves
+from narrative.suggestions import suggested
 
 # A sentence longer than this is a paste, not a sentence: only its start is read (keeps work linear).
 MAX_READ_CHARS = 600
@@ -280,7 +281,7 @@ def modality(text: str) -> Modality:
         return "conditional"
     if _QUESTION.search(lowered):
         return "question"
-    if _is_plan(lowered):
+    if _is_plan(lowered) or suggested(lowered):   # "she suggested I try X", "you could also change X"
         return "planned"
     if re.search(r"\b(?:wish|would\s+love|would\s+like|ideally|hopefully)\b", lowered) or _WOULD.search(lowered):
         return "wished"
@@ -389,7 +390,8 @@ def polarity(text: str) -> Polarity:
 
 
 _WITHOUT_TROUBLE = re.compile(r"\bwithout\s+(?:any\s+)?(?:crash\w*|diverg\w*|nans?|ooms?|explod\w*|errors?)\b")
-_BECAUSE_CLAUSE = re.compile(r",\s+(?:as|because|since)\s+")
+# (", because ...", ", as ...", ", since ..." and a bare "because": "reduced the iterations because 800k are too much")
+_BECAUSE_CLAUSE = re.compile(r",\s+(?:as|because|since)\s+|(?<=[a-z0-9)%])\s+because\s+(?!of\b)")
 
 
 # "A more effective discriminator will improve the generator": a success told in the future is expected, not had,

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from narrative import asking, lexicon, metric_moves, reading
+from narrative import asking, claims, lexicon, metric_moves, reading, shortfalls, suggestions
 from narrative.entry_text import _CLAUSE_SPLIT, split_clauses
 from narrative.reading import modality, verdict_of
 from tests.narrative.entry_helpers import structure_text
@@ -198,10 +198,15 @@ def test_the_objective_rule_reads_clauses_in_order() -> None:
 # --- every new pattern is linear on long adversarial text -----------------------------------------------------------
 
 _NEW_PATTERNS = [asking._YES_NO, asking._PRESUPPOSED, asking._ASKS_INFORMATION, asking._ASKS_ACTION, _CLAUSE_SPLIT,
-                 reading._ATTEMPT_DENIED, metric_moves._OBJECTIVE, metric_moves._TASK_SCORE,
-                 *[p for p in lexicon.NEGATIVE_PATTERNS if "success" in p.pattern or "low" in p.pattern]]
+                 reading._ATTEMPT_DENIED, reading._BECAUSE_CLAUSE, metric_moves._OBJECTIVE, metric_moves._TASK_SCORE,
+                 metric_moves._RANKED, suggestions._REPORTED, suggestions._YOU_COULD, suggestions._YOU_NEED,
+                 suggestions._CARRIED_OUT, shortfalls._CONJECTURE, shortfalls._NO_FURTHER, claims._CAUSE,
+                 *[p for p in lexicon.NEGATIVE_PATTERNS if "success" in p.pattern or "low" in p.pattern
+                   or "unchang" in p.pattern]]
 _UNITS = ["but i can't ", "but  ", " " * 8, "tried to ", "accuracy is very ", "it would be great if you ",
-          "is the ", "loss_", "? ", "no success ", "of the accuracy is "]
+          "is the ", "loss_", "? ", "no success ", "of the accuracy is ", "suggested that i ", "you could also ",
+          "you need more ", "gave the highest ", "it seems that ", "did not go further ", "a because ",
+          "the problem is that ", "it is still ", "aaaa"]
 
 
 def _cost(pattern: re.Pattern[str], text: str) -> float:
@@ -233,3 +238,149 @@ def test_the_readings_stay_fast_on_a_long_paste() -> None:
     asking.favour_asked(text)
     split_clauses(text)
     assert time.perf_counter() - start < 2.0
+
+
+# --- a suggestion told in a reply or in meeting minutes is a step to take ------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "* She suggested I try mixup since the training set is still small",
+    "Carol suggested we transform the inputs to the range 0-1 and see what happens.",
+    "The reviewer advised to evaluate on the clean split first.",
+    "He recommended that I lower the learning rate for the head.",
+    "You could also change the warmup by setting warmup_steps to 4000.",
+    "You can evaluate the checkpoint on the test-dev set.",
+    "ok. you need more epochs.",
+    "Maybe you can retrain with frozen BN layers.",
+])
+def test_a_suggestion_told_is_a_next_step(text: str) -> None:
+    assert modality(text) == "planned"
+    structure = structure_text(text)
+    assert structure.next_steps and not structure.conclusions and not structure.hypotheses, structure
+
+
+@pytest.mark.parametrize("text", [
+    "The curves suggested we were overfitting.",
+    "The paper suggests that warmup helps the small models.",
+    "Carol suggested this might be due to the small dataset.",
+    "As suggested, I tried mixup and it helped.",
+    "I tried what you suggested and the loss dropped.",
+    "You can see the curves below.",
+    "You can use the code freely for research.",
+    "That's what I did last week, you suggested me to try 3000 warmup steps.",
+    "If you need more details on the data, ask.",
+    "You can't train it on a single GPU.",
+])
+def test_not_a_suggestion_told(text: str) -> None:
+    from narrative.suggestions import suggested
+    assert not suggested(text.lower())
+
+
+# --- a cause put forward under a hedge or a belief, in plain words ---------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "It seems that LR is too high.",
+    "Seems like warmup is too short for this model.",
+    "It looks like dropout is too strong here.",
+    "I think the problem is that the loss is very low at the start (it drops to 1e-3 within 2k steps).",
+    "I believe the issue is that the targets are not normalised the same way.",
+])
+def test_a_hedged_cause_in_plain_words_is_a_hypothesis(text: str) -> None:
+    structure = structure_text(text)
+    assert structure.hypotheses and not structure.conclusions, structure
+
+
+@pytest.mark.parametrize(("text", "verdict"), [
+    ("It seems that dropout helped a lot.", "worked"),               # a hedged outcome stays a verdict
+    ("It seems that lr 0.1 helped, val acc rose to 0.8.", "worked"),                 # an outcome: a report
+    ("It seems the accuracy got worse with mixup.", "did_not_work"),
+    ("I think the problem is fixed now, the loss is stable.", None),
+    ("I think it helped, f1 0.61 -> 0.64.", "worked"),
+    ("Looks like the warmup worked.", "worked"),
+    ("It seems that it diverged after epoch 3.", "did_not_work"),
+    ("The problem is that val loss rises after epoch 5.", "did_not_work"),
+])
+def test_hedged_outcomes_keep_their_verdict(text: str, verdict: str | None) -> None:
+    got = _verdicts(text) - {"inconclusive"}
+    assert (verdict in got) if verdict else not got, (text, got)
+
+
+# --- a reason given with a bare "because" judges the reason, not the thing done ---------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "I cut the schedule to 250k iterations because I found 800k iterations are too much.",
+    "We reduced the batch to 16 because the 32 batch was too slow on one GPU.",
+    "I switched the optimizer to adam because sgd was too unstable here.",
+])
+def test_a_change_with_a_bare_because_is_no_verdict(text: str) -> None:
+    assert verdict_of(text) is None
+    structure = structure_text(text)
+    assert not structure.conclusions and structure.hypotheses, structure
+
+
+@pytest.mark.parametrize(("text", "verdict"), [
+    ("It failed because the lr was too high.", "did_not_work"),
+    ("Accuracy dropped because I forgot to normalise.", "did_not_work"),
+    ("The model works better because of the augmentation.", "worked"),
+    ("The f1 improved because the labels are cleaner now.", "worked"),
+    ("Worse because the val set is small.", "did_not_work"),
+    ("I used a smaller lr because it diverged.", "did_not_work"),
+    ("It crashed because of OOM.", "did_not_work"),
+    ("Loss went down nicely because warmup was longer.", "worked"),
+])
+def test_a_verdict_with_its_reason_keeps_it(text: str, verdict: str) -> None:
+    assert verdict_of(text) == verdict, text
+
+
+# --- a thing ranked first or last by a measure ----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "verdict"), [
+    ("Dropout in the conv layers gave the highest validation accuracy.", "worked"),
+    ("Cutout got the lowest wer of all the runs.", "worked"),
+    ("The baseline had the highest val loss.", "did_not_work"),
+    ("Label smoothing yielded the lowest f1 of the sweep.", "did_not_work"),
+    ("The small model achieved the highest mAP on the night images.", "worked"),
+])
+def test_a_thing_ranked_by_a_measure_is_judged_by_its_direction(text: str, verdict: str) -> None:
+    assert verdict_of(text) == verdict
+
+
+@pytest.mark.parametrize("text", [
+    "Which setting gave the highest accuracy?",
+    "We got the highest number of samples from site A.",
+    "The highest accuracy in the paper is 0.91.",
+    "They reported the highest accuracy in table 2.",
+    "It had the highest priority in the queue.",
+    "The run with the highest lr is still training.",
+    "They gave the top three classes more weight.",
+    "This gets the best of both worlds.",
+])
+def test_not_a_thing_ranked_by_a_measure(text: str) -> None:
+    from narrative.metric_moves import metric_moves as moves
+    assert moves(text.lower())[0] is None, text
+
+
+# --- nothing moved, or held below a mark, told in plain words --------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "I also tried batch sizes 64 and 128 but it is still unchanged.",
+    "Changed the optimizer, the accuracy is still not changing.",
+    "I also tried SGD, it did not go further than about 70 percent accuracy.",
+    "With the new loss it doesn't reach any better accuracy after 20k steps.",
+    "Tried focal loss: the recall didn't get any better than 0.4.",
+])
+def test_nothing_moved_or_held_below_a_mark_did_not_work(text: str) -> None:
+    assert verdict_of(text) == "did_not_work", text
+
+
+@pytest.mark.parametrize(("text", "verdict"), [
+    ("The accuracy is unchanged after pruning.", None),
+    ("We still use the same tokenizer.", None),
+    ("The loss went further down than I expected.", None),
+    ("The architecture is still the same as in v1.", None),
+    ("It still changes a lot between seeds.", None),
+    ("Accuracy went past 0.9 after the fix.", None),
+    ("The config is still unchanged from the paper, accuracy 0.91.", None),
+    ("Throughput did not go beyond 300 img/s.", None),
+])
+def test_not_nothing_moved(text: str, verdict: str | None) -> None:
+    assert verdict_of(text) == verdict, text
