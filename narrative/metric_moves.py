@@ -107,7 +107,8 @@ def _metric_of(phrase: str) -> str | None:
              if (w in lexicon.LOWER_IS_BETTER_WORDS or w in lexicon.HIGHER_IS_BETTER_WORDS
                  or any(fragment in w for fragment in lexicon.LOWER_IS_BETTER))
              and not (w == "size" and i > 0 and words[i - 1] in _SETTING_SIZE_HEADS)]
-    if not found and words[-1:] == ["performance"]:
+    if not found and (words[-1:] == ["performance"] or (words[-1:] == ["results"] and not {"number", "count"} & set(
+            words))):   # "the results drop dramatically"; "the number of results" counts
         # "my model performance going down": performance as the head of the phrase is a score (higher
         # is better); "performance cost" or "performance impact" is not
         return "performance"

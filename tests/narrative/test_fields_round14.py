@@ -384,3 +384,29 @@ def test_nothing_moved_or_held_below_a_mark_did_not_work(text: str) -> None:
 ])
 def test_not_nothing_moved(text: str, verdict: str | None) -> None:
     assert verdict_of(text) == verdict, text
+
+
+# --- "the results" heading a phrase is a score that moves ------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "verdict"), [
+    ("With LoRA the results drop dramatically compared with full finetuning.", "did_not_work"),
+    ("Our results rise with the bigger batch.", "worked"),
+    ("The results decrease a lot with fp16.", "did_not_work"),
+    ("My results increase with the longer warmup.", "worked"),
+])
+def test_the_results_moving_judge_the_change(text: str, verdict: str) -> None:
+    assert verdict_of(text) == verdict, text
+
+
+@pytest.mark.parametrize("text", [
+    "The number of results went up after the crawl.",
+    "The results are in the table below.",
+    "Results: see the attached log.",
+    "The results of the sweep are in.",
+    "I moved the results folder to the shared drive.",
+    "The result count grew to 40k rows.",
+    "Results will drop into the bucket overnight.",
+    "We sorted the results by date.",
+])
+def test_the_results_not_moving(text: str) -> None:
+    assert verdict_of(text) is None, text
