@@ -390,8 +390,7 @@ def polarity(text: str) -> Polarity:
 
 
 _WITHOUT_TROUBLE = re.compile(r"\bwithout\s+(?:any\s+)?(?:crash\w*|diverg\w*|nans?|ooms?|explod\w*|errors?)\b")
-# (", because ...", ", as ...", ", since ..." and a bare "because": "reduced the iterations because 800k are too much")
-_BECAUSE_CLAUSE = re.compile(r",\s+(?:as|because|since)\s+|(?<=[a-z0-9)%])\s+because\s+(?!of\b)")
+_BECAUSE_CLAUSE = re.compile(r",\s+(?:as|because|since)\s+")
 
 
 # "A more effective discriminator will improve the generator": a success told in the future is expected, not had,
