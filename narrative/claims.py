@@ -60,7 +60,9 @@ _BELIEF_FRAME = re.compile(_LEAD + r"(?:(?:at\s{1,3}first|initially|originally)\
                            r"(?:i|we)(?:'d|’d|\s{1,3}would)?\s{1,3}(?:\w{1,12}ly\s{1,3})?"
                            r"(?:think|believe|guess|assume|thought|believed|assumed)\b(?!\s{1,3}(?:about|of)\b)\W{0,3}"
                            r"(?:that\W{1,3})?", re.IGNORECASE)
+# ("I think the problem is that the loss is very low at the start": the trouble's cause, believed)
 _CAUSE = re.compile(r"\b(?:because|due\s{1,3}to|caused\s{1,3}by|related\s{1,3}to|the\s{1,3}reason|the\s{1,3}cause|"
+                    r"the\s{1,3}(?:problem|issue)\s{1,3}(?:is|was)\s{1,3}that|"
                     r"too\s{1,3}(?:high|low|large|small|big|much|few|many|long|short|complex|simple|"
                     r"aggressive|strong|weak|noisy))\b", re.IGNORECASE)
 

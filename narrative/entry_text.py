@@ -16,7 +16,10 @@ BUDGET_SLACK = 120
 FIRST_RESULT_NUMBER = re.compile(r"(?<![\w.])[-+~]?(?:\d*\.\d{2,}|\d{2}\.\d%?|\d+%)")
 # A whitespace run is entered only at its start ((?<![\s,]) / (?<!\s)): otherwise a search restarts at
 # every character of a long run and a 40,000-character paste of spaces costs seconds (issue 11).
-_CLAUSE_SPLIT = re.compile(r"(?:,|(?<![\s,]))\s+(?:but|while|whereas|though|although)\s+|;\s+|(?<!\s)\s+--\s+")
+# "I am trying to reproduce the paper's numbers, but I can't.": a denial with its verb left out stays with its attempt
+_CLAUSE_SPLIT = re.compile(r"(?:,|(?<![\s,]))\s+(?:but(?!\s+(?:[iI]|[wW]e)\s+(?:can'?t|cannot|couldn'?t|could\s+not|"
+                           r"failed|didn'?t\s+manage|did\s+not\s+manage)[\s.!]*$)|while|whereas|though|although)\s+|"
+                           r";\s+|(?<!\s)\s+--\s+")
 QUESTION = re.compile(
     r"\?|^\s*(?:q|open q|open question|question|open)\b[^:]*:|\bnot sure\b|\bunsure\b|(?<!\bno )\bwonder|"
     r"\b(?:i'?m|i\s+am|we'?re|still)\s+(?:\w+\s+)?(?:confused|puzzled)\b|"

@@ -229,6 +229,8 @@ NEGATIVE_CUES: tuple[str, ...] = (
     # said plainly of a thing tried: "the mixup thing was a bust", "cutout was a dud", "a waste of time"
     "a bust", "a dud", "was a flop", "flopped", "waste of time", "no dice", "didn't pan out", "did not pan out",
     "doesn't pan out", "never panned out", "didn't work out", "did not work out",
+    # an attempt that came to nothing: "tried lr 1e-4 or 1e-5 but with no success", "to no avail", "in vain"
+    "to no avail", "in vain", "unsuccessful", "unsuccessfully",
 )
 # Negative verdicts that need a little grammar: "no <quality> win", "not <much of> a gain".
 NEGATIVE_PATTERNS: tuple[re.Pattern[str], ...] = (
@@ -237,6 +239,19 @@ NEGATIVE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"\bno\s+(?:\w+\s+){0,2}(?:win|gain|lift|improvement|benefit|upside)s?\b"),
     re.compile(r"\bnot\s+(?:a\s+|any\s+|much\s+(?:of\s+a\s+)?)?(?:win|gain|improvement|better)\b"),
     re.compile(r"\bso\s+no\b"),
+    # "the rpn's recall is very low", "accuracy is still so low": a task's score told low ("the loss is very low" is
+    # good; "the variance of the accuracy is very low" is not the score)
+    re.compile(r"(?<!\bof )(?<!\bof the )\b(?:acc|accuracy|recall|precision|m?ap|f1|auc|bleu|m?iou|dice|ndcg)\s+"
+               r"(?:is|was|are|were|remains|remained|stays|stayed|looks|seems)\s+(?:still\s+)?(?:very|so|really|"
+               r"extremely|quite|pretty|rather|super|way)\s+low\b"),
+    # "I also test with batch_size = 200, 250, 300 but it is still unchangeable": nothing moved after a change
+    # ("the config is still unchanged from the paper" tells a setting kept, not a result)
+    re.compile(r"\b(?:it|this|that|they|results?|outputs?|predictions?|scores?|accuracy|acc|loss|metrics?|performance|"
+               r"f1|map|auc|recall|precision)\s{1,3}(?:(?:is|are|was|were|stays|remains)\s{1,3})?still\s{1,3}"
+               r"(?:unchanged|unchangeable|not\s{1,3}changing)\b"),
+    # "but with no success", "without any success"; "no success criteria yet", "the success rate" name a measure
+    re.compile(r"\b(?:with\s+no|without(?:\s+any)?|no)\s+success\b(?!\s+(?:criteri\w*|metrics?|rates?|measures?|"
+               r"definitions?|conditions?|cases?|signals?)\b)"),
     # A whitespace run is entered at its start only (linear on any paste, issue 11); the same texts match.
     re.compile(r"(?:^|[,;:(]|(?<!\s)\s)\s*(?:(?:-|→|->)\s*)?nope\b"),
     # A failure named without a verdict word. A blow-up told in the present ("the loss explodes after 50 epochs";

@@ -64,6 +64,12 @@ _MOVE_NUMBERS_FIRST = re.compile(r"(?<![\w.])(?P<a>[-+]?\d*\.?\d+)\s{0,3}%?\s{0,
 
 
 # A negation just before "higher accuracy" / "lower loss" ("further training did not lead to higher accuracy").
+# A thing ranked first or last by a measure: "Dropout in conv layers gave the highest validation accuracy" (not asked:
+# "which one gave the highest accuracy?")
+_RANKED = re.compile(r"\b(?:gave|gives|give|got|gets|achieved|achieves|reached|reaches|had|has|yielded|yields|produced|"
+                     r"produces|obtained|obtains|scored|scores)\s{1,3}(?:by\s{1,3}far\s{1,3})?the\s{1,3}(?:very\s{1,3})?"
+                     r"(?P<rank>highest|best|top|lowest|worst)\s{1,3}(?P<metric>[a-z][\w@/.\-]{0,40}(?:\s{1,3}[a-z][\w@/.\-]{0,40})"
+                     r"{0,2})")
 _NEGATED_BEFORE = re.compile(r"(?:\bnot|n't|\bnever|\bno)(?:\s+(?:lead|led|leads|result|resulted|results|give|gave|"
                              r"gives|bring|brought|yield|yielded|show|showed|in|to|any|a|an|much|really)){0,3}\s+$")
 _SPLIT_WORD = re.compile(r"\b(?:train(?:ing)?|val|valid|validation|test|dev|eval|held-?out)\b")
@@ -101,7 +107,8 @@ def _metric_of(phrase: str) -> str | None:
              if (w in lexicon.LOWER_IS_BETTER_WORDS or w in lexicon.HIGHER_IS_BETTER_WORDS
                  or any(fragment in w for fragment in lexicon.LOWER_IS_BETTER))
              and not (w == "size" and i > 0 and words[i - 1] in _SETTING_SIZE_HEADS)]
-    if not found and words[-1:] == ["performance"]:
+    if not found and (words[-1:] == ["performance"] or (words[-1:] == ["results"] and not {"number", "count"} & set(
+            words))):   # "the results drop dramatically"; "the number of results" counts
         # "my model performance going down": performance as the head of the phrase is a score (higher
         # is better); "performance cost" or "performance impact" is not
         return "performance"
@@ -145,6 +152,15 @@ def metric_moves(masked: str) -> tuple[Verdict | None, str]:
                 bad_held_out = True
             elif split and good and split.group(0).startswith("train"):
                 good_train = True
+    for match in ([] if "?" in masked else _RANKED.finditer(masked)):
+        metric = _metric_of(match.group("metric"))
+        if metric is None:
+            continue
+        rank = match.group("rank")   # "gave the highest validation accuracy", "had the lowest wer", "the worst f1"
+        good = rank == "best" or (rank != "worst" and (rank in ("highest", "top")) == (
+            lexicon.metric_direction(metric) == "max"))
+        verdicts.add("worked" if good else "did_not_work")
+        spans.append(match.span())
     for match in (*_MOVE_NUMBERS.finditer(masked), *_MOVE_NUMBERS_FIRST.finditer(masked)):
         metric = _metric_of(match.group("metric"))
         if metric is None:
@@ -179,10 +195,24 @@ _HELD_OUT_SIDE = re.compile(r"\b(?:test(?:ing)?|val|valid|validation|held[- ]?ou
 def train_only_gains(clauses: list[str], verdict: Callable[[str], Verdict | None]) -> set[int]:
     """The clauses whose success is on the training side only, when a later clause of the line fails on held-out data
     ("Label smoothing improved my CV score but it perform worse on test data", "the training loss is decreasing while
-    validation loss is increasing"): the model overfits, and the held-out failure is the line's verdict."""
+    validation loss is increasing"): the model overfits, and the held-out failure is the line's verdict. Likewise a
+    loss that falls while a later clause says the task's score fails ("the loss converges very quickly. but the
+    recall is very low", "the ctc_loss got down to 0.01 while accuracy is still under 1%"): the objective is met and
+    the task is not, so the line did not work."""
     verdicts = [verdict(clause) for clause in clauses]
     lowered = [clause.lower() for clause in clauses]
-    return {i for i, said in enumerate(verdicts)
-            if said == "worked" and _TRAIN_SIDE.search(lowered[i]) and not _HELD_OUT_SIDE.search(lowered[i])
-            and any(verdicts[j] == "did_not_work" and _HELD_OUT_SIDE.search(lowered[j])
-                    and not _TRAIN_SIDE.search(lowered[j]) for j in range(i + 1, len(clauses)))}
+
+    def failed_after(i: int, side: re.Pattern[str], other: re.Pattern[str]) -> bool:
+        return any(verdicts[j] == "did_not_work" and side.search(lowered[j]) and not other.search(lowered[j])
+                   for j in range(i + 1, len(clauses)))
+
+    return {i for i, said in enumerate(verdicts) if said == "worked" and (
+        (_TRAIN_SIDE.search(lowered[i]) and not _HELD_OUT_SIDE.search(lowered[i])
+         and failed_after(i, _HELD_OUT_SIDE, _TRAIN_SIDE))
+        or (_OBJECTIVE.search(lowered[i]) and not _TASK_SCORE.search(lowered[i])
+            and failed_after(i, _TASK_SCORE, _OBJECTIVE)))}
+
+
+# The training objective ("loss", "ctc_loss") and a task's score, higher is better ("accuracy", "recall", "mAP").
+_OBJECTIVE = re.compile(r"(?<![\w-])(?:[a-z]{1,12}_)?loss(?:es)?\b")
+_TASK_SCORE = re.compile(r"\b(?:acc|accuracy|recall|precision|m?ap|f1|auc|bleu|m?iou|dice|ndcg)\b")

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from narrative import doubts, forecasts, lexicon, naming_words, next_split, progress, purposes, shortfalls, troubles
+from narrative.asking import asks_whether, favour_asked
 from narrative.metric_moves import SETTING_MOVE, metric_moves
+from narrative.suggestions import suggested
 
 # A sentence longer than this is a paste, not a sentence: only its start is read (keeps work linear).
 MAX_READ_CHARS = 600
@@ -273,11 +275,13 @@ def modality(text: str) -> Modality:
         lowered = lowered[conceded.end():]
     if _COUNTERFACTUAL.search(lowered):
         return "counterfactual"
+    if asked := favour_asked(lowered):   # "It would be great if you share the weights": a favour asked
+        return "question" if asked == "question" else "planned"
     if (_CONDITIONAL_LEAD.match(lowered) and not _past_conditional(lowered)) or _CONDITIONAL_TAIL.search(lowered):
         return "conditional"
     if _QUESTION.search(lowered):
         return "question"
-    if _is_plan(lowered):
+    if _is_plan(lowered) or suggested(lowered):   # "she suggested I try X", "you could also change X"
         return "planned"
     if re.search(r"\b(?:wish|would\s+love|would\s+like|ideally|hopefully)\b", lowered) or _WOULD.search(lowered):
         return "wished"
@@ -398,6 +402,8 @@ _REPORTED_BEFORE = re.compile(r"\b(?:is|are|'s|looks?|seems?)\b")
 
 def verdict_of(clause: str) -> Verdict | None:
     """The verdict a clause states, with negation scope and superlatives read as a colleague would."""
+    if asks_whether(clause) or favour_asked(clause):
+        return None   # "would the performance be better if ...?", "it would be great if you share ...": asked
     verdict = _verdict_of(clause)
     if verdict == "worked":
         lowered = clause[:MAX_READ_CHARS].lower().replace("’", "'")
@@ -411,6 +417,8 @@ def verdict_of(clause: str) -> Verdict | None:
 def _verdict_of(clause: str) -> Verdict | None:
     """``verdict_of`` before a success told in the future is set aside."""
     lowered = " ".join(clause[:MAX_READ_CHARS].lower().replace("’", "'").split())
+    if _ATTEMPT_DENIED.search(lowered):   # read before the attempt's own clause is set aside as work under way
+        return "did_not_work"
     # "... in an attempt to land on more intelligible speech": a purpose is no outcome.
     lowered = purposes.PURPOSE.split(lowered, maxsplit=1)[0]
     lowered = purposes.activity_cut(purposes.purpose_cut(lowered))   # "I've been tuning X for better Y": no outcome
@@ -518,6 +526,9 @@ _NOISE_AS_NAME = re.compile(r"(?<!\bthe )(?<!\bin )(?<!\bwithin )(?<!\bis )(?<!\
 # "but it didn't.": the verb is left out because the sentence before said what was hoped for.
 _ELLIPTIC_NO = re.compile(r"\b(?:it|that|this|they|which)\s+(?:didn'?t|did\s+not|doesn'?t|does\s+not|wasn'?t|"
                           r"isn'?t|won'?t|hasn'?t|has\s+not)\s*[.!]*\s*$")
+# "I am trying to reproduce the results in the paper, but I can't.": an attempt, then its denial with the verb left out
+_ATTEMPT_DENIED = re.compile(r"\b(?:try|trying|tried|attempt(?:ed|ing)?)\s+(?:hard\s+)?to\s[^.;!?]{0,300}?\bbut\s+"
+                             r"(?:i|we)\s+(?:can'?t|cannot|couldn'?t|could\s+not|failed|didn'?t\s+manage|did\s+not\s+manage)[\s.!]*$")
 # "It did not: accuracy on the slice stayed at 61%", "It didn't, same loss": the answer first, its evidence after
 _ELLIPTIC_LEAD = re.compile(r"^\W{0,4}(?:(?:but|and|no|nope),?\s+)?(?:it|that|this|they)\s+(?:didn'?t|did\s+not|"
                             r"doesn'?t|does\s+not|wasn'?t)\s*[:;,\-–—]")

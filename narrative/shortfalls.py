@@ -138,8 +138,10 @@ _PLATEAU = re.compile(r"\b(?:(?:has|have|had)\s{1,3}been|is|are|was|were|stays?|
                       + _VALUE_TEXT + r"\s{1,3}for\s{1,3}(?:a\s{1,3}(?:long\s{1,3})?(?:time|while)|ages|"
                       r"(?:the\s{1,3}(?:last|past)\s{1,3})?\d+\s{1,3}(?:epochs?|steps?|iterations?|hours?|days?))")
 _NO_FURTHER = re.compile(r"\b(?:can'?t|cannot|couldn'?t|won'?t|wouldn'?t|doesn'?t|does\s{1,3}not|didn'?t|"
-                         r"did\s{1,3}not)\s{1,3}(?:seem\s{1,3}to\s{1,3})?(?:go|get|drop|fall|climb|rise)\s{1,3}any"
-                         r"\s{1,3}(?:lower|higher|further|better|down|up)\b")
+                         r"did\s{1,3}not)\s{1,3}(?:seem\s{1,3}to\s{1,3})?(?:go|get|drop|fall|climb|rise|reach)\s{1,3}"
+                         # "did not go further than about 70 percent accuracy", "doesn't reach to any better accuracy"
+                         r"(?:to\s{1,3})?(?:any\s{1,3}(?:lower|higher|further|better|down|up)|(?:further|higher|better)\s{1,3}"
+                         r"than|beyond|past)\b")
 
 
 def _ceiling(lowered: str) -> bool:
@@ -185,7 +187,10 @@ _CONJECTURE = re.compile(
     r"(?:is\s{1,3}|was\s{1,3}|are\s{1,3}|were\s{1,3})?(?:just\s{1,3}|still\s{1,3}|way\s{1,3})?too\s"
     r"|\bit\s{1,3}(?:could|might|may)\s{1,3}(?:also\s{1,3}|just\s{1,3})?be\s{1,3}(?:that|because)\b"
     r"|^\W{0,4}(?:it\s{1,3})?(?:seems?|looks?)\s{1,3}(?:like|that|as\s{1,3}if)\s{1,3}(?:the|my|our|these|"
-    r"those)\b")
+    r"those)\b"
+    # "It seems that LR is too high": the article dropped before a short name (non-native and terse notes)
+    r"|^\W{0,4}(?:it\s{1,3})?(?:seems?|looks?)\s{1,3}(?:like|that|as\s{1,3}if)\s{1,3}(?:[\w.-]{1,20}\s{1,3}){1,2}?"
+    r"(?:is|are|was|were)\s")
 # ("It seems like it's stuck at a wrong local optimum" judges the run just told: a hedged verdict.)
 # A hedge on a change's outcome is a hedged verdict, not a conjecture ("it seems adding dropout didn't help").
 _OUTCOME_WORDS = re.compile(r"\b(?:help\w*|improv\w*|work\w*|better|worse|hurt\w*|gain\w*|boost\w*|fix\w*|effect\w*|"

@@ -70,7 +70,12 @@ causes, reasons for trying, predictions) and verdicts (with and without a verdic
 new to the repository (issue and pull-request threads, an experiment series' header comments), labelled before the
 engine read them; the same README (round fields13) names them.
 
-    python -m tests.narrative.role_corpus [--split tune|held|all] [--batch old|...|ninth|all] [--confusion] [-v]
+The ``tenth`` batch (``--batch tenth``, s1013 on) came in the round on kinds the earlier batches had few of (non-native
+English, chat-style thread replies, terse bullet logs, meeting minutes, lines mixing code and prose, table rows): tune
+only, forty-two sources new to the repository, labelled before the engine read them; the same README (round fields14)
+names them.
+
+    python -m tests.narrative.role_corpus [--split tune|held|all] [--batch old|...|tenth|all] [--confusion] [-v]
 """
 
 from __future__ import annotations
@@ -115,10 +120,13 @@ SIXTH_BATCH_FROM = 666   # ... and from here on the ``sixth`` batch
 SEVENTH_BATCH_FROM = 721  # ... and from here on the ``seventh`` batch
 EIGHTH_BATCH_FROM = 787   # ... and from here on the ``eighth`` batch
 NINTH_BATCH_FROM = 875    # ... and from here on the ``ninth`` batch
+TENTH_BATCH_FROM = 1013   # ... and from here on the ``tenth`` batch
 
 
 def batch_of(item: Item) -> str:
     number = int(item.id.lstrip("s"))
+    if number >= TENTH_BATCH_FROM:
+        return "tenth"
     if number >= NINTH_BATCH_FROM:
         return "ninth"
     if number >= EIGHTH_BATCH_FROM:
@@ -212,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=("tune", "held", "all"), default="all")
     parser.add_argument("--batch", default="all",
                         choices=("old", "new", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
-                                 "all"))
+                                 "tenth", "all"))
     parser.add_argument("-v", action="store_true", help="list every item the engine reads otherwise")
     parser.add_argument("--confusion", action="store_true",
                         help="print the counts of each (expected role, role read) miss, no text (safe on held)")

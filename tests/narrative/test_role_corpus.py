@@ -7,7 +7,8 @@ gains some can raise them: old batch tune 0.86 / held 0.60 accuracy, new batch (
 the structure round) tune 0.47 / held 0.41, third batch (sources first read in the sections round) tune
 0.79 / held 0.59, fourth batch (sources first read in the fields round) tune 0.69 / held 0.49, fifth batch
 (weekly logs, round fields7; tune only) tune 0.70, ninth batch (issue threads and an experiment series, round fields13;
-tune only; 0.49 on the rules before it) tune 0.62.
+tune only; 0.49 on the rules before it) tune 0.62, tenth batch (non-native English, chat-style replies, terse logs and
+minutes, round fields14; tune only; 0.57 on the rules before it) tune 0.66.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ FLOORS = {("tune", "old"): (0.80, 0.80), ("held", "old"): (0.57, 0.62),   # accu
           ("tune", "third"): (0.74, 0.68), ("held", "third"): (0.55, 0.60),
           ("tune", "fourth"): (0.64, 0.70), ("held", "fourth"): (0.44, 0.44),
           ("tune", "fifth"): (0.62, 0.70),
-          ("tune", "ninth"): (0.57, 0.60)}
+          ("tune", "ninth"): (0.57, 0.60),
+          ("tune", "tenth"): (0.62, 0.65)}
 
 
 def test_corpus_is_real_sized_and_split_by_source() -> None:
