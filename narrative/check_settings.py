@@ -43,9 +43,21 @@ def key_tokens(idx: HistoryIndex) -> dict[str, frozenset[str]]:
             if k not in out and not is_tracker_key(k):
                 parts = {vocab.stem(w) for w in re.split(r"[^a-z0-9]+", k.lower()) if w}
                 # the noise words are compared stemmed ("size" stems to "siz": batch_size is not named by "sizes")
-                out[k] = frozenset(p for p in parts if len(p) >= 2 and not p.isdigit()) - _KEY_NOISE_STEMS
+                out[k] = (frozenset(p for p in parts if len(p) >= 2 and not p.isdigit()) - _KEY_NOISE_STEMS
+                          or _spoken_names(k))
     idx.cache["keytoks"] = out
     return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _spoken_names(key: str) -> frozenset[str]:
+    """A key with no word of its own (a single letter: ``r``, ``q``) is named by the spoken setting names whose
+    key spellings list it exactly ("rank" for ``r``, "quantile" for ``q``); any other key keeps only its words."""
+    low = key.lower()
+    if len(low) > 2:
+        return frozenset()
+    return frozenset(vocab.stem(w) for spoken, keys in lexicon.PARAM_ALIASES.items() if low in keys
+                     for w in spoken.split() if len(w) >= 2 and w != low)
 
 
 DEVICE_WORDS = frozenset({"gpu", "gpus", "devic", "device", "devices", "card", "cards", "world", "ngpu"})
@@ -90,6 +102,8 @@ def named_value(plan: str, idx: HistoryIndex, *, scope: dict[str, frozenset[str]
     keytoks = key_tokens(idx)
     for i, w in enumerate(words):
         num = _ORDINALS.get(w) if w in _ORDINALS else lexicon.parse_number(w)
+        if w in _ORDINALS and i + 1 < len(words) and lexicon.parse_number(words[i + 1]) is not None:
+            continue  # "the first 80% of the layers", "the first 10 epochs": the number after it is the value
         if num is None or per_device(words, i) or part_of_a_name(plan, w):
             continue  # a batch per device is read against the runs' device counts (``narrative.check_joint``)
         near = {vocab.stem(x) for x in words[max(0, i - 2): i + 3] if x != w and not x[0].isdigit()}
@@ -197,8 +211,12 @@ def plan_changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> list[Change]
     return sorted(out, key=lambda c: c.at) if len(out) > 1 else out
 
 
+# a move word glued to a name by an underscore is part of an identifier ("down_proj", "up_proj", "low_rank")
+_GLUED_MOVE = re.compile(r"\b(up|down|low|high|lower|higher|more|less)_(?=[a-z])", re.I)
+
+
 def _changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Iterator[Change]:
-    head = vocab.norm(SCIENTIFIC.sub(decimal_value, main_clause(plan)))
+    head = vocab.norm(SCIENTIFIC.sub(decimal_value, _GLUED_MOVE.sub(r"\1", main_clause(plan))))
     spans = vocab.concepts_in(head)
     specific = specific_keys(terms)
     words = [(m.group(0).rstrip(".-"), m.start(), m.end()) for m in _WORD_SPAN.finditer(head)]
