@@ -66,12 +66,15 @@ _DOCUMENT = re.compile(r"\b((?:(?!(?:the|a|an|as|in|on|of|to|from|with|for|by|an
                        re.I)
 
 
+_DOC_NOUN = re.compile(r"(?i:paper|blog|article|book|preprint|thesis)")
+
+
 def names_document_only(words: set[str] | frozenset[str], text: str) -> bool:
     """Whether the plan's words (stems) that a statement says stand in it only inside a document's name ("the
     settings from the Quotient Remainder paper" for "the quotient-remainder trick"): a paper named is no method
     done. False when no plan word is said, or one is said outside such a name."""
-    if not words or not _DOCUMENT.search(text):
-        return False
+    if not words or not _DOC_NOUN.search(text) or not _DOCUMENT.search(text):
+        return False  # the cheap test first: most statements name no document
     inside: set[int] = set()
     for m in _DOCUMENT.finditer(text):
         inside.update(range(m.start(1), m.end(1)))
