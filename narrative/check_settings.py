@@ -215,6 +215,24 @@ def plan_changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> list[Change]
 _GLUED_MOVE = re.compile(r"\b(up|down|low|high|lower|higher|more|less)_(?=[a-z])", re.I)
 
 
+def _spoken_setting(head: str, cid: str, a: int, b: int) -> tuple[int, int] | None:
+    """The span of a setting's spoken name ("rank") said after a concept named by the method's own name ("LoRA"),
+    within its clause and a few words: the concept's own words are no setting name ("lora" is not a spoken key)."""
+    if head[a:b] in lexicon.PARAM_ALIASES:
+        return None
+    keys = set(vocab.CONCEPT_BY_ID[cid].param_keys)
+    tail = _CLAUSE_END.split(head[b: b + 60], maxsplit=1)[0]
+    for m in _SPOKEN_WORD.finditer(tail):
+        if keys & set(lexicon.PARAM_ALIASES[m.group(0)]):
+            return b + m.start(), b + m.end()
+    return None
+
+
+# spoken setting names of three letters or more ("rank", "alpha"), and where a clause ends
+_SPOKEN_WORD = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in lexicon.PARAM_WORDS if len(w) > 2) + r")\b")
+_CLAUSE_END = re.compile(r"[.;,:]|\b(?:and|but|then)\b")
+
+
 def _changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Iterator[Change]:
     head = vocab.norm(SCIENTIFIC.sub(decimal_value, _GLUED_MOVE.sub(r"\1", main_clause(plan))))
     spans = vocab.concepts_in(head)
@@ -238,6 +256,9 @@ def _changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Iterator[Change]
                             or _joined_by_with(head, (a, b), spans.get(k, [])))
         if others - targets:
             continue  # "separate step sizes for actor and critic" is about more than moving one setting
+        # "LoRA on the MLP with a rank lower than 8": the setting's own spoken name later in the clause is where
+        # its value or move is said
+        a, b = _spoken_setting(head, cid, a, b) or (a, b)
         idx_first = next((i for i, (_, s, _) in enumerate(words) if s >= a), len(words))
         idx_after = next((i for i, (_, s, _) in enumerate(words) if s >= b), len(words))
         sign, factor, value = 0, None, None
@@ -332,10 +353,15 @@ _FOR_TARGET = re.compile(r"^[^.;,]{0,12}?\b(?:for|on|in|during|when|while|under)
                          r"(?:(?:the|a|an|our|my|its|their)\s+)?(?:[a-z0-9.+\-]{1,30}\s+){0,3}$")
 
 
+_PREP_OPENS = re.compile(r"(?:on|in|for|to)\s")
+
+
 def _said_as_target(head: str, setting_end: int, spans: list[tuple[int, int]]) -> bool:
     """Whether a concept is said only after the setting, as what the change is for (a regime, a part of the
     work: "for full ft"), not as a second thing the plan does ("lower lr and label smoothing")."""
-    return bool(spans) and all(a >= setting_end and _FOR_TARGET.match(head[setting_end: a]) for a, _ in spans)
+    return bool(spans) and all(a >= setting_end and (_FOR_TARGET.match(head[setting_end: a]) or (
+        # the concept's own words open on the preposition ("on the mlp" names the MLP modules)
+        _PREP_OPENS.match(head, a) and not head[setting_end: a].strip())) for a, _ in spans)
 
 
 # "bf16 with a lower lr", "a lower lr with bf16": a technique the change is made with (its runs are the pool)

@@ -2,7 +2,8 @@
 "tried" (the must-not-fire probes of each class). The sentences are written for these tests.
 
 Classes:
-- a one-letter run key (``r``, PEFT's LoRA rank) is named by its spoken setting name ("rank 16");
+- a one-letter run key (``r``, PEFT's LoRA rank) is named by its spoken setting name ("rank 16"), also said apart
+  from the method's name ("LoRA on the MLP with a rank lower than 8");
 - a method placed on a block of the model ("the attention modules", "the MLP") is not a run whose listed projections
   all sit in the other block, and "only" some projections is not a run listing more;
 - a percentage ("95%", "half of") of a setting the runs record as a fraction (0.95) is that fraction; an ordinal
@@ -72,6 +73,41 @@ LORA_NOTES = ["Targeting the MLP with LoRA instead of the default q_proj,v_proj:
 ])
 def test_lora_rank_key_and_module_blocks(plan: str, tried: bool, cite: set[int]) -> None:
     _assert(plan, synthesis.check(plan, _history(LORA_NOTES, LORA)), tried, cite)
+
+
+BERT = [_run(1, "bert-lr3e-5", {"model": "bert-base", "learning_rate": "3e-5", "batch_size": "32"}, {"f1": 0.81}),
+        _run(2, "bert-lr5e-5", {"model": "bert-base", "learning_rate": "5e-5", "batch_size": "32"}, {"f1": 0.83})]
+BERT_NOTES = ["Fine-tuned bert-base at lr 3e-5 and 5e-5 with batch 32: 0.81 and 0.83 F1."]
+
+
+@pytest.mark.parametrize(("plan", "tried", "cite"), [
+    # a setting's spoken name said apart from the method's ("LoRA ... a rank lower than 8"), a target opening on its
+    # preposition ("on the MLP")
+    ("LoRA on the MLP with a rank lower than 8", False, set()),
+    ("LoRA on the attention modules with a rank higher than 32", False, set()),
+    ("LoRA with a rank lower than 8", False, set()),
+    # must not fire
+    ("LoRA on the MLP with a rank higher than 8", True, {2, 4}),
+    ("LoRA on the MLP with a rank lower than 32", True, {2, 3}),
+    ("LoRA with a rank above 16", True, {1, 4}),
+    ("a lower LoRA rank", True, {2, 3}),
+    ("LoRA at rank 10", True, {2}),
+    ("LoRA on the MLP with a rank below 16", True, {2, 3}),
+    ("LoRA on the attention with a rank lower than 64", True, {1}),
+])
+def test_rank_bounds_said_apart(plan: str, tried: bool, cite: set[int]) -> None:
+    _assert(plan, synthesis.check(plan, _history(LORA_NOTES, LORA)), tried, cite)
+
+
+@pytest.mark.parametrize(("plan", "tried", "cite"), [
+    ("a learning rate below 1e-5 for bert-base", False, set()),
+    ("bert-base on the task with a batch size above 64", False, set()),
+    # must not fire
+    ("fine-tune bert-base on the task with a learning rate lower than 5e-5", True, {1}),
+    ("bert-base with a batch size of 32", True, {1, 2}),
+])
+def test_bounds_of_named_settings_unchanged(plan: str, tried: bool, cite: set[int]) -> None:
+    _assert(plan, synthesis.check(plan, _history(BERT_NOTES, BERT)), tried, cite)
 
 
 # ---- a fraction recorded, a percentage planned ----
