@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from adapters import is_tracker_key
 from narrative import concepts as concept_table
 from narrative import lexicon, vocab
+from narrative.check_spoken import GLUED_MOVE, spoken_names, spoken_setting
 from narrative.check_verdicts import PlanDoing, not_tried, planned_items, tried_in_runs
 from narrative.history_index import Fact, HistoryIndex, ParamSig, fmt
 from narrative.plan_reading import ASIDE, UNIT_WORDS, PlanTerms, main_clause, specific_keys
@@ -44,20 +45,9 @@ def key_tokens(idx: HistoryIndex) -> dict[str, frozenset[str]]:
                 parts = {vocab.stem(w) for w in re.split(r"[^a-z0-9]+", k.lower()) if w}
                 # the noise words are compared stemmed ("size" stems to "siz": batch_size is not named by "sizes")
                 out[k] = (frozenset(p for p in parts if len(p) >= 2 and not p.isdigit()) - _KEY_NOISE_STEMS
-                          or _spoken_names(k))
+                          or spoken_names(k))
     idx.cache["keytoks"] = out
     return out
-
-
-@functools.lru_cache(maxsize=1024)
-def _spoken_names(key: str) -> frozenset[str]:
-    """A key with no word of its own (a single letter: ``r``, ``q``) is named by the spoken setting names whose
-    key spellings list it exactly ("rank" for ``r``, "quantile" for ``q``); any other key keeps only its words."""
-    low = key.lower()
-    if len(low) > 2:
-        return frozenset()
-    return frozenset(vocab.stem(w) for spoken, keys in lexicon.PARAM_ALIASES.items() if low in keys
-                     for w in spoken.split() if len(w) >= 2 and w != low)
 
 
 DEVICE_WORDS = frozenset({"gpu", "gpus", "devic", "device", "devices", "card", "cards", "world", "ngpu"})
@@ -211,30 +201,8 @@ def plan_changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> list[Change]
     return sorted(out, key=lambda c: c.at) if len(out) > 1 else out
 
 
-# a move word glued to a name by an underscore is part of an identifier ("down_proj", "up_proj", "low_rank")
-_GLUED_MOVE = re.compile(r"\b(up|down|low|high|lower|higher|more|less)_(?=[a-z])", re.I)
-
-
-def _spoken_setting(head: str, cid: str, a: int, b: int) -> tuple[int, int] | None:
-    """The span of a setting's spoken name ("rank") said after a concept named by the method's own name ("LoRA"),
-    within its clause and a few words: the concept's own words are no setting name ("lora" is not a spoken key)."""
-    if head[a:b] in lexicon.PARAM_ALIASES:
-        return None
-    keys = set(vocab.CONCEPT_BY_ID[cid].param_keys)
-    tail = _CLAUSE_END.split(head[b: b + 60], maxsplit=1)[0]
-    for m in _SPOKEN_WORD.finditer(tail):
-        if keys & set(lexicon.PARAM_ALIASES[m.group(0)]):
-            return b + m.start(), b + m.end()
-    return None
-
-
-# spoken setting names of three letters or more ("rank", "alpha"), and where a clause ends
-_SPOKEN_WORD = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in lexicon.PARAM_WORDS if len(w) > 2) + r")\b")
-_CLAUSE_END = re.compile(r"[.;,:]|\b(?:and|but|then)\b")
-
-
 def _changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Iterator[Change]:
-    head = vocab.norm(SCIENTIFIC.sub(decimal_value, _GLUED_MOVE.sub(r"\1", main_clause(plan))))
+    head = vocab.norm(SCIENTIFIC.sub(decimal_value, GLUED_MOVE.sub(r"\1", main_clause(plan))))
     spans = vocab.concepts_in(head)
     specific = specific_keys(terms)
     words = [(m.group(0).rstrip(".-"), m.start(), m.end()) for m in _WORD_SPAN.finditer(head)]
@@ -258,7 +226,7 @@ def _changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Iterator[Change]
             continue  # "separate step sizes for actor and critic" is about more than moving one setting
         # "LoRA on the MLP with a rank lower than 8": the setting's own spoken name later in the clause is where
         # its value or move is said
-        a, b = _spoken_setting(head, cid, a, b) or (a, b)
+        a, b = spoken_setting(head, cid, a, b) or (a, b)
         idx_first = next((i for i, (_, s, _) in enumerate(words) if s >= a), len(words))
         idx_after = next((i for i, (_, s, _) in enumerate(words) if s >= b), len(words))
         sign, factor, value = 0, None, None

@@ -261,15 +261,16 @@ def _patterns() -> list[re.Pattern[str]]:
     from narrative.check_joint import _HALF_OF, _PERCENT
     from narrative.check_modules import _FROM, _GROUP_WORDS, _ONLY
     from narrative.check_names import _DOCUMENT, _NAME
-    from narrative.check_settings import _GLUED_MOVE
+    from narrative.check_spoken import _CLAUSE_END, _SPOKEN_WORD
+    from narrative.check_spoken import GLUED_MOVE as _GLUED_MOVE
     from narrative.plan_reading import _ASSIGNED
     from narrative.statements import _DOC_SAYS, _MD_LINK
 
     return [_NAME, _DOCUMENT, _DOC_SAYS, _MD_LINK, _WITHOUT_WORD, _FROM, _ONLY, _PERCENT, _HALF_OF, _GLUED_MOVE,
-            _ASSIGNED, *_GROUP_WORDS.values()]
+            _ASSIGNED, _SPOKEN_WORD, _CLAUSE_END, *_GROUP_WORDS.values()]
 
 
-@pytest.mark.parametrize("i", range(13))
+@pytest.mark.parametrize("i", range(15))
 def test_new_patterns_no_backtracking(i: int) -> None:
     rx = _patterns()[i]
     texts = ["the " * 20000, "A" * 50000, "aB" * 25000, "[" * 20000 + "(" * 20000, "without " * 10000,
