@@ -62,7 +62,8 @@ def name_unknown(got: CheckResult, plan: str, idx: HistoryIndex) -> CheckResult 
 # a document named by the words before its noun ("the Quotient Remainder paper", "the LoRA Without Regret blog")
 # (its name's words are no function words: "as in the paper" names none)
 _DOCUMENT = re.compile(r"\b((?:(?!(?:the|a|an|as|in|on|of|to|from|with|for|by|and|or|this|that|our|my|their|his|her"
-                       r"|its)\b)[\w'\"-]+\s{1,3}){1,4}?)(?:paper|papers|blog|blog\s+post|article|book|preprint|thesis)s?\b",
+                       r"|its)\b)[\w'\"-]{1,40}\s{1,3}){1,4}?)"
+                       r"(?:paper|papers|blog|blog\s+post|article|book|preprint|thesis)s?\b",
                        re.I)
 
 
