@@ -10,6 +10,8 @@ answer stands. Split from ``narrative.checking`` (a separate reading of the runs
 
 from __future__ import annotations
 
+import re
+
 from narrative import vocab
 from narrative.approaches import UMBRELLA
 from narrative.check_joint import holding_runs
@@ -19,6 +21,7 @@ from narrative.check_verdicts import tried_in_runs
 from narrative.history_index import HistoryIndex
 from narrative.plan_reading import PlanTerms
 from narrative.types import CheckMatch, CheckResult
+from storage.records import RunSnapshot
 
 
 def _against(idx: HistoryIndex, rid: str, want: set[str], avoid: set[str]) -> bool:
@@ -37,6 +40,43 @@ def _holds_itself(cid: str, cover: frozenset[str], params: dict[str, str]) -> bo
 def _holds(idx: HistoryIndex, rid: str, want: set[str], avoid: set[str]) -> bool:
     run, cover = idx.run_by_id[rid], idx.run_docs[rid].cover
     return want <= cover and not any(_holds_itself(c, cover, run.params) for c in avoid)
+
+
+# "without amsgrad", "no ema", "w/o nesterov": the word the plan goes without, to be read against a run's own key
+_WITHOUT_WORD = re.compile(r"\b(?:without|w/o|sans)\s{1,3}([a-z][a-z0-9_]{1,30})\b", re.I)
+_TRUE = frozenset({"true", "yes", "on", "1", "enabled"})
+
+
+def _switched_on(run: RunSnapshot, word: str) -> bool:
+    """Whether a run's params switch on a flag named exactly by ``word`` ("amsgrad": ``amsgrad=True``)."""
+    return any(k.lower().replace("-", "_") == word and v.strip().lower() in _TRUE for k, v in run.params.items())
+
+
+def flag_against(got: CheckResult, plan: str, idx: HistoryIndex) -> CheckResult | None:
+    """A "tried" for a plan that goes without a thing the runs log as an on/off flag by that very name ("plain Adam
+    without amsgrad" against runs logging ``amsgrad=True``): every cited run that switches it on did the other thing;
+    the cited runs that do not are kept, else not tried with those runs the closest."""
+    words = {m.group(1).lower() for m in _WITHOUT_WORD.finditer(plan)} if "w" in plan.lower() else set()
+    if not got.already_tried or not words:
+        return None
+    cited = list(dict.fromkeys(rid for m in got.matches
+                               for rid in (m.run_ids or idx.entry_runs.get(m.entry_id or "", []))
+                               if rid in idx.run_by_id))
+    on = [r for r in cited if any(_switched_on(idx.run_by_id[r], w) for w in words)]
+    if not on:
+        return None
+    if len(on) < len(cited):
+        keep = set(cited) - set(on)
+        return got.model_copy(update={"matches": [
+            m.model_copy(update={"run_ids": [r for r in m.run_ids if r in keep]}) for m in got.matches
+            if not m.run_ids or set(m.run_ids) & keep]})
+    r0 = idx.run_by_id[on[0]]
+    flag = next(k for k, v in r0.params.items() if k.lower().replace("-", "_") in words)
+    summary = (f"run {r0.run_name or r0.run_id[:8]} by {r0.user or 'someone'} on {r0.start:%Y-%m-%d} "
+               f"({flag}={r0.params[flag]})")
+    return CheckResult(already_tried=False, message=(
+        f"Not tried without {', '.join(sorted(words))}: the runs found had it on; closest: {summary}."),
+        matches=[CheckMatch(entry_id=None, run_ids=on[:3], score=0.0, summary=summary, author=r0.user, at=r0.start)])
 
 
 def combined_against(got: CheckResult, plan: str, terms: PlanTerms, idx: HistoryIndex,

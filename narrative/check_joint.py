@@ -47,6 +47,19 @@ _GLOBAL_WORDS = frozenset({"global", "total", "effect", "effective"})
 _ONE_DEVICE = re.compile(r"\b(?:a\s{1,3})?(?:single|one)[\s-]{1,3}(?=(?:gpu|device|card)s?\b)")
 
 
+# "95%", "95 percent" right after a number; "half of the encoder" is 50% of it
+_PERCENT = re.compile(r"\s?(?:%|per\s?cent\b)")
+_HALF_OF = re.compile(r"\bhalf\s+of\b")
+
+
+def _fractions(idx: HistoryIndex, keys: frozenset[str]) -> bool:
+    """Whether the runs record ``keys`` as fractions (every number between 0 and 1), so that a percentage the plan
+    names is read as its fraction."""
+    vals = [v for sig in idx.sigs for k, raw in sig.items if k in keys
+            for v in [lexicon.parse_number(raw)] if v is not None]
+    return bool(vals) and all(0.0 <= v <= 1.0 for v in vals)
+
+
 @dataclass(frozen=True)
 class Named:
     keys: frozenset[str]
@@ -122,6 +135,7 @@ def named_values(plan: str, idx: HistoryIndex) -> list[Named]:
     head = _ONE_DEVICE.sub("1 ", head)
     if _NOT_JOINT.search(head):
         return []
+    head = _HALF_OF.sub("50% of", head)
     words = [(m.group(0).rstrip(".-"), m.start(), m.end()) for m in _WORD.finditer(head)]
     setting_keys = _setting_keys(idx)
     spans = [(a, b, setting_keys[cid]) for cid, sp in vocab.concepts_in(head).items() if cid in setting_keys
@@ -159,6 +173,8 @@ def named_values(plan: str, idx: HistoryIndex) -> list[Named]:
                                                                          words[i + 1: i + 1 + _BEFORE])}
             keys = _keys_by_tokens(keytoks, before | after, min_toks=2) or keys
         if keys:
+            if _PERCENT.match(head, end) and _fractions(idx, keys):
+                num /= 100  # "freeze 95% of the encoder" and encoder_freeze_percent=0.95
             out.setdefault(keys, set()).add(num)
     # a setting named with several values is a list or a move, not one run's setting
     got = [Named(k, next(iter(v))) for k, v in out.items() if len(v) == 1 and k != batch]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from adapters import is_tracker_key
 from narrative import concepts as concept_table
 from narrative import lexicon, vocab
+from narrative.check_spoken import GLUED_MOVE, spoken_names, spoken_setting
 from narrative.check_verdicts import PlanDoing, not_tried, planned_items, tried_in_runs
 from narrative.history_index import Fact, HistoryIndex, ParamSig, fmt
 from narrative.plan_reading import ASIDE, UNIT_WORDS, PlanTerms, main_clause, specific_keys
@@ -43,7 +44,8 @@ def key_tokens(idx: HistoryIndex) -> dict[str, frozenset[str]]:
             if k not in out and not is_tracker_key(k):
                 parts = {vocab.stem(w) for w in re.split(r"[^a-z0-9]+", k.lower()) if w}
                 # the noise words are compared stemmed ("size" stems to "siz": batch_size is not named by "sizes")
-                out[k] = frozenset(p for p in parts if len(p) >= 2 and not p.isdigit()) - _KEY_NOISE_STEMS
+                out[k] = (frozenset(p for p in parts if len(p) >= 2 and not p.isdigit()) - _KEY_NOISE_STEMS
+                          or spoken_names(k))
     idx.cache["keytoks"] = out
     return out
 
@@ -90,6 +92,8 @@ def named_value(plan: str, idx: HistoryIndex, *, scope: dict[str, frozenset[str]
     keytoks = key_tokens(idx)
     for i, w in enumerate(words):
         num = _ORDINALS.get(w) if w in _ORDINALS else lexicon.parse_number(w)
+        if w in _ORDINALS and i + 1 < len(words) and lexicon.parse_number(words[i + 1]) is not None:
+            continue  # "the first 80% of the layers", "the first 10 epochs": the number after it is the value
         if num is None or per_device(words, i) or part_of_a_name(plan, w):
             continue  # a batch per device is read against the runs' device counts (``narrative.check_joint``)
         near = {vocab.stem(x) for x in words[max(0, i - 2): i + 3] if x != w and not x[0].isdigit()}
@@ -198,7 +202,7 @@ def plan_changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> list[Change]
 
 
 def _changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Iterator[Change]:
-    head = vocab.norm(SCIENTIFIC.sub(decimal_value, main_clause(plan)))
+    head = vocab.norm(SCIENTIFIC.sub(decimal_value, GLUED_MOVE.sub(r"\1", main_clause(plan))))
     spans = vocab.concepts_in(head)
     specific = specific_keys(terms)
     words = [(m.group(0).rstrip(".-"), m.start(), m.end()) for m in _WORD_SPAN.finditer(head)]
@@ -220,6 +224,9 @@ def _changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Iterator[Change]
                             or _joined_by_with(head, (a, b), spans.get(k, [])))
         if others - targets:
             continue  # "separate step sizes for actor and critic" is about more than moving one setting
+        # "LoRA on the MLP with a rank lower than 8": the setting's own spoken name later in the clause is where
+        # its value or move is said
+        a, b = spoken_setting(head, cid, a, b) or (a, b)
         idx_first = next((i for i, (_, s, _) in enumerate(words) if s >= a), len(words))
         idx_after = next((i for i, (_, s, _) in enumerate(words) if s >= b), len(words))
         sign, factor, value = 0, None, None
@@ -314,10 +321,15 @@ _FOR_TARGET = re.compile(r"^[^.;,]{0,12}?\b(?:for|on|in|during|when|while|under)
                          r"(?:(?:the|a|an|our|my|its|their)\s+)?(?:[a-z0-9.+\-]{1,30}\s+){0,3}$")
 
 
+_PREP_OPENS = re.compile(r"(?:on|in|for|to)\s")
+
+
 def _said_as_target(head: str, setting_end: int, spans: list[tuple[int, int]]) -> bool:
     """Whether a concept is said only after the setting, as what the change is for (a regime, a part of the
     work: "for full ft"), not as a second thing the plan does ("lower lr and label smoothing")."""
-    return bool(spans) and all(a >= setting_end and _FOR_TARGET.match(head[setting_end: a]) for a, _ in spans)
+    return bool(spans) and all(a >= setting_end and (_FOR_TARGET.match(head[setting_end: a]) or (
+        # the concept's own words open on the preposition ("on the mlp" names the MLP modules)
+        _PREP_OPENS.match(head, a) and not head[setting_end: a].strip())) for a, _ in spans)
 
 
 # "bf16 with a lower lr", "a lower lr with bf16": a technique the change is made with (its runs are the pool)

@@ -19,10 +19,11 @@ import re
 
 from narrative import lexicon, vocab
 from narrative.approaches import UMBRELLA
-from narrative.check_combined import combined_against
+from narrative.check_combined import combined_against, flag_against
 from narrative.check_joint import cite_holding, holding_runs, joint_missed, value_missed
 from narrative.check_members import other_member, plan_members, run_text
 from narrative.check_modules import module_missed
+from narrative.check_names import name_unknown, names_document_only
 from narrative.check_place import place_off, places_in, run_place_off
 from narrative.check_removal import removal_tried
 from narrative.check_roles import role_off
@@ -95,10 +96,14 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
         # "dropout at lr 2.048": a cited run whose params log dropout off (or hold what the plan goes without)
         # is not the plan; the runs holding all of it are, else it was not tried together
         got = combined_against(got, plan, terms, idx, scope) or got
+        # "plain Adam without amsgrad": runs logging amsgrad=True did the other thing
+        got = flag_against(got, plan, idx) or got
         # "LoRA on the key projection": runs that list their modules (query_proj,value_proj) without it did another
-        got = module_missed(got, plan, idx) or got
+        got = module_missed(got, plan, idx, lambda: holding_runs(plan, idx, scope=scope)[1]) or got
         # "train on MVTec": runs holding mvtec only as their test set trained on something else
-        return role_off(got, plan, idx) or got
+        got = role_off(got, plan, idx) or got
+        # "DoRA on the MLP modules": a proper name nothing in the history carries was not done there
+        return name_unknown(got, plan, idx) or got
     return got
 
 
@@ -184,6 +189,8 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
     # "an STFT loss weight of 0.5", "monitor val_acc": a candidate naming that setting only at another value, or
     # lacking the value the plan writes as an identifier, did a variant
     valued, idents = plan_values(plan), plan_identifiers(plan)
+    # "the quotient-remainder trick": a statement naming only "the Quotient Remainder paper" did not use it
+    doc_words = frozenset(t for t in terms.tokens if not vocab.is_generic(t))
 
     def _run_text(rid: str) -> str:
         return run_text(idx, rid)
@@ -204,7 +211,7 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
                or _fact_excluded(idx, terms, f) or size_off(sizes, f.text) or _runs_size_off(idx, sizes, f)
                or fact_holds_more(idx, only, f.run_ids or idx.entry_runs.get(f.entry_id, []))
                or targets_more(only_t, cover, f.text) or place_off(places, f.text)
-               or stated_value_off(valued, f.text, cover)
+               or stated_value_off(valued, f.text, cover) or names_document_only(doc_words, f.text)
                or (bool(idents) and identifier_off(idents, " ".join([f.text, *map(_run_text, f.run_ids[:4])])))
                or any(run_place_off(places, idx.run_by_id[r].params) for r in f.run_ids[:4]))
         (variants if off else evidence).append((s, f, rids))

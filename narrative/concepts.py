@@ -45,7 +45,7 @@ SETTING_PARAMS: dict[str, tuple[str, ...]] = {
     "max_len": ("max_len", "max_length", "max_seq_len", "max_seq_length", "seq_len", "context_length"),
     "label_smoothing": ("label_smoothing",),
     "threshold": ("threshold", "decision_threshold"),
-    "lora": ("lora_r", "lora_rank"),
+    "lora": ("lora_r", "lora_rank", "r"),  # PEFT's LoraConfig names the rank r
     "warmup": ("warmup_steps", "warmup_ratio", "warmup_epochs"),
     "n_step": ("n_steps", "n_step", "nstep"),
     "reward_scaling": ("reward_scale", "reward_scaling"),

@@ -357,6 +357,9 @@ _COMPLEMENT = re.compile(r"^(?:\s(?:schedule|scheduler|decay|layers?|model|net|n
                          r"(?:(?:a|an|the)\s)?([a-z][a-z0-9]{1,20})(?:\s([a-z][a-z0-9]{1,20}))?")
 
 
+_ASSIGNED = re.compile(r"\s?[=:]")
+
+
 def _variant_words(normed: str, a: int, b: int, covered: set[int]) -> frozenset[str]:
     """Stems of kind-naming words right before the concept at ``a``..``b`` (with or without a determiner) or in
     a "with ..." complement right after it."""
@@ -366,7 +369,8 @@ def _variant_words(normed: str, a: int, b: int, covered: set[int]) -> frozenset[
         if max(0, a - 40) + w.start() not in covered and vocab.stem(w.group(0)) in VARIANT_WORDS:
             out.add(vocab.stem(w.group(0)))
     m = _COMPLEMENT.match(normed[b: b + 60])
-    if m:
+    if m and not _ASSIGNED.match(normed, b + m.end(1)):
+        # "amsgrad with sparse=False": a word given a value is a setting of the run, not a kind of the thing
         out |= {vocab.stem(w) for w in m.groups() if w and vocab.stem(w) in VARIANT_WORDS}
     return frozenset(out)
 

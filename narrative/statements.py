@@ -163,6 +163,14 @@ _OTHERS_SAY = re.compile(r"^\W{0,8}(?:(?:other|some|many|most)\s{1,3}(?:people|f
 # result is in it ("not sure if dropout helped" reports it done)
 _UNSURE = re.compile(r"\b(?:not\s{1,3}sure|unsure|no\s{1,3}idea|(?:don'?t|do\s{1,3}not)\s{1,3}know)\s{1,3}"
                      r"(?:yet\s{1,3})?(?:if|whether)\b", re.I)
+# a document as the sentence's subject, with what it says ("The "LoRA Without Regret" blog mentions that ...",
+# "The PEFT docs recommend ..."): the document's claim, not the writer's doing (markdown links read as their text)
+_DOC_SAYS = re.compile(
+    r"^\W{0,8}(?:the|this|that|a|an)\s{1,4}(?:[\w\"'“”.:-]+\s{1,4}){0,5}?(?:blog(?:\s{1,4}post)?|post|paper|"
+    r"article|book|docs|documentation|survey|readme|tutorial|preprint|write-?up|report)\s{1,4}(?:\w+\s{1,4}){0,2}?"
+    r"(?:mentions?|mentioned|says|said|states?|stated|argues?|argued|notes?|noted|reports?|reported|claims?|claimed|"
+    r"suggests?|suggested|shows?|showed|shown|finds|found|recommends?|recommended)\b", re.I)
+_MD_LINK = re.compile(r"\[([^\]\n]{0,200})\]\([^)\s]{0,300}\)")
 _WRITER = re.compile(r"\b(?:i|we|i'?ve|we'?ve|i'?m|we'?re|my|our|us|me)\b", re.I)
 _CONDITIONAL = re.compile(r"^\s*(if|unless|in case|when|once|assuming|provided)\b|"
                           r"\b(if|unless|in case) (it|this|that|they|we|the|\w+) [^.;]{0,60}?\b(doesn'?t|does not|"
@@ -182,7 +190,8 @@ _DOING = re.compile(r"\b(?:tried|try(?:ing)?|ran|run(?:ning)?|trained|training|r
 _PLAN = re.compile(
     r"\b(will|won'?t|gonna|going to|plan(ning|ned)? (to|on)|want(ed)? to|wanna|would like to|i'?d like to|"
     r"intend\w* to|hope to|hoping to|about to|next( up| step| steps| week| time)?|tomorrow|tmrw|tmr|later|"
-    r"todo|to do|to-do|should (try|test|run|add|use|do|look|check|consider)|could (try|test|run|add|use)|"
+    r"todo|to do|to-do|should (try|test|run|add|use|do|look|check|consider|investigate|explore|evaluate|examine|study|"
+    r"experiment|compare|verify|see if|see whether|figure out)|could (try|test|run|add|use|investigate|explore)|"
     r"might (try|test|run|add|use)|may (try|test|run)|worth (a )?(try|trying|testing|a shot)|thinking (about|of)|"
     r"consider(ing)?|idea:?|ideas|maybe (try|test|add|use)|let'?s|need to|needs to|have to|queue\w*|"
     r"would be (nice|good|interesting)|on (my|the) list|backlog|future work|follow ?up)\b", re.I)
@@ -270,7 +279,8 @@ def statement_modality(text: str) -> str:
         return "negated"
     if ABSENT.match(t):
         return "negated"
-    if ((_OTHERS_WORK.search(t) or _OTHERS_SAY.search(t)) and not _WRITER.search(t)) or _READ_ABOUT.match(t):
+    if ((_OTHERS_WORK.search(t) or _OTHERS_SAY.search(t) or _DOC_SAYS.search(_MD_LINK.sub(r"\1", t)))
+            and not _WRITER.search(t)) or _READ_ABOUT.match(t):
         return "quoted"
     if _CONDITIONAL.search(t) and not _when_reported(t):
         # "When switching back to the paper default, I got 73.66" tells what happened; "if it fails, ..." waits
