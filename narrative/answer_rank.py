@@ -28,6 +28,7 @@ from narrative.answer_quotes import (
     whole_sentence,
     with_section,
 )
+from narrative.answer_sections import under_aim_label
 from narrative.history_index import Fact, HistoryIndex, ParamSig
 from narrative.plan_reading import PlanTerms, Query, plan_terms, score_cover
 from narrative.run_answers import runs_named
@@ -110,6 +111,15 @@ _TITLE = re.compile(r"^[^\w*]{0,8}\*\*[^*\n]{3,160}\*\*\W{0,4}$")
 
 def stated_aim(text: str) -> bool:
     return bool(_AIM.match(text.strip()))
+
+
+def aim_item(idx: HistoryIndex, f: Fact) -> bool:
+    """``f`` (a line, or the structured item read off it) sits under a bare "- Goal:" / "Purpose:" label: the
+    experiment's stated aim, whatever result words it hopes for ("Recover baseline behavior by ...")."""
+    if f.verdict:
+        return False
+    entry = idx.entry_by_id.get(f.entry_id)
+    return entry is not None and under_aim_label(entry.raw_text, f.text)
 
 
 def title_line(text: str) -> bool:
@@ -409,7 +419,7 @@ def rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]],
                 s += 0.05  # "dpo on top of ...", then "* beta 0.1 -> .534 winrate": the results come with it
             if not _OUTCOME.search(f.text) and vocab.reason_kind(f.text) in ("speed", "latency"):
                 s -= 0.3
-            if stated_aim(f.text):
+            if stated_aim(f.text) or aim_item(idx, f):
                 # an experiment's stated aim ("Purpose: Evaluate grayscale input ...", "To regularize ... and
                 # observe if it enhances generalization ...") repeats the subject under a title that names it
                 # too; it says nothing of how it went, whatever result words it hopes for ("improves")

@@ -1,0 +1,201 @@
+"""How an experiment went, told under its section's outcome labels (issue 8, h/answers14).
+
+Seen on new real notes (an experiment log kept as one "### Experiment E28: Warmup Sweep" section per experiment
+with "- Goal:" / "- Setup:" / "- Findings:" / "- Conclusion:" labels and their content on the bullets under
+them; see data/real_answers/README.md). Three classes, each failing on the code before it:
+
+- a yes/no question whether a change did what it was for ("did the warmup sweep recover the baseline?", "did
+  switching to BCELoss fix the collapse?") asks how it went, as "did it help?" does;
+- a line under a bare aim label ("- Goal:" then "  - Recover baseline behavior by ...") is the experiment's stated
+  aim: for a did-it-help question it says nothing of how it went, whatever words it shares with the question;
+- a did-it-help question whose subject a section's heading carries is answered by what that section says under
+  its outcome labels (Conclusion, Findings, Result ...), lines that share no word with the question.
+
+The runs and notes below are written for the tests.
+"""
+
+from __future__ import annotations
+
+import time
+
+from narrative import answering, synthesis
+from narrative.answer_sections import AIM_LABEL, heading_outcome, heading_runs, section_verdict, under_aim_label
+from narrative.history_index import HistoryIndex, HistoryIndexCache
+from narrative.plan_reading import plan_terms
+from storage.records import ProjectRecord, RunSnapshot
+from tests.narrative.walkthrough_util import history, run
+
+PROJECT = ProjectRecord(id="p", workspace_id="w", name="kws", primary_metric="val_acc", goal="max",
+                        experiment_ids=["1"])
+
+
+def _run(key: str, name: str, hours: float, params: dict[str, str], value: float) -> RunSnapshot:
+    return run(key, name, hours, params, "val_acc", value, 50, user="lena")
+
+
+RUNS = [
+    _run("a", "base_s1", 1, {"lr": "0.001", "schedule": "step", "spec_augment": "false"}, 0.90),
+    _run("b", "cosrestart_s1", 3, {"lr": "0.001", "schedule": "cosine_restarts", "spec_augment": "false"}, 0.88),
+    _run("c", "cosrestart_s2", 4, {"lr": "0.001", "schedule": "cosine_restarts", "spec_augment": "false"}, 0.87),
+    _run("d", "specaug_s1", 6, {"lr": "0.001", "schedule": "step", "spec_augment": "true"}, 0.93),
+    _run("e", "specaug_s2", 7, {"lr": "0.001", "schedule": "step", "spec_augment": "true"}, 0.92),
+]
+LOG = """### Experiment 4: Cosine Restart Schedule (`cosrestart`, 2 seeds)
+- Goal:
+  - Recover the accuracy lost after the loss spike by restarting the schedule.
+- Setup:
+  - `lr=0.001`, `schedule=cosine_restarts`, seeds `1/2`
+- Findings:
+  - Seed 1: val_acc 0.88
+  - Seed 2: val_acc 0.87
+- Conclusion:
+  - Worse than the step baseline on both seeds; the spike comes back after each restart.
+
+### Experiment 5: SpecAugment (`specaug`, 2 seeds)
+- Goal:
+  - Test whether time and frequency masking reduces overfitting to the clean recordings.
+- Findings:
+  - Seed 1: val_acc 0.93
+  - Seed 2: val_acc 0.92
+- Conclusion:
+  - Masking beats the baseline by 2-3 points on both seeds; keeping it on.
+"""
+NOTES = [(8, LOG)]
+
+
+def _history() -> object:
+    return history(PROJECT, RUNS, NOTES, author="lena")
+
+
+def _idx() -> HistoryIndex:
+    return synthesis._index(_history(), HistoryIndexCache())
+
+
+def _ask(q: str) -> tuple[str, set[str]]:
+    ans = synthesis.answer(q, _history(), indexes=HistoryIndexCache())
+    return ans.answer, {r[0] for it in ans.citations for r in it.run_ids}
+
+
+def _helpq(q: str) -> bool:
+    return answering._then(answering._HELP_A, answering._HELP_B, q)
+
+
+# --- a question whether a change did what it was for is a did-it-help question -----------------------------------
+
+
+def test_did_a_change_fix_or_recover_something_asks_how_it_went() -> None:
+    for q in ("did the cosine restarts recover the accuracy?", "did switching to BCELoss fix the collapse?",
+              "did gradient clipping stabilize training?", "did the new sampler solve the class imbalance?",
+              "did masking prevent the overfitting?", "did the longer warmup pay off?",
+              "does label smoothing resolve the overconfidence?", "did the restart succeed?"):
+        assert _helpq(q), q
+
+
+def test_an_outcome_verb_that_names_a_setting_or_a_thing_asks_nothing_of_how_it_went() -> None:
+    # must not fire: "fixed", "recovery", "solver", "success", "resolution", "prevention" as adjectives or nouns,
+    # and questions that do not open with did/does/was ...
+    for q in ("did we use a fixed seed?", "did we log the recovery time?", "did the solver settings stay the same?",
+              "did the success rate get logged?", "did we train at resolution 512?",
+              "did the fixed_full_rank runs use seed 42?", "who fixed the data loader?",
+              "how did we stabilize training?", "why did we fix the seed?", "what did we prevent with masking?",
+              "did the stabilizer weights ship?", "did we run the prevention baseline?"):
+        assert not _helpq(q), q
+
+
+# --- a line under a bare aim label is the experiment's aim ------------------------------------------------------
+
+
+def test_a_line_under_a_bare_goal_label_is_a_stated_aim() -> None:
+    assert under_aim_label(LOG, "Recover the accuracy lost after the loss spike by restarting the schedule.")
+    assert under_aim_label(LOG, "Test whether time and frequency masking reduces overfitting to the clean recordings.")
+    assert under_aim_label("**Purpose:**\n- Check if the warmup matters at all.\n",
+                           "Check if the warmup matters at all.")
+
+
+def test_lines_under_other_labels_or_beside_the_goal_block_are_not_aims() -> None:
+    # must not fire: lines under Findings / Conclusion / Setup labels, a label with its content on the same line,
+    # a top-level line right after the aim's bullets, a line no label heads, a line absent from the note
+    for text in ("Seed 1: val_acc 0.88", "Worse than the step baseline on both seeds; the spike comes back after each "
+                 "restart.", "`lr=0.001`, `schedule=cosine_restarts`, seeds `1/2`",
+                 "Masking beats the baseline by 2-3 points on both seeds; keeping it on.", "Seed 2: val_acc 0.92"):
+        assert not under_aim_label(LOG, text), text
+    assert not under_aim_label("- Goal: reach 0.9\n- Restarts made it worse on both seeds.\n",
+                               "Restarts made it worse on both seeds.")
+    assert not under_aim_label("Plain prose about the restarts, worse on both seeds.\n",
+                               "Plain prose about the restarts, worse on both seeds.")
+    assert not under_aim_label(LOG, "A sentence that is nowhere in the note at all.")
+    assert not under_aim_label("- Goal:\n  - Recover the accuracy.\n- Result:\n  - The restarts made it worse.\n",
+                               "The restarts made it worse.")
+    for line in ("- Goal: reach 0.9", "Goals and results:", "## Goal", "- Findings:", "- Goalkeeper:"):
+        assert not AIM_LABEL.match(line), line
+
+
+# --- a section's own outcome answers a did-it-help question about its subject ----------------------------------
+
+
+def test_did_it_help_quotes_the_section_conclusion_not_its_aim() -> None:
+    text, cited = _ask("did the cosine restart schedule recover the accuracy?")
+    assert "Worse than the step baseline" in text and "Recover the accuracy lost" not in text
+    assert cited & {"b", "c"} and "d" not in cited
+    text, cited = _ask("did specaugment help?")
+    assert "Masking beats the baseline" in text and cited & {"d", "e"}
+
+
+def test_heading_outcome_reads_the_blocks_verdict_first() -> None:
+    out = heading_outcome(LOG, "### Experiment 4: Cosine Restart Schedule (`cosrestart`, 2 seeds)")
+    assert out.startswith("Conclusion: Worse than the step baseline") and "Findings: Seed 1: val_acc 0.88" in out
+    assert heading_outcome(LOG, "### Experiment 9: Not There") == ""
+    assert heading_outcome("### Exp 1: Dropout\n- Problem:\n  - Overfits after epoch 3.\n", "### Exp 1: Dropout") == ""
+
+
+def test_a_heading_names_runs_by_the_code_span_their_names_start_with() -> None:
+    idx = _idx()
+    assert sorted(heading_runs(idx, "### Experiment 4: Cosine Restart Schedule (`cosrestart`, 2 seeds)")) == [
+        "b" * 32, "c" * 32]
+    # must not fire: a span no run name starts with, one that is only part of a name, a span with no run
+    for head in ("### Experiment 9 (`warmup`)", "### Exp (`restart`)", "### Setup (`lr=0.001`)", "### Base",
+                 "### Exp (`cosrest`)"):
+        assert heading_runs(idx, head) == [], head
+
+
+def _verdict(q: str, heads: list[str]) -> object:
+    idx = _idx()
+    facts = [f for fs in idx.entry_facts.values() for f in fs if f.kind == "sentence"]
+    ranked = [(1.0, f) for h in heads for f in facts if f.text.strip() == h]
+    assert len(ranked) == len(heads)
+    return section_verdict(idx, plan_terms(q, idx), ranked, q)
+
+
+def test_section_verdict_must_not_fire_without_a_heading_carrying_the_subject() -> None:
+    e4 = "### Experiment 4: Cosine Restart Schedule (`cosrestart`, 2 seeds)"
+    e5 = "### Experiment 5: SpecAugment (`specaug`, 2 seeds)"
+    assert _verdict("did the cosine restart schedule help?", [e4, e5]) is not None
+    # must not fire: the subject is in no heading, only in part of one, or the ranked lines hold no heading
+    for q in ("did mixup help?", "did the larger batch size help?", "did dropout work?", "did the lr warmup help?",
+              "did label smoothing pay off?", "did the teacher model help?", "did pruning work?",
+              "did the new tokenizer fix it?"):
+        assert _verdict(q, [e4, e5]) is None, q
+    assert _verdict("did specaugment help?", []) is None
+
+
+def test_section_verdict_must_not_fire_on_three_tied_headings_or_a_section_without_outcomes() -> None:
+    notes = [(8, "### Warmup A\n- Findings:\n  - flat\n\n### Warmup B\n- Findings:\n  - flat\n\n"
+                 "### Warmup C\n- Findings:\n  - flat\n\n### Dropout sweep\n- Setup:\n  - p in 0.1, 0.3\n")]
+    h = history(PROJECT, RUNS, notes, author="lena")
+    idx = synthesis._index(h, HistoryIndexCache())
+    facts = [f for fs in idx.entry_facts.values() for f in fs if f.text.startswith("###")]
+    ranked = [(1.0, f) for f in facts]
+    assert section_verdict(idx, plan_terms("did the warmup help?", idx), ranked, "did the warmup help?") is None
+    assert section_verdict(idx, plan_terms("did the dropout sweep help?", idx), ranked,
+                           "did the dropout sweep help?") is None
+
+
+def test_the_new_patterns_stay_linear_on_adversarial_input() -> None:
+    long = "did " + "fix " * 20000 + "x"
+    start = time.perf_counter()
+    answering._HELP_B.search(long)
+    AIM_LABEL.match("- " + "*" * 5000 + "goal" + " " * 5000 + ":" * 5000)
+    under_aim_label("- Goal:\n" + "  - a\n" * 3000, "a b c d e f g h")
+    heading_runs(_idx(), "### " + "`" * 3000 + "a" * 3000)
+    heading_outcome("### X\n" + "- Findings:\n" * 3000, "### X")
+    assert time.perf_counter() - start < 3.0
