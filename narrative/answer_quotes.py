@@ -43,7 +43,9 @@ _PLANNY = re.compile(r"\W{0,4}((i|we)['’]ll|(i|we)\s{1,3}will|try(?!\s{0,2}#?\
 
 _PURPOSE = re.compile(r",\s{0,3}so\b|\b(so that|in order to|as (it|they|the|a|an|we|this|that|\d)|so (we|it|that)|"
                       r"otherwise|"
-                      r"to (fit|avoid|reduce|save|speed|keep|stay|get|make|check|test|see|match|compare)|"
+                      r"to (fit|avoid|reduce|save|speed|keep|stay|get|make|check|test|see|match|compare|prevent)|"
+                      # what a thing is there for ("centering prevents the mixer from learning a global shift")
+                      r"preven(ts|ted)|"
                       r"weird|broke\w{0,3}|bug\w{0,3}|wrong|fail\w{0,3}|suspicious|problem|issue)\b", re.I)
 # A trouble observed is what a change answers ("the model overfits quickly", "loss overshooted", "I didn't
 # realize it was very high"): stated as a finding, it is the reason for the fix that follows it.
@@ -410,6 +412,10 @@ _LEADS_LIST = re.compile(r"(:|following|these|as follows)$", re.I)  # searched o
 _LIST_LINE = re.compile(r"^\s{0,8}([-*+•]|\d{1,2}[.)])\s")
 
 
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
 def with_list(idx: HistoryIndex, text: str, limit: int = 3) -> str:
     """A sentence that announces a list ("... which ended up being a combination of:") says nothing without the
     items: the next lines of the entry, up to ``limit``."""
@@ -428,16 +434,22 @@ def with_list(idx: HistoryIndex, text: str, limit: int = 3) -> str:
     if not _LEADS_LIST.search(text.strip()) and _LIST_LINE.match(lines[start]):
         return text  # "- **Finding**: ..." is an item itself: the next item is its sibling, not its content
     items: list[str] = []
+    lead_item = bool(_LIST_LINE.match(lines[start]))
     for ln in lines[start + 1:]:
         if not ln.strip():
             if items:
                 break
             continue
         if not _LIST_LINE.match(ln):
+            if items and ln[:1] in (" ", "\t"):
+                # an indented line under an item, no bullet of its own, goes on with it ("  - `delta -= mean`" then
+                # "  prevents the mixer from learning a pure global shift"): the item's own words, often its point
+                items[-1] = f"{items[-1]} {ln.strip()}"
+                continue
             break
+        if len(items) >= limit or (lead_item and _indent(ln) <= _indent(lines[start])):
+            break  # (a sibling of the item that announced the list is none of its content)
         items.append(_LIST_LINE.sub("", ln, count=1).strip())
-        if len(items) >= limit:
-            break
     if not items:
         return text
     glue = " " if _LEADS_LIST.search(text.strip()) else "; "

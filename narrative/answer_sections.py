@@ -291,7 +291,8 @@ def _label_line(idx: HistoryIndex, head: Fact, text: str) -> Fact | None:
         if h is not None and len(h.group(1)) <= level:
             break
         lab = OUTCOME_LABEL.match(g.text)
-        if lab is not None and _plain(lab.group(1)).lower() == label and said in _plain(g.text).lower():
+        if lab is not None and _plain(lab.group(1)).lower() == label and (said in _plain(g.text).lower()
+                                                                           or not lab.group(2).strip()):
             return g
     return None
 

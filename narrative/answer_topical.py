@@ -40,6 +40,7 @@ from narrative.answer_quotes import (
 )
 from narrative.answer_sections import heading_runs
 from narrative.answer_rank import (
+    aim_item,
     direction,
     explain_block,
     label_block,
@@ -213,8 +214,12 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
             continue  # nor a line that moves the asked setting the other way ("reducing" beside "a larger ...")
         if used and helpq and no_outcome(f):
             continue  # beside the verdict, a log's title, its stated aim or a to-do says nothing of how it went
-        if used and outcomes and heading_level(f.text):
-            continue  # nor, beside a section's own outcome, another section's heading with its first (aim) lines
+        if used and outcomes and id(f) not in outcomes and (
+                heading_level(f.text.lstrip()) or f.kind == "hypothesis" or aim_item(idx, f)
+                or all(f.entry_id != g.entry_id for _, g in topical if id(g) in outcomes)):
+            # nor, beside a section's own outcome, a heading (its first lines are the aim), an aim or a hypothesis,
+            # or a line of another note
+            continue
         key = quote_key(f.text)
         if key in quoted or any(key in k or k in key for k in quoted) or pieces_quoted(f.text, quoted):
             continue

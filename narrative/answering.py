@@ -305,8 +305,8 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         # share no word with the question, where its aim ("Goal: Recover baseline behavior ...") shares them all:
         # its heading is quoted first, with those blocks
         # the line as the ranking knows it (a structured conclusion restating it carries its runs and verdict)
-        firsts = [next((g for _, g in topical if len(quote_key(g.text)) >= 20
-                        and quote_key(g.text) in quote_key(text.split(" // ")[0])), f) for f, _, text in said]
+        firsts = [next((g for _, g in topical if g.entry_id == h.entry_id and len(quote_key(g.text)) >= 20
+                        and quote_key(g.text) in quote_key(text.split(" // ")[0])), f) for f, h, text in said]
         said = [(g, h, text) for g, (_, h, text) in zip(firsts, said)]
         gone = firsts + [h for _, h, _ in said]  # the heading itself is no second quote: its aim lines follow it
         topical = [(topical[0][0], f) for f in firsts] + [(s, f) for s, f in topical if all(f is not g for g in gone)]

@@ -199,3 +199,66 @@ def test_the_new_patterns_stay_linear_on_adversarial_input() -> None:
     heading_runs(_idx(), "### " + "`" * 3000 + "a" * 3000)
     heading_outcome("### X\n" + "- Findings:\n" * 3000, "### X")
     assert time.perf_counter() - start < 3.0
+
+
+# --- an item's indented lines go on with it; its siblings are none of its content ---------------------------------
+
+FINDINGS = """## What worked
+- **Per-example centering** of the mixer output:
+  - `delta -= delta.mean(dim=1)`
+  prevents the mixer from learning a pure global shift across labels.
+- **Alpha gate**:
+  - initialize `V=0` so the mixer starts as a no-op.
+"""
+
+
+def test_an_indented_line_under_an_item_goes_on_with_it() -> None:
+    from narrative.answer_quotes import with_list
+
+    h = history(PROJECT, RUNS, [(8, FINDINGS)], author="lena")
+    idx = synthesis._index(h, HistoryIndexCache())
+    out = with_list(idx, "**Per-example centering** of the mixer output:")
+    assert "prevents the mixer from learning a pure global shift" in out
+    assert "no-op" not in out and "Alpha gate" not in out  # the next item is a sibling, not the content
+
+
+def test_why_is_answered_by_what_the_thing_prevents() -> None:
+    text, _ = synthesis.answer("why did we center the mixer output?", history(PROJECT, RUNS, [(8, FINDINGS)],
+                                                                           author="lena"),
+                               indexes=HistoryIndexCache()).answer, None
+    assert "global shift" in text and not text.startswith("No note says why")
+
+
+def test_what_a_thing_prevents_is_its_purpose_and_nothing_else_reads_so() -> None:
+    from narrative.answer_quotes import states_reason
+
+    for text in ("Centering prevents the mixer from learning a global shift.", "We clip to prevent NaNs.",
+                 "The gate prevented the early blow-up."):
+        assert states_reason(text), text
+    # must not fire: the words near "prevent" that name something else, and plain results
+    for text in ("Prevention set: 200 clips.", "val_acc 0.93 on seed 1", "The preview images look fine.",
+                 "Seed 2: val_acc 0.92", "Masking beats the baseline by 2 points.", "We kept the event log.",
+                 "Prevalence of the rare class is 3%.", "The eval uses 5 folds."):
+        assert not states_reason(text), text
+
+
+# --- a pasted config, code spans and separators only, is data ----------------------------------------------------
+
+
+def test_a_list_of_code_spans_is_data() -> None:
+    from narrative.data_lines import data_line
+
+    for t in ("`n_layer=1`, `d_model=8`, `d_ff=28`, `n_head=1`", "- `lr=0.015`, `train_steps=30000`",
+              "seeds: `42`, `43`, `44`", "`batch_size=512`; `lr=0.02`"):
+        assert data_line(t), t
+    # must not fire: prose around code spans, one code span, a span then words, a verdict with spans
+    for t in ("Added `fixed_full_rank` to `ModelConfig`.", "`pos_rank=6` can reach near-perfect performance",
+              "Removed `RMSNorm` usage entirely.", "use `lr=0.01` and `wd=0.1` next time",
+              "`n_layer=1`", "Seed 42: `best_val_exact=0.9872` (step `29500`) [near miss]",
+              "Failed stability constraint (`0/3` seeds reached `>=0.99`).",
+              "`a`, `b` and `c` all failed", "Setup was `x=1`, `y=2` but it diverged"):
+        assert not data_line(t), t
+    start = time.perf_counter()
+    data_line("`a`, " * 20000 + "x")
+    data_line("- " + "`" * 20000)
+    assert time.perf_counter() - start < 2.0
