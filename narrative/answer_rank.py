@@ -148,7 +148,8 @@ _VERDICT_WORDS = ("hurt", "help", "work", "improv", "wors", "better", "fail", "s
 # a heading whose section explains ("## Analysis", "## Root cause", "### Why add dropout?", "## Rationale"): the
 # lines under it are the author's reasons
 _EXPLAIN_HEAD = re.compile(r"^\s{0,3}#{1,6}\s{1,4}(\d{1,2}[.)]\s{1,3})?\W{0,3}(analysis|root\s{1,3}causes?|causes?|"
-                           r"diagnosis|explanation|why\b|reasons?\b|rationale|what went wrong|post.?mortem)", re.I)
+                           r"diagnosis|explanation|why\b|reasons?\b|rationale|what went wrong|post.?mortem|"
+                           r"(observed\s{1,3})?failure\s{1,3}modes?)", re.I)
 
 
 def value_words(idx: HistoryIndex, question: str) -> tuple[frozenset[str], frozenset[str]]:

@@ -298,6 +298,15 @@ def _label_line(idx: HistoryIndex, head: Fact, text: str) -> Fact | None:
 
 
 _SPAN = re.compile(r"`([A-Za-z][\w.\-]{2,60})`")
+# a run-name-like word of a question ("why did torch_mean_residual_mlp collapse?"): letters, digits and an
+# underscore or a dash inside
+_IDENT = re.compile(r"(?<![\w`.\-/])([A-Za-z][A-Za-z0-9]{1,30}(?:[_\-][A-Za-z0-9]{1,30}){1,8})(?![\w`\-/])")
+
+
+def prefix_runs(idx: HistoryIndex, text: str) -> list[str]:
+    """The runs ``text`` names by a run-name-like word their names start with ("why did torch_mean_residual_mlp
+    collapse?" -> torch_mean_residual_mlp-koko, -yso-en, -yso-fi): one to six runs, else none."""
+    return heading_runs(idx, " ".join(f"`{m.group(1)}`" for m in _IDENT.finditer(text[:400])))
 
 
 def heading_runs(idx: HistoryIndex, heading: str) -> list[str]:

@@ -43,7 +43,7 @@ from narrative.answer_rank import (
     useful_runs,
 )
 from narrative.answer_reasons import magnitude_answer, reason_section_answer
-from narrative.answer_sections import aliased_runs, run_outcome, section_verdict
+from narrative.answer_sections import aliased_runs, prefix_runs, run_outcome, section_verdict
 from narrative.answer_spelling import respelled
 from narrative.answer_status import approaches_in_words
 from narrative.answer_topical import quote_topical
@@ -78,7 +78,7 @@ from narrative.run_answers import (
     runs_named,
     seed_answer,
 )
-from narrative.types import Answer
+from narrative.types import Answer, Citation
 from storage.records import RunSnapshot
 
 # A thread question is a sentence or two: past this, only its head and tail are read (a 40,000-character
@@ -234,6 +234,19 @@ def _rank_facts(idx: HistoryIndex, terms: PlanTerms, prefer_closing: bool, void:
 
 def answer(question: str, idx: HistoryIndex) -> Answer:
     """An answer to ``question`` from the caller's index of the project's history, every claim cited."""
+    out = _answer(question, idx)
+    if out.answer.startswith("I found nothing") or any(
+            c.run_ids or (c.entry_id is not None and idx.entry_runs.get(c.entry_id)) for c in out.citations):
+        return out
+    # "why did torch_mean_residual_mlp collapse?" answered from notes that link no run: the runs the question names
+    # by the start of their names (torch_mean_residual_mlp-koko, ...) are what it is about
+    named = prefix_runs(idx, bounded_question(question))
+    if named:
+        out.citations.append(Citation(entry_id=None, run_ids=named))
+    return out
+
+
+def _answer(question: str, idx: HistoryIndex) -> Answer:
     metric, goal = idx.metric_now()
     cites = Cites(idx)
     parts: list[str] = []

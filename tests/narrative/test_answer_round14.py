@@ -262,3 +262,44 @@ def test_a_list_of_code_spans_is_data() -> None:
     data_line("`a`, " * 20000 + "x")
     data_line("- " + "`" * 20000)
     assert time.perf_counter() - start < 2.0
+
+
+# --- "Observed failure mode" heads the account of how something failed -------------------------------------------
+
+
+def test_a_failure_mode_heading_is_an_explaining_section() -> None:
+    from narrative.answer_reasons import _CAUSE_HEAD, _REASON_HEAD
+
+    for h in ("### Observed failure mode: the MLP learns a global suppressor", "## Failure modes",
+              "#### 2. Failure mode (koko)"):
+        assert _REASON_HEAD.match(h) and _CAUSE_HEAD.search(h), h
+    # must not fire: headings that only mention failure, or name a mode of something else
+    for h in ("### Failed attempts", "## Mode collapse in the GAN", "### Failure rate by seed",
+              "## Eval mode", "### What failed", "## Observed results", "### Modes of the data",
+              "## Failure cases gallery"):
+        assert not _REASON_HEAD.match(h), h
+
+
+# --- a question names runs by the start of their names ------------------------------------------------------------
+
+
+def test_a_question_names_runs_by_the_start_of_their_names() -> None:
+    from narrative.answer_sections import prefix_runs
+
+    idx = _idx()
+    assert sorted(prefix_runs(idx, "why did cosrestart collapse?")) == []  # a plain word is no run-name word
+    runs = [_run("m", "mix_gate-koko", 1, {}, 0.3), _run("n", "mix_gate-yso", 2, {}, 0.6),
+            _run("o", "mix_gate_v2-koko", 3, {}, 0.4), _run("q", "mlp-koko", 4, {}, 0.2)]
+    h = history(PROJECT, runs, [(8, "notes")], author="lena")
+    idx = synthesis._index(h, HistoryIndexCache())
+    assert sorted(prefix_runs(idx, "why did mix_gate_v2 collapse?")) == ["o" * 32]
+    assert sorted(prefix_runs(idx, "why did mix_gate-koko collapse?")) == ["m" * 32]
+    # must not fire: a word no name starts with, part of a word, a plain word, a number, a path, a name inside
+    # backticks of a longer token, a metric-like word
+    for q in ("why did mix_gat collapse?", "did gate-koko help?", "why did mlp collapse?", "what did 0.5 do?",
+              "why did the mix gate fail?", "why did a/mix_gate_v2 fail?", "why did val_loss rise?",
+              "why did x_mix_gate fail?", "did mix_gate_v3 help?"):
+        assert prefix_runs(idx, q) == [], q
+    start = time.perf_counter()
+    prefix_runs(idx, "a_" * 30000)
+    assert time.perf_counter() - start < 2.0
