@@ -44,7 +44,8 @@ _WE_STOPPED = re.compile(r"\b(?:we|i|you|they|team)\s{1,3}(?:stop|abandon|drop|p
                          r"gave\s{1,3}up|quit|ditch)\w{0,4}\b", re.I)
 _WITHOUT = re.compile(r"\b(without|w/o|absent|minus)\b", re.I)
 # a heading or label of causes (as against reasons for a choice: "Reasoning", "Rationale", "Motivation")
-_CAUSE_HEAD = re.compile(r"\b(root\s{1,3}causes?|causes?|diagnosis|what\s{1,3}went\s{1,3}wrong|post.?mortem|failure\s{1,3}modes?|"
+_CAUSE_HEAD = re.compile(r"\b(root\s{1,3}causes?|causes?|diagnosis|what\s{1,3}went\s{1,3}wrong|post.?mortem|"
+                         r"failure\s{1,3}modes?|"
                          r"fail\w{0,4}|succe\w{0,6}|work\w{0,3})\b", re.I)
 # a why-question about how something went, which causes answer
 _OUTCOME = re.compile(r"\b(fail\w{0,3}|wrong|bad|worse|poor\w{0,2}|diverg\w{0,4}|overfit\w{0,4}|nan|collaps\w{0,3}|"

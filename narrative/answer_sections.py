@@ -25,7 +25,8 @@ _OTHER_LABEL = re.compile(r"^\s{0,3}[*_]{1,3}[^*_:]{1,40}[*_]{0,3}\s{0,2}:")
 _MARKUP = re.compile(r"[*`]{1,3}|(?<!\w)_{1,3}|_{1,3}(?!\w)")
 MAX_BLOCK_LINES = 6
 # a list item that is only a label ("- Setup:", "- Conclusion:"), its content on the bullets under it
-_LABEL_ITEM = re.compile(r"^\s{0,12}[-*+•]\s{1,4}[*_]{0,3}[A-Za-z][\w \-/]{0,40}[*_]{0,3}\s{0,2}:\s{0,2}[*_]{0,3}\s{0,2}$")
+_LABEL_ITEM = re.compile(r"^\s{0,12}[-*+•]\s{1,4}[*_]{0,3}[A-Za-z][\w \-/]{0,40}[*_]{0,3}\s{0,2}:"
+                         r"\s{0,2}[*_]{0,3}\s{0,2}$")
 
 
 def _indent(line: str) -> int:

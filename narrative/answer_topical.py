@@ -38,7 +38,6 @@ from narrative.answer_quotes import (
     with_list,
     with_section,
 )
-from narrative.answer_sections import heading_runs
 from narrative.answer_rank import (
     aim_item,
     direction,
@@ -57,6 +56,7 @@ from narrative.answer_rank import (
     useful_runs,
     value_words,
 )
+from narrative.answer_sections import heading_runs
 from narrative.answer_status import standing_told
 from narrative.answer_values import carrying_runs, moved_runs
 from narrative.approaches import derive

@@ -39,7 +39,6 @@ from narrative.answer_rank import (
     direction,
     rank_runs,
     rerank,
-    subject_runs,
     useful_runs,
 )
 from narrative.answer_reasons import magnitude_answer, reason_section_answer
@@ -320,7 +319,7 @@ def _answer(question: str, idx: HistoryIndex) -> Answer:
         # the line as the ranking knows it (a structured conclusion restating it carries its runs and verdict)
         firsts = [next((g for _, g in topical if g.entry_id == h.entry_id and len(quote_key(g.text)) >= 20
                         and quote_key(g.text) in quote_key(text.split(" // ")[0])), f) for f, h, text in said]
-        said = [(g, h, text) for g, (_, h, text) in zip(firsts, said)]
+        said = [(g, h, text) for g, (_, h, text) in zip(firsts, said, strict=True)]
         gone = firsts + [h for _, h, _ in said]  # the heading itself is no second quote: its aim lines follow it
         topical = [(topical[0][0], f) for f in firsts] + [(s, f) for s, f in topical if all(f is not g for g in gone)]
         outcomes = {id(f): text for f, _, text in said}
