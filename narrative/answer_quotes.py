@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from narrative import forecasts, reading, vocab
-from narrative.answer_sections import OUTCOME_LABEL
+from narrative.answer_lists import with_list as with_list
 from narrative.data_lines import data_line
 from narrative.history_index import Fact, HistoryIndex
 from storage.records import RunSnapshot
@@ -43,7 +43,9 @@ _PLANNY = re.compile(r"\W{0,4}((i|we)['’]ll|(i|we)\s{1,3}will|try(?!\s{0,2}#?\
 
 _PURPOSE = re.compile(r",\s{0,3}so\b|\b(so that|in order to|as (it|they|the|a|an|we|this|that|\d)|so (we|it|that)|"
                       r"otherwise|"
-                      r"to (fit|avoid|reduce|save|speed|keep|stay|get|make|check|test|see|match|compare)|"
+                      r"to (fit|avoid|reduce|save|speed|keep|stay|get|make|check|test|see|match|compare|prevent)|"
+                      # what a thing is there for ("centering prevents the mixer from learning a global shift")
+                      r"preven(ts|ted)|"
                       r"weird|broke\w{0,3}|bug\w{0,3}|wrong|fail\w{0,3}|suspicious|problem|issue)\b", re.I)
 # A trouble observed is what a change answers ("the model overfits quickly", "loss overshooted", "I didn't
 # realize it was very high"): stated as a finding, it is the reason for the fix that follows it.
@@ -404,44 +406,6 @@ def whole_sentence(idx: HistoryIndex, f: Fact) -> str:
     whole = [g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and key in quote_key(g.text)]
     longer = [g.text for g in whole if len(g.text) > len(f.text)]  # a hard-wrapped line is no whole sentence
     return min(longer, key=len) if longer else f.text
-
-
-_LEADS_LIST = re.compile(r"(:|following|these|as follows)$", re.I)  # searched on stripped text
-_LIST_LINE = re.compile(r"^\s{0,8}([-*+•]|\d{1,2}[.)])\s")
-
-
-def with_list(idx: HistoryIndex, text: str, limit: int = 3) -> str:
-    """A sentence that announces a list ("... which ended up being a combination of:") says nothing without the
-    items: the next lines of the entry, up to ``limit``."""
-    # ... and so does an outcome label whose content goes on under it ("**Root Cause**: Warmup + cosine conflict"
-    # then "- Warmup increased LR ..." / "- After warmup, base LR (0.001) was too high ...")
-    if not _LEADS_LIST.search(text.strip()) and not OUTCOME_LABEL.match(text):
-        return text
-    entries = [e for e in idx.entries if e.raw_text and text.strip()[:60] in " ".join(e.raw_text.split())]
-    if not entries:
-        return text
-    raw = entries[-1].raw_text
-    lines = raw.splitlines()
-    start = next((i for i, ln in enumerate(lines) if text.strip()[-40:] in " ".join(ln.split())), -1)
-    if start < 0:
-        return text
-    if not _LEADS_LIST.search(text.strip()) and _LIST_LINE.match(lines[start]):
-        return text  # "- **Finding**: ..." is an item itself: the next item is its sibling, not its content
-    items: list[str] = []
-    for ln in lines[start + 1:]:
-        if not ln.strip():
-            if items:
-                break
-            continue
-        if not _LIST_LINE.match(ln):
-            break
-        items.append(_LIST_LINE.sub("", ln, count=1).strip())
-        if len(items) >= limit:
-            break
-    if not items:
-        return text
-    glue = " " if _LEADS_LIST.search(text.strip()) else "; "
-    return f"{text.strip()}{glue}{'; '.join(items)}"
 
 
 # the clause of a long sentence that answers: a cause, a purpose, an outcome ("only to find that ...")

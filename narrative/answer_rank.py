@@ -28,6 +28,7 @@ from narrative.answer_quotes import (
     whole_sentence,
     with_section,
 )
+from narrative.answer_sections import under_aim_label
 from narrative.history_index import Fact, HistoryIndex, ParamSig
 from narrative.plan_reading import PlanTerms, Query, plan_terms, score_cover
 from narrative.run_answers import runs_named
@@ -112,6 +113,15 @@ def stated_aim(text: str) -> bool:
     return bool(_AIM.match(text.strip()))
 
 
+def aim_item(idx: HistoryIndex, f: Fact) -> bool:
+    """``f`` (a line, or the structured item read off it) sits under a bare "- Goal:" / "Purpose:" label: the
+    experiment's stated aim, whatever result words it hopes for ("Recover baseline behavior by ...")."""
+    if f.verdict:
+        return False
+    entry = idx.entry_by_id.get(f.entry_id)
+    return entry is not None and under_aim_label(entry.raw_text, f.text)
+
+
 def title_line(text: str) -> bool:
     return bool(_TITLE.match(text.strip()))
 
@@ -138,7 +148,8 @@ _VERDICT_WORDS = ("hurt", "help", "work", "improv", "wors", "better", "fail", "s
 # a heading whose section explains ("## Analysis", "## Root cause", "### Why add dropout?", "## Rationale"): the
 # lines under it are the author's reasons
 _EXPLAIN_HEAD = re.compile(r"^\s{0,3}#{1,6}\s{1,4}(\d{1,2}[.)]\s{1,3})?\W{0,3}(analysis|root\s{1,3}causes?|causes?|"
-                           r"diagnosis|explanation|why\b|reasons?\b|rationale|what went wrong|post.?mortem)", re.I)
+                           r"diagnosis|explanation|why\b|reasons?\b|rationale|what went wrong|post.?mortem|"
+                           r"(observed\s{1,3})?failure\s{1,3}modes?)", re.I)
 
 
 def value_words(idx: HistoryIndex, question: str) -> tuple[frozenset[str], frozenset[str]]:
@@ -409,7 +420,7 @@ def rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]],
                 s += 0.05  # "dpo on top of ...", then "* beta 0.1 -> .534 winrate": the results come with it
             if not _OUTCOME.search(f.text) and vocab.reason_kind(f.text) in ("speed", "latency"):
                 s -= 0.3
-            if stated_aim(f.text):
+            if stated_aim(f.text) or aim_item(idx, f):
                 # an experiment's stated aim ("Purpose: Evaluate grayscale input ...", "To regularize ... and
                 # observe if it enhances generalization ...") repeats the subject under a title that names it
                 # too; it says nothing of how it went, whatever result words it hopes for ("improves")

@@ -25,7 +25,9 @@ from narrative.run_answers import Cites, run_label
 # "#### **Why Progressive Training Succeeded**", "## Motivation"); "### Quantitative Analysis" explains nothing
 _REASON_HEAD = re.compile(r"^\s{0,3}#{1,6}\s{1,4}[^\w\n]{0,8}(?:\d{1,2}[.)]\s{1,3})?[^\w\n]{0,4}"
                           r"(reasoning|rationale|motivation|root\s{1,3}causes?|causes?\s{1,3}of|why\b|reasons?\b|"
-                          r"diagnosis|explanation|what\s{1,3}went\s{1,3}wrong|post.?mortem)", re.I)
+                          r"diagnosis|explanation|what\s{1,3}went\s{1,3}wrong|post.?mortem|"
+                          # "### Observed failure mode: MLP learns a global negative suppressor": how it failed
+                          r"(?:observed\s{1,3})?failure\s{1,3}modes?)", re.I)
 # words a why-question asks with, or judges with, that name no subject ("why did we switch to X?", "why did X
 # fail?", "why did Y drop in the Z run?")
 _ASKING = frozenset(vocab.tokens(
@@ -43,6 +45,7 @@ _WE_STOPPED = re.compile(r"\b(?:we|i|you|they|team)\s{1,3}(?:stop|abandon|drop|p
 _WITHOUT = re.compile(r"\b(without|w/o|absent|minus)\b", re.I)
 # a heading or label of causes (as against reasons for a choice: "Reasoning", "Rationale", "Motivation")
 _CAUSE_HEAD = re.compile(r"\b(root\s{1,3}causes?|causes?|diagnosis|what\s{1,3}went\s{1,3}wrong|post.?mortem|"
+                         r"failure\s{1,3}modes?|"
                          r"fail\w{0,4}|succe\w{0,6}|work\w{0,3})\b", re.I)
 # a why-question about how something went, which causes answer
 _OUTCOME = re.compile(r"\b(fail\w{0,3}|wrong|bad|worse|poor\w{0,2}|diverg\w{0,4}|overfit\w{0,4}|nan|collaps\w{0,3}|"

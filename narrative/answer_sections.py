@@ -6,10 +6,12 @@ first lines (its purpose) nor by a label cut off from its bullets."""
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from narrative import vocab
-from narrative.history_index import HistoryIndex
+from narrative.history_index import Fact, HistoryIndex
+from narrative.plan_reading import PlanTerms
 from storage.records import EntryRecord, RunSnapshot
 
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s{1,4}(\S.{0,200})$")
@@ -22,6 +24,13 @@ _ITEM = re.compile(r"^\s{0,12}(?:[-*+•]|\d{1,3}[.)])\s{1,4}(\S.{0,300})$")
 _OTHER_LABEL = re.compile(r"^\s{0,3}[*_]{1,3}[^*_:]{1,40}[*_]{0,3}\s{0,2}:")
 _MARKUP = re.compile(r"[*`]{1,3}|(?<!\w)_{1,3}|_{1,3}(?!\w)")
 MAX_BLOCK_LINES = 6
+# a list item that is only a label ("- Setup:", "- Conclusion:"), its content on the bullets under it
+_LABEL_ITEM = re.compile(r"^\s{0,12}[-*+•]\s{1,4}[*_]{0,3}[A-Za-z][\w \-/]{0,40}[*_]{0,3}\s{0,2}:"
+                         r"\s{0,2}[*_]{0,3}\s{0,2}$")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
 
 
 def _plain(text: str) -> str:
@@ -57,6 +66,7 @@ def outcome_blocks(lines: list[str]) -> list[str]:
             i += 1
             continue
         said = [f"{_plain(m.group(1)).capitalize()}: {_plain(m.group(2))}".rstrip(": ")]
+        bare_item = bool(_ITEM.match(lines[i])) and not m.group(2).strip()
         j = i + 1
         while j < len(lines) and len(said) <= MAX_BLOCK_LINES:
             line = lines[j]
@@ -68,6 +78,8 @@ def outcome_blocks(lines: list[str]) -> list[str]:
             if ((OUTCOME_LABEL.match(line) and not _ITEM.match(line)) or _HEADING.match(line)
                     or _OTHER_LABEL.match(line)):
                 break
+            if bare_item and _ITEM.match(line) and _indent(line) <= _indent(lines[i]) and _LABEL_ITEM.match(line):
+                break  # "- Findings:" (its content on the bullets under it), then its sibling "- Conclusion:"
             item = _ITEM.match(line)
             said.append(_plain(item.group(1) if item else line))
             j += 1
@@ -159,3 +171,160 @@ def aliased_runs(idx: HistoryIndex, question: str) -> list[RunSnapshot]:
         if run is not None and run not in out:
             out.append(run)
     return out[:3]
+
+
+# a bare aim label on its own line ("- Goal:", "**Purpose:**"): its content is on the lines under it
+AIM_LABEL = re.compile(r"^\s{0,12}(?:[-*+•]\s{1,4})?[*_]{0,3}\s{0,2}(?:goals?|purpose|objectives?|aims?|motivation|"
+                       r"hypothes[ie]s)\s{0,2}[*_]{0,3}\s{0,2}:\s{0,2}[*_]{0,3}\s{0,2}$", re.I)
+
+
+def under_aim_label(raw_text: str, text: str) -> bool:
+    """``text`` is a line of ``raw_text`` that sits under a bare aim label ("- Goal:" then "  - Recover baseline
+    behavior by moving warmup to 1000"): what the experiment was for, not how it went."""
+    probe = _plain(text)[:60]
+    if len(probe) < 8:
+        return False
+    lines = raw_text.splitlines()[:3000]
+    for i, line in enumerate(lines):
+        if probe not in _plain(line):
+            continue
+        for prev in reversed(lines[max(0, i - 4):i]):
+            if AIM_LABEL.match(prev):
+                return True
+            if not _ITEM.match(prev) or not prev.startswith((" ", "\t")):
+                break  # a sibling item under the label still counts; anything else ends the label's reach
+        return False
+    return False
+
+
+def heading_outcome(raw_text: str, heading: str, asked: frozenset[str] = frozenset()) -> str:
+    """What the section under ``heading`` (a heading line of ``raw_text``) says under its outcome labels
+    ("Findings: ... // Conclusion: Failed stability constraint (0/3 seeds reached >=0.99)"), "" when none."""
+    lines = raw_text.splitlines()[:3000]
+    for i, line in enumerate(lines):
+        m = _HEADING.match(line)
+        if m is None or _plain(m.group(2)) != _plain(heading.lstrip("# ").strip()):
+            continue
+        level = len(m.group(1))
+        body: list[str] = []
+        for nxt in lines[i + 1: i + 200]:
+            h = _HEADING.match(nxt)
+            if h is not None and len(h.group(1)) <= level:
+                break
+            body.append(nxt)
+        blocks = outcome_blocks(body)
+        # a section with several outcome blocks about several things ("Result: ... Polar Express" / "Result: ...
+        # the cautious version was better"): those naming the question's words, when some do
+        if all(b.lower().startswith("problem") for b in blocks):
+            return ""  # "Problem: Model making overconfident wrong predictions" is what a change was for
+        near = [b for b in blocks if asked & set(vocab.tokens(b))]
+        blocks = near or blocks
+        # the verdict first (a conclusion sums up the findings above it), then what was found, then the trouble told
+        # ("Problem: Model making overconfident wrong predictions" is why a change was made, not how it went)
+        blocks.sort(key=lambda b: 0 if b.lower().startswith(("conclusion", "verdict", "takeaway", "outcome")) else
+                    2 if b.lower().startswith(("problem", "issue", "cause", "root", "reason", "diagnosis")) else 1)
+        return " // ".join(blocks)
+    return ""
+
+
+# the question's verdict verb ("did X help / work / fix / recover ...?") is its form, not its subject
+_VERDICT_STEM = re.compile(r"^(help|work|fix|solv|resolv|recov|stabil|succe|prevent|improv|gain|hurt|boost|better|"
+                           r"wors|matter|chang|pay|paid)")
+
+
+_BRACKETS = re.compile(r"\([^()]{0,200}\)|\[[^\[\]]{0,200}\]")
+
+
+def _carried(text: str, words: dict[str, float], concepts: set[str]) -> float:
+    toks = set(vocab.tokens(text))
+    return sum(w for t, w in words.items() if t in toks) + len(concepts & vocab.cover(vocab.concept_frozenset(text)))
+
+
+def section_verdict(idx: HistoryIndex, terms: PlanTerms, ranked: list[tuple[float, Fact]], question: str = ""
+                    ) -> list[tuple[Fact, Fact, str]] | None:
+    """For a did-it-help question: the one (or two tied) markdown headings among the best-ranked lines that carry
+    the most of the question's subject (its concepts and its words beyond the verdict verb), each with what its
+    section says under its outcome labels; None when no heading carries at least half of the subject, when three
+    or more tie, or when a chosen section states no outcome."""
+    words = {t: w for t, w in terms.tokens.items() if not _VERDICT_STEM.match(t)}
+    concepts = set(terms.key_concepts)
+    total = sum(words.values()) + len(concepts)
+    if total <= 0:
+        return None
+    asked = {t for t in vocab.tokens(question) if len(t) > 2 and not _VERDICT_STEM.match(t)} - vocab.STOPWORDS
+    heads: list[tuple[float, Fact]] = []
+    for _, f in ranked[:8]:
+        if not _HEADING.match(f.text) or any(h.text == f.text and h.entry_id == f.entry_id for _, h in heads):
+            continue
+        # what a heading's brackets hold is the setup it ran under ("Remove Normalization (`fixed_full_rank=true`)"),
+        # not what it is about: a subject found only there counts half
+        main = _BRACKETS.sub(" ", f.text.lstrip("#"))
+        share = (_carried(main, words, concepts) + _carried(f.text.lstrip("#"), words, concepts)) / (2 * total)
+        toks = set(vocab.tokens(f.text.lstrip("#")))
+        # ties go to the heading holding more of the question's other words ("the warmup sweep": "Warmup Sweep")
+        heads.append((share + 0.01 * len(asked & toks), f))
+    if not heads:
+        return None
+    top = max(s for s, _ in heads)
+    best = [f for s, f in heads if s >= top - 1e-9]
+    if top < 0.5 or len(best) > 2:  # (0.5: half the subject, whatever the tie-break adds)
+        return None
+    out: list[tuple[Fact, Fact, str]] = []
+    for f in sorted(best, key=lambda g: g.at):
+        entry = idx.entry_by_id.get(f.entry_id)
+        text = heading_outcome(entry.raw_text, f.text, frozenset(asked)) if entry is not None else ""
+        if not text:
+            return None
+        out.append((_label_line(idx, f, text) or f, f, f"{f.text.lstrip('# ').strip()}: {text}"))
+    return out
+
+
+def _label_line(idx: HistoryIndex, head: Fact, text: str) -> Fact | None:
+    """The line of ``head``'s section that opens the first outcome block quoted (its label and its first words;
+    its runs are those the section speaks of)."""
+    level = len(m.group(1)) if (m := _HEADING.match(head.text)) else 0
+    label, _, said = text.split(" // ")[0].partition(":")
+    label, said = label.strip().lower(), said.split(" / ")[0].strip()[:30].lower()
+    for g in sorted(idx.entry_facts.get(head.entry_id, []), key=lambda g: g.position):
+        if g.kind != "sentence" or g.position <= head.position:
+            continue
+        h = _HEADING.match(g.text)
+        if h is not None and len(h.group(1)) <= level:
+            break
+        lab = OUTCOME_LABEL.match(g.text)
+        if lab is not None and _plain(lab.group(1)).lower() == label and (said in _plain(g.text).lower()
+                                                                           or not lab.group(2).strip()):
+            return g
+    return None
+
+
+_SPAN = re.compile(r"`([A-Za-z][\w.\-]{2,60})`")
+# a run-name-like word of a question ("why did torch_mean_residual_mlp collapse?"): letters, digits and an
+# underscore or a dash inside
+_IDENT = re.compile(r"(?<![\w`.\-/])([A-Za-z][A-Za-z0-9]{1,30}(?:[_\-][A-Za-z0-9]{1,30}){1,8})(?![\w`\-/])")
+
+
+def prefix_runs(idx: HistoryIndex, text: str) -> list[str]:
+    """The runs ``text`` names by a run-name-like word their names start with ("why did torch_mean_residual_mlp
+    collapse?" -> torch_mean_residual_mlp-koko, -yso-en, -yso-fi): one to six runs, else none."""
+    return heading_runs(idx, " ".join(f"`{m.group(1)}`" for m in _IDENT.finditer(text[:400])))
+
+
+def heading_runs(idx: HistoryIndex, heading: str) -> list[str]:
+    """The runs a heading names by a code span their names start with ("### Experiment E29: Higher Batch Size
+    (`tune_bs1024_lr015`, 3 seeds)" -> tune_bs1024_lr015_s42_30k ...): one to six runs, else none."""
+    names = idx.cache.get("answer:sorted_run_names")
+    if not isinstance(names, list):
+        names = sorted(((r.run_name or "").lower(), r.run_id) for r in idx.runs if r.run_name)
+        idx.cache["answer:sorted_run_names"] = names
+    for m in _SPAN.finditer(heading):
+        span = m.group(1).lower()
+        got: list[str] = []
+        for name, rid in names[bisect.bisect_left(names, (span, "")):]:
+            if not name.startswith(span) or len(got) > 6:
+                break
+            if len(name) == len(span) or name[len(span)] in "_-.":
+                got.append(rid)
+        if 0 < len(got) <= 6:
+            return got
+    return []

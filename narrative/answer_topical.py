@@ -39,6 +39,7 @@ from narrative.answer_quotes import (
     with_section,
 )
 from narrative.answer_rank import (
+    aim_item,
     direction,
     explain_block,
     label_block,
@@ -55,6 +56,7 @@ from narrative.answer_rank import (
     useful_runs,
     value_words,
 )
+from narrative.answer_sections import heading_runs
 from narrative.answer_status import standing_told
 from narrative.answer_values import carrying_runs, moved_runs
 from narrative.approaches import derive
@@ -129,8 +131,9 @@ def _verdict_of_subject(idx: HistoryIndex, terms: PlanTerms, top: Fact, q: str) 
 
 def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topical: list[tuple[float, Fact]],
                   parts: list[str], cites: Cites, *, why: bool, helpq: bool, achieved: bool, metric: str | None,
-                  goal: Goal) -> None:
-    """Fill ``parts`` and ``cites`` from the notes ranked ``topical`` (best first) for question ``q``."""
+                  goal: Goal, outcomes: dict[int, str] | None = None) -> None:
+    """Fill ``parts`` and ``cites`` from the notes ranked ``topical`` (best first) for question ``q``; a heading in
+    ``outcomes`` (by id) is quoted with what its section says under its outcome labels."""
     approaches = [a for a in derive(idx) if standing_told(a)]
     ap = next((a for a in approaches if a.key in terms.key_concepts and a.status != "open"), None)
     if ap is None:
@@ -211,6 +214,12 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
             continue  # nor a line that moves the asked setting the other way ("reducing" beside "a larger ...")
         if used and helpq and no_outcome(f):
             continue  # beside the verdict, a log's title, its stated aim or a to-do says nothing of how it went
+        if used and outcomes and id(f) not in outcomes and (
+                heading_level(f.text.lstrip()) or f.kind == "hypothesis" or aim_item(idx, f)
+                or all(f.entry_id != g.entry_id for _, g in topical if id(g) in outcomes)):
+            # nor, beside a section's own outcome, a heading (its first lines are the aim), an aim or a hypothesis,
+            # or a line of another note
+            continue
         key = quote_key(f.text)
         if key in quoted or any(key in k or k in key for k in quoted) or pieces_quoted(f.text, quoted):
             continue
@@ -236,13 +245,18 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
             quote = (label_block(idx, f, why) or explain_block(idx, f, why)
                      or section_quote(idx, f, frozenset(vocab.tokens(body)) - vocab.STOPWORDS)
                      or with_answer(idx, f, with_list(idx, whole_sentence(idx, f))))
-        shown = [x for x in follow.results_under(idx, f) if x[:40] not in quote] if helpq else []
+        shown = [x for x in follow.results_under(idx, f) if x[:40] not in quote] if helpq and not outcomes else []
         if shown:
             # "did dpo help?": the line naming it ("dpo on top of ...") with the results listed under it (those
             # the quote does not hold already: a line that announces its list is quoted with it)
             quote = f"{quote} / " + " / ".join(shown)
         room = 330 if before else 230
-        said = clip_to(quote, room, body) if why or helpq else clip(quote, room)
+        if outcomes and id(f) in outcomes:
+            quote_shown = outcomes[id(f)]  # the heading with its outcome blocks (the line's own runs stay its own)
+            quoted.add(quote_key(quote_shown))  # nor is a line it holds quoted again
+        else:
+            quote_shown = quote
+        said = clip_to(quote_shown, room, body) if why or helpq else clip(quote_shown, room)
         parts.append(f"{f.author} ({f.at:%Y-%m-%d}{planned}): \"{said}\"")
         unlogged = unlogged_item(idx, f.text)
         if unlogged is not None:
@@ -285,7 +299,8 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
             # note's entry can still be cited with them)
             runs = list(dict.fromkeys(list(f.run_ids)[:2] + by_param))[:5]
         # a run the quote or its heading names exactly ("# v1_7: Try a larger learning rate") is its run
-        titled = [r.run_id for r in runs_named(idx, section_title(idx, f) + " " + f.text)] or _item_runs(idx, f)
+        titled = ([r.run_id for r in runs_named(idx, section_title(idx, f) + " " + f.text)] or _item_runs(idx, f)
+                  or (heading_runs(idx, f.text) if outcomes and id(f) in outcomes else []))
         if titled:
             runs = titled + [r for r in runs if r not in titled][: max(0, 3 - len(titled))]
         if (why or helpq) and used == 1:

@@ -32,6 +32,7 @@ from narrative.answer_quotes import (
     numbers,
     outcome_after,
     plain_word_facts,
+    quote_key,
     with_section,
 )
 from narrative.answer_rank import (
@@ -41,7 +42,7 @@ from narrative.answer_rank import (
     useful_runs,
 )
 from narrative.answer_reasons import magnitude_answer, reason_section_answer
-from narrative.answer_sections import aliased_runs, run_outcome
+from narrative.answer_sections import aliased_runs, prefix_runs, run_outcome, section_verdict
 from narrative.answer_spelling import respelled
 from narrative.answer_status import approaches_in_words
 from narrative.answer_topical import quote_topical
@@ -76,7 +77,7 @@ from narrative.run_answers import (
     runs_named,
     seed_answer,
 )
-from narrative.types import Answer
+from narrative.types import Answer, Citation
 from storage.records import RunSnapshot
 
 # A thread question is a sentence or two: past this, only its head and tail are read (a 40,000-character
@@ -104,7 +105,11 @@ _CHANGE_Q = re.compile(r"\b(better|worse|improv\w*|drop\w*|jump\w*|degrad\w*|spi
 _HELP_A = re.compile(r"^\s*(did|does|do|has|have|was|were|is|are)\b", re.I)
 _HELP_B = re.compile(r"\b(hold|held|pan(ned)? out|help\w{0,3}|work\w{0,3}|"
                      r"improv\w{0,4}|gain\w{0,2}|matter\w{0,2}|change\w{0,2}|"
-                     r"anything|better|worse|hurt\w{0,3}|boost\w{0,3}|worth)\b", re.I)
+                     r"anything|better|worse|hurt\w{0,3}|boost\w{0,3}|worth|"
+                     # "did the warmup sweep recover the baseline?", "did BCELoss fix the collapse?": a yes/no question
+                     # whether a change did what it was for asks how it went, as "did it help?" does
+                     # (the verb's base form after "did": "a fixed seed", "the recovery time" ask no such thing)
+                     r"fix|solve|resolve|recover|stabili[sz]e|succeed|prevent|pay off)\b", re.I)
 # "what did the skip to final output do?", "how did the LoRA run go?", "what happened with lr 1e-1?": what came of
 # something, as "did it help?" asks
 _EFFECTQ = re.compile(r"^\s{0,8}(what|how)\s{1,4}(did|does|has|have)\b.{1,200}?\b(do|go|work|turn(ed)? out|change)"
@@ -228,6 +233,19 @@ def _rank_facts(idx: HistoryIndex, terms: PlanTerms, prefer_closing: bool, void:
 
 def answer(question: str, idx: HistoryIndex) -> Answer:
     """An answer to ``question`` from the caller's index of the project's history, every claim cited."""
+    out = _answer(question, idx)
+    if out.answer.startswith("I found nothing") or any(
+            c.run_ids or (c.entry_id is not None and idx.entry_runs.get(c.entry_id)) for c in out.citations):
+        return out
+    # "why did torch_mean_residual_mlp collapse?" answered from notes that link no run: the runs the question names
+    # by the start of their names (torch_mean_residual_mlp-koko, ...) are what it is about
+    named = prefix_runs(idx, bounded_question(question))
+    if named:
+        out.citations.append(Citation(entry_id=None, run_ids=named))
+    return out
+
+
+def _answer(question: str, idx: HistoryIndex) -> Answer:
     metric, goal = idx.metric_now()
     cites = Cites(idx)
     parts: list[str] = []
@@ -291,6 +309,20 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
         sup = {t for t in vocab.tokens(body) if _SUPERLATIVE.fullmatch(t)}
         topical = [(s, f) for s, f in facts if s >= 0.3 and sup & f.toks][:2]
 
+    outcomes: dict[int, str] = {}
+    said = section_verdict(idx, terms, topical, body) if helpq and not why and not runs_named(idx, q) else None
+    if said:
+        # "did the warmup sweep recover the baseline?": the section titled by the thing asked about says how it went
+        # under its own outcome labels ("Findings: ... // Conclusion: Failed stability constraint ..."), lines that
+        # share no word with the question, where its aim ("Goal: Recover baseline behavior ...") shares them all:
+        # its heading is quoted first, with those blocks
+        # the line as the ranking knows it (a structured conclusion restating it carries its runs and verdict)
+        firsts = [next((g for _, g in topical if g.entry_id == h.entry_id and len(quote_key(g.text)) >= 20
+                        and quote_key(g.text) in quote_key(text.split(" // ")[0])), f) for f, h, text in said]
+        said = [(g, h, text) for g, (_, h, text) in zip(firsts, said, strict=True)]
+        gone = firsts + [h for _, h, _ in said]  # the heading itself is no second quote: its aim lines follow it
+        topical = [(topical[0][0], f) for f in firsts] + [(s, f) for s, f in topical if all(f is not g for g in gone)]
+        outcomes = {id(f): text for f, _, text in said}
     # counts and extremes of the runs ("who ran the most experiments?", "which run had the lowest val loss?")
     if not why and (who_most(idx, q, metric, goal, parts, cites) or how_many(idx, q, metric, goal, parts, cites)
                     or extreme_run(idx, q, metrics_named, parts, cites) or duration_run(idx, q, parts, cites)
@@ -500,7 +532,7 @@ def answer(question: str, idx: HistoryIndex) -> Answer:
     if not topical:
         return approaches_in_words(body, idx) or Answer(
             answer="I found nothing in the log or the tracker about that.", citations=[])
-    quote_topical(idx, q, body, terms, topical, parts, cites,
+    quote_topical(idx, q, body, terms, topical, parts, cites, outcomes=outcomes,
                   why=why, helpq=helpq, achieved=achieved, metric=metric, goal=goal)
     if _WHO_Q.search(q):
         _who_ran(idx, cites, parts)

@@ -17,6 +17,9 @@ _VERDICT = re.compile(r"\b(fail\w{0,3}|worse|better|best|improv\w{0,4}|broken|su
 # nothing ("best CC: `0.84`" is a result)
 _CODE_FIELD = re.compile(r"^\s{0,3}(?:[-*]\s{1,3})?[A-Za-z][\w /-]{0,30}:\s{0,3}"
                          r"`(?=[^`\n]{0,400}[ /])[^`\n]{8,400}`\W{0,2}$")
+# "- `n_layer=1`, `d_model=8`, `d_ff=28`", "seeds: `42`, `43`, `44`": a pasted config, code spans and separators only
+_CODE_LIST = re.compile(r"^\s{0,3}(?:[-*]\s{1,3})?(?:[A-Za-z][\w ]{0,20}:\s{0,3})?"
+                        r"(?:`[^`\n]{1,120}`\s{0,2}[,;/]?\s{0,3}){2,60}\W{0,2}$")
 _PARENS = re.compile(r"\([^()]{0,80}\)|`[^`]{0,80}`")
 _WORDY = re.compile(r"[A-Za-z]{3,}")
 _FIELD_WORDS_MAX = 3  # "8 vCPU, 32 GB RAM, 24 GB GPU", "LinearLR (2 epochs) → CosineAnnealingLR"
@@ -38,9 +41,9 @@ def field_line(text: str) -> bool:
 
 
 def data_line(text: str) -> bool:
-    """An HTML tag, a run card's field line or a label whose value is only a code span."""
+    """An HTML tag, a run card's field line, a label whose value is only a code span, or a list of code spans."""
     t = text.strip()
-    return bool(_MARKUP.match(t)) or field_line(t) or bool(_CODE_FIELD.match(t))
+    return bool(_MARKUP.match(t)) or field_line(t) or bool(_CODE_FIELD.match(t)) or bool(_CODE_LIST.match(t))
 
 
 def header_rows(raw: str) -> frozenset[str]:

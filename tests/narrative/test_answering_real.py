@@ -85,7 +85,6 @@ KNOWN_MISSES = {
     # never reach the pool (they lack the subject's words; the title holds them); the reason "Multiplying the residual
     # compounds through layers" is the second sentence of a list item whose first is outranked
     "what bug did we find in the clipping?",
-    "did the residual scalars help?",
     "why does resid_lambdas need a smaller learning rate?",
     # tune (h/answers12, new fixtures, measured before any fix): a why-question whose reason is a one-line
     # "**Root Cause**:" label (tried as a section, it cost a held question) or a heading that states the aim
@@ -120,6 +119,25 @@ KNOWN_MISSES = {
     "did Accelerate help?",
     "did tuning the vision encoder help?",
 }
+# misses named with their file, where the question's words are asked of another fixture too (h/answers14, new
+# fixtures measured blind 20/38, 23/38 after): a what-did-we-try question answered by experiments' stated aims;
+# notes that name the models the runs are named after but link none (the runs are cited only when the question
+# names them); the notes' composite "best for koko", not the primary metric; a decision "Use decay = 0" not read as
+# dropping weight decay; an early "dropout 0 performs better" over the later conclusion; the reason in the sentence
+# after "feasible-leaf-53 looks promising."; a plan line ("Consider adding in weight-decay, early-stopping ...") for
+# "what did we plan against X?"; runs that lowered the LR started after the note that says so
+KNOWN_MISSES_IN = {
+    "addition-transformer-experiments": {"what did we try to improve time-to-99%?"},
+    "ensemble-findings-notes": {"did pos_weight help?", "what did we try to stop the MLP collapse?",
+                                "what was the best model for koko?", "why did we center the mixer output per example?",
+                                "what happened when we removed the alpha gate?",
+                                "why did initializing both U and V to zero fail?",
+                                "did training in probability space with a clamp work?",
+                                "what should we try next for cross-label coupling?"},
+    "tm-topology-wandb-notes": {"why did we drop weight decay?", "did dropout help?",
+                                "why did feasible-leaf-53 look promising?", "what did we plan against overfitting?",
+                                "why did we lower the learning rate?", "how many LSTM layers should we use?"},
+}
 
 _HISTORIES: dict[Path, Any] = {}
 
@@ -135,7 +153,7 @@ CASES = [(p, q) for p in sorted(DATA.glob("*.json")) for q in json.loads(p.read_
 
 @pytest.mark.parametrize(("path", "q"), CASES, ids=[f"{p.stem}:{q['q'][:40]}" for p, q in CASES])
 def test_real_question(path: Path, q: dict[str, Any]) -> None:
-    if q["q"] in KNOWN_MISSES:
+    if q["q"] in KNOWN_MISSES or q["q"] in KNOWN_MISSES_IN.get(path.stem, set()):
         pytest.xfail("a known miss, see KNOWN_MISSES")
     hist, key_of, entry_runs, sc, indexes = _history(path)
     ans = synthesis.answer(fill_ids(q["q"], sc.ids), hist, indexes=indexes)
