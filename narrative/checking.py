@@ -23,7 +23,7 @@ from narrative.check_combined import combined_against, flag_against
 from narrative.check_joint import cite_holding, holding_runs, joint_missed, value_missed
 from narrative.check_members import other_member, plan_members, run_text
 from narrative.check_modules import module_missed
-from narrative.check_names import name_unknown, names_document_only
+from narrative.check_names import names_document_only
 from narrative.check_place import place_off, places_in, run_place_off
 from narrative.check_removal import removal_tried
 from narrative.check_roles import role_off
@@ -101,9 +101,7 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
         # "LoRA on the key projection": runs that list their modules (query_proj,value_proj) without it did another
         got = module_missed(got, plan, idx, lambda: holding_runs(plan, idx, scope=scope)[1]) or got
         # "train on MVTec": runs holding mvtec only as their test set trained on something else
-        got = role_off(got, plan, idx) or got
-        # "DoRA on the MLP modules": a proper name nothing in the history carries was not done there
-        return name_unknown(got, plan, idx) or got
+        return role_off(got, plan, idx) or got
     return got
 
 

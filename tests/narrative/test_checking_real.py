@@ -27,7 +27,9 @@ DATA = Path(__file__).parent / "data" / "real_checks"
 # floors: the share of checks right on each set (a check that says "tried" cites one of the expected runs)
 # h/checks12 added three tune files whose misses are left open (a full-width-punctuation paste read as one sentence,
 # "the official code" never linked to its runs): tune 0.97 -> 0.94
-FLOORS = {"HELD": 0.73, "TUNE": 0.94}
+# TUNE 0.93, was 0.94: round 14's unknown-name class (a proper name the history never holds is "not tried") was
+# dropped after it turned a judged set's right "tried" wrong, and three of that round's own near misses went with it
+FLOORS = {"HELD": 0.73, "TUNE": 0.93}
 # checks answered "tried" citing none of the expected runs: on the held set, two whose note names no run and whose
 # entry the linker tied to another run (exp1-best for "Run hyperparameter search for Experiment 2"), a heading
 # statement citing a crashed run beside the finished one, and an "only" plan answered by the all-layers run; three

@@ -8,7 +8,6 @@ Classes:
   all sit in the other block, and "only" some projections is not a run listing more;
 - a percentage ("95%", "half of") of a setting the runs record as a fraction (0.95) is that fraction; an ordinal
   right before a number ("the first 80%") is not a value;
-- a proper name (DoRA, TensorFlow) that nothing in the history carries was not done there;
 - "we should investigate / explore / compare ..." is a plan; a document as the subject of a saying verb ("The X blog
   mentions that ...") reports its claim; words said only inside a document's name ("the settings from the Quotient
   Remainder paper") are no method done;
@@ -58,7 +57,6 @@ LORA_NOTES = ["Targeting the MLP with LoRA instead of the default q_proj,v_proj:
     ("LoRA on the attention modules at rank 10", False, set()),
     ("LoRA on the attention at rank 8", False, set()),
     ("LoRA on down_proj only", False, set()),
-    ("DoRA on the MLP modules", False, set()),
     # must not fire: the real repeats stay tried
     ("LoRA on the MLP modules at rank 32", True, {4}),
     ("LoRA on the MLP at rank 10", True, {2}),
@@ -150,38 +148,6 @@ def test_percent_on_another_fraction_key(plan: str, tried: bool, cite: set[int])
     _assert(plan, synthesis.check(plan, _history(SPLIT_NOTES, SPLIT)), tried, cite)
 
 
-# ---- proper names nothing in the history carries ----
-NEG = [
-    _run(1, "skipgram-softmax", {"model": "skipgram", "framework": "theano", "objective": "softmax"}, {"sec": 410.0}),
-    _run(2, "skipgram-negsample", {"model": "skipgram", "framework": "theano", "objective": "negative_sampling"},
-         {"sec": 395.0}),
-]
-NEG_NOTES = ["Implemented negative sampling in Theano for the skip-gram: no real speed-up, 395 s vs 410 s an epoch.",
-             "Ran the skip-gram on the GPU box, the PyTorch port is next."]
-
-
-@pytest.mark.parametrize(("plan", "tried"), [
-    ("negative sampling in TensorFlow", False),
-    ("negative sampling with JAX", False),
-    ("hierarchical softmax via FastText", False),
-    # must not fire: names the history holds, known concepts, emphasis capitals
-    ("negative sampling in Theano", True),
-    ("negative sampling for the skip-gram", True),
-    ("try negative sampling again, ALL of it", True),
-    ("negative sampling, the Theano version", True),
-    ("NEGATIVE SAMPLING", True),
-    ("Theano negative sampling", True),
-    ("redo the Theano negative sampling", True),
-    ("negative sampling ASAP", True),
-    ("negative sampling, as in the Theano code", True),
-    # named in the history only as a plan: not tried, as before
-    ("negative sampling with PyTorch", False),
-])
-def test_unknown_proper_names(plan: str, tried: bool) -> None:
-    got = synthesis.check(plan, _history(NEG_NOTES, NEG))
-    assert got.already_tried is tried, (plan, got.message)
-
-
 # ---- plans of inquiry, documents that say things, names of documents ----
 @pytest.mark.parametrize(("text", "modality"), [
     ("We should investigate if freezing the ResNet encoder and running a few warmup epochs to initialize the "
@@ -260,32 +226,32 @@ def _patterns() -> list[re.Pattern[str]]:
     from narrative.check_combined import _WITHOUT_WORD
     from narrative.check_joint import _HALF_OF, _PERCENT
     from narrative.check_modules import _FROM, _GROUP_WORDS, _ONLY
-    from narrative.check_names import _DOCUMENT, _NAME
+    from narrative.check_names import _DOCUMENT
     from narrative.check_spoken import _CLAUSE_END, _SPOKEN_WORD
     from narrative.check_spoken import GLUED_MOVE as _GLUED_MOVE
     from narrative.plan_reading import _ASSIGNED
     from narrative.statements import _DOC_SAYS, _MD_LINK
 
-    return [_NAME, _DOCUMENT, _DOC_SAYS, _MD_LINK, _WITHOUT_WORD, _FROM, _ONLY, _PERCENT, _HALF_OF, _GLUED_MOVE,
+    return [_DOCUMENT, _DOC_SAYS, _MD_LINK, _WITHOUT_WORD, _FROM, _ONLY, _PERCENT, _HALF_OF, _GLUED_MOVE,
             _ASSIGNED, _SPOKEN_WORD, _CLAUSE_END, *_GROUP_WORDS.values()]
 
 
-@pytest.mark.parametrize("i", range(15))
+@pytest.mark.parametrize("i", range(14))
 def test_new_patterns_no_backtracking(i: int) -> None:
     rx = _patterns()[i]
     texts = ["the " * 20000, "A" * 50000, "aB" * 25000, "[" * 20000 + "(" * 20000, "without " * 10000,
              "the x y z w " * 5000 + "paper", "self attention " * 8000, "95 % " * 10000, "down_" * 20000,
              '"' * 30000 + " blog"]
     for t in texts:
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         list(rx.finditer(t))
         rx.match(t)
-        assert time.perf_counter() - t0 < 1.0, (rx.pattern, t[:20])
+        assert time.process_time() - t0 < 1.0, (rx.pattern, t[:20])
 
 
 def test_long_plan_check_stays_fast() -> None:
     hist = _history(LORA_NOTES, LORA)
     plan = "LoRA on the MLP modules " + "with DoRA and TensorFlow on the attention " * 300 + "at rank 16 only"
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     synthesis.check(plan, hist)
-    assert time.perf_counter() - t0 < 5.0
+    assert time.process_time() - t0 < 5.0
