@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from narrative import lexicon
 from narrative.link_evidence import linked_run
 from narrative.link_name_heads import head_references
+from narrative.link_people import names_someone_near, people_of
 from narrative.link_versions import version_references
 from narrative.run_name_parts import setting_references, tail_references
 from narrative.run_numbers import ELSEWHERE, counter_references, experiment_references
@@ -304,7 +305,12 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
                 *tail_references(request.text, author_window, request.window_runs),
                 *setting_references(request.text, author_window),
                 *version_references(request.text, author_runs=own, window_ids=author_ids)]
+    people = people_of((*request.window_runs, *request.known_runs), request.author)
+    lowered_text = request.text.lower()
     for written, run in numbered:
+        at = lowered_text.find(written.lower())
+        if at >= 0 and names_someone_near(lowered_text, at, at + len(written), people):
+            continue  # "bob's exp10", "exp 10 by bob": the number is another person's run, not the author's
         forms.setdefault(run.run_id, []).append(written)
         linked.setdefault(run.run_id, linked_run(run, "name"))
     # A name's run-word head ("Run 4" for run4_pr1851_...) only for a run nothing else named: where a counter, a tail

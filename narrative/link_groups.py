@@ -27,6 +27,7 @@ from narrative.link_evidence import (
     value_matches,
 )
 from narrative.link_people import long_ago, others_in
+from narrative.link_word_senses import two_senses
 from narrative.segmenting import Segment
 from storage.records import LinkedRun
 
@@ -293,6 +294,8 @@ def _group_members(group: _Group, inferable: list[RunProfile], pool: CandidatePo
                    if all(c.run.run_id in pool.fitting(term) for term in terms) and (not group.failed or c.failed)]
         if not fitting:
             return None  # a conjunct naming nothing of the window: the phrase is about something else
+        if len(terms) == 1 and two_senses(terms[0], fitting):
+            return None  # "the cosine runs": a cosine schedule in some, a cosine-similarity loss in others
         for candidate in fitting:
             members[candidate.run.run_id] = candidate
     return list(members.values())
@@ -335,12 +338,14 @@ def not_run(clause: str) -> bool:
 
 
 # Said in a clause, these make what it describes a run not (yet) done: a plan's or an idea's heading, a thing not
-# run yet ("Plan: bs 512 with lr 3e-4", "haven't run bs 512 yet", "bs 512 not tried yet"). A negation of anything
+# run yet ("Plan: bs 512 with lr 3e-4", "haven't run bs 512 yet", "bs 512 not tried yet", "seeds 3, 4 are queued",
+# "Run 5 (queued ...)"; not "the run I queued yesterday finished"). A negation of anything
 # else reports on a run that exists ("the bs 512 run hasn't converged", "has not improved"), "as planned" reports a
 # run done, and "to do with" names no plan.
 _RUN_VERB = r"(?:run|ran|try|tried|launch(?:ed)?|start(?:ed)?|test(?:ed)?|kick(?:ed)? off)"
 _NOT_RUN = re.compile(
     r"\b(?:plans?|(?<!as )(?<!than )planned|ideas?|hypothes[ie]s|unless|in case)\b|\bto do\b(?! with)|"
+    r"\b(?:is|are|'s|still|now)[ \t]{1,2}(?:queued|pending)\b|\(queued\b|\bqueued[ \t]{1,2}(?:up|for|behind|next)\b|"
     r"\b(?:haven'?t|hasn'?t|have not|has not|did(?:n't| not)|never|not|yet to)[ \t]{1,2}"
     r"(?:(?:yet|been|be|get to|got to)[ \t]{1,2}){0,2}" + _RUN_VERB + r"\b"
 )
@@ -365,20 +370,25 @@ _DONE_SPLIT = re.compile(r"([;\n]|[.!](?:\s|$)|,\s|:\s|\s(?:but|while|whereas|an
                          r"\s?[^\w\s,.;:!?'\"’“”()\[\]{}<>/\\=+\-*%#@&|~^`$]{1,4}\s)")
 
 
+_BRACKETED = re.compile(r"\([^()\n]{0,200}\)|\[[^\[\]\n]{0,200}\]")
+
+
 def done_clauses(text: str, segment: Segment, people: frozenset[str] = frozenset()) -> str:
     """The clauses of ``text`` that report something done by the author in the window: without those of a plan, a
     question, a thing not run yet, a hypothetical, another person's runs or runs long ago (empty when the segment is
     a plan or a question as a whole)."""
     if segment.section in ("next", "question", "hypothesis") or "?" in segment.text:
         return ""  # an idea or a hypothesis describes the run that would test it
-    pieces = _DONE_SPLIT.split(text)
+    # A list in brackets is one piece with the words around it ("other seeds (3, 4) next week": the plan's words
+    # after the bracket govern the seeds inside it).
+    pieces = _DONE_SPLIT.split(_BRACKETED.sub(lambda m: m.group(0).replace(", ", ",\0"), text))
     kept: list[str] = []
     announced = False   # a plan's label before a colon: what follows is the plan's
     for clause, separator in zip(pieces[::2], [*pieces[1::2], ""], strict=True):
         planned = announced or not_run(clause.lower())
         announced = planned and separator.strip() == ":"
         if clause.strip() and not planned and not elsewhere(clause.lower(), people):
-            kept.append(clause)
+            kept.append(clause.replace(",\0", ", "))
     return ", ".join(kept)
 
 
@@ -416,6 +426,10 @@ def _infer_groups(
             # Other things the clause states ("with lr 1e-3") narrow the group; a run they
             # contradict is not one of it.
             members = [m for m in members if not describe(clause, m, pool).contradicted] or []
+            if not lexicon.has_cue(clause, lexicon.FAILURE_CUES) and any(not m.failed for m in members):
+                # "the wide runs overfit": a failed or killed start among them did not; only a clause saying they
+                # failed takes it in (as for comparatives)
+                members = [m for m in members if not m.failed]
             if not members:
                 continue
             if group.subject and len(members) == len(inferable):

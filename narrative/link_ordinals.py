@@ -6,7 +6,9 @@ such a noun earlier in the sentence) names the author's window runs in the order
 the first or last few. Only when the window is one working day (its runs started within 30 hours of each other), no
 run of it was carried over from before the previous note (the first of which day?), the position exists, and no
 failed or killed start is among the runs counted (did the author count it?) unless the sentence says it failed.
-A qualified noun ("the second run of xgb", "the last run with lr 1e-3"), "the last run" in a comparison ("than the last
+A qualified noun ("the second run of xgb", "the last run with lr 1e-3"), an ordinal after a label or a value in its
+sentence ("lr 1e-3: the first run", "width 256 was best but the first try crashed": a place among those runs), a
+process failure said of a run that finished ("the first try crashed"), "the last run" in a comparison ("than the last
 run": maybe the one before the run reported on), a plan, a question, a negation and someone else's runs name nothing.
 """
 
@@ -37,6 +39,12 @@ _NEGATED = re.compile(r"\b(?:not|no|never|except|than|unlike|besides)[ \t]{1,2}$
 _RELATIVE = re.compile(r"\b(?:than|compared|vs\.?|versus|relative|since|previous|before|over)\b")
 _SENTENCE = re.compile(r"(?<=[.!?;])[ \t]{1,4}(?=\S)|\n")
 _ONE_DAY = dt.timedelta(hours=30)
+# Runs the sentence already narrowed before the ordinal: a label before a colon ("lr 1e-3: the first run", "resnet50:
+# the first two runs") or a value, a size or a versioned name ("width 256 ... the first try"): the place is among those
+# runs, not in the day.
+_COUNTED_AMONG = re.compile(r":[ \t]{0,3}|\d")
+# Where the clause of the ordinal ends ("the first run finished, but the second crashed").
+_CLAUSE_END = re.compile(r"[,;:]|\bbut\b|\bwhile\b|\bwhereas\b|\band\b")
 _STOPPED = frozenset({"FAILED", "KILLED"})
 
 
@@ -54,7 +62,7 @@ def ordinal_references(text: str, window_runs: list[RunSnapshot], carried: set[s
         for match in _PHRASE.finditer(sentence):
             place, count, noun = match.group(2), match.group(3), match.group(4)
             before = sentence[: match.start()]
-            if _NEGATED.search(before) or _QUALIFIED.match(sentence, match.end()):
+            if _NEGATED.search(before) or _QUALIFIED.match(sentence, match.end()) or _COUNTED_AMONG.search(before):
                 continue
             if noun.startswith("one") and not _RUN_NOUN.search(before):
                 continue  # "the last one" of what?
@@ -79,5 +87,9 @@ def ordinal_references(text: str, window_runs: list[RunSnapshot], carried: set[s
                     continue
             if not failing and any(r.status.upper() in _STOPPED for r in counted):
                 continue  # a failed start may or may not be counted
+            said = _CLAUSE_END.split(sentence[match.end():], maxsplit=1)[0]
+            if lexicon.has_cue(said, lexicon.PROCESS_FAILURE_CUES) and any(
+                    r.status.upper() not in _STOPPED for r in picked):
+                continue  # "the first try crashed": the day's first run finished, so the try is another
             found += [(match.group(0), run) for run in picked]
     return found

@@ -35,6 +35,10 @@ _LONG_AGO = re.compile(
     r"years?|days) ago|weeks ago|months ago|back in|a while back|previous (?:week|month|sprint|semester))\b"
 )
 _USER_PARTS = re.compile(r"[\s@._\-]+")
+# A tracker user named as the one who ran or owns what the clause speaks of: "by bob", "from alice", "of bob",
+# "(bob)", "bob ran", "bob's" (the possessive is read above).
+_BY_SOMEONE = re.compile(r"(?:\b(?:by|from|of)[ \t]{1,2}|\()([a-z][a-z0-9_.\-]{1,30}?)(?=\)|[ \t,.;:!?]|$)|"
+                         r"\b([a-z][a-z0-9_.\-]{1,30}?)[ \t]{1,2}(?:ran|launched|started|trained|tried)\b")
 
 
 def people_of(runs: Iterable[RunSnapshot], author: str) -> frozenset[str]:
@@ -55,6 +59,8 @@ def others_in(clause: str, people: frozenset[str]) -> bool:
     """Whether a lowered clause speaks of another person's runs ("bob's", "a colleague's", "your")."""
     if _PRONOUNS.search(clause):
         return True
+    if people and {name for pair in _BY_SOMEONE.findall(clause) for name in pair if name} & people:
+        return True  # "exp10 run by bob", "the run from alice", "lr 3e-4 (bob)": a tracker user's run
     return any(m.group(1) in people or m.group(1) in _OTHER_NOUNS
                or (m.group(1) not in _TIME_OR_THING and _RUN_NOUNS.match(clause, m.end()))
                for m in _POSSESSIVE.finditer(clause))
@@ -63,3 +69,14 @@ def others_in(clause: str, people: frozenset[str]) -> bool:
 def long_ago(clause: str) -> bool:
     """Whether a lowered clause places what it speaks of before the author's window ("from last week")."""
     return bool(_LONG_AGO.search(clause))
+
+
+_CLAUSE_BREAK = re.compile(r"[.;!?\n]\s|[.;!?\n]$|\n|,\s|\s(?:but|while|whereas)\s")
+
+
+def names_someone_near(lowered: str, start: int, end: int, people: frozenset[str]) -> bool:
+    """Whether the clause of ``lowered[start:end]`` speaks of another person's runs ("bob's exp10", "exp 10 by bob",
+    "bob ran exp10", "exp10 (bob)")."""
+    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(lowered, 0, start)]
+    after = _CLAUSE_BREAK.search(lowered, end)
+    return others_in(lowered[breaks[-1] if breaks else 0 : after.start() if after else len(lowered)], people)

@@ -156,7 +156,9 @@ def bracket_value_references(text: str, window_runs: list[RunSnapshot], earlier_
         sentence_end = min([i for i in (lowered.find(". ", match.end()), lowered.find("\n", match.end())) if i >= 0]
                            or [len(lowered)])
         before = lowered[start: match.start()]
+        # the plan's words may follow the bracket: "other seeds (3, 4) next week"
         if ("?" in lowered[start: sentence_end] or not_run(before + " " + match.group(1))
+                or not_run(lowered[match.end(): sentence_end])
                 or elsewhere(before + " " + match.group(1), people) or _NEGATED.search(before)):
             continue
         for value in values:

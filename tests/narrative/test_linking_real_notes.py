@@ -207,7 +207,10 @@ FLOORS = {"tinystories-lm-sweep-notes.json": 0.90, "brain-tumor-cnn-ablation-not
           "golf-lr-warmdown-sweep-post.json": 0.95,
           # links round 13 (README): run-word heads, noun-first groups, a dropout x lr grid
           "pets-resnet18-group-a-summary.json": 0.95, "senpai-tandemfoil-gc-scan-followup.json": 0.95,
-          "param-golf-run-numbers-commit.json": 0.95, "cnn-dropout-lr-grid-readme.json": 0.75}
+          "param-golf-run-numbers-commit.json": 0.95, "cnn-dropout-lr-grid-readme.json": 0.75,
+          # links round 14 (README): three senpai DrivAerML PR summaries
+          "senpai-drivaerml-shallow-followup.json": 0.95, "senpai-drivaerml-warmup-lr-results.json": 0.95,
+          "senpai-drivaerml-lr-headroom-summary.json": 0.95}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
