@@ -41,16 +41,90 @@ _STAMP = re.compile(r"^(?:(v|ver|version)?\d{4}(\d{2}){0,2}|"
                     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\d{1,2})$", re.I)
 
 
+# Which way a setting was moved, and the verb that moved it, name a value of its sweep, not a line of work of its
+# own: "larger seq size" and "Large seq size" are the seq size line ("large", "more" are dropped as generic words
+# already), "decrease entropy beta" the entropy beta line, "I first played around with batch sizes" the batch size
+# line. Read at the edges of a name only, and a verb only where English makes it one (a gerund, a past participle
+# after its noun, a base form before a determiner or "with"): "double DQN", "double layers", "reduced precision",
+# "lower bound" keep their words.
+# (a change of shape keeps its word: "deeper network", "wider embeddings" name the depth or the width tried)
+_COMPARATIVE = frozenset({"larger", "smaller", "bigger", "higher", "lower", "longer", "shorter", "fewer", "greater",
+                          "lesser"})
+# "lower layers" (the bottom of a network), "higher order", "lower bound": a comparative that names a place or a kind
+_COMPARATIVE_HEADS = frozenset({"order", "bound", "bounds", "level", "levels", "layer", "layers", "case", "half",
+                                "triangular", "precision", "rank"})
+_CHANGE_STEMS = ("increas", "decreas", "reduc", "rais", "lower", "doubl", "halv", "bump", "tweak", "adjust", "vary",
+                 "vari", "chang", "play", "experiment", "mess", "fiddl", "toy", "tinker")
+# a base form that is only ever a verb (not "double", "lower", "change", which also name things)
+_ALWAYS_VERBS = frozenset({"increase", "decrease", "reduce", "raise", "halve", "bump", "tweak", "adjust", "vary"})
+_VERB_OBJECT = frozenset({"the", "a", "an", "my", "our", "its", "their", "this", "that", "these", "those", "with",
+                          "around", "about"})
+# "learning rate adjustments", "dropout changes": the act of moving a setting, after its name
+_CHANGE_NOUNS = frozenset({"adjustment", "adjustments", "change", "changes", "tweak", "tweaks", "increase",
+                           "increases", "decrease", "decreases", "reduction", "reductions", "sweep", "sweeps",
+                           "variation", "variations"})
+# a measure followed by its value ("gain the mAP=0.8101", "epochs loss = 5.95") is the outcome, not the line's name
+_MEASURES = frozenset({"acc", "accuracy", "auc", "auroc", "f1", "map", "miou", "iou", "dice", "bleu", "rouge", "wer",
+                       "cer", "loss", "mse", "mae", "rmse", "ppl", "perplexity", "nll", "precision", "recall", "top1",
+                       "top5", "ndcg", "mrr", "psnr", "ssim", "fid", "r2", "score", "logloss", "error", "err", "eer"})
+_VALUE_NEXT = re.compile(r"\s{0,3}(?:=|:|->|→|=>)\s{0,3}[-+~≈]?\.?\d")
+
+
+def _measured(raw: list[str], word: str) -> bool:
+    """Whether ``word`` (a measure, before its value) is the outcome: "loss", "error" and "score" also end the names
+    of techniques ("focal loss: 0.25", "dice loss: 0.31"), so they are the outcome only after a time ("After 2
+    epochs loss = 5.95") or a verb of getting ("and got the loss = ...")."""
+    if word.lower() not in _ALSO_NAMES:
+        return True
+    at = max(i for i, w in enumerate(raw) if w == word)
+    return at > 0 and raw[at - 1].lower() in _BEFORE_OUTCOME
+
+
+_ALSO_NAMES = frozenset({"loss", "error", "err", "score"})
+_BEFORE_OUTCOME = frozenset({"epoch", "epochs", "step", "steps", "iteration", "iterations", "iter", "iters", "gain",
+                             "gained", "get", "got", "gets", "reach", "reached", "achieve", "achieved", "the"})
+
+
+def _change_verb(word: str) -> bool:
+    return word.startswith(_CHANGE_STEMS) and (word.endswith(("ed", "ing")) or word in _ALWAYS_VERBS)
+
+
+def _trim_sweep(raw: list[str], words: list[str]) -> list[str]:
+    """``words`` (the kept words of ``raw``, in order) without the direction and the verb of a setting's move at
+    their edges."""
+    lowered = [w.lower() for w in raw]
+    verbal = {i for i, w in enumerate(lowered) if w.startswith(_CHANGE_STEMS) and i + 1 < len(lowered)
+              and lowered[i + 1] in _VERB_OBJECT}
+    kept = [w for i, w in enumerate(raw) if i not in verbal and w in words][:len(words)]
+    while len(kept) > 1:
+        first, second = kept[0].lower(), kept[1].lower()
+        if (first in _COMPARATIVE and second not in _COMPARATIVE_HEADS) or (
+                _change_verb(first) and (first.endswith("ing") or first in _ALWAYS_VERBS)):
+            kept.pop(0)
+            continue
+        last = kept[-1].lower()
+        if last in _CHANGE_NOUNS or (_change_verb(last) and last.endswith("ed")):
+            kept.pop()
+            continue
+        break
+    return kept
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def head_phrase(text: str) -> str:
     """"tenure buckets on top of full_v2: nothing" -> "tenure buckets"."""
     t = _MARKUP.sub(" ", text).strip()
     t = _CONTRACTION_TAIL.sub("", _LEAD_FILLER.sub("", t))
-    head = _HEAD_STOP.split(t, maxsplit=1)[0]
-    words = [w for w in _WORD.findall(head)
+    stop = _HEAD_STOP.search(t)
+    head = t[:stop.start()] if stop else t
+    raw = _WORD.findall(head)
+    words = [w for w in raw
              if len(w) > 1 and not _ADVERB.match(w)
              and w.lower() not in vocab.STOPWORDS and not vocab.is_generic(vocab.stem(w.lower()))]
-    return " ".join(words[:3]).lower()
+    if stop is not None and _VALUE_NEXT.match(t, stop.start()):
+        while len(words) > 1 and words[-1].lower() in _MEASURES and _measured(raw, words[-1]):
+            words.pop()
+    return " ".join(_trim_sweep(raw, words[:3])).lower()
 
 
 def _phrase_in_data(idx: HistoryIndex, phrase: str) -> bool:

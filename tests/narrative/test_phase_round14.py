@@ -1,0 +1,130 @@
+"""``coco phase`` says less (issue 8, round h/phase14): a line of work is named once, not once per direction or
+value of its sweep, and the outcome a sentence measures is no part of the line's name.
+
+Classes (each a reading of English, not of one log's phrases):
+1. the direction a setting moved in ("larger seq size", "Larger batch sizes") and the verb that moved it ("decrease
+   entropy beta", "played around with batch sizes", "learning rate adjustments") name a value of a sweep, not a line
+   of its own: the name keeps the setting ("seq size"), so the values tried are one line. The positive forms
+   ("large", "more", "longer") were dropped already; the comparatives "larger", "smaller", "bigger" were not.
+   A word English uses for a kind or a shape keeps its place ("Double DQN", "double layers", "reduced precision",
+   "deeper network", "lower layers").
+2. a measure followed by its value ("gain the mAP=0.8101", "After 2 epochs loss = 5.95") is the outcome; "loss",
+   "error" and "score" also end techniques' names ("dice loss: 0.31"), so they are an outcome only after a time or
+   a verb of getting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+
+from narrative.approach_names import _VALUE_NEXT, head_phrase
+from narrative.approaches import derive
+from narrative.history_index import HistoryIndex
+from narrative.types import ProjectHistory
+from storage.records import Conclusion, EntryRecord, EntryStructure, LinkedRun, ProjectRecord, RunSnapshot
+
+T0 = dt.datetime(2023, 5, 2, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(("sentence", "name"), [
+    ("Larger seq size didn't seem to improve anything", "seq size"),
+    ("Larger batch sizes run faster (to a point): smaller batches run slower", "batch sizes"),
+    ("I first played around with batch sizes, despite that being something to do later", "batch sizes"),
+    ("Try to decrease entropy beta to 0.01 -> dynamic is almost the same", "entropy beta"),
+    ("Learning rate adjustments (Experiments 20 and 21) did not result in better accuracy", "learning rate"),
+    ("Increasing seq frequency doesn't change performance much", "seq frequency"),
+    ("no_base_transformer_reduced_lr: same as no_base_transformer, still diverges", "base transformer"),
+    ("Bigger crop size did not help", "crop size"),
+    ("Smaller patch size hurt a lot", "patch size"),
+    ("we tweaked the warmup steps, no change", "warmup steps"),
+])
+def test_a_setting_moved_one_way_is_named_by_the_setting(sentence: str, name: str) -> None:
+    assert head_phrase(sentence) == name
+
+
+@pytest.mark.parametrize(("sentence", "name"), [
+    # must not fire: words of a kind or a shape, a past participle that names a variant, a noun that merely
+    # starts like a verb of change
+    ("Double DQN did not help", "double dqn"),
+    ("double layers did not help", "double layers"),
+    ("reduced precision training was unstable", "reduced precision"),
+    ("increased capacity hurt", "increased capacity"),
+    ("deeper network overfit", "deeper network"),
+    ("wider embeddings hurt", "wider embeddings"),
+    ("lower layers frozen: worse", "layers frozen"),
+    ("tweaked resnet was worse", "tweaked resnet"),
+    ("experimental features hurt", "experimental"),  # ("features" is a generic word already)
+    ("variable length batching hurt", "variable length batching"),
+    ("player embeddings did not help", "player embeddings"),
+    ("weighted sampler: worse", "weighted sampler"),
+    ("fine tuning hurt", "fine tuning"),
+])
+def test_words_of_a_kind_or_a_shape_keep_their_place(sentence: str, name: str) -> None:
+    assert head_phrase(sentence) == name
+
+
+@pytest.mark.parametrize(("sentence", "name"), [
+    ("I tried to double the epochs and gain the mAP=0.8101, it was even worse", "epochs"),
+    ("After 2 epochs loss = 5.95. Too much", "epochs"),
+    ("cosine schedule and got the loss = 0.31", "cosine schedule"),
+    ("ema weights top1: 0.71", "ema weights"),
+])
+def test_a_measure_with_its_value_is_no_part_of_the_name(sentence: str, name: str) -> None:
+    assert head_phrase(sentence) == name
+
+
+@pytest.mark.parametrize(("sentence", "name"), [
+    # must not fire: a technique named with a measure word, a value of a setting, a measure with no value after it
+    ("dice loss: 0.31 worse", "dice loss"),
+    ("focal loss: 0.25 then worse", "focal loss"),
+    ("hinge loss = 0.4, no better", "hinge loss"),
+    ("tversky loss: 0.8 worse", "tversky loss"),
+    ("label smoothing 0.1: acc 0.88", "label smoothing"),
+    ("random erasing: 0.91 acc", "random erasing"),
+    ("f1 score: 0.80 flat", "f1"),  # ("score" is a generic word already)
+    ("contrastive loss: worse", "contrastive loss"),
+    ("reconstruction error: 0.2 higher", "reconstruction error"),
+])
+def test_a_technique_named_with_a_measure_word_keeps_it(sentence: str, name: str) -> None:
+    assert head_phrase(sentence) == name
+
+
+def _history(notes: list[str], params: dict[str, str]) -> ProjectHistory:
+    runs, entries = {}, []
+    for n, note in enumerate(notes):
+        run = RunSnapshot(project_id="p", run_id=f"{n:032x}", run_name=f"r{n}", user="ana", status="FINISHED",
+                          start=T0 + dt.timedelta(days=n), end=T0 + dt.timedelta(days=n, hours=2), params=params,
+                          metrics={"val_acc": 0.6 - n / 100})
+        runs[run.run_id] = run
+        entries.append(EntryRecord(
+            id=f"e{n}", workspace_id="w", project_id="p", author="ana", at=T0 + dt.timedelta(days=n, hours=3),
+            raw_text=note, status="structured",
+            structure=EntryStructure(runs=[LinkedRun(run_id=run.run_id, run_name=run.run_name, how="name")],
+                                     conclusions=[Conclusion(text=note, verdict="did_not_work", run_ids=[run.run_id])])))
+    project = ProjectRecord(id="p", workspace_id="w", name="x", primary_metric="val_acc", goal="max")
+    return ProjectHistory(project=project, entries=entries, runs=runs, now=T0 + dt.timedelta(days=len(notes) + 1))
+
+
+def test_the_values_of_one_sweep_are_one_line_of_work() -> None:
+    h = _history(["Larger seq size didn't seem to improve anything", "Large seq size performs poorly",
+                  "Smaller seq size did not help either"], {"seq_size": "64"})
+    names = [a.name for a in derive(HistoryIndex(h))]
+    assert names.count("seq size") == 1 and not [n for n in names if "larger" in n or "smaller" in n], names
+
+
+def test_two_kinds_stay_two_lines() -> None:
+    h = _history(["Double DQN did not help", "dueling heads did not help"], {"double": "true", "dueling": "true"})
+    names = [a.name.lower() for a in derive(HistoryIndex(h))]
+    assert any("double" in n for n in names), names
+
+
+def test_the_readings_stay_linear_on_long_input() -> None:
+    long = "larger " * 4000 + "seq size = " + "1" * 4000
+    t = time.perf_counter()
+    head_phrase(long)
+    _VALUE_NEXT.match(" " * 5000 + "= 1")
+    head_phrase("played with the " * 3000 + "batch size: 0.1")
+    assert time.perf_counter() - t < 1.0
