@@ -239,3 +239,19 @@ def heading_name(raw: str, text: str) -> str:
         if m:
             return m.group("name").strip()
     return ""
+
+
+def merge_short_forms(by_key: dict[str, Approach]) -> None:
+    """A one-word name that is the head of exactly one other line's name ("Scaling slowed down convergence" beside
+    "reward scaling") is that line told short, not a line of its own: its events join the longer one. With two
+    lines to choose from ("layers" beside "dense layers" and "additional layers") it stays as it is."""
+    heads: dict[str, list[str]] = {}
+    for k, ap in by_key.items():
+        words = _phrase_key(ap.name.split(" (")[0]).split()
+        if len(words) >= 2:
+            heads.setdefault(words[-1], []).append(k)
+    for k in sorted(by_key):
+        word = k[len("phrase:"):] if k.startswith("phrase:") else ""
+        into = heads.get(word, []) if word and " " not in word else []
+        if len(into) == 1 and into[0] in by_key:
+            by_key[into[0]].events.extend(by_key.pop(k).events)

@@ -32,6 +32,7 @@ from narrative.approach_names import (
     added_over,
     head_phrase,
     heading_name,
+    merge_short_forms,
 )
 from narrative.approach_scope import adopted_scope, is_family, merge_variants, other_family, recovered, supersede
 from narrative.history_index import Fact, HistoryIndex, fmt
@@ -264,6 +265,7 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
             if ap is None:
                 ap = by_key[k] = Approach(key=k, name=names.get(k) or vocab.CONCEPT_BY_ID[k].name)
             ap.events.append(Event(f.at, k_sig, f))
+    merge_short_forms(by_key)
     merge_variants(by_key)
     metric, goal = idx.metric_now()
     out: list[Approach] = []

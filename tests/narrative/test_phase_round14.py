@@ -11,6 +11,7 @@ Classes (each a reading of English, not of one log's phrases):
 2. a measure followed by its value ("gain the mAP=0.8101", "After 2 epochs loss = 5.95") is the outcome; "loss",
    "error" and "score" also end techniques' names ("dice loss: 0.31"), so they are an outcome only after a time or
    a verb of getting.
+3. a one-word name that is the head of exactly one other line's name is that line told short.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import time
 
 import pytest
 
-from narrative.approach_names import _VALUE_NEXT, head_phrase
-from narrative.approaches import derive
+from narrative.approach_names import _VALUE_NEXT, head_phrase, merge_short_forms
+from narrative.approaches import Approach, derive
 from narrative.history_index import HistoryIndex
 from narrative.types import ProjectHistory
 from storage.records import Conclusion, EntryRecord, EntryStructure, LinkedRun, ProjectRecord, RunSnapshot
@@ -128,3 +129,43 @@ def test_the_readings_stay_linear_on_long_input() -> None:
     _VALUE_NEXT.match(" " * 5000 + "= 1")
     head_phrase("played with the " * 3000 + "batch size: 0.1")
     assert time.perf_counter() - t < 1.0
+
+
+# 3. a one-word name that is the head of exactly one other line's name ("Scaling slowed down convergence a lot"
+#    beside "reward scaling") is that line told short: one line, not two.
+
+def _aps(*pairs: tuple[str, str]) -> dict[str, Approach]:
+    return {k: Approach(key=k, name=n) for k, n in pairs}
+
+
+@pytest.mark.parametrize("pairs", [
+    (("reward_scaling", "reward scaling"), ("phrase:scaling", "scaling")),
+    (("reward_scaling", "reward scaling (rw-scale)"), ("phrase:scaling", "scaling")),
+    (("phrase:seq block", "seq blocks"), ("phrase:block", "blocks")),
+    (("label_smoothing", "label smoothing"), ("phrase:smoothing", "smoothing"), ("adam", "Adam")),
+])
+def test_a_line_told_short_is_the_line(pairs: tuple[tuple[str, str], ...]) -> None:
+    by_key = _aps(*pairs)
+    merge_short_forms(by_key)
+    assert pairs[1][0] not in by_key and pairs[0][0] in by_key
+
+
+@pytest.mark.parametrize("pairs", [
+    # must not fire: two lines share the head, the word is not the head, the short one is a concept of its own,
+    # nothing longer, a name of one word
+    (("phrase:dense layer", "dense layers"), ("phrase:additional layer", "additional layers"), ("phrase:layer", "layers")),
+    (("graph_features", "graph features"), ("phrase:velocity feature", "velocity features"), ("phrase:feature", "features")),
+    (("phrase:sigma weight", "sigma weight"), ("phrase:sigma", "sigma")),
+    (("phrase:base transformer", "base transformer"), ("transformer", "transformer")),
+    (("phrase:spatial dropout", "spatial dropout"), ("dropout", "dropout")),
+    (("gradient_clipping", "gradient clipping"), ("phrase:net without clipping", "net without clipping"),
+     ("phrase:clipping", "clipping")),
+    (("phrase:epoch", "epochs"),),
+    (("batchnorm", "batch norm"), ("layernorm", "layer norm"), ("phrase:norm", "norm")),
+    (("xgboost", "XGBoost"), ("phrase:xgboost", "xgboost")),
+    (("phrase:seq block", "seq blocks"), ("phrase:single layer seq block", "single layer seq blocks")),
+])
+def test_a_word_shared_or_of_its_own_stays(pairs: tuple[tuple[str, str], ...]) -> None:
+    by_key = _aps(*pairs)
+    merge_short_forms(by_key)
+    assert set(by_key) == {k for k, _ in pairs}
