@@ -16,6 +16,10 @@ if TYPE_CHECKING:
 _HEAD_STOP = re.compile(r"\s{0,8}(?::|->|→|=>|=|\(|\bgives?\b|\bgets?\b|\bgot\b|\bon top\b|\bhit\b|\blands?\b|"
                         r"\btakes?\b|\bwent\b|\bis\b|\bwas\b|\bwere\b|\bare\b|,|"
                         r"\bfor (?:now|the moment|the time being)\b|"
+                        # an infinitive of purpose ends it too: "reducing lr slightly to prevent this" is about the
+                        # lr, "clipping to fix the spikes" about clipping ("switch to adam": no verb, no end)
+                        r"(?<=\w )(?:in order |so as )?to (?:prevent|avoid|fix|see|check|test|stop|keep|counter|handle|deal|"
+                        r"mitigate|address|stabili[sz]e|reduce overfitting|compensate|make up)\b|"
                         # a verb of outcome ends the name: "xlnet large reaches 0.861" is about xlnet
                         r"(?<=\w )(?:reach|achiev|scor|yield|peak|top|beat|hurt|help|improv|overfit|diverg|crash|fail|"
                         r"perform|work|enabl|allow|caus|lead|result|seem|appear|mak|produc|slow)(?:e?s|e?d|ing)?(?![\w-])|"
@@ -89,13 +93,20 @@ def _change_verb(word: str) -> bool:
     return word.startswith(_CHANGE_STEMS) and (word.endswith(("ed", "ing")) or word in _ALWAYS_VERBS)
 
 
-def _trim_sweep(raw: list[str], words: list[str]) -> list[str]:
-    """``words`` (the kept words of ``raw``, in order) without the direction and the verb of a setting's move at
-    their edges."""
+def _drop_verbs(raw: list[str], words: list[str]) -> list[str]:
+    """``words`` (the kept words of ``raw``, in order) without a verb of moving or trying a setting that stands
+    before its object ("double the epochs", "played around with batch sizes", "tweaked the warmup steps")."""
     lowered = [w.lower() for w in raw]
     verbal = {i for i, w in enumerate(lowered) if w.startswith(_CHANGE_STEMS) and i + 1 < len(lowered)
               and lowered[i + 1] in _VERB_OBJECT}
-    kept = [w for i, w in enumerate(raw) if i not in verbal and w in words][:len(words)]
+    return [w for i, w in enumerate(raw) if i not in verbal and w in words][:len(words)]
+
+
+def sweep_base(words: list[str]) -> list[str]:
+    """A name's words without the direction of a setting's move at its edges ("larger seq size" -> "seq size",
+    "decrease entropy beta" -> "entropy beta", "base transformer reduced" -> "base transformer", "learning rate
+    adjustments" -> "learning rate"); one word is always left."""
+    kept = list(words)
     while len(kept) > 1:
         first, second = kept[0].lower(), kept[1].lower()
         if (first in _COMPARATIVE and second not in _COMPARATIVE_HEADS) or (
@@ -124,7 +135,7 @@ def head_phrase(text: str) -> str:
     if stop is not None and _VALUE_NEXT.match(t, stop.start()):
         while len(words) > 1 and words[-1].lower() in _MEASURES and _measured(raw, words[-1]):
             words.pop()
-    return " ".join(_trim_sweep(raw, words[:3])).lower()
+    return " ".join(_drop_verbs(raw, words[:3])).lower()
 
 
 def _phrase_in_data(idx: HistoryIndex, phrase: str) -> bool:
@@ -160,8 +171,17 @@ _PLURAL = re.compile(r"(?<=[a-z]{3})(?:(?<=ch|sh)es|(?<![suia])s)$")
 
 def _phrase_key(phrase: str) -> str:
     """One key for a phrase however a sentence ends it or numbers it: "input sequence format." and "input
-    sequence format", "epoches" and "epochs" are one line of work, not two."""
-    return " ".join(_PLURAL.sub("", w) for w in phrase.lower().rstrip(_PHRASE_TAIL).split())
+    sequence format", "epoches" and "epochs" are one line of work, not two; and whichever way it moved the setting
+    ("larger seq size" and "seq size" are one line, ``sweep_base``)."""
+    return " ".join(_PLURAL.sub("", w) for w in sweep_base(phrase.lower().rstrip(_PHRASE_TAIL).split()))
+
+
+def name_sweeps(by_key: dict[str, Approach], spoken: dict[str, set[str]]) -> None:
+    """A line told in two ways ("larger seq size", "Large seq size") is named by what they share ("seq size"); a line
+    told one way keeps the words it was told in ("larger sigma": the notes said no more than that)."""
+    for k, names in spoken.items():
+        if k in by_key and len({" ".join(_PLURAL.sub("", w) for w in n.lower().split()) for n in names}) > 1:
+            by_key[k].name = k[len("phrase:"):]
 
 
 def _name_in_team_words(ap: Approach, *, facts_read: int = 30) -> None:

@@ -33,6 +33,7 @@ from narrative.approach_names import (
     head_phrase,
     heading_name,
     merge_short_forms,
+    name_sweeps,
 )
 from narrative.approach_scope import adopted_scope, is_family, merge_variants, other_family, recovered, supersede
 from narrative.history_index import Fact, HistoryIndex, fmt
@@ -212,6 +213,7 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
     if isinstance(cached, list):
         return cached
     by_key: dict[str, Approach] = {}
+    spoken: dict[str, set[str]] = {}  # the words each phrase line was told in
     prev: Fact | None = None
     settings = frozenset(k.lower() for r in idx.runs for k in r.params)
     primary = idx.metric_now()[0] or ""
@@ -265,6 +267,9 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
             if ap is None:
                 ap = by_key[k] = Approach(key=k, name=names.get(k) or vocab.CONCEPT_BY_ID[k].name)
             ap.events.append(Event(f.at, k_sig, f))
+            if k in names and k.startswith("phrase:"):
+                spoken.setdefault(k, set()).add(names[k])
+    name_sweeps(by_key, spoken)
     merge_short_forms(by_key)
     merge_variants(by_key)
     metric, goal = idx.metric_now()
