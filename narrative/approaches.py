@@ -204,6 +204,31 @@ def _inherited(f: Fact, before: Fact | None) -> set[str]:
     return keys
 
 
+def _constant_setup(idx: HistoryIndex, signals: dict[str, str]) -> set[str]:
+    """The model every run of the project is ("train YoloV3 ...: mixup doesn't improve the baseline" when every
+    run is a YOLO) is the setup a verdict was reached on, not what it judges, as long as the verdict also names
+    something the runs vary (some carry it, some do not): the constant is not closed with it."""
+    judged = [k for k, v in signals.items() if v in ("negative", "closed")]
+    if len(judged) < 2:
+        return set()
+    const = {k for k in judged if _constant_in_runs(idx, k)}
+    n = len(idx.runs)
+    varied = [k for k in judged if not k.startswith("phrase:") and 0 < len(idx.runs_with(k, n + 1)) < n]
+    return const if varied else set()
+
+
+def _constant_in_runs(idx: HistoryIndex, cid: str) -> bool:
+    """Whether every run of the project is this model, with the same settings (a model logged by every run at
+    different sizes is a line swept, not a constant; a technique every run carries is judged when named)."""
+    n = len(idx.runs)
+    if cid.startswith("phrase:") or vocab.CONCEPT_BY_ID[cid].kind != "model" or n < 2 \
+            or len(idx.runs_with(cid, n + 1)) < n:
+        return False
+    seen = {frozenset((k, v) for k, v in r.params.items() if cid in vocab.cover(vocab.param_value_concepts(k, v)))
+            for r in idx.runs}
+    return len(seen) == 1
+
+
 def _in_runs(idx: HistoryIndex, cid: str) -> bool:
     return bool(idx.runs_with(cid, 1))
 
@@ -262,6 +287,7 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
         signals.update({k: "mention" for k in helped | (_contrasted(f.text) if sig == "negative" else set())
                         if k in signals and signals[k] in ("negative", "closed")})
         signals.update({k: "closed" for k in zeroed if sig not in ("open",)})
+        signals.update({k: "mention" for k in _constant_setup(idx, signals)})
         for k, k_sig in signals.items():
             ap = by_key.get(k)
             if ap is None:
@@ -327,6 +353,10 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
     # a line closed by its numbers alone is decided though its notes only mention it
     out = [a for a in out if any(e.signal != "mention" for e in a.events) or len(a.entry_ids) > 1
            or a.status != "open"]
+    # the model every run is, with no verdict or decision of its own, is the project's setup, not a line of work
+    out = [a for a in out if a.status != "open" or len(idx.runs) < 3
+           or any(e.signal in ("positive", "adopted", "negative", "closed") for e in a.events)
+           or not _constant_in_runs(idx, a.key)]
     # a family that no run carries and that only one sentence names is a stray word match, not a line of work
     out = [a for a in out if a.key.startswith("phrase:") or _in_runs(idx, a.key) or len(a.entry_ids) > 1]
     # Ties keep the order of the keys, not of a set (whose order changes with the process's hash seed).

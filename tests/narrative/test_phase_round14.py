@@ -212,3 +212,66 @@ def test_a_purpose_ends_the_name(sentence: str, name: str) -> None:
 ])
 def test_to_before_a_thing_or_a_value_is_no_purpose(sentence: str, name: str) -> None:
     assert head_phrase(sentence) == name
+
+
+# 4. the model every run of the project is (same settings) is the setup a verdict was reached on, not what it
+#    judges, when the verdict also names something the runs vary; with no verdict or decision of its own it is no
+#    line of work to list.
+
+def _runs_history(notes: list[tuple[str, str]], params: list[dict[str, str]]) -> ProjectHistory:
+    runs = {}
+    for n, p in enumerate(params):
+        run = RunSnapshot(project_id="p", run_id=f"{n:032x}", run_name=f"r{n}", user="ana", status="FINISHED",
+                          start=T0 + dt.timedelta(hours=n), end=T0 + dt.timedelta(hours=n + 1), params=p,
+                          metrics={"map": 0.81 - n / 1000})
+        runs[run.run_id] = run
+    entries = []
+    for n, (note, verdict) in enumerate(notes):
+        conclusions = [Conclusion(text=note, verdict=verdict, run_ids=[])] if verdict else []  # type: ignore[arg-type]
+        entries.append(EntryRecord(id=f"e{n}", workspace_id="w", project_id="p", author="ana",
+                                   at=T0 + dt.timedelta(days=1, hours=n), raw_text=note, status="structured",
+                                   structure=EntryStructure(conclusions=conclusions)))
+    project = ProjectRecord(id="p", workspace_id="w", name="x", primary_metric="map", goal="max")
+    return ProjectHistory(project=project, entries=entries, runs=runs, now=T0 + dt.timedelta(days=3))
+
+
+YOLO_RUNS = [{"model": "yolo3_darknet53", "mixup": "false"}, {"model": "yolo3_darknet53", "mixup": "true"},
+             {"model": "yolo3_darknet53", "mixup": "true", "epochs": "400"}]
+
+
+def _statuses(h: ProjectHistory) -> dict[str, str]:
+    return {a.key: a.status for a in derive(HistoryIndex(h))}
+
+
+def test_the_model_every_run_is_is_not_closed_with_what_was_tried_on_it() -> None:
+    got = _statuses(_runs_history([("train YoloV3 on VOC: mixup does not improve the baseline at all",
+                                    "did_not_work")], YOLO_RUNS))
+    assert got.get("mixup") == "exhausted" and "yolo" not in got, got
+
+
+@pytest.mark.parametrize(("notes", "params", "want"), [
+    # must not fire: the verdict names the constant alone; the constant adopted or praised; a setting every run
+    # logs at different values; a model one run lacks; too few runs to call anything the setup
+    ([("yolov3 does not work on this data", "did_not_work")], YOLO_RUNS, {"yolo": "exhausted"}),
+    ([("sticking with yolov3, it is the one", "")], YOLO_RUNS, {"yolo": "adopted"}),
+    ([("weight decay and dropout did not help", "did_not_work")],
+     [{"weight_decay": "0.01", "dropout": "0.1"}, {"weight_decay": "0.001", "dropout": "0.1"},
+      {"weight_decay": "0.0001", "dropout": "0.1"}], {"dropout": "exhausted"}),  # a technique every run carries
+    ([("yolov3 with mixup did not help", "did_not_work")],
+     [{"model": "yolo3_darknet53", "mixup": "true"}, {"model": "yolo3_darknet53", "mixup": "false"},
+      {"model": "resnet50", "mixup": "false"}], {"yolo": "exhausted", "mixup": "exhausted"}),
+    ([("train YoloV3 on VOC: mixup does not improve the baseline at all", "did_not_work")], YOLO_RUNS[:2],
+     {"mixup": "exhausted"}),
+    ([("yolov3 works great on this data", "worked")], YOLO_RUNS, {"yolo": "open"}),
+    ([("yolov3 with mixup did not help", "did_not_work")],
+     [{"model": "yolo3_darknet53", "mixup": "true"}, {"model": "yolo3_darknet53", "mixup": "true", "depth": "53"},
+      {"model": "yolo3_darknet53", "mixup": "true", "depth": "101"}], {"mixup": "exhausted"}),  # nothing varies
+    ([("mixup and cutmix did not help", "did_not_work")],
+     [{"mixup": "true", "mixup_alpha": "0.2", "cutmix": "true"}, {"mixup": "true", "mixup_alpha": "0.4"},
+      {"mixup": "true", "mixup_alpha": "1.0"}], {"mixup": "exhausted", "cutmix": "exhausted"}),
+    ([("dropping yolov3, moving to detr for good", "")], YOLO_RUNS, {"yolo": "exhausted"}),
+])
+def test_a_verdict_on_the_constant_itself_stands(notes: list[tuple[str, str]], params: list[dict[str, str]],
+                                                 want: dict[str, str]) -> None:
+    got = _statuses(_runs_history(notes, params))
+    assert all(got.get(k) == v for k, v in want.items()), got
