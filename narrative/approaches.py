@@ -213,7 +213,7 @@ def _constant_setup(idx: HistoryIndex, signals: dict[str, str]) -> set[str]:
         return set()
     const = {k for k in judged if _constant_in_runs(idx, k)}
     n = len(idx.runs)
-    varied = [k for k in judged if not k.startswith("phrase:") and 0 < len(idx.runs_with(k, n + 1)) < n]
+    varied = [k for k in judged if not k.startswith("phrase:") and 0 < _carried(idx, k) < n]
     return const if varied else set()
 
 
@@ -221,12 +221,26 @@ def _constant_in_runs(idx: HistoryIndex, cid: str) -> bool:
     """Whether every run of the project is this model, with the same settings (a model logged by every run at
     different sizes is a line swept, not a constant; a technique every run carries is judged when named)."""
     n = len(idx.runs)
-    if cid.startswith("phrase:") or vocab.CONCEPT_BY_ID[cid].kind != "model" or n < 2 \
-            or len(idx.runs_with(cid, n + 1)) < n:
+    if cid.startswith("phrase:") or vocab.CONCEPT_BY_ID[cid].kind != "model" or n < 2 or _carried(idx, cid) < n:
         return False
-    seen = {frozenset((k, v) for k, v in r.params.items() if cid in vocab.cover(vocab.param_value_concepts(k, v)))
-            for r in idx.runs}
-    return len(seen) == 1
+    key = f"constant:{cid}"
+    if key not in idx.cache:
+        seen: set[frozenset[tuple[str, str]]] = set()
+        for r in idx.runs:
+            seen.add(frozenset((k, v) for k, v in r.params.items()
+                               if cid in vocab.cover(vocab.param_value_concepts(k, v))))
+            if len(seen) > 1:
+                break
+        idx.cache[key] = len(seen) == 1
+    return bool(idx.cache[key])
+
+
+def _carried(idx: HistoryIndex, cid: str) -> int:
+    """How many runs carry the concept (remembered for the index: read once per concept, not once per fact)."""
+    key = f"carried:{cid}"
+    if key not in idx.cache:
+        idx.cache[key] = len(idx.runs_with(cid, len(idx.runs) + 1))
+    return int(idx.cache[key])  # type: ignore[call-overload]
 
 
 def _in_runs(idx: HistoryIndex, cid: str) -> bool:
