@@ -18,8 +18,8 @@ _HEAD_STOP = re.compile(r"\s{0,8}(?::|->|→|=>|=|\(|\bgives?\b|\bgets?\b|\bgot\
                         r"\bfor (?:now|the moment|the time being)\b|"
                         # an infinitive of purpose ends it too: "reducing lr slightly to prevent this" is about the
                         # lr, "clipping to fix the spikes" about clipping ("switch to adam": no verb, no end)
-                        r"(?<=\w )(?:in order |so as )?to (?:prevent|avoid|fix|see|check|test|stop|keep|counter|handle|deal|"
-                        r"mitigate|address|stabili[sz]e|reduce overfitting|compensate|make up)\b|"
+                        r"(?<=\w )(?:in order |so as )?to (?:prevent|avoid|fix|see|check|test|stop|keep|counter|"
+                        r"handle|deal|mitigate|address|stabili[sz]e|reduce overfitting|compensate|make up)\b|"
                         # a verb of outcome ends the name: "xlnet large reaches 0.861" is about xlnet
                         r"(?<=\w )(?:reach|achiev|scor|yield|peak|top|beat|hurt|help|improv|overfit|diverg|crash|fail|"
                         r"perform|work|enabl|allow|caus|lead|result|seem|appear|mak|produc|slow)(?:e?s|e?d|ing)?(?![\w-])|"

@@ -115,8 +115,9 @@ def _history(notes: list[str], params: dict[str, str]) -> ProjectHistory:
         entries.append(EntryRecord(
             id=f"e{n}", workspace_id="w", project_id="p", author="ana", at=T0 + dt.timedelta(days=n, hours=3),
             raw_text=note, status="structured",
-            structure=EntryStructure(runs=[LinkedRun(run_id=run.run_id, run_name=run.run_name, how="name")],
-                                     conclusions=[Conclusion(text=note, verdict="did_not_work", run_ids=[run.run_id])])))
+            structure=EntryStructure(
+                runs=[LinkedRun(run_id=run.run_id, run_name=run.run_name, how="name")],
+                conclusions=[Conclusion(text=note, verdict="did_not_work", run_ids=[run.run_id])])))
     project = ProjectRecord(id="p", workspace_id="w", name="x", primary_metric="val_acc", goal="max")
     return ProjectHistory(project=project, entries=entries, runs=runs, now=T0 + dt.timedelta(days=len(notes) + 1))
 
@@ -170,8 +171,10 @@ def test_a_line_told_short_is_the_line(pairs: tuple[tuple[str, str], ...]) -> No
 @pytest.mark.parametrize("pairs", [
     # must not fire: two lines share the head, the word is not the head, the short one is a concept of its own,
     # nothing longer, a name of one word
-    (("phrase:dense layer", "dense layers"), ("phrase:additional layer", "additional layers"), ("phrase:layer", "layers")),
-    (("graph_features", "graph features"), ("phrase:velocity feature", "velocity features"), ("phrase:feature", "features")),
+    (("phrase:dense layer", "dense layers"), ("phrase:additional layer", "additional layers"),
+     ("phrase:layer", "layers")),
+    (("graph_features", "graph features"), ("phrase:velocity feature", "velocity features"),
+     ("phrase:feature", "features")),
     (("phrase:sigma weight", "sigma weight"), ("phrase:sigma", "sigma")),
     (("phrase:base transformer", "base transformer"), ("transformer", "transformer")),
     (("phrase:spatial dropout", "spatial dropout"), ("dropout", "dropout")),
