@@ -212,6 +212,8 @@ def _constant_setup(idx: HistoryIndex, signals: dict[str, str]) -> set[str]:
     if len(judged) < 2:
         return set()
     const = {k for k in judged if _constant_in_runs(idx, k)}
+    if not const:
+        return set()
     n = len(idx.runs)
     varied = [k for k in judged if not k.startswith("phrase:") and 0 < _carried(idx, k) < n]
     return const if varied else set()
