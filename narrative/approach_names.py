@@ -16,6 +16,10 @@ if TYPE_CHECKING:
 _HEAD_STOP = re.compile(r"\s{0,8}(?::|->|→|=>|=|\(|\bgives?\b|\bgets?\b|\bgot\b|\bon top\b|\bhit\b|\blands?\b|"
                         r"\btakes?\b|\bwent\b|\bis\b|\bwas\b|\bwere\b|\bare\b|,|"
                         r"\bfor (?:now|the moment|the time being)\b|"
+                        # an infinitive of purpose ends it too: "reducing lr slightly to prevent this" is about the
+                        # lr, "clipping to fix the spikes" about clipping ("switch to adam": no verb, no end)
+                        r"(?<=\w )(?:in order |so as )?to (?:prevent|avoid|fix|see|check|test|stop|keep|counter|"
+                        r"handle|deal|mitigate|address|stabili[sz]e|reduce overfitting|compensate|make up)\b|"
                         # a verb of outcome ends the name: "xlnet large reaches 0.861" is about xlnet
                         r"(?<=\w )(?:reach|achiev|scor|yield|peak|top|beat|hurt|help|improv|overfit|diverg|crash|fail|"
                         r"perform|work|enabl|allow|caus|lead|result|seem|appear|mak|produc|slow)(?:e?s|e?d|ing)?(?![\w-])|"
@@ -41,16 +45,97 @@ _STAMP = re.compile(r"^(?:(v|ver|version)?\d{4}(\d{2}){0,2}|"
                     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\d{1,2})$", re.I)
 
 
+# Which way a setting was moved, and the verb that moved it, name a value of its sweep, not a line of work of its
+# own: "larger seq size" and "Large seq size" are the seq size line ("large", "more" are dropped as generic words
+# already), "decrease entropy beta" the entropy beta line, "I first played around with batch sizes" the batch size
+# line. Read at the edges of a name only, and a verb only where English makes it one (a gerund, a past participle
+# after its noun, a base form before a determiner or "with"): "double DQN", "double layers", "reduced precision",
+# "lower bound" keep their words.
+# (a change of shape keeps its word: "deeper network", "wider embeddings" name the depth or the width tried)
+_COMPARATIVE = frozenset({"larger", "smaller", "bigger", "higher", "lower", "longer", "shorter", "fewer", "greater",
+                          "lesser"})
+# "lower layers" (the bottom of a network), "higher order", "lower bound": a comparative that names a place or a kind
+_COMPARATIVE_HEADS = frozenset({"order", "bound", "bounds", "level", "levels", "layer", "layers", "case", "half",
+                                "triangular", "precision", "rank"})
+_CHANGE_STEMS = ("increas", "decreas", "reduc", "rais", "lower", "doubl", "halv", "bump", "tweak", "adjust", "vary",
+                 "vari", "chang", "play", "experiment", "mess", "fiddl", "toy", "tinker")
+# a base form that is only ever a verb (not "double", "lower", "change", which also name things)
+_ALWAYS_VERBS = frozenset({"increase", "decrease", "reduce", "raise", "halve", "bump", "tweak", "adjust", "vary"})
+_VERB_OBJECT = frozenset({"the", "a", "an", "my", "our", "its", "their", "this", "that", "these", "those", "with",
+                          "around", "about"})
+# "learning rate adjustments", "dropout changes": the act of moving a setting, after its name
+_CHANGE_NOUNS = frozenset({"adjustment", "adjustments", "change", "changes", "tweak", "tweaks", "increase",
+                           "increases", "decrease", "decreases", "reduction", "reductions", "sweep", "sweeps",
+                           "variation", "variations"})
+# a measure followed by its value ("gain the mAP=0.8101", "epochs loss = 5.95") is the outcome, not the line's name
+_MEASURES = frozenset({"acc", "accuracy", "auc", "auroc", "f1", "map", "miou", "iou", "dice", "bleu", "rouge", "wer",
+                       "cer", "loss", "mse", "mae", "rmse", "ppl", "perplexity", "nll", "precision", "recall", "top1",
+                       "top5", "ndcg", "mrr", "psnr", "ssim", "fid", "r2", "score", "logloss", "error", "err", "eer"})
+_VALUE_NEXT = re.compile(r"\s{0,3}(?:=|:|->|→|=>)\s{0,3}[-+~≈]?\.?\d")
+
+
+def _measured(raw: list[str], word: str) -> bool:
+    """Whether ``word`` (a measure, before its value) is the outcome: "loss", "error" and "score" also end the names
+    of techniques ("focal loss: 0.25", "dice loss: 0.31"), so they are the outcome only after a time ("After 2
+    epochs loss = 5.95") or a verb of getting ("and got the loss = ...")."""
+    if word.lower() not in _ALSO_NAMES:
+        return True
+    at = max(i for i, w in enumerate(raw) if w == word)
+    return at > 0 and raw[at - 1].lower() in _BEFORE_OUTCOME
+
+
+_ALSO_NAMES = frozenset({"loss", "error", "err", "score"})
+_BEFORE_OUTCOME = frozenset({"epoch", "epochs", "step", "steps", "iteration", "iterations", "iter", "iters", "gain",
+                             "gained", "get", "got", "gets", "reach", "reached", "achieve", "achieved", "the"})
+
+
+def _change_verb(word: str) -> bool:
+    return word.startswith(_CHANGE_STEMS) and (word.endswith(("ed", "ing")) or word in _ALWAYS_VERBS)
+
+
+def _drop_verbs(raw: list[str], words: list[str]) -> list[str]:
+    """``words`` (the kept words of ``raw``, in order) without a verb of moving or trying a setting that stands
+    before its object ("double the epochs", "played around with batch sizes", "tweaked the warmup steps")."""
+    lowered = [w.lower() for w in raw]
+    verbal = {i for i, w in enumerate(lowered) if w.startswith(_CHANGE_STEMS) and i + 1 < len(lowered)
+              and lowered[i + 1] in _VERB_OBJECT}
+    return [w for i, w in enumerate(raw) if i not in verbal and w in words][:len(words)]
+
+
+def sweep_base(words: list[str]) -> list[str]:
+    """A name's words without the direction of a setting's move at its edges ("larger seq size" -> "seq size",
+    "decrease entropy beta" -> "entropy beta", "base transformer reduced" -> "base transformer", "learning rate
+    adjustments" -> "learning rate"); one word is always left."""
+    kept = list(words)
+    while len(kept) > 1:
+        first, second = kept[0].lower(), kept[1].lower()
+        if (first in _COMPARATIVE and second not in _COMPARATIVE_HEADS) or (
+                _change_verb(first) and (first.endswith("ing") or first in _ALWAYS_VERBS)):
+            kept.pop(0)
+            continue
+        last = kept[-1].lower()
+        if last in _CHANGE_NOUNS or (_change_verb(last) and last.endswith("ed")):
+            kept.pop()
+            continue
+        break
+    return kept
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def head_phrase(text: str) -> str:
     """"tenure buckets on top of full_v2: nothing" -> "tenure buckets"."""
     t = _MARKUP.sub(" ", text).strip()
     t = _CONTRACTION_TAIL.sub("", _LEAD_FILLER.sub("", t))
-    head = _HEAD_STOP.split(t, maxsplit=1)[0]
-    words = [w for w in _WORD.findall(head)
+    stop = _HEAD_STOP.search(t)
+    head = t[:stop.start()] if stop else t
+    raw = _WORD.findall(head)
+    words = [w for w in raw
              if len(w) > 1 and not _ADVERB.match(w)
              and w.lower() not in vocab.STOPWORDS and not vocab.is_generic(vocab.stem(w.lower()))]
-    return " ".join(words[:3]).lower()
+    if stop is not None and _VALUE_NEXT.match(t, stop.start()):
+        while len(words) > 1 and words[-1].lower() in _MEASURES and _measured(raw, words[-1]):
+            words.pop()
+    return " ".join(_drop_verbs(raw, words[:3])).lower()
 
 
 def _phrase_in_data(idx: HistoryIndex, phrase: str) -> bool:
@@ -86,8 +171,17 @@ _PLURAL = re.compile(r"(?<=[a-z]{3})(?:(?<=ch|sh)es|(?<![suia])s)$")
 
 def _phrase_key(phrase: str) -> str:
     """One key for a phrase however a sentence ends it or numbers it: "input sequence format." and "input
-    sequence format", "epoches" and "epochs" are one line of work, not two."""
-    return " ".join(_PLURAL.sub("", w) for w in phrase.lower().rstrip(_PHRASE_TAIL).split())
+    sequence format", "epoches" and "epochs" are one line of work, not two; and whichever way it moved the setting
+    ("larger seq size" and "seq size" are one line, ``sweep_base``)."""
+    return " ".join(_PLURAL.sub("", w) for w in sweep_base(phrase.lower().rstrip(_PHRASE_TAIL).split()))
+
+
+def name_sweeps(by_key: dict[str, Approach], spoken: dict[str, set[str]]) -> None:
+    """A line told in two ways ("larger seq size", "Large seq size") is named by what they share ("seq size"); a line
+    told one way keeps the words it was told in ("larger sigma": the notes said no more than that)."""
+    for k, names in spoken.items():
+        if k in by_key and len({" ".join(_PLURAL.sub("", w) for w in n.lower().split()) for n in names}) > 1:
+            by_key[k].name = k[len("phrase:"):]
 
 
 def _name_in_team_words(ap: Approach, *, facts_read: int = 30) -> None:
@@ -165,3 +259,19 @@ def heading_name(raw: str, text: str) -> str:
         if m:
             return m.group("name").strip()
     return ""
+
+
+def merge_short_forms(by_key: dict[str, Approach]) -> None:
+    """A one-word name that is the head of exactly one other line's name ("Scaling slowed down convergence" beside
+    "reward scaling") is that line told short, not a line of its own: its events join the longer one. With two
+    lines to choose from ("layers" beside "dense layers" and "additional layers") it stays as it is."""
+    heads: dict[str, list[str]] = {}
+    for k, ap in by_key.items():
+        words = _phrase_key(ap.name.split(" (")[0]).split()
+        if len(words) >= 2:
+            heads.setdefault(words[-1], []).append(k)
+    for k in sorted(by_key):
+        word = k[len("phrase:"):] if k.startswith("phrase:") else ""
+        into = heads.get(word, []) if word and " " not in word else []
+        if len(into) == 1 and into[0] in by_key:
+            by_key[into[0]].events.extend(by_key.pop(k).events)

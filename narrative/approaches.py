@@ -32,6 +32,8 @@ from narrative.approach_names import (
     added_over,
     head_phrase,
     heading_name,
+    merge_short_forms,
+    name_sweeps,
 )
 from narrative.approach_scope import adopted_scope, is_family, merge_variants, other_family, recovered, supersede
 from narrative.history_index import Fact, HistoryIndex, fmt
@@ -202,6 +204,47 @@ def _inherited(f: Fact, before: Fact | None) -> set[str]:
     return keys
 
 
+def _constant_setup(idx: HistoryIndex, signals: dict[str, str]) -> set[str]:
+    """The model every run of the project is ("train YoloV3 ...: mixup doesn't improve the baseline" when every
+    run is a YOLO) is the setup a verdict was reached on, not what it judges, as long as the verdict also names
+    something the runs vary (some carry it, some do not): the constant is not closed with it."""
+    judged = [k for k, v in signals.items() if v in ("negative", "closed")]
+    if len(judged) < 2:
+        return set()
+    const = {k for k in judged if _constant_in_runs(idx, k)}
+    if not const:
+        return set()
+    n = len(idx.runs)
+    varied = [k for k in judged if not k.startswith("phrase:") and 0 < _carried(idx, k) < n]
+    return const if varied else set()
+
+
+def _constant_in_runs(idx: HistoryIndex, cid: str) -> bool:
+    """Whether every run of the project is this model, with the same settings (a model logged by every run at
+    different sizes is a line swept, not a constant; a technique every run carries is judged when named)."""
+    n = len(idx.runs)
+    if cid.startswith("phrase:") or vocab.CONCEPT_BY_ID[cid].kind != "model" or n < 2 or _carried(idx, cid) < n:
+        return False
+    key = f"constant:{cid}"
+    if key not in idx.cache:
+        seen: set[frozenset[tuple[str, str]]] = set()
+        for r in idx.runs:
+            seen.add(frozenset((k, v) for k, v in r.params.items()
+                               if cid in vocab.cover(vocab.param_value_concepts(k, v))))
+            if len(seen) > 1:
+                break
+        idx.cache[key] = len(seen) == 1
+    return bool(idx.cache[key])
+
+
+def _carried(idx: HistoryIndex, cid: str) -> int:
+    """How many runs carry the concept (remembered for the index: read once per concept, not once per fact)."""
+    key = f"carried:{cid}"
+    if key not in idx.cache:
+        idx.cache[key] = len(idx.runs_with(cid, len(idx.runs) + 1))
+    return int(idx.cache[key])  # type: ignore[call-overload]
+
+
 def _in_runs(idx: HistoryIndex, cid: str) -> bool:
     return bool(idx.runs_with(cid, 1))
 
@@ -211,6 +254,7 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
     if isinstance(cached, list):
         return cached
     by_key: dict[str, Approach] = {}
+    spoken: dict[str, set[str]] = {}  # the words each phrase line was told in
     prev: Fact | None = None
     settings = frozenset(k.lower() for r in idx.runs for k in r.params)
     primary = idx.metric_now()[0] or ""
@@ -259,11 +303,16 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
         signals.update({k: "mention" for k in helped | (_contrasted(f.text) if sig == "negative" else set())
                         if k in signals and signals[k] in ("negative", "closed")})
         signals.update({k: "closed" for k in zeroed if sig not in ("open",)})
+        signals.update({k: "mention" for k in _constant_setup(idx, signals)})
         for k, k_sig in signals.items():
             ap = by_key.get(k)
             if ap is None:
                 ap = by_key[k] = Approach(key=k, name=names.get(k) or vocab.CONCEPT_BY_ID[k].name)
             ap.events.append(Event(f.at, k_sig, f))
+            if k in names and k.startswith("phrase:"):
+                spoken.setdefault(k, set()).add(names[k])
+    name_sweeps(by_key, spoken)
+    merge_short_forms(by_key)
     merge_variants(by_key)
     metric, goal = idx.metric_now()
     out: list[Approach] = []
@@ -320,6 +369,10 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
     # a line closed by its numbers alone is decided though its notes only mention it
     out = [a for a in out if any(e.signal != "mention" for e in a.events) or len(a.entry_ids) > 1
            or a.status != "open"]
+    # the model every run is, with no verdict or decision of its own, is the project's setup, not a line of work
+    out = [a for a in out if a.status != "open" or len(idx.runs) < 3
+           or any(e.signal in ("positive", "adopted", "negative", "closed") for e in a.events)
+           or not _constant_in_runs(idx, a.key)]
     # a family that no run carries and that only one sentence names is a stray word match, not a line of work
     out = [a for a in out if a.key.startswith("phrase:") or _in_runs(idx, a.key) or len(a.entry_ids) > 1]
     # Ties keep the order of the keys, not of a set (whose order changes with the process's hash seed).
