@@ -551,14 +551,14 @@ def useful_runs(idx: HistoryIndex, terms: PlanTerms, f: Fact) -> list[str]:
     runs = list(f.run_ids)
     off = bool(OFF_WORDS.search(f.text))
     if terms.key_concepts:
-        keyed = [r for r in runs if not idx.run_docs[r].cover.isdisjoint(terms.key_concepts)]
+        keyed = [r for r in runs if not idx.run_docs.cover(r).isdisjoint(terms.key_concepts)]
         # the line's own runs lack the thing it speaks of (a summary linked to the baseline) and it names no run
         # ("logreg depth sweep ..., best was logreg-133" names its own): the runs that brought the thing in
         runs = keyed or (introduced_runs(idx, terms.key_concepts, off) if runs and not runs_named(idx, f.text) else []
                          ) or runs
         if not runs:
             linked = idx.entry_runs.get(f.entry_id, [])
-            runs = [r for r in linked if not idx.run_docs[r].cover.isdisjoint(terms.key_concepts)]
+            runs = [r for r in linked if not idx.run_docs.cover(r).isdisjoint(terms.key_concepts)]
             if not runs:
                 runs = introduced_runs(idx, terms.key_concepts, off)
             if not runs:
@@ -572,7 +572,7 @@ def introduced_runs(idx: HistoryIndex, concepts: set[str], off: bool = False) ->
     holds it. Empty when every run holds it or none does: then it singles out nothing."""
     if off:
         return []  # "also tried the ref cfg w/o the log target": a line about going without it
-    having = sorted((r for r in idx.runs if not idx.run_docs[r.run_id].cover.isdisjoint(concepts)),
+    having = sorted((r for r in idx.runs if not idx.run_docs.cover(r.run_id).isdisjoint(concepts)),
                     key=lambda r: r.start)
     if not having or len(having) == len(idx.runs):
         return []

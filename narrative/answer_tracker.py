@@ -157,7 +157,7 @@ def best_of_group(idx: HistoryIndex, terms: PlanTerms, metrics: list[str], parts
         return False
     hits = rank_runs(idx, terms)
     group = [idx.run_by_id[r] for _, r in hits
-             if not idx.run_docs[r].cover.isdisjoint(terms.key_concepts)]
+             if not idx.run_docs.cover(r).isdisjoint(terms.key_concepts)]
     if not group or len(group) >= len(idx.runs):
         return False
     m = metrics[0]

@@ -132,7 +132,7 @@ def supersede(idx: HistoryIndex, aps: list[Approach]) -> None:
                 continue
             if old.status == "adopted" and old.decided_by is not None and old.decided_by.at >= at:
                 continue
-            if any(idx.run_by_id[r].start >= at for r in old.run_ids if old.key in idx.run_docs[r].cover):
+            if any(idx.run_by_id[r].start >= at for r in old.run_ids if old.key in idx.run_docs.cover(r)):
                 continue
             old.status, old.reason_kind, old.decided_by = "exhausted", "replaced", new.decided_by
             old.reason = f"replaced by {new.name}: {_reason_text('', new.decided_by)}"[:400]
@@ -144,5 +144,5 @@ def other_family(idx: HistoryIndex, cid: str, rid: str) -> bool:
     concept = vocab.CONCEPT_BY_ID.get(cid)
     if concept is None or not concept.family or concept.kind != "model" or rid not in idx.run_docs:
         return False
-    cover = idx.run_docs[rid].cover
+    cover = idx.run_docs.cover(rid)
     return cid not in cover and any((other := vocab.CONCEPT_BY_ID.get(k)) is not None and other.family for k in cover)

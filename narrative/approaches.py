@@ -348,7 +348,7 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
             # and not a narrower family the notes follow on its own (an XGBoost run is no gradient boosting best)
             apart = {k for k in by_key if k != cid and not k.startswith("phrase:") and is_family(k)
                      and cid in vocab.CONCEPT_BY_ID[k].broader}
-            own = [r for r in ap.run_ids if cid in idx.run_docs[r].cover and not apart & idx.run_docs[r].cover]
+            own = [r for r in ap.run_ids if cid in idx.run_docs.cover(r) and not apart & idx.run_docs.cover(r)]
         best = idx.best_run(metric, goal, [idx.run_by_id[r] for r in own]) if metric and own else None
         if best is not None and metric:
             ap.best_run_id, ap.best_value = best.run_id, best.metrics[metric]
@@ -602,7 +602,7 @@ def _closed_by_numbers(idx: HistoryIndex, ap: Approach, metric: str, goal: Goal)
     worst_gap: tuple[float, RunSnapshot, RunSnapshot] | None = None
     for r in own:
         origin = [o for o in idx.runs if o.start < r.start and idx.valid(o, metric)
-                  and ap.key not in idx.run_docs[o.run_id].cover and _changed_to(ap.key, o, r)]
+                  and ap.key not in idx.run_docs.cover(o.run_id) and _changed_to(ap.key, o, r)]
         bar = idx.best_run(metric, goal, origin) if origin else None
         if bar is None:
             return

@@ -26,7 +26,7 @@ from storage.records import RunSnapshot
 
 def _against(idx: HistoryIndex, rid: str, want: set[str], avoid: set[str]) -> bool:
     """Whether run ``rid``'s params say it is not the plan: a wanted concept logged off, or an avoided one held."""
-    run, cover = idx.run_by_id[rid], idx.run_docs[rid].cover
+    run, cover = idx.run_by_id[rid], idx.run_docs.cover(rid)
     return (any(c not in cover and logged_off(run.params, c) for c in want)
             or any(_holds_itself(c, cover, run.params) for c in avoid))
 
@@ -38,7 +38,7 @@ def _holds_itself(cid: str, cover: frozenset[str], params: dict[str, str]) -> bo
 
 
 def _holds(idx: HistoryIndex, rid: str, want: set[str], avoid: set[str]) -> bool:
-    run, cover = idx.run_by_id[rid], idx.run_docs[rid].cover
+    run, cover = idx.run_by_id[rid], idx.run_docs.cover(rid)
     return want <= cover and not any(_holds_itself(c, cover, run.params) for c in avoid)
 
 

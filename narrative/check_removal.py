@@ -69,8 +69,8 @@ def removal_tried(plan: str, terms: PlanTerms, idx: HistoryIndex,
             and not any(c in vocab.CLOSURE[g] for g in gone)}
     runs = [r for r in sorted(idx.run_by_id.values(), key=lambda r: r.start)
             if r.run_id in idx.run_docs and not off_scope(scope, r)
-            and rest <= idx.run_docs[r.run_id].cover
-            and gone.isdisjoint(idx.run_docs[r.run_id].cover)
+            and rest <= idx.run_docs.cover(r.run_id)
+            and gone.isdisjoint(idx.run_docs.cover(r.run_id))
             and all(logged_off(r.params, c) for c in gone)]
     named, holding = holding_runs(plan, idx, scope=scope)
     if named:

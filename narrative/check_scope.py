@@ -258,14 +258,14 @@ def cite_only(got: CheckResult, plan: str, idx: HistoryIndex, key_concepts: set[
         return None
 
     def more(rid: str) -> bool:
-        return holds_more(words, idx.run_by_id[rid]) or targets_more(targets, idx.run_docs[rid].cover)
+        return holds_more(words, idx.run_by_id[rid]) or targets_more(targets, idx.run_docs.cover(rid))
 
     cited = [r for m in got.matches for r in m.run_ids if r in idx.run_docs]
     if not cited or not any(more(r) for r in cited):
         return None
     need = key_concepts | targets
     alone = [r.run_id for r in sorted(idx.run_by_id.values(), key=lambda r: r.start)
-             if r.run_id in idx.run_docs and need <= idx.run_docs[r.run_id].cover and not more(r.run_id)]
+             if r.run_id in idx.run_docs and need <= idx.run_docs.cover(r.run_id) and not more(r.run_id)]
     if not alone:
         return None
     matches = [m.model_copy(update={"run_ids": [r for r in m.run_ids if not more(r)]}) for m in got.matches]
@@ -281,7 +281,7 @@ def scope_closest(idx: HistoryIndex, key_concepts: set[str], scope: dict[str, fr
     if not scope or not key_concepts:
         return None
     holding = [r for r in sorted(idx.run_by_id.values(), key=lambda r: r.start)
-               if r.run_id in idx.run_docs and key_concepts <= idx.run_docs[r.run_id].cover]
+               if r.run_id in idx.run_docs and key_concepts <= idx.run_docs.cover(r.run_id)]
     # off_scope read once a run (100,000 runs hold a common technique by the tens of thousands)
     off = [off_scope(scope, r) for r in holding]
     inside = [r for r, o in zip(holding, off, strict=True) if not o and all(k in r.params for k in scope)
@@ -319,7 +319,7 @@ def keyed_value_off(plan: str, run: RunSnapshot, idx: HistoryIndex) -> bool:
     keys = {k.lower(): v.lower() for k, v in run.params.items() if re.fullmatch(r"[a-z]{3,20}", k.lower())}
     if not keys:
         return False
-    cover = idx.run_docs[run.run_id].cover if run.run_id in idx.run_docs else frozenset()
+    cover = idx.run_docs.cover(run.run_id) if run.run_id in idx.run_docs else frozenset()
     head = vocab.norm(ASIDE.sub(" ", main_clause(plan)))
     for m in _WORD_THEN.finditer(head):
         word, key = m.group(1), m.group(2)

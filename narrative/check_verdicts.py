@@ -23,7 +23,7 @@ MAX_CITED = 6
 def fact_cover(idx: HistoryIndex, f: Fact) -> frozenset[str]:
     cov = set(f.ctx_cover)
     for rid in f.run_ids[:4]:
-        cov |= idx.run_docs[rid].cover
+        cov |= idx.run_docs.cover(rid)
     return frozenset(cov)
 
 

@@ -223,7 +223,7 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
             continue
         if names and not all(n in _run_toks(idx, rid) for n in names):
             continue
-        cover = idx.run_docs[rid].cover
+        cover = idx.run_docs.cover(rid)
         if technique_missed(terms, cover, _run_toks(idx, rid)):
             continue
         if (variant_of(specific, cover) or other_member(members, cover, run_text(idx, rid))
@@ -264,9 +264,9 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
         # (an end-of-day note is written after the day's runs: a run from the day before on counts)
         since = (min(p.at for p in planned if p.at) - dt.timedelta(days=1)) if any(p.at for p in planned) else None
         done_runs = [rid for _, rid in q.top_runs(limit=50, concepts=specific)
-                     if specific <= idx.run_docs[rid].cover and (since is None or idx.run_by_id[rid].start >= since)
+                     if specific <= idx.run_docs.cover(rid) and (since is None or idx.run_by_id[rid].start >= since)
                      and not _run_misses(idx, terms, rid) and not off_scope(scope, idx.run_by_id[rid])
-                     and not holds_more(only, idx.run_by_id[rid]) and not targets_more(only_t, idx.run_docs[rid].cover)
+                     and not holds_more(only, idx.run_by_id[rid]) and not targets_more(only_t, idx.run_docs.cover(rid))
                      and not keyed_value_off(plan, idx.run_by_id[rid], idx)]
         # "run gin with hidden 200": a later GIN run at hidden 300 is not the plan done
         named_now, holders = holding_runs(plan, idx, scope=scope)
@@ -318,7 +318,7 @@ def _runs_off_scope(idx: HistoryIndex, scope: dict[str, frozenset[str]], f: Fact
         return False
     # the runs that hold what the plan asks for are the ones the statement reports it on ("RF with class weights
     # .52, hist gbm .58": the class weights were on the RF run, not on the gbm one)
-    holding = [r for r in runs if key_concepts and key_concepts <= idx.run_docs[r].cover]
+    holding = [r for r in runs if key_concepts and key_concepts <= idx.run_docs.cover(r)]
     if not all(off_scope(scope, idx.run_by_id[r]) for r in holding or runs):
         return False
     said = vocab.tokens(f.text)
@@ -339,9 +339,9 @@ def _runs_other_model(idx: HistoryIndex, technique: frozenset[str], f: Fact) -> 
     runs = f.run_ids[:4]
     if not models or not runs:
         return False
-    if any(not models.isdisjoint(idx.run_docs[r].cover) for r in runs):
+    if any(not models.isdisjoint(idx.run_docs.cover(r)) for r in runs):
         return False
-    if not all(any(vocab.CONCEPT_BY_ID[c].kind == "model" for c in idx.run_docs[r].cover) for r in runs):
+    if not all(any(vocab.CONCEPT_BY_ID[c].kind == "model" for c in idx.run_docs.cover(r)) for r in runs):
         return False
     said = vocab.concepts_in(vocab.norm(f.text))
     return not any(c in models or not models.isdisjoint(vocab.CLOSURE[c]) for c in said)
@@ -350,7 +350,7 @@ def _runs_other_model(idx: HistoryIndex, technique: frozenset[str], f: Fact) -> 
 def _run_misses(idx: HistoryIndex, terms: PlanTerms, rid: str) -> bool:
     """A run that holds the plan's thing only plainly (no "denoising" for a denoising autoencoder), only as the
     plan's target, or together with what the plan asks to go without."""
-    cover, words = idx.run_docs[rid].cover, _run_toks(idx, rid)
+    cover, words = idx.run_docs.cover(rid), _run_toks(idx, rid)
     return (lacks_modifier(terms, cover, words) or technique_missed(terms, cover, words)
             or _runs_excluded(idx, terms, [rid]))
 
@@ -359,7 +359,7 @@ def _runs_excluded(idx: HistoryIndex, terms: PlanTerms, rids: list[str]) -> bool
     """Runs that all hold what the plan asks to go without ("bf16 without quantisation": the 4-bit run)."""
     if not terms.excluded or not rids:
         return False
-    return all(not terms.excluded.isdisjoint(idx.run_docs[r].cover) for r in rids[:4])
+    return all(not terms.excluded.isdisjoint(idx.run_docs.cover(r)) for r in rids[:4])
 
 
 def _fact_excluded(idx: HistoryIndex, terms: PlanTerms, f: Fact) -> bool:

@@ -272,8 +272,8 @@ def compare_answer(idx: HistoryIndex, q: str, metric: str, goal: Goal, parts: li
         return False
     xs = [idx.run_by_id[r] for c in left for r in idx.runs_with(c, 200)]
     ys = [idx.run_by_id[r] for c in right for r in idx.runs_with(c, 400)]
-    xs = [r for r in xs if not (idx.run_docs[r.run_id].cover & right)]
-    ys = [r for r in ys if not (idx.run_docs[r.run_id].cover & left)]
+    xs = [r for r in xs if not (idx.run_docs.cover(r.run_id) & right)]
+    ys = [r for r in ys if not (idx.run_docs.cover(r.run_id) & left)]
     bx = idx.best_run(metric, goal, xs)
     pool = [r for r in ys if idx.valid(r, metric) and r.run_id not in idx.void_runs()]
     if bx is None or not pool:

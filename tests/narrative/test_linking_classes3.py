@@ -193,9 +193,9 @@ def test_long_pastes_of_settings_stay_fast() -> None:
 
     runs = lr_runs()
     for paste in ("lr = 0.001\n" * 20000, "### lr = 0.001 " + "= " * 50000, "a: " * 60000, "--x=1 \\\n" * 20000):
-        started = time.perf_counter()
+        started = time.process_time()
         links(runs, paste)
-        assert time.perf_counter() - started < 10
+        assert time.process_time() - started < 10
 
 
 def test_a_carried_over_run_is_not_linked_by_a_word_or_a_family_it_shares() -> None:

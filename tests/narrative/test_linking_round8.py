@@ -144,9 +144,9 @@ def test_a_paste_of_labels_and_bullets_is_read_in_linear_time() -> None:
 
     runs = lr_sweep()
     for paste in ("lr:\n" * 25_000, "lr sweep:\n" + "- 1e-4 ok\n" * 10_000, "lr: 1e-4, " * 10_000):
-        started = time.perf_counter()
+        started = time.process_time()
         value_label_references(paste, runs, [])
-        assert time.perf_counter() - started < 3
+        assert time.process_time() - started < 3
 
 
 def seeds() -> list[RunSnapshot]:

@@ -139,10 +139,10 @@ def test_check_is_fast_on_a_large_history(history: ProjectHistory) -> None:
 
     indexes = HistoryIndexCache()
     synthesis.check("undersampling on the GRU", history, indexes=indexes)
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     for _ in range(20):
         synthesis.check("undersampling on the GRU", history, indexes=indexes)
-    assert (time.perf_counter() - t0) / 20 < 0.05
+    assert (time.process_time() - t0) / 20 < 0.05
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -353,13 +353,13 @@ def test_index_build_is_linear_enough() -> None:
             for i in range(600)]
     hist = _hist(runs, ents)
     indexes = HistoryIndexCache()
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     synthesis.check("log target on v3", hist, indexes=indexes)
-    cold = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    cold = time.process_time() - t0
+    t0 = time.process_time()
     for _ in range(5):
         synthesis.check("try a log-transformed target on features v3", hist, indexes=indexes)
-    warm = (time.perf_counter() - t0) / 5
+    warm = (time.process_time() - t0) / 5
     assert cold < 10.0 and warm < 0.2
 
 
