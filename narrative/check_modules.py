@@ -116,13 +116,22 @@ def module_missed(got: CheckResult, plan: str, idx: HistoryIndex,
     listed = [(r, run_heads(idx.run_by_id[r].params)) for r in rids]
     if any(h is None or heads <= h for _, h in listed):
         return None
+    return _not_tried(f"Not tried on that module ({', '.join(sorted(heads))})", rids, listed, idx)
+
+
+def _summary(run: RunSnapshot) -> str:
+    return f"run {run.run_name or run.run_id[:8]} by {run.user or 'someone'} on {run.start:%Y-%m-%d}"
+
+
+def _not_tried(head: str, rids: list[str], listed: list[tuple[str, frozenset[str] | None]],
+               idx: HistoryIndex) -> CheckResult:
+    """Not tried, closest the first of ``rids``, saying which modules the runs found were on."""
     r0 = idx.run_by_id[rids[0]]
     held = ", ".join(sorted(set().union(*(h for _, h in listed if h))))
-    summary = f"run {r0.run_name or r0.run_id[:8]} by {r0.user or 'someone'} on {r0.start:%Y-%m-%d}"
-    return CheckResult(already_tried=False, message=(
-        f"Not tried on that module ({', '.join(sorted(heads))}): the runs found were on {held}; closest: "
-        f"{summary}."), matches=[CheckMatch(entry_id=None, run_ids=rids[:3], score=0.0, summary=summary,
-                                            author=r0.user, at=r0.start)])
+    summary = _summary(r0)
+    return CheckResult(already_tried=False, message=f"{head}: the runs found were on {held}; closest: {summary}.",
+                       matches=[CheckMatch(entry_id=None, run_ids=rids[:3], score=0.0, summary=summary,
+                                           author=r0.user, at=r0.start)])
 
 
 def _group_off(got: CheckResult, groups: frozenset[str], rids: list[str], idx: HistoryIndex,
@@ -144,18 +153,11 @@ def _group_off(got: CheckResult, groups: frozenset[str], rids: list[str], idx: H
         keep = [r.run_id for r in holders() if (h := run_heads(r.params)) is not None and not _group_missed(groups, h)]
         if keep:
             r0 = idx.run_by_id[keep[0]]
-            summary = f"run {r0.run_name or r0.run_id[:8]} by {r0.user or 'someone'} on {r0.start:%Y-%m-%d}"
-            return tried_in_runs(idx, cited=keep[:3], summary=summary, author=r0.user, at=r0.start)
+            return tried_in_runs(idx, cited=keep[:3], summary=_summary(r0), author=r0.user, at=r0.start)
     if keep:
         return got.model_copy(update={"matches": [m.model_copy(update={"run_ids": [r for r in m.run_ids if r in keep]})
                                                   for m in got.matches if not m.run_ids or set(m.run_ids) & set(keep)]})
-    r0 = idx.run_by_id[off[0]]
-    held = ", ".join(sorted(set().union(*(h for _, h in listed if h))))
-    summary = f"run {r0.run_name or r0.run_id[:8]} by {r0.user or 'someone'} on {r0.start:%Y-%m-%d}"
-    return CheckResult(already_tried=False, message=(
-        f"Not tried on the {' and '.join(sorted(groups))} modules: the runs found were on {held}; closest: "
-        f"{summary}."), matches=[CheckMatch(entry_id=None, run_ids=off[:3], score=0.0, summary=summary,
-                                            author=r0.user, at=r0.start)])
+    return _not_tried(f"Not tried on the {' and '.join(sorted(groups))} modules", off, listed, idx)
 
 
 _ONLY = re.compile(r"\b(?:only|alone|just)\b", re.I)
