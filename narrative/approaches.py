@@ -222,27 +222,35 @@ def _constant_setup(idx: HistoryIndex, signals: dict[str, str]) -> set[str]:
 def _constant_in_runs(idx: HistoryIndex, cid: str) -> bool:
     """Whether every run of the project is this model, with the same settings (a model logged by every run at
     different sizes is a line swept, not a constant; a technique every run carries is judged when named)."""
+    memo: dict[str, bool] = idx.cache.setdefault("constant_models", {})  # type: ignore[assignment]
+    got = memo.get(cid)
+    if got is None:
+        got = memo[cid] = _constant_model(idx, cid)
+    return got
+
+
+def _constant_model(idx: HistoryIndex, cid: str) -> bool:
     n = len(idx.runs)
     if cid.startswith("phrase:") or vocab.CONCEPT_BY_ID[cid].kind != "model" or n < 2 or _carried(idx, cid) < n:
         return False
-    key = f"constant:{cid}"
-    if key not in idx.cache:
-        seen: set[frozenset[tuple[str, str]]] = set()
-        for r in idx.runs:
-            seen.add(frozenset((k, v) for k, v in r.params.items()
-                               if cid in vocab.cover(vocab.param_value_concepts(k, v))))
-            if len(seen) > 1:
-                break
-        idx.cache[key] = len(seen) == 1
-    return bool(idx.cache[key])
+    seen: set[frozenset[tuple[str, str]]] = set()
+    for r in idx.runs:
+        seen.add(frozenset((k, v) for k, v in r.params.items() if cid in vocab.cover(vocab.param_value_concepts(k, v))))
+        if len(seen) > 1:
+            return False
+    return True
 
 
 def _carried(idx: HistoryIndex, cid: str) -> int:
     """How many runs carry the concept (remembered for the index: read once per concept, not once per fact)."""
-    key = f"carried:{cid}"
-    if key not in idx.cache:
-        idx.cache[key] = len(idx.runs_with(cid, len(idx.runs) + 1))
-    return int(idx.cache[key])  # type: ignore[call-overload]
+    memo: dict[str, int] = idx.cache.setdefault("carried_runs", {})  # type: ignore[assignment]
+    got = memo.get(cid)
+    if got is None:
+        # a count, not runs_with's oldest-first merge: a run both a setting and its name carry counts once
+        carriers = {rid for sig in idx.concept_sigs.get(cid, ()) for rid in sig.run_ids}
+        carriers.update(idx.name_concept_runs.get(cid, ()))
+        got = memo[cid] = len(carriers)
+    return got
 
 
 def _in_runs(idx: HistoryIndex, cid: str) -> bool:
