@@ -45,6 +45,9 @@ KNOWN_MISSES = {
     # tune, h/phase14: "produced the same accuracy as the baseline" closes pitch shifting, while the table's
     # Decision column says "Defer" (a results table's decision column is not read; "Defer" is no open cue)
     ("echo-audio-augmentation-benchmark", "not_wrongly_closed"),
+    # tune, seen when this test began judging approaches by their names only, as the official scorer does: the line
+    # closed is named "dropout" by the concept table, while the notes call it "input dropout" (its reason says so)
+    ("caffenet-augmentation-table", "closed"),
 }
 
 
@@ -52,9 +55,10 @@ def _phase_checks(path: Path) -> dict[str, bool]:
     hist, key_of, _entry_runs, sc = build_history(path, False)
     ph = synthesis.phase(hist, indexes=HistoryIndexCache())
     want: dict[str, Any] = sc.data["expect"]["phase"]
-    closed = [f"{a.name} {a.reason}" for a in ph.approaches if a.status in CLOSED]
+    # judged by the approach's name, as the official scorer does: a reason that mentions another line is no match
+    closed = [a.name for a in ph.approaches if a.status in CLOSED]
     closed_names = [a.name.lower() for a in ph.approaches if a.status in CLOSED]
-    opened = [f"{a.name} {a.reason}" for a in ph.approaches if a.status in OPEN] + ph.next_steps
+    opened = [a.name for a in ph.approaches if a.status in OPEN] + ph.next_steps
     best = key_of.get(ph.best.run_id) if ph.best else None
     return {
         "best": best == want["best_run"],
