@@ -75,7 +75,13 @@ English, chat-style thread replies, terse bullet logs, meeting minutes, lines mi
 only, forty-two sources new to the repository, labelled before the engine read them; the same README (round fields14)
 names them.
 
-    python -m tests.narrative.role_corpus [--split tune|held|all] [--batch old|...|tenth|all] [--confusion] [-v]
+The ``eleventh`` batch (``--batch eleventh``, s1234 on) came in the round on roles (things tried and verdicts read as
+nothing): thirty-three sources new to the repository (forum posts and question threads, issue threads in non-native
+English, a notebook index, a pull request's convergence table), labelled before the engine read them and split by
+source, eighteen tune and fifteen held; ``tests/narrative/data/real_roles_fourth_batch/README.md`` (round roles15)
+names them.
+
+    python -m tests.narrative.role_corpus [--split tune|held|all] [--batch old|...|eleventh|all] [--confusion] [-v]
 """
 
 from __future__ import annotations
@@ -121,10 +127,13 @@ SEVENTH_BATCH_FROM = 721  # ... and from here on the ``seventh`` batch
 EIGHTH_BATCH_FROM = 787   # ... and from here on the ``eighth`` batch
 NINTH_BATCH_FROM = 875    # ... and from here on the ``ninth`` batch
 TENTH_BATCH_FROM = 1013   # ... and from here on the ``tenth`` batch
+ELEVENTH_BATCH_FROM = 1234  # ... and from here on the ``eleventh`` batch
 
 
 def batch_of(item: Item) -> str:
     number = int(item.id.lstrip("s"))
+    if number >= ELEVENTH_BATCH_FROM:
+        return "eleventh"
     if number >= TENTH_BATCH_FROM:
         return "tenth"
     if number >= NINTH_BATCH_FROM:
@@ -220,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=("tune", "held", "all"), default="all")
     parser.add_argument("--batch", default="all",
                         choices=("old", "new", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
-                                 "tenth", "all"))
+                                 "tenth", "eleventh", "all"))
     parser.add_argument("-v", action="store_true", help="list every item the engine reads otherwise")
     parser.add_argument("--confusion", action="store_true",
                         help="print the counts of each (expected role, role read) miss, no text (safe on held)")
