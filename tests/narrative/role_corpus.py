@@ -76,9 +76,9 @@ only, forty-two sources new to the repository, labelled before the engine read t
 names them.
 
 The ``eleventh`` batch (``--batch eleventh``, s1234 on) came in the round on roles (things tried and verdicts read as
-nothing): thirty-three sources new to the repository (forum posts and question threads, issue threads in non-native
-English, a notebook index, a pull request's convergence table), labelled before the engine read them and split by
-source, eighteen tune and fifteen held; ``tests/narrative/data/real_roles_fourth_batch/README.md`` (round roles15)
+nothing): thirty-two sources new to the repository (forum posts and question threads, issue threads in non-native
+English, a pull request's convergence table), labelled before the engine read them and split by
+source, seventeen tune and fifteen held; ``tests/narrative/data/real_roles_fourth_batch/README.md`` (round roles15)
 names them.
 
     python -m tests.narrative.role_corpus [--split tune|held|all] [--batch old|...|eleventh|all] [--confusion] [-v]
