@@ -127,9 +127,26 @@ _SPENT_ON_CHORE = re.compile(
     r"reviews?|interviews?|planning|paperwork)\b", re.IGNORECASE)
 
 
+# "I try to reproduce the results by running the scripts and get 0.71": a bare "try to" (no "usually", "always")
+# followed by the outcome it met, told in the present as non-native writers often do, is one attempt reported, not a
+# practice. The outcome is a coordinated "get/obtain/reach/see/encounter" or a "but" clause, with a number, a measure
+# or a trouble after it ("... and get the data from the same bucket" names no outcome: still a habit).
+_BARE_TRY = re.compile(r"\b(?:i|we)\s{1,3}try\s{1,3}to\b", re.IGNORECASE)
+_OUTCOME_MET = re.compile(
+    r"(?:(?:\band|,)\s{1,3}(?:(?:i|we)\s{1,3})?(?:(?:only|still|just|always)\s{1,3})?(?:get|got|obtain|obtained|reach|"
+    r"reached|achieve|achieved|encounter|encountered|end\s{1,3}up|see|saw)|\bbut)\b[^.;!?]{0,60}?"
+    r"(?:\d|\b(?:acc|accuracy|loss|losses|results?|scores?|m?ap|ap\d*|f1|bleu|wer|cer|error|errors|nan|inf|problem|"
+    r"issue|worse|better|lower|higher|low|high|gap|overfit\w*|diverg\w*|explod\w*|stuck|plateau\w*|crash\w*|"
+    r"fail\w*|not\s{1,3}(?:work|converg|improv|decreas|learn|train)\w*)\b)",
+    re.IGNORECASE)
+
+
 def states_habit(text: str) -> bool:
     """Whether ``text`` tells a practice the writer keeps ("I try to keep the val split fixed")."""
-    return bool(_HABIT.search(text[:_READ_CHARS]))
+    habit = _HABIT.search(text[:_READ_CHARS])
+    if habit and _BARE_TRY.search(habit.group(0)) and _OUTCOME_MET.search(text[habit.end():_READ_CHARS]):
+        return False   # "I try to reproduce X and get only 61%": an attempt with its outcome, reported
+    return bool(habit)
 
 
 def reports_chore(text: str) -> bool:

@@ -236,7 +236,13 @@ NEGATIVE_CUES: tuple[str, ...] = (
 NEGATIVE_PATTERNS: tuple[re.Pattern[str], ...] = (
     # "still behind xgb"; not "put it behind the hybrid retrieval" (a place in a pipeline)
     re.compile(r"(?<!\bit )(?<!\bthem )(?<!\bthis )(?<!\bthat )(?<!\bthese )(?<![\w'])behind\b"),
-    re.compile(r"\bno\s+(?:\w+\s+){0,2}(?:win|gain|lift|improvement|benefit|upside)s?\b"),
+    re.compile(r"\bno\s+(?:\w+\s+){0,2}(?:win|gain|lift|uplift|boost|improvement|benefit|upside)s?\b"),
+    # A gain named, then denied its size ("the boost from CSCL itself is not significant", "the gain was negligible",
+    # "improvements are marginal at best"); "the gain is significant", "not significant" of a cost and "the boost is
+    # within noise" (inconclusive) keep their old reading
+    re.compile(r"\b(?:gain|boost|lift|uplift|improvement|benefit)s?\b[^.;!?]{0,50}?\b(?:is|was|are|were|seems?|"
+               r"looks?|remains?|stays?)\s{1,3}(?:(?:still|very|rather|pretty|quite|fairly|really)\s{1,3})?(?:not\s{1,3}"
+               r"(?:(?:statistically|that|very|really|so)\s{1,3})?significant|insignificant|negligible|marginal)\b"),
     re.compile(r"\bnot\s+(?:a\s+|any\s+|much\s+(?:of\s+a\s+)?)?(?:win|gain|improvement|better)\b"),
     re.compile(r"\bso\s+no\b"),
     # "the rpn's recall is very low", "accuracy is still so low": a task's score told low ("the loss is very low" is
@@ -277,6 +283,18 @@ NEGATIVE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"\b(?:acc(?:uracy)?|f1|auc|scores?|bleu|map|iou|dice|recall|precision|metrics?)\s{1,3}"
                r"(?:scores?\s{1,3})?(?:stay(?:s|ed|ing)?|remain(?:s|ed|ing)?)\s{1,3}(?:about\s{1,3}|roughly\s{1,3}|"
                r"basically\s{1,3}|pretty\s{1,3}much\s{1,3})?(?:the\s{1,3}same|unchanged|flat)\b"),
+)
+# A success told as a target met rather than with a verdict word: the reported numbers reproduced ("we have reproduced
+# the reported results", "finally reproduced the paper's mAP"), the result sought obtained ("I got the desired result",
+# "reached the expected accuracy"). Denied or still sought ("couldn't reproduce the reported results", "trying to get
+# the desired result", "how to get the expected accuracy") and a bug reproduced are no success.
+POSITIVE_PATTERNS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"(?<!n't )(?<!not )(?<!never )(?<!yet )(?<!to )\b(?:(?:successfully|finally|now)\s{1,3})?"
+               r"reproduced\s{1,3}(?:the|their|your|its|all\s{1,3}the|paper'?s?)\s{1,3}(?:[\w'-]{1,20}\s{1,3}){0,2}?"
+               r"(?:results?|numbers|scores?|accuracy|performance|m?ap|ap|bleu|f1|metrics?|ppl|perplexity)\b"),
+    re.compile(r"(?<!n't )(?<!not )(?<!never )(?<!cannot )(?<!to )\b(?:got|obtained|achieved|reached|matched|hit)"
+               r"\s{1,3}(?:the\s{1,3})?(?:desired|expected|reported|target|paper'?s?)\s{1,3}(?:[\w'-]{1,20}\s{1,3}){0,2}?"
+               r"(?:results?|numbers|scores?|accuracy|performance|m?ap|ap|bleu|f1|metrics?)\b"),
 )
 POSITIVE_CUES: tuple[str, ...] = (
     "best", "big jump", "jump", "better", "improv", "win", "wins", "helped", "helps", "works", "worked",

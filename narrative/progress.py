@@ -49,7 +49,9 @@ def in_progress(lowered: str) -> bool:
 # Failures told by what a model or a measure does: a loss that does not go down, output barely usable or
 # not produced, a model that only ever predicts one thing.
 FAILURE = re.compile(
-    r"\b(?:loss|losses|error|errors|perplexity|ppl|wer|cer)\b[^.;,!?]{0,40}?(?:\bnot\b|n't|n’t|\bnever\b)\s{1,3}"
+    # (a decimal point inside a value between the measure and its verb ends nothing: "loss (~130.0) doesn't decrease")
+    r"\b(?:loss|losses|error|errors|perplexity|ppl|wer|cer)\b(?:[^.;,!?]|(?<=\d)\.(?=\d)){0,40}?(?:\bnot\b|n't|n’t|"
+    r"\bnever\b)\s{1,3}"
     r"(?:\w{1,12}\s{1,3})?(?:decreas\w*|go(?:ing|es)?\s{1,3}down|dropp\w*|reduc\w*|fall\w*|shrink\w*|going\s{1,3}lower)"
     r"|\b(?:barely|hardly|scarcely)\s{1,3}(?:\w{1,12}\s{1,3})?(?:recogni[sz]able|intelligible|legible|readable|usable|"
     r"distinguishable|coherent|trainable)\b"

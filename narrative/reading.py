@@ -563,7 +563,8 @@ def _has_cue(text: str, kind: Literal["negative", "inconclusive", "positive"]) -
         return True
     if kind == "negative":
         return any(p.search(text) for p in lexicon.NEGATIVE_PATTERNS)
-    return kind == "positive" and bool(_IT_IS_CHOICE.search(text))
+    return kind == "positive" and (bool(_IT_IS_CHOICE.search(text))
+                                   or any(p.search(text) for p in lexicon.POSITIVE_PATTERNS))
 
 
 def _cue_verdict(text: str) -> Verdict | None:

@@ -48,6 +48,7 @@ from narrative.metric_moves import train_only_gains
 from narrative.next_split import NEXT_ANYWHERE, split_next
 from narrative.plan_lists import plans_by_their_list
 from narrative.replacements import OUTCOME_ARROWS, kept_old
+from narrative.row_decisions import file_call
 from narrative.run_refs import KnownRunIds
 from narrative.segmenting import Segment, split_segments
 from narrative.subjects import (
@@ -160,6 +161,8 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         if segment.kind == "data":
             # Pasted log lines and code: linking reads their run names and numbers; they are no prose.
             continue
+        if segment.kind == "row" and file_call(structure, segment, text, reading.run_ids):
+            continue  # "| mixup | 0.812 | Keep |": the table's decision column settles the row
         heading = _MARKDOWN_HEADING.sub("", segment.text).strip(" *_:") if _MARKDOWN_HEADING.match(segment.text) else ""
         if heading and (not has_number(text) or _SETTING_HEADING.fullmatch(heading)):
             # "## added feature count of zeros", "### lr = 0.001": a heading names the experiment whose

@@ -30,6 +30,18 @@ _YOU_NEED = re.compile(r"\byou\s{1,3}(?:just\s{1,3}|probably\s{1,3}|may\s{1,3}|m
                        r"(?:more|a\s{1,3}(?:larger|bigger|smaller|lower|higher|longer))\s{1,3}(?:[\w-]{1,20}\s{1,3})?"
                        r"(?:epochs?|iterations?|steps?|data|training|samples?|images?|warm-?up|batch(?:\s{1,3}size)?|lr|"
                        r"learning\s{1,3}rate)\b")
+# "More in-depth investigation is needed", "this needs careful checking", "further tuning is required": work said to be
+# needed is a step still to take. Only work named at a sentence's head (or after "this/it needs"): "No tuning is needed
+# with AdamW", "less tuning is needed", "the analysis is needed for the paper", "it needs no tuning" need nothing.
+_WORK = (r"(?:investigation|investigating|checking|analysis|debugging|testing|tuning|experimentation|experiments|"
+         r"ablations?|verification|exploration|digging|work|look)")
+_WORK_NEEDED = re.compile(
+    r"(?:^|[.!;:,]\s{0,3}|\b(?:so|but|still|also)\s{1,3})(?:(?:more|further|additional|some|a\s{1,3}(?:closer|deeper)|"
+    r"a\s{1,3}careful)\s{1,3})?(?:(?:in-?depth|careful|closer|deeper|systematic|proper)\s{1,3})?" + _WORK +
+    r"\s{1,3}(?:is|are|will\s{1,3}be)\s{1,3}(?:still\s{1,3}|definitely\s{1,3}|clearly\s{1,3})?(?:needed|required|"
+    r"necessary|warranted)\b(?!\s{1,3}(?:only|if|when|whenever|unless)\b)|"
+    r"\b(?:this|it|that|these|which)\s{1,3}(?:still\s{1,3})?needs?\s{1,3}(?:(?:more|further|some|a\s{1,3}(?:closer|deeper|"
+    r"careful))\s{1,3})?(?:(?:in-?depth|careful|closer|deeper)\s{1,3})?" + _WORK + r"\b")
 # "That's what I did ... and you suggested me to try 3000": a suggestion told beside the writer's own doing was carried
 # out
 _CARRIED_OUT = re.compile(r"\b(?:i|we)\s{1,3}(?:already\s{1,3}|also\s{1,3})?(?:did|tried|used|ran|"
@@ -39,5 +51,6 @@ _CARRIED_OUT = re.compile(r"\b(?:i|we)\s{1,3}(?:already\s{1,3}|also\s{1,3})?(?:d
 def suggested(lowered: str) -> bool:
     """Whether a (lowercased) sentence tells a step someone suggested the writer take (and not one carried out)."""
     lowered = lowered.replace("’", "'")
-    return bool(_REPORTED.search(lowered) or _YOU_COULD.search(lowered) or _YOU_NEED.search(lowered)) and not (
+    return bool(_REPORTED.search(lowered) or _YOU_COULD.search(lowered) or _YOU_NEED.search(lowered)
+                or _WORK_NEEDED.search(lowered)) and not (
         _CARRIED_OUT.search(lowered))
