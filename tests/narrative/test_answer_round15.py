@@ -1,0 +1,133 @@
+"""What a line's own lines say: an emphasised question's answer, a change's labelled outcome (issue 8, h/answers15).
+
+Seen on new real notes (see data/real_answers/README.md, round h/answers15): a research handover that keeps a
+"Research Questions Matrix" of bold questions, each with its "- Answer: ..." under it, and a work log that lists
+each commit as "**Commit abc1234**: <the change>" with bullets under it, two of them labelled "**Result**:" and
+"**Conclusion**:". Two classes, each failing on the code before it:
+
+- a question set in bold or italics ("**What causes X?**") is a note's own question: the lines after it answer it,
+  and are quoted with it (the closing "**" hid its "?", so the question was quoted alone);
+- a did-it-help question whose best line is a change heading a list is answered by the items under it that its
+  author labelled as the outcome ("Result:", "Conclusion:"), number or not; they come before an item that only
+  states a number (the line is found in its note with its emphasis marks set aside).
+
+The runs and notes below are written for the tests.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any, cast
+
+from narrative import synthesis
+from narrative.answer_follow import results_under
+from narrative.answer_quotes import asks
+from narrative.history_index import HistoryIndexCache
+from storage.records import ProjectRecord, RunSnapshot
+from tests.narrative.walkthrough_util import history, run
+
+PROJECT = ProjectRecord(id="p", workspace_id="w", name="det", primary_metric="val_map", goal="max",
+                        experiment_ids=["1"])
+
+
+def _run(key: str, name: str, hours: float, params: dict[str, str], value: float) -> RunSnapshot:
+    return run(key, name, hours, params, "val_map", value, 50, user="ines")
+
+
+RUNS = [
+    _run("a", "focal_base", 1, {"loss": "focal", "warmup_steps": "500", "batch_size": "2048"}, 0.412),
+    _run("b", "bce_swap", 5, {"loss": "bce", "warmup_steps": "500", "batch_size": "2048"}, 0.398),
+    _run("c", "focal_long_warmup", 9, {"loss": "focal", "warmup_steps": "3000", "batch_size": "2048"}, 0.431),
+]
+CHANGES = """### Loss work (week 2)
+
+**Change 3**: swap the focal loss for plain BCE on the detector head
+- same schedule and batch as change 2
+- **Result**: no better, recall dropped on the rare classes
+- **Conclusion**: the focal loss stays
+
+**Change 4**: longer warmup (3000 steps) with the focal loss
+- **Result**: the early loss spike is gone
+"""
+MATRIX = """## Open questions, answered
+
+**What made the early loss spike?**
+Answer: the warmup was too short for batch 2048.
+
+**Is the sampler balanced per class?**
+Answer: yes, checked on the rare classes.
+"""
+NOTES = [(6, CHANGES), (10, MATRIX)]
+
+
+def _history() -> object:
+    return history(PROJECT, RUNS, NOTES, author="ines")
+
+
+def _ask(q: str) -> str:
+    return synthesis.answer(q, _history(), indexes=HistoryIndexCache()).answer
+
+
+# --- an emphasised question is answered by the lines after it ----------------------------------------------------
+
+
+def test_a_question_in_bold_or_italics_is_a_question() -> None:
+    for text in ("**What causes divergence?**", "_is the sampler balanced?_", "*Why Adam?* ", "`does it fit?`",
+                 "What broke it?", "***Why did it stop?***"):
+        assert asks(text), text
+
+
+def test_lines_that_do_not_end_as_questions_are_not_questions() -> None:
+    # must not fire: a "?" inside the line, emphasis around a statement, a label, empty or mark-only lines
+    for text in ("**Result**: 0.81", "Answer: yes", "why? no idea, moving on", "**Why Adam** worked",
+                 "the loader (why?) got fixed", "**Done**", "a ? in the middle of it", "", "***", "`?param=1` set",
+                 "Q: who knows", "**What causes divergence?** Answer: momentum"):
+        assert not asks(text), text
+
+
+def test_an_emphasised_question_in_the_notes_is_quoted_with_its_answer() -> None:
+    text = _ask("what made the early loss spike?")
+    assert "warmup was too short" in text, text
+
+
+# --- a change's labelled outcome items are its result ------------------------------------------------------------
+
+
+def _under(note: str, line: str) -> list[str]:
+    idx = SimpleNamespace(entry_by_id={"e": SimpleNamespace(raw_text=note)})
+    return results_under(cast(Any, idx), cast(Any, SimpleNamespace(text=line, entry_id="e")))
+
+
+def test_outcome_labelled_items_under_a_change_are_its_result() -> None:
+    got = _under(CHANGES, "Change 3: swap the focal loss for plain BCE on the detector head")
+    assert got == ["**Result**: no better, recall dropped on the rare classes", "**Conclusion**: the focal loss stays"]
+    # a labelled outcome comes before an item that only states a number
+    note = "**Tried EMA** on the student weights\n- val mAP 0.41 at epoch 9\n- **Verdict**: no change, dropping it\n"
+    assert _under(note, "Tried EMA on the student weights")[0] == "**Verdict**: no change, dropping it"
+
+
+def test_items_that_are_not_labelled_outcomes_or_not_under_the_line_are_not_its_result() -> None:
+    # must not fire: other labels, a label with its content on the lines under it, a blank line before the list,
+    # a line that is itself an item (its next item is a sibling), a prose line between, a line not in the note,
+    # a label that only starts like an outcome word
+    cases = [
+        ("**Change 5**: bigger anchors\n- **Setup**: anchors x1.5\n- **Goal**: fewer misses on small boxes\n",
+         "Change 5: bigger anchors"),
+        ("**Change 6**: mosaic off\n- **Command**: `python train.py --no-mosaic`\n- **Notes**: same seed\n",
+         "Change 6: mosaic off"),
+        ("**Change 7**: new sampler\n- **Result**:\n  - recall up on rare classes\n", "Change 7: new sampler"),
+        ("**Change 8**: lr 3e-4 for the head\n\n- **Result**: better on all classes\n", "Change 8: lr 3e-4 for the head"),
+        ("- **Change 9**: freeze the backbone\n- **Result**: worse on rare classes\n", "Change 9: freeze the backbone"),
+        ("**Change 10**: drop the aux head\nsome prose in between\n- **Result**: same as before\n",
+         "Change 10: drop the aux head"),
+        (CHANGES, "A line that is nowhere in this note at all"),
+        ("**Change 11**: resize to 800\n- **Resulting file**: out/resized_800.csv\n- **Statuses**: logged\n",
+         "Change 11: resize to 800"),
+    ]
+    for note, line in cases:
+        assert _under(note, line) == [], line
+
+
+def test_did_a_change_help_quotes_its_labelled_result() -> None:
+    text = _ask("did swapping the focal loss for BCE help?")
+    assert "recall dropped" in text, text
