@@ -23,6 +23,7 @@ from narrative import synthesis
 from narrative.answer_follow import results_under
 from narrative.answer_quotes import asks
 from narrative.history_index import HistoryIndexCache
+from narrative.types import ProjectHistory
 from storage.records import ProjectRecord, RunSnapshot
 from tests.narrative.walkthrough_util import history, run
 
@@ -60,7 +61,7 @@ Answer: yes, checked on the rare classes.
 NOTES = [(6, CHANGES), (10, MATRIX)]
 
 
-def _history() -> object:
+def _history() -> ProjectHistory:
     return history(PROJECT, RUNS, NOTES, author="ines")
 
 
