@@ -297,7 +297,7 @@ def _answer(question: str, idx: HistoryIndex) -> Answer:
             (facts[0][0] + 0.5, f) for _, f in value_move_facts(idx, f"to {moved_to.group(1)}")]
     if why or helpq or hindsight or achieved:
         facts = rerank(idx, terms, facts, why=why, change=why and bool(_CHANGE_Q.search(q)), question=body,
-                       hindsight=hindsight, achieved=achieved)
+                       hindsight=hindsight, achieved=achieved, asked=q)
     elif numbers(body):
         # "what happened with lr 1e-1?": the note that states that value, not its neighbour with 5e-3
         facts = sorted(((s + 0.25 * action_match(body, with_section(idx, f)), f) for s, f in facts),

@@ -22,6 +22,7 @@ from typing import Any, cast
 from narrative import synthesis
 from narrative.answer_follow import results_under
 from narrative.answer_quotes import asks
+from narrative.answer_rank import _MOTIVE, _STOPPED_Q
 from narrative.history_index import HistoryIndexCache
 from narrative.types import ProjectHistory
 from storage.records import ProjectRecord, RunSnapshot
@@ -133,3 +134,61 @@ def test_items_that_are_not_labelled_outcomes_or_not_under_the_line_are_not_its_
 def test_did_a_change_help_quotes_its_labelled_result() -> None:
     text = _ask("did swapping the focal loss for BCE help?")
     assert "recall dropped" in text, text
+
+
+# --- why a line of work ended is not why it began ----------------------------------------------------------------
+
+KD_RUNS = [
+    _run("k", "reweight_x1", 20, {"class_weight": "1", "loss": "focal"}, 0.425),
+    _run("m", "reweight_x5", 30, {"class_weight": "5", "loss": "focal"}, 0.419),
+]
+KD_START = """### Rare-class reweighting
+
+**Reasoning:**
+- rare-class reweighting should lift recall on the rare classes, as in the paper
+- Hypothesis: reweighting the rare classes by 5x matches the paper's rare-class recall
+"""
+KD_END = """## Archived: the 5x weights
+
+**Outcome:** the reweighting was never validated; the baseline recall was already within noise of the paper's.
+
+**Decision:** archived, the production sampler stays.
+"""
+
+
+def _kd_history() -> ProjectHistory:
+    return history(PROJECT, RUNS + KD_RUNS, [*NOTES, (25, KD_START), (40, KD_END)], author="ines")
+
+
+def test_why_we_stopped_is_answered_by_the_later_note_not_the_hypothesis() -> None:
+    text = synthesis.answer("why did we abandon the rare-class reweighting?", _kd_history(),
+                            indexes=HistoryIndexCache()).answer
+    assert "within noise" in text or "never validated" in text, text
+    assert "Hypothesis" not in text.split('"')[1], text  # the first quote is not the hypothesis
+
+
+def test_why_we_began_still_quotes_the_hypothesis() -> None:
+    # must not fire: a question of why it began keeps the reasoning
+    text = synthesis.answer("why did we try the rare-class reweighting?", _kd_history(),
+                            indexes=HistoryIndexCache()).answer
+    assert "lift recall" in text or "Hypothesis" in text, text
+
+
+def test_stop_questions_and_motive_labels() -> None:
+    for q in ("why did we abandon the strict QC?", "why did we drop SAM?", "why did we stop the sweep?",
+              "why was the 852 set archived?", "why did we revert to 2acdc355?", "why did we give up on mixup?"):
+        assert _STOPPED_Q.search(q), q
+    # must not fire: dropout is a technique, other verbs ask why something began or how it went
+    for q in ("why did we add dropout?", "why did we try strict QC?", "why did the loss diverge?",
+              "why did we start with SGD?", "why did we keep the focal loss?", "why did recall drop?",
+              "why is the sweep still running?", "why did we switch to AdamW?", "why did the loss drop after warmup?",
+              "why did we use dropout 0.3?"):
+        assert not _STOPPED_Q.search(q), q
+    for line in ("Hypothesis: Novo used stricter QC", "**Reasoning:** the logits look noisy", "Prediction: ~71%",
+                 "- Motivation: faster epochs"):
+        assert _MOTIVE.match(line.strip()), line
+    # must not fire: outcome labels, prose that only mentions a hypothesis, a label later in the line
+    for line in ("Result: no gain", "Conclusion: hypothesis disproven", "The hypothesis was never validated.",
+                 "Outcome: archived", "**Decision:** archived", "Why This Hypothesis Failed", "We predicted 71%",
+                 "Finding: reasoning about the gap was wrong", "Status: ARCHIVED"):
+        assert not _MOTIVE.match(line.strip()), line
