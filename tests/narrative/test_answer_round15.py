@@ -23,6 +23,7 @@ from narrative import synthesis
 from narrative.answer_follow import results_under
 from narrative.answer_quotes import asks
 from narrative.answer_rank import _MOTIVE, _STOPPED_Q
+from narrative.answer_sections import finding_of
 from narrative.history_index import HistoryIndexCache
 from narrative.types import ProjectHistory
 from storage.records import ProjectRecord, RunSnapshot
@@ -192,3 +193,58 @@ def test_stop_questions_and_motive_labels() -> None:
                  "Outcome: archived", "**Decision:** archived", "Why This Hypothesis Failed", "We predicted 71%",
                  "Finding: reasoning about the gap was wrong", "Status: ARCHIVED"):
         assert not _MOTIVE.match(line.strip()), line
+
+
+# --- a later sentence of a labelled finding is quoted from the label on --------------------------------------------
+
+MIX_RUNS = [
+    _run("p", "crop_heavy", 50, {"crop": "heavy", "mixup": "0"}, 0.436),
+    _run("q", "crop_heavy_mixup", 52, {"crop": "heavy", "mixup": "0.2"}, 0.436),
+]
+MIX = """## Mixup retest
+
+**Finding:** Mixup is redundant with the heavy crop. Both spread the class boundary. Before the crop, mixup hurt
+(-1pp) because it blurred the rare-class edges.
+
+**Setup:** heavy crop on. Mixup alpha 0.2 on top of it.
+
+**Result:**
+Same mAP with and without it. Nothing to keep.
+
+Plain prose with no label. Mixup ran on both seeds.
+
+- **Conclusion**: drop mixup. It costs 10% more time.
+- it also needs a second loader.
+
+**Outcome:** no change.
+- **Status**: parked. Revisit with the new sampler.
+"""
+
+
+def _mix_history() -> ProjectHistory:
+    return history(PROJECT, RUNS + MIX_RUNS, [*NOTES, (55, MIX)], author="ines")
+
+
+def test_a_later_sentence_of_a_finding_is_quoted_with_the_finding() -> None:
+    text = synthesis.answer("why doesn't mixup matter anymore?", _mix_history(), indexes=HistoryIndexCache()).answer
+    assert "redundant" in text, text
+
+
+def test_finding_of_fires_only_within_one_labelled_finding() -> None:
+    hist = _mix_history()
+    idx = synthesis._index(hist, HistoryIndexCache())
+    facts = [f for fs in idx.entry_facts.values() for f in fs if f.kind == "sentence" and f.para >= 0]
+
+    def of(start: str) -> str:
+        f = next(f for f in facts if f.text.replace("**", "").startswith(start))
+        return finding_of(idx, f)
+
+    assert of("Both spread the class boundary").startswith("Finding: Mixup is redundant"), of("Both spread")
+    assert "Mixup is redundant" in of("Before the crop, mixup hurt")
+    assert "drop mixup" in of("It costs 10% more time")  # an item's own label, on its line
+    # must not fire: the label's own sentence, a label that is no outcome, a bare label, prose with no label, an
+    # item's next item, a sentence of an item, a labelled item under a label line, the label line's own item
+    for start in ("Finding: Mixup is redundant", "Mixup alpha 0.2 on top", "Same mAP with and without",
+                  "Nothing to keep", "Mixup ran on both seeds", "it also needs a second loader",
+                  "Status: parked", "Revisit with the new sampler", "Plain prose with no label"):
+        assert finding_of(idx, next(f for f in facts if f.text.replace("**", "").startswith(start))) == "", start
