@@ -23,6 +23,7 @@ from narrative import synthesis
 from narrative.answer_follow import results_under
 from narrative.answer_quotes import asks
 from narrative.answer_rank import _MOTIVE, _STOPPED_Q
+from narrative.answer_recommend import _AGAINST, RECOMMEND_Q, RECOMMENDS
 from narrative.answer_sections import finding_of
 from narrative.history_index import HistoryIndexCache
 from narrative.types import ProjectHistory
@@ -248,3 +249,39 @@ def test_finding_of_fires_only_within_one_labelled_finding() -> None:
                   "Nothing to keep", "Mixup ran on both seeds", "it also needs a second loader",
                   "Status: parked", "Revisit with the new sampler", "Plain prose with no label"):
         assert finding_of(idx, next(f for f in facts if f.text.replace("**", "").startswith(start))) == "", start
+
+
+# --- what the notes recommend answers "what should we use?" -------------------------------------------------------
+
+PICK = """## Sampler retest
+
+The class-balanced sampler is the recommended baseline from here on (0.431, same cost).
+"""
+
+
+def test_what_should_we_use_is_answered_by_the_notes_recommendation() -> None:
+    hist = history(PROJECT, RUNS, [*NOTES, (60, PICK)], author="ines")
+    text = synthesis.answer("what should we use as the baseline now?", hist, indexes=HistoryIndexCache()).answer
+    assert "recommended baseline" in text, text
+
+
+def test_recommendation_questions_and_lines() -> None:
+    for q in ("what should we use as the baseline now?", "which optimizer do we recommend?",
+              "what would you pick for the warmup?", "which sampler should we go with?",
+              "what is the recommended batch size?", "which N should I choose for 64x64?"):
+        assert RECOMMEND_Q.search(q), q
+    # must not fire: questions of record, of why, of how it went, or that only mention using something
+    for q in ("what did we use as the baseline?", "why should we use the sampler?", "did the sampler help?",
+              "what happened when we used mixup?", "which run used the sampler?", "how should we log runs?",
+              "what should we try next?", "who recommended the sampler?", "what was recommended last week?"):
+        assert not RECOMMEND_Q.search(q), q
+    for line in ("Cosine without SAM is the recommended baseline", "N=60 recommended", "we should use the 914 set",
+                 "Use this instead:", "sticking with xgb", "The production pipeline uses 914 sequences."):
+        assert RECOMMENDS.search(line), line
+    # must not fire: lines that use, produce or compare without picking
+    for line in ("we used the 914 set", "the model produces 914 predictions", "production of the report",
+                 "goes well with the sampler", "the loss went up", "use of mixup", "recommendations file saved",
+                 "stuck at 0.41"):
+        assert not RECOMMENDS.search(line), line
+    for line in ("SAM is not recommended with cosine", "we don't recommend the 8k batch", "never recommend mixup"):
+        assert _AGAINST.search(line), line
