@@ -20,6 +20,7 @@ from itertools import pairwise
 
 from narrative import reading, vocab
 from narrative.answer_quotes import ASKED_ABOUT, BECAUSE, PROBLEM, heading_level, is_plan, numbers, quote_key
+from narrative.answer_sections import OUTCOME_LABEL
 from narrative.data_lines import data_line
 from narrative.history_index import Fact, HistoryIndex
 from narrative.plan_reading import PlanTerms, plan_terms
@@ -285,6 +286,13 @@ def plain_bonus(pool: list[Fact], body: str, kept: frozenset[str]) -> dict[int, 
 # a result as notes write it: ".534", "0.81", "71.2%", "+3 pts" (not a setting: "lr 1e-4", "r64", "3 epochs")
 _RESULT_NUM = re.compile(r"(?<![\w.\-])(?:0?\.\d{2,4}|\d{1,3}\.\d{1,2}\s?%|\d{1,3}\s?%)(?![\w.])")
 _ITEM = re.compile(r"^\s{0,8}(?:[-*+•]|\d{1,2}[.)])\s")
+# a label with nothing after it ("**Result**:"): its content is on the lines under it, not this item
+_LABEL_ONLY = re.compile(r"^[*_]{0,3}[^:]{1,40}:\s{0,2}[*_]{0,3}\s{0,2}$")
+
+
+def _plain(text: str) -> str:
+    """``text`` whitespace-folded, without bold / code marks (``*``, backticks)."""
+    return " ".join(text.replace("*", "").replace("`", "").split())
 
 
 def results_under(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[str]:
@@ -294,19 +302,26 @@ def results_under(idx: HistoryIndex, f: Fact, limit: int = 2) -> list[str]:
     if _RESULT_NUM.search(f.text):
         return []
     entry = idx.entry_by_id.get(f.entry_id or "")
-    tail = " ".join(f.text.split())[-40:]
+    # the line is found by its end with emphasis marks set aside: a structured item drops them ("Commit 2ff15f7:
+    # Revert ..." is "**Commit 2ff15f7**: Revert ..." in the note)
+    tail = _plain(f.text)[-40:]
     if entry is None or len(tail) < 12:
         return []
     lines = entry.raw_text.splitlines()[:3000]
-    start = next((i for i, ln in enumerate(lines) if tail in " ".join(ln.split())), -1)
+    start = next((i for i, ln in enumerate(lines) if tail in _plain(ln)), -1)
     if start < 0 or _ITEM.match(lines[start]):
         return []  # an item's next item is its sibling, not its result
-    out: list[str] = []
+    numbered: list[str] = []
+    labelled: list[str] = []
     for ln in lines[start + 1:start + 6]:
         if not ln.strip() or not _ITEM.match(ln):
             break
-        if _RESULT_NUM.search(ln):
-            out.append(_ITEM.sub("", ln, count=1).strip())
-        if len(out) >= limit:
-            break
-    return out
+        item = _ITEM.sub("", ln, count=1).strip()
+        if OUTCOME_LABEL.match(item) and not _LABEL_ONLY.match(item):
+            # "**Commit 2ff15f7**: Revert IM loss ..." then "- **Result**: FAILED - WORSE than before!" and
+            # "- **Conclusion**: IM loss target NOT the root cause": the items its author labelled as how it went
+            # say so in words, with no number; they come before an item that only states a number
+            labelled.append(item)
+        elif _RESULT_NUM.search(ln):
+            numbered.append(item)
+    return (labelled + numbered)[:limit]

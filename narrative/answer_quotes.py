@@ -378,16 +378,22 @@ def section_toks(idx: HistoryIndex, f: Fact) -> frozenset[str]:
     return frozenset(toks)
 
 
+def asks(text: str) -> bool:
+    """Whether a line ends as a question, once the emphasis closing it is set aside ("**Why Adam?**", "_why?_")."""
+    return text.rstrip().rstrip("*_` ").endswith("?")
+
+
 def with_answer(idx: HistoryIndex, f: Fact, text: str) -> str:
     """A note's own question ("can llm/ai helps?") is no answer; the sentences after it in its paragraph are
-    ("The answer is NOOOOOO! They just can't.")."""
-    if not text.rstrip().endswith("?") or f.kind != "sentence" or f.para < 0:
+    ("The answer is NOOOOOO! They just can't."). A question set in bold or italics ("**What causes divergence?**"
+    then "Answer: Momentum accumulation + ...") is a question too: the markup after its "?" closes the emphasis."""
+    if not asks(text) or f.kind != "sentence" or f.para < 0:
         return text
     after = sorted((g for g in idx.entry_facts.get(f.entry_id, []) if g.kind == "sentence" and g.para == f.para
                     and g.position > f.position), key=lambda g: g.position)
     said: list[str] = []
     for g in after:
-        if heading_level(g.text) or g.text.rstrip().endswith("?"):
+        if heading_level(g.text) or asks(g.text):
             break
         said.append(g.text)
         if sum(len(x) for x in said) >= 60:

@@ -320,14 +320,61 @@ def specific_label(terms: PlanTerms, f: Fact, label: Fact) -> bool:
         vocab.cover(vocab.concept_frozenset(label.text)))
 
 
+# "why did we abandon / drop / stop / archive / revert X?": why a line of work ended, not why it began
+# ("we dropped X", "X was archived"; not "why did recall drop?", a result)
+_STOPPED_Q = re.compile(r"\b(?:we|i|you|they|team|was|were|is|are|got)\s{1,3}(?:[\w\-]{1,12}\s{1,3}){0,3}?"
+                        r"(?:stop|abandon|drop(?!out)|park|shelv|kill|give\s{1,3}up|gave\s{1,3}up|quit|ditch|"
+                        r"archiv|revert|back\s{1,3}out)\w{0,4}\b", re.I)
+# a label that says why a thing was begun: "Hypothesis:", "**Reasoning:**", "Prediction:", "Motivation:"
+_MOTIVE = re.compile(r"^\W{0,8}(hypothes[ie]s|prediction|motivation|reasoning|rationale|purpose|objective|goal|aim)"
+                     r"\W{0,6}:", re.I)
+
+
+def motive_line(idx: HistoryIndex, f: Fact) -> bool:
+    """Whether ``f`` states why a line of work was begun: a hypothesis, a line under (or opening with) a
+    "Hypothesis:" / "Reasoning:" / "Prediction:" / aim label, the item read off such a line, or a heading whose
+    lines are all such; a line that judges how it went is none."""
+    if f.kind == "hypothesis" or _MOTIVE.match(f.text.strip()) or aim_item(idx, f):
+        return not f.verdict
+    mine = [g for g in idx.entry_facts.get(f.entry_id or "", []) if g.kind == "sentence" and g.para >= 0]
+    if f.kind != "sentence" or f.para < 0:
+        # an item read off a line ("should lift recall" read as a conclusion): the line it was read off
+        key = quote_key(f.text)
+        f = next((g for g in mine if key and key in quote_key(g.text)), f)
+        if f.kind != "sentence" or f.para < 0:
+            return False
+    if f.verdict:
+        return False
+    if heading_level(f.text):
+        under = []
+        for g in sorted((g for g in mine if g.position > f.position), key=lambda g: g.position):
+            if heading_level(g.text):
+                break
+            under.append(g)
+        return bool(under) and all(_PARA_LABEL.match(g.text) or _under_motive(idx, g) for g in under)
+    return _under_motive(idx, f)
+
+
+def _under_motive(idx: HistoryIndex, f: Fact) -> bool:
+    if _MOTIVE.match(f.text.strip()):
+        return True
+    label = para_label(idx, f)
+    return label is not None and bool(_MOTIVE.match(label.text.replace("**", "").strip()))
+
+
 def rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]], *, why: bool,
-            change: bool = False, question: str = "", hindsight: bool = False, achieved: bool = False
-            ) -> list[tuple[float, Fact]]:
+            change: bool = False, question: str = "", hindsight: bool = False, achieved: bool = False,
+            asked: str = "") -> list[tuple[float, Fact]]:
     """Why-questions want the sentence that gives the reason for what was asked, not one that merely shares a
     word: the question's own words beyond its concepts (the action: "restarted", "stopped", "larger") weigh,
-    and a stated reason or purpose counts. Did-it-help questions want the verdict sentence."""
+    and a stated reason or purpose counts. Did-it-help questions want the verdict sentence. ``asked`` is the
+    question as put (``question`` may have lost its asking words)."""
     total = sum(terms.tokens.values()) or 1.0
     specific = specific_tokens(terms)
+    # "why did we abandon the strict QC?": the hypothesis that started it, when a later note on the same subject
+    # exists, says why it began, not why it ended (that later note does)
+    stopping = why and bool(_STOPPED_Q.search(asked))
+    latest_on = max((g.at for _, g in facts if specific & g.toks), default=None) if stopping else None
     asked_values = (numbers(question) - {0.0, 1.0}) if question else set()  # "1:1", "x1" set nothing apart
     out: list[tuple[float, Fact]] = []
     way = direction(question) if terms.key_concepts else None
@@ -371,6 +418,8 @@ def rerank(idx: HistoryIndex, terms: PlanTerms, facts: list[tuple[float, Fact]],
         off_topic = off_subject_line(idx, terms, f)
         if off_topic:
             s -= 0.4  # "why did sharpening hurt?": "Symmetric loss doesn't hurt performance" is about another thing
+        if latest_on is not None and f.at.date() < latest_on.date() and motive_line(idx, f):
+            s -= 0.4  # "Hypothesis: Novo likely used stricter QC" (Nov 4) is why it began; Nov 6 says why it ended
         if carried_only(terms.tokens, f.text):
             s -= 0.15  # "Small size model with skip to final output" is about the size; the skip is carried over
         if why and terms.key_concepts and action_match(question, f.text) > 0 and is_reason(f.text) \

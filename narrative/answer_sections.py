@@ -328,3 +328,38 @@ def heading_runs(idx: HistoryIndex, heading: str) -> list[str]:
         if 0 < len(got) <= 6:
             return got
     return []
+
+
+def finding_of(idx: HistoryIndex, f: Fact, limit: int = 4) -> str:
+    """For a later sentence of a labelled outcome ("**Finding:** EMA is redundant with cosine LR. Both aim for stable
+    final weights. Pre-cosine EMA hurt (-1pp) because ..."): the finding from its label on ("Finding: EMA is
+    redundant ... because ..."), so the author's verdict is not cut off for its support. Empty when ``f`` is the
+    label's own sentence, when its paragraph opens with no outcome label (or a bare one, "Result:"), or when a list
+    item or another label stands between them (siblings, not one finding)."""
+    mine = sorted((g for g in idx.entry_facts.get(f.entry_id or "", []) if g.kind == "sentence" and g.para >= 0),
+                  key=lambda g: g.position)
+    key = _plain(f.text).lower()
+    g = f if f.kind == "sentence" and f.para >= 0 else next(
+        (x for x in mine if key and key.rstrip(". ") in _plain(x.text).lower()), None)
+    if g is None:
+        return ""
+    para = [x for x in mine if x.para == g.para]
+    first = para[0]
+    m = OUTCOME_LABEL.match(first.text)
+    if first is g or m is None or not m.group(2).strip():
+        return ""
+    between = [x for x in para if first.position < x.position <= g.position]
+    entry = idx.entry_by_id.get(f.entry_id or "")
+    lines = entry.raw_text.splitlines()[:3000] if entry is not None else []
+
+    def line_of(x: Fact) -> str:  # the note's line a sentence starts in (a list item's bullet is not in its text)
+        head = _plain(x.text)[:30]
+        return next((ln for ln in lines if head and head in _plain(ln)), "")
+
+    own = line_of(first)
+    if any(OUTCOME_LABEL.match(x.text) or _OTHER_LABEL.match(x.text)
+           or ((ln := line_of(x)) != own and (_ITEM.match(ln) or OUTCOME_LABEL.match(ln) or _OTHER_LABEL.match(ln)))
+           for x in between):
+        return ""  # a list item or a label of its own between them: a sibling, not the same finding
+    said = [_plain(x.text) for x in para if x.position >= first.position][:max(limit, len(between) + 1)]
+    return " ".join(said)

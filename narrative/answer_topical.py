@@ -56,7 +56,7 @@ from narrative.answer_rank import (
     useful_runs,
     value_words,
 )
-from narrative.answer_sections import heading_runs
+from narrative.answer_sections import finding_of, heading_runs
 from narrative.answer_status import standing_told
 from narrative.answer_values import carrying_runs, moved_runs
 from narrative.approaches import derive
@@ -243,6 +243,7 @@ def quote_topical(idx: HistoryIndex, q: str, body: str, terms: PlanTerms, topica
         quote = f"{before} {quote}" if before else quote
         if not before and heading_level(f.text) == 0:
             quote = (label_block(idx, f, why) or explain_block(idx, f, why)
+                     or (finding_of(idx, f) if why or helpq else "")
                      or section_quote(idx, f, frozenset(vocab.tokens(body)) - vocab.STOPWORDS)
                      or with_answer(idx, f, with_list(idx, whole_sentence(idx, f))))
         shown = [x for x in follow.results_under(idx, f) if x[:40] not in quote] if helpq and not outcomes else []

@@ -42,6 +42,7 @@ from narrative.answer_rank import (
     useful_runs,
 )
 from narrative.answer_reasons import magnitude_answer, reason_section_answer
+from narrative.answer_recommend import recommend_facts
 from narrative.answer_sections import aliased_runs, prefix_runs, run_outcome, section_verdict
 from narrative.answer_spelling import respelled
 from narrative.answer_status import approaches_in_words
@@ -297,7 +298,7 @@ def _answer(question: str, idx: HistoryIndex) -> Answer:
             (facts[0][0] + 0.5, f) for _, f in value_move_facts(idx, f"to {moved_to.group(1)}")]
     if why or helpq or hindsight or achieved:
         facts = rerank(idx, terms, facts, why=why, change=why and bool(_CHANGE_Q.search(q)), question=body,
-                       hindsight=hindsight, achieved=achieved)
+                       hindsight=hindsight, achieved=achieved, asked=q)
     elif numbers(body):
         # "what happened with lr 1e-1?": the note that states that value, not its neighbour with 5e-3
         facts = sorted(((s + 0.25 * action_match(body, with_section(idx, f)), f) for s, f in facts),
@@ -525,6 +526,9 @@ def _answer(question: str, idx: HistoryIndex) -> Answer:
         # the notes spell the subject otherwise ("data argumentation"): read the question with their word
         terms, body = plan_terms(fixed, idx), fixed
         topical = [(s, f) for s, f in _rank_facts(idx, terms, why) if s >= 0.45 and not not_prose(idx, f)]
+    if not topical and not why:
+        # "what should we use as the baseline now?": the notes' own pick ("... is the recommended baseline")
+        topical = recommend_facts(idx, q)
     if not why and magnitude_answer(idx, body, q, parts, cites, metric=metric):
         return _finish(parts, cites)  # "how much did X improve?": the gain with its size, in the note on X
     if why and reason_section_answer(idx, body, terms, parts, cites, metric=metric, question=q):

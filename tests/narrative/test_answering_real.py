@@ -137,6 +137,25 @@ KNOWN_MISSES_IN = {
     "tm-topology-wandb-notes": {"why did we drop weight decay?", "did dropout help?",
                                 "why did feasible-leaf-53 look promising?", "what did we plan against overfitting?",
                                 "why did we lower the learning rate?", "how many LSTM layers should we use?"},
+    # h/answers15 (five new tune sources, measured blind 18/41, 25/41 after): a 3-decimal tracker value beside the
+    # notes' 4-decimal one (0.7232, 66.28%); a pick named in other words than the question's ('training set' / '914
+    # sequences'); next steps that link no run of their subject; a "**Problem:**" line over its "Root Cause" block;
+    # other words ('more steps' / 'Longer, 140K'); a table row's 'instead of' read as adopting GELU
+    'ace-ablation-custom-flag': {'why were the three ablation results identical?',
+                                 'can we use the first ablation runs?',
+                                 'what should we check once the rerun finishes?',
+                                 'how much slower are the Qwen ablations?',
+                                 'what did we learn from the failed ablations?',
+                                 'what loss do we expect from the new ablations?'},
+    'antibody-strict-qc-archive': {"what did we conclude about the gap to Novo's 71%?",
+                                   'what accuracy did the production model get on Jain?',
+                                   'which training set should we use?',
+                                   'why did we try removing X in the frameworks?'},
+    'gainakt-auc-regression-log': {'which run had the best val AUC?', 'did the V3 differentiation strategy work?'},
+    'gaussian-image-divergence': {'what should we try after the divergence?',
+                                  "why didn't we want to run N=45 and N=55 with the same settings?",
+                                  'what is the top priority next?'},
+    'sudoku-cosine-lr-experiments': {'did training for more steps help?'},
 }
 
 _HISTORIES: dict[Path, Any] = {}
