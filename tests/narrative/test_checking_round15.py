@@ -9,7 +9,10 @@ Classes:
 - a value written in the shape a run's value has ("a 1x schedule" where the run logs schedule=3x) is another
   value of that key, though the history never uses the word;
 - a ResNet named by a short form of its depth ("R50", "res_101", "the 101-layer ResNet") is that ResNet
-  (``plan_depths``): "the R50 runs" is not answered by a resnet101 run.
+  (``plan_depths``): "the R50 runs" is not answered by a resnet101 run;
+- a question asked with a full-width question mark ("why ...？") or as a request for thoughts ("Any thought or
+  intuition as to why ...") without "?" is a question; a judgement in the conditional ("any split would be fine",
+  "it would (be) easier") with nothing said done is an idea (``statements``): neither is a run.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import pytest
 from narrative import synthesis
 from narrative.plan_depths import _LAYERED, _SHORT
 from narrative.setting_fractions import _HALF_VALUE, half_value, percent_value
+from narrative.statements import _ASKS_FOR, _HEDGED_EXPECT, statement_modality
 from narrative.types import CheckResult
 from tests.narrative.test_check_values_sizes import _history, _run
 
@@ -224,3 +228,72 @@ def test_percent_value_linear() -> None:
     t0 = time.process_time()
     assert percent_value(None, "8" * 50000, None, ()) is None  # type: ignore[arg-type]
     assert time.process_time() - t0 < 0.5
+
+
+# ---- questions asked without an ASCII question mark; judgements in the conditional ----
+@pytest.mark.parametrize(("text", "modality"), [
+    # fail on the old rules
+    ("Q2: why resnet18 performed better than resnet-101？", "question"),
+    ("why does the hourglass lose 40 points at 0.75？", "question"),
+    ("Any thought or intuition as to why we split the train data in half as opposed to 15-30 percent.", "question"),
+    ("Any ideas on why the warm-up run diverges.", "question"),
+    ("Any thoughts about the 20% split.", "question"),
+    # must not fire: full-width commas in a report, a question mark inside, "any" that asks for nothing
+    ("(3)resnet-101 map@0.5=88.7%，map@0.75=33.1%,", "done"),
+    ("Trained the resnet18，map 89.9。", "done"),
+    ("Any run with dropout 0.3 was worse.", "done"),
+    ("Any advice I got was followed: trained with lr 1e-3.", "done"),
+    ("Tried any split between 10% and 30%, all at 0.81 auc.", "done"),
+    ("Why it failed: the lr was 10 times too high, fixed and retrained to 0.74.", "done"),
+    ("Did it help?", "question"),
+    ("Anyone who tried the 1x schedule got 35.1.", "done"),
+])
+def test_questions_without_an_ascii_mark(text: str, modality: str) -> None:
+    assert statement_modality(text) == modality, text
+
+
+@pytest.mark.parametrize(("text", "modality"), [
+    # fail on the old rules
+    ("I think any kind of split would be fine as long as we don't touch the test set.", "plan"),
+    ("Arguably, it would easier to tell the architectures apart with a smaller ratio.", "plan"),
+    ("A smaller validation split would be enough for the search.", "plan"),
+    ("The hourglass might be better on a small dataset.", "plan"),
+    # must not fire: something said done, a number reported, a regret
+    ("Tried the 20% split, it would be fine for the search.", "done"),
+    ("The cosine schedule would be better, it gave 0.91 on the val set.", "done"),
+    ("It would have been better to use a 20% split.", "counterfactual"),
+    ("Trained with dropout 0.3, the results were fine.", "done"),
+    ("Switched to a 15% split and it was better.", "done"),
+    ("We used the default split; it worked ok.", "done"),
+    ("The 15% split was fine.", "done"),
+    ("Ran the search twice, both were better than random.", "done"),
+])
+def test_judgements_in_the_conditional(text: str, modality: str) -> None:
+    assert statement_modality(text) == modality, text
+
+
+SEARCH = [_run(1, "search-default", {"dataset": "cifar10", "train_portion": "0.5"}, {"valid_acc": 88.9})]
+SEARCH_NOTES = ["Any thought or intuition as to why we split the train data in half as opposed to the more common "
+                "practice of 15-30 percent for validation split.",
+                "I think any kind of sampling/split would be fine as long as we don't touch the test set."]
+
+
+@pytest.mark.parametrize(("plan", "tried", "cite"), [
+    # fail on the old rules
+    ("a 20 percent validation split", False, set()),
+    ("a 15% validation split", False, set()),
+    # must not fire
+    ("train_portion 0.5", True, {1}),
+    ("train_portion 50%", True, {1}),
+    ("train_portion 0.7", False, set()),
+])
+def test_questions_and_opinions_are_no_runs(plan: str, tried: bool, cite: set[int]) -> None:
+    _assert(plan, synthesis.check(plan, _history(SEARCH_NOTES, SEARCH)), tried, cite)
+
+
+@pytest.mark.parametrize("pattern", [_ASKS_FOR, _HEDGED_EXPECT])
+def test_statement_patterns_linear(pattern: re.Pattern[str]) -> None:
+    for text in ("any " * 20000 + "idea", "would " * 20000 + "be", "any thoughts or " * 10000):
+        t0 = time.process_time()
+        pattern.search(text)
+        assert time.process_time() - t0 < 0.5
