@@ -299,8 +299,8 @@ def _changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Iterator[Change]
             # "a learning rate below 0.08": the bound word after the setting gives the direction
             sign = -1 if bd.group(1) in ("below", "under") else 1
             value = None
-        if value is None and not sign and any(_SWEEP.match(w) for w in ws):
-            sign = 2  # "sweep the lr": the setting was varied
+        if value is None and not sign and (any(_SWEEP.match(w) for w in ws) or _OTHER_THAN_RUN.search(head, 0, a)):
+            sign = 2  # "sweep the lr", "the cnn with another lr": a run at a value other than the first one's
         span = _BETWEEN.search(head[a: b + 40])
         lo, hi = (lexicon.parse_number(span.group(1)), lexicon.parse_number(span.group(2))) if span else (None, None)
         if lo is not None and hi is not None:
@@ -372,6 +372,8 @@ def decimal_value(m: re.Match[str]) -> str:
 
 
 _SWEEP = re.compile(r"^(sweep\w*|vary|varied|varying|tun(e|ed|ing)|grid|search|scan\w*)$")
+# "another lr", "a different batch size" right before the setting's name: some value other than the one run
+_OTHER_THAN_RUN = re.compile(r"\b(?:another|different|other)\s{1,3}$")
 
 
 def _key_words(text: str) -> frozenset[str]:

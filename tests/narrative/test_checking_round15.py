@@ -12,7 +12,9 @@ Classes:
   (``plan_depths``): "the R50 runs" is not answered by a resnet101 run;
 - a question asked with a full-width question mark ("why ...？") or as a request for thoughts ("Any thought or
   intuition as to why ...") without "?" is a question; a judgement in the conditional ("any split would be fine",
-  "it would (be) easier") with nothing said done is an idea (``statements``): neither is a run.
+  "it would (be) easier") with nothing said done is an idea (``statements``): neither is a run;
+- "another" / "a different" / "other" right before a setting's name ("the gru with another lr") asks a run of the
+  plan's subject at a value other than its first one, as "sweep the lr" does (``check_settings``).
 """
 
 from __future__ import annotations
@@ -297,3 +299,34 @@ def test_statement_patterns_linear(pattern: re.Pattern[str]) -> None:
         t0 = time.process_time()
         pattern.search(text)
         assert time.process_time() - t0 < 0.5
+
+
+# ---- "another" / "a different" value of a setting ----
+OTHER = [
+    _run(1, "gru-a", {"model": "gru", "lr": "0.001", "batch_size": "32"}, {"f1": 0.70}),
+    _run(2, "cnn-a", {"model": "cnn", "lr": "0.001", "batch_size": "32"}, {"f1": 0.72}),
+    _run(3, "cnn-b", {"model": "cnn", "lr": "0.01", "batch_size": "32"}, {"f1": 0.73}),
+    _run(4, "cnn-c", {"model": "cnn", "lr": "0.01", "batch_size": "64"}, {"f1": 0.74}),
+]
+OTHER_NOTES = ["gru at lr 1e-3 gives 0.70 f1; the cnn 0.72 at 1e-3, then 0.73 at lr 1e-2 and 0.74 with batch 64."]
+
+
+@pytest.mark.parametrize(("plan", "tried", "cite"), [
+    # fail on the old rules
+    ("the gru with another lr", False, set()),
+    ("the gru with another batch size", False, set()),
+    ("the gru with other learning rates", False, set()),
+    # must not fire
+    ("the cnn with another lr", True, {3, 4}),
+    ("the cnn with a different batch size", True, {4}),
+    ("the gru with a different learning rate", False, set()),
+    ("the cnn at lr 1e-2", True, {3, 4}),
+    ("the gru at lr 1e-3", True, {1}),
+    ("sweep the lr for the cnn", True, {3, 4}),
+    ("the cnn with a higher lr", True, {3, 4}),
+    ("the gru with a lower lr", False, set()),
+    ("the cnn with batch 64", True, {4}),
+    ("another model with lr 1e-2", True, {3, 4}),
+])
+def test_another_value_of_a_setting(plan: str, tried: bool, cite: set[int]) -> None:
+    _assert(plan, synthesis.check(plan, _history(OTHER_NOTES, OTHER)), tried, cite)
