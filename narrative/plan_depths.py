@@ -16,6 +16,7 @@ from narrative.history_index import HistoryIndex
 _DEPTHS = r"(18|34|50|101|152|200)"
 # "R50", "Res50", "res_101", "res-50", "resnet-50", "ResNet 101" (the separator is dropped)
 _SHORT = re.compile(r"(?<![\w.\-])(?:r|res|resnet)[\s_\-]?" + _DEPTHS + r"(?![\w.]|-\w)", re.IGNORECASE)
+_RES_TOKEN = re.compile(r"res[_\-]?\d{2,3}")
 # "the 101-layer ResNet", "an 18 layer resnet backbone"
 _LAYERED = re.compile(r"(?<![\w.])" + _DEPTHS + r"[\s-]layers?\s+resnet\b", re.IGNORECASE)
 
@@ -24,7 +25,8 @@ def _history_has_resnet(idx: HistoryIndex) -> bool:
     got = idx.cache.get("depths:resnet")
     if isinstance(got, bool):
         return got
-    has = any(t.startswith(("resnet", "res_", "res-")) or re.fullmatch(r"res\d+|r\d{2,3}", t) is not None
+    # a ResNet written out ("resnet50", "res_101", "res50"); a bare "r18" may be a LoRA rank or a run's number
+    has = any(t.startswith("resnet") or _RES_TOKEN.fullmatch(t) is not None
               for t in list(idx.df) + list(idx.name_token_runs))
     has = has or any(re.search(r"\bres(?:net)?[_-]?\d", v.lower()) for sig in idx.sigs for _, v in sig.items)
     idx.cache["depths:resnet"] = has
