@@ -9,6 +9,7 @@ tried when the runs in its scope hold several values of that key.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from adapters import is_tracker_key
@@ -332,10 +333,16 @@ def _shaped_value_off(head: str, keys: dict[str, str]) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=256)
+def _asked_shapes(plan: str) -> frozenset[tuple[str, str]]:
+    # once per plan, not once per statement it is compared with
+    return frozenset((m.group(2), m.group(1)) for m in _SHAPED_THEN.finditer(vocab.norm(main_clause(plan))))
+
+
 def shaped_said_off(plan: str, text: str) -> bool:
     """Whether a statement says another value in the shape of the plan's ("on the 3x schedule", "resnet50 1x" for
     "a 6x schedule") and never the plan's own: it is about that value's runs."""
-    asked = {(m.group(2), m.group(1)) for m in _SHAPED_THEN.finditer(vocab.norm(main_clause(plan)))}
+    asked = _asked_shapes(plan)
     if not asked:
         return False
     said = set(_SHAPED.findall(vocab.norm(text)))

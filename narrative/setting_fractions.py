@@ -38,10 +38,10 @@ def halves(head: str) -> str:
 def percent_value(value: str | None, head: str, idx: HistoryIndex, keys: Iterable[str]) -> str | None:
     """A change's value said as a percentage ("dropout 80%") of a fraction-valued setting: the fraction."""
     num = lexicon.parse_number(value) if value else None
-    if num is None or not fractions(idx, keys):
-        return value
+    if num is None or ("%" not in head and "per" not in head):
+        return value  # no percentage said: the runs' values are not scanned (most plans)
     said = re.search(rf"(?<![\w.]){re.escape(value or '')}(?=\s?(?:%|per\s?cent\b))", head)
-    return f"{num / 100:g}" if said else value
+    return f"{num / 100:g}" if said and fractions(idx, keys) else value
 
 
 def percent_after(head: str, end: int) -> bool:
