@@ -27,6 +27,7 @@ from narrative.check_settings import (
 from narrative.check_verdicts import tried_in_runs
 from narrative.history_index import HistoryIndex, fmt
 from narrative.plan_reading import ASIDE, SHARED_KEY_WORDS, main_clause
+from narrative.setting_fractions import as_fraction, halves
 from narrative.types import CheckMatch, CheckResult
 from storage.records import RunSnapshot
 
@@ -45,19 +46,6 @@ _PER_WORDS = frozenset({"per", "each", "local"})
 _GLOBAL_WORDS = frozenset({"global", "total", "effect", "effective"})
 # "a single GPU", "one device": a count of one
 _ONE_DEVICE = re.compile(r"\b(?:a\s{1,3})?(?:single|one)[\s-]{1,3}(?=(?:gpu|device|card)s?\b)")
-
-
-# "95%", "95 percent" right after a number; "half of the encoder" is 50% of it
-_PERCENT = re.compile(r"\s?(?:%|per\s?cent\b)")
-_HALF_OF = re.compile(r"\bhalf\s+of\b")
-
-
-def _fractions(idx: HistoryIndex, keys: frozenset[str]) -> bool:
-    """Whether the runs record ``keys`` as fractions (every number between 0 and 1), so that a percentage the plan
-    names is read as its fraction."""
-    vals = [v for sig in idx.sigs for k, raw in sig.items if k in keys
-            for v in [lexicon.parse_number(raw)] if v is not None]
-    return bool(vals) and all(0.0 <= v <= 1.0 for v in vals)
 
 
 @dataclass(frozen=True)
@@ -135,7 +123,7 @@ def named_values(plan: str, idx: HistoryIndex) -> list[Named]:
     head = _ONE_DEVICE.sub("1 ", head)
     if _NOT_JOINT.search(head):
         return []
-    head = _HALF_OF.sub("50% of", head)
+    head = halves(head)  # "half of the encoder", "a dropout of half": 50%
     words = [(m.group(0).rstrip(".-"), m.start(), m.end()) for m in _WORD.finditer(head)]
     setting_keys = _setting_keys(idx)
     spans = [(a, b, setting_keys[cid]) for cid, sp in vocab.concepts_in(head).items() if cid in setting_keys
@@ -173,8 +161,7 @@ def named_values(plan: str, idx: HistoryIndex) -> list[Named]:
                                                                          words[i + 1: i + 1 + _BEFORE])}
             keys = _keys_by_tokens(keytoks, before | after, min_toks=2) or keys
         if keys:
-            if _PERCENT.match(head, end) and _fractions(idx, keys):
-                num /= 100  # "freeze 95% of the encoder" and encoder_freeze_percent=0.95
+            num = as_fraction(num, head, end, idx, keys)  # "freeze 95%" and encoder_freeze_percent=0.95
             out.setdefault(keys, set()).add(num)
     # a setting named with several values is a list or a move, not one run's setting
     got = [Named(k, next(iter(v))) for k, v in out.items() if len(v) == 1 and k != batch]

@@ -9,6 +9,7 @@ tried when the runs in its scope hold several values of that key.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from adapters import is_tracker_key
@@ -308,6 +309,45 @@ def scope_closest(idx: HistoryIndex, key_concepts: set[str], scope: dict[str, fr
 
 # "<word> <key>": a word right before a param's own name ("warp loss", "popularity negatives", "adamw optimizer")
 _WORD_THEN = re.compile(r"\b([a-z][a-z0-9]{2,20})\s+([a-z][a-z_]{2,20})\b")
+# "<count><unit> <key>": a value written in a run value's own shape ("a 1x schedule" where the run has
+# schedule=3x, "16k vocab" and vocab=32k): a number glued to a short unit
+_SHAPED_THEN = re.compile(r"(?<![\w.])(\d{1,4}(?:\.\d{1,3})?[a-z]{1,3})\s+([a-z][a-z_]{2,20})\b")
+
+
+_SHAPED = re.compile(r"(?<![\w.])\d{1,4}(?:\.\d{1,3})?[a-z]{1,3}(?![\w.])")
+
+
+def _shape(value: str) -> str:
+    return re.sub(r"\d+(?:\.\d+)?", "#", value)
+
+
+def _shaped_value_off(head: str, keys: dict[str, str]) -> bool:
+    """Whether the plan writes a key's value in the shape the run's value has ("1x schedule", run schedule=3x)
+    and the run holds another one. The shape stands for the history's use of the word: "1x" need not occur
+    anywhere, "3x" in the same key says what kind of value it is."""
+    for m in _SHAPED_THEN.finditer(head):
+        word, key = m.group(1), m.group(2)
+        got = keys.get(key) or keys.get(vocab.stem(key))
+        if got is not None and _shape(got) == _shape(word) and got != word:
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=256)
+def _asked_shapes(plan: str) -> frozenset[tuple[str, str]]:
+    # once per plan, not once per statement it is compared with
+    return frozenset((m.group(2), m.group(1)) for m in _SHAPED_THEN.finditer(vocab.norm(main_clause(plan))))
+
+
+def shaped_said_off(plan: str, text: str) -> bool:
+    """Whether a statement says another value in the shape of the plan's ("on the 3x schedule", "resnet50 1x" for
+    "a 6x schedule") and never the plan's own: it is about that value's runs."""
+    asked = _asked_shapes(plan)
+    if not asked:
+        return False
+    said = set(_SHAPED.findall(vocab.norm(text)))
+    # "resnet50 1x gives 35.1" says its schedule without the word: any value of the plan's shape counts
+    return any(_shape(v) == _shape(w) for _, w in asked for v in said) and not {w for _, w in asked} & said
 
 
 def keyed_value_off(plan: str, run: RunSnapshot, idx: HistoryIndex) -> bool:
@@ -321,6 +361,8 @@ def keyed_value_off(plan: str, run: RunSnapshot, idx: HistoryIndex) -> bool:
         return False
     cover = idx.run_docs.cover(run.run_id) if run.run_id in idx.run_docs else frozenset()
     head = vocab.norm(ASIDE.sub(" ", main_clause(plan)))
+    if _shaped_value_off(head, keys):
+        return True
     for m in _WORD_THEN.finditer(head):
         word, key = m.group(1), m.group(2)
         got = keys.get(key) or keys.get(vocab.stem(key)) or next(

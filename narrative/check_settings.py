@@ -22,9 +22,11 @@ from narrative.check_spoken import GLUED_MOVE, spoken_names, spoken_setting
 from narrative.check_verdicts import PlanDoing, not_tried, planned_items, tried_in_runs
 from narrative.history_index import Fact, HistoryIndex, ParamSig, fmt
 from narrative.plan_reading import ASIDE, UNIT_WORDS, PlanTerms, main_clause, specific_keys
+from narrative.setting_fractions import as_fraction, half_value, percent_value
 from narrative.types import CheckMatch, CheckResult, PlannedItem
 from storage.records import RunSnapshot
 
+_NUMBERISH = re.compile(r"[a-z0-9][a-z0-9.\-]*")
 _ORDINALS = {"first": 1.0, "second": 2.0, "third": 3.0, "fourth": 4.0, "fifth": 5.0, "tenth": 10.0}
 _KEY_NOISE = frozenset({"num", "max", "min", "use", "is", "the", "of", "n", "no", "do", "type", "mode", "value",
                         "size", "name", "id", "seed", "random", "state"})
@@ -87,8 +89,9 @@ def named_value(plan: str, idx: HistoryIndex, *, scope: dict[str, frozenset[str]
                 ) -> CheckResult | None:
     """A value the plan asks for next to the words of a param's name ("80 Hz frames" and ``spec_rate_hz``,
     "from the first epoch" and ``gan_start_epoch``): tried when runs hold that value for that param."""
-    head = vocab.norm(ASIDE.sub(" ", main_clause(plan)))
-    words = re.findall(r"[a-z0-9][a-z0-9.\-]*", head)
+    head = half_value(vocab.norm(ASIDE.sub(" ", main_clause(plan))))
+    spans = [(m.group(0), m.end()) for m in _NUMBERISH.finditer(head)]
+    words = [w for w, _ in spans]
     keytoks = key_tokens(idx)
     for i, w in enumerate(words):
         num = _ORDINALS.get(w) if w in _ORDINALS else lexicon.parse_number(w)
@@ -101,6 +104,7 @@ def named_value(plan: str, idx: HistoryIndex, *, scope: dict[str, frozenset[str]
         keys = [k for k, toks in keytoks.items() if toks & near]
         if not keys:
             continue
+        num = as_fraction(num, head, spans[i][1], idx, keys)  # "val_fraction 30%" and val_fraction=0.3
         runs: list[tuple[RunSnapshot, str, str]] = []
         for sig in idx.sigs:
             if not in_scope(sig, scope):
@@ -125,8 +129,9 @@ def named_value_missed(plan: str, idx: HistoryIndex, *, scope: dict[str, frozens
     that no run holds, while the runs record that param with other numbers: not tried, closest the run with
     the nearest value. (A statement naming the param with another value -- "--drop-path 0.1" -- is the
     other value, not the plan.)"""
-    head = vocab.norm(SCIENTIFIC.sub(decimal_value, ASIDE.sub(" ", main_clause(plan))))
-    words = re.findall(r"[a-z0-9][a-z0-9.\-]*", head)
+    head = half_value(vocab.norm(SCIENTIFIC.sub(decimal_value, ASIDE.sub(" ", main_clause(plan)))))
+    spans = [(m.group(0), m.end()) for m in _NUMBERISH.finditer(head)]
+    words = [w for w, _ in spans]
     keytoks = key_tokens(idx)
     for i, w in enumerate(words):
         num = lexicon.parse_number(w)
@@ -138,6 +143,7 @@ def named_value_missed(plan: str, idx: HistoryIndex, *, scope: dict[str, frozens
         if len(keys) != 1:
             continue
         key = keys[0]
+        num = as_fraction(num, head, spans[i][1], idx, keys)  # "dropout 80%" and dropout=0.8
         held: list[tuple[RunSnapshot, float]] = []
         for sig in idx.sigs:
             v = dict(sig.items).get(key)
@@ -202,7 +208,7 @@ def plan_changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> list[Change]
 
 
 def _changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Iterator[Change]:
-    head = vocab.norm(SCIENTIFIC.sub(decimal_value, GLUED_MOVE.sub(r"\1", main_clause(plan))))
+    head = half_value(vocab.norm(SCIENTIFIC.sub(decimal_value, GLUED_MOVE.sub(r"\1", main_clause(plan)))))
     spans = vocab.concepts_in(head)
     specific = specific_keys(terms)
     words = [(m.group(0).rstrip(".-"), m.start(), m.end()) for m in _WORD_SPAN.finditer(head)]
@@ -250,6 +256,7 @@ def _changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Iterator[Change]
                 break
             if w not in ("of", "to", "with", "at", "="):
                 break
+        value = percent_value(value, head[a:], idx, keys)  # "dropout 80%" and dropout=0.8
         window = words[max(0, idx_first - 6): idx_after + 6]
         ws = [w for w, _, _ in window]
         for i, w in enumerate(ws):
@@ -292,8 +299,8 @@ def _changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Iterator[Change]
             # "a learning rate below 0.08": the bound word after the setting gives the direction
             sign = -1 if bd.group(1) in ("below", "under") else 1
             value = None
-        if value is None and not sign and any(_SWEEP.match(w) for w in ws):
-            sign = 2  # "sweep the lr": the setting was varied
+        if value is None and not sign and (any(_SWEEP.match(w) for w in ws) or _OTHER_THAN_RUN.search(head, 0, a)):
+            sign = 2  # "sweep the lr", "the cnn with another lr": a run at a value other than the first one's
         span = _BETWEEN.search(head[a: b + 40])
         lo, hi = (lexicon.parse_number(span.group(1)), lexicon.parse_number(span.group(2))) if span else (None, None)
         if lo is not None and hi is not None:
@@ -365,6 +372,8 @@ def decimal_value(m: re.Match[str]) -> str:
 
 
 _SWEEP = re.compile(r"^(sweep\w*|vary|varied|varying|tun(e|ed|ing)|grid|search|scan\w*)$")
+# "another lr", "a different batch size" right before the setting's name: some value other than the one run
+_OTHER_THAN_RUN = re.compile(r"\b(?:another|different|other)\s{1,3}$")
 
 
 def _key_words(text: str) -> frozenset[str]:

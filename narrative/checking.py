@@ -38,6 +38,7 @@ from narrative.check_scope import (
     only_words,
     plan_scope,
     scope_closest,
+    shaped_said_off,
     targets_more,
     value_words,
 )
@@ -63,6 +64,7 @@ from narrative.check_verdicts import (
     variant_of,
 )
 from narrative.history_index import Fact, HistoryIndex
+from narrative.plan_depths import resnet_depths
 from narrative.plan_reading import (
     ASIDE,
     WITHOUT,
@@ -82,6 +84,7 @@ WEAK_CITE = 0.75  # share of the bar a run needs to be cited beside a statement
 
 def check(plan: str, idx: HistoryIndex) -> CheckResult:
     """Whether ``plan`` was already tried, judged on the caller's index of the project's history."""
+    plan = resnet_depths(plan, idx)  # "the R50 runs", "the 101-layer ResNet": resnet50, resnet101
     got = _check(plan, idx)
     if got.already_tried:
         terms = plan_terms(plan, idx, exclusions=True)
@@ -210,6 +213,7 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
                or fact_holds_more(idx, only, f.run_ids or idx.entry_runs.get(f.entry_id, []))
                or targets_more(only_t, cover, f.text) or place_off(places, f.text)
                or stated_value_off(valued, f.text, cover) or names_document_only(doc_words, f.text)
+               or shaped_said_off(plan, f.text)
                or (bool(idents) and identifier_off(idents, " ".join([f.text, *map(_run_text, f.run_ids[:4])])))
                or any(run_place_off(places, idx.run_by_id[r].params) for r in f.run_ids[:4]))
         (variants if off else evidence).append((s, f, rids))

