@@ -36,6 +36,7 @@ from narrative.approach_names import (
     name_sweeps,
 )
 from narrative.approach_scope import adopted_scope, is_family, merge_variants, other_family, recovered, supersede
+from narrative.approach_values import judged_value
 from narrative.history_index import Fact, HistoryIndex, fmt
 from narrative.line_subjects import _CONTRAST, _LINE_UMBRELLA, _compared_with
 from narrative.line_subjects import UMBRELLA as UMBRELLA  # (importable from here, as before)
@@ -300,6 +301,10 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
             # the ranking objective, not the trees)
             keys = keys | {"gbm"}
             names["gbm"] = vocab.CONCEPT_BY_ID["gbm"].name
+        for k in [k for k in keys if sig in ("negative", "closed") and not k.startswith("phrase:")]:
+            if ident := judged_value(idx, f.text, k):  # "`contrastive_mse` does not work": that value, not the family
+                keys = (keys - {k}) | {(pk := "phrase:" + _phrase_key(ident))}
+                names[pk] = ident
         signals = {k: sig for k in keys}
         if sig == "adopted":
             signals.update({k: "mention" for k in _not_adopted(f.text, keys)})

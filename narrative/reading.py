@@ -161,6 +161,9 @@ _PLAN = re.compile(
     r"good|bad|fine|off|odd|weird|similar|different)\b)|switch|revisit|explore)|"
     r"maybe\s+(?:(?:also|then|first)\s+)?(?:try|test|add|use)|"
     r"worth\s+(?:trying|testing|a\s+try|exploring)|would\s+be\s+(?:nice|good|interesting|worth)|"
+    # "it'd be nice to develop X": a wish told with would contracted, as long as a verb to carry out follows ("it'd
+    # be good enough", "it'd be nice weather" judge)
+    r"(?<=\w)['’]d\s+be\s+(?:nice|good|interesting|great|useful)\s+to\s+(?!be\b|have\b|know\b|see\b)|"
     r"(?:might|may|could)\s+be\s+(?:nice|good|interesting|worth|wise|useful|better)\s+to\s+(?!be\b|have\b|know\b|see\b)|"
     r"(?:would|might|could)\s+make\s+sense\s+to|"
     r"(?:^|\.\s+|\s[-–—]\s+)(?:(?:also|then|first|finally|and|please)\s*,?\s+)?(?:try|add|use|rerun|re-run|implement|switch|tune|"

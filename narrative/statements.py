@@ -202,7 +202,8 @@ _PLAN = re.compile(
     r"experiment|compare|verify|see if|see whether|figure out)|could (try|test|run|add|use|investigate|explore)|"
     r"might (try|test|run|add|use)|may (try|test|run)|worth (a )?(try|trying|testing|a shot)|thinking (about|of)|"
     r"consider(ing)?|idea:?|ideas|maybe (try|test|add|use)|let'?s|need to|needs to|have to|queue\w*|"
-    r"would be (nice|good|interesting)|on (my|the) list|backlog|future work|follow ?up)\b", re.I)
+    r"would be (nice|good|interesting)|(?<=\w)['’]d be (nice|good|interesting|great|useful) to(?! (be|have)\b)|"
+    r"on (my|the) list|backlog|future work|follow ?up)\b", re.I)
 # an option the writer has ("I could just hard-scale the output", "we can add noise to the replicates") or gives the
 # reader ("You can try larger batchsize"), not
 # what they saw or reached with it ("we can see", "I could reach .91"), nor a verdict after a report ("tried X,

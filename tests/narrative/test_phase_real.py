@@ -48,6 +48,10 @@ KNOWN_MISSES = {
     # tune, seen when this test began judging approaches by their names only, as the official scorer does: the line
     # closed is named "dropout" by the concept table, while the notes call it "input dropout" (its reason says so)
     ("caffenet-augmentation-table", "closed"),
+    # held, h/phase15 (described from the text, counted only): the class-balanced sampler is left for a donor-aware
+    # one after its first epoch dipped; the notes say so only as an option taken ("consider ... switching to
+    # `balance_strategy: class_donor`", then a run with it) and later by "avoided the dramatic collapse seen in run4"
+    ("geneformer-colon-training-history", "closed"),
 }
 
 
