@@ -24,6 +24,9 @@ _NON_KEY = re.compile(r"[^a-z0-9]")
 _DECORATION = "`*_ "
 # A row about a job that has not run (yet): its cells say so.
 _NOT_RUN_ROW = re.compile(r"\b(?:pending|queued|planned|todo|to do|not started|skipped|cancell?ed)\b")
+# A heading above a table that makes it a plan ("Next:", "## Pending", "### To run"): its rows have not run.
+_PLAN_HEADING = re.compile(r"\b(?:next|todo|to do|to run|plan(?:ned|s)?|pending|queued?|upcoming|tomorrow)\b")
+_HEADING = re.compile(r"^[ \t]{0,3}(?:#{1,6}[ \t]|\*\*)|:[ \t*]{0,3}$")
 
 
 def _cells(line: str) -> list[str] | None:
@@ -33,8 +36,16 @@ def _cells(line: str) -> list[str] | None:
     return [c.strip() for c in stripped[1:-1].split("|")]
 
 
+def _planned(lines: list[str], header_at: int) -> bool:
+    """Whether the nearest heading above a table's header makes the table a plan."""
+    for line in reversed(lines[max(0, header_at - 12):header_at]):
+        if _HEADING.search(line[:200]):
+            return bool(_PLAN_HEADING.search(line[:200].lower()))
+    return False
+
+
 def _tables(text: str) -> list[tuple[list[str], list[list[str]]]]:
-    """(header cells, data rows) of each pipe table: the header is the row just above a separator row."""
+    """(header cells, data rows) of each pipe table not planned: the header is the row just above a separator row."""
     lines = text.split("\n")
     tables: list[tuple[list[str], list[list[str]]]] = []
     index = 1
@@ -47,7 +58,8 @@ def _tables(text: str) -> list[tuple[list[str], list[list[str]]]]:
             while index < len(lines) and (row := _cells(lines[index])) is not None:
                 rows.append(row)
                 index += 1
-            tables.append((header, rows))
+            if not _planned(lines, index - len(rows) - 2):
+                tables.append((header, rows))
         index += 1
     return tables
 
