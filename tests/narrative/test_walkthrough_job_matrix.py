@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 from storage.records import ProjectRecord, RunSnapshot
 from tests.narrative.walkthrough_util import false_none_linked, structures
@@ -18,7 +19,7 @@ from tests.narrative.walkthrough_util import history as walkthrough_history
 FIXTURE = Path(__file__).parent / "data" / "real_links" / "flow-mbpo-slurm-experiment-matrix.json"
 DATA = json.loads(FIXTURE.read_text())
 T0 = dt.datetime(2025, 12, 27, 0, 0, tzinfo=dt.UTC)
-PROJECT = ProjectRecord(id="p", workspace_id="w", name="flow-mbpo", primary_metric="final_reward",  # type: ignore[arg-type]
+PROJECT = ProjectRecord(id="p", workspace_id="w", name="flow-mbpo", primary_metric="final_reward",
                         goal="max", experiment_ids=["1"])
 
 
@@ -26,7 +27,7 @@ def _at(iso: str) -> dt.datetime:
     return dt.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
 
 
-def _snapshot(run: dict) -> RunSnapshot:  # type: ignore[type-arg]
+def _snapshot(run: dict[str, Any]) -> RunSnapshot:
     start = _at(run["start"])
     return RunSnapshot(project_id="p", run_id=run["key"] * 16, run_name=run["run_name"], user=run["user"],
                        status=run["status"], start=start, end=start + dt.timedelta(minutes=run["minutes"]),
