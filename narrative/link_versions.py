@@ -1,4 +1,5 @@
-"""Lightning's runs named by their version: "v7" for the run version_7 (links round 11).
+"""Lightning's runs named by their version: "v7" for the run version_7 (links round 11), and a series of one name's
+versions: "v3" for bert-v3 beside bert-v1 and bert-v2 (links round 15).
 
 PyTorch Lightning logs each run of an experiment to ``version_N``, and people write "v7", "v3/v4", "on top of v1".
 A "vN" is also the version of anything else ("yolo v5", "the v2 data", "v2 of the pipeline"), so it names a run only
@@ -17,6 +18,8 @@ from collections.abc import Sequence
 from storage.records import RunSnapshot
 
 _VERSION_NAME = re.compile(r"^version_(\d{1,4})$")
+# A run name tagged with its version at the end (links round 15): "bert-v3", "resnet_ft_v2" (stem, number).
+_VERSION_TAG = re.compile(r"^([a-z0-9][a-z0-9_\-]{0,60}?)[-_]v(\d{1,3})$")
 _WRITTEN = re.compile(r"(?<![\w\-.])v(\d{1,4})(?![\w\-]|\.\d)")
 # "v3/v4": a slash joins two versions; "api/v2" is a path.
 _VERSION_BEFORE_SLASH = re.compile(r"(?<![\w\-.])v\d{1,4}/$")
@@ -37,12 +40,24 @@ def version_references(text: str, *, author_runs: Sequence[RunSnapshot],
                        window_ids: set[str]) -> list[tuple[str, RunSnapshot]]:
     """(as written, run) for each "vN" of ``text`` that names the author's window run ``version_N``."""
     by_number: dict[str, list[RunSnapshot]] = {}
+    tagged: dict[str, dict[str, list[RunSnapshot]]] = {}
     for run in author_runs:
-        shape = _VERSION_NAME.match(run.run_name.strip().lower())
+        name = run.run_name.strip().lower()
+        shape = _VERSION_NAME.match(name)
         if shape:
             by_number.setdefault(str(int(shape.group(1))), []).append(run)
+        tag = _VERSION_TAG.match(name)
+        if tag:
+            tagged.setdefault(tag.group(1), {}).setdefault(str(int(tag.group(2))), []).append(run)
     if len(by_number) < 2:
-        return []  # no series of Lightning versions: a "v2" is a version of something else
+        by_number = {}  # no series of Lightning versions: a "v2" is a version of something else
+    # A series of one name's versions ("bert-v1", "bert-v2", "bert-v3"): "v2" is its run, when one series has it.
+    for versions in tagged.values():
+        if len(versions) >= 2:
+            for number, runs in versions.items():
+                by_number.setdefault(number, []).extend(runs)
+    if not by_number:
+        return []
     lowered = text.lower()
     found: list[tuple[str, RunSnapshot]] = []
     for match in _WRITTEN.finditer(lowered):

@@ -49,7 +49,7 @@ from narrative.link_evidence import (
     profile,
 )
 from narrative.link_explicit import ExplicitLinks, explicit_links
-from narrative.link_groups import _infer_groups, _not_done, done_clauses
+from narrative.link_groups import _infer_groups, _not_done, done_clauses, not_run
 from narrative.link_ordinals import ordinal_references
 from narrative.link_people import people_of
 from narrative.link_seed_counts import counted_replicas, seed_list_references, seed_replicas
@@ -58,9 +58,11 @@ from narrative.link_setting_families import setting_family_references
 from narrative.link_setting_values import setting_value_references
 from narrative.link_short_forms import short_form_references
 from narrative.link_sizes import size_references
+from narrative.link_table_keys import table_key_references
 from narrative.link_value_groups import value_group_references
 from narrative.link_value_keys import value_key_references
 from narrative.link_value_labels import bracket_value_references, value_label_references
+from narrative.link_value_repeats import repeated_value_runs
 from narrative.segmenting import Segment, split_segments
 from narrative.types import StructureRequest
 from storage.records import LinkedRun, RunSnapshot
@@ -194,7 +196,8 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
         lambda text: value_key_references(text, author_window, earlier, pool.others),
         lambda text: value_label_references(text, author_window, earlier, pool.others),
         lambda text: bracket_value_references(text, author_window, earlier, pool.others),
-        lambda text: seed_list_references(text, author_window, pool.others)]
+        lambda text: seed_list_references(text, author_window, pool.others),
+        lambda text: table_key_references(text, author_window, earlier, request.window_runs)]
     for written, run, reader in [(w, r, read) for read in readers for w, r in read(request.text)]:
         entries = [e for e in seg_links if written in e.segment.lower]
         if len(entries) > 1:
@@ -300,6 +303,17 @@ def _infer(
                 # The value already narrows the runs down: one whole word or setting of the description
                 # that only one of them has decides ("Neural network (scikit): ~90%").
                 if len(viable) > 1 and viable[0][1].score - viable[1][1].score < VALUE_TIE_LEAD:
+                    # "My results are: 0.7789, 0.7792, 0.7792": written once per run that carries it, it names all.
+                    twins = repeated_value_runs(text, quoted, number, [p.run for p, _ in viable if
+                                                                       p.run.run_id in author_ids],
+                                                [p.run for p in inferable]) if len(viable) == sum(
+                        1 for p, _ in viable if p.run.run_id in author_ids) and not not_run(text.lower()) else []
+                    for run in twins:
+                        linked.setdefault(run.run_id, linked_run(run, "inferred"))
+                        if run.run_id not in entry.run_ids:
+                            entry.run_ids.append(run.run_id)
+                    if twins:
+                        continue
                     if not all(p.run.run_id in linked for p, _ in viable):
                         names = ", ".join(p.run.run_name or p.run.run_id[:8] for p, _ in viable[:4])
                         warnings.append(

@@ -19,11 +19,14 @@ from storage.records import RunSnapshot
 # A written name part: words of letters and digits joined by "_" or "-" ("L8_K32", "k64-128").
 _PART = re.compile(r"(?<![\w\-.])([a-z0-9]{1,12}(?:[_\-][a-z0-9]{1,12}){1,4})(?![\w\-]|\.\w)")
 _NAME_SEPARATOR = re.compile(r"[_\-.]")
+# Where a camel-case name starts a new word: "K8Euler" is "K8" and "Euler", "FlowWM" is "Flow" and "WM".
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 # "L = 3 or 4", "L=8,16,32", "K=[32]", "K=[64, 128, 256]": a short key and whole numbers.
 _SETTING = re.compile(
     r"(?<![a-z0-9_])([a-z]{1,3})\s{0,2}=\s{0,2}(\[\d{1,4}(?:,\s{0,2}\d{1,4}){0,6}\]|"
     r"\d{1,4}(?:(?:\s{0,2},\s{0,2}|\s{1,2}(?:or|and)\s{1,2})\d{1,4}){0,8})(?![\w.]|,\d)")
 _DIGITS = re.compile(r"\d{1,4}")
+_STOPPED = frozenset({"FAILED", "KILLED"})
 # Where one statement ends: a sentence, a line, an HTML line break.
 _STATEMENT_BREAK = re.compile(r"\.\s|<br\s?/?>|\n")
 
@@ -53,19 +56,27 @@ def tail_references(text: str, window_runs: list[RunSnapshot],
     return found
 
 
+def _pieces(name: str) -> set[str]:
+    """A name's segments, those of its camel-case words included ("Anymal_FlowWM_K8Euler_s42" spells "k8" too)."""
+    return {*_segments(name), *_segments(_CAMEL.sub("_", name))}
+
+
 def _fits(run: RunSnapshot, wanted: list[set[str]]) -> bool:
-    segments = set(_segments(run.run_name))
+    segments = _pieces(run.run_name)
     return all(options & segments for options in wanted)
 
 
 def setting_references(text: str, window_runs: list[RunSnapshot]) -> list[tuple[str, RunSnapshot]]:
     """(as written, run) for settings a statement writes as the run names spell them ("L = 3 or 4"
     with names holding "l3", "l4"). The statement's settings together pick the runs; each value of a
-    list must pick exactly one finished run, and a single value one run — or the statement links none."""
+    list must pick exactly one finished run, and a single value one run — or the statement links none. A run
+    still going that spells the value too makes it two ("K=8" with a finished k8 debug run and three running
+    K8Euler runs names none); failed and killed starts do not (a rerun keeps its first start's name)."""
     finished = [r for r in window_runs if r.status.upper() == "FINISHED" and r.run_name]
     if not finished:
         return []
-    spelled = {s for r in finished for s in _segments(r.run_name)}
+    standing = [r for r in window_runs if r.status.upper() not in _STOPPED and r.run_name]
+    spelled = {s for r in standing for s in _pieces(r.run_name)}
     found: list[tuple[str, RunSnapshot]] = []
     for statement in _STATEMENT_BREAK.split(text.lower()):
         if NOT_DONE.search(statement):
@@ -87,7 +98,7 @@ def setting_references(text: str, window_runs: list[RunSnapshot]) -> list[tuple[
         if not key:
             continue
         fixed = [set(options) for k, options in by_key.items() if k != key]
-        picks = [[r for r in finished if _fits(r, [*fixed, {o}])] for o in by_key[key]]
-        if all(len(p) == 1 for p in picks):
+        picks = [[r for r in standing if _fits(r, [*fixed, {o}])] for o in by_key[key]]
+        if all(len(p) == 1 and p[0].status.upper() == "FINISHED" for p in picks):
             found += [(option, p[0]) for option, p in zip(by_key[key], picks, strict=True)]
     return found

@@ -206,12 +206,44 @@ def experiment_references(text: str, author_runs: list[RunSnapshot]) -> list[tup
     for match in _EXPERIMENT_WORD.finditer(lowered):
         if ELSEWHERE.match(lowered, match.end()):
             continue
+        tail, end = _experiment_tail(lowered, match, by_id)
+        if end > match.end() and ELSEWHERE.match(lowered, end):
+            continue  # "exp 9 and 10 in the paper": the whole list is the paper's
         number = int(match.group(1))
         # After "experiment" the number is the id however it is padded ("experiment 24" is exp_024).
         for eid, runs in by_id.items():
             if int(eid) == number:
                 found += [(match.group(0), run) for run in runs]
+        found += tail
     for match in _PADDED.finditer(lowered):
         # Bare, only the id written the same way ("003" is 003-ablation-data-only, not exp_3).
         found += [(match.group(1), run) for run in by_id.get(match.group(1), ())]
     return found
+
+
+# The ids that go on after a numbered experiment: "exp 9 and 10", "experiments 8-10", "exp 9/10", "exp 9, 10 and 11".
+_EXPERIMENT_MORE = re.compile(r"[ \t]{0,2}(,|&|and|/|-|–|to)[ \t]{0,2}(?:(?:experiments?|exps?|expt)\.?[ \t]{0,2}#?)?"
+                              r"(\d{1,4})(?![\w.:/]|,\d)")
+
+
+def _experiment_tail(lowered: str, match: re.Match[str], by_id: dict[str, list[RunSnapshot]]) -> tuple[
+        list[tuple[str, RunSnapshot]], int]:
+    """The author's finished runs of the ids a list or range after "exp N" writes, and where the list ends: every id
+    of it must be one of theirs, or the numbers are something else ("exp 9 and 12" with no exp 12, "exp 9 and 10
+    epochs") and only the first, as written after the word, names its runs."""
+    pairs: list[tuple[str, int]] = []
+    end = match.end()
+    while len(pairs) < _MAX_SPAN:
+        more = _EXPERIMENT_MORE.match(lowered, end)
+        if not more:
+            break
+        pairs.append((more.group(1), int(more.group(2))))
+        end = more.end()
+    if not pairs or _UNIT_AFTER.match(lowered, end) or ELSEWHERE.match(lowered, end):
+        return [], end
+    numbers = _expand(int(match.group(1)), pairs)
+    ids = {int(eid): runs for eid, runs in by_id.items()}
+    if not numbers or any(n not in ids for n in numbers):
+        return [], end
+    written = lowered[match.start():end]
+    return [(written, run) for n in numbers[1:] for run in ids[n]], end

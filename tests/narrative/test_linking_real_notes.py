@@ -210,7 +210,11 @@ FLOORS = {"tinystories-lm-sweep-notes.json": 0.90, "brain-tumor-cnn-ablation-not
           "param-golf-run-numbers-commit.json": 0.95, "cnn-dropout-lr-grid-readme.json": 0.75,
           # links round 14 (README): three senpai DrivAerML PR summaries
           "senpai-drivaerml-shallow-followup.json": 0.95, "senpai-drivaerml-warmup-lr-results.json": 0.95,
-          "senpai-drivaerml-lr-headroom-summary.json": 0.95}
+          "senpai-drivaerml-lr-headroom-summary.json": 0.95,
+          # links round 15 (README): job tables, values once per run, version-tagged ids (held: olympus, from counts)
+          "verl-qerl-v2-reruns-summary.json": 0.95, "uniformaugment-r50-imagenet-results-thread.json": 0.95,
+          "flow-mbpo-slurm-experiment-matrix.json": 0.95, "myproj-lr-sweep-runs-table.json": 0.95,
+          "olympus-arc-training-report-readmes.json": 0.90}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
