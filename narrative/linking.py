@@ -49,6 +49,7 @@ from narrative.link_evidence import (
     profile,
 )
 from narrative.link_explicit import ExplicitLinks, explicit_links
+from narrative.link_failed_starts import superseded_starts
 from narrative.link_groups import _infer_groups, _not_done, done_clauses
 from narrative.link_ordinals import ordinal_references
 from narrative.link_people import people_of
@@ -130,7 +131,10 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
     explicit = explicit_links(request)
     linked = explicit.runs
     warnings = explicit.warnings
-    author_window = explicit.author_window
+    # Inference reads past the failed starts a rerun replaced (narrative.link_failed_starts); explicit links above
+    # still take them when pasted or named.
+    superseded = superseded_starts(explicit.author_window)
+    author_window = [r for r in explicit.author_window if r.run_id not in superseded]
     author_ids = {r.run_id for r in author_window}
 
     # Which segment carries which explicit link (for conclusions that cite runs).
@@ -148,7 +152,8 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
     pool_runs.update(explicit_runs)
     author = request.author.strip().lower()
     earlier = sorted((r for r in request.known_runs if r.run_id not in pool_runs and r.user.strip().lower() == author
-                      and r.start <= request.at), key=lambda r: r.start, reverse=True)[:MAX_BACKGROUND]
+                      and r.start <= request.at and r.run_id not in superseded),
+                     key=lambda r: r.start, reverse=True)[:MAX_BACKGROUND]
     pool = CandidatePool([profile(r) for r in pool_runs.values()], [profile(r) for r in earlier])
     pool.others = people_of((*request.window_runs, *request.known_runs), request.author)
     # Runs started before the window (still running when the previous note was written) are linked only on
