@@ -14,6 +14,7 @@ from narrative.link_evidence import linked_run
 from narrative.link_failed_starts import superseded_starts
 from narrative.link_name_heads import head_references
 from narrative.link_people import names_someone_near, people_of
+from narrative.link_probe_runs import probe_runs
 from narrative.link_versions import version_references
 from narrative.run_name_parts import setting_references, tail_references
 from narrative.run_numbers import ELSEWHERE, counter_references, experiment_references
@@ -296,9 +297,14 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
     # (b) run names.
     author_window = _author_window(request)
     author_ids = {r.run_id for r in author_window}
-    # A failed start relaunched under its own name: neither its name nor a number or a name's part written in
-    # the note tells it from its rerun, so they are the rerun's (narrative.link_failed_starts).
-    relaunched = superseded_starts((*request.window_runs, *request.known_runs), same_name=True)
+    # A failed start relaunched, or a short probe run, under its run's name: neither its name nor a number or a
+    # name's part written in the note tells it from that run, so they are the run's (narrative.link_failed_starts,
+    # narrative.link_probe_runs).
+    relaunched = (superseded_starts((*request.window_runs, *request.known_runs), same_name=True)
+                  | probe_runs(author_window, same_name=True))
+    # A probe under a name of its own is still named by it, but an experiment's number, a name's part or settings
+    # as names spell them are its real run's.
+    probes = probe_runs(_author_runs(request))
     own = [r for r in _author_runs(request) if r.run_id not in relaunched]
     for written, run in _named_runs(request, author_ids, warnings, relaunched=relaunched):
         forms.setdefault(run.run_id, []).append(written)
@@ -308,11 +314,13 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
     # a numbered experiment ("Experiment 003"), a name's tail ("L8_K32"), settings as names spell them
     # ("L = 3 or 4") — read against the author's own runs only.
     window = [r for r in author_window if r.run_id not in relaunched]
+    real = [r for r in window if r.run_id not in probes]
+    own_real = [r for r in own if r.run_id not in probes]
     numbered = [*counter_references(request.text, author_runs=own, window_runs=window),
-                *experiment_references(request.text, own),
-                *tail_references(request.text, window, request.window_runs),
-                *setting_references(request.text, window),
-                *version_references(request.text, author_runs=own, window_ids=author_ids)]
+                *experiment_references(request.text, own_real),
+                *tail_references(request.text, real, request.window_runs),
+                *setting_references(request.text, real),
+                *version_references(request.text, author_runs=own_real, window_ids=author_ids - probes)]
     numbered = _latest_bearers(numbered, {r.run_id for r in window})
     people = people_of((*request.window_runs, *request.known_runs), request.author)
     lowered_text = request.text.lower()
@@ -324,7 +332,7 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
         linked.setdefault(run.run_id, linked_run(run, "name"))
     # A name's run-word head ("Run 4" for run4_pr1851_...) only for a run nothing else named: where a counter, a tail
     # or the whole name already links it, its head adds no run and moves no sentence's runs (round 13).
-    for written, run in head_references(request.text, own):
+    for written, run in head_references(request.text, own_real):
         if run.run_id not in linked:
             forms.setdefault(run.run_id, []).append(written)
             linked[run.run_id] = linked_run(run, "name")

@@ -53,6 +53,7 @@ from narrative.link_failed_starts import superseded_starts
 from narrative.link_groups import _infer_groups, _not_done, done_clauses
 from narrative.link_ordinals import ordinal_references
 from narrative.link_people import people_of
+from narrative.link_probe_runs import probe_runs
 from narrative.link_seed_counts import counted_replicas, seed_list_references, seed_replicas
 from narrative.link_setting_blocks import setting_block_references
 from narrative.link_setting_families import setting_family_references
@@ -131,9 +132,9 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
     explicit = explicit_links(request)
     linked = explicit.runs
     warnings = explicit.warnings
-    # Inference reads past the failed starts a rerun replaced (narrative.link_failed_starts); explicit links above
-    # still take them when pasted or named.
-    superseded = superseded_starts(explicit.author_window)
+    # Inference reads past the failed starts a rerun replaced and the short probes of a run
+    # (narrative.link_failed_starts, narrative.link_probe_runs); explicit links above still take them when named.
+    superseded = superseded_starts(explicit.author_window) | probe_runs(explicit.author_window)
     author_window = [r for r in explicit.author_window if r.run_id not in superseded]
     author_ids = {r.run_id for r in author_window}
 

@@ -6,7 +6,10 @@ Kinds of twin (same settings, name and metrics unless said):
   relaunched unchanged);
 * ``other``: another person's copy a minute later (a teammate running the same config);
 * ``old``: the author's copy forty days before the first note, metrics a little lower (the same named config
-  run in an earlier phase).
+  run in an earlier phase);
+* ``probe``: the author's short probe fifteen minutes before a finished run: two minutes, ``max_steps`` 100,
+  metrics at 60%, named as the run with ``-debug`` (a quick try before the real run);
+* ``probe-named``: the same probe under the run's own name and settings.
 
 A link to a twin is a wrong link; true links lost to the twins show what the ambiguity costs. Held fixtures
 print totals only, as ``link_counts`` does.
@@ -29,7 +32,7 @@ from tests.narrative.scenario_loader import SCENARIO_DIR, load_scenario, parse_t
 
 FIXTURES = Path(__file__).parent / "data" / "real_links"
 OPEN_REAL = Path(__file__).resolve().parents[1] / "scenarios" / "real"
-KINDS = ("failed", "other", "old")
+KINDS = ("failed", "other", "probe", "probe-named", "old")
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -42,13 +45,18 @@ def with_twins(data: dict[str, Any], kind: str) -> tuple[dict[str, Any], set[str
     first_note = min(parse_time(m["at"]) for m in data["messages"])
     twins: set[str] = set()
     for run in data["runs"]:
-        if kind == "failed" and run.get("status", "FINISHED") != "FINISHED":
+        if kind in ("failed", "probe", "probe-named") and run.get("status", "FINISHED") != "FINISHED":
             continue
         twin = copy.deepcopy(run)
         twin["key"] = f"{run['key']}x"
         start = parse_time(run["start"])
         if kind == "failed":
             twin.update(status="FAILED", minutes=3, metrics={}, start=_iso(start - dt.timedelta(minutes=10)))
+        elif kind.startswith("probe"):
+            twin.update(minutes=2, start=_iso(start - dt.timedelta(minutes=15)),
+                        metrics={k: round(float(v) * 0.6, 4) for k, v in run.get("metrics", {}).items()})
+            if kind == "probe":
+                twin.update(run_name=f"{run['run_name']}-debug", params={**run.get("params", {}), "max_steps": "100"})
         elif kind == "other":
             twin.update(user="zz-visitor", start=_iso(start + dt.timedelta(minutes=1)))
         else:

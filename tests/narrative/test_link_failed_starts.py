@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from narrative.link_failed_starts import superseded_starts
+from narrative.link_probe_runs import probe_runs
 from narrative.linking import link_runs
 from storage.records import RunSnapshot
 from tests.narrative.conftest import make_request, make_run
@@ -133,3 +134,41 @@ def test_a_number_only_an_earlier_run_bears_still_names_it() -> None:
     request = make_request("Experiment 002 was better than this one", [old, new])
     request.window_start = new.start - dt.timedelta(hours=1)
     assert "e-old" in {r.run_name for r in link_runs(request).runs}
+
+
+# -- short probe runs (narrative.link_probe_runs) ----------------------------------------------------------------
+
+def timed(key: str, *, name: str, hours_ago: float, minutes: float, params: dict[str, str],
+          metrics: dict[str, float] | None = None, user: str = "ada", status: str = "FINISHED") -> RunSnapshot:
+    run = make_run(key, name=name, hours_ago=hours_ago, params=params, metrics=metrics, user=user, status=status)
+    return run.model_copy(update={"end": run.start + dt.timedelta(minutes=minutes)})
+
+
+def probed(**probe_changes: object) -> list[RunSnapshot]:
+    probe = {"name": "ls01-debug", "hours_ago": 5.0, "minutes": 2.0, "params": {**BERT, "max_steps": "100"},
+             "metrics": {"val_auc": 0.55}} | probe_changes
+    return [timed("p1", **probe),  # type: ignore[arg-type]
+            timed("p2", name="bert-ls01", hours_ago=4.7, minutes=90, params=dict(BERT), metrics={"val_auc": 0.912}),
+            timed("p3", name="bert-plain", hours_ago=8, minutes=90, params={**BERT, "label_smoothing": "0.0"},
+                  metrics={"val_auc": 0.897})]
+
+
+def test_a_short_probe_before_a_run_is_not_what_a_description_of_the_run_means() -> None:
+    assert probe_runs(probed()) == {probed()[0].run_id}
+    assert names(probed(), "label smoothing 0.1 on bert helped a lot") == ["bert-ls01@FINISHED"]
+    assert names(probed(name="bert-ls01", params=dict(BERT)), "bert-ls01 looks good") == ["bert-ls01@FINISHED"]
+
+
+def test_must_not_fire_probes_for_probe_runs() -> None:
+    assert probe_runs(probed(minutes=40)) == set()                        # not short: a run of its own
+    assert probe_runs(probed(minutes=30)) == set()                        # a third of the run: not a probe
+    assert probe_runs(probed(hours_ago=3)) == set()                       # after the run: a check of it
+    assert probe_runs(probed(hours_ago=60)) == set()                      # days before: another experiment
+    assert probe_runs(probed(user="bob")) == set()                        # someone else's
+    assert probe_runs(probed(params={**BERT, "lr": "1e-4"})) == set()     # another setting, not a budget
+    assert probe_runs(probed(params={"max_steps": "100"})) == set()       # nothing but a budget: says nothing
+    short_real = [timed("s1", name="lr-a", hours_ago=5, minutes=1, params={"lr": "1"}),
+                  timed("s2", name="lr-b", hours_ago=4, minutes=4, params={"lr": "1"})]
+    assert probe_runs(short_real) == set()                                # quick runs all day: tabular work
+    assert names(probed(), "ls01-debug ran, loss moved") == ["ls01-debug@FINISHED"]   # its own name still names it
+    assert "ls01-debug@FINISHED" in names(probed(), f"{probed()[0].run_id[:8]} was a smoke test")
