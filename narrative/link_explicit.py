@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 
 from narrative import lexicon
 from narrative.link_evidence import linked_run
+from narrative.link_failed_starts import superseded_starts
 from narrative.link_name_heads import head_references
 from narrative.link_people import names_someone_near, people_of
+from narrative.link_probe_runs import probe_runs
 from narrative.link_versions import version_references
 from narrative.run_name_parts import setting_references, tail_references
 from narrative.run_numbers import ELSEWHERE, counter_references, experiment_references
@@ -121,15 +123,18 @@ def _short_name_pattern(name: str) -> re.Pattern[str]:
 
 
 def _named_runs(
-    request: StructureRequest, author_ids: set[str], warnings: list[str]
+    request: StructureRequest, author_ids: set[str], warnings: list[str], *, relaunched: set[str]
 ) -> list[tuple[str, RunSnapshot]]:
     """(name, run) for every run the text names: a distinctive name as written, a short name
     ("w05") as a token of its own, or a range of short names ("w05-w09") whose every member
-    exists. A name several runs share links the author's own run when that is one, else none."""
+    exists. A name several runs share links the author's own run when that is one, else none. A failed start
+    in ``relaunched`` bears its rerun's name for nothing: the name is the rerun's."""
     lowered_text = request.text.lower()
     by_name: dict[str, dict[str, RunSnapshot]] = {}
     for run in (*request.window_runs, *request.known_runs, *request.resolved_refs.values()):
         name = run.run_name.lower().strip()
+        if run.run_id in relaunched:
+            continue
         if _is_distinctive_name(name) or _is_short_name(name):
             by_name.setdefault(name, {})[run.run_id] = run
 
@@ -170,7 +175,7 @@ def _named_runs(
             chosen = choose(member)
             if chosen is not None:
                 found.append((match.group(0), chosen))
-    found += _series_by_suffix(request, author_ids, lowered_text)
+    found += _series_by_suffix(request, author_ids - relaunched, lowered_text)
     return found
 
 
@@ -292,19 +297,31 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
     # (b) run names.
     author_window = _author_window(request)
     author_ids = {r.run_id for r in author_window}
-    for written, run in _named_runs(request, author_ids, warnings):
+    # A failed start relaunched, or a short probe run, under its run's name: neither its name nor a number or a
+    # name's part written in the note tells it from that run, so they are the run's (narrative.link_failed_starts,
+    # narrative.link_probe_runs).
+    relaunched = (superseded_starts((*request.window_runs, *request.known_runs), same_name=True)
+                  | probe_runs(author_window, same_name=True))
+    # A probe under a name of its own is still named by it, but an experiment's number, a name's part or settings
+    # as names spell them are its real run's.
+    probes = probe_runs(_author_runs(request))
+    own = [r for r in _author_runs(request) if r.run_id not in relaunched]
+    for written, run in _named_runs(request, author_ids, warnings, relaunched=relaunched):
         forms.setdefault(run.run_id, []).append(written)
         linked.setdefault(run.run_id, linked_run(run, "name"))
 
     # (b2) runs written by number or by a part of their name: a run counter ("run 84", "# 68-71??"),
     # a numbered experiment ("Experiment 003"), a name's tail ("L8_K32"), settings as names spell them
     # ("L = 3 or 4") — read against the author's own runs only.
-    own = _author_runs(request)
-    numbered = [*counter_references(request.text, author_runs=own, window_runs=author_window),
-                *experiment_references(request.text, own),
-                *tail_references(request.text, author_window, request.window_runs),
-                *setting_references(request.text, author_window),
-                *version_references(request.text, author_runs=own, window_ids=author_ids)]
+    window = [r for r in author_window if r.run_id not in relaunched]
+    real = [r for r in window if r.run_id not in probes]
+    own_real = [r for r in own if r.run_id not in probes]
+    numbered = [*counter_references(request.text, author_runs=own, window_runs=window),
+                *experiment_references(request.text, own_real),
+                *tail_references(request.text, real, request.window_runs),
+                *setting_references(request.text, real),
+                *version_references(request.text, author_runs=own_real, window_ids=author_ids - probes)]
+    numbered = _latest_bearers(numbered, {r.run_id for r in window})
     people = people_of((*request.window_runs, *request.known_runs), request.author)
     lowered_text = request.text.lower()
     for written, run in numbered:
@@ -315,7 +332,7 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
         linked.setdefault(run.run_id, linked_run(run, "name"))
     # A name's run-word head ("Run 4" for run4_pr1851_...) only for a run nothing else named: where a counter, a tail
     # or the whole name already links it, its head adds no run and moves no sentence's runs (round 13).
-    for written, run in head_references(request.text, own):
+    for written, run in head_references(request.text, own_real):
         if run.run_id not in linked:
             forms.setdefault(run.run_id, []).append(written)
             linked[run.run_id] = linked_run(run, "name")
@@ -325,6 +342,13 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
         forms.setdefault(run.run_id, []).append(written)
         linked.setdefault(run.run_id, linked_run(run, "inferred"))
     return ExplicitLinks(runs=linked, warnings=warnings, author_window=author_window, forms=forms)
+
+
+def _latest_bearers(found: list[tuple[str, RunSnapshot]], window_ids: set[str]) -> list[tuple[str, RunSnapshot]]:
+    """A number or label written once that several of the author's runs bear, some in the note's window and some
+    from an earlier phase ("Experiment 003" rerun weeks later under the same id): the note speaks of its days."""
+    in_window = {written for written, run in found if run.run_id in window_ids}
+    return [(written, run) for written, run in found if written not in in_window or run.run_id in window_ids]
 
 
 # -- ordinal references to a listed set --------------------------------------------------------------

@@ -49,9 +49,11 @@ from narrative.link_evidence import (
     profile,
 )
 from narrative.link_explicit import ExplicitLinks, explicit_links
+from narrative.link_failed_starts import superseded_starts
 from narrative.link_groups import _infer_groups, _not_done, done_clauses, not_run
 from narrative.link_ordinals import ordinal_references
 from narrative.link_people import people_of
+from narrative.link_probe_runs import probe_runs
 from narrative.link_seed_counts import counted_replicas, seed_list_references, seed_replicas
 from narrative.link_setting_blocks import setting_block_references
 from narrative.link_setting_families import setting_family_references
@@ -132,7 +134,10 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
     explicit = explicit_links(request)
     linked = explicit.runs
     warnings = explicit.warnings
-    author_window = explicit.author_window
+    # Inference reads past the failed starts a rerun replaced and the short probes of a run
+    # (narrative.link_failed_starts, narrative.link_probe_runs); explicit links above still take them when named.
+    superseded = superseded_starts(explicit.author_window) | probe_runs(explicit.author_window)
+    author_window = [r for r in explicit.author_window if r.run_id not in superseded]
     author_ids = {r.run_id for r in author_window}
 
     # Which segment carries which explicit link (for conclusions that cite runs).
@@ -150,7 +155,8 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
     pool_runs.update(explicit_runs)
     author = request.author.strip().lower()
     earlier = sorted((r for r in request.known_runs if r.run_id not in pool_runs and r.user.strip().lower() == author
-                      and r.start <= request.at), key=lambda r: r.start, reverse=True)[:MAX_BACKGROUND]
+                      and r.start <= request.at and r.run_id not in superseded),
+                     key=lambda r: r.start, reverse=True)[:MAX_BACKGROUND]
     pool = CandidatePool([profile(r) for r in pool_runs.values()], [profile(r) for r in earlier])
     pool.others = people_of((*request.window_runs, *request.known_runs), request.author)
     # Runs started before the window (still running when the previous note was written) are linked only on
