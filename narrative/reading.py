@@ -161,8 +161,7 @@ _PLAN = re.compile(
     r"good|bad|fine|off|odd|weird|similar|different)\b)|switch|revisit|explore)|"
     r"maybe\s+(?:(?:also|then|first)\s+)?(?:try|test|add|use)|"
     r"worth\s+(?:trying|testing|a\s+try|exploring)|would\s+be\s+(?:nice|good|interesting|worth)|"
-    # "it'd be nice to develop X": a wish told with would contracted, as long as a verb to carry out follows ("it'd
-    # be good enough", "it'd be nice weather" judge)
+    # "it'd be nice to develop X": a wish with would contracted, if a verb follows ("it'd be good enough" judges)
     r"(?<=\w)['’]d\s+be\s+(?:nice|good|interesting|great|useful)\s+to\s+(?!be\b|have\b|know\b|see\b)|"
     r"(?:might|may|could)\s+be\s+(?:nice|good|interesting|worth|wise|useful|better)\s+to\s+(?!be\b|have\b|know\b|see\b)|"
     r"(?:would|might|could)\s+make\s+sense\s+to|"
