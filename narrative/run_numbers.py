@@ -96,11 +96,11 @@ def _expand(first: int, tail: list[tuple[str, int]]) -> list[int] | None:
     return numbers
 
 
-def _tail(text: str, start: int) -> tuple[list[tuple[str, int]], int]:
+def _tail(text: str, start: int, more_pattern: re.Pattern[str] = _MORE) -> tuple[list[tuple[str, int]], int]:
     """The list or range continuing at ``start``: (joint, number) pairs and where it ends."""
     pairs: list[tuple[str, int]] = []
     while len(pairs) < _MAX_SPAN:
-        more = _MORE.match(text, start)
+        more = more_pattern.match(text, start)
         if not more:
             break
         pairs.append((more.group(1), int(more.group(2))))
@@ -231,14 +231,7 @@ def _experiment_tail(lowered: str, match: re.Match[str], by_id: dict[str, list[R
     """The author's finished runs of the ids a list or range after "exp N" writes, and where the list ends: every id
     of it must be one of theirs, or the numbers are something else ("exp 9 and 12" with no exp 12, "exp 9 and 10
     epochs") and only the first, as written after the word, names its runs."""
-    pairs: list[tuple[str, int]] = []
-    end = match.end()
-    while len(pairs) < _MAX_SPAN:
-        more = _EXPERIMENT_MORE.match(lowered, end)
-        if not more:
-            break
-        pairs.append((more.group(1), int(more.group(2))))
-        end = more.end()
+    pairs, end = _tail(lowered, match.end(), _EXPERIMENT_MORE)
     if not pairs or _UNIT_AFTER.match(lowered, end) or ELSEWHERE.match(lowered, end):
         return [], end
     numbers = _expand(int(match.group(1)), pairs)
