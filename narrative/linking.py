@@ -310,10 +310,10 @@ def _infer(
                 # that only one of them has decides ("Neural network (scikit): ~90%").
                 if len(viable) > 1 and viable[0][1].score - viable[1][1].score < VALUE_TIE_LEAD:
                     # "My results are: 0.7789, 0.7792, 0.7792": written once per run that carries it, it names all.
-                    twins = repeated_value_runs(text, quoted, number, [p.run for p, _ in viable if
-                                                                       p.run.run_id in author_ids],
-                                                [p.run for p in inferable]) if len(viable) == sum(
-                        1 for p, _ in viable if p.run.run_id in author_ids) and not not_run(text.lower()) else []
+                    carriers = [p.run for p, _ in viable if p.run.run_id in author_ids]
+                    own_only = len(carriers) == len(viable) and not not_run(text.lower())
+                    twins = repeated_value_runs(text, quoted, number, carriers,
+                                                [p.run for p in inferable]) if own_only else []
                     for run in twins:
                         linked.setdefault(run.run_id, linked_run(run, "inferred"))
                         if run.run_id not in entry.run_ids:
