@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from narrative import lexicon
 from narrative.link_evidence import linked_run
-from narrative.link_failed_starts import superseded_starts
+from narrative.link_failed_starts import read_past
 from narrative.link_name_heads import head_references
 from narrative.link_people import names_someone_near, people_of
 from narrative.link_probe_runs import probe_runs
@@ -300,7 +300,7 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
     # A failed start relaunched, or a short probe run, under its run's name: neither its name nor a number or a
     # name's part written in the note tells it from that run, so they are the run's (narrative.link_failed_starts,
     # narrative.link_probe_runs).
-    relaunched = (superseded_starts((*request.window_runs, *request.known_runs), same_name=True)
+    relaunched = (read_past(request.text, (*request.window_runs, *request.known_runs), same_name=True)
                   | probe_runs(author_window, same_name=True))
     # A probe under a name of its own is still named by it, but an experiment's number, a name's part or settings
     # as names spell them are its real run's.

@@ -6,7 +6,10 @@ rerun. Read as equals, a quoted setting or a group ("the GAN runs") either fits 
 none of them — or takes in the failed start beside the run it means. A failed run whose settings a later
 run of the same author holds unchanged (all of them; a rerun may log more) is such a start; so is a failed
 run that logged no settings at all and whose name a later run of the author carries. Description reads
-past them; a pasted id, a name or a run number still links them (:mod:`narrative.link_explicit`).
+past them; a pasted id, a name or a run number still links them (:mod:`narrative.link_explicit`). A note that
+tells a failure ("crashed with an OOM", "OOM'd at step 10 and I restarted it", "1e-3 blew up around ep40") may
+speak of the failed start: there nothing is read past, and the failure words choose as before, or leave a tie
+between the start and its rerun unlinked (``narrative.linking._infer_failed``, ``_divergence_only_lead``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import bisect
 import datetime as dt
 from collections.abc import Iterable
 
+from narrative import lexicon
 from storage.records import RunSnapshot
 
 FAILED_STATUSES = frozenset({"FAILED", "KILLED"})
@@ -70,3 +74,10 @@ def superseded_starts(runs: Iterable[RunSnapshot], *, same_name: bool = False) -
         if any(_replaces(rerun, start, same_name=False) for rerun in by_user[user][first:last]):
             superseded.add(start.run_id)
     return superseded
+
+
+def read_past(text: str, runs: Iterable[RunSnapshot], *, same_name: bool = False) -> set[str]:
+    """The superseded starts among ``runs`` a note reads past: none when it tells a failure."""
+    if lexicon.has_cue(text.lower(), lexicon.FAILURE_CUES):
+        return set()
+    return superseded_starts(runs, same_name=same_name)

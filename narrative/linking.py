@@ -49,7 +49,7 @@ from narrative.link_evidence import (
     profile,
 )
 from narrative.link_explicit import ExplicitLinks, explicit_links
-from narrative.link_failed_starts import superseded_starts
+from narrative.link_failed_starts import read_past
 from narrative.link_groups import _infer_groups, _not_done, done_clauses, not_run
 from narrative.link_ordinals import ordinal_references
 from narrative.link_people import people_of
@@ -136,7 +136,7 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
     warnings = explicit.warnings
     # Inference reads past the failed starts a rerun replaced and the short probes of a run
     # (narrative.link_failed_starts, narrative.link_probe_runs); explicit links above still take them when named.
-    superseded = superseded_starts(explicit.author_window) | probe_runs(explicit.author_window)
+    superseded = read_past(request.text, explicit.author_window) | probe_runs(explicit.author_window)
     author_window = [r for r in explicit.author_window if r.run_id not in superseded]
     author_ids = {r.run_id for r in author_window}
 
