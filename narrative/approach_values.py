@@ -34,16 +34,32 @@ def _values_by_word(idx: HistoryIndex) -> dict[str, dict[str, set[str]]]:
     return out
 
 
+def _shared_values(idx: HistoryIndex, by_key: dict[str, dict[str, set[str]]]) -> frozenset[str]:
+    """The values that share a word with another value of their setting (remembered for the index)."""
+    cached = idx.cache.get("shared_param_values")
+    if isinstance(cached, frozenset):
+        return cached
+    shared = frozenset(v for values in by_key.values() for vals in values.values() if len(vals) >= 2 for v in vals)
+    idx.cache["shared_param_values"] = shared
+    return shared
+
+
 def judged_value(idx: HistoryIndex, text: str, cid: str) -> str:
     """The identifier in ``text`` that holds the concept's word and is one of two or more values of one run
     setting that hold it ("contrastive_mse" beside "contrastive_cos_dist" in ``loss_type``), as written; "" when
     the concept is named on its own ("contrastive losses aren't better"), as a whole identifier ("lr_schedule"),
     or as the only value of its kind ("focal_loss" where no other value holds "focal")."""
+    by_key = _values_by_word(idx)
+    # Only an identifier that is one of several values holding one word can be judged: most notes hold none, and
+    # finding the concept's spans costs more than finding identifiers (derive asks for every verdict and concept).
+    shared = _shared_values(idx, by_key)
+    idents = [m for m in _IDENT.finditer(text) if m.group(1).lower() in shared]
+    if not idents:
+        return ""
     spans = vocab.concepts_in_once(text).get(cid) or []
     if not spans:
         return ""
-    by_key = _values_by_word(idx)
-    for m in _IDENT.finditer(text):
+    for m in idents:
         ident = m.group(1)
         low = ident.lower()
         inside = [(s, e) for s, e in spans
