@@ -19,9 +19,9 @@ import datetime as dt
 from collections.abc import Iterable
 
 from narrative import lexicon
+from narrative.link_evidence import FAILED_STATUSES
 from storage.records import RunSnapshot
 
-FAILED_STATUSES = frozenset({"FAILED", "KILLED"})
 # A rerun follows its failed start within the working day or the next; a run a week later with the same
 # settings is a new experiment that happens to repeat them (a seed replica, a control).
 RELAUNCH_WITHIN = dt.timedelta(hours=36)
