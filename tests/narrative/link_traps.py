@@ -9,7 +9,11 @@ Kinds of twin (same settings, name and metrics unless said):
   run in an earlier phase);
 * ``probe``: the author's short probe fifteen minutes before a finished run: two minutes, ``max_steps`` 100,
   metrics at 60%, named as the run with ``-debug`` (a quick try before the real run);
-* ``probe-named``: the same probe under the run's own name and settings.
+* ``probe-named``: the same probe under the run's own name and settings;
+* ``killed``: the author's copy stopped by hand twenty minutes before a finished run, after six minutes, with
+  the first values it logged (metrics at 60%; a run killed because something was off, relaunched as it was);
+* ``coincide``: the author's run of another configuration in the same hours whose metrics happen to equal the
+  run's to the last digit (every setting value changed, named apart): only a number ties it to the note.
 
 A link to a twin is a wrong link; true links lost to the twins show what the ambiguity costs. Held fixtures
 print totals only, as ``link_counts`` does.
@@ -32,7 +36,7 @@ from tests.narrative.scenario_loader import SCENARIO_DIR, load_scenario, parse_t
 
 FIXTURES = Path(__file__).parent / "data" / "real_links"
 OPEN_REAL = Path(__file__).resolve().parents[1] / "scenarios" / "real"
-KINDS = ("failed", "other", "probe", "probe-named", "old")
+KINDS = ("failed", "other", "probe", "probe-named", "old", "killed", "coincide")
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -45,7 +49,7 @@ def with_twins(data: dict[str, Any], kind: str) -> tuple[dict[str, Any], set[str
     first_note = min(parse_time(m["at"]) for m in data["messages"])
     twins: set[str] = set()
     for run in data["runs"]:
-        if kind in ("failed", "probe", "probe-named") and run.get("status", "FINISHED") != "FINISHED":
+        if kind in ("failed", "probe", "probe-named", "killed") and run.get("status", "FINISHED") != "FINISHED":
             continue
         twin = copy.deepcopy(run)
         twin["key"] = f"{run['key']}x"
@@ -57,6 +61,12 @@ def with_twins(data: dict[str, Any], kind: str) -> tuple[dict[str, Any], set[str
                         metrics={k: round(float(v) * 0.6, 4) for k, v in run.get("metrics", {}).items()})
             if kind == "probe":
                 twin.update(run_name=f"{run['run_name']}-debug", params={**run.get("params", {}), "max_steps": "100"})
+        elif kind == "killed":
+            twin.update(status="KILLED", minutes=6, start=_iso(start - dt.timedelta(minutes=20)),
+                        metrics={k: round(float(v) * 0.6, 4) for k, v in run.get("metrics", {}).items()})
+        elif kind == "coincide":
+            twin.update(run_name=f"zq{len(twins)}", start=_iso(start + dt.timedelta(minutes=7)),
+                        params={k: f"{v}7" for k, v in run.get("params", {}).items()})
         elif kind == "other":
             twin.update(user="zz-visitor", start=_iso(start + dt.timedelta(minutes=1)))
         else:

@@ -1,5 +1,5 @@
-"""No fixture links a trap twin: a failed start relaunched unchanged, a teammate's copy of a run, a short probe
-before it (tests.narrative.link_traps); and the twins cost no more than a few true links."""
+"""No fixture links a trap twin: a failed or killed start relaunched unchanged, a teammate's copy of a run, a short
+probe before it (tests.narrative.link_traps); and the twins cost no more than a few true links."""
 
 from __future__ import annotations
 
@@ -16,11 +16,15 @@ def test_no_fixture_links_a_twin(kind: str) -> None:
     assert kept >= 0.95 * found
 
 
-def test_failed_starts_are_linked_only_where_notes_tell_a_failure() -> None:
-    """Where a note tells a failure ("crashed with an OOM", "blew up around ep40") the earlier rounds' reading
-    stands (narrative.link_failed_starts.read_past): the failure words may mean the start. On 62eacf0 the twins
-    took 38 links over the fixtures; the notes that tell no failure now give none, the rest give 19."""
-    figures = [measure(path, "failed") for paths in fixture_sets().values() for path in paths]
+@pytest.mark.parametrize(("kind", "allowed"), [("failed", 10), ("killed", 16)])
+def test_failed_starts_are_linked_only_where_notes_tell_a_failure(kind: str, allowed: int) -> None:
+    """Where a note tells a failure ("crashed with an OOM", "blew up around ep40") without saying of which run by a
+    setting's value, the earlier rounds' reading stands (narrative.link_failed_starts.read_past): the failure words
+    may mean the start. On 62eacf0 the failed twins took 38 links over the fixtures, 19 on 45c0ca7 (all in notes
+    telling a failure); a clause telling the failure of one value ("depth 16 failed") now reads past the other
+    runs' starts, and a supposed failure ("it might run out of memory") tells none: 10. Killed twins (stopped by
+    hand with their first values) took 44 links on 45c0ca7, 16 now."""
+    figures = [measure(path, kind) for paths in fixture_sets().values() for path in paths]
     wrong, found, kept = (sum(f[i] for f in figures) for i in range(3))
-    assert wrong <= 19
+    assert wrong <= allowed
     assert kept >= 0.85 * found
