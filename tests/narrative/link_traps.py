@@ -13,12 +13,17 @@ Kinds of twin (same settings, name and metrics unless said):
 * ``killed``: the author's copy stopped by hand twenty minutes before a finished run, after six minutes, with
   the first values it logged (metrics at 60%; a run killed because something was off, relaunched as it was);
 * ``coincide``: the author's run of another configuration in the same hours whose metrics happen to equal the
-  run's to the last digit (every setting value changed, named apart): only a number ties it to the note.
+  run's to the last digit (every setting value changed, named apart): only a number ties it to the note;
+* ``running``: the author's copy launched ten minutes after a finished run and still running, named apart,
+  metrics at 80% (a second try of the same config going while the note reports the first).
 
 A link to a twin is a wrong link; true links lost to the twins show what the ambiguity costs. Held fixtures
 print totals only, as ``link_counts`` does.
 
     .venv/bin/python -m tests.narrative.link_traps [failed|other|old ...]
+
+``running`` is measured, not gated: whether a second running copy of a configuration belongs to a description
+of it ("the lr 3e-4 runs") is for the note to say, and the twins take 83 links over the fixtures on 45c0ca7.
 """
 
 from __future__ import annotations
@@ -36,11 +41,22 @@ from tests.narrative.scenario_loader import SCENARIO_DIR, load_scenario, parse_t
 
 FIXTURES = Path(__file__).parent / "data" / "real_links"
 OPEN_REAL = Path(__file__).resolve().parents[1] / "scenarios" / "real"
-KINDS = ("failed", "other", "probe", "probe-named", "old", "killed", "coincide")
+KINDS = ("failed", "other", "probe", "probe-named", "old", "killed", "coincide", "running")
 
 
 def _iso(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _other_value(value: str) -> str:
+    """Another value of the same kind, sharing no word with it: a number tripled, a flag flipped, a word replaced."""
+    flags = {"true": "false", "false": "true", "yes": "no", "no": "yes"}
+    if value.lower() in flags:
+        return flags[value.lower()]
+    try:
+        return f"{float(value) * 3 + 1:g}"
+    except ValueError:
+        return "qzv"
 
 
 def with_twins(data: dict[str, Any], kind: str) -> tuple[dict[str, Any], set[str]]:
@@ -49,7 +65,8 @@ def with_twins(data: dict[str, Any], kind: str) -> tuple[dict[str, Any], set[str
     first_note = min(parse_time(m["at"]) for m in data["messages"])
     twins: set[str] = set()
     for run in data["runs"]:
-        if kind in ("failed", "probe", "probe-named", "killed") and run.get("status", "FINISHED") != "FINISHED":
+        finished = run.get("status", "FINISHED") == "FINISHED"
+        if kind in ("failed", "probe", "probe-named", "killed", "running") and not finished:
             continue
         twin = copy.deepcopy(run)
         twin["key"] = f"{run['key']}x"
@@ -66,7 +83,11 @@ def with_twins(data: dict[str, Any], kind: str) -> tuple[dict[str, Any], set[str
                         metrics={k: round(float(v) * 0.6, 4) for k, v in run.get("metrics", {}).items()})
         elif kind == "coincide":
             twin.update(run_name=f"zq{len(twins)}", start=_iso(start + dt.timedelta(minutes=7)),
-                        params={k: f"{v}7" for k, v in run.get("params", {}).items()})
+                        params={k: _other_value(str(v)) for k, v in run.get("params", {}).items()})
+        elif kind == "running":
+            twin.update(status="RUNNING", minutes=0, run_name=f"{run['run_name']}-again",
+                        start=_iso(start + dt.timedelta(minutes=10)),
+                        metrics={k: round(float(v) * 0.8, 4) for k, v in run.get("metrics", {}).items()})
         elif kind == "other":
             twin.update(user="zz-visitor", start=_iso(start + dt.timedelta(minutes=1)))
         else:
