@@ -14,7 +14,7 @@ from narrative.link_evidence import linked_run
 from narrative.link_failed_starts import read_past
 from narrative.link_name_heads import head_references
 from narrative.link_people import names_someone_near, people_of
-from narrative.link_probe_runs import probe_runs
+from narrative.link_probe_runs import probe_runs, probe_sets
 from narrative.link_versions import version_references
 from narrative.run_name_parts import setting_references, tail_references
 from narrative.run_numbers import ELSEWHERE, counter_references, experiment_references
@@ -268,6 +268,7 @@ class ExplicitLinks:
     warnings: list[str]
     author_window: list[RunSnapshot]
     forms: dict[str, list[str]] = field(default_factory=dict)   # run id -> how the text wrote it
+    window_probes: set[str] = field(default_factory=set)         # short probes in the window (link_probe_runs)
 
     def written_in(self, run_id: str, lowered: str) -> bool:
         """Whether a piece of text writes this run (its id, prefix, name or a range holding it)."""
@@ -300,12 +301,13 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
     # A failed start relaunched, or a short probe run, under its run's name: neither its name nor a number or a
     # name's part written in the note tells it from that run, so they are the run's (narrative.link_failed_starts,
     # narrative.link_probe_runs).
-    relaunched = (read_past(request.text, (*request.window_runs, *request.known_runs), same_name=True)
-                  | probe_runs(author_window, same_name=True))
+    window_probes, named_probes = probe_sets(author_window)
+    relaunched = read_past(request.text, (*request.window_runs, *request.known_runs), same_name=True) | named_probes
     # A probe under a name of its own is still named by it, but an experiment's number, a name's part or settings
     # as names spell them are its real run's.
-    probes = probe_runs(_author_runs(request))
-    own = [r for r in _author_runs(request) if r.run_id not in relaunched]
+    author_runs = _author_runs(request)
+    probes = probe_runs(author_runs)
+    own = [r for r in author_runs if r.run_id not in relaunched]
     for written, run in _named_runs(request, author_ids, warnings, relaunched=relaunched):
         forms.setdefault(run.run_id, []).append(written)
         linked.setdefault(run.run_id, linked_run(run, "name"))
@@ -341,7 +343,8 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
     for written, run in ordinal_references(request.text, request.listed_runs):
         forms.setdefault(run.run_id, []).append(written)
         linked.setdefault(run.run_id, linked_run(run, "inferred"))
-    return ExplicitLinks(runs=linked, warnings=warnings, author_window=author_window, forms=forms)
+    return ExplicitLinks(runs=linked, warnings=warnings, author_window=author_window, forms=forms,
+                         window_probes=window_probes)
 
 
 def _latest_bearers(found: list[tuple[str, RunSnapshot]], window_ids: set[str]) -> list[tuple[str, RunSnapshot]]:

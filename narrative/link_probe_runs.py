@@ -46,21 +46,33 @@ def _probes(probe: RunSnapshot, real: RunSnapshot, *, same_name: bool) -> bool:
     return not (short is None or long is None or long < REAL_RUN_AT_LEAST or short > PROBE_SHARE * long)
 
 
-def probe_runs(runs: Iterable[RunSnapshot], *, same_name: bool = False) -> set[str]:
-    """Ids of the finished runs among ``runs`` that are short probes of a later run among them; with
-    ``same_name``, only those bearing the real run's name (which the name therefore means)."""
+def probe_sets(runs: Iterable[RunSnapshot]) -> tuple[set[str], set[str]]:
+    """Ids of the finished runs among ``runs`` that are short probes of a later run among them, and of those the
+    ones bearing the real run's name (which the name therefore means), found in one pass."""
     pool = list({r.run_id: r for r in runs}.values())
     probes = [r for r in pool if not is_failed(r) and (d := _duration(r)) is not None and d <= MAX_PROBE]
     if not probes:
-        return set()
+        return set(), set()
     # Runs are grouped by author and settings once: a history holds up to 10k runs.
     alike: dict[tuple[str, frozenset[tuple[str, str]]], list[RunSnapshot]] = {}
     for run in pool:
         alike.setdefault((run.user.strip().lower(), frozenset(_what_it_is(run).items())), []).append(run)
     found: set[str] = set()
+    named: set[str] = set()
     for probe in probes:
         setup = frozenset(_what_it_is(probe).items())
-        if setup and any(_probes(probe, real, same_name=same_name)
-                         for real in alike[(probe.user.strip().lower(), setup)]):
+        if not setup:
+            continue
+        reals = alike[(probe.user.strip().lower(), setup)]
+        if any(_probes(probe, real, same_name=False) for real in reals):
             found.add(probe.run_id)
-    return found
+            if any(_probes(probe, real, same_name=True) for real in reals):
+                named.add(probe.run_id)
+    return found, named
+
+
+def probe_runs(runs: Iterable[RunSnapshot], *, same_name: bool = False) -> set[str]:
+    """Ids of the finished runs among ``runs`` that are short probes of a later run among them; with
+    ``same_name``, only those bearing the real run's name."""
+    found, named = probe_sets(runs)
+    return named if same_name else found

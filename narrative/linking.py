@@ -53,7 +53,6 @@ from narrative.link_failed_starts import read_past
 from narrative.link_groups import _infer_groups, _not_done, done_clauses, not_run
 from narrative.link_ordinals import ordinal_references
 from narrative.link_people import people_of
-from narrative.link_probe_runs import probe_runs
 from narrative.link_seed_counts import counted_replicas, seed_list_references, seed_replicas
 from narrative.link_setting_blocks import setting_block_references
 from narrative.link_setting_families import setting_family_references
@@ -136,7 +135,7 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
     warnings = explicit.warnings
     # Inference reads past the failed starts a rerun replaced and the short probes of a run
     # (narrative.link_failed_starts, narrative.link_probe_runs); explicit links above still take them when named.
-    superseded = read_past(request.text, explicit.author_window) | probe_runs(explicit.author_window)
+    superseded = read_past(request.text, explicit.author_window) | explicit.window_probes
     author_window = [r for r in explicit.author_window if r.run_id not in superseded]
     author_ids = {r.run_id for r in author_window}
 
