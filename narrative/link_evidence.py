@@ -285,6 +285,24 @@ def _metric_named_before(before: str) -> bool:
     return bool(parts) and all(w in lexicon.METRIC_WORDS for w in parts)
 
 
+# An outline's number opening a line ("1.2. batch size", "2.3) ablations", "## 3.1 Results", "1.2.3 setup"): a place
+# in the note, not a value (a loss of 1.155 rounds to "1.2"). A result opening a line is written "0.91", "1.65 for
+# lr 1e-3" or "91.4%", not followed by a point and a space.
+_LINE_LEAD = re.compile(r"[ \t#>]{0,12}")
+_SECTION_AFTER = re.compile(r"(?:\.\d{1,2}){1,3}[.)]?(?:\s|$)|[.)](?:\s|$)")
+_HEADING_SECTION_AFTER = re.compile(r"\s{1,4}[a-z]")
+
+
+def _section_number(lowered: str, match: re.Match[str], digits: str) -> bool:
+    if not re.fullmatch(r"[1-9]\d?\.\d{1,2}", digits) or match.group(3):
+        return False
+    lead = lowered[lowered.rfind("\n", 0, match.start()) + 1 : match.start()]
+    if not _LINE_LEAD.fullmatch(lead):
+        return False
+    after = lowered[match.end() : match.end() + 8]
+    return bool(_SECTION_AFTER.match(after) or ("#" in lead and _HEADING_SECTION_AFTER.match(after)))
+
+
 def _quoted_metric_values(text: str) -> list[_QuotedValue]:
     """Numbers that look like reported results (decimals, percentages, or large values in a metric's
     own units such as "RMSE 3287"), with nearby metric names."""
@@ -304,7 +322,7 @@ def _quoted_metric_values(text: str) -> list[_QuotedValue]:
                 and (integer or not _SEED_BEFORE.search(before))):
             continue
         after = lowered[match.end() : match.end() + 12]
-        if _UNIT_AFTER.match(after):
+        if _UNIT_AFTER.match(after) or _section_number(lowered, match, digits):
             continue
         value = lexicon.parse_number(digits)
         if value is None:

@@ -5,7 +5,8 @@ An ordinal with a determiner right before a noun of runs (run, experiment, attem
 such a noun earlier in the sentence) names the author's window runs in the order they started: the n-th, the last,
 the first or last few. Only when the window is one working day (its runs started within 30 hours of each other), no
 run of it was carried over from before the previous note (the first of which day?), the position exists, and no
-failed or killed start is among the runs counted (did the author count it?) unless the sentence says it failed.
+failed or killed start is among the runs counted (did the author count it?) unless the sentence says it failed, and no
+run a few minutes long among hours-long ones (a quick check nobody mentions: did the author count it?).
 A qualified noun ("the second run of xgb", "the last run with lr 1e-3"), an ordinal after a label or a value in its
 sentence ("lr 1e-3: the first run", "width 256 was best but the first try crashed": a place among those runs), a
 process failure said of a run that finished ("the first try crashed"), "the last run" in a comparison ("than the last
@@ -46,6 +47,18 @@ _COUNTED_AMONG = re.compile(r":[ \t]{0,3}|\d")
 # Where the clause of the ordinal ends ("the first run finished, but the second crashed").
 _CLAUSE_END = re.compile(r"[,;:]|\bbut\b|\bwhile\b|\bwhereas\b|\band\b")
 _STOPPED = frozenset({"FAILED", "KILLED"})
+# A run of the day this short, beside runs five times as long, is a quick check the author may not count.
+_QUICK = dt.timedelta(minutes=30)
+_QUICK_SHARE = 0.2
+
+
+def quick_checks(runs: list[RunSnapshot]) -> set[str]:
+    """Ids of the runs at most 30 minutes long and a fifth of the typical run among ``runs``."""
+    lasted = {r.run_id: r.end - r.start for r in runs if r.end is not None and r.end > r.start}
+    if len(lasted) < 2:
+        return set()
+    typical = sorted(lasted.values())[len(lasted) // 2]
+    return {rid for rid, took in lasted.items() if took <= _QUICK and took <= _QUICK_SHARE * typical}
 
 
 def ordinal_references(text: str, window_runs: list[RunSnapshot], carried: set[str],
@@ -54,6 +67,7 @@ def ordinal_references(text: str, window_runs: list[RunSnapshot], carried: set[s
     runs = sorted(window_runs, key=lambda r: (r.start, r.run_id))
     if len(runs) < 2 or runs[-1].start - runs[0].start > _ONE_DAY:
         return []
+    quick = quick_checks(runs)
     found: list[tuple[str, RunSnapshot]] = []
     for sentence in _SENTENCE.split(text.lower()):
         if not_run(sentence) or "?" in sentence or elsewhere(sentence, people):
@@ -87,6 +101,8 @@ def ordinal_references(text: str, window_runs: list[RunSnapshot], carried: set[s
                     continue
             if not failing and any(r.status.upper() in _STOPPED for r in counted):
                 continue  # a failed start may or may not be counted
+            if any(r.run_id in quick for r in counted):
+                continue  # so may a quick check
             said = _CLAUSE_END.split(sentence[match.end():], maxsplit=1)[0]
             if lexicon.has_cue(said, lexicon.PROCESS_FAILURE_CUES) and any(
                     r.status.upper() not in _STOPPED for r in picked):

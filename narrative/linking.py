@@ -51,7 +51,7 @@ from narrative.link_evidence import (
 from narrative.link_explicit import ExplicitLinks, explicit_links
 from narrative.link_failed_starts import read_past
 from narrative.link_groups import _infer_groups, _not_done, done_clauses, not_run
-from narrative.link_ordinals import ordinal_references
+from narrative.link_ordinals import ordinal_references, quick_checks
 from narrative.link_people import people_of
 from narrative.link_seed_counts import counted_replicas, seed_list_references, seed_replicas
 from narrative.link_setting_blocks import setting_block_references
@@ -177,7 +177,7 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
                 entry.run_ids.append(run.run_id)
     if pool:
         _infer([e for e in seg_links if e not in on_command], pool, author_ids, linked, warnings,
-               run_refs=_KnownRunRefs(request), carried=carried)
+               run_refs=_KnownRunRefs(request), carried=carried, quick=frozenset(quick_checks(author_window)))
         infer_dated(seg_links[:MAX_INFERENCE_SEGMENTS], pool, author_ids, linked, request.at, _not_done)
     _infer_comparatives(seg_links[:MAX_INFERENCE_SEGMENTS], fresh, linked)
     named_by_settings = [*setting_block_references(request.text, fresh),
@@ -268,6 +268,7 @@ def _infer(
     *,
     run_refs: _KnownRunRefs,
     carried: set[str],
+    quick: frozenset[str] = frozenset(),
 ) -> None:
     inferable = [p for p in pool if p.run.run_id in author_ids]
     fresh = [p for p in inferable if p.run.run_id not in carried]
@@ -331,6 +332,9 @@ def _infer(
             chosen = scored[0][0].run
             if chosen.run_id not in author_ids and chosen.run_id not in linked:
                 continue
+            if chosen.run_id in quick and scored[0][1].score <= 0:
+                continue  # a quick check's partial value, matched by a number and nothing else: a coincidence
+
             linked.setdefault(chosen.run_id, linked_run(chosen, "inferred"))
             if chosen.run_id not in entry.run_ids:
                 entry.run_ids.append(chosen.run_id)

@@ -14,6 +14,8 @@ Kinds of twin (same settings, name and metrics unless said):
   the first values it logged (metrics at 60%; a run killed because something was off, relaunched as it was);
 * ``coincide``: the author's run of another configuration in the same hours whose metrics happen to equal the
   run's to the last digit (every setting value changed, named apart): only a number ties it to the note;
+* ``stray``: the author's short run of another configuration twenty minutes before (three minutes, every setting
+  value changed, metrics halved, named apart): a run nobody mentions;
 * ``running``: the author's copy launched ten minutes after a finished run and still running, named apart,
   metrics at 80% (a second try of the same config going while the note reports the first).
 
@@ -41,7 +43,7 @@ from tests.narrative.scenario_loader import SCENARIO_DIR, load_scenario, parse_t
 
 FIXTURES = Path(__file__).parent / "data" / "real_links"
 OPEN_REAL = Path(__file__).resolve().parents[1] / "scenarios" / "real"
-KINDS = ("failed", "other", "probe", "probe-named", "old", "killed", "coincide", "running")
+KINDS = ("failed", "other", "probe", "probe-named", "old", "killed", "coincide", "running", "stray")
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -49,12 +51,13 @@ def _iso(moment: dt.datetime) -> str:
 
 
 def _other_value(value: str) -> str:
-    """Another value of the same kind, sharing no word with it: a number tripled, a flag flipped, a word replaced."""
+    """Another value of the same kind, sharing no word or rounding with it: a number moved far, a flag flipped, a word
+    replaced."""
     flags = {"true": "false", "false": "true", "yes": "no", "no": "yes"}
     if value.lower() in flags:
         return flags[value.lower()]
     try:
-        return f"{float(value) * 3 + 1:g}"
+        return f"{float(value) * 13 + 1000.5:.6g}"
     except ValueError:
         return "qzv"
 
@@ -84,6 +87,10 @@ def with_twins(data: dict[str, Any], kind: str) -> tuple[dict[str, Any], set[str
         elif kind == "coincide":
             twin.update(run_name=f"zq{len(twins)}", start=_iso(start + dt.timedelta(minutes=7)),
                         params={k: _other_value(str(v)) for k, v in run.get("params", {}).items()})
+        elif kind == "stray":
+            twin.update(run_name=f"zs{len(twins)}", minutes=3, start=_iso(start - dt.timedelta(minutes=20)),
+                        params={k: _other_value(str(v)) for k, v in run.get("params", {}).items()},
+                        metrics={k: round(float(v) * 0.5, 4) for k, v in run.get("metrics", {}).items()})
         elif kind == "running":
             twin.update(status="RUNNING", minutes=0, run_name=f"{run['run_name']}-again",
                         start=_iso(start + dt.timedelta(minutes=10)),
