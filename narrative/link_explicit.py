@@ -332,7 +332,7 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
         linked.setdefault(run.run_id, linked_run(run, "name"))
     # A name's run-word head ("Run 4" for run4_pr1851_...) only for a run nothing else named: where a counter, a tail
     # or the whole name already links it, its head adds no run and moves no sentence's runs (round 13).
-    for written, run in head_references(request.text, own_real):
+    for written, run in head_references(request.text, own_real, frozenset(r.run_id for r in window)):
         if run.run_id not in linked:
             forms.setdefault(run.run_id, []).append(written)
             linked[run.run_id] = linked_run(run, "name")
