@@ -14,7 +14,7 @@ from narrative.link_evidence import linked_run
 from narrative.link_failed_starts import read_past
 from narrative.link_name_heads import head_references
 from narrative.link_people import names_someone_near, people_of
-from narrative.link_probe_runs import probe_runs
+from narrative.link_sweep_points import short_probes
 from narrative.link_versions import version_references
 from narrative.run_name_parts import setting_references, tail_references
 from narrative.run_numbers import ELSEWHERE, counter_references, experiment_references
@@ -301,10 +301,10 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
     # name's part written in the note tells it from that run, so they are the run's (narrative.link_failed_starts,
     # narrative.link_probe_runs).
     relaunched = (read_past(request.text, (*request.window_runs, *request.known_runs), same_name=True)
-                  | probe_runs(author_window, same_name=True))
+                  | short_probes(author_window, same_name=True))
     # A probe under a name of its own is still named by it, but an experiment's number, a name's part or settings
     # as names spell them are its real run's.
-    probes = probe_runs(_author_runs(request))
+    probes = short_probes(_author_runs(request))
     own = [r for r in _author_runs(request) if r.run_id not in relaunched]
     for written, run in _named_runs(request, author_ids, warnings, relaunched=relaunched):
         forms.setdefault(run.run_id, []).append(written)

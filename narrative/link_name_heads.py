@@ -1,5 +1,6 @@
 """Runs named by the run word and counter their names open with: "Run 4" for ``run4_pr1851_9hp_wdstrong_ar``,
-"(Run 3)" for ``Run-3-pairedhead``, "trial 2's loss" for ``trial_02_cutmix`` (links round 13); "- Run 3" heading a list item for ``run_3`` (round 16).
+"(Run 3)" for ``Run-3-pairedhead``, "trial 2's loss" for ``trial_02_cutmix`` (links round 13); "- Run 3" heading
+a list item for ``run_3`` (round 16).
 
 People number their runs and write the number into the name's head, then describe the run in the name's tail; in
 their notes they write the head alone, in another case and with another separator (or none) than the tracker's name.

@@ -10,8 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+from narrative.link_evidence import _quoted_metric_values
 from narrative.link_groups import _unit_of_another
 from narrative.link_name_heads import head_references
+from narrative.link_sweep_points import short_probes, sweep_points
+from narrative.link_value_counts import counted_value_runs
 from narrative.linking import link_runs
 from storage.records import RunSnapshot
 from tests.narrative.conftest import AT, make_request, make_run
@@ -150,8 +153,120 @@ def test_unit_reading_on_long_input_is_fast() -> None:
 
 
 def test_the_round_patterns_are_linear_by_construction() -> None:
-    from narrative import link_groups, link_name_heads
+    from narrative import link_groups, link_name_heads, link_value_counts
     from tests.narrative.test_regex_linear import lint
 
-    patterns = [link_groups._UNIT_AFTER, link_name_heads._HEAD, link_name_heads._LINE_LEAD, link_name_heads._LINE_END]
+    patterns = [link_groups._UNIT_AFTER, link_name_heads._HEAD, link_name_heads._LINE_LEAD, link_name_heads._LINE_END,
+                link_value_counts._COUNTED, link_value_counts._NEGATED, link_value_counts._SENTENCE_END]
     assert not [p.pattern for p in patterns if lint(p)]
+
+
+# -- points of a sweep over the budget are no probes ------------------------------------------------------------------
+
+def timed(key: str, *, b: str, e: str, start_h: float, minutes: float, acc: float | None, user: str = "ada",
+          status: str = "FINISHED", extra: dict[str, str] | None = None) -> RunSnapshot:
+    run = make_run(key, name=f"{key}-{user}", user=user, status=status, hours_ago=start_h,
+                   params={"batch_size": b, "epochs": e, **(extra or {})},
+                   metrics={"test_accuracy": acc} if acc is not None else {})
+    return run.model_copy(update={"end": run.start + dt.timedelta(minutes=minutes)})
+
+
+def epoch_grid(user: str = "ada") -> list[RunSnapshot]:
+    """Batch 4 and 32 by 5, 20 and 50 epochs, run in that order; a 5-epoch run is a tenth of the 50-epoch one."""
+    cells = [("4", "5", 6, 0.9152), ("4", "20", 24, 0.9184), ("4", "50", 60, 0.9201),
+             ("32", "5", 2, 0.9173), ("32", "20", 6, 0.9219), ("32", "50", 15, 0.9261)]
+    return [timed(f"{user}{i}", b=b, e=e, start_h=8 - i, minutes=m, acc=a, user=user)
+            for i, (b, e, m, a) in enumerate(cells)]
+
+
+def test_a_grid_point_of_the_budget_is_linked_as_a_run() -> None:
+    text = "The lowest accuracy run I had was 91.5% with a batch size of 4 and 5 epochs."
+    assert names(epoch_grid(), text) == {"ada0-ada"}
+    assert sweep_points(epoch_grid()) == {r.run_id for r in epoch_grid()}
+
+
+def test_must_not_take_probes_for_sweep_points() -> None:
+    grid = epoch_grid()
+    # 1. a one-epoch check beside the grid: its budget no other configuration runs
+    check = timed("chk", b="32", e="1", start_h=3.2, minutes=1, acc=0.893)
+    assert check.run_id in short_probes([*grid, check])
+    assert names([*grid, check], "the quick one got 89.3%") == set()
+    # 2. a habit of probing every configuration once: two budgets per configuration
+    habit = [timed("p1", b="4", e="1", start_h=9, minutes=1, acc=0.80), timed("r1", b="4", e="50", start_h=8.9,
+                                                                               minutes=60, acc=0.92),
+             timed("p2", b="8", e="1", start_h=7, minutes=1, acc=0.81), timed("r2", b="8", e="50", start_h=6.9,
+                                                                               minutes=60, acc=0.93)]
+    assert sweep_points(habit) == set() and short_probes(habit) == {habit[0].run_id, habit[2].run_id}
+    # 3. probes that add a budget key the runs do not log (max_steps), at every configuration of the grid
+    twins = [timed(f"t{r.run_id[:4]}", b=r.params["batch_size"], e=r.params["epochs"], start_h=9.5, minutes=2,
+                   acc=0.5, extra={"max_steps": "100"}) for r in grid]
+    assert not sweep_points([*grid, *twins]) & {t.run_id for t in twins}
+    # 4. one configuration alone runs three budgets
+    alone = [r for r in grid if r.params["batch_size"] == "4"] + [grid[4]]
+    assert sweep_points(alone) == set()
+    # 5. failed starts make no sweep
+    failed = [r.model_copy(update={"status": "FAILED"}) for r in grid]
+    assert sweep_points(failed) == set()
+    # 6. a teammate's grid makes no sweep of the author's probe
+    mine = [timed("m5", b="4", e="5", start_h=3, minutes=6, acc=0.9),
+            timed("m50", b="4", e="50", start_h=2.9, minutes=60, acc=0.92)]
+    assert not sweep_points([*epoch_grid("bob"), *mine]) & {mine[0].run_id}
+    # 7. a budget value only one swept configuration runs
+    other = [timed("o1", b="4", e="7", start_h=1, minutes=8, acc=0.91)]
+    assert other[0].run_id not in sweep_points([*grid, *other])
+    # 8. nothing to read
+    assert sweep_points([]) == set() and short_probes([]) == set()
+
+
+def test_sweep_reading_on_many_runs_is_fast() -> None:
+    runs = [timed(f"r{i}", b=str(i % 50), e=str(i % 7), start_h=i / 100, minutes=1 + i % 9, acc=0.5)
+            for i in range(5000)]
+    started = time.perf_counter()
+    short_probes(runs)
+    assert time.perf_counter() - started < 2.0
+
+
+# -- a value the sentence says several runs reached, counted ----------------------------------------------------------
+
+def tied() -> list[RunSnapshot]:
+    accs = [0.9261, 0.9258, 0.9262, 0.9219, 0.9241]
+    return [make_run(f"c{i}", name=f"combo-{i}", hours_ago=9 - i, params={"batch_size": str(2 ** (i + 2))},
+                     metrics={"test_accuracy": a}) for i, a in enumerate(accs)]
+
+
+def test_a_counted_value_names_every_run_that_has_it() -> None:
+    text = "92.6% was achieved with three batch/epoch combinations: 32/50, 65/20, and 128/20."
+    assert names(tied(), text) == {"combo-0", "combo-1", "combo-2"}
+    assert names(tied(), "Three runs reached 92.6% accuracy.") == {"combo-0", "combo-1", "combo-2"}
+
+
+def test_must_not_link_a_count_that_is_not_of_the_value() -> None:
+    runs = tied()
+    # 1. the count differs from the runs that carry the value
+    assert names(runs, "92.6% was achieved with two combinations.") == set()
+    # 2. another result in the sentence takes the count
+    assert names(runs, "None of them reached 92.6% again, but one got 92.4% for all three runs.") <= {"combo-4"}
+    # 3. a negation
+    assert names(runs, "No three runs reached 92.6% here.") == set()
+    # 4. a question
+    assert names(runs, "Did three runs really reach 92.6%?") == set()
+    # 5. a plan
+    assert names(runs, "Next: three more runs to confirm 92.6%.") == set()
+    # 6. a carrier still running
+    running = [*runs[:2], runs[2].model_copy(update={"status": "RUNNING"}), *runs[3:]]
+    assert names(running, "Three runs reached 92.6% accuracy.") == set()
+    # 7. a count of something else than runs
+    assert names(runs, "92.6% after three epochs of warmup.") == set()
+    # 8. the count in another sentence
+    assert names(runs, "Three runs finished overnight. 92.6% was the best.") == set()
+    # 9. a teammate's run carries it too: the author's two are not three
+    bob = [*runs[:2], runs[2].model_copy(update={"user": "bob"}), *runs[3:]]
+    assert names(bob, "Three runs reached 92.6% accuracy.") == set()
+
+
+def test_count_reading_on_long_input_is_fast() -> None:
+    text = "92.6% " + "three big wide " * 20000 + "runs" + " two" * 20000
+    quoted = _quoted_metric_values(text)
+    started = time.perf_counter()
+    counted_value_runs(text, quoted, quoted[0], tied()[:3], not_done=False)
+    assert time.perf_counter() - started < 1.0
