@@ -14,7 +14,8 @@ from narrative.link_evidence import linked_run
 from narrative.link_failed_starts import read_past
 from narrative.link_name_heads import head_references
 from narrative.link_people import names_someone_near, people_of
-from narrative.link_probe_runs import probe_runs, probe_sets
+from narrative.link_probe_runs import probe_sets
+from narrative.link_sweep_points import short_probes, sweep_points
 from narrative.link_versions import version_references
 from narrative.run_name_parts import setting_references, tail_references
 from narrative.run_numbers import ELSEWHERE, counter_references, experiment_references
@@ -302,11 +303,14 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
     # name's part written in the note tells it from that run, so they are the run's (narrative.link_failed_starts,
     # narrative.link_probe_runs).
     window_probes, named_probes = probe_sets(author_window)
+    if window_probes:   # the points of a sweep over the budget are runs of their own (narrative.link_sweep_points)
+        sweeps = sweep_points(author_window)
+        window_probes, named_probes = window_probes - sweeps, named_probes - sweeps
     relaunched = read_past(request.text, (*request.window_runs, *request.known_runs), same_name=True) | named_probes
     # A probe under a name of its own is still named by it, but an experiment's number, a name's part or settings
     # as names spell them are its real run's.
     author_runs = _author_runs(request)
-    probes = probe_runs(author_runs)
+    probes = short_probes(author_runs)
     own = [r for r in author_runs if r.run_id not in relaunched]
     for written, run in _named_runs(request, author_ids, warnings, relaunched=relaunched):
         forms.setdefault(run.run_id, []).append(written)
@@ -334,7 +338,7 @@ def explicit_links(request: StructureRequest) -> ExplicitLinks:
         linked.setdefault(run.run_id, linked_run(run, "name"))
     # A name's run-word head ("Run 4" for run4_pr1851_...) only for a run nothing else named: where a counter, a tail
     # or the whole name already links it, its head adds no run and moves no sentence's runs (round 13).
-    for written, run in head_references(request.text, own_real):
+    for written, run in head_references(request.text, own_real, frozenset(r.run_id for r in window)):
         if run.run_id not in linked:
             forms.setdefault(run.run_id, []).append(written)
             linked[run.run_id] = linked_run(run, "name")

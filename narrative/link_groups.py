@@ -551,13 +551,19 @@ def _series_mentions(text: str, pool: CandidatePool) -> list[tuple[_Mention, int
     lowered = _unquote_numbers(text.lower())
     found: list[tuple[_Mention, int, int]] = []
     patterns = [p for p in (_PARAM_WORD_VALUE, pool._key_pattern) if p is not None]
+    shared: list[tuple[int, int]] = []   # lists whose last value is another setting's: "a batch size of 4 and 5 epochs"
     for pattern in patterns:
         for match in pattern.finditer(lowered):
             values = tuple(dict.fromkeys(re.findall(r"\d*\.?\d+(?:e-?\d+)?", match.group(2))))
+            if len(values) >= 2 and _unit_of_another(lowered, match.end(), match.group(1)):
+                shared.append(match.span(2))
+                continue
             if len(values) >= 2 and seed_values(match.group(1), values):
                 found.append((_Mention(match.group(1).replace(" ", "_"), values), match.start(), match.end()))
     for match in _VALUES_BEFORE_WORD.finditer(lowered):
         listed = tuple(dict.fromkeys(re.findall(r"\d*\.?\d+(?:e-?\d+)?", match.group(1))))
+        if any(a < match.end(1) and match.start(1) < b for a, b in shared):
+            continue  # "batch size of 4 and 5 epochs": the 4 is the batch size's, the 5 the epochs'
         if len(listed) >= 2:
             found.append((_Mention(lexicon.PARAM_SUFFIX_WORDS[match.group(2)], listed), match.start(), match.end()))
     for match in _VALUES_VERSUS.finditer(lowered):
@@ -574,6 +580,18 @@ def _series_mentions(text: str, pool: CandidatePool) -> list[tuple[_Mention, int
         if len(distinct) >= 2:
             found.append((_Mention(name, distinct), 0, len(lowered)))
     return found
+
+
+_UNIT_AFTER = re.compile(r"\s{0,3}(" + "|".join(sorted(lexicon.PARAM_SUFFIX_WORDS, key=len, reverse=True))
+                         + r")(?![a-z0-9])")
+
+
+def _unit_of_another(lowered: str, end: int, name: str) -> bool:
+    """Whether the list ending at ``end`` is closed by another setting's unit word: in "a batch size of 4 and 5
+    epochs" the list "4 and 5" holds one value of each setting, no series of either (round 16)."""
+    unit = _UNIT_AFTER.match(lowered, end)
+    return unit is not None and lexicon.PARAM_SUFFIX_WORDS[unit.group(1)] != name.replace(" ", "_").rstrip("s") + "s" \
+        and lexicon.PARAM_SUFFIX_WORDS[unit.group(1)] != name.replace(" ", "_")
 
 
 # A list of values names its runs when most of its values fit one run each: a value that fits several

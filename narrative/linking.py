@@ -60,6 +60,7 @@ from narrative.link_setting_values import setting_value_references
 from narrative.link_short_forms import short_form_references
 from narrative.link_sizes import size_references
 from narrative.link_table_keys import table_key_references
+from narrative.link_value_counts import counted_value_runs
 from narrative.link_value_groups import value_group_references
 from narrative.link_value_keys import value_key_references
 from narrative.link_value_labels import bracket_value_references, value_label_references
@@ -314,6 +315,10 @@ def _infer(
                     own_only = len(carriers) == len(viable) and not not_run(text.lower())
                     twins = repeated_value_runs(text, quoted, number, carriers,
                                                 [p.run for p in inferable]) if own_only else []
+                    # "92.6% was achieved with three batch/epoch combinations": counted, it names the carriers.
+                    twins = twins or (counted_value_runs(text, quoted, number, carriers,
+                                                         not_done=_not_done(text.lower(), segment))
+                                      if own_only else [])
                     for run in twins:
                         linked.setdefault(run.run_id, linked_run(run, "inferred"))
                         if run.run_id not in entry.run_ids:
