@@ -547,7 +547,11 @@ def _answer(question: str, idx: HistoryIndex) -> Answer:
                   why=why, helpq=helpq, achieved=achieved, metric=metric, goal=goal)
     if _WHO_Q.search(q):
         _who_ran(idx, cites, parts)
-    if helpq and metric and terms.key_concepts and (way := direction(body)) is not None:
+    # "why did we try a smaller learning rate?" answered from notes that link no run: the runs that made that move
+    # are what it is about (a why-answer whose quotes cite runs already has its runs)
+    bare_why = why and not any(c.run_ids or (c.entry_id is not None and idx.entry_runs.get(c.entry_id))
+                               for c in cites.items)
+    if (helpq or bare_why) and metric and terms.key_concepts and (way := direction(body)) is not None:
         # "did fewer leaves help?": the runs that moved that setting that way and nothing else say how it went
         keys = {k for c in terms.key_concepts if (con := vocab.CONCEPT_BY_ID.get(c)) for k in con.param_keys}
         pairs = direction_pairs(idx, keys, way, metric) if keys else []

@@ -250,3 +250,40 @@ def test_verdict_reading_on_a_long_odd_note() -> None:
     notes: list[tuple[float, str, str]] = [(14, "hana", "doesn't help. " * 300 + "Purple line is with 2e-5.")]
     text, _ = _ask("did 2e-5 help?", history(LR, LR_RUNS, notes, t0=dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC)))
     assert len(text) <= 900
+
+
+# --- 4. a why-answer from notes that link no run cites the runs that made the move asked about ---------------------
+
+
+def test_why_a_move_answered_from_unlinked_notes_cites_the_runs_that_made_it() -> None:
+    text, cited = _ask("why did we try a smaller learning rate?", _lr())
+    assert "too high" in text or "not going down" in text, text
+    assert "lr2e-5" in cited, (text, cited)  # before: the reason quoted, no run cited
+    assert "learning_rate 3e-4 -> 2e-5" in text, text
+
+
+def test_the_move_runs_are_not_added_where_they_do_not_belong() -> None:
+    hist = _lr()
+    for q in ("why did we change the learning rate?",  # no direction asked
+              "why was the loss not going down?",  # no setting moved
+              "why did we try a larger batch size?",  # no run moved the batch size
+              "why did we try a larger learning rate?",  # no run raised it with nothing else changed
+              "what learning rate did the paper use?",  # not a why-question
+              "who ran the r8 run?",
+              "why did tom use LORA_R 8?",
+              "what did hana say about the purple line?"):
+        text, _ = _ask(q, hist)
+        assert "with nothing else changed: learning_rate 3e-4 -> 2e-5" not in text, (q, text)
+
+
+def test_a_why_answer_whose_quote_cites_runs_gets_no_pair() -> None:
+    notes: list[tuple[float, str, str]] = [
+        (9, "hana", "lr2e-5 is a smaller learning rate because the loss was not going down at 3e-4."),
+    ]
+    text, cited = _ask("why did we try a smaller learning rate?", history(LR, LR_RUNS, notes))
+    assert "lr2e-5" in cited and "with nothing else changed" not in text, (text, cited)
+
+
+def test_a_long_why_question_about_a_move_stays_short() -> None:
+    text, _ = _ask("why did we try a smaller " + "learning rate " * 200 + "?", _lr())
+    assert len(text) <= 900
