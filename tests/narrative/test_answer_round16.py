@@ -287,3 +287,72 @@ def test_a_why_answer_whose_quote_cites_runs_gets_no_pair() -> None:
 def test_a_long_why_question_about_a_move_stays_short() -> None:
     text, _ = _ask("why did we try a smaller " + "learning rate " * 200 + "?", _lr())
     assert len(text) <= 900
+
+
+# --- 5. a plan that takes a thing away is not done by runs that kept it on -------------------------------------------
+
+
+def _q_runs() -> list[RunSnapshot]:
+    return [run(k, n, h, {"learning_rate": lr, "lora_r": "4", "load_in_8bit": "true"}, "train_loss", v, 300,
+                user="hana") for k, n, h, lr, v in (("a", "lr3e-4", 1, "3e-4", 1.08), ("b", "lr2e-5", 8, "2e-5", 1.10))]
+
+
+_Q_NOTES: list[tuple[float, str, str]] = [
+    (9, "tom", "Could also be worth trying to disable the int8 quantization. Will check tomorrow."),
+]
+
+
+def test_a_removal_plan_is_not_tried_by_runs_that_kept_it_on() -> None:
+    from narrative.checking import check
+
+    idx = HistoryIndexCache().index(history(LR, _q_runs(), _Q_NOTES))
+    got = check("disable the int8 quantization", idx)
+    assert not got.already_tried, got.message  # before: "Already tried: run lr3e-4 ..."
+    assert got.planned and "disable the int8" in got.planned[0].text, got
+    text, _ = _ask("did we try disabling the int8 quantization?", history(LR, _q_runs(), _Q_NOTES))
+    assert text.startswith("Not run: planned on"), text
+
+
+def test_removal_kept_on_must_not_fire() -> None:
+    from narrative.checking import check
+
+    off = [*_q_runs(), run("c", "fp16-full", 20, {"learning_rate": "3e-4", "lora_r": "4", "load_in_8bit": "false"},
+                           "train_loss", 1.04, 300, user="tom")]
+    idx_on = HistoryIndexCache().index(history(LR, _q_runs(), _Q_NOTES))
+    idx_off = HistoryIndexCache().index(history(LR, off, _Q_NOTES))
+    said = [*_Q_NOTES, (30, "tom", "We disabled the int8 quantization last week and the loss was the same.")]
+    idx_said = HistoryIndexCache().index(history(LR, _q_runs(), said))
+    # a plan that uses the thing the runs have on: tried
+    assert check("use int8 quantization", idx_on).already_tried
+    assert check("lr 3e-4", idx_on).already_tried
+    # a run that logged it off did the removal
+    assert check("disable the int8 quantization", idx_off).already_tried
+    assert check("turn off the int8 quantization", idx_off).already_tried
+    # a statement that reports the removal is left to the statement rules (it says it was done)
+    assert check("disable the int8 quantization", idx_said).already_tried
+    # a lowered value is not a removal ("drop the lr to 2e-5"): the runs at 2e-5 did it
+    assert check("drop the learning rate to 2e-5", idx_on).already_tried
+    # plans that take away something no run has are not changed by this rule
+    for plan in ("remove dropout", "disable warmup", "drop label smoothing"):
+        got = check(plan, idx_on)
+        assert not got.already_tried or got.matches, plan
+
+
+def test_removal_kept_on_walkthrough_through_ask_and_check_agree() -> None:
+    from narrative.checking import check
+
+    hist = history(LR, _q_runs(), _Q_NOTES)
+    idx = HistoryIndexCache().index(hist)
+    text, _ = _ask("did we ever try turning off the int8 quantization?", hist)
+    got = check("turn off the int8 quantization", idx)
+    assert not got.already_tried and "tom" in text, (text, got.message)
+
+
+def test_a_long_removal_plan_stays_fast() -> None:
+    from narrative.checking import check
+
+    idx = HistoryIndexCache().index(history(LR, _q_runs(), _Q_NOTES))
+    t0 = time.perf_counter()
+    got = check("disable " + "the int8 quantization and " * 200, idx)
+    assert time.perf_counter() - t0 < 5.0
+    assert not got.already_tried or got.matches

@@ -156,11 +156,9 @@ KNOWN_MISSES_IN = {
                                   "why didn't we want to run N=45 and N=55 with the same settings?",
                                   'what is the top priority next?'},
     'sudoku-cosine-lr-experiments': {'did training for more steps help?'},
-    # h/answers16 (issue and pull-request threads; tune measured blind 15/23, 19/23 after): the check reads "disable
-    # the int8 quantization" as tried (every run had it on); a right answer ("Neither proposed change ... is
-    # supported by the data") the expected words miss; a metric named in words ("per step" for sec_per_step); the
-    # clause past the quote's cut ("This is a ~45% effective batch size increase")
-    'alpaca-lora-lr-thread': {'did we try disabling the int8 quantization?'},
+    # h/answers16 (issue and pull-request threads; tune measured blind 15/23, 20/23 after): a right answer ("Neither
+    # proposed change ... is supported by the data") the expected words miss; a metric named in words ("per step"
+    # for sec_per_step); the clause past the quote's cut ("This is a ~45% effective batch size increase")
     'portos-lora-defaults-issues': {'should we cut the default steps from 1200 to 600?',
                                     'how fast was the 4B fidelity run per step?'},
     'snowfall-amp-pr-thread': {'how much larger batches does AMP allow?'},
