@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 
 from narrative import vocab
+from narrative.answer_negation import negated_words
 from narrative.answer_quotes import in_code, numbers
 from narrative.data_lines import UNMARK, data_line, header_rows
 from narrative.history_index import Fact, HistoryIndex
@@ -179,6 +180,7 @@ def name_group_runs(idx: HistoryIndex, question: str) -> list[RunSnapshot]:
     empty when it names none."""
     words = {w for w in _words(question) if len(w) >= 3 and w.isalpha()} - _ASKING - vocab.STOPWORDS
     words -= {m.group(1).lower() for m in _COUNTED.finditer(question)}  # "the 10 layer model" names one model
+    words -= negated_words(question)  # "the runs without AMP" are not the runs named "amp"
     if not words or len(idx.runs) < 2:
         return []
     by_word = _runs_by_name_word(idx)

@@ -39,6 +39,7 @@ from narrative.answer_rank import (
     direction,
     rank_runs,
     rerank,
+    specific_tokens,
     useful_runs,
 )
 from narrative.answer_reasons import magnitude_answer, reason_section_answer
@@ -58,7 +59,9 @@ from narrative.answer_tracker import (
     setting_unrecorded,
     who_most,
 )
+from narrative.answer_value_run import value_named_run
 from narrative.answer_values import direction_pairs, pair_line, value_move_facts
+from narrative.answer_verdict_near import lift_verdicts
 from narrative.history_index import Fact, HistoryIndex, fmt
 from narrative.plan_reading import PlanTerms, Query, plan_terms, score_cover
 from narrative.run_answers import (
@@ -122,7 +125,7 @@ _EFFECTQ = re.compile(r"^\s{0,8}(what|how)\s{1,4}(did|does|has|have)\b.{1,200}?\
 # "who ran the hybrid run?": one word before "run" (not "the last run", "the best run": those ask otherwise)
 _THE_X_RUN = re.compile(r"^\s{0,8}who\b[^?]{0,60}?\bthe\s{1,3}"
                         r"(?!(?:last|latest|first|best|worst|next|previous|same|other|new|old|big|long|final|whole)\b)"
-                        r"([a-z][\w.\-]{1,30})\s{1,3}run\b", re.I)
+                        r"([a-z0-9][\w.\-+]{1,30})\s{1,3}run\b", re.I)
 # a move to a value written as a setting's short name ("go to r64", "bumped to bs256"): its number is the value
 _MOVED_TO_NAMED = re.compile(r"\b(?:go|went|gone|going|mov\w{1,3}|switch\w{0,3}|bump\w{0,3}|rais\w{1,3}|increas\w{1,3}|"
                              r"lower\w{0,3}|reduc\w{1,3}|cut|drop\w{0,4})\s{1,3}to\s{1,3}"
@@ -299,6 +302,8 @@ def _answer(question: str, idx: HistoryIndex) -> Answer:
     if why or helpq or hindsight or achieved:
         facts = rerank(idx, terms, facts, why=why, change=why and bool(_CHANGE_Q.search(q)), question=body,
                        hindsight=hindsight, achieved=achieved, asked=q)
+        if helpq:
+            facts = lift_verdicts(idx, facts, body, specific_tokens(terms))  # "this doesn't seem to help. ... 2e-5"
     elif numbers(body):
         # "what happened with lr 1e-1?": the note that states that value, not its neighbour with 5e-3
         facts = sorted(((s + 0.25 * action_match(body, with_section(idx, f)), f) for s, f in facts),
@@ -349,7 +354,9 @@ def _answer(question: str, idx: HistoryIndex) -> Answer:
         # "who ran the hybrid run?": a word of one run's name ("hybrid-rrf-ce") names it (for a who-question only:
         # "what happened with the X run?" wants the notes, and took a held question's answer when read so)
         one = name_group_runs(idx, the_run.group(1))
-        named = one if len(one) == 1 else []
+        # "who ran the 2e-5 run?": the one run whose params hold that value (no name word spells a value)
+        by_value = value_named_run(idx, the_run.group(1)) if not one else None
+        named = one if len(one) == 1 else [by_value] if by_value is not None else []
     item = run_item(idx, named[0]) if len(named) == 1 else None
     if named and not why and (_FACTQ.search(q) or not topical):
         run_facts(idx, named, metric, parts, cites, question=body)
@@ -540,7 +547,11 @@ def _answer(question: str, idx: HistoryIndex) -> Answer:
                   why=why, helpq=helpq, achieved=achieved, metric=metric, goal=goal)
     if _WHO_Q.search(q):
         _who_ran(idx, cites, parts)
-    if helpq and metric and terms.key_concepts and (way := direction(body)) is not None:
+    # "why did we try a smaller learning rate?" answered from notes that link no run: the runs that made that move
+    # are what it is about (a why-answer whose quotes cite runs already has its runs)
+    bare_why = why and not any(c.run_ids or (c.entry_id is not None and idx.entry_runs.get(c.entry_id))
+                               for c in cites.items)
+    if (helpq or bare_why) and metric and terms.key_concepts and (way := direction(body)) is not None:
         # "did fewer leaves help?": the runs that moved that setting that way and nothing else say how it went
         keys = {k for c in terms.key_concepts if (con := vocab.CONCEPT_BY_ID.get(c)) for k in con.param_keys}
         pairs = direction_pairs(idx, keys, way, metric) if keys else []

@@ -26,6 +26,7 @@ from narrative.check_modules import module_missed
 from narrative.check_names import names_document_only
 from narrative.check_place import place_off, places_in, run_place_off
 from narrative.check_removal import removal_tried
+from narrative.check_removal_on import removal_kept_on
 from narrative.check_roles import role_off
 from narrative.check_scope import (
     cite_only,
@@ -104,7 +105,9 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
         # "LoRA on the key projection": runs that list their modules (query_proj,value_proj) without it did another
         got = module_missed(got, plan, idx, lambda: holding_runs(plan, idx, scope=scope)[1]) or got
         # "train on MVTec": runs holding mvtec only as their test set trained on something else
-        return role_off(got, plan, idx) or got
+        got = role_off(got, plan, idx) or got
+        # "disable the int8 quantization": runs that all kept it on did the opposite
+        return removal_kept_on(got, plan, idx) or got
     return got
 
 

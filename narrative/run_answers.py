@@ -13,6 +13,7 @@ from collections import Counter
 
 from narrative import vocab
 from narrative.answer_intent import scoped_runs, sweep_runs
+from narrative.answer_negation import negated_words, off_matches, ruled_out
 from narrative.answer_quotes import fold, key_named
 from narrative.approaches import UMBRELLA
 from narrative.concepts import CONCEPT_BY_ID
@@ -24,6 +25,7 @@ MAX_RUNS = 6
 QWORDS = re.compile(r"^\s*(why|what|which|how|did|does|do|is|are|was|were|should|can|could|who|when|where)\b"
                      r"(\s{1,8}(did|do|does|is|are|was|were|we|not|n't|didn't|aren't|isn't)\b)*", re.I)
 RUN_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:+\-]{2,80}")
+_NEGATORS = frozenset({"without", "non", "sans"})
 _SCOPE = re.compile(r"\b(on|for|with|in)\s{1,4}([\w\-.]{2,40})", re.I)
 BEATS = re.compile(r"\b(beats?|outperform\w*|better than|worse than|vs\.?|versus|compared? (to|with)|against|"
                     r"over|or)\b", re.I)
@@ -438,18 +440,20 @@ def metric_value_answer(idx: HistoryIndex, q: str, metrics: list[str], parts: li
     """"What <metric> did <the runs described> get?": the tracker's values for the runs whose names and
     params carry most of the question's other words (ties: every tied run, at most three)."""
     metric_toks = {t for m in metrics for t in vocab.tokens(m.replace("_", " "))}
-    want = {t for t in vocab.tokens(q) if len(t) >= 3 and not vocab.is_generic(t)} - metric_toks
-    if not want:
+    # "the run without AMP": a run with AMP on is none of the asked runs, one with it off matches the words
+    without = negated_words(q)
+    want = {t for t in vocab.tokens(q) if len(t) >= 3 and not vocab.is_generic(t)} - metric_toks - without - _NEGATORS
+    if not want and not without:
         return False
     scored: list[tuple[int, RunSnapshot]] = []
     for r in idx.run_by_id.values():
-        if not any(m in r.metrics for m in metrics):
+        if not any(m in r.metrics for m in metrics) or (without and ruled_out(r, without)):
             continue
         have = set(vocab.tokens(" ".join(f"{k} {v}" for k, v in r.params.items())))
         named = set(vocab.tokens(r.run_name or ""))
         # a word of the run's own name counts twice: "the review features" names ltr-review-features, not the
         # later run whose params hold customerReviewAverage among seven features
-        hit = len(want & have) + 2 * len(want & named) - len(want & have & named)
+        hit = len(want & have) + 2 * len(want & named) - len(want & have & named) + 2 * off_matches(r, without)
         if hit:
             scored.append((hit, r))
     if not scored:
