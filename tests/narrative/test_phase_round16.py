@@ -171,8 +171,9 @@ def _walk(name: str) -> ProjectHistory:
     project = ProjectRecord(id="p", workspace_id="w", name=data["project"], primary_metric=data["primary_metric"],
                             goal=data["primary_metric_goal"])
     runs = [RunSnapshot(project_id="p", run_id=r["key"].ljust(32, "0"), run_name=r["run_name"], user=r["user"],
-                        status=r["status"], start=at(r["start"]), end=at(r["start"]) + dt.timedelta(minutes=r["minutes"]),
-                        params=r["params"], metrics=r["metrics"]) for r in data["runs"]]
+                        status=r["status"], start=at(r["start"]),
+                        end=at(r["start"]) + dt.timedelta(minutes=r["minutes"]), params=r["params"],
+                        metrics=r["metrics"]) for r in data["runs"]]
     notes = [((at(m["at"]) - t0).total_seconds() / 3600, m["author"], m["text"]) for m in data["messages"]]
     return history(project, runs, notes, days=60, t0=t0)
 
