@@ -9,6 +9,9 @@
    early.)" closed the GAT line as "no gain on the metric" (``vocab.NEGATIVE_CUES``).
 3. The aim a change was made for ("Introduced Automatic Mixed Precision for speedups -> 41.77%") is why it was tried,
    not why it was left: it gave "abandoned: too slow for the iteration budget" (``vocab.reason_kind``).
+4. A verdict line that opens on a change of its own ("Increased hidden channels to 256. Overfitting issues.") judges
+   that change: it was prefixed with the line before it ("Increased the batch size to 32 ...: ..."), which closed
+   "batch size" after its 60% jump (``subjects.about_the_last``).
 """
 
 from __future__ import annotations
@@ -192,3 +195,60 @@ def test_walkthrough_numbered_log_keeps_the_model_and_the_speedup_honest() -> No
     assert not any("GAT" in n and s in ("exhausted", "abandoned") for n, (s, _) in lines.items()), lines
     # mixed precision was introduced for speed: whatever its status, slowness is not why
     assert not any("too slow" in r for n, (_, r) in lines.items() if "precision" in n.lower()), lines
+
+
+# 4. a verdict line that opens on a change of its own judges that change, not the line before it
+
+
+def _conclusions(text: str) -> list[str]:
+    from narrative.structuring import structure_entry
+    from narrative.types import StructureRequest
+
+    project = ProjectRecord(id="p", workspace_id="w", name="x", primary_metric="val_accuracy", goal="max")
+    st = structure_entry(StructureRequest(text=text, author="a", at=T0, project=project, window_runs=[], known_runs=[],
+                                          resolved_refs={}, window_start=None))
+    return [c.text for c in st.conclusions]
+
+
+@pytest.mark.parametrize("text", [
+    "Increased the batch size to 32. 60%! Huge.\nIncreased hidden channels to 256. Overfitting issues. Peak 64%",
+    "13. Increased the batch size to 32 and hidden channels -> 128. 60%! Huge.\n"
+    "14. Increased hidden channels to 256. Overfitting issues. Peak 64%",
+])
+def test_a_verdict_on_its_own_change_is_not_credited_to_the_line_before(text: str) -> None:
+    got = _conclusions(text)
+    assert got and not any("batch size" in c for c in got), got
+
+
+@pytest.mark.parametrize("clause", [
+    "Val loss got worse.",
+    "Tried it again, worse",
+    "Did the same, no gain",
+    "Overfitting issues. Peak 64%",
+    "accuracy dropped to 0.61",
+    "it's inside the noise",
+    "results are worse",
+    "the model got worse",
+])
+def test_verdicts_with_no_change_of_their_own_still_judge_the_last(clause: str) -> None:
+    from narrative.subjects import about_the_last
+    assert about_the_last(clause)
+
+
+def test_the_old_reading_of_a_verdict_after_its_change_stays() -> None:
+    got = _conclusions("Added dropout after every block. Val loss got worse.")
+    assert got and got[0].lower().startswith("dropout after every block"), got
+
+
+def test_a_long_action_line_stays_linear() -> None:
+    from narrative.subjects import about_the_last
+    t = time.perf_counter()
+    about_the_last("Increased " + "hidden " * 5000 + "to 256, worse")
+    about_the_last("Tried " + "it " * 5000)
+    assert time.perf_counter() - t < 2.0
+
+
+def test_walkthrough_numbered_log_does_not_close_the_batch_size_on_the_next_items_verdict() -> None:
+    report = synthesis.phase(_walk("gat-node-recommender-numbered-log"))
+    closed = [a.name for a in report.approaches if a.status in ("exhausted", "abandoned")]
+    assert not any("batch" in n.lower() for n in closed), closed
