@@ -138,6 +138,19 @@ def head_phrase(text: str) -> str:
     return " ".join(_drop_verbs(raw, words[:3])).lower()
 
 
+def _people(idx: HistoryIndex) -> frozenset[str]:
+    """The lowercased names of the project's people (runs' users, notes' authors), three letters or more, that are
+    written as a word into the name of a run ("conv_robert_2" by robert)."""
+    got = idx.cache.get("people_in_run_names")
+    if not isinstance(got, frozenset):
+        names = {(r.user or "").strip().lower() for r in idx.runs} | {(e.author or "").strip().lower()
+                                                                       for e in idx.entries}
+        names = {n for n in names if len(n) >= 3}
+        in_names = {w for r in idx.runs for w in re.split(r"[^a-z0-9]+", (r.run_name or "").lower()) if w in names}
+        got = idx.cache["people_in_run_names"] = frozenset(in_names)
+    return got
+
+
 def _phrase_in_data(idx: HistoryIndex, phrase: str) -> bool:
     """A phrase names a line of work only when the runs carry one of its words (params, values, names): a
     heading word ("note", "private") or a contraction left over from a sentence is not an approach, and
@@ -153,6 +166,11 @@ def _phrase_in_data(idx: HistoryIndex, phrase: str) -> bool:
         pieces = idx.cache["run_name_pieces"] = frozenset(
             p for r in idx.runs for p in (r.run_name or "").lower().split("_") if p.count("-") + p.count(".") >= 2)
     if any(w in pieces for w in phrase.lower().split()):
+        return False
+    # "conv_robert_2, kernel_size=7 ...: not good" heads its row with a run's name that holds its owner's name: a
+    # person on the project (a run's user, a note's author) written into the runs' names is who ran them, never a
+    # part of a method's name ("max pooling" stays a phrase beside a user max whose runs are not named after him)
+    if not _people(idx).isdisjoint(phrase.lower().split()):
         return False
     seen = idx.cache.get("run_tokens")
     if not isinstance(seen, frozenset):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from narrative import lexicon, metric_moves, reading
+from narrative import acts, lexicon, metric_moves, reading
 from narrative.entry_text import FIRST_RESULT_NUMBER, MAX_SUBJECT_CHARS, clip
 from narrative.run_refs import KnownRunIds
 
@@ -304,8 +304,22 @@ def about_the_last(clause: str) -> bool:
     lowered = _YARDSTICK.split(clause.lower(), maxsplit=1)[0]
     if lexicon.families_in(lowered) or re.search(r"\w=\S|[a-z]+[-_][a-z0-9]+", lowered):
         return False
+    if _reports_its_own_change(clause):
+        return False
     head = verdict_subject(clause)
     return all(w in _GENERIC_SUBJECT_WORDS or w in METRIC_NAME_WORDS for w in lexicon.words(head))
+
+
+# "Tried it again, worse", "Did the same, no gain": an action on the thing before it
+_ON_THE_LAST = re.compile(r"^\s{0,8}\S{1,40}\s{1,3}(?:it|this|that|them|these|those|again|the\s{1,3}same)\b", re.I)
+
+
+def _reports_its_own_change(clause: str) -> bool:
+    """Whether a verdict clause opens on a change of its own ("Increased hidden channels to 256. Overfitting
+    issues."): the line before it, another change ("Increased the batch size to 32. 60%! Huge."), is not what it
+    judges."""
+    text = clause.strip()
+    return acts.reports_action(text) and acts.action_from(text) == text and not _ON_THE_LAST.match(text)
 
 
 _COMPARED_LAST = re.compile(r"^(?P<tried>\S.{1,80}?)\s+(?:(?:much|slightly|way|a\s+bit|clearly|a\s+lot)\s+)?"

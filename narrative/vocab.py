@@ -75,7 +75,8 @@ NEGATIVE_CUES = re.compile(
     r"\b(worse|hurt(s|ing)?|didn'?t help|did not help|no gain|no better|nothing|not worth|dead|drop(ping|ped)? it|"
     # "early stopping" names a technique, not a stop
     r"abandon\w*|shelv\w*|park(ing|ed)?|giv(e|ing) up|gave up|not pursuing|not spending|"
-    r"(?<!early )(?<!early-)(?<!early_)stop(ped|ping)?|"
+    # "(stopped early.)", "stopped it early": how a run ended, not a verdict on its line of work
+    r"(?<!early )(?<!early-)(?<!early_)stop(ped|ping)?(?!\s{1,3}(?:it\s{1,3}|the\s{1,3}run\s{1,3})?early\b)|"
     r"no more|out regardless|ruled out|lag(s|ged)? behind|" + PLACED_BEHIND_NOT + r"behind|"
     r"fail\w*|blew up|nan|diverg\w*|oom|"
     r"out of memory|too slow|slower|flat|no improvement|doesn'?t help|does not help|not convinced|"
@@ -498,7 +499,16 @@ _MEMORY_SHORT = re.compile(r"\b(oom\w{0,3}|out of memory|doesn'?t fit|does not f
                            re.I)
 
 
+# the aim a change was made for ("Introduced Automatic Mixed Precision for speedups", "checkpointing to save memory")
+# is why it was tried, not why it was left: the reason kinds are read on the text without it
+_AIM = re.compile(r"\b(?:for|to)\s{1,3}(?:(?:a|the|some)\s{1,3})?(?:speed\s?ups?|speeding\s{1,3}up|"
+                  r"speed\s{1,3}(?:\w+\s{1,3})?up|faster\s{1,3}(?:training|inference|runs?|iterations?|epochs?)|"
+                  r"(?:save|saving|reduce|reducing|cut|cutting|lower|lowering)\s{1,3}(?:the\s{1,3})?(?:gpu\s{1,3})?"
+                  r"(?:memory|vram|time|latency|training\s{1,3}time)|stabili[sz]\w*)\b", re.I)
+
+
 def reason_kind(text: str) -> str:
+    text = _AIM.sub(" ", text)
     for kind, pat in REASON_PATTERNS:
         if pat.search(text):
             if kind == "memory" and _MEMORY_SAVED.search(text) and not _MEMORY_SHORT.search(text):
