@@ -35,7 +35,7 @@ _PARTS = re.compile(r"([-_/ ])(" + _PART + r")(?![a-z0-9]|[.,]\d)")
 # families the table names members of by a bare number ("resnet50", "vgg16", "gpt2"); in the others a number
 # after the name is a run's count ("catboost-24", "xgboost-3")
 _NUMBERED: set[str] = set()
-_UNIT = re.compile(r"\s*(?:epochs?|runs?|steps?|gpus?|times|x\b|%|k\b|m\b)")
+_UNIT = re.compile(r" ?(?:epochs?|runs?|steps?|gpus?|times|x\b|%|k\b|m\b)")
 
 
 @dataclass(frozen=True)
