@@ -10,6 +10,7 @@ tried when the runs in its scope hold several values of that key.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 
 from adapters import is_tracker_key
@@ -73,7 +74,14 @@ def _plan_words(plan: str) -> frozenset[str]:
         for a, b in sp:
             if " " in head[a:b].strip():
                 head = head[:a] + " " * (b - a) + head[b:]
-    return frozenset(vocab.stem(w) for w in _SPLIT.split(head) if w) | families
+    words = [w for w in _SPLIT.split(head) if w]
+    # "CIFAR-10", "ImageNet 1k": a name and its number written apart name the value the runs write glued ("cifar10")
+    glued = {vocab.stem(a + b) for a, b in itertools.pairwise(words)
+             if len(a) >= 3 and a.isalpha() and _GLUED_NUMBER.fullmatch(b)}
+    return frozenset(vocab.stem(w) for w in words) | glued | families
+
+
+_GLUED_NUMBER = re.compile(r"\d{1,4}[a-z]?")
 
 
 # a variant code after a model's name: a letter or two and a number ("a0", "b1", "v3"), not a plain number

@@ -207,6 +207,15 @@ def plan_changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> list[Change]
     return sorted(out, key=lambda c: c.at) if len(out) > 1 else out
 
 
+def _plan_subject(cid: str, head: str, spans: list[tuple[int, int]]) -> bool:
+    """Whether a concept is what the plan is about rather than another change: a model at a size ("bert-large",
+    "the large model": a model, as a family is), or the training verb the plan opens on ("fine-tune X with a
+    lower lr")."""
+    if cid == "large_model":
+        return True
+    return cid == "fine_tune" and any(not head[:a].strip() for a, _ in spans)
+
+
 def _changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Iterator[Change]:
     head = half_value(vocab.norm(SCIENTIFIC.sub(decimal_value, GLUED_MOVE.sub(r"\1", main_clause(plan)))))
     spans = vocab.concepts_in(head)
@@ -226,8 +235,10 @@ def _changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Iterator[Change]
         a, b = sp[0]
         others = {k for k in specific - terms.scope_only if k != cid and k not in vocab.CLOSURE[cid]
                   and vocab.CONCEPT_BY_ID[k].kind != "model" and not vocab.CONCEPT_BY_ID[k].param_keys}
+        # the plan's subject picks the runs where their params show it, and is no other change (a target)
         targets = frozenset(k for k in others if _said_as_target(head, b, spans.get(k, []))
-                            or _joined_by_with(head, (a, b), spans.get(k, [])))
+                            or _joined_by_with(head, (a, b), spans.get(k, []))
+                            or _plan_subject(k, head, spans.get(k, [])))
         if others - targets:
             continue  # "separate step sizes for actor and critic" is about more than moving one setting
         # "LoRA on the MLP with a rank lower than 8": the setting's own spoken name later in the clause is where

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import re
+from collections.abc import Callable
 
 from narrative import lexicon, vocab
 from narrative.approaches import UMBRELLA
@@ -65,7 +66,8 @@ from narrative.check_verdicts import (
     variant_of,
 )
 from narrative.history_index import Fact, HistoryIndex
-from narrative.plan_depths import resnet_depths
+from narrative.model_designations import Designation, designation_off, designations
+from narrative.plan_depths import resnet_depths, square_sides
 from narrative.plan_reading import (
     ASIDE,
     WITHOUT,
@@ -86,6 +88,7 @@ WEAK_CITE = 0.75  # share of the bar a run needs to be cited beside a statement
 def check(plan: str, idx: HistoryIndex) -> CheckResult:
     """Whether ``plan`` was already tried, judged on the caller's index of the project's history."""
     plan = resnet_depths(plan, idx)  # "the R50 runs", "the 101-layer ResNet": resnet50, resnet101
+    plan = square_sides(plan)  # "B5 at 456x456": an image size of 456
     got = _check(plan, idx)
     if got.already_tried:
         terms = plan_terms(plan, idx, exclusions=True)
@@ -96,7 +99,10 @@ def check(plan: str, idx: HistoryIndex) -> CheckResult:
         got = cite_only(got, plan, idx, terms.key_concepts) or got
         # "lr 1e-3 on the small model": the settings' paths read the runs' values, not the model's size; runs
         # that all ran the model at another size are the closest, not the plan done
-        got = size_scoped(got, sizes_in(ASIDE.sub(" ", main_clause(plan))), idx) or got
+        head = ASIDE.sub(" ", main_clause(plan))
+        got = size_scoped(got, sizes_in(head), idx) or got
+        # "ViT-B/32", "bert-large-cased": runs naming the family only as other members are the closest
+        got = designation_scoped(got, designations(head), idx) or got
         # "dropout at lr 2.048": a cited run whose params log dropout off (or hold what the plan goes without)
         # is not the plan; the runs holding all of it are, else it was not tried together
         got = combined_against(got, plan, terms, idx, scope) or got
@@ -118,16 +124,36 @@ def _runs_size_off(idx: HistoryIndex, sizes: dict[str, frozenset[str]], f: Fact)
             and all(size_off(sizes, run_text(idx, r)) for r in f.run_ids[:4]))
 
 
+def _runs_designation_off(idx: HistoryIndex, desig: dict[str, list[Designation]], f: Fact) -> bool:
+    """A statement naming no member of the plan's family ("the fine-tune got 84.1%") is about its runs: when they
+    all hold another member, so is the statement."""
+    return (bool(desig) and bool(f.run_ids) and not designations(f.text)
+            and all(designation_off(desig, run_text(idx, r)) for r in f.run_ids[:4]))
+
+
 def size_scoped(got: CheckResult, sizes: dict[str, frozenset[str]], idx: HistoryIndex) -> CheckResult | None:
     """A "tried" whose every citation is runs naming the plan's model only at other sizes: not tried, closest
     those runs. A citation with no run (a statement) is left to the statement rules."""
-    if not sizes or not got.matches or not all(m.run_ids for m in got.matches):
+    if not sizes:
+        return None
+    return _runs_scoped(got, idx, lambda text: size_off(sizes, text),
+                        ", ".join(sorted(set().union(*sizes.values()))))
+
+
+def designation_scoped(got: CheckResult, desig: dict[str, list[Designation]], idx: HistoryIndex) -> CheckResult | None:
+    """The same for a model's designation ("ViT-B/32" where the runs cited are all ViT-B/16 runs)."""
+    if not desig:
+        return None
+    return _runs_scoped(got, idx, lambda text: designation_off(desig, text), "that member")
+
+
+def _runs_scoped(got: CheckResult, idx: HistoryIndex, off: Callable[[str], bool], want: str) -> CheckResult | None:
+    if not got.matches or not all(m.run_ids for m in got.matches):
         return None
     rids = list(dict.fromkeys(r for m in got.matches for r in m.run_ids))
-    if not all(size_off(sizes, run_text(idx, r)) for r in rids):
+    if not all(off(run_text(idx, r)) for r in rids):
         return None
     r0 = idx.run_by_id[rids[0]]
-    want = ", ".join(sorted(set().union(*sizes.values())))
     summary = f"run {r0.run_name or r0.run_id[:8]} by {r0.user or 'someone'} on {r0.start:%Y-%m-%d}"
     return CheckResult(already_tried=False, message=(
         f"Not tried at that size ({want}): the runs found used another size; closest: {summary}."),
@@ -187,6 +213,8 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
     only_t = only_targets(plan)
     # "biformer-small", "the tiny model": a size is a variant of its model
     sizes = sizes_in(ASIDE.sub(" ", main_clause(plan)))
+    # "ViT-B/32", "EfficientNet-B0", "bert-large-cased": another member of the family is a variant
+    desig = designations(ASIDE.sub(" ", main_clause(plan)))
     # "dropout on the embeddings": a candidate putting it on another part of the model did a variant
     places = places_in(ASIDE.sub(" ", main_clause(plan)))
     technique = frozenset(terms.key_concepts - UMBRELLA)
@@ -213,6 +241,7 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
                or _runs_off_scope(idx, scope, f, technique) or _runs_other_model(idx, technique, f)
                or lacks_modifier(terms, cover, words)
                or _fact_excluded(idx, terms, f) or size_off(sizes, f.text) or _runs_size_off(idx, sizes, f)
+               or designation_off(desig, f.text) or _runs_designation_off(idx, desig, f)
                or fact_holds_more(idx, only, f.run_ids or idx.entry_runs.get(f.entry_id, []))
                or targets_more(only_t, cover, f.text) or place_off(places, f.text)
                or stated_value_off(valued, f.text, cover) or names_document_only(doc_words, f.text)
@@ -237,6 +266,7 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
                 or off_scope(scope, idx.run_by_id[rid]) or _run_misses(idx, terms, rid)
                 or holds_more(only, idx.run_by_id[rid]) or targets_more(only_t, cover)
                 or size_off(sizes, run_text(idx, rid)) or run_place_off(places, idx.run_by_id[rid].params)
+                or designation_off(desig, run_text(idx, rid))
                 or keyed_value_off(plan, idx.run_by_id[rid], idx) or identifier_off(idents, run_text(idx, rid))
                 or params_value_off(valued, idx.run_by_id[rid].params)):
             variant_runs.append(rid)

@@ -458,7 +458,9 @@ CONCEPT_ROWS: tuple[Concept, ...] = (
        r"\boptuna\b", r"\bgrid search\b", weight=1.0),
     _c("resolution", "input resolution", "tuning", r"\b" + _not_after("multi") + r"resolution\b", r"\bimg ?size\b",
        r"\bimage ?size\b",
-       r"\b\d{3} ?px\b", r"\bpx\b", r"\bhigher res\b", r"\bimage size\b"),
+       r"\b\d{3} ?px\b", r"\bpx\b", r"\bhigher res\b", r"\bimage size\b",
+       # "an input size of 380": an image's side in pixels (an "input size" of 8 is a feature count)
+       r"\binput ?size (?:of |= ?|to |at )?(?=\d{3}\b)"),
     _c("max_len", "max sequence length", "tuning", r"\bmax ?len\w*\b", r"\bmax (seq|sequence) len\w*",
        r"\bsequence length\b", r"\bseq ?len\b", r"\bcontext (length|window)\b", r"\blonger (inputs?|sequences?)",
        r"\btruncat\w*"),

@@ -46,3 +46,12 @@ def resnet_depths(plan: str, idx: HistoryIndex) -> str:
         return m.group(0) if word in idx.name_token_runs and not word.startswith("resnet") else "resnet" + m.group(1)
 
     return _LAYERED.sub(lambda m: "resnet" + m.group(1), _SHORT.sub(short, plan))
+
+
+# "456x456", "300 x 300": a square image's side in pixels, said the way the runs' image_size records it
+_SQUARE = re.compile(r"(?<![\w.])(\d{3,4}) ?x ?\1(?![\w.])")
+
+
+def square_sides(plan: str) -> str:
+    """``plan`` with a square image size ("B5 at 456x456") written as its side ("B5 at image size 456")."""
+    return _SQUARE.sub(lambda m: "image size " + m.group(1), plan) if "x" in plan else plan
