@@ -145,7 +145,9 @@ def read_past(text: str, runs: Iterable[RunSnapshot], *, same_name: bool = False
             for key, value in run.params.items():
                 values.setdefault((user, key), set()).add(str(value).strip().lower())
     varied = {pair: seen for pair, seen in values.items() if len(seen) > 1}
-    told = _told_values(failing, {v for seen in varied.values() for v in seen if v})
+    # A history holds up to 10k runs, each with its own values: only those written in a failure's sentence count.
+    written = " ".join(failing)
+    told = _told_values(failing, {v for seen in varied.values() for v in seen if v and v in written})
     if told is None:
         return set()
 
