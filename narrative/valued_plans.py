@@ -14,11 +14,14 @@ import re
 
 from narrative import reading
 
-# An outcome told beside the value: an arrow, a result label, a verb of a result had.
+# An outcome told beside the value: an arrow, a result label, a verb of a result had, a comparison, a measure's value.
 _OUTCOME = re.compile(r"->|=>|→|⇒|\bresults?\b|\boutcome\b|\b(?:done|got|gets|gave|gives|giving|yield(?:s|ed)?|reached|"
                       r"achieved|scored|tried|trained|ran|went|was|were|found|saw|noticed|observed|measured|showed|"
                       r"shows|improved|dropped|increased|decreased|reduced|lowered|raised|diverged|converged|plateaued|"
-                      r"stayed|helped|hurt|failed|crashed|hit)\b", re.IGNORECASE)
+                      r"stayed|helped|hurt|failed|crashed|hit)\b|\bvs\.?(?=\s)|\bversus\b|"
+                      # a measure given its value ("Compare the two vocoders: rtf=0.06 vs 0.09", "acc: 0.81")
+                      r"\b(?:acc(?:uracy)?|loss|f1|auc|wer|cer|bleu|m?ap|rtf|ppl|perplexity|mcd|dice|iou|recall|"
+                      r"precision|score)\s{0,2}[:=]\s{0,2}[-+~]?\.?\d", re.IGNORECASE)
 # "Set lr to 3e-4 and rerun", "Put dropout at 0.2, then retrain": an ambiguous verb given an order by the base form
 # that follows it.
 _SET_AND_RUN = re.compile(r"^\W{0,4}(?:(?:also|then|next|first|finally|please)\s*,?\s+)?(?:set|put|cut|bump)\s"
