@@ -53,3 +53,17 @@ def favour_asked(text: str) -> str | None:
     if _ASKS_ACTION.search(lowered):
         return "planned"
     return None
+
+
+# A check still to make or being made ("find out if the warmup helped", "to see whether dropout makes a difference",
+# "check if it improves"): the outcome named after it is what is asked, never one seen (round 16). A report before
+# it keeps its verdict ("warmup helped; now checking whether it helps the big model too").
+_CHECK = re.compile(r"\b(?:(?:find|finding|figure|figuring)\s+out|check|checking|see|seeing|test|testing|determine|"
+                    r"determining|verify|verifying|confirm|confirming|investigate|investigating|know|learn|tell)"
+                    r"\s+(?:if|whether)\b")
+
+
+def check_start(clause: str) -> int | None:
+    """Where a check of an outcome begins in ``clause`` ("find out whether X helped"), else None."""
+    found = _CHECK.search(clause.lower())
+    return found.start() if found else None

@@ -231,6 +231,9 @@ NEGATIVE_CUES: tuple[str, ...] = (
     "doesn't pan out", "never panned out", "didn't work out", "did not work out",
     # an attempt that came to nothing: "tried lr 1e-4 or 1e-5 but with no success", "to no avail", "in vain"
     "to no avail", "in vain", "unsuccessful", "unsuccessfully",
+    # round 16: "It didn't make a difference" (a thing that "made a difference" worked)
+    "didn't make a difference", "did not make a difference", "doesn't make a difference", "does not make a difference",
+    "didn't make any difference", "didn't make much difference", "doesn't make much difference",
 )
 # Negative verdicts that need a little grammar: "no <quality> win", "not <much of> a gain".
 NEGATIVE_PATTERNS: tuple[re.Pattern[str], ...] = (
@@ -283,6 +286,13 @@ NEGATIVE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"\b(?:acc(?:uracy)?|f1|auc|scores?|bleu|map|iou|dice|recall|precision|metrics?)\s{1,3}"
                r"(?:scores?\s{1,3})?(?:stay(?:s|ed|ing)?|remain(?:s|ed|ing)?)\s{1,3}(?:about\s{1,3}|roughly\s{1,3}|"
                r"basically\s{1,3}|pretty\s{1,3}much\s{1,3})?(?:the\s{1,3}same|unchanged|flat)\b"),
+    # "I now get an error at the trainer", "we keep getting the same exception": an error met is a failure; an error
+    # rate, an error bar or "error analysis" is a measure or a method, "if I get an error" a condition, and "the
+    # expected error message" what a check wanted.
+    re.compile(r"(?<!\bif )\b(?:i|we)\s{1,3}(?:now\s{1,3}|still\s{1,3}|then\s{1,3}|just\s{1,3})?(?:get|got|getting|"
+               r"hit|am\s{1,3}getting|keep\s{1,3}getting)\s{1,3}(?:an?|the|this|that|same|the\s{1,3}same)\s{1,3}"
+               r"(?!(?:expected|intended|correct|right|proper|desired)\b)(?:[\w-]{1,20}\s{1,3}){0,2}?(?:error|exception|segfault|traceback)s?\b"
+               r"(?!\s{1,3}(?:rates?|of|bars?|analysis|metrics?|curves?|is|was)\b)"),
 )
 # A success told as a target met rather than with a verdict word: the reported numbers reproduced ("we have reproduced
 # the reported results", "finally reproduced the paper's mAP"), the result sought obtained ("I got the desired result",
@@ -295,6 +305,16 @@ POSITIVE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"(?<!n't )(?<!not )(?<!never )(?<!cannot )(?<!to )\b(?:got|obtained|achieved|reached|matched|hit)"
                r"\s{1,3}(?:the\s{1,3})?(?:desired|expected|reported|target|paper'?s?)\s{1,3}(?:[\w'-]{1,20}\s{1,3}){0,2}?"
                r"(?:results?|numbers|scores?|accuracy|performance|m?ap|ap|bleu|f1|metrics?)\b"),
+    # Round 16: a thing judged worth having after use ("the probe is hugely valuable", "it was invaluable for me",
+    # "What really made a difference was lr .05", "MTE and PRN also contribute to performance"). "it would be valuable
+    # to try X" is a wish, "valuable insights" an attribute, "made no difference" a failure, "data is valuable" no try.
+    re.compile(r"(?<!\bdata )(?<!\bdataset )(?<!\bfeedback )(?<!\binformation )(?<!\btime )\b(?:is|was|are|were|"
+               r"proved|proves|been)\s{1,3}(?:(?:hugely|very|really|extremely|quite|super|incredibly|so|most)\s{1,3})?"
+               r"(?:in)?valuable\b(?!\s{1,3}to\s{1,3}(?!me\b|us\b))"),
+    re.compile(r"(?<!n't )(?<!not )(?<!never )\b(?:made|makes)\s{1,3}(?:a|all\s{1,3}the)\s{1,3}"
+               r"(?:(?:big|huge|real|massive|significant|noticeable|clear)\s{1,3})?difference\b"),
+    re.compile(r"(?<!n't )(?<!not )(?<!never )\b(?:contribute[sd]?|contributing)\s{1,3}"
+               r"(?:(?:\w+ly|a\s{1,3}lot|much)\s{1,3})?to\s{1,3}(?:the\s{1,3})?(?:[\w-]{1,20}\s{1,3})?(?:performance|accuracy|results?|gains?|improvements?)\b"),
 )
 POSITIVE_CUES: tuple[str, ...] = (
     "best", "big jump", "jump", "better", "improv", "win", "wins", "helped", "helps", "works", "worked",

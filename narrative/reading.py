@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from narrative import doubts, forecasts, lexicon, naming_words, next_split, progress, purposes, shortfalls, troubles
-from narrative.asking import asks_whether, favour_asked
+from narrative.asking import asks_whether, check_start, favour_asked
 from narrative.metric_moves import SETTING_MOVE, metric_moves
 from narrative.suggestions import suggested
 
@@ -115,8 +115,7 @@ _NEGATED_NEGATIVE = re.compile(
     r"collaps\w*)\b",
     re.IGNORECASE,
 )
-# A failure put right is a success ("has fixed the prior crash", "resolved the divergence"): the failure
-# word names what was remedied, not what happened.
+# A failure put right is a success ("has fixed the prior crash", "resolved the divergence"): the failure was remedied.
 _REMEDY = re.compile(
     r"\b(?:fixe[sd]|fixing|solved|solves|resolved|resolves|eliminated|eliminates|prevents?|prevented|cured)\s+"
     r"(?:[\w'’-]+\s+){0,3}?(?:crash|diverg|nan|bug|problem|issue|instabilit|forgetting|collaps|overfit|explod|oom)\w*")
@@ -168,12 +167,11 @@ _PLAN = re.compile(
     r"(?:^|\.\s+|\s[-–—]\s+)(?:(?:also|then|first|finally|and|please)\s*,?\s+)?(?:try|add|use|rerun|re-run|implement|switch|tune|"
     # "Choose bigger patch size", "Review RandomResizedCrop", "Complete data collection app"
     r"(?:choose|review|collect|complete|finish|learn|write|build|apply|clean|profile|plot|visuali[sz]e|debug|"
-    r"balance|normali[sz]e|figure\s+out|set\s+up|port|refactor|benchmark|re-?train|retrain)"
+    r"balance|normali[sz]e|(?:figure|find)\s+out|achieve|experiment\s+with|set\s+up|port|refactor|benchmark|re-?train|retrain)"
     r"(?!\s+(?:of|among|between|is|was|are|were|has|had|with\s+the\s+\w+\s+(?:is|was))\b)|"
     r"sweep|check|look\s+into|fix|retest|re-test|revisit|"
     r"investigate|explore|compare|evaluate|ablate|measure|disable|enable|increase|decrease|reduce|lower|raise|"
-    # "Test loss is ...", "Train accuracy went up", "Run time was 2h": the word names a split or a
-    # measure, no order
+    # "Test loss is ...", "Train accuracy went up", "Run time was 2h": the word names a split or a measure, no order
     r"(?:test|train|run)(?!\s+(?:loss|losses|accuracy|acc|error|errors|f1|auc|time|set|sets|data|split|curves?|"
     r"scores?|metrics?|results?|perplexity|ppl|mse|rmse|mae|samples?)\b))\b(?!\s*[:=])|"
     # "cutmix next", "cutmix next i think", "cutmix next, then randaug": what comes next, named before the word
@@ -406,6 +404,8 @@ def verdict_of(clause: str) -> Verdict | None:
     """The verdict a clause states, with negation scope and superlatives read as a colleague would."""
     if asks_whether(clause) or favour_asked(clause):
         return None   # "would the performance be better if ...?", "it would be great if you share ...": asked
+    if (cut := check_start(clause)) is not None:   # "find out if X helped": what is checked is asked, not seen
+        return verdict_of(clause[:cut]) if cut else None
     verdict = _verdict_of(clause)
     if verdict == "worked":
         lowered = clause[:MAX_READ_CHARS].lower().replace("’", "'")
@@ -519,8 +519,7 @@ _GOOD_WORDS = re.compile(r"\b(?:improv(?:ed|es|ing|ement|ements)|outperform\w*|s
                          # (not "is helping me debug", "thanks for helping")
                          r"(?:is|are|was|were)\s+(?:\w+ly\s+|still\s+|also\s+)?helping(?!\s+(?:me|us|you|him|her|them|"
                          r"out|with|to)\b))\b")
-# "noise" judges a result only as the noise floor ("within the noise", "it's noise"), not as a name
-# ("independent noise works").
+# "noise" judges a result only as the noise floor ("within the noise", "it's noise"), not a name ("independent noise")
 _NOISE_AS_NAME = re.compile(r"(?<!\bthe )(?<!\bin )(?<!\bwithin )(?<!\bis )(?<!\bjust )(?<!\bmostly )"
                             r"(?<!\bprobably )(?<!\bpure )(?<!\bbelow )(?<!\bunder )(?<!\bbe )(?<!^)\bnoise\b")
 

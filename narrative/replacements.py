@@ -15,7 +15,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from narrative import vocab
+from narrative import reading, vocab
 
 # a slot ends where the clause ends: punctuation that closes a clause, a coordinating or subordinating word
 _SLOT = r"([^.;:!?,()\n]{1,60}?)"
@@ -79,17 +79,48 @@ def _names_a_thing(text: str) -> bool:
     return any(w.lower() not in vocab.STOPWORDS for w in _WORDY.findall(text))
 
 
-@functools.lru_cache(maxsize=1 << 14)
+# Round 16: "Y instead of X" has no verb of change of its own. Told without a verb ("GELU instead of ReLU" as a
+# bare line), asked ("Maybe GELU instead of ReLU?"), proposed ("Idea: ...", "Try GELU instead of ReLU") or
+# planned, it proposes the swap: nothing is adopted or closed by it. A verb says it was made ("switched to GELU
+# instead of ReLU", "exp-12 uses GELU instead of ReLU", "GELU instead of ReLU gave +0.3").
+_A_VERB = re.compile(r"\b(?:[a-z]{2,}ed|use[sd]?|using|now|went|chose|picked|ran|runs?|trains?|is|are|was|were|gives?|"
+                     r"gave|got|gets|took|takes?|has|have|had|did|does|helps?|works?|beats?|wins?|won|keep(?:s|ing)?|"
+                     r"kept|'s|'re)\b", re.I)
+_PROPOSAL_LEAD = re.compile(r"^\W{0,4}(?:maybe|perhaps|possibly|idea|ideas|proposal|proposed(?:\s+\w+)?|todo|to-?do|"
+                            r"next|try|trying|consider|what\s+about|how\s+about|could|should|might)\b", re.I)
+
+
+def instead_told_done(sentence: str) -> bool:
+    """Whether a sentence with "instead of" tells a swap made rather than one proposed (see above)."""
+    if "[x]" in sentence.lower() or _OUTCOME_ARROW.search(sentence):
+        return True   # "- [x] Try SGD instead of Adam ==> ...": ticked off, its outcome told
+    if sentence.rstrip().endswith("?"):
+        return False
+    if reading.verdict_of(sentence) is not None:
+        return True   # "Try GELU instead of ReLU: GELU better": a swap judged was made
+    if _PROPOSAL_LEAD.search(sentence):
+        return False
+    if reading.modality(sentence) in ("planned", "question", "wished", "conditional", "counterfactual"):
+        return False
+    return bool(_A_VERB.search(sentence))
+
+
 def replacement_in(sentence: str) -> Replacement | None:
     """The replacement a sentence states, or None. The old side loses every concept the new side also names
     (a setting changed in place, "from lr 1e-3 to lr 3e-4", replaces nothing)."""
+    return _replacement(sentence, True)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _replacement(sentence: str, told_done: bool) -> Replacement | None:
+    """``replacement_in``; ``told_done=False`` reads a swap proposed too (a try whose outcome follows it)."""
     old: set[str] = set()
     new: set[str] = set()
     named_new = False  # the new side names something, known concept or not
     pairs = [(m.group(1), m.group(2)) for rx in (_FROM_TO, _REPLACE, _SWAP) for m in rx.finditer(sentence)]
     # _INSTEAD and _ARROW try a match at nearly every position: only run where their cue is (deriving the
     # approaches reads every sentence of a project: 0.25 s of 53k sentences otherwise)
-    if _INSTEAD_CUE.search(sentence):
+    if _INSTEAD_CUE.search(sentence) and (not told_done or instead_told_done(sentence)):
         pairs += [(m.group(2), m.group(1)) for m in _INSTEAD.finditer(sentence)]
     if "=>" in sentence or "->" in sentence or "→" in sentence:
         pairs += [(m.group(1), m.group(2)) for m in _ARROW.finditer(sentence)]
@@ -122,7 +153,7 @@ def replacement_in(sentence: str) -> Replacement | None:
 def kept_old(tried: str, outcome: str) -> bool:
     """Whether the outcome of a tried replacement names the replaced thing as the winner ("Try with SGD
     instead of Adam" / "Adam seems better"): the replacement did not work, the old line stays."""
-    rep = replacement_in(tried)
+    rep = _replacement(tried, False)
     won = _WON.search(outcome)
     if rep is None or won is None:
         return False
@@ -143,7 +174,7 @@ def replacement_lost(sentence: str) -> Replacement | None:
     m = _OUTCOME_ARROW.search(sentence)
     if m is None or not kept_old(sentence[: m.start()], sentence[m.end():]):
         return None
-    return replacement_in(sentence[: m.start()])
+    return _replacement(sentence[: m.start()], False)
 
 
 # A setting switched off: "Mixup: off", "tanh = false", "EMA off", "no Mixup", "without SWA", "disabled mixup".

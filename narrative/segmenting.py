@@ -40,7 +40,8 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
     ("question", re.compile(r"^(?:open\s+)?(?:questions?|qs?|issues?|unknowns?|doubts?|puzzles?)"
                             r"(?:\s+(?:for|to)\b.*)?$|^open$|^things\s+i\s+don'?t\s+(?:know|understand)")),
     ("next", re.compile(r"^(?:next(?:\s+(?:steps?|up|week|time|actions?|experiments?))?|plan(?:s|ned)?(?:\s+for\s+.+)?|"
-                        r"todos?|to-?dos?|follow[- ]?ups?|action\s+items?|future(?:\s+work|\s+ideas)?|ideas(?:\s+.*)?|"
+                        r"todos?|to-?dos?|tasks?(?:\s+for\s+.+)?|follow[- ]?ups?|action\s+items?|"
+                        r"future(?:\s+work|\s+ideas)?|ideas(?:\s+.*)?|"
                         r"things\s+to\s+try|to\s+try|backlog|tomorrow|remaining|what'?s\s+next|upcoming|"
                         r"next\s+things?\s+to\s+try|(?:as\s+)?(?:an|another|one)\s+(?:more\s+)?idea|ideas?\s+for\s+later|"
                         r"still\s+to\s+(?:do|try)|"
@@ -80,7 +81,8 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
     ("decision", re.compile(r"^(?:decisions?|decided|final\s+decision|the\s+decision|call)$")),
     ("positive", re.compile(r"^(?:what\s+(?:worked|works|went\s+well)|(?:things\s+that\s+)?worked|wins|successes|"
                             r"what\s+helped|pros)$")),
-    ("hypothesis", re.compile(r"^(?:idea|hypothes[ie]s|motivation|rationale|why|goal|aim|intuition|premise|"
+    ("hypothesis", re.compile(r"^(?:idea|hypothes[ie]s|motivation|rationale|why|goal|aim|purpose|objectives?|"
+                              r"intuition|premise|"
                               r"expected(?:\s+(?:impact|results?|outcome|effect|gains?|improvement))?|expectations?|"
                               r"predictions?|hopes?|"
                               r"the\s+idea|"
@@ -96,7 +98,8 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
                           r"eval(?:uation)?|hardware|optimi[sz]er|environment|env|our|my)\s(?:[\w-]+\s)?"
                           r"(?:configs?|configuration|setup|set-?up|settings?|hyper-?param(?:eter)?s|params|"
                           r"parameters|changes?))$")),
-    ("result", re.compile(r"^(?:results?|findings?|observations?|outcomes?|metrics?|numbers|eval(?:uation)?|"
+    ("result", re.compile(r"^(?:(?:key|main)\s+(?:results?|findings?|observations?)|results?|findings?|"
+                          r"observations?|outcomes?|metrics?|numbers|eval(?:uation)?|"
                           r"scores?|what\s+happened|output)$")),
     ("conclusion", re.compile(r"^(?:conclusions?|takeaways?|lessons?(?:\s+learned)?|learnings?|summary|verdict|"
                               r"why\s+it\s+(?:failed|didn'?t\s+work|worked)|what\s+went\s+wrong|root\s+causes?|"

@@ -154,10 +154,26 @@ def _ceiling(lowered: str) -> bool:
                                  or _PLATEAU.search(lowered) or _NO_FURTHER.search(lowered))
 
 
+# Round 16: "Accuracy seems to be the same as before", "the loss is the same as batch size 1", "Same mAP: 0.5145": a
+# measure told unmoved after a change. The same as a reference ("the same as the paper", "as yours") matches it,
+# "the same across seeds" / "for all runs" is a spread, "the learning rate is the same" names no measure, and a
+# change made to cut a cost ("the accuracy is the same after pruning", "... with int8") kept what it had to keep.
+_UNMOVED = re.compile(r"\b(?:acc(?:uracy)?|f1|auc|scores?|bleu|m?ap|iou|dice|recall|precision|metrics?|loss(?:es)?|wer|"
+                      r"cer|ppl|perplexity|results?|performance)\s{1,3}(?:is|was|are|were|seems?(?:\s{1,3}to\s{1,3}be)?|"
+                      r"looks?|looked|stays?|stayed|remains?|remained)\s{1,3}(?:still\s{1,3})?(?:exactly\s{1,3}|"
+                      r"basically\s{1,3}|almost\s{1,3}|pretty\s{1,3}much\s{1,3}|just\s{1,3})?the\s{1,3}same\b"
+                      r"(?!\s{1,3}(?:across|for|between|over|among)\b)(?![^.;!?]{0,40}\b(?:paper|reported|original|"
+                      r"official|authors?|published|readme|yours|theirs|expected|repo)\b)|"
+                      r"^\W{0,4}same\s{1,3}(?:(?:val(?:idation)?|test|train|dev)\s{1,3})?(?:acc(?:uracy)?|f1|auc|scores?|"
+                      r"bleu|m?ap|iou|dice|recall|precision|loss|wer|cer|ppl|results?)\b(?!\s{1,3}(?:as|function|metric)\b)")
+_COST_CUT = re.compile(r"\b(?:prun\w*|quanti[sz]\w*|distill\w*|compress\w*|int8|int4|fp16|bf16|half[\s-]precision|"
+                       r"smaller|fewer|cheaper|faster|less\s+(?:memory|compute|data)|sparsi\w*)")
+
+
 def shortfall(lowered: str) -> Outcome | None:
     """The verdict a clause gives without a verdict word (see the module docstring), else None."""
     lowered = lowered.replace("’", "'")
-    if _SHORTFALL.search(lowered):
+    if _SHORTFALL.search(lowered) or (_UNMOVED.search(lowered) and not _COST_CUT.search(lowered)):
         return "did_not_work"
     if _ceiling(lowered):
         return "did_not_work"

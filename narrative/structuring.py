@@ -65,6 +65,7 @@ from narrative.subjects import (
     worth_a_hypothesis,
 )
 from narrative.types import StructureRequest
+from narrative.valued_plans import instructs, values_only
 from storage.records import Conclusion, DecisionNote, EntryStructure, Verdict
 
 TITLE_CHARS = 80
@@ -180,7 +181,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
             continue  # "I try to keep the val split fixed": a practice kept, neither a plan, a choice nor a try
         follows_a_plan = previous_next and bool(_FOLLOW_ON.match(text))
         previous_next = False
-        mode = "planned" if index in listed_plans else readings_mod.modality(text)
+        mode = "planned" if index in listed_plans or instructs(text) else readings_mod.modality(text)
         outcome = _OUTCOME_NOTE.search(text) if segment.section in ("next", "done") else None
         outcome_verdict = (readings_mod.verdict_of(outcome.group("outcome"))
                            if outcome and readings_mod.modality(outcome.group("outcome")) not in _UNREALISED
@@ -306,7 +307,7 @@ def structure_entry(request: StructureRequest) -> EntryStructure:
         result_part, next_part = split_next(text)
         if _ADOPTED_IT.fullmatch(next_part):
             next_part = ""  # "..., faster. switching to it.": the adoption is a decision; it names no next step
-        if mode == "planned" and not next_part and not has_number(text):
+        if mode == "planned" and not next_part and (not has_number(text) or values_only(text)):
             # "thinking about trying class weights": a plan, whatever verbs it uses.
             result_part, next_part = "", text
         if (result_part and not factual and readings_mod.is_unrealised(result_part)

@@ -81,7 +81,14 @@ English, a pull request's convergence table), labelled before the engine read th
 source, seventeen tune and fifteen held; ``tests/narrative/data/real_roles_fourth_batch/README.md`` (round roles15)
 names them.
 
-    python -m tests.narrative.role_corpus [--split tune|held|all] [--batch old|...|eleventh|all] [--confusion] [-v]
+The ``twelfth`` batch (``--batch twelfth``, s1447-s1595) came in the round on recall of things tried, verdicts and
+hypotheses: twenty-three sources new to the repository of kinds the earlier batches lacked (shell-script and config
+comments, a results table's comment column, a model changelog, a model repository's training notes, blog series,
+a thread of short posts, figure captions, weekly task lists), labelled before the engine read them and split by
+source, fourteen tune and nine held; ``tests/narrative/data/real_roles_fourth_batch/README.md`` (round roles16)
+names them.
+
+    python -m tests.narrative.role_corpus [--split tune|held|all] [--batch old|...|twelfth|all] [--confusion] [-v]
 """
 
 from __future__ import annotations
@@ -128,10 +135,13 @@ EIGHTH_BATCH_FROM = 787   # ... and from here on the ``eighth`` batch
 NINTH_BATCH_FROM = 875    # ... and from here on the ``ninth`` batch
 TENTH_BATCH_FROM = 1013   # ... and from here on the ``tenth`` batch
 ELEVENTH_BATCH_FROM = 1234  # ... and from here on the ``eleventh`` batch
+TWELFTH_BATCH_FROM = 1447  # ... and from here on the ``twelfth`` batch
 
 
 def batch_of(item: Item) -> str:
     number = int(item.id.lstrip("s"))
+    if number >= TWELFTH_BATCH_FROM:
+        return "twelfth"
     if number >= ELEVENTH_BATCH_FROM:
         return "eleventh"
     if number >= TENTH_BATCH_FROM:
@@ -229,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=("tune", "held", "all"), default="all")
     parser.add_argument("--batch", default="all",
                         choices=("old", "new", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
-                                 "tenth", "eleventh", "all"))
+                                 "tenth", "eleventh", "twelfth", "all"))
     parser.add_argument("-v", action="store_true", help="list every item the engine reads otherwise")
     parser.add_argument("--confusion", action="store_true",
                         help="print the counts of each (expected role, role read) miss, no text (safe on held)")
