@@ -14,10 +14,10 @@ log answer ("planned on DATE by PERSON"), else those runs are the closest. The r
 from __future__ import annotations
 
 from narrative.check_removal import logged_off, removed_concepts
-from narrative.check_verdicts import not_tried, planned_items
+from narrative.check_verdicts import not_tried, planned_items, runs_not_tried
 from narrative.history_index import HistoryIndex
 from narrative.plan_reading import Query, plan_terms, specific_keys
-from narrative.types import CheckMatch, CheckResult
+from narrative.types import CheckResult
 
 
 def removal_kept_on(got: CheckResult, plan: str, idx: HistoryIndex) -> CheckResult | None:
@@ -40,9 +40,4 @@ def removal_kept_on(got: CheckResult, plan: str, idx: HistoryIndex) -> CheckResu
     planned = planned_items(idx, specific, scored)
     if planned:
         return not_tried(idx, [], [], [], planned, specific)
-    r0 = idx.run_by_id[rids[0]]
-    summary = f"run {r0.run_name or r0.run_id[:8]} by {r0.user or 'someone'} on {r0.start:%Y-%m-%d}"
-    return CheckResult(already_tried=False, message=(
-        f"Not tried: the runs found all ran with it on; closest: {summary}."),
-        matches=[CheckMatch(entry_id=None, run_ids=rids[:3], score=0.0, summary=summary, author=r0.user,
-                            at=r0.start)])
+    return runs_not_tried(idx, rids, ": the runs found all ran with it on")

@@ -391,3 +391,13 @@ def describe_outcome(idx: HistoryIndex, f: Fact | None, rids: list[str], metric:
         if vals:
             parts.append("; ".join(vals[:3]))
     return ", ".join(parts)
+
+
+def runs_not_tried(idx: HistoryIndex, rids: list[str], lead: str) -> CheckResult:
+    """"Not tried" with the runs found as the closest: they ran something else than the plan (another size, the
+    thing on where the plan takes it off). ``lead`` says how they differ."""
+    r0 = idx.run_by_id[rids[0]]
+    summary = f"run {r0.run_name or r0.run_id[:8]} by {r0.user or 'someone'} on {r0.start:%Y-%m-%d}"
+    return CheckResult(already_tried=False, message=f"Not tried{lead}; closest: {summary}.",
+                       matches=[CheckMatch(entry_id=None, run_ids=rids[:3], score=0.0, summary=summary,
+                                           author=r0.user, at=r0.start)])

@@ -63,6 +63,7 @@ from narrative.check_verdicts import (
     not_tried,
     planned_items,
     run_words,
+    runs_not_tried,
     variant_of,
 )
 from narrative.history_index import Fact, HistoryIndex
@@ -79,7 +80,7 @@ from narrative.plan_reading import (
     specific_keys,
     technique_missed,
 )
-from narrative.types import CheckMatch, CheckResult, PlannedItem
+from narrative.types import CheckResult, PlannedItem
 from storage.records import RunSnapshot
 
 WEAK_CITE = 0.75  # share of the bar a run needs to be cited beside a statement
@@ -153,12 +154,7 @@ def _runs_scoped(got: CheckResult, idx: HistoryIndex, off: Callable[[str], bool]
     rids = list(dict.fromkeys(r for m in got.matches for r in m.run_ids))
     if not all(off(run_text(idx, r)) for r in rids):
         return None
-    r0 = idx.run_by_id[rids[0]]
-    summary = f"run {r0.run_name or r0.run_id[:8]} by {r0.user or 'someone'} on {r0.start:%Y-%m-%d}"
-    return CheckResult(already_tried=False, message=(
-        f"Not tried at that size ({want}): the runs found used another size; closest: {summary}."),
-        matches=[CheckMatch(entry_id=None, run_ids=rids[:3], score=0.0, summary=summary, author=r0.user,
-                            at=r0.start)])
+    return runs_not_tried(idx, rids, f" at that size ({want}): the runs found used another size")
 
 
 def _check(plan: str, idx: HistoryIndex) -> CheckResult:
