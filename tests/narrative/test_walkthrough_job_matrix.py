@@ -10,10 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
 
-from storage.records import ProjectRecord, RunSnapshot
-from tests.narrative.walkthrough_util import false_none_linked, structures
+from storage.records import ProjectRecord
+from tests.narrative.walkthrough_util import false_none_linked, fixture_run, fixture_time, structures
 from tests.narrative.walkthrough_util import history as walkthrough_history
 
 FIXTURE = Path(__file__).parent / "data" / "real_links" / "flow-mbpo-slurm-experiment-matrix.json"
@@ -23,20 +22,9 @@ PROJECT = ProjectRecord(id="p", workspace_id="w", name="flow-mbpo", primary_metr
                         goal="max", experiment_ids=["1"])
 
 
-def _at(iso: str) -> dt.datetime:
-    return dt.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
-
-
-def _snapshot(run: dict[str, Any]) -> RunSnapshot:
-    start = _at(run["start"])
-    return RunSnapshot(project_id="p", run_id=run["key"] * 16, run_name=run["run_name"], user=run["user"],
-                       status=run["status"], start=start, end=start + dt.timedelta(minutes=run["minutes"]),
-                       params=run["params"], metrics=run["metrics"])
-
-
-RUNS = [_snapshot(r) for r in DATA["runs"]]
+RUNS = [fixture_run(r) for r in DATA["runs"]]
 MESSAGE = DATA["messages"][0]
-HOURS = (_at(MESSAGE["at"]) - T0).total_seconds() / 3600
+HOURS = (fixture_time(MESSAGE["at"]) - T0).total_seconds() / 3600
 
 
 def test_the_registry_links_every_job_it_lists_and_no_trap() -> None:

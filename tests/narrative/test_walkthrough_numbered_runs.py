@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from narrative import synthesis
-from storage.records import ProjectRecord, RunSnapshot
-from tests.narrative.walkthrough_util import false_none_linked, structures
+from storage.records import ProjectRecord
+from tests.narrative.walkthrough_util import false_none_linked, fixture_run, fixture_time, structures
 from tests.narrative.walkthrough_util import history as walkthrough_history
 
 FIXTURE = Path(__file__).parent / "data" / "real_links" / "char-recognition-numbered-runs.json"
@@ -24,19 +24,8 @@ PROJECT = ProjectRecord(id="p", workspace_id="w", name="char-recognition", prima
                         goal="max", experiment_ids=["1"])
 
 
-def _at(iso: str) -> dt.datetime:
-    return dt.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
-
-
-def _snapshot(run: dict[str, Any]) -> RunSnapshot:
-    start = _at(run["start"])
-    return RunSnapshot(project_id="p", run_id=run["key"] * 16, run_name=run["run_name"], user=run["user"],
-                       status=run["status"], start=start, end=start + dt.timedelta(minutes=run["minutes"]),
-                       params=run["params"], metrics=run["metrics"])
-
-
-RUNS = [_snapshot(r) for r in DATA["runs"]]
-NOTES = [((_at(m["at"]) - T0).total_seconds() / 3600, m["text"]) for m in DATA["messages"]]
+RUNS = [fixture_run(r) for r in DATA["runs"]]
+NOTES = [((fixture_time(m["at"]) - T0).total_seconds() / 3600, m["text"]) for m in DATA["messages"]]
 
 
 def _history() -> Any:

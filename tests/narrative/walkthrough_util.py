@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from narrative.structuring import structure_entry
 from narrative.types import ProjectHistory, StructureRequest
@@ -73,3 +74,15 @@ def false_none_linked(entry: EntryStructure) -> list[str]:
     linked = {r.run_name for r in entry.runs if r.run_name}
     return [w for w in entry.warnings if "none linked" in w and any(name in w for name in linked)]
 
+
+
+def fixture_time(iso: str) -> dt.datetime:
+    return dt.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+
+
+def fixture_run(run: dict[str, Any]) -> RunSnapshot:
+    """A run of a data fixture (``tests/narrative/data``) as the tracker would give it."""
+    start = fixture_time(run["start"])
+    return RunSnapshot(project_id="p", run_id=run["key"] * 16, run_name=run["run_name"], user=run["user"],
+                       status=run["status"], start=start, end=start + dt.timedelta(minutes=run["minutes"]),
+                       params=run["params"], metrics=run["metrics"])
