@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from adapters import is_tracker_key
 from narrative import concepts as concept_table
 from narrative import lexicon, vocab
+from narrative.check_bounds import bound_before, past_bound
 from narrative.check_spoken import GLUED_MOVE, spoken_names, spoken_setting
 from narrative.check_verdicts import PlanDoing, not_tried, planned_items, tried_in_runs
 from narrative.history_index import Fact, HistoryIndex, ParamSig, fmt
@@ -105,12 +106,14 @@ def named_value(plan: str, idx: HistoryIndex, *, scope: dict[str, frozenset[str]
         if not keys:
             continue
         num = as_fraction(num, head, spans[i][1], idx, keys)  # "val_fraction 30%" and val_fraction=0.3
+        bound = bound_before(words, i)  # "epsilon above 0.25": runs past the number, not at it
         runs: list[tuple[RunSnapshot, str, str]] = []
         for sig in idx.sigs:
             if not in_scope(sig, scope):
                 continue
             for k, v in sig.items:
-                if k in keys and lexicon.same_value(repr(num), v) and not vocab.is_null_param(k, v):
+                if k in keys and (lexicon.same_value(repr(num), v) if bound is None else past_bound(v, num, bound)) \
+                        and not vocab.is_null_param(k, v):
                     runs += [(r, k, v) for r in sig_runs(idx, sig, 3)]
         if not runs:
             continue
@@ -135,7 +138,7 @@ def named_value_missed(plan: str, idx: HistoryIndex, *, scope: dict[str, frozens
     keytoks = key_tokens(idx)
     for i, w in enumerate(words):
         num = lexicon.parse_number(w)
-        if num is None or w in FACTORS or per_device(words, i) or part_of_a_name(plan, w):
+        if num is None or w in FACTORS or per_device(words, i) or part_of_a_name(plan, w) or bound_before(words, i):
             continue
         # the param's name just before the number ("drop path 0.2", "dropout = 0.9"), all of its words
         near = {vocab.stem(x) for x in words[max(0, i - 3): i] if not x[0].isdigit()}

@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 from narrative import lexicon, vocab
 from narrative.approaches import UMBRELLA
+from narrative.check_bounded_key import bounded_key
 from narrative.check_combined import combined_against, flag_against
 from narrative.check_joint import cite_holding, holding_runs, joint_missed, value_missed
 from narrative.check_members import other_member, plan_members, run_text
@@ -176,6 +177,10 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
     if removed is not None:
         # "remove warmup and label smoothing": the runs that logged both off did it
         return removed
+    bounded = bounded_key(plan, idx, scope=scope) if change is None else None
+    if bounded is not None:
+        # "epsilon above 0.25" of a param outside the concept table: the runs' values past the bound decide
+        return bounded
     if change is not None:
         # the runs' values decide; statements only matter as plans ("planned on ..., not run yet")
         plans = [i for i in q.candidate_facts() if idx.facts[i].planned]
