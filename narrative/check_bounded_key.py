@@ -5,7 +5,8 @@ The concept rules (``narrative.check_settings.check_change``) read a bound on th
 logged it answered "tried" -- a run at 16000 for "samplerate below 16000". Here the runs' logged values decide, as
 they do for the table's settings: tried when a run's value lies past the bound in the asked direction (a run at the
 bound is not past it), not tried when the runs logged the param only on the other side, closest the nearest value.
-Read only when the param's every word stands right before the bound word and one logged key has those words.
+Read only when the param's every word stands within five words before the bound word, and one logged key has the
+most of them (``num_envs`` rather than ``env`` for "num envs below 16").
 """
 
 from __future__ import annotations
@@ -39,9 +40,12 @@ def bounded_key(plan: str, idx: HistoryIndex, *, scope: dict[str, frozenset[str]
         j = i - 2 if words[i - 1] == "than" else i - 1  # the bound word ("above", "higher" of "higher than")
         while j > 0 and words[j - 1] in _LINK:
             j -= 1
-        near = {vocab.stem(x) for x in words[max(0, j - 3): j] if not x[0].isdigit()}
+        near = {vocab.stem(x) for x in words[max(0, j - 5): j] if not x[0].isdigit()}
         keytoks = key_tokens(idx) if keytoks is None else keytoks
         keys = [k for k, toks in keytoks.items() if toks and toks <= near]
+        # "num_envs below 16" names num_envs, not also env: the key with the most of the plan's words
+        most = max((len(keytoks[k]) for k in keys), default=0)
+        keys = [k for k in keys if len(keytoks[k]) == most]
         if len(keys) != 1:
             continue
         key = keys[0]

@@ -121,9 +121,10 @@ def _family_plans(data: dict[str, Any], notes: str) -> list[str]:
     fams = _families()
 
     def named(c: Any) -> bool:
+        # glued spellings count too ("FlexVGG" in a run's name is a VGG): an alias anywhere inside a word
         return any(p.search(blob) for p in c.compiled) or any(
-            re.search(r"(?<![a-z0-9])" + re.escape(a.lower()) + r"(?![a-z0-9])", blob)
-            for a in (*c.aliases, *c.value_aliases))
+            a.lower().replace("_", " ").replace("-", " ") in blob for a in c.aliases if len(a) >= 3) or any(
+            re.search(r"(?<![a-z0-9])" + re.escape(a.lower()) + r"(?![a-z0-9])", blob) for a in c.value_aliases)
 
     runs_text = json.dumps([r.get("params", {}) for r in data["runs"]] + [r.get("run_name", "") for r in
                                                                           data["runs"]]).lower()

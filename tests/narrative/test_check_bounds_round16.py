@@ -122,3 +122,23 @@ def test_a_long_bound_paste_stays_fast(hist: ProjectHistory) -> None:
     t = time.process_time()
     synthesis.check(plan, hist)
     assert time.process_time() - t < 5.0
+
+
+def _channels_history() -> ProjectHistory:
+    runs = [
+        run("d", "seg-flex-8", 1, {"first_layer_out_channels": "8", "out_channels": "2", "lr": "0.001"},
+            "mel_l1", 0.3, t0=T0),
+        run("e", "seg-flex-16", 4, {"first_layer_out_channels": "16", "out_channels": "2", "lr": "0.001"},
+            "mel_l1", 0.2, t0=T0),
+    ]
+    return history(PROJECT, runs, [(5, "the wider first layer helps, .2 vs .3")], days=1, t0=T0)
+
+
+def test_a_long_param_name_is_read_and_the_key_with_most_words_wins() -> None:
+    """"first layer out channels below 8": four words name ``first_layer_out_channels``; ``out_channels`` has two
+    of them and is not the param asked about."""
+    h = _channels_history()
+    low = synthesis.check("try first layer out channels below 8", h)
+    assert not low.already_tried and "first_layer_out_channels" in low.message, low.message
+    high = synthesis.check("try first layer out channels above 8", h)
+    assert high.already_tried and "seg-flex-16" in high.message, high.message

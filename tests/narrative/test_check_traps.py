@@ -3,11 +3,13 @@
 On 99c5721 (before the bound class) a plan moving a logged param the other way from where its runs went ("lower
 samplerate below 16000" where 16000 was the lowest) read "tried" 31 times over dev, open-real, tune and held (3, 13,
 10, 5): a param outside the concept table was matched by its name's words, or a run AT the bound answered.
-``narrative.check_bounded_key`` lets the runs' values past the bound decide: 8 left (1, 4, 3, 0), of which the dev
-one is a true "tried" the generator cannot see (xgboost's ``eta`` is the learning rate) and three take another key
-of the same setting (``batch_size`` beside ``global_batch_size``). A value no run has ("moved") reads "tried" once
-(a long key spoken in part), a sibling family no run or note names once, and a value a run used is missed three
-times (on tune a label smoothing of 0, read as "without"). The allowances are those counts: a rise is a regression.
+``narrative.check_bounded_key`` lets the runs' values past the bound decide: 5 left (1, 2, 2, 0): the dev one is a
+true "tried" the generator cannot see (xgboost's ``eta`` is the learning rate), two take another key of the same
+setting (``batch_size`` beside ``global_batch_size``), one is ``num_envs`` (its "num" is a noise word, so "num envs"
+names ``env`` as much), one a negative bound ("-10.0", its sign read as a dash). A value no run has ("moved")
+reads "tried" once (a long key spoken in part, "sparse feature size 11" for ``arch_sparse_feature_size``), a sibling
+family no run or note names never, and a value a run used is missed three times (on tune a label smoothing of 0,
+read as "without"). The allowances are those counts: a rise is a regression.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pytest
 
 from tests.narrative.check_traps import fixture_sets, measure
 
-ALLOWED = {"moved": 1, "used": 3, "family": 1, "reversed": 8}
+ALLOWED = {"moved": 1, "used": 3, "family": 0, "reversed": 5}
 
 
 @pytest.mark.parametrize("kind", list(ALLOWED))
