@@ -89,8 +89,13 @@ def questions(hist: ProjectHistory) -> dict[str, list[str]]:
     return qs
 
 
-def claims(ans: Any) -> bool:
-    """The answer puts something forward: it does not say it found nothing, and it cites a passage or a run."""
+def claims(ans: Any, question: str = "") -> bool:
+    """The answer puts something forward: it does not say it found nothing, and it cites a passage or a run. Asked
+    a metric a named run never logged, an answer that says so ("no BLEU logged") before what the run did log
+    claims nothing."""
+    metric = re.match(r"what (\S+) did ", question)
+    if metric and f"no {metric.group(1).lower()} logged" in ans.answer.lower():
+        return False
     return not ans.answer.startswith("I found nothing") and bool(ans.citations)
 
 
@@ -108,7 +113,7 @@ def measure(path: Path, kinds: list[str], *, verbose: bool = False) -> tuple[boo
         for q in qs:
             ans = synthesis.answer(q, hist, indexes=indexes)
             asked[kind] += 1
-            if claims(ans):
+            if claims(ans, q):
                 claimed[kind] += 1
                 if verbose and not held:
                     print(f"  [{kind}] {path.stem}: {q}\n      {ans.answer[:500]!r}")

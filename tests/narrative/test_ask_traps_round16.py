@@ -18,6 +18,7 @@ import pytest
 from narrative import synthesis
 from narrative.answer_status import _names_asked, approaches_in_words
 from narrative.history_index import HistoryIndex, HistoryIndexCache
+from narrative.run_answers import unlogged_metric
 from narrative.types import ProjectHistory
 from tests.narrative.scenario_loader import SCENARIO_DIR
 from tests.narrative.synthesis_dev import build_history
@@ -88,4 +89,47 @@ def test_adversarial_long_camel_question_stays_fast() -> None:
     start = time.perf_counter()
     approaches_in_words("did " + "SpecAugmentXy" * 3000 + " help?", idx)
     approaches_in_words("aB" * 20000, idx)
+    assert time.perf_counter() - start < 2.0
+
+
+# Class "a metric the named run never logged": "what BLEU did gpt2-fw-baseline get?" was answered with the run's
+# tracker line alone, which reads as the answer; the line now says first that the run logged no BLEU.
+WAKE = ANSWERS / "wake2vec-devlog.json"
+SUPPORT = SCENARIO_DIR / "support-intent-finetune.json"
+
+
+@pytest.mark.parametrize(("path", "question", "said"), [
+    (WAKE, "what BLEU did gpt2-fw-baseline get?", "no BLEU logged"),
+    (WAKE, "what perplexity did tinyllama-p1-rerun reach?", "no perplexity logged"),
+    (FRAUD, "what RMSE did lgbm-dart get?", "no RMSE logged"),
+    (SUPPORT, "what AUC did distilbert-base get?", "no AUC logged"),
+])
+def test_a_metric_the_named_run_never_logged_is_said_missing(path: Path, question: str, said: str) -> None:
+    out = synthesis.answer(question, _history(path)[0], indexes=HistoryIndexCache())
+    assert said in out.answer
+
+
+# must not fire: the run logged the metric asked (under its own key), or the question asks no metric name
+@pytest.mark.parametrize(("keys", "question"), [
+    (["val_loss", "train_loss"], "what val loss did gpt2-fw-baseline get?"),
+    (["val_roc_auc", "val_pr_auc"], "what AUC did lgbm-dart get?"),
+    (["val_roc_auc", "val_pr_auc"], "what PR AUC did lgbm-dart get?"),
+    (["val_macro_f1", "val_acc"], "what macro F1 did distilbert-base get?"),
+    (["val_macro_f1", "val_acc"], "what accuracy did distilbert-base reach?"),
+    (["val_macro_f1", "val_acc"], "what F1 did distilbert-base get?"),
+    (["test_acc"], "what top-1 did v8-adamw get?"),
+    (["rmse", "mae"], "what RMSE did lgbm-v2 get?"),
+    (["val_bleu"], "what BLEU did mt-base get?"),
+    ([], "what did gpt2-fw-baseline get?"),
+    (["val_loss"], "what precision did gpt2-fw-baseline train in?"),
+    (["val_loss"], "which map size did run-7 use?"),
+])
+def test_a_metric_logged_or_not_asked_is_not_said_missing(keys: list[str], question: str) -> None:
+    assert unlogged_metric(question, keys) is None
+
+
+def test_adversarial_long_metric_question_stays_fast() -> None:
+    start = time.perf_counter()
+    assert unlogged_metric("what " + "bleu-" * 20000 + " did x get?", ["val_loss"]) is not None
+    assert unlogged_metric("f1" * 50000, []) is None
     assert time.perf_counter() - start < 2.0
