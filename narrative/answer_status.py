@@ -169,14 +169,32 @@ def _citation(a: Approach) -> Citation:
     return Citation(entry_id=a.entry_ids[-1] if a.entry_ids else None, run_ids=runs)
 
 
+def _compound_parts(question: str) -> list[set[str]]:
+    """The parts of each compound name the question spells in one word ("SpecAugment" -> {spec, augment})."""
+    out = []
+    for word in re.findall(r"[A-Za-z0-9]+", question):
+        parts = set(vocab.tokens(word)) - set(vocab.tokens(word.lower()))
+        if len(parts) >= 2:
+            out.append(parts)
+    return out
+
+
+def _names_asked(name: set[str], asked: set[str], compounds: list[set[str]]) -> bool:
+    """A line of work's name carries a word the question asks: a word as the question wrote it, or every part of a
+    compound name ("SpecAugment" asks "spec augment", not "data augmentation": one part of a compound names a
+    broader thing than the compound does, so it alone is not what was asked)."""
+    return bool(asked & name) or any(parts <= name for parts in compounds)
+
+
 def approaches_in_words(question: str, idx: HistoryIndex) -> Answer | None:
     """"what did we try for exploration?": the lines of work whose names carry a content word of the question
     ("epsilon greedy (exploration schedule)"), each with its status and the note that decided it; None when no
     name does. The last resort before saying nothing was found: the notes never used the word themselves."""
-    asked = {t for t in vocab.tokens(question) if len(t) >= 4 and not vocab.is_generic(t)} - _STATE_WORDS
-    if not asked:
+    asked = {t for t in vocab.tokens(question.lower()) if len(t) >= 4 and not vocab.is_generic(t)} - _STATE_WORDS
+    compounds = _compound_parts(question)
+    if not asked and not compounds:
         return None
-    hits = [a for a in derive(idx) if asked & set(vocab.tokens(a.name))][:3]
+    hits = [a for a in derive(idx) if _names_asked(set(vocab.tokens(a.name)), asked, compounds)][:3]
     if not hits:
         return None
     parts: list[str] = []

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from collections import Counter
 
-from narrative import vocab
+from narrative import lexicon, vocab
 from narrative.answer_intent import scoped_runs, sweep_runs
 from narrative.answer_negation import negated_words, off_matches, ruled_out
 from narrative.answer_quotes import fold, key_named
@@ -216,6 +216,24 @@ def _spaced_name_runs(idx: HistoryIndex, q: str) -> list[RunSnapshot]:
     return out
 
 
+# metric names a question asks of a run (lexicon's spoken names); the ones that are also plain words or name a
+# setting as often as a metric ("map", "loss", "pr", "bias", "latency") are left out
+_NOT_ASKED_METRICS = frozenset({"map", "loss", "pr", "bias", "latency", "p95", "precision"})
+_ASKED_METRICS = tuple(w for w in lexicon.METRIC_WORDS if len(w) >= 3 and w not in _NOT_ASKED_METRICS)
+
+
+def unlogged_metric(question: str, metric_keys: list[str]) -> str | None:
+    """The metric name the question asks that none of the run's metric keys carries ("what BLEU did X get?" of a
+    run that logged only val_loss), as the question spells it; None when the question asks none, or the run
+    logged it."""
+    low = question.lower()
+    for word in _ASKED_METRICS:
+        m = re.search(r"(?<![a-z0-9])" + re.escape(word) + r"(?![a-z0-9])", low)
+        if m is not None:
+            return None if lexicon.metric_key_for(word, metric_keys) else question[m.start():m.end()]
+    return None
+
+
 def run_facts(idx: HistoryIndex, runs: list[RunSnapshot], metric: str | None, parts: list[str],
               cites: Cites, *, question: str = "") -> None:
     words = [fold(w) for w in re.findall(r"[a-z][a-z0-9]{0,30}", question.lower())]
@@ -224,6 +242,9 @@ def run_facts(idx: HistoryIndex, runs: list[RunSnapshot], metric: str | None, pa
         mins = f", {round((r.end - r.start).total_seconds() / 60)} min" if r.end else ""
         keys = ([metric] if metric and metric in r.metrics else []) + sorted(k for k in r.metrics if k != metric)
         got = ", ".join(f"{k} {fmt(r.metrics[k])}" for k in keys[:4]) or "no metrics logged"
+        if (unlogged := unlogged_metric(question, list(r.metrics))) is not None:
+            # "what BLEU did run X get?" of a run that logged none: say so before what it did log
+            got = f"no {unlogged} logged" + (f" (it logged {got})" if r.metrics else "")
         # "what head LR did run X use?": the asked setting first, whether or not it sets the run apart
         asked = [f"{k}={v}" for k, v in r.params.items() if words and key_named(k, words)][:2]
         rest = [kv for kv in distinctive(idx, r, limit=4).split(", ") if kv and kv not in asked]
