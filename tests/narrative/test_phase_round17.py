@@ -197,3 +197,45 @@ def test_long_odd_input_measure_stays_linear() -> None:
     names_a_measure(idx, "val-" * 5000)
     head_phrase("`x` " * 5000 + "seemed")
     assert time.perf_counter() - t < 3.0
+
+
+# 3. the line of work the best run belongs to, named in the best reason
+
+
+def _best_of(h: ProjectHistory) -> str:
+    reason = synthesis.phase(h).best_reason
+    return reason.split("; a run of: ")[1].split(";")[0] if "; a run of: " in reason else ""
+
+
+def test_the_best_reason_names_the_line_the_best_run_belongs_to() -> None:
+    h = _hist(BASE + _later([0.60, 0.64, 0.645, 0.63]), [AMP_NOTE])
+    assert "mixed precision (adopted)" in _best_of(h)
+
+
+@pytest.mark.parametrize(("runs", "notes"), [
+    # on in every finished run: the setup, not what sets the best run apart
+    ([_run(n, {"amp": "true"}, 0.4 + n / 100) for n in range(1, 8)] + _later([0.60, 0.64]), [AMP_NOTE]),
+    # the notes closed the line: the best run is not said to come from it
+    (BASE + _later([0.60, 0.64]), [AMP_NOTE, (70, "Dropped mixed precision, too unstable.", "did_not_work")]),
+    # the best run is from before the change
+    (BASE + _later([0.43, 0.44]), [AMP_NOTE]),
+    # a teammate's best run that goes without it
+    (BASE + _later([0.60, 0.64]) + [_run(12, {"amp": "false"}, 0.9, user="mate")], [AMP_NOTE]),
+    # the line's later runs were killed: its own best is not the project's
+    (BASE + [_run(8 + i, {"amp": "true"}, None, status="KILLED") for i in range(3)], [AMP_NOTE]),
+    # no note names a line at all
+    (BASE + _later([0.60, 0.64]), []),
+    # a phrase line is not credited with runs
+    (BASE + _later([0.60, 0.64]), [(45, "frobnicator hidden trick: 41.77%, worse", "did_not_work")]),
+    # a plan for it, no run of it is the best
+    (BASE, [(45, "next: try mixed precision", "")]),
+])
+def test_no_line_is_credited_without_owning_the_best_run(runs: list[RunSnapshot],
+                                                        notes: list[tuple[float, str, str]]) -> None:
+    assert "precision" not in _best_of(_hist(runs, notes)) and "frobnicator" not in _best_of(_hist(runs, notes))
+
+
+def test_walkthrough_numbered_log_names_the_best_runs_line() -> None:
+    report = synthesis.phase(_walk("gat-node-recommender-numbered-log"))
+    assert report.best is not None and report.best.run_name == "gat-exp16"
+    assert "a run of: mixed precision (adopted)" in report.best_reason, report.best_reason
