@@ -8,6 +8,7 @@ import re
 from typing import TYPE_CHECKING
 
 from narrative import vocab
+from narrative.approach_measures import names_a_measure
 from narrative.history_index import HistoryIndex
 
 if TYPE_CHECKING:
@@ -124,7 +125,8 @@ def sweep_base(words: list[str]) -> list[str]:
 @functools.lru_cache(maxsize=1 << 16)
 def head_phrase(text: str) -> str:
     """"tenure buckets on top of full_v2: nothing" -> "tenure buckets"."""
-    t = _MARKUP.sub(" ", text).strip()
+    # "Optimizing `mse` seemed": markup taken out leaves one space, so the verb after the name still ends it
+    t = " ".join(_MARKUP.sub(" ", text).split())
     t = _CONTRACTION_TAIL.sub("", _LEAD_FILLER.sub("", t))
     stop = _HEAD_STOP.search(t)
     head = t[:stop.start()] if stop else t
@@ -171,6 +173,8 @@ def _phrase_in_data(idx: HistoryIndex, phrase: str) -> bool:
     # person on the project (a run's user, a note's author) written into the runs' names is who ran them, never a
     # part of a method's name ("max pooling" stays a phrase beside a user max whose runs are not named after him)
     if not _people(idx).isdisjoint(phrase.lower().split()):
+        return False
+    if names_a_measure(idx, phrase):  # "loss on val-data is noticably lower": the measure, not what was tried
         return False
     seen = idx.cache.get("run_tokens")
     if not isinstance(seen, frozenset):

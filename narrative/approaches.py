@@ -24,6 +24,7 @@ from narrative.approach_cues import (
     _is_table_row,
     hedged_close,
 )
+from narrative.approach_kept import kept_on
 from narrative.approach_names import (
     _PHRASE_TAIL,
     _name_in_team_words,
@@ -371,6 +372,7 @@ def derive(idx: HistoryIndex, limit: int = 12) -> list[Approach]:
             _diminishing(idx, ap, metric, goal)
         out.append(ap)
     supersede(idx, out)
+    kept_on(idx, out)  # a change every later run keeps, the best included, is not given up
 
     def rank(ap: Approach) -> tuple[int, int, float]:
         # a line closed by numbers alone fills a place left over, it does not push out one the notes discuss
