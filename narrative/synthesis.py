@@ -17,7 +17,6 @@ from narrative.answer_dates import date_answer
 from narrative.answer_next import NEXT_Q, PAST_Q, next_answer, next_steps
 from narrative.answer_status import asks_status, status_answer
 from narrative.answering import answer as _answer
-from narrative.approach_best import best_lines
 from narrative.approaches import Approach, derive
 from narrative.checking import check as _check
 from narrative.history_index import HistoryIndex, HistoryIndexCache, fmt
@@ -97,8 +96,7 @@ def phase(history: ProjectHistory, *, indexes: HistoryIndexCache | None = None) 
         r = idx.run_by_id[best.run_id]
         disc = [f for f in idx.facts if best.run_id in f.run_ids]
         best_reason = (f"highest {metric}" if goal == "max" else f"lowest {metric}") + \
-            f" among finished runs ({fmt(best.value)}, {r.run_name or r.run_id[:8]} by {r.user or '?'})" + \
-            best_lines(idx, aps, best.run_id)
+            f" among finished runs ({fmt(best.value)}, {r.run_name or r.run_id[:8]} by {r.user or '?'})"
         if disc:
             best_reason += f"; {disc[-1].author}: \"{disc[-1].text[:160]}\""
             citations.append(Citation(entry_id=disc[-1].entry_id, run_ids=[best.run_id]))
