@@ -1,7 +1,7 @@
 """Runs nobody mentions, and numbers that are no values (round 16).
 
 Found with the ``stray`` twin of ``tests.narrative.link_traps``: beside each run, the author's three-minute run of
-another configuration twenty minutes earlier, metrics halved. It took 12 links over the fixtures on 45c0ca7: an
+another configuration twenty minutes earlier, metrics halved. It took 10 links over the fixtures on 45c0ca7: an
 outline's number read as a value ("1.2. batch size" for a loss of 1.155), "the first experiment" counting the quick
 run, and a number of the note matching a quick run's partial value and nothing else.
 """

@@ -39,7 +39,7 @@ def test_a_run_that_only_shares_the_quoted_numbers_is_rarely_linked() -> None:
 
 
 def test_a_quick_run_of_another_configuration_is_rarely_linked() -> None:
-    """The author's three-minute run of another configuration before each run ("stray"): 12 links over the fixtures
+    """The author's three-minute run of another configuration before each run ("stray"): 10 links over the fixtures
     on 45c0ca7 (an outline's "1.2." read as a loss of 1.155, "the first experiment" counting it, numbers of the note
     matching its partial values); 7 now, all numbers its halved values happen to round to
     (tests/narrative/test_link_quick_checks.py)."""
