@@ -15,12 +15,12 @@ import re
 
 from narrative import lexicon, vocab
 from narrative.check_bounds import bound_before
-from narrative.check_settings import SCIENTIFIC, decimal_value, in_scope, key_tokens, sig_runs
+from narrative.check_settings import SCIENTIFIC, decimal_value, key_tokens
+from narrative.check_signatures import numbers_held
 from narrative.check_verdicts import tried_in_runs
 from narrative.history_index import HistoryIndex, fmt
 from narrative.plan_reading import ASIDE, main_clause
 from narrative.types import CheckMatch, CheckResult
-from storage.records import RunSnapshot
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9.]*")
 # between the param's name and the bound word: nothing, or a verb of moving it ("epsilon kept above 0.25")
@@ -49,15 +49,9 @@ def bounded_key(plan: str, idx: HistoryIndex, *, scope: dict[str, frozenset[str]
         if len(keys) != 1:
             continue
         key = keys[0]
-        held: list[tuple[RunSnapshot, float]] = []
-        for sig in idx.sigs:
-            v = dict(sig.items).get(key)
-            if v is None or not in_scope(sig, scope):
-                continue
-            n = lexicon.parse_number(v)
-            if n is None:
-                return None  # a param with words for values is read by the concepts, not here
-            held += [(r, n) for r in sig_runs(idx, sig, 3)]
+        held = numbers_held(idx, key, scope, per_signature=3)
+        if held is None:
+            return None  # a param with words for values is read by the concepts, not here
         if not held:
             continue
         word = "above" if sign > 0 else "below"

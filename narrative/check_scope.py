@@ -15,7 +15,7 @@ import re
 
 from adapters import is_tracker_key
 from narrative import lexicon, vocab
-from narrative.check_settings import sig_runs
+from narrative.check_signatures import sig_runs
 from narrative.check_verdicts import MAX_CITED, run_words, tried_in_runs
 from narrative.history_index import HistoryIndex
 from narrative.plan_reading import _GRADING, ASIDE, main_clause

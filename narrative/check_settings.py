@@ -19,6 +19,7 @@ from adapters import is_tracker_key
 from narrative import concepts as concept_table
 from narrative import lexicon, vocab
 from narrative.check_bounds import bound_before, past_bound
+from narrative.check_signatures import in_scope, numbers_held, sig_runs
 from narrative.check_spoken import GLUED_MOVE, spoken_names, spoken_setting
 from narrative.check_verdicts import PlanDoing, not_tried, planned_items, tried_in_runs
 from narrative.history_index import Fact, HistoryIndex, ParamSig, fmt
@@ -147,15 +148,9 @@ def named_value_missed(plan: str, idx: HistoryIndex, *, scope: dict[str, frozens
             continue
         key = keys[0]
         num = as_fraction(num, head, spans[i][1], idx, keys)  # "dropout 80%" and dropout=0.8
-        held: list[tuple[RunSnapshot, float]] = []
-        for sig in idx.sigs:
-            v = dict(sig.items).get(key)
-            if v is None or not in_scope(sig, scope):
-                continue
-            n = lexicon.parse_number(v)
-            if n is None:
-                return None  # a param with words for values is read by the concepts, not here
-            held += [(r, n) for r in sig_runs(idx, sig, 1)]
+        held = numbers_held(idx, key, scope, per_signature=1)
+        if held is None:
+            return None  # a param with words for values is read by the concepts, not here
         if not held or any(lexicon.same_value(repr(num), repr(n)) for _, n in held):
             return None
         run, n = min(held, key=lambda rn: (abs(rn[1] - num), rn[0].start))
@@ -447,14 +442,6 @@ def _sids_with(idx: HistoryIndex, cid: str) -> frozenset[int]:
     return frozen
 
 
-def sig_runs(idx: HistoryIndex, sig: ParamSig, limit: int | None = None) -> list[RunSnapshot]:
-    """The runs of a signature that show the setting was tried: a run that failed after logging metrics
-    ("NaN after ~70k steps") trained with it; one that died before logging anything may never have started."""
-    ok = (r for r in (idx.run_by_id[rid] for rid in sig.run_ids)
-          if r.status.upper() not in ("FAILED", "KILLED") or r.metrics)
-    return list(itertools.islice(ok, limit))
-
-
 def check_change(idx: HistoryIndex, terms: PlanTerms, change: Change,
                   scored: list[tuple[float, Fact, list[str]]], specific: set[str], *,
                   scope: dict[str, frozenset[str]] | None = None, also: list[Change] | None = None) -> CheckResult:
@@ -638,14 +625,6 @@ def _not_together(runs_hit: list[tuple[RunSnapshot, float, RunSnapshot | None, f
         f"Not tried together: no run holds every setting the plan asks for; closest: {summary}."),
         matches=[CheckMatch(entry_id=None, run_ids=list(dict.fromkeys(h[0].run_id for h in runs_hit))[:3],
                             score=0.0, summary=summary, author=hit.user, at=hit.start)])
-
-
-def in_scope(sig: ParamSig, scope: dict[str, frozenset[str]] | None) -> bool:
-    """Whether the signature holds, for each param whose value the plan names, one of those values."""
-    if not scope:
-        return True
-    items = dict(sig.items)
-    return all(items[k] in named for k, named in scope.items() if k in items)
 
 
 def _best_in(idx: HistoryIndex, pool: list[tuple[ParamSig, float]], metric: str | None, goal: str
