@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from narrative import reading
+from narrative.line_stamps import without_stamp
 
 SegmentKind = Literal["line", "bullet", "row", "sentence", "data"]
 # What a heading or a label says the text under it is: "## Next", "**Next.** ...", "Open questions:",
@@ -23,7 +24,6 @@ MAX_TEXT_CHARS = 20_000      # beyond this a paste is not a brain dump; the raw 
 MAX_SEGMENTS = 400
 SHORT_SENTENCE_CHARS = 40    # "why?", "dropping it." belong to the sentence before them
 HEADING_CHARS = 70           # a label line ("What didn't work:") is short
-WRAP_MIN_CHARS = 45          # a hard-wrapped line is long: editors wrap near 72-100 characters
 
 _BULLET = re.compile(r"^\s*(?:[-*•·▪‣+]|\d{1,2}[.)]|\[[ xX]\])\s+(?:\[[ xX]\]\s+)?")
 _TABLE_SEPARATOR = re.compile(r"^\s*(?:\|\s*)?:?-{2,}")  # not "\s*\|?\s*": one way to split a run (issue 11)
@@ -293,8 +293,12 @@ def _wrapped(previous: str, following: str) -> bool:
         return len(previous) >= 25
     # A long line that ends on a word and a next line that goes on in lower case: the wrap column
     # cut a sentence.
+    # Not after a number: "-> .372, noise is ~.001" / "retrieval is done" are two sentences of a writer in lower case.
     return (len(previous) >= 60 and bool(re.search(r"[A-Za-z'’\"-]$", previous[-2:]))
             and bool(re.match(r"[a-z(]", following)))
+
+
+_WRAPPED_TAIL = re.compile(r"^[a-z][\w' -]{0,40}[.!?]$")
 
 
 def rejoin(lines: list[str]) -> list[tuple[int, str]]:
@@ -322,7 +326,8 @@ def rejoin(lines: list[str]) -> list[tuple[int, str]]:
         structural = (bool(_BULLET.match(stripped)) or (stripped.endswith(":") and len(stripped) <= HEADING_CHARS)
                       or stripped.startswith(("|", "#", ">"))
                       or bool(_HEADING_ONLY.match(stripped)) or is_data_line(stripped)
-                      or _label(stripped) is not None)
+                      # "... with the same" / "results.": a word in lower case ending the sentence is no label
+                      or (_label(stripped) is not None and not _WRAPPED_TAIL.match(stripped)))
         continues_bullet = previous_bullet_indent >= 0 and indent > previous_bullet_indent and not structural
         if not structural and (continues_bullet or (previous_open and _wrapped(joined[-1][1].strip(), stripped))):
             prev_number, prev_text = joined[-1]
@@ -365,12 +370,14 @@ _MARKDOWN_ESCAPE = re.compile(r"\\([~*_#\[\](){}|+\-.!<>`])")
 
 # Full-width punctuation (notes typed with a Chinese or Japanese input method: "我试了 dropout，没有用。Val loss went
 # up！") ends sentences and clauses as its ASCII twin does, with no space after it: read as the twin and a space.
-_FULL_WIDTH = str.maketrans({"。": ". ", "．": ". ", "！": "! ", "？": "? ", "；": "; ", "，": ", ", "：": ": "})
+_FULL_WIDTH = str.maketrans({"。": ". ", "．": ". ", "！": "! ", "？": "? ", "；": "; ", "，": ", ", "：": ": ",
+                             # an editor's curled quotes ("didn’t", “fp16”) say what straight ones say
+                             "’": "'", "‘": "'", "“": '"', "”": '"'})
 
 
 def clean(text: str) -> str:
-    """Printable text only (binary junk becomes spaces), without markdown escapes, full-width punctuation read as
-    ASCII, cut to ``MAX_TEXT_CHARS``."""
+    """Printable text only (binary junk becomes spaces), without markdown escapes, full-width punctuation and curled
+    quotes read as ASCII, cut to ``MAX_TEXT_CHARS``."""
     cut = _MARKDOWN_ESCAPE.sub(r"\1", text[:MAX_TEXT_CHARS]).translate(_FULL_WIDTH)
     return "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in cut)
 
@@ -464,7 +471,7 @@ def split_segments(text: str) -> list[Segment]:
             segments.append(Segment(line, "data", number, section=section))
             continue
         is_bullet = bool(_BULLET.match(line))
-        body = _BULLET.sub("", line) if is_bullet else line
+        body = without_stamp(_BULLET.sub("", line) if is_bullet else line)
         indent = len(raw_line.expandtabs(4)) - len(raw_line.expandtabs(4).lstrip())
         if is_bullet and 0 <= indent <= label_indent:
             # "- Current results:" labels the items indented under it; its next sibling ends the block
