@@ -7,7 +7,8 @@ Slack sends message and command text with ``&``, ``<`` and ``>`` written as ``&a
 arrives as ``&lt;``, so every ``<…>`` is markup.
 
 :func:`from_slack` turns that into the plain text the narrative keeps (the person's words as they
-saw them: ``-> auc .781``, ``@ana``, ``#ml-churn``, ``label (https://x)``); :func:`to_slack` encodes
+saw them: ``-> auc .781``, ``@ana``, ``#ml-churn``, ``label (https://x)``, ``✅`` for ``:white_check_mark:``);
+:func:`to_slack` encodes
 plain text once for any ``text`` field COCO sends (blocks do it in ``bot.render_slack.escape``)."""
 
 from __future__ import annotations
@@ -22,6 +23,33 @@ _ENTITY = re.compile(r"&(amp|lt|gt);")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
 _USER = re.compile(r"@([UW][A-Z0-9]+)")
 MAX_NAMES_LOOKED_UP = 20  # a message mentioning more people keeps the rest as @ids
+
+
+# Slack sends an emoji as its name between colons (``:white_check_mark:``, ``:+1::skin-tone-3:``); the person saw
+# the picture, and a note's ✅ / ❌ / 👍 / 💥 are verdicts COCO reads. The names of the emoji that carry a
+# verdict, a status or a direction in experiment notes; any other name stays as typed.
+_EMOJI = {
+    "white_check_mark": "✅", "heavy_check_mark": "✔️", "ballot_box_with_check": "☑️", "x": "❌",
+    "negative_squared_cross_mark": "❎", "heavy_multiplication_x": "✖️", "+1": "👍", "thumbsup": "👍",
+    "-1": "👎", "thumbsdown": "👎", "tada": "🎉", "rocket": "🚀", "fire": "🔥", "boom": "💥", "skull": "💀",
+    "grimacing": "😬", "upside_down_face": "🙃", "disappointed": "😞", "confused": "😕", "sob": "😭", "cry": "😢",
+    "slightly_smiling_face": "🙂", "smile": "😄", "muscle": "💪", "100": "💯", "star": "⭐", "eyes": "👀",
+    "warning": "⚠️", "question": "❓", "grey_question": "❔", "exclamation": "❗", "thinking_face": "🤔",
+    "no_entry": "⛔", "no_entry_sign": "🚫", "construction": "🚧", "hourglass": "⌛", "hourglass_flowing_sand": "⏳",
+    "bug": "🐛", "chart_with_upwards_trend": "📈", "chart_with_downwards_trend": "📉", "bar_chart": "📊",
+    "test_tube": "🧪", "mag": "🔍", "date": "📅", "calendar": "📆", "arrow_right": "➡️", "arrow_up": "⬆️",
+    "arrow_down": "⬇️", "heavy_plus_sign": "➕", "heavy_minus_sign": "➖", "repeat": "🔁", "stopwatch": "⏱️",
+}
+# Not inside a time or a ratio ("10:30:45", "3:x:5"): a name starts after a space, a line start or punctuation.
+# A run of names is read whole (":fire::fire:"), each name on its own.
+_EMOJI_RUN = re.compile(r"(?<![\w:])(?::[a-z0-9_+-]{1,40}:){1,20}(?![\w:])")
+_EMOJI_NAME = re.compile(r":([a-z0-9_+-]{1,40}):(?::skin-tone-[2-6]:)?")
+
+
+def _pictures(text: str) -> str:
+    def names(run: re.Match[str]) -> str:
+        return _EMOJI_NAME.sub(lambda m: _EMOJI.get(m.group(1), m.group(0)), run.group(0))
+    return _EMOJI_RUN.sub(names, text)
 
 
 def decode(text: str) -> str:
@@ -71,7 +99,7 @@ def from_slack(text: str, *, bot_user: str = "", names: dict[str, str] | None = 
         out.append(_token(m.group(1), bot_user=bot_user, names=known))
         last = m.end()
     out.append(decode(text[last:]))
-    plain = "".join(out)
+    plain = _pictures("".join(out))
     if bot_user and any(m.group(1) == f"@{bot_user}" for m in _MARKUP.finditer(text)):
         plain = re.sub(r"[ \t]{2,}", " ", plain)  # the gap where COCO's mention was
     return plain.strip()

@@ -41,6 +41,19 @@ async def test_event_text_is_decoded_once_and_encoded_once(slack: SlackWorld) ->
     assert "&gt;" in rendered or "→" in rendered
 
 
+async def test_emoji_names_arrive_as_the_pictures_the_person_saw(slack: SlackWorld) -> None:
+    """Slack sends ✅ as ``:white_check_mark:``; a note's ✅ / ❌ are verdicts, so the entry keeps the pictures."""
+    typed = (":white_check_mark: mixup alpha 0.2\n:x: cutmix, val acc down to .79 :-1::skin-tone-3:\n"
+             "at 10:30:45 ratio 3:x:5")
+    await post_json(slack.client, message_event(text=typed))
+    await slack.bot.drain()
+    (entry,) = await slack.entries()
+    assert entry.raw_text == "✅ mixup alpha 0.2\n❌ cutmix, val acc down to .79 👎\nat 10:30:45 ratio 3:x:5"
+    assert entry.structure is not None
+    verdicts = {c.verdict for c in entry.structure.conclusions if "cutmix" in c.text}
+    assert verdicts == {"did_not_work"}
+
+
 async def test_a_40000_character_dm_is_stored_at_its_length(slack: SlackWorld) -> None:
     typed = ("a -> b & c < d " * 3000)[:40_000]
     await post_json(slack.client, message_event(text=typed))
