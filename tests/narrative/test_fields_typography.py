@@ -8,9 +8,9 @@ import pytest
 
 from narrative.line_stamps import without_stamp
 from narrative.segmenting import rejoin, split_segments
-from tests.narrative.role_traps import measure
-from tests.narrative.role_corpus import load
 from tests.narrative.entry_helpers import structure_text
+from tests.narrative.role_corpus import load
+from tests.narrative.role_traps import measure
 
 
 @pytest.mark.parametrize(("line", "rest"), [
