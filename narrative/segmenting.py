@@ -29,10 +29,13 @@ _BULLET = re.compile(r"^\s*(?:[-*•·▪‣+]|\d{1,2}[.)]|\[[ xX]\])\s+(?:\[[ x
 _TABLE_SEPARATOR = re.compile(r"^\s*(?:\|\s*)?:?-{2,}")  # not "\s*\|?\s*": one way to split a run (issue 11)
 # "###Experiments 11/29:": older markdown wrote headings without the space; two or more marks and a
 # letter tell one from an issue number ("#12") or a hashtag.
-_HEADING_MARK = re.compile(r"^(?:#{1,6}\s+|#{2,6}(?=[A-Za-z])|\*\*|__)")
+# A line in Slack's bold ("*Next week goals:*", one star each side) is a heading as "**...**" is.
+_SLACK_BOLD_LINE = r"\*(?=[^\s*])[^*]{1,68}(?<=[^\s*])\*\s*:?\s*$"
+_HEADING_MARK = re.compile(rf"^(?:#{{1,6}}\s+|#{{2,6}}(?=[A-Za-z])|\*\*|__|(?={_SLACK_BOLD_LINE}))")
 # A task-list item: "[ ]" is still to do, "[x]" is done (GitHub's checkboxes, with or without a bullet).
 CHECKBOX = re.compile(r"^\s{0,8}(?:[-*+]\s{1,3})?\[(?P<mark>[ xX])\]\s")
-_HEADING_ONLY = re.compile(r"^(?:#{1,6}\s+.+|#{2,6}[A-Za-z].*|(?:\*\*|__)[^*_]{1,60}(?:\*\*|__)\s*:?)$")
+_HEADING_ONLY = re.compile(rf"^(?:#{{1,6}}\s+.+|#{{2,6}}[A-Za-z].*|(?:\*\*|__)[^*_]{{1,60}}(?:\*\*|__)\s*:?|"
+                           rf"{_SLACK_BOLD_LINE})$")
 _FENCE = re.compile(r"^\s*(?:```|~~~)")
 # Labels by what they announce. Singular "idea" heads the idea of one experiment; "ideas" lists
 # things to try later. Matched against the whole label text, lowercased, without marks.
@@ -106,13 +109,23 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
                               r"key\s+insights?|insights?|"
                               r"discussion|analysis|tl;?dr)$")),
 )
+# Bold or italic as markdown writes it ("**Next:**") or as Slack does ("*Next:*", "_Next:_").
 _INLINE_LABEL = re.compile(
-    r"^(?:#{1,6}\s*)?(?:\*\*|__)?\s*(?P<label>[a-z][\w'’ /-]{0,40}?)"
-    r"(?:\s*[:—]|\s+[-–]\s|\.(?=\s*(?:\*\*|__))|(?=\*\*|__))\s*(?:\*\*|__)?\s*[:.\-—]?\s*",
+    r"^(?:#{1,6}\s*)?(?:\*\*|__|[*_](?=[a-z]))?\s*(?P<label>[a-z][\w'’ /-]{0,40}?)"
+    r"(?:\s*[:—]|\s+[-–]\s|\.(?=\s*(?:\*\*|__|[*_]\s))|(?=\*\*|__|[*_]\s))\s*(?:\*\*|__|[*_](?=\s|$))?\s*"
+    r"[:.\-—]?\s*",
     re.IGNORECASE,
 )
 
 
+# Slack's bold and markdown's italics around words ("*mixup* did not help", "_cosine_"); not a product ("2*3"),
+# a bullet ("* item") or a name in snake case.
+_EMPHASIS = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]{1,80}?)(?<=[^\s*])\*(?![\w*])|"
+                       r"(?<![\w_])_(?=[^\s_])([^_\n]{1,80}?)(?<=[^\s_])_(?![\w_])")
+
+
+def _emphasised(match: re.Match[str]) -> str:
+    return match.group(1) or match.group(2)
 _BLOCK_SECTIONS = frozenset({"hypothesis", "tried", "config", "result", "conclusion"})
 _VERDICT_SECTIONS = frozenset({"negative", "positive", "cancelled"})
 _CALLED_OFF_MARK = re.compile(r"^\[[-~]\]\s{1,3}")
@@ -531,7 +544,7 @@ def split_segments(text: str) -> list[Segment]:
                 line_section = "done"
             elif line_section not in {"question", "counterfactual"} and reading.verdict_of(body) is None:
                 line_section = "next"
-        pieces = _labelled_pieces(body.replace("**", ""), line_section)
+        pieces = _labelled_pieces(_EMPHASIS.sub(_emphasised, body.replace("**", "")), line_section)
         if labelled and len(pieces) == 1:
             # "Three things to try: 1) mixup 2) cutout": the label's items, numbered on its own line.
             pieces = [(item, line_section) for item in _numbered_items(pieces[0][0])]

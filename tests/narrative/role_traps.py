@@ -16,6 +16,7 @@ Kinds (``python -m tests.narrative.role_traps [KIND ...] [--split tune|held|all]
 * ``dated``: the sentence opens with an ISO date and a colon;
 * ``plain``: no capital at its start and no final stop (not under a long title that would read as wrapped onto it);
 * ``lower``: all in lower case, no final stop (a chat writer's way);
+* ``slack``: bold and headings as Slack's editor writes them (``*Next steps*``, ``*mixup*``);
 * ``crlf``: the message's lines end with CR LF.
 
 ``--show`` prints tune items whose role changed (text, kind, role as written -> role as varied).
@@ -61,6 +62,12 @@ def _listed(marker: str) -> Callable[[str], str]:
     return lambda text: text if _LISTED.match(text) or not _SENTENCE_START.match(text) else marker + text
 
 
+def _slack(text: str) -> str:
+    """Markdown's bold and headings as Slack writes them: ``*bold*`` (one star), a heading as a bold line."""
+    text = re.sub(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", r"*\1*", text)
+    return re.sub(r"(?m)^#{1,6}\s+(.+?)\s*$", r"*\1*", text)
+
+
 def _plain(text: str) -> str:
     text = _LOWER_START.sub(lambda m: m.group(1) + m.group(2).lower(), text, count=1)
     return text[:-1] if text.endswith(".") and not text.endswith("..") else text
@@ -74,6 +81,7 @@ KINDS: dict[str, Callable[[str], str]] = {
     "dated": _listed("2024-03-14: "),
     "plain": _plain,
     "lower": lambda text: _plain(text).lower(),
+    "slack": _slack,
     "crlf": lambda text: text,
 }
 
@@ -84,7 +92,11 @@ def varied(item: Item, kind: str) -> Item | None:
     context = item.context
     if kind == "curly":
         context = _curly(context) if context else context
-    if kind == "crlf":
+    if kind == "slack":
+        context = _slack(context) if context else context
+        if context == item.context and text == item.text:
+            return None
+    elif kind == "crlf":
         if not context:
             return None
         context = context.replace("\n", "\r\n") + "\r"

@@ -103,7 +103,51 @@ def test_a_wrapped_label_word_is_no_label() -> None:
 @pytest.mark.parametrize(("kind", "split", "allowed"), [
     ("dated", "tune", 1), ("curly", "tune", 1), ("plain", "tune", 4),
     ("dated", "held", 1), ("curly", "held", 0),
+    # Slack's one-star bold and "_italic_" labels and lines: tune 8 / 5, held 8 / 4
+    ("slack", "tune", 5), ("slack", "held", 4),
 ])
 def test_typography_keeps_roles(kind: str, split: str, allowed: int) -> None:
     figures, _changes = measure(load(split=split), [kind])
     assert figures[kind]["changed"] <= allowed
+
+
+@pytest.mark.parametrize("note", [
+    "*Next:* try mixup 0.4", "_Next:_ try mixup 0.4", "*Next.* try mixup 0.4", "**Next:** try mixup 0.4",
+    "*Next steps*\n• try mixup 0.4", "*Next week goals:*\n- try mixup 0.4",
+])
+def test_slack_bold_and_italic_labels_set_their_section(note: str) -> None:
+    assert _roles(note)[1] == ["try mixup 0.4"]
+
+
+def test_slack_emphasis_is_no_word() -> None:
+    assert _roles("*mixup* did not help")[3] == [("did_not_work", "mixup did not help")]
+    assert _roles("_mixup_ did not help")[3] == [("did_not_work", "mixup did not help")]
+
+
+@pytest.mark.parametrize("line", [
+    "NUM_CATEGORIES*8 and 2*3*4 units",      # products
+    "my_var_name_x and the_other_one stay",  # snake case
+    "*args and kwargs are passed through",
+    "a * b * c is the volume",
+])
+def test_no_emphasis_no_change(line: str) -> None:
+    (segment,) = split_segments(line)
+    assert segment.text == line
+
+
+@pytest.mark.parametrize("note", [
+    "*args: list of ints",                   # no label word
+    "*Note:* the lr was 3e-4",               # a label COCO does not read stays the writer's words
+    "*Results:* val acc 0.81",
+])
+def test_slack_bold_is_a_label_only_for_label_words(note: str) -> None:
+    assert _roles(note)[1] == []
+
+
+def test_emphasis_reads_as_the_plain_words() -> None:
+    assert _roles("*mixup* did not help, next: cutmix") == _roles("mixup did not help, next: cutmix")
+
+
+def test_a_whole_line_in_slack_bold_is_a_heading() -> None:
+    segments = split_segments("*What would you like to work on next week?*\n* Start writing the results part")
+    assert [s.section for s in segments if s.kind != "data"] == ["next"]
