@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from narrative import reading
-from narrative.line_stamps import without_stamp
+from narrative.line_marks import without_emphasis, without_stamp
 
 SegmentKind = Literal["line", "bullet", "row", "sentence", "data"]
 # What a heading or a label says the text under it is: "## Next", "**Next.** ...", "Open questions:",
@@ -118,14 +118,6 @@ _INLINE_LABEL = re.compile(
 )
 
 
-# Slack's bold and markdown's italics around words ("*mixup* did not help", "_cosine_"); not a product ("2*3"),
-# a bullet ("* item") or a name in snake case.
-_EMPHASIS = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]{1,80}?)(?<=[^\s*])\*(?![\w*])|"
-                       r"(?<![\w_])_(?=[^\s_])([^_\n]{1,80}?)(?<=[^\s_])_(?![\w_])")
-
-
-def _emphasised(match: re.Match[str]) -> str:
-    return match.group(1) or match.group(2)
 _BLOCK_SECTIONS = frozenset({"hypothesis", "tried", "config", "result", "conclusion"})
 _VERDICT_SECTIONS = frozenset({"negative", "positive", "cancelled"})
 _CALLED_OFF_MARK = re.compile(r"^\[[-~]\]\s{1,3}")
@@ -492,6 +484,11 @@ def split_segments(text: str) -> list[Segment]:
             (section, section_marked), label_indent = outer, -1
         line_section = section
         labelled = _label(body)
+        if (labelled and is_bullet and labelled[2] and labelled[0] in _VERDICT_SECTIONS
+                and not body.rstrip("*_ ").endswith((":", ";")) and not _sublist_follows(lines, position)):
+            # "Tried cutmix" / "- Didn't help": a bullet saying a verdict, with no colon and no items of its own,
+            # judges the line above; "- What didn't help:" over its items labels them
+            labelled = None
         if labelled is None and not is_bullet and _heads_a_list(body, lines, position):
             labelled = (heading_section(body) or "", "", True)
         if (labelled is None and is_bullet and body.endswith(":") and len(body.split()) <= 3
@@ -515,6 +512,8 @@ def split_segments(text: str) -> list[Segment]:
                 # paragraph and the list under it; "Experiment:" or "- Result" only for their block.
                 if is_bullet:
                     outer, label_indent = (outer if label_indent >= 0 else (section, section_marked)), indent
+                else:
+                    label_indent = -1  # "Next" on its own line ends a bullet label's block: its items are next
                 section = label_section
                 section_marked = bool(_HEADING_MARK.match(body)) or (
                     not is_bullet and label_section not in _BLOCK_SECTIONS)
@@ -544,7 +543,7 @@ def split_segments(text: str) -> list[Segment]:
                 line_section = "done"
             elif line_section not in {"question", "counterfactual"} and reading.verdict_of(body) is None:
                 line_section = "next"
-        pieces = _labelled_pieces(_EMPHASIS.sub(_emphasised, body.replace("**", "")), line_section)
+        pieces = _labelled_pieces(without_emphasis(body.replace("**", "")), line_section)
         if labelled and len(pieces) == 1:
             # "Three things to try: 1) mixup 2) cutout": the label's items, numbered on its own line.
             pieces = [(item, line_section) for item in _numbered_items(pieces[0][0])]

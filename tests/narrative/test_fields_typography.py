@@ -1,12 +1,12 @@
 """A sentence's role does not hang on its typography: a date stamp opening the line, curled apostrophes, a hard
-wrap (narrative.line_stamps, narrative.segmenting.clean / rejoin), measured over the role corpus by
+wrap (narrative.line_marks, narrative.segmenting.clean / rejoin), measured over the role corpus by
 tests.narrative.role_traps."""
 
 from __future__ import annotations
 
 import pytest
 
-from narrative.line_stamps import without_stamp
+from narrative.line_marks import without_stamp
 from narrative.segmenting import rejoin, split_segments
 from tests.narrative.entry_helpers import structure_text
 from tests.narrative.role_corpus import load

@@ -1,8 +1,9 @@
-"""A date or time stamp opening a line of a note: when something was done, not what.
+"""What a line of a note carries besides its words: a date or time stamp, emphasis.
 
-"2024-03-14: tried mixup", "[Mar 14] lr 3e-4 diverged", "10:32 - restarted", "Day 3: added dropout". Logs kept
-by hand stamp their lines; the sentence after the stamp reads as it would on its own line ("Try X" stays an
-imperative, "I think ..." a belief).
+"2024-03-14: tried mixup", "[Mar 14] lr 3e-4 diverged", "10:32 - restarted", "Day 3: added dropout": logs kept
+by hand stamp their lines with when something was done; the sentence after the stamp reads as it would on its
+own line ("Try X" stays an imperative, "I think ..." a belief). "*mixup* did not help" (Slack's bold),
+"_cosine_" (italics): the marks are no part of the words.
 """
 
 from __future__ import annotations
@@ -28,3 +29,13 @@ _STAMP = re.compile(rf"^(?:[\[(]\s{{0,2}}{_WHEN}\s{{0,2}}[\])]\s{{0,3}}[:\-â€“â€
 def without_stamp(body: str) -> str:
     """A line's text without the date or time stamp it opens with, when words follow it."""
     return _STAMP.sub("", body, count=1)
+
+
+# Not a product ("2*3"), a bullet ("* item") or a name in snake case.
+_EMPHASIS = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]{1,80}?)(?<=[^\s*])\*(?![\w*])|"
+                       r"(?<![\w_])_(?=[^\s_])([^_\n]{1,80}?)(?<=[^\s_])_(?![\w_])")
+
+
+def without_emphasis(text: str) -> str:
+    """The text without the one-star and underscore emphasis marks around its words."""
+    return _EMPHASIS.sub(lambda m: m.group(1) or m.group(2), text)
