@@ -35,7 +35,12 @@ from storage.records import TeamsConversationRecord
 PLATFORM = "teams"
 _AT = re.compile(r"<at[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
-_BREAK = re.compile(r"<br\s*/?>|</p>\s*<p[^>]*>|</div>\s*<div[^>]*>", re.IGNORECASE)
+# Formatted messages arrive as HTML (in ``text``, and in full in a ``text/html`` attachment): a list item, a
+# paragraph, a heading and a break are lines of the note, whose structure COCO reads ("Next:" over its items).
+_ITEM = re.compile(r"<li\b[^>]*>", re.IGNORECASE)
+_HEADING = re.compile(r"<h[1-6]\b[^>]*>", re.IGNORECASE)
+_BLOCK_END = re.compile(r"<br\s*/?>|</(?:p|div|h[1-6]|li|ul|ol|tr|blockquote)\s*>", re.IGNORECASE)
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 def workspace_key(tenant_id: str) -> str:
@@ -113,10 +118,30 @@ def plain_text(activity: dict[str, Any]) -> tuple[str, bool]:
         name = match.group(1).strip()
         return "" if name in bot_names else name
 
-    text = _AT.sub(drop, text)
-    if "<" in text:  # formatted messages arrive as HTML: keep the words and the line breaks
-        text = _TAG.sub("", _BREAK.sub("\n", text))
-    return html.unescape(text).replace("\xa0", " ").strip(), mentioned
+    text = _html_lines(_AT.sub(drop, text))
+    rich = _html_lines(_AT.sub(drop, _html_attachment(activity)))
+    # The attachment keeps the list and heading lines ``text`` may flatten; it is read only when it holds
+    # the letters and digits of ``text`` in order, so nothing the person wrote is lost or added.
+    if rich and _NOT_WORD.sub("", rich.lower()) == _NOT_WORD.sub("", text.lower()):
+        text = rich
+    return text, mentioned
+
+
+def _html_attachment(activity: dict[str, Any]) -> str:
+    for attachment in activity.get("attachments") or []:
+        if isinstance(attachment, dict) and attachment.get("contentType") == "text/html":
+            return str(attachment.get("content") or "")
+    return ""
+
+
+def _html_lines(text: str) -> str:
+    """Plain text of a message that may be HTML: its blocks and list items as lines, its words as typed."""
+    if "<" not in text:
+        return html.unescape(text).replace("\xa0", " ").strip()
+    text = re.sub(r"\s*[\r\n]+\s*", " ", text)  # HTML's own line breaks are spaces
+    text = _TAG.sub("", _BLOCK_END.sub("\n", _HEADING.sub("\n## ", _ITEM.sub("\n- ", text))))
+    lines = (" ".join(line.split()) for line in html.unescape(text).replace("\xa0", " ").splitlines())
+    return "\n".join(line for line in lines if line)
 
 
 def as_command(text: str, *, personal: bool) -> str | None:

@@ -309,3 +309,20 @@ def test_another_tenant_sees_none_of_these_projects(served: Served) -> None:
     calls = connector.wait_for(lambda c: any(x.conversation == "a:1other-tenant-chat" for x in c))
     answer = [c for c in calls if c.conversation == "a:1other-tenant-chat"][-1]
     assert "no project" in answer.text.lower() and "churn" not in answer.text.lower()
+
+
+def test_a_formatted_note_is_read_by_its_lists(served: Served) -> None:
+    """A note typed with Teams' list formatting: ``text`` flattened, the HTML attachment holding the lines; the
+    entry keeps the lines and its next step is the item under "Next"."""
+    connector = served.connector
+    before = len(connector.posted(conversation=PERSONAL))
+    body = activity(connector, text="Tried cutmix on xgb-d4Didn't helpNextsmote on the minority class")
+    body["attachments"] = [{"contentType": "text/html", "content": (
+        "<div><div>Tried cutmix on xgb-d4</div><ul><li>Didn't help</li></ul><div><strong>Next</strong></div>"
+        "<ul><li>smote on the minority class</li></ul></div>")}]
+    served.send(body)
+    connector.wait_for(lambda c: len([x for x in c if x.conversation == PERSONAL]) > before)
+    (entry,) = [e for e in served.entries() if "cutmix" in json.dumps(e)]
+    shown = json.loads(served.coco("entry", str(entry["entry_id"]), "--json").stdout)
+    assert shown["text"] == "Tried cutmix on xgb-d4\n- Didn't help\nNext\n- smote on the minority class"
+    assert shown["next_steps"] == ["smote on the minority class"], shown

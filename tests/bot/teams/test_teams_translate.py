@@ -115,3 +115,28 @@ def test_a_persons_words_cannot_forge_a_link_and_a_huge_card_is_cut_to_fit() -> 
     huge = cards.card([cards.text_block("x" * 1000) for _ in range(40)])
     assert len(json.dumps(huge)) <= cards.MAX_CARD_CHARS
     assert "cut to fit" in json.dumps(huge)
+
+
+_RICH = ("<div><div><strong>What didn't work</strong></div><ul><li>cutmix</li><li>label smoothing 0.1</li></ul>"
+         "<div><strong>Next</strong></div><ol><li>mixup 0.4</li></ol></div>")
+
+
+def test_a_formatted_note_keeps_its_list_lines() -> None:
+    """Teams flattens a formatted message's ``text`` and sends its HTML as a ``text/html`` attachment: the
+    lists and headings are lines of the note, so "Next" heads its items."""
+    body = _activity(text="What didn't workcutmixlabel smoothing 0.1Nextmixup 0.4")
+    body["attachments"] = [{"contentType": "text/html", "content": _RICH}]
+    msg = translate.inbound(body)
+    assert msg is not None
+    assert msg.text == "What didn't work\n- cutmix\n- label smoothing 0.1\nNext\n- mixup 0.4"
+    body["text"] = _RICH  # the HTML in ``text`` itself reads the same
+    body["attachments"] = []
+    assert (translate.inbound(body) or msg).text == msg.text
+
+
+def test_an_attachment_with_other_words_is_not_read() -> None:
+    """An HTML attachment that is not this message's text (a card, a quoted message) changes nothing."""
+    body = _activity(text="tried cutmix, no gain")
+    body["attachments"] = [{"contentType": "text/html", "content": "<div>Sample App share</div>"}]
+    msg = translate.inbound(body)
+    assert msg is not None and msg.text == "tried cutmix, no gain"
