@@ -67,7 +67,8 @@ def _note(idx: HistoryIndex, run: RunSnapshot, parts: list[str], cites: Cites, q
         # a bare label ("**10-5-2020-D** on Grumble"): what its note says after it, past the config block
         after = [g for g in idx.entry_facts.get(note.entry_id, [])
                  if g.kind == "sentence" and g.position > note.position and not in_code(idx, g)
-                 and not data_line(g.text) and "`" * 3 not in g.text and len(re.findall(r"[a-z]{2,}", g.text.lower())) >= 4]
+                 and not data_line(g.text) and "`" * 3 not in g.text
+                 and len(re.findall(r"[a-z]{2,}", g.text.lower())) >= 4]
         if after:
             text = f"{text} ... {after[0].text}"
     parts.append(f"{note.author} ({note.at:%Y-%m-%d}) on it: \"{clip(text, 260)}\"")
