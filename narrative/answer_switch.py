@@ -18,6 +18,7 @@ import re
 from narrative.answer_quotes import clip, data_line, fold, in_code, note_on_run
 from narrative.history_index import HistoryIndex, fmt
 from narrative.run_answers import Cites
+from narrative.statements import Fact
 from storage.records import RunSnapshot
 
 WHEN_SWITCH_Q = re.compile(r"^\s{0,8}when\s{1,3}did\s{1,3}[\w\-.]{1,30}\s{1,3}(switch|move|chang|go|turn|bump|rais|"
@@ -75,7 +76,8 @@ def _note(idx: HistoryIndex, run: RunSnapshot, parts: list[str], cites: Cites, q
     cites.add(note.entry_id, [run.run_id])
 
 
-def switch_answer(idx: HistoryIndex, question: str, parts: list[str], cites: Cites) -> bool:
+def switch_answer(idx: HistoryIndex, question: str, parts: list[str], cites: Cites,
+                  facts: list[tuple[float, Fact]] | None = None) -> bool:
     m = WHEN_SWITCH_Q.search(question)
     if m is None:
         return False
@@ -103,7 +105,16 @@ def switch_answer(idx: HistoryIndex, question: str, parts: list[str], cites: Cit
     parts.append(f"First run with {setting}: {_label(run)} (the run before it, "
                  f"{before.run_name or before.run_id[:8]}, had {old}).")
     cites.add(None, [run.run_id])
-    _note(idx, run, parts, cites, question)
+    # the notes' own telling of the switch: the best-ranked line stating the new value ("we increased the maximum
+    # input length from 512 to 1024"), else the note on the run
+    values_set = {v for _, _, v in found.values()}
+    told = next((f for s, f in (facts or [])[:5] if s >= 0.45 and f.kind == "sentence"
+                 and any(re.search(rf"(?<![\w.]){re.escape(v)}(?![\w.])", f.text) for v in values_set)), None)
+    if told is not None:
+        parts.append(f"{told.author} ({told.at:%Y-%m-%d}): \"{clip(told.text, 260)}\"")
+        cites.add(told.entry_id, [run.run_id])
+    else:
+        _note(idx, run, parts, cites, question)
     return True
 
 

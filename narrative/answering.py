@@ -340,7 +340,7 @@ def _answer(question: str, idx: HistoryIndex) -> Answer:
         return _finish(parts, cites)
     # a setting's first value and its turns, a run by its person or place, a stated duration (answer_switch,
     # answer_broke, answer_duration): what the tracker and the notes on that run say
-    told = not why and (switch_answer(idx, q, parts, cites) or start_value_answer(idx, q, parts, cites)
+    told = not why and (switch_answer(idx, q, parts, cites, facts) or start_value_answer(idx, q, parts, cites)
                         or baseline_answer(idx, q, parts, cites) or how_long_answer(idx, q, facts, terms, parts, cites))
     if told or (not runs_named(idx, q) and broke_answer(idx, q, parts, cites)):
         return _finish(parts, cites)
