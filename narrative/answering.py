@@ -12,6 +12,8 @@ import re
 
 from narrative import answer_follow as follow
 from narrative import vocab
+from narrative.answer_broke import broke_answer
+from narrative.answer_duration import how_long_answer
 from narrative.answer_intent import (
     EFFECT_Q,
     HINDSIGHT_Q,
@@ -47,6 +49,7 @@ from narrative.answer_recommend import recommend_facts
 from narrative.answer_sections import aliased_runs, prefix_runs, run_outcome, section_verdict
 from narrative.answer_spelling import respelled
 from narrative.answer_status import approaches_in_words
+from narrative.answer_switch import baseline_answer, start_value_answer, switch_answer
 from narrative.answer_topical import quote_topical
 from narrative.answer_tracker import WHICH_RUN as _WHICH_RUN_Q
 from narrative.answer_tracker import (
@@ -334,6 +337,12 @@ def _answer(question: str, idx: HistoryIndex) -> Answer:
                     or extreme_run(idx, q, metrics_named, parts, cites) or duration_run(idx, q, parts, cites)
                     or (not runs_named(idx, q)
                         and setting_of_runs(idx, q, name_group_runs(idx, body), parts, cites))):
+        return _finish(parts, cites)
+    # a setting's first value and its turns, a run by its person or place, a stated duration (answer_switch,
+    # answer_broke, answer_duration): what the tracker and the notes on that run say
+    told = not why and (switch_answer(idx, q, parts, cites, facts) or start_value_answer(idx, q, parts, cites)
+                        or baseline_answer(idx, q, parts, cites) or how_long_answer(idx, q, facts, terms, parts, cites))
+    if told or (not runs_named(idx, q) and broke_answer(idx, q, parts, cites)):
         return _finish(parts, cites)
     unrecorded = None if why or runs_named(idx, q) else setting_unrecorded(idx, q, name_group_runs(idx, body),
                                                                           parts, cites)
