@@ -51,8 +51,9 @@ def negated_at(words: list[str], i: int) -> bool:
     return j >= 0 and words[j] in _NEGATORS
 
 
-_NEGATED_TEXT = re.compile(r"\b(?:no|not|never)\s+(?:(?:%s)\s+than|above|below|under|beyond|exceeding)\s+\d"
-                           % "|".join(sorted(_THAN_UP | _THAN_DOWN)))
+_COMPARATIVES = "|".join(sorted(_THAN_UP | _THAN_DOWN))
+_NEGATED_TEXT = re.compile(
+    rf"\b(?:no|not|never)\s+(?:(?:{_COMPARATIVES})\s+than|above|below|under|beyond|exceeding)\s+\d")
 
 
 def negated_bound(text: str) -> bool:

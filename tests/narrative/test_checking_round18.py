@@ -121,3 +121,117 @@ def test_must_not_read_a_negated_bound(text: str) -> None:
 ])
 def test_bound_before_reads_the_negation_only_right_before_the_bound(words: list[str], sign: int) -> None:
     assert bound_before(words, len(words) - 1) == sign
+
+
+# ==== Class 2: a name with another number is another value ("CIFAR-100" against runs on cifar10) ====
+#
+# A plan's name with its number ("CIFAR-100", "WMT 14", "float 16") is one value; a run that logs the same name
+# only with another number ("dataset=cifar10") or a statement that gives it so ("tried it on cifar10") did a variant
+# (``narrative.check_numbered``). Glued, spaced and hyphenated forms are one value.
+
+from narrative.check_numbered import numbered_names, numbered_value_off  # noqa: E402
+
+
+def _cifar_history() -> ProjectHistory:
+    runs = [
+        run("a", "vit-s-cifar10", 1, {"model": "vit_small", "dataset": "cifar10", "epochs": "20", "dtype": "float32"},
+            "valid_loss", 0.61, t0=T0),
+        run("b", "vit-s-cifar10-long", 5, {"model": "vit_small", "dataset": "cifar10", "epochs": "40",
+                                           "dtype": "float32"}, "valid_loss", 0.55, t0=T0),
+    ]
+    notes = [(2, "fine-tuned the small ViT on cifar10 for 20 epochs, loss .61"),
+             (6, "40 epochs helps a bit: .55")]
+    return history(PROJECT, runs, notes, days=2, t0=T0)
+
+
+@pytest.fixture(scope="module")
+def cifar() -> ProjectHistory:
+    return _cifar_history()
+
+
+@pytest.mark.parametrize("plan", [
+    "fine-tune the small ViT on CIFAR-100",
+    "fine-tune the small ViT on cifar100",
+    "the small ViT on CIFAR 100 for 40 epochs",
+])
+def test_another_number_of_the_name_is_not_the_plan(cifar: ProjectHistory, plan: str) -> None:
+    assert not synthesis.check(plan, cifar).already_tried
+
+
+@pytest.mark.parametrize("plan", [
+    "fine-tune the small ViT on CIFAR-10",       # the same value, written apart
+    "fine-tune the small ViT on cifar-10",
+    "fine-tune the small ViT on cifar10",
+    "the small ViT for 40 epochs",               # no numbered name at all
+    "train for 40 epochs",                       # a count after a setting's name is no name's number
+])
+def test_the_same_name_and_number_still_answers(cifar: ProjectHistory, plan: str) -> None:
+    assert synthesis.check(plan, cifar).already_tried
+
+
+@pytest.mark.parametrize(("plan", "params"), [
+    ("fine-tune on CIFAR-10", {"dataset": "cifar10"}),
+    ("fine-tune on CIFAR-10", {"dataset": "cifar-10"}),
+    ("lr 0.001 on cifar10", {"dataset": "cifar10", "lr": "0.001"}),
+    ("the llama 3.1 model", {"model": "llama3"}),       # a decimal gives no whole number
+    ("resnet50 with fp16", {"model": "resnet50", "dtype": "fp32"}),   # "fp" is too short a name
+    ("efficientnet b3", {"model": "efficientnet_b0"}),  # a variant code, not a name's number (round 16's class)
+    ("train 100 epochs", {"epochs": "40"}),             # a number alone
+    ("imagenet at 224", {"dataset": "imagenet1k"}),     # "at 224" is no name's number
+    ("word2vec embeddings", {"emb": "word2vec"}),       # a number inside a word is no name's number
+    ("on wmt14", {"dataset": "wmt14_en_de", "other": "wmt16_en_de"}),  # a run holding the plan's own value too
+])
+def test_must_not_read_another_number(plan: str, params: dict[str, str]) -> None:
+    assert not numbered_value_off(numbered_names(plan), params)
+
+
+@pytest.mark.parametrize(("plan", "params"), [
+    ("fine-tune on CIFAR-100", {"dataset": "cifar10"}),
+    ("translate wmt 14", {"dataset": "wmt16_en_de"}),
+    ("cast to float 16", {"dtype": "float32"}),
+])
+def test_reads_another_number_of_the_name(plan: str, params: dict[str, str]) -> None:
+    assert numbered_value_off(numbered_names(plan), params)
+
+
+# ==== Class 3: a line that is only a link states nothing done ====
+#
+# "![image](https://github.com/org/dinov2/assets/...)": the address's words (a repository's name) matched a plan
+# naming the same model, and the bare link answered "already tried". A line that is only links is no evidence
+# (``narrative.check_link_lines``); a line with its own words beside a link is read as before.
+
+from narrative.check_link_lines import link_only  # noqa: E402
+
+
+@pytest.mark.parametrize("text", [
+    "![image](https://github.com/org/segformer/assets/1234/abcd)",
+    "https://github.com/org/segformer/blob/main/train.py#L10-L20",
+    "[log.zip](https://github.com/org/segformer/files/1/log.zip)",
+    "- https://example.org/segformer-b2.png",
+])
+def test_a_link_alone_is_link_only(text: str) -> None:
+    assert link_only(text)
+
+
+@pytest.mark.parametrize("text", [
+    "trained segformer with the poly schedule: https://example.org/run/1",
+    "![image](https://x.org/a.png) segformer-b2 reached 0.47 miou",
+    "segformer b2 on ade20k, 160k iters",
+    "see the plot above",
+    "no link here at all",
+    "[segformer-b2 results](https://x.org/r) were worse than b1",
+    "train.py --lr 0.01",
+    "the loss curves look the same with and without the scheduler",
+])
+def test_must_not_read_a_line_with_words_as_link_only(text: str) -> None:
+    assert not link_only(text)
+
+
+def test_a_link_line_is_no_evidence_but_its_words_beside_are() -> None:
+    runs = [run("a", "segformer-b2-ade", 1, {"model": "segformer_b2", "dataset": "ade20k"}, "valid_loss", 0.4, t0=T0)]
+    hist = history(PROJECT, runs, [(2, "![image](https://github.com/org/mask2former/assets/1/plot.png)")],
+                   days=2, t0=T0)
+    assert not synthesis.check("try mask2former", hist).already_tried
+    hist2 = history(PROJECT, runs, [(2, "tried mask2former on ade20k, worse than segformer: "
+                                        "https://github.com/org/mask2former/assets/1/plot.png")], days=2, t0=T0)
+    assert synthesis.check("try mask2former", hist2).already_tried
