@@ -180,6 +180,9 @@ def test_the_same_name_and_number_still_answers(cifar: ProjectHistory, plan: str
     ("imagenet at 224", {"dataset": "imagenet1k"}),     # "at 224" is no name's number
     ("word2vec embeddings", {"emb": "word2vec"}),       # a number inside a word is no name's number
     ("on wmt14", {"dataset": "wmt14_en_de", "other": "wmt16_en_de"}),  # a run holding the plan's own value too
+    ("train on VOC07 trainval", {"train_set": "voc2007_trainval"}),    # a year said by its last two digits
+    ("fine-tune on ImageNet-1k", {"dataset": "imagenet2012", "pretrained": "imagenet21k"}),  # a year vs a size
+    ("wmt 2014 en-de", {"dataset": "wmt14"}),
 ])
 def test_must_not_read_another_number(plan: str, params: dict[str, str]) -> None:
     assert not numbered_value_off(numbered_names(plan), params)
@@ -189,6 +192,8 @@ def test_must_not_read_another_number(plan: str, params: dict[str, str]) -> None
     ("fine-tune on CIFAR-100", {"dataset": "cifar10"}),
     ("translate wmt 14", {"dataset": "wmt16_en_de"}),
     ("cast to float 16", {"dtype": "float32"}),
+    ("pre-train on imagenet 1k", {"pretrained": "imagenet21k"}),
+    ("train on voc 2012", {"train_set": "voc07"}),
 ])
 def test_reads_another_number_of_the_name(plan: str, params: dict[str, str]) -> None:
     assert numbered_value_off(numbered_names(plan), params)
