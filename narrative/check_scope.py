@@ -15,6 +15,7 @@ import re
 
 from adapters import is_tracker_key
 from narrative import lexicon, vocab
+from narrative.check_numbered import numbered_names, numbered_scope
 from narrative.check_signatures import sig_runs
 from narrative.check_verdicts import MAX_CITED, run_words, tried_in_runs
 from narrative.history_index import HistoryIndex
@@ -109,6 +110,21 @@ def _key_values(idx: HistoryIndex) -> dict[str, dict[str, frozenset[str]]]:
     return out
 
 
+def _all_values(idx: HistoryIndex) -> dict[str, frozenset[str]]:
+    """param key -> every value the runs logged for it, tracker keys aside (cached)."""
+    got = idx.cache.get("scope:all_values")
+    if isinstance(got, dict):
+        return got
+    values: dict[str, set[str]] = {}
+    for sig in idx.sigs:
+        for k, v in sig.items:
+            if not is_tracker_key(k):
+                values.setdefault(k, set()).add(v)
+    out = {k: frozenset(vs) for k, vs in values.items()}
+    idx.cache["scope:all_values"] = out
+    return out
+
+
 def plan_scope(plan: str, idx: HistoryIndex, *, technique: frozenset[str] | set[str] = frozenset()
                ) -> dict[str, frozenset[str]]:
     """param key -> the values of it the plan names by a word that tells them apart from the key's other
@@ -134,6 +150,9 @@ def plan_scope(plan: str, idx: HistoryIndex, *, technique: frozenset[str] | set[
             continue  # the plan's technique is another value of this key: the key is what the plan changes
         if named and len(named) < len(values):
             out[key] = named
+    # "on CIFAR-100": the runs' values giving the name with another number (dataset=cifar10) are out of scope
+    for key, kept in numbered_scope(numbered_names(ASIDE.sub(" ", main_clause(plan))), _all_values(idx)).items():
+        out[key] = out[key] & kept if key in out else kept
     return out
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from adapters import is_tracker_key
 from narrative import concepts as concept_table
 from narrative import lexicon, vocab
-from narrative.check_bounds import bound_before, past_bound
+from narrative.check_bounds import bound_before, negated_bound, past_bound
 from narrative.check_signatures import in_scope, numbers_held, sig_runs
 from narrative.check_spoken import GLUED_MOVE, spoken_names, spoken_setting
 from narrative.check_verdicts import PlanDoing, not_tried, planned_items, tried_in_runs
@@ -306,7 +306,7 @@ def _changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Iterator[Change]
                     break
         if not sign and factor is None and (bd := _BOUND_AFTER.match(head[b: b + 40])):
             # "a learning rate below 0.08": the bound word after the setting gives the direction
-            sign = -1 if bd.group(1) in ("below", "under") else 1
+            sign = -1 if bd.group("dir") in ("below", "under") else 1  # a negation: flipped with the bound below
             value = None
         if value is None and not sign and (any(_SWEEP.match(w) for w in ws) or _OTHER_THAN_RUN.search(head, 0, a)):
             sign = 2  # "sweep the lr", "the cnn with another lr": a run at a value other than the first one's
@@ -326,6 +326,7 @@ def _changes(plan: str, terms: PlanTerms, idx: HistoryIndex) -> Iterator[Change]
             if past:
                 bound = lexicon.parse_number(past.group(1))
                 value = None if bound is not None else value
+                sign = -sign if negated_bound(head[a: b + 40]) else sign  # "lr no lower than 1e-3": 1e-3 and up
         if value is not None:
             sign, factor = 0, None
         yield Change(cid, keys, sign, factor, value, _key_words(head), bound, at=a, targets=targets)
@@ -367,7 +368,8 @@ _BETWEEN = re.compile(r"\bbetween\s+([\d.]+(?:e-?\d+)?)\s+and\s+([\d.]+(?:e-?\d+
 # a bound after the comparative, within the clause: "smaller than 64", "above 1e-3"
 _THAN = re.compile(r"\b(?:than|above|below|under)\s+([\d.]+(?:e-?\d+)?)(?![\w.])")
 # a bound word right after the setting's name: "lr below 1e-3", "a batch above 512", "dropout under 0.1"
-_BOUND_AFTER = re.compile(r"^\s+(?:of\s+)?(below|under|above|beyond)\s+[\d.]+(?:e-?\d+)?(?![\w.])")
+_BOUND_AFTER = re.compile(r"^\s+(?:of\s+)?(?:(?:not|never)\s+)?(?P<dir>below|under|above|beyond)\s+"
+                          r"[\d.]+(?:e-?\d+)?(?![\w.])")
 _FROM_TO = re.compile(r"^[^.;]{0,20}?\bfrom\s+[\d.e\-]+\s+to\s+([\d.]+(?:e-?\d+)?)\b")
 _ASSIGN = re.compile(r"^[^.;]{0,25}?\b[a-z_]{1,12}\s*=\s*([\d.]+(?:e-?\d+)?)\b")
 # "lower the learning rate to 1e-6": the value asked for, whichever way it moves from the runs'

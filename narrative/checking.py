@@ -23,9 +23,11 @@ from narrative.approaches import UMBRELLA
 from narrative.check_bounded_key import bounded_key
 from narrative.check_combined import combined_against, flag_against
 from narrative.check_joint import cite_holding, holding_runs, joint_missed, value_missed
+from narrative.check_link_lines import link_only
 from narrative.check_members import other_member, plan_members, run_text
 from narrative.check_modules import module_missed
 from narrative.check_names import names_document_only
+from narrative.check_numbered import numbered_names, numbered_value_off
 from narrative.check_place import place_off, places_in, run_place_off
 from narrative.check_removal import removal_tried
 from narrative.check_removal_on import removal_kept_on
@@ -222,6 +224,8 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
     # "an STFT loss weight of 0.5", "monitor val_acc": a candidate naming that setting only at another value, or
     # lacking the value the plan writes as an identifier, did a variant
     valued, idents = plan_values(plan), plan_identifiers(plan)
+    # "on CIFAR-100": a run logging the name only with another number ("cifar10") did another value of it
+    numbered = numbered_names(ASIDE.sub(" ", main_clause(plan)))
     # "the quotient-remainder trick": a statement naming only "the Quotient Remainder paper" did not use it
     doc_words = frozenset(t for t in terms.tokens if not vocab.is_generic(t))
 
@@ -229,8 +233,8 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
         return run_text(idx, rid)
 
     for s, f, rids in scored:
-        if s < THRESHOLD or not f.evidence or absent_only(f.text, terms) or hedged_only(f.text):
-            continue
+        if s < THRESHOLD or not f.evidence or absent_only(f.text, terms) or hedged_only(f.text) or link_only(f.text):
+            continue  # a line that is only a link ("![image](https://...)") states nothing done
         if names and not all(n in f.ctx_toks or any(n in _run_toks(idx, r) for r in f.run_ids[:4])
                              for n in names):
             continue
@@ -248,7 +252,8 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
                or stated_value_off(valued, f.text, cover) or names_document_only(doc_words, f.text)
                or shaped_said_off(plan, f.text)
                or (bool(idents) and identifier_off(idents, " ".join([f.text, *map(_run_text, f.run_ids[:4])])))
-               or any(run_place_off(places, idx.run_by_id[r].params) for r in f.run_ids[:4]))
+               or any(run_place_off(places, idx.run_by_id[r].params) for r in f.run_ids[:4])
+               or _numbered_off(numbered, f, idx))
         (variants if off else evidence).append((s, f, rids))
     run_scores: dict[str, float] = {}
     variant_runs: list[str] = []
@@ -269,7 +274,8 @@ def _check(plan: str, idx: HistoryIndex) -> CheckResult:
                 or size_off(sizes, run_text(idx, rid)) or run_place_off(places, idx.run_by_id[rid].params)
                 or designation_off(desig, run_text(idx, rid))
                 or keyed_value_off(plan, idx.run_by_id[rid], idx) or identifier_off(idents, run_text(idx, rid))
-                or params_value_off(valued, idx.run_by_id[rid].params)):
+                or params_value_off(valued, idx.run_by_id[rid].params)
+                or numbered_value_off(numbered, idx.run_by_id[rid].params)):
             variant_runs.append(rid)
         else:
             run_scores[rid] = s
@@ -344,6 +350,17 @@ def _says_number(text: str, asked: float) -> bool:
 
 
 _NUMBER = re.compile(r"(?<![\w.@])\d+(?:\.\d+)?(?:e-?\d+)?(?![\w.])")
+
+
+def _numbered_off(numbered: frozenset[tuple[str, str]], f: Fact, idx: HistoryIndex) -> bool:
+    """A statement that gives the plan's named thing only with another number ("tried it on cifar10" for a plan on
+    CIFAR-100), or whose runs all log it so and whose words never give the plan's number after the name."""
+    if not numbered or numbered <= numbered_names(f.text):
+        return False
+    if numbered_value_off(numbered, {"text": f.text}):
+        return True
+    runs = (f.run_ids or idx.entry_runs.get(f.entry_id, []))[:4]  # a sentence linked to none: its entry's runs
+    return bool(runs) and all(numbered_value_off(numbered, idx.run_by_id[r].params) for r in runs)
 
 
 def _runs_off_scope(idx: HistoryIndex, scope: dict[str, frozenset[str]], f: Fact,

@@ -18,7 +18,9 @@ import pytest
 
 from tests.narrative.check_traps import fixture_sets, measure
 
-ALLOWED = {"moved": 1, "used": 3, "family": 0, "reversed": 5}
+# h/checks18: "used" 3 -> 4 with the round's two new held files, one more miss there on the old code (d63c73c) and
+# the new alike (counted only: held 2 -> 3; no engine change moved any kind)
+ALLOWED = {"moved": 1, "used": 4, "family": 0, "reversed": 5}
 
 
 @pytest.mark.parametrize("kind", list(ALLOWED))
