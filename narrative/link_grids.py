@@ -27,9 +27,9 @@ _LIST = re.compile(r"(?:(?<![a-z])(?:x|×|by|and)[ \t]{1,2})?([a-z][a-z _\-]{0,4
                    r"[ \t*`]{0,4}[\[{]([^\[\]{}\n]{1,200})[\]}]")
 # A number of the list ("0.0005", "1e-3", "42").
 _NUMBER = re.compile(r"-?\d{0,6}\.?\d{1,8}(?:e-?\d{1,3})?")
-# The grid's stated total: "Total Runs: 45", "= 9 runs", "45 runs in total".
-_TOTAL = re.compile(r"total[ \t]{0,2}(?:number[ \t]of[ \t])?(?:runs|configs|configurations|jobs)?[ *`]{0,4}[:=][ *`]{0,4}"
-                    r"(\d{1,4})\b|=[ \t]{0,2}(\d{1,4})[ \t]{1,2}(?:runs|configs|configurations|jobs)\b")
+# The grid's stated total: "Total Runs: 45", "total = 9", "= 9 runs".
+_TOTAL = re.compile(r"total[ \t]{0,2}(?:number[ \t]of[ \t])?(?:runs|configs|configurations|jobs)?[ *`]{0,4}[:=]"
+                    r"[ *`]{0,4}(\d{1,4})\b|=[ \t]{0,2}(\d{1,4})[ \t]{1,2}(?:runs|configs|configurations|jobs)\b")
 # How much of the text before a grid is read for a plan.
 _LEAD = 1000
 # A grid of more points than this is no note's description of runs one by one.
@@ -101,8 +101,8 @@ def grid_references(text: str, window_runs: Sequence[RunSnapshot]) -> list[tuple
             continue
         if "?" in block or not_run(block):
             continue
-        keys = [_name_keys(name, finished) for _w, name, _v in lists]
-        if any(k is None for k in keys) or len(set(keys)) != len(keys):
+        keys = [k for k in (_name_keys(name, finished) for _w, name, _v in lists) if k is not None]
+        if len(keys) != len(lists) or len(set(keys)) != len(keys):
             continue
         points = 1
         for _w, _n, values in lists:
