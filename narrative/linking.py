@@ -50,6 +50,7 @@ from narrative.link_evidence import (
 )
 from narrative.link_explicit import ExplicitLinks, explicit_links
 from narrative.link_failed_starts import read_past
+from narrative.link_grids import grid_references
 from narrative.link_groups import _infer_groups, _not_done, done_clauses, not_run
 from narrative.link_ordinals import ordinal_references, quick_checks
 from narrative.link_people import people_of
@@ -203,6 +204,7 @@ def link_runs(request: StructureRequest, segments: list[Segment] | None = None) 
         lambda text: value_label_references(text, author_window, earlier, pool.others),
         lambda text: bracket_value_references(text, author_window, earlier, pool.others),
         lambda text: seed_list_references(text, author_window, pool.others),
+        lambda text: grid_references(text, author_window),
         lambda text: table_key_references(text, author_window, earlier, request.window_runs)]
     for written, run, reader in [(w, r, read) for read in readers for w, r in read(request.text)]:
         entries = [e for e in seg_links if written in e.segment.lower]
