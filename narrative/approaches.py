@@ -42,7 +42,7 @@ from narrative.history_index import Fact, HistoryIndex, fmt
 from narrative.line_subjects import _CONTRAST, _LINE_UMBRELLA, _compared_with
 from narrative.line_subjects import UMBRELLA as UMBRELLA  # (importable from here, as before)
 from narrative.line_subjects import subjects_of as _subjects_of
-from narrative.replacements import absent_in, refused_in, replacement_in, replacement_lost, switched_off_in
+from narrative.replacements import absent_in, refused_in, replacement_in, replacement_lost, set_aside
 from storage.records import ApproachStatus, Goal, RunSnapshot
 
 
@@ -477,7 +477,7 @@ def _replacement_signals(text: str, sig: str) -> tuple[tuple[str, str], ...]:
     if absent and sig == "closed":
         absent = {}  # "dropped it, trained without dropout": the closing verb decides
     # a setting switched off ("Mixup: off", "no Mixup") is the same decision with nothing in its place
-    out = {**absent, **{c: "closed" for c in switched_off_in(text) | refused_in(text) if c not in _LINE_UMBRELLA}}
+    out = {**absent, **{c: "closed" for c in set_aside(text) if c not in _LINE_UMBRELLA}}
     rep = replacement_in(text)
     if rep is None:
         return tuple(out.items())

@@ -251,3 +251,9 @@ def refused_in(sentence: str) -> frozenset[str]:
     if m is None or _EVAL_SCOPE.search(m.group(1)):
         return frozenset()  # "we don't use dropout at test time": how a model is scored, nothing set aside
     return _narrowest(_heads(m.group(1).strip()))
+
+
+def set_aside(sentence: str) -> frozenset[str]:
+    """What a sentence switches off ("Mixup: off") or refuses to use ("Not using X because ...")."""
+    return switched_off_in(sentence) | refused_in(sentence)
+
