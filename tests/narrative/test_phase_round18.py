@@ -107,4 +107,3 @@ def test_a_long_odd_input_is_read_quickly() -> None:
     refused_in(text)
     refused_in("we don't use " + "a, " * 5000)
     assert time.perf_counter() - start < 0.5
-
