@@ -63,7 +63,9 @@ def checks(path: Path, by_name: bool) -> list[bool]:
     opened = [said(a) for a in listed if a.status in OPEN] + ph.next_steps
     closed_names = [a.name.lower() for a in ph.approaches if a.status in CLOSED]
     best = key_of.get(ph.best.run_id) if ph.best else None
-    return [best == want["best_run"], has_any(closed, want["exhausted_any"]),
+    # an empty exhausted_any: the notes close no line, so nothing may be closed
+    closed_ok = has_any(closed, want["exhausted_any"]) if want["exhausted_any"] else not closed_names
+    return [best == want["best_run"], closed_ok,
             has_any(opened, want["open_any"]) if want["open_any"] else True,
             not any(n in name for n in want.get("must_not_close", []) for name in closed_names)]
 

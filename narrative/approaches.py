@@ -42,7 +42,7 @@ from narrative.history_index import Fact, HistoryIndex, fmt
 from narrative.line_subjects import _CONTRAST, _LINE_UMBRELLA, _compared_with
 from narrative.line_subjects import UMBRELLA as UMBRELLA  # (importable from here, as before)
 from narrative.line_subjects import subjects_of as _subjects_of
-from narrative.replacements import absent_in, replacement_in, replacement_lost, switched_off_in
+from narrative.replacements import absent_in, refused_in, replacement_in, replacement_lost, set_aside
 from storage.records import ApproachStatus, Goal, RunSnapshot
 
 
@@ -477,7 +477,7 @@ def _replacement_signals(text: str, sig: str) -> tuple[tuple[str, str], ...]:
     if absent and sig == "closed":
         absent = {}  # "dropped it, trained without dropout": the closing verb decides
     # a setting switched off ("Mixup: off", "no Mixup") is the same decision with nothing in its place
-    out = {**absent, **{c: "closed" for c in switched_off_in(text) if c not in _LINE_UMBRELLA}}
+    out = {**absent, **{c: "closed" for c in set_aside(text) if c not in _LINE_UMBRELLA}}
     rep = replacement_in(text)
     if rep is None:
         return tuple(out.items())
@@ -516,8 +516,8 @@ def _decide_status(ap: Approach) -> None:
                       and e.fact.entry_id != last.fact.entry_id]
         if last.signal == "closed" and not later_open:
             kind = _subject_reason(ap.key, last.fact.text) or _entry_reason(ap, last)
-            if not kind and last.fact.kind == "decision":
-                # "Cancelled: - Try dropout": called off with no reason given; no metric said it failed
+            if not kind and (last.fact.kind == "decision" or ap.key in refused_in(last.fact.text)):
+                # "Cancelled: - Try dropout", "Not using X because we use Y": called off, no metric said it failed
                 kind = "called_off"
             elif not kind and (rep := replacement_in(last.fact.text)) is not None and ap.key in rep.old:
                 kind = "replaced"  # "ResNet ==> Found U-Net instead": another took its place, no metric said why

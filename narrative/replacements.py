@@ -228,3 +228,32 @@ def absent_in(sentence: str) -> frozenset[str]:
         slot = (m.group(1) or m.group(2) or "").strip()
         out |= _heads(slot)
     return _narrowest(frozenset(out)) if out else frozenset()
+
+
+# A sentence that opens on a refusal to use something ("Not using color jitter because we use autoaugment",
+# "We don't use dropout, since ...", "not going to use SWA for now") sets that thing aside. The refusal must be
+# followed by a reason, a pause or the end, with no verb of its own: "Not using dropout was a mistake" judges the
+# refusal instead.
+_REFUSED = re.compile(
+    r"^[\s*\->•]*(?:(?:we|i)(?:'re|'m|\s{1,3}are|\s{1,3}am)?\s{1,3})?"
+    r"(?:(?:not|never)\s{1,3}(?:using|going\s{1,3}to\s{1,3}use|gonna\s{1,3}use)|"
+    r"(?:don'?t|do\s{1,3}not|won'?t|will\s{1,3}not|no\s{1,3}longer)\s{1,3}use)\s{1,3}"
+    r"((?:(?!\b(?:was|is|were|are|has|had|hurt|hurts|helped|helps|made|makes|gave|gives|seem\w*|led|leads|"
+    r"turned|proved|caused|would|did|does|improved|worked|works)\b)[^.;:!?,()\n]){1,40}?)"
+    r"(?=\s*(?:$|[.;,:(!]|\s-\s|\s(?:because|since|as|for\s{1,3}now|anymore|any\s{1,3}more|here|either)\b))",
+    re.I)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def refused_in(sentence: str) -> frozenset[str]:
+    """The concepts a sentence opens by refusing to use ("Not using X because ..."): set aside, never adopted."""
+    m = _REFUSED.search(sentence)
+    if m is None or _EVAL_SCOPE.search(m.group(1)):
+        return frozenset()  # "we don't use dropout at test time": how a model is scored, nothing set aside
+    return _narrowest(_heads(m.group(1).strip()))
+
+
+def set_aside(sentence: str) -> frozenset[str]:
+    """What a sentence switches off ("Mixup: off") or refuses to use ("Not using X because ...")."""
+    return switched_off_in(sentence) | refused_in(sentence)
+
