@@ -8,6 +8,8 @@
   both runs", "the high LR caused visible divergence") did not work; one avoided, prevented, absent, risked or asked
   about ("to avoid posterior collapse", "no collapse", "what caused divergence?", "could cause divergence", "KL
   divergence") is not.
+* A difference told small between the things compared ("I think there's little difference between the two so far")
+  did not work, as "no difference" does; a small gap between splits and a difference expected or asked are not.
 * A change that cost no score ("there wasn't a loss in performance", "no drop in accuracy", "without any degradation
   in quality") worked; a cost asked about, hoped for, expected, or set as a condition ("if there is no drop in
   accuracy", "hoping for no loss in accuracy") is not.
@@ -39,6 +41,13 @@ NEGATIVE: tuple[re.Pattern[str], ...] = (
                r"results\s{1,3}in)\s{1,3}(?:(?:a|an|some|visible|clear|severe|strong|heavy|early|immediate|"
                r"training|loss)\s{1,3}){0,2}(?:divergence|instabilit(?:y|ies)|collapse|oscillations?|nans?)\b"
                r"(?!\s{1,3}(?:between|of|from)\b)"),
+    # a difference told small between the things compared ("I think there's little difference between the two so
+    # far", "hardly any difference"), as "no difference" is; a small gap between splits ("little difference between
+    # train and test accuracy") is a good sign, not a verdict on a change
+    re.compile(rf"^(?!.{{0,400}}?\b(?:if|unless|whether|expect\w*|hop\w*|should|would|will)\b[^.;!?]{{0,40}}?\bdifference)"
+               r"(?!.{0,400}\?).{0,400}?\b(?:little|hardly\s{1,3}any|barely\s{1,3}any|not\s{1,3}much(?:\s{1,3}of\s{1,3}a)?|"
+               r"very\s{1,3}little|negligible|only\s{1,3}a\s{1,3}(?:tiny|marginal|small)|marginal)\s{1,3}difference\b"
+               r"(?!\s{1,3}between\s{1,3}(?:the\s{1,3})?(?:train\w*|test\w*|val\w*|valid\w*|dev|eval\w*)\b)"),
 )
 
 # a cost asked about, hoped for, expected or set as a condition is no outcome
