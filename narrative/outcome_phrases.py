@@ -10,8 +10,8 @@
   divergence") is not.
 * A difference told small between the things compared ("I think there's little difference between the two so far")
   did not work, as "no difference" does; a small gap between splits and a difference expected or asked are not.
-* A change that cost no score ("there wasn't a loss in performance", "no drop in accuracy", "without any degradation
-  in quality") worked; a cost asked about, hoped for, expected, or set as a condition ("if there is no drop in
+* A change that cost no score ("there wasn't a loss in performance", "no drop in accuracy", "without any loss in
+  recall") worked ("degradation" stays a bad word); a cost asked about, hoped for, expected, or set as a condition ("if there is no drop in
   accuracy", "hoping for no loss in accuracy") is not.
 """
 
