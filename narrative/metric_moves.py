@@ -38,7 +38,7 @@ _MOVE_AFTER = re.compile(
     rf"never\s+|not\s+|didnt\s+|doesnt\s+|(?:does|did|do)'t\s+|hardly\s+|barely\s+|scarcely\s+)(?:really\s+|even\s+|much\s+)?|"
     rf"(?P<stall>stopped\s+|stops\s+|ceased\s+|no\s+longer\s+|quit\s+))?(?P<dir>{_DOWN}|{_UP})\b(?!\s+than)")
 _MOVE_BEFORE = re.compile(rf"\b(?P<dir>lower|higher|reduced|increased|decreased)\s+{_METRIC_PHRASE}\b")
-# Round 18: a change told to move a measure that is its object ("Batch normalization drastically increases the accuracy",
+# Round 18: a change told to move a measure that is its object ("Batch normalization increases the accuracy",
 # "dropout reduced the val loss", "it did not increase our F1"): good or bad by the measure's direction. Only a score or
 # an error is such a measure (a cost cut, "reduced the model size", is a thing done); a setting named by the measure
 # ("reduced the loss weight"), a habit or a possibility ("usually reduces the error", "can increase the accuracy") and

@@ -11,8 +11,8 @@
 * A difference told small between the things compared ("I think there's little difference between the two so far")
   did not work, as "no difference" does; a small gap between splits and a difference expected or asked are not.
 * A change that cost no score ("there wasn't a loss in performance", "no drop in accuracy", "without any loss in
-  recall") worked ("degradation" stays a bad word); a cost asked about, hoped for, expected, or set as a condition ("if there is no drop in
-  accuracy", "hoping for no loss in accuracy") is not.
+  recall") worked ("degradation" stays a bad word); a cost asked about, hoped for, expected, or set as a condition
+  ("if there is no drop in accuracy", "hoping for no loss in accuracy") is not.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ NEGATIVE: tuple[re.Pattern[str], ...] = (
     # a difference told small between the things compared ("I think there's little difference between the two so
     # far", "hardly any difference"), as "no difference" is; a small gap between splits ("little difference between
     # train and test accuracy") is a good sign, not a verdict on a change
-    re.compile(rf"^(?!.{{0,400}}?\b(?:if|unless|whether|expect\w*|hop\w*|should|would|will)\b[^.;!?]{{0,40}}?\bdifference)"
+    re.compile(r"^(?!.{0,400}?\b(?:if|unless|whether|expect\w*|hop\w*|should|would|will)\b[^.;!?]{0,40}?\bdifference)"
                r"(?!.{0,400}\?).{0,400}?\b(?:little|hardly\s{1,3}any|barely\s{1,3}any|not\s{1,3}much(?:\s{1,3}of\s{1,3}a)?|"
                r"very\s{1,3}little|negligible|only\s{1,3}a\s{1,3}(?:tiny|marginal|small)|marginal)\s{1,3}difference\b"
                r"(?!\s{1,3}between\s{1,3}(?:the\s{1,3})?(?:train\w*|test\w*|val\w*|valid\w*|dev|eval\w*)\b)"),
