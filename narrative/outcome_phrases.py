@@ -27,7 +27,9 @@ _NOT_SEEN = (r"(?:until|when|whenever|once|if|unless|before|whether|why|what|avo
 
 NEGATIVE: tuple[re.Pattern[str], ...] = (
     # a stall told with a verb (the noun "plateau" names a table's phase or a scheduler)
+    # ("it plateaued at about 95% accuracy, which is very good": a plateau judged good is good)
     re.compile(rf"^(?!.{{0,400}}?\b{_NOT_SEEN}\b[^.;!?]{{0,40}}?\bplateau)(?!.{{0,400}}\?)"
+               r"(?!.{0,400}?\b(?:good|great|fine|nice|excellent|expected|acceptable|healthy)\b)"
                r".{0,400}?(?:\bplateau(?:ed|ing|'d)\b|\b(?:it|loss|losses|acc|accuracy|score|scores|f1|metrics?|"
                r"training|model|perplexity|ppl|auc|map|iou|dice|wer|bleu)\s{1,3}(?:also\s{1,3}|then\s{1,3}|just\s{1,3}|"
                r"quickly\s{1,3}|soon\s{1,3})?plateaus\b|\b(?:hit|hits|reached|reaches)\s{1,3}a\s{1,3}plateau\b)"),

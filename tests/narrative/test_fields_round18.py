@@ -81,6 +81,7 @@ def test_a_stall_or_breakdown_named_as_the_outcome_did_not_work(text: str) -> No
     "A very high lr could cause divergence.",                        # a possibility
     "We track the KL divergence between the two policies.",          # a measure
     "Why does the loss plateau so early?",
+    "It plateaued around 96% accuracy, which is fine for this task.",   # a plateau judged good
 ])
 def test_stall_and_breakdown_must_not_fire(text: str) -> None:
     assert verdict_of(text) != "did_not_work", text
