@@ -11,7 +11,7 @@ import math
 import re
 from typing import Literal
 
-from narrative import concepts
+from narrative import concepts, outcome_phrases
 
 Direction = Literal["max", "min"]
 
@@ -293,6 +293,7 @@ NEGATIVE_PATTERNS: tuple[re.Pattern[str], ...] = (
                r"hit|am\s{1,3}getting|keep\s{1,3}getting)\s{1,3}(?:an?|the|this|that|same|the\s{1,3}same)\s{1,3}"
                r"(?!(?:expected|intended|correct|right|proper|desired)\b)(?:[\w-]{1,20}\s{1,3}){0,2}?(?:error|exception|segfault|traceback)s?\b"
                r"(?!\s{1,3}(?:rates?|of|bars?|analysis|metrics?|curves?|is|was)\b)"),
+    *outcome_phrases.NEGATIVE,   # round 18: a stall, a breakdown named or caused
 )
 # A success told as a target met rather than with a verdict word: the reported numbers reproduced ("we have reproduced
 # the reported results", "finally reproduced the paper's mAP"), the result sought obtained ("I got the desired result",
@@ -315,6 +316,7 @@ POSITIVE_PATTERNS: tuple[re.Pattern[str], ...] = (
                r"(?:(?:big|huge|real|massive|significant|noticeable|clear)\s{1,3})?difference\b"),
     re.compile(r"(?<!n't )(?<!not )(?<!never )\b(?:contribute[sd]?|contributing)\s{1,3}"
                r"(?:(?:\w+ly|a\s{1,3}lot|much)\s{1,3})?to\s{1,3}(?:the\s{1,3})?(?:[\w-]{1,20}\s{1,3})?(?:performance|accuracy|results?|gains?|improvements?)\b"),
+    *outcome_phrases.POSITIVE,   # round 18: a change that cost no score
 )
 POSITIVE_CUES: tuple[str, ...] = (
     "best", "big jump", "jump", "better", "improv", "win", "wins", "helped", "helps", "works", "worked",

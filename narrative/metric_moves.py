@@ -38,6 +38,23 @@ _MOVE_AFTER = re.compile(
     rf"never\s+|not\s+|didnt\s+|doesnt\s+|(?:does|did|do)'t\s+|hardly\s+|barely\s+|scarcely\s+)(?:really\s+|even\s+|much\s+)?|"
     rf"(?P<stall>stopped\s+|stops\s+|ceased\s+|no\s+longer\s+|quit\s+))?(?P<dir>{_DOWN}|{_UP})\b(?!\s+than)")
 _MOVE_BEFORE = re.compile(rf"\b(?P<dir>lower|higher|reduced|increased|decreased)\s+{_METRIC_PHRASE}\b")
+# Round 18: a change told to move a measure that is its object ("Batch normalization increases the accuracy",
+# "dropout reduced the val loss", "it did not increase our F1"): good or bad by the measure's direction. Only a score or
+# an error is such a measure (a cost cut, "reduced the model size", is a thing done); a setting named by the measure
+# ("reduced the loss weight"), a habit or a possibility ("usually reduces the error", "can increase the accuracy") and
+# a base form without a negation ("increase the accuracy": a plan or a purpose) are not.
+_OBJECT_MEASURE = (r"(?:accuracy|acc|f1|auc|auroc|recall|precision|m?ap|m?iou|dice|bleu|rouge|psnr|ssim|score|scores|"
+                   r"loss|losses|error|errors|wer|cer|perplexity|ppl|rmse|mse|mae|fid)")
+_MOVE_OBJECT = re.compile(
+    r"(?P<hedge>\b(?:can|could|may|might|should|would|will|usually|often|typically|generally|tends?\s{1,3}to|to)"
+    r"\s{1,3}(?:\w+ly\s{1,3})?)?"
+    r"(?P<neg>\b(?:did|does|do)\s{0,3}(?:n't|n’t|\s+not)\s{1,3}(?:really\s{1,3}|even\s{1,3}|much\s{1,3})?)?"
+    r"\b(?P<dir>increased|increases|decreased|decreases|reduced|reduces|lowered|lowers|raised|raises|boosted|boosts|"
+    r"increase|decrease|reduce|lower|raise|boost)\s{1,3}(?:the|our|my|its|their|his|her|your)\s{1,3}"
+    rf"(?P<metric>(?:[a-z][\w@/.\-]{{0,30}}\s{{1,3}}){{0,2}}?{_OBJECT_MEASURE})\b"
+    r"(?!\s{1,3}(?:weights?|coefficients?|scales?|scaling|terms?|functions?|thresholds?|budgets?|landscape|curves?|"
+    r"computation|calculation|type)\b)")
+_BASE_FORMS = frozenset({"increase", "decrease", "reduce", "lower", "raise", "boost"})
 # "the PSNR is higher than the original", "the total loss go much below what it went with a dense model": a metric
 # compared with a yardstick moved the way the comparative says (good or bad by the metric's direction, not by the
 # word "lower"); a yardstick that is another split ("train loss lower than val loss") is a gap, read elsewhere.
@@ -152,6 +169,16 @@ def metric_moves(masked: str) -> tuple[Verdict | None, str]:
                 bad_held_out = True
             elif split and good and split.group(0).startswith("train"):
                 good_train = True
+    for match in ([] if "?" in masked else _MOVE_OBJECT.finditer(masked)):
+        if match.group("hedge") or (match.group("dir") in _BASE_FORMS and not match.group("neg")):
+            continue
+        metric = _metric_of(match.group("metric"))
+        if metric is None:
+            continue
+        good = (match.group("dir").startswith(("increas", "rais", "boost"))) == (
+            lexicon.metric_direction(metric) == "max")
+        verdicts.add("worked" if good != bool(match.group("neg")) else "did_not_work")
+        spans.append(match.span())
     for match in ([] if "?" in masked else _RANKED.finditer(masked)):
         metric = _metric_of(match.group("metric"))
         if metric is None:

@@ -84,7 +84,7 @@ _LABEL_WORDS: tuple[tuple[Section, re.Pattern[str]], ...] = (
     ("decision", re.compile(r"^(?:decisions?|decided|final\s+decision|the\s+decision|call)$")),
     ("positive", re.compile(r"^(?:what\s+(?:worked|works|went\s+well)|(?:things\s+that\s+)?worked|wins|successes|"
                             r"what\s+helped|pros)$")),
-    ("hypothesis", re.compile(r"^(?:idea|hypothes[ie]s|motivation|rationale|why|goal|aim|purpose|objectives?|"
+    ("hypothesis", re.compile(r"^(?:idea|hypothes[ie]s|motivation|rationale|why|goal|aim|purpose|objectives?|targets?|"
                               r"intuition|premise|"
                               r"expected(?:\s+(?:impact|results?|outcome|effect|gains?|improvement))?|expectations?|"
                               r"predictions?|hopes?|"

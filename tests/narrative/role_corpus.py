@@ -88,7 +88,14 @@ a thread of short posts, figure captions, weekly task lists), labelled before th
 source, fourteen tune and nine held; ``tests/narrative/data/real_roles_fourth_batch/README.md`` (round roles16)
 names them.
 
-    python -m tests.narrative.role_corpus [--split tune|held|all] [--batch old|...|twelfth|all] [--confusion] [-v]
+The ``thirteenth`` batch (``--batch thirteenth``, s1596-s1736) came in the round on recall of hypotheses and verdicts
+read as nothing: fifteen sources new to the repository of kinds the earlier batches lacked (course assignments'
+Target / Results / Analysis notes, a research diary, a per-experiment hypothesis / results / conclusion log, a timeline
+table's notes column, a fine-tuning postmortem, readers' comments, ablation questions in issue threads), labelled
+before the engine read them and split by source, ten tune (s1596-s1693) and five held (s1694-s1736);
+``tests/narrative/data/real_roles_fourth_batch/README.md`` (round roles18) names them.
+
+    python -m tests.narrative.role_corpus [--split tune|held|all] [--batch old|...|thirteenth|all] [--confusion] [-v]
 """
 
 from __future__ import annotations
@@ -136,10 +143,13 @@ NINTH_BATCH_FROM = 875    # ... and from here on the ``ninth`` batch
 TENTH_BATCH_FROM = 1013   # ... and from here on the ``tenth`` batch
 ELEVENTH_BATCH_FROM = 1234  # ... and from here on the ``eleventh`` batch
 TWELFTH_BATCH_FROM = 1447  # ... and from here on the ``twelfth`` batch
+THIRTEENTH_BATCH_FROM = 1596  # ... and from here on the ``thirteenth`` batch
 
 
 def batch_of(item: Item) -> str:
     number = int(item.id.lstrip("s"))
+    if number >= THIRTEENTH_BATCH_FROM:
+        return "thirteenth"
     if number >= TWELFTH_BATCH_FROM:
         return "twelfth"
     if number >= ELEVENTH_BATCH_FROM:
@@ -239,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=("tune", "held", "all"), default="all")
     parser.add_argument("--batch", default="all",
                         choices=("old", "new", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
-                                 "tenth", "eleventh", "twelfth", "all"))
+                                 "tenth", "eleventh", "twelfth", "thirteenth", "all"))
     parser.add_argument("-v", action="store_true", help="list every item the engine reads otherwise")
     parser.add_argument("--confusion", action="store_true",
                         help="print the counts of each (expected role, role read) miss, no text (safe on held)")
