@@ -98,18 +98,19 @@ def test_a_wrapped_label_word_is_no_label() -> None:
     assert [s.text for s in segments] == ["I have tried both static and dynamic loss scaling, with the same results."]
 
 
-# Items of the role corpus whose role changes when only the typography does (tests.narrative.role_traps), before
-# this round (45cff01) / now: dated tune 92 / 1, held 37 / 1; curly tune 5 / 1, held 0 / 0.
-@pytest.mark.parametrize(("kind", "split", "allowed"), [
-    ("dated", "tune", 1), ("curly", "tune", 1), ("plain", "tune", 4),
-    ("dated", "held", 1), ("curly", "held", 0),
-    # Slack's one-star bold and "_italic_" labels and lines: tune 8 / 5, held 8 / 4 (with the thirteenth batch of
-    # round 18 merged: tune 6, held 4)
-    ("slack", "tune", 6), ("slack", "held", 4),
-])
-def test_typography_keeps_roles(kind: str, split: str, allowed: int) -> None:
-    figures, _changes = measure(load(split=split), [kind])
-    assert figures[kind]["changed"] <= allowed
+# Items of the role corpus whose role changes when only the typography does (tests.narrative.role_traps), on the
+# engine before this round (45cff01) / now: dated tune 72 / 1, held 20 / 1; curly tune 5 / 1, held 0 / 0; Slack's
+# one-star bold and "_italic_" labels and lines tune 8 / 5, held 8 / 4 (with round 18's thirteenth role batch merged:
+# tune 6, held 4); plain (no capital, no stop) tune 4 / 4. One pass per split reads each item once as written.
+_ALLOWED = {"tune": {"dated": 1, "curly": 1, "plain": 4, "slack": 6}, "held": {"dated": 1, "curly": 0, "slack": 4}}
+
+
+@pytest.mark.parametrize("split", ["tune", "held"])
+def test_typography_keeps_roles(split: str) -> None:
+    allowed = _ALLOWED[split]
+    figures, _changes = measure(load(split=split), list(allowed))
+    assert {kind: figures[kind]["changed"] for kind in allowed} == {
+        kind: min(figures[kind]["changed"], most) for kind, most in allowed.items()}
 
 
 @pytest.mark.parametrize("note", [
