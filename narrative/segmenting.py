@@ -443,6 +443,8 @@ def split_segments(text: str) -> list[Segment]:
     label_indent = -1               # the indent of a bullet label ("- Results:") whose block is open
     outer: tuple[Section, bool] = ("", False)   # the section that block interrupts
     lines = rejoin(_strip_comment_leaders(clean(text).splitlines()))
+    # a page copied with markdown's escapes ("\\*more\\*") writes its literal stars escaped: none is emphasis
+    plain_stars = not re.search(r"\\[*_]", text[:MAX_TEXT_CHARS])
     for position, (number, raw_line) in enumerate(lines):
         line = raw_line.strip()
         if _FENCE.match(line):
@@ -543,7 +545,8 @@ def split_segments(text: str) -> list[Segment]:
                 line_section = "done"
             elif line_section not in {"question", "counterfactual"} and reading.verdict_of(body) is None:
                 line_section = "next"
-        pieces = _labelled_pieces(without_emphasis(body.replace("**", "")), line_section)
+        unbolded = body.replace("**", "")
+        pieces = _labelled_pieces(without_emphasis(unbolded) if plain_stars else unbolded, line_section)
         if labelled and len(pieces) == 1:
             # "Three things to try: 1) mixup 2) cutout": the label's items, numbered on its own line.
             pieces = [(item, line_section) for item in _numbered_items(pieces[0][0])]
